@@ -209,41 +209,24 @@ fn every_year_2009_to_2035_is_well_formed() {
 
 #[test]
 fn adding_working_days_skips_weekends_and_holidays() {
-    // Thursday 23 December 2021 + 1 = Friday 24; + 2 = Wednesday 29 (Mon 27
-    // and Tue 28 are the Christmas substitutes).
-    let thu = date(2021, 12, 23);
-    assert_eq!(EnglandAndWales.add_working_days(thu, WorkingDays(0)), thu);
-    assert_eq!(
-        EnglandAndWales.add_working_days(thu, WorkingDays(1)),
-        date(2021, 12, 24)
-    );
-    assert_eq!(
-        EnglandAndWales.add_working_days(thu, WorkingDays(2)),
-        date(2021, 12, 29)
-    );
-    // Over New Year: Scotland loses 2 January as well (2021: Mon 4 January).
-    let dec31 = date(2020, 12, 31);
-    assert_eq!(
-        EnglandAndWales.add_working_days(dec31, WorkingDays(1)),
-        date(2021, 1, 4)
-    );
-    assert_eq!(
-        Scotland.add_working_days(dec31, WorkingDays(1)),
-        date(2021, 1, 5)
-    );
-    // Easter Monday is a working day in Scotland only.
-    let maundy = date(2024, 3, 28);
-    assert_eq!(
-        Scotland.add_working_days(maundy, WorkingDays(1)),
-        date(2024, 4, 1)
-    );
-    assert_eq!(
-        NorthernIreland.add_working_days(maundy, WorkingDays(1)),
-        date(2024, 4, 2)
-    );
-    // A long span: one year of working days in England and Wales 2024.
-    let end = EnglandAndWales.add_working_days(date(2023, 12, 31), WorkingDays(254));
-    assert_eq!(end, date(2024, 12, 31));
+    let cases = [
+        // Thursday 23 December 2021: Mon 27 and Tue 28 are Christmas substitutes.
+        (EnglandAndWales, date(2021, 12, 23), 0, date(2021, 12, 23)),
+        (EnglandAndWales, date(2021, 12, 23), 1, date(2021, 12, 24)),
+        (EnglandAndWales, date(2021, 12, 23), 2, date(2021, 12, 29)),
+        // Over New Year 2021 Scotland also loses 2 January (observed Mon 4).
+        (EnglandAndWales, date(2020, 12, 31), 1, date(2021, 1, 4)),
+        (Scotland, date(2020, 12, 31), 1, date(2021, 1, 5)),
+        // Easter Monday is a working day in Scotland only.
+        (Scotland, date(2024, 3, 28), 1, date(2024, 4, 1)),
+        (NorthernIreland, date(2024, 3, 28), 1, date(2024, 4, 2)),
+        // A whole year: England and Wales has 254 working days in 2024.
+        (EnglandAndWales, date(2023, 12, 31), 254, date(2024, 12, 31)),
+    ];
+    for (j, start, n, expected) in cases {
+        let actual = j.add_working_days(start, WorkingDays(n));
+        assert_eq!(actual, expected, "{j:?} {start} + {n}");
+    }
 }
 
 #[test]

@@ -1,1 +1,78 @@
-//! placeholder
+//! The event store, its read models and the personal-data vault, on SQLite or PostgreSQL.
+//!
+//! One [`Store`] value hides which engine is behind it. Every operation is written once, as
+//! SQL both engines accept (`$N` placeholders, standard types), and run against whichever
+//! concrete pool is configured through the [`on_pool!`] macro, so the two backends cannot drift
+//! apart query by query. Where they must differ (schema types, durability checks) the
+//! difference sits in a named place: `migrations/{sqlite,postgres}` and [`connect`].
+//!
+//! Appending a command's events, the vault records that go with them and the read-model
+//! updates happen in one transaction: a read model is never behind its log, and an
+//! acknowledged submission is never half-written.
+
+mod bench;
+mod connect;
+mod error;
+mod events;
+mod migrations;
+mod projection;
+mod queue;
+mod statement;
+pub mod vault;
+
+pub use connect::{ConnectOptions, DatabaseKind};
+pub use error::StoreError;
+pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
+pub use queue::{CaseSummary, QueuePage, QueueQuery, QueueSort, SortDirection};
+pub use vault::crypto::MasterKey;
+
+use sqlx::{PgPool, SqlitePool};
+
+/// The configured database engine and its pool.
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever concrete pool the store holds. The body is compiled
+/// once per engine, so every query is type-checked against both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// The case store. Cheap to clone: clones share the pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+    master_key: MasterKey,
+}
+
+impl Store {
+    /// Which engine this store runs on.
+    pub fn kind(&self) -> DatabaseKind {
+        match self.pool {
+            Pool::Sqlite(_) => DatabaseKind::Sqlite,
+            Pool::Postgres(_) => DatabaseKind::Postgres,
+        }
+    }
+
+    /// Whether the database answers: for the `/ready` probe.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}

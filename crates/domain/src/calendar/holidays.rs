@@ -1,19 +1,19 @@
 //! The bank-holiday rules for each jurisdiction, and weekend substitution.
 //!
-//! | Holiday             | E&W | Scotland | NI  | Rule                                  |
-//! |---------------------|-----|----------|-----|---------------------------------------|
-//! | New Year's Day      | yes | yes      | yes | 1 January                             |
-//! | 2nd January         |     | yes      |     | 2 January                             |
-//! | St Patrick's Day    |     |          | yes | 17 March                              |
-//! | Good Friday         | yes | yes      | yes | Friday before Easter Sunday           |
-//! | Easter Monday       | yes |          | yes | Monday after Easter Sunday            |
-//! | Early May           | yes | yes      | yes | first Monday in May                   |
-//! | Spring              | yes | yes      | yes | last Monday in May                    |
-//! | Battle of the Boyne |     |          | yes | 12 July                               |
+//! | Holiday             | E&W | Scotland | NI  | Rule                                    |
+//! |---------------------|-----|----------|-----|-----------------------------------------|
+//! | New Year's Day      | yes | yes      | yes | 1 January                               |
+//! | 2nd January         |     | yes      |     | 2 January                               |
+//! | St Patrick's Day    |     |          | yes | 17 March                                |
+//! | Good Friday         | yes | yes      | yes | Friday before Easter Sunday             |
+//! | Easter Monday       | yes |          | yes | Monday after Easter Sunday              |
+//! | Early May           | yes | yes      | yes | first Monday in May                     |
+//! | Spring              | yes | yes      | yes | last Monday in May                      |
+//! | Battle of the Boyne |     |          | yes | 12 July                                 |
 //! | Summer              | yes | yes      | yes | last Monday in August (Scotland: first) |
-//! | St Andrew's Day     |     | yes      |     | 30 November (from 2007)               |
-//! | Christmas Day       | yes | yes      | yes | 25 December                           |
-//! | Boxing Day          | yes | yes      | yes | 26 December                           |
+//! | St Andrew's Day     |     | yes      |     | 30 November (from 2007)                 |
+//! | Christmas Day       | yes | yes      | yes | 25 December                             |
+//! | Boxing Day          | yes | yes      | yes | 26 December                             |
 //!
 //! Sources: Banking and Financial Dealings Act 1971, Schedule 1; St Andrew's
 //! Day Bank Holiday (Scotland) Act 2007; Christmas Day and Good Friday are

@@ -1,0 +1,252 @@
+//! Appending to and reading case streams, with optimistic concurrency.
+//!
+//! A writer says which version of the stream it decided against. The append moves the
+//! stream's version from exactly that number to the new one, in the same transaction as the
+//! events, the vault records and the read-model updates; if anyone else appended in between,
+//! nothing is written and the caller gets [`StoreError::VersionConflict`]. Nothing is ever
+//! merged silently.
+
+use chrono::{DateTime, Utc};
+use nrm_domain::ids::{CaseId, SubjectId, VaultRecordId};
+use nrm_domain::personal::VaultContent;
+use nrm_domain::{Actor, CaseEvent, CaseReference};
+use nrm_domain::ids::{OrganisationId, UserId};
+use sqlx::Row;
+
+use crate::projection::project;
+use crate::statement::{Statement, Value, execute_all};
+use crate::{Store, StoreError, on_pool};
+
+/// A vault record to write with the events.
+#[derive(Debug, Clone)]
+pub struct VaultWrite {
+    pub record: VaultRecordId,
+    pub subject: SubjectId,
+    pub content: VaultContent,
+}
+
+/// One command's worth of changes to one case.
+#[derive(Debug, Clone)]
+pub struct Append<'a> {
+    pub case_id: CaseId,
+    /// The version the command was decided against; 0 for a new case.
+    pub expected_version: u64,
+    /// The case reference; required when `expected_version` is 0.
+    pub reference: Option<&'a CaseReference>,
+    pub events: &'a [CaseEvent],
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+    /// Subjects whose data keys this append creates.
+    pub new_subjects: &'a [SubjectId],
+    pub vault_writes: &'a [VaultWrite],
+}
+
+/// An event as stored, with its envelope.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub version: u64,
+    pub event: CaseEvent,
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A whole stream.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    pub case_id: CaseId,
+    pub version: u64,
+    pub events: Vec<StoredEvent>,
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Store {
+    /// Appends one command's events atomically; returns the stream's new version.
+    pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
+        let (subjects, records) = self.seal(append.new_subjects, append.vault_writes).await?;
+        let new_version = append.expected_version + append.events.len() as u64;
+        let case = append.case_id.0;
+
+        let mut statements = Vec::new();
+        if append.expected_version == 0 {
+            let reference = append
+                .reference
+                .ok_or_else(|| StoreError::Corrupt("a new case needs a reference".to_owned()))?;
+            statements.push(Statement::new(
+                "INSERT INTO cases (case_id, reference, version, created_at) VALUES ($1, $2, $3, $4)",
+                vec![
+                    Value::Uuid(case),
+                    Value::Text(reference.to_string()),
+                    Value::I64(to_i64(new_version)),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+        } else {
+            statements.push(Statement::new(
+                "UPDATE cases SET version = $1 WHERE case_id = $2 AND version = $3",
+                vec![
+                    Value::I64(to_i64(new_version)),
+                    Value::Uuid(case),
+                    Value::I64(to_i64(append.expected_version)),
+                ],
+            ));
+        }
+        for s in subjects {
+            statements.push(Statement::new(
+                "INSERT INTO vault_subjects (subject_id, wrapped_key, master_key_id, created_at) VALUES ($1, $2, $3, $4)",
+                vec![
+                    Value::Uuid(s.subject),
+                    Value::Bytes(s.wrapped_key),
+                    Value::Text(self.master_key.id().to_owned()),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+        }
+        for r in records {
+            statements.push(Statement::new(
+                "INSERT INTO vault_records (record_id, subject_id, kind, ciphertext, created_at) VALUES ($1, $2, $3, $4, $5)",
+                vec![
+                    Value::Uuid(r.record),
+                    Value::Uuid(r.subject),
+                    Value::Text(r.kind.to_owned()),
+                    Value::Bytes(r.ciphertext),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+        }
+        for (i, event) in append.events.iter().enumerate() {
+            let version = append.expected_version + 1 + i as u64;
+            let body = serde_json::to_string(event)
+                .map_err(|_| StoreError::Corrupt("an event did not serialise".to_owned()))?;
+            statements.push(Statement::new(
+                "INSERT INTO case_events (case_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![
+                    Value::Uuid(case),
+                    Value::I64(to_i64(version)),
+                    Value::Text(event.kind().to_owned()),
+                    Value::Text(body),
+                    Value::Uuid(append.actor.user.0),
+                    Value::Uuid(append.actor.organisation.0),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+            statements.extend(project(append.case_id, version, event, append.recorded_at));
+        }
+
+        let outcome: Result<Vec<u64>, sqlx::Error> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            match execute_all!(tx, &statements) {
+                Ok(affected) if affected.first() == Some(&0) => {
+                    tx.rollback().await?;
+                    Ok(affected)
+                }
+                Ok(affected) => {
+                    tx.commit().await?;
+                    Ok(affected)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
+            }
+        });
+        match outcome {
+            Ok(affected) if affected.first() == Some(&0) => Err(self.conflict(append).await),
+            Ok(_) => Ok(new_version),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                let message = db.message().to_owned();
+                let constraint = db.constraint().unwrap_or_default().to_owned();
+                if constraint.contains("reference") || message.contains("cases.reference") {
+                    Err(StoreError::DuplicateReference)
+                } else {
+                    Err(self.conflict(append).await)
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn conflict(&self, append: Append<'_>) -> StoreError {
+        match self.version(append.case_id).await {
+            Ok(Some(actual)) => StoreError::VersionConflict {
+                expected: append.expected_version,
+                actual,
+            },
+            Ok(None) => StoreError::NotFound,
+            Err(e) => e,
+        }
+    }
+
+    /// The stream's current version, if it exists.
+    pub async fn version(&self, case_id: CaseId) -> Result<Option<u64>, StoreError> {
+        let version: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM cases WHERE case_id = $1")
+                .bind(case_id.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(version.map(|v| u64::try_from(v).unwrap_or(0)))
+    }
+
+    /// Reads a whole stream in order.
+    pub async fn load(&self, case_id: CaseId) -> Result<Option<LoadedCase>, StoreError> {
+        let rows: Vec<(i64, String, uuid::Uuid, uuid::Uuid, DateTime<Utc>)> = on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT version, body, actor_user, actor_organisation, recorded_at FROM case_events WHERE case_id = $1 ORDER BY version",
+            )
+            .bind(case_id.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| -> Result<_, sqlx::Error> {
+                    Ok((
+                        row.try_get("version")?,
+                        row.try_get("body")?,
+                        row.try_get("actor_user")?,
+                        row.try_get("actor_organisation")?,
+                        row.try_get("recorded_at")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut events = Vec::with_capacity(rows.len());
+        for (version, body, user, organisation, recorded_at) in rows {
+            let event: CaseEvent = serde_json::from_str(&body).map_err(|_| {
+                StoreError::Corrupt(format!("event {version} of case {} does not parse", case_id.0))
+            })?;
+            events.push(StoredEvent {
+                version: u64::try_from(version).unwrap_or(0),
+                event,
+                actor: Actor {
+                    user: UserId(user),
+                    organisation: OrganisationId(organisation),
+                },
+                recorded_at,
+            });
+        }
+        Ok(Some(LoadedCase {
+            case_id,
+            version: events.last().map_or(0, |e| e.version),
+            events,
+        }))
+    }
+
+    /// Finds a case by its reference.
+    pub async fn case_id_by_reference(
+        &self,
+        reference: &CaseReference,
+    ) -> Result<Option<CaseId>, StoreError> {
+        let id: Option<uuid::Uuid> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT case_id FROM cases WHERE reference = $1")
+                .bind(reference.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(id.map(CaseId))
+    }
+}

@@ -1,0 +1,45 @@
+//! Schema migrations, one folder per engine with the same file names, embedded in the binary.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::SqlStr;
+
+use crate::{Store, StoreError, on_pool};
+
+/// `(version, description, sqlite sql, postgres sql)`. Add new files to both folders and a row
+/// here; a migration is never edited once released (sqlx checks each one's checksum).
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "case_file",
+    include_str!("../migrations/sqlite/0001_case_file.sql"),
+    include_str!("../migrations/postgres/0001_case_file.sql"),
+)];
+
+fn migrator(postgres: bool) -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, description, sqlite, pg)| {
+                let sql = if postgres { pg } else { sqlite };
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    SqlStr::from_static(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+impl Store {
+    /// Brings the schema up to date. Safe to run on every start and from several instances at
+    /// once (sqlx takes an advisory lock on PostgreSQL).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
+        on_pool!(self, pool => migrator(postgres).run(pool).await?);
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! The personal-data vault: records encrypted under their subject's own data key.
+//!
+//! Writing happens inside the event append (see [`crate::events`]), so personal details and
+//! the events that refer to them commit together or not at all. Reading decrypts one record
+//! for a caller who is entitled to it.
+
+pub mod crypto;
+
+use nrm_domain::ids::{SubjectId, VaultRecordId};
+use nrm_domain::personal::VaultContent;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::events::VaultWrite;
+use crate::vault::crypto::{DataKey, RecordBinding};
+use crate::{Store, StoreError, on_pool};
+
+/// A subject created by this append: its id and wrapped data key.
+#[derive(Debug)]
+pub(crate) struct SealedSubject {
+    pub subject: Uuid,
+    pub wrapped_key: Vec<u8>,
+}
+
+/// A record ready to insert.
+#[derive(Debug)]
+pub(crate) struct SealedRecord {
+    pub record: Uuid,
+    pub subject: Uuid,
+    pub kind: &'static str,
+    pub ciphertext: Vec<u8>,
+}
+
+impl Store {
+    /// Encrypts the writes of one append before its transaction starts, creating data keys
+    /// for new subjects and unwrapping existing subjects' keys.
+    pub(crate) async fn seal(
+        &self,
+        new_subjects: &[SubjectId],
+        writes: &[VaultWrite],
+    ) -> Result<(Vec<SealedSubject>, Vec<SealedRecord>), StoreError> {
+        let mut keys: Vec<(Uuid, DataKey)> = Vec::new();
+        let mut subjects = Vec::new();
+        for subject in new_subjects {
+            let (key, wrapped_key) = self.master_key.new_data_key(subject.0)?;
+            keys.push((subject.0, key));
+            subjects.push(SealedSubject {
+                subject: subject.0,
+                wrapped_key,
+            });
+        }
+        let mut records = Vec::new();
+        for write in writes {
+            let subject = write.subject.0;
+            let key = match keys.iter().find(|(s, _)| *s == subject) {
+                Some((_, key)) => key.clone(),
+                None => {
+                    let key = self.data_key(write.subject).await?;
+                    keys.push((subject, key.clone()));
+                    key
+                }
+            };
+            let kind = write.content.kind();
+            let plaintext = serde_json::to_vec(&write.content)
+                .map_err(|_| StoreError::Corrupt("vault content did not serialise".to_owned()))?;
+            let binding = RecordBinding {
+                record: write.record.0,
+                subject,
+                kind,
+            };
+            records.push(SealedRecord {
+                record: write.record.0,
+                subject,
+                kind,
+                ciphertext: key.encrypt(&binding, &plaintext)?,
+            });
+        }
+        Ok((subjects, records))
+    }
+
+    async fn data_key(&self, subject: SubjectId) -> Result<DataKey, StoreError> {
+        let wrapped: Option<Vec<u8>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT wrapped_key FROM vault_subjects WHERE subject_id = $1")
+                .bind(subject.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        let wrapped = wrapped.ok_or(StoreError::NotFound)?;
+        Ok(self.master_key.unwrap_data_key(subject.0, &wrapped)?)
+    }
+
+    /// Decrypts one vault record. The record must belong to `subject`.
+    pub async fn read_vault(
+        &self,
+        subject: SubjectId,
+        record: VaultRecordId,
+    ) -> Result<VaultContent, StoreError> {
+        let row: Option<(String, Vec<u8>)> = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT kind, ciphertext FROM vault_records WHERE record_id = $1 AND subject_id = $2",
+            )
+            .bind(record.0)
+            .bind(subject.0)
+            .fetch_optional(pool)
+            .await?
+            .map(|row| -> Result<_, sqlx::Error> { Ok((row.try_get("kind")?, row.try_get("ciphertext")?)) })
+            .transpose()?
+        });
+        let (kind, ciphertext) = row.ok_or(StoreError::NotFound)?;
+        let key = self.data_key(subject).await?;
+        let binding = RecordBinding {
+            record: record.0,
+            subject: subject.0,
+            kind: &kind,
+        };
+        let plaintext = key.decrypt(&binding, &ciphertext)?;
+        serde_json::from_slice(&plaintext)
+            .map_err(|_| StoreError::Corrupt(format!("vault record {} does not parse", record.0)))
+    }
+}

@@ -17,6 +17,8 @@ pub mod command;
 pub mod error;
 pub mod event;
 pub mod exploitation;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod geography;
 pub mod ids;
 pub mod personal;

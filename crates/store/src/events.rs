@@ -156,12 +156,11 @@ impl Store {
             Ok(affected) if affected.first() == Some(&0) => Err(self.conflict(append).await),
             Ok(_) => Ok(new_version),
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                let message = db.message().to_owned();
-                let constraint = db.constraint().unwrap_or_default().to_owned();
-                if constraint.contains("reference") || message.contains("cases.reference") {
-                    Err(StoreError::DuplicateReference)
-                } else {
-                    Err(self.conflict(append).await)
+                // Someone else created or extended this stream first; failing that, the clash
+                // is the generated reference.
+                match self.conflict(append).await {
+                    StoreError::NotFound => Err(StoreError::DuplicateReference),
+                    other => Err(other),
                 }
             }
             Err(e) => Err(e.into()),
@@ -170,6 +169,9 @@ impl Store {
 
     async fn conflict(&self, append: Append<'_>) -> StoreError {
         match self.version(append.case_id).await {
+            Ok(Some(actual)) if actual == append.expected_version => {
+                StoreError::Corrupt("the append clashed with existing rows".to_owned())
+            }
             Ok(Some(actual)) => StoreError::VersionConflict {
                 expected: append.expected_version,
                 actual,

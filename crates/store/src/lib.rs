@@ -18,6 +18,8 @@ mod migrations;
 mod projection;
 mod queue;
 mod statement;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod vault;
 
 pub use connect::{ConnectOptions, DatabaseKind};

@@ -1,0 +1,100 @@
+//! Valid submissions for tests, with a canary string in every personal field so tests can
+//! prove personal data never leaks into logs, events or error messages.
+
+use chrono::NaiveDate;
+
+use crate::exploitation::{Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType};
+use crate::geography::{Country, PoliceForceArea, UkNation};
+use crate::personal::PersonalDetails;
+use crate::submission::{
+    AdultConsent, AdultReferral, AgeAtExploitation, ChildReferral, DutyToNotify,
+    FirstResponderDetails, FirstResponderType, Gender, Profile,
+};
+
+/// Appears in every personal field of these fixtures; must never appear outside the vault.
+pub const CANARY: &str = "CANARY7Q3Z";
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+pub fn personal_details(date_of_birth: Option<NaiveDate>) -> PersonalDetails {
+    PersonalDetails {
+        given_names: format!("Given{CANARY}"),
+        family_name: format!("Family{CANARY}"),
+        other_names: vec![format!("Alias{CANARY}")],
+        date_of_birth,
+        languages: vec!["Albanian".to_owned()],
+        interpreter_needed: true,
+        contact: Some(format!("07700 900000 {CANARY}")),
+        current_address: Some(format!("1 Safe Street {CANARY}")),
+        other_references: vec![],
+        narrative: format!("Account of exploitation {CANARY}"),
+    }
+}
+
+pub fn exploitation(types: Vec<ExploitationType>) -> Exploitation {
+    let county_lines = types.contains(&ExploitationType::Criminal);
+    Exploitation {
+        types,
+        county_lines,
+        location: ExploitationLocation {
+            uk_nations: vec![UkNation::England],
+            police_force_areas: PoliceForceArea::parse("west-midlands").into_iter().collect(),
+            overseas_countries: Country::parse("AL").into_iter().collect(),
+        },
+        period: ExploitationPeriod {
+            started_on: Some(date(2024, 3, 1)),
+            ended_on: Some(date(2024, 9, 30)),
+            ongoing: false,
+        },
+    }
+}
+
+fn profile() -> Profile {
+    Profile {
+        gender: Gender::Male,
+        nationalities: Country::parse("AL").into_iter().collect(),
+    }
+}
+
+pub fn adult_referral() -> AdultReferral {
+    AdultReferral {
+        victim: personal_details(Some(date(1995, 6, 15))),
+        profile: profile(),
+        consent: AdultConsent {
+            referral_consent_given_on: date(2024, 10, 1),
+            support_consent: true,
+        },
+        exploitation: exploitation(vec![ExploitationType::Labour]),
+        first_responder: FirstResponderDetails {
+            organisation_type: FirstResponderType::Police,
+        },
+        immigration_cohort: None,
+    }
+}
+
+pub fn child_referral() -> ChildReferral {
+    ChildReferral {
+        victim: personal_details(Some(date(2010, 2, 1))),
+        profile: profile(),
+        age_disputed: false,
+        local_authority_notified: true,
+        exploitation: exploitation(vec![ExploitationType::Criminal]),
+        first_responder: FirstResponderDetails {
+            organisation_type: FirstResponderType::LocalAuthority,
+        },
+        immigration_cohort: None,
+    }
+}
+
+pub fn duty_to_notify() -> DutyToNotify {
+    DutyToNotify {
+        profile: profile(),
+        age_at_exploitation: AgeAtExploitation::Adult,
+        exploitation: exploitation(vec![ExploitationType::Sexual]),
+        first_responder: FirstResponderDetails {
+            organisation_type: FirstResponderType::Police,
+        },
+    }
+}

@@ -1,0 +1,310 @@
+//! Application services: load a case, ask the domain to decide, append what it decided.
+//!
+//! The JSON API, the pages, the CLI and the demo all call these functions, so a rule is never
+//! enforced in one entry point and forgotten in another. Handlers hold no business logic. This
+//! layer owns the things the pure domain must not do: reading the clock is still the caller's
+//! job (every function takes `now`), but generating identifiers and random reference bits,
+//! retrying a clashing reference, and mapping store errors happen here.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::case::CaseState;
+use nrm_domain::clock::uk_date;
+use nrm_domain::command::{Command, Decision, Submit, decide};
+use nrm_domain::event::{CaseEvent, NegativeReason, Outcome};
+use nrm_domain::ids::{CaseId, SubjectId, VaultRecordId};
+use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, PersonalDetails, VaultContent};
+use nrm_domain::submission::Submission;
+use nrm_domain::{Actor, CaseReference, DomainError, FieldProblem, Rulebook};
+use nrm_store::{Append, CaseSummary, LoadedCase, QueuePage, QueueQuery, Store, StoreError, VaultWrite};
+use rand::Rng;
+use uuid::Uuid;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("no such case")]
+    NotFound,
+    #[error("the case has changed since it was read (now at version {actual})")]
+    Conflict { actual: u64 },
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::VersionConflict { actual, .. } => Self::Conflict { actual },
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// The result of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub case_id: CaseId,
+    pub reference: CaseReference,
+    pub version: u64,
+}
+
+/// A decision as entered, with its written reasons.
+#[derive(Debug, Clone)]
+pub struct DecisionInput {
+    pub outcome: Outcome,
+    pub decided_on: NaiveDate,
+    pub reasons: String,
+    pub negative_reason: Option<NegativeReason>,
+}
+
+/// Which decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionKind {
+    ReasonableGrounds,
+    ConclusiveGrounds,
+}
+
+/// A decision's written reasons, decrypted for the reader.
+#[derive(Debug, Clone)]
+pub struct ReasonsView {
+    pub event_version: u64,
+    pub reasons: DecisionReasons,
+}
+
+/// Everything about one case for someone entitled to see it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub case_id: CaseId,
+    pub version: u64,
+    pub state: CaseState,
+    pub summary: CaseSummary,
+    pub events: Vec<nrm_store::StoredEvent>,
+    pub personal_details: Option<PersonalDetails>,
+    pub reasons: Vec<ReasonsView>,
+}
+
+/// The case use cases, over one store and one rulebook.
+#[derive(Debug, Clone)]
+pub struct Cases {
+    store: Store,
+    rules: Rulebook,
+}
+
+/// How many times a clashing case reference is regenerated before giving up. With 35 random
+/// bits a clash is already rare; three in a row means something else is wrong.
+const REFERENCE_ATTEMPTS: usize = 3;
+
+impl Cases {
+    pub fn new(store: Store, rules: Rulebook) -> Self {
+        Self { store, rules }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn rules(&self) -> &Rulebook {
+        &self.rules
+    }
+
+    /// Submits an adult referral, a child referral or a Duty to Notify report.
+    pub async fn submit(
+        &self,
+        actor: Actor,
+        submission: Submission,
+        now: DateTime<Utc>,
+    ) -> Result<Submitted, ServiceError> {
+        let case_id = CaseId(Uuid::new_v4());
+        let subject = SubjectId(Uuid::new_v4());
+        let record = VaultRecordId(Uuid::new_v4());
+        let personal = submission.personal_details().cloned();
+        let mut command = Submit {
+            submission,
+            reference_random: 0,
+            subject,
+            personal_details: record,
+        };
+        let mut last_error = None;
+        for _ in 0..REFERENCE_ATTEMPTS {
+            command.reference_random = rand::thread_rng().r#gen::<u64>();
+            let wrapped = Command::Submit(Box::new(command.clone()));
+            let events = decide(&CaseState::Empty, &wrapped, actor, &self.rules, now)?;
+            let reference = match events.first() {
+                Some(CaseEvent::ReferralSubmitted(e)) => e.reference.clone(),
+                Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),
+                _ => return Err(ServiceError::Store(StoreError::Corrupt("submission produced no event".to_owned()))),
+            };
+            let (subjects, writes) = match &personal {
+                Some(details) => (
+                    vec![subject],
+                    vec![VaultWrite {
+                        record,
+                        subject,
+                        content: VaultContent::PersonalDetails(details.clone()),
+                    }],
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            match self
+                .store
+                .append(Append {
+                    case_id,
+                    expected_version: 0,
+                    reference: Some(&reference),
+                    events: &events,
+                    actor,
+                    recorded_at: now,
+                    new_subjects: &subjects,
+                    vault_writes: &writes,
+                })
+                .await
+            {
+                Ok(version) => {
+                    tracing::info!(case_id = %case_id, kind = events[0].kind(), "case submitted");
+                    return Ok(Submitted {
+                        case_id,
+                        reference,
+                        version,
+                    });
+                }
+                Err(StoreError::DuplicateReference) => last_error = Some(StoreError::DuplicateReference),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Store(last_error.unwrap_or(StoreError::DuplicateReference)))
+    }
+
+    /// Records a Reasonable Grounds or Conclusive Grounds decision. `expected_version` is the
+    /// version the decision maker saw (from the case's ETag); when absent, the version loaded
+    /// here is used, so a concurrent change still fails rather than being overwritten.
+    pub async fn decide(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        expected_version: Option<u64>,
+        kind: DecisionKind,
+        input: DecisionInput,
+        now: DateTime<Utc>,
+    ) -> Result<u64, ServiceError> {
+        let loaded = self.store.load(case_id).await?.ok_or(ServiceError::NotFound)?;
+        if let Some(expected) = expected_version
+            && expected != loaded.version
+        {
+            return Err(ServiceError::Conflict {
+                actual: loaded.version,
+            });
+        }
+        let mut problems = Vec::new();
+        if input.reasons.trim().is_empty() {
+            problems.push(FieldProblem::new("/reasons", "Enter the reasons for the decision"));
+        }
+        nrm_domain::personal::too_long(&input.reasons, MAX_NARRATIVE_CHARS, "/reasons", &mut problems);
+        let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
+        let record = VaultRecordId(Uuid::new_v4());
+        let decision = Decision {
+            outcome: input.outcome,
+            decided_on: input.decided_on,
+            reasons: record,
+            negative_reason: input.negative_reason,
+        };
+        let command = match kind {
+            DecisionKind::ReasonableGrounds => Command::DecideReasonableGrounds(decision),
+            DecisionKind::ConclusiveGrounds => Command::DecideConclusiveGrounds(decision),
+        };
+        let events = match decide(&state, &command, actor, &self.rules, now) {
+            Ok(events) if problems.is_empty() => events,
+            Ok(_) => return Err(DomainError::Invalid(problems).into()),
+            Err(DomainError::Invalid(more)) => {
+                problems.extend(more);
+                return Err(DomainError::Invalid(problems).into());
+            }
+            // The field problems come first: fixing them is what the user can do now.
+            Err(_) if !problems.is_empty() => return Err(DomainError::Invalid(problems).into()),
+            Err(e) => return Err(e.into()),
+        };
+        let subject = match &state {
+            CaseState::Referral(r) => r.subject,
+            _ => return Err(DomainError::DutyToNotifyHasNoDecisions.into()),
+        };
+        let writes = [VaultWrite {
+            record,
+            subject,
+            content: VaultContent::DecisionReasons {
+                text: DecisionReasons(input.reasons),
+            },
+        }];
+        let version = self
+            .store
+            .append(Append {
+                case_id,
+                expected_version: loaded.version,
+                reference: None,
+                events: &events,
+                actor,
+                recorded_at: now,
+                new_subjects: &[],
+                vault_writes: &writes,
+            })
+            .await?;
+        tracing::info!(case_id = %case_id, decision = ?kind, "decision recorded");
+        Ok(version)
+    }
+
+    /// One case with its timeline and decrypted personal data.
+    pub async fn view(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<CaseView, ServiceError> {
+        let loaded: LoadedCase = self.store.load(case_id).await?.ok_or(ServiceError::NotFound)?;
+        let summary = self
+            .store
+            .summary(case_id, uk_date(now))
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
+        let mut personal_details = None;
+        let mut reasons = Vec::new();
+        if let CaseState::Referral(referral) = &state {
+            for stored in &loaded.events {
+                match &stored.event {
+                    CaseEvent::ReferralSubmitted(e) => {
+                        if let VaultContent::PersonalDetails(d) =
+                            self.store.read_vault(referral.subject, e.personal_details).await?
+                        {
+                            personal_details = Some(d);
+                        }
+                    }
+                    CaseEvent::ReasonableGroundsDecided(d) | CaseEvent::ConclusiveGroundsDecided(d) => {
+                        if let VaultContent::DecisionReasons { text } =
+                            self.store.read_vault(referral.subject, d.reasons).await?
+                        {
+                            reasons.push(ReasonsView {
+                                event_version: stored.version,
+                                reasons: text,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(CaseView {
+            case_id,
+            version: loaded.version,
+            state,
+            summary,
+            events: loaded.events,
+            personal_details,
+            reasons,
+        })
+    }
+
+    /// Finds a case by reference.
+    pub async fn find(&self, reference: &CaseReference) -> Result<Option<CaseId>, ServiceError> {
+        Ok(self.store.case_id_by_reference(reference).await?)
+    }
+
+    /// The work queue.
+    pub async fn queue(&self, query: &QueueQuery) -> Result<QueuePage, ServiceError> {
+        Ok(self.store.queue(query).await?)
+    }
+}

@@ -1,0 +1,125 @@
+//! Test helpers: a fresh, migrated store on each backend.
+//!
+//! Every store test runs on SQLite and PostgreSQL. PostgreSQL tests use their own schema in
+//! the database named by `NRM_TEST_DATABASE_URL` (default: the local `test` database). When
+//! PostgreSQL cannot be reached the tests say so; with `CI` set they fail instead, so a CI run
+//! can never pass by quietly skipping a backend.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Executor;
+
+use crate::{ConnectOptions, MasterKey, Store};
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store for one test. Keeps its temporary folder alive; drops the PostgreSQL schema when
+/// [`TestStore::cleanup`] is called.
+#[derive(Debug)]
+pub struct TestStore {
+    pub store: Store,
+    /// The URL the store was opened with (to open it again, or run the binary against it).
+    pub url: String,
+    pub master_key_hex: String,
+    pub name: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+}
+
+impl TestStore {
+    /// Drops the PostgreSQL schema (best effort); SQLite files go with the temporary folder.
+    pub async fn cleanup(self) {
+        self.store.close().await;
+        if let Some(schema) = self.schema
+            && let Ok(pool) = sqlx::PgPool::connect(&postgres_base_url()).await
+        {
+            let _ = pool
+                .execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                .await;
+            pool.close().await;
+        }
+    }
+}
+
+/// The PostgreSQL URL tests use.
+pub fn postgres_base_url() -> String {
+    std::env::var("NRM_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
+}
+
+fn test_key() -> (MasterKey, String) {
+    let hex = MasterKey::generate_hex();
+    let key = MasterKey::from_hex("test", &hex).unwrap_or_else(|| panic!("generated key parses"));
+    (key, hex)
+}
+
+/// A fresh SQLite store in a temporary folder.
+pub async fn sqlite() -> TestStore {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
+    let url = format!("sqlite://{}", dir.path().join("nrm.sqlite").display());
+    let (key, hex) = test_key();
+    let store = Store::connect(&url, ConnectOptions::new(key))
+        .await
+        .unwrap_or_else(|e| panic!("open SQLite: {e}"));
+    store.migrate().await.unwrap_or_else(|e| panic!("migrate SQLite: {e}"));
+    TestStore {
+        store,
+        url,
+        master_key_hex: hex,
+        name: "sqlite",
+        _dir: Some(dir),
+        schema: None,
+    }
+}
+
+static SCHEMA_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh PostgreSQL store in its own schema, or `None` when PostgreSQL is unreachable and
+/// `CI` is not set.
+pub async fn postgres() -> Option<TestStore> {
+    let base = postgres_base_url();
+    let admin = match sqlx::PgPool::connect(&base).await {
+        Ok(pool) => pool,
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("PostgreSQL at {base} is unreachable and CI is set: {e}");
+            }
+            eprintln!("SKIPPING PostgreSQL: {base} is unreachable ({e}); set CI to make this fail");
+            return None;
+        }
+    };
+    let schema = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        SCHEMA_COUNTER.fetch_add(1, Ordering::Relaxed),
+        uuid::Uuid::new_v4().simple()
+    );
+    admin
+        .execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .await
+        .unwrap_or_else(|e| panic!("create schema: {e}"));
+    admin.close().await;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
+    let (key, hex) = test_key();
+    let mut options = ConnectOptions::new(key);
+    options.max_connections = 8;
+    let store = Store::connect(&url, options)
+        .await
+        .unwrap_or_else(|e| panic!("open PostgreSQL: {e}"));
+    store.migrate().await.unwrap_or_else(|e| panic!("migrate PostgreSQL: {e}"));
+    Some(TestStore {
+        store,
+        url,
+        master_key_hex: hex,
+        name: "postgres",
+        _dir: None,
+        schema: Some(schema),
+    })
+}
+
+/// Both backends (PostgreSQL only when reachable; see the module docs).
+pub async fn all() -> Vec<TestStore> {
+    let mut stores = vec![sqlite().await];
+    stores.extend(postgres().await);
+    stores
+}

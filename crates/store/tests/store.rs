@@ -1,0 +1,309 @@
+//! Store behaviour on both backends: optimistic concurrency, atomic appends, append-only
+//! history, encryption at rest, durable settings.
+
+use chrono::{DateTime, TimeZone, Utc};
+use nrm_domain::case::CaseState;
+use nrm_domain::command::{Command, Submit, decide};
+use nrm_domain::fixtures::{self, CANARY};
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::personal::VaultContent;
+use nrm_domain::submission::Submission;
+use nrm_domain::{Actor, CaseEvent, CaseReference, Rulebook};
+use nrm_store::testing::{self, TestStore};
+use nrm_store::{Append, ConnectOptions, MasterKey, QueueQuery, Store, StoreError, VaultWrite};
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 3, 10, 0, 0).single().unwrap_or_default()
+}
+
+fn actor() -> Actor {
+    Actor {
+        user: UserId(Uuid::new_v4()),
+        organisation: OrganisationId(Uuid::new_v4()),
+    }
+}
+
+struct NewCase {
+    case_id: CaseId,
+    subject: SubjectId,
+    record: VaultRecordId,
+    reference: CaseReference,
+    events: Vec<CaseEvent>,
+}
+
+fn new_adult_case() -> NewCase {
+    let subject = SubjectId(Uuid::new_v4());
+    let record = VaultRecordId(Uuid::new_v4());
+    let command = Command::Submit(Box::new(Submit {
+        submission: Submission::Adult(fixtures::adult_referral()),
+        reference_random: rand_bits(),
+        subject,
+        personal_details: record,
+    }));
+    let events = decide(&CaseState::Empty, &command, actor(), &Rulebook::current(), now())
+        .unwrap_or_else(|e| panic!("fixture is valid: {e}"));
+    let reference = match &events[0] {
+        CaseEvent::ReferralSubmitted(e) => e.reference.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    NewCase {
+        case_id: CaseId(Uuid::new_v4()),
+        subject,
+        record,
+        reference,
+        events,
+    }
+}
+
+/// The events of a positive Reasonable Grounds decision on `case`.
+fn rg_events(case: &NewCase) -> Vec<CaseEvent> {
+    let state = CaseState::from_events(&case.events);
+    let command = Command::DecideReasonableGrounds(nrm_domain::command::Decision {
+        outcome: nrm_domain::event::Outcome::Positive,
+        decided_on: now().date_naive(),
+        reasons: VaultRecordId(Uuid::new_v4()),
+        negative_reason: None,
+    });
+    decide(&state, &command, actor(), &Rulebook::current(), now()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn rand_bits() -> u64 {
+    u64::from_le_bytes(Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or_default())
+}
+
+async fn append_new(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
+    let writes = [VaultWrite {
+        record: case.record,
+        subject: case.subject,
+        content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
+    }];
+    store
+        .append(Append {
+            case_id: case.case_id,
+            expected_version: 0,
+            reference: Some(&case.reference),
+            events: &case.events,
+            actor: actor(),
+            recorded_at: now(),
+            new_subjects: &[case.subject],
+            vault_writes: &writes,
+        })
+        .await
+}
+
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestStore) -> Fut,
+    Fut: std::future::Future<Output = TestStore>,
+{
+    for store in testing::all().await {
+        let name = store.name;
+        eprintln!("backend: {name}");
+        let store = test(store).await;
+        store.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_new_case_is_stored_with_its_summary_and_vault_record() {
+    each_backend(|t| async move {
+        let case = new_adult_case();
+        assert_eq!(append_new(&t.store, &case).await.ok(), Some(1), "{}", t.name);
+        let loaded = t.store.load(case.case_id).await.ok().flatten().unwrap_or_else(|| panic!("loaded"));
+        assert_eq!(loaded.version, 1);
+        assert_eq!(loaded.events[0].event, case.events[0]);
+        let summary = t.store.summary(case.case_id, now().date_naive()).await.ok().flatten();
+        let summary = summary.unwrap_or_else(|| panic!("summary on {}", t.name));
+        assert_eq!(summary.status, "awaiting_reasonable_grounds");
+        assert_eq!(summary.exploitation_types, vec!["labour".to_owned()]);
+        assert_eq!(t.store.case_id_by_reference(&case.reference).await.ok().flatten(), Some(case.case_id));
+        let content = t.store.read_vault(case.subject, case.record).await;
+        assert!(matches!(content, Ok(VaultContent::PersonalDetails(ref d)) if d.narrative.contains(CANARY)));
+        // The record cannot be read as another subject's.
+        assert!(t.store.read_vault(SubjectId(Uuid::new_v4()), case.record).await.is_err());
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
+    each_backend(|t| async move {
+        let case = new_adult_case();
+        append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+        // Appending the submission again as a new stream is a conflict, not a merge.
+        assert!(matches!(append_new(&t.store, &case).await, Err(StoreError::VersionConflict { expected: 0, actual: 1 })));
+        let extra = rg_events(&case);
+        let stale = t
+            .store
+            .append(Append {
+                case_id: case.case_id,
+                expected_version: 5,
+                reference: None,
+                events: &extra,
+                actor: actor(),
+                recorded_at: now(),
+                new_subjects: &[],
+                vault_writes: &[],
+            })
+            .await;
+        assert!(matches!(stale, Err(StoreError::VersionConflict { expected: 5, actual: 1 })), "{}: {stale:?}", t.name);
+        let loaded = t.store.load(case.case_id).await.ok().flatten().map(|l| l.events.len());
+        assert_eq!(loaded, Some(1));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
+    each_backend(|t| async move {
+        let case = new_adult_case();
+        append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let store = t.store.clone();
+            let events = rg_events(&case);
+            let id = case.case_id;
+            tasks.push(tokio::spawn(async move {
+                store
+                    .append(Append {
+                        case_id: id,
+                        expected_version: 1,
+                        reference: None,
+                        events: &events,
+                        actor: actor(),
+                        recorded_at: now(),
+                        new_subjects: &[],
+                        vault_writes: &[],
+                    })
+                    .await
+            }));
+        }
+        let mut wins = 0;
+        for task in tasks {
+            match task.await.unwrap_or_else(|e| panic!("{e}")) {
+                Ok(3) => wins += 1,
+                Err(StoreError::VersionConflict { .. }) => {}
+                Ok(v) => panic!("{}: unexpected version {v}", t.name),
+                other => panic!("{}: unexpected {other:?}", t.name),
+            }
+        }
+        assert_eq!(wins, 1, "{}", t.name);
+        assert_eq!(t.store.version(case.case_id).await.ok().flatten(), Some(3));
+        let summary = t.store.summary(case.case_id, now().date_naive()).await.ok().flatten();
+        assert_eq!(summary.map(|s| s.status), Some("awaiting_conclusive_grounds".to_owned()));
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_append_leaves_no_trace() {
+    each_backend(|t| async move {
+        let first = new_adult_case();
+        append_new(&t.store, &first).await.unwrap_or_else(|e| panic!("{e}"));
+        // Same reference, different case: refused as a duplicate reference, and neither its
+        // vault record nor its summary exist afterwards.
+        let mut second = new_adult_case();
+        second.reference = first.reference.clone();
+        assert!(matches!(append_new(&t.store, &second).await, Err(StoreError::DuplicateReference)), "{}", t.name);
+        assert!(t.store.load(second.case_id).await.ok().flatten().is_none());
+        assert!(t.store.read_vault(second.subject, second.record).await.is_err());
+        let page = t.store.queue(&QueueQuery::new(now().date_naive())).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.total, 1);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn history_cannot_be_changed_in_the_database() {
+    each_backend(|t| async move {
+        let case = new_adult_case();
+        append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+        let raw = raw_pool(&t).await;
+        for sql in ["UPDATE case_events SET kind = 'x'", "DELETE FROM case_events"] {
+            let result = match &raw {
+                Raw::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+                Raw::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            };
+            assert!(result.is_err(), "{}: `{sql}` was allowed", t.name);
+        }
+        t
+    })
+    .await;
+}
+
+enum Raw {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+async fn raw_pool(t: &TestStore) -> Raw {
+    if t.name == "sqlite" {
+        Raw::Sqlite(sqlx::SqlitePool::connect(&t.url).await.unwrap_or_else(|e| panic!("{e}")))
+    } else {
+        Raw::Postgres(sqlx::PgPool::connect(&t.url).await.unwrap_or_else(|e| panic!("{e}")))
+    }
+}
+
+#[tokio::test]
+async fn personal_data_is_never_stored_in_plaintext() {
+    each_backend(|t| async move {
+        for _ in 0..5 {
+            append_new(&t.store, &new_adult_case()).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        match raw_pool(&t).await {
+            Raw::Sqlite(pool) => {
+                pool.close().await;
+                t.store.close().await;
+                // The database file and its WAL, byte for byte.
+                let path = t.url.trim_start_matches("sqlite://").to_owned();
+                for file in [path.clone(), format!("{path}-wal")] {
+                    if let Ok(bytes) = std::fs::read(&file) {
+                        assert!(!bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()), "canary in {file}");
+                    }
+                }
+            }
+            Raw::Postgres(pool) => {
+                // Every text and byte column of every table, as text.
+                let tables = ["cases", "case_events", "case_summaries", "case_exploitation_types", "vault_subjects", "vault_records"];
+                for table in tables {
+                    let sql = format!("SELECT count(*) FROM {table} t WHERE t::text LIKE '%' || $1 || '%' OR encode(convert_to(t::text, 'UTF8'), 'escape') LIKE '%' || $1 || '%'");
+                    let hits: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(CANARY).fetch_one(&pool).await.unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(hits, 0, "canary in {table}");
+                }
+                let ciphertexts: Vec<Vec<u8>> = sqlx::query_scalar("SELECT ciphertext FROM vault_records").fetch_all(&pool).await.unwrap_or_default();
+                assert_eq!(ciphertexts.len(), 5);
+                for c in ciphertexts {
+                    assert!(!c.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
+                }
+            }
+        }
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_wrong_master_key_cannot_read_the_vault() {
+    let t = testing::sqlite().await;
+    let case = new_adult_case();
+    append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+    let other = MasterKey::from_hex("other", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
+    let store = Store::connect(&t.url, ConnectOptions::new(other)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(store.read_vault(case.subject, case.record).await, Err(StoreError::Crypto(_))));
+    store.close().await;
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn urls_that_point_nowhere_sensible_are_refused() {
+    let key = || MasterKey::from_hex("k", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
+    for url in ["mysql://localhost/nrm", "sqlite://", "sqlite::memory:", "sqlite:///no/such/folder/nrm.sqlite", "nrm.sqlite"] {
+        let result = Store::connect(url, ConnectOptions::new(key())).await;
+        assert!(matches!(result, Err(StoreError::BadUrl(_))), "{url}: {result:?}");
+    }
+}

@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 
-use crate::exploitation::{Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType};
+use crate::exploitation::{
+    Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType,
+};
 use crate::geography::{Country, PoliceForceArea, UkNation};
 use crate::personal::PersonalDetails;
 use crate::submission::{
@@ -40,7 +42,9 @@ pub fn exploitation(types: Vec<ExploitationType>) -> Exploitation {
         county_lines,
         location: ExploitationLocation {
             uk_nations: vec![UkNation::England],
-            police_force_areas: PoliceForceArea::parse("west-midlands").into_iter().collect(),
+            police_force_areas: PoliceForceArea::parse("west-midlands")
+                .into_iter()
+                .collect(),
             overseas_countries: Country::parse("AL").into_iter().collect(),
         },
         period: ExploitationPeriod {

@@ -15,7 +15,9 @@ use nrm_domain::ids::{CaseId, SubjectId, VaultRecordId};
 use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, PersonalDetails, VaultContent};
 use nrm_domain::submission::Submission;
 use nrm_domain::{Actor, CaseReference, DomainError, FieldProblem, Rulebook};
-use nrm_store::{Append, CaseSummary, LoadedCase, QueuePage, QueueQuery, Store, StoreError, VaultWrite};
+use nrm_store::{
+    Append, CaseSummary, LoadedCase, QueuePage, QueueQuery, Store, StoreError, VaultWrite,
+};
 use rand::Rng;
 use uuid::Uuid;
 
@@ -134,7 +136,11 @@ impl Cases {
             let reference = match events.first() {
                 Some(CaseEvent::ReferralSubmitted(e)) => e.reference.clone(),
                 Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),
-                _ => return Err(ServiceError::Store(StoreError::Corrupt("submission produced no event".to_owned()))),
+                _ => {
+                    return Err(ServiceError::Store(StoreError::Corrupt(
+                        "submission produced no event".to_owned(),
+                    )));
+                }
             };
             let (subjects, writes) = match &personal {
                 Some(details) => (
@@ -169,11 +175,15 @@ impl Cases {
                         version,
                     });
                 }
-                Err(StoreError::DuplicateReference) => last_error = Some(StoreError::DuplicateReference),
+                Err(StoreError::DuplicateReference) => {
+                    last_error = Some(StoreError::DuplicateReference)
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ServiceError::Store(last_error.unwrap_or(StoreError::DuplicateReference)))
+        Err(ServiceError::Store(
+            last_error.unwrap_or(StoreError::DuplicateReference),
+        ))
     }
 
     /// Records a Reasonable Grounds or Conclusive Grounds decision. `expected_version` is the
@@ -188,7 +198,11 @@ impl Cases {
         input: DecisionInput,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
-        let loaded = self.store.load(case_id).await?.ok_or(ServiceError::NotFound)?;
+        let loaded = self
+            .store
+            .load(case_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if let Some(expected) = expected_version
             && expected != loaded.version
         {
@@ -198,9 +212,17 @@ impl Cases {
         }
         let mut problems = Vec::new();
         if input.reasons.trim().is_empty() {
-            problems.push(FieldProblem::new("/reasons", "Enter the reasons for the decision"));
+            problems.push(FieldProblem::new(
+                "/reasons",
+                "Enter the reasons for the decision",
+            ));
         }
-        nrm_domain::personal::too_long(&input.reasons, MAX_NARRATIVE_CHARS, "/reasons", &mut problems);
+        nrm_domain::personal::too_long(
+            &input.reasons,
+            MAX_NARRATIVE_CHARS,
+            "/reasons",
+            &mut problems,
+        );
         let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
         let record = VaultRecordId(Uuid::new_v4());
         let decision = Decision {
@@ -253,8 +275,16 @@ impl Cases {
     }
 
     /// One case with its timeline and decrypted personal data.
-    pub async fn view(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<CaseView, ServiceError> {
-        let loaded: LoadedCase = self.store.load(case_id).await?.ok_or(ServiceError::NotFound)?;
+    pub async fn view(
+        &self,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView, ServiceError> {
+        let loaded: LoadedCase = self
+            .store
+            .load(case_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let summary = self
             .store
             .summary(case_id, uk_date(now))
@@ -267,13 +297,16 @@ impl Cases {
             for stored in &loaded.events {
                 match &stored.event {
                     CaseEvent::ReferralSubmitted(e) => {
-                        if let VaultContent::PersonalDetails(d) =
-                            self.store.read_vault(referral.subject, e.personal_details).await?
+                        if let VaultContent::PersonalDetails(d) = self
+                            .store
+                            .read_vault(referral.subject, e.personal_details)
+                            .await?
                         {
                             personal_details = Some(d);
                         }
                     }
-                    CaseEvent::ReasonableGroundsDecided(d) | CaseEvent::ConclusiveGroundsDecided(d) => {
+                    CaseEvent::ReasonableGroundsDecided(d)
+                    | CaseEvent::ConclusiveGroundsDecided(d) => {
                         if let VaultContent::DecisionReasons { text } =
                             self.store.read_vault(referral.subject, d.reasons).await?
                         {

@@ -88,14 +88,18 @@ impl Store {
     async fn check_durability(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Sqlite(pool) => {
-                let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(pool).await?;
+                let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(pool)
+                    .await?;
                 // 2 = FULL, 3 = EXTRA.
                 if synchronous < 2 {
                     return Err(StoreError::UnsafeDurability(format!(
                         "SQLite synchronous is {synchronous}; FULL (2) or EXTRA (3) is required"
                     )));
                 }
-                let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
+                let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+                    .fetch_one(pool)
+                    .await?;
                 if !journal.eq_ignore_ascii_case("wal") {
                     return Err(StoreError::UnsafeDurability(format!(
                         "SQLite journal mode is {journal}; WAL is required"
@@ -106,7 +110,10 @@ impl Store {
                 for (setting, acceptable) in [
                     ("fsync", &["on"][..]),
                     ("full_page_writes", &["on"][..]),
-                    ("synchronous_commit", &["on", "remote_write", "remote_apply"][..]),
+                    (
+                        "synchronous_commit",
+                        &["on", "remote_write", "remote_apply"][..],
+                    ),
                 ] {
                     let value: String = sqlx::query_scalar("SELECT current_setting($1)")
                         .bind(setting)
@@ -131,12 +138,14 @@ async fn open_sqlite(url: &str, options: &ConnectOptions) -> Result<sqlx::Sqlite
     let path = path.split('?').next().unwrap_or_default();
     if path.is_empty() {
         return Err(StoreError::BadUrl(
-            "the SQLite URL names no file: use sqlite://PATH, for example sqlite://data/nrm.sqlite".to_owned(),
+            "the SQLite URL names no file: use sqlite://PATH, for example sqlite://data/nrm.sqlite"
+                .to_owned(),
         ));
     }
     if path == ":memory:" || url.contains("mode=memory") {
         return Err(StoreError::BadUrl(
-            "an in-memory SQLite database would lose every acknowledged write: name a file".to_owned(),
+            "an in-memory SQLite database would lose every acknowledged write: name a file"
+                .to_owned(),
         ));
     }
     let file = std::path::Path::new(path);
@@ -180,11 +189,28 @@ mod tests {
 
     #[test]
     fn urls_are_recognised_or_refused_with_a_reason() {
-        assert_eq!(DatabaseKind::of_url("sqlite://data/nrm.sqlite").ok(), Some(DatabaseKind::Sqlite));
-        assert_eq!(DatabaseKind::of_url("postgres://localhost/nrm").ok(), Some(DatabaseKind::Postgres));
-        assert_eq!(DatabaseKind::of_url("postgresql://localhost/nrm").ok(), Some(DatabaseKind::Postgres));
-        for bad in ["mysql://localhost/nrm", "data/nrm.sqlite", "", "http://example"] {
-            assert!(matches!(DatabaseKind::of_url(bad), Err(StoreError::BadUrl(_))), "{bad}");
+        assert_eq!(
+            DatabaseKind::of_url("sqlite://data/nrm.sqlite").ok(),
+            Some(DatabaseKind::Sqlite)
+        );
+        assert_eq!(
+            DatabaseKind::of_url("postgres://localhost/nrm").ok(),
+            Some(DatabaseKind::Postgres)
+        );
+        assert_eq!(
+            DatabaseKind::of_url("postgresql://localhost/nrm").ok(),
+            Some(DatabaseKind::Postgres)
+        );
+        for bad in [
+            "mysql://localhost/nrm",
+            "data/nrm.sqlite",
+            "",
+            "http://example",
+        ] {
+            assert!(
+                matches!(DatabaseKind::of_url(bad), Err(StoreError::BadUrl(_))),
+                "{bad}"
+            );
         }
     }
 }

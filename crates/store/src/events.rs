@@ -8,9 +8,9 @@
 
 use chrono::{DateTime, Utc};
 use nrm_domain::ids::{CaseId, SubjectId, VaultRecordId};
+use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::personal::VaultContent;
 use nrm_domain::{Actor, CaseEvent, CaseReference};
-use nrm_domain::ids::{OrganisationId, UserId};
 use sqlx::Row;
 
 use crate::projection::project;
@@ -219,7 +219,10 @@ impl Store {
         let mut events = Vec::with_capacity(rows.len());
         for (version, body, user, organisation, recorded_at) in rows {
             let event: CaseEvent = serde_json::from_str(&body).map_err(|_| {
-                StoreError::Corrupt(format!("event {version} of case {} does not parse", case_id.0))
+                StoreError::Corrupt(format!(
+                    "event {version} of case {} does not parse",
+                    case_id.0
+                ))
             })?;
             events.push(StoredEvent {
                 version: u64::try_from(version).unwrap_or(0),

@@ -204,7 +204,11 @@ impl Store {
     }
 
     /// One case's summary.
-    pub async fn summary(&self, case_id: CaseId, today: NaiveDate) -> Result<Option<CaseSummary>, StoreError> {
+    pub async fn summary(
+        &self,
+        case_id: CaseId,
+        today: NaiveDate,
+    ) -> Result<Option<CaseSummary>, StoreError> {
         let row = on_pool!(self, pool => {
             let sql = format!("SELECT {COLUMNS} FROM case_summaries s WHERE s.case_id = $1");
             match sqlx::query(sqlx::AssertSqlSafe(sql)).bind(case_id.0).fetch_optional(pool).await? {

@@ -34,7 +34,9 @@ impl TestStore {
             && let Ok(pool) = sqlx::PgPool::connect(&postgres_base_url()).await
         {
             let _ = pool
-                .execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP SCHEMA IF EXISTS {schema} CASCADE"
+                )))
                 .await;
             pool.close().await;
         }
@@ -60,7 +62,10 @@ pub async fn sqlite() -> TestStore {
     let store = Store::connect(&url, ConnectOptions::new(key))
         .await
         .unwrap_or_else(|e| panic!("open SQLite: {e}"));
-    store.migrate().await.unwrap_or_else(|e| panic!("migrate SQLite: {e}"));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate SQLite: {e}"));
     TestStore {
         store,
         url,
@@ -106,7 +111,10 @@ pub async fn postgres() -> Option<TestStore> {
     let store = Store::connect(&url, options)
         .await
         .unwrap_or_else(|e| panic!("open PostgreSQL: {e}"));
-    store.migrate().await.unwrap_or_else(|e| panic!("migrate PostgreSQL: {e}"));
+    store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate PostgreSQL: {e}"));
     Some(TestStore {
         store,
         url,

@@ -14,7 +14,9 @@ use nrm_store::{Append, ConnectOptions, MasterKey, QueueQuery, Store, StoreError
 use uuid::Uuid;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 11, 3, 10, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2025, 11, 3, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 fn actor() -> Actor {
@@ -41,8 +43,14 @@ fn new_adult_case() -> NewCase {
         subject,
         personal_details: record,
     }));
-    let events = decide(&CaseState::Empty, &command, actor(), &Rulebook::current(), now())
-        .unwrap_or_else(|e| panic!("fixture is valid: {e}"));
+    let events = decide(
+        &CaseState::Empty,
+        &command,
+        actor(),
+        &Rulebook::current(),
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("fixture is valid: {e}"));
     let reference = match &events[0] {
         CaseEvent::ReferralSubmitted(e) => e.reference.clone(),
         other => panic!("unexpected {other:?}"),
@@ -69,7 +77,11 @@ fn rg_events(case: &NewCase) -> Vec<CaseEvent> {
 }
 
 fn rand_bits() -> u64 {
-    u64::from_le_bytes(Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or_default())
+    u64::from_le_bytes(
+        Uuid::new_v4().as_bytes()[..8]
+            .try_into()
+            .unwrap_or_default(),
+    )
 }
 
 async fn append_new(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
@@ -131,9 +143,17 @@ async fn a_new_case_is_stored_with_its_summary_and_vault_record() {
 async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
     each_backend(|t| async move {
         let case = new_adult_case();
-        append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+        append_new(&t.store, &case)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         // Appending the submission again as a new stream is a conflict, not a merge.
-        assert!(matches!(append_new(&t.store, &case).await, Err(StoreError::VersionConflict { expected: 0, actual: 1 })));
+        assert!(matches!(
+            append_new(&t.store, &case).await,
+            Err(StoreError::VersionConflict {
+                expected: 0,
+                actual: 1
+            })
+        ));
         let extra = rg_events(&case);
         let stale = t
             .store
@@ -148,8 +168,24 @@ async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
                 vault_writes: &[],
             })
             .await;
-        assert!(matches!(stale, Err(StoreError::VersionConflict { expected: 5, actual: 1 })), "{}: {stale:?}", t.name);
-        let loaded = t.store.load(case.case_id).await.ok().flatten().map(|l| l.events.len());
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::VersionConflict {
+                    expected: 5,
+                    actual: 1
+                })
+            ),
+            "{}: {stale:?}",
+            t.name
+        );
+        let loaded = t
+            .store
+            .load(case.case_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|l| l.events.len());
         assert_eq!(loaded, Some(1));
         t
     })
@@ -160,7 +196,9 @@ async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
 async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
     each_backend(|t| async move {
         let case = new_adult_case();
-        append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+        append_new(&t.store, &case)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let mut tasks = Vec::new();
         for _ in 0..16 {
             let store = t.store.clone();
@@ -192,8 +230,16 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
         }
         assert_eq!(wins, 1, "{}", t.name);
         assert_eq!(t.store.version(case.case_id).await.ok().flatten(), Some(3));
-        let summary = t.store.summary(case.case_id, now().date_naive()).await.ok().flatten();
-        assert_eq!(summary.map(|s| s.status), Some("awaiting_conclusive_grounds".to_owned()));
+        let summary = t
+            .store
+            .summary(case.case_id, now().date_naive())
+            .await
+            .ok()
+            .flatten();
+        assert_eq!(
+            summary.map(|s| s.status),
+            Some("awaiting_conclusive_grounds".to_owned())
+        );
         t
     })
     .await;
@@ -203,15 +249,33 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
 async fn a_failed_append_leaves_no_trace() {
     each_backend(|t| async move {
         let first = new_adult_case();
-        append_new(&t.store, &first).await.unwrap_or_else(|e| panic!("{e}"));
+        append_new(&t.store, &first)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         // Same reference, different case: refused as a duplicate reference, and neither its
         // vault record nor its summary exist afterwards.
         let mut second = new_adult_case();
         second.reference = first.reference.clone();
-        assert!(matches!(append_new(&t.store, &second).await, Err(StoreError::DuplicateReference)), "{}", t.name);
+        assert!(
+            matches!(
+                append_new(&t.store, &second).await,
+                Err(StoreError::DuplicateReference)
+            ),
+            "{}",
+            t.name
+        );
         assert!(t.store.load(second.case_id).await.ok().flatten().is_none());
-        assert!(t.store.read_vault(second.subject, second.record).await.is_err());
-        let page = t.store.queue(&QueueQuery::new(now().date_naive())).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            t.store
+                .read_vault(second.subject, second.record)
+                .await
+                .is_err()
+        );
+        let page = t
+            .store
+            .queue(&QueueQuery::new(now().date_naive()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(page.total, 1);
         t
     })
@@ -222,9 +286,14 @@ async fn a_failed_append_leaves_no_trace() {
 async fn history_cannot_be_changed_in_the_database() {
     each_backend(|t| async move {
         let case = new_adult_case();
-        append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
+        append_new(&t.store, &case)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let raw = raw_pool(&t).await;
-        for sql in ["UPDATE case_events SET kind = 'x'", "DELETE FROM case_events"] {
+        for sql in [
+            "UPDATE case_events SET kind = 'x'",
+            "DELETE FROM case_events",
+        ] {
             let result = match &raw {
                 Raw::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
                 Raw::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
@@ -243,9 +312,17 @@ enum Raw {
 
 async fn raw_pool(t: &TestStore) -> Raw {
     if t.name == "sqlite" {
-        Raw::Sqlite(sqlx::SqlitePool::connect(&t.url).await.unwrap_or_else(|e| panic!("{e}")))
+        Raw::Sqlite(
+            sqlx::SqlitePool::connect(&t.url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
     } else {
-        Raw::Postgres(sqlx::PgPool::connect(&t.url).await.unwrap_or_else(|e| panic!("{e}")))
+        Raw::Postgres(
+            sqlx::PgPool::connect(&t.url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
     }
 }
 
@@ -291,19 +368,37 @@ async fn personal_data_is_never_stored_in_plaintext() {
 async fn the_wrong_master_key_cannot_read_the_vault() {
     let t = testing::sqlite().await;
     let case = new_adult_case();
-    append_new(&t.store, &case).await.unwrap_or_else(|e| panic!("{e}"));
-    let other = MasterKey::from_hex("other", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
-    let store = Store::connect(&t.url, ConnectOptions::new(other)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(store.read_vault(case.subject, case.record).await, Err(StoreError::Crypto(_))));
+    append_new(&t.store, &case)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other =
+        MasterKey::from_hex("other", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
+    let store = Store::connect(&t.url, ConnectOptions::new(other))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        store.read_vault(case.subject, case.record).await,
+        Err(StoreError::Crypto(_))
+    ));
     store.close().await;
     t.cleanup().await;
 }
 
 #[tokio::test]
 async fn urls_that_point_nowhere_sensible_are_refused() {
-    let key = || MasterKey::from_hex("k", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
-    for url in ["mysql://localhost/nrm", "sqlite://", "sqlite::memory:", "sqlite:///no/such/folder/nrm.sqlite", "nrm.sqlite"] {
+    let key =
+        || MasterKey::from_hex("k", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
+    for url in [
+        "mysql://localhost/nrm",
+        "sqlite://",
+        "sqlite::memory:",
+        "sqlite:///no/such/folder/nrm.sqlite",
+        "nrm.sqlite",
+    ] {
         let result = Store::connect(url, ConnectOptions::new(key())).await;
-        assert!(matches!(result, Err(StoreError::BadUrl(_))), "{url}: {result:?}");
+        assert!(
+            matches!(result, Err(StoreError::BadUrl(_))),
+            "{url}: {result:?}"
+        );
     }
 }

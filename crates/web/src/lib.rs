@@ -1,1 +1,160 @@
-//! placeholder
+//! HTTP for NRM Digital: the JSON API (with its OpenAPI document), problem details, probes.
+//!
+//! Handlers parse requests into domain types, call [`nrm_service::Cases`], and shape the
+//! answer. They hold no business rules. Every error leaves as an RFC 9457 problem-details body
+//! ([`problem`]); request and response logging records method, route template, status and
+//! timing, never bodies, query values or personal data (docs/LOGGING.md).
+
+pub mod actor;
+pub mod api;
+pub mod health;
+pub mod json;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use nrm_service::Cases;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::problem::Problem;
+
+/// A source of the current time, replaceable in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Web settings that come from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Accept the development-only actor headers (never in production).
+    pub dev_actor_headers: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub cases: Cases,
+    pub settings: Settings,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(cases: Cases, settings: Settings) -> Self {
+        Self {
+            cases,
+            settings,
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// Replaces the clock (tests move time forward to reach recovery-period ends).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/referrals/adult", post(api::submissions::adult))
+        .route("/api/v1/referrals/child", post(api::submissions::child))
+        .route(
+            "/api/v1/duty-to-notify",
+            post(api::submissions::duty_to_notify),
+        )
+        .route("/api/v1/cases", get(api::cases::queue))
+        .route("/api/v1/cases/{reference}", get(api::cases::read))
+        .route(
+            "/api/v1/cases/{reference}/reasonable-grounds-decision",
+            post(api::cases::reasonable_grounds),
+        )
+        .route(
+            "/api/v1/cases/{reference}/conclusive-grounds-decision",
+            post(api::cases::conclusive_grounds),
+        )
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|request: &Request| {
+            // The route template, never the concrete path or query (docs/LOGGING.md).
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("unmatched", MatchedPath::as_str);
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), route, request_id)
+        })
+        .on_response(
+            |response: &axum::response::Response, latency: Duration, _span: &tracing::Span| {
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    latency_ms = latency.as_millis() as u64,
+                    "response"
+                );
+            },
+        );
+
+    api.layer(trace)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "There is nothing at this address",
+    )
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "This address does not accept that method",
+    )
+}

@@ -95,11 +95,19 @@ impl std::fmt::Debug for DataKey {
 }
 
 impl DataKey {
-    pub fn encrypt(&self, binding: &RecordBinding<'_>, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn encrypt(
+        &self,
+        binding: &RecordBinding<'_>,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         seal(&self.0, plaintext, &binding.aad())
     }
 
-    pub fn decrypt(&self, binding: &RecordBinding<'_>, ciphertext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn decrypt(
+        &self,
+        binding: &RecordBinding<'_>,
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         open(&self.0, ciphertext, &binding.aad())
     }
 }
@@ -114,7 +122,11 @@ pub struct RecordBinding<'a> {
 
 impl RecordBinding<'_> {
     fn aad(&self) -> Vec<u8> {
-        format!("nrm-vault-record:v1:{}:{}:{}", self.record, self.subject, self.kind).into_bytes()
+        format!(
+            "nrm-vault-record:v1:{}:{}:{}",
+            self.record, self.subject, self.kind
+        )
+        .into_bytes()
     }
 }
 
@@ -126,7 +138,13 @@ fn seal(cipher: &XChaCha20Poly1305, plaintext: &[u8], aad: &[u8]) -> Result<Vec<
     let mut nonce = [0u8; NONCE_LEN];
     OsRng.fill_bytes(&mut nonce);
     let body = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .map_err(|_| CryptoError)?;
     let mut out = Vec::with_capacity(NONCE_LEN + body.len());
     out.extend_from_slice(&nonce);
@@ -156,27 +174,48 @@ mod tests {
     fn a_record_round_trips_and_is_not_plaintext() {
         let subject = Uuid::new_v4();
         let (key, wrapped) = master().new_data_key(subject).expect("wrap");
-        let binding = RecordBinding { record: Uuid::new_v4(), subject, kind: "personal_details" };
+        let binding = RecordBinding {
+            record: Uuid::new_v4(),
+            subject,
+            kind: "personal_details",
+        };
         let sealed = key.encrypt(&binding, b"CANARY-NAME").expect("seal");
         assert!(!sealed.windows(11).any(|w| w == b"CANARY-NAME"));
         let key = master().unwrap_data_key(subject, &wrapped).expect("unwrap");
-        assert_eq!(key.decrypt(&binding, &sealed).expect("open"), b"CANARY-NAME");
+        assert_eq!(
+            key.decrypt(&binding, &sealed).expect("open"),
+            b"CANARY-NAME"
+        );
     }
 
     #[test]
     fn moved_or_altered_ciphertext_fails() {
         let subject = Uuid::new_v4();
         let (key, wrapped) = master().new_data_key(subject).expect("wrap");
-        let binding = RecordBinding { record: Uuid::new_v4(), subject, kind: "personal_details" };
+        let binding = RecordBinding {
+            record: Uuid::new_v4(),
+            subject,
+            kind: "personal_details",
+        };
         let sealed = key.encrypt(&binding, b"secret").expect("seal");
-        let other_row = RecordBinding { record: Uuid::new_v4(), ..binding };
+        let other_row = RecordBinding {
+            record: Uuid::new_v4(),
+            ..binding
+        };
         assert_eq!(key.decrypt(&other_row, &sealed), Err(CryptoError));
-        let other_kind = RecordBinding { kind: "decision_reasons", ..binding };
+        let other_kind = RecordBinding {
+            kind: "decision_reasons",
+            ..binding
+        };
         assert_eq!(key.decrypt(&other_kind, &sealed), Err(CryptoError));
         for i in 0..sealed.len() {
             let mut flipped = sealed.clone();
             flipped[i] ^= 1;
-            assert_eq!(key.decrypt(&binding, &flipped), Err(CryptoError), "bit flip at {i}");
+            assert_eq!(
+                key.decrypt(&binding, &flipped),
+                Err(CryptoError),
+                "bit flip at {i}"
+            );
         }
         // A wrapped key moved to another subject does not unwrap.
         assert!(master().unwrap_data_key(Uuid::new_v4(), &wrapped).is_err());

@@ -1,0 +1,553 @@
+//! Reading cases (the work queue and one case) and recording decisions on them.
+//!
+//! Cases are addressed by their readable reference, which is not personal data. A case
+//! response carries an `ETag` of its version; a decision may send it back in `If-Match` so a
+//! decision made on a stale view is refused (412) rather than silently applied.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::case::CaseStatus;
+use nrm_domain::clock::uk_date;
+use nrm_domain::event::CompetentAuthority;
+use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::ids::CaseId;
+use nrm_domain::submission::AgeGroup;
+use nrm_domain::{CaseReference, FieldProblem};
+use nrm_service::{DecisionInput, DecisionKind};
+use nrm_store::{CaseSummary, QueueQuery, QueueSort, SortDirection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::mirror::{NegativeReasonDto, OutcomeDto};
+use crate::AppState;
+use crate::actor::Caller;
+use crate::json::StrictJson;
+use crate::problem::Problem;
+
+/// Work-queue filters, sort and page. Unknown values are refused, not ignored.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// Comma-separated statuses: awaiting_reasonable_grounds, negative_reasonable_grounds,
+    /// awaiting_conclusive_grounds, positive_conclusive_grounds, negative_conclusive_grounds,
+    /// duty_to_notify.
+    pub status: Option<String>,
+    /// sca or ieca.
+    pub competent_authority: Option<String>,
+    /// adult or child.
+    pub age_group: Option<String>,
+    /// One exploitation type, for example labour.
+    pub exploitation_type: Option<String>,
+    /// true: only cases past their Reasonable Grounds due date; false: only those that are not.
+    pub overdue: Option<String>,
+    /// reasonable_grounds_due (default), referred_on or reference.
+    pub sort: Option<String>,
+    /// asc (default) or desc.
+    pub direction: Option<String>,
+    /// Page number from 1.
+    pub page: Option<String>,
+    /// Results per page, 1 to 100 (default 25).
+    pub per_page: Option<String>,
+}
+
+fn parse_param<T>(
+    value: &Option<String>,
+    name: &str,
+    expected: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<T> {
+    let raw = value.as_deref()?;
+    let parsed = parse(raw.trim());
+    if parsed.is_none() {
+        problems.push(FieldProblem::new(name, format!("Expected {expected}")));
+    }
+    parsed
+}
+
+impl QueueParams {
+    fn into_query(self, today: NaiveDate) -> Result<QueueQuery, Problem> {
+        let mut problems = Vec::new();
+        let mut q = QueueQuery::new(today);
+        if let Some(list) = &self.status {
+            for s in list.split(',').filter(|s| !s.trim().is_empty()) {
+                match CaseStatus::parse(s.trim()) {
+                    Some(status) => q.statuses.push(status),
+                    None => {
+                        problems.push(FieldProblem::new("status", "Expected a known case status"))
+                    }
+                }
+            }
+        }
+        q.competent_authority = parse_param(
+            &self.competent_authority,
+            "competent_authority",
+            "sca or ieca",
+            |s| match s {
+                "sca" => Some(CompetentAuthority::Sca),
+                "ieca" => Some(CompetentAuthority::Ieca),
+                _ => None,
+            },
+            &mut problems,
+        );
+        q.age_group = parse_param(
+            &self.age_group,
+            "age_group",
+            "adult or child",
+            |s| match s {
+                "adult" => Some(AgeGroup::Adult),
+                "child" => Some(AgeGroup::Child),
+                _ => None,
+            },
+            &mut problems,
+        );
+        q.exploitation_type = parse_param(
+            &self.exploitation_type,
+            "exploitation_type",
+            "a known exploitation type",
+            ExploitationType::parse,
+            &mut problems,
+        );
+        q.overdue = parse_param(
+            &self.overdue,
+            "overdue",
+            "true or false",
+            |s| s.parse().ok(),
+            &mut problems,
+        );
+        if let Some(sort) = parse_param(
+            &self.sort,
+            "sort",
+            "reasonable_grounds_due, referred_on or reference",
+            |s| match s {
+                "reasonable_grounds_due" => Some(QueueSort::ReasonableGroundsDue),
+                "referred_on" => Some(QueueSort::ReferredOn),
+                "reference" => Some(QueueSort::Reference),
+                _ => None,
+            },
+            &mut problems,
+        ) {
+            q.sort = sort;
+        }
+        if let Some(direction) = parse_param(
+            &self.direction,
+            "direction",
+            "asc or desc",
+            |s| match s {
+                "asc" => Some(SortDirection::Ascending),
+                "desc" => Some(SortDirection::Descending),
+                _ => None,
+            },
+            &mut problems,
+        ) {
+            q.direction = direction;
+        }
+        if let Some(page) = parse_param(
+            &self.page,
+            "page",
+            "a whole number from 1",
+            |s| s.parse::<u32>().ok().filter(|p| *p >= 1),
+            &mut problems,
+        ) {
+            q.page = page;
+        }
+        if let Some(per_page) = parse_param(
+            &self.per_page,
+            "per_page",
+            "a whole number from 1 to 100",
+            |s| s.parse::<u32>().ok().filter(|p| (1..=100).contains(p)),
+            &mut problems,
+        ) {
+            q.per_page = per_page;
+        }
+        if problems.is_empty() {
+            Ok(q)
+        } else {
+            let mut p = Problem::invalid(problems);
+            p.status = StatusCode::BAD_REQUEST.as_u16();
+            p.title = "The query has invalid parameters".to_owned();
+            Err(p)
+        }
+    }
+}
+
+/// One row of the work queue. Holds no personal data.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseSummaryResponse {
+    pub case_id: Uuid,
+    pub reference: String,
+    /// adult_referral, child_referral or duty_to_notify.
+    pub kind: String,
+    pub status: String,
+    pub competent_authority: Option<String>,
+    pub age_group: Option<String>,
+    pub exploitation_types: Vec<String>,
+    pub county_lines: bool,
+    pub referred_on: NaiveDate,
+    pub reasonable_grounds_due_on: Option<NaiveDate>,
+    /// True when the Reasonable Grounds decision is past its due date and not yet made.
+    pub overdue: bool,
+    pub reasonable_grounds_outcome: Option<String>,
+    pub reasonable_grounds_decided_on: Option<NaiveDate>,
+    /// The first day a Conclusive Grounds decision may be made (end of the recovery period minimum).
+    pub conclusive_grounds_earliest_on: Option<NaiveDate>,
+    pub conclusive_grounds_outcome: Option<String>,
+    pub conclusive_grounds_decided_on: Option<NaiveDate>,
+    pub version: u64,
+}
+
+impl From<CaseSummary> for CaseSummaryResponse {
+    fn from(s: CaseSummary) -> Self {
+        Self {
+            case_id: s.case_id.0,
+            reference: s.reference,
+            kind: s.kind,
+            status: s.status,
+            competent_authority: s.competent_authority,
+            age_group: s.age_group,
+            exploitation_types: s.exploitation_types,
+            county_lines: s.county_lines,
+            referred_on: s.referred_on,
+            reasonable_grounds_due_on: s.reasonable_grounds_due_on,
+            overdue: s.overdue,
+            reasonable_grounds_outcome: s.reasonable_grounds_outcome,
+            reasonable_grounds_decided_on: s.reasonable_grounds_decided_on,
+            conclusive_grounds_earliest_on: s.conclusive_grounds_earliest_on,
+            conclusive_grounds_outcome: s.conclusive_grounds_outcome,
+            conclusive_grounds_decided_on: s.conclusive_grounds_decided_on,
+            version: s.version,
+        }
+    }
+}
+
+/// A page of the work queue.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct QueueResponse {
+    pub cases: Vec<CaseSummaryResponse>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    pub total_pages: u64,
+}
+
+/// List the work queue.
+#[utoipa::path(
+    get, path = "/api/v1/cases", tag = "cases", params(QueueParams),
+    responses(
+        (status = 200, description = "A page of cases", body = QueueResponse),
+        (status = 400, description = "Invalid parameters", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn queue(
+    State(state): State<AppState>,
+    _caller: Caller,
+    params: Result<Query<QueueParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<QueueResponse>, Problem> {
+    let Query(params) = params.map_err(|_| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            "The query string could not be read",
+        )
+    })?;
+    let query = params.into_query(uk_date(state.now()))?;
+    let page = state.cases.queue(&query).await?;
+    let per_page = u64::from(page.per_page);
+    Ok(axum::Json(QueueResponse {
+        total_pages: page.total.div_ceil(per_page),
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        cases: page.cases.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// The potential victim's personal details, decrypted for the caller.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PersonalDetailsResponse {
+    pub given_names: String,
+    pub family_name: String,
+    pub other_names: Vec<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub languages: Vec<String>,
+    pub interpreter_needed: bool,
+    pub contact: Option<String>,
+    pub current_address: Option<String>,
+    pub other_references: Vec<String>,
+    pub narrative: String,
+}
+
+/// Who did something.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ActorResponse {
+    pub user: Uuid,
+    pub organisation: Uuid,
+}
+
+/// One entry in a case's timeline.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TimelineEntry {
+    pub version: u64,
+    /// The event type, for example reasonable_grounds_decided.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub recorded_at: DateTime<Utc>,
+    pub actor: ActorResponse,
+    /// The event's facts (no personal data).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// The written reasons, for decisions.
+    pub reasons: Option<String>,
+}
+
+/// One case, for someone entitled to see it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CaseResponse {
+    #[serde(flatten)]
+    pub summary: CaseSummaryResponse,
+    pub personal_details: Option<PersonalDetailsResponse>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+fn parse_reference(reference: &str) -> Result<CaseReference, Problem> {
+    // A malformed reference cannot name a case: answer as for any unknown case.
+    reference.parse().map_err(|_| Problem::not_found())
+}
+
+async fn case_id(state: &AppState, reference: &str) -> Result<CaseId, Problem> {
+    let reference = parse_reference(reference)?;
+    state
+        .cases
+        .find(&reference)
+        .await?
+        .ok_or_else(Problem::not_found)
+}
+
+fn etag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
+}
+
+/// Read one case: state, due dates, timeline and personal details.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{reference}", tag = "cases",
+    params(("reference" = String, Path, description = "Case reference, for example NRM-2026-K7M3-QX9D")),
+    responses(
+        (status = 200, description = "The case; ETag carries its version", body = CaseResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn read(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(reference): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    let id = case_id(&state, &reference).await?;
+    let view = state.cases.view(id, state.now()).await?;
+    let timeline = view
+        .events
+        .iter()
+        .map(|stored| {
+            let mut data = serde_json::to_value(&stored.event).unwrap_or_default();
+            let data = data
+                .get_mut("data")
+                .map(serde_json::Value::take)
+                .unwrap_or_default();
+            TimelineEntry {
+                version: stored.version,
+                kind: stored.event.kind().to_owned(),
+                recorded_at: stored.recorded_at,
+                actor: ActorResponse {
+                    user: stored.actor.user.0,
+                    organisation: stored.actor.organisation.0,
+                },
+                data,
+                reasons: view
+                    .reasons
+                    .iter()
+                    .find(|r| r.event_version == stored.version)
+                    .map(|r| r.reasons.0.clone()),
+            }
+        })
+        .collect();
+    let personal_details = view.personal_details.map(|d| PersonalDetailsResponse {
+        given_names: d.given_names,
+        family_name: d.family_name,
+        other_names: d.other_names,
+        date_of_birth: d.date_of_birth,
+        languages: d.languages,
+        interpreter_needed: d.interpreter_needed,
+        contact: d.contact,
+        current_address: d.current_address,
+        other_references: d.other_references,
+        narrative: d.narrative,
+    });
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, etag(view.version));
+    Ok((
+        headers,
+        axum::Json(CaseResponse {
+            summary: view.summary.into(),
+            personal_details,
+            timeline,
+        }),
+    ))
+}
+
+/// A Reasonable Grounds or Conclusive Grounds decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    pub outcome: OutcomeDto,
+    /// The date the decision was made; not in the future, not before the referral (RG) or the
+    /// end of the recovery period's minimum (CG).
+    pub decided_on: NaiveDate,
+    /// The written reasons. Stored encrypted.
+    pub reasons: String,
+    /// Required for a negative decision; absent for a positive one.
+    pub negative_reason: Option<NegativeReasonDto>,
+}
+
+/// The case after a decision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionResponse {
+    pub reference: String,
+    pub version: u64,
+    pub status: String,
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-if-match",
+                "If-Match must be the case's ETag, for example \"3\"",
+            )
+        })
+}
+
+async fn record(
+    state: AppState,
+    caller: Caller,
+    reference: String,
+    headers: HeaderMap,
+    body: DecisionRequest,
+    kind: DecisionKind,
+) -> Result<impl IntoResponse, Problem> {
+    let id = case_id(&state, &reference).await?;
+    let expected = if_match(&headers)?;
+    let now = state.now();
+    let version = state
+        .cases
+        .decide(
+            caller.0,
+            id,
+            expected,
+            kind,
+            DecisionInput {
+                outcome: body.outcome.into(),
+                decided_on: body.decided_on,
+                reasons: body.reasons,
+                negative_reason: body.negative_reason.map(Into::into),
+            },
+            now,
+        )
+        .await?;
+    let summary = state
+        .cases
+        .store()
+        .summary(id, uk_date(now))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(header::ETAG, etag(version));
+    Ok((
+        response_headers,
+        axum::Json(DecisionResponse {
+            reference: summary.reference,
+            version,
+            status: summary.status,
+        }),
+    ))
+}
+
+/// Record the Reasonable Grounds decision.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{reference}/reasonable-grounds-decision", tag = "decisions",
+    params(
+        ("reference" = String, Path, description = "Case reference"),
+        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read"),
+    ),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Decision recorded", body = DecisionResponse),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not at a stage where this decision can be made", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn reasonable_grounds(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    StrictJson(body): StrictJson<DecisionRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    record(
+        state,
+        caller,
+        reference,
+        headers,
+        body,
+        DecisionKind::ReasonableGrounds,
+    )
+    .await
+}
+
+/// Record the Conclusive Grounds decision.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{reference}/conclusive-grounds-decision", tag = "decisions",
+    params(
+        ("reference" = String, Path, description = "Case reference"),
+        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read"),
+    ),
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, description = "Decision recorded", body = DecisionResponse),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not at a stage where this decision can be made", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or inside the recovery period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn conclusive_grounds(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    StrictJson(body): StrictJson<DecisionRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    record(
+        state,
+        caller,
+        reference,
+        headers,
+        body,
+        DecisionKind::ConclusiveGrounds,
+    )
+    .await
+}

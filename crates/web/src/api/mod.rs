@@ -1,0 +1,5 @@
+//! The JSON API, version 1. Handlers parse, call a service, and shape the answer; nothing more.
+
+pub mod cases;
+pub mod mirror;
+pub mod submissions;

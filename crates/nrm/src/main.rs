@@ -1,1 +1,181 @@
-fn main() {}
+//! `nrm`: the one binary. `serve` runs the service, `migrate` brings the schema up to date,
+//! `demo` seeds synthetic cases and serves them, `bench intake` measures submission throughput.
+
+mod bench;
+mod config;
+mod demo;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use nrm_domain::Rulebook;
+use nrm_service::Cases;
+use nrm_store::{ConnectOptions, Store};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "nrm",
+    version,
+    about = "NRM Digital: the National Referral Mechanism case system"
+)]
+struct Cli {
+    /// A TOML configuration file (default: nrm.toml when present). NRM_* variables override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        /// Start even if the database would not keep acknowledged writes safe (development only).
+        #[arg(long)]
+        unsafe_dev: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Seed synthetic cases (if the database is empty) and run the service with development sign-in.
+    Demo {
+        /// How many submissions to create.
+        #[arg(long, default_value_t = 3000)]
+        cases: u32,
+        /// Seed the random generator, for repeatable data.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Seed only; do not start the service.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Acknowledged referrals per second and latency through the HTTP API, with the raw
+    /// durable-commit rate of the same database as the ceiling.
+    Intake(bench::IntakeOptions),
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("NRM_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let json = std::env::var("NRM_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { unsafe_dev } => {
+            let store = open(&config, unsafe_dev).await?;
+            serve(&config, store).await
+        }
+        Command::Migrate => {
+            let store = open(&config, false).await?;
+            store.close().await;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Demo {
+            cases,
+            seed,
+            no_serve,
+        } => {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+            config.ensure_master_key_file()?;
+            config.dev_actor_headers = true;
+            config.validate()?;
+            let store = open(&config, false).await?;
+            demo::seed(&store, cases, seed).await?;
+            if no_serve {
+                store.close().await;
+                return Ok(());
+            }
+            demo::print_how_to_use(&config);
+            serve(&config, store).await
+        }
+        Command::Bench {
+            which: BenchCommand::Intake(options),
+        } => bench::intake(options).await,
+    }
+}
+
+/// Opens and migrates the configured database.
+async fn open(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
+    let key = config.load_master_key()?;
+    let mut options = ConnectOptions::new(key);
+    options.max_connections = config.max_connections;
+    options.allow_unsafe_durability = unsafe_dev;
+    let store = Store::connect(&config.database_url, options)
+        .await
+        .context("cannot open the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
+    let state = nrm_web::AppState::new(
+        Cases::new(store.clone(), Rulebook::current()),
+        nrm_web::Settings {
+            dev_actor_headers: config.dev_actor_headers,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    println!("NRM Digital is listening on http://{address}");
+    tracing::info!(%address, database = store.kind().as_str(), "listening");
+    axum::serve(listener, nrm_web::router(state))
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down");
+}

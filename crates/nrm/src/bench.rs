@@ -1,0 +1,159 @@
+//! `nrm bench intake`: acknowledged referrals per second and latency through the HTTP API.
+//!
+//! For each backend it starts the real router on a loopback port over a fresh database, submits
+//! adult referrals from N concurrent clients, and reports throughput with p50/p99 latency per
+//! concurrency level. It then measures single-row durable commits on the same database, the
+//! ceiling any acknowledged write rate is bounded by. Traffic goes to 127.0.0.1 only and every
+//! loop is bounded by a request count.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use nrm_domain::Rulebook;
+use nrm_service::Cases;
+use nrm_store::testing::{self, TestStore};
+
+/// Options for `nrm bench intake`.
+#[derive(Debug, Args)]
+pub struct IntakeOptions {
+    /// Referrals to submit at each concurrency level.
+    #[arg(long, default_value_t = 1000)]
+    requests: u32,
+    /// Concurrency levels, comma-separated.
+    #[arg(long, default_value = "1,4,16,64", value_delimiter = ',')]
+    concurrency: Vec<u32>,
+    /// Single-row commits for the ceiling measurement.
+    #[arg(long, default_value_t = 1000)]
+    commits: u32,
+    /// Which backends: sqlite, postgres (uses NRM_TEST_DATABASE_URL or the local test database).
+    #[arg(long, default_value = "sqlite,postgres", value_delimiter = ',')]
+    backends: Vec<String>,
+}
+
+const BODY: &str = r#"{
+  "victim": {"given_names": "Bench", "family_name": "Person", "date_of_birth": "1990-01-01",
+             "narrative": "Synthetic benchmark referral."},
+  "profile": {"gender": "male", "nationalities": ["AL"]},
+  "consent": {"informed_consent_to_referral": true, "referral_consent_given_on": "2025-01-01", "support_consent": true},
+  "exploitation": {"types": ["labour"], "location": {"police_force_areas": ["west-midlands"]}},
+  "first_responder": {"organisation_type": "police"}
+}"#;
+
+pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
+    println!(
+        "nrm bench intake: {} referrals per level, concurrency {:?}",
+        options.requests, options.concurrency
+    );
+    println!(
+        "{:<9} {:>11} {:>13} {:>9} {:>9} {:>9}",
+        "backend", "concurrency", "referrals/s", "p50 ms", "p99 ms", "errors"
+    );
+    for backend in &options.backends {
+        let test_store = match backend.as_str() {
+            "sqlite" => testing::sqlite().await,
+            "postgres" => match testing::postgres().await {
+                Some(store) => store,
+                None => {
+                    println!("postgres  (unreachable; skipped)");
+                    continue;
+                }
+            },
+            other => anyhow::bail!("unknown backend {other}: use sqlite or postgres"),
+        };
+        run_backend(&options, &test_store).await?;
+        let started = Instant::now();
+        let commits = test_store
+            .store
+            .bench_single_row_commits(options.commits)
+            .await?;
+        let rate = f64::from(commits) / started.elapsed().as_secs_f64();
+        println!(
+            "{:<9} {:>11} {:>13.0}   (ceiling: single-row durable commits/s, one writer)",
+            test_store.name, "-", rate
+        );
+        test_store.cleanup().await;
+    }
+    Ok(())
+}
+
+async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow::Result<()> {
+    let state = nrm_web::AppState::new(
+        Cases::new(test_store.store.clone(), Rulebook::current()),
+        nrm_web::Settings {
+            dev_actor_headers: true,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(async move { axum::serve(listener, nrm_web::router(state)).await });
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let url = format!("http://{address}/api/v1/referrals/adult");
+    for &concurrency in &options.concurrency {
+        let remaining = Arc::new(AtomicU32::new(options.requests));
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..concurrency.max(1) {
+            let client = client.clone();
+            let url = url.clone();
+            let remaining = remaining.clone();
+            workers.push(tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = 0u32;
+                while remaining
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+                {
+                    let sent = Instant::now();
+                    let response = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .header("nrm-dev-user", "00000000-0000-4000-8000-00000000b001")
+                        .header(
+                            "nrm-dev-organisation",
+                            "00000000-0000-4000-8000-00000000b101",
+                        )
+                        .body(BODY)
+                        .send()
+                        .await;
+                    match response {
+                        Ok(r) if r.status().as_u16() == 201 => latencies.push(sent.elapsed()),
+                        _ => errors += 1,
+                    }
+                }
+                (latencies, errors)
+            }));
+        }
+        let mut latencies = Vec::new();
+        let mut errors = 0;
+        for worker in workers {
+            let (l, e) = worker.await.context("benchmark worker")?;
+            latencies.extend(l);
+            errors += e;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        latencies.sort_unstable();
+        let percentile = |p: f64| {
+            let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
+            latencies
+                .get(index)
+                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+        };
+        println!(
+            "{:<9} {:>11} {:>13.0} {:>9.2} {:>9.2} {:>9}",
+            test_store.name,
+            concurrency,
+            latencies.len() as f64 / elapsed,
+            percentile(0.50),
+            percentile(0.99),
+            errors
+        );
+    }
+    server.abort();
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! Configuration: defaults, then a TOML file, then `NRM_*` environment variables.
+//!
+//! A configuration that could expose the service is refused at start-up with a message that
+//! says what to change: the development actor headers in production, a missing master key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use nrm_store::MasterKey;
+use serde::{Deserialize, Serialize};
+
+/// Where the service runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Everything `nrm` can be configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Where the SQLite database and the demo's master key live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: String,
+    pub environment: Environment,
+    /// Accept the development-only `NRM-Dev-User` / `NRM-Dev-Organisation` headers as the actor.
+    pub dev_actor_headers: bool,
+    /// The master key as 64 hex characters (for example from a secret store, via NRM_MASTER_KEY).
+    pub master_key: Option<String>,
+    /// A file holding the master key as 64 hex characters (default: DATA_DIR/master.key).
+    pub master_key_file: Option<PathBuf>,
+    /// Database connections in the pool.
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/nrm.sqlite".to_owned(),
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".to_owned(),
+            environment: Environment::Development,
+            dev_actor_headers: false,
+            master_key: None,
+            master_key_file: None,
+            max_connections: 16,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then `file` (when given, it must exist; otherwise `nrm.toml` if present),
+    /// then `NRM_*` variables (for example `NRM_DATABASE_URL`).
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("the configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("nrm.toml")),
+        }
+        let config: Self = figment
+            .merge(Env::prefixed("NRM_").ignore(&["log", "log_format"]))
+            .extract()
+            .context("the configuration is not valid")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses combinations that would be unsafe.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.environment == Environment::Production && self.dev_actor_headers {
+            bail!(
+                "dev_actor_headers cannot be switched on in production: it lets any caller act as anyone"
+            );
+        }
+        nrm_store::DatabaseKind::of_url(&self.database_url)?;
+        Ok(())
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    /// The master key from `master_key`, or from the key file.
+    pub fn load_master_key(&self) -> anyhow::Result<MasterKey> {
+        if let Some(hex) = &self.master_key {
+            return MasterKey::from_hex("configured", hex)
+                .context("master_key must be 64 hexadecimal characters");
+        }
+        let path = self.master_key_path();
+        let hex = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no master key: set NRM_MASTER_KEY, or put one in {} (`nrm demo` creates one)",
+                path.display()
+            )
+        })?;
+        MasterKey::from_hex("file", &hex)
+            .with_context(|| format!("{} must hold 64 hexadecimal characters", path.display()))
+    }
+
+    /// Creates the key file with owner-only permissions if it does not exist yet.
+    pub fn ensure_master_key_file(&self) -> anyhow::Result<()> {
+        let path = self.master_key_path();
+        if path.exists() || self.master_key.is_some() {
+            return Ok(());
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        use std::io::Write;
+        let mut file = options
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        file.write_all(MasterKey::generate_hex().as_bytes())?;
+        file.sync_all()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_refuses_the_development_actor_headers() {
+        let config = Config {
+            environment: Environment::Production,
+            dev_actor_headers: true,
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+        let dev = Config {
+            dev_actor_headers: true,
+            ..Config::default()
+        };
+        assert!(dev.validate().is_ok());
+    }
+
+    #[test]
+    fn nonsense_database_urls_are_refused() {
+        let config = Config {
+            database_url: "mysql://localhost/nrm".to_owned(),
+            ..Config::default()
+        };
+        let message = format!(
+            "{:#}",
+            config
+                .validate()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        );
+        assert!(message.contains("not supported"), "{message}");
+    }
+}

@@ -1,0 +1,405 @@
+//! Synthetic demo data, made through the same service calls users make.
+//!
+//! Proportions follow the 2024 official statistics (domain brief section 3.3): 31% children,
+//! 74% male, nationalities led by UK 23%, Albanian 13%, Vietnamese 11%, Eritrean 9%,
+//! Sudanese 6%; SCA 77% / IECA 23%; labour 32%, criminal 24%, sexual 10%, not known 11%;
+//! positive RG 53%, positive CG 56%; Duty to Notify reports about 29% as many as referrals.
+//! Every name and account is invented; no record describes a real person.
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_domain::clock::uk_date;
+use nrm_domain::event::{NegativeReason, Outcome};
+use nrm_domain::exploitation::{
+    Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType,
+};
+use nrm_domain::geography::{Country, PoliceForceArea, UkNation};
+use nrm_domain::ids::{OrganisationId, UserId};
+use nrm_domain::personal::PersonalDetails;
+use nrm_domain::submission::{
+    AdultConsent, AdultReferral, AgeAtExploitation, ChildReferral, DutyToNotify,
+    FirstResponderDetails, FirstResponderType, Gender, ImmigrationEnforcementCohort, Profile,
+    Submission,
+};
+use nrm_domain::{Actor, Rulebook};
+use nrm_service::{Cases, DecisionInput, DecisionKind};
+use nrm_store::{QueueQuery, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::config::Config;
+
+/// The demo's First Responder (a police force) and decision maker (SCA), for the dev headers.
+pub const DEMO_RESPONDER: Actor = Actor {
+    user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001)),
+    organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0101)),
+};
+pub const DEMO_DECISION_MAKER: Actor = Actor {
+    user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002)),
+    organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0201)),
+};
+
+fn pick<'a, T>(rng: &mut StdRng, weighted: &'a [(T, u32)]) -> &'a T {
+    let total: u32 = weighted.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.gen_range(0..total.max(1));
+    for (item, weight) in weighted {
+        if roll < *weight {
+            return item;
+        }
+        roll -= weight;
+    }
+    &weighted[0].0
+}
+
+const NATIONALITIES: &[(&str, u32)] = &[
+    ("GB", 23),
+    ("AL", 13),
+    ("VN", 11),
+    ("ER", 9),
+    ("SD", 6),
+    ("IR", 4),
+    ("AF", 4),
+    ("RO", 3),
+    ("NG", 3),
+    ("IN", 3),
+    ("CN", 2),
+    ("PL", 2),
+    ("ET", 2),
+    ("EG", 2),
+    ("IQ", 2),
+    ("SY", 2),
+    ("PK", 2),
+    ("BD", 2),
+    ("KW", 1),
+    ("LY", 1),
+    ("ZW", 1),
+];
+const GIVEN: &[&str] = &[
+    "Ardit",
+    "Minh",
+    "Yonas",
+    "Mohamed",
+    "Ana",
+    "Thi",
+    "Kwame",
+    "Ioana",
+    "Reza",
+    "Amina",
+    "Jamie",
+    "Oluwaseun",
+    "Elira",
+    "Hoang",
+    "Selam",
+    "Bilal",
+    "Maria",
+    "Tomasz",
+    "Priya",
+    "Li",
+];
+const FAMILY: &[&str] = &[
+    "Krasniqi", "Nguyen", "Tesfaye", "Ahmed", "Popescu", "Tran", "Mensah", "Rahimi", "Hassan",
+    "Smith", "Adeyemi", "Hoxha", "Le", "Haile", "Khan", "Silva", "Nowak", "Patel", "Wang", "Jones",
+];
+const STORIES: &[&str] = &[
+    "Recruited through a social media advert promising work; passport taken on arrival; worked long shifts for little or no pay.",
+    "Moved between addresses by a group who controlled their phone and movements; made to carry drugs to another town.",
+    "Brought to the UK to work in a private household; not allowed to leave the house alone; wages withheld.",
+    "Owed a debt for travel that kept growing; made to work at a car wash seven days a week under threat.",
+    "Exploited for sex in rented flats; threatened that family at home would be harmed.",
+];
+
+fn exploitation_types(rng: &mut StdRng, child: bool) -> (Vec<ExploitationType>, bool) {
+    use ExploitationType::*;
+    let weights: &[(ExploitationType, u32)] = if child {
+        &[
+            (Criminal, 45),
+            (Labour, 10),
+            (Sexual, 15),
+            (NotKnown, 12),
+            (DomesticServitude, 3),
+            (Other, 2),
+        ]
+    } else {
+        &[
+            (Labour, 38),
+            (Criminal, 17),
+            (Sexual, 10),
+            (NotKnown, 11),
+            (DomesticServitude, 5),
+            (Other, 2),
+            (OrganHarvesting, 1),
+        ]
+    };
+    let first = *pick(rng, weights);
+    let mut types = vec![first];
+    if first != NotKnown && rng.gen_bool(0.12) {
+        let second = *pick(rng, weights);
+        if second != first && second != NotKnown {
+            types.push(second);
+        }
+    }
+    let county_lines = types.contains(&Criminal) && rng.gen_bool(if child { 0.55 } else { 0.2 });
+    (types, county_lines)
+}
+
+fn location(rng: &mut StdRng) -> ExploitationLocation {
+    let areas: Vec<PoliceForceArea> = PoliceForceArea::all().collect();
+    let overseas = || ["LY", "AL", "FR", "IT", "VN", "SD", "TR", "GR"];
+    match rng.gen_range(0..100) {
+        0..44 => ExploitationLocation {
+            overseas_countries: Country::parse(overseas()[rng.gen_range(0..8)])
+                .into_iter()
+                .collect(),
+            ..ExploitationLocation::default()
+        },
+        44..87 => {
+            let area = areas[rng.gen_range(0..areas.len())];
+            ExploitationLocation {
+                uk_nations: vec![area.nation()],
+                police_force_areas: vec![area],
+                overseas_countries: Vec::new(),
+            }
+        }
+        87..95 => {
+            let area = areas[rng.gen_range(0..areas.len())];
+            ExploitationLocation {
+                uk_nations: vec![area.nation()],
+                police_force_areas: vec![area],
+                overseas_countries: Country::parse(overseas()[rng.gen_range(0..8)])
+                    .into_iter()
+                    .collect(),
+            }
+        }
+        _ => ExploitationLocation {
+            uk_nations: vec![UkNation::England],
+            ..ExploitationLocation::default()
+        },
+    }
+}
+
+fn at(date: NaiveDate, rng: &mut StdRng) -> DateTime<Utc> {
+    let time = date
+        .and_hms_opt(rng.gen_range(8..18), rng.gen_range(0..60), 0)
+        .unwrap_or_default();
+    Utc.from_utc_datetime(&time)
+}
+
+/// Seeds `count` submissions unless the database already has cases.
+pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
+    let today = uk_date(Utc::now());
+    let existing = store.queue(&QueueQuery::new(today)).await?.total;
+    if existing > 0 {
+        println!("The database already holds {existing} cases; not seeding more.");
+        return Ok(());
+    }
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    let mut rng = StdRng::seed_from_u64(seed);
+    let started = std::time::Instant::now();
+    let mut decisions = 0u32;
+    for i in 0..count {
+        let referred_on = today - Duration::days(rng.gen_range(0..730));
+        let submitted_at = at(referred_on, &mut rng);
+        let child = rng.gen_bool(0.31);
+        let dtn = !child && rng.gen_bool(0.22);
+        let gender = *pick(
+            &mut rng,
+            &[(Gender::Male, 74), (Gender::Female, 25), (Gender::Other, 1)],
+        );
+        let nationality = *pick(&mut rng, NATIONALITIES);
+        let profile = Profile {
+            gender,
+            nationalities: Country::parse(nationality).into_iter().collect(),
+        };
+        let (types, county_lines) = exploitation_types(&mut rng, child);
+        let period_start = referred_on - Duration::days(rng.gen_range(30..900));
+        let exploitation = Exploitation {
+            types,
+            county_lines,
+            location: location(&mut rng),
+            period: ExploitationPeriod {
+                started_on: Some(period_start),
+                ended_on: Some(referred_on - Duration::days(rng.gen_range(0..30))),
+                ongoing: false,
+            },
+        };
+        let first_responder = FirstResponderDetails {
+            organisation_type: *pick(
+                &mut rng,
+                &[
+                    (FirstResponderType::Police, 35),
+                    (FirstResponderType::GovernmentAgency, 40),
+                    (FirstResponderType::LocalAuthority, 15),
+                    (FirstResponderType::NonGovernmentalOrganisation, 10),
+                ],
+            ),
+        };
+        let cohort = (!child && rng.gen_bool(0.30)).then(|| {
+            *pick(
+                &mut rng,
+                &[
+                    (
+                        ImmigrationEnforcementCohort::DetainedForeignNationalOffender,
+                        30,
+                    ),
+                    (ImmigrationEnforcementCohort::ImmigrationDetention, 40),
+                    (ImmigrationEnforcementCohort::InadmissibleAsylumClaim, 20),
+                    (
+                        ImmigrationEnforcementCohort::ForeignNationalOffenderFacingDeportation,
+                        10,
+                    ),
+                ],
+            )
+        });
+        let born = if child {
+            referred_on - Duration::days(rng.gen_range(12 * 365..17 * 365 + 300))
+        } else {
+            referred_on - Duration::days(rng.gen_range(19 * 365..55 * 365))
+        };
+        let victim = PersonalDetails {
+            given_names: GIVEN[rng.gen_range(0..GIVEN.len())].to_owned(),
+            family_name: FAMILY[rng.gen_range(0..FAMILY.len())].to_owned(),
+            other_names: Vec::new(),
+            date_of_birth: Some(born),
+            languages: vec!["English".to_owned()],
+            interpreter_needed: nationality != "GB" && rng.gen_bool(0.7),
+            contact: None,
+            current_address: None,
+            other_references: Vec::new(),
+            narrative: STORIES[rng.gen_range(0..STORIES.len())].to_owned(),
+        };
+        // The exploitation cannot start before birth.
+        let mut exploitation = exploitation;
+        if let Some(b) = victim.date_of_birth
+            && exploitation.period.started_on.is_some_and(|s| s < b)
+        {
+            exploitation.period.started_on = Some(b + Duration::days(365 * 10));
+        }
+        let submission = if dtn {
+            Submission::DutyToNotify(DutyToNotify {
+                profile,
+                age_at_exploitation: AgeAtExploitation::Adult,
+                exploitation,
+                first_responder,
+            })
+        } else if child {
+            Submission::Child(ChildReferral {
+                victim,
+                profile,
+                age_disputed: rng.gen_bool(0.1),
+                local_authority_notified: true,
+                exploitation,
+                first_responder,
+                immigration_cohort: None,
+            })
+        } else {
+            Submission::Adult(AdultReferral {
+                victim,
+                profile,
+                consent: AdultConsent {
+                    referral_consent_given_on: referred_on,
+                    support_consent: rng.gen_bool(0.8),
+                },
+                exploitation,
+                first_responder,
+                immigration_cohort: cohort,
+            })
+        };
+        let submitted = cases
+            .submit(DEMO_RESPONDER, submission, submitted_at)
+            .await
+            .with_context(|| format!("demo submission {i}"))?;
+        if dtn {
+            continue;
+        }
+        // Reasonable Grounds: most cases older than a few weeks have one.
+        let age_days = (today - referred_on).num_days();
+        if age_days < 3 || rng.gen_bool(if age_days > 60 { 0.05 } else { 0.4 }) {
+            continue;
+        }
+        let rg_on = (referred_on + Duration::days(rng.gen_range(1..=age_days.min(60)))).min(today);
+        let positive = rng.gen_bool(0.53);
+        cases
+            .decide(
+                DEMO_DECISION_MAKER,
+                submitted.case_id,
+                None,
+                DecisionKind::ReasonableGrounds,
+                decision(positive, rg_on),
+                at(rg_on, &mut rng).max(submitted_at),
+            )
+            .await
+            .with_context(|| format!("demo RG {i}"))?;
+        decisions += 1;
+        if !positive {
+            continue;
+        }
+        let earliest = rg_on
+            + Duration::days(i64::from(
+                Rulebook::current().recovery_period_minimum(rg_on).value.0,
+            ));
+        let room = (today - earliest).num_days();
+        if room < 1 || !rng.gen_bool(0.45) {
+            continue;
+        }
+        let cg_on = earliest + Duration::days(rng.gen_range(0..room));
+        cases
+            .decide(
+                DEMO_DECISION_MAKER,
+                submitted.case_id,
+                None,
+                DecisionKind::ConclusiveGrounds,
+                decision(rng.gen_bool(0.56), cg_on),
+                at(cg_on, &mut rng),
+            )
+            .await
+            .with_context(|| format!("demo CG {i}"))?;
+        decisions += 1;
+        if (i + 1) % 500 == 0 {
+            println!("  seeded {} of {count} submissions", i + 1);
+        }
+    }
+    println!(
+        "Seeded {count} submissions and {decisions} decisions in {:.1} s.",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn decision(positive: bool, on: NaiveDate) -> DecisionInput {
+    DecisionInput {
+        outcome: if positive {
+            Outcome::Positive
+        } else {
+            Outcome::Negative
+        },
+        decided_on: on,
+        reasons: if positive {
+            "The account is consistent and supported by the First Responder's evidence.".to_owned()
+        } else {
+            "The information available does not meet the threshold at this stage.".to_owned()
+        },
+        negative_reason: (!positive).then_some(NegativeReason::InsufficientEvidence),
+    }
+}
+
+/// Tells the person running the demo how to reach it.
+pub fn print_how_to_use(config: &Config) {
+    let base = format!("http://{}", config.listen);
+    println!();
+    println!("Development sign-in is on: send these headers to act as the demo users.");
+    println!(
+        "  First Responder:  NRM-Dev-User: {}  NRM-Dev-Organisation: {}",
+        DEMO_RESPONDER.user, DEMO_RESPONDER.organisation
+    );
+    println!(
+        "  Decision maker:   NRM-Dev-User: {}  NRM-Dev-Organisation: {}",
+        DEMO_DECISION_MAKER.user, DEMO_DECISION_MAKER.organisation
+    );
+    println!("Try:");
+    println!(
+        "  curl -s -H 'NRM-Dev-User: {}' -H 'NRM-Dev-Organisation: {}' '{base}/api/v1/cases?overdue=true&per_page=5'",
+        DEMO_DECISION_MAKER.user, DEMO_DECISION_MAKER.organisation
+    );
+    println!("  OpenAPI document: {base}/api/v1/openapi.json");
+}

@@ -198,7 +198,8 @@ fn submit_events(
         if let (Some(born), Some(started)) = (
             details.date_of_birth,
             submit.submission.exploitation().period.started_on,
-        ) && started < born
+        ) && born <= today
+            && started < born
         {
             problems.push(FieldProblem::new(
                 "/exploitation/period/started_on",

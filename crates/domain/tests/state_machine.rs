@@ -29,7 +29,7 @@ use nrm_domain::exploitation::{ExploitationPeriod, ExploitationType};
 use nrm_domain::fixtures::{
     CANARY, adult_referral, child_referral, duty_to_notify, personal_details,
 };
-use nrm_domain::submission::{AgeGroup, Submission};
+use nrm_domain::submission::{AgeAtExploitation, AgeGroup, Submission};
 use nrm_domain::{
     Actor, CaseEvent, CaseState, CaseStatus, Command, DomainError, OrganisationId, Rulebook,
     SubjectId, UserId, VaultRecordId,
@@ -432,6 +432,8 @@ enum Anchor {
     Referral,
     ReasonableGrounds,
     RecoveryEnd,
+    /// 30 January 2023, when the 30-day minimum began.
+    RuleChange,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -578,6 +580,7 @@ fn decision_spec() -> impl Strategy<Value = DecisionSpec> {
         2 => (-3i64..=3).prop_map(|o| (Anchor::Referral, o)),
         2 => (-3i64..=3).prop_map(|o| (Anchor::ReasonableGrounds, o)),
         4 => (-2i64..=2).prop_map(|o| (Anchor::RecoveryEnd, o)),
+        2 => (-2i64..=1).prop_map(|o| (Anchor::RuleChange, o)),
     ];
     let reason = prop_oneof![
         90 => negative_reason().prop_map(ReasonSpec::Matching),
@@ -616,16 +619,20 @@ fn step(submit_weight: u32) -> impl Strategy<Value = Step> {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let from = at(2019, 5, 1, 0, 0).timestamp();
-    let to = at(2026, 6, 1, 0, 0).timestamp();
+    // Anywhere from May 2019 to June 2026, and often in the days around 30 January 2023 so
+    // that RG decisions land either side of the change from 45 to 30 days.
+    let start = prop_oneof![
+        4 => at(2019, 5, 1, 0, 0).timestamp()..at(2026, 6, 1, 0, 0).timestamp(),
+        1 => at(2023, 1, 26, 0, 0).timestamp()..at(2023, 1, 31, 0, 0).timestamp(),
+    ];
     // Most sequences open with a submission (so that decisions have a case to act on); the
     // rest open with anything. Later submissions are rarer: they can only be refused.
-    (from..to, step(900), prop::collection::vec(step(10), 0..=7)).prop_map(
-        |(start, first, rest)| Case {
+    (start, step(900), prop::collection::vec(step(10), 0..=7)).prop_map(|(start, first, rest)| {
+        Case {
             start: DateTime::from_timestamp(start, 0).unwrap_or_default(),
             steps: std::iter::once(first).chain(rest).collect(),
-        },
-    )
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -726,6 +733,7 @@ fn build_decision(spec: &DecisionSpec, model: Model, today: NaiveDate) -> Decisi
         Anchor::Referral => referred_on.unwrap_or(today),
         Anchor::ReasonableGrounds => rg_on.unwrap_or(today),
         Anchor::RecoveryEnd => rg_on.map_or(today, minimum_ends_on),
+        Anchor::RuleChange => thirty_day_rule_from(),
     };
     let negative_reason = match spec.reason {
         ReasonSpec::Matching(r) => (spec.outcome == Outcome::Negative).then_some(r),
@@ -842,6 +850,18 @@ fn check_accepted(
                         Submission::Adult(r) => {
                             prop_assert_eq!(e.age_group, AgeGroup::Adult);
                             prop_assert!(!e.age_disputed);
+                            // Exploited before their 18th birthday: counted as a child.
+                            let expected =
+                                match (r.victim.date_of_birth, r.exploitation.period.started_on) {
+                                    (Some(born), Some(started))
+                                        if started < eighteenth_birthday(born) =>
+                                    {
+                                        AgeAtExploitation::Child
+                                    }
+                                    (Some(_), Some(_)) => AgeAtExploitation::Adult,
+                                    _ => AgeAtExploitation::NotKnown,
+                                };
+                            prop_assert_eq!(e.age_at_exploitation, expected);
                             prop_assert_eq!(
                                 e.consent.map(|c| c.referral_consent_given_on),
                                 Some(r.consent.referral_consent_given_on)
@@ -849,6 +869,7 @@ fn check_accepted(
                         }
                         Submission::Child(r) => {
                             prop_assert_eq!(e.age_group, AgeGroup::Child);
+                            prop_assert_eq!(e.age_at_exploitation, AgeAtExploitation::Child);
                             prop_assert_eq!(e.age_disputed, r.age_disputed);
                             prop_assert!(e.consent.is_none());
                         }
@@ -1024,6 +1045,8 @@ struct Coverage {
     cg_under_30_day_rule: Cell<usize>,
     refused: [Cell<usize>; REFUSALS.len()],
     refused_one_day_early: Cell<usize>,
+    rg_either_side_of_rule_change: Cell<usize>,
+    refused_after_30_of_45_days: Cell<usize>,
 }
 
 fn bump(c: &Cell<usize>) {
@@ -1066,7 +1089,12 @@ fn run_case(case: &Case, coverage: &Coverage) -> TestCaseResult {
                         }
                     }
                     Command::DecideReasonableGrounds(d) => match d.outcome {
-                        Outcome::Positive => bump(&coverage.positive_rg),
+                        Outcome::Positive => {
+                            bump(&coverage.positive_rg);
+                            if (thirty_day_rule_from() - d.decided_on).num_days().abs() <= 1 {
+                                bump(&coverage.rg_either_side_of_rule_change);
+                            }
+                        }
                         Outcome::Negative => bump(&coverage.negative_rg),
                     },
                     Command::DecideConclusiveGrounds(d) => {
@@ -1119,6 +1147,18 @@ fn run_case(case: &Case, coverage: &Coverage) -> TestCaseResult {
                 {
                     bump(&coverage.refused_one_day_early);
                 }
+                if let (
+                    DomainError::ConclusiveGroundsInsideRecoveryPeriod { .. },
+                    Command::DecideConclusiveGrounds(d),
+                    Model::Referral {
+                        rg: Some((_, rg_on)),
+                        ..
+                    },
+                ) = (&error, &command, model)
+                    && d.decided_on >= rg_on + Duration::days(30)
+                {
+                    bump(&coverage.refused_after_30_of_45_days);
+                }
             }
         }
         check_history(&history)?;
@@ -1165,6 +1205,14 @@ fn no_illegal_transition_is_accepted_over_10_000_command_sequences() {
         (
             "CGs refused one day early",
             coverage.refused_one_day_early.get(),
+        ),
+        (
+            "positive RGs 29-31 Jan 2023",
+            coverage.rg_either_side_of_rule_change.get(),
+        ),
+        (
+            "CGs refused on days 30-44 of 45",
+            coverage.refused_after_30_of_45_days.get(),
         ),
     ];
     for (what, n) in counts {

@@ -168,7 +168,7 @@ impl Cases {
                 .await
             {
                 Ok(version) => {
-                    tracing::info!(case_id = %case_id, kind = events[0].kind(), "case submitted");
+                    tracing::debug!(case_id = %case_id, kind = events[0].kind(), "case submitted");
                     return Ok(Submitted {
                         case_id,
                         reference,
@@ -270,7 +270,7 @@ impl Cases {
                 vault_writes: &writes,
             })
             .await?;
-        tracing::info!(case_id = %case_id, decision = ?kind, "decision recorded");
+        tracing::debug!(case_id = %case_id, decision = ?kind, "decision recorded");
         Ok(version)
     }
 

@@ -343,7 +343,8 @@ fn submission_rules(submission: &Submission, today: NaiveDate, v: &mut Verdict) 
             if born > today || born < date(1900, 1, 1) {
                 v.field("/victim/date_of_birth");
             }
-            if started_on.is_some_and(|s| s < born) {
+            // A date of birth in the future is reported once, on its own field.
+            if born <= today && started_on.is_some_and(|s| s < born) {
                 v.field("/exploitation/period/started_on");
             }
         }

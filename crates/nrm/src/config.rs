@@ -70,7 +70,7 @@ impl Config {
             None => figment = figment.merge(Toml::file("nrm.toml")),
         }
         let config: Self = figment
-            .merge(Env::prefixed("NRM_").ignore(&["log", "log_format"]))
+            .merge(Env::prefixed("NRM_").ignore(&["log", "log_format", "test_database_url"]))
             .extract()
             .context("the configuration is not valid")?;
         config.validate()?;

@@ -1233,10 +1233,10 @@ fn no_illegal_transition_is_accepted_over_10_000_command_sequences() {
         ),
     ];
     for (what, n, _) in counts {
-        println!("{what:>48}: {n}");
+        println!("{what:>56}: {n}");
     }
     for (r, n) in REFUSALS.iter().zip(&coverage.refused) {
-        println!("{:>48}: {}", format!("refused {r:?}"), n.get());
+        println!("{:>56}: {}", format!("refused {r:?}"), n.get());
     }
     for (what, n, least) in counts {
         assert!(

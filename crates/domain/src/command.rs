@@ -7,6 +7,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use crate::actor::Actor;
+use crate::calendar::CalendarDays;
 use crate::case::{CaseState, Stage};
 use crate::clock::uk_date;
 use crate::error::{DomainError, FieldProblem};
@@ -81,9 +82,8 @@ pub fn decide(
                 let minimum = rules.recovery_period_minimum(decision.decided_on);
                 events.push(CaseEvent::RecoveryPeriodStarted(RecoveryPeriodStarted {
                     starts_on: decision.decided_on,
-                    minimum: minimum.value,
-                    minimum_ends_on: decision.decided_on
-                        + Duration::days(i64::from(minimum.value.0)),
+                    minimum: CalendarDays(minimum.value),
+                    minimum_ends_on: decision.decided_on + Duration::days(i64::from(minimum.value)),
                     rule: minimum.source.to_owned(),
                 }));
             }
@@ -109,11 +109,11 @@ pub fn decide(
             check_decision(decision, rg_on, "the Reasonable Grounds decision", today)?;
             let minimum = rules.recovery_period_minimum(rg_on);
             let ends_on =
-                minimum_ends_on.unwrap_or(rg_on + Duration::days(i64::from(minimum.value.0)));
+                minimum_ends_on.unwrap_or(rg_on + Duration::days(i64::from(minimum.value)));
             if decision.decided_on < ends_on {
                 return Err(DomainError::ConclusiveGroundsInsideRecoveryPeriod {
                     minimum_ends_on: ends_on,
-                    rule: minimum.source,
+                    rule: minimum.source.clone(),
                 });
             }
             Ok(vec![CaseEvent::ConclusiveGroundsDecided(grounds(
@@ -144,7 +144,7 @@ fn grounds(
         reasons: decision.reasons,
         negative_reason: decision.negative_reason,
         recorded_at: now,
-        rulebook_version: rules.version.to_owned(),
+        rulebook_version: rules.version().to_owned(),
     }
 }
 
@@ -357,7 +357,7 @@ fn referral_event(
         immigration_cohort: facts.cohort,
         competent_authority,
         reasonable_grounds_due_on: rules.reasonable_grounds_due_on(today),
-        rulebook_version: rules.version.to_owned(),
+        rulebook_version: rules.version().to_owned(),
     })
 }
 

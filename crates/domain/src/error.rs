@@ -49,7 +49,7 @@ pub enum DomainError {
     )]
     ConclusiveGroundsInsideRecoveryPeriod {
         minimum_ends_on: NaiveDate,
-        rule: &'static str,
+        rule: String,
     },
     #[error("a Conclusive Grounds decision has already been made on this case")]
     ConclusiveGroundsAlreadyDecided,

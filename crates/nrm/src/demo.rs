@@ -336,7 +336,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         }
         let earliest = rg_on
             + Duration::days(i64::from(
-                Rulebook::current().recovery_period_minimum(rg_on).value.0,
+                Rulebook::current().recovery_period_minimum(rg_on).value,
             ));
         let room = (today - earliest).num_days();
         if room < 1 || !rng.gen_bool(0.45) {

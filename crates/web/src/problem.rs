@@ -207,7 +207,7 @@ mod tests {
             DomainError::ConclusiveGroundsAfterNegativeReasonableGrounds,
             DomainError::ConclusiveGroundsInsideRecoveryPeriod {
                 minimum_ends_on: chrono::NaiveDate::MIN,
-                rule: "rule",
+                rule: "rule".to_owned(),
             },
             DomainError::ConclusiveGroundsAlreadyDecided,
         ];

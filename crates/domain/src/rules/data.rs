@@ -1,0 +1,195 @@
+//! The rulebook's data types and the checks its JSON must pass.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::geography::UkNation;
+
+/// How firmly a source supports a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Certainty {
+    Verified,
+    /// The date or value could not be confirmed: check before production use.
+    Uncertain,
+}
+
+/// One dated value: in force from `from` (inclusive) until the next entry's `from`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dated<T> {
+    pub from: NaiveDate,
+    pub value: T,
+    /// Where the rule comes from, shown to caseworkers when a command breaks it.
+    pub source: String,
+    pub certainty: Certainty,
+}
+
+/// Which review a negative Conclusive Grounds decision needs before it is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewKind {
+    None,
+    /// A chair and at least two members from different agencies (2019 – December 2022).
+    MultiAgencyAssurancePanel,
+    /// A second caseworker or manager (from December 2022).
+    SecondCaseworker,
+}
+
+/// Who may ask for a decision to be reconsidered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requester {
+    FirstResponder,
+    SupportProvider,
+    PotentialVictim,
+    LegalRepresentative,
+}
+
+/// The reconsideration rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconsideration {
+    /// Calendar days from service of the negative decision; `None`: no fixed limit.
+    pub window_days: Option<u32>,
+    pub requesters: Vec<Requester>,
+    /// Whether people facing removal are excluded (guidance para 14.216 from 17 Sep 2025).
+    pub excludes_people_facing_removal: bool,
+}
+
+/// Move-on and exit support periods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveOnSupport {
+    pub after_positive_conclusive_grounds_days: u32,
+    pub after_negative_decision_working_days: u32,
+}
+
+/// Which competent authorities exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthoritiesInForce {
+    pub single_competent_authority: bool,
+    pub immigration_enforcement: bool,
+    pub child_decision_pilot: bool,
+}
+
+/// A local authority running the devolved child decision-making pilot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PilotSite {
+    pub code: String,
+    pub name: String,
+    pub nation: UkNation,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+/// A designated First Responder Organisation (or class of them) and where it is designated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirstResponderOrganisation {
+    pub code: String,
+    pub name: String,
+    pub nations: Vec<UkNation>,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+    #[serde(default = "verified")]
+    pub certainty: Certainty,
+}
+
+fn verified() -> Certainty {
+    Certainty::Verified
+}
+
+/// The whole rulebook as shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulebookData {
+    pub version: String,
+    pub published_on: NaiveDate,
+    pub notes: String,
+    pub reasonable_grounds_threshold: Vec<Dated<String>>,
+    pub reasonable_grounds_target_working_days: Vec<Dated<u32>>,
+    pub recovery_period_minimum_days: Vec<Dated<u32>>,
+    pub scotland_support_period_days: Vec<Dated<u32>>,
+    pub negative_conclusive_grounds_review: Vec<Dated<ReviewKind>>,
+    pub public_order_disqualification_available: Vec<Dated<bool>>,
+    pub reconsideration: Vec<Dated<Reconsideration>>,
+    pub move_on_support: Vec<Dated<MoveOnSupport>>,
+    pub information_request_working_days: Vec<Dated<u32>>,
+    pub due_soon_working_days: Vec<Dated<u32>>,
+    pub competent_authorities: Vec<Dated<AuthoritiesInForce>>,
+    pub child_pilot_minimum_days_before_eighteenth_birthday: Vec<Dated<u32>>,
+    pub child_decision_pilot_sites: Vec<PilotSite>,
+    pub first_responder_organisations: Vec<FirstResponderOrganisation>,
+}
+
+fn ordered<T>(name: &str, entries: &[Dated<T>]) -> Result<(), String> {
+    if entries.is_empty() {
+        return Err(format!("{name} has no entries"));
+    }
+    if entries.windows(2).any(|w| w[0].from >= w[1].from) {
+        return Err(format!(
+            "{name} entries must be in strictly increasing date order"
+        ));
+    }
+    Ok(())
+}
+
+impl RulebookData {
+    /// Parses and checks the rulebook JSON.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let data: Self = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        ordered(
+            "reasonable_grounds_threshold",
+            &data.reasonable_grounds_threshold,
+        )?;
+        ordered(
+            "reasonable_grounds_target_working_days",
+            &data.reasonable_grounds_target_working_days,
+        )?;
+        ordered(
+            "recovery_period_minimum_days",
+            &data.recovery_period_minimum_days,
+        )?;
+        ordered(
+            "scotland_support_period_days",
+            &data.scotland_support_period_days,
+        )?;
+        ordered(
+            "negative_conclusive_grounds_review",
+            &data.negative_conclusive_grounds_review,
+        )?;
+        ordered(
+            "public_order_disqualification_available",
+            &data.public_order_disqualification_available,
+        )?;
+        ordered("reconsideration", &data.reconsideration)?;
+        ordered("move_on_support", &data.move_on_support)?;
+        ordered(
+            "information_request_working_days",
+            &data.information_request_working_days,
+        )?;
+        ordered("due_soon_working_days", &data.due_soon_working_days)?;
+        ordered("competent_authorities", &data.competent_authorities)?;
+        ordered(
+            "child_pilot_minimum_days_before_eighteenth_birthday",
+            &data.child_pilot_minimum_days_before_eighteenth_birthday,
+        )?;
+        for site in &data.child_decision_pilot_sites {
+            if site.to.is_some_and(|to| to < site.from) {
+                return Err(format!("pilot site {} ends before it starts", site.code));
+            }
+        }
+        for org in &data.first_responder_organisations {
+            if org.to.is_some_and(|to| to < org.from) {
+                return Err(format!(
+                    "First Responder Organisation {} ends before it starts",
+                    org.code
+                ));
+            }
+        }
+        Ok(data)
+    }
+}

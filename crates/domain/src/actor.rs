@@ -13,3 +13,11 @@ pub struct Actor {
     pub user: UserId,
     pub organisation: OrganisationId,
 }
+
+impl Actor {
+    /// The system itself, for work no person asked for (the deadline sweep).
+    pub const SYSTEM: Self = Self {
+        user: UserId(uuid::Uuid::nil()),
+        organisation: OrganisationId(uuid::Uuid::nil()),
+    };
+}

@@ -1,14 +1,21 @@
-//! A case's current state, folded from its events by [`evolve`].
+//! A case's current state, folded from its events by [`CaseState::evolve`].
 //!
 //! `evolve` never fails and never checks rules: events are facts that already happened. The
 //! rules are checked once, in [`crate::command::decide`], before an event exists.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::event::{CaseEvent, CompetentAuthority, Outcome};
-use crate::ids::SubjectId;
+use crate::actor::Actor;
+use crate::event::{
+    CaseEvent, CompetentAuthority, Deadline, DeadlineStatus, DecisionRef, DisqualificationGround,
+    Outcome, Recipient, ReviewOutcome, SuspensionReason,
+};
+use crate::ids::{SubjectId, UserId};
 use crate::reference::CaseReference;
+use crate::rules::ReviewKind;
 use crate::submission::AgeGroup;
 
 /// Where a referral is in the process.
@@ -29,6 +36,48 @@ pub enum Stage {
         decided_on: NaiveDate,
         reasonable_grounds_on: NaiveDate,
     },
+    Withdrawn {
+        on: NaiveDate,
+    },
+    Closed {
+        on: NaiveDate,
+    },
+}
+
+/// One RG or CG decision as the case remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub outcome: Outcome,
+    pub decided_on: NaiveDate,
+    pub decided_by: Actor,
+    pub served_on: Option<NaiveDate>,
+    /// For a negative CG: the review required, and whether it has agreed.
+    pub review_required: Option<ReviewKind>,
+    pub review_agreed: bool,
+}
+
+impl DecisionRecord {
+    /// Whether the decision may be served: a negative CG needing review must have it agreed.
+    pub fn ready_to_serve(&self) -> bool {
+        self.served_on.is_none()
+            && (self.review_agreed || matches!(self.review_required, None | Some(ReviewKind::None)))
+    }
+}
+
+/// An open or answered request for further information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InformationRequest {
+    pub request: uuid::Uuid,
+    pub requested_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub received_on: Option<NaiveDate>,
+}
+
+/// A pending reconsideration request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReconsideration {
+    pub decision: DecisionRef,
+    pub requested_on: NaiveDate,
 }
 
 /// What a referral's state holds.
@@ -39,8 +88,43 @@ pub struct Referral {
     pub age_group: AgeGroup,
     pub subject: SubjectId,
     pub competent_authority: CompetentAuthority,
+    pub pilot_site: Option<String>,
+    pub support_consent: bool,
     pub reasonable_grounds_due_on: NaiveDate,
     pub stage: Stage,
+    pub allocated_to: Option<UserId>,
+    pub reasonable_grounds: Option<DecisionRecord>,
+    pub conclusive_grounds: Option<DecisionRecord>,
+    pub information_requests: Vec<InformationRequest>,
+    pub disqualified: Option<(DisqualificationGround, NaiveDate)>,
+    pub suspended: Option<(SuspensionReason, NaiveDate)>,
+    pub recovery_extended_to: Option<NaiveDate>,
+    pub reconsideration: Option<PendingReconsideration>,
+    /// The last status the deadline sweep recorded for each deadline.
+    pub deadlines: BTreeMap<Deadline, DeadlineStatus>,
+    /// Everyone who has been sent a notice of each decision.
+    pub notified: BTreeMap<DecisionRef, Vec<Recipient>>,
+}
+
+impl Referral {
+    /// The case is still in the process: not withdrawn or closed.
+    pub fn is_open(&self) -> bool {
+        !matches!(self.stage, Stage::Withdrawn { .. } | Stage::Closed { .. })
+    }
+
+    pub fn decision(&self, which: DecisionRef) -> Option<&DecisionRecord> {
+        match which {
+            DecisionRef::ReasonableGrounds => self.reasonable_grounds.as_ref(),
+            DecisionRef::ConclusiveGrounds => self.conclusive_grounds.as_ref(),
+        }
+    }
+
+    fn decision_mut(&mut self, which: DecisionRef) -> Option<&mut DecisionRecord> {
+        match which {
+            DecisionRef::ReasonableGrounds => self.reasonable_grounds.as_mut(),
+            DecisionRef::ConclusiveGrounds => self.conclusive_grounds.as_mut(),
+        }
+    }
 }
 
 /// The state of one case stream.
@@ -67,16 +151,20 @@ pub enum CaseStatus {
     PositiveConclusiveGrounds,
     NegativeConclusiveGrounds,
     DutyToNotify,
+    Withdrawn,
+    Closed,
 }
 
 impl CaseStatus {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::AwaitingReasonableGrounds,
         Self::NegativeReasonableGrounds,
         Self::AwaitingConclusiveGrounds,
         Self::PositiveConclusiveGrounds,
         Self::NegativeConclusiveGrounds,
         Self::DutyToNotify,
+        Self::Withdrawn,
+        Self::Closed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,11 +175,33 @@ impl CaseStatus {
             Self::PositiveConclusiveGrounds => "positive_conclusive_grounds",
             Self::NegativeConclusiveGrounds => "negative_conclusive_grounds",
             Self::DutyToNotify => "duty_to_notify",
+            Self::Withdrawn => "withdrawn",
+            Self::Closed => "closed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl Stage {
+    pub fn status(&self) -> CaseStatus {
+        match self {
+            Self::AwaitingReasonableGrounds => CaseStatus::AwaitingReasonableGrounds,
+            Self::NegativeReasonableGrounds { .. } => CaseStatus::NegativeReasonableGrounds,
+            Self::RecoveryPeriod { .. } => CaseStatus::AwaitingConclusiveGrounds,
+            Self::ConclusiveGrounds {
+                outcome: Outcome::Positive,
+                ..
+            } => CaseStatus::PositiveConclusiveGrounds,
+            Self::ConclusiveGrounds {
+                outcome: Outcome::Negative,
+                ..
+            } => CaseStatus::NegativeConclusiveGrounds,
+            Self::Withdrawn { .. } => CaseStatus::Withdrawn,
+            Self::Closed { .. } => CaseStatus::Closed,
+        }
     }
 }
 
@@ -107,46 +217,27 @@ impl CaseState {
                 age_group: e.age_group,
                 subject: e.subject,
                 competent_authority: e.competent_authority,
+                pilot_site: e.pilot_site.clone(),
+                support_consent: e.consent.is_some_and(|c| c.support_consent),
                 reasonable_grounds_due_on: e.reasonable_grounds_due_on,
                 stage: Stage::AwaitingReasonableGrounds,
+                allocated_to: None,
+                reasonable_grounds: None,
+                conclusive_grounds: None,
+                information_requests: Vec::new(),
+                disqualified: None,
+                suspended: None,
+                recovery_extended_to: None,
+                reconsideration: None,
+                deadlines: BTreeMap::new(),
+                notified: BTreeMap::new(),
             }),
             (Self::Empty, CaseEvent::DutyToNotifyReported(e)) => Self::DutyToNotify {
                 reference: e.reference.clone(),
                 reported_on: e.reported_on,
             },
-            (Self::Referral(mut r), CaseEvent::ReasonableGroundsDecided(d)) => {
-                r.stage = match d.outcome {
-                    Outcome::Positive => Stage::RecoveryPeriod {
-                        reasonable_grounds_on: d.decided_on,
-                        minimum_ends_on: None,
-                    },
-                    Outcome::Negative => Stage::NegativeReasonableGrounds {
-                        decided_on: d.decided_on,
-                    },
-                };
-                Self::Referral(r)
-            }
-            (Self::Referral(mut r), CaseEvent::RecoveryPeriodStarted(p)) => {
-                if let Stage::RecoveryPeriod {
-                    minimum_ends_on, ..
-                } = &mut r.stage
-                {
-                    *minimum_ends_on = Some(p.minimum_ends_on);
-                }
-                Self::Referral(r)
-            }
-            (Self::Referral(mut r), CaseEvent::ConclusiveGroundsDecided(d)) => {
-                if let Stage::RecoveryPeriod {
-                    reasonable_grounds_on,
-                    ..
-                } = r.stage
-                {
-                    r.stage = Stage::ConclusiveGrounds {
-                        outcome: d.outcome,
-                        decided_on: d.decided_on,
-                        reasonable_grounds_on,
-                    };
-                }
+            (Self::Referral(mut r), event) => {
+                evolve_referral(&mut r, event);
                 Self::Referral(r)
             }
             (state, _) => state,
@@ -162,19 +253,172 @@ impl CaseState {
         match self {
             Self::Empty => None,
             Self::DutyToNotify { .. } => Some(CaseStatus::DutyToNotify),
-            Self::Referral(r) => Some(match r.stage {
-                Stage::AwaitingReasonableGrounds => CaseStatus::AwaitingReasonableGrounds,
-                Stage::NegativeReasonableGrounds { .. } => CaseStatus::NegativeReasonableGrounds,
-                Stage::RecoveryPeriod { .. } => CaseStatus::AwaitingConclusiveGrounds,
-                Stage::ConclusiveGrounds {
-                    outcome: Outcome::Positive,
-                    ..
-                } => CaseStatus::PositiveConclusiveGrounds,
-                Stage::ConclusiveGrounds {
-                    outcome: Outcome::Negative,
-                    ..
-                } => CaseStatus::NegativeConclusiveGrounds,
-            }),
+            Self::Referral(r) => Some(r.stage.status()),
         }
     }
+}
+
+fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
+    match event {
+        CaseEvent::ReferralSubmitted(_) | CaseEvent::DutyToNotifyReported(_) => {}
+        CaseEvent::ReasonableGroundsDecided(d) => {
+            r.reasonable_grounds = Some(DecisionRecord {
+                outcome: d.outcome,
+                decided_on: d.decided_on,
+                decided_by: d.decided_by,
+                served_on: None,
+                review_required: None,
+                review_agreed: false,
+            });
+            r.reconsideration = None;
+            r.stage = match d.outcome {
+                Outcome::Positive => Stage::RecoveryPeriod {
+                    reasonable_grounds_on: d.decided_on,
+                    minimum_ends_on: None,
+                },
+                Outcome::Negative => Stage::NegativeReasonableGrounds {
+                    decided_on: d.decided_on,
+                },
+            };
+        }
+        CaseEvent::RecoveryPeriodStarted(p) => {
+            if let Stage::RecoveryPeriod {
+                minimum_ends_on, ..
+            } = &mut r.stage
+            {
+                *minimum_ends_on = Some(p.minimum_ends_on);
+            }
+        }
+        CaseEvent::ConclusiveGroundsDecided(d) => {
+            if let Stage::RecoveryPeriod {
+                reasonable_grounds_on,
+                ..
+            } = r.stage
+            {
+                r.conclusive_grounds = Some(DecisionRecord {
+                    outcome: d.outcome,
+                    decided_on: d.decided_on,
+                    decided_by: d.decided_by,
+                    served_on: None,
+                    review_required: d.review,
+                    review_agreed: false,
+                });
+                r.reconsideration = None;
+                r.stage = Stage::ConclusiveGrounds {
+                    outcome: d.outcome,
+                    decided_on: d.decided_on,
+                    reasonable_grounds_on,
+                };
+            }
+        }
+        CaseEvent::RouteChanged { to, pilot_site, .. } => {
+            r.competent_authority = *to;
+            r.pilot_site.clone_from(pilot_site);
+        }
+        CaseEvent::CaseAllocated { to, .. } => r.allocated_to = Some(*to),
+        CaseEvent::InformationRequested {
+            request,
+            requested_on,
+            due_on,
+            ..
+        } => r.information_requests.push(InformationRequest {
+            request: *request,
+            requested_on: *requested_on,
+            due_on: *due_on,
+            received_on: None,
+        }),
+        CaseEvent::InformationReceived {
+            request,
+            received_on,
+        } => {
+            if let Some(open) = r
+                .information_requests
+                .iter_mut()
+                .find(|i| i.request == *request)
+            {
+                open.received_on = Some(*received_on);
+            }
+        }
+        CaseEvent::RecoveryPeriodExtended { until } => r.recovery_extended_to = Some(*until),
+        CaseEvent::Disqualified {
+            ground, decided_on, ..
+        } => r.disqualified = Some((*ground, *decided_on)),
+        CaseEvent::NegativeConclusiveGroundsReviewed { outcome, .. } => match outcome {
+            ReviewOutcome::Agree => {
+                if let Some(cg) = r.conclusive_grounds.as_mut() {
+                    cg.review_agreed = true;
+                }
+            }
+            ReviewOutcome::ReferBack => set_aside(r, DecisionRef::ConclusiveGrounds),
+        },
+        CaseEvent::DecisionServed {
+            decision,
+            served_on,
+            recipients,
+        } => {
+            if let Some(record) = r.decision_mut(*decision) {
+                record.served_on = Some(*served_on);
+            }
+            r.notified.insert(*decision, recipients.clone());
+        }
+        CaseEvent::ReconsiderationRequested {
+            decision,
+            requested_on,
+            ..
+        } => {
+            r.reconsideration = Some(PendingReconsideration {
+                decision: *decision,
+                requested_on: *requested_on,
+            });
+        }
+        CaseEvent::ReconsiderationDecided {
+            decision,
+            accepted,
+            reasonable_grounds_due_on,
+            ..
+        } => {
+            r.reconsideration = None;
+            if *accepted {
+                set_aside(r, *decision);
+                if let Some(due) = reasonable_grounds_due_on {
+                    r.reasonable_grounds_due_on = *due;
+                    r.deadlines.remove(&Deadline::ReasonableGrounds);
+                }
+            }
+        }
+        CaseEvent::Withdrawn { on, .. } => r.stage = Stage::Withdrawn { on: *on },
+        CaseEvent::Suspended { on, reason } => r.suspended = Some((*reason, *on)),
+        CaseEvent::Resumed { .. } => r.suspended = None,
+        CaseEvent::Closed { on, .. } => r.stage = Stage::Closed { on: *on },
+        CaseEvent::DeadlineStatusChanged {
+            deadline, status, ..
+        } => {
+            r.deadlines.insert(*deadline, *status);
+        }
+    }
+}
+
+/// A decision set aside (reconsideration accepted, or a negative CG referred back by its
+/// review): the case returns to the stage where that decision is still to be made.
+fn set_aside(r: &mut Referral, decision: DecisionRef) {
+    match decision {
+        DecisionRef::ReasonableGrounds => {
+            r.reasonable_grounds = None;
+            r.stage = Stage::AwaitingReasonableGrounds;
+        }
+        DecisionRef::ConclusiveGrounds => {
+            if let Stage::ConclusiveGrounds {
+                reasonable_grounds_on,
+                ..
+            } = r.stage
+            {
+                r.conclusive_grounds = None;
+                r.stage = Stage::RecoveryPeriod {
+                    reasonable_grounds_on,
+                    minimum_ends_on: None,
+                };
+            }
+        }
+    }
+    r.notified.remove(&decision);
 }

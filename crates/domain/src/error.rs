@@ -53,9 +53,20 @@ pub enum DomainError {
     },
     #[error("a Conclusive Grounds decision has already been made on this case")]
     ConclusiveGroundsAlreadyDecided,
+    /// A lifecycle rule refused the command; the message names the rule and its source.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
 impl DomainError {
+    /// A refusal by a lifecycle rule.
+    pub fn refused(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A stable slug for the error kind, used in problem-details `type` URIs.
     pub fn code(&self) -> &'static str {
         match self {
@@ -74,6 +85,7 @@ impl DomainError {
                 "conclusive-grounds-inside-recovery-period"
             }
             Self::ConclusiveGroundsAlreadyDecided => "conclusive-grounds-already-decided",
+            Self::Refused { code, .. } => code,
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum CompetentAuthority {
     Sca,
     /// Immigration Enforcement Competent Authority, since 8 November 2021.
     Ieca,
+    /// A devolved local-authority child decision panel (pilot, since June 2021).
+    LocalAuthorityPanel,
 }
 
 impl CompetentAuthority {
@@ -31,7 +33,14 @@ impl CompetentAuthority {
         match self {
             Self::Sca => "sca",
             Self::Ieca => "ieca",
+            Self::LocalAuthorityPanel => "local_authority_panel",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Sca, Self::Ieca, Self::LocalAuthorityPanel]
+            .into_iter()
+            .find(|a| a.as_str() == s)
     }
 }
 
@@ -85,6 +94,12 @@ pub struct ReferralSubmitted {
     pub submitted_at: DateTime<Utc>,
     pub immigration_cohort: Option<ImmigrationEnforcementCohort>,
     pub competent_authority: CompetentAuthority,
+    /// The pilot local authority deciding the case, when routed to a local panel.
+    #[serde(default)]
+    pub pilot_site: Option<String>,
+    /// Why the case went to its competent authority.
+    #[serde(default)]
+    pub routing_reason: Option<String>,
     pub reasonable_grounds_due_on: NaiveDate,
     pub rulebook_version: String,
 }
@@ -114,6 +129,120 @@ pub struct GroundsDecision {
     pub negative_reason: Option<NegativeReason>,
     pub recorded_at: DateTime<Utc>,
     pub rulebook_version: String,
+    /// For a negative CG: the review the rulebook required before it may be served.
+    #[serde(default)]
+    pub review: Option<crate::rules::ReviewKind>,
+}
+
+/// Which decision a later event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionRef {
+    ReasonableGrounds,
+    ConclusiveGrounds,
+}
+
+/// Why a case moved to another competent authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RerouteReason {
+    DetentionStarted,
+    DeportationActionStarted,
+    AsylumClaimInadmissible,
+    LeftImmigrationEnforcementCohort,
+    MovedIntoPilotArea,
+    Correction,
+}
+
+/// Who is asked for further information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InformationSource {
+    FirstResponder,
+    Police,
+    LocalAuthority,
+    SupportProvider,
+}
+
+/// The grounds for a disqualification under the Nationality and Borders Act 2022 s63.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisqualificationGround {
+    PublicOrder,
+    BadFaith,
+}
+
+/// A member of a review of a negative Conclusive Grounds decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reviewer {
+    pub user: crate::ids::UserId,
+    /// The reviewer's agency (police, local authority, NGO…); panel members must differ.
+    pub agency: String,
+}
+
+/// What a review concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    /// The negative decision stands and may be served.
+    Agree,
+    /// Returned to the competent authority for further consideration, with reasons.
+    ReferBack,
+}
+
+/// Who receives a decision notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    PotentialVictim,
+    LegalRepresentative,
+    LocalAuthority,
+    FirstResponder,
+    SupportProvider,
+}
+
+/// Why a case was withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithdrawalReason {
+    ConsentWithdrawn,
+    ReferredInError,
+    Other,
+}
+
+/// Why a case was suspended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuspensionReason {
+    MissingPerson,
+    LostContact,
+}
+
+/// Why a case was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureReason {
+    ProcessComplete,
+    Withdrawn,
+    NoDecisionPossible,
+    Duplicate,
+}
+
+/// A deadline the sweep watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "request", rename_all = "snake_case")]
+pub enum Deadline {
+    ReasonableGrounds,
+    Information(uuid::Uuid),
+}
+
+/// Where a deadline stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    OnTrack,
+    DueSoon,
+    Overdue,
 }
 
 /// The recovery period that follows a positive Reasonable Grounds decision.
@@ -135,6 +264,88 @@ pub enum CaseEvent {
     ReasonableGroundsDecided(GroundsDecision),
     RecoveryPeriodStarted(RecoveryPeriodStarted),
     ConclusiveGroundsDecided(GroundsDecision),
+    RouteChanged {
+        from: CompetentAuthority,
+        to: CompetentAuthority,
+        pilot_site: Option<String>,
+        reason: RerouteReason,
+        changed_on: NaiveDate,
+    },
+    CaseAllocated {
+        to: crate::ids::UserId,
+        allocated_on: NaiveDate,
+    },
+    InformationRequested {
+        request: uuid::Uuid,
+        from: InformationSource,
+        requested_on: NaiveDate,
+        due_on: NaiveDate,
+    },
+    InformationReceived {
+        request: uuid::Uuid,
+        received_on: NaiveDate,
+    },
+    RecoveryPeriodExtended {
+        until: NaiveDate,
+    },
+    Disqualified {
+        ground: DisqualificationGround,
+        decided_on: NaiveDate,
+        decided_by: Actor,
+        reasons: VaultRecordId,
+        rule: String,
+    },
+    /// The review that a negative CG needed before service (which kind: see the rulebook).
+    NegativeConclusiveGroundsReviewed {
+        kind: crate::rules::ReviewKind,
+        outcome: ReviewOutcome,
+        chair: Option<Reviewer>,
+        reviewers: Vec<Reviewer>,
+        reviewed_on: NaiveDate,
+        reasons: VaultRecordId,
+    },
+    DecisionServed {
+        decision: DecisionRef,
+        served_on: NaiveDate,
+        recipients: Vec<Recipient>,
+    },
+    ReconsiderationRequested {
+        decision: DecisionRef,
+        requested_on: NaiveDate,
+        requested_by: crate::rules::Requester,
+        /// The last day a request could be made, from the rule in force.
+        window_ends_on: Option<NaiveDate>,
+    },
+    ReconsiderationDecided {
+        decision: DecisionRef,
+        accepted: bool,
+        decided_on: NaiveDate,
+        reasons: VaultRecordId,
+        /// When an RG reconsideration is accepted, the new RG decision's due date.
+        #[serde(default)]
+        reasonable_grounds_due_on: Option<NaiveDate>,
+    },
+    Withdrawn {
+        on: NaiveDate,
+        reason: WithdrawalReason,
+    },
+    Suspended {
+        on: NaiveDate,
+        reason: SuspensionReason,
+    },
+    Resumed {
+        on: NaiveDate,
+    },
+    Closed {
+        on: NaiveDate,
+        reason: ClosureReason,
+    },
+    DeadlineStatusChanged {
+        deadline: Deadline,
+        status: DeadlineStatus,
+        due_on: NaiveDate,
+        as_of: NaiveDate,
+    },
 }
 
 impl CaseEvent {
@@ -146,6 +357,23 @@ impl CaseEvent {
             Self::ReasonableGroundsDecided(_) => "reasonable_grounds_decided",
             Self::RecoveryPeriodStarted(_) => "recovery_period_started",
             Self::ConclusiveGroundsDecided(_) => "conclusive_grounds_decided",
+            Self::RouteChanged { .. } => "route_changed",
+            Self::CaseAllocated { .. } => "case_allocated",
+            Self::InformationRequested { .. } => "information_requested",
+            Self::InformationReceived { .. } => "information_received",
+            Self::RecoveryPeriodExtended { .. } => "recovery_period_extended",
+            Self::Disqualified { .. } => "disqualified",
+            Self::NegativeConclusiveGroundsReviewed { .. } => {
+                "negative_conclusive_grounds_reviewed"
+            }
+            Self::DecisionServed { .. } => "decision_served",
+            Self::ReconsiderationRequested { .. } => "reconsideration_requested",
+            Self::ReconsiderationDecided { .. } => "reconsideration_decided",
+            Self::Withdrawn { .. } => "withdrawn",
+            Self::Suspended { .. } => "suspended",
+            Self::Resumed { .. } => "resumed",
+            Self::Closed { .. } => "closed",
+            Self::DeadlineStatusChanged { .. } => "deadline_status_changed",
         }
     }
 }

@@ -84,6 +84,7 @@ pub fn child_referral() -> ChildReferral {
         profile: profile(),
         age_disputed: false,
         local_authority_notified: true,
+        local_authority_area: None,
         exploitation: exploitation(vec![ExploitationType::Criminal]),
         first_responder: FirstResponderDetails {
             organisation_type: FirstResponderType::LocalAuthority,

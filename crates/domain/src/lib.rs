@@ -21,8 +21,10 @@ pub mod exploitation;
 pub mod fixtures;
 pub mod geography;
 pub mod ids;
+pub mod notice;
 pub mod personal;
 pub mod reference;
+pub mod routing;
 pub mod rules;
 pub mod submission;
 

@@ -111,6 +111,9 @@ pub struct ChildReferral {
     pub age_disputed: bool,
     /// Children are safeguarded first: local authority children's services have been told.
     pub local_authority_notified: bool,
+    /// The local authority area where the child lives or was referred, as a pilot-site code
+    /// when it is one (routing to a devolved decision panel depends on it).
+    pub local_authority_area: Option<String>,
     pub exploitation: Exploitation,
     pub first_responder: FirstResponderDetails,
     pub immigration_cohort: Option<ImmigrationEnforcementCohort>,

@@ -27,11 +27,12 @@ use nrm_domain::calendar::CalendarDays;
 use nrm_domain::case::Stage;
 use nrm_domain::clock::uk_date;
 use nrm_domain::command::{Decision, Submit, decide};
-use nrm_domain::event::{NegativeReason, Outcome};
+use nrm_domain::event::{CompetentAuthority, NegativeReason, Outcome};
 use nrm_domain::exploitation::{ExploitationPeriod, ExploitationType};
 use nrm_domain::fixtures::{
     CANARY, adult_referral, child_referral, duty_to_notify, personal_details,
 };
+use nrm_domain::rules::ReviewKind;
 use nrm_domain::submission::{AgeAtExploitation, AgeGroup, Submission};
 use nrm_domain::{
     Actor, CaseEvent, CaseState, CaseStatus, Command, DomainError, OrganisationId, Rulebook,
@@ -83,6 +84,19 @@ fn minimum_days(rg_on: NaiveDate) -> i64 {
 
 fn minimum_ends_on(rg_on: NaiveDate) -> NaiveDate {
     rg_on + Duration::days(minimum_days(rg_on))
+}
+
+/// The review a negative CG decided on `cg_on` needs before it is served, as the rules say it:
+/// none before the Single Competent Authority (29 April 2019), a multi-agency assurance panel
+/// until the panels ended (1 December 2022), a second caseworker from then.
+fn review_required(cg_on: NaiveDate) -> ReviewKind {
+    if cg_on < date(2019, 4, 29) {
+        ReviewKind::None
+    } else if cg_on < date(2022, 12, 1) {
+        ReviewKind::MultiAgencyAssurancePanel
+    } else {
+        ReviewKind::SecondCaseworker
+    }
 }
 
 /// The person's 18th birthday; someone born on 29 February comes of age on 1 March in a
@@ -171,6 +185,10 @@ enum Refusal {
     ConclusiveGroundsAfterNegativeReasonableGrounds,
     ConclusiveGroundsInsideRecoveryPeriod,
     ConclusiveGroundsAlreadyDecided,
+    /// A lifecycle refusal (withdrawn, closed or suspended case, ...). This property issues no
+    /// lifecycle commands, so no case is ever in such a state and the oracle never expects it;
+    /// it is not in `REFUSALS`, whose every kind must be reached.
+    Refused,
 }
 
 const REFUSALS: [Refusal; 9] = [
@@ -202,6 +220,7 @@ fn refusal(error: &DomainError) -> Refusal {
             Refusal::ConclusiveGroundsInsideRecoveryPeriod
         }
         DomainError::ConclusiveGroundsAlreadyDecided => Refusal::ConclusiveGroundsAlreadyDecided,
+        DomainError::Refused { .. } => Refusal::Refused,
     }
 }
 
@@ -282,6 +301,9 @@ fn oracle(model: Model, command: &Command, today: NaiveDate) -> Verdict {
                     }
                 }
             }
+        }
+        Command::Lifecycle(_) => {
+            unreachable!("this property generates no lifecycle commands (see tests/lifecycle.rs)")
         }
     }
     v
@@ -850,6 +872,11 @@ fn check_accepted(
                     prop_assert_eq!(e.personal_details, PERSONAL);
                     prop_assert!(e.reference.as_str().starts_with("NRM-"));
                     prop_assert!(e.reference.as_str().contains(&year));
+                    // The fixtures name no immigration cohort and no local authority area, so
+                    // every referral here is routed to the Single Competent Authority.
+                    prop_assert_eq!(e.competent_authority, CompetentAuthority::Sca);
+                    prop_assert_eq!(&e.pilot_site, &None);
+                    prop_assert!(e.routing_reason.is_some(), "no routing reason recorded");
                     match &s.submission {
                         Submission::Adult(r) => {
                             prop_assert_eq!(e.age_group, AgeGroup::Adult);
@@ -904,6 +931,14 @@ fn check_accepted(
             prop_assert_eq!(g.negative_reason, d.negative_reason);
             prop_assert_eq!(g.reasons, d.reasons);
             prop_assert_eq!(g.recorded_at, now);
+            // An RG never records a review; a CG records the review its date requires when
+            // negative, and none when positive.
+            let expected_review =
+                (!is_rg && d.outcome == Outcome::Negative).then(|| review_required(d.decided_on));
+            prop_assert_eq!(g.review, expected_review);
+        }
+        Command::Lifecycle(_) => {
+            prop_assert!(false, "this property generates no lifecycle commands");
         }
     }
     Ok(())
@@ -999,6 +1034,11 @@ fn check_history(history: &[CaseEvent]) -> TestCaseResult {
                 );
                 prop_assert_eq!(d.negative_reason.is_some(), d.outcome == Outcome::Negative);
             }
+            other => prop_assert!(
+                false,
+                "a lifecycle event ({}) in a history built without lifecycle commands",
+                other.kind()
+            ),
         }
     }
     Ok(())
@@ -1117,6 +1157,9 @@ fn run_case(case: &Case, coverage: &Coverage) -> TestCaseResult {
                                 bump(&coverage.cg_under_30_day_rule);
                             }
                         }
+                    }
+                    Command::Lifecycle(_) => {
+                        unreachable!("this property generates no lifecycle commands")
                     }
                 }
                 for event in &events {

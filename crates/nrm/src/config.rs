@@ -38,6 +38,9 @@ pub struct Config {
     pub master_key_file: Option<PathBuf>,
     /// Database connections in the pool.
     pub max_connections: u32,
+    /// How often `serve` sweeps deadlines for "due soon" and "overdue" (0 turns it off, for
+    /// deployments that run `nrm sweep` from a scheduler instead).
+    pub sweep_interval_seconds: u64,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             master_key: None,
             master_key_file: None,
             max_connections: 16,
+            sweep_interval_seconds: 600,
         }
     }
 }

@@ -288,6 +288,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
                 profile,
                 age_disputed: rng.gen_bool(0.1),
                 local_authority_notified: true,
+                local_authority_area: None,
                 exploitation,
                 first_responder,
                 immigration_cohort: None,

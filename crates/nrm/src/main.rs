@@ -39,6 +39,8 @@ enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Raise "due soon" and "overdue" deadline flags once, and exit (idempotent).
+    Sweep,
     /// Seed synthetic cases (if the database is empty) and run the service with development sign-in.
     Demo {
         /// How many submissions to create.
@@ -89,6 +91,17 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, unsafe_dev).await?;
             serve(&config, store).await
         }
+        Command::Sweep => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let report = cases.sweep(chrono::Utc::now()).await?;
+            store.close().await;
+            println!(
+                "Checked {} cases; recorded {} deadline changes.",
+                report.cases_checked, report.changes
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let store = open(&config, false).await?;
             store.close().await;
@@ -137,8 +150,15 @@ async fn open(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
 }
 
 async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    if config.sweep_interval_seconds > 0 {
+        tokio::spawn(sweep_periodically(
+            cases.clone(),
+            std::time::Duration::from_secs(config.sweep_interval_seconds),
+        ));
+    }
     let state = nrm_web::AppState::new(
-        Cases::new(store.clone(), Rulebook::current()),
+        cases,
         nrm_web::Settings {
             dev_actor_headers: config.dev_actor_headers,
         },
@@ -154,6 +174,19 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// Sweeps deadlines at start and then every `interval`. A failed sweep is logged and tried
+/// again next time; because every due date lives on its case, nothing is lost in between.
+async fn sweep_periodically(cases: Cases, interval: std::time::Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(e) = cases.sweep(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "deadline sweep failed; will retry");
+        }
+    }
 }
 
 async fn shutdown() {

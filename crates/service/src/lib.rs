@@ -19,6 +19,9 @@ use nrm_store::{
     Append, CaseSummary, LoadedCase, QueuePage, QueueQuery, Store, StoreError, VaultWrite,
 };
 use rand::Rng;
+
+mod actions;
+pub use actions::{Action, SweepReport};
 use uuid::Uuid;
 
 /// Why a use case failed.
@@ -198,6 +201,45 @@ impl Cases {
         input: DecisionInput,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
+        let DecisionInput {
+            outcome,
+            decided_on,
+            reasons,
+            negative_reason,
+        } = input;
+        self.execute(
+            actor,
+            case_id,
+            expected_version,
+            Some(reasons),
+            now,
+            |record| {
+                let decision = Decision {
+                    outcome,
+                    decided_on,
+                    reasons: record,
+                    negative_reason,
+                };
+                match kind {
+                    DecisionKind::ReasonableGrounds => Command::DecideReasonableGrounds(decision),
+                    DecisionKind::ConclusiveGrounds => Command::DecideConclusiveGrounds(decision),
+                }
+            },
+        )
+        .await
+    }
+
+    /// Loads the case, builds the command (given the vault record id its written reasons will
+    /// have, when it has any), decides and appends. Returns the new stream version.
+    pub(crate) async fn execute(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        expected_version: Option<u64>,
+        reasons: Option<String>,
+        now: DateTime<Utc>,
+        build: impl FnOnce(VaultRecordId) -> Command,
+    ) -> Result<u64, ServiceError> {
         let loaded = self
             .store
             .load(case_id)
@@ -211,30 +253,15 @@ impl Cases {
             });
         }
         let mut problems = Vec::new();
-        if input.reasons.trim().is_empty() {
-            problems.push(FieldProblem::new(
-                "/reasons",
-                "Enter the reasons for the decision",
-            ));
+        if let Some(text) = &reasons {
+            if text.trim().is_empty() {
+                problems.push(FieldProblem::new("/reasons", "Enter the reasons"));
+            }
+            nrm_domain::personal::too_long(text, MAX_NARRATIVE_CHARS, "/reasons", &mut problems);
         }
-        nrm_domain::personal::too_long(
-            &input.reasons,
-            MAX_NARRATIVE_CHARS,
-            "/reasons",
-            &mut problems,
-        );
         let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
         let record = VaultRecordId(Uuid::new_v4());
-        let decision = Decision {
-            outcome: input.outcome,
-            decided_on: input.decided_on,
-            reasons: record,
-            negative_reason: input.negative_reason,
-        };
-        let command = match kind {
-            DecisionKind::ReasonableGrounds => Command::DecideReasonableGrounds(decision),
-            DecisionKind::ConclusiveGrounds => Command::DecideConclusiveGrounds(decision),
-        };
+        let command = build(record);
         let events = match decide(&state, &command, actor, &self.rules, now) {
             Ok(events) if problems.is_empty() => events,
             Ok(_) => return Err(DomainError::Invalid(problems).into()),
@@ -246,17 +273,19 @@ impl Cases {
             Err(_) if !problems.is_empty() => return Err(DomainError::Invalid(problems).into()),
             Err(e) => return Err(e.into()),
         };
-        let subject = match &state {
-            CaseState::Referral(r) => r.subject,
-            _ => return Err(DomainError::DutyToNotifyHasNoDecisions.into()),
+        if events.is_empty() {
+            return Ok(loaded.version);
+        }
+        let writes = match (reasons, &state) {
+            (Some(text), CaseState::Referral(r)) => vec![VaultWrite {
+                record,
+                subject: r.subject,
+                content: VaultContent::DecisionReasons {
+                    text: DecisionReasons(text),
+                },
+            }],
+            _ => Vec::new(),
         };
-        let writes = [VaultWrite {
-            record,
-            subject,
-            content: VaultContent::DecisionReasons {
-                text: DecisionReasons(input.reasons),
-            },
-        }];
         let version = self
             .store
             .append(Append {
@@ -270,7 +299,7 @@ impl Cases {
                 vault_writes: &writes,
             })
             .await?;
-        tracing::debug!(case_id = %case_id, decision = ?kind, "decision recorded");
+        tracing::debug!(case_id = %case_id, events = events.len(), "command recorded");
         Ok(version)
     }
 

@@ -12,6 +12,7 @@
 
 mod bench;
 mod connect;
+mod deadlines;
 mod error;
 mod events;
 mod migrations;

@@ -9,12 +9,20 @@ use crate::{Store, StoreError, on_pool};
 
 /// `(version, description, sqlite sql, postgres sql)`. Add new files to both folders and a row
 /// here; a migration is never edited once released (sqlx checks each one's checksum).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "case_file",
-    include_str!("../migrations/sqlite/0001_case_file.sql"),
-    include_str!("../migrations/postgres/0001_case_file.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "case_file",
+        include_str!("../migrations/sqlite/0001_case_file.sql"),
+        include_str!("../migrations/postgres/0001_case_file.sql"),
+    ),
+    (
+        2,
+        "lifecycle",
+        include_str!("../migrations/sqlite/0002_lifecycle.sql"),
+        include_str!("../migrations/postgres/0002_lifecycle.sql"),
+    ),
+];
 
 fn migrator(postgres: bool) -> Migrator {
     Migrator::with_migrations(

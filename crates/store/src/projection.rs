@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use nrm_domain::case::CaseStatus;
-use nrm_domain::event::{CaseEvent, Outcome};
+use nrm_domain::event::{CaseEvent, Deadline, DeadlineStatus, DecisionRef, Outcome, ReviewOutcome};
 use nrm_domain::ids::CaseId;
+use nrm_domain::rules::ReviewKind;
 use nrm_domain::submission::AgeGroup;
 
 use crate::statement::{Statement, Value};
@@ -25,6 +26,37 @@ fn age_group(a: AgeGroup) -> String {
         AgeGroup::Child => "child",
     }
     .to_owned()
+}
+
+/// How a deadline is named in `case_deadlines`.
+pub(crate) fn deadline_key(deadline: &Deadline) -> String {
+    match deadline {
+        Deadline::ReasonableGrounds => "reasonable_grounds".to_owned(),
+        Deadline::Information(request) => format!("information:{request}"),
+    }
+}
+
+pub(crate) fn deadline_status(status: DeadlineStatus) -> &'static str {
+    match status {
+        DeadlineStatus::OnTrack => "on_track",
+        DeadlineStatus::DueSoon => "due_soon",
+        DeadlineStatus::Overdue => "overdue",
+    }
+}
+
+fn close_deadline(case: &Value, deadline: &Deadline) -> Statement {
+    Statement::new(
+        "DELETE FROM case_deadlines WHERE case_id = $1 AND deadline = $2",
+        vec![case.clone(), Value::Text(deadline_key(deadline))],
+    )
+}
+
+/// Records that the case changed without changing any summary column.
+fn touch(version: Value, at: Value, case: &Value) -> Statement {
+    Statement::new(
+        "UPDATE case_summaries SET version = $1, updated_at = $2 WHERE case_id = $3",
+        vec![version, at, case.clone()],
+    )
 }
 
 /// The statements that bring the read model up to date with `event` at stream `version`.
@@ -62,6 +94,19 @@ pub(crate) fn project(
                     at,
                 ],
             ));
+            out.push(Statement::new(
+                "UPDATE case_summaries SET pilot_site = $1 WHERE case_id = $2",
+                vec![Value::OptText(e.pilot_site.clone()), case.clone()],
+            ));
+            out.push(Statement::new(
+                "INSERT INTO case_deadlines (case_id, deadline, due_on, status) VALUES ($1, $2, $3, $4)",
+                vec![
+                    case.clone(),
+                    Value::Text(deadline_key(&Deadline::ReasonableGrounds)),
+                    Value::Date(e.reasonable_grounds_due_on),
+                    Value::Text("on_track".to_owned()),
+                ],
+            ));
             e.exploitation.types.clone()
         }
         CaseEvent::DutyToNotifyReported(e) => {
@@ -90,16 +135,18 @@ pub(crate) fn project(
                 Outcome::Negative => CaseStatus::NegativeReasonableGrounds,
             };
             out.push(Statement::new(
-                "UPDATE case_summaries SET status = $1, rg_outcome = $2, rg_decided_on = $3, version = $4, updated_at = $5 WHERE case_id = $6",
+                "UPDATE case_summaries SET status = $1, rg_outcome = $2, rg_decided_on = $3, rg_served_on = NULL, reconsideration_pending = $4, version = $5, updated_at = $6 WHERE case_id = $7",
                 vec![
                     Value::Text(status.as_str().to_owned()),
                     Value::Text(outcome(d.outcome)),
                     Value::Date(d.decided_on),
+                    Value::Bool(false),
                     version,
                     at,
-                    case,
+                    case.clone(),
                 ],
             ));
+            out.push(close_deadline(&case, &Deadline::ReasonableGrounds));
             return out;
         }
         CaseEvent::RecoveryPeriodStarted(p) => {
@@ -114,15 +161,205 @@ pub(crate) fn project(
                 Outcome::Positive => CaseStatus::PositiveConclusiveGrounds,
                 Outcome::Negative => CaseStatus::NegativeConclusiveGrounds,
             };
+            let review_pending = d.outcome == Outcome::Negative
+                && !matches!(d.review, None | Some(ReviewKind::None));
             out.push(Statement::new(
-                "UPDATE case_summaries SET status = $1, cg_outcome = $2, cg_decided_on = $3, version = $4, updated_at = $5 WHERE case_id = $6",
+                "UPDATE case_summaries SET status = $1, cg_outcome = $2, cg_decided_on = $3, cg_served_on = NULL, review_pending = $4, reconsideration_pending = $5, version = $6, updated_at = $7 WHERE case_id = $8",
                 vec![
                     Value::Text(status.as_str().to_owned()),
                     Value::Text(outcome(d.outcome)),
                     Value::Date(d.decided_on),
+                    Value::Bool(review_pending),
+                    Value::Bool(false),
                     version,
                     at,
                     case,
+                ],
+            ));
+            return out;
+        }
+        CaseEvent::RouteChanged { to, pilot_site, .. } => {
+            out.push(Statement::new(
+                "UPDATE case_summaries SET competent_authority = $1, pilot_site = $2, version = $3, updated_at = $4 WHERE case_id = $5",
+                vec![
+                    Value::OptText(Some(to.as_str().to_owned())),
+                    Value::OptText(pilot_site.clone()),
+                    version,
+                    at,
+                    case,
+                ],
+            ));
+            return out;
+        }
+        CaseEvent::CaseAllocated { to, .. } => {
+            out.push(Statement::new(
+                "UPDATE case_summaries SET allocated_to = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                vec![Value::Uuid(to.0), version, at, case],
+            ));
+            return out;
+        }
+        CaseEvent::InformationRequested {
+            request, due_on, ..
+        } => {
+            out.push(touch(version, at, &case));
+            out.push(Statement::new(
+                "INSERT INTO case_deadlines (case_id, deadline, due_on, status) VALUES ($1, $2, $3, $4)",
+                vec![
+                    case,
+                    Value::Text(deadline_key(&Deadline::Information(*request))),
+                    Value::Date(*due_on),
+                    Value::Text("on_track".to_owned()),
+                ],
+            ));
+            return out;
+        }
+        CaseEvent::InformationReceived { request, .. } => {
+            out.push(touch(version, at, &case));
+            out.push(close_deadline(&case, &Deadline::Information(*request)));
+            return out;
+        }
+        CaseEvent::RecoveryPeriodExtended { .. } => {
+            out.push(touch(version, at, &case));
+            return out;
+        }
+        CaseEvent::Disqualified { .. } => {
+            out.push(Statement::new(
+                "UPDATE case_summaries SET disqualified = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                vec![Value::Bool(true), version, at, case],
+            ));
+            return out;
+        }
+        CaseEvent::NegativeConclusiveGroundsReviewed {
+            outcome: review, ..
+        } => {
+            match review {
+                ReviewOutcome::Agree => out.push(Statement::new(
+                    "UPDATE case_summaries SET review_pending = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                    vec![Value::Bool(false), version, at, case],
+                )),
+                ReviewOutcome::ReferBack => out.push(Statement::new(
+                    "UPDATE case_summaries SET status = $1, cg_outcome = NULL, cg_decided_on = NULL, review_pending = $2, version = $3, updated_at = $4 WHERE case_id = $5",
+                    vec![
+                        Value::Text(CaseStatus::AwaitingConclusiveGrounds.as_str().to_owned()),
+                        Value::Bool(false),
+                        version,
+                        at,
+                        case,
+                    ],
+                )),
+            }
+            return out;
+        }
+        CaseEvent::DecisionServed {
+            decision,
+            served_on,
+            ..
+        } => {
+            let sql = match decision {
+                DecisionRef::ReasonableGrounds => {
+                    "UPDATE case_summaries SET rg_served_on = $1, version = $2, updated_at = $3 WHERE case_id = $4"
+                }
+                DecisionRef::ConclusiveGrounds => {
+                    "UPDATE case_summaries SET cg_served_on = $1, version = $2, updated_at = $3 WHERE case_id = $4"
+                }
+            };
+            out.push(Statement::new(
+                sql,
+                vec![Value::Date(*served_on), version, at, case],
+            ));
+            return out;
+        }
+        CaseEvent::ReconsiderationRequested { .. } => {
+            out.push(Statement::new(
+                "UPDATE case_summaries SET reconsideration_pending = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                vec![Value::Bool(true), version, at, case],
+            ));
+            return out;
+        }
+        CaseEvent::ReconsiderationDecided {
+            decision,
+            accepted,
+            reasonable_grounds_due_on,
+            ..
+        } => {
+            if !accepted {
+                out.push(Statement::new(
+                    "UPDATE case_summaries SET reconsideration_pending = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                    vec![Value::Bool(false), version, at, case],
+                ));
+                return out;
+            }
+            match decision {
+                DecisionRef::ReasonableGrounds => {
+                    out.push(Statement::new(
+                        "UPDATE case_summaries SET status = $1, rg_outcome = NULL, rg_decided_on = NULL, rg_served_on = NULL, rg_due_on = $2, reconsideration_pending = $3, version = $4, updated_at = $5 WHERE case_id = $6",
+                        vec![
+                            Value::Text(CaseStatus::AwaitingReasonableGrounds.as_str().to_owned()),
+                            Value::OptDate(*reasonable_grounds_due_on),
+                            Value::Bool(false),
+                            version,
+                            at,
+                            case.clone(),
+                        ],
+                    ));
+                    if let Some(due) = reasonable_grounds_due_on {
+                        out.push(Statement::new(
+                            "INSERT INTO case_deadlines (case_id, deadline, due_on, status) VALUES ($1, $2, $3, $4)",
+                            vec![
+                                case,
+                                Value::Text(deadline_key(&Deadline::ReasonableGrounds)),
+                                Value::Date(*due),
+                                Value::Text("on_track".to_owned()),
+                            ],
+                        ));
+                    }
+                }
+                DecisionRef::ConclusiveGrounds => out.push(Statement::new(
+                    "UPDATE case_summaries SET status = $1, cg_outcome = NULL, cg_decided_on = NULL, cg_served_on = NULL, reconsideration_pending = $2, version = $3, updated_at = $4 WHERE case_id = $5",
+                    vec![
+                        Value::Text(CaseStatus::AwaitingConclusiveGrounds.as_str().to_owned()),
+                        Value::Bool(false),
+                        version,
+                        at,
+                        case,
+                    ],
+                )),
+            }
+            return out;
+        }
+        CaseEvent::Withdrawn { .. } | CaseEvent::Closed { .. } => {
+            let status = if matches!(event, CaseEvent::Withdrawn { .. }) {
+                CaseStatus::Withdrawn
+            } else {
+                CaseStatus::Closed
+            };
+            out.push(Statement::new(
+                "UPDATE case_summaries SET status = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                vec![Value::Text(status.as_str().to_owned()), version, at, case.clone()],
+            ));
+            out.push(Statement::new(
+                "DELETE FROM case_deadlines WHERE case_id = $1",
+                vec![case],
+            ));
+            return out;
+        }
+        CaseEvent::Suspended { .. } | CaseEvent::Resumed { .. } => {
+            out.push(Statement::new(
+                "UPDATE case_summaries SET suspended = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                vec![Value::Bool(matches!(event, CaseEvent::Suspended { .. })), version, at, case],
+            ));
+            return out;
+        }
+        CaseEvent::DeadlineStatusChanged {
+            deadline, status, ..
+        } => {
+            out.push(touch(version, at, &case));
+            out.push(Statement::new(
+                "UPDATE case_deadlines SET status = $1 WHERE case_id = $2 AND deadline = $3",
+                vec![
+                    Value::Text(deadline_status(*status).to_owned()),
+                    case,
+                    Value::Text(deadline_key(deadline)),
                 ],
             ));
             return out;

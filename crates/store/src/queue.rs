@@ -7,8 +7,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
 use nrm_domain::event::CompetentAuthority;
+use nrm_domain::event::DeadlineStatus;
 use nrm_domain::exploitation::ExploitationType;
-use nrm_domain::ids::{CaseId, OrganisationId};
+use nrm_domain::ids::{CaseId, OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use sqlx::{QueryBuilder, Row};
 
@@ -22,6 +23,8 @@ pub enum QueueSort {
     ReasonableGroundsDue,
     ReferredOn,
     Reference,
+    /// The earliest open deadline of any kind, soonest first.
+    NextDeadline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,6 +44,10 @@ pub struct QueueQuery {
     /// `Some(true)`: only cases past their RG due date; `Some(false)`: only those that are not.
     pub overdue: Option<bool>,
     pub referring_organisation: Option<OrganisationId>,
+    /// Only cases with an open deadline the sweep has flagged with this status.
+    pub deadline: Option<DeadlineStatus>,
+    pub allocated_to: Option<UserId>,
+    pub suspended: Option<bool>,
     /// The date "overdue" is judged on.
     pub today: NaiveDate,
     pub sort: QueueSort,
@@ -59,6 +66,9 @@ impl QueueQuery {
             exploitation_type: None,
             overdue: None,
             referring_organisation: None,
+            deadline: None,
+            allocated_to: None,
+            suspended: None,
             today,
             sort: QueueSort::default(),
             direction: SortDirection::default(),
@@ -88,6 +98,14 @@ pub struct CaseSummary {
     pub conclusive_grounds_outcome: Option<String>,
     pub conclusive_grounds_decided_on: Option<NaiveDate>,
     pub overdue: bool,
+    pub pilot_site: Option<String>,
+    pub allocated_to: Option<UserId>,
+    pub suspended: bool,
+    pub disqualified: bool,
+    pub review_pending: bool,
+    pub reconsideration_pending: bool,
+    pub reasonable_grounds_served_on: Option<NaiveDate>,
+    pub conclusive_grounds_served_on: Option<NaiveDate>,
     pub version: u64,
     pub updated_at: DateTime<Utc>,
 }
@@ -101,7 +119,7 @@ pub struct QueuePage {
     pub per_page: u32,
 }
 
-const COLUMNS: &str = "s.case_id, s.reference, s.kind, s.status, s.competent_authority, s.age_group, s.county_lines, s.referring_organisation, s.referred_on, s.rg_due_on, s.rg_outcome, s.rg_decided_on, s.cg_earliest_on, s.cg_outcome, s.cg_decided_on, s.version, s.updated_at";
+const COLUMNS: &str = "s.case_id, s.reference, s.kind, s.status, s.competent_authority, s.age_group, s.county_lines, s.referring_organisation, s.referred_on, s.rg_due_on, s.rg_outcome, s.rg_decided_on, s.cg_earliest_on, s.cg_outcome, s.cg_decided_on, s.version, s.updated_at, s.pilot_site, s.allocated_to, s.suspended, s.disqualified, s.review_pending, s.reconsideration_pending, s.rg_served_on, s.cg_served_on";
 
 /// Appends the WHERE clause for `q` to `builder`. A macro so it compiles for both engines.
 macro_rules! push_filters {
@@ -134,6 +152,18 @@ macro_rules! push_filters {
         }
         if let Some(org) = q.referring_organisation {
             $builder.push(" AND s.referring_organisation = ").push_bind(org.0);
+        }
+        if let Some(user) = q.allocated_to {
+            $builder.push(" AND s.allocated_to = ").push_bind(user.0);
+        }
+        if let Some(suspended) = q.suspended {
+            $builder.push(" AND s.suspended = ").push_bind(suspended);
+        }
+        if let Some(status) = q.deadline {
+            $builder
+                .push(" AND EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = s.case_id AND d.status = ")
+                .push_bind(crate::projection::deadline_status(status).to_owned())
+                .push(")");
         }
         match q.overdue {
             Some(true) => {
@@ -173,6 +203,9 @@ impl Store {
             ),
             QueueSort::ReferredOn => format!("s.referred_on {direction}, s.reference"),
             QueueSort::Reference => format!("s.reference {direction}"),
+            QueueSort::NextDeadline => format!(
+                "CASE WHEN (SELECT MIN(d.due_on) FROM case_deadlines d WHERE d.case_id = s.case_id) IS NULL THEN 1 ELSE 0 END, (SELECT MIN(d.due_on) FROM case_deadlines d WHERE d.case_id = s.case_id) {direction}, s.reference"
+            ),
         };
 
         let (rows, total) = on_pool!(self, pool => {
@@ -219,6 +252,21 @@ impl Store {
         let mut cases: Vec<CaseSummary> = row.into_iter().collect();
         self.attach_exploitation_types(&mut cases).await?;
         Ok(cases.pop())
+    }
+
+    /// The open deadlines of one case: `(deadline key, due date, status)`.
+    pub async fn deadlines(
+        &self,
+        case_id: CaseId,
+    ) -> Result<Vec<(String, NaiveDate, String)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (String, NaiveDate, String)>(
+                "SELECT deadline, due_on, status FROM case_deadlines WHERE case_id = $1 ORDER BY due_on, deadline",
+            )
+            .bind(case_id.0)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     async fn attach_exploitation_types(&self, cases: &mut [CaseSummary]) -> Result<(), StoreError> {
@@ -278,6 +326,16 @@ macro_rules! summary_from_row {
             conclusive_grounds_decided_on: row.try_get("cg_decided_on")?,
             version: u64::try_from(version).unwrap_or(0),
             updated_at: row.try_get("updated_at")?,
+            pilot_site: row.try_get("pilot_site")?,
+            allocated_to: row
+                .try_get::<Option<uuid::Uuid>, _>("allocated_to")?
+                .map(UserId),
+            suspended: row.try_get("suspended")?,
+            disqualified: row.try_get("disqualified")?,
+            review_pending: row.try_get("review_pending")?,
+            reconsideration_pending: row.try_get("reconsideration_pending")?,
+            reasonable_grounds_served_on: row.try_get("rg_served_on")?,
+            conclusive_grounds_served_on: row.try_get("cg_served_on")?,
         }
     }};
 }

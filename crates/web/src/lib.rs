@@ -95,6 +95,13 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cases/{reference}/conclusive-grounds-decision",
             post(api::cases::conclusive_grounds),
         )
+        .route("/api/v1/cases/{reference}/actions", post(api::actions::act))
+        .route(
+            "/api/v1/cases/{reference}/notices",
+            get(api::actions::notices),
+        )
+        .route("/api/v1/rulebook", get(api::actions::rulebook))
+        .route("/api/v1/deadline-sweep", post(api::actions::sweep))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

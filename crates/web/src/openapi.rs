@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{cases, mirror, submissions};
+use crate::api::{actions, cases, mirror, submissions};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -21,6 +21,10 @@ use crate::{health, problem};
         cases::read,
         cases::reasonable_grounds,
         cases::conclusive_grounds,
+        actions::act,
+        actions::notices,
+        actions::rulebook,
+        actions::sweep,
         health::health,
         health::ready,
     ),

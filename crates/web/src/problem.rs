@@ -125,6 +125,12 @@ impl From<DomainError> for Problem {
                 p.detail(capitalise(&message))
             }
             DomainError::NoSuchCase => Self::not_found(),
+            DomainError::Refused { code, message } => Self::new(
+                StatusCode::CONFLICT,
+                code,
+                "The rules do not allow this on the case as it stands",
+            )
+            .detail(message),
             DomainError::AlreadySubmitted
             | DomainError::DutyToNotifyHasNoDecisions
             | DomainError::ReasonableGroundsAlreadyDecided

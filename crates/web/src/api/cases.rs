@@ -11,8 +11,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::CompetentAuthority;
+use nrm_domain::event::DeadlineStatus;
 use nrm_domain::exploitation::ExploitationType;
-use nrm_domain::ids::CaseId;
+use nrm_domain::ids::{CaseId, UserId};
 use nrm_domain::submission::AgeGroup;
 use nrm_domain::{CaseReference, FieldProblem};
 use nrm_service::{DecisionInput, DecisionKind};
@@ -35,7 +36,7 @@ pub struct QueueParams {
     /// awaiting_conclusive_grounds, positive_conclusive_grounds, negative_conclusive_grounds,
     /// duty_to_notify.
     pub status: Option<String>,
-    /// sca or ieca.
+    /// sca, ieca or local_authority_panel.
     pub competent_authority: Option<String>,
     /// adult or child.
     pub age_group: Option<String>,
@@ -43,7 +44,13 @@ pub struct QueueParams {
     pub exploitation_type: Option<String>,
     /// true: only cases past their Reasonable Grounds due date; false: only those that are not.
     pub overdue: Option<String>,
-    /// reasonable_grounds_due (default), referred_on or reference.
+    /// due_soon or overdue: only cases with an open deadline the sweep has flagged so.
+    pub deadline: Option<String>,
+    /// Only cases allocated to this decision maker (a user id).
+    pub allocated_to: Option<String>,
+    /// true: only suspended cases; false: only those that are not.
+    pub suspended: Option<String>,
+    /// reasonable_grounds_due (default), next_deadline, referred_on or reference.
     pub sort: Option<String>,
     /// asc (default) or desc.
     pub direction: Option<String>,
@@ -85,12 +92,8 @@ impl QueueParams {
         q.competent_authority = parse_param(
             &self.competent_authority,
             "competent_authority",
-            "sca or ieca",
-            |s| match s {
-                "sca" => Some(CompetentAuthority::Sca),
-                "ieca" => Some(CompetentAuthority::Ieca),
-                _ => None,
-            },
+            "sca, ieca or local_authority_panel",
+            CompetentAuthority::parse,
             &mut problems,
         );
         q.age_group = parse_param(
@@ -118,12 +121,38 @@ impl QueueParams {
             |s| s.parse().ok(),
             &mut problems,
         );
+        q.deadline = parse_param(
+            &self.deadline,
+            "deadline",
+            "due_soon or overdue",
+            |s| match s {
+                "due_soon" => Some(DeadlineStatus::DueSoon),
+                "overdue" => Some(DeadlineStatus::Overdue),
+                _ => None,
+            },
+            &mut problems,
+        );
+        q.allocated_to = parse_param(
+            &self.allocated_to,
+            "allocated_to",
+            "a user id",
+            |s| Uuid::parse_str(s).ok().map(UserId),
+            &mut problems,
+        );
+        q.suspended = parse_param(
+            &self.suspended,
+            "suspended",
+            "true or false",
+            |s| s.parse().ok(),
+            &mut problems,
+        );
         if let Some(sort) = parse_param(
             &self.sort,
             "sort",
-            "reasonable_grounds_due, referred_on or reference",
+            "reasonable_grounds_due, next_deadline, referred_on or reference",
             |s| match s {
                 "reasonable_grounds_due" => Some(QueueSort::ReasonableGroundsDue),
+                "next_deadline" => Some(QueueSort::NextDeadline),
                 "referred_on" => Some(QueueSort::ReferredOn),
                 "reference" => Some(QueueSort::Reference),
                 _ => None,
@@ -196,6 +225,16 @@ pub struct CaseSummaryResponse {
     pub conclusive_grounds_earliest_on: Option<NaiveDate>,
     pub conclusive_grounds_outcome: Option<String>,
     pub conclusive_grounds_decided_on: Option<NaiveDate>,
+    /// The pilot local authority deciding the case, when it is with a local panel.
+    pub pilot_site: Option<String>,
+    pub allocated_to: Option<Uuid>,
+    pub suspended: bool,
+    pub disqualified: bool,
+    /// A negative CG awaits its review before it can be served.
+    pub review_pending: bool,
+    pub reconsideration_pending: bool,
+    pub reasonable_grounds_served_on: Option<NaiveDate>,
+    pub conclusive_grounds_served_on: Option<NaiveDate>,
     pub version: u64,
 }
 
@@ -218,6 +257,14 @@ impl From<CaseSummary> for CaseSummaryResponse {
             conclusive_grounds_earliest_on: s.conclusive_grounds_earliest_on,
             conclusive_grounds_outcome: s.conclusive_grounds_outcome,
             conclusive_grounds_decided_on: s.conclusive_grounds_decided_on,
+            pilot_site: s.pilot_site,
+            allocated_to: s.allocated_to.map(|u| u.0),
+            suspended: s.suspended,
+            disqualified: s.disqualified,
+            review_pending: s.review_pending,
+            reconsideration_pending: s.reconsideration_pending,
+            reasonable_grounds_served_on: s.reasonable_grounds_served_on,
+            conclusive_grounds_served_on: s.conclusive_grounds_served_on,
             version: s.version,
         }
     }
@@ -304,11 +351,22 @@ pub struct TimelineEntry {
     pub reasons: Option<String>,
 }
 
+/// An open deadline on a case.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeadlineResponse {
+    /// reasonable_grounds, or information:<request id>.
+    pub deadline: String,
+    pub due_on: NaiveDate,
+    /// on_track, due_soon or overdue, as last recorded by the deadline sweep.
+    pub status: String,
+}
+
 /// One case, for someone entitled to see it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CaseResponse {
     #[serde(flatten)]
     pub summary: CaseSummaryResponse,
+    pub deadlines: Vec<DeadlineResponse>,
     pub personal_details: Option<PersonalDetailsResponse>,
     pub timeline: Vec<TimelineEntry>,
 }
@@ -318,7 +376,7 @@ fn parse_reference(reference: &str) -> Result<CaseReference, Problem> {
     reference.parse().map_err(|_| Problem::not_found())
 }
 
-async fn case_id(state: &AppState, reference: &str) -> Result<CaseId, Problem> {
+pub(crate) async fn case_id(state: &AppState, reference: &str) -> Result<CaseId, Problem> {
     let reference = parse_reference(reference)?;
     state
         .cases
@@ -327,7 +385,7 @@ async fn case_id(state: &AppState, reference: &str) -> Result<CaseId, Problem> {
         .ok_or_else(Problem::not_found)
 }
 
-fn etag(version: u64) -> HeaderValue {
+pub(crate) fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
@@ -386,12 +444,25 @@ pub async fn read(
         other_references: d.other_references,
         narrative: d.narrative,
     });
+    let deadlines = state
+        .cases
+        .store()
+        .deadlines(id)
+        .await?
+        .into_iter()
+        .map(|(deadline, due_on, status)| DeadlineResponse {
+            deadline,
+            due_on,
+            status,
+        })
+        .collect();
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, etag(view.version));
     Ok((
         headers,
         axum::Json(CaseResponse {
             summary: view.summary.into(),
+            deadlines,
             personal_details,
             timeline,
         }),
@@ -420,7 +491,7 @@ pub struct DecisionResponse {
     pub status: String,
 }
 
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
+pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };

@@ -84,5 +84,5 @@ mirror!(
 );
 mirror!(
     /// The competent authority deciding the case.
-    CompetentAuthorityDto => CompetentAuthority { Sca, Ieca }
+    CompetentAuthorityDto => CompetentAuthority { Sca, Ieca, LocalAuthorityPanel }
 );

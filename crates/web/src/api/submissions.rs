@@ -139,6 +139,8 @@ pub struct ChildReferralRequest {
     pub age_disputed: bool,
     /// Whether local authority children's services have been told (children are safeguarded first).
     pub local_authority_notified: bool,
+    /// The local authority area (a pilot-site code such as `hull`, or any other area name).
+    pub local_authority_area: Option<String>,
     pub exploitation: ExploitationRequest,
     pub first_responder: FirstResponderRequest,
     pub immigration_cohort: Option<ImmigrationCohortDto>,
@@ -281,6 +283,7 @@ impl ChildReferralRequest {
             profile: profile(self.profile, &mut problems),
             age_disputed: self.age_disputed,
             local_authority_notified: self.local_authority_notified,
+            local_authority_area: self.local_authority_area,
             exploitation: exploitation(self.exploitation, &mut problems),
             first_responder: FirstResponderDetails {
                 organisation_type: self.first_responder.organisation_type.into(),

@@ -1,0 +1,266 @@
+//! The lifecycle use cases: everything after submission other than the grounds decisions,
+//! and the deadline sweep.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::Actor;
+use nrm_domain::calendar::WorkingDays;
+use nrm_domain::clock::uk_date;
+use nrm_domain::command::{Command, LifecycleCommand, ReviewPanel};
+use nrm_domain::event::{
+    ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
+    RerouteReason, ReviewOutcome, SuspensionReason, WithdrawalReason,
+};
+use nrm_domain::ids::{CaseId, UserId};
+use nrm_domain::rules::Requester;
+use nrm_store::StoreError;
+use uuid::Uuid;
+
+use crate::{Cases, ServiceError};
+
+/// A lifecycle action as a user asks for it. Written reasons, where an action has them, are
+/// stored encrypted in the vault.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Reroute {
+        to: CompetentAuthority,
+        pilot_site: Option<String>,
+        reason: RerouteReason,
+    },
+    Allocate {
+        to: UserId,
+    },
+    RequestInformation {
+        from: InformationSource,
+    },
+    RecordInformationReceived {
+        request: Uuid,
+        received_on: NaiveDate,
+    },
+    ExtendRecoveryPeriod {
+        until: NaiveDate,
+    },
+    Disqualify {
+        ground: DisqualificationGround,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
+    ReviewNegativeConclusiveGrounds {
+        outcome: ReviewOutcome,
+        panel: Option<ReviewPanel>,
+        reviewer_agency: String,
+        reviewed_on: NaiveDate,
+        reasons: String,
+    },
+    Serve {
+        decision: DecisionRef,
+        served_on: NaiveDate,
+        legal_representative: bool,
+    },
+    RequestReconsideration {
+        decision: DecisionRef,
+        requested_on: NaiveDate,
+        requested_by: Requester,
+        facing_removal: bool,
+    },
+    DecideReconsideration {
+        accepted: bool,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
+    Withdraw {
+        on: NaiveDate,
+        reason: WithdrawalReason,
+    },
+    Suspend {
+        on: NaiveDate,
+        reason: SuspensionReason,
+    },
+    Resume {
+        on: NaiveDate,
+    },
+    Close {
+        on: NaiveDate,
+        reason: ClosureReason,
+    },
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Cases whose deadlines might have changed status.
+    pub cases_checked: usize,
+    /// Deadline status changes recorded.
+    pub changes: usize,
+}
+
+impl Cases {
+    /// Carries out a lifecycle action.
+    pub async fn act(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        expected_version: Option<u64>,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<u64, ServiceError> {
+        use LifecycleCommand as L;
+        let (reasons, build): (
+            Option<String>,
+            Box<dyn FnOnce(nrm_domain::VaultRecordId) -> LifecycleCommand + Send>,
+        ) = match action {
+            Action::Reroute {
+                to,
+                pilot_site,
+                reason,
+            } => (
+                None,
+                Box::new(move |_| L::Reroute {
+                    to,
+                    pilot_site,
+                    reason,
+                }),
+            ),
+            Action::Allocate { to } => (None, Box::new(move |_| L::Allocate { to })),
+            Action::RequestInformation { from } => {
+                let request = Uuid::new_v4();
+                (
+                    None,
+                    Box::new(move |_| L::RequestInformation { request, from }),
+                )
+            }
+            Action::RecordInformationReceived {
+                request,
+                received_on,
+            } => (
+                None,
+                Box::new(move |_| L::RecordInformationReceived {
+                    request,
+                    received_on,
+                }),
+            ),
+            Action::ExtendRecoveryPeriod { until } => {
+                (None, Box::new(move |_| L::ExtendRecoveryPeriod { until }))
+            }
+            Action::Disqualify {
+                ground,
+                decided_on,
+                reasons,
+            } => (
+                Some(reasons),
+                Box::new(move |record| L::Disqualify {
+                    ground,
+                    decided_on,
+                    reasons: record,
+                }),
+            ),
+            Action::ReviewNegativeConclusiveGrounds {
+                outcome,
+                panel,
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            } => (
+                Some(reasons),
+                Box::new(move |record| L::ReviewNegativeConclusiveGrounds {
+                    outcome,
+                    panel,
+                    reviewer_agency,
+                    reviewed_on,
+                    reasons: record,
+                }),
+            ),
+            Action::Serve {
+                decision,
+                served_on,
+                legal_representative,
+            } => (
+                None,
+                Box::new(move |_| L::ServeDecision {
+                    decision,
+                    served_on,
+                    legal_representative,
+                }),
+            ),
+            Action::RequestReconsideration {
+                decision,
+                requested_on,
+                requested_by,
+                facing_removal,
+            } => (
+                None,
+                Box::new(move |_| L::RequestReconsideration {
+                    decision,
+                    requested_on,
+                    requested_by,
+                    facing_removal,
+                }),
+            ),
+            Action::DecideReconsideration {
+                accepted,
+                decided_on,
+                reasons,
+            } => (
+                Some(reasons),
+                Box::new(move |record| L::DecideReconsideration {
+                    accepted,
+                    decided_on,
+                    reasons: record,
+                }),
+            ),
+            Action::Withdraw { on, reason } => {
+                (None, Box::new(move |_| L::Withdraw { on, reason }))
+            }
+            Action::Suspend { on, reason } => (None, Box::new(move |_| L::Suspend { on, reason })),
+            Action::Resume { on } => (None, Box::new(move |_| L::Resume { on })),
+            Action::Close { on, reason } => (None, Box::new(move |_| L::Close { on, reason })),
+        };
+        self.execute(actor, case_id, expected_version, reasons, now, |record| {
+            Command::Lifecycle(build(record))
+        })
+        .await
+    }
+
+    /// Brings every case's deadline flags up to date. Idempotent and safe to run from several
+    /// instances at once: a case changed concurrently is simply re-read and re-decided on the
+    /// next run, and a flag already raised is never raised twice.
+    pub async fn sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, ServiceError> {
+        let today = uk_date(now);
+        let horizon = self
+            .rules()
+            .competent_authority_calendar
+            .add_working_days(today, WorkingDays(self.rules().due_soon(today).0));
+        let candidates = self
+            .store()
+            .cases_with_deadlines_to_flag(today, horizon)
+            .await?;
+        let mut report = SweepReport {
+            cases_checked: candidates.len(),
+            changes: 0,
+        };
+        for case_id in candidates {
+            let before = self.store().version(case_id).await?.unwrap_or(0);
+            match self
+                .execute(Actor::SYSTEM, case_id, None, None, now, |_| {
+                    Command::Lifecycle(LifecycleCommand::SweepDeadlines)
+                })
+                .await
+            {
+                Ok(after) => {
+                    report.changes += usize::try_from(after.saturating_sub(before)).unwrap_or(0)
+                }
+                // Changed under us: the next sweep will look again.
+                Err(ServiceError::Conflict { .. }) => {}
+                Err(ServiceError::Store(StoreError::VersionConflict { .. })) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if report.changes > 0 {
+            tracing::info!(
+                checked = report.cases_checked,
+                changes = report.changes,
+                "deadline sweep"
+            );
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,439 @@
+//! Lifecycle actions on a case, the decision notices, the rulebook and the deadline sweep.
+//!
+//! Actions share one endpoint, `POST /api/v1/cases/{reference}/actions`, whose body names the
+//! action in its `action` field; each action's fields are listed in the OpenAPI document.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use nrm_domain::case::CaseState;
+use nrm_domain::clock::uk_date;
+use nrm_domain::command::ReviewPanel;
+use nrm_domain::event::{
+    CaseEvent, ClosureReason, DecisionRef, DisqualificationGround, InformationSource,
+    RerouteReason, ReviewOutcome, Reviewer, SuspensionReason, WithdrawalReason,
+};
+use nrm_domain::ids::UserId;
+use nrm_domain::notice;
+use nrm_domain::rules::Requester;
+use nrm_service::Action;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::cases::{DecisionResponse, case_id, etag, if_match};
+use super::mirror::CompetentAuthorityDto;
+use crate::AppState;
+use crate::actor::Caller;
+use crate::json::StrictJson;
+use crate::problem::Problem;
+
+macro_rules! api_enum {
+    ($(#[$doc:meta])* $api:ident => $domain:ty { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $api { $($variant),+ }
+
+        impl From<$api> for $domain {
+            fn from(value: $api) -> Self {
+                match value { $($api::$variant => <$domain>::$variant),+ }
+            }
+        }
+    };
+}
+
+api_enum!(
+    /// Why a case moves to another competent authority.
+    RerouteReasonDto => RerouteReason {
+        DetentionStarted, DeportationActionStarted, AsylumClaimInadmissible,
+        LeftImmigrationEnforcementCohort, MovedIntoPilotArea, Correction
+    }
+);
+api_enum!(
+    /// Who is asked for further information.
+    InformationSourceDto => InformationSource { FirstResponder, Police, LocalAuthority, SupportProvider }
+);
+api_enum!(
+    /// Nationality and Borders Act 2022 s63 grounds.
+    DisqualificationGroundDto => DisqualificationGround { PublicOrder, BadFaith }
+);
+api_enum!(
+    /// What a review concluded.
+    ReviewOutcomeDto => ReviewOutcome { Agree, ReferBack }
+);
+api_enum!(
+    /// Which decision.
+    DecisionRefDto => DecisionRef { ReasonableGrounds, ConclusiveGrounds }
+);
+api_enum!(
+    /// Who asks for a reconsideration.
+    RequesterDto => Requester { FirstResponder, SupportProvider, PotentialVictim, LegalRepresentative }
+);
+api_enum!(
+    /// Why a case is withdrawn.
+    WithdrawalReasonDto => WithdrawalReason { ConsentWithdrawn, ReferredInError, Other }
+);
+api_enum!(
+    /// Why a case is suspended.
+    SuspensionReasonDto => SuspensionReason { MissingPerson, LostContact }
+);
+api_enum!(
+    /// Why a case is closed.
+    ClosureReasonDto => ClosureReason { ProcessComplete, Withdrawn, NoDecisionPossible, Duplicate }
+);
+
+/// A panel member or chair.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewerRequest {
+    pub user: Uuid,
+    pub agency: String,
+}
+
+/// A multi-agency assurance panel (negative CGs decided April 2019 – November 2022).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PanelRequest {
+    pub chair: ReviewerRequest,
+    /// At least two, from different agencies.
+    pub members: Vec<ReviewerRequest>,
+}
+
+/// One lifecycle action.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionRequest {
+    /// Move the case to another competent authority (managers).
+    Reroute {
+        to: CompetentAuthorityDto,
+        pilot_site: Option<String>,
+        reason: RerouteReasonDto,
+    },
+    /// Allocate the case to a decision maker.
+    Allocate {
+        to: Uuid,
+    },
+    /// Ask for further information; the reply is due by the rulebook's deadline.
+    RequestInformation {
+        from: InformationSourceDto,
+    },
+    /// Record the reply to a request for information.
+    RecordInformationReceived {
+        request: Uuid,
+        received_on: NaiveDate,
+    },
+    /// Extend the recovery period.
+    ExtendRecoveryPeriod {
+        until: NaiveDate,
+    },
+    /// A public order or bad faith disqualification (from 30 January 2023).
+    Disqualify {
+        ground: DisqualificationGroundDto,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
+    /// Review a negative CG before service: a panel (2019–2022 rule) or, without `panel`,
+    /// the caller as second caseworker.
+    ReviewNegativeConclusiveGrounds {
+        outcome: ReviewOutcomeDto,
+        panel: Option<PanelRequest>,
+        #[serde(default)]
+        reviewer_agency: String,
+        reviewed_on: NaiveDate,
+        reasons: String,
+    },
+    /// Serve a decision; notices go to the right recipients (never directly to a child).
+    ServeDecision {
+        decision: DecisionRefDto,
+        served_on: NaiveDate,
+        #[serde(default)]
+        legal_representative: bool,
+    },
+    /// Request reconsideration of a served negative decision.
+    RequestReconsideration {
+        decision: DecisionRefDto,
+        requested_on: NaiveDate,
+        requested_by: RequesterDto,
+        #[serde(default)]
+        facing_removal: bool,
+    },
+    /// Accept or refuse the pending reconsideration request.
+    DecideReconsideration {
+        accepted: bool,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
+    Withdraw {
+        on: NaiveDate,
+        reason: WithdrawalReasonDto,
+    },
+    Suspend {
+        on: NaiveDate,
+        reason: SuspensionReasonDto,
+    },
+    Resume {
+        on: NaiveDate,
+    },
+    Close {
+        on: NaiveDate,
+        reason: ClosureReasonDto,
+    },
+}
+
+fn reviewer(r: ReviewerRequest) -> Reviewer {
+    Reviewer {
+        user: UserId(r.user),
+        agency: r.agency,
+    }
+}
+
+impl From<ActionRequest> for Action {
+    fn from(request: ActionRequest) -> Self {
+        use ActionRequest as R;
+        match request {
+            R::Reroute {
+                to,
+                pilot_site,
+                reason,
+            } => Action::Reroute {
+                to: to.into(),
+                pilot_site,
+                reason: reason.into(),
+            },
+            R::Allocate { to } => Action::Allocate { to: UserId(to) },
+            R::RequestInformation { from } => Action::RequestInformation { from: from.into() },
+            R::RecordInformationReceived {
+                request,
+                received_on,
+            } => Action::RecordInformationReceived {
+                request,
+                received_on,
+            },
+            R::ExtendRecoveryPeriod { until } => Action::ExtendRecoveryPeriod { until },
+            R::Disqualify {
+                ground,
+                decided_on,
+                reasons,
+            } => Action::Disqualify {
+                ground: ground.into(),
+                decided_on,
+                reasons,
+            },
+            R::ReviewNegativeConclusiveGrounds {
+                outcome,
+                panel,
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            } => Action::ReviewNegativeConclusiveGrounds {
+                outcome: outcome.into(),
+                panel: panel.map(|p| ReviewPanel {
+                    chair: reviewer(p.chair),
+                    members: p.members.into_iter().map(reviewer).collect(),
+                }),
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            },
+            R::ServeDecision {
+                decision,
+                served_on,
+                legal_representative,
+            } => Action::Serve {
+                decision: decision.into(),
+                served_on,
+                legal_representative,
+            },
+            R::RequestReconsideration {
+                decision,
+                requested_on,
+                requested_by,
+                facing_removal,
+            } => Action::RequestReconsideration {
+                decision: decision.into(),
+                requested_on,
+                requested_by: requested_by.into(),
+                facing_removal,
+            },
+            R::DecideReconsideration {
+                accepted,
+                decided_on,
+                reasons,
+            } => Action::DecideReconsideration {
+                accepted,
+                decided_on,
+                reasons,
+            },
+            R::Withdraw { on, reason } => Action::Withdraw {
+                on,
+                reason: reason.into(),
+            },
+            R::Suspend { on, reason } => Action::Suspend {
+                on,
+                reason: reason.into(),
+            },
+            R::Resume { on } => Action::Resume { on },
+            R::Close { on, reason } => Action::Close {
+                on,
+                reason: reason.into(),
+            },
+        }
+    }
+}
+
+/// Carry out a lifecycle action on a case.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{reference}/actions", tag = "decisions",
+    params(
+        ("reference" = String, Path, description = "Case reference"),
+        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read"),
+    ),
+    request_body = ActionRequest,
+    responses(
+        (status = 200, description = "Action recorded", body = DecisionResponse),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The rules do not allow it; the detail names the rule and its source", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    StrictJson(body): StrictJson<ActionRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    let id = case_id(&state, &reference).await?;
+    let expected = if_match(&headers)?;
+    let now = state.now();
+    let version = state
+        .cases
+        .act(caller.0, id, expected, body.into(), now)
+        .await?;
+    let summary = state
+        .cases
+        .store()
+        .summary(id, uk_date(now))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(header::ETAG, etag(version));
+    Ok((
+        response_headers,
+        axum::Json(DecisionResponse {
+            reference: summary.reference,
+            version,
+            status: summary.status,
+        }),
+    ))
+}
+
+/// A decision notice, addressed by role; names are merged in only when it is sent.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NoticeResponse {
+    /// potential_victim, legal_representative, local_authority, first_responder or support_provider.
+    pub recipient: String,
+    pub decision: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The notices for every served decision on a case.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{reference}/notices", tag = "decisions",
+    params(("reference" = String, Path, description = "Case reference")),
+    responses(
+        (status = 200, description = "Notices", body = [NoticeResponse]),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn notices(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(reference): Path<String>,
+) -> Result<axum::Json<Vec<NoticeResponse>>, Problem> {
+    let id = case_id(&state, &reference).await?;
+    let loaded = state
+        .cases
+        .store()
+        .load(id)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let mut out = Vec::new();
+    let mut state_so_far = CaseState::Empty;
+    for stored in &loaded.events {
+        state_so_far = state_so_far.evolve(&stored.event);
+        if let (
+            CaseEvent::DecisionServed {
+                decision,
+                served_on,
+                recipients,
+            },
+            CaseState::Referral(r),
+        ) = (&stored.event, &state_so_far)
+            && let Some(record) = r.decision(*decision)
+        {
+            for n in notice::notices(
+                r,
+                *decision,
+                record.outcome,
+                record.decided_on,
+                *served_on,
+                recipients,
+                state.cases.rules(),
+            ) {
+                out.push(NoticeResponse {
+                    recipient: serde_json::to_value(n.recipient)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    decision: serde_json::to_value(n.decision)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    title: n.title,
+                    body: n.body,
+                });
+            }
+        }
+    }
+    Ok(axum::Json(out))
+}
+
+/// The rulebook in force, with every dated entry and its source (read-only).
+#[utoipa::path(
+    get, path = "/api/v1/rulebook", tag = "operations",
+    responses((status = 200, description = "The rulebook", body = Object))
+)]
+pub async fn rulebook(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::to_value(state.cases.rules()).unwrap_or_default())
+}
+
+/// What a sweep did.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SweepResponse {
+    pub cases_checked: usize,
+    pub changes: usize,
+}
+
+/// Run the deadline sweep now (it also runs periodically inside `nrm serve`).
+#[utoipa::path(
+    post, path = "/api/v1/deadline-sweep", tag = "operations",
+    responses((status = 200, description = "Sweep done", body = SweepResponse))
+)]
+pub async fn sweep(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<axum::Json<SweepResponse>, Problem> {
+    let report = state.cases.sweep(state.now()).await?;
+    Ok(axum::Json(SweepResponse {
+        cases_checked: report.cases_checked,
+        changes: report.changes,
+    }))
+}

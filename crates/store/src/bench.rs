@@ -10,6 +10,7 @@ impl Store {
     pub async fn bench_single_row_commits(&self, count: u32) -> Result<u32, StoreError> {
         on_pool!(self, pool => {
             for i in 0..count {
+                let _turn = self.write_turn().await;
                 let mut tx = pool.begin().await?;
                 sqlx::query("INSERT INTO bench_commits (payload) VALUES ($1)")
                     .bind(format!("commit {i}"))

@@ -74,9 +74,11 @@ impl Store {
             DatabaseKind::Sqlite => Pool::Sqlite(open_sqlite(url, &options).await?),
             DatabaseKind::Postgres => Pool::Postgres(open_postgres(url, &options).await?),
         };
+        let write_gate = matches!(pool, Pool::Sqlite(_)).then(Default::default);
         let store = Self {
             pool,
             master_key: options.master_key,
+            write_gate,
         };
         if !options.allow_unsafe_durability {
             store.check_durability().await?;

@@ -135,6 +135,7 @@ impl Store {
             statements.extend(project(append.case_id, version, event, append.recorded_at));
         }
 
+        let turn = self.write_turn().await;
         let outcome: Result<Vec<u64>, sqlx::Error> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             match execute_all!(tx, &statements) {
@@ -152,6 +153,7 @@ impl Store {
                 }
             }
         });
+        drop(turn);
         match outcome {
             Ok(affected) if affected.first() == Some(&0) => Err(self.conflict(append).await),
             Ok(_) => Ok(new_version),

@@ -55,6 +55,10 @@ pub(crate) use on_pool;
 pub struct Store {
     pool: Pool,
     master_key: MasterKey,
+    /// SQLite allows one writer at a time. Queueing writers here, in order, instead of letting
+    /// them collide in SQLite's busy handler (which sleeps and retries) keeps write latency
+    /// low and fair under concurrency. PostgreSQL has row locks and needs no gate.
+    write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Store {
@@ -72,6 +76,14 @@ impl Store {
             sqlx::query("SELECT 1").execute(pool).await?;
         });
         Ok(())
+    }
+
+    /// Waits for this process's turn to write (SQLite only).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
     }
 
     /// Closes the pool, waiting for connections to be returned.

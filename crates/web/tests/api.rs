@@ -631,3 +631,69 @@ async fn probes_and_the_openapi_document_are_served() {
     problem(wrong_method, 405).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let case_url = format!("/api/v1/cases/{reference}");
+        let actions = format!("{case_url}/actions");
+
+        // Allocation and a request for information, with its deadline on the case.
+        let response = app.post_json(&actions, &json!({"allocate": {"to": "00000000-0000-4000-8000-000000000077"}})).await;
+        assert_eq!(response.status(), 200);
+        let response = app.post_json(&actions, &json!({"request_information": {"from": "police"}})).await;
+        assert_eq!(response.status(), 200);
+        let case = body(app.get(&case_url).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(case["allocated_to"], "00000000-0000-4000-8000-000000000077");
+        let deadlines = case["deadlines"].as_array().cloned().unwrap_or_default();
+        assert_eq!(deadlines.len(), 2, "{deadlines:?}");
+        // 3 Nov 2025 + 10 working days.
+        assert!(deadlines.iter().any(|d| d["due_on"] == "2025-11-17"), "{deadlines:?}");
+
+        // Unknown actions and bad fields are named.
+        let p = problem(app.post_json(&actions, &json!({"teleport": {}})).await, 422).await;
+        // The whole body names no known action: the pointer is the document root.
+        assert_eq!(pointers(&p), vec![""]);
+        assert!(p["errors"][0]["detail"].as_str().unwrap_or_default().contains("withdraw"), "{p}");
+        let p = problem(app.post_json(&actions, &json!({"withdraw": {"on": "2025-11-03", "reason": "bored"}})).await, 422).await;
+        assert_eq!(pointers(&p), vec!["/withdraw/reason"]);
+        // A rule refusal names the rule.
+        let p = problem(app.post_json(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-03"}})).await, 409).await;
+        assert_eq!(p["type"], "/problems/no-decision-to-serve");
+
+        // The sweep, run twice, flags once.
+        app.advance(5);
+        let sweep = |app: &support::App| app.post("/api/v1/deadline-sweep").send();
+        let first = body(sweep(&app).await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(first["changes"], 1);
+        let second = body(sweep(&app).await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(second["changes"], 0);
+        let due_soon = body(app.get("/api/v1/cases?deadline=due_soon").send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(due_soon["total"], 1);
+
+        // A decision, served, gives notices addressed by role.
+        let response = app.post_json(&format!("{case_url}/reasonable-grounds-decision"), &decision("positive", "2025-11-08")).await;
+        assert_eq!(response.status(), 200);
+        let response = app.post_json(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-08"}})).await;
+        assert_eq!(response.status(), 200);
+        let notices = body(app.get(&format!("{case_url}/notices")).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let recipients: Vec<&str> = notices.as_array().map(|n| n.iter().filter_map(|n| n["recipient"].as_str()).collect()).unwrap_or_default();
+        assert_eq!(recipients, vec!["potential_victim", "first_responder", "support_provider"]);
+        assert!(!notices.to_string().contains(CANARY));
+        assert!(notices[0]["body"].as_str().unwrap_or_default().contains("2025-12-08"), "{notices}");
+
+        // Withdrawal, then a decision is refused with the withdrawal named.
+        let response = app.post_json(&actions, &json!({"withdraw": {"on": "2025-11-08", "reason": "consent_withdrawn"}})).await;
+        assert_eq!(response.status(), 200);
+        let p = problem(app.post_json(&format!("{case_url}/conclusive-grounds-decision"), &decision("positive", "2025-11-08")).await, 409).await;
+        assert!(p["detail"].as_str().unwrap_or_default().contains("withdrawn on 2025-11-08"), "{p}");
+
+        // The rulebook is served read-only with its version and sources.
+        let rules = body(app.get("/api/v1/rulebook").send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(rules["version"], "2026.2");
+        assert_eq!(rules["recovery_period_minimum_days"][1]["value"], 30);
+        app
+    })
+    .await;
+}

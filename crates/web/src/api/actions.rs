@@ -1,7 +1,8 @@
 //! Lifecycle actions on a case, the decision notices, the rulebook and the deadline sweep.
 //!
-//! Actions share one endpoint, `POST /api/v1/cases/{reference}/actions`, whose body names the
-//! action in its `action` field; each action's fields are listed in the OpenAPI document.
+//! Actions share one endpoint, `POST /api/v1/cases/{reference}/actions`, whose body is an
+//! object with one key naming the action (`{"withdraw": {...}}`), so a problem in an action's
+//! fields is reported with a precise pointer such as `/withdraw/reason`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
@@ -101,9 +102,10 @@ pub struct PanelRequest {
     pub members: Vec<ReviewerRequest>,
 }
 
-/// One lifecycle action.
+/// One lifecycle action: an object with exactly one key, the action's name, whose value holds
+/// the action's fields, for example `{"withdraw": {"on": "2025-11-08", "reason": "consent_withdrawn"}}`.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum ActionRequest {
     /// Move the case to another competent authority (managers).
     Reroute {

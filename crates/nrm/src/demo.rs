@@ -9,6 +9,9 @@
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use nrm_domain::clock::uk_date;
+use nrm_domain::event::{
+    DecisionRef, InformationSource, ReviewOutcome, SuspensionReason, WithdrawalReason,
+};
 use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::exploitation::{
     Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType,
@@ -22,7 +25,7 @@ use nrm_domain::submission::{
     Submission,
 };
 use nrm_domain::{Actor, Rulebook};
-use nrm_service::{Cases, DecisionInput, DecisionKind};
+use nrm_service::{Action, Cases, DecisionInput, DecisionKind};
 use nrm_store::{QueueQuery, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -39,6 +42,17 @@ pub const DEMO_DECISION_MAKER: Actor = Actor {
     user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002)),
     organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0201)),
 };
+/// A CA manager, who allocates cases and reviews negative CGs as second caseworker.
+pub const DEMO_MANAGER: Actor = Actor {
+    user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0003)),
+    organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0201)),
+};
+const DEMO_CASEWORKERS: [UserId; 4] = [
+    UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002)),
+    UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0004)),
+    UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0005)),
+    UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0006)),
+];
 
 fn pick<'a, T>(rng: &mut StdRng, weighted: &'a [(T, u32)]) -> &'a T {
     let total: u32 = weighted.iter().map(|(_, w)| w).sum();
@@ -198,6 +212,9 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut decisions = 0u32;
     for i in 0..count {
+        if i > 0 && i % 500 == 0 {
+            println!("  seeded {i} of {count} submissions");
+        }
         let referred_on = today - Duration::days(rng.gen_range(0..730));
         let submitted_at = at(referred_on, &mut rng);
         let child = rng.gen_bool(0.31);
@@ -314,57 +331,168 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
             continue;
         }
         // Reasonable Grounds: most cases older than a few weeks have one.
+        let case = submitted.case_id;
         let age_days = (today - referred_on).num_days();
+        // Some open cases are allocated; a few have a request for information out.
+        if rng.gen_bool(0.3) {
+            let to = DEMO_CASEWORKERS[rng.gen_range(0..DEMO_CASEWORKERS.len())];
+            act(
+                &cases,
+                DEMO_MANAGER,
+                case,
+                Action::Allocate { to },
+                submitted_at,
+            )
+            .await?;
+        }
+        if age_days < 40 && rng.gen_bool(0.1) {
+            let from = *pick(
+                &mut rng,
+                &[
+                    (InformationSource::FirstResponder, 3),
+                    (InformationSource::Police, 2),
+                    (InformationSource::LocalAuthority, 1),
+                ],
+            );
+            act(
+                &cases,
+                DEMO_DECISION_MAKER,
+                case,
+                Action::RequestInformation { from },
+                submitted_at,
+            )
+            .await?;
+        }
         if age_days < 3 || rng.gen_bool(if age_days > 60 { 0.05 } else { 0.4 }) {
+            // Still awaiting RG: a few go missing or withdraw.
+            let on = (referred_on + Duration::days(1)).min(today);
+            if rng.gen_bool(0.04) {
+                act(
+                    &cases,
+                    DEMO_DECISION_MAKER,
+                    case,
+                    Action::Suspend {
+                        on,
+                        reason: SuspensionReason::MissingPerson,
+                    },
+                    at(on, &mut rng).max(submitted_at),
+                )
+                .await?;
+            } else if rng.gen_bool(0.03) {
+                act(
+                    &cases,
+                    DEMO_DECISION_MAKER,
+                    case,
+                    Action::Withdraw {
+                        on,
+                        reason: WithdrawalReason::ConsentWithdrawn,
+                    },
+                    at(on, &mut rng).max(submitted_at),
+                )
+                .await?;
+            }
             continue;
         }
         let rg_on = (referred_on + Duration::days(rng.gen_range(1..=age_days.min(60)))).min(today);
         let positive = rng.gen_bool(0.53);
+        let rg_at = at(rg_on, &mut rng).max(submitted_at);
         cases
             .decide(
                 DEMO_DECISION_MAKER,
-                submitted.case_id,
+                case,
                 None,
                 DecisionKind::ReasonableGrounds,
                 decision(positive, rg_on),
-                at(rg_on, &mut rng).max(submitted_at),
+                rg_at,
             )
             .await
             .with_context(|| format!("demo RG {i}"))?;
         decisions += 1;
+        if rng.gen_bool(0.9) {
+            act(
+                &cases,
+                DEMO_DECISION_MAKER,
+                case,
+                serve(DecisionRef::ReasonableGrounds, rg_on),
+                rg_at,
+            )
+            .await?;
+        }
         if !positive {
             continue;
         }
-        let earliest = rg_on
-            + Duration::days(i64::from(
-                Rulebook::current().recovery_period_minimum(rg_on).value,
-            ));
+        let earliest = Rulebook::current().conclusive_grounds_earliest(rg_on);
         let room = (today - earliest).num_days();
         if room < 1 || !rng.gen_bool(0.45) {
             continue;
         }
         let cg_on = earliest + Duration::days(rng.gen_range(0..room));
+        let cg_positive = rng.gen_bool(0.56);
+        let cg_at = at(cg_on, &mut rng);
         cases
             .decide(
                 DEMO_DECISION_MAKER,
-                submitted.case_id,
+                case,
                 None,
                 DecisionKind::ConclusiveGrounds,
-                decision(rng.gen_bool(0.56), cg_on),
-                at(cg_on, &mut rng),
+                decision(cg_positive, cg_on),
+                cg_at,
             )
             .await
             .with_context(|| format!("demo CG {i}"))?;
         decisions += 1;
-        if (i + 1) % 500 == 0 {
-            println!("  seeded {} of {count} submissions", i + 1);
+        if !cg_positive {
+            // Negative CGs are reviewed by a second caseworker before they are served.
+            if !rng.gen_bool(0.8) {
+                continue;
+            }
+            let review = Action::ReviewNegativeConclusiveGrounds {
+                outcome: ReviewOutcome::Agree,
+                panel: None,
+                reviewer_agency: "Single Competent Authority".to_owned(),
+                reviewed_on: cg_on,
+                reasons: "The decision follows the guidance and the evidence.".to_owned(),
+            };
+            act(&cases, DEMO_MANAGER, case, review, cg_at).await?;
         }
+        act(
+            &cases,
+            DEMO_DECISION_MAKER,
+            case,
+            serve(DecisionRef::ConclusiveGrounds, cg_on),
+            cg_at,
+        )
+        .await?;
     }
+    let swept = cases.sweep(Utc::now()).await?;
     println!(
-        "Seeded {count} submissions and {decisions} decisions in {:.1} s.",
-        started.elapsed().as_secs_f64()
+        "Seeded {count} submissions and {decisions} decisions in {:.1} s; {} deadlines flagged due soon or overdue.",
+        started.elapsed().as_secs_f64(),
+        swept.changes
     );
     Ok(())
+}
+
+async fn act(
+    cases: &Cases,
+    actor: Actor,
+    case: nrm_domain::ids::CaseId,
+    action: Action,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    cases
+        .act(actor, case, None, action, now)
+        .await
+        .context("demo action")?;
+    Ok(())
+}
+
+fn serve(decision: DecisionRef, on: NaiveDate) -> Action {
+    Action::Serve {
+        decision,
+        served_on: on,
+        legal_representative: false,
+    }
 }
 
 fn decision(positive: bool, on: NaiveDate) -> DecisionInput {

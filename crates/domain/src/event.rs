@@ -132,6 +132,9 @@ pub struct GroundsDecision {
     /// For a negative CG: the review the rulebook required before it may be served.
     #[serde(default)]
     pub review: Option<crate::rules::ReviewKind>,
+    /// For an RG: the threshold the decision was made against, as worded on its date.
+    #[serde(default)]
+    pub threshold: Option<String>,
 }
 
 /// Which decision a later event is about.

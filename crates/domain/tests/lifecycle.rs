@@ -2517,3 +2517,1031 @@ fn the_lifecycle_keeps_its_invariants_over_10_000_command_sequences() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios, as a caseworker would put them
+// ---------------------------------------------------------------------------------------------
+
+/// Caseworker A, who makes most decisions; B, a second caseworker; C, D and E sit on panels.
+fn a() -> Actor {
+    person(0)
+}
+
+fn b() -> Actor {
+    person(1)
+}
+
+/// A case file being worked through; each command is given at noon on its own day.
+#[derive(Clone)]
+struct CaseFile {
+    state: CaseState,
+    history: Vec<CaseEvent>,
+}
+
+impl CaseFile {
+    fn new() -> Self {
+        Self {
+            state: CaseState::Empty,
+            history: Vec::new(),
+        }
+    }
+
+    fn try_as(
+        &mut self,
+        who: Actor,
+        command: &Command,
+        today: NaiveDate,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
+        let events = decide(&self.state, command, who, &Rulebook::current(), noon(today))?;
+        for e in &events {
+            self.state = self.state.clone().evolve(e);
+        }
+        self.history.extend(events.iter().cloned());
+        Ok(events)
+    }
+
+    fn must_as(&mut self, who: Actor, command: &Command, today: NaiveDate) -> Vec<CaseEvent> {
+        self.try_as(who, command, today)
+            .unwrap_or_else(|e| panic!("expected {command:?} on {today} to be accepted: {e:?}"))
+    }
+
+    fn must(&mut self, command: &Command, today: NaiveDate) -> Vec<CaseEvent> {
+        self.must_as(a(), command, today)
+    }
+
+    fn refused_as(&mut self, who: Actor, command: &Command, today: NaiveDate) -> DomainError {
+        let before = self.state.clone();
+        match self.try_as(who, command, today) {
+            Ok(events) => panic!("expected {command:?} on {today} to be refused, got {events:?}"),
+            Err(e) => {
+                assert_eq!(self.state, before, "a refused command changed the case");
+                e
+            }
+        }
+    }
+
+    fn refused(&mut self, command: &Command, today: NaiveDate) -> DomainError {
+        self.refused_as(a(), command, today)
+    }
+
+    fn status(&self) -> Option<CaseStatus> {
+        self.state.status()
+    }
+
+    fn referral(&self) -> &nrm_domain::case::Referral {
+        match &self.state {
+            CaseState::Referral(r) => r,
+            other => panic!("not a referral: {other:?}"),
+        }
+    }
+}
+
+/// The refusal's code, and its message must mention each of `words`.
+fn assert_refused(error: &DomainError, code: &str, words: &[&str]) {
+    assert_eq!(error.code(), code, "{error:?}");
+    let message = error.to_string();
+    for w in words {
+        assert!(message.contains(w), "{message:?} does not mention {w:?}");
+    }
+}
+
+fn adult(today: NaiveDate, support_consent: bool) -> Command {
+    build_submit(
+        &SubmitSpec::Adult {
+            support_consent,
+            cohort: None,
+        },
+        today,
+    )
+}
+
+fn child(today: NaiveDate, area: Option<&'static str>) -> Command {
+    build_submit(
+        &SubmitSpec::Child {
+            age_days: 15 * 365,
+            area,
+            cohort: None,
+        },
+        today,
+    )
+}
+
+fn grounds(outcome: Outcome, on: NaiveDate) -> Decision {
+    Decision {
+        outcome,
+        decided_on: on,
+        reasons: REASONS,
+        negative_reason: (outcome == Outcome::Negative)
+            .then_some(NegativeReason::InsufficientEvidence),
+    }
+}
+
+fn rg(outcome: Outcome, on: NaiveDate) -> Command {
+    Command::DecideReasonableGrounds(grounds(outcome, on))
+}
+
+fn cg(outcome: Outcome, on: NaiveDate) -> Command {
+    Command::DecideConclusiveGrounds(grounds(outcome, on))
+}
+
+fn life(c: LifecycleCommand) -> Command {
+    Command::Lifecycle(c)
+}
+
+fn serve(decision: DecisionRef, on: NaiveDate, legal_representative: bool) -> Command {
+    life(LifecycleCommand::ServeDecision {
+        decision,
+        served_on: on,
+        legal_representative,
+    })
+}
+
+fn second_caseworker_review(outcome: ReviewOutcome, on: NaiveDate) -> Command {
+    life(LifecycleCommand::ReviewNegativeConclusiveGrounds {
+        outcome,
+        panel: None,
+        reviewer_agency: "Home Office".to_owned(),
+        reviewed_on: on,
+        reasons: REASONS,
+    })
+}
+
+fn member(i: usize, agency: &str) -> Reviewer {
+    Reviewer {
+        user: user(i),
+        agency: agency.to_owned(),
+    }
+}
+
+fn panel_review(chair: Reviewer, members: Vec<Reviewer>, on: NaiveDate) -> Command {
+    life(LifecycleCommand::ReviewNegativeConclusiveGrounds {
+        outcome: ReviewOutcome::Agree,
+        panel: Some(ReviewPanel { chair, members }),
+        reviewer_agency: String::new(),
+        reviewed_on: on,
+        reasons: REASONS,
+    })
+}
+
+/// Chair C (police), members D (local authority) and E (NGO).
+fn good_panel(on: NaiveDate) -> Command {
+    panel_review(
+        member(2, "police"),
+        vec![member(3, "local authority"), member(4, "ngo")],
+        on,
+    )
+}
+
+fn reconsider(
+    decision: DecisionRef,
+    on: NaiveDate,
+    by: Requester,
+    facing_removal: bool,
+) -> Command {
+    life(LifecycleCommand::RequestReconsideration {
+        decision,
+        requested_on: on,
+        requested_by: by,
+        facing_removal,
+    })
+}
+
+fn decide_reconsideration(accepted: bool, on: NaiveDate) -> Command {
+    life(LifecycleCommand::DecideReconsideration {
+        accepted,
+        decided_on: on,
+        reasons: REASONS,
+    })
+}
+
+fn disqualify(on: NaiveDate) -> Command {
+    life(LifecycleCommand::Disqualify {
+        ground: DisqualificationGround::PublicOrder,
+        decided_on: on,
+        reasons: REASONS,
+    })
+}
+
+fn withdraw(on: NaiveDate) -> Command {
+    life(LifecycleCommand::Withdraw {
+        on,
+        reason: WithdrawalReason::ConsentWithdrawn,
+    })
+}
+
+fn suspend(on: NaiveDate) -> Command {
+    life(LifecycleCommand::Suspend {
+        on,
+        reason: SuspensionReason::MissingPerson,
+    })
+}
+
+fn resume(on: NaiveDate) -> Command {
+    life(LifecycleCommand::Resume { on })
+}
+
+fn close(on: NaiveDate, reason: ClosureReason) -> Command {
+    life(LifecycleCommand::Close { on, reason })
+}
+
+fn sweep() -> Command {
+    life(LifecycleCommand::SweepDeadlines)
+}
+
+use DecisionRef::{ConclusiveGrounds as CG, ReasonableGrounds as RG};
+use Outcome::{Negative, Positive};
+
+/// An adult with a negative CG made by caseworker A on `cg_on` (referred 60 days before, with
+/// a positive RG two days after the referral).
+fn negative_cg_on(cg_on: NaiveDate) -> CaseFile {
+    let referred = cg_on - Duration::days(60);
+    let mut case = CaseFile::new();
+    case.must(&adult(referred, true), referred);
+    case.must(
+        &rg(Positive, referred + Duration::days(2)),
+        referred + Duration::days(2),
+    );
+    case.must(&cg(Negative, cg_on), cg_on);
+    case
+}
+
+/// An adult with a negative RG served on `served_on`.
+fn negative_rg_served_on(served_on: NaiveDate) -> CaseFile {
+    let referred = served_on - Duration::days(5);
+    let mut case = CaseFile::new();
+    case.must(&adult(referred, true), referred);
+    case.must(
+        &rg(Negative, served_on - Duration::days(1)),
+        served_on - Duration::days(1),
+    );
+    case.must(&serve(RG, served_on, false), served_on);
+    case
+}
+
+fn recorded_review(case: &CaseFile) -> Option<ReviewKind> {
+    case.history.iter().find_map(|e| match e {
+        CaseEvent::ConclusiveGroundsDecided(d) => d.review,
+        _ => None,
+    })
+}
+
+#[test]
+fn a_negative_cg_decided_on_15_november_2022_must_go_to_an_assurance_panel_before_it_is_served() {
+    let mut case = negative_cg_on(date(2022, 11, 15));
+    assert_eq!(
+        recorded_review(&case),
+        Some(ReviewKind::MultiAgencyAssurancePanel)
+    );
+
+    let error = case.refused(&serve(CG, date(2022, 11, 16), false), date(2022, 11, 16));
+    assert_refused(
+        &error,
+        "review-before-service",
+        &["2022-11-15", "assurance panel"],
+    );
+
+    // The panel is chosen by the CG date: a review in January 2023, after the panels ended,
+    // is still a panel review, and a second caseworker review is refused.
+    let review_day = date(2023, 1, 5);
+    let error = case.refused_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::Agree, review_day),
+        review_day,
+    );
+    assert_refused(&error, "panel-required", &["multi-agency assurance panel"]);
+
+    // Quorum: a chair and two members from two agencies, none of them the decision maker.
+    let error = case.refused(
+        &panel_review(
+            member(2, "police"),
+            vec![member(0, "home office"), member(4, "ngo")],
+            review_day,
+        ),
+        review_day,
+    );
+    assert_refused(&error, "reviewer-is-decision-maker", &[]);
+    let error = case.refused(
+        &panel_review(
+            member(0, "home office"),
+            vec![member(3, "police"), member(4, "ngo")],
+            review_day,
+        ),
+        review_day,
+    );
+    assert_refused(&error, "reviewer-is-decision-maker", &[]);
+    let error = case.refused(
+        &panel_review(member(2, "police"), vec![member(3, "ngo")], review_day),
+        review_day,
+    );
+    assert!(matches!(error, DomainError::Invalid(_)), "{error:?}");
+    let error = case.refused(
+        &panel_review(
+            member(2, "police"),
+            vec![member(3, "ngo"), member(4, "ngo")],
+            review_day,
+        ),
+        review_day,
+    );
+    assert!(matches!(error, DomainError::Invalid(_)), "{error:?}");
+
+    let events = case.must(&good_panel(review_day), review_day);
+    let [
+        CaseEvent::NegativeConclusiveGroundsReviewed {
+            kind,
+            chair,
+            reviewers,
+            ..
+        },
+    ] = &events[..]
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(*kind, ReviewKind::MultiAgencyAssurancePanel);
+    assert_eq!(chair.as_ref().map(|c| c.user), Some(user(2)));
+    assert_eq!(reviewers.len(), 2);
+    case.must(&serve(CG, date(2023, 1, 6), false), date(2023, 1, 6));
+}
+
+#[test]
+fn a_negative_cg_decided_on_10_january_2023_is_reviewed_by_a_second_caseworker_not_by_its_maker() {
+    let mut case = negative_cg_on(date(2023, 1, 10));
+    assert_eq!(recorded_review(&case), Some(ReviewKind::SecondCaseworker));
+    let day = date(2023, 1, 12);
+
+    let error = case.refused(&serve(CG, day, false), day);
+    assert_refused(&error, "review-before-service", &["second caseworker"]);
+    // Caseworker A made the decision and cannot review it.
+    let error = case.refused_as(
+        a(),
+        &second_caseworker_review(ReviewOutcome::Agree, day),
+        day,
+    );
+    assert_refused(&error, "reviewer-is-decision-maker", &[]);
+    // The panels had ended.
+    let error = case.refused_as(b(), &good_panel(day), day);
+    assert_refused(&error, "second-caseworker-required", &["2023-01-10"]);
+
+    let events = case.must_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::Agree, day),
+        day,
+    );
+    let [
+        CaseEvent::NegativeConclusiveGroundsReviewed {
+            kind,
+            chair,
+            reviewers,
+            ..
+        },
+    ] = &events[..]
+    else {
+        panic!("{events:?}");
+    };
+    assert_eq!(*kind, ReviewKind::SecondCaseworker);
+    assert_eq!(*chair, None);
+    assert_eq!(
+        reviewers.iter().map(|r| r.user).collect::<Vec<_>>(),
+        vec![b().user]
+    );
+    case.must(&serve(CG, day, false), day);
+}
+
+#[test]
+fn the_review_follows_the_cg_date_a_panel_to_30_november_2022_a_second_caseworker_from_1_december()
+{
+    let mut case = negative_cg_on(date(2022, 11, 30));
+    assert_eq!(
+        recorded_review(&case),
+        Some(ReviewKind::MultiAgencyAssurancePanel)
+    );
+    case.must(&good_panel(date(2022, 12, 5)), date(2022, 12, 5));
+
+    let mut case = negative_cg_on(date(2022, 12, 1));
+    assert_eq!(recorded_review(&case), Some(ReviewKind::SecondCaseworker));
+    let error = case.refused(&good_panel(date(2022, 12, 5)), date(2022, 12, 5));
+    assert_refused(&error, "second-caseworker-required", &[]);
+}
+
+#[test]
+fn a_negative_cg_decided_on_10_april_2019_before_the_sca_needs_no_review_and_is_served_at_once() {
+    let mut case = negative_cg_on(date(2019, 4, 10));
+    assert_eq!(recorded_review(&case), Some(ReviewKind::None));
+    let error = case.refused_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::Agree, date(2019, 4, 11)),
+        date(2019, 4, 11),
+    );
+    assert_refused(&error, "no-review-required", &[]);
+    case.must(&serve(CG, date(2019, 4, 11), false), date(2019, 4, 11));
+}
+
+#[test]
+fn a_negative_cg_referred_back_by_its_review_returns_the_case_to_await_a_new_cg() {
+    let mut case = negative_cg_on(date(2024, 3, 1));
+    case.must_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::ReferBack, date(2024, 3, 4)),
+        date(2024, 3, 4),
+    );
+    assert_eq!(case.status(), Some(CaseStatus::AwaitingConclusiveGrounds));
+    let error = case.refused(&serve(CG, date(2024, 3, 5), false), date(2024, 3, 5));
+    assert_refused(&error, "no-decision-to-serve", &[]);
+    case.must(&cg(Positive, date(2024, 3, 20)), date(2024, 3, 20));
+    case.must(&serve(CG, date(2024, 3, 21), false), date(2024, 3, 21));
+}
+
+#[test]
+fn a_negative_rg_served_on_1_march_2024_can_have_reconsideration_requested_until_31_march_not_1_april()
+ {
+    let served = negative_rg_served_on(date(2024, 3, 1));
+
+    let mut late = served.clone();
+    let error = late.refused(
+        &reconsider(RG, date(2024, 4, 1), Requester::PotentialVictim, false),
+        date(2024, 4, 1),
+    );
+    assert_refused(
+        &error,
+        "reconsideration-window-closed",
+        &["2024-03-31", "30 calendar days"],
+    );
+
+    let mut in_time = served;
+    let events = in_time.must(
+        &reconsider(RG, date(2024, 3, 31), Requester::PotentialVictim, false),
+        date(2024, 3, 31),
+    );
+    assert!(
+        matches!(
+            &events[..],
+            [CaseEvent::ReconsiderationRequested { window_ends_on: Some(d), .. }] if *d == date(2024, 3, 31)
+        ),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn before_22_february_2024_reconsideration_had_no_time_limit_but_only_the_first_responder_or_support_provider_could_ask()
+ {
+    let served = negative_rg_served_on(date(2023, 6, 1));
+
+    let mut case = served.clone();
+    let error = case.refused(
+        &reconsider(RG, date(2024, 2, 21), Requester::PotentialVictim, false),
+        date(2024, 2, 21),
+    );
+    assert_refused(&error, "requester-not-allowed", &[]);
+    let events = case.must(
+        &reconsider(RG, date(2024, 2, 21), Requester::FirstResponder, false),
+        date(2024, 2, 21),
+    );
+    assert!(
+        matches!(
+            &events[..],
+            [CaseEvent::ReconsiderationRequested {
+                window_ends_on: None,
+                ..
+            }]
+        ),
+        "{events:?}"
+    );
+
+    // From 22 February 2024 the 30 days from service apply, whenever the decision was served.
+    let mut case = served;
+    let error = case.refused(
+        &reconsider(RG, date(2024, 2, 22), Requester::FirstResponder, false),
+        date(2024, 2, 22),
+    );
+    assert_refused(&error, "reconsideration-window-closed", &[]);
+}
+
+#[test]
+fn from_17_september_2025_a_person_facing_removal_cannot_request_reconsideration() {
+    let served = negative_rg_served_on(date(2025, 9, 1));
+
+    let mut case = served.clone();
+    case.must(
+        &reconsider(RG, date(2025, 9, 16), Requester::LegalRepresentative, true),
+        date(2025, 9, 16),
+    );
+
+    let mut case = served;
+    let error = case.refused(
+        &reconsider(RG, date(2025, 9, 17), Requester::LegalRepresentative, true),
+        date(2025, 9, 17),
+    );
+    assert_refused(&error, "reconsideration-excluded", &["17 September 2025"]);
+    case.must(
+        &reconsider(RG, date(2025, 9, 17), Requester::LegalRepresentative, false),
+        date(2025, 9, 17),
+    );
+}
+
+#[test]
+fn a_positive_or_unserved_decision_cannot_be_reconsidered() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&rg(Negative, date(2024, 5, 3)), date(2024, 5, 3));
+    let error = case.refused(
+        &reconsider(RG, date(2024, 5, 4), Requester::FirstResponder, false),
+        date(2024, 5, 4),
+    );
+    assert_refused(&error, "reconsider-after-service", &[]);
+
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&rg(Positive, date(2024, 5, 3)), date(2024, 5, 3));
+    case.must(&serve(RG, date(2024, 5, 3), false), date(2024, 5, 3));
+    let error = case.refused(
+        &reconsider(RG, date(2024, 5, 4), Requester::FirstResponder, false),
+        date(2024, 5, 4),
+    );
+    assert_refused(&error, "reconsider-negative-only", &[]);
+}
+
+#[test]
+fn an_accepted_reconsideration_of_a_negative_rg_lets_a_second_rg_be_made() {
+    let mut case = negative_rg_served_on(date(2024, 6, 3));
+    case.must(
+        &reconsider(RG, date(2024, 6, 10), Requester::SupportProvider, false),
+        date(2024, 6, 10),
+    );
+    // Only one request at a time.
+    let error = case.refused(
+        &reconsider(RG, date(2024, 6, 11), Requester::FirstResponder, false),
+        date(2024, 6, 11),
+    );
+    assert_refused(&error, "reconsideration-pending", &[]);
+    let events = case.must(
+        &decide_reconsideration(true, date(2024, 6, 14)),
+        date(2024, 6, 14),
+    );
+    // Five working days from Friday 14 June 2024.
+    assert!(
+        matches!(
+            &events[..],
+            [CaseEvent::ReconsiderationDecided { accepted: true, reasonable_grounds_due_on: Some(d), .. }]
+                if *d == date(2024, 6, 21)
+        ),
+        "{events:?}"
+    );
+    assert_eq!(case.status(), Some(CaseStatus::AwaitingReasonableGrounds));
+    assert_eq!(case.referral().reasonable_grounds_due_on, date(2024, 6, 21));
+    case.must(&rg(Positive, date(2024, 6, 17)), date(2024, 6, 17));
+    assert_eq!(case.status(), Some(CaseStatus::AwaitingConclusiveGrounds));
+}
+
+#[test]
+fn an_accepted_reconsideration_of_a_negative_cg_returns_the_case_to_await_its_cg() {
+    let mut case = negative_cg_on(date(2024, 9, 2));
+    case.must_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::Agree, date(2024, 9, 3)),
+        date(2024, 9, 3),
+    );
+    case.must(&serve(CG, date(2024, 9, 4), true), date(2024, 9, 4));
+    case.must(
+        &reconsider(CG, date(2024, 9, 20), Requester::LegalRepresentative, false),
+        date(2024, 9, 20),
+    );
+    let refused = case.clone().must(
+        &decide_reconsideration(false, date(2024, 10, 1)),
+        date(2024, 10, 1),
+    );
+    assert_eq!(refused.len(), 1);
+    case.must(
+        &decide_reconsideration(true, date(2024, 10, 1)),
+        date(2024, 10, 1),
+    );
+    assert_eq!(case.status(), Some(CaseStatus::AwaitingConclusiveGrounds));
+    case.must(&cg(Positive, date(2024, 10, 15)), date(2024, 10, 15));
+}
+
+#[test]
+fn a_disqualification_on_20_january_2023_is_refused_as_s63_is_not_in_force_and_on_1_february_2023_accepted()
+ {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2023, 1, 9), true), date(2023, 1, 9));
+    // Before the positive RG there is nothing to disqualify from.
+    let error = case.refused(&disqualify(date(2023, 1, 10)), date(2023, 1, 10));
+    assert_refused(&error, "disqualification-needs-positive-rg", &["s63"]);
+    case.must(&rg(Positive, date(2023, 1, 10)), date(2023, 1, 10));
+
+    let error = case.refused(&disqualify(date(2023, 1, 20)), date(2023, 1, 20));
+    assert_refused(&error, "disqualification-not-in-force", &["2023-01-20"]);
+    // Recorded later, a decision dated before s63 is still refused.
+    let error = case.refused(&disqualify(date(2023, 1, 29)), date(2023, 2, 1));
+    assert_refused(&error, "disqualification-not-in-force", &[]);
+
+    let events = case.must(&disqualify(date(2023, 2, 1)), date(2023, 2, 1));
+    assert!(
+        matches!(&events[..], [CaseEvent::Disqualified { rule, .. }] if rule.contains("s63")),
+        "{events:?}"
+    );
+    let error = case.refused(&disqualify(date(2023, 2, 2)), date(2023, 2, 2));
+    assert_refused(&error, "already-disqualified", &[]);
+
+    // After the CG, disqualification is no longer possible.
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2023, 2, 1), true), date(2023, 2, 1));
+    case.must(&rg(Positive, date(2023, 2, 2)), date(2023, 2, 2));
+    case.must(&cg(Positive, date(2023, 3, 6)), date(2023, 3, 6));
+    let error = case.refused(&disqualify(date(2023, 3, 7)), date(2023, 3, 7));
+    assert_refused(&error, "disqualification-needs-positive-rg", &[]);
+}
+
+fn served_recipients(events: &[CaseEvent]) -> BTreeSet<Recipient> {
+    match events {
+        [CaseEvent::DecisionServed { recipients, .. }] => recipients.iter().copied().collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_childs_decision_notice_goes_to_the_local_authority_never_the_child() {
+    let mut case = CaseFile::new();
+    case.must(&child(date(2024, 7, 1), None), date(2024, 7, 1));
+    case.must(&rg(Negative, date(2024, 7, 3)), date(2024, 7, 3));
+    let events = case.must(&serve(RG, date(2024, 7, 4), true), date(2024, 7, 4));
+    assert_eq!(
+        served_recipients(&events),
+        BTreeSet::from([
+            Recipient::LocalAuthority,
+            Recipient::LegalRepresentative,
+            Recipient::FirstResponder
+        ])
+    );
+
+    // An adult is told themselves, and their support provider when they consented to support.
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 7, 1), true), date(2024, 7, 1));
+    case.must(&rg(Positive, date(2024, 7, 3)), date(2024, 7, 3));
+    let events = case.must(&serve(RG, date(2024, 7, 4), false), date(2024, 7, 4));
+    assert_eq!(
+        served_recipients(&events),
+        BTreeSet::from([
+            Recipient::PotentialVictim,
+            Recipient::FirstResponder,
+            Recipient::SupportProvider
+        ])
+    );
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 7, 1), false), date(2024, 7, 1));
+    case.must(&rg(Positive, date(2024, 7, 3)), date(2024, 7, 3));
+    let events = case.must(&serve(RG, date(2024, 7, 4), false), date(2024, 7, 4));
+    assert_eq!(
+        served_recipients(&events),
+        BTreeSet::from([Recipient::PotentialVictim, Recipient::FirstResponder])
+    );
+}
+
+#[test]
+fn a_decision_on_a_withdrawn_case_is_refused_with_a_message_naming_the_withdrawal() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&withdraw(date(2024, 5, 3)), date(2024, 5, 3));
+    assert_eq!(case.status(), Some(CaseStatus::Withdrawn));
+
+    let error = case.refused(&rg(Positive, date(2024, 5, 6)), date(2024, 5, 6));
+    assert_refused(&error, "case-withdrawn", &["withdrawn on 2024-05-03"]);
+    for command in [
+        withdraw(date(2024, 5, 6)),
+        suspend(date(2024, 5, 6)),
+        sweep(),
+    ] {
+        let before = case.history.len();
+        match case.try_as(a(), &command, date(2024, 5, 6)) {
+            Ok(events) => assert!(events.is_empty(), "{command:?} recorded {events:?}"),
+            Err(e) => assert_refused(&e, "case-withdrawn", &["2024-05-03"]),
+        }
+        assert_eq!(case.history.len(), before);
+    }
+    // A withdrawn case can only be closed, and once closed nothing more happens to it.
+    let error = case.refused(
+        &close(date(2024, 5, 7), ClosureReason::ProcessComplete),
+        date(2024, 5, 7),
+    );
+    assert_refused(&error, "cannot-close", &[]);
+    case.must(
+        &close(date(2024, 5, 7), ClosureReason::Withdrawn),
+        date(2024, 5, 7),
+    );
+    let error = case.refused(&rg(Positive, date(2024, 5, 8)), date(2024, 5, 8));
+    assert_refused(&error, "case-closed", &["closed on 2024-05-07"]);
+    let error = case.refused(
+        &close(date(2024, 5, 8), ClosureReason::Duplicate),
+        date(2024, 5, 8),
+    );
+    assert_refused(&error, "case-closed", &[]);
+}
+
+#[test]
+fn a_suspended_case_takes_no_decision_until_it_is_resumed() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    let error = case.refused(
+        &close(date(2024, 5, 2), ClosureReason::NoDecisionPossible),
+        date(2024, 5, 2),
+    );
+    assert_refused(&error, "cannot-close", &["suspended"]);
+    case.must(&suspend(date(2024, 5, 3)), date(2024, 5, 3));
+    let error = case.refused(&rg(Positive, date(2024, 5, 6)), date(2024, 5, 6));
+    assert_refused(&error, "case-suspended", &["since 2024-05-03", "missing"]);
+    let error = case.refused(&suspend(date(2024, 5, 6)), date(2024, 5, 6));
+    assert_refused(&error, "already-suspended", &[]);
+    let error = case.refused(&resume(date(2024, 5, 2)), date(2024, 5, 6));
+    assert!(matches!(error, DomainError::Invalid(_)), "{error:?}");
+    case.must(&resume(date(2024, 6, 1)), date(2024, 6, 1));
+    let error = case.refused(&resume(date(2024, 6, 2)), date(2024, 6, 2));
+    assert_refused(&error, "not-suspended", &[]);
+    case.must(&rg(Positive, date(2024, 6, 3)), date(2024, 6, 3));
+}
+
+#[test]
+fn a_case_is_closed_as_complete_only_once_its_final_decision_is_served_and_no_reconsideration_is_pending()
+ {
+    let mut case = negative_rg_served_on(date(2024, 8, 1));
+    case.must(
+        &reconsider(RG, date(2024, 8, 5), Requester::FirstResponder, false),
+        date(2024, 8, 5),
+    );
+    let error = case.refused(
+        &close(date(2024, 8, 6), ClosureReason::ProcessComplete),
+        date(2024, 8, 6),
+    );
+    assert_refused(&error, "cannot-close", &[]);
+    case.must(
+        &decide_reconsideration(false, date(2024, 8, 20)),
+        date(2024, 8, 20),
+    );
+    case.must(
+        &close(date(2024, 9, 10), ClosureReason::ProcessComplete),
+        date(2024, 9, 10),
+    );
+
+    // A positive RG is not a final decision.
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 8, 1), true), date(2024, 8, 1));
+    case.must(&rg(Positive, date(2024, 8, 2)), date(2024, 8, 2));
+    case.must(&serve(RG, date(2024, 8, 2), false), date(2024, 8, 2));
+    let error = case.refused(
+        &close(date(2024, 8, 6), ClosureReason::ProcessComplete),
+        date(2024, 8, 6),
+    );
+    assert_refused(&error, "cannot-close", &[]);
+}
+
+fn deadline_changes(events: &[CaseEvent]) -> Vec<(Deadline, DeadlineStatus)> {
+    events
+        .iter()
+        .map(|e| match e {
+            CaseEvent::DeadlineStatusChanged {
+                deadline, status, ..
+            } => (*deadline, *status),
+            other => panic!("the sweep recorded {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn the_sweep_reports_each_change_once_and_no_overdue_rg_once_the_rg_is_made() {
+    // Referred Monday 3 November 2025: the RG is due Monday 10 November.
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2025, 11, 3), true), date(2025, 11, 3));
+    assert_eq!(
+        case.referral().reasonable_grounds_due_on,
+        date(2025, 11, 10)
+    );
+    assert!(
+        case.must(&sweep(), date(2025, 11, 4)).is_empty(),
+        "on track on 4 November"
+    );
+    let due_soon = case.must(&sweep(), date(2025, 11, 6));
+    assert_eq!(
+        deadline_changes(&due_soon),
+        vec![(Deadline::ReasonableGrounds, DeadlineStatus::DueSoon)]
+    );
+    assert!(
+        case.must(&sweep(), date(2025, 11, 6)).is_empty(),
+        "the second sweep of the day"
+    );
+    assert!(
+        case.must(&sweep(), date(2025, 11, 10)).is_empty(),
+        "still due soon on the day"
+    );
+    let overdue = case.must(&sweep(), date(2025, 11, 11));
+    assert_eq!(
+        deadline_changes(&overdue),
+        vec![(Deadline::ReasonableGrounds, DeadlineStatus::Overdue)]
+    );
+    assert!(case.must(&sweep(), date(2025, 11, 11)).is_empty());
+    case.must(&rg(Negative, date(2025, 11, 12)), date(2025, 11, 12));
+    assert!(
+        case.must(&sweep(), date(2025, 11, 20)).is_empty(),
+        "no deadline once decided"
+    );
+}
+
+#[test]
+fn a_case_can_move_to_the_ieca_from_8_november_2021_and_a_child_to_a_pilot_panel_from_june_2021() {
+    let to = |to, pilot_site: Option<&str>| {
+        life(LifecycleCommand::Reroute {
+            to,
+            pilot_site: pilot_site.map(str::to_owned),
+            reason: RerouteReason::DetentionStarted,
+        })
+    };
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2021, 11, 1), true), date(2021, 11, 1));
+    let error = case.refused(&to(CompetentAuthority::Ieca, None), date(2021, 11, 7));
+    assert_refused(&error, "authority-not-in-force", &[]);
+    case.must(&to(CompetentAuthority::Ieca, None), date(2021, 11, 8));
+    let error = case.refused(
+        &to(CompetentAuthority::LocalAuthorityPanel, Some("hull")),
+        date(2021, 11, 9),
+    );
+    assert_refused(&error, "pilot-is-for-children", &[]);
+
+    let mut case = CaseFile::new();
+    case.must(&child(date(2021, 5, 28), Some("hull")), date(2021, 5, 28));
+    assert_eq!(
+        case.referral().competent_authority,
+        CompetentAuthority::Sca,
+        "before the pilot"
+    );
+    let error = case.refused(
+        &to(CompetentAuthority::LocalAuthorityPanel, Some("hull")),
+        date(2021, 5, 31),
+    );
+    assert!(matches!(error, DomainError::Invalid(_)), "{error:?}");
+    case.must(
+        &to(CompetentAuthority::LocalAuthorityPanel, Some("hull")),
+        date(2021, 6, 1),
+    );
+    assert_eq!(case.referral().pilot_site.as_deref(), Some("hull"));
+
+    let mut case = CaseFile::new();
+    case.must(&child(date(2024, 1, 8), Some("hull")), date(2024, 1, 8));
+    assert_eq!(
+        case.referral().competent_authority,
+        CompetentAuthority::LocalAuthorityPanel
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Behaviour that looks wrong (reported; these fail until the domain is changed)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn probe_a_panel_cannot_count_one_person_twice() {
+    let mut case = negative_cg_on(date(2021, 3, 1));
+    let day = date(2021, 3, 3);
+    let error = case.refused(
+        &panel_review(
+            member(2, "police"),
+            vec![member(3, "ngo"), member(3, "local authority")],
+            day,
+        ),
+        day,
+    );
+    assert!(matches!(error, DomainError::Invalid(_)), "{error:?}");
+}
+
+#[test]
+fn probe_agency_case() {
+    let mut case = negative_cg_on(date(2021, 3, 1));
+    let day = date(2021, 3, 3);
+    case.refused(
+        &panel_review(
+            member(2, "police"),
+            vec![member(3, "NGO"), member(4, "ngo")],
+            day,
+        ),
+        day,
+    );
+}
+
+#[test]
+fn probe_agency_blank() {
+    let mut case = negative_cg_on(date(2021, 3, 1));
+    let day = date(2021, 3, 3);
+    case.refused(
+        &panel_review(
+            member(2, "police"),
+            vec![member(3, " "), member(4, "ngo")],
+            day,
+        ),
+        day,
+    );
+}
+
+#[test]
+fn probe_withdraw_before_decision() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&rg(Positive, date(2024, 5, 10)), date(2024, 5, 10));
+    case.refused(&withdraw(date(2024, 5, 5)), date(2024, 5, 12));
+}
+
+#[test]
+fn probe_close_before_withdraw() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&withdraw(date(2024, 6, 1)), date(2024, 6, 1));
+    case.refused(
+        &close(date(2024, 5, 15), ClosureReason::Withdrawn),
+        date(2024, 6, 2),
+    );
+}
+
+#[test]
+fn probe_resume_closed() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&suspend(date(2024, 5, 3)), date(2024, 5, 3));
+    case.must(
+        &close(date(2024, 8, 1), ClosureReason::NoDecisionPossible),
+        date(2024, 8, 1),
+    );
+    case.refused(&resume(date(2024, 9, 1)), date(2024, 9, 1));
+}
+
+#[test]
+fn probe_second_rg_backdated() {
+    let mut case = negative_rg_served_on(date(2024, 6, 3));
+    case.must(
+        &reconsider(RG, date(2024, 6, 10), Requester::SupportProvider, false),
+        date(2024, 6, 10),
+    );
+    case.must(
+        &decide_reconsideration(true, date(2024, 6, 14)),
+        date(2024, 6, 14),
+    );
+    case.refused(&rg(Positive, date(2024, 5, 30)), date(2024, 6, 17));
+}
+
+#[test]
+fn probe_second_cg_backdated() {
+    let mut case = negative_cg_on(date(2024, 3, 1));
+    case.must_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::ReferBack, date(2024, 3, 4)),
+        date(2024, 3, 4),
+    );
+    case.refused(&cg(Positive, date(2024, 2, 15)), date(2024, 3, 5));
+}
+
+#[test]
+fn probe_rg_dated_in_suspension() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    case.must(&suspend(date(2024, 5, 3)), date(2024, 5, 3));
+    case.must(&resume(date(2024, 6, 1)), date(2024, 6, 1));
+    case.refused(&rg(Positive, date(2024, 5, 20)), date(2024, 6, 2));
+}
+
+#[test]
+fn probe_info_closed() {
+    let mut case = CaseFile::new();
+    case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
+    let id = Uuid::from_u128(77);
+    case.must(
+        &life(LifecycleCommand::RequestInformation {
+            request: id,
+            from: InformationSource::Police,
+        }),
+        date(2024, 5, 2),
+    );
+    case.must(
+        &close(date(2024, 5, 3), ClosureReason::Duplicate),
+        date(2024, 5, 3),
+    );
+    case.refused(
+        &life(LifecycleCommand::RecordInformationReceived {
+            request: id,
+            received_on: date(2024, 5, 4),
+        }),
+        date(2024, 5, 4),
+    );
+}
+
+#[test]
+fn probe_serve_before_review_date() {
+    // Review dated after the service date?
+    let mut case = negative_cg_on(date(2024, 3, 1));
+    case.must_as(
+        b(),
+        &second_caseworker_review(ReviewOutcome::Agree, date(2024, 3, 10)),
+        date(2024, 3, 10),
+    );
+    case.refused(&serve(CG, date(2024, 3, 5), false), date(2024, 3, 11));
+}
+
+#[test]
+fn probe_close_process_complete_in_window() {
+    let mut case = negative_rg_served_on(date(2024, 8, 1));
+    case.refused(
+        &close(date(2024, 8, 2), ClosureReason::ProcessComplete),
+        date(2024, 8, 2),
+    );
+}

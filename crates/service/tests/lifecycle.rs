@@ -200,6 +200,47 @@ async fn recovery_period_45_days_for_an_rg_before_30_january_2023_and_30_after()
     .await;
 }
 
+#[tokio::test]
+async fn each_rg_records_the_threshold_worded_as_on_its_date() {
+    on_each_backend(|cases| async move {
+        for (rg_on, words) in [
+            (date(2022, 6, 1), "may be a victim"),
+            (date(2023, 3, 1), "based on objective factors"),
+            (
+                date(2023, 7, 24),
+                "all available general and specific evidence",
+            ),
+        ] {
+            let s = start(
+                &cases,
+                adult_on(rg_on - Duration::days(2)),
+                rg_on - Duration::days(2),
+            )
+            .await;
+            s.rg(Outcome::Positive, rg_on)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let loaded = s
+                .cases
+                .store()
+                .load(s.case)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("case"));
+            let threshold = loaded.events.iter().find_map(|e| match &e.event {
+                nrm_domain::CaseEvent::ReasonableGroundsDecided(d) => d.threshold.clone(),
+                _ => None,
+            });
+            assert!(
+                threshold.as_deref().is_some_and(|t| t.contains(words)),
+                "{rg_on}: {threshold:?}"
+            );
+        }
+    })
+    .await;
+}
+
 fn panel(chair: u128, members: &[(u128, &str)]) -> ReviewPanel {
     ReviewPanel {
         chair: Reviewer {

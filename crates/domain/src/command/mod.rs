@@ -83,9 +83,14 @@ pub fn decide(
                 return Err(DomainError::ReasonableGroundsAlreadyDecided);
             }
             check_decision(decision, referral.referred_on, "the referral date", today)?;
-            let mut events = vec![CaseEvent::ReasonableGroundsDecided(grounds(
-                decision, actor, rules, now, None,
-            ))];
+            let mut rg = grounds(decision, actor, rules, now, None);
+            rg.threshold = Some(
+                rules
+                    .reasonable_grounds_threshold(decision.decided_on)
+                    .value
+                    .clone(),
+            );
+            let mut events = vec![CaseEvent::ReasonableGroundsDecided(rg)];
             if decision.outcome == Outcome::Positive {
                 let minimum = rules.recovery_period_minimum(decision.decided_on);
                 events.push(CaseEvent::RecoveryPeriodStarted(RecoveryPeriodStarted {
@@ -165,6 +170,7 @@ fn grounds(
         recorded_at: now,
         rulebook_version: rules.version().to_owned(),
         review,
+        threshold: None,
     }
 }
 

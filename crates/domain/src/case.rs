@@ -54,6 +54,8 @@ pub struct DecisionRecord {
     /// For a negative CG: the review required, and whether it has agreed.
     pub review_required: Option<ReviewKind>,
     pub review_agreed: bool,
+    /// The date the review agreed, when it has.
+    pub reviewed_on: Option<NaiveDate>,
 }
 
 impl DecisionRecord {
@@ -99,6 +101,10 @@ pub struct Referral {
     pub disqualified: Option<(DisqualificationGround, NaiveDate)>,
     pub suspended: Option<(SuspensionReason, NaiveDate)>,
     pub recovery_extended_to: Option<NaiveDate>,
+    /// The latest date of any decisive step on the file (decisions, reviews, service,
+    /// reconsideration, withdrawal, suspension, resumption, closure). Later steps cannot be
+    /// dated before it, so the file always reads in date order.
+    pub last_dated_on: NaiveDate,
     pub reconsideration: Option<PendingReconsideration>,
     /// The last status the deadline sweep recorded for each deadline.
     pub deadlines: BTreeMap<Deadline, DeadlineStatus>,
@@ -228,6 +234,7 @@ impl CaseState {
                 disqualified: None,
                 suspended: None,
                 recovery_extended_to: None,
+                last_dated_on: e.referred_on,
                 reconsideration: None,
                 deadlines: BTreeMap::new(),
                 notified: BTreeMap::new(),
@@ -258,7 +265,29 @@ impl CaseState {
     }
 }
 
+/// The date a decisive event puts on the file, if it is one.
+fn decisive_date(event: &CaseEvent) -> Option<NaiveDate> {
+    match event {
+        CaseEvent::ReasonableGroundsDecided(d) | CaseEvent::ConclusiveGroundsDecided(d) => {
+            Some(d.decided_on)
+        }
+        CaseEvent::Disqualified { decided_on, .. } => Some(*decided_on),
+        CaseEvent::NegativeConclusiveGroundsReviewed { reviewed_on, .. } => Some(*reviewed_on),
+        CaseEvent::DecisionServed { served_on, .. } => Some(*served_on),
+        CaseEvent::ReconsiderationRequested { requested_on, .. } => Some(*requested_on),
+        CaseEvent::ReconsiderationDecided { decided_on, .. } => Some(*decided_on),
+        CaseEvent::Withdrawn { on, .. }
+        | CaseEvent::Suspended { on, .. }
+        | CaseEvent::Resumed { on }
+        | CaseEvent::Closed { on, .. } => Some(*on),
+        _ => None,
+    }
+}
+
 fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
+    if let Some(on) = decisive_date(event) {
+        r.last_dated_on = r.last_dated_on.max(on);
+    }
     match event {
         CaseEvent::ReferralSubmitted(_) | CaseEvent::DutyToNotifyReported(_) => {}
         CaseEvent::ReasonableGroundsDecided(d) => {
@@ -269,6 +298,7 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
                 served_on: None,
                 review_required: None,
                 review_agreed: false,
+                reviewed_on: None,
             });
             r.reconsideration = None;
             r.stage = match d.outcome {
@@ -302,6 +332,7 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
                     served_on: None,
                     review_required: d.review,
                     review_agreed: false,
+                    reviewed_on: None,
                 });
                 r.reconsideration = None;
                 r.stage = Stage::ConclusiveGrounds {
@@ -343,10 +374,15 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
         CaseEvent::Disqualified {
             ground, decided_on, ..
         } => r.disqualified = Some((*ground, *decided_on)),
-        CaseEvent::NegativeConclusiveGroundsReviewed { outcome, .. } => match outcome {
+        CaseEvent::NegativeConclusiveGroundsReviewed {
+            outcome,
+            reviewed_on,
+            ..
+        } => match outcome {
             ReviewOutcome::Agree => {
                 if let Some(cg) = r.conclusive_grounds.as_mut() {
                     cg.review_agreed = true;
+                    cg.reviewed_on = Some(*reviewed_on);
                 }
             }
             ReviewOutcome::ReferBack => set_aside(r, DecisionRef::ConclusiveGrounds),

@@ -318,6 +318,9 @@ pub enum CaseEvent {
         requested_by: crate::rules::Requester,
         /// The last day a request could be made, from the rule in force.
         window_ends_on: Option<NaiveDate>,
+        /// Whether the person faces removal (some are excluded from 17 September 2025).
+        #[serde(default)]
+        facing_removal: bool,
     },
     ReconsiderationDecided {
         decision: DecisionRef,

@@ -18,6 +18,10 @@
 //! allowed day, RGs either side of 30 January 2023, every kind of refusal, ...) and fails if the
 //! generator stopped reaching any of them, so the property cannot pass vacuously. The plain tests
 //! below state the same rules as a caseworker would, with real dates.
+//!
+//! This property issues no lifecycle commands (`Command::Lifecycle`), so no case here is ever
+//! withdrawn, closed or suspended and no `DomainError::Refused` is expected; the lifecycle is
+//! tested in `tests/lifecycle.rs`.
 
 use std::cell::Cell;
 use std::collections::BTreeSet;

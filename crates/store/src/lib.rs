@@ -10,6 +10,7 @@
 //! updates happen in one transaction: a read model is never behind its log, and an
 //! acknowledged submission is never half-written.
 
+pub mod audit;
 mod bench;
 mod connect;
 mod deadlines;

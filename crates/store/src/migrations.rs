@@ -22,6 +22,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_lifecycle.sql"),
         include_str!("../migrations/postgres/0002_lifecycle.sql"),
     ),
+    (
+        3,
+        "audit",
+        include_str!("../migrations/sqlite/0003_audit.sql"),
+        include_str!("../migrations/postgres/0003_audit.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

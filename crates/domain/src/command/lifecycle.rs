@@ -264,6 +264,7 @@ pub(crate) fn decide(
             request,
             received_on,
         } => {
+            guard_not_finished(r)?;
             let Some(open) = r
                 .information_requests
                 .iter()
@@ -307,6 +308,14 @@ pub(crate) fn decide(
             let current = r
                 .recovery_extended_to
                 .unwrap_or_else(|| rules.conclusive_grounds_earliest(reasonable_grounds_on));
+            if let Some((_, on)) = r.disqualified {
+                return Err(DomainError::refused(
+                    "disqualified",
+                    format!(
+                        "The person was disqualified on {on}: protection in the recovery period has ended and it cannot be extended (Nationality and Borders Act 2022 s63)"
+                    ),
+                ));
+            }
             if *until <= current {
                 return Err(DomainError::Invalid(vec![FieldProblem::new(
                     "/until",
@@ -352,8 +361,8 @@ pub(crate) fn decide(
             check_date(
                 "/decided_on",
                 *decided_on,
-                reasonable_grounds_on,
-                "the Reasonable Grounds decision",
+                reasonable_grounds_on.max(r.last_dated_on),
+                "the Reasonable Grounds decision and every later step on the file",
                 today,
             )?;
             Ok(vec![CaseEvent::Disqualified {
@@ -414,8 +423,11 @@ pub(crate) fn decide(
             check_date(
                 "/served_on",
                 *served_on,
-                record.decided_on,
-                "the decision",
+                record
+                    .reviewed_on
+                    .unwrap_or(record.decided_on)
+                    .max(record.decided_on),
+                "the decision and its review",
                 today,
             )?;
             Ok(vec![CaseEvent::DecisionServed {
@@ -502,6 +514,7 @@ pub(crate) fn decide(
                 requested_on: *requested_on,
                 requested_by: *requested_by,
                 window_ends_on,
+                facing_removal: *facing_removal,
             }])
         }
         C::DecideReconsideration {
@@ -519,7 +532,7 @@ pub(crate) fn decide(
             check_date(
                 "/decided_on",
                 *decided_on,
-                pending.requested_on,
+                pending.requested_on.max(r.last_dated_on),
                 "the request",
                 today,
             )?;
@@ -535,7 +548,13 @@ pub(crate) fn decide(
         }
         C::Withdraw { on, reason } => {
             guard_not_finished(r)?;
-            check_date("/on", *on, r.referred_on, "the referral", today)?;
+            check_date(
+                "/on",
+                *on,
+                r.last_dated_on,
+                "the last dated step on the case file",
+                today,
+            )?;
             Ok(vec![CaseEvent::Withdrawn {
                 on: *on,
                 reason: *reason,
@@ -549,23 +568,36 @@ pub(crate) fn decide(
                     "The case is already suspended",
                 ));
             }
-            check_date("/on", *on, r.referred_on, "the referral", today)?;
+            check_date(
+                "/on",
+                *on,
+                r.last_dated_on,
+                "the last dated step on the case file",
+                today,
+            )?;
             Ok(vec![CaseEvent::Suspended {
                 on: *on,
                 reason: *reason,
             }])
         }
         C::Resume { on } => {
+            guard_not_finished(r)?;
             let Some((_, since)) = r.suspended else {
                 return Err(DomainError::refused(
                     "not-suspended",
                     "The case is not suspended",
                 ));
             };
-            check_date("/on", *on, since, "the suspension", today)?;
+            check_date(
+                "/on",
+                *on,
+                since.max(r.last_dated_on),
+                "the suspension",
+                today,
+            )?;
             Ok(vec![CaseEvent::Resumed { on: *on }])
         }
-        C::Close { on, reason } => close(r, *on, *reason, today),
+        C::Close { on, reason } => close(r, *on, *reason, rules, today),
         C::SweepDeadlines => Ok(sweep(r, rules, today)),
     }
 }
@@ -645,9 +677,29 @@ fn review(
             ));
         }
         (ReviewKind::MultiAgencyAssurancePanel, Some(panel)) => {
-            let mut agencies: Vec<&str> = panel.members.iter().map(|m| m.agency.trim()).collect();
+            // Agencies compare without case or surrounding spaces; a blank agency is none.
+            if panel.members.iter().any(|m| m.agency.trim().is_empty()) {
+                return Err(DomainError::Invalid(vec![FieldProblem::new(
+                    "/panel/members",
+                    "Give each member's agency",
+                )]));
+            }
+            let mut agencies: Vec<String> = panel
+                .members
+                .iter()
+                .map(|m| m.agency.trim().to_lowercase())
+                .collect();
             agencies.sort_unstable();
             agencies.dedup();
+            let mut people: Vec<UserId> = panel.members.iter().map(|m| m.user).collect();
+            people.sort_unstable();
+            people.dedup();
+            if people.len() != panel.members.len() {
+                return Err(DomainError::Invalid(vec![FieldProblem::new(
+                    "/panel/members",
+                    "Each member can only be counted once",
+                )]));
+            }
             if panel.members.len() < 2 || agencies.len() < 2 {
                 return Err(DomainError::Invalid(vec![FieldProblem::new(
                     "/panel/members",
@@ -706,6 +758,7 @@ fn close(
     r: &Referral,
     on: NaiveDate,
     reason: ClosureReason,
+    rules: &Rulebook,
     today: NaiveDate,
 ) -> Result<Vec<CaseEvent>, DomainError> {
     if let Stage::Closed { on } = r.stage {
@@ -723,6 +776,29 @@ fn close(
         }
         _ => false,
     };
+    // A served negative decision can still be reconsidered until its window closes: closing
+    // the case as complete before then would take that away.
+    let final_record = match r.stage {
+        Stage::NegativeReasonableGrounds { .. } => r.reasonable_grounds,
+        Stage::ConclusiveGrounds { .. } => r.conclusive_grounds,
+        _ => None,
+    };
+    if reason == ClosureReason::ProcessComplete
+        && let Some(record) = final_record
+        && record.outcome == Outcome::Negative
+        && let Some(served_on) = record.served_on
+        && let Some(days) = rules.reconsideration(served_on).value.window_days
+    {
+        let window_ends = served_on + Duration::days(i64::from(days));
+        if on <= window_ends {
+            return Err(DomainError::refused(
+                "reconsideration-window-open",
+                format!(
+                    "The case cannot be closed as complete until the reconsideration window ends on {window_ends}"
+                ),
+            ));
+        }
+    }
     let allowed = match reason {
         ClosureReason::ProcessComplete => final_served && r.reconsideration.is_none(),
         ClosureReason::Withdrawn => matches!(r.stage, Stage::Withdrawn { .. }),
@@ -745,7 +821,13 @@ fn close(
             format!("The case cannot be closed for that reason: {why}"),
         ));
     }
-    check_date("/on", on, r.referred_on, "the referral", today)?;
+    check_date(
+        "/on",
+        on,
+        r.last_dated_on,
+        "the last dated step on the case file",
+        today,
+    )?;
     Ok(vec![CaseEvent::Closed { on, reason }])
 }
 

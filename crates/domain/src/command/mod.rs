@@ -82,7 +82,15 @@ pub fn decide(
             if referral.stage != Stage::AwaitingReasonableGrounds {
                 return Err(DomainError::ReasonableGroundsAlreadyDecided);
             }
-            check_decision(decision, referral.referred_on, "the referral date", today)?;
+            let (not_before, name) = if referral.last_dated_on > referral.referred_on {
+                (
+                    referral.last_dated_on,
+                    "the last dated step on the case file",
+                )
+            } else {
+                (referral.referred_on, "the referral date")
+            };
+            check_decision(decision, not_before, name, today)?;
             let mut rg = grounds(decision, actor, rules, now, None);
             rg.threshold = Some(
                 rules
@@ -123,7 +131,15 @@ pub fn decide(
                     minimum_ends_on,
                 } => (reasonable_grounds_on, minimum_ends_on),
             };
-            check_decision(decision, rg_on, "the Reasonable Grounds decision", today)?;
+            let (not_before, name) = if referral.last_dated_on > rg_on {
+                (
+                    referral.last_dated_on,
+                    "the last dated step on the case file",
+                )
+            } else {
+                (rg_on, "the Reasonable Grounds decision")
+            };
+            check_decision(decision, not_before, name, today)?;
             let minimum = rules.recovery_period_minimum(rg_on);
             let ends_on =
                 minimum_ends_on.unwrap_or(rg_on + Duration::days(i64::from(minimum.value)));

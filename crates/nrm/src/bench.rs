@@ -157,3 +157,37 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
     server.abort();
     Ok(())
 }
+
+/// Options for `nrm bench audit`.
+#[derive(Debug, Args)]
+pub struct AuditOptions {
+    /// Entries in the chain to verify.
+    #[arg(long, default_value_t = 1_000_000)]
+    entries: u64,
+}
+
+/// Writes a chain of `entries` straight into a fresh SQLite store (in large transactions, since
+/// writing is not what is measured), then times `verify_audit` over it.
+pub async fn audit(options: AuditOptions) -> anyhow::Result<()> {
+    let test_store = testing::sqlite().await;
+    let started = Instant::now();
+    nrm_store::audit::bulk_fill_for_benchmark(&test_store.store, options.entries).await?;
+    println!(
+        "wrote {} audit entries in {:.1} s",
+        options.entries,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let report = test_store.store.verify_audit().await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    match report {
+        Ok(r) => println!(
+            "verified {} entries in {elapsed:.2} s ({:.0} entries/s)",
+            r.entries,
+            r.entries as f64 / elapsed
+        ),
+        Err(e) => anyhow::bail!("the benchmark chain did not verify: {e}"),
+    }
+    test_store.cleanup().await;
+    Ok(())
+}

@@ -84,6 +84,28 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The audit code for this action.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Reroute { .. } => "case.reroute",
+            Self::Allocate { .. } => "case.allocate",
+            Self::RequestInformation { .. } => "case.request_information",
+            Self::RecordInformationReceived { .. } => "case.record_information_received",
+            Self::ExtendRecoveryPeriod { .. } => "case.extend_recovery_period",
+            Self::Disqualify { .. } => "decision.disqualification",
+            Self::ReviewNegativeConclusiveGrounds { .. } => "decision.review",
+            Self::Serve { .. } => "decision.serve",
+            Self::RequestReconsideration { .. } => "decision.request_reconsideration",
+            Self::DecideReconsideration { .. } => "decision.reconsideration",
+            Self::Withdraw { .. } => "case.withdraw",
+            Self::Suspend { .. } => "case.suspend",
+            Self::Resume { .. } => "case.resume",
+            Self::Close { .. } => "case.close",
+        }
+    }
+}
+
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepReport {
@@ -104,6 +126,7 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         use LifecycleCommand as L;
+        let code = action.code();
         let (reasons, build): (
             Option<String>,
             Box<dyn FnOnce(nrm_domain::VaultRecordId) -> LifecycleCommand + Send>,
@@ -214,10 +237,13 @@ impl Cases {
             Action::Resume { on } => (None, Box::new(move |_| L::Resume { on })),
             Action::Close { on, reason } => (None, Box::new(move |_| L::Close { on, reason })),
         };
-        self.execute(actor, case_id, expected_version, reasons, now, |record| {
-            Command::Lifecycle(build(record))
-        })
-        .await
+        let result = self
+            .execute(actor, case_id, expected_version, reasons, now, |record| {
+                Command::Lifecycle(build(record))
+            })
+            .await;
+        self.audit(actor, code, Some(case_id), &result, now).await?;
+        result
     }
 
     /// Brings every case's deadline flags up to date. Idempotent and safe to run from several

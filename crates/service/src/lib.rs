@@ -121,6 +121,18 @@ impl Cases {
         submission: Submission,
         now: DateTime<Utc>,
     ) -> Result<Submitted, ServiceError> {
+        let result = self.submit_unaudited(actor, submission, now).await;
+        let case = result.as_ref().ok().map(|s| s.case_id);
+        self.audit(actor, "case.submit", case, &result, now).await?;
+        result
+    }
+
+    async fn submit_unaudited(
+        &self,
+        actor: Actor,
+        submission: Submission,
+        now: DateTime<Utc>,
+    ) -> Result<Submitted, ServiceError> {
         let case_id = CaseId(Uuid::new_v4());
         let subject = SubjectId(Uuid::new_v4());
         let record = VaultRecordId(Uuid::new_v4());
@@ -207,26 +219,68 @@ impl Cases {
             reasons,
             negative_reason,
         } = input;
-        self.execute(
+        let action = match kind {
+            DecisionKind::ReasonableGrounds => "decision.reasonable_grounds",
+            DecisionKind::ConclusiveGrounds => "decision.conclusive_grounds",
+        };
+        let result = self
+            .execute(
+                actor,
+                case_id,
+                expected_version,
+                Some(reasons),
+                now,
+                |record| {
+                    let decision = Decision {
+                        outcome,
+                        decided_on,
+                        reasons: record,
+                        negative_reason,
+                    };
+                    match kind {
+                        DecisionKind::ReasonableGrounds => {
+                            Command::DecideReasonableGrounds(decision)
+                        }
+                        DecisionKind::ConclusiveGrounds => {
+                            Command::DecideConclusiveGrounds(decision)
+                        }
+                    }
+                },
+            )
+            .await;
+        self.audit(actor, action, Some(case_id), &result, now)
+            .await?;
+        result
+    }
+
+    /// Writes the audit entry for a use case's outcome. Fails closed: if the entry cannot be
+    /// written, the caller gets an error rather than an unaudited answer.
+    pub(crate) async fn audit<T>(
+        &self,
+        actor: Actor,
+        action: &str,
+        case_id: Option<CaseId>,
+        result: &Result<T, ServiceError>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let outcome = match result {
+            Ok(_) => "ok".to_owned(),
+            Err(ServiceError::Domain(e)) => format!("refused:{}", e.code()),
+            Err(ServiceError::NotFound) => "not_found".to_owned(),
+            Err(ServiceError::Conflict { .. }) => "conflict".to_owned(),
+            Err(ServiceError::Store(_)) => "error".to_owned(),
+        };
+        let record = nrm_store::audit::AuditRecord {
             actor,
+            action: action.to_owned(),
             case_id,
-            expected_version,
-            Some(reasons),
-            now,
-            |record| {
-                let decision = Decision {
-                    outcome,
-                    decided_on,
-                    reasons: record,
-                    negative_reason,
-                };
-                match kind {
-                    DecisionKind::ReasonableGrounds => Command::DecideReasonableGrounds(decision),
-                    DecisionKind::ConclusiveGrounds => Command::DecideConclusiveGrounds(decision),
-                }
-            },
-        )
-        .await
+            outcome,
+        };
+        self.store
+            .audit(&record, now)
+            .await
+            .map(|_| ())
+            .map_err(ServiceError::Store)
     }
 
     /// Loads the case, builds the command (given the vault record id its written reasons will
@@ -303,8 +357,21 @@ impl Cases {
         Ok(version)
     }
 
-    /// One case with its timeline and decrypted personal data.
+    /// One case with its timeline and decrypted personal data. The read is audited, and an
+    /// audit failure refuses the read (fail closed).
     pub async fn view(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<CaseView, ServiceError> {
+        let result = self.view_unaudited(case_id, now).await;
+        self.audit(actor, "case.read", Some(case_id), &result, now)
+            .await?;
+        result
+    }
+
+    async fn view_unaudited(
         &self,
         case_id: CaseId,
         now: DateTime<Utc>,
@@ -365,8 +432,32 @@ impl Cases {
         Ok(self.store.case_id_by_reference(reference).await?)
     }
 
-    /// The work queue.
-    pub async fn queue(&self, query: &QueueQuery) -> Result<QueuePage, ServiceError> {
-        Ok(self.store.queue(query).await?)
+    /// The work queue. Listing is audited (no case id: it is a search).
+    pub async fn queue(
+        &self,
+        actor: Actor,
+        query: &QueueQuery,
+        now: DateTime<Utc>,
+    ) -> Result<QueuePage, ServiceError> {
+        let result = self.store.queue(query).await.map_err(ServiceError::from);
+        self.audit(actor, "case.search", None, &result, now).await?;
+        result
+    }
+
+    /// A case's access history: every audit entry about it, oldest first.
+    pub async fn access_history(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<nrm_store::audit::AuditEntry>, ServiceError> {
+        let result = self
+            .store
+            .audit_for_case(case_id)
+            .await
+            .map_err(ServiceError::from);
+        self.audit(actor, "case.access_history", Some(case_id), &result, now)
+            .await?;
+        result
     }
 }

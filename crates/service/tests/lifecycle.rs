@@ -789,7 +789,14 @@ async fn routing_sends_pilot_children_and_ieca_cohorts_to_their_authority_and_ca
         .unwrap_or_else(|e| panic!("{e}"));
         let mut q = nrm_store::QueueQuery::new(on);
         q.allocated_to = Some(UserId(Uuid::from_u128(77)));
-        assert_eq!(s.cases.queue(&q).await.map(|p| p.total).ok(), Some(1));
+        assert_eq!(
+            s.cases
+                .queue(person(DECISION_MAKER), &q, noon(on))
+                .await
+                .map(|p| p.total)
+                .ok(),
+            Some(1)
+        );
     })
     .await;
 }
@@ -835,7 +842,14 @@ async fn the_sweep_raises_due_soon_and_overdue_once_and_keeps_deadlines_across_r
         );
         let mut q = nrm_store::QueueQuery::new(date(2025, 11, 20));
         q.deadline = Some(nrm_domain::event::DeadlineStatus::Overdue);
-        assert_eq!(cases.queue(&q).await.map(|p| p.total).ok(), Some(1));
+        assert_eq!(
+            cases
+                .queue(person(DECISION_MAKER), &q, noon(date(2025, 11, 20)))
+                .await
+                .map(|p| p.total)
+                .ok(),
+            Some(1)
+        );
         // Making the decision closes its deadline; the sweep has nothing more to say about it.
         s.rg(Outcome::Positive, date(2025, 11, 20))
             .await

@@ -100,6 +100,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cases/{reference}/notices",
             get(api::actions::notices),
         )
+        .route(
+            "/api/v1/cases/{reference}/access-history",
+            get(api::cases::access_history),
+        )
         .route("/api/v1/rulebook", get(api::actions::rulebook))
         .route("/api/v1/deadline-sweep", post(api::actions::sweep))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -19,6 +19,7 @@ use crate::{health, problem};
         submissions::duty_to_notify,
         cases::queue,
         cases::read,
+        cases::access_history,
         cases::reasonable_grounds,
         cases::conclusive_grounds,
         actions::act,

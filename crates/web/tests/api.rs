@@ -697,3 +697,77 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_read_and_change_is_in_the_case_access_history_and_the_chain_verifies() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let case_url = format!("/api/v1/cases/{reference}");
+        for _ in 0..3 {
+            let response = app
+                .get(&case_url)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(response.status(), 200);
+        }
+        // A refused decision is recorded with its outcome.
+        problem(
+            app.post_json(
+                &format!("{case_url}/reasonable-grounds-decision"),
+                &decision("positive", "2025-11-02"),
+            )
+            .await,
+            422,
+        )
+        .await;
+        let history = body(
+            app.get(&format!("{case_url}/access-history"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+        let actions: Vec<(String, String)> = history
+            .as_array()
+            .map(|h| {
+                h.iter()
+                    .map(|e| {
+                        (
+                            e["action"].as_str().unwrap_or_default().to_owned(),
+                            e["outcome"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            actions,
+            vec![
+                ("case.submit".to_owned(), "ok".to_owned()),
+                ("case.read".to_owned(), "ok".to_owned()),
+                ("case.read".to_owned(), "ok".to_owned()),
+                ("case.read".to_owned(), "ok".to_owned()),
+                (
+                    "decision.reasonable_grounds".to_owned(),
+                    "refused:invalid-input".to_owned()
+                ),
+            ]
+        );
+        assert!(
+            history[0]["user"]
+                .as_str()
+                .is_some_and(|u| u == support::USER)
+        );
+        assert!(!history.to_string().contains(CANARY));
+        let report = app
+            .store
+            .store
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.is_ok(), "{report:?}");
+        app
+    })
+    .await;
+}

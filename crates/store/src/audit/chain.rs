@@ -128,6 +128,7 @@ pub fn verify(entries: &[AuditEntry], head_seq: u64, head_hash: Hash) -> Result<
 }
 
 /// Builds the next entry after `prev` (used by the store and by tests).
+#[expect(clippy::too_many_arguments, reason = "one argument per hashed field")]
 pub fn next_entry(
     prev_seq: u64,
     prev_hash: Hash,

@@ -190,3 +190,53 @@ impl Store {
             .map(|entries| AuditReport { entries }))
     }
 }
+
+/// Fills the audit log with `count` synthetic entries in large transactions, for
+/// `nrm bench audit`. Never used by the service.
+pub async fn bulk_fill_for_benchmark(store: &Store, count: u64) -> Result<(), StoreError> {
+    let crate::Pool::Sqlite(pool) = &store.pool else {
+        return Err(StoreError::BadUrl(
+            "the audit benchmark runs on SQLite".to_owned(),
+        ));
+    };
+    let mut prev = chain::GENESIS;
+    let mut seq = 0u64;
+    let at = "2026-01-01T00:00:00.000000Z".to_owned();
+    while seq < count {
+        let mut tx = pool.begin().await?;
+        let batch_end = (seq + 50_000).min(count);
+        while seq < batch_end {
+            let entry = next_entry(
+                seq,
+                prev,
+                at.clone(),
+                "00000000-0000-4000-8000-000000000001".to_owned(),
+                "00000000-0000-4000-8000-000000000101".to_owned(),
+                "case.read".to_owned(),
+                Some(uuid::Uuid::from_u128(u128::from(seq)).to_string()),
+                "ok".to_owned(),
+            );
+            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
+                .bind(&entry.recorded_at)
+                .bind(&entry.actor_user)
+                .bind(&entry.actor_organisation)
+                .bind(&entry.action)
+                .bind(&entry.case_id)
+                .bind(&entry.outcome)
+                .bind(entry.prev_hash.to_vec())
+                .bind(entry.hash.to_vec())
+                .execute(&mut *tx)
+                .await?;
+            prev = entry.hash;
+            seq += 1;
+        }
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+            .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+            .bind(prev.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}

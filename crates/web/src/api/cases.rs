@@ -291,7 +291,7 @@ pub struct QueueResponse {
 )]
 pub async fn queue(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     params: Result<Query<QueueParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<QueueResponse>, Problem> {
     let Query(params) = params.map_err(|_| {
@@ -302,7 +302,7 @@ pub async fn queue(
         )
     })?;
     let query = params.into_query(uk_date(state.now()))?;
-    let page = state.cases.queue(&query).await?;
+    let page = state.cases.queue(caller.0, &query, state.now()).await?;
     let per_page = u64::from(page.per_page);
     Ok(axum::Json(QueueResponse {
         total_pages: page.total.div_ceil(per_page),
@@ -401,11 +401,11 @@ pub(crate) fn etag(version: u64) -> HeaderValue {
 )]
 pub async fn read(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(reference): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
     let id = case_id(&state, &reference).await?;
-    let view = state.cases.view(id, state.now()).await?;
+    let view = state.cases.view(caller.0, id, state.now()).await?;
     let timeline = view
         .events
         .iter()
@@ -621,4 +621,51 @@ pub async fn conclusive_grounds(
         DecisionKind::ConclusiveGrounds,
     )
     .await
+}
+
+/// One entry in a case's access history. Identifiers and codes only.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccessEntry {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub user: String,
+    pub organisation: String,
+    /// For example case.read, decision.reasonable_grounds, case.withdraw.
+    pub action: String,
+    /// ok, not_found, conflict, or refused:<problem type>.
+    pub outcome: String,
+}
+
+/// Who has read or changed a case, and when (from the hash-chained audit log).
+#[utoipa::path(
+    get, path = "/api/v1/cases/{reference}/access-history", tag = "cases",
+    params(("reference" = String, Path, description = "Case reference")),
+    responses(
+        (status = 200, description = "The case's audit entries, oldest first", body = [AccessEntry]),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn access_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+) -> Result<axum::Json<Vec<AccessEntry>>, Problem> {
+    let id = case_id(&state, &reference).await?;
+    let entries = state
+        .cases
+        .access_history(caller.0, id, state.now())
+        .await?;
+    Ok(axum::Json(
+        entries
+            .into_iter()
+            .map(|e| AccessEntry {
+                seq: e.seq,
+                recorded_at: e.recorded_at,
+                user: e.actor_user,
+                organisation: e.actor_organisation,
+                action: e.action,
+                outcome: e.outcome,
+            })
+            .collect(),
+    ))
 }

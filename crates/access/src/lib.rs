@@ -1,0 +1,344 @@
+//! The one access policy. Every decision about whether a caller may see or do something to a
+//! case is made here, from the caller's roles and organisation and the case's facts, and
+//! nowhere else.
+//!
+//! A yes is a [`CaseCapability`]: a value only this crate can construct, which the case
+//! services require as an argument. A handler that forgot to ask cannot call them: the code
+//! would not compile. A no is [`Denied`], which callers turn into "not found" so a denial
+//! reveals nothing about whether the case exists.
+//!
+//! Who may do what (design decision 9): a First Responder sees the referrals of their own
+//! organisation; decision makers see cases of their competent authority (only those allocated
+//! to them where their access is so limited); local-authority panel members see children's
+//! cases routed to their pilot panel; assurance panel members see cases awaiting their review;
+//! analysts see case summaries without personal details; support providers and guardians see
+//! only people allocated to them (no allocation exists yet, so nothing); administrators manage
+//! the service, not cases. Nobody reviews their own decision (enforced by the domain).
+
+use nrm_domain::Actor;
+use nrm_domain::event::CompetentAuthority;
+use nrm_domain::ids::{CaseId, OrganisationId, UserId};
+use nrm_domain::submission::AgeGroup;
+use serde::{Deserialize, Serialize};
+
+/// What a user may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    FirstResponder,
+    FroAdministrator,
+    DecisionMaker,
+    CaManager,
+    PanelMember,
+    LocalAuthorityPanelMember,
+    SupportProviderWorker,
+    Guardian,
+    Analyst,
+    Administrator,
+}
+
+impl Role {
+    pub const ALL: [Self; 10] = [
+        Self::FirstResponder,
+        Self::FroAdministrator,
+        Self::DecisionMaker,
+        Self::CaManager,
+        Self::PanelMember,
+        Self::LocalAuthorityPanelMember,
+        Self::SupportProviderWorker,
+        Self::Guardian,
+        Self::Analyst,
+        Self::Administrator,
+    ];
+}
+
+/// The kind of organisation a user belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OrganisationKind {
+    FirstResponderOrganisation,
+    /// The SCA or the IECA.
+    CompetentAuthority {
+        authority: CompetentAuthority,
+    },
+    /// A local authority; `pilot_site` when it runs a devolved decision panel.
+    LocalAuthority {
+        pilot_site: Option<String>,
+    },
+    SupportProvider,
+    GuardianService,
+    AssurancePanel,
+    Analysts,
+    Administrators,
+}
+
+/// The signed-in caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub actor: Actor,
+    pub organisation_kind: OrganisationKind,
+    pub roles: Vec<Role>,
+    /// A decision maker who may only see cases allocated to them.
+    pub allocated_cases_only: bool,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// The facts about a case that access depends on (from its summary; no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub case_id: CaseId,
+    pub referring_organisation: OrganisationId,
+    pub duty_to_notify: bool,
+    pub competent_authority: Option<CompetentAuthority>,
+    pub pilot_site: Option<String>,
+    pub age_group: Option<AgeGroup>,
+    pub allocated_to: Option<UserId>,
+    pub review_pending: bool,
+}
+
+/// What can be done to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOperation {
+    /// The case summary and timeline, without personal details.
+    Read,
+    /// The decrypted personal details and written reasons.
+    ReadPersonalDetails,
+    ReadAccessHistory,
+    ReadNotices,
+    /// Reasonable Grounds and Conclusive Grounds decisions, disqualification.
+    Decide,
+    /// Review of a negative Conclusive Grounds decision.
+    Review,
+    /// Service, information requests, recovery extensions, reconsideration decisions,
+    /// withdrawal, suspension, resumption, closure.
+    Manage,
+    /// Routing to another competent authority and allocation to a decision maker.
+    Reroute,
+    Allocate,
+    /// Ask for a negative decision to be reconsidered.
+    RequestReconsideration,
+}
+
+impl CaseOperation {
+    pub const ALL: [Self; 10] = [
+        Self::Read,
+        Self::ReadPersonalDetails,
+        Self::ReadAccessHistory,
+        Self::ReadNotices,
+        Self::Decide,
+        Self::Review,
+        Self::Manage,
+        Self::Reroute,
+        Self::Allocate,
+        Self::RequestReconsideration,
+    ];
+}
+
+/// What can be done without a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    SubmitReferral,
+    SubmitDutyToNotify,
+    ListCases,
+    ReadRulebook,
+    RunDeadlineSweep,
+}
+
+impl Operation {
+    pub const ALL: [Self; 5] = [
+        Self::SubmitReferral,
+        Self::SubmitDutyToNotify,
+        Self::ListCases,
+        Self::ReadRulebook,
+        Self::RunDeadlineSweep,
+    ];
+}
+
+/// The caller may not do this. Callers answer "not found" for case operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Denied;
+
+/// Permission to do `operation` to one case, for one caller. Only [`authorise_case`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseCapability {
+    case_id: CaseId,
+    operation: CaseOperation,
+    actor: Actor,
+}
+
+impl CaseCapability {
+    pub fn case_id(&self) -> CaseId {
+        self.case_id
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    pub fn operation(&self) -> CaseOperation {
+        self.operation
+    }
+
+    /// Whether this capability covers `operation` (services check it again: fail closed).
+    pub fn permits(&self, operation: CaseOperation) -> bool {
+        self.operation == operation
+    }
+}
+
+/// Permission for an operation without a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capability {
+    operation: Operation,
+    actor: Actor,
+}
+
+impl Capability {
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+}
+
+/// Which cases a caller's lists are limited to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListScope {
+    Everything,
+    ReferredBy(OrganisationId),
+    CompetentAuthority {
+        authority: CompetentAuthority,
+        allocated_to: Option<UserId>,
+    },
+    PilotPanel(String),
+    AwaitingReview,
+    Nothing,
+}
+
+/// Whether `p` may do `operation` (no case involved).
+pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Denied> {
+    use Operation as O;
+    let allowed = match operation {
+        O::SubmitReferral | O::SubmitDutyToNotify => {
+            p.has(Role::FirstResponder)
+                && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
+        O::ListCases => list_scope(p) != ListScope::Nothing,
+        O::ReadRulebook => !p.roles.is_empty(),
+        O::RunDeadlineSweep => p.has(Role::Administrator) || p.has(Role::CaManager),
+    };
+    if allowed {
+        Ok(Capability {
+            operation,
+            actor: p.actor,
+        })
+    } else {
+        Err(Denied)
+    }
+}
+
+/// The cases `p` may list, from the strongest role they hold.
+pub fn list_scope(p: &Principal) -> ListScope {
+    match &p.organisation_kind {
+        OrganisationKind::CompetentAuthority { authority } if p.has(Role::CaManager) => {
+            ListScope::CompetentAuthority {
+                authority: *authority,
+                allocated_to: None,
+            }
+        }
+        OrganisationKind::CompetentAuthority { authority } if p.has(Role::DecisionMaker) => {
+            ListScope::CompetentAuthority {
+                authority: *authority,
+                allocated_to: p.allocated_cases_only.then_some(p.actor.user),
+            }
+        }
+        OrganisationKind::LocalAuthority {
+            pilot_site: Some(site),
+        } if p.has(Role::LocalAuthorityPanelMember) => ListScope::PilotPanel(site.clone()),
+        OrganisationKind::FirstResponderOrganisation if p.has(Role::FirstResponder) => {
+            ListScope::ReferredBy(p.actor.organisation)
+        }
+        OrganisationKind::AssurancePanel if p.has(Role::PanelMember) => ListScope::AwaitingReview,
+        OrganisationKind::Analysts if p.has(Role::Analyst) => ListScope::Everything,
+        _ => ListScope::Nothing,
+    }
+}
+
+/// Whether the case is within `scope`.
+pub fn in_scope(scope: &ListScope, case: &CaseFacts) -> bool {
+    match scope {
+        ListScope::Everything => true,
+        ListScope::Nothing => false,
+        ListScope::ReferredBy(org) => case.referring_organisation == *org,
+        ListScope::CompetentAuthority {
+            authority,
+            allocated_to,
+        } => {
+            case.competent_authority == Some(*authority)
+                && allocated_to.is_none_or(|u| case.allocated_to == Some(u))
+        }
+        ListScope::PilotPanel(site) => {
+            case.competent_authority == Some(CompetentAuthority::LocalAuthorityPanel)
+                && case.pilot_site.as_deref() == Some(site.as_str())
+        }
+        ListScope::AwaitingReview => case.review_pending,
+    }
+}
+
+/// Whether `p` may do `operation` to `case`.
+pub fn authorise_case(
+    p: &Principal,
+    operation: CaseOperation,
+    case: &CaseFacts,
+) -> Result<CaseCapability, Denied> {
+    if !in_scope(&list_scope(p), case) {
+        return Err(Denied);
+    }
+    use CaseOperation as C;
+    let decider = matches!(
+        p.organisation_kind,
+        OrganisationKind::CompetentAuthority { .. }
+    ) && (p.has(Role::DecisionMaker) || p.has(Role::CaManager))
+        || matches!(
+            p.organisation_kind,
+            OrganisationKind::LocalAuthority {
+                pilot_site: Some(_)
+            }
+        ) && p.has(Role::LocalAuthorityPanelMember);
+    let manager = matches!(
+        p.organisation_kind,
+        OrganisationKind::CompetentAuthority { .. }
+    ) && p.has(Role::CaManager);
+    let first_responder = p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        && p.has(Role::FirstResponder);
+    let panel = p.organisation_kind == OrganisationKind::AssurancePanel && p.has(Role::PanelMember);
+    let analyst = p.organisation_kind == OrganisationKind::Analysts && p.has(Role::Analyst);
+    let allowed = match operation {
+        C::Read => decider || first_responder || panel || analyst,
+        // Analysts see pseudonymised data only; panels review on the decision and reasons.
+        C::ReadPersonalDetails => decider || first_responder || panel,
+        C::ReadAccessHistory => manager,
+        C::ReadNotices => decider || first_responder,
+        C::Decide | C::Manage => decider && !case.duty_to_notify,
+        C::Review => (decider || panel) && !case.duty_to_notify,
+        C::Reroute | C::Allocate => manager && !case.duty_to_notify,
+        C::RequestReconsideration => first_responder && !case.duty_to_notify,
+    };
+    if allowed {
+        Ok(CaseCapability {
+            case_id: case.case_id,
+            operation,
+            actor: p.actor,
+        })
+    } else {
+        Err(Denied)
+    }
+}

@@ -1,0 +1,285 @@
+//! The authorisation matrix: every role × every relationship to a case × every operation,
+//! against expectations written by hand, apart from the policy code. The expectations are
+//! exhaustive matches, so a new role or operation that nobody has decided on fails the build.
+
+use nrm_access::{
+    CaseFacts, CaseOperation, Operation, OrganisationKind, Principal, Role, authorise,
+    authorise_case,
+};
+use nrm_domain::Actor;
+use nrm_domain::event::CompetentAuthority;
+use nrm_domain::ids::{CaseId, OrganisationId, UserId};
+use nrm_domain::submission::AgeGroup;
+use uuid::Uuid;
+
+const ME: u128 = 1;
+const MY_ORG: u128 = 100;
+const OTHER_ORG: u128 = 200;
+
+/// How the caller stands to the case.
+#[derive(Debug, Clone, Copy)]
+struct Relationship {
+    /// The caller's organisation referred it.
+    own_organisation: bool,
+    /// The case is with the caller's competent authority (SCA for CA roles) or pilot panel.
+    own_authority: bool,
+    allocated_to_me: bool,
+    /// The caller's access is limited to cases allocated to them.
+    limited_to_allocated: bool,
+    child: bool,
+    duty_to_notify: bool,
+    review_pending: bool,
+}
+
+fn relationships() -> Vec<Relationship> {
+    let mut out = Vec::new();
+    for bits in 0u32..128 {
+        let b = |i: u32| bits & (1 << i) != 0;
+        let r = Relationship {
+            own_organisation: b(0),
+            own_authority: b(1),
+            allocated_to_me: b(2),
+            limited_to_allocated: b(3),
+            child: b(4),
+            duty_to_notify: b(5),
+            review_pending: b(6),
+        };
+        // A Duty to Notify report has no authority, allocation or review.
+        if r.duty_to_notify && (r.own_authority || r.allocated_to_me || r.review_pending || r.child)
+        {
+            continue;
+        }
+        out.push(r);
+    }
+    out
+}
+
+fn principal(role: Role, r: Relationship) -> Principal {
+    let organisation_kind = match role {
+        Role::FirstResponder | Role::FroAdministrator => {
+            OrganisationKind::FirstResponderOrganisation
+        }
+        Role::DecisionMaker | Role::CaManager => OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Sca,
+        },
+        Role::PanelMember => OrganisationKind::AssurancePanel,
+        Role::LocalAuthorityPanelMember => OrganisationKind::LocalAuthority {
+            pilot_site: Some("hull".to_owned()),
+        },
+        Role::SupportProviderWorker => OrganisationKind::SupportProvider,
+        Role::Guardian => OrganisationKind::GuardianService,
+        Role::Analyst => OrganisationKind::Analysts,
+        Role::Administrator => OrganisationKind::Administrators,
+    };
+    Principal {
+        actor: Actor {
+            user: UserId(Uuid::from_u128(ME)),
+            organisation: OrganisationId(Uuid::from_u128(MY_ORG)),
+        },
+        organisation_kind,
+        roles: vec![role],
+        allocated_cases_only: r.limited_to_allocated,
+    }
+}
+
+fn case(role: Role, r: Relationship) -> CaseFacts {
+    // "Own authority" means the SCA for CA roles and the caller's pilot panel for panel roles.
+    let (authority, pilot_site) = match (r.duty_to_notify, role, r.own_authority) {
+        (true, _, _) => (None, None),
+        (false, Role::LocalAuthorityPanelMember, true) => (
+            Some(CompetentAuthority::LocalAuthorityPanel),
+            Some("hull".to_owned()),
+        ),
+        (false, Role::LocalAuthorityPanelMember, false) => (
+            Some(CompetentAuthority::LocalAuthorityPanel),
+            Some("camden".to_owned()),
+        ),
+        (false, _, true) => (Some(CompetentAuthority::Sca), None),
+        (false, _, false) => (Some(CompetentAuthority::Ieca), None),
+    };
+    CaseFacts {
+        case_id: CaseId(Uuid::from_u128(9)),
+        referring_organisation: OrganisationId(Uuid::from_u128(if r.own_organisation {
+            MY_ORG
+        } else {
+            OTHER_ORG
+        })),
+        duty_to_notify: r.duty_to_notify,
+        competent_authority: authority,
+        pilot_site,
+        age_group: (!r.duty_to_notify).then_some(if r.child {
+            AgeGroup::Child
+        } else {
+            AgeGroup::Adult
+        }),
+        allocated_to: r.allocated_to_me.then_some(UserId(Uuid::from_u128(ME))),
+        review_pending: r.review_pending,
+    }
+}
+
+/// The hand-written matrix for case operations.
+fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
+    use CaseOperation as C;
+    match role {
+        Role::FirstResponder => {
+            r.own_organisation
+                && match op {
+                    C::Read | C::ReadPersonalDetails | C::ReadNotices => true,
+                    C::RequestReconsideration => !r.duty_to_notify,
+                    C::ReadAccessHistory
+                    | C::Decide
+                    | C::Review
+                    | C::Manage
+                    | C::Reroute
+                    | C::Allocate => false,
+                }
+        }
+        Role::DecisionMaker => {
+            r.own_authority
+                && (!r.limited_to_allocated || r.allocated_to_me)
+                && match op {
+                    C::Read | C::ReadPersonalDetails | C::ReadNotices => true,
+                    C::Decide | C::Review | C::Manage => !r.duty_to_notify,
+                    C::ReadAccessHistory | C::Reroute | C::Allocate | C::RequestReconsideration => {
+                        false
+                    }
+                }
+        }
+        Role::CaManager => {
+            // Managers are never limited to their own allocations.
+            r.own_authority
+                && match op {
+                    C::Read | C::ReadPersonalDetails | C::ReadNotices | C::ReadAccessHistory => {
+                        true
+                    }
+                    C::Decide | C::Review | C::Manage | C::Reroute | C::Allocate => {
+                        !r.duty_to_notify
+                    }
+                    C::RequestReconsideration => false,
+                }
+        }
+        Role::LocalAuthorityPanelMember => {
+            r.own_authority
+                && !r.duty_to_notify
+                && match op {
+                    C::Read
+                    | C::ReadPersonalDetails
+                    | C::ReadNotices
+                    | C::Decide
+                    | C::Review
+                    | C::Manage => true,
+                    C::ReadAccessHistory | C::Reroute | C::Allocate | C::RequestReconsideration => {
+                        false
+                    }
+                }
+        }
+        Role::PanelMember => {
+            r.review_pending
+                && match op {
+                    C::Read | C::ReadPersonalDetails | C::Review => true,
+                    C::ReadNotices
+                    | C::ReadAccessHistory
+                    | C::Decide
+                    | C::Manage
+                    | C::Reroute
+                    | C::Allocate
+                    | C::RequestReconsideration => false,
+                }
+        }
+        Role::Analyst => match op {
+            // Pseudonymised only: summaries and timelines, never personal details.
+            C::Read => true,
+            C::ReadPersonalDetails
+            | C::ReadNotices
+            | C::ReadAccessHistory
+            | C::Decide
+            | C::Review
+            | C::Manage
+            | C::Reroute
+            | C::Allocate
+            | C::RequestReconsideration => false,
+        },
+        // No support or guardian allocations exist yet, so these roles reach no case; FRO and
+        // service administrators manage users and the service, not cases.
+        Role::SupportProviderWorker
+        | Role::Guardian
+        | Role::FroAdministrator
+        | Role::Administrator => false,
+    }
+}
+
+/// The hand-written matrix for operations without a case.
+fn expected(role: Role, op: Operation) -> bool {
+    use Operation as O;
+    match op {
+        O::SubmitReferral | O::SubmitDutyToNotify => role == Role::FirstResponder,
+        O::ListCases => match role {
+            Role::FirstResponder
+            | Role::DecisionMaker
+            | Role::CaManager
+            | Role::LocalAuthorityPanelMember
+            | Role::PanelMember
+            | Role::Analyst => true,
+            Role::FroAdministrator
+            | Role::SupportProviderWorker
+            | Role::Guardian
+            | Role::Administrator => false,
+        },
+        O::ReadRulebook => true,
+        O::RunDeadlineSweep => matches!(role, Role::Administrator | Role::CaManager),
+    }
+}
+
+#[test]
+fn every_role_relationship_and_case_operation_matches_the_matrix() {
+    let mut cells = 0;
+    let mut mismatches = Vec::new();
+    for role in Role::ALL {
+        for r in relationships() {
+            let p = principal(role, r);
+            let c = case(role, r);
+            for op in CaseOperation::ALL {
+                cells += 1;
+                let got = authorise_case(&p, op, &c).is_ok();
+                if got != expected_case(role, r, op) {
+                    mismatches.push(format!("{role:?} {op:?} {r:?}: policy says {got}"));
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    assert!(cells > 5_000, "{cells}");
+}
+
+#[test]
+fn every_role_and_operation_without_a_case_matches_the_matrix() {
+    for role in Role::ALL {
+        let p = principal(role, relationships()[0]);
+        for op in Operation::ALL {
+            assert_eq!(
+                authorise(&p, op).is_ok(),
+                expected(role, op),
+                "{role:?} {op:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_caller_with_no_roles_can_do_nothing() {
+    let mut p = principal(Role::FirstResponder, relationships()[0]);
+    p.roles.clear();
+    for op in Operation::ALL {
+        assert!(authorise(&p, op).is_err(), "{op:?}");
+    }
+    for r in relationships() {
+        for op in CaseOperation::ALL {
+            assert!(authorise_case(&p, op, &case(Role::FirstResponder, r)).is_err());
+        }
+    }
+}

@@ -21,7 +21,10 @@
 //!
 //! This property issues no lifecycle commands (`Command::Lifecycle`), so no case here is ever
 //! withdrawn, closed or suspended and no `DomainError::Refused` is expected; the lifecycle is
-//! tested in `tests/lifecycle.rs`.
+//! tested in `tests/lifecycle.rs`. With only the referral and the RG on the file, the last dated
+//! step an RG or CG must follow is the referral or the RG, so the date bounds here are the
+//! referral (for the RG) and the RG (for the CG); the state's `last_dated_on` is checked to be
+//! the latest of the referral, RG and CG dates.
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -1054,11 +1057,21 @@ fn check_state(state: &CaseState, model: Model) -> TestCaseResult {
     if let (
         CaseState::Referral(r),
         Model::Referral {
-            referred_on, rg, ..
+            referred_on,
+            rg,
+            cg,
         },
     ) = (state, model)
     {
         prop_assert_eq!(r.referred_on, referred_on);
+        // The last dated step on the file: here the referral, the RG or the CG, whichever is
+        // latest (so the RG is held to the referral and the CG to the RG, as before).
+        let last = [rg, cg]
+            .into_iter()
+            .flatten()
+            .map(|(_, on)| on)
+            .fold(referred_on, NaiveDate::max);
+        prop_assert_eq!(r.last_dated_on, last, "the last dated step");
         if let (
             Stage::RecoveryPeriod {
                 reasonable_grounds_on,

@@ -118,6 +118,8 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
                             "nrm-dev-organisation",
                             "00000000-0000-4000-8000-00000000b101",
                         )
+                        .header("nrm-dev-organisation-kind", "first_responder_organisation")
+                        .header("nrm-dev-roles", "first_responder")
                         .body(BODY)
                         .send()
                         .await;

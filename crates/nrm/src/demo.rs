@@ -8,7 +8,9 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_access::{CaseCapability, CaseOperation, Operation, OrganisationKind, Principal, Role};
 use nrm_domain::clock::uk_date;
+use nrm_domain::event::CompetentAuthority;
 use nrm_domain::event::{
     DecisionRef, InformationSource, ReviewOutcome, SuspensionReason, WithdrawalReason,
 };
@@ -17,6 +19,7 @@ use nrm_domain::exploitation::{
     Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType,
 };
 use nrm_domain::geography::{Country, PoliceForceArea, UkNation};
+use nrm_domain::ids::CaseId;
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::personal::PersonalDetails;
 use nrm_domain::submission::{
@@ -41,6 +44,20 @@ pub const DEMO_RESPONDER: Actor = Actor {
 pub const DEMO_DECISION_MAKER: Actor = Actor {
     user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002)),
     organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0201)),
+};
+/// An analyst (sees summaries, never personal details).
+pub const DEMO_ANALYST: Actor = Actor {
+    user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0009)),
+    organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0301)),
+};
+/// The IECA's demo decision maker and manager.
+pub const DEMO_IECA_DECISION_MAKER: Actor = Actor {
+    user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0007)),
+    organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0202)),
+};
+pub const DEMO_IECA_MANAGER: Actor = Actor {
+    user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0008)),
+    organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0202)),
 };
 /// A CA manager, who allocates cases and reviews negative CGs as second caseworker.
 pub const DEMO_MANAGER: Actor = Actor {
@@ -323,8 +340,15 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
                 immigration_cohort: cohort,
             })
         };
+        let operation = if dtn {
+            Operation::SubmitDutyToNotify
+        } else {
+            Operation::SubmitReferral
+        };
+        let capability = nrm_access::authorise(&responder(), operation)
+            .map_err(|_| anyhow::anyhow!("the demo First Responder may not submit"))?;
         let submitted = cases
-            .submit(DEMO_RESPONDER, submission, submitted_at)
+            .submit(&capability, submission, submitted_at)
             .await
             .with_context(|| format!("demo submission {i}"))?;
         if dtn {
@@ -338,7 +362,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
             let to = DEMO_CASEWORKERS[rng.gen_range(0..DEMO_CASEWORKERS.len())];
             act(
                 &cases,
-                DEMO_MANAGER,
+                Who::Manager,
                 case,
                 Action::Allocate { to },
                 submitted_at,
@@ -356,7 +380,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
             );
             act(
                 &cases,
-                DEMO_DECISION_MAKER,
+                Who::DecisionMaker,
                 case,
                 Action::RequestInformation { from },
                 submitted_at,
@@ -369,7 +393,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
             if rng.gen_bool(0.04) {
                 act(
                     &cases,
-                    DEMO_DECISION_MAKER,
+                    Who::DecisionMaker,
                     case,
                     Action::Suspend {
                         on,
@@ -381,7 +405,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
             } else if rng.gen_bool(0.03) {
                 act(
                     &cases,
-                    DEMO_DECISION_MAKER,
+                    Who::DecisionMaker,
                     case,
                     Action::Withdraw {
                         on,
@@ -396,22 +420,20 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         let rg_on = (referred_on + Duration::days(rng.gen_range(1..=age_days.min(60)))).min(today);
         let positive = rng.gen_bool(0.53);
         let rg_at = at(rg_on, &mut rng).max(submitted_at);
-        cases
-            .decide(
-                DEMO_DECISION_MAKER,
-                case,
-                None,
-                DecisionKind::ReasonableGrounds,
-                decision(positive, rg_on),
-                rg_at,
-            )
-            .await
-            .with_context(|| format!("demo RG {i}"))?;
+        decide(
+            &cases,
+            case,
+            DecisionKind::ReasonableGrounds,
+            decision(positive, rg_on),
+            rg_at,
+        )
+        .await
+        .with_context(|| format!("demo RG {i}"))?;
         decisions += 1;
         if rng.gen_bool(0.9) {
             act(
                 &cases,
-                DEMO_DECISION_MAKER,
+                Who::DecisionMaker,
                 case,
                 serve(DecisionRef::ReasonableGrounds, rg_on),
                 rg_at,
@@ -429,17 +451,15 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         let cg_on = earliest + Duration::days(rng.gen_range(0..room));
         let cg_positive = rng.gen_bool(0.56);
         let cg_at = at(cg_on, &mut rng);
-        cases
-            .decide(
-                DEMO_DECISION_MAKER,
-                case,
-                None,
-                DecisionKind::ConclusiveGrounds,
-                decision(cg_positive, cg_on),
-                cg_at,
-            )
-            .await
-            .with_context(|| format!("demo CG {i}"))?;
+        decide(
+            &cases,
+            case,
+            DecisionKind::ConclusiveGrounds,
+            decision(cg_positive, cg_on),
+            cg_at,
+        )
+        .await
+        .with_context(|| format!("demo CG {i}"))?;
         decisions += 1;
         if !cg_positive {
             // Negative CGs are reviewed by a second caseworker before they are served.
@@ -453,11 +473,11 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
                 reviewed_on: cg_on,
                 reasons: "The decision follows the guidance and the evidence.".to_owned(),
             };
-            act(&cases, DEMO_MANAGER, case, review, cg_at).await?;
+            act(&cases, Who::Manager, case, review, cg_at).await?;
         }
         act(
             &cases,
-            DEMO_DECISION_MAKER,
+            Who::DecisionMaker,
             case,
             serve(DecisionRef::ConclusiveGrounds, cg_on),
             cg_at,
@@ -473,18 +493,83 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's caseworkers, at the SCA or the IECA depending on where the case is.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    DecisionMaker,
+    Manager,
+}
+
+fn responder() -> Principal {
+    Principal {
+        actor: DEMO_RESPONDER,
+        organisation_kind: OrganisationKind::FirstResponderOrganisation,
+        roles: vec![Role::FirstResponder],
+        allocated_cases_only: false,
+    }
+}
+
+fn caseworker(who: Who, authority: CompetentAuthority) -> Principal {
+    let ieca = authority == CompetentAuthority::Ieca;
+    let (actor, roles) = match (who, ieca) {
+        (Who::DecisionMaker, false) => (DEMO_DECISION_MAKER, vec![Role::DecisionMaker]),
+        (Who::Manager, false) => (DEMO_MANAGER, vec![Role::CaManager, Role::DecisionMaker]),
+        (Who::DecisionMaker, true) => (DEMO_IECA_DECISION_MAKER, vec![Role::DecisionMaker]),
+        (Who::Manager, true) => (
+            DEMO_IECA_MANAGER,
+            vec![Role::CaManager, Role::DecisionMaker],
+        ),
+    };
+    Principal {
+        actor,
+        organisation_kind: OrganisationKind::CompetentAuthority { authority },
+        roles,
+        allocated_cases_only: false,
+    }
+}
+
+/// Asks the access policy, as a demo caseworker would be asked.
+async fn capability(
+    cases: &Cases,
+    who: Who,
+    case: CaseId,
+    operation: CaseOperation,
+    now: DateTime<Utc>,
+) -> anyhow::Result<CaseCapability> {
+    let facts = cases
+        .case_facts(case, uk_date(now))
+        .await?
+        .context("demo case has no summary")?;
+    let authority = facts.competent_authority.unwrap_or(CompetentAuthority::Sca);
+    nrm_access::authorise_case(&caseworker(who, authority), operation, &facts)
+        .map_err(|_| anyhow::anyhow!("the demo caseworker may not do {operation:?}"))
+}
+
 async fn act(
     cases: &Cases,
-    actor: Actor,
-    case: nrm_domain::ids::CaseId,
+    who: Who,
+    case: CaseId,
     action: Action,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    let capability = capability(cases, who, case, action.operation(), now).await?;
     cases
-        .act(actor, case, None, action, now)
+        .act(&capability, None, action, now)
         .await
         .context("demo action")?;
     Ok(())
+}
+
+async fn decide(
+    cases: &Cases,
+    case: CaseId,
+    kind: DecisionKind,
+    input: DecisionInput,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    let capability =
+        capability(cases, Who::DecisionMaker, case, CaseOperation::Decide, now).await?;
+    Ok(cases.decide(&capability, None, kind, input, now).await?)
 }
 
 fn serve(decision: DecisionRef, on: NaiveDate) -> Action {
@@ -515,20 +600,27 @@ fn decision(positive: bool, on: NaiveDate) -> DecisionInput {
 /// Tells the person running the demo how to reach it.
 pub fn print_how_to_use(config: &Config) {
     let base = format!("http://{}", config.listen);
+    let headers = |actor: Actor, kind: &str, roles: &str| {
+        format!(
+            "-H 'NRM-Dev-User: {}' -H 'NRM-Dev-Organisation: {}' -H 'NRM-Dev-Organisation-Kind: {kind}' -H 'NRM-Dev-Roles: {roles}'",
+            actor.user, actor.organisation
+        )
+    };
+    let responder = headers(
+        DEMO_RESPONDER,
+        "first_responder_organisation",
+        "first_responder",
+    );
+    let manager = headers(DEMO_MANAGER, "sca", "ca_manager,decision_maker");
+    let analyst = headers(DEMO_ANALYST, "analysts", "analyst");
     println!();
     println!("Development sign-in is on: send these headers to act as the demo users.");
-    println!(
-        "  First Responder:  NRM-Dev-User: {}  NRM-Dev-Organisation: {}",
-        DEMO_RESPONDER.user, DEMO_RESPONDER.organisation
-    );
-    println!(
-        "  Decision maker:   NRM-Dev-User: {}  NRM-Dev-Organisation: {}",
-        DEMO_DECISION_MAKER.user, DEMO_DECISION_MAKER.organisation
-    );
+    println!("  First Responder (police): {responder}");
+    println!("  SCA manager:              {manager}");
+    println!("  Analyst:                  {analyst}");
     println!("Try:");
     println!(
-        "  curl -s -H 'NRM-Dev-User: {}' -H 'NRM-Dev-Organisation: {}' '{base}/api/v1/cases?overdue=true&per_page=5'",
-        DEMO_DECISION_MAKER.user, DEMO_DECISION_MAKER.organisation
+        "  curl -s {manager} '{base}/api/v1/cases?deadline=overdue&sort=next_deadline&per_page=5'"
     );
     println!("  OpenAPI document: {base}/api/v1/openapi.json");
 }

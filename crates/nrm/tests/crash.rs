@@ -86,6 +86,8 @@ async fn cycle(store: &TestStore, acknowledged: &mut Vec<(String, String)>) {
                         "nrm-dev-organisation",
                         "00000000-0000-4000-8000-00000000c101",
                     )
+                    .header("nrm-dev-organisation-kind", "first_responder_organisation")
+                    .header("nrm-dev-roles", "first_responder")
                     .json(&body)
                     .send()
                     .await;
@@ -140,6 +142,8 @@ async fn verify(store: &TestStore, acknowledged: &[(String, String)]) {
                 "nrm-dev-organisation",
                 "00000000-0000-4000-8000-00000000c101",
             )
+            .header("nrm-dev-organisation-kind", "first_responder_organisation")
+            .header("nrm-dev-roles", "first_responder")
             .send()
             .await
             .unwrap_or_else(|e| panic!("read back {reference}: {e}"));

@@ -2,6 +2,7 @@
 //! and the deadline sweep.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use nrm_access::{Capability, CaseCapability, CaseOperation, Operation};
 use nrm_domain::Actor;
 use nrm_domain::calendar::WorkingDays;
 use nrm_domain::clock::uk_date;
@@ -10,7 +11,7 @@ use nrm_domain::event::{
     ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
     RerouteReason, ReviewOutcome, SuspensionReason, WithdrawalReason,
 };
-use nrm_domain::ids::{CaseId, UserId};
+use nrm_domain::ids::UserId;
 use nrm_domain::rules::Requester;
 use nrm_store::StoreError;
 use uuid::Uuid;
@@ -85,6 +86,26 @@ pub enum Action {
 }
 
 impl Action {
+    /// The access-policy operation this action needs.
+    pub fn operation(&self) -> CaseOperation {
+        match self {
+            Self::Reroute { .. } => CaseOperation::Reroute,
+            Self::Allocate { .. } => CaseOperation::Allocate,
+            Self::Disqualify { .. } => CaseOperation::Decide,
+            Self::ReviewNegativeConclusiveGrounds { .. } => CaseOperation::Review,
+            Self::RequestReconsideration { .. } => CaseOperation::RequestReconsideration,
+            Self::RequestInformation { .. }
+            | Self::RecordInformationReceived { .. }
+            | Self::ExtendRecoveryPeriod { .. }
+            | Self::Serve { .. }
+            | Self::DecideReconsideration { .. }
+            | Self::Withdraw { .. }
+            | Self::Suspend { .. }
+            | Self::Resume { .. }
+            | Self::Close { .. } => CaseOperation::Manage,
+        }
+    }
+
     /// The audit code for this action.
     pub fn code(&self) -> &'static str {
         match self {
@@ -119,13 +140,13 @@ impl Cases {
     /// Carries out a lifecycle action.
     pub async fn act(
         &self,
-        actor: Actor,
-        case_id: CaseId,
+        capability: &CaseCapability,
         expected_version: Option<u64>,
         action: Action,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         use LifecycleCommand as L;
+        let (actor, case_id) = crate::allowed(capability, action.operation())?;
         let code = action.code();
         let (reasons, build): (
             Option<String>,
@@ -249,6 +270,28 @@ impl Cases {
     /// Brings every case's deadline flags up to date. Idempotent and safe to run from several
     /// instances at once: a case changed concurrently is simply re-read and re-decided on the
     /// next run, and a flag already raised is never raised twice.
+    /// The sweep asked for by a person (an operations endpoint): needs the capability.
+    pub async fn sweep_as(
+        &self,
+        capability: &Capability,
+        now: DateTime<Utc>,
+    ) -> Result<SweepReport, ServiceError> {
+        if capability.operation() != Operation::RunDeadlineSweep {
+            return Err(ServiceError::NotFound);
+        }
+        let result = self.sweep(now).await;
+        self.audit(
+            capability.actor(),
+            "deadline.sweep_requested",
+            None,
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    /// The system's own sweep (the periodic task in `serve`, `nrm sweep`).
     pub async fn sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, ServiceError> {
         let today = uk_date(now);
         let horizon = self

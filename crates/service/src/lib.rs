@@ -7,6 +7,9 @@
 //! retrying a clashing reference, and mapping store errors happen here.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use nrm_access::{
+    Capability, CaseCapability, CaseFacts, CaseOperation, ListScope, Operation, Principal,
+};
 use nrm_domain::case::CaseState;
 use nrm_domain::clock::uk_date;
 use nrm_domain::command::{Command, Decision, Submit, decide};
@@ -117,10 +120,18 @@ impl Cases {
     /// Submits an adult referral, a child referral or a Duty to Notify report.
     pub async fn submit(
         &self,
-        actor: Actor,
+        capability: &Capability,
         submission: Submission,
         now: DateTime<Utc>,
     ) -> Result<Submitted, ServiceError> {
+        let actor = capability.actor();
+        let needed = match submission {
+            Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
+            Submission::Adult(_) | Submission::Child(_) => Operation::SubmitReferral,
+        };
+        if capability.operation() != needed {
+            return Err(ServiceError::NotFound);
+        }
         let result = self.submit_unaudited(actor, submission, now).await;
         let case = result.as_ref().ok().map(|s| s.case_id);
         self.audit(actor, "case.submit", case, &result, now).await?;
@@ -206,13 +217,13 @@ impl Cases {
     /// here is used, so a concurrent change still fails rather than being overwritten.
     pub async fn decide(
         &self,
-        actor: Actor,
-        case_id: CaseId,
+        capability: &CaseCapability,
         expected_version: Option<u64>,
         kind: DecisionKind,
         input: DecisionInput,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
+        let (actor, case_id) = allowed(capability, CaseOperation::Decide)?;
         let DecisionInput {
             outcome,
             decided_on,
@@ -359,14 +370,26 @@ impl Cases {
 
     /// One case with its timeline and decrypted personal data. The read is audited, and an
     /// audit failure refuses the read (fail closed).
+    /// `personal` (a capability for the personal details of the same case) adds the decrypted
+    /// personal details and written reasons; without it they are left out (analysts).
     pub async fn view(
         &self,
-        actor: Actor,
-        case_id: CaseId,
+        read: &CaseCapability,
+        personal: Option<&CaseCapability>,
         now: DateTime<Utc>,
     ) -> Result<CaseView, ServiceError> {
-        let result = self.view_unaudited(case_id, now).await;
-        self.audit(actor, "case.read", Some(case_id), &result, now)
+        let (actor, case_id) = allowed(read, CaseOperation::Read)?;
+        let with_personal = match personal {
+            Some(p) => allowed(p, CaseOperation::ReadPersonalDetails)?.1 == case_id,
+            None => false,
+        };
+        let result = self.view_unaudited(case_id, with_personal, now).await;
+        let action = if with_personal {
+            "case.read_personal"
+        } else {
+            "case.read"
+        };
+        self.audit(actor, action, Some(case_id), &result, now)
             .await?;
         result
     }
@@ -374,6 +397,7 @@ impl Cases {
     async fn view_unaudited(
         &self,
         case_id: CaseId,
+        with_personal: bool,
         now: DateTime<Utc>,
     ) -> Result<CaseView, ServiceError> {
         let loaded: LoadedCase = self
@@ -389,7 +413,7 @@ impl Cases {
         let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
         let mut personal_details = None;
         let mut reasons = Vec::new();
-        if let CaseState::Referral(referral) = &state {
+        if let (CaseState::Referral(referral), true) = (&state, with_personal) {
             for stored in &loaded.events {
                 match &stored.event {
                     CaseEvent::ReferralSubmitted(e) => {
@@ -432,14 +456,28 @@ impl Cases {
         Ok(self.store.case_id_by_reference(reference).await?)
     }
 
-    /// The work queue. Listing is audited (no case id: it is a search).
+    /// The work queue, limited to what `principal` may see. Listing is audited (no case id:
+    /// it is a search).
     pub async fn queue(
         &self,
-        actor: Actor,
+        capability: &Capability,
+        principal: &Principal,
         query: &QueueQuery,
         now: DateTime<Utc>,
     ) -> Result<QueuePage, ServiceError> {
-        let result = self.store.queue(query).await.map_err(ServiceError::from);
+        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor {
+            return Err(ServiceError::NotFound);
+        }
+        let actor = capability.actor();
+        let result = match scoped(query, &nrm_access::list_scope(principal)) {
+            Some(q) => self.store.queue(&q).await.map_err(ServiceError::from),
+            None => Ok(QueuePage {
+                cases: Vec::new(),
+                total: 0,
+                page: query.page.max(1),
+                per_page: query.per_page.clamp(1, 100),
+            }),
+        };
         self.audit(actor, "case.search", None, &result, now).await?;
         result
     }
@@ -447,10 +485,10 @@ impl Cases {
     /// A case's access history: every audit entry about it, oldest first.
     pub async fn access_history(
         &self,
-        actor: Actor,
-        case_id: CaseId,
+        capability: &CaseCapability,
         now: DateTime<Utc>,
     ) -> Result<Vec<nrm_store::audit::AuditEntry>, ServiceError> {
+        let (actor, case_id) = allowed(capability, CaseOperation::ReadAccessHistory)?;
         let result = self
             .store
             .audit_for_case(case_id)
@@ -460,4 +498,103 @@ impl Cases {
             .await?;
         result
     }
+
+    /// Records that the access policy refused `actor` (the audit log holds every denial).
+    pub async fn record_denial(
+        &self,
+        actor: Actor,
+        action: &str,
+        case_id: Option<CaseId>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let record = nrm_store::audit::AuditRecord {
+            actor,
+            action: action.to_owned(),
+            case_id,
+            outcome: "denied".to_owned(),
+        };
+        self.store
+            .audit(&record, now)
+            .await
+            .map(|_| ())
+            .map_err(ServiceError::Store)
+    }
+
+    /// The facts the access policy decides on, from the case's summary.
+    pub async fn case_facts(
+        &self,
+        case_id: CaseId,
+        today: NaiveDate,
+    ) -> Result<Option<CaseFacts>, ServiceError> {
+        let Some(summary) = self.store.summary(case_id, today).await? else {
+            return Ok(None);
+        };
+        Ok(Some(CaseFacts {
+            case_id,
+            referring_organisation: summary.referring_organisation,
+            duty_to_notify: summary.status == nrm_domain::case::CaseStatus::DutyToNotify.as_str(),
+            competent_authority: summary
+                .competent_authority
+                .as_deref()
+                .and_then(nrm_domain::event::CompetentAuthority::parse),
+            pilot_site: summary.pilot_site.clone(),
+            age_group: match summary.age_group.as_deref() {
+                Some("child") => Some(nrm_domain::submission::AgeGroup::Child),
+                Some("adult") => Some(nrm_domain::submission::AgeGroup::Adult),
+                _ => None,
+            },
+            allocated_to: summary.allocated_to,
+            review_pending: summary.review_pending,
+        }))
+    }
+}
+
+/// The actor and case of a capability, if it covers `operation` (checked again here so a
+/// capability for one thing can never be used for another: fail closed, as "not found").
+pub(crate) fn allowed(
+    capability: &CaseCapability,
+    operation: CaseOperation,
+) -> Result<(Actor, CaseId), ServiceError> {
+    if capability.permits(operation) {
+        Ok((capability.actor(), capability.case_id()))
+    } else {
+        Err(ServiceError::NotFound)
+    }
+}
+
+/// `query` narrowed to `scope`, or `None` when nothing in scope can match.
+fn scoped(query: &QueueQuery, scope: &ListScope) -> Option<QueueQuery> {
+    let mut q = query.clone();
+    match scope {
+        ListScope::Everything => {}
+        ListScope::Nothing => return None,
+        ListScope::ReferredBy(org) => {
+            if q.referring_organisation.is_some_and(|o| o != *org) {
+                return None;
+            }
+            q.referring_organisation = Some(*org);
+        }
+        ListScope::CompetentAuthority {
+            authority,
+            allocated_to,
+        } => {
+            if q.competent_authority.is_some_and(|a| a != *authority) {
+                return None;
+            }
+            q.competent_authority = Some(*authority);
+            if let Some(user) = allocated_to {
+                if q.allocated_to.is_some_and(|u| u != *user) {
+                    return None;
+                }
+                q.allocated_to = Some(*user);
+            }
+        }
+        ListScope::PilotPanel(site) => {
+            q.competent_authority =
+                Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
+            q.pilot_site = Some(site.clone());
+        }
+        ListScope::AwaitingReview => q.review_pending = Some(true),
+    }
+    Some(q)
 }

@@ -2,6 +2,7 @@
 //! service on SQLite and PostgreSQL. Each rulebook change has at least one scenario here.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_access::{CaseCapability, CaseOperation, Operation, OrganisationKind, Principal, Role};
 use nrm_domain::command::ReviewPanel;
 use nrm_domain::event::{
     ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
@@ -30,6 +31,51 @@ fn person(n: u128) -> Actor {
         user: UserId(Uuid::from_u128(n)),
         organisation: OrganisationId(Uuid::from_u128(1000)),
     }
+}
+
+/// The principal the policy sees for person `n`: the responder at a First Responder
+/// Organisation; panel members (10+) on an assurance panel; everyone else an SCA manager and
+/// decision maker.
+fn principal(n: u128, authority: CompetentAuthority) -> Principal {
+    let (organisation_kind, roles) = match n {
+        RESPONDER => (
+            OrganisationKind::FirstResponderOrganisation,
+            vec![Role::FirstResponder],
+        ),
+        10..=19 => (OrganisationKind::AssurancePanel, vec![Role::PanelMember]),
+        _ => (
+            OrganisationKind::CompetentAuthority { authority },
+            vec![Role::CaManager, Role::DecisionMaker],
+        ),
+    };
+    Principal {
+        actor: person(n),
+        organisation_kind,
+        roles,
+        allocated_cases_only: false,
+    }
+}
+
+fn list_cap(who: u128, authority: CompetentAuthority) -> nrm_access::Capability {
+    nrm_access::authorise(&principal(who, authority), Operation::ListCases)
+        .unwrap_or_else(|_| panic!("may list"))
+}
+
+/// Asks the access policy for `who` to do `operation` to `case`, as a handler would.
+async fn capability(
+    cases: &Cases,
+    who: u128,
+    case: CaseId,
+    operation: CaseOperation,
+    on: NaiveDate,
+) -> Result<CaseCapability, ServiceError> {
+    let facts = cases
+        .case_facts(case, on)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let authority = facts.competent_authority.unwrap_or(CompetentAuthority::Sca);
+    nrm_access::authorise_case(&principal(who, authority), operation, &facts)
+        .map_err(|_| ServiceError::NotFound)
 }
 
 const RESPONDER: u128 = 1;
@@ -70,10 +116,17 @@ struct Scenario {
 
 impl Scenario {
     async fn rg(&self, outcome: Outcome, on: NaiveDate) -> Result<u64, ServiceError> {
+        let cap = capability(
+            &self.cases,
+            DECISION_MAKER,
+            self.case,
+            CaseOperation::Decide,
+            on,
+        )
+        .await?;
         self.cases
             .decide(
-                person(DECISION_MAKER),
-                self.case,
+                &cap,
                 None,
                 DecisionKind::ReasonableGrounds,
                 decision(outcome, on),
@@ -83,10 +136,17 @@ impl Scenario {
     }
 
     async fn cg(&self, outcome: Outcome, on: NaiveDate) -> Result<u64, ServiceError> {
+        let cap = capability(
+            &self.cases,
+            DECISION_MAKER,
+            self.case,
+            CaseOperation::Decide,
+            on,
+        )
+        .await?;
         self.cases
             .decide(
-                person(DECISION_MAKER),
-                self.case,
+                &cap,
                 None,
                 DecisionKind::ConclusiveGrounds,
                 decision(outcome, on),
@@ -96,9 +156,8 @@ impl Scenario {
     }
 
     async fn act(&self, who: u128, action: Action, on: NaiveDate) -> Result<u64, ServiceError> {
-        self.cases
-            .act(person(who), self.case, None, action, noon(on))
-            .await
+        let cap = capability(&self.cases, who, self.case, action.operation(), on).await?;
+        self.cases.act(&cap, None, action, noon(on)).await
     }
 
     async fn serve(&self, which: DecisionRef, on: NaiveDate) -> Result<u64, ServiceError> {
@@ -126,8 +185,14 @@ impl Scenario {
 }
 
 async fn start(cases: &Cases, submission: Submission, on: NaiveDate) -> Scenario {
+    let operation = match submission {
+        Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
+        _ => Operation::SubmitReferral,
+    };
+    let cap = nrm_access::authorise(&principal(RESPONDER, CompetentAuthority::Sca), operation)
+        .unwrap_or_else(|_| panic!("the responder may submit"));
     let submitted = cases
-        .submit(person(RESPONDER), submission, noon(on))
+        .submit(&cap, submission, noon(on))
         .await
         .unwrap_or_else(|e| panic!("submit: {e}"));
     Scenario {
@@ -791,7 +856,12 @@ async fn routing_sends_pilot_children_and_ieca_cohorts_to_their_authority_and_ca
         q.allocated_to = Some(UserId(Uuid::from_u128(77)));
         assert_eq!(
             s.cases
-                .queue(person(DECISION_MAKER), &q, noon(on))
+                .queue(
+                    &list_cap(DECISION_MAKER, CompetentAuthority::Ieca),
+                    &principal(DECISION_MAKER, CompetentAuthority::Ieca),
+                    &q,
+                    noon(on)
+                )
                 .await
                 .map(|p| p.total)
                 .ok(),
@@ -844,7 +914,12 @@ async fn the_sweep_raises_due_soon_and_overdue_once_and_keeps_deadlines_across_r
         q.deadline = Some(nrm_domain::event::DeadlineStatus::Overdue);
         assert_eq!(
             cases
-                .queue(person(DECISION_MAKER), &q, noon(date(2025, 11, 20)))
+                .queue(
+                    &list_cap(DECISION_MAKER, CompetentAuthority::Sca),
+                    &principal(DECISION_MAKER, CompetentAuthority::Sca),
+                    &q,
+                    noon(date(2025, 11, 20))
+                )
                 .await
                 .map(|p| p.total)
                 .ok(),

@@ -48,6 +48,8 @@ pub struct QueueQuery {
     pub deadline: Option<DeadlineStatus>,
     pub allocated_to: Option<UserId>,
     pub suspended: Option<bool>,
+    pub pilot_site: Option<String>,
+    pub review_pending: Option<bool>,
     /// The date "overdue" is judged on.
     pub today: NaiveDate,
     pub sort: QueueSort,
@@ -69,6 +71,8 @@ impl QueueQuery {
             deadline: None,
             allocated_to: None,
             suspended: None,
+            pilot_site: None,
+            review_pending: None,
             today,
             sort: QueueSort::default(),
             direction: SortDirection::default(),
@@ -158,6 +162,12 @@ macro_rules! push_filters {
         }
         if let Some(suspended) = q.suspended {
             $builder.push(" AND s.suspended = ").push_bind(suspended);
+        }
+        if let Some(site) = &q.pilot_site {
+            $builder.push(" AND s.pilot_site = ").push_bind(site.clone());
+        }
+        if let Some(pending) = q.review_pending {
+            $builder.push(" AND s.review_pending = ").push_bind(pending);
         }
         if let Some(status) = q.deadline {
             $builder

@@ -1,12 +1,23 @@
-//! Who is calling. Until sign-in exists (a later issue), the acting user and organisation come
-//! from two request headers, `NRM-Dev-User` and `NRM-Dev-Organisation` (UUIDs). The mechanism
-//! is switched off unless configuration turns it on, and the binary refuses to turn it on in a
-//! production configuration, so no deployed service can be driven by forged headers.
+//! Who is calling. Until sign-in exists (the identity issue), the caller comes from
+//! development-only request headers:
+//!
+//! | header | value |
+//! |---|---|
+//! | `NRM-Dev-User` | the user's UUID |
+//! | `NRM-Dev-Organisation` | the organisation's UUID |
+//! | `NRM-Dev-Organisation-Kind` | `first_responder_organisation`, `sca`, `ieca`, `local_authority`, `local_authority:<pilot site>`, `support_provider`, `guardian_service`, `assurance_panel`, `analysts` or `administrators` |
+//! | `NRM-Dev-Roles` | comma-separated roles, e.g. `decision_maker,ca_manager` |
+//! | `NRM-Dev-Allocated-Only` | `true` for a decision maker limited to cases allocated to them |
+//!
+//! The mechanism is off unless configuration turns it on, and the binary refuses to turn it on
+//! in a production configuration, so no deployed service can be driven by forged headers.
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use nrm_access::{OrganisationKind, Principal, Role};
 use nrm_domain::Actor;
+use nrm_domain::event::CompetentAuthority;
 use nrm_domain::ids::{OrganisationId, UserId};
 use uuid::Uuid;
 
@@ -15,10 +26,54 @@ use crate::problem::Problem;
 
 pub const DEV_USER_HEADER: &str = "nrm-dev-user";
 pub const DEV_ORGANISATION_HEADER: &str = "nrm-dev-organisation";
+pub const DEV_ORGANISATION_KIND_HEADER: &str = "nrm-dev-organisation-kind";
+pub const DEV_ROLES_HEADER: &str = "nrm-dev-roles";
+pub const DEV_ALLOCATED_ONLY_HEADER: &str = "nrm-dev-allocated-only";
 
 /// The authenticated caller of a request.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller(pub Actor);
+#[derive(Debug, Clone)]
+pub struct Caller(pub Principal);
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        self.0.actor
+    }
+}
+
+/// Parses an organisation kind as written in the development header.
+pub fn parse_organisation_kind(s: &str) -> Option<OrganisationKind> {
+    Some(match s.trim() {
+        "first_responder_organisation" => OrganisationKind::FirstResponderOrganisation,
+        "sca" => OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Sca,
+        },
+        "ieca" => OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Ieca,
+        },
+        "local_authority" => OrganisationKind::LocalAuthority { pilot_site: None },
+        "support_provider" => OrganisationKind::SupportProvider,
+        "guardian_service" => OrganisationKind::GuardianService,
+        "assurance_panel" => OrganisationKind::AssurancePanel,
+        "analysts" => OrganisationKind::Analysts,
+        "administrators" => OrganisationKind::Administrators,
+        other => {
+            let site = other.strip_prefix("local_authority:")?;
+            OrganisationKind::LocalAuthority {
+                pilot_site: Some(site.to_owned()),
+            }
+        }
+    })
+}
+
+/// Parses one role name.
+pub fn parse_role(s: &str) -> Option<Role> {
+    Role::ALL.into_iter().find(|r| {
+        serde_json::to_value(r)
+            .ok()
+            .and_then(|v| v.as_str().map(|n| n == s.trim()))
+            .unwrap_or(false)
+    })
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
@@ -37,21 +92,37 @@ impl FromRequestParts<AppState> for Caller {
         if !state.settings.dev_actor_headers {
             return Err(unauthenticated());
         }
-        let header = |name: &str| -> Result<Uuid, Problem> {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| Uuid::parse_str(v.trim()).ok())
-                .ok_or_else(|| {
-                    unauthenticated().detail(format!(
-                        "Development sign-in needs the {DEV_USER_HEADER} and {DEV_ORGANISATION_HEADER} headers, each a UUID"
-                    ))
-                })
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let explain = || {
+            unauthenticated().detail(format!(
+                "Development sign-in needs the {DEV_USER_HEADER}, {DEV_ORGANISATION_HEADER}, {DEV_ORGANISATION_KIND_HEADER} and {DEV_ROLES_HEADER} headers"
+            ))
         };
-        Ok(Self(Actor {
-            user: UserId(header(DEV_USER_HEADER)?),
-            organisation: OrganisationId(header(DEV_ORGANISATION_HEADER)?),
+        let uuid = |name: &str| {
+            header(name)
+                .and_then(|v| Uuid::parse_str(v.trim()).ok())
+                .ok_or_else(explain)
+        };
+        let user = UserId(uuid(DEV_USER_HEADER)?);
+        let organisation = OrganisationId(uuid(DEV_ORGANISATION_HEADER)?);
+        let organisation_kind = header(DEV_ORGANISATION_KIND_HEADER)
+            .and_then(parse_organisation_kind)
+            .ok_or_else(explain)?;
+        let roles: Option<Vec<Role>> = header(DEV_ROLES_HEADER)
+            .map(|v| {
+                v.split(',')
+                    .filter(|r| !r.trim().is_empty())
+                    .map(parse_role)
+                    .collect()
+            })
+            .unwrap_or(None);
+        let roles = roles.filter(|r| !r.is_empty()).ok_or_else(explain)?;
+        Ok(Self(Principal {
+            actor: Actor { user, organisation },
+            organisation_kind,
+            roles,
+            allocated_cases_only: header(DEV_ALLOCATED_ONLY_HEADER)
+                .is_some_and(|v| v.trim() == "true"),
         }))
     }
 }

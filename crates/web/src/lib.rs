@@ -5,6 +5,7 @@
 //! ([`problem`]); request and response logging records method, route template, status and
 //! timing, never bodies, query values or personal data (docs/LOGGING.md).
 
+pub mod access;
 pub mod actor;
 pub mod api;
 pub mod health;

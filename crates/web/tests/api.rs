@@ -381,7 +381,8 @@ async fn the_decision_lifecycle_follows_the_rules() {
         )
         .await;
 
-        // Decisions on a Duty to Notify report, and on cases that do not exist.
+        // Decisions on a Duty to Notify report (no decision maker's scope includes one: the
+        // access policy answers "not found"), and on cases that do not exist.
         let dtn = body(
             app.post_json("/api/v1/duty-to-notify", &duty_to_notify())
                 .await,
@@ -396,7 +397,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
                 &decision("positive", "2025-12-03"),
             )
             .await,
-            409,
+            404,
         )
         .await;
         problem(
@@ -745,9 +746,9 @@ async fn every_read_and_change_is_in_the_case_access_history_and_the_chain_verif
             actions,
             vec![
                 ("case.submit".to_owned(), "ok".to_owned()),
-                ("case.read".to_owned(), "ok".to_owned()),
-                ("case.read".to_owned(), "ok".to_owned()),
-                ("case.read".to_owned(), "ok".to_owned()),
+                ("case.read_personal".to_owned(), "ok".to_owned()),
+                ("case.read_personal".to_owned(), "ok".to_owned()),
+                ("case.read_personal".to_owned(), "ok".to_owned()),
                 (
                     "decision.reasonable_grounds".to_owned(),
                     "refused:invalid-input".to_owned()

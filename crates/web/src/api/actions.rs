@@ -23,9 +23,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::cases::{DecisionResponse, case_id, etag, if_match};
+use nrm_access::{CaseOperation, Operation};
+
+use super::cases::{DecisionResponse, etag, if_match};
 use super::mirror::CompetentAuthorityDto;
 use crate::AppState;
+use crate::access::authorise_case;
 use crate::actor::Caller;
 use crate::json::StrictJson;
 use crate::problem::Problem;
@@ -308,13 +311,12 @@ pub async fn act(
     headers: HeaderMap,
     StrictJson(body): StrictJson<ActionRequest>,
 ) -> Result<impl IntoResponse, Problem> {
-    let id = case_id(&state, &reference).await?;
+    let action: Action = body.into();
+    let (capability, _) = authorise_case(&state, &caller, &reference, action.operation()).await?;
+    let id = capability.case_id();
     let expected = if_match(&headers)?;
     let now = state.now();
-    let version = state
-        .cases
-        .act(caller.0, id, expected, body.into(), now)
-        .await?;
+    let version = state.cases.act(&capability, expected, action, now).await?;
     let summary = state
         .cases
         .store()
@@ -354,10 +356,12 @@ pub struct NoticeResponse {
 )]
 pub async fn notices(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(reference): Path<String>,
 ) -> Result<axum::Json<Vec<NoticeResponse>>, Problem> {
-    let id = case_id(&state, &reference).await?;
+    let (capability, _) =
+        authorise_case(&state, &caller, &reference, CaseOperation::ReadNotices).await?;
+    let id = capability.case_id();
     let loaded = state
         .cases
         .store()
@@ -412,9 +416,12 @@ pub async fn notices(
 )]
 pub async fn rulebook(
     State(state): State<AppState>,
-    _caller: Caller,
-) -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::to_value(state.cases.rules()).unwrap_or_default())
+    caller: Caller,
+) -> Result<axum::Json<serde_json::Value>, Problem> {
+    crate::access::authorise(&state, &caller, Operation::ReadRulebook).await?;
+    Ok(axum::Json(
+        serde_json::to_value(state.cases.rules()).unwrap_or_default(),
+    ))
 }
 
 /// What a sweep did.
@@ -431,9 +438,10 @@ pub struct SweepResponse {
 )]
 pub async fn sweep(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<axum::Json<SweepResponse>, Problem> {
-    let report = state.cases.sweep(state.now()).await?;
+    let capability = crate::access::authorise(&state, &caller, Operation::RunDeadlineSweep).await?;
+    let report = state.cases.sweep_as(&capability, state.now()).await?;
     Ok(axum::Json(SweepResponse {
         cases_checked: report.cases_checked,
         changes: report.changes,

@@ -8,14 +8,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::FieldProblem;
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::CompetentAuthority;
 use nrm_domain::event::DeadlineStatus;
 use nrm_domain::exploitation::ExploitationType;
-use nrm_domain::ids::{CaseId, UserId};
+use nrm_domain::ids::UserId;
 use nrm_domain::submission::AgeGroup;
-use nrm_domain::{CaseReference, FieldProblem};
 use nrm_service::{DecisionInput, DecisionKind};
 use nrm_store::{CaseSummary, QueueQuery, QueueSort, SortDirection};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::mirror::{NegativeReasonDto, OutcomeDto};
+use nrm_access::{CaseOperation, Operation};
+
 use crate::AppState;
+use crate::access::authorise_case;
 use crate::actor::Caller;
 use crate::json::StrictJson;
 use crate::problem::Problem;
@@ -302,7 +305,11 @@ pub async fn queue(
         )
     })?;
     let query = params.into_query(uk_date(state.now()))?;
-    let page = state.cases.queue(caller.0, &query, state.now()).await?;
+    let capability = crate::access::authorise(&state, &caller, Operation::ListCases).await?;
+    let page = state
+        .cases
+        .queue(&capability, &caller.0, &query, state.now())
+        .await?;
     let per_page = u64::from(page.per_page);
     Ok(axum::Json(QueueResponse {
         total_pages: page.total.div_ceil(per_page),
@@ -371,20 +378,6 @@ pub struct CaseResponse {
     pub timeline: Vec<TimelineEntry>,
 }
 
-fn parse_reference(reference: &str) -> Result<CaseReference, Problem> {
-    // A malformed reference cannot name a case: answer as for any unknown case.
-    reference.parse().map_err(|_| Problem::not_found())
-}
-
-pub(crate) async fn case_id(state: &AppState, reference: &str) -> Result<CaseId, Problem> {
-    let reference = parse_reference(reference)?;
-    state
-        .cases
-        .find(&reference)
-        .await?
-        .ok_or_else(Problem::not_found)
-}
-
 pub(crate) fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
@@ -404,8 +397,15 @@ pub async fn read(
     caller: Caller,
     Path(reference): Path<String>,
 ) -> Result<impl IntoResponse, Problem> {
-    let id = case_id(&state, &reference).await?;
-    let view = state.cases.view(caller.0, id, state.now()).await?;
+    let (read, facts) = authorise_case(&state, &caller, &reference, CaseOperation::Read).await?;
+    // Personal details only for those entitled to them (never analysts); asking is not a denial.
+    let personal =
+        nrm_access::authorise_case(&caller.0, CaseOperation::ReadPersonalDetails, &facts).ok();
+    let id = read.case_id();
+    let view = state
+        .cases
+        .view(&read, personal.as_ref(), state.now())
+        .await?;
     let timeline = view
         .events
         .iter()
@@ -518,14 +518,15 @@ async fn record(
     body: DecisionRequest,
     kind: DecisionKind,
 ) -> Result<impl IntoResponse, Problem> {
-    let id = case_id(&state, &reference).await?;
+    let (capability, _) =
+        authorise_case(&state, &caller, &reference, CaseOperation::Decide).await?;
+    let id = capability.case_id();
     let expected = if_match(&headers)?;
     let now = state.now();
     let version = state
         .cases
         .decide(
-            caller.0,
-            id,
+            &capability,
             expected,
             kind,
             DecisionInput {
@@ -650,11 +651,14 @@ pub async fn access_history(
     caller: Caller,
     Path(reference): Path<String>,
 ) -> Result<axum::Json<Vec<AccessEntry>>, Problem> {
-    let id = case_id(&state, &reference).await?;
-    let entries = state
-        .cases
-        .access_history(caller.0, id, state.now())
-        .await?;
+    let (capability, _) = authorise_case(
+        &state,
+        &caller,
+        &reference,
+        CaseOperation::ReadAccessHistory,
+    )
+    .await?;
+    let entries = state.cases.access_history(&capability, state.now()).await?;
     Ok(axum::Json(
         entries
             .into_iter()

@@ -24,6 +24,8 @@ use super::mirror::{
     AgeAtExploitationDto, ExploitationTypeDto, FirstResponderTypeDto, GenderDto,
     ImmigrationCohortDto, UkNationDto,
 };
+use nrm_access::Operation;
+
 use crate::AppState;
 use crate::actor::Caller;
 use crate::json::StrictJson;
@@ -314,9 +316,14 @@ async fn submit(
     caller: Caller,
     submission: Submission,
 ) -> Result<impl IntoResponse + use<>, Problem> {
+    let operation = match submission {
+        Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
+        Submission::Adult(_) | Submission::Child(_) => Operation::SubmitReferral,
+    };
+    let capability = crate::access::authorise(state, &caller, operation).await?;
     let submitted = state
         .cases
-        .submit(caller.0, submission, state.now())
+        .submit(&capability, submission, state.now())
         .await?;
     let mut headers = HeaderMap::new();
     if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/cases/{}", submitted.reference)) {

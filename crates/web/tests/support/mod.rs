@@ -16,6 +16,78 @@ use serde_json::{Value, json};
 pub const USER: &str = "00000000-0000-4000-8000-000000000001";
 pub const ORGANISATION: &str = "00000000-0000-4000-8000-000000000101";
 
+/// A development sign-in identity: user, organisation, organisation kind, roles.
+#[derive(Debug, Clone, Copy)]
+pub struct Identity {
+    pub user: &'static str,
+    pub organisation: &'static str,
+    pub kind: &'static str,
+    pub roles: &'static str,
+}
+
+/// The First Responder who makes every submission in these tests.
+pub const RESPONDER: Identity = Identity {
+    user: USER,
+    organisation: ORGANISATION,
+    kind: "first_responder_organisation",
+    roles: "first_responder",
+};
+/// A First Responder in another organisation.
+pub const OTHER_RESPONDER: Identity = Identity {
+    user: "00000000-0000-4000-8000-000000000009",
+    organisation: "00000000-0000-4000-8000-000000000109",
+    kind: "first_responder_organisation",
+    roles: "first_responder",
+};
+/// An SCA manager, who decides, manages, routes and allocates.
+pub const SCA_MANAGER: Identity = Identity {
+    user: "00000000-0000-4000-8000-000000000002",
+    organisation: "00000000-0000-4000-8000-000000000201",
+    kind: "sca",
+    roles: "ca_manager,decision_maker",
+};
+/// An IECA decision maker.
+pub const IECA_DECISION_MAKER: Identity = Identity {
+    user: "00000000-0000-4000-8000-000000000007",
+    organisation: "00000000-0000-4000-8000-000000000202",
+    kind: "ieca",
+    roles: "decision_maker",
+};
+/// An analyst: every case's summary, never personal details.
+pub const ANALYST: Identity = Identity {
+    user: "00000000-0000-4000-8000-000000000003",
+    organisation: "00000000-0000-4000-8000-000000000301",
+    kind: "analysts",
+    roles: "analyst",
+};
+
+/// Who the helpers act as by default for a request: submissions and case reads by the
+/// referring First Responder, lists by an analyst, everything else by an SCA manager.
+fn identity_for(method: &str, path: &str) -> Identity {
+    let list = path == "/api/v1/cases" || path.starts_with("/api/v1/cases?");
+    if path.starts_with("/api/v1/referrals")
+        || path.starts_with("/api/v1/duty-to-notify")
+        || path == "/api/v1/rulebook"
+    {
+        RESPONDER
+    } else if list {
+        ANALYST
+    } else if method == "GET" && (path.ends_with("/notices") || !path.contains("/access-history")) {
+        RESPONDER
+    } else {
+        SCA_MANAGER
+    }
+}
+
+/// Adds the development sign-in headers for `who`.
+pub fn signed_in(request: RequestBuilder, who: Identity) -> RequestBuilder {
+    request
+        .header("nrm-dev-user", who.user)
+        .header("nrm-dev-organisation", who.organisation)
+        .header("nrm-dev-organisation-kind", who.kind)
+        .header("nrm-dev-roles", who.roles)
+}
+
 /// Everything the service logged during this test binary's run.
 pub fn logs() -> String {
     String::from_utf8_lossy(&capture().lock().map(|b| b.clone()).unwrap_or_default()).into_owned()
@@ -117,17 +189,19 @@ impl App {
     }
 
     pub fn get(&self, path: &str) -> RequestBuilder {
-        self.client
-            .get(format!("{}{path}", self.base))
-            .header("nrm-dev-user", USER)
-            .header("nrm-dev-organisation", ORGANISATION)
+        self.get_as(path, identity_for("GET", path))
     }
 
     pub fn post(&self, path: &str) -> RequestBuilder {
-        self.client
-            .post(format!("{}{path}", self.base))
-            .header("nrm-dev-user", USER)
-            .header("nrm-dev-organisation", ORGANISATION)
+        self.post_as(path, identity_for("POST", path))
+    }
+
+    pub fn get_as(&self, path: &str, who: Identity) -> RequestBuilder {
+        signed_in(self.client.get(format!("{}{path}", self.base)), who)
+    }
+
+    pub fn post_as(&self, path: &str, who: Identity) -> RequestBuilder {
+        signed_in(self.client.post(format!("{}{path}", self.base)), who)
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {

@@ -772,3 +772,64 @@ async fn every_read_and_change_is_in_the_case_access_history_and_the_chain_verif
     })
     .await;
 }
+
+#[tokio::test]
+async fn security_headers_are_on_every_response_including_errors() {
+    let app = App::start(nrm_store::testing::sqlite().await).await;
+    let reference = app.submit_adult().await;
+    let mut big = adult();
+    big["victim"]["narrative"] = json!("x".repeat(300 * 1024));
+    let responses = vec![
+        app.client.get(format!("{}/health", app.base)).send().await,
+        app.client
+            .get(format!("{}/api/v1/openapi.json", app.base))
+            .send()
+            .await,
+        app.get(&format!("/api/v1/cases/{reference}")).send().await,
+        app.get("/api/v1/cases").send().await,
+        app.client.get(format!("{}/nowhere", app.base)).send().await,
+        app.client
+            .delete(format!("{}/api/v1/cases", app.base))
+            .send()
+            .await,
+        app.client
+            .get(format!("{}/api/v1/cases", app.base))
+            .send()
+            .await,
+        app.post("/api/v1/referrals/adult").json(&big).send().await,
+        app.post("/api/v1/referrals/adult")
+            .header("content-type", "application/json")
+            .body("{")
+            .send()
+            .await,
+    ];
+    for response in responses {
+        let response = response.unwrap_or_else(|e| panic!("{e}"));
+        let h = response.headers();
+        let get = |name: &str| {
+            h.get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let status = response.status();
+        let csp = get("content-security-policy");
+        for directive in [
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{status}: CSP {csp}");
+        }
+        assert!(!csp.contains("unsafe-"), "{status}: CSP {csp}");
+        assert!(
+            get("strict-transport-security").contains("max-age=31536000")
+                && get("strict-transport-security").contains("includeSubDomains")
+        );
+        assert_eq!(get("x-content-type-options"), "nosniff", "{status}");
+        assert_eq!(get("referrer-policy"), "no-referrer", "{status}");
+        assert_eq!(get("cache-control"), "no-store", "{status}");
+        assert!(!get("x-request-id").is_empty(), "{status}");
+    }
+    app.stop().await;
+}

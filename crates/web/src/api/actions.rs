@@ -5,11 +5,10 @@
 //! fields is reported with a precise pointer such as `/withdraw/reason`.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use nrm_domain::case::CaseState;
-use nrm_domain::clock::uk_date;
 use nrm_domain::command::ReviewPanel;
 use nrm_domain::event::{
     CaseEvent, ClosureReason, DecisionRef, DisqualificationGround, InformationSource,
@@ -25,7 +24,7 @@ use uuid::Uuid;
 
 use nrm_access::{CaseOperation, Operation};
 
-use super::cases::{DecisionResponse, etag, if_match};
+use super::cases::{DecisionResponse, if_match, recorded};
 use super::mirror::CompetentAuthorityDto;
 use crate::AppState;
 use crate::access::authorise_case;
@@ -317,22 +316,7 @@ pub async fn act(
     let expected = if_match(&headers)?;
     let now = state.now();
     let version = state.cases.act(&capability, expected, action, now).await?;
-    let summary = state
-        .cases
-        .store()
-        .summary(id, uk_date(now))
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let mut response_headers = HeaderMap::new();
-    response_headers.insert(header::ETAG, etag(version));
-    Ok((
-        response_headers,
-        axum::Json(DecisionResponse {
-            reference: summary.reference,
-            version,
-            status: summary.status,
-        }),
-    ))
+    recorded(&state, id, version, now).await
 }
 
 /// A decision notice, addressed by role; names are merged in only when it is sent.

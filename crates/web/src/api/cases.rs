@@ -538,16 +538,27 @@ async fn record(
             now,
         )
         .await?;
+    recorded(&state, id, version, now).await
+}
+
+/// The answer to a recorded decision or action: the case's new version (also as its ETag)
+/// and status.
+pub(crate) async fn recorded(
+    state: &AppState,
+    id: nrm_domain::ids::CaseId,
+    version: u64,
+    now: DateTime<Utc>,
+) -> Result<(HeaderMap, axum::Json<DecisionResponse>), Problem> {
     let summary = state
         .cases
         .store()
         .summary(id, uk_date(now))
         .await?
         .ok_or_else(Problem::not_found)?;
-    let mut response_headers = HeaderMap::new();
-    response_headers.insert(header::ETAG, etag(version));
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, etag(version));
     Ok((
-        response_headers,
+        headers,
         axum::Json(DecisionResponse {
             reference: summary.reference,
             version,

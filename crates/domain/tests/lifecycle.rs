@@ -18,8 +18,9 @@
 //!   command must produce exactly the events the oracle describes;
 //! - the accepted history is checked event by event against the case-file invariants (nothing
 //!   recorded on a closed case, and nothing but its closure on a withdrawn one; nothing decided
-//!   on a suspended case; every decision, disqualification, reconsideration decision,
-//!   withdrawal, suspension, resumption and closure dated on or after every earlier dated step;
+//!   on a suspended case; every decision, disqualification, review, service, reconsideration
+//!   request and decision, withdrawal, suspension, resumption and closure dated on or after
+//!   every earlier dated step, so none inside a suspension that has ended;
 //!   no negative CG served before the review its date requires has agreed, or before the day it
 //!   agreed; no review by the decision maker; panel quorum of distinct people from distinct
 //!   agencies; notices to the right people; reconsideration only of a served negative decision,
@@ -34,8 +35,7 @@
 //! The run counts what it reached, including each refusal rule by name, and fails if the
 //! generator stopped reaching any of it.
 //!
-//! The scenario tests below state each rule as a caseworker would. Tests marked `#[ignore]`
-//! at the end reproduce behaviour of the domain that still looks wrong; they fail today.
+//! The scenario tests below state each rule as a caseworker would.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -751,7 +751,10 @@ fn lifecycle_oracle(
                 "/reviewed_on",
                 *reviewed_on,
                 today,
-                &[(cg.decided_on, "reviewed before the CG")],
+                &[
+                    (cg.decided_on, "reviewed before the CG"),
+                    (f.last_dated_on, "reviewed before the last dated step"),
+                ],
             )
         }
         L::ServeDecision {
@@ -772,6 +775,7 @@ fn lifecycle_oracle(
             if let Some(agreed) = d.agreed_on {
                 bounds.push((agreed, "served before the day its review agreed"));
             }
+            bounds.push((f.last_dated_on, "served before the last dated step"));
             dated("/served_on", *served_on, today, &bounds)
         }
         L::RequestReconsideration {
@@ -793,7 +797,10 @@ fn lifecycle_oracle(
                 "/requested_on",
                 *requested_on,
                 today,
-                &[(served_on, "requested before service")],
+                &[
+                    (served_on, "requested before service"),
+                    (f.last_dated_on, "requested before the last dated step"),
+                ],
             )?;
             ensure(
                 may_request_reconsideration(*requested_on, *requested_by),
@@ -1228,14 +1235,8 @@ fn check_accepted(
 // ---------------------------------------------------------------------------------------------
 
 /// Checks one event against the history before it (`model`), then adds it to the model.
-/// Nothing here looks at the command that produced the event. `issues` collects what the
-/// domain allows but still looks wrong (see the ignored tests at the end).
-fn check_and_apply(
-    model: &mut Model,
-    event: &CaseEvent,
-    index: usize,
-    issues: &mut Vec<&'static str>,
-) -> TestCaseResult {
+/// Nothing here looks at the command that produced the event.
+fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCaseResult {
     let json =
         serde_json::to_string(event).unwrap_or_else(|e| panic!("an event must serialise: {e}"));
     prop_assert!(
@@ -1325,7 +1326,7 @@ fn check_and_apply(
         );
     }
 
-    check_dates(f, event, issues)?;
+    check_dates(f, event)?;
     if let Some(on) = step_date(event) {
         f.last_dated_on = f.last_dated_on.max(on);
     }
@@ -1707,44 +1708,37 @@ fn step_date(event: &CaseEvent) -> Option<NaiveDate> {
     }
 }
 
-/// The file reads in date order: a decision, disqualification, reconsideration decision,
-/// withdrawal, suspension, resumption or closure is dated on or after every step before it.
-/// A review, a service and a reconsideration request are only held to the decision they are
-/// about, so they can be dated before a later step; `issues` counts when they are, and when
-/// that puts them inside a suspension or while an earlier request was still pending.
-fn check_dates(f: &File, event: &CaseEvent, issues: &mut Vec<&'static str>) -> TestCaseResult {
+/// The file reads in date order: every dated step (a decision, disqualification, review,
+/// service, reconsideration request or decision, withdrawal, suspension, resumption or closure)
+/// is dated on or after every step before it. So none is dated inside a suspension that has
+/// ended, and no reconsideration request before the previous one was decided.
+fn check_dates(f: &File, event: &CaseEvent) -> TestCaseResult {
     let Some(on) = step_date(event) else {
         return Ok(());
     };
-    let held_to_the_file = !matches!(
-        event,
-        CaseEvent::NegativeConclusiveGroundsReviewed { .. }
-            | CaseEvent::DecisionServed { .. }
-            | CaseEvent::ReconsiderationRequested { .. }
+    prop_assert!(
+        on >= f.last_dated_on,
+        "{} dated {} before the last dated step on the file ({})",
+        event.kind(),
+        on,
+        f.last_dated_on
     );
-    if held_to_the_file {
+    prop_assert!(
+        !f.past_suspensions
+            .iter()
+            .any(|(from, to)| *from <= on && on < *to),
+        "{} dated {} inside a past suspension {:?}",
+        event.kind(),
+        on,
+        f.past_suspensions
+    );
+    if matches!(event, CaseEvent::ReconsiderationRequested { .. }) {
         prop_assert!(
-            on >= f.last_dated_on,
-            "{} dated {} before the last dated step on the file ({})",
-            event.kind(),
+            f.reconsideration_decided_on.is_none_or(|d| on >= d),
+            "a reconsideration request dated {} before the previous one was decided ({:?})",
             on,
-            f.last_dated_on
+            f.reconsideration_decided_on
         );
-        return Ok(());
-    }
-    if on < f.last_dated_on {
-        issues.push("remaining: a review, service or request dated before the last dated step");
-    }
-    if f.past_suspensions
-        .iter()
-        .any(|(from, to)| *from <= on && on < *to)
-    {
-        issues.push("remaining: a review, service or request dated inside a past suspension");
-    }
-    if matches!(event, CaseEvent::ReconsiderationRequested { .. })
-        && f.reconsideration_decided_on.is_some_and(|d| on < d)
-    {
-        issues.push("remaining: a reconsideration request dated before the last one was decided");
     }
     Ok(())
 }
@@ -2252,6 +2246,8 @@ fn plausible(f: &File) -> Vec<(Kind, u32)> {
             if f.cg_needing_review().is_some() {
                 v.push((K::Review, 12));
                 v.push((K::Serve, 1));
+                // A suspension while the review is awaited, so that it is held to the resumption.
+                v.push((K::Suspend, 3));
             } else if cg.served_on.is_none() {
                 v.push((K::Serve, 12));
             }
@@ -2309,8 +2305,10 @@ fn target_decision(f: &File, kind: Kind, other: bool) -> DecisionRef {
     }
 }
 
-/// The date of the case that matters for this kind of command.
-fn anchor(f: &File, kind: Kind, decision: DecisionRef) -> Option<NaiveDate> {
+/// The date of the case that matters for this kind of command. A review, a service and a
+/// reconsideration request are anchored on the last dated step on the file if it is later and
+/// `on_the_file`, else on the decision they are about.
+fn anchor(f: &File, kind: Kind, decision: DecisionRef, on_the_file: bool) -> Option<NaiveDate> {
     match kind {
         Kind::Rg | Kind::Withdraw | Kind::Suspend => Some(f.last_dated_on),
         // A case standing on a served negative decision can be closed as complete once the
@@ -2319,15 +2317,34 @@ fn anchor(f: &File, kind: Kind, decision: DecisionRef) -> Option<NaiveDate> {
         Kind::Cg => f.in_recovery().map(minimum_recovery_ends),
         Kind::Disqualify => f.in_recovery(),
         Kind::Extend => f.recovery_end(),
-        Kind::Review => f.cg.as_ref().map(|cg| cg.decided_on),
-        // A reviewed decision is served once its review has agreed.
-        Kind::Serve => f
-            .decision(decision)
-            .map(|d| d.agreed_on.unwrap_or(d.decided_on)),
-        Kind::RequestReconsideration => f
-            .decision(decision)
-            .and_then(|d| d.served_on)
-            .map(|s| s + Duration::days(30)),
+        // A review is held to the CG and to every later step on the file (a resumption, say):
+        // the date is near one or the other.
+        Kind::Review => f.cg.as_ref().map(|cg| {
+            if on_the_file {
+                cg.decided_on.max(f.last_dated_on)
+            } else {
+                cg.decided_on
+            }
+        }),
+        // A reviewed decision is served once its review has agreed, and on or after every
+        // later step on the file (a disqualification after a positive RG, say).
+        Kind::Serve => f.decision(decision).map(|d| {
+            let own = d.agreed_on.unwrap_or(d.decided_on);
+            if on_the_file {
+                own.max(f.last_dated_on)
+            } else {
+                own
+            }
+        }),
+        // A request is near the end of the 30-day window, or near a step on the file later
+        // than the service (an earlier request decided, a resumption).
+        Kind::RequestReconsideration => f.decision(decision).and_then(|d| d.served_on).map(|s| {
+            if on_the_file && f.last_dated_on > s {
+                f.last_dated_on
+            } else {
+                s + Duration::days(30)
+            }
+        }),
         Kind::DecideReconsideration => f.pending.map(|p| p.1),
         Kind::Resume => f.suspended_since,
         Kind::ReceiveInfo => f.info.last().map(|i| i.requested_on),
@@ -2422,7 +2439,9 @@ fn build(
     let decision = target_decision(f, kind, p.other_decision);
     let on = match p.date {
         DateSpec::Today(o) => today + Duration::days(o),
-        DateSpec::Anchor(o) => anchor(f, kind, decision).unwrap_or(today) + Duration::days(o),
+        DateSpec::Anchor(o) => {
+            anchor(f, kind, decision, o % 2 == 0).unwrap_or(today) + Duration::days(o)
+        }
         DateSpec::Boundary { later, offset } => {
             boundary(kind, later).unwrap_or(today) + Duration::days(offset)
         }
@@ -2718,6 +2737,46 @@ fn count_held_to_the_file(cov: &Coverage, f: &File, command: &Command) {
     }
 }
 
+/// An accepted review, service or reconsideration request dated on the day of the last dated
+/// step, when that step is later than its own bound (the CG, the decision and its review, the
+/// service): the bound the file now holds them to, met.
+fn count_step_held_to_the_file(cov: &Coverage, f: &File, command: &Command) {
+    use LifecycleCommand as L;
+    let Command::Lifecycle(c) = command else {
+        return;
+    };
+    let (on, own_bound, what) = match c {
+        L::ReviewNegativeConclusiveGrounds { reviewed_on, .. } => (
+            *reviewed_on,
+            f.cg.as_ref().map(|cg| cg.decided_on),
+            "reviews dated on the day of a later step on the file",
+        ),
+        L::ServeDecision {
+            decision,
+            served_on,
+            ..
+        } => (
+            *served_on,
+            f.decision(*decision)
+                .map(|d| d.agreed_on.unwrap_or(d.decided_on).max(d.decided_on)),
+            "services dated on the day of a later step on the file",
+        ),
+        L::RequestReconsideration {
+            decision,
+            requested_on,
+            ..
+        } => (
+            *requested_on,
+            f.decision(*decision).and_then(|d| d.served_on),
+            "reconsideration requests dated on the day of a later step on the file",
+        ),
+        _ => return,
+    };
+    if own_bound.is_some_and(|b| b < f.last_dated_on) && on == f.last_dated_on {
+        cov.bump(what);
+    }
+}
+
 fn count_ending(cov: &Coverage, f: &File, command: &LifecycleCommand) {
     use LifecycleCommand as L;
     match command {
@@ -2842,13 +2901,10 @@ fn run_case(case: &Case, cov: &Coverage) -> TestCaseResult {
                 }
                 if let Model::Referral(f) = &model {
                     count_held_to_the_file(cov, f, &command);
+                    count_step_held_to_the_file(cov, f, &command);
                 }
                 for event in &events {
-                    let mut issues = Vec::new();
-                    check_and_apply(&mut model, event, history.len(), &mut issues)?;
-                    for issue in issues {
-                        cov.bump(issue);
-                    }
+                    check_and_apply(&mut model, event, history.len())?;
                     state = state.evolve(event);
                     history.push(event.clone());
                 }
@@ -3000,6 +3056,16 @@ fn the_lifecycle_keeps_its_invariants_over_10_000_command_sequences() {
             50,
         ),
         ("decisions dated on the day of a later step on the file", 20),
+        // A review, a service and a reconsideration request are held to the whole file too.
+        ("refused for: reviewed before the last dated step", 10),
+        ("refused for: served before the last dated step", 50),
+        ("refused for: requested before the last dated step", 50),
+        ("reviews dated on the day of a later step on the file", 5),
+        ("services dated on the day of a later step on the file", 20),
+        (
+            "reconsideration requests dated on the day of a later step on the file",
+            15,
+        ),
         (
             "refused: a resumption or information reply on a withdrawn or closed case",
             10,
@@ -4382,13 +4448,11 @@ fn a_decision_cannot_be_dated_inside_a_suspension() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Behaviour that still looks wrong: each test states what should happen and fails today. They
-// are ignored so the suite stays green; run them with
-// `cargo test --test lifecycle -- --ignored`.
+// A review, a service and a reconsideration request are held to every later step on the file,
+// as decisions are: not before an earlier request was decided, nor inside a suspension.
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-#[ignore = "domain bug: a reconsideration request is only dated against the service, so it can be dated while an earlier request was still pending"]
 fn a_reconsideration_request_cannot_be_dated_before_the_previous_request_was_decided() {
     // Negative RG served 1 March 2024; a request on 5 March is refused on 10 March; a second
     // request is then recorded as made on 6 March, while the first was still pending.
@@ -4409,7 +4473,6 @@ fn a_reconsideration_request_cannot_be_dated_before_the_previous_request_was_dec
 }
 
 #[test]
-#[ignore = "domain bug (minor): a review, a service or a reconsideration request may be dated inside a suspension once it has ended"]
 fn a_review_a_service_or_a_reconsideration_request_cannot_be_dated_inside_a_suspension() {
     // Each is refused while the case is suspended, but accepted afterwards dated inside the
     // suspension (the fix applies the same rule to decisions, withdrawals and closures).

@@ -426,8 +426,9 @@ pub(crate) fn decide(
                 record
                     .reviewed_on
                     .unwrap_or(record.decided_on)
-                    .max(record.decided_on),
-                "the decision and its review",
+                    .max(record.decided_on)
+                    .max(r.last_dated_on),
+                "the decision, its review and every later step on the file",
                 today,
             )?;
             Ok(vec![CaseEvent::DecisionServed {
@@ -470,8 +471,8 @@ pub(crate) fn decide(
             check_date(
                 "/requested_on",
                 *requested_on,
-                served_on,
-                "the date the decision was served",
+                served_on.max(r.last_dated_on),
+                "the date the decision was served and every later step on the file",
                 today,
             )?;
             let rule = rules.reconsideration(*requested_on);
@@ -740,8 +741,8 @@ fn review(
     check_date(
         "/reviewed_on",
         reviewed_on,
-        cg.decided_on,
-        "the Conclusive Grounds decision",
+        cg.decided_on.max(r.last_dated_on),
+        "the Conclusive Grounds decision and every later step on the file",
         today,
     )?;
     Ok(vec![CaseEvent::NegativeConclusiveGroundsReviewed {

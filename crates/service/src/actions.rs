@@ -259,11 +259,18 @@ impl Cases {
             Action::Close { on, reason } => (None, Box::new(move |_| L::Close { on, reason })),
         };
         let result = self
-            .execute(actor, case_id, expected_version, reasons, now, |record| {
-                Command::Lifecycle(build(record))
-            })
+            .execute(
+                actor,
+                code,
+                case_id,
+                expected_version,
+                reasons,
+                now,
+                |record| Command::Lifecycle(build(record)),
+            )
             .await;
-        self.audit(actor, code, Some(case_id), &result, now).await?;
+        self.audit_failure(actor, code, Some(case_id), &result, now)
+            .await?;
         result
     }
 
@@ -309,9 +316,15 @@ impl Cases {
         for case_id in candidates {
             let before = self.store().version(case_id).await?.unwrap_or(0);
             match self
-                .execute(Actor::SYSTEM, case_id, None, None, now, |_| {
-                    Command::Lifecycle(LifecycleCommand::SweepDeadlines)
-                })
+                .execute(
+                    Actor::SYSTEM,
+                    "deadline.sweep",
+                    case_id,
+                    None,
+                    None,
+                    now,
+                    |_| Command::Lifecycle(LifecycleCommand::SweepDeadlines),
+                )
                 .await
             {
                 Ok(after) => {

@@ -134,7 +134,9 @@ impl Cases {
         }
         let result = self.submit_unaudited(actor, submission, now).await;
         let case = result.as_ref().ok().map(|s| s.case_id);
-        self.audit(actor, "case.submit", case, &result, now).await?;
+        let _ = case;
+        self.audit_failure(actor, "case.submit", None, &result, now)
+            .await?;
         result
     }
 
@@ -190,6 +192,12 @@ impl Cases {
                     recorded_at: now,
                     new_subjects: &subjects,
                     vault_writes: &writes,
+                    audit: Some(&nrm_store::audit::AuditRecord {
+                        actor,
+                        action: "case.submit".to_owned(),
+                        case_id: Some(case_id),
+                        outcome: "ok".to_owned(),
+                    }),
                 })
                 .await
             {
@@ -237,6 +245,7 @@ impl Cases {
         let result = self
             .execute(
                 actor,
+                action,
                 case_id,
                 expected_version,
                 Some(reasons),
@@ -259,9 +268,25 @@ impl Cases {
                 },
             )
             .await;
-        self.audit(actor, action, Some(case_id), &result, now)
+        self.audit_failure(actor, action, Some(case_id), &result, now)
             .await?;
         result
+    }
+
+    /// Writes the audit entry for a change that failed (a successful change records its entry
+    /// in its own transaction).
+    pub(crate) async fn audit_failure<T>(
+        &self,
+        actor: Actor,
+        action: &str,
+        case_id: Option<CaseId>,
+        result: &Result<T, ServiceError>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if result.is_ok() {
+            return Ok(());
+        }
+        self.audit(actor, action, case_id, result, now).await
     }
 
     /// Writes the audit entry for a use case's outcome. Fails closed: if the entry cannot be
@@ -296,9 +321,11 @@ impl Cases {
 
     /// Loads the case, builds the command (given the vault record id its written reasons will
     /// have, when it has any), decides and appends. Returns the new stream version.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one command")]
     pub(crate) async fn execute(
         &self,
         actor: Actor,
+        action: &str,
         case_id: CaseId,
         expected_version: Option<u64>,
         reasons: Option<String>,
@@ -362,6 +389,12 @@ impl Cases {
                 recorded_at: now,
                 new_subjects: &[],
                 vault_writes: &writes,
+                audit: Some(&nrm_store::audit::AuditRecord {
+                    actor,
+                    action: action.to_owned(),
+                    case_id: Some(case_id),
+                    outcome: "ok".to_owned(),
+                }),
             })
             .await?;
         tracing::debug!(case_id = %case_id, events = events.len(), "command recorded");

@@ -39,6 +39,9 @@ pub struct Append<'a> {
     /// Subjects whose data keys this append creates.
     pub new_subjects: &'a [SubjectId],
     pub vault_writes: &'a [VaultWrite],
+    /// The audit entry for this change, written in the same transaction, so a change and its
+    /// audit entry are committed together or not at all.
+    pub audit: Option<&'a crate::audit::AuditRecord>,
 }
 
 /// An event as stored, with its envelope.
@@ -144,6 +147,9 @@ impl Store {
                     Ok(affected)
                 }
                 Ok(affected) => {
+                    if let Some(record) = append.audit {
+                        crate::audit::append_audit!(tx, record, append.recorded_at)?;
+                    }
                     tx.commit().await?;
                     Ok(affected)
                 }

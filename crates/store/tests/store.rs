@@ -100,6 +100,12 @@ async fn append_new(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
             recorded_at: now(),
             new_subjects: &[case.subject],
             vault_writes: &writes,
+            audit: Some(&nrm_store::audit::AuditRecord {
+                actor: actor(),
+                action: "case.submit".to_owned(),
+                case_id: Some(case.case_id),
+                outcome: "ok".to_owned(),
+            }),
         })
         .await
 }
@@ -166,6 +172,7 @@ async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
                 recorded_at: now(),
                 new_subjects: &[],
                 vault_writes: &[],
+                audit: None,
             })
             .await;
         assert!(
@@ -215,6 +222,7 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
                         recorded_at: now(),
                         new_subjects: &[],
                         vault_writes: &[],
+                        audit: None,
                     })
                     .await
             }));

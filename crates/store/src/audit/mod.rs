@@ -7,7 +7,7 @@
 
 pub mod chain;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use nrm_domain::Actor;
 use nrm_domain::ids::CaseId;
 use sqlx::Row;
@@ -34,31 +34,25 @@ pub struct AuditReport {
     pub entries: u64,
 }
 
-/// Rows fetched per page while verifying, so memory stays flat however long the log is.
-const VERIFY_PAGE: i64 = 10_000;
-
-fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
-    bytes
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("an audit hash is not 32 bytes".to_owned()))
-}
-
-impl Store {
-    /// Appends one entry to the audit chain; returns its sequence number.
-    pub async fn audit(&self, record: &AuditRecord, at: DateTime<Utc>) -> Result<u64, StoreError> {
-        let recorded_at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
-        let _turn = self.write_turn().await;
-        let seq = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            // Taking the head row serialises appenders (a row lock on PostgreSQL).
+/// Appends `$record` at `$at` to the chain inside the open transaction `$tx`, returning the
+/// entry's sequence number as `Result<i64, sqlx::Error>`. Taking the head row serialises
+/// appenders (a row lock on PostgreSQL; the write gate on SQLite).
+macro_rules! append_audit {
+    ($tx:expr, $record:expr, $at:expr) => {{
+        let record: &$crate::audit::AuditRecord = $record;
+        let recorded_at = $at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        async {
             let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *$tx)
                 .await?;
-            let seq: i64 = head.try_get("seq")?;
-            let prev: Vec<u8> = head.try_get("hash")?;
-            let entry = next_entry(
+            let seq: i64 = sqlx::Row::try_get(&head, "seq")?;
+            let prev: Vec<u8> = sqlx::Row::try_get(&head, "hash")?;
+            let prev: $crate::audit::Hash = prev
+                .try_into()
+                .map_err(|_| sqlx::Error::Protocol("an audit hash is not 32 bytes".to_owned()))?;
+            let entry = $crate::audit::chain::next_entry(
                 u64::try_from(seq - 1).unwrap_or(0),
-                to_hash(prev)?,
+                prev,
                 recorded_at,
                 record.actor.user.to_string(),
                 record.actor.organisation.to_string(),
@@ -76,12 +70,37 @@ impl Store {
                 .bind(&entry.outcome)
                 .bind(entry.prev_hash.to_vec())
                 .bind(entry.hash.to_vec())
-                .execute(&mut *tx)
+                .execute(&mut *$tx)
                 .await?;
             sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
                 .bind(entry.hash.to_vec())
-                .execute(&mut *tx)
+                .execute(&mut *$tx)
                 .await?;
+            Ok::<i64, sqlx::Error>(seq)
+        }
+        .await
+    }};
+}
+pub(crate) use append_audit;
+
+/// Rows fetched per page while verifying, so memory stays flat however long the log is.
+const VERIFY_PAGE: i64 = 10_000;
+
+fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("an audit hash is not 32 bytes".to_owned()))
+}
+
+impl Store {
+    /// Appends one entry to the audit chain in its own transaction; returns its sequence
+    /// number. Changes to cases record theirs inside the change's own transaction instead
+    /// (see [`crate::Append::audit`]).
+    pub async fn audit(&self, record: &AuditRecord, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        let _turn = self.write_turn().await;
+        let seq = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let seq = append_audit!(tx, record, at)?;
             tx.commit().await?;
             seq
         });

@@ -72,6 +72,75 @@ pub enum OrganisationKind {
     Administrators,
 }
 
+impl OrganisationKind {
+    /// A short code: `first_responder_organisation`, `sca`, `ieca`, `local_authority`,
+    /// `local_authority:<pilot site>`, `support_provider`, `guardian_service`,
+    /// `assurance_panel`, `analysts` or `administrators`.
+    pub fn code(&self) -> String {
+        match self {
+            Self::FirstResponderOrganisation => "first_responder_organisation".to_owned(),
+            Self::CompetentAuthority { authority } => authority.as_str().to_owned(),
+            Self::LocalAuthority { pilot_site: None } => "local_authority".to_owned(),
+            Self::LocalAuthority {
+                pilot_site: Some(site),
+            } => format!("local_authority:{site}"),
+            Self::SupportProvider => "support_provider".to_owned(),
+            Self::GuardianService => "guardian_service".to_owned(),
+            Self::AssurancePanel => "assurance_panel".to_owned(),
+            Self::Analysts => "analysts".to_owned(),
+            Self::Administrators => "administrators".to_owned(),
+        }
+    }
+
+    /// Reads a code written by [`OrganisationKind::code`].
+    pub fn parse(code: &str) -> Option<Self> {
+        Some(match code.trim() {
+            "first_responder_organisation" => Self::FirstResponderOrganisation,
+            "sca" => Self::CompetentAuthority {
+                authority: CompetentAuthority::Sca,
+            },
+            "ieca" => Self::CompetentAuthority {
+                authority: CompetentAuthority::Ieca,
+            },
+            "local_authority" => Self::LocalAuthority { pilot_site: None },
+            "support_provider" => Self::SupportProvider,
+            "guardian_service" => Self::GuardianService,
+            "assurance_panel" => Self::AssurancePanel,
+            "analysts" => Self::Analysts,
+            "administrators" => Self::Administrators,
+            other => Self::LocalAuthority {
+                pilot_site: Some(
+                    other
+                        .strip_prefix("local_authority:")
+                        .filter(|s| !s.is_empty())?
+                        .to_owned(),
+                ),
+            },
+        })
+    }
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::FirstResponder => "first_responder",
+            Self::FroAdministrator => "fro_administrator",
+            Self::DecisionMaker => "decision_maker",
+            Self::CaManager => "ca_manager",
+            Self::PanelMember => "panel_member",
+            Self::LocalAuthorityPanelMember => "local_authority_panel_member",
+            Self::SupportProviderWorker => "support_provider_worker",
+            Self::Guardian => "guardian",
+            Self::Analyst => "analyst",
+            Self::Administrator => "administrator",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code.trim())
+    }
+}
+
 /// The signed-in caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

@@ -88,7 +88,13 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
-    let server = tokio::spawn(async move { axum::serve(listener, nrm_web::router(state)).await });
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            nrm_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(60))

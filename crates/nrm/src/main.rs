@@ -207,9 +207,12 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     println!("NRM Digital is listening on http://{address}");
     tracing::info!(%address, database = store.kind().as_str(), "listening");
-    axum::serve(listener, nrm_web::router(state))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        nrm_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     store.close().await;
     Ok(())
 }

@@ -24,6 +24,7 @@ use nrm_store::{
 use rand::Rng;
 
 mod actions;
+pub mod identity;
 pub use actions::{Action, SweepReport};
 use uuid::Uuid;
 

@@ -16,6 +16,7 @@ mod connect;
 mod deadlines;
 mod error;
 mod events;
+pub mod identity;
 mod migrations;
 mod projection;
 mod queue;

@@ -28,6 +28,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_audit.sql"),
         include_str!("../migrations/postgres/0003_audit.sql"),
     ),
+    (
+        4,
+        "identity",
+        include_str!("../migrations/sqlite/0004_identity.sql"),
+        include_str!("../migrations/postgres/0004_identity.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

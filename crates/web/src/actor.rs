@@ -17,7 +17,6 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use nrm_access::{OrganisationKind, Principal, Role};
 use nrm_domain::Actor;
-use nrm_domain::event::CompetentAuthority;
 use nrm_domain::ids::{OrganisationId, UserId};
 use uuid::Uuid;
 
@@ -42,37 +41,47 @@ impl Caller {
 
 /// Parses an organisation kind as written in the development header.
 pub fn parse_organisation_kind(s: &str) -> Option<OrganisationKind> {
-    Some(match s.trim() {
-        "first_responder_organisation" => OrganisationKind::FirstResponderOrganisation,
-        "sca" => OrganisationKind::CompetentAuthority {
-            authority: CompetentAuthority::Sca,
-        },
-        "ieca" => OrganisationKind::CompetentAuthority {
-            authority: CompetentAuthority::Ieca,
-        },
-        "local_authority" => OrganisationKind::LocalAuthority { pilot_site: None },
-        "support_provider" => OrganisationKind::SupportProvider,
-        "guardian_service" => OrganisationKind::GuardianService,
-        "assurance_panel" => OrganisationKind::AssurancePanel,
-        "analysts" => OrganisationKind::Analysts,
-        "administrators" => OrganisationKind::Administrators,
-        other => {
-            let site = other.strip_prefix("local_authority:")?;
-            OrganisationKind::LocalAuthority {
-                pilot_site: Some(site.to_owned()),
-            }
-        }
-    })
+    OrganisationKind::parse(s)
 }
 
 /// Parses one role name.
 pub fn parse_role(s: &str) -> Option<Role> {
-    Role::ALL.into_iter().find(|r| {
-        serde_json::to_value(r)
-            .ok()
-            .and_then(|v| v.as_str().map(|n| n == s.trim()))
-            .unwrap_or(false)
-    })
+    Role::parse(s)
+}
+
+/// Whether a state-changing request comes from this service's own origin.
+fn same_origin(parts: &Parts) -> bool {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    match header("sec-fetch-site") {
+        Some(site) => site == "same-origin" || site == "none",
+        None => match (header("origin"), header("host")) {
+            (None, _) => true,
+            (Some(origin), Some(host)) => {
+                origin
+                    .strip_prefix("https://")
+                    .or_else(|| origin.strip_prefix("http://"))
+                    == Some(host)
+            }
+            (Some(_), None) => false,
+        },
+    }
+}
+
+/// The client's network address, for per-client sign-in limits.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+        ))
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -89,6 +98,22 @@ impl FromRequestParts<AppState> for Caller {
                 "Sign in to do this",
             )
         };
+        if let Some(token) = crate::api::session::session_token(&parts.headers) {
+            // Cookie-authenticated requests that change something must come from our own
+            // pages (Fetch Metadata, or Origin where a browser sends no Fetch Metadata).
+            if !parts.method.is_safe() && !same_origin(parts) {
+                return Err(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "cross-site-request",
+                    "This request did not come from this service's own pages",
+                ));
+            }
+            return match state.cases.principal_for_session(&token, state.now()).await {
+                Ok(Some(principal)) => Ok(Self(principal)),
+                Ok(None) => Err(unauthenticated()),
+                Err(e) => Err(e.into()),
+            };
+        }
         if !state.settings.dev_actor_headers {
             return Err(unauthenticated());
         }

@@ -107,6 +107,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/rulebook", get(api::actions::rulebook))
         .route("/api/v1/deadline-sweep", post(api::actions::sweep))
+        .route("/api/v1/sign-in", post(api::session::sign_in))
+        .route("/api/v1/sign-out", post(api::session::sign_out))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{actions, cases, mirror, submissions};
+use crate::api::{actions, cases, mirror, session, submissions};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -26,6 +26,8 @@ use crate::{health, problem};
         actions::notices,
         actions::rulebook,
         actions::sweep,
+        session::sign_in,
+        session::sign_out,
         health::health,
         health::ready,
     ),
@@ -48,6 +50,7 @@ use crate::{health, problem};
         (name = "cases", description = "The work queue and case files"),
         (name = "decisions", description = "Reasonable Grounds and Conclusive Grounds decisions"),
         (name = "operations", description = "Health and readiness"),
+        (name = "sessions", description = "Signing in and out"),
     )
 )]
 #[derive(Debug)]

@@ -68,6 +68,24 @@ impl MasterKey {
         &self.id
     }
 
+    /// Seals a small secret (a TOTP seed) under the master key, bound to `context`.
+    pub fn seal_secret(&self, context: &str, secret: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        seal(
+            &self.cipher,
+            secret,
+            format!("nrm-secret:v1:{context}").as_bytes(),
+        )
+    }
+
+    /// Opens a secret sealed by [`MasterKey::seal_secret`] with the same `context`.
+    pub fn open_secret(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        open(
+            &self.cipher,
+            sealed,
+            format!("nrm-secret:v1:{context}").as_bytes(),
+        )
+    }
+
     /// Makes a new data key for `subject` and returns it with its wrapped form.
     pub fn new_data_key(&self, subject: Uuid) -> Result<(DataKey, Vec<u8>), CryptoError> {
         let mut key = [0u8; KEY_LEN];

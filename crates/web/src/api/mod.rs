@@ -3,4 +3,5 @@
 pub mod actions;
 pub mod cases;
 pub mod mirror;
+pub mod session;
 pub mod submissions;

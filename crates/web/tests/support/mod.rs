@@ -158,7 +158,12 @@ impl App {
             .local_addr()
             .unwrap_or_else(|e| panic!("address: {e}"));
         let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, nrm_web::router(state)).await;
+            let _ = axum::serve(
+                listener,
+                nrm_web::router(state)
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         Self {
             base: format!("http://{address}"),
@@ -178,6 +183,13 @@ impl App {
     pub fn advance(&self, days: i64) {
         if let Ok(mut t) = self.clock.lock() {
             *t += Duration::days(days);
+        }
+    }
+
+    /// Moves the service's clock forward by minutes.
+    pub fn advance_minutes(&self, minutes: i64) {
+        if let Ok(mut t) = self.clock.lock() {
+            *t += Duration::minutes(minutes);
         }
     }
 

@@ -1,0 +1,351 @@
+//! Organisations, users, sessions and failed sign-ins: storage only. The rules (password
+//! policy, hashing, second factor, timeouts, throttling) live in the service's identity module.
+
+use chrono::{DateTime, Utc};
+use nrm_domain::ids::{OrganisationId, UserId};
+use sqlx::Row;
+
+use crate::{Store, StoreError, on_pool};
+
+/// An organisation as stored. `kind` is an organisation-kind code (see `nrm_access`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationRow {
+    pub id: OrganisationId,
+    pub name: String,
+    pub kind: String,
+}
+
+/// A user as stored. `roles` are role codes; `totp_secret` is sealed with the master key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: UserId,
+    pub organisation: OrganisationId,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub allocated_only: bool,
+    pub password_hash: String,
+    pub totp_secret: Vec<u8>,
+    pub totp_last_step: i64,
+    pub disabled: bool,
+}
+
+/// Never prints the email or the credentials.
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("organisation", &self.organisation)
+            .field("roles", &self.roles)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session as stored (looked up by the hash of its token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRow {
+    pub user: UserId,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+macro_rules! user_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let roles: String = row.try_get("roles")?;
+        UserRow {
+            id: UserId(row.try_get("user_id")?),
+            organisation: OrganisationId(row.try_get("organisation_id")?),
+            email: row.try_get("email")?,
+            roles: roles
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            allocated_only: row.try_get("allocated_only")?,
+            password_hash: row.try_get("password_hash")?,
+            totp_secret: row.try_get("totp_secret")?,
+            totp_last_step: row.try_get("totp_last_step")?,
+            disabled: row.try_get("disabled")?,
+        }
+    }};
+}
+
+const USER_COLUMNS: &str = "user_id, organisation_id, email, roles, allocated_only, password_hash, totp_secret, totp_last_step, disabled";
+
+impl Store {
+    pub async fn create_organisation(
+        &self,
+        org: &OrganisationRow,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO organisations (organisation_id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(org.id.0)
+                .bind(&org.name)
+                .bind(&org.kind)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn organisation(
+        &self,
+        id: OrganisationId,
+    ) -> Result<Option<OrganisationRow>, StoreError> {
+        let row: Option<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name, kind FROM organisations WHERE organisation_id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(name, kind)| OrganisationRow { id, name, kind }))
+    }
+
+    pub async fn organisations(&self) -> Result<Vec<OrganisationRow>, StoreError> {
+        let rows: Vec<(uuid::Uuid, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT organisation_id, name, kind FROM organisations ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, kind)| OrganisationRow {
+                id: OrganisationId(id),
+                name,
+                kind,
+            })
+            .collect())
+    }
+
+    /// Creates a user; an email already in use is [`StoreError::DuplicateReference`].
+    pub async fn create_user(&self, user: &UserRow, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        let result = on_pool!(self, pool => {
+            sqlx::query("INSERT INTO users (user_id, organisation_id, email, roles, allocated_only, password_hash, totp_secret, totp_last_step, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                .bind(user.id.0)
+                .bind(user.organisation.0)
+                .bind(&user.email)
+                .bind(user.roles.join(","))
+                .bind(user.allocated_only)
+                .bind(&user.password_hash)
+                .bind(&user.totp_secret)
+                .bind(user.totp_last_step)
+                .bind(user.disabled)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        });
+        match result {
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                Err(StoreError::DuplicateReference)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRow>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            match sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1")))
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
+            {
+                Some(row) => Some(user_from_row!(&row)),
+                None => None,
+            }
+        }))
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<UserRow>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            match sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users WHERE user_id = $1")))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+            {
+                Some(row) => Some(user_from_row!(&row)),
+                None => None,
+            }
+        }))
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {USER_COLUMNS} FROM users ORDER BY email")))
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(user_from_row!(row));
+            }
+            out
+        }))
+    }
+
+    /// Disables or enables a user; disabling revokes every session at once.
+    pub async fn set_user_disabled(&self, id: UserId, disabled: bool) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query("UPDATE users SET disabled = $1 WHERE user_id = $2")
+                .bind(disabled)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if disabled {
+                sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
+                    .bind(true)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            changed == 1
+        }))
+    }
+
+    /// Replaces a user's roles; the change revokes their sessions so it takes effect at once.
+    pub async fn set_user_roles(&self, id: UserId, roles: &[String]) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query("UPDATE users SET roles = $1 WHERE user_id = $2")
+                .bind(roles.join(","))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
+                .bind(true)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            changed == 1
+        }))
+    }
+
+    /// Records that a TOTP time step was used, refusing a step at or before the last one used
+    /// (so a code cannot be replayed). Returns whether the step was accepted.
+    pub async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET totp_last_step = $1 WHERE user_id = $2 AND totp_last_step < $1")
+                .bind(step)
+                .bind(id.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, revoked) VALUES ($1, $2, $3, $4, $5)")
+                .bind(token_hash.to_vec())
+                .bind(user.0)
+                .bind(at)
+                .bind(at)
+                .bind(false)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &[u8]) -> Result<Option<SessionRow>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            match sqlx::query("SELECT user_id, created_at, last_seen_at, revoked FROM sessions WHERE token_hash = $1")
+                .bind(token_hash.to_vec())
+                .fetch_optional(pool)
+                .await?
+            {
+                Some(row) => Some(SessionRow {
+                    user: UserId(row.try_get("user_id")?),
+                    created_at: row.try_get("created_at")?,
+                    last_seen_at: row.try_get("last_seen_at")?,
+                    revoked: row.try_get("revoked")?,
+                }),
+                None => None,
+            }
+        }))
+    }
+
+    pub async fn touch_session(
+        &self,
+        token_hash: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(at)
+                .bind(token_hash.to_vec())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn revoke_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE token_hash = $2")
+                .bind(true)
+                .bind(token_hash.to_vec())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn record_sign_in_failure(
+        &self,
+        key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO sign_in_failures (account_key, failed_at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn sign_in_failures_since(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE account_key = $1 AND failed_at > $2")
+                .bind(key)
+                .bind(since)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// The master key, for sealing second-factor secrets.
+    pub fn master_key(&self) -> &crate::MasterKey {
+        &self.master_key
+    }
+}

@@ -1,0 +1,119 @@
+//! Signing in and out. A successful sign-in sets the session cookie: `__Host-` prefixed,
+//! `Secure`, `HttpOnly`, `SameSite=Strict`, path `/`, no domain. Failures never say which of
+//! the email, password or code was wrong, nor whether the account exists.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use nrm_service::identity::SignInRefused;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::actor::ClientAddress;
+use crate::json::StrictJson;
+use crate::problem::Problem;
+
+/// The session cookie's name. The `__Host-` prefix makes browsers insist on Secure, path `/`
+/// and no Domain attribute.
+pub const SESSION_COOKIE: &str = "__Host-nrm-session";
+
+/// Credentials for signing in.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+    /// The 6-digit code from the authenticator app.
+    pub code: String,
+}
+
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignInRequest { .. }")
+    }
+}
+
+fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// The session token from the request's cookies, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Sign in with email, password and a TOTP code.
+#[utoipa::path(
+    post, path = "/api/v1/sign-in", tag = "sessions",
+    request_body = SignInRequest,
+    responses(
+        (status = 204, description = "Signed in; the session cookie is set"),
+        (status = 401, description = "The email, password or code is not right", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; try again later", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    StrictJson(body): StrictJson<SignInRequest>,
+) -> Result<Response, Problem> {
+    match state
+        .cases
+        .sign_in(
+            &body.email,
+            &body.password,
+            &body.code,
+            &client,
+            state.now(),
+        )
+        .await
+    {
+        Ok(token) => {
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            if let Ok(cookie) = HeaderValue::from_str(&session_cookie(&token.0)) {
+                response.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            Ok(response)
+        }
+        Err(SignInRefused::NotRight) => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "sign-in-failed",
+            "The email address, password or code is not right",
+        )),
+        Err(SignInRefused::Throttled) => Err(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "sign-in-throttled",
+            "Too many attempts to sign in: wait a few minutes and try again",
+        )),
+    }
+}
+
+/// Sign out: the session ends at once.
+#[utoipa::path(
+    post, path = "/api/v1/sign-out", tag = "sessions",
+    responses((status = 204, description = "Signed out; the cookie is cleared"))
+)]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    if let Some(token) = session_token(&headers) {
+        state.cases.sign_out(&token, state.now()).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}

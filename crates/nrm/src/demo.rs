@@ -216,6 +216,160 @@ fn at(date: NaiveDate, rng: &mut StdRng) -> DateTime<Utc> {
     Utc.from_utc_datetime(&time)
 }
 
+/// The demo accounts' shared password (demo data only).
+pub const DEMO_PASSWORD: &str = "demo passphrase 2026";
+
+/// One organisation and its accounts: `(org, name, kind code, [(user, email, roles)])`.
+type DemoOrganisation = (
+    OrganisationId,
+    &'static str,
+    &'static str,
+    Vec<(UserId, &'static str, Vec<Role>)>,
+);
+
+fn fresh_user(n: u128) -> UserId {
+    UserId(Uuid::from_u128(
+        0x0000_0000_0000_4000_8000_0000_0000_1000 + n,
+    ))
+}
+
+fn fresh_org(n: u128) -> OrganisationId {
+    OrganisationId(Uuid::from_u128(
+        0x0000_0000_0000_4000_8000_0000_0000_2000 + n,
+    ))
+}
+
+fn demo_organisations() -> Vec<DemoOrganisation> {
+    vec![
+        (
+            DEMO_RESPONDER.organisation,
+            "West Midlands Police",
+            "first_responder_organisation",
+            vec![
+                (
+                    DEMO_RESPONDER.user,
+                    "first.responder@demo.invalid",
+                    vec![Role::FirstResponder],
+                ),
+                (
+                    fresh_user(1),
+                    "fro.administrator@demo.invalid",
+                    vec![Role::FroAdministrator],
+                ),
+            ],
+        ),
+        (
+            DEMO_DECISION_MAKER.organisation,
+            "Single Competent Authority",
+            "sca",
+            vec![
+                (
+                    DEMO_DECISION_MAKER.user,
+                    "decision.maker@demo.invalid",
+                    vec![Role::DecisionMaker],
+                ),
+                (
+                    DEMO_MANAGER.user,
+                    "ca.manager@demo.invalid",
+                    vec![Role::CaManager, Role::DecisionMaker],
+                ),
+            ],
+        ),
+        (
+            DEMO_IECA_DECISION_MAKER.organisation,
+            "Immigration Enforcement Competent Authority",
+            "ieca",
+            vec![
+                (
+                    DEMO_IECA_DECISION_MAKER.user,
+                    "ieca.decision.maker@demo.invalid",
+                    vec![Role::DecisionMaker],
+                ),
+                (
+                    DEMO_IECA_MANAGER.user,
+                    "ieca.manager@demo.invalid",
+                    vec![Role::CaManager, Role::DecisionMaker],
+                ),
+            ],
+        ),
+        (
+            fresh_org(1),
+            "Hull City Council",
+            "local_authority:hull",
+            vec![(
+                fresh_user(2),
+                "la.panel.member@demo.invalid",
+                vec![Role::LocalAuthorityPanelMember],
+            )],
+        ),
+        (
+            fresh_org(2),
+            "Multi-Agency Assurance Panel",
+            "assurance_panel",
+            vec![(
+                fresh_user(3),
+                "panel.member@demo.invalid",
+                vec![Role::PanelMember],
+            )],
+        ),
+        (
+            fresh_org(3),
+            "Victim Care Contract provider",
+            "support_provider",
+            vec![(
+                fresh_user(4),
+                "support.worker@demo.invalid",
+                vec![Role::SupportProviderWorker],
+            )],
+        ),
+        (
+            fresh_org(4),
+            "Independent Child Trafficking Guardians",
+            "guardian_service",
+            vec![(fresh_user(5), "guardian@demo.invalid", vec![Role::Guardian])],
+        ),
+        (
+            DEMO_ANALYST.organisation,
+            "Home Office Analysis and Insight",
+            "analysts",
+            vec![(
+                DEMO_ANALYST.user,
+                "analyst@demo.invalid",
+                vec![Role::Analyst],
+            )],
+        ),
+        (
+            fresh_org(5),
+            "NRM Digital service team",
+            "administrators",
+            vec![(
+                fresh_user(6),
+                "administrator@demo.invalid",
+                vec![Role::Administrator],
+            )],
+        ),
+    ]
+}
+
+/// Registers the demo organisations and one account per role, unless any exist.
+pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
+    if !store.organisations().await?.is_empty() {
+        return Ok(());
+    }
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    let now = Utc::now();
+    for (org, name, kind, users) in demo_organisations() {
+        let kind = OrganisationKind::parse(kind).context("demo organisation kind")?;
+        cases.add_organisation(org, name, &kind, now).await?;
+        for (user, email, roles) in users {
+            cases
+                .add_user(user, org, email, &roles, DEMO_PASSWORD, now)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Seeds `count` submissions unless the database already has cases.
 pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     let today = uk_date(Utc::now());
@@ -613,6 +767,16 @@ pub fn print_how_to_use(config: &Config) {
     );
     let manager = headers(DEMO_MANAGER, "sca", "ca_manager,decision_maker");
     let analyst = headers(DEMO_ANALYST, "analysts", "analyst");
+    println!();
+    println!(
+        "Demo accounts (one per role; password \"{DEMO_PASSWORD}\"): first.responder, fro.administrator,"
+    );
+    println!(
+        "decision.maker, ca.manager, ieca.decision.maker, ieca.manager, la.panel.member, panel.member,"
+    );
+    println!("support.worker, guardian, analyst, administrator — each @demo.invalid. Sign in with");
+    println!("  POST {base}/api/v1/sign-in {{\"email\", \"password\", \"code\"}}");
+    println!("where `nrm user code --email first.responder@demo.invalid` prints the current code.");
     println!();
     println!("Development sign-in is on: send these headers to act as the demo users.");
     println!("  First Responder (police): {responder}");

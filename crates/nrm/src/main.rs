@@ -1,6 +1,7 @@
 //! `nrm`: the one binary. `serve` runs the service, `migrate` brings the schema up to date,
 //! `demo` seeds synthetic cases and serves them, `bench intake` measures submission throughput.
 
+mod accounts;
 mod bench;
 mod config;
 mod demo;
@@ -41,6 +42,16 @@ enum Command {
     Migrate,
     /// Raise "due soon" and "overdue" deadline flags once, and exit (idempotent).
     Sweep,
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        which: accounts::OrgCommand,
+    },
+    /// Accounts.
+    User {
+        #[command(subcommand)]
+        which: accounts::UserCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -104,6 +115,20 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, unsafe_dev).await?;
             serve(&config, store).await
         }
+        Command::Org { which } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = accounts::org(&cases, which).await;
+            store.close().await;
+            result
+        }
+        Command::User { which } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = accounts::user(&cases, &config, which).await;
+            store.close().await;
+            result
+        }
         Command::Sweep => {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
@@ -132,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
             config.dev_actor_headers = true;
             config.validate()?;
             let store = open(&config, false).await?;
+            demo::seed_accounts(&store).await?;
             demo::seed(&store, cases, seed).await?;
             if no_serve {
                 store.close().await;

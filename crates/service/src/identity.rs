@@ -23,7 +23,6 @@ use nrm_store::identity::{OrganisationRow, UserRow};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, TOTP};
-use uuid::Uuid;
 
 use crate::{Cases, ServiceError};
 
@@ -136,14 +135,14 @@ impl std::fmt::Debug for SessionToken {
 }
 
 impl Cases {
-    /// Registers an organisation.
+    /// Registers an organisation under `id` (callers make a fresh one; the demo uses fixed ids).
     pub async fn add_organisation(
         &self,
+        id: OrganisationId,
         name: &str,
         kind: &OrganisationKind,
         now: DateTime<Utc>,
     ) -> Result<OrganisationId, ServiceError> {
-        let id = OrganisationId(Uuid::new_v4());
         self.store()
             .create_organisation(
                 &OrganisationRow {
@@ -160,6 +159,7 @@ impl Cases {
     /// Creates a user with a password (checked against the policy) and a fresh TOTP seed.
     pub async fn add_user(
         &self,
+        id: UserId,
         organisation: OrganisationId,
         email: &str,
         roles: &[Role],
@@ -194,7 +194,6 @@ impl Cases {
             })??;
         let mut seed = vec![0u8; 20];
         rand::rngs::OsRng.fill_bytes(&mut seed);
-        let id = UserId(Uuid::new_v4());
         let sealed = self
             .store()
             .master_key()

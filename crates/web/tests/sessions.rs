@@ -18,6 +18,7 @@ async fn make_user(app: &App, email: &str) -> UserId {
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let org = cases
         .add_organisation(
+            nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
             "Single Competent Authority",
             &OrganisationKind::CompetentAuthority {
                 authority: CompetentAuthority::Sca,
@@ -28,6 +29,7 @@ async fn make_user(app: &App, email: &str) -> UserId {
         .unwrap_or_else(|e| panic!("{e}"));
     cases
         .add_user(
+            UserId(uuid::Uuid::new_v4()),
             org,
             email,
             &[Role::CaManager, Role::DecisionMaker],

@@ -1,0 +1,180 @@
+//! `nrm org …` and `nrm user …`: administration of organisations and accounts from the shell.
+//!
+//! New passwords come from `NRM_NEW_USER_PASSWORD` or are generated and shown once; the TOTP
+//! seed is shown once, for the person's authenticator app. Neither is ever logged.
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use clap::Subcommand;
+use nrm_access::{OrganisationKind, Role};
+use nrm_domain::ids::OrganisationId;
+use nrm_service::Cases;
+use rand::Rng;
+use uuid::Uuid;
+
+use crate::config::{Config, Environment};
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Register an organisation.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// first_responder_organisation, sca, ieca, local_authority[:pilot-site], support_provider,
+        /// guardian_service, assurance_panel, analysts or administrators.
+        #[arg(long)]
+        kind: String,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (prints the password, if generated, and the TOTP seed once).
+    Add {
+        #[arg(long)]
+        organisation: Uuid,
+        #[arg(long)]
+        email: String,
+        /// Comma-separated roles, e.g. decision_maker,ca_manager.
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
+    /// List accounts (ids, roles and status; no credentials).
+    List,
+    /// Disable an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Replace an account's roles; its sessions end at once.
+    Roles {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
+    /// Print an account's current sign-in code (development configurations only).
+    Code {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn roles(codes: &[String]) -> anyhow::Result<Vec<Role>> {
+    codes
+        .iter()
+        .map(|c| Role::parse(c).with_context(|| format!("`{c}` is not a role")))
+        .collect()
+}
+
+/// A random password of 20 letters and digits.
+pub fn generate_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
+        .collect()
+}
+
+pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
+    match command {
+        OrgCommand::Add { name, kind } => {
+            let kind = OrganisationKind::parse(&kind)
+                .with_context(|| format!("`{kind}` is not an organisation kind"))?;
+            let id = cases
+                .add_organisation(OrganisationId(Uuid::new_v4()), &name, &kind, Utc::now())
+                .await?;
+            println!("{id}");
+        }
+        OrgCommand::List => {
+            for org in cases.store().organisations().await? {
+                println!("{}  {:<32} {}", org.id, org.kind, org.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let store = cases.store();
+    let find = |email: String| async move {
+        store
+            .user_by_email(&email.trim().to_lowercase())
+            .await?
+            .context("no account has that email address")
+    };
+    match command {
+        UserCommand::Add {
+            organisation,
+            email,
+            roles: codes,
+        } => {
+            let (password, generated) = match std::env::var("NRM_NEW_USER_PASSWORD") {
+                Ok(p) => (p, false),
+                Err(_) => (generate_password(), true),
+            };
+            let created = cases
+                .add_user(
+                    nrm_domain::ids::UserId(Uuid::new_v4()),
+                    OrganisationId(organisation),
+                    &email,
+                    &roles(&codes)?,
+                    &password,
+                    Utc::now(),
+                )
+                .await?;
+            println!("Account {} created.", created.id);
+            if generated {
+                println!("Password (shown once): {password}");
+            }
+            println!(
+                "TOTP seed for the authenticator app (shown once): {}",
+                created.totp_secret_base32
+            );
+        }
+        UserCommand::List => {
+            for u in store.users().await? {
+                let status = if u.disabled { "disabled" } else { "active" };
+                println!(
+                    "{}  {}  {:<8} {}",
+                    u.id,
+                    u.organisation,
+                    status,
+                    u.roles.join(",")
+                );
+            }
+        }
+        UserCommand::Disable { email } => {
+            let user = find(email).await?;
+            store.set_user_disabled(user.id, true).await?;
+            println!("Account {} disabled; its sessions have ended.", user.id);
+        }
+        UserCommand::Roles {
+            email,
+            roles: codes,
+        } => {
+            let user = find(email).await?;
+            let codes: Vec<String> = roles(&codes)?.iter().map(|r| r.code().to_owned()).collect();
+            store.set_user_roles(user.id, &codes).await?;
+            println!(
+                "Account {} now has roles {}; its sessions have ended.",
+                user.id,
+                codes.join(",")
+            );
+        }
+        UserCommand::Code { email } => {
+            if config.environment != Environment::Development {
+                bail!("sign-in codes are only shown in a development configuration");
+            }
+            let user = find(email).await?;
+            let code = cases
+                .current_code(user.id, Utc::now())
+                .await?
+                .context("no code")?;
+            println!("{code}");
+        }
+    }
+    Ok(())
+}

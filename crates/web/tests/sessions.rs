@@ -247,3 +247,20 @@ async fn cookie_sessions_refuse_cross_site_changes() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_session_ends_after_ten_hours_however_busy() {
+    let app = App::start(nrm_store::testing::sqlite().await).await;
+    let email = "busy@sca.example";
+    let user = make_user(&app, email).await;
+    let cookie = cookie_of(&sign_in(&app, email, PASSWORD, &code(&app, user).await).await);
+    // Active every 14 minutes, so never idle: still signed in at 9 h 48 min...
+    for _ in 0..42 {
+        app.advance_minutes(14);
+        assert_eq!(list_with(&app, &cookie).await, 200);
+    }
+    // ...and signed out once more than 10 hours have passed since sign-in.
+    app.advance_minutes(14);
+    assert_eq!(list_with(&app, &cookie).await, 401);
+    app.stop().await;
+}

@@ -149,6 +149,9 @@ pub struct Principal {
     pub roles: Vec<Role>,
     /// A decision maker who may only see cases allocated to them.
     pub allocated_cases_only: bool,
+    /// For an API client (a token, not a person): the only operations it may do. Tokens touch
+    /// no case directly.
+    pub token_scopes: Option<Vec<Operation>>,
 }
 
 impl Principal {
@@ -221,6 +224,20 @@ pub enum Operation {
 }
 
 impl Operation {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SubmitReferral => "submit_referral",
+            Self::SubmitDutyToNotify => "submit_duty_to_notify",
+            Self::ListCases => "list_cases",
+            Self::ReadRulebook => "read_rulebook",
+            Self::RunDeadlineSweep => "run_deadline_sweep",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.code() == code.trim())
+    }
+
     pub const ALL: [Self; 5] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
@@ -295,6 +312,12 @@ pub enum ListScope {
 /// Whether `p` may do `operation` (no case involved).
 pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Denied> {
     use Operation as O;
+    if p.token_scopes
+        .as_ref()
+        .is_some_and(|scopes| !scopes.contains(&operation))
+    {
+        return Err(Denied);
+    }
     let allowed = match operation {
         O::SubmitReferral | O::SubmitDutyToNotify => {
             p.has(Role::FirstResponder)
@@ -368,7 +391,7 @@ pub fn authorise_case(
     operation: CaseOperation,
     case: &CaseFacts,
 ) -> Result<CaseCapability, Denied> {
-    if !in_scope(&list_scope(p), case) {
+    if p.token_scopes.is_some() || !in_scope(&list_scope(p), case) {
         return Err(Denied);
     }
     use CaseOperation as C;

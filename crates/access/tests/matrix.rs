@@ -79,6 +79,7 @@ fn principal(role: Role, r: Relationship) -> Principal {
         organisation_kind,
         roles: vec![role],
         allocated_cases_only: r.limited_to_allocated,
+        token_scopes: None,
     }
 }
 
@@ -280,6 +281,27 @@ fn a_caller_with_no_roles_can_do_nothing() {
     for r in relationships() {
         for op in CaseOperation::ALL {
             assert!(authorise_case(&p, op, &case(Role::FirstResponder, r)).is_err());
+        }
+    }
+}
+
+#[test]
+fn an_api_token_can_do_only_what_its_scopes_name_and_touches_no_case() {
+    let mut p = principal(Role::FirstResponder, relationships()[0]);
+    p.token_scopes = Some(vec![Operation::SubmitReferral]);
+    for op in Operation::ALL {
+        assert_eq!(
+            authorise(&p, op).is_ok(),
+            op == Operation::SubmitReferral,
+            "{op:?}"
+        );
+    }
+    for r in relationships() {
+        for op in CaseOperation::ALL {
+            assert!(
+                authorise_case(&p, op, &case(Role::FirstResponder, r)).is_err(),
+                "{op:?} {r:?}"
+            );
         }
     }
 }

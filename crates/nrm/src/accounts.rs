@@ -62,6 +62,73 @@ pub enum UserCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a system (prints the token once).
+    Create {
+        #[arg(long)]
+        organisation: Uuid,
+        /// What uses the token, e.g. "West Midlands Police case system".
+        #[arg(long)]
+        name: String,
+        /// Comma-separated operations: submit_referral, submit_duty_to_notify, read_rulebook, run_deadline_sweep.
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+    },
+    /// List tokens (ids, names, scopes; never the tokens).
+    List,
+    /// Revoke a token at once.
+    Revoke {
+        #[arg(long)]
+        id: Uuid,
+    },
+}
+
+pub async fn token(cases: &Cases, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            organisation,
+            name,
+            scopes,
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    nrm_access::Operation::parse(s)
+                        .with_context(|| format!("`{s}` is not an operation"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let (id, token) = cases
+                .create_api_token(OrganisationId(organisation), &name, &scopes, Utc::now())
+                .await?;
+            println!(
+                "Token {id} created. Send it as `Authorization: Bearer <token>`; it is shown once:"
+            );
+            println!("{token}");
+        }
+        TokenCommand::List => {
+            for (t, revoked) in cases.store().api_tokens().await? {
+                let status = if revoked { "revoked" } else { "active" };
+                println!(
+                    "{}  {}  {:<8} {:<40} {}",
+                    t.id,
+                    t.organisation,
+                    status,
+                    t.name,
+                    t.scopes.join(",")
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            if !cases.store().revoke_api_token(id).await? {
+                bail!("no token has that id");
+            }
+            println!("Token {id} revoked.");
+        }
+    }
+    Ok(())
+}
+
 fn roles(codes: &[String]) -> anyhow::Result<Vec<Role>> {
     codes
         .iter()

@@ -660,6 +660,7 @@ fn responder() -> Principal {
         organisation_kind: OrganisationKind::FirstResponderOrganisation,
         roles: vec![Role::FirstResponder],
         allocated_cases_only: false,
+        token_scopes: None,
     }
 }
 
@@ -679,6 +680,7 @@ fn caseworker(who: Who, authority: CompetentAuthority) -> Principal {
         organisation_kind: OrganisationKind::CompetentAuthority { authority },
         roles,
         allocated_cases_only: false,
+        token_scopes: None,
     }
 }
 

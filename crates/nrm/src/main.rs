@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         which: accounts::UserCommand,
     },
+    /// API tokens for system-to-system clients.
+    Token {
+        #[command(subcommand)]
+        which: accounts::TokenCommand,
+    },
     /// The audit log.
     Audit {
         #[command(subcommand)]
@@ -126,6 +131,13 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
             let result = accounts::user(&cases, &config, which).await;
+            store.close().await;
+            result
+        }
+        Command::Token { which } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = accounts::token(&cases, which).await;
             store.close().await;
             result
         }

@@ -15,7 +15,7 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
-use nrm_access::{OrganisationKind, Principal, Role};
+use nrm_access::{Operation, OrganisationKind, Principal, Role};
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::{Actor, FieldProblem};
 use nrm_store::StoreError;
@@ -398,6 +398,7 @@ impl Cases {
             organisation_kind: kind,
             roles: user.roles.iter().filter_map(|r| Role::parse(r)).collect(),
             allocated_cases_only: user.allocated_only,
+            token_scopes: None,
         }))
     }
 
@@ -406,6 +407,102 @@ impl Cases {
         self.store().revoke_session(&token_hash(token)).await?;
         let _ = now;
         Ok(())
+    }
+}
+
+/// The prefix every API token starts with, so a leaked one is easy to recognise and scan for.
+pub const API_TOKEN_PREFIX: &str = "nrm_";
+
+impl Cases {
+    /// Creates an API token for `organisation` that may do only `scopes`. Returns the token id
+    /// and the token itself, which is shown once and stored only as a hash.
+    pub async fn create_api_token(
+        &self,
+        organisation: OrganisationId,
+        name: &str,
+        scopes: &[Operation],
+        now: DateTime<Utc>,
+    ) -> Result<(uuid::Uuid, String), ServiceError> {
+        let mut problems = Vec::new();
+        if scopes.is_empty() {
+            problems.push(FieldProblem::new(
+                "/scopes",
+                "Give the token at least one scope",
+            ));
+        }
+        if name.trim().is_empty() || name.len() > 200 {
+            problems.push(FieldProblem::new(
+                "/name",
+                "Name the token (what uses it), in 200 characters or fewer",
+            ));
+        }
+        if self.store().organisation(organisation).await?.is_none() {
+            problems.push(FieldProblem::new("/organisation", "No such organisation"));
+        }
+        if !problems.is_empty() {
+            return Err(nrm_domain::DomainError::Invalid(problems).into());
+        }
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let token = format!(
+            "{API_TOKEN_PREFIX}{}",
+            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let id = uuid::Uuid::new_v4();
+        let row = nrm_store::identity::ApiTokenRow {
+            id,
+            organisation,
+            name: name.trim().to_owned(),
+            scopes: scopes.iter().map(|s| s.code().to_owned()).collect(),
+        };
+        self.store()
+            .create_api_token(&row, &token_hash(&token), now)
+            .await?;
+        Ok((id, token))
+    }
+
+    /// The principal an API token acts as: its organisation, with the scopes as its only
+    /// permissions. The token's id stands for the user in the audit log.
+    pub async fn principal_for_token(
+        &self,
+        token: &str,
+    ) -> Result<Option<Principal>, ServiceError> {
+        if !token.starts_with(API_TOKEN_PREFIX) || token.len() != API_TOKEN_PREFIX.len() + 64 {
+            return Ok(None);
+        }
+        let Some(row) = self.store().api_token(&token_hash(token)).await? else {
+            return Ok(None);
+        };
+        let Some(organisation) = self.store().organisation(row.organisation).await? else {
+            return Ok(None);
+        };
+        let Some(kind) = OrganisationKind::parse(&organisation.kind) else {
+            return Ok(None);
+        };
+        let scopes: Vec<Operation> = row
+            .scopes
+            .iter()
+            .filter_map(|s| Operation::parse(s))
+            .collect();
+        // A token submitting referrals acts for a First Responder Organisation.
+        let roles = if scopes
+            .iter()
+            .any(|s| matches!(s, Operation::SubmitReferral | Operation::SubmitDutyToNotify))
+        {
+            vec![Role::FirstResponder]
+        } else {
+            vec![Role::Administrator]
+        };
+        Ok(Some(Principal {
+            actor: Actor {
+                user: UserId(row.id),
+                organisation: row.organisation,
+            },
+            organisation_kind: kind,
+            roles,
+            allocated_cases_only: false,
+            token_scopes: Some(scopes),
+        }))
     }
 }
 

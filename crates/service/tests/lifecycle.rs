@@ -53,6 +53,7 @@ fn principal(n: u128, authority: CompetentAuthority) -> Principal {
         organisation_kind,
         roles,
         allocated_cases_only: false,
+        token_scopes: None,
     }
 }
 

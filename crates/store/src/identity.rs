@@ -41,6 +41,16 @@ impl std::fmt::Debug for UserRow {
     }
 }
 
+/// An API token as stored (the token itself is never stored, only its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRow {
+    pub id: uuid::Uuid,
+    pub organisation: OrganisationId,
+    pub name: String,
+    /// Operation codes the token may do.
+    pub scopes: Vec<String>,
+}
+
 /// A session as stored (looked up by the hash of its token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionRow {
@@ -342,6 +352,90 @@ impl Store {
                 .await?
         });
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub async fn create_api_token(
+        &self,
+        token: &ApiTokenRow,
+        token_hash: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO api_tokens (token_hash, token_id, organisation_id, name, scopes, created_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(token_hash.to_vec())
+                .bind(token.id)
+                .bind(token.organisation.0)
+                .bind(&token.name)
+                .bind(token.scopes.join(","))
+                .bind(at)
+                .bind(false)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The live (unrevoked) token with this hash.
+    pub async fn api_token(&self, token_hash: &[u8]) -> Result<Option<ApiTokenRow>, StoreError> {
+        let row: Option<(uuid::Uuid, uuid::Uuid, String, String, bool)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT token_id, organisation_id, name, scopes, revoked FROM api_tokens WHERE token_hash = $1")
+                .bind(token_hash.to_vec())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row
+            .filter(|r| !r.4)
+            .map(|(id, org, name, scopes, _)| ApiTokenRow {
+                id,
+                organisation: OrganisationId(org),
+                name,
+                scopes: scopes
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            }))
+    }
+
+    pub async fn api_tokens(&self) -> Result<Vec<(ApiTokenRow, bool)>, StoreError> {
+        let rows: Vec<(uuid::Uuid, uuid::Uuid, String, String, bool)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT token_id, organisation_id, name, scopes, revoked FROM api_tokens ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, org, name, scopes, revoked)| {
+                (
+                    ApiTokenRow {
+                        id,
+                        organisation: OrganisationId(org),
+                        name,
+                        scopes: scopes
+                            .split(',')
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    },
+                    revoked,
+                )
+            })
+            .collect())
+    }
+
+    /// Revokes a token at once; returns whether one was revoked.
+    pub async fn revoke_api_token(&self, id: uuid::Uuid) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("UPDATE api_tokens SET revoked = $1 WHERE token_id = $2")
+                .bind(true)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }))
     }
 
     /// The master key, for sealing second-factor secrets.

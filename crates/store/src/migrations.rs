@@ -34,6 +34,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_identity.sql"),
         include_str!("../migrations/postgres/0004_identity.sql"),
     ),
+    (
+        5,
+        "api_tokens",
+        include_str!("../migrations/sqlite/0005_api_tokens.sql"),
+        include_str!("../migrations/postgres/0005_api_tokens.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

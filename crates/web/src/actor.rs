@@ -98,6 +98,19 @@ impl FromRequestParts<AppState> for Caller {
                 "Sign in to do this",
             )
         };
+        if let Some(bearer) = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            // API clients: a scoped token, not a browser, so no cross-site check is needed.
+            return match state.cases.principal_for_token(bearer.trim()).await {
+                Ok(Some(principal)) => Ok(Self(principal)),
+                Ok(None) => Err(unauthenticated()),
+                Err(e) => Err(e.into()),
+            };
+        }
         if let Some(token) = crate::api::session::session_token(&parts.headers) {
             // Cookie-authenticated requests that change something must come from our own
             // pages (Fetch Metadata, or Origin where a browser sends no Fetch Metadata).
@@ -148,6 +161,7 @@ impl FromRequestParts<AppState> for Caller {
             roles,
             allocated_cases_only: header(DEV_ALLOCATED_ONLY_HEADER)
                 .is_some_and(|v| v.trim() == "true"),
+            token_scopes: None,
         }))
     }
 }

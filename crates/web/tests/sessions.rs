@@ -264,3 +264,95 @@ async fn a_session_ends_after_ten_hours_however_busy() {
     assert_eq!(list_with(&app, &cookie).await, 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn api_tokens_do_only_what_their_scopes_name_and_can_be_revoked() {
+    each_backend(|app| async move {
+        let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
+        let cases =
+            nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+        let police = cases
+            .add_organisation(
+                nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
+                "A police force",
+                &OrganisationKind::FirstResponderOrganisation,
+                now,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (id, token) = cases
+            .create_api_token(
+                police,
+                "Police case system",
+                &[nrm_access::Operation::SubmitReferral],
+                now,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bearer = format!("Bearer {token}");
+        let submit = |auth: String| {
+            app.client
+                .post(format!("{}/api/v1/referrals/adult", app.base))
+                .header("authorization", auth)
+                .json(&support::adult())
+                .send()
+        };
+        let response = submit(bearer.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status(), 201);
+        let reference = body(response).await["reference"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        // Outside its scope: no list, no Duty to Notify, no case reads.
+        let list = app
+            .client
+            .get(format!("{}/api/v1/cases", app.base))
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(list.status(), 403);
+        let dtn = app
+            .client
+            .post(format!("{}/api/v1/duty-to-notify", app.base))
+            .header("authorization", &bearer)
+            .json(&support::duty_to_notify())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dtn.status(), 403);
+        let read = app
+            .client
+            .get(format!("{}/api/v1/cases/{reference}", app.base))
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.status(), 404);
+        // The token is stored only as a hash.
+        let tokens = app.store.store.api_tokens().await.unwrap_or_default();
+        assert_eq!(tokens.len(), 1);
+        assert!(!format!("{tokens:?}").contains(&token[4..]));
+        // Forged and revoked tokens are refused.
+        let forged = submit(format!("Bearer nrm_{}", "0".repeat(64)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(forged.status(), 401);
+        app.store
+            .store
+            .revoke_api_token(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            submit(bearer)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status(),
+            401
+        );
+        app
+    })
+    .await;
+}

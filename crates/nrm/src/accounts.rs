@@ -200,6 +200,10 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
                 "TOTP seed for the authenticator app (shown once): {}",
                 created.totp_secret_base32
             );
+            println!(
+                "Recovery codes, each usable once (shown once): {}",
+                created.recovery_codes.join("  ")
+            );
         }
         UserCommand::List => {
             for u in store.users().await? {

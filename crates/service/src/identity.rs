@@ -105,6 +105,8 @@ pub struct NewUser {
     pub id: UserId,
     /// The TOTP seed in base32, for an authenticator app.
     pub totp_secret_base32: String,
+    /// Ten one-time codes for when the authenticator is lost.
+    pub recovery_codes: Vec<String>,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -223,9 +225,17 @@ impl Cases {
             }
             other => {
                 other?;
+                let recovery_codes: Vec<String> =
+                    (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+                let hashes: Vec<Vec<u8>> = recovery_codes
+                    .iter()
+                    .map(|c| token_hash(&normalise_recovery(c)))
+                    .collect();
+                self.store().set_recovery_codes(id, &hashes).await?;
                 Ok(NewUser {
                     id,
                     totp_secret_base32: base32,
+                    recovery_codes,
                 })
             }
         }
@@ -288,7 +298,7 @@ impl Cases {
         let store = self.store();
         let email = email.trim().to_lowercase();
         // Over-long input is refused before any work is done with it.
-        if email.len() > 254 || password.chars().count() > MAX_PASSWORD_CHARS || code.len() > 10 {
+        if email.len() > 254 || password.chars().count() > MAX_PASSWORD_CHARS || code.len() > 32 {
             return Err(SignInRefused::NotRight);
         }
         let account_key = format!("account:{email}");
@@ -337,17 +347,28 @@ impl Cases {
             Err(_) => return Err(fail().await),
         };
         let seconds = u64::try_from(now.timestamp()).unwrap_or(0);
-        let step = matching_step(totp(seed), code.trim(), seconds);
-        let Some(step) = step else {
-            return Err(fail().await);
-        };
-        if !store
-            .use_totp_step(user.id, step)
-            .await
-            .map_err(|_| SignInRefused::NotRight)?
-        {
-            // The code was right but already used: a replay.
-            return Err(fail().await);
+        if code.trim().len() > 6 {
+            // A recovery code, usable once.
+            let used = store
+                .use_recovery_code(user.id, &token_hash(&normalise_recovery(code)), now)
+                .await
+                .map_err(|_| SignInRefused::NotRight)?;
+            if !used {
+                return Err(fail().await);
+            }
+        } else {
+            let step = matching_step(totp(seed), code.trim(), seconds);
+            let Some(step) = step else {
+                return Err(fail().await);
+            };
+            if !store
+                .use_totp_step(user.id, step)
+                .await
+                .map_err(|_| SignInRefused::NotRight)?
+            {
+                // The code was right but already used: a replay.
+                return Err(fail().await);
+            }
         }
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
@@ -408,6 +429,31 @@ impl Cases {
         let _ = now;
         Ok(())
     }
+}
+
+/// How many recovery codes each account gets.
+pub const RECOVERY_CODES: usize = 10;
+
+/// A recovery code: 15 characters from an unambiguous alphabet (about 74 bits), in groups.
+fn recovery_code() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rngs::OsRng;
+    let chars: Vec<char> = (0..15)
+        .map(|_| char::from(CHARS[rand::Rng::gen_range(&mut rng, 0..CHARS.len())]))
+        .collect();
+    chars
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Recovery codes compare without case, spaces or dashes.
+fn normalise_recovery(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// The prefix every API token starts with, so a leaked one is easy to recognise and scan for.

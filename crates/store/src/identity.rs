@@ -438,6 +438,51 @@ impl Store {
         }))
     }
 
+    /// Stores a user's recovery codes (as hashes), replacing any they had.
+    pub async fn set_recovery_codes(
+        &self,
+        user: UserId,
+        hashes: &[Vec<u8>],
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            for hash in hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash, used_at) VALUES ($1, $2, NULL)")
+                    .bind(user.0)
+                    .bind(hash.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Uses a recovery code once: returns whether an unused code with this hash existed.
+    pub async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+                .bind(at)
+                .bind(user.0)
+                .bind(hash.to_vec())
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
     /// The master key, for sealing second-factor secrets.
     pub fn master_key(&self) -> &crate::MasterKey {
         &self.master_key

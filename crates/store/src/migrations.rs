@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_api_tokens.sql"),
         include_str!("../migrations/postgres/0005_api_tokens.sql"),
     ),
+    (
+        6,
+        "recovery_codes",
+        include_str!("../migrations/sqlite/0006_recovery_codes.sql"),
+        include_str!("../migrations/postgres/0006_recovery_codes.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -356,3 +356,64 @@ async fn api_tokens_do_only_what_their_scopes_name_and_can_be_revoked() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_recovery_code_signs_in_once_in_place_of_the_authenticator() {
+    let app = App::start(nrm_store::testing::sqlite().await).await;
+    let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let org = cases
+        .add_organisation(
+            nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
+            "SCA",
+            &OrganisationKind::CompetentAuthority {
+                authority: CompetentAuthority::Sca,
+            },
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let created = cases
+        .add_user(
+            UserId(uuid::Uuid::new_v4()),
+            org,
+            "lost.phone@sca.example",
+            &[Role::DecisionMaker],
+            PASSWORD,
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(created.recovery_codes.len(), 10);
+    let code = created.recovery_codes[3].clone();
+    assert_eq!(
+        sign_in(
+            &app,
+            "lost.phone@sca.example",
+            PASSWORD,
+            &code.to_uppercase()
+        )
+        .await
+        .status(),
+        204
+    );
+    assert_eq!(
+        sign_in(&app, "lost.phone@sca.example", PASSWORD, &code)
+            .await
+            .status(),
+        401,
+        "used once only"
+    );
+    assert_eq!(
+        sign_in(
+            &app,
+            "lost.phone@sca.example",
+            PASSWORD,
+            "abcde-fghjk-mnpqr"
+        )
+        .await
+        .status(),
+        401
+    );
+    app.stop().await;
+}

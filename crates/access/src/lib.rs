@@ -221,6 +221,11 @@ pub enum Operation {
     ListCases,
     ReadRulebook,
     RunDeadlineSweep,
+    /// Register and list organisations.
+    ManageOrganisations,
+    /// Create, disable and change the roles of accounts (administrators for any organisation;
+    /// FRO administrators for their own).
+    ManageUsers,
 }
 
 impl Operation {
@@ -231,6 +236,8 @@ impl Operation {
             Self::ListCases => "list_cases",
             Self::ReadRulebook => "read_rulebook",
             Self::RunDeadlineSweep => "run_deadline_sweep",
+            Self::ManageOrganisations => "manage_organisations",
+            Self::ManageUsers => "manage_users",
         }
     }
 
@@ -238,12 +245,14 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
         Self::ReadRulebook,
         Self::RunDeadlineSweep,
+        Self::ManageOrganisations,
+        Self::ManageUsers,
     ];
 }
 
@@ -326,6 +335,14 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
         O::ListCases => list_scope(p) != ListScope::Nothing,
         O::ReadRulebook => !p.roles.is_empty(),
         O::RunDeadlineSweep => p.has(Role::Administrator) || p.has(Role::CaManager),
+        O::ManageOrganisations => {
+            p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
+        }
+        O::ManageUsers => {
+            p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
+                || p.has(Role::FroAdministrator)
+                    && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
     };
     if allowed {
         Ok(Capability {
@@ -335,6 +352,24 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
     } else {
         Err(Denied)
     }
+}
+
+/// Whether `p` (holding [`Operation::ManageUsers`]) may manage an account in `organisation`
+/// with `roles`: administrators any; FRO administrators only First Responders and FRO
+/// administrators of their own organisation.
+pub fn may_manage_account(p: &Principal, organisation: OrganisationId, roles: &[Role]) -> bool {
+    if p.token_scopes.is_some() {
+        return false;
+    }
+    if p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators {
+        return true;
+    }
+    p.has(Role::FroAdministrator)
+        && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        && organisation == p.actor.organisation
+        && roles
+            .iter()
+            .all(|r| matches!(r, Role::FirstResponder | Role::FroAdministrator))
 }
 
 /// The cases `p` may list, from the strongest role they hold.

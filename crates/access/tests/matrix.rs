@@ -228,6 +228,8 @@ fn expected(role: Role, op: Operation) -> bool {
         },
         O::ReadRulebook => true,
         O::RunDeadlineSweep => matches!(role, Role::Administrator | Role::CaManager),
+        O::ManageOrganisations => role == Role::Administrator,
+        O::ManageUsers => matches!(role, Role::Administrator | Role::FroAdministrator),
     }
 }
 
@@ -301,6 +303,45 @@ fn an_api_token_can_do_only_what_its_scopes_name_and_touches_no_case() {
             assert!(
                 authorise_case(&p, op, &case(Role::FirstResponder, r)).is_err(),
                 "{op:?} {r:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn fro_administrators_manage_only_first_responders_of_their_own_organisation() {
+    use nrm_access::may_manage_account;
+    let admin = principal(Role::FroAdministrator, relationships()[0]);
+    let own = OrganisationId(Uuid::from_u128(MY_ORG));
+    let other = OrganisationId(Uuid::from_u128(OTHER_ORG));
+    assert!(may_manage_account(&admin, own, &[Role::FirstResponder]));
+    assert!(may_manage_account(
+        &admin,
+        own,
+        &[Role::FroAdministrator, Role::FirstResponder]
+    ));
+    assert!(!may_manage_account(&admin, other, &[Role::FirstResponder]));
+    assert!(!may_manage_account(&admin, own, &[Role::DecisionMaker]));
+    let mut service_admin = principal(Role::Administrator, relationships()[0]);
+    assert!(may_manage_account(
+        &service_admin,
+        other,
+        &[Role::CaManager]
+    ));
+    service_admin.token_scopes = Some(vec![Operation::ManageUsers]);
+    assert!(
+        !may_manage_account(&service_admin, other, &[Role::CaManager]),
+        "tokens never manage accounts"
+    );
+    for role in Role::ALL {
+        if !matches!(role, Role::Administrator | Role::FroAdministrator) {
+            assert!(
+                !may_manage_account(
+                    &principal(role, relationships()[0]),
+                    own,
+                    &[Role::FirstResponder]
+                ),
+                "{role:?}"
             );
         }
     }

@@ -9,7 +9,6 @@ use clap::Subcommand;
 use nrm_access::{OrganisationKind, Role};
 use nrm_domain::ids::OrganisationId;
 use nrm_service::Cases;
-use rand::Rng;
 use uuid::Uuid;
 
 use crate::config::{Config, Environment};
@@ -136,15 +135,6 @@ fn roles(codes: &[String]) -> anyhow::Result<Vec<Role>> {
         .collect()
 }
 
-/// A random password of 20 letters and digits.
-pub fn generate_password() -> String {
-    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut rng = rand::rngs::OsRng;
-    (0..20)
-        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
-        .collect()
-}
-
 pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
     match command {
         OrgCommand::Add { name, kind } => {
@@ -180,7 +170,7 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
         } => {
             let (password, generated) = match std::env::var("NRM_NEW_USER_PASSWORD") {
                 Ok(p) => (p, false),
-                Err(_) => (generate_password(), true),
+                Err(_) => (nrm_service::identity::generate_password(), true),
             };
             let created = cases
                 .add_user(

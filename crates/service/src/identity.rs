@@ -431,6 +431,15 @@ impl Cases {
     }
 }
 
+/// A random password of 20 letters and digits (for accounts created by an administrator).
+pub fn generate_password() -> String {
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..20)
+        .map(|_| char::from(CHARS[rand::Rng::gen_range(&mut rng, 0..CHARS.len())]))
+        .collect()
+}
+
 /// How many recovery codes each account gets.
 pub const RECOVERY_CODES: usize = 10;
 

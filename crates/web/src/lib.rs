@@ -107,6 +107,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/rulebook", get(api::actions::rulebook))
         .route("/api/v1/deadline-sweep", post(api::actions::sweep))
+        .route(
+            "/api/v1/organisations",
+            get(api::admin::organisations).post(api::admin::add_organisation),
+        )
+        .route(
+            "/api/v1/users",
+            get(api::admin::users).post(api::admin::add_user),
+        )
+        .route("/api/v1/users/{id}/disable", post(api::admin::disable_user))
+        .route(
+            "/api/v1/users/{id}/roles",
+            axum::routing::put(api::admin::set_roles),
+        )
         .route("/api/v1/sign-in", post(api::session::sign_in))
         .route("/api/v1/sign-out", post(api::session::sign_out))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -4,7 +4,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use crate::api::{actions, cases, mirror, session, submissions};
+use crate::api::{actions, admin, cases, mirror, session, submissions};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -26,6 +26,12 @@ use crate::{health, problem};
         actions::notices,
         actions::rulebook,
         actions::sweep,
+        admin::add_organisation,
+        admin::organisations,
+        admin::add_user,
+        admin::users,
+        admin::disable_user,
+        admin::set_roles,
         session::sign_in,
         session::sign_out,
         health::health,
@@ -51,6 +57,7 @@ use crate::{health, problem};
         (name = "decisions", description = "Reasonable Grounds and Conclusive Grounds decisions"),
         (name = "operations", description = "Health and readiness"),
         (name = "sessions", description = "Signing in and out"),
+        (name = "administration", description = "Organisations and accounts"),
     )
 )]
 #[derive(Debug)]

@@ -1,0 +1,312 @@
+//! Administration of organisations and accounts through the API (the CLI does the same through
+//! `nrm org` and `nrm user`). Administrators manage everything; FRO administrators manage the
+//! First Responders of their own organisation. New credentials are returned once, here only.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use nrm_access::{Operation, OrganisationKind, Role, may_manage_account};
+use nrm_domain::FieldProblem;
+use nrm_domain::ids::{OrganisationId, UserId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::access::authorise;
+use crate::actor::Caller;
+use crate::json::StrictJson;
+use crate::problem::Problem;
+
+/// A new organisation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationRequest {
+    pub name: String,
+    /// first_responder_organisation, sca, ieca, local_authority[:pilot-site], support_provider,
+    /// guardian_service, assurance_panel, analysts or administrators.
+    pub kind: String,
+}
+
+/// An organisation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrganisationResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+}
+
+/// A new account. The password is generated and returned once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserRequest {
+    pub organisation: Uuid,
+    pub email: String,
+    pub roles: Vec<String>,
+}
+
+/// A new account's credentials, shown once.
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct NewUserResponse {
+    pub id: Uuid,
+    pub password: String,
+    /// The TOTP seed (base32) for the authenticator app.
+    pub totp_secret: String,
+    pub recovery_codes: Vec<String>,
+}
+
+impl std::fmt::Debug for NewUserResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserResponse")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An account, without credentials.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub organisation: Uuid,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+}
+
+/// New roles for an account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesRequest {
+    pub roles: Vec<String>,
+}
+
+fn parse_roles(codes: &[String]) -> Result<Vec<Role>, Problem> {
+    let mut problems = Vec::new();
+    let roles: Vec<Role> = codes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let role = Role::parse(c);
+            if role.is_none() {
+                problems.push(FieldProblem::new(format!("/roles/{i}"), "Not a known role"));
+            }
+            role
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(roles)
+    } else {
+        Err(Problem::invalid(problems))
+    }
+}
+
+fn forbidden() -> Problem {
+    Problem::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "You do not have access to do this",
+    )
+}
+
+/// Register an organisation.
+#[utoipa::path(
+    post, path = "/api/v1/organisations", tag = "administration", request_body = OrganisationRequest,
+    responses(
+        (status = 201, description = "Registered", body = OrganisationResponse),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    StrictJson(body): StrictJson<OrganisationRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let Some(kind) = OrganisationKind::parse(&body.kind) else {
+        return Err(Problem::invalid(vec![FieldProblem::new(
+            "/kind",
+            "Not a known organisation kind",
+        )]));
+    };
+    if body.name.trim().is_empty() || body.name.len() > 200 {
+        return Err(Problem::invalid(vec![FieldProblem::new(
+            "/name",
+            "Enter the organisation's name, in 200 characters or fewer",
+        )]));
+    }
+    let id = state
+        .cases
+        .add_organisation(
+            OrganisationId(Uuid::new_v4()),
+            body.name.trim(),
+            &kind,
+            state.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(OrganisationResponse {
+            id: id.0,
+            name: body.name.trim().to_owned(),
+            kind: kind.code(),
+        }),
+    ))
+}
+
+/// List organisations.
+#[utoipa::path(
+    get, path = "/api/v1/organisations", tag = "administration",
+    responses((status = 200, description = "Organisations", body = [OrganisationResponse]))
+)]
+pub async fn organisations(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<OrganisationResponse>>, Problem> {
+    authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let list = state.cases.store().organisations().await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|o| OrganisationResponse {
+                id: o.id.0,
+                name: o.name,
+                kind: o.kind,
+            })
+            .collect(),
+    ))
+}
+
+/// Create an account; returns its credentials once.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "administration", request_body = UserRequest,
+    responses(
+        (status = 201, description = "Created", body = NewUserResponse),
+        (status = 403, description = "Not allowed to manage that account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    StrictJson(body): StrictJson<UserRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    authorise(&state, &caller, Operation::ManageUsers).await?;
+    let roles = parse_roles(&body.roles)?;
+    let organisation = OrganisationId(body.organisation);
+    if !may_manage_account(&caller.0, organisation, &roles) {
+        return Err(forbidden());
+    }
+    let password = nrm_service::identity::generate_password();
+    let created = state
+        .cases
+        .add_user(
+            UserId(Uuid::new_v4()),
+            organisation,
+            &body.email,
+            &roles,
+            &password,
+            state.now(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(NewUserResponse {
+            id: created.id.0,
+            password,
+            totp_secret: created.totp_secret_base32,
+            recovery_codes: created.recovery_codes,
+        }),
+    ))
+}
+
+/// List the accounts the caller may manage.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "administration",
+    responses((status = 200, description = "Accounts", body = [UserResponse]))
+)]
+pub async fn users(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<UserResponse>>, Problem> {
+    authorise(&state, &caller, Operation::ManageUsers).await?;
+    let list = state.cases.store().users().await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .filter(|u| {
+                let roles: Vec<Role> = u.roles.iter().filter_map(|r| Role::parse(r)).collect();
+                may_manage_account(&caller.0, u.organisation, &roles)
+            })
+            .map(|u| UserResponse {
+                id: u.id.0,
+                organisation: u.organisation.0,
+                email: u.email,
+                roles: u.roles,
+                disabled: u.disabled,
+            })
+            .collect(),
+    ))
+}
+
+async fn managed_user(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    new_roles: Option<&[Role]>,
+) -> Result<UserId, Problem> {
+    authorise(state, caller, Operation::ManageUsers).await?;
+    let user = state
+        .cases
+        .store()
+        .user(UserId(id))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let current: Vec<Role> = user.roles.iter().filter_map(|r| Role::parse(r)).collect();
+    let allowed = may_manage_account(&caller.0, user.organisation, &current)
+        && new_roles.is_none_or(|roles| may_manage_account(&caller.0, user.organisation, roles));
+    if allowed {
+        Ok(user.id)
+    } else {
+        Err(Problem::not_found())
+    }
+}
+
+/// Disable an account; its sessions end at once.
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/disable", tag = "administration",
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses((status = 204, description = "Disabled"), (status = 404, description = "No such account you may manage", body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, Problem> {
+    let user = managed_user(&state, &caller, id, None).await?;
+    state.cases.store().set_user_disabled(user, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace an account's roles; its sessions end at once.
+#[utoipa::path(
+    put, path = "/api/v1/users/{id}/roles", tag = "administration", request_body = RolesRequest,
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses((status = 204, description = "Roles replaced"), (status = 404, description = "No such account you may manage", body = Problem, content_type = "application/problem+json"))
+)]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<Uuid>,
+    StrictJson(body): StrictJson<RolesRequest>,
+) -> Result<StatusCode, Problem> {
+    let roles = parse_roles(&body.roles)?;
+    if roles.is_empty() {
+        return Err(Problem::invalid(vec![FieldProblem::new(
+            "/roles",
+            "Give the account at least one role",
+        )]));
+    }
+    let user = managed_user(&state, &caller, id, Some(&roles)).await?;
+    let codes: Vec<String> = roles.iter().map(|r| r.code().to_owned()).collect();
+    state.cases.store().set_user_roles(user, &codes).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

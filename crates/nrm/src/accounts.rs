@@ -26,6 +26,15 @@ pub enum OrgCommand {
     },
     /// List organisations.
     List,
+    /// Set a First Responder Organisation's designation dates (YYYY-MM-DD).
+    Designate {
+        #[arg(long)]
+        id: Uuid,
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +153,22 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
                 .add_organisation(OrganisationId(Uuid::new_v4()), &name, &kind, Utc::now())
                 .await?;
             println!("{id}");
+        }
+        OrgCommand::Designate { id, from, to } => {
+            if to.is_some_and(|to| to < from) {
+                bail!("the designation cannot end before it starts");
+            }
+            if !cases
+                .store()
+                .set_designation(OrganisationId(id), Some(from), to)
+                .await?
+            {
+                bail!("no organisation has that id");
+            }
+            println!(
+                "Designated from {from}{}.",
+                to.map(|t| format!(" to {t}")).unwrap_or_default()
+            );
         }
         OrgCommand::List => {
             for org in cases.store().organisations().await? {

@@ -361,6 +361,12 @@ pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
     for (org, name, kind, users) in demo_organisations() {
         let kind = OrganisationKind::parse(kind).context("demo organisation kind")?;
         cases.add_organisation(org, name, &kind, now).await?;
+        if kind == OrganisationKind::FirstResponderOrganisation {
+            // Police forces have been First Responders since the NRM began (1 April 2009).
+            store
+                .set_designation(org, chrono::NaiveDate::from_ymd_opt(2009, 4, 1), None)
+                .await?;
+        }
         for (user, email, roles) in users {
             cases
                 .add_user(user, org, email, &roles, DEMO_PASSWORD, now)

@@ -151,6 +151,11 @@ impl Cases {
                     id,
                     name: name.to_owned(),
                     kind: kind.code(),
+                    // A First Responder Organisation is designated from the day it is
+                    // registered until an administrator says otherwise.
+                    designated_from: (*kind == OrganisationKind::FirstResponderOrganisation)
+                        .then(|| nrm_domain::clock::uk_date(now)),
+                    designated_to: None,
                 },
                 now,
             )

@@ -133,7 +133,10 @@ impl Cases {
         if capability.operation() != needed {
             return Err(ServiceError::NotFound);
         }
-        let result = self.submit_unaudited(actor, submission, now).await;
+        let result = match self.check_designation(actor, now).await {
+            Ok(()) => self.submit_unaudited(actor, submission, now).await,
+            Err(e) => Err(e),
+        };
         let case = result.as_ref().ok().map(|s| s.case_id);
         let _ = case;
         self.audit_failure(actor, "case.submit", None, &result, now)
@@ -531,6 +534,38 @@ impl Cases {
         self.audit(actor, "case.access_history", Some(case_id), &result, now)
             .await?;
         result
+    }
+
+    /// A registered First Responder Organisation may submit only while its designation is in
+    /// force (designations are dated: they start and can end). Organisations not in the
+    /// registry (development sign-in) are not checked.
+    async fn check_designation(
+        &self,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let Some(org) = self.store.organisation(actor.organisation).await? else {
+            return Ok(());
+        };
+        if org.kind != "first_responder_organisation" {
+            return Ok(());
+        }
+        let today = uk_date(now);
+        let started = org.designated_from.is_some_and(|from| from <= today);
+        let ended = org.designated_to.is_some_and(|to| to < today);
+        if !started || ended {
+            let when = match (org.designated_from, org.designated_to) {
+                (Some(from), _) if from > today => format!("its designation starts on {from}"),
+                (_, Some(to)) if to < today => format!("its designation ended on {to}"),
+                _ => "it has no designation".to_owned(),
+            };
+            return Err(DomainError::refused(
+                "not-designated",
+                format!("Your organisation cannot make referrals on {today}: {when} as a First Responder Organisation"),
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Records that the access policy refused `actor` (the audit log holds every denial).

@@ -1,7 +1,7 @@
 //! Organisations, users, sessions and failed sign-ins: storage only. The rules (password
 //! policy, hashing, second factor, timeouts, throttling) live in the service's identity module.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::ids::{OrganisationId, UserId};
 use sqlx::Row;
 
@@ -13,6 +13,9 @@ pub struct OrganisationRow {
     pub id: OrganisationId,
     pub name: String,
     pub kind: String,
+    /// For a First Responder Organisation: when its designation starts and (if it has) ends.
+    pub designated_from: Option<NaiveDate>,
+    pub designated_to: Option<NaiveDate>,
 }
 
 /// A user as stored. `roles` are role codes; `totp_secret` is sealed with the master key.
@@ -92,11 +95,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
-            sqlx::query("INSERT INTO organisations (organisation_id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
+            sqlx::query("INSERT INTO organisations (organisation_id, name, kind, created_at, designated_from, designated_to) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(org.id.0)
                 .bind(&org.name)
                 .bind(&org.kind)
                 .bind(at)
+                .bind(org.designated_from)
+                .bind(org.designated_to)
                 .execute(pool)
                 .await?;
         });
@@ -107,29 +112,69 @@ impl Store {
         &self,
         id: OrganisationId,
     ) -> Result<Option<OrganisationRow>, StoreError> {
-        let row: Option<(String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT name, kind FROM organisations WHERE organisation_id = $1")
+        type Row = (String, String, Option<NaiveDate>, Option<NaiveDate>);
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name, kind, designated_from, designated_to FROM organisations WHERE organisation_id = $1")
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(row.map(|(name, kind)| OrganisationRow { id, name, kind }))
+        Ok(row.map(
+            |(name, kind, designated_from, designated_to)| OrganisationRow {
+                id,
+                name,
+                kind,
+                designated_from,
+                designated_to,
+            },
+        ))
     }
 
     pub async fn organisations(&self) -> Result<Vec<OrganisationRow>, StoreError> {
-        let rows: Vec<(uuid::Uuid, String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT organisation_id, name, kind FROM organisations ORDER BY name")
+        type Row = (
+            uuid::Uuid,
+            String,
+            String,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT organisation_id, name, kind, designated_from, designated_to FROM organisations ORDER BY name")
                 .fetch_all(pool)
                 .await?
         });
         Ok(rows
             .into_iter()
-            .map(|(id, name, kind)| OrganisationRow {
-                id: OrganisationId(id),
-                name,
-                kind,
-            })
+            .map(
+                |(id, name, kind, designated_from, designated_to)| OrganisationRow {
+                    id: OrganisationId(id),
+                    name,
+                    kind,
+                    designated_from,
+                    designated_to,
+                },
+            )
             .collect())
+    }
+
+    /// Sets a First Responder Organisation's designation dates.
+    pub async fn set_designation(
+        &self,
+        id: OrganisationId,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("UPDATE organisations SET designated_from = $1, designated_to = $2 WHERE organisation_id = $3")
+                .bind(from)
+                .bind(to)
+                .bind(id.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }))
     }
 
     /// Creates a user; an email already in use is [`StoreError::DuplicateReference`].

@@ -46,6 +46,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_recovery_codes.sql"),
         include_str!("../migrations/postgres/0006_recovery_codes.sql"),
     ),
+    (
+        7,
+        "designation",
+        include_str!("../migrations/sqlite/0007_designation.sql"),
+        include_str!("../migrations/postgres/0007_designation.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

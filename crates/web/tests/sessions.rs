@@ -417,3 +417,64 @@ async fn a_recovery_code_signs_in_once_in_place_of_the_authenticator() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_first_responder_organisation_refers_only_while_designated() {
+    each_backend(|app| async move {
+        let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
+        let cases =
+            nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+        let charity = cases
+            .add_organisation(
+                nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
+                "A charity",
+                &OrganisationKind::FirstResponderOrganisation,
+                now,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (_, token) = cases
+            .create_api_token(
+                charity,
+                "Charity case system",
+                &[nrm_access::Operation::SubmitReferral],
+                now,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let submit = || {
+            app.client
+                .post(format!("{}/api/v1/referrals/adult", app.base))
+                .header("authorization", format!("Bearer {token}"))
+                .json(&support::adult())
+                .send()
+        };
+        assert_eq!(
+            submit().await.unwrap_or_else(|e| panic!("{e}")).status(),
+            201
+        );
+        // Its designation ended yesterday: referrals are refused, naming the date.
+        let today = now.date_naive();
+        app.store
+            .store
+            .set_designation(
+                charity,
+                Some(today - Duration::days(400)),
+                Some(today - Duration::days(1)),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let refused = submit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(refused.status(), 409);
+        let detail = body(refused).await["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            detail.contains(&format!("ended on {}", today - Duration::days(1))),
+            "{detail}"
+        );
+        app
+    })
+    .await;
+}

@@ -1,0 +1,5 @@
+-- A First Responder Organisation's designation is dated: it can start and end.
+-- sqlite flavour; the other folder's 0007_designation.sql must stay equivalent.
+
+ALTER TABLE organisations ADD COLUMN designated_from TEXT;
+ALTER TABLE organisations ADD COLUMN designated_to TEXT;

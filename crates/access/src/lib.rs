@@ -152,6 +152,8 @@ pub struct Principal {
     /// For an API client (a token, not a person): the only operations it may do. Tokens touch
     /// no case directly.
     pub token_scopes: Option<Vec<Operation>>,
+    /// When the person signed in (for a session): privileged operations need a recent sign-in.
+    pub authenticated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Principal {
@@ -352,6 +354,24 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
     } else {
         Err(Denied)
     }
+}
+
+/// How recent a sign-in must be for privileged operations (ASVS 7.5.3).
+pub const PRIVILEGED_WINDOW_MINUTES: i64 = 10;
+
+/// Whether `operation` is privileged: it changes who may do what.
+pub fn is_privileged(operation: Operation) -> bool {
+    matches!(
+        operation,
+        Operation::ManageUsers | Operation::ManageOrganisations
+    )
+}
+
+/// Whether `p` signed in recently enough at `now` for a privileged operation. Development
+/// sign-in (no session) is not subject to the window.
+pub fn recent_enough(p: &Principal, now: chrono::DateTime<chrono::Utc>) -> bool {
+    p.authenticated_at
+        .is_none_or(|at| now - at <= chrono::Duration::minutes(PRIVILEGED_WINDOW_MINUTES))
 }
 
 /// Whether `p` (holding [`Operation::ManageUsers`]) may manage an account in `organisation`

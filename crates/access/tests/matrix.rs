@@ -80,6 +80,7 @@ fn principal(role: Role, r: Relationship) -> Principal {
         roles: vec![role],
         allocated_cases_only: r.limited_to_allocated,
         token_scopes: None,
+        authenticated_at: None,
     }
 }
 

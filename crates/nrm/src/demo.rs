@@ -667,6 +667,7 @@ fn responder() -> Principal {
         roles: vec![Role::FirstResponder],
         allocated_cases_only: false,
         token_scopes: None,
+        authenticated_at: None,
     }
 }
 
@@ -687,6 +688,7 @@ fn caseworker(who: Who, authority: CompetentAuthority) -> Principal {
         roles,
         allocated_cases_only: false,
         token_scopes: None,
+        authenticated_at: None,
     }
 }
 

@@ -425,6 +425,7 @@ impl Cases {
             roles: user.roles.iter().filter_map(|r| Role::parse(r)).collect(),
             allocated_cases_only: user.allocated_only,
             token_scopes: None,
+            authenticated_at: Some(session.created_at),
         }))
     }
 
@@ -562,6 +563,7 @@ impl Cases {
             roles,
             allocated_cases_only: false,
             token_scopes: Some(scopes),
+            authenticated_at: None,
         }))
     }
 }

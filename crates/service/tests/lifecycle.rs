@@ -54,6 +54,7 @@ fn principal(n: u128, authority: CompetentAuthority) -> Principal {
         roles,
         allocated_cases_only: false,
         token_scopes: None,
+        authenticated_at: None,
     }
 }
 

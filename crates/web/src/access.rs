@@ -18,6 +18,13 @@ pub async fn authorise(
     caller: &Caller,
     operation: Operation,
 ) -> Result<Capability, Problem> {
+    if nrm_access::is_privileged(operation) && !nrm_access::recent_enough(&caller.0, state.now()) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "sign-in-again",
+            "Sign in again to do this: it needs a sign-in within the last 10 minutes",
+        ));
+    }
     match nrm_access::authorise(&caller.0, operation) {
         Ok(capability) => Ok(capability),
         Err(_) => {

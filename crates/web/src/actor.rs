@@ -162,6 +162,7 @@ impl FromRequestParts<AppState> for Caller {
             allocated_cases_only: header(DEV_ALLOCATED_ONLY_HEADER)
                 .is_some_and(|v| v.trim() == "true"),
             token_scopes: None,
+            authenticated_at: None,
         }))
     }
 }

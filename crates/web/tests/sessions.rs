@@ -478,3 +478,82 @@ async fn a_first_responder_organisation_refers_only_while_designated() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn privileged_operations_need_a_sign_in_within_ten_minutes() {
+    let app = App::start(nrm_store::testing::sqlite().await).await;
+    let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let admins = cases
+        .add_organisation(
+            nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
+            "Service team",
+            &OrganisationKind::Administrators,
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let admin = cases
+        .add_user(
+            UserId(uuid::Uuid::new_v4()),
+            admins,
+            "admin@service.example",
+            &[Role::Administrator],
+            PASSWORD,
+            now,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .id;
+    let cookie = cookie_of(
+        &sign_in(
+            &app,
+            "admin@service.example",
+            PASSWORD,
+            &code(&app, admin).await,
+        )
+        .await,
+    );
+    let add = |cookie: String| {
+        app.client
+            .post(format!("{}/api/v1/organisations", app.base))
+            .header("cookie", cookie)
+            .header("sec-fetch-site", "same-origin")
+            .json(&json!({"name": "A council", "kind": "local_authority"}))
+            .send()
+    };
+    assert_eq!(
+        add(cookie.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status(),
+        201
+    );
+    app.advance_minutes(9);
+    assert_eq!(
+        add(cookie.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .status(),
+        201
+    );
+    // Still signed in (never idle), but the sign-in is now more than ten minutes old.
+    app.advance_minutes(2);
+    let stale = add(cookie.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stale.status(), 403);
+    assert_eq!(body(stale).await["type"], "/problems/sign-in-again");
+    let fresh = cookie_of(
+        &sign_in(
+            &app,
+            "admin@service.example",
+            PASSWORD,
+            &code(&app, admin).await,
+        )
+        .await,
+    );
+    assert_eq!(
+        add(fresh).await.unwrap_or_else(|e| panic!("{e}")).status(),
+        201
+    );
+    app.stop().await;
+}

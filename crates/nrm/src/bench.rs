@@ -80,12 +80,26 @@ pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
 }
 
 async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow::Result<()> {
-    let state = nrm_web::AppState::new(
-        Cases::new(test_store.store.clone(), Rulebook::current()),
-        nrm_web::Settings {
-            dev_actor_headers: true,
-        },
-    );
+    let cases = Cases::new(test_store.store.clone(), Rulebook::current());
+    // The benchmark submits as a police system would: with a scoped API token.
+    let police = cases
+        .add_organisation(
+            nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
+            "Benchmark police force",
+            &nrm_access::OrganisationKind::FirstResponderOrganisation,
+            chrono::Utc::now(),
+        )
+        .await?;
+    let (_, token) = cases
+        .create_api_token(
+            police,
+            "benchmark",
+            &[nrm_access::Operation::SubmitReferral],
+            chrono::Utc::now(),
+        )
+        .await?;
+    let bearer = format!("Bearer {token}");
+    let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let server = tokio::spawn(async move {
@@ -108,6 +122,7 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
             let client = client.clone();
             let url = url.clone();
             let remaining = remaining.clone();
+            let bearer = bearer.clone();
             workers.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0u32;
@@ -119,13 +134,7 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
                     let response = client
                         .post(&url)
                         .header("content-type", "application/json")
-                        .header("nrm-dev-user", "00000000-0000-4000-8000-00000000b001")
-                        .header(
-                            "nrm-dev-organisation",
-                            "00000000-0000-4000-8000-00000000b101",
-                        )
-                        .header("nrm-dev-organisation-kind", "first_responder_organisation")
-                        .header("nrm-dev-roles", "first_responder")
+                        .header("authorization", bearer.as_str())
                         .body(BODY)
                         .send()
                         .await;

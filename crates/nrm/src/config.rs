@@ -1,7 +1,7 @@
 //! Configuration: defaults, then a TOML file, then `NRM_*` environment variables.
 //!
-//! A configuration that could expose the service is refused at start-up with a message that
-//! says what to change: the development actor headers in production, a missing master key.
+//! A configuration that could not work safely is refused at start-up with a message that says
+//! what to change: a database URL that points nowhere sensible, a missing master key.
 
 use std::path::{Path, PathBuf};
 
@@ -30,8 +30,6 @@ pub struct Config {
     /// Address to listen on.
     pub listen: String,
     pub environment: Environment,
-    /// Accept the development-only `NRM-Dev-User` / `NRM-Dev-Organisation` headers as the actor.
-    pub dev_actor_headers: bool,
     /// The master key as 64 hex characters (for example from a secret store, via NRM_MASTER_KEY).
     pub master_key: Option<String>,
     /// A file holding the master key as 64 hex characters (default: DATA_DIR/master.key).
@@ -50,7 +48,6 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:8080".to_owned(),
             environment: Environment::Development,
-            dev_actor_headers: false,
             master_key: None,
             master_key_file: None,
             max_connections: 16,
@@ -83,11 +80,6 @@ impl Config {
 
     /// Refuses combinations that would be unsafe.
     pub fn validate(&self) -> anyhow::Result<()> {
-        if self.environment == Environment::Production && self.dev_actor_headers {
-            bail!(
-                "dev_actor_headers cannot be switched on in production: it lets any caller act as anyone"
-            );
-        }
         nrm_store::DatabaseKind::of_url(&self.database_url)?;
         Ok(())
     }
@@ -144,21 +136,6 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn production_refuses_the_development_actor_headers() {
-        let config = Config {
-            environment: Environment::Production,
-            dev_actor_headers: true,
-            ..Config::default()
-        };
-        assert!(config.validate().is_err());
-        let dev = Config {
-            dev_actor_headers: true,
-            ..Config::default()
-        };
-        assert!(dev.validate().is_ok());
-    }
 
     #[test]
     fn nonsense_database_urls_are_refused() {

@@ -764,37 +764,23 @@ fn decision(positive: bool, on: NaiveDate) -> DecisionInput {
 /// Tells the person running the demo how to reach it.
 pub fn print_how_to_use(config: &Config) {
     let base = format!("http://{}", config.listen);
-    let headers = |actor: Actor, kind: &str, roles: &str| {
-        format!(
-            "-H 'NRM-Dev-User: {}' -H 'NRM-Dev-Organisation: {}' -H 'NRM-Dev-Organisation-Kind: {kind}' -H 'NRM-Dev-Roles: {roles}'",
-            actor.user, actor.organisation
-        )
-    };
-    let responder = headers(
-        DEMO_RESPONDER,
-        "first_responder_organisation",
-        "first_responder",
-    );
-    let manager = headers(DEMO_MANAGER, "sca", "ca_manager,decision_maker");
-    let analyst = headers(DEMO_ANALYST, "analysts", "analyst");
     println!();
+    println!("Demo accounts, one per role, all with the password \"{DEMO_PASSWORD}\":");
     println!(
-        "Demo accounts (one per role; password \"{DEMO_PASSWORD}\"): first.responder, fro.administrator,"
+        "  first.responder, fro.administrator, decision.maker, ca.manager, ieca.decision.maker,"
     );
+    println!("  ieca.manager, la.panel.member, panel.member, support.worker, guardian, analyst,");
+    println!("  administrator — each @demo.invalid. To sign in as the SCA manager:");
     println!(
-        "decision.maker, ca.manager, ieca.decision.maker, ieca.manager, la.panel.member, panel.member,"
+        "    CODE=$(cargo run -q --release -p nrm -- user code --email ca.manager@demo.invalid)"
     );
-    println!("support.worker, guardian, analyst, administrator — each @demo.invalid. Sign in with");
-    println!("  POST {base}/api/v1/sign-in {{\"email\", \"password\", \"code\"}}");
-    println!("where `nrm user code --email first.responder@demo.invalid` prints the current code.");
-    println!();
-    println!("Development sign-in is on: send these headers to act as the demo users.");
-    println!("  First Responder (police): {responder}");
-    println!("  SCA manager:              {manager}");
-    println!("  Analyst:                  {analyst}");
-    println!("Try:");
+    println!("    curl -si {base}/api/v1/sign-in -H 'content-type: application/json' \\");
     println!(
-        "  curl -s {manager} '{base}/api/v1/cases?deadline=overdue&sort=next_deadline&per_page=5'"
+        "      -d \"{{\\\"email\\\":\\\"ca.manager@demo.invalid\\\",\\\"password\\\":\\\"{DEMO_PASSWORD}\\\",\\\"code\\\":\\\"$CODE\\\"}}\""
+    );
+    println!("  then send the __Host-nrm-session cookie it sets, for example:");
+    println!(
+        "    curl -s -b '__Host-nrm-session=…' '{base}/api/v1/cases?deadline=overdue&sort=next_deadline'"
     );
     println!("  OpenAPI document: {base}/api/v1/openapi.json");
 }

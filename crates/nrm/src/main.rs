@@ -62,7 +62,7 @@ enum Command {
         #[command(subcommand)]
         which: AuditCommand,
     },
-    /// Seed synthetic cases (if the database is empty) and run the service with development sign-in.
+    /// Seed demo accounts and synthetic cases (if the database is empty) and run the service.
     Demo {
         /// How many submissions to create.
         #[arg(long, default_value_t = 3000)]
@@ -114,7 +114,7 @@ fn init_logging() {
 async fn main() -> anyhow::Result<()> {
     init_logging();
     let cli = Cli::parse();
-    let mut config = Config::load(cli.config.as_deref())?;
+    let config = Config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Serve { unsafe_dev } => {
             let store = open(&config, unsafe_dev).await?;
@@ -166,7 +166,6 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&config.data_dir)
                 .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
             config.ensure_master_key_file()?;
-            config.dev_actor_headers = true;
             config.validate()?;
             let store = open(&config, false).await?;
             demo::seed_accounts(&store).await?;
@@ -233,12 +232,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             std::time::Duration::from_secs(config.sweep_interval_seconds),
         ));
     }
-    let state = nrm_web::AppState::new(
-        cases,
-        nrm_web::Settings {
-            dev_actor_headers: config.dev_actor_headers,
-        },
-    );
+    let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -1,5 +1,6 @@
-//! Who is calling. Until sign-in exists (the identity issue), the caller comes from
-//! development-only request headers:
+//! Who is calling: an API token (`Authorization: Bearer nrm_…`), or a session cookie from
+//! signing in. Test builds (feature `dev-sign-in`, enabled only by this crate's own tests) can
+//! also name the caller with development headers; no production build contains that code:
 //!
 //! | header | value |
 //! |---|---|
@@ -9,15 +10,19 @@
 //! | `NRM-Dev-Roles` | comma-separated roles, e.g. `decision_maker,ca_manager` |
 //! | `NRM-Dev-Allocated-Only` | `true` for a decision maker limited to cases allocated to them |
 //!
-//! The mechanism is off unless configuration turns it on, and the binary refuses to turn it on
-//! in a production configuration, so no deployed service can be driven by forged headers.
+//! Because the mechanism is compiled out of every build but the tests, no deployed service can
+//! be driven by forged headers.
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use nrm_access::{OrganisationKind, Principal, Role};
+use nrm_access::Principal;
+#[cfg(feature = "dev-sign-in")]
+use nrm_access::{OrganisationKind, Role};
 use nrm_domain::Actor;
+#[cfg(feature = "dev-sign-in")]
 use nrm_domain::ids::{OrganisationId, UserId};
+#[cfg(feature = "dev-sign-in")]
 use uuid::Uuid;
 
 use crate::AppState;
@@ -37,16 +42,6 @@ impl Caller {
     pub fn actor(&self) -> Actor {
         self.0.actor
     }
-}
-
-/// Parses an organisation kind as written in the development header.
-pub fn parse_organisation_kind(s: &str) -> Option<OrganisationKind> {
-    OrganisationKind::parse(s)
-}
-
-/// Parses one role name.
-pub fn parse_role(s: &str) -> Option<Role> {
-    Role::parse(s)
 }
 
 /// Whether a state-changing request comes from this service's own origin.
@@ -127,42 +122,55 @@ impl FromRequestParts<AppState> for Caller {
                 Err(e) => Err(e.into()),
             };
         }
-        if !state.settings.dev_actor_headers {
-            return Err(unauthenticated());
+        #[cfg(feature = "dev-sign-in")]
+        if state.settings.dev_actor_headers {
+            return dev_principal(parts).map(Self);
         }
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        let explain = || {
-            unauthenticated().detail(format!(
-                "Development sign-in needs the {DEV_USER_HEADER}, {DEV_ORGANISATION_HEADER}, {DEV_ORGANISATION_KIND_HEADER} and {DEV_ROLES_HEADER} headers"
-            ))
-        };
-        let uuid = |name: &str| {
-            header(name)
-                .and_then(|v| Uuid::parse_str(v.trim()).ok())
-                .ok_or_else(explain)
-        };
-        let user = UserId(uuid(DEV_USER_HEADER)?);
-        let organisation = OrganisationId(uuid(DEV_ORGANISATION_HEADER)?);
-        let organisation_kind = header(DEV_ORGANISATION_KIND_HEADER)
-            .and_then(parse_organisation_kind)
-            .ok_or_else(explain)?;
-        let roles: Option<Vec<Role>> = header(DEV_ROLES_HEADER)
-            .map(|v| {
-                v.split(',')
-                    .filter(|r| !r.trim().is_empty())
-                    .map(parse_role)
-                    .collect()
-            })
-            .unwrap_or(None);
-        let roles = roles.filter(|r| !r.is_empty()).ok_or_else(explain)?;
-        Ok(Self(Principal {
-            actor: Actor { user, organisation },
-            organisation_kind,
-            roles,
-            allocated_cases_only: header(DEV_ALLOCATED_ONLY_HEADER)
-                .is_some_and(|v| v.trim() == "true"),
-            token_scopes: None,
-            authenticated_at: None,
-        }))
+        Err(unauthenticated())
     }
+}
+
+/// The development sign-in headers (test builds only).
+#[cfg(feature = "dev-sign-in")]
+fn dev_principal(parts: &Parts) -> Result<Principal, Problem> {
+    let unauthenticated = || {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Sign in to do this",
+        )
+    };
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let explain = || {
+        unauthenticated().detail(format!(
+            "Development sign-in needs the {DEV_USER_HEADER}, {DEV_ORGANISATION_HEADER}, {DEV_ORGANISATION_KIND_HEADER} and {DEV_ROLES_HEADER} headers"
+        ))
+    };
+    let uuid = |name: &str| {
+        header(name)
+            .and_then(|v| Uuid::parse_str(v.trim()).ok())
+            .ok_or_else(explain)
+    };
+    let user = UserId(uuid(DEV_USER_HEADER)?);
+    let organisation = OrganisationId(uuid(DEV_ORGANISATION_HEADER)?);
+    let organisation_kind = header(DEV_ORGANISATION_KIND_HEADER)
+        .and_then(OrganisationKind::parse)
+        .ok_or_else(explain)?;
+    let roles: Option<Vec<Role>> = header(DEV_ROLES_HEADER)
+        .map(|v| {
+            v.split(',')
+                .filter(|r| !r.trim().is_empty())
+                .map(Role::parse)
+                .collect()
+        })
+        .unwrap_or(None);
+    let roles = roles.filter(|r| !r.is_empty()).ok_or_else(explain)?;
+    Ok(Principal {
+        actor: Actor { user, organisation },
+        organisation_kind,
+        roles,
+        allocated_cases_only: header(DEV_ALLOCATED_ONLY_HEADER).is_some_and(|v| v.trim() == "true"),
+        token_scopes: None,
+        authenticated_at: None,
+    })
 }

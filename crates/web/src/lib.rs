@@ -34,7 +34,8 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 /// Web settings that come from configuration.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// Accept the development-only actor headers (never in production).
+    /// Accept development sign-in headers. Exists only in test builds (feature `dev-sign-in`).
+    #[cfg(feature = "dev-sign-in")]
     pub dev_actor_headers: bool,
 }
 

@@ -23,6 +23,9 @@ pub enum OrgCommand {
         /// guardian_service, assurance_panel, analysts or administrators.
         #[arg(long)]
         kind: String,
+        /// england, wales, scotland or northern_ireland.
+        #[arg(long)]
+        nation: Option<String>,
     },
     /// List organisations.
     List,
@@ -62,6 +65,12 @@ pub enum UserCommand {
         email: String,
         #[arg(long, value_delimiter = ',')]
         roles: Vec<String>,
+    },
+    /// Set a new password for an account (from NRM_NEW_USER_PASSWORD or generated and shown
+    /// once); its sessions end at once.
+    Password {
+        #[arg(long)]
+        email: String,
     },
     /// Print an account's current sign-in code (development configurations only).
     Code {
@@ -146,12 +155,20 @@ fn roles(codes: &[String]) -> anyhow::Result<Vec<Role>> {
 
 pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
     match command {
-        OrgCommand::Add { name, kind } => {
+        OrgCommand::Add { name, kind, nation } => {
             let kind = OrganisationKind::parse(&kind)
                 .with_context(|| format!("`{kind}` is not an organisation kind"))?;
+            if let Some(n) = &nation
+                && !["england", "wales", "scotland", "northern_ireland"].contains(&n.as_str())
+            {
+                bail!("`{n}` is not a UK nation: england, wales, scotland or northern_ireland");
+            }
             let id = cases
                 .add_organisation(OrganisationId(Uuid::new_v4()), &name, &kind, Utc::now())
                 .await?;
+            if let Some(n) = nation {
+                cases.store().set_organisation_nation(id, Some(&n)).await?;
+            }
             println!("{id}");
         }
         OrgCommand::Designate { id, from, to } => {
@@ -249,6 +266,18 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
                 user.id,
                 codes.join(",")
             );
+        }
+        UserCommand::Password { email } => {
+            let user = find(email).await?;
+            let (password, generated) = match std::env::var("NRM_NEW_USER_PASSWORD") {
+                Ok(p) => (p, false),
+                Err(_) => (nrm_service::identity::generate_password(), true),
+            };
+            cases.set_password(user.id, &password, Utc::now()).await?;
+            println!("Password changed; the account's sessions have ended.");
+            if generated {
+                println!("New password (shown once): {password}");
+            }
         }
         UserCommand::Code { email } => {
             if config.environment != Environment::Development {

@@ -246,6 +246,66 @@ impl Cases {
         }
     }
 
+    /// Changes a user's password after checking the current one; every session of theirs ends.
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        current: &str,
+        new: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let row = self
+            .store()
+            .user(user)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let current = current.to_owned();
+        let phc = row.password_hash.clone();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&current, &phc))
+            .await
+            .unwrap_or(false);
+        if !ok {
+            return Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
+                "/current_password",
+                "The current password is not right",
+            )])
+            .into());
+        }
+        self.set_password(user, new, now).await
+    }
+
+    /// Sets a user's password (an administrator's reset); every session of theirs ends.
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        new: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        check_password(new)
+            .map_err(|p| ServiceError::from(nrm_domain::DomainError::Invalid(vec![p])))?;
+        let new = new.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+            .await
+            .map_err(|_| {
+                ServiceError::Store(StoreError::Corrupt("hashing task failed".to_owned()))
+            })??;
+        if !self.store().set_password_hash(user, &hash).await? {
+            return Err(ServiceError::NotFound);
+        }
+        let record = Actor {
+            user,
+            organisation: OrganisationId(uuid::Uuid::nil()),
+        };
+        self.audit(
+            record,
+            "account.password_changed",
+            None,
+            &Ok::<(), ServiceError>(()),
+            now,
+        )
+        .await
+    }
+
     /// The current TOTP code for a user (for tests and the demo's sign-in helper only).
     pub async fn current_code(
         &self,

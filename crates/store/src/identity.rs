@@ -157,6 +157,59 @@ impl Store {
             .collect())
     }
 
+    /// Sets the UK nation an organisation works in.
+    pub async fn set_organisation_nation(
+        &self,
+        id: OrganisationId,
+        nation: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("UPDATE organisations SET nation = $1 WHERE organisation_id = $2")
+                .bind(nation)
+                .bind(id.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
+    /// The UK nation an organisation works in, if recorded.
+    pub async fn organisation_nation(
+        &self,
+        id: OrganisationId,
+    ) -> Result<Option<String>, StoreError> {
+        let nation: Option<Option<String>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT nation FROM organisations WHERE organisation_id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(nation.flatten())
+    }
+
+    /// Replaces a user's password hash; every session of theirs ends at once.
+    pub async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
+                .bind(hash)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
+                .bind(true)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            changed == 1
+        }))
+    }
+
     /// Sets a First Responder Organisation's designation dates.
     pub async fn set_designation(
         &self,

@@ -52,6 +52,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_designation.sql"),
         include_str!("../migrations/postgres/0007_designation.sql"),
     ),
+    (
+        8,
+        "organisation_nation",
+        include_str!("../migrations/sqlite/0008_organisation_nation.sql"),
+        include_str!("../migrations/postgres/0008_organisation_nation.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/sign-in", post(api::session::sign_in))
         .route("/api/v1/sign-out", post(api::session::sign_out))
+        .route("/api/v1/me/password", post(api::session::change_password))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

@@ -34,6 +34,7 @@ use crate::{health, problem};
         admin::set_roles,
         session::sign_in,
         session::sign_out,
+        session::change_password,
         health::health,
         health::ready,
     ),

@@ -557,3 +557,72 @@ async fn privileged_operations_need_a_sign_in_within_ten_minutes() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_every_session_and_old_codes_expire() {
+    each_backend(|app| async move {
+        let email = "changer@sca.example";
+        let user = make_user(&app, email).await;
+        // A code from a minute and a half ago has expired.
+        let old = code(&app, user).await;
+        app.advance_minutes(2);
+        assert_eq!(sign_in(&app, email, PASSWORD, &old).await.status(), 401);
+        let cookie = cookie_of(&sign_in(&app, email, PASSWORD, &code(&app, user).await).await);
+        let other = {
+            app.advance_minutes(1);
+            cookie_of(&sign_in(&app, email, PASSWORD, &code(&app, user).await).await)
+        };
+        let change = |current: &str, new: &str| {
+            app.client
+                .post(format!("{}/api/v1/me/password", app.base))
+                .header("cookie", cookie.clone())
+                .header("sec-fetch-site", "same-origin")
+                .json(&json!({"current_password": current, "new_password": new}))
+                .send()
+        };
+        assert_eq!(
+            change("not the passphrase", "another long passphrase")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status(),
+            422
+        );
+        assert_eq!(
+            change(PASSWORD, "short")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status(),
+            422
+        );
+        assert_eq!(
+            change(PASSWORD, "another long passphrase")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status(),
+            204
+        );
+        assert_eq!(list_with(&app, &cookie).await, 401);
+        assert_eq!(list_with(&app, &other).await, 401);
+        app.advance_minutes(1);
+        assert_eq!(
+            sign_in(&app, email, PASSWORD, &code(&app, user).await)
+                .await
+                .status(),
+            401
+        );
+        app.advance_minutes(1);
+        assert_eq!(
+            sign_in(
+                &app,
+                email,
+                "another long passphrase",
+                &code(&app, user).await
+            )
+            .await
+            .status(),
+            204
+        );
+        app
+    })
+    .await;
+}

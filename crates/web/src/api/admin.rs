@@ -26,6 +26,8 @@ pub struct OrganisationRequest {
     /// first_responder_organisation, sca, ieca, local_authority[:pilot-site], support_provider,
     /// guardian_service, assurance_panel, analysts or administrators.
     pub kind: String,
+    /// The UK nation it works in, where it has one.
+    pub nation: Option<super::mirror::UkNationDto>,
 }
 
 /// An organisation.

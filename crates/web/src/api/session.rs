@@ -117,3 +117,58 @@ pub async fn sign_out(
     );
     Ok(response)
 }
+
+/// A password change by the signed-in person.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChangeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChangeRequest { .. }")
+    }
+}
+
+/// Change your password. Every one of your sessions ends, this one included: sign in again.
+#[utoipa::path(
+    post, path = "/api/v1/me/password", tag = "sessions",
+    request_body = PasswordChangeRequest,
+    responses(
+        (status = 204, description = "Changed; all sessions ended"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is wrong, or the new one is not allowed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: crate::actor::Caller,
+    StrictJson(body): StrictJson<PasswordChangeRequest>,
+) -> Result<Response, Problem> {
+    if caller.0.token_scopes.is_some() || caller.0.authenticated_at.is_none() {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Only a signed-in person can change their password",
+        ));
+    }
+    state
+        .cases
+        .change_password(
+            caller.actor().user,
+            &body.current_password,
+            &body.new_password,
+            state.now(),
+        )
+        .await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}

@@ -1,0 +1,4 @@
+-- The UK nation an organisation works in (england, wales, scotland, northern_ireland), when
+-- it has one. postgres flavour; the other folder's 0008_organisation_nation.sql must stay equivalent.
+
+ALTER TABLE organisations ADD COLUMN nation TEXT;

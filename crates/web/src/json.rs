@@ -26,47 +26,77 @@ where
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v.eq_ignore_ascii_case("application/json")
-                    || v.to_ascii_lowercase().ends_with("+json")
-            });
-        if !is_json {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Send the request body as application/json",
-            ));
-        }
-        let too_large = || {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body-too-large",
-                "The request body is too large",
-            )
-            .detail(format!("The limit is {MAX_BODY_BYTES} bytes"))
-        };
-        if let Some(length) = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok())
-            && length > MAX_BODY_BYTES
-        {
-            return Err(too_large());
-        }
-        let limited = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await;
-        let bytes: Bytes = match limited {
-            Ok(bytes) => bytes,
-            Err(_) => return Err(too_large()),
-        };
+        let bytes = read_json_bytes(req).await?;
         let _ = state;
         parse(&bytes).map(StrictJson)
+    }
+}
+
+/// Checks the media type and the size limit and reads the body.
+async fn read_json_bytes(req: Request) -> Result<Bytes, Problem> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("application/json") || v.to_ascii_lowercase().ends_with("+json")
+        });
+    if !is_json {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the request body as application/json",
+        ));
+    }
+    let too_large = || {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "The request body is too large",
+        )
+        .detail(format!("The limit is {MAX_BODY_BYTES} bytes"))
+    };
+    if let Some(length) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && length > MAX_BODY_BYTES
+    {
+        return Err(too_large());
+    }
+    let limited = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await;
+    let bytes: Bytes = match limited {
+        Ok(bytes) => bytes,
+        Err(_) => return Err(too_large()),
+    };
+    Ok(bytes)
+}
+
+/// A JSON request body checked for media type and size, not yet parsed. Handlers parse it
+/// after the access decision, so a caller who may not act learns nothing from validation.
+#[derive(Debug)]
+pub struct JsonBody(Bytes);
+
+impl JsonBody {
+    /// Parses the body strictly into `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Problem> {
+        parse(&self.0)
+    }
+}
+
+impl<S> FromRequest<S> for JsonBody
+where
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_json_bytes(req).await?;
+        let _ = state;
+        Ok(Self(bytes))
     }
 }
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::access::authorise;
 use crate::actor::Caller;
-use crate::json::StrictJson;
+use crate::json::JsonBody;
 use crate::problem::Problem;
 
 /// A new organisation.
@@ -122,9 +122,10 @@ fn forbidden() -> Problem {
 pub async fn add_organisation(
     State(state): State<AppState>,
     caller: Caller,
-    StrictJson(body): StrictJson<OrganisationRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
     authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let body: OrganisationRequest = body.parse()?;
     let Some(kind) = OrganisationKind::parse(&body.kind) else {
         return Err(Problem::invalid(vec![FieldProblem::new(
             "/kind",
@@ -190,9 +191,10 @@ pub async fn organisations(
 pub async fn add_user(
     State(state): State<AppState>,
     caller: Caller,
-    StrictJson(body): StrictJson<UserRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
     authorise(&state, &caller, Operation::ManageUsers).await?;
+    let body: UserRequest = body.parse()?;
     let roles = parse_roles(&body.roles)?;
     let organisation = OrganisationId(body.organisation);
     if !may_manage_account(&caller.0, organisation, &roles) {
@@ -298,8 +300,10 @@ pub async fn set_roles(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<Uuid>,
-    StrictJson(body): StrictJson<RolesRequest>,
+    body: JsonBody,
 ) -> Result<StatusCode, Problem> {
+    authorise(&state, &caller, Operation::ManageUsers).await?;
+    let body: RolesRequest = body.parse()?;
     let roles = parse_roles(&body.roles)?;
     if roles.is_empty() {
         return Err(Problem::invalid(vec![FieldProblem::new(

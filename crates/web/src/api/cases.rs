@@ -28,7 +28,7 @@ use nrm_access::{CaseOperation, Operation};
 use crate::AppState;
 use crate::access::authorise_case;
 use crate::actor::Caller;
-use crate::json::StrictJson;
+use crate::json::JsonBody;
 use crate::problem::Problem;
 
 /// Work-queue filters, sort and page. Unknown values are refused, not ignored.
@@ -515,11 +515,12 @@ async fn record(
     caller: Caller,
     reference: String,
     headers: HeaderMap,
-    body: DecisionRequest,
+    body: JsonBody,
     kind: DecisionKind,
 ) -> Result<impl IntoResponse, Problem> {
     let (capability, _) =
         authorise_case(&state, &caller, &reference, CaseOperation::Decide).await?;
+    let body: DecisionRequest = body.parse()?;
     let id = capability.case_id();
     let expected = if_match(&headers)?;
     let now = state.now();
@@ -588,7 +589,7 @@ pub async fn reasonable_grounds(
     caller: Caller,
     Path(reference): Path<String>,
     headers: HeaderMap,
-    StrictJson(body): StrictJson<DecisionRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
     record(
         state,
@@ -622,7 +623,7 @@ pub async fn conclusive_grounds(
     caller: Caller,
     Path(reference): Path<String>,
     headers: HeaderMap,
-    StrictJson(body): StrictJson<DecisionRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
     record(
         state,

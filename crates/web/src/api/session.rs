@@ -145,7 +145,7 @@ impl std::fmt::Debug for PasswordChangeRequest {
 pub async fn change_password(
     State(state): State<AppState>,
     caller: crate::actor::Caller,
-    StrictJson(body): StrictJson<PasswordChangeRequest>,
+    body: crate::json::JsonBody,
 ) -> Result<Response, Problem> {
     if caller.0.token_scopes.is_some() || caller.0.authenticated_at.is_none() {
         return Err(Problem::new(
@@ -154,6 +154,7 @@ pub async fn change_password(
             "Only a signed-in person can change their password",
         ));
     }
+    let body: PasswordChangeRequest = body.parse()?;
     state
         .cases
         .change_password(

@@ -28,7 +28,7 @@ use nrm_access::Operation;
 
 use crate::AppState;
 use crate::actor::Caller;
-use crate::json::StrictJson;
+use crate::json::JsonBody;
 use crate::problem::Problem;
 
 /// The potential victim's personal details. Stored encrypted; never logged.
@@ -311,16 +311,17 @@ impl DutyToNotifyRequest {
     }
 }
 
-async fn submit(
+/// Decides access first, then parses the body, then submits: a caller who may not submit
+/// learns nothing from validation.
+async fn submit<T: serde::de::DeserializeOwned>(
     state: &AppState,
     caller: Caller,
-    submission: Submission,
-) -> Result<impl IntoResponse + use<>, Problem> {
-    let operation = match submission {
-        Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
-        Submission::Adult(_) | Submission::Child(_) => Operation::SubmitReferral,
-    };
+    operation: Operation,
+    body: JsonBody,
+    into_submission: impl FnOnce(T) -> Result<Submission, Problem>,
+) -> Result<axum::response::Response, Problem> {
     let capability = crate::access::authorise(state, &caller, operation).await?;
+    let submission = into_submission(body.parse::<T>()?)?;
     let submitted = state
         .cases
         .submit(&capability, submission, state.now())
@@ -337,7 +338,8 @@ async fn submit(
             reference: submitted.reference.to_string(),
             version: submitted.version,
         }),
-    ))
+    )
+        .into_response())
 }
 
 /// Submit an adult NRM referral.
@@ -356,9 +358,16 @@ async fn submit(
 pub async fn adult(
     State(state): State<AppState>,
     caller: Caller,
-    StrictJson(body): StrictJson<AdultReferralRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
-    submit(&state, caller, body.into_submission()?).await
+    submit(
+        &state,
+        caller,
+        Operation::SubmitReferral,
+        body,
+        AdultReferralRequest::into_submission,
+    )
+    .await
 }
 
 /// Submit a child NRM referral.
@@ -375,9 +384,16 @@ pub async fn adult(
 pub async fn child(
     State(state): State<AppState>,
     caller: Caller,
-    StrictJson(body): StrictJson<ChildReferralRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
-    submit(&state, caller, body.into_submission()?).await
+    submit(
+        &state,
+        caller,
+        Operation::SubmitReferral,
+        body,
+        ChildReferralRequest::into_submission,
+    )
+    .await
 }
 
 /// Make an anonymous Duty to Notify report.
@@ -394,7 +410,14 @@ pub async fn child(
 pub async fn duty_to_notify(
     State(state): State<AppState>,
     caller: Caller,
-    StrictJson(body): StrictJson<DutyToNotifyRequest>,
+    body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
-    submit(&state, caller, body.into_submission()?).await
+    submit(
+        &state,
+        caller,
+        Operation::SubmitDutyToNotify,
+        body,
+        DutyToNotifyRequest::into_submission,
+    )
+    .await
 }

@@ -1,0 +1,312 @@
+//! The authorisation matrix through HTTP: every operation in the OpenAPI document × every role
+//! (anonymous included) × how the caller stands to the case (own organisation or not,
+//! competent authority or not, allocated or not, child or adult). The expected answer is
+//! written by hand below, apart from the policy; an operation the table does not know fails
+//! the test, so a new endpoint cannot ship without a decision about who may use it.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{
+    ANALYST, App, IECA_DECISION_MAKER, Identity, OTHER_RESPONDER, RESPONDER, SCA_MANAGER, body,
+    signed_in,
+};
+
+const SCA_DECISION_MAKER: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d1",
+    organisation: "00000000-0000-4000-8000-000000000201",
+    kind: "sca",
+    roles: "decision_maker",
+};
+const LIMITED_DECISION_MAKER: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d2",
+    organisation: "00000000-0000-4000-8000-000000000201",
+    kind: "sca",
+    roles: "decision_maker",
+};
+const HULL_PANEL: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d3",
+    organisation: "00000000-0000-4000-8000-0000000002a1",
+    kind: "local_authority:hull",
+    roles: "local_authority_panel_member",
+};
+const FRO_ADMIN: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d4",
+    organisation: support::ORGANISATION,
+    kind: "first_responder_organisation",
+    roles: "fro_administrator",
+};
+const SUPPORT_WORKER: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d5",
+    organisation: "00000000-0000-4000-8000-0000000002a2",
+    kind: "support_provider",
+    roles: "support_provider_worker",
+};
+const GUARDIAN: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d6",
+    organisation: "00000000-0000-4000-8000-0000000002a3",
+    kind: "guardian_service",
+    roles: "guardian",
+};
+const PANEL_MEMBER: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d7",
+    organisation: "00000000-0000-4000-8000-0000000002a4",
+    kind: "assurance_panel",
+    roles: "panel_member",
+};
+const ADMINISTRATOR: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d8",
+    organisation: "00000000-0000-4000-8000-0000000002a5",
+    kind: "administrators",
+    roles: "administrator",
+};
+
+/// Who is asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    Responder,
+    OtherResponder,
+    FroAdmin,
+    ScaDecisionMaker,
+    LimitedDecisionMaker,
+    ScaManager,
+    IecaDecisionMaker,
+    HullPanel,
+    PanelMember,
+    SupportWorker,
+    Guardian,
+    Analyst,
+    Administrator,
+}
+
+const EVERYONE: [Who; 14] = [
+    Who::Anonymous,
+    Who::Responder,
+    Who::OtherResponder,
+    Who::FroAdmin,
+    Who::ScaDecisionMaker,
+    Who::LimitedDecisionMaker,
+    Who::ScaManager,
+    Who::IecaDecisionMaker,
+    Who::HullPanel,
+    Who::PanelMember,
+    Who::SupportWorker,
+    Who::Guardian,
+    Who::Analyst,
+    Who::Administrator,
+];
+
+fn identity(who: Who) -> Option<Identity> {
+    Some(match who {
+        Who::Anonymous => return None,
+        Who::Responder => RESPONDER,
+        Who::OtherResponder => OTHER_RESPONDER,
+        Who::FroAdmin => FRO_ADMIN,
+        Who::ScaDecisionMaker => SCA_DECISION_MAKER,
+        Who::LimitedDecisionMaker => LIMITED_DECISION_MAKER,
+        Who::ScaManager => SCA_MANAGER,
+        Who::IecaDecisionMaker => IECA_DECISION_MAKER,
+        Who::HullPanel => HULL_PANEL,
+        Who::PanelMember => PANEL_MEMBER,
+        Who::SupportWorker => SUPPORT_WORKER,
+        Who::Guardian => GUARDIAN,
+        Who::Analyst => ANALYST,
+        Who::Administrator => ADMINISTRATOR,
+    })
+}
+
+/// The case the operation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// No case in the path.
+    None,
+    /// An adult referral by the Responder's organisation, with the SCA, unallocated.
+    OwnAdult,
+    /// An adult referral by the Responder's organisation, with the SCA, allocated to the
+    /// limited decision maker.
+    AllocatedAdult,
+    /// A child referral by another organisation, with Hull's pilot panel.
+    OtherChild,
+}
+
+/// Whether `who` may reach `operation` on `case` — the hand-written expectation.
+fn expected(who: Who, operation: &str, case: Case) -> bool {
+    use Who::*;
+    let sca_case = matches!(case, Case::OwnAdult | Case::AllocatedAdult);
+    let own_org = matches!(case, Case::OwnAdult | Case::AllocatedAdult);
+    let decider = match who {
+        ScaDecisionMaker | ScaManager => sca_case,
+        LimitedDecisionMaker => case == Case::AllocatedAdult,
+        HullPanel => case == Case::OtherChild,
+        _ => false,
+    };
+    // The referring organisation's First Responder: the Responder for the adults, the other
+    // organisation's for the child.
+    let referrer =
+        (who == Responder && own_org) || (who == OtherResponder && case == Case::OtherChild);
+    let reader = decider || referrer || who == Analyst;
+    match operation {
+        "GET /health"
+        | "GET /ready"
+        | "GET /api/v1/openapi.json"
+        | "POST /api/v1/sign-in"
+        | "POST /api/v1/sign-out" => true,
+        "POST /api/v1/me/password" => false, // only for a signed-in person with a session
+        "POST /api/v1/referrals/adult"
+        | "POST /api/v1/referrals/child"
+        | "POST /api/v1/duty-to-notify" => {
+            matches!(who, Responder | OtherResponder)
+        }
+        "GET /api/v1/cases" => !matches!(
+            who,
+            Anonymous | FroAdmin | SupportWorker | Guardian | Administrator
+        ),
+        "GET /api/v1/rulebook" => who != Anonymous,
+        "POST /api/v1/deadline-sweep" => matches!(who, ScaManager | Administrator),
+        "GET /api/v1/organisations" | "POST /api/v1/organisations" => who == Administrator,
+        "GET /api/v1/users" | "POST /api/v1/users" => matches!(who, Administrator | FroAdmin),
+        "POST /api/v1/users/{id}/disable" | "PUT /api/v1/users/{id}/roles" => {
+            matches!(who, Administrator | FroAdmin)
+        }
+        "GET /api/v1/cases/{reference}" => reader,
+        "GET /api/v1/cases/{reference}/notices" => decider || referrer,
+        "GET /api/v1/cases/{reference}/access-history" => who == ScaManager && sca_case,
+        "POST /api/v1/cases/{reference}/reasonable-grounds-decision"
+        | "POST /api/v1/cases/{reference}/conclusive-grounds-decision" => decider,
+        "POST /api/v1/cases/{reference}/actions" => decider,
+        other => panic!("nobody has decided who may use {other}: add it to the matrix"),
+    }
+}
+
+async fn submit(app: &App, who: Identity, path: &str, body: &Value) -> String {
+    let response = app
+        .post_as(path, who)
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 201);
+    support::body(response).await["reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_operation_role_and_relationship_matches_the_hand_written_matrix() {
+    let app = App::start(nrm_store::testing::sqlite().await).await;
+    let own = submit(
+        &app,
+        RESPONDER,
+        "/api/v1/referrals/adult",
+        &support::adult(),
+    )
+    .await;
+    let allocated = submit(
+        &app,
+        RESPONDER,
+        "/api/v1/referrals/adult",
+        &support::adult(),
+    )
+    .await;
+    let mut child = support::child();
+    child["local_authority_area"] = json!("hull");
+    let other_child = submit(&app, OTHER_RESPONDER, "/api/v1/referrals/child", &child).await;
+    let allocate = app
+        .post_as(&format!("/api/v1/cases/{allocated}/actions"), SCA_MANAGER)
+        .json(&json!({"allocate": {"to": LIMITED_DECISION_MAKER.user}}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(allocate.status(), 200);
+
+    let doc = body(
+        app.client
+            .get(format!("{}/api/v1/openapi.json", app.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
+        for method in ["get", "post", "put", "delete", "patch"] {
+            if item.get(method).is_some() {
+                operations.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(operations.len() >= 20, "{operations:?}");
+    let mut cells = 0;
+    let mut mismatches = Vec::new();
+    for (method, path) in &operations {
+        let operation = format!("{method} {path}");
+        let cases: Vec<(Case, String)> = if path.contains("{reference}") {
+            vec![
+                (Case::OwnAdult, own.clone()),
+                (Case::AllocatedAdult, allocated.clone()),
+                (Case::OtherChild, other_child.clone()),
+            ]
+        } else {
+            vec![(Case::None, String::new())]
+        };
+        for (case, reference) in &cases {
+            for who in EVERYONE {
+                cells += 1;
+                let concrete = path
+                    .replace("{reference}", reference)
+                    .replace("{id}", "00000000-0000-4000-8000-0000000000ff");
+                let url = format!("{}{concrete}", app.base);
+                let request = match method.as_str() {
+                    "GET" => app.client.get(&url),
+                    "PUT" => app.client.put(&url),
+                    _ => app.client.post(&url),
+                };
+                // An empty JSON object: enough to reach the access decision, which comes
+                // before the body is judged for every protected operation.
+                let probe = if path.ends_with("/actions") {
+                    json!({"withdraw": {"on": "2025-11-03", "reason": "other"}})
+                } else {
+                    json!({})
+                };
+                let request = request.json(&probe);
+                let request = match identity(who) {
+                    Some(i) => signed_in(request, i),
+                    None => request,
+                };
+                let request = if who == Who::LimitedDecisionMaker {
+                    request.header("nrm-dev-allocated-only", "true")
+                } else {
+                    request
+                };
+                let status = request
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0);
+                // Denied: 401 (no caller), 403 (never allowed), 404 (not this caller's case).
+                // The account id in /users/{id} paths does not exist: for those who may manage
+                // accounts, its 404 is the answer about the account, not a denial.
+                let reached = !matches!(status, 401 | 403 | 404)
+                    || (status == 404
+                        && path.starts_with("/api/v1/users/{id}")
+                        && matches!(who, Who::Administrator | Who::FroAdmin));
+                let expect = expected(who, &operation, *case);
+                if reached != expect {
+                    mismatches.push(format!(
+                        "{operation} as {who:?} on {case:?}: got {status}, expected {}",
+                        if expect { "reached" } else { "denied" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    app.stop().await;
+}

@@ -85,6 +85,18 @@ macro_rules! user_from_row {
     }};
 }
 
+/// Ends every session of user `$id` inside the open transaction `$tx`: credentials or
+/// permissions changed, so nothing issued before may go on.
+macro_rules! revoke_user_sessions {
+    ($tx:expr, $id:expr) => {
+        sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
+            .bind(true)
+            .bind($id.0)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 const USER_COLUMNS: &str = "user_id, organisation_id, email, roles, allocated_only, password_hash, totp_secret, totp_last_step, disabled";
 
 impl Store {
@@ -200,11 +212,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
-                .bind(true)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+            revoke_user_sessions!(tx, id);
             tx.commit().await?;
             changed == 1
         }))
@@ -308,11 +316,7 @@ impl Store {
                 .await?
                 .rows_affected();
             if disabled {
-                sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
-                    .bind(true)
-                    .bind(id.0)
-                    .execute(&mut *tx)
-                    .await?;
+                revoke_user_sessions!(tx, id);
             }
             tx.commit().await?;
             changed == 1
@@ -330,11 +334,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query("UPDATE sessions SET revoked = $1 WHERE user_id = $2")
-                .bind(true)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
+            revoke_user_sessions!(tx, id);
             tx.commit().await?;
             changed == 1
         }))

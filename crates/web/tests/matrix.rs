@@ -195,7 +195,13 @@ async fn submit(app: &App, who: Identity, path: &str, body: &Value) -> String {
 
 #[tokio::test]
 async fn every_operation_role_and_relationship_matches_the_hand_written_matrix() {
-    let app = App::start(nrm_store::testing::sqlite().await).await;
+    for store in nrm_store::testing::all().await {
+        eprintln!("backend: {}", store.name);
+        run_matrix(App::start(store).await).await;
+    }
+}
+
+async fn run_matrix(app: App) {
     let own = submit(
         &app,
         RESPONDER,

@@ -626,3 +626,38 @@ async fn changing_the_password_ends_every_session_and_old_codes_expire() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_client_guessing_across_many_accounts_is_throttled() {
+    let app = App::start(nrm_store::testing::sqlite().await).await;
+    let email = "victim@sca.example";
+    let user = make_user(&app, email).await;
+    // A hundred failures from this client, each against a different (made-up) account, so no
+    // single account reaches its own limit.
+    for i in 0..100 {
+        let status = sign_in(
+            &app,
+            &format!("guess{i}@sca.example"),
+            "a wrong passphrase!",
+            "123456",
+        )
+        .await
+        .status();
+        assert_eq!(status, 401, "attempt {i}");
+    }
+    // Now even a real account's right password and code are refused from this client.
+    assert_eq!(
+        sign_in(&app, email, PASSWORD, &code(&app, user).await)
+            .await
+            .status(),
+        429
+    );
+    app.advance_minutes(6);
+    assert_eq!(
+        sign_in(&app, email, PASSWORD, &code(&app, user).await)
+            .await
+            .status(),
+        204
+    );
+    app.stop().await;
+}

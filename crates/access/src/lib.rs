@@ -200,6 +200,22 @@ pub enum CaseOperation {
 }
 
 impl CaseOperation {
+    /// A stable name for audit entries.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::ReadPersonalDetails => "read_personal_details",
+            Self::ReadAccessHistory => "read_access_history",
+            Self::ReadNotices => "read_notices",
+            Self::Decide => "decide",
+            Self::Review => "review",
+            Self::Manage => "manage",
+            Self::Reroute => "reroute",
+            Self::Allocate => "allocate",
+            Self::RequestReconsideration => "request_reconsideration",
+        }
+    }
+
     pub const ALL: [Self; 10] = [
         Self::Read,
         Self::ReadPersonalDetails,

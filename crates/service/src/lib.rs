@@ -137,8 +137,6 @@ impl Cases {
             Ok(()) => self.submit_unaudited(actor, submission, now).await,
             Err(e) => Err(e),
         };
-        let case = result.as_ref().ok().map(|s| s.case_id);
-        let _ = case;
         self.audit_failure(actor, "case.submit", None, &result, now)
             .await?;
         result
@@ -547,7 +545,7 @@ impl Cases {
         let Some(org) = self.store.organisation(actor.organisation).await? else {
             return Ok(());
         };
-        if org.kind != "first_responder_organisation" {
+        if org.kind != nrm_access::OrganisationKind::FirstResponderOrganisation.code() {
             return Ok(());
         }
         let today = uk_date(now);

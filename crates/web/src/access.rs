@@ -28,10 +28,7 @@ pub async fn authorise(
     match nrm_access::authorise(&caller.0, operation) {
         Ok(capability) => Ok(capability),
         Err(_) => {
-            let code = serde_json::to_value(operation)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let code = operation.code();
             state
                 .cases
                 .record_denial(caller.actor(), &format!("access.{code}"), None, state.now())
@@ -67,10 +64,7 @@ pub async fn authorise_case(
     match nrm_access::authorise_case(&caller.0, operation, &facts) {
         Ok(capability) => Ok((capability, facts)),
         Err(_) => {
-            let code = serde_json::to_value(operation)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let code = operation.code();
             state
                 .cases
                 .record_denial(

@@ -106,7 +106,7 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     if let Some(token) = session_token(&headers) {
-        state.cases.sign_out(&token, state.now()).await?;
+        state.cases.sign_out(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(

@@ -1,0 +1,1 @@
+//! The GOV.UK Frontend components, one module each.

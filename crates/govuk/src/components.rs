@@ -4,7 +4,24 @@
 //! `{{ component|safe }}`.
 
 pub mod attributes;
+pub mod back_link;
 pub mod button;
+pub mod error_summary;
+pub mod notification_banner;
+mod page_de;
+pub mod panel;
+pub mod phase_banner;
+pub mod skip_link;
+pub mod table;
+pub mod tag;
 
 pub use attributes::Attributes;
+pub use back_link::BackLink;
 pub use button::Button;
+pub use error_summary::{ErrorSummary, ErrorSummaryItem};
+pub use notification_banner::NotificationBanner;
+pub use panel::{Panel, PanelAction, PanelActions};
+pub use phase_banner::PhaseBanner;
+pub use skip_link::SkipLink;
+pub use table::{Table, TableCell};
+pub use tag::Tag;

@@ -1,0 +1,46 @@
+//! The page components (skip link to footer) against every fixture the package publishes for
+//! them (see `common`).
+
+mod common;
+
+use nrm_govuk::components::*;
+
+#[test]
+fn skip_link() {
+    common::check::<SkipLink>("skip-link", &[]);
+}
+
+#[test]
+fn back_link() {
+    common::check::<BackLink>("back-link", &[]);
+}
+
+#[test]
+fn tag() {
+    common::check::<Tag>("tag", &[]);
+}
+
+#[test]
+fn panel() {
+    common::check::<Panel>("panel", &[]);
+}
+
+#[test]
+fn phase_banner() {
+    common::check::<PhaseBanner>("phase-banner", &[]);
+}
+
+#[test]
+fn error_summary() {
+    common::check::<ErrorSummary>("error-summary", &[]);
+}
+
+#[test]
+fn notification_banner() {
+    common::check::<NotificationBanner>("notification-banner", &[]);
+}
+
+#[test]
+fn table() {
+    common::check::<Table>("table", &[]);
+}

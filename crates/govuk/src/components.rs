@@ -12,6 +12,7 @@ mod page_de;
 pub mod panel;
 pub mod phase_banner;
 pub mod skip_link;
+pub mod summary_list;
 pub mod table;
 pub mod tag;
 
@@ -23,5 +24,9 @@ pub use notification_banner::NotificationBanner;
 pub use panel::{Panel, PanelAction, PanelActions};
 pub use phase_banner::PhaseBanner;
 pub use skip_link::SkipLink;
+pub use summary_list::{
+    SummaryCard, SummaryCardTitle, SummaryList, SummaryListAction, SummaryListActions,
+    SummaryListCell, SummaryListRow,
+};
 pub use table::{Table, TableCell};
 pub use tag::Tag;

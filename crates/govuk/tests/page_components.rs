@@ -44,3 +44,8 @@ fn notification_banner() {
 fn table() {
     common::check::<Table>("table", &[]);
 }
+
+#[test]
+fn summary_list() {
+    common::check::<SummaryList>("summary-list", &[]);
+}

@@ -9,18 +9,21 @@ pub mod button;
 pub mod error_summary;
 pub mod notification_banner;
 mod page_de;
+pub mod pagination;
 pub mod panel;
 pub mod phase_banner;
 pub mod skip_link;
 pub mod summary_list;
 pub mod table;
 pub mod tag;
+pub mod task_list;
 
 pub use attributes::Attributes;
 pub use back_link::BackLink;
 pub use button::Button;
 pub use error_summary::{ErrorSummary, ErrorSummaryItem};
 pub use notification_banner::NotificationBanner;
+pub use pagination::{Pagination, PaginationItem, PaginationLink};
 pub use panel::{Panel, PanelAction, PanelActions};
 pub use phase_banner::PhaseBanner;
 pub use skip_link::SkipLink;
@@ -30,3 +33,4 @@ pub use summary_list::{
 };
 pub use table::{Table, TableCell};
 pub use tag::Tag;
+pub use task_list::{TaskList, TaskListItem, TaskListStatus, TaskListText};

@@ -49,3 +49,13 @@ fn table() {
 fn summary_list() {
     common::check::<SummaryList>("summary-list", &[]);
 }
+
+#[test]
+fn pagination() {
+    common::check::<Pagination>("pagination", &[]);
+}
+
+#[test]
+fn task_list() {
+    common::check::<TaskList>("task-list", &[]);
+}

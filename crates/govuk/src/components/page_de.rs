@@ -96,3 +96,24 @@ pub(crate) fn push_classes(names: &mut String, extra: &Option<String>) {
         names.push_str(extra);
     }
 }
+
+/// A list whose falsy entries (`null`, `false`, `""`, `0`) are kept as `None`, for templates
+/// that skip them but still count them (in `loop.index`); a `null` list is empty.
+pub(crate) fn slots<'de, D, T>(d: D) -> Result<Vec<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let list = Option::<Vec<Value>>::deserialize(d)?.unwrap_or_default();
+    list.into_iter()
+        .map(|v| {
+            if is_truthy(&v) {
+                serde_json::from_value(v)
+                    .map(Some)
+                    .map_err(D::Error::custom)
+            } else {
+                Ok(None)
+            }
+        })
+        .collect()
+}

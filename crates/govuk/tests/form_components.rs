@@ -38,3 +38,13 @@ fn textarea() {
 fn character_count() {
     common::check::<CharacterCount>("character-count", &[]);
 }
+
+#[test]
+fn date_input() {
+    common::check::<DateInput>("date-input", &[]);
+}
+
+#[test]
+fn radios() {
+    common::check::<Radios>("radios", &[]);
+}

@@ -79,7 +79,6 @@ pub fn text_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Strin
 }
 
 /// A map of names to texts (strings or numbers); `null` entries are left out.
-#[expect(dead_code, reason = "used by the components still to come")]
 pub fn text_map<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<String, String>, D::Error> {
@@ -103,7 +102,6 @@ pub fn object<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
 /// An object option whose absence and falsiness mean different things (the date input's
 /// `day`, `month` and `year`: left out for the default, `false` or `null` to drop the field):
 /// a missing field stays `None` through `#[serde(default)]`, a falsy one is `Some(None)`.
-#[expect(dead_code, reason = "used by the components still to come")]
 pub fn present_object<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
@@ -112,7 +110,6 @@ pub fn present_object<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
 
 /// A list of items in which falsy entries (`null`, `false`, `""`) are holes the templates
 /// skip but still count. A truthy non-object entry is an item with every option unset.
-#[expect(dead_code, reason = "used by the components still to come")]
 pub fn items<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
     deserializer: D,
 ) -> Result<Vec<Option<T>>, D::Error> {

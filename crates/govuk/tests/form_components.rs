@@ -48,3 +48,13 @@ fn date_input() {
 fn radios() {
     common::check::<Radios>("radios", &[]);
 }
+
+#[test]
+fn checkboxes() {
+    common::check::<Checkboxes>("checkboxes", &[]);
+}
+
+#[test]
+fn select() {
+    common::check::<Select>("select", &[]);
+}

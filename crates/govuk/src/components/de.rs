@@ -62,7 +62,6 @@ pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>
 
 /// Like [`text`], but `false` prints as `"false"` (an `<option value>` is printed whenever
 /// it is given, whatever it is).
-#[expect(dead_code, reason = "used by the components still to come")]
 pub fn text_keeping_false<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
@@ -70,7 +69,6 @@ pub fn text_keeping_false<'de, D: Deserializer<'de>>(
 }
 
 /// A list of texts (strings or numbers); `null` is an empty list and holes are dropped.
-#[expect(dead_code, reason = "used by the components still to come")]
 pub fn text_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
     Ok(match Value::deserialize(deserializer)? {
         Value::Array(values) => values.iter().filter_map(|v| scalar(v, true)).collect(),

@@ -13,7 +13,9 @@ mod de;
 pub mod error_message;
 pub mod error_summary;
 pub mod fieldset;
+pub mod footer;
 pub mod form_group;
+pub mod header;
 pub mod hint;
 pub mod input;
 pub mod label;
@@ -24,6 +26,7 @@ pub mod panel;
 pub mod phase_banner;
 pub mod radios;
 pub mod select;
+pub mod service_navigation;
 pub mod skip_link;
 pub mod summary_list;
 pub mod table;
@@ -40,7 +43,11 @@ pub use date_input::{DateInput, DateInputItem};
 pub use error_message::ErrorMessage;
 pub use error_summary::{ErrorSummary, ErrorSummaryItem};
 pub use fieldset::{Fieldset, Legend};
+pub use footer::{
+    Footer, FooterContentLicence, FooterLink, FooterMeta, FooterNavigation, FooterText,
+};
 pub use form_group::{FormGroup, FormGroupContent, FormGroupOfInputs};
+pub use header::Header;
 pub use hint::Hint;
 pub use input::{Input, InputAffix, InputWrapper};
 pub use label::Label;
@@ -50,6 +57,9 @@ pub use panel::{Panel, PanelAction, PanelActions};
 pub use phase_banner::PhaseBanner;
 pub use radios::{Conditional, Radios, RadiosItem};
 pub use select::{Select, SelectItem};
+pub use service_navigation::{
+    ServiceNavigation, ServiceNavigationEndSlot, ServiceNavigationItem, ServiceNavigationSlots,
+};
 pub use skip_link::SkipLink;
 pub use summary_list::{
     SummaryCard, SummaryCardTitle, SummaryList, SummaryListAction, SummaryListActions,

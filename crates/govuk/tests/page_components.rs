@@ -59,3 +59,18 @@ fn pagination() {
 fn task_list() {
     common::check::<TaskList>("task-list", &[]);
 }
+
+#[test]
+fn service_navigation() {
+    common::check::<ServiceNavigation>("service-navigation", &[]);
+}
+
+#[test]
+fn header() {
+    common::check::<Header>("header", &[]);
+}
+
+#[test]
+fn footer() {
+    common::check::<Footer>("footer", &[]);
+}

@@ -74,3 +74,62 @@ fn header() {
 fn footer() {
     common::check::<Footer>("footer", &[]);
 }
+
+/// The package's HTML for one fixture, normalised.
+fn expected(component: &str, name: &str) -> String {
+    let fixture = common::fixtures(component)
+        .into_iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("{component} has a fixture {name:?}"));
+    common::normalise(fixture["html"].as_str().expect("html is text"))
+}
+
+#[test]
+fn summary_list_built_in_rust() {
+    let list = SummaryList {
+        rows: vec![
+            SummaryListRow::new("Name", "Firstname Lastname").with_action(SummaryListAction {
+                href: Some("#".into()),
+                text: Some("First action".into()),
+                ..Default::default()
+            }),
+        ],
+        ..Default::default()
+    };
+    assert_eq!(
+        common::normalise(&list.to_string()),
+        expected("summary-list", "single action with anchor")
+    );
+}
+
+#[test]
+fn header_and_footer_built_in_rust() {
+    assert_eq!(
+        common::normalise(&Header::default().to_string()),
+        expected("header", "default")
+    );
+    let footer = Footer {
+        meta: Some(FooterMeta {
+            items: (1..=8)
+                .zip([
+                    "Bibendum Ornare",
+                    "Nullam",
+                    "Tortor Fringilla",
+                    "Tellus",
+                    "Egestas Nullam",
+                    "Euismod Etiam",
+                    "Fusce Sollicitudin",
+                    "Ligula Nullam Ultricies",
+                ])
+                .map(|(n, text)| FooterLink::new(format!("#{n}"), text))
+                .collect(),
+            ..Default::default()
+        }),
+        content_licence: FooterContentLicence::Hidden,
+        ..Default::default()
+    };
+    assert_eq!(
+        common::normalise(&footer.to_string()),
+        expected("footer", "with only meta links")
+    );
+}

@@ -29,7 +29,8 @@ pub struct Checkboxes {
     /// in ids.
     #[serde(deserialize_with = "de::items")]
     pub items: Vec<Option<CheckboxesItem>>,
-    /// The values of the checkboxes to check.
+    /// The values of the checkboxes to check. Compared as text: unlike the Nunjucks macro,
+    /// a number given in JSON matches the same digits given as a string.
     #[serde(deserialize_with = "de::text_list")]
     pub values: Vec<String>,
     pub classes: Option<String>,

@@ -33,6 +33,7 @@ pub struct CharacterCount {
     #[serde(deserialize_with = "de::text")]
     pub threshold: Option<String>,
     pub count_type: Option<String>,
+    #[serde(deserialize_with = "de::object")]
     pub label: Option<Label>,
     #[serde(deserialize_with = "de::object")]
     pub hint: Option<Hint>,

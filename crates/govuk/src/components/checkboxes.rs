@@ -50,6 +50,7 @@ pub struct CheckboxesItem {
     #[serde(deserialize_with = "de::text")]
     pub value: Option<String>,
     /// `classes` and `attributes` for the checkbox's label.
+    #[serde(deserialize_with = "de::object")]
     pub label: Option<Label>,
     #[serde(deserialize_with = "de::object")]
     pub hint: Option<Hint>,

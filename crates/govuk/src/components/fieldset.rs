@@ -14,6 +14,7 @@ use super::de::{self, Truthy};
 #[template(path = "fieldset.html")]
 pub struct Fieldset {
     pub described_by: Option<String>,
+    #[serde(deserialize_with = "de::object")]
     pub legend: Option<Legend>,
     pub classes: Option<String>,
     pub role: Option<String>,

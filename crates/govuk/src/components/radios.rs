@@ -44,6 +44,7 @@ pub struct RadiosItem {
     #[serde(deserialize_with = "de::text")]
     pub value: Option<String>,
     /// `classes` and `attributes` for the radio's label.
+    #[serde(deserialize_with = "de::object")]
     pub label: Option<Label>,
     #[serde(deserialize_with = "de::object")]
     pub hint: Option<Hint>,

@@ -23,6 +23,7 @@ pub struct Select {
     pub value: Option<String>,
     pub disabled: bool,
     pub described_by: Option<String>,
+    #[serde(deserialize_with = "de::object")]
     pub label: Option<Label>,
     #[serde(deserialize_with = "de::object")]
     pub hint: Option<Hint>,

@@ -13,7 +13,10 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let web = manifest.join("../../web");
     let web = web.canonicalize().unwrap_or(web);
-    println!("cargo:rerun-if-changed={}", web.join("package.json").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        web.join("package.json").display()
+    );
     println!(
         "cargo:rerun-if-changed={}",
         web.join("package-lock.json").display()
@@ -50,7 +53,11 @@ fn main() {
         for name in names {
             let name = name.to_string_lossy().into_owned();
             let file = dir.join(&name);
-            assets.push(Asset::unhashed(&format!("{folder}/{name}"), &file, folder == "fonts"));
+            assets.push(Asset::unhashed(
+                &format!("{folder}/{name}"),
+                &file,
+                folder == "fonts",
+            ));
         }
     }
     assets.push(Asset::unhashed(
@@ -59,7 +66,10 @@ fn main() {
         false,
     ));
     // Stylesheets and scripts get a fingerprint of their own.
-    let css = Asset::hashed("govuk-frontend.min.css", &dist.join("govuk-frontend.min.css"));
+    let css = Asset::hashed(
+        "govuk-frontend.min.css",
+        &dist.join("govuk-frontend.min.css"),
+    );
     let js = Asset::hashed("govuk-frontend.min.js", &dist.join("govuk-frontend.min.js"));
     let own_css = Asset::hashed("nrm.css", &web.join("src/nrm.css"));
     let own_init = Asset::hashed("nrm-init.js", &web.join("src/nrm-init.js"));
@@ -107,7 +117,9 @@ impl Asset {
         Self {
             name: name.to_owned(),
             url: format!("/assets/{name}"),
-            file: file.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", file.display())),
+            file: file
+                .canonicalize()
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display())),
             immutable,
         }
     }
@@ -121,7 +133,9 @@ impl Asset {
         Self {
             name: name.to_owned(),
             url: format!("/assets/{stem}-{short}.{ext}"),
-            file: file.canonicalize().unwrap_or_else(|e| panic!("{}: {e}", file.display())),
+            file: file
+                .canonicalize()
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display())),
             immutable: true,
         }
     }
@@ -177,6 +191,11 @@ fn install(web: &Path) {
         .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
         .current_dir(web)
         .status()
-        .unwrap_or_else(|e| panic!("running `npm ci` in {}: {e} (is Node.js installed?)", web.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "running `npm ci` in {}: {e} (is Node.js installed?)",
+                web.display()
+            )
+        });
     assert!(status.success(), "`npm ci` in {} failed", web.display());
 }

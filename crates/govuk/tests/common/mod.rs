@@ -82,7 +82,9 @@ pub fn check<T: DeserializeOwned + Display>(component: &str, skipped: &[(&str, &
         let params: T = match serde_json::from_value(fixture["options"].clone()) {
             Ok(params) => params,
             Err(e) => {
-                failures.push(format!("{component} / {name}: options do not deserialise: {e}"));
+                failures.push(format!(
+                    "{component} / {name}: options do not deserialise: {e}"
+                ));
                 continue;
             }
         };

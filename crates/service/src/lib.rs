@@ -200,6 +200,7 @@ impl Cases {
                         case_id: Some(case_id),
                         outcome: "ok".to_owned(),
                     }),
+                    draft: None,
                 })
                 .await
             {
@@ -397,6 +398,7 @@ impl Cases {
                     case_id: Some(case_id),
                     outcome: "ok".to_owned(),
                 }),
+                draft: None,
             })
             .await?;
         tracing::debug!(case_id = %case_id, events = events.len(), "command recorded");

@@ -18,6 +18,10 @@ pub enum StoreError {
     DuplicateReference,
     #[error("no such case")]
     NotFound,
+    /// The draft has already become a case (or, for an append claiming it, is gone or not the
+    /// actor's): nothing was written.
+    #[error("the draft has already been submitted")]
+    DraftAlreadySubmitted,
     #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// Stored data could not be read back (an event or vault record that does not parse).

@@ -42,6 +42,20 @@ pub struct Append<'a> {
     /// The audit entry for this change, written in the same transaction, so a change and its
     /// audit entry are committed together or not at all.
     pub audit: Option<&'a crate::audit::AuditRecord>,
+    /// The saved draft this new case was submitted from: marked submitted in the same
+    /// transaction, at most once. If it is already submitted (or gone, or not the claimant's),
+    /// nothing is written and the append fails with [`StoreError::DraftAlreadySubmitted`].
+    pub draft: Option<crate::drafts::DraftClaim>,
+}
+
+/// How an append's transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Done,
+    /// The stream was not at the expected version: rolled back.
+    Stale,
+    /// The draft was already claimed: rolled back.
+    DraftClaimed,
 }
 
 /// An event as stored, with its envelope.
@@ -86,7 +100,27 @@ impl Store {
                     Value::Timestamp(append.recorded_at),
                 ],
             ));
+            if let Some(claim) = append.draft {
+                // Straight after the case row, so a concurrent claim of the same draft waits
+                // on its row lock before doing any more work.
+                statements.push(Statement::new(
+                    "UPDATE drafts SET submitted_case = $1, submitted_reference = $2, submitted_at = $3, updated_at = $3 WHERE draft_id = $4 AND owner_user = $5 AND owner_organisation = $6 AND submitted_case IS NULL",
+                    vec![
+                        Value::Uuid(case),
+                        Value::Text(reference.to_string()),
+                        Value::Timestamp(append.recorded_at),
+                        Value::Uuid(claim.draft_id),
+                        Value::Uuid(claim.owner.user.0),
+                        Value::Uuid(claim.owner.organisation.0),
+                    ],
+                ));
+            }
         } else {
+            if append.draft.is_some() {
+                return Err(StoreError::Corrupt(
+                    "only a new case can be submitted from a draft".to_owned(),
+                ));
+            }
             statements.push(Statement::new(
                 "UPDATE cases SET version = $1 WHERE case_id = $2 AND version = $3",
                 vec![
@@ -138,20 +172,29 @@ impl Store {
             statements.extend(project(append.case_id, version, event, append.recorded_at));
         }
 
+        // The draft claim, when there is one, is the statement after the case row.
+        let claim_at = append.draft.map(|_| 1);
         let turn = self.write_turn().await;
-        let outcome: Result<Vec<u64>, sqlx::Error> = on_pool!(self, pool => {
+        let outcome: Result<Written, sqlx::Error> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             match execute_all!(tx, &statements) {
-                Ok(affected) if affected.first() == Some(&0) => {
-                    tx.rollback().await?;
-                    Ok(affected)
-                }
                 Ok(affected) => {
-                    if let Some(record) = append.audit {
-                        crate::audit::append_audit!(tx, record, append.recorded_at)?;
+                    let written = if affected.first() == Some(&0) {
+                        Written::Stale
+                    } else if claim_at.is_some_and(|i| affected.get(i) == Some(&0)) {
+                        Written::DraftClaimed
+                    } else {
+                        Written::Done
+                    };
+                    if written == Written::Done {
+                        if let Some(record) = append.audit {
+                            crate::audit::append_audit!(tx, record, append.recorded_at)?;
+                        }
+                        tx.commit().await?;
+                    } else {
+                        tx.rollback().await?;
                     }
-                    tx.commit().await?;
-                    Ok(affected)
+                    Ok(written)
                 }
                 Err(e) => {
                     tx.rollback().await?;
@@ -161,8 +204,9 @@ impl Store {
         });
         drop(turn);
         match outcome {
-            Ok(affected) if affected.first() == Some(&0) => Err(self.conflict(append).await),
-            Ok(_) => Ok(new_version),
+            Ok(Written::Stale) => Err(self.conflict(append).await),
+            Ok(Written::DraftClaimed) => Err(StoreError::DraftAlreadySubmitted),
+            Ok(Written::Done) => Ok(new_version),
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 // Someone else created or extended this stream first; failing that, the clash
                 // is the generated reference.

@@ -14,6 +14,7 @@ pub mod audit;
 mod bench;
 mod connect;
 mod deadlines;
+pub mod drafts;
 mod error;
 mod events;
 pub mod identity;
@@ -26,6 +27,7 @@ pub mod testing;
 pub mod vault;
 
 pub use connect::{ConnectOptions, DatabaseKind};
+pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
 pub use queue::{CaseSummary, QueuePage, QueueQuery, QueueSort, SortDirection};

@@ -58,6 +58,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_organisation_nation.sql"),
         include_str!("../migrations/postgres/0008_organisation_nation.sql"),
     ),
+    (
+        9,
+        "drafts",
+        include_str!("../migrations/sqlite/0009_drafts.sql"),
+        include_str!("../migrations/postgres/0009_drafts.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

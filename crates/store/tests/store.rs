@@ -106,6 +106,7 @@ async fn append_new(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
                 case_id: Some(case.case_id),
                 outcome: "ok".to_owned(),
             }),
+            draft: None,
         })
         .await
 }
@@ -173,6 +174,7 @@ async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
                 new_subjects: &[],
                 vault_writes: &[],
                 audit: None,
+                draft: None,
             })
             .await;
         assert!(
@@ -223,6 +225,7 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
                         new_subjects: &[],
                         vault_writes: &[],
                         audit: None,
+                        draft: None,
                     })
                     .await
             }));

@@ -173,6 +173,11 @@ impl From<StoreError> for Problem {
         match e {
             StoreError::NotFound => Self::not_found(),
             StoreError::VersionConflict { actual, .. } => ServiceError::Conflict { actual }.into(),
+            StoreError::DraftAlreadySubmitted => Self::new(
+                StatusCode::CONFLICT,
+                "draft-submitted",
+                "This referral has already been submitted",
+            ),
             StoreError::BadUrl(_)
             | StoreError::UnsafeDurability(_)
             | StoreError::DuplicateReference

@@ -24,8 +24,10 @@ use nrm_store::{
 use rand::Rng;
 
 mod actions;
+pub mod drafts;
 pub mod identity;
 pub use actions::{Action, SweepReport};
+pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
 use uuid::Uuid;
 
 /// Why a use case failed.
@@ -37,6 +39,10 @@ pub enum ServiceError {
     NotFound,
     #[error("the case has changed since it was read (now at version {actual})")]
     Conflict { actual: u64 },
+    /// The saved draft has already been submitted as case `reference`; it can no longer be
+    /// changed or discarded.
+    #[error("the draft has already been submitted as {reference}")]
+    DraftSubmitted { reference: CaseReference },
     #[error(transparent)]
     Store(StoreError),
 }
@@ -134,7 +140,7 @@ impl Cases {
             return Err(ServiceError::NotFound);
         }
         let result = match self.check_designation(actor, now).await {
-            Ok(()) => self.submit_unaudited(actor, submission, now).await,
+            Ok(()) => self.submit_unaudited(actor, submission, None, now).await,
             Err(e) => Err(e),
         };
         self.audit_failure(actor, "case.submit", None, &result, now)
@@ -142,10 +148,13 @@ impl Cases {
         result
     }
 
-    async fn submit_unaudited(
+    /// Decides and appends a submission (after the caller's checks), retrying a clashing
+    /// reference. `draft`, when given, is marked submitted in the same transaction.
+    pub(crate) async fn submit_unaudited(
         &self,
         actor: Actor,
         submission: Submission,
+        draft: Option<nrm_store::DraftClaim>,
         now: DateTime<Utc>,
     ) -> Result<Submitted, ServiceError> {
         let case_id = CaseId(Uuid::new_v4());
@@ -200,7 +209,7 @@ impl Cases {
                         case_id: Some(case_id),
                         outcome: "ok".to_owned(),
                     }),
-                    draft: None,
+                    draft,
                 })
                 .await
             {
@@ -307,6 +316,7 @@ impl Cases {
             Err(ServiceError::Domain(e)) => format!("refused:{}", e.code()),
             Err(ServiceError::NotFound) => "not_found".to_owned(),
             Err(ServiceError::Conflict { .. }) => "conflict".to_owned(),
+            Err(ServiceError::DraftSubmitted { .. }) => "already_submitted".to_owned(),
             Err(ServiceError::Store(_)) => "error".to_owned(),
         };
         let record = nrm_store::audit::AuditRecord {

@@ -163,6 +163,12 @@ impl From<ServiceError> for Problem {
                 p.current_version = Some(actual);
                 p
             }
+            ServiceError::DraftSubmitted { reference } => Self::new(
+                StatusCode::CONFLICT,
+                "draft-submitted",
+                "This referral has already been submitted",
+            )
+            .detail(format!("It was submitted as case {reference}")),
             ServiceError::Store(store) => store.into(),
         }
     }

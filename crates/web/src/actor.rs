@@ -45,7 +45,7 @@ impl Caller {
 }
 
 /// Whether a state-changing request comes from this service's own origin.
-fn same_origin(parts: &Parts) -> bool {
+pub(crate) fn same_origin(parts: &Parts) -> bool {
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     match header("sec-fetch-site") {
         Some(site) => site == "same-origin" || site == "none",

@@ -11,6 +11,7 @@ pub mod api;
 pub mod health;
 pub mod json;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 
 use std::sync::Arc;
@@ -127,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
+        .merge(pages_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
@@ -195,7 +197,31 @@ pub fn router(state: AppState) -> Router {
         ))
 }
 
-async fn not_found() -> Problem {
+/// The pages, with the Content-Security-Policy pages need: everything from this origin only,
+/// no inline script or style, no framing, forms posting only here.
+fn pages_router() -> Router<AppState> {
+    pages::routes().layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ))
+}
+
+/// Not found: a problem-details body under `/api/`, the GOV.UK page anywhere else.
+async fn not_found(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        api_not_found().await.into_response()
+    } else {
+        pages::errors::PageError::NotFound(pages::session::lang(&headers)).into_response()
+    }
+}
+
+async fn api_not_found() -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
         "not-found",

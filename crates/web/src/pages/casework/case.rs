@@ -1,0 +1,214 @@
+//! The case page: summary, personal details (for those entitled to them), due dates, the
+//! timeline of events, and the decisions that can be recorded now.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use nrm_access::CaseOperation;
+use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListRow};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::pages::casework::{authorise_case, date, status_words};
+use crate::pages::errors::PageError;
+use crate::pages::layout::{Layout, render};
+use crate::pages::session::SignedIn;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseParams {
+    recorded: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct TimelineEntry {
+    pub what: String,
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "casework/case.html")]
+struct CasePage {
+    layout: Layout,
+    banner: String,
+    reference: String,
+    summary: String,
+    personal: Option<String>,
+    timeline: Vec<TimelineEntry>,
+    can_decide_rg: bool,
+    can_decide_cg: bool,
+}
+
+fn words(kind: &str) -> String {
+    let mut text = kind.replace('_', " ");
+    if let Some(first) = text.get(..1) {
+        let upper = first.to_uppercase();
+        text.replace_range(..1, &upper);
+    }
+    text.replace("reasonable grounds", "Reasonable Grounds")
+        .replace("conclusive grounds", "Conclusive Grounds")
+}
+
+fn row(key: &str, value: impl Into<String>) -> SummaryListRow {
+    let value = value.into();
+    SummaryListRow::new(
+        key,
+        if value.is_empty() {
+            "Not given".to_owned()
+        } else {
+            value
+        },
+    )
+}
+
+/// The case page.
+pub async fn page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(reference): Path<String>,
+    Query(params): Query<CaseParams>,
+) -> Result<Response, PageError> {
+    let (read, facts) = authorise_case(&state, &signed_in, &reference, CaseOperation::Read).await?;
+    let personal = nrm_access::authorise_case(
+        &signed_in.principal,
+        CaseOperation::ReadPersonalDetails,
+        &facts,
+    )
+    .ok();
+    let view = state
+        .cases
+        .view(&read, personal.as_ref(), state.now())
+        .await
+        .map_err(|e| PageError::from_service(e, signed_in.lang))?;
+    let s = &view.summary;
+    let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_default();
+    let summary = SummaryList {
+        rows: vec![
+            row("Reference", s.reference.clone()),
+            row("Status", status_words(&s.status)),
+            row(
+                "Competent authority",
+                s.competent_authority
+                    .clone()
+                    .unwrap_or_default()
+                    .to_uppercase(),
+            ),
+            row("Age group", words(&s.age_group.clone().unwrap_or_default())),
+            row(
+                "Exploitation",
+                s.exploitation_types
+                    .iter()
+                    .map(|t| words(t))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            row("Referred", date(s.referred_on)),
+            row(
+                "Reasonable Grounds decision due",
+                if s.reasonable_grounds_outcome.is_none() {
+                    opt_date(s.reasonable_grounds_due_on)
+                } else {
+                    String::new()
+                },
+            ),
+            row(
+                "Reasonable Grounds decision",
+                match (
+                    &s.reasonable_grounds_outcome,
+                    s.reasonable_grounds_decided_on,
+                ) {
+                    (Some(o), Some(on)) => format!("{} on {}", words(o), date(on)),
+                    _ => String::new(),
+                },
+            ),
+            row(
+                "Conclusive Grounds decision can be made from",
+                opt_date(s.conclusive_grounds_earliest_on),
+            ),
+            row(
+                "Conclusive Grounds decision",
+                match (
+                    &s.conclusive_grounds_outcome,
+                    s.conclusive_grounds_decided_on,
+                ) {
+                    (Some(o), Some(on)) => format!("{} on {}", words(o), date(on)),
+                    _ => String::new(),
+                },
+            ),
+        ],
+        ..SummaryList::default()
+    }
+    .to_string();
+    let personal = view.personal_details.as_ref().map(|p| {
+        SummaryList {
+            rows: vec![
+                row("Given names", p.given_names.clone()),
+                row("Family name", p.family_name.clone()),
+                row("Other names", p.other_names.join(", ")),
+                row(
+                    "Date of birth",
+                    p.date_of_birth.map(date).unwrap_or_default(),
+                ),
+                row("Languages", p.languages.join(", ")),
+                row(
+                    "Interpreter needed",
+                    if p.interpreter_needed { "Yes" } else { "No" },
+                ),
+                row("Safe contact", p.contact.clone().unwrap_or_default()),
+                row(
+                    "Current address",
+                    p.current_address
+                        .clone()
+                        .unwrap_or_default()
+                        .replace('\n', ", "),
+                ),
+                row("Account", p.narrative.clone()),
+            ],
+            ..SummaryList::default()
+        }
+        .to_string()
+    });
+    let timeline = view
+        .events
+        .iter()
+        .rev()
+        .filter(|e| e.event.kind() != "deadline_status_changed")
+        .map(|e| TimelineEntry {
+            what: words(e.event.kind()),
+            when: crate::pages::referrals::handlers::long_date(
+                crate::pages::i18n::Lang::En,
+                nrm_domain::clock::uk_date(e.recorded_at),
+            ),
+        })
+        .collect();
+    let can_decide =
+        nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
+    let banner = match params.recorded.as_deref() {
+        Some(kind @ ("reasonable-grounds" | "conclusive-grounds")) => NotificationBanner {
+            type_: Some("success".to_owned()),
+            text: Some(format!(
+                "{} decision recorded",
+                if kind == "reasonable-grounds" {
+                    "Reasonable Grounds"
+                } else {
+                    "Conclusive Grounds"
+                }
+            )),
+            ..NotificationBanner::default()
+        }
+        .to_string(),
+        _ => String::new(),
+    };
+    Ok(render(&CasePage {
+        layout: signed_in
+            .layout(format!("Case {}", s.reference))
+            .casework()
+            .back("/cases"),
+        banner,
+        reference: s.reference.clone(),
+        summary,
+        personal,
+        timeline,
+        can_decide_rg: can_decide && s.status == "awaiting_reasonable_grounds",
+        can_decide_cg: can_decide && s.status == "awaiting_conclusive_grounds",
+    }))
+}

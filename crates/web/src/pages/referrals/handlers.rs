@@ -1,0 +1,989 @@
+//! The First Responder pages: start, your referrals, choosing a journey, each question page,
+//! check your answers, confirmation and the printable copy.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use nrm_access::{Capability, Operation, Role};
+use nrm_domain::DomainError;
+use nrm_domain::clock::uk_date;
+use nrm_govuk::components::{
+    Button, NotificationBanner, Panel, SummaryList, SummaryListAction, SummaryListActions,
+    SummaryListCell, SummaryListRow, Tag,
+};
+use nrm_service::ServiceError;
+use nrm_service::drafts::{Draft, DraftId, DraftKind, DraftSummary};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::pages::errors::PageError;
+use crate::pages::form::{self, Form};
+use crate::pages::i18n::Lang;
+use crate::pages::layout::{Errors, Layout, Section, render, render_status};
+use crate::pages::referrals::fields;
+use crate::pages::referrals::journey::{self, Answers, FieldKind, Step};
+use crate::pages::session::{self, SignedIn};
+use crate::pages::{countries, referrals};
+
+/// The operation a journey needs.
+pub fn operation(kind: DraftKind) -> Operation {
+    match kind {
+        DraftKind::DutyToNotify => Operation::SubmitDutyToNotify,
+        DraftKind::Adult | DraftKind::Child => Operation::SubmitReferral,
+    }
+}
+
+/// Asks the access policy; a refusal is audited and shown as "you cannot use this page".
+pub async fn authorise(
+    state: &AppState,
+    signed_in: &SignedIn,
+    operation: Operation,
+) -> Result<Capability, PageError> {
+    match nrm_access::authorise(&signed_in.principal, operation) {
+        Ok(capability) => Ok(capability),
+        Err(_) => {
+            state
+                .cases
+                .record_denial(
+                    signed_in.principal.actor,
+                    &format!("access.{}", operation.code()),
+                    None,
+                    state.now(),
+                )
+                .await
+                .map_err(|e| PageError::from_service(e, signed_in.lang))?;
+            Err(PageError::Forbidden(signed_in.lang))
+        }
+    }
+}
+
+/// A draft as a page needs it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub id: DraftId,
+    pub kind: DraftKind,
+    pub capability: Capability,
+    pub draft: Draft,
+    pub answers: Answers,
+}
+
+/// Loads the caller's draft `id` (anyone else's is "not found").
+pub async fn load(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Loaded, PageError> {
+    let lang = signed_in.lang;
+    let id = DraftId(Uuid::parse_str(id).map_err(|_| PageError::NotFound(lang))?);
+    // A draft is read with the capability for its own kind; try each the person holds.
+    let mut found = None;
+    for operation in [Operation::SubmitReferral, Operation::SubmitDutyToNotify] {
+        let Ok(capability) = nrm_access::authorise(&signed_in.principal, operation) else {
+            continue;
+        };
+        match state.cases.draft(&capability, id).await {
+            Ok(draft) => {
+                found = Some((capability, draft));
+                break;
+            }
+            Err(ServiceError::NotFound) => {}
+            Err(e) => return Err(PageError::from_service(e, lang)),
+        }
+    }
+    let Some((capability, draft)) = found else {
+        return Err(PageError::NotFound(lang));
+    };
+    let kind = draft.summary.kind;
+    let answers: Answers = serde_json::from_value(draft.answers.clone()).unwrap_or_default();
+    Ok(Loaded {
+        id,
+        kind,
+        capability,
+        draft,
+        answers,
+    })
+}
+
+fn step_href(id: DraftId, step: Step) -> String {
+    match step {
+        Step::Question(slug) => format!("/referrals/{id}/{slug}"),
+        Step::Exploitation => {
+            format!("/referrals/{id}/exploitation")
+        }
+    }
+}
+
+/// Where the person carries on: the first unanswered step, or check your answers.
+pub fn resume_href(id: DraftId, kind: DraftKind, answers: &Answers) -> String {
+    match journey::first_unanswered(kind, answers) {
+        Some(Step::Exploitation) if answers.exploitation.is_empty() => {
+            format!("/referrals/{id}/exploitation/1")
+        }
+        Some(step) => step_href(id, step),
+        None => format!("/referrals/{id}/check"),
+    }
+}
+
+/// Saves answers, retrying once on a concurrent save from another window (answers from
+/// different pages merge; the same page's latest answer wins).
+pub async fn save(
+    state: &AppState,
+    loaded: &mut Loaded,
+    signed_in: &SignedIn,
+    change: impl Fn(&mut Answers),
+) -> Result<(), PageError> {
+    let lang = signed_in.lang;
+    for _ in 0..2 {
+        change(&mut loaded.answers);
+        let json = serde_json::to_value(&loaded.answers).map_err(|_| PageError::Fault(lang))?;
+        match state
+            .cases
+            .save_draft(
+                &loaded.capability,
+                loaded.id,
+                loaded.draft.summary.version,
+                &json,
+                state.now(),
+            )
+            .await
+        {
+            Ok(version) => {
+                loaded.draft.summary.version = version;
+                return Ok(());
+            }
+            Err(ServiceError::Conflict { .. }) => {
+                *loaded = load(state, signed_in, &loaded.id.to_string()).await?;
+            }
+            Err(ServiceError::DraftSubmitted { .. }) => {
+                return Err(PageError::Redirect(format!(
+                    "/referrals/{}/confirmation",
+                    loaded.id
+                )));
+            }
+            Err(e) => return Err(PageError::from_service(e, lang)),
+        }
+    }
+    Err(PageError::Fault(lang))
+}
+
+#[derive(Template)]
+#[template(path = "referrals/start.html")]
+struct StartPage {
+    layout: Layout,
+    start: String,
+}
+
+/// The start page. Decision makers who are not also First Responders go to their queue.
+pub async fn start(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let lang = session::lang(&parts.headers);
+    let signed_in = SignedIn::from_request_parts(&mut parts, &state).await.ok();
+    if let Some(s) = &signed_in {
+        let refers = s.principal.roles.contains(&Role::FirstResponder);
+        let decides = s
+            .principal
+            .roles
+            .iter()
+            .any(|r| matches!(r, Role::DecisionMaker | Role::CaManager));
+        if decides && !refers {
+            return Redirect::to("/cases").into_response();
+        }
+    }
+    let layout = match &signed_in {
+        Some(s) => s.layout(lang.t("start.title")),
+        None => Layout::new(lang, lang.t("start.title"), "/"),
+    };
+    let start = Button {
+        text: Some(lang.t("start.button").to_owned()),
+        href: Some("/referrals/new".to_owned()),
+        is_start_button: true,
+        ..Button::default()
+    }
+    .to_string();
+    render(&StartPage { layout, start })
+}
+
+struct DraftRow {
+    kind: &'static str,
+    started: String,
+    updated: String,
+    href: String,
+}
+
+struct SubmittedRow {
+    reference: String,
+    kind: &'static str,
+    submitted: String,
+    status: String,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "referrals/list.html")]
+struct ListPage {
+    layout: Layout,
+    drafts: Vec<DraftRow>,
+    submitted: Vec<SubmittedRow>,
+}
+
+fn kind_key(kind: DraftKind) -> &'static str {
+    match kind {
+        DraftKind::Adult => "kind.adult",
+        DraftKind::Child => "kind.child",
+        DraftKind::DutyToNotify => "kind.duty_to_notify",
+    }
+}
+
+/// A date as the GOV.UK style writes it: 30 November 2026 (30 Tachwedd 2026).
+pub fn long_date(lang: Lang, at: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const CY: [&str; 12] = [
+        "Ionawr",
+        "Chwefror",
+        "Mawrth",
+        "Ebrill",
+        "Mai",
+        "Mehefin",
+        "Gorffennaf",
+        "Awst",
+        "Medi",
+        "Hydref",
+        "Tachwedd",
+        "Rhagfyr",
+    ];
+    let month = (at.month0()) as usize;
+    let name = match lang {
+        Lang::En => EN[month],
+        Lang::Cy => CY[month],
+    };
+    format!("{} {name} {}", at.day(), at.year())
+}
+
+fn when(lang: Lang, at: DateTime<Utc>) -> String {
+    long_date(lang, uk_date(at))
+}
+
+/// Your referrals: drafts in progress and submitted referrals with their status now.
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let capability = match nrm_access::authorise(&signed_in.principal, Operation::SubmitReferral) {
+        Ok(capability) => capability,
+        Err(_) => authorise(&state, &signed_in, Operation::SubmitDutyToNotify).await?,
+    };
+    let all: Vec<DraftSummary> = state
+        .cases
+        .drafts(&capability)
+        .await
+        .map_err(|e| PageError::from_service(e, lang))?;
+    let mut drafts = Vec::new();
+    let mut submitted = Vec::new();
+    for summary in all {
+        match &summary.submitted {
+            None => drafts.push(DraftRow {
+                kind: lang.t(kind_key(summary.kind)),
+                started: when(lang, summary.created_at),
+                updated: when(lang, summary.updated_at),
+                href: format!("/referrals/{}/continue", summary.id),
+            }),
+            Some(s) => {
+                let status_key = format!("status.{}", s.status);
+                let status = Tag {
+                    text: Some(lang.t(&status_key).to_owned()),
+                    classes: Some(status_colour(&s.status).to_owned()),
+                    ..Tag::default()
+                }
+                .to_string();
+                submitted.push(SubmittedRow {
+                    reference: s.reference.to_string(),
+                    kind: lang.t(kind_key(summary.kind)),
+                    submitted: when(lang, s.submitted_at),
+                    status,
+                    href: format!("/referrals/{}/print", summary.id),
+                });
+            }
+        }
+    }
+    let layout = signed_in
+        .layout(lang.t("list.title"))
+        .section(Section::Referrals);
+    Ok(render(&ListPage {
+        layout,
+        drafts,
+        submitted,
+    }))
+}
+
+fn status_colour(status: &str) -> &'static str {
+    match status {
+        "awaiting_reasonable_grounds" => "govuk-tag--blue",
+        "awaiting_conclusive_grounds" => "govuk-tag--light-blue",
+        "positive_conclusive_grounds" => "govuk-tag--green",
+        "negative_reasonable_grounds" | "negative_conclusive_grounds" => "govuk-tag--orange",
+        _ => "govuk-tag--grey",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "referrals/question.html")]
+struct QuestionPage {
+    layout: Layout,
+    errors: String,
+    action: String,
+    heading: Option<String>,
+    fields: Vec<String>,
+    form_token: String,
+    return_to: String,
+    button: String,
+}
+
+fn save_button(lang: Lang) -> String {
+    Button {
+        text: Some(lang.t("save_continue").to_owned()),
+        prevent_double_click: Some(true),
+        ..Button::default()
+    }
+    .to_string()
+}
+
+/// Choosing a journey.
+pub async fn choose(signed_in: SignedIn) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    if nrm_access::authorise(&signed_in.principal, Operation::SubmitReferral).is_err()
+        && nrm_access::authorise(&signed_in.principal, Operation::SubmitDutyToNotify).is_err()
+    {
+        return Err(PageError::Forbidden(lang));
+    }
+    Ok(render(&choose_page(&signed_in, &Errors::default())))
+}
+
+const JOURNEYS: &[(&str, &str)] = &[
+    ("adult", "new.adult"),
+    ("child", "new.child"),
+    ("duty_to_notify", "new.duty_to_notify"),
+];
+
+fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
+    let lang = signed_in.lang;
+    let radios = nrm_govuk::components::Radios {
+        name: Some("kind".to_owned()),
+        id_prefix: Some("kind".to_owned()),
+        fieldset: Some(nrm_govuk::components::Fieldset {
+            legend: Some(nrm_govuk::components::Legend {
+                text: Some(lang.t("new.title").to_owned()),
+                is_page_heading: true,
+                classes: Some("govuk-fieldset__legend--l".to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        error_message: errors
+            .for_field("kind")
+            .map(|m| nrm_govuk::components::ErrorMessage {
+                text: Some(m.to_owned()),
+                visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
+                ..Default::default()
+            }),
+        items: JOURNEYS
+            .iter()
+            .map(|(value, key)| {
+                Some(nrm_govuk::components::RadiosItem {
+                    value: Some((*value).to_owned()),
+                    text: Some(lang.t(key).to_owned()),
+                    hint: Some(nrm_govuk::components::Hint {
+                        text: Some(lang.t(&format!("{key}.hint")).to_owned()),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+            })
+            .collect(),
+        ..Default::default()
+    }
+    .to_string();
+    QuestionPage {
+        layout: signed_in
+            .layout(lang.t("new.title"))
+            .back("/referrals")
+            .section(Section::Referrals)
+            .errors(errors),
+        errors: errors.summary(lang),
+        action: "/referrals/new".to_owned(),
+        heading: None,
+        fields: vec![radios],
+        form_token: signed_in.form_token.clone(),
+        return_to: String::new(),
+        button: Button {
+            text: Some(lang.t("continue").to_owned()),
+            ..Button::default()
+        }
+        .to_string(),
+    }
+}
+
+/// Starts a draft of the chosen kind and goes to its first question.
+pub async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let form = form::parse(&body);
+    signed_in.check_form(&form)?;
+    let kind = match form::value(&form, "kind") {
+        "adult" => DraftKind::Adult,
+        "child" => DraftKind::Child,
+        "duty_to_notify" => DraftKind::DutyToNotify,
+        _ => {
+            let mut errors = Errors::default();
+            errors.add("kind", lang.t("new.missing"));
+            return Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &choose_page(&signed_in, &errors),
+            ));
+        }
+    };
+    let capability = authorise(&state, &signed_in, operation(kind)).await?;
+    let draft = state
+        .cases
+        .start_draft(&capability, kind, state.now())
+        .await
+        .map_err(|e| PageError::from_service(e, lang))?;
+    Ok(Redirect::to(&resume_href(draft.summary.id, kind, &Answers::default())).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReturnQuery {
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+fn question_page(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    question: &journey::Question,
+    values: &std::collections::BTreeMap<String, Vec<String>>,
+    errors: &Errors,
+    return_to: &str,
+) -> QuestionPage {
+    let lang = signed_in.lang;
+    let single = question.fields.len() == 1;
+    let fields = question
+        .fields
+        .iter()
+        .map(|field| fields::render(field, values, errors, lang, single))
+        .collect();
+    let back = if return_to == "check" {
+        format!("/referrals/{}/check", loaded.id)
+    } else {
+        match journey::previous_step(loaded.kind, &loaded.answers, question.slug) {
+            Some(step) => step_href(loaded.id, step),
+            None => "/referrals".to_owned(),
+        }
+    };
+    QuestionPage {
+        layout: signed_in
+            .layout(lang.t(question.title))
+            .back(back)
+            .section(Section::Referrals)
+            .errors(errors),
+        errors: errors.summary(lang),
+        action: format!("/referrals/{}/{}", loaded.id, question.slug),
+        heading: (!single).then(|| lang.t(question.title).to_owned()),
+        fields,
+        form_token: signed_in.form_token.clone(),
+        return_to: return_to.to_owned(),
+        button: save_button(lang),
+    }
+}
+
+/// Sends a page reached out of order back to the first unanswered step.
+fn in_order(loaded: &Loaded, slug: &str) -> Result<(), PageError> {
+    let steps = journey::steps(loaded.kind, &loaded.answers);
+    let Some(at) = steps.iter().position(|s| s.slug() == slug) else {
+        return Err(PageError::NotFound(Lang::En));
+    };
+    if let Some(first) = journey::first_unanswered(loaded.kind, &loaded.answers) {
+        let first_at = steps.iter().position(|s| *s == first).unwrap_or(0);
+        if at > first_at {
+            return Err(PageError::Redirect(resume_href(
+                loaded.id,
+                loaded.kind,
+                &loaded.answers,
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn submitted_redirect(loaded: &Loaded) -> Result<(), PageError> {
+    if loaded.draft.summary.submitted.is_some() {
+        return Err(PageError::Redirect(format!(
+            "/referrals/{}/confirmation",
+            loaded.id
+        )));
+    }
+    Ok(())
+}
+
+/// A question page.
+pub async fn question(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, slug)): Path<(String, String)>,
+    Query(query): Query<ReturnQuery>,
+) -> Result<Response, PageError> {
+    let loaded = load(&state, &signed_in, &id).await?;
+    if slug == "continue" {
+        return Err(PageError::Redirect(
+            if loaded.draft.summary.submitted.is_some() {
+                format!("/referrals/{}/confirmation", loaded.id)
+            } else {
+                resume_href(loaded.id, loaded.kind, &loaded.answers)
+            },
+        ));
+    }
+    submitted_redirect(&loaded)?;
+    let question = journey::question(&slug)
+        .filter(|q| q.applies(loaded.kind, &loaded.answers))
+        .ok_or(PageError::NotFound(signed_in.lang))?;
+    in_order(&loaded, &slug).map_err(|e| match e {
+        PageError::NotFound(_) => PageError::NotFound(signed_in.lang),
+        other => other,
+    })?;
+    let return_to = query.return_to.unwrap_or_default();
+    Ok(render(&question_page(
+        &signed_in,
+        &loaded,
+        question,
+        &loaded.answers.values,
+        &Errors::default(),
+        &return_to,
+    )))
+}
+
+/// Where to go after a page is saved.
+pub fn after_save(loaded: &Loaded, slug: &str, return_to: &str) -> String {
+    if return_to == "check" {
+        return resume_href(loaded.id, loaded.kind, &loaded.answers);
+    }
+    match journey::next_step(loaded.kind, &loaded.answers, slug) {
+        Some(Step::Exploitation) if loaded.answers.exploitation.is_empty() => {
+            format!("/referrals/{}/exploitation/1", loaded.id)
+        }
+        Some(step) if !loaded.answers.done.contains(step.slug()) => step_href(loaded.id, step),
+        _ => resume_href(loaded.id, loaded.kind, &loaded.answers),
+    }
+}
+
+/// Saves a question page's answers, or shows them back with what to fix.
+pub async fn answer(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((id, slug)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let form = form::parse(&body);
+    signed_in.check_form(&form)?;
+    let mut loaded = load(&state, &signed_in, &id).await?;
+    submitted_redirect(&loaded)?;
+    let question = journey::question(&slug)
+        .filter(|q| q.applies(loaded.kind, &loaded.answers))
+        .ok_or(PageError::NotFound(lang))?;
+    let return_to = form::value(&form, "return_to").to_owned();
+    match journey::check_page(question, &form, lang, uk_date(state.now())) {
+        Ok(values) => {
+            save(&state, &mut loaded, &signed_in, |answers| {
+                for (name, value) in &values {
+                    answers.values.insert(name.clone(), value.clone());
+                }
+                answers.done.insert(slug.clone());
+            })
+            .await?;
+            Ok(Redirect::to(&after_save(&loaded, &slug, &return_to)).into_response())
+        }
+        Err((problems, values)) => {
+            let mut errors = Errors::default();
+            for problem in &problems {
+                errors.add(&problem.href, &problem.message);
+            }
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &question_page(&signed_in, &loaded, question, &values, &errors, &return_to),
+            ))
+        }
+    }
+}
+
+/// The answers shown back, one summary list per step.
+#[derive(Debug)]
+pub struct AnswerSection {
+    pub slug: &'static str,
+    pub title: String,
+    pub list: String,
+}
+
+fn display(lang: Lang, field: &journey::Field, answers: &Answers) -> String {
+    let value = answers.one(field.name);
+    let shown = match field.kind {
+        FieldKind::Date => answers
+            .values
+            .get(field.name)
+            .filter(|parts| parts.iter().any(|p| !p.trim().is_empty()))
+            .map(|parts| {
+                let n = |i: usize| parts.get(i).and_then(|p| p.trim().parse::<u32>().ok());
+                match (n(0), n(1), n(2)) {
+                    (Some(d), Some(m), Some(y)) => {
+                        chrono::NaiveDate::from_ymd_opt(i32::try_from(y).unwrap_or(0), m, d)
+                            .map(|date| long_date(lang, date))
+                            .unwrap_or_default()
+                    }
+                    _ => String::new(),
+                }
+            })
+            .unwrap_or_default(),
+        FieldKind::Radios(choices) => choices
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map(|(_, key)| lang.t(key).to_owned())
+            .unwrap_or_default(),
+        FieldKind::Country => match value {
+            "" => String::new(),
+            "not_known" => lang.t("choice.not_known").to_owned(),
+            code => countries::name(code).unwrap_or(code).to_owned(),
+        },
+        FieldKind::Text { .. } | FieldKind::Lines | FieldKind::LongText { .. } => {
+            value.trim().to_owned()
+        }
+    };
+    if shown.is_empty() {
+        lang.t("not_given").to_owned()
+    } else {
+        shown
+    }
+}
+
+fn escape_lines(text: &str) -> String {
+    nrm_govuk::components::attributes::escape(text).replace('\n', "<br>")
+}
+
+/// The answers as summary lists; with change links when `changes` is true.
+pub fn answer_sections(loaded: &Loaded, lang: Lang, changes: bool) -> Vec<AnswerSection> {
+    let mut sections = Vec::new();
+    for step in journey::steps(loaded.kind, &loaded.answers) {
+        let slug = step.slug();
+        let (title, rows) = match step {
+            Step::Question(slug) => {
+                let Some(question) = journey::question(slug) else {
+                    continue;
+                };
+                let rows = question
+                    .fields
+                    .iter()
+                    .map(|field| {
+                        row(
+                            lang,
+                            lang.t(field.label),
+                            &escape_lines(&display(lang, field, &loaded.answers)),
+                            changes
+                                .then(|| format!("/referrals/{}/{}?return=check", loaded.id, slug)),
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                (lang.t(question.title).to_owned(), rows)
+            }
+            Step::Exploitation => {
+                let rows = loaded
+                    .answers
+                    .exploitation
+                    .iter()
+                    .enumerate()
+                    .map(|(i, entry)| {
+                        row(
+                            lang,
+                            &lang
+                                .t("q.exploitation.entry")
+                                .replace("{n}", &(i + 1).to_string()),
+                            &nrm_govuk::components::attributes::escape(
+                                &referrals::exploitation::describe(lang, entry),
+                            ),
+                            changes.then(|| {
+                                format!("/referrals/{}/exploitation/{}", loaded.id, i + 1)
+                            }),
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                (lang.t("check.exploitation").to_owned(), rows)
+            }
+        };
+        sections.push(AnswerSection {
+            slug,
+            title,
+            list: SummaryList {
+                rows,
+                ..SummaryList::default()
+            }
+            .to_string(),
+        });
+    }
+    sections
+}
+
+fn row(lang: Lang, key: &str, value_html: &str, change: Option<String>) -> SummaryListRow {
+    SummaryListRow {
+        key: SummaryListCell {
+            text: Some(key.to_owned()),
+            ..SummaryListCell::default()
+        },
+        value: SummaryListCell {
+            html: Some(value_html.to_owned()),
+            ..SummaryListCell::default()
+        },
+        actions: change.map(|href| SummaryListActions {
+            items: vec![SummaryListAction {
+                href: Some(href),
+                text: Some(lang.t("change").to_owned()),
+                visually_hidden_text: Some(key.to_lowercase()),
+                ..SummaryListAction::default()
+            }],
+            ..SummaryListActions::default()
+        }),
+        ..SummaryListRow::default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "referrals/check.html")]
+struct CheckPage {
+    layout: Layout,
+    errors: String,
+    banner: String,
+    sections: Vec<AnswerSection>,
+    action: String,
+    version: u64,
+    form_token: String,
+    button: String,
+}
+
+fn check_page(
+    signed_in: &SignedIn,
+    loaded: &Loaded,
+    errors: &Errors,
+    banner: Option<&str>,
+) -> CheckPage {
+    let lang = signed_in.lang;
+    let title = if loaded.kind == DraftKind::DutyToNotify {
+        lang.t("check.title_dtn")
+    } else {
+        lang.t("check.title")
+    };
+    let back = journey::steps(loaded.kind, &loaded.answers)
+        .last()
+        .map_or_else(|| "/referrals".to_owned(), |s| step_href(loaded.id, *s));
+    CheckPage {
+        layout: signed_in
+            .layout(title)
+            .back(back)
+            .section(Section::Referrals)
+            .errors(errors),
+        errors: errors.summary(lang),
+        banner: banner
+            .map(|text| {
+                NotificationBanner {
+                    text: Some(text.to_owned()),
+                    ..NotificationBanner::default()
+                }
+                .to_string()
+            })
+            .unwrap_or_default(),
+        sections: answer_sections(loaded, lang, true),
+        action: format!("/referrals/{}/check", loaded.id),
+        version: loaded.draft.summary.version,
+        form_token: signed_in.form_token.clone(),
+        button: Button {
+            text: Some(lang.t("check.send").to_owned()),
+            prevent_double_click: Some(true),
+            ..Button::default()
+        }
+        .to_string(),
+    }
+}
+
+/// Check your answers.
+pub async fn check(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let loaded = load(&state, &signed_in, &id).await?;
+    submitted_redirect(&loaded)?;
+    if journey::first_unanswered(loaded.kind, &loaded.answers).is_some() {
+        return Err(PageError::Redirect(resume_href(
+            loaded.id,
+            loaded.kind,
+            &loaded.answers,
+        )));
+    }
+    Ok(render(&check_page(
+        &signed_in,
+        &loaded,
+        &Errors::default(),
+        None,
+    )))
+}
+
+/// Sends the referral. A second send of the same draft (a double click, the back button, a
+/// stale tab) creates nothing and shows the confirmation of the first.
+pub async fn send(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let form: Form = form::parse(&body);
+    signed_in.check_form(&form)?;
+    let loaded = load(&state, &signed_in, &id).await?;
+    submitted_redirect(&loaded)?;
+    if journey::first_unanswered(loaded.kind, &loaded.answers).is_some() {
+        return Err(PageError::Redirect(resume_href(
+            loaded.id,
+            loaded.kind,
+            &loaded.answers,
+        )));
+    }
+    if form::value(&form, "version") != loaded.draft.summary.version.to_string() {
+        return Ok(render_status(
+            StatusCode::CONFLICT,
+            &check_page(
+                &signed_in,
+                &loaded,
+                &Errors::default(),
+                Some(lang.t("check.stale")),
+            ),
+        ));
+    }
+    let submission = journey::submission(loaded.kind, &loaded.answers);
+    match state
+        .cases
+        .submit_draft(&loaded.capability, loaded.id, submission, state.now())
+        .await
+    {
+        Ok(_) | Err(ServiceError::DraftSubmitted { .. }) => {
+            Ok(Redirect::to(&format!("/referrals/{}/confirmation", loaded.id)).into_response())
+        }
+        Err(ServiceError::Domain(DomainError::Invalid(problems))) => {
+            let mut errors = Errors::default();
+            for problem in &problems {
+                let slug = journey::step_for_problem(&problem.field);
+                errors.add(&format!("section-{slug}"), &problem.message);
+            }
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &check_page(&signed_in, &loaded, &errors, None),
+            ))
+        }
+        Err(e) => Err(PageError::from_service(e, lang)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "referrals/confirmation.html")]
+struct ConfirmationPage {
+    layout: Layout,
+    panel: String,
+    dtn: bool,
+    print: String,
+}
+
+/// The confirmation panel with the case reference.
+pub async fn confirmation(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let loaded = load(&state, &signed_in, &id).await?;
+    let Some(submitted) = &loaded.draft.summary.submitted else {
+        return Err(PageError::Redirect(format!(
+            "/referrals/{}/check",
+            loaded.id
+        )));
+    };
+    let dtn = loaded.kind == DraftKind::DutyToNotify;
+    let title = if dtn {
+        lang.t("done.title_dtn")
+    } else {
+        lang.t("done.title")
+    };
+    let panel = Panel {
+        title_text: Some(title.to_owned()),
+        html: Some(format!(
+            "{}<br><strong>{}</strong>",
+            nrm_govuk::components::attributes::escape(lang.t("done.reference")),
+            nrm_govuk::components::attributes::escape(&submitted.reference.to_string())
+        )),
+        ..Panel::default()
+    }
+    .to_string();
+    Ok(render(&ConfirmationPage {
+        layout: signed_in.layout(title).section(Section::Referrals),
+        panel,
+        dtn,
+        print: format!("/referrals/{}/print", loaded.id),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "referrals/print.html")]
+struct PrintPage {
+    layout: Layout,
+    reference: String,
+    sent: String,
+    kind: &'static str,
+    sections: Vec<AnswerSection>,
+}
+
+/// A printable copy of what was sent.
+pub async fn print(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let loaded = load(&state, &signed_in, &id).await?;
+    let Some(submitted) = &loaded.draft.summary.submitted else {
+        return Err(PageError::Redirect(format!(
+            "/referrals/{}/check",
+            loaded.id
+        )));
+    };
+    Ok(render(&PrintPage {
+        layout: signed_in
+            .layout(lang.t("print.title"))
+            .back("/referrals")
+            .section(Section::Referrals),
+        reference: submitted.reference.to_string(),
+        sent: lang
+            .t("print.sent")
+            .replace("{date}", &when(lang, submitted.submitted_at)),
+        kind: lang.t(kind_key(loaded.kind)),
+        sections: answer_sections(&loaded, lang, false),
+    }))
+}

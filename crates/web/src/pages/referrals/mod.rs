@@ -1,0 +1,12 @@
+//! The First Responder journeys: refer an adult, refer a child, send a Duty to Notify report.
+//!
+//! - [`journey`]: the questions of each journey as data, their checks, and the conversion of
+//!   finished answers into a submission.
+//! - [`fields`]: rendering a question's fields with the GOV.UK components.
+//! - [`handlers`]: the pages (start, your referrals, questions, check, confirmation, print).
+//! - [`exploitation`]: the "add another" loop for exploitation details.
+
+pub mod exploitation;
+pub mod fields;
+pub mod handlers;
+pub mod journey;

@@ -1,0 +1,367 @@
+//! Signing in and out on pages, the signed-in caller, the per-session form token, and the
+//! language choice.
+//!
+//! Every form carries a token derived from the session (a keyed hash of the session token, so
+//! nothing extra is stored); a state-changing request must carry it and must also pass the
+//! Fetch-Metadata/Origin check that guards every cookie-authenticated request.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use nrm_access::Principal;
+use nrm_service::identity::SignInRefused;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::actor::ClientAddress;
+use crate::api::session::{SESSION_COOKIE, session_token};
+use crate::pages::errors::PageError;
+use crate::pages::form::{self, Form};
+use crate::pages::i18n::Lang;
+use crate::pages::layout::{Layout, render};
+
+/// The cookie that remembers the language choice (not personal, not secret).
+pub const LANG_COOKIE: &str = "nrm-lang";
+/// The hidden field every form carries.
+pub const FORM_TOKEN_FIELD: &str = "form_token";
+
+/// The page language, from the language cookie (English by default).
+pub fn lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_default()
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The form token for a session.
+fn form_token(session: &str) -> String {
+    let digest = Sha256::digest(format!("nrm-form-token\0{session}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Someone signed in, reaching a page.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub principal: Principal,
+    pub lang: Lang,
+    /// The token this session's forms carry.
+    pub form_token: String,
+    /// The path asked for (for the language switch to come back to).
+    pub path: String,
+}
+
+impl SignedIn {
+    /// The layout for a page this person sees.
+    pub fn layout(&self, title: impl Into<String>) -> Layout {
+        Layout::new(self.lang, title, &self.path).signed_in(&self.principal, &self.form_token)
+    }
+
+    /// Refuses a posted form that lacks this session's token.
+    pub fn check_form(&self, form: &Form) -> Result<(), PageError> {
+        let sent = form::value(form, FORM_TOKEN_FIELD);
+        if sent.len() == self.form_token.len()
+            && sent
+                .bytes()
+                .zip(self.form_token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+        {
+            Ok(())
+        } else {
+            Err(PageError::BadForm(self.lang))
+        }
+    }
+}
+
+/// Where to come back to after signing in: a local path only.
+fn local_path(path: &str) -> Option<&str> {
+    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = lang(&parts.headers);
+        let path = parts.uri.path().to_owned();
+        let back_to_sign_in = || {
+            let next = if parts.method.is_safe() {
+                path.as_str()
+            } else {
+                "/referrals"
+            };
+            PageError::SignIn(format!("/sign-in?next={}", urlencode(next)))
+        };
+        let Some(token) = session_token(&parts.headers) else {
+            return Err(back_to_sign_in());
+        };
+        if !parts.method.is_safe() && !crate::actor::same_origin(parts) {
+            return Err(PageError::BadForm(lang));
+        }
+        match state.cases.principal_for_session(&token, state.now()).await {
+            Ok(Some(principal)) => Ok(Self {
+                principal,
+                lang,
+                form_token: form_token(&token),
+                path,
+            }),
+            Ok(None) => Err(back_to_sign_in()),
+            Err(e) => Err(PageError::from_service(e, lang)),
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "sign-in.html")]
+struct SignInPage {
+    layout: Layout,
+    errors: crate::pages::layout::Errors,
+    email: String,
+    next: String,
+    notice: Option<&'static str>,
+}
+
+impl SignInPage {
+    fn input(
+        &self,
+        name: &str,
+        kind: &str,
+        label: &str,
+        hint: Option<&str>,
+        autocomplete: &str,
+        value: &str,
+    ) -> nrm_govuk::components::Input {
+        let lang = self.layout.lang;
+        nrm_govuk::components::Input {
+            id: Some(name.to_owned()),
+            name: Some(name.to_owned()),
+            type_: Some(kind.to_owned()),
+            value: (!value.is_empty()).then(|| value.to_owned()),
+            autocomplete: Some(autocomplete.to_owned()),
+            spellcheck: Some(false),
+            label: Some(nrm_govuk::components::Label {
+                text: Some(lang.t(label).to_owned()),
+                ..Default::default()
+            }),
+            hint: hint.map(|h| nrm_govuk::components::Hint {
+                text: Some(lang.t(h).to_owned()),
+                ..Default::default()
+            }),
+            error_message: self.errors.for_field(name).map(|m| {
+                nrm_govuk::components::ErrorMessage {
+                    text: Some(m.to_owned()),
+                    visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
+                    ..Default::default()
+                }
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn email_input(&self) -> nrm_govuk::components::Input {
+        self.input(
+            "email",
+            "email",
+            "signin.email",
+            None,
+            "username",
+            &self.email,
+        )
+    }
+
+    fn password_input(&self) -> nrm_govuk::components::Input {
+        self.input(
+            "password",
+            "password",
+            "signin.password",
+            None,
+            "current-password",
+            "",
+        )
+    }
+
+    fn code_input(&self) -> nrm_govuk::components::Input {
+        let mut input = self.input(
+            "code",
+            "text",
+            "signin.code",
+            Some("signin.code.hint"),
+            "one-time-code",
+            "",
+        );
+        input.inputmode = Some("numeric".to_owned());
+        input.classes = Some("govuk-input--width-5".to_owned());
+        input
+    }
+
+    fn button(&self) -> nrm_govuk::components::Button {
+        nrm_govuk::components::Button {
+            text: Some(self.layout.t("signin.button").to_owned()),
+            ..Default::default()
+        }
+    }
+}
+
+/// The sign-in page.
+pub async fn sign_in_page(headers: HeaderMap, Query(query): Query<NextQuery>) -> Response {
+    let lang = lang(&headers);
+    let next = query
+        .next
+        .as_deref()
+        .and_then(local_path)
+        .unwrap_or("/")
+        .to_owned();
+    let notice = (next != "/").then_some("signin.expired");
+    render(&SignInPage {
+        layout: Layout::new(lang, lang.t("signin.title"), "/sign-in"),
+        errors: crate::pages::layout::Errors::default(),
+        email: String::new(),
+        next,
+        notice,
+    })
+}
+
+/// Signs in from the page, then goes where the person was going.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let lang = lang(&headers);
+    let form = form::parse(&body);
+    let email = form::value(&form, "email").trim().to_owned();
+    let password = form::value(&form, "password");
+    let code = form::value(&form, "code").trim().to_owned();
+    let next = local_path(form::value(&form, "next"))
+        .unwrap_or("/")
+        .to_owned();
+    let mut errors = crate::pages::layout::Errors::default();
+    if email.is_empty() {
+        errors.add("email", lang.t("signin.email.missing"));
+    }
+    if password.is_empty() {
+        errors.add("password", lang.t("signin.password.missing"));
+    }
+    if code.is_empty() {
+        errors.add("code", lang.t("signin.code.missing"));
+    }
+    if errors.is_empty() {
+        match state
+            .cases
+            .sign_in(&email, password, &code, &client, state.now())
+            .await
+        {
+            Ok(token) => {
+                let mut response = Redirect::to(&next).into_response();
+                let cookie = format!(
+                    "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
+                    token.0
+                );
+                if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().insert(header::SET_COOKIE, cookie);
+                }
+                return response;
+            }
+            Err(SignInRefused::NotRight) => errors.add("email", lang.t("signin.failed")),
+            Err(SignInRefused::Throttled) => errors.add("email", lang.t("signin.throttled")),
+        }
+    }
+    let mut page = SignInPage {
+        layout: Layout::new(lang, lang.t("signin.title"), "/sign-in"),
+        errors,
+        email,
+        next,
+        notice: None,
+    };
+    page.layout.has_errors = true;
+    let mut response = render(&page);
+    *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    response
+}
+
+/// Signs out: the session ends at once and the cookie is cleared.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    signed_in.check_form(&form::parse(&body))?;
+    if let Some(token) = session_token(&headers) {
+        state
+            .cases
+            .sign_out(&token)
+            .await
+            .map_err(|e| PageError::from_service(e, signed_in.lang))?;
+    }
+    let mut response = Redirect::to("/sign-in").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}
+
+/// Switches language and goes back to the page the switch was on.
+pub async fn language(Path(code): Path<String>, Query(query): Query<NextQuery>) -> Response {
+    let lang = Lang::parse(&code).unwrap_or_default();
+    let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
+    let mut response = Redirect::to(next).into_response();
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path("/referrals"), Some("/referrals"));
+        assert_eq!(local_path("//evil.example"), None);
+        assert_eq!(local_path("https://evil.example"), None);
+        assert_eq!(local_path("/\\evil.example"), None);
+    }
+
+    #[test]
+    fn form_tokens_differ_per_session() {
+        assert_ne!(
+            form_token("a".repeat(64).as_str()),
+            form_token("b".repeat(64).as_str())
+        );
+        assert_eq!(form_token("a"), form_token("a"));
+    }
+}

@@ -65,6 +65,8 @@ fn legend(text: &str, heading: bool) -> Fieldset {
 }
 
 /// Radio buttons for `choices` (value, message key), with the current value checked.
+// The arguments are the component's own options; a struct for them would repeat `Radios`.
+#[allow(clippy::too_many_arguments)]
 pub fn radios(
     name: &str,
     title: &str,
@@ -182,12 +184,10 @@ pub fn render(
         }
         .to_string(),
         FieldKind::LongText { max } => {
-            let mut under = BTreeMap::new();
-            under.insert(
-                "one".to_owned(),
-                lang.t("charcount.under").replace("%{count}", "%{count}"),
-            );
-            under.insert("other".to_owned(), lang.t("charcount.under").to_owned());
+            let under: BTreeMap<String, String> = ["one", "other"]
+                .iter()
+                .map(|form| ((*form).to_owned(), lang.t("charcount.under").to_owned()))
+                .collect();
             CharacterCount {
                 id: Some(name.to_owned()),
                 name: Some(name.to_owned()),

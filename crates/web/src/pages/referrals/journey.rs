@@ -586,6 +586,9 @@ pub struct FieldError {
 /// The posted form, as name → values.
 pub type Form = BTreeMap<String, Vec<String>>;
 
+/// Answers to one page's fields, as typed.
+pub type Values = BTreeMap<String, Vec<String>>;
+
 fn posted<'a>(form: &'a Form, name: &str) -> &'a str {
     form.get(name)
         .and_then(|v| v.first())
@@ -598,7 +601,7 @@ pub fn check_page(
     form: &Form,
     lang: Lang,
     today: NaiveDate,
-) -> Result<BTreeMap<String, Vec<String>>, (Vec<FieldError>, BTreeMap<String, Vec<String>>)> {
+) -> Result<Values, (Vec<FieldError>, Values)> {
     let mut values = BTreeMap::new();
     let mut errors = Vec::new();
     for field in question.fields {
@@ -721,7 +724,7 @@ fn format_count(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -261,6 +261,7 @@ pub fn name(code: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     #[test]
     fn every_listed_country_is_one_the_domain_accepts() {

@@ -74,8 +74,6 @@ static MESSAGES: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn every_message_is_in_both_languages_and_keys_are_unique() {
         let mut seen = std::collections::HashSet::new();

@@ -345,6 +345,7 @@ pub async fn language(Path(code): Path<String>, Query(query): Query<NextQuery>) 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1033,6 +1033,7 @@ pub fn step_for_problem(field: &str) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,426 @@
+//! The GOV.UK pages over HTTP on SQLite and PostgreSQL: assets and their headers, sign-in,
+//! the per-session form token, a whole Duty to Notify journey, a page reached out of order,
+//! errors kept with the answers, and a check-answers form sent twice making one case.
+//! (The browser tests in `e2e/` drive the same pages in Chromium with axe-core.)
+
+mod support;
+
+use nrm_access::{OrganisationKind, Role};
+use nrm_domain::ids::{OrganisationId, UserId};
+use reqwest::{Client, Response, redirect};
+use support::{App, CANARY, each_backend};
+
+const PASSWORD: &str = "a long enough passphrase";
+
+fn client() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn now(app: &App) -> chrono::DateTime<chrono::Utc> {
+    *app.clock.lock().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A designated First Responder Organisation with one first responder; returns their cookie.
+async fn first_responder(app: &App) -> String {
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let org = cases
+        .add_organisation(
+            OrganisationId(uuid::Uuid::new_v4()),
+            "A charity",
+            &OrganisationKind::FirstResponderOrganisation,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.store
+        .store
+        .set_designation(org, chrono::NaiveDate::from_ymd_opt(2020, 1, 1), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
+    let user = cases
+        .add_user(
+            UserId(uuid::Uuid::new_v4()),
+            org,
+            &email,
+            &[Role::FirstResponder],
+            PASSWORD,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .id;
+    let code = cases
+        .current_code(user, now(app))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let response = post(
+        app,
+        "/sign-in",
+        "",
+        &[
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("code", &code),
+            ("next", "/referrals"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303, "signed in");
+    assert_eq!(location(&response), "/referrals");
+    response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn get(app: &App, path: &str, cookie: &str) -> Response {
+    client()
+        .get(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn post(app: &App, path: &str, cookie: &str, form: &[(&str, &str)]) -> Response {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    client()
+        .post(format!("{}{path}", app.base))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn text(response: Response) -> String {
+    response.text().await.unwrap_or_default()
+}
+
+/// The form token in a page's forms.
+fn token(html: &str) -> String {
+    html.split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn title(html: &str) -> String {
+    html.split("<title>")
+        .nth(1)
+        .and_then(|rest| rest.split("</title>").next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn assets_are_fingerprinted_cached_for_a_year_and_carry_the_security_headers() {
+    each_backend(|app| async move {
+        let css = nrm_govuk::assets::url("govuk-frontend.min.css");
+        let response = get(&app, css, "").await;
+        assert_eq!(response.status(), 200);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("content-type"), "text/css; charset=utf-8");
+        assert_eq!(
+            header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        assert!(header("strict-transport-security").starts_with("max-age="));
+        assert!(header("content-security-policy").contains("default-src 'self'"));
+        assert_eq!(get(&app, "/assets/nothing.css", "").await.status(), 404);
+        let page = get(&app, "/", "").await;
+        let csp = page
+            .headers()
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        let html = text(page).await;
+        assert!(html.contains("OFFICIAL-SENSITIVE"));
+        assert!(
+            html.contains(css),
+            "the page links the fingerprinted stylesheet"
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_send_strangers_to_sign_in_and_refuse_forms_without_the_session_token() {
+    each_backend(|app| async move {
+        let response = get(&app, "/referrals", "").await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/sign-in?next=%2Freferrals");
+        let failed = post(
+            &app,
+            "/sign-in",
+            "",
+            &[
+                ("email", "nobody@example.invalid"),
+                ("password", "x"),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+        assert_eq!(failed.status(), 422);
+        let html = text(failed).await;
+        assert!(title(&html).starts_with("Error: "), "{}", title(&html));
+        assert!(html.contains("govuk-error-summary"));
+        assert!(
+            html.contains("value=\"nobody@example.invalid\""),
+            "the email is kept"
+        );
+
+        let cookie = first_responder(&app).await;
+        let list = text(get(&app, "/referrals", &cookie).await).await;
+        let form_token = token(&list);
+        assert_eq!(form_token.len(), 32);
+        let refused = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "duty_to_notify")],
+        )
+        .await;
+        assert_eq!(refused.status(), 403, "no form token");
+        let forged = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "adult"), ("form_token", "0")],
+        )
+        .await;
+        assert_eq!(forged.status(), 403, "wrong form token");
+        assert_eq!(app.total().await, 0);
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_duty_to_notify_journey_is_saved_at_every_step_and_sent_once() {
+    each_backend(|app| async move {
+        let cookie = first_responder(&app).await;
+        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
+        let created = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "duty_to_notify"), ("form_token", &t)],
+        )
+        .await;
+        assert_eq!(created.status(), 303);
+        let first = location(&created);
+        let base = first.trim_end_matches("/gender").to_owned();
+        assert!(first.ends_with("/gender"), "{first}");
+
+        // Out of order: sent back to the first unanswered question.
+        let early = get(&app, &format!("{base}/organisation"), &cookie).await;
+        assert_eq!(early.status(), 303);
+        assert_eq!(location(&early), first);
+
+        // A missing answer: the GOV.UK error pattern.
+        let missing = post(&app, &first, &cookie, &[("form_token", &t)]).await;
+        assert_eq!(missing.status(), 422);
+        let html = text(missing).await;
+        assert!(title(&html).starts_with("Error: "));
+        assert!(
+            html.contains("href=\"#gender\""),
+            "the summary links to the field"
+        );
+
+        let steps: Vec<(String, Vec<(&str, &str)>)> = vec![
+            (format!("{base}/gender"), vec![("gender", "female")]),
+            (
+                format!("{base}/nationality"),
+                vec![("nationality", "VN"), ("second_nationality", "")],
+            ),
+            (
+                format!("{base}/age-at-exploitation"),
+                vec![("age_at_exploitation", "child")],
+            ),
+            (
+                format!("{base}/exploitation/1"),
+                vec![("kind", "criminal"), ("place", "england"), ("country", "")],
+            ),
+            (format!("{base}/exploitation"), vec![("another", "no")]),
+            (
+                format!("{base}/county-lines"),
+                vec![("county_lines", "yes")],
+            ),
+            (
+                format!("{base}/when"),
+                vec![
+                    ("started_on-day", "31"),
+                    ("started_on-month", "2"),
+                    ("started_on-year", "2024"),
+                    ("ended_on-day", ""),
+                    ("ended_on-month", ""),
+                    ("ended_on-year", ""),
+                    ("ongoing", "no"),
+                ],
+            ),
+        ];
+        for (path, answers) in &steps {
+            let mut form = answers.clone();
+            form.push(("form_token", &t));
+            let response = post(&app, path, &cookie, &form).await;
+            if path.ends_with("/when") {
+                // 31 February: refused, the typed date kept.
+                assert_eq!(response.status(), 422, "{path}");
+                let html = text(response).await;
+                assert!(html.contains("must be a real date"), "{html}");
+                assert!(html.contains("value=\"31\""));
+                continue;
+            }
+            assert_eq!(response.status(), 303, "{path}");
+        }
+        let when = post(
+            &app,
+            &format!("{base}/when"),
+            &cookie,
+            &[
+                ("started_on-day", "1"),
+                ("started_on-month", "2"),
+                ("started_on-year", "2024"),
+                ("ongoing", "no"),
+                ("form_token", &t),
+            ],
+        )
+        .await;
+        assert_eq!(location(&when), format!("{base}/organisation"));
+        let organisation = post(
+            &app,
+            &format!("{base}/organisation"),
+            &cookie,
+            &[
+                ("organisation_type", "police"),
+                ("immigration_cohort", "none"),
+                ("form_token", &t),
+            ],
+        )
+        .await;
+        assert_eq!(location(&organisation), format!("{base}/check"));
+        let check = text(get(&app, &format!("{base}/check"), &cookie).await).await;
+        assert!(check.contains("Vietnam") && check.contains("Criminal exploitation, England"));
+        let version = check
+            .split("name=\"version\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let send = [("version", version.as_str()), ("form_token", t.as_str())];
+        let check_path = format!("{base}/check");
+        let (a, b) = tokio::join!(
+            post(&app, &check_path, &cookie, &send),
+            post(&app, &check_path, &cookie, &send),
+        );
+        assert_eq!(location(&a), format!("{base}/confirmation"));
+        assert_eq!(location(&b), format!("{base}/confirmation"));
+        let again = post(&app, &format!("{base}/check"), &cookie, &send).await;
+        assert_eq!(
+            location(&again),
+            format!("{base}/confirmation"),
+            "a stale resend"
+        );
+        assert_eq!(app.total().await, 1, "sent three times, one case");
+        let done = text(get(&app, &format!("{base}/confirmation"), &cookie).await).await;
+        assert!(done.contains("govuk-panel--confirmation"));
+        let list = text(get(&app, "/referrals", &cookie).await).await;
+        assert!(list.contains("Received"), "the list shows its status");
+        // Answers can no longer change once sent.
+        let late = post(
+            &app,
+            &format!("{base}/gender"),
+            &cookie,
+            &[("gender", "male"), ("form_token", &t)],
+        )
+        .await;
+        assert_eq!(location(&late), format!("{base}/confirmation"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn names_typed_into_a_referral_stay_out_of_urls_and_logs_and_welsh_is_offered() {
+    each_backend(|app| async move {
+        let cookie = first_responder(&app).await;
+        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
+        let created = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "adult"), ("form_token", &t)],
+        )
+        .await;
+        let name_page = location(&created);
+        assert!(name_page.ends_with("/name"));
+        let saved = post(
+            &app,
+            &name_page,
+            &cookie,
+            &[
+                ("given_names", CANARY),
+                ("family_name", CANARY),
+                ("other_names", ""),
+                ("form_token", &t),
+            ],
+        )
+        .await;
+        assert_eq!(saved.status(), 303);
+        assert!(!location(&saved).contains(CANARY));
+        let back = text(get(&app, &name_page, &cookie).await).await;
+        assert!(back.contains(CANARY), "the saved answer is shown back");
+        let switched = get(&app, &format!("/language/cy?next={name_page}"), &cookie).await;
+        assert_eq!(location(&switched), name_page);
+        let lang_cookie = switched
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
+        let welsh = text(get(&app, &name_page, &format!("{cookie}; {lang_cookie}")).await).await;
+        assert!(welsh.contains("<html lang=\"cy\""));
+        assert!(welsh.contains("Beth yw enw"), "the question in Welsh");
+        app
+    })
+    .await;
+}

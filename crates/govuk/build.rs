@@ -73,16 +73,16 @@ fn main() {
     let js = Asset::hashed("govuk-frontend.min.js", &dist.join("govuk-frontend.min.js"));
     let own_css = Asset::hashed("nrm.css", &web.join("src/nrm.css"));
     let own_init = Asset::hashed("nrm-init.js", &web.join("src/nrm-init.js"));
-    // The module that starts GOV.UK Frontend imports it by its fingerprinted name, so it is
-    // generated here rather than kept as a file.
+    // The module that starts GOV.UK Frontend imports it by its fingerprinted name, which is
+    // written into a copy of `web/src/nrm-start.mjs` here.
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
     let start = out.join("nrm-start.mjs");
+    let template = std::fs::read_to_string(web.join("src/nrm-start.mjs"))
+        .expect("reading web/src/nrm-start.mjs");
+    assert!(template.contains("GOVUK_FRONTEND_MODULE"));
     std::fs::write(
         &start,
-        format!(
-            "import {{ initAll }} from \"{}\";\ninitAll();\n",
-            module_relative(&js.url)
-        ),
+        template.replace("GOVUK_FRONTEND_MODULE", &module_relative(&js.url)),
     )
     .expect("writing the start module");
     let own_start = Asset::hashed("nrm-start.mjs", &start);

@@ -202,11 +202,11 @@ pub fn router(state: AppState) -> Router {
 fn pages_router() -> Router<AppState> {
     pages::routes().layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'",
-        ),
+        HeaderValue::from_static(PAGE_CSP),
     ))
 }
+
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// Not found: a problem-details body under `/api/`, the GOV.UK page anywhere else.
 async fn not_found(
@@ -217,7 +217,13 @@ async fn not_found(
     if uri.path().starts_with("/api/") {
         api_not_found().await.into_response()
     } else {
-        pages::errors::PageError::NotFound(pages::session::lang(&headers)).into_response()
+        let mut response =
+            pages::errors::PageError::NotFound(pages::session::lang(&headers)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        );
+        response
     }
 }
 

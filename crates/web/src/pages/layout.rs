@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Response};
 use nrm_access::{Principal, Role};
 use nrm_govuk::assets;
 use nrm_govuk::components::{
-    Button, ErrorSummary, ErrorSummaryItem, Footer, Header, PhaseBanner, ServiceNavigation,
-    ServiceNavigationItem, SkipLink, Tag,
+    BackLink, Button, ErrorSummary, ErrorSummaryItem, Footer, FooterContentLicence, FooterText,
+    Header, PhaseBanner, ServiceNavigation, ServiceNavigationItem, SkipLink, Tag,
 };
 
 use crate::pages::i18n::Lang;
@@ -166,6 +166,8 @@ impl Layout {
             }
         }
         ServiceNavigation {
+            menu_button_text: Some(self.t("nav.menu").to_owned()),
+            navigation_label: Some(self.t("nav.label").to_owned()),
             service_name: Some(self.service_name().to_owned()),
             service_url: Some("/".to_owned()),
             navigation,
@@ -182,6 +184,15 @@ impl Layout {
             text: Some(self.t("phase.text").to_owned()),
             ..PhaseBanner::default()
         }
+    }
+
+    pub fn back_link(&self) -> Option<BackLink> {
+        self.back.as_ref().map(|href| BackLink {
+            href: Some(href.clone()),
+            text: Some(self.t("back").to_owned()),
+            classes: Some("nrm-no-print".to_owned()),
+            ..BackLink::default()
+        })
     }
 
     pub fn sign_out_button(&self) -> Button {
@@ -207,7 +218,17 @@ impl Layout {
     }
 
     pub fn footer(&self) -> Footer {
-        Footer::default()
+        Footer {
+            content_licence: FooterContentLicence::Custom(FooterText {
+                html: Some(self.t("footer.licence").to_owned()),
+                ..FooterText::default()
+            }),
+            copyright: Some(FooterText {
+                text: Some(self.t("footer.copyright").to_owned()),
+                ..FooterText::default()
+            }),
+            ..Footer::default()
+        }
     }
 }
 

@@ -22,6 +22,18 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("nav.sign_in", "Sign in", "Mewngofnodi"),
     ("nav.language", "Language", "Iaith"),
     ("footer.meta", "Support links", "Dolenni cymorth"),
+    (
+        "footer.licence",
+        "All content is available under the <a class=\"govuk-footer__link\" href=\"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/\" rel=\"license\">Open Government Licence v3.0</a>, except where otherwise stated",
+        "Mae'r holl gynnwys ar gael dan y <a class=\"govuk-footer__link\" href=\"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/cy/\" rel=\"license\">Drwydded Llywodraeth Agored v3.0</a>, ac eithrio lle nodir yn wahanol",
+    ),
+    (
+        "footer.copyright",
+        "© Crown copyright",
+        "© Hawlfraint y Goron",
+    ),
+    ("nav.menu", "Menu", "Dewislen"),
+    ("nav.label", "Menu", "Dewislen"),
     ("back", "Back", "Yn ôl"),
     (
         "error.summary",

@@ -1,0 +1,147 @@
+// The browser, and the checks every page gets: axe (WCAG 2.2 AA rule sets, zero violations),
+// the OFFICIAL-SENSITIVE marking, and a full-page screenshot saved under
+// e2e/screenshots/<test>/<nn>-<slug>.png.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+export const BASE_URL = (process.env.NRM_BASE_URL || '').replace(/\/$/, '');
+const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** The markings, by page language. */
+const MARKINGS = { en: 'OFFICIAL-SENSITIVE', cy: 'SWYDDOGOL-SENSITIF' };
+
+export async function launch() {
+  if (!BASE_URL) {
+    throw new Error('NRM_BASE_URL is not set: run the tests with scripts/e2e.sh');
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A readable list of axe violations. */
+export function describeViolations(violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `    at ${n.target.join(' ')}\n      ${(n.failureSummary || '').replace(/\n/g, '\n      ')}\n      ${n.html.slice(0, 300)}`)
+        .join('\n');
+      return `  [${v.impact}] ${v.id}: ${v.help}\n    ${v.helpUrl}\n${nodes}`;
+    })
+    .join('\n');
+}
+
+function slugify(text) {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60) || 'page';
+}
+
+/**
+ * One test's visit: a browser context and page, and `check(slug)` to run after each
+ * navigation. Every new document loaded is counted; `check` fails if a page was left
+ * unchecked, so no page a test passes through goes without axe and the marking check.
+ */
+export class Visit {
+  constructor(browser, test, contextOptions = {}) {
+    this.browser = browser;
+    this.test = test;
+    this.contextOptions = contextOptions;
+    this.count = 0;
+    this.navigations = 0;
+    this.checkedAt = 0;
+    this.dir = join(SCREENSHOTS, test);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  async open() {
+    this.context = await this.browser.newContext({
+      baseURL: BASE_URL,
+      viewport: { width: 1024, height: 768 },
+      ...this.contextOptions,
+    });
+    this.context.setDefaultTimeout(15_000);
+    this.page = await this.context.newPage();
+    this.watch(this.page);
+    return this.page;
+  }
+
+  watch(page) {
+    // A new document (not a same-document jump to #fragment).
+    page.on('domcontentloaded', () => {
+      this.navigations += 1;
+    });
+  }
+
+  async close() {
+    await this.context?.close();
+  }
+
+  /** Goes to a path of the service and checks the page. */
+  async goto(path, slug) {
+    const response = await this.page.goto(path);
+    await this.check(slug);
+    return response;
+  }
+
+  /** Checks the page now showing: marking, axe, screenshot. */
+  async check(slug) {
+    const page = this.page;
+    await page.waitForLoadState('load');
+    const unchecked = this.navigations - this.checkedAt;
+    assert.ok(
+      unchecked <= 1,
+      `${unchecked} navigations since the last check: a page went unchecked before ${page.url()}`,
+    );
+    this.checkedAt = this.navigations;
+    this.count += 1;
+    const name = `${String(this.count).padStart(2, '0')}-${slugify(slug || (await page.title()))}`;
+    await page.screenshot({ path: join(this.dir, `${name}.png`), fullPage: true });
+
+    const lang = (await page.locator('html').getAttribute('lang')) || 'en';
+    const marking = page.locator('.nrm-marking');
+    await assert.doesNotReject(
+      marking.first().waitFor({ state: 'visible', timeout: 2000 }),
+      `${name}: no visible protective marking on ${page.url()}`,
+    );
+    assert.equal(
+      (await marking.first().innerText()).trim(),
+      MARKINGS[lang] || MARKINGS.en,
+      `${name}: the marking on ${page.url()}`,
+    );
+
+    const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+    assert.equal(
+      results.violations.length,
+      0,
+      `${name}: accessibility violations on ${page.url()}:\n${describeViolations(results.violations)}`,
+    );
+    return name;
+  }
+
+  /** Clicks something that navigates, then checks the new page. */
+  async click(locator, slug) {
+    await Promise.all([this.page.waitForNavigation(), locator.click()]);
+    await this.check(slug);
+  }
+}

@@ -765,6 +765,10 @@ fn decision(positive: bool, on: NaiveDate) -> DecisionInput {
 pub fn print_how_to_use(config: &Config) {
     let base = format!("http://{}", config.listen);
     println!();
+    println!("Open {base}/ and sign in as first.responder@demo.invalid (to refer) or");
+    println!("decision.maker@demo.invalid (to decide). The six-digit code for an account:");
+    println!("    cargo run -q --release -p nrm -- user code --email first.responder@demo.invalid");
+    println!();
     println!("Demo accounts, one per role, all with the password \"{DEMO_PASSWORD}\":");
     println!(
         "  first.responder, fro.administrator, decision.maker, ca.manager, ieca.decision.maker,"

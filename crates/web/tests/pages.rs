@@ -25,6 +25,37 @@ fn now(app: &App) -> chrono::DateTime<chrono::Utc> {
 
 /// A designated First Responder Organisation with one first responder; returns their cookie.
 async fn first_responder(app: &App) -> String {
+    first_responder_with_email(app).await.0
+}
+
+/// Signs `email` in again (the clock must have moved on a TOTP step since the last sign-in).
+async fn sign_in_again(app: &App, email: &str, extra: &[(&str, &str)]) -> Response {
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let user = app
+        .store
+        .store
+        .user_by_email(email)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no such user"))
+        .id;
+    let code = cases
+        .current_code(user, now(app))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let mut form = vec![
+        ("email", email),
+        ("password", PASSWORD),
+        ("code", code.as_str()),
+    ];
+    form.extend_from_slice(extra);
+    post(app, "/sign-in", "", &form).await
+}
+
+/// As [`first_responder`], also returning the email.
+async fn first_responder_with_email(app: &App) -> (String, String) {
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let org = cases
         .add_organisation(
@@ -73,6 +104,10 @@ async fn first_responder(app: &App) -> String {
     .await;
     assert_eq!(response.status(), 303, "signed in");
     assert_eq!(location(&response), "/referrals");
+    (set_cookie(&response), email)
+}
+
+fn set_cookie(response: &Response) -> String {
     response
         .headers()
         .get("set-cookie")
@@ -420,6 +455,81 @@ async fn names_typed_into_a_referral_stay_out_of_urls_and_logs_and_welsh_is_offe
         let welsh = text(get(&app, &name_page, &format!("{cookie}; {lang_cookie}")).await).await;
         assert!(welsh.contains("<html lang=\"cy\""));
         assert!(welsh.contains("Beth yw enw"), "the question in Welsh");
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn answers_posted_after_the_session_ended_are_kept_through_signing_in_again() {
+    each_backend(|app| async move {
+        let (cookie, email) = first_responder_with_email(&app).await;
+        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
+        let created = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "adult"), ("form_token", &t)],
+        )
+        .await;
+        let name_page = location(&created);
+        // Twenty minutes typing: the idle timeout (15 minutes) ends the session.
+        app.advance_minutes(20);
+        let late = post(
+            &app,
+            &name_page,
+            &cookie,
+            &[
+                ("given_names", "Amira"),
+                ("family_name", "Example"),
+                ("form_token", &t),
+            ],
+        )
+        .await;
+        assert_eq!(late.status(), 401);
+        let sign_in_page = text(late).await;
+        assert!(sign_in_page.contains("name=\"replay:given_names\" value=\"Amira\""));
+        assert!(sign_in_page.contains(&format!("name=\"next\" value=\"{name_page}\"")));
+        let again = sign_in_again(
+            &app,
+            &email,
+            &[
+                ("next", name_page.as_str()),
+                ("replay:given_names", "Amira"),
+                ("replay:family_name", "Example"),
+            ],
+        )
+        .await;
+        assert_eq!(again.status(), 200, "a page to carry on from");
+        let new_cookie = set_cookie(&again);
+        let carry_on = text(again).await;
+        let new_token = token(&carry_on);
+        assert_ne!(new_token, t, "a new session, a new form token");
+        assert!(carry_on.contains(&format!("action=\"{name_page}\"")));
+        let saved = post(
+            &app,
+            &name_page,
+            &new_cookie,
+            &[
+                ("given_names", "Amira"),
+                ("family_name", "Example"),
+                ("form_token", &new_token),
+            ],
+        )
+        .await;
+        assert_eq!(saved.status(), 303, "saved with the new session");
+        let shown = text(get(&app, &name_page, &new_cookie).await).await;
+        assert!(shown.contains("value=\"Amira\""));
+        // A sign-in posted from another site is refused.
+        let cross = client()
+            .post(format!("{}/sign-in", app.base))
+            .header("sec-fetch-site", "cross-site")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("email=a&password=b&code=c")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cross.status(), 403);
         app
     })
     .await;

@@ -882,6 +882,22 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Enter the reasons for the decision",
         "Enter the reasons for the decision",
     ),
+    // Signing in again without losing answers
+    (
+        "signin.expired_kept",
+        "Your session ended before your answers on that page were saved. Sign in again to save them: they are kept on this form until you do",
+        "Daeth eich sesiwn i ben cyn i'ch atebion ar y dudalen honno gael eu cadw. Mewngofnodwch eto i'w cadw: cânt eu cadw ar y ffurflen hon nes i chi wneud hynny",
+    ),
+    (
+        "signin.continue.title",
+        "You are signed in again",
+        "Rydych wedi mewngofnodi eto",
+    ),
+    (
+        "signin.continue.text",
+        "Your answers from before your session ended are ready to save.",
+        "Mae eich atebion o cyn i'ch sesiwn ddod i ben yn barod i'w cadw.",
+    ),
     // Page errors
     (
         "page.not_found",

@@ -143,6 +143,77 @@ struct SignInPage {
     email: String,
     next: String,
     notice: Option<&'static str>,
+    /// Answers posted after the session ended, carried through signing in (never in a URL).
+    replay: Vec<(String, String)>,
+}
+
+/// The prefix that marks a carried answer on the sign-in form.
+const REPLAY: &str = "replay:";
+
+fn carried(form: &Form) -> Vec<(String, String)> {
+    form.iter()
+        .filter(|(name, _)| name.as_str() != FORM_TOKEN_FIELD)
+        .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
+        .collect()
+}
+
+/// Someone whose session ended posted a form: ask them to sign in again, carrying what they
+/// posted in the sign-in form's body, so signing in leads straight back to saving it.
+pub fn sign_in_to_keep(lang: Lang, action: &str, form: &Form) -> Response {
+    let page = SignInPage {
+        layout: Layout::new(lang, lang.t("signin.title"), "/sign-in"),
+        errors: crate::pages::layout::Errors::default(),
+        email: String::new(),
+        next: local_path(action).unwrap_or("/").to_owned(),
+        notice: Some("signin.expired_kept"),
+        replay: carried(form),
+    };
+    let mut response = render(&page);
+    *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+    response
+}
+
+#[derive(askama::Template)]
+#[template(path = "signed-in-continue.html")]
+struct ContinuePage {
+    layout: Layout,
+    action: String,
+    fields: Vec<(String, String)>,
+    form_token: String,
+    button: nrm_govuk::components::Button,
+}
+
+/// A signed-in caller, or nobody (no session, or it ended).
+#[derive(Debug)]
+pub struct MaybeSignedIn {
+    pub signed_in: Option<SignedIn>,
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for MaybeSignedIn {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = lang(&parts.headers);
+        let path = parts.uri.path().to_owned();
+        match SignedIn::from_request_parts(parts, state).await {
+            Ok(signed_in) => Ok(Self {
+                signed_in: Some(signed_in),
+                lang,
+                path,
+            }),
+            Err(PageError::SignIn(_)) => Ok(Self {
+                signed_in: None,
+                lang,
+                path,
+            }),
+            Err(other) => Err(other),
+        }
+    }
 }
 
 impl SignInPage {
@@ -242,6 +313,7 @@ pub async fn sign_in_page(headers: HeaderMap, Query(query): Query<NextQuery>) ->
         email: String::new(),
         next,
         notice,
+        replay: Vec::new(),
     })
 }
 
@@ -253,6 +325,14 @@ pub async fn sign_in(
     body: axum::body::Bytes,
 ) -> Response {
     let lang = lang(&headers);
+    // Signing in is a state change too: only from this service's own sign-in page.
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|site| site != "same-origin" && site != "none")
+    {
+        return PageError::BadForm(lang).into_response();
+    }
     let form = form::parse(&body);
     let email = form::value(&form, "email").trim().to_owned();
     let password = form::value(&form, "password");
@@ -277,7 +357,30 @@ pub async fn sign_in(
             .await
         {
             Ok(token) => {
-                let mut response = Redirect::to(&next).into_response();
+                let replay: Vec<(String, String)> = form
+                    .iter()
+                    .filter_map(|(name, values)| {
+                        name.strip_prefix(REPLAY).map(|n| (n.to_owned(), values))
+                    })
+                    .flat_map(|(name, values)| {
+                        values.iter().map(move |v| (name.clone(), v.clone()))
+                    })
+                    .collect();
+                let mut response = if replay.is_empty() {
+                    Redirect::to(&next).into_response()
+                } else {
+                    // Back to what they were saving: one press sends it with the new session.
+                    render(&ContinuePage {
+                        layout: Layout::new(lang, lang.t("signin.continue.title"), "/sign-in"),
+                        action: next.clone(),
+                        fields: replay,
+                        form_token: form_token(&token.0),
+                        button: nrm_govuk::components::Button {
+                            text: Some(lang.t("save_continue").to_owned()),
+                            ..Default::default()
+                        },
+                    })
+                };
                 let cookie = format!(
                     "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
                     token.0
@@ -291,12 +394,18 @@ pub async fn sign_in(
             Err(SignInRefused::Throttled) => errors.add("email", lang.t("signin.throttled")),
         }
     }
+    let replay = form
+        .iter()
+        .filter_map(|(name, values)| name.strip_prefix(REPLAY).map(|n| (n.to_owned(), values)))
+        .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
+        .collect::<Vec<_>>();
     let mut page = SignInPage {
         layout: Layout::new(lang, lang.t("signin.title"), "/sign-in"),
+        notice: (!replay.is_empty()).then_some("signin.expired_kept"),
         errors,
         email,
         next,
-        notice: None,
+        replay,
     };
     page.layout.has_errors = true;
     let mut response = render(&page);

@@ -25,7 +25,7 @@ use crate::pages::i18n::Lang;
 use crate::pages::layout::{Errors, Layout, Section, render, render_status};
 use crate::pages::referrals::fields;
 use crate::pages::referrals::journey::{self, Answers, FieldKind, Step};
-use crate::pages::session::{self, SignedIn};
+use crate::pages::session::{self, MaybeSignedIn, SignedIn};
 use crate::pages::{countries, referrals};
 
 /// The operation a journey needs.
@@ -594,12 +594,15 @@ pub fn after_save(loaded: &Loaded, slug: &str, return_to: &str) -> String {
 /// Saves a question page's answers, or shows them back with what to fix.
 pub async fn answer(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    maybe: MaybeSignedIn,
     Path((id, slug)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    let lang = signed_in.lang;
     let form = form::parse(&body);
+    let Some(signed_in) = maybe.signed_in else {
+        return Ok(session::sign_in_to_keep(maybe.lang, &maybe.path, &form));
+    };
+    let lang = signed_in.lang;
     signed_in.check_form(&form)?;
     let mut loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;
@@ -852,12 +855,15 @@ pub async fn check(
 /// stale tab) creates nothing and shows the confirmation of the first.
 pub async fn send(
     State(state): State<AppState>,
-    signed_in: SignedIn,
+    maybe: MaybeSignedIn,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, PageError> {
-    let lang = signed_in.lang;
     let form: Form = form::parse(&body);
+    let Some(signed_in) = maybe.signed_in else {
+        return Ok(session::sign_in_to_keep(maybe.lang, &maybe.path, &form));
+    };
+    let lang = signed_in.lang;
     signed_in.check_form(&form)?;
     let loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;

@@ -702,7 +702,9 @@ pub fn answer_sections(loaded: &Loaded, lang: Lang, changes: bool) -> Vec<Answer
                     .map(|field| {
                         row(
                             lang,
-                            lang.t(field.label),
+                            lang.t(field.label)
+                                .trim_end_matches(" (optional)")
+                                .trim_end_matches(" (dewisol)"),
                             &escape_lines(&display(lang, field, &loaded.answers)),
                             changes
                                 .then(|| format!("/referrals/{}/{}?return=check", loaded.id, slug)),

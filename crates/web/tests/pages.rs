@@ -534,3 +534,56 @@ async fn answers_posted_after_the_session_ended_are_kept_through_signing_in_agai
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_draft_can_be_deleted_after_confirming_and_only_its_owner_sees_it() {
+    each_backend(|app| async move {
+        let cookie = first_responder(&app).await;
+        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
+        let created = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "child"), ("form_token", &t)],
+        )
+        .await;
+        let base = location(&created).trim_end_matches("/name").to_owned();
+        let list = text(get(&app, "/referrals", &cookie).await).await;
+        assert!(
+            list.contains(&format!("{base}/delete")),
+            "the list offers deletion"
+        );
+        let ask = get(&app, &format!("{base}/delete"), &cookie).await;
+        assert_eq!(ask.status(), 200);
+        let refused = post(&app, &format!("{base}/delete"), &cookie, &[]).await;
+        assert_eq!(refused.status(), 403, "no form token");
+        let deleted = post(
+            &app,
+            &format!("{base}/delete"),
+            &cookie,
+            &[("form_token", &t)],
+        )
+        .await;
+        assert_eq!(location(&deleted), "/referrals?deleted=1");
+        let banner = text(get(&app, "/referrals?deleted=1", &cookie).await).await;
+        assert!(banner.contains("The draft has been deleted"));
+        assert!(!banner.contains(&base), "gone from the list");
+        assert_eq!(
+            get(&app, &format!("{base}/name"), &cookie).await.status(),
+            404
+        );
+        // Someone else's draft is not found, not forbidden.
+        let stranger = first_responder(&app).await;
+        let created = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "adult"), ("form_token", &t)],
+        )
+        .await;
+        let other = location(&created);
+        assert_eq!(get(&app, &other, &stranger).await.status(), 404);
+        app
+    })
+    .await;
+}

@@ -882,6 +882,39 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Enter the reasons for the decision",
         "Enter the reasons for the decision",
     ),
+    (
+        "charcount.over",
+        "You have %{count} characters too many",
+        "Mae gennych %{count} nod yn ormod",
+    ),
+    (
+        "charcount.at",
+        "You have 0 characters remaining",
+        "Mae gennych 0 nod ar ôl",
+    ),
+    (
+        "charcount.description",
+        "You can enter up to %{count} characters",
+        "Gallwch roi hyd at %{count} nod",
+    ),
+    ("list.delete", "Delete", "Dileu"),
+    (
+        "delete.title",
+        "Are you sure you want to delete this draft?",
+        "Ydych chi'n siŵr eich bod am ddileu'r drafft hwn?",
+    ),
+    (
+        "delete.warning",
+        "The answers saved in it will be deleted. This cannot be undone.",
+        "Bydd yr atebion sydd wedi'u cadw ynddo yn cael eu dileu. Ni ellir dadwneud hyn.",
+    ),
+    ("delete.button", "Delete draft", "Dileu'r drafft"),
+    ("delete.keep", "Keep it", "Ei gadw"),
+    (
+        "delete.done",
+        "The draft has been deleted",
+        "Mae'r drafft wedi'i ddileu",
+    ),
     // Signing in again without losing answers
     (
         "signin.expired_kept",

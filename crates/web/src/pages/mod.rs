@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/referrals/{draft}/print", get(referrals::handlers::print))
         .route(
+            "/referrals/{draft}/delete",
+            get(referrals::handlers::delete_page).post(referrals::handlers::delete),
+        )
+        .route(
             "/referrals/{draft}/exploitation",
             get(referrals::exploitation::summary).post(referrals::exploitation::decide_another),
         )

@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use nrm_access::CaseOperation;
-use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListRow};
+use nrm_domain::case::{CaseState, Stage};
+use nrm_domain::event::{Deadline, DeadlineStatus};
+use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListRow, Tag};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -17,6 +19,13 @@ use crate::pages::session::SignedIn;
 #[derive(Debug, Default, Deserialize)]
 pub struct CaseParams {
     recorded: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct DueDate {
+    pub what: String,
+    pub due: String,
+    pub tag: String,
 }
 
 #[derive(Debug)]
@@ -34,6 +43,7 @@ struct CasePage {
     summary: String,
     personal: Option<String>,
     timeline: Vec<TimelineEntry>,
+    due: Vec<DueDate>,
     can_decide_rg: bool,
     can_decide_cg: bool,
 }
@@ -46,6 +56,76 @@ fn words(kind: &str) -> String {
     }
     text.replace("reasonable grounds", "Reasonable Grounds")
         .replace("conclusive grounds", "Conclusive Grounds")
+}
+
+fn tag(status: Option<DeadlineStatus>, due: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    let (text, class) = match status {
+        Some(DeadlineStatus::Overdue) => ("Overdue", "govuk-tag--red"),
+        Some(DeadlineStatus::DueSoon) => ("Due soon", "govuk-tag--orange"),
+        _ if due < today => ("Overdue", "govuk-tag--red"),
+        _ => ("On track", "govuk-tag--green"),
+    };
+    Tag {
+        text: Some(text.to_owned()),
+        classes: Some(class.to_owned()),
+        ..Tag::default()
+    }
+    .to_string()
+}
+
+/// The case's open deadlines and the dates its process turns on.
+fn due_dates(case: &CaseState, today: chrono::NaiveDate) -> Vec<DueDate> {
+    let CaseState::Referral(r) = case else {
+        return Vec::new();
+    };
+    let mut due = Vec::new();
+    if r.reasonable_grounds.is_none() && r.is_open() {
+        due.push(DueDate {
+            what: "Reasonable Grounds decision".to_owned(),
+            due: date(r.reasonable_grounds_due_on),
+            tag: tag(
+                r.deadlines.get(&Deadline::ReasonableGrounds).copied(),
+                r.reasonable_grounds_due_on,
+                today,
+            ),
+        });
+    }
+    for request in r
+        .information_requests
+        .iter()
+        .filter(|i| i.received_on.is_none())
+    {
+        due.push(DueDate {
+            what: format!("Information requested on {}", date(request.requested_on)),
+            due: date(request.due_on),
+            tag: tag(
+                r.deadlines
+                    .get(&Deadline::Information(request.request))
+                    .copied(),
+                request.due_on,
+                today,
+            ),
+        });
+    }
+    if let Stage::RecoveryPeriod {
+        minimum_ends_on: Some(ends),
+        ..
+    } = r.stage
+    {
+        due.push(DueDate {
+            what: "Recovery period minimum ends (earliest Conclusive Grounds decision)".to_owned(),
+            due: date(ends),
+            tag: String::new(),
+        });
+    }
+    if let Some(extended) = r.recovery_extended_to {
+        due.push(DueDate {
+            what: "Recovery period extended to".to_owned(),
+            due: date(extended),
+            tag: String::new(),
+        });
+    }
+    due
 }
 
 fn row(key: &str, value: impl Into<String>) -> SummaryListRow {
@@ -180,6 +260,7 @@ pub async fn page(
             ),
         })
         .collect();
+    let due = due_dates(&view.state, nrm_domain::clock::uk_date(state.now()));
     let can_decide =
         nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
     let banner = match params.recorded.as_deref() {
@@ -208,6 +289,7 @@ pub async fn page(
         summary,
         personal,
         timeline,
+        due,
         can_decide_rg: can_decide && s.status == "awaiting_reasonable_grounds",
         can_decide_cg: can_decide && s.status == "awaiting_conclusive_grounds",
     }))

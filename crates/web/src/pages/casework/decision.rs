@@ -13,7 +13,10 @@ use nrm_domain::DomainError;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::personal::MAX_NARRATIVE_CHARS;
-use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
+use nrm_govuk::components::{
+    Button, Conditional, ErrorMessage, Fieldset, Legend, Radios, RadiosItem, SummaryList,
+    SummaryListRow,
+};
 use nrm_service::{DecisionInput, DecisionKind, ServiceError};
 
 use crate::AppState;
@@ -135,10 +138,11 @@ fn decision_page(
             .errors(errors),
         errors: errors.summary(Lang::En),
         action: format!("/cases/{reference}/{decision}"),
-        fields: FIELDS
-            .iter()
-            .map(|f| fields::render(f, values, errors, Lang::En, false))
-            .collect(),
+        fields: vec![
+            outcome_radios(values, errors),
+            fields::render(&FIELDS[1], values, errors, Lang::En, false),
+            fields::render(&FIELDS[3], values, errors, Lang::En, false),
+        ],
         form_token: signed_in.form_token.clone(),
         version,
         button: Button {
@@ -147,6 +151,54 @@ fn decision_page(
         }
         .to_string(),
     }
+}
+
+/// The outcome, with the reason for a negative decision asked under "Negative" (revealed
+/// with JavaScript, shown in place without it).
+fn outcome_radios(values: &BTreeMap<String, Vec<String>>, errors: &Errors) -> String {
+    let lang = Lang::En;
+    let one = |n: &str| {
+        values
+            .get(n)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let reason = fields::render(&FIELDS[2], values, errors, lang, false);
+    let outcome = one("outcome");
+    Radios {
+        name: Some("outcome".to_owned()),
+        id_prefix: Some("outcome".to_owned()),
+        fieldset: Some(Fieldset {
+            legend: Some(Legend {
+                text: Some(lang.t("decision.outcome").to_owned()),
+                classes: Some("govuk-fieldset__legend--m".to_owned()),
+                ..Legend::default()
+            }),
+            ..Fieldset::default()
+        }),
+        error_message: errors.for_field("outcome").map(|m| ErrorMessage {
+            text: Some(m.to_owned()),
+            visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
+            ..ErrorMessage::default()
+        }),
+        items: OUTCOMES
+            .iter()
+            .map(|(value, key)| {
+                Some(RadiosItem {
+                    value: Some((*value).to_owned()),
+                    text: Some(lang.t(key).to_owned()),
+                    checked: Some(*value == outcome),
+                    conditional: (*value == "negative").then(|| Conditional {
+                        html: Some(reason.clone()),
+                    }),
+                    ..RadiosItem::default()
+                })
+            })
+            .collect(),
+        ..Radios::default()
+    }
+    .to_string()
 }
 
 /// The decision form.

@@ -184,10 +184,14 @@ pub fn render(
         }
         .to_string(),
         FieldKind::LongText { max } => {
-            let under: BTreeMap<String, String> = ["one", "other"]
-                .iter()
-                .map(|form| ((*form).to_owned(), lang.t("charcount.under").to_owned()))
-                .collect();
+            // GOV.UK Frontend's script counts in English; give it the Welsh.
+            let plural = |key: &str| -> BTreeMap<String, String> {
+                ["zero", "one", "two", "few", "many", "other"]
+                    .iter()
+                    .map(|form| ((*form).to_owned(), lang.t(key).to_owned()))
+                    .collect()
+            };
+            let welsh = lang == Lang::Cy;
             CharacterCount {
                 id: Some(name.to_owned()),
                 name: Some(name.to_owned()),
@@ -197,7 +201,11 @@ pub fn render(
                 label: Some(label(text, heading)),
                 hint: hint(lang, field.hint),
                 error_message: error(errors, name, lang),
-                characters_under_limit_text: (lang == Lang::Cy).then_some(under),
+                characters_under_limit_text: welsh.then(|| plural("charcount.under")),
+                characters_over_limit_text: welsh.then(|| plural("charcount.over")),
+                characters_at_limit_text: welsh.then(|| lang.t("charcount.at").to_owned()),
+                textarea_description_text: welsh
+                    .then(|| lang.t("charcount.description").to_owned()),
                 ..CharacterCount::default()
             }
             .to_string()

@@ -207,6 +207,7 @@ struct DraftRow {
     started: String,
     updated: String,
     href: String,
+    delete: String,
 }
 
 struct SubmittedRow {
@@ -221,6 +222,7 @@ struct SubmittedRow {
 #[template(path = "referrals/list.html")]
 struct ListPage {
     layout: Layout,
+    banner: String,
     drafts: Vec<DraftRow>,
     submitted: Vec<SubmittedRow>,
 }
@@ -276,10 +278,16 @@ fn when(lang: Lang, at: DateTime<Utc>) -> String {
     long_date(lang, uk_date(at))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    deleted: Option<String>,
+}
+
 /// Your referrals: drafts in progress and submitted referrals with their status now.
 pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     let capability = match nrm_access::authorise(&signed_in.principal, Operation::SubmitReferral) {
@@ -300,6 +308,7 @@ pub async fn list(
                 started: when(lang, summary.created_at),
                 updated: when(lang, summary.updated_at),
                 href: format!("/referrals/{}/continue", summary.id),
+                delete: format!("/referrals/{}/delete", summary.id),
             }),
             Some(s) => {
                 let status_key = format!("status.{}", s.status);
@@ -322,8 +331,19 @@ pub async fn list(
     let layout = signed_in
         .layout(lang.t("list.title"))
         .section(Section::Referrals);
+    let banner = if query.deleted.is_some() {
+        NotificationBanner {
+            type_: Some("success".to_owned()),
+            text: Some(lang.t("delete.done").to_owned()),
+            ..NotificationBanner::default()
+        }
+        .to_string()
+    } else {
+        String::new()
+    };
     Ok(render(&ListPage {
         layout,
+        banner,
         drafts,
         submitted,
     }))
@@ -994,4 +1014,54 @@ pub async fn print(
         kind: lang.t(kind_key(loaded.kind)),
         sections: answer_sections(&loaded, lang, false),
     }))
+}
+
+#[derive(Template)]
+#[template(path = "referrals/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    kind: &'static str,
+    updated: String,
+    action: String,
+    form_token: String,
+}
+
+/// Asks before deleting a draft.
+pub async fn delete_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    let loaded = load(&state, &signed_in, &id).await?;
+    submitted_redirect(&loaded)?;
+    Ok(render(&DeletePage {
+        layout: signed_in
+            .layout(lang.t("delete.title"))
+            .back("/referrals")
+            .section(Section::Referrals),
+        kind: lang.t(kind_key(loaded.kind)),
+        updated: when(lang, loaded.draft.summary.updated_at),
+        action: format!("/referrals/{}/delete", loaded.id),
+        form_token: signed_in.form_token.clone(),
+    }))
+}
+
+/// Deletes a draft (never a sent referral) and its saved answers.
+pub async fn delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let lang = signed_in.lang;
+    signed_in.check_form(&form::parse(&body))?;
+    let loaded = load(&state, &signed_in, &id).await?;
+    submitted_redirect(&loaded)?;
+    state
+        .cases
+        .discard_draft(&loaded.capability, loaded.id)
+        .await
+        .map_err(|e| PageError::from_service(e, lang))?;
+    Ok(Redirect::to("/referrals?deleted=1").into_response())
 }

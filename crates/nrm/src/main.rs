@@ -3,6 +3,7 @@
 
 mod accounts;
 mod bench;
+mod bench_pages;
 mod config;
 mod demo;
 
@@ -94,6 +95,8 @@ enum BenchCommand {
     Intake(bench::IntakeOptions),
     /// Time to verify an audit chain of N entries (written first to a fresh SQLite store).
     Audit(bench::AuditOptions),
+    /// The GOV.UK pages under load: whole journeys, the work queue and the case page.
+    Pages(bench_pages::PagesOptions),
 }
 
 fn init_logging() {
@@ -183,6 +186,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Audit(options),
         } => bench::audit(options).await,
+        Command::Bench {
+            which: BenchCommand::Pages(options),
+        } => bench_pages::pages(options).await,
         Command::Audit {
             which: AuditCommand::Verify,
         } => {

@@ -587,3 +587,133 @@ async fn a_draft_can_be_deleted_after_confirming_and_only_its_owner_sees_it() {
     })
     .await;
 }
+
+/// A decision maker at the Single Competent Authority, signed in through the page.
+async fn decision_maker(app: &App) -> String {
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let org = cases
+        .add_organisation(
+            OrganisationId(uuid::Uuid::new_v4()),
+            "Single Competent Authority",
+            &OrganisationKind::CompetentAuthority {
+                authority: nrm_domain::event::CompetentAuthority::Sca,
+            },
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
+    cases
+        .add_user(
+            UserId(uuid::Uuid::new_v4()),
+            org,
+            &email,
+            &[Role::DecisionMaker],
+            PASSWORD,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let response = sign_in_again(app, &email, &[("next", "/")]).await;
+    assert_eq!(location(&response), "/");
+    set_cookie(&response)
+}
+
+#[tokio::test]
+async fn a_decision_maker_finds_a_case_in_the_queue_and_records_a_reasonable_grounds_decision() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let cookie = decision_maker(&app).await;
+        let home = get(&app, "/", &cookie).await;
+        assert_eq!(
+            location(&home),
+            "/cases",
+            "decision makers start at their queue"
+        );
+        let queue = text(get(&app, "/cases", &cookie).await).await;
+        assert!(queue.contains(&reference), "the new case is in the queue");
+        let filtered = text(get(&app, "/cases?age=child", &cookie).await).await;
+        assert!(
+            !filtered.contains(&reference),
+            "an adult case is filtered out"
+        );
+        let case = text(get(&app, &format!("/cases/{reference}"), &cookie).await).await;
+        assert!(case.contains("Due dates") && case.contains("Reasonable Grounds decision"));
+        assert!(
+            case.contains(CANARY),
+            "personal details for the decision maker"
+        );
+        let path = format!("/cases/{reference}/reasonable-grounds");
+        let form = text(get(&app, &path, &cookie).await).await;
+        let t = token(&form);
+        let version = form
+            .split("name=\"version\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let missing = post(
+            &app,
+            &path,
+            &cookie,
+            &[("form_token", &t), ("version", &version)],
+        )
+        .await;
+        assert_eq!(missing.status(), 422);
+        assert!(title(&text(missing).await).starts_with("Error: "));
+        let today = app.today();
+        let (d, m, y) = (
+            chrono::Datelike::day(&today).to_string(),
+            chrono::Datelike::month(&today).to_string(),
+            chrono::Datelike::year(&today).to_string(),
+        );
+        let answers = [
+            ("form_token", t.as_str()),
+            ("version", version.as_str()),
+            ("outcome", "negative"),
+            ("decided_on-day", d.as_str()),
+            ("decided_on-month", m.as_str()),
+            ("decided_on-year", y.as_str()),
+            ("reasons", "The account does not meet the threshold."),
+        ];
+        let no_reason = post(&app, &path, &cookie, &answers).await;
+        assert_eq!(
+            no_reason.status(),
+            422,
+            "a negative decision needs its reason"
+        );
+        let mut with_reason = answers.to_vec();
+        with_reason.push(("negative_reason", "insufficient_evidence"));
+        let confirm = post(&app, &path, &cookie, &with_reason).await;
+        assert_eq!(confirm.status(), 200);
+        let confirm = text(confirm).await;
+        assert!(confirm.contains("Check the Reasonable Grounds decision"));
+        assert!(confirm.contains("The evidence does not meet the threshold"));
+        // A stale version (the case changed meanwhile) is refused, not overwritten.
+        let mut stale = with_reason.clone();
+        stale.push(("confirmed", "yes"));
+        stale[1] = ("version", "999");
+        let refused = post(&app, &path, &cookie, &stale).await;
+        assert_eq!(refused.status(), 409);
+        let mut confirmed = with_reason.clone();
+        confirmed.push(("confirmed", "yes"));
+        let recorded = post(&app, &path, &cookie, &confirmed).await;
+        assert_eq!(
+            location(&recorded),
+            format!("/cases/{reference}?recorded=reasonable-grounds")
+        );
+        let after = text(
+            get(
+                &app,
+                &format!("/cases/{reference}?recorded=reasonable-grounds"),
+                &cookie,
+            )
+            .await,
+        )
+        .await;
+        assert!(after.contains("Reasonable Grounds decision recorded"));
+        assert!(after.contains("Negative Reasonable Grounds"));
+        app
+    })
+    .await;
+}

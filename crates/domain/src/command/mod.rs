@@ -6,7 +6,7 @@
 
 mod lifecycle;
 
-pub use lifecycle::{LifecycleCommand, ReviewPanel};
+pub use lifecycle::{LifecycleCommand, ReviewPanel, deadline_status};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 

@@ -7,6 +7,10 @@ use axum::response::Response;
 use nrm_access::Operation;
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
+use nrm_domain::command::deadline_status;
+use nrm_domain::event::DeadlineStatus;
+use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::submission::AgeGroup;
 use nrm_govuk::components::{
     Button, Pagination, PaginationItem, PaginationLink, Select, SelectItem, Tag,
 };
@@ -26,6 +30,8 @@ const PER_PAGE: u32 = 25;
 pub struct QueueParams {
     status: Option<String>,
     deadline: Option<String>,
+    age: Option<String>,
+    exploitation: Option<String>,
     sort: Option<String>,
     page: Option<u32>,
 }
@@ -65,6 +71,17 @@ const DEADLINES: &[(&str, &str)] = &[
     ("", "Any"),
     ("overdue", "Overdue"),
     ("due_soon", "Due soon"),
+];
+const AGES: &[(&str, &str)] = &[("", "Any"), ("adult", "Adult"), ("child", "Child")];
+const EXPLOITATION: &[(&str, &str)] = &[
+    ("", "Any"),
+    ("labour", "Labour"),
+    ("sexual", "Sexual"),
+    ("criminal", "Criminal"),
+    ("domestic_servitude", "Domestic servitude"),
+    ("organ_harvesting", "Organ harvesting"),
+    ("other", "Other"),
+    ("not_known", "Not known"),
 ];
 const SORTS: &[(&str, &str)] = &[
     ("rg_due", "Reasonable Grounds due date, soonest first"),
@@ -133,9 +150,17 @@ pub async fn page(
     let deadline = params.deadline.clone().unwrap_or_default();
     match deadline.as_str() {
         "overdue" => query.overdue = Some(true),
-        "due_soon" => query.deadline = Some(nrm_domain::event::DeadlineStatus::DueSoon),
+        "due_soon" => query.deadline = Some(DeadlineStatus::DueSoon),
         _ => {}
     }
+    let age = params.age.clone().unwrap_or_default();
+    query.age_group = match age.as_str() {
+        "adult" => Some(AgeGroup::Adult),
+        "child" => Some(AgeGroup::Child),
+        _ => None,
+    };
+    let exploitation = params.exploitation.clone().unwrap_or_default();
+    query.exploitation_type = ExploitationType::parse(&exploitation);
     let sort = params.sort.clone().unwrap_or_else(|| "rg_due".to_owned());
     (query.sort, query.direction) = match sort.as_str() {
         "next_deadline" => (QueueSort::NextDeadline, SortDirection::Ascending),
@@ -155,14 +180,16 @@ pub async fn page(
         .cases
         .iter()
         .map(|case| {
-            let (tag_text, tag_class) = if case.overdue {
-                ("Overdue", "govuk-tag--red")
-            } else if case.reasonable_grounds_due_on.is_some_and(|due| {
-                (due - today).num_days() <= 5 && case.reasonable_grounds_outcome.is_none()
-            }) {
-                ("Due soon", "govuk-tag--orange")
-            } else {
-                ("", "")
+            // The same judgement the deadline sweep makes (working days, the rulebook's
+            // "due soon" window), for the Reasonable Grounds decision still to be made.
+            let status = case
+                .reasonable_grounds_due_on
+                .filter(|_| case.reasonable_grounds_outcome.is_none())
+                .map(|due| deadline_status(due, today, state.cases.rules()));
+            let (tag_text, tag_class) = match status {
+                Some(DeadlineStatus::Overdue) => ("Overdue", "govuk-tag--red"),
+                Some(DeadlineStatus::DueSoon) => ("Due soon", "govuk-tag--orange"),
+                _ => ("", ""),
             };
             Row {
                 reference: case.reference.clone(),
@@ -194,6 +221,8 @@ pub async fn page(
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("status", &status);
         q.append_pair("deadline", &deadline);
+        q.append_pair("age", &age);
+        q.append_pair("exploitation", &exploitation);
         q.append_pair("sort", &sort);
         q.append_pair("page", &page.to_string());
         format!("/cases?{}", q.finish())
@@ -244,6 +273,13 @@ pub async fn page(
         filters: vec![
             select("status", "Status", STATUSES, &status),
             select("deadline", "Deadline", DEADLINES, &deadline),
+            select("age", "Age group", AGES, &age),
+            select(
+                "exploitation",
+                "Exploitation type",
+                EXPLOITATION,
+                &exploitation,
+            ),
             select("sort", "Sort by", SORTS, &sort),
         ],
         apply: Button {

@@ -618,11 +618,25 @@ async fn probes_and_the_openapi_document_are_served() {
     }
     let missing = app
         .client
-        .get(format!("{}/nowhere", app.base))
+        .get(format!("{}/api/v1/nowhere", app.base))
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     problem(missing, 404).await;
+    // Outside the API, a missing address is the GOV.UK "page not found" page.
+    let page = app
+        .client
+        .get(format!("{}/nowhere", app.base))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(page.status(), 404);
+    assert!(
+        page.text()
+            .await
+            .unwrap_or_default()
+            .contains("Page not found")
+    );
     let wrong_method = app
         .client
         .delete(format!("{}/api/v1/cases", app.base))

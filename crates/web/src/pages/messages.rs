@@ -475,6 +475,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ),
     ("q.exploitation.country", "Which country?", "Pa wlad?"),
     (
+        "q.exploitation.country.hint",
+        "Only if it happened outside the UK",
+        "Dim ond os digwyddodd y tu allan i'r DU",
+    ),
+    (
         "q.exploitation.country.missing",
         "Select the country where it happened",
         "Dewiswch y wlad lle digwyddodd",

@@ -72,4 +72,4 @@ mkdir -p "$tmp/state"
 # the __Host- session cookie, which is Secure.
 echo "== e2e: node --test e2e/tests/"
 NRM_BASE_URL="http://localhost:$port" NRM_BIN="$bin" E2E_STATE_DIR="$tmp/state" E2E_CHROMIUM="$chromium" \
-  node --test --test-reporter=spec --test-concurrency=1 e2e/tests/
+  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 e2e/tests/

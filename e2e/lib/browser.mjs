@@ -94,6 +94,7 @@ export class Visit {
   }
 
   async close() {
+    await this.mirror?.close();
     await this.context?.close();
   }
 
@@ -130,13 +131,44 @@ export class Visit {
       `${name}: the marking on ${page.url()}`,
     );
 
-    const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+    const results = await new AxeBuilder({ page: await this.axePage() }).withTags(AXE_TAGS).analyze();
     assert.equal(
       results.violations.length,
       0,
       `${name}: accessibility violations on ${page.url()}:\n${describeViolations(results.violations)}`,
     );
     return name;
+  }
+
+  /**
+   * The page to run axe in. axe cannot run in a page whose JavaScript is off (its timers never
+   * fire), so for such a visit the same HTML is served, at the same address, to a page whose
+   * own scripts are blocked: what a person without JavaScript gets, which axe can examine.
+   */
+  async axePage() {
+    if (this.contextOptions.javaScriptEnabled !== false) return this.page;
+    const html = await this.page.content();
+    const url = this.page.url();
+    if (!this.mirror) {
+      this.mirror = await this.browser.newContext({
+        viewport: { width: 1024, height: 768 },
+        ...this.contextOptions,
+        javaScriptEnabled: true,
+      });
+      await this.mirror.route(
+        (u) => /\.m?js(\?|$)/.test(u.pathname),
+        (route) => route.abort(),
+      );
+      this.mirrorPage = await this.mirror.newPage();
+    }
+    await this.mirror.unroute(this.mirrorUrl || '**/__never__');
+    this.mirrorUrl = url;
+    await this.mirror.route(url, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+    await this.mirrorPage.goto(url);
+    const scripts = await this.mirrorPage.evaluate(() => document.body.classList.contains('govuk-frontend-supported'));
+    assert.equal(scripts, false, 'the page scripts stayed off for axe');
+    return this.mirrorPage;
   }
 
   /** Clicks something that navigates, then checks the new page. */

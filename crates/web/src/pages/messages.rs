@@ -41,6 +41,17 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Mae problem wedi codi",
     ),
     ("error.prefix", "Error", "Gwall"),
+    // What a field asks for, inside an error message, where its label is a question.
+    ("short.date_of_birth", "Date of birth", "Dyddiad geni"),
+    (
+        "short.consent_given_on",
+        "Consent date",
+        "Dyddiad y caniatâd",
+    ),
+    ("short.started_on", "Start date", "Dyddiad dechrau"),
+    ("short.ended_on", "End date", "Dyddiad gorffen"),
+    ("short.narrative", "The account", "Yr hanes"),
+    ("short.languages", "Languages", "Ieithoedd"),
     ("title.suffix", "GOV.UK", "GOV.UK"),
     ("continue", "Continue", "Parhau"),
     ("save_continue", "Save and continue", "Cadw a pharhau"),

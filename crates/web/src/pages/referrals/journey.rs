@@ -606,7 +606,7 @@ pub fn check_page(
     let mut errors = Vec::new();
     for field in question.fields {
         let name = field.name;
-        let label = lang.t(field.label);
+        let label = error_label(field, lang);
         match field.kind {
             FieldKind::Date => {
                 let parts: Vec<String> = ["day", "month", "year"]
@@ -718,6 +718,25 @@ pub fn check_page(
     } else {
         Err((errors, values))
     }
+}
+
+/// What a field asks for, as it reads at the start of an error message ("Date of birth must
+/// be a real date"): its label without "(optional)", or a short name where the label is a
+/// question ("What is their date of birth? must be a real date" is not a sentence).
+fn error_label(field: &Field, lang: Lang) -> &'static str {
+    let key = match field.name {
+        "date_of_birth" => "short.date_of_birth",
+        "consent_given_on" => "short.consent_given_on",
+        "started_on" => "short.started_on",
+        "ended_on" => "short.ended_on",
+        "narrative" => "short.narrative",
+        "languages" => "short.languages",
+        _ => field.label,
+    };
+    let text = lang.t(key);
+    text.strip_suffix(" (optional)")
+        .or_else(|| text.strip_suffix(" (dewisol)"))
+        .unwrap_or(text)
 }
 
 fn format_count(n: usize) -> String {

@@ -14,8 +14,7 @@ use nrm_domain::clock::uk_date;
 use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::personal::MAX_NARRATIVE_CHARS;
 use nrm_govuk::components::{
-    Button, Conditional, ErrorMessage, Fieldset, Legend, Radios, RadiosItem, SummaryList,
-    SummaryListRow,
+    Button, ErrorMessage, Fieldset, Legend, Radios, RadiosItem, SummaryList, SummaryListRow,
 };
 use nrm_service::{DecisionInput, DecisionKind, ServiceError};
 
@@ -153,8 +152,9 @@ fn decision_page(
     }
 }
 
-/// The outcome, with the reason for a negative decision asked under "Negative" (revealed
-/// with JavaScript, shown in place without it).
+/// The outcome, then the reason for a negative decision (hinted as only for a negative one).
+/// Not a conditional reveal: GOV.UK Frontend puts `aria-expanded` on the radio that reveals,
+/// which ARIA does not allow on a radio (axe's aria-allowed-attr).
 fn outcome_radios(values: &BTreeMap<String, Vec<String>>, errors: &Errors) -> String {
     let lang = Lang::En;
     let one = |n: &str| {
@@ -166,7 +166,7 @@ fn outcome_radios(values: &BTreeMap<String, Vec<String>>, errors: &Errors) -> St
     };
     let reason = fields::render(&FIELDS[2], values, errors, lang, false);
     let outcome = one("outcome");
-    Radios {
+    let radios = Radios {
         name: Some("outcome".to_owned()),
         id_prefix: Some("outcome".to_owned()),
         fieldset: Some(Fieldset {
@@ -189,16 +189,13 @@ fn outcome_radios(values: &BTreeMap<String, Vec<String>>, errors: &Errors) -> St
                     value: Some((*value).to_owned()),
                     text: Some(lang.t(key).to_owned()),
                     checked: Some(*value == outcome),
-                    conditional: (*value == "negative").then(|| Conditional {
-                        html: Some(reason.clone()),
-                    }),
                     ..RadiosItem::default()
                 })
             })
             .collect(),
         ..Radios::default()
-    }
-    .to_string()
+    };
+    format!("{radios}{reason}")
 }
 
 /// The decision form.

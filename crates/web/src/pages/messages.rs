@@ -767,6 +767,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Nawr anfonwch eich atgyfeiriad",
     ),
     (
+        "check.declaration_dtn",
+        "Now send your report",
+        "Nawr anfonwch eich adroddiad",
+    ),
+    (
         "check.declaration.text",
         "By sending this you confirm that, to the best of your knowledge, the details you are providing are correct.",
         "Drwy anfon hwn rydych yn cadarnhau bod y manylion rydych yn eu rhoi yn gywir, hyd eithaf eich gwybodaeth.",

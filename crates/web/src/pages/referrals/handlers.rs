@@ -799,6 +799,8 @@ struct CheckPage {
     layout: Layout,
     errors: String,
     banner: String,
+    /// "Now send your referral" (or report).
+    declaration: &'static str,
     sections: Vec<AnswerSection>,
     action: String,
     version: u64,
@@ -813,10 +815,16 @@ fn check_page(
     banner: Option<&str>,
 ) -> CheckPage {
     let lang = signed_in.lang;
-    let title = if loaded.kind == DraftKind::DutyToNotify {
+    let dtn = loaded.kind == DraftKind::DutyToNotify;
+    let title = if dtn {
         lang.t("check.title_dtn")
     } else {
         lang.t("check.title")
+    };
+    let declaration = if dtn {
+        lang.t("check.declaration_dtn")
+    } else {
+        lang.t("check.declaration")
     };
     let back = journey::steps(loaded.kind, &loaded.answers)
         .last()
@@ -828,6 +836,7 @@ fn check_page(
             .section(Section::Referrals)
             .errors(errors),
         errors: errors.summary(lang),
+        declaration,
         banner: banner
             .map(|text| {
                 NotificationBanner {

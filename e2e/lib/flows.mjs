@@ -55,6 +55,7 @@ export async function dutyToNotify(visit) {
   const main = page.locator('main');
   assert.equal(await main.getByText('What is the person\'s name?').count(), 0, 'no name asked');
   assert.equal(await main.getByText('What is their date of birth?').count(), 0, 'no date of birth asked');
+  assert.equal(await main.getByRole('heading', { name: 'Now send your report' }).count(), 1, 'a report, not a referral');
   await visit.click(main.getByRole('button', { name: 'Accept and send' }), 'confirmation');
   onStep(page, 'confirmation');
   const panel = page.locator('.govuk-panel');

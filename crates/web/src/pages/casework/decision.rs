@@ -347,7 +347,13 @@ pub async fn submit(
                     .map(|p| p.message.clone())
                     .collect::<Vec<_>>()
                     .join(". "),
-                other => other.to_string(),
+                DomainError::ConclusiveGroundsInsideRecoveryPeriod {
+                    minimum_ends_on, ..
+                } => format!(
+                    "The Conclusive Grounds decision cannot be made before {}, when the minimum recovery period ends",
+                    date(*minimum_ends_on)
+                ),
+                other => sentence(&other.to_string()),
             };
             errors.add("confirm", &message);
             Ok(render_status(
@@ -359,6 +365,14 @@ pub async fn submit(
         }
         Err(e) => Err(PageError::from_service(e, Lang::En)),
     }
+}
+
+/// A service message as an error message: starting with a capital letter.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 fn confirm_page(

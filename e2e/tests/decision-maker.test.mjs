@@ -121,6 +121,28 @@ test('a decision maker works the queue and records Reasonable and Conclusive Gro
     await decide(visit, rgReference, 'rg', { withError: true });
     assert.equal(await summaryValue(page, 'Status'), 'Awaiting Conclusive Grounds decision');
 
+    // Its Conclusive Grounds decision cannot be made yet (the recovery period runs first):
+    // refused at the record step, with the reason shown.
+    const earliest = await summaryValue(page, 'Conclusive Grounds decision can be made from');
+    const [d0, m0, y0] = today();
+    assert.ok(dayNumber(earliest) > y0 * 10000 + m0 * 100 + d0, 'the earliest date is ahead');
+    await visit.click(page.getByRole('button', { name: 'Record Conclusive Grounds decision' }), 'early-cg-form');
+    await choose(page, 'outcome', 'positive');
+    await date(page, 'decided_on', today());
+    await type(page, 'reasons', 'Too early.');
+    await visit.click(page.getByRole('button', { name: 'Continue' }), 'early-cg-confirm');
+    await visit.click(page.getByRole('button', { name: 'Record decision' }), 'early-cg-refused');
+    assert.match(await page.title(), /^Error: /);
+    const summary = page.locator('.govuk-error-summary');
+    assert.equal(await summary.locator('a[href="#confirm"]').count(), 1, 'the summary links to the button');
+    assert.match(
+      await summary.locator('a[href="#confirm"]').innerText(),
+      new RegExp(`^The Conclusive Grounds decision cannot be made before ${earliest}, when the minimum recovery period ends$`),
+      'the reason, in words',
+    );
+    await visit.goto(`/cases/${rgReference}`, 'early-cg-not-recorded');
+    assert.equal(await summaryValue(page, 'Status'), 'Awaiting Conclusive Grounds decision');
+
     // A case awaiting Conclusive Grounds whose earliest date has passed.
     await visit.goto('/cases', 'queue');
     await filter(visit, { status: 'awaiting_conclusive_grounds', sort: 'referred_oldest' }, 'queue-awaiting-cg');

@@ -63,7 +63,7 @@ impl IntoResponse for PageError {
                 StatusCode::FORBIDDEN,
                 lang,
                 "page.stale_form",
-                "page.error.text",
+                "page.stale_form.text",
             ),
             Self::Fault(lang) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

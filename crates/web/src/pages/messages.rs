@@ -984,6 +984,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Rhowch gynnig arall arni yn nes ymlaen. Nid yw eich atebion sydd wedi'u cadw wedi'u colli.",
     ),
     (
+        "page.stale_form.text",
+        "Go back, reload the page and send the form again. Your saved answers have not been lost.",
+        "Ewch yn ôl, ail-lwythwch y dudalen ac anfonwch y ffurflen eto. Nid yw eich atebion sydd wedi'u cadw wedi'u colli.",
+    ),
+    (
         "page.error.id",
         "Quote this reference if you contact the service desk: {id}",
         "Dyfynnwch y cyfeirnod hwn os byddwch yn cysylltu â'r ddesg wasanaeth: {id}",

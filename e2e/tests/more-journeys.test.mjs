@@ -141,3 +141,38 @@ test('a CA manager filters the queue to overdue cases (and opens page 2 when the
     await visit.close();
   }
 });
+
+test('the pages that say no: not found, no access, an expired form', async () => {
+  const visit = new Visit(browser, 'error-pages');
+  const page = await visit.open();
+  try {
+    await signIn(visit, newFirstResponder('errors'));
+    let response = await visit.goto('/referrals/00000000-0000-4000-8000-00000000dead/name', 'draft-not-found');
+    assert.equal(response.status(), 404);
+    assert.match(await page.locator('h1').innerText(), /Page not found/);
+    response = await visit.goto('/no/such/page', 'page-not-found');
+    assert.equal(response.status(), 404);
+    // A case decision is not a First Responder's to make: such a case is "not found".
+    await visit.goto('/cases', 'cases-referred-by-this-organisation');
+    const reference = (await page.locator('main table tbody tr td a').first().innerText()).trim();
+    response = await visit.goto(`/cases/${reference}/reasonable-grounds`, 'decision-not-found');
+    assert.equal(response.status(), 404);
+    // A form whose token is not this session's (an old tab from another session, say).
+    await visit.goto('/referrals/new', 'choose-journey');
+    await page.locator('main input[name="form_token"]').evaluate((el) => { el.value = 'stale'; });
+    await page.getByLabel('Refer a child').check();
+    await visit.click(page.locator('main').getByRole('button', { name: 'Continue' }), 'stale-form');
+    assert.match(await page.locator('h1').innerText(), /This form has expired/);
+    assert.match(await page.locator('main').innerText(), /reload the page and send the form again/);
+    assert.equal(await page.locator('input[name="given_names"]').count(), 0, 'nothing started');
+
+    // Someone whose role lists no cases.
+    await visit.goto('/referrals', 'your-referrals');
+    await visit.click(page.getByRole('button', { name: 'Sign out' }), 'signed-out');
+    await signIn(visit, { email: 'support.worker@demo.invalid', password: DEMO_PASSWORD }, { from: null });
+    response = await visit.goto('/cases', 'cases-no-access');
+    assert.equal(response.status(), 403);
+  } finally {
+    await visit.close();
+  }
+});

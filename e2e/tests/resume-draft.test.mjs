@@ -1,6 +1,6 @@
 // e. A draft survives the session: answer a few pages, lose the session (cookies cleared),
 // sign in again, continue the draft from "Your referrals" and land on the first unanswered
-// page, with the earlier answers still there.
+// page, with the earlier answers still there; then delete it.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -17,7 +17,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a draft is continued after signing in again, from the first unanswered page', async () => {
+test('a draft is continued after signing in again, from the first unanswered page, then deleted', async () => {
   const user = newFirstResponder('resume');
   const visit = new Visit(browser, 'resume-draft');
   const page = await visit.open();
@@ -54,6 +54,20 @@ test('a draft is continued after signing in again, from the first unanswered pag
     await visit.click(page.getByRole('link', { name: 'Back' }), 'back-name');
     onStep(page, 'name');
     assert.equal(await field(page, 'family_name').inputValue(), 'Resumed');
+
+    // Deleted from Your referrals, after a confirmation page.
+    await visit.goto('/referrals', 'your-referrals');
+    await visit.click(drafts.first().getByRole('link', { name: /Delete/ }), 'delete-draft');
+    assert.match(await page.locator('h1').innerText(), /Are you sure you want to delete this draft\?/);
+    await visit.click(page.getByRole('link', { name: 'Keep it' }), 'kept');
+    assert.equal(await drafts.count(), 1, 'kept');
+    await visit.click(drafts.first().getByRole('link', { name: /Delete/ }), 'delete-draft-again');
+    await visit.click(page.getByRole('button', { name: 'Delete draft' }), 'deleted');
+    assert.equal(path(page), '/referrals');
+    assert.match(await page.locator('main').innerText(), /The draft has been deleted/);
+    assert.equal(await page.locator('main').getByRole('link', { name: /Continue/ }).count(), 0, 'no draft left');
+    await visit.goto(`/referrals/${id}/name`, 'deleted-draft-not-found');
+    assert.match(await page.locator('h1').innerText(), /Page not found/);
   } finally {
     await visit.close();
   }

@@ -28,7 +28,7 @@ test('switching to Cymraeg and back', async () => {
     assert.equal(path(page), '/referrals/new', 'the switch comes back to the same page');
     assert.equal(await lang(), 'cy');
     assert.equal(await page.locator('h1').innerText(), 'Beth ydych chi am ei wneud?');
-    assert.equal((await page.locator('.nrm-marking').innerText()).trim(), 'SWYDDOGOL-SENSITIF');
+    assert.equal((await page.locator('.nrm-marking').innerText()).trim(), 'SWYDDOGOL-SENSITIF / OFFICIAL-SENSITIVE');
 
     await page.getByLabel('Anfon adroddiad Dyletswydd i Hysbysu').check();
     await submit(visit, 'rhywedd');

@@ -71,7 +71,12 @@ impl Config {
             None => figment = figment.merge(Toml::file("nrm.toml")),
         }
         let config: Self = figment
-            .merge(Env::prefixed("NRM_").ignore(&["log", "log_format", "test_database_url"]))
+            .merge(Env::prefixed("NRM_").ignore(&[
+                "log",
+                "log_format",
+                "test_database_url",
+                "new_user_password",
+            ]))
             .extract()
             .context("the configuration is not valid")?;
         config.validate()?;

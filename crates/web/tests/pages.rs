@@ -163,6 +163,19 @@ fn token(html: &str) -> String {
         .to_owned()
 }
 
+/// The `<input>` tag with this id.
+fn input_tag(html: &str, id: &str) -> String {
+    html.split("<input")
+        .find(|tag| {
+            tag.split('>')
+                .next()
+                .is_some_and(|t| t.contains(&format!("id=\"{id}\"")))
+        })
+        .and_then(|tag| tag.split('>').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn title(html: &str) -> String {
     html.split("<title>")
         .nth(1)
@@ -346,6 +359,24 @@ async fn a_duty_to_notify_journey_is_saved_at_every_step_and_sent_once() {
             }
             assert_eq!(response.status(), 303, "{path}");
         }
+        // Only the part at fault is highlighted when one part is missing.
+        let partial = post(
+            &app,
+            &format!("{base}/when"),
+            &cookie,
+            &[
+                ("started_on-day", "1"),
+                ("started_on-month", ""),
+                ("started_on-year", "2024"),
+                ("ongoing", "no"),
+                ("form_token", &t),
+            ],
+        )
+        .await;
+        let html = text(partial).await;
+        assert!(input_tag(&html, "started_on-month").contains("govuk-input--error"));
+        assert!(!input_tag(&html, "started_on-day").contains("govuk-input--error"));
+        assert!(html.contains("must include a month"));
         let when = post(
             &app,
             &format!("{base}/when"),
@@ -713,6 +744,32 @@ async fn a_decision_maker_finds_a_case_in_the_queue_and_records_a_reasonable_gro
         .await;
         assert!(after.contains("Reasonable Grounds decision recorded"));
         assert!(after.contains("Negative Reasonable Grounds"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_queue_pages_through_every_case_once() {
+    each_backend(|app| async move {
+        let mut submitted = Vec::new();
+        for _ in 0..30 {
+            submitted.push(app.submit_adult().await);
+        }
+        let cookie = decision_maker(&app).await;
+        let first = text(get(&app, "/cases?sort=reference", &cookie).await).await;
+        assert!(
+            first.contains("govuk-pagination"),
+            "30 cases make two pages"
+        );
+        assert!(first.contains("Showing 1 to 25 of 30 cases"));
+        let second = text(get(&app, "/cases?sort=reference&page=2", &cookie).await).await;
+        assert!(second.contains("Showing 26 to 30 of 30 cases"));
+        let on = |html: &str, reference: &str| html.contains(&format!("/cases/{reference}\""));
+        for reference in &submitted {
+            let pages = usize::from(on(&first, reference)) + usize::from(on(&second, reference));
+            assert_eq!(pages, 1, "{reference} appears on exactly one page");
+        }
         app
     })
     .await;

@@ -250,12 +250,18 @@ impl Errors {
 
     /// The message for the field whose id starts with `name`, if any.
     pub fn for_field(&self, name: &str) -> Option<&str> {
-        self.list
-            .iter()
-            .find(|(href, _)| {
-                href == name || href.strip_prefix(name).is_some_and(|r| r.starts_with('-'))
-            })
-            .map(|(_, message)| message.as_str())
+        self.entry(name).map(|(_, message)| message.as_str())
+    }
+
+    /// Where the summary links for the field `name` (the part of a date at fault, say).
+    pub fn href_for(&self, name: &str) -> Option<&str> {
+        self.entry(name).map(|(href, _)| href.as_str())
+    }
+
+    fn entry(&self, name: &str) -> Option<&(String, String)> {
+        self.list.iter().find(|(href, _)| {
+            href == name || href.strip_prefix(name).is_some_and(|r| r.starts_with('-'))
+        })
     }
 
     /// The GOV.UK error summary, or nothing when there are no errors.

@@ -8,7 +8,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Refer a potential victim of modern slavery",
         "Atgyfeirio dioddefwr posibl caethwasiaeth fodern",
     ),
-    ("marking", "OFFICIAL-SENSITIVE", "SWYDDOGOL-SENSITIF"),
+    (
+        "marking",
+        "OFFICIAL-SENSITIVE",
+        "SWYDDOGOL-SENSITIF / OFFICIAL-SENSITIVE",
+    ),
     ("skip", "Skip to main content", "Neidio i'r prif gynnwys"),
     ("phase.tag", "Beta", "Beta"),
     (

@@ -160,8 +160,11 @@ fn carried(form: &Form) -> Vec<(String, String)> {
 /// Someone whose session ended posted a form: ask them to sign in again, carrying what they
 /// posted in the sign-in form's body, so signing in leads straight back to saving it.
 pub fn sign_in_to_keep(lang: Lang, action: &str, form: &Form) -> Response {
+    let mut layout = Layout::new(lang, lang.t("signin.title"), "/sign-in");
+    // Switching language here would be a new request without the carried answers.
+    layout.bilingual = false;
     let page = SignInPage {
-        layout: Layout::new(lang, lang.t("signin.title"), "/sign-in"),
+        layout,
         errors: crate::pages::layout::Errors::default(),
         email: String::new(),
         next: local_path(action).unwrap_or("/").to_owned(),

@@ -128,6 +128,11 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate) -> Vec<DueDate> {
     due
 }
 
+/// A row about the process, left out while it has nothing to say.
+fn process_row(key: &str, value: String) -> Option<SummaryListRow> {
+    (!value.is_empty()).then(|| SummaryListRow::new(key, value))
+}
+
 fn row(key: &str, value: impl Into<String>) -> SummaryListRow {
     let value = value.into();
     SummaryListRow::new(
@@ -162,27 +167,30 @@ pub async fn page(
     let s = &view.summary;
     let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_default();
     let summary = SummaryList {
-        rows: vec![
-            row("Reference", s.reference.clone()),
-            row("Status", status_words(&s.status)),
-            row(
+        rows: [
+            Some(row("Reference", s.reference.clone())),
+            Some(row("Status", status_words(&s.status))),
+            Some(row(
                 "Competent authority",
                 s.competent_authority
                     .clone()
                     .unwrap_or_default()
                     .to_uppercase(),
-            ),
-            row("Age group", words(&s.age_group.clone().unwrap_or_default())),
-            row(
+            )),
+            Some(row(
+                "Age group",
+                words(&s.age_group.clone().unwrap_or_default()),
+            )),
+            Some(row(
                 "Exploitation",
                 s.exploitation_types
                     .iter()
                     .map(|t| words(t))
                     .collect::<Vec<_>>()
                     .join(", "),
-            ),
-            row("Referred", date(s.referred_on)),
-            row(
+            )),
+            Some(row("Referred", date(s.referred_on))),
+            process_row(
                 "Reasonable Grounds decision due",
                 if s.reasonable_grounds_outcome.is_none() {
                     opt_date(s.reasonable_grounds_due_on)
@@ -190,7 +198,7 @@ pub async fn page(
                     String::new()
                 },
             ),
-            row(
+            process_row(
                 "Reasonable Grounds decision",
                 match (
                     &s.reasonable_grounds_outcome,
@@ -200,11 +208,11 @@ pub async fn page(
                     _ => String::new(),
                 },
             ),
-            row(
+            process_row(
                 "Conclusive Grounds decision can be made from",
                 opt_date(s.conclusive_grounds_earliest_on),
             ),
-            row(
+            process_row(
                 "Conclusive Grounds decision",
                 match (
                     &s.conclusive_grounds_outcome,
@@ -214,7 +222,10 @@ pub async fn page(
                     _ => String::new(),
                 },
             ),
-        ],
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         ..SummaryList::default()
     }
     .to_string();

@@ -99,6 +99,7 @@ fn select(name: &str, label: &str, options: &[(&str, &str)], current: &str) -> S
             text: Some(label.to_owned()),
             ..Default::default()
         }),
+        classes: Some("govuk-!-width-full".to_owned()),
         items: options
             .iter()
             .map(|(value, text)| {

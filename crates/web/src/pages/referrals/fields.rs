@@ -213,7 +213,16 @@ pub fn render(
         FieldKind::Date => {
             let parts = values.get(name).cloned().unwrap_or_default();
             let part = |i: usize| parts.get(i).cloned().unwrap_or_default();
-            let error_here = errors.for_field(name);
+            // GOV.UK's date pattern: highlight only the part at fault when one part is
+            // missing or wrong, and all three when the date as a whole is.
+            let at_fault = |suffix: &str| match errors.href_for(name) {
+                None => false,
+                Some(href) => {
+                    let blank = |i: usize| part(i).trim().is_empty();
+                    let whole = href.ends_with("-day") && (!blank(0) || (blank(1) && blank(2)));
+                    whole || href == format!("{name}-{suffix}")
+                }
+            };
             let item = |suffix: &str, key: &str, i: usize, width: &str| DateInputItem {
                 id: Some(format!("{name}-{suffix}")),
                 name: Some(format!("{name}-{suffix}")),
@@ -221,7 +230,7 @@ pub fn render(
                 value: Some(part(i)),
                 classes: Some(format!(
                     "{width}{}",
-                    if error_here.is_some() {
+                    if at_fault(suffix) {
                         " govuk-input--error"
                     } else {
                         ""

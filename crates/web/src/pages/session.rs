@@ -186,6 +186,43 @@ struct ContinuePage {
     button: nrm_govuk::components::Button,
 }
 
+/// The most a page's form may send: a 20,000-character account, percent-encoded, with room.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// A form posted by someone signed in, carrying this session's token. When the session has
+/// ended, the rejection is the sign-in page carrying what was posted ([`sign_in_to_keep`]);
+/// a form without the token, or from another site, is refused.
+#[derive(Debug)]
+pub struct Posted {
+    pub signed_in: SignedIn,
+    pub form: Form,
+}
+
+impl axum::extract::FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let maybe = MaybeSignedIn::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| PageError::BadForm(maybe.lang).into_response())?;
+        let form = form::parse(&bytes);
+        let Some(signed_in) = maybe.signed_in else {
+            return Err(sign_in_to_keep(maybe.lang, &maybe.path, &form));
+        };
+        signed_in
+            .check_form(&form)
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self { signed_in, form })
+    }
+}
+
 /// A signed-in caller, or nobody (no session, or it ended).
 #[derive(Debug)]
 pub struct MaybeSignedIn {

@@ -26,7 +26,7 @@ use crate::pages::i18n::Lang;
 use crate::pages::layout::{Errors, Layout, render, render_status};
 use crate::pages::referrals::fields;
 use crate::pages::referrals::journey::{self, Field, FieldKind, Question};
-use crate::pages::session::{self, MaybeSignedIn, SignedIn};
+use crate::pages::session::{Posted, SignedIn};
 
 const OUTCOMES: &[(&str, &str)] = &[
     ("positive", "decision.positive"),
@@ -259,16 +259,10 @@ fn parsed(values: &BTreeMap<String, Vec<String>>) -> Option<DecisionInput> {
 /// The decision form posted: shown back for confirmation, or, once confirmed, recorded.
 pub async fn submit(
     State(state): State<AppState>,
-    maybe: MaybeSignedIn,
     Path((reference, decision)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    Posted { signed_in, form }: Posted,
 ) -> Result<Response, PageError> {
     let (kind, name) = which(&decision)?;
-    let form: Form = form::parse(&body);
-    let Some(signed_in) = maybe.signed_in else {
-        return Ok(session::sign_in_to_keep(maybe.lang, &maybe.path, &form));
-    };
-    signed_in.check_form(&form)?;
     let (capability, _) =
         authorise_case(&state, &signed_in, &reference, CaseOperation::Decide).await?;
     let version: u64 = form::value(&form, "version").parse().unwrap_or(0);

@@ -20,12 +20,12 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::pages::errors::PageError;
-use crate::pages::form::{self, Form};
+use crate::pages::form;
 use crate::pages::i18n::Lang;
 use crate::pages::layout::{Errors, Layout, Section, render, render_status};
 use crate::pages::referrals::fields;
 use crate::pages::referrals::journey::{self, Answers, FieldKind, Step};
-use crate::pages::session::{self, MaybeSignedIn, SignedIn};
+use crate::pages::session::{self, Posted, SignedIn};
 use crate::pages::{countries, referrals};
 
 /// The operation a journey needs.
@@ -459,12 +459,9 @@ fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
 /// Starts a draft of the chosen kind and goes to its first question.
 pub async fn create(
     State(state): State<AppState>,
-    signed_in: SignedIn,
-    body: axum::body::Bytes,
+    Posted { signed_in, form }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    let form = form::parse(&body);
-    signed_in.check_form(&form)?;
     let kind = match form::value(&form, "kind") {
         "adult" => DraftKind::Adult,
         "child" => DraftKind::Child,
@@ -614,16 +611,10 @@ pub fn after_save(loaded: &Loaded, slug: &str, return_to: &str) -> String {
 /// Saves a question page's answers, or shows them back with what to fix.
 pub async fn answer(
     State(state): State<AppState>,
-    maybe: MaybeSignedIn,
     Path((id, slug)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    Posted { signed_in, form }: Posted,
 ) -> Result<Response, PageError> {
-    let form = form::parse(&body);
-    let Some(signed_in) = maybe.signed_in else {
-        return Ok(session::sign_in_to_keep(maybe.lang, &maybe.path, &form));
-    };
     let lang = signed_in.lang;
-    signed_in.check_form(&form)?;
     let mut loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;
     let question = journey::question(&slug)
@@ -886,16 +877,10 @@ pub async fn check(
 /// stale tab) creates nothing and shows the confirmation of the first.
 pub async fn send(
     State(state): State<AppState>,
-    maybe: MaybeSignedIn,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    Posted { signed_in, form }: Posted,
 ) -> Result<Response, PageError> {
-    let form: Form = form::parse(&body);
-    let Some(signed_in) = maybe.signed_in else {
-        return Ok(session::sign_in_to_keep(maybe.lang, &maybe.path, &form));
-    };
     let lang = signed_in.lang;
-    signed_in.check_form(&form)?;
     let loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;
     if journey::first_unanswered(loaded.kind, &loaded.answers).is_some() {
@@ -1059,12 +1044,10 @@ pub async fn delete_page(
 /// Deletes a draft (never a sent referral) and its saved answers.
 pub async fn delete(
     State(state): State<AppState>,
-    signed_in: SignedIn,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    Posted { signed_in, .. }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    signed_in.check_form(&form::parse(&body))?;
     let loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;
     state

@@ -208,9 +208,11 @@ impl Store {
         };
         let order = match q.sort {
             // Cases with no due date sort after those with one, in either direction.
-            QueueSort::ReasonableGroundsDue => format!(
-                "CASE WHEN s.rg_due_on IS NULL THEN 1 ELSE 0 END, s.rg_due_on {direction}, s.reference"
-            ),
+            // `NULLS LAST` rather than a CASE expression, so both engines can walk the
+            // (status, rg_due_on) index and stop at the page instead of sorting every match.
+            QueueSort::ReasonableGroundsDue => {
+                format!("s.rg_due_on {direction} NULLS LAST, s.reference")
+            }
             QueueSort::ReferredOn => format!("s.referred_on {direction}, s.reference"),
             QueueSort::Reference => format!("s.reference {direction}"),
             QueueSort::NextDeadline => format!(

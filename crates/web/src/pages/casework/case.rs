@@ -7,7 +7,9 @@ use axum::response::Response;
 use nrm_access::CaseOperation;
 use nrm_domain::case::{CaseState, Stage};
 use nrm_domain::event::{Deadline, DeadlineStatus};
-use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListRow, Tag};
+use nrm_govuk::components::{
+    NotificationBanner, SummaryList, SummaryListCell, SummaryListRow, Tag,
+};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -252,7 +254,15 @@ pub async fn page(
                         .unwrap_or_default()
                         .replace('\n', ", "),
                 ),
-                row("Account", p.narrative.clone()),
+                SummaryListRow {
+                    key: SummaryListCell::text("Account"),
+                    // The person's own paragraphs, kept.
+                    value: SummaryListCell::html(
+                        nrm_govuk::components::attributes::escape(&p.narrative)
+                            .replace('\n', "<br>"),
+                    ),
+                    ..SummaryListRow::default()
+                },
             ],
             ..SummaryList::default()
         }

@@ -52,16 +52,8 @@ pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
         "backend", "concurrency", "referrals/s", "p50 ms", "p99 ms", "errors"
     );
     for backend in &options.backends {
-        let test_store = match backend.as_str() {
-            "sqlite" => testing::sqlite().await,
-            "postgres" => match testing::postgres().await {
-                Some(store) => store,
-                None => {
-                    println!("postgres  (unreachable; skipped)");
-                    continue;
-                }
-            },
-            other => anyhow::bail!("unknown backend {other}: use sqlite or postgres"),
+        let Some(test_store) = backend_store(backend).await? else {
+            continue;
         };
         run_backend(&options, &test_store).await?;
         let started = Instant::now();
@@ -77,6 +69,27 @@ pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
         test_store.cleanup().await;
     }
     Ok(())
+}
+
+/// A fresh store on the named backend; `None` (said) when PostgreSQL is unreachable.
+pub(crate) async fn backend_store(name: &str) -> anyhow::Result<Option<TestStore>> {
+    match name {
+        "sqlite" => Ok(Some(testing::sqlite().await)),
+        "postgres" => {
+            let store = testing::postgres().await;
+            if store.is_none() {
+                println!("postgres  (unreachable; skipped)");
+            }
+            Ok(store)
+        }
+        other => anyhow::bail!("unknown backend {other}: use sqlite or postgres"),
+    }
+}
+
+/// The `p` quantile of sorted latencies, in milliseconds (0 when there are none).
+pub(crate) fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1);
+    sorted.get(index).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow::Result<()> {
@@ -155,12 +168,7 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
         }
         let elapsed = started.elapsed().as_secs_f64();
         latencies.sort_unstable();
-        let percentile = |p: f64| {
-            let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-            latencies
-                .get(index)
-                .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-        };
+        let percentile = |p: f64| percentile_ms(&latencies, p);
         println!(
             "{:<9} {:>11} {:>13.0} {:>9.2} {:>9.2} {:>9}",
             test_store.name,

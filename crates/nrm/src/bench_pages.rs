@@ -22,7 +22,7 @@ use nrm_domain::Rulebook;
 use nrm_domain::event::CompetentAuthority;
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_service::Cases;
-use nrm_store::testing::{self, TestStore};
+use nrm_store::testing::TestStore;
 use rand::Rng;
 
 /// Options for `nrm bench pages`.
@@ -66,16 +66,8 @@ pub async fn pages(options: PagesOptions) -> anyhow::Result<()> {
         "backend", "what", "concurrency", "per second", "p50 ms", "p99 ms", "errors"
     );
     for backend in &options.backends {
-        let test_store = match backend.as_str() {
-            "sqlite" => testing::sqlite().await,
-            "postgres" => match testing::postgres().await {
-                Some(store) => store,
-                None => {
-                    println!("postgres  (unreachable; skipped)");
-                    continue;
-                }
-            },
-            other => anyhow::bail!("unknown backend {other}: use sqlite or postgres"),
+        let Some(test_store) = crate::bench::backend_store(backend).await? else {
+            continue;
         };
         run_backend(&options, &test_store).await?;
         test_store.cleanup().await;
@@ -285,12 +277,7 @@ fn report(
     errors: u32,
 ) {
     latencies.sort_unstable();
-    let percentile = |p: f64| {
-        let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-        latencies
-            .get(index)
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let percentile = |p: f64| crate::bench::percentile_ms(&latencies, p);
     println!(
         "{:<9} {:<8} {:>11} {:>11.1} {:>9.2} {:>9.2} {:>7}",
         backend,

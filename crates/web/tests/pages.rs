@@ -774,3 +774,57 @@ async fn the_queue_pages_through_every_case_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_page_form_refuses_a_missing_token_and_a_cross_site_post_and_changes_nothing() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let cookie = first_responder(&app).await;
+        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
+        let created = post(
+            &app,
+            "/referrals/new",
+            &cookie,
+            &[("kind", "adult"), ("form_token", &t)],
+        )
+        .await;
+        let base = location(&created).trim_end_matches("/name").to_owned();
+        let decider = decision_maker(&app).await;
+        let routes = [
+            ("/referrals/new".to_owned(), &cookie),
+            (format!("{base}/name"), &cookie),
+            (format!("{base}/exploitation/1"), &cookie),
+            (format!("{base}/exploitation"), &cookie),
+            (format!("{base}/exploitation/1/remove"), &cookie),
+            (format!("{base}/check"), &cookie),
+            (format!("{base}/delete"), &cookie),
+            ("/sign-out".to_owned(), &cookie),
+            (format!("/cases/{reference}/reasonable-grounds"), &decider),
+        ];
+        let before = app.total().await;
+        for (path, who) in &routes {
+            let no_token = post(&app, path, who, &[("given_names", "X"), ("kind", "adult")]).await;
+            assert_eq!(no_token.status(), 403, "{path} without the form token");
+            let cross = client()
+                .post(format!("{}{path}", app.base))
+                .header("cookie", who.as_str())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "cross-site")
+                .body(format!("form_token={t}&kind=adult"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(cross.status(), 403, "{path} from another site");
+        }
+        assert_eq!(app.total().await, before, "no case was created");
+        let still = text(get(&app, &format!("{base}/name"), &cookie).await).await;
+        assert!(!still.contains("value=\"X\""), "nothing was saved");
+        assert_eq!(
+            get(&app, "/referrals", &cookie).await.status(),
+            200,
+            "still signed in"
+        );
+        app
+    })
+    .await;
+}

@@ -34,20 +34,30 @@ impl std::fmt::Debug for SignInRequest {
     }
 }
 
-fn session_cookie(token: &str) -> String {
+/// The `Set-Cookie` value that starts a session.
+pub fn session_cookie(token: &str) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
 }
 
-/// The session token from the request's cookies, if any.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The `Set-Cookie` value that ends one.
+pub const CLEAR_SESSION_COOKIE: &str =
+    "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
+
+/// The value of the request's cookie called `name`, if any.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
+}
+
+/// The session token from the request's cookies, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
 }
 
 /// Sign in with email, password and a TOTP code.
@@ -111,9 +121,7 @@ pub async fn sign_out(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static(
-            "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
+        HeaderValue::from_static(CLEAR_SESSION_COOKIE),
     );
     Ok(response)
 }
@@ -167,9 +175,7 @@ pub async fn change_password(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static(
-            "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
+        HeaderValue::from_static(CLEAR_SESSION_COOKIE),
     );
     Ok(response)
 }

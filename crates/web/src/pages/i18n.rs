@@ -46,6 +46,45 @@ impl Lang {
         }
     }
 
+    /// A date as the GOV.UK style writes it: 30 November 2026 (30 Tachwedd 2026).
+    pub fn long_date(self, at: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const CY: [&str; 12] = [
+            "Ionawr",
+            "Chwefror",
+            "Mawrth",
+            "Ebrill",
+            "Mai",
+            "Mehefin",
+            "Gorffennaf",
+            "Awst",
+            "Medi",
+            "Hydref",
+            "Tachwedd",
+            "Rhagfyr",
+        ];
+        let month = (at.month0()) as usize;
+        let name = match self {
+            Lang::En => EN[month],
+            Lang::Cy => CY[month],
+        };
+        format!("{} {name} {}", at.day(), at.year())
+    }
+
     /// The message with this key. An unknown key is a programming error: debug builds panic
     /// (the page tests render every page), release builds show the key.
     pub fn t(self, key: &str) -> &'static str {

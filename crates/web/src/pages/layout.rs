@@ -8,8 +8,8 @@ use axum::response::{Html, IntoResponse, Response};
 use nrm_access::{Principal, Role};
 use nrm_govuk::assets;
 use nrm_govuk::components::{
-    BackLink, Button, ErrorSummary, ErrorSummaryItem, Footer, FooterContentLicence, FooterText,
-    Header, PhaseBanner, ServiceNavigation, ServiceNavigationItem, SkipLink, Tag,
+    BackLink, Button, ErrorMessage, ErrorSummary, ErrorSummaryItem, Footer, FooterContentLicence,
+    FooterText, Header, PhaseBanner, ServiceNavigation, ServiceNavigationItem, SkipLink, Tag,
 };
 
 use crate::pages::i18n::Lang;
@@ -20,6 +20,19 @@ pub struct Account {
     pub refers: bool,
     pub decides: bool,
     pub form_token: String,
+}
+
+/// Whether this person makes referrals (the First Responder pages are theirs).
+pub fn refers(principal: &Principal) -> bool {
+    principal.roles.contains(&Role::FirstResponder)
+}
+
+/// Whether this person decides cases (the casework pages are theirs).
+pub fn decides(principal: &Principal) -> bool {
+    principal
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::DecisionMaker | Role::CaManager))
 }
 
 /// The parts of every page that are not its content.
@@ -66,11 +79,8 @@ impl Layout {
     /// Adds the signed-in person's navigation.
     pub fn signed_in(mut self, principal: &Principal, form_token: &str) -> Self {
         self.account = Some(Account {
-            refers: principal.roles.contains(&Role::FirstResponder),
-            decides: principal
-                .roles
-                .iter()
-                .any(|r| matches!(r, Role::DecisionMaker | Role::CaManager)),
+            refers: refers(principal),
+            decides: decides(principal),
             form_token: form_token.to_owned(),
         });
         self
@@ -253,6 +263,15 @@ impl Errors {
         self.entry(name).map(|(_, message)| message.as_str())
     }
 
+    /// The GOV.UK error message component for the field `name`, if it has an error.
+    pub fn message(&self, name: &str, lang: Lang) -> Option<ErrorMessage> {
+        self.for_field(name).map(|message| ErrorMessage {
+            text: Some(message.to_owned()),
+            visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
+            ..ErrorMessage::default()
+        })
+    }
+
     /// Where the summary links for the field `name` (the part of a date at fault, say).
     pub fn href_for(&self, name: &str) -> Option<&str> {
         self.entry(name).map(|(href, _)| href.as_str())
@@ -284,6 +303,11 @@ impl Errors {
         }
         .to_string()
     }
+}
+
+/// Text escaped for HTML, its line breaks kept.
+pub fn escape_lines(text: &str) -> String {
+    nrm_govuk::components::attributes::escape(text).replace('\n', "<br>")
 }
 
 /// Renders a page template as an HTML response.

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::actor::ClientAddress;
-use crate::api::session::{SESSION_COOKIE, session_token};
+use crate::api::session::{CLEAR_SESSION_COOKIE, cookie, session_cookie, session_token};
 use crate::pages::errors::PageError;
 use crate::pages::form::{self, Form};
 use crate::pages::i18n::Lang;
@@ -32,17 +32,6 @@ pub fn lang(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
         .and_then(|v| Lang::parse(&v))
         .unwrap_or_default()
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 /// The form token for a session.
@@ -282,13 +271,7 @@ impl SignInPage {
                 text: Some(lang.t(h).to_owned()),
                 ..Default::default()
             }),
-            error_message: self.errors.for_field(name).map(|m| {
-                nrm_govuk::components::ErrorMessage {
-                    text: Some(m.to_owned()),
-                    visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
-                    ..Default::default()
-                }
-            }),
+            error_message: self.errors.message(name, lang),
             ..Default::default()
         }
     }
@@ -380,6 +363,12 @@ pub async fn sign_in(
     let next = local_path(form::value(&form, "next"))
         .unwrap_or("/")
         .to_owned();
+    // Answers carried from a form posted after the session ended (see `sign_in_to_keep`).
+    let replay: Vec<(String, String)> = form
+        .iter()
+        .filter_map(|(name, values)| name.strip_prefix(REPLAY).map(|n| (n.to_owned(), values)))
+        .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
+        .collect();
     let mut errors = crate::pages::layout::Errors::default();
     if email.is_empty() {
         errors.add("email", lang.t("signin.email.missing"));
@@ -397,15 +386,6 @@ pub async fn sign_in(
             .await
         {
             Ok(token) => {
-                let replay: Vec<(String, String)> = form
-                    .iter()
-                    .filter_map(|(name, values)| {
-                        name.strip_prefix(REPLAY).map(|n| (n.to_owned(), values))
-                    })
-                    .flat_map(|(name, values)| {
-                        values.iter().map(move |v| (name.clone(), v.clone()))
-                    })
-                    .collect();
                 let mut response = if replay.is_empty() {
                     Redirect::to(&next).into_response()
                 } else {
@@ -421,11 +401,7 @@ pub async fn sign_in(
                         },
                     })
                 };
-                let cookie = format!(
-                    "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict",
-                    token.0
-                );
-                if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+                if let Ok(cookie) = HeaderValue::from_str(&session_cookie(&token.0)) {
                     response.headers_mut().insert(header::SET_COOKIE, cookie);
                 }
                 return response;
@@ -434,11 +410,6 @@ pub async fn sign_in(
             Err(SignInRefused::Throttled) => errors.add("email", lang.t("signin.throttled")),
         }
     }
-    let replay = form
-        .iter()
-        .filter_map(|(name, values)| name.strip_prefix(REPLAY).map(|n| (n.to_owned(), values)))
-        .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
-        .collect::<Vec<_>>();
     let mut page = SignInPage {
         layout: Layout::new(lang, lang.t("signin.title"), "/sign-in"),
         notice: (!replay.is_empty()).then_some("signin.expired_kept"),
@@ -471,9 +442,7 @@ pub async fn sign_out(
     let mut response = Redirect::to("/sign-in").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static(
-            "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
+        HeaderValue::from_static(CLEAR_SESSION_COOKIE),
     );
     Ok(response)
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::pages::casework::{authorise_case, date, status_words};
 use crate::pages::errors::PageError;
-use crate::pages::layout::{Layout, render};
+use crate::pages::layout::{Layout, escape_lines, render};
 use crate::pages::session::SignedIn;
 
 #[derive(Debug, Default, Deserialize)]
@@ -257,10 +257,7 @@ pub async fn page(
                 SummaryListRow {
                     key: SummaryListCell::text("Account"),
                     // The person's own paragraphs, kept.
-                    value: SummaryListCell::html(
-                        nrm_govuk::components::attributes::escape(&p.narrative)
-                            .replace('\n', "<br>"),
-                    ),
+                    value: SummaryListCell::html(escape_lines(&p.narrative)),
                     ..SummaryListRow::default()
                 },
             ],
@@ -275,10 +272,7 @@ pub async fn page(
         .filter(|e| e.event.kind() != "deadline_status_changed")
         .map(|e| TimelineEntry {
             what: words(e.event.kind()),
-            when: crate::pages::referrals::handlers::long_date(
-                crate::pages::i18n::Lang::En,
-                nrm_domain::clock::uk_date(e.recorded_at),
-            ),
+            when: date(nrm_domain::clock::uk_date(e.recorded_at)),
         })
         .collect();
     let due = due_dates(&view.state, nrm_domain::clock::uk_date(state.now()));

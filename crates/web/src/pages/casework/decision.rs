@@ -13,9 +13,7 @@ use nrm_domain::DomainError;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::personal::MAX_NARRATIVE_CHARS;
-use nrm_govuk::components::{
-    Button, ErrorMessage, Fieldset, Legend, Radios, RadiosItem, SummaryList, SummaryListRow,
-};
+use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
 use nrm_service::{DecisionInput, DecisionKind, ServiceError};
 
 use crate::AppState;
@@ -42,6 +40,9 @@ const NEGATIVE_REASONS: &[(&str, &str)] = &[
     ("other", "decision.reason.other"),
 ];
 
+/// The form's fields, in page order: the reason for a negative decision follows the outcome
+/// (not revealed under it: GOV.UK Frontend puts `aria-expanded` on a revealing radio, which
+/// ARIA does not allow on a radio).
 const FIELDS: &[Field] = &[
     Field {
         name: "outcome",
@@ -52,20 +53,20 @@ const FIELDS: &[Field] = &[
         missing: "decision.outcome.missing",
     },
     Field {
-        name: "decided_on",
-        label: "decision.date",
-        hint: Some("decision.date.hint"),
-        kind: FieldKind::Date,
-        required: true,
-        missing: "decision.date.missing",
-    },
-    Field {
         name: "negative_reason",
         label: "decision.reason",
         hint: Some("decision.reason.hint"),
         kind: FieldKind::Radios(NEGATIVE_REASONS),
         required: false,
         missing: "decision.reason.missing",
+    },
+    Field {
+        name: "decided_on",
+        label: "decision.date",
+        hint: Some("decision.date.hint"),
+        kind: FieldKind::Date,
+        required: true,
+        missing: "decision.date.missing",
     },
     Field {
         name: "reasons",
@@ -137,11 +138,10 @@ fn decision_page(
             .errors(errors),
         errors: errors.summary(Lang::En),
         action: format!("/cases/{reference}/{decision}"),
-        fields: vec![
-            outcome_radios(values, errors),
-            fields::render(&FIELDS[1], values, errors, Lang::En, false),
-            fields::render(&FIELDS[3], values, errors, Lang::En, false),
-        ],
+        fields: FIELDS
+            .iter()
+            .map(|f| fields::render(f, values, errors, Lang::En, false))
+            .collect(),
         form_token: signed_in.form_token.clone(),
         version,
         button: Button {
@@ -150,52 +150,6 @@ fn decision_page(
         }
         .to_string(),
     }
-}
-
-/// The outcome, then the reason for a negative decision (hinted as only for a negative one).
-/// Not a conditional reveal: GOV.UK Frontend puts `aria-expanded` on the radio that reveals,
-/// which ARIA does not allow on a radio (axe's aria-allowed-attr).
-fn outcome_radios(values: &BTreeMap<String, Vec<String>>, errors: &Errors) -> String {
-    let lang = Lang::En;
-    let one = |n: &str| {
-        values
-            .get(n)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    let reason = fields::render(&FIELDS[2], values, errors, lang, false);
-    let outcome = one("outcome");
-    let radios = Radios {
-        name: Some("outcome".to_owned()),
-        id_prefix: Some("outcome".to_owned()),
-        fieldset: Some(Fieldset {
-            legend: Some(Legend {
-                text: Some(lang.t("decision.outcome").to_owned()),
-                classes: Some("govuk-fieldset__legend--m".to_owned()),
-                ..Legend::default()
-            }),
-            ..Fieldset::default()
-        }),
-        error_message: errors.for_field("outcome").map(|m| ErrorMessage {
-            text: Some(m.to_owned()),
-            visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
-            ..ErrorMessage::default()
-        }),
-        items: OUTCOMES
-            .iter()
-            .map(|(value, key)| {
-                Some(RadiosItem {
-                    value: Some((*value).to_owned()),
-                    text: Some(lang.t(key).to_owned()),
-                    checked: Some(*value == outcome),
-                    ..RadiosItem::default()
-                })
-            })
-            .collect(),
-        ..Radios::default()
-    };
-    format!("{radios}{reason}")
 }
 
 /// The decision form.
@@ -232,9 +186,7 @@ fn parsed(values: &BTreeMap<String, Vec<String>>) -> Option<DecisionInput> {
             .cloned()
             .unwrap_or_default()
     };
-    let parts = values.get("decided_on")?;
-    let n = |i: usize| parts.get(i).and_then(|p| p.trim().parse::<u32>().ok());
-    let decided_on = chrono::NaiveDate::from_ymd_opt(i32::try_from(n(2)?).ok()?, n(1)?, n(0)?)?;
+    let decided_on = journey::date_of(values, "decided_on")?;
     let outcome = match one("outcome").as_str() {
         "positive" => Outcome::Positive,
         "negative" => Outcome::Negative,
@@ -289,10 +241,7 @@ pub async fn submit(
             values
         }
         Err((problems, values)) => {
-            let mut errors = Errors::default();
-            for p in &problems {
-                errors.add(&p.href, &p.message);
-            }
+            let errors = journey::page_errors(&problems);
             return Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &decision_page(

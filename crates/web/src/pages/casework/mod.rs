@@ -56,5 +56,5 @@ pub fn status_words(status: &str) -> &'static str {
 
 /// A date as "30 November 2026".
 pub fn date(on: chrono::NaiveDate) -> String {
-    crate::pages::referrals::handlers::long_date(Lang::En, on)
+    Lang::En.long_date(on)
 }

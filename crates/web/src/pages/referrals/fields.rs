@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use nrm_govuk::components::{
-    CharacterCount, DateInput, DateInputItem, ErrorMessage, Fieldset, Hint, Input, Label, Legend,
-    Radios, RadiosItem, Select, SelectItem, Textarea,
+    CharacterCount, DateInput, DateInputItem, Fieldset, Hint, Input, Label, Legend, Radios,
+    RadiosItem, Select, SelectItem, Textarea,
 };
 
 use crate::pages::countries;
@@ -25,14 +25,6 @@ fn hint(lang: Lang, key: Option<&str>) -> Option<Hint> {
     key.map(|k| Hint {
         text: Some(lang.t(k).to_owned()),
         ..Hint::default()
-    })
-}
-
-fn error(errors: &Errors, name: &str, lang: Lang) -> Option<ErrorMessage> {
-    errors.for_field(name).map(|message| ErrorMessage {
-        text: Some(message.to_owned()),
-        visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
-        ..ErrorMessage::default()
     })
 }
 
@@ -83,7 +75,7 @@ pub fn radios(
         id_prefix: Some(name.to_owned()),
         fieldset: Some(legend(title, heading)),
         hint: hint(lang, hint_key),
-        error_message: error(errors, name, lang),
+        error_message: errors.message(name, lang),
         classes: inline.then(|| "govuk-radios--inline".to_owned()),
         items: choices
             .iter()
@@ -136,7 +128,7 @@ pub fn country_select(
         name: Some(name.to_owned()),
         label: Some(label(label_text, heading)),
         hint: hint(lang, hint_key),
-        error_message: error(errors, name, lang),
+        error_message: errors.message(name, lang),
         items: items.into_iter().map(Some).collect(),
         ..Select::default()
     }
@@ -164,7 +156,7 @@ pub fn render(
             value: Some(first(values, name)),
             label: Some(label(text, heading)),
             hint: hint(lang, field.hint),
-            error_message: error(errors, name, lang),
+            error_message: errors.message(name, lang),
             autocomplete: autocomplete.map(str::to_owned),
             spellcheck: Some(false),
             classes: width.map(str::to_owned),
@@ -178,7 +170,7 @@ pub fn render(
             value: Some(first(values, name)),
             label: Some(label(text, heading)),
             hint: hint(lang, field.hint),
-            error_message: error(errors, name, lang),
+            error_message: errors.message(name, lang),
             spellcheck: Some(false),
             ..Textarea::default()
         }
@@ -200,7 +192,7 @@ pub fn render(
                 value: Some(first(values, name)),
                 label: Some(label(text, heading)),
                 hint: hint(lang, field.hint),
-                error_message: error(errors, name, lang),
+                error_message: errors.message(name, lang),
                 characters_under_limit_text: welsh.then(|| plural("charcount.under")),
                 characters_over_limit_text: welsh.then(|| plural("charcount.over")),
                 characters_at_limit_text: welsh.then(|| lang.t("charcount.at").to_owned()),
@@ -242,7 +234,7 @@ pub fn render(
                 id: Some(name.to_owned()),
                 fieldset: Some(legend(text, heading)),
                 hint: hint(lang, field.hint),
-                error_message: error(errors, name, lang),
+                error_message: errors.message(name, lang),
                 items: vec![
                     Some(item("day", "date.day", 0, "govuk-input--width-2")),
                     Some(item("month", "date.month", 1, "govuk-input--width-2")),

@@ -6,12 +6,12 @@ use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use nrm_access::{Capability, Operation, Role};
+use nrm_access::{Capability, Operation};
 use nrm_domain::DomainError;
 use nrm_domain::clock::uk_date;
 use nrm_govuk::components::{
-    Button, NotificationBanner, Panel, SummaryList, SummaryListAction, SummaryListActions,
-    SummaryListCell, SummaryListRow, Tag,
+    Button, NotificationBanner, Panel, SummaryList, SummaryListAction, SummaryListCell,
+    SummaryListRow, Tag,
 };
 use nrm_service::ServiceError;
 use nrm_service::drafts::{Draft, DraftId, DraftKind, DraftSummary};
@@ -22,19 +22,13 @@ use crate::AppState;
 use crate::pages::errors::PageError;
 use crate::pages::form;
 use crate::pages::i18n::Lang;
-use crate::pages::layout::{Errors, Layout, Section, render, render_status};
+use crate::pages::layout::{
+    Errors, Layout, Section, decides, escape_lines, refers, render, render_status,
+};
 use crate::pages::referrals::fields;
 use crate::pages::referrals::journey::{self, Answers, FieldKind, Step};
 use crate::pages::session::{self, Posted, SignedIn};
 use crate::pages::{countries, referrals};
-
-/// The operation a journey needs.
-pub fn operation(kind: DraftKind) -> Operation {
-    match kind {
-        DraftKind::DutyToNotify => Operation::SubmitDutyToNotify,
-        DraftKind::Adult | DraftKind::Child => Operation::SubmitReferral,
-    }
-}
 
 /// Asks the access policy; a refusal is audited and shown as "you cannot use this page".
 pub async fn authorise(
@@ -60,14 +54,30 @@ pub async fn authorise(
     }
 }
 
+/// The operations that make referrals, in the order a draft's capability is looked for.
+const SUBMITTING: [Operation; 2] = [Operation::SubmitReferral, Operation::SubmitDutyToNotify];
+
+/// A capability to submit something, if the person may submit anything (drafts of every kind
+/// are listed with either).
+fn submit_capability(signed_in: &SignedIn) -> Option<Capability> {
+    SUBMITTING
+        .into_iter()
+        .find_map(|operation| nrm_access::authorise(&signed_in.principal, operation).ok())
+}
+
 /// A draft as a page needs it.
 #[derive(Debug)]
 pub struct Loaded {
     pub id: DraftId,
-    pub kind: DraftKind,
     pub capability: Capability,
     pub draft: Draft,
     pub answers: Answers,
+}
+
+impl Loaded {
+    pub fn kind(&self) -> DraftKind {
+        self.draft.summary.kind
+    }
 }
 
 /// Loads the caller's draft `id` (anyone else's is "not found").
@@ -76,7 +86,7 @@ pub async fn load(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Lo
     let id = DraftId(Uuid::parse_str(id).map_err(|_| PageError::NotFound(lang))?);
     // A draft is read with the capability for its own kind; try each the person holds.
     let mut found = None;
-    for operation in [Operation::SubmitReferral, Operation::SubmitDutyToNotify] {
+    for operation in SUBMITTING {
         let Ok(capability) = nrm_access::authorise(&signed_in.principal, operation) else {
             continue;
         };
@@ -92,11 +102,9 @@ pub async fn load(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Lo
     let Some((capability, draft)) = found else {
         return Err(PageError::NotFound(lang));
     };
-    let kind = draft.summary.kind;
     let answers: Answers = serde_json::from_value(draft.answers.clone()).unwrap_or_default();
     Ok(Loaded {
         id,
-        kind,
         capability,
         draft,
         answers,
@@ -177,16 +185,11 @@ pub async fn start(State(state): State<AppState>, request: Request) -> Response 
     let (mut parts, _) = request.into_parts();
     let lang = session::lang(&parts.headers);
     let signed_in = SignedIn::from_request_parts(&mut parts, &state).await.ok();
-    if let Some(s) = &signed_in {
-        let refers = s.principal.roles.contains(&Role::FirstResponder);
-        let decides = s
-            .principal
-            .roles
-            .iter()
-            .any(|r| matches!(r, Role::DecisionMaker | Role::CaManager));
-        if decides && !refers {
-            return Redirect::to("/cases").into_response();
-        }
+    if let Some(s) = &signed_in
+        && decides(&s.principal)
+        && !refers(&s.principal)
+    {
+        return Redirect::to("/cases").into_response();
     }
     let layout = match &signed_in {
         Some(s) => s.layout(lang.t("start.title")),
@@ -235,47 +238,8 @@ fn kind_key(kind: DraftKind) -> &'static str {
     }
 }
 
-/// A date as the GOV.UK style writes it: 30 November 2026 (30 Tachwedd 2026).
-pub fn long_date(lang: Lang, at: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const CY: [&str; 12] = [
-        "Ionawr",
-        "Chwefror",
-        "Mawrth",
-        "Ebrill",
-        "Mai",
-        "Mehefin",
-        "Gorffennaf",
-        "Awst",
-        "Medi",
-        "Hydref",
-        "Tachwedd",
-        "Rhagfyr",
-    ];
-    let month = (at.month0()) as usize;
-    let name = match lang {
-        Lang::En => EN[month],
-        Lang::Cy => CY[month],
-    };
-    format!("{} {name} {}", at.day(), at.year())
-}
-
 fn when(lang: Lang, at: DateTime<Utc>) -> String {
-    long_date(lang, uk_date(at))
+    lang.long_date(uk_date(at))
 }
 
 #[derive(Debug, Deserialize)]
@@ -290,9 +254,10 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    let capability = match nrm_access::authorise(&signed_in.principal, Operation::SubmitReferral) {
-        Ok(capability) => capability,
-        Err(_) => authorise(&state, &signed_in, Operation::SubmitDutyToNotify).await?,
+    let capability = match submit_capability(&signed_in) {
+        Some(capability) => capability,
+        // Refused, and the refusal audited.
+        None => authorise(&state, &signed_in, Operation::SubmitDutyToNotify).await?,
     };
     let all: Vec<DraftSummary> = state
         .cases
@@ -384,19 +349,11 @@ fn save_button(lang: Lang) -> String {
 /// Choosing a journey.
 pub async fn choose(signed_in: SignedIn) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    if nrm_access::authorise(&signed_in.principal, Operation::SubmitReferral).is_err()
-        && nrm_access::authorise(&signed_in.principal, Operation::SubmitDutyToNotify).is_err()
-    {
+    if submit_capability(&signed_in).is_none() {
         return Err(PageError::Forbidden(lang));
     }
     Ok(render(&choose_page(&signed_in, &Errors::default())))
 }
-
-const JOURNEYS: &[(&str, &str)] = &[
-    ("adult", "new.adult"),
-    ("child", "new.child"),
-    ("duty_to_notify", "new.duty_to_notify"),
-];
 
 fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
     let lang = signed_in.lang;
@@ -412,19 +369,15 @@ fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
             }),
             ..Default::default()
         }),
-        error_message: errors
-            .for_field("kind")
-            .map(|m| nrm_govuk::components::ErrorMessage {
-                text: Some(m.to_owned()),
-                visually_hidden_text: Some(lang.t("error.prefix").to_owned()),
-                ..Default::default()
-            }),
-        items: JOURNEYS
+        error_message: errors.message("kind", lang),
+        // The journeys, offered by their draft kind's code ("new.adult" and its hint...).
+        items: DraftKind::ALL
             .iter()
-            .map(|(value, key)| {
+            .map(|kind| {
+                let key = format!("new.{}", kind.code());
                 Some(nrm_govuk::components::RadiosItem {
-                    value: Some((*value).to_owned()),
-                    text: Some(lang.t(key).to_owned()),
+                    value: Some(kind.code().to_owned()),
+                    text: Some(lang.t(&key).to_owned()),
                     hint: Some(nrm_govuk::components::Hint {
                         text: Some(lang.t(&format!("{key}.hint")).to_owned()),
                         ..Default::default()
@@ -462,20 +415,15 @@ pub async fn create(
     Posted { signed_in, form }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
-    let kind = match form::value(&form, "kind") {
-        "adult" => DraftKind::Adult,
-        "child" => DraftKind::Child,
-        "duty_to_notify" => DraftKind::DutyToNotify,
-        _ => {
-            let mut errors = Errors::default();
-            errors.add("kind", lang.t("new.missing"));
-            return Ok(render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &choose_page(&signed_in, &errors),
-            ));
-        }
+    let Some(kind) = DraftKind::parse(form::value(&form, "kind")) else {
+        let mut errors = Errors::default();
+        errors.add("kind", lang.t("new.missing"));
+        return Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &choose_page(&signed_in, &errors),
+        ));
     };
-    let capability = authorise(&state, &signed_in, operation(kind)).await?;
+    let capability = authorise(&state, &signed_in, kind.operation()).await?;
     let draft = state
         .cases
         .start_draft(&capability, kind, state.now())
@@ -508,7 +456,7 @@ fn question_page(
     let back = if return_to == "check" {
         format!("/referrals/{}/check", loaded.id)
     } else {
-        match journey::previous_step(loaded.kind, &loaded.answers, question.slug) {
+        match journey::previous_step(loaded.kind(), &loaded.answers, question.slug) {
             Some(step) => step_href(loaded.id, step),
             None => "/referrals".to_owned(),
         }
@@ -530,17 +478,17 @@ fn question_page(
 }
 
 /// Sends a page reached out of order back to the first unanswered step.
-fn in_order(loaded: &Loaded, slug: &str) -> Result<(), PageError> {
-    let steps = journey::steps(loaded.kind, &loaded.answers);
+pub fn in_order(loaded: &Loaded, slug: &str) -> Result<(), PageError> {
+    let steps = journey::steps(loaded.kind(), &loaded.answers);
     let Some(at) = steps.iter().position(|s| s.slug() == slug) else {
         return Err(PageError::NotFound(Lang::En));
     };
-    if let Some(first) = journey::first_unanswered(loaded.kind, &loaded.answers) {
+    if let Some(first) = journey::first_unanswered(loaded.kind(), &loaded.answers) {
         let first_at = steps.iter().position(|s| *s == first).unwrap_or(0);
         if at > first_at {
             return Err(PageError::Redirect(resume_href(
                 loaded.id,
-                loaded.kind,
+                loaded.kind(),
                 &loaded.answers,
             )));
         }
@@ -548,7 +496,20 @@ fn in_order(loaded: &Loaded, slug: &str) -> Result<(), PageError> {
     Ok(())
 }
 
-fn submitted_redirect(loaded: &Loaded) -> Result<(), PageError> {
+/// Check your answers is reached only with every step answered and nothing sent yet.
+fn ready_to_send(loaded: &Loaded) -> Result<(), PageError> {
+    submitted_redirect(loaded)?;
+    if journey::first_unanswered(loaded.kind(), &loaded.answers).is_some() {
+        return Err(PageError::Redirect(resume_href(
+            loaded.id,
+            loaded.kind(),
+            &loaded.answers,
+        )));
+    }
+    Ok(())
+}
+
+pub fn submitted_redirect(loaded: &Loaded) -> Result<(), PageError> {
     if loaded.draft.summary.submitted.is_some() {
         return Err(PageError::Redirect(format!(
             "/referrals/{}/confirmation",
@@ -571,13 +532,13 @@ pub async fn question(
             if loaded.draft.summary.submitted.is_some() {
                 format!("/referrals/{}/confirmation", loaded.id)
             } else {
-                resume_href(loaded.id, loaded.kind, &loaded.answers)
+                resume_href(loaded.id, loaded.kind(), &loaded.answers)
             },
         ));
     }
     submitted_redirect(&loaded)?;
     let question = journey::question(&slug)
-        .filter(|q| q.applies(loaded.kind, &loaded.answers))
+        .filter(|q| q.applies(loaded.kind(), &loaded.answers))
         .ok_or(PageError::NotFound(signed_in.lang))?;
     in_order(&loaded, &slug).map_err(|e| match e {
         PageError::NotFound(_) => PageError::NotFound(signed_in.lang),
@@ -597,14 +558,14 @@ pub async fn question(
 /// Where to go after a page is saved.
 pub fn after_save(loaded: &Loaded, slug: &str, return_to: &str) -> String {
     if return_to == "check" {
-        return resume_href(loaded.id, loaded.kind, &loaded.answers);
+        return resume_href(loaded.id, loaded.kind(), &loaded.answers);
     }
-    match journey::next_step(loaded.kind, &loaded.answers, slug) {
+    match journey::next_step(loaded.kind(), &loaded.answers, slug) {
         Some(Step::Exploitation) if loaded.answers.exploitation.is_empty() => {
             format!("/referrals/{}/exploitation/1", loaded.id)
         }
         Some(step) if !loaded.answers.done.contains(step.slug()) => step_href(loaded.id, step),
-        _ => resume_href(loaded.id, loaded.kind, &loaded.answers),
+        _ => resume_href(loaded.id, loaded.kind(), &loaded.answers),
     }
 }
 
@@ -618,7 +579,7 @@ pub async fn answer(
     let mut loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;
     let question = journey::question(&slug)
-        .filter(|q| q.applies(loaded.kind, &loaded.answers))
+        .filter(|q| q.applies(loaded.kind(), &loaded.answers))
         .ok_or(PageError::NotFound(lang))?;
     let return_to = form::value(&form, "return_to").to_owned();
     match journey::check_page(question, &form, lang, uk_date(state.now())) {
@@ -633,10 +594,7 @@ pub async fn answer(
             Ok(Redirect::to(&after_save(&loaded, &slug, &return_to)).into_response())
         }
         Err((problems, values)) => {
-            let mut errors = Errors::default();
-            for problem in &problems {
-                errors.add(&problem.href, &problem.message);
-            }
+            let errors = journey::page_errors(&problems);
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &question_page(&signed_in, &loaded, question, &values, &errors, &return_to),
@@ -656,21 +614,8 @@ pub struct AnswerSection {
 fn display(lang: Lang, field: &journey::Field, answers: &Answers) -> String {
     let value = answers.one(field.name);
     let shown = match field.kind {
-        FieldKind::Date => answers
-            .values
-            .get(field.name)
-            .filter(|parts| parts.iter().any(|p| !p.trim().is_empty()))
-            .map(|parts| {
-                let n = |i: usize| parts.get(i).and_then(|p| p.trim().parse::<u32>().ok());
-                match (n(0), n(1), n(2)) {
-                    (Some(d), Some(m), Some(y)) => {
-                        chrono::NaiveDate::from_ymd_opt(i32::try_from(y).unwrap_or(0), m, d)
-                            .map(|date| long_date(lang, date))
-                            .unwrap_or_default()
-                    }
-                    _ => String::new(),
-                }
-            })
+        FieldKind::Date => journey::date_of(&answers.values, field.name)
+            .map(|date| lang.long_date(date))
             .unwrap_or_default(),
         FieldKind::Radios(choices) => choices
             .iter()
@@ -693,14 +638,10 @@ fn display(lang: Lang, field: &journey::Field, answers: &Answers) -> String {
     }
 }
 
-fn escape_lines(text: &str) -> String {
-    nrm_govuk::components::attributes::escape(text).replace('\n', "<br>")
-}
-
 /// The answers as summary lists; with change links when `changes` is true.
 pub fn answer_sections(loaded: &Loaded, lang: Lang, changes: bool) -> Vec<AnswerSection> {
     let mut sections = Vec::new();
-    for step in journey::steps(loaded.kind, &loaded.answers) {
+    for step in journey::steps(loaded.kind(), &loaded.answers) {
         let slug = step.slug();
         let (title, rows) = match step {
             Step::Question(slug) => {
@@ -725,26 +666,7 @@ pub fn answer_sections(loaded: &Loaded, lang: Lang, changes: bool) -> Vec<Answer
                 (lang.t(question.title).to_owned(), rows)
             }
             Step::Exploitation => {
-                let rows = loaded
-                    .answers
-                    .exploitation
-                    .iter()
-                    .enumerate()
-                    .map(|(i, entry)| {
-                        row(
-                            lang,
-                            &lang
-                                .t("q.exploitation.entry")
-                                .replace("{n}", &(i + 1).to_string()),
-                            &nrm_govuk::components::attributes::escape(
-                                &referrals::exploitation::describe(lang, entry),
-                            ),
-                            changes.then(|| {
-                                format!("/referrals/{}/exploitation/{}", loaded.id, i + 1)
-                            }),
-                        )
-                    })
-                    .collect::<Vec<_>>();
+                let rows = referrals::exploitation::rows(loaded, lang, changes);
                 (lang.t("check.exploitation").to_owned(), rows)
             }
         };
@@ -761,26 +683,20 @@ pub fn answer_sections(loaded: &Loaded, lang: Lang, changes: bool) -> Vec<Answer
     sections
 }
 
-fn row(lang: Lang, key: &str, value_html: &str, change: Option<String>) -> SummaryListRow {
-    SummaryListRow {
-        key: SummaryListCell {
-            text: Some(key.to_owned()),
-            ..SummaryListCell::default()
-        },
-        value: SummaryListCell {
-            html: Some(value_html.to_owned()),
-            ..SummaryListCell::default()
-        },
-        actions: change.map(|href| SummaryListActions {
-            items: vec![SummaryListAction {
-                href: Some(href),
-                text: Some(lang.t("change").to_owned()),
-                visually_hidden_text: Some(key.to_lowercase()),
-                ..SummaryListAction::default()
-            }],
-            ..SummaryListActions::default()
-        }),
+/// A row of check-your-answers: the key, the value (HTML), and a change link if given.
+pub fn row(lang: Lang, key: &str, value_html: &str, change: Option<String>) -> SummaryListRow {
+    let row = SummaryListRow {
+        key: SummaryListCell::text(key),
+        value: SummaryListCell::html(value_html),
         ..SummaryListRow::default()
+    };
+    match change {
+        Some(href) => row.with_action(SummaryListAction::link(
+            href,
+            lang.t("change"),
+            key.to_lowercase(),
+        )),
+        None => row,
     }
 }
 
@@ -806,7 +722,7 @@ fn check_page(
     banner: Option<&str>,
 ) -> CheckPage {
     let lang = signed_in.lang;
-    let dtn = loaded.kind == DraftKind::DutyToNotify;
+    let dtn = loaded.kind() == DraftKind::DutyToNotify;
     let title = if dtn {
         lang.t("check.title_dtn")
     } else {
@@ -817,7 +733,7 @@ fn check_page(
     } else {
         lang.t("check.declaration")
     };
-    let back = journey::steps(loaded.kind, &loaded.answers)
+    let back = journey::steps(loaded.kind(), &loaded.answers)
         .last()
         .map_or_else(|| "/referrals".to_owned(), |s| step_href(loaded.id, *s));
     CheckPage {
@@ -857,14 +773,7 @@ pub async fn check(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let loaded = load(&state, &signed_in, &id).await?;
-    submitted_redirect(&loaded)?;
-    if journey::first_unanswered(loaded.kind, &loaded.answers).is_some() {
-        return Err(PageError::Redirect(resume_href(
-            loaded.id,
-            loaded.kind,
-            &loaded.answers,
-        )));
-    }
+    ready_to_send(&loaded)?;
     Ok(render(&check_page(
         &signed_in,
         &loaded,
@@ -882,14 +791,7 @@ pub async fn send(
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     let loaded = load(&state, &signed_in, &id).await?;
-    submitted_redirect(&loaded)?;
-    if journey::first_unanswered(loaded.kind, &loaded.answers).is_some() {
-        return Err(PageError::Redirect(resume_href(
-            loaded.id,
-            loaded.kind,
-            &loaded.answers,
-        )));
-    }
+    ready_to_send(&loaded)?;
     if form::value(&form, "version") != loaded.draft.summary.version.to_string() {
         return Ok(render_status(
             StatusCode::CONFLICT,
@@ -901,7 +803,7 @@ pub async fn send(
             ),
         ));
     }
-    let submission = journey::submission(loaded.kind, &loaded.answers);
+    let submission = journey::submission(loaded.kind(), &loaded.answers);
     match state
         .cases
         .submit_draft(&loaded.capability, loaded.id, submission, state.now())
@@ -948,7 +850,7 @@ pub async fn confirmation(
             loaded.id
         )));
     };
-    let dtn = loaded.kind == DraftKind::DutyToNotify;
+    let dtn = loaded.kind() == DraftKind::DutyToNotify;
     let title = if dtn {
         lang.t("done.title_dtn")
     } else {
@@ -1005,7 +907,7 @@ pub async fn print(
         sent: lang
             .t("print.sent")
             .replace("{date}", &when(lang, submitted.submitted_at)),
-        kind: lang.t(kind_key(loaded.kind)),
+        kind: lang.t(kind_key(loaded.kind())),
         sections: answer_sections(&loaded, lang, false),
     }))
 }
@@ -1034,7 +936,7 @@ pub async fn delete_page(
             .layout(lang.t("delete.title"))
             .back("/referrals")
             .section(Section::Referrals),
-        kind: lang.t(kind_key(loaded.kind)),
+        kind: lang.t(kind_key(loaded.kind())),
         updated: when(lang, loaded.draft.summary.updated_at),
         action: format!("/referrals/{}/delete", loaded.id),
         form_token: signed_in.form_token.clone(),

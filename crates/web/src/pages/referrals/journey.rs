@@ -20,6 +20,7 @@ use nrm_service::drafts::DraftKind;
 use serde::{Deserialize, Serialize};
 
 use crate::pages::i18n::Lang;
+use crate::pages::layout::Errors;
 
 /// Everything answered so far, as the person typed it (so a page shows their own words back),
 /// plus which pages they have completed. Stored sealed in the draft.
@@ -805,7 +806,8 @@ fn parse_date(
     Ok(date)
 }
 
-fn date_of(values: &BTreeMap<String, Vec<String>>, name: &str) -> Option<NaiveDate> {
+/// The date held as day, month and year under `name`, if it is a real one.
+pub fn date_of(values: &Values, name: &str) -> Option<NaiveDate> {
     let parts = values.get(name)?;
     if parts.len() != 3 {
         return None;
@@ -816,6 +818,15 @@ fn date_of(values: &BTreeMap<String, Vec<String>>, name: &str) -> Option<NaiveDa
         n(&parts[1])?,
         n(&parts[0])?,
     )
+}
+
+/// The page errors for these field problems, in page order.
+pub fn page_errors(problems: &[FieldError]) -> Errors {
+    let mut errors = Errors::default();
+    for problem in problems {
+        errors.add(&problem.href, &problem.message);
+    }
+    errors
 }
 
 /// Checks one exploitation entry as posted.

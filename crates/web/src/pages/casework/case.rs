@@ -5,15 +5,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use nrm_access::CaseOperation;
+use nrm_domain::Rulebook;
 use nrm_domain::case::{CaseState, Stage};
-use nrm_domain::event::{Deadline, DeadlineStatus};
-use nrm_govuk::components::{
-    NotificationBanner, SummaryList, SummaryListCell, SummaryListRow, Tag,
-};
+use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListCell, SummaryListRow};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::pages::casework::{authorise_case, date, status_words};
+use crate::pages::casework::{authorise_case, date, deadline_tag, status_words};
 use crate::pages::errors::PageError;
 use crate::pages::layout::{Layout, escape_lines, render};
 use crate::pages::session::SignedIn;
@@ -60,23 +58,8 @@ fn words(kind: &str) -> String {
         .replace("conclusive grounds", "Conclusive Grounds")
 }
 
-fn tag(status: Option<DeadlineStatus>, due: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
-    let (text, class) = match status {
-        Some(DeadlineStatus::Overdue) => ("Overdue", "govuk-tag--red"),
-        Some(DeadlineStatus::DueSoon) => ("Due soon", "govuk-tag--orange"),
-        _ if due < today => ("Overdue", "govuk-tag--red"),
-        _ => ("On track", "govuk-tag--green"),
-    };
-    Tag {
-        text: Some(text.to_owned()),
-        classes: Some(class.to_owned()),
-        ..Tag::default()
-    }
-    .to_string()
-}
-
 /// The case's open deadlines and the dates its process turns on.
-fn due_dates(case: &CaseState, today: chrono::NaiveDate) -> Vec<DueDate> {
+fn due_dates(case: &CaseState, today: chrono::NaiveDate, rules: &Rulebook) -> Vec<DueDate> {
     let CaseState::Referral(r) = case else {
         return Vec::new();
     };
@@ -85,11 +68,7 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate) -> Vec<DueDate> {
         due.push(DueDate {
             what: "Reasonable Grounds decision".to_owned(),
             due: date(r.reasonable_grounds_due_on),
-            tag: tag(
-                r.deadlines.get(&Deadline::ReasonableGrounds).copied(),
-                r.reasonable_grounds_due_on,
-                today,
-            ),
+            tag: deadline_tag(r.reasonable_grounds_due_on, today, rules, true),
         });
     }
     for request in r
@@ -100,13 +79,7 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate) -> Vec<DueDate> {
         due.push(DueDate {
             what: format!("Information requested on {}", date(request.requested_on)),
             due: date(request.due_on),
-            tag: tag(
-                r.deadlines
-                    .get(&Deadline::Information(request.request))
-                    .copied(),
-                request.due_on,
-                today,
-            ),
+            tag: deadline_tag(request.due_on, today, rules, true),
         });
     }
     if let Stage::RecoveryPeriod {
@@ -275,7 +248,11 @@ pub async fn page(
             when: date(nrm_domain::clock::uk_date(e.recorded_at)),
         })
         .collect();
-    let due = due_dates(&view.state, nrm_domain::clock::uk_date(state.now()));
+    let due = due_dates(
+        &view.state,
+        nrm_domain::clock::uk_date(state.now()),
+        state.cases.rules(),
+    );
     let can_decide =
         nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
     let banner = match params.recorded.as_deref() {

@@ -54,6 +54,29 @@ pub fn status_words(status: &str) -> &'static str {
     }
 }
 
+/// The tag for a deadline due on `due`, judged as the deadline sweep judges it (working days,
+/// the rulebook's "due soon" window); "On track" only when `on_track` asks for it.
+pub fn deadline_tag(
+    due: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+    rules: &nrm_domain::Rulebook,
+    on_track: bool,
+) -> String {
+    use nrm_domain::event::DeadlineStatus;
+    let (text, class) = match nrm_domain::command::deadline_status(due, today, rules) {
+        DeadlineStatus::Overdue => ("Overdue", "govuk-tag--red"),
+        DeadlineStatus::DueSoon => ("Due soon", "govuk-tag--orange"),
+        DeadlineStatus::OnTrack if on_track => ("On track", "govuk-tag--green"),
+        DeadlineStatus::OnTrack => return String::new(),
+    };
+    nrm_govuk::components::Tag {
+        text: Some(text.to_owned()),
+        classes: Some(class.to_owned()),
+        ..Default::default()
+    }
+    .to_string()
+}
+
 /// A date as "30 November 2026".
 pub fn date(on: chrono::NaiveDate) -> String {
     Lang::En.long_date(on)

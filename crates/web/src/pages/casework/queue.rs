@@ -7,18 +7,17 @@ use axum::response::Response;
 use nrm_access::Operation;
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
-use nrm_domain::command::deadline_status;
 use nrm_domain::event::DeadlineStatus;
 use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::submission::AgeGroup;
 use nrm_govuk::components::{
-    Button, Pagination, PaginationItem, PaginationLink, Select, SelectItem, Tag,
+    Button, Pagination, PaginationItem, PaginationLink, Select, SelectItem,
 };
 use nrm_store::{QueueQuery, QueueSort, SortDirection};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::pages::casework::{caller, date, page_error, status_words};
+use crate::pages::casework::{caller, date, deadline_tag, page_error, status_words};
 use crate::pages::errors::PageError;
 use crate::pages::layout::{Layout, render};
 use crate::pages::session::SignedIn;
@@ -180,39 +179,21 @@ pub async fn page(
     let rows = result
         .cases
         .iter()
-        .map(|case| {
-            // The same judgement the deadline sweep makes (working days, the rulebook's
-            // "due soon" window), for the Reasonable Grounds decision still to be made.
-            let status = case
+        .map(|case| Row {
+            reference: case.reference.clone(),
+            kind: kind_words(&case.kind),
+            status: status_words(&case.status),
+            referred: date(case.referred_on),
+            due: case
                 .reasonable_grounds_due_on
                 .filter(|_| case.reasonable_grounds_outcome.is_none())
-                .map(|due| deadline_status(due, today, state.cases.rules()));
-            let (tag_text, tag_class) = match status {
-                Some(DeadlineStatus::Overdue) => ("Overdue", "govuk-tag--red"),
-                Some(DeadlineStatus::DueSoon) => ("Due soon", "govuk-tag--orange"),
-                _ => ("", ""),
-            };
-            Row {
-                reference: case.reference.clone(),
-                kind: kind_words(&case.kind),
-                status: status_words(&case.status),
-                referred: date(case.referred_on),
-                due: case
-                    .reasonable_grounds_due_on
-                    .filter(|_| case.reasonable_grounds_outcome.is_none())
-                    .map(date)
-                    .unwrap_or_else(|| "No date".to_owned()),
-                tag: if tag_text.is_empty() {
-                    String::new()
-                } else {
-                    Tag {
-                        text: Some(tag_text.to_owned()),
-                        classes: Some(tag_class.to_owned()),
-                        ..Tag::default()
-                    }
-                    .to_string()
-                },
-            }
+                .map(date)
+                .unwrap_or_else(|| "No date".to_owned()),
+            tag: case
+                .reasonable_grounds_due_on
+                .filter(|_| case.reasonable_grounds_outcome.is_none())
+                .map(|due| deadline_tag(due, today, state.cases.rules(), false))
+                .unwrap_or_default(),
         })
         .collect();
     let pages = u32::try_from(result.total.div_ceil(u64::from(PER_PAGE)))

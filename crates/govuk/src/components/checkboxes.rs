@@ -5,7 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::de::{self, Truthy};
-use super::form_group::{self, FormGroupOfInputs};
+use super::form_group::{self, Described, FormGroupOfInputs};
 use super::{Attributes, Conditional, ErrorMessage, Fieldset, Hint, Label};
 
 /// Options of `govukCheckboxes`.
@@ -90,30 +90,8 @@ impl Checkboxes {
         de::or_undefined(self.id_prefix.truthy().or(self.name.as_deref()))
     }
 
-    fn hint_id(&self) -> String {
-        format!("{}-hint", self.id_prefix())
-    }
-
-    fn error_id(&self) -> String {
-        format!("{}-error", self.id_prefix())
-    }
-
-    fn form_group_class_names(&self) -> String {
-        form_group::class_names(self.error_message.is_some(), &self.form_group.classes)
-    }
-
     fn class_names(&self) -> String {
         de::with_classes("govuk-checkboxes", &self.classes)
-    }
-
-    fn hint_component(&self) -> Option<Hint> {
-        self.hint.as_ref().map(|h| h.with_id(self.hint_id()))
-    }
-
-    fn error_component(&self) -> Option<ErrorMessage> {
-        self.error_message
-            .as_ref()
-            .map(|e| e.with_id(self.error_id()))
     }
 
     /// `describedBy` (the fieldset's when it has one), then the hint's and error's ids.
@@ -123,14 +101,7 @@ impl Checkboxes {
             .as_ref()
             .and_then(|f| f.described_by.truthy())
             .or(self.described_by.truthy());
-        let mut described_by = given.unwrap_or_default().to_owned();
-        if self.hint.is_some() {
-            form_group::append(&mut described_by, &self.hint_id());
-        }
-        if self.error_message.is_some() {
-            form_group::append(&mut described_by, &self.error_id());
-        }
-        described_by
+        self.described_by(given.unwrap_or_default())
     }
 
     fn fields_html(&self) -> String {
@@ -203,5 +174,23 @@ impl Checkboxes {
             classes: Some(de::with_classes("govuk-checkboxes__hint", &hint.classes)),
             ..hint.clone()
         })
+    }
+}
+
+impl Described for Checkboxes {
+    fn id_base(&self) -> &str {
+        self.id_prefix()
+    }
+
+    fn hint(&self) -> Option<&Hint> {
+        self.hint.as_ref()
+    }
+
+    fn error_message(&self) -> Option<&ErrorMessage> {
+        self.error_message.as_ref()
+    }
+
+    fn form_group_classes(&self) -> &Option<String> {
+        &self.form_group.classes
     }
 }

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::de::{self, Truthy};
-use super::form_group::{self, FormGroupOfInputs};
+use super::form_group::{Described, FormGroupOfInputs};
 use super::{Attributes, ErrorMessage, Fieldset, Hint, Input, Label};
 
 /// Options of `govukDateInput`.
@@ -98,30 +98,8 @@ fn capitalize(text: &str) -> String {
 }
 
 impl DateInput {
-    fn hint_id(&self) -> String {
-        format!("{}-hint", de::or_undefined(self.id.as_deref()))
-    }
-
-    fn error_id(&self) -> String {
-        format!("{}-error", de::or_undefined(self.id.as_deref()))
-    }
-
-    fn form_group_class_names(&self) -> String {
-        form_group::class_names(self.error_message.is_some(), &self.form_group.classes)
-    }
-
     fn class_names(&self) -> String {
         de::with_classes("govuk-date-input", &self.classes)
-    }
-
-    fn hint_component(&self) -> Option<Hint> {
-        self.hint.as_ref().map(|h| h.with_id(self.hint_id()))
-    }
-
-    fn error_component(&self) -> Option<ErrorMessage> {
-        self.error_message
-            .as_ref()
-            .map(|e| e.with_id(self.error_id()))
     }
 
     fn fields_html(&self) -> String {
@@ -130,17 +108,7 @@ impl DateInput {
 
     fn fieldset_component(&self) -> Option<Fieldset> {
         let fieldset = self.fieldset.as_ref()?;
-        let mut described_by = fieldset
-            .described_by
-            .truthy()
-            .unwrap_or_default()
-            .to_owned();
-        if self.hint.is_some() {
-            form_group::append(&mut described_by, &self.hint_id());
-        }
-        if self.error_message.is_some() {
-            form_group::append(&mut described_by, &self.error_id());
-        }
+        let described_by = self.described_by(fieldset.described_by.truthy().unwrap_or_default());
         Some(Fieldset {
             described_by: Some(described_by),
             classes: fieldset.classes.clone(),
@@ -277,5 +245,23 @@ impl DateInput {
             attributes: item.attributes.clone(),
             ..Input::default()
         }
+    }
+}
+
+impl Described for DateInput {
+    fn id_base(&self) -> &str {
+        de::or_undefined(self.id.as_deref())
+    }
+
+    fn hint(&self) -> Option<&Hint> {
+        self.hint.as_ref()
+    }
+
+    fn error_message(&self) -> Option<&ErrorMessage> {
+        self.error_message.as_ref()
+    }
+
+    fn form_group_classes(&self) -> &Option<String> {
+        &self.form_group.classes
     }
 }

@@ -3,8 +3,8 @@
 
 use serde::Deserialize;
 
-use super::Attributes;
 use super::de::{self, Truthy};
+use super::{Attributes, ErrorMessage, Hint};
 
 /// `formGroup` of the single-control components (input, textarea, character count, select).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -72,4 +72,48 @@ pub(crate) fn append(described_by: &mut String, id: &str) {
         described_by.push(' ');
     }
     described_by.push_str(id);
+}
+
+/// A form control's hint and error message, and what GOV.UK derives from them: their ids
+/// (`<base>-hint`, `<base>-error`), the components carrying those ids, the form group's
+/// classes, and the `aria-describedby` list.
+pub(crate) trait Described {
+    /// What the hint and error ids start with (the control's id, or the items' id prefix).
+    fn id_base(&self) -> &str;
+    fn hint(&self) -> Option<&Hint>;
+    fn error_message(&self) -> Option<&ErrorMessage>;
+    /// The caller's own form-group classes.
+    fn form_group_classes(&self) -> &Option<String>;
+
+    fn hint_id(&self) -> String {
+        format!("{}-hint", self.id_base())
+    }
+
+    fn error_id(&self) -> String {
+        format!("{}-error", self.id_base())
+    }
+
+    fn hint_component(&self) -> Option<Hint> {
+        self.hint().map(|h| h.with_id(self.hint_id()))
+    }
+
+    fn error_component(&self) -> Option<ErrorMessage> {
+        self.error_message().map(|e| e.with_id(self.error_id()))
+    }
+
+    fn form_group_class_names(&self) -> String {
+        class_names(self.error_message().is_some(), self.form_group_classes())
+    }
+
+    /// `given`, then the hint's id and the error's id when there are a hint and an error.
+    fn described_by(&self, given: &str) -> String {
+        let mut described_by = given.to_owned();
+        if self.hint().is_some() {
+            append(&mut described_by, &self.hint_id());
+        }
+        if self.error_message().is_some() {
+            append(&mut described_by, &self.error_id());
+        }
+        described_by
+    }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::attributes::{AttributeValue, OptionalValue};
 use super::de::{self, Truthy};
-use super::form_group::{self, FormGroup};
+use super::form_group::{Described, FormGroup};
 use super::{Attributes, ErrorMessage, Hint, Label};
 
 /// Options of `govukInput`.
@@ -84,18 +84,6 @@ impl Input {
         self.id.truthy().or(self.name.as_deref())
     }
 
-    fn hint_id(&self) -> String {
-        format!("{}-hint", de::or_undefined(self.control_id()))
-    }
-
-    fn error_id(&self) -> String {
-        format!("{}-error", de::or_undefined(self.control_id()))
-    }
-
-    fn form_group_class_names(&self) -> String {
-        form_group::class_names(self.error_message.is_some(), &self.form_group.classes)
-    }
-
     fn label_component(&self) -> Label {
         Label {
             for_: self.control_id().map(str::to_owned),
@@ -103,25 +91,9 @@ impl Input {
         }
     }
 
-    fn hint_component(&self) -> Option<Hint> {
-        self.hint.as_ref().map(|h| h.with_id(self.hint_id()))
-    }
-
-    fn error_component(&self) -> Option<ErrorMessage> {
-        self.error_message
-            .as_ref()
-            .map(|e| e.with_id(self.error_id()))
-    }
-
     fn aria_described_by(&self) -> Option<String> {
-        let mut described_by = self.described_by.truthy().unwrap_or_default().to_owned();
-        if self.hint.is_some() {
-            form_group::append(&mut described_by, &self.hint_id());
-        }
-        if self.error_message.is_some() {
-            form_group::append(&mut described_by, &self.error_id());
-        }
-        Some(described_by).filter(|d| !d.is_empty())
+        Some(self.described_by(self.described_by.truthy().unwrap_or_default()))
+            .filter(|d| !d.is_empty())
     }
 
     fn shown_prefix(&self) -> Option<&InputAffix> {
@@ -193,5 +165,23 @@ impl Input {
             ("pattern".into(), optional_text(self.pattern.as_deref())),
             ("inputmode".into(), optional_text(self.inputmode.as_deref())),
         ])
+    }
+}
+
+impl Described for Input {
+    fn id_base(&self) -> &str {
+        de::or_undefined(self.control_id())
+    }
+
+    fn hint(&self) -> Option<&Hint> {
+        self.hint.as_ref()
+    }
+
+    fn error_message(&self) -> Option<&ErrorMessage> {
+        self.error_message.as_ref()
+    }
+
+    fn form_group_classes(&self) -> &Option<String> {
+        &self.form_group.classes
     }
 }

@@ -4,7 +4,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::de::{self, Truthy};
-use super::form_group::{self, FormGroup};
+use super::form_group::{Described, FormGroup};
 use super::{Attributes, ErrorMessage, Hint, Label};
 
 /// Options of `govukSelect`.
@@ -54,18 +54,6 @@ impl Select {
         self.id.truthy().or(self.name.as_deref())
     }
 
-    fn hint_id(&self) -> String {
-        format!("{}-hint", de::or_undefined(self.control_id()))
-    }
-
-    fn error_id(&self) -> String {
-        format!("{}-error", de::or_undefined(self.control_id()))
-    }
-
-    fn form_group_class_names(&self) -> String {
-        form_group::class_names(self.error_message.is_some(), &self.form_group.classes)
-    }
-
     fn class_names(&self) -> String {
         let mut names = de::with_classes("govuk-select", &self.classes);
         if self.error_message.is_some() {
@@ -81,25 +69,8 @@ impl Select {
         }
     }
 
-    fn hint_component(&self) -> Option<Hint> {
-        self.hint.as_ref().map(|h| h.with_id(self.hint_id()))
-    }
-
-    fn error_component(&self) -> Option<ErrorMessage> {
-        self.error_message
-            .as_ref()
-            .map(|e| e.with_id(self.error_id()))
-    }
-
     fn aria_described_by(&self) -> String {
-        let mut described_by = self.described_by.truthy().unwrap_or_default().to_owned();
-        if self.hint.is_some() {
-            form_group::append(&mut described_by, &self.hint_id());
-        }
-        if self.error_message.is_some() {
-            form_group::append(&mut described_by, &self.error_id());
-        }
-        described_by
+        self.described_by(self.described_by.truthy().unwrap_or_default())
     }
 
     fn is_selected(&self, item: &SelectItem) -> bool {
@@ -110,5 +81,23 @@ impl Select {
                 .truthy()
                 .is_some_and(|v| effective.is_some_and(|e| e == v))
                 && item.selected != Some(false))
+    }
+}
+
+impl Described for Select {
+    fn id_base(&self) -> &str {
+        de::or_undefined(self.control_id())
+    }
+
+    fn hint(&self) -> Option<&Hint> {
+        self.hint.as_ref()
+    }
+
+    fn error_message(&self) -> Option<&ErrorMessage> {
+        self.error_message.as_ref()
+    }
+
+    fn form_group_classes(&self) -> &Option<String> {
+        &self.form_group.classes
     }
 }

@@ -4,7 +4,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::de::{self, Truthy};
-use super::form_group::{self, FormGroup};
+use super::form_group::{Described, FormGroup};
 use super::{Attributes, ErrorMessage, Hint, Label};
 
 /// Options of `govukTextarea`.
@@ -41,18 +41,6 @@ impl Textarea {
         self.id.truthy().or(self.name.as_deref())
     }
 
-    fn hint_id(&self) -> String {
-        format!("{}-hint", de::or_undefined(self.control_id()))
-    }
-
-    fn error_id(&self) -> String {
-        format!("{}-error", de::or_undefined(self.control_id()))
-    }
-
-    fn form_group_class_names(&self) -> String {
-        form_group::class_names(self.error_message.is_some(), &self.form_group.classes)
-    }
-
     fn class_names(&self) -> String {
         let base = if self.error_message.is_some() {
             "govuk-textarea govuk-textarea--error"
@@ -69,24 +57,25 @@ impl Textarea {
         }
     }
 
-    fn hint_component(&self) -> Option<Hint> {
-        self.hint.as_ref().map(|h| h.with_id(self.hint_id()))
-    }
-
-    fn error_component(&self) -> Option<ErrorMessage> {
-        self.error_message
-            .as_ref()
-            .map(|e| e.with_id(self.error_id()))
-    }
-
     fn aria_described_by(&self) -> String {
-        let mut described_by = self.described_by.truthy().unwrap_or_default().to_owned();
-        if self.hint.is_some() {
-            form_group::append(&mut described_by, &self.hint_id());
-        }
-        if self.error_message.is_some() {
-            form_group::append(&mut described_by, &self.error_id());
-        }
-        described_by
+        self.described_by(self.described_by.truthy().unwrap_or_default())
+    }
+}
+
+impl Described for Textarea {
+    fn id_base(&self) -> &str {
+        de::or_undefined(self.control_id())
+    }
+
+    fn hint(&self) -> Option<&Hint> {
+        self.hint.as_ref()
+    }
+
+    fn error_message(&self) -> Option<&ErrorMessage> {
+        self.error_message.as_ref()
+    }
+
+    fn form_group_classes(&self) -> &Option<String> {
+        &self.form_group.classes
     }
 }

@@ -56,55 +56,47 @@ async fn sign_in_again(app: &App, email: &str, extra: &[(&str, &str)]) -> Respon
 
 /// As [`first_responder`], also returning the email.
 async fn first_responder_with_email(app: &App) -> (String, String) {
+    let email = account(
+        app,
+        "A charity",
+        &OrganisationKind::FirstResponderOrganisation,
+        Role::FirstResponder,
+    )
+    .await;
+    let response = sign_in_again(app, &email, &[("next", "/referrals")]).await;
+    assert_eq!(response.status(), 303, "signed in");
+    assert_eq!(location(&response), "/referrals");
+    (set_cookie(&response), email)
+}
+
+/// A new organisation of `kind` (designated from 2020 when it refers) with one account holding
+/// `role`; returns the account's email.
+async fn account(app: &App, name: &str, kind: &OrganisationKind, role: Role) -> String {
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let org = cases
-        .add_organisation(
-            OrganisationId(uuid::Uuid::new_v4()),
-            "A charity",
-            &OrganisationKind::FirstResponderOrganisation,
-            now(app),
-        )
+        .add_organisation(OrganisationId(uuid::Uuid::new_v4()), name, kind, now(app))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    app.store
-        .store
-        .set_designation(org, chrono::NaiveDate::from_ymd_opt(2020, 1, 1), None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    if *kind == OrganisationKind::FirstResponderOrganisation {
+        app.store
+            .store
+            .set_designation(org, chrono::NaiveDate::from_ymd_opt(2020, 1, 1), None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
-    let user = cases
+    cases
         .add_user(
             UserId(uuid::Uuid::new_v4()),
             org,
             &email,
-            &[Role::FirstResponder],
+            &[role],
             PASSWORD,
             now(app),
         )
         .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .id;
-    let code = cases
-        .current_code(user, now(app))
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let response = post(
-        app,
-        "/sign-in",
-        "",
-        &[
-            ("email", email.as_str()),
-            ("password", PASSWORD),
-            ("code", &code),
-            ("next", "/referrals"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), 303, "signed in");
-    assert_eq!(location(&response), "/referrals");
-    (set_cookie(&response), email)
+        .unwrap_or_else(|e| panic!("{e}"));
+    email
 }
 
 fn set_cookie(response: &Response) -> String {
@@ -621,30 +613,15 @@ async fn a_draft_can_be_deleted_after_confirming_and_only_its_owner_sees_it() {
 
 /// A decision maker at the Single Competent Authority, signed in through the page.
 async fn decision_maker(app: &App) -> String {
-    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
-    let org = cases
-        .add_organisation(
-            OrganisationId(uuid::Uuid::new_v4()),
-            "Single Competent Authority",
-            &OrganisationKind::CompetentAuthority {
-                authority: nrm_domain::event::CompetentAuthority::Sca,
-            },
-            now(app),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
-    cases
-        .add_user(
-            UserId(uuid::Uuid::new_v4()),
-            org,
-            &email,
-            &[Role::DecisionMaker],
-            PASSWORD,
-            now(app),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let email = account(
+        app,
+        "Single Competent Authority",
+        &OrganisationKind::CompetentAuthority {
+            authority: nrm_domain::event::CompetentAuthority::Sca,
+        },
+        Role::DecisionMaker,
+    )
+    .await;
     let response = sign_in_again(app, &email, &[("next", "/")]).await;
     assert_eq!(location(&response), "/");
     set_cookie(&response)

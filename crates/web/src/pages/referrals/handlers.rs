@@ -99,10 +99,12 @@ pub async fn load(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Lo
             Err(e) => return Err(PageError::from_service(e, lang)),
         }
     }
-    let Some((capability, draft)) = found else {
+    let Some((capability, mut draft)) = found else {
         return Err(PageError::NotFound(lang));
     };
-    let answers: Answers = serde_json::from_value(draft.answers.clone()).unwrap_or_default();
+    // The answers move into their own type; nothing reads the raw JSON after this.
+    let answers: Answers =
+        serde_json::from_value(std::mem::take(&mut draft.answers)).unwrap_or_default();
     Ok(Loaded {
         id,
         capability,

@@ -64,6 +64,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_drafts.sql"),
         include_str!("../migrations/postgres/0009_drafts.sql"),
     ),
+    (
+        11,
+        "sign_in_failures",
+        include_str!("../migrations/sqlite/0011_sign_in_failures.sql"),
+        include_str!("../migrations/postgres/0011_sign_in_failures.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

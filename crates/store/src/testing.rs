@@ -43,6 +43,63 @@ impl TestStore {
     }
 }
 
+impl TestStore {
+    /// Runs SQL straight against the database, as someone with rights on it would (to break
+    /// a table, add a trigger, or look at what is stored). Several statements may be given.
+    pub async fn execute_raw(&self, sql: &str) {
+        let sql = sql.to_owned();
+        let result = crate::on_pool!(self.store, pool => {
+            pool.execute(sqlx::AssertSqlSafe(sql)).await.map(|_| ())
+        });
+        result.unwrap_or_else(|e| panic!("raw SQL on {}: {e}", self.name));
+    }
+
+    /// The one integer a query returns.
+    pub async fn query_i64(&self, sql: &str) -> i64 {
+        let sql = sql.to_owned();
+        let result: Result<i64, sqlx::Error> = crate::on_pool!(self.store, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await
+        });
+        result.unwrap_or_else(|e| panic!("query on {}: {e}", self.name))
+    }
+
+    /// Everything the database holds, as text, for scans for values that must not be stored:
+    /// on SQLite the database file and its WAL, byte for byte; on PostgreSQL every row of every
+    /// table in the test's schema (byte strings appear in hex).
+    pub async fn dump_text(&self) -> String {
+        match &self.store.pool {
+            crate::Pool::Sqlite(_) => {
+                let path = self.url.trim_start_matches("sqlite://").to_owned();
+                let mut bytes = std::fs::read(&path).unwrap_or_default();
+                bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            crate::Pool::Postgres(pool) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+                )
+                .fetch_all(pool)
+                .await
+                .unwrap_or_else(|e| panic!("list tables: {e}"));
+                let mut text = String::new();
+                for table in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT t::text FROM \"{table}\" t"
+                    )))
+                    .fetch_all(pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("read {table}: {e}"));
+                    for row in rows {
+                        text.push_str(&row);
+                        text.push('\n');
+                    }
+                }
+                text
+            }
+        }
+    }
+}
+
 /// The PostgreSQL URL tests use.
 pub fn postgres_base_url() -> String {
     std::env::var("NRM_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())

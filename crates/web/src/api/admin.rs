@@ -140,7 +140,8 @@ pub async fn add_organisation(
     }
     let id = state
         .cases
-        .add_organisation(
+        .add_organisation_by(
+            caller.actor(),
             OrganisationId(Uuid::new_v4()),
             body.name.trim(),
             &kind,
@@ -203,7 +204,8 @@ pub async fn add_user(
     let password = nrm_service::identity::generate_password();
     let created = state
         .cases
-        .add_user(
+        .add_user_by(
+            caller.actor(),
             UserId(Uuid::new_v4()),
             organisation,
             &body.email,
@@ -286,7 +288,10 @@ pub async fn disable_user(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, Problem> {
     let user = managed_user(&state, &caller, id, None).await?;
-    state.cases.store().set_user_disabled(user, true).await?;
+    state
+        .cases
+        .disable_user(caller.actor(), user, state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -312,7 +317,9 @@ pub async fn set_roles(
         )]));
     }
     let user = managed_user(&state, &caller, id, Some(&roles)).await?;
-    let codes: Vec<String> = roles.iter().map(|r| r.code().to_owned()).collect();
-    state.cases.store().set_user_roles(user, &codes).await?;
+    state
+        .cases
+        .set_user_roles(caller.actor(), user, &roles, state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -208,6 +208,7 @@ impl Cases {
                         action: "case.submit".to_owned(),
                         case_id: Some(case_id),
                         outcome: "ok".to_owned(),
+                        subject: None,
                     }),
                     draft,
                 })
@@ -324,6 +325,7 @@ impl Cases {
             action: action.to_owned(),
             case_id,
             outcome,
+            subject: None,
         };
         self.store
             .audit(&record, now)
@@ -407,6 +409,7 @@ impl Cases {
                     action: action.to_owned(),
                     case_id: Some(case_id),
                     outcome: "ok".to_owned(),
+                    subject: None,
                 }),
                 draft: None,
             })
@@ -591,6 +594,7 @@ impl Cases {
             action: action.to_owned(),
             case_id,
             outcome: "denied".to_owned(),
+            subject: None,
         };
         self.store
             .audit(&record, now)

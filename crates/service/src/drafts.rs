@@ -409,6 +409,7 @@ impl Cases {
             action: "case.submit".to_owned(),
             case_id: Some(submitted.case_id),
             outcome: "already_submitted".to_owned(),
+            subject: None,
         };
         self.store
             .audit(&record, now)

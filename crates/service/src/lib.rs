@@ -224,6 +224,7 @@ impl Cases {
                         action: "case.submit".to_owned(),
                         case_id: Some(case_id),
                         outcome: "ok".to_owned(),
+                        subject: None,
                     }),
                     draft,
                 })
@@ -333,6 +334,7 @@ impl Cases {
             action: action.to_owned(),
             case_id,
             outcome,
+            subject: None,
         };
         self.store
             .audit(&record, now)
@@ -416,6 +418,7 @@ impl Cases {
                     action: action.to_owned(),
                     case_id: Some(case_id),
                     outcome: "ok".to_owned(),
+                    subject: None,
                 }),
                 draft: None,
             })
@@ -600,6 +603,7 @@ impl Cases {
             action: action.to_owned(),
             case_id,
             outcome: "denied".to_owned(),
+            subject: None,
         };
         self.store
             .audit(&record, now)

@@ -28,6 +28,7 @@ fn chain(n: u64) -> Vec<AuditEntry> {
             .to_owned(),
             Some(Uuid::from_u128(u128::from(seq % 7)).to_string()),
             "ok".to_owned(),
+            (seq % 5 == 0).then(|| format!("user:{}", Uuid::from_u128(u128::from(seq)))),
         ));
     }
     out
@@ -40,6 +41,8 @@ enum Tamper {
     EditOutcome(usize),
     EditCase(usize),
     EditTime(usize),
+    /// Give an entry a different subject, or take its subject away.
+    EditSubject(usize),
     FlipHashBit(usize, usize),
     FlipPrevBit(usize, usize),
     Delete(usize),
@@ -55,6 +58,7 @@ fn tamper_strategy(n: usize) -> impl Strategy<Value = Tamper> {
         (0..n).prop_map(Tamper::EditOutcome),
         (0..n).prop_map(Tamper::EditCase),
         (0..n).prop_map(Tamper::EditTime),
+        (0..n).prop_map(Tamper::EditSubject),
         (0..n, 0..256usize).prop_map(|(i, b)| Tamper::FlipHashBit(i, b)),
         (0..n, 0..256usize).prop_map(|(i, b)| Tamper::FlipPrevBit(i, b)),
         (0..n).prop_map(Tamper::Delete),
@@ -84,6 +88,13 @@ fn apply(entries: &mut Vec<AuditEntry>, t: &Tamper) -> u64 {
         }
         Tamper::EditTime(i) => {
             entries[i].recorded_at = "1999-01-01T00:00:00.000000Z".to_owned();
+            seq(i)
+        }
+        Tamper::EditSubject(i) => {
+            entries[i].subject = match entries[i].subject {
+                Some(_) => None,
+                None => Some(format!("token:{}", Uuid::from_u128(7))),
+            };
             seq(i)
         }
         Tamper::FlipHashBit(i, b) => {
@@ -169,6 +180,7 @@ fn ten_thousand_random_tamperings_are_all_detected_at_the_right_entry() {
                     | Tamper::EditOutcome(i)
                     | Tamper::EditCase(i)
                     | Tamper::EditTime(i)
+                    | Tamper::EditSubject(i)
                     | Tamper::Delete(i)
                     | Tamper::Truncate(i)
                     | Tamper::FlipHashBit(i, _)
@@ -219,6 +231,7 @@ async fn the_database_refuses_to_change_the_log_and_verify_finds_tampering() {
                 action: "case.read".to_owned(),
                 case_id: Some(CaseId(Uuid::from_u128(i % 4))),
                 outcome: "ok".to_owned(),
+                subject: (i % 3 == 0).then(|| format!("user:{}", Uuid::from_u128(i))),
             };
             t.store
                 .audit(&record, at)
@@ -231,6 +244,17 @@ async fn the_database_refuses_to_change_the_log_and_verify_finds_tampering() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(report.map(|r| r.entries), Ok(20), "{}", t.name);
+        let first = t
+            .store
+            .audit_entries(1, 1)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            first.first().and_then(|e| e.subject.clone()),
+            Some(format!("user:{}", Uuid::from_u128(0))),
+            "{}: the subject is stored",
+            t.name
+        );
         assert_eq!(
             t.store
                 .audit_for_case(CaseId(Uuid::from_u128(1)))

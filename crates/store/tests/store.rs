@@ -105,6 +105,7 @@ async fn append_new(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
                 action: "case.submit".to_owned(),
                 case_id: Some(case.case_id),
                 outcome: "ok".to_owned(),
+                subject: None,
             }),
             draft: None,
         })

@@ -20,6 +20,8 @@ pub struct AuditEntry {
     pub action: String,
     pub case_id: Option<String>,
     pub outcome: String,
+    /// The non-case subject of an administrative action (`user:<uuid>`, `token:<uuid>`…).
+    pub subject: Option<String>,
     pub prev_hash: Hash,
     pub hash: Hash,
 }
@@ -40,6 +42,12 @@ pub fn entry_hash(entry: &AuditEntry) -> Hash {
     ] {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
+    }
+    // Entries written before subjects existed hash exactly as they did then.
+    if let Some(subject) = &entry.subject {
+        h.update(b"subject");
+        h.update((subject.len() as u64).to_be_bytes());
+        h.update(subject.as_bytes());
     }
     h.update(entry.prev_hash);
     h.finalize().into()
@@ -138,6 +146,7 @@ pub fn next_entry(
     action: String,
     case_id: Option<String>,
     outcome: String,
+    subject: Option<String>,
 ) -> AuditEntry {
     let mut entry = AuditEntry {
         seq: prev_seq + 1,
@@ -147,6 +156,7 @@ pub fn next_entry(
         action,
         case_id,
         outcome,
+        subject,
         prev_hash,
         hash: GENESIS,
     };

@@ -26,6 +26,9 @@ pub struct AuditRecord {
     pub case_id: Option<CaseId>,
     /// `ok`, `not_found`, or `refused:<problem code>`.
     pub outcome: String,
+    /// The non-case subject of an administrative action, as `<kind>:<uuid>`: `user:…`,
+    /// `organisation:…`, `token:…`, `draft:…`. Identifiers only, never personal data.
+    pub subject: Option<String>,
 }
 
 /// The result of a full verification.
@@ -59,8 +62,9 @@ macro_rules! append_audit {
                 record.action.clone(),
                 record.case_id.map(|c| c.to_string()),
                 record.outcome.clone(),
+                record.subject.clone(),
             );
-            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(seq)
                 .bind(&entry.recorded_at)
                 .bind(&entry.actor_user)
@@ -68,6 +72,7 @@ macro_rules! append_audit {
                 .bind(&entry.action)
                 .bind(&entry.case_id)
                 .bind(&entry.outcome)
+                .bind(&entry.subject)
                 .bind(entry.prev_hash.to_vec())
                 .bind(entry.hash.to_vec())
                 .execute(&mut *$tx)
@@ -114,7 +119,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+            let rows = sqlx::query("SELECT seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
                 .bind(i64::try_from(from).unwrap_or(i64::MAX))
                 .bind(limit)
                 .fetch_all(pool)
@@ -130,6 +135,7 @@ impl Store {
                     row.try_get::<String, _>("action")?,
                     row.try_get::<Option<String>, _>("case_id")?,
                     row.try_get::<String, _>("outcome")?,
+                    row.try_get::<Option<String>, _>("subject")?,
                     row.try_get::<Vec<u8>, _>("prev_hash")?,
                     row.try_get::<Vec<u8>, _>("hash")?,
                 ));
@@ -146,6 +152,7 @@ impl Store {
                     action,
                     case_id,
                     outcome,
+                    subject,
                     prev,
                     hash,
                 )| {
@@ -157,6 +164,7 @@ impl Store {
                         action,
                         case_id,
                         outcome,
+                        subject,
                         prev_hash: to_hash(prev)?,
                         hash: to_hash(hash)?,
                     })
@@ -234,8 +242,9 @@ pub async fn bulk_fill_for_benchmark(store: &Store, count: u64) -> Result<(), St
                 "case.read".to_owned(),
                 Some(uuid::Uuid::from_u128(u128::from(seq)).to_string()),
                 "ok".to_owned(),
+                None,
             );
-            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
                 .bind(&entry.recorded_at)
                 .bind(&entry.actor_user)
@@ -243,6 +252,7 @@ pub async fn bulk_fill_for_benchmark(store: &Store, count: u64) -> Result<(), St
                 .bind(&entry.action)
                 .bind(&entry.case_id)
                 .bind(&entry.outcome)
+                .bind(&entry.subject)
                 .bind(entry.prev_hash.to_vec())
                 .bind(entry.hash.to_vec())
                 .execute(&mut *tx)

@@ -7,9 +7,20 @@
 //!   user; a code's time step can be used once. The seed is sealed with the master key.
 //! - Sessions: 256-bit random tokens, stored only as SHA-256 hashes; 15 minutes idle and
 //!   10 hours absolute; revoked at once on sign-out, disablement or a change of roles.
-//! - Throttling: at most 10 failed sign-ins per account (and 100 per client) in 5 minutes;
-//!   while throttled even the right password is refused. Unknown accounts are throttled and
-//!   answered exactly like known ones, so nothing reveals whether an account exists.
+//! - Throttling: at most 10 attempts per account (and 100 per client) in a 5-minute window
+//!   are checked; while throttled even the right password is refused. Each attempt reserves
+//!   its place (one atomic upsert per key) before its password is checked, and gives it back
+//!   only when it succeeds, so concurrent guesses cannot all read the same count. The keys are
+//!   keyed hashes of the normalised email and of the client address; the typed text is never
+//!   stored. Unknown accounts are throttled and answered exactly like known ones, so nothing
+//!   reveals whether an account exists. The current-password check of a password change is
+//!   a guess like any other and counts against the same limits.
+//! - Faults fail closed: a database error anywhere in a sign-in, or an audit entry that cannot
+//!   be written, is [`SignInRefused::Fault`] (a 500) and no session is handed out.
+//! - Audit: every attempt, with the account (when it exists) as subject and a keyed hash of
+//!   the client address in the outcome (`refused:not_right client:<hash>`); every
+//!   administrative action with its subject (`user:`, `organisation:`, `token:<uuid>`). The
+//!   shell's actions are the system's; the API's are the signed-in administrator's.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;

@@ -8,6 +8,7 @@ mod support;
 use support::pages::*;
 use support::{CANARY, each_backend};
 
+// ASVS v5.0.0-3.4.1, v5.0.0-3.4.3
 #[tokio::test]
 async fn assets_are_fingerprinted_cached_for_a_year_and_carry_the_security_headers() {
     each_backend(|app| async move {
@@ -268,6 +269,7 @@ async fn a_duty_to_notify_journey_is_saved_at_every_step_and_sent_once() {
     .await;
 }
 
+// ASVS v5.0.0-16.2.5, v5.0.0-14.2.1
 #[tokio::test]
 async fn names_typed_into_a_referral_stay_out_of_urls_and_logs_and_welsh_is_offered() {
     each_backend(|app| async move {
@@ -568,6 +570,7 @@ async fn the_queue_pages_through_every_case_once() {
     .await;
 }
 
+// ASVS v5.0.0-3.5.1, v5.0.0-3.5.2
 #[tokio::test]
 async fn every_page_form_refuses_a_missing_token_and_a_cross_site_post_and_changes_nothing() {
     each_backend(|app| async move {

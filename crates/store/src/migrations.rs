@@ -76,6 +76,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_sign_in_failures.sql"),
         include_str!("../migrations/postgres/0011_sign_in_failures.sql"),
     ),
+    (
+        12,
+        "referring_user",
+        include_str!("../migrations/sqlite/0012_referring_user.sql"),
+        include_str!("../migrations/postgres/0012_referring_user.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -84,7 +84,7 @@ async fn audited(app: &App, action: &str) -> Vec<(String, Option<String>, String
         .collect()
 }
 
-// ASVS v5.0.0-16.3.2 (administrative actions are logged: who, what, to what, and the outcome)
+// ASVS v5.0.0-16.2.1 (administrative actions logged with who, what, to what and the outcome), v5.0.0-16.3.2 (draft reads)
 #[tokio::test]
 async fn every_administrative_action_is_audited_with_its_subject_and_actor() {
     each_backend(|app: App| async move {

@@ -112,7 +112,7 @@ fn count(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
 
-// ASVS v5.0.0-6.3.1 (controls against credential stuffing and password brute force)
+// ASVS v5.0.0-6.3.1 (brute-force controls), Security target #8
 #[tokio::test]
 async fn concurrent_guesses_beyond_the_limit_are_all_throttled() {
     each_backend(|app| async move {
@@ -243,7 +243,7 @@ async fn assert_fault_grants_nothing(response: Response) {
     }
 }
 
-// ASVS v5.0.0-16.5.3 (the application fails securely: a fault never grants access)
+// ASVS v5.0.0-16.5.3 (fail securely: a fault never grants access), v5.0.0-16.5.1 (generic errors)
 #[tokio::test]
 async fn a_database_fault_during_sign_in_is_a_fault_not_a_wrong_password() {
     each_backend(|app| async move {
@@ -296,7 +296,7 @@ async fn a_database_fault_during_sign_in_is_a_fault_not_a_wrong_password() {
     .await;
 }
 
-// ASVS v5.0.0-16.3.1 (authentication events are logged; a sign-in that cannot be logged is refused)
+// ASVS v5.0.0-16.3.1 (authentication events are logged; a sign-in that cannot be is refused), v5.0.0-16.5.3
 #[tokio::test]
 async fn a_sign_in_whose_audit_entry_cannot_be_written_is_refused() {
     each_backend(|app| async move {
@@ -335,7 +335,7 @@ fn hex(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-// ASVS v5.0.0-14.2.4 (sensitive data is not stored where it is not needed, nor kept longer)
+// ASVS v5.0.0-14.2.4 (sensitive data protected as documented), v5.0.0-14.2.7 (deleted when no longer needed)
 #[tokio::test]
 async fn the_failure_table_holds_no_typed_email_address_and_forgets_old_failures() {
     each_backend(|app| async move {

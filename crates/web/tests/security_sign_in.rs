@@ -113,16 +113,19 @@ fn count(statuses: &[u16], status: u16) -> usize {
 }
 
 // ASVS v5.0.0-6.3.1 (brute-force controls), Security target #8
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_guesses_beyond_the_limit_are_all_throttled() {
     each_backend(|app| async move {
         let email = "raced@sca.example";
         let (user, _) = make_user(&app, email).await;
         let right_code = code(&app, user).await;
         // Forty wrong guesses and the right password and code, all at once.
+        // Every request waits at the barrier, so all of them are in flight together.
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(BURST + 1));
         let mut tasks = Vec::new();
         for i in 0..=BURST {
             let client = app.client.clone();
+            let barrier = barrier.clone();
             let url = format!("{}/api/v1/sign-in", app.base);
             let (password, code) = if i == BURST / 2 {
                 (PASSWORD, right_code.clone())
@@ -130,9 +133,11 @@ async fn concurrent_guesses_beyond_the_limit_are_all_throttled() {
                 (WRONG, "123456".to_owned())
             };
             tasks.push(tokio::spawn(async move {
-                client
+                let request = client
                     .post(url)
-                    .json(&json!({"email": email, "password": password, "code": code}))
+                    .json(&json!({"email": email, "password": password, "code": code}));
+                barrier.wait().await;
+                request
                     .send()
                     .await
                     .map(|r| r.status().as_u16())
@@ -175,7 +180,7 @@ async fn concurrent_guesses_beyond_the_limit_are_all_throttled() {
 }
 
 // ASVS v5.0.0-6.3.1 (the current-password check is a password oracle: throttled like sign-in)
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_guesses_at_the_current_password_are_throttled() {
     each_backend(|app| async move {
         let email = "changer@sca.example";
@@ -198,7 +203,17 @@ async fn concurrent_guesses_at_the_current_password_are_throttled() {
                     .unwrap_or(0)
             }
         };
-        let tasks: Vec<_> = (0..BURST).map(|_| tokio::spawn(change(WRONG))).collect();
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(BURST));
+        let tasks: Vec<_> = (0..BURST)
+            .map(|_| {
+                let barrier = barrier.clone();
+                let guess = change(WRONG);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    guess.await
+                })
+            })
+            .collect();
         let mut statuses = Vec::new();
         for task in tasks {
             statuses.push(task.await.unwrap_or(0));

@@ -1,7 +1,8 @@
 //! Configuration: defaults, then a TOML file, then `NRM_*` environment variables.
 //!
 //! A configuration that could not work safely is refused at start-up with a message that says
-//! what to change: a database URL that points nowhere sensible, a missing master key.
+//! what to change: a database URL that points nowhere sensible, a missing master key, or (in
+//! production) a PostgreSQL connection across a network that does not verify the server.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,16 @@ pub struct Config {
     /// How often `serve` sweeps deadlines for "due soon" and "overdue" (0 turns it off, for
     /// deployments that run `nrm sweep` from a scheduler instead).
     pub sweep_interval_seconds: u64,
+
+    // Transport security: HTTPS served directly, and TLS to PostgreSQL.
+    /// PEM certificate chain to serve HTTPS with (together with `tls_key_file`). Unset: plain
+    /// HTTP, for deployments behind a proxy that terminates TLS.
+    pub tls_certificate_file: Option<PathBuf>,
+    /// PEM private key for `tls_certificate_file`.
+    pub tls_key_file: Option<PathBuf>,
+    /// PEM certificate of the authority that signed the PostgreSQL server's certificate
+    /// (replaces the URL's `sslrootcert`); with no `sslmode` in the URL it means `verify-full`.
+    pub database_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -52,6 +63,10 @@ impl Default for Config {
             master_key_file: None,
             max_connections: 16,
             sweep_interval_seconds: 600,
+
+            tls_certificate_file: None,
+            tls_key_file: None,
+            database_ca_file: None,
         }
     }
 }
@@ -86,7 +101,58 @@ impl Config {
     /// Refuses combinations that would be unsafe.
     pub fn validate(&self) -> anyhow::Result<()> {
         nrm_store::DatabaseKind::of_url(&self.database_url)?;
+        self.validate_transport()?;
         Ok(())
+    }
+
+    /// The certificate and key files to serve HTTPS with, when both are set.
+    pub fn https_files(&self) -> Option<(&Path, &Path)> {
+        self.tls_certificate_file
+            .as_deref()
+            .zip(self.tls_key_file.as_deref())
+    }
+
+    /// Refuses a half-configured HTTPS listener, a CA file the database URL would not use, and
+    /// in production a PostgreSQL connection that leaves the machine without `verify-full`
+    /// (anyone on the path could read victims' data or pose as the database).
+    fn validate_transport(&self) -> anyhow::Result<()> {
+        if self.tls_certificate_file.is_some() != self.tls_key_file.is_some() {
+            bail!(
+                "tls_certificate_file and tls_key_file go together: set both to serve HTTPS, or \
+                 neither to serve plain HTTP behind a proxy that terminates TLS"
+            );
+        }
+        if nrm_store::DatabaseKind::of_url(&self.database_url)? != nrm_store::DatabaseKind::Postgres
+        {
+            if self.database_ca_file.is_some() {
+                bail!("database_ca_file is for PostgreSQL, but database_url names SQLite");
+            }
+            return Ok(());
+        }
+        let transport = nrm_store::PostgresTransport::of(
+            &self.database_url,
+            self.database_ca_file.as_deref(),
+        )?;
+        if self.environment != Environment::Production
+            || transport.local
+            || transport.verifies_server
+        {
+            return Ok(());
+        }
+        let why = if transport.ssl_mode == "verify-ca" {
+            "verify-ca does not check the server's name, and the trusted authorities include the \
+             public ones, so any publicly trusted certificate would pass"
+        } else {
+            "the server's certificate would not be verified, so anyone on the network path could \
+             read the data or pose as the database"
+        };
+        bail!(
+            "environment = production refuses this PostgreSQL connection: sslmode={} and the \
+             host is not a Unix socket or loopback address; {why}. Set sslmode=verify-full in \
+             database_url (with database_ca_file, or sslrootcert in the URL, for a private \
+             authority), or connect through a Unix socket",
+            transport.ssl_mode
+        );
     }
 
     pub fn master_key_path(&self) -> PathBuf {
@@ -110,6 +176,20 @@ impl Config {
         })?;
         MasterKey::from_hex("file", &hex)
             .with_context(|| format!("{} must hold 64 hexadecimal characters", path.display()))
+    }
+
+    /// Creates the data folder (and any missing parents) for its owner only (0700).
+    pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
+        }
+        builder
+            .create(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))
     }
 
     /// Creates the key file with owner-only permissions if it does not exist yet.

@@ -238,4 +238,122 @@ mod tests {
         );
         assert!(message.contains("not supported"), "{message}");
     }
+
+    // Transport security.
+
+    fn refusal(config: &Config) -> Option<String> {
+        config.validate().err().map(|e| format!("{e:#}"))
+    }
+
+    fn production(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            environment: Environment::Production,
+            ..Config::default()
+        }
+    }
+
+    // ASVS v5.0.0-12.3.1
+    #[test]
+    fn production_refuses_postgres_an_eavesdropper_on_the_network_could_read() {
+        for url in [
+            // No sslmode: sqlx's default `prefer` falls back to plain text.
+            "postgres://nrm:s3cret@db.internal/nrm",
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=disable",
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=allow",
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=prefer",
+            // Encrypted, but anyone in the middle can present a certificate.
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=require",
+            "postgresql://nrm:s3cret@10.0.0.5:5432/nrm?sslmode=require",
+            // Checks the authority but not the name, against public authorities too.
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=verify-ca&sslrootcert=/etc/nrm/ca.pem",
+            // hostaddr is where sqlx really connects, whatever the host says.
+            "postgres://nrm:s3cret@localhost/nrm?hostaddr=10.0.0.5",
+        ] {
+            let message = refusal(&production(url))
+                .unwrap_or_else(|| panic!("production accepted {url}"));
+            assert!(
+                message.contains("refuses this PostgreSQL connection")
+                    && message.contains("sslmode=verify-full"),
+                "{url}: {message}"
+            );
+            assert!(!message.contains("s3cret"), "the password leaked: {message}");
+        }
+    }
+
+    // ASVS v5.0.0-12.3.1
+    #[test]
+    fn production_accepts_verified_tls_or_a_connection_that_stays_on_the_machine() {
+        for url in [
+            "postgres://nrm@db.internal/nrm?sslmode=verify-full",
+            "postgres://nrm@db.internal/nrm?sslmode=verify-full&sslrootcert=/etc/nrm/ca.pem",
+            // A CA file in the URL with no sslmode means verify-full.
+            "postgres://nrm@db.internal/nrm?sslrootcert=/etc/nrm/ca.pem",
+            "postgres://nrm@localhost/nrm",
+            "postgres://nrm@127.0.0.1:5432/nrm?sslmode=disable",
+            "postgres://nrm@127.0.0.2/nrm",
+            "postgres://nrm@[::1]/nrm",
+            "postgres://nrm@%2Fvar%2Frun%2Fpostgresql/nrm",
+            "postgres:///nrm?host=/var/run/postgresql",
+            "sqlite://data/nrm.sqlite",
+        ] {
+            assert_eq!(refusal(&production(url)), None, "{url}");
+        }
+        // The CA file setting with no sslmode in the URL is verify-full too.
+        let config = Config {
+            database_ca_file: Some(PathBuf::from("/etc/nrm/database-ca.pem")),
+            ..production("postgres://nrm@db.internal/nrm")
+        };
+        assert_eq!(refusal(&config), None);
+    }
+
+    #[test]
+    fn development_may_use_postgres_without_verification() {
+        let config = Config {
+            database_url: "postgres://nrm@db.internal/nrm?sslmode=require".to_owned(),
+            ..Config::default()
+        };
+        assert_eq!(refusal(&config), None);
+    }
+
+    // ASVS v5.0.0-12.3.2
+    #[test]
+    fn a_ca_file_that_would_go_unchecked_is_refused_in_any_environment() {
+        for environment in [Environment::Development, Environment::Production] {
+            let config = Config {
+                database_url: "postgres://nrm@db.internal/nrm?sslmode=require".to_owned(),
+                database_ca_file: Some(PathBuf::from("/etc/nrm/database-ca.pem")),
+                environment,
+                ..Config::default()
+            };
+            let message = refusal(&config).unwrap_or_else(|| panic!("{environment:?} accepted"));
+            assert!(message.contains("would not check the server"), "{message}");
+        }
+        let sqlite = Config {
+            database_ca_file: Some(PathBuf::from("/etc/nrm/database-ca.pem")),
+            ..Config::default()
+        };
+        assert!(refusal(&sqlite).is_some_and(|m| m.contains("names SQLite")));
+    }
+
+    #[test]
+    fn https_needs_both_the_certificate_and_the_key() {
+        for (certificate, key) in [(Some("cert.pem"), None), (None, Some("key.pem"))] {
+            let config = Config {
+                tls_certificate_file: certificate.map(PathBuf::from),
+                tls_key_file: key.map(PathBuf::from),
+                ..Config::default()
+            };
+            let message = refusal(&config).unwrap_or_else(|| panic!("half HTTPS accepted"));
+            assert!(message.contains("go together"), "{message}");
+            assert_eq!(config.https_files(), None);
+        }
+        let config = Config {
+            tls_certificate_file: Some(PathBuf::from("cert.pem")),
+            tls_key_file: Some(PathBuf::from("key.pem")),
+            ..Config::default()
+        };
+        assert_eq!(refusal(&config), None);
+        assert!(config.https_files().is_some());
+    }
 }

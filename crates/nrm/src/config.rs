@@ -129,10 +129,8 @@ impl Config {
             }
             return Ok(());
         }
-        let transport = nrm_store::PostgresTransport::of(
-            &self.database_url,
-            self.database_ca_file.as_deref(),
-        )?;
+        let transport =
+            nrm_store::PostgresTransport::of(&self.database_url, self.database_ca_file.as_deref())?;
         if self.environment != Environment::Production
             || transport.local
             || transport.verifies_server
@@ -270,14 +268,17 @@ mod tests {
             // hostaddr is where sqlx really connects, whatever the host says.
             "postgres://nrm:s3cret@localhost/nrm?hostaddr=10.0.0.5",
         ] {
-            let message = refusal(&production(url))
-                .unwrap_or_else(|| panic!("production accepted {url}"));
+            let message =
+                refusal(&production(url)).unwrap_or_else(|| panic!("production accepted {url}"));
             assert!(
                 message.contains("refuses this PostgreSQL connection")
                     && message.contains("sslmode=verify-full"),
                 "{url}: {message}"
             );
-            assert!(!message.contains("s3cret"), "the password leaked: {message}");
+            assert!(
+                !message.contains("s3cret"),
+                "the password leaked: {message}"
+            );
         }
     }
 

@@ -334,8 +334,8 @@ fn create_owner_only(file: &Path) -> Result<(), StoreError> {
 }
 
 async fn open_postgres(url: &str, options: &ConnectOptions) -> Result<sqlx::PgPool, StoreError> {
-    let connect = postgres_options(url, options.database_ca_file.as_deref())?
-        .disable_statement_logging();
+    let connect =
+        postgres_options(url, options.database_ca_file.as_deref())?.disable_statement_logging();
     Ok(PgPoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(Duration::from_secs(10))

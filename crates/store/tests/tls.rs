@@ -153,7 +153,10 @@ async fn verify_full_refuses_a_certificate_for_another_host_name() {
     // certificate stolen from one server must not vouch for another.
     let url = with(&postgres_base_url(), "host=127.0.0.1&sslmode=verify-full");
     let result = security(&url, Some(&certificate)).await;
-    assert!(refused_certificate(&result, "NotValidForName"), "{result:?}");
+    assert!(
+        refused_certificate(&result, "NotValidForName"),
+        "{result:?}"
+    );
 }
 
 // ASVS v5.0.0-12.3.2

@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nrm_store::testing::{self, TestStore};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::crypto::ring;
+use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 
 /// A certificate for this machine's loopback names, and its key, as PEM files.
@@ -70,22 +73,63 @@ fn address(child: &mut Child) -> String {
         .to_owned()
 }
 
-/// A client that trusts exactly the test certificate (rustls on ring, as the server).
-fn trusting(certificate: &Certificate) -> reqwest::Client {
+/// `GET path` over HTTPS from a client that trusts exactly the test certificate (rustls on
+/// ring, as the server): the response's status line, or why there is none.
+async fn get_over_tls(certificate: &Certificate, base: &str, path: &str) -> Result<String, String> {
     let mut roots = RootCertStore::empty();
     roots
         .add(certificate.der.clone().into())
-        .unwrap_or_else(|e| panic!("trust the certificate: {e}"));
+        .map_err(|e| format!("trust the certificate: {e}"))?;
     let tls = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
         .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| panic!("protocol versions: {e}"))
+        .map_err(|e| format!("protocol versions: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap_or_else(|e| panic!("client: {e}"))
+    let address = base.trim_start_matches("https://");
+    let tcp = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let name = ServerName::try_from("localhost").map_err(|e| format!("name: {e}"))?;
+    let mut stream = TlsConnector::from(Arc::new(tls))
+        .connect(name, tcp)
+        .await
+        .map_err(|e| format!("TLS handshake: {e}"))?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("write: {e}"))?;
+    let mut response = Vec::new();
+    // The server may end the TLS session without close_notify after `Connection: close`.
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response);
+    response
+        .lines()
+        .next()
+        .filter(|line| line.starts_with("HTTP/"))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no HTTP response: {response:?}"))
+}
+
+/// `GET path` in clear to the same port: the status line, or why there is none.
+async fn get_in_clear(base: &str, path: &str) -> Result<String, String> {
+    let address = base.trim_start_matches("https://");
+    let mut tcp = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes())
+        .await
+        .map_err(|e| format!("write: {e}"))?;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(15), tcp.read_to_end(&mut response)).await;
+    let response = String::from_utf8_lossy(&response);
+    response
+        .lines()
+        .next()
+        .filter(|line| line.starts_with("HTTP/"))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no HTTP response: {response:?}"))
 }
 
 fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
@@ -107,19 +151,16 @@ async fn https_listener_serves_over_tls_and_never_in_clear() {
         let mut server = serve(&store, &certificate.certificate_file, &certificate.key_file);
         let base = address(&mut server);
 
-        let client = trusting(&certificate);
-        let ready = client
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{}: HTTPS request: {e:?}", store.name));
-        assert_eq!(ready.status(), 200, "{}", store.name);
+        let ready = get_over_tls(&certificate, &base, "/ready").await;
+        assert_eq!(
+            ready.as_deref(),
+            Ok("HTTP/1.1 200 OK"),
+            "{}: HTTPS request",
+            store.name
+        );
 
         // The same port does not answer plain HTTP: nothing travels in clear.
-        let clear = client
-            .get(base.replacen("https://", "http://", 1) + "/ready")
-            .send()
-            .await;
+        let clear = get_in_clear(&base, "/ready").await;
         assert!(
             clear.is_err(),
             "{}: plain HTTP was answered: {clear:?}",

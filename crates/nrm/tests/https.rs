@@ -1,5 +1,6 @@
 //! The HTTPS listener: the real `nrm serve` binary, given a certificate made for the test,
-//! answers over TLS, does not answer in clear on the same port, stops gracefully on SIGTERM,
+//! answers over TLS 1.3 and 1.2, refuses a TLS 1.1 hello, does not answer in clear on the same
+//! port, stops gracefully on SIGTERM,
 //! and refuses to start with a key that is not the certificate's. Runs on SQLite and
 //! PostgreSQL.
 
@@ -14,7 +15,8 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::rustls::version::{TLS12, TLS13};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore, SupportedProtocolVersion};
 
 /// A certificate for this machine's loopback names, and its key, as PEM files.
 struct Certificate {
@@ -75,13 +77,18 @@ fn address(child: &mut Child) -> String {
 
 /// `GET path` over HTTPS from a client that trusts exactly the test certificate (rustls on
 /// ring, as the server): the response's status line, or why there is none.
-async fn get_over_tls(certificate: &Certificate, base: &str, path: &str) -> Result<String, String> {
+async fn get_over_tls(
+    certificate: &Certificate,
+    version: &'static SupportedProtocolVersion,
+    base: &str,
+    path: &str,
+) -> Result<String, String> {
     let mut roots = RootCertStore::empty();
     roots
         .add(certificate.der.clone().into())
         .map_err(|e| format!("trust the certificate: {e}"))?;
     let tls = ClientConfig::builder_with_provider(Arc::new(ring::default_provider()))
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(&[version])
         .map_err(|e| format!("protocol versions: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
@@ -109,6 +116,55 @@ async fn get_over_tls(certificate: &Certificate, base: &str, path: &str) -> Resu
         .filter(|line| line.starts_with("HTTP/"))
         .map(str::to_owned)
         .ok_or_else(|| format!("no HTTP response: {response:?}"))
+}
+
+const HANDSHAKE: u8 = 0x16;
+const ALERT: u8 = 0x15;
+
+/// Sends a TLS 1.2-style ClientHello (no supported_versions extension) whose highest version
+/// is `version` (`[3, 3]` for TLS 1.2, `[3, 2]` for TLS 1.1) and returns the server's first
+/// bytes. rustls cannot speak TLS 1.1, so the hello is written out by hand; sent as TLS 1.2,
+/// the same hello gets a ServerHello, which shows only the version is refused.
+async fn legacy_hello(base: &str, version: [u8; 2]) -> Vec<u8> {
+    let extensions: &[&[u8]] = &[
+        // supported_groups: x25519, secp256r1
+        &[0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17],
+        // ec_point_formats: uncompressed
+        &[0x00, 0x0b, 0x00, 0x02, 0x01, 0x00],
+        // signature_algorithms: ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256
+        &[0x00, 0x0d, 0x00, 0x06, 0x00, 0x04, 0x04, 0x03, 0x08, 0x04],
+        // extended_master_secret
+        &[0x00, 0x17, 0x00, 0x00],
+    ];
+    let extensions: Vec<u8> = extensions.concat();
+    let mut body = version.to_vec();
+    body.extend([0x5a; 32]); // random
+    body.push(0); // no session id
+    // ECDHE-ECDSA and ECDHE-RSA with AES-128-GCM
+    body.extend([0x00, 0x04, 0xc0, 0x2b, 0xc0, 0x2f]);
+    body.extend([0x01, 0x00]); // null compression only
+    body.extend(u16::try_from(extensions.len()).unwrap_or(0).to_be_bytes());
+    body.extend(extensions);
+    let length = u32::try_from(body.len()).unwrap_or(0).to_be_bytes();
+    let mut handshake = vec![0x01, length[1], length[2], length[3]];
+    handshake.extend(body);
+    let mut record = vec![HANDSHAKE, 0x03, 0x01];
+    record.extend(u16::try_from(handshake.len()).unwrap_or(0).to_be_bytes());
+    record.extend(handshake);
+    let mut tcp = tokio::net::TcpStream::connect(base.trim_start_matches("https://"))
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    tcp.write_all(&record)
+        .await
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(15), tcp.read(&mut answer))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or(0);
+    answer.truncate(read);
+    answer
 }
 
 /// `GET path` in clear to the same port: the status line, or why there is none.
@@ -144,6 +200,7 @@ fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<std::process::Exi
 }
 
 // ASVS v5.0.0-12.2.1
+// ASVS v5.0.0-12.1.1
 #[tokio::test]
 async fn https_listener_serves_over_tls_and_never_in_clear() {
     let certificate = certificate();
@@ -151,11 +208,26 @@ async fn https_listener_serves_over_tls_and_never_in_clear() {
         let mut server = serve(&store, &certificate.certificate_file, &certificate.key_file);
         let base = address(&mut server);
 
-        let ready = get_over_tls(&certificate, &base, "/ready").await;
+        for version in [&TLS13, &TLS12] {
+            let ready = get_over_tls(&certificate, version, &base, "/ready").await;
+            assert_eq!(
+                ready.as_deref(),
+                Ok("HTTP/1.1 200 OK"),
+                "{}: HTTPS request over {:?}",
+                store.name,
+                version.version
+            );
+        }
+
+        // A client that offers at most TLS 1.1 (a downgrade) gets an alert and no ServerHello;
+        // the same hello offering TLS 1.2 gets a ServerHello.
+        let modern = legacy_hello(&base, [3, 3]).await;
+        assert_eq!(modern.first(), Some(&HANDSHAKE), "{modern:02x?}");
+        let downgraded = legacy_hello(&base, [3, 2]).await;
         assert_eq!(
-            ready.as_deref(),
-            Ok("HTTP/1.1 200 OK"),
-            "{}: HTTPS request",
+            downgraded.first(),
+            Some(&ALERT),
+            "{}: TLS 1.1 was not refused: {downgraded:02x?}",
             store.name
         );
 

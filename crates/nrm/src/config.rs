@@ -1,7 +1,8 @@
 //! Configuration: defaults, then a TOML file, then `NRM_*` environment variables.
 //!
 //! A configuration that could not work safely is refused at start-up with a message that says
-//! what to change: a database URL that points nowhere sensible, a missing master key.
+//! what to change: a database URL that points nowhere sensible, a missing master key, or (in
+//! production) a PostgreSQL connection across a network that does not verify the server.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,16 @@ pub struct Config {
     /// How often `serve` sweeps deadlines for "due soon" and "overdue" (0 turns it off, for
     /// deployments that run `nrm sweep` from a scheduler instead).
     pub sweep_interval_seconds: u64,
+
+    // Transport security: HTTPS served directly, and TLS to PostgreSQL.
+    /// PEM certificate chain to serve HTTPS with (together with `tls_key_file`). Unset: plain
+    /// HTTP, for deployments behind a proxy that terminates TLS.
+    pub tls_certificate_file: Option<PathBuf>,
+    /// PEM private key for `tls_certificate_file`.
+    pub tls_key_file: Option<PathBuf>,
+    /// PEM certificate of the authority that signed the PostgreSQL server's certificate
+    /// (replaces the URL's `sslrootcert`); with no `sslmode` in the URL it means `verify-full`.
+    pub database_ca_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -52,6 +63,10 @@ impl Default for Config {
             master_key_file: None,
             max_connections: 16,
             sweep_interval_seconds: 600,
+
+            tls_certificate_file: None,
+            tls_key_file: None,
+            database_ca_file: None,
         }
     }
 }
@@ -86,7 +101,56 @@ impl Config {
     /// Refuses combinations that would be unsafe.
     pub fn validate(&self) -> anyhow::Result<()> {
         nrm_store::DatabaseKind::of_url(&self.database_url)?;
+        self.validate_transport()?;
         Ok(())
+    }
+
+    /// The certificate and key files to serve HTTPS with, when both are set.
+    pub fn https_files(&self) -> Option<(&Path, &Path)> {
+        self.tls_certificate_file
+            .as_deref()
+            .zip(self.tls_key_file.as_deref())
+    }
+
+    /// Refuses a half-configured HTTPS listener, a CA file the database URL would not use, and
+    /// in production a PostgreSQL connection that leaves the machine without `verify-full`
+    /// (anyone on the path could read victims' data or pose as the database).
+    fn validate_transport(&self) -> anyhow::Result<()> {
+        if self.tls_certificate_file.is_some() != self.tls_key_file.is_some() {
+            bail!(
+                "tls_certificate_file and tls_key_file go together: set both to serve HTTPS, or \
+                 neither to serve plain HTTP behind a proxy that terminates TLS"
+            );
+        }
+        if nrm_store::DatabaseKind::of_url(&self.database_url)? != nrm_store::DatabaseKind::Postgres
+        {
+            if self.database_ca_file.is_some() {
+                bail!("database_ca_file is for PostgreSQL, but database_url names SQLite");
+            }
+            return Ok(());
+        }
+        let transport =
+            nrm_store::PostgresTransport::of(&self.database_url, self.database_ca_file.as_deref())?;
+        if self.environment != Environment::Production
+            || transport.local
+            || transport.verifies_server
+        {
+            return Ok(());
+        }
+        let why = if transport.ssl_mode == "verify-ca" {
+            "verify-ca does not check the server's name, and the trusted authorities include the \
+             public ones, so any publicly trusted certificate would pass"
+        } else {
+            "the server's certificate would not be verified, so anyone on the network path could \
+             read the data or pose as the database"
+        };
+        bail!(
+            "environment = production refuses this PostgreSQL connection: sslmode={} and the \
+             host is not a Unix socket or loopback address; {why}. Set sslmode=verify-full in \
+             database_url (with database_ca_file, or sslrootcert in the URL, for a private \
+             authority), or connect through a Unix socket",
+            transport.ssl_mode
+        );
     }
 
     pub fn master_key_path(&self) -> PathBuf {
@@ -110,6 +174,20 @@ impl Config {
         })?;
         MasterKey::from_hex("file", &hex)
             .with_context(|| format!("{} must hold 64 hexadecimal characters", path.display()))
+    }
+
+    /// Creates the data folder (and any missing parents) for its owner only (0700).
+    pub fn ensure_data_dir(&self) -> anyhow::Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt as _;
+            builder.mode(0o700);
+        }
+        builder
+            .create(&self.data_dir)
+            .with_context(|| format!("cannot create {}", self.data_dir.display()))
     }
 
     /// Creates the key file with owner-only permissions if it does not exist yet.
@@ -157,5 +235,126 @@ mod tests {
                 .unwrap_or_default()
         );
         assert!(message.contains("not supported"), "{message}");
+    }
+
+    // Transport security.
+
+    fn refusal(config: &Config) -> Option<String> {
+        config.validate().err().map(|e| format!("{e:#}"))
+    }
+
+    fn production(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            environment: Environment::Production,
+            ..Config::default()
+        }
+    }
+
+    // ASVS v5.0.0-12.3.1
+    #[test]
+    fn production_refuses_postgres_an_eavesdropper_on_the_network_could_read() {
+        for url in [
+            // No sslmode: sqlx's default `prefer` falls back to plain text.
+            "postgres://nrm:s3cret@db.internal/nrm",
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=disable",
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=allow",
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=prefer",
+            // Encrypted, but anyone in the middle can present a certificate.
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=require",
+            "postgresql://nrm:s3cret@10.0.0.5:5432/nrm?sslmode=require",
+            // Checks the authority but not the name, against public authorities too.
+            "postgres://nrm:s3cret@db.internal/nrm?sslmode=verify-ca&sslrootcert=/etc/nrm/ca.pem",
+            // hostaddr is where sqlx really connects, whatever the host says.
+            "postgres://nrm:s3cret@localhost/nrm?hostaddr=10.0.0.5",
+        ] {
+            let message =
+                refusal(&production(url)).unwrap_or_else(|| panic!("production accepted {url}"));
+            assert!(
+                message.contains("refuses this PostgreSQL connection")
+                    && message.contains("sslmode=verify-full"),
+                "{url}: {message}"
+            );
+            assert!(
+                !message.contains("s3cret"),
+                "the password leaked: {message}"
+            );
+        }
+    }
+
+    // ASVS v5.0.0-12.3.1
+    #[test]
+    fn production_accepts_verified_tls_or_a_connection_that_stays_on_the_machine() {
+        for url in [
+            "postgres://nrm@db.internal/nrm?sslmode=verify-full",
+            "postgres://nrm@db.internal/nrm?sslmode=verify-full&sslrootcert=/etc/nrm/ca.pem",
+            // A CA file in the URL with no sslmode means verify-full.
+            "postgres://nrm@db.internal/nrm?sslrootcert=/etc/nrm/ca.pem",
+            "postgres://nrm@localhost/nrm",
+            "postgres://nrm@127.0.0.1:5432/nrm?sslmode=disable",
+            "postgres://nrm@127.0.0.2/nrm",
+            "postgres://nrm@[::1]/nrm",
+            "postgres://nrm@%2Fvar%2Frun%2Fpostgresql/nrm",
+            "postgres:///nrm?host=/var/run/postgresql",
+            "sqlite://data/nrm.sqlite",
+        ] {
+            assert_eq!(refusal(&production(url)), None, "{url}");
+        }
+        // The CA file setting with no sslmode in the URL is verify-full too.
+        let config = Config {
+            database_ca_file: Some(PathBuf::from("/etc/nrm/database-ca.pem")),
+            ..production("postgres://nrm@db.internal/nrm")
+        };
+        assert_eq!(refusal(&config), None);
+    }
+
+    #[test]
+    fn development_may_use_postgres_without_verification() {
+        let config = Config {
+            database_url: "postgres://nrm@db.internal/nrm?sslmode=require".to_owned(),
+            ..Config::default()
+        };
+        assert_eq!(refusal(&config), None);
+    }
+
+    // ASVS v5.0.0-12.3.2
+    #[test]
+    fn a_ca_file_that_would_go_unchecked_is_refused_in_any_environment() {
+        for environment in [Environment::Development, Environment::Production] {
+            let config = Config {
+                database_url: "postgres://nrm@db.internal/nrm?sslmode=require".to_owned(),
+                database_ca_file: Some(PathBuf::from("/etc/nrm/database-ca.pem")),
+                environment,
+                ..Config::default()
+            };
+            let message = refusal(&config).unwrap_or_else(|| panic!("{environment:?} accepted"));
+            assert!(message.contains("would not check the server"), "{message}");
+        }
+        let sqlite = Config {
+            database_ca_file: Some(PathBuf::from("/etc/nrm/database-ca.pem")),
+            ..Config::default()
+        };
+        assert!(refusal(&sqlite).is_some_and(|m| m.contains("names SQLite")));
+    }
+
+    #[test]
+    fn https_needs_both_the_certificate_and_the_key() {
+        for (certificate, key) in [(Some("cert.pem"), None), (None, Some("key.pem"))] {
+            let config = Config {
+                tls_certificate_file: certificate.map(PathBuf::from),
+                tls_key_file: key.map(PathBuf::from),
+                ..Config::default()
+            };
+            let message = refusal(&config).unwrap_or_else(|| panic!("half HTTPS accepted"));
+            assert!(message.contains("go together"), "{message}");
+            assert_eq!(config.https_files(), None);
+        }
+        let config = Config {
+            tls_certificate_file: Some(PathBuf::from("cert.pem")),
+            tls_key_file: Some(PathBuf::from("key.pem")),
+            ..Config::default()
+        };
+        assert_eq!(refusal(&config), None);
+        assert!(config.https_files().is_some());
     }
 }

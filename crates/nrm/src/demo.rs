@@ -34,7 +34,20 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use crate::config::Config;
+use crate::config::{Config, Environment};
+
+/// The demo registers accounts with a published password and seeds made-up cases: a service
+/// holding real victims' data must never have them.
+pub fn refuse_production(config: &Config) -> anyhow::Result<()> {
+    if config.environment == Environment::Production {
+        anyhow::bail!(
+            "`nrm demo` refuses environment = production: it registers accounts with the \
+             published demo password and seeds made-up cases. Set up a real service with \
+             `nrm migrate`, `nrm org add` and `nrm user add`"
+        );
+    }
+    Ok(())
+}
 
 /// The demo's First Responder (a police force) and decision maker (SCA), for the dev headers.
 pub const DEMO_RESPONDER: Actor = Actor {

@@ -6,10 +6,13 @@ mod bench;
 mod bench_pages;
 mod config;
 mod demo;
+mod https;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use axum::serve::ListenerExt as _;
 use clap::{Parser, Subcommand};
 use nrm_domain::Rulebook;
 use nrm_service::Cases;
@@ -113,8 +116,16 @@ fn init_logging() {
     }
 }
 
+/// Every file this process creates (the SQLite database, its `-wal` and `-shm` files, the master
+/// key, the data folder) is for its owner only: the data is OFFICIAL-SENSITIVE.
+fn owner_only_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    owner_only_files();
     init_logging();
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
@@ -166,8 +177,8 @@ async fn main() -> anyhow::Result<()> {
             seed,
             no_serve,
         } => {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+            demo::refuse_production(&config)?;
+            config.ensure_data_dir()?;
             config.ensure_master_key_file()?;
             config.validate()?;
             let store = open(&config, false).await?;
@@ -220,6 +231,7 @@ async fn open(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
     let mut options = ConnectOptions::new(key);
     options.max_connections = config.max_connections;
     options.allow_unsafe_durability = unsafe_dev;
+    options.database_ca_file = config.database_ca_file.clone();
     let store = Store::connect(&config.database_url, options)
         .await
         .context("cannot open the database")?;
@@ -239,18 +251,44 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         ));
     }
     let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
+    // Read the certificate before binding, so a bad file stops start-up with its name.
+    let tls = config
+        .https_files()
+        .map(|(certificate, key)| https::server_config(certificate, key))
+        .transpose()?;
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    println!("NRM Digital is listening on http://{address}");
-    tracing::info!(%address, database = store.kind().as_str(), "listening");
-    axum::serve(
-        listener,
-        nrm_web::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    let database_connection = store
+        .connection_security()
+        .await
+        .context("cannot ask the database how the connection is protected")?;
+    let app = nrm_web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("NRM Digital is listening on {scheme}://{address}");
+    tracing::info!(
+        %address,
+        scheme,
+        database = store.kind().as_str(),
+        %database_connection,
+        "listening"
+    );
+    match tls {
+        Some(tls) => {
+            // `tap_io` only gives the listener axum's `ConnectInfo<SocketAddr>` (read by the
+            // per-client sign-in limits), as plain TCP has.
+            let listener = https::TlsListener::new(listener, tls)?.tap_io(|_| {});
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await?;
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown())
+                .await?;
+        }
+    }
     store.close().await;
     Ok(())
 }

@@ -5,12 +5,22 @@
 //! `postgresql://…`) opens PostgreSQL, which must have `fsync`, `full_page_writes` and
 //! `synchronous_commit` on. Anything else is refused with a message saying what was expected,
 //! as is an in-memory SQLite database (it would lose every acknowledged write on restart).
+//!
+//! A new SQLite database file is created owner-only (0600) before SQLite opens it; SQLite gives
+//! its `-wal` and `-shm` files the database file's permissions.
+//!
+//! PostgreSQL connections use TLS (rustls) as the URL's `sslmode` says; a CA file (the URL's
+//! `sslrootcert` or [`ConnectOptions::database_ca_file`]) with no `sslmode` means
+//! `verify-full`, and a CA file beside a mode that would not check the server against it is
+//! refused. [`PostgresTransport`] says how a URL would connect, for the production check.
 
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::ConnectOptions as _;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::vault::crypto::MasterKey;
@@ -54,6 +64,9 @@ pub struct ConnectOptions {
     /// Skip the durability checks (never in production; `nrm serve --unsafe-dev`).
     pub allow_unsafe_durability: bool,
     pub master_key: MasterKey,
+    /// PEM file of the certificate authority that signed the PostgreSQL server's certificate
+    /// (replaces the URL's `sslrootcert`). With no `sslmode` in the URL it means `verify-full`.
+    pub database_ca_file: Option<PathBuf>,
 }
 
 impl ConnectOptions {
@@ -62,8 +75,112 @@ impl ConnectOptions {
             max_connections: 16,
             allow_unsafe_durability: false,
             master_key,
+            database_ca_file: None,
         }
     }
+}
+
+/// How a PostgreSQL URL would reach its server: what protects the bytes on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresTransport {
+    /// The `sslmode` in force, as libpq spells it.
+    pub ssl_mode: &'static str,
+    /// `verify-full`: TLS, with the server's certificate checked against the trusted
+    /// authorities and its name against the host.
+    pub verifies_server: bool,
+    /// A Unix socket or a loopback address: the connection never leaves the machine.
+    pub local: bool,
+}
+
+impl PostgresTransport {
+    /// Reads the connection options `url` and `ca_file` give (the same ones
+    /// [`Store::connect`] would use, `PG*` environment variables included).
+    pub fn of(url: &str, ca_file: Option<&Path>) -> Result<Self, StoreError> {
+        if DatabaseKind::of_url(url)? != DatabaseKind::Postgres {
+            return Err(StoreError::BadUrl(
+                "not a PostgreSQL URL: use postgres://HOST/DATABASE".to_owned(),
+            ));
+        }
+        let options = postgres_options(url, ca_file)?;
+        let host = options.get_host();
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let local = options.get_socket().is_some()
+            || host.starts_with('/')
+            || host.eq_ignore_ascii_case("localhost")
+            || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        let mode = options.get_ssl_mode();
+        Ok(Self {
+            ssl_mode: ssl_mode_name(mode),
+            verifies_server: matches!(mode, PgSslMode::VerifyFull),
+            local,
+        })
+    }
+}
+
+/// How the store's own connection to its database is protected right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionSecurity {
+    /// SQLite: the database is a file opened by this process; nothing crosses a network.
+    InProcess,
+    /// PostgreSQL over TLS, with the protocol version the server reports.
+    Tls { version: String },
+    /// PostgreSQL without TLS.
+    Unencrypted,
+}
+
+impl std::fmt::Display for ConnectionSecurity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::InProcess => f.write_str("in-process"),
+            Self::Tls { version } => write!(f, "TLS ({version})"),
+            Self::Unencrypted => f.write_str("unencrypted"),
+        }
+    }
+}
+
+fn ssl_mode_name(mode: PgSslMode) -> &'static str {
+    match mode {
+        PgSslMode::Disable => "disable",
+        PgSslMode::Allow => "allow",
+        PgSslMode::Prefer => "prefer",
+        PgSslMode::Require => "require",
+        PgSslMode::VerifyCa => "verify-ca",
+        PgSslMode::VerifyFull => "verify-full",
+    }
+}
+
+/// Whether the URL (or `PGSSLROOTCERT`) names a CA file itself.
+fn url_names_root_cert(url: &str) -> bool {
+    let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    query.split('&').any(|pair| {
+        let key = pair.split('=').next().unwrap_or_default();
+        matches!(key, "sslrootcert" | "ssl-root-cert" | "ssl-ca")
+    }) || std::env::var_os("PGSSLROOTCERT").is_some()
+}
+
+/// The options a PostgreSQL URL and CA file connect with. A CA file raises the default
+/// `prefer` to `verify-full` (a CA that is never checked would only give false comfort), and
+/// beside an explicit `disable`, `allow` or `require` it is refused.
+fn postgres_options(url: &str, ca_file: Option<&Path>) -> Result<PgConnectOptions, StoreError> {
+    let mut options = PgConnectOptions::from_str(url)
+        .map_err(|_| StoreError::BadUrl("the PostgreSQL URL could not be parsed".to_owned()))?;
+    if let Some(ca_file) = ca_file {
+        options = options.ssl_root_cert(ca_file);
+    }
+    if ca_file.is_some() || url_names_root_cert(url) {
+        match options.get_ssl_mode() {
+            PgSslMode::Prefer => options = options.ssl_mode(PgSslMode::VerifyFull),
+            PgSslMode::VerifyCa | PgSslMode::VerifyFull => {}
+            weaker @ (PgSslMode::Disable | PgSslMode::Allow | PgSslMode::Require) => {
+                return Err(StoreError::BadUrl(format!(
+                    "a CA file is configured for PostgreSQL but sslmode={} would not check the \
+                     server against it: use sslmode=verify-full",
+                    ssl_mode_name(weaker)
+                )));
+            }
+        }
+    }
+    Ok(options)
 }
 
 impl Store {
@@ -84,6 +201,26 @@ impl Store {
             store.check_durability().await?;
         }
         Ok(store)
+    }
+
+    /// How this store's connection to its database is protected (asked of the server).
+    pub async fn connection_security(&self) -> Result<ConnectionSecurity, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(_) => Ok(ConnectionSecurity::InProcess),
+            Pool::Postgres(pool) => {
+                let row: Option<(bool, Option<String>)> = sqlx::query_as(
+                    "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                )
+                .fetch_optional(pool)
+                .await?;
+                Ok(match row {
+                    Some((true, version)) => ConnectionSecurity::Tls {
+                        version: version.unwrap_or_else(|| "unknown version".to_owned()),
+                    },
+                    _ => ConnectionSecurity::Unencrypted,
+                })
+            }
+        }
     }
 
     /// Refuses settings under which an acknowledged write could be lost on a crash.
@@ -160,6 +297,7 @@ async fn open_sqlite(url: &str, options: &ConnectOptions) -> Result<sqlx::Sqlite
             parent.display()
         )));
     }
+    create_owner_only(file)?;
     let connect = SqliteConnectOptions::new()
         .filename(file)
         .create_if_missing(true)
@@ -174,10 +312,30 @@ async fn open_sqlite(url: &str, options: &ConnectOptions) -> Result<sqlx::Sqlite
         .await?)
 }
 
+/// Creates an empty database file readable and writable by its owner only, unless it exists.
+/// SQLite accepts an empty file as a new database, and creates its `-wal` and `-shm` files
+/// with the database file's permissions, so personal data never sits in a file others can read.
+fn create_owner_only(file: &Path) -> Result<(), StoreError> {
+    let mut create = std::fs::OpenOptions::new();
+    create.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        create.mode(0o600);
+    }
+    match create.open(file) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::BadUrl(format!(
+            "cannot create the SQLite database {}: {e}",
+            file.display()
+        ))),
+    }
+}
+
 async fn open_postgres(url: &str, options: &ConnectOptions) -> Result<sqlx::PgPool, StoreError> {
-    let connect = PgConnectOptions::from_str(url)
-        .map_err(|_| StoreError::BadUrl("the PostgreSQL URL could not be parsed".to_owned()))?
-        .disable_statement_logging();
+    let connect =
+        postgres_options(url, options.database_ca_file.as_deref())?.disable_statement_logging();
     Ok(PgPoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .acquire_timeout(Duration::from_secs(10))

@@ -26,7 +26,7 @@ mod statement;
 pub mod testing;
 pub mod vault;
 
-pub use connect::{ConnectOptions, DatabaseKind};
+pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTransport};
 pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};

@@ -13,6 +13,7 @@ use sqlx::ConnectOptions as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::audit::AuditKey;
 use crate::vault::crypto::MasterKey;
 use crate::{Pool, Store, StoreError};
 
@@ -54,14 +55,17 @@ pub struct ConnectOptions {
     /// Skip the durability checks (never in production; `nrm serve --unsafe-dev`).
     pub allow_unsafe_durability: bool,
     pub master_key: MasterKey,
+    /// The key the audit chain is MAC'd with; like the master key, never in the database.
+    pub audit_key: AuditKey,
 }
 
 impl ConnectOptions {
-    pub fn new(master_key: MasterKey) -> Self {
+    pub fn new(master_key: MasterKey, audit_key: AuditKey) -> Self {
         Self {
             max_connections: 16,
             allow_unsafe_durability: false,
             master_key,
+            audit_key,
         }
     }
 }
@@ -78,6 +82,7 @@ impl Store {
         let store = Self {
             pool,
             master_key: options.master_key,
+            audit_key: options.audit_key,
             write_gate,
         };
         if !options.allow_unsafe_durability {

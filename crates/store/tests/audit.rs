@@ -26,7 +26,7 @@ fn content(seq: u64) -> EntryContent {
         recorded_at: format!("2026-01-01T00:00:{:02}.000000Z", seq % 60),
         actor_user: Uuid::from_u128(u128::from(seq % 3)).to_string(),
         actor_organisation: Uuid::from_u128(100).to_string(),
-        action: if seq % 2 == 0 {
+        action: if seq.is_multiple_of(2) {
             "case.read"
         } else {
             "decision.reasonable_grounds"
@@ -34,7 +34,9 @@ fn content(seq: u64) -> EntryContent {
         .to_owned(),
         case_id: Some(Uuid::from_u128(u128::from(seq % 7)).to_string()),
         outcome: "ok".to_owned(),
-        subject: (seq % 5 == 0).then(|| format!("user:{}", Uuid::from_u128(u128::from(seq)))),
+        subject: seq
+            .is_multiple_of(5)
+            .then(|| format!("user:{}", Uuid::from_u128(u128::from(seq)))),
     }
 }
 

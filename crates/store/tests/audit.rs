@@ -861,3 +861,58 @@ async fn a_forged_or_altered_checkpoint_is_reported() {
     let _ = std::fs::remove_dir_all(&dir);
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn verifying_and_checkpointing_while_entries_are_appended_finds_nothing_wrong() {
+    for t in testing::all().await {
+        let dir = temporary_dir();
+        record_entries(&t, 5).await;
+        let store = t.store.clone();
+        let writer = tokio::spawn(async move {
+            for i in 0..300u128 {
+                let record = AuditRecord {
+                    actor: actor(),
+                    action: "case.read".to_owned(),
+                    case_id: Some(CaseId(Uuid::from_u128(i))),
+                    outcome: "ok".to_owned(),
+                    subject: None,
+                };
+                store
+                    .audit(&record, at())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        });
+        let mut previous = None;
+        while !writer.is_finished() {
+            let taken = t
+                .store
+                .audit_checkpoint(previous.as_ref(), at())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|p| panic!("{}: {p}", t.name));
+            t.store
+                .write_audit_checkpoint(&dir, &taken)
+                .unwrap_or_else(|e| panic!("{e}"));
+            previous = Some(taken);
+            let found = verdict(&t, &dir).await;
+            assert!(found.is_intact(), "{}: {:?}", t.name, found.problems);
+            let alone = t
+                .store
+                .verify_audit()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(alone.is_ok(), "{}: {alone:?}", t.name);
+        }
+        writer.await.unwrap_or_else(|e| panic!("{e}"));
+        let found = verdict(&t, &dir).await;
+        assert_eq!(
+            (found.entries, found.problems.len()),
+            (305, 0),
+            "{}",
+            t.name
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        t.cleanup().await;
+    }
+}

@@ -209,11 +209,17 @@ impl<'k> Verifier<'k> {
     /// Checks the end of the chain against the head the database keeps: a truncated tail
     /// leaves the head pointing past the last entry. (Someone who can write the database can
     /// rewind the head too; the checkpoints outside the database catch that.)
-    pub fn finish(self, head_seq: u64, head_hash: Hash) -> Result<u64, ChainBreak> {
+    pub fn finish(&self, head_seq: u64, head_hash: Hash) -> Result<u64, ChainBreak> {
         let last = self.expected_seq - 1;
-        if head_seq != last {
+        if head_seq < last {
             return Err(ChainBreak {
-                seq: last.min(head_seq) + 1,
+                seq: head_seq + 1,
+                reason: "the log continues past the recorded head",
+            });
+        }
+        if head_seq > last {
+            return Err(ChainBreak {
+                seq: last + 1,
                 reason: "the log ends before the recorded head: entries were removed from the end",
             });
         }

@@ -88,6 +88,22 @@ impl AuditVerdict {
     }
 }
 
+/// How streaming the chain ended: at an entry that does not verify, or at the end, checked
+/// against the head.
+enum Streamed {
+    Broken(ChainBreak),
+    Ended(Result<u64, ChainBreak>),
+}
+
+impl Streamed {
+    fn into_result(self) -> Result<u64, ChainBreak> {
+        match self {
+            Self::Broken(b) => Err(b),
+            Self::Ended(end) => end,
+        }
+    }
+}
+
 /// The head row: the last entry's sequence number and MAC, and the first keyed entry.
 #[derive(Debug, Clone, Copy)]
 struct Head {
@@ -141,23 +157,43 @@ impl Store {
         }
     }
 
+    /// Streams the whole chain through `verifier` and checks its end against the head. The
+    /// head is read after the entries, so entries appended meanwhile are streamed too, not
+    /// taken for a log that continues past its head.
+    async fn verify_to_head(
+        &self,
+        verifier: &mut Verifier<'_>,
+        mut each: impl FnMut(&AuditEntry),
+    ) -> Result<Streamed, StoreError> {
+        let mut streamed_to = None;
+        loop {
+            if let Some(broken) = self.check_entries(verifier, u64::MAX, &mut each).await? {
+                return Ok(Streamed::Broken(broken));
+            }
+            let head = self.audit_head().await?;
+            let last = verifier.position().0;
+            // Past the head, or no further than last time: the end as it stands is final.
+            if head.seq <= last || streamed_to == Some(last) {
+                return Ok(Streamed::Ended(verifier.finish(head.seq, head.hash)));
+            }
+            streamed_to = Some(last);
+        }
+    }
+
     /// Verifies the whole keyed chain against the head the database keeps, streaming it in
     /// pages. `Ok(Err(break))` names the first entry that does not verify; `Err` is a failure
     /// to read. Does not see a tail removed together with a rewound head: see
     /// [`Store::verify_audit_against`].
     pub async fn verify_audit(&self) -> Result<Result<AuditReport, ChainBreak>, StoreError> {
-        let head = self.audit_head().await?;
-        let mut verifier = Verifier::new(&self.audit_key, head.keyed_from);
-        // Entries appended while this runs lie beyond the head read above and are left for
-        // the next run.
-        if let Some(broken) = self.check_entries(&mut verifier, head.seq, |_| {}).await? {
-            return Ok(Err(broken));
-        }
-        Ok(verifier
-            .finish(head.seq, head.hash)
+        let keyed_from = self.audit_head().await?.keyed_from;
+        let mut verifier = Verifier::new(&self.audit_key, keyed_from);
+        Ok(self
+            .verify_to_head(&mut verifier, |_| {})
+            .await?
+            .into_result()
             .map(|entries| AuditReport {
                 entries,
-                unkeyed: entries.min(head.keyed_from.saturating_sub(1)),
+                unkeyed: entries.min(keyed_from.saturating_sub(1)),
             }))
     }
 
@@ -207,18 +243,15 @@ impl Store {
         compare(0, &GENESIS, &mut problems);
         let mut verifier = Verifier::new(&self.audit_key, head.keyed_from);
         let mut rewritten = Vec::new();
-        // Entries appended while this runs are left for the next run; every checkpoint read
-        // above was taken at or before the head read here.
-        let broken = self
-            .check_entries(&mut verifier, u64::MAX, |e| {
-                compare(e.seq, &e.hash, &mut rewritten)
-            })
+        let streamed = self
+            .verify_to_head(&mut verifier, |e| compare(e.seq, &e.hash, &mut rewritten))
             .await?;
         problems.extend(rewritten);
         let (last, _) = verifier.position();
-        match broken {
-            Some(b) => problems.push(AuditProblem::Broken(b)),
-            None => {
+        match streamed {
+            Streamed::Broken(b) => problems.push(AuditProblem::Broken(b)),
+            Streamed::Ended(end) => {
+                // Every checkpoint was read before the head, so none can rightly be past it.
                 if let Some((name, c)) = trusted.last()
                     && c.seq > last
                 {
@@ -228,7 +261,7 @@ impl Store {
                         checkpoint: (*name).to_owned(),
                     });
                 }
-                if let Err(b) = verifier.finish(head.seq.max(last), head.hash) {
+                if let Err(b) = end {
                     problems.push(AuditProblem::Broken(b));
                 }
             }

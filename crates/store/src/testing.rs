@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Executor;
 
-use crate::{ConnectOptions, MasterKey, Store};
+use crate::{AuditKey, ConnectOptions, MasterKey, Store};
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -21,6 +21,8 @@ pub struct TestStore {
     /// The URL the store was opened with (to open it again, or run the binary against it).
     pub url: String,
     pub master_key_hex: String,
+    /// The audit key as hex (to open the store again, or pass to the binary as NRM_AUDIT_KEY).
+    pub audit_key_hex: String,
     pub name: &'static str,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
@@ -111,12 +113,19 @@ fn test_key() -> (MasterKey, String) {
     (key, hex)
 }
 
+fn test_audit_key() -> (AuditKey, String) {
+    let hex = AuditKey::generate_hex();
+    let key = AuditKey::from_hex(&hex).unwrap_or_else(|| panic!("generated key parses"));
+    (key, hex)
+}
+
 /// A fresh SQLite store in a temporary folder.
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
     let url = format!("sqlite://{}", dir.path().join("nrm.sqlite").display());
     let (key, hex) = test_key();
-    let store = Store::connect(&url, ConnectOptions::new(key))
+    let (audit_key, audit_key_hex) = test_audit_key();
+    let store = Store::connect(&url, ConnectOptions::new(key, audit_key))
         .await
         .unwrap_or_else(|e| panic!("open SQLite: {e}"));
     store
@@ -127,6 +136,7 @@ pub async fn sqlite() -> TestStore {
         store,
         url,
         master_key_hex: hex,
+        audit_key_hex,
         name: "sqlite",
         _dir: Some(dir),
         schema: None,
@@ -163,7 +173,8 @@ pub async fn postgres() -> Option<TestStore> {
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
     let (key, hex) = test_key();
-    let mut options = ConnectOptions::new(key);
+    let (audit_key, audit_key_hex) = test_audit_key();
+    let mut options = ConnectOptions::new(key, audit_key);
     options.max_connections = 8;
     let store = Store::connect(&url, options)
         .await
@@ -176,6 +187,7 @@ pub async fn postgres() -> Option<TestStore> {
         store,
         url,
         master_key_hex: hex,
+        audit_key_hex,
         name: "postgres",
         _dir: None,
         schema: Some(schema),

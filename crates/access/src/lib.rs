@@ -8,9 +8,12 @@
 //! reveals nothing about whether the case exists.
 //!
 //! Who may do what (design decision 9): a First Responder sees the referrals of their own
-//! organisation; decision makers see cases of their competent authority (only those allocated
+//! organisation, and the personal details only of those they made themselves (need to know); a
+//! referral manager in a First Responder Organisation follows up every referral it made, with
+//! personal details; decision makers see cases of their competent authority (only those allocated
 //! to them where their access is so limited); local-authority panel members see children's
-//! cases routed to their pilot panel; assurance panel members see cases awaiting their review;
+//! cases routed to their pilot panel; assurance panel members see cases awaiting their review,
+//! with what the review needs (names, account, reasons) but not addresses or contact details;
 //! analysts see case summaries without personal details; support providers and guardians see
 //! only people allocated to them (no allocation exists yet, so nothing); administrators manage
 //! the service, not cases. Nobody reviews their own decision (enforced by the domain).
@@ -26,6 +29,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     FirstResponder,
+    /// A First Responder Organisation's lead for its referrals (a modern slavery single point of
+    /// contact): follows up every referral the organisation made, with personal details.
+    ReferralManager,
     FroAdministrator,
     DecisionMaker,
     CaManager,
@@ -38,8 +44,9 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::FirstResponder,
+        Self::ReferralManager,
         Self::FroAdministrator,
         Self::DecisionMaker,
         Self::CaManager,
@@ -124,6 +131,7 @@ impl Role {
     pub fn code(self) -> &'static str {
         match self {
             Self::FirstResponder => "first_responder",
+            Self::ReferralManager => "referral_manager",
             Self::FroAdministrator => "fro_administrator",
             Self::DecisionMaker => "decision_maker",
             Self::CaManager => "ca_manager",
@@ -173,6 +181,8 @@ pub struct CaseFacts {
     pub age_group: Option<AgeGroup>,
     pub allocated_to: Option<UserId>,
     pub review_pending: bool,
+    /// The person who made the referral (`None` for an API client's submission).
+    pub referred_by: Option<UserId>,
 }
 
 /// What can be done to a case.
@@ -181,8 +191,11 @@ pub struct CaseFacts {
 pub enum CaseOperation {
     /// The case summary and timeline, without personal details.
     Read,
-    /// The decrypted personal details and written reasons.
+    /// The decrypted personal details (names, date of birth, nationality, languages, the
+    /// account) and written reasons: what a decision or its review needs.
     ReadPersonalDetails,
+    /// Where the person is and how to reach them: their current address and contact details.
+    ReadContactDetails,
     ReadAccessHistory,
     ReadNotices,
     /// Reasonable Grounds and Conclusive Grounds decisions, disqualification.
@@ -205,6 +218,7 @@ impl CaseOperation {
         match self {
             Self::Read => "read",
             Self::ReadPersonalDetails => "read_personal_details",
+            Self::ReadContactDetails => "read_contact_details",
             Self::ReadAccessHistory => "read_access_history",
             Self::ReadNotices => "read_notices",
             Self::Decide => "decide",
@@ -216,9 +230,10 @@ impl CaseOperation {
         }
     }
 
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Read,
         Self::ReadPersonalDetails,
+        Self::ReadContactDetails,
         Self::ReadAccessHistory,
         Self::ReadNotices,
         Self::Decide,
@@ -403,9 +418,12 @@ pub fn may_manage_account(p: &Principal, organisation: OrganisationId, roles: &[
     p.has(Role::FroAdministrator)
         && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
         && organisation == p.actor.organisation
-        && roles
-            .iter()
-            .all(|r| matches!(r, Role::FirstResponder | Role::FroAdministrator))
+        && roles.iter().all(|r| {
+            matches!(
+                r,
+                Role::FirstResponder | Role::ReferralManager | Role::FroAdministrator
+            )
+        })
 }
 
 /// The cases `p` may list, from the strongest role they hold.
@@ -426,7 +444,9 @@ pub fn list_scope(p: &Principal) -> ListScope {
         OrganisationKind::LocalAuthority {
             pilot_site: Some(site),
         } if p.has(Role::LocalAuthorityPanelMember) => ListScope::PilotPanel(site.clone()),
-        OrganisationKind::FirstResponderOrganisation if p.has(Role::FirstResponder) => {
+        OrganisationKind::FirstResponderOrganisation
+            if p.has(Role::FirstResponder) || p.has(Role::ReferralManager) =>
+        {
             ListScope::ReferredBy(p.actor.organisation)
         }
         OrganisationKind::AssurancePanel if p.has(Role::PanelMember) => ListScope::AwaitingReview,
@@ -480,20 +500,26 @@ pub fn authorise_case(
         p.organisation_kind,
         OrganisationKind::CompetentAuthority { .. }
     ) && p.has(Role::CaManager);
-    let first_responder = p.organisation_kind == OrganisationKind::FirstResponderOrganisation
-        && p.has(Role::FirstResponder);
+    let fro = p.organisation_kind == OrganisationKind::FirstResponderOrganisation;
+    let first_responder = fro && p.has(Role::FirstResponder);
+    // Need to know: a First Responder sees the personal details of the referrals they made;
+    // colleagues see them only as the organisation's referral manager.
+    let referrer = first_responder && case.referred_by == Some(p.actor.user);
+    let referral_manager = fro && p.has(Role::ReferralManager);
     let panel = p.organisation_kind == OrganisationKind::AssurancePanel && p.has(Role::PanelMember);
     let analyst = p.organisation_kind == OrganisationKind::Analysts && p.has(Role::Analyst);
     let allowed = match operation {
-        C::Read => decider || first_responder || panel || analyst,
-        // Analysts see pseudonymised data only; panels review on the decision and reasons.
-        C::ReadPersonalDetails => decider || first_responder || panel,
+        C::Read => decider || first_responder || referral_manager || panel || analyst,
+        // Analysts see pseudonymised data only; panels review on the account, the decision and
+        // its reasons, never where the person lives or how to reach them.
+        C::ReadPersonalDetails => decider || referrer || referral_manager || panel,
+        C::ReadContactDetails => decider || referrer || referral_manager,
         C::ReadAccessHistory => manager,
-        C::ReadNotices => decider || first_responder,
+        C::ReadNotices => decider || first_responder || referral_manager,
         C::Decide | C::Manage => decider && !case.duty_to_notify,
         C::Review => (decider || panel) && !case.duty_to_notify,
         C::Reroute | C::Allocate => manager && !case.duty_to_notify,
-        C::RequestReconsideration => first_responder && !case.duty_to_notify,
+        C::RequestReconsideration => (first_responder || referral_manager) && !case.duty_to_notify,
     };
     if allowed {
         Ok(CaseCapability {

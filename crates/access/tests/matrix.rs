@@ -1,6 +1,7 @@
 //! The authorisation matrix: every role × every relationship to a case × every operation,
 //! against expectations written by hand, apart from the policy code. The expectations are
 //! exhaustive matches, so a new role or operation that nobody has decided on fails the build.
+//! ASVS v5.0.0-8.2.1 (function-level) and v5.0.0-8.2.2 (data-specific, need-to-know) access.
 
 use nrm_access::{
     CaseFacts, CaseOperation, Operation, OrganisationKind, Principal, Role, authorise,
@@ -29,11 +30,13 @@ struct Relationship {
     child: bool,
     duty_to_notify: bool,
     review_pending: bool,
+    /// The caller made the referral themselves.
+    referred_by_me: bool,
 }
 
 fn relationships() -> Vec<Relationship> {
     let mut out = Vec::new();
-    for bits in 0u32..128 {
+    for bits in 0u32..256 {
         let b = |i: u32| bits & (1 << i) != 0;
         let r = Relationship {
             own_organisation: b(0),
@@ -43,7 +46,12 @@ fn relationships() -> Vec<Relationship> {
             child: b(4),
             duty_to_notify: b(5),
             review_pending: b(6),
+            referred_by_me: b(7),
         };
+        // Whoever made the referral is in the organisation that made it.
+        if r.referred_by_me && !r.own_organisation {
+            continue;
+        }
         // A Duty to Notify report has no authority, allocation or review.
         if r.duty_to_notify && (r.own_authority || r.allocated_to_me || r.review_pending || r.child)
         {
@@ -56,7 +64,7 @@ fn relationships() -> Vec<Relationship> {
 
 fn principal(role: Role, r: Relationship) -> Principal {
     let organisation_kind = match role {
-        Role::FirstResponder | Role::FroAdministrator => {
+        Role::FirstResponder | Role::ReferralManager | Role::FroAdministrator => {
             OrganisationKind::FirstResponderOrganisation
         }
         Role::DecisionMaker | Role::CaManager => OrganisationKind::CompetentAuthority {
@@ -116,6 +124,11 @@ fn case(role: Role, r: Relationship) -> CaseFacts {
         }),
         allocated_to: r.allocated_to_me.then_some(UserId(Uuid::from_u128(ME))),
         review_pending: r.review_pending,
+        referred_by: Some(UserId(Uuid::from_u128(if r.referred_by_me {
+            ME
+        } else {
+            ME + 1
+        }))),
     }
 }
 
@@ -126,7 +139,24 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
         Role::FirstResponder => {
             r.own_organisation
                 && match op {
-                    C::Read | C::ReadPersonalDetails | C::ReadNotices => true,
+                    C::Read | C::ReadNotices => true,
+                    // Need to know: only the referrals they made themselves.
+                    C::ReadPersonalDetails | C::ReadContactDetails => r.referred_by_me,
+                    C::RequestReconsideration => !r.duty_to_notify,
+                    C::ReadAccessHistory
+                    | C::Decide
+                    | C::Review
+                    | C::Manage
+                    | C::Reroute
+                    | C::Allocate => false,
+                }
+        }
+        Role::ReferralManager => {
+            r.own_organisation
+                && match op {
+                    C::Read | C::ReadPersonalDetails | C::ReadContactDetails | C::ReadNotices => {
+                        true
+                    }
                     C::RequestReconsideration => !r.duty_to_notify,
                     C::ReadAccessHistory
                     | C::Decide
@@ -140,7 +170,9 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
             r.own_authority
                 && (!r.limited_to_allocated || r.allocated_to_me)
                 && match op {
-                    C::Read | C::ReadPersonalDetails | C::ReadNotices => true,
+                    C::Read | C::ReadPersonalDetails | C::ReadContactDetails | C::ReadNotices => {
+                        true
+                    }
                     C::Decide | C::Review | C::Manage => !r.duty_to_notify,
                     C::ReadAccessHistory | C::Reroute | C::Allocate | C::RequestReconsideration => {
                         false
@@ -151,9 +183,11 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
             // Managers are never limited to their own allocations.
             r.own_authority
                 && match op {
-                    C::Read | C::ReadPersonalDetails | C::ReadNotices | C::ReadAccessHistory => {
-                        true
-                    }
+                    C::Read
+                    | C::ReadPersonalDetails
+                    | C::ReadContactDetails
+                    | C::ReadNotices
+                    | C::ReadAccessHistory => true,
                     C::Decide | C::Review | C::Manage | C::Reroute | C::Allocate => {
                         !r.duty_to_notify
                     }
@@ -166,6 +200,7 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
                 && match op {
                     C::Read
                     | C::ReadPersonalDetails
+                    | C::ReadContactDetails
                     | C::ReadNotices
                     | C::Decide
                     | C::Review
@@ -178,8 +213,10 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
         Role::PanelMember => {
             r.review_pending
                 && match op {
+                    // What the review needs; never where the person lives or how to reach them.
                     C::Read | C::ReadPersonalDetails | C::Review => true,
-                    C::ReadNotices
+                    C::ReadContactDetails
+                    | C::ReadNotices
                     | C::ReadAccessHistory
                     | C::Decide
                     | C::Manage
@@ -192,6 +229,7 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
             // Pseudonymised only: summaries and timelines, never personal details.
             C::Read => true,
             C::ReadPersonalDetails
+            | C::ReadContactDetails
             | C::ReadNotices
             | C::ReadAccessHistory
             | C::Decide
@@ -217,6 +255,7 @@ fn expected(role: Role, op: Operation) -> bool {
         O::SubmitReferral | O::SubmitDutyToNotify => role == Role::FirstResponder,
         O::ListCases => match role {
             Role::FirstResponder
+            | Role::ReferralManager
             | Role::DecisionMaker
             | Role::CaManager
             | Role::LocalAuthorityPanelMember

@@ -2971,6 +2971,7 @@ fn run_case(case: &Case, cov: &Coverage) -> TestCaseResult {
     Ok(())
 }
 
+// ASVS v5.0.0-2.3.1 (Security target #44)
 #[test]
 fn the_lifecycle_keeps_its_invariants_over_10_000_command_sequences() {
     let config = ProptestConfig {
@@ -3431,6 +3432,7 @@ fn a_negative_cg_decided_on_15_november_2022_must_go_to_an_assurance_panel_befor
     case.must(&serve(CG, date(2023, 1, 6), false), date(2023, 1, 6));
 }
 
+// Security target #7
 #[test]
 fn a_negative_cg_decided_on_10_january_2023_is_reviewed_by_a_second_caseworker_not_by_its_maker() {
     let mut case = negative_cg_on(date(2023, 1, 10));

@@ -1232,6 +1232,7 @@ fn run_case(case: &Case, coverage: &Coverage) -> TestCaseResult {
     Ok(())
 }
 
+// ASVS v5.0.0-2.3.1 (Security target #44)
 #[test]
 fn no_illegal_transition_is_accepted_over_10_000_command_sequences() {
     let config = ProptestConfig {

@@ -256,6 +256,11 @@ fn demo_organisations() -> Vec<DemoOrganisation> {
                     "fro.administrator@demo.invalid",
                     vec![Role::FroAdministrator],
                 ),
+                (
+                    fresh_user(50),
+                    "referral.manager@demo.invalid",
+                    vec![Role::ReferralManager],
+                ),
             ],
         ),
         (

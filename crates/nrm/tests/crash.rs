@@ -226,11 +226,13 @@ async fn crash_cycles(store: TestStore) {
     store.cleanup().await;
 }
 
+// Security target #36
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_submissions_survive_kill_9_on_sqlite() {
     crash_cycles(testing::sqlite().await).await;
 }
 
+// Security target #36
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_submissions_survive_kill_9_on_postgres() {
     if let Some(store) = testing::postgres().await {

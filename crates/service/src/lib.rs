@@ -97,6 +97,9 @@ pub struct CaseView {
     pub summary: CaseSummary,
     pub events: Vec<nrm_store::StoredEvent>,
     pub personal_details: Option<PersonalDetails>,
+    /// The personal details were read without the right to where the person lives and how
+    /// to reach them: `current_address` and `contact` are left out (need to know).
+    pub contact_details_withheld: bool,
     pub reasons: Vec<ReasonsView>,
 }
 
@@ -419,10 +422,13 @@ impl Cases {
     /// audit failure refuses the read (fail closed).
     /// `personal` (a capability for the personal details of the same case) adds the decrypted
     /// personal details and written reasons; without it they are left out (analysts).
+    /// `contact` (a capability for the contact details of the same case) adds the current
+    /// address and safe contact to them; without it they are withheld (assurance panels).
     pub async fn view(
         &self,
         read: &CaseCapability,
         personal: Option<&CaseCapability>,
+        contact: Option<&CaseCapability>,
         now: DateTime<Utc>,
     ) -> Result<CaseView, ServiceError> {
         let (actor, case_id) = allowed(read, CaseOperation::Read)?;
@@ -430,7 +436,24 @@ impl Cases {
             Some(p) => allowed(p, CaseOperation::ReadPersonalDetails)?.1 == case_id,
             None => false,
         };
-        let result = self.view_unaudited(case_id, with_personal, now).await;
+        let with_contact = with_personal
+            && match contact {
+                Some(c) => allowed(c, CaseOperation::ReadContactDetails)?.1 == case_id,
+                None => false,
+            };
+        let result = self
+            .view_unaudited(case_id, with_personal, now)
+            .await
+            .map(|mut view| {
+                if !with_contact {
+                    if let Some(details) = view.personal_details.as_mut() {
+                        details.current_address = None;
+                        details.contact = None;
+                        view.contact_details_withheld = true;
+                    }
+                }
+                view
+            });
         let action = if with_personal {
             "case.read_personal"
         } else {
@@ -494,6 +517,7 @@ impl Cases {
             summary,
             events: loaded.events,
             personal_details,
+            contact_details_withheld: false,
             reasons,
         })
     }
@@ -624,6 +648,7 @@ impl Cases {
             },
             allocated_to: summary.allocated_to,
             review_pending: summary.review_pending,
+            referred_by: summary.referring_user,
         }))
     }
 }

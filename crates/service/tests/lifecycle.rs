@@ -411,6 +411,7 @@ async fn a_negative_cg_in_november_2022_goes_to_an_assurance_panel_before_it_is_
     .await;
 }
 
+// Security target #7
 #[tokio::test]
 async fn from_december_2022_a_second_caseworker_reviews_and_never_the_decision_maker() {
     on_each_backend(|cases| async move {

@@ -64,6 +64,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_drafts.sql"),
         include_str!("../migrations/postgres/0009_drafts.sql"),
     ),
+    (
+        12,
+        "referring_user",
+        include_str!("../migrations/sqlite/0012_referring_user.sql"),
+        include_str!("../migrations/postgres/0012_referring_user.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

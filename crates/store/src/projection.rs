@@ -70,7 +70,7 @@ pub(crate) fn project(
     let version = Value::I64(i64::try_from(version).unwrap_or(i64::MAX));
     let at = Value::Timestamp(recorded_at);
     let mut out = Vec::new();
-    let insert = "INSERT INTO case_summaries (case_id, reference, kind, status, competent_authority, age_group, county_lines, referring_organisation, referred_on, rg_due_on, version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    let insert = "INSERT INTO case_summaries (case_id, reference, kind, status, competent_authority, age_group, county_lines, referring_organisation, referred_on, rg_due_on, version, updated_at, referring_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
     let types = match event {
         CaseEvent::ReferralSubmitted(e) => {
             let kind = match e.age_group {
@@ -92,6 +92,7 @@ pub(crate) fn project(
                     Value::OptDate(Some(e.reasonable_grounds_due_on)),
                     version,
                     at,
+                    Value::Uuid(e.referred_by.user.0),
                 ],
             ));
             out.push(Statement::new(
@@ -125,6 +126,7 @@ pub(crate) fn project(
                     Value::OptDate(None),
                     version,
                     at,
+                    Value::Uuid(e.reported_by.user.0),
                 ],
             ));
             e.exploitation.types.clone()

@@ -94,6 +94,8 @@ pub struct CaseSummary {
     pub exploitation_types: Vec<String>,
     pub county_lines: bool,
     pub referring_organisation: OrganisationId,
+    /// Who made the referral.
+    pub referring_user: Option<UserId>,
     pub referred_on: NaiveDate,
     pub reasonable_grounds_due_on: Option<NaiveDate>,
     pub reasonable_grounds_outcome: Option<String>,
@@ -123,7 +125,7 @@ pub struct QueuePage {
     pub per_page: u32,
 }
 
-const COLUMNS: &str = "s.case_id, s.reference, s.kind, s.status, s.competent_authority, s.age_group, s.county_lines, s.referring_organisation, s.referred_on, s.rg_due_on, s.rg_outcome, s.rg_decided_on, s.cg_earliest_on, s.cg_outcome, s.cg_decided_on, s.version, s.updated_at, s.pilot_site, s.allocated_to, s.suspended, s.disqualified, s.review_pending, s.reconsideration_pending, s.rg_served_on, s.cg_served_on";
+const COLUMNS: &str = "s.case_id, s.reference, s.kind, s.status, s.competent_authority, s.age_group, s.county_lines, s.referring_organisation, s.referred_on, s.rg_due_on, s.rg_outcome, s.rg_decided_on, s.cg_earliest_on, s.cg_outcome, s.cg_decided_on, s.version, s.updated_at, s.pilot_site, s.allocated_to, s.suspended, s.disqualified, s.review_pending, s.reconsideration_pending, s.rg_served_on, s.cg_served_on, s.referring_user";
 
 /// Appends the WHERE clause for `q` to `builder`. A macro so it compiles for both engines.
 macro_rules! push_filters {
@@ -329,6 +331,9 @@ macro_rules! summary_from_row {
             exploitation_types: Vec::new(),
             county_lines: row.try_get("county_lines")?,
             referring_organisation: OrganisationId(row.try_get("referring_organisation")?),
+            referring_user: row
+                .try_get::<Option<uuid::Uuid>, _>("referring_user")?
+                .map(UserId),
             referred_on: row.try_get("referred_on")?,
             reasonable_grounds_due_on: due,
             reasonable_grounds_outcome: row.try_get("rg_outcome")?,

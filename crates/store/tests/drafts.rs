@@ -162,6 +162,7 @@ async fn set_sealed_answers(raw: &Raw, id: Uuid, sealed: Vec<u8>) {
     .unwrap_or_else(|e| panic!("raw write: {e}"));
 }
 
+// ASVS v5.0.0-11.3.1, v5.0.0-14.2.4
 #[tokio::test]
 async fn answers_round_trip_sealed_and_are_never_stored_in_plaintext() {
     each_backend(|t| async move {
@@ -287,6 +288,7 @@ async fn a_stale_version_is_refused_and_nothing_is_written() {
     .await;
 }
 
+// ASVS v5.0.0-8.2.2
 #[tokio::test]
 async fn a_draft_is_visible_and_writable_only_by_its_owner() {
     each_backend(|t| async move {

@@ -201,6 +201,7 @@ async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
     .await;
 }
 
+// ASVS v5.0.0-2.3.4
 #[tokio::test]
 async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
     each_backend(|t| async move {
@@ -256,6 +257,7 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
     .await;
 }
 
+// ASVS v5.0.0-2.3.3
 #[tokio::test]
 async fn a_failed_append_leaves_no_trace() {
     each_backend(|t| async move {
@@ -293,6 +295,7 @@ async fn a_failed_append_leaves_no_trace() {
     .await;
 }
 
+// Security target #27
 #[tokio::test]
 async fn history_cannot_be_changed_in_the_database() {
     each_backend(|t| async move {
@@ -337,6 +340,7 @@ async fn raw_pool(t: &TestStore) -> Raw {
     }
 }
 
+// ASVS v5.0.0-11.3.1, v5.0.0-14.2.4 (Security target #28)
 #[tokio::test]
 async fn personal_data_is_never_stored_in_plaintext() {
     each_backend(|t| async move {
@@ -375,6 +379,7 @@ async fn personal_data_is_never_stored_in_plaintext() {
     .await;
 }
 
+// ASVS v5.0.0-11.3.3
 #[tokio::test]
 async fn the_wrong_master_key_cannot_read_the_vault() {
     let t = testing::sqlite().await;
@@ -395,6 +400,7 @@ async fn the_wrong_master_key_cannot_read_the_vault() {
     t.cleanup().await;
 }
 
+// Security target #38
 #[tokio::test]
 async fn urls_that_point_nowhere_sensible_are_refused() {
     let key =

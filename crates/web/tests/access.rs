@@ -52,6 +52,7 @@ async fn listed(app: &App, who: Identity) -> (Vec<String>, String) {
     (references, raw)
 }
 
+// ASVS v5.0.0-8.4.1, v5.0.0-8.2.2
 #[tokio::test]
 async fn organisations_and_authorities_see_only_their_own_cases() {
     each_backend(|app| async move {

@@ -5,177 +5,10 @@
 
 mod support;
 
-use nrm_access::{OrganisationKind, Role};
-use nrm_domain::ids::{OrganisationId, UserId};
-use reqwest::{Client, Response, redirect};
-use support::{App, CANARY, each_backend};
+use support::pages::*;
+use support::{CANARY, each_backend};
 
-const PASSWORD: &str = "a long enough passphrase";
-
-fn client() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn now(app: &App) -> chrono::DateTime<chrono::Utc> {
-    *app.clock.lock().unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A designated First Responder Organisation with one first responder; returns their cookie.
-async fn first_responder(app: &App) -> String {
-    first_responder_with_email(app).await.0
-}
-
-/// Signs `email` in again (the clock must have moved on a TOTP step since the last sign-in).
-async fn sign_in_again(app: &App, email: &str, extra: &[(&str, &str)]) -> Response {
-    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
-    let user = app
-        .store
-        .store
-        .user_by_email(email)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or_else(|| panic!("no such user"))
-        .id;
-    let code = cases
-        .current_code(user, now(app))
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let mut form = vec![
-        ("email", email),
-        ("password", PASSWORD),
-        ("code", code.as_str()),
-    ];
-    form.extend_from_slice(extra);
-    post(app, "/sign-in", "", &form).await
-}
-
-/// As [`first_responder`], also returning the email.
-async fn first_responder_with_email(app: &App) -> (String, String) {
-    let email = account(
-        app,
-        "A charity",
-        &OrganisationKind::FirstResponderOrganisation,
-        Role::FirstResponder,
-    )
-    .await;
-    let response = sign_in_again(app, &email, &[("next", "/referrals")]).await;
-    assert_eq!(response.status(), 303, "signed in");
-    assert_eq!(location(&response), "/referrals");
-    (set_cookie(&response), email)
-}
-
-/// A new organisation of `kind` (designated from 2020 when it refers) with one account holding
-/// `role`; returns the account's email.
-async fn account(app: &App, name: &str, kind: &OrganisationKind, role: Role) -> String {
-    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
-    let org = cases
-        .add_organisation(OrganisationId(uuid::Uuid::new_v4()), name, kind, now(app))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    if *kind == OrganisationKind::FirstResponderOrganisation {
-        app.store
-            .store
-            .set_designation(org, chrono::NaiveDate::from_ymd_opt(2020, 1, 1), None)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
-    cases
-        .add_user(
-            UserId(uuid::Uuid::new_v4()),
-            org,
-            &email,
-            &[role],
-            PASSWORD,
-            now(app),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    email
-}
-
-fn set_cookie(response: &Response) -> String {
-    response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn get(app: &App, path: &str, cookie: &str) -> Response {
-    client()
-        .get(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-async fn post(app: &App, path: &str, cookie: &str, form: &[(&str, &str)]) -> Response {
-    let body: String = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(form)
-        .finish();
-    client()
-        .post(format!("{}{path}", app.base))
-        .header("cookie", cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .body(body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn text(response: Response) -> String {
-    response.text().await.unwrap_or_default()
-}
-
-/// The form token in a page's forms.
-fn token(html: &str) -> String {
-    html.split("name=\"form_token\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The `<input>` tag with this id.
-fn input_tag(html: &str, id: &str) -> String {
-    html.split("<input")
-        .find(|tag| {
-            tag.split('>')
-                .next()
-                .is_some_and(|t| t.contains(&format!("id=\"{id}\"")))
-        })
-        .and_then(|tag| tag.split('>').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn title(html: &str) -> String {
-    html.split("<title>")
-        .nth(1)
-        .and_then(|rest| rest.split("</title>").next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
+// ASVS v5.0.0-3.4.1, v5.0.0-3.4.3
 #[tokio::test]
 async fn assets_are_fingerprinted_cached_for_a_year_and_carry_the_security_headers() {
     each_backend(|app| async move {
@@ -436,6 +269,7 @@ async fn a_duty_to_notify_journey_is_saved_at_every_step_and_sent_once() {
     .await;
 }
 
+// ASVS v5.0.0-16.2.5, v5.0.0-14.2.1
 #[tokio::test]
 async fn names_typed_into_a_referral_stay_out_of_urls_and_logs_and_welsh_is_offered() {
     each_backend(|app| async move {
@@ -611,22 +445,6 @@ async fn a_draft_can_be_deleted_after_confirming_and_only_its_owner_sees_it() {
     .await;
 }
 
-/// A decision maker at the Single Competent Authority, signed in through the page.
-async fn decision_maker(app: &App) -> String {
-    let email = account(
-        app,
-        "Single Competent Authority",
-        &OrganisationKind::CompetentAuthority {
-            authority: nrm_domain::event::CompetentAuthority::Sca,
-        },
-        Role::DecisionMaker,
-    )
-    .await;
-    let response = sign_in_again(app, &email, &[("next", "/")]).await;
-    assert_eq!(location(&response), "/");
-    set_cookie(&response)
-}
-
 #[tokio::test]
 async fn a_decision_maker_finds_a_case_in_the_queue_and_records_a_reasonable_grounds_decision() {
     each_backend(|app| async move {
@@ -752,6 +570,7 @@ async fn the_queue_pages_through_every_case_once() {
     .await;
 }
 
+// ASVS v5.0.0-3.5.1, v5.0.0-3.5.2
 #[tokio::test]
 async fn every_page_form_refuses_a_missing_token_and_a_cross_site_post_and_changes_nothing() {
     each_backend(|app| async move {

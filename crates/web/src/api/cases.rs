@@ -330,10 +330,15 @@ pub struct PersonalDetailsResponse {
     pub date_of_birth: Option<NaiveDate>,
     pub languages: Vec<String>,
     pub interpreter_needed: bool,
+    /// Left out (null) when `contact_details_withheld`.
     pub contact: Option<String>,
+    /// Left out (null) when `contact_details_withheld`.
     pub current_address: Option<String>,
     pub other_references: Vec<String>,
     pub narrative: String,
+    /// The caller's role does not need where the person lives or how to reach them (an
+    /// assurance panel member, say), so `contact` and `current_address` are not shown.
+    pub contact_details_withheld: bool,
 }
 
 /// Who did something.
@@ -402,10 +407,12 @@ pub async fn read(
     // Personal details only for those entitled to them (never analysts); asking is not a denial.
     let personal =
         nrm_access::authorise_case(&caller.0, CaseOperation::ReadPersonalDetails, &facts).ok();
+    let contact =
+        nrm_access::authorise_case(&caller.0, CaseOperation::ReadContactDetails, &facts).ok();
     let id = read.case_id();
     let view = state
         .cases
-        .view(&read, personal.as_ref(), state.now())
+        .view(&read, personal.as_ref(), contact.as_ref(), state.now())
         .await?;
     let timeline = view
         .events
@@ -433,6 +440,7 @@ pub async fn read(
             }
         })
         .collect();
+    let withheld = view.contact_details_withheld;
     let personal_details = view.personal_details.map(|d| PersonalDetailsResponse {
         given_names: d.given_names,
         family_name: d.family_name,
@@ -444,6 +452,7 @@ pub async fn read(
         current_address: d.current_address,
         other_references: d.other_references,
         narrative: d.narrative,
+        contact_details_withheld: withheld,
     });
     let deadlines = state
         .cases

@@ -74,9 +74,62 @@ impl SignedIn {
     }
 }
 
-/// Where to come back to after signing in: a local path only.
-fn local_path(path: &str) -> Option<&str> {
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')).then_some(path)
+/// The longest `next=` path followed.
+const MAX_NEXT: usize = 512;
+
+/// Where to go back to (after signing in, or switching language): a path on this site, and
+/// nothing else. Only a strict pattern is accepted: `/`, then path segments of unreserved
+/// characters (letters, digits, `-`, `.`, `_`, `~`) separated by single slashes, then an
+/// optional query of unreserved characters, `=`, `&` and `%`-escapes. So no scheme, no host,
+/// no `//` or `\\`, no control or white-space characters (a tab or newline in a `Location`
+/// lets a browser resolve it to another site, or breaks the header), no dot segments.
+/// Anything else is `None`, and the caller goes to `/`.
+pub fn safe_next(input: &str) -> Option<&str> {
+    if input.len() > MAX_NEXT || !input.starts_with('/') {
+        return None;
+    }
+    let (path, query) = match input.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (input, None),
+    };
+    let unreserved = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
+    let body = &path[1..];
+    if !body.is_empty() {
+        let body = body.strip_suffix('/').unwrap_or(body);
+        for segment in body.split('/') {
+            if segment.is_empty()
+                || segment == "."
+                || segment == ".."
+                || !segment.chars().all(unreserved)
+            {
+                return None;
+            }
+        }
+    }
+    if let Some(query) = query {
+        let bytes = query.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = char::from(bytes[i]);
+            if c == '%' {
+                let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return None;
+                }
+                // An escaped control character is no more welcome than a raw one.
+                let value = u8::from_str_radix(&query[i + 1..i + 3], 16).ok()?;
+                if value < 0x20 || value == 0x7f {
+                    return None;
+                }
+                i += 3;
+            } else if unreserved(c) || matches!(c, '=' | '&' | '+') {
+                i += 1;
+            } else {
+                return None;
+            }
+        }
+    }
+    Some(input)
 }
 
 impl FromRequestParts<AppState> for SignedIn {
@@ -139,26 +192,71 @@ struct SignInPage {
 /// The prefix that marks a carried answer on the sign-in form.
 const REPLAY: &str = "replay:";
 
-fn carried(form: &Form) -> Vec<(String, String)> {
-    form.iter()
-        .filter(|(name, _)| name.as_str() != FORM_TOKEN_FIELD)
+/// The hidden field the "continue" page adds, so the page the answers go back to knows they
+/// were carried through signing in (and shows its check step instead of recording anything).
+pub const CARRIED_FIELD: &str = "carried";
+/// Fields that are never carried: the old session's token, a check step's "confirmed" (a
+/// carried post must show the check page again), and the carried marker itself.
+const NEVER_CARRIED: [&str; 3] = [FORM_TOKEN_FIELD, "confirmed", CARRIED_FIELD];
+/// The most answer text carried through signing in (the longest page, an account of
+/// exploitation, is 20,000 characters), and the most fields. More is not reflected back.
+const CARRY_LIMIT_BYTES: usize = 128 * 1024;
+const CARRY_LIMIT_FIELDS: usize = 200;
+
+/// The answers of a form posted after the session ended that may be carried through signing
+/// in, or `None` when there are too many to reflect back.
+fn carried(form: &Form) -> Option<Vec<(String, String)>> {
+    let fields: Vec<(String, String)> = form
+        .iter()
+        .filter(|(name, _)| !NEVER_CARRIED.contains(&name.as_str()))
         .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
-        .collect()
+        .collect();
+    let bytes: usize = fields.iter().map(|(n, v)| n.len() + v.len()).sum();
+    (fields.len() <= CARRY_LIMIT_FIELDS && bytes <= CARRY_LIMIT_BYTES).then_some(fields)
+}
+
+/// Whether a request positively comes from a page of this site: `Sec-Fetch-Site:
+/// same-origin`, or, from a browser that does not send Fetch Metadata, an `Origin` naming this
+/// host. A post with neither proves nothing and is never carried.
+fn proven_same_origin(parts: &Parts) -> bool {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    match header("sec-fetch-site") {
+        Some(site) => site == "same-origin",
+        None => header("origin").is_some() && crate::actor::same_origin(parts),
+    }
 }
 
 /// Someone whose session ended posted a form: ask them to sign in again, carrying what they
 /// posted in the sign-in form's body, so signing in leads straight back to saving it.
-pub fn sign_in_to_keep(lang: Lang, action: &str, form: &Form) -> Response {
+///
+/// Only a post proven to come from this site's own page is carried, only back to the page it
+/// was posted to, and never with a check step's confirmation: a form posted from another site
+/// (which carries no cookie, so always arrives "signed out") is refused, or it would come back
+/// after signing in as the victim's own answers.
+pub fn sign_in_to_keep(lang: Lang, parts: &Parts, form: &Form) -> Response {
+    // ASVS v5.0.0-3.5.1: cross-site requests never reach a state-changing function.
+    if !proven_same_origin(parts) {
+        return PageError::BadForm(lang).into_response();
+    }
+    let action = parts.uri.path();
+    let Some(next) = safe_next(action) else {
+        return PageError::BadForm(lang).into_response();
+    };
     let mut layout = Layout::new(lang, lang.t("signin.title"), "/sign-in");
     // Switching language here would be a new request without the carried answers.
     layout.bilingual = false;
+    let replay = carried(form);
     let page = SignInPage {
         layout,
         errors: crate::pages::layout::Errors::default(),
         email: String::new(),
-        next: local_path(action).unwrap_or("/").to_owned(),
-        notice: Some("signin.expired_kept"),
-        replay: carried(form),
+        next: next.to_owned(),
+        notice: Some(if replay.is_some() {
+            "signin.expired_kept"
+        } else {
+            "signin.expired"
+        }),
+        replay: replay.unwrap_or_default(),
     };
     let mut response = render(&page);
     *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
@@ -185,6 +283,9 @@ const FORM_LIMIT: usize = 1024 * 1024;
 pub struct Posted {
     pub signed_in: SignedIn,
     pub form: Form,
+    /// The answers were carried through signing in again (see [`sign_in_to_keep`]): a page
+    /// that records a change on this post shows its check step instead.
+    pub carried: bool,
 }
 
 impl axum::extract::FromRequest<AppState> for Posted {
@@ -201,14 +302,23 @@ impl axum::extract::FromRequest<AppState> for Posted {
         let bytes = axum::body::to_bytes(body, FORM_LIMIT)
             .await
             .map_err(|_| PageError::BadForm(maybe.lang).into_response())?;
-        let form = form::parse(&bytes);
+        let mut form = form::parse(&bytes);
         let Some(signed_in) = maybe.signed_in else {
-            return Err(sign_in_to_keep(maybe.lang, &maybe.path, &form));
+            return Err(sign_in_to_keep(maybe.lang, &parts, &form));
         };
         signed_in
             .check_form(&form)
             .map_err(IntoResponse::into_response)?;
-        Ok(Self { signed_in, form })
+        let carried = form.remove(CARRIED_FIELD).is_some();
+        if carried {
+            // Never straight to a recorded change: the check step is shown again.
+            form.remove("confirmed");
+        }
+        Ok(Self {
+            signed_in,
+            form,
+            carried,
+        })
     }
 }
 
@@ -326,7 +436,7 @@ pub async fn sign_in_page(headers: HeaderMap, Query(query): Query<NextQuery>) ->
     let next = query
         .next
         .as_deref()
-        .and_then(local_path)
+        .and_then(safe_next)
         .unwrap_or("/")
         .to_owned();
     let notice = (next != "/").then_some("signin.expired");
@@ -344,29 +454,31 @@ pub async fn sign_in_page(headers: HeaderMap, Query(query): Query<NextQuery>) ->
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientAddress(client): ClientAddress,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> Response {
-    let lang = lang(&headers);
-    // Signing in is a state change too: only from this service's own sign-in page.
-    if headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|site| site != "same-origin" && site != "none")
-    {
+    let (parts, body) = request.into_parts();
+    let lang = lang(&parts.headers);
+    let Ok(body) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return PageError::BadForm(lang).into_response();
+    };
+    // Signing in is a state change too: only from this service's own sign-in page, judged by
+    // Fetch Metadata, or by `Origin` when a browser sends no Fetch Metadata.
+    // ASVS v5.0.0-3.5.1
+    if !crate::actor::same_origin(&parts) {
         return PageError::BadForm(lang).into_response();
     }
     let form = form::parse(&body);
     let email = form::value(&form, "email").trim().to_owned();
     let password = form::value(&form, "password");
     let code = form::value(&form, "code").trim().to_owned();
-    let next = local_path(form::value(&form, "next"))
+    let next = safe_next(form::value(&form, "next"))
         .unwrap_or("/")
         .to_owned();
     // Answers carried from a form posted after the session ended (see `sign_in_to_keep`).
     let replay: Vec<(String, String)> = form
         .iter()
         .filter_map(|(name, values)| name.strip_prefix(REPLAY).map(|n| (n.to_owned(), values)))
+        .filter(|(name, _)| !NEVER_CARRIED.contains(&name.as_str()))
         .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
         .collect();
     let mut errors = crate::pages::layout::Errors::default();
@@ -450,7 +562,7 @@ pub async fn sign_out(
 /// Switches language and goes back to the page the switch was on.
 pub async fn language(Path(code): Path<String>, Query(query): Query<NextQuery>) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
-    let next = query.next.as_deref().and_then(local_path).unwrap_or("/");
+    let next = query.next.as_deref().and_then(safe_next).unwrap_or("/");
     let mut response = Redirect::to(next).into_response();
     let cookie = format!(
         "{LANG_COOKIE}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000",
@@ -468,11 +580,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(local_path("/referrals"), Some("/referrals"));
-        assert_eq!(local_path("//evil.example"), None);
-        assert_eq!(local_path("https://evil.example"), None);
-        assert_eq!(local_path("/\\evil.example"), None);
+    // ASVS v5.0.0-1.2.5: redirects only to an allow-listed shape of local path.
+    fn only_strict_local_paths_are_followed() {
+        for good in [
+            "/",
+            "/referrals",
+            "/referrals/",
+            "/cases/NRM-2024-ABC-123",
+            "/referrals/0b7c4f5e-1f2a-4c3d-9e8f-001122334455/exploitation/2",
+            "/cases?status=awaiting_rg&page=2",
+            "/cases?q=a%20b",
+        ] {
+            assert_eq!(safe_next(good), Some(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "referrals",
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/a//b",
+            "/a/../b",
+            "/./b",
+            "/a b",
+            "/a?b=%0A",
+            "/a?b=%0d",
+            "/a?b=%zz",
+            "/a?b=<script>",
+            "/a#fragment",
+            "/caf\u{e9}",
+            &format!("/{}", "a".repeat(600)),
+        ] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

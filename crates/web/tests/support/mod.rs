@@ -13,6 +13,8 @@ use nrm_store::testing::{self, TestStore};
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
 
+pub mod pages;
+
 pub const USER: &str = "00000000-0000-4000-8000-000000000001";
 pub const ORGANISATION: &str = "00000000-0000-4000-8000-000000000101";
 

@@ -134,9 +134,15 @@ pub async fn page(
         &facts,
     )
     .ok();
+    let contact = nrm_access::authorise_case(
+        &signed_in.principal,
+        CaseOperation::ReadContactDetails,
+        &facts,
+    )
+    .ok();
     let view = state
         .cases
-        .view(&read, personal.as_ref(), state.now())
+        .view(&read, personal.as_ref(), contact.as_ref(), state.now())
         .await
         .map_err(|e| PageError::from_service(e, signed_in.lang))?;
     let s = &view.summary;
@@ -204,6 +210,17 @@ pub async fn page(
         ..SummaryList::default()
     }
     .to_string();
+    let withheld = view.contact_details_withheld;
+    let contact_row = |key: &str, value: Option<String>| {
+        row(
+            key,
+            if withheld {
+                "Not shown: not needed for your role".to_owned()
+            } else {
+                value.unwrap_or_default().replace('\n', ", ")
+            },
+        )
+    };
     let personal = view.personal_details.as_ref().map(|p| {
         SummaryList {
             rows: vec![
@@ -219,14 +236,8 @@ pub async fn page(
                     "Interpreter needed",
                     if p.interpreter_needed { "Yes" } else { "No" },
                 ),
-                row("Safe contact", p.contact.clone().unwrap_or_default()),
-                row(
-                    "Current address",
-                    p.current_address
-                        .clone()
-                        .unwrap_or_default()
-                        .replace('\n', ", "),
-                ),
+                contact_row("Safe contact", p.contact.clone()),
+                contact_row("Current address", p.current_address.clone()),
                 SummaryListRow {
                     key: SummaryListCell::text("Account"),
                     // The person's own paragraphs, kept.

@@ -163,7 +163,7 @@ pub async fn form(
     let (read, _) = authorise_case(&state, &signed_in, &reference, CaseOperation::Read).await?;
     let version = state
         .cases
-        .view(&read, None, state.now())
+        .view(&read, None, None, state.now())
         .await
         .map_err(|e| PageError::from_service(e, Lang::En))?
         .version;
@@ -212,7 +212,9 @@ fn parsed(values: &BTreeMap<String, Vec<String>>) -> Option<DecisionInput> {
 pub async fn submit(
     State(state): State<AppState>,
     Path((reference, decision)): Path<(String, String)>,
-    Posted { signed_in, form }: Posted,
+    Posted {
+        signed_in, form, ..
+    }: Posted,
 ) -> Result<Response, PageError> {
     let (kind, name) = which(&decision)?;
     let (capability, _) =

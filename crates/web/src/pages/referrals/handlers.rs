@@ -414,7 +414,9 @@ fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
 /// Starts a draft of the chosen kind and goes to its first question.
 pub async fn create(
     State(state): State<AppState>,
-    Posted { signed_in, form }: Posted,
+    Posted {
+        signed_in, form, ..
+    }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     let Some(kind) = DraftKind::parse(form::value(&form, "kind")) else {
@@ -575,7 +577,9 @@ pub fn after_save(loaded: &Loaded, slug: &str, return_to: &str) -> String {
 pub async fn answer(
     State(state): State<AppState>,
     Path((id, slug)): Path<(String, String)>,
-    Posted { signed_in, form }: Posted,
+    Posted {
+        signed_in, form, ..
+    }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     let mut loaded = load(&state, &signed_in, &id).await?;
@@ -789,11 +793,19 @@ pub async fn check(
 pub async fn send(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Posted { signed_in, form }: Posted,
+    Posted {
+        signed_in,
+        form,
+        carried,
+    }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     let loaded = load(&state, &signed_in, &id).await?;
     ready_to_send(&loaded)?;
+    if carried {
+        // Carried through signing in: the person checks their answers again before sending.
+        return Ok(Redirect::to(&format!("/referrals/{}/check", loaded.id)).into_response());
+    }
     if form::value(&form, "version") != loaded.draft.summary.version.to_string() {
         return Ok(render_status(
             StatusCode::CONFLICT,
@@ -949,11 +961,17 @@ pub async fn delete_page(
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Posted { signed_in, .. }: Posted,
+    Posted {
+        signed_in, carried, ..
+    }: Posted,
 ) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     let loaded = load(&state, &signed_in, &id).await?;
     submitted_redirect(&loaded)?;
+    if carried {
+        // Carried through signing in: ask again before deleting anything.
+        return Ok(Redirect::to(&format!("/referrals/{}/delete", loaded.id)).into_response());
+    }
     state
         .cases
         .discard_draft(&loaded.capability, loaded.id)

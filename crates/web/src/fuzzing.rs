@@ -75,3 +75,33 @@ pub fn rulebook(data: &[u8]) {
         );
     }
 }
+
+/// A `next=` path (after signing in, after switching language): whatever it accepts must be a
+/// same-site relative path that a browser cannot resolve to another site and that is a valid
+/// `Location` header value.
+pub fn next_path(data: &[u8]) {
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Some(next) = crate::pages::session::safe_next(input) else {
+        return;
+    };
+    assert!(next.starts_with('/'), "{next:?}");
+    assert!(!next.starts_with("//") && !next.contains('\\'), "{next:?}");
+    assert!(next.chars().all(|c| c.is_ascii_graphic()), "{next:?}");
+    assert!(
+        axum::http::HeaderValue::from_str(next).is_ok(),
+        "not a header value: {next:?}"
+    );
+    let uri: axum::http::Uri = next
+        .parse()
+        .unwrap_or_else(|e| panic!("{next:?} is not a URI: {e}"));
+    assert!(
+        uri.scheme().is_none() && uri.authority().is_none(),
+        "{next:?} names another site"
+    );
+    assert!(
+        !next.split(['/', '?']).any(|s| s == ".." || s == "."),
+        "{next:?} has a dot segment"
+    );
+}

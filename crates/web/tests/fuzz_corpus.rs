@@ -50,3 +50,9 @@ fn the_page_form_corpus_is_checked_without_panics() {
 fn the_rulebook_corpus_parses_without_panics_and_round_trips() {
     replay("rulebook", nrm_web::fuzzing::rulebook);
 }
+
+// ASVS v5.0.0-3.7.2 (redirects only to an allow-listed, same-site destination)
+#[test]
+fn the_next_path_corpus_accepts_only_same_site_relative_paths() {
+    replay("next_path", nrm_web::fuzzing::next_path);
+}

@@ -32,26 +32,26 @@ fn replay(target: &str, run: fn(&[u8])) {
     }
 }
 
-// ASVS v5.0.0-1.5.2 (untrusted JSON is parsed strictly and safely) and v5.0.0-16.5.1 (no
+// Security target #19. ASVS v5.0.0-1.5.2 (untrusted JSON is parsed strictly and safely) and v5.0.0-16.5.1 (no
 // input echoed in errors)
 #[test]
 fn the_submission_body_corpus_parses_without_panics_or_echoes() {
     replay("submission_body", nrm_web::fuzzing::submission_body);
 }
 
-// ASVS v5.0.0-1.5.2 (untrusted form input is parsed safely)
+// Security target #19. ASVS v5.0.0-1.5.2 (untrusted form input is parsed safely)
 #[test]
 fn the_page_form_corpus_is_checked_without_panics() {
     replay("page_form", nrm_web::fuzzing::page_form);
 }
 
-// ASVS v5.0.0-1.5.2
+// Security target #19. ASVS v5.0.0-1.5.2
 #[test]
 fn the_rulebook_corpus_parses_without_panics_and_round_trips() {
     replay("rulebook", nrm_web::fuzzing::rulebook);
 }
 
-// ASVS v5.0.0-3.7.2 (redirects only to an allow-listed, same-site destination)
+// Security target #19. ASVS v5.0.0-3.7.2 (redirects only to an allow-listed, same-site destination)
 #[test]
 fn the_next_path_corpus_accepts_only_same_site_relative_paths() {
     replay("next_path", nrm_web::fuzzing::next_path);

@@ -298,3 +298,40 @@ async fn a_path_parameter_that_does_not_parse_is_not_echoed() {
     })
     .await;
 }
+
+// ASVS v5.0.0-2.3.4. The document tells clients the rule: every operation that changes an
+// existing resource (a path parameter, a non-GET method, other than signing out) takes
+// If-Match and documents 412 and 428.
+#[tokio::test]
+async fn the_openapi_document_tells_clients_that_changes_need_if_match() {
+    each_backend(|app| async move {
+        let doc =
+            body(send(app.client.get(format!("{}/api/v1/openapi.json", app.base))).await).await;
+        let mut changes = 0;
+        for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
+            for method in ["post", "put", "patch", "delete"] {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                if !path.contains('{') {
+                    continue;
+                }
+                changes += 1;
+                let takes_if_match = operation["parameters"].as_array().is_some_and(|p| {
+                    p.iter()
+                        .any(|p| p["name"] == "If-Match" && p["in"] == "header")
+                });
+                assert!(takes_if_match, "{method} {path} does not take If-Match");
+                for status in ["412", "428"] {
+                    assert!(
+                        operation["responses"].get(status).is_some(),
+                        "{method} {path} does not document {status}"
+                    );
+                }
+            }
+        }
+        assert_eq!(changes, 5, "the changes to existing resources");
+        app
+    })
+    .await;
+}

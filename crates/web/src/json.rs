@@ -252,7 +252,7 @@ fn is_declared_name(name: &str) -> bool {
 fn plain_expectation(expected: &str) -> Option<&'static str> {
     Some(match expected {
         e if e.starts_with("struct ") || e == "a map" => "an object",
-        e if e.starts_with("enum ") => "an object with one key naming the action",
+        e if e.starts_with("enum ") => "one of the allowed values",
         "a sequence" => "a list",
         "a string" | "a borrowed string" | "a character" => "a string",
         "a boolean" => "true or false",
@@ -310,5 +310,23 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("refused"));
         assert_eq!(p.errors[0].pointer, "/names/1");
+    }
+
+    // ASVS v5.0.0-16.5.1: input crafted to look like serde's own words is not echoed either.
+    #[test]
+    fn input_that_imitates_serde_messages_is_not_echoed() {
+        for body in [
+            r#"{"born": "x, expected SECRET", "names": []}"#,
+            r#"{"born": "2020-01-01", "names": "SECRET at line 1 column 1"}"#,
+            r#"{"born": "2020-01-01", "names": [], "SECRET, expected x": 1}"#,
+            r#"{"born": "2020-01-01", "names": [], "secret_name": 1}"#,
+            r#"{"born": {"SECRET": 1}, "names": []}"#,
+        ] {
+            let p = parse::<Sample>(body.as_bytes())
+                .err()
+                .unwrap_or_else(|| panic!("refused"));
+            let text = serde_json::to_string(&p).unwrap_or_default();
+            assert!(!text.to_lowercase().contains("secret"), "{text}");
+        }
     }
 }

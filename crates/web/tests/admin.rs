@@ -73,6 +73,13 @@ async fn administrators_manage_accounts_and_fro_administrators_only_their_own() 
     .await;
 }
 
+/// The account's current version, from the account list, as an `If-Match` value.
+async fn account_tag(app: &App, id: &str) -> String {
+    let listed = body(app.get_as("/api/v1/users", ADMIN).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+    let version = listed.as_array().and_then(|l| l.iter().find(|u| u["id"] == id)).and_then(|u| u["version"].as_str()).unwrap_or_default().to_owned();
+    format!("\"{version}\"")
+}
+
 /// The audit entries for `action`, as (actor user, subject, outcome).
 async fn audited(app: &App, action: &str) -> Vec<(String, Option<String>, String)> {
     app.store
@@ -104,10 +111,10 @@ async fn every_administrative_action_is_audited_with_its_subject_and_actor() {
         let officer_id = officer["id"].as_str().unwrap_or_default().to_owned();
         assert_eq!(audited(&app, "account.add").await, vec![ok(ADMIN.user, format!("user:{officer_id}"))]);
         let roles = app.client.put(format!("{}/api/v1/users/{officer_id}/roles", app.base));
-        let roles = support::signed_in(roles, ADMIN).json(&json!({"roles": ["first_responder", "fro_administrator"]})).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let roles = support::signed_in(roles, ADMIN).header("if-match", account_tag(&app, &officer_id).await).json(&json!({"roles": ["first_responder", "fro_administrator"]})).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(roles.status(), 204);
         assert_eq!(audited(&app, "account.roles").await, vec![ok(ADMIN.user, format!("user:{officer_id}"))]);
-        let disable = app.post_as(&format!("/api/v1/users/{officer_id}/disable"), ADMIN).send().await.unwrap_or_else(|e| panic!("{e}"));
+        let disable = app.post_as(&format!("/api/v1/users/{officer_id}/disable"), ADMIN).header("if-match", account_tag(&app, &officer_id).await).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(disable.status(), 204);
         assert_eq!(audited(&app, "account.disable").await, vec![ok(ADMIN.user, format!("user:{officer_id}"))]);
 

@@ -75,8 +75,19 @@ async fn administrators_manage_accounts_and_fro_administrators_only_their_own() 
 
 /// The account's current version, from the account list, as an `If-Match` value.
 async fn account_tag(app: &App, id: &str) -> String {
-    let listed = body(app.get_as("/api/v1/users", ADMIN).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-    let version = listed.as_array().and_then(|l| l.iter().find(|u| u["id"] == id)).and_then(|u| u["version"].as_str()).unwrap_or_default().to_owned();
+    let listed = body(
+        app.get_as("/api/v1/users", ADMIN)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    let version = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|u| u["id"] == id))
+        .and_then(|u| u["version"].as_str())
+        .unwrap_or_default()
+        .to_owned();
     format!("\"{version}\"")
 }
 

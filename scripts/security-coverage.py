@@ -9,7 +9,7 @@ A test says what it proves with a comment tag just above it (or in its file's he
 (`asvs_v5_0_0_3_5_1` in a test's name counts too.) A row is covered when a test carries one of
 the requirements the row names (ranges such as `3.5.1–3.5.3` and wildcards such as `6.2.x`
 expand) or the row's own number. Tags are looked for in the Rust tests (`crates/*/tests/`,
-`#[cfg(test)]` modules in `crates/*/src/`) and the browser tests (`e2e/tests/`).
+`#[cfg(test)]` modules in `crates/*/src/`) and the browser tests (`e2e/tests/`, `e2e/lib/`).
 
 Usage: scripts/security-coverage.py [--doc PATH] [--strict]
 Prints one line per row (covered or not, and by which tests) and a summary. With --strict,
@@ -28,7 +28,7 @@ TAG = re.compile(r"v5\.0\.0-(\d+(?:\.\d+){1,2}(?:\.x)?)")
 NAME_TAG = re.compile(r"asvs_v5_0_0_(\d+(?:_\d+){1,2})")
 ROW_TAG = re.compile(r"Security target #(\d+)")
 TEST_FN = re.compile(r"^\s*(?:pub\s+)?(?:async\s+)?fn\s+(\w+)|^\s*test\(\s*['\"]([^'\"]+)")
-REQ = re.compile(r"(?<![\w.])(\d{1,2}\.\d{1,2}(?:\.(?:\d{1,2}|x))?)(?:\s*[–-]\s*(\d{1,2}\.\d{1,2}\.\d{1,2}))?")
+REQ = re.compile(r"(?<![\w.])(\d{1,2}\.(?:\d{1,2}|x)(?:\.(?:\d{1,2}|x))?)(?:\s*[–-]\s*(\d{1,2}\.\d{1,2}\.\d{1,2}))?")
 
 
 def default_doc() -> pathlib.Path:
@@ -62,6 +62,7 @@ def test_files() -> list[pathlib.Path]:
     files = sorted(ROOT.glob("crates/*/tests/**/*.rs"))
     files += sorted(p for p in ROOT.glob("crates/*/src/**/*.rs") if "#[cfg(test)]" in p.read_text(encoding="utf-8"))
     files += sorted(p for p in ROOT.glob("e2e/tests/**/*") if p.suffix in {".js", ".mjs", ".ts"})
+    files += sorted(p for p in ROOT.glob("e2e/lib/**/*") if p.suffix in {".js", ".mjs", ".ts"})
     return files
 
 

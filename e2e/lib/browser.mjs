@@ -14,6 +14,7 @@ const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'screenshots');
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
+// Security target #34: every page the browser tests visit is checked for its marking.
 /** The markings, by page language. */
 // Welsh pages carry the marking in both languages: handling rules key on the English words.
 const MARKINGS = { en: 'OFFICIAL-SENSITIVE', cy: 'SWYDDOGOL-SENSITIF / OFFICIAL-SENSITIVE' };

@@ -1036,6 +1036,7 @@ fn dummy_hash() -> String {
 mod tests {
     use super::*;
 
+    // ASVS v5.0.0-6.2.1, v5.0.0-6.2.9, v5.0.0-6.2.11
     #[test]
     fn the_password_policy_is_length_and_a_deny_list_only() {
         assert!(check_password("short").is_err());
@@ -1051,6 +1052,7 @@ mod tests {
         assert!(check_password("correcthorsebatterystaple").is_ok());
     }
 
+    // ASVS v5.0.0-11.4.2
     #[test]
     fn hashes_are_argon2id_with_at_least_the_owasp_parameters() {
         let phc = hash_password("correct horse battery").unwrap_or_default();

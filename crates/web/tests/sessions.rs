@@ -81,6 +81,7 @@ async fn list_with(app: &App, cookie: &str) -> u16 {
         .unwrap_or(0)
 }
 
+// ASVS v5.0.0-6.3.3, v5.0.0-7.2.4, v5.0.0-7.3.1, v5.0.0-7.4.1, v5.0.0-7.4.2, v5.0.0-3.3.1 (Security targets #11, #12, #13, #14, #16)
 #[tokio::test]
 async fn sign_in_needs_password_and_code_and_sessions_end_when_they_should() {
     each_backend(|app| async move {
@@ -171,6 +172,7 @@ async fn sign_in_needs_password_and_code_and_sessions_end_when_they_should() {
     .await;
 }
 
+// ASVS v5.0.0-6.3.1
 #[tokio::test]
 async fn ten_failures_throttle_the_account_even_for_the_right_password() {
     each_backend(|app| async move {
@@ -209,6 +211,7 @@ async fn ten_failures_throttle_the_account_even_for_the_right_password() {
     .await;
 }
 
+// ASVS v5.0.0-3.5.1
 #[tokio::test]
 async fn cookie_sessions_refuse_cross_site_changes() {
     each_backend(|app| async move {
@@ -248,6 +251,7 @@ async fn cookie_sessions_refuse_cross_site_changes() {
     .await;
 }
 
+// ASVS v5.0.0-7.3.2
 #[tokio::test]
 async fn a_session_ends_after_ten_hours_however_busy() {
     let app = App::start(nrm_store::testing::sqlite().await).await;
@@ -265,6 +269,7 @@ async fn a_session_ends_after_ten_hours_however_busy() {
     app.stop().await;
 }
 
+// ASVS v5.0.0-8.2.1
 #[tokio::test]
 async fn api_tokens_do_only_what_their_scopes_name_and_can_be_revoked() {
     each_backend(|app| async move {
@@ -479,6 +484,7 @@ async fn a_first_responder_organisation_refers_only_while_designated() {
     .await;
 }
 
+// ASVS v5.0.0-7.5.3
 #[tokio::test]
 async fn privileged_operations_need_a_sign_in_within_ten_minutes() {
     let app = App::start(nrm_store::testing::sqlite().await).await;
@@ -558,6 +564,7 @@ async fn privileged_operations_need_a_sign_in_within_ten_minutes() {
     app.stop().await;
 }
 
+// ASVS v5.0.0-7.4.3
 #[tokio::test]
 async fn changing_the_password_ends_every_session_and_old_codes_expire() {
     each_backend(|app| async move {
@@ -627,6 +634,7 @@ async fn changing_the_password_ends_every_session_and_old_codes_expire() {
     .await;
 }
 
+// ASVS v5.0.0-6.3.1
 #[tokio::test]
 async fn one_client_guessing_across_many_accounts_is_throttled() {
     let app = App::start(nrm_store::testing::sqlite().await).await;

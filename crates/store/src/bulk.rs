@@ -1,0 +1,55 @@
+//! Many appends in one transaction, for seeding and benchmarks at national volume.
+//!
+//! Each append is written exactly as [`Store::append`] writes it (stream row, vault, events,
+//! read models), so the rows are indistinguishable from those of single appends; only the
+//! commit is shared. All or nothing: one stale or clashing append rolls the whole batch back.
+//! Not for intake, where one bad submission must never fail another.
+
+use crate::events::Append;
+use crate::statement::execute_all;
+use crate::{Store, StoreError, on_pool};
+
+impl Store {
+    /// Writes every append in one transaction, in order (an append may extend a stream an
+    /// earlier one in the batch created). Fails, writing nothing, if any stream is not at its
+    /// expected version.
+    pub async fn append_batch(&self, appends: &[Append<'_>]) -> Result<(), StoreError> {
+        let mut statements = Vec::new();
+        let mut firsts = Vec::with_capacity(appends.len());
+        for append in appends {
+            if append.draft.is_some() || append.audit.is_some() {
+                return Err(StoreError::Corrupt(
+                    "a batch carries no draft claims or audit entries".to_owned(),
+                ));
+            }
+            firsts.push(statements.len());
+            statements.extend(self.append_statements(append).await?);
+        }
+        let turn = self.write_turn().await;
+        let stale: Result<bool, sqlx::Error> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            match execute_all!(tx, &statements) {
+                Ok(affected) => {
+                    let stale = firsts.iter().any(|i| affected.get(*i) == Some(&0));
+                    if stale {
+                        tx.rollback().await?;
+                    } else {
+                        tx.commit().await?;
+                    }
+                    Ok(stale)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
+            }
+        });
+        drop(turn);
+        if stale? {
+            return Err(StoreError::Corrupt(
+                "a stream in the batch was not at its expected version".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}

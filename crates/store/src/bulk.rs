@@ -53,3 +53,14 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Refreshes the planner's statistics (`ANALYZE`), as autovacuum does on PostgreSQL after
+    /// a bulk load. Seeding and benchmarks call it after writing many rows at once.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        });
+        Ok(())
+    }
+}

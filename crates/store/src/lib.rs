@@ -22,6 +22,8 @@ pub mod identity;
 mod migrations;
 mod projection;
 mod queue;
+#[cfg(feature = "testing")]
+pub mod seeding;
 mod statement;
 #[cfg(feature = "testing")]
 pub mod testing;

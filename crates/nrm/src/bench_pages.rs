@@ -80,7 +80,7 @@ pub async fn pages(options: PagesOptions) -> anyhow::Result<()> {
 }
 
 /// VmHWM from /proc (Linux); 0 where it is not available.
-fn peak_rss_mib() -> u64 {
+pub(crate) fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {

@@ -159,26 +159,46 @@ impl SyntheticCases {
             return Ok(steps);
         }
         let age_days = (self.today - referred_on).num_days();
-        let then = |steps: &mut Vec<Step>,
-                    command: Command,
-                    at: DateTime<Utc>,
-                    writes: Vec<VaultWrite>|
+        let today = self.today;
+        let by = |steps: &mut Vec<Step>,
+                  actor: Actor,
+                  command: Command,
+                  at: DateTime<Utc>,
+                  writes: Vec<VaultWrite>|
          -> Result<(), StoreError> {
             let all: Vec<CaseEvent> = steps.iter().flat_map(|s| s.events.clone()).collect();
             let state = CaseState::from_events(&all);
-            let events = decide(&state, &command, caseworker, &self.rules, at)
+            let events = decide(&state, &command, actor, &self.rules, at)
                 .map_err(|e| StoreError::Corrupt(format!("a synthetic step was refused: {e}")))?;
-            steps.push(Step {
-                case_id,
-                expected_version: all.len() as u64,
-                reference: reference.clone(),
-                events,
-                actor: caseworker,
-                recorded_at: at,
-                new_subjects: Vec::new(),
-                vault_writes: writes,
-            });
+            if !events.is_empty() {
+                steps.push(Step {
+                    case_id,
+                    expected_version: all.len() as u64,
+                    reference: reference.clone(),
+                    events,
+                    actor,
+                    recorded_at: at,
+                    new_subjects: Vec::new(),
+                    vault_writes: writes,
+                });
+            }
             Ok(())
+        };
+        let then =
+            |steps: &mut Vec<Step>,
+             command: Command,
+             at: DateTime<Utc>,
+             writes: Vec<VaultWrite>| by(steps, caseworker, command, at, writes);
+        // Undecided cases end with the deadline flags today's sweep would leave, so a sweep
+        // run after seeding has only the day's changes to make.
+        let swept = |steps: &mut Vec<Step>| {
+            by(
+                steps,
+                Actor::SYSTEM,
+                Command::Lifecycle(LifecycleCommand::SweepDeadlines),
+                Self::noon(today),
+                Vec::new(),
+            )
         };
         if self.rng.gen_bool(0.3) {
             let command = Command::Lifecycle(LifecycleCommand::Allocate {
@@ -188,6 +208,7 @@ impl SyntheticCases {
         }
         let decided = age_days > 45 && self.rng.gen_bool(0.9);
         if !decided {
+            swept(&mut steps)?;
             return Ok(steps);
         }
         let decision = |rng: &mut StdRng, on: NaiveDate, positive: bool| {

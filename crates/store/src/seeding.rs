@@ -10,7 +10,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use nrm_domain::case::CaseState;
 use nrm_domain::command::{Command, Decision, LifecycleCommand, Submit, decide};
-use nrm_domain::event::{NegativeReason, Outcome};
+use nrm_domain::event::{InformationSource, NegativeReason, Outcome};
 use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
 use nrm_domain::personal::{DecisionReasons, VaultContent};
@@ -208,6 +208,22 @@ impl SyntheticCases {
         }
         let decided = age_days > 45 && self.rng.gen_bool(0.9);
         if !decided {
+            // A few undecided cases have a request for information out.
+            if self.rng.gen_bool(0.15) {
+                let command = Command::Lifecycle(LifecycleCommand::RequestInformation {
+                    request: Uuid::from_u128(self.rng.r#gen()),
+                    from: InformationSource::Police,
+                });
+                let asked = (referred_on
+                    + Duration::days(self.rng.gen_range(0..=age_days.min(30))))
+                .min(self.today);
+                then(
+                    &mut steps,
+                    command,
+                    Self::noon(asked).max(submitted_at),
+                    Vec::new(),
+                )?;
+            }
             swept(&mut steps)?;
             return Ok(steps);
         }

@@ -25,12 +25,14 @@ fn today() -> NaiveDate {
     now().date_naive()
 }
 
-/// Raises the deadline flags as the service's sweep does: through the domain's decide.
-async fn sweep(store: &Store) {
+/// Raises the deadline flags as the service's sweep does on `now`'s day: through the
+/// domain's decide.
+async fn sweep_on(store: &Store, now: DateTime<Utc>) {
     let rules = Rulebook::current();
-    let horizon = today() + Duration::days(10);
+    let today = now.date_naive();
+    let horizon = today + Duration::days(10);
     for case_id in store
-        .cases_with_deadlines_to_flag(today(), horizon)
+        .cases_with_deadlines_to_flag(today, horizon)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
     {
@@ -42,8 +44,8 @@ async fn sweep(store: &Store) {
         let events: Vec<_> = loaded.events.iter().map(|e| e.event.clone()).collect();
         let state = CaseState::from_events(&events);
         let command = Command::Lifecycle(LifecycleCommand::SweepDeadlines);
-        let new = decide(&state, &command, Actor::SYSTEM, &rules, now())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let new =
+            decide(&state, &command, Actor::SYSTEM, &rules, now).unwrap_or_else(|e| panic!("{e}"));
         if new.is_empty() {
             continue;
         }
@@ -54,7 +56,7 @@ async fn sweep(store: &Store) {
                 reference: None,
                 events: &new,
                 actor: Actor::SYSTEM,
-                recorded_at: now(),
+                recorded_at: now,
                 new_subjects: &[],
                 vault_writes: &[],
                 audit: None,
@@ -73,7 +75,7 @@ async fn seeded(backend: &TestStore, count: u64) -> SyntheticCases {
         .seed(&backend.store, count, 250, |_| {})
         .await
         .unwrap_or_else(|e| panic!("seed {}: {e}", backend.name));
-    sweep(&backend.store).await;
+    sweep_on(&backend.store, now()).await;
     if backend.name == "postgres" {
         backend
             .store
@@ -392,4 +394,108 @@ async fn keyset_paging_visits_every_case_once_while_cases_are_added() {
 fn rand_seed(sort: QueueSort, direction: SortDirection) -> u64 {
     100 + SORTS.iter().position(|s| *s == sort).unwrap_or(0) as u64 * 2
         + u64::from(direction == SortDirection::Descending)
+}
+
+/// Every case in the store, by reference.
+async fn every_case(store: &Store) -> Vec<nrm_store::CaseSummary> {
+    let mut q = QueueQuery::new(today());
+    q.per_page = 100;
+    let mut all = Vec::new();
+    loop {
+        let page = store.queue(&q).await.unwrap_or_else(|e| panic!("{e}"));
+        all.extend(page.cases);
+        match page.next {
+            Some(c) => q.cursor = Some(c),
+            None => return all,
+        }
+    }
+}
+
+// The deadline filter and the next-deadline sort read the summary's own columns now; the
+// projection must keep them equal to the open deadlines themselves through every event that
+// opens, closes or flags one (requests for information, decisions, the sweep on later days).
+#[tokio::test]
+async fn the_deadline_filter_and_sort_follow_the_open_deadlines() {
+    for backend in testing::all().await {
+        seeded(&backend, 300).await;
+        for days_later in [0, 4, 9, 30] {
+            sweep_on(&backend.store, now() + Duration::days(days_later)).await;
+            let mut worst: HashMap<String, Option<DeadlineStatus>> = HashMap::new();
+            for case in every_case(&backend.store).await {
+                let deadlines = backend
+                    .store
+                    .deadlines(case.case_id)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let flag = deadlines
+                    .iter()
+                    .map(|(_, _, status)| match status.as_str() {
+                        "overdue" => 3,
+                        "due_soon" => 2,
+                        _ => 1,
+                    })
+                    .max();
+                worst.insert(
+                    case.reference.clone(),
+                    match flag {
+                        Some(3) => Some(DeadlineStatus::Overdue),
+                        Some(2) => Some(DeadlineStatus::DueSoon),
+                        Some(_) => Some(DeadlineStatus::OnTrack),
+                        None => None,
+                    },
+                );
+            }
+            for status in [
+                DeadlineStatus::OnTrack,
+                DeadlineStatus::DueSoon,
+                DeadlineStatus::Overdue,
+            ] {
+                let mut q = QueueQuery::new(today());
+                q.deadline = Some(status);
+                q.sort = QueueSort::NextDeadline;
+                q.per_page = 100;
+                let mut listed = HashSet::new();
+                loop {
+                    let page = backend
+                        .store
+                        .queue(&q)
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    let mut previous_due: Option<NaiveDate> = None;
+                    for case in &page.cases {
+                        listed.insert(case.reference.clone());
+                        let due = backend
+                            .store
+                            .deadlines(case.case_id)
+                            .await
+                            .unwrap_or_else(|e| panic!("{e}"))
+                            .iter()
+                            .map(|(_, due, _)| *due)
+                            .min();
+                        assert!(due.is_some(), "a flagged case has an open deadline");
+                        assert!(previous_due <= due, "sorted by the next open deadline");
+                        previous_due = due;
+                    }
+                    match page.next {
+                        Some(c) => q.cursor = Some(c),
+                        None => break,
+                    }
+                }
+                let expected: HashSet<String> = worst
+                    .iter()
+                    .filter(|(_, w)| **w == Some(status))
+                    .map(|(r, _)| r.clone())
+                    .collect();
+                assert_eq!(
+                    listed, expected,
+                    "{}: {status:?} {days_later} days later",
+                    backend.name
+                );
+                if days_later == 30 && status == DeadlineStatus::Overdue {
+                    assert!(!expected.is_empty(), "the test flags some cases overdue");
+                }
+            }
+        }
+        backend.cleanup().await;
+    }
 }

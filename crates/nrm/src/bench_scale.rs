@@ -46,8 +46,11 @@ pub struct ScaleOptions {
 
 type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
 
+/// A named change to a queue query.
+type Filter = (&'static str, fn(&mut QueueQuery));
+
 /// The queue filters timed, each as a competent authority's caseworkers see them.
-fn filters() -> Vec<(&'static str, fn(&mut QueueQuery))> {
+fn filters() -> Vec<Filter> {
     vec![
         ("all cases", |_| {}),
         ("open cases", |q| {

@@ -445,12 +445,10 @@ impl Cases {
             .view_unaudited(case_id, with_personal, now)
             .await
             .map(|mut view| {
-                if !with_contact {
-                    if let Some(details) = view.personal_details.as_mut() {
-                        details.current_address = None;
-                        details.contact = None;
-                        view.contact_details_withheld = true;
-                    }
+                if !with_contact && let Some(details) = view.personal_details.as_mut() {
+                    details.current_address = None;
+                    details.contact = None;
+                    view.contact_details_withheld = true;
                 }
                 view
             });

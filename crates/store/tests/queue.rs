@@ -152,8 +152,7 @@ const SORTS: [QueueSort; 4] = [
 /// read in order and no sort is needed below the merge of the statuses.
 fn ordered_index_exists(scope: &str, q: &QueueQuery) -> bool {
     if q.deadline.is_some() {
-        return q.sort == QueueSort::NextDeadline
-            && matches!(scope, "analyst" | "competent authority");
+        return matches!(scope, "analyst" | "competent authority");
     }
     match scope {
         "analyst" | "competent authority" => true,

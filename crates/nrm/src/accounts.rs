@@ -2,11 +2,15 @@
 //!
 //! New passwords come from `NRM_NEW_USER_PASSWORD` or are generated and shown once; the TOTP
 //! seed is shown once, for the person's authenticator app. Neither is ever logged.
+//!
+//! Every change goes through the same audited service methods as the API, recorded with the
+//! system as actor (whoever runs the shell has the database's keys already).
 
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
 use nrm_access::{OrganisationKind, Role};
+use nrm_domain::Actor;
 use nrm_domain::ids::OrganisationId;
 use nrm_service::Cases;
 use uuid::Uuid;
@@ -137,8 +141,9 @@ pub async fn token(cases: &Cases, command: TokenCommand) -> anyhow::Result<()> {
             }
         }
         TokenCommand::Revoke { id } => {
-            if !cases.store().revoke_api_token(id).await? {
-                bail!("no token has that id");
+            match cases.revoke_api_token(Actor::SYSTEM, id, Utc::now()).await {
+                Err(nrm_service::ServiceError::NotFound) => bail!("no token has that id"),
+                other => other?,
             }
             println!("Token {id} revoked.");
         }
@@ -175,12 +180,12 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
             if to.is_some_and(|to| to < from) {
                 bail!("the designation cannot end before it starts");
             }
-            if !cases
-                .store()
-                .set_designation(OrganisationId(id), Some(from), to)
-                .await?
+            match cases
+                .designate_organisation(Actor::SYSTEM, OrganisationId(id), from, to, Utc::now())
+                .await
             {
-                bail!("no organisation has that id");
+                Err(nrm_service::ServiceError::NotFound) => bail!("no organisation has that id"),
+                other => other?,
             }
             println!(
                 "Designated from {from}{}.",
@@ -251,7 +256,9 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
         }
         UserCommand::Disable { email } => {
             let user = find(email).await?;
-            store.set_user_disabled(user.id, true).await?;
+            cases
+                .disable_user(Actor::SYSTEM, user.id, Utc::now())
+                .await?;
             println!("Account {} disabled; its sessions have ended.", user.id);
         }
         UserCommand::Roles {
@@ -259,12 +266,14 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
             roles: codes,
         } => {
             let user = find(email).await?;
-            let codes: Vec<String> = roles(&codes)?.iter().map(|r| r.code().to_owned()).collect();
-            store.set_user_roles(user.id, &codes).await?;
+            let roles = roles(&codes)?;
+            cases
+                .set_user_roles(Actor::SYSTEM, user.id, &roles, Utc::now())
+                .await?;
             println!(
                 "Account {} now has roles {}; its sessions have ended.",
                 user.id,
-                codes.join(",")
+                roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
             );
         }
         UserCommand::Password { email } => {
@@ -273,7 +282,9 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
                 Ok(p) => (p, false),
                 Err(_) => (nrm_service::identity::generate_password(), true),
             };
-            cases.set_password(user.id, &password, Utc::now()).await?;
+            cases
+                .set_password(Actor::SYSTEM, user.id, &password, Utc::now())
+                .await?;
             println!("Password changed; the account's sessions have ended.");
             if generated {
                 println!("New password (shown once): {password}");

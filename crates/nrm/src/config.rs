@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
-use nrm_store::MasterKey;
+use nrm_store::{AuditKey, MasterKey};
 use serde::{Deserialize, Serialize};
 
 /// Where the service runs.
@@ -35,6 +35,17 @@ pub struct Config {
     pub master_key: Option<String>,
     /// A file holding the master key as 64 hex characters (default: DATA_DIR/master.key).
     pub master_key_file: Option<PathBuf>,
+    /// The audit key as 64 hex characters (for example from a secret store, via NRM_AUDIT_KEY):
+    /// the audit chain and its checkpoints are MAC'd with it.
+    pub audit_key: Option<String>,
+    /// A file holding the audit key as 64 hex characters (default: DATA_DIR/audit.key).
+    pub audit_key_file: Option<PathBuf>,
+    /// Where signed checkpoints of the audit head are written (default:
+    /// DATA_DIR/audit-checkpoints). Ship them elsewhere: they prove what the log held.
+    pub audit_checkpoint_dir: Option<PathBuf>,
+    /// How often `serve` writes an audit checkpoint (0 turns it off, for deployments that run
+    /// `nrm audit checkpoint` from a scheduler instead).
+    pub audit_checkpoint_interval_seconds: u64,
     /// Database connections in the pool.
     pub max_connections: u32,
     /// How often `serve` sweeps deadlines for "due soon" and "overdue" (0 turns it off, for
@@ -61,6 +72,10 @@ impl Default for Config {
             environment: Environment::Development,
             master_key: None,
             master_key_file: None,
+            audit_key: None,
+            audit_key_file: None,
+            audit_checkpoint_dir: None,
+            audit_checkpoint_interval_seconds: 300,
             max_connections: 16,
             sweep_interval_seconds: 600,
 
@@ -190,30 +205,73 @@ impl Config {
             .with_context(|| format!("cannot create {}", self.data_dir.display()))
     }
 
-    /// Creates the key file with owner-only permissions if it does not exist yet.
+    /// Creates the master key file with owner-only permissions if it does not exist yet.
     pub fn ensure_master_key_file(&self) -> anyhow::Result<()> {
-        let path = self.master_key_path();
-        if path.exists() || self.master_key.is_some() {
+        if self.master_key.is_some() {
             return Ok(());
         }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        use std::io::Write;
-        let mut file = options
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        file.write_all(MasterKey::generate_hex().as_bytes())?;
-        file.sync_all()?;
-        Ok(())
+        create_key_file(&self.master_key_path(), &MasterKey::generate_hex())
     }
+
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit.key"))
+    }
+
+    /// The audit key from `audit_key`, or from the key file.
+    pub fn load_audit_key(&self) -> anyhow::Result<AuditKey> {
+        if let Some(hex) = &self.audit_key {
+            return AuditKey::from_hex(hex).context("audit_key must be 64 hexadecimal characters");
+        }
+        let path = self.audit_key_path();
+        let hex = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no audit key: set NRM_AUDIT_KEY, or put one in {} (`nrm demo` creates one)",
+                path.display()
+            )
+        })?;
+        AuditKey::from_hex(&hex)
+            .with_context(|| format!("{} must hold 64 hexadecimal characters", path.display()))
+    }
+
+    /// Creates the audit key file with owner-only permissions if it does not exist yet.
+    pub fn ensure_audit_key_file(&self) -> anyhow::Result<()> {
+        if self.audit_key.is_some() {
+            return Ok(());
+        }
+        create_key_file(&self.audit_key_path(), &AuditKey::generate_hex())
+    }
+
+    pub fn audit_checkpoint_path(&self) -> PathBuf {
+        self.audit_checkpoint_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-checkpoints"))
+    }
+}
+
+/// Writes `hex` to a new file at `path` readable only by its owner, unless the file exists.
+fn create_key_file(path: &Path, hex: &str) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(hex.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
 }
 
 #[cfg(test)]

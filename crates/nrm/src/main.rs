@@ -88,8 +88,16 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Check the whole hash chain; report the first broken entry. Exits 1 if broken.
-    Verify,
+    /// Check the whole keyed chain and every signed checkpoint; report the first broken entry
+    /// or the missing range. Exits 1 if anything is wrong.
+    Verify {
+        /// The checkpoint folder to check against (default: audit_checkpoint_dir).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Write a signed checkpoint of the audit head into audit_checkpoint_dir, after checking
+    /// that the chain still extends the last one. Exits 1, writing nothing, if it does not.
+    Checkpoint,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +191,7 @@ async fn main() -> anyhow::Result<()> {
             demo::refuse_production(&config)?;
             config.ensure_data_dir()?;
             config.ensure_master_key_file()?;
+            config.ensure_audit_key_file()?;
             config.validate()?;
             let store = open(&config, false).await?;
             demo::seed_accounts(&store).await?;
@@ -207,23 +216,47 @@ async fn main() -> anyhow::Result<()> {
             which: BenchCommand::Scale(options),
         } => bench_scale::scale(options).await,
         Command::Audit {
-            which: AuditCommand::Verify,
+            which: AuditCommand::Verify { checkpoints },
         } => {
             let store = open(&config, false).await?;
-            let started = std::time::Instant::now();
-            let result = store.verify_audit().await;
+            let result = audit_verify(&config, &store, checkpoints).await;
             store.close().await;
-            match result? {
-                Ok(report) => {
+            if !result? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Audit {
+            which: AuditCommand::Checkpoint,
+        } => {
+            let store = open(&config, false).await?;
+            let dir = config.audit_checkpoint_path();
+            let previous = match store.read_audit_checkpoints(&dir) {
+                Ok(files) => nrm_store::audit::checkpoint::latest(&files).cloned(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot read {}", dir.display()));
+                }
+            };
+            let taken = store
+                .audit_checkpoint(previous.as_ref(), chrono::Utc::now())
+                .await;
+            store.close().await;
+            match taken? {
+                Ok(checkpoint) => {
+                    let path = store
+                        .write_audit_checkpoint(&dir, &checkpoint)
+                        .with_context(|| format!("cannot write into {}", dir.display()))?;
                     println!(
-                        "The audit chain is intact: {} entries verified in {:.2} s.",
-                        report.entries,
-                        started.elapsed().as_secs_f64()
+                        "Checkpoint of audit entry {} written to {}.",
+                        checkpoint.seq,
+                        path.display()
                     );
                     Ok(())
                 }
-                Err(broken) => {
-                    println!("BROKEN: {broken}");
+                Err(problem) => {
+                    println!("BROKEN: {problem}");
+                    println!("No checkpoint was written.");
                     std::process::exit(1);
                 }
             }
@@ -231,10 +264,55 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// `nrm audit verify`: prints what it found; `Ok(false)` when anything is wrong.
+async fn audit_verify(
+    config: &Config,
+    store: &Store,
+    checkpoints: Option<PathBuf>,
+) -> anyhow::Result<bool> {
+    let started = std::time::Instant::now();
+    let dir = checkpoints
+        .clone()
+        .unwrap_or_else(|| config.audit_checkpoint_path());
+    let files = match store.read_audit_checkpoints(&dir) {
+        Ok(files) => files,
+        // The default folder may not exist yet; a folder named on the command line must.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && checkpoints.is_none() => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    let verdict = store.verify_audit_against(&files).await?;
+    if verdict.is_intact() {
+        println!(
+            "The audit chain is intact: {} entries verified in {:.2} s, against {} checkpoints in {}.",
+            verdict.entries,
+            started.elapsed().as_secs_f64(),
+            verdict.checkpoints,
+            dir.display()
+        );
+    }
+    if verdict.unkeyed > 0 {
+        println!(
+            "Entries 1..{} predate the audit key and were checked by their unkeyed hash.",
+            verdict.unkeyed
+        );
+    }
+    if verdict.checkpoints == 0 {
+        println!(
+            "WARNING: no checkpoints in {}: entries removed from the end together with the head cannot be detected.",
+            dir.display()
+        );
+    }
+    for problem in &verdict.problems {
+        println!("BROKEN: {problem}");
+    }
+    Ok(verdict.is_intact())
+}
+
 /// Opens and migrates the configured database.
 async fn open(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
     let key = config.load_master_key()?;
-    let mut options = ConnectOptions::new(key);
+    let audit_key = config.load_audit_key()?;
+    let mut options = ConnectOptions::new(key, audit_key);
     options.max_connections = config.max_connections;
     options.allow_unsafe_durability = unsafe_dev;
     options.database_ca_file = config.database_ca_file.clone();
@@ -254,6 +332,13 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
         tokio::spawn(sweep_periodically(
             cases.clone(),
             std::time::Duration::from_secs(config.sweep_interval_seconds),
+        ));
+    }
+    let checkpoints = AuditCheckpoints::start(config, store.clone());
+    if config.audit_checkpoint_interval_seconds > 0 {
+        tokio::spawn(checkpoint_periodically(
+            checkpoints.clone(),
+            std::time::Duration::from_secs(config.audit_checkpoint_interval_seconds),
         ));
     }
     let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
@@ -295,8 +380,69 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
                 .await?;
         }
     }
+    // The last entries written before shutdown are anchored too.
+    checkpoints.take().await;
     store.close().await;
     Ok(())
+}
+
+/// The audit checkpoints `serve` writes, and the last one taken (each new one is checked to
+/// extend it, which costs only the entries in between).
+#[derive(Clone)]
+struct AuditCheckpoints {
+    store: Store,
+    dir: PathBuf,
+    last: std::sync::Arc<tokio::sync::Mutex<Option<nrm_store::audit::Checkpoint>>>,
+}
+
+impl AuditCheckpoints {
+    fn start(config: &Config, store: Store) -> Self {
+        let dir = config.audit_checkpoint_path();
+        let last = store
+            .read_audit_checkpoints(&dir)
+            .ok()
+            .and_then(|files| nrm_store::audit::checkpoint::latest(&files).cloned());
+        Self {
+            store,
+            dir,
+            last: std::sync::Arc::new(tokio::sync::Mutex::new(last)),
+        }
+    }
+
+    /// Writes a checkpoint of the head if the chain still verifies up to it; otherwise writes
+    /// nothing and logs the problem as an error (someone has tampered with the log).
+    async fn take(&self) {
+        let mut last = self.last.lock().await;
+        match self
+            .store
+            .audit_checkpoint(last.as_ref(), chrono::Utc::now())
+            .await
+        {
+            // Nothing appended since the last one: it still stands.
+            Ok(Ok(checkpoint)) if last.as_ref().is_some_and(|l| l.seq == checkpoint.seq) => {}
+            Ok(Ok(checkpoint)) => match self.store.write_audit_checkpoint(&self.dir, &checkpoint) {
+                Ok(_) => {
+                    tracing::info!(seq = checkpoint.seq, "audit checkpoint written");
+                    *last = Some(checkpoint);
+                }
+                Err(e) => tracing::error!(error = %e, "cannot write the audit checkpoint"),
+            },
+            Ok(Err(problem)) => {
+                tracing::error!(%problem, "the audit log does not verify; no checkpoint written");
+            }
+            Err(e) => tracing::warn!(error = %e, "audit checkpoint failed; will retry"),
+        }
+    }
+}
+
+/// Writes an audit checkpoint at start and then every `interval`.
+async fn checkpoint_periodically(checkpoints: AuditCheckpoints, interval: std::time::Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        checkpoints.take().await;
+    }
 }
 
 /// Sweeps deadlines at start and then every `interval`. A failed sweep is logged and tried

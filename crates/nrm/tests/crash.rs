@@ -16,7 +16,7 @@ use nrm_domain::personal::VaultContent;
 use nrm_domain::{CaseEvent, CaseReference, Rulebook};
 use nrm_service::Cases;
 use nrm_store::testing::{self, TestStore};
-use nrm_store::{ConnectOptions, MasterKey, Store};
+use nrm_store::{AuditKey, ConnectOptions, MasterKey, Store};
 use serde_json::{Value, json};
 
 const CYCLES: usize = 3;
@@ -27,11 +27,23 @@ struct Server {
     base: String,
 }
 
+/// Where the server under test writes its audit checkpoints (one folder per backend, kept
+/// across its restarts).
+fn checkpoint_dir(store: &TestStore) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "nrm-crash-checkpoints-{}-{}",
+        std::process::id(),
+        store.name
+    ))
+}
+
 fn start(store: &TestStore) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nrm"))
         .arg("serve")
         .env("NRM_DATABASE_URL", &store.url)
         .env("NRM_MASTER_KEY", &store.master_key_hex)
+        .env("NRM_AUDIT_KEY", &store.audit_key_hex)
+        .env("NRM_AUDIT_CHECKPOINT_DIR", checkpoint_dir(store))
         .env("NRM_LISTEN", "127.0.0.1:0")
         .env("NRM_LOG", "warn")
         .current_dir(std::env::temp_dir())
@@ -147,9 +159,24 @@ async fn verify(store: &TestStore, acknowledged: &[(String, String)]) {
     let _ = server.child.wait();
     // Every acknowledged referral is in the database, whole.
     let key = MasterKey::from_hex("test", &store.master_key_hex).unwrap_or_else(|| panic!("key"));
-    let db = Store::connect(&store.url, ConnectOptions::new(key))
+    let audit_key = AuditKey::from_hex(&store.audit_key_hex).unwrap_or_else(|| panic!("key"));
+    let db = Store::connect(&store.url, ConnectOptions::new(key, audit_key))
         .await
         .unwrap_or_else(|e| panic!("reopen: {e}"));
+    // The audit checkpoints the server wrote at each start still match the chain: a kill -9
+    // never leaves one ahead of what the database kept.
+    let files = db
+        .read_audit_checkpoints(&checkpoint_dir(store))
+        .unwrap_or_else(|e| panic!("{}: no audit checkpoints: {e}", store.name));
+    let verdict = db
+        .verify_audit_against(&files)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        verdict.is_intact() && verdict.checkpoints > 0,
+        "{}: {verdict:?}",
+        store.name
+    );
     for (reference, name) in acknowledged {
         let parsed: CaseReference = reference.parse().unwrap_or_else(|_| panic!("{reference}"));
         let id = db
@@ -223,6 +250,7 @@ async fn crash_cycles(store: TestStore) {
         assert_eq!(check, "ok");
         pool.close().await;
     }
+    let _ = std::fs::remove_dir_all(checkpoint_dir(&store));
     store.cleanup().await;
 }
 

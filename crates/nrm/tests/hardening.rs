@@ -116,6 +116,12 @@ fn other_users_cannot_read_the_database_its_log_or_the_key() {
         ("nrm.sqlite-wal", mode(&data.join("nrm.sqlite-wal")), 0o600),
         ("nrm.sqlite-shm", mode(&data.join("nrm.sqlite-shm")), 0o600),
         ("master.key", mode(&data.join("master.key")), 0o600),
+        ("audit.key", mode(&data.join("audit.key")), 0o600),
+        (
+            "audit-checkpoints",
+            mode(&data.join("audit-checkpoints")),
+            0o700,
+        ),
     ];
     let _ = demo.kill();
     let _ = demo.wait();

@@ -49,6 +49,14 @@ fn serve(store: &TestStore, certificate_file: &Path, key_file: &Path) -> Child {
         .arg("serve")
         .env("NRM_DATABASE_URL", &store.url)
         .env("NRM_MASTER_KEY", &store.master_key_hex)
+        .env("NRM_AUDIT_KEY", &store.audit_key_hex)
+        .env(
+            "NRM_AUDIT_CHECKPOINT_DIR",
+            certificate_file
+                .parent()
+                .unwrap_or(certificate_file)
+                .join("audit-checkpoints"),
+        )
         .env("NRM_LISTEN", "127.0.0.1:0")
         .env("NRM_TLS_CERTIFICATE_FILE", certificate_file)
         .env("NRM_TLS_KEY_FILE", key_file)

@@ -202,8 +202,14 @@ impl Cases {
         })
     }
 
-    /// The caller's draft `id`, if it is theirs and of a kind the capability covers.
-    pub async fn draft(&self, capability: &Capability, id: DraftId) -> Result<Draft, ServiceError> {
+    /// The caller's draft `id`, if it is theirs and of a kind the capability covers. Reading
+    /// its answers (personal data) is audited, with the draft as subject.
+    pub async fn draft(
+        &self,
+        capability: &Capability,
+        id: DraftId,
+        now: DateTime<Utc>,
+    ) -> Result<Draft, ServiceError> {
         let actor = draft_actor(capability)?;
         let stored = self
             .store
@@ -214,6 +220,14 @@ impl Cases {
         if capability.operation() != found.kind.operation() {
             return Err(ServiceError::NotFound);
         }
+        self.audit_about(
+            actor,
+            "draft.read",
+            Some(format!("draft:{id}")),
+            &Ok::<(), ServiceError>(()),
+            now,
+        )
+        .await?;
         Ok(Draft {
             summary: found,
             answers: stored.answers,
@@ -395,6 +409,7 @@ impl Cases {
             action: "case.submit".to_owned(),
             case_id: Some(submitted.case_id),
             outcome: "already_submitted".to_owned(),
+            subject: None,
         };
         self.store
             .audit(&record, now)

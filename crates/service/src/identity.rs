@@ -7,14 +7,25 @@
 //!   user; a code's time step can be used once. The seed is sealed with the master key.
 //! - Sessions: 256-bit random tokens, stored only as SHA-256 hashes; 15 minutes idle and
 //!   10 hours absolute; revoked at once on sign-out, disablement or a change of roles.
-//! - Throttling: at most 10 failed sign-ins per account (and 100 per client) in 5 minutes;
-//!   while throttled even the right password is refused. Unknown accounts are throttled and
-//!   answered exactly like known ones, so nothing reveals whether an account exists.
+//! - Throttling: at most 10 attempts per account (and 100 per client) in a 5-minute window
+//!   are checked; while throttled even the right password is refused. Each attempt reserves
+//!   its place (one atomic upsert per key) before its password is checked, and gives it back
+//!   only when it succeeds, so concurrent guesses cannot all read the same count. The keys are
+//!   keyed hashes of the normalised email and of the client address; the typed text is never
+//!   stored. Unknown accounts are throttled and answered exactly like known ones, so nothing
+//!   reveals whether an account exists. The current-password check of a password change is
+//!   a guess like any other and counts against the same limits.
+//! - Faults fail closed: a database error anywhere in a sign-in, or an audit entry that cannot
+//!   be written, is [`SignInRefused::Fault`] (a 500) and no session is handed out.
+//! - Audit: every attempt, with the account (when it exists) as subject and a keyed hash of
+//!   the client address in the outcome (`refused:not_right client:<hash>`); every
+//!   administrative action with its subject (`user:`, `organisation:`, `token:<uuid>`). The
+//!   shell's actions are the system's; the API's are the signed-in administrator's.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use nrm_access::{Operation, OrganisationKind, Principal, Role};
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::{Actor, FieldProblem};
@@ -124,6 +135,9 @@ pub enum SignInRefused {
     NotRight,
     /// Too many failed attempts recently; try again later.
     Throttled,
+    /// The attempt could not be checked or recorded (a database fault, an audit entry that
+    /// could not be written): nothing was granted. A fault, never "not right".
+    Fault,
 }
 
 /// A session token, shown once to the client (as a cookie) and stored only as a hash.
@@ -137,7 +151,8 @@ impl std::fmt::Debug for SessionToken {
 }
 
 impl Cases {
-    /// Registers an organisation under `id` (callers make a fresh one; the demo uses fixed ids).
+    /// Registers an organisation under `id` (callers make a fresh one; the demo uses fixed ids),
+    /// as the system: the shell and the demo. People go through [`Cases::add_organisation_by`].
     pub async fn add_organisation(
         &self,
         id: OrganisationId,
@@ -145,7 +160,21 @@ impl Cases {
         kind: &OrganisationKind,
         now: DateTime<Utc>,
     ) -> Result<OrganisationId, ServiceError> {
-        self.store()
+        self.add_organisation_by(Actor::SYSTEM, id, name, kind, now)
+            .await
+    }
+
+    /// Registers an organisation under `id` for `actor`; audited.
+    pub async fn add_organisation_by(
+        &self,
+        actor: Actor,
+        id: OrganisationId,
+        name: &str,
+        kind: &OrganisationKind,
+        now: DateTime<Utc>,
+    ) -> Result<OrganisationId, ServiceError> {
+        let result = self
+            .store()
             .create_organisation(
                 &OrganisationRow {
                     id,
@@ -159,12 +188,134 @@ impl Cases {
                 },
                 now,
             )
+            .await
+            .map_err(ServiceError::from);
+        self.audit_about(
+            actor,
+            "organisation.add",
+            organisation_subject(id),
+            &result,
+            now,
+        )
+        .await?;
+        result.map(|()| id)
+    }
+
+    /// Sets a First Responder Organisation's dated designation (it refers only while
+    /// designated); audited.
+    pub async fn designate_organisation(
+        &self,
+        actor: Actor,
+        id: OrganisationId,
+        from: NaiveDate,
+        to: Option<NaiveDate>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let result = if to.is_some_and(|to| to < from) {
+            Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
+                "/to",
+                "The designation cannot end before it starts",
+            )])
+            .into())
+        } else {
+            match self.store().set_designation(id, Some(from), to).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(ServiceError::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        };
+        self.audit_about(
+            actor,
+            "organisation.designate",
+            organisation_subject(id),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    /// Disables an account; its sessions end at once. Audited.
+    pub async fn disable_user(
+        &self,
+        actor: Actor,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let result = match self.store().set_user_disabled(user, true).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ServiceError::NotFound),
+            Err(e) => Err(e.into()),
+        };
+        self.audit_about(actor, "account.disable", user_subject(user), &result, now)
             .await?;
-        Ok(id)
+        result
+    }
+
+    /// Replaces an account's roles; its sessions end at once. Audited.
+    pub async fn set_user_roles(
+        &self,
+        actor: Actor,
+        user: UserId,
+        roles: &[Role],
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let result = if roles.is_empty() {
+            Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
+                "/roles",
+                "Give the account at least one role",
+            )])
+            .into())
+        } else {
+            let codes: Vec<String> = roles.iter().map(|r| r.code().to_owned()).collect();
+            match self.store().set_user_roles(user, &codes).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(ServiceError::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        };
+        self.audit_about(actor, "account.roles", user_subject(user), &result, now)
+            .await?;
+        result
+    }
+
+    /// Creates a user with a password and a fresh TOTP seed, as the system (the shell, the
+    /// demo). People go through [`Cases::add_user_by`].
+    pub async fn add_user(
+        &self,
+        id: UserId,
+        organisation: OrganisationId,
+        email: &str,
+        roles: &[Role],
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewUser, ServiceError> {
+        self.add_user_by(Actor::SYSTEM, id, organisation, email, roles, password, now)
+            .await
+    }
+
+    /// Creates a user for `actor`; audited with the new account as subject.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one account")]
+    pub async fn add_user_by(
+        &self,
+        actor: Actor,
+        id: UserId,
+        organisation: OrganisationId,
+        email: &str,
+        roles: &[Role],
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NewUser, ServiceError> {
+        let result = self
+            .add_user_unaudited(id, organisation, email, roles, password, now)
+            .await;
+        self.audit_about(actor, "account.add", user_subject(id), &result, now)
+            .await?;
+        result
     }
 
     /// Creates a user with a password (checked against the policy) and a fresh TOTP seed.
-    pub async fn add_user(
+    async fn add_user_unaudited(
         &self,
         id: UserId,
         organisation: OrganisationId,
@@ -247,11 +398,14 @@ impl Cases {
     }
 
     /// Changes a user's password after checking the current one; every session of theirs ends.
+    /// Checking the current password is a password guess like a sign-in, so it is throttled
+    /// under the same account and client limits, reserved before the check.
     pub async fn change_password(
         &self,
         user: UserId,
         current: &str,
         new: &str,
+        client: &str,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         let row = self
@@ -259,28 +413,73 @@ impl Cases {
             .user(user)
             .await?
             .ok_or(ServiceError::NotFound)?;
+        let actor = Actor {
+            user,
+            organisation: row.organisation,
+        };
+        let keys = self.throttle_keys(&row.email, client);
+        if !self.reserve_attempt(&keys, now).await? {
+            let refused = Err(ServiceError::Throttled);
+            self.audit_about(
+                actor,
+                "account.password_change",
+                user_subject(user),
+                &refused,
+                now,
+            )
+            .await?;
+            return refused;
+        }
         let current = current.to_owned();
         let phc = row.password_hash.clone();
         let ok = tokio::task::spawn_blocking(move || verify_password(&current, &phc))
             .await
-            .unwrap_or(false);
+            .map_err(|_| {
+                ServiceError::Store(StoreError::Corrupt("password check failed".to_owned()))
+            })?;
         if !ok {
-            return Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
+            let refused = Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
                 "/current_password",
                 "The current password is not right",
             )])
             .into());
+            self.audit_about(
+                actor,
+                "account.password_change",
+                user_subject(user),
+                &refused,
+                now,
+            )
+            .await?;
+            return refused;
         }
-        self.set_password(user, new, now).await
+        self.store().release_sign_in_attempts(&keys.all()).await?;
+        self.set_password(actor, user, new, now).await
     }
 
-    /// Sets a user's password (an administrator's reset); every session of theirs ends.
+    /// Sets a user's password (by `actor`: the person themselves after
+    /// [`Cases::change_password`], or an administrator's reset); every session of theirs ends.
+    /// Audited with the account as subject.
     pub async fn set_password(
         &self,
+        actor: Actor,
         user: UserId,
         new: &str,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
+        let result = self.set_password_unaudited(user, new).await;
+        self.audit_about(
+            actor,
+            "account.password_set",
+            user_subject(user),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    async fn set_password_unaudited(&self, user: UserId, new: &str) -> Result<(), ServiceError> {
         check_password(new)
             .map_err(|p| ServiceError::from(nrm_domain::DomainError::Invalid(vec![p])))?;
         let new = new.to_owned();
@@ -292,18 +491,7 @@ impl Cases {
         if !self.store().set_password_hash(user, &hash).await? {
             return Err(ServiceError::NotFound);
         }
-        let record = Actor {
-            user,
-            organisation: OrganisationId(uuid::Uuid::nil()),
-        };
-        self.audit(
-            record,
-            "account.password_changed",
-            None,
-            &Ok::<(), ServiceError>(()),
-            now,
-        )
-        .await
+        Ok(())
     }
 
     /// The current TOTP code for a user (for tests and the demo's sign-in helper only).
@@ -324,7 +512,9 @@ impl Cases {
     }
 
     /// Signs in with email, password and TOTP code. `client` identifies the caller's network
-    /// address for the per-client limit. Every outcome is audited.
+    /// address for the per-client limit. Every outcome is audited, with the account when it
+    /// exists and a keyed hash of the client address; if the entry cannot be written the
+    /// attempt is a [`SignInRefused::Fault`] and no session is handed out.
     pub async fn sign_in(
         &self,
         email: &str,
@@ -333,23 +523,75 @@ impl Cases {
         client: &str,
         now: DateTime<Utc>,
     ) -> Result<SessionToken, SignInRefused> {
-        let outcome = self.sign_in_inner(email, password, code, client, now).await;
-        let (actor, result) = match &outcome {
-            Ok((user, organisation, _)) => (
-                Actor {
-                    user: *user,
-                    organisation: *organisation,
-                },
-                Ok(()),
-            ),
-            Err(_) => (Actor::SYSTEM, Err(ServiceError::NotFound)),
+        let attempt = self.sign_in_inner(email, password, code, client, now).await;
+        let (actor, outcome) = match &attempt.result {
+            Ok(_) => match attempt.account {
+                Some(actor) => (actor, "ok"),
+                None => (Actor::SYSTEM, "error"),
+            },
+            Err(SignInRefused::NotRight) => (Actor::SYSTEM, "refused:not_right"),
+            Err(SignInRefused::Throttled) => (Actor::SYSTEM, "refused:throttled"),
+            Err(SignInRefused::Fault) => (Actor::SYSTEM, "error"),
         };
-        let action = match outcome {
-            Err(SignInRefused::Throttled) => "session.sign_in_throttled",
-            _ => "session.sign_in",
+        let record = nrm_store::audit::AuditRecord {
+            actor,
+            action: "session.sign_in".to_owned(),
+            case_id: None,
+            outcome: format!("{outcome} client:{}", self.client_hash(client)),
+            subject: attempt.account.and_then(|a| user_subject(a.user)),
         };
-        let _ = self.audit(actor, action, None, &result, now).await;
-        outcome.map(|(_, _, token)| token)
+        if let Err(e) = self.store().audit(&record, now).await {
+            tracing::error!(error = %e, "a sign-in could not be audited; refused");
+            if let Ok(token) = &attempt.result
+                && let Err(e) = self.store().revoke_session(&token_hash(&token.0)).await
+            {
+                // The token is never handed out, so the session cannot be used either way.
+                tracing::error!(error = %e, "an unaudited session could not be revoked");
+            }
+            return Err(SignInRefused::Fault);
+        }
+        attempt.result
+    }
+
+    /// A keyed hash of a client address, as the audit log records it: the same address always
+    /// gives the same value (so an investigation can follow one client, or test an address it
+    /// suspects), but the log does not hold the address itself.
+    pub fn client_hash(&self, client: &str) -> String {
+        hex(&self
+            .store()
+            .master_key()
+            .lookup_hash("audit-client", client)[..16])
+    }
+
+    /// The throttle's keys for an attempt on `email` (normalised here) from `client`.
+    fn throttle_keys(&self, email: &str, client: &str) -> ThrottleKeys {
+        let key = self.store().master_key();
+        let email = email.trim().to_lowercase();
+        ThrottleKeys {
+            account: key.lookup_hash("sign-in-throttle", &format!("account:{email}")),
+            client: key.lookup_hash("sign-in-throttle", &format!("client:{client}")),
+        }
+    }
+
+    /// Counts this attempt against the account's and the client's limits before anything is
+    /// checked; `false` when either limit is already used up (the attempt must not go on).
+    async fn reserve_attempt(
+        &self,
+        keys: &ThrottleKeys,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let counts = self
+            .store()
+            .reserve_sign_in_attempts(&keys.all(), now, THROTTLE_WINDOW_MINUTES * 60)
+            .await?;
+        match counts[..] {
+            [account, client] => {
+                Ok(account <= MAX_FAILURES_PER_ACCOUNT && client <= MAX_FAILURES_PER_CLIENT)
+            }
+            _ => Err(StoreError::Corrupt(
+                "the throttle answered for the wrong number of keys".to_owned(),
+            )),
+        }
     }
 
     async fn sign_in_inner(
@@ -359,90 +601,111 @@ impl Cases {
         code: &str,
         client: &str,
         now: DateTime<Utc>,
-    ) -> Result<(UserId, OrganisationId, SessionToken), SignInRefused> {
+    ) -> Attempt {
+        let mut attempt = Attempt {
+            account: None,
+            result: Err(SignInRefused::NotRight),
+        };
+        let fault = |e: &dyn std::fmt::Display| {
+            tracing::error!(error = %e, "a sign-in could not be checked");
+            Err(SignInRefused::Fault)
+        };
         let store = self.store();
         let email = email.trim().to_lowercase();
         // Over-long input is refused before any work is done with it.
         if email.len() > 254 || password.chars().count() > MAX_PASSWORD_CHARS || code.len() > 32 {
-            return Err(SignInRefused::NotRight);
+            return attempt;
         }
-        let account_key = format!("account:{email}");
-        let client_key = format!("client:{client}");
-        let since = now - Duration::minutes(THROTTLE_WINDOW_MINUTES);
-        let throttled = store
-            .sign_in_failures_since(&account_key, since)
-            .await
-            .map_err(|_| SignInRefused::NotRight)?
-            >= MAX_FAILURES_PER_ACCOUNT
-            || store
-                .sign_in_failures_since(&client_key, since)
-                .await
-                .map_err(|_| SignInRefused::NotRight)?
-                >= MAX_FAILURES_PER_CLIENT;
-        if throttled {
-            let _ = store.record_sign_in_failure(&account_key, now).await;
-            return Err(SignInRefused::Throttled);
+        // The attempt takes its place under the limits before anything is checked, so a burst
+        // of concurrent guesses cannot all be checked against the same count.
+        let keys = self.throttle_keys(&email, client);
+        let allowed = match self.reserve_attempt(&keys, now).await {
+            Ok(allowed) => allowed,
+            Err(e) => {
+                attempt.result = fault(&e);
+                return attempt;
+            }
+        };
+        let user = match store.user_by_email(&email).await {
+            Ok(user) => user,
+            Err(e) => {
+                attempt.result = fault(&e);
+                return attempt;
+            }
+        };
+        attempt.account = user.as_ref().map(|u| Actor {
+            user: u.id,
+            organisation: u.organisation,
+        });
+        if !allowed {
+            attempt.result = Err(SignInRefused::Throttled);
+            return attempt;
         }
-        let user = store
-            .user_by_email(&email)
-            .await
-            .map_err(|_| SignInRefused::NotRight)?;
         // Unknown accounts take the same time: verify against a fixed hash.
         let phc = user
             .as_ref()
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(dummy_hash);
         let password = password.to_owned();
-        let password_ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-            .await
-            .unwrap_or(false);
-        let fail = || async {
-            let _ = store.record_sign_in_failure(&account_key, now).await;
-            let _ = store.record_sign_in_failure(&client_key, now).await;
-            SignInRefused::NotRight
-        };
+        let password_ok =
+            match tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await {
+                Ok(ok) => ok,
+                Err(e) => {
+                    attempt.result = fault(&e);
+                    return attempt;
+                }
+            };
         let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
-            return Err(fail().await);
+            return attempt;
         };
         let seed = match store
             .master_key()
             .open_secret(&user.id.to_string(), &user.totp_secret)
         {
             Ok(seed) => seed,
-            Err(_) => return Err(fail().await),
+            Err(e) => {
+                attempt.result = fault(&e);
+                return attempt;
+            }
         };
         let seconds = u64::try_from(now.timestamp()).unwrap_or(0);
-        if code.trim().len() > 6 {
+        let second_factor = if code.trim().len() > 6 {
             // A recovery code, usable once.
-            let used = store
+            store
                 .use_recovery_code(user.id, &token_hash(&normalise_recovery(code)), now)
                 .await
-                .map_err(|_| SignInRefused::NotRight)?;
-            if !used {
-                return Err(fail().await);
-            }
         } else {
-            let step = matching_step(totp(seed), code.trim(), seconds);
-            let Some(step) = step else {
-                return Err(fail().await);
-            };
-            if !store
-                .use_totp_step(user.id, step)
-                .await
-                .map_err(|_| SignInRefused::NotRight)?
-            {
-                // The code was right but already used: a replay.
-                return Err(fail().await);
+            match matching_step(totp(seed), code.trim(), seconds) {
+                // A right code already used is a replay: refused like a wrong one.
+                Some(step) => store.use_totp_step(user.id, step).await,
+                None => Ok(false),
             }
+        };
+        match second_factor {
+            Ok(true) => {}
+            Ok(false) => return attempt,
+            Err(e) => {
+                attempt.result = fault(&e);
+                return attempt;
+            }
+        }
+        // Right: the reserved place is given back, so the owner's sign-ins do not use up
+        // their own limit.
+        if let Err(e) = store.release_sign_in_attempts(&keys.all()).await {
+            attempt.result = fault(&e);
+            return attempt;
         }
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
-        let token = SessionToken(raw.iter().map(|b| format!("{b:02x}")).collect());
-        store
+        let token = SessionToken(hex(&raw));
+        attempt.result = match store
             .create_session(&token_hash(&token.0), user.id, now)
             .await
-            .map_err(|_| SignInRefused::NotRight)?;
-        Ok((user.id, user.organisation, token))
+        {
+            Ok(()) => Ok(token),
+            Err(e) => fault(&e),
+        };
+        attempt
     }
 
     /// The signed-in principal for a session token, if the session is live; touches it.
@@ -500,6 +763,64 @@ impl Cases {
     }
 }
 
+impl Cases {
+    /// Writes the audit entry for an administrative action (or a read) on `subject`, a
+    /// non-case thing such as `user:<uuid>`. Fails closed like [`Cases::audit`].
+    pub(crate) async fn audit_about<T>(
+        &self,
+        actor: Actor,
+        action: &str,
+        subject: Option<String>,
+        result: &Result<T, ServiceError>,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let record = nrm_store::audit::AuditRecord {
+            actor,
+            action: action.to_owned(),
+            case_id: None,
+            outcome: crate::outcome_code(result),
+            subject,
+        };
+        self.store()
+            .audit(&record, now)
+            .await
+            .map(|_| ())
+            .map_err(ServiceError::Store)
+    }
+}
+
+/// What one sign-in attempt came to, and the account it named, when that exists.
+struct Attempt {
+    account: Option<Actor>,
+    result: Result<SessionToken, SignInRefused>,
+}
+
+/// The keyed hashes an attempt is throttled under.
+struct ThrottleKeys {
+    account: [u8; 32],
+    client: [u8; 32],
+}
+
+impl ThrottleKeys {
+    fn all(&self) -> [&[u8]; 2] {
+        [&self.account, &self.client]
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The audit subject naming an organisation.
+fn organisation_subject(id: OrganisationId) -> Option<String> {
+    Some(format!("organisation:{}", id.0))
+}
+
+/// The audit subject naming an account.
+fn user_subject(user: UserId) -> Option<String> {
+    Some(format!("user:{}", user.0))
+}
+
 /// A random password of 20 letters and digits (for accounts created by an administrator).
 pub fn generate_password() -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -538,8 +859,9 @@ fn normalise_recovery(code: &str) -> String {
 pub const API_TOKEN_PREFIX: &str = "nrm_";
 
 impl Cases {
-    /// Creates an API token for `organisation` that may do only `scopes`. Returns the token id
-    /// and the token itself, which is shown once and stored only as a hash.
+    /// Creates an API token for `organisation` that may do only `scopes`, as the system (the
+    /// shell, the benchmarks). Returns the token id and the token itself, which is shown once
+    /// and stored only as a hash.
     pub async fn create_api_token(
         &self,
         organisation: OrganisationId,
@@ -547,6 +869,65 @@ impl Cases {
         scopes: &[Operation],
         now: DateTime<Utc>,
     ) -> Result<(uuid::Uuid, String), ServiceError> {
+        self.create_api_token_by(Actor::SYSTEM, organisation, name, scopes, now)
+            .await
+    }
+
+    /// Creates an API token for `actor`; audited with the token as subject.
+    pub async fn create_api_token_by(
+        &self,
+        actor: Actor,
+        organisation: OrganisationId,
+        name: &str,
+        scopes: &[Operation],
+        now: DateTime<Utc>,
+    ) -> Result<(uuid::Uuid, String), ServiceError> {
+        let id = uuid::Uuid::new_v4();
+        let result = self
+            .create_api_token_unaudited(id, organisation, name, scopes, now)
+            .await;
+        self.audit_about(
+            actor,
+            "token.create",
+            Some(format!("token:{id}")),
+            &result,
+            now,
+        )
+        .await?;
+        result.map(|token| (id, token))
+    }
+
+    /// Revokes an API token at once; audited.
+    pub async fn revoke_api_token(
+        &self,
+        actor: Actor,
+        id: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let result = match self.store().revoke_api_token(id).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ServiceError::NotFound),
+            Err(e) => Err(e.into()),
+        };
+        self.audit_about(
+            actor,
+            "token.revoke",
+            Some(format!("token:{id}")),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    async fn create_api_token_unaudited(
+        &self,
+        id: uuid::Uuid,
+        organisation: OrganisationId,
+        name: &str,
+        scopes: &[Operation],
+        now: DateTime<Utc>,
+    ) -> Result<String, ServiceError> {
         let mut problems = Vec::new();
         if scopes.is_empty() {
             problems.push(FieldProblem::new(
@@ -572,7 +953,6 @@ impl Cases {
             "{API_TOKEN_PREFIX}{}",
             raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
-        let id = uuid::Uuid::new_v4();
         let row = nrm_store::identity::ApiTokenRow {
             id,
             organisation,
@@ -582,7 +962,7 @@ impl Cases {
         self.store()
             .create_api_token(&row, &token_hash(&token), now)
             .await?;
-        Ok((id, token))
+        Ok(token)
     }
 
     /// The principal an API token acts as: its organisation, with the scopes as its only

@@ -43,8 +43,24 @@ pub enum ServiceError {
     /// changed or discarded.
     #[error("the draft has already been submitted as {reference}")]
     DraftSubmitted { reference: CaseReference },
+    /// Too many attempts at a password check recently; try again later.
+    #[error("too many attempts; try again later")]
+    Throttled,
     #[error(transparent)]
     Store(StoreError),
+}
+
+/// How an audit entry records a use case's outcome: `ok`, `not_found`, `refused:<code>`…
+pub(crate) fn outcome_code<T>(result: &Result<T, ServiceError>) -> String {
+    match result {
+        Ok(_) => "ok".to_owned(),
+        Err(ServiceError::Domain(e)) => format!("refused:{}", e.code()),
+        Err(ServiceError::NotFound) => "not_found".to_owned(),
+        Err(ServiceError::Conflict { .. }) => "conflict".to_owned(),
+        Err(ServiceError::DraftSubmitted { .. }) => "already_submitted".to_owned(),
+        Err(ServiceError::Throttled) => "refused:throttled".to_owned(),
+        Err(ServiceError::Store(_)) => "error".to_owned(),
+    }
 }
 
 impl From<StoreError> for ServiceError {
@@ -211,6 +227,7 @@ impl Cases {
                         action: "case.submit".to_owned(),
                         case_id: Some(case_id),
                         outcome: "ok".to_owned(),
+                        subject: None,
                     }),
                     draft,
                 })
@@ -314,19 +331,13 @@ impl Cases {
         result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let outcome = match result {
-            Ok(_) => "ok".to_owned(),
-            Err(ServiceError::Domain(e)) => format!("refused:{}", e.code()),
-            Err(ServiceError::NotFound) => "not_found".to_owned(),
-            Err(ServiceError::Conflict { .. }) => "conflict".to_owned(),
-            Err(ServiceError::DraftSubmitted { .. }) => "already_submitted".to_owned(),
-            Err(ServiceError::Store(_)) => "error".to_owned(),
-        };
+        let outcome = outcome_code(result);
         let record = nrm_store::audit::AuditRecord {
             actor,
             action: action.to_owned(),
             case_id,
             outcome,
+            subject: None,
         };
         self.store
             .audit(&record, now)
@@ -410,6 +421,7 @@ impl Cases {
                     action: action.to_owned(),
                     case_id: Some(case_id),
                     outcome: "ok".to_owned(),
+                    subject: None,
                 }),
                 draft: None,
             })
@@ -608,6 +620,7 @@ impl Cases {
             action: action.to_owned(),
             case_id,
             outcome: "denied".to_owned(),
+            subject: None,
         };
         self.store
             .audit(&record, now)

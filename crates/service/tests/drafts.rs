@@ -126,7 +126,7 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
         ] {
             let theirs = cap(&intruder, Operation::SubmitReferral);
             assert!(matches!(
-                cases.draft(&theirs, id).await,
+                cases.draft(&theirs, id, now()).await,
                 Err(ServiceError::NotFound)
             ));
             assert!(matches!(
@@ -152,7 +152,7 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
         // The owner's capability for the other kind of submission does not reach it either.
         let notify = cap(&owner(), Operation::SubmitDutyToNotify);
         assert!(matches!(
-            cases.draft(&notify, id).await,
+            cases.draft(&notify, id, now()).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
@@ -162,7 +162,7 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
         // Nor does a capability for anything else.
         let list = cap(&owner(), Operation::ListCases);
         assert!(matches!(
-            cases.draft(&list, id).await,
+            cases.draft(&list, id, now()).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
@@ -176,7 +176,7 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
 
         // Untouched, and no case was made.
         let draft = cases
-            .draft(&referral, id)
+            .draft(&referral, id, now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(draft.answers, answers("victim"));
@@ -211,7 +211,7 @@ async fn a_save_from_a_stale_page_is_a_conflict() {
             "{stale:?}"
         );
         let draft = cases
-            .draft(&referral, id)
+            .draft(&referral, id, now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(draft.answers, answers("one"));
@@ -310,7 +310,7 @@ async fn a_submitted_draft_can_no_longer_be_changed() {
         }
         let discard = cases.discard_draft(&referral, id).await;
         assert!(matches!(discard, Err(ServiceError::DraftSubmitted { ref reference }) if *reference == submitted.reference), "{discard:?}");
-        let draft = cases.draft(&referral, id).await.unwrap_or_else(|e| panic!("{e}"));
+        let draft = cases.draft(&referral, id, now()).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(draft.answers, answers("done"));
         assert_eq!(draft.summary.submitted.map(|s| s.case_id), Some(submitted.case_id));
     })
@@ -331,7 +331,7 @@ async fn drafts_lists_the_callers_own_with_the_submitted_ones_reference_and_stat
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            cases.draft(&referral, discarded).await,
+            cases.draft(&referral, discarded, now()).await,
             Err(ServiceError::NotFound)
         ));
         cases
@@ -432,7 +432,7 @@ async fn a_draft_is_submitted_only_as_its_own_kind_and_only_while_designated() {
             "{refused:?}"
         );
         let kept = cases
-            .draft(&theirs, draft)
+            .draft(&theirs, draft, now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(kept.summary.submitted, None);

@@ -23,6 +23,7 @@ use sqlx::ConnectOptions as _;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::audit::AuditKey;
 use crate::vault::crypto::MasterKey;
 use crate::{Pool, Store, StoreError};
 
@@ -67,15 +68,18 @@ pub struct ConnectOptions {
     /// PEM file of the certificate authority that signed the PostgreSQL server's certificate
     /// (replaces the URL's `sslrootcert`). With no `sslmode` in the URL it means `verify-full`.
     pub database_ca_file: Option<PathBuf>,
+    /// The key the audit chain is MAC'd with; like the master key, never in the database.
+    pub audit_key: AuditKey,
 }
 
 impl ConnectOptions {
-    pub fn new(master_key: MasterKey) -> Self {
+    pub fn new(master_key: MasterKey, audit_key: AuditKey) -> Self {
         Self {
             max_connections: 16,
             allow_unsafe_durability: false,
             master_key,
             database_ca_file: None,
+            audit_key,
         }
     }
 }
@@ -195,6 +199,7 @@ impl Store {
         let store = Self {
             pool,
             master_key: options.master_key,
+            audit_key: options.audit_key,
             write_gate,
         };
         if !options.allow_unsafe_durability {

@@ -102,7 +102,7 @@ impl Store {
                     };
                     if written == Written::Done {
                         if let Some(record) = append.audit {
-                            crate::audit::append_audit!(tx, record, append.recorded_at)?;
+                            crate::audit::append_audit!(tx, &self.audit_key, record, append.recorded_at)?;
                         }
                         tx.commit().await?;
                     } else {

@@ -421,35 +421,59 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_sign_in_failure(
+    /// Counts one more sign-in attempt against each of `keys` (keyed hashes, see
+    /// [`crate::MasterKey::lookup_hash`]) and returns each key's count in its current window,
+    /// before any password is checked. The check and the increment are one statement per key
+    /// (an upsert that takes the row's lock), so concurrent attempts cannot all read the same
+    /// count: the n-th attempt in a window always sees n. A window older than `window_seconds`
+    /// starts again at 1, and rows whose window has passed are deleted here.
+    pub async fn reserve_sign_in_attempts(
         &self,
-        key: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+        keys: &[&[u8]],
+        now: DateTime<Utc>,
+        window_seconds: i64,
+    ) -> Result<Vec<u64>, StoreError> {
+        let now = now.timestamp();
+        let expired = now - window_seconds;
         let _turn = self.write_turn().await;
-        on_pool!(self, pool => {
-            sqlx::query("INSERT INTO sign_in_failures (account_key, failed_at) VALUES ($1, $2)")
-                .bind(key)
-                .bind(at)
+        let counts = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE window_start <= $1")
+                .bind(expired)
                 .execute(pool)
                 .await?;
+            let mut counts = Vec::with_capacity(keys.len());
+            for key in keys {
+                let count: i64 = sqlx::query_scalar(
+                    "INSERT INTO sign_in_failures (key_hash, window_start, failures) VALUES ($1, $2, 1) \
+                     ON CONFLICT (key_hash) DO UPDATE SET \
+                     failures = CASE WHEN sign_in_failures.window_start <= $3 THEN 1 ELSE sign_in_failures.failures + 1 END, \
+                     window_start = CASE WHEN sign_in_failures.window_start <= $3 THEN $2 ELSE sign_in_failures.window_start END \
+                     RETURNING failures",
+                )
+                .bind(key.to_vec())
+                .bind(now)
+                .bind(expired)
+                .fetch_one(pool)
+                .await?;
+                counts.push(u64::try_from(count).unwrap_or(u64::MAX));
+            }
+            counts
         });
-        Ok(())
+        Ok(counts)
     }
 
-    pub async fn sign_in_failures_since(
-        &self,
-        key: &str,
-        since: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        let count: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures WHERE account_key = $1 AND failed_at > $2")
-                .bind(key)
-                .bind(since)
-                .fetch_one(pool)
-                .await?
+    /// Gives back an attempt reserved by [`Store::reserve_sign_in_attempts`] that succeeded.
+    pub async fn release_sign_in_attempts(&self, keys: &[&[u8]]) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            for key in keys {
+                sqlx::query("UPDATE sign_in_failures SET failures = failures - 1 WHERE key_hash = $1 AND failures > 0")
+                    .bind(key.to_vec())
+                    .execute(pool)
+                    .await?;
+            }
         });
-        Ok(u64::try_from(count).unwrap_or(0))
+        Ok(())
     }
 
     pub async fn create_api_token(

@@ -29,6 +29,7 @@ mod statement;
 pub mod testing;
 pub mod vault;
 
+pub use audit::AuditKey;
 pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTransport};
 pub use drafts::DraftClaim;
 pub use error::StoreError;
@@ -65,6 +66,7 @@ pub(crate) use on_pool;
 pub struct Store {
     pool: Pool,
     master_key: MasterKey,
+    audit_key: audit::AuditKey,
     /// SQLite allows one writer at a time. Queueing writers here, in order, instead of letting
     /// them collide in SQLite's busy handler (which sleeps and retries) keeps write latency
     /// low and fair under concurrency. PostgreSQL has row locks and needs no gate.

@@ -65,6 +65,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0009_drafts.sql"),
     ),
     (
+        10,
+        "audit_keyed",
+        include_str!("../migrations/sqlite/0010_audit_keyed.sql"),
+        include_str!("../migrations/postgres/0010_audit_keyed.sql"),
+    ),
+    (
+        11,
+        "sign_in_failures",
+        include_str!("../migrations/sqlite/0011_sign_in_failures.sql"),
+        include_str!("../migrations/postgres/0011_sign_in_failures.sql"),
+    ),
+    (
         12,
         "referring_user",
         include_str!("../migrations/sqlite/0012_referring_user.sql"),

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Executor;
 
-use crate::{ConnectOptions, MasterKey, Store};
+use crate::{AuditKey, ConnectOptions, MasterKey, Store};
 
 const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -21,6 +21,8 @@ pub struct TestStore {
     /// The URL the store was opened with (to open it again, or run the binary against it).
     pub url: String,
     pub master_key_hex: String,
+    /// The audit key as hex (to open the store again, or pass to the binary as NRM_AUDIT_KEY).
+    pub audit_key_hex: String,
     pub name: &'static str,
     _dir: Option<tempfile::TempDir>,
     schema: Option<String>,
@@ -43,6 +45,63 @@ impl TestStore {
     }
 }
 
+impl TestStore {
+    /// Runs SQL straight against the database, as someone with rights on it would (to break
+    /// a table, add a trigger, or look at what is stored). Several statements may be given.
+    pub async fn execute_raw(&self, sql: &str) {
+        let sql = sql.to_owned();
+        let result = crate::on_pool!(self.store, pool => {
+            pool.execute(sqlx::AssertSqlSafe(sql)).await.map(|_| ())
+        });
+        result.unwrap_or_else(|e| panic!("raw SQL on {}: {e}", self.name));
+    }
+
+    /// The one integer a query returns.
+    pub async fn query_i64(&self, sql: &str) -> i64 {
+        let sql = sql.to_owned();
+        let result: Result<i64, sqlx::Error> = crate::on_pool!(self.store, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await
+        });
+        result.unwrap_or_else(|e| panic!("query on {}: {e}", self.name))
+    }
+
+    /// Everything the database holds, as text, for scans for values that must not be stored:
+    /// on SQLite the database file and its WAL, byte for byte; on PostgreSQL every row of every
+    /// table in the test's schema (byte strings appear in hex).
+    pub async fn dump_text(&self) -> String {
+        match &self.store.pool {
+            crate::Pool::Sqlite(_) => {
+                let path = self.url.trim_start_matches("sqlite://").to_owned();
+                let mut bytes = std::fs::read(&path).unwrap_or_default();
+                bytes.extend(std::fs::read(format!("{path}-wal")).unwrap_or_default());
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            crate::Pool::Postgres(pool) => {
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
+                )
+                .fetch_all(pool)
+                .await
+                .unwrap_or_else(|e| panic!("list tables: {e}"));
+                let mut text = String::new();
+                for table in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT t::text FROM \"{table}\" t"
+                    )))
+                    .fetch_all(pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("read {table}: {e}"));
+                    for row in rows {
+                        text.push_str(&row);
+                        text.push('\n');
+                    }
+                }
+                text
+            }
+        }
+    }
+}
+
 /// The PostgreSQL URL tests use.
 pub fn postgres_base_url() -> String {
     std::env::var("NRM_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
@@ -54,12 +113,19 @@ fn test_key() -> (MasterKey, String) {
     (key, hex)
 }
 
+fn test_audit_key() -> (AuditKey, String) {
+    let hex = AuditKey::generate_hex();
+    let key = AuditKey::from_hex(&hex).unwrap_or_else(|| panic!("generated key parses"));
+    (key, hex)
+}
+
 /// A fresh SQLite store in a temporary folder.
 pub async fn sqlite() -> TestStore {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
     let url = format!("sqlite://{}", dir.path().join("nrm.sqlite").display());
     let (key, hex) = test_key();
-    let store = Store::connect(&url, ConnectOptions::new(key))
+    let (audit_key, audit_key_hex) = test_audit_key();
+    let store = Store::connect(&url, ConnectOptions::new(key, audit_key))
         .await
         .unwrap_or_else(|e| panic!("open SQLite: {e}"));
     store
@@ -70,6 +136,7 @@ pub async fn sqlite() -> TestStore {
         store,
         url,
         master_key_hex: hex,
+        audit_key_hex,
         name: "sqlite",
         _dir: Some(dir),
         schema: None,
@@ -106,7 +173,8 @@ pub async fn postgres() -> Option<TestStore> {
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options=-c%20search_path%3D{schema}");
     let (key, hex) = test_key();
-    let mut options = ConnectOptions::new(key);
+    let (audit_key, audit_key_hex) = test_audit_key();
+    let mut options = ConnectOptions::new(key, audit_key);
     options.max_connections = 8;
     let store = Store::connect(&url, options)
         .await
@@ -119,6 +187,7 @@ pub async fn postgres() -> Option<TestStore> {
         store,
         url,
         master_key_hex: hex,
+        audit_key_hex,
         name: "postgres",
         _dir: None,
         schema: Some(schema),

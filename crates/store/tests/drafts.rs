@@ -103,6 +103,7 @@ async fn submit_claiming(
                 action: "case.submit".to_owned(),
                 case_id: Some(case_id),
                 outcome: "ok".to_owned(),
+                subject: None,
             }),
             draft: Some(DraftClaim {
                 draft_id: draft,

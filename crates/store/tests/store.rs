@@ -10,7 +10,9 @@ use nrm_domain::personal::VaultContent;
 use nrm_domain::submission::Submission;
 use nrm_domain::{Actor, CaseEvent, CaseReference, Rulebook};
 use nrm_store::testing::{self, TestStore};
-use nrm_store::{Append, ConnectOptions, MasterKey, QueueQuery, Store, StoreError, VaultWrite};
+use nrm_store::{
+    Append, AuditKey, ConnectOptions, MasterKey, QueueQuery, Store, StoreError, VaultWrite,
+};
 use uuid::Uuid;
 
 fn now() -> DateTime<Utc> {
@@ -105,6 +107,7 @@ async fn append_new(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
                 action: "case.submit".to_owned(),
                 case_id: Some(case.case_id),
                 outcome: "ok".to_owned(),
+                subject: None,
             }),
             draft: None,
         })
@@ -379,6 +382,10 @@ async fn personal_data_is_never_stored_in_plaintext() {
     .await;
 }
 
+fn audit_key(hex: &str) -> AuditKey {
+    AuditKey::from_hex(hex).unwrap_or_else(|| panic!("audit key"))
+}
+
 // ASVS v5.0.0-11.3.3
 #[tokio::test]
 async fn the_wrong_master_key_cannot_read_the_vault() {
@@ -389,9 +396,12 @@ async fn the_wrong_master_key_cannot_read_the_vault() {
         .unwrap_or_else(|e| panic!("{e}"));
     let other =
         MasterKey::from_hex("other", &MasterKey::generate_hex()).unwrap_or_else(|| panic!("key"));
-    let store = Store::connect(&t.url, ConnectOptions::new(other))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::connect(
+        &t.url,
+        ConnectOptions::new(other, audit_key(&t.audit_key_hex)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(
         store.read_vault(case.subject, case.record).await,
         Err(StoreError::Crypto(_))
@@ -412,7 +422,11 @@ async fn urls_that_point_nowhere_sensible_are_refused() {
         "sqlite:///no/such/folder/nrm.sqlite",
         "nrm.sqlite",
     ] {
-        let result = Store::connect(url, ConnectOptions::new(key())).await;
+        let result = Store::connect(
+            url,
+            ConnectOptions::new(key(), audit_key(&AuditKey::generate_hex())),
+        )
+        .await;
         assert!(
             matches!(result, Err(StoreError::BadUrl(_))),
             "{url}: {result:?}"

@@ -62,7 +62,9 @@ fn with(base: &str, parameters: &str) -> String {
 fn options(ca_file: Option<&Path>) -> ConnectOptions {
     let key = MasterKey::from_hex("test", &MasterKey::generate_hex())
         .unwrap_or_else(|| panic!("generated key parses"));
-    let mut options = ConnectOptions::new(key);
+    let audit_key = nrm_store::AuditKey::from_hex(&nrm_store::AuditKey::generate_hex())
+        .unwrap_or_else(|| panic!("generated key parses"));
+    let mut options = ConnectOptions::new(key, audit_key);
     options.max_connections = 1;
     options.database_ca_file = ca_file.map(Path::to_path_buf);
     options

@@ -2,7 +2,8 @@
 //!
 //! Unlike `axum::Json`, a rejection here is a problem-details body naming the field (as a JSON
 //! pointer) and the problem: malformed JSON, a missing or unknown field, an unknown enumeration
-//! value, a wrong type, or a body over the size limit. Values are never echoed back.
+//! value, a wrong type, or a body over the size limit. Nothing from the body is echoed back:
+//! no value, no unknown field's name.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -104,7 +105,7 @@ where
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let pointer = pointer_of(e.path());
+        let segments = segments_of(e.path());
         let inner = e.into_inner();
         use serde_json::error::Category;
         match inner.classify() {
@@ -120,76 +121,149 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             )),
             Category::Data => {
                 let message = inner.to_string();
-                // serde reports a missing field at its parent: point at the field itself.
-                let pointer = match message.strip_prefix("missing field `") {
-                    Some(rest) => {
-                        format!("{pointer}/{}", rest.split('`').next().unwrap_or_default())
-                    }
-                    None => pointer,
-                };
+                let (pointer, detail) = describe(segments, &message);
                 let mut p = Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid-input",
                     "The request has invalid fields",
                 );
-                p.errors = vec![InvalidField {
-                    pointer,
-                    detail: describe(&message),
-                }];
+                p.errors = vec![InvalidField { pointer, detail }];
                 p
             }
         }
     })
 }
 
-/// serde's path (`victim.other_names[0]`) as a JSON pointer (`/victim/other_names/0`).
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
+/// serde's path (`victim.other_names[0]`) as JSON pointer segments (`victim`, `other_names`,
+/// `0`), still raw: an unknown field's own name is its last segment.
+fn segments_of(path: &serde_path_to_error::Path) -> Vec<String> {
     use serde_path_to_error::Segment;
+    path.iter()
+        .filter_map(|segment| match segment {
+            Segment::Seq { index } => Some(index.to_string()),
+            Segment::Map { key } | Segment::Enum { variant: key } => Some(key.clone()),
+            Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// The segments as a JSON pointer holding only array indexes and names of the shape request
+/// types declare: a key of any other shape (which could only have come from the input) ends
+/// the pointer at its parent.
+fn pointer_of(segments: &[String]) -> String {
     let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("/{index}")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                out.push('/');
-                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
-            }
-            Segment::Unknown => {}
+    for segment in segments {
+        if !is_declared_name(segment) {
+            break;
         }
+        out.push('/');
+        out.push_str(segment);
     }
     out
 }
 
-/// serde's message without the position suffix and without any echoed input value: messages
-/// like "invalid type: string \"Jane\", expected a date" could carry personal data.
-fn describe(message: &str) -> String {
-    let message = message.split(" at line ").next().unwrap_or(message);
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let field = rest.split('`').next().unwrap_or_default();
-        return format!("`{field}` is not a field of this request");
+/// The pointer and detail for one of serde's data errors, built only from this service's own
+/// words and its request types' field and value names, never from the input.
+///
+/// serde's messages carry the input: `invalid type: string "Jane", expected a date`,
+/// `unknown variant `Jane``, `unknown field `Jane``. Each known shape is recognised by its
+/// fixed prefix, and only the part serde appends from the *type* (what was expected, which
+/// comes last, so it is split off from the right) is kept; anything else gets a fixed text.
+fn describe(mut segments: Vec<String>, message: &str) -> (String, String) {
+    // serde_json appends " at line L column C"; the input never follows it.
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message, |(head, _)| head);
+    // What the type expected: serde puts it last, after the input.
+    let expected = message
+        .rsplit_once(", expected ")
+        .map(|(_, expected)| expected);
+    let pointer = pointer_of(&segments);
+    if message.starts_with("unknown field `") {
+        // The path ends with the unknown field's own name: report it at its parent.
+        segments.pop();
+        let pointer = pointer_of(&segments);
+        let detail = if pointer.is_empty() {
+            "Unknown field at the top level: remove it".to_owned()
+        } else {
+            format!("Unknown field at {pointer}: remove it")
+        };
+        return (pointer, detail);
     }
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        let field = rest.split('`').next().unwrap_or_default();
-        return format!("`{field}` is required");
-    }
-    if message.starts_with("unknown variant") {
-        let expected = message
-            .split("expected ")
-            .nth(1)
-            .unwrap_or("one of the listed values");
-        return format!("Not an allowed value: expected {expected}");
-    }
-    if message.starts_with("invalid type") {
-        let expected = message.split("expected ").nth(1).unwrap_or("another type");
-        return format!("Wrong type: expected {expected}");
-    }
-    if message.contains("premature end of input")
-        || message.contains("input contains invalid characters")
-        || message.contains("input is out of range")
-        || message.contains("trailing input")
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some(field) = rest.strip_suffix('`')
+        && is_declared_name(field)
     {
-        return "Not a real date: use YYYY-MM-DD".to_owned();
+        // serde reports a missing field at its parent: point at the field itself.
+        return (
+            format!("{pointer}/{field}"),
+            format!("`{field}` is required"),
+        );
     }
-    "Not a valid value".to_owned()
+    if message.starts_with("duplicate field `") {
+        return (pointer, "A field appears more than once".to_owned());
+    }
+    if message.starts_with("unknown variant `") {
+        let detail = match expected.filter(|e| e.starts_with("one of ") || e.starts_with('`')) {
+            Some(expected) => format!("Not an allowed value: expected {expected}"),
+            None => "Not an allowed value".to_owned(),
+        };
+        return (pointer, detail);
+    }
+    if message.starts_with("invalid type: ") || message.starts_with("invalid value: ") {
+        let detail = match expected.and_then(plain_expectation) {
+            Some(expected) => format!("Wrong type or value: expected {expected}"),
+            None => "Not a valid value".to_owned(),
+        };
+        return (pointer, detail);
+    }
+    if message.starts_with("invalid length ") {
+        return (pointer, "Wrong number of items".to_owned());
+    }
+    // chrono's date parser: its messages are fixed and never quote the input.
+    if matches!(
+        message,
+        "premature end of input"
+            | "input contains invalid characters"
+            | "input is out of range"
+            | "trailing input"
+            | "input is not enough for unique date and time"
+            | "no possible date and time matching input"
+            | "impossible"
+            | "bad or unsupported format string"
+    ) {
+        return (pointer, "Not a real date: use YYYY-MM-DD".to_owned());
+    }
+    (pointer, "Not a valid value".to_owned())
+}
+
+/// Whether `name` could be a field name declared by a request type (snake_case ASCII): a
+/// missing-field message names one of ours, never the input.
+fn is_declared_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// What a request type expected, in words for an API client. serde's own words for our types
+/// (`struct VictimRequest`, `u64`) become plain ones; anything unrecognised gives `None`.
+fn plain_expectation(expected: &str) -> Option<&'static str> {
+    Some(match expected {
+        e if e.starts_with("struct ") || e == "a map" => "an object",
+        e if e.starts_with("enum ") => "one of the allowed values",
+        "a sequence" => "a list",
+        "a string" | "a borrowed string" | "a character" => "a string",
+        "a boolean" => "true or false",
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" | "isize" => {
+            "a whole number"
+        }
+        "a formatted date string" | "a date" => "a date as YYYY-MM-DD",
+        "UUID" | "a UUID string" => "a UUID",
+        "unit" | "null" => "null",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -222,7 +296,8 @@ mod tests {
         let p = parse::<Sample>(br#"{"born": "2020-02-03", "names": [], "extra": 1}"#)
             .err()
             .unwrap_or_else(|| panic!("refused"));
-        assert!(p.errors[0].detail.contains("extra"));
+        assert_eq!(p.errors[0].pointer, "");
+        assert!(!p.errors[0].detail.contains("extra"), "{:?}", p.errors);
         let p = parse::<Sample>(br#"{"born": "2020-02-03"}"#)
             .err()
             .unwrap_or_else(|| panic!("refused"));
@@ -235,5 +310,23 @@ mod tests {
             .err()
             .unwrap_or_else(|| panic!("refused"));
         assert_eq!(p.errors[0].pointer, "/names/1");
+    }
+
+    // ASVS v5.0.0-16.5.1: input crafted to look like serde's own words is not echoed either.
+    #[test]
+    fn input_that_imitates_serde_messages_is_not_echoed() {
+        for body in [
+            r#"{"born": "x, expected SECRET", "names": []}"#,
+            r#"{"born": "2020-01-01", "names": "SECRET at line 1 column 1"}"#,
+            r#"{"born": "2020-01-01", "names": [], "SECRET, expected x": 1}"#,
+            r#"{"born": "2020-01-01", "names": [], "secret_name": 1}"#,
+            r#"{"born": {"SECRET": 1}, "names": []}"#,
+        ] {
+            let p = parse::<Sample>(body.as_bytes())
+                .err()
+                .unwrap_or_else(|| panic!("refused"));
+            let text = serde_json::to_string(&p).unwrap_or_default();
+            assert!(!text.to_lowercase().contains("secret"), "{text}");
+        }
     }
 }

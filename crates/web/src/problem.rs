@@ -169,6 +169,11 @@ impl From<ServiceError> for Problem {
                 "This referral has already been submitted",
             )
             .detail(format!("It was submitted as case {reference}")),
+            ServiceError::Throttled => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "Too many attempts: wait a few minutes and try again",
+            ),
             ServiceError::Store(store) => store.into(),
         }
     }

@@ -86,11 +86,8 @@ async fn organisations_and_authorities_see_only_their_own_cases() {
                 assert!(!text.contains(reference.as_str()) && !text.contains(CANARY), "{text}");
             }
             let response = app
-                .post_as(&format!("/api/v1/cases/{reference}/actions"), OTHER_RESPONDER)
-                .json(&serde_json::json!({"request_reconsideration": {"decision": "reasonable_grounds", "requested_on": "2025-11-03", "requested_by": "first_responder"}}))
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
+                .change_as(&format!("/api/v1/cases/{reference}/actions"), OTHER_RESPONDER, &serde_json::json!({"request_reconsideration": {"decision": "reasonable_grounds", "requested_on": "2025-11-03", "requested_by": "first_responder"}}))
+                .await;
             assert_eq!(response.status(), 404);
         }
 
@@ -109,11 +106,8 @@ async fn organisations_and_authorities_see_only_their_own_cases() {
 
         // A First Responder cannot decide, and an analyst cannot submit.
         let response = app
-            .post_as(&format!("/api/v1/cases/{}/reasonable-grounds-decision", ours[0]), RESPONDER)
-            .json(&serde_json::json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "x"}))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .change_as(&format!("/api/v1/cases/{}/reasonable-grounds-decision", ours[0]), RESPONDER, &serde_json::json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "x"}))
+            .await;
         assert_eq!(response.status(), 404);
         let response = app.post_as("/api/v1/referrals/adult", ANALYST).json(&adult()).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(response.status(), 403);

@@ -60,12 +60,88 @@ async fn administrators_manage_accounts_and_fro_administrators_only_their_own() 
         let promote = app.client.put(format!("{}/api/v1/users/{officer}/roles", app.base));
         let promote = support::signed_in(promote, fro_admin).json(&json!({"roles": ["decision_maker"]})).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(promote.status(), 404);
-        let disable_officer = app.post_as(&format!("/api/v1/users/{officer}/disable"), fro_admin).send().await.unwrap_or_else(|e| panic!("{e}"));
+        // A change names the account version it was decided on (from the list).
+        let officer_version = listed.as_array().and_then(|l| l.iter().find(|u| u["id"] == officer.as_str())).map(|u| u["version"].as_str().unwrap_or_default().to_owned()).unwrap_or_default();
+        let disable_officer = app.post_as(&format!("/api/v1/users/{officer}/disable"), fro_admin).header("if-match", format!("\"{officer_version}\"")).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(disable_officer.status(), 204);
 
         // Duplicate email addresses are refused by field.
         let duplicate = post("/api/v1/users", ADMIN, json!({"organisation": police_id, "email": "officer@police.example", "roles": ["first_responder"]})).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(duplicate.status(), 422);
+        app
+    })
+    .await;
+}
+
+/// The audit entries for `action`, as (actor user, subject, outcome).
+async fn audited(app: &App, action: &str) -> Vec<(String, Option<String>, String)> {
+    app.store
+        .store
+        .audit_entries(0, 100_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .filter(|e| e.action == action)
+        .map(|e| (e.actor_user, e.subject, e.outcome))
+        .collect()
+}
+
+// ASVS v5.0.0-16.2.1 (administrative actions logged with who, what, to what and the outcome), v5.0.0-16.3.2 (draft reads)
+#[tokio::test]
+async fn every_administrative_action_is_audited_with_its_subject_and_actor() {
+    each_backend(|app: App| async move {
+        let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
+        let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+        let system = nrm_domain::Actor::SYSTEM.user.to_string();
+        let ok = |actor: &str, subject: String| (actor.to_owned(), Some(subject), "ok".to_owned());
+
+        // Through the API, as an administrator.
+        let post = |path: &str, body: serde_json::Value| app.post_as(path, ADMIN).json(&body).send();
+        let police = body(post("/api/v1/organisations", json!({"name": "A police force", "kind": "first_responder_organisation"})).await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let police_id = police["id"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(audited(&app, "organisation.add").await, vec![ok(ADMIN.user, format!("organisation:{police_id}"))]);
+        let officer = body(post("/api/v1/users", json!({"organisation": police_id, "email": "officer@police.example", "roles": ["first_responder"]})).await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let officer_id = officer["id"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(audited(&app, "account.add").await, vec![ok(ADMIN.user, format!("user:{officer_id}"))]);
+        let roles = app.client.put(format!("{}/api/v1/users/{officer_id}/roles", app.base));
+        let roles = support::signed_in(roles, ADMIN).json(&json!({"roles": ["first_responder", "fro_administrator"]})).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(roles.status(), 204);
+        assert_eq!(audited(&app, "account.roles").await, vec![ok(ADMIN.user, format!("user:{officer_id}"))]);
+        let disable = app.post_as(&format!("/api/v1/users/{officer_id}/disable"), ADMIN).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(disable.status(), 204);
+        assert_eq!(audited(&app, "account.disable").await, vec![ok(ADMIN.user, format!("user:{officer_id}"))]);
+
+        // Through the service methods the shell (`nrm org`, `nrm user`, `nrm token`) calls, as
+        // the system.
+        let police = nrm_domain::ids::OrganisationId(uuid::Uuid::parse_str(&police_id).unwrap_or_default());
+        let officer = nrm_domain::ids::UserId(uuid::Uuid::parse_str(&officer_id).unwrap_or_default());
+        let system_actor = nrm_domain::Actor::SYSTEM;
+        cases.designate_organisation(system_actor, police, app.today(), None, now).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(audited(&app, "organisation.designate").await, vec![ok(&system, format!("organisation:{police_id}"))]);
+        cases.set_password(system_actor, officer, "a brand new long passphrase", now).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(audited(&app, "account.password_set").await, vec![ok(&system, format!("user:{officer_id}"))]);
+        let (token, _) = cases.create_api_token(police, "Case system", &[nrm_access::Operation::SubmitReferral], now).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(audited(&app, "token.create").await, vec![ok(&system, format!("token:{token}"))]);
+        cases.revoke_api_token(system_actor, token, now).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(audited(&app, "token.revoke").await, vec![ok(&system, format!("token:{token}"))]);
+        // A refused action is audited too, with its outcome.
+        let nobody = uuid::Uuid::new_v4();
+        assert!(cases.revoke_api_token(system_actor, nobody, now).await.is_err());
+        assert_eq!(audited(&app, "token.revoke").await[1], (system.clone(), Some(format!("token:{nobody}")), "not_found".to_owned()));
+
+        // Reading a saved draft (its answers are personal data), as its First Responder.
+        let responder = nrm_access::Principal {
+            actor: nrm_domain::Actor { user: nrm_domain::ids::UserId(uuid::Uuid::new_v4()), organisation: police },
+            organisation_kind: nrm_access::OrganisationKind::FirstResponderOrganisation,
+            roles: vec![nrm_access::Role::FirstResponder],
+            allocated_cases_only: false,
+            token_scopes: None,
+            authenticated_at: Some(now),
+        };
+        let capability = nrm_access::authorise(&responder, nrm_access::Operation::SubmitReferral).unwrap_or_else(|_| panic!("a First Responder may refer"));
+        let draft = cases.start_draft(&capability, nrm_service::DraftKind::Adult, now).await.unwrap_or_else(|e| panic!("{e}"));
+        cases.draft(&capability, draft.summary.id, now).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(audited(&app, "draft.read").await, vec![ok(&responder.actor.user.to_string(), format!("draft:{}", draft.summary.id))]);
         app
     })
     .await;

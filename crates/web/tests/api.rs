@@ -264,7 +264,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
 
         // A CG before any RG.
         let p = problem(
-            app.post_json(&cg_url, &decision("positive", "2025-11-03"))
+            app.change(&cg_url, &decision("positive", "2025-11-03"))
                 .await,
             409,
         )
@@ -275,13 +275,13 @@ async fn the_decision_lifecycle_follows_the_rules() {
         );
         // An RG dated before the referral, and one in the future.
         problem(
-            app.post_json(&rg_url, &decision("positive", "2025-11-02"))
+            app.change(&rg_url, &decision("positive", "2025-11-02"))
                 .await,
             422,
         )
         .await;
         problem(
-            app.post_json(&rg_url, &decision("positive", "2025-11-04"))
+            app.change(&rg_url, &decision("positive", "2025-11-04"))
                 .await,
             422,
         )
@@ -292,13 +292,13 @@ async fn the_decision_lifecycle_follows_the_rules() {
             .as_object_mut()
             .map(|o| o.remove("negative_reason"));
         assert_eq!(
-            pointers(&problem(app.post_json(&rg_url, &no_reason).await, 422).await),
+            pointers(&problem(app.change(&rg_url, &no_reason).await, 422).await),
             vec!["/negative_reason"]
         );
         let mut empty = decision("positive", "2025-11-03");
         empty["reasons"] = json!("  ");
         assert_eq!(
-            pointers(&problem(app.post_json(&rg_url, &empty).await, 422).await),
+            pointers(&problem(app.change(&rg_url, &empty).await, 422).await),
             vec!["/reasons"]
         );
         // A stale If-Match.
@@ -325,7 +325,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         assert_eq!(rg["version"], 3);
         // A second RG.
         problem(
-            app.post_json(&rg_url, &decision("negative", "2025-11-03"))
+            app.change(&rg_url, &decision("negative", "2025-11-03"))
                 .await,
             409,
         )
@@ -346,7 +346,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         // Inside the recovery period, the CG is refused and the rule named.
         app.advance(29);
         let p = problem(
-            app.post_json(&cg_url, &decision("positive", "2025-12-02"))
+            app.change(&cg_url, &decision("positive", "2025-12-02"))
                 .await,
             422,
         )
@@ -367,7 +367,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         );
         app.advance(1);
         let response = app
-            .post_json(&cg_url, &decision("negative", "2025-12-03"))
+            .change(&cg_url, &decision("negative", "2025-12-03"))
             .await;
         assert_eq!(response.status(), 200);
         assert_eq!(
@@ -375,7 +375,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
             "negative_conclusive_grounds"
         );
         problem(
-            app.post_json(&cg_url, &decision("positive", "2025-12-03"))
+            app.change(&cg_url, &decision("positive", "2025-12-03"))
                 .await,
             409,
         )
@@ -384,7 +384,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         // Decisions on a Duty to Notify report (no decision maker's scope includes one: the
         // access policy answers "not found"), and on cases that do not exist.
         let dtn = body(
-            app.post_json("/api/v1/duty-to-notify", &duty_to_notify())
+            app.change("/api/v1/duty-to-notify", &duty_to_notify())
                 .await,
         )
         .await["reference"]
@@ -392,7 +392,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
             .unwrap_or_default()
             .to_owned();
         problem(
-            app.post_json(
+            app.change(
                 &format!("/api/v1/cases/{dtn}/reasonable-grounds-decision"),
                 &decision("positive", "2025-12-03"),
             )
@@ -401,7 +401,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         )
         .await;
         problem(
-            app.post_json(
+            app.change(
                 "/api/v1/cases/NRM-2025-0000-0000/reasonable-grounds-decision",
                 &decision("positive", "2025-12-03"),
             )
@@ -421,7 +421,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         // A negative RG closes the route to a CG.
         let other = app.submit_adult().await;
         let response = app
-            .post_json(
+            .change(
                 &format!("/api/v1/cases/{other}/reasonable-grounds-decision"),
                 &decision("negative", "2025-12-03"),
             )
@@ -429,7 +429,7 @@ async fn the_decision_lifecycle_follows_the_rules() {
         assert_eq!(response.status(), 200);
         app.advance(60);
         let p = problem(
-            app.post_json(
+            app.change(
                 &format!("/api/v1/cases/{other}/conclusive-grounds-decision"),
                 &decision("positive", "2026-01-20"),
             )
@@ -455,19 +455,17 @@ async fn the_work_queue_filters_sorts_and_pages() {
         let mut ieca = adult();
         ieca["immigration_cohort"] = json!("immigration_detention");
         assert_eq!(
-            app.post_json("/api/v1/referrals/adult", &ieca)
+            app.change("/api/v1/referrals/adult", &ieca).await.status(),
+            201
+        );
+        assert_eq!(
+            app.change("/api/v1/referrals/child", &child())
                 .await
                 .status(),
             201
         );
         assert_eq!(
-            app.post_json("/api/v1/referrals/child", &child())
-                .await
-                .status(),
-            201
-        );
-        assert_eq!(
-            app.post_json("/api/v1/duty-to-notify", &duty_to_notify())
+            app.change("/api/v1/duty-to-notify", &duty_to_notify())
                 .await
                 .status(),
             201
@@ -575,7 +573,7 @@ async fn sign_in_is_required_and_the_development_mechanism_can_be_off() {
         "/problems/unauthenticated"
     );
     assert_eq!(
-        app.post_json("/api/v1/referrals/adult", &adult())
+        app.change("/api/v1/referrals/adult", &adult())
             .await
             .status(),
         401
@@ -683,9 +681,9 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
         let actions = format!("{case_url}/actions");
 
         // Allocation and a request for information, with its deadline on the case.
-        let response = app.post_json(&actions, &json!({"allocate": {"to": "00000000-0000-4000-8000-000000000077"}})).await;
+        let response = app.change(&actions, &json!({"allocate": {"to": "00000000-0000-4000-8000-000000000077"}})).await;
         assert_eq!(response.status(), 200);
-        let response = app.post_json(&actions, &json!({"request_information": {"from": "police"}})).await;
+        let response = app.change(&actions, &json!({"request_information": {"from": "police"}})).await;
         assert_eq!(response.status(), 200);
         let case = body(app.get(&case_url).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
         assert_eq!(case["allocated_to"], "00000000-0000-4000-8000-000000000077");
@@ -695,14 +693,14 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
         assert!(deadlines.iter().any(|d| d["due_on"] == "2025-11-17"), "{deadlines:?}");
 
         // Unknown actions and bad fields are named.
-        let p = problem(app.post_json(&actions, &json!({"teleport": {}})).await, 422).await;
+        let p = problem(app.change(&actions, &json!({"teleport": {}})).await, 422).await;
         // The whole body names no known action: the pointer is the document root.
         assert_eq!(pointers(&p), vec![""]);
         assert!(p["errors"][0]["detail"].as_str().unwrap_or_default().contains("withdraw"), "{p}");
-        let p = problem(app.post_json(&actions, &json!({"withdraw": {"on": "2025-11-03", "reason": "bored"}})).await, 422).await;
+        let p = problem(app.change(&actions, &json!({"withdraw": {"on": "2025-11-03", "reason": "bored"}})).await, 422).await;
         assert_eq!(pointers(&p), vec!["/withdraw/reason"]);
         // A rule refusal names the rule.
-        let p = problem(app.post_json(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-03"}})).await, 409).await;
+        let p = problem(app.change(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-03"}})).await, 409).await;
         assert_eq!(p["type"], "/problems/no-decision-to-serve");
 
         // The sweep, run twice, flags once.
@@ -716,9 +714,9 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
         assert_eq!(due_soon["total"], 1);
 
         // A decision, served, gives notices addressed by role.
-        let response = app.post_json(&format!("{case_url}/reasonable-grounds-decision"), &decision("positive", "2025-11-08")).await;
+        let response = app.change(&format!("{case_url}/reasonable-grounds-decision"), &decision("positive", "2025-11-08")).await;
         assert_eq!(response.status(), 200);
-        let response = app.post_json(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-08"}})).await;
+        let response = app.change(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-08"}})).await;
         assert_eq!(response.status(), 200);
         let notices = body(app.get(&format!("{case_url}/notices")).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
         let recipients: Vec<&str> = notices.as_array().map(|n| n.iter().filter_map(|n| n["recipient"].as_str()).collect()).unwrap_or_default();
@@ -727,9 +725,9 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
         assert!(notices[0]["body"].as_str().unwrap_or_default().contains("2025-12-08"), "{notices}");
 
         // Withdrawal, then a decision is refused with the withdrawal named.
-        let response = app.post_json(&actions, &json!({"withdraw": {"on": "2025-11-08", "reason": "consent_withdrawn"}})).await;
+        let response = app.change(&actions, &json!({"withdraw": {"on": "2025-11-08", "reason": "consent_withdrawn"}})).await;
         assert_eq!(response.status(), 200);
-        let p = problem(app.post_json(&format!("{case_url}/conclusive-grounds-decision"), &decision("positive", "2025-11-08")).await, 409).await;
+        let p = problem(app.change(&format!("{case_url}/conclusive-grounds-decision"), &decision("positive", "2025-11-08")).await, 409).await;
         assert!(p["detail"].as_str().unwrap_or_default().contains("withdrawn on 2025-11-08"), "{p}");
 
         // The rulebook is served read-only with its version and sources.
@@ -756,7 +754,7 @@ async fn every_read_and_change_is_in_the_case_access_history_and_the_chain_verif
         }
         // A refused decision is recorded with its outcome.
         problem(
-            app.post_json(
+            app.change(
                 &format!("{case_url}/reasonable-grounds-decision"),
                 &decision("positive", "2025-11-02"),
             )

@@ -2,7 +2,8 @@
 //! (anonymous included) × how the caller stands to the case (own organisation or not,
 //! competent authority or not, allocated or not, child or adult). The expected answer is
 //! written by hand below, apart from the policy; an operation the table does not know fails
-//! the test, so a new endpoint cannot ship without a decision about who may use it.
+//! the test, so a new endpoint cannot ship without a decision about who may use it. Every
+//! probe is sent without If-Match, so a permitted change to a case must answer 428.
 
 mod support;
 
@@ -179,6 +180,16 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
     }
 }
 
+/// The operations that change an existing case: without If-Match they must answer 428.
+fn changes_a_case(operation: &str) -> bool {
+    matches!(
+        operation,
+        "POST /api/v1/cases/{reference}/reasonable-grounds-decision"
+            | "POST /api/v1/cases/{reference}/conclusive-grounds-decision"
+            | "POST /api/v1/cases/{reference}/actions"
+    )
+}
+
 async fn submit(app: &App, who: Identity, path: &str, body: &Value) -> String {
     let response = app
         .post_as(path, who)
@@ -220,11 +231,12 @@ async fn run_matrix(app: App) {
     child["local_authority_area"] = json!("hull");
     let other_child = submit(&app, OTHER_RESPONDER, "/api/v1/referrals/child", &child).await;
     let allocate = app
-        .post_as(&format!("/api/v1/cases/{allocated}/actions"), SCA_MANAGER)
-        .json(&json!({"allocate": {"to": LIMITED_DECISION_MAKER.user}}))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+        .change_as(
+            &format!("/api/v1/cases/{allocated}/actions"),
+            SCA_MANAGER,
+            &json!({"allocate": {"to": LIMITED_DECISION_MAKER.user}}),
+        )
+        .await;
     assert_eq!(allocate.status(), 200);
 
     let doc = body(
@@ -269,10 +281,13 @@ async fn run_matrix(app: App) {
                     "PUT" => app.client.put(&url),
                     _ => app.client.post(&url),
                 };
-                // An empty JSON object: enough to reach the access decision, which comes
-                // before the body is judged for every protected operation.
+                // A valid change for the operations that change a case, sent without If-Match
+                // (so it can never land); an empty JSON object otherwise: enough to reach the
+                // access decision, which comes before the body is judged.
                 let probe = if path.ends_with("/actions") {
                     json!({"withdraw": {"on": "2025-11-03", "reason": "other"}})
+                } else if path.ends_with("-grounds-decision") {
+                    json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "r"})
                 } else {
                     json!({})
                 };
@@ -303,6 +318,11 @@ async fn run_matrix(app: App) {
                     mismatches.push(format!(
                         "{operation} as {who:?} on {case:?}: got {status}, expected {}",
                         if expect { "reached" } else { "denied" }
+                    ));
+                } else if reached && changes_a_case(&operation) && status != 428 {
+                    // ASVS v5.0.0-2.3.4: a change to a case without If-Match is 428, always.
+                    mismatches.push(format!(
+                        "{operation} as {who:?} on {case:?}: got {status} without If-Match, expected 428"
                     ));
                 }
             }

@@ -1,19 +1,25 @@
 //! The audit log: every read of a case and every change, submission, refusal and sweep, as an
-//! append-only, hash-chained record of who did what to which case, when, and the outcome.
+//! append-only, MAC-chained record of who did what to which case, when, and the outcome.
 //!
 //! Entries hold identifiers and codes only, never personal data. The database refuses UPDATE
-//! and DELETE on the log (triggers on both engines); the chain makes any edit, deletion,
-//! reordering or truncation detectable by [`Store::verify_audit`] (`nrm audit verify`).
+//! and DELETE on the log, and any move of the head but one entry forward onto the row just
+//! appended (triggers on both engines). For someone who can get past the database, the chain
+//! is keyed with the audit key held outside it (`chain.rs`), so an edited or re-chained entry
+//! does not verify, and signed checkpoints of the head written outside it (`checkpoint.rs`)
+//! show a truncated tail; [`Store::verify_audit_against`] (`nrm audit verify`) checks both.
 
 pub mod chain;
+pub mod checkpoint;
+mod verify;
 
 use chrono::{DateTime, Utc};
 use nrm_domain::Actor;
 use nrm_domain::ids::CaseId;
 use sqlx::Row;
 
-pub use chain::{AuditEntry, ChainBreak, Hash};
-use chain::{Verifier, next_entry};
+pub use chain::{AuditEntry, AuditKey, ChainBreak, Hash};
+pub use checkpoint::{Checkpoint, CheckpointFile};
+pub use verify::{AuditProblem, AuditVerdict, bulk_fill_for_benchmark};
 
 use crate::{Store, StoreError, on_pool};
 
@@ -26,41 +32,56 @@ pub struct AuditRecord {
     pub case_id: Option<CaseId>,
     /// `ok`, `not_found`, or `refused:<problem code>`.
     pub outcome: String,
+    /// The non-case subject of an administrative action, as `<kind>:<uuid>`: `user:…`,
+    /// `organisation:…`, `token:…`, `draft:…`. Identifiers only, never personal data.
+    pub subject: Option<String>,
 }
 
 /// The result of a full verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuditReport {
     pub entries: u64,
+    /// How many of them predate the audit key and were checked by their unkeyed hash.
+    pub unkeyed: u64,
 }
 
-/// Appends `$record` at `$at` to the chain inside the open transaction `$tx`, returning the
-/// entry's sequence number as `Result<i64, sqlx::Error>`. Taking the head row serialises
-/// appenders (a row lock on PostgreSQL; the write gate on SQLite).
+/// Appends `$record` at `$at` to the chain inside the open transaction `$tx`, MAC'd with
+/// `$key`, returning the entry's sequence number as `Result<i64, sqlx::Error>`.
+///
+/// The head is first "updated" to itself: a change the database's trigger allows, which takes
+/// the head's row lock (the write gate does the same on SQLite) and so serialises appenders.
+/// The entry is inserted next, and only then does the head move onto it: the trigger allows
+/// the head to move one entry forward, onto that row, and nowhere else.
 macro_rules! append_audit {
-    ($tx:expr, $record:expr, $at:expr) => {{
+    ($tx:expr, $key:expr, $record:expr, $at:expr) => {{
+        let key: &$crate::audit::AuditKey = $key;
         let record: &$crate::audit::AuditRecord = $record;
         let recorded_at = $at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         async {
-            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
                 .fetch_one(&mut *$tx)
                 .await?;
-            let seq: i64 = sqlx::Row::try_get(&head, "seq")?;
+            let prev_seq: i64 = sqlx::Row::try_get(&head, "seq")?;
             let prev: Vec<u8> = sqlx::Row::try_get(&head, "hash")?;
             let prev: $crate::audit::Hash = prev
                 .try_into()
                 .map_err(|_| sqlx::Error::Protocol("an audit hash is not 32 bytes".to_owned()))?;
             let entry = $crate::audit::chain::next_entry(
-                u64::try_from(seq - 1).unwrap_or(0),
+                key,
+                u64::try_from(prev_seq).unwrap_or(0),
                 prev,
-                recorded_at,
-                record.actor.user.to_string(),
-                record.actor.organisation.to_string(),
-                record.action.clone(),
-                record.case_id.map(|c| c.to_string()),
-                record.outcome.clone(),
+                $crate::audit::chain::EntryContent {
+                    recorded_at,
+                    actor_user: record.actor.user.to_string(),
+                    actor_organisation: record.actor.organisation.to_string(),
+                    action: record.action.clone(),
+                    case_id: record.case_id.map(|c| c.to_string()),
+                    outcome: record.outcome.clone(),
+                    subject: record.subject.clone(),
+                },
             );
-            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            let seq = prev_seq + 1;
+            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                 .bind(seq)
                 .bind(&entry.recorded_at)
                 .bind(&entry.actor_user)
@@ -68,11 +89,13 @@ macro_rules! append_audit {
                 .bind(&entry.action)
                 .bind(&entry.case_id)
                 .bind(&entry.outcome)
+                .bind(&entry.subject)
                 .bind(entry.prev_hash.to_vec())
                 .bind(entry.hash.to_vec())
                 .execute(&mut *$tx)
                 .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
                 .bind(entry.hash.to_vec())
                 .execute(&mut *$tx)
                 .await?;
@@ -83,10 +106,7 @@ macro_rules! append_audit {
 }
 pub(crate) use append_audit;
 
-/// Rows fetched per page while verifying, so memory stays flat however long the log is.
-const VERIFY_PAGE: i64 = 10_000;
-
-fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
+pub(crate) fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt("an audit hash is not 32 bytes".to_owned()))
@@ -100,7 +120,7 @@ impl Store {
         let _turn = self.write_turn().await;
         let seq = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let seq = append_audit!(tx, record, at)?;
+            let seq = append_audit!(tx, &self.audit_key, record, at)?;
             tx.commit().await?;
             seq
         });
@@ -113,9 +133,20 @@ impl Store {
         from: u64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.audit_page(from, u64::MAX, limit).await
+    }
+
+    /// Reads entries with `seq` in `from..=through` (at most `limit`).
+    pub(crate) async fn audit_page(
+        &self,
+        from: u64,
+        through: u64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = on_pool!(self, pool => {
-            let rows = sqlx::query("SELECT seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2")
+            let rows = sqlx::query("SELECT seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3")
                 .bind(i64::try_from(from).unwrap_or(i64::MAX))
+                .bind(i64::try_from(through).unwrap_or(i64::MAX))
                 .bind(limit)
                 .fetch_all(pool)
                 .await?;
@@ -130,6 +161,7 @@ impl Store {
                     row.try_get::<String, _>("action")?,
                     row.try_get::<Option<String>, _>("case_id")?,
                     row.try_get::<String, _>("outcome")?,
+                    row.try_get::<Option<String>, _>("subject")?,
                     row.try_get::<Vec<u8>, _>("prev_hash")?,
                     row.try_get::<Vec<u8>, _>("hash")?,
                 ));
@@ -146,6 +178,7 @@ impl Store {
                     action,
                     case_id,
                     outcome,
+                    subject,
                     prev,
                     hash,
                 )| {
@@ -157,6 +190,7 @@ impl Store {
                         action,
                         case_id,
                         outcome,
+                        subject,
                         prev_hash: to_hash(prev)?,
                         hash: to_hash(hash)?,
                     })
@@ -182,80 +216,4 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Verifies the whole chain, streaming it in pages. `Ok(Err(break))` names the first entry
-    /// that does not verify; `Err` is a failure to read.
-    pub async fn verify_audit(&self) -> Result<Result<AuditReport, ChainBreak>, StoreError> {
-        let (head_seq, head_hash) = on_pool!(self, pool => {
-            let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?;
-            (row.try_get::<i64, _>("seq")?, row.try_get::<Vec<u8>, _>("hash")?)
-        });
-        let mut verifier = Verifier::default();
-        let mut next = 1u64;
-        loop {
-            let page = self.audit_entries(next, VERIFY_PAGE).await?;
-            let Some(last) = page.last().map(|e| e.seq) else {
-                break;
-            };
-            for entry in &page {
-                if let Err(e) = verifier.push(entry) {
-                    return Ok(Err(e));
-                }
-            }
-            next = last + 1;
-        }
-        Ok(verifier
-            .finish(u64::try_from(head_seq).unwrap_or(0), to_hash(head_hash)?)
-            .map(|entries| AuditReport { entries }))
-    }
-}
-
-/// Fills the audit log with `count` synthetic entries in large transactions, for
-/// `nrm bench audit`. Never used by the service.
-pub async fn bulk_fill_for_benchmark(store: &Store, count: u64) -> Result<(), StoreError> {
-    let crate::Pool::Sqlite(pool) = &store.pool else {
-        return Err(StoreError::BadUrl(
-            "the audit benchmark runs on SQLite".to_owned(),
-        ));
-    };
-    let mut prev = chain::GENESIS;
-    let mut seq = 0u64;
-    let at = "2026-01-01T00:00:00.000000Z".to_owned();
-    while seq < count {
-        let mut tx = pool.begin().await?;
-        let batch_end = (seq + 50_000).min(count);
-        while seq < batch_end {
-            let entry = next_entry(
-                seq,
-                prev,
-                at.clone(),
-                "00000000-0000-4000-8000-000000000001".to_owned(),
-                "00000000-0000-4000-8000-000000000101".to_owned(),
-                "case.read".to_owned(),
-                Some(uuid::Uuid::from_u128(u128::from(seq)).to_string()),
-                "ok".to_owned(),
-            );
-            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
-                .bind(&entry.recorded_at)
-                .bind(&entry.actor_user)
-                .bind(&entry.actor_organisation)
-                .bind(&entry.action)
-                .bind(&entry.case_id)
-                .bind(&entry.outcome)
-                .bind(entry.prev_hash.to_vec())
-                .bind(entry.hash.to_vec())
-                .execute(&mut *tx)
-                .await?;
-            prev = entry.hash;
-            seq += 1;
-        }
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(i64::try_from(seq).unwrap_or(i64::MAX))
-            .bind(prev.to_vec())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    }
-    Ok(())
 }

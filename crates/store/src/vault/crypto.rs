@@ -8,6 +8,7 @@
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use uuid::Uuid;
@@ -22,6 +23,19 @@ pub const KEY_LEN: usize = 32;
 pub struct MasterKey {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// HMAC-SHA256 key for lookup hashes ([`MasterKey::lookup_hash`]), derived from the master
+    /// key so that no second secret has to be configured.
+    lookup_key: [u8; KEY_LEN],
+}
+
+type HmacSha256 = Hmac<sha2::Sha256>;
+
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; KEY_LEN] {
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 impl std::fmt::Debug for MasterKey {
@@ -41,6 +55,7 @@ impl MasterKey {
         Self {
             id: id.into(),
             cipher: XChaCha20Poly1305::new(bytes.into()),
+            lookup_key: hmac_sha256(bytes, &[b"nrm-lookup-key:v1"]),
         }
     }
 
@@ -66,6 +81,16 @@ impl MasterKey {
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// A keyed hash (HMAC-SHA256) of `value` for `purpose`: lets a table find a row by a value
+    /// (a typed email address, a client address) without storing the value, and without
+    /// letting someone who reads the database test guesses against it.
+    pub fn lookup_hash(&self, purpose: &str, value: &str) -> [u8; KEY_LEN] {
+        hmac_sha256(
+            &self.lookup_key,
+            &[purpose.as_bytes(), b"\0", value.as_bytes()],
+        )
     }
 
     /// Seals a small secret (a TOTP seed) under the master key, bound to `context`.

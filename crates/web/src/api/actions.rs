@@ -4,7 +4,7 @@
 //! object with one key naming the action (`{"withdraw": {...}}`), so a problem in an action's
 //! fields is reported with a precise pointer such as `/withdraw/reason`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
@@ -24,7 +24,8 @@ use uuid::Uuid;
 
 use nrm_access::{CaseOperation, Operation};
 
-use super::cases::{DecisionResponse, if_match, recorded};
+use super::PathParam;
+use super::cases::{DecisionResponse, expected_version, recorded};
 use super::mirror::CompetentAuthorityDto;
 use crate::AppState;
 use crate::access::authorise_case;
@@ -292,7 +293,7 @@ impl From<ActionRequest> for Action {
     post, path = "/api/v1/cases/{reference}/actions", tag = "decisions",
     params(
         ("reference" = String, Path, description = "Case reference"),
-        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read"),
+        ("If-Match" = String, Header, description = "The case's ETag when it was read (required)"),
     ),
     request_body = ActionRequest,
     responses(
@@ -301,12 +302,13 @@ impl From<ActionRequest> for Action {
         (status = 409, description = "The rules do not allow it; the detail names the rule and its source", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match: say which version of the case the action was decided on", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn act(
     State(state): State<AppState>,
     caller: Caller,
-    Path(reference): Path<String>,
+    PathParam(reference): PathParam<String>,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
@@ -323,9 +325,12 @@ pub async fn act(
         }
     };
     let id = capability.case_id();
-    let expected = if_match(&headers)?;
+    let expected = expected_version(&headers, None)?;
     let now = state.now();
-    let version = state.cases.act(&capability, expected, action, now).await?;
+    let version = state
+        .cases
+        .act(&capability, Some(expected), action, now)
+        .await?;
     recorded(&state, id, version, now).await
 }
 
@@ -351,7 +356,7 @@ pub struct NoticeResponse {
 pub async fn notices(
     State(state): State<AppState>,
     caller: Caller,
-    Path(reference): Path<String>,
+    PathParam(reference): PathParam<String>,
 ) -> Result<axum::Json<Vec<NoticeResponse>>, Problem> {
     let (capability, _) =
         authorise_case(&state, &caller, &reference, CaseOperation::ReadNotices).await?;

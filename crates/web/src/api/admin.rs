@@ -2,8 +2,8 @@
 //! `nrm org` and `nrm user`). Administrators manage everything; FRO administrators manage the
 //! First Responders of their own organisation. New credentials are returned once, here only.
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use nrm_access::{Operation, OrganisationKind, Role, may_manage_account};
 use nrm_domain::FieldProblem;
@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::PathParam;
 use crate::AppState;
 use crate::access::authorise;
 use crate::actor::Caller;
@@ -73,6 +74,30 @@ pub struct UserResponse {
     pub email: String,
     pub roles: Vec<String>,
     pub disabled: bool,
+    /// The account's current version: send it as `If-Match` ("…" quoted) to change the account.
+    pub version: String,
+}
+
+/// An account's version: a digest of what an administrator can change (organisation, email,
+/// roles, scope, disabled), so any change gives a new one. Accounts have no stored version
+/// counter; a change names the state it was decided on, like a case's ETag.
+fn account_version(user: &nrm_store::identity::UserRow) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
+        user.organisation.0.to_string().as_str(),
+        user.email.as_str(),
+        &user.roles.join(","),
+        if user.allocated_only { "1" } else { "0" },
+        if user.disabled { "1" } else { "0" },
+    ] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// New roles for an account.
@@ -140,7 +165,8 @@ pub async fn add_organisation(
     }
     let id = state
         .cases
-        .add_organisation(
+        .add_organisation_by(
+            caller.actor(),
             OrganisationId(Uuid::new_v4()),
             body.name.trim(),
             &kind,
@@ -203,7 +229,8 @@ pub async fn add_user(
     let password = nrm_service::identity::generate_password();
     let created = state
         .cases
-        .add_user(
+        .add_user_by(
+            caller.actor(),
             UserId(Uuid::new_v4()),
             organisation,
             &body.email,
@@ -241,6 +268,7 @@ pub async fn users(
                 may_manage_account(&caller.0, u.organisation, &roles)
             })
             .map(|u| UserResponse {
+                version: account_version(&u),
                 id: u.id.0,
                 organisation: u.organisation.0,
                 email: u.email,
@@ -256,6 +284,7 @@ async fn managed_user(
     caller: &Caller,
     id: Uuid,
     new_roles: Option<&[Role]>,
+    headers: &HeaderMap,
 ) -> Result<UserId, Problem> {
     authorise(state, caller, Operation::ManageUsers).await?;
     let user = state
@@ -267,39 +296,71 @@ async fn managed_user(
     let current: Vec<Role> = user.roles.iter().filter_map(|r| Role::parse(r)).collect();
     let allowed = may_manage_account(&caller.0, user.organisation, &current)
         && new_roles.is_none_or(|roles| may_manage_account(&caller.0, user.organisation, roles));
-    if allowed {
-        Ok(user.id)
-    } else {
-        Err(Problem::not_found())
+    if !allowed {
+        return Err(Problem::not_found());
+    }
+    // A change names the account state it was decided on: none is 428, another is 412.
+    let current = account_version(&user);
+    match super::cases::if_match_tag(headers)? {
+        None => Err(super::cases::precondition_required()),
+        Some(tag) if tag == current => Ok(user.id),
+        Some(_) => Err(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale-version",
+            "The account has changed since you read it",
+        )
+        .detail("Read the account again, check the changes, and resubmit with its new version")),
     }
 }
 
 /// Disable an account; its sessions end at once.
 #[utoipa::path(
     post, path = "/api/v1/users/{id}/disable", tag = "administration",
-    params(("id" = Uuid, Path, description = "Account id")),
-    responses((status = 204, description = "Disabled"), (status = 404, description = "No such account you may manage", body = Problem, content_type = "application/problem+json"))
+    params(
+        ("id" = Uuid, Path, description = "Account id"),
+        ("If-Match" = String, Header, description = "The account's version from the account list, quoted (required)"),
+    ),
+    responses(
+        (status = 204, description = "Disabled"),
+        (status = 404, description = "No such account you may manage", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The account changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn disable_user(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, Problem> {
-    let user = managed_user(&state, &caller, id, None).await?;
-    state.cases.store().set_user_disabled(user, true).await?;
+    let user = managed_user(&state, &caller, id, None, &headers).await?;
+    state
+        .cases
+        .disable_user(caller.actor(), user, state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Replace an account's roles; its sessions end at once.
 #[utoipa::path(
     put, path = "/api/v1/users/{id}/roles", tag = "administration", request_body = RolesRequest,
-    params(("id" = Uuid, Path, description = "Account id")),
-    responses((status = 204, description = "Roles replaced"), (status = 404, description = "No such account you may manage", body = Problem, content_type = "application/problem+json"))
+    params(
+        ("id" = Uuid, Path, description = "Account id"),
+        ("If-Match" = String, Header, description = "The account's version from the account list, quoted (required)"),
+    ),
+    responses(
+        (status = 204, description = "Roles replaced"),
+        (status = 404, description = "No such account you may manage", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The account changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 pub async fn set_roles(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<Uuid>,
+    PathParam(id): PathParam<Uuid>,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<StatusCode, Problem> {
     authorise(&state, &caller, Operation::ManageUsers).await?;
@@ -311,8 +372,10 @@ pub async fn set_roles(
             "Give the account at least one role",
         )]));
     }
-    let user = managed_user(&state, &caller, id, Some(&roles)).await?;
-    let codes: Vec<String> = roles.iter().map(|r| r.code().to_owned()).collect();
-    state.cases.store().set_user_roles(user, &codes).await?;
+    let user = managed_user(&state, &caller, id, Some(&roles), &headers).await?;
+    state
+        .cases
+        .set_user_roles(caller.actor(), user, &roles, state.now())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,7 @@
 //! response carries an `ETag` of its version; a decision may send it back in `If-Match` so a
 //! decision made on a stale view is refused (412) rather than silently applied.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -25,6 +25,7 @@ use uuid::Uuid;
 use super::mirror::{NegativeReasonDto, OutcomeDto};
 use nrm_access::{CaseOperation, Operation};
 
+use super::PathParam;
 use crate::AppState;
 use crate::access::authorise_case;
 use crate::actor::Caller;
@@ -408,7 +409,7 @@ pub(crate) fn etag(version: u64) -> HeaderValue {
 pub async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    Path(reference): Path<String>,
+    PathParam(reference): PathParam<String>,
 ) -> Result<impl IntoResponse, Problem> {
     let (read, facts) = authorise_case(&state, &caller, &reference, CaseOperation::Read).await?;
     // Personal details only for those entitled to them (never analysts); asking is not a denial.
@@ -498,6 +499,9 @@ pub struct DecisionRequest {
     pub reasons: String,
     /// Required for a negative decision; absent for a positive one.
     pub negative_reason: Option<NegativeReasonDto>,
+    /// The case's version when it was read: an alternative to `If-Match` (one of the two is
+    /// required; if both are sent they must agree).
+    pub version: Option<u64>,
 }
 
 /// The case after a decision.
@@ -508,23 +512,66 @@ pub struct DecisionResponse {
     pub status: String,
 }
 
-pub(crate) fn if_match(headers: &HeaderMap) -> Result<Option<u64>, Problem> {
+/// The `If-Match` header's entity tag, without quotes or a weak prefix; `None` when absent.
+/// `*` and lists of tags are refused: a change names the one version it was decided on.
+pub(crate) fn if_match_tag(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(value) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };
     value
         .to_str()
         .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Some)
+        .map(|v| v.trim().trim_start_matches("W/"))
+        .and_then(|v| v.strip_prefix('"')?.strip_suffix('"'))
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(|v| Some(v.to_owned()))
         .ok_or_else(|| {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid-if-match",
+                "If-Match must be the resource's ETag, for example \"3\"",
+            )
+        })
+}
+
+/// 428: a change to an existing resource must say which version it was decided on.
+pub(crate) fn precondition_required() -> Problem {
+    Problem::new(
+        StatusCode::PRECONDITION_REQUIRED,
+        "precondition-required",
+        "Say which version you are changing",
+    )
+    .detail(
+        "Read the resource, then send its ETag in If-Match, so that a change made on a stale view is refused",
+    )
+}
+
+/// The case version a change is made against: `If-Match`, or the body's `version` where the
+/// request has one. Neither is 428 (nothing is ever applied to "whatever is there now"); both,
+/// naming different versions, is 400.
+pub(crate) fn expected_version(
+    headers: &HeaderMap,
+    body_version: Option<u64>,
+) -> Result<u64, Problem> {
+    let header = match if_match_tag(headers)? {
+        Some(tag) => Some(tag.parse::<u64>().map_err(|_| {
             Problem::new(
                 StatusCode::BAD_REQUEST,
                 "invalid-if-match",
                 "If-Match must be the case's ETag, for example \"3\"",
             )
-        })
+        })?),
+        None => None,
+    };
+    match (header, body_version) {
+        (Some(h), Some(b)) if h != b => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "conflicting-versions",
+            "If-Match and the body's version name different versions",
+        )),
+        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (None, None) => Err(precondition_required()),
+    }
 }
 
 async fn record(
@@ -539,13 +586,13 @@ async fn record(
         authorise_case(&state, &caller, &reference, CaseOperation::Decide).await?;
     let body: DecisionRequest = body.parse()?;
     let id = capability.case_id();
-    let expected = if_match(&headers)?;
+    let expected = expected_version(&headers, body.version)?;
     let now = state.now();
     let version = state
         .cases
         .decide(
             &capability,
-            expected,
+            Some(expected),
             kind,
             DecisionInput {
                 outcome: body.outcome.into(),
@@ -590,7 +637,7 @@ pub(crate) async fn recorded(
     post, path = "/api/v1/cases/{reference}/reasonable-grounds-decision", tag = "decisions",
     params(
         ("reference" = String, Path, description = "Case reference"),
-        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read"),
+        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read; required unless the body carries `version`"),
     ),
     request_body = DecisionRequest,
     responses(
@@ -599,12 +646,13 @@ pub(crate) async fn recorded(
         (status = 409, description = "Not at a stage where this decision can be made", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "Neither If-Match nor the body's version says which version of the case this decision was made on", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn reasonable_grounds(
     State(state): State<AppState>,
     caller: Caller,
-    Path(reference): Path<String>,
+    PathParam(reference): PathParam<String>,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
@@ -624,7 +672,7 @@ pub async fn reasonable_grounds(
     post, path = "/api/v1/cases/{reference}/conclusive-grounds-decision", tag = "decisions",
     params(
         ("reference" = String, Path, description = "Case reference"),
-        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read"),
+        ("If-Match" = Option<String>, Header, description = "The case's ETag when it was read; required unless the body carries `version`"),
     ),
     request_body = DecisionRequest,
     responses(
@@ -633,12 +681,13 @@ pub async fn reasonable_grounds(
         (status = 409, description = "Not at a stage where this decision can be made", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or inside the recovery period", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "Neither If-Match nor the body's version says which version of the case this decision was made on", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn conclusive_grounds(
     State(state): State<AppState>,
     caller: Caller,
-    Path(reference): Path<String>,
+    PathParam(reference): PathParam<String>,
     headers: HeaderMap,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
@@ -678,7 +727,7 @@ pub struct AccessEntry {
 pub async fn access_history(
     State(state): State<AppState>,
     caller: Caller,
-    Path(reference): Path<String>,
+    PathParam(reference): PathParam<String>,
 ) -> Result<axum::Json<Vec<AccessEntry>>, Problem> {
     let (capability, _) = authorise_case(
         &state,

@@ -68,6 +68,7 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         (status = 204, description = "Signed in; the session cookie is set"),
         (status = 401, description = "The email, password or code is not right", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many attempts; try again later", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The attempt could not be checked or recorded; nothing was granted", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn sign_in(
@@ -103,6 +104,8 @@ pub async fn sign_in(
             "sign-in-throttled",
             "Too many attempts to sign in: wait a few minutes and try again",
         )),
+        // Logged where it happened; the client learns nothing but that it failed.
+        Err(SignInRefused::Fault) => Err(Problem::internal()),
     }
 }
 
@@ -141,6 +144,8 @@ impl std::fmt::Debug for PasswordChangeRequest {
 }
 
 /// Change your password. Every one of your sessions ends, this one included: sign in again.
+/// Checking the current password is throttled like signing in (same account and client
+/// limits), so this cannot be used to guess it.
 #[utoipa::path(
     post, path = "/api/v1/me/password", tag = "sessions",
     request_body = PasswordChangeRequest,
@@ -148,10 +153,12 @@ impl std::fmt::Debug for PasswordChangeRequest {
         (status = 204, description = "Changed; all sessions ended"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The current password is wrong, or the new one is not allowed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts; try again later", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     caller: crate::actor::Caller,
     body: crate::json::JsonBody,
 ) -> Result<Response, Problem> {
@@ -169,6 +176,7 @@ pub async fn change_password(
             caller.actor().user,
             &body.current_password,
             &body.new_password,
+            &client,
             state.now(),
         )
         .await?;

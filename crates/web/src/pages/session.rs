@@ -520,6 +520,7 @@ pub async fn sign_in(
             }
             Err(SignInRefused::NotRight) => errors.add("email", lang.t("signin.failed")),
             Err(SignInRefused::Throttled) => errors.add("email", lang.t("signin.throttled")),
+            Err(SignInRefused::Fault) => return PageError::Fault(lang).into_response(),
         }
     }
     let mut page = SignInPage {

@@ -226,6 +226,56 @@ impl App {
             .unwrap_or_else(|e| panic!("POST {path}: {e}"))
     }
 
+    /// The case's current version, read from the store (as a client remembers the last ETag it
+    /// saw, without a read that would add to the case's access history); 0 for no such case.
+    pub async fn version(&self, reference: &str) -> u64 {
+        let Ok(reference) = reference.parse::<nrm_domain::CaseReference>() else {
+            return 0;
+        };
+        let Some(id) = self
+            .store
+            .store
+            .case_id_by_reference(&reference)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+        else {
+            return 0;
+        };
+        self.store
+            .store
+            .version(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or(0)
+    }
+
+    /// `If-Match` with the current version of the case a `/api/v1/cases/{reference}/…` path
+    /// names: what a client that read the case before changing it sends.
+    pub async fn if_match_current(&self, path: &str) -> String {
+        let reference = path
+            .strip_prefix("/api/v1/cases/")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default();
+        format!("\"{}\"", self.version(reference).await)
+    }
+
+    /// Changes a case as `who`, with `If-Match` naming its current version.
+    pub async fn change_as(&self, path: &str, who: Identity, body: &Value) -> Response {
+        let tag = self.if_match_current(path).await;
+        self.post_as(path, who)
+            .header("if-match", tag)
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+
+    /// Changes a case as the default identity for the path, with `If-Match` naming its
+    /// current version.
+    pub async fn change(&self, path: &str, body: &Value) -> Response {
+        self.change_as(path, identity_for("POST", path), body).await
+    }
+
     /// Submits a valid adult referral and returns its reference.
     pub async fn submit_adult(&self) -> String {
         let response = self.post_json("/api/v1/referrals/adult", &adult()).await;

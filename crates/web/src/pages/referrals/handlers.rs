@@ -90,7 +90,7 @@ pub async fn load(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Lo
         let Ok(capability) = nrm_access::authorise(&signed_in.principal, operation) else {
             continue;
         };
-        match state.cases.draft(&capability, id).await {
+        match state.cases.draft(&capability, id, state.now()).await {
             Ok(draft) => {
                 found = Some((capability, draft));
                 break;

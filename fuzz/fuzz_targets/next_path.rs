@@ -1,0 +1,4 @@
+//! Fuzz target: `nrm_web::fuzzing::next_path` (see that function for what it checks).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| nrm_web::fuzzing::next_path(data));

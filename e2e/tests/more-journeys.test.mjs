@@ -113,7 +113,7 @@ test('an exploitation entry removed, and one changed from check your answers', a
   }
 });
 
-test('a CA manager filters the queue to overdue cases (and opens page 2 when there is one)', async () => {
+test('a CA manager filters the queue to overdue cases (and opens the next page when there is one)', async () => {
   const visit = new Visit(browser, 'ca-manager-queue');
   const page = await visit.open();
   const rows = page.locator('main table tbody tr');
@@ -123,12 +123,9 @@ test('a CA manager filters the queue to overdue cases (and opens page 2 when the
     const next = page.locator('.govuk-pagination__next a');
     if (await next.count()) {
       await visit.click(next, 'page-2');
-      assert.match(page.url(), /page=2/);
+      assert.match(page.url(), /cursor=/);
       assert.ok((await rows.count()) > 0);
-      assert.equal(
-        await page.locator('.govuk-pagination__item--current').innerText().then((t) => t.trim()),
-        '2',
-      );
+      assert.equal(await page.locator('.govuk-pagination__prev a').count(), 1, 'a previous link');
     }
     await field(page, 'deadline').selectOption('overdue');
     await visit.click(page.getByRole('button', { name: 'Apply' }), 'overdue');

@@ -4,6 +4,7 @@
 mod accounts;
 mod bench;
 mod bench_pages;
+mod bench_scale;
 mod config;
 mod demo;
 mod https;
@@ -108,6 +109,8 @@ enum BenchCommand {
     Audit(bench::AuditOptions),
     /// The GOV.UK pages under load: whole journeys, the work queue and the case page.
     Pages(bench_pages::PagesOptions),
+    /// The work queue, case page and sweep at national volume: p50/p99 at each scale.
+    Scale(bench_scale::ScaleOptions),
 }
 
 fn init_logging() {
@@ -209,6 +212,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Pages(options),
         } => bench_pages::pages(options).await,
+        Command::Bench {
+            which: BenchCommand::Scale(options),
+        } => bench_scale::scale(options).await,
         Command::Audit {
             which: AuditCommand::Verify { checkpoints },
         } => {

@@ -552,12 +552,7 @@ impl Cases {
         let actor = capability.actor();
         let result = match scoped(query, &nrm_access::list_scope(principal)) {
             Some(q) => self.store.queue(&q).await.map_err(ServiceError::from),
-            None => Ok(QueuePage {
-                cases: Vec::new(),
-                total: 0,
-                page: query.page.max(1),
-                per_page: query.per_page.clamp(1, 100),
-            }),
+            None => Ok(QueuePage::empty(query.per_page)),
         };
         self.audit(actor, "case.search", None, &result, now).await?;
         result

@@ -82,6 +82,63 @@ fn to_i64(v: u64) -> i64 {
 impl Store {
     /// Appends one command's events atomically; returns the stream's new version.
     pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
+        let new_version = append.expected_version + append.events.len() as u64;
+        let statements = self.append_statements(&append).await?;
+
+        // The draft claim, when there is one, is the statement after the case row.
+        let claim_at = append.draft.map(|_| 1);
+        let turn = self.write_turn().await;
+
+        let outcome: Result<Written, sqlx::Error> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            match execute_all!(tx, &statements) {
+                Ok(affected) => {
+                    let written = if affected.first() == Some(&0) {
+                        Written::Stale
+                    } else if claim_at.is_some_and(|i| affected.get(i) == Some(&0)) {
+                        Written::DraftClaimed
+                    } else {
+                        Written::Done
+                    };
+                    if written == Written::Done {
+                        if let Some(record) = append.audit {
+                            crate::audit::append_audit!(tx, &self.audit_key, record, append.recorded_at)?;
+                        }
+                        tx.commit().await?;
+                    } else {
+                        tx.rollback().await?;
+                    }
+                    Ok(written)
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    Err(e)
+                }
+            }
+        });
+        drop(turn);
+        match outcome {
+            Ok(Written::Stale) => Err(self.conflict(append).await),
+            Ok(Written::DraftClaimed) => Err(StoreError::DraftAlreadySubmitted),
+            Ok(Written::Done) => Ok(new_version),
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                // Someone else created or extended this stream first; failing that, the clash
+                // is the generated reference.
+                match self.conflict(append).await {
+                    StoreError::NotFound => Err(StoreError::DuplicateReference),
+                    other => Err(other),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The statements that write `append`: the stream row, vault, events and read models.
+    /// The first statement changes no row when the stream is not at the expected version.
+    pub(crate) async fn append_statements(
+        &self,
+        append: &Append<'_>,
+    ) -> Result<Vec<Statement>, StoreError> {
         let (subjects, records) = self.seal(append.new_subjects, append.vault_writes).await?;
         let new_version = append.expected_version + append.events.len() as u64;
         let case = append.case_id.0;
@@ -171,52 +228,7 @@ impl Store {
             ));
             statements.extend(project(append.case_id, version, event, append.recorded_at));
         }
-
-        // The draft claim, when there is one, is the statement after the case row.
-        let claim_at = append.draft.map(|_| 1);
-        let turn = self.write_turn().await;
-        let outcome: Result<Written, sqlx::Error> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            match execute_all!(tx, &statements) {
-                Ok(affected) => {
-                    let written = if affected.first() == Some(&0) {
-                        Written::Stale
-                    } else if claim_at.is_some_and(|i| affected.get(i) == Some(&0)) {
-                        Written::DraftClaimed
-                    } else {
-                        Written::Done
-                    };
-                    if written == Written::Done {
-                        if let Some(record) = append.audit {
-                            crate::audit::append_audit!(tx, &self.audit_key, record, append.recorded_at)?;
-                        }
-                        tx.commit().await?;
-                    } else {
-                        tx.rollback().await?;
-                    }
-                    Ok(written)
-                }
-                Err(e) => {
-                    tx.rollback().await?;
-                    Err(e)
-                }
-            }
-        });
-        drop(turn);
-        match outcome {
-            Ok(Written::Stale) => Err(self.conflict(append).await),
-            Ok(Written::DraftClaimed) => Err(StoreError::DraftAlreadySubmitted),
-            Ok(Written::Done) => Ok(new_version),
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                // Someone else created or extended this stream first; failing that, the clash
-                // is the generated reference.
-                match self.conflict(append).await {
-                    StoreError::NotFound => Err(StoreError::DuplicateReference),
-                    other => Err(other),
-                }
-            }
-            Err(e) => Err(e.into()),
-        }
+        Ok(statements)
     }
 
     async fn conflict(&self, append: Append<'_>) -> StoreError {

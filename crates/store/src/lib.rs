@@ -12,6 +12,7 @@
 
 pub mod audit;
 mod bench;
+mod bulk;
 mod connect;
 mod deadlines;
 pub mod drafts;
@@ -21,6 +22,8 @@ pub mod identity;
 mod migrations;
 mod projection;
 mod queue;
+#[cfg(feature = "testing")]
+pub mod seeding;
 mod statement;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -31,7 +34,10 @@ pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTran
 pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
-pub use queue::{CaseSummary, QueuePage, QueueQuery, QueueSort, SortDirection};
+pub use queue::{
+    COUNT_LIMIT, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
+    SortDirection,
+};
 pub use vault::crypto::MasterKey;
 
 use sqlx::{PgPool, SqlitePool};

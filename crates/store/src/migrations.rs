@@ -82,6 +82,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_referring_user.sql"),
         include_str!("../migrations/postgres/0012_referring_user.sql"),
     ),
+    (
+        13,
+        "queue_at_volume",
+        include_str!("../migrations/sqlite/0013_queue_at_volume.sql"),
+        include_str!("../migrations/postgres/0013_queue_at_volume.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

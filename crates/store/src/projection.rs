@@ -3,7 +3,7 @@
 //! Pure: each event becomes SQL statements that the append runs in its own transaction, so the
 //! summary is never behind the log. Only non-identifying facts are projected.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
 use nrm_domain::event::{CaseEvent, Deadline, DeadlineStatus, DecisionRef, Outcome, ReviewOutcome};
 use nrm_domain::ids::CaseId;
@@ -51,6 +51,21 @@ fn close_deadline(case: &Value, deadline: &Deadline) -> Statement {
     )
 }
 
+/// The sort key of a missing date: after every real one (see migration 0013).
+pub(crate) fn no_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Brings the summary's next open due date and worst deadline flag up to date with
+/// `case_deadlines`; runs after every statement that changes a case's deadlines, in the same
+/// transaction, so the queue filters on one indexed column instead of a subquery per case.
+fn refresh_deadlines(case: &Value) -> Statement {
+    Statement::new(
+        "UPDATE case_summaries SET next_due_key = COALESCE((SELECT MIN(d.due_on) FROM case_deadlines d WHERE d.case_id = $1), '9999-12-31'), deadline_flag = COALESCE((SELECT MAX(CASE d.status WHEN 'overdue' THEN 3 WHEN 'due_soon' THEN 2 ELSE 1 END) FROM case_deadlines d WHERE d.case_id = $1), 0) WHERE case_id = $1",
+        vec![case.clone()],
+    )
+}
+
 /// Records that the case changed without changing any summary column.
 fn touch(version: Value, at: Value, case: &Value) -> Statement {
     Statement::new(
@@ -70,7 +85,7 @@ pub(crate) fn project(
     let version = Value::I64(i64::try_from(version).unwrap_or(i64::MAX));
     let at = Value::Timestamp(recorded_at);
     let mut out = Vec::new();
-    let insert = "INSERT INTO case_summaries (case_id, reference, kind, status, competent_authority, age_group, county_lines, referring_organisation, referred_on, rg_due_on, version, updated_at, referring_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    let insert = "INSERT INTO case_summaries (case_id, reference, kind, status, competent_authority, age_group, county_lines, referring_organisation, referred_on, rg_due_on, version, updated_at, referring_user, rg_due_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     let types = match event {
         CaseEvent::ReferralSubmitted(e) => {
             let kind = match e.age_group {
@@ -93,6 +108,7 @@ pub(crate) fn project(
                     version,
                     at,
                     Value::Uuid(e.referred_by.user.0),
+                    Value::Date(e.reasonable_grounds_due_on),
                 ],
             ));
             out.push(Statement::new(
@@ -108,6 +124,7 @@ pub(crate) fn project(
                     Value::Text("on_track".to_owned()),
                 ],
             ));
+            out.push(refresh_deadlines(&case));
             e.exploitation.types.clone()
         }
         CaseEvent::DutyToNotifyReported(e) => {
@@ -127,6 +144,7 @@ pub(crate) fn project(
                     version,
                     at,
                     Value::Uuid(e.reported_by.user.0),
+                    Value::Date(no_date()),
                 ],
             ));
             e.exploitation.types.clone()
@@ -149,6 +167,7 @@ pub(crate) fn project(
                 ],
             ));
             out.push(close_deadline(&case, &Deadline::ReasonableGrounds));
+            out.push(refresh_deadlines(&case));
             return out;
         }
         CaseEvent::RecoveryPeriodStarted(p) => {
@@ -207,17 +226,19 @@ pub(crate) fn project(
             out.push(Statement::new(
                 "INSERT INTO case_deadlines (case_id, deadline, due_on, status) VALUES ($1, $2, $3, $4)",
                 vec![
-                    case,
+                    case.clone(),
                     Value::Text(deadline_key(&Deadline::Information(*request))),
                     Value::Date(*due_on),
                     Value::Text("on_track".to_owned()),
                 ],
             ));
+            out.push(refresh_deadlines(&case));
             return out;
         }
         CaseEvent::InformationReceived { request, .. } => {
             out.push(touch(version, at, &case));
             out.push(close_deadline(&case, &Deadline::Information(*request)));
+            out.push(refresh_deadlines(&case));
             return out;
         }
         CaseEvent::RecoveryPeriodExtended { .. } => {
@@ -294,13 +315,14 @@ pub(crate) fn project(
             match decision {
                 DecisionRef::ReasonableGrounds => {
                     out.push(Statement::new(
-                        "UPDATE case_summaries SET status = $1, rg_outcome = NULL, rg_decided_on = NULL, rg_served_on = NULL, rg_due_on = $2, reconsideration_pending = $3, version = $4, updated_at = $5 WHERE case_id = $6",
+                        "UPDATE case_summaries SET status = $1, rg_outcome = NULL, rg_decided_on = NULL, rg_served_on = NULL, rg_due_on = $2, reconsideration_pending = $3, version = $4, updated_at = $5, rg_due_key = $6 WHERE case_id = $7",
                         vec![
                             Value::Text(CaseStatus::AwaitingReasonableGrounds.as_str().to_owned()),
                             Value::OptDate(*reasonable_grounds_due_on),
                             Value::Bool(false),
                             version,
                             at,
+                            Value::Date(reasonable_grounds_due_on.unwrap_or_else(no_date)),
                             case.clone(),
                         ],
                     ));
@@ -308,12 +330,13 @@ pub(crate) fn project(
                         out.push(Statement::new(
                             "INSERT INTO case_deadlines (case_id, deadline, due_on, status) VALUES ($1, $2, $3, $4)",
                             vec![
-                                case,
+                                case.clone(),
                                 Value::Text(deadline_key(&Deadline::ReasonableGrounds)),
                                 Value::Date(*due),
                                 Value::Text("on_track".to_owned()),
                             ],
                         ));
+                        out.push(refresh_deadlines(&case));
                     }
                 }
                 DecisionRef::ConclusiveGrounds => out.push(Statement::new(
@@ -341,8 +364,9 @@ pub(crate) fn project(
             ));
             out.push(Statement::new(
                 "DELETE FROM case_deadlines WHERE case_id = $1",
-                vec![case],
+                vec![case.clone()],
             ));
+            out.push(refresh_deadlines(&case));
             return out;
         }
         CaseEvent::Suspended { .. } | CaseEvent::Resumed { .. } => {
@@ -360,10 +384,11 @@ pub(crate) fn project(
                 "UPDATE case_deadlines SET status = $1 WHERE case_id = $2 AND deadline = $3",
                 vec![
                     Value::Text(deadline_status(*status).to_owned()),
-                    case,
+                    case.clone(),
                     Value::Text(deadline_key(deadline)),
                 ],
             ));
+            out.push(refresh_deadlines(&case));
             return out;
         }
     };

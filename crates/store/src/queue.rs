@@ -1,8 +1,15 @@
-//! Reading the work queue: filtered, sorted, paged case summaries.
+//! Reading the work queue: filtered, sorted case summaries, a page at a time by keyset.
 //!
 //! Filters and sort keys are closed enums, so no caller text ever reaches the SQL; values are
 //! always bound. "Overdue" is computed against the date the caller passes, so the queue is
 //! right on any day without a job having to run first.
+//!
+//! At national volume (a million cases) no query may cost in proportion to the matches: every
+//! filter reads a column of `case_summaries` (the deadline flag and next due date are kept
+//! there by the projection, migration 0013), each status is read as its own range of an index
+//! led by the access policy's scope column and ordered by the sort key, and pages continue
+//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. Counts stop
+//! at [`COUNT_LIMIT`]: "more than 10,000" costs the same at any size.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
@@ -54,9 +61,12 @@ pub struct QueueQuery {
     pub today: NaiveDate,
     pub sort: QueueSort,
     pub direction: SortDirection,
-    /// 1-based.
-    pub page: u32,
+    /// Where the page starts: `None` for the first page.
+    pub cursor: Option<QueueCursor>,
     pub per_page: u32,
+    /// Counting stops past this many matches ([`COUNT_LIMIT`]; tests on small tables lower
+    /// it to keep the production ratio of limit to rows, which is what the planners weigh).
+    pub count_limit: u64,
 }
 
 impl QueueQuery {
@@ -76,8 +86,9 @@ impl QueueQuery {
             today,
             sort: QueueSort::default(),
             direction: SortDirection::default(),
-            page: 1,
+            cursor: None,
             per_page: 25,
+            count_limit: COUNT_LIMIT,
         }
     }
 }
@@ -116,32 +127,172 @@ pub struct CaseSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A page of results and the total across all pages.
+/// A page of results, the cursors to its neighbours, and how many cases match in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuePage {
     pub cases: Vec<CaseSummary>,
+    /// Matches across all pages, counted up to the query's `count_limit`.
     pub total: u64,
-    pub page: u32,
+    /// More cases match than the `count_limit` (`total` is then the limit).
+    pub total_capped: bool,
+    pub next: Option<QueueCursor>,
+    pub previous: Option<QueueCursor>,
     pub per_page: u32,
 }
 
-const COLUMNS: &str = "s.case_id, s.reference, s.kind, s.status, s.competent_authority, s.age_group, s.county_lines, s.referring_organisation, s.referred_on, s.rg_due_on, s.rg_outcome, s.rg_decided_on, s.cg_earliest_on, s.cg_outcome, s.cg_decided_on, s.version, s.updated_at, s.pilot_site, s.allocated_to, s.suspended, s.disqualified, s.review_pending, s.reconsideration_pending, s.rg_served_on, s.cg_served_on, s.referring_user";
+impl QueuePage {
+    /// A page with nothing on it.
+    pub fn empty(per_page: u32) -> Self {
+        Self {
+            cases: Vec::new(),
+            total: 0,
+            total_capped: false,
+            next: None,
+            previous: None,
+            per_page: per_page.clamp(1, 100),
+        }
+    }
+}
 
-/// Appends the WHERE clause for `q` to `builder`. A macro so it compiles for both engines.
+/// Counts stop here: past it the queue says "more than 10,000".
+pub const COUNT_LIMIT: u64 = 10_000;
+
+/// A position in the queue for one sort: the sort key and reference of the row a page starts
+/// after (`forward`) or ends before. Travels as an opaque string ([`QueueCursor::encode`]);
+/// [`QueueCursor::decode`] refuses anything it did not make the shape of, so a bad cursor is
+/// the caller's error, never the database's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub sort: QueueSort,
+    pub direction: SortDirection,
+    /// `true`: the page after this row; `false`: the page before it.
+    pub forward: bool,
+    /// The row's sort date (none when sorting by reference).
+    pub key: Option<NaiveDate>,
+    pub reference: String,
+}
+
+const CURSOR_VERSION: &str = "q1";
+
+impl QueueCursor {
+    fn sort_code(sort: QueueSort) -> &'static str {
+        match sort {
+            QueueSort::ReasonableGroundsDue => "rg",
+            QueueSort::ReferredOn => "referred",
+            QueueSort::Reference => "reference",
+            QueueSort::NextDeadline => "next",
+        }
+    }
+
+    /// The opaque form: a versioned record, hex-encoded so it is URL-safe as it is.
+    pub fn encode(&self) -> String {
+        let plain = format!(
+            "{CURSOR_VERSION}|{}|{}|{}|{}|{}",
+            Self::sort_code(self.sort),
+            match self.direction {
+                SortDirection::Ascending => "a",
+                SortDirection::Descending => "d",
+            },
+            if self.forward { "n" } else { "p" },
+            self.key.map(|d| d.to_string()).unwrap_or_default(),
+            self.reference,
+        );
+        plain.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads a cursor made by [`QueueCursor::encode`]; `None` for anything else.
+    pub fn decode(text: &str) -> Option<Self> {
+        if text.is_empty() || text.len() > 256 || !text.len().is_multiple_of(2) {
+            return None;
+        }
+        let bytes = (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        let plain = String::from_utf8(bytes).ok()?;
+        let mut parts = plain.split('|');
+        if parts.next()? != CURSOR_VERSION {
+            return None;
+        }
+        let sort = match parts.next()? {
+            "rg" => QueueSort::ReasonableGroundsDue,
+            "referred" => QueueSort::ReferredOn,
+            "reference" => QueueSort::Reference,
+            "next" => QueueSort::NextDeadline,
+            _ => return None,
+        };
+        let direction = match parts.next()? {
+            "a" => SortDirection::Ascending,
+            "d" => SortDirection::Descending,
+            _ => return None,
+        };
+        let forward = match parts.next()? {
+            "n" => true,
+            "p" => false,
+            _ => return None,
+        };
+        let key = match parts.next()? {
+            "" => None,
+            date => Some(NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?),
+        };
+        let reference = parts.next()?.to_owned();
+        let reference_shape = !reference.is_empty()
+            && reference.len() <= 40
+            && reference
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if parts.next().is_some()
+            || !reference_shape
+            || key.is_some() == (sort == QueueSort::Reference)
+        {
+            return None;
+        }
+        Some(Self {
+            sort,
+            direction,
+            forward,
+            key,
+            reference,
+        })
+    }
+
+    /// Whether this cursor was made for `sort` in `direction`.
+    pub fn fits(&self, sort: QueueSort, direction: SortDirection) -> bool {
+        self.sort == sort && self.direction == direction
+    }
+}
+
+/// The plan the database chose for one query of the queue (see [`Store::queue_plans`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryPlan {
+    /// Which query: `page` or `count`.
+    pub query: &'static str,
+    /// One line per plan step: SQLite's `EXPLAIN QUERY PLAN` detail, or for PostgreSQL
+    /// `Node Type on relation using index` from `EXPLAIN (FORMAT JSON)`.
+    pub steps: Vec<String>,
+}
+
+const COLUMNS: &str = "s.rg_due_key, s.next_due_key, s.case_id, s.reference, s.kind, s.status, s.competent_authority, s.age_group, s.county_lines, s.referring_organisation, s.referred_on, s.rg_due_on, s.rg_outcome, s.rg_decided_on, s.cg_earliest_on, s.cg_outcome, s.cg_decided_on, s.version, s.updated_at, s.pilot_site, s.allocated_to, s.suspended, s.disqualified, s.review_pending, s.reconsideration_pending, s.rg_served_on, s.cg_served_on, s.referring_user";
+
+/// Appends the filters of `q` other than status (each `AND …`) to `builder`. A macro so it
+/// compiles for both engines.
 macro_rules! push_filters {
     ($builder:expr, $q:expr) => {{
         let q: &QueueQuery = $q;
-        $builder.push(" WHERE 1 = 1");
-        if !q.statuses.is_empty() {
-            $builder.push(" AND s.status IN (");
-            let mut list = $builder.separated(", ");
-            for status in &q.statuses {
-                list.push_bind(status.as_str().to_owned());
-            }
-            $builder.push(")");
-        }
         if let Some(ca) = q.competent_authority {
             $builder.push(" AND s.competent_authority = ").push_bind(ca.as_str().to_owned());
+        }
+        if let Some(org) = q.referring_organisation {
+            $builder.push(" AND s.referring_organisation = ").push_bind(org.0);
+        }
+        if let Some(user) = q.allocated_to {
+            $builder.push(" AND s.allocated_to = ").push_bind(user.0);
+        }
+        if let Some(site) = &q.pilot_site {
+            $builder.push(" AND s.pilot_site = ").push_bind(site.clone());
+        }
+        if let Some(pending) = q.review_pending {
+            $builder.push(" AND s.review_pending = ").push_bind(pending);
         }
         if let Some(age) = q.age_group {
             let age = match age {
@@ -156,40 +307,32 @@ macro_rules! push_filters {
                 .push_bind(t.as_str().to_owned())
                 .push(")");
         }
-        if let Some(org) = q.referring_organisation {
-            $builder.push(" AND s.referring_organisation = ").push_bind(org.0);
-        }
-        if let Some(user) = q.allocated_to {
-            $builder.push(" AND s.allocated_to = ").push_bind(user.0);
-        }
         if let Some(suspended) = q.suspended {
             $builder.push(" AND s.suspended = ").push_bind(suspended);
         }
-        if let Some(site) = &q.pilot_site {
-            $builder.push(" AND s.pilot_site = ").push_bind(site.clone());
-        }
-        if let Some(pending) = q.review_pending {
-            $builder.push(" AND s.review_pending = ").push_bind(pending);
-        }
         if let Some(status) = q.deadline {
-            $builder
-                .push(" AND EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = s.case_id AND d.status = ")
-                .push_bind(crate::projection::deadline_status(status).to_owned())
-                .push(")");
+            $builder.push(" AND s.deadline_flag = ").push_bind(deadline_flag(status));
         }
         match q.overdue {
+            // The statuses were narrowed to awaiting Reasonable Grounds already. Sorted by
+            // the due date, the overdue cases are one range of the sort index. Sorted by
+            // anything else, the condition is written so no planner reads it as a range
+            // (which would fetch every overdue case and sort them, in a backlog a large share
+            // of the table) and the sort's own index is walked in order instead, stopping at
+            // the page.
+            Some(true) if q.sort == QueueSort::ReasonableGroundsDue => {
+                $builder.push(" AND s.rg_due_key < ").push_bind(q.today);
+            }
             Some(true) => {
                 $builder
-                    .push(" AND s.status = ")
-                    .push_bind(CaseStatus::AwaitingReasonableGrounds.as_str().to_owned())
-                    .push(" AND s.rg_due_on < ")
+                    .push(" AND COALESCE(s.rg_due_key, s.rg_due_key) < ")
                     .push_bind(q.today);
             }
             Some(false) => {
                 $builder
                     .push(" AND NOT (s.status = ")
                     .push_bind(CaseStatus::AwaitingReasonableGrounds.as_str().to_owned())
-                    .push(" AND s.rg_due_on < ")
+                    .push(" AND s.rg_due_key < ")
                     .push_bind(q.today)
                     .push(")");
             }
@@ -198,56 +341,272 @@ macro_rules! push_filters {
     }};
 }
 
+/// Appends one status's branch of the queue to `builder`: `columns` of the cases in `status`
+/// matching `q`, past `q`'s cursor, in sort order (`ascending` or not), at most `limit`. Every
+/// condition is an equality on the leading columns of an index or a range of its sort key,
+/// so each branch is one ordered walk of one index that stops at the limit.
+macro_rules! push_branch {
+    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr) => {{
+        let q: &QueueQuery = $q;
+        let (dir, cmp) = if $ascending {
+            ("ASC", ">")
+        } else {
+            ("DESC", "<")
+        };
+        let key = sort_column(q.sort);
+        $builder.push(format!(
+            "SELECT {} FROM case_summaries s WHERE s.status = ",
+            $columns
+        ));
+        $builder.push_bind($status.as_str().to_owned());
+        push_filters!($builder, q);
+        if let Some(cursor) = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction)) {
+            match (key, cursor.key) {
+                (Some(k), Some(date)) => {
+                    $builder
+                        .push(format!(" AND (s.{k}, s.reference) {cmp} ("))
+                        .push_bind(date)
+                        .push(", ")
+                        .push_bind(cursor.reference.clone())
+                        .push(")");
+                }
+                _ => {
+                    $builder
+                        .push(format!(" AND s.reference {cmp} "))
+                        .push_bind(cursor.reference.clone());
+                }
+            }
+        }
+        $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
+        $builder.push_bind($limit);
+    }};
+}
+
+/// Appends the page query for `q` (statuses `statuses`, reading `forward` or backward) to
+/// `builder`: one ordered, limited branch per status, merged.
+macro_rules! push_page {
+    ($builder:expr, $q:expr, $statuses:expr, $forward:expr, $limit:expr) => {{
+        let q: &QueueQuery = $q;
+        let statuses: &[CaseStatus] = $statuses;
+        let ascending = (q.direction == SortDirection::Ascending) == $forward;
+        if let [status] = statuses {
+            push_branch!($builder, q, status, COLUMNS, ascending, $limit);
+        } else {
+            $builder.push("SELECT * FROM (");
+            for (i, status) in statuses.iter().enumerate() {
+                if i > 0 {
+                    $builder.push(" UNION ALL ");
+                }
+                $builder.push("SELECT * FROM (");
+                push_branch!($builder, q, status, COLUMNS, ascending, $limit);
+                $builder.push(format!(") b{i}"));
+            }
+            let dir = if ascending { "ASC" } else { "DESC" };
+            $builder.push(format!(
+                ") u ORDER BY {} LIMIT ",
+                order_by(sort_column(q.sort), "u", dir)
+            ));
+            $builder.push_bind($limit);
+        }
+    }};
+}
+
+/// Appends the capped count for `q` to `builder`: the same ordered branches as the page, each
+/// and all together stopping at [`COUNT_LIMIT`] + 1 rows, so the count costs at most that many
+/// index entries at any size (and no planner is tempted to scan the table instead).
+macro_rules! push_count {
+    ($builder:expr, $q:expr, $statuses:expr) => {{
+        let mut q: QueueQuery = $q.clone();
+        q.cursor = None;
+        let statuses: &[CaseStatus] = $statuses;
+        let limit = i64::try_from(q.count_limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let columns = match sort_column(q.sort) {
+            Some(k) => format!("s.{k}, s.reference"),
+            None => "s.reference".to_owned(),
+        };
+        $builder.push("SELECT COUNT(*) FROM (");
+        for (i, status) in statuses.iter().enumerate() {
+            if i > 0 {
+                $builder.push(" UNION ALL ");
+            }
+            $builder.push("SELECT 1 AS one FROM (");
+            push_branch!($builder, &q, status, columns, true, limit);
+            $builder.push(format!(") b{i}"));
+        }
+        $builder.push(" LIMIT ");
+        $builder.push_bind(limit);
+        $builder.push(") c");
+    }};
+}
+
+/// `ORDER BY` terms for a sort on `key` (the reference alone when `None`) over `alias`.
+fn order_by(key: Option<&str>, alias: &str, dir: &str) -> String {
+    match key {
+        Some(k) => format!("{alias}.{k} {dir}, {alias}.reference {dir}"),
+        None => format!("{alias}.reference {dir}"),
+    }
+}
+
+/// The summary column a sort reads, or `None` when the reference alone orders it.
+fn sort_column(sort: QueueSort) -> Option<&'static str> {
+    match sort {
+        QueueSort::ReasonableGroundsDue => Some("rg_due_key"),
+        QueueSort::ReferredOn => Some("referred_on"),
+        QueueSort::Reference => None,
+        QueueSort::NextDeadline => Some("next_due_key"),
+    }
+}
+
+/// How `case_summaries.deadline_flag` records the worst open deadline.
+fn deadline_flag(status: DeadlineStatus) -> i16 {
+    match status {
+        DeadlineStatus::OnTrack => 1,
+        DeadlineStatus::DueSoon => 2,
+        DeadlineStatus::Overdue => 3,
+    }
+}
+
+/// The statuses `q` can match: those asked for (all when none are), narrowed by `overdue`.
+fn statuses(q: &QueueQuery) -> Vec<CaseStatus> {
+    let mut list: Vec<CaseStatus> = if q.statuses.is_empty() {
+        CaseStatus::ALL.to_vec()
+    } else {
+        let mut l = Vec::new();
+        for s in &q.statuses {
+            if !l.contains(s) {
+                l.push(*s);
+            }
+        }
+        l
+    };
+    if q.overdue == Some(true) {
+        list.retain(|s| *s == CaseStatus::AwaitingReasonableGrounds);
+    }
+    list
+}
+
+/// The cursor at `case` for `q`'s sort.
+fn cursor_at(
+    q: &QueueQuery,
+    case: &CaseSummary,
+    forward: bool,
+    keys: (NaiveDate, NaiveDate),
+) -> QueueCursor {
+    let (rg_due_key, next_due_key) = keys;
+    QueueCursor {
+        sort: q.sort,
+        direction: q.direction,
+        forward,
+        key: match q.sort {
+            QueueSort::ReasonableGroundsDue => Some(rg_due_key),
+            QueueSort::ReferredOn => Some(case.referred_on),
+            QueueSort::Reference => None,
+            QueueSort::NextDeadline => Some(next_due_key),
+        },
+        reference: case.reference.clone(),
+    }
+}
+
 impl Store {
     /// One page of the work queue.
     pub async fn queue(&self, q: &QueueQuery) -> Result<QueuePage, StoreError> {
         let per_page = q.per_page.clamp(1, 100);
-        let page = q.page.max(1);
-        let offset = i64::from(page - 1) * i64::from(per_page);
-        let direction = match q.direction {
-            SortDirection::Ascending => "ASC",
-            SortDirection::Descending => "DESC",
-        };
-        let order = match q.sort {
-            // Cases with no due date sort after those with one, in either direction.
-            // `NULLS LAST` rather than a CASE expression, so both engines can walk the
-            // (status, rg_due_on) index and stop at the page instead of sorting every match.
-            QueueSort::ReasonableGroundsDue => {
-                format!("s.rg_due_on {direction} NULLS LAST, s.reference")
-            }
-            QueueSort::ReferredOn => format!("s.referred_on {direction}, s.reference"),
-            QueueSort::Reference => format!("s.reference {direction}"),
-            QueueSort::NextDeadline => format!(
-                "CASE WHEN (SELECT MIN(d.due_on) FROM case_deadlines d WHERE d.case_id = s.case_id) IS NULL THEN 1 ELSE 0 END, (SELECT MIN(d.due_on) FROM case_deadlines d WHERE d.case_id = s.case_id) {direction}, s.reference"
-            ),
-        };
-
+        let statuses = statuses(q);
+        if statuses.is_empty() {
+            return Ok(QueuePage::empty(per_page));
+        }
+        let cursor = q.cursor.clone().filter(|c| c.fits(q.sort, q.direction));
+        let forward = cursor.as_ref().is_none_or(|c| c.forward);
+        let limit = i64::from(per_page) + 1;
         let (rows, total) = on_pool!(self, pool => {
-            let mut count = QueryBuilder::new("SELECT COUNT(*) FROM case_summaries s");
-            push_filters!(count, q);
+            let mut count = QueryBuilder::new("");
+            push_count!(count, q, &statuses);
             let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
 
-            let mut select = QueryBuilder::new(format!("SELECT {COLUMNS} FROM case_summaries s"));
-            push_filters!(select, q);
-            select.push(format!(" ORDER BY {order} LIMIT "));
-            select.push_bind(i64::from(per_page));
-            select.push(" OFFSET ");
-            select.push_bind(offset);
+            let mut select = QueryBuilder::new("");
+            push_page!(select, q, &statuses, forward, limit);
             let rows = select.build().fetch_all(pool).await?;
             let mut summaries = Vec::with_capacity(rows.len());
             for row in &rows {
-                summaries.push(summary_from_row!(row, q.today));
+                let keys: (NaiveDate, NaiveDate) = (row.try_get("rg_due_key")?, row.try_get("next_due_key")?);
+                summaries.push((summary_from_row!(row, q.today), keys));
             }
             (summaries, total)
         });
-        let mut cases = rows;
+        let mut rows = rows;
+        let more = rows.len() > per_page as usize;
+        rows.truncate(per_page as usize);
+        if !forward {
+            rows.reverse();
+        }
+        // Reading forward, there is a page after this one when the query found one row more
+        // than fits; reading backward, there is (we came from it). And the other way round
+        // for the page before. Back at the start, the first page may be short (cases added
+        // since): filling it up would show again cases from the page after it.
+        let (after, before) = if forward {
+            (more, cursor.is_some())
+        } else {
+            (true, more)
+        };
+        let next = match rows.last() {
+            Some((case, keys)) if after => Some(cursor_at(q, case, true, *keys)),
+            _ => None,
+        };
+        let previous = match rows.first() {
+            Some((case, keys)) if before => Some(cursor_at(q, case, false, *keys)),
+            _ => None,
+        };
+        let mut cases: Vec<CaseSummary> = rows.into_iter().map(|(case, _)| case).collect();
         self.attach_exploitation_types(&mut cases).await?;
+        let total = u64::try_from(total).unwrap_or(0);
         Ok(QueuePage {
             cases,
-            total: u64::try_from(total).unwrap_or(0),
-            page,
+            total: total.min(q.count_limit),
+            total_capped: total > q.count_limit,
+            next,
+            previous,
             per_page,
         })
+    }
+
+    /// The plans the database chooses for the queries of [`Store::queue`] with `q`: for tests
+    /// and the benchmark to prove every filter and sort is read through an index.
+    pub async fn queue_plans(&self, q: &QueueQuery) -> Result<Vec<QueryPlan>, StoreError> {
+        let statuses = statuses(q);
+        let forward = q.cursor.as_ref().is_none_or(|c| c.forward);
+        let limit = i64::from(q.per_page.clamp(1, 100)) + 1;
+        let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
+        let prefix = if postgres {
+            "EXPLAIN (FORMAT JSON) "
+        } else {
+            "EXPLAIN QUERY PLAN "
+        };
+        let mut plans = Vec::new();
+        for query in ["page", "count"] {
+            let steps: Vec<String> = on_pool!(self, pool => {
+                let mut b = QueryBuilder::new(prefix);
+                if query == "page" {
+                    push_page!(b, q, &statuses, forward, limit);
+                } else {
+                    push_count!(b, q, &statuses);
+                }
+                let rows = b.build().fetch_all(pool).await?;
+                let mut steps = Vec::new();
+                for row in &rows {
+                    if postgres {
+                        let json: String = row.try_get_unchecked(0)?;
+                        let value: serde_json::Value = serde_json::from_str(&json)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                        postgres_steps(&value, &mut steps);
+                    } else {
+                        steps.push(row.try_get::<String, _>("detail")?);
+                    }
+                }
+                steps
+            });
+            plans.push(QueryPlan { query, steps });
+        }
+        Ok(plans)
     }
 
     /// One case's summary.
@@ -357,3 +716,33 @@ macro_rules! summary_from_row {
     }};
 }
 use summary_from_row;
+
+/// Flattens a PostgreSQL JSON plan into one line per node.
+fn postgres_steps(value: &serde_json::Value, steps: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Array(items) => items.iter().for_each(|v| postgres_steps(v, steps)),
+        serde_json::Value::Object(map) => {
+            if let Some(plan) = map.get("Plan") {
+                postgres_steps(plan, steps);
+                return;
+            }
+            if let Some(node) = map.get("Node Type").and_then(|v| v.as_str()) {
+                let mut line = node.to_owned();
+                if let Some(rel) = map.get("Relation Name").and_then(|v| v.as_str()) {
+                    line.push_str(&format!(" on {rel}"));
+                }
+                if let Some(index) = map.get("Index Name").and_then(|v| v.as_str()) {
+                    line.push_str(&format!(" using {index}"));
+                }
+                if map.contains_key("Filter") {
+                    line.push_str(" filtered");
+                }
+                steps.push(line);
+            }
+            if let Some(children) = map.get("Plans") {
+                postgres_steps(children, steps);
+            }
+        }
+        _ => {}
+    }
+}

@@ -30,9 +30,10 @@ async fn submit_as(app: &App, who: Identity) -> String {
 async fn listed(app: &App, who: Identity) -> (Vec<String>, String) {
     let mut references = Vec::new();
     let mut raw = String::new();
-    for page in 1..=20 {
+    let mut cursor = String::new();
+    for _ in 1..=20 {
         let response = app
-            .get_as(&format!("/api/v1/cases?per_page=100&page={page}"), who)
+            .get_as(&format!("/api/v1/cases?per_page=100{cursor}"), who)
             .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -40,14 +41,15 @@ async fn listed(app: &App, who: Identity) -> (Vec<String>, String) {
         let b = body(response).await;
         raw.push_str(&b.to_string());
         let cases = b["cases"].as_array().cloned().unwrap_or_default();
-        if cases.is_empty() {
-            break;
-        }
         references.extend(
             cases
                 .iter()
                 .filter_map(|c| c["reference"].as_str().map(str::to_owned)),
         );
+        match b["next"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
     }
     (references, raw)
 }

@@ -497,12 +497,23 @@ async fn the_work_queue_filters_sorts_and_pages() {
         assert_eq!(get("overdue=false").await["total"], 2);
         let first = get("sort=referred_on&direction=desc&per_page=1").await;
         assert_eq!(first["cases"][0]["reference"], newer);
-        assert_eq!(first["total_pages"], 7);
-        let pages: Vec<Value> = [
-            get("sort=reference&per_page=4&page=1").await,
-            get("sort=reference&per_page=4&page=2").await,
-        ]
-        .into();
+        assert_eq!(first["total"], 7);
+        assert_eq!(first["total_capped"], false);
+        let page_one = get("sort=reference&per_page=4").await;
+        assert!(
+            page_one["previous"].is_null(),
+            "the first page has no previous"
+        );
+        let next = page_one["next"].as_str().unwrap_or_default().to_owned();
+        let page_two = get(&format!("sort=reference&per_page=4&cursor={next}")).await;
+        assert!(page_two["next"].is_null(), "the second page is the last");
+        let previous = page_two["previous"].as_str().unwrap_or_default().to_owned();
+        let back = get(&format!("sort=reference&per_page=4&cursor={previous}")).await;
+        assert_eq!(
+            back["cases"], page_one["cases"],
+            "previous leads back to page one"
+        );
+        let pages: Vec<Value> = [page_one, page_two].into();
         let references: Vec<String> = pages
             .iter()
             .flat_map(|p| p["cases"].as_array().cloned().unwrap_or_default())
@@ -512,19 +523,36 @@ async fn the_work_queue_filters_sorts_and_pages() {
         let mut sorted = references.clone();
         sorted.sort();
         assert_eq!(references, sorted);
+        // A cursor is the server's own: made for another sort, altered, or not one at all,
+        // it is a 400 problem, never a 500.
+        let forged = |plain: &str| {
+            plain
+                .bytes()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
         for bad in [
-            "status=lost",
-            "overdue=maybe",
-            "per_page=1000",
-            "page=0",
-            "sort=name",
-            "exploitation_type=piracy",
+            "status=lost".to_owned(),
+            "overdue=maybe".to_owned(),
+            "per_page=1000".to_owned(),
+            "sort=name".to_owned(),
+            "exploitation_type=piracy".to_owned(),
+            format!("sort=referred_on&cursor={next}"),
+            format!("sort=reference&direction=desc&cursor={next}"),
+            format!("sort=reference&cursor={}", &next[..next.len() - 1]),
+            "cursor=zz".to_owned(),
+            "cursor=%27%20OR%201%3D1".to_owned(),
+            format!("cursor={}", forged("q1|rg|a|n|not-a-date|NRM-1")),
+            format!("cursor={}", forged("q1|rg|a|n|2025-01-01|x' OR '1'='1")),
+            format!("cursor={}", forged("q9|rg|a|n|2025-01-01|NRM-1")),
+            format!("cursor={}", "ab".repeat(200)),
         ] {
             let response = app
                 .get(&format!("/api/v1/cases?{bad}"))
                 .send()
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(response.status(), 400, "{bad}");
             problem(response, 400).await;
         }
         app

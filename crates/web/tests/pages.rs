@@ -557,14 +557,39 @@ async fn the_queue_pages_through_every_case_once() {
             first.contains("govuk-pagination"),
             "30 cases make two pages"
         );
-        assert!(first.contains("Showing 1 to 25 of 30 cases"));
-        let second = text(get(&app, "/cases?sort=reference&page=2", &cookie).await).await;
-        assert!(second.contains("Showing 26 to 30 of 30 cases"));
+        assert!(first.contains("Showing 25 of 30 cases"));
+        let link = |html: &str, rel: &str| {
+            let at = html.find(&format!("rel=\"{rel}\""))?;
+            let start = html[..at].rfind("href=\"")? + "href=\"".len();
+            let end = start + html[start..].find('"')?;
+            Some(html[start..end].replace("&amp;", "&").replace("&#38;", "&"))
+        };
+        assert_eq!(
+            link(&first, "prev"),
+            None,
+            "the first page has no previous link"
+        );
+        let next = link(&first, "next").unwrap_or_else(|| panic!("a next link"));
+        assert!(next.contains("cursor=") && !next.contains("page="));
+        let second = text(get(&app, &next, &cookie).await).await;
+        assert!(second.contains("Showing 5 of 30 cases"));
+        assert_eq!(link(&second, "next"), None, "the second page is the last");
+        let previous = link(&second, "prev").unwrap_or_else(|| panic!("a previous link"));
+        let back = text(get(&app, &previous, &cookie).await).await;
+        assert!(back.contains("Showing 25 of 30 cases"));
         let on = |html: &str, reference: &str| html.contains(&format!("/cases/{reference}\""));
         for reference in &submitted {
             let pages = usize::from(on(&first, reference)) + usize::from(on(&second, reference));
             assert_eq!(pages, 1, "{reference} appears on exactly one page");
+            assert_eq!(
+                on(&first, reference),
+                on(&back, reference),
+                "previous leads back"
+            );
         }
+        // A cursor altered by hand falls back to the first page instead of failing.
+        let altered = text(get(&app, "/cases?sort=reference&cursor=zz", &cookie).await).await;
+        assert!(altered.contains("Showing 25 of 30 cases"));
         app
     })
     .await;

@@ -17,7 +17,7 @@ use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::UserId;
 use nrm_domain::submission::AgeGroup;
 use nrm_service::{DecisionInput, DecisionKind};
-use nrm_store::{CaseSummary, QueueQuery, QueueSort, SortDirection};
+use nrm_store::{CaseSummary, QueueCursor, QueueQuery, QueueSort, SortDirection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -32,7 +32,7 @@ use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
 
-/// Work-queue filters, sort and page. Unknown values are refused, not ignored.
+/// Work-queue filters, sort and position. Unknown values are refused, not ignored.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueParams {
@@ -48,18 +48,22 @@ pub struct QueueParams {
     pub exploitation_type: Option<String>,
     /// true: only cases past their Reasonable Grounds due date; false: only those that are not.
     pub overdue: Option<String>,
-    /// due_soon or overdue: only cases with an open deadline the sweep has flagged so.
+    /// due_soon or overdue: only cases whose worst open deadline the sweep has flagged so (a
+    /// case with one deadline overdue and another due soon counts as overdue).
     pub deadline: Option<String>,
     /// Only cases allocated to this decision maker (a user id).
     pub allocated_to: Option<String>,
     /// true: only suspended cases; false: only those that are not.
     pub suspended: Option<String>,
-    /// reasonable_grounds_due (default), next_deadline, referred_on or reference.
+    /// reasonable_grounds_due (default), next_deadline, referred_on or reference, with the
+    /// reference breaking ties. Cases without the date sort as if it were 9999-12-31: last
+    /// ascending, first descending.
     pub sort: Option<String>,
     /// asc (default) or desc.
     pub direction: Option<String>,
-    /// Page number from 1.
-    pub page: Option<String>,
+    /// Where the page starts: the `next` or `previous` cursor of a page read with the same
+    /// sort and direction (absent: the first page).
+    pub cursor: Option<String>,
     /// Results per page, 1 to 100 (default 25).
     pub per_page: Option<String>,
 }
@@ -178,15 +182,13 @@ impl QueueParams {
         ) {
             q.direction = direction;
         }
-        if let Some(page) = parse_param(
-            &self.page,
-            "page",
-            "a whole number from 1",
-            |s| s.parse::<u32>().ok().filter(|p| *p >= 1),
+        q.cursor = parse_param(
+            &self.cursor,
+            "cursor",
+            "a cursor from a page of this query with the same sort and direction",
+            |s| QueueCursor::decode(s).filter(|c| c.fits(q.sort, q.direction)),
             &mut problems,
-        ) {
-            q.page = page;
-        }
+        );
         if let Some(per_page) = parse_param(
             &self.per_page,
             "per_page",
@@ -278,10 +280,16 @@ impl From<CaseSummary> for CaseSummaryResponse {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct QueueResponse {
     pub cases: Vec<CaseSummaryResponse>,
+    /// How many cases match in all, counted up to 10,000.
     pub total: u64,
-    pub page: u32,
+    /// More than 10,000 cases match (`total` is then 10,000).
+    pub total_capped: bool,
     pub per_page: u32,
-    pub total_pages: u64,
+    /// Pass as `cursor` (with the same filters, sort and direction) for the page after this
+    /// one; absent on the last page.
+    pub next: Option<String>,
+    /// Pass as `cursor` for the page before this one; absent on the first page.
+    pub previous: Option<String>,
 }
 
 /// List the work queue.
@@ -311,12 +319,12 @@ pub async fn queue(
         .cases
         .queue(&capability, &caller.0, &query, state.now())
         .await?;
-    let per_page = u64::from(page.per_page);
     Ok(axum::Json(QueueResponse {
-        total_pages: page.total.div_ceil(per_page),
         total: page.total,
-        page: page.page,
+        total_capped: page.total_capped,
         per_page: page.per_page,
+        next: page.next.as_ref().map(QueueCursor::encode),
+        previous: page.previous.as_ref().map(QueueCursor::encode),
         cases: page.cases.into_iter().map(Into::into).collect(),
     }))
 }

@@ -1,5 +1,6 @@
 //! The work queue: the cases this person may see, filterable by status and deadline,
-//! sortable, paged, with due dates and overdue cases tagged.
+//! sortable, paged by "next" and "previous" cursors (no page numbers: counting pages would cost
+//! as much as the matches), with due dates and overdue cases tagged.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -10,10 +11,8 @@ use nrm_domain::clock::uk_date;
 use nrm_domain::event::DeadlineStatus;
 use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::submission::AgeGroup;
-use nrm_govuk::components::{
-    Button, Pagination, PaginationItem, PaginationLink, Select, SelectItem,
-};
-use nrm_store::{QueueQuery, QueueSort, SortDirection};
+use nrm_govuk::components::{Button, Pagination, PaginationLink, Select, SelectItem};
+use nrm_store::{QueueCursor, QueueQuery, QueueSort, SortDirection};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -24,7 +23,8 @@ use crate::pages::session::SignedIn;
 
 const PER_PAGE: u32 = 25;
 
-/// The queue's query string: filters, sort and page. Unknown values fall back to defaults.
+/// The queue's query string: filters, sort and where the page starts. Unknown values (and a
+/// cursor made for another sort) fall back to defaults.
 #[derive(Debug, Default, Deserialize)]
 pub struct QueueParams {
     status: Option<String>,
@@ -32,7 +32,7 @@ pub struct QueueParams {
     age: Option<String>,
     exploitation: Option<String>,
     sort: Option<String>,
-    page: Option<u32>,
+    cursor: Option<String>,
 }
 
 #[derive(Debug)]
@@ -52,7 +52,7 @@ struct QueuePage {
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
-    total: u64,
+    total: String,
     showing: String,
     pagination: String,
 }
@@ -170,7 +170,11 @@ pub async fn page(
         _ => (QueueSort::ReasonableGroundsDue, SortDirection::Ascending),
     };
     query.per_page = PER_PAGE;
-    query.page = params.page.unwrap_or(1).clamp(1, 100_000);
+    query.cursor = params
+        .cursor
+        .as_deref()
+        .and_then(QueueCursor::decode)
+        .filter(|c| c.fits(query.sort, query.direction));
     let result = state
         .cases
         .queue(&capability, &signed_in.principal, &query, now)
@@ -196,45 +200,24 @@ pub async fn page(
                 .unwrap_or_default(),
         })
         .collect();
-    let pages = u32::try_from(result.total.div_ceil(u64::from(PER_PAGE)))
-        .unwrap_or(u32::MAX)
-        .max(1);
-    let link = |page: u32| {
+    let link = |cursor: &QueueCursor| {
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("status", &status);
         q.append_pair("deadline", &deadline);
         q.append_pair("age", &age);
         q.append_pair("exploitation", &exploitation);
         q.append_pair("sort", &sort);
-        q.append_pair("page", &page.to_string());
+        q.append_pair("cursor", &cursor.encode());
         format!("/cases?{}", q.finish())
     };
-    let current = result.page;
-    let pagination = if pages > 1 {
-        let mut items = Vec::new();
-        for n in 1..=pages {
-            if n == 1 || n == pages || n.abs_diff(current) <= 1 {
-                items.push(PaginationItem {
-                    number: Some(n.to_string()),
-                    href: Some(link(n)),
-                    current: n == current,
-                    ..PaginationItem::default()
-                });
-            } else if items.last().is_none_or(|i: &PaginationItem| !i.ellipsis) {
-                items.push(PaginationItem {
-                    ellipsis: true,
-                    ..PaginationItem::default()
-                });
-            }
-        }
+    let pagination = if result.next.is_some() || result.previous.is_some() {
         Pagination {
-            items,
-            previous: (current > 1).then(|| PaginationLink {
-                href: Some(link(current - 1)),
+            previous: result.previous.as_ref().map(|c| PaginationLink {
+                href: Some(link(c)),
                 ..PaginationLink::default()
             }),
-            next: (current < pages).then(|| PaginationLink {
-                href: Some(link(current + 1)),
+            next: result.next.as_ref().map(|c| PaginationLink {
+                href: Some(link(c)),
                 ..PaginationLink::default()
             }),
             ..Pagination::default()
@@ -243,12 +226,14 @@ pub async fn page(
     } else {
         String::new()
     };
-    let first = (current - 1) * PER_PAGE + 1;
-    let last = (u64::from(first) + result.cases.len() as u64).saturating_sub(1);
-    let showing = if result.total == 0 {
-        "No cases match these filters".to_owned()
+    let total = if result.total_capped {
+        format!("more than {}", thousands(result.total))
     } else {
-        format!("Showing {first} to {last} of {} cases", result.total)
+        thousands(result.total)
+    };
+    let showing = match result.cases.len() {
+        0 => "No cases match these filters".to_owned(),
+        n => format!("Showing {n} of {total} cases"),
     };
     Ok(render(&QueuePage {
         layout: signed_in.layout("Cases").casework(),
@@ -271,8 +256,32 @@ pub async fn page(
         }
         .to_string(),
         rows,
-        total: result.total,
+        total,
         showing,
         pagination,
     }))
+}
+
+/// 12345 as "12,345".
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(10_000), "10,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
 }

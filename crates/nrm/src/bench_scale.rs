@@ -1,0 +1,271 @@
+//! `nrm bench scale`: the work queue, the case page and the sweep at national volume.
+//!
+//! For each backend it grows one fresh database through each scale in turn (10,000 cases,
+//! then a million, say), seeding synthetic cases made by the domain's own `decide` in batched
+//! transactions (`nrm_store::seeding`), and at each scale times, sequentially: the first
+//! page of every queue filter and sort as a competent authority sees it (the scope the access
+//! policy adds), pages followed by cursor deep into the queue, finding a case by reference
+//! (search), the reads of the case page, and the deadline sweep. It prints p50/p99 per scale
+//! side by side with the ratio of the p99s (the target: at most 1.5 from the smallest scale to
+//! the largest), the seeding rate, bytes per case and this process's peak resident memory.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use clap::Args;
+use nrm_domain::case::CaseStatus;
+use nrm_domain::clock::uk_date;
+use nrm_domain::event::{CompetentAuthority, DeadlineStatus};
+use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::submission::AgeGroup;
+use nrm_domain::{CaseReference, Rulebook};
+use nrm_service::Cases;
+use nrm_store::seeding::SyntheticCases;
+use nrm_store::{QueueQuery, QueueSort, SortDirection, Store};
+use rand::Rng;
+
+use crate::bench::percentile_ms;
+
+/// Options for `nrm bench scale`.
+#[derive(Debug, Args)]
+pub struct ScaleOptions {
+    /// The scales to measure at, comma-separated, smallest first.
+    #[arg(long, default_value = "10000,1000000", value_delimiter = ',')]
+    cases: Vec<u64>,
+    /// Which backends: sqlite, postgres (uses NRM_TEST_DATABASE_URL or the local test database).
+    #[arg(long, default_value = "sqlite,postgres", value_delimiter = ',')]
+    backends: Vec<String>,
+    /// Timed requests per measurement.
+    #[arg(long, default_value_t = 100)]
+    samples: usize,
+    /// Cases per seeding transaction.
+    #[arg(long, default_value_t = 1000)]
+    batch: u64,
+}
+
+type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
+
+/// A named change to a queue query.
+type Filter = (&'static str, fn(&mut QueueQuery));
+
+/// The queue filters timed, each as a competent authority's caseworkers see them.
+fn filters() -> Vec<Filter> {
+    vec![
+        ("all cases", |_| {}),
+        ("open cases", |q| {
+            q.statuses = vec![
+                CaseStatus::AwaitingReasonableGrounds,
+                CaseStatus::AwaitingConclusiveGrounds,
+            ]
+        }),
+        ("deadline=overdue", |q| {
+            q.deadline = Some(DeadlineStatus::Overdue)
+        }),
+        ("deadline=due_soon", |q| {
+            q.deadline = Some(DeadlineStatus::DueSoon)
+        }),
+        ("overdue=true", |q| q.overdue = Some(true)),
+        ("age_group=child", |q| q.age_group = Some(AgeGroup::Child)),
+        ("exploitation=labour", |q| {
+            q.exploitation_type = Some(ExploitationType::Labour)
+        }),
+    ]
+}
+
+const SORTS: [(QueueSort, &str); 4] = [
+    (QueueSort::ReasonableGroundsDue, "rg_due"),
+    (QueueSort::NextDeadline, "next_deadline"),
+    (QueueSort::ReferredOn, "referred_on"),
+    (QueueSort::Reference, "reference"),
+];
+
+pub async fn scale(options: ScaleOptions) -> anyhow::Result<()> {
+    let mut scales = options.cases.clone();
+    scales.sort_unstable();
+    scales.dedup();
+    anyhow::ensure!(!scales.is_empty(), "give at least one scale with --cases");
+    println!(
+        "nrm bench scale: {:?} cases, {} samples per measurement, {} cases per seeding transaction",
+        scales, options.samples, options.batch
+    );
+    for backend in &options.backends {
+        let Some(test_store) = crate::bench::backend_store(backend).await? else {
+            continue;
+        };
+        run_backend(&options, &scales, &test_store.store, test_store.name).await?;
+        test_store.cleanup().await;
+    }
+    println!(
+        "peak resident memory of this process: {} MiB",
+        crate::bench_pages::peak_rss_mib()
+    );
+    Ok(())
+}
+
+async fn run_backend(
+    options: &ScaleOptions,
+    scales: &[u64],
+    store: &Store,
+    name: &str,
+) -> anyhow::Result<()> {
+    let today = uk_date(Utc::now());
+    let mut synthetic = SyntheticCases::new(2026, today, 400, 60);
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    let mut measurements: Measurements = BTreeMap::new();
+    let mut seeded = 0u64;
+    let mut facts = Vec::new();
+    for (i, &scale) in scales.iter().enumerate() {
+        let started = Instant::now();
+        let mut last_report = Instant::now();
+        synthetic
+            .seed(store, scale - seeded, options.batch, |n| {
+                if last_report.elapsed() > Duration::from_secs(10) {
+                    let rate = n as f64 / started.elapsed().as_secs_f64();
+                    eprintln!(
+                        "  {name}: seeded {} of {scale} ({rate:.0} cases/s)",
+                        seeded + n
+                    );
+                    last_report = Instant::now();
+                }
+            })
+            .await?;
+        let rate = (scale - seeded) as f64 / started.elapsed().as_secs_f64();
+        seeded = scale;
+        if name == "postgres" {
+            // What autovacuum would do after a bulk load; the planner needs the statistics.
+            store.analyze().await?;
+        }
+        let bytes = store.database_bytes().await?;
+        facts.push((scale, rate, bytes / scale.max(1)));
+        eprintln!("  {name}: {scale} cases, measuring");
+        measure(options, i, store, &cases, &mut measurements).await?;
+    }
+    println!();
+    println!("{name}");
+    for (scale, rate, per_case) in &facts {
+        println!("  at {scale:>9} cases: seeded at {rate:.0} cases/s, {per_case} bytes per case");
+    }
+    let width = 30;
+    print!("  {:<width$}", "p50 / p99 ms");
+    for scale in scales {
+        print!(" {:>19}", format!("at {scale}"));
+    }
+    println!(" {:>13}", "p99 ratio");
+    let names: Vec<String> = {
+        let mut seen = Vec::new();
+        for (_, n) in measurements.keys() {
+            if !seen.contains(n) {
+                seen.push(n.clone());
+            }
+        }
+        seen
+    };
+    let mut worst = 0f64;
+    for what in names {
+        print!("  {what:<width$}");
+        let mut p99s = Vec::new();
+        for i in 0..scales.len() {
+            let mut latencies = measurements
+                .get(&(i, what.clone()))
+                .cloned()
+                .unwrap_or_default();
+            latencies.sort_unstable();
+            let (p50, p99) = (
+                percentile_ms(&latencies, 0.5),
+                percentile_ms(&latencies, 0.99),
+            );
+            p99s.push(p99);
+            print!(" {:>19}", format!("{p50:.2} / {p99:.2}"));
+        }
+        let ratio = match (p99s.first(), p99s.last()) {
+            (Some(first), Some(last)) if *first > 0.0 => last / first,
+            _ => 0.0,
+        };
+        worst = worst.max(ratio);
+        println!(" {ratio:>13.2}");
+    }
+    println!("  worst p99 ratio: {worst:.2} (target: at most 1.5)");
+    Ok(())
+}
+
+async fn measure(
+    options: &ScaleOptions,
+    scale: usize,
+    store: &Store,
+    cases: &Cases,
+    out: &mut Measurements,
+) -> anyhow::Result<()> {
+    let today = uk_date(Utc::now());
+    let mut authority = QueueQuery::new(today);
+    authority.competent_authority = Some(CompetentAuthority::Sca);
+    let mut record = |what: String, took: Duration| {
+        out.entry((scale, what)).or_default().push(took);
+    };
+    // Warm the caches once, as a running service would have them.
+    store.queue(&authority).await?;
+    for (filter, apply) in filters() {
+        for (sort, sort_name) in SORTS {
+            let mut q = authority.clone();
+            apply(&mut q);
+            q.sort = sort;
+            for _ in 0..options.samples {
+                let started = Instant::now();
+                store.queue(&q).await?;
+                record(format!("queue {filter}, {sort_name}"), started.elapsed());
+            }
+        }
+    }
+    // Deep pages: follow "next" from the start of the open cases, as far as the samples go.
+    let mut q = authority.clone();
+    q.statuses = vec![
+        CaseStatus::AwaitingReasonableGrounds,
+        CaseStatus::AwaitingConclusiveGrounds,
+    ];
+    let mut references = Vec::new();
+    let mut depth = 0;
+    let mut descending = q.clone();
+    descending.direction = SortDirection::Descending;
+    for start in [q, descending] {
+        let mut page = start;
+        for _ in 0..options.samples {
+            let started = Instant::now();
+            let result = store.queue(&page).await?;
+            record("queue next pages by cursor".to_owned(), started.elapsed());
+            depth += 1;
+            references.extend(
+                result
+                    .cases
+                    .iter()
+                    .map(|c| (c.case_id, c.reference.clone())),
+            );
+            match result.next {
+                Some(cursor) => page.cursor = Some(cursor),
+                None => break,
+            }
+        }
+    }
+    eprintln!("    followed {depth} pages by cursor");
+    // Search by reference, and the reads of the case page, for cases picked at random.
+    for _ in 0..options.samples {
+        let (case_id, reference) = &references[rand::thread_rng().gen_range(0..references.len())];
+        let reference: CaseReference = reference
+            .parse()
+            .map_err(|_| anyhow::anyhow!("a listed reference does not parse"))?;
+        let started = Instant::now();
+        store.case_id_by_reference(&reference).await?;
+        record("search by reference".to_owned(), started.elapsed());
+        let started = Instant::now();
+        store.load(*case_id).await?;
+        store.summary(*case_id, today).await?;
+        store.deadlines(*case_id).await?;
+        record("case page reads".to_owned(), started.elapsed());
+    }
+    // The sweep, as `serve` runs it every few minutes: the day's flags are already raised.
+    for _ in 0..options.samples.min(20) {
+        let started = Instant::now();
+        cases.sweep(Utc::now()).await?;
+        record("deadline sweep".to_owned(), started.elapsed());
+    }
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! Synthetic cases in bulk, for the plan tests and `nrm bench scale`.
+//!
+//! Every case is made by the domain's own `decide` (submission, allocation, Reasonable and
+//! Conclusive Grounds decisions, with the written reasons in the vault), so its events and
+//! read-model rows are exactly those the service would write; only the commit is shared, many
+//! cases to a transaction ([`Store::append_batch`]). Roughly the 2024 proportions: a third
+//! children, a fifth of adult reports Duty to Notify, three in ten adults in an immigration
+//! enforcement cohort (decided by the IECA), most older cases decided.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_domain::case::CaseState;
+use nrm_domain::command::{Command, Decision, LifecycleCommand, Submit, decide};
+use nrm_domain::event::{InformationSource, NegativeReason, Outcome};
+use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::personal::{DecisionReasons, VaultContent};
+use nrm_domain::submission::{ImmigrationEnforcementCohort, Submission};
+use nrm_domain::{Actor, CaseEvent, CaseReference, Rulebook, fixtures};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::{Append, Store, StoreError, VaultWrite};
+
+/// One command's worth of a synthetic case, owning what an [`Append`] borrows.
+struct Step {
+    case_id: CaseId,
+    expected_version: u64,
+    reference: CaseReference,
+    events: Vec<CaseEvent>,
+    actor: Actor,
+    recorded_at: DateTime<Utc>,
+    new_subjects: Vec<SubjectId>,
+    vault_writes: Vec<VaultWrite>,
+}
+
+/// Makes synthetic cases referred in the four years up to `today`.
+#[derive(Debug)]
+pub struct SyntheticCases {
+    rng: StdRng,
+    rules: Rulebook,
+    today: NaiveDate,
+    responders: Vec<Actor>,
+    caseworkers: Vec<Actor>,
+}
+
+const TYPES: [ExploitationType; 4] = [
+    ExploitationType::Labour,
+    ExploitationType::Sexual,
+    ExploitationType::Criminal,
+    ExploitationType::DomesticServitude,
+];
+
+impl SyntheticCases {
+    /// `organisations` First Responder Organisations refer; `caseworkers` decide.
+    pub fn new(seed: u64, today: NaiveDate, organisations: usize, caseworkers: usize) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let actor = |rng: &mut StdRng| Actor {
+            user: UserId(Uuid::from_u128(rng.r#gen())),
+            organisation: OrganisationId(Uuid::from_u128(rng.r#gen())),
+        };
+        let responders = (0..organisations.max(1)).map(|_| actor(&mut rng)).collect();
+        let caseworkers = (0..caseworkers.max(1)).map(|_| actor(&mut rng)).collect();
+        Self {
+            rng,
+            rules: Rulebook::current(),
+            today,
+            responders,
+            caseworkers,
+        }
+    }
+
+    /// The First Responders these cases are referred by.
+    pub fn responders(&self) -> &[Actor] {
+        &self.responders
+    }
+
+    /// The caseworkers cases are allocated to.
+    pub fn caseworkers(&self) -> &[Actor] {
+        &self.caseworkers
+    }
+
+    fn noon(day: NaiveDate) -> DateTime<Utc> {
+        Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap_or_default())
+    }
+
+    /// The commands of one new case, decided one after another.
+    fn case(&mut self) -> Result<Vec<Step>, StoreError> {
+        let rng = &mut self.rng;
+        let referred_on = self.today - Duration::days(rng.gen_range(0..1460));
+        let submitted_at = Self::noon(referred_on);
+        let responder = self.responders[rng.gen_range(0..self.responders.len())];
+        let caseworker = self.caseworkers[rng.gen_range(0..self.caseworkers.len())];
+        let mut exploitation = fixtures::exploitation(vec![TYPES[rng.gen_range(0..TYPES.len())]]);
+        exploitation.period.started_on = Some(referred_on - Duration::days(200));
+        exploitation.period.ended_on = Some(referred_on - Duration::days(10));
+        let child = rng.gen_bool(0.31);
+        let submission = if child {
+            let mut c = fixtures::child_referral();
+            c.exploitation = exploitation;
+            c.victim.date_of_birth = Some(referred_on - Duration::days(15 * 365));
+            Submission::Child(c)
+        } else if rng.gen_bool(0.22) {
+            let mut d = fixtures::duty_to_notify();
+            d.exploitation = exploitation;
+            Submission::DutyToNotify(d)
+        } else {
+            let mut a = fixtures::adult_referral();
+            a.exploitation = exploitation;
+            a.consent.referral_consent_given_on = referred_on;
+            if rng.gen_bool(0.3) {
+                a.immigration_cohort = Some(ImmigrationEnforcementCohort::ImmigrationDetention);
+            }
+            Submission::Adult(a)
+        };
+        let dtn = matches!(submission, Submission::DutyToNotify(_));
+        let subject = SubjectId(Uuid::from_u128(rng.r#gen()));
+        let record = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+        let personal = submission.personal_details().cloned();
+        let submit = Command::Submit(Box::new(Submit {
+            submission,
+            reference_random: rng.r#gen(),
+            subject,
+            personal_details: record,
+        }));
+        let case_id = CaseId(Uuid::from_u128(rng.r#gen()));
+        let events = decide(
+            &CaseState::Empty,
+            &submit,
+            responder,
+            &self.rules,
+            submitted_at,
+        )
+        .map_err(|e| StoreError::Corrupt(format!("a synthetic case was refused: {e}")))?;
+        let reference = match events.first() {
+            Some(CaseEvent::ReferralSubmitted(e)) => e.reference.clone(),
+            Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),
+            _ => return Err(StoreError::Corrupt("no submission event".to_owned())),
+        };
+        let mut steps = vec![Step {
+            case_id,
+            expected_version: 0,
+            reference: reference.clone(),
+            events,
+            actor: responder,
+            recorded_at: submitted_at,
+            new_subjects: personal.as_ref().map(|_| vec![subject]).unwrap_or_default(),
+            vault_writes: personal
+                .map(|details| {
+                    vec![VaultWrite {
+                        record,
+                        subject,
+                        content: VaultContent::PersonalDetails(details),
+                    }]
+                })
+                .unwrap_or_default(),
+        }];
+        if dtn {
+            return Ok(steps);
+        }
+        let age_days = (self.today - referred_on).num_days();
+        let today = self.today;
+        let by = |steps: &mut Vec<Step>,
+                  actor: Actor,
+                  command: Command,
+                  at: DateTime<Utc>,
+                  writes: Vec<VaultWrite>|
+         -> Result<(), StoreError> {
+            let all: Vec<CaseEvent> = steps.iter().flat_map(|s| s.events.clone()).collect();
+            let state = CaseState::from_events(&all);
+            let events = decide(&state, &command, actor, &self.rules, at)
+                .map_err(|e| StoreError::Corrupt(format!("a synthetic step was refused: {e}")))?;
+            if !events.is_empty() {
+                steps.push(Step {
+                    case_id,
+                    expected_version: all.len() as u64,
+                    reference: reference.clone(),
+                    events,
+                    actor,
+                    recorded_at: at,
+                    new_subjects: Vec::new(),
+                    vault_writes: writes,
+                });
+            }
+            Ok(())
+        };
+        let then =
+            |steps: &mut Vec<Step>,
+             command: Command,
+             at: DateTime<Utc>,
+             writes: Vec<VaultWrite>| by(steps, caseworker, command, at, writes);
+        // Undecided cases end with the deadline flags today's sweep would leave, so a sweep
+        // run after seeding has only the day's changes to make.
+        let swept = |steps: &mut Vec<Step>| {
+            by(
+                steps,
+                Actor::SYSTEM,
+                Command::Lifecycle(LifecycleCommand::SweepDeadlines),
+                Self::noon(today),
+                Vec::new(),
+            )
+        };
+        if self.rng.gen_bool(0.3) {
+            let command = Command::Lifecycle(LifecycleCommand::Allocate {
+                to: caseworker.user,
+            });
+            then(&mut steps, command, submitted_at, Vec::new())?;
+        }
+        let decided = age_days > 45 && self.rng.gen_bool(0.9);
+        if !decided {
+            // A few undecided cases have a request for information out.
+            if self.rng.gen_bool(0.15) {
+                let command = Command::Lifecycle(LifecycleCommand::RequestInformation {
+                    request: Uuid::from_u128(self.rng.r#gen()),
+                    from: InformationSource::Police,
+                });
+                let asked = (referred_on
+                    + Duration::days(self.rng.gen_range(0..=age_days.min(30))))
+                .min(self.today);
+                then(
+                    &mut steps,
+                    command,
+                    Self::noon(asked).max(submitted_at),
+                    Vec::new(),
+                )?;
+            }
+            swept(&mut steps)?;
+            return Ok(steps);
+        }
+        let decision = |rng: &mut StdRng, on: NaiveDate, positive: bool| {
+            let reasons = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+            let write = VaultWrite {
+                record: reasons,
+                subject,
+                content: VaultContent::DecisionReasons {
+                    text: DecisionReasons("Synthetic reasons for the benchmark.".to_owned()),
+                },
+            };
+            let d = Decision {
+                outcome: if positive {
+                    Outcome::Positive
+                } else {
+                    Outcome::Negative
+                },
+                decided_on: on,
+                reasons,
+                negative_reason: (!positive).then_some(NegativeReason::InsufficientEvidence),
+            };
+            (d, write)
+        };
+        let rg_on = referred_on + Duration::days(self.rng.gen_range(1..=40));
+        let positive = self.rng.gen_bool(0.53);
+        let (d, write) = decision(&mut self.rng, rg_on, positive);
+        then(
+            &mut steps,
+            Command::DecideReasonableGrounds(d),
+            Self::noon(rg_on),
+            vec![write],
+        )?;
+        let earliest = self.rules.conclusive_grounds_earliest(rg_on);
+        let room = (self.today - earliest).num_days();
+        if !positive || room < 1 || !self.rng.gen_bool(0.45) {
+            return Ok(steps);
+        }
+        let cg_on = earliest + Duration::days(self.rng.gen_range(0..room));
+        let cg_positive = self.rng.gen_bool(0.9);
+        let (d, write) = decision(&mut self.rng, cg_on, cg_positive);
+        then(
+            &mut steps,
+            Command::DecideConclusiveGrounds(d),
+            Self::noon(cg_on),
+            vec![write],
+        )?;
+        Ok(steps)
+    }
+
+    /// One case's steps, with every vault record written by its first step: a data key
+    /// created in an uncommitted transaction cannot be read back to seal a later record in
+    /// the same batch.
+    fn case_with_vault_first(&mut self) -> Result<Vec<Step>, StoreError> {
+        let mut steps = self.case()?;
+        let later: Vec<VaultWrite> = steps
+            .iter_mut()
+            .skip(1)
+            .flat_map(|s| std::mem::take(&mut s.vault_writes))
+            .collect();
+        if let Some(first) = steps.first_mut() {
+            first.vault_writes.extend(later);
+        }
+        Ok(steps)
+    }
+
+    /// Makes `count` cases and writes them `batch` cases to a transaction; calls `progress`
+    /// with the number written after each batch.
+    pub async fn seed(
+        &mut self,
+        store: &Store,
+        count: u64,
+        batch: u64,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(), StoreError> {
+        let mut written = 0;
+        while written < count {
+            let n = batch.max(1).min(count - written);
+            let mut steps = Vec::new();
+            for _ in 0..n {
+                steps.extend(self.case_with_vault_first()?);
+            }
+            let appends: Vec<Append<'_>> = steps
+                .iter()
+                .map(|s| Append {
+                    case_id: s.case_id,
+                    expected_version: s.expected_version,
+                    reference: Some(&s.reference),
+                    events: &s.events,
+                    actor: s.actor,
+                    recorded_at: s.recorded_at,
+                    new_subjects: &s.new_subjects,
+                    vault_writes: &s.vault_writes,
+                    audit: None,
+                    draft: None,
+                })
+                .collect();
+            store.append_batch(&appends).await?;
+            written += n;
+            progress(written);
+        }
+        Ok(())
+    }
+}

@@ -110,6 +110,13 @@ fn other_users_cannot_read_the_database_its_log_or_the_key() {
         .map_while(Result::ok)
         .any(|line| line.contains("is listening on"));
     let data = dir.path().join("data");
+    // `serve` takes its first audit checkpoint as it starts, beside listening.
+    for _ in 0..100 {
+        if data.join("audit-checkpoints").exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let modes = [
         ("data", mode(&data), 0o700u32),
         ("nrm.sqlite", mode(&data.join("nrm.sqlite")), 0o600),

@@ -418,6 +418,11 @@ macro_rules! push_count {
     ($builder:expr, $q:expr, $statuses:expr) => {{
         let mut q: QueueQuery = $q.clone();
         q.cursor = None;
+        // Order does not change a count: read the overdue cases as the range of due dates
+        // they are, whatever the page is sorted by.
+        if q.overdue == Some(true) {
+            q.sort = QueueSort::ReasonableGroundsDue;
+        }
         let statuses: &[CaseStatus] = $statuses;
         let limit = i64::try_from(q.count_limit.saturating_add(1)).unwrap_or(i64::MAX);
         let columns = match sort_column(q.sort) {

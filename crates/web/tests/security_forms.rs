@@ -66,21 +66,6 @@ async fn has_rg_decision(app: &App, reference: &str, cookie: &str) -> bool {
     case.contains("Negative Reasonable Grounds") || case.contains("Positive Reasonable Grounds")
 }
 
-async fn decision_maker_with_email(app: &App) -> (String, String) {
-    let email = account(
-        app,
-        "Single Competent Authority",
-        &OrganisationKind::CompetentAuthority {
-            authority: nrm_domain::event::CompetentAuthority::Sca,
-        },
-        Role::DecisionMaker,
-    )
-    .await;
-    let response = sign_in_again(app, &email, &[("next", "/")]).await;
-    assert_eq!(location(&response), "/");
-    (set_cookie(&response), email)
-}
-
 // ASVS v5.0.0-3.5.1: cross-origin requests cannot trigger sensitive functionality.
 #[tokio::test]
 async fn a_cross_site_decision_form_posted_signed_out_is_refused_not_carried_through_sign_in() {

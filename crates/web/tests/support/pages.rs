@@ -175,6 +175,11 @@ pub fn title(html: &str) -> String {
 
 /// A decision maker at the Single Competent Authority, signed in through the page.
 pub async fn decision_maker(app: &App) -> String {
+    decision_maker_with_email(app).await.0
+}
+
+/// As [`decision_maker`], also returning the email.
+pub async fn decision_maker_with_email(app: &App) -> (String, String) {
     let email = account(
         app,
         "Single Competent Authority",
@@ -186,5 +191,5 @@ pub async fn decision_maker(app: &App) -> String {
     .await;
     let response = sign_in_again(app, &email, &[("next", "/")]).await;
     assert_eq!(location(&response), "/");
-    set_cookie(&response)
+    (set_cookie(&response), email)
 }

@@ -274,15 +274,7 @@ async fn a_duty_to_notify_journey_is_saved_at_every_step_and_sent_once() {
 async fn names_typed_into_a_referral_stay_out_of_urls_and_logs_and_welsh_is_offered() {
     each_backend(|app| async move {
         let cookie = first_responder(&app).await;
-        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
-        let created = post(
-            &app,
-            "/referrals/new",
-            &cookie,
-            &[("kind", "adult"), ("form_token", &t)],
-        )
-        .await;
-        let name_page = location(&created);
+        let (t, name_page) = start_draft(&app, &cookie, "adult").await;
         assert!(name_page.ends_with("/name"));
         let saved = post(
             &app,
@@ -321,15 +313,7 @@ async fn names_typed_into_a_referral_stay_out_of_urls_and_logs_and_welsh_is_offe
 async fn answers_posted_after_the_session_ended_are_kept_through_signing_in_again() {
     each_backend(|app| async move {
         let (cookie, email) = first_responder_with_email(&app).await;
-        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
-        let created = post(
-            &app,
-            "/referrals/new",
-            &cookie,
-            &[("kind", "adult"), ("form_token", &t)],
-        )
-        .await;
-        let name_page = location(&created);
+        let (t, name_page) = start_draft(&app, &cookie, "adult").await;
         // Twenty minutes typing: the idle timeout (15 minutes) ends the session.
         app.advance_minutes(20);
         let late = post(
@@ -396,15 +380,8 @@ async fn answers_posted_after_the_session_ended_are_kept_through_signing_in_agai
 async fn a_draft_can_be_deleted_after_confirming_and_only_its_owner_sees_it() {
     each_backend(|app| async move {
         let cookie = first_responder(&app).await;
-        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
-        let created = post(
-            &app,
-            "/referrals/new",
-            &cookie,
-            &[("kind", "child"), ("form_token", &t)],
-        )
-        .await;
-        let base = location(&created).trim_end_matches("/name").to_owned();
+        let (t, first_page) = start_draft(&app, &cookie, "child").await;
+        let base = first_page.trim_end_matches("/name").to_owned();
         let list = text(get(&app, "/referrals", &cookie).await).await;
         assert!(
             list.contains(&format!("{base}/delete")),
@@ -601,15 +578,8 @@ async fn every_page_form_refuses_a_missing_token_and_a_cross_site_post_and_chang
     each_backend(|app| async move {
         let reference = app.submit_adult().await;
         let cookie = first_responder(&app).await;
-        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
-        let created = post(
-            &app,
-            "/referrals/new",
-            &cookie,
-            &[("kind", "adult"), ("form_token", &t)],
-        )
-        .await;
-        let base = location(&created).trim_end_matches("/name").to_owned();
+        let (t, first_page) = start_draft(&app, &cookie, "adult").await;
+        let base = first_page.trim_end_matches("/name").to_owned();
         let decider = decision_maker(&app).await;
         let routes = [
             ("/referrals/new".to_owned(), &cookie),

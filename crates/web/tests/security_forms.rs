@@ -180,19 +180,8 @@ async fn a_decision_carried_through_sign_in_shows_the_check_page_again_and_recor
 async fn a_draft_deletion_carried_through_sign_in_asks_again_before_deleting() {
     each_backend(|app| async move {
         let (cookie, email) = first_responder_with_email(&app).await;
-        let t = token(&text(get(&app, "/referrals/new", &cookie).await).await);
-        let created = post(
-            &app,
-            "/referrals/new",
-            &cookie,
-            &[("kind", "adult"), ("form_token", &t)],
-        )
-        .await;
-        let draft = location(&created)
-            .split('/')
-            .nth(2)
-            .unwrap_or_default()
-            .to_owned();
+        let (t, first_page) = start_draft(&app, &cookie, "adult").await;
+        let draft = first_page.split('/').nth(2).unwrap_or_default().to_owned();
         let delete = format!("/referrals/{draft}/delete");
         app.advance_minutes(20);
         let late = post(&app, &delete, &cookie, &[("form_token", &t)]).await;

@@ -21,6 +21,9 @@ pub use chain::{AuditEntry, AuditKey, ChainBreak, Hash};
 pub use checkpoint::{Checkpoint, CheckpointFile};
 pub use verify::{AuditProblem, AuditVerdict, bulk_fill_for_benchmark};
 
+/// Writes one chained entry (the append path and the benchmark's bulk fill both use it).
+pub(crate) const INSERT_ENTRY: &str = "INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
 use crate::{Store, StoreError, on_pool};
 
 /// What is being recorded.
@@ -58,9 +61,10 @@ macro_rules! append_audit {
         let record: &$crate::audit::AuditRecord = $record;
         let recorded_at = $at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         async {
-            let head = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+            let head =
+                sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+                    .fetch_one(&mut *$tx)
+                    .await?;
             let prev_seq: i64 = sqlx::Row::try_get(&head, "seq")?;
             let prev: Vec<u8> = sqlx::Row::try_get(&head, "hash")?;
             let prev: $crate::audit::Hash = prev
@@ -81,7 +85,7 @@ macro_rules! append_audit {
                 },
             );
             let seq = prev_seq + 1;
-            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            sqlx::query($crate::audit::INSERT_ENTRY)
                 .bind(seq)
                 .bind(&entry.recorded_at)
                 .bind(&entry.actor_user)

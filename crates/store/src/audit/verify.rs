@@ -384,7 +384,7 @@ pub async fn bulk_fill_for_benchmark(store: &Store, count: u64) -> Result<(), St
                 },
             );
             let at_seq = i64::try_from(entry.seq).unwrap_or(i64::MAX);
-            sqlx::query("INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            sqlx::query(super::INSERT_ENTRY)
                 .bind(at_seq)
                 .bind(&entry.recorded_at)
                 .bind(&entry.actor_user)

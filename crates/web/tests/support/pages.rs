@@ -173,6 +173,20 @@ pub fn title(html: &str) -> String {
         .to_owned()
 }
 
+/// Starts a referral draft of `kind` as the signed-in `cookie`: the session's form token and
+/// the draft's first question page.
+pub async fn start_draft(app: &App, cookie: &str, kind: &str) -> (String, String) {
+    let t = token(&text(get(app, "/referrals/new", cookie).await).await);
+    let created = post(
+        app,
+        "/referrals/new",
+        cookie,
+        &[("kind", kind), ("form_token", &t)],
+    )
+    .await;
+    (t, location(&created))
+}
+
 /// A decision maker at the Single Competent Authority, signed in through the page.
 pub async fn decision_maker(app: &App) -> String {
     decision_maker_with_email(app).await.0

@@ -70,6 +70,7 @@ fn filters() -> Vec<Filter> {
         ("exploitation=labour", |q| {
             q.exploitation_type = Some(ExploitationType::Labour)
         }),
+        ("suspended=true", |q| q.suspended = Some(true)),
     ]
 }
 
@@ -132,6 +133,8 @@ async fn run_backend(
             .await?;
         let rate = (scale - seeded) as f64 / started.elapsed().as_secs_f64();
         seeded = scale;
+        // As the sweep would: the kept queue counts' deltas from seeding, folded.
+        store.fold_queue_counts().await?;
         if name == "postgres" {
             // What autovacuum would do after a bulk load; the planner needs the statistics.
             store.analyze().await?;

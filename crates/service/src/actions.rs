@@ -336,10 +336,14 @@ impl Cases {
                 Err(e) => return Err(e),
             }
         }
-        if report.changes > 0 {
+        // The queue's kept counts gather deltas as cases change; folding them here keeps a
+        // count's cost flat (see nrm_store's counts module).
+        let folded = self.store().fold_queue_counts().await?;
+        if report.changes > 0 || folded.deltas > 0 {
             tracing::info!(
                 checked = report.cases_checked,
                 changes = report.changes,
+                count_deltas_folded = folded.deltas,
                 "deadline sweep"
             );
         }

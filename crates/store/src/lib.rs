@@ -14,6 +14,7 @@ pub mod audit;
 mod bench;
 mod bulk;
 mod connect;
+mod counts;
 mod deadlines;
 pub mod drafts;
 mod error;
@@ -31,6 +32,7 @@ pub mod vault;
 
 pub use audit::AuditKey;
 pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTransport};
+pub use counts::FoldReport;
 pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};

@@ -88,6 +88,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_queue_at_volume.sql"),
         include_str!("../migrations/postgres/0013_queue_at_volume.sql"),
     ),
+    (
+        14,
+        "queue_counts",
+        include_str!("../migrations/sqlite/0014_queue_counts.sql"),
+        include_str!("../migrations/postgres/0014_queue_counts.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -8,8 +8,9 @@
 //! filter reads a column of `case_summaries` (the deadline flag and next due date are kept
 //! there by the projection, migration 0013), each status is read as its own range of an index
 //! led by the access policy's scope column and ordered by the sort key, and pages continue
-//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. Counts stop
-//! at [`COUNT_LIMIT`]: "more than 10,000" costs the same at any size.
+//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. Counts come
+//! from the counts the read model keeps (`counts.rs`), exact at any size; the few filter
+//! combinations those cannot answer are counted and stop at [`COUNT_LIMIT`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
@@ -280,16 +281,22 @@ macro_rules! push_filters {
     ($builder:expr, $q:expr) => {{
         let q: &QueueQuery = $q;
         if let Some(ca) = q.competent_authority {
-            $builder.push(" AND s.competent_authority = ").push_bind(ca.as_str().to_owned());
+            $builder
+                .push(" AND s.competent_authority = ")
+                .push_bind(ca.as_str().to_owned());
         }
         if let Some(org) = q.referring_organisation {
-            $builder.push(" AND s.referring_organisation = ").push_bind(org.0);
+            $builder
+                .push(" AND s.referring_organisation = ")
+                .push_bind(org.0);
         }
         if let Some(user) = q.allocated_to {
             $builder.push(" AND s.allocated_to = ").push_bind(user.0);
         }
         if let Some(site) = &q.pilot_site {
-            $builder.push(" AND s.pilot_site = ").push_bind(site.clone());
+            $builder
+                .push(" AND s.pilot_site = ")
+                .push_bind(site.clone());
         }
         if let Some(pending) = q.review_pending {
             $builder.push(" AND s.review_pending = ").push_bind(pending);
@@ -299,19 +306,24 @@ macro_rules! push_filters {
                 AgeGroup::Adult => "adult",
                 AgeGroup::Child => "child",
             };
-            $builder.push(" AND s.age_group = ").push_bind(age.to_owned());
+            $builder
+                .push(" AND s.age_group = ")
+                .push_bind(age.to_owned());
         }
         if let Some(t) = q.exploitation_type {
+            // The row's own bit mask (migration 0014): no lookup in another table per row.
             $builder
-                .push(" AND EXISTS (SELECT 1 FROM case_exploitation_types t WHERE t.case_id = s.case_id AND t.exploitation_type = ")
-                .push_bind(t.as_str().to_owned())
-                .push(")");
+                .push(" AND (s.exploitation_mask & ")
+                .push_bind(crate::counts::exploitation_bit(t))
+                .push(") <> 0");
         }
         if let Some(suspended) = q.suspended {
             $builder.push(" AND s.suspended = ").push_bind(suspended);
         }
         if let Some(status) = q.deadline {
-            $builder.push(" AND s.deadline_flag = ").push_bind(deadline_flag(status));
+            $builder
+                .push(" AND s.deadline_flag = ")
+                .push_bind(deadline_flag(status));
         }
         match q.overdue {
             // The statuses were narrowed to awaiting Reasonable Grounds already. Sorted by
@@ -463,7 +475,7 @@ fn sort_column(sort: QueueSort) -> Option<&'static str> {
 }
 
 /// How `case_summaries.deadline_flag` records the worst open deadline.
-fn deadline_flag(status: DeadlineStatus) -> i16 {
+pub(crate) fn deadline_flag(status: DeadlineStatus) -> i16 {
     match status {
         DeadlineStatus::OnTrack => 1,
         DeadlineStatus::DueSoon => 2,
@@ -523,10 +535,16 @@ impl Store {
         let cursor = q.cursor.clone().filter(|c| c.fits(q.sort, q.direction));
         let forward = cursor.as_ref().is_none_or(|c| c.forward);
         let limit = i64::from(per_page) + 1;
+        let exact = self.exact_count(q, &statuses).await?;
         let (rows, total) = on_pool!(self, pool => {
-            let mut count = QueryBuilder::new("");
-            push_count!(count, q, &statuses);
-            let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+            let total: i64 = match exact {
+                Some(n) => i64::try_from(n).unwrap_or(i64::MAX),
+                None => {
+                    let mut count = QueryBuilder::new("");
+                    push_count!(count, q, &statuses);
+                    count.build_query_scalar().fetch_one(pool).await?
+                }
+            };
 
             let mut select = QueryBuilder::new("");
             push_page!(select, q, &statuses, forward, limit);
@@ -564,10 +582,12 @@ impl Store {
         let mut cases: Vec<CaseSummary> = rows.into_iter().map(|(case, _)| case).collect();
         self.attach_exploitation_types(&mut cases).await?;
         let total = u64::try_from(total).unwrap_or(0);
+        // A kept count is exact at any size; a counted one stops past the limit.
+        let capped = exact.is_none() && total > q.count_limit;
         Ok(QueuePage {
             cases,
-            total: total.min(q.count_limit),
-            total_capped: total > q.count_limit,
+            total: if capped { q.count_limit } else { total },
+            total_capped: capped,
             next,
             previous,
             per_page,
@@ -592,7 +612,7 @@ impl Store {
                 let mut b = QueryBuilder::new(prefix);
                 if query == "page" {
                     push_page!(b, q, &statuses, forward, limit);
-                } else {
+                } else if !crate::counts::push_exact_count!(b, q, &statuses) {
                     push_count!(b, q, &statuses);
                 }
                 let rows = b.build().fetch_all(pool).await?;

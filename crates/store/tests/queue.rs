@@ -498,3 +498,72 @@ async fn the_deadline_filter_and_sort_follow_the_open_deadlines() {
         backend.cleanup().await;
     }
 }
+
+/// For every scope and filter: the count a first page shows equals the cases its pages list.
+async fn counts_match_listings(backend: &TestStore, cases: &SyntheticCases, when: &str) {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (scope, base) in scopes(cases) {
+        for (filter, apply) in FILTERS {
+            let mut q = base.clone();
+            apply(&mut q);
+            q.count_limit = u64::MAX;
+            q.per_page = 100;
+            let page = backend
+                .store
+                .queue(&q)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let listed = walk(&backend.store, &q, |_| {}).await.len() as u64;
+            if page.total != listed || page.total_capped {
+                failures.push(format!(
+                    "{scope}, {filter}: counted {} (capped: {}), listed {listed}",
+                    page.total, page.total_capped
+                ));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6 * FILTERS.len());
+    assert!(
+        failures.is_empty(),
+        "{} {when}: {} of {checked} counts are wrong:\n{}",
+        backend.name,
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+// The counts the read model keeps (migration 0014) equal the cases the queue lists, for every
+// filter under every scope, whether their deltas are folded or not, and after cases change
+// (decisions, deadline flags raised by later sweeps).
+#[tokio::test]
+async fn kept_counts_equal_the_cases_listed_for_every_filter_and_scope() {
+    for backend in testing::all().await {
+        let cases = seeded(&backend, 500).await;
+        counts_match_listings(&backend, &cases, "before folding").await;
+        let folded = backend
+            .store
+            .fold_queue_counts()
+            .await
+            .unwrap_or_else(|e| panic!("fold: {e}"));
+        assert!(folded.deltas > 0, "seeding left deltas to fold");
+        counts_match_listings(&backend, &cases, "after folding").await;
+        let again = backend
+            .store
+            .fold_queue_counts()
+            .await
+            .unwrap_or_else(|e| panic!("fold: {e}"));
+        assert_eq!(again.deltas, 0, "a second fold has nothing to move");
+        // Later sweeps move flags to due soon and overdue: deltas on top of folded counts.
+        sweep_on(&backend.store, now() + Duration::days(12)).await;
+        counts_match_listings(&backend, &cases, "after a later sweep, unfolded").await;
+        backend
+            .store
+            .fold_queue_counts()
+            .await
+            .unwrap_or_else(|e| panic!("fold: {e}"));
+        counts_match_listings(&backend, &cases, "after a later sweep, folded").await;
+        backend.cleanup().await;
+    }
+}

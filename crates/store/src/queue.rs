@@ -280,26 +280,41 @@ const COLUMNS: &str = "s.rg_due_key, s.next_due_key, s.case_id, s.reference, s.k
 macro_rules! push_filters {
     ($builder:expr, $q:expr) => {{
         let q: &QueueQuery = $q;
+        // Suspended cases are read through their own partial indexes (a few rows, whatever
+        // the scope); the other equalities are then written so no planner reads them as an
+        // index's leading columns instead, which would walk the whole scope for the few.
+        let few = q.suspended == Some(true);
+        let col = |name: &str| {
+            if few {
+                format!("COALESCE(s.{name}, s.{name})")
+            } else {
+                format!("s.{name}")
+            }
+        };
         if let Some(ca) = q.competent_authority {
             $builder
-                .push(" AND s.competent_authority = ")
+                .push(format!(" AND {} = ", col("competent_authority")))
                 .push_bind(ca.as_str().to_owned());
         }
         if let Some(org) = q.referring_organisation {
             $builder
-                .push(" AND s.referring_organisation = ")
+                .push(format!(" AND {} = ", col("referring_organisation")))
                 .push_bind(org.0);
         }
         if let Some(user) = q.allocated_to {
-            $builder.push(" AND s.allocated_to = ").push_bind(user.0);
+            $builder
+                .push(format!(" AND {} = ", col("allocated_to")))
+                .push_bind(user.0);
         }
         if let Some(site) = &q.pilot_site {
             $builder
-                .push(" AND s.pilot_site = ")
+                .push(format!(" AND {} = ", col("pilot_site")))
                 .push_bind(site.clone());
         }
         if let Some(pending) = q.review_pending {
-            $builder.push(" AND s.review_pending = ").push_bind(pending);
+            $builder
+                .push(format!(" AND {} = ", col("review_pending")))
+                .push_bind(pending);
         }
         if let Some(age) = q.age_group {
             let age = match age {
@@ -307,7 +322,7 @@ macro_rules! push_filters {
                 AgeGroup::Child => "child",
             };
             $builder
-                .push(" AND s.age_group = ")
+                .push(format!(" AND {} = ", col("age_group")))
                 .push_bind(age.to_owned());
         }
         if let Some(t) = q.exploitation_type {
@@ -318,11 +333,17 @@ macro_rules! push_filters {
                 .push(") <> 0");
         }
         if let Some(suspended) = q.suspended {
-            $builder.push(" AND s.suspended = ").push_bind(suspended);
+            // A literal, not a bound value, so the planners can match the partial indexes of
+            // the (few) suspended cases (migration 0014).
+            $builder.push(if suspended {
+                " AND s.suspended = TRUE"
+            } else {
+                " AND s.suspended = FALSE"
+            });
         }
         if let Some(status) = q.deadline {
             $builder
-                .push(" AND s.deadline_flag = ")
+                .push(format!(" AND {} = ", col("deadline_flag")))
                 .push_bind(deadline_flag(status));
         }
         match q.overdue {

@@ -129,5 +129,10 @@ GROUP BY scope_kind, scope_id, status, competent_authority, age_group, deadline_
     review_pending, pilot_site, exploitation_mask, rg_due_key;
 DELETE FROM queue_count_deltas;
 
--- Suspended cases are few: filtering the sort indexes for them would walk every case.
-CREATE INDEX queue_suspended ON case_summaries (suspended, status, rg_due_key, reference);
+-- Suspended cases are few: filtering the sort indexes for them would walk every case, so
+-- each sort has a partial index of the suspended cases alone (the queue writes the condition
+-- as the literal `suspended = TRUE` so the planners can match it).
+CREATE INDEX queue_suspended_rg ON case_summaries (status, rg_due_key, reference) WHERE suspended = TRUE;
+CREATE INDEX queue_suspended_referred ON case_summaries (status, referred_on, reference) WHERE suspended = TRUE;
+CREATE INDEX queue_suspended_reference ON case_summaries (status, reference) WHERE suspended = TRUE;
+CREATE INDEX queue_suspended_next ON case_summaries (status, next_due_key, reference) WHERE suspended = TRUE;

@@ -217,5 +217,10 @@ SELECT 3, X'00000000000000000000000000000000', status, COALESCE(competent_author
 FROM case_summaries WHERE status = 'awaiting_reasonable_grounds'
 GROUP BY status, COALESCE(competent_authority, ''), rg_due_key;
 
--- Suspended cases are few: filtering the sort indexes for them would walk every case.
-CREATE INDEX queue_suspended ON case_summaries (suspended, status, rg_due_key, reference);
+-- Suspended cases are few: filtering the sort indexes for them would walk every case, so
+-- each sort has a partial index of the suspended cases alone (the queue writes the condition
+-- as the literal `suspended = TRUE` so the planners can match it).
+CREATE INDEX queue_suspended_rg ON case_summaries (status, rg_due_key, reference) WHERE suspended = TRUE;
+CREATE INDEX queue_suspended_referred ON case_summaries (status, referred_on, reference) WHERE suspended = TRUE;
+CREATE INDEX queue_suspended_reference ON case_summaries (status, reference) WHERE suspended = TRUE;
+CREATE INDEX queue_suspended_next ON case_summaries (status, next_due_key, reference) WHERE suspended = TRUE;

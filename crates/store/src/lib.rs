@@ -18,6 +18,7 @@ mod deadlines;
 pub mod drafts;
 mod error;
 mod events;
+mod group;
 pub mod identity;
 mod migrations;
 mod projection;
@@ -34,6 +35,7 @@ pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTran
 pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
+pub use group::GroupCommitStats;
 pub use queue::{
     COUNT_LIMIT, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
     SortDirection,
@@ -71,6 +73,8 @@ pub struct Store {
     /// them collide in SQLite's busy handler (which sleeps and retries) keeps write latency
     /// low and fair under concurrency. PostgreSQL has row locks and needs no gate.
     write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Where appends are queued to be written together (see `group.rs`).
+    committer: group::Committer,
 }
 
 impl Store {
@@ -96,6 +100,11 @@ impl Store {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
+    }
+
+    /// What the group committer has done so far.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.committer.stats()
     }
 
     /// Closes the pool, waiting for connections to be returned.

@@ -195,12 +195,19 @@ impl Store {
             DatabaseKind::Sqlite => Pool::Sqlite(open_sqlite(url, &options).await?),
             DatabaseKind::Postgres => Pool::Postgres(open_postgres(url, &options).await?),
         };
-        let write_gate = matches!(pool, Pool::Sqlite(_)).then(Default::default);
+        let write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>> =
+            matches!(pool, Pool::Sqlite(_)).then(Default::default);
+        let committer = crate::group::Committer::start(
+            pool.clone(),
+            options.audit_key.clone(),
+            write_gate.clone(),
+        );
         let store = Self {
             pool,
             master_key: options.master_key,
             audit_key: options.audit_key,
             write_gate,
+            committer,
         };
         if !options.allow_unsafe_durability {
             store.check_durability().await?;

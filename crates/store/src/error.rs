@@ -22,6 +22,10 @@ pub enum StoreError {
     /// actor's): nothing was written.
     #[error("the draft has already been submitted")]
     DraftAlreadySubmitted,
+    /// The transaction carrying the write did not commit (a group commit's connection,
+    /// audit entries or COMMIT failed): the write was not acknowledged.
+    #[error("the write could not be committed")]
+    CommitFailed,
     #[error(transparent)]
     Crypto(#[from] CryptoError),
     /// Stored data could not be read back (an event or vault record that does not parse).

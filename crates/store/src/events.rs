@@ -13,8 +13,9 @@ use nrm_domain::personal::VaultContent;
 use nrm_domain::{Actor, CaseEvent, CaseReference};
 use sqlx::Row;
 
+use crate::group::{Outcome, Written};
 use crate::projection::project;
-use crate::statement::{Statement, Value, execute_all};
+use crate::statement::{Statement, Value};
 use crate::{Store, StoreError, on_pool};
 
 /// A vault record to write with the events.
@@ -48,16 +49,6 @@ pub struct Append<'a> {
     pub draft: Option<crate::drafts::DraftClaim>,
 }
 
-/// How an append's transaction ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Written {
-    Done,
-    /// The stream was not at the expected version: rolled back.
-    Stale,
-    /// The draft was already claimed: rolled back.
-    DraftClaimed,
-}
-
 /// An event as stored, with its envelope.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
@@ -81,47 +72,23 @@ fn to_i64(v: u64) -> i64 {
 
 impl Store {
     /// Appends one command's events atomically; returns the stream's new version.
+    ///
+    /// The append is written by the group committer (`group.rs`), in a transaction it may
+    /// share with other appends, each in its own savepoint; it is acknowledged only once that
+    /// transaction has committed, and fails alone if it cannot be written.
     pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
         let new_version = append.expected_version + append.events.len() as u64;
         let statements = self.append_statements(&append).await?;
-
         // The draft claim, when there is one, is the statement after the case row.
         let claim_at = append.draft.map(|_| 1);
-        let turn = self.write_turn().await;
-
-        let outcome: Result<Written, sqlx::Error> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            match execute_all!(tx, &statements) {
-                Ok(affected) => {
-                    let written = if affected.first() == Some(&0) {
-                        Written::Stale
-                    } else if claim_at.is_some_and(|i| affected.get(i) == Some(&0)) {
-                        Written::DraftClaimed
-                    } else {
-                        Written::Done
-                    };
-                    if written == Written::Done {
-                        if let Some(record) = append.audit {
-                            crate::audit::append_audit!(tx, &self.audit_key, record, append.recorded_at)?;
-                        }
-                        tx.commit().await?;
-                    } else {
-                        tx.rollback().await?;
-                    }
-                    Ok(written)
-                }
-                Err(e) => {
-                    tx.rollback().await?;
-                    Err(e)
-                }
-            }
-        });
-        drop(turn);
-        match outcome {
-            Ok(Written::Stale) => Err(self.conflict(append).await),
-            Ok(Written::DraftClaimed) => Err(StoreError::DraftAlreadySubmitted),
-            Ok(Written::Done) => Ok(new_version),
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+        let audit = append
+            .audit
+            .map(|record| (record.clone(), append.recorded_at));
+        match self.committer.write(statements, claim_at, audit).await {
+            Outcome::Written(Written::Done) => Ok(new_version),
+            Outcome::Written(Written::Stale) => Err(self.conflict(append).await),
+            Outcome::Written(Written::DraftClaimed) => Err(StoreError::DraftAlreadySubmitted),
+            Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => {
                 // Someone else created or extended this stream first; failing that, the clash
                 // is the generated reference.
                 match self.conflict(append).await {
@@ -129,7 +96,8 @@ impl Store {
                     other => Err(other),
                 }
             }
-            Err(e) => Err(e.into()),
+            Outcome::Failed(e) => Err(e.into()),
+            Outcome::BatchFailed => Err(StoreError::CommitFailed),
         }
     }
 

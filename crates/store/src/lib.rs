@@ -19,6 +19,7 @@ mod deadlines;
 pub mod drafts;
 mod error;
 mod events;
+mod group;
 pub mod identity;
 mod migrations;
 mod projection;
@@ -36,6 +37,7 @@ pub use counts::FoldReport;
 pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
+pub use group::GroupCommitStats;
 pub use queue::{
     COUNT_LIMIT, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
     SortDirection,
@@ -73,6 +75,8 @@ pub struct Store {
     /// them collide in SQLite's busy handler (which sleeps and retries) keeps write latency
     /// low and fair under concurrency. PostgreSQL has row locks and needs no gate.
     write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Where appends are queued to be written together (see `group.rs`).
+    committer: group::Committer,
 }
 
 impl Store {
@@ -98,6 +102,11 @@ impl Store {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
+    }
+
+    /// What the group committer has done so far.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.committer.stats()
     }
 
     /// Closes the pool, waiting for connections to be returned.

@@ -94,6 +94,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_queue_counts.sql"),
         include_str!("../migrations/postgres/0014_queue_counts.sql"),
     ),
+    (
+        15,
+        "audit_head_batch",
+        include_str!("../migrations/sqlite/0015_audit_head_batch.sql"),
+        include_str!("../migrations/postgres/0015_audit_head_batch.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

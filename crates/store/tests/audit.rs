@@ -531,6 +531,32 @@ impl Raw {
         result.unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Inserts a bare entry `seq` whose `prev_hash` is entry `prev_of`'s hash (or `prev`
+    /// when given) and whose hash is `hash`, as someone writing the table directly would.
+    async fn insert_entry(&self, seq: i64, prev_of: i64, prev: Option<[u8; 32]>, hash: [u8; 32]) {
+        const SQL: &str = "INSERT INTO audit_log (seq, recorded_at, actor_user, actor_organisation, action, case_id, outcome, subject, prev_hash, hash) VALUES ($1, 'x', 'x', 'x', 'case.read', NULL, 'ok', NULL, COALESCE($2, (SELECT hash FROM audit_log WHERE seq = $3)), $4)";
+        let prev = prev.map(|p| p.to_vec());
+        let result = match self {
+            Self::Sqlite(pool) => sqlx::query(SQL)
+                .bind(seq)
+                .bind(prev)
+                .bind(prev_of)
+                .bind(hash.to_vec())
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            Self::Postgres(pool) => sqlx::query(SQL)
+                .bind(seq)
+                .bind(prev)
+                .bind(prev_of)
+                .bind(hash.to_vec())
+                .execute(pool)
+                .await
+                .map(|_| ()),
+        };
+        result.unwrap_or_else(|e| panic!("insert entry {seq}: {e}"));
+    }
+
     async fn close(self) {
         match self {
             Self::Sqlite(pool) => pool.close().await,
@@ -622,6 +648,52 @@ async fn the_database_refuses_to_move_the_head_except_by_appending() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(report.map(|r| r.entries), Ok(6), "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
+// ASVS v5.0.0-16.4.3
+#[tokio::test]
+async fn the_head_moves_over_several_entries_only_when_each_follows_the_one_before() {
+    for t in testing::all().await {
+        record_entries(&t, 5).await;
+        let raw = Raw::open(&t).await;
+        // Entries 6 and 7, chained after the head: the head may move over both at once.
+        raw.insert_entry(6, 5, None, [6; 32]).await;
+        raw.insert_entry(7, 6, None, [7; 32]).await;
+        // Entry 8 follows 7; entry 9 does not follow 8; entry 10 follows 9.
+        raw.insert_entry(8, 7, None, [8; 32]).await;
+        raw.insert_entry(9, 0, Some([1; 32]), [9; 32]).await;
+        raw.insert_entry(10, 9, None, [10; 32]).await;
+        let refused = [
+            // Over an entry that does not follow the one before it.
+            "UPDATE audit_head SET seq = 10, hash = (SELECT hash FROM audit_log WHERE seq = 10) WHERE id = 1",
+            "UPDATE audit_head SET seq = 9, hash = (SELECT hash FROM audit_log WHERE seq = 9) WHERE id = 1",
+            // Onto an entry with another entry's hash.
+            "UPDATE audit_head SET seq = 7, hash = (SELECT hash FROM audit_log WHERE seq = 6) WHERE id = 1",
+            // Past the end.
+            "UPDATE audit_head SET seq = 11, hash = (SELECT hash FROM audit_log WHERE seq = 10) WHERE id = 1",
+        ];
+        for sql in refused {
+            assert!(raw.run(sql).await.is_err(), "{} allowed {sql}", t.name);
+        }
+        let allowed = "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_log WHERE seq = 8) WHERE id = 1";
+        assert!(
+            raw.run(allowed).await.is_ok(),
+            "{} refused {allowed}",
+            t.name
+        );
+        // And from there, still not over entry 9.
+        assert!(
+            raw.run(refused[0]).await.is_err(),
+            "{} allowed {}",
+            t.name,
+            refused[0]
+        );
+        // Back is never allowed.
+        let back = "UPDATE audit_head SET seq = 7, hash = (SELECT hash FROM audit_log WHERE seq = 7) WHERE id = 1";
+        assert!(raw.run(back).await.is_err(), "{} allowed {back}", t.name);
+        raw.close().await;
         t.cleanup().await;
     }
 }

@@ -192,6 +192,7 @@ impl From<StoreError> for Problem {
             StoreError::BadUrl(_)
             | StoreError::UnsafeDurability(_)
             | StoreError::DuplicateReference
+            | StoreError::CommitFailed
             | StoreError::Crypto(_)
             | StoreError::Corrupt(_)
             | StoreError::Database(_)

@@ -2,8 +2,8 @@
 //! append-only, MAC-chained record of who did what to which case, when, and the outcome.
 //!
 //! Entries hold identifiers and codes only, never personal data. The database refuses UPDATE
-//! and DELETE on the log, and any move of the head but one entry forward onto the row just
-//! appended (triggers on both engines). For someone who can get past the database, the chain
+//! and DELETE on the log, and any move of the head but forward over entries just appended,
+//! each chained to the one before (triggers on both engines). For someone who can get past the database, the chain
 //! is keyed with the audit key held outside it (`chain.rs`), so an edited or re-chained entry
 //! does not verify, and signed checkpoints of the head written outside it (`checkpoint.rs`)
 //! show a truncated tail; [`Store::verify_audit_against`] (`nrm audit verify`) checks both.
@@ -48,67 +48,128 @@ pub struct AuditReport {
     pub unkeyed: u64,
 }
 
-/// Appends `$record` at `$at` to the chain inside the open transaction `$tx`, MAC'd with
-/// `$key`, returning the entry's sequence number as `Result<i64, sqlx::Error>`.
+/// The keyed entry recording `record` at `at`, chained after entry `prev_seq` whose MAC is
+/// `prev`.
+pub(crate) fn entry_after(
+    key: &AuditKey,
+    record: &AuditRecord,
+    at: DateTime<Utc>,
+    prev_seq: u64,
+    prev: Hash,
+) -> AuditEntry {
+    chain::next_entry(
+        key,
+        prev_seq,
+        prev,
+        chain::EntryContent {
+            recorded_at: at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            actor_user: record.actor.user.to_string(),
+            actor_organisation: record.actor.organisation.to_string(),
+            action: record.action.clone(),
+            case_id: record.case_id.map(|c| c.to_string()),
+            outcome: record.outcome.clone(),
+            subject: record.subject.clone(),
+        },
+    )
+}
+
+/// The statement inserting `rows` entries at once (`INSERT_ENTRY` for one).
+pub(crate) fn insert_entries_sql(rows: usize) -> String {
+    let mut sql = INSERT_ENTRY.to_owned();
+    for row in 1..rows {
+        let first = row * 10;
+        sql.push_str(", (");
+        for column in 1..=10 {
+            if column > 1 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", first + column));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Takes the head's row lock inside the open transaction `$tx` and returns the head, as
+/// `Result<(u64, Hash), sqlx::Error>`.
 ///
-/// The head is first "updated" to itself: a change the database's trigger allows, which takes
-/// the head's row lock (the write gate does the same on SQLite) and so serialises appenders.
-/// The entry is inserted next, and only then does the head move onto it: the trigger allows
-/// the head to move one entry forward, onto that row, and nowhere else.
-macro_rules! append_audit {
-    ($tx:expr, $key:expr, $record:expr, $at:expr) => {{
-        let key: &$crate::audit::AuditKey = $key;
-        let record: &$crate::audit::AuditRecord = $record;
-        let recorded_at = $at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+/// The head is "updated" to itself: a change the database's trigger allows, which takes the
+/// head's row lock (the write gate does the same on SQLite) and so serialises appenders until
+/// the transaction ends.
+macro_rules! lock_head {
+    ($tx:expr) => {{
         async {
             let head =
                 sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
                     .fetch_one(&mut *$tx)
                     .await?;
-            let prev_seq: i64 = sqlx::Row::try_get(&head, "seq")?;
-            let prev: Vec<u8> = sqlx::Row::try_get(&head, "hash")?;
-            let prev: $crate::audit::Hash = prev
+            let seq: i64 = sqlx::Row::try_get(&head, "seq")?;
+            let hash: Vec<u8> = sqlx::Row::try_get(&head, "hash")?;
+            let hash: $crate::audit::Hash = hash
                 .try_into()
                 .map_err(|_| sqlx::Error::Protocol("an audit hash is not 32 bytes".to_owned()))?;
-            let entry = $crate::audit::chain::next_entry(
-                key,
-                u64::try_from(prev_seq).unwrap_or(0),
-                prev,
-                $crate::audit::chain::EntryContent {
-                    recorded_at,
-                    actor_user: record.actor.user.to_string(),
-                    actor_organisation: record.actor.organisation.to_string(),
-                    action: record.action.clone(),
-                    case_id: record.case_id.map(|c| c.to_string()),
-                    outcome: record.outcome.clone(),
-                    subject: record.subject.clone(),
-                },
-            );
-            let seq = prev_seq + 1;
-            sqlx::query($crate::audit::INSERT_ENTRY)
-                .bind(seq)
-                .bind(&entry.recorded_at)
-                .bind(&entry.actor_user)
-                .bind(&entry.actor_organisation)
-                .bind(&entry.action)
-                .bind(&entry.case_id)
-                .bind(&entry.outcome)
-                .bind(&entry.subject)
-                .bind(entry.prev_hash.to_vec())
-                .bind(entry.hash.to_vec())
-                .execute(&mut *$tx)
-                .await?;
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(seq)
-                .bind(entry.hash.to_vec())
-                .execute(&mut *$tx)
-                .await?;
-            Ok::<i64, sqlx::Error>(seq)
+            Ok::<(u64, $crate::audit::Hash), sqlx::Error>((u64::try_from(seq).unwrap_or(0), hash))
         }
         .await
     }};
 }
-pub(crate) use append_audit;
+pub(crate) use lock_head;
+
+/// Writes `$entries` (chained, in order, the first after the locked head) inside the open
+/// transaction `$tx`, as `Result<(), sqlx::Error>`: all the rows in one statement, then the
+/// head moved onto the last, which the database's trigger allows only if every entry it moves
+/// over is there and chained to the one before.
+macro_rules! write_entries {
+    ($tx:expr, $entries:expr) => {{
+        let entries: &[$crate::audit::AuditEntry] = $entries;
+        async {
+            let Some(last) = entries.last() else {
+                return Ok::<(), sqlx::Error>(());
+            };
+            let sql = $crate::audit::insert_entries_sql(entries.len());
+            let mut insert = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for entry in entries {
+                insert = insert
+                    .bind(i64::try_from(entry.seq).unwrap_or(i64::MAX))
+                    .bind(&entry.recorded_at)
+                    .bind(&entry.actor_user)
+                    .bind(&entry.actor_organisation)
+                    .bind(&entry.action)
+                    .bind(&entry.case_id)
+                    .bind(&entry.outcome)
+                    .bind(&entry.subject)
+                    .bind(entry.prev_hash.to_vec())
+                    .bind(entry.hash.to_vec());
+            }
+            insert.execute(&mut *$tx).await?;
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(i64::try_from(last.seq).unwrap_or(i64::MAX))
+                .bind(last.hash.to_vec())
+                .execute(&mut *$tx)
+                .await?;
+            Ok(())
+        }
+        .await
+    }};
+}
+pub(crate) use write_entries;
+
+/// Appends `$record` at `$at` to the chain inside the open transaction `$tx`, MAC'd with
+/// `$key`, returning the entry's sequence number as `Result<u64, sqlx::Error>`: the head is
+/// locked, the entry inserted, and only then does the head move onto it.
+macro_rules! append_audit {
+    ($tx:expr, $key:expr, $record:expr, $at:expr) => {{
+        let key: &$crate::audit::AuditKey = $key;
+        let record: &$crate::audit::AuditRecord = $record;
+        async {
+            let (prev_seq, prev) = $crate::audit::lock_head!($tx)?;
+            let entry = $crate::audit::entry_after(key, record, $at, prev_seq, prev);
+            $crate::audit::write_entries!($tx, std::slice::from_ref(&entry))?;
+            Ok::<u64, sqlx::Error>(entry.seq)
+        }
+        .await
+    }};
+}
 
 pub(crate) fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes
@@ -128,7 +189,7 @@ impl Store {
             tx.commit().await?;
             seq
         });
-        Ok(u64::try_from(seq).unwrap_or(0))
+        Ok(seq)
     }
 
     /// Reads entries with `seq` in `from..` (at most `limit`).

@@ -1,0 +1,705 @@
+//! Group commit on both backends: concurrent appends share one transaction, each in its own
+//! savepoint. A bad append fails alone with the error a lone append gets, its batch-mates
+//! commit, the audit chain stays whole, and a batch whose commit fails acknowledges nothing.
+//!
+//! To put chosen appends in one batch, a test holds the database's write lock from a
+//! connection of its own (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: the audit head's row lock),
+//! lets one append start a batch that then waits on that lock, queues the rest, and lets go:
+//! everything queued meanwhile is the next batch.
+
+use chrono::{DateTime, TimeZone, Utc};
+use nrm_domain::case::CaseState;
+use nrm_domain::command::{Command, Submit, decide};
+use nrm_domain::fixtures;
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::personal::VaultContent;
+use nrm_domain::submission::Submission;
+use nrm_domain::{Actor, CaseEvent, CaseReference, Rulebook};
+use nrm_store::audit::AuditRecord;
+use nrm_store::testing::{self, TestStore};
+use nrm_store::{Append, DraftClaim, Store, StoreError, VaultWrite};
+use sqlx::Connection;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 3, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+fn someone() -> Actor {
+    Actor {
+        user: UserId(Uuid::new_v4()),
+        organisation: OrganisationId(Uuid::new_v4()),
+    }
+}
+
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestStore) -> Fut,
+    Fut: std::future::Future<Output = TestStore>,
+{
+    for store in testing::all().await {
+        eprintln!("backend: {}", store.name);
+        let store = test(store).await;
+        store.cleanup().await;
+    }
+}
+
+/// A new adult case, with its personal details for the vault.
+#[derive(Debug, Clone)]
+struct NewCase {
+    case_id: CaseId,
+    actor: Actor,
+    subject: SubjectId,
+    record: VaultRecordId,
+    reference: CaseReference,
+    events: Vec<CaseEvent>,
+    draft: Option<DraftClaim>,
+}
+
+fn new_case() -> NewCase {
+    let actor = someone();
+    let subject = SubjectId(Uuid::new_v4());
+    let record = VaultRecordId(Uuid::new_v4());
+    let random = u64::from_le_bytes(
+        Uuid::new_v4().as_bytes()[..8]
+            .try_into()
+            .unwrap_or_default(),
+    );
+    let command = Command::Submit(Box::new(Submit {
+        submission: Submission::Adult(fixtures::adult_referral()),
+        reference_random: random,
+        subject,
+        personal_details: record,
+    }));
+    let events = decide(
+        &CaseState::Empty,
+        &command,
+        actor,
+        &Rulebook::current(),
+        now(),
+    )
+    .unwrap_or_else(|e| panic!("fixture is valid: {e}"));
+    let reference = match &events[0] {
+        CaseEvent::ReferralSubmitted(e) => e.reference.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    NewCase {
+        case_id: CaseId(Uuid::new_v4()),
+        actor,
+        subject,
+        record,
+        reference,
+        events,
+        draft: None,
+    }
+}
+
+fn audit_of(actor: Actor, action: &str, case_id: CaseId) -> AuditRecord {
+    AuditRecord {
+        actor,
+        action: action.to_owned(),
+        case_id: Some(case_id),
+        outcome: "ok".to_owned(),
+        subject: None,
+    }
+}
+
+async fn submit(store: &Store, case: &NewCase) -> Result<u64, StoreError> {
+    let writes = [VaultWrite {
+        record: case.record,
+        subject: case.subject,
+        content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
+    }];
+    store
+        .append(Append {
+            case_id: case.case_id,
+            expected_version: 0,
+            reference: Some(&case.reference),
+            events: &case.events,
+            actor: case.actor,
+            recorded_at: now(),
+            new_subjects: &[case.subject],
+            vault_writes: &writes,
+            audit: Some(&audit_of(case.actor, "case.submit", case.case_id)),
+            draft: case.draft,
+        })
+        .await
+}
+
+/// Records a positive Reasonable Grounds decision on `case`, decided against `expected`.
+async fn decide_rg(store: &Store, case: &NewCase, expected: u64) -> Result<u64, StoreError> {
+    let state = CaseState::from_events(&case.events);
+    let command = Command::DecideReasonableGrounds(nrm_domain::command::Decision {
+        outcome: nrm_domain::event::Outcome::Positive,
+        decided_on: now().date_naive(),
+        reasons: VaultRecordId(Uuid::new_v4()),
+        negative_reason: None,
+    });
+    let decider = someone();
+    let events = decide(&state, &command, decider, &Rulebook::current(), now())
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .append(Append {
+            case_id: case.case_id,
+            expected_version: expected,
+            reference: None,
+            events: &events,
+            actor: decider,
+            recorded_at: now(),
+            new_subjects: &[],
+            vault_writes: &[],
+            audit: Some(&audit_of(
+                decider,
+                "decision.reasonable_grounds",
+                case.case_id,
+            )),
+            draft: None,
+        })
+        .await
+}
+
+fn spawn_submit(store: &Store, case: &NewCase) -> JoinHandle<Result<u64, StoreError>> {
+    let store = store.clone();
+    let case = case.clone();
+    tokio::spawn(async move { submit(&store, &case).await })
+}
+
+fn spawn_decide(
+    store: &Store,
+    case: &NewCase,
+    expected: u64,
+) -> JoinHandle<Result<u64, StoreError>> {
+    let store = store.clone();
+    let case = case.clone();
+    tokio::spawn(async move { decide_rg(&store, &case, expected).await })
+}
+
+async fn outcome(task: JoinHandle<Result<u64, StoreError>>) -> Result<u64, StoreError> {
+    task.await.unwrap_or_else(|e| panic!("append task: {e}"))
+}
+
+/// The database's write lock, held from a connection outside the store.
+enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    async fn take(t: &TestStore) -> Self {
+        if t.name == "sqlite" {
+            let mut conn = sqlx::SqliteConnection::connect(&t.url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            Self::Sqlite(conn)
+        } else {
+            let mut conn = sqlx::PgConnection::connect(&t.url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            sqlx::raw_sql("BEGIN; SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            Self::Postgres(conn)
+        }
+    }
+
+    async fn release(self) {
+        let result = match self {
+            Self::Sqlite(mut c) => sqlx::raw_sql("ROLLBACK").execute(&mut c).await.map(|_| ()),
+            Self::Postgres(mut c) => sqlx::raw_sql("ROLLBACK").execute(&mut c).await.map(|_| ()),
+        };
+        result.unwrap_or_else(|e| panic!("release the write lock: {e}"));
+    }
+}
+
+/// Waits (bounded) until the committer has taken `appends` appends into batches and has
+/// `waiting` more queued.
+async fn until_committer_has(store: &Store, appends: u64, waiting: usize) {
+    for _ in 0..20_000 {
+        let stats = store.group_commit_stats();
+        if stats.appends == appends && stats.waiting == waiting {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    panic!(
+        "the committer never reached {appends} taken and {waiting} waiting: {:?}",
+        store.group_commit_stats()
+    );
+}
+
+/// Runs `queue` (which starts appends) so that everything it starts is one batch, after a
+/// batch holding only `opener` (a good new case). Returns the opener's task.
+async fn as_one_batch<Q>(t: &TestStore, opener: &NewCase, count: usize, queue: Q)
+where
+    Q: FnOnce(),
+{
+    let before = t.store.group_commit_stats();
+    let lock = WriteLock::take(t).await;
+    let first = spawn_submit(&t.store, opener);
+    until_committer_has(&t.store, before.appends + 1, 0).await;
+    queue();
+    until_committer_has(&t.store, before.appends + 1, count).await;
+    lock.release().await;
+    assert_eq!(outcome(first).await.ok(), Some(1), "{}", t.name);
+}
+
+async fn audit_entries_for(store: &Store, case: CaseId) -> usize {
+    store
+        .audit_for_case(case)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .len()
+}
+
+async fn chain_length(store: &Store) -> u64 {
+    match store.verify_audit().await {
+        Ok(Ok(report)) => report.entries,
+        other => panic!("the audit chain does not verify: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn many_concurrent_appends_are_all_committed_and_readable() {
+    each_backend(|t| async move {
+        let cases: Vec<NewCase> = (0..200).map(|_| new_case()).collect();
+        let tasks: Vec<_> = cases.iter().map(|c| spawn_submit(&t.store, c)).collect();
+        for task in tasks {
+            assert_eq!(outcome(task).await.ok(), Some(1), "{}", t.name);
+        }
+        // Each summary starts with its Reasonable Grounds deadline as the next one due, on
+        // track, as recomputing it from the case's deadlines gives.
+        let consistent = t
+            .query_i64(
+                "SELECT COUNT(*) FROM case_summaries s WHERE s.deadline_flag = 1 AND s.next_due_key = (SELECT MIN(d.due_on) FROM case_deadlines d WHERE d.case_id = s.case_id) AND s.next_due_key = s.rg_due_key",
+            )
+            .await;
+        assert_eq!(consistent, 200, "{}", t.name);
+        // Then a decision on each, all at once, on cases the previous batches created.
+        let tasks: Vec<_> = cases.iter().map(|c| spawn_decide(&t.store, c, 1)).collect();
+        for task in tasks {
+            assert_eq!(outcome(task).await.ok(), Some(3), "{}", t.name);
+        }
+        for case in &cases {
+            let loaded = t.store.load(case.case_id).await.ok().flatten();
+            assert_eq!(loaded.map(|l| l.version), Some(3), "{}", t.name);
+            let details = t.store.read_vault(case.subject, case.record).await;
+            assert!(
+                matches!(details, Ok(VaultContent::PersonalDetails(_))),
+                "{}",
+                t.name
+            );
+            assert_eq!(
+                audit_entries_for(&t.store, case.case_id).await,
+                2,
+                "{}",
+                t.name
+            );
+        }
+        assert_eq!(chain_length(&t.store).await, 400, "{}", t.name);
+        let stats = t.store.group_commit_stats();
+        assert_eq!((stats.appends, stats.waiting), (400, 0), "{}", t.name);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn what_queues_during_a_commit_is_the_next_batch_up_to_the_cap() {
+    each_backend(|t| async move {
+        let opener = new_case();
+        let cases: Vec<NewCase> = (0..130).map(|_| new_case()).collect();
+        let tasks = std::sync::Mutex::new(Vec::new());
+        as_one_batch(&t, &opener, cases.len(), || {
+            let mut tasks = tasks.lock().unwrap_or_else(|e| panic!("{e}"));
+            tasks.extend(cases.iter().map(|c| spawn_submit(&t.store, c)));
+        })
+        .await;
+        for task in tasks.into_inner().unwrap_or_else(|e| panic!("{e}")) {
+            assert_eq!(outcome(task).await.ok(), Some(1), "{}", t.name);
+        }
+        // The opener alone, then 130 queued appends in batches of at most 64: 64, 64, 2.
+        let stats = t.store.group_commit_stats();
+        assert_eq!((stats.batches, stats.appends), (4, 131), "{}", t.name);
+        assert_eq!(chain_length(&t.store).await, 131, "{}", t.name);
+        t
+    })
+    .await;
+}
+
+/// Installs a trigger that makes writing the summary of the case with `reference` fail, as
+/// any statement of an append might.
+async fn fail_statement_for(t: &TestStore, reference: &CaseReference) {
+    let sql = if t.name == "sqlite" {
+        format!(
+            "CREATE TRIGGER fail_marked BEFORE INSERT ON case_summaries WHEN NEW.reference = '{reference}' BEGIN SELECT RAISE(ABORT, 'marked case'); END;"
+        )
+    } else {
+        format!(
+            "CREATE FUNCTION fail_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'marked case'; END IF; RETURN NEW; END; $$; \
+             CREATE TRIGGER fail_marked BEFORE INSERT ON case_summaries FOR EACH ROW EXECUTE FUNCTION fail_marked();"
+        )
+    };
+    t.execute_raw(&sql).await;
+}
+
+#[tokio::test]
+async fn a_bad_append_fails_alone_with_its_own_error_and_its_batch_mates_commit() {
+    each_backend(|t| async move {
+        let owner = someone();
+        // Already in the database: a case at version 1, and a draft already submitted.
+        let existing = new_case();
+        assert_eq!(submit(&t.store, &existing).await.ok(), Some(1));
+        let claimed = Uuid::new_v4();
+        t.store
+            .create_draft(claimed, owner, "adult", &serde_json::json!({}), now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut first_claim = new_case();
+        first_claim.actor = owner;
+        first_claim.draft = Some(DraftClaim {
+            draft_id: claimed,
+            owner,
+        });
+        assert_eq!(submit(&t.store, &first_claim).await.ok(), Some(1));
+        // A draft that two appends of the batch will both claim.
+        let contested = Uuid::new_v4();
+        t.store
+            .create_draft(contested, owner, "adult", &serde_json::json!({}), now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        let good: Vec<NewCase> = (0..6).map(|_| new_case()).collect();
+        let mut same_reference = new_case();
+        same_reference.reference = existing.reference.clone();
+        let mut claims_again = new_case();
+        claims_again.actor = owner;
+        claims_again.draft = Some(DraftClaim {
+            draft_id: claimed,
+            owner,
+        });
+        let mut claims_contested = new_case();
+        claims_contested.actor = owner;
+        claims_contested.draft = Some(DraftClaim {
+            draft_id: contested,
+            owner,
+        });
+        let mut also_claims_contested = new_case();
+        also_claims_contested.actor = owner;
+        also_claims_contested.draft = Some(DraftClaim {
+            draft_id: contested,
+            owner,
+        });
+        let twin = new_case();
+        let mut twin_reference = new_case();
+        twin_reference.reference = twin.reference.clone();
+        let broken = new_case();
+        fail_statement_for(&t, &broken.reference).await;
+
+        let opener = new_case();
+        let tasks = std::sync::Mutex::new(Vec::new());
+        as_one_batch(&t, &opener, 16, || {
+            let s = &t.store;
+            let mut tasks = tasks.lock().unwrap_or_else(|e| panic!("{e}"));
+            // In queue order: the batch writes them in this order.
+            tasks.push(("good 0", spawn_submit(s, &good[0])));
+            tasks.push(("stale", spawn_decide(s, &existing, 5)));
+            tasks.push(("good 1", spawn_submit(s, &good[1])));
+            tasks.push(("duplicate reference", spawn_submit(s, &same_reference)));
+            tasks.push(("good 2", spawn_submit(s, &good[2])));
+            tasks.push(("claimed draft", spawn_submit(s, &claims_again)));
+            tasks.push((
+                "first claim of the contested draft",
+                spawn_submit(s, &claims_contested),
+            ));
+            tasks.push((
+                "second claim of the contested draft",
+                spawn_submit(s, &also_claims_contested),
+            ));
+            tasks.push(("good 3", spawn_submit(s, &good[3])));
+            tasks.push(("first decision", spawn_decide(s, &existing, 1)));
+            tasks.push((
+                "second decision on the same version",
+                spawn_decide(s, &existing, 1),
+            ));
+            tasks.push(("twin", spawn_submit(s, &twin)));
+            tasks.push(("twin's reference again", spawn_submit(s, &twin_reference)));
+            tasks.push(("failing statement", spawn_submit(s, &broken)));
+            tasks.push(("good 4", spawn_submit(s, &good[4])));
+            tasks.push(("good 5", spawn_submit(s, &good[5])));
+        })
+        .await;
+        let mut results = std::collections::HashMap::new();
+        for (name, task) in tasks.into_inner().unwrap_or_else(|e| panic!("{e}")) {
+            results.insert(name, outcome(task).await);
+        }
+        let stats = t.store.group_commit_stats();
+        // Setup (2 batches), the opener, and the sixteen together.
+        assert_eq!(
+            stats.batches, 4,
+            "{}: the sixteen were not one batch",
+            t.name
+        );
+
+        let is = |name: &str, expected: &dyn Fn(&Result<u64, StoreError>) -> bool| {
+            let result = &results[name];
+            assert!(expected(result), "{}: {name}: {result:?}", t.name);
+        };
+        for name in [
+            "good 0", "good 1", "good 2", "good 3", "good 4", "good 5", "twin",
+        ] {
+            is(name, &|r| matches!(r, Ok(1)));
+        }
+        is("first claim of the contested draft", &|r| {
+            matches!(r, Ok(1))
+        });
+        is("first decision", &|r| matches!(r, Ok(3)));
+        is("stale", &|r| {
+            matches!(
+                r,
+                Err(StoreError::VersionConflict {
+                    expected: 5,
+                    actual: 3
+                })
+            )
+        });
+        is("second decision on the same version", &|r| {
+            matches!(
+                r,
+                Err(StoreError::VersionConflict {
+                    expected: 1,
+                    actual: 3
+                })
+            )
+        });
+        is("duplicate reference", &|r| {
+            matches!(r, Err(StoreError::DuplicateReference))
+        });
+        is("twin's reference again", &|r| {
+            matches!(r, Err(StoreError::DuplicateReference))
+        });
+        is("claimed draft", &|r| {
+            matches!(r, Err(StoreError::DraftAlreadySubmitted))
+        });
+        is("second claim of the contested draft", &|r| {
+            matches!(r, Err(StoreError::DraftAlreadySubmitted))
+        });
+        is("failing statement", &|r| {
+            matches!(r, Err(StoreError::Database(_)))
+        });
+
+        // What failed left nothing behind: no stream, no vault record, no audit entry.
+        for case in [
+            &same_reference,
+            &claims_again,
+            &also_claims_contested,
+            &twin_reference,
+            &broken,
+        ] {
+            assert!(
+                t.store.load(case.case_id).await.ok().flatten().is_none(),
+                "{}",
+                t.name
+            );
+            assert!(
+                t.store.read_vault(case.subject, case.record).await.is_err(),
+                "{}",
+                t.name
+            );
+            assert_eq!(
+                audit_entries_for(&t.store, case.case_id).await,
+                0,
+                "{}",
+                t.name
+            );
+        }
+        // What succeeded is there, once, with its audit entry.
+        for case in good.iter().chain([&twin, &claims_contested, &opener]) {
+            assert_eq!(
+                t.store.version(case.case_id).await.ok().flatten(),
+                Some(1),
+                "{}",
+                t.name
+            );
+            assert_eq!(
+                audit_entries_for(&t.store, case.case_id).await,
+                1,
+                "{}",
+                t.name
+            );
+        }
+        assert_eq!(
+            t.store.version(existing.case_id).await.ok().flatten(),
+            Some(3)
+        );
+        assert_eq!(
+            audit_entries_for(&t.store, existing.case_id).await,
+            2,
+            "{}",
+            t.name
+        );
+        // The contested draft names the case that claimed it.
+        let draft = t
+            .store
+            .draft(contested, owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            draft.and_then(|d| d.row.submitted.map(|s| s.case_id)),
+            Some(claims_contested.case_id),
+            "{}",
+            t.name
+        );
+        // Setup 2 + opener 1 + 9 written in the batch (7 good, one claim, one decision).
+        assert_eq!(chain_length(&t.store).await, 12, "{}", t.name);
+        t
+    })
+    .await;
+}
+
+/// Installs a deferred constraint that the case with `reference` breaks: checked only at
+/// COMMIT, so the batch carrying it fails at its commit.
+async fn fail_commit_for(t: &TestStore, reference: &CaseReference) {
+    let sql = if t.name == "sqlite" {
+        format!(
+            "CREATE TABLE fault_parent (id TEXT PRIMARY KEY); \
+             CREATE TABLE fault_child (parent TEXT REFERENCES fault_parent (id) DEFERRABLE INITIALLY DEFERRED); \
+             CREATE TRIGGER fault_at_commit AFTER INSERT ON case_summaries WHEN NEW.reference = '{reference}' BEGIN INSERT INTO fault_child (parent) VALUES ('missing'); END;"
+        )
+    } else {
+        format!(
+            "CREATE TABLE fault_parent (id TEXT PRIMARY KEY); \
+             CREATE TABLE fault_child (parent TEXT REFERENCES fault_parent (id) DEFERRABLE INITIALLY DEFERRED); \
+             CREATE FUNCTION fault_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reference = '{reference}' THEN INSERT INTO fault_child (parent) VALUES ('missing'); END IF; RETURN NEW; END; $$; \
+             CREATE TRIGGER fault_at_commit AFTER INSERT ON case_summaries FOR EACH ROW EXECUTE FUNCTION fault_at_commit();"
+        )
+    };
+    t.execute_raw(&sql).await;
+}
+
+#[tokio::test]
+async fn a_batch_whose_commit_fails_acknowledges_none_of_its_appends() {
+    each_backend(|t| async move {
+        let existing = new_case();
+        assert_eq!(submit(&t.store, &existing).await.ok(), Some(1));
+        let poisoned = new_case();
+        fail_commit_for(&t, &poisoned.reference).await;
+        let others: Vec<NewCase> = (0..5).map(|_| new_case()).collect();
+
+        let opener = new_case();
+        let tasks = std::sync::Mutex::new(Vec::new());
+        as_one_batch(&t, &opener, 8, || {
+            let mut tasks = tasks.lock().unwrap_or_else(|e| panic!("{e}"));
+            tasks.extend(others[..3].iter().map(|c| spawn_submit(&t.store, c)));
+            tasks.push(spawn_submit(&t.store, &poisoned));
+            tasks.push(spawn_decide(&t.store, &existing, 1));
+            tasks.extend(others[3..].iter().map(|c| spawn_submit(&t.store, c)));
+            // Even an append that fails on its own is not told anything else.
+            tasks.push(spawn_decide(&t.store, &existing, 7));
+        })
+        .await;
+        let results: Vec<_> = {
+            let mut out = Vec::new();
+            for task in tasks.into_inner().unwrap_or_else(|e| panic!("{e}")) {
+                out.push(outcome(task).await);
+            }
+            out
+        };
+        let last = results.len() - 1;
+        for (i, result) in results.iter().enumerate() {
+            if i == last {
+                assert!(
+                    matches!(
+                        result,
+                        Err(StoreError::VersionConflict {
+                            expected: 7,
+                            actual: 1
+                        })
+                    ),
+                    "{}: {result:?}",
+                    t.name
+                );
+            } else {
+                assert!(
+                    matches!(result, Err(StoreError::CommitFailed)),
+                    "{}: {result:?}",
+                    t.name
+                );
+            }
+        }
+        for case in others.iter().chain([&poisoned]) {
+            assert!(
+                t.store.load(case.case_id).await.ok().flatten().is_none(),
+                "{}",
+                t.name
+            );
+            assert_eq!(
+                audit_entries_for(&t.store, case.case_id).await,
+                0,
+                "{}",
+                t.name
+            );
+        }
+        assert_eq!(
+            t.store.version(existing.case_id).await.ok().flatten(),
+            Some(1)
+        );
+        // The head did not move for the batch: the setup and the opener only.
+        assert_eq!(chain_length(&t.store).await, 2, "{}", t.name);
+        // The committer carries on: the same appends go through once the fault is gone.
+        for case in &others {
+            assert_eq!(submit(&t.store, case).await.ok(), Some(1), "{}", t.name);
+        }
+        assert_eq!(
+            decide_rg(&t.store, &existing, 1).await.ok(),
+            Some(3),
+            "{}",
+            t.name
+        );
+        assert_eq!(chain_length(&t.store).await, 8, "{}", t.name);
+        t
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn appends_after_the_pool_is_closed_are_refused_not_acknowledged() {
+    each_backend(|t| async move {
+        let before = new_case();
+        assert_eq!(submit(&t.store, &before).await.ok(), Some(1));
+        t.store.close().await;
+        let after = new_case();
+        let result = submit(&t.store, &after).await;
+        assert!(
+            matches!(result, Err(StoreError::CommitFailed)),
+            "{}: {result:?}",
+            t.name
+        );
+        let reopened = Store::connect(
+            &t.url,
+            nrm_store::ConnectOptions::new(
+                nrm_store::MasterKey::from_hex("test", &t.master_key_hex)
+                    .unwrap_or_else(|| panic!("key")),
+                nrm_store::AuditKey::from_hex(&t.audit_key_hex).unwrap_or_else(|| panic!("key")),
+            ),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            reopened.version(before.case_id).await.ok().flatten(),
+            Some(1)
+        );
+        assert_eq!(reopened.version(after.case_id).await.ok().flatten(), None);
+        assert_eq!(chain_length(&reopened).await, 1, "{}", t.name);
+        reopened.close().await;
+        t
+    })
+    .await;
+}

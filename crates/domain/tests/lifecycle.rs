@@ -329,10 +329,23 @@ impl File {
         reconsideration_window(served_on).map(|days| served_on + Duration::days(days))
     }
 
+    /// The last day of the recovery period: the extension's last day, or the minimum's (the
+    /// day before the first day a CG may be made).
     fn recovery_end(&self) -> Option<NaiveDate> {
         self.in_recovery().map(|rg_on| {
             self.extended_to
-                .unwrap_or_else(|| minimum_recovery_ends(rg_on))
+                .unwrap_or_else(|| minimum_recovery_ends(rg_on) - Duration::days(1))
+        })
+    }
+
+    /// The first day a CG may be made: after the minimum and after any extension still in
+    /// force (a disqualification ends it).
+    fn cg_earliest(&self) -> Option<NaiveDate> {
+        self.in_recovery().map(|rg_on| {
+            let minimum = minimum_recovery_ends(rg_on);
+            self.extended_to
+                .filter(|_| self.disqualified_on.is_none())
+                .map_or(minimum, |ext| minimum.max(ext + Duration::days(1)))
         })
     }
 
@@ -621,7 +634,15 @@ fn oracle(model: &Model, command: &Command, actor: Actor, today: NaiveDate) -> R
             ensure(
                 d.decided_on >= minimum_recovery_ends(rg_on),
                 "CG inside the recovery period",
-            )
+            )?;
+            match f.extended_to.filter(|_| f.disqualified_on.is_none()) {
+                Some(ext) if d.decided_on <= ext => Err(refusal(
+                    "CG inside an extended recovery period",
+                    "conclusive-grounds-inside-extended-recovery-period",
+                    &[&ext, &(ext + Duration::days(1))],
+                )),
+                _ => Ok(()),
+            }
         }
         Command::Lifecycle(c) => lifecycle_oracle(f, c, actor, today),
     }
@@ -834,8 +855,15 @@ fn lifecycle_oracle(
                 ],
             )
         }
-        L::Withdraw { on, .. } => {
+        L::Withdraw { on, reason } => {
             guard_not_finished(f)?;
+            if *reason == WithdrawalReason::ConsentWithdrawn && f.age_group == AgeGroup::Child {
+                return Err(refusal(
+                    "a child's case withdrawn for consent withdrawn",
+                    "child-consent-not-required",
+                    &[&"child", &"consent"],
+                ));
+            }
             dated(
                 "/on",
                 *on,
@@ -1363,6 +1391,13 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
                 return Ok(());
             };
             prop_assert!(d.decided_on >= minimum_recovery_ends(rg_on));
+            prop_assert!(
+                f.cg_earliest()
+                    .is_some_and(|earliest| d.decided_on >= earliest),
+                "a CG on {} inside an extension to {:?}",
+                d.decided_on,
+                f.extended_to
+            );
             let review = (d.outcome == Outcome::Negative).then(|| review_required(d.decided_on));
             prop_assert_eq!(
                 d.review,
@@ -2314,7 +2349,7 @@ fn anchor(f: &File, kind: Kind, decision: DecisionRef, on_the_file: bool) -> Opt
         // A case standing on a served negative decision can be closed as complete once the
         // reconsideration window has ended.
         Kind::Close => f.reconsideration_window_ends().or(Some(f.last_dated_on)),
-        Kind::Cg => f.in_recovery().map(minimum_recovery_ends),
+        Kind::Cg => f.cg_earliest(),
         Kind::Disqualify => f.in_recovery(),
         Kind::Extend => f.recovery_end(),
         // A review is held to the CG and to every later step on the file (a resumption, say):

@@ -305,9 +305,11 @@ pub(crate) fn decide(
                     "Only a case in its recovery period (after a positive Reasonable Grounds decision, before the Conclusive Grounds decision) can have it extended",
                 ));
             };
+            // The last day of the recovery period as it stands: the extension's `until` day,
+            // or the minimum's last day (RG + N - 1: the CG may be made from RG + N).
             let current = r
                 .recovery_extended_to
-                .unwrap_or_else(|| rules.conclusive_grounds_earliest(reasonable_grounds_on));
+                .unwrap_or_else(|| rules.recovery_period_minimum_last_day(reasonable_grounds_on));
             if let Some((_, on)) = r.disqualified {
                 return Err(DomainError::refused(
                     "disqualified",
@@ -549,6 +551,12 @@ pub(crate) fn decide(
         }
         C::Withdraw { on, reason } => {
             guard_not_finished(r)?;
+            if *reason == WithdrawalReason::ConsentWithdrawn && r.age_group == AgeGroup::Child {
+                return Err(DomainError::refused(
+                    "child-consent-not-required",
+                    "A child's case cannot be withdrawn because consent was withdrawn: children are referred without consent, so there is none to withdraw (statutory guidance: a child's referral needs no consent). Give another reason",
+                ));
+            }
             check_date(
                 "/on",
                 *on,

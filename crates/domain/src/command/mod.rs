@@ -149,6 +149,22 @@ pub fn decide(
                     rule: minimum.source.clone(),
                 });
             }
+            // An extension (recorded by `RecoveryPeriodExtended`) runs to the end of its
+            // `until` day: the CG is refused inside it exactly as inside the minimum. A
+            // disqualification (s63) ends the protection of the recovery period, and with it
+            // any extension granted before.
+            if let Some(extended_to) = referral.recovery_extended_to
+                && referral.disqualified.is_none()
+                && decision.decided_on <= extended_to
+            {
+                return Err(DomainError::refused(
+                    "conclusive-grounds-inside-extended-recovery-period",
+                    format!(
+                        "A Conclusive Grounds decision cannot be made inside the recovery period, which was extended to {extended_to}: the earliest day for the decision is {}",
+                        extended_to + Duration::days(1)
+                    ),
+                ));
+            }
             // A negative CG records the review the rulebook requires for its decision date.
             let review = (decision.outcome == Outcome::Negative).then(|| {
                 rules

@@ -65,9 +65,17 @@ impl Rulebook {
         in_force(&self.data.recovery_period_minimum_days, rg_decided_on)
     }
 
-    /// The first day a CG decision may be made after a positive RG on `rg_decided_on`.
+    /// The first day a CG decision may be made after a positive RG on `rg_decided_on`, when
+    /// the recovery period has not been extended: RG + N. The minimum period is the N days
+    /// beginning with the day of the RG decision (its last day is RG + N - 1); see the source of
+    /// the `recovery_period_minimum_days` entries for why this reading was taken.
     pub fn conclusive_grounds_earliest(&self, rg_decided_on: NaiveDate) -> NaiveDate {
         rg_decided_on + Duration::days(i64::from(self.recovery_period_minimum(rg_decided_on).value))
+    }
+
+    /// The last day of the minimum recovery period after a positive RG on `rg_decided_on`.
+    pub fn recovery_period_minimum_last_day(&self, rg_decided_on: NaiveDate) -> NaiveDate {
+        self.conclusive_grounds_earliest(rg_decided_on) - Duration::days(1)
     }
 
     /// The RG threshold wording in force on the decision date.

@@ -3,16 +3,17 @@
 //! failed on the code before the correction.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use nrm_domain::command::{Command, Decision, LifecycleCommand, Submit, decide};
+use nrm_domain::case::CaseStatus;
+use nrm_domain::command::{Command, Decision, LifecycleCommand, ReviewPanel, Submit, decide};
 use nrm_domain::error::DomainError;
 use nrm_domain::event::{
-    CaseEvent, CompetentAuthority, DecisionRef, NegativeReason, Outcome, RerouteReason,
-    WithdrawalReason,
+    CaseEvent, CompetentAuthority, DecisionRef, DisqualificationGround, NegativeReason, Outcome,
+    ReviewOutcome, ReviewedDecision, Reviewer, WithdrawalReason,
 };
 use nrm_domain::exploitation::ExploitationPeriod;
 use nrm_domain::fixtures::{adult_referral, child_referral};
 use nrm_domain::ids::{OrganisationId, SubjectId, UserId, VaultRecordId};
-use nrm_domain::rules::Rulebook;
+use nrm_domain::rules::{ReviewKind, Rulebook};
 use nrm_domain::submission::Submission;
 use nrm_domain::{Actor, CaseState};
 use uuid::Uuid;
@@ -30,19 +31,30 @@ fn days(n: i64) -> Duration {
 }
 
 fn person(i: u128) -> Actor {
+    person_at(i, 0)
+}
+
+/// Person `i` of organisation `org` (0: the competent authority or the pilot local authority
+/// that decides; 1: the Single Competent Authority's quality assurance team).
+fn person_at(i: u128, org: u128) -> Actor {
     Actor {
         user: UserId(Uuid::from_u128(100 + i)),
-        organisation: OrganisationId(Uuid::from_u128(200)),
+        organisation: OrganisationId(Uuid::from_u128(200 + org)),
     }
 }
 
-/// Caseworker A makes the decisions; B is a second caseworker.
+/// Caseworker A makes the decisions; B is a second caseworker; Q assures pilot decisions for
+/// the SCA.
 fn a() -> Actor {
     person(0)
 }
 
 fn b() -> Actor {
     person(1)
+}
+
+fn q() -> Actor {
+    person_at(2, 1)
 }
 
 const REASONS: VaultRecordId = VaultRecordId::from_uuid(Uuid::from_u128(5));
@@ -54,6 +66,11 @@ struct Case {
 
 impl Case {
     fn submitted(child: bool, on: NaiveDate) -> Self {
+        Self::submitted_in(child, None, on)
+    }
+
+    /// A referral made on `on`; a child's in `area` (a pilot site's code routes it there).
+    fn submitted_in(child: bool, area: Option<&str>, on: NaiveDate) -> Self {
         let period = ExploitationPeriod {
             started_on: Some(on - days(30)),
             ended_on: None,
@@ -62,6 +79,7 @@ impl Case {
         let submission = if child {
             let mut r = child_referral();
             r.victim.date_of_birth = Some(on - days(15 * 365));
+            r.local_authority_area = area.map(str::to_owned);
             r.exploitation.period = period;
             Submission::Child(r)
         } else {
@@ -102,6 +120,13 @@ impl Case {
     fn must(&mut self, who: Actor, command: &Command, today: NaiveDate) -> Vec<CaseEvent> {
         self.try_as(who, command, today)
             .unwrap_or_else(|e| panic!("expected {command:?} on {today} to be accepted: {e}"))
+    }
+
+    fn referral(&self) -> &nrm_domain::case::Referral {
+        match &self.state {
+            CaseState::Referral(r) => r,
+            other => panic!("not a referral: {other:?}"),
+        }
     }
 
     /// Runs `command` on a copy: the case itself is unchanged.
@@ -344,4 +369,376 @@ fn a_childs_case_is_never_withdrawn_for_consent_withdrawn() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Items 2 and 3: every negative decision reviewed before service, never by its maker; a pilot
+// panel's by SCA quality assurance, never by an assurance panel
+// ---------------------------------------------------------------------------------------------
+
+fn review(decision: ReviewedDecision, outcome: ReviewOutcome, on: NaiveDate) -> Command {
+    life(LifecycleCommand::ReviewNegativeDecision {
+        decision,
+        outcome,
+        panel: None,
+        reviewer_agency: "Single Competent Authority".to_owned(),
+        reviewed_on: on,
+        reasons: REASONS,
+    })
+}
+
+fn panel_review(decision: ReviewedDecision, on: NaiveDate) -> Command {
+    let member = |i: u128, agency: &str| Reviewer {
+        user: person(i).user,
+        agency: agency.to_owned(),
+    };
+    life(LifecycleCommand::ReviewNegativeDecision {
+        decision,
+        outcome: ReviewOutcome::Agree,
+        panel: Some(ReviewPanel {
+            chair: member(3, "police"),
+            members: vec![member(4, "local authority"), member(5, "ngo")],
+        }),
+        reviewer_agency: String::new(),
+        reviewed_on: on,
+        reasons: REASONS,
+    })
+}
+
+fn serve(decision: DecisionRef, on: NaiveDate) -> Command {
+    life(LifecycleCommand::ServeDecision {
+        decision,
+        served_on: on,
+        legal_representative: false,
+    })
+}
+
+/// The review recorded on the case's decision of this kind.
+fn recorded(case: &Case, which: ReviewedDecision) -> Option<ReviewKind> {
+    let r = case.referral();
+    match which {
+        ReviewedDecision::ReasonableGrounds => r.reasonable_grounds.and_then(|d| d.review_required),
+        ReviewedDecision::ConclusiveGrounds => r.conclusive_grounds.and_then(|d| d.review_required),
+        ReviewedDecision::Disqualification => r.disqualification.and_then(|d| d.review_required),
+    }
+}
+
+/// A case with a negative decision of `which` made by A on `on`: a child's in the Hull pilot
+/// area when `pilot`, else an adult's decided by the SCA.
+fn negative(which: ReviewedDecision, pilot: bool, on: NaiveDate) -> Case {
+    let area = pilot.then_some("hull");
+    let rules = Rulebook::current();
+    match which {
+        ReviewedDecision::ReasonableGrounds => {
+            let referred = on - days(2);
+            let mut case = Case::submitted_in(pilot, area, referred);
+            case.must(a(), &rg(Outcome::Negative, on), on);
+            case
+        }
+        ReviewedDecision::ConclusiveGrounds => {
+            // The RG far enough back for the minimum recovery period, whichever applies.
+            let rg_on = on - days(50);
+            let mut case = Case::submitted_in(pilot, area, rg_on - days(2));
+            case.must(a(), &rg(Outcome::Positive, rg_on), rg_on);
+            assert!(rules.conclusive_grounds_earliest(rg_on) <= on);
+            case.must(a(), &cg(Outcome::Negative, on), on);
+            case
+        }
+        ReviewedDecision::Disqualification => {
+            let rg_on = on - days(3);
+            let mut case = Case::submitted_in(pilot, area, rg_on - days(2));
+            case.must(a(), &rg(Outcome::Positive, rg_on), rg_on);
+            case.must(
+                a(),
+                &life(LifecycleCommand::Disqualify {
+                    ground: DisqualificationGround::PublicOrder,
+                    decided_on: on,
+                    reasons: REASONS,
+                }),
+                on,
+            );
+            case
+        }
+    }
+}
+
+struct ReviewRow {
+    source: &'static str,
+    which: ReviewedDecision,
+    pilot: bool,
+    decided_on: NaiveDate,
+    /// The review the rulebook requires for it.
+    required: ReviewKind,
+}
+
+fn review_rows() -> Vec<ReviewRow> {
+    use ReviewKind::{MultiAgencyAssurancePanel, ScaQualityAssurance, SecondCaseworker};
+    use ReviewedDecision::{ConclusiveGrounds, Disqualification, ReasonableGrounds};
+    let last_panel_day = date(2022, 11, 30);
+    let second_caseworker_from = date(2022, 12, 1);
+    vec![
+        ReviewRow {
+            source: "before the second-caseworker model (December 2022) no negative RG was reviewed before service",
+            which: ReasonableGrounds,
+            pilot: false,
+            decided_on: last_panel_day,
+            required: ReviewKind::None,
+        },
+        ReviewRow {
+            source: "second-caseworker model from December 2022: every negative RG is reviewed",
+            which: ReasonableGrounds,
+            pilot: false,
+            decided_on: second_caseworker_from,
+            required: SecondCaseworker,
+        },
+        ReviewRow {
+            source: "MAAP process guidance 2019: the SCA's negative CGs go to an assurance panel until December 2022",
+            which: ConclusiveGrounds,
+            pilot: false,
+            decided_on: last_panel_day,
+            required: MultiAgencyAssurancePanel,
+        },
+        ReviewRow {
+            source: "second-caseworker model from December 2022: every negative CG is reviewed",
+            which: ConclusiveGrounds,
+            pilot: false,
+            decided_on: second_caseworker_from,
+            required: SecondCaseworker,
+        },
+        ReviewRow {
+            source: "s63 NABA 2022 in force 30 January 2023: every disqualification is reviewed by a second caseworker",
+            which: Disqualification,
+            pilot: false,
+            decided_on: date(2023, 1, 30),
+            required: SecondCaseworker,
+        },
+        ReviewRow {
+            source: "pilot guidance: a pilot panel's negative CG is quality-assured by the SCA, never an assurance panel, even while MAAPs sat",
+            which: ConclusiveGrounds,
+            pilot: true,
+            decided_on: last_panel_day,
+            required: ScaQualityAssurance,
+        },
+        ReviewRow {
+            source: "pilot guidance: a pilot panel's negative CG after December 2022 is still assured by the SCA",
+            which: ConclusiveGrounds,
+            pilot: true,
+            decided_on: second_caseworker_from,
+            required: ScaQualityAssurance,
+        },
+        ReviewRow {
+            source: "pilot guidance: a pilot panel's negative RG is quality-assured by the SCA before December 2022",
+            which: ReasonableGrounds,
+            pilot: true,
+            decided_on: last_panel_day,
+            required: ScaQualityAssurance,
+        },
+        ReviewRow {
+            source: "pilot guidance: a pilot panel's negative RG is quality-assured by the SCA after December 2022",
+            which: ReasonableGrounds,
+            pilot: true,
+            decided_on: second_caseworker_from,
+            required: ScaQualityAssurance,
+        },
+    ]
+}
+
+#[test]
+fn each_negative_decision_records_the_review_its_date_and_maker_require() {
+    for row in review_rows() {
+        let case = negative(row.which, row.pilot, row.decided_on);
+        assert_eq!(
+            case.referral().competent_authority == CompetentAuthority::LocalAuthorityPanel,
+            row.pilot,
+            "{}: routed as expected",
+            row.source
+        );
+        assert_eq!(
+            recorded(&case, row.which),
+            Some(row.required),
+            "{} ({:?} on {})",
+            row.source,
+            row.which,
+            row.decided_on
+        );
+        let rules = Rulebook::current();
+        let authority = case.referral().competent_authority;
+        let entry = rules.negative_decision_review(row.which, authority, row.decided_on);
+        assert_eq!(entry.value, row.required, "{}", row.source);
+        assert!(!entry.source.is_empty());
+    }
+}
+
+#[test]
+fn a_decision_awaiting_its_review_is_not_served_and_its_maker_cannot_review_it() {
+    for row in review_rows() {
+        let on = row.decided_on;
+        let decision = match row.which {
+            ReviewedDecision::ReasonableGrounds => Some(DecisionRef::ReasonableGrounds),
+            ReviewedDecision::ConclusiveGrounds => Some(DecisionRef::ConclusiveGrounds),
+            // A disqualification has no service step of its own here: its review is recorded.
+            ReviewedDecision::Disqualification => None,
+        };
+        let mut case = negative(row.which, row.pilot, on);
+        let reviewer = if row.pilot { q() } else { b() };
+        match row.required {
+            ReviewKind::None => {
+                let got = outcome_of(&case.attempt(
+                    b(),
+                    &review(row.which, ReviewOutcome::Agree, on),
+                    on,
+                ));
+                assert_eq!(got, Expect::Refused("no-review-required"), "{}", row.source);
+                if let Some(d) = decision {
+                    case.must(a(), &serve(d, on), on);
+                }
+                continue;
+            }
+            ReviewKind::MultiAgencyAssurancePanel => {
+                let d = decision.unwrap_or(DecisionRef::ConclusiveGrounds);
+                let got = outcome_of(&case.attempt(a(), &serve(d, on), on));
+                assert_eq!(
+                    got,
+                    Expect::Refused("review-before-service"),
+                    "{}",
+                    row.source
+                );
+                case.must(a(), &panel_review(row.which, on), on);
+                case.must(a(), &serve(d, on), on);
+                continue;
+            }
+            ReviewKind::SecondCaseworker | ReviewKind::ScaQualityAssurance => {}
+        }
+        if let Some(d) = decision {
+            let result = case.attempt(a(), &serve(d, on), on);
+            assert_eq!(
+                outcome_of(&result),
+                Expect::Refused("review-before-service"),
+                "{}",
+                row.source
+            );
+        }
+        // Never by its maker.
+        let got = outcome_of(&case.attempt(a(), &review(row.which, ReviewOutcome::Agree, on), on));
+        assert_eq!(
+            got,
+            Expect::Refused("reviewer-is-decision-maker"),
+            "{}",
+            row.source
+        );
+        // Never by a panel.
+        let got = outcome_of(&case.attempt(a(), &panel_review(row.which, on), on));
+        let code = if row.pilot {
+            "sca-quality-assurance-required"
+        } else {
+            "second-caseworker-required"
+        };
+        assert_eq!(got, Expect::Refused(code), "{}", row.source);
+        if row.pilot {
+            // Not by the local authority that decided, even someone else there.
+            let colleague = person(7);
+            let got = outcome_of(&case.attempt(
+                colleague,
+                &review(row.which, ReviewOutcome::Agree, on),
+                on,
+            ));
+            assert_eq!(
+                got,
+                Expect::Refused("reviewer-from-deciding-authority"),
+                "{}",
+                row.source
+            );
+        }
+        let events = case.must(reviewer, &review(row.which, ReviewOutcome::Agree, on), on);
+        let kind = match events.as_slice() {
+            [CaseEvent::NegativeReasonableGroundsReviewed { kind, .. }]
+            | [CaseEvent::NegativeConclusiveGroundsReviewed { kind, .. }]
+            | [CaseEvent::DisqualificationReviewed { kind, .. }] => *kind,
+            other => panic!("{}: review recorded as {other:?}", row.source),
+        };
+        assert_eq!(kind, row.required, "{}", row.source);
+        assert_eq!(case.referral().awaiting_review(), None, "{}", row.source);
+        if let Some(d) = decision {
+            case.must(a(), &serve(d, on + days(1)), on + days(1));
+        }
+    }
+}
+
+#[test]
+fn a_negative_rg_or_a_disqualification_referred_back_by_its_review_is_set_aside() {
+    let on = date(2024, 3, 1);
+    let mut case = negative(ReviewedDecision::ReasonableGrounds, false, on);
+    assert_eq!(
+        case.referral().awaiting_review(),
+        Some(ReviewedDecision::ReasonableGrounds)
+    );
+    case.must(
+        b(),
+        &review(
+            ReviewedDecision::ReasonableGrounds,
+            ReviewOutcome::ReferBack,
+            on,
+        ),
+        on,
+    );
+    assert_eq!(
+        case.state.status(),
+        Some(CaseStatus::AwaitingReasonableGrounds)
+    );
+    // A fresh RG can be made.
+    case.must(a(), &rg(Outcome::Positive, on + days(1)), on + days(1));
+
+    let mut case = negative(ReviewedDecision::Disqualification, false, on);
+    assert!(case.referral().disqualified.is_some());
+    case.must(
+        b(),
+        &review(
+            ReviewedDecision::Disqualification,
+            ReviewOutcome::ReferBack,
+            on,
+        ),
+        on,
+    );
+    assert!(case.referral().disqualified.is_none());
+    assert_eq!(case.referral().awaiting_review(), None);
+    // The protection of the recovery period stands again: it can be extended.
+    let rg_on = on - days(3);
+    case.must(a(), &extend(rg_on + days(40)), on + days(1));
+}
+
+#[test]
+fn new_events_round_trip_through_json_and_old_ones_still_read() {
+    let on = date(2024, 3, 1);
+    let mut case = negative(ReviewedDecision::ReasonableGrounds, false, on);
+    let events = case.must(
+        b(),
+        &review(
+            ReviewedDecision::ReasonableGrounds,
+            ReviewOutcome::Agree,
+            on,
+        ),
+        on,
+    );
+    for event in &events {
+        let json = serde_json::to_string(event).unwrap_or_default();
+        let back: CaseEvent = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        assert_eq!(&back, event);
+        assert!(json.contains(event.kind()), "{json}");
+    }
+    // A disqualification stored before the review rule has no `review`: it needs none.
+    let old = serde_json::json!({
+        "type": "disqualified",
+        "data": {
+            "ground": "public_order",
+            "decided_on": "2023-02-01",
+            "decided_by": { "user": Uuid::nil(), "organisation": Uuid::nil() },
+            "reasons": Uuid::nil(),
+            "rule": "s63"
+        }
+    });
+    let event: CaseEvent = serde_json::from_value(old).unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        event,
+        CaseEvent::Disqualified { review: None, .. }
+    ));
 }

@@ -17,7 +17,7 @@ use crate::clock::uk_date;
 use crate::error::{DomainError, FieldProblem};
 use crate::event::{
     CaseEvent, ConsentRecord, DutyToNotifyReported, GroundsDecision, NegativeReason, Outcome,
-    RecoveryPeriodStarted, ReferralSubmitted,
+    RecoveryPeriodStarted, ReferralSubmitted, ReviewedDecision,
 };
 use crate::exploitation::{Exploitation, ExploitationType};
 use crate::ids::{SubjectId, VaultRecordId};
@@ -91,7 +91,17 @@ pub fn decide(
                 (referral.referred_on, "the referral date")
             };
             check_decision(decision, not_before, name, today)?;
-            let mut rg = grounds(decision, actor, rules, now, None);
+            // A negative RG records the review the rulebook requires for its date and maker.
+            let review = (decision.outcome == Outcome::Negative).then(|| {
+                rules
+                    .negative_decision_review(
+                        ReviewedDecision::ReasonableGrounds,
+                        referral.competent_authority,
+                        decision.decided_on,
+                    )
+                    .value
+            });
+            let mut rg = grounds(decision, actor, rules, now, review);
             rg.threshold = Some(
                 rules
                     .reasonable_grounds_threshold(decision.decided_on)
@@ -165,10 +175,14 @@ pub fn decide(
                     ),
                 ));
             }
-            // A negative CG records the review the rulebook requires for its decision date.
+            // A negative CG records the review the rulebook requires for its date and maker.
             let review = (decision.outcome == Outcome::Negative).then(|| {
                 rules
-                    .negative_conclusive_grounds_review(decision.decided_on)
+                    .negative_decision_review(
+                        ReviewedDecision::ConclusiveGrounds,
+                        referral.competent_authority,
+                        decision.decided_on,
+                    )
                     .value
             });
             Ok(vec![CaseEvent::ConclusiveGroundsDecided(grounds(

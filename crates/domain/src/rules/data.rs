@@ -25,15 +25,27 @@ pub struct Dated<T> {
     pub certainty: Certainty,
 }
 
-/// Which review a negative Conclusive Grounds decision needs before it is served.
+/// Which review a negative decision (RG, CG) or a disqualification needs before it is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewKind {
     None,
-    /// A chair and at least two members from different agencies (2019 – December 2022).
+    /// A chair and at least two members from different agencies (negative CGs of the SCA,
+    /// 2019 – December 2022).
     MultiAgencyAssurancePanel,
-    /// A second caseworker or manager (from December 2022).
+    /// A second caseworker or manager, never the decision's maker (from December 2022).
     SecondCaseworker,
+    /// Single Competent Authority quality assurance of a devolved pilot panel's negative
+    /// decision, by someone outside the deciding local authority (the pilot's own route: MAAPs
+    /// never reviewed pilot decisions).
+    ScaQualityAssurance,
+}
+
+impl ReviewKind {
+    /// Whether a decision recorded with this review (or none) must wait for it.
+    pub fn required(kind: Option<Self>) -> bool {
+        !matches!(kind, None | Some(Self::None))
+    }
 }
 
 /// Who may ask for a decision to be reconsidered.
@@ -114,6 +126,10 @@ pub struct RulebookData {
     pub recovery_period_minimum_days: Vec<Dated<u32>>,
     pub scotland_support_period_days: Vec<Dated<u32>>,
     pub negative_conclusive_grounds_review: Vec<Dated<ReviewKind>>,
+    pub negative_reasonable_grounds_review: Vec<Dated<ReviewKind>>,
+    pub disqualification_review: Vec<Dated<ReviewKind>>,
+    /// The review of a devolved pilot panel's negative RG or CG (instead of the two above).
+    pub pilot_negative_decision_review: Vec<Dated<ReviewKind>>,
     pub public_order_disqualification_available: Vec<Dated<bool>>,
     pub reconsideration: Vec<Dated<Reconsideration>>,
     pub move_on_support: Vec<Dated<MoveOnSupport>>,
@@ -160,6 +176,15 @@ impl RulebookData {
         ordered(
             "negative_conclusive_grounds_review",
             &data.negative_conclusive_grounds_review,
+        )?;
+        ordered(
+            "negative_reasonable_grounds_review",
+            &data.negative_reasonable_grounds_review,
+        )?;
+        ordered("disqualification_review", &data.disqualification_review)?;
+        ordered(
+            "pilot_negative_decision_review",
+            &data.pilot_negative_decision_review,
         )?;
         ordered(
             "public_order_disqualification_available",

@@ -20,6 +20,7 @@ pub use data::{
 };
 
 use crate::calendar::{CalendarDays, Jurisdiction, WorkingDays};
+use crate::event::{CompetentAuthority, ReviewedDecision};
 use crate::geography::UkNation;
 
 /// The rules in force, with their history. Cheap to clone (shares the parsed data).
@@ -108,6 +109,31 @@ impl Rulebook {
         cg_decided_on: NaiveDate,
     ) -> &Dated<ReviewKind> {
         in_force(&self.data.negative_conclusive_grounds_review, cg_decided_on)
+    }
+
+    /// Which review a negative decision or a disqualification needs before it is served,
+    /// chosen by the date the decision was made and the competent authority that made it: a
+    /// devolved pilot panel's negative RG or CG goes to SCA quality assurance, never to an
+    /// assurance panel; the SCA's and IECA's follow the rules for their kind of decision.
+    pub fn negative_decision_review(
+        &self,
+        decision: ReviewedDecision,
+        authority: CompetentAuthority,
+        decided_on: NaiveDate,
+    ) -> &Dated<ReviewKind> {
+        let list = match (decision, authority) {
+            (ReviewedDecision::Disqualification, _) => &self.data.disqualification_review,
+            (_, CompetentAuthority::LocalAuthorityPanel) => {
+                &self.data.pilot_negative_decision_review
+            }
+            (ReviewedDecision::ReasonableGrounds, _) => {
+                &self.data.negative_reasonable_grounds_review
+            }
+            (ReviewedDecision::ConclusiveGrounds, _) => {
+                &self.data.negative_conclusive_grounds_review
+            }
+        };
+        in_force(list, decided_on)
     }
 
     /// Whether a public order or bad faith disqualification can be made on `on`.
@@ -209,7 +235,7 @@ mod tests {
     #[test]
     fn the_shipped_rulebook_parses() {
         assert!(SHIPPED.is_ok(), "{:?}", SHIPPED.as_ref().err());
-        assert_eq!(Rulebook::current().version(), "2026.2");
+        assert_eq!(Rulebook::current().version(), "2026.3");
     }
 
     #[test]

@@ -440,7 +440,12 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
                     rg.reviewed_on = Some(*reviewed_on);
                 }
             }
-            ReviewOutcome::ReferBack => set_aside(r, DecisionRef::ReasonableGrounds),
+            // The RG deadline opens again with its original due date; the sweep reports its
+            // status afresh (the read model reopens it as on track).
+            ReviewOutcome::ReferBack => {
+                set_aside(r, DecisionRef::ReasonableGrounds);
+                r.deadlines.remove(&Deadline::ReasonableGrounds);
+            }
         },
         CaseEvent::DisqualificationReviewed {
             outcome,

@@ -1514,7 +1514,10 @@ fn apply_review(
             }
         }
         ReviewOutcome::ReferBack => match which {
-            ReviewedDecision::ReasonableGrounds => f.rg = None,
+            ReviewedDecision::ReasonableGrounds => {
+                f.rg = None;
+                f.deadlines.remove(&Deadline::ReasonableGrounds);
+            }
             ReviewedDecision::ConclusiveGrounds => f.cg = None,
             ReviewedDecision::Disqualification => {
                 f.disq = None;

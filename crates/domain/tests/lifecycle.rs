@@ -2546,6 +2546,9 @@ fn plausible(f: &File) -> Vec<(Kind, u32)> {
     };
     if f.pending.is_some() {
         v.push((K::DecideReconsideration, 14));
+        // A suspension while the request is pending, so that its decision is held to the
+        // resumption (the review steps of issue #10 made this path rarer).
+        v.push((K::Suspend, 2));
     }
     match (&f.rg, &f.cg) {
         (None, _) => v.extend([

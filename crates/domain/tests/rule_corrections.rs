@@ -742,3 +742,265 @@ fn new_events_round_trip_through_json_and_old_ones_still_read() {
         CaseEvent::Disqualified { review: None, .. }
     ));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 10: rulebook entries corrected
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn move_on_support_follows_the_2019_changes() {
+    use nrm_domain::rules::SupportPeriod;
+    let rules = Rulebook::current();
+    // (source, date, days after a positive CG, a minimum?, after a negative decision, RNA?)
+    let rows = [
+        (
+            "before 2019: 14 days after a positive CG, 48 hours after a negative decision",
+            date(2019, 4, 28),
+            14,
+            false,
+            SupportPeriod::Hours(48),
+            false,
+        ),
+        (
+            "from 2019: 45 days after a positive CG, 9 working days after a negative one",
+            date(2019, 4, 29),
+            45,
+            false,
+            SupportPeriod::WorkingDays(9),
+            false,
+        ),
+        (
+            "still no Recovery Needs Assessment at the end of August 2019",
+            date(2019, 8, 31),
+            45,
+            false,
+            SupportPeriod::WorkingDays(9),
+            false,
+        ),
+        (
+            "from September 2019: at least 45 days, and a Recovery Needs Assessment",
+            date(2019, 9, 1),
+            45,
+            true,
+            SupportPeriod::WorkingDays(9),
+            true,
+        ),
+    ];
+    for (source, on, days, minimum, negative, assessment) in rows {
+        let entry = rules.move_on_support(on);
+        let v = entry.value;
+        assert_eq!(
+            (
+                v.after_positive_conclusive_grounds_days,
+                v.after_positive_is_minimum,
+                v.after_negative_decision,
+                v.recovery_needs_assessment
+            ),
+            (days, minimum, negative, assessment),
+            "{source} ({on})"
+        );
+        // The day of each change is not published.
+        assert_eq!(
+            entry.certainty,
+            nrm_domain::rules::Certainty::Uncertain,
+            "{source}"
+        );
+    }
+}
+
+#[test]
+fn a_positive_cg_notice_states_the_move_on_support_of_its_date() {
+    // (source, CG date, words the notice must use, words it must not)
+    let rows = [
+        (
+            "before 2019: a fixed 14 days",
+            date(2018, 6, 1),
+            "for 14 days.",
+            "at least",
+        ),
+        (
+            "from September 2019: at least 45 days and a Recovery Needs Assessment",
+            date(2020, 6, 1),
+            "for at least 45 days. A Recovery Needs Assessment",
+            "14 days",
+        ),
+    ];
+    for (source, cg_on, says, never) in rows {
+        let rg_on = cg_on - days(60);
+        let mut case = Case::submitted(false, rg_on - days(2));
+        case.must(a(), &rg(Outcome::Positive, rg_on), rg_on);
+        case.must(a(), &cg(Outcome::Positive, cg_on), cg_on);
+        case.must(a(), &serve(DecisionRef::ConclusiveGrounds, cg_on), cg_on);
+        let recipients = case
+            .referral()
+            .notified
+            .get(&DecisionRef::ConclusiveGrounds)
+            .cloned()
+            .unwrap_or_default();
+        let notices = nrm_domain::notice::notices(
+            case.referral(),
+            DecisionRef::ConclusiveGrounds,
+            Outcome::Positive,
+            cg_on,
+            cg_on,
+            &recipients,
+            &Rulebook::current(),
+        );
+        assert!(!notices.is_empty(), "{source}");
+        for n in notices {
+            assert!(n.body.contains(says), "{source}: {}", n.body);
+            assert!(!n.body.contains(never), "{source}: {}", n.body);
+        }
+    }
+}
+
+#[test]
+fn the_uk_border_agency_was_a_first_responder_until_ukvi_replaced_it_in_april_2013() {
+    use nrm_domain::geography::UkNation;
+    let rules = Rulebook::current();
+    let designated = |code: &str, on| {
+        rules
+            .first_responder_organisations(UkNation::England, on)
+            .any(|o| o.code == code)
+    };
+    // (source, code, date, designated?)
+    let rows = [
+        (
+            "UK Border Agency until 31 March 2013",
+            "uk-border-agency",
+            date(2013, 3, 31),
+            true,
+        ),
+        (
+            "UK Border Agency abolished 1 April 2013",
+            "uk-border-agency",
+            date(2013, 4, 1),
+            false,
+        ),
+        (
+            "UK Visas and Immigration from 1 April 2013",
+            "ukvi",
+            date(2013, 4, 1),
+            true,
+        ),
+        (
+            "no UK Visas and Immigration before April 2013",
+            "ukvi",
+            date(2013, 3, 31),
+            false,
+        ),
+    ];
+    for (source, code, on, expected) in rows {
+        assert_eq!(designated(code, on), expected, "{source}");
+    }
+    let before_sca = rules.authorities(date(2012, 1, 1));
+    assert!(
+        before_sca.source.contains("UK Border Agency"),
+        "{}",
+        before_sca.source
+    );
+}
+
+#[test]
+fn the_nrm_covered_trafficking_only_until_31_july_2015() {
+    let rules = Rulebook::current();
+    // (source, RG date, the wording covers modern slavery?)
+    let rows = [
+        ("ECAT, 2009: trafficking only", date(2015, 7, 30), false),
+        (
+            "Modern Slavery Act 2015 from 31 July 2015",
+            date(2015, 7, 31),
+            true,
+        ),
+    ];
+    for (source, on, modern_slavery) in rows {
+        let wording = &rules.reasonable_grounds_threshold(on).value;
+        assert!(wording.contains("human trafficking"), "{source}: {wording}");
+        assert_eq!(
+            wording.contains("modern slavery"),
+            modern_slavery,
+            "{source}: {wording}"
+        );
+    }
+    // An RG records the wording of its own date.
+    let mut case = Case::submitted(false, date(2014, 3, 1));
+    let events = case.must(
+        a(),
+        &rg(Outcome::Positive, date(2014, 3, 3)),
+        date(2014, 3, 3),
+    );
+    let threshold = events.iter().find_map(|e| match e {
+        CaseEvent::ReasonableGroundsDecided(g) => g.threshold.clone(),
+        _ => None,
+    });
+    assert!(
+        threshold.is_some_and(|t| t.contains("human trafficking") && !t.contains("modern slavery"))
+    );
+}
+
+#[test]
+fn changes_whose_day_is_not_published_are_marked_uncertain() {
+    use nrm_domain::rules::Certainty::{Uncertain, Verified};
+    let rules = Rulebook::current();
+    let data = rules.data();
+    let entry_on = |list: &[nrm_domain::rules::Dated<ReviewKind>], on| {
+        list.iter().find(|e| e.from == on).map(|e| e.certainty)
+    };
+    // (source, certainty found, expected)
+    let rows = [
+        (
+            "MAAP start, April/May 2019",
+            entry_on(&data.negative_conclusive_grounds_review, date(2019, 4, 29)),
+            Some(Uncertain),
+        ),
+        (
+            "MAAP end, December 2022",
+            entry_on(&data.negative_conclusive_grounds_review, date(2022, 12, 1)),
+            Some(Uncertain),
+        ),
+        (
+            "pilot start, June 2021",
+            data.competent_authorities
+                .iter()
+                .find(|e| e.from == date(2021, 6, 1))
+                .map(|e| e.certainty),
+            Some(Uncertain),
+        ),
+        (
+            "pilot sites from June 2021",
+            rules
+                .pilot_site("hull", date(2021, 6, 1))
+                .map(|s| s.certainty),
+            Some(Uncertain),
+        ),
+        (
+            "threshold revised July 2023",
+            Some(
+                rules
+                    .reasonable_grounds_threshold(date(2023, 8, 1))
+                    .certainty,
+            ),
+            Some(Uncertain),
+        ),
+        (
+            "threshold of 30 January 2023 (NABA commencement, day published)",
+            Some(
+                rules
+                    .reasonable_grounds_threshold(date(2023, 3, 1))
+                    .certainty,
+            ),
+            Some(Verified),
+        ),
+        (
+            "SCA launch, 29 April 2019 (day published)",
+            data.competent_authorities
+                .iter()
+                .find(|e| e.from == date(2019, 4, 29))
+                .map(|e| e.certainty),
+            Some(Verified),
+        ),
+    ];
+    for (source, found, expected) in rows {
+        assert_eq!(found, expected, "{source}");
+    }
+}

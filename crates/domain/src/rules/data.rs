@@ -69,12 +69,38 @@ pub struct Reconsideration {
     pub excludes_people_facing_removal: bool,
 }
 
+/// A support period, in the unit the rule gives it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportPeriod {
+    Hours(u32),
+    WorkingDays(u32),
+    CalendarDays(u32),
+}
+
+impl std::fmt::Display for SupportPeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hours(n) => write!(f, "{n} hours"),
+            Self::WorkingDays(n) => write!(f, "{n} working days"),
+            Self::CalendarDays(n) => write!(f, "{n} days"),
+        }
+    }
+}
+
 /// Move-on and exit support periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MoveOnSupport {
+    /// Calendar days of move-on support after a positive CG.
     pub after_positive_conclusive_grounds_days: u32,
-    pub after_negative_decision_working_days: u32,
+    /// Whether that period is a minimum (support continues while needs remain) rather than a
+    /// fixed end.
+    pub after_positive_is_minimum: bool,
+    /// Exit support after a negative decision.
+    pub after_negative_decision: SupportPeriod,
+    /// Whether a Recovery Needs Assessment can recommend support beyond the move-on period.
+    pub recovery_needs_assessment: bool,
 }
 
 /// Which competent authorities exist.
@@ -95,6 +121,9 @@ pub struct PilotSite {
     pub nation: UkNation,
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
+    /// Whether the dates are confirmed (a start known only to the month is `uncertain`).
+    #[serde(default = "verified")]
+    pub certainty: Certainty,
 }
 
 /// A designated First Responder Organisation (or class of them) and where it is designated.

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 pub use data::{
     AuthoritiesInForce, Certainty, Dated, FirstResponderOrganisation, MoveOnSupport, PilotSite,
-    Reconsideration, Requester, ReviewKind, RulebookData,
+    Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
 };
 
 use crate::calendar::{CalendarDays, Jurisdiction, WorkingDays};

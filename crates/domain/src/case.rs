@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::actor::Actor;
 use crate::event::{
     CaseEvent, CompetentAuthority, Deadline, DeadlineStatus, DecisionRef, DisqualificationGround,
-    Outcome, Recipient, ReviewOutcome, SuspensionReason,
+    Outcome, Recipient, ReviewOutcome, ReviewedDecision, SuspensionReason,
 };
 use crate::ids::{SubjectId, UserId};
 use crate::reference::CaseReference;
@@ -51,7 +51,7 @@ pub struct DecisionRecord {
     pub decided_on: NaiveDate,
     pub decided_by: Actor,
     pub served_on: Option<NaiveDate>,
-    /// For a negative CG: the review required, and whether it has agreed.
+    /// For a negative RG or CG: the review required, and whether it has agreed.
     pub review_required: Option<ReviewKind>,
     pub review_agreed: bool,
     /// The date the review agreed, when it has.
@@ -59,10 +59,33 @@ pub struct DecisionRecord {
 }
 
 impl DecisionRecord {
-    /// Whether the decision may be served: a negative CG needing review must have it agreed.
+    /// Whether the decision may be served: a negative decision needing review must have it
+    /// agreed.
     pub fn ready_to_serve(&self) -> bool {
-        self.served_on.is_none()
-            && (self.review_agreed || matches!(self.review_required, None | Some(ReviewKind::None)))
+        self.served_on.is_none() && !self.awaiting_review()
+    }
+
+    /// Whether the decision still waits for the review the rulebook required of it.
+    pub fn awaiting_review(&self) -> bool {
+        !self.review_agreed && ReviewKind::required(self.review_required)
+    }
+}
+
+/// A public order or bad faith disqualification as the case remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisqualificationRecord {
+    pub decided_on: NaiveDate,
+    pub decided_by: Actor,
+    /// The review required, and whether it has agreed.
+    pub review_required: Option<ReviewKind>,
+    pub review_agreed: bool,
+    pub reviewed_on: Option<NaiveDate>,
+}
+
+impl DisqualificationRecord {
+    /// Whether the disqualification still waits for the review the rulebook required of it.
+    pub fn awaiting_review(&self) -> bool {
+        !self.review_agreed && ReviewKind::required(self.review_required)
     }
 }
 
@@ -99,6 +122,9 @@ pub struct Referral {
     pub conclusive_grounds: Option<DecisionRecord>,
     pub information_requests: Vec<InformationRequest>,
     pub disqualified: Option<(DisqualificationGround, NaiveDate)>,
+    /// The disqualification's maker and its review (alongside `disqualified`).
+    #[serde(default)]
+    pub disqualification: Option<DisqualificationRecord>,
     pub suspended: Option<(SuspensionReason, NaiveDate)>,
     pub recovery_extended_to: Option<NaiveDate>,
     /// The latest date of any decisive step on the file (decisions, reviews, service,
@@ -116,6 +142,19 @@ impl Referral {
     /// The case is still in the process: not withdrawn or closed.
     pub fn is_open(&self) -> bool {
         !matches!(self.stage, Stage::Withdrawn { .. } | Stage::Closed { .. })
+    }
+
+    /// The decision that waits for its review before it may be served, if any.
+    pub fn awaiting_review(&self) -> Option<ReviewedDecision> {
+        if self.conclusive_grounds.is_some_and(|d| d.awaiting_review()) {
+            Some(ReviewedDecision::ConclusiveGrounds)
+        } else if self.disqualification.is_some_and(|d| d.awaiting_review()) {
+            Some(ReviewedDecision::Disqualification)
+        } else if self.reasonable_grounds.is_some_and(|d| d.awaiting_review()) {
+            Some(ReviewedDecision::ReasonableGrounds)
+        } else {
+            None
+        }
     }
 
     pub fn decision(&self, which: DecisionRef) -> Option<&DecisionRecord> {
@@ -232,6 +271,7 @@ impl CaseState {
                 conclusive_grounds: None,
                 information_requests: Vec::new(),
                 disqualified: None,
+                disqualification: None,
                 suspended: None,
                 recovery_extended_to: None,
                 last_dated_on: e.referred_on,
@@ -272,7 +312,9 @@ fn decisive_date(event: &CaseEvent) -> Option<NaiveDate> {
             Some(d.decided_on)
         }
         CaseEvent::Disqualified { decided_on, .. } => Some(*decided_on),
-        CaseEvent::NegativeConclusiveGroundsReviewed { reviewed_on, .. } => Some(*reviewed_on),
+        CaseEvent::NegativeConclusiveGroundsReviewed { reviewed_on, .. }
+        | CaseEvent::NegativeReasonableGroundsReviewed { reviewed_on, .. }
+        | CaseEvent::DisqualificationReviewed { reviewed_on, .. } => Some(*reviewed_on),
         CaseEvent::DecisionServed { served_on, .. } => Some(*served_on),
         CaseEvent::ReconsiderationRequested { requested_on, .. } => Some(*requested_on),
         CaseEvent::ReconsiderationDecided { decided_on, .. } => Some(*decided_on),
@@ -296,7 +338,7 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
                 decided_on: d.decided_on,
                 decided_by: d.decided_by,
                 served_on: None,
-                review_required: None,
+                review_required: d.review,
                 review_agreed: false,
                 reviewed_on: None,
             });
@@ -372,8 +414,57 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
         }
         CaseEvent::RecoveryPeriodExtended { until } => r.recovery_extended_to = Some(*until),
         CaseEvent::Disqualified {
-            ground, decided_on, ..
-        } => r.disqualified = Some((*ground, *decided_on)),
+            ground,
+            decided_on,
+            decided_by,
+            review,
+            ..
+        } => {
+            r.disqualified = Some((*ground, *decided_on));
+            r.disqualification = Some(DisqualificationRecord {
+                decided_on: *decided_on,
+                decided_by: *decided_by,
+                review_required: *review,
+                review_agreed: false,
+                reviewed_on: None,
+            });
+        }
+        CaseEvent::NegativeReasonableGroundsReviewed {
+            outcome,
+            reviewed_on,
+            ..
+        } => match outcome {
+            ReviewOutcome::Agree => {
+                if let Some(rg) = r.reasonable_grounds.as_mut() {
+                    rg.review_agreed = true;
+                    rg.reviewed_on = Some(*reviewed_on);
+                }
+            }
+            // The RG deadline opens again with its original due date; the sweep reports its
+            // status afresh (the read model reopens it as on track).
+            ReviewOutcome::ReferBack => {
+                set_aside(r, DecisionRef::ReasonableGrounds);
+                r.deadlines.remove(&Deadline::ReasonableGrounds);
+            }
+        },
+        CaseEvent::DisqualificationReviewed {
+            outcome,
+            reviewed_on,
+            ..
+        } => match outcome {
+            ReviewOutcome::Agree => {
+                if let Some(d) = r.disqualification.as_mut() {
+                    d.review_agreed = true;
+                    d.reviewed_on = Some(*reviewed_on);
+                }
+            }
+            // Referred back: the disqualification is set aside and the recovery period's
+            // protection stands again.
+            ReviewOutcome::ReferBack => {
+                r.disqualified = None;
+                r.disqualification = None;
+            }
+        },
         CaseEvent::NegativeConclusiveGroundsReviewed {
             outcome,
             reviewed_on,

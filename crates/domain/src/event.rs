@@ -129,12 +129,52 @@ pub struct GroundsDecision {
     pub negative_reason: Option<NegativeReason>,
     pub recorded_at: DateTime<Utc>,
     pub rulebook_version: String,
-    /// For a negative CG: the review the rulebook required before it may be served.
+    /// For a negative decision: the review the rulebook required before it may be served
+    /// (recorded on negative CGs from the start, on negative RGs from rulebook 2026.3; absent
+    /// on older negative RGs, which needed none under the code that decided them).
     #[serde(default)]
     pub review: Option<crate::rules::ReviewKind>,
     /// For an RG: the threshold the decision was made against, as worded on its date.
     #[serde(default)]
     pub threshold: Option<String>,
+}
+
+/// A decision that is reviewed before it is served when it goes against the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewedDecision {
+    ReasonableGrounds,
+    ConclusiveGrounds,
+    Disqualification,
+}
+
+impl ReviewedDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ReasonableGrounds => "reasonable_grounds",
+            Self::ConclusiveGrounds => "conclusive_grounds",
+            Self::Disqualification => "disqualification",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::ReasonableGrounds,
+            Self::ConclusiveGrounds,
+            Self::Disqualification,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+
+    /// The decision's name in a sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::ReasonableGrounds => "negative Reasonable Grounds decision",
+            Self::ConclusiveGrounds => "negative Conclusive Grounds decision",
+            Self::Disqualification => "disqualification",
+        }
+    }
 }
 
 /// Which decision a later event is about.
@@ -297,11 +337,35 @@ pub enum CaseEvent {
         decided_by: Actor,
         reasons: VaultRecordId,
         rule: String,
+        /// The review the rulebook required before the disqualification is served (absent on
+        /// disqualifications recorded before rulebook 2026.3).
+        #[serde(default)]
+        review: Option<crate::rules::ReviewKind>,
     },
     /// The review that a negative CG needed before service (which kind: see the rulebook).
     NegativeConclusiveGroundsReviewed {
         kind: crate::rules::ReviewKind,
         outcome: ReviewOutcome,
+        chair: Option<Reviewer>,
+        reviewers: Vec<Reviewer>,
+        reviewed_on: NaiveDate,
+        reasons: VaultRecordId,
+    },
+    /// The review that a negative RG needed before service (from December 2022).
+    NegativeReasonableGroundsReviewed {
+        kind: crate::rules::ReviewKind,
+        outcome: ReviewOutcome,
+        /// A panel's chair (no rule so far puts these decisions before a panel).
+        chair: Option<Reviewer>,
+        reviewers: Vec<Reviewer>,
+        reviewed_on: NaiveDate,
+        reasons: VaultRecordId,
+    },
+    /// The review that a disqualification needed (from its start, 30 January 2023).
+    DisqualificationReviewed {
+        kind: crate::rules::ReviewKind,
+        outcome: ReviewOutcome,
+        /// A panel's chair (no rule so far puts these decisions before a panel).
         chair: Option<Reviewer>,
         reviewers: Vec<Reviewer>,
         reviewed_on: NaiveDate,
@@ -372,6 +436,10 @@ impl CaseEvent {
             Self::NegativeConclusiveGroundsReviewed { .. } => {
                 "negative_conclusive_grounds_reviewed"
             }
+            Self::NegativeReasonableGroundsReviewed { .. } => {
+                "negative_reasonable_grounds_reviewed"
+            }
+            Self::DisqualificationReviewed { .. } => "disqualification_reviewed",
             Self::DecisionServed { .. } => "decision_served",
             Self::ReconsiderationRequested { .. } => "reconsideration_requested",
             Self::ReconsiderationDecided { .. } => "reconsideration_decided",

@@ -67,11 +67,19 @@ pub fn notices(
             )
         }
         (DecisionRef::ConclusiveGrounds, Outcome::Positive) => {
-            let days = rules
-                .move_on_support(decided_on)
-                .value
-                .after_positive_conclusive_grounds_days;
-            format!("Move-on support continues for at least {days} days.")
+            let support = rules.move_on_support(decided_on).value;
+            let days = support.after_positive_conclusive_grounds_days;
+            let period = if support.after_positive_is_minimum {
+                format!("at least {days} days")
+            } else {
+                format!("{days} days")
+            };
+            let assessment = if support.recovery_needs_assessment {
+                " A Recovery Needs Assessment can recommend support beyond it."
+            } else {
+                ""
+            };
+            format!("Move-on support continues for {period}.{assessment}")
         }
         (_, Outcome::Negative) => {
             let rule = rules.reconsideration(served_on);

@@ -47,7 +47,7 @@ use nrm_domain::command::{Decision, LifecycleCommand, ReviewPanel, Submit, decid
 use nrm_domain::event::{
     ClosureReason, CompetentAuthority, Deadline, DeadlineStatus, DecisionRef,
     DisqualificationGround, InformationSource, NegativeReason, Outcome, Recipient, RerouteReason,
-    ReviewOutcome, Reviewer, SuspensionReason, WithdrawalReason,
+    ReviewOutcome, ReviewedDecision, Reviewer, SuspensionReason, WithdrawalReason,
 };
 use nrm_domain::exploitation::ExploitationPeriod;
 use nrm_domain::fixtures::{CANARY, adult_referral, child_referral, duty_to_notify};
@@ -147,6 +147,22 @@ fn review_required(cg_on: NaiveDate) -> ReviewKind {
     }
 }
 
+/// The review a negative decision (or a disqualification) needs before it is served, from its
+/// kind, the authority that made it and its date: a pilot panel's negative RG or CG goes to SCA
+/// quality assurance; a negative RG to a second caseworker from December 2022 (none before); a
+/// disqualification to a second caseworker (none could be made before s63); a negative CG as
+/// above.
+fn review_for(which: ReviewedDecision, authority: CompetentAuthority, on: NaiveDate) -> ReviewKind {
+    match (which, authority) {
+        (ReviewedDecision::Disqualification, _) if on < nab_act() => ReviewKind::None,
+        (ReviewedDecision::Disqualification, _) => ReviewKind::SecondCaseworker,
+        (_, CompetentAuthority::LocalAuthorityPanel) => ReviewKind::ScaQualityAssurance,
+        (ReviewedDecision::ReasonableGrounds, _) if on < panels_end() => ReviewKind::None,
+        (ReviewedDecision::ReasonableGrounds, _) => ReviewKind::SecondCaseworker,
+        (ReviewedDecision::ConclusiveGrounds, _) => review_required(on),
+    }
+}
+
 /// The reconsideration window, in calendar days from service, for a request made on `on`.
 fn reconsideration_window(on: NaiveDate) -> Option<i64> {
     (on >= reconsideration_window_from()).then_some(30)
@@ -230,10 +246,31 @@ struct Dec {
     outcome: Outcome,
     decided_on: NaiveDate,
     by: UserId,
+    /// The decision maker's organisation.
+    org: OrganisationId,
     served_on: Option<NaiveDate>,
+    /// The review the decision needs before service (`None` for a positive one).
+    review: ReviewKind,
     review_agreed: bool,
     /// The date the review agreed.
     agreed_on: Option<NaiveDate>,
+}
+
+impl Dec {
+    fn awaiting_review(&self) -> bool {
+        self.review != ReviewKind::None && !self.review_agreed
+    }
+}
+
+/// What the rules need to know of a decision under review.
+#[derive(Debug, Clone, Copy)]
+struct UnderReview {
+    decided_on: NaiveDate,
+    by: UserId,
+    org: OrganisationId,
+    kind: ReviewKind,
+    /// Reviewed already, or (a decision) served.
+    done: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -259,6 +296,8 @@ struct File {
     cg: Option<Dec>,
     extended_to: Option<NaiveDate>,
     disqualified_on: Option<NaiveDate>,
+    /// The disqualification, as a decision under review.
+    disq: Option<Dec>,
     pending: Option<(DecisionRef, NaiveDate)>,
     info: Vec<Info>,
     allocated_to: Option<UserId>,
@@ -307,9 +346,51 @@ impl File {
     fn cg_needing_review(&self) -> Option<(&Dec, ReviewKind)> {
         self.cg
             .as_ref()
-            .filter(|cg| cg.outcome == Outcome::Negative && !cg.review_agreed)
-            .map(|cg| (cg, review_required(cg.decided_on)))
-            .filter(|(_, kind)| *kind != ReviewKind::None)
+            .filter(|cg| cg.outcome == Outcome::Negative && cg.awaiting_review())
+            .map(|cg| (cg, cg.review))
+    }
+
+    fn reviewed(&self, which: ReviewedDecision) -> Option<&Dec> {
+        match which {
+            ReviewedDecision::ReasonableGrounds => self.rg.as_ref(),
+            ReviewedDecision::ConclusiveGrounds => self.cg.as_ref(),
+            ReviewedDecision::Disqualification => self.disq.as_ref(),
+        }
+    }
+
+    fn reviewed_mut(&mut self, which: ReviewedDecision) -> Option<&mut Dec> {
+        match which {
+            ReviewedDecision::ReasonableGrounds => self.rg.as_mut(),
+            ReviewedDecision::ConclusiveGrounds => self.cg.as_mut(),
+            ReviewedDecision::Disqualification => self.disq.as_mut(),
+        }
+    }
+
+    /// The negative decision or disqualification a review of `which` would be about.
+    fn under_review(&self, which: ReviewedDecision) -> Option<UnderReview> {
+        self.reviewed(which)
+            .filter(|d| d.outcome == Outcome::Negative)
+            .map(|d| UnderReview {
+                decided_on: d.decided_on,
+                by: d.by,
+                org: d.org,
+                kind: d.review,
+                done: d.review_agreed || d.served_on.is_some(),
+            })
+    }
+
+    /// The decision awaiting its review, if any: the CG, the disqualification, or the RG.
+    fn awaiting_review(&self) -> Option<ReviewedDecision> {
+        [
+            ReviewedDecision::ConclusiveGrounds,
+            ReviewedDecision::Disqualification,
+            ReviewedDecision::ReasonableGrounds,
+        ]
+        .into_iter()
+        .find(|w| {
+            self.reviewed(*w)
+                .is_some_and(|d| d.outcome == Outcome::Negative && d.awaiting_review())
+        })
     }
 
     /// The last day a reconsideration can be asked for, when the case stands on a served
@@ -329,10 +410,23 @@ impl File {
         reconsideration_window(served_on).map(|days| served_on + Duration::days(days))
     }
 
+    /// The last day of the recovery period: the extension's last day, or the minimum's (the
+    /// day before the first day a CG may be made).
     fn recovery_end(&self) -> Option<NaiveDate> {
         self.in_recovery().map(|rg_on| {
             self.extended_to
-                .unwrap_or_else(|| minimum_recovery_ends(rg_on))
+                .unwrap_or_else(|| minimum_recovery_ends(rg_on) - Duration::days(1))
+        })
+    }
+
+    /// The first day a CG may be made: after the minimum and after any extension still in
+    /// force (a disqualification ends it).
+    fn cg_earliest(&self) -> Option<NaiveDate> {
+        self.in_recovery().map(|rg_on| {
+            let minimum = minimum_recovery_ends(rg_on);
+            self.extended_to
+                .filter(|_| self.disqualified_on.is_none())
+                .map_or(minimum, |ext| minimum.max(ext + Duration::days(1)))
         })
     }
 
@@ -621,10 +715,63 @@ fn oracle(model: &Model, command: &Command, actor: Actor, today: NaiveDate) -> R
             ensure(
                 d.decided_on >= minimum_recovery_ends(rg_on),
                 "CG inside the recovery period",
-            )
+            )?;
+            match f.extended_to.filter(|_| f.disqualified_on.is_none()) {
+                Some(ext) if d.decided_on <= ext => Err(refusal(
+                    "CG inside an extended recovery period",
+                    "conclusive-grounds-inside-extended-recovery-period",
+                    &[&ext, &(ext + Duration::days(1))],
+                )),
+                _ => Ok(()),
+            }
         }
         Command::Lifecycle(c) => lifecycle_oracle(f, c, actor, today),
     }
+}
+
+/// A review of `which`: of a negative decision not yet served (or a disqualification) that needs
+/// one, of the kind its date and maker require, never by its maker, for a pilot panel's decision
+/// by someone outside the deciding organisation, dated on or after the decision and the file.
+fn review_oracle(
+    f: &File,
+    which: ReviewedDecision,
+    panel: Option<&ReviewPanel>,
+    reviewed_on: NaiveDate,
+    actor: Actor,
+    today: NaiveDate,
+) -> Result<(), Why> {
+    guard_open(f)?;
+    let Some(target) = f.under_review(which) else {
+        return ensure(false, "nothing to review");
+    };
+    ensure(!target.done, "already reviewed")?;
+    match (target.kind, panel) {
+        (ReviewKind::None, _) => ensure(false, "no review needed under the rules of its date")?,
+        (ReviewKind::MultiAgencyAssurancePanel, Some(p)) => panel_check(p, target.by)?,
+        (ReviewKind::SecondCaseworker, None) => {
+            ensure(actor.user != target.by, "the decision maker reviewing")?;
+        }
+        (ReviewKind::ScaQualityAssurance, None) => {
+            ensure(actor.user != target.by, "the decision maker reviewing")?;
+            if actor.organisation == target.org {
+                return Err(refusal(
+                    "a pilot decision assured by its own local authority",
+                    "reviewer-from-deciding-authority",
+                    &[&"Single Competent Authority"],
+                ));
+            }
+        }
+        _ => ensure(false, "the wrong kind of review for the decision")?,
+    }
+    dated(
+        "/reviewed_on",
+        reviewed_on,
+        today,
+        &[
+            (target.decided_on, "reviewed before the decision"),
+            (f.last_dated_on, "reviewed before the last dated step"),
+        ],
+    )
 }
 
 fn lifecycle_oracle(
@@ -730,33 +877,20 @@ fn lifecycle_oracle(
         }
         L::ReviewNegativeConclusiveGrounds {
             panel, reviewed_on, ..
-        } => {
-            guard_open(f)?;
-            let Some(cg) = f.cg.as_ref().filter(|cg| cg.outcome == Outcome::Negative) else {
-                return ensure(false, "nothing to review");
-            };
-            ensure(
-                !cg.review_agreed && cg.served_on.is_none(),
-                "already reviewed",
-            )?;
-            match (review_required(cg.decided_on), panel) {
-                (ReviewKind::None, _) => ensure(false, "no review before the SCA")?,
-                (ReviewKind::MultiAgencyAssurancePanel, Some(p)) => panel_check(p, cg.by)?,
-                (ReviewKind::SecondCaseworker, None) => {
-                    ensure(actor.user != cg.by, "the decision maker reviewing")?;
-                }
-                _ => ensure(false, "the wrong kind of review for the CG date")?,
-            }
-            dated(
-                "/reviewed_on",
-                *reviewed_on,
-                today,
-                &[
-                    (cg.decided_on, "reviewed before the CG"),
-                    (f.last_dated_on, "reviewed before the last dated step"),
-                ],
-            )
-        }
+        } => review_oracle(
+            f,
+            ReviewedDecision::ConclusiveGrounds,
+            panel.as_ref(),
+            *reviewed_on,
+            actor,
+            today,
+        ),
+        L::ReviewNegativeDecision {
+            decision,
+            panel,
+            reviewed_on,
+            ..
+        } => review_oracle(f, *decision, panel.as_ref(), *reviewed_on, actor, today),
         L::ServeDecision {
             decision,
             served_on,
@@ -767,10 +901,13 @@ fn lifecycle_oracle(
                 return ensure(false, "no decision to serve");
             };
             ensure(d.served_on.is_none(), "already served")?;
-            ensure(
-                *decision == DecisionRef::ReasonableGrounds || f.cg_needing_review().is_none(),
-                "a negative CG served before its review agreed",
-            )?;
+            if d.outcome == Outcome::Negative && d.awaiting_review() {
+                return Err(refusal(
+                    "a negative decision served before its review agreed",
+                    "review-before-service",
+                    &[&d.decided_on],
+                ));
+            }
             let mut bounds = vec![(d.decided_on, "served before the decision")];
             if let Some(agreed) = d.agreed_on {
                 bounds.push((agreed, "served before the day its review agreed"));
@@ -834,8 +971,15 @@ fn lifecycle_oracle(
                 ],
             )
         }
-        L::Withdraw { on, .. } => {
+        L::Withdraw { on, reason } => {
             guard_not_finished(f)?;
+            if *reason == WithdrawalReason::ConsentWithdrawn && f.age_group == AgeGroup::Child {
+                return Err(refusal(
+                    "a child's case withdrawn for consent withdrawn",
+                    "child-consent-not-required",
+                    &[&"child", &"consent"],
+                ));
+            }
             dated(
                 "/on",
                 *on,
@@ -976,6 +1120,61 @@ fn expected_route(s: &Submission, today: NaiveDate) -> (CompetentAuthority, Opti
 }
 
 /// The accepted command produced exactly the events it describes.
+/// The event an accepted review records.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per part of a review"
+)]
+fn expected_review(
+    f: &File,
+    which: ReviewedDecision,
+    outcome: ReviewOutcome,
+    panel: Option<&ReviewPanel>,
+    reviewer_agency: &str,
+    reviewed_on: NaiveDate,
+    reasons: VaultRecordId,
+    actor: Actor,
+) -> CaseEvent {
+    let kind = f.under_review(which).map_or(ReviewKind::None, |t| t.kind);
+    let (chair, reviewers) = match panel {
+        Some(p) => (Some(p.chair.clone()), p.members.clone()),
+        // A second caseworker or quality assurance review is by whoever records it.
+        None => (
+            None,
+            vec![Reviewer {
+                user: actor.user,
+                agency: reviewer_agency.to_owned(),
+            }],
+        ),
+    };
+    match which {
+        ReviewedDecision::ConclusiveGrounds => CaseEvent::NegativeConclusiveGroundsReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            reasons,
+        },
+        ReviewedDecision::ReasonableGrounds => CaseEvent::NegativeReasonableGroundsReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            reasons,
+        },
+        ReviewedDecision::Disqualification => CaseEvent::DisqualificationReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            reasons,
+        },
+    }
+}
+
 fn check_accepted(
     model: &Model,
     command: &Command,
@@ -1033,8 +1232,13 @@ fn check_accepted(
             prop_assert_eq!(g.outcome, d.outcome);
             prop_assert_eq!(g.decided_on, d.decided_on);
             prop_assert_eq!(g.decided_by, actor);
-            let review =
-                (!is_rg && d.outcome == Outcome::Negative).then(|| review_required(d.decided_on));
+            let which = if is_rg {
+                ReviewedDecision::ReasonableGrounds
+            } else {
+                ReviewedDecision::ConclusiveGrounds
+            };
+            let review = (d.outcome == Outcome::Negative)
+                .then(|| review_for(which, f.authority, d.decided_on));
             prop_assert_eq!(g.review, review, "review recorded on {:?}", g);
             let recovery = is_rg && d.outcome == Outcome::Positive;
             prop_assert_eq!(events.len(), if recovery { 2 } else { 1 });
@@ -1096,6 +1300,11 @@ fn check_accepted(
                     decided_by: actor,
                     reasons: *reasons,
                     rule: rule.clone(),
+                    review: Some(review_for(
+                        ReviewedDecision::Disqualification,
+                        f.authority,
+                        *decided_on,
+                    )),
                 })?;
             }
             L::ReviewNegativeConclusiveGrounds {
@@ -1104,28 +1313,33 @@ fn check_accepted(
                 reviewer_agency,
                 reviewed_on,
                 reasons,
-            } => {
-                let cg_on = f.cg.as_ref().map_or(today, |cg| cg.decided_on);
-                let (chair, reviewers) = match panel {
-                    Some(p) => (Some(p.chair.clone()), p.members.clone()),
-                    // A second caseworker review is by whoever records it.
-                    None => (
-                        None,
-                        vec![Reviewer {
-                            user: actor.user,
-                            agency: reviewer_agency.clone(),
-                        }],
-                    ),
-                };
-                one(CaseEvent::NegativeConclusiveGroundsReviewed {
-                    kind: review_required(cg_on),
-                    outcome: *outcome,
-                    chair,
-                    reviewers,
-                    reviewed_on: *reviewed_on,
-                    reasons: *reasons,
-                })?;
-            }
+            } => one(expected_review(
+                f,
+                ReviewedDecision::ConclusiveGrounds,
+                *outcome,
+                panel.as_ref(),
+                reviewer_agency,
+                *reviewed_on,
+                *reasons,
+                actor,
+            ))?,
+            L::ReviewNegativeDecision {
+                decision,
+                outcome,
+                panel,
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            } => one(expected_review(
+                f,
+                *decision,
+                *outcome,
+                panel.as_ref(),
+                reviewer_agency,
+                *reviewed_on,
+                *reasons,
+                actor,
+            ))?,
             L::ServeDecision {
                 decision,
                 served_on,
@@ -1236,6 +1450,84 @@ fn check_accepted(
 
 /// Checks one event against the history before it (`model`), then adds it to the model.
 /// Nothing here looks at the command that produced the event.
+/// A review recorded on `which`: checked against the model and applied to it.
+fn apply_review(
+    f: &mut File,
+    which: ReviewedDecision,
+    kind: ReviewKind,
+    outcome: ReviewOutcome,
+    chair: Option<&Reviewer>,
+    reviewers: &[Reviewer],
+    reviewed_on: NaiveDate,
+) -> TestCaseResult {
+    let Some(d) = f
+        .reviewed(which)
+        .filter(|d| d.outcome == Outcome::Negative && d.awaiting_review())
+        .cloned()
+    else {
+        prop_assert!(false, "a review of {:?} with none awaiting one", which);
+        return Ok(());
+    };
+    prop_assert!(d.served_on.is_none(), "reviewed after service");
+    prop_assert_eq!(
+        kind,
+        d.review,
+        "review kind for {:?} on {}",
+        which,
+        d.decided_on
+    );
+    prop_assert!(reviewed_on >= d.decided_on);
+    prop_assert!(
+        reviewers.iter().all(|r| r.user != d.by),
+        "the decision maker reviewed"
+    );
+    match kind {
+        ReviewKind::MultiAgencyAssurancePanel => {
+            let Some(chair) = chair else {
+                prop_assert!(false, "a panel without a chair");
+                return Ok(());
+            };
+            prop_assert!(
+                panel_ok(
+                    &ReviewPanel {
+                        chair: chair.clone(),
+                        members: reviewers.to_vec(),
+                    },
+                    d.by
+                ),
+                "panel without quorum or with the decision maker: {:?} {:?}",
+                chair,
+                reviewers
+            );
+        }
+        ReviewKind::SecondCaseworker | ReviewKind::ScaQualityAssurance => {
+            prop_assert!(chair.is_none());
+            prop_assert_eq!(reviewers.len(), 1);
+        }
+        ReviewKind::None => prop_assert!(false, "a review of a decision that needs none"),
+    }
+    match outcome {
+        ReviewOutcome::Agree => {
+            if let Some(d) = f.reviewed_mut(which) {
+                d.review_agreed = true;
+                d.agreed_on = Some(reviewed_on);
+            }
+        }
+        ReviewOutcome::ReferBack => match which {
+            ReviewedDecision::ReasonableGrounds => {
+                f.rg = None;
+                f.deadlines.remove(&Deadline::ReasonableGrounds);
+            }
+            ReviewedDecision::ConclusiveGrounds => f.cg = None,
+            ReviewedDecision::Disqualification => {
+                f.disq = None;
+                f.disqualified_on = None;
+            }
+        },
+    }
+    Ok(())
+}
+
 fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCaseResult {
     let json =
         serde_json::to_string(event).unwrap_or_else(|e| panic!("an event must serialise: {e}"));
@@ -1266,6 +1558,7 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
                 cg: None,
                 extended_to: None,
                 disqualified_on: None,
+                disq: None,
                 pending: None,
                 info: Vec::new(),
                 allocated_to: None,
@@ -1338,12 +1631,21 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
         CaseEvent::ReasonableGroundsDecided(d) => {
             prop_assert!(f.rg.is_none(), "a second RG while the first stands");
             prop_assert!(d.decided_on >= f.referred_on);
-            prop_assert_eq!(d.review, None);
+            let review = (d.outcome == Outcome::Negative).then(|| {
+                review_for(
+                    ReviewedDecision::ReasonableGrounds,
+                    f.authority,
+                    d.decided_on,
+                )
+            });
+            prop_assert_eq!(d.review, review, "the review recorded for an RG");
             f.rg = Some(Dec {
                 outcome: d.outcome,
                 decided_on: d.decided_on,
                 by: d.decided_by.user,
+                org: d.decided_by.organisation,
                 served_on: None,
+                review: review.unwrap_or(ReviewKind::None),
                 review_agreed: false,
                 agreed_on: None,
             });
@@ -1363,7 +1665,20 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
                 return Ok(());
             };
             prop_assert!(d.decided_on >= minimum_recovery_ends(rg_on));
-            let review = (d.outcome == Outcome::Negative).then(|| review_required(d.decided_on));
+            prop_assert!(
+                f.cg_earliest()
+                    .is_some_and(|earliest| d.decided_on >= earliest),
+                "a CG on {} inside an extension to {:?}",
+                d.decided_on,
+                f.extended_to
+            );
+            let review = (d.outcome == Outcome::Negative).then(|| {
+                review_for(
+                    ReviewedDecision::ConclusiveGrounds,
+                    f.authority,
+                    d.decided_on,
+                )
+            });
             prop_assert_eq!(
                 d.review,
                 review,
@@ -1374,7 +1689,9 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
                 outcome: d.outcome,
                 decided_on: d.decided_on,
                 by: d.decided_by.user,
+                org: d.decided_by.organisation,
                 served_on: None,
+                review: review.unwrap_or(ReviewKind::None),
                 review_agreed: false,
                 agreed_on: None,
             });
@@ -1453,7 +1770,12 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
             );
             f.extended_to = Some(*until);
         }
-        CaseEvent::Disqualified { decided_on, .. } => {
+        CaseEvent::Disqualified {
+            decided_on,
+            decided_by,
+            review,
+            ..
+        } => {
             let rg_on = f.in_recovery();
             prop_assert!(rg_on.is_some(), "disqualified outside the recovery period");
             prop_assert!(rg_on.is_some_and(|rg_on| *decided_on >= rg_on));
@@ -1464,6 +1786,16 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
             );
             prop_assert!(f.disqualified_on.is_none(), "disqualified twice");
             f.disqualified_on = Some(*decided_on);
+            f.disq = Some(Dec {
+                outcome: Outcome::Negative,
+                decided_on: *decided_on,
+                by: decided_by.user,
+                org: decided_by.organisation,
+                served_on: None,
+                review: review.unwrap_or(ReviewKind::None),
+                review_agreed: false,
+                agreed_on: None,
+            });
         }
         CaseEvent::NegativeConclusiveGroundsReviewed {
             kind,
@@ -1472,54 +1804,47 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
             reviewers,
             reviewed_on,
             ..
-        } => {
-            let Some((cg, required)) = f.cg_needing_review() else {
-                prop_assert!(false, "a review with no negative CG awaiting one");
-                return Ok(());
-            };
-            prop_assert!(cg.served_on.is_none(), "reviewed after service");
-            prop_assert_eq!(*kind, required, "review kind for a CG on {}", cg.decided_on);
-            prop_assert!(*reviewed_on >= cg.decided_on);
-            let dm = cg.by;
-            prop_assert!(
-                reviewers.iter().all(|r| r.user != dm),
-                "the decision maker reviewed"
-            );
-            match kind {
-                ReviewKind::MultiAgencyAssurancePanel => {
-                    let Some(chair) = chair else {
-                        prop_assert!(false, "a panel without a chair");
-                        return Ok(());
-                    };
-                    prop_assert!(
-                        panel_ok(
-                            &ReviewPanel {
-                                chair: chair.clone(),
-                                members: reviewers.clone(),
-                            },
-                            dm
-                        ),
-                        "panel without quorum or with the decision maker: {:?} {:?}",
-                        chair,
-                        reviewers
-                    );
-                }
-                ReviewKind::SecondCaseworker => {
-                    prop_assert!(chair.is_none());
-                    prop_assert_eq!(reviewers.len(), 1);
-                }
-                ReviewKind::None => prop_assert!(false, "a review of a CG that needs none"),
-            }
-            match outcome {
-                ReviewOutcome::Agree => {
-                    if let Some(cg) = f.cg.as_mut() {
-                        cg.review_agreed = true;
-                        cg.agreed_on = Some(*reviewed_on);
-                    }
-                }
-                ReviewOutcome::ReferBack => f.cg = None,
-            }
-        }
+        } => apply_review(
+            f,
+            ReviewedDecision::ConclusiveGrounds,
+            *kind,
+            *outcome,
+            chair.as_ref(),
+            reviewers,
+            *reviewed_on,
+        )?,
+        CaseEvent::NegativeReasonableGroundsReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            ..
+        } => apply_review(
+            f,
+            ReviewedDecision::ReasonableGrounds,
+            *kind,
+            *outcome,
+            chair.as_ref(),
+            reviewers,
+            *reviewed_on,
+        )?,
+        CaseEvent::DisqualificationReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            ..
+        } => apply_review(
+            f,
+            ReviewedDecision::Disqualification,
+            *kind,
+            *outcome,
+            chair.as_ref(),
+            reviewers,
+            *reviewed_on,
+        )?,
         CaseEvent::DecisionServed {
             decision,
             served_on,
@@ -1697,7 +2022,9 @@ fn step_date(event: &CaseEvent) -> Option<NaiveDate> {
         }
         CaseEvent::Disqualified { decided_on, .. }
         | CaseEvent::ReconsiderationDecided { decided_on, .. } => Some(*decided_on),
-        CaseEvent::NegativeConclusiveGroundsReviewed { reviewed_on, .. } => Some(*reviewed_on),
+        CaseEvent::NegativeConclusiveGroundsReviewed { reviewed_on, .. }
+        | CaseEvent::NegativeReasonableGroundsReviewed { reviewed_on, .. }
+        | CaseEvent::DisqualificationReviewed { reviewed_on, .. } => Some(*reviewed_on),
         CaseEvent::DecisionServed { served_on, .. } => Some(*served_on),
         CaseEvent::ReconsiderationRequested { requested_on, .. } => Some(*requested_on),
         CaseEvent::Withdrawn { on, .. }
@@ -1759,6 +2086,12 @@ fn check_state(state: &CaseState, model: &Model) -> TestCaseResult {
             prop_assert_eq!(r.reasonable_grounds_due_on, f.rg_due_on);
             prop_assert_eq!(r.last_dated_on, f.last_dated_on, "the last dated step");
             prop_assert_eq!(r.disqualified.map(|d| d.1), f.disqualified_on);
+            prop_assert_eq!(
+                r.disqualification.map(|d| (d.decided_on, d.reviewed_on)),
+                f.disq.as_ref().map(|d| (d.decided_on, d.agreed_on)),
+                "the disqualification and its review"
+            );
+            prop_assert_eq!(r.awaiting_review(), f.awaiting_review());
             for which in [
                 DecisionRef::ReasonableGrounds,
                 DecisionRef::ConclusiveGrounds,
@@ -2213,6 +2546,9 @@ fn plausible(f: &File) -> Vec<(Kind, u32)> {
     };
     if f.pending.is_some() {
         v.push((K::DecideReconsideration, 14));
+        // A suspension while the request is pending, so that its decision is held to the
+        // resumption (the review steps of issue #10 made this path rarer).
+        v.push((K::Suspend, 2));
     }
     match (&f.rg, &f.cg) {
         (None, _) => v.extend([
@@ -2223,7 +2559,10 @@ fn plausible(f: &File) -> Vec<(Kind, u32)> {
             (K::Sweep, 2),
         ]),
         (Some(rg), None) if rg.outcome == Outcome::Negative => {
-            if unserved(&f.rg) {
+            if rg.awaiting_review() {
+                v.push((K::Review, 12));
+                v.push((K::Serve, 1));
+            } else if unserved(&f.rg) {
                 v.push((K::Serve, 10));
             }
             if served_negative(&f.rg) && f.pending.is_none() {
@@ -2240,6 +2579,9 @@ fn plausible(f: &File) -> Vec<(Kind, u32)> {
             ]);
             if unserved(&f.rg) {
                 v.push((K::Serve, 2));
+            }
+            if f.disq.as_ref().is_some_and(Dec::awaiting_review) {
+                v.push((K::Review, 6));
             }
         }
         (Some(_), Some(cg)) => {
@@ -2278,6 +2620,30 @@ fn pick_kind(step: &Step, model: &Model) -> Kind {
     Kind::Sweep
 }
 
+/// The decision a review is about: the one awaiting review (else the latest decision), or
+/// (sometimes) another.
+fn review_target(f: &File, other: bool) -> ReviewedDecision {
+    let natural = f.awaiting_review().unwrap_or(if f.cg.is_some() {
+        ReviewedDecision::ConclusiveGrounds
+    } else {
+        ReviewedDecision::ReasonableGrounds
+    });
+    match (other, natural) {
+        (false, d) => d,
+        (true, ReviewedDecision::ReasonableGrounds) => ReviewedDecision::ConclusiveGrounds,
+        (true, ReviewedDecision::ConclusiveGrounds) => ReviewedDecision::Disqualification,
+        (true, ReviewedDecision::Disqualification) => ReviewedDecision::ReasonableGrounds,
+    }
+}
+
+/// An organisation other than `org`, from those the test's people belong to.
+fn other_org(org: OrganisationId) -> OrganisationId {
+    (0..3)
+        .map(|i| OrganisationId::from_uuid(Uuid::from_u128(200 + i)))
+        .find(|o| *o != org)
+        .unwrap_or(org)
+}
+
 /// The decision a service or reconsideration is about: the latest one, or (sometimes) the other.
 fn target_decision(f: &File, kind: Kind, other: bool) -> DecisionRef {
     let natural = match kind {
@@ -2314,16 +2680,16 @@ fn anchor(f: &File, kind: Kind, decision: DecisionRef, on_the_file: bool) -> Opt
         // A case standing on a served negative decision can be closed as complete once the
         // reconsideration window has ended.
         Kind::Close => f.reconsideration_window_ends().or(Some(f.last_dated_on)),
-        Kind::Cg => f.in_recovery().map(minimum_recovery_ends),
+        Kind::Cg => f.cg_earliest(),
         Kind::Disqualify => f.in_recovery(),
         Kind::Extend => f.recovery_end(),
         // A review is held to the CG and to every later step on the file (a resumption, say):
         // the date is near one or the other.
-        Kind::Review => f.cg.as_ref().map(|cg| {
+        Kind::Review => f.under_review(review_target(f, false)).map(|t| {
             if on_the_file {
-                cg.decided_on.max(f.last_dated_on)
+                t.decided_on.max(f.last_dated_on)
             } else {
-                cg.decided_on
+                t.decided_on
             }
         }),
         // A reviewed decision is served once its review has agreed, and on or after every
@@ -2514,14 +2880,16 @@ fn build(
             reasons: REASONS,
         }),
         Kind::Review => {
-            let (dm, cg_on) =
-                f.cg.as_ref()
-                    .map_or((user(0), today), |cg| (cg.by, cg.decided_on));
-            let panel_due = review_required(cg_on) == ReviewKind::MultiAgencyAssurancePanel;
+            let which = review_target(f, p.other_decision);
+            let target = f.under_review(which);
+            let dm = target.map_or(user(0), |t| t.by);
+            let kind = target.map_or(ReviewKind::SecondCaseworker, |t| t.kind);
+            let panel_due = kind == ReviewKind::MultiAgencyAssurancePanel;
             let use_panel = panel_due != p.wrong_review_kind;
             if !use_panel {
                 // A second caseworker: someone other than the decision maker, unless the
-                // decision maker tries to review their own decision.
+                // decision maker tries to review their own decision. For SCA quality assurance
+                // of a pilot decision, now and then someone from the deciding organisation.
                 actor = if p.self_review {
                     Actor {
                         user: dm,
@@ -2534,18 +2902,41 @@ fn build(
                         .unwrap_or(0);
                     person(i)
                 };
+                if let Some(t) = target
+                    && t.kind == ReviewKind::ScaQualityAssurance
+                {
+                    actor.organisation = if p.actor.is_multiple_of(4) {
+                        t.org
+                    } else {
+                        other_org(t.org)
+                    };
+                }
             }
-            lifecycle(L::ReviewNegativeConclusiveGrounds {
-                outcome: if p.agree {
-                    ReviewOutcome::Agree
-                } else {
-                    ReviewOutcome::ReferBack
-                },
-                panel: use_panel.then(|| panel(p.panel, dm, p.actor)),
-                reviewer_agency: AGENCIES[p.actor % AGENCIES.len()].to_owned(),
-                reviewed_on: on,
-                reasons: REASONS,
-            })
+            let outcome = if p.agree {
+                ReviewOutcome::Agree
+            } else {
+                ReviewOutcome::ReferBack
+            };
+            let panel = use_panel.then(|| panel(p.panel, dm, p.actor));
+            let reviewer_agency = AGENCIES[p.actor % AGENCIES.len()].to_owned();
+            if which == ReviewedDecision::ConclusiveGrounds && p.legal_rep {
+                lifecycle(L::ReviewNegativeConclusiveGrounds {
+                    outcome,
+                    panel,
+                    reviewer_agency,
+                    reviewed_on: on,
+                    reasons: REASONS,
+                })
+            } else {
+                lifecycle(L::ReviewNegativeDecision {
+                    decision: which,
+                    outcome,
+                    panel,
+                    reviewer_agency,
+                    reviewed_on: on,
+                    reasons: REASONS,
+                })
+            }
         }
         Kind::Serve => lifecycle(L::ServeDecision {
             decision,
@@ -2620,8 +3011,21 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
     };
     match command {
         Command::Submit(_) => {}
-        Command::DecideReasonableGrounds(_) => {
+        Command::DecideReasonableGrounds(d) => {
             cov.bump("accepted RGs");
+            if d.outcome == Outcome::Negative {
+                cov.bump(
+                    match review_for(
+                        ReviewedDecision::ReasonableGrounds,
+                        f.authority,
+                        d.decided_on,
+                    ) {
+                        ReviewKind::None => "negative RGs needing no review (before December 2022)",
+                        ReviewKind::ScaQualityAssurance => "negative RGs for SCA quality assurance",
+                        _ => "negative RGs for a second caseworker",
+                    },
+                );
+            }
             if f.rg_reopened {
                 cov.bump("second RGs after an accepted reconsideration");
             }
@@ -2629,11 +3033,18 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
         Command::DecideConclusiveGrounds(d) => {
             cov.bump("accepted CGs");
             if d.outcome == Outcome::Negative {
-                cov.bump(match review_required(d.decided_on) {
-                    ReviewKind::None => "negative CGs needing no review (before the SCA)",
-                    ReviewKind::MultiAgencyAssurancePanel => "negative CGs for a panel",
-                    ReviewKind::SecondCaseworker => "negative CGs for a second caseworker",
-                });
+                cov.bump(
+                    match review_for(
+                        ReviewedDecision::ConclusiveGrounds,
+                        f.authority,
+                        d.decided_on,
+                    ) {
+                        ReviewKind::None => "negative CGs needing no review (before the SCA)",
+                        ReviewKind::MultiAgencyAssurancePanel => "negative CGs for a panel",
+                        ReviewKind::SecondCaseworker => "negative CGs for a second caseworker",
+                        ReviewKind::ScaQualityAssurance => "negative CGs for SCA quality assurance",
+                    },
+                );
             }
         }
         Command::Lifecycle(c) => match c {
@@ -2653,6 +3064,33 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
                     cov.bump("reviews referring back");
                 }
             }
+            L::ReviewNegativeDecision {
+                decision,
+                panel,
+                outcome,
+                ..
+            } => {
+                cov.bump(match decision {
+                    ReviewedDecision::ReasonableGrounds => "reviews of negative RGs",
+                    ReviewedDecision::ConclusiveGrounds => "reviews of negative CGs by decision",
+                    ReviewedDecision::Disqualification => "reviews of disqualifications",
+                });
+                if f.under_review(*decision)
+                    .is_some_and(|t| t.kind == ReviewKind::ScaQualityAssurance)
+                {
+                    cov.bump("SCA quality assurance reviews");
+                }
+                if panel.is_some() {
+                    cov.bump("panel reviews");
+                }
+                if *outcome == ReviewOutcome::ReferBack {
+                    cov.bump(match decision {
+                        ReviewedDecision::ReasonableGrounds => "negative RGs referred back",
+                        ReviewedDecision::ConclusiveGrounds => "reviews referring back",
+                        ReviewedDecision::Disqualification => "disqualifications referred back",
+                    });
+                }
+            }
             L::ServeDecision {
                 decision,
                 served_on,
@@ -2670,11 +3108,17 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
                 });
                 if *decision == DecisionRef::ConclusiveGrounds
                     && f.cg.as_ref().is_some_and(|cg| {
-                        cg.outcome == Outcome::Negative
-                            && review_required(cg.decided_on) != ReviewKind::None
+                        cg.outcome == Outcome::Negative && cg.review != ReviewKind::None
                     })
                 {
                     cov.bump("reviewed negative CGs served");
+                }
+                if *decision == DecisionRef::ReasonableGrounds
+                    && f.rg.as_ref().is_some_and(|rg| {
+                        rg.outcome == Outcome::Negative && rg.review != ReviewKind::None
+                    })
+                {
+                    cov.bump("reviewed negative RGs served");
                 }
             }
             L::RequestReconsideration { requested_on, .. } => {
@@ -2751,6 +3195,15 @@ fn count_step_held_to_the_file(cov: &Coverage, f: &File, command: &Command) {
             f.cg.as_ref().map(|cg| cg.decided_on),
             "reviews dated on the day of a later step on the file",
         ),
+        L::ReviewNegativeDecision {
+            decision,
+            reviewed_on,
+            ..
+        } => (
+            *reviewed_on,
+            f.under_review(*decision).map(|t| t.decided_on),
+            "reviews dated on the day of a later step on the file",
+        ),
         L::ServeDecision {
             decision,
             served_on,
@@ -2813,6 +3266,10 @@ fn count_refused(cov: &Coverage, error: &DomainError) {
             "second-caseworker-required" => "refused: second caseworker required",
             "reviewer-is-decision-maker" => "refused: reviewer is the decision maker",
             "no-review-required" => "refused: no review before the SCA",
+            "reviewer-from-deciding-authority" => {
+                "refused: pilot decision assured by its own authority"
+            }
+            "sca-quality-assurance-required" => "refused: panel for a pilot decision",
             "reconsideration-window-closed" => "refused: reconsideration window closed",
             "reconsideration-excluded" => "refused: facing removal",
             "requester-not-allowed" => "refused: requester not allowed",
@@ -3078,6 +3535,27 @@ fn the_lifecycle_keeps_its_invariants_over_10_000_command_sequences() {
         ),
         ("closures as complete the day after the window ends", 3),
         ("refused: extension after disqualification", 5),
+        // Issue #10: every negative decision reviewed before service since December 2022, a
+        // pilot panel's by SCA quality assurance; the CG held to an extension; no "consent
+        // withdrawn" on a child's case.
+        ("negative RGs needing no review (before December 2022)", 10),
+        ("negative RGs for a second caseworker", 20),
+        ("reviews of negative RGs", 20),
+        ("reviewed negative RGs served", 10),
+        ("negative RGs referred back", 3),
+        ("reviews of disqualifications", 5),
+        ("disqualifications referred back", 2),
+        ("SCA quality assurance reviews", 3),
+        ("refused: pilot decision assured by its own authority", 2),
+        (
+            "refused for: a negative decision served before its review agreed",
+            10,
+        ),
+        ("refused for: CG inside an extended recovery period", 3),
+        (
+            "refused for: a child's case withdrawn for consent withdrawn",
+            3,
+        ),
     ];
     for (what, n) in least {
         assert!(
@@ -3236,6 +3714,18 @@ fn second_caseworker_review(outcome: ReviewOutcome, on: NaiveDate) -> Command {
     })
 }
 
+/// A second caseworker's review of a negative RG.
+fn rg_review(outcome: ReviewOutcome, on: NaiveDate) -> Command {
+    life(LifecycleCommand::ReviewNegativeDecision {
+        decision: ReviewedDecision::ReasonableGrounds,
+        outcome,
+        panel: None,
+        reviewer_agency: "Home Office".to_owned(),
+        reviewed_on: on,
+        reasons: REASONS,
+    })
+}
+
 fn member(i: usize, agency: &str) -> Reviewer {
     Reviewer {
         user: user(i),
@@ -3342,6 +3832,12 @@ fn negative_rg_served_on(served_on: NaiveDate) -> CaseFile {
     case.must(&adult(referred, true), referred);
     case.must(
         &rg(Negative, served_on - Duration::days(1)),
+        served_on - Duration::days(1),
+    );
+    // Reviewed by a second caseworker (from December 2022) on the day it was made.
+    case.must_as(
+        b(),
+        &rg_review(ReviewOutcome::Agree, served_on - Duration::days(1)),
         served_on - Duration::days(1),
     );
     case.must(&serve(RG, served_on, false), served_on);
@@ -3613,6 +4109,11 @@ fn a_positive_or_unserved_decision_cannot_be_reconsidered() {
     let mut case = CaseFile::new();
     case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
     case.must(&rg(Negative, date(2024, 5, 3)), date(2024, 5, 3));
+    case.must_as(
+        b(),
+        &rg_review(ReviewOutcome::Agree, date(2024, 5, 3)),
+        date(2024, 5, 3),
+    );
     let error = case.refused(
         &reconsider(RG, date(2024, 5, 4), Requester::FirstResponder, false),
         date(2024, 5, 4),
@@ -3733,6 +4234,11 @@ fn a_childs_decision_notice_goes_to_the_local_authority_never_the_child() {
     let mut case = CaseFile::new();
     case.must(&child(date(2024, 7, 1), None), date(2024, 7, 1));
     case.must(&rg(Negative, date(2024, 7, 3)), date(2024, 7, 3));
+    case.must_as(
+        b(),
+        &rg_review(ReviewOutcome::Agree, date(2024, 7, 3)),
+        date(2024, 7, 3),
+    );
     let events = case.must(&serve(RG, date(2024, 7, 4), true), date(2024, 7, 4));
     assert_eq!(
         served_recipients(&events),
@@ -4487,6 +4993,11 @@ fn a_review_a_service_or_a_reconsideration_request_cannot_be_dated_inside_a_susp
     let mut case = CaseFile::new();
     case.must(&adult(date(2024, 5, 1), true), date(2024, 5, 1));
     case.must(&rg(Negative, date(2024, 5, 2)), date(2024, 5, 2));
+    case.must_as(
+        b(),
+        &rg_review(ReviewOutcome::Agree, date(2024, 5, 2)),
+        date(2024, 5, 2),
+    );
     let mut case = suspended(case, date(2024, 5, 3), date(2024, 6, 1));
     let error = case.refused(&serve(RG, date(2024, 5, 20), false), date(2024, 6, 2));
     assert_invalid(&error, "/served_on", &["2024-06-01"]);

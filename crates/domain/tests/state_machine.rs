@@ -106,6 +106,16 @@ fn review_required(cg_on: NaiveDate) -> ReviewKind {
     }
 }
 
+/// The review a negative RG decided on `rg_on` needs: none before the second-caseworker model
+/// (1 December 2022), a second caseworker from then.
+fn negative_rg_review_required(rg_on: NaiveDate) -> ReviewKind {
+    if rg_on < date(2022, 12, 1) {
+        ReviewKind::None
+    } else {
+        ReviewKind::SecondCaseworker
+    }
+}
+
 /// The person's 18th birthday; someone born on 29 February comes of age on 1 March in a
 /// common year.
 fn eighteenth_birthday(born: NaiveDate) -> NaiveDate {
@@ -938,10 +948,15 @@ fn check_accepted(
             prop_assert_eq!(g.negative_reason, d.negative_reason);
             prop_assert_eq!(g.reasons, d.reasons);
             prop_assert_eq!(g.recorded_at, now);
-            // An RG never records a review; a CG records the review its date requires when
-            // negative, and none when positive.
-            let expected_review =
-                (!is_rg && d.outcome == Outcome::Negative).then(|| review_required(d.decided_on));
+            // A negative decision records the review its date requires (no case here goes to
+            // a pilot panel); a positive one records none.
+            let expected_review = (d.outcome == Outcome::Negative).then(|| {
+                if is_rg {
+                    negative_rg_review_required(d.decided_on)
+                } else {
+                    review_required(d.decided_on)
+                }
+            });
             prop_assert_eq!(g.review, expected_review);
         }
         Command::Lifecycle(_) => {

@@ -12,7 +12,8 @@ use nrm_access::{CaseCapability, CaseOperation, Operation, OrganisationKind, Pri
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::CompetentAuthority;
 use nrm_domain::event::{
-    DecisionRef, InformationSource, ReviewOutcome, SuspensionReason, WithdrawalReason,
+    DecisionRef, InformationSource, ReviewOutcome, ReviewedDecision, SuspensionReason,
+    WithdrawalReason,
 };
 use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::exploitation::{
@@ -22,6 +23,7 @@ use nrm_domain::geography::{Country, PoliceForceArea, UkNation};
 use nrm_domain::ids::CaseId;
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::personal::PersonalDetails;
+use nrm_domain::rules::ReviewKind;
 use nrm_domain::submission::{
     AdultConsent, AdultReferral, AgeAtExploitation, ChildReferral, DutyToNotify,
     FirstResponderDetails, FirstResponderType, Gender, ImmigrationEnforcementCohort, Profile,
@@ -609,6 +611,29 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         .with_context(|| format!("demo RG {i}"))?;
         decisions += 1;
         if rng.gen_bool(0.9) {
+            // A negative RG is reviewed by a manager before it is served when the rules of
+            // its date require it (from December 2022). The demo routes no case to a pilot
+            // panel, so the SCA's rule is the one that applies (the IECA's is the same).
+            let needs_review = !positive
+                && Rulebook::current()
+                    .negative_decision_review(
+                        ReviewedDecision::ReasonableGrounds,
+                        CompetentAuthority::Sca,
+                        rg_on,
+                    )
+                    .value
+                    != ReviewKind::None;
+            if needs_review {
+                let review = Action::ReviewNegativeDecision {
+                    decision: ReviewedDecision::ReasonableGrounds,
+                    outcome: ReviewOutcome::Agree,
+                    panel: None,
+                    reviewer_agency: "Single Competent Authority".to_owned(),
+                    reviewed_on: rg_on,
+                    reasons: "The decision follows the guidance and the evidence.".to_owned(),
+                };
+                act(&cases, Who::Manager, case, review, rg_at).await?;
+            }
             act(
                 &cases,
                 Who::DecisionMaker,

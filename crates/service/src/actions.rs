@@ -9,7 +9,7 @@ use nrm_domain::clock::uk_date;
 use nrm_domain::command::{Command, LifecycleCommand, ReviewPanel};
 use nrm_domain::event::{
     ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
-    RerouteReason, ReviewOutcome, SuspensionReason, WithdrawalReason,
+    RerouteReason, ReviewOutcome, ReviewedDecision, SuspensionReason, WithdrawalReason,
 };
 use nrm_domain::ids::UserId;
 use nrm_domain::rules::Requester;
@@ -46,6 +46,15 @@ pub enum Action {
         reasons: String,
     },
     ReviewNegativeConclusiveGrounds {
+        outcome: ReviewOutcome,
+        panel: Option<ReviewPanel>,
+        reviewer_agency: String,
+        reviewed_on: NaiveDate,
+        reasons: String,
+    },
+    /// The review of a negative RG, a negative CG or a disqualification before it is served.
+    ReviewNegativeDecision {
+        decision: ReviewedDecision,
         outcome: ReviewOutcome,
         panel: Option<ReviewPanel>,
         reviewer_agency: String,
@@ -92,7 +101,9 @@ impl Action {
             Self::Reroute { .. } => CaseOperation::Reroute,
             Self::Allocate { .. } => CaseOperation::Allocate,
             Self::Disqualify { .. } => CaseOperation::Decide,
-            Self::ReviewNegativeConclusiveGrounds { .. } => CaseOperation::Review,
+            Self::ReviewNegativeConclusiveGrounds { .. } | Self::ReviewNegativeDecision { .. } => {
+                CaseOperation::Review
+            }
             Self::RequestReconsideration { .. } => CaseOperation::RequestReconsideration,
             Self::RequestInformation { .. }
             | Self::RecordInformationReceived { .. }
@@ -115,7 +126,9 @@ impl Action {
             Self::RecordInformationReceived { .. } => "case.record_information_received",
             Self::ExtendRecoveryPeriod { .. } => "case.extend_recovery_period",
             Self::Disqualify { .. } => "decision.disqualification",
-            Self::ReviewNegativeConclusiveGrounds { .. } => "decision.review",
+            Self::ReviewNegativeConclusiveGrounds { .. } | Self::ReviewNegativeDecision { .. } => {
+                "decision.review"
+            }
             Self::Serve { .. } => "decision.serve",
             Self::RequestReconsideration { .. } => "decision.request_reconsideration",
             Self::DecideReconsideration { .. } => "decision.reconsideration",
@@ -206,6 +219,24 @@ impl Cases {
             } => (
                 Some(reasons),
                 Box::new(move |record| L::ReviewNegativeConclusiveGrounds {
+                    outcome,
+                    panel,
+                    reviewer_agency,
+                    reviewed_on,
+                    reasons: record,
+                }),
+            ),
+            Action::ReviewNegativeDecision {
+                decision,
+                outcome,
+                panel,
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            } => (
+                Some(reasons),
+                Box::new(move |record| L::ReviewNegativeDecision {
+                    decision,
                     outcome,
                     panel,
                     reviewer_agency,

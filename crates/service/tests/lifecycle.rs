@@ -6,8 +6,8 @@ use nrm_access::{CaseCapability, CaseOperation, Operation, OrganisationKind, Pri
 use nrm_domain::command::ReviewPanel;
 use nrm_domain::event::{
     ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
-    NegativeReason, Outcome, RerouteReason, ReviewOutcome, Reviewer, SuspensionReason,
-    WithdrawalReason,
+    NegativeReason, Outcome, RerouteReason, ReviewOutcome, ReviewedDecision, Reviewer,
+    SuspensionReason, WithdrawalReason,
 };
 use nrm_domain::fixtures;
 use nrm_domain::ids::{CaseId, OrganisationId, UserId};
@@ -334,6 +334,18 @@ fn review(outcome: ReviewOutcome, panel: Option<ReviewPanel>, on: NaiveDate) -> 
     }
 }
 
+/// A second caseworker's review of a negative RG or a disqualification.
+fn review_of(decision: ReviewedDecision, outcome: ReviewOutcome, on: NaiveDate) -> Action {
+    Action::ReviewNegativeDecision {
+        decision,
+        outcome,
+        panel: None,
+        reviewer_agency: "Single Competent Authority".to_owned(),
+        reviewed_on: on,
+        reasons: "Reviewed the decision and the evidence.".to_owned(),
+    }
+}
+
 #[tokio::test]
 async fn a_negative_cg_in_november_2022_goes_to_an_assurance_panel_before_it_is_served() {
     on_each_backend(|cases| async move {
@@ -497,6 +509,17 @@ async fn reconsideration_within_30_days_of_service_from_february_2024() {
             ),
             "reconsider-after-service"
         );
+        s.act(
+            SECOND_CASEWORKER,
+            review_of(
+                ReviewedDecision::ReasonableGrounds,
+                ReviewOutcome::Agree,
+                date(2024, 2, 29),
+            ),
+            date(2024, 2, 29),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         s.serve(DecisionRef::ReasonableGrounds, date(2024, 3, 1))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -544,6 +567,17 @@ async fn reconsideration_within_30_days_of_service_from_february_2024() {
         s.rg(Outcome::Negative, date(2023, 9, 4))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        s.act(
+            SECOND_CASEWORKER,
+            review_of(
+                ReviewedDecision::ReasonableGrounds,
+                ReviewOutcome::Agree,
+                date(2023, 9, 4),
+            ),
+            date(2023, 9, 4),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         s.serve(DecisionRef::ReasonableGrounds, date(2023, 9, 5))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -572,6 +606,17 @@ async fn reconsideration_within_30_days_of_service_from_february_2024() {
         s.rg(Outcome::Negative, date(2025, 9, 16))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        s.act(
+            SECOND_CASEWORKER,
+            review_of(
+                ReviewedDecision::ReasonableGrounds,
+                ReviewOutcome::Agree,
+                date(2025, 9, 16),
+            ),
+            date(2025, 9, 16),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         s.serve(DecisionRef::ReasonableGrounds, date(2025, 9, 16))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -593,6 +638,117 @@ async fn reconsideration_within_30_days_of_service_from_february_2024() {
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    })
+    .await;
+}
+
+// Issue #10 item 2, through the service and the read model on each backend.
+#[tokio::test]
+async fn from_december_2022_a_negative_rg_and_a_disqualification_are_reviewed_before_service() {
+    on_each_backend(|cases| async move {
+        // 30 November 2022: no review; served at once.
+        let s = start(&cases, adult_on(date(2022, 11, 28)), date(2022, 11, 28)).await;
+        s.rg(Outcome::Negative, date(2022, 11, 30))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!s.summary(date(2022, 11, 30)).await.review_pending);
+        s.serve(DecisionRef::ReasonableGrounds, date(2022, 11, 30))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        // 1 December 2022: pending review; not served before it; never by its maker.
+        let s = start(&cases, adult_on(date(2022, 11, 28)), date(2022, 11, 28)).await;
+        s.rg(Outcome::Negative, date(2022, 12, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.summary(date(2022, 12, 1)).await.review_pending);
+        assert_eq!(
+            refused_code(
+                s.serve(DecisionRef::ReasonableGrounds, date(2022, 12, 1))
+                    .await
+            ),
+            "review-before-service"
+        );
+        let rg_review = |outcome| {
+            review_of(
+                ReviewedDecision::ReasonableGrounds,
+                outcome,
+                date(2022, 12, 2),
+            )
+        };
+        assert_eq!(
+            refused_code(
+                s.act(
+                    DECISION_MAKER,
+                    rg_review(ReviewOutcome::Agree),
+                    date(2022, 12, 2)
+                )
+                .await
+            ),
+            "reviewer-is-decision-maker"
+        );
+        // Referred back: the case awaits its RG again, its deadline open again.
+        s.act(
+            SECOND_CASEWORKER,
+            rg_review(ReviewOutcome::ReferBack),
+            date(2022, 12, 2),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let summary = s.summary(date(2022, 12, 2)).await;
+        assert_eq!(summary.status, "awaiting_reasonable_grounds");
+        assert!(!summary.review_pending);
+        s.rg(Outcome::Negative, date(2022, 12, 5))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.summary(date(2022, 12, 5)).await.review_pending);
+        s.act(
+            SECOND_CASEWORKER,
+            review_of(
+                ReviewedDecision::ReasonableGrounds,
+                ReviewOutcome::Agree,
+                date(2022, 12, 5),
+            ),
+            date(2022, 12, 5),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!s.summary(date(2022, 12, 5)).await.review_pending);
+        s.serve(DecisionRef::ReasonableGrounds, date(2022, 12, 6))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        // A disqualification awaits its review; referred back, it is set aside.
+        let s = start(&cases, adult_on(date(2023, 2, 1)), date(2023, 2, 1)).await;
+        s.rg(Outcome::Positive, date(2023, 2, 2))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.act(
+            DECISION_MAKER,
+            Action::Disqualify {
+                ground: DisqualificationGround::PublicOrder,
+                decided_on: date(2023, 2, 3),
+                reasons: "Conviction for a Schedule 4 offence.".to_owned(),
+            },
+            date(2023, 2, 3),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let summary = s.summary(date(2023, 2, 3)).await;
+        assert!(summary.disqualified && summary.review_pending);
+        s.act(
+            SECOND_CASEWORKER,
+            review_of(
+                ReviewedDecision::Disqualification,
+                ReviewOutcome::ReferBack,
+                date(2023, 2, 4),
+            ),
+            date(2023, 2, 4),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let summary = s.summary(date(2023, 2, 4)).await;
+        assert!(!summary.disqualified && !summary.review_pending);
     })
     .await;
 }

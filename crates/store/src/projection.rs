@@ -154,13 +154,15 @@ pub(crate) fn project(
                 Outcome::Positive => CaseStatus::AwaitingConclusiveGrounds,
                 Outcome::Negative => CaseStatus::NegativeReasonableGrounds,
             };
+            // A negative RG awaits its review (from December 2022, see the rulebook).
             out.push(Statement::new(
-                "UPDATE case_summaries SET status = $1, rg_outcome = $2, rg_decided_on = $3, rg_served_on = NULL, reconsideration_pending = $4, version = $5, updated_at = $6 WHERE case_id = $7",
+                "UPDATE case_summaries SET status = $1, rg_outcome = $2, rg_decided_on = $3, rg_served_on = NULL, reconsideration_pending = $4, review_pending = $5, version = $6, updated_at = $7 WHERE case_id = $8",
                 vec![
                     Value::Text(status.as_str().to_owned()),
                     Value::Text(outcome(d.outcome)),
                     Value::Date(d.decided_on),
                     Value::Bool(false),
+                    Value::Bool(ReviewKind::required(d.review)),
                     version,
                     at,
                     case.clone(),
@@ -182,8 +184,7 @@ pub(crate) fn project(
                 Outcome::Positive => CaseStatus::PositiveConclusiveGrounds,
                 Outcome::Negative => CaseStatus::NegativeConclusiveGrounds,
             };
-            let review_pending = d.outcome == Outcome::Negative
-                && !matches!(d.review, None | Some(ReviewKind::None));
+            let review_pending = d.outcome == Outcome::Negative && ReviewKind::required(d.review);
             out.push(Statement::new(
                 "UPDATE case_summaries SET status = $1, cg_outcome = $2, cg_decided_on = $3, cg_served_on = NULL, review_pending = $4, reconsideration_pending = $5, version = $6, updated_at = $7 WHERE case_id = $8",
                 vec![
@@ -245,10 +246,60 @@ pub(crate) fn project(
             out.push(touch(version, at, &case));
             return out;
         }
-        CaseEvent::Disqualified { .. } => {
+        CaseEvent::Disqualified { review, .. } => {
             out.push(Statement::new(
-                "UPDATE case_summaries SET disqualified = $1, version = $2, updated_at = $3 WHERE case_id = $4",
-                vec![Value::Bool(true), version, at, case],
+                "UPDATE case_summaries SET disqualified = $1, review_pending = $2, version = $3, updated_at = $4 WHERE case_id = $5",
+                vec![
+                    Value::Bool(true),
+                    Value::Bool(ReviewKind::required(*review)),
+                    version,
+                    at,
+                    case,
+                ],
+            ));
+            return out;
+        }
+        CaseEvent::NegativeReasonableGroundsReviewed {
+            outcome: review, ..
+        } => {
+            match review {
+                ReviewOutcome::Agree => out.push(Statement::new(
+                    "UPDATE case_summaries SET review_pending = $1, version = $2, updated_at = $3 WHERE case_id = $4",
+                    vec![Value::Bool(false), version, at, case],
+                )),
+                // Referred back: the case awaits its RG again, against its original due date.
+                ReviewOutcome::ReferBack => {
+                    out.push(Statement::new(
+                        "UPDATE case_summaries SET status = $1, rg_outcome = NULL, rg_decided_on = NULL, rg_served_on = NULL, review_pending = $2, version = $3, updated_at = $4 WHERE case_id = $5",
+                        vec![
+                            Value::Text(CaseStatus::AwaitingReasonableGrounds.as_str().to_owned()),
+                            Value::Bool(false),
+                            version,
+                            at,
+                            case.clone(),
+                        ],
+                    ));
+                    out.push(Statement::new(
+                        "INSERT INTO case_deadlines (case_id, deadline, due_on, status) SELECT case_id, $1, rg_due_on, $2 FROM case_summaries WHERE case_id = $3 AND rg_due_on IS NOT NULL",
+                        vec![
+                            Value::Text(deadline_key(&Deadline::ReasonableGrounds)),
+                            Value::Text("on_track".to_owned()),
+                            case.clone(),
+                        ],
+                    ));
+                    out.push(refresh_deadlines(&case));
+                }
+            }
+            return out;
+        }
+        CaseEvent::DisqualificationReviewed {
+            outcome: review, ..
+        } => {
+            // Referred back, the disqualification is set aside.
+            let disqualified = *review == ReviewOutcome::Agree;
+            out.push(Statement::new(
+                "UPDATE case_summaries SET disqualified = $1, review_pending = $2, version = $3, updated_at = $4 WHERE case_id = $5",
+                vec![Value::Bool(disqualified), Value::Bool(false), version, at, case],
             ));
             return out;
         }

@@ -732,8 +732,33 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
 
         // The rulebook is served read-only with its version and sources.
         let rules = body(app.get("/api/v1/rulebook").send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        assert_eq!(rules["version"], "2026.2");
+        assert_eq!(rules["version"], "2026.3");
         assert_eq!(rules["recovery_period_minimum_days"][1]["value"], 30);
+        app
+    })
+    .await;
+}
+
+// Issue #10 item 2: a negative RG (from December 2022) waits for a second caseworker's review.
+#[tokio::test]
+async fn a_negative_rg_is_not_served_before_its_review_and_not_reviewed_by_its_maker() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let case_url = format!("/api/v1/cases/{reference}");
+        let actions = format!("{case_url}/actions");
+        let response = app.change(&format!("{case_url}/reasonable-grounds-decision"), &decision("negative", "2025-11-03")).await;
+        assert_eq!(response.status(), 200);
+        let case = body(app.get(&case_url).send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        assert_eq!(case["review_pending"], true, "{case}");
+        let p = problem(app.change(&actions, &json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-03"}})).await, 409).await;
+        assert_eq!(p["type"], "/problems/review-before-service");
+        // The caller made the decision, so cannot review it.
+        let review = json!({"review_negative_decision": {
+            "decision": "reasonable_grounds", "outcome": "agree",
+            "reviewed_on": "2025-11-03", "reasons": "Checked against the guidance."
+        }});
+        let p = problem(app.change(&actions, &review).await, 409).await;
+        assert_eq!(p["type"], "/problems/reviewer-is-decision-maker");
         app
     })
     .await;

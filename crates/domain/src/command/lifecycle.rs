@@ -14,8 +14,8 @@ use crate::case::{CaseState, Referral, Stage};
 use crate::error::{DomainError, FieldProblem};
 use crate::event::{
     CaseEvent, ClosureReason, CompetentAuthority, Deadline, DeadlineStatus, DecisionRef,
-    DisqualificationGround, InformationSource, Outcome, RerouteReason, ReviewOutcome, Reviewer,
-    SuspensionReason, WithdrawalReason,
+    DisqualificationGround, InformationSource, Outcome, RerouteReason, ReviewOutcome,
+    ReviewedDecision, Reviewer, SuspensionReason, WithdrawalReason,
 };
 use crate::ids::{UserId, VaultRecordId};
 use crate::notice;
@@ -57,8 +57,20 @@ pub enum LifecycleCommand {
         reasons: VaultRecordId,
     },
     /// A review of a negative CG: by a panel (2019–2022 rule) or, with `panel: None`, by the
-    /// acting user as second caseworker.
+    /// acting user as second caseworker. The same as [`Self::ReviewNegativeDecision`] of the
+    /// CG.
     ReviewNegativeConclusiveGrounds {
+        outcome: ReviewOutcome,
+        panel: Option<ReviewPanel>,
+        reviewer_agency: String,
+        reviewed_on: NaiveDate,
+        reasons: VaultRecordId,
+    },
+    /// A review of a negative RG, a negative CG or a disqualification before it is served: by
+    /// a panel where the rulebook requires one, else (`panel: None`) by the acting user as
+    /// second caseworker or, for a pilot panel's decision, as SCA quality assurance.
+    ReviewNegativeDecision {
+        decision: ReviewedDecision,
         outcome: ReviewOutcome,
         panel: Option<ReviewPanel>,
         reviewer_agency: String,
@@ -305,9 +317,11 @@ pub(crate) fn decide(
                     "Only a case in its recovery period (after a positive Reasonable Grounds decision, before the Conclusive Grounds decision) can have it extended",
                 ));
             };
+            // The last day of the recovery period as it stands: the extension's `until` day,
+            // or the minimum's last day (RG + N - 1: the CG may be made from RG + N).
             let current = r
                 .recovery_extended_to
-                .unwrap_or_else(|| rules.conclusive_grounds_earliest(reasonable_grounds_on));
+                .unwrap_or_else(|| rules.recovery_period_minimum_last_day(reasonable_grounds_on));
             if let Some((_, on)) = r.disqualified {
                 return Err(DomainError::refused(
                     "disqualified",
@@ -365,12 +379,20 @@ pub(crate) fn decide(
                 "the Reasonable Grounds decision and every later step on the file",
                 today,
             )?;
+            let review = rules
+                .negative_decision_review(
+                    ReviewedDecision::Disqualification,
+                    r.competent_authority,
+                    *decided_on,
+                )
+                .value;
             Ok(vec![CaseEvent::Disqualified {
                 ground: *ground,
                 decided_on: *decided_on,
                 decided_by: actor,
                 reasons: *reasons,
                 rule: rule.source.clone(),
+                review: Some(review),
             }])
         }
         C::ReviewNegativeConclusiveGrounds {
@@ -381,11 +403,34 @@ pub(crate) fn decide(
             reasons,
         } => review(
             r,
-            *outcome,
-            panel.as_ref(),
+            ReviewedDecision::ConclusiveGrounds,
+            Review {
+                outcome: *outcome,
+                panel: panel.as_ref(),
+                reviewer_agency,
+                reviewed_on: *reviewed_on,
+                reasons: *reasons,
+            },
+            actor,
+            today,
+        ),
+        C::ReviewNegativeDecision {
+            decision,
+            outcome,
+            panel,
             reviewer_agency,
-            *reviewed_on,
-            *reasons,
+            reviewed_on,
+            reasons,
+        } => review(
+            r,
+            *decision,
+            Review {
+                outcome: *outcome,
+                panel: panel.as_ref(),
+                reviewer_agency,
+                reviewed_on: *reviewed_on,
+                reasons: *reasons,
+            },
             actor,
             today,
         ),
@@ -408,15 +453,17 @@ pub(crate) fn decide(
                 ));
             }
             if !record.ready_to_serve() {
-                let kind = match record.review_required {
-                    Some(ReviewKind::MultiAgencyAssurancePanel) => "a multi-agency assurance panel",
-                    _ => "a second caseworker",
+                let what = match decision {
+                    DecisionRef::ReasonableGrounds => ReviewedDecision::ReasonableGrounds,
+                    DecisionRef::ConclusiveGrounds => ReviewedDecision::ConclusiveGrounds,
                 };
                 return Err(DomainError::refused(
                     "review-before-service",
                     format!(
-                        "A negative Conclusive Grounds decision made on {} must be reviewed by {kind} before it is served",
-                        record.decided_on
+                        "A {} made on {} must be reviewed by {} before it is served",
+                        what.describe(),
+                        record.decided_on,
+                        reviewer_name(record.review_required)
                     ),
                 ));
             }
@@ -549,6 +596,12 @@ pub(crate) fn decide(
         }
         C::Withdraw { on, reason } => {
             guard_not_finished(r)?;
+            if *reason == WithdrawalReason::ConsentWithdrawn && r.age_group == AgeGroup::Child {
+                return Err(DomainError::refused(
+                    "child-consent-not-required",
+                    "A child's case cannot be withdrawn because consent was withdrawn: children are referred without consent, so there is none to withdraw (statutory guidance: a child's referral needs no consent). Give another reason",
+                ));
+            }
             check_date(
                 "/on",
                 *on,
@@ -617,45 +670,82 @@ fn guard_not_finished(r: &Referral) -> Result<(), DomainError> {
     }
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one argument per part of a review"
-)]
-fn review(
-    r: &Referral,
+/// Who a review of this kind is by, in a sentence.
+fn reviewer_name(kind: Option<ReviewKind>) -> &'static str {
+    match kind {
+        Some(ReviewKind::MultiAgencyAssurancePanel) => "a multi-agency assurance panel",
+        Some(ReviewKind::ScaQualityAssurance) => "Single Competent Authority quality assurance",
+        _ => "a second caseworker",
+    }
+}
+
+/// What a reviewer records.
+struct Review<'a> {
     outcome: ReviewOutcome,
-    panel: Option<&ReviewPanel>,
-    reviewer_agency: &str,
+    panel: Option<&'a ReviewPanel>,
+    reviewer_agency: &'a str,
     reviewed_on: NaiveDate,
     reasons: VaultRecordId,
+}
+
+/// The decision under review as the rules need it.
+struct UnderReview {
+    decided_on: NaiveDate,
+    decided_by: Actor,
+    kind: ReviewKind,
+    done: bool,
+}
+
+fn under_review(r: &Referral, decision: ReviewedDecision) -> Option<UnderReview> {
+    let negative = |d: &crate::case::DecisionRecord| {
+        (d.outcome == Outcome::Negative).then(|| UnderReview {
+            decided_on: d.decided_on,
+            decided_by: d.decided_by,
+            kind: d.review_required.unwrap_or(ReviewKind::None),
+            done: d.review_agreed || d.served_on.is_some(),
+        })
+    };
+    match decision {
+        ReviewedDecision::ReasonableGrounds => r.reasonable_grounds.as_ref().and_then(negative),
+        ReviewedDecision::ConclusiveGrounds => r.conclusive_grounds.as_ref().and_then(negative),
+        ReviewedDecision::Disqualification => r.disqualification.map(|d| UnderReview {
+            decided_on: d.decided_on,
+            decided_by: d.decided_by,
+            kind: d.review_required.unwrap_or(ReviewKind::None),
+            done: d.review_agreed,
+        }),
+    }
+}
+
+fn review(
+    r: &Referral,
+    decision: ReviewedDecision,
+    review: Review<'_>,
     actor: Actor,
     today: NaiveDate,
 ) -> Result<Vec<CaseEvent>, DomainError> {
     guard_open(r)?;
-    let Some(cg) = r
-        .conclusive_grounds
-        .filter(|cg| cg.outcome == Outcome::Negative)
-    else {
+    let what = decision.describe();
+    let Some(target) = under_review(r, decision) else {
         return Err(DomainError::refused(
             "nothing-to-review",
-            "Only a negative Conclusive Grounds decision is reviewed before service",
+            format!("There is no {what} on this case to review"),
         ));
     };
-    if cg.review_agreed || cg.served_on.is_some() {
+    if target.done {
         return Err(DomainError::refused(
             "already-reviewed",
             "This decision has already been reviewed",
         ));
     }
-    let kind = cg.review_required.unwrap_or(ReviewKind::None);
-    let decision_maker = cg.decided_by.user;
-    let (chair, reviewers) = match (kind, panel) {
+    let decision_maker = target.decided_by.user;
+    let decided_on = target.decided_on;
+    let (chair, reviewers) = match (target.kind, review.panel) {
         (ReviewKind::None, _) => {
             return Err(DomainError::refused(
                 "no-review-required",
                 format!(
-                    "A negative Conclusive Grounds decision made on {} needs no review under the rules of that date",
-                    cg.decided_on
+                    "A {what} made on {decided_on} needs no review under the rules of that date"
                 ),
             ));
         }
@@ -663,8 +753,7 @@ fn review(
             return Err(DomainError::refused(
                 "panel-required",
                 format!(
-                    "A negative Conclusive Grounds decision made on {} must be reviewed by a multi-agency assurance panel (2019 to December 2022)",
-                    cg.decided_on
+                    "A {what} made on {decided_on} must be reviewed by a multi-agency assurance panel (2019 to December 2022)"
                 ),
             ));
         }
@@ -672,8 +761,15 @@ fn review(
             return Err(DomainError::refused(
                 "second-caseworker-required",
                 format!(
-                    "A negative Conclusive Grounds decision made on {} is reviewed by a second caseworker, not a panel (assurance panels ended in December 2022)",
-                    cg.decided_on
+                    "A {what} made on {decided_on} is reviewed by a second caseworker, not a panel (assurance panels ended in December 2022)"
+                ),
+            ));
+        }
+        (ReviewKind::ScaQualityAssurance, Some(_)) => {
+            return Err(DomainError::refused(
+                "sca-quality-assurance-required",
+                format!(
+                    "A {what} made on {decided_on} by a devolved pilot panel is quality-assured by the Single Competent Authority, not reviewed by an assurance panel"
                 ),
             ));
         }
@@ -722,36 +818,76 @@ fn review(
             }
             (Some(panel.chair.clone()), panel.members.clone())
         }
-        (ReviewKind::SecondCaseworker, None) => {
+        (kind @ (ReviewKind::SecondCaseworker | ReviewKind::ScaQualityAssurance), None) => {
             if actor.user == decision_maker {
                 return Err(DomainError::refused(
                     "reviewer-is-decision-maker",
-                    "A decision cannot be reviewed by the person who made it: a second caseworker must review it",
+                    format!(
+                        "A decision cannot be reviewed by the person who made it: {} must review it",
+                        reviewer_name(Some(kind))
+                    ),
+                ));
+            }
+            if kind == ReviewKind::ScaQualityAssurance
+                && actor.organisation == target.decided_by.organisation
+            {
+                return Err(DomainError::refused(
+                    "reviewer-from-deciding-authority",
+                    "A pilot panel's decision is quality-assured by the Single Competent Authority, not by the local authority that made it",
                 ));
             }
             (
                 None,
                 vec![Reviewer {
                     user: actor.user,
-                    agency: reviewer_agency.to_owned(),
+                    agency: review.reviewer_agency.to_owned(),
                 }],
             )
         }
     };
+    let step = match decision {
+        ReviewedDecision::ReasonableGrounds => "the Reasonable Grounds decision",
+        ReviewedDecision::ConclusiveGrounds => "the Conclusive Grounds decision",
+        ReviewedDecision::Disqualification => "the disqualification",
+    };
     check_date(
         "/reviewed_on",
-        reviewed_on,
-        cg.decided_on.max(r.last_dated_on),
-        "the Conclusive Grounds decision and every later step on the file",
+        review.reviewed_on,
+        decided_on.max(r.last_dated_on),
+        &format!("{step} and every later step on the file"),
         today,
     )?;
-    Ok(vec![CaseEvent::NegativeConclusiveGroundsReviewed {
-        kind,
-        outcome,
-        chair,
-        reviewers,
-        reviewed_on,
-        reasons,
+    let (kind, outcome, reviewed_on, reasons) = (
+        target.kind,
+        review.outcome,
+        review.reviewed_on,
+        review.reasons,
+    );
+    Ok(vec![match decision {
+        ReviewedDecision::ConclusiveGrounds => CaseEvent::NegativeConclusiveGroundsReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            reasons,
+        },
+        ReviewedDecision::ReasonableGrounds => CaseEvent::NegativeReasonableGroundsReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            reasons,
+        },
+        ReviewedDecision::Disqualification => CaseEvent::DisqualificationReviewed {
+            kind,
+            outcome,
+            chair,
+            reviewers,
+            reviewed_on,
+            reasons,
+        },
     }])
 }
 

@@ -17,7 +17,7 @@ use crate::clock::uk_date;
 use crate::error::{DomainError, FieldProblem};
 use crate::event::{
     CaseEvent, ConsentRecord, DutyToNotifyReported, GroundsDecision, NegativeReason, Outcome,
-    RecoveryPeriodStarted, ReferralSubmitted,
+    RecoveryPeriodStarted, ReferralSubmitted, ReviewedDecision,
 };
 use crate::exploitation::{Exploitation, ExploitationType};
 use crate::ids::{SubjectId, VaultRecordId};
@@ -91,7 +91,17 @@ pub fn decide(
                 (referral.referred_on, "the referral date")
             };
             check_decision(decision, not_before, name, today)?;
-            let mut rg = grounds(decision, actor, rules, now, None);
+            // A negative RG records the review the rulebook requires for its date and maker.
+            let review = (decision.outcome == Outcome::Negative).then(|| {
+                rules
+                    .negative_decision_review(
+                        ReviewedDecision::ReasonableGrounds,
+                        referral.competent_authority,
+                        decision.decided_on,
+                    )
+                    .value
+            });
+            let mut rg = grounds(decision, actor, rules, now, review);
             rg.threshold = Some(
                 rules
                     .reasonable_grounds_threshold(decision.decided_on)
@@ -149,10 +159,30 @@ pub fn decide(
                     rule: minimum.source.clone(),
                 });
             }
-            // A negative CG records the review the rulebook requires for its decision date.
+            // An extension (recorded by `RecoveryPeriodExtended`) runs to the end of its
+            // `until` day: the CG is refused inside it exactly as inside the minimum. A
+            // disqualification (s63) ends the protection of the recovery period, and with it
+            // any extension granted before.
+            if let Some(extended_to) = referral.recovery_extended_to
+                && referral.disqualified.is_none()
+                && decision.decided_on <= extended_to
+            {
+                return Err(DomainError::refused(
+                    "conclusive-grounds-inside-extended-recovery-period",
+                    format!(
+                        "A Conclusive Grounds decision cannot be made inside the recovery period, which was extended to {extended_to}: the earliest day for the decision is {}",
+                        extended_to + Duration::days(1)
+                    ),
+                ));
+            }
+            // A negative CG records the review the rulebook requires for its date and maker.
             let review = (decision.outcome == Outcome::Negative).then(|| {
                 rules
-                    .negative_conclusive_grounds_review(decision.decided_on)
+                    .negative_decision_review(
+                        ReviewedDecision::ConclusiveGrounds,
+                        referral.competent_authority,
+                        decision.decided_on,
+                    )
                     .value
             });
             Ok(vec![CaseEvent::ConclusiveGroundsDecided(grounds(

@@ -25,15 +25,27 @@ pub struct Dated<T> {
     pub certainty: Certainty,
 }
 
-/// Which review a negative Conclusive Grounds decision needs before it is served.
+/// Which review a negative decision (RG, CG) or a disqualification needs before it is served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewKind {
     None,
-    /// A chair and at least two members from different agencies (2019 – December 2022).
+    /// A chair and at least two members from different agencies (negative CGs of the SCA,
+    /// 2019 – December 2022).
     MultiAgencyAssurancePanel,
-    /// A second caseworker or manager (from December 2022).
+    /// A second caseworker or manager, never the decision's maker (from December 2022).
     SecondCaseworker,
+    /// Single Competent Authority quality assurance of a devolved pilot panel's negative
+    /// decision, by someone outside the deciding local authority (the pilot's own route: MAAPs
+    /// never reviewed pilot decisions).
+    ScaQualityAssurance,
+}
+
+impl ReviewKind {
+    /// Whether a decision recorded with this review (or none) must wait for it.
+    pub fn required(kind: Option<Self>) -> bool {
+        !matches!(kind, None | Some(Self::None))
+    }
 }
 
 /// Who may ask for a decision to be reconsidered.
@@ -57,12 +69,38 @@ pub struct Reconsideration {
     pub excludes_people_facing_removal: bool,
 }
 
+/// A support period, in the unit the rule gives it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportPeriod {
+    Hours(u32),
+    WorkingDays(u32),
+    CalendarDays(u32),
+}
+
+impl std::fmt::Display for SupportPeriod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Hours(n) => write!(f, "{n} hours"),
+            Self::WorkingDays(n) => write!(f, "{n} working days"),
+            Self::CalendarDays(n) => write!(f, "{n} days"),
+        }
+    }
+}
+
 /// Move-on and exit support periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MoveOnSupport {
+    /// Calendar days of move-on support after a positive CG.
     pub after_positive_conclusive_grounds_days: u32,
-    pub after_negative_decision_working_days: u32,
+    /// Whether that period is a minimum (support continues while needs remain) rather than a
+    /// fixed end.
+    pub after_positive_is_minimum: bool,
+    /// Exit support after a negative decision.
+    pub after_negative_decision: SupportPeriod,
+    /// Whether a Recovery Needs Assessment can recommend support beyond the move-on period.
+    pub recovery_needs_assessment: bool,
 }
 
 /// Which competent authorities exist.
@@ -83,6 +121,9 @@ pub struct PilotSite {
     pub nation: UkNation,
     pub from: NaiveDate,
     pub to: Option<NaiveDate>,
+    /// Whether the dates are confirmed (a start known only to the month is `uncertain`).
+    #[serde(default = "verified")]
+    pub certainty: Certainty,
 }
 
 /// A designated First Responder Organisation (or class of them) and where it is designated.
@@ -114,6 +155,10 @@ pub struct RulebookData {
     pub recovery_period_minimum_days: Vec<Dated<u32>>,
     pub scotland_support_period_days: Vec<Dated<u32>>,
     pub negative_conclusive_grounds_review: Vec<Dated<ReviewKind>>,
+    pub negative_reasonable_grounds_review: Vec<Dated<ReviewKind>>,
+    pub disqualification_review: Vec<Dated<ReviewKind>>,
+    /// The review of a devolved pilot panel's negative RG or CG (instead of the two above).
+    pub pilot_negative_decision_review: Vec<Dated<ReviewKind>>,
     pub public_order_disqualification_available: Vec<Dated<bool>>,
     pub reconsideration: Vec<Dated<Reconsideration>>,
     pub move_on_support: Vec<Dated<MoveOnSupport>>,
@@ -160,6 +205,15 @@ impl RulebookData {
         ordered(
             "negative_conclusive_grounds_review",
             &data.negative_conclusive_grounds_review,
+        )?;
+        ordered(
+            "negative_reasonable_grounds_review",
+            &data.negative_reasonable_grounds_review,
+        )?;
+        ordered("disqualification_review", &data.disqualification_review)?;
+        ordered(
+            "pilot_negative_decision_review",
+            &data.pilot_negative_decision_review,
         )?;
         ordered(
             "public_order_disqualification_available",

@@ -16,10 +16,11 @@ use serde::Serialize;
 
 pub use data::{
     AuthoritiesInForce, Certainty, Dated, FirstResponderOrganisation, MoveOnSupport, PilotSite,
-    Reconsideration, Requester, ReviewKind, RulebookData,
+    Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
 };
 
 use crate::calendar::{CalendarDays, Jurisdiction, WorkingDays};
+use crate::event::{CompetentAuthority, ReviewedDecision};
 use crate::geography::UkNation;
 
 /// The rules in force, with their history. Cheap to clone (shares the parsed data).
@@ -65,9 +66,17 @@ impl Rulebook {
         in_force(&self.data.recovery_period_minimum_days, rg_decided_on)
     }
 
-    /// The first day a CG decision may be made after a positive RG on `rg_decided_on`.
+    /// The first day a CG decision may be made after a positive RG on `rg_decided_on`, when
+    /// the recovery period has not been extended: RG + N. The minimum period is the N days
+    /// beginning with the day of the RG decision (its last day is RG + N - 1); see the source of
+    /// the `recovery_period_minimum_days` entries for why this reading was taken.
     pub fn conclusive_grounds_earliest(&self, rg_decided_on: NaiveDate) -> NaiveDate {
         rg_decided_on + Duration::days(i64::from(self.recovery_period_minimum(rg_decided_on).value))
+    }
+
+    /// The last day of the minimum recovery period after a positive RG on `rg_decided_on`.
+    pub fn recovery_period_minimum_last_day(&self, rg_decided_on: NaiveDate) -> NaiveDate {
+        self.conclusive_grounds_earliest(rg_decided_on) - Duration::days(1)
     }
 
     /// The RG threshold wording in force on the decision date.
@@ -100,6 +109,31 @@ impl Rulebook {
         cg_decided_on: NaiveDate,
     ) -> &Dated<ReviewKind> {
         in_force(&self.data.negative_conclusive_grounds_review, cg_decided_on)
+    }
+
+    /// Which review a negative decision or a disqualification needs before it is served,
+    /// chosen by the date the decision was made and the competent authority that made it: a
+    /// devolved pilot panel's negative RG or CG goes to SCA quality assurance, never to an
+    /// assurance panel; the SCA's and IECA's follow the rules for their kind of decision.
+    pub fn negative_decision_review(
+        &self,
+        decision: ReviewedDecision,
+        authority: CompetentAuthority,
+        decided_on: NaiveDate,
+    ) -> &Dated<ReviewKind> {
+        let list = match (decision, authority) {
+            (ReviewedDecision::Disqualification, _) => &self.data.disqualification_review,
+            (_, CompetentAuthority::LocalAuthorityPanel) => {
+                &self.data.pilot_negative_decision_review
+            }
+            (ReviewedDecision::ReasonableGrounds, _) => {
+                &self.data.negative_reasonable_grounds_review
+            }
+            (ReviewedDecision::ConclusiveGrounds, _) => {
+                &self.data.negative_conclusive_grounds_review
+            }
+        };
+        in_force(list, decided_on)
     }
 
     /// Whether a public order or bad faith disqualification can be made on `on`.
@@ -201,7 +235,7 @@ mod tests {
     #[test]
     fn the_shipped_rulebook_parses() {
         assert!(SHIPPED.is_ok(), "{:?}", SHIPPED.as_ref().err());
-        assert_eq!(Rulebook::current().version(), "2026.2");
+        assert_eq!(Rulebook::current().version(), "2026.3");
     }
 
     #[test]

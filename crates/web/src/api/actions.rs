@@ -12,7 +12,7 @@ use nrm_domain::case::CaseState;
 use nrm_domain::command::ReviewPanel;
 use nrm_domain::event::{
     CaseEvent, ClosureReason, DecisionRef, DisqualificationGround, InformationSource,
-    RerouteReason, ReviewOutcome, Reviewer, SuspensionReason, WithdrawalReason,
+    RerouteReason, ReviewOutcome, ReviewedDecision, Reviewer, SuspensionReason, WithdrawalReason,
 };
 use nrm_domain::ids::UserId;
 use nrm_domain::notice;
@@ -70,6 +70,10 @@ api_enum!(
 api_enum!(
     /// Which decision.
     DecisionRefDto => DecisionRef { ReasonableGrounds, ConclusiveGrounds }
+);
+api_enum!(
+    /// A decision reviewed before service when it goes against the person.
+    ReviewedDecisionDto => ReviewedDecision { ReasonableGrounds, ConclusiveGrounds, Disqualification }
 );
 api_enum!(
     /// Who asks for a reconsideration.
@@ -142,6 +146,18 @@ pub enum ActionRequest {
     /// Review a negative CG before service: a panel (2019–2022 rule) or, without `panel`,
     /// the caller as second caseworker.
     ReviewNegativeConclusiveGrounds {
+        outcome: ReviewOutcomeDto,
+        panel: Option<PanelRequest>,
+        #[serde(default)]
+        reviewer_agency: String,
+        reviewed_on: NaiveDate,
+        reasons: String,
+    },
+    /// Review a negative RG, a negative CG or a disqualification before service: the caller
+    /// as second caseworker (from December 2022) or, for a pilot panel's decision, as SCA
+    /// quality assurance; a panel where the rulebook requires one.
+    ReviewNegativeDecision {
+        decision: ReviewedDecisionDto,
         outcome: ReviewOutcomeDto,
         panel: Option<PanelRequest>,
         #[serde(default)]
@@ -233,6 +249,24 @@ impl From<ActionRequest> for Action {
                 reviewed_on,
                 reasons,
             } => Action::ReviewNegativeConclusiveGrounds {
+                outcome: outcome.into(),
+                panel: panel.map(|p| ReviewPanel {
+                    chair: reviewer(p.chair),
+                    members: p.members.into_iter().map(reviewer).collect(),
+                }),
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            },
+            R::ReviewNegativeDecision {
+                decision,
+                outcome,
+                panel,
+                reviewer_agency,
+                reviewed_on,
+                reasons,
+            } => Action::ReviewNegativeDecision {
+                decision: decision.into(),
                 outcome: outcome.into(),
                 panel: panel.map(|p| ReviewPanel {
                     chair: reviewer(p.chair),

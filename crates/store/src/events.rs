@@ -75,7 +75,13 @@ pub struct LoadedCase {
     pub events: Vec<StoredEvent>,
 }
 
-fn to_i64(v: u64) -> i64 {
+/// How an event is stored in `case_events.body`.
+pub(crate) fn event_body(event: &CaseEvent) -> Result<String, StoreError> {
+    serde_json::to_string(event)
+        .map_err(|_| StoreError::Corrupt("an event did not serialise".to_owned()))
+}
+
+pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
@@ -193,7 +199,7 @@ impl Store {
                 vec![
                     Value::Uuid(s.subject),
                     Value::Bytes(s.wrapped_key),
-                    Value::Text(self.master_key.id().to_owned()),
+                    Value::Text(self.master_key_id().to_owned()),
                     Value::Timestamp(append.recorded_at),
                 ],
             ));
@@ -212,8 +218,7 @@ impl Store {
         }
         for (i, event) in append.events.iter().enumerate() {
             let version = append.expected_version + 1 + i as u64;
-            let body = serde_json::to_string(event)
-                .map_err(|_| StoreError::Corrupt("an event did not serialise".to_owned()))?;
+            let body = event_body(event)?;
             statements.push(Statement::new(
                 "INSERT INTO case_events (case_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 vec![

@@ -24,12 +24,14 @@ mod projection;
 mod queue;
 #[cfg(feature = "testing")]
 pub mod seeding;
+mod space;
 mod statement;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;
 
 pub use audit::AuditKey;
+pub use bulk::{ImportStep, NewCase, PreparedImport};
 pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTransport};
 pub use drafts::DraftClaim;
 pub use error::StoreError;

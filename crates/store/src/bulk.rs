@@ -555,3 +555,62 @@ async fn write_postgres(pool: &sqlx::PgPool, prepared: PreparedImport) -> Result
     tx.commit().await?;
     Ok(())
 }
+
+impl Store {
+    /// Imports every batch `batches` yields, each in its own transaction, and returns the
+    /// iterator with the number of cases written. The iterator runs, and each batch is
+    /// prepared ([`Store::prepare_import`]), on a thread of its own, one batch ahead of the
+    /// writes, so making the cases and sealing them overlaps with writing the previous batch.
+    /// Calls `progress` with the running total after each batch. Stops at the first error;
+    /// the batches written before it stay written.
+    pub async fn import_batches<I>(
+        &self,
+        batches: I,
+        mut progress: impl FnMut(u64),
+    ) -> (I, Result<u64, StoreError>)
+    where
+        I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
+    {
+        let (sender, mut receiver) =
+            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(1);
+        let preparer = self.clone();
+        let thread = std::thread::spawn(move || {
+            let mut batches = batches;
+            for batch in batches.by_ref() {
+                let prepared = batch.and_then(|cases| preparer.prepare_import(&cases));
+                let failed = prepared.is_err();
+                if sender.blocking_send(prepared).is_err() || failed {
+                    break;
+                }
+            }
+            batches
+        });
+        let mut written = 0;
+        let mut outcome = Ok(());
+        while let Some(prepared) = receiver.recv().await {
+            let result = match prepared {
+                Ok(prepared) => {
+                    let n = prepared.cases() as u64;
+                    self.write_import(prepared).await.map(|()| n)
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(n) => {
+                    written += n;
+                    progress(written);
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(receiver);
+        match thread.join() {
+            Ok(batches) => (batches, outcome.map(|()| written)),
+            // The thread only panics if the iterator does; resume that panic here.
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}

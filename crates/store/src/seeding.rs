@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use crate::{ImportStep, NewCase, PreparedImport, Store, StoreError, VaultWrite};
+use crate::{ImportStep, NewCase, Store, StoreError, VaultWrite};
 
 /// Makes synthetic cases referred in the four years up to `today`.
 #[derive(Debug)]
@@ -263,68 +263,45 @@ impl SyntheticCases {
         Ok(done(steps))
     }
 
-    /// The next `count` cases, prepared for [`Store::write_import`].
-    pub fn prepare(&mut self, store: &Store, count: u64) -> Result<PreparedImport, StoreError> {
-        let cases = (0..count)
-            .map(|_| self.next_case())
-            .collect::<Result<Vec<_>, _>>()?;
-        store.prepare_import(&cases)
-    }
-
-    /// Makes `count` cases and writes them `batch` cases to a transaction; calls `progress`
-    /// with the number written after each batch. The cases are decided, sealed and folded on
-    /// a thread of their own, one batch ahead of the writes.
+    /// Makes `count` cases and writes them `batch` cases to a transaction
+    /// ([`Store::import_batches`]: the cases are decided, sealed and folded on a thread of
+    /// their own, one batch ahead of the writes); calls `progress` with the number written
+    /// after each batch.
     pub async fn seed(
         &mut self,
         store: &Store,
         count: u64,
         batch: u64,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<(), StoreError> {
-        let batch = batch.max(1);
-        let (sender, mut receiver) =
-            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(2);
         let placeholder = Self::new(0, self.today, 1, 1);
-        let mut generator = std::mem::replace(self, placeholder);
-        let preparer = store.clone();
-        let thread = std::thread::spawn(move || {
-            let mut made = 0;
-            while made < count {
-                let n = batch.min(count - made);
-                let prepared = generator.prepare(&preparer, n);
-                let failed = prepared.is_err();
-                if sender.blocking_send(prepared).is_err() || failed {
-                    break;
-                }
-                made += n;
-            }
-            generator
-        });
-        let mut written = 0;
-        let mut outcome = Ok(());
-        while let Some(prepared) = receiver.recv().await {
-            let result = match prepared {
-                Ok(prepared) => {
-                    let n = prepared.cases() as u64;
-                    store.write_import(prepared).await.map(|()| n)
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(n) => {
-                    written += n;
-                    progress(written);
-                }
-                Err(e) => {
-                    outcome = Err(e);
-                    break;
-                }
-            }
+        let batches = Batches {
+            cases: std::mem::replace(self, placeholder),
+            left: count,
+            batch: batch.max(1),
+        };
+        let (batches, written) = store.import_batches(batches, progress).await;
+        *self = batches.cases;
+        written.map(|_| ())
+    }
+}
+
+/// The batches [`SyntheticCases::seed`] writes.
+struct Batches {
+    cases: SyntheticCases,
+    left: u64,
+    batch: u64,
+}
+
+impl Iterator for Batches {
+    type Item = Result<Vec<NewCase>, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
         }
-        drop(receiver);
-        *self = thread
-            .join()
-            .map_err(|_| StoreError::Corrupt("the seeding thread panicked".to_owned()))?;
-        outcome
+        let n = self.batch.min(self.left);
+        self.left -= n;
+        Some((0..n).map(|_| self.cases.next_case()).collect())
     }
 }

@@ -99,11 +99,7 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    pub(crate) async fn get(
-        &self,
-        path: &str,
-        cookie: &str,
-    ) -> anyhow::Result<reqwest::Response> {
+    pub(crate) async fn get(&self, path: &str, cookie: &str) -> anyhow::Result<reqwest::Response> {
         Ok(self
             .client
             .get(format!("{}{path}", self.base))

@@ -80,7 +80,11 @@ pub async fn serve_peak_rss(
     Ok(peak)
 }
 
-async fn read_pages(test_store: &TestStore, port: u16, references: &[String]) -> anyhow::Result<()> {
+async fn read_pages(
+    test_store: &TestStore,
+    port: u16,
+    references: &[String],
+) -> anyhow::Result<()> {
     let site = Site {
         base: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()

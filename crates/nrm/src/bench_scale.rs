@@ -133,6 +133,17 @@ async fn run_backend(
             store.analyze().await?;
         }
         let bytes = store.database_bytes().await?;
+        let relations = store.space_by_relation().await?;
+        let per_case = |b: u64| b / scale.max(1);
+        let listed: Vec<String> = relations
+            .iter()
+            .filter(|(_, b)| per_case(*b) > 0)
+            .map(|(relation, b)| format!("{relation} {}", per_case(*b)))
+            .collect();
+        eprintln!(
+            "  {name}: bytes per case by table and index: {}",
+            listed.join(", ")
+        );
         eprintln!("  {name}: {scale} cases, measuring");
         let references = measure(options, i, store, &cases, &mut measurements).await?;
         let serve_rss = if options.no_serve_rss {
@@ -260,6 +271,9 @@ async fn measure(
         let started = Instant::now();
         store.case_id_by_reference(&reference).await?;
         record("search by reference".to_owned(), started.elapsed());
+        let started = Instant::now();
+        store.load(*case_id).await?;
+        record("case events load".to_owned(), started.elapsed());
         let started = Instant::now();
         store.load(*case_id).await?;
         store.summary(*case_id, today).await?;

@@ -9,10 +9,10 @@
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use nrm_access::{OrganisationKind, Principal, Role};
-use nrm_domain::clock::uk_date;
-use nrm_domain::event::CompetentAuthority;
 use nrm_domain::case::CaseState;
+use nrm_domain::clock::uk_date;
 use nrm_domain::command::{Command, Decision, LifecycleCommand, Submit, decide as decide_command};
+use nrm_domain::event::CompetentAuthority;
 use nrm_domain::event::{
     DecisionRef, InformationSource, ReviewOutcome, SuspensionReason, WithdrawalReason,
 };
@@ -402,8 +402,8 @@ pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
 /// (allocation, requests for information, decisions with their written reasons, service,
 /// reviews, suspensions, withdrawals, and today's deadline flags) decided one after another
 /// by the domain's own `decide`, as the demo's First Responder and caseworkers. The finished
-/// cases are written through the bulk import ([`Store::import_batches`]), thousands to a
-/// transaction, while the next batch is made on another thread; a progress bar shows on a
+/// cases are written through an offline bulk load ([`Store::bulk_load`]), thousands to a
+/// transaction, with the queue's indexes built once at the end, while the next batch is made on another thread; a progress bar shows on a
 /// terminal. No audit entries are written for made-up cases.
 pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     let today = uk_date(Utc::now());
@@ -423,7 +423,8 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         decisions: 0,
     };
     let mut progress = Progress::new("seeding demo cases", count);
-    let (batches, written) = store.import_batches(batches, |n| progress.set(n)).await;
+    // An offline bulk load: the database is new and nothing serves it yet.
+    let (batches, written) = store.bulk_load(batches, |n| progress.set(n)).await;
     let written = written?;
     let rate = progress.finish(written);
     store.analyze().await?;
@@ -594,7 +595,11 @@ impl DemoCases {
         // Some open cases are allocated; a few have a request for information out.
         if rng.gen_bool(0.3) {
             let to = DEMO_CASEWORKERS[rng.gen_range(0..DEMO_CASEWORKERS.len())];
-            case.act(Who::Manager, LifecycleCommand::Allocate { to }, submitted_at)?;
+            case.act(
+                Who::Manager,
+                LifecycleCommand::Allocate { to },
+                submitted_at,
+            )?;
         }
         if age_days < 40 && rng.gen_bool(0.1) {
             let from = *pick(
@@ -626,10 +631,18 @@ impl DemoCases {
             let when = at(on, rng).max(submitted_at);
             if rng.gen_bool(0.04) {
                 let reason = SuspensionReason::MissingPerson;
-                case.act(Who::DecisionMaker, LifecycleCommand::Suspend { on, reason }, when)?;
+                case.act(
+                    Who::DecisionMaker,
+                    LifecycleCommand::Suspend { on, reason },
+                    when,
+                )?;
             } else if rng.gen_bool(0.03) {
                 let reason = WithdrawalReason::ConsentWithdrawn;
-                case.act(Who::DecisionMaker, LifecycleCommand::Withdraw { on, reason }, when)?;
+                case.act(
+                    Who::DecisionMaker,
+                    LifecycleCommand::Withdraw { on, reason },
+                    when,
+                )?;
             }
             swept(&mut case)?;
             return Ok(case.case);
@@ -690,7 +703,10 @@ impl DemoCases {
                 actor,
                 Command::Lifecycle(review),
                 cg_at,
-                Some((record, "The decision follows the guidance and the evidence.")),
+                Some((
+                    record,
+                    "The decision follows the guidance and the evidence.",
+                )),
             )?;
         }
         case.act(

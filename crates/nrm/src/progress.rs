@@ -107,7 +107,10 @@ mod tests {
             terminal: false,
         };
         let line = progress.line(500);
-        assert!(line.contains(&format!("[{}{}]", "#".repeat(15), ".".repeat(15))), "{line}");
+        assert!(
+            line.contains(&format!("[{}{}]", "#".repeat(15), ".".repeat(15))),
+            "{line}"
+        );
         assert!(line.contains("500/1000"), "{line}");
         assert_eq!(minutes(125.0), "2:05");
     }

@@ -27,7 +27,7 @@ use nrm_domain::{Actor, CaseEvent, CaseReference};
 use sqlx::Arguments as _;
 use uuid::Uuid;
 
-use crate::events::{Append, VaultWrite, event_body, to_i64};
+use crate::events::{Append, PACKED_BODY, VaultWrite, to_i64};
 use crate::projection::{CaseRows, Col, SUMMARY_COLUMNS};
 use crate::statement::Value;
 use crate::vault::crypto::DataKey;
@@ -126,6 +126,7 @@ const CASE_EVENTS: Table = Table {
         ("actor_user", "uuid"),
         ("actor_organisation", "uuid"),
         ("recorded_at", "timestamptz"),
+        ("packed", "bytea"),
     ],
 };
 /// In [`Col::ALL`] order.
@@ -282,10 +283,11 @@ impl Store {
                         Value::Uuid(id),
                         Value::I64(to_i64(version)),
                         Value::Text(event.kind().to_owned()),
-                        Value::Text(event_body(event)?),
+                        Value::Text(PACKED_BODY.to_owned()),
                         Value::Uuid(step.actor.user.0),
                         Value::Uuid(step.actor.organisation.0),
                         at.clone(),
+                        Value::Bytes(crate::event_codec::pack(event)?),
                     ]);
                 }
             }
@@ -418,8 +420,38 @@ fn add_sqlite(args: &mut sqlx::sqlite::SqliteArguments, value: Value) -> Result<
     added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))
 }
 
+/// SQLite's page cache for an import's connection, in KiB (negative `cache_size`): big enough
+/// that a batch's changed index pages stay in memory until the commit instead of spilling to
+/// the WAL mid-transaction. Given back after the batch.
+const SQLITE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
+/// SQLite's default `cache_size`, restored after an import.
+const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
+
 async fn write_sqlite(pool: &sqlx::SqlitePool, prepared: PreparedImport) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut connection = pool.acquire().await?;
+    // The statement journal a multi-row INSERT keeps (to undo itself alone) stays in memory.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY"
+    )))
+    .execute(&mut *connection)
+    .await?;
+    let written = write_sqlite_batch(&mut connection, prepared).await;
+    let restored = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT"
+    )))
+    .execute(&mut *connection)
+    .await;
+    written?;
+    restored?;
+    Ok(())
+}
+
+async fn write_sqlite_batch(
+    connection: &mut sqlx::SqliteConnection,
+    prepared: PreparedImport,
+) -> Result<(), StoreError> {
+    use sqlx::Connection as _;
+    let mut tx = connection.begin().await?;
     for (table, values) in TABLES.iter().zip(prepared.rows) {
         let width = table.columns.len();
         let per_statement = SQLITE_MAX_VARIABLES / width;

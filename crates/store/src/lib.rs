@@ -13,10 +13,12 @@
 pub mod audit;
 mod bench;
 mod bulk;
+mod bulk_load;
 mod connect;
 mod deadlines;
 pub mod drafts;
 mod error;
+mod event_codec;
 mod events;
 pub mod identity;
 mod migrations;

@@ -158,8 +158,7 @@ impl SyntheticCases {
                   at: DateTime<Utc>,
                   writes: Vec<VaultWrite>|
          -> Result<(), StoreError> {
-            let all: Vec<CaseEvent> = steps.iter().flat_map(|s| s.events.clone()).collect();
-            let state = CaseState::from_events(&all);
+            let state = CaseState::from_events(steps.iter().flat_map(|s| s.events.iter()));
             let events = decide(&state, &command, actor, &self.rules, at)
                 .map_err(|e| StoreError::Corrupt(format!("a synthetic step was refused: {e}")))?;
             if !events.is_empty() {
@@ -263,10 +262,11 @@ impl SyntheticCases {
         Ok(done(steps))
     }
 
-    /// Makes `count` cases and writes them `batch` cases to a transaction
-    /// ([`Store::import_batches`]: the cases are decided, sealed and folded on a thread of
-    /// their own, one batch ahead of the writes); calls `progress` with the number written
-    /// after each batch.
+    /// Makes `count` cases and writes them `batch` cases to a transaction through an offline
+    /// bulk load ([`Store::bulk_load`]: the cases are decided, sealed and folded on a thread
+    /// of their own, one batch ahead of the writes, and the case tables' secondary indexes
+    /// are built once at the end); calls `progress` with the number written after each
+    /// batch. For databases no one else is reading: tests and benchmarks.
     pub async fn seed(
         &mut self,
         store: &Store,
@@ -280,7 +280,7 @@ impl SyntheticCases {
             left: count,
             batch: batch.max(1),
         };
-        let (batches, written) = store.import_batches(batches, progress).await;
+        let (batches, written) = store.bulk_load(batches, progress).await;
         *self = batches.cases;
         written.map(|_| ())
     }

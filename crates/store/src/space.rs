@@ -37,3 +37,31 @@ impl Store {
         Ok(u64::try_from(bytes).unwrap_or(0))
     }
 }
+
+impl Store {
+    /// Where the space goes: every table (with its TOAST on PostgreSQL) and every index of
+    /// the current schema, by name, largest first, in bytes. SQLite reads its `dbstat`
+    /// table; PostgreSQL `pg_table_size` and `pg_relation_size`.
+    pub async fn space_by_relation(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> = match self.kind() {
+            crate::DatabaseKind::Sqlite => on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC",
+                )
+                .fetch_all(pool)
+                .await?
+            }),
+            crate::DatabaseKind::Postgres => on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT c.relname::TEXT, (CASE c.relkind WHEN 'r' THEN pg_table_size(c.oid) ELSE pg_relation_size(c.oid) END)::BIGINT AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'i') ORDER BY bytes DESC",
+                )
+                .fetch_all(pool)
+                .await?
+            }),
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(name, bytes)| (name, u64::try_from(bytes).unwrap_or(0)))
+            .collect())
+    }
+}

@@ -93,13 +93,13 @@ pub(crate) fn peak_rss_mib() -> u64 {
         .map_or(0, |kb| kb / 1024)
 }
 
-struct Site {
-    base: String,
-    client: reqwest::Client,
+pub(crate) struct Site {
+    pub(crate) base: String,
+    pub(crate) client: reqwest::Client,
 }
 
 impl Site {
-    async fn get(&self, path: &str, cookie: &str) -> anyhow::Result<reqwest::Response> {
+    pub(crate) async fn get(&self, path: &str, cookie: &str) -> anyhow::Result<reqwest::Response> {
         Ok(self
             .client
             .get(format!("{}{path}", self.base))
@@ -138,7 +138,7 @@ fn location(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-async fn sign_in(
+pub(crate) async fn sign_in(
     cases: &Cases,
     site: &Site,
     organisation: OrganisationId,

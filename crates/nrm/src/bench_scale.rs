@@ -7,7 +7,9 @@
 //! policy adds), pages followed by cursor deep into the queue, finding a case by reference
 //! (search), the reads of the case page, and the deadline sweep. It prints p50/p99 per scale
 //! side by side with the ratio of the p99s (the target: at most 1.5 from the smallest scale to
-//! the largest), the seeding rate, bytes per case and this process's peak resident memory.
+//! the largest), the seeding rate (through the bulk import, with a progress bar), bytes per
+//! case, and the peak resident memory of the real `nrm serve` started on the database at each
+//! scale and made to read the queue and case pages (`bench_rss`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -26,6 +28,7 @@ use nrm_store::{QueueQuery, QueueSort, SortDirection, Store};
 use rand::Rng;
 
 use crate::bench::percentile_ms;
+use crate::progress::Progress;
 
 /// Options for `nrm bench scale`.
 #[derive(Debug, Args)]
@@ -40,8 +43,11 @@ pub struct ScaleOptions {
     #[arg(long, default_value_t = 100)]
     samples: usize,
     /// Cases per seeding transaction.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 5000)]
     batch: u64,
+    /// Skip starting `nrm serve` at each scale to measure its memory.
+    #[arg(long)]
+    no_serve_rss: bool,
 }
 
 type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
@@ -94,11 +100,11 @@ pub async fn scale(options: ScaleOptions) -> anyhow::Result<()> {
         let Some(test_store) = crate::bench::backend_store(backend).await? else {
             continue;
         };
-        run_backend(&options, &scales, &test_store.store, test_store.name).await?;
+        run_backend(&options, &scales, &test_store).await?;
         test_store.cleanup().await;
     }
     println!(
-        "peak resident memory of this process: {} MiB",
+        "peak resident memory of this benchmark process (seeder and reader): {} MiB",
         crate::bench_pages::peak_rss_mib()
     );
     Ok(())
@@ -107,9 +113,9 @@ pub async fn scale(options: ScaleOptions) -> anyhow::Result<()> {
 async fn run_backend(
     options: &ScaleOptions,
     scales: &[u64],
-    store: &Store,
-    name: &str,
+    test_store: &nrm_store::testing::TestStore,
 ) -> anyhow::Result<()> {
+    let (store, name) = (&test_store.store, test_store.name);
     let today = uk_date(Utc::now());
     let mut synthetic = SyntheticCases::new(2026, today, 400, 60);
     let cases = Cases::new(store.clone(), Rulebook::current());
@@ -117,21 +123,11 @@ async fn run_backend(
     let mut seeded = 0u64;
     let mut facts = Vec::new();
     for (i, &scale) in scales.iter().enumerate() {
-        let started = Instant::now();
-        let mut last_report = Instant::now();
+        let mut progress = Progress::new(format!("{name}: seeding to {scale}"), scale - seeded);
         synthetic
-            .seed(store, scale - seeded, options.batch, |n| {
-                if last_report.elapsed() > Duration::from_secs(10) {
-                    let rate = n as f64 / started.elapsed().as_secs_f64();
-                    eprintln!(
-                        "  {name}: seeded {} of {scale} ({rate:.0} cases/s)",
-                        seeded + n
-                    );
-                    last_report = Instant::now();
-                }
-            })
+            .seed(store, scale - seeded, options.batch, |n| progress.set(n))
             .await?;
-        let rate = (scale - seeded) as f64 / started.elapsed().as_secs_f64();
+        let rate = progress.finish(scale - seeded);
         seeded = scale;
         // As the sweep would: the kept queue counts' deltas from seeding, folded.
         store.fold_queue_counts().await?;
@@ -140,14 +136,34 @@ async fn run_backend(
             store.analyze().await?;
         }
         let bytes = store.database_bytes().await?;
-        facts.push((scale, rate, bytes / scale.max(1)));
+        let relations = store.space_by_relation().await?;
+        let per_case = |b: u64| b / scale.max(1);
+        let listed: Vec<String> = relations
+            .iter()
+            .filter(|(_, b)| per_case(*b) > 0)
+            .map(|(relation, b)| format!("{relation} {}", per_case(*b)))
+            .collect();
+        eprintln!(
+            "  {name}: bytes per case by table and index: {}",
+            listed.join(", ")
+        );
         eprintln!("  {name}: {scale} cases, measuring");
-        measure(options, i, store, &cases, &mut measurements).await?;
+        let references = measure(options, i, store, &cases, &mut measurements).await?;
+        let serve_rss = if options.no_serve_rss {
+            None
+        } else {
+            eprintln!("  {name}: {scale} cases, starting nrm serve to measure its memory");
+            crate::bench_rss::serve_peak_rss(test_store, &references).await?
+        };
+        facts.push((scale, rate, bytes / scale.max(1), serve_rss));
     }
     println!();
     println!("{name}");
-    for (scale, rate, per_case) in &facts {
-        println!("  at {scale:>9} cases: seeded at {rate:.0} cases/s, {per_case} bytes per case");
+    for (scale, rate, per_case, serve_rss) in &facts {
+        let rss = serve_rss.map_or_else(|| "not measured".to_owned(), |m| format!("{m} MiB"));
+        println!(
+            "  at {scale:>9} cases: seeded at {rate:.0} cases/s, {per_case} bytes per case, nrm serve peak RSS {rss}"
+        );
     }
     let width = 30;
     print!("  {:<width$}", "p50 / p99 ms");
@@ -198,7 +214,7 @@ async fn measure(
     store: &Store,
     cases: &Cases,
     out: &mut Measurements,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let today = uk_date(Utc::now());
     let mut authority = QueueQuery::new(today);
     authority.competent_authority = Some(CompetentAuthority::Sca);
@@ -260,6 +276,9 @@ async fn measure(
         record("search by reference".to_owned(), started.elapsed());
         let started = Instant::now();
         store.load(*case_id).await?;
+        record("case events load".to_owned(), started.elapsed());
+        let started = Instant::now();
+        store.load(*case_id).await?;
         store.summary(*case_id, today).await?;
         store.deadlines(*case_id).await?;
         record("case page reads".to_owned(), started.elapsed());
@@ -270,5 +289,5 @@ async fn measure(
         cases.sweep(Utc::now()).await?;
         record("deadline sweep".to_owned(), started.elapsed());
     }
-    Ok(())
+    Ok(references.into_iter().take(20).map(|(_, r)| r).collect())
 }

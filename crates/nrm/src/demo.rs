@@ -8,8 +8,10 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use nrm_access::{CaseCapability, CaseOperation, Operation, OrganisationKind, Principal, Role};
+use nrm_access::{OrganisationKind, Principal, Role};
+use nrm_domain::case::CaseState;
 use nrm_domain::clock::uk_date;
+use nrm_domain::command::{Command, Decision, LifecycleCommand, Submit, decide as decide_command};
 use nrm_domain::event::CompetentAuthority;
 use nrm_domain::event::{
     DecisionRef, InformationSource, ReviewOutcome, ReviewedDecision, SuspensionReason,
@@ -20,23 +22,23 @@ use nrm_domain::exploitation::{
     Exploitation, ExploitationLocation, ExploitationPeriod, ExploitationType,
 };
 use nrm_domain::geography::{Country, PoliceForceArea, UkNation};
-use nrm_domain::ids::CaseId;
-use nrm_domain::ids::{OrganisationId, UserId};
-use nrm_domain::personal::PersonalDetails;
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::personal::{DecisionReasons, PersonalDetails, VaultContent};
 use nrm_domain::rules::ReviewKind;
 use nrm_domain::submission::{
     AdultConsent, AdultReferral, AgeAtExploitation, ChildReferral, DutyToNotify,
     FirstResponderDetails, FirstResponderType, Gender, ImmigrationEnforcementCohort, Profile,
     Submission,
 };
-use nrm_domain::{Actor, Rulebook};
-use nrm_service::{Action, Cases, DecisionInput, DecisionKind};
-use nrm_store::{QueueQuery, Store};
+use nrm_domain::{Actor, CaseEvent, Rulebook};
+use nrm_service::Cases;
+use nrm_store::{ImportStep, NewCase, QueueQuery, Store, VaultWrite};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use crate::config::{Config, Environment};
+use crate::progress::Progress;
 
 /// The demo registers accounts with a published password and seeds made-up cases: a service
 /// holding real victims' data must never have them.
@@ -396,7 +398,15 @@ pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Seeds `count` submissions unless the database already has cases.
+/// Seeds `count` cases unless the database already has cases.
+///
+/// Each case is made as the service would make it: the submission and every later command
+/// (allocation, requests for information, decisions with their written reasons, service,
+/// reviews, suspensions, withdrawals, and today's deadline flags) decided one after another
+/// by the domain's own `decide`, as the demo's First Responder and caseworkers. The finished
+/// cases are written through an offline bulk load ([`Store::bulk_load`]), thousands to a
+/// transaction, with the queue's indexes built once at the end, while the next batch is made on another thread; a progress bar shows on a
+/// terminal. No audit entries are written for made-up cases.
 pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     let today = uk_date(Utc::now());
     let existing = store.queue(&QueueQuery::new(today)).await?.total;
@@ -404,218 +414,260 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         println!("The database already holds {existing} cases; not seeding more.");
         return Ok(());
     }
-    let cases = Cases::new(store.clone(), Rulebook::current());
-    let mut rng = StdRng::seed_from_u64(seed);
-    let started = std::time::Instant::now();
-    let mut decisions = 0u32;
-    for i in 0..count {
-        if i > 0 && i % 500 == 0 {
-            println!("  seeded {i} of {count} submissions");
+    let count = u64::from(count);
+    let batches = DemoCases {
+        rng: StdRng::seed_from_u64(seed),
+        rules: Rulebook::current(),
+        today,
+        now: Utc::now(),
+        left: count,
+        batch: 5000,
+        decisions: 0,
+    };
+    let mut progress = Progress::new("seeding demo cases", count);
+    // An offline bulk load: the database is new and nothing serves it yet.
+    let (batches, written) = store.bulk_load(batches, |n| progress.set(n)).await;
+    let written = written?;
+    let rate = progress.finish(written);
+    store.analyze().await?;
+    println!(
+        "Seeded {written} cases with {} decisions at {rate:.0} cases/s.",
+        batches.decisions
+    );
+    Ok(())
+}
+
+/// The demo's cases, `batch` at a time.
+struct DemoCases {
+    rng: StdRng,
+    rules: Rulebook,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    left: u64,
+    batch: u64,
+    decisions: u64,
+}
+
+impl Iterator for DemoCases {
+    type Item = Result<Vec<NewCase>, nrm_store::StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
         }
+        let n = self.batch.min(self.left);
+        self.left -= n;
+        Some(
+            (0..n)
+                .map(|_| {
+                    self.case().map_err(|e| {
+                        nrm_store::StoreError::Corrupt(format!("a demo case was refused: {e}"))
+                    })
+                })
+                .collect(),
+        )
+    }
+}
+
+/// One demo case as it is built: its commands decided one after another.
+struct Building<'a> {
+    rules: &'a Rulebook,
+    case: NewCase,
+    subject: Option<SubjectId>,
+    events: Vec<CaseEvent>,
+}
+
+impl Building<'_> {
+    /// The competent authority deciding the case now.
+    fn authority(&self) -> CompetentAuthority {
+        match CaseState::from_events(&self.events) {
+            CaseState::Referral(r) => r.competent_authority,
+            _ => CompetentAuthority::Sca,
+        }
+    }
+
+    /// Decides `command` on the case as it stands and records its events, with the written
+    /// `reasons` in the vault under `record` when given.
+    fn run(
+        &mut self,
+        actor: Actor,
+        command: Command,
+        at: DateTime<Utc>,
+        reasons: Option<(VaultRecordId, &str)>,
+    ) -> anyhow::Result<()> {
+        let state = CaseState::from_events(&self.events);
+        let events = decide_command(&state, &command, actor, self.rules, at)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if events.is_empty() {
+            return Ok(());
+        }
+        let vault_writes = match (reasons, self.subject) {
+            (Some((record, text)), Some(subject)) => vec![VaultWrite {
+                record,
+                subject,
+                content: VaultContent::DecisionReasons {
+                    text: DecisionReasons(text.to_owned()),
+                },
+            }],
+            _ => Vec::new(),
+        };
+        self.events.extend(events.iter().cloned());
+        self.case.steps.push(ImportStep {
+            events,
+            actor,
+            recorded_at: at,
+            new_subjects: Vec::new(),
+            vault_writes,
+        });
+        Ok(())
+    }
+
+    /// A caseworker's action, as the SCA's or the IECA's demo caseworker.
+    fn act(
+        &mut self,
+        who: Who,
+        command: LifecycleCommand,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let actor = caseworker(who, self.authority()).actor;
+        self.run(actor, Command::Lifecycle(command), at, None)
+    }
+}
+
+impl DemoCases {
+    /// One case, in the proportions of the 2024 statistics.
+    fn case(&mut self) -> anyhow::Result<NewCase> {
+        let today = self.today;
+        let rng = &mut self.rng;
         let referred_on = today - Duration::days(rng.gen_range(0..730));
-        let submitted_at = at(referred_on, &mut rng);
+        let submitted_at = at(referred_on, rng);
         let child = rng.gen_bool(0.31);
         let dtn = !child && rng.gen_bool(0.22);
-        let gender = *pick(
-            &mut rng,
-            &[(Gender::Male, 74), (Gender::Female, 25), (Gender::Other, 1)],
-        );
-        let nationality = *pick(&mut rng, NATIONALITIES);
-        let profile = Profile {
-            gender,
-            nationalities: Country::parse(nationality).into_iter().collect(),
+        let submission = submission(rng, referred_on, child, dtn);
+        let subject = SubjectId(Uuid::from_u128(rng.r#gen()));
+        let record = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+        let personal = submission.personal_details().cloned();
+        let submit = Command::Submit(Box::new(Submit {
+            submission,
+            reference_random: rng.r#gen(),
+            subject,
+            personal_details: record,
+        }));
+        let events = decide_command(
+            &CaseState::Empty,
+            &submit,
+            DEMO_RESPONDER,
+            &self.rules,
+            submitted_at,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let reference = match events.first() {
+            Some(CaseEvent::ReferralSubmitted(e)) => e.reference.clone(),
+            Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),
+            _ => anyhow::bail!("no submission event"),
         };
-        let (types, county_lines) = exploitation_types(&mut rng, child);
-        let period_start = referred_on - Duration::days(rng.gen_range(30..900));
-        let exploitation = Exploitation {
-            types,
-            county_lines,
-            location: location(&mut rng),
-            period: ExploitationPeriod {
-                started_on: Some(period_start),
-                ended_on: Some(referred_on - Duration::days(rng.gen_range(0..30))),
-                ongoing: false,
+        let mut case = Building {
+            rules: &self.rules,
+            case: NewCase {
+                case_id: CaseId(Uuid::from_u128(rng.r#gen())),
+                reference,
+                steps: vec![ImportStep {
+                    events: events.clone(),
+                    actor: DEMO_RESPONDER,
+                    recorded_at: submitted_at,
+                    new_subjects: personal.as_ref().map(|_| vec![subject]).unwrap_or_default(),
+                    vault_writes: personal
+                        .map(|details| {
+                            vec![VaultWrite {
+                                record,
+                                subject,
+                                content: VaultContent::PersonalDetails(details),
+                            }]
+                        })
+                        .unwrap_or_default(),
+                }],
             },
+            subject: (!dtn).then_some(subject),
+            events,
         };
-        let first_responder = FirstResponderDetails {
-            organisation_type: *pick(
-                &mut rng,
-                &[
-                    (FirstResponderType::Police, 35),
-                    (FirstResponderType::GovernmentAgency, 40),
-                    (FirstResponderType::LocalAuthority, 15),
-                    (FirstResponderType::NonGovernmentalOrganisation, 10),
-                ],
-            ),
-        };
-        let cohort = (!child && rng.gen_bool(0.30)).then(|| {
-            *pick(
-                &mut rng,
-                &[
-                    (
-                        ImmigrationEnforcementCohort::DetainedForeignNationalOffender,
-                        30,
-                    ),
-                    (ImmigrationEnforcementCohort::ImmigrationDetention, 40),
-                    (ImmigrationEnforcementCohort::InadmissibleAsylumClaim, 20),
-                    (
-                        ImmigrationEnforcementCohort::ForeignNationalOffenderFacingDeportation,
-                        10,
-                    ),
-                ],
-            )
-        });
-        let born = if child {
-            referred_on - Duration::days(rng.gen_range(12 * 365..17 * 365 + 300))
-        } else {
-            referred_on - Duration::days(rng.gen_range(19 * 365..55 * 365))
-        };
-        let victim = PersonalDetails {
-            given_names: GIVEN[rng.gen_range(0..GIVEN.len())].to_owned(),
-            family_name: FAMILY[rng.gen_range(0..FAMILY.len())].to_owned(),
-            other_names: Vec::new(),
-            date_of_birth: Some(born),
-            languages: vec!["English".to_owned()],
-            interpreter_needed: nationality != "GB" && rng.gen_bool(0.7),
-            contact: None,
-            current_address: None,
-            other_references: Vec::new(),
-            narrative: STORIES[rng.gen_range(0..STORIES.len())].to_owned(),
-        };
-        // The exploitation cannot start before birth.
-        let mut exploitation = exploitation;
-        if let Some(b) = victim.date_of_birth
-            && exploitation.period.started_on.is_some_and(|s| s < b)
-        {
-            exploitation.period.started_on = Some(b + Duration::days(365 * 10));
-        }
-        let submission = if dtn {
-            Submission::DutyToNotify(DutyToNotify {
-                profile,
-                age_at_exploitation: AgeAtExploitation::Adult,
-                exploitation,
-                first_responder,
-            })
-        } else if child {
-            Submission::Child(ChildReferral {
-                victim,
-                profile,
-                age_disputed: rng.gen_bool(0.1),
-                local_authority_notified: true,
-                local_authority_area: None,
-                exploitation,
-                first_responder,
-                immigration_cohort: None,
-            })
-        } else {
-            Submission::Adult(AdultReferral {
-                victim,
-                profile,
-                consent: AdultConsent {
-                    referral_consent_given_on: referred_on,
-                    support_consent: rng.gen_bool(0.8),
-                },
-                exploitation,
-                first_responder,
-                immigration_cohort: cohort,
-            })
-        };
-        let operation = if dtn {
-            Operation::SubmitDutyToNotify
-        } else {
-            Operation::SubmitReferral
-        };
-        let capability = nrm_access::authorise(&responder(), operation)
-            .map_err(|_| anyhow::anyhow!("the demo First Responder may not submit"))?;
-        let submitted = cases
-            .submit(&capability, submission, submitted_at)
-            .await
-            .with_context(|| format!("demo submission {i}"))?;
         if dtn {
-            continue;
+            return Ok(case.case);
         }
-        // Reasonable Grounds: most cases older than a few weeks have one.
-        let case = submitted.case_id;
         let age_days = (today - referred_on).num_days();
         // Some open cases are allocated; a few have a request for information out.
         if rng.gen_bool(0.3) {
             let to = DEMO_CASEWORKERS[rng.gen_range(0..DEMO_CASEWORKERS.len())];
-            act(
-                &cases,
+            case.act(
                 Who::Manager,
-                case,
-                Action::Allocate { to },
+                LifecycleCommand::Allocate { to },
                 submitted_at,
-            )
-            .await?;
+            )?;
         }
         if age_days < 40 && rng.gen_bool(0.1) {
             let from = *pick(
-                &mut rng,
+                rng,
                 &[
                     (InformationSource::FirstResponder, 3),
                     (InformationSource::Police, 2),
                     (InformationSource::LocalAuthority, 1),
                 ],
             );
-            act(
-                &cases,
+            let request = Uuid::from_u128(rng.r#gen());
+            case.act(
                 Who::DecisionMaker,
-                case,
-                Action::RequestInformation { from },
+                LifecycleCommand::RequestInformation { request, from },
                 submitted_at,
-            )
-            .await?;
+            )?;
         }
+        let swept = |case: &mut Building<'_>| {
+            case.run(
+                Actor::SYSTEM,
+                Command::Lifecycle(LifecycleCommand::SweepDeadlines),
+                self.now,
+                None,
+            )
+        };
         if age_days < 3 || rng.gen_bool(if age_days > 60 { 0.05 } else { 0.4 }) {
             // Still awaiting RG: a few go missing or withdraw.
             let on = (referred_on + Duration::days(1)).min(today);
+            let when = at(on, rng).max(submitted_at);
             if rng.gen_bool(0.04) {
-                act(
-                    &cases,
+                let reason = SuspensionReason::MissingPerson;
+                case.act(
                     Who::DecisionMaker,
-                    case,
-                    Action::Suspend {
-                        on,
-                        reason: SuspensionReason::MissingPerson,
-                    },
-                    at(on, &mut rng).max(submitted_at),
-                )
-                .await?;
+                    LifecycleCommand::Suspend { on, reason },
+                    when,
+                )?;
             } else if rng.gen_bool(0.03) {
-                act(
-                    &cases,
+                let reason = WithdrawalReason::ConsentWithdrawn;
+                case.act(
                     Who::DecisionMaker,
-                    case,
-                    Action::Withdraw {
-                        on,
-                        reason: WithdrawalReason::ConsentWithdrawn,
-                    },
-                    at(on, &mut rng).max(submitted_at),
-                )
-                .await?;
+                    LifecycleCommand::Withdraw { on, reason },
+                    when,
+                )?;
             }
-            continue;
+            swept(&mut case)?;
+            return Ok(case.case);
         }
         let rg_on = (referred_on + Duration::days(rng.gen_range(1..=age_days.min(60)))).min(today);
         let positive = rng.gen_bool(0.53);
-        let rg_at = at(rg_on, &mut rng).max(submitted_at);
-        decide(
-            &cases,
-            case,
-            DecisionKind::ReasonableGrounds,
-            decision(positive, rg_on),
+        let rg_at = at(rg_on, rng).max(submitted_at);
+        let (rg, reasons) = decision(rng, positive, rg_on);
+        let actor = caseworker(Who::DecisionMaker, case.authority()).actor;
+        case.run(
+            actor,
+            Command::DecideReasonableGrounds(rg),
             rg_at,
-        )
-        .await
-        .with_context(|| format!("demo RG {i}"))?;
-        decisions += 1;
+            Some(reasons),
+        )?;
+        self.decisions += 1;
         if rng.gen_bool(0.9) {
             // A negative RG is reviewed by a manager before it is served when the rules of
             // its date require it (from December 2022). The demo routes no case to a pilot
             // panel, so the SCA's rule is the one that applies (the IECA's is the same).
             let needs_review = !positive
-                && Rulebook::current()
+                && self
+                    .rules
                     .negative_decision_review(
                         ReviewedDecision::ReasonableGrounds,
                         CompetentAuthority::Sca,
@@ -624,76 +676,187 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
                     .value
                     != ReviewKind::None;
             if needs_review {
-                let review = Action::ReviewNegativeDecision {
-                    decision: ReviewedDecision::ReasonableGrounds,
-                    outcome: ReviewOutcome::Agree,
-                    panel: None,
-                    reviewer_agency: "Single Competent Authority".to_owned(),
-                    reviewed_on: rg_on,
-                    reasons: "The decision follows the guidance and the evidence.".to_owned(),
-                };
-                act(&cases, Who::Manager, case, review, rg_at).await?;
+                let record = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+                let manager = caseworker(Who::Manager, case.authority()).actor;
+                case.run(
+                    manager,
+                    Command::Lifecycle(LifecycleCommand::ReviewNegativeDecision {
+                        decision: ReviewedDecision::ReasonableGrounds,
+                        outcome: ReviewOutcome::Agree,
+                        panel: None,
+                        reviewer_agency: "Single Competent Authority".to_owned(),
+                        reviewed_on: rg_on,
+                        reasons: record,
+                    }),
+                    rg_at,
+                    Some((record, "The decision follows the guidance and the evidence.")),
+                )?;
             }
-            act(
-                &cases,
+            case.act(
                 Who::DecisionMaker,
-                case,
                 serve(DecisionRef::ReasonableGrounds, rg_on),
                 rg_at,
-            )
-            .await?;
+            )?;
         }
-        if !positive {
-            continue;
-        }
-        let earliest = Rulebook::current().conclusive_grounds_earliest(rg_on);
+        let earliest = self.rules.conclusive_grounds_earliest(rg_on);
         let room = (today - earliest).num_days();
-        if room < 1 || !rng.gen_bool(0.45) {
-            continue;
+        if !positive || room < 1 || !rng.gen_bool(0.45) {
+            swept(&mut case)?;
+            return Ok(case.case);
         }
         let cg_on = earliest + Duration::days(rng.gen_range(0..room));
         let cg_positive = rng.gen_bool(0.56);
-        let cg_at = at(cg_on, &mut rng);
-        decide(
-            &cases,
-            case,
-            DecisionKind::ConclusiveGrounds,
-            decision(cg_positive, cg_on),
+        let cg_at = at(cg_on, rng);
+        let (cg, reasons) = decision(rng, cg_positive, cg_on);
+        let actor = caseworker(Who::DecisionMaker, case.authority()).actor;
+        case.run(
+            actor,
+            Command::DecideConclusiveGrounds(cg),
             cg_at,
-        )
-        .await
-        .with_context(|| format!("demo CG {i}"))?;
-        decisions += 1;
+            Some(reasons),
+        )?;
+        self.decisions += 1;
         if !cg_positive {
             // Negative CGs are reviewed by a second caseworker before they are served.
             if !rng.gen_bool(0.8) {
-                continue;
+                swept(&mut case)?;
+                return Ok(case.case);
             }
-            let review = Action::ReviewNegativeConclusiveGrounds {
+            let record = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+            let review = LifecycleCommand::ReviewNegativeConclusiveGrounds {
                 outcome: ReviewOutcome::Agree,
                 panel: None,
                 reviewer_agency: "Single Competent Authority".to_owned(),
                 reviewed_on: cg_on,
-                reasons: "The decision follows the guidance and the evidence.".to_owned(),
+                reasons: record,
             };
-            act(&cases, Who::Manager, case, review, cg_at).await?;
+            let actor = caseworker(Who::Manager, case.authority()).actor;
+            case.run(
+                actor,
+                Command::Lifecycle(review),
+                cg_at,
+                Some((
+                    record,
+                    "The decision follows the guidance and the evidence.",
+                )),
+            )?;
         }
-        act(
-            &cases,
+        case.act(
             Who::DecisionMaker,
-            case,
             serve(DecisionRef::ConclusiveGrounds, cg_on),
             cg_at,
-        )
-        .await?;
+        )?;
+        swept(&mut case)?;
+        Ok(case.case)
     }
-    let swept = cases.sweep(Utc::now()).await?;
-    println!(
-        "Seeded {count} submissions and {decisions} decisions in {:.1} s; {} deadlines flagged due soon or overdue.",
-        started.elapsed().as_secs_f64(),
-        swept.changes
+}
+
+/// A made-up submission: an adult or child referral, or a Duty to Notify report.
+fn submission(rng: &mut StdRng, referred_on: NaiveDate, child: bool, dtn: bool) -> Submission {
+    let gender = *pick(
+        rng,
+        &[(Gender::Male, 74), (Gender::Female, 25), (Gender::Other, 1)],
     );
-    Ok(())
+    let nationality = *pick(rng, NATIONALITIES);
+    let profile = Profile {
+        gender,
+        nationalities: Country::parse(nationality).into_iter().collect(),
+    };
+    let (types, county_lines) = exploitation_types(rng, child);
+    let period_start = referred_on - Duration::days(rng.gen_range(30..900));
+    let exploitation = Exploitation {
+        types,
+        county_lines,
+        location: location(rng),
+        period: ExploitationPeriod {
+            started_on: Some(period_start),
+            ended_on: Some(referred_on - Duration::days(rng.gen_range(0..30))),
+            ongoing: false,
+        },
+    };
+    let first_responder = FirstResponderDetails {
+        organisation_type: *pick(
+            rng,
+            &[
+                (FirstResponderType::Police, 35),
+                (FirstResponderType::GovernmentAgency, 40),
+                (FirstResponderType::LocalAuthority, 15),
+                (FirstResponderType::NonGovernmentalOrganisation, 10),
+            ],
+        ),
+    };
+    let cohort = (!child && rng.gen_bool(0.30)).then(|| {
+        *pick(
+            rng,
+            &[
+                (
+                    ImmigrationEnforcementCohort::DetainedForeignNationalOffender,
+                    30,
+                ),
+                (ImmigrationEnforcementCohort::ImmigrationDetention, 40),
+                (ImmigrationEnforcementCohort::InadmissibleAsylumClaim, 20),
+                (
+                    ImmigrationEnforcementCohort::ForeignNationalOffenderFacingDeportation,
+                    10,
+                ),
+            ],
+        )
+    });
+    let born = if child {
+        referred_on - Duration::days(rng.gen_range(12 * 365..17 * 365 + 300))
+    } else {
+        referred_on - Duration::days(rng.gen_range(19 * 365..55 * 365))
+    };
+    let victim = PersonalDetails {
+        given_names: GIVEN[rng.gen_range(0..GIVEN.len())].to_owned(),
+        family_name: FAMILY[rng.gen_range(0..FAMILY.len())].to_owned(),
+        other_names: Vec::new(),
+        date_of_birth: Some(born),
+        languages: vec!["English".to_owned()],
+        interpreter_needed: nationality != "GB" && rng.gen_bool(0.7),
+        contact: None,
+        current_address: None,
+        other_references: Vec::new(),
+        narrative: STORIES[rng.gen_range(0..STORIES.len())].to_owned(),
+    };
+    // The exploitation cannot start before birth.
+    let mut exploitation = exploitation;
+    if let Some(b) = victim.date_of_birth
+        && exploitation.period.started_on.is_some_and(|s| s < b)
+    {
+        exploitation.period.started_on = Some(b + Duration::days(365 * 10));
+    }
+    if dtn {
+        Submission::DutyToNotify(DutyToNotify {
+            profile,
+            age_at_exploitation: AgeAtExploitation::Adult,
+            exploitation,
+            first_responder,
+        })
+    } else if child {
+        Submission::Child(ChildReferral {
+            victim,
+            profile,
+            age_disputed: rng.gen_bool(0.1),
+            local_authority_notified: true,
+            local_authority_area: None,
+            exploitation,
+            first_responder,
+            immigration_cohort: None,
+        })
+    } else {
+        Submission::Adult(AdultReferral {
+            victim,
+            profile,
+            consent: AdultConsent {
+                referral_consent_given_on: referred_on,
+                support_consent: rng.gen_bool(0.8),
+            },
+            exploitation,
+            first_responder,
+            immigration_cohort: cohort,
+        })
+    }
 }
 
 /// The demo's caseworkers, at the SCA or the IECA depending on where the case is.
@@ -701,17 +864,6 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
 enum Who {
     DecisionMaker,
     Manager,
-}
-
-fn responder() -> Principal {
-    Principal {
-        actor: DEMO_RESPONDER,
-        organisation_kind: OrganisationKind::FirstResponderOrganisation,
-        roles: vec![Role::FirstResponder],
-        allocated_cases_only: false,
-        token_scopes: None,
-        authenticated_at: None,
-    }
 }
 
 fn caseworker(who: Who, authority: CompetentAuthority) -> Principal {
@@ -735,73 +887,37 @@ fn caseworker(who: Who, authority: CompetentAuthority) -> Principal {
     }
 }
 
-/// Asks the access policy, as a demo caseworker would be asked.
-async fn capability(
-    cases: &Cases,
-    who: Who,
-    case: CaseId,
-    operation: CaseOperation,
-    now: DateTime<Utc>,
-) -> anyhow::Result<CaseCapability> {
-    let facts = cases
-        .case_facts(case, uk_date(now))
-        .await?
-        .context("demo case has no summary")?;
-    let authority = facts.competent_authority.unwrap_or(CompetentAuthority::Sca);
-    nrm_access::authorise_case(&caseworker(who, authority), operation, &facts)
-        .map_err(|_| anyhow::anyhow!("the demo caseworker may not do {operation:?}"))
-}
-
-async fn act(
-    cases: &Cases,
-    who: Who,
-    case: CaseId,
-    action: Action,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let capability = capability(cases, who, case, action.operation(), now).await?;
-    cases
-        .act(&capability, None, action, now)
-        .await
-        .context("demo action")?;
-    Ok(())
-}
-
-async fn decide(
-    cases: &Cases,
-    case: CaseId,
-    kind: DecisionKind,
-    input: DecisionInput,
-    now: DateTime<Utc>,
-) -> anyhow::Result<u64> {
-    let capability =
-        capability(cases, Who::DecisionMaker, case, CaseOperation::Decide, now).await?;
-    Ok(cases.decide(&capability, None, kind, input, now).await?)
-}
-
-fn serve(decision: DecisionRef, on: NaiveDate) -> Action {
-    Action::Serve {
+fn serve(decision: DecisionRef, on: NaiveDate) -> LifecycleCommand {
+    LifecycleCommand::ServeDecision {
         decision,
         served_on: on,
         legal_representative: false,
     }
 }
 
-fn decision(positive: bool, on: NaiveDate) -> DecisionInput {
-    DecisionInput {
+/// A grounds decision and its written reasons (kept in the vault).
+fn decision(
+    rng: &mut StdRng,
+    positive: bool,
+    on: NaiveDate,
+) -> (Decision, (VaultRecordId, &'static str)) {
+    let record = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+    let reasons = if positive {
+        "The account is consistent and supported by the First Responder's evidence."
+    } else {
+        "The information available does not meet the threshold at this stage."
+    };
+    let decision = Decision {
         outcome: if positive {
             Outcome::Positive
         } else {
             Outcome::Negative
         },
         decided_on: on,
-        reasons: if positive {
-            "The account is consistent and supported by the First Responder's evidence.".to_owned()
-        } else {
-            "The information available does not meet the threshold at this stage.".to_owned()
-        },
+        reasons: record,
         negative_reason: (!positive).then_some(NegativeReason::InsufficientEvidence),
-    }
+    };
+    (decision, (record, reasons))
 }
 
 /// Tells the person running the demo how to reach it.

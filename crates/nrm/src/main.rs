@@ -4,10 +4,12 @@
 mod accounts;
 mod bench;
 mod bench_pages;
+mod bench_rss;
 mod bench_scale;
 mod config;
 mod demo;
 mod https;
+mod progress;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,90 +1,653 @@
-//! Many appends in one transaction, for seeding and benchmarks at national volume.
+//! Importing many complete new cases at once: seeding, benchmarks and legacy imports.
 //!
-//! Each append is written exactly as [`Store::append`] writes it (stream row, vault, events,
-//! read models), so the rows are indistinguishable from those of single appends; only the
-//! commit is shared. All or nothing: one stale or clashing append rolls the whole batch back.
-//! Not for intake, where one bad submission must never fail another.
+//! A [`NewCase`] is a case as the commands that made it appended it: each [`ImportStep`] is
+//! what one [`Append`] would write (its events as the domain decided them, the actor and time,
+//! the subjects it creates and its vault records). [`Store::import_cases`] writes a batch of
+//! them with one multi-row INSERT per table instead of one statement per row:
+//!
+//! - [`Store::prepare_import`] does the pure work: seals the vault records (a new data key
+//!   per subject), serialises the events, and folds each case's events into its final
+//!   read-model rows with the same projection the append path turns into SQL
+//!   ([`crate::projection::CaseRows`]), so a summary is inserted once, never updated event by
+//!   event. It needs no connection and may run on another thread while the previous batch is
+//!   written.
+//! - [`Store::write_import`] inserts the rows in one transaction: on SQLite as multi-row
+//!   `VALUES` lists within the variable limit (prepared once per shape and cached on the
+//!   connection), on PostgreSQL as `INSERT … SELECT * FROM UNNEST($1::uuid[], …)`, one
+//!   statement per table.
+//!
+//! The rows are byte-for-byte those the same cases appended one command at a time would leave
+//! (tested on both engines). All or nothing: a case that already exists (or a reference
+//! already taken) fails the whole batch and nothing is written. Not for intake, where one bad
+//! submission must never fail another.
 
-use crate::events::Append;
-use crate::statement::execute_all;
-use crate::{Store, StoreError, on_pool};
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::ids::{CaseId, SubjectId};
+use nrm_domain::{Actor, CaseEvent, CaseReference};
+use sqlx::Arguments as _;
+use uuid::Uuid;
+
+use crate::events::{Append, PACKED_BODY, VaultWrite, to_i64};
+use crate::projection::{CaseRows, Col, SUMMARY_COLUMNS};
+use crate::statement::Value;
+use crate::vault::crypto::DataKey;
+use crate::vault::seal_record;
+use crate::{Pool, Store, StoreError, on_pool};
+
+/// What one command appended to a new case.
+#[derive(Debug, Clone)]
+pub struct ImportStep {
+    pub events: Vec<CaseEvent>,
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+    /// Subjects whose data keys this step creates.
+    pub new_subjects: Vec<SubjectId>,
+    /// Vault records this step writes; their subjects must be created by this case.
+    pub vault_writes: Vec<VaultWrite>,
+}
+
+/// A complete new case, as the commands that made it appended it, oldest first.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub case_id: CaseId,
+    pub reference: CaseReference,
+    pub steps: Vec<ImportStep>,
+}
+
+impl NewCase {
+    /// The appends that would write this case one command at a time: what
+    /// [`Store::import_cases`] is equivalent to.
+    pub fn appends(&self) -> Vec<Append<'_>> {
+        let mut version = 0;
+        self.steps
+            .iter()
+            .map(|step| {
+                let append = Append {
+                    case_id: self.case_id,
+                    expected_version: version,
+                    reference: Some(&self.reference),
+                    events: &step.events,
+                    actor: step.actor,
+                    recorded_at: step.recorded_at,
+                    new_subjects: &step.new_subjects,
+                    vault_writes: &step.vault_writes,
+                    audit: None,
+                    draft: None,
+                };
+                version += step.events.len() as u64;
+                append
+            })
+            .collect()
+    }
+}
+
+/// One table's columns, with the PostgreSQL array type each is sent as.
+#[derive(Debug)]
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, &'static str)],
+}
+
+const CASES: Table = Table {
+    name: "cases",
+    columns: &[
+        ("case_id", "uuid"),
+        ("reference", "text"),
+        ("version", "int8"),
+        ("created_at", "timestamptz"),
+    ],
+};
+const VAULT_SUBJECTS: Table = Table {
+    name: "vault_subjects",
+    columns: &[
+        ("subject_id", "uuid"),
+        ("wrapped_key", "bytea"),
+        ("master_key_id", "text"),
+        ("created_at", "timestamptz"),
+    ],
+};
+const VAULT_RECORDS: Table = Table {
+    name: "vault_records",
+    columns: &[
+        ("record_id", "uuid"),
+        ("subject_id", "uuid"),
+        ("kind", "text"),
+        ("ciphertext", "bytea"),
+        ("created_at", "timestamptz"),
+    ],
+};
+const CASE_EVENTS: Table = Table {
+    name: "case_events",
+    columns: &[
+        ("case_id", "uuid"),
+        ("version", "int8"),
+        ("kind", "text"),
+        ("body", "text"),
+        ("actor_user", "uuid"),
+        ("actor_organisation", "uuid"),
+        ("recorded_at", "timestamptz"),
+        ("packed", "bytea"),
+    ],
+};
+/// In [`Col::ALL`] order.
+const CASE_SUMMARIES: Table = Table {
+    name: "case_summaries",
+    columns: &[
+        ("case_id", "uuid"),
+        ("reference", "text"),
+        ("kind", "text"),
+        ("status", "text"),
+        ("competent_authority", "text"),
+        ("age_group", "text"),
+        ("county_lines", "bool"),
+        ("referring_organisation", "uuid"),
+        ("referred_on", "date"),
+        ("rg_due_on", "date"),
+        ("rg_outcome", "text"),
+        ("rg_decided_on", "date"),
+        ("cg_earliest_on", "date"),
+        ("cg_outcome", "text"),
+        ("cg_decided_on", "date"),
+        ("version", "int8"),
+        ("updated_at", "timestamptz"),
+        ("pilot_site", "text"),
+        ("allocated_to", "uuid"),
+        ("suspended", "bool"),
+        ("disqualified", "bool"),
+        ("review_pending", "bool"),
+        ("reconsideration_pending", "bool"),
+        ("rg_served_on", "date"),
+        ("cg_served_on", "date"),
+        ("referring_user", "uuid"),
+        ("rg_due_key", "date"),
+        ("next_due_key", "date"),
+        ("deadline_flag", "int8"),
+    ],
+};
+const CASE_DEADLINES: Table = Table {
+    name: "case_deadlines",
+    columns: &[
+        ("case_id", "uuid"),
+        ("deadline", "text"),
+        ("due_on", "date"),
+        ("status", "text"),
+    ],
+};
+const CASE_EXPLOITATION_TYPES: Table = Table {
+    name: "case_exploitation_types",
+    columns: &[("case_id", "uuid"), ("exploitation_type", "text")],
+};
+
+/// The tables in the order they are written (parents before the rows that refer to them).
+const TABLES: [&Table; 7] = [
+    &CASES,
+    &VAULT_SUBJECTS,
+    &VAULT_RECORDS,
+    &CASE_EVENTS,
+    &CASE_SUMMARIES,
+    &CASE_DEADLINES,
+    &CASE_EXPLOITATION_TYPES,
+];
+
+/// A batch of new cases, sealed, serialised and folded into rows, ready for
+/// [`Store::write_import`]. Holds ciphertext and identifiers only.
+#[derive(Debug)]
+pub struct PreparedImport {
+    case_ids: Vec<Uuid>,
+    references: Vec<String>,
+    /// Per table of [`TABLES`], its rows' values one row after another.
+    rows: [Vec<Value>; 7],
+}
+
+impl PreparedImport {
+    /// How many cases the batch holds.
+    pub fn cases(&self) -> usize {
+        self.case_ids.len()
+    }
+}
 
 impl Store {
-    /// Writes every append in one transaction, in order (an append may extend a stream an
-    /// earlier one in the batch created). Fails, writing nothing, if any stream is not at its
-    /// expected version.
-    pub async fn append_batch(&self, appends: &[Append<'_>]) -> Result<(), StoreError> {
-        let mut statements = Vec::new();
-        let mut firsts = Vec::with_capacity(appends.len());
-        for append in appends {
-            if append.draft.is_some() || append.audit.is_some() {
+    /// Writes complete new cases in one transaction: the equivalent of appending each case's
+    /// steps ([`NewCase::appends`]) with [`Store::append`], in far fewer statements. Fails,
+    /// writing nothing, if any case (or its reference) already exists
+    /// ([`StoreError::VersionConflict`] with `expected: 0`, or
+    /// [`StoreError::DuplicateReference`]), or if a case's events do not start with its
+    /// submission. No audit entry is written: an import records itself with [`Store::audit`].
+    pub async fn import_cases(&self, cases: &[NewCase]) -> Result<(), StoreError> {
+        let prepared = self.prepare_import(cases)?;
+        self.write_import(prepared).await
+    }
+
+    /// The CPU half of [`Store::import_cases`]: seals, serialises and folds `cases` into
+    /// rows. Touches no connection, so it can run on a blocking thread while an earlier batch
+    /// is written.
+    pub fn prepare_import(&self, cases: &[NewCase]) -> Result<PreparedImport, StoreError> {
+        let mut prepared = PreparedImport {
+            case_ids: Vec::with_capacity(cases.len()),
+            references: Vec::with_capacity(cases.len()),
+            rows: Default::default(),
+        };
+        let [
+            cases_rows,
+            subjects_rows,
+            records_rows,
+            events_rows,
+            summaries_rows,
+            deadlines_rows,
+            types_rows,
+        ] = &mut prepared.rows;
+        let master_key_id = self.master_key_id().to_owned();
+        for case in cases {
+            let id = case.case_id.0;
+            let first = case
+                .steps
+                .first()
+                .ok_or_else(|| StoreError::Corrupt("an imported case has no events".to_owned()))?;
+            let mut keys: Vec<(Uuid, DataKey)> = Vec::new();
+            let mut folded = CaseRows::new(case.case_id);
+            let mut version = 0u64;
+            for step in &case.steps {
+                let at = Value::Timestamp(step.recorded_at);
+                for subject in self.new_subject_keys(&step.new_subjects, &mut keys)? {
+                    subjects_rows.extend([
+                        Value::Uuid(subject.subject),
+                        Value::Bytes(subject.wrapped_key),
+                        Value::Text(master_key_id.clone()),
+                        at.clone(),
+                    ]);
+                }
+                for write in &step.vault_writes {
+                    let key = keys
+                        .iter()
+                        .find(|(s, _)| *s == write.subject.0)
+                        .map(|(_, key)| key)
+                        .ok_or_else(|| {
+                            StoreError::Corrupt(
+                                "an imported vault record's subject is not created by its case"
+                                    .to_owned(),
+                            )
+                        })?;
+                    let record = seal_record(key, write)?;
+                    records_rows.extend([
+                        Value::Uuid(record.record),
+                        Value::Uuid(record.subject),
+                        Value::Text(record.kind.to_owned()),
+                        Value::Bytes(record.ciphertext),
+                        at.clone(),
+                    ]);
+                }
+                for event in &step.events {
+                    version += 1;
+                    folded.apply(event, version, step.recorded_at)?;
+                    events_rows.extend([
+                        Value::Uuid(id),
+                        Value::I64(to_i64(version)),
+                        Value::Text(event.kind().to_owned()),
+                        Value::Text(PACKED_BODY.to_owned()),
+                        Value::Uuid(step.actor.user.0),
+                        Value::Uuid(step.actor.organisation.0),
+                        at.clone(),
+                        Value::Bytes(crate::event_codec::pack(event)?),
+                    ]);
+                }
+            }
+            let (summary, deadlines, types) = folded.finish().ok_or_else(|| {
+                StoreError::Corrupt(
+                    "an imported case does not start with its submission".to_owned(),
+                )
+            })?;
+            cases_rows.extend([
+                Value::Uuid(id),
+                Value::Text(case.reference.to_string()),
+                Value::I64(to_i64(version)),
+                Value::Timestamp(first.recorded_at),
+            ]);
+            summaries_rows.extend(summary);
+            for (key, due_on, status) in deadlines {
+                deadlines_rows.extend([
+                    Value::Uuid(id),
+                    Value::Text(key),
+                    Value::Date(due_on),
+                    Value::Text(status.to_owned()),
+                ]);
+            }
+            for t in types {
+                types_rows.extend([Value::Uuid(id), Value::Text(t.to_owned())]);
+            }
+            prepared.case_ids.push(id);
+            prepared.references.push(case.reference.to_string());
+        }
+        debug_assert_eq!(Col::ALL.len(), SUMMARY_COLUMNS);
+        Ok(prepared)
+    }
+
+    /// The database half of [`Store::import_cases`]: inserts a prepared batch in one
+    /// transaction.
+    pub async fn write_import(&self, prepared: PreparedImport) -> Result<(), StoreError> {
+        if prepared.case_ids.is_empty() {
+            return Ok(());
+        }
+        let case_ids = prepared.case_ids.clone();
+        let references = prepared.references.clone();
+        let turn = self.write_turn().await;
+        let written = match &self.pool {
+            Pool::Sqlite(pool) => write_sqlite(pool, prepared).await,
+            Pool::Postgres(pool) => write_postgres(pool, prepared).await,
+        };
+        drop(turn);
+        match written {
+            Ok(()) => Ok(()),
+            Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
+                Err(self.clash(&case_ids, &references).await)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Why a batch clashed with rows already there: a case that exists, or else a reference
+    /// another case holds.
+    async fn clash(&self, case_ids: &[Uuid], references: &[String]) -> StoreError {
+        for chunk in case_ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT version FROM cases WHERE case_id IN ({}) LIMIT 1",
+                placeholders.join(", ")
+            );
+            let found: Result<Option<i64>, sqlx::Error> = on_pool!(self, pool => {
+                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.fetch_optional(pool).await
+            });
+            match found {
+                Ok(Some(actual)) => {
+                    return StoreError::VersionConflict {
+                        expected: 0,
+                        actual: u64::try_from(actual).unwrap_or(0),
+                    };
+                }
+                Ok(None) => {}
+                Err(e) => return e.into(),
+            }
+        }
+        let mut unique = references.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        if unique.len() < references.len() {
+            return StoreError::DuplicateReference;
+        }
+        let ids = case_ids.len();
+        let mut seen = case_ids.to_vec();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() < ids {
+            return StoreError::Corrupt("a case appears twice in one import".to_owned());
+        }
+        StoreError::DuplicateReference
+    }
+}
+
+/// The most variables one SQLite statement may bind (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
+const SQLITE_MAX_VARIABLES: usize = 32_766;
+
+/// `INSERT INTO table (columns) VALUES (?, …), …` for `rows` rows.
+fn sqlite_insert(table: &Table, rows: usize) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+    let one = format!("({})", vec!["?"; names.len()].join(", "));
+    format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        table.name,
+        names.join(", "),
+        vec![one.as_str(); rows].join(", ")
+    )
+}
+
+fn add_sqlite(args: &mut sqlx::sqlite::SqliteArguments, value: Value) -> Result<(), StoreError> {
+    let added = match value {
+        Value::Uuid(v) => args.add(v),
+        Value::OptUuid(v) => args.add(v),
+        Value::Text(v) => args.add(v),
+        Value::OptText(v) => args.add(v),
+        Value::Date(v) => args.add(v),
+        Value::OptDate(v) => args.add(v),
+        Value::Bool(v) => args.add(v),
+        Value::I64(v) => args.add(v),
+        Value::Timestamp(v) => args.add(v),
+        Value::OptTimestamp(v) => args.add(v),
+        Value::Bytes(v) => args.add(v),
+    };
+    added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))
+}
+
+/// SQLite's page cache for an import's connection, in KiB (negative `cache_size`): big enough
+/// that a batch's changed index pages stay in memory until the commit instead of spilling to
+/// the WAL mid-transaction. Given back after the batch.
+const SQLITE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
+/// SQLite's default `cache_size`, restored after an import.
+const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
+
+async fn write_sqlite(pool: &sqlx::SqlitePool, prepared: PreparedImport) -> Result<(), StoreError> {
+    let mut connection = pool.acquire().await?;
+    // The statement journal a multi-row INSERT keeps (to undo itself alone) stays in memory.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY"
+    )))
+    .execute(&mut *connection)
+    .await?;
+    let written = write_sqlite_batch(&mut connection, prepared).await;
+    let restored = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT"
+    )))
+    .execute(&mut *connection)
+    .await;
+    written?;
+    restored?;
+    Ok(())
+}
+
+async fn write_sqlite_batch(
+    connection: &mut sqlx::SqliteConnection,
+    prepared: PreparedImport,
+) -> Result<(), StoreError> {
+    use sqlx::Connection as _;
+    let mut tx = connection.begin().await?;
+    for (table, values) in TABLES.iter().zip(prepared.rows) {
+        let width = table.columns.len();
+        let per_statement = SQLITE_MAX_VARIABLES / width;
+        let mut values = values.into_iter().peekable();
+        while values.peek().is_some() {
+            let mut args = sqlx::sqlite::SqliteArguments::default();
+            let mut rows = 0;
+            while rows < per_statement && values.peek().is_some() {
+                for _ in 0..width {
+                    let value = values.next().ok_or_else(|| {
+                        StoreError::Corrupt("an import row is short of values".to_owned())
+                    })?;
+                    add_sqlite(&mut args, value)?;
+                }
+                rows += 1;
+            }
+            let sql = sqlite_insert(table, rows);
+            sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One column of a batch, as the PostgreSQL array it is sent as.
+enum PgArray {
+    Uuid(Vec<Option<Uuid>>),
+    Text(Vec<Option<String>>),
+    Date(Vec<Option<NaiveDate>>),
+    Bool(Vec<Option<bool>>),
+    I64(Vec<Option<i64>>),
+    Timestamp(Vec<Option<DateTime<Utc>>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+}
+
+impl PgArray {
+    fn of_type(pg_type: &str, capacity: usize) -> Result<Self, StoreError> {
+        Ok(match pg_type {
+            "uuid" => Self::Uuid(Vec::with_capacity(capacity)),
+            "text" => Self::Text(Vec::with_capacity(capacity)),
+            "date" => Self::Date(Vec::with_capacity(capacity)),
+            "bool" => Self::Bool(Vec::with_capacity(capacity)),
+            "int8" => Self::I64(Vec::with_capacity(capacity)),
+            "timestamptz" => Self::Timestamp(Vec::with_capacity(capacity)),
+            "bytea" => Self::Bytes(Vec::with_capacity(capacity)),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "no array type for an import column of type {other}"
+                )));
+            }
+        })
+    }
+
+    fn push(&mut self, value: Value) -> Result<(), StoreError> {
+        match (self, value) {
+            (Self::Uuid(a), Value::Uuid(v)) => a.push(Some(v)),
+            (Self::Uuid(a), Value::OptUuid(v)) => a.push(v),
+            (Self::Text(a), Value::Text(v)) => a.push(Some(v)),
+            (Self::Text(a), Value::OptText(v)) => a.push(v),
+            (Self::Date(a), Value::Date(v)) => a.push(Some(v)),
+            (Self::Date(a), Value::OptDate(v)) => a.push(v),
+            (Self::Bool(a), Value::Bool(v)) => a.push(Some(v)),
+            (Self::I64(a), Value::I64(v)) => a.push(Some(v)),
+            (Self::Timestamp(a), Value::Timestamp(v)) => a.push(Some(v)),
+            (Self::Timestamp(a), Value::OptTimestamp(v)) => a.push(v),
+            (Self::Bytes(a), Value::Bytes(v)) => a.push(Some(v)),
+            _ => {
                 return Err(StoreError::Corrupt(
-                    "a batch carries no draft claims or audit entries".to_owned(),
+                    "an import value does not match its column's type".to_owned(),
                 ));
             }
-            firsts.push(statements.len());
-            statements.extend(self.append_statements(append).await?);
         }
-        let turn = self.write_turn().await;
-        let stale: Result<bool, sqlx::Error> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            match execute_all!(tx, &statements) {
-                Ok(affected) => {
-                    let stale = firsts.iter().any(|i| affected.get(*i) == Some(&0));
-                    if stale {
-                        tx.rollback().await?;
-                    } else {
-                        tx.commit().await?;
-                    }
-                    Ok(stale)
-                }
-                Err(e) => {
-                    tx.rollback().await?;
-                    Err(e)
+        Ok(())
+    }
+
+    fn add_to(self, args: &mut sqlx::postgres::PgArguments) -> Result<(), StoreError> {
+        let added = match self {
+            Self::Uuid(a) => args.add(a),
+            Self::Text(a) => args.add(a),
+            Self::Date(a) => args.add(a),
+            Self::Bool(a) => args.add(a),
+            Self::I64(a) => args.add(a),
+            Self::Timestamp(a) => args.add(a),
+            Self::Bytes(a) => args.add(a),
+        };
+        added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))
+    }
+}
+
+/// `INSERT INTO table (columns) SELECT * FROM UNNEST($1::type[], …)`.
+fn postgres_insert(table: &Table) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+    let arrays: Vec<String> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, pg_type))| format!("${}::{pg_type}[]", i + 1))
+        .collect();
+    format!(
+        "INSERT INTO {} ({}) SELECT * FROM UNNEST({})",
+        table.name,
+        names.join(", "),
+        arrays.join(", ")
+    )
+}
+
+async fn write_postgres(pool: &sqlx::PgPool, prepared: PreparedImport) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    for (table, values) in TABLES.iter().zip(prepared.rows) {
+        if values.is_empty() {
+            continue;
+        }
+        let width = table.columns.len();
+        let rows = values.len() / width;
+        let mut columns = table
+            .columns
+            .iter()
+            .map(|(_, pg_type)| PgArray::of_type(pg_type, rows))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, value) in values.into_iter().enumerate() {
+            columns[i % width].push(value)?;
+        }
+        let mut args = sqlx::postgres::PgArguments::default();
+        for column in columns {
+            column.add_to(&mut args)?;
+        }
+        sqlx::query_with(sqlx::AssertSqlSafe(postgres_insert(table)), args)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+impl Store {
+    /// Imports every batch `batches` yields, each in its own transaction, and returns the
+    /// iterator with the number of cases written. The iterator runs, and each batch is
+    /// prepared ([`Store::prepare_import`]), on a thread of its own, one batch ahead of the
+    /// writes, so making the cases and sealing them overlaps with writing the previous batch.
+    /// Calls `progress` with the running total after each batch. Stops at the first error;
+    /// the batches written before it stay written.
+    pub async fn import_batches<I>(
+        &self,
+        batches: I,
+        mut progress: impl FnMut(u64),
+    ) -> (I, Result<u64, StoreError>)
+    where
+        I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
+    {
+        let (sender, mut receiver) =
+            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(1);
+        let preparer = self.clone();
+        let thread = std::thread::spawn(move || {
+            let mut batches = batches;
+            for batch in batches.by_ref() {
+                let prepared = batch.and_then(|cases| preparer.prepare_import(&cases));
+                let failed = prepared.is_err();
+                if sender.blocking_send(prepared).is_err() || failed {
+                    break;
                 }
             }
+            batches
         });
-        drop(turn);
-        if stale? {
-            return Err(StoreError::Corrupt(
-                "a stream in the batch was not at its expected version".to_owned(),
-            ));
+        let mut written = 0;
+        let mut outcome = Ok(());
+        while let Some(prepared) = receiver.recv().await {
+            let result = match prepared {
+                Ok(prepared) => {
+                    let n = prepared.cases() as u64;
+                    self.write_import(prepared).await.map(|()| n)
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(n) => {
+                    written += n;
+                    progress(written);
+                }
+                Err(e) => {
+                    outcome = Err(e);
+                    break;
+                }
+            }
         }
-        Ok(())
-    }
-}
-
-impl Store {
-    /// Refreshes the planner's statistics (`ANALYZE`), as autovacuum does on PostgreSQL after
-    /// a bulk load. Seeding and benchmarks call it after writing many rows at once.
-    pub async fn analyze(&self) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("ANALYZE").execute(pool).await?;
-        });
-        Ok(())
-    }
-}
-
-impl Store {
-    /// The space the database takes: SQLite's pages, or on PostgreSQL every table of the
-    /// current schema with its indexes and TOAST. For "bytes per case" in benchmarks.
-    pub async fn database_bytes(&self) -> Result<u64, StoreError> {
-        let bytes: i64 = match self.kind() {
-            crate::DatabaseKind::Sqlite => on_pool!(self, pool => {
-                sqlx::query_scalar(
-                    "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-                )
-                .fetch_one(pool)
-                .await?
-            }),
-            crate::DatabaseKind::Postgres => on_pool!(self, pool => {
-                sqlx::query_scalar(
-                    "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::BIGINT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r'",
-                )
-                .fetch_one(pool)
-                .await?
-            }),
-        };
-        Ok(u64::try_from(bytes).unwrap_or(0))
+        drop(receiver);
+        // The queue's kept counts gathered a few deltas per case: fold them now, so counts
+        // cost nothing extra until the next sweep.
+        if outcome.is_ok() && written > 0 {
+            outcome = self.fold_queue_counts().await.map(|_| ());
+        }
+        match thread.join() {
+            Ok(batches) => (batches, outcome.map(|()| written)),
+            // The thread only panics if the iterator does; resume that panic here.
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     }
 }

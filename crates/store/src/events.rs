@@ -66,7 +66,11 @@ pub struct LoadedCase {
     pub events: Vec<StoredEvent>,
 }
 
-fn to_i64(v: u64) -> i64 {
+/// The `body` column of an event written now: empty, the event is in `packed`
+/// ([`crate::event_codec`]).
+pub(crate) const PACKED_BODY: &str = "";
+
+pub(crate) fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
@@ -161,7 +165,7 @@ impl Store {
                 vec![
                     Value::Uuid(s.subject),
                     Value::Bytes(s.wrapped_key),
-                    Value::Text(self.master_key.id().to_owned()),
+                    Value::Text(self.master_key_id().to_owned()),
                     Value::Timestamp(append.recorded_at),
                 ],
             ));
@@ -180,18 +184,17 @@ impl Store {
         }
         for (i, event) in append.events.iter().enumerate() {
             let version = append.expected_version + 1 + i as u64;
-            let body = serde_json::to_string(event)
-                .map_err(|_| StoreError::Corrupt("an event did not serialise".to_owned()))?;
             statements.push(Statement::new(
-                "INSERT INTO case_events (case_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO case_events (case_id, version, kind, body, actor_user, actor_organisation, recorded_at, packed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 vec![
                     Value::Uuid(case),
                     Value::I64(to_i64(version)),
                     Value::Text(event.kind().to_owned()),
-                    Value::Text(body),
+                    Value::Text(PACKED_BODY.to_owned()),
                     Value::Uuid(append.actor.user.0),
                     Value::Uuid(append.actor.organisation.0),
                     Value::Timestamp(append.recorded_at),
+                    Value::Bytes(crate::event_codec::pack(event)?),
                 ],
             ));
             statements.extend(project(append.case_id, version, event, append.recorded_at));
@@ -226,9 +229,17 @@ impl Store {
 
     /// Reads a whole stream in order.
     pub async fn load(&self, case_id: CaseId) -> Result<Option<LoadedCase>, StoreError> {
-        let rows: Vec<(i64, String, uuid::Uuid, uuid::Uuid, DateTime<Utc>)> = on_pool!(self, pool => {
+        type Row = (
+            i64,
+            String,
+            Option<Vec<u8>>,
+            uuid::Uuid,
+            uuid::Uuid,
+            DateTime<Utc>,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
             let rows = sqlx::query(
-                "SELECT version, body, actor_user, actor_organisation, recorded_at FROM case_events WHERE case_id = $1 ORDER BY version",
+                "SELECT version, body, packed, actor_user, actor_organisation, recorded_at FROM case_events WHERE case_id = $1 ORDER BY version",
             )
             .bind(case_id.0)
             .fetch_all(pool)
@@ -238,6 +249,7 @@ impl Store {
                     Ok((
                         row.try_get("version")?,
                         row.try_get("body")?,
+                        row.try_get("packed")?,
                         row.try_get("actor_user")?,
                         row.try_get("actor_organisation")?,
                         row.try_get("recorded_at")?,
@@ -249,8 +261,8 @@ impl Store {
             return Ok(None);
         }
         let mut events = Vec::with_capacity(rows.len());
-        for (version, body, user, organisation, recorded_at) in rows {
-            let event: CaseEvent = serde_json::from_str(&body).map_err(|_| {
+        for (version, body, packed, user, organisation, recorded_at) in rows {
+            let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
                 StoreError::Corrupt(format!(
                     "event {version} of case {} does not parse",
                     case_id.0

@@ -13,11 +13,13 @@
 pub mod audit;
 mod bench;
 mod bulk;
+mod bulk_load;
 mod connect;
 mod counts;
 mod deadlines;
 pub mod drafts;
 mod error;
+mod event_codec;
 mod events;
 mod group;
 pub mod identity;
@@ -26,12 +28,14 @@ mod projection;
 mod queue;
 #[cfg(feature = "testing")]
 pub mod seeding;
+mod space;
 mod statement;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;
 
 pub use audit::AuditKey;
+pub use bulk::{ImportStep, NewCase, PreparedImport};
 pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTransport};
 pub use counts::FoldReport;
 pub use drafts::DraftClaim;

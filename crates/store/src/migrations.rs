@@ -100,6 +100,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_audit_head_batch.sql"),
         include_str!("../migrations/postgres/0015_audit_head_batch.sql"),
     ),
+    (
+        16,
+        "bulk_load_and_packed_events",
+        include_str!("../migrations/sqlite/0016_bulk_load_and_packed_events.sql"),
+        include_str!("../migrations/postgres/0016_bulk_load_and_packed_events.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {
@@ -126,6 +132,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
         on_pool!(self, pool => migrator(postgres).run(pool).await?);
-        Ok(())
+        // Indexes an interrupted bulk load left to rebuild.
+        self.rebuild_deferred_indexes().await
     }
 }

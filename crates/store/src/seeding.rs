@@ -2,8 +2,9 @@
 //!
 //! Every case is made by the domain's own `decide` (submission, allocation, Reasonable and
 //! Conclusive Grounds decisions, with the written reasons in the vault), so its events and
-//! read-model rows are exactly those the service would write; only the commit is shared, many
-//! cases to a transaction ([`Store::append_batch`]). Roughly the 2024 proportions: a third
+//! read-model rows are exactly those the service would write. They are written through the
+//! bulk import ([`Store::import_cases`]), many cases to a transaction, with the deciding,
+//! sealing and folding done on a thread of its own while the previous batch is written. Roughly the 2024 proportions: a third
 //! children, a fifth of adult reports Duty to Notify, three in ten adults in an immigration
 //! enforcement cohort (decided by the IECA), most older cases decided.
 
@@ -15,24 +16,12 @@ use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
 use nrm_domain::personal::{DecisionReasons, VaultContent};
 use nrm_domain::submission::{ImmigrationEnforcementCohort, Submission};
-use nrm_domain::{Actor, CaseEvent, CaseReference, Rulebook, fixtures};
+use nrm_domain::{Actor, CaseEvent, Rulebook, fixtures};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
-use crate::{Append, Store, StoreError, VaultWrite};
-
-/// One command's worth of a synthetic case, owning what an [`Append`] borrows.
-struct Step {
-    case_id: CaseId,
-    expected_version: u64,
-    reference: CaseReference,
-    events: Vec<CaseEvent>,
-    actor: Actor,
-    recorded_at: DateTime<Utc>,
-    new_subjects: Vec<SubjectId>,
-    vault_writes: Vec<VaultWrite>,
-}
+use crate::{ImportStep, NewCase, Store, StoreError, VaultWrite};
 
 /// Makes synthetic cases referred in the four years up to `today`.
 #[derive(Debug)]
@@ -85,7 +74,8 @@ impl SyntheticCases {
     }
 
     /// The commands of one new case, decided one after another.
-    fn case(&mut self) -> Result<Vec<Step>, StoreError> {
+    /// The next synthetic case.
+    pub fn next_case(&mut self) -> Result<NewCase, StoreError> {
         let rng = &mut self.rng;
         let referred_on = self.today - Duration::days(rng.gen_range(0..1460));
         let submitted_at = Self::noon(referred_on);
@@ -137,10 +127,7 @@ impl SyntheticCases {
             Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),
             _ => return Err(StoreError::Corrupt("no submission event".to_owned())),
         };
-        let mut steps = vec![Step {
-            case_id,
-            expected_version: 0,
-            reference: reference.clone(),
+        let mut steps = vec![ImportStep {
             events,
             actor: responder,
             recorded_at: submitted_at,
@@ -155,26 +142,27 @@ impl SyntheticCases {
                 })
                 .unwrap_or_default(),
         }];
+        let done = |steps: Vec<ImportStep>| NewCase {
+            case_id,
+            reference: reference.clone(),
+            steps,
+        };
         if dtn {
-            return Ok(steps);
+            return Ok(done(steps));
         }
         let age_days = (self.today - referred_on).num_days();
         let today = self.today;
-        let by = |steps: &mut Vec<Step>,
+        let by = |steps: &mut Vec<ImportStep>,
                   actor: Actor,
                   command: Command,
                   at: DateTime<Utc>,
                   writes: Vec<VaultWrite>|
          -> Result<(), StoreError> {
-            let all: Vec<CaseEvent> = steps.iter().flat_map(|s| s.events.clone()).collect();
-            let state = CaseState::from_events(&all);
+            let state = CaseState::from_events(steps.iter().flat_map(|s| s.events.iter()));
             let events = decide(&state, &command, actor, &self.rules, at)
                 .map_err(|e| StoreError::Corrupt(format!("a synthetic step was refused: {e}")))?;
             if !events.is_empty() {
-                steps.push(Step {
-                    case_id,
-                    expected_version: all.len() as u64,
-                    reference: reference.clone(),
+                steps.push(ImportStep {
                     events,
                     actor,
                     recorded_at: at,
@@ -185,13 +173,13 @@ impl SyntheticCases {
             Ok(())
         };
         let then =
-            |steps: &mut Vec<Step>,
+            |steps: &mut Vec<ImportStep>,
              command: Command,
              at: DateTime<Utc>,
              writes: Vec<VaultWrite>| by(steps, caseworker, command, at, writes);
         // Undecided cases end with the deadline flags today's sweep would leave, so a sweep
         // run after seeding has only the day's changes to make.
-        let swept = |steps: &mut Vec<Step>| {
+        let swept = |steps: &mut Vec<ImportStep>| {
             by(
                 steps,
                 Actor::SYSTEM,
@@ -225,7 +213,7 @@ impl SyntheticCases {
                 )?;
             }
             swept(&mut steps)?;
-            return Ok(steps);
+            return Ok(done(steps));
         }
         let decision = |rng: &mut StdRng, on: NaiveDate, positive: bool| {
             let reasons = VaultRecordId(Uuid::from_u128(rng.r#gen()));
@@ -260,7 +248,7 @@ impl SyntheticCases {
         let earliest = self.rules.conclusive_grounds_earliest(rg_on);
         let room = (self.today - earliest).num_days();
         if !positive || room < 1 || !self.rng.gen_bool(0.45) {
-            return Ok(steps);
+            return Ok(done(steps));
         }
         let cg_on = earliest + Duration::days(self.rng.gen_range(0..room));
         let cg_positive = self.rng.gen_bool(0.9);
@@ -271,60 +259,49 @@ impl SyntheticCases {
             Self::noon(cg_on),
             vec![write],
         )?;
-        Ok(steps)
+        Ok(done(steps))
     }
 
-    /// One case's steps, with every vault record written by its first step: a data key
-    /// created in an uncommitted transaction cannot be read back to seal a later record in
-    /// the same batch.
-    fn case_with_vault_first(&mut self) -> Result<Vec<Step>, StoreError> {
-        let mut steps = self.case()?;
-        let later: Vec<VaultWrite> = steps
-            .iter_mut()
-            .skip(1)
-            .flat_map(|s| std::mem::take(&mut s.vault_writes))
-            .collect();
-        if let Some(first) = steps.first_mut() {
-            first.vault_writes.extend(later);
-        }
-        Ok(steps)
-    }
-
-    /// Makes `count` cases and writes them `batch` cases to a transaction; calls `progress`
-    /// with the number written after each batch.
+    /// Makes `count` cases and writes them `batch` cases to a transaction through an offline
+    /// bulk load ([`Store::bulk_load`]: the cases are decided, sealed and folded on a thread
+    /// of their own, one batch ahead of the writes, and the case tables' secondary indexes
+    /// are built once at the end); calls `progress` with the number written after each
+    /// batch. For databases no one else is reading: tests and benchmarks.
     pub async fn seed(
         &mut self,
         store: &Store,
         count: u64,
         batch: u64,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<(), StoreError> {
-        let mut written = 0;
-        while written < count {
-            let n = batch.max(1).min(count - written);
-            let mut steps = Vec::new();
-            for _ in 0..n {
-                steps.extend(self.case_with_vault_first()?);
-            }
-            let appends: Vec<Append<'_>> = steps
-                .iter()
-                .map(|s| Append {
-                    case_id: s.case_id,
-                    expected_version: s.expected_version,
-                    reference: Some(&s.reference),
-                    events: &s.events,
-                    actor: s.actor,
-                    recorded_at: s.recorded_at,
-                    new_subjects: &s.new_subjects,
-                    vault_writes: &s.vault_writes,
-                    audit: None,
-                    draft: None,
-                })
-                .collect();
-            store.append_batch(&appends).await?;
-            written += n;
-            progress(written);
+        let placeholder = Self::new(0, self.today, 1, 1);
+        let batches = Batches {
+            cases: std::mem::replace(self, placeholder),
+            left: count,
+            batch: batch.max(1),
+        };
+        let (batches, written) = store.bulk_load(batches, progress).await;
+        *self = batches.cases;
+        written.map(|_| ())
+    }
+}
+
+/// The batches [`SyntheticCases::seed`] writes.
+struct Batches {
+    cases: SyntheticCases,
+    left: u64,
+    batch: u64,
+}
+
+impl Iterator for Batches {
+    type Item = Result<Vec<NewCase>, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
         }
-        Ok(())
+        let n = self.batch.min(self.left);
+        self.left -= n;
+        Some((0..n).map(|_| self.cases.next_case()).collect())
     }
 }

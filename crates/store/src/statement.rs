@@ -3,6 +3,8 @@
 //! Write paths build a list of these (pure, testable) and [`execute_all!`] runs them inside
 //! one transaction on whichever engine is configured.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -10,6 +12,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub(crate) enum Value {
     Uuid(Uuid),
+    OptUuid(Option<Uuid>),
     Text(String),
     OptText(Option<String>),
     Date(NaiveDate),
@@ -17,19 +20,24 @@ pub(crate) enum Value {
     Bool(bool),
     I64(i64),
     Timestamp(DateTime<Utc>),
+    OptTimestamp(Option<DateTime<Utc>>),
     Bytes(Vec<u8>),
 }
 
-/// One SQL statement and its values.
+/// One SQL statement and its values. The SQL is static or built from a fixed set of
+/// column names (never from data), so it is safe to run as is.
 #[derive(Debug, Clone)]
 pub(crate) struct Statement {
-    pub sql: &'static str,
+    pub sql: Cow<'static, str>,
     pub values: Vec<Value>,
 }
 
 impl Statement {
-    pub fn new(sql: &'static str, values: Vec<Value>) -> Self {
-        Self { sql, values }
+    pub fn new(sql: impl Into<Cow<'static, str>>, values: Vec<Value>) -> Self {
+        Self {
+            sql: sql.into(),
+            values,
+        }
     }
 }
 
@@ -40,11 +48,12 @@ macro_rules! execute_all {
         let mut affected: Vec<u64> = Vec::new();
         let mut failure: Option<sqlx::Error> = None;
         for statement in $statements {
-            let mut query = sqlx::query(statement.sql);
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone()));
             for value in &statement.values {
                 use $crate::statement::Value;
                 query = match value {
                     Value::Uuid(v) => query.bind(*v),
+                    Value::OptUuid(v) => query.bind(*v),
                     Value::Text(v) => query.bind(v.clone()),
                     Value::OptText(v) => query.bind(v.clone()),
                     Value::Date(v) => query.bind(*v),
@@ -52,6 +61,7 @@ macro_rules! execute_all {
                     Value::Bool(v) => query.bind(*v),
                     Value::I64(v) => query.bind(*v),
                     Value::Timestamp(v) => query.bind(*v),
+                    Value::OptTimestamp(v) => query.bind(*v),
                     Value::Bytes(v) => query.bind(v.clone()),
                 };
             }

@@ -65,6 +65,52 @@ impl TestStore {
         result.unwrap_or_else(|e| panic!("query on {}: {e}", self.name))
     }
 
+    /// Every row of `table` in `order_by` order, each as one string that shows every column's
+    /// stored value exactly: on SQLite each value's storage class and SQL literal
+    /// (`typeof(c) || ':' || quote(c)`), on PostgreSQL the row's text form. Two tables with
+    /// the same rows here hold the same bytes.
+    /// `columns` names the columns to show (`None`: all of them).
+    pub async fn table_rows(
+        &self,
+        table: &str,
+        columns: Option<&[&str]>,
+        order_by: &str,
+    ) -> Vec<String> {
+        let result: Result<Vec<String>, sqlx::Error> = match &self.store.pool {
+            crate::Pool::Sqlite(pool) => {
+                let columns: Vec<String> = match columns {
+                    Some(columns) => columns.iter().map(|c| (*c).to_owned()).collect(),
+                    None => {
+                        sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                            .bind(table)
+                            .fetch_all(pool)
+                            .await
+                            .unwrap_or_else(|e| panic!("columns of {table}: {e}"))
+                    }
+                };
+                let row = columns
+                    .iter()
+                    .map(|c| format!("typeof({c}) || ':' || quote({c})"))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT {row} FROM {table} ORDER BY {order_by}"
+                )))
+                .fetch_all(pool)
+                .await
+            }
+            crate::Pool::Postgres(pool) => {
+                let columns = columns.map_or_else(|| "*".to_owned(), |c| c.join(", "));
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT t::text FROM (SELECT {columns} FROM {table} ORDER BY {order_by}) t"
+                )))
+                .fetch_all(pool)
+                .await
+            }
+        };
+        result.unwrap_or_else(|e| panic!("rows of {table} on {}: {e}", self.name))
+    }
+
     /// Everything the database holds, as text, for scans for values that must not be stored:
     /// on SQLite the database file and its WAL, byte for byte; on PostgreSQL every row of every
     /// table in the test's schema (byte strings appear in hex).

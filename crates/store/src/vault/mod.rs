@@ -40,15 +40,7 @@ impl Store {
         writes: &[VaultWrite],
     ) -> Result<(Vec<SealedSubject>, Vec<SealedRecord>), StoreError> {
         let mut keys: Vec<(Uuid, DataKey)> = Vec::new();
-        let mut subjects = Vec::new();
-        for subject in new_subjects {
-            let (key, wrapped_key) = self.master_key.new_data_key(subject.0)?;
-            keys.push((subject.0, key));
-            subjects.push(SealedSubject {
-                subject: subject.0,
-                wrapped_key,
-            });
-        }
+        let subjects = self.new_subject_keys(new_subjects, &mut keys)?;
         let mut records = Vec::new();
         for write in writes {
             let subject = write.subject.0;
@@ -60,24 +52,56 @@ impl Store {
                     key
                 }
             };
-            let kind = write.content.kind();
-            let plaintext = serde_json::to_vec(&write.content)
-                .map_err(|_| StoreError::Corrupt("vault content did not serialise".to_owned()))?;
-            let binding = RecordBinding {
-                record: write.record.0,
-                subject,
-                kind,
-            };
-            records.push(SealedRecord {
-                record: write.record.0,
-                subject,
-                kind,
-                ciphertext: key.encrypt(&binding, &plaintext)?,
-            });
+            records.push(seal_record(&key, write)?);
         }
         Ok((subjects, records))
     }
 
+    /// Makes a data key for each new subject, adds it to `keys`, and returns the wrapped keys
+    /// to store.
+    pub(crate) fn new_subject_keys(
+        &self,
+        new_subjects: &[SubjectId],
+        keys: &mut Vec<(Uuid, DataKey)>,
+    ) -> Result<Vec<SealedSubject>, StoreError> {
+        let mut subjects = Vec::with_capacity(new_subjects.len());
+        for subject in new_subjects {
+            let (key, wrapped_key) = self.master_key.new_data_key(subject.0)?;
+            keys.push((subject.0, key));
+            subjects.push(SealedSubject {
+                subject: subject.0,
+                wrapped_key,
+            });
+        }
+        Ok(subjects)
+    }
+
+    /// The master key's name, stored beside each wrapped key.
+    pub(crate) fn master_key_id(&self) -> &str {
+        self.master_key.id()
+    }
+}
+
+/// Encrypts one vault write under its subject's data key, bound to the record.
+pub(crate) fn seal_record(key: &DataKey, write: &VaultWrite) -> Result<SealedRecord, StoreError> {
+    let subject = write.subject.0;
+    let kind = write.content.kind();
+    let plaintext = serde_json::to_vec(&write.content)
+        .map_err(|_| StoreError::Corrupt("vault content did not serialise".to_owned()))?;
+    let binding = RecordBinding {
+        record: write.record.0,
+        subject,
+        kind,
+    };
+    Ok(SealedRecord {
+        record: write.record.0,
+        subject,
+        kind,
+        ciphertext: key.encrypt(&binding, &plaintext)?,
+    })
+}
+
+impl Store {
     async fn data_key(&self, subject: SubjectId) -> Result<DataKey, StoreError> {
         let wrapped: Option<Vec<u8>> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT wrapped_key FROM vault_subjects WHERE subject_id = $1")

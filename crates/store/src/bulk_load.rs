@@ -1,0 +1,123 @@
+//! Offline bulk loads: importing with the case tables' secondary indexes built once at the end.
+//!
+//! Inserting a case touches some thirty B-trees (the queue's indexes of migration 0013 among
+//! them), each at a random leaf once the tables are large, and that, not the rows, is what a
+//! bulk load spends its time on. For a database no one else is using (a fresh demo, a
+//! benchmark, an import before go-live), [`Store::bulk_load`] drops the secondary indexes of
+//! the case tables, imports, and rebuilds each from its own definition, which sorts once
+//! instead of inserting a million times. Constraint indexes (primary keys, unique references)
+//! stay, so a clash is still refused as it arises. The definitions are kept in
+//! `deferred_indexes` in the transaction that drops them; if the load dies half-way, the next
+//! start's [`Store::migrate`] rebuilds them.
+
+use crate::bulk::NewCase;
+use crate::{Pool, Store, StoreError, on_pool};
+
+/// The tables an import writes.
+const CASE_TABLES: [&str; 7] = [
+    "cases",
+    "case_events",
+    "case_summaries",
+    "case_deadlines",
+    "case_exploitation_types",
+    "vault_subjects",
+    "vault_records",
+];
+
+impl Store {
+    /// Imports every batch as [`Store::import_batches`] does, with the case tables'
+    /// secondary indexes dropped for the duration and rebuilt at the end. Only for a database
+    /// no one else is reading: until the end its queue has no indexes.
+    pub async fn bulk_load<I>(
+        &self,
+        batches: I,
+        progress: impl FnMut(u64),
+    ) -> (I, Result<u64, StoreError>)
+    where
+        I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
+    {
+        if let Err(e) = self.defer_indexes().await {
+            return (batches, Err(e));
+        }
+        let (batches, written) = self.import_batches(batches, progress).await;
+        let rebuilt = self.rebuild_deferred_indexes().await;
+        (batches, written.and_then(|n| rebuilt.map(|()| n)))
+    }
+
+    /// Records the definitions of the case tables' secondary indexes and drops them, in one
+    /// transaction.
+    async fn defer_indexes(&self) -> Result<(), StoreError> {
+        let tables: Vec<String> = CASE_TABLES.iter().map(|t| (*t).to_owned()).collect();
+        let _turn = self.write_turn().await;
+        let indexes: Vec<(String, String)> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let all: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+                )
+                .fetch_all(pool)
+                .await?;
+                all.into_iter()
+                    .filter(|(_, table, _)| tables.contains(table))
+                    .map(|(name, _, sql)| (name, sql))
+                    .collect()
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT i.relname::TEXT, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND t.relname = ANY($1) AND NOT x.indisunique AND NOT x.indisprimary",
+                )
+                .bind(&tables)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (name, definition) in &indexes {
+                sqlx::query("INSERT INTO deferred_indexes (name, definition) VALUES ($1, $2)")
+                    .bind(name)
+                    .bind(definition)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {}", quoted(name))))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Builds every index a bulk load deferred, each in its own transaction with the removal
+    /// of its definition, so an interrupted rebuild resumes where it stopped.
+    pub(crate) async fn rebuild_deferred_indexes(&self) -> Result<(), StoreError> {
+        let deferred: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT name, definition FROM deferred_indexes ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        if deferred.is_empty() {
+            return Ok(());
+        }
+        let _turn = self.write_turn().await;
+        for (name, definition) in deferred {
+            tracing::debug!(index = %name, "building an index a bulk load deferred");
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                sqlx::query(sqlx::AssertSqlSafe(definition))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
+                    .bind(&name)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An index name as an SQL identifier (the names come from the schema, never from data).
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

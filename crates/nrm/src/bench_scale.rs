@@ -125,7 +125,7 @@ async fn run_backend(
     for (i, &scale) in scales.iter().enumerate() {
         let mut progress = Progress::new(format!("{name}: seeding to {scale}"), scale - seeded);
         synthetic
-            .seed(store, scale - seeded, options.batch, |n| progress.set(n))
+            .load(store, scale - seeded, options.batch, |n| progress.set(n))
             .await?;
         let rate = progress.finish(scale - seeded);
         seeded = scale;

@@ -262,16 +262,39 @@ impl SyntheticCases {
         Ok(done(steps))
     }
 
-    /// Makes `count` cases and writes them `batch` cases to a transaction through an offline
-    /// bulk load ([`Store::bulk_load`]: the cases are decided, sealed and folded on a thread
-    /// of their own, one batch ahead of the writes, and the case tables' secondary indexes
-    /// are built once at the end); calls `progress` with the number written after each
-    /// batch. For databases no one else is reading: tests and benchmarks.
+    /// Makes `count` cases and writes them `batch` cases to a transaction through the bulk
+    /// import ([`Store::import_batches`]: the cases are decided, sealed and folded on a thread
+    /// of their own, one batch ahead of the writes); calls `progress` with the number written
+    /// after each batch. Safe beside readers.
     pub async fn seed(
         &mut self,
         store: &Store,
         count: u64,
         batch: u64,
+        progress: impl FnMut(u64),
+    ) -> Result<(), StoreError> {
+        self.write(store, count, batch, false, progress).await
+    }
+
+    /// As [`SyntheticCases::seed`], through an offline bulk load ([`Store::bulk_load`]: the
+    /// case tables' secondary indexes are built once at the end). Only for a database no one
+    /// else is reading: benchmarks.
+    pub async fn load(
+        &mut self,
+        store: &Store,
+        count: u64,
+        batch: u64,
+        progress: impl FnMut(u64),
+    ) -> Result<(), StoreError> {
+        self.write(store, count, batch, true, progress).await
+    }
+
+    async fn write(
+        &mut self,
+        store: &Store,
+        count: u64,
+        batch: u64,
+        offline: bool,
         progress: impl FnMut(u64),
     ) -> Result<(), StoreError> {
         let placeholder = Self::new(0, self.today, 1, 1);
@@ -280,13 +303,17 @@ impl SyntheticCases {
             left: count,
             batch: batch.max(1),
         };
-        let (batches, written) = store.bulk_load(batches, progress).await;
+        let (batches, written) = if offline {
+            store.bulk_load(batches, progress).await
+        } else {
+            store.import_batches(batches, progress).await
+        };
         *self = batches.cases;
         written.map(|_| ())
     }
 }
 
-/// The batches [`SyntheticCases::seed`] writes.
+/// The batches [`SyntheticCases::seed`] and [`SyntheticCases::load`] write.
 struct Batches {
     cases: SyntheticCases,
     left: u64,

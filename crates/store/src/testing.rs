@@ -65,6 +65,15 @@ impl TestStore {
         result.unwrap_or_else(|e| panic!("query on {}: {e}", self.name))
     }
 
+    /// The one text column a query returns, row by row.
+    pub async fn query_strings(&self, sql: &str) -> Vec<String> {
+        let sql = sql.to_owned();
+        let result: Result<Vec<String>, sqlx::Error> = crate::on_pool!(self.store, pool => {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await
+        });
+        result.unwrap_or_else(|e| panic!("query on {}: {e}", self.name))
+    }
+
     /// Every row of `table` in `order_by` order, each as one string that shows every column's
     /// stored value exactly: on SQLite each value's storage class and SQL literal
     /// (`typeof(c) || ':' || quote(c)`), on PostgreSQL the row's text form. Two tables with

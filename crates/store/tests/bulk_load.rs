@@ -1,0 +1,145 @@
+//! The offline bulk load: it writes what the import writes, leaves every index as it found
+//! it, and a load that dies half-way has its indexes rebuilt by the next start.
+
+use chrono::NaiveDate;
+use nrm_store::seeding::SyntheticCases;
+use nrm_store::testing::{self, TestStore};
+use nrm_store::{NewCase, StoreError};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
+}
+
+fn cases(count: usize, seed: u64) -> Vec<NewCase> {
+    let mut synthetic = SyntheticCases::new(seed, today(), 6, 3);
+    (0..count)
+        .map(|_| synthetic.next_case().unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+/// Every index of the schema with its definition.
+async fn indexes(backend: &TestStore) -> Vec<String> {
+    let sql = if backend.name == "sqlite" {
+        "SELECT name || ': ' || sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"
+    } else {
+        "SELECT indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+    };
+    backend.query_strings(sql).await
+}
+
+fn batches(
+    cases: Vec<NewCase>,
+    size: usize,
+) -> impl Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static {
+    let chunks: Vec<Vec<NewCase>> = cases.chunks(size).map(<[NewCase]>::to_vec).collect();
+    chunks.into_iter().map(Ok)
+}
+
+#[tokio::test]
+async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
+    let made = cases(400, 17);
+    for backend in testing::all().await {
+        let name = backend.name;
+        let before = indexes(&backend).await;
+        assert!(
+            before.iter().any(|i| i.starts_with("queue_rg")),
+            "{name}: {before:?}"
+        );
+        let mut seen = Vec::new();
+        let (_, written) = backend
+            .store
+            .bulk_load(batches(made.clone(), 150), |n| seen.push(n))
+            .await;
+        assert_eq!(written.unwrap_or_else(|e| panic!("{name}: {e}")), 400);
+        assert_eq!(
+            seen,
+            vec![150, 300, 400],
+            "{name}: progress after each batch"
+        );
+        assert_eq!(
+            indexes(&backend).await,
+            before,
+            "{name}: every index rebuilt as it was"
+        );
+        assert_eq!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM deferred_indexes")
+                .await,
+            0
+        );
+
+        let Some(other) = (if name == "sqlite" {
+            Some(testing::sqlite().await)
+        } else {
+            testing::postgres().await
+        }) else {
+            continue;
+        };
+        other
+            .store
+            .import_cases(&made)
+            .await
+            .unwrap_or_else(|e| panic!("import on {name}: {e}"));
+        for (table, order) in [
+            ("cases", "case_id"),
+            ("case_events", "case_id, version"),
+            ("case_summaries", "case_id"),
+            ("case_deadlines", "case_id, deadline"),
+            ("case_exploitation_types", "case_id, exploitation_type"),
+        ] {
+            assert_eq!(
+                backend.table_rows(table, None, order).await,
+                other.table_rows(table, None, order).await,
+                "{table} on {name}"
+            );
+        }
+        other.cleanup().await;
+        backend.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn indexes_a_dead_load_left_behind_are_rebuilt_at_the_next_start() {
+    let made = cases(120, 23);
+    for backend in testing::all().await {
+        let name = backend.name;
+        let before = indexes(&backend).await;
+        // The load's own thread dies part-way (as a killed process would stop), so the
+        // rebuild at its end never runs.
+        let store = backend.store.clone();
+        let mut chunks = batches(made.clone(), 40);
+        let mut yielded = 0;
+        let dying = std::iter::from_fn(move || {
+            yielded += 1;
+            assert!(yielded < 3, "the load dies here");
+            chunks.next()
+        });
+        let died = tokio::spawn(async move { store.bulk_load(dying, |_| {}).await.1 }).await;
+        assert!(died.is_err(), "{name}: the load died");
+        assert!(
+            indexes(&backend).await.len() < before.len(),
+            "{name}: indexes dropped"
+        );
+        assert!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM deferred_indexes")
+                .await
+                > 0
+        );
+        assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 80);
+
+        backend
+            .store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(indexes(&backend).await, before, "{name}: rebuilt at start");
+        assert_eq!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM deferred_indexes")
+                .await,
+            0
+        );
+        backend.cleanup().await;
+    }
+}

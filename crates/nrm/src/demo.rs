@@ -689,7 +689,10 @@ impl DemoCases {
                         reasons: record,
                     }),
                     rg_at,
-                    Some((record, "The decision follows the guidance and the evidence.")),
+                    Some((
+                        record,
+                        "The decision follows the guidance and the evidence.",
+                    )),
                 )?;
             }
             case.act(

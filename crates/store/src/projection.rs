@@ -337,7 +337,10 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
                 (Col::RgDecidedOn, Value::OptDate(Some(d.decided_on))),
                 (Col::RgServedOn, Value::OptDate(None)),
                 (Col::ReconsiderationPending, Value::Bool(false)),
-                (Col::ReviewPending, Value::Bool(ReviewKind::required(d.review))),
+                (
+                    Col::ReviewPending,
+                    Value::Bool(ReviewKind::required(d.review)),
+                ),
             ]));
             out.push(Change::CloseDeadline {
                 key: deadline_key(&Deadline::ReasonableGrounds),
@@ -395,7 +398,10 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
         CaseEvent::Disqualified { review, .. } => {
             out.push(set(vec![
                 (Col::Disqualified, Value::Bool(true)),
-                (Col::ReviewPending, Value::Bool(ReviewKind::required(*review))),
+                (
+                    Col::ReviewPending,
+                    Value::Bool(ReviewKind::required(*review)),
+                ),
             ]));
         }
         CaseEvent::NegativeReasonableGroundsReviewed {
@@ -422,7 +428,10 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
         } => {
             // Referred back, the disqualification is set aside.
             out.push(set(vec![
-                (Col::Disqualified, Value::Bool(*review == ReviewOutcome::Agree)),
+                (
+                    Col::Disqualified,
+                    Value::Bool(*review == ReviewOutcome::Agree),
+                ),
                 (Col::ReviewPending, Value::Bool(false)),
             ]));
         }

@@ -48,8 +48,8 @@ pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
         options.requests, options.concurrency
     );
     println!(
-        "{:<9} {:>11} {:>13} {:>9} {:>9} {:>9}",
-        "backend", "concurrency", "referrals/s", "p50 ms", "p99 ms", "errors"
+        "{:<9} {:>11} {:>13} {:>9} {:>9} {:>9} {:>11}",
+        "backend", "concurrency", "referrals/s", "p50 ms", "p99 ms", "errors", "mean batch"
     );
     for backend in &options.backends {
         let Some(test_store) = backend_store(backend).await? else {
@@ -129,6 +129,7 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
     let url = format!("http://{address}/api/v1/referrals/adult");
     for &concurrency in &options.concurrency {
         let remaining = Arc::new(AtomicU32::new(options.requests));
+        let before = test_store.store.group_commit_stats();
         let started = Instant::now();
         let mut workers = Vec::new();
         for _ in 0..concurrency.max(1) {
@@ -167,16 +168,21 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
             errors += e;
         }
         let elapsed = started.elapsed().as_secs_f64();
+        let after = test_store.store.group_commit_stats();
+        // Appends per transaction of the group committer over this level.
+        let mean_batch = (after.appends - before.appends) as f64
+            / (after.batches - before.batches).max(1) as f64;
         latencies.sort_unstable();
         let percentile = |p: f64| percentile_ms(&latencies, p);
         println!(
-            "{:<9} {:>11} {:>13.0} {:>9.2} {:>9.2} {:>9}",
+            "{:<9} {:>11} {:>13.0} {:>9.2} {:>9.2} {:>9} {:>11.1}",
             test_store.name,
             concurrency,
             latencies.len() as f64 / elapsed,
             percentile(0.50),
             percentile(0.99),
-            errors
+            errors,
+            mean_batch
         );
     }
     server.abort();

@@ -77,9 +77,9 @@ pub(crate) fn to_i64(v: u64) -> i64 {
 impl Store {
     /// Appends one command's events atomically; returns the stream's new version.
     ///
-    /// The append is written by the group committer (`group.rs`), in a transaction it may
-    /// share with other appends, each in its own savepoint; it is acknowledged only once that
-    /// transaction has committed, and fails alone if it cannot be written.
+    /// The append is written by the group committer (`group/`), in a transaction it may share
+    /// with other appends; it is acknowledged only once that transaction has committed, and
+    /// fails alone if it cannot be written.
     pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
         let new_version = append.expected_version + append.events.len() as u64;
         let statements = self.append_statements(&append).await?;
@@ -88,13 +88,24 @@ impl Store {
         let audit = append
             .audit
             .map(|record| (record.clone(), append.recorded_at));
-        match self.committer.write(statements, claim_at, audit).await {
+        let new_case = append.expected_version == 0;
+        let outcome = self
+            .committer
+            .write(statements, append.case_id.0, new_case, claim_at, audit)
+            .await;
+        match outcome {
             Outcome::Written(Written::Done) => Ok(new_version),
+            // A new stream's row was not inserted: someone else created this stream first;
+            // failing that, the clash is the generated reference.
+            Outcome::Written(Written::Stale) if new_case => match self.conflict(append).await {
+                StoreError::NotFound => Err(StoreError::DuplicateReference),
+                other => Err(other),
+            },
             Outcome::Written(Written::Stale) => Err(self.conflict(append).await),
             Outcome::Written(Written::DraftClaimed) => Err(StoreError::DraftAlreadySubmitted),
             Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                // Someone else created or extended this stream first; failing that, the clash
-                // is the generated reference.
+                // Someone else extended this stream first (its events are there); failing
+                // that, the clash is the generated reference.
                 match self.conflict(append).await {
                     StoreError::NotFound => Err(StoreError::DuplicateReference),
                     other => Err(other),
@@ -106,7 +117,8 @@ impl Store {
     }
 
     /// The statements that write `append`: the stream row, vault, events and read models.
-    /// The first statement changes no row when the stream is not at the expected version.
+    /// The first statement changes no row when the stream is not at the expected version (for
+    /// a new stream: when its id or reference is already taken).
     pub(crate) async fn append_statements(
         &self,
         append: &Append<'_>,
@@ -121,7 +133,7 @@ impl Store {
                 .reference
                 .ok_or_else(|| StoreError::Corrupt("a new case needs a reference".to_owned()))?;
             statements.push(Statement::new(
-                "INSERT INTO cases (case_id, reference, version, created_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO cases (case_id, reference, version, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                 vec![
                     Value::Uuid(case),
                     Value::Text(reference.to_string()),

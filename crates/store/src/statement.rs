@@ -41,6 +41,31 @@ impl Statement {
     }
 }
 
+/// Binds `$values` (a `&[Value]` or `&Vec<Value>`) to `$query`, in order.
+macro_rules! bind_values {
+    ($query:expr, $values:expr) => {{
+        let mut query = $query;
+        for value in $values {
+            use $crate::statement::Value;
+            query = match value {
+                Value::Uuid(v) => query.bind(*v),
+                Value::OptUuid(v) => query.bind(*v),
+                Value::Text(v) => query.bind(v.clone()),
+                Value::OptText(v) => query.bind(v.clone()),
+                Value::Date(v) => query.bind(*v),
+                Value::OptDate(v) => query.bind(*v),
+                Value::Bool(v) => query.bind(*v),
+                Value::I64(v) => query.bind(*v),
+                Value::Timestamp(v) => query.bind(*v),
+                Value::OptTimestamp(v) => query.bind(*v),
+                Value::Bytes(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_values;
+
 /// Executes statements in order on an open transaction `$tx`, returning the rows affected by
 /// each, or the first error.
 macro_rules! execute_all {
@@ -48,23 +73,10 @@ macro_rules! execute_all {
         let mut affected: Vec<u64> = Vec::new();
         let mut failure: Option<sqlx::Error> = None;
         for statement in $statements {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone()));
-            for value in &statement.values {
-                use $crate::statement::Value;
-                query = match value {
-                    Value::Uuid(v) => query.bind(*v),
-                    Value::OptUuid(v) => query.bind(*v),
-                    Value::Text(v) => query.bind(v.clone()),
-                    Value::OptText(v) => query.bind(v.clone()),
-                    Value::Date(v) => query.bind(*v),
-                    Value::OptDate(v) => query.bind(*v),
-                    Value::Bool(v) => query.bind(*v),
-                    Value::I64(v) => query.bind(*v),
-                    Value::Timestamp(v) => query.bind(*v),
-                    Value::OptTimestamp(v) => query.bind(*v),
-                    Value::Bytes(v) => query.bind(v.clone()),
-                };
-            }
+            let query = $crate::statement::bind_values!(
+                sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone())),
+                &statement.values
+            );
             match query.execute(&mut *$tx).await {
                 Ok(result) => affected.push(result.rows_affected()),
                 Err(e) => {

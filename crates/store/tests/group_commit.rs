@@ -352,7 +352,18 @@ async fn fail_statement_for(t: &TestStore, reference: &CaseReference) {
 
 #[tokio::test]
 async fn a_bad_append_fails_alone_with_its_own_error_and_its_batch_mates_commit() {
-    each_backend(|t| async move {
+    each_backend(|t| async move { bad_appends_among_good_ones(t, false).await }).await;
+}
+
+#[tokio::test]
+async fn a_statement_failing_in_a_batch_fails_its_own_append_alone() {
+    each_backend(|t| async move { bad_appends_among_good_ones(t, true).await }).await;
+}
+
+/// One batch of good appends with every kind of bad one among them, and (`failing`) one whose
+/// statement fails in the database, which sends the batch through the one-by-one writing.
+async fn bad_appends_among_good_ones(t: TestStore, failing: bool) -> TestStore {
+    {
         let owner = someone();
         // Already in the database: a case at version 1, and a draft already submitted.
         let existing = new_case();
@@ -401,7 +412,9 @@ async fn a_bad_append_fails_alone_with_its_own_error_and_its_batch_mates_commit(
         let mut twin_reference = new_case();
         twin_reference.reference = twin.reference.clone();
         let broken = new_case();
-        fail_statement_for(&t, &broken.reference).await;
+        if failing {
+            fail_statement_for(&t, &broken.reference).await;
+        }
 
         let opener = new_case();
         let tasks = std::sync::Mutex::new(Vec::new());
@@ -441,6 +454,12 @@ async fn a_bad_append_fails_alone_with_its_own_error_and_its_batch_mates_commit(
             results.insert(name, outcome(task).await);
         }
         let stats = t.store.group_commit_stats();
+        assert_eq!(
+            stats.retried_one_by_one,
+            u64::from(failing),
+            "{}: written one by one?",
+            t.name
+        );
         // Setup (2 batches), the opener, and the sixteen together.
         assert_eq!(
             stats.batches, 4,
@@ -491,18 +510,25 @@ async fn a_bad_append_fails_alone_with_its_own_error_and_its_batch_mates_commit(
         is("second claim of the contested draft", &|r| {
             matches!(r, Err(StoreError::DraftAlreadySubmitted))
         });
-        is("failing statement", &|r| {
-            matches!(r, Err(StoreError::Database(_)))
-        });
+        if failing {
+            is("failing statement", &|r| {
+                matches!(r, Err(StoreError::Database(_)))
+            });
+        } else {
+            is("failing statement", &|r| matches!(r, Ok(1)));
+        }
 
         // What failed left nothing behind: no stream, no vault record, no audit entry.
-        for case in [
+        let mut bad = vec![
             &same_reference,
             &claims_again,
             &also_claims_contested,
             &twin_reference,
-            &broken,
-        ] {
+        ];
+        if failing {
+            bad.push(&broken);
+        }
+        for case in bad {
             assert!(
                 t.store.load(case.case_id).await.ok().flatten().is_none(),
                 "{}",
@@ -557,11 +583,12 @@ async fn a_bad_append_fails_alone_with_its_own_error_and_its_batch_mates_commit(
             "{}",
             t.name
         );
-        // Setup 2 + opener 1 + 9 written in the batch (7 good, one claim, one decision).
-        assert_eq!(chain_length(&t.store).await, 12, "{}", t.name);
+        // Setup 2 + opener 1 + written in the batch: 7 good, one claim, one decision, and
+        // the otherwise failing one when it does not fail.
+        let written = if failing { 12 } else { 13 };
+        assert_eq!(chain_length(&t.store).await, written, "{}", t.name);
         t
-    })
-    .await;
+    }
 }
 
 /// Installs a deferred constraint that the case with `reference` breaks: checked only at

@@ -9,18 +9,15 @@
 //! So every [`Store::append`](crate::Store::append) goes through one committer task. Callers
 //! build their statements (and seal their vault records) themselves, in parallel, and queue
 //! them; the committer takes whatever is queued (up to [`MAX_BATCH`]) and writes it as one
-//! transaction:
-//!
-//! - each append inside its own savepoint: a stale version, a draft already claimed, a
-//!   clashing reference or any failed statement rolls back to that savepoint only and is
-//!   reported to that append's caller; the others go on;
-//! - then the audit entries of the appends that were written, chained in order after the head
-//!   (locked only now, so no entry is ever written for an append that was rolled back, and the
-//!   head never moves for one);
-//! - then one COMMIT. Every caller's answer is sent only after it returned; if anything at the
-//!   level of the batch fails (the connection, a savepoint, the audit entries, the commit)
-//!   every written append of the batch fails with [`StoreError::CommitFailed`] and none is
-//!   acknowledged.
+//! transaction (`batch.rs`). Each append succeeds or fails on its own: a stale version, a
+//! draft already claimed, a clashing reference or any failed statement is reported to that
+//! append's caller alone, with the error a lone append would get, and the others commit. The
+//! audit entries of the appends that were written are chained, in order, after the head,
+//! which is locked only then, so no entry is ever written, and the head never moves, for an
+//! append that was not. Every caller's answer is sent only after the COMMIT returned; if
+//! anything at the level of the batch fails (the connection, the audit entries, the commit)
+//! every append of the batch that would have been written fails with
+//! [`StoreError::CommitFailed`] and none is acknowledged.
 //!
 //! There is no waiting to fill a batch: at low load a batch is the one append that arrived,
 //! and under load it is whatever queued while the previous commit ran. All appends come here,
@@ -29,27 +26,32 @@
 //!
 //! [`StoreError::CommitFailed`]: crate::StoreError::CommitFailed
 
+mod batch;
+mod merge;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::audit::{AuditEntry, AuditKey, AuditRecord};
-use crate::statement::{Statement, execute_all};
-use crate::{Pool, on_pool};
+use crate::Pool;
+use crate::audit::{AuditKey, AuditRecord};
+use crate::statement::Statement;
 
 /// The most appends one transaction carries. PostgreSQL keeps up to 64 subtransactions of a
-/// transaction in shared memory; beyond that every other session's snapshots get slower.
+/// transaction in shared memory (beyond that every other session's snapshots get slower), and
+/// the appends written one by one each take a savepoint.
 pub(crate) const MAX_BATCH: usize = 64;
 
 /// How an append's statements ended inside its batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Written {
     Done,
-    /// The stream was not at the expected version: rolled back to the savepoint.
+    /// The stream was not at the expected version (or, for a new stream, its id or reference
+    /// is taken): nothing of the append was kept.
     Stale,
-    /// The draft was already claimed: rolled back to the savepoint.
+    /// The draft was already claimed: nothing of the append was kept.
     DraftClaimed,
 }
 
@@ -68,11 +70,20 @@ pub(crate) enum Outcome {
 /// One append, ready to write, and where its answer goes.
 #[derive(Debug)]
 struct Job {
+    /// The first is the gate: `INSERT … ON CONFLICT DO NOTHING` of a new stream's row, or the
+    /// version bump of an existing one; changing no row means the append must not be written.
     statements: Vec<Statement>,
+    case_id: uuid::Uuid,
+    new_case: bool,
+    /// Which statement claims a draft, when one does (changing no row: already claimed).
     claim_at: Option<usize>,
     audit: Option<(AuditRecord, DateTime<Utc>)>,
     reply: oneshot::Sender<Outcome>,
 }
+
+/// Each job's outcome as far as it is known, by position (`None`: not written, or its caller
+/// had gone).
+type Outcomes = Vec<Option<Result<Written, sqlx::Error>>>;
 
 /// Counts of what the committer has done, for benchmarks and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +94,9 @@ pub struct GroupCommitStats {
     pub appends: u64,
     /// Appends queued and not yet taken into a batch.
     pub waiting: usize,
+    /// Batches whose merged statements failed and that were written again one append at a
+    /// time, each in its own savepoint, to find the one at fault.
+    pub retried_one_by_one: u64,
 }
 
 #[derive(Debug, Default)]
@@ -90,6 +104,7 @@ struct Counters {
     batches: AtomicU64,
     appends: AtomicU64,
     waiting: AtomicUsize,
+    retried: AtomicU64,
 }
 
 /// The handle appends are queued through. Cheap to clone.
@@ -128,19 +143,23 @@ impl Committer {
         Self { queue, counters }
     }
 
-    /// Queues an append's `statements` and waits for its batch to end. The first statement
-    /// changing no row means the stream was not at the expected version; so does statement
-    /// `claim_at`, when given, mean the draft was already claimed. `audit` is the append's
-    /// audit entry, written only if the append is.
+    /// Queues the `statements` of an append to stream `case_id` and waits for its batch to
+    /// end. The first statement is the gate (see [`Job`]); statement `claim_at`, when given,
+    /// changing no row means the draft was already claimed. `audit` is the append's audit
+    /// entry, written only if the append is.
     pub(crate) async fn write(
         &self,
         statements: Vec<Statement>,
+        case_id: uuid::Uuid,
+        new_case: bool,
         claim_at: Option<usize>,
         audit: Option<(AuditRecord, DateTime<Utc>)>,
     ) -> Outcome {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             statements,
+            case_id,
+            new_case,
             claim_at,
             audit,
             reply,
@@ -160,6 +179,7 @@ impl Committer {
             batches: self.counters.batches.load(Ordering::SeqCst),
             appends: self.counters.appends.load(Ordering::SeqCst),
             waiting: self.counters.waiting.load(Ordering::SeqCst),
+            retried_one_by_one: self.counters.retried.load(Ordering::SeqCst),
         }
     }
 }
@@ -181,7 +201,7 @@ impl Writer {
             self.counters
                 .appends
                 .fetch_add(jobs.len() as u64, Ordering::SeqCst);
-            let mut outcomes = Vec::with_capacity(jobs.len());
+            let mut outcomes: Outcomes = jobs.iter().map(|_| None).collect();
             let written = {
                 let _turn = match &self.write_gate {
                     Some(gate) => Some(gate.lock().await),
@@ -213,74 +233,6 @@ impl Writer {
                 let _ = job.reply.send(outcome);
             }
         }
-    }
-
-    /// Writes `jobs` in one transaction, pushing each one's outcome onto `outcomes` as it is
-    /// known (`None`: skipped), and returns the error that stopped the whole batch, if one
-    /// did: then nothing was committed, and the jobs after the last outcome were not reached.
-    async fn write_batch(
-        &self,
-        jobs: &[Job],
-        outcomes: &mut Vec<Option<Result<Written, sqlx::Error>>>,
-    ) -> Result<(), sqlx::Error> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            // Whether the last append's savepoint is still open (it was written): it is
-            // released in the same round trip that opens the next one. Released, not left
-            // nested: SQLite keeps the pages every open savepoint may need in a sub-journal,
-            // which past 64 KiB spills to a file.
-            let mut open = false;
-            for job in jobs {
-                if job.reply.is_closed() {
-                    // Its caller stopped waiting (a dropped request): left unwritten, as an
-                    // append abandoned before its own commit always was.
-                    outcomes.push(None);
-                    continue;
-                }
-                let begin = if open {
-                    "RELEASE SAVEPOINT append; SAVEPOINT append"
-                } else {
-                    "SAVEPOINT append"
-                };
-                sqlx::raw_sql(begin).execute(&mut *tx).await?;
-                let written = match execute_all!(tx, &job.statements) {
-                    Ok(affected) if affected.first() == Some(&0) => Ok(Written::Stale),
-                    Ok(affected)
-                        if job.claim_at.is_some_and(|i| affected.get(i) == Some(&0)) =>
-                    {
-                        Ok(Written::DraftClaimed)
-                    }
-                    Ok(_) => Ok(Written::Done),
-                    Err(e) => Err(e),
-                };
-                open = matches!(written, Ok(Written::Done));
-                if !open {
-                    sqlx::raw_sql("ROLLBACK TO SAVEPOINT append; RELEASE SAVEPOINT append")
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                outcomes.push(Some(written));
-            }
-            let audited: Vec<&(AuditRecord, DateTime<Utc>)> = jobs
-                .iter()
-                .zip(outcomes.iter())
-                .filter(|(_, outcome)| matches!(outcome, Some(Ok(Written::Done))))
-                .filter_map(|(job, _)| job.audit.as_ref())
-                .collect();
-            if !audited.is_empty() {
-                let (mut seq, mut prev) = crate::audit::lock_head!(tx)?;
-                let mut entries: Vec<AuditEntry> = Vec::with_capacity(audited.len());
-                for (record, at) in audited {
-                    let entry = crate::audit::entry_after(&self.audit_key, record, *at, seq, prev);
-                    seq = entry.seq;
-                    prev = entry.hash;
-                    entries.push(entry);
-                }
-                crate::audit::write_entries!(tx, &entries)?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
     }
 }
 

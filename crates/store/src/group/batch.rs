@@ -1,0 +1,270 @@
+//! Writing one batch of appends as one transaction.
+//!
+//! First merged ([`Writer::write_merged`]), in as few database calls as the batch allows:
+//!
+//! 1. appends that claim a draft, each whole in its own savepoint (they are few, and their
+//!    claim can fail after their stream row was written);
+//! 2. the gates of the others: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for
+//!    all the new streams, and each existing stream's version bump. An append whose gate
+//!    changes nothing (a taken id or reference, a stale version) has written nothing, so it
+//!    needs no savepoint to be left out;
+//! 3. the remaining statements of the appends that passed, merged (`merge.rs`): the passed
+//!    appends are on different streams, so their statements commute;
+//! 4. the audit entries, then COMMIT.
+//!
+//! A statement failing in 2 or 3 is not expected (the gates are what fails in normal use),
+//! and it does not say which append is at fault: the transaction is rolled back and the batch
+//! written again one append at a time ([`Writer::write_one_by_one`]), each in its own
+//! savepoint, so that the one at fault fails alone and the others commit.
+
+use chrono::{DateTime, Utc};
+
+use super::merge;
+use super::{Job, Outcomes, Writer, Written};
+use crate::audit::{AuditEntry, AuditRecord};
+use crate::on_pool;
+use crate::statement::{bind_values, execute_all};
+
+/// How the merged attempt ended.
+enum Merged {
+    Committed,
+    /// A statement failed: rolled back, to be written one append at a time.
+    RolledBack,
+}
+
+/// Runs `$job`'s statements in a savepoint on `$tx`, releasing the previous append's savepoint
+/// in the same round trip when `$open` says it is still open (and setting `$open` for the
+/// next). Evaluates to `Result<Result<Written, sqlx::Error>, sqlx::Error>`: the outer error is
+/// the batch's (a savepoint could not be taken or rolled back), the inner the append's own.
+///
+/// Savepoints are released, not left nested: SQLite keeps the pages any open savepoint may
+/// need in a sub-journal.
+macro_rules! in_savepoint {
+    ($tx:expr, $job:expr, $open:expr) => {{
+        let job: &Job = $job;
+        async {
+            let begin = if $open {
+                "RELEASE SAVEPOINT append; SAVEPOINT append"
+            } else {
+                "SAVEPOINT append"
+            };
+            sqlx::raw_sql(begin).execute(&mut *$tx).await?;
+            // The gate first: if it changes nothing, nothing else is run.
+            let (gate, rest) = job.statements.split_at(job.statements.len().min(1));
+            let written = match execute_all!($tx, gate) {
+                Ok(affected) if affected.first() == Some(&0) => Ok(Written::Stale),
+                Ok(_) => match execute_all!($tx, rest) {
+                    Ok(affected)
+                        if job
+                            .claim_at
+                            .is_some_and(|i| affected.get(i.wrapping_sub(1)) == Some(&0)) =>
+                    {
+                        Ok(Written::DraftClaimed)
+                    }
+                    Ok(_) => Ok(Written::Done),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            $open = matches!(written, Ok(Written::Done));
+            if !$open {
+                sqlx::raw_sql("ROLLBACK TO SAVEPOINT append; RELEASE SAVEPOINT append")
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            Ok::<Result<Written, sqlx::Error>, sqlx::Error>(written)
+        }
+        .await
+    }};
+}
+
+/// Chains the audit entries of the jobs written (in batch order) after the head, inside
+/// `$tx`. Evaluates to `Result<(), sqlx::Error>`.
+macro_rules! write_audit {
+    ($tx:expr, $writer:expr, $jobs:expr, $outcomes:expr) => {{
+        let jobs: &[Job] = $jobs;
+        let outcomes: &Outcomes = $outcomes;
+        let audited: Vec<&(AuditRecord, DateTime<Utc>)> = jobs
+            .iter()
+            .zip(outcomes.iter())
+            .filter(|(_, outcome)| matches!(outcome, Some(Ok(Written::Done))))
+            .filter_map(|(job, _)| job.audit.as_ref())
+            .collect();
+        async {
+            if audited.is_empty() {
+                return Ok::<(), sqlx::Error>(());
+            }
+            let (mut seq, mut prev) = crate::audit::lock_head!($tx)?;
+            let mut entries: Vec<AuditEntry> = Vec::with_capacity(audited.len());
+            for (record, at) in audited {
+                let entry = crate::audit::entry_after(&$writer.audit_key, record, *at, seq, prev);
+                seq = entry.seq;
+                prev = entry.hash;
+                entries.push(entry);
+            }
+            crate::audit::write_entries!($tx, &entries)
+        }
+        .await
+    }};
+}
+
+impl Writer {
+    /// Writes `jobs` as one transaction, setting each one's outcome in `outcomes` as it is
+    /// known, and returns the error that stopped the whole batch, if one did (then nothing was
+    /// committed).
+    pub(super) async fn write_batch(
+        &self,
+        jobs: &[Job],
+        outcomes: &mut Outcomes,
+    ) -> Result<(), sqlx::Error> {
+        if let Merged::Committed = self.write_merged(jobs, outcomes).await? {
+            return Ok(());
+        }
+        self.counters
+            .retried
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        outcomes.iter_mut().for_each(|o| *o = None);
+        self.write_one_by_one(jobs, outcomes).await
+    }
+
+    /// The merged attempt (see the module documentation).
+    async fn write_merged(
+        &self,
+        jobs: &[Job],
+        outcomes: &mut Outcomes,
+    ) -> Result<Merged, sqlx::Error> {
+        let waiting = |job: &Job| !job.reply.is_closed();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+
+            // 1. Draft claims, each in a savepoint.
+            let mut open = false;
+            for (i, job) in jobs.iter().enumerate() {
+                if job.claim_at.is_some() && waiting(job) {
+                    outcomes[i] = Some(in_savepoint!(tx, job, open)?);
+                }
+            }
+            if open {
+                sqlx::raw_sql("RELEASE SAVEPOINT append").execute(&mut *tx).await?;
+            }
+
+            // 2. The gates.
+            let mut failed = false;
+            let mut passed: Vec<usize> = Vec::new();
+            for (i, job) in jobs.iter().enumerate() {
+                if job.claim_at.is_some() || job.new_case || !waiting(job) {
+                    continue;
+                }
+                let Some(gate) = job.statements.first() else {
+                    continue;
+                };
+                let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(gate.sql.clone())), &gate.values);
+                match query.execute(&mut *tx).await {
+                    Ok(r) if r.rows_affected() == 0 => outcomes[i] = Some(Ok(Written::Stale)),
+                    Ok(_) => passed.push(i),
+                    Err(_) => {
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            let new: Vec<usize> = (0..jobs.len())
+                .filter(|&i| jobs[i].claim_at.is_none() && jobs[i].new_case && waiting(&jobs[i]))
+                .collect();
+            if !failed && let Some(first) = new.first().and_then(|&i| jobs[i].statements.first()) {
+                let gates: Vec<_> = new.iter().filter_map(|&i| jobs[i].statements.first()).collect();
+                let columns = first.values.len();
+                let same = gates.len() == new.len()
+                    && gates.iter().all(|g| g.sql == first.sql && g.values.len() == columns);
+                match merge::multi_row(&first.sql, columns, new.len()).filter(|_| same) {
+                    Some(sql) => {
+                        let sql = format!("{sql} RETURNING case_id");
+                        let values = gates.iter().flat_map(|g| g.values.iter());
+                        let query = bind_values!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), values);
+                        match query.fetch_all(&mut *tx).await {
+                            Ok(inserted) => {
+                                let inserted: Vec<uuid::Uuid> = inserted;
+                                for &i in &new {
+                                    if inserted.contains(&jobs[i].case_id) {
+                                        passed.push(i);
+                                    } else {
+                                        outcomes[i] = Some(Ok(Written::Stale));
+                                    }
+                                }
+                            }
+                            Err(_) => failed = true,
+                        }
+                    }
+                    // Not the one shape the gate of a new stream has: left to the one-by-one
+                    // writing, which needs no shape.
+                    None => failed = true,
+                }
+            }
+            passed.sort_unstable();
+
+            // The passed appends (and the drafts written) must be on different streams for
+            // their statements to commute; two on one stream are written one by one.
+            let mut streams: Vec<uuid::Uuid> = jobs
+                .iter()
+                .zip(outcomes.iter())
+                .filter(|(_, o)| matches!(o, Some(Ok(Written::Done))))
+                .map(|(job, _)| job.case_id)
+                .chain(passed.iter().map(|&i| jobs[i].case_id))
+                .collect();
+            let count = streams.len();
+            streams.sort_unstable();
+            streams.dedup();
+            failed |= streams.len() != count;
+
+            // 3. The rest, merged.
+            if !failed {
+                let rest: Vec<&[crate::statement::Statement]> = passed
+                    .iter()
+                    .map(|&i| jobs[i].statements.get(1..).unwrap_or_default())
+                    .collect();
+                for call in merge::rounds(&rest) {
+                    let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(call.sql.into_owned())), &call.values);
+                    if query.execute(&mut *tx).await.is_err() {
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            if failed {
+                tx.rollback().await?;
+                return Ok(Merged::RolledBack);
+            }
+            for &i in &passed {
+                outcomes[i] = Some(Ok(Written::Done));
+            }
+
+            // 4. Audit, commit.
+            write_audit!(tx, self, jobs, outcomes)?;
+            tx.commit().await?;
+        });
+        Ok(Merged::Committed)
+    }
+
+    /// Writes `jobs` one after another in one transaction, each in its own savepoint.
+    async fn write_one_by_one(
+        &self,
+        jobs: &[Job],
+        outcomes: &mut Outcomes,
+    ) -> Result<(), sqlx::Error> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut open = false;
+            for (i, job) in jobs.iter().enumerate() {
+                if job.reply.is_closed() {
+                    // Its caller stopped waiting (a dropped request): left unwritten, as an
+                    // append abandoned before its own commit always was.
+                    continue;
+                }
+                outcomes[i] = Some(in_savepoint!(tx, job, open)?);
+            }
+            write_audit!(tx, self, jobs, outcomes)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}

@@ -11,7 +11,7 @@ use rustc_hash::FxHasher;
 use sha2::Sha256;
 use std::hash::Hasher;
 
-use crate::compare::{ADDRESS, DOB, FAMILY, GIVEN};
+use crate::compare::{ADDRESS, DOB, FAMILY, GIVEN, SEX};
 use crate::data::{Dataset, NONE};
 
 /// The blocking rules, in order.
@@ -25,7 +25,7 @@ pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
 /// (Agreeing initials constrain the names too little to leave them out.)
 pub(crate) const RULE_FIELDS: [&[usize]; R] =
-    [&[FAMILY, DOB], &[GIVEN, FAMILY], &[DOB], &[ADDRESS]];
+    [&[FAMILY, DOB], &[GIVEN, FAMILY, SEX], &[DOB], &[ADDRESS]];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
 pub type Tokens = [u64; R];

@@ -139,11 +139,14 @@ impl Dataset {
         let ng = self.intern_words(&normalise::fold(r.given_names)).min(255);
         let nf = self.intern_words(&normalise::fold(r.family_name)).min(255);
         let addr_start = self.arena.len();
+        // The street address with its town as one token set (the town alone is no address).
         let mut folded = normalise::fold(r.address);
         let town = normalise::fold(r.town);
-        folded.push(' ');
-        folded.push_str(&town);
-        self.intern_words(&folded);
+        if !folded.is_empty() {
+            folded.push(' ');
+            folded.push_str(&town);
+            self.intern_words(&folded);
+        }
         self.arena[addr_start..].sort_unstable();
         let mut set = self.arena.split_off(addr_start);
         set.dedup();
@@ -231,9 +234,13 @@ impl Dataset {
         &self.tokens[token as usize].phonetic
     }
 
-    pub(crate) fn related(&self, a: u32, b: u32) -> bool {
+    pub(crate) fn same_code(&self, a: u32, b: u32) -> bool {
+        self.tokens[a as usize].code == self.tokens[b as usize].code
+    }
+
+    pub(crate) fn same_group(&self, a: u32, b: u32) -> bool {
         let (ta, tb) = (&self.tokens[a as usize], &self.tokens[b as usize]);
-        ta.code == tb.code || ta.groups.iter().any(|g| tb.groups.contains(g))
+        ta.groups.iter().any(|g| tb.groups.contains(g))
     }
 
     pub(crate) fn dob(&self, i: u32) -> Option<Dob> {

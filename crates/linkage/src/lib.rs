@@ -16,4 +16,4 @@ pub mod synth;
 pub use block::Blocker;
 pub use data::{Dataset, Record};
 pub use index::Index;
-pub use model::{Model, Outcome, Pair, Settings, dedupe, probability, weight_of};
+pub use model::{Fit, Model, Outcome, Pair, Settings, dedupe, fit, probability, weight_of};

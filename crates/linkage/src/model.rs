@@ -65,24 +65,47 @@ pub struct Model {
     pub u: [[f64; ML]; NF],
     /// P(same person) for a random pair.
     pub lambda: f64,
+    /// Added to the weight of a pair with the same family name (level 3 or 4) at the same
+    /// address (level 2 or 3): relatives share both, so together they say less than the sum
+    /// of their weights (see [`household_adjustment`]). Zero or negative.
+    pub household: f64,
+    /// The same for relatives born on the same day (twins), in place of `household` when the
+    /// dates of birth are identical too.
+    pub twins: f64,
     table: Vec<f32>,
 }
 
 impl Model {
-    pub fn new(m: [[f64; ML]; NF], u: [[f64; ML]; NF], lambda: f64) -> Model {
+    pub fn new(m: [[f64; ML]; NF], u: [[f64; ML]; NF], lambda: f64, household: [f64; 2]) -> Model {
+        let [household, twins] = household;
         let mut model = Model {
             m,
             u,
             lambda,
+            household,
+            twins,
             table: vec![0.0; PATTERNS],
         };
         for p in 0..PATTERNS {
             let levels = levels_of(p);
-            model.table[p] = (0..NF)
+            let mut w: f64 = (0..NF)
                 .filter_map(|f| levels[f].map(|l| model.field_weight(f, l)))
-                .sum::<f64>() as f32;
+                .sum();
+            if is_household(&levels) {
+                w += if levels[compare::DOB] == Some(5) {
+                    twins
+                } else {
+                    household
+                };
+            }
+            model.table[p] = w as f32;
         }
         model
+    }
+
+    /// log2 Bayes factor of a pattern (no prior, no term frequencies).
+    pub fn pattern_weight(&self, levels: &Levels) -> f64 {
+        f64::from(self.table[pattern(levels)])
     }
 
     /// log2(m/u) of one field at one level.
@@ -106,7 +129,9 @@ impl Model {
             let tf = f64::from(ra.given_count.max(rb.given_count).max(1)) / n;
             adj += (self.u[GIVEN][4] / tf).log2().clamp(-8.0, 8.0);
         }
-        if levels[FAMILY] == Some(4) && ds.family(a) == ds.family(b) {
+        // At the same address the household correction has already said what a shared
+        // family name is worth among relatives, rare or not.
+        if levels[FAMILY] == Some(4) && ds.family(a) == ds.family(b) && !is_household(levels) {
             let tf = f64::from(ra.family_count.max(rb.family_count).max(1)) / n;
             adj += (self.u[FAMILY][4] / tf).log2().clamp(-8.0, 8.0);
         }
@@ -126,6 +151,69 @@ impl Model {
         let w = self.weight(ds, a, b, &levels);
         (levels, w)
     }
+}
+
+fn is_household(levels: &Levels) -> bool {
+    levels[FAMILY].is_some_and(|l| l >= 3) && levels[compare::ADDRESS].is_some_and(|l| l >= 2)
+}
+
+/// The household correction: log2 of (u of the same family name × u of the same address,
+/// as if independent) over the share of all pairs of different people that really have both.
+///
+/// That share is counted directly: pairs with the same family-name code and the same
+/// postcode whose given names plainly differ (level 0: relatives, not one person written
+/// twice), divided by u(given names differ) to count the relatives whose given names happen
+/// to be close as well.
+///
+/// The twins' correction is counted the same way among those pairs born on the same day.
+pub fn household_adjustment(ds: &Dataset, u: &Table, max_block: usize) -> [f64; 2] {
+    let n = ds.len();
+    let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
+    let mut entries: Vec<(u64, u32)> = (0..n as u32)
+        .filter_map(|i| {
+            let r = &ds.recs[i as usize];
+            let family = *ds.family(i).first()?;
+            (r.postcode != crate::data::NONE && !ds.given(i).is_empty()).then(|| {
+                let code = ds.tokens[family as usize].code;
+                (
+                    code ^ u64::from(r.postcode).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                    i,
+                )
+            })
+        })
+        .collect();
+    entries.sort_unstable();
+    let (mut relatives, mut twins) = (0u64, 0u64);
+    for run in entries.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() < 2 || run.len() > max_block {
+            continue;
+        }
+        for x in 0..run.len() {
+            for y in x + 1..run.len() {
+                let (a, b) = (run[x].1, run[y].1);
+                if compare::given_level(ds, ds.given(a), ds.given(b)) == 0 {
+                    relatives += 1;
+                    if compare::dob_level(ds, a, b) == Some(5) {
+                        twins += 1;
+                    }
+                }
+            }
+        }
+    }
+    let given_differ = u[GIVEN][0].max(1e-9);
+    let joint = (relatives as f64 / given_differ + 1.0) / all_pairs;
+    let joint_twins = (twins as f64 / given_differ + 1.0) / all_pairs;
+    let family: f64 = u[FAMILY][3..LEVELS[FAMILY]].iter().sum();
+    let address: f64 = u[compare::ADDRESS][2..LEVELS[compare::ADDRESS]]
+        .iter()
+        .sum();
+    let born_same_day = u[compare::DOB][5];
+    [
+        (family * address / joint).log2().min(0.0),
+        (family * address * born_same_day / joint_twins)
+            .log2()
+            .min(0.0),
+    ]
 }
 
 /// A small, fast, seeded generator (SplitMix64) for sampling pairs.
@@ -305,18 +393,40 @@ fn hash_pair(a: u32, b: u32) -> u64 {
     SplitMix((u64::from(a) << 32) | u64::from(b)).next_u64()
 }
 
-/// Fits the model to the records and clusters them. `pairs_above` (a probability) keeps the
-/// scored pairs at or above it, besides those used for clustering.
-pub fn dedupe(
-    ds: &Dataset,
-    settings: &Settings,
-    pairs_above: Option<f64>,
-    progress: &mut dyn FnMut(&str),
-) -> Outcome {
+/// The blocking rules whose pairs m is estimated on. Not those on the family name with the
+/// year of birth, or on the postcode: their pairs are full of relatives (same family name,
+/// same address, close or equal birth dates), whom the estimation would take for one person
+/// written differently, making a different given name or a distant birth date look common
+/// among matches. Twins remain in the date-of-birth blocks, but few.
+const TRAINING_RULES: [usize; 2] = [1, 2];
+
+/// A fitted model with what fitting saw.
+#[derive(Debug)]
+pub struct Fit {
+    pub model: Model,
+    /// Distinct candidate pairs.
+    pub candidates: u64,
+    /// Blocks compared in a window because they were too large.
+    pub oversized_blocks: usize,
+}
+
+/// Fits the model to the records: u from random pairs, m by EM on the candidate pairs of each
+/// blocking rule, the prior from the distinct candidates.
+pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
     let n = ds.len();
     let tokens: Vec<Tokens> = (0..n as u32)
         .map(|i| settings.blocker.tokens(ds, i))
         .collect();
+    fit_with(ds, &tokens, settings, progress)
+}
+
+fn fit_with(
+    ds: &Dataset,
+    tokens: &[Tokens],
+    settings: &Settings,
+    progress: &mut dyn FnMut(&str),
+) -> Fit {
+    let n = ds.len();
     progress("estimating u from random pairs");
     let u = estimate_u(ds, settings.u_samples, settings.seed);
 
@@ -326,18 +436,18 @@ pub fn dedupe(
     let mut distinct = vec![0u64; PATTERNS];
     let mut oversized_blocks = 0;
     for (rule, rule_train) in train.iter_mut().enumerate() {
-        let blocks = Blocks::build(&tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
         oversized_blocks += blocks.oversized;
+        let training = TRAINING_RULES.contains(&rule);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let cut = (rate * u64::MAX as f64) as u64;
-        let tokens = &tokens;
         let states = blocks.visit(
             ds,
             settings.threads,
             || (vec![0u64; PATTERNS], vec![0u64; PATTERNS]),
             |(tr, di), a, b| {
                 let first = !block::seen_before(tokens, a, b, rule);
-                let sampled = hash_pair(a, b) <= cut;
+                let sampled = training && hash_pair(a, b) <= cut;
                 if first || sampled {
                     let p = pattern(&compare::compare(ds, a, b));
                     if sampled {
@@ -361,6 +471,9 @@ pub fn dedupe(
     let mut sum = [[0.0; ML]; NF];
     let mut times = [0usize; NF];
     for (rule, counts) in train.iter().enumerate() {
+        if !TRAINING_RULES.contains(&rule) {
+            continue;
+        }
         let mut active = [true; NF];
         for &f in RULE_FIELDS[rule] {
             active[f] = false;
@@ -383,15 +496,38 @@ pub fn dedupe(
             }
         }
     }
-    let lambda = prior(&distinct, &m, &u, n);
-    let model = Model::new(m, u, lambda);
+    let household = household_adjustment(ds, &u, settings.max_block);
+    let lambda = prior(&distinct, &Model::new(m, u, 0.5, household), n);
+    Fit {
+        model: Model::new(m, u, lambda, household),
+        candidates: distinct.iter().sum(),
+        oversized_blocks,
+    }
+}
+
+/// Fits the model to the records and clusters them. `pairs_above` (a probability) keeps the
+/// scored pairs at or above it, besides those used for clustering.
+pub fn dedupe(
+    ds: &Dataset,
+    settings: &Settings,
+    pairs_above: Option<f64>,
+    progress: &mut dyn FnMut(&str),
+) -> Outcome {
+    let n = ds.len();
+    let tokens: Vec<Tokens> = (0..n as u32)
+        .map(|i| settings.blocker.tokens(ds, i))
+        .collect();
+    let Fit {
+        model,
+        candidates,
+        oversized_blocks,
+    } = fit_with(ds, &tokens, settings, progress);
 
     // Pass 2: score the distinct candidates, keep those that may link.
     progress("scoring candidate pairs");
     let cluster_weight = weight_of(settings.threshold);
     let keep = pairs_above.map_or(cluster_weight, |p| weight_of(p).min(cluster_weight));
     let mut pairs: Vec<Pair> = Vec::new();
-    let candidates = distinct.iter().sum();
     for rule in 0..R {
         let blocks = Blocks::build(&tokens, rule, settings.max_block, settings.window);
         let tokens = &tokens;
@@ -431,19 +567,13 @@ pub fn dedupe(
 }
 
 /// The prior: the fixed point of "expected matches among the candidates / all pairs".
-fn prior(distinct: &[u64], m: &Table, u: &Table, n: usize) -> f64 {
+fn prior(distinct: &[u64], model: &Model, n: usize) -> f64 {
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
     let factors: Vec<(f64, f64)> = distinct
         .iter()
         .enumerate()
         .filter(|(_, c)| **c > 0)
-        .map(|(p, c)| {
-            let levels = levels_of(p);
-            let bf: f64 = (0..NF)
-                .filter_map(|f| levels[f].map(|l| m[f][l as usize] / u[f][l as usize]))
-                .product();
-            (bf, *c as f64)
-        })
+        .map(|(p, c)| (f64::from(model.table[p]).exp2(), *c as f64))
         .collect();
     let mut lambda = 1.0 / all_pairs.sqrt();
     for _ in 0..50 {
@@ -485,7 +615,7 @@ mod tests {
             c[0] = 50.0;
             u[f] = normalise(&c, LEVELS[f], 0.0);
         }
-        let model = Model::new(m, u, 0.01);
+        let model = Model::new(m, u, 0.01, [0.0; 2]);
         let full: Levels = [Some(4), Some(4), Some(5), Some(1), Some(3)];
         let mut without_sex = full;
         without_sex[compare::SEX] = None;

@@ -890,12 +890,11 @@ impl Generator {
         let list = if male { o.male } else { o.female };
         if o.two_part_given {
             let first = *self.zipf(list);
-            let second = *self.pick(list);
-            if first == second {
-                first.to_owned()
-            } else {
-                format!("{first} {second}")
+            let mut second = *self.pick(list);
+            while second == first {
+                second = *self.pick(list);
             }
+            format!("{first} {second}")
         } else if self.chance(0.2) {
             format!("{} {}", self.zipf(list), self.pick(list))
         } else {
@@ -984,10 +983,12 @@ impl Generator {
             let mut p = first.clone();
             p.male = male;
             match self.rng.below(10) {
-                // A twin: same date of birth.
-                0..=1 => {}
-                // A sibling or cousin.
-                2..=4 => p.dob = self.dob_near(first.dob.0, 6),
+                // A sibling or cousin; one in twenty a twin (same date of birth).
+                0..=4 => {
+                    if self.chance(0.9) {
+                        p.dob = self.dob_near(first.dob.0, 6);
+                    }
+                }
                 // A child.
                 5..=7 => p.dob = self.dob_near(first.dob.0 + 25, 7),
                 // A partner, sometimes with another family name.
@@ -998,10 +999,23 @@ impl Generator {
                     }
                 }
             }
-            // Different given names within a household.
-            for _ in 0..20 {
+            // Relatives do not share a given name (for two-part Vietnamese and Chinese given
+            // names, the last part: brothers may all be Văn).
+            let two_part = ORIGINS[origin].two_part_given;
+            let names = |g: &str| -> Vec<String> {
+                if two_part {
+                    g.rsplit(' ').take(1).map(str::to_owned).collect()
+                } else {
+                    g.split(' ').map(str::to_owned).collect()
+                }
+            };
+            for _ in 0..50 {
                 p.given = self.given(origin, male);
-                if people.iter().all(|q| q.given != p.given) {
+                let mine = names(&p.given);
+                if people
+                    .iter()
+                    .all(|q| names(&q.given).iter().all(|n| !mine.contains(n)))
+                {
                     break;
                 }
             }

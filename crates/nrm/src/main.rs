@@ -8,6 +8,7 @@ mod bench_scale;
 mod config;
 mod demo;
 mod https;
+mod link;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -79,6 +80,11 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Record linkage: find the records of one person in a file.
+    Link {
+        #[command(subcommand)]
+        which: link::LinkCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -111,6 +117,8 @@ enum BenchCommand {
     Pages(bench_pages::PagesOptions),
     /// The work queue, case page and sweep at national volume: p50/p99 at each scale.
     Scale(bench_scale::ScaleOptions),
+    /// Record linkage on generated people: F1, time, peak memory, intake p99.
+    Link(link::LinkBenchOptions),
 }
 
 fn init_logging() {
@@ -215,6 +223,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Scale(options),
         } => bench_scale::scale(options).await,
+        Command::Bench {
+            which: BenchCommand::Link(options),
+        } => link::bench(options),
+        Command::Link { which } => link::run(which),
         Command::Audit {
             which: AuditCommand::Verify { checkpoints },
         } => {

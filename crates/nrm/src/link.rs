@@ -3,7 +3,7 @@
 //! people, and the time to match one new record against everyone already indexed (intake).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal as _, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal as _, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -18,8 +18,8 @@ use crate::data::{Dataset, NONE};
 pub const RULES: [&str; 4] = [
     "family name code + year of birth",
     "given and family name codes (either order)",
-    "date of birth (day and month either way) + initials",
-    "postcode + initials",
+    "date of birth (day and month either way) + family name initial",
+    "postcode + given name initial",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -94,11 +94,10 @@ impl Blocker {
 /// The text a rule's key is made of (the rule number first, so rules never collide).
 pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
     let (g, f) = (ds.given(i), ds.family(i));
-    let initials = || {
-        let a = g.first().and_then(|&t| ds.text(t).chars().next());
-        let b = f.first().and_then(|&t| ds.text(t).chars().next());
-        let (a, b) = (a.unwrap_or('_'), b.unwrap_or('_'));
-        if a <= b { [a, b] } else { [b, a] }
+    let initial = |name: &[u32]| {
+        name.first()
+            .and_then(|&t| ds.text(t).chars().next())
+            .unwrap_or('_')
     };
     let text = match rule {
         0 => {
@@ -118,16 +117,14 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
             } else {
                 (dob.day, dob.month)
             };
-            let [a, b] = initials();
-            format!("2|{}|{lo}|{hi}|{a}{b}", dob.year)
+            format!("2|{}|{lo}|{hi}|{}", dob.year, initial(f))
         }
         3 => {
             let pc = ds.recs[i as usize].postcode;
             if pc == NONE {
                 return None;
             }
-            let [a, b] = initials();
-            format!("3|{}|{a}{b}", ds.text(pc))
+            format!("3|{}|{}", ds.text(pc), initial(g))
         }
         _ => return None,
     };

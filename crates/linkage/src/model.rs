@@ -166,7 +166,12 @@ fn is_household(levels: &Levels) -> bool {
 /// to be close as well.
 ///
 /// The twins' correction is counted the same way among those pairs born on the same day.
-pub fn household_adjustment(ds: &Dataset, u: &Table, max_block: usize) -> [f64; 2] {
+///
+/// Records of one person whose given names were written quite differently fall among those
+/// pairs too: as many as the pairs there whose given names agree (mostly one person) times
+/// m(differ)/m(agree), which is taken off. Where different given names are as common among
+/// matches as the pairs found, no relatives are counted and nothing is corrected.
+pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize) -> [f64; 2] {
     let n = ds.len();
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
     let mut entries: Vec<(u64, u32)> = (0..n as u32)
@@ -184,6 +189,7 @@ pub fn household_adjustment(ds: &Dataset, u: &Table, max_block: usize) -> [f64; 
         .collect();
     entries.sort_unstable();
     let (mut relatives, mut twins) = (0u64, 0u64);
+    let (mut agree, mut agree_same_day) = (0u64, 0u64);
     for run in entries.chunk_by(|x, y| x.0 == y.0) {
         if run.len() < 2 || run.len() > max_block {
             continue;
@@ -191,18 +197,23 @@ pub fn household_adjustment(ds: &Dataset, u: &Table, max_block: usize) -> [f64; 
         for x in 0..run.len() {
             for y in x + 1..run.len() {
                 let (a, b) = (run[x].1, run[y].1);
+                let same_day = compare::dob_level(ds, a, b) == Some(5);
                 if compare::given_level(ds, ds.given(a), ds.given(b)) == 0 {
                     relatives += 1;
-                    if compare::dob_level(ds, a, b) == Some(5) {
-                        twins += 1;
-                    }
+                    twins += u64::from(same_day);
+                } else {
+                    agree += 1;
+                    agree_same_day += u64::from(same_day);
                 }
             }
         }
     }
+    let ratio = m[GIVEN][0] / (1.0 - m[GIVEN][0]).max(1e-9);
+    let relatives = (relatives as f64 - agree as f64 * ratio).max(0.0);
+    let twins = (twins as f64 - agree_same_day as f64 * ratio).max(0.0);
     let given_differ = u[GIVEN][0].max(1e-9);
-    let joint = (relatives as f64 / given_differ + 1.0) / all_pairs;
-    let joint_twins = (twins as f64 / given_differ + 1.0) / all_pairs;
+    let joint = (relatives / given_differ + 1.0) / all_pairs;
+    let joint_twins = (twins / given_differ + 1.0) / all_pairs;
     let family: f64 = u[FAMILY][3..LEVELS[FAMILY]].iter().sum();
     let address: f64 = u[compare::ADDRESS][2..LEVELS[compare::ADDRESS]]
         .iter()
@@ -496,7 +507,7 @@ fn fit_with(
             }
         }
     }
-    let household = household_adjustment(ds, &u, settings.max_block);
+    let household = household_adjustment(ds, &m, &u, settings.max_block);
     let lambda = prior(&distinct, &Model::new(m, u, 0.5, household), n);
     Fit {
         model: Model::new(m, u, lambda, household),

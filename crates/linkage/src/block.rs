@@ -15,17 +15,23 @@ use crate::compare::{ADDRESS, DOB, FAMILY, GIVEN, SEX};
 use crate::data::{Dataset, NONE};
 
 /// The blocking rules, in order.
-pub const RULES: [&str; 4] = [
-    "family name code + year of birth",
-    "given and family name codes (either order)",
+pub const RULES: [&str; 5] = [
+    "family name code + year of birth + given name initial",
+    "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
     "postcode + given name initial",
+    "given and family name codes (either order) + town",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
 /// (Agreeing initials constrain the names too little to leave them out.)
-pub(crate) const RULE_FIELDS: [&[usize]; R] =
-    [&[FAMILY, DOB], &[GIVEN, FAMILY, SEX], &[DOB], &[ADDRESS]];
+pub(crate) const RULE_FIELDS: [&[usize]; R] = [
+    &[FAMILY, DOB],
+    &[GIVEN, FAMILY, SEX, DOB],
+    &[DOB],
+    &[ADDRESS],
+    &[GIVEN, FAMILY, SEX, ADDRESS],
+];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
 pub type Tokens = [u64; R];
@@ -102,13 +108,16 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
     let text = match rule {
         0 => {
             let dob = ds.dob(i)?;
-            format!("0|{}|{}", ds.phonetic(*f.first()?), dob.year)
+            format!("0|{}|{}|{}", ds.phonetic(*f.first()?), dob.year, initial(g))
         }
         1 => {
-            let a = ds.phonetic(*g.first()?);
-            let b = ds.phonetic(*f.first()?);
-            let (a, b) = if a <= b { (a, b) } else { (b, a) };
-            format!("1|{a}|{b}")
+            let dob = ds.dob(i)?;
+            let (lo, hi) = if dob.month <= dob.day {
+                (dob.month, dob.day)
+            } else {
+                (dob.day, dob.month)
+            };
+            format!("1|{}|{lo}|{hi}", name_codes(ds, g, f)?)
         }
         2 => {
             let dob = ds.dob(i)?;
@@ -126,9 +135,24 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
             }
             format!("3|{}|{}", ds.text(pc), initial(g))
         }
+        4 => {
+            let town = ds.recs[i as usize].town;
+            if town == NONE {
+                return None;
+            }
+            format!("4|{}|{}", name_codes(ds, g, f)?, ds.text(town))
+        }
         _ => return None,
     };
     Some(text)
+}
+
+/// The phonetic codes of the first given and first family name, in either order.
+fn name_codes(ds: &Dataset, g: &[u32], f: &[u32]) -> Option<String> {
+    let a = ds.phonetic(*g.first()?);
+    let b = ds.phonetic(*f.first()?);
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    Some(format!("{a}|{b}"))
 }
 
 /// The blocks of one rule: runs of records sharing a token.

@@ -39,7 +39,7 @@ pub const LEVEL_NAMES: [&[&str]; 5] = [
         "within ten years",
         "within two years",
         "same year, one estimated (1 January)",
-        "day and month swapped or one part different",
+        "day and month swapped, or one digit different",
         "identical",
     ],
     &["different", "same"],
@@ -228,8 +228,8 @@ pub(crate) fn family_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
     }
 }
 
-/// Dates of birth: exact; day and month swapped, or one of year (by one digit), month or day
-/// different; the same year where either is the 1 January estimate; within two years; within
+/// Dates of birth: exact; day and month swapped, or one digit of the date different (or the
+/// year by one); the same year where either is the 1 January estimate; within two years; within
 /// ten; further apart.
 pub(crate) fn dob_level(ds: &Dataset, a: u32, b: u32) -> Option<u8> {
     let (x, y) = (ds.dob(a)?, ds.dob(b)?);
@@ -253,7 +253,8 @@ pub(crate) fn dob_level(ds: &Dataset, a: u32, b: u32) -> Option<u8> {
             0
         }
     } else if (x.year == y.year && x.day == y.month && x.month == y.day)
-        || (x.year == y.year && (x.month == y.month || x.day == y.day))
+        || (x.year == y.year && x.month == y.month && one_digit(x.day.into(), y.day.into()))
+        || (x.year == y.year && x.day == y.day && one_digit(x.month.into(), y.month.into()))
         || (x.month == y.month && x.day == y.day && (dy == 1 || one_digit(x.year, y.year)))
     {
         4
@@ -409,6 +410,8 @@ mod tests {
         assert_eq!(lv("1990-03-25", "1990-03-25"), Some(5));
         assert_eq!(lv("1990-03-05", "1990-05-03"), Some(4));
         assert_eq!(lv("1990-03-25", "1990-03-26"), Some(4));
+        assert_eq!(lv("1990-03-25", "1990-03-05"), Some(4));
+        assert_eq!(lv("1990-03-24", "1990-03-06"), Some(2));
         assert_eq!(lv("1990-03-25", "1980-03-25"), Some(4));
         assert_eq!(lv("1990-03-25", "1990-01-01"), Some(3));
         assert_eq!(lv("1990-01-01", "1990-01-01"), Some(3));

@@ -404,12 +404,13 @@ fn hash_pair(a: u32, b: u32) -> u64 {
     SplitMix((u64::from(a) << 32) | u64::from(b)).next_u64()
 }
 
-/// The blocking rules whose pairs m is estimated on. Not those on the family name with the
-/// year of birth, or on the postcode: their pairs are full of relatives (same family name,
-/// same address, close or equal birth dates), whom the estimation would take for one person
-/// written differently, making a different given name or a distant birth date look common
-/// among matches. Twins remain in the date-of-birth blocks, but few.
-const TRAINING_RULES: [usize; 2] = [1, 2];
+/// The blocking rules whose pairs m is estimated on: date of birth with the family initial
+/// (for names, sex and address) and the names with the town (for the date of birth). Not
+/// those on the family name with the year of birth, or on the postcode: their pairs are full
+/// of relatives (same family name, same address, close or equal birth dates), whom the
+/// estimation would take for one person written differently, making a different given name
+/// or a distant birth date look common among matches.
+const TRAINING_RULES: [usize; 2] = [2, 4];
 
 /// A fitted model with what fitting saw.
 #[derive(Debug)]
@@ -449,6 +450,12 @@ fn fit_with(
     for (rule, rule_train) in train.iter_mut().enumerate() {
         let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
         oversized_blocks += blocks.oversized;
+        if std::env::var_os("LINKAGE_DEBUG").is_some() {
+            eprintln!(
+                "rule {rule}: {} pairs, {} oversized blocks",
+                blocks.pairs, blocks.oversized
+            );
+        }
         let training = TRAINING_RULES.contains(&rule);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let cut = (rate * u64::MAX as f64) as u64;

@@ -241,7 +241,7 @@ impl SplitMix {
     }
 
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     pub fn unit(&mut self) -> f64 {

@@ -915,7 +915,7 @@ impl Generator {
             let parts = 2 + usize::from(self.chance(0.3));
             let mut s = String::new();
             for _ in 0..parts {
-                let part: &str = *self.pick(o.tail);
+                let part = self.pick::<&str>(o.tail);
                 s.push_str(part);
             }
             capitalise(&s)
@@ -1145,10 +1145,11 @@ impl Generator {
         if self.chance(0.10) {
             s = self.variant(&s);
         }
-        if given && self.chance(0.05) {
-            if let Some((_, short)) = NICKNAMES.iter().find(|(full, _)| s == *full) {
-                s = (*short).to_owned();
-            }
+        if given
+            && self.chance(0.05)
+            && let Some((_, short)) = NICKNAMES.iter().find(|(full, _)| s == *full)
+        {
+            s = (*short).to_owned();
         }
         if given && self.chance(0.06) {
             // A middle name dropped or the names written as one.

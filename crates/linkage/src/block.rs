@@ -20,7 +20,7 @@ pub const RULES: [&str; 5] = [
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
     "postcode + given name initial",
-    "given and family name codes (either order) + town",
+    "given and family name codes (either order) + postcode district",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -136,11 +136,11 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
             format!("3|{}|{}", ds.text(pc), initial(g))
         }
         4 => {
-            let town = ds.recs[i as usize].town;
-            if town == NONE {
+            let district = ds.recs[i as usize].district;
+            if district == NONE {
                 return None;
             }
-            format!("4|{}|{}", name_codes(ds, g, f)?, ds.text(town))
+            format!("4|{}|{}", name_codes(ds, g, f)?, ds.text(district))
         }
         _ => return None,
     };

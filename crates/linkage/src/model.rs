@@ -368,7 +368,7 @@ impl Default for Settings {
             chain_check: true,
             max_block: 400,
             window: 40,
-            u_samples: 400_000,
+            u_samples: 200_000,
             train_pairs: 1_000_000,
             em_iterations: 30,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
@@ -405,7 +405,8 @@ fn hash_pair(a: u32, b: u32) -> u64 {
 }
 
 /// The blocking rules whose pairs m is estimated on: date of birth with the family initial
-/// (for names, sex and address) and the names with the town (for the date of birth). Not
+/// (for names, sex and address) and the names with the postcode district (for the date of
+/// birth). Not
 /// those on the family name with the year of birth, or on the postcode: their pairs are full
 /// of relatives (same family name, same address, close or equal birth dates), whom the
 /// estimation would take for one person written differently, making a different given name

@@ -1,5 +1,6 @@
 //! `nrm`: the one binary. `serve` runs the service, `migrate` brings the schema up to date,
-//! `demo` seeds synthetic cases and serves them, `bench intake` measures submission throughput.
+//! `demo` seeds synthetic cases and serves them, `link dedupe` finds the records of one person
+//! in a CSV file, `bench` measures intake, audit, pages, scale and linkage.
 
 mod accounts;
 mod bench;

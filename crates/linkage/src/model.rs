@@ -412,6 +412,8 @@ fn hash_pair(a: u32, b: u32) -> u64 {
 /// estimation would take for one person written differently, making a different given name
 /// or a distant birth date look common among matches.
 const TRAINING_RULES: [usize; 2] = [2, 4];
+// (Rule 2, date of birth with the family initial, is also the one the household correction's
+// m is taken from, below.)
 
 /// A fitted model with what fitting saw.
 #[derive(Debug)]
@@ -515,7 +517,23 @@ fn fit_with(
             }
         }
     }
-    let household = household_adjustment(ds, &m, &u, settings.max_block);
+    // m(given names differ) for the household correction, estimated on the date-of-birth
+    // pairs at different (or unknown) addresses only: relatives at one address, twins above
+    // all, would otherwise pass for one person with two given names and cancel the
+    // correction they call for.
+    let elsewhere: Vec<u64> = train[2]
+        .iter()
+        .enumerate()
+        .map(|(p, &c)| {
+            let address = levels_of(p)[compare::ADDRESS];
+            if address.is_none_or(|l| l <= 1) { c } else { 0 }
+        })
+        .collect();
+    let mut active = [true; NF];
+    active[compare::DOB] = false;
+    active[compare::ADDRESS] = false;
+    let (m_elsewhere, _) = em(&elsewhere, &u, &active, settings.em_iterations);
+    let household = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
     let lambda = prior(&distinct, &Model::new(m, u, 0.5, household), n);
     Fit {
         model: Model::new(m, u, lambda, household),

@@ -1,5 +1,6 @@
 //! `nrm`: the one binary. `serve` runs the service, `migrate` brings the schema up to date,
-//! `demo` seeds synthetic cases and serves them, `bench intake` measures submission throughput.
+//! `demo` seeds synthetic cases and serves them, `link dedupe` finds the records of one person
+//! in a CSV file, `bench` measures intake, audit, pages, scale and linkage.
 
 mod accounts;
 mod bench;
@@ -9,6 +10,7 @@ mod bench_scale;
 mod config;
 mod demo;
 mod https;
+mod link;
 mod progress;
 
 use std::net::SocketAddr;
@@ -81,6 +83,11 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Record linkage: find the records of one person in a file.
+    Link {
+        #[command(subcommand)]
+        which: link::LinkCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -113,6 +120,8 @@ enum BenchCommand {
     Pages(bench_pages::PagesOptions),
     /// The work queue, case page and sweep at national volume: p50/p99 at each scale.
     Scale(bench_scale::ScaleOptions),
+    /// Record linkage on generated people: F1, time, peak memory, intake p99.
+    Link(link::LinkBenchOptions),
 }
 
 fn init_logging() {
@@ -217,6 +226,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Scale(options),
         } => bench_scale::scale(options).await,
+        Command::Bench {
+            which: BenchCommand::Link(options),
+        } => link::bench(options),
+        Command::Link { which } => link::run(which),
         Command::Audit {
             which: AuditCommand::Verify { checkpoints },
         } => {

@@ -1,0 +1,280 @@
+//! Blocking: the candidate pairs are the records sharing a key under at least one rule, so
+//! the work grows with the block sizes, not with n².
+//!
+//! A key is built from normalised values (phonetic codes, date parts, postcode, initials) and
+//! reduced to a 64-bit token, either with a fast unkeyed hash (bulk work on a file) or with
+//! HMAC-SHA-256 under a secret key ([`Blocker::keyed`]), so a system can store the tokens of
+//! its records instead of the plain values and still find the candidates of a new record.
+
+use hmac::{Hmac, Mac};
+use rustc_hash::FxHasher;
+use sha2::Sha256;
+use std::hash::Hasher;
+
+use crate::compare::{ADDRESS, DOB, FAMILY, GIVEN, SEX};
+use crate::data::{Dataset, NONE};
+
+/// The blocking rules, in order.
+pub const RULES: [&str; 5] = [
+    "family name code + year of birth + given name initial",
+    "given and family name codes (either order) + day and month of birth (either way)",
+    "date of birth (day and month either way) + family name initial",
+    "postcode + given name initial",
+    "given and family name codes (either order) + postcode district",
+];
+pub const R: usize = RULES.len();
+/// The fields each rule forces to agree: left out of that rule's estimation step.
+/// (Agreeing initials constrain the names too little to leave them out.)
+pub(crate) const RULE_FIELDS: [&[usize]; R] = [
+    &[FAMILY, DOB],
+    &[GIVEN, FAMILY, SEX, DOB],
+    &[DOB],
+    &[ADDRESS],
+    &[GIVEN, FAMILY, SEX, ADDRESS],
+];
+
+/// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
+pub type Tokens = [u64; R];
+
+/// Turns blocking keys into tokens.
+#[derive(Clone, Default)]
+pub struct Blocker {
+    key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Blocker")
+            .field("keyed", &self.key.is_some())
+            .finish()
+    }
+}
+
+impl Blocker {
+    /// Tokens from a fast unkeyed hash: for linking a file, never for storing.
+    pub fn unkeyed() -> Self {
+        Self { key: None }
+    }
+
+    /// Tokens are HMAC-SHA-256 (truncated to 64 bits) of the key text under `key`: safe to
+    /// store apart from the personal data, useless without the key.
+    pub fn keyed(key: &[u8]) -> Self {
+        Self {
+            key: Some(key.to_vec()),
+        }
+    }
+
+    fn token(&self, text: &[u8]) -> u64 {
+        let t = match &self.key {
+            None => {
+                let mut h = FxHasher::default();
+                h.write(text);
+                h.finish()
+            }
+            Some(key) => {
+                // HMAC accepts keys of any length.
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)
+                    .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+                mac.update(text);
+                let out = mac.finalize().into_bytes();
+                let mut first = [0u8; 8];
+                first.copy_from_slice(&out[..8]);
+                u64::from_le_bytes(first)
+            }
+        };
+        t.max(1)
+    }
+
+    /// The tokens of record `i` of `ds`.
+    pub fn tokens(&self, ds: &Dataset, i: u32) -> Tokens {
+        let mut out = [0; R];
+        for (rule, slot) in out.iter_mut().enumerate() {
+            if let Some(text) = key_text(ds, i, rule) {
+                *slot = self.token(text.as_bytes());
+            }
+        }
+        out
+    }
+}
+
+/// The text a rule's key is made of (the rule number first, so rules never collide).
+pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
+    let (g, f) = (ds.given(i), ds.family(i));
+    let initial = |name: &[u32]| {
+        name.first()
+            .and_then(|&t| ds.text(t).chars().next())
+            .unwrap_or('_')
+    };
+    let text = match rule {
+        0 => {
+            let dob = ds.dob(i)?;
+            format!("0|{}|{}|{}", ds.phonetic(*f.first()?), dob.year, initial(g))
+        }
+        1 => {
+            let dob = ds.dob(i)?;
+            let (lo, hi) = if dob.month <= dob.day {
+                (dob.month, dob.day)
+            } else {
+                (dob.day, dob.month)
+            };
+            format!("1|{}|{lo}|{hi}", name_codes(ds, g, f)?)
+        }
+        2 => {
+            let dob = ds.dob(i)?;
+            let (lo, hi) = if dob.month <= dob.day {
+                (dob.month, dob.day)
+            } else {
+                (dob.day, dob.month)
+            };
+            format!("2|{}|{lo}|{hi}|{}", dob.year, initial(f))
+        }
+        3 => {
+            let pc = ds.recs[i as usize].postcode;
+            if pc == NONE {
+                return None;
+            }
+            format!("3|{}|{}", ds.text(pc), initial(g))
+        }
+        4 => {
+            let district = ds.recs[i as usize].district;
+            if district == NONE {
+                return None;
+            }
+            format!("4|{}|{}", name_codes(ds, g, f)?, ds.text(district))
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
+/// The phonetic codes of the first given and first family name, in either order.
+fn name_codes(ds: &Dataset, g: &[u32], f: &[u32]) -> Option<String> {
+    let a = ds.phonetic(*g.first()?);
+    let b = ds.phonetic(*f.first()?);
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    Some(format!("{a}|{b}"))
+}
+
+/// The blocks of one rule: runs of records sharing a token.
+pub(crate) struct Blocks {
+    entries: Vec<(u64, u32)>,
+    runs: Vec<(usize, usize)>,
+    max_block: usize,
+    window: usize,
+    /// Pairs that will be visited.
+    pub pairs: usize,
+    /// Blocks larger than `max_block`, compared in a sorted window instead.
+    pub oversized: usize,
+}
+
+impl Blocks {
+    /// A block larger than `max_block` records is not compared all against all: its records
+    /// are sorted by date of birth and each is compared with the next `window`.
+    pub fn build(tokens: &[Tokens], rule: usize, max_block: usize, window: usize) -> Blocks {
+        let mut entries: Vec<(u64, u32)> = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t[rule] != 0)
+            .map(|(i, t)| (t[rule], i as u32))
+            .collect();
+        entries.sort_unstable();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        for k in 1..=entries.len() {
+            if k == entries.len() || entries[k].0 != entries[start].0 {
+                if k - start > 1 {
+                    runs.push((start, k));
+                }
+                start = k;
+            }
+        }
+        let mut blocks = Blocks {
+            entries,
+            runs,
+            max_block,
+            window,
+            pairs: 0,
+            oversized: 0,
+        };
+        blocks.oversized = blocks
+            .runs
+            .iter()
+            .filter(|(s, e)| e - s > max_block)
+            .count();
+        blocks.pairs = blocks.runs.iter().map(|r| blocks.cost(r)).sum();
+        blocks
+    }
+
+    fn cost(&self, &(s, e): &(usize, usize)) -> usize {
+        let n = e - s;
+        if n > self.max_block {
+            n * self.window
+        } else {
+            n * (n - 1) / 2
+        }
+    }
+
+    /// Visits every pair on `threads` threads, each with its own state.
+    pub fn visit<S: Send>(
+        &self,
+        ds: &Dataset,
+        threads: usize,
+        init: impl Fn() -> S + Sync,
+        visit: impl Fn(&mut S, u32, u32) + Sync,
+    ) -> Vec<S> {
+        let threads = threads.max(1);
+        let mut chunks: Vec<&[(usize, usize)]> = Vec::new();
+        let (mut begin, mut acc) = (0, 0);
+        for (k, run) in self.runs.iter().enumerate() {
+            acc += self.cost(run);
+            if acc * threads >= self.pairs * (chunks.len() + 1) && chunks.len() + 1 < threads {
+                chunks.push(&self.runs[begin..=k]);
+                begin = k + 1;
+            }
+        }
+        chunks.push(&self.runs[begin..]);
+        let work = |chunk: &[(usize, usize)]| {
+            let mut state = init();
+            let mut big: Vec<u32> = Vec::new();
+            for &(s, e) in chunk {
+                let run = &self.entries[s..e];
+                if run.len() <= self.max_block {
+                    for x in 0..run.len() {
+                        for y in x + 1..run.len() {
+                            visit(&mut state, run[x].1, run[y].1);
+                        }
+                    }
+                } else {
+                    big.clear();
+                    big.extend(run.iter().map(|r| r.1));
+                    big.sort_unstable_by_key(|&i| (ds.recs[i as usize].dob, i));
+                    for x in 0..big.len() {
+                        for y in x + 1..(x + 1 + self.window).min(big.len()) {
+                            visit(&mut state, big[x], big[y]);
+                        }
+                    }
+                }
+            }
+            state
+        };
+        if chunks.len() == 1 {
+            return vec![work(chunks[0])];
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunks
+                .iter()
+                .map(|chunk| scope.spawn(|| work(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+}
+
+/// The pair was already a candidate under an earlier rule.
+pub(crate) fn seen_before(tokens: &[Tokens], a: u32, b: u32, rule: usize) -> bool {
+    let (ta, tb) = (&tokens[a as usize], &tokens[b as usize]);
+    (0..rule).any(|r| ta[r] != 0 && ta[r] == tb[r])
+}

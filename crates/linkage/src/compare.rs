@@ -1,0 +1,563 @@
+//! Field comparisons. Each gives a level, `0` (disagree) up to `LEVELS[f] - 1` (identical), or
+//! `None` when either value is missing: a missing value adds no evidence either way.
+
+use crate::data::{Dataset, NONE};
+
+/// The compared fields, in the order of a [`Levels`] vector.
+pub const FIELDS: [&str; 5] = [
+    "given_names",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "address",
+];
+pub const GIVEN: usize = 0;
+pub const FAMILY: usize = 1;
+pub const DOB: usize = 2;
+pub const SEX: usize = 3;
+pub const ADDRESS: usize = 4;
+/// How many levels each field has.
+pub const LEVELS: [usize; 5] = [5, 5, 6, 2, 4];
+/// What each level means, for showing a decision maker why two records were matched.
+pub const LEVEL_NAMES: [&[&str]; 5] = [
+    &[
+        "different",
+        "similar spelling",
+        "same name in another spelling or a short form",
+        "one contains the other",
+        "identical",
+    ],
+    &[
+        "different",
+        "loosely similar",
+        "similar spelling",
+        "same name in another spelling or a shared part",
+        "identical",
+    ],
+    &[
+        "far apart",
+        "within ten years",
+        "within two years",
+        "same year, one estimated (1 January)",
+        "day and month swapped, or one digit different",
+        "identical",
+    ],
+    &["different", "same"],
+    &[
+        "different",
+        "same town or postcode district",
+        "mostly the same, or same postcode",
+        "same address",
+    ],
+];
+
+/// A comparison vector: one level per field, `None` where a value is missing.
+pub type Levels = [Option<u8>; 5];
+
+/// Compares two records of one dataset (given and family names are also tried swapped).
+pub fn compare(ds: &Dataset, a: u32, b: u32) -> Levels {
+    let (ga, fa, gb, fb) = (ds.given(a), ds.family(a), ds.given(b), ds.family(b));
+    let mut given = both(ga, gb).then(|| given_level(ds, ga, gb));
+    let mut family = both(fa, fb).then(|| family_level(ds, fa, fb));
+    if both(ga, fb) && both(fa, gb) && given.unwrap_or(0) + family.unwrap_or(0) < 8 {
+        // Given and family names written the other way round: both crossings must agree, and
+        // the weaker of the two crossings is used for each, so the result stays symmetric.
+        let g = given_level(ds, ga, fb).min(given_level(ds, fa, gb));
+        let f = family_level(ds, fa, gb).min(family_level(ds, ga, fb));
+        if g + f > given.unwrap_or(0) + family.unwrap_or(0) {
+            given = Some(g);
+            family = Some(f);
+        }
+    }
+    [
+        given,
+        family,
+        dob_level(ds, a, b),
+        sex_level(ds, a, b),
+        address_level(ds, a, b),
+    ]
+}
+
+fn both(a: &[u32], b: &[u32]) -> bool {
+    !a.is_empty() && !b.is_empty()
+}
+
+fn subset(a: &[u32], b: &[u32]) -> bool {
+    a.iter().all(|t| b.contains(t))
+}
+
+/// The tokens written together ("mary ann" and "maryann") are equal.
+fn joined_eq(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    let ja = a.iter().flat_map(|&t| ds.text(t).bytes());
+    let jb = b.iter().flat_map(|&t| ds.text(t).bytes());
+    ja.eq(jb)
+}
+
+fn jw(ds: &Dataset, a: u32, b: u32) -> f64 {
+    if a == b {
+        1.0
+    } else {
+        jaro_winkler(ds.text(a), ds.text(b))
+    }
+}
+
+/// Jaro-Winkler similarity (prefix scale 0.1 over at most four characters, applied above a
+/// Jaro similarity of 0.7), on bytes for ASCII and on characters otherwise; at most the first
+/// 64 of either are compared. Written here to compare without allocating.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() {
+        jw_units(a.as_bytes(), b.as_bytes())
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        jw_units(&a, &b)
+    }
+}
+
+fn jw_units<T: PartialEq + Copy>(a: &[T], b: &[T]) -> f64 {
+    let (a, b) = (&a[..a.len().min(64)], &b[..b.len().min(64)]);
+    let (la, lb) = (a.len(), b.len());
+    if la == 0 || lb == 0 {
+        return if la == lb { 1.0 } else { 0.0 };
+    }
+    let window = (la.max(lb) / 2).saturating_sub(1);
+    let mut a_matched = [false; 64];
+    let mut b_matched = [false; 64];
+    let mut matches = 0usize;
+    for i in 0..la {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(lb);
+        for j in lo..hi {
+            if !b_matched[j] && a[i] == b[j] {
+                a_matched[i] = true;
+                b_matched[j] = true;
+                matches += 1;
+                break;
+            }
+        }
+    }
+    if matches == 0 {
+        return 0.0;
+    }
+    let (mut k, mut half_transpositions) = (0usize, 0usize);
+    for i in 0..la {
+        if a_matched[i] {
+            while !b_matched[k] {
+                k += 1;
+            }
+            if a[i] != b[k] {
+                half_transpositions += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = matches as f64;
+    let t = (half_transpositions / 2) as f64;
+    let jaro = (m / la as f64 + m / lb as f64 + (m - t) / m) / 3.0;
+    if jaro <= 0.7 {
+        return jaro;
+    }
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
+    jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+}
+
+/// Best Jaro-Winkler similarity between two different tokens of the two names.
+fn best_jw(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
+    let mut best = 0.0f64;
+    for &x in a.iter().take(3) {
+        for &y in b.iter().take(3) {
+            if x != y {
+                best = best.max(jw(ds, x, y));
+            }
+        }
+    }
+    best
+}
+
+/// Two different tokens of the names share a name group, or a phonetic code (of three
+/// letters or more, or else with similar spellings: Amy and Emma share the code `am`).
+fn related(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    a.iter().take(3).any(|&x| {
+        b.iter().take(3).any(|&y| {
+            x != y
+                && !a.contains(&y)
+                && !b.contains(&x)
+                && (ds.same_group(x, y)
+                    || ds.same_code(x, y) && (ds.phonetic(x).len() >= 3 || jw(ds, x, y) >= 0.8))
+        })
+    })
+}
+
+pub(crate) fn given_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
+    if a == b || joined_eq(ds, a, b) {
+        4
+    } else if subset(a, b) || subset(b, a) {
+        3
+    } else if related(ds, a, b) {
+        2
+    } else if best_jw(ds, a, b) >= 0.88 || joined_jw(ds, a, b) >= 0.88 {
+        1
+    } else {
+        0
+    }
+}
+
+/// Jaro-Winkler of the whole names written out (for names of several parts).
+fn joined_jw(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
+    if a.len() < 2 && b.len() < 2 {
+        return 0.0;
+    }
+    let join = |t: &[u32]| t.iter().map(|&x| ds.text(x)).collect::<Vec<_>>().join(" ");
+    jaro_winkler(&join(a), &join(b))
+}
+
+pub(crate) fn family_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
+    if a == b || joined_eq(ds, a, b) {
+        4
+    } else if a.iter().any(|t| b.contains(t)) || related(ds, a, b) {
+        3
+    } else {
+        let s = best_jw(ds, a, b);
+        if s >= 0.92 {
+            2
+        } else if s >= 0.80 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Dates of birth: exact; day and month swapped, or one digit of the date different (or the
+/// year by one); the same year where either is the 1 January estimate; within two years; within
+/// ten; further apart.
+pub(crate) fn dob_level(ds: &Dataset, a: u32, b: u32) -> Option<u8> {
+    let (x, y) = (ds.dob(a)?, ds.dob(b)?);
+    let dy = x.year.abs_diff(y.year);
+    let one_digit = |p: u16, q: u16| {
+        (0..4)
+            .filter(|k| (p / 10u16.pow(*k)) % 10 != (q / 10u16.pow(*k)) % 10)
+            .count()
+            == 1
+    };
+    Some(if x == y && !x.is_estimate() {
+        5
+    } else if x.is_estimate() || y.is_estimate() {
+        if dy == 0 {
+            3
+        } else if dy <= 2 {
+            2
+        } else if dy <= 10 {
+            1
+        } else {
+            0
+        }
+    } else if (x.year == y.year && x.day == y.month && x.month == y.day)
+        || (x.year == y.year && x.month == y.month && one_digit(x.day.into(), y.day.into()))
+        || (x.year == y.year && x.day == y.day && one_digit(x.month.into(), y.month.into()))
+        || (x.month == y.month && x.day == y.day && (dy == 1 || one_digit(x.year, y.year)))
+    {
+        4
+    } else if dy <= 2 {
+        2
+    } else if dy <= 10 {
+        1
+    } else {
+        0
+    })
+}
+
+pub(crate) fn sex_level(ds: &Dataset, a: u32, b: u32) -> Option<u8> {
+    let (x, y) = (ds.recs[a as usize].sex, ds.recs[b as usize].sex);
+    (x != 0 && y != 0).then_some(u8::from(x == y))
+}
+
+/// The address as one comparison: the token sets of street address and town (Dice
+/// similarity, tokens of four or more letters matching at Jaro-Winkler 0.9), the postcode and
+/// its district, because they change together when someone moves. Without a street address
+/// on both sides, the same postcode is level 2 at most and the same town level 1.
+pub(crate) fn address_level(ds: &Dataset, a: u32, b: u32) -> Option<u8> {
+    let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
+    let (ta, tb) = (ds.address(a), ds.address(b));
+    let has =
+        |t: &[u32], r: &crate::data::Rec| !t.is_empty() || r.postcode != NONE || r.town != NONE;
+    if !has(ta, ra) || !has(tb, rb) {
+        return None;
+    }
+    let pc_eq = ra.postcode != NONE && ra.postcode == rb.postcode;
+    let pc_known = ra.postcode != NONE && rb.postcode != NONE;
+    let district_eq = ra.district != NONE && ra.district == rb.district;
+    let town_eq = ra.town != NONE && ra.town == rb.town;
+    if ta.is_empty() || tb.is_empty() {
+        // A street address on one side at most: the postcode and town say less.
+        return Some(if pc_eq {
+            2
+        } else if district_eq || town_eq {
+            1
+        } else {
+            0
+        });
+    }
+    let sim = dice(ds, ta, tb);
+    Some(
+        if (pc_eq || !pc_known) && sim >= 0.8 || pc_eq && sim >= 0.5 {
+            3
+        } else if sim >= 0.6 || pc_eq {
+            2
+        } else if sim >= 0.3 || district_eq || town_eq {
+            1
+        } else {
+            0
+        },
+    )
+}
+
+/// Dice similarity of two sorted token sets, near spellings of longer tokens counting.
+fn dice(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut matched = 0usize;
+    for &t in small {
+        if large.binary_search(&t).is_ok() {
+            matched += 1;
+            continue;
+        }
+        // A near spelling: same first letter, similar length, Jaro-Winkler 0.9 or more.
+        let x = ds.text(t).as_bytes();
+        if x.len() >= 4
+            && large.iter().any(|&u| {
+                let y = ds.text(u).as_bytes();
+                y.len() >= 4
+                    && y[0] == x[0]
+                    && y.len().abs_diff(x.len()) <= 2
+                    && jw(ds, t, u) >= 0.9
+            })
+        {
+            matched += 1;
+        }
+    }
+    2.0 * matched as f64 / (a.len() + b.len()) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Record;
+    use proptest::prelude::*;
+
+    fn pair(a: Record, b: Record) -> Levels {
+        let mut ds = Dataset::new();
+        let (x, y) = (ds.push(&a), ds.push(&b));
+        compare(&ds, x, y)
+    }
+
+    fn person<'a>(given: &'a str, family: &'a str, dob: &'a str) -> Record<'a> {
+        Record {
+            given_names: given,
+            family_name: family,
+            date_of_birth: dob,
+            sex: "F",
+            address: "12 Station Road",
+            town: "Leeds",
+            postcode: "LS1 4AB",
+        }
+    }
+
+    #[test]
+    fn jaro_winkler_known_values() {
+        let close = |a: &str, b: &str, v: f64| {
+            let s = jaro_winkler(a, b);
+            assert!((s - v).abs() < 1e-3, "{a} {b}: {s}");
+            assert!((jaro_winkler(b, a) - v).abs() < 1e-3);
+        };
+        close("martha", "marhta", 0.9611);
+        close("dwayne", "duane", 0.84);
+        close("dixon", "dicksonx", 0.8133);
+        // Characters, not bytes, outside ASCII.
+        let celik = jaro_winkler("\u{e7}elik", "\u{e7}el\u{131}k");
+        assert!((celik - jaro_winkler("celik", "celxk")).abs() < 1e-12);
+        close("abc", "abc", 1.0);
+        close("abc", "xyz", 0.0);
+        close("", "", 1.0);
+    }
+
+    #[test]
+    fn names_levels() {
+        let base = person("Fatima", "Mohammed", "1990-03-25");
+        let lv = |g, f| pair(base, person(g, f, "1990-03-25"));
+        assert_eq!(lv("Fatima", "Mohammed")[GIVEN], Some(4));
+        assert_eq!(lv("FATIMA", "Muhammad")[FAMILY], Some(3));
+        assert_eq!(lv("Fatina", "Mohammed")[GIVEN], Some(1));
+        assert_eq!(lv("Fatmia", "Mohammed")[GIVEN], Some(2));
+        assert_eq!(lv("Fatuma", "Mohammed")[GIVEN], Some(2));
+        assert_eq!(lv("Fatima Amina", "Mohammed")[GIVEN], Some(3));
+        assert_eq!(lv("Grace", "Okafor")[GIVEN], Some(0));
+        assert_eq!(lv("Grace", "Okafor")[FAMILY], Some(0));
+        // Swapped given and family names.
+        let swapped = lv("Mohammed", "Fatima");
+        assert_eq!((swapped[GIVEN], swapped[FAMILY]), (Some(4), Some(4)));
+        // Nicknames.
+        let a = person("William", "Jones", "");
+        let b = person("Bill", "Jones", "");
+        assert_eq!(pair(a, b)[GIVEN], Some(2));
+    }
+
+    #[test]
+    fn dates_levels() {
+        let lv = |a, b| pair(person("A", "B", a), person("A", "B", b))[DOB];
+        assert_eq!(lv("1990-03-25", "1990-03-25"), Some(5));
+        assert_eq!(lv("1990-03-05", "1990-05-03"), Some(4));
+        assert_eq!(lv("1990-03-25", "1990-03-26"), Some(4));
+        assert_eq!(lv("1990-03-25", "1990-03-05"), Some(4));
+        assert_eq!(lv("1990-03-24", "1990-03-06"), Some(2));
+        assert_eq!(lv("1990-03-25", "1980-03-25"), Some(4));
+        assert_eq!(lv("1990-03-25", "1990-01-01"), Some(3));
+        assert_eq!(lv("1990-01-01", "1990-01-01"), Some(3));
+        assert_eq!(lv("1990-03-25", "1991-07-11"), Some(2));
+        assert_eq!(lv("1990-03-25", "1985-07-11"), Some(1));
+        assert_eq!(lv("1990-03-25", "1960-07-11"), Some(0));
+        assert_eq!(lv("1990-03-25", ""), None);
+    }
+
+    #[test]
+    fn address_levels() {
+        let at = |address, town, postcode| Record {
+            given_names: "A",
+            address,
+            town,
+            postcode,
+            ..Record::default()
+        };
+        let home = at("12 Station Road", "Leeds", "LS1 4AB");
+        let lv = |other| pair(home, other)[ADDRESS];
+        assert_eq!(lv(at("12 Station Rd", "Leeds", "LS1 4AB")), Some(3));
+        assert_eq!(lv(at("12 Statoin Road", "Leeds", "")), Some(3));
+        assert_eq!(lv(at("Flat 3, 40 Park Lane", "Leeds", "LS1 4AB")), Some(2));
+        assert_eq!(lv(at("40 Park Lane", "Leeds", "LS6 2QT")), Some(1));
+        assert_eq!(lv(at("7 High Street", "Bristol", "BS1 5TR")), Some(0));
+        assert_eq!(lv(at("", "", "")), None);
+        assert_eq!(lv(at("", "Leeds", "LS1 4AB")), Some(2));
+        assert_eq!(lv(at("", "Leeds", "")), Some(1));
+    }
+
+    #[test]
+    fn sex_levels() {
+        let s = |x, y| {
+            let r = |sex| Record {
+                given_names: "A",
+                sex,
+                ..Record::default()
+            };
+            pair(r(x), r(y))[SEX]
+        };
+        assert_eq!(s("F", "female"), Some(1));
+        assert_eq!(s("F", "M"), Some(0));
+        assert_eq!(s("F", ""), None);
+    }
+
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[A-Za-zÀ-ÿ' -]{1,16}",
+            prop::sample::select(vec![
+                "Mohammed",
+                "Muhammad",
+                "Nguyễn Thị",
+                "Hoa",
+                "Bill",
+                "William",
+                "Smith",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    fn date() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            (1930u16..2020, 1u8..=12, 1u8..=28).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")),
+            (1930u16..2020).prop_map(|y| format!("{y}0101")),
+        ]
+    }
+
+    fn record() -> impl Strategy<Value = [String; 7]> {
+        (
+            value(),
+            value(),
+            date(),
+            prop::sample::select(vec!["", "M", "F"]).prop_map(str::to_owned),
+            value(),
+            value(),
+            prop::sample::select(vec!["", "LS1 4AB", "LS1 5XY", "B1 1AA"]).prop_map(str::to_owned),
+        )
+            .prop_map(|(g, f, d, s, a, t, p)| [g, f, d, s, a, t, p])
+    }
+
+    fn view(v: &[String; 7]) -> Record<'_> {
+        Record {
+            given_names: &v[0],
+            family_name: &v[1],
+            date_of_birth: &v[2],
+            sex: &v[3],
+            address: &v[4],
+            town: &v[5],
+            postcode: &v[6],
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_comparison_is_symmetric(a in record(), b in record()) {
+            prop_assert_eq!(pair(view(&a), view(&b)), pair(view(&b), view(&a)));
+        }
+
+        #[test]
+        fn identical_values_score_the_top_level(a in record()) {
+            let levels = pair(view(&a), view(&a));
+            for (f, level) in levels.iter().enumerate() {
+                if let Some(level) = level {
+                    let top = LEVELS[f] as u8 - 1;
+                    // An estimated date (1 January) is never "identical" evidence.
+                    let estimated = f == DOB
+                        && crate::normalise::Dob::parse(&a[2]).is_some_and(|d| d.is_estimate());
+                    let street = !crate::normalise::fold(&a[4]).is_empty();
+                    let postcode = !crate::normalise::postcode(&a[6]).is_empty();
+                    let expected = if estimated {
+                        3
+                    } else if f == ADDRESS && !street {
+                        if postcode { 2 } else { 1 }
+                    } else {
+                        top
+                    };
+                    prop_assert_eq!(*level, expected, "field {}", FIELDS[f]);
+                }
+            }
+        }
+
+        #[test]
+        fn a_missing_value_is_neutral(a in record(), b in record(), field in 0usize..5) {
+            let mut b = b;
+            if field == ADDRESS {
+                // The address is one comparison: it is missing when all its parts are.
+                b[4].clear();
+                b[5].clear();
+                b[6].clear();
+            } else {
+                b[field].clear();
+            }
+            prop_assert_eq!(pair(view(&a), view(&b))[field], None);
+            prop_assert_eq!(pair(view(&b), view(&a))[field], None);
+        }
+
+        #[test]
+        fn levels_stay_in_range(a in record(), b in record()) {
+            for (f, level) in pair(view(&a), view(&b)).iter().enumerate() {
+                if let Some(level) = level {
+                    prop_assert!((*level as usize) < LEVELS[f]);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,692 @@
+//! The Fellegi–Sunter model: per-field m and u probabilities for each comparison level, a
+//! prior, term-frequency adjustments for common names, and match weight -> probability.
+//!
+//! u (how often two different people agree at a level) is counted on random pairs. m (how
+//! often records of the same person do) is estimated by expectation-maximisation on the
+//! candidate pairs of each blocking rule, leaving out the fields that rule forces to agree, and
+//! averaged over the rules. The prior (how many of all pairs match) is the fixed point of the
+//! expected matches among the candidates.
+
+use crate::block::{self, Blocker, Blocks, R, RULE_FIELDS, Tokens};
+use crate::compare::{self, FAMILY, FIELDS, GIVEN, LEVELS, Levels};
+use crate::data::Dataset;
+
+const NF: usize = FIELDS.len();
+const ML: usize = 6;
+
+/// How many comparison patterns there are (each field: missing or one of its levels).
+pub const PATTERNS: usize = {
+    let mut p = 1;
+    let mut f = 0;
+    while f < NF {
+        p *= LEVELS[f] + 1;
+        f += 1;
+    }
+    p
+};
+
+/// The index of a comparison vector among all patterns.
+pub fn pattern(levels: &Levels) -> usize {
+    let mut p = 0;
+    for f in 0..NF {
+        p = p * (LEVELS[f] + 1) + levels[f].map_or(0, |l| l as usize + 1);
+    }
+    p
+}
+
+/// The comparison vector of a pattern index.
+pub fn levels_of(mut p: usize) -> Levels {
+    let mut out = [None; NF];
+    for f in (0..NF).rev() {
+        let v = p % (LEVELS[f] + 1);
+        p /= LEVELS[f] + 1;
+        out[f] = (v > 0).then(|| (v - 1) as u8);
+    }
+    out
+}
+
+/// A match weight (log2 odds) as a probability.
+pub fn probability(weight: f64) -> f64 {
+    1.0 / (1.0 + (-weight).exp2())
+}
+
+/// A probability as a match weight (log2 odds).
+pub fn weight_of(probability: f64) -> f64 {
+    let p = probability.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).log2()
+}
+
+/// A fitted model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// P(level | same person), by field and level.
+    pub m: [[f64; ML]; NF],
+    /// P(level | different people), by field and level.
+    pub u: [[f64; ML]; NF],
+    /// P(same person) for a random pair.
+    pub lambda: f64,
+    /// Added to the weight of a pair with the same family name (level 3 or 4) at the same
+    /// address (level 2 or 3): relatives share both, so together they say less than the sum
+    /// of their weights (see [`household_adjustment`]). Zero or negative.
+    pub household: f64,
+    /// The same for relatives born on the same day (twins), in place of `household` when the
+    /// dates of birth are identical too.
+    pub twins: f64,
+    table: Vec<f32>,
+}
+
+impl Model {
+    pub fn new(m: [[f64; ML]; NF], u: [[f64; ML]; NF], lambda: f64, household: [f64; 2]) -> Model {
+        let [household, twins] = household;
+        let mut model = Model {
+            m,
+            u,
+            lambda,
+            household,
+            twins,
+            table: vec![0.0; PATTERNS],
+        };
+        for p in 0..PATTERNS {
+            let levels = levels_of(p);
+            let mut w: f64 = (0..NF)
+                .filter_map(|f| levels[f].map(|l| model.field_weight(f, l)))
+                .sum();
+            if is_household(&levels) {
+                w += if levels[compare::DOB] == Some(5) {
+                    twins
+                } else {
+                    household
+                };
+            }
+            model.table[p] = w as f32;
+        }
+        model
+    }
+
+    /// log2 Bayes factor of a pattern (no prior, no term frequencies).
+    pub fn pattern_weight(&self, levels: &Levels) -> f64 {
+        f64::from(self.table[pattern(levels)])
+    }
+
+    /// log2(m/u) of one field at one level.
+    pub fn field_weight(&self, field: usize, level: u8) -> f64 {
+        (self.m[field][level as usize] / self.u[field][level as usize]).log2()
+    }
+
+    /// log2 of the prior odds.
+    pub fn prior_weight(&self) -> f64 {
+        (self.lambda / (1.0 - self.lambda)).log2()
+    }
+
+    /// Term-frequency adjustment: an identical given or family name counts for more when the
+    /// name is rare and less when it is common (log2 of u at the top level over the name's
+    /// own frequency).
+    pub fn tf_adjustment(&self, ds: &Dataset, a: u32, b: u32, levels: &Levels) -> f64 {
+        let n = ds.len().max(1) as f64;
+        let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
+        let mut adj = 0.0;
+        if levels[GIVEN] == Some(4) && ds.given(a) == ds.given(b) {
+            let tf = f64::from(ra.given_count.max(rb.given_count).max(1)) / n;
+            adj += (self.u[GIVEN][4] / tf).log2().clamp(-8.0, 8.0);
+        }
+        // At the same address the household correction has already said what a shared
+        // family name is worth among relatives, rare or not.
+        if levels[FAMILY] == Some(4) && ds.family(a) == ds.family(b) && !is_household(levels) {
+            let tf = f64::from(ra.family_count.max(rb.family_count).max(1)) / n;
+            adj += (self.u[FAMILY][4] / tf).log2().clamp(-8.0, 8.0);
+        }
+        adj
+    }
+
+    /// The match weight of a compared pair (prior included).
+    pub fn weight(&self, ds: &Dataset, a: u32, b: u32, levels: &Levels) -> f64 {
+        self.prior_weight()
+            + f64::from(self.table[pattern(levels)])
+            + self.tf_adjustment(ds, a, b, levels)
+    }
+
+    /// Compares and weighs two records.
+    pub fn score(&self, ds: &Dataset, a: u32, b: u32) -> (Levels, f64) {
+        let levels = compare::compare(ds, a, b);
+        let w = self.weight(ds, a, b, &levels);
+        (levels, w)
+    }
+}
+
+fn is_household(levels: &Levels) -> bool {
+    levels[FAMILY].is_some_and(|l| l >= 3) && levels[compare::ADDRESS].is_some_and(|l| l >= 2)
+}
+
+/// The household correction: log2 of (u of the same family name × u of the same address,
+/// as if independent) over the share of all pairs of different people that really have both.
+///
+/// That share is counted directly: pairs with the same family-name code and the same
+/// postcode whose given names plainly differ (level 0: relatives, not one person written
+/// twice), divided by u(given names differ) to count the relatives whose given names happen
+/// to be close as well.
+///
+/// The twins' correction is counted the same way among those pairs born on the same day.
+///
+/// Records of one person whose given names were written quite differently fall among those
+/// pairs too: as many as the pairs there whose given names agree (mostly one person) times
+/// m(differ)/m(agree), which is taken off. Where different given names are as common among
+/// matches as the pairs found, no relatives are counted and nothing is corrected.
+pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize) -> [f64; 2] {
+    let n = ds.len();
+    let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
+    let mut entries: Vec<(u64, u32)> = (0..n as u32)
+        .filter_map(|i| {
+            let r = &ds.recs[i as usize];
+            let family = *ds.family(i).first()?;
+            (r.postcode != crate::data::NONE && !ds.given(i).is_empty()).then(|| {
+                let code = ds.tokens[family as usize].code;
+                (
+                    code ^ u64::from(r.postcode).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                    i,
+                )
+            })
+        })
+        .collect();
+    entries.sort_unstable();
+    let (mut relatives, mut twins) = (0u64, 0u64);
+    let (mut agree, mut agree_same_day) = (0u64, 0u64);
+    for run in entries.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() < 2 || run.len() > max_block {
+            continue;
+        }
+        for x in 0..run.len() {
+            for y in x + 1..run.len() {
+                let (a, b) = (run[x].1, run[y].1);
+                let same_day = compare::dob_level(ds, a, b) == Some(5);
+                if compare::given_level(ds, ds.given(a), ds.given(b)) == 0 {
+                    relatives += 1;
+                    twins += u64::from(same_day);
+                } else {
+                    agree += 1;
+                    agree_same_day += u64::from(same_day);
+                }
+            }
+        }
+    }
+    let ratio = m[GIVEN][0] / (1.0 - m[GIVEN][0]).max(1e-9);
+    let relatives = (relatives as f64 - agree as f64 * ratio).max(0.0);
+    let twins = (twins as f64 - agree_same_day as f64 * ratio).max(0.0);
+    let given_differ = u[GIVEN][0].max(1e-9);
+    let joint = (relatives / given_differ + 1.0) / all_pairs;
+    let joint_twins = (twins / given_differ + 1.0) / all_pairs;
+    let family: f64 = u[FAMILY][3..LEVELS[FAMILY]].iter().sum();
+    let address: f64 = u[compare::ADDRESS][2..LEVELS[compare::ADDRESS]]
+        .iter()
+        .sum();
+    let born_same_day = u[compare::DOB][5];
+    [
+        (family * address / joint).log2().min(0.0),
+        (family * address * born_same_day / joint_twins)
+            .log2()
+            .min(0.0),
+    ]
+}
+
+/// A small, fast, seeded generator (SplitMix64) for sampling pairs.
+#[derive(Clone, Debug)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
+    }
+
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+type Table = [[f64; ML]; NF];
+
+fn normalise(counts: &[f64; ML], levels: usize, smoothing: f64) -> [f64; ML] {
+    let total: f64 = counts[..levels].iter().sum::<f64>() + smoothing * levels as f64;
+    let mut out = [0.0; ML];
+    for l in 0..levels {
+        out[l] = (counts[l] + smoothing) / total;
+    }
+    out
+}
+
+/// u probabilities from `samples` random pairs.
+pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64) -> Table {
+    let n = ds.len();
+    let mut counts = [[0.0; ML]; NF];
+    let mut rng = SplitMix(seed);
+    if n >= 2 {
+        for _ in 0..samples {
+            let a = rng.below(n);
+            let b = rng.below(n - 1);
+            let b = if b >= a { b + 1 } else { b };
+            let levels = compare::compare(ds, a as u32, b as u32);
+            for f in 0..NF {
+                if let Some(l) = levels[f] {
+                    counts[f][l as usize] += 1.0;
+                }
+            }
+        }
+    }
+    let mut u = [[0.0; ML]; NF];
+    for f in 0..NF {
+        u[f] = normalise(&counts[f], LEVELS[f], 0.5);
+    }
+    u
+}
+
+/// The starting m: each level four times as likely as the one below.
+fn initial_m() -> Table {
+    let mut m = [[0.0; ML]; NF];
+    for f in 0..NF {
+        let mut c = [0.0; ML];
+        for (l, v) in c.iter_mut().enumerate().take(LEVELS[f]) {
+            *v = 4f64.powi(l as i32);
+        }
+        m[f] = normalise(&c, LEVELS[f], 0.0);
+    }
+    m
+}
+
+/// m (for the fields in `active`) by expectation-maximisation over pattern counts, u fixed.
+pub fn em(counts: &[u64], u: &Table, active: &[bool; NF], iterations: usize) -> (Table, f64) {
+    let mut m = initial_m();
+    let mut lambda = 0.1;
+    let patterns: Vec<(Levels, f64)> = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(p, c)| (levels_of(p), *c as f64))
+        .collect();
+    for _ in 0..iterations {
+        let mut acc = [[0.0; ML]; NF];
+        let (mut matched, mut total) = (0.0, 0.0);
+        for (levels, c) in &patterns {
+            let (mut pm, mut pu) = (lambda, 1.0 - lambda);
+            for f in 0..NF {
+                if let (true, Some(l)) = (active[f], levels[f]) {
+                    pm *= m[f][l as usize];
+                    pu *= u[f][l as usize];
+                }
+            }
+            let g = pm / (pm + pu);
+            matched += g * c;
+            total += c;
+            for f in 0..NF {
+                if let (true, Some(l)) = (active[f], levels[f]) {
+                    acc[f][l as usize] += g * c;
+                }
+            }
+        }
+        if total == 0.0 {
+            break;
+        }
+        lambda = (matched / total).clamp(1e-9, 1.0 - 1e-9);
+        for f in 0..NF {
+            if active[f] {
+                m[f] = normalise(&acc[f], LEVELS[f], 0.01);
+            }
+        }
+    }
+    (m, lambda)
+}
+
+/// Settings of a bulk run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Pairs at or above this probability are linked into clusters.
+    pub threshold: f64,
+    /// Refuse a merge of two clusters whose records, taken across, do not on average match.
+    pub chain_check: bool,
+    /// Larger blocks are compared in a sorted window of `window` records.
+    pub max_block: usize,
+    pub window: usize,
+    /// Random pairs for u.
+    pub u_samples: usize,
+    /// At most this many pairs of each rule for estimating m.
+    pub train_pairs: usize,
+    pub em_iterations: usize,
+    pub threads: usize,
+    pub seed: u64,
+    pub blocker: Blocker,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold: 0.9,
+            chain_check: true,
+            max_block: 400,
+            window: 40,
+            u_samples: 200_000,
+            train_pairs: 1_000_000,
+            em_iterations: 30,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            seed: 0x5eed,
+            blocker: Blocker::unkeyed(),
+        }
+    }
+}
+
+/// A scored candidate pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pair {
+    pub a: u32,
+    pub b: u32,
+    pub weight: f32,
+}
+
+/// The result of a bulk run.
+#[derive(Debug)]
+pub struct Outcome {
+    /// For every record, the index of the first record of its cluster.
+    pub cluster: Vec<u32>,
+    /// Candidate pairs at or above the pair threshold, best first.
+    pub pairs: Vec<Pair>,
+    pub model: Model,
+    /// Distinct candidate pairs compared.
+    pub candidates: u64,
+    /// Blocks compared in a window because they were too large.
+    pub oversized_blocks: usize,
+}
+
+fn hash_pair(a: u32, b: u32) -> u64 {
+    SplitMix((u64::from(a) << 32) | u64::from(b)).next_u64()
+}
+
+/// The blocking rules whose pairs m is estimated on: date of birth with the family initial
+/// (for names, sex and address) and the names with the postcode district (for the date of
+/// birth). Not
+/// those on the family name with the year of birth, or on the postcode: their pairs are full
+/// of relatives (same family name, same address, close or equal birth dates), whom the
+/// estimation would take for one person written differently, making a different given name
+/// or a distant birth date look common among matches.
+const TRAINING_RULES: [usize; 2] = [2, 4];
+// (Rule 2, date of birth with the family initial, is also the one the household correction's
+// m is taken from, below.)
+
+/// A fitted model with what fitting saw.
+#[derive(Debug)]
+pub struct Fit {
+    pub model: Model,
+    /// Distinct candidate pairs.
+    pub candidates: u64,
+    /// Blocks compared in a window because they were too large.
+    pub oversized_blocks: usize,
+}
+
+/// Fits the model to the records: u from random pairs, m by EM on the candidate pairs of each
+/// blocking rule, the prior from the distinct candidates.
+pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
+    let n = ds.len();
+    let tokens: Vec<Tokens> = (0..n as u32)
+        .map(|i| settings.blocker.tokens(ds, i))
+        .collect();
+    fit_with(ds, &tokens, settings, progress)
+}
+
+fn fit_with(
+    ds: &Dataset,
+    tokens: &[Tokens],
+    settings: &Settings,
+    progress: &mut dyn FnMut(&str),
+) -> Fit {
+    let n = ds.len();
+    progress("estimating u from random pairs");
+    let u = estimate_u(ds, settings.u_samples, settings.seed);
+
+    // Pass 1: pattern counts, per rule (a sample, for m) and of the distinct candidates (prior).
+    progress("counting comparison patterns of candidate pairs");
+    let mut train = vec![vec![0u64; PATTERNS]; R];
+    let mut distinct = vec![0u64; PATTERNS];
+    let mut oversized_blocks = 0;
+    for (rule, rule_train) in train.iter_mut().enumerate() {
+        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        oversized_blocks += blocks.oversized;
+        if std::env::var_os("LINKAGE_DEBUG").is_some() {
+            eprintln!(
+                "rule {rule}: {} pairs, {} oversized blocks",
+                blocks.pairs, blocks.oversized
+            );
+        }
+        let training = TRAINING_RULES.contains(&rule);
+        let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
+        let cut = (rate * u64::MAX as f64) as u64;
+        let states = blocks.visit(
+            ds,
+            settings.threads,
+            || (vec![0u64; PATTERNS], vec![0u64; PATTERNS]),
+            |(tr, di), a, b| {
+                let first = !block::seen_before(tokens, a, b, rule);
+                let sampled = training && hash_pair(a, b) <= cut;
+                if first || sampled {
+                    let p = pattern(&compare::compare(ds, a, b));
+                    if sampled {
+                        tr[p] += 1;
+                    }
+                    if first {
+                        di[p] += 1;
+                    }
+                }
+            },
+        );
+        for (tr, di) in states {
+            for p in 0..PATTERNS {
+                rule_train[p] += tr[p];
+                distinct[p] += di[p];
+            }
+        }
+    }
+
+    progress("estimating m by expectation-maximisation");
+    let mut sum = [[0.0; ML]; NF];
+    let mut times = [0usize; NF];
+    for (rule, counts) in train.iter().enumerate() {
+        if !TRAINING_RULES.contains(&rule) {
+            continue;
+        }
+        let mut active = [true; NF];
+        for &f in RULE_FIELDS[rule] {
+            active[f] = false;
+        }
+        let (m, _) = em(counts, &u, &active, settings.em_iterations);
+        for f in 0..NF {
+            if active[f] {
+                for l in 0..ML {
+                    sum[f][l] += m[f][l];
+                }
+                times[f] += 1;
+            }
+        }
+    }
+    let mut m = initial_m();
+    for f in 0..NF {
+        if times[f] > 0 {
+            for l in 0..ML {
+                m[f][l] = sum[f][l] / times[f] as f64;
+            }
+        }
+    }
+    // m(given names differ) for the household correction, estimated on the date-of-birth
+    // pairs at different (or unknown) addresses only: relatives at one address, twins above
+    // all, would otherwise pass for one person with two given names and cancel the
+    // correction they call for.
+    let elsewhere: Vec<u64> = train[2]
+        .iter()
+        .enumerate()
+        .map(|(p, &c)| {
+            let address = levels_of(p)[compare::ADDRESS];
+            if address.is_none_or(|l| l <= 1) { c } else { 0 }
+        })
+        .collect();
+    let mut active = [true; NF];
+    active[compare::DOB] = false;
+    active[compare::ADDRESS] = false;
+    let (m_elsewhere, _) = em(&elsewhere, &u, &active, settings.em_iterations);
+    let household = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
+    let lambda = prior(&distinct, &Model::new(m, u, 0.5, household), n);
+    Fit {
+        model: Model::new(m, u, lambda, household),
+        candidates: distinct.iter().sum(),
+        oversized_blocks,
+    }
+}
+
+/// Fits the model to the records and clusters them. `pairs_above` (a probability) keeps the
+/// scored pairs at or above it, besides those used for clustering.
+pub fn dedupe(
+    ds: &Dataset,
+    settings: &Settings,
+    pairs_above: Option<f64>,
+    progress: &mut dyn FnMut(&str),
+) -> Outcome {
+    let n = ds.len();
+    let tokens: Vec<Tokens> = (0..n as u32)
+        .map(|i| settings.blocker.tokens(ds, i))
+        .collect();
+    let Fit {
+        model,
+        candidates,
+        oversized_blocks,
+    } = fit_with(ds, &tokens, settings, progress);
+
+    // Pass 2: score the distinct candidates, keep those that may link.
+    progress("scoring candidate pairs");
+    let cluster_weight = weight_of(settings.threshold);
+    let keep = pairs_above.map_or(cluster_weight, |p| weight_of(p).min(cluster_weight));
+    let mut pairs: Vec<Pair> = Vec::new();
+    for rule in 0..R {
+        let blocks = Blocks::build(&tokens, rule, settings.max_block, settings.window);
+        let tokens = &tokens;
+        let model = &model;
+        let states = blocks.visit(ds, settings.threads, Vec::new, |kept, a, b| {
+            if block::seen_before(tokens, a, b, rule) {
+                return;
+            }
+            let (_, w) = model.score(ds, a, b);
+            if w >= keep {
+                kept.push(Pair {
+                    a,
+                    b,
+                    weight: w as f32,
+                });
+            }
+        });
+        for s in states {
+            pairs.extend(s);
+        }
+    }
+    pairs.sort_unstable_by(|x, y| {
+        y.weight
+            .total_cmp(&x.weight)
+            .then((x.a, x.b).cmp(&(y.a, y.b)))
+    });
+    progress("clustering");
+    let check = settings.chain_check.then_some((ds, &model));
+    let cluster = crate::cluster::cluster(n, &pairs, cluster_weight as f32, check);
+    Outcome {
+        cluster,
+        pairs,
+        model,
+        candidates,
+        oversized_blocks,
+    }
+}
+
+/// The prior: the fixed point of "expected matches among the candidates / all pairs".
+fn prior(distinct: &[u64], model: &Model, n: usize) -> f64 {
+    let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
+    let factors: Vec<(f64, f64)> = distinct
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(p, c)| (f64::from(model.table[p]).exp2(), *c as f64))
+        .collect();
+    let mut lambda = 1.0 / all_pairs.sqrt();
+    for _ in 0..50 {
+        let odds = lambda / (1.0 - lambda);
+        let expected: f64 = factors
+            .iter()
+            .map(|(bf, c)| c * (odds * bf) / (1.0 + odds * bf))
+            .sum();
+        lambda = (expected / all_pairs).clamp(1e-12, 0.5);
+    }
+    lambda
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_round_trip() {
+        for p in [0, 1, 17, PATTERNS / 2, PATTERNS - 1] {
+            assert_eq!(pattern(&levels_of(p)), p);
+        }
+        assert_eq!(levels_of(0), [None; NF]);
+    }
+
+    #[test]
+    fn weights_and_probabilities() {
+        assert!((probability(0.0) - 0.5).abs() < 1e-12);
+        assert!((probability(weight_of(0.95)) - 0.95).abs() < 1e-9);
+        assert!(probability(20.0) > 0.999);
+    }
+
+    #[test]
+    fn a_missing_field_adds_no_weight() {
+        let m = initial_m();
+        let mut u = [[0.0; ML]; NF];
+        for f in 0..NF {
+            let mut c = [1.0; ML];
+            c[0] = 50.0;
+            u[f] = normalise(&c, LEVELS[f], 0.0);
+        }
+        let model = Model::new(m, u, 0.01, [0.0; 2]);
+        let full: Levels = [Some(4), Some(4), Some(5), Some(1), Some(3)];
+        let mut without_sex = full;
+        without_sex[compare::SEX] = None;
+        let diff = model.table[pattern(&full)] - model.table[pattern(&without_sex)];
+        assert!((f64::from(diff) - model.field_weight(compare::SEX, 1)).abs() < 1e-4);
+        assert_eq!(model.table[0], 0.0);
+    }
+
+    #[test]
+    fn em_recovers_m_from_a_known_mixture() {
+        // Two fields with two levels each, generated from known m and u.
+        let mut counts = vec![0u64; PATTERNS];
+        let truth_m = 0.9;
+        let truth_u = 0.05;
+        let (matches, non) = (20_000.0, 80_000.0);
+        for sex in 0..2u8 {
+            for given in [0u8, 4] {
+                let pm = |agree: bool, p: f64| if agree { p } else { 1.0 - p };
+                let c = matches * pm(sex == 1, truth_m) * pm(given == 4, truth_m)
+                    + non * pm(sex == 1, truth_u) * pm(given == 4, truth_u);
+                let levels: Levels = [Some(given), None, None, Some(sex), None];
+                counts[pattern(&levels)] = c.round() as u64;
+            }
+        }
+        let mut u = [[0.0; ML]; NF];
+        u[compare::SEX] = [1.0 - truth_u, truth_u, 0.0, 0.0, 0.0, 0.0];
+        u[GIVEN] = [1.0 - truth_u, 1e-9, 1e-9, 1e-9, truth_u, 0.0];
+        let (m, lambda) = em(&counts, &u, &[true; NF], 200);
+        assert!((lambda - 0.2).abs() < 0.02, "lambda {lambda}");
+        assert!(
+            (m[compare::SEX][1] - truth_m).abs() < 0.02,
+            "{:?}",
+            m[compare::SEX]
+        );
+        assert!((m[GIVEN][4] - truth_m).abs() < 0.02, "{:?}", m[GIVEN]);
+    }
+}

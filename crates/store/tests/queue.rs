@@ -358,7 +358,7 @@ async fn keyset_paging_visits_every_case_once_while_cases_are_added() {
                 };
                 let mut pages = Vec::new();
                 let mut q2 = q.clone();
-                let mut last = None;
+                let last;
                 let forward = {
                     let tx = tx.clone();
                     let mut seen = Vec::new();
@@ -367,11 +367,12 @@ async fn keyset_paging_visits_every_case_once_while_cases_are_added() {
                         seen.extend(result.cases.iter().map(|c| c.reference.clone()));
                         pages.push(result.cases.len());
                         tx.send(()).await.unwrap_or_else(|e| panic!("{e}"));
-                        let next = result.next.clone();
-                        last = Some(result);
-                        match next {
+                        match result.next.clone() {
                             Some(c) => q2.cursor = Some(c),
-                            None => break,
+                            None => {
+                                last = result;
+                                break;
+                            }
                         }
                     }
                     seen
@@ -383,7 +384,6 @@ async fn keyset_paging_visits_every_case_once_while_cases_are_added() {
                 );
                 // And back from the last page, as it was read, to the first. (Read again, it
                 // could hold cases added since that push the old ones past its end.)
-                let last = last.unwrap_or_else(|| panic!("a last page"));
                 let mut back = last
                     .cases
                     .iter()

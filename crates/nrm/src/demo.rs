@@ -423,6 +423,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         left: count,
         batch: 5000,
         decisions: 0,
+        references: std::collections::HashSet::new(),
     };
     let mut progress = Progress::new("seeding demo cases", count);
     // An offline bulk load: the database is new and nothing serves it yet.
@@ -446,6 +447,9 @@ struct DemoCases {
     left: u64,
     batch: u64,
     decisions: u64,
+    /// Every reference made so far (35 random bits a year: a million cases would repeat one;
+    /// the service draws again when that happens, and so does the demo).
+    references: std::collections::HashSet<nrm_domain::CaseReference>,
 }
 
 impl Iterator for DemoCases {
@@ -535,8 +539,18 @@ impl Building<'_> {
 }
 
 impl DemoCases {
-    /// One case, in the proportions of the 2024 statistics.
+    /// One case with a reference no earlier one has.
     fn case(&mut self) -> anyhow::Result<NewCase> {
+        loop {
+            let case = self.any_case()?;
+            if self.references.insert(case.reference.clone()) {
+                return Ok(case);
+            }
+        }
+    }
+
+    /// One case, in the proportions of the 2024 statistics.
+    fn any_case(&mut self) -> anyhow::Result<NewCase> {
         let today = self.today;
         let rng = &mut self.rng;
         let referred_on = today - Duration::days(rng.gen_range(0..730));

@@ -31,6 +31,9 @@ pub struct SyntheticCases {
     today: NaiveDate,
     responders: Vec<Actor>,
     caseworkers: Vec<Actor>,
+    /// Every reference made so far: a reference has 35 random bits a year, so among a
+    /// million cases two would share one (the service draws again when that happens).
+    references: std::collections::HashSet<nrm_domain::CaseReference>,
 }
 
 const TYPES: [ExploitationType; 4] = [
@@ -56,6 +59,7 @@ impl SyntheticCases {
             today,
             responders,
             caseworkers,
+            references: std::collections::HashSet::new(),
         }
     }
 
@@ -74,8 +78,17 @@ impl SyntheticCases {
     }
 
     /// The commands of one new case, decided one after another.
-    /// The next synthetic case.
+    /// The next synthetic case, with a reference no earlier one has.
     pub fn next_case(&mut self) -> Result<NewCase, StoreError> {
+        loop {
+            let case = self.any_case()?;
+            if self.references.insert(case.reference.clone()) {
+                return Ok(case);
+            }
+        }
+    }
+
+    fn any_case(&mut self) -> Result<NewCase, StoreError> {
         let rng = &mut self.rng;
         let referred_on = self.today - Duration::days(rng.gen_range(0..1460));
         let submitted_at = Self::noon(referred_on);

@@ -249,6 +249,8 @@ mod tests {
         assert_eq!(p.status, 500);
         let body = serde_json::to_string(&p).unwrap_or_default();
         assert!(!body.contains("event 3"), "{body}");
+        // A group commit that did not commit: nothing was acknowledged, the client may retry.
+        assert_eq!(Problem::from(StoreError::CommitFailed).status, 500);
         assert_eq!(
             Problem::from(ServiceError::Conflict { actual: 4 }).status,
             412

@@ -165,6 +165,21 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The service itself, acting from the shell (`nrm org|user|token`, the demo, the
+    /// benchmarks): an administrator of the administrators' organisation, as [`Actor::SYSTEM`].
+    /// It is asked for capabilities like anyone else; only code with the shell's access to the
+    /// database and keys runs as it.
+    pub fn system() -> Self {
+        Self {
+            actor: Actor::SYSTEM,
+            organisation_kind: OrganisationKind::Administrators,
+            roles: vec![Role::Administrator],
+            allocated_cases_only: false,
+            token_scopes: None,
+            authenticated_at: None,
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -208,7 +223,8 @@ pub enum CaseOperation {
     /// Routing to another competent authority and allocation to a decision maker.
     Reroute,
     Allocate,
-    /// Ask for a negative decision to be reconsidered.
+    /// Ask for a negative decision to be reconsidered (the referrer), or record such a request
+    /// received directly (the deciding authority).
     RequestReconsideration,
 }
 
@@ -519,7 +535,11 @@ pub fn authorise_case(
         C::Decide | C::Manage => decider && !case.duty_to_notify,
         C::Review => (decider || panel) && !case.duty_to_notify,
         C::Reroute | C::Allocate => manager && !case.duty_to_notify,
-        C::RequestReconsideration => (first_responder || referral_manager) && !case.duty_to_notify,
+        // Asked by the referrer, or recorded by the deciding authority when the person, their
+        // legal representative or their support provider asks it directly.
+        C::RequestReconsideration => {
+            (first_responder || referral_manager || decider) && !case.duty_to_notify
+        }
     };
     if allowed {
         Ok(CaseCapability {

@@ -16,7 +16,7 @@ use nrm_store::{QueueCursor, QueueQuery, QueueSort, SortDirection};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::pages::casework::{caller, date, deadline_tag, page_error, status_words};
+use crate::pages::casework::{caller, date, deadline_tag, kind_words, page_error, status_words};
 use crate::pages::errors::PageError;
 use crate::pages::layout::{Layout, render};
 use crate::pages::session::SignedIn;
@@ -115,15 +115,6 @@ fn select(name: &str, label: &str, options: &[(&str, &str)], current: &str) -> S
     .to_string()
 }
 
-fn kind_words(kind: &str) -> &'static str {
-    match kind {
-        "adult_referral" => "Adult",
-        "child_referral" => "Child",
-        "duty_to_notify" => "Duty to Notify",
-        _ => "Referral",
-    }
-}
-
 /// The work queue.
 pub async fn page(
     State(state): State<AppState>,
@@ -185,8 +176,8 @@ pub async fn page(
         .iter()
         .map(|case| Row {
             reference: case.reference.clone(),
-            kind: kind_words(&case.kind),
-            status: status_words(&case.status),
+            kind: kind_words(case.kind),
+            status: status_words(case.status),
             referred: date(case.referred_on),
             due: case
                 .reasonable_grounds_due_on

@@ -488,10 +488,9 @@ pub fn check(form: &ActionForm, answers: &Answers, offered: &Offered, today: Nai
                 }
             }
             Input::Choice(choices) => {
-                if given.is_empty() || !choices.iter().any(|(code, _)| *code == given) {
-                    if spec.required || !given.is_empty() {
-                        errors.add(name, &format!("Select {}", choose_words(spec.label)));
-                    }
+                let known = choices.iter().any(|(code, _)| *code == given);
+                if !known && (spec.required || !given.is_empty()) {
+                    errors.add(name, &format!("Select {}", choose_words(spec.label)));
                 }
             }
             Input::Dynamic => {

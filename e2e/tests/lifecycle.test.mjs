@@ -152,3 +152,29 @@ test('a manager allocates a case to a caseworker', async () => {
     await visit.close();
   }
 });
+
+test('a manager allocates unallocated cases in bulk from the team page; the caseworker finds them', async () => {
+  const visit = new Visit(browser, 'team');
+  const page = await visit.open();
+  try {
+    await signIn(visit, { email: DEMO.caManager, password: DEMO_PASSWORD }, { from: '/sign-in?next=/' });
+    await visit.click(page.getByRole('link', { name: 'Your team and unallocated cases' }), 'team');
+    assert.equal(path(page), '/cases/team');
+    assert.match(await page.locator('main').innerText(), /Caseloads/);
+    await visit.click(page.getByRole('button', { name: 'Continue' }), 'team-empty');
+    await assertError(visit, { href: 'cases' });
+    const first = page.locator('input[name="cases"]').first();
+    const reference = await first.getAttribute('value');
+    await first.check();
+    await page.getByLabel(DEMO.decisionMaker).check();
+    await visit.click(page.getByRole('button', { name: 'Continue' }), 'team-check');
+    assert.match(await page.locator('h1').innerText(), new RegExp(`^Allocate 1 case to ${DEMO.decisionMaker.replace('.', '\\.')}\\?$`));
+    await visit.click(page.getByRole('button', { name: 'Allocate cases' }), 'team-allocated');
+    assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /1 case allocated/);
+    await visit.click(page.getByRole('link', { name: 'My cases' }), 'manager-my-cases');
+    assert.equal(await page.locator('h1').innerText(), 'My cases');
+    assert.ok(reference, 'a case was offered');
+  } finally {
+    await visit.close();
+  }
+});

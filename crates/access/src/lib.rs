@@ -275,6 +275,8 @@ pub enum Operation {
     /// Create, disable and change the roles of accounts (administrators for any organisation;
     /// FRO administrators for their own).
     ManageUsers,
+    /// See a competent authority team's caseloads and allocate cases in bulk (its managers).
+    AllocateCases,
 }
 
 impl Operation {
@@ -287,6 +289,7 @@ impl Operation {
             Self::RunDeadlineSweep => "run_deadline_sweep",
             Self::ManageOrganisations => "manage_organisations",
             Self::ManageUsers => "manage_users",
+            Self::AllocateCases => "allocate_cases",
         }
     }
 
@@ -294,7 +297,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -302,6 +305,7 @@ impl Operation {
         Self::RunDeadlineSweep,
         Self::ManageOrganisations,
         Self::ManageUsers,
+        Self::AllocateCases,
     ];
 }
 
@@ -391,6 +395,13 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
             p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
                 || p.has(Role::FroAdministrator)
                     && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
+        O::AllocateCases => {
+            p.has(Role::CaManager)
+                && matches!(
+                    p.organisation_kind,
+                    OrganisationKind::CompetentAuthority { .. }
+                )
         }
     };
     if allowed {

@@ -83,6 +83,31 @@ pub struct ActorName {
     pub system: bool,
 }
 
+/// One caseworker's load: open cases allocated to them, and how many of those have an
+/// overdue deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseworkerLoad {
+    pub id: nrm_domain::ids::UserId,
+    pub email: String,
+    pub open: u64,
+    pub overdue: u64,
+}
+
+/// A competent authority team as its manager sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Team {
+    /// Open cases allocated to nobody (counted up to the queue's count limit).
+    pub unallocated: u64,
+    pub unallocated_capped: bool,
+    pub caseworkers: Vec<CaseworkerLoad>,
+}
+
+/// The statuses of cases still waiting for a decision.
+pub const OPEN_STATUSES: [nrm_domain::case::CaseStatus; 2] = [
+    nrm_domain::case::CaseStatus::AwaitingReasonableGrounds,
+    nrm_domain::case::CaseStatus::AwaitingConclusiveGrounds,
+];
+
 /// A caseworker a case can be allocated to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caseworker {
@@ -744,6 +769,70 @@ impl Cases {
         result
     }
 
+    /// The manager's team: unallocated open cases, and each active decision maker's open cases
+    /// and overdue ones. Audited (`case.team`).
+    pub async fn team(
+        &self,
+        capability: &Capability,
+        principal: &Principal,
+        now: DateTime<Utc>,
+    ) -> Result<Team, ServiceError> {
+        if capability.operation() != Operation::AllocateCases
+            || capability.actor() != principal.actor
+        {
+            return Err(ServiceError::NotFound);
+        }
+        let actor = capability.actor();
+        let result = self.team_unaudited(principal, now).await;
+        self.audit(actor, "case.team", None, &result, now).await?;
+        result
+    }
+
+    async fn team_unaudited(
+        &self,
+        principal: &Principal,
+        now: DateTime<Utc>,
+    ) -> Result<Team, ServiceError> {
+        let nrm_access::OrganisationKind::CompetentAuthority { authority } =
+            principal.organisation_kind
+        else {
+            return Err(ServiceError::NotFound);
+        };
+        let mut base = QueueQuery::new(uk_date(now));
+        base.statuses = OPEN_STATUSES.to_vec();
+        base.competent_authority = Some(authority);
+        base.per_page = 1;
+        let mut unallocated = base.clone();
+        unallocated.unallocated = true;
+        let unallocated = self.store.queue(&unallocated).await?;
+        let mut caseworkers = Vec::new();
+        for user in self.store.users().await? {
+            let decides = user
+                .roles
+                .iter()
+                .any(|r| nrm_access::Role::parse(r) == Some(nrm_access::Role::DecisionMaker));
+            if user.organisation != principal.actor.organisation || user.disabled || !decides {
+                continue;
+            }
+            let mut theirs = base.clone();
+            theirs.allocated_to = Some(user.id);
+            let open = self.store.queue(&theirs).await?.total;
+            theirs.deadline = Some(nrm_domain::event::DeadlineStatus::Overdue);
+            let overdue = self.store.queue(&theirs).await?.total;
+            caseworkers.push(CaseworkerLoad {
+                id: user.id,
+                email: user.email,
+                open,
+                overdue,
+            });
+        }
+        Ok(Team {
+            unallocated: unallocated.total,
+            unallocated_capped: unallocated.total_capped,
+            caseworkers,
+        })
+    }
+
     /// A case's access history: every audit entry about it, oldest first.
     pub async fn access_history(
         &self,
@@ -872,7 +961,7 @@ fn scoped(query: &QueueQuery, scope: &ListScope) -> Option<QueueQuery> {
             }
             q.competent_authority = Some(*authority);
             if let Some(user) = allocated_to {
-                if q.allocated_to.is_some_and(|u| u != *user) {
+                if q.allocated_to.is_some_and(|u| u != *user) || q.unallocated {
                     return None;
                 }
                 q.allocated_to = Some(*user);

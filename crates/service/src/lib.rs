@@ -25,8 +25,8 @@ pub use actions::{Action, SweepReport};
 pub use admin::{Account, Administration, ApiTokenSummary, Organisation};
 pub(crate) use cases::allowed;
 pub use cases::{
-    ActorName, CaseView, Cases, Caseworker, Deadline, DecisionInput, DecisionKind, NoticeView,
-    ReasonsView, Submitted,
+    ActorName, CaseView, Cases, Caseworker, CaseworkerLoad, Deadline, DecisionInput, DecisionKind,
+    NoticeView, OPEN_STATUSES, ReasonsView, Submitted, Team,
 };
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, Drafts, SubmittedDraft};
 pub use identity::Identity;

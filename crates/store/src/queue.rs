@@ -55,6 +55,8 @@ pub struct QueueQuery {
     /// Only cases with an open deadline the sweep has flagged with this status.
     pub deadline: Option<DeadlineStatus>,
     pub allocated_to: Option<UserId>,
+    /// Only cases allocated to nobody (a manager's unallocated work).
+    pub unallocated: bool,
     pub suspended: Option<bool>,
     pub pilot_site: Option<String>,
     pub review_pending: Option<bool>,
@@ -81,6 +83,7 @@ impl QueueQuery {
             referring_organisation: None,
             deadline: None,
             allocated_to: None,
+            unallocated: false,
             suspended: None,
             pilot_site: None,
             review_pending: None,
@@ -358,6 +361,9 @@ macro_rules! push_filters {
             $builder
                 .push(format!(" AND {} = ", col("allocated_to")))
                 .push_bind(user.0);
+        }
+        if q.unallocated {
+            $builder.push(format!(" AND {} IS NULL", col("allocated_to")));
         }
         if let Some(site) = &q.pilot_site {
             $builder

@@ -311,3 +311,99 @@ async fn lifecycle_actions_have_a_check_step_and_refusals_say_the_rule_and_its_d
     })
     .await;
 }
+
+/// A new account with `role` in the same organisation as `colleague`; its email and id.
+async fn colleague(app: &support::App, colleague: &str, role: Role) -> (String, String) {
+    let store = &app.store.store;
+    let organisation = store
+        .user_by_email(colleague)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no colleague"))
+        .organisation;
+    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
+    let cases = nrm_service::Cases::new(store.clone(), nrm_domain::Rulebook::current());
+    let created = cases
+        .administration()
+        .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
+            nrm_domain::ids::UserId(uuid::Uuid::new_v4()),
+            organisation,
+            &email,
+            &[role],
+            PASSWORD,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (email, created.id.0.to_string())
+}
+
+#[tokio::test]
+async fn a_manager_sees_the_team_allocates_in_bulk_and_a_caseworker_finds_their_cases() {
+    each_backend(|app| async move {
+        let first = app.submit_adult().await;
+        let second = app.submit_adult().await;
+        let manager_email =
+            account(&app, "Single Competent Authority", &sca(), Role::CaManager).await;
+        let manager = set_cookie(&sign_in_again(&app, &manager_email, &[("next", "/")]).await);
+        let (worker_email, worker_id) = colleague(&app, &manager_email, Role::DecisionMaker).await;
+
+        let team = text(get(&app, "/cases/team", &manager).await).await;
+        assert!(team.contains(&worker_email), "the caseworker's load");
+        assert!(
+            team.contains("2 open cases are allocated to nobody"),
+            "{team}"
+        );
+        assert!(
+            team.contains(&first) && team.contains(&second),
+            "offered for allocation"
+        );
+        let t = token(&team);
+
+        let nothing = post(&app, "/cases/team", &manager, &[("form_token", &t)]).await;
+        assert_eq!(nothing.status(), 422);
+        let nothing = text(nothing).await;
+        assert!(nothing.contains("href=\"#cases\"") && nothing.contains("href=\"#to\""));
+
+        let chosen = [
+            ("form_token", t.as_str()),
+            ("cases", first.as_str()),
+            ("to", worker_id.as_str()),
+        ];
+        let check = post(&app, "/cases/team", &manager, &chosen).await;
+        assert_eq!(check.status(), 200);
+        assert!(
+            text(check)
+                .await
+                .contains(&format!("Allocate 1 case to {worker_email}?"))
+        );
+        let mut confirmed = chosen.to_vec();
+        confirmed.push(("confirmed", "yes"));
+        let done = post(&app, "/cases/team", &manager, &confirmed).await;
+        assert_eq!(location(&done), "/cases/team?allocated=1");
+        let team = text(get(&app, "/cases/team?allocated=1", &manager).await).await;
+        assert!(team.contains("1 case allocated"));
+        assert!(
+            team.contains("1 open cases are allocated to nobody"),
+            "{team}"
+        );
+
+        let unallocated = text(get(&app, "/cases?allocation=unallocated", &manager).await).await;
+        assert!(unallocated.contains(&second) && !unallocated.contains(&first));
+
+        let worker = set_cookie(&sign_in_again(&app, &worker_email, &[("next", "/")]).await);
+        let mine = text(get(&app, "/cases?allocation=mine", &worker).await).await;
+        assert!(title(&mine).starts_with("My cases"));
+        assert!(mine.contains(&first) && !mine.contains(&second));
+        assert_eq!(
+            get(&app, "/cases/team", &worker).await.status(),
+            403,
+            "a manager's page"
+        );
+        app
+    })
+    .await;
+}

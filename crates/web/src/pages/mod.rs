@@ -6,6 +6,7 @@
 //!   token every form carries.
 //! - [`referrals`]: the First Responder journeys (English and Welsh).
 //! - [`casework`]: the decision makers' queue, case page and decision forms.
+//! - [`allocation`]: a manager's team, caseloads and bulk allocation.
 //! - [`lifecycle`]: every other action on a case, each a form with a check step.
 //! - [`areas`] and [`home`]: the parts of the service each person works in, their
 //!   navigation, and the home page after signing in (a chooser for several).
@@ -18,6 +19,7 @@
 //! random ids and case references only.
 
 pub mod administration;
+pub mod allocation;
 pub mod areas;
 pub mod assets;
 pub mod authorise;
@@ -84,6 +86,10 @@ pub fn routes() -> Router<AppState> {
             get(referrals::handlers::question).post(referrals::handlers::answer),
         )
         .route("/cases", get(casework::queue::page))
+        .route(
+            "/cases/team",
+            get(allocation::team).post(allocation::allocate),
+        )
         .route("/cases/{reference}", get(casework::case::page))
         .route(
             "/cases/{reference}/actions/{action}",

@@ -33,6 +33,8 @@ pub struct QueueParams {
     exploitation: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
+    /// `mine`, `unallocated`, or an account's id (a manager looking at one caseworker's cases).
+    allocation: Option<String>,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,8 @@ pub struct Row {
 #[template(path = "casework/queue.html")]
 struct QueuePage {
     layout: Layout,
+    /// The caller manages a team: link to its page.
+    team: bool,
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
@@ -81,6 +85,11 @@ const EXPLOITATION: &[(&str, &str)] = &[
     ("organ_harvesting", "Organ harvesting"),
     ("other", "Other"),
     ("not_known", "Not known"),
+];
+const ALLOCATIONS: &[(&str, &str)] = &[
+    ("", "Anyone's"),
+    ("mine", "My cases"),
+    ("unallocated", "Unallocated"),
 ];
 const SORTS: &[(&str, &str)] = &[
     ("rg_due", "Reasonable Grounds due date, soonest first"),
@@ -152,6 +161,16 @@ pub async fn page(
     };
     let exploitation = params.exploitation.clone().unwrap_or_default();
     query.exploitation_type = ExploitationType::parse(&exploitation);
+    let allocation = params.allocation.clone().unwrap_or_default();
+    match allocation.as_str() {
+        "mine" => query.allocated_to = Some(signed_in.principal.actor.user),
+        "unallocated" => query.unallocated = true,
+        other => {
+            query.allocated_to = uuid::Uuid::parse_str(other)
+                .ok()
+                .map(nrm_domain::ids::UserId);
+        }
+    }
     let sort = params.sort.clone().unwrap_or_else(|| "rg_due".to_owned());
     (query.sort, query.direction) = match sort.as_str() {
         "next_deadline" => (QueueSort::NextDeadline, SortDirection::Ascending),
@@ -197,6 +216,7 @@ pub async fn page(
         q.append_pair("deadline", &deadline);
         q.append_pair("age", &age);
         q.append_pair("exploitation", &exploitation);
+        q.append_pair("allocation", &allocation);
         q.append_pair("sort", &sort);
         q.append_pair("cursor", &cursor.encode());
         format!("/cases?{}", q.finish())
@@ -226,9 +246,17 @@ pub async fn page(
         0 => "No cases match these filters".to_owned(),
         n => format!("Showing {n} of {total} cases"),
     };
+    let heading = if allocation == "mine" {
+        "My cases"
+    } else {
+        "Cases"
+    };
+    let team = nrm_access::authorise(&signed_in.principal, Operation::AllocateCases).is_ok();
     Ok(render(&QueuePage {
-        layout: signed_in.layout("Cases").casework(),
+        layout: signed_in.layout(heading).casework(),
+        team,
         filters: vec![
+            select("allocation", "Allocated to", ALLOCATIONS, &allocation),
             select("status", "Status", STATUSES, &status),
             select("deadline", "Deadline", DEADLINES, &deadline),
             select("age", "Age group", AGES, &age),

@@ -168,7 +168,7 @@ test('a manager allocates unallocated cases in bulk from the team page; the case
     await first.check();
     await page.getByLabel(DEMO.decisionMaker).check();
     await visit.click(page.getByRole('button', { name: 'Continue' }), 'team-check');
-    assert.match(await page.locator('h1').innerText(), new RegExp(`^Allocate 1 case to ${DEMO.decisionMaker.replace('.', '\\.')}\\?$`));
+    assert.match(await page.locator('h1').innerText(), new RegExp(`^Allocate 1 case to ${DEMO.decisionMaker.replaceAll('.', '\\.')}\\?$`));
     await visit.click(page.getByRole('button', { name: 'Allocate cases' }), 'team-allocated');
     assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /1 case allocated/);
     await visit.click(page.getByRole('link', { name: 'My cases' }), 'manager-my-cases');

@@ -769,6 +769,60 @@ impl Cases {
         result
     }
 
+    /// Finds a case by its reference, exactly, among the cases `principal` may read. A case
+    /// they may not read is not found, exactly like one that does not exist. Every search is
+    /// audited (`case.find`), the term only as a keyed hash (`term:<hex>`), the case when found.
+    pub async fn find_reference(
+        &self,
+        capability: &Capability,
+        principal: &Principal,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CaseReference>, ServiceError> {
+        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor {
+            return Err(ServiceError::NotFound);
+        }
+        let term = text.trim().to_uppercase();
+        let hashed = self.store.master_key().lookup_hash("search-term", &term);
+        let subject = Some(format!(
+            "term:{}",
+            hashed[..16]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ));
+        let mut found = None;
+        let result: Result<Option<CaseReference>, ServiceError> = async {
+            let Ok(reference) = term.parse::<CaseReference>() else {
+                return Ok(None);
+            };
+            let Some(case_id) = self.store.case_id_by_reference(&reference).await? else {
+                return Ok(None);
+            };
+            let Some(facts) = self.case_facts(case_id, uk_date(now)).await? else {
+                return Ok(None);
+            };
+            if nrm_access::authorise_case(principal, CaseOperation::Read, &facts).is_err() {
+                return Ok(None);
+            }
+            found = Some(case_id);
+            Ok(Some(reference))
+        }
+        .await;
+        let record = nrm_store::audit::AuditRecord {
+            actor: capability.actor(),
+            action: "case.find".to_owned(),
+            case_id: found,
+            outcome: outcome_code(&result),
+            subject,
+        };
+        self.store
+            .audit(&record, now)
+            .await
+            .map_err(ServiceError::Store)?;
+        result
+    }
+
     /// The manager's team: unallocated open cases, and each active decision maker's open cases
     /// and overdue ones. Audited (`case.team`).
     pub async fn team(

@@ -407,3 +407,41 @@ async fn a_manager_sees_the_team_allocates_in_bulk_and_a_caseworker_finds_their_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_case_is_found_by_its_reference_only_by_those_who_may_read_it() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let decider = signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let form = get(&app, "/search", &decider).await;
+        assert_eq!(form.status(), 200);
+        let found = get(
+            &app,
+            &format!("/search?reference=+{}+", reference.to_lowercase()),
+            &decider,
+        )
+        .await;
+        assert_eq!(location(&found), format!("/cases/{reference}"));
+        let empty = get(&app, "/search?reference=", &decider).await;
+        assert_eq!(empty.status(), 422);
+        assert!(title(&text(empty).await).starts_with("Error: "));
+        // Another authority's decision maker is told no such case, as for one that does not exist.
+        let ieca = OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Ieca,
+        };
+        let other = signed_in(&app, &ieca, Role::DecisionMaker).await;
+        let hidden = get(&app, &format!("/search?reference={reference}"), &other).await;
+        assert_eq!(hidden.status(), 404);
+        let hidden = text(hidden).await;
+        assert!(hidden.contains("No case you can see has that reference"));
+        let missing = get(&app, "/search?reference=NRM-2026-0000-0000", &other).await;
+        assert_eq!(missing.status(), 404);
+        assert_eq!(
+            title(&text(missing).await),
+            title(&hidden),
+            "the same answer as for a case that does not exist"
+        );
+        app
+    })
+    .await;
+}

@@ -7,6 +7,7 @@
 //! - [`referrals`]: the First Responder journeys (English and Welsh).
 //! - [`casework`]: the decision makers' queue, case page and decision forms.
 //! - [`allocation`]: a manager's team, caseloads and bulk allocation.
+//! - [`search`]: finding a case by its reference (audited, hashed terms).
 //! - [`lifecycle`]: every other action on a case, each a form with a check step.
 //! - [`areas`] and [`home`]: the parts of the service each person works in, their
 //!   navigation, and the home page after signing in (a chooser for several).
@@ -33,6 +34,7 @@ pub mod layout;
 pub mod lifecycle;
 mod messages;
 pub mod referrals;
+pub mod search;
 pub mod session;
 
 use axum::Router;
@@ -86,6 +88,7 @@ pub fn routes() -> Router<AppState> {
             get(referrals::handlers::question).post(referrals::handlers::answer),
         )
         .route("/cases", get(casework::queue::page))
+        .route("/search", get(search::search))
         .route(
             "/cases/team",
             get(allocation::team).post(allocation::allocate),

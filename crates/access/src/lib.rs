@@ -165,6 +165,21 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The service itself, acting from the shell (`nrm org|user|token`, the demo, the
+    /// benchmarks): an administrator of the administrators' organisation, as [`Actor::SYSTEM`].
+    /// It is asked for capabilities like anyone else; only code with the shell's access to the
+    /// database and keys runs as it.
+    pub fn system() -> Self {
+        Self {
+            actor: Actor::SYSTEM,
+            organisation_kind: OrganisationKind::Administrators,
+            roles: vec![Role::Administrator],
+            allocated_cases_only: false,
+            token_scopes: None,
+            authenticated_at: None,
+        }
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -208,7 +223,8 @@ pub enum CaseOperation {
     /// Routing to another competent authority and allocation to a decision maker.
     Reroute,
     Allocate,
-    /// Ask for a negative decision to be reconsidered.
+    /// Ask for a negative decision to be reconsidered (the referrer), or record such a request
+    /// received directly (the deciding authority).
     RequestReconsideration,
 }
 
@@ -259,6 +275,8 @@ pub enum Operation {
     /// Create, disable and change the roles of accounts (administrators for any organisation;
     /// FRO administrators for their own).
     ManageUsers,
+    /// See a competent authority team's caseloads and allocate cases in bulk (its managers).
+    AllocateCases,
 }
 
 impl Operation {
@@ -271,6 +289,7 @@ impl Operation {
             Self::RunDeadlineSweep => "run_deadline_sweep",
             Self::ManageOrganisations => "manage_organisations",
             Self::ManageUsers => "manage_users",
+            Self::AllocateCases => "allocate_cases",
         }
     }
 
@@ -278,7 +297,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -286,6 +305,7 @@ impl Operation {
         Self::RunDeadlineSweep,
         Self::ManageOrganisations,
         Self::ManageUsers,
+        Self::AllocateCases,
     ];
 }
 
@@ -375,6 +395,13 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
             p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
                 || p.has(Role::FroAdministrator)
                     && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
+        O::AllocateCases => {
+            p.has(Role::CaManager)
+                && matches!(
+                    p.organisation_kind,
+                    OrganisationKind::CompetentAuthority { .. }
+                )
         }
     };
     if allowed {
@@ -519,7 +546,11 @@ pub fn authorise_case(
         C::Decide | C::Manage => decider && !case.duty_to_notify,
         C::Review => (decider || panel) && !case.duty_to_notify,
         C::Reroute | C::Allocate => manager && !case.duty_to_notify,
-        C::RequestReconsideration => (first_responder || referral_manager) && !case.duty_to_notify,
+        // Asked by the referrer, or recorded by the deciding authority when the person, their
+        // legal representative or their support provider asks it directly.
+        C::RequestReconsideration => {
+            (first_responder || referral_manager || decider) && !case.duty_to_notify
+        }
     };
     if allowed {
         Ok(CaseCapability {

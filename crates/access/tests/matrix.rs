@@ -173,10 +173,10 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
                     C::Read | C::ReadPersonalDetails | C::ReadContactDetails | C::ReadNotices => {
                         true
                     }
-                    C::Decide | C::Review | C::Manage => !r.duty_to_notify,
-                    C::ReadAccessHistory | C::Reroute | C::Allocate | C::RequestReconsideration => {
-                        false
+                    C::Decide | C::Review | C::Manage | C::RequestReconsideration => {
+                        !r.duty_to_notify
                     }
+                    C::ReadAccessHistory | C::Reroute | C::Allocate => false,
                 }
         }
         Role::CaManager => {
@@ -188,10 +188,12 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
                     | C::ReadContactDetails
                     | C::ReadNotices
                     | C::ReadAccessHistory => true,
-                    C::Decide | C::Review | C::Manage | C::Reroute | C::Allocate => {
-                        !r.duty_to_notify
-                    }
-                    C::RequestReconsideration => false,
+                    C::Decide
+                    | C::Review
+                    | C::Manage
+                    | C::Reroute
+                    | C::Allocate
+                    | C::RequestReconsideration => !r.duty_to_notify,
                 }
         }
         Role::LocalAuthorityPanelMember => {
@@ -204,10 +206,9 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
                     | C::ReadNotices
                     | C::Decide
                     | C::Review
-                    | C::Manage => true,
-                    C::ReadAccessHistory | C::Reroute | C::Allocate | C::RequestReconsideration => {
-                        false
-                    }
+                    | C::Manage
+                    | C::RequestReconsideration => true,
+                    C::ReadAccessHistory | C::Reroute | C::Allocate => false,
                 }
         }
         Role::PanelMember => {
@@ -270,6 +271,7 @@ fn expected(role: Role, op: Operation) -> bool {
         O::RunDeadlineSweep => matches!(role, Role::Administrator | Role::CaManager),
         O::ManageOrganisations => role == Role::Administrator,
         O::ManageUsers => matches!(role, Role::Administrator | Role::FroAdministrator),
+        O::AllocateCases => role == Role::CaManager,
     }
 }
 

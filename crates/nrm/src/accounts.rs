@@ -9,8 +9,7 @@
 use anyhow::{Context, bail};
 use chrono::Utc;
 use clap::Subcommand;
-use nrm_access::{OrganisationKind, Role};
-use nrm_domain::Actor;
+use nrm_access::{Operation, OrganisationKind, Role};
 use nrm_domain::ids::OrganisationId;
 use nrm_service::Cases;
 use uuid::Uuid;
@@ -120,7 +119,14 @@ pub async fn token(cases: &Cases, command: TokenCommand) -> anyhow::Result<()> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let (id, token) = cases
-                .create_api_token(OrganisationId(organisation), &name, &scopes, Utc::now())
+                .administration()
+                .create_api_token(
+                    &system(Operation::ManageOrganisations)?,
+                    OrganisationId(organisation),
+                    &name,
+                    &scopes,
+                    Utc::now(),
+                )
                 .await?;
             println!(
                 "Token {id} created. Send it as `Authorization: Bearer <token>`; it is shown once:"
@@ -128,20 +134,29 @@ pub async fn token(cases: &Cases, command: TokenCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
         TokenCommand::List => {
-            for (t, revoked) in cases.store().api_tokens().await? {
-                let status = if revoked { "revoked" } else { "active" };
+            let tokens = cases
+                .administration()
+                .api_tokens(&system(Operation::ManageOrganisations)?, Utc::now())
+                .await?;
+            for t in tokens {
+                let status = if t.revoked { "revoked" } else { "active" };
+                let scopes: Vec<&str> = t.scopes.iter().map(|s| s.code()).collect();
                 println!(
                     "{}  {}  {:<8} {:<40} {}",
                     t.id,
                     t.organisation,
                     status,
                     t.name,
-                    t.scopes.join(",")
+                    scopes.join(",")
                 );
             }
         }
         TokenCommand::Revoke { id } => {
-            match cases.revoke_api_token(Actor::SYSTEM, id, Utc::now()).await {
+            match cases
+                .administration()
+                .revoke_api_token(&system(Operation::ManageOrganisations)?, id, Utc::now())
+                .await
+            {
                 Err(nrm_service::ServiceError::NotFound) => bail!("no token has that id"),
                 other => other?,
             }
@@ -149,6 +164,11 @@ pub async fn token(cases: &Cases, command: TokenCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A capability for the shell, which acts as the system.
+fn system(operation: Operation) -> anyhow::Result<nrm_access::Capability> {
+    Ok(nrm_service::admin::system_capability(operation)?)
 }
 
 fn roles(codes: &[String]) -> anyhow::Result<Vec<Role>> {
@@ -168,11 +188,21 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
             {
                 bail!("`{n}` is not a UK nation: england, wales, scotland or northern_ireland");
             }
-            let id = cases
-                .add_organisation(OrganisationId(Uuid::new_v4()), &name, &kind, Utc::now())
+            let admin = cases.administration();
+            let capability = system(Operation::ManageOrganisations)?;
+            let id = admin
+                .add_organisation(
+                    &capability,
+                    OrganisationId(Uuid::new_v4()),
+                    &name,
+                    &kind,
+                    Utc::now(),
+                )
                 .await?;
             if let Some(n) = nation {
-                cases.store().set_organisation_nation(id, Some(&n)).await?;
+                admin
+                    .set_organisation_nation(&capability, id, &n, Utc::now())
+                    .await?;
             }
             println!("{id}");
         }
@@ -181,7 +211,14 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
                 bail!("the designation cannot end before it starts");
             }
             match cases
-                .designate_organisation(Actor::SYSTEM, OrganisationId(id), from, to, Utc::now())
+                .administration()
+                .designate_organisation(
+                    &system(Operation::ManageOrganisations)?,
+                    OrganisationId(id),
+                    from,
+                    to,
+                    Utc::now(),
+                )
                 .await
             {
                 Err(nrm_service::ServiceError::NotFound) => bail!("no organisation has that id"),
@@ -193,8 +230,12 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
             );
         }
         OrgCommand::List => {
-            for org in cases.store().organisations().await? {
-                println!("{}  {:<32} {}", org.id, org.kind, org.name);
+            let list = cases
+                .administration()
+                .organisations(&system(Operation::ManageOrganisations)?, Utc::now())
+                .await?;
+            for org in list {
+                println!("{}  {:<32} {}", org.id, org.kind.code(), org.name);
             }
         }
     }
@@ -202,12 +243,14 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
 }
 
 pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyhow::Result<()> {
-    let store = cases.store();
+    let admin = cases.administration();
+    let capability = system(Operation::ManageUsers)?;
+    let capability = &capability;
     let find = |email: String| async move {
-        store
-            .user_by_email(&email.trim().to_lowercase())
-            .await?
-            .context("no account has that email address")
+        match admin.account_by_email(capability, &email, Utc::now()).await {
+            Err(nrm_service::ServiceError::NotFound) => bail!("no account has that email address"),
+            other => Ok(other?),
+        }
     };
     match command {
         UserCommand::Add {
@@ -219,8 +262,9 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
                 Ok(p) => (p, false),
                 Err(_) => (nrm_service::identity::generate_password(), true),
             };
-            let created = cases
+            let created = admin
                 .add_user(
+                    capability,
                     nrm_domain::ids::UserId(Uuid::new_v4()),
                     OrganisationId(organisation),
                     &email,
@@ -243,22 +287,21 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
             );
         }
         UserCommand::List => {
-            for u in store.users().await? {
+            for u in admin.accounts(capability, Utc::now()).await? {
                 let status = if u.disabled { "disabled" } else { "active" };
+                let roles: Vec<&str> = u.roles.iter().map(|r| r.code()).collect();
                 println!(
                     "{}  {}  {:<8} {}",
                     u.id,
                     u.organisation,
                     status,
-                    u.roles.join(",")
+                    roles.join(",")
                 );
             }
         }
         UserCommand::Disable { email } => {
             let user = find(email).await?;
-            cases
-                .disable_user(Actor::SYSTEM, user.id, Utc::now())
-                .await?;
+            admin.disable_user(capability, user.id, Utc::now()).await?;
             println!("Account {} disabled; its sessions have ended.", user.id);
         }
         UserCommand::Roles {
@@ -267,8 +310,8 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
         } => {
             let user = find(email).await?;
             let roles = roles(&codes)?;
-            cases
-                .set_user_roles(Actor::SYSTEM, user.id, &roles, Utc::now())
+            admin
+                .set_user_roles(capability, user.id, &roles, Utc::now())
                 .await?;
             println!(
                 "Account {} now has roles {}; its sessions have ended.",
@@ -282,8 +325,8 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
                 Ok(p) => (p, false),
                 Err(_) => (nrm_service::identity::generate_password(), true),
             };
-            cases
-                .set_password(Actor::SYSTEM, user.id, &password, Utc::now())
+            admin
+                .set_password(capability, user.id, &password, Utc::now())
                 .await?;
             println!("Password changed; the account's sessions have ended.");
             if generated {
@@ -296,6 +339,7 @@ pub async fn user(cases: &Cases, config: &Config, command: UserCommand) -> anyho
             }
             let user = find(email).await?;
             let code = cases
+                .identity()
                 .current_code(user.id, Utc::now())
                 .await?
                 .context("no code")?;

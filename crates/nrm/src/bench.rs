@@ -96,7 +96,9 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
     let cases = Cases::new(test_store.store.clone(), Rulebook::current());
     // The benchmark submits as a police system would: with a scoped API token.
     let police = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
             "Benchmark police force",
             &nrm_access::OrganisationKind::FirstResponderOrganisation,
@@ -104,7 +106,9 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
         )
         .await?;
     let (_, token) = cases
+        .administration()
         .create_api_token(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             police,
             "benchmark",
             &[nrm_access::Operation::SubmitReferral],

@@ -147,7 +147,9 @@ pub(crate) async fn sign_in(
     let now = chrono::Utc::now();
     let email = format!("{}@bench.invalid", uuid::Uuid::new_v4());
     let user = cases
+        .administration()
         .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)?,
             UserId(uuid::Uuid::new_v4()),
             organisation,
             &email,
@@ -158,6 +160,7 @@ pub(crate) async fn sign_in(
         .await?
         .id;
     let code = cases
+        .identity()
         .current_code(user, now)
         .await?
         .context("a sign-in code")?;
@@ -294,7 +297,9 @@ async fn run_backend(options: &PagesOptions, test_store: &TestStore) -> anyhow::
     let cases = Cases::new(test_store.store.clone(), Rulebook::current());
     let now = chrono::Utc::now();
     let responders = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             OrganisationId(uuid::Uuid::new_v4()),
             "Benchmark charity",
             &OrganisationKind::FirstResponderOrganisation,
@@ -310,7 +315,9 @@ async fn run_backend(options: &PagesOptions, test_store: &TestStore) -> anyhow::
         )
         .await?;
     let sca = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             OrganisationId(uuid::Uuid::new_v4()),
             "Benchmark SCA",
             &OrganisationKind::CompetentAuthority {
@@ -320,7 +327,9 @@ async fn run_backend(options: &PagesOptions, test_store: &TestStore) -> anyhow::
         )
         .await?;
     let (_, api_token) = cases
+        .administration()
         .create_api_token(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             responders,
             "benchmark",
             &[nrm_access::Operation::SubmitReferral],

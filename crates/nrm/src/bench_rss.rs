@@ -108,7 +108,9 @@ async fn read_pages(
     anyhow::ensure!(ready, "nrm serve did not become ready within a minute");
     let cases = Cases::new(test_store.store.clone(), nrm_domain::Rulebook::current());
     let sca = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             OrganisationId(uuid::Uuid::new_v4()),
             "Benchmark SCA",
             &OrganisationKind::CompetentAuthority {

@@ -382,7 +382,16 @@ pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
     let now = Utc::now();
     for (org, name, kind, users) in demo_organisations() {
         let kind = OrganisationKind::parse(kind).context("demo organisation kind")?;
-        cases.add_organisation(org, name, &kind, now).await?;
+        cases
+            .administration()
+            .add_organisation(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
+                org,
+                name,
+                &kind,
+                now,
+            )
+            .await?;
         if kind == OrganisationKind::FirstResponderOrganisation {
             // Police forces have been First Responders since the NRM began (1 April 2009).
             store
@@ -391,7 +400,16 @@ pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
         }
         for (user, email, roles) in users {
             cases
-                .add_user(user, org, email, &roles, DEMO_PASSWORD, now)
+                .administration()
+                .add_user(
+                    &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)?,
+                    user,
+                    org,
+                    email,
+                    &roles,
+                    DEMO_PASSWORD,
+                    now,
+                )
                 .await?;
         }
     }

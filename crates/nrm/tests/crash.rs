@@ -210,7 +210,10 @@ async fn crash_cycles(store: TestStore) {
     // A police force and its API token, registered before the server first starts.
     let cases = Cases::new(store.store.clone(), Rulebook::current());
     let police = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
             OrganisationId(uuid::Uuid::new_v4()),
             "Crash test police",
             &OrganisationKind::FirstResponderOrganisation,
@@ -219,7 +222,10 @@ async fn crash_cycles(store: TestStore) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (_, token) = cases
+        .administration()
         .create_api_token(
+            &nrm_service::admin::system_capability(Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
             police,
             "crash test",
             &[Operation::SubmitReferral],

@@ -24,6 +24,12 @@ use uuid::Uuid;
 
 use crate::{Cases, ServiceError};
 
+/// Saved referral drafts for the web journeys. Borrowed from [`Cases::drafts`].
+#[derive(Debug, Clone, Copy)]
+pub struct Drafts<'a> {
+    cases: &'a Cases,
+}
+
 /// The largest set of answers a draft may hold, as serialised JSON. A whole referral is a few
 /// kilobytes; this only stops a runaway client filling the database.
 pub const MAX_DRAFT_BYTES: usize = 256 * 1024;
@@ -94,8 +100,8 @@ pub struct SubmittedDraft {
     pub case_id: CaseId,
     pub reference: CaseReference,
     pub submitted_at: DateTime<Utc>,
-    /// The case's status now (`case_summaries.status`).
-    pub status: String,
+    /// The case's status now (`None` if its summary holds a status this build does not know).
+    pub status: Option<nrm_domain::case::CaseStatus>,
 }
 
 /// A draft without its answers: for lists.
@@ -157,7 +163,10 @@ fn summary(row: DraftRow) -> Result<DraftSummary, ServiceError> {
                 corrupt(format!("draft {} has an unreadable case reference", row.id))
             })?,
             submitted_at: s.submitted_at,
-            status: s.status.unwrap_or_else(|| "unknown".to_owned()),
+            status: s
+                .status
+                .as_deref()
+                .and_then(nrm_domain::case::CaseStatus::parse),
         }),
         None => None,
     };
@@ -171,10 +180,14 @@ fn summary(row: DraftRow) -> Result<DraftSummary, ServiceError> {
     })
 }
 
-impl Cases {
+impl<'a> Drafts<'a> {
+    pub(crate) fn new(cases: &'a Cases) -> Self {
+        Self { cases }
+    }
+
     /// Starts an empty draft (answers `{}`, version 1) for the capability's holder.
     pub async fn start_draft(
-        &self,
+        self,
         capability: &Capability,
         kind: DraftKind,
         now: DateTime<Utc>,
@@ -185,7 +198,8 @@ impl Cases {
         let actor = capability.actor();
         let id = DraftId(Uuid::new_v4());
         let answers = serde_json::Value::Object(serde_json::Map::new());
-        self.store
+        self.cases
+            .store()
             .create_draft(id.0, actor, kind.code(), &answers, now)
             .await?;
         tracing::debug!(draft_id = %id, kind = kind.code(), "draft started");
@@ -205,14 +219,15 @@ impl Cases {
     /// The caller's draft `id`, if it is theirs and of a kind the capability covers. Reading
     /// its answers (personal data) is audited, with the draft as subject.
     pub async fn draft(
-        &self,
+        self,
         capability: &Capability,
         id: DraftId,
         now: DateTime<Utc>,
     ) -> Result<Draft, ServiceError> {
         let actor = draft_actor(capability)?;
         let stored = self
-            .store
+            .cases
+            .store()
             .draft(id.0, actor)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -220,14 +235,15 @@ impl Cases {
         if capability.operation() != found.kind.operation() {
             return Err(ServiceError::NotFound);
         }
-        self.audit_about(
-            actor,
-            "draft.read",
-            Some(format!("draft:{id}")),
-            &Ok::<(), ServiceError>(()),
-            now,
-        )
-        .await?;
+        self.cases
+            .audit_about(
+                actor,
+                "draft.read",
+                Some(format!("draft:{id}")),
+                &Ok::<(), ServiceError>(()),
+                now,
+            )
+            .await?;
         Ok(Draft {
             summary: found,
             answers: stored.answers,
@@ -242,7 +258,8 @@ impl Cases {
     ) -> Result<(Actor, DraftSummary), ServiceError> {
         let actor = draft_actor(capability)?;
         let row = self
-            .store
+            .cases
+            .store()
             .draft_row(id.0, actor)
             .await?
             .ok_or(ServiceError::NotFound)?;
@@ -255,7 +272,7 @@ impl Cases {
 
     /// Why a write to a draft found it submitted (read again after the store refused it).
     async fn submitted_refusal(&self, id: DraftId, actor: Actor) -> ServiceError {
-        match self.store.draft_row(id.0, actor).await {
+        match self.cases.store().draft_row(id.0, actor).await {
             Ok(None) => ServiceError::NotFound,
             Ok(Some(row)) => match summary(row) {
                 Ok(DraftSummary {
@@ -274,7 +291,7 @@ impl Cases {
     /// version. A stale version is [`ServiceError::Conflict`] with the current one; a
     /// submitted draft is [`ServiceError::DraftSubmitted`].
     pub async fn save_draft(
-        &self,
+        self,
         capability: &Capability,
         id: DraftId,
         expected_version: u64,
@@ -296,7 +313,8 @@ impl Cases {
             .into());
         }
         match self
-            .store
+            .cases
+            .store()
             .save_draft(id.0, actor, expected_version, answers, now)
             .await
         {
@@ -311,9 +329,10 @@ impl Cases {
 
     /// The caller's drafts of every kind, most recently updated first; a submitted one carries
     /// its case's reference and current status.
-    pub async fn drafts(&self, capability: &Capability) -> Result<Vec<DraftSummary>, ServiceError> {
+    pub async fn drafts(self, capability: &Capability) -> Result<Vec<DraftSummary>, ServiceError> {
         let actor = draft_actor(capability)?;
-        self.store
+        self.cases
+            .store()
             .drafts(actor)
             .await?
             .into_iter()
@@ -327,7 +346,7 @@ impl Cases {
     /// concurrent request, is answered with its case and `already_submitted`, and nothing new
     /// is created.
     pub async fn submit_draft(
-        &self,
+        self,
         capability: &Capability,
         id: DraftId,
         submission: Submission,
@@ -337,7 +356,8 @@ impl Cases {
         let result = self
             .submit_draft_unaudited(capability, id, submission, now)
             .await;
-        self.audit_failure(actor, "case.submit", None, &result, now)
+        self.cases
+            .audit_failure(actor, "case.submit", None, &result, now)
             .await?;
         result
     }
@@ -360,12 +380,13 @@ impl Cases {
             )
             .into());
         }
-        self.check_designation(actor, now).await?;
+        self.cases.check_designation(actor, now).await?;
         let claim = DraftClaim {
             draft_id: id.0,
             owner: actor,
         };
         match self
+            .cases
             .submit_unaudited(actor, submission, Some(claim), now)
             .await
         {
@@ -381,7 +402,8 @@ impl Cases {
             // append was rolled back whole; answer with their case.
             Err(ServiceError::Store(StoreError::DraftAlreadySubmitted)) => {
                 let row = self
-                    .store
+                    .cases
+                    .store()
                     .draft_row(id.0, actor)
                     .await?
                     .ok_or(ServiceError::NotFound)?;
@@ -411,7 +433,8 @@ impl Cases {
             outcome: "already_submitted".to_owned(),
             subject: None,
         };
-        self.store
+        self.cases
+            .store()
             .audit(&record, now)
             .await
             .map_err(ServiceError::Store)?;
@@ -425,7 +448,7 @@ impl Cases {
     /// Deletes an unsubmitted draft. A submitted one is kept (it records which case it became)
     /// and refused with [`ServiceError::DraftSubmitted`].
     pub async fn discard_draft(
-        &self,
+        self,
         capability: &Capability,
         id: DraftId,
     ) -> Result<(), ServiceError> {
@@ -435,7 +458,7 @@ impl Cases {
                 reference: s.reference,
             });
         }
-        match self.store.discard_draft(id.0, actor).await {
+        match self.cases.store().discard_draft(id.0, actor).await {
             Ok(()) => {
                 tracing::debug!(draft_id = %id, "draft discarded");
                 Ok(())

@@ -25,17 +25,23 @@
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use nrm_access::{Operation, OrganisationKind, Principal, Role};
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::{Actor, FieldProblem};
 use nrm_store::StoreError;
-use nrm_store::identity::{OrganisationRow, UserRow};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{Cases, ServiceError};
+
+/// Sign-in, sessions, password changes by their owner, and the principals behind sessions and
+/// API tokens. Borrowed from [`Cases::identity`].
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
+    cases: &'a Cases,
+}
 
 pub const IDLE_TIMEOUT_MINUTES: i64 = 15;
 pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 10;
@@ -102,11 +108,11 @@ fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-fn totp(secret: Vec<u8>) -> Option<TOTP> {
+pub(crate) fn totp(secret: Vec<u8>) -> Option<TOTP> {
     TOTP::new(Algorithm::SHA1, 6, 1, 30, secret).ok()
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -150,258 +156,33 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
-impl Cases {
-    /// Registers an organisation under `id` (callers make a fresh one; the demo uses fixed ids),
-    /// as the system: the shell and the demo. People go through [`Cases::add_organisation_by`].
-    pub async fn add_organisation(
-        &self,
-        id: OrganisationId,
-        name: &str,
-        kind: &OrganisationKind,
-        now: DateTime<Utc>,
-    ) -> Result<OrganisationId, ServiceError> {
-        self.add_organisation_by(Actor::SYSTEM, id, name, kind, now)
-            .await
+impl<'a> Identity<'a> {
+    pub(crate) fn new(cases: &'a Cases) -> Self {
+        Self { cases }
     }
 
-    /// Registers an organisation under `id` for `actor`; audited.
-    pub async fn add_organisation_by(
-        &self,
-        actor: Actor,
-        id: OrganisationId,
-        name: &str,
-        kind: &OrganisationKind,
-        now: DateTime<Utc>,
-    ) -> Result<OrganisationId, ServiceError> {
-        let result = self
-            .store()
-            .create_organisation(
-                &OrganisationRow {
-                    id,
-                    name: name.to_owned(),
-                    kind: kind.code(),
-                    // A First Responder Organisation is designated from the day it is
-                    // registered until an administrator says otherwise.
-                    designated_from: (*kind == OrganisationKind::FirstResponderOrganisation)
-                        .then(|| nrm_domain::clock::uk_date(now)),
-                    designated_to: None,
-                },
-                now,
-            )
-            .await
-            .map_err(ServiceError::from);
-        self.audit_about(
-            actor,
-            "organisation.add",
-            organisation_subject(id),
-            &result,
-            now,
-        )
-        .await?;
-        result.map(|()| id)
+    fn store(&self) -> &'a nrm_store::Store {
+        self.cases.store()
     }
 
-    /// Sets a First Responder Organisation's dated designation (it refers only while
-    /// designated); audited.
-    pub async fn designate_organisation(
+    async fn audit_about<T>(
         &self,
         actor: Actor,
-        id: OrganisationId,
-        from: NaiveDate,
-        to: Option<NaiveDate>,
+        action: &str,
+        subject: Option<String>,
+        result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let result = if to.is_some_and(|to| to < from) {
-            Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
-                "/to",
-                "The designation cannot end before it starts",
-            )])
-            .into())
-        } else {
-            match self.store().set_designation(id, Some(from), to).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(ServiceError::NotFound),
-                Err(e) => Err(e.into()),
-            }
-        };
-        self.audit_about(
-            actor,
-            "organisation.designate",
-            organisation_subject(id),
-            &result,
-            now,
-        )
-        .await?;
-        result
-    }
-
-    /// Disables an account; its sessions end at once. Audited.
-    pub async fn disable_user(
-        &self,
-        actor: Actor,
-        user: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let result = match self.store().set_user_disabled(user, true).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(ServiceError::NotFound),
-            Err(e) => Err(e.into()),
-        };
-        self.audit_about(actor, "account.disable", user_subject(user), &result, now)
-            .await?;
-        result
-    }
-
-    /// Replaces an account's roles; its sessions end at once. Audited.
-    pub async fn set_user_roles(
-        &self,
-        actor: Actor,
-        user: UserId,
-        roles: &[Role],
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let result = if roles.is_empty() {
-            Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
-                "/roles",
-                "Give the account at least one role",
-            )])
-            .into())
-        } else {
-            let codes: Vec<String> = roles.iter().map(|r| r.code().to_owned()).collect();
-            match self.store().set_user_roles(user, &codes).await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(ServiceError::NotFound),
-                Err(e) => Err(e.into()),
-            }
-        };
-        self.audit_about(actor, "account.roles", user_subject(user), &result, now)
-            .await?;
-        result
-    }
-
-    /// Creates a user with a password and a fresh TOTP seed, as the system (the shell, the
-    /// demo). People go through [`Cases::add_user_by`].
-    pub async fn add_user(
-        &self,
-        id: UserId,
-        organisation: OrganisationId,
-        email: &str,
-        roles: &[Role],
-        password: &str,
-        now: DateTime<Utc>,
-    ) -> Result<NewUser, ServiceError> {
-        self.add_user_by(Actor::SYSTEM, id, organisation, email, roles, password, now)
+        self.cases
+            .audit_about(actor, action, subject, result, now)
             .await
-    }
-
-    /// Creates a user for `actor`; audited with the new account as subject.
-    #[expect(clippy::too_many_arguments, reason = "the parts of one account")]
-    pub async fn add_user_by(
-        &self,
-        actor: Actor,
-        id: UserId,
-        organisation: OrganisationId,
-        email: &str,
-        roles: &[Role],
-        password: &str,
-        now: DateTime<Utc>,
-    ) -> Result<NewUser, ServiceError> {
-        let result = self
-            .add_user_unaudited(id, organisation, email, roles, password, now)
-            .await;
-        self.audit_about(actor, "account.add", user_subject(id), &result, now)
-            .await?;
-        result
-    }
-
-    /// Creates a user with a password (checked against the policy) and a fresh TOTP seed.
-    async fn add_user_unaudited(
-        &self,
-        id: UserId,
-        organisation: OrganisationId,
-        email: &str,
-        roles: &[Role],
-        password: &str,
-        now: DateTime<Utc>,
-    ) -> Result<NewUser, ServiceError> {
-        let mut problems = Vec::new();
-        let email = email.trim().to_lowercase();
-        if !email.contains('@') || email.len() > 254 {
-            problems.push(FieldProblem::new("/email", "Enter a work email address"));
-        }
-        if roles.is_empty() {
-            problems.push(FieldProblem::new(
-                "/roles",
-                "Give the user at least one role",
-            ));
-        }
-        if let Err(p) = check_password(password) {
-            problems.push(p);
-        }
-        if self.store().organisation(organisation).await?.is_none() {
-            problems.push(FieldProblem::new("/organisation", "No such organisation"));
-        }
-        if !problems.is_empty() {
-            return Err(nrm_domain::DomainError::Invalid(problems).into());
-        }
-        let password = password.to_owned();
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|_| {
-                ServiceError::Store(StoreError::Corrupt("hashing task failed".to_owned()))
-            })??;
-        let mut seed = vec![0u8; 20];
-        rand::rngs::OsRng.fill_bytes(&mut seed);
-        let sealed = self
-            .store()
-            .master_key()
-            .seal_secret(&id.to_string(), &seed)
-            .map_err(StoreError::from)?;
-        let base32 = totp(seed)
-            .map(|t| t.get_secret_base32())
-            .unwrap_or_default();
-        let row = UserRow {
-            id,
-            organisation,
-            email,
-            roles: roles.iter().map(|r| r.code().to_owned()).collect(),
-            allocated_only: false,
-            password_hash,
-            totp_secret: sealed,
-            totp_last_step: 0,
-            disabled: false,
-        };
-        match self.store().create_user(&row, now).await {
-            Err(StoreError::DuplicateReference) => {
-                Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
-                    "/email",
-                    "A user with that email address already exists",
-                )])
-                .into())
-            }
-            other => {
-                other?;
-                let recovery_codes: Vec<String> =
-                    (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
-                let hashes: Vec<Vec<u8>> = recovery_codes
-                    .iter()
-                    .map(|c| token_hash(&normalise_recovery(c)))
-                    .collect();
-                self.store().set_recovery_codes(id, &hashes).await?;
-                Ok(NewUser {
-                    id,
-                    totp_secret_base32: base32,
-                    recovery_codes,
-                })
-            }
-        }
     }
 
     /// Changes a user's password after checking the current one; every session of theirs ends.
     /// Checking the current password is a password guess like a sign-in, so it is throttled
     /// under the same account and client limits, reserved before the check.
     pub async fn change_password(
-        &self,
+        self,
         user: UserId,
         current: &str,
         new: &str,
@@ -454,20 +235,7 @@ impl Cases {
             return refused;
         }
         self.store().release_sign_in_attempts(&keys.all()).await?;
-        self.set_password(actor, user, new, now).await
-    }
-
-    /// Sets a user's password (by `actor`: the person themselves after
-    /// [`Cases::change_password`], or an administrator's reset); every session of theirs ends.
-    /// Audited with the account as subject.
-    pub async fn set_password(
-        &self,
-        actor: Actor,
-        user: UserId,
-        new: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let result = self.set_password_unaudited(user, new).await;
+        let result = set_password_unaudited(self.store(), user, new).await;
         self.audit_about(
             actor,
             "account.password_set",
@@ -479,24 +247,9 @@ impl Cases {
         result
     }
 
-    async fn set_password_unaudited(&self, user: UserId, new: &str) -> Result<(), ServiceError> {
-        check_password(new)
-            .map_err(|p| ServiceError::from(nrm_domain::DomainError::Invalid(vec![p])))?;
-        let new = new.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-            .await
-            .map_err(|_| {
-                ServiceError::Store(StoreError::Corrupt("hashing task failed".to_owned()))
-            })??;
-        if !self.store().set_password_hash(user, &hash).await? {
-            return Err(ServiceError::NotFound);
-        }
-        Ok(())
-    }
-
     /// The current TOTP code for a user (for tests and the demo's sign-in helper only).
     pub async fn current_code(
-        &self,
+        self,
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<Option<String>, ServiceError> {
@@ -516,7 +269,7 @@ impl Cases {
     /// exists and a keyed hash of the client address; if the entry cannot be written the
     /// attempt is a [`SignInRefused::Fault`] and no session is handed out.
     pub async fn sign_in(
-        &self,
+        self,
         email: &str,
         password: &str,
         code: &str,
@@ -710,7 +463,7 @@ impl Cases {
 
     /// The signed-in principal for a session token, if the session is live; touches it.
     pub async fn principal_for_session(
-        &self,
+        self,
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Principal>, ServiceError> {
@@ -757,35 +510,9 @@ impl Cases {
     }
 
     /// Ends a session at once.
-    pub async fn sign_out(&self, token: &str) -> Result<(), ServiceError> {
+    pub async fn sign_out(self, token: &str) -> Result<(), ServiceError> {
         self.store().revoke_session(&token_hash(token)).await?;
         Ok(())
-    }
-}
-
-impl Cases {
-    /// Writes the audit entry for an administrative action (or a read) on `subject`, a
-    /// non-case thing such as `user:<uuid>`. Fails closed like [`Cases::audit`].
-    pub(crate) async fn audit_about<T>(
-        &self,
-        actor: Actor,
-        action: &str,
-        subject: Option<String>,
-        result: &Result<T, ServiceError>,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let record = nrm_store::audit::AuditRecord {
-            actor,
-            action: action.to_owned(),
-            case_id: None,
-            outcome: crate::outcome_code(result),
-            subject,
-        };
-        self.store()
-            .audit(&record, now)
-            .await
-            .map(|_| ())
-            .map_err(ServiceError::Store)
     }
 }
 
@@ -811,13 +538,33 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Sets a user's password (checked against the policy), ending every session of theirs.
+pub(crate) async fn set_password_unaudited(
+    store: &nrm_store::Store,
+    user: UserId,
+    new: &str,
+) -> Result<(), ServiceError> {
+    check_password(new)
+        .map_err(|p| ServiceError::from(nrm_domain::DomainError::Invalid(vec![p])))?;
+    let new = new.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|_| {
+            ServiceError::Store(StoreError::Corrupt("hashing task failed".to_owned()))
+        })??;
+    if !store.set_password_hash(user, &hash).await? {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(())
+}
+
 /// The audit subject naming an organisation.
-fn organisation_subject(id: OrganisationId) -> Option<String> {
+pub(crate) fn organisation_subject(id: OrganisationId) -> Option<String> {
     Some(format!("organisation:{}", id.0))
 }
 
 /// The audit subject naming an account.
-fn user_subject(user: UserId) -> Option<String> {
+pub(crate) fn user_subject(user: UserId) -> Option<String> {
     Some(format!("user:{}", user.0))
 }
 
@@ -834,7 +581,7 @@ pub fn generate_password() -> String {
 pub const RECOVERY_CODES: usize = 10;
 
 /// A recovery code: 15 characters from an unambiguous alphabet (about 74 bits), in groups.
-fn recovery_code() -> String {
+pub(crate) fn recovery_code() -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
     let chars: Vec<char> = (0..15)
@@ -848,7 +595,7 @@ fn recovery_code() -> String {
 }
 
 /// Recovery codes compare without case, spaces or dashes.
-fn normalise_recovery(code: &str) -> String {
+pub(crate) fn normalise_recovery(code: &str) -> String {
     code.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
@@ -858,119 +605,10 @@ fn normalise_recovery(code: &str) -> String {
 /// The prefix every API token starts with, so a leaked one is easy to recognise and scan for.
 pub const API_TOKEN_PREFIX: &str = "nrm_";
 
-impl Cases {
-    /// Creates an API token for `organisation` that may do only `scopes`, as the system (the
-    /// shell, the benchmarks). Returns the token id and the token itself, which is shown once
-    /// and stored only as a hash.
-    pub async fn create_api_token(
-        &self,
-        organisation: OrganisationId,
-        name: &str,
-        scopes: &[Operation],
-        now: DateTime<Utc>,
-    ) -> Result<(uuid::Uuid, String), ServiceError> {
-        self.create_api_token_by(Actor::SYSTEM, organisation, name, scopes, now)
-            .await
-    }
-
-    /// Creates an API token for `actor`; audited with the token as subject.
-    pub async fn create_api_token_by(
-        &self,
-        actor: Actor,
-        organisation: OrganisationId,
-        name: &str,
-        scopes: &[Operation],
-        now: DateTime<Utc>,
-    ) -> Result<(uuid::Uuid, String), ServiceError> {
-        let id = uuid::Uuid::new_v4();
-        let result = self
-            .create_api_token_unaudited(id, organisation, name, scopes, now)
-            .await;
-        self.audit_about(
-            actor,
-            "token.create",
-            Some(format!("token:{id}")),
-            &result,
-            now,
-        )
-        .await?;
-        result.map(|token| (id, token))
-    }
-
-    /// Revokes an API token at once; audited.
-    pub async fn revoke_api_token(
-        &self,
-        actor: Actor,
-        id: uuid::Uuid,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let result = match self.store().revoke_api_token(id).await {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(ServiceError::NotFound),
-            Err(e) => Err(e.into()),
-        };
-        self.audit_about(
-            actor,
-            "token.revoke",
-            Some(format!("token:{id}")),
-            &result,
-            now,
-        )
-        .await?;
-        result
-    }
-
-    async fn create_api_token_unaudited(
-        &self,
-        id: uuid::Uuid,
-        organisation: OrganisationId,
-        name: &str,
-        scopes: &[Operation],
-        now: DateTime<Utc>,
-    ) -> Result<String, ServiceError> {
-        let mut problems = Vec::new();
-        if scopes.is_empty() {
-            problems.push(FieldProblem::new(
-                "/scopes",
-                "Give the token at least one scope",
-            ));
-        }
-        if name.trim().is_empty() || name.len() > 200 {
-            problems.push(FieldProblem::new(
-                "/name",
-                "Name the token (what uses it), in 200 characters or fewer",
-            ));
-        }
-        if self.store().organisation(organisation).await?.is_none() {
-            problems.push(FieldProblem::new("/organisation", "No such organisation"));
-        }
-        if !problems.is_empty() {
-            return Err(nrm_domain::DomainError::Invalid(problems).into());
-        }
-        let mut raw = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let token = format!(
-            "{API_TOKEN_PREFIX}{}",
-            raw.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        );
-        let row = nrm_store::identity::ApiTokenRow {
-            id,
-            organisation,
-            name: name.trim().to_owned(),
-            scopes: scopes.iter().map(|s| s.code().to_owned()).collect(),
-        };
-        self.store()
-            .create_api_token(&row, &token_hash(&token), now)
-            .await?;
-        Ok(token)
-    }
-
+impl Identity<'_> {
     /// The principal an API token acts as: its organisation, with the scopes as its only
     /// permissions. The token's id stands for the user in the audit log.
-    pub async fn principal_for_token(
-        &self,
-        token: &str,
-    ) -> Result<Option<Principal>, ServiceError> {
+    pub async fn principal_for_token(self, token: &str) -> Result<Option<Principal>, ServiceError> {
         if !token.starts_with(API_TOKEN_PREFIX) || token.len() != API_TOKEN_PREFIX.len() + 64 {
             return Ok(None);
         }

@@ -10,7 +10,6 @@ use nrm_domain::submission::Submission;
 use nrm_domain::{Actor, DomainError, Rulebook};
 use nrm_service::{Cases, DraftId, DraftKind, DraftSubmitted, ServiceError};
 use nrm_store::QueueQuery;
-use nrm_store::identity::OrganisationRow;
 use nrm_store::testing;
 use serde_json::json;
 use uuid::Uuid;
@@ -90,6 +89,7 @@ async fn case_count(cases: &Cases, principal: &Principal) -> u64 {
 
 async fn started(cases: &Cases, principal: &Principal, kind: DraftKind) -> DraftId {
     let draft = cases
+        .drafts()
         .start_draft(&cap(principal, kind.operation()), kind, now())
         .await
         .unwrap_or_else(|e| panic!("start draft: {e}"));
@@ -115,6 +115,7 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
         let referral = cap(&owner(), Operation::SubmitReferral);
         let id = started(&cases, &owner(), DraftKind::Adult).await;
         cases
+            .drafts()
             .save_draft(&referral, id, 1, &answers("victim"), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -126,23 +127,30 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
         ] {
             let theirs = cap(&intruder, Operation::SubmitReferral);
             assert!(matches!(
-                cases.draft(&theirs, id, now()).await,
+                cases.drafts().draft(&theirs, id, now()).await,
                 Err(ServiceError::NotFound)
             ));
             assert!(matches!(
-                cases.save_draft(&theirs, id, 2, &json!({}), now()).await,
+                cases
+                    .drafts()
+                    .save_draft(&theirs, id, 2, &json!({}), now())
+                    .await,
                 Err(ServiceError::NotFound)
             ));
             assert!(matches!(
-                cases.discard_draft(&theirs, id).await,
+                cases.drafts().discard_draft(&theirs, id).await,
                 Err(ServiceError::NotFound)
             ));
             assert!(matches!(
-                cases.submit_draft(&theirs, id, adult(), now()).await,
+                cases
+                    .drafts()
+                    .submit_draft(&theirs, id, adult(), now())
+                    .await,
                 Err(ServiceError::NotFound)
             ));
             assert!(
                 cases
+                    .drafts()
                     .drafts(&theirs)
                     .await
                     .unwrap_or_else(|e| panic!("{e}"))
@@ -152,30 +160,37 @@ async fn nobody_but_the_owner_learns_a_draft_exists() {
         // The owner's capability for the other kind of submission does not reach it either.
         let notify = cap(&owner(), Operation::SubmitDutyToNotify);
         assert!(matches!(
-            cases.draft(&notify, id, now()).await,
+            cases.drafts().draft(&notify, id, now()).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
-            cases.submit_draft(&notify, id, adult(), now()).await,
+            cases
+                .drafts()
+                .submit_draft(&notify, id, adult(), now())
+                .await,
             Err(ServiceError::NotFound)
         ));
         // Nor does a capability for anything else.
         let list = cap(&owner(), Operation::ListCases);
         assert!(matches!(
-            cases.draft(&list, id, now()).await,
+            cases.drafts().draft(&list, id, now()).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
-            cases.drafts(&list).await,
+            cases.drafts().drafts(&list).await,
             Err(ServiceError::NotFound)
         ));
         assert!(matches!(
-            cases.start_draft(&notify, DraftKind::Adult, now()).await,
+            cases
+                .drafts()
+                .start_draft(&notify, DraftKind::Adult, now())
+                .await,
             Err(ServiceError::NotFound)
         ));
 
         // Untouched, and no case was made.
         let draft = cases
+            .drafts()
             .draft(&referral, id, now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -198,12 +213,14 @@ async fn a_save_from_a_stale_page_is_a_conflict() {
         let later = now() + Duration::minutes(3);
         assert_eq!(
             cases
+                .drafts()
                 .save_draft(&referral, id, 1, &answers("one"), later)
                 .await
                 .ok(),
             Some(2)
         );
         let stale = cases
+            .drafts()
             .save_draft(&referral, id, 1, &answers("other tab"), later)
             .await;
         assert!(
@@ -211,6 +228,7 @@ async fn a_save_from_a_stale_page_is_a_conflict() {
             "{stale:?}"
         );
         let draft = cases
+            .drafts()
             .draft(&referral, id, now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -219,6 +237,7 @@ async fn a_save_from_a_stale_page_is_a_conflict() {
         assert_eq!(draft.summary.updated_at, later);
         assert_eq!(
             cases
+                .drafts()
                 .save_draft(&referral, id, 2, &answers("two"), later)
                 .await
                 .ok(),
@@ -226,7 +245,10 @@ async fn a_save_from_a_stale_page_is_a_conflict() {
         );
 
         let huge = json!({ "narrative": "x".repeat(nrm_service::drafts::MAX_DRAFT_BYTES) });
-        let refused = cases.save_draft(&referral, id, 3, &huge, later).await;
+        let refused = cases
+            .drafts()
+            .save_draft(&referral, id, 3, &huge, later)
+            .await;
         assert!(
             matches!(
                 refused,
@@ -247,11 +269,13 @@ async fn submitting_a_draft_twice_makes_one_case() {
         let referral = cap(&owner(), Operation::SubmitReferral);
         let id = started(&cases, &owner(), DraftKind::Adult).await;
         let first = cases
+            .drafts()
             .submit_draft(&referral, id, adult(), now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(!first.already_submitted);
         let again = cases
+            .drafts()
             .submit_draft(&referral, id, adult(), now() + Duration::seconds(2))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -278,8 +302,8 @@ async fn submitting_a_draft_twice_at_once_makes_one_case() {
         for round in 0..3 {
             let id = started(&cases, &owner(), DraftKind::Adult).await;
             let (a, b) = tokio::join!(
-                cases.submit_draft(&referral, id, adult(), now()),
-                cases.submit_draft(&referral, id, adult(), now()),
+                cases.drafts().submit_draft(&referral, id, adult(), now()),
+                cases.drafts().submit_draft(&referral, id, adult(), now()),
             );
             let (a, b) = (
                 a.unwrap_or_else(|e| panic!("{e}")),
@@ -302,15 +326,15 @@ async fn a_submitted_draft_can_no_longer_be_changed() {
     on_each_backend(|cases| async move {
         let referral = cap(&owner(), Operation::SubmitReferral);
         let id = started(&cases, &owner(), DraftKind::Adult).await;
-        cases.save_draft(&referral, id, 1, &answers("done"), now()).await.unwrap_or_else(|e| panic!("{e}"));
-        let submitted = cases.submit_draft(&referral, id, adult(), now()).await.unwrap_or_else(|e| panic!("{e}"));
+        cases.drafts().save_draft(&referral, id, 1, &answers("done"), now()).await.unwrap_or_else(|e| panic!("{e}"));
+        let submitted = cases.drafts().submit_draft(&referral, id, adult(), now()).await.unwrap_or_else(|e| panic!("{e}"));
         for version in [1, 2, 3] {
-            let save = cases.save_draft(&referral, id, version, &answers("after"), now()).await;
+            let save = cases.drafts().save_draft(&referral, id, version, &answers("after"), now()).await;
             assert!(matches!(save, Err(ServiceError::DraftSubmitted { ref reference }) if *reference == submitted.reference), "{save:?}");
         }
-        let discard = cases.discard_draft(&referral, id).await;
+        let discard = cases.drafts().discard_draft(&referral, id).await;
         assert!(matches!(discard, Err(ServiceError::DraftSubmitted { ref reference }) if *reference == submitted.reference), "{discard:?}");
-        let draft = cases.draft(&referral, id, now()).await.unwrap_or_else(|e| panic!("{e}"));
+        let draft = cases.drafts().draft(&referral, id, now()).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(draft.answers, answers("done"));
         assert_eq!(draft.summary.submitted.map(|s| s.case_id), Some(submitted.case_id));
     })
@@ -327,14 +351,16 @@ async fn drafts_lists_the_callers_own_with_the_submitted_ones_reference_and_stat
         let discarded = started(&cases, &owner(), DraftKind::Child).await;
         started(&cases, &responder(COLLEAGUE, ORG), DraftKind::Adult).await;
         cases
+            .drafts()
             .discard_draft(&referral, discarded)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            cases.draft(&referral, discarded, now()).await,
+            cases.drafts().draft(&referral, discarded, now()).await,
             Err(ServiceError::NotFound)
         ));
         cases
+            .drafts()
             .save_draft(
                 &notify,
                 notify_id,
@@ -345,6 +371,7 @@ async fn drafts_lists_the_callers_own_with_the_submitted_ones_reference_and_stat
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let case = cases
+            .drafts()
             .submit_draft(
                 &referral,
                 submitted_id,
@@ -357,6 +384,7 @@ async fn drafts_lists_the_callers_own_with_the_submitted_ones_reference_and_stat
         // Listing accepts either submit capability and shows both kinds, newest first.
         for capability in [&referral, &notify] {
             let listed = cases
+                .drafts()
                 .drafts(capability)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -368,7 +396,10 @@ async fn drafts_lists_the_callers_own_with_the_submitted_ones_reference_and_stat
                 .unwrap_or_else(|| panic!("not submitted"));
             assert_eq!(done.reference, case.reference);
             assert_eq!(done.case_id, case.case_id);
-            assert_eq!(done.status, "awaiting_reasonable_grounds");
+            assert_eq!(
+                done.status,
+                Some(nrm_domain::case::CaseStatus::AwaitingReasonableGrounds)
+            );
             assert_eq!(done.submitted_at, now() + Duration::minutes(2));
             assert_eq!(listed[1].submitted, None);
             assert_eq!(listed[1].kind, DraftKind::DutyToNotify);
@@ -384,6 +415,7 @@ async fn a_draft_is_submitted_only_as_its_own_kind_and_only_while_designated() {
         let referral = cap(&owner(), Operation::SubmitReferral);
         let id = started(&cases, &owner(), DraftKind::Adult).await;
         let wrong = cases
+            .drafts()
             .submit_draft(
                 &referral,
                 id,
@@ -404,23 +436,35 @@ async fn a_draft_is_submitted_only_as_its_own_kind_and_only_while_designated() {
 
         // An organisation whose designation has not started cannot submit; the draft is kept.
         let undesignated = responder(OWNER + 10, OTHER_ORG + 10);
-        cases
-            .store()
-            .create_organisation(
-                &OrganisationRow {
-                    id: undesignated.actor.organisation,
-                    name: "Not yet designated".to_owned(),
-                    kind: OrganisationKind::FirstResponderOrganisation.code(),
-                    designated_from: None,
-                    designated_to: None,
-                },
+        let admin = cases.administration();
+        let organisations = nrm_service::admin::system_capability(Operation::ManageOrganisations)
+            .unwrap_or_else(|e| panic!("{e}"));
+        admin
+            .add_organisation(
+                &organisations,
+                undesignated.actor.organisation,
+                "Not yet designated",
+                &OrganisationKind::FirstResponderOrganisation,
+                now(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        admin
+            .designate_organisation(
+                &organisations,
+                undesignated.actor.organisation,
+                nrm_domain::clock::uk_date(now()) + chrono::Duration::days(30),
+                None,
                 now(),
             )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let theirs = cap(&undesignated, Operation::SubmitReferral);
         let draft = started(&cases, &undesignated, DraftKind::Adult).await;
-        let refused = cases.submit_draft(&theirs, draft, adult(), now()).await;
+        let refused = cases
+            .drafts()
+            .submit_draft(&theirs, draft, adult(), now())
+            .await;
         assert!(
             matches!(
                 refused,
@@ -432,6 +476,7 @@ async fn a_draft_is_submitted_only_as_its_own_kind_and_only_while_designated() {
             "{refused:?}"
         );
         let kept = cases
+            .drafts()
             .draft(&theirs, draft, now())
             .await
             .unwrap_or_else(|e| panic!("{e}"));

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use nrm_access::{CaseCapability, CaseOperation, Operation, OrganisationKind, Principal, Role};
+use nrm_domain::case::CaseStatus;
 use nrm_domain::command::ReviewPanel;
 use nrm_domain::event::{
     ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
@@ -176,13 +177,24 @@ impl Scenario {
     }
 
     async fn summary(&self, on: NaiveDate) -> nrm_store::CaseSummary {
+        self.view(on).await.summary
+    }
+
+    /// The case as a decision maker reads it on `on` (through the service, audited).
+    async fn view(&self, on: NaiveDate) -> nrm_service::CaseView {
+        let read = capability(
+            &self.cases,
+            DECISION_MAKER,
+            self.case,
+            CaseOperation::Read,
+            on,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         self.cases
-            .store()
-            .summary(self.case, on)
+            .view(&read, None, None, noon(on))
             .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("summary"))
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -287,14 +299,7 @@ async fn each_rg_records_the_threshold_worded_as_on_its_date() {
             s.rg(Outcome::Positive, rg_on)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
-            let loaded = s
-                .cases
-                .store()
-                .load(s.case)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| panic!("case"));
+            let loaded = s.view(rg_on).await;
             let threshold = loaded.events.iter().find_map(|e| match &e.event {
                 nrm_domain::CaseEvent::ReasonableGroundsDecided(d) => d.threshold.clone(),
                 _ => None,
@@ -464,7 +469,7 @@ async fn from_december_2022_a_second_caseworker_reviews_and_never_the_decision_m
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             s.summary(date(2023, 1, 12)).await.status,
-            "awaiting_conclusive_grounds"
+            CaseStatus::AwaitingConclusiveGrounds
         );
         s.cg(Outcome::Negative, date(2023, 2, 1))
             .await
@@ -556,7 +561,7 @@ async fn reconsideration_within_30_days_of_service_from_february_2024() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         let summary = s.summary(date(2024, 4, 8)).await;
-        assert_eq!(summary.status, "awaiting_reasonable_grounds");
+        assert_eq!(summary.status, CaseStatus::AwaitingReasonableGrounds);
         assert_eq!(summary.reasonable_grounds_due_on, Some(date(2024, 4, 15)));
         s.rg(Outcome::Positive, date(2024, 4, 10))
             .await
@@ -696,7 +701,7 @@ async fn from_december_2022_a_negative_rg_and_a_disqualification_are_reviewed_be
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         let summary = s.summary(date(2022, 12, 2)).await;
-        assert_eq!(summary.status, "awaiting_reasonable_grounds");
+        assert_eq!(summary.status, CaseStatus::AwaitingReasonableGrounds);
         assert!(!summary.review_pending);
         s.rg(Outcome::Negative, date(2022, 12, 5))
             .await
@@ -817,14 +822,7 @@ async fn notices_for_a_child_go_to_the_local_authority_never_the_child() {
         s.serve(DecisionRef::ReasonableGrounds, date(2025, 5, 2))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let loaded = s
-            .cases
-            .store()
-            .load(s.case)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("case"));
+        let loaded = s.view(date(2025, 5, 2)).await;
         let served = loaded.events.iter().find_map(|e| match &e.event {
             nrm_domain::CaseEvent::DecisionServed { recipients, .. } => Some(recipients.clone()),
             _ => None,
@@ -842,14 +840,7 @@ async fn notices_for_a_child_go_to_the_local_authority_never_the_child() {
         s.serve(DecisionRef::ReasonableGrounds, date(2025, 5, 2))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let loaded = s
-            .cases
-            .store()
-            .load(s.case)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| panic!("case"));
+        let loaded = s.view(date(2025, 5, 2)).await;
         let served = loaded.events.iter().find_map(|e| match &e.event {
             nrm_domain::CaseEvent::DecisionServed { recipients, .. } => Some(recipients.clone()),
             _ => None,
@@ -881,13 +872,13 @@ async fn withdrawn_suspended_and_closed_cases_refuse_decisions_and_record_nothin
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         assert!(s.summary(date(2025, 3, 4)).await.suspended);
-        let before = s.cases.store().version(s.case).await.ok().flatten();
+        let before = s.view(date(2025, 3, 4)).await.version;
         let message = refusal_message(s.rg(Outcome::Positive, date(2025, 3, 5)).await);
         assert!(
             message.contains("suspended since 2025-03-04") && message.contains("missing"),
             "{message}"
         );
-        assert_eq!(s.cases.store().version(s.case).await.ok().flatten(), before);
+        assert_eq!(s.view(date(2025, 3, 5)).await.version, before);
         s.act(
             DECISION_MAKER,
             Action::Resume {
@@ -933,15 +924,11 @@ async fn withdrawn_suspended_and_closed_cases_refuse_decisions_and_record_nothin
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(s.summary(date(2025, 3, 12)).await.status, "closed");
-        assert!(
-            s.cases
-                .store()
-                .deadlines(s.case)
-                .await
-                .unwrap_or_default()
-                .is_empty()
+        assert_eq!(
+            s.summary(date(2025, 3, 12)).await.status,
+            CaseStatus::Closed
         );
+        assert!(s.view(date(2025, 3, 12)).await.deadlines.is_empty());
     })
     .await;
 }
@@ -953,8 +940,8 @@ async fn routing_sends_pilot_children_and_ieca_cohorts_to_their_authority_and_ca
         let child = start(&cases, child_on(on, Some("hull")), on).await;
         let summary = child.summary(on).await;
         assert_eq!(
-            summary.competent_authority.as_deref(),
-            Some("local_authority_panel")
+            summary.competent_authority,
+            Some(CompetentAuthority::LocalAuthorityPanel)
         );
         assert_eq!(summary.pilot_site.as_deref(), Some("hull"));
 
@@ -965,8 +952,8 @@ async fn routing_sends_pilot_children_and_ieca_cohorts_to_their_authority_and_ca
         detained.immigration_cohort = Some(ImmigrationEnforcementCohort::ImmigrationDetention);
         let s = start(&cases, Submission::Adult(detained), on).await;
         assert_eq!(
-            s.summary(on).await.competent_authority.as_deref(),
-            Some("ieca")
+            s.summary(on).await.competent_authority,
+            Some(CompetentAuthority::Ieca)
         );
 
         // Detention starts for someone with the SCA: a manager moves the case.
@@ -983,8 +970,8 @@ async fn routing_sends_pilot_children_and_ieca_cohorts_to_their_authority_and_ca
         .await
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            s.summary(on).await.competent_authority.as_deref(),
-            Some("ieca")
+            s.summary(on).await.competent_authority,
+            Some(CompetentAuthority::Ieca)
         );
         assert_eq!(
             refused_code(
@@ -1088,9 +1075,9 @@ async fn the_sweep_raises_due_soon_and_overdue_once_and_keeps_deadlines_across_r
         s.rg(Outcome::Positive, date(2025, 11, 20))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let deadlines = cases.store().deadlines(s.case).await.unwrap_or_default();
+        let deadlines = s.view(date(2025, 11, 20)).await.deadlines;
         assert_eq!(deadlines.len(), 1);
-        assert!(deadlines[0].0.starts_with("information:"));
+        assert!(deadlines[0].key.starts_with("information:"));
         assert_eq!(
             cases
                 .sweep(noon(date(2025, 11, 21)))

@@ -63,6 +63,11 @@ impl Scope {
 
 /// The scope that holds every filter of `q` as a facet, if one does.
 pub(crate) fn scope(q: &QueueQuery) -> Option<Scope> {
+    // No facet counts the unallocated: their count stops at the limit like other
+    // combinations no scope holds.
+    if q.unallocated {
+        return None;
+    }
     match q.overdue {
         Some(false) => None,
         Some(true) => {

@@ -43,8 +43,8 @@ pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
 pub use group::GroupCommitStats;
 pub use queue::{
-    COUNT_LIMIT, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
-    SortDirection,
+    COUNT_LIMIT, CaseKind, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
+    SortDirection, age_group_code as queue_age_group_code, parse_age_group,
 };
 pub use vault::crypto::MasterKey;
 

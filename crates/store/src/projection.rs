@@ -30,11 +30,7 @@ fn outcome(o: Outcome) -> String {
 }
 
 fn age_group(a: AgeGroup) -> String {
-    match a {
-        AgeGroup::Adult => "adult",
-        AgeGroup::Child => "child",
-    }
-    .to_owned()
+    crate::queue::age_group_code(a).to_owned()
 }
 
 /// How a deadline is named in `case_deadlines`.
@@ -257,8 +253,8 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
     match event {
         CaseEvent::ReferralSubmitted(e) => {
             let kind = match e.age_group {
-                AgeGroup::Adult => "adult_referral",
-                AgeGroup::Child => "child_referral",
+                AgeGroup::Adult => crate::CaseKind::AdultReferral.as_str(),
+                AgeGroup::Child => crate::CaseKind::ChildReferral.as_str(),
             };
             out.push(Change::NewSummary(vec![
                 (Col::Reference, Value::Text(e.reference.to_string())),
@@ -302,7 +298,7 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
         CaseEvent::DutyToNotifyReported(e) => {
             out.push(Change::NewSummary(vec![
                 (Col::Reference, Value::Text(e.reference.to_string())),
-                (Col::Kind, text("duty_to_notify")),
+                (Col::Kind, text(crate::CaseKind::DutyToNotify.as_str())),
                 (Col::Status, text(CaseStatus::DutyToNotify.as_str())),
                 (Col::CompetentAuthority, Value::OptText(None)),
                 (Col::AgeGroup, Value::OptText(Some("adult".to_owned()))),

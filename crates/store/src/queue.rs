@@ -55,6 +55,8 @@ pub struct QueueQuery {
     /// Only cases with an open deadline the sweep has flagged with this status.
     pub deadline: Option<DeadlineStatus>,
     pub allocated_to: Option<UserId>,
+    /// Only cases allocated to nobody (a manager's unallocated work).
+    pub unallocated: bool,
     pub suspended: Option<bool>,
     pub pilot_site: Option<String>,
     pub review_pending: Option<bool>,
@@ -81,6 +83,7 @@ impl QueueQuery {
             referring_organisation: None,
             deadline: None,
             allocated_to: None,
+            unallocated: false,
             suspended: None,
             pilot_site: None,
             review_pending: None,
@@ -94,15 +97,68 @@ impl QueueQuery {
     }
 }
 
+/// What a case is: a referral of an adult or a child, or a Duty to Notify report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseKind {
+    AdultReferral,
+    ChildReferral,
+    DutyToNotify,
+}
+
+impl CaseKind {
+    pub const ALL: [Self; 3] = [Self::AdultReferral, Self::ChildReferral, Self::DutyToNotify];
+
+    /// The code kept in `case_summaries.kind` (and the API's `kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AdultReferral => "adult_referral",
+            Self::ChildReferral => "child_referral",
+            Self::DutyToNotify => "duty_to_notify",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == code)
+    }
+}
+
+/// The code kept in `case_summaries.age_group`.
+pub fn age_group_code(age_group: AgeGroup) -> &'static str {
+    match age_group {
+        AgeGroup::Adult => "adult",
+        AgeGroup::Child => "child",
+    }
+}
+
+/// Reads an age group code written by [`age_group_code`].
+pub fn parse_age_group(code: &str) -> Option<AgeGroup> {
+    [AgeGroup::Adult, AgeGroup::Child]
+        .into_iter()
+        .find(|a| age_group_code(*a) == code)
+}
+
+/// A column's code read back into its type; a code this build does not know is a decoding
+/// error (the read model holds only what the projection writes).
+pub(crate) fn decode<T>(
+    column: &str,
+    code: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, sqlx::Error> {
+    parse(code).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unknown code in {column}").into(),
+    })
+}
+
 /// One row of the queue. No personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSummary {
     pub case_id: CaseId,
     pub reference: String,
-    pub kind: String,
-    pub status: String,
-    pub competent_authority: Option<String>,
-    pub age_group: Option<String>,
+    pub kind: CaseKind,
+    pub status: CaseStatus,
+    pub competent_authority: Option<CompetentAuthority>,
+    pub age_group: Option<AgeGroup>,
     pub exploitation_types: Vec<String>,
     pub county_lines: bool,
     pub referring_organisation: OrganisationId,
@@ -305,6 +361,9 @@ macro_rules! push_filters {
             $builder
                 .push(format!(" AND {} = ", col("allocated_to")))
                 .push_bind(user.0);
+        }
+        if q.unallocated {
+            $builder.push(format!(" AND {} IS NULL", col("allocated_to")));
         }
         if let Some(site) = &q.pilot_site {
             $builder
@@ -722,17 +781,31 @@ macro_rules! summary_from_row {
     ($row:expr, $today:expr) => {{
         let row = $row;
         let status: String = row.try_get("status")?;
+        let status = $crate::queue::decode("status", &status, CaseStatus::parse)?;
+        let kind: String = row.try_get("kind")?;
+        let authority: Option<String> = row.try_get("competent_authority")?;
+        let age_group: Option<String> = row.try_get("age_group")?;
         let due: Option<NaiveDate> = row.try_get("rg_due_on")?;
         let version: i64 = row.try_get("version")?;
         CaseSummary {
             case_id: CaseId(row.try_get("case_id")?),
             reference: row.try_get("reference")?,
-            kind: row.try_get("kind")?,
-            overdue: status == CaseStatus::AwaitingReasonableGrounds.as_str()
+            kind: $crate::queue::decode("kind", &kind, CaseKind::parse)?,
+            overdue: status == CaseStatus::AwaitingReasonableGrounds
                 && due.is_some_and(|d| d < $today),
             status,
-            competent_authority: row.try_get("competent_authority")?,
-            age_group: row.try_get("age_group")?,
+            competent_authority: match authority {
+                Some(code) => Some($crate::queue::decode(
+                    "competent_authority",
+                    &code,
+                    CompetentAuthority::parse,
+                )?),
+                None => None,
+            },
+            age_group: match age_group {
+                Some(code) => Some($crate::queue::decode("age_group", &code, parse_age_group)?),
+                None => None,
+            },
             exploitation_types: Vec::new(),
             county_lines: row.try_get("county_lines")?,
             referring_organisation: OrganisationId(row.try_get("referring_organisation")?),

@@ -137,7 +137,7 @@ async fn a_new_case_is_stored_with_its_summary_and_vault_record() {
         assert_eq!(loaded.events[0].event, case.events[0]);
         let summary = t.store.summary(case.case_id, now().date_naive()).await.ok().flatten();
         let summary = summary.unwrap_or_else(|| panic!("summary on {}", t.name));
-        assert_eq!(summary.status, "awaiting_reasonable_grounds");
+        assert_eq!(summary.status, nrm_domain::case::CaseStatus::AwaitingReasonableGrounds);
         assert_eq!(summary.exploitation_types, vec!["labour".to_owned()]);
         assert_eq!(t.store.case_id_by_reference(&case.reference).await.ok().flatten(), Some(case.case_id));
         let content = t.store.read_vault(case.subject, case.record).await;
@@ -253,7 +253,7 @@ async fn concurrent_writers_on_one_version_have_exactly_one_winner() {
             .flatten();
         assert_eq!(
             summary.map(|s| s.status),
-            Some("awaiting_conclusive_grounds".to_owned())
+            Some(nrm_domain::case::CaseStatus::AwaitingConclusiveGrounds)
         );
         t
     })

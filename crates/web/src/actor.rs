@@ -100,13 +100,18 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
         {
             // API clients: a scoped token, not a browser, so no cross-site check is needed.
-            return match state.cases.principal_for_token(bearer.trim()).await {
+            return match state
+                .cases
+                .identity()
+                .principal_for_token(bearer.trim())
+                .await
+            {
                 Ok(Some(principal)) => Ok(Self(principal)),
                 Ok(None) => Err(unauthenticated()),
                 Err(e) => Err(e.into()),
             };
         }
-        if let Some(token) = crate::api::session::session_token(&parts.headers) {
+        if let Some(token) = crate::cookies::session_token(&parts.headers) {
             // Cookie-authenticated requests that change something must come from our own
             // pages (Fetch Metadata, or Origin where a browser sends no Fetch Metadata).
             if !parts.method.is_safe() && !same_origin(parts) {
@@ -116,7 +121,12 @@ impl FromRequestParts<AppState> for Caller {
                     "This request did not come from this service's own pages",
                 ));
             }
-            return match state.cases.principal_for_session(&token, state.now()).await {
+            return match state
+                .cases
+                .identity()
+                .principal_for_session(&token, state.now())
+                .await
+            {
                 Ok(Some(principal)) => Ok(Self(principal)),
                 Ok(None) => Err(unauthenticated()),
                 Err(e) => Err(e.into()),

@@ -28,7 +28,7 @@ pub async fn health() -> Json<HealthResponse> {
     responses((status = 200, body = HealthResponse), (status = 503, body = HealthResponse))
 )]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<HealthResponse>) {
-    match state.cases.store().ping().await {
+    match state.cases.ready().await {
         Ok(()) => (
             StatusCode::OK,
             Json(HealthResponse {

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod actor;
 pub mod api;
+pub mod cookies;
 pub mod fuzzing;
 pub mod health;
 pub mod json;

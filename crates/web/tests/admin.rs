@@ -133,18 +133,20 @@ async fn every_administrative_action_is_audited_with_its_subject_and_actor() {
         // the system.
         let police = nrm_domain::ids::OrganisationId(uuid::Uuid::parse_str(&police_id).unwrap_or_default());
         let officer = nrm_domain::ids::UserId(uuid::Uuid::parse_str(&officer_id).unwrap_or_default());
-        let system_actor = nrm_domain::Actor::SYSTEM;
-        cases.designate_organisation(system_actor, police, app.today(), None, now).await.unwrap_or_else(|e| panic!("{e}"));
+        let org_cap = nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations).unwrap_or_else(|e| panic!("{e}"));
+        let user_cap = nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers).unwrap_or_else(|e| panic!("{e}"));
+        let admin = cases.administration();
+        admin.designate_organisation(&org_cap, police, app.today(), None, now).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(audited(&app, "organisation.designate").await, vec![ok(&system, format!("organisation:{police_id}"))]);
-        cases.set_password(system_actor, officer, "a brand new long passphrase", now).await.unwrap_or_else(|e| panic!("{e}"));
+        admin.set_password(&user_cap, officer, "a brand new long passphrase", now).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(audited(&app, "account.password_set").await, vec![ok(&system, format!("user:{officer_id}"))]);
-        let (token, _) = cases.create_api_token(police, "Case system", &[nrm_access::Operation::SubmitReferral], now).await.unwrap_or_else(|e| panic!("{e}"));
+        let (token, _) = admin.create_api_token(&org_cap, police, "Case system", &[nrm_access::Operation::SubmitReferral], now).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(audited(&app, "token.create").await, vec![ok(&system, format!("token:{token}"))]);
-        cases.revoke_api_token(system_actor, token, now).await.unwrap_or_else(|e| panic!("{e}"));
+        admin.revoke_api_token(&org_cap, token, now).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(audited(&app, "token.revoke").await, vec![ok(&system, format!("token:{token}"))]);
         // A refused action is audited too, with its outcome.
         let nobody = uuid::Uuid::new_v4();
-        assert!(cases.revoke_api_token(system_actor, nobody, now).await.is_err());
+        assert!(admin.revoke_api_token(&org_cap, nobody, now).await.is_err());
         assert_eq!(audited(&app, "token.revoke").await[1], (system.clone(), Some(format!("token:{nobody}")), "not_found".to_owned()));
 
         // Reading a saved draft (its answers are personal data), as its First Responder.
@@ -157,8 +159,8 @@ async fn every_administrative_action_is_audited_with_its_subject_and_actor() {
             authenticated_at: Some(now),
         };
         let capability = nrm_access::authorise(&responder, nrm_access::Operation::SubmitReferral).unwrap_or_else(|_| panic!("a First Responder may refer"));
-        let draft = cases.start_draft(&capability, nrm_service::DraftKind::Adult, now).await.unwrap_or_else(|e| panic!("{e}"));
-        cases.draft(&capability, draft.summary.id, now).await.unwrap_or_else(|e| panic!("{e}"));
+        let draft = cases.drafts().start_draft(&capability, nrm_service::DraftKind::Adult, now).await.unwrap_or_else(|e| panic!("{e}"));
+        cases.drafts().draft(&capability, draft.summary.id, now).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(audited(&app, "draft.read").await, vec![ok(&responder.actor.user.to_string(), format!("draft:{}", draft.summary.id))]);
         app
     })

@@ -32,7 +32,10 @@ fn now(app: &App) -> chrono::DateTime<chrono::Utc> {
 async fn make_user(app: &App, email: &str) -> (UserId, OrganisationId) {
     let cases = cases(app);
     let org = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
             OrganisationId(uuid::Uuid::new_v4()),
             "Single Competent Authority",
             &OrganisationKind::CompetentAuthority {
@@ -43,7 +46,10 @@ async fn make_user(app: &App, email: &str) -> (UserId, OrganisationId) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let user = cases
+        .administration()
         .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
             UserId(uuid::Uuid::new_v4()),
             org,
             email,
@@ -59,6 +65,7 @@ async fn make_user(app: &App, email: &str) -> (UserId, OrganisationId) {
 
 async fn code(app: &App, user: UserId) -> String {
     cases(app)
+        .identity()
         .current_code(user, now(app))
         .await
         .ok()
@@ -407,7 +414,7 @@ async fn failed_sign_ins_are_audited_with_the_account_and_the_client() {
         sign_in(&app, "nobody@sca.example", WRONG, "123456").await;
         let good = sign_in(&app, email, PASSWORD, &code(&app, user).await).await;
         assert_eq!(good.status(), 204);
-        let client = cases(&app).client_hash("127.0.0.1");
+        let client = cases(&app).identity().client_hash("127.0.0.1");
         let entries: Vec<AuditEntry> = audit_log(&app)
             .await
             .into_iter()

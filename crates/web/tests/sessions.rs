@@ -17,7 +17,10 @@ async fn make_user(app: &App, email: &str) -> UserId {
     let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let org = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
             nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
             "Single Competent Authority",
             &OrganisationKind::CompetentAuthority {
@@ -28,7 +31,10 @@ async fn make_user(app: &App, email: &str) -> UserId {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     cases
+        .administration()
         .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
             UserId(uuid::Uuid::new_v4()),
             org,
             email,
@@ -45,6 +51,7 @@ async fn code(app: &App, user: UserId) -> String {
     let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     cases
+        .identity()
         .current_code(user, now)
         .await
         .ok()
@@ -277,7 +284,10 @@ async fn api_tokens_do_only_what_their_scopes_name_and_can_be_revoked() {
         let cases =
             nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
         let police = cases
+            .administration()
             .add_organisation(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                    .unwrap_or_else(|e| panic!("{e}")),
                 nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
                 "A police force",
                 &OrganisationKind::FirstResponderOrganisation,
@@ -286,7 +296,10 @@ async fn api_tokens_do_only_what_their_scopes_name_and_can_be_revoked() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let (id, token) = cases
+            .administration()
             .create_api_token(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                    .unwrap_or_else(|e| panic!("{e}")),
                 police,
                 "Police case system",
                 &[nrm_access::Operation::SubmitReferral],
@@ -368,7 +381,10 @@ async fn a_recovery_code_signs_in_once_in_place_of_the_authenticator() {
     let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let org = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
             nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
             "SCA",
             &OrganisationKind::CompetentAuthority {
@@ -379,7 +395,10 @@ async fn a_recovery_code_signs_in_once_in_place_of_the_authenticator() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let created = cases
+        .administration()
         .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
             UserId(uuid::Uuid::new_v4()),
             org,
             "lost.phone@sca.example",
@@ -430,7 +449,10 @@ async fn a_first_responder_organisation_refers_only_while_designated() {
         let cases =
             nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
         let charity = cases
+            .administration()
             .add_organisation(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                    .unwrap_or_else(|e| panic!("{e}")),
                 nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
                 "A charity",
                 &OrganisationKind::FirstResponderOrganisation,
@@ -439,7 +461,10 @@ async fn a_first_responder_organisation_refers_only_while_designated() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let (_, token) = cases
+            .administration()
             .create_api_token(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                    .unwrap_or_else(|e| panic!("{e}")),
                 charity,
                 "Charity case system",
                 &[nrm_access::Operation::SubmitReferral],
@@ -491,7 +516,10 @@ async fn privileged_operations_need_a_sign_in_within_ten_minutes() {
     let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let admins = cases
+        .administration()
         .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
             nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
             "Service team",
             &OrganisationKind::Administrators,
@@ -500,7 +528,10 @@ async fn privileged_operations_need_a_sign_in_within_ten_minutes() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let admin = cases
+        .administration()
         .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
             UserId(uuid::Uuid::new_v4()),
             admins,
             "admin@service.example",

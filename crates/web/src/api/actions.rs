@@ -8,14 +8,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use chrono::NaiveDate;
-use nrm_domain::case::CaseState;
 use nrm_domain::command::ReviewPanel;
 use nrm_domain::event::{
-    CaseEvent, ClosureReason, DecisionRef, DisqualificationGround, InformationSource,
-    RerouteReason, ReviewOutcome, ReviewedDecision, Reviewer, SuspensionReason, WithdrawalReason,
+    ClosureReason, DecisionRef, DisqualificationGround, InformationSource, RerouteReason,
+    ReviewOutcome, ReviewedDecision, Reviewer, SuspensionReason, WithdrawalReason,
 };
 use nrm_domain::ids::UserId;
-use nrm_domain::notice;
 use nrm_domain::rules::Requester;
 use nrm_service::Action;
 use serde::{Deserialize, Serialize};
@@ -358,14 +356,13 @@ pub async fn act(
                 .0
         }
     };
-    let id = capability.case_id();
     let expected = expected_version(&headers, None)?;
     let now = state.now();
     let version = state
         .cases
         .act(&capability, Some(expected), action, now)
         .await?;
-    recorded(&state, id, version, now).await
+    recorded(&state, &capability, version, now).await
 }
 
 /// A decision notice, addressed by role; names are merged in only when it is sent.
@@ -394,52 +391,24 @@ pub async fn notices(
 ) -> Result<axum::Json<Vec<NoticeResponse>>, Problem> {
     let (capability, _) =
         authorise_case(&state, &caller, &reference, CaseOperation::ReadNotices).await?;
-    let id = capability.case_id();
-    let loaded = state
-        .cases
-        .store()
-        .load(id)
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let mut out = Vec::new();
-    let mut state_so_far = CaseState::Empty;
-    for stored in &loaded.events {
-        state_so_far = state_so_far.evolve(&stored.event);
-        if let (
-            CaseEvent::DecisionServed {
-                decision,
-                served_on,
-                recipients,
-            },
-            CaseState::Referral(r),
-        ) = (&stored.event, &state_so_far)
-            && let Some(record) = r.decision(*decision)
-        {
-            for n in notice::notices(
-                r,
-                *decision,
-                record.outcome,
-                record.decided_on,
-                *served_on,
-                recipients,
-                state.cases.rules(),
-            ) {
-                out.push(NoticeResponse {
-                    recipient: serde_json::to_value(n.recipient)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    decision: serde_json::to_value(n.decision)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    title: n.title,
-                    body: n.body,
-                });
-            }
-        }
-    }
-    Ok(axum::Json(out))
+    let notices = state.cases.notices(&capability, state.now()).await?;
+    Ok(axum::Json(
+        notices
+            .into_iter()
+            .map(|n| NoticeResponse {
+                recipient: serde_json::to_value(n.notice.recipient)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                decision: serde_json::to_value(n.notice.decision)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                title: n.notice.title,
+                body: n.notice.body,
+            })
+            .collect(),
+    ))
 }
 
 /// The rulebook in force, with every dated entry and its source (read-only).

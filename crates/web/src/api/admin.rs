@@ -5,7 +5,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use nrm_access::{Operation, OrganisationKind, Role, may_manage_account};
+use nrm_access::{Capability, Operation, OrganisationKind, Role, may_manage_account};
 use nrm_domain::FieldProblem;
 use nrm_domain::ids::{OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
@@ -78,28 +78,6 @@ pub struct UserResponse {
     pub version: String,
 }
 
-/// An account's version: a digest of what an administrator can change (organisation, email,
-/// roles, scope, disabled), so any change gives a new one. Accounts have no stored version
-/// counter; a change names the state it was decided on, like a case's ETag.
-fn account_version(user: &nrm_store::identity::UserRow) -> String {
-    use sha2::{Digest, Sha256};
-    let mut hash = Sha256::new();
-    for part in [
-        user.organisation.0.to_string().as_str(),
-        user.email.as_str(),
-        &user.roles.join(","),
-        if user.allocated_only { "1" } else { "0" },
-        if user.disabled { "1" } else { "0" },
-    ] {
-        hash.update((part.len() as u64).to_be_bytes());
-        hash.update(part.as_bytes());
-    }
-    hash.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// New roles for an account.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -149,7 +127,7 @@ pub async fn add_organisation(
     caller: Caller,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
-    authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let capability = authorise(&state, &caller, Operation::ManageOrganisations).await?;
     let body: OrganisationRequest = body.parse()?;
     let Some(kind) = OrganisationKind::parse(&body.kind) else {
         return Err(Problem::invalid(vec![FieldProblem::new(
@@ -165,8 +143,9 @@ pub async fn add_organisation(
     }
     let id = state
         .cases
-        .add_organisation_by(
-            caller.actor(),
+        .administration()
+        .add_organisation(
+            &capability,
             OrganisationId(Uuid::new_v4()),
             body.name.trim(),
             &kind,
@@ -192,14 +171,18 @@ pub async fn organisations(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<OrganisationResponse>>, Problem> {
-    authorise(&state, &caller, Operation::ManageOrganisations).await?;
-    let list = state.cases.store().organisations().await?;
+    let capability = authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let list = state
+        .cases
+        .administration()
+        .organisations(&capability, state.now())
+        .await?;
     Ok(axum::Json(
         list.into_iter()
             .map(|o| OrganisationResponse {
                 id: o.id.0,
                 name: o.name,
-                kind: o.kind,
+                kind: o.kind.code(),
             })
             .collect(),
     ))
@@ -219,7 +202,7 @@ pub async fn add_user(
     caller: Caller,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
-    authorise(&state, &caller, Operation::ManageUsers).await?;
+    let capability = authorise(&state, &caller, Operation::ManageUsers).await?;
     let body: UserRequest = body.parse()?;
     let roles = parse_roles(&body.roles)?;
     let organisation = OrganisationId(body.organisation);
@@ -229,8 +212,9 @@ pub async fn add_user(
     let password = nrm_service::identity::generate_password();
     let created = state
         .cases
-        .add_user_by(
-            caller.actor(),
+        .administration()
+        .add_user(
+            &capability,
             UserId(Uuid::new_v4()),
             organisation,
             &body.email,
@@ -259,20 +243,21 @@ pub async fn users(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<UserResponse>>, Problem> {
-    authorise(&state, &caller, Operation::ManageUsers).await?;
-    let list = state.cases.store().users().await?;
+    let capability = authorise(&state, &caller, Operation::ManageUsers).await?;
+    let list = state
+        .cases
+        .administration()
+        .accounts(&capability, state.now())
+        .await?;
     Ok(axum::Json(
         list.into_iter()
-            .filter(|u| {
-                let roles: Vec<Role> = u.roles.iter().filter_map(|r| Role::parse(r)).collect();
-                may_manage_account(&caller.0, u.organisation, &roles)
-            })
+            .filter(|u| may_manage_account(&caller.0, u.organisation, &u.roles))
             .map(|u| UserResponse {
-                version: account_version(&u),
+                version: u.version(),
                 id: u.id.0,
                 organisation: u.organisation.0,
+                roles: u.roles.iter().map(|r| r.code().to_owned()).collect(),
                 email: u.email,
-                roles: u.roles,
                 disabled: u.disabled,
             })
             .collect(),
@@ -285,25 +270,23 @@ async fn managed_user(
     id: Uuid,
     new_roles: Option<&[Role]>,
     headers: &HeaderMap,
-) -> Result<UserId, Problem> {
-    authorise(state, caller, Operation::ManageUsers).await?;
+) -> Result<(Capability, UserId), Problem> {
+    let capability = authorise(state, caller, Operation::ManageUsers).await?;
     let user = state
         .cases
-        .store()
-        .user(UserId(id))
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let current: Vec<Role> = user.roles.iter().filter_map(|r| Role::parse(r)).collect();
-    let allowed = may_manage_account(&caller.0, user.organisation, &current)
+        .administration()
+        .account(&capability, UserId(id), state.now())
+        .await?;
+    let allowed = may_manage_account(&caller.0, user.organisation, &user.roles)
         && new_roles.is_none_or(|roles| may_manage_account(&caller.0, user.organisation, roles));
     if !allowed {
         return Err(Problem::not_found());
     }
     // A change names the account state it was decided on: none is 428, another is 412.
-    let current = account_version(&user);
+    let current = user.version();
     match super::cases::if_match_tag(headers)? {
         None => Err(super::cases::precondition_required()),
-        Some(tag) if tag == current => Ok(user.id),
+        Some(tag) if tag == current => Ok((capability, user.id)),
         Some(_) => Err(Problem::new(
             StatusCode::PRECONDITION_FAILED,
             "stale-version",
@@ -333,10 +316,11 @@ pub async fn disable_user(
     PathParam(id): PathParam<Uuid>,
     headers: HeaderMap,
 ) -> Result<StatusCode, Problem> {
-    let user = managed_user(&state, &caller, id, None, &headers).await?;
+    let (capability, user) = managed_user(&state, &caller, id, None, &headers).await?;
     state
         .cases
-        .disable_user(caller.actor(), user, state.now())
+        .administration()
+        .disable_user(&capability, user, state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -372,10 +356,11 @@ pub async fn set_roles(
             "Give the account at least one role",
         )]));
     }
-    let user = managed_user(&state, &caller, id, Some(&roles), &headers).await?;
+    let (capability, user) = managed_user(&state, &caller, id, Some(&roles), &headers).await?;
     state
         .cases
-        .set_user_roles(caller.actor(), user, &roles, state.now())
+        .administration()
+        .set_user_roles(&capability, user, &roles, state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -249,10 +249,12 @@ impl From<CaseSummary> for CaseSummaryResponse {
         Self {
             case_id: s.case_id.0,
             reference: s.reference,
-            kind: s.kind,
-            status: s.status,
-            competent_authority: s.competent_authority,
-            age_group: s.age_group,
+            kind: s.kind.as_str().to_owned(),
+            status: s.status.as_str().to_owned(),
+            competent_authority: s.competent_authority.map(|a| a.as_str().to_owned()),
+            age_group: s
+                .age_group
+                .map(|a| nrm_store::queue_age_group_code(a).to_owned()),
             exploitation_types: s.exploitation_types,
             county_lines: s.county_lines,
             referred_on: s.referred_on,
@@ -417,7 +419,6 @@ pub async fn read(
         nrm_access::authorise_case(&caller.0, CaseOperation::ReadPersonalDetails, &facts).ok();
     let contact =
         nrm_access::authorise_case(&caller.0, CaseOperation::ReadContactDetails, &facts).ok();
-    let id = read.case_id();
     let view = state
         .cases
         .view(&read, personal.as_ref(), contact.as_ref(), state.now())
@@ -462,16 +463,13 @@ pub async fn read(
         narrative: d.narrative,
         contact_details_withheld: withheld,
     });
-    let deadlines = state
-        .cases
-        .store()
-        .deadlines(id)
-        .await?
-        .into_iter()
-        .map(|(deadline, due_on, status)| DeadlineResponse {
-            deadline,
-            due_on,
-            status,
+    let deadlines = view
+        .deadlines
+        .iter()
+        .map(|d| DeadlineResponse {
+            deadline: d.key.clone(),
+            due_on: d.due_on,
+            status: d.status.clone(),
         })
         .collect();
     let mut headers = HeaderMap::new();
@@ -585,7 +583,6 @@ async fn record(
     let (capability, _) =
         authorise_case(&state, &caller, &reference, CaseOperation::Decide).await?;
     let body: DecisionRequest = body.parse()?;
-    let id = capability.case_id();
     let expected = expected_version(&headers, body.version)?;
     let now = state.now();
     let version = state
@@ -603,23 +600,18 @@ async fn record(
             now,
         )
         .await?;
-    recorded(&state, id, version, now).await
+    recorded(&state, &capability, version, now).await
 }
 
 /// The answer to a recorded decision or action: the case's new version (also as its ETag)
 /// and status.
 pub(crate) async fn recorded(
     state: &AppState,
-    id: nrm_domain::ids::CaseId,
+    capability: &nrm_access::CaseCapability,
     version: u64,
     now: DateTime<Utc>,
 ) -> Result<(HeaderMap, axum::Json<DecisionResponse>), Problem> {
-    let summary = state
-        .cases
-        .store()
-        .summary(id, uk_date(now))
-        .await?
-        .ok_or_else(Problem::not_found)?;
+    let summary = state.cases.summary_after_change(capability, now).await?;
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, etag(version));
     Ok((
@@ -627,7 +619,7 @@ pub(crate) async fn recorded(
         axum::Json(DecisionResponse {
             reference: summary.reference,
             version,
-            status: summary.status,
+            status: summary.status.as_str().to_owned(),
         }),
     ))
 }

@@ -11,12 +11,9 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::actor::ClientAddress;
+use crate::cookies::{CLEAR_SESSION_COOKIE, session_cookie, session_token};
 use crate::json::StrictJson;
 use crate::problem::Problem;
-
-/// The session cookie's name. The `__Host-` prefix makes browsers insist on Secure, path `/`
-/// and no Domain attribute.
-pub const SESSION_COOKIE: &str = "__Host-nrm-session";
 
 /// Credentials for signing in.
 #[derive(Deserialize, ToSchema)]
@@ -32,32 +29,6 @@ impl std::fmt::Debug for SignInRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SignInRequest { .. }")
     }
-}
-
-/// The `Set-Cookie` value that starts a session.
-pub fn session_cookie(token: &str) -> String {
-    format!("{SESSION_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict")
-}
-
-/// The `Set-Cookie` value that ends one.
-pub const CLEAR_SESSION_COOKIE: &str =
-    "__Host-nrm-session=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
-
-/// The value of the request's cookie called `name`, if any.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_owned())
-}
-
-/// The session token from the request's cookies, if any.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    cookie(headers, SESSION_COOKIE)
 }
 
 /// Sign in with email, password and a TOTP code.
@@ -78,6 +49,7 @@ pub async fn sign_in(
 ) -> Result<Response, Problem> {
     match state
         .cases
+        .identity()
         .sign_in(
             &body.email,
             &body.password,
@@ -119,7 +91,7 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     if let Some(token) = session_token(&headers) {
-        state.cases.sign_out(&token).await?;
+        state.cases.identity().sign_out(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
@@ -172,6 +144,7 @@ pub async fn change_password(
     let body: PasswordChangeRequest = body.parse()?;
     state
         .cases
+        .identity()
         .change_password(
             caller.actor().user,
             &body.current_password,

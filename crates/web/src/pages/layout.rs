@@ -12,6 +12,7 @@ use nrm_govuk::components::{
     FooterText, Header, PhaseBanner, ServiceNavigation, ServiceNavigationItem, SkipLink, Tag,
 };
 
+use crate::pages::areas::{Area, areas};
 use crate::pages::i18n::Lang;
 
 /// The signed-in person, as far as the header needs.
@@ -19,6 +20,8 @@ use crate::pages::i18n::Lang;
 pub struct Account {
     pub refers: bool,
     pub decides: bool,
+    /// The parts of the service this person works in: their navigation.
+    pub areas: Vec<Area>,
     pub form_token: String,
 }
 
@@ -60,6 +63,23 @@ pub enum Section {
     None,
     Referrals,
     Cases,
+    Support,
+    Statistics,
+    Administration,
+}
+
+impl Section {
+    /// The navigation item this section marks as current.
+    fn area(self) -> Option<Area> {
+        match self {
+            Self::None => None,
+            Self::Referrals => Some(Area::Referrals),
+            Self::Cases => Some(Area::Cases),
+            Self::Support => Some(Area::Support),
+            Self::Statistics => Some(Area::Statistics),
+            Self::Administration => Some(Area::Administration),
+        }
+    }
 }
 
 impl Layout {
@@ -81,6 +101,7 @@ impl Layout {
         self.account = Some(Account {
             refers: refers(principal),
             decides: decides(principal),
+            areas: areas(principal),
             form_token: form_token.to_owned(),
         });
         self
@@ -158,19 +179,11 @@ impl Layout {
     pub fn service_navigation(&self) -> ServiceNavigation {
         let mut navigation = Vec::new();
         if let Some(account) = &self.account {
-            if account.refers {
+            for area in &account.areas {
                 navigation.push(ServiceNavigationItem {
-                    href: Some("/referrals".to_owned()),
-                    text: Some(self.t("nav.referrals").to_owned()),
-                    active: self.section == Section::Referrals,
-                    ..ServiceNavigationItem::default()
-                });
-            }
-            if account.decides {
-                navigation.push(ServiceNavigationItem {
-                    href: Some("/cases".to_owned()),
-                    text: Some(self.t("nav.cases").to_owned()),
-                    active: self.section == Section::Cases,
+                    href: Some(area.href().to_owned()),
+                    text: Some(self.t(area.nav_key()).to_owned()),
+                    active: self.section.area() == Some(*area),
                     ..ServiceNavigationItem::default()
                 });
             }

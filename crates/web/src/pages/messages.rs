@@ -22,6 +22,45 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ),
     ("nav.referrals", "Your referrals", "Eich atgyfeiriadau"),
     ("nav.cases", "Cases", "Achosion"),
+    ("nav.support", "Support", "Cymorth"),
+    ("nav.statistics", "Statistics", "Ystadegau"),
+    ("nav.administration", "Administration", "Gweinyddu"),
+    // The home page of someone who works in several parts of the service
+    (
+        "home.title",
+        "What do you want to do?",
+        "Beth ydych chi eisiau ei wneud?",
+    ),
+    (
+        "home.none",
+        "Your account does not give you access to any part of this service yet. Ask your organisation's administrator.",
+        "Nid yw eich cyfrif yn rhoi mynediad i unrhyw ran o'r gwasanaeth hwn eto. Gofynnwch i weinyddwr eich sefydliad.",
+    ),
+    (
+        "area.referrals.hint",
+        "Refer a potential victim of modern slavery, or report under the Duty to Notify, and see your referrals.",
+        "Atgyfeirio dioddefwr posibl caethwasiaeth fodern, neu adrodd o dan y Ddyletswydd i Hysbysu, a gweld eich atgyfeiriadau.",
+    ),
+    (
+        "area.cases.hint",
+        "Find and work on the cases you can see.",
+        "Dod o hyd i'r achosion y gallwch eu gweld a gweithio arnynt.",
+    ),
+    (
+        "area.support.hint",
+        "Support for the people allocated to you.",
+        "Cymorth i'r bobl a neilltuwyd i chi.",
+    ),
+    (
+        "area.statistics.hint",
+        "Statistics about referrals and decisions.",
+        "Ystadegau am atgyfeiriadau a phenderfyniadau.",
+    ),
+    (
+        "area.administration.hint",
+        "Organisations, accounts and API tokens.",
+        "Sefydliadau, cyfrifon a thocynnau API.",
+    ),
     ("nav.sign_out", "Sign out", "Allgofnodi"),
     ("nav.sign_in", "Sign in", "Mewngofnodi"),
     ("nav.language", "Language", "Iaith"),
@@ -201,6 +240,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("status.duty_to_notify", "Received", "Wedi dod i law"),
     ("status.withdrawn", "Withdrawn", "Wedi'i dynnu'n ôl"),
     ("status.closed", "Closed", "Wedi cau"),
+    ("status.unknown", "Unknown", "Anhysbys"),
     // Choose a journey
     (
         "new.title",

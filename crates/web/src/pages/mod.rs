@@ -6,21 +6,35 @@
 //!   token every form carries.
 //! - [`referrals`]: the First Responder journeys (English and Welsh).
 //! - [`casework`]: the decision makers' queue, case page and decision forms.
+//! - [`allocation`]: a manager's team, caseloads and bulk allocation.
+//! - [`search`]: finding a case by its reference (audited, hashed terms).
+//! - [`lifecycle`]: every other action on a case, each a form with a check step.
+//! - [`areas`] and [`home`]: the parts of the service each person works in, their
+//!   navigation, and the home page after signing in (a chooser for several).
+//! - [`administration`]: organisations and accounts, for administrators.
+//! - [`authorise`]: the one way a page asks the access policy (refusals audited).
 //! - [`assets`]: the embedded GOV.UK Frontend files.
 //!
 //! Pages call the same services as the JSON API and ask the same access policy; handlers hold
 //! no business rules. Personal data never appears in a URL: drafts and cases are addressed by
 //! random ids and case references only.
 
+pub mod administration;
+pub mod allocation;
+pub mod areas;
 pub mod assets;
+pub mod authorise;
 pub mod casework;
 pub mod countries;
 pub mod errors;
 pub mod form;
+pub mod home;
 pub mod i18n;
 pub mod layout;
+pub mod lifecycle;
 mod messages;
 pub mod referrals;
+pub mod search;
 pub mod session;
 
 use axum::Router;
@@ -31,7 +45,8 @@ use crate::AppState;
 /// The page routes (the API's are in `crate::router`).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(referrals::handlers::start))
+        .route("/", get(home::home))
+        .route("/administration", get(administration::home))
         .route(
             "/sign-in",
             get(session::sign_in_page).post(session::sign_in),
@@ -73,7 +88,16 @@ pub fn routes() -> Router<AppState> {
             get(referrals::handlers::question).post(referrals::handlers::answer),
         )
         .route("/cases", get(casework::queue::page))
+        .route("/search", get(search::search))
+        .route(
+            "/cases/team",
+            get(allocation::team).post(allocation::allocate),
+        )
         .route("/cases/{reference}", get(casework::case::page))
+        .route(
+            "/cases/{reference}/actions/{action}",
+            get(lifecycle::show).post(lifecycle::submit),
+        )
         .route(
             "/cases/{reference}/{decision}",
             get(casework::decision::form).post(casework::decision::submit),

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::actor::ClientAddress;
-use crate::api::session::{CLEAR_SESSION_COOKIE, cookie, session_cookie, session_token};
+use crate::cookies::{CLEAR_SESSION_COOKIE, cookie, session_cookie, session_token};
 use crate::pages::errors::PageError;
 use crate::pages::form::{self, Form};
 use crate::pages::i18n::Lang;
@@ -155,7 +155,12 @@ impl FromRequestParts<AppState> for SignedIn {
         if !parts.method.is_safe() && !crate::actor::same_origin(parts) {
             return Err(PageError::BadForm(lang));
         }
-        match state.cases.principal_for_session(&token, state.now()).await {
+        match state
+            .cases
+            .identity()
+            .principal_for_session(&token, state.now())
+            .await
+        {
             Ok(Some(principal)) => Ok(Self {
                 principal,
                 lang,
@@ -494,6 +499,7 @@ pub async fn sign_in(
     if errors.is_empty() {
         match state
             .cases
+            .identity()
             .sign_in(&email, password, &code, &client, state.now())
             .await
         {
@@ -548,6 +554,7 @@ pub async fn sign_out(
     if let Some(token) = session_token(&headers) {
         state
             .cases
+            .identity()
             .sign_out(&token)
             .await
             .map_err(|e| PageError::from_service(e, signed_in.lang))?;

@@ -37,6 +37,7 @@ pub async fn sign_in_again(app: &App, email: &str, extra: &[(&str, &str)]) -> Re
         .unwrap_or_else(|| panic!("no such user"))
         .id;
     let code = cases
+        .identity()
         .current_code(user, now(app))
         .await
         .ok()
@@ -71,7 +72,15 @@ pub async fn first_responder_with_email(app: &App) -> (String, String) {
 pub async fn account(app: &App, name: &str, kind: &OrganisationKind, role: Role) -> String {
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
     let org = cases
-        .add_organisation(OrganisationId(uuid::Uuid::new_v4()), name, kind, now(app))
+        .administration()
+        .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
+            OrganisationId(uuid::Uuid::new_v4()),
+            name,
+            kind,
+            now(app),
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     if *kind == OrganisationKind::FirstResponderOrganisation {
@@ -83,7 +92,10 @@ pub async fn account(app: &App, name: &str, kind: &OrganisationKind, role: Role)
     }
     let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
     cases
+        .administration()
         .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
             UserId(uuid::Uuid::new_v4()),
             org,
             &email,

@@ -6,12 +6,14 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use nrm_access::CaseOperation;
 use nrm_domain::Rulebook;
-use nrm_domain::case::{CaseState, Stage};
+use nrm_domain::case::{CaseState, CaseStatus, Stage};
 use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListCell, SummaryListRow};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::pages::casework::{authorise_case, date, deadline_tag, status_words};
+use crate::pages::casework::{
+    age_words, authorise_case, authority_words, date, deadline_tag, status_words,
+};
 use crate::pages::errors::PageError;
 use crate::pages::layout::{Layout, escape_lines, render};
 use crate::pages::session::SignedIn;
@@ -19,6 +21,8 @@ use crate::pages::session::SignedIn;
 #[derive(Debug, Default, Deserialize)]
 pub struct CaseParams {
     recorded: Option<String>,
+    /// The lifecycle action just recorded (its form's address).
+    done: Option<String>,
 }
 
 #[derive(Debug)]
@@ -32,6 +36,14 @@ pub struct DueDate {
 pub struct TimelineEntry {
     pub what: String,
     pub when: String,
+    pub who: String,
+}
+
+/// A lifecycle action the caller may take, as the case page links to it.
+#[derive(Debug)]
+pub struct ActionLink {
+    pub href: String,
+    pub text: &'static str,
 }
 
 #[derive(Template)]
@@ -46,6 +58,39 @@ struct CasePage {
     due: Vec<DueDate>,
     can_decide_rg: bool,
     can_decide_cg: bool,
+    actions: Vec<ActionLink>,
+}
+
+/// "4 March 2025 at 2:05pm", in UK time.
+fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    let offset = if nrm_domain::clock::is_british_summer_time(at) {
+        1
+    } else {
+        0
+    };
+    let local = at + chrono::Duration::hours(offset);
+    let (pm, hour) = local.hour12();
+    format!(
+        "{} at {hour}:{:02}{}",
+        date(nrm_domain::clock::uk_date(at)),
+        local.minute(),
+        if pm { "pm" } else { "am" }
+    )
+}
+
+/// Who recorded an event, in words.
+fn who(view: &nrm_service::CaseView, actor: nrm_domain::Actor) -> String {
+    match view.actors.get(&actor.user) {
+        Some(name) if name.system => "The service".to_owned(),
+        Some(name) => match (&name.account, &name.organisation) {
+            (Some(account), Some(org)) => format!("{account}, {org}"),
+            (Some(account), None) => account.clone(),
+            (None, Some(org)) => format!("A case system of {org}"),
+            (None, None) => "Unknown".to_owned(),
+        },
+        None => "Unknown".to_owned(),
+    }
 }
 
 fn words(kind: &str) -> String {
@@ -150,18 +195,12 @@ pub async fn page(
     let summary = SummaryList {
         rows: [
             Some(row("Reference", s.reference.clone())),
-            Some(row("Status", status_words(&s.status))),
+            Some(row("Status", status_words(s.status))),
             Some(row(
                 "Competent authority",
-                s.competent_authority
-                    .clone()
-                    .unwrap_or_default()
-                    .to_uppercase(),
+                authority_words(s.competent_authority),
             )),
-            Some(row(
-                "Age group",
-                words(&s.age_group.clone().unwrap_or_default()),
-            )),
+            Some(row("Age group", age_words(s.age_group))),
             Some(row(
                 "Exploitation",
                 s.exploitation_types
@@ -256,7 +295,8 @@ pub async fn page(
         .filter(|e| e.event.kind() != "deadline_status_changed")
         .map(|e| TimelineEntry {
             what: words(e.event.kind()),
-            when: date(nrm_domain::clock::uk_date(e.recorded_at)),
+            when: when(e.recorded_at),
+            who: who(&view, e.actor),
         })
         .collect();
     let due = due_dates(
@@ -266,7 +306,24 @@ pub async fn page(
     );
     let can_decide =
         nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
+    let actions = crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
+        .into_iter()
+        .map(|a| ActionLink {
+            href: format!("/cases/{}/actions/{}", s.reference, a.slug),
+            text: a.title,
+        })
+        .collect();
+    let done = params
+        .done
+        .as_deref()
+        .and_then(crate::pages::lifecycle::forms::action);
     let banner = match params.recorded.as_deref() {
+        _ if done.is_some() => NotificationBanner {
+            type_: Some("success".to_owned()),
+            text: done.map(|a| a.done.to_owned()),
+            ..NotificationBanner::default()
+        }
+        .to_string(),
         Some(kind @ ("reasonable-grounds" | "conclusive-grounds")) => NotificationBanner {
             type_: Some("success".to_owned()),
             text: Some(format!(
@@ -293,7 +350,8 @@ pub async fn page(
         personal,
         timeline,
         due,
-        can_decide_rg: can_decide && s.status == "awaiting_reasonable_grounds",
-        can_decide_cg: can_decide && s.status == "awaiting_conclusive_grounds",
+        can_decide_rg: can_decide && s.status == CaseStatus::AwaitingReasonableGrounds,
+        can_decide_cg: can_decide && s.status == CaseStatus::AwaitingConclusiveGrounds,
+        actions,
     }))
 }

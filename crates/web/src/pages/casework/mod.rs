@@ -5,52 +5,54 @@ pub mod case;
 pub mod decision;
 pub mod queue;
 
-use crate::access;
-use crate::actor::Caller;
-use crate::pages::errors::PageError;
-use crate::pages::i18n::Lang;
-use crate::pages::session::SignedIn;
-use crate::problem::Problem;
+use nrm_domain::case::CaseStatus;
+use nrm_domain::event::CompetentAuthority;
+use nrm_domain::submission::AgeGroup;
+use nrm_store::CaseKind;
 
-/// Turns an API-style refusal into the page that says so.
-pub fn page_error(problem: &Problem) -> PageError {
-    match problem.status {
-        404 => PageError::NotFound(Lang::En),
-        401 => PageError::SignIn("/sign-in".to_owned()),
-        403 => PageError::Forbidden(Lang::En),
-        _ => PageError::Fault(Lang::En),
+use crate::pages::i18n::Lang;
+
+pub use crate::pages::authorise::{authorise_case, caller, page_error};
+
+/// Words for a status.
+pub fn status_words(status: CaseStatus) -> &'static str {
+    match status {
+        CaseStatus::AwaitingReasonableGrounds => "Awaiting Reasonable Grounds decision",
+        CaseStatus::NegativeReasonableGrounds => "Negative Reasonable Grounds",
+        CaseStatus::AwaitingConclusiveGrounds => "Awaiting Conclusive Grounds decision",
+        CaseStatus::PositiveConclusiveGrounds => "Positive Conclusive Grounds",
+        CaseStatus::NegativeConclusiveGrounds => "Negative Conclusive Grounds",
+        CaseStatus::DutyToNotify => "Duty to Notify report",
+        CaseStatus::Withdrawn => "Withdrawn",
+        CaseStatus::Closed => "Closed",
     }
 }
 
-/// The caller as the access layer knows them.
-pub fn caller(signed_in: &SignedIn) -> Caller {
-    Caller(signed_in.principal.clone())
+/// Words for what a case is.
+pub fn kind_words(kind: CaseKind) -> &'static str {
+    match kind {
+        CaseKind::AdultReferral => "Adult",
+        CaseKind::ChildReferral => "Child",
+        CaseKind::DutyToNotify => "Duty to Notify",
+    }
 }
 
-/// Authorises a case operation for a page.
-pub async fn authorise_case(
-    state: &crate::AppState,
-    signed_in: &SignedIn,
-    reference: &str,
-    operation: nrm_access::CaseOperation,
-) -> Result<(nrm_access::CaseCapability, nrm_access::CaseFacts), PageError> {
-    access::authorise_case(state, &caller(signed_in), reference, operation)
-        .await
-        .map_err(|p| page_error(&p))
+/// Words for a competent authority (empty when the case has none, a Duty to Notify report).
+pub fn authority_words(authority: Option<CompetentAuthority>) -> &'static str {
+    match authority {
+        Some(CompetentAuthority::Sca) => "Single Competent Authority (SCA)",
+        Some(CompetentAuthority::Ieca) => "Immigration Enforcement Competent Authority (IECA)",
+        Some(CompetentAuthority::LocalAuthorityPanel) => "Local authority panel",
+        None => "",
+    }
 }
 
-/// Words for a status code.
-pub fn status_words(status: &str) -> &'static str {
-    match status {
-        "awaiting_reasonable_grounds" => "Awaiting Reasonable Grounds decision",
-        "negative_reasonable_grounds" => "Negative Reasonable Grounds",
-        "awaiting_conclusive_grounds" => "Awaiting Conclusive Grounds decision",
-        "positive_conclusive_grounds" => "Positive Conclusive Grounds",
-        "negative_conclusive_grounds" => "Negative Conclusive Grounds",
-        "duty_to_notify" => "Duty to Notify report",
-        "withdrawn" => "Withdrawn",
-        "closed" => "Closed",
-        _ => "Unknown",
+/// Words for an age group (empty when unknown).
+pub fn age_words(age_group: Option<AgeGroup>) -> &'static str {
+    match age_group {
+        Some(AgeGroup::Adult) => "Adult",
+        Some(AgeGroup::Child) => "Child",
+        None => "",
     }
 }
 

@@ -16,7 +16,7 @@ use nrm_store::{QueueCursor, QueueQuery, QueueSort, SortDirection};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::pages::casework::{caller, date, deadline_tag, page_error, status_words};
+use crate::pages::casework::{caller, date, deadline_tag, kind_words, page_error, status_words};
 use crate::pages::errors::PageError;
 use crate::pages::layout::{Layout, render};
 use crate::pages::session::SignedIn;
@@ -33,6 +33,8 @@ pub struct QueueParams {
     exploitation: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
+    /// `mine`, `unallocated`, or an account's id (a manager looking at one caseworker's cases).
+    allocation: Option<String>,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,8 @@ pub struct Row {
 #[template(path = "casework/queue.html")]
 struct QueuePage {
     layout: Layout,
+    /// The caller manages a team: link to its page.
+    team: bool,
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
@@ -82,6 +86,11 @@ const EXPLOITATION: &[(&str, &str)] = &[
     ("other", "Other"),
     ("not_known", "Not known"),
 ];
+const ALLOCATIONS: &[(&str, &str)] = &[
+    ("", "Anyone's"),
+    ("mine", "My cases"),
+    ("unallocated", "Unallocated"),
+];
 const SORTS: &[(&str, &str)] = &[
     ("rg_due", "Reasonable Grounds due date, soonest first"),
     ("next_deadline", "Next deadline, soonest first"),
@@ -113,15 +122,6 @@ fn select(name: &str, label: &str, options: &[(&str, &str)], current: &str) -> S
         ..Select::default()
     }
     .to_string()
-}
-
-fn kind_words(kind: &str) -> &'static str {
-    match kind {
-        "adult_referral" => "Adult",
-        "child_referral" => "Child",
-        "duty_to_notify" => "Duty to Notify",
-        _ => "Referral",
-    }
 }
 
 /// The work queue.
@@ -161,6 +161,16 @@ pub async fn page(
     };
     let exploitation = params.exploitation.clone().unwrap_or_default();
     query.exploitation_type = ExploitationType::parse(&exploitation);
+    let allocation = params.allocation.clone().unwrap_or_default();
+    match allocation.as_str() {
+        "mine" => query.allocated_to = Some(signed_in.principal.actor.user),
+        "unallocated" => query.unallocated = true,
+        other => {
+            query.allocated_to = uuid::Uuid::parse_str(other)
+                .ok()
+                .map(nrm_domain::ids::UserId);
+        }
+    }
     let sort = params.sort.clone().unwrap_or_else(|| "rg_due".to_owned());
     (query.sort, query.direction) = match sort.as_str() {
         "next_deadline" => (QueueSort::NextDeadline, SortDirection::Ascending),
@@ -185,8 +195,8 @@ pub async fn page(
         .iter()
         .map(|case| Row {
             reference: case.reference.clone(),
-            kind: kind_words(&case.kind),
-            status: status_words(&case.status),
+            kind: kind_words(case.kind),
+            status: status_words(case.status),
             referred: date(case.referred_on),
             due: case
                 .reasonable_grounds_due_on
@@ -206,6 +216,7 @@ pub async fn page(
         q.append_pair("deadline", &deadline);
         q.append_pair("age", &age);
         q.append_pair("exploitation", &exploitation);
+        q.append_pair("allocation", &allocation);
         q.append_pair("sort", &sort);
         q.append_pair("cursor", &cursor.encode());
         format!("/cases?{}", q.finish())
@@ -235,9 +246,17 @@ pub async fn page(
         0 => "No cases match these filters".to_owned(),
         n => format!("Showing {n} of {total} cases"),
     };
+    let heading = if allocation == "mine" {
+        "My cases"
+    } else {
+        "Cases"
+    };
+    let team = nrm_access::authorise(&signed_in.principal, Operation::AllocateCases).is_ok();
     Ok(render(&QueuePage {
-        layout: signed_in.layout("Cases").casework(),
+        layout: signed_in.layout(heading).casework(),
+        team,
         filters: vec![
+            select("allocation", "Allocated to", ALLOCATIONS, &allocation),
             select("status", "Status", STATUSES, &status),
             select("deadline", "Deadline", DEADLINES, &deadline),
             select("age", "Age group", AGES, &age),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use nrm_govuk::components::{
     CharacterCount, DateInput, DateInputItem, Fieldset, Hint, Input, Label, Legend, Radios,
-    RadiosItem, Select, SelectItem, Textarea,
+    RadiosItem, Select, SelectItem, SummaryListAction, SummaryListCell, SummaryListRow, Textarea,
 };
 
 use crate::pages::countries;
@@ -263,5 +263,22 @@ pub fn render(
             errors,
             lang,
         ),
+    }
+}
+
+/// A row of check-your-answers: the key, the value (HTML), and a change link if given.
+pub fn row(lang: Lang, key: &str, value_html: &str, change: Option<String>) -> SummaryListRow {
+    let row = SummaryListRow {
+        key: SummaryListCell::text(key),
+        value: SummaryListCell::html(value_html),
+        ..SummaryListRow::default()
+    };
+    match change {
+        Some(href) => row.with_action(SummaryListAction::link(
+            href,
+            lang.t("change"),
+            key.to_lowercase(),
+        )),
+        None => row,
     }
 }

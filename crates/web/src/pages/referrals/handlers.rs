@@ -2,178 +2,33 @@
 //! check your answers, confirmation and the printable copy.
 
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use nrm_access::{Capability, Operation};
+use nrm_access::Operation;
 use nrm_domain::DomainError;
+use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
-use nrm_govuk::components::{
-    Button, NotificationBanner, Panel, SummaryList, SummaryListAction, SummaryListCell,
-    SummaryListRow, Tag,
-};
+use nrm_govuk::components::{Button, NotificationBanner, Panel, SummaryList, Tag};
 use nrm_service::ServiceError;
-use nrm_service::drafts::{Draft, DraftId, DraftKind, DraftSummary};
+use nrm_service::drafts::{DraftKind, DraftSummary};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::AppState;
+use crate::pages::authorise::authorise;
 use crate::pages::errors::PageError;
 use crate::pages::form;
 use crate::pages::i18n::Lang;
-use crate::pages::layout::{
-    Errors, Layout, Section, decides, escape_lines, refers, render, render_status,
+use crate::pages::layout::{Errors, Layout, Section, escape_lines, render, render_status};
+use crate::pages::referrals::drafts::{
+    Loaded, after_save, in_order, load, resume_href, save, step_href, submit_capability,
+    submitted_redirect,
 };
-use crate::pages::referrals::fields;
+use crate::pages::referrals::fields::{self, row};
 use crate::pages::referrals::journey::{self, Answers, FieldKind, Step};
-use crate::pages::session::{self, Posted, SignedIn};
+use crate::pages::session::{Posted, SignedIn};
 use crate::pages::{countries, referrals};
-
-/// Asks the access policy; a refusal is audited and shown as "you cannot use this page".
-pub async fn authorise(
-    state: &AppState,
-    signed_in: &SignedIn,
-    operation: Operation,
-) -> Result<Capability, PageError> {
-    match nrm_access::authorise(&signed_in.principal, operation) {
-        Ok(capability) => Ok(capability),
-        Err(_) => {
-            state
-                .cases
-                .record_denial(
-                    signed_in.principal.actor,
-                    &format!("access.{}", operation.code()),
-                    None,
-                    state.now(),
-                )
-                .await
-                .map_err(|e| PageError::from_service(e, signed_in.lang))?;
-            Err(PageError::Forbidden(signed_in.lang))
-        }
-    }
-}
-
-/// The operations that make referrals, in the order a draft's capability is looked for.
-const SUBMITTING: [Operation; 2] = [Operation::SubmitReferral, Operation::SubmitDutyToNotify];
-
-/// A capability to submit something, if the person may submit anything (drafts of every kind
-/// are listed with either).
-fn submit_capability(signed_in: &SignedIn) -> Option<Capability> {
-    SUBMITTING
-        .into_iter()
-        .find_map(|operation| nrm_access::authorise(&signed_in.principal, operation).ok())
-}
-
-/// A draft as a page needs it.
-#[derive(Debug)]
-pub struct Loaded {
-    pub id: DraftId,
-    pub capability: Capability,
-    pub draft: Draft,
-    pub answers: Answers,
-}
-
-impl Loaded {
-    pub fn kind(&self) -> DraftKind {
-        self.draft.summary.kind
-    }
-}
-
-/// Loads the caller's draft `id` (anyone else's is "not found").
-pub async fn load(state: &AppState, signed_in: &SignedIn, id: &str) -> Result<Loaded, PageError> {
-    let lang = signed_in.lang;
-    let id = DraftId(Uuid::parse_str(id).map_err(|_| PageError::NotFound(lang))?);
-    // A draft is read with the capability for its own kind; try each the person holds.
-    let mut found = None;
-    for operation in SUBMITTING {
-        let Ok(capability) = nrm_access::authorise(&signed_in.principal, operation) else {
-            continue;
-        };
-        match state.cases.draft(&capability, id, state.now()).await {
-            Ok(draft) => {
-                found = Some((capability, draft));
-                break;
-            }
-            Err(ServiceError::NotFound) => {}
-            Err(e) => return Err(PageError::from_service(e, lang)),
-        }
-    }
-    let Some((capability, mut draft)) = found else {
-        return Err(PageError::NotFound(lang));
-    };
-    // The answers move into their own type; nothing reads the raw JSON after this.
-    let answers: Answers =
-        serde_json::from_value(std::mem::take(&mut draft.answers)).unwrap_or_default();
-    Ok(Loaded {
-        id,
-        capability,
-        draft,
-        answers,
-    })
-}
-
-fn step_href(id: DraftId, step: Step) -> String {
-    match step {
-        Step::Question(slug) => format!("/referrals/{id}/{slug}"),
-        Step::Exploitation => {
-            format!("/referrals/{id}/exploitation")
-        }
-    }
-}
-
-/// Where the person carries on: the first unanswered step, or check your answers.
-pub fn resume_href(id: DraftId, kind: DraftKind, answers: &Answers) -> String {
-    match journey::first_unanswered(kind, answers) {
-        Some(Step::Exploitation) if answers.exploitation.is_empty() => {
-            format!("/referrals/{id}/exploitation/1")
-        }
-        Some(step) => step_href(id, step),
-        None => format!("/referrals/{id}/check"),
-    }
-}
-
-/// Saves answers, retrying once on a concurrent save from another window (answers from
-/// different pages merge; the same page's latest answer wins).
-pub async fn save(
-    state: &AppState,
-    loaded: &mut Loaded,
-    signed_in: &SignedIn,
-    change: impl Fn(&mut Answers),
-) -> Result<(), PageError> {
-    let lang = signed_in.lang;
-    for _ in 0..2 {
-        change(&mut loaded.answers);
-        let json = serde_json::to_value(&loaded.answers).map_err(|_| PageError::Fault(lang))?;
-        match state
-            .cases
-            .save_draft(
-                &loaded.capability,
-                loaded.id,
-                loaded.draft.summary.version,
-                &json,
-                state.now(),
-            )
-            .await
-        {
-            Ok(version) => {
-                loaded.draft.summary.version = version;
-                return Ok(());
-            }
-            Err(ServiceError::Conflict { .. }) => {
-                *loaded = load(state, signed_in, &loaded.id.to_string()).await?;
-            }
-            Err(ServiceError::DraftSubmitted { .. }) => {
-                return Err(PageError::Redirect(format!(
-                    "/referrals/{}/confirmation",
-                    loaded.id
-                )));
-            }
-            Err(e) => return Err(PageError::from_service(e, lang)),
-        }
-    }
-    Err(PageError::Fault(lang))
-}
 
 #[derive(Template)]
 #[template(path = "referrals/start.html")]
@@ -182,18 +37,10 @@ struct StartPage {
     start: String,
 }
 
-/// The start page. Decision makers who are not also First Responders go to their queue.
-pub async fn start(State(state): State<AppState>, request: Request) -> Response {
-    let (mut parts, _) = request.into_parts();
-    let lang = session::lang(&parts.headers);
-    let signed_in = SignedIn::from_request_parts(&mut parts, &state).await.ok();
-    if let Some(s) = &signed_in
-        && decides(&s.principal)
-        && !refers(&s.principal)
-    {
-        return Redirect::to("/cases").into_response();
-    }
-    let layout = match &signed_in {
+/// The First Responder start page: what a referral is and the button that starts one. Shown
+/// at `/` to anyone signed out and to First Responders (see `pages::home`).
+pub fn start_page(signed_in: Option<&SignedIn>, lang: Lang) -> Response {
+    let layout = match signed_in {
         Some(s) => s.layout(lang.t("start.title")),
         None => Layout::new(lang, lang.t("start.title"), "/"),
     };
@@ -263,6 +110,7 @@ pub async fn list(
     };
     let all: Vec<DraftSummary> = state
         .cases
+        .drafts()
         .drafts(&capability)
         .await
         .map_err(|e| PageError::from_service(e, lang))?;
@@ -278,10 +126,13 @@ pub async fn list(
                 delete: format!("/referrals/{}/delete", summary.id),
             }),
             Some(s) => {
-                let status_key = format!("status.{}", s.status);
+                let status_key = match s.status {
+                    Some(status) => format!("status.{}", status.as_str()),
+                    None => "status.unknown".to_owned(),
+                };
                 let status = Tag {
                     text: Some(lang.t(&status_key).to_owned()),
-                    classes: Some(status_colour(&s.status).to_owned()),
+                    classes: Some(status_colour(s.status).to_owned()),
                     ..Tag::default()
                 }
                 .to_string();
@@ -316,12 +167,14 @@ pub async fn list(
     }))
 }
 
-fn status_colour(status: &str) -> &'static str {
+fn status_colour(status: Option<CaseStatus>) -> &'static str {
     match status {
-        "awaiting_reasonable_grounds" => "govuk-tag--blue",
-        "awaiting_conclusive_grounds" => "govuk-tag--light-blue",
-        "positive_conclusive_grounds" => "govuk-tag--green",
-        "negative_reasonable_grounds" | "negative_conclusive_grounds" => "govuk-tag--orange",
+        Some(CaseStatus::AwaitingReasonableGrounds) => "govuk-tag--blue",
+        Some(CaseStatus::AwaitingConclusiveGrounds) => "govuk-tag--light-blue",
+        Some(CaseStatus::PositiveConclusiveGrounds) => "govuk-tag--green",
+        Some(CaseStatus::NegativeReasonableGrounds | CaseStatus::NegativeConclusiveGrounds) => {
+            "govuk-tag--orange"
+        }
         _ => "govuk-tag--grey",
     }
 }
@@ -430,6 +283,7 @@ pub async fn create(
     let capability = authorise(&state, &signed_in, kind.operation()).await?;
     let draft = state
         .cases
+        .drafts()
         .start_draft(&capability, kind, state.now())
         .await
         .map_err(|e| PageError::from_service(e, lang))?;
@@ -481,25 +335,6 @@ fn question_page(
     }
 }
 
-/// Sends a page reached out of order back to the first unanswered step.
-pub fn in_order(loaded: &Loaded, slug: &str) -> Result<(), PageError> {
-    let steps = journey::steps(loaded.kind(), &loaded.answers);
-    let Some(at) = steps.iter().position(|s| s.slug() == slug) else {
-        return Err(PageError::NotFound(Lang::En));
-    };
-    if let Some(first) = journey::first_unanswered(loaded.kind(), &loaded.answers) {
-        let first_at = steps.iter().position(|s| *s == first).unwrap_or(0);
-        if at > first_at {
-            return Err(PageError::Redirect(resume_href(
-                loaded.id,
-                loaded.kind(),
-                &loaded.answers,
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// Check your answers is reached only with every step answered and nothing sent yet.
 fn ready_to_send(loaded: &Loaded) -> Result<(), PageError> {
     submitted_redirect(loaded)?;
@@ -508,16 +343,6 @@ fn ready_to_send(loaded: &Loaded) -> Result<(), PageError> {
             loaded.id,
             loaded.kind(),
             &loaded.answers,
-        )));
-    }
-    Ok(())
-}
-
-pub fn submitted_redirect(loaded: &Loaded) -> Result<(), PageError> {
-    if loaded.draft.summary.submitted.is_some() {
-        return Err(PageError::Redirect(format!(
-            "/referrals/{}/confirmation",
-            loaded.id
         )));
     }
     Ok(())
@@ -557,20 +382,6 @@ pub async fn question(
         &Errors::default(),
         &return_to,
     )))
-}
-
-/// Where to go after a page is saved.
-pub fn after_save(loaded: &Loaded, slug: &str, return_to: &str) -> String {
-    if return_to == "check" {
-        return resume_href(loaded.id, loaded.kind(), &loaded.answers);
-    }
-    match journey::next_step(loaded.kind(), &loaded.answers, slug) {
-        Some(Step::Exploitation) if loaded.answers.exploitation.is_empty() => {
-            format!("/referrals/{}/exploitation/1", loaded.id)
-        }
-        Some(step) if !loaded.answers.done.contains(step.slug()) => step_href(loaded.id, step),
-        _ => resume_href(loaded.id, loaded.kind(), &loaded.answers),
-    }
 }
 
 /// Saves a question page's answers, or shows them back with what to fix.
@@ -689,23 +500,6 @@ pub fn answer_sections(loaded: &Loaded, lang: Lang, changes: bool) -> Vec<Answer
     sections
 }
 
-/// A row of check-your-answers: the key, the value (HTML), and a change link if given.
-pub fn row(lang: Lang, key: &str, value_html: &str, change: Option<String>) -> SummaryListRow {
-    let row = SummaryListRow {
-        key: SummaryListCell::text(key),
-        value: SummaryListCell::html(value_html),
-        ..SummaryListRow::default()
-    };
-    match change {
-        Some(href) => row.with_action(SummaryListAction::link(
-            href,
-            lang.t("change"),
-            key.to_lowercase(),
-        )),
-        None => row,
-    }
-}
-
 #[derive(Template)]
 #[template(path = "referrals/check.html")]
 struct CheckPage {
@@ -820,6 +614,7 @@ pub async fn send(
     let submission = journey::submission(loaded.kind(), &loaded.answers);
     match state
         .cases
+        .drafts()
         .submit_draft(&loaded.capability, loaded.id, submission, state.now())
         .await
     {
@@ -974,6 +769,7 @@ pub async fn delete(
     }
     state
         .cases
+        .drafts()
         .discard_draft(&loaded.capability, loaded.id)
         .await
         .map_err(|e| PageError::from_service(e, lang))?;

@@ -761,7 +761,7 @@ fn error(field: &str, href: &str, message: &str) -> FieldError {
 }
 
 /// Parses day, month and year as typed. On failure, names the part to link to and the message.
-fn parse_date(
+pub fn parse_date(
     parts: &[String],
     lang: Lang,
     label: &str,

@@ -1,0 +1,447 @@
+//! Every role's pages over HTTP on SQLite and PostgreSQL: the home each role lands on after
+//! signing in (or the choice between several), the administration home and its audited reads,
+//! and the lifecycle actions on the case page: the form, its errors, the check step, the
+//! record, a refusal naming the rule and its date in words, a stale version refused, and an
+//! action offered only to the roles the policy allows.
+
+mod support;
+
+use nrm_access::{OrganisationKind, Role};
+use nrm_domain::event::CompetentAuthority;
+use support::each_backend;
+use support::pages::*;
+
+/// A new account of `role` in a new organisation of `kind`, signed in; its cookie.
+async fn signed_in(app: &support::App, kind: &OrganisationKind, role: Role) -> String {
+    let email = account(app, "An organisation", kind, role).await;
+    let response = sign_in_again(app, &email, &[("next", "/")]).await;
+    assert_eq!(location(&response), "/", "signed in");
+    set_cookie(&response)
+}
+
+fn sca() -> OrganisationKind {
+    OrganisationKind::CompetentAuthority {
+        authority: CompetentAuthority::Sca,
+    }
+}
+
+/// The service navigation's links on a page.
+fn navigation(html: &str) -> Vec<String> {
+    html.split("govuk-service-navigation__link\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn each_role_lands_on_its_own_home_with_only_the_navigation_its_work_needs() {
+    each_backend(|app| async move {
+        let fro = OrganisationKind::FirstResponderOrganisation;
+        for (kind, role, home, nav) in [
+            (fro.clone(), Role::FirstResponder, None, vec!["/referrals"]),
+            (
+                fro.clone(),
+                Role::ReferralManager,
+                Some("/cases"),
+                vec!["/cases"],
+            ),
+            (
+                fro.clone(),
+                Role::FroAdministrator,
+                Some("/administration"),
+                vec!["/administration"],
+            ),
+            (sca(), Role::DecisionMaker, Some("/cases"), vec!["/cases"]),
+            (sca(), Role::CaManager, Some("/cases"), vec!["/cases"]),
+            (
+                OrganisationKind::AssurancePanel,
+                Role::PanelMember,
+                Some("/cases"),
+                vec!["/cases"],
+            ),
+            (
+                OrganisationKind::SupportProvider,
+                Role::SupportProviderWorker,
+                Some("/support"),
+                vec!["/support"],
+            ),
+            (
+                OrganisationKind::GuardianService,
+                Role::Guardian,
+                Some("/support"),
+                vec!["/support"],
+            ),
+            (
+                OrganisationKind::Administrators,
+                Role::Administrator,
+                Some("/administration"),
+                vec!["/administration"],
+            ),
+        ] {
+            let cookie = signed_in(&app, &kind, role).await;
+            let landing = get(&app, "/", &cookie).await;
+            match home {
+                Some(home) => {
+                    assert_eq!(landing.status(), 303, "{role:?}");
+                    assert_eq!(location(&landing), home, "{role:?}");
+                    let page = get(&app, home, &cookie).await;
+                    if home != "/support" {
+                        // The support area's pages are built by their own work (issue 12).
+                        assert_eq!(page.status(), 200, "{role:?} at {home}");
+                        assert_eq!(navigation(&text(page).await), nav, "{role:?}");
+                    }
+                }
+                None => {
+                    // A First Responder's home is the start page.
+                    assert_eq!(landing.status(), 200, "{role:?}");
+                    let html = text(landing).await;
+                    assert!(html.contains("/referrals/new"), "the start button");
+                    assert_eq!(navigation(&html), nav, "{role:?}");
+                }
+            }
+        }
+        // An analyst works in two parts of the service and chooses.
+        let analyst = signed_in(&app, &OrganisationKind::Analysts, Role::Analyst).await;
+        let choice = get(&app, "/", &analyst).await;
+        assert_eq!(choice.status(), 200);
+        let html = text(choice).await;
+        assert!(title(&html).starts_with("What do you want to do?"));
+        assert_eq!(navigation(&html), vec!["/cases", "/statistics"]);
+        // Someone whose roles open nothing is told so, not shown a page they cannot use.
+        let stray = signed_in(&app, &fro, Role::DecisionMaker).await;
+        let nothing = get(&app, "/", &stray).await;
+        assert_eq!(nothing.status(), 403);
+        assert!(text(nothing).await.contains("does not give you access"));
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn administrators_see_the_accounts_they_manage_and_the_reads_are_audited() {
+    each_backend(|app| async move {
+        let admin = signed_in(&app, &OrganisationKind::Administrators, Role::Administrator).await;
+        let fro_email = account(
+            &app,
+            "A charity",
+            &OrganisationKind::FirstResponderOrganisation,
+            Role::FroAdministrator,
+        )
+        .await;
+        let fro_admin = set_cookie(&sign_in_again(&app, &fro_email, &[("next", "/")]).await);
+        let page = text(get(&app, "/administration", &admin).await).await;
+        assert!(
+            page.contains("Organisations, "),
+            "administrators see organisations"
+        );
+        assert!(page.contains(&fro_email), "and every account");
+        let own = get(&app, "/administration", &fro_admin).await;
+        assert_eq!(own.status(), 200);
+        let own = text(own).await;
+        assert!(!own.contains("Organisations, "), "not the organisations");
+        assert!(
+            own.contains(&fro_email),
+            "their own organisation's accounts"
+        );
+        assert_eq!(
+            own.matches("govuk-table__row").count(),
+            2,
+            "only their own organisation's: a header and their own account"
+        );
+        let audited = app
+            .store
+            .store
+            .audit_entries(0, 100_000)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.action == "account.list")
+            .count();
+        assert_eq!(audited, 2, "each read of the accounts is audited");
+        // Someone else is refused.
+        let responder = first_responder(&app).await;
+        assert_eq!(get(&app, "/administration", &responder).await.status(), 403);
+        // A privileged page needs a recent sign-in, as the API does.
+        app.advance_minutes(11);
+        let stale = get(&app, "/administration", &admin).await;
+        assert_eq!(stale.status(), 303);
+        assert!(location(&stale).starts_with("/sign-in?next=%2Fadministration"));
+        app
+    })
+    .await;
+}
+
+/// The form token and version on an action's form.
+fn form_parts(html: &str) -> (String, String) {
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    (token(html), version)
+}
+
+#[tokio::test]
+async fn lifecycle_actions_have_a_check_step_and_refusals_say_the_rule_and_its_date() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let cookie = signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let case = text(get(&app, &format!("/cases/{reference}"), &cookie).await).await;
+        assert!(case.contains(&format!("/cases/{reference}/actions/request-information")));
+        assert!(
+            !case.contains("/actions/allocate"),
+            "allocation is a manager's, not offered"
+        );
+        // And not reachable by its address either.
+        assert_eq!(
+            get(
+                &app,
+                &format!("/cases/{reference}/actions/allocate"),
+                &cookie
+            )
+            .await
+            .status(),
+            404
+        );
+        let path = format!("/cases/{reference}/actions/request-information");
+        let (t, version) = form_parts(&text(get(&app, &path, &cookie).await).await);
+        let empty = post(
+            &app,
+            &path,
+            &cookie,
+            &[("form_token", &t), ("version", &version)],
+        )
+        .await;
+        assert_eq!(empty.status(), 422);
+        let empty = text(empty).await;
+        assert!(title(&empty).starts_with("Error: "));
+        assert!(empty.contains("href=\"#from\""));
+        let answers = [
+            ("form_token", t.as_str()),
+            ("version", version.as_str()),
+            ("from", "police"),
+        ];
+        let check = post(&app, &path, &cookie, &answers).await;
+        assert_eq!(check.status(), 200);
+        let check = text(check).await;
+        assert!(check.contains("Check before you record"));
+        assert!(check.contains("The police"));
+        let before = app.version(&reference).await;
+        assert_eq!(
+            before.to_string(),
+            version,
+            "nothing recorded by the check step"
+        );
+        // A stale version is refused, not applied over the change.
+        let mut stale = answers.to_vec();
+        stale[1] = ("version", "999");
+        stale.push(("confirmed", "yes"));
+        assert_eq!(post(&app, &path, &cookie, &stale).await.status(), 409);
+        let mut confirmed = answers.to_vec();
+        confirmed.push(("confirmed", "yes"));
+        let recorded = post(&app, &path, &cookie, &confirmed).await;
+        assert_eq!(
+            location(&recorded),
+            format!("/cases/{reference}?done=request-information")
+        );
+        let after = text(
+            get(
+                &app,
+                &format!("/cases/{reference}?done=request-information"),
+                &cookie,
+            )
+            .await,
+        )
+        .await;
+        assert!(after.contains("Information request recorded"));
+        assert!(after.contains("Information requested"), "on the timeline");
+        assert_eq!(app.version(&reference).await, before + 1);
+
+        // The rules refuse: a case not yet in its recovery period cannot have it extended.
+        let path = format!("/cases/{reference}/actions/extend-recovery");
+        let (t, version) = form_parts(&text(get(&app, &path, &cookie).await).await);
+        let until = app.today() + chrono::Duration::days(90);
+        let (d, m, y) = (
+            chrono::Datelike::day(&until).to_string(),
+            chrono::Datelike::month(&until).to_string(),
+            chrono::Datelike::year(&until).to_string(),
+        );
+        let refused = post(
+            &app,
+            &path,
+            &cookie,
+            &[
+                ("form_token", t.as_str()),
+                ("version", version.as_str()),
+                ("until-day", d.as_str()),
+                ("until-month", m.as_str()),
+                ("until-year", y.as_str()),
+                ("confirmed", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status(), 422);
+        let refused = text(refused).await;
+        assert!(title(&refused).starts_with("Error: "));
+        assert!(
+            refused.contains("Only a case in its recovery period"),
+            "{refused}"
+        );
+        assert_eq!(
+            app.version(&reference).await,
+            before + 1,
+            "nothing recorded"
+        );
+
+        // A First Responder is offered none of the caseworkers' actions.
+        let responder = first_responder(&app).await;
+        assert_eq!(
+            get(
+                &app,
+                &format!("/cases/{reference}/actions/request-information"),
+                &responder
+            )
+            .await
+            .status(),
+            404
+        );
+        app
+    })
+    .await;
+}
+
+/// A new account with `role` in the same organisation as `colleague`; its email and id.
+async fn colleague(app: &support::App, colleague: &str, role: Role) -> (String, String) {
+    let store = &app.store.store;
+    let organisation = store
+        .user_by_email(colleague)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no colleague"))
+        .organisation;
+    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
+    let cases = nrm_service::Cases::new(store.clone(), nrm_domain::Rulebook::current());
+    let created = cases
+        .administration()
+        .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
+            nrm_domain::ids::UserId(uuid::Uuid::new_v4()),
+            organisation,
+            &email,
+            &[role],
+            PASSWORD,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (email, created.id.0.to_string())
+}
+
+#[tokio::test]
+async fn a_manager_sees_the_team_allocates_in_bulk_and_a_caseworker_finds_their_cases() {
+    each_backend(|app| async move {
+        let first = app.submit_adult().await;
+        let second = app.submit_adult().await;
+        let manager_email =
+            account(&app, "Single Competent Authority", &sca(), Role::CaManager).await;
+        let manager = set_cookie(&sign_in_again(&app, &manager_email, &[("next", "/")]).await);
+        let (worker_email, worker_id) = colleague(&app, &manager_email, Role::DecisionMaker).await;
+
+        let team = text(get(&app, "/cases/team", &manager).await).await;
+        assert!(team.contains(&worker_email), "the caseworker's load");
+        assert!(
+            team.contains("2 open cases are allocated to nobody"),
+            "{team}"
+        );
+        assert!(
+            team.contains(&first) && team.contains(&second),
+            "offered for allocation"
+        );
+        let t = token(&team);
+
+        let nothing = post(&app, "/cases/team", &manager, &[("form_token", &t)]).await;
+        assert_eq!(nothing.status(), 422);
+        let nothing = text(nothing).await;
+        assert!(nothing.contains("href=\"#cases\"") && nothing.contains("href=\"#to\""));
+
+        let chosen = [
+            ("form_token", t.as_str()),
+            ("cases", first.as_str()),
+            ("to", worker_id.as_str()),
+        ];
+        let check = post(&app, "/cases/team", &manager, &chosen).await;
+        assert_eq!(check.status(), 200);
+        assert!(
+            text(check)
+                .await
+                .contains(&format!("Allocate 1 case to {worker_email}?"))
+        );
+        let mut confirmed = chosen.to_vec();
+        confirmed.push(("confirmed", "yes"));
+        let done = post(&app, "/cases/team", &manager, &confirmed).await;
+        assert_eq!(location(&done), "/cases/team?allocated=1");
+        let team = text(get(&app, "/cases/team?allocated=1", &manager).await).await;
+        assert!(team.contains("1 case allocated"));
+        assert!(
+            team.contains("1 open cases are allocated to nobody"),
+            "{team}"
+        );
+
+        let unallocated = text(get(&app, "/cases?allocation=unallocated", &manager).await).await;
+        assert!(unallocated.contains(&second) && !unallocated.contains(&first));
+
+        let worker = set_cookie(&sign_in_again(&app, &worker_email, &[("next", "/")]).await);
+        let mine = text(get(&app, "/cases?allocation=mine", &worker).await).await;
+        assert!(title(&mine).starts_with("My cases"));
+        assert!(mine.contains(&first) && !mine.contains(&second));
+        assert_eq!(
+            get(&app, "/cases/team", &worker).await.status(),
+            403,
+            "a manager's page"
+        );
+        app
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_case_is_found_by_its_reference_only_by_those_who_may_read_it() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let decider = signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let form = get(&app, "/search", &decider).await;
+        assert_eq!(form.status(), 200);
+        let found = get(
+            &app,
+            &format!("/search?reference=+{}+", reference.to_lowercase()),
+            &decider,
+        )
+        .await;
+        assert_eq!(location(&found), format!("/cases/{reference}"));
+        let empty = get(&app, "/search?reference=", &decider).await;
+        assert_eq!(empty.status(), 422);
+        assert!(title(&text(empty).await).starts_with("Error: "));
+        // Another authority's decision maker is told no such case, as for one that does not exist.
+        let ieca = OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Ieca,
+        };
+        let other = signed_in(&app, &ieca, Role::DecisionMaker).await;
+        let hidden = get(&app, &format!("/search?reference={reference}"), &other).await;
+        assert_eq!(hidden.status(), 404);
+        let hidden = text(hidden).await;
+        assert!(hidden.contains("No case you can see has that reference"));
+        let missing = get(&app, "/search?reference=NRM-2026-0000-0000", &other).await;
+        assert_eq!(missing.status(), 404);
+        assert_eq!(
+            title(&text(missing).await),
+            title(&hidden),
+            "the same answer as for a case that does not exist"
+        );
+        app
+    })
+    .await;
+}

@@ -26,6 +26,8 @@ use rand::Rng;
 mod actions;
 pub mod drafts;
 pub mod identity;
+pub mod support;
+pub use support::Support;
 pub use actions::{Action, SweepReport};
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
 use uuid::Uuid;

@@ -16,9 +16,7 @@ use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::support::EpisodeId;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    CaseFacts, CaseOperation, Denied, OrganisationKind, Principal, Role, authorise_case,
-};
+use crate::{CaseFacts, CaseOperation, Denied, OrganisationKind, Principal, Role, authorise_case};
 
 /// What can be done to a support episode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -207,11 +205,19 @@ pub fn support_scope(p: &Principal) -> SupportScope {
     if p.token_scopes.is_some() {
         return SupportScope::Nothing;
     }
-    if is(p, &OrganisationKind::ContractManagement, Role::ContractManager) {
+    if is(
+        p,
+        &OrganisationKind::ContractManagement,
+        Role::ContractManager,
+    ) {
         SupportScope::Everything
     } else if is(p, &OrganisationKind::SupportProvider, Role::SupportManager) {
         SupportScope::Provider(p.actor.organisation)
-    } else if is(p, &OrganisationKind::SupportProvider, Role::SupportProviderWorker) {
+    } else if is(
+        p,
+        &OrganisationKind::SupportProvider,
+        Role::SupportProviderWorker,
+    ) {
         SupportScope::Worker {
             organisation: p.actor.organisation,
             user: p.actor.user,
@@ -254,8 +260,7 @@ pub fn authorise_support(
             OrganisationKind::CompetentAuthority { .. }
         )
         && (p.has(Role::DecisionMaker) || p.has(Role::CaManager))
-        && e
-            .case
+        && e.case
             .as_ref()
             .is_some_and(|c| authorise_case(p, CaseOperation::Read, c).is_ok());
     let allowed = match operation {
@@ -287,7 +292,10 @@ pub fn authorise_support_service(
     use SupportServiceOperation as O;
     let scope = support_scope(p);
     let allowed = match operation {
-        O::Refer => matches!(scope, SupportScope::Provider(_) | SupportScope::Worker { .. }),
+        O::Refer => matches!(
+            scope,
+            SupportScope::Provider(_) | SupportScope::Worker { .. }
+        ),
         O::ListEpisodes | O::ReadAccommodation => scope != SupportScope::Nothing,
         O::ManageAccommodation | O::CompleteActions => {
             matches!(scope, SupportScope::Provider(_))

@@ -91,7 +91,11 @@ fn episode(r: Relationship) -> EpisodeFacts {
         episode: EpisodeId(Uuid::from_u128(7)),
         prime: org(r.my_org_is_prime),
         provider: Some(org(r.my_org_is_provider)),
-        worker: Some(UserId(Uuid::from_u128(if r.allocated_to_me { ME } else { 2 }))),
+        worker: Some(UserId(Uuid::from_u128(if r.allocated_to_me {
+            ME
+        } else {
+            2
+        }))),
         case: r.has_case.then(|| CaseFacts {
             case_id: CaseId(Uuid::from_u128(9)),
             referring_organisation: OrganisationId(Uuid::from_u128(300)),

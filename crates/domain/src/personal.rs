@@ -161,10 +161,14 @@ impl std::fmt::Debug for DecisionReasons {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VaultContent {
     PersonalDetails(PersonalDetails),
-    DecisionReasons { text: DecisionReasons },
+    DecisionReasons {
+        text: DecisionReasons,
+    },
     /// A victim-support record's words (needs evidence, safeguarding notes, a concern's
     /// details, a police reference, an accommodation's address): special-category data.
-    SupportNote { text: DecisionReasons },
+    SupportNote {
+        text: DecisionReasons,
+    },
 }
 
 impl VaultContent {

@@ -2,12 +2,13 @@
 //! 1.9, 1.10, 2.4), and property tests of the payments ledger and of entitlement.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_domain::calendar::Jurisdiction;
 use nrm_domain::event::Outcome;
 use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{CaseId, OrganisationId, UserId, VaultRecordId};
 use nrm_domain::support::accommodation::{
-    Accommodation, AccommodationType, Inspection, InspectionArea, Finding,
-    PlacementEndReason, Rating, RequiredAction, occupancy_at, overdue_actions,
+    Accommodation, AccommodationType, Finding, Inspection, InspectionArea, PlacementEndReason,
+    Rating, RequiredAction, occupancy_at, overdue_actions,
 };
 use nrm_domain::support::command::exit_support_last_day;
 use nrm_domain::support::event::{
@@ -22,7 +23,6 @@ use nrm_domain::support::{
     SupportCommand as C, SupportEvent, SupportRules, SupportStatus, decide,
 };
 use nrm_domain::{DomainError, Rulebook};
-use nrm_domain::calendar::Jurisdiction;
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -167,19 +167,28 @@ fn an_emergency_referral_must_be_allocated_within_its_target_hours() {
         t0,
     );
     assert_eq!(ep.state.status, Some(SupportStatus::AwaitingAllocation));
-    let target = SupportRules::current().allocation_target(date(2025, 3, 3)).value;
+    let target = SupportRules::current()
+        .allocation_target(date(2025, 3, 3))
+        .value;
     let due = t0 + Duration::hours(i64::from(target.emergency));
     assert_eq!(ep.state.allocation_due_at, Some(due));
     let today = date(2025, 3, 3);
     assert!(!ep.state.overdue(due, today).allocation, "due, not overdue");
-    assert!(ep.state.overdue(due + Duration::minutes(1), today).allocation);
+    assert!(
+        ep.state
+            .overdue(due + Duration::minutes(1), today)
+            .allocation
+    );
     // Outreach is no answer to a person at risk tonight.
     let outreach = C::Allocate {
         provider: SUBCONTRACTOR,
         worker: None,
         provision: Provision::Outreach,
     };
-    assert_eq!(code(ep.try_do(outreach, t0).expect_err("outreach")), "invalid:/provision");
+    assert_eq!(
+        code(ep.try_do(outreach, t0).expect_err("outreach")),
+        "invalid:/provision"
+    );
     ep.run(
         C::Allocate {
             provider: SUBCONTRACTOR,
@@ -188,7 +197,10 @@ fn an_emergency_referral_must_be_allocated_within_its_target_hours() {
         },
         due + Duration::minutes(30),
     );
-    assert_eq!(ep.state.status, Some(SupportStatus::BeforeReasonableGrounds));
+    assert_eq!(
+        ep.state.status,
+        Some(SupportStatus::BeforeReasonableGrounds)
+    );
     assert!(!ep.state.overdue(due + Duration::hours(1), today).allocation);
 }
 
@@ -204,9 +216,14 @@ fn a_standard_referral_has_the_standard_target_and_needs_a_case() {
         adult: true,
         consent_to_support: true,
     };
-    assert_eq!(code(ep.try_do(no_case, t0).expect_err("no case")), "referral-needed");
+    assert_eq!(
+        code(ep.try_do(no_case, t0).expect_err("no case")),
+        "referral-needed"
+    );
     ep.run(refer(UkNation::England, EntryRoute::ConsentToSupport), t0);
-    let target = SupportRules::current().allocation_target(date(2025, 3, 3)).value;
+    let target = SupportRules::current()
+        .allocation_target(date(2025, 3, 3))
+        .value;
     assert_eq!(
         ep.state.allocation_due_at,
         Some(t0 + Duration::hours(i64::from(target.standard)))
@@ -408,8 +425,16 @@ fn an_rna_is_decided_by_the_home_office_and_can_be_reconsidered_once() {
     let r = ep.state.rna(rna).expect("recorded").clone();
     // 10 working days from Monday 20 January 2025.
     assert_eq!(r.decision_due_on, date(2025, 2, 3));
-    assert!(!ep.state.overdue(noon(date(2025, 2, 3)), date(2025, 2, 3)).rna_decision);
-    assert!(ep.state.overdue(noon(date(2025, 2, 4)), date(2025, 2, 4)).rna_decision);
+    assert!(
+        !ep.state
+            .overdue(noon(date(2025, 2, 3)), date(2025, 2, 3))
+            .rna_decision
+    );
+    assert!(
+        ep.state
+            .overdue(noon(date(2025, 2, 4)), date(2025, 2, 4))
+            .rna_decision
+    );
     // A second RNA waits for the first's decision.
     let second = ep
         .try_do(
@@ -489,7 +514,11 @@ fn reach_in_follows_the_exit_date_after_a_positive_cg() {
     );
     assert!(!before.state.reach_in_eligible);
     assert_eq!(
-        code(before.try_do(C::StartReachIn, noon(date(2021, 2, 1))).expect_err("none")),
+        code(
+            before
+                .try_do(C::StartReachIn, noon(date(2021, 2, 1)))
+                .expect_err("none")
+        ),
         "reach-in-not-available"
     );
     let mut after = to_positive_cg(UkNation::England, date(2020, 12, 1));
@@ -517,7 +546,9 @@ fn reach_in_follows_the_exit_date_after_a_positive_cg() {
 fn safeguarding_reviews_fall_due_on_the_configured_interval() {
     let start = date(2025, 4, 1);
     let mut ep = Episode::allocated(UkNation::Wales, start);
-    let interval = SupportRules::current().safeguarding_review_interval(start).value;
+    let interval = SupportRules::current()
+        .safeguarding_review_interval(start)
+        .value;
     let due = start + Duration::days(i64::from(interval));
     assert_eq!(ep.state.next_review_due_on, Some(due));
     let after = due.succ_opt().expect("date");
@@ -554,11 +585,21 @@ fn a_high_severity_concern_is_escalated_at_once_and_tracked_to_closure() {
         t,
     );
     assert!(matches!(events[1], SupportEvent::ConcernEscalated { .. }));
-    let target = SupportRules::current().acknowledgement_target(day).value.high;
+    let target = SupportRules::current()
+        .acknowledgement_target(day)
+        .value
+        .high;
     let due = t + Duration::hours(i64::from(target));
-    assert_eq!(ep.state.concern(concern).expect("c").acknowledgement_due_at, Some(due));
+    assert_eq!(
+        ep.state.concern(concern).expect("c").acknowledgement_due_at,
+        Some(due)
+    );
     assert!(!ep.state.overdue(due, day).acknowledgement);
-    assert!(ep.state.overdue(due + Duration::seconds(1), day).acknowledgement);
+    assert!(
+        ep.state
+            .overdue(due + Duration::seconds(1), day)
+            .acknowledgement
+    );
     // Not closed before the Home Office acknowledges it.
     let early = ep
         .try_do(
@@ -571,7 +612,11 @@ fn a_high_severity_concern_is_escalated_at_once_and_tracked_to_closure() {
         .expect_err("unacknowledged");
     assert_eq!(code(early), "concern-awaiting-acknowledgement");
     ep.run(C::AcknowledgeConcern { concern }, due + Duration::hours(1));
-    assert!(!ep.state.overdue(due + Duration::hours(2), day).acknowledgement);
+    assert!(
+        !ep.state
+            .overdue(due + Duration::hours(2), day)
+            .acknowledgement
+    );
     ep.run(
         C::CloseConcern {
             concern,
@@ -779,7 +824,15 @@ fn a_week_is_paid_at_the_rate_of_each_day_and_the_ledger_balances() {
     use AccommodationType::{Catered as Ca, Outreach as O, SelfCatered as S};
     assert_eq!(
         week.days,
-        [Some(O), Some(O), Some(S), Some(S), Some(Ca), Some(Ca), Some(Ca)]
+        [
+            Some(O),
+            Some(O),
+            Some(S),
+            Some(S),
+            Some(Ca),
+            Some(Ca),
+            Some(Ca)
+        ]
     );
     let r = rules.subsistence(day).value;
     let expected = (u64::from(2 * r.outreach + 2 * r.self_catered + 3 * r.catered) + 3) / 7;

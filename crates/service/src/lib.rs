@@ -27,9 +27,9 @@ mod actions;
 pub mod drafts;
 pub mod identity;
 pub mod support;
-pub use support::Support;
 pub use actions::{Action, SweepReport};
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
+pub use support::Support;
 use uuid::Uuid;
 
 /// Why a use case failed.

@@ -230,7 +230,10 @@ pub struct InspectionInput {
     pub follow_up_of: Option<InspectionId>,
     pub findings: Vec<nrm_domain::support::accommodation::Finding>,
     /// `(area, due on)` per action, numbered in order.
-    pub actions: Vec<(nrm_domain::support::accommodation::InspectionArea, NaiveDate)>,
+    pub actions: Vec<(
+        nrm_domain::support::accommodation::InspectionArea,
+        NaiveDate,
+    )>,
     pub notes: Option<String>,
 }
 
@@ -255,7 +258,9 @@ fn note(text: &str, field: &str, required: bool) -> Result<Option<DecisionReason
     let trimmed = text.trim();
     if trimmed.is_empty() {
         if required {
-            return Err(DomainError::Invalid(vec![FieldProblem::new(field, "Enter the details")]).into());
+            return Err(
+                DomainError::Invalid(vec![FieldProblem::new(field, "Enter the details")]).into(),
+            );
         }
         return Ok(None);
     }
@@ -332,7 +337,10 @@ impl Support {
         let mut problems = Vec::new();
         for (i, r) in provider.regions.iter().enumerate() {
             if !nrm_domain::support::accommodation::valid_region(r) {
-                problems.push(FieldProblem::new(format!("/regions/{i}"), "Choose a region"));
+                problems.push(FieldProblem::new(
+                    format!("/regions/{i}"),
+                    "Choose a region",
+                ));
             }
         }
         if provider.parent == Some(provider.organisation) {
@@ -372,9 +380,11 @@ impl Support {
             return Ok(None);
         };
         let case = match summary.case_id {
-            Some(case) => Cases::new(self.store.clone(), self.rules.clone())
-                .case_facts(case, today)
-                .await?,
+            Some(case) => {
+                Cases::new(self.store.clone(), self.rules.clone())
+                    .case_facts(case, today)
+                    .await?
+            }
             None => None,
         };
         Ok(Some(EpisodeFacts {
@@ -632,7 +642,10 @@ impl Support {
                 }]
             }
             SupportAction::AssignWorker { worker } => vec![SupportCommand::AssignWorker { worker }],
-            SupportAction::SyncDecisions => self.decision_commands(&state, loaded.summary.case_id).await?,
+            SupportAction::SyncDecisions => {
+                self.decision_commands(&state, loaded.summary.case_id)
+                    .await?
+            }
             SupportAction::RecordRna {
                 needs,
                 recommended_days,
@@ -949,9 +962,7 @@ impl Support {
                 .any(|r| r.evidence == record || r.reasons == Some(record))
                 || loaded.events.iter().any(|e| match &e.event {
                     SupportEvent::TransitionPlanRecorded { details, .. } => *details == record,
-                    SupportEvent::RnaReconsiderationRequested { grounds, .. } => {
-                        *grounds == record
-                    }
+                    SupportEvent::RnaReconsiderationRequested { grounds, .. } => *grounds == record,
                     _ => false,
                 });
             if !ok {
@@ -1338,16 +1349,17 @@ impl Support {
             let rows = self.store.provider_postings(provider, from, to).await?;
             let lines: Vec<StatementLine> = rows
                 .into_iter()
-                .map(|(reference, date, kind, amount, reason)| StatementLine {
-                    episode_reference: reference,
-                    date,
-                    kind: match kind.as_str() {
+                .map(|row| StatementLine {
+                    episode_reference: row.episode_reference,
+                    date: row.posted_on,
+                    kind: match row.kind.as_str() {
                         "due" => "due",
                         "paid" => "paid",
                         _ => "adjusted",
                     },
-                    amount_pence: amount,
-                    reason: reason
+                    amount_pence: row.amount_pence,
+                    reason: row
+                        .reason
                         .as_deref()
                         .and_then(AdjustmentReason::parse)
                         .map(AdjustmentReason::code),
@@ -1386,8 +1398,7 @@ pub fn summary_flags(s: &EpisodeSummary, now: DateTime<Utc>, today: NaiveDate) -
         allocation: s.status == "awaiting_allocation"
             && s.allocation_due_at.is_some_and(|d| now > d),
         safeguarding_review: in_support && s.review_due_on.is_some_and(|d| today > d),
-        acknowledgement: s.awaiting_acknowledgement > 0
-            && s.next_due_on.is_some_and(|d| today > d),
+        acknowledgement: s.awaiting_acknowledgement > 0 && s.next_due_on.is_some_and(|d| today > d),
         rna_decision: false,
         exit: in_support && s.support_until.is_some_and(|d| today > d),
     }

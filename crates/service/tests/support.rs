@@ -35,7 +35,12 @@ fn noon(d: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap_or_default())
 }
 
-fn principal(user: u128, organisation: OrganisationId, kind: OrganisationKind, role: Role) -> Principal {
+fn principal(
+    user: u128,
+    organisation: OrganisationId,
+    kind: OrganisationKind,
+    role: Role,
+) -> Principal {
     Principal {
         actor: Actor {
             user: UserId(Uuid::from_u128(user)),
@@ -135,10 +140,30 @@ async fn a_person_is_supported_from_referral_to_payment() {
                 .unwrap_or_else(|e| panic!("provider: {e}"));
         }
         let p = People {
-            prime_manager: principal(10, prime, OrganisationKind::SupportProvider, Role::SupportManager),
-            sub_manager: principal(11, sub, OrganisationKind::SupportProvider, Role::SupportManager),
-            worker: principal(12, sub, OrganisationKind::SupportProvider, Role::SupportProviderWorker),
-            other_worker: principal(13, other, OrganisationKind::SupportProvider, Role::SupportProviderWorker),
+            prime_manager: principal(
+                10,
+                prime,
+                OrganisationKind::SupportProvider,
+                Role::SupportManager,
+            ),
+            sub_manager: principal(
+                11,
+                sub,
+                OrganisationKind::SupportProvider,
+                Role::SupportManager,
+            ),
+            worker: principal(
+                12,
+                sub,
+                OrganisationKind::SupportProvider,
+                Role::SupportProviderWorker,
+            ),
+            other_worker: principal(
+                13,
+                other,
+                OrganisationKind::SupportProvider,
+                Role::SupportProviderWorker,
+            ),
             contract_manager: principal(
                 14,
                 OrganisationId(Uuid::from_u128(3)),
@@ -166,13 +191,19 @@ async fn a_person_is_supported_from_referral_to_payment() {
         let submit = nrm_access::authorise(&p.responder, Operation::SubmitReferral)
             .unwrap_or_else(|_| panic!("responder"));
         let case = cases
-            .submit(&submit, Submission::Adult(fixtures::adult_referral()), noon(day0))
+            .submit(
+                &submit,
+                Submission::Adult(fixtures::adult_referral()),
+                noon(day0),
+            )
             .await
             .unwrap_or_else(|e| panic!("submit: {e}"))
             .case_id;
 
         // A decision maker cannot refer into support; the prime's manager can.
-        assert!(authorise_support_service(&p.decision_maker, SupportServiceOperation::Refer).is_err());
+        assert!(
+            authorise_support_service(&p.decision_maker, SupportServiceOperation::Refer).is_err()
+        );
         let refer = authorise_support_service(&p.prime_manager, SupportServiceOperation::Refer)
             .unwrap_or_else(|_| panic!("refer"));
         let referred = support
@@ -246,10 +277,23 @@ async fn a_person_is_supported_from_referral_to_payment() {
             )
             .await
             .unwrap_or_else(|e| panic!("rg: {e}"));
-        act(&support, &p.worker, ep, SupportAction::SyncDecisions, rg_day)
-            .await
-            .unwrap_or_else(|e| panic!("sync: {e}"));
-        let nothing_new = act(&support, &p.worker, ep, SupportAction::SyncDecisions, rg_day).await;
+        act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::SyncDecisions,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("sync: {e}"));
+        let nothing_new = act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::SyncDecisions,
+            rg_day,
+        )
+        .await;
         assert!(matches!(nothing_new, Err(ServiceError::Domain(_))));
 
         // A high concern reaches the Home Office at once; a low one stays with the provider.
@@ -281,8 +325,9 @@ async fn a_person_is_supported_from_referral_to_payment() {
         )
         .await
         .unwrap_or_else(|e| panic!("concern: {e}"));
-        let cm_list = authorise_support_service(&p.contract_manager, SupportServiceOperation::ListEpisodes)
-            .unwrap_or_else(|_| panic!("list"));
+        let cm_list =
+            authorise_support_service(&p.contract_manager, SupportServiceOperation::ListEpisodes)
+                .unwrap_or_else(|_| panic!("list"));
         let queue = support
             .escalations(&cm_list, noon(rg_day))
             .await
@@ -310,14 +355,46 @@ async fn a_person_is_supported_from_referral_to_payment() {
 
         // The decision maker sees that support exists, its status and the escalated concern
         // only; the worker sees both concerns and the record.
-        let dm_status = cap(&support, &p.decision_maker, ep, SupportOperation::ReadStatus, rg_day)
+        let dm_status = cap(
+            &support,
+            &p.decision_maker,
+            ep,
+            SupportOperation::ReadStatus,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            cap(
+                &support,
+                &p.decision_maker,
+                ep,
+                SupportOperation::ReadSupport,
+                rg_day
+            )
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(cap(&support, &p.decision_maker, ep, SupportOperation::ReadSupport, rg_day).await.is_err());
-        assert!(cap(&support, &p.decision_maker, ep, SupportOperation::ReadSafeguarding, rg_day).await.is_err());
-        let dm_escalated = cap(&support, &p.decision_maker, ep, SupportOperation::ReadEscalatedConcerns, rg_day)
+            .is_err()
+        );
+        assert!(
+            cap(
+                &support,
+                &p.decision_maker,
+                ep,
+                SupportOperation::ReadSafeguarding,
+                rg_day
+            )
             .await
-            .unwrap_or_else(|e| panic!("{e}"));
+            .is_err()
+        );
+        let dm_escalated = cap(
+            &support,
+            &p.decision_maker,
+            ep,
+            SupportOperation::ReadEscalatedConcerns,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         let dm_view = support
             .view(&dm_status, Some(&dm_escalated), noon(rg_day))
             .await
@@ -325,13 +402,30 @@ async fn a_person_is_supported_from_referral_to_payment() {
         assert_eq!(dm_view.summary.status, "recovery_period");
         assert!(dm_view.state.is_none());
         assert_eq!(dm_view.concerns.len(), 1);
-        assert!(dm_view.concerns[0].details.as_ref().is_some_and(|d| d.0.ends_with("high")));
-        let w_read = cap(&support, &p.worker, ep, SupportOperation::ReadSupport, rg_day)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let w_safe = cap(&support, &p.worker, ep, SupportOperation::ReadSafeguarding, rg_day)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            dm_view.concerns[0]
+                .details
+                .as_ref()
+                .is_some_and(|d| d.0.ends_with("high"))
+        );
+        let w_read = cap(
+            &support,
+            &p.worker,
+            ep,
+            SupportOperation::ReadSupport,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let w_safe = cap(
+            &support,
+            &p.worker,
+            ep,
+            SupportOperation::ReadSafeguarding,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         let w_view = support
             .view(&w_read, Some(&w_safe), noon(rg_day))
             .await
@@ -339,9 +433,20 @@ async fn a_person_is_supported_from_referral_to_payment() {
         assert_eq!(w_view.concerns.len(), 2);
         assert!(w_view.state.is_some());
         // Another subcontractor's worker sees nothing.
-        assert!(cap(&support, &p.other_worker, ep, SupportOperation::ReadStatus, rg_day).await.is_err());
-        let other_list = authorise_support_service(&p.other_worker, SupportServiceOperation::ListEpisodes)
-            .unwrap_or_else(|_| panic!("list"));
+        assert!(
+            cap(
+                &support,
+                &p.other_worker,
+                ep,
+                SupportOperation::ReadStatus,
+                rg_day
+            )
+            .await
+            .is_err()
+        );
+        let other_list =
+            authorise_support_service(&p.other_worker, SupportServiceOperation::ListEpisodes)
+                .unwrap_or_else(|_| panic!("list"));
         assert!(
             support
                 .list(&other_list, EpisodeFilter::Open, noon(rg_day))
@@ -359,8 +464,9 @@ async fn a_person_is_supported_from_referral_to_payment() {
         assert_eq!(caseload[0].0.open_concerns, 2);
 
         // Accommodation, a placement, a week due and paid, the statement.
-        let manage = authorise_support_service(&p.sub_manager, SupportServiceOperation::ManageAccommodation)
-            .unwrap_or_else(|_| panic!("manage"));
+        let manage =
+            authorise_support_service(&p.sub_manager, SupportServiceOperation::ManageAccommodation)
+                .unwrap_or_else(|_| panic!("manage"));
         let house = support
             .add_accommodation(
                 &manage,
@@ -386,12 +492,28 @@ async fn a_person_is_supported_from_referral_to_payment() {
         .await
         .unwrap_or_else(|e| panic!("placement: {e}"));
         let later = monday + Duration::days(7);
-        act(&support, &p.sub_manager, ep, SupportAction::PostWeekDue { week_start: monday }, later)
-            .await
-            .unwrap_or_else(|e| panic!("due: {e}"));
+        act(
+            &support,
+            &p.sub_manager,
+            ep,
+            SupportAction::PostWeekDue { week_start: monday },
+            later,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("due: {e}"));
         // A worker does not handle money.
         assert!(matches!(
-            act(&support, &p.worker, ep, SupportAction::RecordPayment { on: later, amount_pence: 100 }, later).await,
+            act(
+                &support,
+                &p.worker,
+                ep,
+                SupportAction::RecordPayment {
+                    on: later,
+                    amount_pence: 100
+                },
+                later
+            )
+            .await,
             Err(ServiceError::NotFound)
         ));
         let rate = support.rules().subsistence(monday).value.self_catered;
@@ -407,8 +529,9 @@ async fn a_person_is_supported_from_referral_to_payment() {
         )
         .await
         .unwrap_or_else(|e| panic!("paid: {e}"));
-        let statement = authorise_support_service(&p.sub_manager, SupportServiceOperation::ReadStatement)
-            .unwrap_or_else(|_| panic!("statement"));
+        let statement =
+            authorise_support_service(&p.sub_manager, SupportServiceOperation::ReadStatement)
+                .unwrap_or_else(|_| panic!("statement"));
         let csv = support
             .statement_csv(&statement, sub, monday, later, noon(later))
             .await
@@ -419,7 +542,9 @@ async fn a_person_is_supported_from_referral_to_payment() {
         assert_eq!(lines[3], "total,,,0.00,");
         // Not another provider's statement.
         assert!(matches!(
-            support.statement_csv(&statement, other, monday, later, noon(later)).await,
+            support
+                .statement_csv(&statement, other, monday, later, noon(later))
+                .await,
             Err(ServiceError::NotFound)
         ));
 
@@ -445,7 +570,9 @@ async fn a_person_is_supported_from_referral_to_payment() {
             "support.read_statement",
         ] {
             assert!(
-                entries.iter().any(|e| e.action == action && e.outcome == "ok"),
+                entries
+                    .iter()
+                    .any(|e| e.action == action && e.outcome == "ok"),
                 "no {action} entry"
             );
         }

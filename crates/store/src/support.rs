@@ -75,6 +75,18 @@ pub struct ConcernRow {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
+/// One payments posting of a provider's statement: due and adjustments add to what is owed,
+/// payments subtract (`amount_pence` is signed so).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostingRow {
+    pub episode_reference: String,
+    pub posted_on: NaiveDate,
+    /// `due`, `paid` or `adjusted`.
+    pub kind: String,
+    pub amount_pence: i64,
+    pub reason: Option<String>,
+}
+
 /// A stored support event with its envelope.
 #[derive(Debug, Clone)]
 pub struct StoredSupportEvent {
@@ -438,7 +450,9 @@ impl Store {
             let gate = statements.remove(0);
             statements = vault;
             statements.push(gate);
-            return self.append_support_rest(append, statements, new_version, true).await;
+            return self
+                .append_support_rest(append, statements, new_version, true)
+                .await;
         }
         statements.push(Statement::new(
             "UPDATE support_episodes SET version = $1 WHERE episode_id = $2 AND version = $3",
@@ -572,10 +586,7 @@ impl Store {
     }
 
     /// The episodes following a case.
-    pub async fn episodes_for_case(
-        &self,
-        case: CaseId,
-    ) -> Result<Vec<EpisodeSummary>, StoreError> {
+    pub async fn episodes_for_case(&self, case: CaseId) -> Result<Vec<EpisodeSummary>, StoreError> {
         Ok(on_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT {SUMMARY_COLUMNS} FROM support_episodes WHERE case_id = $1 ORDER BY created_at"
@@ -661,7 +672,9 @@ impl Store {
                 "status NOT IN ('exited', 'reach_in') AND next_due_on <= $2",
                 Value::Date(day),
             ),
-            EpisodeFilter::ConcernsOpen => ("open_concerns > 0 AND $2 IS NULL", Value::OptDate(None)),
+            EpisodeFilter::ConcernsOpen => {
+                ("open_concerns > 0 AND $2 IS NULL", Value::OptDate(None))
+            }
             EpisodeFilter::AwaitingAllocation => (
                 "status = 'awaiting_allocation' AND $2 IS NULL",
                 Value::OptDate(None),
@@ -838,7 +851,15 @@ impl Store {
         &self,
         accommodation: AccommodationId,
     ) -> Result<Vec<Placement>, StoreError> {
-        let rows: Vec<(Uuid, Uuid, String, NaiveDate, Option<NaiveDate>, Option<String>)> = on_pool!(self, pool => {
+        type Row = (
+            Uuid,
+            Uuid,
+            String,
+            NaiveDate,
+            Option<NaiveDate>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT placement_id, episode_id, kind, start_on, end_on, end_reason FROM support_placements WHERE accommodation_id = $1 ORDER BY start_on",
             )
@@ -886,7 +907,10 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let mut statements = match notes {
-            Some(n) => self.vault_statements(&[], std::slice::from_ref(n), at).await?,
+            Some(n) => {
+                self.vault_statements(&[], std::slice::from_ref(n), at)
+                    .await?
+            }
             None => Vec::new(),
         };
         let findings = inspection
@@ -1027,14 +1051,13 @@ impl Store {
         Ok(out)
     }
 
-    /// A provider's postings between two dates (inclusive), by episode reference then date:
-    /// `(episode reference, posting date, kind, signed pence, reason)`.
+    /// A provider's postings between two dates (inclusive), by episode reference then date.
     pub async fn provider_postings(
         &self,
         provider: OrganisationId,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<(String, NaiveDate, String, i64, Option<String>)>, StoreError> {
+    ) -> Result<Vec<PostingRow>, StoreError> {
         Ok(on_pool!(self, pool => {
             let rows = sqlx::query(
                 "SELECT e.reference, p.posted_on, p.kind, p.amount_pence, p.reason FROM support_postings p JOIN support_episodes e ON e.episode_id = p.episode_id WHERE p.provider = $1 AND p.posted_on >= $2 AND p.posted_on <= $3 ORDER BY e.reference, p.posted_on, p.version",
@@ -1046,13 +1069,13 @@ impl Store {
             .await?;
             rows.iter()
                 .map(|row| -> Result<_, sqlx::Error> {
-                    Ok((
-                        row.try_get("reference")?,
-                        row.try_get("posted_on")?,
-                        row.try_get("kind")?,
-                        row.try_get("amount_pence")?,
-                        row.try_get("reason")?,
-                    ))
+                    Ok(PostingRow {
+                        episode_reference: row.try_get("reference")?,
+                        posted_on: row.try_get("posted_on")?,
+                        kind: row.try_get("kind")?,
+                        amount_pence: row.try_get("amount_pence")?,
+                        reason: row.try_get("reason")?,
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?
         }))

@@ -8,14 +8,13 @@ use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{OrganisationId, SubjectId, UserId, VaultRecordId};
 use nrm_domain::personal::{DecisionReasons, VaultContent};
 use nrm_domain::support::accommodation::{
-    Accommodation, AccommodationType, Finding, Inspection, InspectionArea, Rating,
-    RequiredAction,
+    Accommodation, AccommodationType, Finding, Inspection, InspectionArea, Rating, RequiredAction,
 };
 use nrm_domain::support::command::SupportCommand as C;
 use nrm_domain::support::event::{ConcernKind, EntryRoute, Provision, Severity};
 use nrm_domain::support::{
-    AccommodationId, ConcernId, EpisodeId, EpisodeState, InspectionId, PlacementId,
-    SupportRules, decide,
+    AccommodationId, ConcernId, EpisodeId, EpisodeState, InspectionId, PlacementId, SupportRules,
+    decide,
 };
 use nrm_domain::{Actor, Rulebook};
 use nrm_store::audit::AuditRecord;
@@ -129,8 +128,14 @@ async fn act(
     new: Option<NewEpisode<'_>>,
     writes: &[VaultWrite],
 ) -> Result<u64, StoreError> {
-    let events = decide(state, cmd, &Rulebook::current(), &SupportRules::current(), at)
-        .unwrap_or_else(|e| panic!("decide: {e}"));
+    let events = decide(
+        state,
+        cmd,
+        &Rulebook::current(),
+        &SupportRules::current(),
+        at,
+    )
+    .unwrap_or_else(|e| panic!("decide: {e}"));
     let mut after = state.clone();
     for e in &events {
         after.evolve(e);
@@ -252,7 +257,13 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
         )
         .await;
         assert!(
-            matches!(stale, Err(StoreError::VersionConflict { expected: 1, actual: 2 })),
+            matches!(
+                stale,
+                Err(StoreError::VersionConflict {
+                    expected: 1,
+                    actual: 2
+                })
+            ),
             "{stale:?}"
         );
         assert_eq!(store.support_version(ep.id).await.ok().flatten(), Some(2));
@@ -280,7 +291,10 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
             &[],
         )
         .await;
-        assert!(matches!(dup, Err(StoreError::DuplicateReference)), "{dup:?}");
+        assert!(
+            matches!(dup, Err(StoreError::DuplicateReference)),
+            "{dup:?}"
+        );
         // Lists by scope.
         let other = referred_and_allocated(store, &p, "SUP-BBBB2222").await;
         let by_worker = store
@@ -314,15 +328,15 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
         assert!(elsewhere.is_empty());
         let review_due = other.state.next_review_due_on.unwrap_or(day());
         let due = store
-            .list_episodes(EpisodeListScope::Everything, EpisodeFilter::DueBy(review_due))
+            .list_episodes(
+                EpisodeListScope::Everything,
+                EpisodeFilter::DueBy(review_due),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(due.len(), 2);
         let not_yet = store
-            .list_episodes(
-                EpisodeListScope::Everything,
-                EpisodeFilter::DueBy(day()),
-            )
+            .list_episodes(EpisodeListScope::Everything, EpisodeFilter::DueBy(day()))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(not_yet.is_empty(), "{not_yet:?}");
@@ -372,7 +386,10 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
             Ok(VaultContent::SupportNote { text }) => assert!(text.0.contains(CANARY)),
             other => panic!("{other:?}"),
         }
-        assert!(!t.dump_text().await.contains(CANARY), "a note's words are stored in the clear");
+        assert!(
+            !t.dump_text().await.contains(CANARY),
+            "a note's words are stored in the clear"
+        );
         for sql in [
             "UPDATE support_events SET kind = 'x'",
             "DELETE FROM support_events",
@@ -386,7 +403,6 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
     })
     .await;
 }
-
 
 #[tokio::test]
 async fn accommodation_placements_inspections_and_postings() {
@@ -500,9 +516,9 @@ async fn accommodation_placements_inspections_and_postings() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(postings.len(), 2);
-        assert_eq!(postings[0].2, "due");
-        assert_eq!(postings[1].2, "paid");
-        assert_eq!(postings.iter().map(|p| p.3).sum::<i64>(), 0);
+        assert_eq!(postings[0].kind, "due");
+        assert_eq!(postings[1].kind, "paid");
+        assert_eq!(postings.iter().map(|p| p.amount_pence).sum::<i64>(), 0);
         assert!(
             store
                 .provider_postings(p.prime.organisation, day(), day() + Duration::days(30))
@@ -579,7 +595,10 @@ async fn accommodation_placements_inspections_and_postings() {
             .inspections(None, Some(p.sub.organisation))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(read[0].actions[0].completed_on, Some(day() + Duration::days(3)));
+        assert_eq!(
+            read[0].actions[0].completed_on,
+            Some(day() + Duration::days(3))
+        );
         let providers = store
             .support_providers()
             .await

@@ -130,12 +130,18 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/support/episodes",
             get(api::support::list).post(api::support::refer),
         )
-        .route("/api/v1/support/episodes/{reference}", get(api::support::read))
+        .route(
+            "/api/v1/support/episodes/{reference}",
+            get(api::support::read),
+        )
         .route(
             "/api/v1/support/episodes/{reference}/actions",
             post(api::support::act),
         )
-        .route("/api/v1/support/escalations", get(api::support::escalations))
+        .route(
+            "/api/v1/support/escalations",
+            get(api::support::escalations),
+        )
         .route(
             "/api/v1/support/accommodation",
             get(api::support::accommodation).post(api::support::add_accommodation),

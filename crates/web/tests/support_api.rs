@@ -113,7 +113,13 @@ async fn get(app: &App, path: &str, who: Identity) -> (u16, Value, String) {
     (status, body(r).await, etag)
 }
 
-async fn post(app: &App, path: &str, who: Identity, tag: Option<&str>, json: &Value) -> (u16, Value) {
+async fn post(
+    app: &App,
+    path: &str,
+    who: Identity,
+    tag: Option<&str>,
+    json: &Value,
+) -> (u16, Value) {
     let mut r = signed_in(app.client.post(format!("{}{path}", app.base)), who).json(json);
     if let Some(tag) = tag {
         r = r.header("if-match", tag);

@@ -324,13 +324,13 @@ impl Inspection {
                 ));
             }
         }
-        if let Some(f) = followed {
-            if f.accommodation != self.accommodation || f.inspected_on >= self.inspected_on {
-                problems.push(FieldProblem::new(
-                    "/follow_up_of",
-                    "A follow-up inspection must follow an earlier inspection of the same accommodation",
-                ));
-            }
+        if let Some(f) = followed
+            && (f.accommodation != self.accommodation || f.inspected_on >= self.inspected_on)
+        {
+            problems.push(FieldProblem::new(
+                "/follow_up_of",
+                "A follow-up inspection must follow an earlier inspection of the same accommodation",
+            ));
         }
         if problems.is_empty() {
             Ok(())

@@ -149,7 +149,11 @@ pub fn exit_support_last_day(
     nation: Jurisdiction,
     decided_on: NaiveDate,
 ) -> NaiveDate {
-    match rules.move_on_support(decided_on).value.after_negative_decision {
+    match rules
+        .move_on_support(decided_on)
+        .value
+        .after_negative_decision
+    {
         SupportPeriod::Hours(h) => add_days(decided_on, h.div_ceil(24)),
         SupportPeriod::WorkingDays(n) => nation.add_working_days(decided_on, WorkingDays(n)),
         SupportPeriod::CalendarDays(n) => add_days(decided_on, n),
@@ -216,10 +220,7 @@ pub fn decide(
         }]);
     }
     let Some(status) = state.status else {
-        return Err(refused(
-            "no-support-episode",
-            "There is no support episode",
-        ));
+        return Err(refused("no-support-episode", "There is no support episode"));
     };
     let open = !matches!(status, SupportStatus::Exited | SupportStatus::ReachIn);
     let need_open = || {
@@ -347,7 +348,11 @@ pub fn decide(
             let section = &support.nation(nation, decided_on).value;
             let (until, rna) = match outcome {
                 Outcome::Negative => (
-                    Some(exit_support_last_day(rules, jurisdiction(state), decided_on)),
+                    Some(exit_support_last_day(
+                        rules,
+                        jurisdiction(state),
+                        decided_on,
+                    )),
                     false,
                 ),
                 Outcome::Positive if section.move_on_after_positive_conclusive_grounds => {
@@ -355,7 +360,9 @@ pub fn decide(
                     (
                         Some(add_days(
                             decided_on,
-                            move_on.after_positive_conclusive_grounds_days.saturating_sub(1),
+                            move_on
+                                .after_positive_conclusive_grounds_days
+                                .saturating_sub(1),
                         )),
                         move_on.recovery_needs_assessment,
                     )
@@ -547,7 +554,10 @@ pub fn decide(
         } => {
             need_open()?;
             if state.concern(concern).is_some() {
-                return Err(refused("concern-exists", "This concern is already recorded"));
+                return Err(refused(
+                    "concern-exists",
+                    "This concern is already recorded",
+                ));
             }
             if kind == ConcernKind::GoingMissing && police_reference.is_none() {
                 return Err(DomainError::Invalid(vec![FieldProblem::new(
@@ -672,7 +682,10 @@ pub fn decide(
                 return Err(refused("no-such-placement", "There is no such placement"));
             };
             if p.end.is_some() {
-                return Err(refused("placement-ended", "This placement has already ended"));
+                return Err(refused(
+                    "placement-ended",
+                    "This placement has already ended",
+                ));
             }
             if end <= p.start || end > add_days(today, 1) {
                 return Err(DomainError::Invalid(vec![FieldProblem::new(
@@ -730,7 +743,7 @@ pub fn decide(
         C::Exit { reason } => {
             need_open()?;
             if reason == ExitReason::SupportPeriodEnded
-                && !state.support_until.is_some_and(|u| today > u)
+                && state.support_until.is_none_or(|u| today <= u)
             {
                 return Err(refused(
                     "support-period-not-ended",

@@ -51,9 +51,13 @@ impl Provision {
     }
 
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::EmergencyAccommodation, Self::Accommodation, Self::Outreach]
-            .into_iter()
-            .find(|p| p.code() == code)
+        [
+            Self::EmergencyAccommodation,
+            Self::Accommodation,
+            Self::Outreach,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
     }
 }
 

@@ -113,7 +113,10 @@ impl AdjustmentReason {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Posting {
     /// The week's entitlement fell due.
-    Due { week_start: NaiveDate, amount_pence: u64 },
+    Due {
+        week_start: NaiveDate,
+        amount_pence: u64,
+    },
     /// Money paid to the person.
     Paid { on: NaiveDate, amount_pence: u64 },
     /// An adjustment up (positive) or down (negative) of what is owed.
@@ -166,9 +169,11 @@ impl Ledger {
                         "No subsistence is due for that week",
                     ));
                 }
-                if self.postings.iter().any(
-                    |p| matches!(p, Posting::Due { week_start: w, .. } if w == week_start),
-                ) {
+                if self
+                    .postings
+                    .iter()
+                    .any(|p| matches!(p, Posting::Due { week_start: w, .. } if w == week_start))
+                {
                     return Err(DomainError::refused(
                         "week-already-due",
                         format!("The week beginning {week_start} is already in the ledger"),

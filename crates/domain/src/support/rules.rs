@@ -131,9 +131,10 @@ impl SupportRulebookData {
         )?;
         ordered("inspection_interval_days", &d.inspection_interval_days)?;
         ordered("subsistence_weekly_pence", &d.subsistence_weekly_pence)?;
-        if d.subsistence_weekly_pence.iter().any(|e| {
-            e.value.catered == 0 || e.value.self_catered == 0 || e.value.outreach == 0
-        }) {
+        if d.subsistence_weekly_pence
+            .iter()
+            .any(|e| e.value.catered == 0 || e.value.self_catered == 0 || e.value.outreach == 0)
+        {
             return Err("subsistence rates must be positive".to_owned());
         }
         Ok(d)

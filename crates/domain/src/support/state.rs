@@ -9,8 +9,8 @@ use crate::ids::{CaseId, OrganisationId, UserId, VaultRecordId};
 
 use super::accommodation::Placement;
 use super::event::{
-    ConcernKind, ConcernOutcome, EntryRoute, ExitReason, Need, PlanAction, Provision,
-    RnaDecision, Severity, SupportEvent,
+    ConcernKind, ConcernOutcome, EntryRoute, ExitReason, Need, PlanAction, Provision, RnaDecision,
+    Severity, SupportEvent,
 };
 use super::finance::{Ledger, SupportSpan};
 use super::ids::{ConcernId, RnaId};
@@ -211,10 +211,7 @@ impl EpisodeState {
                 && self.allocation_due_at.is_some_and(|due| now > due),
             safeguarding_review: status.in_support()
                 && self.next_review_due_on.is_some_and(|due| today > due),
-            acknowledgement: self
-                .concerns
-                .iter()
-                .any(|c| c.acknowledgement_overdue(now)),
+            acknowledgement: self.concerns.iter().any(|c| c.acknowledgement_overdue(now)),
             rna_decision: self
                 .rnas
                 .iter()

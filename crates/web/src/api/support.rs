@@ -120,7 +120,10 @@ fn code<T>(
 ) -> Option<T> {
     let parsed = parse(value);
     if parsed.is_none() {
-        problems.push(FieldProblem::new(pointer, "Choose one of the listed values"));
+        problems.push(FieldProblem::new(
+            pointer,
+            "Choose one of the listed values",
+        ));
     }
     parsed
 }
@@ -487,7 +490,9 @@ pub enum SupportActionRequest {
         /// emergency_accommodation, accommodation or outreach.
         provision: String,
     },
-    AssignWorker { worker: Uuid },
+    AssignWorker {
+        worker: Uuid,
+    },
     /// Bring the case's effective RG and CG outcomes onto the episode.
     SyncDecisions {},
     RecordRna {
@@ -502,7 +507,10 @@ pub enum SupportActionRequest {
         days_granted: u32,
         reasons: String,
     },
-    RequestRnaReconsideration { rna: Uuid, grounds: String },
+    RequestRnaReconsideration {
+        rna: Uuid,
+        grounds: String,
+    },
     RecordTransitionPlan {
         actions: Vec<PlanActionRequest>,
         details: String,
@@ -519,10 +527,19 @@ pub enum SupportActionRequest {
         details: String,
         police_reference: Option<String>,
     },
-    EscalateConcern { concern: Uuid },
-    AcknowledgeConcern { concern: Uuid },
-    RecordPersonFound { concern: Uuid },
-    CloseConcern { concern: Uuid, outcome: String },
+    EscalateConcern {
+        concern: Uuid,
+    },
+    AcknowledgeConcern {
+        concern: Uuid,
+    },
+    RecordPersonFound {
+        concern: Uuid,
+    },
+    CloseConcern {
+        concern: Uuid,
+        outcome: String,
+    },
     StartPlacement {
         accommodation: Uuid,
         start: NaiveDate,
@@ -532,10 +549,20 @@ pub enum SupportActionRequest {
         end: NaiveDate,
         reason: String,
     },
-    PostWeekDue { week_start: NaiveDate },
-    RecordPayment { on: NaiveDate, amount_pence: u64 },
-    Adjust { amount_pence: i64, reason: String },
-    Exit { reason: String },
+    PostWeekDue {
+        week_start: NaiveDate,
+    },
+    RecordPayment {
+        on: NaiveDate,
+        amount_pence: u64,
+    },
+    Adjust {
+        amount_pence: i64,
+        reason: String,
+    },
+    Exit {
+        reason: String,
+    },
     StartReachIn {},
 }
 
@@ -548,13 +575,15 @@ impl SupportActionRequest {
                 provider,
                 worker,
                 provision,
-            } => code(&provision, Provision::parse, "/allocate/provision", &mut p).map(
-                |provision| SupportAction::Allocate {
-                    provider: OrganisationId(provider),
-                    worker: worker.map(UserId),
-                    provision,
-                },
-            ),
+            } => {
+                code(&provision, Provision::parse, "/allocate/provision", &mut p).map(|provision| {
+                    SupportAction::Allocate {
+                        provider: OrganisationId(provider),
+                        worker: worker.map(UserId),
+                        provision,
+                    }
+                })
+            }
             Self::AssignWorker { worker } => Some(SupportAction::AssignWorker {
                 worker: UserId(worker),
             }),
@@ -593,14 +622,18 @@ impl SupportActionRequest {
                 decision,
                 days_granted,
                 reasons,
-            } => code(&decision, RnaDecision::parse, "/decide_rna/decision", &mut p).map(
-                |decision| SupportAction::DecideRna {
-                    rna: RnaId(rna),
-                    decision,
-                    days_granted,
-                    reasons,
-                },
-            ),
+            } => code(
+                &decision,
+                RnaDecision::parse,
+                "/decide_rna/decision",
+                &mut p,
+            )
+            .map(|decision| SupportAction::DecideRna {
+                rna: RnaId(rna),
+                decision,
+                days_granted,
+                reasons,
+            }),
             Self::RequestRnaReconsideration { rna, grounds } => {
                 Some(SupportAction::RequestRnaReconsideration {
                     rna: RnaId(rna),
@@ -635,13 +668,10 @@ impl SupportActionRequest {
                     details,
                 })
             }
-            Self::RecordSafeguardingReview { trigger: t, notes } => code(
-                &t,
-                trigger,
-                "/record_safeguarding_review/trigger",
-                &mut p,
-            )
-            .map(|trigger| SupportAction::RecordSafeguardingReview { trigger, notes }),
+            Self::RecordSafeguardingReview { trigger: t, notes } => {
+                code(&t, trigger, "/record_safeguarding_review/trigger", &mut p)
+                    .map(|trigger| SupportAction::RecordSafeguardingReview { trigger, notes })
+            }
             Self::RaiseConcern {
                 kind,
                 severity,
@@ -649,7 +679,12 @@ impl SupportActionRequest {
                 police_reference,
             } => {
                 let kind = code(&kind, ConcernKind::parse, "/raise_concern/kind", &mut p);
-                let severity = code(&severity, Severity::parse, "/raise_concern/severity", &mut p);
+                let severity = code(
+                    &severity,
+                    Severity::parse,
+                    "/raise_concern/severity",
+                    &mut p,
+                );
                 match (kind, severity) {
                     (Some(kind), Some(severity)) => Some(SupportAction::RaiseConcern {
                         kind,
@@ -704,12 +739,12 @@ impl SupportActionRequest {
             Self::Adjust {
                 amount_pence,
                 reason,
-            } => code(&reason, AdjustmentReason::parse, "/adjust/reason", &mut p).map(
-                |reason| SupportAction::Adjust {
+            } => code(&reason, AdjustmentReason::parse, "/adjust/reason", &mut p).map(|reason| {
+                SupportAction::Adjust {
                     amount_pence,
                     reason,
-                },
-            ),
+                }
+            }),
             Self::Exit { reason } => code(&reason, ExitReason::parse, "/exit/reason", &mut p)
                 .map(|reason| SupportAction::Exit { reason }),
             Self::StartReachIn {} => Some(SupportAction::StartReachIn),
@@ -898,8 +933,12 @@ pub async fn add_accommodation(
     caller: Caller,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
-    let capability =
-        authorise_service(&state, &caller, SupportServiceOperation::ManageAccommodation).await?;
+    let capability = authorise_service(
+        &state,
+        &caller,
+        SupportServiceOperation::ManageAccommodation,
+    )
+    .await?;
     let request: AccommodationRequest = body.parse()?;
     let mut p = Vec::new();
     let kind = code(&request.kind, AccommodationType::parse, "/kind", &mut p);
@@ -993,7 +1032,12 @@ pub async fn inspect(
             &format!("/findings/{i}/area"),
             &mut p,
         );
-        let rating = code(&f.rating, Rating::parse, &format!("/findings/{i}/rating"), &mut p);
+        let rating = code(
+            &f.rating,
+            Rating::parse,
+            &format!("/findings/{i}/rating"),
+            &mut p,
+        );
         if let (Some(area), Some(rating)) = (area, rating) {
             findings.push(Finding { area, rating });
         }
@@ -1024,7 +1068,10 @@ pub async fn inspect(
             state.now(),
         )
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(InspectionRecorded { id: id.0 })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(InspectionRecorded { id: id.0 }),
+    ))
 }
 
 /// Which statement.

@@ -14,15 +14,19 @@
 //! to them where their access is so limited); local-authority panel members see children's
 //! cases routed to their pilot panel; assurance panel members see cases awaiting their review,
 //! with what the review needs (names, account, reasons) but not addresses or contact details;
-//! analysts see case summaries without personal details; support providers and guardians see
-//! only people allocated to them (no allocation exists yet, so nothing); administrators manage
-//! the service, not cases. Nobody reviews their own decision (enforced by the domain).
+//! analysts see case summaries without personal details; support providers' staff and the Home
+//! Office's contract managers reach people through their support episodes ([`support`]), never
+//! through the case file; guardians see only children allocated to them (no allocation exists
+//! yet, so nothing); administrators manage the service, not cases. Nobody reviews their own
+//! decision (enforced by the domain).
 
 use nrm_domain::Actor;
 use nrm_domain::event::CompetentAuthority;
 use nrm_domain::ids::{CaseId, OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use serde::{Deserialize, Serialize};
+
+pub mod support;
 
 /// What a user may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -37,14 +41,22 @@ pub enum Role {
     CaManager,
     PanelMember,
     LocalAuthorityPanelMember,
+    /// A support worker in a support provider (the prime contractor or a subcontractor): works
+    /// with the people allocated to them.
     SupportProviderWorker,
+    /// A support provider's manager: allocates referrals (at the prime contractor), oversees
+    /// every person the organisation supports, records payments.
+    SupportManager,
+    /// A Home Office contract manager for the victim care contract: decides Recovery Needs
+    /// Assessments, acknowledges escalated concerns, inspects accommodation.
+    ContractManager,
     Guardian,
     Analyst,
     Administrator,
 }
 
 impl Role {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::FirstResponder,
         Self::ReferralManager,
         Self::FroAdministrator,
@@ -53,6 +65,8 @@ impl Role {
         Self::PanelMember,
         Self::LocalAuthorityPanelMember,
         Self::SupportProviderWorker,
+        Self::SupportManager,
+        Self::ContractManager,
         Self::Guardian,
         Self::Analyst,
         Self::Administrator,
@@ -73,6 +87,8 @@ pub enum OrganisationKind {
         pilot_site: Option<String>,
     },
     SupportProvider,
+    /// The Home Office's management of the victim care contract.
+    ContractManagement,
     GuardianService,
     AssurancePanel,
     Analysts,
@@ -81,7 +97,7 @@ pub enum OrganisationKind {
 
 impl OrganisationKind {
     /// A short code: `first_responder_organisation`, `sca`, `ieca`, `local_authority`,
-    /// `local_authority:<pilot site>`, `support_provider`, `guardian_service`,
+    /// `local_authority:<pilot site>`, `support_provider`, `contract_management`, `guardian_service`,
     /// `assurance_panel`, `analysts` or `administrators`.
     pub fn code(&self) -> String {
         match self {
@@ -92,6 +108,7 @@ impl OrganisationKind {
                 pilot_site: Some(site),
             } => format!("local_authority:{site}"),
             Self::SupportProvider => "support_provider".to_owned(),
+            Self::ContractManagement => "contract_management".to_owned(),
             Self::GuardianService => "guardian_service".to_owned(),
             Self::AssurancePanel => "assurance_panel".to_owned(),
             Self::Analysts => "analysts".to_owned(),
@@ -111,6 +128,7 @@ impl OrganisationKind {
             },
             "local_authority" => Self::LocalAuthority { pilot_site: None },
             "support_provider" => Self::SupportProvider,
+            "contract_management" => Self::ContractManagement,
             "guardian_service" => Self::GuardianService,
             "assurance_panel" => Self::AssurancePanel,
             "analysts" => Self::Analysts,
@@ -138,6 +156,8 @@ impl Role {
             Self::PanelMember => "panel_member",
             Self::LocalAuthorityPanelMember => "local_authority_panel_member",
             Self::SupportProviderWorker => "support_provider_worker",
+            Self::SupportManager => "support_manager",
+            Self::ContractManager => "contract_manager",
             Self::Guardian => "guardian",
             Self::Analyst => "analyst",
             Self::Administrator => "administrator",

@@ -74,7 +74,8 @@ fn principal(role: Role, r: Relationship) -> Principal {
         Role::LocalAuthorityPanelMember => OrganisationKind::LocalAuthority {
             pilot_site: Some("hull".to_owned()),
         },
-        Role::SupportProviderWorker => OrganisationKind::SupportProvider,
+        Role::SupportProviderWorker | Role::SupportManager => OrganisationKind::SupportProvider,
+        Role::ContractManager => OrganisationKind::ContractManagement,
         Role::Guardian => OrganisationKind::GuardianService,
         Role::Analyst => OrganisationKind::Analysts,
         Role::Administrator => OrganisationKind::Administrators,
@@ -240,9 +241,12 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
             | C::Allocate
             | C::RequestReconsideration => false,
         },
-        // No support or guardian allocations exist yet, so these roles reach no case; FRO and
-        // service administrators manage users and the service, not cases.
+        // Support roles reach people through their support episodes (`tests/support.rs`), never
+        // through the case; no guardian allocations exist yet; FRO and service administrators
+        // manage users and the service, not cases.
         Role::SupportProviderWorker
+        | Role::SupportManager
+        | Role::ContractManager
         | Role::Guardian
         | Role::FroAdministrator
         | Role::Administrator => false,
@@ -264,6 +268,8 @@ fn expected(role: Role, op: Operation) -> bool {
             | Role::Analyst => true,
             Role::FroAdministrator
             | Role::SupportProviderWorker
+            | Role::SupportManager
+            | Role::ContractManager
             | Role::Guardian
             | Role::Administrator => false,
         },

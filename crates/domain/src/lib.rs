@@ -27,6 +27,7 @@ pub mod reference;
 pub mod routing;
 pub mod rules;
 pub mod submission;
+pub mod support;
 
 pub use actor::Actor;
 pub use case::{CaseState, CaseStatus};

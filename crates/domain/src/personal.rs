@@ -161,7 +161,14 @@ impl std::fmt::Debug for DecisionReasons {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum VaultContent {
     PersonalDetails(PersonalDetails),
-    DecisionReasons { text: DecisionReasons },
+    DecisionReasons {
+        text: DecisionReasons,
+    },
+    /// A victim-support record's words (needs evidence, safeguarding notes, a concern's
+    /// details, a police reference, an accommodation's address): special-category data.
+    SupportNote {
+        text: DecisionReasons,
+    },
 }
 
 impl VaultContent {
@@ -170,6 +177,7 @@ impl VaultContent {
         match self {
             Self::PersonalDetails(_) => "personal_details",
             Self::DecisionReasons { .. } => "decision_reasons",
+            Self::SupportNote { .. } => "support_note",
         }
     }
 }

@@ -338,10 +338,27 @@ fn demo_organisations() -> Vec<DemoOrganisation> {
             fresh_org(3),
             "Victim Care Contract provider",
             "support_provider",
+            vec![
+                (
+                    fresh_user(4),
+                    "support.worker@demo.invalid",
+                    vec![Role::SupportProviderWorker],
+                ),
+                (
+                    fresh_user(7),
+                    "support.manager@demo.invalid",
+                    vec![Role::SupportManager],
+                ),
+            ],
+        ),
+        (
+            fresh_org(6),
+            "Home Office Victim Care Contract team",
+            "contract_management",
             vec![(
-                fresh_user(4),
-                "support.worker@demo.invalid",
-                vec![Role::SupportProviderWorker],
+                fresh_user(8),
+                "contract.manager@demo.invalid",
+                vec![Role::ContractManager],
             )],
         ),
         (
@@ -453,7 +470,230 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         "Seeded {written} cases with {} decisions at {rate:.0} cases/s.",
         batches.decisions
     );
+    let episodes = seed_support(store).await?;
+    println!(
+        "Seeded {episodes} support episodes with accommodation, a placement, concerns and an inspection."
+    );
     Ok(())
+}
+
+/// The demo's support: the prime contractor registered as a support provider, up to six
+/// seeded adult cases with consent to support referred to it and allocated to its support
+/// worker (their RG and CG outcomes brought across), one high concern escalated to the contract
+/// manager and one low, a safe house with two people placed, and an inspection with an overdue
+/// action. Everything through the support service, as its users would, so it is all audited.
+pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
+    use nrm_access::support::{
+        SupportOperation, SupportServiceOperation, authorise_support, authorise_support_service,
+    };
+    use nrm_domain::support::accommodation::{AccommodationType, Finding, InspectionArea, Rating};
+    use nrm_domain::support::event::{ConcernKind, EntryRoute, Provision, Severity};
+    use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
+
+    if !store.support_providers().await?.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let today = uk_date(now);
+    let prime = fresh_org(3);
+    let person = |user: UserId,
+                  organisation: OrganisationId,
+                  kind: OrganisationKind,
+                  role: Role| Principal {
+        actor: Actor { user, organisation },
+        organisation_kind: kind,
+        roles: vec![role],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    };
+    let manager = person(
+        fresh_user(7),
+        prime,
+        OrganisationKind::SupportProvider,
+        Role::SupportManager,
+    );
+    let worker = person(
+        fresh_user(4),
+        prime,
+        OrganisationKind::SupportProvider,
+        Role::SupportProviderWorker,
+    );
+    let contract = person(
+        fresh_user(8),
+        fresh_org(6),
+        OrganisationKind::ContractManagement,
+        Role::ContractManager,
+    );
+    let admin = person(
+        fresh_user(6),
+        fresh_org(5),
+        OrganisationKind::Administrators,
+        Role::Administrator,
+    );
+    let support = nrm_service::Support::new(store.clone(), Rulebook::current());
+    let denied = || anyhow::anyhow!("the demo's support roles were refused");
+    let admin_cap = nrm_access::authorise(&admin, nrm_access::Operation::ManageOrganisations)
+        .map_err(|_| denied())?;
+    support
+        .add_provider(
+            &admin_cap,
+            nrm_store::support::SupportProviderRow {
+                organisation: prime,
+                name: String::new(),
+                parent: None,
+                regions: vec!["london".to_owned(), "north_west".to_owned()],
+                services: vec!["accommodation".to_owned(), "outreach".to_owned()],
+            },
+            now,
+        )
+        .await?;
+    let manage = authorise_support_service(&manager, SupportServiceOperation::ManageAccommodation)
+        .map_err(|_| denied())?;
+    let house = support
+        .add_accommodation(
+            &manage,
+            AccommodationType::SelfCatered,
+            6,
+            "london".to_owned(),
+            "Demo safe house, 1 Example Street, London".to_owned(),
+            now,
+        )
+        .await?;
+    let refer = authorise_support_service(&manager, SupportServiceOperation::Refer)
+        .map_err(|_| denied())?;
+    let mut query = QueueQuery::new(today);
+    query.age_group = Some(nrm_domain::submission::AgeGroup::Adult);
+    query.per_page = 40;
+    let mut episodes = Vec::new();
+    for case in store.queue(&query).await?.cases {
+        if episodes.len() == 6 {
+            break;
+        }
+        // Cases without consent to support (and Duty to Notify reports) are refused: skipped.
+        let Ok(referred) = support
+            .refer(
+                &refer,
+                ReferInput {
+                    case_id: Some(case.case_id),
+                    nation: UkNation::England,
+                    route: EntryRoute::ConsentToSupport,
+                    adult: true,
+                    consent_to_support: true,
+                },
+                now,
+            )
+            .await
+        else {
+            continue;
+        };
+        episodes.push(referred.episode_id);
+    }
+    for (i, episode) in episodes.iter().enumerate() {
+        let facts = support
+            .facts(*episode, today)
+            .await?
+            .context("episode facts")?;
+        let cap = |who: &Principal, op: SupportOperation| {
+            authorise_support(who, op, &facts).map_err(|_| denied())
+        };
+        // The last one waits for allocation.
+        if i + 1 == episodes.len() && episodes.len() > 1 {
+            continue;
+        }
+        support
+            .act(
+                &cap(&manager, SupportOperation::Allocate)?,
+                None,
+                SupportAction::Allocate {
+                    provider: prime,
+                    worker: Some(worker.actor.user),
+                    provision: Provision::Accommodation,
+                },
+                now,
+            )
+            .await?;
+        let facts = support
+            .facts(*episode, today)
+            .await?
+            .context("episode facts")?;
+        let record =
+            authorise_support(&worker, SupportOperation::Record, &facts).map_err(|_| denied())?;
+        // Nothing to bring across is not an error for the demo.
+        let _ = support
+            .act(&record, None, SupportAction::SyncDecisions, now)
+            .await;
+        if i < 2 {
+            support
+                .act(
+                    &record,
+                    None,
+                    SupportAction::StartPlacement {
+                        accommodation: house,
+                        start: today,
+                    },
+                    now,
+                )
+                .await?;
+        }
+        if i < 2 {
+            let (kind, severity, words) = if i == 0 {
+                (
+                    ConcernKind::ReTrafficking,
+                    Severity::High,
+                    "Demo concern: seen near the address of the former exploiter",
+                )
+            } else {
+                (
+                    ConcernKind::SelfHarm,
+                    Severity::Low,
+                    "Demo concern: low mood reported at the weekly visit",
+                )
+            };
+            support
+                .act(
+                    &record,
+                    None,
+                    SupportAction::RaiseConcern {
+                        kind,
+                        severity,
+                        details: words.to_owned(),
+                        police_reference: None,
+                    },
+                    now,
+                )
+                .await?;
+        }
+    }
+    let inspect = authorise_support_service(&contract, SupportServiceOperation::Inspect)
+        .map_err(|_| denied())?;
+    support
+        .record_inspection(
+            &inspect,
+            InspectionInput {
+                accommodation: house,
+                inspected_on: today - Duration::days(30),
+                follow_up_of: None,
+                findings: InspectionArea::ALL
+                    .into_iter()
+                    .map(|area| Finding {
+                        area,
+                        rating: if area == InspectionArea::Staffing {
+                            Rating::RequiresImprovement
+                        } else {
+                            Rating::Good
+                        },
+                    })
+                    .collect(),
+                actions: vec![(InspectionArea::Staffing, today - Duration::days(10))],
+                notes: Some(
+                    "Demo inspection: night staffing below the standard on two nights".to_owned(),
+                ),
+            },
+            now,
+        )
+        .await?;
+    Ok(episodes.len())
 }
 
 /// The demo's cases, `batch` at a time.

@@ -170,6 +170,11 @@ impl Cases {
         crate::Administration::new(self)
     }
 
+    /// Victim support: episodes, safeguarding, accommodation and payments.
+    pub fn support(&self) -> crate::Support {
+        crate::Support::new(self.store.clone(), self.rules.clone())
+    }
+
     /// Whether the database answers (the `/ready` probe; reads nothing).
     pub async fn ready(&self) -> Result<(), ServiceError> {
         self.store.ping().await.map_err(ServiceError::Store)

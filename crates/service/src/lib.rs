@@ -21,6 +21,7 @@ pub mod admin;
 mod cases;
 pub mod drafts;
 pub mod identity;
+pub mod support;
 pub use actions::{Action, SweepReport};
 pub use admin::{Account, Administration, ApiTokenSummary, Organisation};
 pub(crate) use cases::allowed;
@@ -30,6 +31,7 @@ pub use cases::{
 };
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, Drafts, SubmittedDraft};
 pub use identity::Identity;
+pub use support::Support;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

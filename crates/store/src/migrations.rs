@@ -106,6 +106,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_bulk_load_and_packed_events.sql"),
         include_str!("../migrations/postgres/0016_bulk_load_and_packed_events.sql"),
     ),
+    (
+        18,
+        "support",
+        include_str!("../migrations/sqlite/0018_support.sql"),
+        include_str!("../migrations/postgres/0018_support.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -56,6 +56,16 @@ impl TestStore {
         result.unwrap_or_else(|e| panic!("raw SQL on {}: {e}", self.name));
     }
 
+    /// Runs SQL straight against the database and says whether the database accepted it (to
+    /// show a trigger refusing a change).
+    pub async fn try_execute_raw(&self, sql: &str) -> Result<(), String> {
+        let sql = sql.to_owned();
+        crate::on_pool!(self.store, pool => {
+            pool.execute(sqlx::AssertSqlSafe(sql)).await.map(|_| ())
+        })
+        .map_err(|e| e.to_string())
+    }
+
     /// The one integer a query returns.
     pub async fn query_i64(&self, sql: &str) -> i64 {
         let sql = sql.to_owned();

@@ -127,6 +127,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sign-in", post(api::session::sign_in))
         .route("/api/v1/sign-out", post(api::session::sign_out))
         .route("/api/v1/me/password", post(api::session::change_password))
+        .route(
+            "/api/v1/support/episodes",
+            get(api::support::list).post(api::support::refer),
+        )
+        .route(
+            "/api/v1/support/episodes/{reference}",
+            get(api::support::read),
+        )
+        .route(
+            "/api/v1/support/episodes/{reference}/actions",
+            post(api::support::act),
+        )
+        .route(
+            "/api/v1/support/escalations",
+            get(api::support::escalations),
+        )
+        .route(
+            "/api/v1/support/accommodation",
+            get(api::support::accommodation).post(api::support::add_accommodation),
+        )
+        .route("/api/v1/support/inspections", post(api::support::inspect))
+        .route("/api/v1/support/statement", get(api::support::statement))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))

@@ -6,7 +6,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{actions, admin, cases, mirror, session, submissions};
+use crate::api::{actions, admin, cases, mirror, session, submissions, support};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -40,6 +40,15 @@ use crate::{health, problem};
         session::change_password,
         health::health,
         health::ready,
+        support::list,
+        support::refer,
+        support::read,
+        support::act,
+        support::escalations,
+        support::accommodation,
+        support::add_accommodation,
+        support::inspect,
+        support::statement,
     ),
     components(schemas(
         problem::Problem,
@@ -62,6 +71,7 @@ use crate::{health, problem};
         (name = "operations", description = "Health and readiness"),
         (name = "sessions", description = "Signing in and out"),
         (name = "administration", description = "Organisations and accounts"),
+        (name = "support", description = "Victim support: episodes, safeguarding, accommodation, inspections and payments"),
     )
 )]
 #[derive(Debug)]

@@ -43,6 +43,18 @@ const SUPPORT_WORKER: Identity = Identity {
     kind: "support_provider",
     roles: "support_provider_worker",
 };
+const SUPPORT_MANAGER: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000d9",
+    organisation: "00000000-0000-4000-8000-0000000002a6",
+    kind: "support_provider",
+    roles: "support_manager",
+};
+const CONTRACT_MANAGER: Identity = Identity {
+    user: "00000000-0000-4000-8000-0000000000da",
+    organisation: "00000000-0000-4000-8000-0000000002a7",
+    kind: "contract_management",
+    roles: "contract_manager",
+};
 const GUARDIAN: Identity = Identity {
     user: "00000000-0000-4000-8000-0000000000d6",
     organisation: "00000000-0000-4000-8000-0000000002a3",
@@ -76,12 +88,14 @@ enum Who {
     HullPanel,
     PanelMember,
     SupportWorker,
+    SupportManager,
+    ContractManager,
     Guardian,
     Analyst,
     Administrator,
 }
 
-const EVERYONE: [Who; 14] = [
+const EVERYONE: [Who; 16] = [
     Who::Anonymous,
     Who::Responder,
     Who::OtherResponder,
@@ -93,6 +107,8 @@ const EVERYONE: [Who; 14] = [
     Who::HullPanel,
     Who::PanelMember,
     Who::SupportWorker,
+    Who::SupportManager,
+    Who::ContractManager,
     Who::Guardian,
     Who::Analyst,
     Who::Administrator,
@@ -111,6 +127,8 @@ fn identity(who: Who) -> Option<Identity> {
         Who::HullPanel => HULL_PANEL,
         Who::PanelMember => PANEL_MEMBER,
         Who::SupportWorker => SUPPORT_WORKER,
+        Who::SupportManager => SUPPORT_MANAGER,
+        Who::ContractManager => CONTRACT_MANAGER,
         Who::Guardian => GUARDIAN,
         Who::Analyst => ANALYST,
         Who::Administrator => ADMINISTRATOR,
@@ -161,7 +179,13 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         }
         "GET /api/v1/cases" => !matches!(
             who,
-            Anonymous | FroAdmin | SupportWorker | Guardian | Administrator
+            Anonymous
+                | FroAdmin
+                | SupportWorker
+                | SupportManager
+                | ContractManager
+                | Guardian
+                | Administrator
         ),
         "GET /api/v1/rulebook" => who != Anonymous,
         "POST /api/v1/deadline-sweep" => matches!(who, ScaManager | Administrator),
@@ -176,6 +200,20 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         "POST /api/v1/cases/{reference}/reasonable-grounds-decision"
         | "POST /api/v1/cases/{reference}/conclusive-grounds-decision" => decider,
         "POST /api/v1/cases/{reference}/actions" => decider,
+        // Support: who reaches each list and form here; who reaches one person's episode (never
+        // by a case reference, only by its SUP- reference) is `tests/support_api.rs` and the
+        // support matrix of `crates/access`.
+        "GET /api/v1/support/episodes" | "GET /api/v1/support/accommodation" => {
+            matches!(who, SupportWorker | SupportManager | ContractManager)
+        }
+        "POST /api/v1/support/episodes" => matches!(who, SupportWorker | SupportManager),
+        "GET /api/v1/support/episodes/{reference}"
+        | "POST /api/v1/support/episodes/{reference}/actions" => false,
+        "GET /api/v1/support/escalations" | "POST /api/v1/support/inspections" => {
+            who == ContractManager
+        }
+        "POST /api/v1/support/accommodation" => who == SupportManager,
+        "GET /api/v1/support/statement" => matches!(who, SupportManager | ContractManager),
         other => panic!("nobody has decided who may use {other}: add it to the matrix"),
     }
 }

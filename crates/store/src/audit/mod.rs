@@ -170,6 +170,7 @@ macro_rules! append_audit {
         .await
     }};
 }
+pub(crate) use append_audit;
 
 pub(crate) fn to_hash(bytes: Vec<u8>) -> Result<Hash, StoreError> {
     bytes

@@ -6,6 +6,7 @@ pub mod cases;
 pub mod mirror;
 pub mod session;
 pub mod submissions;
+pub mod support;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

@@ -36,6 +36,7 @@ mod messages;
 pub mod referrals;
 pub mod search;
 pub mod session;
+pub mod support;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -86,6 +87,17 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/referrals/{draft}/{slug}",
             get(referrals::handlers::question).post(referrals::handlers::answer),
+        )
+        .route("/support", get(support::home::page))
+        .route("/support/statement.csv", get(support::home::statement))
+        .route("/support/episodes/{reference}", get(support::episode::page))
+        .route(
+            "/support/episodes/{reference}/concern",
+            get(support::episode::concern_form).post(support::episode::concern_submit),
+        )
+        .route(
+            "/support/episodes/{reference}/concerns/{concern}/acknowledge",
+            post(support::episode::acknowledge),
         )
         .route("/cases", get(casework::queue::page))
         .route("/search", get(search::search))

@@ -1,0 +1,582 @@
+//! Victim support through the service on SQLite and PostgreSQL: a referral with consent to
+//! support referred to the prime contractor, allocated to a subcontractor, the case's RG
+//! reaching the episode, a high concern escalated and acknowledged, what a decision maker sees,
+//! accommodation and a placement, a week paid and the provider's statement, and the audit
+//! entries each step wrote.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_access::support::{
+    SupportOperation, SupportServiceOperation, authorise_support, authorise_support_service,
+};
+use nrm_access::{CaseOperation, Operation, OrganisationKind, Principal, Role};
+use nrm_domain::event::{CompetentAuthority, Outcome};
+use nrm_domain::fixtures;
+use nrm_domain::geography::UkNation;
+use nrm_domain::ids::{OrganisationId, UserId};
+use nrm_domain::submission::Submission;
+use nrm_domain::support::EpisodeId;
+use nrm_domain::support::accommodation::AccommodationType;
+use nrm_domain::support::event::{ConcernKind, EntryRoute, Provision, Severity};
+use nrm_domain::{Actor, Rulebook};
+use nrm_service::support::{ReferInput, SupportAction};
+use nrm_service::{Cases, DecisionInput, DecisionKind, ServiceError, Support};
+use nrm_store::identity::OrganisationRow;
+use nrm_store::support::{EpisodeFilter, SupportProviderRow};
+use nrm_store::testing;
+use uuid::Uuid;
+
+const CANARY: &str = "SUPPORT-SERVICE-CANARY-4471";
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+fn noon(d: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap_or_default())
+}
+
+fn principal(
+    user: u128,
+    organisation: OrganisationId,
+    kind: OrganisationKind,
+    role: Role,
+) -> Principal {
+    Principal {
+        actor: Actor {
+            user: UserId(Uuid::from_u128(user)),
+            organisation,
+        },
+        organisation_kind: kind,
+        roles: vec![role],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
+
+struct People {
+    prime_manager: Principal,
+    sub_manager: Principal,
+    worker: Principal,
+    other_worker: Principal,
+    contract_manager: Principal,
+    decision_maker: Principal,
+    responder: Principal,
+}
+
+async fn cap(
+    support: &Support,
+    who: &Principal,
+    episode: EpisodeId,
+    op: SupportOperation,
+    on: NaiveDate,
+) -> Result<nrm_access::support::SupportCapability, ServiceError> {
+    let facts = support
+        .facts(episode, on)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    authorise_support(who, op, &facts).map_err(|_| ServiceError::NotFound)
+}
+
+async fn act(
+    support: &Support,
+    who: &Principal,
+    episode: EpisodeId,
+    action: SupportAction,
+    on: NaiveDate,
+) -> Result<u64, ServiceError> {
+    let c = cap(support, who, episode, action.operation(), on).await?;
+    support.act(&c, None, action, noon(on)).await
+}
+
+#[tokio::test]
+async fn a_person_is_supported_from_referral_to_payment() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let rules = Rulebook::current();
+        let cases = Cases::new(store.clone(), rules.clone());
+        let support = Support::new(store.clone(), rules.clone());
+        let prime = OrganisationId(Uuid::new_v4());
+        let sub = OrganisationId(Uuid::new_v4());
+        let other = OrganisationId(Uuid::new_v4());
+        for (id, name) in [(prime, "Prime"), (sub, "Sub"), (other, "Other")] {
+            store
+                .create_organisation(
+                    &OrganisationRow {
+                        id,
+                        name: name.to_owned(),
+                        kind: "support_provider".to_owned(),
+                        designated_from: None,
+                        designated_to: None,
+                    },
+                    noon(date(2025, 1, 1)),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let admin = principal(
+            1,
+            OrganisationId(Uuid::from_u128(2)),
+            OrganisationKind::Administrators,
+            Role::Administrator,
+        );
+        let admin_cap = nrm_access::authorise(&admin, Operation::ManageOrganisations)
+            .unwrap_or_else(|_| panic!("admin"));
+        for (org, parent) in [(prime, None), (sub, Some(prime)), (other, Some(prime))] {
+            support
+                .add_provider(
+                    &admin_cap,
+                    SupportProviderRow {
+                        organisation: org,
+                        name: String::new(),
+                        parent,
+                        regions: vec!["london".to_owned()],
+                        services: vec!["accommodation".to_owned()],
+                    },
+                    noon(date(2025, 1, 1)),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("provider: {e}"));
+        }
+        let p = People {
+            prime_manager: principal(
+                10,
+                prime,
+                OrganisationKind::SupportProvider,
+                Role::SupportManager,
+            ),
+            sub_manager: principal(
+                11,
+                sub,
+                OrganisationKind::SupportProvider,
+                Role::SupportManager,
+            ),
+            worker: principal(
+                12,
+                sub,
+                OrganisationKind::SupportProvider,
+                Role::SupportProviderWorker,
+            ),
+            other_worker: principal(
+                13,
+                other,
+                OrganisationKind::SupportProvider,
+                Role::SupportProviderWorker,
+            ),
+            contract_manager: principal(
+                14,
+                OrganisationId(Uuid::from_u128(3)),
+                OrganisationKind::ContractManagement,
+                Role::ContractManager,
+            ),
+            decision_maker: principal(
+                15,
+                OrganisationId(Uuid::from_u128(4)),
+                OrganisationKind::CompetentAuthority {
+                    authority: CompetentAuthority::Sca,
+                },
+                Role::DecisionMaker,
+            ),
+            responder: principal(
+                16,
+                OrganisationId(Uuid::from_u128(1000)),
+                OrganisationKind::FirstResponderOrganisation,
+                Role::FirstResponder,
+            ),
+        };
+
+        // The referral, with consent to support.
+        let day0 = date(2025, 3, 3);
+        let submit = nrm_access::authorise(&p.responder, Operation::SubmitReferral)
+            .unwrap_or_else(|_| panic!("responder"));
+        let case = cases
+            .submit(
+                &submit,
+                Submission::Adult(fixtures::adult_referral()),
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("submit: {e}"))
+            .case_id;
+
+        // A decision maker cannot refer into support; the prime's manager can.
+        assert!(
+            authorise_support_service(&p.decision_maker, SupportServiceOperation::Refer).is_err()
+        );
+        let refer = authorise_support_service(&p.prime_manager, SupportServiceOperation::Refer)
+            .unwrap_or_else(|_| panic!("refer"));
+        let referred = support
+            .refer(
+                &refer,
+                ReferInput {
+                    case_id: Some(case),
+                    nation: UkNation::England,
+                    route: EntryRoute::ConsentToSupport,
+                    adult: false,
+                    consent_to_support: false,
+                },
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("refer: {e}"));
+        assert!(referred.reference.starts_with("SUP-"));
+        let ep = referred.episode_id;
+        // Once per person.
+        let again = support
+            .refer(
+                &refer,
+                ReferInput {
+                    case_id: Some(case),
+                    nation: UkNation::England,
+                    route: EntryRoute::ConsentToSupport,
+                    adult: true,
+                    consent_to_support: true,
+                },
+                noon(day0),
+            )
+            .await;
+        assert!(matches!(again, Err(ServiceError::Domain(_))), "{again:?}");
+
+        // Only the prime's manager allocates, and only within the prime's subcontractors.
+        let allocate = SupportAction::Allocate {
+            provider: sub,
+            worker: Some(p.worker.actor.user),
+            provision: Provision::Accommodation,
+        };
+        assert!(matches!(
+            act(&support, &p.sub_manager, ep, allocate.clone(), day0).await,
+            Err(ServiceError::NotFound)
+        ));
+        act(&support, &p.prime_manager, ep, allocate, day0)
+            .await
+            .unwrap_or_else(|e| panic!("allocate: {e}"));
+
+        // The RG reaches the episode.
+        let dm_case = cases
+            .case_facts(case, day0)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("facts"));
+        let decide = nrm_access::authorise_case(&p.decision_maker, CaseOperation::Decide, &dm_case)
+            .unwrap_or_else(|_| panic!("decide"));
+        let rg_day = date(2025, 3, 7);
+        cases
+            .decide(
+                &decide,
+                None,
+                DecisionKind::ReasonableGrounds,
+                DecisionInput {
+                    outcome: Outcome::Positive,
+                    decided_on: rg_day,
+                    reasons: "Reasons given in full.".to_owned(),
+                    negative_reason: None,
+                },
+                noon(rg_day),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("rg: {e}"));
+        act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::SyncDecisions,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("sync: {e}"));
+        let nothing_new = act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::SyncDecisions,
+            rg_day,
+        )
+        .await;
+        assert!(matches!(nothing_new, Err(ServiceError::Domain(_))));
+
+        // A high concern reaches the Home Office at once; a low one stays with the provider.
+        act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::RaiseConcern {
+                kind: ConcernKind::ReTrafficking,
+                severity: Severity::High,
+                details: format!("{CANARY} high"),
+                police_reference: None,
+            },
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("concern: {e}"));
+        act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::RaiseConcern {
+                kind: ConcernKind::SelfHarm,
+                severity: Severity::Low,
+                details: format!("{CANARY} low"),
+                police_reference: None,
+            },
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("concern: {e}"));
+        let cm_list =
+            authorise_support_service(&p.contract_manager, SupportServiceOperation::ListEpisodes)
+                .unwrap_or_else(|_| panic!("list"));
+        let queue = support
+            .escalations(&cm_list, noon(rg_day))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].severity, "high");
+        act(
+            &support,
+            &p.contract_manager,
+            ep,
+            SupportAction::AcknowledgeConcern {
+                concern: queue[0].concern_id,
+            },
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("ack: {e}"));
+        assert!(
+            support
+                .escalations(&cm_list, noon(rg_day))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty()
+        );
+
+        // The decision maker sees that support exists, its status and the escalated concern
+        // only; the worker sees both concerns and the record.
+        let dm_status = cap(
+            &support,
+            &p.decision_maker,
+            ep,
+            SupportOperation::ReadStatus,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            cap(
+                &support,
+                &p.decision_maker,
+                ep,
+                SupportOperation::ReadSupport,
+                rg_day
+            )
+            .await
+            .is_err()
+        );
+        assert!(
+            cap(
+                &support,
+                &p.decision_maker,
+                ep,
+                SupportOperation::ReadSafeguarding,
+                rg_day
+            )
+            .await
+            .is_err()
+        );
+        let dm_escalated = cap(
+            &support,
+            &p.decision_maker,
+            ep,
+            SupportOperation::ReadEscalatedConcerns,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let dm_view = support
+            .view(&dm_status, Some(&dm_escalated), noon(rg_day))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dm_view.summary.status, "recovery_period");
+        assert!(dm_view.state.is_none());
+        assert_eq!(dm_view.concerns.len(), 1);
+        assert!(
+            dm_view.concerns[0]
+                .details
+                .as_ref()
+                .is_some_and(|d| d.0.ends_with("high"))
+        );
+        let w_read = cap(
+            &support,
+            &p.worker,
+            ep,
+            SupportOperation::ReadSupport,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let w_safe = cap(
+            &support,
+            &p.worker,
+            ep,
+            SupportOperation::ReadSafeguarding,
+            rg_day,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let w_view = support
+            .view(&w_read, Some(&w_safe), noon(rg_day))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(w_view.concerns.len(), 2);
+        assert!(w_view.state.is_some());
+        // Another subcontractor's worker sees nothing.
+        assert!(
+            cap(
+                &support,
+                &p.other_worker,
+                ep,
+                SupportOperation::ReadStatus,
+                rg_day
+            )
+            .await
+            .is_err()
+        );
+        let other_list =
+            authorise_support_service(&p.other_worker, SupportServiceOperation::ListEpisodes)
+                .unwrap_or_else(|_| panic!("list"));
+        assert!(
+            support
+                .list(&other_list, EpisodeFilter::Open, noon(rg_day))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty()
+        );
+        let w_list = authorise_support_service(&p.worker, SupportServiceOperation::ListEpisodes)
+            .unwrap_or_else(|_| panic!("list"));
+        let caseload = support
+            .list(&w_list, EpisodeFilter::ConcernsOpen, noon(rg_day))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(caseload.len(), 1);
+        assert_eq!(caseload[0].0.open_concerns, 2);
+
+        // Accommodation, a placement, a week due and paid, the statement.
+        let manage =
+            authorise_support_service(&p.sub_manager, SupportServiceOperation::ManageAccommodation)
+                .unwrap_or_else(|_| panic!("manage"));
+        let house = support
+            .add_accommodation(
+                &manage,
+                AccommodationType::SelfCatered,
+                4,
+                "london".to_owned(),
+                format!("{CANARY} 2 Safe Road"),
+                noon(rg_day),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("house: {e}"));
+        let monday = date(2025, 3, 10);
+        act(
+            &support,
+            &p.worker,
+            ep,
+            SupportAction::StartPlacement {
+                accommodation: house,
+                start: monday,
+            },
+            monday,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("placement: {e}"));
+        let later = monday + Duration::days(7);
+        act(
+            &support,
+            &p.sub_manager,
+            ep,
+            SupportAction::PostWeekDue { week_start: monday },
+            later,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("due: {e}"));
+        // A worker does not handle money.
+        assert!(matches!(
+            act(
+                &support,
+                &p.worker,
+                ep,
+                SupportAction::RecordPayment {
+                    on: later,
+                    amount_pence: 100
+                },
+                later
+            )
+            .await,
+            Err(ServiceError::NotFound)
+        ));
+        let rate = support.rules().subsistence(monday).value.self_catered;
+        act(
+            &support,
+            &p.sub_manager,
+            ep,
+            SupportAction::RecordPayment {
+                on: later,
+                amount_pence: u64::from(rate),
+            },
+            later,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("paid: {e}"));
+        let statement =
+            authorise_support_service(&p.sub_manager, SupportServiceOperation::ReadStatement)
+                .unwrap_or_else(|_| panic!("statement"));
+        let csv = support
+            .statement_csv(&statement, sub, monday, later, noon(later))
+            .await
+            .unwrap_or_else(|e| panic!("csv: {e}"));
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 4, "{csv}");
+        assert!(lines[1].starts_with(&format!("{},2025-03-10,due,", referred.reference)));
+        assert_eq!(lines[3], "total,,,0.00,");
+        // Not another provider's statement.
+        assert!(matches!(
+            support
+                .statement_csv(&statement, other, monday, later, noon(later))
+                .await,
+            Err(ServiceError::NotFound)
+        ));
+
+        // Every step audited; the notes' words in no event, row or audit entry.
+        let entries = store
+            .audit_entries(0, 10_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for action in [
+            "support.add_provider",
+            "support.refer",
+            "support.allocate",
+            "support.sync_decisions",
+            "support.raise_concern",
+            "support.acknowledge_concern",
+            "support.list_escalations",
+            "support.read_status",
+            "support.read_safeguarding",
+            "support.add_accommodation",
+            "support.start_placement",
+            "support.post_week_due",
+            "support.record_payment",
+            "support.read_statement",
+        ] {
+            assert!(
+                entries
+                    .iter()
+                    .any(|e| e.action == action && e.outcome == "ok"),
+                "no {action} entry"
+            );
+        }
+        assert!(!t.dump_text().await.contains(CANARY));
+        t.cleanup().await;
+    }
+}

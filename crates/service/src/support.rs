@@ -401,6 +401,16 @@ impl Support {
         Ok(self.store.episode_by_reference(reference).await?)
     }
 
+    /// The stream version of the episode a capability names (the `If-Match` a form carries),
+    /// 0 for an episode with no events yet.
+    pub async fn version(&self, capability: &SupportCapability) -> Result<u64, ServiceError> {
+        Ok(self
+            .store
+            .support_version(capability.episode())
+            .await?
+            .unwrap_or(0))
+    }
+
     /// The episodes following a case (for the access policy to filter per reader).
     pub async fn episodes_for_case(&self, case: CaseId) -> Result<Vec<EpisodeId>, ServiceError> {
         Ok(self

@@ -15,8 +15,8 @@ pub enum Area {
     /// panels, assurance panels (cases awaiting review), an organisation's referral manager
     /// and analysts (without personal details).
     Cases,
-    /// Support for people in the NRM: support provider workers and guardians (built under
-    /// `pages/support/`).
+    /// Support for people in the NRM: support workers and managers, and the Home Office's
+    /// contract managers (`pages/support/`).
     Support,
     /// Published and management statistics: analysts (built under `pages/statistics/`).
     Statistics,
@@ -80,12 +80,13 @@ impl Area {
                 ListScope::ReferredBy(_) => principal.has(Role::ReferralManager),
                 _ => true,
             },
-            Self::Support => {
-                principal.has(Role::SupportProviderWorker)
-                    && principal.organisation_kind == OrganisationKind::SupportProvider
-                    || principal.has(Role::Guardian)
-                        && principal.organisation_kind == OrganisationKind::GuardianService
-            }
+            // Support workers and managers (their provider's people) and the Home Office's
+            // contract managers (every provider), as the support policy lists episodes.
+            Self::Support => nrm_access::support::authorise_support_service(
+                principal,
+                nrm_access::support::SupportServiceOperation::ListEpisodes,
+            )
+            .is_ok(),
             Self::Statistics => {
                 principal.has(Role::Analyst)
                     && principal.organisation_kind == OrganisationKind::Analysts
@@ -166,10 +167,17 @@ mod tests {
                 vec![A::Support],
             ),
             (
-                OrganisationKind::GuardianService,
-                vec![Role::Guardian],
+                OrganisationKind::SupportProvider,
+                vec![Role::SupportManager],
                 vec![A::Support],
             ),
+            (
+                OrganisationKind::ContractManagement,
+                vec![Role::ContractManager],
+                vec![A::Support],
+            ),
+            // Guardians' pages are not built yet (issue 13): no area to land on.
+            (OrganisationKind::GuardianService, vec![Role::Guardian], vec![]),
             (
                 OrganisationKind::Analysts,
                 vec![Role::Analyst],

@@ -399,23 +399,14 @@ pub async fn concern_form(
     signed_in: SignedIn,
     Path(reference): Path<String>,
 ) -> Result<Response, PageError> {
-    episode_capability(&state, &signed_in, &reference, SupportOperation::Record).await?;
-    let version = match state
+    let (capability, _) =
+        episode_capability(&state, &signed_in, &reference, SupportOperation::Record).await?;
+    let version = state
         .cases
-        .store()
-        .episode_by_reference(&reference)
+        .support()
+        .version(&capability)
         .await
-        .map_err(|_| PageError::Fault(Lang::En))?
-    {
-        Some(id) => state
-            .cases
-            .store()
-            .support_version(id)
-            .await
-            .map_err(|_| PageError::Fault(Lang::En))?
-            .unwrap_or(0),
-        None => return Err(PageError::NotFound(Lang::En)),
-    };
+        .map_err(|_| PageError::Fault(Lang::En))?;
     Ok(render(&concern_page(
         &signed_in,
         &reference,

@@ -182,6 +182,7 @@ test('a manager allocates unallocated cases in bulk from the team page; the case
     assert.match(await page.locator('h1').innerText(), new RegExp(`^Allocate 1 case to ${DEMO.decisionMaker.replaceAll('.', '\\.')}\\?$`));
     await visit.click(page.getByRole('button', { name: 'Allocate cases' }), 'team-allocated');
     assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /1 case allocated/);
+    await visit.goto('/cases', 'manager-queue');
     await visit.click(page.getByRole('link', { name: 'My cases' }), 'manager-my-cases');
     assert.equal(await page.locator('h1').innerText(), 'My cases');
     assert.ok(reference, 'a case was offered');

@@ -77,6 +77,17 @@ test('a decision maker works a case through its lifecycle on the case page', asy
     await signIn(visit, { email: DEMO.decisionMaker, password: DEMO_PASSWORD }, { from: '/sign-in?next=/' });
     const reference = await firstCase(visit, 'awaiting_reasonable_grounds');
 
+    // Finding it again by its reference: an unknown one first.
+    await visit.goto('/search', 'search');
+    await visit.click(page.getByRole('button', { name: 'Find case' }), 'search-empty');
+    await assertError(visit, { href: 'reference' });
+    await type(page, 'reference', 'NRM-2026-0000-0000');
+    await visit.click(page.getByRole('button', { name: 'Find case' }), 'search-unknown');
+    await assertError(visit, { href: 'reference', message: /No case you can see has that reference/ });
+    await type(page, 'reference', reference.toLowerCase());
+    await visit.click(page.getByRole('button', { name: 'Find case' }), 'search-found');
+    assert.equal(path(page), `/cases/${reference}`);
+
     // What a decision maker may do here, and not what only a manager may.
     const offered = (await page.locator('#actions a').allInnerTexts()).map((t) => t.trim());
     for (const action of ['Request information', 'Extend the recovery period', 'Serve a decision',
@@ -171,6 +182,7 @@ test('a manager allocates unallocated cases in bulk from the team page; the case
     assert.match(await page.locator('h1').innerText(), new RegExp(`^Allocate 1 case to ${DEMO.decisionMaker.replaceAll('.', '\\.')}\\?$`));
     await visit.click(page.getByRole('button', { name: 'Allocate cases' }), 'team-allocated');
     assert.match(await page.locator('.govuk-notification-banner--success').innerText(), /1 case allocated/);
+    await visit.goto('/cases', 'manager-queue');
     await visit.click(page.getByRole('link', { name: 'My cases' }), 'manager-my-cases');
     assert.equal(await page.locator('h1').innerText(), 'My cases');
     assert.ok(reference, 'a case was offered');

@@ -259,6 +259,8 @@ pub enum Operation {
     /// Create, disable and change the roles of accounts (administrators for any organisation;
     /// FRO administrators for their own).
     ManageUsers,
+    /// The official statistics tables (analysts): counts only, never a case.
+    ReadStatistics,
 }
 
 impl Operation {
@@ -271,6 +273,7 @@ impl Operation {
             Self::RunDeadlineSweep => "run_deadline_sweep",
             Self::ManageOrganisations => "manage_organisations",
             Self::ManageUsers => "manage_users",
+            Self::ReadStatistics => "read_statistics",
         }
     }
 
@@ -278,7 +281,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -286,6 +289,7 @@ impl Operation {
         Self::RunDeadlineSweep,
         Self::ManageOrganisations,
         Self::ManageUsers,
+        Self::ReadStatistics,
     ];
 }
 
@@ -375,6 +379,9 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
             p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
                 || p.has(Role::FroAdministrator)
                     && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
+        O::ReadStatistics => {
+            p.has(Role::Analyst) && p.organisation_kind == OrganisationKind::Analysts
         }
     };
     if allowed {

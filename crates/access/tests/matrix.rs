@@ -270,6 +270,7 @@ fn expected(role: Role, op: Operation) -> bool {
         O::RunDeadlineSweep => matches!(role, Role::Administrator | Role::CaManager),
         O::ManageOrganisations => role == Role::Administrator,
         O::ManageUsers => matches!(role, Role::Administrator | Role::FroAdministrator),
+        O::ReadStatistics => role == Role::Analyst,
     }
 }
 

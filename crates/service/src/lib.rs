@@ -26,7 +26,9 @@ use rand::Rng;
 mod actions;
 pub mod drafts;
 pub mod identity;
+mod statistics;
 pub use actions::{Action, SweepReport};
+pub use statistics::StatisticsRequest;
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
 use uuid::Uuid;
 

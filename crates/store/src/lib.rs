@@ -30,6 +30,7 @@ mod queue;
 pub mod seeding;
 mod space;
 mod statement;
+mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;

@@ -22,6 +22,7 @@ pub mod layout;
 mod messages;
 pub mod referrals;
 pub mod session;
+pub mod statistics;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -72,6 +73,10 @@ pub fn routes() -> Router<AppState> {
             "/referrals/{draft}/{slug}",
             get(referrals::handlers::question).post(referrals::handlers::answer),
         )
+        .route("/statistics", get(statistics::index))
+        .route("/statistics/tables/{id}", get(statistics::table))
+        .route("/statistics/csv/{id}", get(statistics::csv))
+        .route("/statistics/workbook", get(statistics::workbook))
         .route("/cases", get(casework::queue::page))
         .route("/cases/{reference}", get(casework::case::page))
         .route(

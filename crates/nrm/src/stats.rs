@@ -288,7 +288,8 @@ fn export(facts: &[Fact], dir: &Path) -> anyhow::Result<()> {
             tables::responder_label(fact.first_responder),
             fact.authority.map_or("", tables::authority_label),
             fact.nation.map_or(tables::NOT_IN_UK, tables::nation_label),
-            fact.police_force_area.map_or(tables::NOT_IN_UK, |a| a.name()),
+            fact.police_force_area
+                .map_or(tables::NOT_IN_UK, |a| a.name()),
         )?;
         for dec in &fact.decisions {
             writeln!(

@@ -28,8 +28,8 @@ pub mod drafts;
 pub mod identity;
 mod statistics;
 pub use actions::{Action, SweepReport};
-pub use statistics::StatisticsRequest;
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
+pub use statistics::StatisticsRequest;
 use uuid::Uuid;
 
 /// Why a use case failed.

@@ -38,7 +38,7 @@ impl Cases {
         self.store()
             .each_case_events(&nrm_stats::EVENT_KINDS, until, |_, events| {
                 read += 1;
-                if read % 10_000 == 0 {
+                if read.is_multiple_of(10_000) {
                     progress(read);
                 }
                 if let Some(f) = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), as_at) {
@@ -64,13 +64,10 @@ impl Cases {
             return Err(ServiceError::NotFound);
         }
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
-        let result = self
-            .statistics_facts(as_at, progress)
-            .await
-            .map(|facts| {
-                let tables = nrm_stats::build(&facts, request.period, as_at, request.options);
-                nrm_stats::publish(&tables, request.policy)
-            });
+        let result = self.statistics_facts(as_at, progress).await.map(|facts| {
+            let tables = nrm_stats::build(&facts, request.period, as_at, request.options);
+            nrm_stats::publish(&tables, request.policy)
+        });
         let record = nrm_store::audit::AuditRecord {
             actor: capability.actor(),
             action: "statistics.tables".to_owned(),

@@ -364,7 +364,16 @@ async fn build(cases: Cases) -> Built {
         let rg = DecisionKind::ReasonableGrounds;
         let mut rg_on = on + Duration::days(5 + i64::from(i % 7));
         let negative = i % 5 == 2 && !pilot;
-        decide(&cases, case, DECISION_MAKER, authority, rg, !negative, rg_on).await;
+        decide(
+            &cases,
+            case,
+            DECISION_MAKER,
+            authority,
+            rg,
+            !negative,
+            rg_on,
+        )
+        .await;
         entry.decisions.push(Dec {
             cg: false,
             on: rg_on,
@@ -384,7 +393,15 @@ async fn build(cases: Cases) -> Built {
                 reasons: "Reviewed.".to_owned(),
             };
             let day = |n: i64| rg_on + Duration::days(n);
-            act(&cases, case, SECOND_CASEWORKER, authority, review(ReviewOutcome::Agree), day(1)).await;
+            act(
+                &cases,
+                case,
+                SECOND_CASEWORKER,
+                authority,
+                review(ReviewOutcome::Agree),
+                day(1),
+            )
+            .await;
             let serve = Action::Serve {
                 decision: DecisionRef::ReasonableGrounds,
                 served_on: day(2),
@@ -434,7 +451,15 @@ async fn build(cases: Cases) -> Built {
                 reviewed_on,
                 reasons: "Look again.".to_owned(),
             };
-            act(&cases, case, SECOND_CASEWORKER, authority, review, reviewed_on).await;
+            act(
+                &cases,
+                case,
+                SECOND_CASEWORKER,
+                authority,
+                review,
+                reviewed_on,
+            )
+            .await;
             if let Some(d) = entry.decisions.last_mut() {
                 d.set_aside_on = Some(reviewed_on);
             }
@@ -472,7 +497,16 @@ async fn build(cases: Cases) -> Built {
             let cg_on = rules.conclusive_grounds_earliest(rg_on) + Duration::days(i64::from(i % 4));
             let cg_positive = i % 7 != 0;
             let cg = DecisionKind::ConclusiveGrounds;
-            decide(&cases, case, DECISION_MAKER, authority, cg, cg_positive, cg_on).await;
+            decide(
+                &cases,
+                case,
+                DECISION_MAKER,
+                authority,
+                cg,
+                cg_positive,
+                cg_on,
+            )
+            .await;
             entry.decisions.push(Dec {
                 cg: true,
                 on: cg_on,
@@ -510,9 +544,7 @@ impl Expect<'_> {
         c.decisions
             .iter()
             .filter(|d| {
-                d.cg == cg
-                    && d.on <= self.as_at
-                    && d.set_aside_on.is_none_or(|s| s > self.as_at)
+                d.cg == cg && d.on <= self.as_at && d.set_aside_on.is_none_or(|s| s > self.as_at)
             })
             .cloned()
             .collect()
@@ -706,7 +738,14 @@ impl Expect<'_> {
                     .flat_map(|c| c.disqualifications.iter())
                     .filter(|d| {
                         self.in_period(d.on)
-                            && matches(if d.bad_faith { "Bad faith" } else { "Public order" }, row)
+                            && matches(
+                                if d.bad_faith {
+                                    "Bad faith"
+                                } else {
+                                    "Public order"
+                                },
+                                row,
+                            )
                             && matches(d.authority, column)
                     })
                     .count(),
@@ -789,7 +828,10 @@ async fn check(built: &Built, period: Period, as_at: NaiveDate) -> u64 {
             }
         }
     }
-    assert!(nonzero > 50, "only {nonzero} non-zero cells: the case file is too thin");
+    assert!(
+        nonzero > 50,
+        "only {nonzero} non-zero cells: the case file is too thin"
+    );
     cells
 }
 
@@ -804,7 +846,12 @@ async fn every_cell_of_every_table_matches_an_independent_count() {
         let mut cells = 0;
         cells += check(&built, q4, date(2025, 6, 30)).await;
         cells += check(&built, year, date(2025, 6, 30)).await;
-        cells += check(&built, Period::parse("2025Q1").unwrap_or(year), date(2025, 6, 30)).await;
+        cells += check(
+            &built,
+            Period::parse("2025Q1").unwrap_or(year),
+            date(2025, 6, 30),
+        )
+        .await;
         // As at 20 November 2024 the later referrals and decisions of the quarter are not
         // counted yet, and the decision referred back on 3 December still stands.
         cells += check(&built, q4, date(2024, 11, 20)).await;
@@ -817,7 +864,10 @@ async fn every_cell_of_every_table_matches_an_independent_count() {
             )
             .await;
         assert_eq!(audited.len(), 4);
-        assert!(audited[0].starts_with("statistics:2024Q4:as_at:2025-06-30"), "{audited:?}");
+        assert!(
+            audited[0].starts_with("statistics:2024Q4:as_at:2025-06-30"),
+            "{audited:?}"
+        );
         store.cleanup().await;
     }
 }

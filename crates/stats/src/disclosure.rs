@@ -253,8 +253,11 @@ fn is_bridge(edges: &[(usize, usize)], skip: usize, nodes: usize) -> bool {
     true
 }
 
-/// Which count cells to withhold: `(primary, secondary)` as sets of (row, column).
-pub fn suppress(table: &Table, threshold: u64) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+/// Cells by (row, column).
+pub type Cells = Vec<(usize, usize)>;
+
+/// Which count cells to withhold: `(primary, secondary)`.
+pub fn suppress(table: &Table, threshold: u64) -> (Cells, Cells) {
     let s = structure(table);
     let value = |i: usize| {
         let (r, c, _, _) = s.cells[i];
@@ -269,10 +272,8 @@ pub fn suppress(table: &Table, threshold: u64) -> (Vec<(usize, usize)>, Vec<(usi
     let primary: Vec<usize> = (0..s.cells.len()).filter(|i| withheld[*i]).collect();
     loop {
         let ids: Vec<usize> = (0..s.cells.len()).filter(|i| withheld[*i]).collect();
-        let edges: Vec<(usize, usize)> = ids
-            .iter()
-            .map(|i| (s.cells[*i].2, s.cells[*i].3))
-            .collect();
+        let edges: Vec<(usize, usize)> =
+            ids.iter().map(|i| (s.cells[*i].2, s.cells[*i].3)).collect();
         let Some(bridge) = (0..edges.len()).find(|e| is_bridge(&edges, *e, s.nodes)) else {
             break;
         };
@@ -329,9 +330,7 @@ pub fn protect(table: &Table, policy: Policy) -> PublishedTable {
                 .iter()
                 .enumerate()
                 .map(|(c, cell)| match cell {
-                    Cell::Count(_)
-                        if primary.contains(&(r, c)) || secondary.contains(&(r, c)) =>
-                    {
+                    Cell::Count(_) if primary.contains(&(r, c)) || secondary.contains(&(r, c)) => {
                         Shown::Symbol(Symbol::Confidential)
                     }
                     Cell::Count(n) => Shown::Count(round(*n, policy.rounding_base)),
@@ -344,7 +343,13 @@ pub fn protect(table: &Table, policy: Policy) -> PublishedTable {
     for (r, row) in table.rows.iter().enumerate() {
         for (c, column) in table.columns.iter().enumerate() {
             let shown = match (column.kind, row.cells.get(c)) {
-                (ColumnKind::Percent { numerator, denominator }, _) => {
+                (
+                    ColumnKind::Percent {
+                        numerator,
+                        denominator,
+                    },
+                    _,
+                ) => {
                     let part = rows[r].cells.get(numerator).copied();
                     let whole = rows[r].cells.get(denominator).copied();
                     match (part, whole) {
@@ -363,9 +368,7 @@ pub fn protect(table: &Table, policy: Policy) -> PublishedTable {
                         (Some(Shown::Symbol(Symbol::Confidential)), _) => {
                             Shown::Symbol(Symbol::Confidential)
                         }
-                        (_, Some(_)) if n < policy.threshold => {
-                            Shown::Symbol(Symbol::Confidential)
-                        }
+                        (_, Some(_)) if n < policy.threshold => Shown::Symbol(Symbol::Confidential),
                         (_, Some(d)) => Shown::Days(*d),
                         (_, None) => Shown::Symbol(Symbol::NotAvailable),
                     }

@@ -97,8 +97,7 @@ impl TypeSet {
 
     /// The one type when exactly one was reported.
     pub fn single(self) -> Option<ExploitationType> {
-        (self.0.count_ones() == 1)
-            .then(|| ExploitationType::ALL[self.0.trailing_zeros() as usize])
+        (self.0.count_ones() == 1).then(|| ExploitationType::ALL[self.0.trailing_zeros() as usize])
     }
 
     pub fn len(self) -> u32 {

@@ -103,7 +103,10 @@ fn cover(p: &Publication, title: &str) -> String {
         None,
     );
     s.line(
-        &format!("Source: NRM Digital case file as at the end of {}.", p.as_at),
+        &format!(
+            "Source: NRM Digital case file as at the end of {}.",
+            p.as_at
+        ),
         None,
     );
     s.line(
@@ -248,8 +251,8 @@ pub fn workbook(p: &Publication) -> Result<Vec<u8>, OdsError> {
 </manifest:manifest>";
     let fail = |e: &dyn std::fmt::Display| OdsError(e.to_string());
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, body) in [
         ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
         ("META-INF/manifest.xml", manifest),

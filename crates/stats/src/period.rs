@@ -121,13 +121,28 @@ mod tests {
     #[test]
     fn quarters_and_years_parse_and_bound() {
         let q = Period::parse("2024Q4").unwrap_or(Period::Year(0));
-        assert_eq!(q.start(), NaiveDate::from_ymd_opt(2024, 10, 1).unwrap_or_default());
-        assert_eq!(q.end(), NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or_default());
+        assert_eq!(
+            q.start(),
+            NaiveDate::from_ymd_opt(2024, 10, 1).unwrap_or_default()
+        );
+        assert_eq!(
+            q.end(),
+            NaiveDate::from_ymd_opt(2024, 12, 31).unwrap_or_default()
+        );
         let q1 = Period::parse("2024q1").unwrap_or(Period::Year(0));
-        assert_eq!(q1.end(), NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default());
+        assert_eq!(
+            q1.end(),
+            NaiveDate::from_ymd_opt(2024, 3, 31).unwrap_or_default()
+        );
         let y = Period::parse("2023").unwrap_or(Period::Year(0));
-        assert_eq!(y.start(), NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default());
-        assert_eq!(y.end(), NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default());
+        assert_eq!(
+            y.start(),
+            NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default()
+        );
+        assert_eq!(
+            y.end(),
+            NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or_default()
+        );
         for bad in ["2024Q5", "2024Q0", "24Q1", "Q1", "", "2024-Q1", "20245"] {
             assert_eq!(Period::parse(bad), Err(BadPeriod), "{bad}");
         }

@@ -22,7 +22,10 @@ pub enum ColumnKind {
     Total,
     /// Column `numerator` as a whole percentage of column `denominator` (computed from the
     /// published counts, so never finer than they are).
-    Percent { numerator: usize, denominator: usize },
+    Percent {
+        numerator: usize,
+        denominator: usize,
+    },
     /// The median of a number of days, over the cases counted in column `count`.
     MedianDays { count: usize },
 }
@@ -134,7 +137,12 @@ pub fn gender_label(g: Gender) -> &'static str {
     }
 }
 
-const GENDERS: [Gender; 4] = [Gender::Female, Gender::Male, Gender::Other, Gender::NotKnown];
+const GENDERS: [Gender; 4] = [
+    Gender::Female,
+    Gender::Male,
+    Gender::Other,
+    Gender::NotKnown,
+];
 
 pub fn type_label(t: ExploitationType) -> &'static str {
     match t {
@@ -317,10 +325,7 @@ impl Dim {
                 None => ExploitationType::ALL.len(),
             },
             Self::Location => pos(LOCATIONS.iter().position(|l| *l == f.location), 3),
-            Self::Responder => pos(
-                RESPONDERS.iter().position(|r| *r == f.first_responder),
-                0,
-            ),
+            Self::Responder => pos(RESPONDERS.iter().position(|r| *r == f.first_responder), 0),
             Self::Authority => {
                 let a = authority.or(f.authority).unwrap_or(CompetentAuthority::Sca);
                 pos(AUTHORITIES.iter().position(|x| *x == a), 0)
@@ -447,7 +452,11 @@ impl Builder<'_> {
         };
         self.tables.push(Table {
             id: format!("{prefix}_by_{}", dim.slug()),
-            title: format!("{noun} by {} and age group at exploitation, {}", dim.heading().to_lowercase(), self.period.describe()),
+            title: format!(
+                "{noun} by {} and age group at exploitation, {}",
+                dim.heading().to_lowercase(),
+                self.period.describe()
+            ),
             definition: format!(
                 "{noun} whose {date} falls in {}. Age group at the time of exploitation.{extra}",
                 self.when()
@@ -552,7 +561,9 @@ impl Builder<'_> {
         let (name, slug) = Self::stage_names(stage);
         let extra = match dim {
             Dim::Authority => " By the competent authority that made the decision.",
-            Dim::Nationality(_) => " The most common nationalities among these decisions have a row each.",
+            Dim::Nationality(_) => {
+                " The most common nationalities among these decisions have a row each."
+            }
             _ => "",
         };
         self.tables.push(Table {
@@ -581,7 +592,10 @@ impl Builder<'_> {
                     continue;
                 }
                 let n = (d.decided_on - f.referred_on).num_days();
-                let a = AUTHORITIES.iter().position(|x| *x == d.authority).unwrap_or(0);
+                let a = AUTHORITIES
+                    .iter()
+                    .position(|x| *x == d.authority)
+                    .unwrap_or(0);
                 days[a][s].push(n);
                 days[AUTHORITIES.len()][s].push(n);
             }
@@ -634,7 +648,10 @@ impl Builder<'_> {
             }
         }
         let mut rows = grid(
-            vec!["Reasonable Grounds".to_owned(), "Conclusive Grounds".to_owned()],
+            vec![
+                "Reasonable Grounds".to_owned(),
+                "Conclusive Grounds".to_owned(),
+            ],
             counts,
             true,
         );
@@ -698,7 +715,10 @@ impl Builder<'_> {
             for d in &f.disqualifications {
                 if period.contains(d.decided_on) {
                     let g = usize::from(d.ground == DisqualificationGround::BadFaith);
-                    let a = AUTHORITIES.iter().position(|x| *x == d.authority).unwrap_or(0);
+                    let a = AUTHORITIES
+                        .iter()
+                        .position(|x| *x == d.authority)
+                        .unwrap_or(0);
                     counts[g][a] += 1;
                 }
             }
@@ -772,7 +792,10 @@ pub fn build(facts: &[Fact], period: Period, as_at: NaiveDate, options: Options)
     b.by_age(Kind::DutyToNotify, Dim::Responder);
 
     for stage in [Stage::ReasonableGrounds, Stage::ConclusiveGrounds] {
-        let top = top_nationalities(b.decisions(stage).map(|(f, _)| f), options.top_nationalities);
+        let top = top_nationalities(
+            b.decisions(stage).map(|(f, _)| f),
+            options.top_nationalities,
+        );
         for dim in [
             Dim::Authority,
             Dim::Age,

@@ -106,8 +106,9 @@ fn rank(mut m: Vec<Vec<f64>>) -> usize {
         for r in 0..m.len() {
             if r != rank && m[r][c].abs() > 1e-9 {
                 let k = m[r][c] / pivot;
-                for j in 0..cols {
-                    m[r][j] -= k * m[rank][j];
+                let pivot_row = m[rank].clone();
+                for (x, p) in m[r].iter_mut().zip(&pivot_row) {
+                    *x -= k * p;
                 }
             }
         }
@@ -125,7 +126,11 @@ fn reversible(t: &Table, withheld: &[(usize, usize)]) -> Vec<(usize, usize)> {
         .enumerate()
         .filter(|(k, _)| {
             let mut with = a.clone();
-            with.push((0..withheld.len()).map(|j| f64::from(u8::from(j == *k))).collect());
+            with.push(
+                (0..withheld.len())
+                    .map(|j| f64::from(u8::from(j == *k)))
+                    .collect(),
+            );
             rank(with) == base
         })
         .map(|(_, w)| *w)

@@ -30,7 +30,9 @@ fn facts() -> Vec<Fact> {
                 age: [AgeAtExploitation::Adult, AgeAtExploitation::Child][(i % 2) as usize],
                 gender: [Gender::Male, Gender::Female, Gender::Other][(i % 3) as usize],
                 nationality: match i % 4 {
-                    0 => Nationality::Single(Country::parse("AL").unwrap_or(Country::UNITED_KINGDOM)),
+                    0 => {
+                        Nationality::Single(Country::parse("AL").unwrap_or(Country::UNITED_KINGDOM))
+                    }
                     1 => Nationality::Single(Country::UNITED_KINGDOM),
                     2 => Nationality::Multiple,
                     _ => Nationality::NotKnown,
@@ -107,7 +109,11 @@ fn sheets(content: &str) -> Vec<(String, Vec<Vec<String>>, bool)> {
                     .collect()
             })
             .collect();
-        out.push((unescape(name), rows, body.contains("<table:table-header-rows>")));
+        out.push((
+            unescape(name),
+            rows,
+            body.contains("<table:table-header-rows>"),
+        ));
     }
     out
 }
@@ -143,7 +149,9 @@ fn the_workbook_holds_the_same_cells_as_the_csv_files() {
         .read_to_string(&mut content)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(zip.by_name("META-INF/manifest.xml").is_ok());
-    assert!(!content.contains("number-columns-spanned") && !content.contains("number-rows-spanned"));
+    assert!(
+        !content.contains("number-columns-spanned") && !content.contains("number-rows-spanned")
+    );
 
     let sheets = sheets(&content);
     let names: Vec<&str> = sheets.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -166,10 +174,7 @@ fn the_workbook_holds_the_same_cells_as_the_csv_files() {
         assert!(header_marked, "{name}");
         assert_eq!(rows[0][0], t.title, "A1 is the title");
         // After the title, the note on what the sheet holds and the definition: the table.
-        let csv_rows: Vec<Vec<String>> = csv::table(t)
-            .lines()
-            .map(|line| split_csv(line))
-            .collect();
+        let csv_rows: Vec<Vec<String>> = csv::table(t).lines().map(split_csv).collect();
         assert_eq!(&rows[3..], &csv_rows[..], "{}", t.id);
         withheld += csv_rows.iter().flatten().filter(|c| *c == "[c]").count();
     }

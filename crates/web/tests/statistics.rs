@@ -37,20 +37,27 @@ async fn analysts_get_the_tables_as_json_with_small_counts_withheld() {
         assert_eq!(publication["as_at"], today.to_string());
         assert_eq!(publication["tables"].as_array().map(Vec::len), Some(28));
         let gender = table(&publication, "referrals_by_gender");
-        let total = gender["rows"].as_array().and_then(|r| r.last()).cloned().unwrap_or_default();
+        let total = gender["rows"]
+            .as_array()
+            .and_then(|r| r.last())
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(total["label"], "Total");
         // 3 is withheld, and so is what would give it away.
         assert_eq!(total["cells"][3], "[c]");
-        assert!(
-            publication["notes"]
-                .as_array()
-                .is_some_and(|n| n.iter().any(|n| n["text"].as_str().unwrap_or("").contains("[c]")))
-        );
+        assert!(publication["notes"].as_array().is_some_and(|n| {
+            n.iter()
+                .any(|n| n["text"].as_str().unwrap_or("").contains("[c]"))
+        }));
 
         // With suppression off, the counts themselves.
         let open = body(tables(&app, &format!("?period={year}&threshold=0")).await).await;
         let gender = table(&open, "referrals_by_gender");
-        let total = gender["rows"].as_array().and_then(|r| r.last()).cloned().unwrap_or_default();
+        let total = gender["rows"]
+            .as_array()
+            .and_then(|r| r.last())
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(total["cells"][3], 3);
 
         // A period that is not one, a future as-at date: problem details naming the parameter.
@@ -77,7 +84,10 @@ async fn analysts_get_the_tables_as_json_with_small_counts_withheld() {
         let page = pages::get(&app, &format!("/statistics?period={year}"), &cookie).await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap_or_default();
-        assert!(html.contains("/statistics/tables/referrals_by_gender?period="), "{html}");
+        assert!(
+            html.contains("/statistics/tables/referrals_by_gender?period="),
+            "{html}"
+        );
         let page = pages::get(
             &app,
             &format!("/statistics/tables/referrals_by_gender?period={year}"),
@@ -94,10 +104,17 @@ async fn analysts_get_the_tables_as_json_with_small_counts_withheld() {
         )
         .await;
         assert_eq!(
-            csv.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            csv.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("text/csv; charset=utf-8")
         );
-        assert!(csv.text().await.unwrap_or_default().starts_with("Gender,Adult (18 or over),"));
+        assert!(
+            csv.text()
+                .await
+                .unwrap_or_default()
+                .starts_with("Gender,Adult (18 or over),")
+        );
         let bad = pages::get(&app, "/statistics?period=20x4", &cookie).await;
         assert_eq!(bad.status(), 422);
         let html = bad.text().await.unwrap_or_default();

@@ -65,11 +65,17 @@ impl StatisticsParams {
             Some(text) => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
                 Ok(d) if d <= today => Some(d),
                 Ok(_) => {
-                    problems.push(FieldProblem::new("as_at", "The as-at date must be today or in the past"));
+                    problems.push(FieldProblem::new(
+                        "as_at",
+                        "The as-at date must be today or in the past",
+                    ));
                     None
                 }
                 Err(_) => {
-                    problems.push(FieldProblem::new("as_at", "Enter the as-at date as YYYY-MM-DD"));
+                    problems.push(FieldProblem::new(
+                        "as_at",
+                        "Enter the as-at date as YYYY-MM-DD",
+                    ));
                     None
                 }
             },
@@ -77,11 +83,17 @@ impl StatisticsParams {
         let default = Policy::default();
         let threshold = self.threshold.unwrap_or(default.threshold);
         if threshold > 1000 {
-            problems.push(FieldProblem::new("threshold", "The threshold must be 1000 or less"));
+            problems.push(FieldProblem::new(
+                "threshold",
+                "The threshold must be 1000 or less",
+            ));
         }
         let rounding = self.rounding.unwrap_or(default.rounding_base);
         if !(1..=1000).contains(&rounding) {
-            problems.push(FieldProblem::new("rounding", "The rounding base must be from 1 to 1000"));
+            problems.push(FieldProblem::new(
+                "rounding",
+                "The rounding base must be from 1 to 1000",
+            ));
         }
         match period {
             Some(period) if problems.is_empty() => Ok(StatisticsRequest {

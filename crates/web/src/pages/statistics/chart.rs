@@ -36,12 +36,17 @@ pub fn bars(t: &PublishedTable) -> (String, String) {
         .max(1);
     let height = rows.len() * (BAR_HEIGHT + GAP) + GAP;
     let width = LABEL_WIDTH + PLOT_WIDTH + 80;
-    let title = format!("{} ({}) by {}", t.title, heading.to_lowercase(), t.row_heading.to_lowercase());
+    let title = format!(
+        "{} ({}) by {}",
+        t.title,
+        heading.to_lowercase(),
+        t.row_heading.to_lowercase()
+    );
     let mut largest: Vec<(&str, u64)> = rows
         .iter()
         .filter_map(|(l, c)| c.count().map(|n| (*l, n)))
         .collect();
-    largest.sort_by(|a, b| b.1.cmp(&a.1));
+    largest.sort_by_key(|l| std::cmp::Reverse(l.1));
     let withheld: Vec<&str> = rows
         .iter()
         .filter(|(_, c)| matches!(c, Shown::Symbol(_)))

@@ -95,10 +95,9 @@ async fn publication(
     signed_in: &SignedIn,
     params: &PageParams,
 ) -> Result<Result<Publication, Errors>, PageError> {
-    let capability =
-        crate::access::authorise(state, &caller(signed_in), Operation::ReadStatistics)
-            .await
-            .map_err(|p| page_error(&p))?;
+    let capability = crate::access::authorise(state, &caller(signed_in), Operation::ReadStatistics)
+        .await
+        .map_err(|p| page_error(&p))?;
     let request = StatisticsParams {
         period: params.period.clone(),
         as_at: params.as_at.clone(),
@@ -151,7 +150,10 @@ pub async fn index(
     Query(params): Query<PageParams>,
 ) -> Result<Response, PageError> {
     let default_period = last_quarter(uk_date(state.now())).to_string();
-    let period = params.period.clone().unwrap_or_else(|| default_period.clone());
+    let period = params
+        .period
+        .clone()
+        .unwrap_or_else(|| default_period.clone());
     let as_at = params.as_at.clone().unwrap_or_default();
     let result = publication(&state, &signed_in, &params).await?;
     let (errors, publication) = match result {
@@ -206,7 +208,10 @@ pub async fn index(
                     .collect()
             })
             .unwrap_or_default(),
-        notes: publication.as_ref().map(Publication::notes).unwrap_or_default(),
+        notes: publication
+            .as_ref()
+            .map(Publication::notes)
+            .unwrap_or_default(),
     };
     Ok(if errors.is_empty() {
         render(&page)

@@ -30,8 +30,21 @@ impl Store {
         &self,
         kinds: &[&str],
         until: DateTime<Utc>,
+        each: impl FnMut(CaseId, &[(DateTime<Utc>, CaseEvent)]),
+    ) -> Result<u64, StoreError> {
+        self.each_case_events_paged(kinds, until, PAGE, each).await
+    }
+
+    /// [`Store::each_case_events`] reading `page` rows per query (tests use small pages, so
+    /// cases fall across page boundaries).
+    pub async fn each_case_events_paged(
+        &self,
+        kinds: &[&str],
+        until: DateTime<Utc>,
+        page: i64,
         mut each: impl FnMut(CaseId, &[(DateTime<Utc>, CaseEvent)]),
     ) -> Result<u64, StoreError> {
+        let page = page.max(1);
         if kinds.is_empty() {
             return Ok(0);
         }
@@ -49,7 +62,7 @@ impl Store {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
                     .bind(after.0)
                     .bind(after.1)
-                    .bind(PAGE);
+                    .bind(page);
                 for kind in kinds {
                     query = query.bind(*kind);
                 }
@@ -68,7 +81,7 @@ impl Store {
                     })
                     .collect::<Result<Vec<_>, _>>()?
             });
-            let full = rows.len() as i64 == PAGE;
+            let full = rows.len() as i64 == page;
             for (case, version, recorded_at, body, packed) in rows {
                 after = (case, version);
                 if current != Some(case) {

@@ -297,6 +297,8 @@ pub enum Operation {
     ManageUsers,
     /// See a competent authority team's caseloads and allocate cases in bulk (its managers).
     AllocateCases,
+    /// The official statistics tables (analysts): counts only, never a case.
+    ReadStatistics,
 }
 
 impl Operation {
@@ -310,6 +312,7 @@ impl Operation {
             Self::ManageOrganisations => "manage_organisations",
             Self::ManageUsers => "manage_users",
             Self::AllocateCases => "allocate_cases",
+            Self::ReadStatistics => "read_statistics",
         }
     }
 
@@ -326,6 +329,7 @@ impl Operation {
         Self::ManageOrganisations,
         Self::ManageUsers,
         Self::AllocateCases,
+        Self::ReadStatistics,
     ];
 }
 
@@ -422,6 +426,9 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
                     p.organisation_kind,
                     OrganisationKind::CompetentAuthority { .. }
                 )
+        }
+        O::ReadStatistics => {
+            p.has(Role::Analyst) && p.organisation_kind == OrganisationKind::Analysts
         }
     };
     if allowed {

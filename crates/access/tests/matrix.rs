@@ -278,6 +278,7 @@ fn expected(role: Role, op: Operation) -> bool {
         O::ManageOrganisations => role == Role::Administrator,
         O::ManageUsers => matches!(role, Role::Administrator | Role::FroAdministrator),
         O::AllocateCases => role == Role::CaManager,
+        O::ReadStatistics => role == Role::Analyst,
     }
 }
 

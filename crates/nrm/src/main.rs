@@ -12,6 +12,7 @@ mod demo;
 mod https;
 mod link;
 mod progress;
+mod stats;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -88,6 +89,8 @@ enum Command {
         #[command(subcommand)]
         which: link::LinkCommand,
     },
+    /// The official statistics of a period: a CSV file per table and one ODS workbook.
+    Stats(stats::StatsOptions),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -122,6 +125,9 @@ enum BenchCommand {
     Scale(bench_scale::ScaleOptions),
     /// Record linkage on generated people: F1, time, peak memory, intake p99.
     Link(link::LinkBenchOptions),
+    /// Every statistics table for a quarter and a year at a million cases, and a CSV export
+    /// of the same facts for the DuckDB anchor (scripts/stats-duckdb.sh).
+    Stats(stats::BenchStatsOptions),
 }
 
 fn init_logging() {
@@ -229,6 +235,16 @@ async fn main() -> anyhow::Result<()> {
         Command::Bench {
             which: BenchCommand::Link(options),
         } => link::bench(options),
+        Command::Bench {
+            which: BenchCommand::Stats(options),
+        } => stats::bench(options).await,
+        Command::Stats(options) => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = stats::run(&cases, options).await;
+            store.close().await;
+            result
+        }
         Command::Link { which } => link::run(which),
         Command::Audit {
             which: AuditCommand::Verify { checkpoints },

@@ -32,6 +32,8 @@ pub use cases::{
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, Drafts, SubmittedDraft};
 pub use identity::Identity;
 pub use support::Support;
+mod statistics;
+pub use statistics::StatisticsRequest;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,7 @@ pub mod seeding;
 mod space;
 mod statement;
 pub mod support;
+mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
             get(api::cases::access_history),
         )
         .route("/api/v1/rulebook", get(api::actions::rulebook))
+        .route("/api/v1/statistics", get(api::statistics::tables))
         .route("/api/v1/deadline-sweep", post(api::actions::sweep))
         .route(
             "/api/v1/organisations",

@@ -6,7 +6,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{actions, admin, cases, mirror, session, submissions, support};
+use crate::api::{actions, admin, cases, mirror, session, statistics, submissions, support};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -29,6 +29,7 @@ use crate::{health, problem};
         actions::notices,
         actions::rulebook,
         actions::sweep,
+        statistics::tables,
         admin::add_organisation,
         admin::organisations,
         admin::add_user,
@@ -72,6 +73,7 @@ use crate::{health, problem};
         (name = "sessions", description = "Signing in and out"),
         (name = "administration", description = "Organisations and accounts"),
         (name = "support", description = "Victim support: episodes, safeguarding, accommodation, inspections and payments"),
+        (name = "statistics", description = "The official statistics tables, with disclosure control (analysts)"),
     )
 )]
 #[derive(Debug)]

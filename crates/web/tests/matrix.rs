@@ -188,6 +188,7 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
                 | Administrator
         ),
         "GET /api/v1/rulebook" => who != Anonymous,
+        "GET /api/v1/statistics" => who == Analyst,
         "POST /api/v1/deadline-sweep" => matches!(who, ScaManager | Administrator),
         "GET /api/v1/organisations" | "POST /api/v1/organisations" => who == Administrator,
         "GET /api/v1/users" | "POST /api/v1/users" => matches!(who, Administrator | FroAdmin),

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod cases;
 pub mod mirror;
 pub mod session;
+pub mod statistics;
 pub mod submissions;
 pub mod support;
 

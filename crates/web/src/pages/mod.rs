@@ -37,6 +37,7 @@ pub mod referrals;
 pub mod search;
 pub mod session;
 pub mod support;
+pub mod statistics;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -99,6 +100,10 @@ pub fn routes() -> Router<AppState> {
             "/support/episodes/{reference}/concerns/{concern}/acknowledge",
             post(support::episode::acknowledge),
         )
+        .route("/statistics", get(statistics::index))
+        .route("/statistics/tables/{id}", get(statistics::table))
+        .route("/statistics/csv/{id}", get(statistics::csv))
+        .route("/statistics/workbook", get(statistics::workbook))
         .route("/cases", get(casework::queue::page))
         .route("/search", get(search::search))
         .route(

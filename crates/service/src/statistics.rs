@@ -1,0 +1,84 @@
+//! The official statistics for analysts: every table of a period, counted from the case file
+//! as it stood at the end of an "as at" day, with disclosure control applied. Reads events
+//! only (never the vault), and audits every production of tables with its period.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_access::{Capability, Operation};
+use nrm_domain::clock::uk_date;
+use nrm_stats::{Fact, Options, Period, Policy, Publication};
+
+use crate::{Cases, ServiceError};
+
+/// What an analyst asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct StatisticsRequest {
+    pub period: Period,
+    /// The case file as it stood at the end of this UK day; today when `None`.
+    pub as_at: Option<NaiveDate>,
+    pub policy: Policy,
+    pub options: Options,
+}
+
+impl Cases {
+    /// Every case's statistical facts as at the end of `as_at` (no personal data); `progress`
+    /// is told how many cases have been read so far.
+    async fn statistics_facts(
+        &self,
+        as_at: NaiveDate,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Vec<Fact>, ServiceError> {
+        // Every event recorded on a UK day up to `as_at` is recorded before the next day's
+        // 02:00 UTC; `fold` then cuts at the UK day exactly.
+        let until = as_at
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(2, 0, 0))
+            .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc());
+        let mut facts = Vec::new();
+        let mut read = 0u64;
+        self.store()
+            .each_case_events(&nrm_stats::EVENT_KINDS, until, |_, events| {
+                read += 1;
+                if read.is_multiple_of(10_000) {
+                    progress(read);
+                }
+                if let Some(f) = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), as_at) {
+                    facts.push(f);
+                }
+            })
+            .await?;
+        progress(read);
+        Ok(facts)
+    }
+
+    /// The tables for `request.period`, as they may be published under `request.policy`.
+    /// Audited (`statistics.tables`, with the period and as-at day as its subject) before the
+    /// answer is returned.
+    pub async fn statistics(
+        &self,
+        capability: &Capability,
+        request: StatisticsRequest,
+        now: DateTime<Utc>,
+        progress: impl FnMut(u64),
+    ) -> Result<Publication, ServiceError> {
+        if capability.operation() != Operation::ReadStatistics {
+            return Err(ServiceError::NotFound);
+        }
+        let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
+        let result = self.statistics_facts(as_at, progress).await.map(|facts| {
+            let tables = nrm_stats::build(&facts, request.period, as_at, request.options);
+            nrm_stats::publish(&tables, request.policy)
+        });
+        let record = nrm_store::audit::AuditRecord {
+            actor: capability.actor(),
+            action: "statistics.tables".to_owned(),
+            case_id: None,
+            outcome: crate::outcome_code(&result),
+            subject: Some(format!(
+                "statistics:{}:as_at:{as_at}:threshold:{}:rounding:{}",
+                request.period, request.policy.threshold, request.policy.rounding_base
+            )),
+        };
+        self.store().audit(&record, now).await?;
+        result
+    }
+}

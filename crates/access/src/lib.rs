@@ -259,6 +259,9 @@ pub enum Operation {
     /// Create, disable and change the roles of accounts (administrators for any organisation;
     /// FRO administrators for their own).
     ManageUsers,
+    /// Import cases from the legacy system with their own dates (`nrm import`, and the API for
+    /// a system-to-system client whose token has the `import` scope). Never a person's session.
+    ImportLegacyCases,
 }
 
 impl Operation {
@@ -271,6 +274,7 @@ impl Operation {
             Self::RunDeadlineSweep => "run_deadline_sweep",
             Self::ManageOrganisations => "manage_organisations",
             Self::ManageUsers => "manage_users",
+            Self::ImportLegacyCases => "import",
         }
     }
 
@@ -278,7 +282,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -286,6 +290,7 @@ impl Operation {
         Self::RunDeadlineSweep,
         Self::ManageOrganisations,
         Self::ManageUsers,
+        Self::ImportLegacyCases,
     ];
 }
 
@@ -375,6 +380,13 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
             p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
                 || p.has(Role::FroAdministrator)
                     && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
+        // Only a system client (an API token with the `import` scope, or the operator's shell
+        // acting as one): the legacy import writes whole case histories at once.
+        O::ImportLegacyCases => {
+            p.token_scopes.is_some()
+                && p.has(Role::Administrator)
+                && p.organisation_kind == OrganisationKind::Administrators
         }
     };
     if allowed {

@@ -26,6 +26,8 @@ use rand::Rng;
 mod actions;
 pub mod drafts;
 pub mod identity;
+mod import;
+pub use import::{ImportReport, LegacyCase, Refusal};
 pub use actions::{Action, SweepReport};
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
 use uuid::Uuid;
@@ -185,6 +187,7 @@ impl Cases {
             reference_random: 0,
             subject,
             personal_details: record,
+            nations: Default::default(),
         };
         let mut last_error = None;
         for _ in 0..REFERENCE_ATTEMPTS {

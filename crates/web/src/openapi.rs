@@ -6,7 +6,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{actions, admin, cases, mirror, session, submissions};
+use crate::api::{actions, admin, cases, import, mirror, session, submissions};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -29,6 +29,7 @@ use crate::{health, problem};
         actions::notices,
         actions::rulebook,
         actions::sweep,
+        import::import,
         admin::add_organisation,
         admin::organisations,
         admin::add_user,

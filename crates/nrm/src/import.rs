@@ -124,8 +124,9 @@ mod synthetic {
         } else {
             on - Duration::days(rng.gen_range(19 * 365..60 * 365))
         };
+        let kind = ["labour", "sexual", "criminal", "domestic_servitude"][rng.gen_range(0..4)];
         let exploitation = json!({
-            "types": [["labour", "sexual", "criminal", "domestic_servitude"][rng.gen_range(0..4)]],
+            "types": [kind],
             "county_lines": false,
             "location": {"uk_nations": ["england"], "police_force_areas": [], "overseas_countries": []},
             "period": {"started_on": on - Duration::days(300), "ended_on": on - Duration::days(20), "ongoing": false}

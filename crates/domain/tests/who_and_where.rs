@@ -331,3 +331,33 @@ proptest! {
         prop_assert!(due > on + Duration::days(asked_after));
     }
 }
+
+#[test]
+fn a_pilot_panel_decides_with_social_care_police_and_health_and_a_chair_who_is_not_the_lead_social_worker()
+ {
+    use nrm_domain::rules::{PanelAgency as A, PilotPanel, PilotPanelMember};
+    let m = |n: u128, agency: A, lead: bool| PilotPanelMember {
+        user: UserId(Uuid::from_u128(n)),
+        agency,
+        lead_social_worker: lead,
+    };
+    let source = "Devolving child decision-making pilot, general guidance (domain brief 1.4)";
+    // (what, chair, members, allowed)
+    let rows: Vec<(&str, PilotPanelMember, Vec<PilotPanelMember>, bool)> = vec![
+        ("social care chairs, police and health sit", m(1, A::ChildrensSocialCare, false), vec![m(2, A::Police, false), m(3, A::Health, false)], true),
+        ("more agencies are allowed", m(1, A::Education, false), vec![m(2, A::ChildrensSocialCare, true), m(3, A::Police, false), m(4, A::Health, false)], true),
+        ("the chair is the child's lead social worker", m(1, A::ChildrensSocialCare, true), vec![m(2, A::Police, false), m(3, A::Health, false)], false),
+        ("no health member", m(1, A::ChildrensSocialCare, false), vec![m(2, A::Police, false), m(3, A::Education, false)], false),
+        ("no police member", m(1, A::ChildrensSocialCare, false), vec![m(3, A::Health, false)], false),
+        ("no social care member", m(1, A::Other, false), vec![m(2, A::Police, false), m(3, A::Health, false)], false),
+        ("one person sits twice", m(1, A::ChildrensSocialCare, false), vec![m(1, A::Police, false), m(3, A::Health, false)], false),
+    ];
+    let rules = Rulebook::current();
+    for (what, chair, members, allowed) in rows {
+        let checked = rules.check_pilot_panel(&PilotPanel { chair, members }, date(2023, 6, 1));
+        assert_eq!(checked.is_ok(), allowed, "{source}: {what}");
+        if let Err(e) = checked {
+            assert_eq!(e.code(), "pilot-panel-composition", "{what}");
+        }
+    }
+}

@@ -39,7 +39,9 @@ use nrm_domain::event::{
 use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
 use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, VaultContent};
 use nrm_domain::geography::UkNation;
-use nrm_domain::rules::{Requester, SubmittingOrganisation};
+use nrm_domain::rules::{
+    PanelAgency, PilotPanel, PilotPanelMember, Requester, SubmittingOrganisation,
+};
 use nrm_domain::submission::{AdultReferral, ChildReferral, DutyToNotify, Submission};
 use nrm_domain::{Actor, CaseEvent, DomainError, FieldProblem, Rulebook};
 use nrm_store::audit::AuditRecord;
@@ -152,6 +154,24 @@ pub struct LegacyPanel {
     pub members: Vec<LegacyReviewer>,
 }
 
+/// A member of a devolved pilot panel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyPilotMember {
+    pub user: String,
+    pub agency: PanelAgency,
+    #[serde(default)]
+    pub lead_social_worker: bool,
+}
+
+/// The devolved pilot panel that made a decision.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyPilotPanel {
+    pub chair: LegacyPilotMember,
+    pub members: Vec<LegacyPilotMember>,
+}
+
 /// What a step did: each is a command of the live service.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -162,6 +182,9 @@ pub enum LegacyCommand {
         reasons: String,
         #[serde(default)]
         negative_reason: Option<NegativeReason>,
+        /// For a devolved pilot panel's decision (and only then): the panel that made it.
+        #[serde(default)]
+        panel: Option<LegacyPilotPanel>,
     },
     ConclusiveGrounds {
         outcome: Outcome,
@@ -169,6 +192,9 @@ pub enum LegacyCommand {
         reasons: String,
         #[serde(default)]
         negative_reason: Option<NegativeReason>,
+        /// For a devolved pilot panel's decision (and only then): the panel that made it.
+        #[serde(default)]
+        panel: Option<LegacyPilotPanel>,
     },
     Rerouted {
         to: CompetentAuthority,
@@ -544,6 +570,7 @@ fn decide_case(
                 return Err(refuse(DomainError::Invalid(problems)));
             }
         }
+        check_panel(&step.what, &state, rules, ids, n).map_err(refuse)?;
         let events = decide(&state, &command, actor, rules, step.at).map_err(|e| match e {
             DomainError::Invalid(problems) => refuse(DomainError::Invalid(
                 problems
@@ -599,6 +626,51 @@ fn decide_case(
     })
 }
 
+/// A devolved pilot panel's decision names its panel, checked against the rules of the
+/// decision's date; nobody else's decision names one.
+fn check_panel(
+    what: &LegacyCommand,
+    state: &CaseState,
+    rules: &Rulebook,
+    ids: &Ids,
+    n: usize,
+) -> Result<(), DomainError> {
+    let (panel, decided_on) = match what {
+        LegacyCommand::ReasonableGrounds {
+            panel, decided_on, ..
+        }
+        | LegacyCommand::ConclusiveGrounds {
+            panel, decided_on, ..
+        } => (panel, *decided_on),
+        _ => return Ok(()),
+    };
+    let pilot = matches!(state, CaseState::Referral(r)
+        if r.competent_authority == CompetentAuthority::LocalAuthorityPanel);
+    let member = |m: &LegacyPilotMember| PilotPanelMember {
+        user: ids.user(&m.user),
+        agency: m.agency,
+        lead_social_worker: m.lead_social_worker,
+    };
+    match (pilot, panel) {
+        (true, Some(p)) => rules.check_pilot_panel(
+            &PilotPanel {
+                chair: member(&p.chair),
+                members: p.members.iter().map(member).collect(),
+            },
+            decided_on,
+        ),
+        (true, None) => Err(DomainError::refused(
+            "pilot-panel-composition",
+            "A devolved pilot panel's decision names the panel that made it: its chair and members, with their agencies",
+        )),
+        (false, Some(_)) => Err(invalid(
+            format!("/steps/{n}/do/panel"),
+            "Only a devolved pilot panel's decision names a panel",
+        )),
+        (false, None) => Ok(()),
+    }
+}
+
 /// The live command a legacy step stands for, and its written reasons if it has any.
 fn command_for<'a>(
     what: &'a LegacyCommand,
@@ -627,6 +699,7 @@ fn command_for<'a>(
             decided_on,
             reasons: text,
             negative_reason,
+            ..
         } => (
             Command::DecideReasonableGrounds(decision(outcome, decided_on, negative_reason)),
             Some(text),
@@ -636,6 +709,7 @@ fn command_for<'a>(
             decided_on,
             reasons: text,
             negative_reason,
+            ..
         } => (
             Command::DecideConclusiveGrounds(decision(outcome, decided_on, negative_reason)),
             Some(text),

@@ -324,3 +324,98 @@ async fn only_the_import_capability_imports() {
     assert_eq!(store.query_i64("SELECT COUNT(*) FROM cases").await, 0);
     store.cleanup().await;
 }
+
+fn dtn(on: NaiveDate) -> Value {
+    let mut d = fixtures::duty_to_notify();
+    d.exploitation.period.started_on = Some(on - chrono::Duration::days(300));
+    d.exploitation.period.ended_on = Some(on - chrono::Duration::days(30));
+    json!({"kind": "duty_to_notify", "details": d})
+}
+
+fn submitted_by(line: &str, nation: &str, list: &str) -> String {
+    let mut v: Value = serde_json::from_str(line).unwrap_or_default();
+    v["submitted_by"]["nation"] = json!(nation);
+    v["submitted_by"]["list"] = json!(list);
+    v.to_string()
+}
+
+#[tokio::test]
+async fn who_may_refer_report_and_decide_is_judged_by_the_rules_of_the_day() {
+    let on = date(2022, 3, 1);
+    let rg = date(2022, 3, 8);
+    let mut in_hull = child(on);
+    in_hull["details"]["local_authority_area"] = json!("hull");
+    let member = |user: &str, agency: &str| json!({"user": user, "agency": agency});
+    let decision = |panel: Value| {
+        let mut d = grounds("reasonable_grounds", rg, true);
+        d["panel"] = panel;
+        d
+    };
+    let lines = [
+        // 1. Hull's pilot panel decides without a health member: refused.
+        case(
+            "PILOT/1",
+            on,
+            in_hull.clone(),
+            vec![step(
+                rg,
+                "la-1",
+                decision(json!({"chair": member("la-1", "childrens_social_care"),
+                    "members": [member("pc-9", "police")]})),
+            )],
+        ),
+        // 2. With social care, police and health: imported.
+        case(
+            "PILOT/2",
+            on,
+            in_hull,
+            vec![step(
+                rg,
+                "la-1",
+                decision(json!({"chair": member("la-1", "childrens_social_care"),
+                    "members": [member("pc-9", "police"), member("nurse-2", "health")]})),
+            )],
+        ),
+        // 3. The Youth Work Alliance refers in Northern Ireland before it was an FRO: refused.
+        submitted_by(
+            &case("NI/3", date(2023, 6, 30), adult(date(2023, 6, 30)), vec![]),
+            "northern_ireland",
+            "youth-work-alliance",
+        ),
+        // 4. An NGO makes a Duty to Notify report in England: refused.
+        submitted_by(
+            &case("DTN/4", date(2020, 2, 3), dtn(date(2020, 2, 3)), vec![]),
+            "england",
+            "salvation-army",
+        ),
+        // 5. A police force does: imported.
+        submitted_by(
+            &case("DTN/5", date(2020, 2, 3), dtn(date(2020, 2, 3)), vec![]),
+            "england",
+            "police",
+        ),
+    ];
+    let file = lines.join("\n");
+    for store in testing::all().await {
+        eprintln!("backend: {}", store.name);
+        let cases = Cases::new(store.store.clone(), Rulebook::current());
+        let (report, refusals) = import(&cases, &file).await;
+        assert_eq!(
+            refused(&refusals),
+            vec![
+                (1, Some(0), "pilot-panel-composition"),
+                (3, None, "not-a-first-responder-organisation"),
+                (4, None, "duty-to-notify-not-for-this-organisation"),
+            ],
+            "{refusals:#?}"
+        );
+        assert_eq!((report.imported, report.refused), (2, 3));
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM case_summaries WHERE competent_authority = 'local_authority_panel' AND rg_outcome = 'positive'")
+                .await,
+            1
+        );
+        store.cleanup().await;
+    }
+}

@@ -195,6 +195,8 @@ pub struct RulebookData {
     pub duty_to_notify_reporters: Vec<Dated<super::ByNation<Vec<String>>>>,
     /// Northern Ireland's adult support period after a positive RG (to the CG if earlier).
     pub northern_ireland_support_period_days: Vec<Dated<u32>>,
+    /// The agencies a devolved pilot panel must have among its members when it decides.
+    pub pilot_panel_required_agencies: Vec<Dated<Vec<super::PanelAgency>>>,
 }
 
 fn ordered<T>(name: &str, entries: &[Dated<T>]) -> Result<(), String> {
@@ -259,6 +261,10 @@ impl RulebookData {
             &data.child_pilot_minimum_days_before_eighteenth_birthday,
         )?;
         ordered("duty_to_notify_reporters", &data.duty_to_notify_reporters)?;
+        ordered(
+            "pilot_panel_required_agencies",
+            &data.pilot_panel_required_agencies,
+        )?;
         ordered(
             "northern_ireland_support_period_days",
             &data.northern_ireland_support_period_days,

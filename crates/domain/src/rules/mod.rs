@@ -8,6 +8,7 @@
 //! under.
 
 mod data;
+mod pilot_panel;
 mod referrers;
 
 use std::sync::LazyLock;
@@ -19,6 +20,7 @@ pub use data::{
     AuthoritiesInForce, Certainty, Dated, FirstResponderOrganisation, FormerName, MoveOnSupport,
     PilotSite, Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
 };
+pub use pilot_panel::{PanelAgency, PilotPanel, PilotPanelMember};
 pub use referrers::{ByNation, SubmittingOrganisation, SupportPeriodEnd};
 
 use crate::calendar::{CalendarDays, Jurisdiction, WorkingDays};

@@ -374,7 +374,10 @@ fn only_a_system_client_with_the_import_scope_may_import_legacy_cases() {
     responder.roles = vec![Role::Administrator];
     responder.organisation_kind = OrganisationKind::FirstResponderOrganisation;
     assert!(authorise(&responder, Operation::ImportLegacyCases).is_err());
-    assert_eq!(Operation::parse("import"), Some(Operation::ImportLegacyCases));
+    assert_eq!(
+        Operation::parse("import"),
+        Some(Operation::ImportLegacyCases)
+    );
 }
 
 #[test]

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
 use crate::calendar::Jurisdiction;
-use crate::geography::UkNation;
 use crate::event::{
     CaseEvent, CompetentAuthority, Deadline, DeadlineStatus, DecisionRef, DisqualificationGround,
     Outcome, Recipient, ReviewOutcome, ReviewedDecision, SuspensionReason,
 };
+use crate::geography::UkNation;
 use crate::ids::{SubjectId, UserId};
 use crate::reference::CaseReference;
 use crate::rules::ReviewKind;

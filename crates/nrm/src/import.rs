@@ -52,15 +52,15 @@ pub async fn run(cases: &Cases, options: ImportOptions) -> anyhow::Result<bool> 
     }
     let capability = nrm_access::authorise(&system_client(), Operation::ImportLegacyCases)
         .map_err(|_| anyhow::anyhow!("the system client may not import"))?;
-    let (input, size): (Box<dyn std::io::BufRead + Send>, u64) =
-        if options.file.as_os_str() == "-" {
-            (Box::new(BufReader::new(std::io::stdin())), 0)
-        } else {
-            let file = std::fs::File::open(&options.file)
-                .with_context(|| format!("cannot open {}", options.file.display()))?;
-            let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-            (Box::new(BufReader::with_capacity(1 << 16, file)), size)
-        };
+    let (input, size): (Box<dyn std::io::BufRead + Send>, u64) = if options.file.as_os_str() == "-"
+    {
+        (Box::new(BufReader::new(std::io::stdin())), 0)
+    } else {
+        let file = std::fs::File::open(&options.file)
+            .with_context(|| format!("cannot open {}", options.file.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(BufReader::with_capacity(1 << 16, file)), size)
+    };
     let mut bar = Progress::new("import (bytes)", size.max(1));
     let started = std::time::Instant::now();
     let report = cases
@@ -191,7 +191,11 @@ mod synthetic {
             }
         } else {
             let review = rules
-                .negative_decision_review(ReviewedDecision::ReasonableGrounds, CompetentAuthority::Sca, rg_on)
+                .negative_decision_review(
+                    ReviewedDecision::ReasonableGrounds,
+                    CompetentAuthority::Sca,
+                    rg_on,
+                )
                 .value;
             if review == ReviewKind::SecondCaseworker {
                 steps.push(json!({"at": at(rg_on, 14), "by": by("cw-2"), "do": {

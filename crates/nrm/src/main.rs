@@ -194,7 +194,8 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Import(options) => {
             let store = open(&config, false).await?;
-            let result = import::run(&Cases::new(store.clone(), Rulebook::current()), options).await;
+            let result =
+                import::run(&Cases::new(store.clone(), Rulebook::current()), options).await;
             store.close().await;
             if !result? {
                 std::process::exit(1);

@@ -36,9 +36,9 @@ use nrm_domain::event::{
     NegativeReason, Outcome, RerouteReason, ReviewOutcome, ReviewedDecision, Reviewer,
     SuspensionReason, WithdrawalReason,
 };
+use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
 use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, VaultContent};
-use nrm_domain::geography::UkNation;
 use nrm_domain::rules::{
     PanelAgency, PilotPanel, PilotPanelMember, Requester, SubmittingOrganisation,
 };
@@ -330,7 +330,9 @@ struct Ids {
 
 impl Ids {
     fn hashed(&self, purpose: &str, value: &str) -> Uuid {
-        let hash = self.key.lookup_hash("legacy-import", &format!("{purpose}:{value}"));
+        let hash = self
+            .key
+            .lookup_hash("legacy-import", &format!("{purpose}:{value}"));
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&hash[..16]);
         // A version 8 (custom) UUID, RFC 9562 variant.
@@ -681,14 +683,13 @@ fn command_for<'a>(
     use LegacyCommand as W;
     use LifecycleCommand as L;
     let lifecycle = |c: L| Command::Lifecycle(c);
-    let decision = |outcome: &Outcome, decided_on: &NaiveDate, negative: &Option<NegativeReason>| {
-        Decision {
+    let decision =
+        |outcome: &Outcome, decided_on: &NaiveDate, negative: &Option<NegativeReason>| Decision {
             outcome: *outcome,
             decided_on: *decided_on,
             reasons,
             negative_reason: *negative,
-        }
-    };
+        };
     let reviewer = |r: &LegacyReviewer| Reviewer {
         user: ids.user(&r.user),
         agency: r.agency.clone(),
@@ -1225,7 +1226,9 @@ mod tests {
     #[test]
     fn a_json_error_names_the_place_not_the_value() {
         let line = br#"{"legacy_id":"A-1","submitted_at":"2016-01-01T10:00:00Z","submitted_by":{"user":"u","organisation":"o"},"submission":{"kind":"adult","details":{"victim":{"given_names":"SECRETNAME"}}}}"#;
-        let r = parse_line(7, line).err().unwrap_or_else(|| panic!("parsed"));
+        let r = parse_line(7, line)
+            .err()
+            .unwrap_or_else(|| panic!("parsed"));
         assert_eq!(r.line, 7);
         assert_eq!(r.rule, "invalid-json");
         assert!(!r.message.contains("SECRETNAME"), "{}", r.message);

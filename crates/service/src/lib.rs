@@ -27,9 +27,9 @@ mod actions;
 pub mod drafts;
 pub mod identity;
 mod import;
-pub use import::{ImportReport, LegacyCase, Refusal};
 pub use actions::{Action, SweepReport};
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, SubmittedDraft};
+pub use import::{ImportReport, LegacyCase, Refusal};
 use uuid::Uuid;
 
 /// Why a use case failed.

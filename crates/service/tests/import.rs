@@ -252,7 +252,12 @@ async fn a_file_of_good_and_bad_lines_imports_the_good_and_names_the_bad_twice_o
             assert!(!r.message.contains(CANARY), "{r:?}");
         }
         assert_eq!(
-            (first.lines, first.imported, first.already_present, first.refused),
+            (
+                first.lines,
+                first.imported,
+                first.already_present,
+                first.refused
+            ),
             (8, 3, 1, 4),
             "{first:?}"
         );

@@ -31,7 +31,8 @@ fn line(id: &str) -> String {
 /// The API's adult referral body as the domain's `AdultReferral` (the legacy schema).
 fn legacy_details(api: serde_json::Value) -> serde_json::Value {
     let mut exploitation = api["exploitation"].clone();
-    exploitation["period"] = json!({"started_on": "2015-06-01", "ended_on": "2016-02-01", "ongoing": false});
+    exploitation["period"] =
+        json!({"started_on": "2015-06-01", "ended_on": "2016-02-01", "ongoing": false});
     json!({
         "victim": {
             "given_names": api["victim"]["given_names"],
@@ -75,8 +76,17 @@ async fn token(app: &App, scope: Operation, kind: OrganisationKind) -> String {
 #[tokio::test]
 async fn a_system_client_imports_json_lines_and_a_second_run_adds_nothing() {
     each_backend(|app| async move {
-        let bearer = token(&app, Operation::ImportLegacyCases, OrganisationKind::Administrators).await;
-        let payload = format!("{}\n{{\"legacy_id\": 7\n\n{}\n", line("OLD/1"), line("OLD/2"));
+        let bearer = token(
+            &app,
+            Operation::ImportLegacyCases,
+            OrganisationKind::Administrators,
+        )
+        .await;
+        let payload = format!(
+            "{}\n{{\"legacy_id\": 7\n\n{}\n",
+            line("OLD/1"),
+            line("OLD/2")
+        );
         let send = |auth: String, content_type: &'static str| {
             app.client
                 .post(format!("{}/api/v1/legacy-import", app.base))
@@ -103,7 +113,11 @@ async fn a_system_client_imports_json_lines_and_a_second_run_adds_nothing() {
         )
         .await;
         assert_eq!(
-            (&second["imported"], &second["already_present"], &second["refused"]),
+            (
+                &second["imported"],
+                &second["already_present"],
+                &second["refused"]
+            ),
             (&json!(0), &json!(2), &json!(1)),
             "{second}"
         );
@@ -116,8 +130,14 @@ async fn a_system_client_imports_json_lines_and_a_second_run_adds_nothing() {
 
         // A token without the scope, and a First Responder system's token: 403.
         for (scope, kind) in [
-            (Operation::RunDeadlineSweep, OrganisationKind::Administrators),
-            (Operation::ImportLegacyCases, OrganisationKind::FirstResponderOrganisation),
+            (
+                Operation::RunDeadlineSweep,
+                OrganisationKind::Administrators,
+            ),
+            (
+                Operation::ImportLegacyCases,
+                OrganisationKind::FirstResponderOrganisation,
+            ),
         ] {
             let other = token(&app, scope, kind).await;
             let denied = send(other, "application/x-ndjson")

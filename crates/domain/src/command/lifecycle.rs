@@ -602,13 +602,9 @@ pub(crate) fn decide(
                 accepted: *accepted,
                 decided_on: *decided_on,
                 reasons: *reasons,
-                reasonable_grounds_due_on: reopened
-                    .then(|| {
-                        rules.reasonable_grounds_due_on_in(
-                            *decided_on,
-                            r.reasonable_grounds_calendar,
-                        )
-                    }),
+                reasonable_grounds_due_on: reopened.then(|| {
+                    rules.reasonable_grounds_due_on_in(*decided_on, r.reasonable_grounds_calendar)
+                }),
             }])
         }
         C::Withdraw { on, reason } => {

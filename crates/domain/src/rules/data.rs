@@ -293,7 +293,11 @@ impl RulebookData {
             if site.to.is_some_and(|to| to < site.from) {
                 return Err(format!("pilot site {} ends before it starts", site.code));
             }
-            if site.former_names.windows(2).any(|w| w[0].until >= w[1].until) {
+            if site
+                .former_names
+                .windows(2)
+                .any(|w| w[0].until >= w[1].until)
+            {
                 return Err(format!(
                     "pilot site {}'s former names must be in date order",
                     site.code

@@ -227,7 +227,11 @@ impl Rulebook {
 
     /// The date a reply to a request made on `requested_on` is due, counted on `calendar`
     /// (the replier's: [`Rulebook::replying_calendar`]).
-    pub fn information_due_on_in(&self, requested_on: NaiveDate, calendar: Jurisdiction) -> NaiveDate {
+    pub fn information_due_on_in(
+        &self,
+        requested_on: NaiveDate,
+        calendar: Jurisdiction,
+    ) -> NaiveDate {
         let days = in_force(&self.data.information_request_working_days, requested_on).value;
         calendar.add_working_days(requested_on, WorkingDays(days))
     }

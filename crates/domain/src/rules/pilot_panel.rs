@@ -69,8 +69,9 @@ impl Rulebook {
                 "The panel's chair must not be the child's lead social worker".to_owned(),
             );
         }
-        let everyone: Vec<&PilotPanelMember> =
-            std::iter::once(&panel.chair).chain(&panel.members).collect();
+        let everyone: Vec<&PilotPanelMember> = std::iter::once(&panel.chair)
+            .chain(&panel.members)
+            .collect();
         let mut users: Vec<UserId> = everyone.iter().map(|m| m.user).collect();
         users.sort_unstable_by_key(|u| u.0);
         users.dedup();

@@ -299,6 +299,9 @@ pub enum Operation {
     AllocateCases,
     /// The official statistics tables (analysts): counts only, never a case.
     ReadStatistics,
+    /// Import cases from the legacy system with their own dates (`nrm import`, and the API for
+    /// a system-to-system client whose token has the `import` scope). Never a person's session.
+    ImportLegacyCases,
 }
 
 impl Operation {
@@ -313,6 +316,7 @@ impl Operation {
             Self::ManageUsers => "manage_users",
             Self::AllocateCases => "allocate_cases",
             Self::ReadStatistics => "read_statistics",
+            Self::ImportLegacyCases => "import",
         }
     }
 
@@ -330,6 +334,7 @@ impl Operation {
         Self::ManageUsers,
         Self::AllocateCases,
         Self::ReadStatistics,
+        Self::ImportLegacyCases,
     ];
 }
 
@@ -429,6 +434,13 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
         }
         O::ReadStatistics => {
             p.has(Role::Analyst) && p.organisation_kind == OrganisationKind::Analysts
+        }
+        // Only a system client (an API token with the `import` scope, or the operator's shell
+        // acting as one): the legacy import writes whole case histories at once.
+        O::ImportLegacyCases => {
+            p.token_scopes.is_some()
+                && p.has(Role::Administrator)
+                && p.organisation_kind == OrganisationKind::Administrators
         }
     };
     if allowed {

@@ -279,6 +279,8 @@ fn expected(role: Role, op: Operation) -> bool {
         O::ManageUsers => matches!(role, Role::Administrator | Role::FroAdministrator),
         O::AllocateCases => role == Role::CaManager,
         O::ReadStatistics => role == Role::Analyst,
+        // Only a system client's token, never a person's session (see the token test below).
+        O::ImportLegacyCases => false,
     }
 }
 
@@ -355,6 +357,36 @@ fn an_api_token_can_do_only_what_its_scopes_name_and_touches_no_case() {
             );
         }
     }
+}
+
+#[test]
+fn only_a_system_client_with_the_import_scope_may_import_legacy_cases() {
+    let mut system = principal(Role::Administrator, relationships()[0]);
+    assert!(
+        authorise(&system, Operation::ImportLegacyCases).is_err(),
+        "not from a session"
+    );
+    system.token_scopes = Some(vec![Operation::ImportLegacyCases]);
+    for op in Operation::ALL {
+        assert_eq!(
+            authorise(&system, op).is_ok(),
+            op == Operation::ImportLegacyCases,
+            "{op:?}"
+        );
+    }
+    system.token_scopes = Some(vec![Operation::ManageUsers]);
+    assert!(authorise(&system, Operation::ImportLegacyCases).is_err());
+    // A First Responder system's token with the scope still may not: it acts for a FRO.
+    let mut responder = principal(Role::FirstResponder, relationships()[0]);
+    responder.token_scopes = Some(vec![Operation::ImportLegacyCases]);
+    assert!(authorise(&responder, Operation::ImportLegacyCases).is_err());
+    responder.roles = vec![Role::Administrator];
+    responder.organisation_kind = OrganisationKind::FirstResponderOrganisation;
+    assert!(authorise(&responder, Operation::ImportLegacyCases).is_err());
+    assert_eq!(
+        Operation::parse("import"),
+        Some(Operation::ImportLegacyCases)
+    );
 }
 
 #[test]

@@ -9,10 +9,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Actor;
+use crate::calendar::Jurisdiction;
 use crate::event::{
     CaseEvent, CompetentAuthority, Deadline, DeadlineStatus, DecisionRef, DisqualificationGround,
     Outcome, Recipient, ReviewOutcome, ReviewedDecision, SuspensionReason,
 };
+use crate::geography::UkNation;
 use crate::ids::{SubjectId, UserId};
 use crate::reference::CaseReference;
 use crate::rules::ReviewKind;
@@ -96,6 +98,13 @@ pub struct InformationRequest {
     pub requested_on: NaiveDate,
     pub due_on: NaiveDate,
     pub received_on: Option<NaiveDate>,
+    /// The calendar `due_on` was counted on (the one of whoever must reply).
+    #[serde(default = "england_and_wales")]
+    pub calendar: Jurisdiction,
+}
+
+fn england_and_wales() -> Jurisdiction {
+    Jurisdiction::EnglandAndWales
 }
 
 /// A pending reconsideration request.
@@ -116,6 +125,15 @@ pub struct Referral {
     pub pilot_site: Option<String>,
     pub support_consent: bool,
     pub reasonable_grounds_due_on: NaiveDate,
+    /// The calendar the RG due date is counted on (the deciding authority's).
+    #[serde(default = "england_and_wales")]
+    pub reasonable_grounds_calendar: Jurisdiction,
+    /// The nation the referring organisation works in, when recorded.
+    #[serde(default)]
+    pub referring_organisation_nation: Option<UkNation>,
+    /// The nation the person is in, when recorded.
+    #[serde(default)]
+    pub person_nation: Option<UkNation>,
     pub stage: Stage,
     pub allocated_to: Option<UserId>,
     pub reasonable_grounds: Option<DecisionRecord>,
@@ -265,6 +283,11 @@ impl CaseState {
                 pilot_site: e.pilot_site.clone(),
                 support_consent: e.consent.is_some_and(|c| c.support_consent),
                 reasonable_grounds_due_on: e.reasonable_grounds_due_on,
+                reasonable_grounds_calendar: e
+                    .reasonable_grounds_calendar
+                    .unwrap_or(Jurisdiction::EnglandAndWales),
+                referring_organisation_nation: e.referring_organisation_nation,
+                person_nation: e.person_nation,
                 stage: Stage::AwaitingReasonableGrounds,
                 allocated_to: None,
                 reasonable_grounds: None,
@@ -393,12 +416,14 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
             request,
             requested_on,
             due_on,
+            calendar,
             ..
         } => r.information_requests.push(InformationRequest {
             request: *request,
             requested_on: *requested_on,
             due_on: *due_on,
             received_on: None,
+            calendar: calendar.unwrap_or(Jurisdiction::EnglandAndWales),
         }),
         CaseEvent::InformationReceived {
             request,

@@ -102,6 +102,16 @@ pub struct ReferralSubmitted {
     pub routing_reason: Option<String>,
     pub reasonable_grounds_due_on: NaiveDate,
     pub rulebook_version: String,
+    /// The nation the referring organisation works in (recorded from rulebook 2026.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referring_organisation_nation: Option<crate::geography::UkNation>,
+    /// The nation the person was in when referred (recorded from rulebook 2026.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_nation: Option<crate::geography::UkNation>,
+    /// The calendar the RG due date was counted on: the deciding authority's (absent before
+    /// rulebook 2026.4, when every deadline was counted on England and Wales's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasonable_grounds_calendar: Option<crate::calendar::Jurisdiction>,
 }
 
 /// An anonymous Duty to Notify report was made.
@@ -323,6 +333,10 @@ pub enum CaseEvent {
         from: InformationSource,
         requested_on: NaiveDate,
         due_on: NaiveDate,
+        /// The calendar `due_on` was counted on: the one of whoever must reply (absent before
+        /// rulebook 2026.4: England and Wales's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        calendar: Option<crate::calendar::Jurisdiction>,
     },
     InformationReceived {
         request: uuid::Uuid,

@@ -1273,6 +1273,8 @@ fn check_accepted(
                 from: *from,
                 requested_on: today,
                 due_on: information_due(today),
+                // No nations recorded and every pilot site in England: the SCA's calendar.
+                calendar: Some(nrm_domain::calendar::Jurisdiction::EnglandAndWales),
             })?,
             L::RecordInformationReceived {
                 request,
@@ -2506,6 +2508,7 @@ fn build_submit(spec: &SubmitSpec, today: NaiveDate) -> Command {
         reference_random: 0x0bad_cafe,
         subject: SUBJECT,
         personal_details: PERSONAL,
+        nations: Default::default(),
     }))
 }
 

@@ -98,6 +98,7 @@ impl Case {
                 reference_random: 0x0bad_cafe,
                 subject: SubjectId::from_uuid(Uuid::from_u128(3)),
                 personal_details: VaultRecordId::from_uuid(Uuid::from_u128(4)),
+                nations: Default::default(),
             })),
             on,
         );

@@ -761,6 +761,7 @@ fn build_submit(spec: &SubmitSpec, today: NaiveDate) -> Command {
         reference_random: spec.reference_random,
         subject: SUBJECT,
         personal_details: PERSONAL,
+        nations: Default::default(),
     }))
 }
 
@@ -1391,6 +1392,7 @@ fn submit(submission: Submission) -> Command {
         reference_random: 0x1234_5678,
         subject: SUBJECT,
         personal_details: PERSONAL,
+        nations: Default::default(),
     }))
 }
 

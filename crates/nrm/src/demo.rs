@@ -824,6 +824,7 @@ impl DemoCases {
             reference_random: rng.r#gen(),
             subject,
             personal_details: record,
+            nations: Default::default(),
         }));
         let events = decide_command(
             &CaseState::Empty,

@@ -10,6 +10,7 @@ mod bench_scale;
 mod config;
 mod demo;
 mod https;
+mod import;
 mod link;
 mod progress;
 mod stats;
@@ -84,6 +85,9 @@ enum Command {
         #[arg(long)]
         no_serve: bool,
     },
+    /// Import legacy cases (JSON Lines, docs/legacy-import.md), each step judged by the rules
+    /// of its own date. Exits 1 if any line was refused.
+    Import(import::ImportOptions),
     /// Record linkage: find the records of one person in a file.
     Link {
         #[command(subcommand)]
@@ -192,6 +196,16 @@ async fn main() -> anyhow::Result<()> {
                 "Checked {} cases; recorded {} deadline changes.",
                 report.cases_checked, report.changes
             );
+            Ok(())
+        }
+        Command::Import(options) => {
+            let store = open(&config, false).await?;
+            let result =
+                import::run(&Cases::new(store.clone(), Rulebook::current()), options).await;
+            store.close().await;
+            if !result? {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -226,6 +226,7 @@ impl Cases {
             reference_random: 0,
             subject,
             personal_details: record,
+            nations: Default::default(),
         };
         let mut last_error = None;
         for _ in 0..REFERENCE_ATTEMPTS {

@@ -34,6 +34,8 @@ pub use identity::Identity;
 pub use support::Support;
 mod statistics;
 pub use statistics::StatisticsRequest;
+mod import;
+pub use import::{ImportReport, LegacyCase, Refusal};
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

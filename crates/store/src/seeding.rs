@@ -125,6 +125,7 @@ impl SyntheticCases {
             reference_random: rng.r#gen(),
             subject,
             personal_details: record,
+            nations: Default::default(),
         }));
         let case_id = CaseId(Uuid::from_u128(rng.r#gen()));
         let events = decide(

@@ -65,6 +65,7 @@ fn new_case(actor: Actor) -> (CaseId, CaseReference, Vec<CaseEvent>) {
         reference_random: random,
         subject: SubjectId(Uuid::new_v4()),
         personal_details: VaultRecordId(Uuid::new_v4()),
+        nations: Default::default(),
     }));
     let events = decide(
         &CaseState::Empty,

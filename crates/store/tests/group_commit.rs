@@ -73,6 +73,7 @@ fn new_case() -> NewCase {
         reference_random: random,
         subject,
         personal_details: record,
+        nations: Default::default(),
     }));
     let events = decide(
         &CaseState::Empty,

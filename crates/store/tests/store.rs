@@ -44,6 +44,7 @@ fn new_adult_case() -> NewCase {
         reference_random: rand_bits(),
         subject,
         personal_details: record,
+        nations: Default::default(),
     }));
     let events = decide(
         &CaseState::Empty,

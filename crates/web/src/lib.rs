@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rulebook", get(api::actions::rulebook))
         .route("/api/v1/statistics", get(api::statistics::tables))
         .route("/api/v1/deadline-sweep", post(api::actions::sweep))
+        .route("/api/v1/legacy-import", post(api::import::import))
         .route(
             "/api/v1/organisations",
             get(api::admin::organisations).post(api::admin::add_organisation),

@@ -6,7 +6,7 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{actions, admin, cases, mirror, session, statistics, submissions, support};
+use crate::api::{actions, admin, cases, import, mirror, session, statistics, submissions, support};
 use crate::{health, problem};
 
 #[derive(OpenApi)]
@@ -30,6 +30,7 @@ use crate::{health, problem};
         actions::rulebook,
         actions::sweep,
         statistics::tables,
+        import::import,
         admin::add_organisation,
         admin::organisations,
         admin::add_user,

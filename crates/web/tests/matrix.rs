@@ -190,6 +190,8 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         "GET /api/v1/rulebook" => who != Anonymous,
         "GET /api/v1/statistics" => who == Analyst,
         "POST /api/v1/deadline-sweep" => matches!(who, ScaManager | Administrator),
+        // Only a system client's API token with the `import` scope; never a session.
+        "POST /api/v1/legacy-import" => false,
         "GET /api/v1/organisations" | "POST /api/v1/organisations" => who == Administrator,
         "GET /api/v1/users" | "POST /api/v1/users" => matches!(who, Administrator | FroAdmin),
         "POST /api/v1/users/{id}/disable" | "PUT /api/v1/users/{id}/roles" => {

@@ -265,11 +265,23 @@ pub(crate) fn decide(
                     "That information request already exists",
                 ));
             }
+            let deciding =
+                rules.deciding_calendar(r.competent_authority, r.pilot_site.as_deref(), today);
+            let pilot = (r.competent_authority == CompetentAuthority::LocalAuthorityPanel)
+                .then_some(deciding);
+            let calendar = rules.replying_calendar(
+                *from,
+                r.referring_organisation_nation,
+                r.person_nation,
+                pilot,
+                deciding,
+            );
             Ok(vec![CaseEvent::InformationRequested {
                 request: *request,
                 from: *from,
                 requested_on: today,
-                due_on: rules.information_due_on(today),
+                due_on: rules.information_due_on_in(today, calendar),
+                calendar: Some(calendar),
             }])
         }
         C::RecordInformationReceived {
@@ -590,8 +602,9 @@ pub(crate) fn decide(
                 accepted: *accepted,
                 decided_on: *decided_on,
                 reasons: *reasons,
-                reasonable_grounds_due_on: reopened
-                    .then(|| rules.reasonable_grounds_due_on(*decided_on)),
+                reasonable_grounds_due_on: reopened.then(|| {
+                    rules.reasonable_grounds_due_on_in(*decided_on, r.reasonable_grounds_calendar)
+                }),
             }])
         }
         C::Withdraw { on, reason } => {
@@ -968,28 +981,47 @@ fn close(
     Ok(vec![CaseEvent::Closed { on, reason }])
 }
 
-/// The deadlines a case has open, with their due dates.
-pub fn open_deadlines(r: &Referral) -> Vec<(Deadline, NaiveDate)> {
+/// The deadlines a case has open, with their due dates and the calendars they are counted on.
+pub fn open_deadlines(r: &Referral) -> Vec<(Deadline, NaiveDate, crate::calendar::Jurisdiction)> {
     if !r.is_open() {
         return Vec::new();
     }
     let mut open = Vec::new();
     if r.stage == Stage::AwaitingReasonableGrounds {
-        open.push((Deadline::ReasonableGrounds, r.reasonable_grounds_due_on));
+        open.push((
+            Deadline::ReasonableGrounds,
+            r.reasonable_grounds_due_on,
+            r.reasonable_grounds_calendar,
+        ));
     }
     for request in r
         .information_requests
         .iter()
         .filter(|i| i.received_on.is_none())
     {
-        open.push((Deadline::Information(request.request), request.due_on));
+        open.push((
+            Deadline::Information(request.request),
+            request.due_on,
+            request.calendar,
+        ));
     }
     open
 }
 
-/// Where a deadline due on `due_on` stands on `today`.
+/// Where a deadline due on `due_on` stands on `today`, counted on the competent
+/// authorities' calendar.
 pub fn deadline_status(due_on: NaiveDate, today: NaiveDate, rules: &Rulebook) -> DeadlineStatus {
-    let calendar = rules.competent_authority_calendar;
+    deadline_status_on(due_on, today, rules, rules.competent_authority_calendar)
+}
+
+/// Where a deadline due on `due_on` stands on `today`, counted on `calendar` (the one its due
+/// date was counted on).
+pub fn deadline_status_on(
+    due_on: NaiveDate,
+    today: NaiveDate,
+    rules: &Rulebook,
+    calendar: crate::calendar::Jurisdiction,
+) -> DeadlineStatus {
     if today > due_on {
         DeadlineStatus::Overdue
     } else if calendar.working_days_between(today, due_on) <= rules.due_soon(today) {
@@ -1002,8 +1034,8 @@ pub fn deadline_status(due_on: NaiveDate, today: NaiveDate, rules: &Rulebook) ->
 fn sweep(r: &Referral, rules: &Rulebook, today: NaiveDate) -> Vec<CaseEvent> {
     open_deadlines(r)
         .into_iter()
-        .filter_map(|(deadline, due_on)| {
-            let status = deadline_status(due_on, today, rules);
+        .filter_map(|(deadline, due_on, calendar)| {
+            let status = deadline_status_on(due_on, today, rules, calendar);
             let last = r
                 .deadlines
                 .get(&deadline)

@@ -6,7 +6,7 @@
 
 mod lifecycle;
 
-pub use lifecycle::{LifecycleCommand, ReviewPanel, deadline_status};
+pub use lifecycle::{LifecycleCommand, ReviewPanel, deadline_status, deadline_status_on};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
@@ -20,6 +20,7 @@ use crate::event::{
     RecoveryPeriodStarted, ReferralSubmitted, ReviewedDecision,
 };
 use crate::exploitation::{Exploitation, ExploitationType};
+use crate::geography::UkNation;
 use crate::ids::{SubjectId, VaultRecordId};
 use crate::reference::{CaseReference, ReferenceKind};
 use crate::rules::Rulebook;
@@ -37,6 +38,18 @@ pub struct Submit {
     /// Duty to Notify report).
     pub subject: SubjectId,
     pub personal_details: VaultRecordId,
+    /// Where the referring organisation and the person are, when known: deadlines are counted
+    /// on the calendar of whoever must act by them.
+    pub nations: Nations,
+}
+
+/// The nations recorded on a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Nations {
+    /// The nation the referring First Responder Organisation works in.
+    pub referring_organisation: Option<UkNation>,
+    /// The nation the person is in now.
+    pub person: Option<UkNation>,
 }
 
 /// A Reasonable Grounds or Conclusive Grounds decision as the decision maker records it.
@@ -415,6 +428,7 @@ fn referral_event(
         today,
         rules,
     );
+    let calendar = rules.deciding_calendar(route.authority, route.pilot_site.as_deref(), today);
     CaseEvent::ReferralSubmitted(ReferralSubmitted {
         reference: facts.reference,
         age_group: facts.age_group,
@@ -435,8 +449,11 @@ fn referral_event(
         competent_authority: route.authority,
         pilot_site: route.pilot_site,
         routing_reason: Some(route.reason.to_owned()),
-        reasonable_grounds_due_on: rules.reasonable_grounds_due_on(today),
+        reasonable_grounds_due_on: rules.reasonable_grounds_due_on_in(today, calendar),
         rulebook_version: rules.version().to_owned(),
+        referring_organisation_nation: submit.nations.referring_organisation,
+        person_nation: submit.nations.person,
+        reasonable_grounds_calendar: Some(calendar),
     })
 }
 

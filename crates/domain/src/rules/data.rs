@@ -124,6 +124,29 @@ pub struct PilotSite {
     /// Whether the dates are confirmed (a start known only to the month is `uncertain`).
     #[serde(default = "verified")]
     pub certainty: Certainty,
+    /// Earlier names, each used until the day before the next name (or `name`) took over.
+    #[serde(default)]
+    pub former_names: Vec<FormerName>,
+}
+
+/// A name an authority had until a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormerName {
+    pub name: String,
+    /// The last day the name was used.
+    pub until: NaiveDate,
+    pub source: String,
+}
+
+impl PilotSite {
+    /// The authority's name as it was on `on`.
+    pub fn name_on(&self, on: NaiveDate) -> &str {
+        self.former_names
+            .iter()
+            .find(|n| on <= n.until)
+            .map_or(self.name.as_str(), |n| n.name.as_str())
+    }
 }
 
 /// A designated First Responder Organisation (or class of them) and where it is designated.
@@ -168,6 +191,12 @@ pub struct RulebookData {
     pub child_pilot_minimum_days_before_eighteenth_birthday: Vec<Dated<u32>>,
     pub child_decision_pilot_sites: Vec<PilotSite>,
     pub first_responder_organisations: Vec<FirstResponderOrganisation>,
+    /// The First Responder list codes the duty to notify falls on, per nation.
+    pub duty_to_notify_reporters: Vec<Dated<super::ByNation<Vec<String>>>>,
+    /// Northern Ireland's adult support period after a positive RG (to the CG if earlier).
+    pub northern_ireland_support_period_days: Vec<Dated<u32>>,
+    /// The agencies a devolved pilot panel must have among its members when it decides.
+    pub pilot_panel_required_agencies: Vec<Dated<Vec<super::PanelAgency>>>,
 }
 
 fn ordered<T>(name: &str, entries: &[Dated<T>]) -> Result<(), String> {
@@ -231,9 +260,48 @@ impl RulebookData {
             "child_pilot_minimum_days_before_eighteenth_birthday",
             &data.child_pilot_minimum_days_before_eighteenth_birthday,
         )?;
+        ordered("duty_to_notify_reporters", &data.duty_to_notify_reporters)?;
+        ordered(
+            "pilot_panel_required_agencies",
+            &data.pilot_panel_required_agencies,
+        )?;
+        ordered(
+            "northern_ireland_support_period_days",
+            &data.northern_ireland_support_period_days,
+        )?;
+        for entry in &data.duty_to_notify_reporters {
+            let v = &entry.value;
+            for code in v
+                .england
+                .iter()
+                .chain(&v.wales)
+                .chain(&v.scotland)
+                .chain(&v.northern_ireland)
+            {
+                if !data
+                    .first_responder_organisations
+                    .iter()
+                    .any(|o| &o.code == code)
+                {
+                    return Err(format!(
+                        "duty_to_notify_reporters names {code}, which is not on the First Responder list"
+                    ));
+                }
+            }
+        }
         for site in &data.child_decision_pilot_sites {
             if site.to.is_some_and(|to| to < site.from) {
                 return Err(format!("pilot site {} ends before it starts", site.code));
+            }
+            if site
+                .former_names
+                .windows(2)
+                .any(|w| w[0].until >= w[1].until)
+            {
+                return Err(format!(
+                    "pilot site {}'s former names must be in date order",
+                    site.code
+                ));
             }
         }
         for org in &data.first_responder_organisations {

@@ -8,6 +8,8 @@
 //! under.
 
 mod data;
+mod pilot_panel;
+mod referrers;
 
 use std::sync::LazyLock;
 
@@ -15,12 +17,14 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
 pub use data::{
-    AuthoritiesInForce, Certainty, Dated, FirstResponderOrganisation, MoveOnSupport, PilotSite,
-    Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
+    AuthoritiesInForce, Certainty, Dated, FirstResponderOrganisation, FormerName, MoveOnSupport,
+    PilotSite, Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
 };
+pub use pilot_panel::{PanelAgency, PilotPanel, PilotPanelMember};
+pub use referrers::{ByNation, SubmittingOrganisation, SupportPeriodEnd};
 
 use crate::calendar::{CalendarDays, Jurisdiction, WorkingDays};
-use crate::event::{CompetentAuthority, ReviewedDecision};
+use crate::event::{CompetentAuthority, InformationSource, ReviewedDecision};
 use crate::geography::UkNation;
 
 /// The rules in force, with their history. Cheap to clone (shares the parsed data).
@@ -95,10 +99,73 @@ impl Rulebook {
         )
     }
 
-    /// The date an RG decision is due for a referral made on `referred_on`.
+    /// The date an RG decision is due for a referral made on `referred_on`, counted on the
+    /// SCA's and IECA's calendar ([`Rulebook::competent_authority_calendar`]).
     pub fn reasonable_grounds_due_on(&self, referred_on: NaiveDate) -> NaiveDate {
-        self.competent_authority_calendar
-            .add_working_days(referred_on, self.reasonable_grounds_target(referred_on))
+        self.reasonable_grounds_due_on_in(referred_on, self.competent_authority_calendar)
+    }
+
+    /// The date an RG decision is due for a referral made on `referred_on`, counted on
+    /// `calendar` (the deciding authority's: [`Rulebook::deciding_calendar`]).
+    pub fn reasonable_grounds_due_on_in(
+        &self,
+        referred_on: NaiveDate,
+        calendar: Jurisdiction,
+    ) -> NaiveDate {
+        calendar.add_working_days(referred_on, self.reasonable_grounds_target(referred_on))
+    }
+
+    /// The calendar a deciding authority counts its deadlines on: a devolved pilot panel's is
+    /// its local authority's nation's (England and Wales, or Scotland); the SCA's and the
+    /// IECA's is configured ([`Rulebook::competent_authority_calendar`], England and Wales by
+    /// default: both are Home Office bodies in England).
+    pub fn deciding_calendar(
+        &self,
+        authority: CompetentAuthority,
+        pilot_site: Option<&str>,
+        on: NaiveDate,
+    ) -> Jurisdiction {
+        match (authority, pilot_site) {
+            (CompetentAuthority::LocalAuthorityPanel, Some(code)) => self
+                .data
+                .child_decision_pilot_sites
+                .iter()
+                .find(|s| s.code == code && s.from <= on)
+                .or_else(|| {
+                    self.data
+                        .child_decision_pilot_sites
+                        .iter()
+                        .find(|s| s.code == code)
+                })
+                .map_or(self.competent_authority_calendar, |s| {
+                    s.nation.jurisdiction()
+                }),
+            _ => self.competent_authority_calendar,
+        }
+    }
+
+    /// The calendar a reply to a request for further information is counted on: that of
+    /// whoever must reply. The First Responder Organisation's nation for a First Responder
+    /// (when recorded); the person's current nation for a support provider; the pilot local
+    /// authority's nation for a local authority deciding as a pilot panel, else the person's
+    /// current nation; `deciding` (the deciding authority's calendar) where none is known, and
+    /// for the police (the force is not recorded on the case).
+    pub fn replying_calendar(
+        &self,
+        from: InformationSource,
+        referring_organisation: Option<UkNation>,
+        person: Option<UkNation>,
+        pilot: Option<Jurisdiction>,
+        deciding: Jurisdiction,
+    ) -> Jurisdiction {
+        let of = |n: Option<UkNation>| n.map(UkNation::jurisdiction);
+        match from {
+            InformationSource::FirstResponder => of(referring_organisation),
+            InformationSource::SupportProvider => of(person),
+            InformationSource::LocalAuthority => pilot.or(of(person)),
+            InformationSource::Police => None,
+        }
+        .unwrap_or(deciding)
     }
 
     /// Which review a negative CG needs before it is served. Chosen by the date of the CG
@@ -152,11 +219,21 @@ impl Rulebook {
         in_force(&self.data.move_on_support, decided_on)
     }
 
-    /// The date a reply to a request for further information made on `requested_on` is due.
+    /// The date a reply to a request for further information made on `requested_on` is due,
+    /// on the competent authorities' calendar.
     pub fn information_due_on(&self, requested_on: NaiveDate) -> NaiveDate {
+        self.information_due_on_in(requested_on, self.competent_authority_calendar)
+    }
+
+    /// The date a reply to a request made on `requested_on` is due, counted on `calendar`
+    /// (the replier's: [`Rulebook::replying_calendar`]).
+    pub fn information_due_on_in(
+        &self,
+        requested_on: NaiveDate,
+        calendar: Jurisdiction,
+    ) -> NaiveDate {
         let days = in_force(&self.data.information_request_working_days, requested_on).value;
-        self.competent_authority_calendar
-            .add_working_days(requested_on, WorkingDays(days))
+        calendar.add_working_days(requested_on, WorkingDays(days))
     }
 
     /// A deadline this many working days away or fewer is "due soon".
@@ -235,7 +312,7 @@ mod tests {
     #[test]
     fn the_shipped_rulebook_parses() {
         assert!(SHIPPED.is_ok(), "{:?}", SHIPPED.as_ref().err());
-        assert_eq!(Rulebook::current().version(), "2026.3");
+        assert_eq!(Rulebook::current().version(), "2026.4");
     }
 
     #[test]

@@ -1,0 +1,732 @@
+//! Issue #10, items 1, 6, 7 and 9: who may refer and who may report under the duty to notify
+//! (dated, by nation), the statutory support periods of Scotland and Northern Ireland, the
+//! pilot authorities' names as they were, and deadlines counted on the calendar of whoever
+//! must act by them. One row per rule with its source, on dates either side of each change.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_domain::calendar::Jurisdiction;
+use nrm_domain::command::{Command, LifecycleCommand, Nations, Submit, decide};
+use nrm_domain::event::{CaseEvent, InformationSource};
+use nrm_domain::exploitation::ExploitationPeriod;
+use nrm_domain::fixtures::adult_referral;
+use nrm_domain::geography::UkNation::{self, England, NorthernIreland, Scotland, Wales};
+use nrm_domain::ids::{OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::rules::{Rulebook, SubmittingOrganisation};
+use nrm_domain::submission::Submission;
+use nrm_domain::{Actor, CaseState};
+use proptest::prelude::*;
+use uuid::Uuid;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+fn noon(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).unwrap_or_default())
+}
+
+type Designation = Option<(NaiveDate, Option<NaiveDate>)>;
+/// (source, nation, list entry, individual designation, date, may refer).
+type ReferrerRow = (
+    &'static str,
+    UkNation,
+    Option<&'static str>,
+    Designation,
+    NaiveDate,
+    bool,
+);
+/// (source, nation, RG, CG, last day of support and whether the CG ended it).
+type SupportRow = (
+    &'static str,
+    UkNation,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<(NaiveDate, bool)>,
+);
+
+/// No individual designation.
+const NO: Designation = None;
+
+#[test]
+fn only_an_organisation_on_its_nations_dated_list_or_designated_may_refer() {
+    let individually = Some((date(2024, 1, 1), Some(date(2024, 12, 31))));
+    let rows: &[ReferrerRow] = &[
+        (
+            "Youth Work Alliance, NI FRO from 1 Jul 2023",
+            NorthernIreland,
+            Some("youth-work-alliance"),
+            NO,
+            date(2023, 6, 30),
+            false,
+        ),
+        (
+            "Youth Work Alliance, NI FRO from 1 Jul 2023",
+            NorthernIreland,
+            Some("youth-work-alliance"),
+            NO,
+            date(2023, 7, 1),
+            true,
+        ),
+        (
+            "Youth Work Alliance is on Northern Ireland's list only",
+            England,
+            Some("youth-work-alliance"),
+            NO,
+            date(2024, 1, 1),
+            false,
+        ),
+        (
+            "UK Border Agency until 31 Mar 2013",
+            England,
+            Some("uk-border-agency"),
+            NO,
+            date(2013, 3, 31),
+            true,
+        ),
+        (
+            "UK Border Agency until 31 Mar 2013",
+            England,
+            Some("uk-border-agency"),
+            NO,
+            date(2013, 4, 1),
+            false,
+        ),
+        (
+            "UK Visas and Immigration from 1 Apr 2013",
+            Scotland,
+            Some("ukvi"),
+            NO,
+            date(2013, 3, 31),
+            false,
+        ),
+        (
+            "UK Visas and Immigration from 1 Apr 2013",
+            Scotland,
+            Some("ukvi"),
+            NO,
+            date(2013, 4, 1),
+            true,
+        ),
+        (
+            "National Crime Agency from 7 Oct 2013 (E&W list)",
+            England,
+            Some("nca"),
+            NO,
+            date(2013, 10, 6),
+            false,
+        ),
+        (
+            "National Crime Agency from 7 Oct 2013 (E&W list)",
+            Wales,
+            Some("nca"),
+            NO,
+            date(2013, 10, 7),
+            true,
+        ),
+        (
+            "Police Scotland from 1 Apr 2013, Scotland's list",
+            Scotland,
+            Some("police-scotland"),
+            NO,
+            date(2013, 3, 31),
+            false,
+        ),
+        (
+            "Police Scotland from 1 Apr 2013, Scotland's list",
+            Scotland,
+            Some("police-scotland"),
+            NO,
+            date(2013, 4, 1),
+            true,
+        ),
+        (
+            "Police Scotland is not an FRO in England",
+            England,
+            Some("police-scotland"),
+            NO,
+            date(2020, 1, 1),
+            false,
+        ),
+        (
+            "Salvation Army removed from the Scotland/NI list",
+            Scotland,
+            Some("salvation-army-scotland"),
+            NO,
+            date(2019, 4, 28),
+            true,
+        ),
+        (
+            "Salvation Army removed from the Scotland/NI list",
+            Scotland,
+            Some("salvation-army-scotland"),
+            NO,
+            date(2019, 4, 29),
+            false,
+        ),
+        (
+            "Salvation Army on the E&W list from Jul 2011",
+            England,
+            Some("salvation-army"),
+            NO,
+            date(2011, 6, 30),
+            false,
+        ),
+        (
+            "Salvation Army on the E&W list from Jul 2011",
+            England,
+            Some("salvation-army"),
+            NO,
+            date(2011, 7, 1),
+            true,
+        ),
+        (
+            "Health and Social Care Trusts: Northern Ireland only",
+            Wales,
+            Some("hsc-trusts"),
+            NO,
+            date(2020, 1, 1),
+            false,
+        ),
+        (
+            "Health and Social Care Trusts: Northern Ireland only",
+            NorthernIreland,
+            Some("hsc-trusts"),
+            NO,
+            date(2020, 1, 1),
+            true,
+        ),
+        (
+            "Not on any list",
+            England,
+            Some("a-charity"),
+            NO,
+            date(2020, 1, 1),
+            false,
+        ),
+        (
+            "Individual designation, 2024",
+            England,
+            None,
+            individually,
+            date(2023, 12, 31),
+            false,
+        ),
+        (
+            "Individual designation, 2024",
+            England,
+            None,
+            individually,
+            date(2024, 1, 1),
+            true,
+        ),
+        (
+            "Individual designation, 2024",
+            England,
+            None,
+            individually,
+            date(2024, 12, 31),
+            true,
+        ),
+        (
+            "Individual designation, 2024",
+            England,
+            None,
+            individually,
+            date(2025, 1, 1),
+            false,
+        ),
+    ];
+    let rules = Rulebook::current();
+    for (source, nation, code, designated, on, allowed) in rows {
+        let org = SubmittingOrganisation {
+            nation: *nation,
+            list_code: *code,
+            designated: *designated,
+        };
+        assert_eq!(
+            rules.may_refer(&org, *on),
+            *allowed,
+            "{source}: {nation:?} {code:?} on {on}"
+        );
+        let checked = rules.check_referrer(&org, *on);
+        assert_eq!(checked.is_ok(), *allowed, "{source}");
+        if let Err(e) = checked {
+            assert_eq!(e.code(), "not-a-first-responder-organisation");
+        }
+    }
+}
+
+#[test]
+fn the_duty_to_notify_falls_on_the_specified_authorities_of_england_and_wales_from_november_2015() {
+    let rows: &[(&str, UkNation, &str, NaiveDate, bool)] = &[
+        (
+            "MSA 2015 s52 in force 1 Nov 2015: police",
+            England,
+            "police",
+            date(2015, 10, 31),
+            false,
+        ),
+        (
+            "MSA 2015 s52 in force 1 Nov 2015: police",
+            England,
+            "police",
+            date(2015, 11, 1),
+            true,
+        ),
+        (
+            "s52(5): county and county borough councils in Wales",
+            Wales,
+            "local-authority",
+            date(2016, 1, 4),
+            true,
+        ),
+        (
+            "s52(5): the Gangmasters (and Labour Abuse) Authority",
+            England,
+            "glaa",
+            date(2020, 1, 1),
+            true,
+        ),
+        (
+            "s52(5): the National Crime Agency",
+            Wales,
+            "nca",
+            date(2020, 1, 1),
+            true,
+        ),
+        (
+            "UKVI, Border Force, Immigration Enforcement comply as policy",
+            England,
+            "border-force",
+            date(2020, 1, 1),
+            true,
+        ),
+        (
+            "An NGO First Responder is not a specified authority",
+            England,
+            "salvation-army",
+            date(2020, 1, 1),
+            false,
+        ),
+        (
+            "Scotland: s38 regulations not confirmed in force",
+            Scotland,
+            "police-scotland",
+            date(2020, 1, 1),
+            false,
+        ),
+        (
+            "Scotland: s38 regulations not confirmed in force",
+            Scotland,
+            "local-authority",
+            date(2024, 1, 1),
+            false,
+        ),
+        (
+            "Northern Ireland has no duty to notify",
+            NorthernIreland,
+            "psni",
+            date(2024, 1, 1),
+            false,
+        ),
+    ];
+    let rules = Rulebook::current();
+    for (source, nation, code, on, allowed) in rows {
+        let org = SubmittingOrganisation {
+            nation: *nation,
+            list_code: Some(code),
+            designated: None,
+        };
+        let checked = rules.check_duty_to_notify_reporter(&org, *on);
+        assert_eq!(
+            checked.is_ok(),
+            *allowed,
+            "{source}: {nation:?} {code} on {on}"
+        );
+        if let Err(e) = checked {
+            assert_eq!(e.code(), "duty-to-notify-not-for-this-organisation");
+        }
+    }
+    // The page offering the report can say who may and who may not.
+    let said = rules.duty_to_notify_who_may(date(2024, 1, 1));
+    assert_eq!(said.len(), 4);
+    assert!(said[0].1.contains("Police forces") && said[0].1.contains("cannot"));
+    assert!(said[3].1.contains("no organisation"));
+    assert!(
+        rules
+            .duty_to_notify_who_may(date(2015, 1, 1))
+            .iter()
+            .all(|(_, text)| text.contains("no organisation"))
+    );
+}
+
+#[test]
+fn scotland_supports_for_90_days_and_northern_ireland_for_45_each_to_the_cg_if_earlier() {
+    let rules = Rulebook::current();
+    // (source, nation, RG, CG, last day of support, ended by the CG)
+    let rows: &[SupportRow] = &[
+        (
+            "HTE(S)A 2015 s9: not before 1 Apr 2018",
+            Scotland,
+            date(2018, 3, 31),
+            None,
+            None,
+        ),
+        (
+            "HTE(S)A 2015 s9: 90 days from a positive RG",
+            Scotland,
+            date(2018, 4, 1),
+            None,
+            Some((date(2018, 6, 29), false)),
+        ),
+        (
+            "HTE(S)A 2015 s9: or until the CG if earlier",
+            Scotland,
+            date(2019, 1, 10),
+            Some(date(2019, 2, 1)),
+            Some((date(2019, 2, 1), true)),
+        ),
+        (
+            "HTE(S)A 2015 s9: a CG after the 90 days does not extend it",
+            Scotland,
+            date(2019, 1, 10),
+            Some(date(2019, 6, 1)),
+            Some((date(2019, 4, 9), false)),
+        ),
+        (
+            "NI: 45 days from a positive RG",
+            NorthernIreland,
+            date(2020, 1, 1),
+            None,
+            Some((date(2020, 2, 14), false)),
+        ),
+        (
+            "NI: or until the CG if earlier",
+            NorthernIreland,
+            date(2020, 1, 1),
+            Some(date(2020, 1, 20)),
+            Some((date(2020, 1, 20), true)),
+        ),
+        (
+            "England: no fixed statutory period",
+            England,
+            date(2020, 1, 1),
+            None,
+            None,
+        ),
+        (
+            "Wales: no fixed statutory period",
+            Wales,
+            date(2020, 1, 1),
+            None,
+            None,
+        ),
+    ];
+    for (source, nation, rg, cg, expected) in rows {
+        let got = rules
+            .statutory_support_period(*nation, *rg, *cg)
+            .map(|end| (end.last_day, end.ended_by_conclusive_grounds));
+        assert_eq!(got, *expected, "{source}");
+    }
+}
+
+#[test]
+fn pilot_authorities_carry_the_names_they_had_on_each_date() {
+    let rules = Rulebook::current();
+    let site = |on| {
+        rules
+            .pilot_site("north-yorkshire", on)
+            .map(|s| s.name_on(on).to_owned())
+    };
+    // The North Yorkshire (Structural Changes) Order 2022: unitary council from 1 April 2023.
+    assert_eq!(
+        site(date(2023, 3, 31)).as_deref(),
+        Some("North Yorkshire County Council")
+    );
+    assert_eq!(
+        site(date(2023, 4, 1)).as_deref(),
+        Some("North Yorkshire Council")
+    );
+    assert_eq!(
+        site(date(2021, 5, 31)),
+        None,
+        "the pilot began in June 2021"
+    );
+}
+
+fn responder() -> Actor {
+    Actor {
+        user: UserId(Uuid::from_u128(1)),
+        organisation: OrganisationId(Uuid::from_u128(2)),
+    }
+}
+
+fn caseworker() -> Actor {
+    Actor {
+        user: UserId(Uuid::from_u128(3)),
+        organisation: OrganisationId(Uuid::from_u128(4)),
+    }
+}
+
+/// An adult referred on `on` by an organisation in `referrer`, the person being in `person`.
+fn referred(on: NaiveDate, referrer: Option<UkNation>, person: Option<UkNation>) -> CaseState {
+    let mut r = adult_referral();
+    r.consent.referral_consent_given_on = on;
+    r.exploitation.period = ExploitationPeriod {
+        started_on: Some(on - Duration::days(30)),
+        ended_on: None,
+        ongoing: true,
+    };
+    let submit = Command::Submit(Box::new(Submit {
+        submission: Submission::Adult(r),
+        reference_random: 7,
+        subject: SubjectId::from_uuid(Uuid::from_u128(5)),
+        personal_details: VaultRecordId::from_uuid(Uuid::from_u128(6)),
+        nations: Nations {
+            referring_organisation: referrer,
+            person,
+        },
+    }));
+    let events = decide(
+        &CaseState::Empty,
+        &submit,
+        responder(),
+        &Rulebook::current(),
+        noon(on),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    CaseState::from_events(&events)
+}
+
+/// The information request's due date and the calendar that counted it.
+fn asked(
+    state: &CaseState,
+    from: InformationSource,
+    on: NaiveDate,
+) -> (NaiveDate, Option<Jurisdiction>) {
+    let command = Command::Lifecycle(LifecycleCommand::RequestInformation {
+        request: Uuid::from_u128(9),
+        from,
+    });
+    let events = decide(
+        state,
+        &command,
+        caseworker(),
+        &Rulebook::current(),
+        noon(on),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    match events.first() {
+        Some(CaseEvent::InformationRequested {
+            due_on, calendar, ..
+        }) => (*due_on, *calendar),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_deadline_is_counted_on_the_calendar_of_whoever_must_act_by_it() {
+    // Monday 25 November 2024: St Andrew's Day (Saturday 30th) is observed in Scotland on
+    // Monday 2 December, so ten working days end a day later there.
+    let on = date(2024, 11, 25);
+    let in_scotland = referred(on, Some(Scotland), Some(NorthernIreland));
+    // (source, who replies, due, calendar)
+    let rows: &[(&str, InformationSource, NaiveDate, Jurisdiction)] = &[
+        (
+            "A First Responder replies on its organisation's nation's calendar",
+            InformationSource::FirstResponder,
+            date(2024, 12, 10),
+            Jurisdiction::Scotland,
+        ),
+        (
+            "A support provider replies where the person is",
+            InformationSource::SupportProvider,
+            date(2024, 12, 9),
+            Jurisdiction::NorthernIreland,
+        ),
+        (
+            "The police force is not recorded: the deciding authority's calendar",
+            InformationSource::Police,
+            date(2024, 12, 9),
+            Jurisdiction::EnglandAndWales,
+        ),
+    ];
+    for (source, from, due, calendar) in rows {
+        assert_eq!(
+            asked(&in_scotland, *from, on),
+            (*due, Some(*calendar)),
+            "{source}"
+        );
+    }
+    // Nothing recorded about where the referrer is: the deciding authority's calendar.
+    let unknown = referred(on, None, None);
+    assert_eq!(
+        asked(&unknown, InformationSource::FirstResponder, on),
+        (date(2024, 12, 9), Some(Jurisdiction::EnglandAndWales))
+    );
+    // The RG is decided by the SCA: counted on its calendar, which the referral records.
+    match &in_scotland {
+        CaseState::Referral(r) => {
+            assert_eq!(r.reasonable_grounds_calendar, Jurisdiction::EnglandAndWales);
+            assert_eq!(r.referring_organisation_nation, Some(Scotland));
+            assert_eq!(r.person_nation, Some(NorthernIreland));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_referral_from_before_calendars_were_recorded_reads_as_england_and_wales() {
+    let state = referred(date(2024, 3, 4), Some(Scotland), None);
+    let CaseState::Referral(r) = &state else {
+        panic!("not a referral")
+    };
+    // An event written before the field existed (as stored: without it).
+    let mut json = serde_json::to_value(CaseEvent::ReferralSubmitted(
+        match decide(
+            &CaseState::Empty,
+            &Command::Submit(Box::new(Submit {
+                submission: Submission::Adult(adult_referral()),
+                reference_random: 1,
+                subject: r.subject,
+                personal_details: VaultRecordId::from_uuid(Uuid::from_u128(6)),
+                nations: Nations::default(),
+            })),
+            responder(),
+            &Rulebook::current(),
+            noon(date(2024, 11, 1)),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+        .remove(0)
+        {
+            CaseEvent::ReferralSubmitted(e) => e,
+            other => panic!("{other:?}"),
+        },
+    ))
+    .unwrap_or_default();
+    if let Some(data) = json.get_mut("data").and_then(|d| d.as_object_mut()) {
+        data.remove("reasonable_grounds_calendar");
+        assert!(
+            !data.contains_key("referring_organisation_nation"),
+            "absent when unknown"
+        );
+    }
+    let old: CaseEvent = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+    let CaseState::Referral(r) = CaseState::from_events([&old]) else {
+        panic!("not a referral")
+    };
+    assert_eq!(r.reasonable_grounds_calendar, Jurisdiction::EnglandAndWales);
+}
+
+fn nation() -> impl Strategy<Value = Option<UkNation>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(England)),
+        Just(Some(Wales)),
+        Just(Some(Scotland)),
+        Just(Some(NorthernIreland)),
+    ]
+}
+
+fn source() -> impl Strategy<Value = InformationSource> {
+    prop_oneof![
+        Just(InformationSource::FirstResponder),
+        Just(InformationSource::Police),
+        Just(InformationSource::LocalAuthority),
+        Just(InformationSource::SupportProvider),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A deadline never falls on a day that is not a working day of the calendar that counts
+    /// it: the RG due date on the deciding authority's, an information request's on the
+    /// replier's.
+    #[test]
+    fn a_deadline_is_a_working_day_of_the_calendar_counting_it(
+        offset in 0i64..4000,
+        asked_after in 0i64..60,
+        referrer in nation(),
+        person in nation(),
+        from in source(),
+    ) {
+        let on = date(2015, 1, 1) + Duration::days(offset);
+        let state = referred(on, referrer, person);
+        let CaseState::Referral(r) = &state else { panic!("not a referral") };
+        prop_assert!(r.reasonable_grounds_calendar.is_working_day(r.reasonable_grounds_due_on));
+        let (due, calendar) = asked(&state, from, on + Duration::days(asked_after));
+        let calendar = calendar.unwrap_or(Jurisdiction::EnglandAndWales);
+        prop_assert!(calendar.is_working_day(due), "{due} on {calendar:?}");
+        prop_assert!(due > on + Duration::days(asked_after));
+    }
+}
+
+#[test]
+fn a_pilot_panel_decides_with_social_care_police_and_health_and_a_chair_who_is_not_the_lead_social_worker()
+ {
+    use nrm_domain::rules::{PanelAgency as A, PilotPanel, PilotPanelMember};
+    let m = |n: u128, agency: A, lead: bool| PilotPanelMember {
+        user: UserId(Uuid::from_u128(n)),
+        agency,
+        lead_social_worker: lead,
+    };
+    let source = "Devolving child decision-making pilot, general guidance (domain brief 1.4)";
+    // (what, chair, members, allowed)
+    let rows: Vec<(&str, PilotPanelMember, Vec<PilotPanelMember>, bool)> = vec![
+        (
+            "social care chairs, police and health sit",
+            m(1, A::ChildrensSocialCare, false),
+            vec![m(2, A::Police, false), m(3, A::Health, false)],
+            true,
+        ),
+        (
+            "more agencies are allowed",
+            m(1, A::Education, false),
+            vec![
+                m(2, A::ChildrensSocialCare, true),
+                m(3, A::Police, false),
+                m(4, A::Health, false),
+            ],
+            true,
+        ),
+        (
+            "the chair is the child's lead social worker",
+            m(1, A::ChildrensSocialCare, true),
+            vec![m(2, A::Police, false), m(3, A::Health, false)],
+            false,
+        ),
+        (
+            "no health member",
+            m(1, A::ChildrensSocialCare, false),
+            vec![m(2, A::Police, false), m(3, A::Education, false)],
+            false,
+        ),
+        (
+            "no police member",
+            m(1, A::ChildrensSocialCare, false),
+            vec![m(3, A::Health, false)],
+            false,
+        ),
+        (
+            "no social care member",
+            m(1, A::Other, false),
+            vec![m(2, A::Police, false), m(3, A::Health, false)],
+            false,
+        ),
+        (
+            "one person sits twice",
+            m(1, A::ChildrensSocialCare, false),
+            vec![m(1, A::Police, false), m(3, A::Health, false)],
+            false,
+        ),
+    ];
+    let rules = Rulebook::current();
+    for (what, chair, members, allowed) in rows {
+        let checked = rules.check_pilot_panel(&PilotPanel { chair, members }, date(2023, 6, 1));
+        assert_eq!(checked.is_ok(), allowed, "{source}: {what}");
+        if let Err(e) = checked {
+            assert_eq!(e.code(), "pilot-panel-composition", "{what}");
+        }
+    }
+}

@@ -1,0 +1,1263 @@
+//! Importing cases from the legacy system, each step judged by the rules of its own date.
+//!
+//! The input is JSON Lines (`docs/legacy-import.md`): one case a line, its submission and its
+//! dated steps (decisions, reviews, service, reconsideration, extensions, withdrawal…). Every
+//! step becomes the [`Command`] a user would have given and goes through the domain's own
+//! [`decide`] with the step's own time as "now", so a decision of 2016 is checked against the
+//! rulebook entries in force in 2016 (recovery period, reviews, who may ask for
+//! reconsideration…), exactly as if it had been made then. A line that breaks a rule is
+//! refused with its line number and the rule's code, and the rest of the file goes on.
+//!
+//! - **Idempotent**: a case's id is a keyed hash of its legacy id (under a key derived from the
+//!   master key), so the same legacy id imported twice names the same case, and the second
+//!   time it is counted as already present, never written again.
+//! - **Streaming, flat memory**: lines are read, decided, sealed and folded on a thread of
+//!   their own, [`BATCH`] cases at a time, one batch ahead of the writes; nothing holds more
+//!   than two batches.
+//! - **Fast**: a batch is written through the store's bulk import ([`Store::import_cases`]),
+//!   one multi-row INSERT per table, the same rows appending command by command would leave.
+//! - **Audited**: every written batch (its lines and how many cases), every refused line (its
+//!   rule) and the run itself, under the importing client, fail closed.
+//!
+//! Refusals name fields and rules, never values: a JSON error names the path and the line's
+//! column, not the text that was there, as a value may be personal data.
+
+use std::io::BufRead;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_access::{Capability, Operation};
+use nrm_domain::case::CaseState;
+use nrm_domain::clock::uk_date;
+use nrm_domain::command::{
+    Command, Decision, LifecycleCommand, Nations, ReviewPanel, Submit, decide,
+};
+use nrm_domain::event::{
+    ClosureReason, CompetentAuthority, DecisionRef, DisqualificationGround, InformationSource,
+    NegativeReason, Outcome, RerouteReason, ReviewOutcome, ReviewedDecision, Reviewer,
+    SuspensionReason, WithdrawalReason,
+};
+use nrm_domain::geography::UkNation;
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, VaultContent};
+use nrm_domain::rules::{
+    PanelAgency, PilotPanel, PilotPanelMember, Requester, SubmittingOrganisation,
+};
+use nrm_domain::submission::{AdultReferral, ChildReferral, DutyToNotify, Submission};
+use nrm_domain::{Actor, CaseEvent, DomainError, FieldProblem, Rulebook};
+use nrm_store::audit::AuditRecord;
+use nrm_store::{ImportStep, MasterKey, NewCase, PreparedImport, Store, StoreError, VaultWrite};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{Cases, ServiceError};
+
+/// Cases written to one transaction.
+pub const BATCH: usize = 500;
+/// The longest line accepted, in bytes (a case with a long narrative and many steps fits).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// The longest legacy id, in characters.
+pub const MAX_LEGACY_ID_CHARS: usize = 64;
+/// How many references are tried for one case before it is refused (35 random bits a year:
+/// a clash with another case is rare, three in a row means something else is wrong).
+const REFERENCE_ATTEMPTS: u32 = 3;
+
+/// One line of the file: a case from the legacy system.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyCase {
+    /// The legacy system's case id: letters, digits and `-_./:` only.
+    pub legacy_id: String,
+    /// When the referral (or Duty to Notify report) was received: the submission's "now".
+    pub submitted_at: DateTime<Utc>,
+    pub submitted_by: LegacySubmitter,
+    pub submission: LegacySubmission,
+    /// The nation the person is in now (deadlines a support provider or local authority must
+    /// meet are counted on its calendar).
+    #[serde(default)]
+    pub person_nation: Option<UkNation>,
+    /// The case's steps, oldest first.
+    #[serde(default)]
+    pub steps: Vec<LegacyStep>,
+}
+
+/// A person in the legacy system: codes (or the UUIDs of accounts and organisations in this
+/// service). Codes are turned into stable ids by a keyed hash; they are never stored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyActor {
+    pub user: String,
+    pub organisation: String,
+}
+
+/// Who made the referral or report. With `nation`, the organisation is checked against the
+/// rules of the submission's date: a referral needs its `list` entry on the First Responder
+/// Organisation list for that nation (or an individual designation, `designated_from` and
+/// `designated_to`), a Duty to Notify report needs the duty to fall on it there.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacySubmitter {
+    pub user: String,
+    pub organisation: String,
+    #[serde(default)]
+    pub nation: Option<UkNation>,
+    /// The organisation's kind on the First Responder list (`police`, `salvation-army`…).
+    #[serde(default)]
+    pub list: Option<String>,
+    #[serde(default)]
+    pub designated_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub designated_to: Option<NaiveDate>,
+}
+
+impl LegacySubmitter {
+    fn actor(&self) -> LegacyActor {
+        LegacyActor {
+            user: self.user.clone(),
+            organisation: self.organisation.clone(),
+        }
+    }
+}
+
+/// The three kinds of submission, with the same fields as the domain's.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", content = "details", rename_all = "snake_case")]
+pub enum LegacySubmission {
+    Adult(AdultReferral),
+    Child(ChildReferral),
+    DutyToNotify(DutyToNotify),
+}
+
+/// One dated step of a legacy case.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyStep {
+    /// When the step was recorded: the domain decides it with this as "now".
+    pub at: DateTime<Utc>,
+    pub by: LegacyActor,
+    #[serde(rename = "do")]
+    pub what: LegacyCommand,
+}
+
+/// A panel member or chair.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyReviewer {
+    pub user: String,
+    pub agency: String,
+}
+
+/// A review panel: chair and members.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyPanel {
+    pub chair: LegacyReviewer,
+    pub members: Vec<LegacyReviewer>,
+}
+
+/// A member of a devolved pilot panel.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyPilotMember {
+    pub user: String,
+    pub agency: PanelAgency,
+    #[serde(default)]
+    pub lead_social_worker: bool,
+}
+
+/// The devolved pilot panel that made a decision.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyPilotPanel {
+    pub chair: LegacyPilotMember,
+    pub members: Vec<LegacyPilotMember>,
+}
+
+/// What a step did: each is a command of the live service.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LegacyCommand {
+    ReasonableGrounds {
+        outcome: Outcome,
+        decided_on: NaiveDate,
+        reasons: String,
+        #[serde(default)]
+        negative_reason: Option<NegativeReason>,
+        /// For a devolved pilot panel's decision (and only then): the panel that made it.
+        #[serde(default)]
+        panel: Option<LegacyPilotPanel>,
+    },
+    ConclusiveGrounds {
+        outcome: Outcome,
+        decided_on: NaiveDate,
+        reasons: String,
+        #[serde(default)]
+        negative_reason: Option<NegativeReason>,
+        /// For a devolved pilot panel's decision (and only then): the panel that made it.
+        #[serde(default)]
+        panel: Option<LegacyPilotPanel>,
+    },
+    Rerouted {
+        to: CompetentAuthority,
+        #[serde(default)]
+        pilot_site: Option<String>,
+        reason: RerouteReason,
+    },
+    Allocated {
+        to: String,
+    },
+    InformationRequested {
+        /// The legacy system's id for the request (to match its reply).
+        request: String,
+        from: InformationSource,
+    },
+    InformationReceived {
+        request: String,
+        received_on: NaiveDate,
+    },
+    RecoveryPeriodExtended {
+        until: NaiveDate,
+    },
+    Disqualified {
+        ground: DisqualificationGround,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
+    Reviewed {
+        decision: ReviewedDecision,
+        outcome: ReviewOutcome,
+        reviewer_agency: String,
+        reviewed_on: NaiveDate,
+        reasons: String,
+        #[serde(default)]
+        panel: Option<LegacyPanel>,
+    },
+    Served {
+        decision: DecisionRef,
+        served_on: NaiveDate,
+        #[serde(default)]
+        legal_representative: bool,
+    },
+    ReconsiderationRequested {
+        decision: DecisionRef,
+        requested_on: NaiveDate,
+        requested_by: Requester,
+        #[serde(default)]
+        facing_removal: bool,
+    },
+    ReconsiderationDecided {
+        accepted: bool,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
+    Withdrawn {
+        on: NaiveDate,
+        reason: WithdrawalReason,
+    },
+    Suspended {
+        on: NaiveDate,
+        reason: SuspensionReason,
+    },
+    Resumed {
+        on: NaiveDate,
+    },
+    Closed {
+        on: NaiveDate,
+        reason: ClosureReason,
+    },
+}
+
+/// A line that was not imported: where, and which rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// 1-based line number in the file.
+    pub line: u64,
+    /// The legacy id, when the line had a well-formed one.
+    pub legacy_id: Option<String>,
+    /// The step that broke the rule (0-based index into `steps`), if a step did.
+    pub step: Option<usize>,
+    /// The rule's code (`invalid-json`, `conclusive-grounds-inside-recovery-period`…).
+    pub rule: String,
+    /// What was wrong, naming fields and rules but never the values given.
+    pub message: String,
+}
+
+/// How an import went.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// The run's id, as the audit log records it (`import:<run>`).
+    pub run: Uuid,
+    /// Non-empty lines read.
+    pub lines: u64,
+    /// Cases written by this run.
+    pub imported: u64,
+    /// Lines whose legacy id had been imported before (by an earlier run or a concurrent one).
+    pub already_present: u64,
+    /// Lines refused.
+    pub refused: u64,
+    /// Bytes of the input read so far.
+    pub bytes: u64,
+}
+
+/// A case decided from its line, with what is needed to decide it again under another
+/// reference.
+#[derive(Debug)]
+struct Decided {
+    line: u64,
+    legacy: LegacyCase,
+    case: NewCase,
+}
+
+/// What the reading thread hands to the writer: up to [`BATCH`] cases, sealed and folded,
+/// and the refusals among the same lines.
+#[derive(Debug)]
+struct Chunk {
+    cases: Vec<Decided>,
+    prepared: Option<Result<PreparedImport, StoreError>>,
+    refusals: Vec<Refusal>,
+    /// Lines repeating a legacy id an earlier line of the same chunk has.
+    repeated: u64,
+    lines: u64,
+    bytes: u64,
+}
+
+/// Turns legacy codes into this service's ids: a keyed hash (so the ids cannot be computed
+/// from the legacy codes without the master key, and the codes are not stored); a value that
+/// is already a UUID is taken as it is (an account or organisation registered here).
+#[derive(Debug, Clone)]
+struct Ids {
+    key: MasterKey,
+}
+
+impl Ids {
+    fn hashed(&self, purpose: &str, value: &str) -> Uuid {
+        let hash = self
+            .key
+            .lookup_hash("legacy-import", &format!("{purpose}:{value}"));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&hash[..16]);
+        // A version 8 (custom) UUID, RFC 9562 variant.
+        bytes[6] = (bytes[6] & 0x0f) | 0x80;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        Uuid::from_bytes(bytes)
+    }
+
+    fn or_hashed(&self, purpose: &str, value: &str) -> Uuid {
+        Uuid::parse_str(value.trim()).unwrap_or_else(|_| self.hashed(purpose, value.trim()))
+    }
+
+    fn case(&self, legacy_id: &str) -> CaseId {
+        CaseId(self.hashed("case", legacy_id))
+    }
+
+    fn actor(&self, a: &LegacyActor) -> Actor {
+        Actor {
+            user: UserId(self.or_hashed("user", &a.user)),
+            organisation: OrganisationId(self.or_hashed("organisation", &a.organisation)),
+        }
+    }
+
+    fn user(&self, code: &str) -> UserId {
+        UserId(self.or_hashed("user", code))
+    }
+
+    fn request(&self, legacy_id: &str, request: &str) -> Uuid {
+        self.hashed("request", &format!("{legacy_id}\u{1f}{request}"))
+    }
+
+    /// The reference's random bits for `attempt`.
+    fn reference_random(&self, legacy_id: &str, attempt: u32) -> u64 {
+        let hash = self
+            .key
+            .lookup_hash("legacy-import", &format!("reference:{attempt}:{legacy_id}"));
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&hash[..8]);
+        u64::from_le_bytes(bytes)
+    }
+}
+
+fn refusal(line: u64, legacy_id: Option<&str>, step: Option<usize>, e: &DomainError) -> Refusal {
+    let message = match e {
+        DomainError::Invalid(problems) => problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    Refusal {
+        line,
+        legacy_id: legacy_id.map(str::to_owned),
+        step,
+        rule: e.code().to_owned(),
+        message,
+    }
+}
+
+fn invalid(field: String, message: &str) -> DomainError {
+    DomainError::Invalid(vec![FieldProblem::new(field, message)])
+}
+
+/// Reads one line's JSON, or says where it is wrong without repeating what was there.
+fn parse_line(line: u64, text: &[u8]) -> Result<LegacyCase, Refusal> {
+    let refuse = |what: &str, path: String, column: usize| Refusal {
+        line,
+        legacy_id: None,
+        step: None,
+        rule: "invalid-json".to_owned(),
+        message: if path.is_empty() || path == "." {
+            format!("{what} (column {column})")
+        } else {
+            format!("{what} at {path} (column {column})")
+        },
+    };
+    let category = |e: &serde_json::Error| match e.classify() {
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            "the line is not one JSON object"
+        }
+        serde_json::error::Category::Data => {
+            "a field is missing, unknown, or holds a value of the wrong kind"
+        }
+        serde_json::error::Category::Io => "the line could not be read",
+    };
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let case: LegacyCase = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        refuse(category(&inner), path, inner.column())
+    })?;
+    de.end()
+        .map_err(|e| refuse(category(&e), String::new(), e.column()))?;
+    Ok(case)
+}
+
+fn well_formed_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.chars().count() <= MAX_LEGACY_ID_CHARS
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':'))
+}
+
+/// Decides a legacy case command by command, each at its own time, under `rules`.
+/// `attempt` picks the reference's random bits (another is tried when one is taken).
+fn decide_case(
+    line: u64,
+    legacy: &LegacyCase,
+    rules: &Rulebook,
+    ids: &Ids,
+    now: DateTime<Utc>,
+    attempt: u32,
+) -> Result<NewCase, Refusal> {
+    let id = legacy.legacy_id.as_str();
+    let refuse_at =
+        |step: Option<usize>, e: DomainError| -> Refusal { refusal(line, Some(id), step, &e) };
+    if legacy.submitted_at > now {
+        return Err(refuse_at(
+            None,
+            DomainError::refused(
+                "legacy-step-in-the-future",
+                format!("The submission's time is after the import's ({now})"),
+            ),
+        ));
+    }
+    let case_id = ids.case(id);
+    let subject = SubjectId(Uuid::new_v4());
+    let record = VaultRecordId(Uuid::new_v4());
+    let submission = match &legacy.submission {
+        LegacySubmission::Adult(a) => Submission::Adult(a.clone()),
+        LegacySubmission::Child(c) => Submission::Child(c.clone()),
+        LegacySubmission::DutyToNotify(d) => Submission::DutyToNotify(d.clone()),
+    };
+    let personal = submission.personal_details().cloned();
+    if let Some(nation) = legacy.submitted_by.nation {
+        let org = SubmittingOrganisation {
+            nation,
+            list_code: legacy.submitted_by.list.as_deref(),
+            designated: legacy
+                .submitted_by
+                .designated_from
+                .map(|from| (from, legacy.submitted_by.designated_to)),
+        };
+        let on = uk_date(legacy.submitted_at);
+        match submission {
+            Submission::DutyToNotify(_) => rules.check_duty_to_notify_reporter(&org, on),
+            Submission::Adult(_) | Submission::Child(_) => rules.check_referrer(&org, on),
+        }
+        .map_err(|e| refuse_at(None, e))?;
+    }
+    let submitter = ids.actor(&legacy.submitted_by.actor());
+    let submit = Command::Submit(Box::new(Submit {
+        submission,
+        reference_random: ids.reference_random(id, attempt),
+        subject,
+        personal_details: record,
+        nations: Nations {
+            referring_organisation: legacy.submitted_by.nation,
+            person: legacy.person_nation,
+        },
+    }));
+    let events = decide(
+        &CaseState::Empty,
+        &submit,
+        submitter,
+        rules,
+        legacy.submitted_at,
+    )
+    .map_err(|e| refuse_at(None, e))?;
+    let reference = match events.first() {
+        Some(CaseEvent::ReferralSubmitted(e)) => e.reference.clone(),
+        Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),
+        _ => {
+            return Err(refuse_at(
+                None,
+                DomainError::refused("no-submission", "The submission made no event"),
+            ));
+        }
+    };
+    let (new_subjects, vault_writes) = match personal {
+        Some(details) => (
+            vec![subject],
+            vec![VaultWrite {
+                record,
+                subject,
+                content: VaultContent::PersonalDetails(details),
+            }],
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut state = CaseState::from_events(&events);
+    let mut steps = vec![ImportStep {
+        events,
+        actor: submitter,
+        recorded_at: legacy.submitted_at,
+        new_subjects,
+        vault_writes,
+    }];
+    let mut last = legacy.submitted_at;
+    for (n, step) in legacy.steps.iter().enumerate() {
+        let refuse = |e: DomainError| refusal(line, Some(id), Some(n), &e);
+        if step.at < last {
+            return Err(refuse(DomainError::refused(
+                "legacy-steps-out-of-order",
+                format!(
+                    "Step {n} was recorded before the step or submission before it: steps are given oldest first"
+                ),
+            )));
+        }
+        if step.at > now {
+            return Err(refuse(DomainError::refused(
+                "legacy-step-in-the-future",
+                format!("Step {n} is recorded after the import's time ({now})"),
+            )));
+        }
+        last = step.at;
+        let actor = ids.actor(&step.by);
+        let reasons_record = VaultRecordId(Uuid::new_v4());
+        let (command, reasons) = command_for(&step.what, id, ids, reasons_record);
+        if let Some(text) = reasons {
+            let mut problems = Vec::new();
+            if text.trim().is_empty() {
+                problems.push(FieldProblem::new(
+                    format!("/steps/{n}/do/reasons"),
+                    "Enter the reasons",
+                ));
+            }
+            nrm_domain::personal::too_long(
+                text,
+                MAX_NARRATIVE_CHARS,
+                &format!("/steps/{n}/do/reasons"),
+                &mut problems,
+            );
+            if !problems.is_empty() {
+                return Err(refuse(DomainError::Invalid(problems)));
+            }
+        }
+        check_panel(&step.what, &state, rules, ids, n).map_err(refuse)?;
+        let events = decide(&state, &command, actor, rules, step.at).map_err(|e| match e {
+            DomainError::Invalid(problems) => refuse(DomainError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| FieldProblem::new(format!("/steps/{n}/do{}", p.field), p.message))
+                    .collect(),
+            )),
+            other => refuse(other),
+        })?;
+        if events.is_empty() {
+            continue;
+        }
+        let vault_writes = match (reasons, &state) {
+            (Some(text), CaseState::Referral(r)) => vec![VaultWrite {
+                record: reasons_record,
+                subject: r.subject,
+                content: VaultContent::DecisionReasons {
+                    text: DecisionReasons(text.to_owned()),
+                },
+            }],
+            _ => Vec::new(),
+        };
+        state = CaseState::from_events(steps.iter().flat_map(|s| &s.events).chain(&events));
+        steps.push(ImportStep {
+            events,
+            actor,
+            recorded_at: step.at,
+            new_subjects: Vec::new(),
+            vault_writes,
+        });
+    }
+    // An open referral ends with the deadline flags the sweep would leave today, so the
+    // queue shows it as the live service would.
+    if let CaseState::Referral(_) = state {
+        let sweep = Command::Lifecycle(LifecycleCommand::SweepDeadlines);
+        let at = now.max(last);
+        if let Ok(events) = decide(&state, &sweep, Actor::SYSTEM, rules, at)
+            && !events.is_empty()
+        {
+            steps.push(ImportStep {
+                events,
+                actor: Actor::SYSTEM,
+                recorded_at: at,
+                new_subjects: Vec::new(),
+                vault_writes: Vec::new(),
+            });
+        }
+    }
+    Ok(NewCase {
+        case_id,
+        reference,
+        steps,
+    })
+}
+
+/// A devolved pilot panel's decision names its panel, checked against the rules of the
+/// decision's date; nobody else's decision names one.
+fn check_panel(
+    what: &LegacyCommand,
+    state: &CaseState,
+    rules: &Rulebook,
+    ids: &Ids,
+    n: usize,
+) -> Result<(), DomainError> {
+    let (panel, decided_on) = match what {
+        LegacyCommand::ReasonableGrounds {
+            panel, decided_on, ..
+        }
+        | LegacyCommand::ConclusiveGrounds {
+            panel, decided_on, ..
+        } => (panel, *decided_on),
+        _ => return Ok(()),
+    };
+    let pilot = matches!(state, CaseState::Referral(r)
+        if r.competent_authority == CompetentAuthority::LocalAuthorityPanel);
+    let member = |m: &LegacyPilotMember| PilotPanelMember {
+        user: ids.user(&m.user),
+        agency: m.agency,
+        lead_social_worker: m.lead_social_worker,
+    };
+    match (pilot, panel) {
+        (true, Some(p)) => rules.check_pilot_panel(
+            &PilotPanel {
+                chair: member(&p.chair),
+                members: p.members.iter().map(member).collect(),
+            },
+            decided_on,
+        ),
+        (true, None) => Err(DomainError::refused(
+            "pilot-panel-composition",
+            "A devolved pilot panel's decision names the panel that made it: its chair and members, with their agencies",
+        )),
+        (false, Some(_)) => Err(invalid(
+            format!("/steps/{n}/do/panel"),
+            "Only a devolved pilot panel's decision names a panel",
+        )),
+        (false, None) => Ok(()),
+    }
+}
+
+/// The live command a legacy step stands for, and its written reasons if it has any.
+fn command_for<'a>(
+    what: &'a LegacyCommand,
+    legacy_id: &str,
+    ids: &Ids,
+    reasons: VaultRecordId,
+) -> (Command, Option<&'a str>) {
+    use LegacyCommand as W;
+    use LifecycleCommand as L;
+    let lifecycle = |c: L| Command::Lifecycle(c);
+    let decision =
+        |outcome: &Outcome, decided_on: &NaiveDate, negative: &Option<NegativeReason>| Decision {
+            outcome: *outcome,
+            decided_on: *decided_on,
+            reasons,
+            negative_reason: *negative,
+        };
+    let reviewer = |r: &LegacyReviewer| Reviewer {
+        user: ids.user(&r.user),
+        agency: r.agency.clone(),
+    };
+    match what {
+        W::ReasonableGrounds {
+            outcome,
+            decided_on,
+            reasons: text,
+            negative_reason,
+            ..
+        } => (
+            Command::DecideReasonableGrounds(decision(outcome, decided_on, negative_reason)),
+            Some(text),
+        ),
+        W::ConclusiveGrounds {
+            outcome,
+            decided_on,
+            reasons: text,
+            negative_reason,
+            ..
+        } => (
+            Command::DecideConclusiveGrounds(decision(outcome, decided_on, negative_reason)),
+            Some(text),
+        ),
+        W::Rerouted {
+            to,
+            pilot_site,
+            reason,
+        } => (
+            lifecycle(L::Reroute {
+                to: *to,
+                pilot_site: pilot_site.clone(),
+                reason: *reason,
+            }),
+            None,
+        ),
+        W::Allocated { to } => (lifecycle(L::Allocate { to: ids.user(to) }), None),
+        W::InformationRequested { request, from } => (
+            lifecycle(L::RequestInformation {
+                request: ids.request(legacy_id, request),
+                from: *from,
+            }),
+            None,
+        ),
+        W::InformationReceived {
+            request,
+            received_on,
+        } => (
+            lifecycle(L::RecordInformationReceived {
+                request: ids.request(legacy_id, request),
+                received_on: *received_on,
+            }),
+            None,
+        ),
+        W::RecoveryPeriodExtended { until } => {
+            (lifecycle(L::ExtendRecoveryPeriod { until: *until }), None)
+        }
+        W::Disqualified {
+            ground,
+            decided_on,
+            reasons: text,
+        } => (
+            lifecycle(L::Disqualify {
+                ground: *ground,
+                decided_on: *decided_on,
+                reasons,
+            }),
+            Some(text),
+        ),
+        W::Reviewed {
+            decision,
+            outcome,
+            reviewer_agency,
+            reviewed_on,
+            reasons: text,
+            panel,
+        } => (
+            lifecycle(L::ReviewNegativeDecision {
+                decision: *decision,
+                outcome: *outcome,
+                panel: panel.as_ref().map(|p| ReviewPanel {
+                    chair: reviewer(&p.chair),
+                    members: p.members.iter().map(reviewer).collect(),
+                }),
+                reviewer_agency: reviewer_agency.clone(),
+                reviewed_on: *reviewed_on,
+                reasons,
+            }),
+            Some(text),
+        ),
+        W::Served {
+            decision,
+            served_on,
+            legal_representative,
+        } => (
+            lifecycle(L::ServeDecision {
+                decision: *decision,
+                served_on: *served_on,
+                legal_representative: *legal_representative,
+            }),
+            None,
+        ),
+        W::ReconsiderationRequested {
+            decision,
+            requested_on,
+            requested_by,
+            facing_removal,
+        } => (
+            lifecycle(L::RequestReconsideration {
+                decision: *decision,
+                requested_on: *requested_on,
+                requested_by: *requested_by,
+                facing_removal: *facing_removal,
+            }),
+            None,
+        ),
+        W::ReconsiderationDecided {
+            accepted,
+            decided_on,
+            reasons: text,
+        } => (
+            lifecycle(L::DecideReconsideration {
+                accepted: *accepted,
+                decided_on: *decided_on,
+                reasons,
+            }),
+            Some(text),
+        ),
+        W::Withdrawn { on, reason } => (
+            lifecycle(L::Withdraw {
+                on: *on,
+                reason: *reason,
+            }),
+            None,
+        ),
+        W::Suspended { on, reason } => (
+            lifecycle(L::Suspend {
+                on: *on,
+                reason: *reason,
+            }),
+            None,
+        ),
+        W::Resumed { on } => (lifecycle(L::Resume { on: *on }), None),
+        W::Closed { on, reason } => (
+            lifecycle(L::Close {
+                on: *on,
+                reason: *reason,
+            }),
+            None,
+        ),
+    }
+}
+
+/// Reads one line (without its newline) into `buf`, at most [`MAX_LINE_BYTES`]; a longer
+/// line is skipped to its end and reported as `Ok(Some(false))`. `Ok(None)` at the end.
+fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    use std::io::Read as _;
+    buf.clear();
+    let limit = MAX_LINE_BYTES as u64 + 1;
+    let n = input.by_ref().take(limit).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        return Ok(Some(true));
+    }
+    if buf.len() <= MAX_LINE_BYTES {
+        return Ok(Some(true)); // the last line, without a newline
+    }
+    // Too long: skip the rest of it without keeping it.
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        match available.iter().position(|b| *b == b'\n') {
+            Some(at) => {
+                input.consume(at + 1);
+                break;
+            }
+            None => {
+                let len = available.len();
+                input.consume(len);
+            }
+        }
+    }
+    buf.clear();
+    Ok(Some(false))
+}
+
+/// Counts bytes as they are read, for the progress bar.
+struct Counted<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: BufRead> std::io::Read for Counted<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counted<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.read
+            .fetch_add(amt as u64, std::sync::atomic::Ordering::Relaxed);
+        self.inner.consume(amt);
+    }
+}
+
+/// The reading thread: lines to decided, sealed batches.
+fn read_chunks(
+    input: impl BufRead,
+    rules: Rulebook,
+    store: Store,
+    now: DateTime<Utc>,
+    sender: tokio::sync::mpsc::Sender<Result<Chunk, String>>,
+) {
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut input = Counted {
+        inner: input,
+        read: read.clone(),
+    };
+    let ids = Ids {
+        key: store.master_key().clone(),
+    };
+    let mut line_no = 0u64;
+    let mut buf = Vec::new();
+    let mut chunk = Chunk {
+        cases: Vec::new(),
+        prepared: None,
+        refusals: Vec::new(),
+        repeated: 0,
+        lines: 0,
+        bytes: 0,
+    };
+    let send = |mut chunk: Chunk| -> bool {
+        let cases: Vec<NewCase> = chunk.cases.iter().map(|d| d.case.clone()).collect();
+        if !cases.is_empty() {
+            chunk.prepared = Some(store.prepare_import(&cases));
+        }
+        chunk.bytes = read.load(std::sync::atomic::Ordering::Relaxed);
+        sender.blocking_send(Ok(chunk)).is_ok()
+    };
+    loop {
+        let more = match read_line(&mut input, &mut buf) {
+            Ok(more) => more,
+            Err(e) => {
+                let _ = sender.blocking_send(Err(format!(
+                    "the input could not be read after line {line_no}: {}",
+                    e.kind()
+                )));
+                return;
+            }
+        };
+        let Some(within_limit) = more else { break };
+        line_no += 1;
+        if buf.iter().all(u8::is_ascii_whitespace) && within_limit {
+            continue;
+        }
+        chunk.lines += 1;
+        let decided = if within_limit {
+            parse_line(line_no, &buf).and_then(|legacy| {
+                if !well_formed_id(&legacy.legacy_id) {
+                    return Err(refusal(
+                        line_no,
+                        None,
+                        None,
+                        &invalid(
+                            "/legacy_id".to_owned(),
+                            "The legacy id must be 1 to 64 letters, digits or -_./:",
+                        ),
+                    ));
+                }
+                let case = decide_case(line_no, &legacy, &rules, &ids, now, 0)?;
+                Ok(Decided {
+                    line: line_no,
+                    legacy,
+                    case,
+                })
+            })
+        } else {
+            Err(Refusal {
+                line: line_no,
+                legacy_id: None,
+                step: None,
+                rule: "line-too-long".to_owned(),
+                message: format!("The line is longer than {MAX_LINE_BYTES} bytes"),
+            })
+        };
+        match decided {
+            Ok(d) if chunk.cases.iter().any(|c| c.case.case_id == d.case.case_id) => {
+                chunk.repeated += 1;
+            }
+            Ok(d) => chunk.cases.push(d),
+            Err(r) => chunk.refusals.push(r),
+        }
+        if chunk.cases.len() >= BATCH || chunk.refusals.len() >= BATCH {
+            let full = std::mem::replace(
+                &mut chunk,
+                Chunk {
+                    cases: Vec::new(),
+                    prepared: None,
+                    refusals: Vec::new(),
+                    repeated: 0,
+                    lines: 0,
+                    bytes: 0,
+                },
+            );
+            if !send(full) {
+                return;
+            }
+        }
+    }
+    send(chunk);
+}
+
+impl Cases {
+    /// Imports legacy cases from JSON Lines (`docs/legacy-import.md`), each step decided by
+    /// the rules of its own date. `now` is the import's time (no step may be later).
+    /// `progress` is called after each batch with the running totals (bytes read included);
+    /// `refused` with each refused line as it is found. Fails (after writing what was written
+    /// before) only if the input cannot be read, the database fails, or an audit entry cannot
+    /// be written.
+    pub async fn import_legacy<R>(
+        &self,
+        capability: &Capability,
+        input: R,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(&ImportReport),
+        mut refused: impl FnMut(&Refusal),
+    ) -> Result<ImportReport, ServiceError>
+    where
+        R: BufRead + Send + 'static,
+    {
+        if capability.operation() != Operation::ImportLegacyCases {
+            return Err(ServiceError::NotFound);
+        }
+        let actor = capability.actor();
+        let mut report = ImportReport {
+            run: Uuid::new_v4(),
+            ..ImportReport::default()
+        };
+        let run = format!("import:{}", report.run);
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
+        let (rules, store) = (self.rules.clone(), self.store.clone());
+        let reader = std::thread::spawn(move || read_chunks(input, rules, store, now, sender));
+        let mut outcome: Result<(), ServiceError> = Ok(());
+        while let Some(chunk) = receiver.recv().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(message) => {
+                    outcome = Err(ServiceError::Store(StoreError::Corrupt(message)));
+                    break;
+                }
+            };
+            if let Err(e) = self
+                .import_chunk(actor, &run, chunk, now, &mut report, &mut refused)
+                .await
+            {
+                outcome = Err(e);
+                break;
+            }
+            progress(&report);
+        }
+        drop(receiver);
+        let _ = reader.join();
+        if outcome.is_ok() && report.imported > 0 {
+            outcome = self
+                .store
+                .fold_queue_counts()
+                .await
+                .map(|_| ())
+                .map_err(ServiceError::from);
+        }
+        let code = crate::outcome_code(&outcome);
+        let summary = AuditRecord {
+            actor,
+            action: "case.import".to_owned(),
+            case_id: None,
+            outcome: code,
+            subject: Some(format!(
+                "{run}:lines:{}:imported:{}:present:{}:refused:{}",
+                report.lines, report.imported, report.already_present, report.refused
+            )),
+        };
+        self.store.audit(&summary, now).await?;
+        outcome.map(|()| report)
+    }
+
+    async fn import_chunk(
+        &self,
+        actor: Actor,
+        run: &str,
+        chunk: Chunk,
+        now: DateTime<Utc>,
+        report: &mut ImportReport,
+        refused: &mut impl FnMut(&Refusal),
+    ) -> Result<(), ServiceError> {
+        report.lines += chunk.lines;
+        report.bytes = chunk.bytes;
+        report.already_present += chunk.repeated;
+        let mut refusals = chunk.refusals;
+        let (first, last) = match (chunk.cases.first(), chunk.cases.last()) {
+            (Some(f), Some(l)) => (f.line, l.line),
+            _ => (0, 0),
+        };
+        let written = match chunk.prepared {
+            None => 0,
+            Some(Ok(prepared)) => match self.store.write_import(prepared).await {
+                Ok(()) => chunk.cases.len() as u64,
+                // Some case of the batch is there already (imported before), or a reference
+                // is taken: sort it out case by case.
+                Err(StoreError::VersionConflict { .. } | StoreError::DuplicateReference) => {
+                    self.import_one_by_one(chunk.cases, now, report, &mut refusals)
+                        .await?
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Some(Err(e)) => return Err(e.into()),
+        };
+        report.imported += written;
+        if written > 0 {
+            self.store
+                .audit(
+                    &AuditRecord {
+                        actor,
+                        action: "case.import".to_owned(),
+                        case_id: None,
+                        outcome: "ok".to_owned(),
+                        subject: Some(format!("{run}:lines:{first}-{last}:cases:{written}")),
+                    },
+                    now,
+                )
+                .await?;
+        }
+        refusals.sort_by_key(|r| r.line);
+        for r in &refusals {
+            report.refused += 1;
+            self.store
+                .audit(
+                    &AuditRecord {
+                        actor,
+                        action: "case.import".to_owned(),
+                        case_id: None,
+                        outcome: format!("refused:{}", r.rule),
+                        subject: Some(format!("{run}:line:{}", r.line)),
+                    },
+                    now,
+                )
+                .await?;
+            refused(r);
+        }
+        Ok(())
+    }
+
+    /// Writes a batch that clashed, case by case: a case already there is counted as present;
+    /// a reference another case holds is drawn again. Returns how many were written.
+    async fn import_one_by_one(
+        &self,
+        cases: Vec<Decided>,
+        now: DateTime<Utc>,
+        report: &mut ImportReport,
+        refusals: &mut Vec<Refusal>,
+    ) -> Result<u64, ServiceError> {
+        let ids = Ids {
+            key: self.store.master_key().clone(),
+        };
+        let mut written = 0;
+        for d in cases {
+            let mut case = d.case;
+            let mut attempt = 0;
+            loop {
+                if self.store.version(case.case_id).await?.is_some() {
+                    report.already_present += 1;
+                    break;
+                }
+                match self.store.import_cases(std::slice::from_ref(&case)).await {
+                    Ok(()) => {
+                        written += 1;
+                        break;
+                    }
+                    // Written meanwhile by another import of the same id.
+                    Err(StoreError::VersionConflict { .. }) => {
+                        report.already_present += 1;
+                        break;
+                    }
+                    Err(StoreError::DuplicateReference) if attempt + 1 < REFERENCE_ATTEMPTS => {
+                        attempt += 1;
+                        match decide_case(d.line, &d.legacy, &self.rules, &ids, now, attempt) {
+                            Ok(again) => case = again,
+                            Err(r) => {
+                                refusals.push(r);
+                                break;
+                            }
+                        }
+                    }
+                    Err(StoreError::DuplicateReference) => {
+                        refusals.push(refusal(
+                            d.line,
+                            Some(&d.legacy.legacy_id),
+                            None,
+                            &DomainError::refused(
+                                "reference-clash",
+                                "Every case reference tried for this case is held by another case",
+                            ),
+                        ));
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_error_names_the_place_not_the_value() {
+        let line = br#"{"legacy_id":"A-1","submitted_at":"2016-01-01T10:00:00Z","submitted_by":{"user":"u","organisation":"o"},"submission":{"kind":"adult","details":{"victim":{"given_names":"SECRETNAME"}}}}"#;
+        let r = parse_line(7, line)
+            .err()
+            .unwrap_or_else(|| panic!("parsed"));
+        assert_eq!(r.line, 7);
+        assert_eq!(r.rule, "invalid-json");
+        assert!(!r.message.contains("SECRETNAME"), "{}", r.message);
+        assert!(r.message.contains("submission"), "{}", r.message);
+        let r = parse_line(8, b"{\"legacy_id\": \"SECRET").err();
+        assert!(r.is_some_and(|r| !r.message.contains("SECRET")));
+        let r = parse_line(9, br#"{"legacy_id":"SECRETVALUE","oops":1}"#).err();
+        assert!(r.is_some_and(|r| !r.message.contains("SECRETVALUE")));
+    }
+
+    #[test]
+    fn long_lines_are_skipped_to_their_end() {
+        let mut text = vec![b'x'; MAX_LINE_BYTES + 10];
+        text.extend_from_slice(b"\nnext\nlast");
+        let mut input = std::io::Cursor::new(text);
+        let mut buf = Vec::new();
+        assert_eq!(read_line(&mut input, &mut buf).ok(), Some(Some(false)));
+        assert_eq!(read_line(&mut input, &mut buf).ok(), Some(Some(true)));
+        assert_eq!(buf, b"next");
+        assert_eq!(read_line(&mut input, &mut buf).ok(), Some(Some(true)));
+        assert_eq!(buf, b"last");
+        assert_eq!(read_line(&mut input, &mut buf).ok(), Some(None));
+    }
+
+    #[test]
+    fn legacy_ids_are_short_and_plain() {
+        assert!(well_formed_id("NRM/2016/0001"));
+        assert!(!well_formed_id(""));
+        assert!(!well_formed_id("Jane Smith"));
+        assert!(!well_formed_id(&"a".repeat(65)));
+    }
+}

@@ -324,7 +324,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,

@@ -77,7 +77,7 @@ pub fn write_publication(publication: &Publication, out: &Path) -> anyhow::Resul
 pub async fn run(cases: &Cases, options: StatsOptions) -> anyhow::Result<()> {
     let period = Period::parse(&options.period)?;
     let capability = console_analyst()?;
-    let total = cases.store().case_count().await?;
+    let total = cases.statistics_case_count(&capability).await?;
     let mut progress = Progress::new("reading cases", total);
     let request = StatisticsRequest {
         period,
@@ -234,19 +234,10 @@ pub async fn bench(options: BenchStatsOptions) -> anyhow::Result<()> {
 }
 
 async fn read_facts(cases: &Cases, as_at: NaiveDate) -> anyhow::Result<Vec<Fact>> {
-    let mut facts = Vec::new();
-    let until = (as_at + chrono::Duration::days(2))
-        .and_hms_opt(0, 0, 0)
-        .map_or(chrono::DateTime::<Utc>::MAX_UTC, |t| t.and_utc());
-    cases
-        .store()
-        .each_case_events(&nrm_stats::EVENT_KINDS, until, |_, events| {
-            if let Some(f) = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), as_at) {
-                facts.push(f);
-            }
-        })
-        .await?;
-    Ok(facts)
+    let capability = console_analyst()?;
+    Ok(cases
+        .statistics_fact_rows(&capability, as_at, Utc::now())
+        .await?)
 }
 
 /// `facts.csv` (one row per case) and `decisions.csv` (one row per decision), with the same

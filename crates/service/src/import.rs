@@ -1047,7 +1047,7 @@ impl Cases {
         };
         let run = format!("import:{}", report.run);
         let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
-        let (rules, store) = (self.rules.clone(), self.store.clone());
+        let (rules, store) = (self.rules().clone(), self.store().clone());
         let reader = std::thread::spawn(move || read_chunks(input, rules, store, now, sender));
         let mut outcome: Result<(), ServiceError> = Ok(());
         while let Some(chunk) = receiver.recv().await {
@@ -1071,7 +1071,7 @@ impl Cases {
         let _ = reader.join();
         if outcome.is_ok() && report.imported > 0 {
             outcome = self
-                .store
+                .store()
                 .fold_queue_counts()
                 .await
                 .map(|_| ())
@@ -1088,7 +1088,7 @@ impl Cases {
                 report.lines, report.imported, report.already_present, report.refused
             )),
         };
-        self.store.audit(&summary, now).await?;
+        self.store().audit(&summary, now).await?;
         outcome.map(|()| report)
     }
 
@@ -1111,7 +1111,7 @@ impl Cases {
         };
         let written = match chunk.prepared {
             None => 0,
-            Some(Ok(prepared)) => match self.store.write_import(prepared).await {
+            Some(Ok(prepared)) => match self.store().write_import(prepared).await {
                 Ok(()) => chunk.cases.len() as u64,
                 // Some case of the batch is there already (imported before), or a reference
                 // is taken: sort it out case by case.
@@ -1125,7 +1125,7 @@ impl Cases {
         };
         report.imported += written;
         if written > 0 {
-            self.store
+            self.store()
                 .audit(
                     &AuditRecord {
                         actor,
@@ -1141,7 +1141,7 @@ impl Cases {
         refusals.sort_by_key(|r| r.line);
         for r in &refusals {
             report.refused += 1;
-            self.store
+            self.store()
                 .audit(
                     &AuditRecord {
                         actor,
@@ -1168,18 +1168,18 @@ impl Cases {
         refusals: &mut Vec<Refusal>,
     ) -> Result<u64, ServiceError> {
         let ids = Ids {
-            key: self.store.master_key().clone(),
+            key: self.store().master_key().clone(),
         };
         let mut written = 0;
         for d in cases {
             let mut case = d.case;
             let mut attempt = 0;
             loop {
-                if self.store.version(case.case_id).await?.is_some() {
+                if self.store().version(case.case_id).await?.is_some() {
                     report.already_present += 1;
                     break;
                 }
-                match self.store.import_cases(std::slice::from_ref(&case)).await {
+                match self.store().import_cases(std::slice::from_ref(&case)).await {
                     Ok(()) => {
                         written += 1;
                         break;
@@ -1191,7 +1191,7 @@ impl Cases {
                     }
                     Err(StoreError::DuplicateReference) if attempt + 1 < REFERENCE_ATTEMPTS => {
                         attempt += 1;
-                        match decide_case(d.line, &d.legacy, &self.rules, &ids, now, attempt) {
+                        match decide_case(d.line, &d.legacy, self.rules(), &ids, now, attempt) {
                             Ok(again) => case = again,
                             Err(r) => {
                                 refusals.push(r);

@@ -50,6 +50,37 @@ impl Cases {
         Ok(facts)
     }
 
+    /// How many cases the statistics will read (for a progress bar); counts only.
+    pub async fn statistics_case_count(&self, capability: &Capability) -> Result<u64, ServiceError> {
+        if capability.operation() != Operation::ReadStatistics {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(self.store().case_count().await?)
+    }
+
+    /// Every case's statistical facts as at `as_at`, unpublished (no disclosure control): for
+    /// the benchmark and its export to the DuckDB anchor. Audited as `statistics.facts`.
+    pub async fn statistics_fact_rows(
+        &self,
+        capability: &Capability,
+        as_at: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Fact>, ServiceError> {
+        if capability.operation() != Operation::ReadStatistics {
+            return Err(ServiceError::NotFound);
+        }
+        let result = self.statistics_facts(as_at, |_| {}).await;
+        let record = nrm_store::audit::AuditRecord {
+            actor: capability.actor(),
+            action: "statistics.facts".to_owned(),
+            case_id: None,
+            outcome: crate::outcome_code(&result),
+            subject: Some(format!("statistics:facts:as_at:{as_at}")),
+        };
+        self.store().audit(&record, now).await?;
+        result
+    }
+
     /// The tables for `request.period`, as they may be published under `request.policy`.
     /// Audited (`statistics.tables`, with the period and as-at day as its subject) before the
     /// answer is returned.

@@ -57,8 +57,12 @@ fn legacy_details(api: serde_json::Value) -> serde_json::Value {
 async fn token(app: &App, scope: Operation, kind: OrganisationKind) -> String {
     let now = *app.clock.lock().unwrap_or_else(|e| panic!("{e}"));
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let org_cap = nrm_service::admin::system_capability(Operation::ManageOrganisations)
+        .unwrap_or_else(|e| panic!("{e}"));
     let org = cases
+        .administration()
         .add_organisation(
+            &org_cap,
             nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
             "Legacy migration",
             &kind,
@@ -67,7 +71,8 @@ async fn token(app: &App, scope: Operation, kind: OrganisationKind) -> String {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (_, token) = cases
-        .create_api_token(org, "Legacy migration", &[scope], now)
+        .administration()
+        .create_api_token(&org_cap, org, "Legacy migration", &[scope], now)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     format!("Bearer {token}")

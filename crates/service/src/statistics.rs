@@ -51,7 +51,10 @@ impl Cases {
     }
 
     /// How many cases the statistics will read (for a progress bar); counts only.
-    pub async fn statistics_case_count(&self, capability: &Capability) -> Result<u64, ServiceError> {
+    pub async fn statistics_case_count(
+        &self,
+        capability: &Capability,
+    ) -> Result<u64, ServiceError> {
         if capability.operation() != Operation::ReadStatistics {
             return Err(ServiceError::NotFound);
         }

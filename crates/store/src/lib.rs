@@ -30,8 +30,8 @@ mod queue;
 pub mod seeding;
 mod space;
 mod statement;
-pub mod support;
 mod statistics;
+pub mod support;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;

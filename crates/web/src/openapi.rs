@@ -6,7 +6,9 @@ use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{actions, admin, cases, import, mirror, session, statistics, submissions, support};
+use crate::api::{
+    actions, admin, cases, import, mirror, session, statistics, submissions, support,
+};
 use crate::{health, problem};
 
 #[derive(OpenApi)]

@@ -177,7 +177,11 @@ mod tests {
                 vec![A::Support],
             ),
             // Guardians' pages are not built yet (issue 13): no area to land on.
-            (OrganisationKind::GuardianService, vec![Role::Guardian], vec![]),
+            (
+                OrganisationKind::GuardianService,
+                vec![Role::Guardian],
+                vec![],
+            ),
             (
                 OrganisationKind::Analysts,
                 vec![Role::Analyst],

@@ -36,8 +36,8 @@ mod messages;
 pub mod referrals;
 pub mod search;
 pub mod session;
-pub mod support;
 pub mod statistics;
+pub mod support;
 
 use axum::Router;
 use axum::routing::{get, post};

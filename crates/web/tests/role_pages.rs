@@ -67,12 +67,6 @@ async fn each_role_lands_on_its_own_home_with_only_the_navigation_its_work_needs
                 vec!["/support"],
             ),
             (
-                OrganisationKind::GuardianService,
-                Role::Guardian,
-                Some("/support"),
-                vec!["/support"],
-            ),
-            (
                 OrganisationKind::Administrators,
                 Role::Administrator,
                 Some("/administration"),
@@ -113,6 +107,9 @@ async fn each_role_lands_on_its_own_home_with_only_the_navigation_its_work_needs
         let nothing = get(&app, "/", &stray).await;
         assert_eq!(nothing.status(), 403);
         assert!(text(nothing).await.contains("does not give you access"));
+        // A guardian's pages are not built yet (issue 13): nothing to land on.
+        let guardian = signed_in(&app, &OrganisationKind::GuardianService, Role::Guardian).await;
+        assert_eq!(get(&app, "/", &guardian).await.status(), 403);
         app
     })
     .await;

@@ -100,12 +100,15 @@ run() {
   local who="$1"
   shift
   echo "== schemathesis as $who: $examples examples per operation, at most $seconds s"
-  # Signing out or changing the password would end the caller's own session mid-run.
+  # Signing out or changing the password would end the caller's own session mid-run. The
+  # legacy import's body is JSON Lines (application/x-ndjson), which schemathesis cannot
+  # generate; crates/web/tests/legacy_import.rs covers it on both engines.
   # From the temporary directory: schemathesis keeps a cache in the working directory.
   (cd "$tmp" && timeout --signal=INT "$seconds" "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
     --checks "$checks" --max-examples "$examples" --phases examples,coverage,fuzzing \
     --seed 20261201 --workers 1 --no-color --generation-database none \
     --exclude-path /api/v1/sign-out --exclude-path /api/v1/me/password \
+    --exclude-path /api/v1/legacy-import \
     "$@") || failed=1
 }
 run "a First Responder's API token" -H "Authorization: Bearer $token" --include-tag submissions

@@ -109,7 +109,7 @@ pub struct ApiTokenSummary {
 }
 
 /// The actor of `capability` when it is for `operation` (checked again: fail closed).
-fn holder(capability: &Capability, operation: Operation) -> Result<Actor, ServiceError> {
+pub(crate) fn holder(capability: &Capability, operation: Operation) -> Result<Actor, ServiceError> {
     if capability.operation() == operation {
         Ok(capability.actor())
     } else {

@@ -55,7 +55,7 @@ impl Cases {
         &self,
         capability: &Capability,
     ) -> Result<u64, ServiceError> {
-        analyst(capability)?;
+        crate::admin::holder(capability, Operation::ReadStatistics)?;
         Ok(self.store().case_count().await?)
     }
 
@@ -67,7 +67,7 @@ impl Cases {
         as_at: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Vec<Fact>, ServiceError> {
-        analyst(capability)?;
+        crate::admin::holder(capability, Operation::ReadStatistics)?;
         let result = self.statistics_facts(as_at, |_| {}).await;
         let record = nrm_store::audit::AuditRecord {
             actor: capability.actor(),
@@ -90,7 +90,7 @@ impl Cases {
         now: DateTime<Utc>,
         progress: impl FnMut(u64),
     ) -> Result<Publication, ServiceError> {
-        analyst(capability)?;
+        crate::admin::holder(capability, Operation::ReadStatistics)?;
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
         let result = self.statistics_facts(as_at, progress).await.map(|facts| {
             let tables = nrm_stats::build(&facts, request.period, as_at, request.options);
@@ -108,14 +108,5 @@ impl Cases {
         };
         self.store().audit(&record, now).await?;
         result
-    }
-}
-
-/// Refuses a capability for anything but the statistics (as "not found", like every refusal).
-fn analyst(capability: &Capability) -> Result<(), ServiceError> {
-    if capability.operation() == Operation::ReadStatistics {
-        Ok(())
-    } else {
-        Err(ServiceError::NotFound)
     }
 }

@@ -302,6 +302,9 @@ pub enum Operation {
     /// Import cases from the legacy system with their own dates (`nrm import`, and the API for
     /// a system-to-system client whose token has the `import` scope). Never a person's session.
     ImportLegacyCases,
+    /// The service's own figures at `/metrics` (queue depths, pool use, sweeps): counts only,
+    /// for administrators and the monitoring client's token (scope `read_service_metrics`).
+    ReadServiceMetrics,
 }
 
 impl Operation {
@@ -317,6 +320,7 @@ impl Operation {
             Self::AllocateCases => "allocate_cases",
             Self::ReadStatistics => "read_statistics",
             Self::ImportLegacyCases => "import",
+            Self::ReadServiceMetrics => "read_service_metrics",
         }
     }
 
@@ -324,7 +328,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -335,6 +339,7 @@ impl Operation {
         Self::AllocateCases,
         Self::ReadStatistics,
         Self::ImportLegacyCases,
+        Self::ReadServiceMetrics,
     ];
 }
 
@@ -441,6 +446,9 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
             p.token_scopes.is_some()
                 && p.has(Role::Administrator)
                 && p.organisation_kind == OrganisationKind::Administrators
+        }
+        O::ReadServiceMetrics => {
+            p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
         }
     };
     if allowed {

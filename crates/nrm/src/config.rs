@@ -20,6 +20,14 @@ pub enum Environment {
     Production,
 }
 
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// Everything `nrm` can be configured with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +59,12 @@ pub struct Config {
     /// How often `serve` sweeps deadlines for "due soon" and "overdue" (0 turns it off, for
     /// deployments that run `nrm sweep` from a scheduler instead).
     pub sweep_interval_seconds: u64,
+    /// Lets anyone read `/metrics` (counts only). Otherwise it needs an administrator or an
+    /// API token with the `read_service_metrics` scope. `nrm demo` opens it.
+    pub metrics_open: bool,
+    /// `text` (default) or `json`: one JSON object a line, with the request id of the request
+    /// each line belongs to. Also `NRM_LOG_FORMAT`.
+    pub log_format: LogFormat,
 
     // Transport security: HTTPS served directly, and TLS to PostgreSQL.
     /// PEM certificate chain to serve HTTPS with (together with `tls_key_file`). Unset: plain
@@ -78,6 +92,8 @@ impl Default for Config {
             audit_checkpoint_interval_seconds: 300,
             max_connections: 16,
             sweep_interval_seconds: 600,
+            metrics_open: false,
+            log_format: LogFormat::Text,
 
             tls_certificate_file: None,
             tls_key_file: None,
@@ -101,12 +117,7 @@ impl Config {
             None => figment = figment.merge(Toml::file("nrm.toml")),
         }
         let config: Self = figment
-            .merge(Env::prefixed("NRM_").ignore(&[
-                "log",
-                "log_format",
-                "test_database_url",
-                "new_user_password",
-            ]))
+            .merge(Env::prefixed("NRM_").ignore(&["log", "test_database_url", "new_user_password"]))
             .extract()
             .context("the configuration is not valid")?;
         config.validate()?;

@@ -134,10 +134,13 @@ enum BenchCommand {
     Stats(stats::BenchStatsOptions),
 }
 
-fn init_logging() {
+/// Logging to stderr, filtered by `NRM_LOG`, as text or (`log_format = "json"` or
+/// `NRM_LOG_FORMAT=json`) one JSON object a line; either way every line written while a
+/// request is answered carries that request's id (the `request` span).
+fn init_logging(format: config::LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("NRM_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("NRM_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let json = format == config::LogFormat::Json;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -158,9 +161,9 @@ fn owner_only_files() {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     owner_only_files();
-    init_logging();
     let cli = Cli::parse();
     let config = Config::load(cli.config.as_deref())?;
+    init_logging(config.log_format);
     match cli.command {
         Command::Serve { unsafe_dev } => {
             let store = open(&config, unsafe_dev).await?;
@@ -232,6 +235,11 @@ async fn main() -> anyhow::Result<()> {
                 return Ok(());
             }
             demo::print_how_to_use(&config);
+            // The demo's figures are open to anyone: it holds no real person's data.
+            let config = Config {
+                metrics_open: true,
+                ..config
+            };
             serve(&config, store).await
         }
         Command::Bench {
@@ -376,6 +384,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     if config.sweep_interval_seconds > 0 {
         tokio::spawn(sweep_periodically(
             cases.clone(),
+            instance_id(),
             std::time::Duration::from_secs(config.sweep_interval_seconds),
         ));
     }
@@ -386,7 +395,8 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
             std::time::Duration::from_secs(config.audit_checkpoint_interval_seconds),
         ));
     }
-    let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
+    let state = nrm_web::AppState::new(cases, nrm_web::Settings::default())
+        .with_open_metrics(config.metrics_open);
     // Read the certificate before binding, so a bad file stops start-up with its name.
     let tls = config
         .https_files()
@@ -490,15 +500,29 @@ async fn checkpoint_periodically(checkpoints: AuditCheckpoints, interval: std::t
     }
 }
 
-/// Sweeps deadlines at start and then every `interval`. A failed sweep is logged and tried
-/// again next time; because every due date lives on its case, nothing is lost in between.
-async fn sweep_periodically(cases: Cases, interval: std::time::Duration) {
+/// This process's name among the instances sharing a database: random, never the host's.
+fn instance_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Sweeps deadlines at start and then every `interval`, once per interval across every
+/// instance on the database (the first to take the interval's lease sweeps; see
+/// `Cases::periodic_sweep`). A failed sweep is logged and tried again next time; because every
+/// due date lives on its case, nothing is lost in between.
+async fn sweep_periodically(cases: Cases, instance: String, interval: std::time::Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if let Err(e) = cases.sweep(chrono::Utc::now()).await {
-            tracing::warn!(error = %e, "deadline sweep failed; will retry");
+        match cases
+            .periodic_sweep(&instance, interval, chrono::Utc::now())
+            .await
+        {
+            Ok(nrm_service::operations::Turn::HeldElsewhere) => {
+                tracing::debug!("deadline sweep: another instance has this interval's turn");
+            }
+            Ok(nrm_service::operations::Turn::Ran(_)) => {}
+            Err(e) => tracing::warn!(error = %e, "deadline sweep failed; will retry"),
         }
     }
 }

@@ -139,6 +139,8 @@ pub struct NoticeView {
 pub struct Cases {
     store: Store,
     rules: Rulebook,
+    /// What this process's periodic jobs have done (`operations.rs`), shared by every clone.
+    jobs: std::sync::Arc<crate::operations::JobCounters>,
 }
 
 /// How many times a clashing case reference is regenerated before giving up. With 35 random
@@ -147,7 +149,15 @@ const REFERENCE_ATTEMPTS: usize = 3;
 
 impl Cases {
     pub fn new(store: Store, rules: Rulebook) -> Self {
-        Self { store, rules }
+        Self {
+            store,
+            rules,
+            jobs: std::sync::Arc::default(),
+        }
+    }
+
+    pub(crate) fn job_counters(&self) -> &crate::operations::JobCounters {
+        &self.jobs
     }
 
     /// The store, for this crate's services only: nothing outside them reaches it.

@@ -35,6 +35,7 @@ pub use support::Support;
 mod statistics;
 pub use statistics::StatisticsRequest;
 mod import;
+pub mod operations;
 pub use import::{ImportReport, LegacyCase, Refusal};
 
 /// Why a use case failed.

@@ -24,6 +24,7 @@ mod events;
 mod group;
 pub mod identity;
 mod migrations;
+mod operations;
 mod projection;
 mod queue;
 #[cfg(feature = "testing")]
@@ -44,6 +45,7 @@ pub use drafts::DraftClaim;
 pub use error::StoreError;
 pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
 pub use group::GroupCommitStats;
+pub use operations::{DeadlineFlag, PoolUse, QueueDepth};
 pub use queue::{
     COUNT_LIMIT, CaseKind, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
     SortDirection, age_group_code as queue_age_group_code, parse_age_group,

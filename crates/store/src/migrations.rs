@@ -112,6 +112,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_support.sql"),
         include_str!("../migrations/postgres/0018_support.sql"),
     ),
+    (
+        23,
+        "job_leases",
+        include_str!("../migrations/sqlite/0023_job_leases.sql"),
+        include_str!("../migrations/postgres/0023_job_leases.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod fuzzing;
 pub mod health;
 pub mod json;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
@@ -48,6 +49,7 @@ pub struct AppState {
     pub cases: Cases,
     pub settings: Settings,
     clock: Clock,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -64,7 +66,19 @@ impl AppState {
             cases,
             settings,
             clock: Arc::new(Utc::now),
+            metrics: Arc::new(metrics::Metrics::new(false)),
         }
+    }
+
+    /// Lets anyone read `/metrics` (a development or demo server): counts only, never a case.
+    #[must_use]
+    pub fn with_open_metrics(mut self, open: bool) -> Self {
+        self.metrics = Arc::new(metrics::Metrics::new(open));
+        self
+    }
+
+    pub fn metrics(&self) -> &Arc<metrics::Metrics> {
+        &self.metrics
     }
 
     /// Replaces the clock (tests move time forward to reach recovery-period ends).
@@ -83,6 +97,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let meter = state.metrics().clone();
     let api = Router::new()
         .route("/api/v1/referrals/adult", post(api::submissions::adult))
         .route("/api/v1/referrals/child", post(api::submissions::child))
@@ -152,12 +167,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/support/inspections", post(api::support::inspect))
         .route("/api/v1/support/statement", get(api::support::statement))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/metrics", get(metrics::scrape))
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
         .merge(pages_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(meter, metrics::track));
 
     let trace = TraceLayer::new_for_http()
         .make_span_with(|request: &Request| {

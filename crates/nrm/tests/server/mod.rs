@@ -18,6 +18,13 @@ impl Server {
     /// `env` added; returns once it has said where it listens.
     pub fn start(store: &TestStore, env: &[(&str, String)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_nrm"));
+        // Only the configuration given here: an inherited NRM_* variable (the test's own
+        // NRM_CRASH_CYCLES, say) is not the server's, and its configuration refuses unknown ones.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("NRM_") {
+                command.env_remove(name);
+            }
+        }
         command
             .arg("serve")
             .env("NRM_DATABASE_URL", &store.url)

@@ -143,8 +143,34 @@ impl Store {
     /// once (sqlx takes an advisory lock on PostgreSQL).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
-        on_pool!(self, pool => migrator(postgres).run(pool).await?);
+        if postgres {
+            on_pool!(self, pool => migrator(postgres).run(pool).await?);
+        } else {
+            self.migrate_sqlite().await?;
+        }
         // Indexes an interrupted bulk load left to rebuild.
         self.rebuild_deferred_indexes().await
+    }
+
+    /// SQLite has no advisory lock: two processes starting together on a new file could both
+    /// find a migration missing, and the second would fail creating what the first just made.
+    /// Each migration is one transaction, so the loser's attempt changed nothing; once the
+    /// winner has committed, running the migrator again finds them applied. So a failure is
+    /// retried (after the winner's commit, which SQLite's busy wait already waited for), and
+    /// only a failure that persists is an error.
+    async fn migrate_sqlite(&self) -> Result<(), StoreError> {
+        let mut attempt = 0;
+        loop {
+            let result: Result<(), sqlx::migrate::MigrateError> =
+                on_pool!(self, pool => migrator(false).run(pool).await);
+            match result {
+                Ok(()) => return Ok(()),
+                Err(_) if attempt < 3 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }

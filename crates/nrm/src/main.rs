@@ -95,6 +95,10 @@ enum Command {
     },
     /// The official statistics of a period: a CSV file per table and one ODS workbook.
     Stats(stats::StatsOptions),
+    /// A pseudonymised case-level extract for research: keyed pseudonyms new to each extract,
+    /// dates as months, age bands, and quasi-identifiers generalised until every row shares
+    /// them with at least k-1 others (audited with its purpose).
+    Extract(stats::ExtractOptions),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -264,6 +268,13 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
             let result = stats::run(&cases, options).await;
+            store.close().await;
+            result
+        }
+        Command::Extract(options) => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = stats::extract(&cases, options).await;
             store.close().await;
             result
         }

@@ -305,3 +305,51 @@ fn export(facts: &[Fact], dir: &Path) -> anyhow::Result<()> {
     d.flush()?;
     Ok(())
 }
+
+/// Options for `nrm extract`.
+#[derive(Debug, Args)]
+pub struct ExtractOptions {
+    /// The period whose referrals are extracted: a quarter (2024Q4) or a year (2024).
+    #[arg(long)]
+    period: String,
+    /// Every row shares its quasi-identifiers with at least k-1 others.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// The reference of the data sharing agreement or research approval (audited).
+    #[arg(long)]
+    purpose: String,
+    /// The case file as it stood at the end of this day (YYYY-MM-DD; default today).
+    #[arg(long)]
+    as_at: Option<NaiveDate>,
+    /// The CSV file to write (owner-only).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `nrm extract`: a pseudonymised, k-anonymous case-level extract as CSV, and what was
+/// generalised to reach k on stderr.
+pub async fn extract(cases: &Cases, options: ExtractOptions) -> anyhow::Result<()> {
+    let period = Period::parse(&options.period)?;
+    let purpose = nrm_stats::extract::Purpose::parse(&options.purpose)?;
+    if options.k == 0 {
+        anyhow::bail!("k must be at least 1");
+    }
+    let capability = console_analyst()?;
+    let total = cases.statistics_case_count(&capability).await?;
+    let mut progress = Progress::new("reading cases", total);
+    let request = nrm_service::ExtractRequest {
+        period,
+        as_at: options.as_at,
+        k: options.k,
+        purpose,
+    };
+    let (rows, report) = cases
+        .statistics_extract(&capability, request, Utc::now(), |n| progress.set(n))
+        .await?;
+    progress.finish(total);
+    std::fs::write(&options.out, nrm_stats::extract::to_csv(&rows))
+        .with_context(|| format!("cannot write {}", options.out.display()))?;
+    eprint!("{}", nrm_stats::extract::report_text(&report));
+    println!("Wrote {} rows to {}", rows.len(), options.out.display());
+    Ok(())
+}

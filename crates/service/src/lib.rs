@@ -33,7 +33,7 @@ pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, Drafts
 pub use identity::Identity;
 pub use support::Support;
 mod statistics;
-pub use statistics::StatisticsRequest;
+pub use statistics::{ExtractRequest, StatisticsRequest};
 mod import;
 pub mod operations;
 pub use import::{ImportReport, LegacyCase, Refusal};

@@ -5,7 +5,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_access::{Capability, Operation};
 use nrm_domain::clock::uk_date;
-use nrm_stats::{Fact, Options, Period, Policy, Publication};
+use nrm_stats::extract::Purpose;
+use nrm_stats::{ExtractReport, ExtractRow, Fact, Options, Period, Policy, Publication};
 
 use crate::{Cases, ServiceError};
 
@@ -25,8 +26,22 @@ impl Cases {
     async fn statistics_facts(
         &self,
         as_at: NaiveDate,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<Vec<Fact>, ServiceError> {
+        Ok(self
+            .statistics_facts_of_cases(as_at, progress)
+            .await?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect())
+    }
+
+    /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms).
+    async fn statistics_facts_of_cases(
+        &self,
+        as_at: NaiveDate,
+        mut progress: impl FnMut(u64),
+    ) -> Result<Vec<([u8; 16], Fact)>, ServiceError> {
         // Every event recorded on a UK day up to `as_at` is recorded before the next day's
         // 02:00 UTC; `fold` then cuts at the UK day exactly.
         let until = as_at
@@ -36,13 +51,13 @@ impl Cases {
         let mut facts = Vec::new();
         let mut read = 0u64;
         self.store()
-            .each_case_events(&nrm_stats::EVENT_KINDS, until, |_, events| {
+            .each_case_events(&nrm_stats::EVENT_KINDS, until, |case_id, events| {
                 read += 1;
                 if read.is_multiple_of(10_000) {
                     progress(read);
                 }
                 if let Some(f) = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), as_at) {
-                    facts.push(f);
+                    facts.push((*case_id.0.as_bytes(), f));
                 }
             })
             .await?;
@@ -109,4 +124,57 @@ impl Cases {
         self.store().audit(&record, now).await?;
         result
     }
+
+    /// A pseudonymised case-level extract of the cases referred in `period`, with
+    /// k-anonymity (see `nrm_stats::extract`), as the case file stood at the end of `as_at`.
+    /// Each extract has a key of its own, made here and never kept, so its pseudonyms cannot
+    /// be joined to another extract's. Audited (`statistics.extract`, with the period, as-at
+    /// day, k and purpose) before the rows are returned.
+    pub async fn statistics_extract(
+        &self,
+        capability: &Capability,
+        request: ExtractRequest,
+        now: DateTime<Utc>,
+        progress: impl FnMut(u64),
+    ) -> Result<(Vec<ExtractRow>, ExtractReport), ServiceError> {
+        crate::admin::holder(capability, Operation::ReadStatistics)?;
+        let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
+        let result = self
+            .statistics_facts_of_cases(as_at, progress)
+            .await
+            .map(|facts| {
+                let mut key = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+                let in_period = facts
+                    .iter()
+                    .filter(|(_, f)| request.period.contains(f.referred_on))
+                    .count();
+                let options = nrm_stats::ExtractOptions::with_k(request.k, in_period);
+                nrm_stats::extract(&facts, request.period, &key, options)
+            });
+        let record = nrm_store::audit::AuditRecord {
+            actor: capability.actor(),
+            action: "statistics.extract".to_owned(),
+            case_id: None,
+            outcome: crate::outcome_code(&result),
+            subject: Some(format!(
+                "statistics:extract:{}:as_at:{as_at}:k:{}:purpose:{}",
+                request.period,
+                request.k,
+                request.purpose.as_str()
+            )),
+        };
+        self.store().audit(&record, now).await?;
+        result
+    }
+}
+
+/// What an analyst asks for in an extract.
+#[derive(Debug, Clone)]
+pub struct ExtractRequest {
+    pub period: Period,
+    pub as_at: Option<NaiveDate>,
+    /// Every row shares its quasi-identifiers with at least k-1 others (default 10).
+    pub k: usize,
+    pub purpose: Purpose,
 }

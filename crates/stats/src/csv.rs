@@ -3,7 +3,7 @@
 use crate::disclosure::PublishedTable;
 
 /// One field, quoted when it has to be.
-fn field(text: &str) -> String {
+pub(crate) fn field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {

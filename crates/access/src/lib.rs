@@ -302,6 +302,12 @@ pub enum Operation {
     /// Import cases from the legacy system with their own dates (`nrm import`, and the API for
     /// a system-to-system client whose token has the `import` scope). Never a person's session.
     ImportLegacyCases,
+    /// Retention: see what falls due, place and lift legal holds, run erasure (the service's
+    /// administrators, acting for the data protection officer).
+    ManageRetention,
+    /// Subject access: export everything held about one person (the data protection officer,
+    /// an administrator of the service's administrators).
+    SubjectAccess,
 }
 
 impl Operation {
@@ -317,6 +323,8 @@ impl Operation {
             Self::AllocateCases => "allocate_cases",
             Self::ReadStatistics => "read_statistics",
             Self::ImportLegacyCases => "import",
+            Self::ManageRetention => "manage_retention",
+            Self::SubjectAccess => "subject_access",
         }
     }
 
@@ -324,7 +332,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -335,6 +343,8 @@ impl Operation {
         Self::AllocateCases,
         Self::ReadStatistics,
         Self::ImportLegacyCases,
+        Self::ManageRetention,
+        Self::SubjectAccess,
     ];
 }
 
@@ -442,6 +452,13 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
                 && p.has(Role::Administrator)
                 && p.organisation_kind == OrganisationKind::Administrators
         }
+        // The data protection officer's work: a person's session in the service's
+        // administrators (or the operator's shell), never an API token.
+        O::ManageRetention | O::SubjectAccess => {
+            p.token_scopes.is_none()
+                && p.has(Role::Administrator)
+                && p.organisation_kind == OrganisationKind::Administrators
+        }
     };
     if allowed {
         Ok(Capability {
@@ -460,7 +477,10 @@ pub const PRIVILEGED_WINDOW_MINUTES: i64 = 10;
 pub fn is_privileged(operation: Operation) -> bool {
     matches!(
         operation,
-        Operation::ManageUsers | Operation::ManageOrganisations
+        Operation::ManageUsers
+            | Operation::ManageOrganisations
+            | Operation::ManageRetention
+            | Operation::SubjectAccess
     )
 }
 

@@ -281,6 +281,7 @@ fn expected(role: Role, op: Operation) -> bool {
         O::ReadStatistics => role == Role::Analyst,
         // Only a system client's token, never a person's session (see the token test below).
         O::ImportLegacyCases => false,
+        O::ManageRetention | O::SubjectAccess => role == Role::Administrator,
     }
 }
 

@@ -36,6 +36,10 @@ mod statistics;
 pub use statistics::StatisticsRequest;
 mod import;
 pub use import::{ImportReport, LegacyCase, Refusal};
+pub mod retention;
+pub use retention::{LegalHold, RetentionError, RetentionItem, RetentionReport, RetentionRun};
+pub mod sar;
+pub use sar::SubjectAccessExport;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

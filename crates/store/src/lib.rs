@@ -11,6 +11,7 @@
 //! acknowledged submission is never half-written.
 
 pub mod audit;
+pub mod backup;
 mod bench;
 mod bulk;
 mod bulk_load;
@@ -26,6 +27,8 @@ pub mod identity;
 mod migrations;
 mod projection;
 mod queue;
+pub mod retention;
+pub mod rotation;
 #[cfg(feature = "testing")]
 pub mod seeding;
 mod space;

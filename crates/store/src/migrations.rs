@@ -112,6 +112,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_support.sql"),
         include_str!("../migrations/postgres/0018_support.sql"),
     ),
+    (
+        22,
+        "retention",
+        include_str!("../migrations/sqlite/0022_retention.sql"),
+        include_str!("../migrations/postgres/0022_retention.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -31,7 +31,9 @@ test('the data protection officer finds what is held about a person and download
   const visit = new Visit(browser, 'dpo-subject-access');
   const page = await visit.open();
   try {
-    await signIn(visit, { email: ADMINISTRATOR, password: DEMO_PASSWORD }, { from: '/sign-in?next=/data-protection/subject-access' });
+    await signIn(visit, { email: ADMINISTRATOR, password: DEMO_PASSWORD }, { from: '/sign-in?next=/administration' });
+    assert.equal(path(page), '/administration');
+    await visit.click(page.getByRole('link', { name: 'Answer a subject access request' }), 'subject-access');
     assert.equal(path(page), '/data-protection/subject-access');
     assert.equal((await page.locator('h1').innerText()).trim(), 'Subject access request');
 

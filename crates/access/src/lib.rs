@@ -305,6 +305,12 @@ pub enum Operation {
     /// The service's own figures at `/metrics` (queue depths, pool use, sweeps): counts only,
     /// for administrators and the monitoring client's token (scope `read_service_metrics`).
     ReadServiceMetrics,
+    /// Retention: see what falls due, place and lift legal holds, run erasure (the service's
+    /// administrators, acting for the data protection officer).
+    ManageRetention,
+    /// Subject access: export everything held about one person (the data protection officer,
+    /// an administrator of the service's administrators).
+    SubjectAccess,
 }
 
 impl Operation {
@@ -321,6 +327,8 @@ impl Operation {
             Self::ReadStatistics => "read_statistics",
             Self::ImportLegacyCases => "import",
             Self::ReadServiceMetrics => "read_service_metrics",
+            Self::ManageRetention => "manage_retention",
+            Self::SubjectAccess => "subject_access",
         }
     }
 
@@ -328,7 +336,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -340,6 +348,8 @@ impl Operation {
         Self::ReadStatistics,
         Self::ImportLegacyCases,
         Self::ReadServiceMetrics,
+        Self::ManageRetention,
+        Self::SubjectAccess,
     ];
 }
 
@@ -450,6 +460,13 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
         O::ReadServiceMetrics => {
             p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
         }
+        // The data protection officer's work: a person's session in the service's
+        // administrators (or the operator's shell), never an API token.
+        O::ManageRetention | O::SubjectAccess => {
+            p.token_scopes.is_none()
+                && p.has(Role::Administrator)
+                && p.organisation_kind == OrganisationKind::Administrators
+        }
     };
     if allowed {
         Ok(Capability {
@@ -468,7 +485,10 @@ pub const PRIVILEGED_WINDOW_MINUTES: i64 = 10;
 pub fn is_privileged(operation: Operation) -> bool {
     matches!(
         operation,
-        Operation::ManageUsers | Operation::ManageOrganisations
+        Operation::ManageUsers
+            | Operation::ManageOrganisations
+            | Operation::ManageRetention
+            | Operation::SubjectAccess
     )
 }
 

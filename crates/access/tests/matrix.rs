@@ -282,6 +282,7 @@ fn expected(role: Role, op: Operation) -> bool {
         // Only a system client's token, never a person's session (see the token test below).
         O::ImportLegacyCases => false,
         O::ReadServiceMetrics => role == Role::Administrator,
+        O::ManageRetention | O::SubjectAccess => role == Role::Administrator,
     }
 }
 

@@ -24,6 +24,7 @@ pub mod ids;
 pub mod notice;
 pub mod personal;
 pub mod reference;
+pub mod retention;
 pub mod routing;
 pub mod rules;
 pub mod submission;

@@ -48,6 +48,15 @@ pub struct Config {
     pub audit_key: Option<String>,
     /// A file holding the audit key as 64 hex characters (default: DATA_DIR/audit.key).
     pub audit_key_file: Option<PathBuf>,
+    /// The lookup key as 64 hex characters, once the master key has been rotated (`nrm key
+    /// rotate` writes it to `lookup_key_file`): lookup hashes stay keyed by the first master
+    /// key's lookup key. Unset before any rotation (derived from the master key).
+    pub lookup_key: Option<String>,
+    /// A file holding the lookup key (default: DATA_DIR/lookup.key, used when it exists).
+    pub lookup_key_file: Option<PathBuf>,
+    /// How often `serve` runs the retention job, erasing personal data whose retention has
+    /// ended (0 turns it off, for deployments that run `nrm retention run` from a scheduler).
+    pub retention_interval_seconds: u64,
     /// Where signed checkpoints of the audit head are written (default:
     /// DATA_DIR/audit-checkpoints). Ship them elsewhere: they prove what the log held.
     pub audit_checkpoint_dir: Option<PathBuf>,
@@ -88,6 +97,9 @@ impl Default for Config {
             master_key_file: None,
             audit_key: None,
             audit_key_file: None,
+            lookup_key: None,
+            lookup_key_file: None,
+            retention_interval_seconds: 86_400,
             audit_checkpoint_dir: None,
             audit_checkpoint_interval_seconds: 300,
             max_connections: 16,
@@ -185,8 +197,19 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("master.key"))
     }
 
-    /// The master key from `master_key`, or from the key file.
+    /// The master key from `master_key`, or from the key file, with the lookup key kept
+    /// through rotations when one is configured.
     pub fn load_master_key(&self) -> anyhow::Result<MasterKey> {
+        let key = self.load_master_key_only()?;
+        match self.load_lookup_key()? {
+            Some(hex) => key
+                .with_lookup_key(&hex)
+                .context("lookup_key must be 64 hexadecimal characters"),
+            None => Ok(key),
+        }
+    }
+
+    fn load_master_key_only(&self) -> anyhow::Result<MasterKey> {
         if let Some(hex) = &self.master_key {
             return MasterKey::from_hex("configured", hex)
                 .context("master_key must be 64 hexadecimal characters");
@@ -200,6 +223,37 @@ impl Config {
         })?;
         MasterKey::from_hex("file", &hex)
             .with_context(|| format!("{} must hold 64 hexadecimal characters", path.display()))
+    }
+
+    pub fn lookup_key_path(&self) -> PathBuf {
+        self.lookup_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("lookup.key"))
+    }
+
+    /// The configured lookup key (hex), if any: `lookup_key`, or the file when it exists.
+    fn load_lookup_key(&self) -> anyhow::Result<Option<String>> {
+        if let Some(hex) = &self.lookup_key {
+            return Ok(Some(hex.clone()));
+        }
+        let path = self.lookup_key_path();
+        match std::fs::read_to_string(&path) {
+            Ok(hex) => Ok(Some(hex)),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && self.lookup_key_file.is_none() =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Writes the lookup key file (owner-only) unless a lookup key is configured already.
+    pub fn ensure_lookup_key_file(&self, hex: &str) -> anyhow::Result<()> {
+        if self.lookup_key.is_some() {
+            return Ok(());
+        }
+        create_key_file(&self.lookup_key_path(), hex)
     }
 
     /// Creates the data folder (and any missing parents) for its owner only (0700).

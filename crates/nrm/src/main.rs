@@ -12,6 +12,7 @@ mod demo;
 mod https;
 mod import;
 mod link;
+mod ops;
 mod progress;
 mod stats;
 
@@ -99,6 +100,37 @@ enum Command {
     /// dates as months, age bands, and quasi-identifiers generalised until every row shares
     /// them with at least k-1 others (audited with its purpose).
     Extract(stats::ExtractOptions),
+    /// Retention: what falls due, the erasure job, legal holds (docs/operations.md).
+    Retention {
+        #[command(subcommand)]
+        which: ops::RetentionCommand,
+    },
+    /// Write an encrypted, compressed, consistent copy of the database while it runs.
+    Backup {
+        /// The backup file to create (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the database with a backup (stop the service first), then verify its audit
+    /// chain. Exits 1 if the restored chain is broken.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
+    /// Subject access: everything held about the person of a case, as an HTML bundle and JSON.
+    Sar {
+        /// The person's case reference (never a name).
+        #[arg(long)]
+        person: String,
+        /// The folder to write the two files into.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The master key: `nrm key rotate` (docs/operations.md).
+    Key {
+        #[command(subcommand)]
+        which: ops::KeyCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -279,6 +311,42 @@ async fn main() -> anyhow::Result<()> {
             result
         }
         Command::Link { which } => link::run(which),
+        Command::Retention { which } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = ops::retention(&cases, which).await;
+            store.close().await;
+            result
+        }
+        Command::Backup { out } => {
+            let store = open(&config, false).await?;
+            let result = ops::backup(&config, &store, &out).await;
+            store.close().await;
+            result
+        }
+        Command::Restore { file } => {
+            ops::restore(&config, &file).await?;
+            let store = open(&config, false).await?;
+            let result = audit_verify(&config, &store, None).await;
+            store.close().await;
+            if !result? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Sar { person, out } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = ops::sar(&cases, &person, &out).await;
+            store.close().await;
+            result
+        }
+        Command::Key { which } => {
+            let store = open_unchecked(&config, false).await?;
+            let result = ops::key(&config, &store, which).await;
+            store.close().await;
+            result
+        }
         Command::Audit {
             which: AuditCommand::Verify { checkpoints },
         } => {
@@ -372,8 +440,20 @@ async fn audit_verify(
     Ok(verdict.is_intact())
 }
 
-/// Opens and migrates the configured database.
+/// Opens and migrates the configured database, refusing a retired master key or a lookup key
+/// other than the one the last key rotation kept.
 async fn open(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
+    let store = open_unchecked(config, unsafe_dev).await?;
+    store
+        .check_master_key()
+        .await
+        .context("the configured keys are refused")?;
+    Ok(store)
+}
+
+/// Opens and migrates the configured database without checking the master key against past
+/// rotations (for `nrm key rotate`, which resumes an unfinished one).
+async fn open_unchecked(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
     let key = config.load_master_key()?;
     let audit_key = config.load_audit_key()?;
     let mut options = ConnectOptions::new(key, audit_key);
@@ -392,6 +472,12 @@ async fn open(config: &Config, unsafe_dev: bool) -> anyhow::Result<Store> {
 
 async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let cases = Cases::new(store.clone(), Rulebook::current());
+    if config.retention_interval_seconds > 0 {
+        tokio::spawn(ops::retention_periodically(
+            cases.clone(),
+            std::time::Duration::from_secs(config.retention_interval_seconds),
+        ));
+    }
     if config.sweep_interval_seconds > 0 {
         tokio::spawn(sweep_periodically(
             cases.clone(),

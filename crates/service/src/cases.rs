@@ -609,18 +609,19 @@ impl Cases {
             for stored in &loaded.events {
                 match &stored.event {
                     CaseEvent::ReferralSubmitted(e) => {
-                        if let VaultContent::PersonalDetails(d) = self
-                            .store
-                            .read_vault(referral.subject, e.personal_details)
-                            .await?
-                        {
+                        // Erased at the end of retention: the case is shown without them.
+                        if let Some(VaultContent::PersonalDetails(d)) = unless_erased(
+                            self.store
+                                .read_vault(referral.subject, e.personal_details)
+                                .await,
+                        )? {
                             personal_details = Some(d);
                         }
                     }
                     CaseEvent::ReasonableGroundsDecided(d)
                     | CaseEvent::ConclusiveGroundsDecided(d) => {
-                        if let VaultContent::DecisionReasons { text } =
-                            self.store.read_vault(referral.subject, d.reasons).await?
+                        if let Some(VaultContent::DecisionReasons { text }) =
+                            unless_erased(self.store.read_vault(referral.subject, d.reasons).await)?
                         {
                             reasons.push(ReasonsView {
                                 event_version: stored.version,
@@ -1045,4 +1046,13 @@ fn scoped(query: &QueueQuery, scope: &ListScope) -> Option<QueueQuery> {
         ListScope::AwaitingReview => q.review_pending = Some(true),
     }
     Some(q)
+}
+
+/// A vault read, with erased personal data (retention ended) as `None`.
+fn unless_erased<T>(result: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(StoreError::Erased) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

@@ -37,6 +37,10 @@ pub use statistics::{ExtractRequest, StatisticsRequest};
 mod import;
 pub mod operations;
 pub use import::{ImportReport, LegacyCase, Refusal};
+pub mod retention;
+pub use retention::{LegalHold, RetentionError, RetentionItem, RetentionReport, RetentionRun};
+pub mod sar;
+pub use sar::SubjectAccessExport;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

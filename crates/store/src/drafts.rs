@@ -65,7 +65,7 @@ impl std::fmt::Debug for StoredDraft {
 }
 
 /// What the sealed answers are bound to: the draft and its owner.
-fn answers_context(id: Uuid, owner: Actor) -> String {
+pub(crate) fn answers_context(id: Uuid, owner: Actor) -> String {
     format!("draft-answers:{id}:{}:{}", owner.user, owner.organisation)
 }
 

@@ -28,6 +28,14 @@ pub enum StoreError {
     CommitFailed,
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// The person's personal data was erased at the end of its retention (their data key was
+    /// destroyed): it can never be read again.
+    #[error("the personal data has been erased")]
+    Erased,
+    /// The configured master or lookup key is not the one the database was rotated to; the
+    /// message says which (never the key).
+    #[error("{0}")]
+    KeyRefused(String),
     /// Stored data could not be read back (an event or vault record that does not parse).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

@@ -11,6 +11,7 @@
 //! acknowledged submission is never half-written.
 
 pub mod audit;
+pub mod backup;
 mod bench;
 mod bulk;
 mod bulk_load;
@@ -27,6 +28,8 @@ mod migrations;
 mod operations;
 mod projection;
 mod queue;
+pub mod retention;
+pub mod rotation;
 #[cfg(feature = "testing")]
 pub mod seeding;
 mod space;

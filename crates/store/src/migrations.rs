@@ -113,6 +113,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0018_support.sql"),
     ),
     (
+        22,
+        "retention",
+        include_str!("../migrations/sqlite/0022_retention.sql"),
+        include_str!("../migrations/postgres/0022_retention.sql"),
+    ),
+    (
         23,
         "job_leases",
         include_str!("../migrations/sqlite/0023_job_leases.sql"),

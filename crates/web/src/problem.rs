@@ -189,11 +189,17 @@ impl From<StoreError> for Problem {
                 "draft-submitted",
                 "This referral has already been submitted",
             ),
+            StoreError::Erased => Self::new(
+                StatusCode::GONE,
+                "erased",
+                "This personal data was erased at the end of its retention",
+            ),
             StoreError::BadUrl(_)
             | StoreError::UnsafeDurability(_)
             | StoreError::DuplicateReference
             | StoreError::CommitFailed
             | StoreError::Crypto(_)
+            | StoreError::KeyRefused(_)
             | StoreError::Corrupt(_)
             | StoreError::Database(_)
             | StoreError::Migrate(_) => {

@@ -24,11 +24,33 @@ pub struct MasterKey {
     id: String,
     cipher: XChaCha20Poly1305,
     /// HMAC-SHA256 key for lookup hashes ([`MasterKey::lookup_hash`]), derived from the master
-    /// key so that no second secret has to be configured.
+    /// key so that no second secret has to be configured. After a rotation it is kept from the
+    /// key before (configured as `lookup_key`), so lookup hashes never change: see
+    /// [`MasterKey::with_lookup_key`].
     lookup_key: [u8; KEY_LEN],
+    /// A one-way name for the key itself (HMAC of a fixed label): recorded when a key is
+    /// retired, so that a retired key is refused without the database ever holding it.
+    fingerprint: String,
 }
 
 type HmacSha256 = Hmac<sha2::Sha256>;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 64 hexadecimal characters (surrounding whitespace ignored) as a key.
+fn parse_hex(hex: &str) -> Option<[u8; KEY_LEN]> {
+    let hex = hex.trim();
+    if hex.len() != KEY_LEN * 2 {
+        return None;
+    }
+    let mut bytes = [0u8; KEY_LEN];
+    for (i, slot) in bytes.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(bytes)
+}
 
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; KEY_LEN] {
     let mut mac = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
@@ -56,20 +78,57 @@ impl MasterKey {
             id: id.into(),
             cipher: XChaCha20Poly1305::new(bytes.into()),
             lookup_key: hmac_sha256(bytes, &[b"nrm-lookup-key:v1"]),
+            fingerprint: hex(&hmac_sha256(bytes, &[b"nrm-master-key-fingerprint:v1"])[..16]),
         }
+    }
+
+    /// This key with the lookup key given as 64 hexadecimal characters (the `lookup_key`
+    /// configured after a rotation: the lookup key of the first master key, kept so that every
+    /// stored lookup hash stays valid).
+    pub fn with_lookup_key(mut self, hex: &str) -> Option<Self> {
+        self.lookup_key = parse_hex(hex)?;
+        Some(self)
+    }
+
+    /// This key with `other`'s lookup key (a new key during rotation keeps the old lookup key).
+    pub fn with_lookup_key_of(mut self, other: &MasterKey) -> Self {
+        self.lookup_key = other.lookup_key;
+        self
+    }
+
+    /// The lookup key as hex, to write to the `lookup_key` file when rotating. It is a one-way
+    /// derivation of the first master key: knowing it does not reveal any master key.
+    pub fn lookup_key_hex(&self) -> String {
+        hex(&self.lookup_key)
+    }
+
+    /// A one-way name for this key (32 hex characters).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// A one-way name for the lookup key (32 hex characters).
+    pub fn lookup_fingerprint(&self) -> String {
+        hex(&hmac_sha256(&self.lookup_key, &[b"nrm-lookup-key-fingerprint:v1"])[..16])
+    }
+
+    /// Seals a large payload (a backup chunk) bound to `context`.
+    pub fn seal_bytes(&self, context: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut aad = b"nrm-bytes:v1:".to_vec();
+        aad.extend_from_slice(context);
+        seal(&self.cipher, plaintext, &aad)
+    }
+
+    /// Opens what [`MasterKey::seal_bytes`] sealed with the same `context`.
+    pub fn open_bytes(&self, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut aad = b"nrm-bytes:v1:".to_vec();
+        aad.extend_from_slice(context);
+        open(&self.cipher, sealed, &aad)
     }
 
     /// Parses 64 hexadecimal characters (surrounding whitespace ignored).
     pub fn from_hex(id: impl Into<String>, hex: &str) -> Option<Self> {
-        let hex = hex.trim();
-        if hex.len() != KEY_LEN * 2 {
-            return None;
-        }
-        let mut bytes = [0u8; KEY_LEN];
-        for (i, slot) in bytes.iter_mut().enumerate() {
-            *slot = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        Some(Self::from_bytes(id, &bytes))
+        Some(Self::from_bytes(id, &parse_hex(hex)?))
     }
 
     /// A fresh random key as hex, for `nrm demo` and key generation.
@@ -117,6 +176,26 @@ impl MasterKey {
         OsRng.fill_bytes(&mut key);
         let wrapped = seal(&self.cipher, &key, &wrap_aad(subject))?;
         Ok((DataKey(XChaCha20Poly1305::new((&key).into())), wrapped))
+    }
+
+    /// A subject's wrapped data key opened to its raw bytes (for re-wrapping in rotation).
+    pub(crate) fn unwrap_data_key_bytes(
+        &self,
+        subject: Uuid,
+        wrapped: &[u8],
+    ) -> Result<[u8; KEY_LEN], CryptoError> {
+        open(&self.cipher, wrapped, &wrap_aad(subject))?
+            .try_into()
+            .map_err(|_| CryptoError)
+    }
+
+    /// Wraps a subject's raw data key under this key (for re-wrapping in rotation).
+    pub(crate) fn wrap_data_key_bytes(
+        &self,
+        subject: Uuid,
+        key: &[u8; KEY_LEN],
+    ) -> Result<Vec<u8>, CryptoError> {
+        seal(&self.cipher, key, &wrap_aad(subject))
     }
 
     /// Unwraps a subject's data key.

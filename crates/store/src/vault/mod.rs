@@ -110,6 +110,10 @@ impl Store {
                 .await?
         });
         let wrapped = wrapped.ok_or(StoreError::NotFound)?;
+        // An erased subject's wrapped key is destroyed (see `retention.rs`).
+        if wrapped.is_empty() {
+            return Err(StoreError::Erased);
+        }
         Ok(self.master_key.unwrap_data_key(subject.0, &wrapped)?)
     }
 

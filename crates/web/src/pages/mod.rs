@@ -26,6 +26,7 @@ pub mod assets;
 pub mod authorise;
 pub mod casework;
 pub mod countries;
+pub mod dpo;
 pub mod errors;
 pub mod form;
 pub mod home;
@@ -106,6 +107,15 @@ pub fn routes() -> Router<AppState> {
         .route("/statistics/workbook", get(statistics::workbook))
         .route("/cases", get(casework::queue::page))
         .route("/search", get(search::search))
+        .route("/data-protection/subject-access", get(dpo::index))
+        .route(
+            "/data-protection/subject-access/{reference}/bundle.html",
+            get(dpo::bundle),
+        )
+        .route(
+            "/data-protection/subject-access/{reference}/export.json",
+            get(dpo::json),
+        )
         .route(
             "/cases/team",
             get(allocation::team).post(allocation::allocate),

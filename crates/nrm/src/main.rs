@@ -191,10 +191,15 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
             let report = cases.sweep(chrono::Utc::now()).await?;
+            let ages = cases.review_guardian_ages(chrono::Utc::now()).await?;
             store.close().await;
             println!(
                 "Checked {} cases; recorded {} deadline changes.",
                 report.cases_checked, report.changes
+            );
+            println!(
+                "Reviewed {} children with guardians: {} turning 18 soon, {} turned 18.",
+                ages.checked, ages.flagged, ages.turned_18
             );
             Ok(())
         }
@@ -499,6 +504,9 @@ async fn sweep_periodically(cases: Cases, interval: std::time::Duration) {
         ticker.tick().await;
         if let Err(e) = cases.sweep(chrono::Utc::now()).await {
             tracing::warn!(error = %e, "deadline sweep failed; will retry");
+        }
+        if let Err(e) = cases.review_guardian_ages(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "guardians' age review failed; will retry");
         }
     }
 }

@@ -174,6 +174,20 @@ impl Cases {
     pub fn guardians(&self) -> Guardians {
         Guardians::new(self.store().clone())
     }
+
+    /// The daily age review, as the service itself (the periodic sweep and `nrm sweep`),
+    /// authorised by the policy like anyone else.
+    pub async fn review_guardian_ages(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<AgeReviewReport, ServiceError> {
+        let capability = nrm_access::children::authorise_guardian_service(
+            &nrm_access::Principal::system(),
+            GuardianServiceOperation::ReviewAges,
+        )
+        .map_err(|_| ServiceError::NotFound)?;
+        self.guardians().review_ages(&capability, now).await
+    }
 }
 
 fn guardian_subject(episode: GuardianEpisodeId) -> String {
@@ -351,6 +365,42 @@ impl Guardians {
             .guardian_episode_for_case(case)
             .await?
             .map(|s| s.episode_id))
+    }
+
+    /// For a reader of the case (its page): the day the child's guardian episode flagged the
+    /// 18th birthday ahead, while it is still to come, if the child has an episode and it is
+    /// flagged. Nothing else of the episode. Audited when there is an episode.
+    pub async fn turning_18_for_case(
+        &self,
+        read: &CaseCapability,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NaiveDate>, ServiceError> {
+        if !read.permits(CaseOperation::Read) {
+            return Err(ServiceError::NotFound);
+        }
+        let Some(summary) = self.store.guardian_episode_for_case(read.case_id()).await? else {
+            return Ok(None);
+        };
+        let result = async {
+            if !summary.turning_18_flagged {
+                return Ok(None);
+            }
+            let (_, state) = self.load(summary.episode_id).await?;
+            Ok(state
+                .turning_18_flagged_on
+                .filter(|_| state.turned_18_on.is_none()))
+        }
+        .await;
+        self.audit(
+            read.actor(),
+            "guardian.read_turning_18",
+            Some(read.case_id()),
+            Some(guardian_subject(summary.episode_id)),
+            &result,
+            now,
+        )
+        .await?;
+        result
     }
 
     /// The episodes in the caller's scope matching `filter`, soonest due first. Audited.
@@ -769,6 +819,7 @@ impl Guardians {
         cases: &Cases,
         record: &GuardianCapability,
         request: &CaseCapability,
+        expected_version: Option<u64>,
         decision: DecisionRef,
         on: NaiveDate,
         grounds: String,
@@ -787,6 +838,13 @@ impl Guardians {
             let (summary, state) = self.load(episode).await?;
             if summary.case_id != request.case_id() {
                 return Err(ServiceError::NotFound);
+            }
+            if let Some(expected) = expected_version
+                && expected != summary.version
+            {
+                return Err(ServiceError::Conflict {
+                    actual: summary.version,
+                });
             }
             let grounds = text(&grounds, "/grounds", MAX_GUARDIAN_NOTE_CHARS)?;
             // Check the guardian's side first, so the case is not changed for a request the

@@ -471,6 +471,7 @@ async fn a_child_referral_in_a_covered_area_reaches_a_guardian_through_turning_1
                 &cases,
                 &record,
                 &ask,
+                None,
                 DecisionRef::ReasonableGrounds,
                 asked_on,
                 "New evidence from the school".to_owned(),
@@ -499,6 +500,7 @@ async fn a_child_referral_in_a_covered_area_reaches_a_guardian_through_turning_1
                 &cases,
                 &record,
                 &ask,
+                None,
                 DecisionRef::ReasonableGrounds,
                 asked_on,
                 "Again".to_owned(),
@@ -542,6 +544,20 @@ async fn a_child_referral_in_a_covered_area_reaches_a_guardian_through_turning_1
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(flagged.len(), 1);
+        // The case shows it too, to whoever reads the case (and only that date).
+        let on_case = |on| {
+            let cases = &cases;
+            let leeds = leeds.case_id;
+            async move {
+                let read = case_cap(cases, &caseworker(2), leeds, CaseOperation::Read, on).await;
+                cases
+                    .guardians()
+                    .turning_18_for_case(&read, noon(on))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        assert_eq!(on_case(date(2024, 3, 6)).await, Some(date(2024, 3, 6)));
         let r = guardians
             .review_ages(&review_ages, noon(date(2024, 6, 1)))
             .await
@@ -561,6 +577,7 @@ async fn a_child_referral_in_a_covered_area_reaches_a_guardian_through_turning_1
         assert!(after.due.contains(&Due::Post18Allocation {
             since: date(2024, 6, 1)
         }));
+        assert_eq!(on_case(date(2024, 6, 1)).await, None, "no longer ahead");
         // The child's worker is no longer theirs until a Post-18 worker is allocated.
         assert!(
             guardian_cap(&cases, &guardian(60), episode, GuardianOperation::Read)

@@ -494,24 +494,31 @@ pub struct ReconsiderationRequest {
 /// reconsidered on their behalf (the case's reconsideration rules of the date decide it).
 #[utoipa::path(
     post, path = "/api/v1/guardians/episodes/{reference}/reconsideration", tag = "guardians",
-    params(("reference" = String, Path, description = "Case reference")),
+    params(
+        ("reference" = String, Path, description = "Case reference"),
+        ("If-Match" = String, Header, description = "The episode's ETag when it was read (required)"),
+    ),
     request_body = ReconsiderationRequest,
     responses(
         (status = 200, description = "Requested; ETag carries the episode's new version", body = GuardianRecorded),
         (status = 404, description = "No such episode", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The rules do not allow it; the detail names the rule", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The episode changed since it was read", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn reconsideration(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(reference): PathParam<String>,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<impl IntoResponse, Problem> {
     let (record, facts) =
         authorise_episode(&state, &caller, &reference, GuardianOperation::Record).await?;
     let request = body.parse::<ReconsiderationRequest>()?;
+    let expected = expected_version(&headers, None)?;
     let decision = match request.decision.as_str() {
         "reasonable_grounds" => DecisionRef::ReasonableGrounds,
         "conclusive_grounds" => DecisionRef::ConclusiveGrounds,
@@ -550,6 +557,7 @@ pub async fn reconsideration(
             &state.cases,
             &record,
             &ask,
+            Some(expected),
             decision,
             request.on,
             request.grounds,

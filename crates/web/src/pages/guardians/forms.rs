@@ -861,6 +861,7 @@ async fn record(
                     &state.cases,
                     capability,
                     &ask,
+                    Some(version),
                     decision,
                     on,
                     grounds,

@@ -229,6 +229,54 @@ async fn a_child_referred_in_a_covered_area_reaches_a_guardian_over_the_pages() 
         assert!(page.contains("Contact recorded"));
         assert!(page.contains(NOTE));
 
+        // Asking for a reconsideration goes to the case's own rules: with no decision yet, the
+        // check page says so and nothing is recorded on either side.
+        let reconsider = through_check(
+            &app,
+            &format!("{child_path}/reconsideration"),
+            &guardian,
+            &[
+                ("decision", "reasonable_grounds"),
+                ("grounds", "The school has new evidence"),
+                ("on-day", &d),
+                ("on-month", &m),
+                ("on-year", &y),
+                ("review_on-day", &d),
+                ("review_on-month", &m),
+                ("review_on-year", &y),
+                ("facing_removal", "no"),
+            ],
+        )
+        .await;
+        assert_eq!(reconsider.status(), 422);
+        assert!(
+            text(reconsider)
+                .await
+                .contains("That decision has not been made")
+        );
+        let page = text(get(&app, &child_path, &guardian).await).await;
+        assert!(page.contains("No advocacy actions recorded"));
+        // Closing because contact is lost needs the missing-person reference.
+        let close = format!("{child_path}/close");
+        let t = token(&text(get(&app, &close, &guardian).await).await);
+        let missing = post(
+            &app,
+            &close,
+            &guardian,
+            &[
+                ("form_token", &t),
+                ("reason", "lost_contact"),
+                ("on-day", &d),
+                ("on-month", &m),
+                ("on-year", &y),
+            ],
+        )
+        .await;
+        assert_eq!(missing.status(), 422);
+        let missing = text(missing).await;
+        assert!(missing.contains("href=\"#missing_person_reference\""));
+        assert!(missing.contains("Enter the police reference for the missing person report"));
+
         // The manager sees the record but not its words, nor the child's name.
         let seen = text(get(&app, &child_path, &manager).await).await;
         assert!(!seen.contains(NOTE));

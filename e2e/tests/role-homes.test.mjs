@@ -31,8 +31,8 @@ const ROLES = [
   ['la.panel.member@demo.invalid', '/cases', ['Cases']],
   ['panel.member@demo.invalid', '/cases', ['Cases']],
   ['support.worker@demo.invalid', '/support', ['Support']],
-  // A guardian's pages are not built yet (issue 13): told so at '/', with no navigation.
-  ['guardian@demo.invalid', '/', []],
+  ['guardian@demo.invalid', '/guardians', ['Guardians']],
+  ['guardian.manager@demo.invalid', '/guardians', ['Guardians']],
   ['administrator@demo.invalid', '/administration', ['Administration']],
 ];
 

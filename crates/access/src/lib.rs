@@ -16,8 +16,8 @@
 //! with what the review needs (names, account, reasons) but not addresses or contact details;
 //! analysts see case summaries without personal details; support providers' staff and the Home
 //! Office's contract managers reach people through their support episodes ([`support`]), never
-//! through the case file; guardians see only children allocated to them (no allocation exists
-//! yet, so nothing); administrators manage the service, not cases. Nobody reviews their own
+//! through the case file; guardians see only children allocated to them, through their guardian
+//! episodes ([`children`]); administrators manage the service, not cases. Nobody reviews their own
 //! decision (enforced by the domain).
 
 use nrm_domain::Actor;
@@ -26,6 +26,7 @@ use nrm_domain::ids::{CaseId, OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use serde::{Deserialize, Serialize};
 
+pub mod children;
 pub mod support;
 
 /// What a user may be.
@@ -53,10 +54,13 @@ pub enum Role {
     Guardian,
     Analyst,
     Administrator,
+    /// The guardian service's manager: allocates children to guardians, oversees every episode,
+    /// closes them.
+    GuardianManager,
 }
 
 impl Role {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::FirstResponder,
         Self::ReferralManager,
         Self::FroAdministrator,
@@ -70,6 +74,7 @@ impl Role {
         Self::Guardian,
         Self::Analyst,
         Self::Administrator,
+        Self::GuardianManager,
     ];
 }
 
@@ -161,6 +166,7 @@ impl Role {
             Self::Guardian => "guardian",
             Self::Analyst => "analyst",
             Self::Administrator => "administrator",
+            Self::GuardianManager => "guardian_manager",
         }
     }
 

@@ -76,7 +76,7 @@ fn principal(role: Role, r: Relationship) -> Principal {
         },
         Role::SupportProviderWorker | Role::SupportManager => OrganisationKind::SupportProvider,
         Role::ContractManager => OrganisationKind::ContractManagement,
-        Role::Guardian => OrganisationKind::GuardianService,
+        Role::Guardian | Role::GuardianManager => OrganisationKind::GuardianService,
         Role::Analyst => OrganisationKind::Analysts,
         Role::Administrator => OrganisationKind::Administrators,
     };
@@ -242,12 +242,14 @@ fn expected_case(role: Role, r: Relationship, op: CaseOperation) -> bool {
             | C::RequestReconsideration => false,
         },
         // Support roles reach people through their support episodes (`tests/support.rs`), never
-        // through the case; no guardian allocations exist yet; FRO and service administrators
-        // manage users and the service, not cases.
+        // through the case; guardians reach a child's case only through their allocated guardian
+        // episode (`tests/guardians.rs`), never through the case policy; FRO and service
+        // administrators manage users and the service, not cases.
         Role::SupportProviderWorker
         | Role::SupportManager
         | Role::ContractManager
         | Role::Guardian
+        | Role::GuardianManager
         | Role::FroAdministrator
         | Role::Administrator => false,
     }
@@ -271,6 +273,7 @@ fn expected(role: Role, op: Operation) -> bool {
             | Role::SupportManager
             | Role::ContractManager
             | Role::Guardian
+            | Role::GuardianManager
             | Role::Administrator => false,
         },
         O::ReadRulebook => true,

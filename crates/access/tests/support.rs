@@ -65,7 +65,7 @@ fn principal(role: Role) -> Principal {
         },
         Role::SupportProviderWorker | Role::SupportManager => OrganisationKind::SupportProvider,
         Role::ContractManager => OrganisationKind::ContractManagement,
-        Role::Guardian => OrganisationKind::GuardianService,
+        Role::Guardian | Role::GuardianManager => OrganisationKind::GuardianService,
         Role::Analyst => OrganisationKind::Analysts,
         Role::Administrator => OrganisationKind::Administrators,
     };
@@ -156,6 +156,7 @@ fn expected(role: Role, r: Relationship, op: SupportOperation) -> bool {
         | Role::PanelMember
         | Role::LocalAuthorityPanelMember
         | Role::Guardian
+        | Role::GuardianManager
         | Role::Analyst
         | Role::Administrator => false,
     }

@@ -169,6 +169,11 @@ pub enum VaultContent {
     SupportNote {
         text: DecisionReasons,
     },
+    /// A guardian's record about a child (a contact's notes, a professional's name and contact
+    /// details, an advocacy action, a missing-person reference).
+    GuardianNote {
+        text: DecisionReasons,
+    },
 }
 
 impl VaultContent {
@@ -178,6 +183,7 @@ impl VaultContent {
             Self::PersonalDetails(_) => "personal_details",
             Self::DecisionReasons { .. } => "decision_reasons",
             Self::SupportNote { .. } => "support_note",
+            Self::GuardianNote { .. } => "guardian_note",
         }
     }
 }

@@ -40,6 +40,18 @@ use uuid::Uuid;
 use crate::config::{Config, Environment};
 use crate::progress::Progress;
 
+mod guardians;
+
+/// The demo's Independent Child Trafficking Guardian and the guardian service's manager.
+pub const DEMO_GUARDIAN: Actor = Actor {
+    user: fresh_user(5),
+    organisation: fresh_org(4),
+};
+pub const DEMO_GUARDIAN_MANAGER: Actor = Actor {
+    user: fresh_user(130),
+    organisation: fresh_org(4),
+};
+
 /// The demo registers accounts with a published password and seeds made-up cases: a service
 /// holding real victims' data must never have them.
 pub fn refuse_production(config: &Config) -> anyhow::Result<()> {
@@ -244,13 +256,13 @@ type DemoOrganisation = (
     Vec<(UserId, &'static str, Vec<Role>)>,
 );
 
-fn fresh_user(n: u128) -> UserId {
+const fn fresh_user(n: u128) -> UserId {
     UserId(Uuid::from_u128(
         0x0000_0000_0000_4000_8000_0000_0000_1000 + n,
     ))
 }
 
-fn fresh_org(n: u128) -> OrganisationId {
+const fn fresh_org(n: u128) -> OrganisationId {
     OrganisationId(Uuid::from_u128(
         0x0000_0000_0000_4000_8000_0000_0000_2000 + n,
     ))
@@ -365,7 +377,18 @@ fn demo_organisations() -> Vec<DemoOrganisation> {
             fresh_org(4),
             "Independent Child Trafficking Guardians",
             "guardian_service",
-            vec![(fresh_user(5), "guardian@demo.invalid", vec![Role::Guardian])],
+            vec![
+                (
+                    DEMO_GUARDIAN.user,
+                    "guardian@demo.invalid",
+                    vec![Role::Guardian],
+                ),
+                (
+                    DEMO_GUARDIAN_MANAGER.user,
+                    "guardian.manager@demo.invalid",
+                    vec![Role::GuardianManager],
+                ),
+            ],
         ),
         (
             DEMO_ANALYST.organisation,
@@ -474,6 +497,8 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     println!(
         "Seeded {episodes} support episodes with accommodation, a placement, concerns and an inspection."
     );
+    let children = guardians::seed_guardians(store).await?;
+    println!("Seeded {children} children with Independent Child Trafficking Guardians.");
     Ok(())
 }
 
@@ -1213,7 +1238,8 @@ pub fn print_how_to_use(config: &Config) {
     println!(
         "  first.responder, fro.administrator, decision.maker, ca.manager, ieca.decision.maker,"
     );
-    println!("  ieca.manager, la.panel.member, panel.member, support.worker, guardian, analyst,");
+    println!("  ieca.manager, la.panel.member, panel.member, support.worker, guardian,");
+    println!("  guardian.manager, analyst,");
     println!("  administrator — each @demo.invalid. To sign in as the SCA manager:");
     println!(
         "    CODE=$(cargo run -q --release -p nrm -- user code --email ca.manager@demo.invalid)"

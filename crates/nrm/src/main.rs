@@ -230,10 +230,15 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
             let report = cases.sweep(chrono::Utc::now()).await?;
+            let ages = cases.review_guardian_ages(chrono::Utc::now()).await?;
             store.close().await;
             println!(
                 "Checked {} cases; recorded {} deadline changes.",
                 report.cases_checked, report.changes
+            );
+            println!(
+                "Reviewed {} children with guardians: {} turning 18 soon, {} turned 18.",
+                ages.checked, ages.flagged, ages.turned_18
             );
             Ok(())
         }
@@ -618,7 +623,12 @@ async fn sweep_periodically(cases: Cases, instance: String, interval: std::time:
             Ok(nrm_service::operations::Turn::HeldElsewhere) => {
                 tracing::debug!("deadline sweep: another instance has this interval's turn");
             }
-            Ok(nrm_service::operations::Turn::Ran(_)) => {}
+            Ok(nrm_service::operations::Turn::Ran(_)) => {
+                // The guardians' age review rides on the sweep's turn: once per interval.
+                if let Err(e) = cases.review_guardian_ages(chrono::Utc::now()).await {
+                    tracing::warn!(error = %e, "guardians' age review failed; will retry");
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed; will retry"),
         }
     }

@@ -231,6 +231,7 @@ impl Cases {
         let subject = SubjectId(Uuid::new_v4());
         let record = VaultRecordId(Uuid::new_v4());
         let personal = submission.personal_details().cloned();
+        let mut guardian_intake = crate::guardians::intake_of(&submission);
         let mut command = Submit {
             submission,
             reference_random: 0,
@@ -287,6 +288,13 @@ impl Cases {
             {
                 Ok(version) => {
                     tracing::debug!(case_id = %case_id, kind = events[0].kind(), "case submitted");
+                    if let (Some(intake), Some(CaseEvent::ReferralSubmitted(e))) =
+                        (guardian_intake.take(), events.first())
+                    {
+                        self.guardians()
+                            .after_child_referral(actor, case_id, intake, e, now)
+                            .await;
+                    }
                     return Ok(Submitted {
                         case_id,
                         reference,

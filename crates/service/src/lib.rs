@@ -20,6 +20,7 @@ mod actions;
 pub mod admin;
 mod cases;
 pub mod drafts;
+pub mod guardians;
 pub mod identity;
 pub mod support;
 pub use actions::{Action, SweepReport};
@@ -30,6 +31,7 @@ pub use cases::{
     NoticeView, OPEN_STATUSES, ReasonsView, Submitted, Team,
 };
 pub use drafts::{Draft, DraftId, DraftKind, DraftSubmitted, DraftSummary, Drafts, SubmittedDraft};
+pub use guardians::Guardians;
 pub use identity::Identity;
 pub use support::Support;
 mod statistics;

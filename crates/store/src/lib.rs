@@ -23,6 +23,7 @@ mod error;
 mod event_codec;
 mod events;
 mod group;
+pub mod guardians;
 pub mod identity;
 mod migrations;
 mod operations;

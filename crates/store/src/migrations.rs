@@ -113,6 +113,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0018_support.sql"),
     ),
     (
+        19,
+        "guardians",
+        include_str!("../migrations/sqlite/0019_guardians.sql"),
+        include_str!("../migrations/postgres/0019_guardians.sql"),
+    ),
+    (
         22,
         "retention",
         include_str!("../migrations/sqlite/0022_retention.sql"),

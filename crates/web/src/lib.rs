@@ -166,6 +166,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/support/inspections", post(api::support::inspect))
         .route("/api/v1/support/statement", get(api::support::statement))
+        .route("/api/v1/guardians/episodes", get(api::guardians::list))
+        .route(
+            "/api/v1/guardians/episodes/{reference}",
+            get(api::guardians::read),
+        )
+        .route(
+            "/api/v1/guardians/episodes/{reference}/actions",
+            post(api::guardians::act),
+        )
+        .route(
+            "/api/v1/guardians/episodes/{reference}/reconsideration",
+            post(api::guardians::reconsideration),
+        )
+        .route(
+            "/api/v1/guardians/age-review",
+            post(api::guardians::age_review),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/metrics", get(metrics::scrape))
         .route("/health", get(health::health))

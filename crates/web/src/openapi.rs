@@ -7,7 +7,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    actions, admin, cases, import, mirror, session, statistics, submissions, support,
+    actions, admin, cases, guardians, import, mirror, session, statistics, submissions, support,
 };
 use crate::{health, problem};
 
@@ -53,6 +53,11 @@ use crate::{health, problem};
         support::add_accommodation,
         support::inspect,
         support::statement,
+        guardians::list,
+        guardians::read,
+        guardians::act,
+        guardians::reconsideration,
+        guardians::age_review,
     ),
     components(schemas(
         problem::Problem,
@@ -76,6 +81,7 @@ use crate::{health, problem};
         (name = "sessions", description = "Signing in and out"),
         (name = "administration", description = "Organisations and accounts"),
         (name = "support", description = "Victim support: episodes, safeguarding, accommodation, inspections and payments"),
+        (name = "guardians", description = "Independent Child Trafficking Guardians: a guardian's children, contacts, professionals, advocacy, turning 18"),
         (name = "statistics", description = "The official statistics tables, with disclosure control (analysts)"),
     )
 )]

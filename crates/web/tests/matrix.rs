@@ -217,6 +217,15 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         }
         "POST /api/v1/support/accommodation" => who == SupportManager,
         "GET /api/v1/support/statement" => matches!(who, SupportManager | ContractManager),
+        // Guardians: a guardian lists their own children; none of these cases is in an ICTG
+        // area, so no episode exists to reach (who reaches one is `tests/guardians.rs` and the
+        // guardians' matrix of `crates/access`). The age review: the guardian service's
+        // manager (not probed here) or an administrator.
+        "GET /api/v1/guardians/episodes" => who == Guardian,
+        "GET /api/v1/guardians/episodes/{reference}"
+        | "POST /api/v1/guardians/episodes/{reference}/actions"
+        | "POST /api/v1/guardians/episodes/{reference}/reconsideration" => false,
+        "POST /api/v1/guardians/age-review" => who == Administrator,
         other => panic!("nobody has decided who may use {other}: add it to the matrix"),
     }
 }

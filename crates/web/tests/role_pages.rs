@@ -107,9 +107,20 @@ async fn each_role_lands_on_its_own_home_with_only_the_navigation_its_work_needs
         let nothing = get(&app, "/", &stray).await;
         assert_eq!(nothing.status(), 403);
         assert!(text(nothing).await.contains("does not give you access"));
-        // A guardian's pages are not built yet (issue 13): nothing to land on.
-        let guardian = signed_in(&app, &OrganisationKind::GuardianService, Role::Guardian).await;
-        assert_eq!(get(&app, "/", &guardian).await.status(), 403);
+        // A guardian and the guardian service's manager land on the guardians' home.
+        for role in [Role::Guardian, Role::GuardianManager] {
+            let guardian = signed_in(&app, &OrganisationKind::GuardianService, role).await;
+            let landing = get(&app, "/", &guardian).await;
+            assert_eq!(landing.status(), 303, "{role:?}");
+            assert_eq!(location(&landing), "/guardians", "{role:?}");
+            let page = get(&app, "/guardians", &guardian).await;
+            assert_eq!(page.status(), 200, "{role:?}");
+            assert_eq!(
+                navigation(&text(page).await),
+                vec!["/guardians"],
+                "{role:?}"
+            );
+        }
         app
     })
     .await;

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod admin;
 pub mod cases;
+pub mod guardians;
 pub mod import;
 pub mod mirror;
 pub mod session;

@@ -18,6 +18,9 @@ pub enum Area {
     /// Support for people in the NRM: support workers and managers, and the Home Office's
     /// contract managers (`pages/support/`).
     Support,
+    /// Independent Child Trafficking Guardians: a guardian's children, the guardian service
+    /// manager's allocations (`pages/guardians/`).
+    Guardians,
     /// Published and management statistics: analysts (built under `pages/statistics/`).
     Statistics,
     /// Organisations, accounts and API tokens: administrators, and FRO administrators for
@@ -27,10 +30,11 @@ pub enum Area {
 
 impl Area {
     /// Every area, in navigation order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Referrals,
         Self::Cases,
         Self::Support,
+        Self::Guardians,
         Self::Statistics,
         Self::Administration,
     ];
@@ -41,6 +45,7 @@ impl Area {
             Self::Referrals => "/referrals",
             Self::Cases => "/cases",
             Self::Support => "/support",
+            Self::Guardians => "/guardians",
             Self::Statistics => "/statistics",
             Self::Administration => "/administration",
         }
@@ -52,6 +57,7 @@ impl Area {
             Self::Referrals => "nav.referrals",
             Self::Cases => "nav.cases",
             Self::Support => "nav.support",
+            Self::Guardians => "nav.guardians",
             Self::Statistics => "nav.statistics",
             Self::Administration => "nav.administration",
         }
@@ -63,6 +69,7 @@ impl Area {
             Self::Referrals => "area.referrals.hint",
             Self::Cases => "area.cases.hint",
             Self::Support => "area.support.hint",
+            Self::Guardians => "area.guardians.hint",
             Self::Statistics => "area.statistics.hint",
             Self::Administration => "area.administration.hint",
         }
@@ -85,6 +92,13 @@ impl Area {
             Self::Support => nrm_access::support::authorise_support_service(
                 principal,
                 nrm_access::support::SupportServiceOperation::ListEpisodes,
+            )
+            .is_ok(),
+            // Guardians (their children) and the guardian service's manager (every child), as
+            // the children policy lists episodes.
+            Self::Guardians => nrm_access::children::authorise_guardian_service(
+                principal,
+                nrm_access::children::GuardianServiceOperation::ListEpisodes,
             )
             .is_ok(),
             Self::Statistics => {
@@ -176,9 +190,19 @@ mod tests {
                 vec![Role::ContractManager],
                 vec![A::Support],
             ),
-            // Guardians' pages are not built yet (issue 13): no area to land on.
             (
                 OrganisationKind::GuardianService,
+                vec![Role::Guardian],
+                vec![A::Guardians],
+            ),
+            (
+                OrganisationKind::GuardianService,
+                vec![Role::GuardianManager],
+                vec![A::Guardians],
+            ),
+            // A guardian role outside the guardian service opens nothing.
+            (
+                OrganisationKind::SupportProvider,
                 vec![Role::Guardian],
                 vec![],
             ),

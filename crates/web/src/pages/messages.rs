@@ -23,6 +23,7 @@ pub const ALL: &[(&str, &str, &str)] = &[
     ("nav.referrals", "Your referrals", "Eich atgyfeiriadau"),
     ("nav.cases", "Cases", "Achosion"),
     ("nav.support", "Support", "Cymorth"),
+    ("nav.guardians", "Guardians", "Gwarcheidwaid"),
     ("nav.statistics", "Statistics", "Ystadegau"),
     ("nav.administration", "Administration", "Gweinyddu"),
     // The home page of someone who works in several parts of the service
@@ -50,6 +51,11 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "area.support.hint",
         "Support for the people allocated to you.",
         "Cymorth i'r bobl a neilltuwyd i chi.",
+    ),
+    (
+        "area.guardians.hint",
+        "The children allocated to you as their Independent Child Trafficking Guardian.",
+        "Y plant a neilltuwyd i chi fel eu Gwarcheidwad Annibynnol ar gyfer Plant sy'n cael eu Masnachu.",
     ),
     (
         "area.statistics.hint",

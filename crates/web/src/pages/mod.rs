@@ -29,6 +29,7 @@ pub mod countries;
 pub mod dpo;
 pub mod errors;
 pub mod form;
+pub mod guardians;
 pub mod home;
 pub mod i18n;
 pub mod layout;
@@ -100,6 +101,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/support/episodes/{reference}/concerns/{concern}/acknowledge",
             post(support::episode::acknowledge),
+        )
+        .route("/guardians", get(guardians::home::page))
+        .route(
+            "/guardians/children/{reference}",
+            get(guardians::child::page),
+        )
+        .route(
+            "/guardians/children/{reference}/{form}",
+            get(guardians::forms::show).post(guardians::forms::submit),
         )
         .route("/statistics", get(statistics::index))
         .route("/statistics/tables/{id}", get(statistics::table))

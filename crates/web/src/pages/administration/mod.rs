@@ -159,6 +159,7 @@ pub fn role_words(role: nrm_access::Role) -> &'static str {
         R::SupportManager => "Support manager",
         R::ContractManager => "Home Office contract manager",
         R::Guardian => "Guardian",
+        R::GuardianManager => "Guardian service manager",
         R::Analyst => "Analyst",
         R::Administrator => "Administrator",
     }

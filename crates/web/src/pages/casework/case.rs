@@ -299,11 +299,25 @@ pub async fn page(
             who: who(&view, e.actor),
         })
         .collect();
-    let due = due_dates(
+    let mut due = due_dates(
         &view.state,
         nrm_domain::clock::uk_date(state.now()),
         state.cases.rules(),
     );
+    // A child with a guardian who turns 18 soon (issue 13): flagged on the case too.
+    if let Some(since) = state
+        .cases
+        .guardians()
+        .turning_18_for_case(&read, state.now())
+        .await
+        .map_err(|e| PageError::from_service(e, crate::pages::i18n::Lang::En))?
+    {
+        due.push(DueDate {
+            what: "Turns 18 soon: plan for the adult route's rules and the consent-to-support question (flagged by the guardian service)".to_owned(),
+            due: date(since),
+            tag: String::new(),
+        });
+    }
     let can_decide =
         nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
     let actions = crate::pages::lifecycle::allowed(&signed_in.principal, &facts)

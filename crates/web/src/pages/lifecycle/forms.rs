@@ -457,8 +457,18 @@ pub fn date_answer(answers: &Answers, name: &str) -> Option<NaiveDate> {
 /// Checks the answers against the form's questions, as GOV.UK asks: every problem at once,
 /// each linked to its field.
 pub fn check(form: &ActionForm, answers: &Answers, offered: &Offered, today: NaiveDate) -> Errors {
+    check_fields(form.fields, answers, offered, today)
+}
+
+/// Checks answers against questions (any form built from [`Spec`]s, such as the guardians').
+pub fn check_fields(
+    fields: &[Spec],
+    answers: &Answers,
+    offered: &Offered,
+    today: NaiveDate,
+) -> Errors {
     let mut errors = Errors::default();
-    for spec in form.fields {
+    for spec in fields {
         let name = spec.name;
         let given = value(answers, name).trim();
         match spec.input {

@@ -190,8 +190,8 @@ fn radios(spec: &Spec, choices: &[(String, String)], current: &str, errors: &Err
     .to_string()
 }
 
-/// One question of the form, with its answer and error.
-fn field(spec: &Spec, answers: &Answers, offered: &Offered, errors: &Errors) -> String {
+/// One question of the form, with its answer and error (the guardians' forms use it too).
+pub(crate) fn field(spec: &Spec, answers: &Answers, offered: &Offered, errors: &Errors) -> String {
     let name = spec.name;
     let current = answers.get(name).cloned().unwrap_or_default();
     match spec.input {

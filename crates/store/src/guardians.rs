@@ -1,0 +1,446 @@
+//! Independent Child Trafficking Guardian storage: each child's guardian episode as its own
+//! append-only event stream (`guardian_events`) with the summary caseloads and "what is due"
+//! are listed from (`guardian_episodes`, migration 0019).
+//!
+//! Who may read or change an episode is the access policy's (`nrm_access::children`) and the
+//! service's; here an append names the version it was decided on, and its events, vault
+//! records (under the child's existing subject), summary and audit entry commit in one
+//! transaction or not at all.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::Actor;
+use nrm_domain::children::guardian::{GuardianEpisodeId, GuardianEvent, GuardianState};
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::AuditRecord;
+use crate::events::{VaultWrite, to_i64};
+use crate::statement::{Statement, Value};
+use crate::{Store, StoreError, on_pool};
+
+/// An episode's summary (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardianEpisodeSummary {
+    pub episode_id: GuardianEpisodeId,
+    pub case_id: CaseId,
+    /// The case's reference.
+    pub reference: String,
+    pub subject: SubjectId,
+    pub version: u64,
+    pub area: String,
+    /// A `GuardianStatus` code.
+    pub status: String,
+    pub worker: Option<UserId>,
+    /// A `GuardianRole` code.
+    pub role: Option<String>,
+    pub next_due_on: Option<NaiveDate>,
+    pub turning_18_flagged: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A stored guardian event with its envelope.
+#[derive(Debug, Clone)]
+pub struct StoredGuardianEvent {
+    pub version: u64,
+    pub event: GuardianEvent,
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A whole episode stream with its summary.
+#[derive(Debug, Clone)]
+pub struct LoadedGuardianEpisode {
+    pub summary: GuardianEpisodeSummary,
+    pub events: Vec<StoredGuardianEvent>,
+}
+
+/// One command's worth of changes to one episode.
+#[derive(Debug, Clone)]
+pub struct GuardianAppend<'a> {
+    pub episode_id: GuardianEpisodeId,
+    /// The version decided on; 0 for a new episode.
+    pub expected_version: u64,
+    pub events: &'a [GuardianEvent],
+    /// The episode's state after these events: the summary is written from it.
+    pub state_after: &'a GuardianState,
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+    /// Records under the child's existing subject.
+    pub vault_writes: &'a [VaultWrite],
+    pub audit: &'a AuditRecord,
+}
+
+/// Whose episodes a list covers (from the access policy's guardian scope).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardianListScope {
+    Everything,
+    Worker(UserId),
+}
+
+/// Which episodes of the scope to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuardianFilter {
+    /// Every episode not closed.
+    Open,
+    /// Open episodes with something due on or before the date.
+    DueBy(NaiveDate),
+    AwaitingAllocation,
+    /// Open episodes whose 18th birthday is flagged.
+    TurningEighteen,
+}
+
+/// The most rows a list returns.
+pub const GUARDIAN_LIST_LIMIT: i64 = 500;
+
+const COLUMNS: &str = "episode_id, case_id, reference, subject_id, version, area, status, worker, role, next_due_on, turning_18_flagged, created_at, updated_at";
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+macro_rules! summary_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let version: i64 = row.try_get("version")?;
+        let flagged: i64 = row.try_get("turning_18_flagged")?;
+        let worker: Option<Uuid> = row.try_get("worker")?;
+        GuardianEpisodeSummary {
+            episode_id: GuardianEpisodeId(row.try_get("episode_id")?),
+            case_id: CaseId(row.try_get("case_id")?),
+            reference: row.try_get("reference")?,
+            subject: SubjectId(row.try_get("subject_id")?),
+            version: u64_of(version),
+            area: row.try_get("area")?,
+            status: row.try_get("status")?,
+            worker: worker.map(UserId),
+            role: row.try_get("role")?,
+            next_due_on: row.try_get("next_due_on")?,
+            turning_18_flagged: flagged != 0,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
+fn summary_update(episode: Uuid, s: &GuardianState, at: DateTime<Utc>) -> Statement {
+    Statement::new(
+        "UPDATE guardian_episodes SET status = $2, worker = $3, role = $4, next_due_on = $5, turning_18_flagged = $6, updated_at = $7 WHERE episode_id = $1",
+        vec![
+            Value::Uuid(episode),
+            Value::Text(s.status.map_or("unknown", |st| st.code()).to_owned()),
+            Value::OptUuid(s.worker.map(|u| u.0)),
+            Value::OptText(s.role.map(|r| r.code().to_owned())),
+            Value::OptDate(s.next_due_on()),
+            Value::I64(i64::from(
+                s.turning_18_flagged_on.is_some() && s.turned_18_on.is_none(),
+            )),
+            Value::Timestamp(at),
+        ],
+    )
+}
+
+impl Store {
+    /// Appends one command's events to a guardian episode (creating it at version 0), with its
+    /// vault records, summary and audit entry, atomically; returns the new version. A stale
+    /// version is [`StoreError::VersionConflict`]; a second episode for the same case
+    /// [`StoreError::DuplicateReference`].
+    pub async fn append_guardian(&self, append: GuardianAppend<'_>) -> Result<u64, StoreError> {
+        let new_version = append.expected_version + append.events.len() as u64;
+        let episode = append.episode_id.0;
+        let s = append.state_after;
+        let mut statements = Vec::new();
+        let new = append.expected_version == 0;
+        if new {
+            let (Some(case_id), Some(subject), Some(reference), Some(area)) = (
+                s.case_id,
+                s.subject,
+                s.case_reference.as_deref(),
+                s.area.as_deref(),
+            ) else {
+                return Err(StoreError::Corrupt(
+                    "a new guardian episode needs its referral".to_owned(),
+                ));
+            };
+            statements.push(Statement::new(
+                "INSERT INTO guardian_episodes (episode_id, case_id, reference, subject_id, version, area, status, turning_18_flagged, created_at, updated_at) SELECT $1, $2, $3, $4, $5, $6, 'unknown', 0, $7, $7 WHERE NOT EXISTS (SELECT 1 FROM guardian_episodes WHERE episode_id = $1 OR case_id = $2)",
+                vec![
+                    Value::Uuid(episode),
+                    Value::Uuid(case_id.0),
+                    Value::Text(reference.to_owned()),
+                    Value::Uuid(subject.0),
+                    Value::I64(to_i64(new_version)),
+                    Value::Text(area.to_owned()),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+        } else {
+            statements.push(Statement::new(
+                "UPDATE guardian_episodes SET version = $1 WHERE episode_id = $2 AND version = $3",
+                vec![
+                    Value::I64(to_i64(new_version)),
+                    Value::Uuid(episode),
+                    Value::I64(to_i64(append.expected_version)),
+                ],
+            ));
+        }
+        let (_, records) = self.seal(&[], append.vault_writes).await?;
+        for r in records {
+            statements.push(Statement::new(
+                "INSERT INTO vault_records (record_id, subject_id, kind, ciphertext, created_at) VALUES ($1, $2, $3, $4, $5)",
+                vec![
+                    Value::Uuid(r.record),
+                    Value::Uuid(r.subject),
+                    Value::Text(r.kind.to_owned()),
+                    Value::Bytes(r.ciphertext),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+        }
+        for (i, event) in append.events.iter().enumerate() {
+            let version = append.expected_version + 1 + i as u64;
+            let body = serde_json::to_string(event).map_err(|_| {
+                StoreError::Corrupt("a guardian event did not serialise".to_owned())
+            })?;
+            statements.push(Statement::new(
+                "INSERT INTO guardian_events (episode_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                vec![
+                    Value::Uuid(episode),
+                    Value::I64(to_i64(version)),
+                    Value::Text(event.kind().to_owned()),
+                    Value::Text(body),
+                    Value::Uuid(append.actor.user.0),
+                    Value::Uuid(append.actor.organisation.0),
+                    Value::Timestamp(append.recorded_at),
+                ],
+            ));
+        }
+        statements.push(summary_update(episode, s, append.recorded_at));
+        let _turn = self.write_turn().await;
+        let written = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ok = true;
+            for (i, statement) in statements.iter().enumerate() {
+                let query = crate::statement::bind_values!(
+                    sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone())),
+                    &statement.values
+                );
+                let result = match query.execute(&mut *tx).await {
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                        ok = false;
+                        break;
+                    }
+                    other => other?,
+                };
+                if i == 0 && result.rows_affected() != 1 {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                crate::audit::append_audit!(tx, &self.audit_key, append.audit, append.recorded_at)?;
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            ok
+        });
+        if written {
+            return Ok(new_version);
+        }
+        match self.guardian_version(append.episode_id).await? {
+            Some(actual) if !new => Err(StoreError::VersionConflict {
+                expected: append.expected_version,
+                actual,
+            }),
+            Some(_) => Err(StoreError::DuplicateReference),
+            None if new => Err(StoreError::DuplicateReference),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    /// An episode's current version, if it exists.
+    pub async fn guardian_version(
+        &self,
+        episode: GuardianEpisodeId,
+    ) -> Result<Option<u64>, StoreError> {
+        let v: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM guardian_episodes WHERE episode_id = $1")
+                .bind(episode.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(v.map(u64_of))
+    }
+
+    /// An episode's summary.
+    pub async fn guardian_summary(
+        &self,
+        episode: GuardianEpisodeId,
+    ) -> Result<Option<GuardianEpisodeSummary>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            match sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM guardian_episodes WHERE episode_id = $1"
+            )))
+            .bind(episode.0)
+            .fetch_optional(pool)
+            .await?
+            {
+                Some(row) => Some(summary_from_row!(&row)),
+                None => None,
+            }
+        }))
+    }
+
+    /// The guardian episode of a case, if the child has one.
+    pub async fn guardian_episode_for_case(
+        &self,
+        case: CaseId,
+    ) -> Result<Option<GuardianEpisodeSummary>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            match sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM guardian_episodes WHERE case_id = $1"
+            )))
+            .bind(case.0)
+            .fetch_optional(pool)
+            .await?
+            {
+                Some(row) => Some(summary_from_row!(&row)),
+                None => None,
+            }
+        }))
+    }
+
+    /// The guardian episode of the case with this reference.
+    pub async fn guardian_episode_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<GuardianEpisodeId>, StoreError> {
+        let id: Option<Uuid> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT episode_id FROM guardian_episodes WHERE reference = $1")
+                .bind(reference)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(id.map(GuardianEpisodeId))
+    }
+
+    /// A whole episode stream, with its summary.
+    pub async fn load_guardian_episode(
+        &self,
+        episode: GuardianEpisodeId,
+    ) -> Result<Option<LoadedGuardianEpisode>, StoreError> {
+        let Some(summary) = self.guardian_summary(episode).await? else {
+            return Ok(None);
+        };
+        let rows: Vec<(i64, String, Uuid, Uuid, DateTime<Utc>)> = on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT version, body, actor_user, actor_organisation, recorded_at FROM guardian_events WHERE episode_id = $1 ORDER BY version",
+            )
+            .bind(episode.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| -> Result<_, sqlx::Error> {
+                    Ok((
+                        row.try_get("version")?,
+                        row.try_get("body")?,
+                        row.try_get("actor_user")?,
+                        row.try_get("actor_organisation")?,
+                        row.try_get("recorded_at")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        let mut events = Vec::with_capacity(rows.len());
+        for (version, body, user, organisation, recorded_at) in rows {
+            let event = serde_json::from_str(&body).map_err(|_| {
+                StoreError::Corrupt(format!(
+                    "event {version} of guardian episode {} does not parse",
+                    episode.0
+                ))
+            })?;
+            events.push(StoredGuardianEvent {
+                version: u64_of(version),
+                event,
+                actor: Actor {
+                    user: UserId(user),
+                    organisation: OrganisationId(organisation),
+                },
+                recorded_at,
+            });
+        }
+        Ok(Some(LoadedGuardianEpisode { summary, events }))
+    }
+
+    /// Episodes in `scope` matching `filter`, soonest due first (at most
+    /// [`GUARDIAN_LIST_LIMIT`]).
+    pub async fn list_guardian_episodes(
+        &self,
+        scope: GuardianListScope,
+        filter: GuardianFilter,
+    ) -> Result<Vec<GuardianEpisodeSummary>, StoreError> {
+        let (scope_sql, scope_value) = match scope {
+            GuardianListScope::Everything => ("$1 IS NULL", Value::OptUuid(None)),
+            GuardianListScope::Worker(user) => ("worker = $1", Value::Uuid(user.0)),
+        };
+        let (filter_sql, filter_value) = match filter {
+            GuardianFilter::Open => ("status <> 'closed' AND $2 IS NULL", Value::OptDate(None)),
+            GuardianFilter::DueBy(day) => {
+                ("status <> 'closed' AND next_due_on <= $2", Value::Date(day))
+            }
+            GuardianFilter::AwaitingAllocation => (
+                "status = 'awaiting_allocation' AND $2 IS NULL",
+                Value::OptDate(None),
+            ),
+            GuardianFilter::TurningEighteen => (
+                "status <> 'closed' AND turning_18_flagged = 1 AND $2 IS NULL",
+                Value::OptDate(None),
+            ),
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM guardian_episodes WHERE {scope_sql} AND {filter_sql} ORDER BY next_due_on IS NULL, next_due_on, reference LIMIT {GUARDIAN_LIST_LIMIT}"
+        );
+        let values = [scope_value, filter_value];
+        Ok(on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(sqlx::AssertSqlSafe(sql)),
+                &values
+            );
+            let rows = query.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(summary_from_row!(row));
+            }
+            out
+        }))
+    }
+
+    /// Open episodes in id order after `after`, at most `limit` (the daily age review pages
+    /// through every open episode with this).
+    pub async fn open_guardian_episodes_after(
+        &self,
+        after: Option<GuardianEpisodeId>,
+        limit: i64,
+    ) -> Result<Vec<GuardianEpisodeSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM guardian_episodes WHERE status <> 'closed' AND ($1 IS NULL OR episode_id > $2) ORDER BY episode_id LIMIT {}",
+            limit.clamp(1, GUARDIAN_LIST_LIMIT)
+        );
+        let after = after.map(|a| a.0);
+        let values = [Value::OptUuid(after), Value::OptUuid(after)];
+        Ok(on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(sqlx::AssertSqlSafe(sql)),
+                &values
+            );
+            let rows = query.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(summary_from_row!(row));
+            }
+            out
+        }))
+    }
+}

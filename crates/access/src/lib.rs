@@ -26,6 +26,7 @@ use nrm_domain::ids::{CaseId, OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use serde::{Deserialize, Serialize};
 
+pub mod reconsideration;
 pub mod support;
 
 /// What a user may be.

@@ -35,6 +35,8 @@ use crate::{health, problem};
         import::import,
         admin::add_organisation,
         admin::organisations,
+        admin::referrer,
+        admin::set_referrer,
         admin::add_user,
         admin::users,
         admin::disable_user,

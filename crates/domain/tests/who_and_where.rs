@@ -925,3 +925,43 @@ proptest! {
         prop_assert!(due > on);
     }
 }
+
+#[test]
+fn a_refused_referrer_is_told_why_in_dates() {
+    let rules = Rulebook::current();
+    let refused = |nation, designated, on| {
+        let org = SubmittingOrganisation {
+            nation,
+            list_code: None,
+            designated,
+        };
+        rules
+            .check_referrer(&org, on)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let ended = refused(
+        Some(England),
+        Some((date(2020, 1, 1), Some(date(2024, 12, 31)))),
+        date(2025, 1, 1),
+    );
+    assert!(ended.contains("ended on 2024-12-31"), "{ended}");
+    let later = refused(
+        Some(England),
+        Some((date(2026, 1, 1), None)),
+        date(2025, 1, 1),
+    );
+    assert!(later.contains("starts on 2026-01-01"), "{later}");
+    let nowhere = refused(None, None, date(2025, 1, 1));
+    assert!(nowhere.contains("not recorded"), "{nowhere}");
+    // The same organisation on a day its designation covers is not refused.
+    assert_eq!(
+        refused(
+            Some(England),
+            Some((date(2020, 1, 1), Some(date(2024, 12, 31)))),
+            date(2024, 12, 31)
+        ),
+        ""
+    );
+}

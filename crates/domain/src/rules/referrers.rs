@@ -107,11 +107,19 @@ impl Rulebook {
         if self.may_refer(org, on) {
             return Ok(());
         }
+        let designation = match org.designated {
+            None => "the organisation has no individual designation".to_owned(),
+            Some((from, _)) if on < from => {
+                format!("its individual designation starts on {from}")
+            }
+            Some((_, Some(to))) if to < on => format!("its individual designation ended on {to}"),
+            Some(_) => "it has no individual designation in force".to_owned(),
+        };
         let Some(nation_code) = org.nation else {
             return Err(DomainError::refused(
                 "not-a-first-responder-organisation",
                 format!(
-                    "Only a designated First Responder Organisation can make a referral: on {on} the organisation has no individual designation in force, and the nation it works in is not recorded, so it is on no nation's First Responder Organisation list (an administrator records it)"
+                    "Only a designated First Responder Organisation can make a referral: on {on} {designation}, and the nation it works in is not recorded, so it is on no nation's First Responder Organisation list (an administrator records it)"
                 ),
             ));
         };
@@ -139,7 +147,7 @@ impl Rulebook {
         Err(DomainError::refused(
             "not-a-first-responder-organisation",
             format!(
-                "Only a designated First Responder Organisation can make a referral: on {on} {why}, and the organisation has no individual designation in force (the First Responder Organisation list for {nation}, dated in the rulebook)"
+                "Only a designated First Responder Organisation can make a referral: on {on} {why}, and {designation} (the First Responder Organisation list for {nation}, dated in the rulebook)"
             ),
         ))
     }

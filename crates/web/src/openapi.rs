@@ -7,7 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    actions, admin, cases, import, mirror, session, statistics, submissions, support,
+    actions, admin, cases, import, mirror, reconsideration, session, statistics, submissions,
+    support,
 };
 use crate::{health, problem};
 
@@ -37,6 +38,7 @@ use crate::{health, problem};
         admin::organisations,
         admin::referrer,
         admin::set_referrer,
+        reconsideration::request,
         admin::add_user,
         admin::users,
         admin::disable_user,

@@ -214,7 +214,8 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         }
         "POST /api/v1/support/episodes" => matches!(who, SupportWorker | SupportManager),
         "GET /api/v1/support/episodes/{reference}"
-        | "POST /api/v1/support/episodes/{reference}/actions" => false,
+        | "POST /api/v1/support/episodes/{reference}/actions"
+        | "POST /api/v1/support/episodes/{reference}/reconsideration-request" => false,
         "GET /api/v1/support/escalations" | "POST /api/v1/support/inspections" => {
             who == ContractManager
         }

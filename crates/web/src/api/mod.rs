@@ -5,6 +5,7 @@ pub mod admin;
 pub mod cases;
 pub mod import;
 pub mod mirror;
+pub mod reconsideration;
 pub mod session;
 pub mod statistics;
 pub mod submissions;

@@ -27,6 +27,7 @@ use nrm_domain::submission::AgeGroup;
 use serde::{Deserialize, Serialize};
 
 pub mod children;
+pub mod reconsideration;
 pub mod support;
 
 /// What a user may be.

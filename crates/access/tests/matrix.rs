@@ -432,3 +432,82 @@ fn fro_administrators_manage_only_first_responders_of_their_own_organisation() {
         }
     }
 }
+
+/// Reconsideration asked by a support provider for a person it supports (issue #10 item 8):
+/// every role × how the caller stands to the person's support episode × the case it follows.
+/// Support providers reach no case otherwise; this is the one capability they get on one.
+#[test]
+fn support_providers_may_ask_for_reconsideration_only_for_the_people_they_support() {
+    use nrm_access::reconsideration::authorise_supported_reconsideration;
+    use nrm_access::support::EpisodeFacts;
+    use nrm_domain::support::EpisodeId;
+    let org = |mine: bool| OrganisationId(Uuid::from_u128(if mine { MY_ORG } else { OTHER_ORG }));
+    let mut cells = 0;
+    for role in Role::ALL {
+        for bits in 0u32..32 {
+            let b = |i: u32| bits & (1 << i) != 0;
+            let (prime, provider, allocated, has_case, dtn) = (b(0), b(1), b(2), b(3), b(4));
+            // A worker is allocated within the provider's organisation only; a Duty to Notify
+            // report is a case too (it has no decisions to reconsider).
+            if allocated && !provider || dtn && !has_case {
+                continue;
+            }
+            let r = relationships()[0];
+            let p = principal(
+                role,
+                Relationship {
+                    limited_to_allocated: false,
+                    ..r
+                },
+            );
+            let case_id = CaseId(Uuid::from_u128(9));
+            let episode = EpisodeFacts {
+                episode: EpisodeId(Uuid::from_u128(7)),
+                prime: org(prime),
+                provider: Some(org(provider)),
+                worker: Some(UserId(Uuid::from_u128(if allocated { ME } else { 2 }))),
+                case: has_case.then(|| CaseFacts {
+                    case_id,
+                    referring_organisation: OrganisationId(Uuid::from_u128(300)),
+                    duty_to_notify: dtn,
+                    competent_authority: (!dtn).then_some(CompetentAuthority::Sca),
+                    pilot_site: None,
+                    age_group: (!dtn).then_some(AgeGroup::Adult),
+                    allocated_to: None,
+                    review_pending: false,
+                    referred_by: None,
+                }),
+            };
+            let supports = match role {
+                // The prime contractor's or the allocated subcontractor's manager.
+                Role::SupportManager => prime || provider,
+                // The worker the person is allocated to.
+                Role::SupportProviderWorker => allocated,
+                _ => false,
+            };
+            let expected = supports && has_case && !dtn;
+            let got = authorise_supported_reconsideration(&p, &episode);
+            cells += 1;
+            assert_eq!(
+                got.is_ok(),
+                expected,
+                "{role:?}: prime {prime}, provider {provider}, allocated {allocated}, case {has_case}, dtn {dtn}"
+            );
+            if let Ok(grant) = got {
+                assert_eq!(grant.case_id(), case_id);
+                assert_eq!(grant.actor(), p.actor);
+                assert_eq!(
+                    grant.case_capability().operation(),
+                    CaseOperation::RequestReconsideration
+                );
+            }
+            // An API token reaches no case this way either.
+            let token = Principal {
+                token_scopes: Some(Operation::ALL.to_vec()),
+                ..p.clone()
+            };
+            assert!(authorise_supported_reconsideration(&token, &episode).is_err());
+        }
+    }
+    assert!(cells > 0);
+}

@@ -239,7 +239,7 @@ fn only_an_organisation_on_its_nations_dated_list_or_designated_may_refer() {
     let rules = Rulebook::current();
     for (source, nation, code, designated, on, allowed) in rows {
         let org = SubmittingOrganisation {
-            nation: *nation,
+            nation: Some(*nation),
             list_code: *code,
             designated: *designated,
         };
@@ -333,7 +333,7 @@ fn the_duty_to_notify_falls_on_the_specified_authorities_of_england_and_wales_fr
     let rules = Rulebook::current();
     for (source, nation, code, on, allowed) in rows {
         let org = SubmittingOrganisation {
-            nation: *nation,
+            nation: Some(*nation),
             list_code: Some(code),
             designated: None,
         };
@@ -729,4 +729,239 @@ fn a_pilot_panel_decides_with_social_care_police_and_health_and_a_chair_who_is_n
             assert_eq!(e.code(), "pilot-panel-composition", "{what}");
         }
     }
+}
+
+#[test]
+fn the_pilot_sites_are_dated_by_phase_with_their_nations() {
+    // (source, site code, the day before it joined, the day it joined, nation, name then)
+    let rows: &[(&str, &str, NaiveDate, NaiveDate, UkNation, &str)] = &[
+        (
+            "Q3 2023 pilot annex, Table 1, phase 1 (June 2021)",
+            "hull",
+            date(2021, 5, 31),
+            date(2021, 6, 1),
+            England,
+            "Hull City Council",
+        ),
+        (
+            "Q3 2023 pilot annex, Table 1, phase 1: Islington and Camden, one site",
+            "camden",
+            date(2021, 5, 31),
+            date(2021, 6, 1),
+            England,
+            "London Borough of Camden",
+        ),
+        (
+            "Domain brief 1.4, phase 1: Kensington and Chelsea's bi-borough partner",
+            "westminster",
+            date(2021, 5, 31),
+            date(2021, 6, 1),
+            England,
+            "Westminster City Council",
+        ),
+        (
+            "Domain brief 1.4, phase 1: the county council's name before 1 April 2023",
+            "north-yorkshire",
+            date(2021, 5, 31),
+            date(2021, 6, 1),
+            England,
+            "North Yorkshire County Council",
+        ),
+        (
+            "Home Office, 2 September 2025: eight new areas",
+            "birmingham",
+            date(2025, 9, 1),
+            date(2025, 9, 2),
+            England,
+            "Birmingham City Council",
+        ),
+        (
+            "Home Office, 2 September 2025: Edinburgh",
+            "edinburgh",
+            date(2025, 9, 1),
+            date(2025, 9, 2),
+            Scotland,
+            "City of Edinburgh Council",
+        ),
+        (
+            "Home Office, 2 September 2025: Northern Ireland, the first national site",
+            "northern-ireland",
+            date(2025, 9, 1),
+            date(2025, 9, 2),
+            NorthernIreland,
+            "Health and Social Care Trusts of Northern Ireland",
+        ),
+    ];
+    let rules = Rulebook::current();
+    for (source, code, before, from, nation, name) in rows {
+        assert!(
+            rules.pilot_site(code, *before).is_none(),
+            "{source}: {code} before {from}"
+        );
+        let site = rules
+            .pilot_site(code, *from)
+            .unwrap_or_else(|| panic!("{source}: {code} from {from}"));
+        assert_eq!(site.nation, *nation, "{source}");
+        assert_eq!(site.name_on(*from), *name, "{source}");
+        // A pilot panel counts its deadlines on its own nation's calendar.
+        assert_eq!(
+            rules.deciding_calendar(
+                nrm_domain::event::CompetentAuthority::LocalAuthorityPanel,
+                Some(*code),
+                *from
+            ),
+            nation.jurisdiction(),
+            "{source}"
+        );
+    }
+    // Every entry says where it comes from; none is marked verified while the annex's table
+    // has not been checked row by row.
+    for site in &rules.data().child_decision_pilot_sites {
+        assert!(
+            site.source.as_deref().is_some_and(|s| !s.is_empty()),
+            "{}",
+            site.code
+        );
+        assert_eq!(
+            site.certainty,
+            nrm_domain::rules::Certainty::Uncertain,
+            "{}",
+            site.code
+        );
+    }
+    // Phase 1 was 10 sites: no more than 10 distinct sites are in force before 2023.
+    let sites: std::collections::BTreeSet<&str> = rules
+        .data()
+        .child_decision_pilot_sites
+        .iter()
+        .filter(|s| s.from <= date(2022, 12, 31))
+        .filter_map(|s| s.site.as_deref())
+        .collect();
+    assert!(sites.len() <= 10, "{sites:?}");
+}
+
+#[test]
+fn the_statutory_support_periods_agree_with_what_the_support_clocks_read() {
+    // The live support episode (crates/domain/src/support) counts a positive RG's support on
+    // rulebook/support.json's per-nation entries; the main rulebook's Scotland and Northern
+    // Ireland periods must say the same wherever both are in force.
+    let rules = Rulebook::current();
+    let support = nrm_domain::support::SupportRules::current();
+    for nation in [Scotland, NorthernIreland] {
+        let mut rg = date(2018, 4, 1);
+        while rg <= date(2030, 12, 31) {
+            let end = rules
+                .statutory_support_period(nation, rg, None)
+                .unwrap_or_else(|| panic!("{nation:?} has a period on {rg}"));
+            let days = support
+                .nation(nation, rg)
+                .value
+                .days_from_positive_reasonable_grounds
+                .unwrap_or_else(|| panic!("{nation:?} support has a period on {rg}"));
+            assert_eq!(end.rule.value, days, "{nation:?} on {rg}");
+            assert_eq!(
+                end.last_day,
+                rg + Duration::days(i64::from(days) - 1),
+                "{nation:?} on {rg}"
+            );
+            rg += Duration::days(97);
+        }
+    }
+    // England and Wales have no fixed statutory period: support runs to the CG.
+    assert!(
+        rules
+            .statutory_support_period(England, date(2024, 1, 1), None)
+            .is_none()
+    );
+    assert_eq!(
+        support
+            .nation(England, date(2024, 1, 1))
+            .value
+            .days_from_positive_reasonable_grounds,
+        None
+    );
+}
+
+fn pilot_code() -> impl Strategy<Value = String> {
+    let codes: Vec<String> = Rulebook::current()
+        .data()
+        .child_decision_pilot_sites
+        .iter()
+        .map(|s| s.code.clone())
+        .collect();
+    prop::sample::select(codes)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// A pilot panel's RG due date is a working day of its own nation's calendar (Scotland's
+    /// and Northern Ireland's holidays differ from England and Wales's), on any referral day
+    /// while the site is in the pilot.
+    #[test]
+    fn a_pilot_panels_deadline_is_a_working_day_of_its_nation(
+        code in pilot_code(),
+        offset in 0i64..3000,
+    ) {
+        let rules = Rulebook::current();
+        let joined = rules
+            .data()
+            .child_decision_pilot_sites
+            .iter()
+            .find(|s| s.code == code)
+            .map(|s| s.from)
+            .unwrap_or_default();
+        let on = joined + Duration::days(offset);
+        let site = rules.pilot_site(&code, on);
+        prop_assert!(site.is_some());
+        let calendar = rules.deciding_calendar(
+            nrm_domain::event::CompetentAuthority::LocalAuthorityPanel,
+            Some(&code),
+            on,
+        );
+        prop_assert_eq!(calendar, site.map(|s| s.nation.jurisdiction()).unwrap_or(calendar));
+        let due = rules.reasonable_grounds_due_on_in(on, calendar);
+        prop_assert!(calendar.is_working_day(due), "{} on {:?}", due, calendar);
+        prop_assert!(due > on);
+    }
+}
+
+#[test]
+fn a_refused_referrer_is_told_why_in_dates() {
+    let rules = Rulebook::current();
+    let refused = |nation, designated, on| {
+        let org = SubmittingOrganisation {
+            nation,
+            list_code: None,
+            designated,
+        };
+        rules
+            .check_referrer(&org, on)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    let ended = refused(
+        Some(England),
+        Some((date(2020, 1, 1), Some(date(2024, 12, 31)))),
+        date(2025, 1, 1),
+    );
+    assert!(ended.contains("ended on 2024-12-31"), "{ended}");
+    let later = refused(
+        Some(England),
+        Some((date(2026, 1, 1), None)),
+        date(2025, 1, 1),
+    );
+    assert!(later.contains("starts on 2026-01-01"), "{later}");
+    let nowhere = refused(None, None, date(2025, 1, 1));
+    assert!(nowhere.contains("not recorded"), "{nowhere}");
+    // The same organisation on a day its designation covers is not refused.
+    assert_eq!(
+        refused(
+            Some(England),
+            Some((date(2020, 1, 1), Some(date(2024, 12, 31)))),
+            date(2024, 12, 31)
+        ),
+        ""
+    );
 }

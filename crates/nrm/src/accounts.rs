@@ -29,9 +29,32 @@ pub enum OrgCommand {
         /// england, wales, scotland or northern_ireland.
         #[arg(long)]
         nation: Option<String>,
+        /// For a First Responder Organisation: its kind on the rulebook's First Responder
+        /// Organisation list for its nation (police, local-authority, salvation-army…; see
+        /// `first_responder_organisations` in the rulebook). With it the organisation refers
+        /// while that kind is listed for its nation, instead of under an individual
+        /// designation from today.
+        #[arg(long, requires = "nation")]
+        list: Option<String>,
     },
-    /// List organisations.
+    /// List organisations (with nation and First Responder list kind).
     List,
+    /// Set what decides whether an organisation may refer and make Duty to Notify reports,
+    /// all together: its nation, its First Responder list kind and an individual designation
+    /// (YYYY-MM-DD). What is left out is cleared.
+    Referrer {
+        #[arg(long)]
+        id: Uuid,
+        /// england, wales, scotland or northern_ireland.
+        #[arg(long)]
+        nation: Option<String>,
+        #[arg(long)]
+        list: Option<String>,
+        #[arg(long)]
+        designated_from: Option<chrono::NaiveDate>,
+        #[arg(long, requires = "designated_from")]
+        designated_to: Option<chrono::NaiveDate>,
+    },
     /// Set a First Responder Organisation's designation dates (YYYY-MM-DD).
     Designate {
         #[arg(long)]
@@ -166,6 +189,27 @@ pub async fn token(cases: &Cases, command: TokenCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn parse_nation(code: &str) -> anyhow::Result<nrm_domain::geography::UkNation> {
+    use nrm_domain::geography::UkNation;
+    Ok(match code {
+        "england" => UkNation::England,
+        "wales" => UkNation::Wales,
+        "scotland" => UkNation::Scotland,
+        "northern_ireland" => UkNation::NorthernIreland,
+        _ => bail!("`{code}` is not a UK nation: england, wales, scotland or northern_ireland"),
+    })
+}
+
+fn nation_code(nation: nrm_domain::geography::UkNation) -> &'static str {
+    use nrm_domain::geography::UkNation;
+    match nation {
+        UkNation::England => "england",
+        UkNation::Wales => "wales",
+        UkNation::Scotland => "scotland",
+        UkNation::NorthernIreland => "northern_ireland",
+    }
+}
+
 /// A capability for the shell, which acts as the system.
 fn system(operation: Operation) -> anyhow::Result<nrm_access::Capability> {
     Ok(nrm_service::admin::system_capability(operation)?)
@@ -180,7 +224,12 @@ fn roles(codes: &[String]) -> anyhow::Result<Vec<Role>> {
 
 pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
     match command {
-        OrgCommand::Add { name, kind, nation } => {
+        OrgCommand::Add {
+            name,
+            kind,
+            nation,
+            list,
+        } => {
             let kind = OrganisationKind::parse(&kind)
                 .with_context(|| format!("`{kind}` is not an organisation kind"))?;
             if let Some(n) = &nation
@@ -190,6 +239,20 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
             }
             let admin = cases.administration();
             let capability = system(Operation::ManageOrganisations)?;
+            if list.is_some() {
+                let problems = admin.check_referrer_settings(
+                    &kind,
+                    &nrm_service::ReferrerSettings {
+                        nation: nation.as_deref().map(parse_nation).transpose()?,
+                        first_responder_list: list.clone(),
+                        designated_from: None,
+                        designated_to: None,
+                    },
+                );
+                if let Some(p) = problems.first() {
+                    bail!("{}: {}", p.field, p.message);
+                }
+            }
             let id = admin
                 .add_organisation(
                     &capability,
@@ -199,10 +262,28 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
                     Utc::now(),
                 )
                 .await?;
-            if let Some(n) = nation {
-                admin
-                    .set_organisation_nation(&capability, id, &n, Utc::now())
-                    .await?;
+            match (list, nation) {
+                (Some(list), Some(n)) => {
+                    admin
+                        .set_referrer(
+                            &capability,
+                            id,
+                            &nrm_service::ReferrerSettings {
+                                nation: Some(parse_nation(&n)?),
+                                first_responder_list: Some(list),
+                                designated_from: None,
+                                designated_to: None,
+                            },
+                            Utc::now(),
+                        )
+                        .await?;
+                }
+                (_, Some(n)) => {
+                    admin
+                        .set_organisation_nation(&capability, id, &n, Utc::now())
+                        .await?;
+                }
+                _ => {}
             }
             println!("{id}");
         }
@@ -230,13 +311,49 @@ pub async fn org(cases: &Cases, command: OrgCommand) -> anyhow::Result<()> {
             );
         }
         OrgCommand::List => {
-            let list = cases
-                .administration()
-                .organisations(&system(Operation::ManageOrganisations)?, Utc::now())
-                .await?;
+            let capability = system(Operation::ManageOrganisations)?;
+            let admin = cases.administration();
+            let list = admin.organisations(&capability, Utc::now()).await?;
             for org in list {
-                println!("{}  {:<32} {}", org.id, org.kind.code(), org.name);
+                let referrer = admin.referrer(&capability, org.id, Utc::now()).await?;
+                let s = referrer.settings;
+                println!(
+                    "{}  {:<32} {:<16} {:<24} {}",
+                    org.id,
+                    org.kind.code(),
+                    s.nation.map_or("-", nation_code),
+                    s.first_responder_list.as_deref().unwrap_or("-"),
+                    org.name
+                );
             }
+        }
+        OrgCommand::Referrer {
+            id,
+            nation,
+            list,
+            designated_from,
+            designated_to,
+        } => {
+            let settings = nrm_service::ReferrerSettings {
+                nation: nation.as_deref().map(parse_nation).transpose()?,
+                first_responder_list: list,
+                designated_from,
+                designated_to,
+            };
+            match cases
+                .administration()
+                .set_referrer(
+                    &system(Operation::ManageOrganisations)?,
+                    OrganisationId(id),
+                    &settings,
+                    Utc::now(),
+                )
+                .await
+            {
+                Err(nrm_service::ServiceError::NotFound) => bail!("no organisation has that id"),
+                other => other?,
+            }
+            println!("Recorded.");
         }
     }
     Ok(())

@@ -301,17 +301,25 @@ async fn run_backend(options: &PagesOptions, test_store: &TestStore) -> anyhow::
         .add_organisation(
             &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             OrganisationId(uuid::Uuid::new_v4()),
-            "Benchmark charity",
+            "Benchmark council",
             &OrganisationKind::FirstResponderOrganisation,
             now,
         )
         .await?;
-    test_store
-        .store
-        .set_designation(
+    // A council in England: on the First Responder Organisation list, and one of the s52
+    // authorities, so its Duty to Notify reports are accepted.
+    cases
+        .administration()
+        .set_referrer(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?,
             responders,
-            chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
-            None,
+            &nrm_service::ReferrerSettings {
+                nation: Some(nrm_domain::geography::UkNation::England),
+                first_responder_list: Some("local-authority".to_owned()),
+                designated_from: None,
+                designated_to: None,
+            },
+            now,
         )
         .await?;
     let sca = cases

@@ -433,9 +433,24 @@ pub async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
             )
             .await?;
         if kind == OrganisationKind::FirstResponderOrganisation {
-            // Police forces have been First Responders since the NRM began (1 April 2009).
-            store
-                .set_designation(org, chrono::NaiveDate::from_ymd_opt(2009, 4, 1), None)
+            // A police force in England: on the First Responder Organisation list for England
+            // since the NRM began (1 April 2009), and one of the s52 authorities the duty to
+            // notify falls on, so it may both refer and report (no individual designation).
+            cases
+                .administration()
+                .set_referrer(
+                    &nrm_service::admin::system_capability(
+                        nrm_access::Operation::ManageOrganisations,
+                    )?,
+                    org,
+                    &nrm_service::ReferrerSettings {
+                        nation: Some(nrm_domain::geography::UkNation::England),
+                        first_responder_list: Some("police".to_owned()),
+                        designated_from: None,
+                        designated_to: None,
+                    },
+                    now,
+                )
                 .await?;
         }
         for (user, email, roles) in users {
@@ -499,6 +514,48 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     );
     let children = guardians::seed_guardians(store).await?;
     println!("Seeded {children} children with Independent Child Trafficking Guardians.");
+    seed_legacy(store, (count / 10).min(1000), seed).await?;
+    Ok(())
+}
+
+/// A slice of the demo goes through the legacy import (`nrm import`'s path, issue #10):
+/// synthetic cases from 2010 on, each step decided by the rules of its own date and written
+/// with its audit entries, so the demo holds cases decided under rules no longer in force
+/// (the 45-day recovery period, no review of a negative RG before December 2022…). The rest
+/// is bulk-loaded above: importing every demo case would audit each batch and write through
+/// the online indexes, several times slower for the thousands of cases a demo wants.
+async fn seed_legacy(store: &Store, count: u64, seed: u64) -> anyhow::Result<()> {
+    if count == 0 {
+        return Ok(());
+    }
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    let lines = crate::import::synthetic::lines(count, seed, cases.rules())?;
+    let capability = nrm_access::authorise(
+        &crate::import::system_client(),
+        nrm_access::Operation::ImportLegacyCases,
+    )
+    .map_err(|_| anyhow::anyhow!("the system client may not import"))?;
+    let report = cases
+        .import_legacy(
+            &capability,
+            std::io::Cursor::new(lines),
+            Utc::now(),
+            |_| {},
+            |r| {
+                tracing::warn!(line = r.line, rule = %r.rule, "a demo legacy case was refused");
+            },
+        )
+        .await?;
+    println!(
+        "Imported {} legacy cases through the legacy import ({} already present).",
+        report.imported, report.already_present
+    );
+    if report.refused > 0 {
+        anyhow::bail!(
+            "{} synthetic legacy cases broke a rule of their date",
+            report.refused
+        );
+    }
     Ok(())
 }
 
@@ -849,7 +906,11 @@ impl DemoCases {
             reference_random: rng.r#gen(),
             subject,
             personal_details: record,
-            nations: Default::default(),
+            // The demo's First Responder is a police force in England.
+            nations: nrm_domain::command::Nations {
+                referring_organisation: Some(nrm_domain::geography::UkNation::England),
+                person: None,
+            },
         }));
         let events = decide_command(
             &CaseState::Empty,

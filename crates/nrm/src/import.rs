@@ -29,7 +29,7 @@ pub struct ImportOptions {
 }
 
 /// The shell's principal for an import: the system, as a client with the `import` scope.
-fn system_client() -> Principal {
+pub(crate) fn system_client() -> Principal {
     Principal {
         actor: Actor::SYSTEM,
         organisation_kind: OrganisationKind::Administrators,
@@ -101,7 +101,7 @@ pub async fn run(cases: &Cases, options: ImportOptions) -> anyhow::Result<bool> 
 /// so that it keeps the rules of its own date (the 45-day minimum before 30 January 2023 and
 /// 30 after, a second caseworker's review of a negative RG from December 2022). Invented
 /// people only.
-mod synthetic {
+pub(crate) mod synthetic {
     use std::io::Write as _;
     use std::path::Path;
 
@@ -214,6 +214,19 @@ mod synthetic {
             "submission": details(rng, n, on, child),
             "steps": steps,
         })
+    }
+
+    /// `count` synthetic legacy cases as JSON Lines in memory (the demo imports a slice of
+    /// its cases this way, through the same path as `nrm import`).
+    pub fn lines(count: u64, seed: u64, rules: &Rulebook) -> anyhow::Result<Vec<u8>> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let today = nrm_domain::clock::uk_date(Utc::now());
+        let mut out = Vec::new();
+        for n in 0..count {
+            serde_json::to_writer(&mut out, &one(&mut rng, n, rules, today))?;
+            out.push(b'\n');
+        }
+        Ok(out)
     }
 
     pub fn write(path: &Path, count: u64, seed: u64, rules: &Rulebook) -> anyhow::Result<()> {

@@ -148,6 +148,10 @@ impl<'a> Administration<'a> {
         Self { cases }
     }
 
+    pub(crate) fn cases(&self) -> &'a Cases {
+        self.cases
+    }
+
     fn store(&self) -> &'a nrm_store::Store {
         self.cases.store()
     }

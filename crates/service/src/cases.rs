@@ -209,8 +209,11 @@ impl Cases {
         if capability.operation() != needed {
             return Err(ServiceError::NotFound);
         }
-        let result = match self.check_designation(actor, now).await {
-            Ok(()) => self.submit_unaudited(actor, submission, None, now).await,
+        let result = match self.check_submitter(actor, &submission, now).await {
+            Ok(nations) => {
+                self.submit_unaudited(actor, submission, nations, None, now)
+                    .await
+            }
             Err(e) => Err(e),
         };
         self.audit_failure(actor, "case.submit", None, &result, now)
@@ -224,6 +227,7 @@ impl Cases {
         &self,
         actor: Actor,
         submission: Submission,
+        nations: nrm_domain::command::Nations,
         draft: Option<nrm_store::DraftClaim>,
         now: DateTime<Utc>,
     ) -> Result<Submitted, ServiceError> {
@@ -237,7 +241,7 @@ impl Cases {
             reference_random: 0,
             subject,
             personal_details: record,
-            nations: Default::default(),
+            nations,
         };
         let mut last_error = None;
         for _ in 0..REFERENCE_ATTEMPTS {
@@ -927,38 +931,6 @@ impl Cases {
         self.audit(actor, "case.access_history", Some(case_id), &result, now)
             .await?;
         result
-    }
-
-    /// A registered First Responder Organisation may submit only while its designation is in
-    /// force (designations are dated: they start and can end). Organisations not in the
-    /// registry (development sign-in) are not checked.
-    pub(crate) async fn check_designation(
-        &self,
-        actor: Actor,
-        now: DateTime<Utc>,
-    ) -> Result<(), ServiceError> {
-        let Some(org) = self.store.organisation(actor.organisation).await? else {
-            return Ok(());
-        };
-        if org.kind != nrm_access::OrganisationKind::FirstResponderOrganisation.code() {
-            return Ok(());
-        }
-        let today = uk_date(now);
-        let started = org.designated_from.is_some_and(|from| from <= today);
-        let ended = org.designated_to.is_some_and(|to| to < today);
-        if !started || ended {
-            let when = match (org.designated_from, org.designated_to) {
-                (Some(from), _) if from > today => format!("its designation starts on {from}"),
-                (_, Some(to)) if to < today => format!("its designation ended on {to}"),
-                _ => "it has no designation".to_owned(),
-            };
-            return Err(DomainError::refused(
-                "not-designated",
-                format!("Your organisation cannot make referrals on {today}: {when} as a First Responder Organisation"),
-            )
-            .into());
-        }
-        Ok(())
     }
 
     /// Records that the access policy refused `actor` (the audit log holds every denial).

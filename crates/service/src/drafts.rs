@@ -380,14 +380,14 @@ impl<'a> Drafts<'a> {
             )
             .into());
         }
-        self.cases.check_designation(actor, now).await?;
+        let nations = self.cases.check_submitter(actor, &submission, now).await?;
         let claim = DraftClaim {
             draft_id: id.0,
             owner: actor,
         };
         match self
             .cases
-            .submit_unaudited(actor, submission, Some(claim), now)
+            .submit_unaudited(actor, submission, nations, Some(claim), now)
             .await
         {
             Ok(submitted) => {

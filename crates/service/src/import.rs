@@ -471,7 +471,7 @@ fn decide_case(
     let personal = submission.personal_details().cloned();
     if let Some(nation) = legacy.submitted_by.nation {
         let org = SubmittingOrganisation {
-            nation,
+            nation: Some(nation),
             list_code: legacy.submitted_by.list.as_deref(),
             designated: legacy
                 .submitted_by

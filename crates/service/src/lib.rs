@@ -86,3 +86,6 @@ impl From<StoreError> for ServiceError {
         }
     }
 }
+mod referrers;
+pub use referrers::{Referrer, ReferrerSettings};
+mod reconsideration;

@@ -469,7 +469,7 @@ async fn a_draft_is_submitted_only_as_its_own_kind_and_only_while_designated() {
             matches!(
                 refused,
                 Err(ServiceError::Domain(DomainError::Refused {
-                    code: "not-designated",
+                    code: "not-a-first-responder-organisation",
                     ..
                 }))
             ),

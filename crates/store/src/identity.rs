@@ -18,6 +18,20 @@ pub struct OrganisationRow {
     pub designated_to: Option<NaiveDate>,
 }
 
+/// What decides whether an organisation may refer and report (migrations 0007, 0008, 0017).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReferrerRow {
+    /// The organisation's kind code (read only: [`Store::set_referrer`] leaves it).
+    pub kind: String,
+    /// `england`, `wales`, `scotland` or `northern_ireland`.
+    pub nation: Option<String>,
+    /// Its kind on the rulebook's First Responder Organisation list (`police`…).
+    pub first_responder_list: Option<String>,
+    /// An individual designation: from, and until (inclusive).
+    pub designated_from: Option<NaiveDate>,
+    pub designated_to: Option<NaiveDate>,
+}
+
 /// A user as stored. `roles` are role codes; `totp_secret` is sealed with the master key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UserRow {
@@ -199,6 +213,70 @@ impl Store {
                 .await?
         });
         Ok(nation.flatten())
+    }
+
+    /// Sets what decides whether an organisation may refer and report: its nation, its kind on
+    /// the First Responder Organisation list and its individual designation, in one change.
+    pub async fn set_referrer(
+        &self,
+        id: OrganisationId,
+        r: &ReferrerRow,
+    ) -> Result<bool, StoreError> {
+        let _turn = self.write_turn().await;
+        Ok(on_pool!(self, pool => {
+            sqlx::query("UPDATE organisations SET nation = $1, first_responder_list = $2, designated_from = $3, designated_to = $4 WHERE organisation_id = $5")
+                .bind(r.nation.as_deref())
+                .bind(r.first_responder_list.as_deref())
+                .bind(r.designated_from)
+                .bind(r.designated_to)
+                .bind(id.0)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1
+        }))
+    }
+
+    /// What decides whether an organisation may refer and report, if it exists.
+    pub async fn referrer(&self, id: OrganisationId) -> Result<Option<ReferrerRow>, StoreError> {
+        type Row = (
+            String,
+            Option<String>,
+            Option<String>,
+            Option<NaiveDate>,
+            Option<NaiveDate>,
+        );
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT kind, nation, first_responder_list, designated_from, designated_to FROM organisations WHERE organisation_id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(
+            |(kind, nation, first_responder_list, designated_from, designated_to)| ReferrerRow {
+                kind,
+                nation,
+                first_responder_list,
+                designated_from,
+                designated_to,
+            },
+        ))
+    }
+
+    /// Every organisation's nation and First Responder list kind, by id.
+    pub async fn referrers(
+        &self,
+    ) -> Result<Vec<(OrganisationId, Option<String>, Option<String>)>, StoreError> {
+        type Row = (uuid::Uuid, Option<String>, Option<String>);
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT organisation_id, nation, first_responder_list FROM organisations")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, nation, list)| (OrganisationId(id), nation, list))
+            .collect())
     }
 
     /// Replaces a user's password hash; every session of theirs ends at once.

@@ -107,6 +107,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0016_bulk_load_and_packed_events.sql"),
     ),
     (
+        17,
+        "first_responder_list",
+        include_str!("../migrations/sqlite/0017_first_responder_list.sql"),
+        include_str!("../migrations/postgres/0017_first_responder_list.sql"),
+    ),
+    (
         18,
         "support",
         include_str!("../migrations/sqlite/0018_support.sql"),

@@ -133,6 +133,14 @@ pub fn router(state: AppState) -> Router {
             get(api::admin::organisations).post(api::admin::add_organisation),
         )
         .route(
+            "/api/v1/support/episodes/{reference}/reconsideration-request",
+            post(api::reconsideration::request),
+        )
+        .route(
+            "/api/v1/organisations/{id}/referrer",
+            get(api::admin::referrer).put(api::admin::set_referrer),
+        )
+        .route(
             "/api/v1/users",
             get(api::admin::users).post(api::admin::add_user),
         )

@@ -7,7 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    actions, admin, cases, guardians, import, mirror, session, statistics, submissions, support,
+    actions, admin, cases, guardians, import, mirror, reconsideration, session, statistics,
+    submissions, support,
 };
 use crate::{health, problem};
 
@@ -35,6 +36,9 @@ use crate::{health, problem};
         import::import,
         admin::add_organisation,
         admin::organisations,
+        admin::referrer,
+        admin::set_referrer,
+        reconsideration::request,
         admin::add_user,
         admin::users,
         admin::disable_user,

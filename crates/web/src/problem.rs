@@ -125,6 +125,21 @@ impl From<DomainError> for Problem {
                 p.detail(capitalise(&message))
             }
             DomainError::NoSuchCase => Self::not_found(),
+            // Who may refer or report (issue #10): the organisation, not the case, is refused.
+            DomainError::Refused { code, message }
+                if matches!(
+                    code,
+                    "not-a-first-responder-organisation"
+                        | "duty-to-notify-not-for-this-organisation"
+                ) =>
+            {
+                Self::new(
+                    StatusCode::FORBIDDEN,
+                    code,
+                    "Your organisation may not make this submission",
+                )
+                .detail(message)
+            }
             DomainError::Refused { code, message } => Self::new(
                 StatusCode::CONFLICT,
                 code,

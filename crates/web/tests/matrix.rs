@@ -193,6 +193,9 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         // Only a system client's API token with the `import` scope; never a session.
         "POST /api/v1/legacy-import" => false,
         "GET /api/v1/organisations" | "POST /api/v1/organisations" => who == Administrator,
+        "GET /api/v1/organisations/{id}/referrer" | "PUT /api/v1/organisations/{id}/referrer" => {
+            who == Administrator
+        }
         "GET /api/v1/users" | "POST /api/v1/users" => matches!(who, Administrator | FroAdmin),
         "POST /api/v1/users/{id}/disable" | "PUT /api/v1/users/{id}/roles" => {
             matches!(who, Administrator | FroAdmin)
@@ -211,7 +214,8 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         }
         "POST /api/v1/support/episodes" => matches!(who, SupportWorker | SupportManager),
         "GET /api/v1/support/episodes/{reference}"
-        | "POST /api/v1/support/episodes/{reference}/actions" => false,
+        | "POST /api/v1/support/episodes/{reference}/actions"
+        | "POST /api/v1/support/episodes/{reference}/reconsideration-request" => false,
         "GET /api/v1/support/escalations" | "POST /api/v1/support/inspections" => {
             who == ContractManager
         }
@@ -362,7 +366,10 @@ async fn run_matrix(app: App) {
                 let reached = !matches!(status, 401 | 403 | 404)
                     || (status == 404
                         && path.starts_with("/api/v1/users/{id}")
-                        && matches!(who, Who::Administrator | Who::FroAdmin));
+                        && matches!(who, Who::Administrator | Who::FroAdmin))
+                    || (status == 404
+                        && path.starts_with("/api/v1/organisations/{id}")
+                        && who == Who::Administrator);
                 let expect = expected(who, &operation, *case);
                 if reached != expect {
                     mismatches.push(format!(

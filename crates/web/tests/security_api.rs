@@ -330,9 +330,10 @@ async fn the_openapi_document_tells_clients_that_changes_need_if_match() {
                 }
             }
         }
-        // Five case and account changes, a support episode's actions, and a guardian
-        // episode's actions and reconsideration request.
-        assert_eq!(changes, 8, "the changes to existing resources");
+        // Five case and account changes, a support episode's actions, a guardian episode's
+        // actions and reconsideration request, an organisation's referrer settings and a
+        // support provider's reconsideration request (issue #10).
+        assert_eq!(changes, 10, "the changes to existing resources");
         app
     })
     .await;

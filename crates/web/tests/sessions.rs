@@ -495,7 +495,8 @@ async fn a_first_responder_organisation_refers_only_while_designated() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let refused = submit().await.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(refused.status(), 409);
+        // The organisation, not the case, is refused (issue #10): 403, naming the rule.
+        assert_eq!(refused.status(), 403);
         let detail = body(refused).await["detail"]
             .as_str()
             .unwrap_or_default()

@@ -127,6 +127,13 @@ pub struct PilotSite {
     /// Earlier names, each used until the day before the next name (or `name`) took over.
     #[serde(default)]
     pub former_names: Vec<FormerName>,
+    /// The pilot site the authority belongs to, when a site is several authorities jointly
+    /// (the 20 sites of 2023 covered about 30 local authorities).
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Where the entry comes from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A name an authority had until a date.

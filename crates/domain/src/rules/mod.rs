@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn the_shipped_rulebook_parses() {
         assert!(SHIPPED.is_ok(), "{:?}", SHIPPED.as_ref().err());
-        assert_eq!(Rulebook::current().version(), "2026.4");
+        assert_eq!(Rulebook::current().version(), "2026.5");
     }
 
     #[test]

@@ -42,8 +42,10 @@ impl<T> ByNation<T> {
 /// What the rules need to know about the organisation making a submission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SubmittingOrganisation<'a> {
-    /// The nation the organisation works in.
-    pub nation: UkNation,
+    /// The nation the organisation works in, when recorded: without it the organisation is on
+    /// no nation's list (it may refer only under an individual designation, and may not make a
+    /// Duty to Notify report).
+    pub nation: Option<UkNation>,
     /// Its entry on the First Responder Organisation list (`police`, `salvation-army`…), if
     /// it is one of the listed kinds.
     pub list_code: Option<&'a str>,
@@ -88,8 +90,8 @@ impl Rulebook {
         let designated = org
             .designated
             .is_some_and(|(from, to)| from <= on && to.is_none_or(|to| on <= to));
-        let listed = org.list_code.is_some_and(|code| {
-            self.first_responder_organisations(org.nation, on)
+        let listed = org.list_code.zip(org.nation).is_some_and(|(code, nation)| {
+            self.first_responder_organisations(nation, on)
                 .any(|o| o.code == code)
         });
         designated || listed
@@ -105,7 +107,23 @@ impl Rulebook {
         if self.may_refer(org, on) {
             return Ok(());
         }
-        let nation = nation_name(org.nation);
+        let designation = match org.designated {
+            None => "the organisation has no individual designation".to_owned(),
+            Some((from, _)) if on < from => {
+                format!("its individual designation starts on {from}")
+            }
+            Some((_, Some(to))) if to < on => format!("its individual designation ended on {to}"),
+            Some(_) => "it has no individual designation in force".to_owned(),
+        };
+        let Some(nation_code) = org.nation else {
+            return Err(DomainError::refused(
+                "not-a-first-responder-organisation",
+                format!(
+                    "Only a designated First Responder Organisation can make a referral: on {on} {designation}, and the nation it works in is not recorded, so it is on no nation's First Responder Organisation list (an administrator records it)"
+                ),
+            ));
+        };
+        let nation = nation_name(nation_code);
         let why = match org.list_code {
             Some(code) => match self
                 .data
@@ -114,7 +132,7 @@ impl Rulebook {
                 .find(|o| o.code == code)
             {
                 None => format!("'{code}' is not on the First Responder Organisation list"),
-                Some(o) if !o.nations.contains(&org.nation) => {
+                Some(o) if !o.nations.contains(&nation_code) => {
                     format!("{} are not First Responders in {nation}", o.name)
                 }
                 Some(o) => match o.to {
@@ -129,7 +147,7 @@ impl Rulebook {
         Err(DomainError::refused(
             "not-a-first-responder-organisation",
             format!(
-                "Only a designated First Responder Organisation can make a referral: on {on} {why}, and the organisation has no individual designation in force (the First Responder Organisation list for {nation}, dated in the rulebook)"
+                "Only a designated First Responder Organisation can make a referral: on {on} {why}, and {designation} (the First Responder Organisation list for {nation}, dated in the rulebook)"
             ),
         ))
     }
@@ -141,14 +159,20 @@ impl Rulebook {
         org: &SubmittingOrganisation<'_>,
         on: NaiveDate,
     ) -> Result<(), DomainError> {
-        let (codes, entry) = self.duty_to_notify_reporters(org.nation, on);
+        let Some(nation_code) = org.nation else {
+            return Err(DomainError::refused(
+                "duty-to-notify-not-for-this-organisation",
+                "This organisation cannot make a Duty to Notify report: the nation it works in is not recorded, and the duty falls only on specified public authorities of England and Wales (an administrator records the organisation's nation and its kind on the First Responder Organisation list)",
+            ));
+        };
+        let (codes, entry) = self.duty_to_notify_reporters(nation_code, on);
         if org
             .list_code
             .is_some_and(|code| codes.iter().any(|c| c == code))
         {
             return Ok(());
         }
-        let nation = nation_name(org.nation);
+        let nation = nation_name(nation_code);
         let why = if codes.is_empty() {
             format!("no organisation in {nation} may make a Duty to Notify report on {on}")
         } else {

@@ -29,6 +29,12 @@ pub struct OrganisationRequest {
     pub kind: String,
     /// The UK nation it works in, where it has one.
     pub nation: Option<super::mirror::UkNationDto>,
+    /// For a First Responder Organisation of a listed kind: its kind on the First Responder
+    /// Organisation list for its nation (`police`, `salvation-army`…); it then refers while
+    /// that kind is listed. Without it, a First Responder Organisation is individually
+    /// designated from the day it is registered.
+    #[serde(default)]
+    pub first_responder_list: Option<String>,
 }
 
 /// An organisation.
@@ -141,9 +147,19 @@ pub async fn add_organisation(
             "Enter the organisation's name, in 200 characters or fewer",
         )]));
     }
-    let id = state
-        .cases
-        .administration()
+    let admin = state.cases.administration();
+    let settings = nrm_service::ReferrerSettings {
+        nation: body.nation.map(Into::into),
+        first_responder_list: body.first_responder_list.clone(),
+        designated_from: None,
+        designated_to: None,
+    };
+    // The list kind is checked before anything is registered.
+    let problems = admin.check_referrer_settings(&kind, &settings);
+    if !problems.is_empty() {
+        return Err(Problem::invalid(problems));
+    }
+    let id = admin
         .add_organisation(
             &capability,
             OrganisationId(Uuid::new_v4()),
@@ -152,6 +168,21 @@ pub async fn add_organisation(
             state.now(),
         )
         .await?;
+    if settings.first_responder_list.is_some() {
+        admin
+            .set_referrer(&capability, id, &settings, state.now())
+            .await?;
+    } else if let Some(nation) = body.nation {
+        let code = match nrm_domain::geography::UkNation::from(nation) {
+            nrm_domain::geography::UkNation::England => "england",
+            nrm_domain::geography::UkNation::Wales => "wales",
+            nrm_domain::geography::UkNation::Scotland => "scotland",
+            nrm_domain::geography::UkNation::NorthernIreland => "northern_ireland",
+        };
+        admin
+            .set_organisation_nation(&capability, id, code, state.now())
+            .await?;
+    }
     Ok((
         StatusCode::CREATED,
         axum::Json(OrganisationResponse {
@@ -361,6 +392,115 @@ pub async fn set_roles(
         .cases
         .administration()
         .set_user_roles(&capability, user, &roles, state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What decides whether an organisation may make referrals and Duty to Notify reports
+/// (issue #10): its nation, its kind on the rulebook's dated First Responder Organisation list
+/// for that nation, and an individual designation. A referral is accepted while the kind is
+/// listed for the nation, or while the organisation is individually designated; a Duty to
+/// Notify report only where the duty falls on that kind in that nation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferrerBody {
+    pub nation: Option<super::mirror::UkNationDto>,
+    /// The organisation's kind on the First Responder Organisation list (`police`,
+    /// `local-authority`, `salvation-army`…: the codes of `first_responder_organisations` in
+    /// `GET /api/v1/rulebook`).
+    pub first_responder_list: Option<String>,
+    /// An individual designation's first day.
+    pub designated_from: Option<chrono::NaiveDate>,
+    /// Its last day, if it has ended or will end.
+    pub designated_to: Option<chrono::NaiveDate>,
+}
+
+fn referrer_body(s: nrm_service::ReferrerSettings) -> ReferrerBody {
+    ReferrerBody {
+        nation: s.nation.map(Into::into),
+        first_responder_list: s.first_responder_list,
+        designated_from: s.designated_from,
+        designated_to: s.designated_to,
+    }
+}
+
+/// An organisation's nation, First Responder list kind and designation, with its version in
+/// the ETag.
+#[utoipa::path(
+    get, path = "/api/v1/organisations/{id}/referrer", tag = "administration",
+    params(("id" = Uuid, Path, description = "Organisation id")),
+    responses(
+        (status = 200, description = "The settings; the ETag is the version to send as If-Match", body = ReferrerBody),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn referrer(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<Uuid>,
+) -> Result<impl IntoResponse, Problem> {
+    let capability = authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let referrer = state
+        .cases
+        .administration()
+        .referrer(&capability, OrganisationId(id), state.now())
+        .await?;
+    let tag = format!("\"{}\"", referrer.settings.version());
+    Ok((
+        [(axum::http::header::ETAG, tag)],
+        axum::Json(referrer_body(referrer.settings)),
+    ))
+}
+
+/// Set an organisation's nation, First Responder list kind and individual designation, all
+/// together (what is left out is cleared).
+#[utoipa::path(
+    put, path = "/api/v1/organisations/{id}/referrer", tag = "administration", request_body = ReferrerBody,
+    params(
+        ("id" = Uuid, Path, description = "Organisation id"),
+        ("If-Match" = String, Header, description = "The settings' version from their ETag, quoted (required)"),
+    ),
+    responses(
+        (status = 204, description = "Recorded"),
+        (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The settings changed since they were read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (a list kind not on that nation's list, a designation ending before it starts)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn set_referrer(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<Uuid>,
+    headers: HeaderMap,
+    body: JsonBody,
+) -> Result<StatusCode, Problem> {
+    let capability = authorise(&state, &caller, Operation::ManageOrganisations).await?;
+    let body: ReferrerBody = body.parse()?;
+    let admin = state.cases.administration();
+    let current = admin
+        .referrer(&capability, OrganisationId(id), state.now())
+        .await?;
+    match super::cases::if_match_tag(&headers)? {
+        None => return Err(super::cases::precondition_required()),
+        Some(tag) if tag == current.settings.version() => {}
+        Some(_) => {
+            return Err(Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                "The organisation has changed since you read it",
+            )
+            .detail("Read it again, check the changes, and resubmit with its new version"));
+        }
+    }
+    let settings = nrm_service::ReferrerSettings {
+        nation: body.nation.map(Into::into),
+        first_responder_list: body.first_responder_list,
+        designated_from: body.designated_from,
+        designated_to: body.designated_to,
+    };
+    admin
+        .set_referrer(&capability, OrganisationId(id), &settings, state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -350,6 +350,7 @@ async fn submit<T: serde::de::DeserializeOwned>(
         (status = 201, description = "Referral accepted; Location names the case", body = SubmittedResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed; or the organisation is neither on the First Responder Organisation list for its nation nor individually designated today (`not-a-first-responder-organisation`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -378,6 +379,7 @@ pub async fn adult(
         (status = 201, description = "Referral accepted; Location names the case", body = SubmittedResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed; or the organisation is neither on the First Responder Organisation list for its nation nor individually designated today (`not-a-first-responder-organisation`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -404,6 +406,7 @@ pub async fn child(
         (status = 201, description = "Report accepted", body = SubmittedResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed; or the duty to notify does not fall on the organisation in its nation today (`duty-to-notify-not-for-this-organisation`: only specified public authorities in England and Wales)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]

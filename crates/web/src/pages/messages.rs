@@ -280,6 +280,44 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Oedolyn nad yw'n rhoi caniatâd. Mae'r adroddiad yn ddienw.",
     ),
     (
+        "dtn_who.title",
+        "Who can send a Duty to Notify report",
+        "Pwy all anfon adroddiad Dyletswydd i Hysbysu",
+    ),
+    (
+        "dtn_who.intro",
+        "The duty to notify falls only on specified public authorities (Modern Slavery Act 2015, section 52). Other First Responder Organisations cannot send a report: refer the person to the NRM with their consent instead, or refer a child.",
+        "Dim ond ar awdurdodau cyhoeddus penodedig y mae'r ddyletswydd i hysbysu (Deddf Caethwasiaeth Fodern 2015, adran 52). Ni all Sefydliadau Ymatebwyr Cyntaf eraill anfon adroddiad: atgyfeiriwch y person i'r NRM gyda'u caniatâd yn lle hynny, neu atgyfeiriwch blentyn.",
+    ),
+    ("dtn_who.england", "In England", "Yn Lloegr"),
+    ("dtn_who.wales", "In Wales", "Yng Nghymru"),
+    ("dtn_who.scotland", "In Scotland", "Yn yr Alban"),
+    (
+        "dtn_who.northern_ireland",
+        "In Northern Ireland",
+        "Yng Ngogledd Iwerddon",
+    ),
+    (
+        "dtn_who.only",
+        "{in}, only: {names}.",
+        "{in}, dim ond: {names}.",
+    ),
+    (
+        "dtn_who.nobody",
+        "{in}, no organisation can send a Duty to Notify report.",
+        "{in}, ni all unrhyw sefydliad anfon adroddiad Dyletswydd i Hysbysu.",
+    ),
+    (
+        "refused.not_a_first_responder",
+        "Your organisation cannot make NRM referrals today: it is not on the First Responder Organisation list for its nation and has no designation in force. Your answers are saved. Ask your organisation's administrator to check its registration.",
+        "Ni all eich sefydliad wneud atgyfeiriadau NRM heddiw: nid yw ar restr Sefydliadau Ymatebwyr Cyntaf ei wlad ac nid oes ganddo ddynodiad mewn grym. Mae eich atebion wedi'u cadw. Gofynnwch i weinyddwr eich sefydliad wirio ei gofrestriad.",
+    ),
+    (
+        "refused.duty_to_notify",
+        "Your organisation cannot send a Duty to Notify report: the duty falls only on specified public authorities in England and Wales. Your answers are saved. Refer the person to the NRM with their consent instead.",
+        "Ni all eich sefydliad anfon adroddiad Dyletswydd i Hysbysu: dim ond ar awdurdodau cyhoeddus penodedig yng Nghymru a Lloegr y mae'r ddyletswydd. Mae eich atebion wedi'u cadw. Atgyfeiriwch y person i'r NRM gyda'u caniatâd yn lle hynny.",
+    ),
+    (
         "new.missing",
         "Select what you want to do",
         "Dewiswch beth rydych am ei wneud",

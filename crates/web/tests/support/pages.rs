@@ -67,7 +67,8 @@ pub async fn first_responder_with_email(app: &App) -> (String, String) {
     (set_cookie(&response), email)
 }
 
-/// A new organisation of `kind` (designated from 2020 when it refers) with one account holding
+/// A new organisation of `kind` (for one that refers: a police force in England, also
+/// designated from 2020) with one account holding
 /// `role`; returns the account's email.
 pub async fn account(app: &App, name: &str, kind: &OrganisationKind, role: Role) -> String {
     let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
@@ -84,9 +85,22 @@ pub async fn account(app: &App, name: &str, kind: &OrganisationKind, role: Role)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     if *kind == OrganisationKind::FirstResponderOrganisation {
-        app.store
-            .store
-            .set_designation(org, chrono::NaiveDate::from_ymd_opt(2020, 1, 1), None)
+        // A police force in England (it may refer and make Duty to Notify reports),
+        // designated from 2020 as well.
+        cases
+            .administration()
+            .set_referrer(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                    .unwrap_or_else(|e| panic!("{e}")),
+                org,
+                &nrm_service::ReferrerSettings {
+                    nation: Some(nrm_domain::geography::UkNation::England),
+                    first_responder_list: Some("police".to_owned()),
+                    designated_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
+                    designated_to: None,
+                },
+                now(app),
+            )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }

@@ -202,15 +202,60 @@ fn save_button(lang: Lang) -> String {
 }
 
 /// Choosing a journey.
-pub async fn choose(signed_in: SignedIn) -> Result<Response, PageError> {
+pub async fn choose(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, PageError> {
     let lang = signed_in.lang;
     if submit_capability(&signed_in).is_none() {
         return Err(PageError::Forbidden(lang));
     }
-    Ok(render(&choose_page(&signed_in, &Errors::default())))
+    Ok(render(&choose_page(&state, &signed_in, &Errors::default())))
 }
 
-fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
+/// Who may and may not send a Duty to Notify report today, nation by nation, from the
+/// rulebook's dated entries (issue #10 item 6), as an inset beside the choice.
+fn duty_to_notify_who_may(state: &AppState, lang: Lang) -> String {
+    use nrm_domain::geography::UkNation;
+    use nrm_govuk::components::attributes::escape;
+    let rules = state.cases.rules();
+    let today = uk_date(state.now());
+    let mut items = String::new();
+    for (nation, key) in [
+        (UkNation::England, "dtn_who.england"),
+        (UkNation::Wales, "dtn_who.wales"),
+        (UkNation::Scotland, "dtn_who.scotland"),
+        (UkNation::NorthernIreland, "dtn_who.northern_ireland"),
+    ] {
+        let (codes, _) = rules.duty_to_notify_reporters(nation, today);
+        let names: Vec<&str> = codes
+            .iter()
+            .map(|code| {
+                rules
+                    .data()
+                    .first_responder_organisations
+                    .iter()
+                    .find(|o| &o.code == code)
+                    .map_or(code.as_str(), |o| o.name.as_str())
+            })
+            .collect();
+        let text = if names.is_empty() {
+            lang.t("dtn_who.nobody").replace("{in}", lang.t(key))
+        } else {
+            lang.t("dtn_who.only")
+                .replace("{in}", lang.t(key))
+                .replace("{names}", &names.join(", "))
+        };
+        items.push_str(&format!("<li>{}</li>", escape(&text)));
+    }
+    format!(
+        "<div class=\"govuk-inset-text\" id=\"duty-to-notify-who\"><h2 class=\"govuk-heading-s\">{}</h2><p class=\"govuk-body\">{}</p><ul class=\"govuk-list govuk-list--bullet\">{items}</ul></div>",
+        escape(lang.t("dtn_who.title")),
+        escape(lang.t("dtn_who.intro")),
+    )
+}
+
+fn choose_page(state: &AppState, signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
     let lang = signed_in.lang;
     let radios = nrm_govuk::components::Radios {
         name: Some("kind".to_owned()),
@@ -253,7 +298,7 @@ fn choose_page(signed_in: &SignedIn, errors: &Errors) -> QuestionPage {
         errors: errors.summary(lang),
         action: "/referrals/new".to_owned(),
         heading: None,
-        fields: vec![radios],
+        fields: vec![radios, duty_to_notify_who_may(state, lang)],
         form_token: signed_in.form_token.clone(),
         return_to: String::new(),
         button: Button {
@@ -277,7 +322,7 @@ pub async fn create(
         errors.add("kind", lang.t("new.missing"));
         return Ok(render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &choose_page(&signed_in, &errors),
+            &choose_page(&state, &signed_in, &errors),
         ));
     };
     let capability = authorise(&state, &signed_in, kind.operation()).await?;
@@ -627,6 +672,27 @@ pub async fn send(
                 let slug = journey::step_for_problem(&problem.field);
                 errors.add(&format!("section-{slug}"), &problem.message);
             }
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &check_page(&signed_in, &loaded, &errors, None),
+            ))
+        }
+        // The organisation may not make this submission today (the First Responder
+        // Organisation list, the duty to notify): said on the check page, where the answers
+        // are kept.
+        Err(ServiceError::Domain(DomainError::Refused { code, .. }))
+            if matches!(
+                code,
+                "not-a-first-responder-organisation" | "duty-to-notify-not-for-this-organisation"
+            ) =>
+        {
+            let mut errors = Errors::default();
+            let key = if code == "not-a-first-responder-organisation" {
+                "refused.not_a_first_responder"
+            } else {
+                "refused.duty_to_notify"
+            };
+            errors.add("declaration", lang.t(key));
             Ok(render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &check_page(&signed_in, &loaded, &errors, None),

@@ -302,6 +302,13 @@ pub enum Operation {
     /// Import cases from the legacy system with their own dates (`nrm import`, and the API for
     /// a system-to-system client whose token has the `import` scope). Never a person's session.
     ImportLegacyCases,
+    /// The queue of possible earlier referrals: confirm (join) or reject a match, and split a
+    /// person's referrals (a competent authority's decision makers and managers).
+    ReviewPersonMatches,
+    /// A person's history across referrals, and the re-referral flag on a case (the same).
+    ReadPersonHistory,
+    /// Re-run linkage over every stored referral (`nrm link rebuild`: the operator's shell).
+    RebuildPersonLinks,
 }
 
 impl Operation {
@@ -317,6 +324,9 @@ impl Operation {
             Self::AllocateCases => "allocate_cases",
             Self::ReadStatistics => "read_statistics",
             Self::ImportLegacyCases => "import",
+            Self::ReviewPersonMatches => "review_person_matches",
+            Self::ReadPersonHistory => "read_person_history",
+            Self::RebuildPersonLinks => "rebuild_person_links",
         }
     }
 
@@ -324,7 +334,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 13] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -335,6 +345,9 @@ impl Operation {
         Self::AllocateCases,
         Self::ReadStatistics,
         Self::ImportLegacyCases,
+        Self::ReviewPersonMatches,
+        Self::ReadPersonHistory,
+        Self::RebuildPersonLinks,
     ];
 }
 
@@ -439,6 +452,22 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
         // acting as one): the legacy import writes whole case histories at once.
         O::ImportLegacyCases => {
             p.token_scopes.is_some()
+                && p.has(Role::Administrator)
+                && p.organisation_kind == OrganisationKind::Administrators
+        }
+        // A person's referrals span competent authorities and referrers: decision makers and
+        // their managers (not limited to allocated cases: they review matches and see who was
+        // referred before), never a First Responder, a panel or an API client.
+        O::ReviewPersonMatches | O::ReadPersonHistory => {
+            p.token_scopes.is_none()
+                && matches!(
+                    p.organisation_kind,
+                    OrganisationKind::CompetentAuthority { .. }
+                )
+                && (p.has(Role::CaManager) || p.has(Role::DecisionMaker) && !p.allocated_cases_only)
+        }
+        O::RebuildPersonLinks => {
+            p.token_scopes.is_none()
                 && p.has(Role::Administrator)
                 && p.organisation_kind == OrganisationKind::Administrators
         }

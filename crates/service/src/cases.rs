@@ -277,6 +277,11 @@ impl Cases {
             {
                 Ok(version) => {
                     tracing::debug!(case_id = %case_id, kind = events[0].kind(), "case submitted");
+                    // Person linkage (issue 14): adult and child referrals only (a Duty to
+                    // Notify report is anonymous); never fails the committed submission.
+                    if personal.is_some() {
+                        self.link_submitted(case_id, now).await;
+                    }
                     return Ok(Submitted {
                         case_id,
                         reference,

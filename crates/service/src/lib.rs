@@ -36,6 +36,8 @@ mod statistics;
 pub use statistics::StatisticsRequest;
 mod import;
 pub use import::{ImportReport, LegacyCase, Refusal};
+pub mod persons;
+pub use persons::Persons;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

@@ -24,6 +24,7 @@ mod events;
 mod group;
 pub mod identity;
 mod migrations;
+pub mod persons;
 mod projection;
 mod queue;
 #[cfg(feature = "testing")]

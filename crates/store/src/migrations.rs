@@ -112,6 +112,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_support.sql"),
         include_str!("../migrations/postgres/0018_support.sql"),
     ),
+    (
+        21,
+        "persons",
+        include_str!("../migrations/sqlite/0021_persons.sql"),
+        include_str!("../migrations/postgres/0021_persons.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -7,7 +7,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    actions, admin, cases, import, mirror, session, statistics, submissions, support,
+    actions, admin, cases, import, mirror, persons, session, statistics, submissions, support,
 };
 use crate::{health, problem};
 
@@ -53,6 +53,12 @@ use crate::{health, problem};
         support::add_accommodation,
         support::inspect,
         support::statement,
+        persons::reviews,
+        persons::review,
+        persons::decide,
+        persons::read,
+        persons::split,
+        persons::of_case,
     ),
     components(schemas(
         problem::Problem,
@@ -77,6 +83,7 @@ use crate::{health, problem};
         (name = "administration", description = "Organisations and accounts"),
         (name = "support", description = "Victim support: episodes, safeguarding, accommodation, inspections and payments"),
         (name = "statistics", description = "The official statistics tables, with disclosure control (analysts)"),
+        (name = "persons", description = "The person behind referrals: possible earlier referrals, person histories, re-referrals"),
     )
 )]
 #[derive(Debug)]

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod cases;
 pub mod import;
 pub mod mirror;
+pub mod persons;
 pub mod session;
 pub mod statistics;
 pub mod submissions;

@@ -93,6 +93,11 @@ fn model() -> Result<&'static Model, ServiceError> {
     })
 }
 
+/// At most this many earlier referrals are decrypted and compared at intake.
+const MAX_COMPARED: usize = 100;
+/// At most this many referrals of one person are compared (the ones sharing most tokens).
+const MAX_COMPARED_PER_PERSON: usize = 3;
+
 /// What linkage knows of one referral: its identity and its potential victim's details (in
 /// memory only).
 struct LinkInput {
@@ -450,7 +455,19 @@ impl<'a> Persons<'a> {
             .await?;
         let mine = records(&input.details, input.gender);
         let mut out = Vec::new();
-        for candidate in candidates {
+        let mut per_person: BTreeMap<PersonId, usize> = BTreeMap::new();
+        let mut compared = 0;
+        for (candidate, _shared) in candidates {
+            // Most shared tokens first: a few referrals of each person and a bounded number in
+            // all are enough to find the person, and keep intake fast when a name and a date
+            // of birth are common.
+            if compared >= MAX_COMPARED {
+                break;
+            }
+            let seen = per_person.entry(candidate.person_id).or_insert(0);
+            if *seen >= MAX_COMPARED_PER_PERSON {
+                continue;
+            }
             if only_before
                 && (candidate.submitted_on, &candidate.reference)
                     >= (input.referral.submitted_on, &input.referral.reference)
@@ -460,6 +477,8 @@ impl<'a> Persons<'a> {
             let Some(other) = self.input(candidate.case_id).await? else {
                 continue;
             };
+            *seen += 1;
+            compared += 1;
             let theirs = records(&other.details, other.gender);
             let mut ds = Dataset::new();
             let a: Vec<u32> = mine.iter().map(|r| ds.push(&r.record())).collect();

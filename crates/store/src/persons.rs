@@ -421,13 +421,14 @@ impl Store {
     }
 
     /// The referrals (with their persons) that share at least one of `tokens`, other than
-    /// `except`; at most [`TOKEN_CANDIDATE_LIMIT`] per token.
+    /// `except`, each with how many of the tokens it shares, most shared first (then the most
+    /// recent); at most [`TOKEN_CANDIDATE_LIMIT`] per token.
     pub async fn link_candidates(
         &self,
         tokens: &[(u8, u64)],
         except: CaseId,
-    ) -> Result<Vec<PersonReferralRow>, StoreError> {
-        let mut out: Vec<PersonReferralRow> = Vec::new();
+    ) -> Result<Vec<(PersonReferralRow, u32)>, StoreError> {
+        let mut out: Vec<(PersonReferralRow, u32)> = Vec::new();
         for (rule, token) in tokens {
             let rows: Vec<(Uuid, Uuid, String, NaiveDate)> = on_pool!(self, pool => {
                 let rows = sqlx::query(
@@ -451,16 +452,21 @@ impl Store {
                     .collect::<Result<Vec<_>, _>>()?
             });
             for (c, p, reference, submitted_on) in rows {
-                if !out.iter().any(|r| r.case_id.0 == c) {
-                    out.push(PersonReferralRow {
-                        case_id: CaseId(c),
-                        person_id: PersonId(p),
-                        reference,
-                        submitted_on,
-                    });
+                match out.iter_mut().find(|(r, _)| r.case_id.0 == c) {
+                    Some((_, shared)) => *shared += 1,
+                    None => out.push((
+                        PersonReferralRow {
+                            case_id: CaseId(c),
+                            person_id: PersonId(p),
+                            reference,
+                            submitted_on,
+                        },
+                        1,
+                    )),
                 }
             }
         }
+        out.sort_by(|(a, x), (b, y)| y.cmp(x).then(b.submitted_on.cmp(&a.submitted_on)));
         Ok(out)
     }
 

@@ -18,10 +18,11 @@ async fn refer(app: &App, body_json: &Value) -> String {
         .to_owned()
 }
 
-/// The fixture's person again, with another address and the day of birth one off: a possible
-/// match, not a certain one.
+/// The fixture's person again, with an address, the day of birth one off and the sex recorded
+/// differently: a possible match, not a certain one.
 fn possibly_again() -> Value {
     let mut b = adult();
+    b["profile"]["gender"] = json!("female");
     b["victim"]["date_of_birth"] = json!("1995-06-16");
     b["victim"]["other_names"] = json!([]);
     b["victim"]["current_address"] = json!("80 Station Road, Bristol BS1 6QQ");

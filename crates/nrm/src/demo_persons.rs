@@ -1,8 +1,8 @@
 //! The demo's re-referred people (issue 14): a few adults referred, then referred again, through
 //! `Cases::submit` as the demo's First Responder, so intake links them as it would anyone's:
-//! one the same details again (joined automatically), one with another spelling of the name,
-//! swapped given and family names and a new address (a possible earlier referral for a decision
-//! maker to review), and a cousin at the same address (the same family name, a different
+//! one the same details again (joined automatically), one with given and family names swapped,
+//! the date of birth not known and a new address (a possible earlier referral for a decision
+//! maker to review), and a relative at the same address (the same family name, a different
 //! person: kept apart). Made-up people; every call audited like a real referral.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -58,7 +58,7 @@ const PEOPLE: &[Referral] = &[
         given: "Nguyen",
         family: "Thi Hoa",
         other: &["Hoa Nguyen"],
-        born: (2001, 4, 8),
+        born: (0, 0, 0),
         gender: Gender::Female,
         address: "7 Quay Street, Hull HU1 1AA",
     },
@@ -76,12 +76,13 @@ const PEOPLE: &[Referral] = &[
         given: "Ahmad",
         family: "Rahimi",
         other: &[],
-        born: (1990, 2, 14),
+        born: (1979, 2, 14),
         gender: Gender::Male,
         address: "5 Cross Lane, Leicester LE1 5RB",
     },
 ];
 
+/// `(0, 0, 0)`: not known.
 fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }

@@ -93,6 +93,9 @@ fn model() -> Result<&'static Model, ServiceError> {
     })
 }
 
+/// The rule number of the NRM's own blocking key (after the engine's `0..R`).
+const NAME_ONLY_RULE: u8 = nrm_linkage::block::R as u8;
+
 /// At most this many earlier referrals are decrypted and compared at intake.
 const MAX_COMPARED: usize = 100;
 /// At most this many referrals of one person are compared (the ones sharing most tokens).
@@ -424,17 +427,37 @@ impl<'a> Persons<'a> {
         Ok(None)
     }
 
-    /// The keyed blocking tokens of a set of records, `(rule, token)`, without repeats.
+    /// The keyed blocking tokens of a set of records, `(rule, token)`, without repeats: the
+    /// engine's five rules, and one of the NRM's own ([`NAME_ONLY_RULE`]: the phonetic codes
+    /// of the first given and first family name, either order), so a person whose date of
+    /// birth is unknown and who has moved is still found (the candidates it brings are bounded
+    /// by [`MAX_COMPARED`]).
     fn tokens(&self, recs: &[OwnedRecord]) -> Vec<(u8, u64)> {
         let blocker = self.blocker();
         let mut ds = Dataset::new();
         let mut out: Vec<(u8, u64)> = Vec::new();
+        let mut add = |rule: u8, t: u64| {
+            if t != 0 && !out.contains(&(rule, t)) {
+                out.push((rule, t));
+            }
+        };
         for r in recs {
             let i = ds.push(&r.record());
             for (rule, t) in blocker.tokens(&ds, i).into_iter().enumerate() {
-                if t != 0 && !out.contains(&(rule as u8, t)) {
-                    out.push((rule as u8, t));
-                }
+                add(rule as u8, t);
+            }
+            let code = |name: &str| {
+                nrm_linkage::normalise::fold(name)
+                    .split(' ')
+                    .find(|w| !w.is_empty())
+                    .map(nrm_linkage::normalise::phonetic)
+            };
+            if let (Some(a), Some(b)) = (code(&r.given), code(&r.family)) {
+                let (a, b) = if a <= b { (a, b) } else { (b, a) };
+                add(
+                    NAME_ONLY_RULE,
+                    blocker.token(format!("nrm-name|{a}|{b}").as_bytes()),
+                );
             }
         }
         out

@@ -22,7 +22,9 @@ test('a decision maker reviews a possible earlier referral and reads the person 
   const page = await visit.open();
   try {
     await signIn(visit, { email: DEMO.decisionMaker, password: DEMO_PASSWORD }, { from: '/sign-in?next=/' });
-    await visit.goto('/persons/reviews', 'reviews');
+    assert.equal(path(page), '/cases', 'a decision maker starts at the queue');
+    await visit.click(page.getByRole('link', { name: 'Possible earlier referrals' }), 'reviews');
+    assert.equal(path(page), '/persons/reviews');
     assert.equal(await page.locator('h1').innerText(), 'Possible earlier referrals');
     const rows = page.locator('#reviews tbody tr');
     assert.ok((await rows.count()) > 0, 'the demo has a possible earlier referral to review');

@@ -359,6 +359,7 @@ async fn intake_links_re_referrals_reviews_joins_and_splits() {
         assert!(matches!(all, Err(ServiceError::Domain(_))), "{all:?}");
 
         // Audited, and the person streams are append-only.
+        // Security target #24 (sensitive reads logged); #27 (append-only at the database).
         let actions = t
             .query_strings("SELECT action FROM audit_log WHERE action LIKE 'person.%' ORDER BY seq")
             .await;
@@ -391,6 +392,7 @@ async fn intake_links_re_referrals_reviews_joins_and_splits() {
 
         // Canary: no name, date of birth or address in the person tables, nor anywhere in the
         // database outside the vault's ciphertext.
+        // Security target #28 (no plaintext at rest, both backends).
         let canary = CANARY.to_lowercase();
         for table in [
             "persons",

@@ -49,6 +49,7 @@ async fn re_referrals_are_flagged_reviewed_and_shown_in_the_person_history() {
         assert_eq!(flag["earlier"][0]["reference"], json!(first));
         let person = flag["person"].as_str().unwrap_or_default().to_owned();
         // A First Responder never sees another referral of the person.
+        // ASVS v5.0.0-8.2.2 (data-specific, need-to-know access).
         for path in [
             format!("/api/v1/cases/{second}/person"),
             "/api/v1/persons/reviews".to_owned(),
@@ -85,6 +86,11 @@ async fn re_referrals_are_flagged_reviewed_and_shown_in_the_person_history() {
 
         // The pages, as a decision maker.
         let dm = decision_maker(&app).await;
+        let queue_page = text(get(&app, "/cases", &dm).await).await;
+        assert!(
+            queue_page.contains("href=\"/persons/reviews\""),
+            "the queue links to the reviews"
+        );
         let page = text(get(&app, "/persons/reviews", &dm).await).await;
         assert!(page.contains(&third), "the queue lists the new referral");
         let review_page = text(get(&app, &format!("/persons/reviews/{review}"), &dm).await).await;

@@ -318,6 +318,13 @@ pub enum Operation {
     /// Subject access: export everything held about one person (the data protection officer,
     /// an administrator of the service's administrators).
     SubjectAccess,
+    /// The queue of possible earlier referrals: confirm (join) or reject a match, and split a
+    /// person's referrals (a competent authority's decision makers and managers).
+    ReviewPersonMatches,
+    /// A person's history across referrals, and the re-referral flag on a case (the same).
+    ReadPersonHistory,
+    /// Re-run linkage over every stored referral (`nrm link rebuild`: the operator's shell).
+    RebuildPersonLinks,
 }
 
 impl Operation {
@@ -336,6 +343,9 @@ impl Operation {
             Self::ReadServiceMetrics => "read_service_metrics",
             Self::ManageRetention => "manage_retention",
             Self::SubjectAccess => "subject_access",
+            Self::ReviewPersonMatches => "review_person_matches",
+            Self::ReadPersonHistory => "read_person_history",
+            Self::RebuildPersonLinks => "rebuild_person_links",
         }
     }
 
@@ -343,7 +353,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 16] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -357,6 +367,9 @@ impl Operation {
         Self::ReadServiceMetrics,
         Self::ManageRetention,
         Self::SubjectAccess,
+        Self::ReviewPersonMatches,
+        Self::ReadPersonHistory,
+        Self::RebuildPersonLinks,
     ];
 }
 
@@ -470,6 +483,22 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
         // The data protection officer's work: a person's session in the service's
         // administrators (or the operator's shell), never an API token.
         O::ManageRetention | O::SubjectAccess => {
+            p.token_scopes.is_none()
+                && p.has(Role::Administrator)
+                && p.organisation_kind == OrganisationKind::Administrators
+        }
+        // A person's referrals span competent authorities and referrers: decision makers and
+        // their managers (not limited to allocated cases: they review matches and see who was
+        // referred before), never a First Responder, a panel or an API client.
+        O::ReviewPersonMatches | O::ReadPersonHistory => {
+            p.token_scopes.is_none()
+                && matches!(
+                    p.organisation_kind,
+                    OrganisationKind::CompetentAuthority { .. }
+                )
+                && (p.has(Role::CaManager) || p.has(Role::DecisionMaker) && !p.allocated_cases_only)
+        }
+        O::RebuildPersonLinks => {
             p.token_scopes.is_none()
                 && p.has(Role::Administrator)
                 && p.organisation_kind == OrganisationKind::Administrators

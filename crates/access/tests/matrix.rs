@@ -286,7 +286,24 @@ fn expected(role: Role, op: Operation) -> bool {
         O::ImportLegacyCases => false,
         O::ReadServiceMetrics => role == Role::Administrator,
         O::ManageRetention | O::SubjectAccess => role == Role::Administrator,
+        // A person's other referrals: the competent authority's decision makers and managers,
+        // never a First Responder (see the allocated-only test below).
+        O::ReviewPersonMatches | O::ReadPersonHistory => {
+            matches!(role, Role::DecisionMaker | Role::CaManager)
+        }
+        O::RebuildPersonLinks => role == Role::Administrator,
     }
+}
+
+#[test]
+fn a_decision_maker_limited_to_allocated_cases_sees_no_other_referrals_of_a_person() {
+    let mut p = principal(Role::DecisionMaker, relationships()[0]);
+    p.allocated_cases_only = true;
+    assert!(authorise(&p, Operation::ReviewPersonMatches).is_err());
+    assert!(authorise(&p, Operation::ReadPersonHistory).is_err());
+    let mut token = principal(Role::CaManager, relationships()[0]);
+    token.token_scopes = Some(vec![Operation::ReadPersonHistory]);
+    assert!(authorise(&token, Operation::ReadPersonHistory).is_err());
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub mod fixtures;
 pub mod geography;
 pub mod ids;
 pub mod notice;
+pub mod person;
 pub mod personal;
 pub mod reference;
 pub mod retention;

@@ -64,7 +64,8 @@ impl Blocker {
         }
     }
 
-    fn token(&self, text: &[u8]) -> u64 {
+    /// The token of any key text (for a system's own extra blocking keys); never 0.
+    pub fn token(&self, text: &[u8]) -> u64 {
         let t = match &self.key {
             None => {
                 let mut h = FxHasher::default();

@@ -515,6 +515,9 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     let children = guardians::seed_guardians(store).await?;
     println!("Seeded {children} children with Independent Child Trafficking Guardians.");
     seed_legacy(store, (count / 10).min(1000), seed).await?;
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    let rereferred = crate::demo_persons::seed(&cases, Utc::now()).await?;
+    println!("Seeded {rereferred} referrals of people referred more than once (issue 14).");
     Ok(())
 }
 
@@ -1119,7 +1122,12 @@ impl DemoCases {
 }
 
 /// A made-up submission: an adult or child referral, or a Duty to Notify report.
-fn submission(rng: &mut StdRng, referred_on: NaiveDate, child: bool, dtn: bool) -> Submission {
+pub(crate) fn submission(
+    rng: &mut StdRng,
+    referred_on: NaiveDate,
+    child: bool,
+    dtn: bool,
+) -> Submission {
     let gender = *pick(
         rng,
         &[(Gender::Male, 74), (Gender::Female, 25), (Gender::Other, 1)],

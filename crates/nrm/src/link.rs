@@ -33,6 +33,10 @@ pub enum LinkCommand {
     Dedupe(DedupeOptions),
     /// Pairwise precision, recall and F1 of a clusters file against a truth file.
     Evaluate(EvaluateOptions),
+    /// Re-run person linkage over every stored referral (after the model, the bands or the
+    /// key change): tokens made again, unlinked referrals linked as at intake, possible matches
+    /// queued for decision makers (persons are never joined without one).
+    Rebuild,
 }
 
 #[derive(Debug, Args)]
@@ -284,7 +288,45 @@ pub fn run(command: LinkCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        LinkCommand::Rebuild => bail!("`nrm link rebuild` needs the database"),
     }
+}
+
+/// `nrm link rebuild`, as the operator's shell (`Principal::system()`), with a progress bar.
+pub async fn rebuild(cases: &nrm_service::Cases) -> anyhow::Result<()> {
+    let capability = nrm_access::authorise(
+        &nrm_access::Principal::system(),
+        nrm_access::Operation::RebuildPersonLinks,
+    )
+    .map_err(|_| anyhow::anyhow!("the shell may not rebuild person links"))?;
+    let started = Instant::now();
+    let mut progress: Option<crate::progress::Progress> = None;
+    let report = cases
+        .persons()
+        .rebuild(&capability, chrono::Utc::now(), &mut |done, total| {
+            progress
+                .get_or_insert_with(|| crate::progress::Progress::new("referrals", total))
+                .set(done);
+        })
+        .await?;
+    if let Some(mut p) = progress {
+        p.finish(report.referrals);
+    }
+    println!(
+        "{} referrals relinked in {:.1}s: {} linked to a person for the first time, {} possible matches queued for review, {} failed.",
+        report.referrals,
+        started.elapsed().as_secs_f64(),
+        report.linked,
+        report.reviews_queued,
+        report.failed
+    );
+    if report.failed > 0 {
+        bail!(
+            "{} referrals could not be relinked (see the log)",
+            report.failed
+        );
+    }
+    Ok(())
 }
 
 fn dedupe_file(options: &DedupeOptions) -> anyhow::Result<()> {

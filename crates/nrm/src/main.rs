@@ -9,6 +9,7 @@ mod bench_rss;
 mod bench_scale;
 mod config;
 mod demo;
+mod demo_persons;
 mod https;
 mod import;
 mod link;
@@ -312,6 +313,15 @@ async fn main() -> anyhow::Result<()> {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
             let result = stats::extract(&cases, options).await;
+            store.close().await;
+            result
+        }
+        Command::Link {
+            which: link::LinkCommand::Rebuild,
+        } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = link::rebuild(&cases).await;
             store.close().await;
             result
         }

@@ -299,6 +299,11 @@ impl Cases {
                             .after_child_referral(actor, case_id, intake, e, now)
                             .await;
                     }
+                    // Person linkage (issue 14): adult and child referrals only (a Duty to
+                    // Notify report is anonymous); never fails the committed submission.
+                    if personal.is_some() {
+                        self.link_submitted(case_id, now).await;
+                    }
                     return Ok(Submitted {
                         case_id,
                         reference,

@@ -43,6 +43,8 @@ pub mod retention;
 pub use retention::{LegalHold, RetentionError, RetentionItem, RetentionReport, RetentionRun};
 pub mod sar;
 pub use sar::SubjectAccessExport;
+pub mod persons;
+pub use persons::Persons;
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

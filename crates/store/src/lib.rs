@@ -27,6 +27,7 @@ pub mod guardians;
 pub mod identity;
 mod migrations;
 mod operations;
+pub mod persons;
 mod projection;
 mod queue;
 pub mod retention;

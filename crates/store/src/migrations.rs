@@ -125,6 +125,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0019_guardians.sql"),
     ),
     (
+        21,
+        "persons",
+        include_str!("../migrations/sqlite/0021_persons.sql"),
+        include_str!("../migrations/postgres/0021_persons.sql"),
+    ),
+    (
         22,
         "retention",
         include_str!("../migrations/sqlite/0022_retention.sql"),

@@ -126,6 +126,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/rulebook", get(api::actions::rulebook))
         .route("/api/v1/statistics", get(api::statistics::tables))
+        .route("/api/v1/persons/reviews", get(api::persons::reviews))
+        .route("/api/v1/persons/reviews/{id}", get(api::persons::review))
+        .route(
+            "/api/v1/persons/reviews/{id}/decision",
+            post(api::persons::decide),
+        )
+        .route("/api/v1/persons/{id}", get(api::persons::read))
+        .route("/api/v1/persons/{id}/split", post(api::persons::split))
+        .route(
+            "/api/v1/cases/{reference}/person",
+            get(api::persons::of_case),
+        )
         .route("/api/v1/deadline-sweep", post(api::actions::sweep))
         .route("/api/v1/legacy-import", post(api::import::import))
         .route(

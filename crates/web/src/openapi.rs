@@ -7,8 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    actions, admin, cases, guardians, import, mirror, reconsideration, session, statistics,
-    submissions, support,
+    actions, admin, cases, guardians, import, mirror, persons, reconsideration, session,
+    statistics, submissions, support,
 };
 use crate::{health, problem};
 
@@ -62,6 +62,12 @@ use crate::{health, problem};
         guardians::act,
         guardians::reconsideration,
         guardians::age_review,
+        persons::reviews,
+        persons::review,
+        persons::decide,
+        persons::read,
+        persons::split,
+        persons::of_case,
     ),
     components(schemas(
         problem::Problem,
@@ -87,6 +93,7 @@ use crate::{health, problem};
         (name = "support", description = "Victim support: episodes, safeguarding, accommodation, inspections and payments"),
         (name = "guardians", description = "Independent Child Trafficking Guardians: a guardian's children, contacts, professionals, advocacy, turning 18"),
         (name = "statistics", description = "The official statistics tables, with disclosure control (analysts)"),
+        (name = "persons", description = "The person behind referrals: possible earlier referrals, person histories, re-referrals"),
     )
 )]
 #[derive(Debug)]

@@ -811,6 +811,9 @@ async fn every_read_and_change_is_in_the_case_access_history_and_the_chain_verif
             actions,
             vec![
                 ("case.submit".to_owned(), "ok".to_owned()),
+                // Intake linkage read the details (in memory) to link the referral to a
+                // person (issue 14).
+                ("person.create".to_owned(), "ok".to_owned()),
                 ("case.read_personal".to_owned(), "ok".to_owned()),
                 ("case.read_personal".to_owned(), "ok".to_owned()),
                 ("case.read_personal".to_owned(), "ok".to_owned()),

@@ -230,6 +230,18 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         | "POST /api/v1/guardians/episodes/{reference}/actions"
         | "POST /api/v1/guardians/episodes/{reference}/reconsideration" => false,
         "POST /api/v1/guardians/age-review" => who == Administrator,
+        // Persons (issue 14): the competent authority's decision makers and managers, never a
+        // decision maker limited to allocated cases, a panel or a First Responder.
+        "GET /api/v1/persons/reviews"
+        | "GET /api/v1/persons/reviews/{id}"
+        | "POST /api/v1/persons/reviews/{id}/decision"
+        | "GET /api/v1/persons/{id}"
+        | "POST /api/v1/persons/{id}/split" => {
+            matches!(who, ScaDecisionMaker | ScaManager | IecaDecisionMaker)
+        }
+        "GET /api/v1/cases/{reference}/person" => {
+            matches!(who, ScaDecisionMaker | ScaManager) && sca_case
+        }
         other => panic!("nobody has decided who may use {other}: add it to the matrix"),
     }
 }
@@ -369,7 +381,17 @@ async fn run_matrix(app: App) {
                         && matches!(who, Who::Administrator | Who::FroAdmin))
                     || (status == 404
                         && path.starts_with("/api/v1/organisations/{id}")
-                        && who == Who::Administrator);
+                        && who == Who::Administrator)
+                    // The person or review in /persons/{id} paths does not exist either: for
+                    // the competent authority's decision makers and managers, its 404 is the
+                    // answer about it, not a denial.
+                    || (status == 404
+                        && path.starts_with("/api/v1/persons/")
+                        && path.contains("{id}")
+                        && matches!(
+                            who,
+                            Who::ScaDecisionMaker | Who::ScaManager | Who::IecaDecisionMaker
+                        ));
                 let expect = expected(who, &operation, *case);
                 if reached != expect {
                     mismatches.push(format!(

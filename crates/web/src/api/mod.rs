@@ -6,6 +6,7 @@ pub mod cases;
 pub mod guardians;
 pub mod import;
 pub mod mirror;
+pub mod persons;
 pub mod reconsideration;
 pub mod session;
 pub mod statistics;

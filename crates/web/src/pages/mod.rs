@@ -35,6 +35,7 @@ pub mod i18n;
 pub mod layout;
 pub mod lifecycle;
 mod messages;
+pub mod person;
 pub mod referrals;
 pub mod search;
 pub mod session;
@@ -115,6 +116,12 @@ pub fn routes() -> Router<AppState> {
         .route("/statistics/tables/{id}", get(statistics::table))
         .route("/statistics/csv/{id}", get(statistics::csv))
         .route("/statistics/workbook", get(statistics::workbook))
+        .route("/persons/reviews", get(person::queue))
+        .route(
+            "/persons/reviews/{review}",
+            get(person::review).post(person::decide),
+        )
+        .route("/persons/{person}", get(person::person).post(person::split))
         .route("/cases", get(casework::queue::page))
         .route("/search", get(search::search))
         .route("/data-protection/subject-access", get(dpo::index))

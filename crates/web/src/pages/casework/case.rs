@@ -59,6 +59,8 @@ struct CasePage {
     can_decide_rg: bool,
     can_decide_cg: bool,
     actions: Vec<ActionLink>,
+    /// The person's other referrals (issue 14), for those who may see them.
+    rereferral: String,
 }
 
 /// "4 March 2025 at 2:05pm", in UK time.
@@ -190,6 +192,7 @@ pub async fn page(
         .view(&read, personal.as_ref(), contact.as_ref(), state.now())
         .await
         .map_err(|e| PageError::from_service(e, signed_in.lang))?;
+    let rereferral = crate::pages::person::case_flag(&state, &signed_in, &read).await?;
     let s = &view.summary;
     let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_default();
     let summary = SummaryList {
@@ -367,5 +370,6 @@ pub async fn page(
         can_decide_rg: can_decide && s.status == CaseStatus::AwaitingReasonableGrounds,
         can_decide_cg: can_decide && s.status == CaseStatus::AwaitingConclusiveGrounds,
         actions,
+        rereferral,
     }))
 }

@@ -53,6 +53,8 @@ struct QueuePage {
     layout: Layout,
     /// The caller manages a team: link to its page.
     team: bool,
+    /// The caller reviews possible earlier referrals (issue 14): link to the queue.
+    persons: bool,
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
@@ -252,9 +254,12 @@ pub async fn page(
         "Cases"
     };
     let team = nrm_access::authorise(&signed_in.principal, Operation::AllocateCases).is_ok();
+    let persons =
+        nrm_access::authorise(&signed_in.principal, Operation::ReviewPersonMatches).is_ok();
     Ok(render(&QueuePage {
         layout: signed_in.layout(heading).casework(),
         team,
+        persons,
         filters: vec![
             select("allocation", "Allocated to", ALLOCATIONS, &allocation),
             select("status", "Status", STATUSES, &status),

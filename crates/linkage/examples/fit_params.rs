@@ -1,0 +1,51 @@
+//! Prints a model fitted on generated people as JSON (m, u, lambda, household, twins), for a
+//! system that ships a parameter set instead of fitting at start:
+//! `cargo run -p nrm-linkage --features synth --example fit_params -- PEOPLE > params.json`.
+
+use nrm_linkage::synth::Generator;
+use nrm_linkage::{Dataset, Record, Settings, fit};
+
+fn main() {
+    let people: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
+    let mut g = Generator::new(7);
+    let mut recs = Vec::new();
+    let mut n = 0;
+    while n < people {
+        n += g.next_household(&mut recs);
+    }
+    let mut ds = Dataset::new();
+    for r in &recs {
+        ds.push(&Record {
+            given_names: &r.given_names,
+            family_name: &r.family_name,
+            date_of_birth: &r.date_of_birth,
+            sex: &r.sex,
+            address: &r.address,
+            town: &r.town,
+            postcode: &r.postcode,
+        });
+    }
+    ds.finish();
+    let model = fit(&ds, &Settings::default(), &mut |_| {}).model;
+    let rows = |t: &[[f64; 6]; 5]| {
+        t.iter()
+            .map(|r| {
+                let cells: Vec<String> = r.iter().map(|v| format!("{v:.6e}")).collect();
+                format!("[{}]", cells.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(",\n    ")
+    };
+    println!(
+        "{{\n  \"fitted_on\": \"{} generated records of {people} people (nrm-linkage synth, seed 7)\",\n  \"m\": [\n    {}\n  ],\n  \"u\": [\n    {}\n  ],\n  \"lambda\": {:.6e},\n  \"household\": {:.6},\n  \"twins\": {:.6}\n}}",
+        recs.len(),
+        rows(&model.m),
+        rows(&model.u),
+        model.lambda,
+        model.household,
+        model.twins
+    );
+}

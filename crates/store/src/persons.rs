@@ -1,0 +1,600 @@
+//! Person storage (issue 14): each person's append-only event stream with its summary row,
+//! which person each referral is part of, the keyed linkage tokens of each referral, and the
+//! decision makers' queue of possible earlier referrals.
+//!
+//! Nothing here holds personal data: the tokens are HMAC-SHA-256 (under a key derived from
+//! the master key, [`Store::linkage_key`]) of normalised values, truncated to 64 bits; a review
+//! row holds the comparison levels of each field as numbers, never the values compared. A
+//! write (several person streams, tokens, review rows) and its audit entry commit in one
+//! transaction or not at all; each stream's version is checked (stale: `VersionConflict`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::Actor;
+use nrm_domain::ids::{CaseId, OrganisationId, UserId};
+use nrm_domain::person::{PersonEvent, PersonId, PersonState, ReviewId};
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::AuditRecord;
+use crate::events::to_i64;
+use crate::statement::{Statement, Value};
+use crate::{Store, StoreError, on_pool};
+
+/// One person's stream change inside a [`PersonWrite`].
+#[derive(Debug, Clone)]
+pub struct PersonAppend<'a> {
+    pub person_id: PersonId,
+    /// The version decided on; 0 for a new person.
+    pub expected_version: u64,
+    pub events: &'a [PersonEvent],
+    /// The person's state after these events (for the summary row).
+    pub state_after: &'a PersonState,
+}
+
+/// A possible earlier referral for a decision maker to review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMatchReview {
+    pub review_id: ReviewId,
+    /// The new referral.
+    pub case_id: CaseId,
+    /// The earlier referral it may be the same person as.
+    pub candidate_case: CaseId,
+    pub probability_permille: u16,
+    /// The comparison level of each field (`-` where a value was missing), comma-separated.
+    pub levels: String,
+}
+
+/// A review's decision: it must still be open (else nothing is written: `VersionConflict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewDecision {
+    pub review_id: ReviewId,
+    pub confirmed: bool,
+    pub decided_by: UserId,
+}
+
+/// One change to persons, written in one transaction with its audit entry.
+#[derive(Debug, Clone)]
+pub struct PersonWrite<'a> {
+    pub appends: Vec<PersonAppend<'a>>,
+    /// Keyed blocking tokens `(case, rule, token)`; a case's old tokens are replaced when its
+    /// id is in `replace_tokens_of`.
+    pub tokens: Vec<(CaseId, u8, u64)>,
+    pub replace_tokens_of: Vec<CaseId>,
+    pub reviews: Vec<NewMatchReview>,
+    pub decision: Option<ReviewDecision>,
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+    pub audit: &'a AuditRecord,
+}
+
+/// A stored person event with its envelope.
+#[derive(Debug, Clone)]
+pub struct StoredPersonEvent {
+    pub version: u64,
+    pub event: PersonEvent,
+    pub actor: Actor,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// A person's whole stream.
+#[derive(Debug, Clone)]
+pub struct LoadedPerson {
+    pub person_id: PersonId,
+    pub version: u64,
+    pub events: Vec<StoredPersonEvent>,
+}
+
+/// One referral of a person (from the read model).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonReferralRow {
+    pub case_id: CaseId,
+    pub person_id: PersonId,
+    pub reference: String,
+    pub submitted_on: NaiveDate,
+}
+
+/// A row of the review queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchReviewRow {
+    pub review_id: ReviewId,
+    pub case_id: CaseId,
+    pub candidate_case: CaseId,
+    pub probability_permille: u16,
+    pub levels: String,
+    /// `open`, `confirmed` or `rejected`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<UserId>,
+}
+
+/// At most this many review rows are listed at once.
+pub const REVIEW_LIST_LIMIT: i64 = 200;
+/// At most this many referrals are taken from one blocking token (the most recent first).
+pub const TOKEN_CANDIDATE_LIMIT: i64 = 500;
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn projection(append: &PersonAppend<'_>, new_version: u64, at: DateTime<Utc>) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let person = append.person_id.0;
+    let s = append.state_after;
+    if append.expected_version > 0 {
+        out.push(Statement::new(
+            "UPDATE persons SET referrals = $1, joined_into = $2, updated_at = $3 WHERE person_id = $4",
+            vec![
+                Value::I64(s.referrals.len() as i64),
+                Value::OptUuid(s.joined_into.map(|p| p.0)),
+                Value::Timestamp(at),
+                Value::Uuid(person),
+            ],
+        ));
+    }
+    for event in append.events {
+        let moved = match event {
+            PersonEvent::ReferralLinked { referral, .. } => std::slice::from_ref(referral),
+            PersonEvent::Joined { referrals, .. } | PersonEvent::SplitFrom { referrals, .. } => {
+                referrals.as_slice()
+            }
+            _ => &[],
+        };
+        for r in moved {
+            out.push(Statement::new(
+                "INSERT INTO person_referrals (case_id, person_id, reference, submitted_on) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET person_id = excluded.person_id",
+                vec![
+                    Value::Uuid(r.case_id.0),
+                    Value::Uuid(person),
+                    Value::Text(r.reference.clone()),
+                    Value::Date(r.submitted_on),
+                ],
+            ));
+        }
+    }
+    let _ = new_version;
+    out
+}
+
+impl Store {
+    /// The key of the linkage tokens: derived from the master key, so tokens are useless to
+    /// anyone who reads the database without it.
+    pub fn linkage_key(&self) -> [u8; 32] {
+        self.master_key
+            .lookup_hash("person-linkage-blocking-tokens", "v1")
+    }
+
+    /// Writes a change to persons (see [`PersonWrite`]) with its audit entry.
+    pub async fn write_persons(&self, write: PersonWrite<'_>) -> Result<(), StoreError> {
+        // Statements with a gate: each must change exactly one row, else the write is stale.
+        let mut statements: Vec<(Statement, bool)> = Vec::new();
+        for append in &write.appends {
+            let person = append.person_id.0;
+            let new_version = append.expected_version + append.events.len() as u64;
+            if append.expected_version == 0 {
+                statements.push((
+                    Statement::new(
+                        "INSERT INTO persons (person_id, version, referrals, joined_into, created_at, updated_at) SELECT $1, $2, $3, $4, $5, $5 WHERE NOT EXISTS (SELECT 1 FROM persons WHERE person_id = $1)",
+                        vec![
+                            Value::Uuid(person),
+                            Value::I64(to_i64(new_version)),
+                            Value::I64(append.state_after.referrals.len() as i64),
+                            Value::OptUuid(append.state_after.joined_into.map(|p| p.0)),
+                            Value::Timestamp(write.recorded_at),
+                        ],
+                    ),
+                    true,
+                ));
+            } else {
+                statements.push((
+                    Statement::new(
+                        "UPDATE persons SET version = $1 WHERE person_id = $2 AND version = $3",
+                        vec![
+                            Value::I64(to_i64(new_version)),
+                            Value::Uuid(person),
+                            Value::I64(to_i64(append.expected_version)),
+                        ],
+                    ),
+                    true,
+                ));
+            }
+            for (i, event) in append.events.iter().enumerate() {
+                let version = append.expected_version + 1 + i as u64;
+                let body = serde_json::to_string(event).map_err(|_| {
+                    StoreError::Corrupt("a person event did not serialise".to_owned())
+                })?;
+                statements.push((
+                    Statement::new(
+                        "INSERT INTO person_events (person_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        vec![
+                            Value::Uuid(person),
+                            Value::I64(to_i64(version)),
+                            Value::Text(event.kind().to_owned()),
+                            Value::Text(body),
+                            Value::Uuid(write.actor.user.0),
+                            Value::Uuid(write.actor.organisation.0),
+                            Value::Timestamp(write.recorded_at),
+                        ],
+                    ),
+                    false,
+                ));
+            }
+            for s in projection(append, new_version, write.recorded_at) {
+                statements.push((s, false));
+            }
+        }
+        if let Some(d) = write.decision {
+            statements.push((
+                Statement::new(
+                    "UPDATE person_match_reviews SET status = $1, decided_at = $2, decided_by = $3 WHERE review_id = $4 AND status = 'open'",
+                    vec![
+                        Value::Text(if d.confirmed { "confirmed" } else { "rejected" }.to_owned()),
+                        Value::Timestamp(write.recorded_at),
+                        Value::Uuid(d.decided_by.0),
+                        Value::Uuid(d.review_id.0),
+                    ],
+                ),
+                true,
+            ));
+        }
+        for case in &write.replace_tokens_of {
+            statements.push((
+                Statement::new(
+                    "DELETE FROM person_link_tokens WHERE case_id = $1",
+                    vec![Value::Uuid(case.0)],
+                ),
+                false,
+            ));
+        }
+        for (case, rule, token) in &write.tokens {
+            statements.push((
+                Statement::new(
+                    "INSERT INTO person_link_tokens (rule, token, case_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    vec![
+                        Value::I64(i64::from(*rule)),
+                        Value::I64(*token as i64),
+                        Value::Uuid(case.0),
+                    ],
+                ),
+                false,
+            ));
+        }
+        for r in &write.reviews {
+            statements.push((
+                Statement::new(
+                    "INSERT INTO person_match_reviews (review_id, case_id, candidate_case, probability_permille, levels, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT DO NOTHING",
+                    vec![
+                        Value::Uuid(r.review_id.0),
+                        Value::Uuid(r.case_id.0),
+                        Value::Uuid(r.candidate_case.0),
+                        Value::I64(i64::from(r.probability_permille.min(1000))),
+                        Value::Text(r.levels.clone()),
+                        Value::Timestamp(write.recorded_at),
+                    ],
+                ),
+                false,
+            ));
+        }
+        let _turn = self.write_turn().await;
+        let written = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ok = true;
+            for (statement, gate) in &statements {
+                let query = crate::statement::bind_values!(
+                    sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone())),
+                    &statement.values
+                );
+                let result = match query.execute(&mut *tx).await {
+                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                        ok = false;
+                        break;
+                    }
+                    other => other?,
+                };
+                if *gate && result.rows_affected() != 1 {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                crate::audit::append_audit!(tx, &self.audit_key, write.audit, write.recorded_at)?;
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            ok
+        });
+        if written {
+            return Ok(());
+        }
+        // Something changed under us: report the first stream whose version moved.
+        for append in &write.appends {
+            let actual = self.person_version(append.person_id).await?.unwrap_or(0);
+            if actual != append.expected_version {
+                return Err(StoreError::VersionConflict {
+                    expected: append.expected_version,
+                    actual,
+                });
+            }
+        }
+        Err(StoreError::VersionConflict {
+            expected: 0,
+            actual: 1,
+        })
+    }
+
+    /// A person's current version, if they exist.
+    pub async fn person_version(&self, person: PersonId) -> Result<Option<u64>, StoreError> {
+        let v: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT version FROM persons WHERE person_id = $1")
+                .bind(person.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(v.map(u64_of))
+    }
+
+    /// A person's whole stream.
+    pub async fn load_person(&self, person: PersonId) -> Result<Option<LoadedPerson>, StoreError> {
+        let Some(version) = self.person_version(person).await? else {
+            return Ok(None);
+        };
+        let rows: Vec<(i64, String, Uuid, Uuid, DateTime<Utc>)> = on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT version, body, actor_user, actor_organisation, recorded_at FROM person_events WHERE person_id = $1 ORDER BY version",
+            )
+            .bind(person.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| -> Result<_, sqlx::Error> {
+                    Ok((
+                        row.try_get("version")?,
+                        row.try_get("body")?,
+                        row.try_get("actor_user")?,
+                        row.try_get("actor_organisation")?,
+                        row.try_get("recorded_at")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        let mut events = Vec::with_capacity(rows.len());
+        for (v, body, user, organisation, recorded_at) in rows {
+            let event = serde_json::from_str(&body).map_err(|_| {
+                StoreError::Corrupt(format!("event {v} of person {} does not parse", person.0))
+            })?;
+            events.push(StoredPersonEvent {
+                version: u64_of(v),
+                event,
+                actor: Actor {
+                    user: UserId(user),
+                    organisation: OrganisationId(organisation),
+                },
+                recorded_at,
+            });
+        }
+        Ok(Some(LoadedPerson {
+            person_id: person,
+            version,
+            events,
+        }))
+    }
+
+    /// The person a referral is part of now.
+    pub async fn person_of_case(&self, case: CaseId) -> Result<Option<PersonId>, StoreError> {
+        let v: Option<Uuid> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT person_id FROM person_referrals WHERE case_id = $1")
+                .bind(case.0)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(v.map(PersonId))
+    }
+
+    /// A person's referrals in the order they were submitted.
+    pub async fn person_referrals(
+        &self,
+        person: PersonId,
+    ) -> Result<Vec<PersonReferralRow>, StoreError> {
+        let rows: Vec<(Uuid, String, NaiveDate)> = on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT case_id, reference, submitted_on FROM person_referrals WHERE person_id = $1 ORDER BY submitted_on, reference",
+            )
+            .bind(person.0)
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| -> Result<_, sqlx::Error> {
+                    Ok((row.try_get("case_id")?, row.try_get("reference")?, row.try_get("submitted_on")?))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(c, reference, submitted_on)| PersonReferralRow {
+                case_id: CaseId(c),
+                person_id: person,
+                reference,
+                submitted_on,
+            })
+            .collect())
+    }
+
+    /// The referrals (with their persons) that share at least one of `tokens`, other than
+    /// `except`, each with how many of the tokens it shares, most shared first (then the most
+    /// recent); at most [`TOKEN_CANDIDATE_LIMIT`] per token.
+    pub async fn link_candidates(
+        &self,
+        tokens: &[(u8, u64)],
+        except: CaseId,
+    ) -> Result<Vec<(PersonReferralRow, u32)>, StoreError> {
+        let mut out: Vec<(PersonReferralRow, u32)> = Vec::new();
+        for (rule, token) in tokens {
+            let rows: Vec<(Uuid, Uuid, String, NaiveDate)> = on_pool!(self, pool => {
+                let rows = sqlx::query(
+                    "SELECT r.case_id, r.person_id, r.reference, r.submitted_on FROM person_link_tokens t JOIN person_referrals r ON r.case_id = t.case_id WHERE t.rule = $1 AND t.token = $2 AND t.case_id <> $3 ORDER BY r.submitted_on DESC LIMIT $4",
+                )
+                .bind(i64::from(*rule))
+                .bind(*token as i64)
+                .bind(except.0)
+                .bind(TOKEN_CANDIDATE_LIMIT)
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|row| -> Result<_, sqlx::Error> {
+                        Ok((
+                            row.try_get("case_id")?,
+                            row.try_get("person_id")?,
+                            row.try_get("reference")?,
+                            row.try_get("submitted_on")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            });
+            for (c, p, reference, submitted_on) in rows {
+                match out.iter_mut().find(|(r, _)| r.case_id.0 == c) {
+                    Some((_, shared)) => *shared += 1,
+                    None => out.push((
+                        PersonReferralRow {
+                            case_id: CaseId(c),
+                            person_id: PersonId(p),
+                            reference,
+                            submitted_on,
+                        },
+                        1,
+                    )),
+                }
+            }
+        }
+        out.sort_by(|(a, x), (b, y)| y.cmp(x).then(b.submitted_on.cmp(&a.submitted_on)));
+        Ok(out)
+    }
+
+    /// How many linkage tokens a referral has.
+    pub async fn link_token_count(&self, case: CaseId) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM person_link_tokens WHERE case_id = $1")
+                .bind(case.0)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64_of(n))
+    }
+
+    /// Every adult and child referral, oldest first, with whether it is linked to a person
+    /// (for `nrm link rebuild`).
+    pub async fn referrals_for_linkage(&self) -> Result<Vec<(CaseId, bool)>, StoreError> {
+        let rows: Vec<(Uuid, Option<Uuid>)> = on_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT s.case_id, r.person_id FROM case_summaries s LEFT JOIN person_referrals r ON r.case_id = s.case_id WHERE s.kind <> 'duty_to_notify' ORDER BY s.referred_on, s.reference",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|row| -> Result<_, sqlx::Error> {
+                    Ok((row.try_get("case_id")?, row.try_get("person_id")?))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(c, p)| (CaseId(c), p.is_some()))
+            .collect())
+    }
+
+    /// Review rows with `status`, oldest first (at most [`REVIEW_LIST_LIMIT`]).
+    pub async fn match_reviews(&self, status: &str) -> Result<Vec<MatchReviewRow>, StoreError> {
+        self.review_rows(
+            "SELECT review_id, case_id, candidate_case, probability_permille, levels, status, created_at, decided_at, decided_by FROM person_match_reviews WHERE status = $1 ORDER BY created_at, review_id LIMIT $2",
+            ReviewKey::Status(status.to_owned()),
+        )
+        .await
+    }
+
+    /// One review row.
+    pub async fn match_review(
+        &self,
+        review: ReviewId,
+    ) -> Result<Option<MatchReviewRow>, StoreError> {
+        Ok(self
+            .review_rows(
+                "SELECT review_id, case_id, candidate_case, probability_permille, levels, status, created_at, decided_at, decided_by FROM person_match_reviews WHERE review_id = $1 LIMIT $2",
+                ReviewKey::Id(review.0),
+            )
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The review rows of a referral (as the new or the earlier one).
+    pub async fn match_reviews_of_case(
+        &self,
+        case: CaseId,
+    ) -> Result<Vec<MatchReviewRow>, StoreError> {
+        self.review_rows(
+            "SELECT review_id, case_id, candidate_case, probability_permille, levels, status, created_at, decided_at, decided_by FROM person_match_reviews WHERE case_id = $1 OR candidate_case = $1 ORDER BY created_at, review_id LIMIT $2",
+            ReviewKey::Id(case.0),
+        )
+        .await
+    }
+
+    async fn review_rows(
+        &self,
+        sql: &'static str,
+        key: ReviewKey,
+    ) -> Result<Vec<MatchReviewRow>, StoreError> {
+        type Raw = (
+            Uuid,
+            Uuid,
+            Uuid,
+            i64,
+            String,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<Uuid>,
+        );
+        let rows: Vec<Raw> = on_pool!(self, pool => {
+            let query = sqlx::query(sql);
+            let query = match &key {
+                ReviewKey::Status(s) => query.bind(s.clone()),
+                ReviewKey::Id(id) => query.bind(*id),
+            };
+            let rows = query.bind(REVIEW_LIST_LIMIT).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| -> Result<Raw, sqlx::Error> {
+                    Ok((
+                        row.try_get("review_id")?,
+                        row.try_get("case_id")?,
+                        row.try_get("candidate_case")?,
+                        row.try_get("probability_permille")?,
+                        row.try_get("levels")?,
+                        row.try_get("status")?,
+                        row.try_get("created_at")?,
+                        row.try_get("decided_at")?,
+                        row.try_get("decided_by")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| MatchReviewRow {
+                review_id: ReviewId(r.0),
+                case_id: CaseId(r.1),
+                candidate_case: CaseId(r.2),
+                probability_permille: u16::try_from(r.3.clamp(0, 1000)).unwrap_or(0),
+                levels: r.4,
+                status: r.5,
+                created_at: r.6,
+                decided_at: r.7,
+                decided_by: r.8.map(UserId),
+            })
+            .collect())
+    }
+}
+
+enum ReviewKey {
+    Status(String),
+    Id(Uuid),
+}

@@ -1,0 +1,158 @@
+//! Persons over HTTP on SQLite and PostgreSQL (issue 14): a referral made again is linked to
+//! the person at intake and the case shows the earlier one; a possible match is queued and a
+//! decision maker reviews it on the pages (error summary, check step, join) and over the API;
+//! the person's history; a split needs If-Match; First Responders reach none of it.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::pages::*;
+use support::{App, RESPONDER, SCA_MANAGER, adult, body, each_backend};
+
+async fn refer(app: &App, body_json: &Value) -> String {
+    let response = app.post_json("/api/v1/referrals/adult", body_json).await;
+    assert_eq!(response.status(), 201);
+    body(response).await["reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The fixture's person again, with an address, the day of birth one off and the sex recorded
+/// differently: a possible match, not a certain one.
+fn possibly_again() -> Value {
+    let mut b = adult();
+    b["profile"]["gender"] = json!("female");
+    b["victim"]["date_of_birth"] = json!("1995-06-16");
+    b["victim"]["other_names"] = json!([]);
+    b["victim"]["current_address"] = json!("80 Station Road, Bristol BS1 6QQ");
+    b
+}
+
+#[tokio::test]
+async fn re_referrals_are_flagged_reviewed_and_shown_in_the_person_history() {
+    each_backend(|app| async move {
+        let first = refer(&app, &adult()).await;
+        app.advance(30);
+        let second = refer(&app, &adult()).await;
+        app.advance(30);
+        let third = refer(&app, &possibly_again()).await;
+
+        // The API: the re-referral flag of the second case names the first.
+        let flag = app
+            .get_as(&format!("/api/v1/cases/{second}/person"), SCA_MANAGER)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(flag.status(), 200);
+        let flag = body(flag).await;
+        assert_eq!(flag["earlier"][0]["reference"], json!(first));
+        let person = flag["person"].as_str().unwrap_or_default().to_owned();
+        // A First Responder never sees another referral of the person.
+        // ASVS v5.0.0-8.2.2 (data-specific, need-to-know access).
+        for path in [
+            format!("/api/v1/cases/{second}/person"),
+            "/api/v1/persons/reviews".to_owned(),
+            format!("/api/v1/persons/{person}"),
+        ] {
+            let r = app
+                .get_as(&path, RESPONDER)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.status(), 403, "{path}");
+        }
+        // The queue holds the possible match, with levels and no values.
+        let queue = body(
+            app.get_as("/api/v1/persons/reviews", SCA_MANAGER)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+        let items = queue.as_array().cloned().unwrap_or_default();
+        assert_eq!(items.len(), 1, "{queue}");
+        assert_eq!(items[0]["new"]["reference"], json!(third));
+        assert!(items[0]["new"]["details"].is_null());
+        let review = items[0]["id"].as_str().unwrap_or_default().to_owned();
+        // A split names the version it was decided on.
+        let split = app
+            .post_as(&format!("/api/v1/persons/{person}/split"), SCA_MANAGER)
+            .json(&json!({"references": [second]}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(split.status(), 428);
+
+        // The pages, as a decision maker.
+        let dm = decision_maker(&app).await;
+        let queue_page = text(get(&app, "/cases", &dm).await).await;
+        assert!(
+            queue_page.contains("href=\"/persons/reviews\""),
+            "the queue links to the reviews"
+        );
+        let page = text(get(&app, "/persons/reviews", &dm).await).await;
+        assert!(page.contains(&third), "the queue lists the new referral");
+        let review_page = text(get(&app, &format!("/persons/reviews/{review}"), &dm).await).await;
+        assert!(review_page.contains("What agreed and what did not"));
+        assert!(review_page.contains("Given names"));
+        let t = token(&review_page);
+        let empty = post(
+            &app,
+            &format!("/persons/reviews/{review}"),
+            &dm,
+            &[("form_token", &t)],
+        )
+        .await;
+        assert_eq!(empty.status(), 422);
+        let empty = text(empty).await;
+        assert!(title(&empty).starts_with("Error: "));
+        assert!(empty.contains("href=\"#decision\""));
+        let check = post(
+            &app,
+            &format!("/persons/reviews/{review}"),
+            &dm,
+            &[("form_token", &t), ("decision", "join")],
+        )
+        .await;
+        assert_eq!(check.status(), 200);
+        assert!(text(check).await.contains("Check your decision"));
+        let done = post(
+            &app,
+            &format!("/persons/reviews/{review}"),
+            &dm,
+            &[
+                ("form_token", &t),
+                ("decision", "join"),
+                ("confirmed", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(location(&done), "/persons/reviews?done=joined");
+
+        // The case page flags the earlier referrals; the person page lists all three in order.
+        let case = text(get(&app, &format!("/cases/{third}"), &dm).await).await;
+        assert!(
+            case.contains("id=\"re-referral\""),
+            "the flag on the case page"
+        );
+        assert!(case.contains(&first) && case.contains(&second));
+        let history = text(get(&app, &format!("/persons/{person}"), &dm).await).await;
+        let (a, b, c) = (
+            history.find(&first).unwrap_or(usize::MAX),
+            history.find(&second).unwrap_or(usize::MAX),
+            history.find(&third).unwrap_or(usize::MAX),
+        );
+        assert!(a < b && b < c && c < usize::MAX, "in date order");
+        // A First Responder's pages show none of it.
+        let responder = first_responder(&app).await;
+        assert_eq!(
+            get(&app, "/persons/reviews", &responder).await.status(),
+            403
+        );
+        let theirs = text(get(&app, &format!("/cases/{third}"), &responder).await).await;
+        assert!(!theirs.contains("re-referral"));
+        app
+    })
+    .await;
+}

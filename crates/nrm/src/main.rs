@@ -487,16 +487,18 @@ async fn open_unchecked(config: &Config, unsafe_dev: bool) -> anyhow::Result<Sto
 
 async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
     let cases = Cases::new(store.clone(), Rulebook::current());
+    let instance = instance_id();
     if config.retention_interval_seconds > 0 {
         tokio::spawn(ops::retention_periodically(
             cases.clone(),
+            instance.clone(),
             std::time::Duration::from_secs(config.retention_interval_seconds),
         ));
     }
     if config.sweep_interval_seconds > 0 {
         tokio::spawn(sweep_periodically(
             cases.clone(),
-            instance_id(),
+            instance,
             std::time::Duration::from_secs(config.sweep_interval_seconds),
         ));
     }

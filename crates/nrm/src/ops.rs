@@ -239,7 +239,11 @@ pub async fn key(config: &Config, store: &Store, which: KeyCommand) -> anyhow::R
 }
 
 /// Runs the retention job every `interval` (the first run after one interval).
-pub async fn retention_periodically(cases: Cases, interval: std::time::Duration) {
+pub async fn retention_periodically(
+    cases: Cases,
+    instance: String,
+    interval: std::time::Duration,
+) {
     let Ok(capability) = retention_capability() else {
         tracing::error!("the access policy refused the retention job");
         return;
@@ -248,6 +252,18 @@ pub async fn retention_periodically(cases: Cases, interval: std::time::Duration)
     ticker.tick().await;
     loop {
         ticker.tick().await;
+        // Once per interval across every instance on the database.
+        match cases
+            .take_turn("retention", &instance, interval, Utc::now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "retention job: could not take its turn");
+                continue;
+            }
+        }
         match cases.run_retention(&capability, Utc::now()).await {
             Ok(run) => tracing::info!(
                 erased = run.erased.len(),

@@ -83,25 +83,17 @@ impl Cases {
         }
     }
 
-    /// The periodic deadline sweep of instance `holder`: runs only if no instance has taken
-    /// the turn of the interval that `now` falls in (the lease is held until the interval
-    /// ends, less a second so the next tick is never refused by clock skew of a few
-    /// milliseconds). Several instances ticking together sweep once per interval.
+    /// The periodic deadline sweep of instance `holder`: runs only if it takes the turn of the
+    /// interval that `now` starts ([`Cases::take_turn`]). Several instances ticking together
+    /// sweep once per interval.
     pub async fn periodic_sweep(
         &self,
         holder: &str,
         interval: std::time::Duration,
         now: DateTime<Utc>,
     ) -> Result<Turn, ServiceError> {
-        let secs = i64::try_from(interval.as_secs().max(1)).unwrap_or(i64::MAX);
-        let start = now.timestamp();
-        let until = start.saturating_add(secs.saturating_sub(1).max(1));
         let counters = self.job_counters();
-        if !self
-            .store()
-            .take_job_lease(SWEEP_JOB, holder, start, until)
-            .await?
-        {
+        if !self.take_turn(SWEEP_JOB, holder, interval, now).await? {
             counters.sweeps_skipped.fetch_add(1, Ordering::Relaxed);
             return Ok(Turn::HeldElsewhere);
         }
@@ -119,6 +111,26 @@ impl Cases {
                 Err(e)
             }
         }
+    }
+
+    /// Whether instance `holder` takes the turn of periodic job `job` for the interval that
+    /// `now` starts: true for exactly one of the instances asking within one interval (the
+    /// lease is held until the interval ends, less a second so the next tick is never refused
+    /// by a few milliseconds of clock skew).
+    pub async fn take_turn(
+        &self,
+        job: &str,
+        holder: &str,
+        interval: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        let secs = i64::try_from(interval.as_secs().max(1)).unwrap_or(i64::MAX);
+        let start = now.timestamp();
+        let until = start.saturating_add(secs.saturating_sub(1).max(1));
+        Ok(self
+            .store()
+            .take_job_lease(job, holder, start, until)
+            .await?)
     }
 
     /// How many turns of the sweep any instance has taken, and which instance took the last.

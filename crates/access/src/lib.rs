@@ -26,6 +26,7 @@ use nrm_domain::ids::{CaseId, OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use serde::{Deserialize, Serialize};
 
+pub mod panels;
 pub mod support;
 
 /// What a user may be.
@@ -302,6 +303,9 @@ pub enum Operation {
     /// Import cases from the legacy system with their own dates (`nrm import`, and the API for
     /// a system-to-system client whose token has the `import` scope). Never a person's session.
     ImportLegacyCases,
+    /// The Single Competent Authority's queue of devolved pilot panels' decisions held for its
+    /// quality assurance (`panels`).
+    AssurePilotDecisions,
 }
 
 impl Operation {
@@ -317,6 +321,7 @@ impl Operation {
             Self::AllocateCases => "allocate_cases",
             Self::ReadStatistics => "read_statistics",
             Self::ImportLegacyCases => "import",
+            Self::AssurePilotDecisions => "assure_pilot_decisions",
         }
     }
 
@@ -324,7 +329,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -335,6 +340,7 @@ impl Operation {
         Self::AllocateCases,
         Self::ReadStatistics,
         Self::ImportLegacyCases,
+        Self::AssurePilotDecisions,
     ];
 }
 
@@ -442,6 +448,7 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
                 && p.has(Role::Administrator)
                 && p.organisation_kind == OrganisationKind::Administrators
         }
+        O::AssurePilotDecisions => panels::sca_assurer(p),
     };
     if allowed {
         Ok(Capability {
@@ -548,6 +555,14 @@ pub fn authorise_case(
     operation: CaseOperation,
     case: &CaseFacts,
 ) -> Result<CaseCapability, Denied> {
+    // The SCA's quality assurance of a pilot panel's decision (outside its own list scope).
+    if panels::assures(p, operation, case) {
+        return Ok(CaseCapability {
+            case_id: case.case_id,
+            operation,
+            actor: p.actor,
+        });
+    }
     if p.token_scopes.is_some() || !in_scope(&list_scope(p), case) {
         return Err(Denied);
     }

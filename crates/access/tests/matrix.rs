@@ -281,6 +281,8 @@ fn expected(role: Role, op: Operation) -> bool {
         O::ReadStatistics => role == Role::Analyst,
         // Only a system client's token, never a person's session (see the token test below).
         O::ImportLegacyCases => false,
+        // The SCA's assurers of pilot panels' decisions (`tests/panels.rs` has the case rows).
+        O::AssurePilotDecisions => matches!(role, Role::DecisionMaker | Role::CaManager),
     }
 }
 

@@ -12,6 +12,7 @@
 pub mod actor;
 pub mod calendar;
 pub mod case;
+pub mod children;
 pub mod clock;
 pub mod command;
 pub mod error;

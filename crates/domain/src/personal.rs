@@ -169,6 +169,10 @@ pub enum VaultContent {
     SupportNote {
         text: DecisionReasons,
     },
+    /// The date of birth an age assessment concluded (`children::age`).
+    AssessedDateOfBirth {
+        date_of_birth: chrono::NaiveDate,
+    },
 }
 
 impl VaultContent {
@@ -178,6 +182,7 @@ impl VaultContent {
             Self::PersonalDetails(_) => "personal_details",
             Self::DecisionReasons { .. } => "decision_reasons",
             Self::SupportNote { .. } => "support_note",
+            Self::AssessedDateOfBirth { .. } => "assessed_date_of_birth",
         }
     }
 }

@@ -92,6 +92,15 @@ pub enum Action {
         on: NaiveDate,
         reason: ClosureReason,
     },
+    /// An age assessment concluded (`Cases::record_age_assessment`).
+    RecordAgeAssessment(crate::AgeAssessmentInput),
+    /// The SCA's quality assurance of a devolved pilot panel's decision.
+    AssurePanelDecision {
+        decision: DecisionRef,
+        outcome: ReviewOutcome,
+        reviewed_on: NaiveDate,
+        reasons: String,
+    },
 }
 
 impl Action {
@@ -101,9 +110,10 @@ impl Action {
             Self::Reroute { .. } => CaseOperation::Reroute,
             Self::Allocate { .. } => CaseOperation::Allocate,
             Self::Disqualify { .. } => CaseOperation::Decide,
-            Self::ReviewNegativeConclusiveGrounds { .. } | Self::ReviewNegativeDecision { .. } => {
-                CaseOperation::Review
-            }
+            Self::ReviewNegativeConclusiveGrounds { .. }
+            | Self::ReviewNegativeDecision { .. }
+            | Self::AssurePanelDecision { .. } => CaseOperation::Review,
+            Self::RecordAgeAssessment(_) => CaseOperation::Manage,
             Self::RequestReconsideration { .. } => CaseOperation::RequestReconsideration,
             Self::RequestInformation { .. }
             | Self::RecordInformationReceived { .. }
@@ -136,6 +146,8 @@ impl Action {
             Self::Suspend { .. } => "case.suspend",
             Self::Resume { .. } => "case.resume",
             Self::Close { .. } => "case.close",
+            Self::RecordAgeAssessment(_) => "case.age_assessment",
+            Self::AssurePanelDecision { .. } => "panel.assurance",
         }
     }
 }
@@ -159,6 +171,11 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         use LifecycleCommand as L;
+        if let Action::RecordAgeAssessment(input) = action {
+            return self
+                .record_age_assessment(capability, expected_version, input, now)
+                .await;
+        }
         let (actor, case_id) = crate::allowed(capability, action.operation())?;
         let code = action.code();
         let (reasons, build): (
@@ -288,6 +305,22 @@ impl Cases {
             Action::Suspend { on, reason } => (None, Box::new(move |_| L::Suspend { on, reason })),
             Action::Resume { on } => (None, Box::new(move |_| L::Resume { on })),
             Action::Close { on, reason } => (None, Box::new(move |_| L::Close { on, reason })),
+            Action::AssurePanelDecision {
+                decision,
+                outcome,
+                reviewed_on,
+                reasons,
+            } => (
+                Some(reasons),
+                Box::new(move |record| L::AssurePanelDecision {
+                    decision,
+                    outcome,
+                    reviewed_on,
+                    reasons: record,
+                }),
+            ),
+            // Handled above: it seals a date of birth as well as reasons.
+            Action::RecordAgeAssessment(_) => return Err(ServiceError::NotFound),
         };
         let result = self
             .execute(

@@ -35,7 +35,9 @@ pub use support::Support;
 mod statistics;
 pub use statistics::StatisticsRequest;
 mod import;
+mod panels;
 pub use import::{ImportReport, LegacyCase, Refusal};
+pub use panels::{AgeAssessmentInput, ConveneInput, PanelDecisionInput};
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

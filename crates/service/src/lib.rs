@@ -37,7 +37,7 @@ pub use statistics::StatisticsRequest;
 mod import;
 mod panels;
 pub use import::{ImportReport, LegacyCase, Refusal};
-pub use panels::{AgeAssessmentInput, ConveneInput, PanelDecisionInput};
+pub use panels::{AgeAssessmentInput, AssuranceInput, ConveneInput, PanelDecisionInput};
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

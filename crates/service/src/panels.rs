@@ -42,6 +42,15 @@ pub struct PanelDecisionInput {
     pub present: Vec<UserId>,
 }
 
+/// The SCA's quality assurance of a pilot panel's decision.
+#[derive(Debug, Clone)]
+pub struct AssuranceInput {
+    pub decision: DecisionRef,
+    pub outcome: nrm_domain::event::ReviewOutcome,
+    pub reviewed_on: NaiveDate,
+    pub reasons: String,
+}
+
 /// An age assessment as recorded.
 #[derive(Debug, Clone)]
 pub struct AgeAssessmentInput {
@@ -279,20 +288,17 @@ impl Cases {
         &self,
         capability: &CaseCapability,
         expected_version: Option<u64>,
-        decision: DecisionRef,
-        outcome: nrm_domain::event::ReviewOutcome,
-        reviewed_on: NaiveDate,
-        reasons: String,
+        input: AssuranceInput,
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         self.act(
             capability,
             expected_version,
             crate::Action::AssurePanelDecision {
-                decision,
-                outcome,
-                reviewed_on,
-                reasons,
+                decision: input.decision,
+                outcome: input.outcome,
+                reviewed_on: input.reviewed_on,
+                reasons: input.reasons,
             },
             now,
         )

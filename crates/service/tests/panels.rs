@@ -15,7 +15,8 @@ use nrm_domain::rules::{PanelAgency, PilotPanelMember};
 use nrm_domain::submission::{AgeGroup, Submission};
 use nrm_domain::{Actor, Rulebook};
 use nrm_service::{
-    Action, AgeAssessmentInput, Cases, ConveneInput, PanelDecisionInput, ServiceError,
+    Action, AgeAssessmentInput, AssuranceInput, Cases, ConveneInput, PanelDecisionInput,
+    ServiceError,
 };
 use nrm_store::QueueQuery;
 use nrm_store::testing;
@@ -224,10 +225,12 @@ async fn a_pilot_panel_decides_and_the_sca_assures_it_on_both_engines() {
             .assure_panel_decision(
                 &review,
                 version,
-                DecisionRef::ReasonableGrounds,
-                ReviewOutcome::Agree,
-                day,
-                "Agreed on the papers".to_owned(),
+                AssuranceInput {
+                    decision: DecisionRef::ReasonableGrounds,
+                    outcome: ReviewOutcome::Agree,
+                    reviewed_on: day,
+                    reasons: "Agreed on the papers".to_owned(),
+                },
                 noon(day),
             )
             .await

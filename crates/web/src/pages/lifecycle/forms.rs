@@ -394,6 +394,66 @@ pub const ACTIONS: &[ActionForm] = &[
         ],
     },
     ActionForm {
+        slug: "age-assessment",
+        title: "Record an age assessment",
+        button: "Record age assessment",
+        done: "Age assessment recorded",
+        operation: CaseOperation::Manage,
+        fields: &[
+            choice(
+                "assessed_by",
+                "Who carried out the assessment?",
+                &[
+                    ("local_authority", "A local authority"),
+                    ("home_office", "The Home Office"),
+                ],
+            ),
+            date("assessed_on", "Date the assessment concluded"),
+            choice(
+                "finding",
+                "What did the assessment conclude?",
+                &[
+                    ("adult", "The person is an adult"),
+                    ("child", "The person is a child"),
+                ],
+            ),
+            date("date_of_birth", "Assessed date of birth"),
+            Spec {
+                name: "local_authority_area",
+                label: "Pilot area the child lives in",
+                hint: Some(
+                    "Only for a child: the local authority's pilot code, for example hull, to route the case to its panel",
+                ),
+                input: Input::Text,
+                required: false,
+            },
+            REASONS,
+        ],
+    },
+    ActionForm {
+        slug: "assure-panel-decision",
+        title: "Quality-assure a pilot panel's decision",
+        button: "Record assurance",
+        done: "Quality assurance recorded",
+        operation: CaseOperation::Review,
+        fields: &[
+            choice("decision", "Which decision was assured?", DECISIONS),
+            choice(
+                "outcome",
+                "What did the quality assurance conclude?",
+                &[
+                    ("agree", "Agree: the decision stands and may be served"),
+                    (
+                        "refer_back",
+                        "Return it: the panel must decide again at a new meeting",
+                    ),
+                ],
+            ),
+            date("reviewed_on", "Date of the quality assurance"),
+            REASONS,
+        ],
+    },
+    ActionForm {
         slug: "ask-reconsideration",
         title: "Ask for a decision to be reconsidered",
         button: "Send request",
@@ -656,6 +716,21 @@ pub fn build(form: &ActionForm, answers: &Answers) -> Option<Action> {
             to: code(answers, "to")?,
             pilot_site: Some(text(answers, "pilot_site")).filter(|s| !s.is_empty()),
             reason: code(answers, "reason")?,
+        },
+        "age-assessment" => Action::RecordAgeAssessment(nrm_service::AgeAssessmentInput {
+            assessed_on: on("assessed_on")?,
+            assessed_by: code(answers, "assessed_by")?,
+            finding: code(answers, "finding")?,
+            date_of_birth: on("date_of_birth")?,
+            local_authority_area: Some(text(answers, "local_authority_area"))
+                .filter(|s| !s.is_empty()),
+            reasons: text(answers, "reasons"),
+        }),
+        "assure-panel-decision" => Action::AssurePanelDecision {
+            decision: code(answers, "decision")?,
+            outcome: code(answers, "outcome")?,
+            reviewed_on: on("reviewed_on")?,
+            reasons: text(answers, "reasons"),
         },
         _ => return None,
     })

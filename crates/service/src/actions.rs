@@ -94,6 +94,15 @@ pub enum Action {
     },
     /// An age assessment concluded (`Cases::record_age_assessment`).
     RecordAgeAssessment(crate::AgeAssessmentInput),
+    /// A pilot panel's meeting convened (`Cases::convene_panel`).
+    ConvenePanel(crate::ConveneInput),
+    /// The papers for a pilot panel's meeting (`Cases::prepare_panel_papers`).
+    PreparePanelPapers {
+        meeting: Uuid,
+        items: Vec<nrm_domain::children::panel::ChecklistItem>,
+    },
+    /// A pilot panel's decision at its meeting (`Cases::record_panel_decision`).
+    RecordPanelDecision(crate::PanelDecisionInput),
     /// The SCA's quality assurance of a devolved pilot panel's decision.
     AssurePanelDecision {
         decision: DecisionRef,
@@ -114,6 +123,9 @@ impl Action {
             | Self::ReviewNegativeDecision { .. }
             | Self::AssurePanelDecision { .. } => CaseOperation::Review,
             Self::RecordAgeAssessment(_) => CaseOperation::Manage,
+            Self::ConvenePanel(_)
+            | Self::PreparePanelPapers { .. }
+            | Self::RecordPanelDecision(_) => CaseOperation::Decide,
             Self::RequestReconsideration { .. } => CaseOperation::RequestReconsideration,
             Self::RequestInformation { .. }
             | Self::RecordInformationReceived { .. }
@@ -147,6 +159,9 @@ impl Action {
             Self::Resume { .. } => "case.resume",
             Self::Close { .. } => "case.close",
             Self::RecordAgeAssessment(_) => "case.age_assessment",
+            Self::ConvenePanel(_) => "panel.convene",
+            Self::PreparePanelPapers { .. } => "panel.papers",
+            Self::RecordPanelDecision(_) => "panel.decision",
             Self::AssurePanelDecision { .. } => "panel.assurance",
         }
     }
@@ -171,11 +186,31 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         use LifecycleCommand as L;
-        if let Action::RecordAgeAssessment(input) = action {
-            return self
-                .record_age_assessment(capability, expected_version, input, now)
-                .await;
-        }
+        // These seal more than one record, or draw the assurance sample: their own paths.
+        let action = match action {
+            Action::RecordAgeAssessment(input) => {
+                return self
+                    .record_age_assessment(capability, expected_version, input, now)
+                    .await;
+            }
+            Action::ConvenePanel(input) => {
+                return self
+                    .convene_panel(capability, expected_version, input, now)
+                    .await
+                    .map(|(_, version)| version);
+            }
+            Action::PreparePanelPapers { meeting, items } => {
+                return self
+                    .prepare_panel_papers(capability, expected_version, meeting, items, now)
+                    .await;
+            }
+            Action::RecordPanelDecision(input) => {
+                return self
+                    .record_panel_decision(capability, expected_version, input, now)
+                    .await;
+            }
+            other => other,
+        };
         let (actor, case_id) = crate::allowed(capability, action.operation())?;
         let code = action.code();
         let (reasons, build): (
@@ -319,8 +354,11 @@ impl Cases {
                     reasons: record,
                 }),
             ),
-            // Handled above: it seals a date of birth as well as reasons.
-            Action::RecordAgeAssessment(_) => return Err(ServiceError::NotFound),
+            // Handled above.
+            Action::RecordAgeAssessment(_)
+            | Action::ConvenePanel(_)
+            | Action::PreparePanelPapers { .. }
+            | Action::RecordPanelDecision(_) => return Err(ServiceError::NotFound),
         };
         let result = self
             .execute(

@@ -37,7 +37,10 @@ pub use statistics::StatisticsRequest;
 mod import;
 mod panels;
 pub use import::{ImportReport, LegacyCase, Refusal};
-pub use panels::{AgeAssessmentInput, AssuranceInput, ConveneInput, PanelDecisionInput};
+pub use panels::{
+    AgeAssessmentInput, AssuranceInput, ConveneInput, MeetingChoice, PanelAccount,
+    PanelDecisionInput, Present,
+};
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

@@ -31,6 +31,19 @@ pub struct ConveneInput {
     pub members: Vec<PilotPanelMember>,
 }
 
+/// Who attended a meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Present {
+    /// These people (the chair and members present).
+    These(Vec<UserId>),
+    /// Everyone on the panel except, when `chair` is set, the chair, and the members from
+    /// these agencies (the pages ask per agency).
+    AllExcept {
+        chair: bool,
+        agencies: Vec<nrm_domain::rules::PanelAgency>,
+    },
+}
+
 /// A panel's decision as recorded at its meeting.
 #[derive(Debug, Clone)]
 pub struct PanelDecisionInput {
@@ -39,7 +52,21 @@ pub struct PanelDecisionInput {
     pub outcome: Outcome,
     pub negative_reason: Option<NegativeReason>,
     pub reasons: String,
-    pub present: Vec<UserId>,
+    pub present: Present,
+}
+
+/// A meeting as a page lists it.
+#[derive(Debug, Clone)]
+pub struct MeetingChoice {
+    pub meeting: Uuid,
+    pub meets_on: NaiveDate,
+}
+
+/// An account a panel can name as a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelAccount {
+    pub id: UserId,
+    pub email: String,
 }
 
 /// The SCA's quality assurance of a pilot panel's decision.
@@ -226,7 +253,27 @@ impl Cases {
         let record = VaultRecordId(Uuid::new_v4());
         let draw: u16 = rand::thread_rng().gen_range(0..1000);
         // The decision date is the meeting's: the domain checks the meeting exists.
-        let meets_on = self.meeting_date(case_id, input.meeting).await?;
+        let meeting = self.meeting(case_id, input.meeting).await?;
+        let meets_on = meeting.as_ref().map(|m| m.meets_on);
+        let present = match input.present {
+            Present::These(users) => users,
+            Present::AllExcept { chair, agencies } => meeting
+                .as_ref()
+                .map(|m| {
+                    let mut present = Vec::new();
+                    if !chair {
+                        present.push(m.chair.user);
+                    }
+                    present.extend(
+                        m.members
+                            .iter()
+                            .filter(|member| !agencies.contains(&member.agency))
+                            .map(|member| member.user),
+                    );
+                    present
+                })
+                .unwrap_or_default(),
+        };
         let command = Command::Panel(PanelCommand::Decide {
             meeting: input.meeting,
             decision: input.decision,
@@ -236,7 +283,7 @@ impl Cases {
                 reasons: record,
                 negative_reason: input.negative_reason,
             },
-            present: input.present,
+            present,
             assurance_draw: draw,
         });
         let result = self
@@ -261,11 +308,11 @@ impl Cases {
         result
     }
 
-    async fn meeting_date(
+    async fn meeting(
         &self,
         case_id: CaseId,
         meeting: Uuid,
-    ) -> Result<Option<NaiveDate>, ServiceError> {
+    ) -> Result<Option<nrm_domain::children::panel::PanelMeeting>, ServiceError> {
         let loaded = self
             .store()
             .load(case_id)
@@ -277,9 +324,44 @@ impl Cases {
                 .panel_meetings
                 .iter()
                 .find(|m| m.meeting == meeting)
-                .map(|m| m.meets_on),
+                .cloned(),
             _ => None,
         })
+    }
+
+    /// The accounts a panel member may name on their panel: active panel members of their own
+    /// local authority. Audited (`panel.accounts`).
+    pub async fn panel_accounts(
+        &self,
+        capability: &CaseCapability,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PanelAccount>, ServiceError> {
+        let (actor, case_id) = allowed(capability, CaseOperation::Decide)?;
+        let result = self
+            .store()
+            .users()
+            .await
+            .map_err(ServiceError::from)
+            .map(|users| {
+                users
+                    .into_iter()
+                    .filter(|u| {
+                        u.organisation == actor.organisation
+                            && !u.disabled
+                            && u.roles.iter().any(|r| {
+                                nrm_access::Role::parse(r)
+                                    == Some(nrm_access::Role::LocalAuthorityPanelMember)
+                            })
+                    })
+                    .map(|u| PanelAccount {
+                        id: u.id,
+                        email: u.email,
+                    })
+                    .collect()
+            });
+        self.audit(actor, "panel.accounts", Some(case_id), &result, now)
+            .await?;
+        result
     }
 
     /// The SCA's quality assurance of a pilot panel's decision: agreed, or returned with

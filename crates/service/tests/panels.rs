@@ -15,7 +15,7 @@ use nrm_domain::rules::{PanelAgency, PilotPanelMember};
 use nrm_domain::submission::{AgeGroup, Submission};
 use nrm_domain::{Actor, Rulebook};
 use nrm_service::{
-    Action, AgeAssessmentInput, AssuranceInput, Cases, ConveneInput, PanelDecisionInput,
+    Action, AgeAssessmentInput, AssuranceInput, Cases, ConveneInput, PanelDecisionInput, Present,
     ServiceError,
 };
 use nrm_store::QueueQuery;
@@ -174,7 +174,10 @@ async fn a_pilot_panel_decides_and_the_sca_assures_it_on_both_engines() {
                     outcome: Outcome::Negative,
                     negative_reason: Some(NegativeReason::InsufficientEvidence),
                     reasons: CANARY.to_owned(),
-                    present: vec![UserId(Uuid::from_u128(32)), UserId(Uuid::from_u128(33))],
+                    present: Present::These(vec![
+                        UserId(Uuid::from_u128(32)),
+                        UserId(Uuid::from_u128(33)),
+                    ]),
                 },
                 noon(day),
             )
@@ -193,7 +196,10 @@ async fn a_pilot_panel_decides_and_the_sca_assures_it_on_both_engines() {
                     outcome: Outcome::Negative,
                     negative_reason: Some(NegativeReason::InsufficientEvidence),
                     reasons: CANARY.to_owned(),
-                    present: (31..=33).map(|n| UserId(Uuid::from_u128(n))).collect(),
+                    present: Present::AllExcept {
+                        chair: false,
+                        agencies: Vec::new(),
+                    },
                 },
                 noon(day),
             )

@@ -23,6 +23,7 @@ pub mod administration;
 pub mod allocation;
 pub mod areas;
 pub mod assets;
+pub mod assurance;
 pub mod authorise;
 pub mod casework;
 pub mod countries;
@@ -33,6 +34,7 @@ pub mod i18n;
 pub mod layout;
 pub mod lifecycle;
 mod messages;
+pub mod panels;
 pub mod referrals;
 pub mod search;
 pub mod session;
@@ -106,6 +108,11 @@ pub fn routes() -> Router<AppState> {
         .route("/statistics/workbook", get(statistics::workbook))
         .route("/cases", get(casework::queue::page))
         .route("/search", get(search::search))
+        .route("/assurance", get(assurance::queue))
+        .route(
+            "/cases/{reference}/child-letter/{decision}",
+            get(panels::letter),
+        )
         .route(
             "/cases/team",
             get(allocation::team).post(allocation::allocate),

@@ -53,6 +53,8 @@ struct QueuePage {
     layout: Layout,
     /// The caller manages a team: link to its page.
     team: bool,
+    /// The caller quality-assures pilot panels' decisions: link to that queue.
+    assurance: bool,
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
@@ -255,6 +257,8 @@ pub async fn page(
     Ok(render(&QueuePage {
         layout: signed_in.layout(heading).casework(),
         team,
+        assurance: nrm_access::authorise(&signed_in.principal, Operation::AssurePilotDecisions)
+            .is_ok(),
         filters: vec![
             select("allocation", "Allocated to", ALLOCATIONS, &allocation),
             select("status", "Status", STATUSES, &status),

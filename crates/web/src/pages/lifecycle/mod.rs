@@ -471,7 +471,23 @@ pub async fn submit(
         .await
     {
         Ok(_) => {
-            Ok(Redirect::to(&format!("/cases/{reference}?done={}", form.slug)).into_response())
+            // An action can take the case out of the caller's sight (an age assessment that
+            // moves it to another authority): back to their queue then.
+            let still_theirs = state
+                .cases
+                .case_facts(capability.case_id(), today)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|facts| {
+                    nrm_access::authorise_case(&signed_in.principal, CaseOperation::Read, &facts)
+                        .is_ok()
+                });
+            if still_theirs {
+                Ok(Redirect::to(&format!("/cases/{reference}?done={}", form.slug)).into_response())
+            } else {
+                Ok(Redirect::to("/cases").into_response())
+            }
         }
         Err(ServiceError::Conflict { .. }) => {
             let mut errors = Errors::default();

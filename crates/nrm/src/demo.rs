@@ -565,6 +565,7 @@ pub async fn seed_panels(store: &Store) -> anyhow::Result<usize> {
                 &decide,
                 None,
                 ConveneInput {
+                    meeting: None,
                     meets_on: today,
                     chair: member(2, PanelAgency::ChildrensSocialCare),
                     members: vec![

@@ -26,6 +26,9 @@ use crate::{Cases, ServiceError, allowed};
 /// A panel meeting to convene.
 #[derive(Debug, Clone)]
 pub struct ConveneInput {
+    /// The meeting's id when the caller chose it (an API client, so it can name the meeting
+    /// in the papers and decision that follow); else one is made.
+    pub meeting: Option<Uuid>,
     pub meets_on: NaiveDate,
     pub chair: PilotPanelMember,
     pub members: Vec<PilotPanelMember>,
@@ -180,7 +183,7 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<(Uuid, u64), ServiceError> {
         let (actor, case_id) = allowed(capability, CaseOperation::Decide)?;
-        let meeting = Uuid::new_v4();
+        let meeting = input.meeting.unwrap_or_else(Uuid::new_v4);
         let command = Command::Panel(PanelCommand::Convene {
             meeting,
             meets_on: input.meets_on,

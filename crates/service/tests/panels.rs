@@ -137,6 +137,7 @@ async fn a_pilot_panel_decides_and_the_sca_assures_it_on_both_engines() {
                 &decide,
                 None,
                 ConveneInput {
+                    meeting: None,
                     meets_on: day,
                     chair: member(31, PanelAgency::ChildrensSocialCare),
                     members: vec![

@@ -874,6 +874,7 @@ pub fn build(form: &ActionForm, answers: &Answers) -> Option<Action> {
                 })
             };
             Action::ConvenePanel(nrm_service::ConveneInput {
+                meeting: None,
                 meets_on: on("meets_on")?,
                 chair: PilotPanelMember {
                     user: user("chair")?,

@@ -164,6 +164,25 @@ async fn a_pilot_panel_decides_and_the_sca_assures_it_on_both_engines() {
             )
             .await
             .unwrap_or_else(|e| panic!("papers: {e}"));
+        // Not through the single decision maker's path: at the meeting.
+        let alone = cases
+            .decide(
+                &decide,
+                None,
+                nrm_service::DecisionKind::ReasonableGrounds,
+                nrm_service::DecisionInput {
+                    outcome: Outcome::Positive,
+                    decided_on: day,
+                    reasons: "Alone".to_owned(),
+                    negative_reason: None,
+                },
+                noon(day),
+            )
+            .await;
+        assert!(
+            matches!(&alone, Err(ServiceError::Domain(nrm_domain::DomainError::Refused { code, .. })) if *code == "pilot-decision-at-panel"),
+            "{alone:?}"
+        );
         // Without the chair the panel has no quorum.
         let refused = cases
             .record_panel_decision(

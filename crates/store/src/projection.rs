@@ -417,6 +417,9 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
                     (Col::RgDecidedOn, Value::OptDate(None)),
                     (Col::RgServedOn, Value::OptDate(None)),
                     (Col::ReviewPending, Value::Bool(false)),
+                    // A pilot panel's positive RG returned by the SCA takes its recovery
+                    // period with it.
+                    (Col::CgEarliestOn, Value::OptDate(None)),
                 ]));
                 out.push(Change::ReopenReasonableGrounds);
             }

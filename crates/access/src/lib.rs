@@ -27,6 +27,7 @@ use nrm_domain::submission::AgeGroup;
 use serde::{Deserialize, Serialize};
 
 pub mod children;
+pub mod panels;
 pub mod reconsideration;
 pub mod support;
 
@@ -325,6 +326,9 @@ pub enum Operation {
     ReadPersonHistory,
     /// Re-run linkage over every stored referral (`nrm link rebuild`: the operator's shell).
     RebuildPersonLinks,
+    /// The Single Competent Authority's queue of devolved pilot panels' decisions held for its
+    /// quality assurance (`panels`).
+    AssurePilotDecisions,
 }
 
 impl Operation {
@@ -346,6 +350,7 @@ impl Operation {
             Self::ReviewPersonMatches => "review_person_matches",
             Self::ReadPersonHistory => "read_person_history",
             Self::RebuildPersonLinks => "rebuild_person_links",
+            Self::AssurePilotDecisions => "assure_pilot_decisions",
         }
     }
 
@@ -353,7 +358,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -370,6 +375,7 @@ impl Operation {
         Self::ReviewPersonMatches,
         Self::ReadPersonHistory,
         Self::RebuildPersonLinks,
+        Self::AssurePilotDecisions,
     ];
 }
 
@@ -503,6 +509,7 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
                 && p.has(Role::Administrator)
                 && p.organisation_kind == OrganisationKind::Administrators
         }
+        O::AssurePilotDecisions => panels::sca_assurer(p),
     };
     if allowed {
         Ok(Capability {
@@ -612,6 +619,14 @@ pub fn authorise_case(
     operation: CaseOperation,
     case: &CaseFacts,
 ) -> Result<CaseCapability, Denied> {
+    // The SCA's quality assurance of a pilot panel's decision (outside its own list scope).
+    if panels::assures(p, operation, case) {
+        return Ok(CaseCapability {
+            case_id: case.case_id,
+            operation,
+            actor: p.actor,
+        });
+    }
     if p.token_scopes.is_some() || !in_scope(&list_scope(p), case) {
         return Err(Denied);
     }

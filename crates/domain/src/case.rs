@@ -154,6 +154,15 @@ pub struct Referral {
     pub deadlines: BTreeMap<Deadline, DeadlineStatus>,
     /// Everyone who has been sent a notice of each decision.
     pub notified: BTreeMap<DecisionRef, Vec<Recipient>>,
+    /// The person's age is disputed and no assessment has concluded: treated as a child.
+    #[serde(default)]
+    pub age_disputed: bool,
+    /// The age assessment that concluded, when one has.
+    #[serde(default)]
+    pub age_assessment: Option<crate::children::age::AgeAssessment>,
+    /// A pilot panel's meetings for the case.
+    #[serde(default)]
+    pub panel_meetings: Vec<crate::children::panel::PanelMeeting>,
 }
 
 impl Referral {
@@ -301,6 +310,9 @@ impl CaseState {
                 reconsideration: None,
                 deadlines: BTreeMap::new(),
                 notified: BTreeMap::new(),
+                age_disputed: e.age_disputed,
+                age_assessment: None,
+                panel_meetings: Vec::new(),
             }),
             (Self::Empty, CaseEvent::DutyToNotifyReported(e)) => Self::DutyToNotify {
                 reference: e.reference.clone(),
@@ -341,6 +353,7 @@ fn decisive_date(event: &CaseEvent) -> Option<NaiveDate> {
         CaseEvent::DecisionServed { served_on, .. } => Some(*served_on),
         CaseEvent::ReconsiderationRequested { requested_on, .. } => Some(*requested_on),
         CaseEvent::ReconsiderationDecided { decided_on, .. } => Some(*decided_on),
+        CaseEvent::AgeAssessed(e) => Some(e.assessed_on),
         CaseEvent::Withdrawn { on, .. }
         | CaseEvent::Suspended { on, .. }
         | CaseEvent::Resumed { on }
@@ -547,6 +560,10 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
         } => {
             r.deadlines.insert(*deadline, *status);
         }
+        CaseEvent::PanelConvened(_)
+        | CaseEvent::PanelPapersPrepared(_)
+        | CaseEvent::PanelDecided(_) => crate::children::panel::evolve(r, event),
+        CaseEvent::AgeAssessed(_) => crate::children::age::evolve(r, event),
     }
 }
 

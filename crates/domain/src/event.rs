@@ -205,6 +205,10 @@ pub enum RerouteReason {
     LeftImmigrationEnforcementCohort,
     MovedIntoPilotArea,
     Correction,
+    /// An age assessment found the person, routed as a child, to be an adult.
+    AgeAssessedAdult,
+    /// An age assessment found the person, referred as an adult, to be a child.
+    AgeAssessedChild,
 }
 
 /// Who is asked for further information.
@@ -430,6 +434,14 @@ pub enum CaseEvent {
         due_on: NaiveDate,
         as_of: NaiveDate,
     },
+    /// A devolved pilot panel's meeting was convened for the case (`children::panel`).
+    PanelConvened(crate::children::panel::PanelConvened),
+    /// The papers for a panel meeting were prepared.
+    PanelPapersPrepared(crate::children::panel::PanelPapersPrepared),
+    /// A panel decided at its meeting; the grounds decision event follows.
+    PanelDecided(crate::children::panel::PanelDecided),
+    /// An age assessment concluded (`children::age`); a route change may follow.
+    AgeAssessed(crate::children::age::AgeAssessed),
 }
 
 impl CaseEvent {
@@ -462,6 +474,10 @@ impl CaseEvent {
             Self::Resumed { .. } => "resumed",
             Self::Closed { .. } => "closed",
             Self::DeadlineStatusChanged { .. } => "deadline_status_changed",
+            Self::PanelConvened(_) => "panel_convened",
+            Self::PanelPapersPrepared(_) => "panel_papers_prepared",
+            Self::PanelDecided(_) => "panel_decided",
+            Self::AgeAssessed(_) => "age_assessed",
         }
     }
 }

@@ -174,6 +174,10 @@ pub enum VaultContent {
     GuardianNote {
         text: DecisionReasons,
     },
+    /// The date of birth an age assessment concluded (`children::age`).
+    AssessedDateOfBirth {
+        date_of_birth: chrono::NaiveDate,
+    },
 }
 
 impl VaultContent {
@@ -184,6 +188,7 @@ impl VaultContent {
             Self::DecisionReasons { .. } => "decision_reasons",
             Self::SupportNote { .. } => "support_note",
             Self::GuardianNote { .. } => "guardian_note",
+            Self::AssessedDateOfBirth { .. } => "assessed_date_of_birth",
         }
     }
 }

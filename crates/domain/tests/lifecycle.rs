@@ -682,6 +682,7 @@ fn oracle(model: &Model, command: &Command, actor: Actor, today: NaiveDate) -> R
         (Model::Referral(f), _) => f,
     };
     match command {
+        Command::Panel(_) => ensure(false, "not modelled here (tests/panels.rs)"),
         Command::Submit(_) => Ok(()),
         Command::DecideReasonableGrounds(d) => {
             guard_open(f)?;
@@ -782,6 +783,9 @@ fn lifecycle_oracle(
 ) -> Result<(), Why> {
     use LifecycleCommand as L;
     match command {
+        L::RecordAgeAssessment(_) | L::AssurePanelDecision { .. } => {
+            ensure(false, "not modelled here (tests/panels.rs)")
+        }
         L::Reroute { to, pilot_site, .. } => {
             guard_open(f)?;
             ensure(f.cg.is_none(), "no reroute after the CG")?;
@@ -1218,6 +1222,7 @@ fn check_accepted(
         }
     };
     match command {
+        Command::Panel(_) => prop_assert!(false, "panel commands are not generated here"),
         Command::Submit(_) => prop_assert!(false, "a second submission accepted"),
         Command::DecideReasonableGrounds(d) | Command::DecideConclusiveGrounds(d) => {
             let is_rg = matches!(command, Command::DecideReasonableGrounds(_));
@@ -1251,6 +1256,9 @@ fn check_accepted(
             }
         }
         Command::Lifecycle(c) => match c {
+            L::RecordAgeAssessment(_) | L::AssurePanelDecision { .. } => {
+                prop_assert!(false, "children's pathway commands are not generated here");
+            }
             L::Reroute {
                 to,
                 pilot_site,
@@ -1627,6 +1635,15 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
     }
 
     match event {
+        CaseEvent::PanelConvened(_)
+        | CaseEvent::PanelPapersPrepared(_)
+        | CaseEvent::PanelDecided(_)
+        | CaseEvent::AgeAssessed(_) => {
+            prop_assert!(
+                false,
+                "children's pathway events are not generated here (tests/panels.rs)"
+            );
+        }
         CaseEvent::ReferralSubmitted(_) | CaseEvent::DutyToNotifyReported(_) => {
             prop_assert!(false, "a second submission");
         }
@@ -3013,6 +3030,7 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
         return;
     };
     match command {
+        Command::Panel(_) => {}
         Command::Submit(_) => {}
         Command::DecideReasonableGrounds(d) => {
             cov.bump("accepted RGs");
@@ -3051,6 +3069,7 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
             }
         }
         Command::Lifecycle(c) => match c {
+            L::RecordAgeAssessment(_) | L::AssurePanelDecision { .. } => {}
             L::Reroute { .. } => cov.bump("reroutes"),
             L::Allocate { .. } => cov.bump("allocations"),
             L::RequestInformation { .. } => cov.bump("information requests"),

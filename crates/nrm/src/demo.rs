@@ -330,11 +330,28 @@ fn demo_organisations() -> Vec<DemoOrganisation> {
             fresh_org(1),
             "Hull City Council",
             "local_authority:hull",
-            vec![(
-                fresh_user(2),
-                "la.panel.member@demo.invalid",
-                vec![Role::LocalAuthorityPanelMember],
-            )],
+            vec![
+                (
+                    fresh_user(2),
+                    "la.panel.member@demo.invalid",
+                    vec![Role::LocalAuthorityPanelMember],
+                ),
+                (
+                    fresh_user(60),
+                    "la.social.care@demo.invalid",
+                    vec![Role::LocalAuthorityPanelMember],
+                ),
+                (
+                    fresh_user(61),
+                    "la.police@demo.invalid",
+                    vec![Role::LocalAuthorityPanelMember],
+                ),
+                (
+                    fresh_user(62),
+                    "la.health@demo.invalid",
+                    vec![Role::LocalAuthorityPanelMember],
+                ),
+            ],
         ),
         (
             fresh_org(2),
@@ -508,6 +525,8 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         "Seeded {written} cases with {} decisions at {rate:.0} cases/s.",
         batches.decisions
     );
+    let meetings = seed_panels(store).await?;
+    println!("Seeded {meetings} pilot panel meetings in Hull.");
     let episodes = seed_support(store).await?;
     println!(
         "Seeded {episodes} support episodes with accommodation, a placement, concerns and an inspection."
@@ -560,6 +579,127 @@ async fn seed_legacy(store: &Store, count: u64, seed: u64) -> anyhow::Result<()>
         );
     }
     Ok(())
+}
+
+/// The demo's pilot panel (issue 13): three children referred in Hull through the service, as
+/// the demo's First Responder. The first has a meeting convened today with its papers ready
+/// for the panel to decide; the second's negative Reasonable Grounds decision waits in the
+/// SCA's assurance queue; the third's age is disputed, ready for an age assessment. Everything
+/// through the service, so it is audited. Returns the meetings convened.
+pub async fn seed_panels(store: &Store) -> anyhow::Result<usize> {
+    use nrm_domain::children::panel::ChecklistItem;
+    use nrm_domain::rules::{PanelAgency, PilotPanelMember};
+    use nrm_service::{ConveneInput, PanelDecisionInput, Present};
+
+    let cases = Cases::new(store.clone(), Rulebook::current());
+    let now = Utc::now();
+    let today = uk_date(now);
+    let responder = Principal {
+        actor: DEMO_RESPONDER,
+        organisation_kind: OrganisationKind::FirstResponderOrganisation,
+        roles: vec![Role::FirstResponder],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    };
+    let panel = Principal {
+        actor: Actor {
+            user: fresh_user(2),
+            organisation: fresh_org(1),
+        },
+        organisation_kind: OrganisationKind::LocalAuthority {
+            pilot_site: Some("hull".to_owned()),
+        },
+        roles: vec![Role::LocalAuthorityPanelMember],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    };
+    let submit = nrm_access::authorise(&responder, nrm_access::Operation::SubmitReferral)
+        .map_err(|_| anyhow::anyhow!("the demo First Responder may not refer"))?;
+    let mut rng = StdRng::seed_from_u64(13);
+    let mut meetings = 0;
+    for n in 0..3 {
+        let mut child = match submission(&mut rng, today, true, false) {
+            Submission::Child(c) => c,
+            _ => anyhow::bail!("the demo made no child referral"),
+        };
+        child.local_authority_area = Some("hull".to_owned());
+        child.victim.date_of_birth = Some(today - Duration::days(365 * 13 + 40 * n));
+        child.age_disputed = n == 2;
+        let case = cases
+            .submit(&submit, Submission::Child(child), now)
+            .await?
+            .case_id;
+        if n == 2 {
+            continue;
+        }
+        let facts = cases
+            .case_facts(case, today)
+            .await?
+            .context("the demo child's case")?;
+        let decide = nrm_access::authorise_case(&panel, nrm_access::CaseOperation::Decide, &facts)
+            .map_err(|_| anyhow::anyhow!("the demo panel may not decide"))?;
+        let member = |n: u128, agency: PanelAgency| PilotPanelMember {
+            user: fresh_user(n),
+            agency,
+            lead_social_worker: false,
+        };
+        let (meeting, _) = cases
+            .convene_panel(
+                &decide,
+                None,
+                ConveneInput {
+                    meeting: None,
+                    meets_on: today,
+                    chair: member(2, PanelAgency::ChildrensSocialCare),
+                    members: vec![
+                        member(60, PanelAgency::ChildrensSocialCare),
+                        member(61, PanelAgency::Police),
+                        member(62, PanelAgency::Health),
+                    ],
+                },
+                now,
+            )
+            .await?;
+        meetings += 1;
+        cases
+            .prepare_panel_papers(
+                &decide,
+                None,
+                meeting,
+                vec![
+                    ChecklistItem::Referral,
+                    ChecklistItem::ChildrensSocialCare,
+                    ChecklistItem::Police,
+                    ChecklistItem::Health,
+                    ChecklistItem::ChildsViews,
+                ],
+                now,
+            )
+            .await?;
+        if n == 1 {
+            cases
+                .record_panel_decision(
+                    &decide,
+                    None,
+                    PanelDecisionInput {
+                        meeting,
+                        decision: nrm_domain::event::DecisionRef::ReasonableGrounds,
+                        outcome: Outcome::Negative,
+                        negative_reason: Some(NegativeReason::InsufficientEvidence),
+                        reasons: "The information the agencies gathered did not meet the threshold (demo).".to_owned(),
+                        present: Present::AllExcept {
+                            chair: false,
+                            agencies: Vec::new(),
+                        },
+                    },
+                    now,
+                )
+                .await?;
+        }
+    }
+    Ok(meetings)
 }
 
 /// The demo's support: the prime contractor registered as a support provider, up to six

@@ -239,11 +239,7 @@ pub async fn key(config: &Config, store: &Store, which: KeyCommand) -> anyhow::R
 }
 
 /// Runs the retention job every `interval` (the first run after one interval).
-pub async fn retention_periodically(
-    cases: Cases,
-    instance: String,
-    interval: std::time::Duration,
-) {
+pub async fn retention_periodically(cases: Cases, instance: String, interval: std::time::Duration) {
     let Ok(capability) = retention_capability() else {
         tracing::error!("the access policy refused the retention job");
         return;

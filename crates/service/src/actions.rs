@@ -92,6 +92,24 @@ pub enum Action {
         on: NaiveDate,
         reason: ClosureReason,
     },
+    /// An age assessment concluded (`Cases::record_age_assessment`).
+    RecordAgeAssessment(crate::AgeAssessmentInput),
+    /// A pilot panel's meeting convened (`Cases::convene_panel`).
+    ConvenePanel(crate::ConveneInput),
+    /// The papers for a pilot panel's meeting (`Cases::prepare_panel_papers`).
+    PreparePanelPapers {
+        meeting: Uuid,
+        items: Vec<nrm_domain::children::panel::ChecklistItem>,
+    },
+    /// A pilot panel's decision at its meeting (`Cases::record_panel_decision`).
+    RecordPanelDecision(crate::PanelDecisionInput),
+    /// The SCA's quality assurance of a devolved pilot panel's decision.
+    AssurePanelDecision {
+        decision: DecisionRef,
+        outcome: ReviewOutcome,
+        reviewed_on: NaiveDate,
+        reasons: String,
+    },
 }
 
 impl Action {
@@ -101,9 +119,13 @@ impl Action {
             Self::Reroute { .. } => CaseOperation::Reroute,
             Self::Allocate { .. } => CaseOperation::Allocate,
             Self::Disqualify { .. } => CaseOperation::Decide,
-            Self::ReviewNegativeConclusiveGrounds { .. } | Self::ReviewNegativeDecision { .. } => {
-                CaseOperation::Review
-            }
+            Self::ReviewNegativeConclusiveGrounds { .. }
+            | Self::ReviewNegativeDecision { .. }
+            | Self::AssurePanelDecision { .. } => CaseOperation::Review,
+            Self::RecordAgeAssessment(_) => CaseOperation::Manage,
+            Self::ConvenePanel(_)
+            | Self::PreparePanelPapers { .. }
+            | Self::RecordPanelDecision(_) => CaseOperation::Decide,
             Self::RequestReconsideration { .. } => CaseOperation::RequestReconsideration,
             Self::RequestInformation { .. }
             | Self::RecordInformationReceived { .. }
@@ -136,6 +158,11 @@ impl Action {
             Self::Suspend { .. } => "case.suspend",
             Self::Resume { .. } => "case.resume",
             Self::Close { .. } => "case.close",
+            Self::RecordAgeAssessment(_) => "case.age_assessment",
+            Self::ConvenePanel(_) => "panel.convene",
+            Self::PreparePanelPapers { .. } => "panel.papers",
+            Self::RecordPanelDecision(_) => "panel.decision",
+            Self::AssurePanelDecision { .. } => "panel.assurance",
         }
     }
 }
@@ -159,6 +186,31 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<u64, ServiceError> {
         use LifecycleCommand as L;
+        // These seal more than one record, or draw the assurance sample: their own paths.
+        let action = match action {
+            Action::RecordAgeAssessment(input) => {
+                return self
+                    .record_age_assessment(capability, expected_version, input, now)
+                    .await;
+            }
+            Action::ConvenePanel(input) => {
+                return self
+                    .convene_panel(capability, expected_version, input, now)
+                    .await
+                    .map(|(_, version)| version);
+            }
+            Action::PreparePanelPapers { meeting, items } => {
+                return self
+                    .prepare_panel_papers(capability, expected_version, meeting, items, now)
+                    .await;
+            }
+            Action::RecordPanelDecision(input) => {
+                return self
+                    .record_panel_decision(capability, expected_version, input, now)
+                    .await;
+            }
+            other => other,
+        };
         let (actor, case_id) = crate::allowed(capability, action.operation())?;
         let code = action.code();
         let (reasons, build): (
@@ -288,6 +340,25 @@ impl Cases {
             Action::Suspend { on, reason } => (None, Box::new(move |_| L::Suspend { on, reason })),
             Action::Resume { on } => (None, Box::new(move |_| L::Resume { on })),
             Action::Close { on, reason } => (None, Box::new(move |_| L::Close { on, reason })),
+            Action::AssurePanelDecision {
+                decision,
+                outcome,
+                reviewed_on,
+                reasons,
+            } => (
+                Some(reasons),
+                Box::new(move |record| L::AssurePanelDecision {
+                    decision,
+                    outcome,
+                    reviewed_on,
+                    reasons: record,
+                }),
+            ),
+            // Handled above.
+            Action::RecordAgeAssessment(_)
+            | Action::ConvenePanel(_)
+            | Action::PreparePanelPapers { .. }
+            | Action::RecordPanelDecision(_) => return Err(ServiceError::NotFound),
         };
         let result = self
             .execute(

@@ -343,6 +343,21 @@ impl Cases {
             DecisionKind::ReasonableGrounds => "decision.reasonable_grounds",
             DecisionKind::ConclusiveGrounds => "decision.conclusive_grounds",
         };
+        // A devolved pilot panel decides at its meetings (`Cases::record_panel_decision`),
+        // where its composition, papers and attendance are checked: never by one person here.
+        if let Some(facts) = self.case_facts(case_id, uk_date(now)).await?
+            && facts.competent_authority
+                == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel)
+        {
+            let result = Err(DomainError::refused(
+                "pilot-decision-at-panel",
+                "A devolved pilot panel's decision is recorded at its meeting, with who attended: use \"Record the panel's decision\"",
+            )
+            .into());
+            self.audit_failure(actor, action, Some(case_id), &result, now)
+                .await?;
+            return result;
+        }
         let result = self
             .execute(
                 actor,

@@ -45,6 +45,11 @@ pub mod sar;
 pub use sar::SubjectAccessExport;
 pub mod persons;
 pub use persons::Persons;
+mod panels;
+pub use panels::{
+    AgeAssessmentInput, AssuranceInput, ConveneInput, MeetingChoice, PanelAccount,
+    PanelDecisionInput, Present,
+};
 
 /// Why a use case failed.
 #[derive(Debug, thiserror::Error)]

@@ -353,7 +353,9 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
                 Outcome::Positive => CaseStatus::PositiveConclusiveGrounds,
                 Outcome::Negative => CaseStatus::NegativeConclusiveGrounds,
             };
-            let review_pending = d.outcome == Outcome::Negative && ReviewKind::required(d.review);
+            // A negative CG awaiting its review, or a pilot panel's positive one held for the
+            // SCA's quality-assurance sample (only those record a review on a positive).
+            let review_pending = ReviewKind::required(d.review);
             out.push(set(vec![
                 (Col::Status, text(status.as_str())),
                 (Col::CgOutcome, Value::OptText(Some(outcome(d.outcome)))),
@@ -415,6 +417,9 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
                     (Col::RgDecidedOn, Value::OptDate(None)),
                     (Col::RgServedOn, Value::OptDate(None)),
                     (Col::ReviewPending, Value::Bool(false)),
+                    // A pilot panel's positive RG returned by the SCA takes its recovery
+                    // period with it.
+                    (Col::CgEarliestOn, Value::OptDate(None)),
                 ]));
                 out.push(Change::ReopenReasonableGrounds);
             }
@@ -529,6 +534,17 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
                 status: deadline_status(*status),
             });
         }
+        CaseEvent::PanelConvened(_)
+        | CaseEvent::PanelPapersPrepared(_)
+        | CaseEvent::PanelDecided(_) => out.push(set(Vec::new())),
+        // The age group follows the assessment (a route change, if any, is its own event).
+        CaseEvent::AgeAssessed(e) => out.push(set(vec![(
+            Col::AgeGroup,
+            Value::OptText(Some(age_group(match e.finding {
+                nrm_domain::children::age::AgeFinding::Adult => AgeGroup::Adult,
+                nrm_domain::children::age::AgeFinding::Child => AgeGroup::Child,
+            }))),
+        )])),
     }
     out
 }

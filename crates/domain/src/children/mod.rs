@@ -1,4 +1,8 @@
-//! Children's pathway: Independent Child Trafficking Guardians ([`guardian`]), and (beside it)
-//! local-authority decision panels and age assessment.
+//! The children's pathway: Independent Child Trafficking Guardians ([`guardian`]),
+//! local-authority decision panels ([`panel`]), age assessment ([`age`]) and decision letters a
+//! child can understand ([`letter`]).
 
+pub mod age;
 pub mod guardian;
+pub mod letter;
+pub mod panel;

@@ -110,6 +110,17 @@ pub enum LifecycleCommand {
     },
     /// Brings the deadline flags up to date for `today`. Idempotent: emits only changes.
     SweepDeadlines,
+    /// An age assessment concluded (`children::age`).
+    RecordAgeAssessment(crate::children::age::RecordAgeAssessment),
+    /// The Single Competent Authority's quality assurance of a devolved pilot panel's decision
+    /// held for it (every negative one, and the positive ones in the sample): agreed, or
+    /// returned with reasons so the panel decides again.
+    AssurePanelDecision {
+        decision: DecisionRef,
+        outcome: ReviewOutcome,
+        reviewed_on: NaiveDate,
+        reasons: VaultRecordId,
+    },
 }
 
 /// Refuses decisions on cases that are withdrawn, closed or suspended.
@@ -666,6 +677,40 @@ pub(crate) fn decide(
         }
         C::Close { on, reason } => close(r, *on, *reason, rules, today),
         C::SweepDeadlines => Ok(sweep(r, rules, today)),
+        C::RecordAgeAssessment(c) => crate::children::age::decide(r, c, actor, rules, today),
+        C::AssurePanelDecision {
+            decision,
+            outcome,
+            reviewed_on,
+            reasons,
+        } => {
+            let reviewed = match decision {
+                DecisionRef::ReasonableGrounds => ReviewedDecision::ReasonableGrounds,
+                DecisionRef::ConclusiveGrounds => ReviewedDecision::ConclusiveGrounds,
+            };
+            let held = r
+                .decision(*decision)
+                .is_some_and(|d| d.review_required == Some(ReviewKind::ScaQualityAssurance));
+            if !held {
+                return Err(DomainError::refused(
+                    "nothing-to-assure",
+                    "There is no devolved pilot panel's decision on this case waiting for the Single Competent Authority's quality assurance",
+                ));
+            }
+            review(
+                r,
+                reviewed,
+                Review {
+                    outcome: *outcome,
+                    panel: None,
+                    reviewer_agency: "Single Competent Authority",
+                    reviewed_on: *reviewed_on,
+                    reasons: *reasons,
+                },
+                actor,
+                today,
+            )
+        }
     }
 }
 
@@ -710,8 +755,11 @@ struct UnderReview {
 }
 
 fn under_review(r: &Referral, decision: ReviewedDecision) -> Option<UnderReview> {
+    // A negative decision, or a pilot panel's positive one held for the SCA's sample.
     let negative = |d: &crate::case::DecisionRecord| {
-        (d.outcome == Outcome::Negative).then(|| UnderReview {
+        (d.outcome == Outcome::Negative
+            || d.review_required == Some(ReviewKind::ScaQualityAssurance))
+        .then(|| UnderReview {
             decided_on: d.decided_on,
             decided_by: d.decided_by,
             kind: d.review_required.unwrap_or(ReviewKind::None),

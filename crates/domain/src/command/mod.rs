@@ -6,6 +6,7 @@
 
 mod lifecycle;
 
+pub(crate) use lifecycle::guard_open;
 pub use lifecycle::{LifecycleCommand, ReviewPanel, deadline_status, deadline_status_on};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -70,6 +71,8 @@ pub enum Command {
     DecideConclusiveGrounds(Decision),
     /// Anything after submission other than the two grounds decisions.
     Lifecycle(LifecycleCommand),
+    /// A devolved pilot panel's meeting, papers and decisions (`children::panel`).
+    Panel(crate::children::panel::PanelCommand),
 }
 
 /// Checks `command` against the case's `state` and the `rules` at `now`.
@@ -90,119 +93,151 @@ pub fn decide(
         }
         Command::Lifecycle(command) => lifecycle::decide(state, command, actor, rules, today),
         Command::DecideReasonableGrounds(decision) => {
-            let referral = referral(state)?;
-            lifecycle::guard_open(referral)?;
-            if referral.stage != Stage::AwaitingReasonableGrounds {
-                return Err(DomainError::ReasonableGroundsAlreadyDecided);
-            }
-            let (not_before, name) = if referral.last_dated_on > referral.referred_on {
-                (
-                    referral.last_dated_on,
-                    "the last dated step on the case file",
-                )
-            } else {
-                (referral.referred_on, "the referral date")
-            };
-            check_decision(decision, not_before, name, today)?;
-            // A negative RG records the review the rulebook requires for its date and maker.
-            let review = (decision.outcome == Outcome::Negative).then(|| {
-                rules
-                    .negative_decision_review(
-                        ReviewedDecision::ReasonableGrounds,
-                        referral.competent_authority,
-                        decision.decided_on,
-                    )
-                    .value
-            });
-            let mut rg = grounds(decision, actor, rules, now, review);
-            rg.threshold = Some(
-                rules
-                    .reasonable_grounds_threshold(decision.decided_on)
-                    .value
-                    .clone(),
-            );
-            let mut events = vec![CaseEvent::ReasonableGroundsDecided(rg)];
-            if decision.outcome == Outcome::Positive {
-                let minimum = rules.recovery_period_minimum(decision.decided_on);
-                events.push(CaseEvent::RecoveryPeriodStarted(RecoveryPeriodStarted {
-                    starts_on: decision.decided_on,
-                    minimum: CalendarDays(minimum.value),
-                    minimum_ends_on: decision.decided_on + Duration::days(i64::from(minimum.value)),
-                    rule: minimum.source.to_owned(),
-                }));
-            }
-            Ok(events)
+            reasonable_grounds_events(referral(state)?, decision, actor, rules, now, today, None)
         }
         Command::DecideConclusiveGrounds(decision) => {
-            let referral = referral(state)?;
-            lifecycle::guard_open(referral)?;
-            let (rg_on, minimum_ends_on) = match referral.stage {
-                Stage::AwaitingReasonableGrounds => {
-                    return Err(DomainError::ConclusiveGroundsWithoutReasonableGrounds);
-                }
-                Stage::NegativeReasonableGrounds { .. } => {
-                    return Err(DomainError::ConclusiveGroundsAfterNegativeReasonableGrounds);
-                }
-                // guard_open has refused these already; the arm keeps the match exhaustive.
-                Stage::ConclusiveGrounds { .. }
-                | Stage::Withdrawn { .. }
-                | Stage::Closed { .. } => {
-                    return Err(DomainError::ConclusiveGroundsAlreadyDecided);
-                }
-                Stage::RecoveryPeriod {
-                    reasonable_grounds_on,
-                    minimum_ends_on,
-                } => (reasonable_grounds_on, minimum_ends_on),
-            };
-            let (not_before, name) = if referral.last_dated_on > rg_on {
-                (
-                    referral.last_dated_on,
-                    "the last dated step on the case file",
-                )
-            } else {
-                (rg_on, "the Reasonable Grounds decision")
-            };
-            check_decision(decision, not_before, name, today)?;
-            let minimum = rules.recovery_period_minimum(rg_on);
-            let ends_on =
-                minimum_ends_on.unwrap_or(rg_on + Duration::days(i64::from(minimum.value)));
-            if decision.decided_on < ends_on {
-                return Err(DomainError::ConclusiveGroundsInsideRecoveryPeriod {
-                    minimum_ends_on: ends_on,
-                    rule: minimum.source.clone(),
-                });
-            }
-            // An extension (recorded by `RecoveryPeriodExtended`) runs to the end of its
-            // `until` day: the CG is refused inside it exactly as inside the minimum. A
-            // disqualification (s63) ends the protection of the recovery period, and with it
-            // any extension granted before.
-            if let Some(extended_to) = referral.recovery_extended_to
-                && referral.disqualified.is_none()
-                && decision.decided_on <= extended_to
-            {
-                return Err(DomainError::refused(
-                    "conclusive-grounds-inside-extended-recovery-period",
-                    format!(
-                        "A Conclusive Grounds decision cannot be made inside the recovery period, which was extended to {extended_to}: the earliest day for the decision is {}",
-                        extended_to + Duration::days(1)
-                    ),
-                ));
-            }
-            // A negative CG records the review the rulebook requires for its date and maker.
-            let review = (decision.outcome == Outcome::Negative).then(|| {
-                rules
-                    .negative_decision_review(
-                        ReviewedDecision::ConclusiveGrounds,
-                        referral.competent_authority,
-                        decision.decided_on,
-                    )
-                    .value
-            });
-            Ok(vec![CaseEvent::ConclusiveGroundsDecided(grounds(
-                decision, actor, rules, now, review,
-            ))])
+            conclusive_grounds_events(referral(state)?, decision, actor, rules, now, today, None)
+        }
+        Command::Panel(command) => {
+            crate::children::panel::decide(referral(state)?, command, actor, rules, now, today)
         }
     }
+}
+
+/// A Reasonable Grounds decision on `referral`, by the rules of its date. `positive_review`
+/// holds a positive decision for review too (a pilot panel's decision in the SCA's sample).
+pub(crate) fn reasonable_grounds_events(
+    referral: &crate::case::Referral,
+    decision: &Decision,
+    actor: Actor,
+    rules: &Rulebook,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    positive_review: Option<crate::rules::ReviewKind>,
+) -> Result<Vec<CaseEvent>, DomainError> {
+    lifecycle::guard_open(referral)?;
+    if referral.stage != Stage::AwaitingReasonableGrounds {
+        return Err(DomainError::ReasonableGroundsAlreadyDecided);
+    }
+    let (not_before, name) = if referral.last_dated_on > referral.referred_on {
+        (
+            referral.last_dated_on,
+            "the last dated step on the case file",
+        )
+    } else {
+        (referral.referred_on, "the referral date")
+    };
+    check_decision(decision, not_before, name, today)?;
+    // A negative RG records the review the rulebook requires for its date and maker.
+    let review = match decision.outcome {
+        Outcome::Negative => Some(
+            rules
+                .negative_decision_review(
+                    ReviewedDecision::ReasonableGrounds,
+                    referral.competent_authority,
+                    decision.decided_on,
+                )
+                .value,
+        ),
+        Outcome::Positive => positive_review,
+    };
+    let mut rg = grounds(decision, actor, rules, now, review);
+    rg.threshold = Some(
+        rules
+            .reasonable_grounds_threshold(decision.decided_on)
+            .value
+            .clone(),
+    );
+    let mut events = vec![CaseEvent::ReasonableGroundsDecided(rg)];
+    if decision.outcome == Outcome::Positive {
+        let minimum = rules.recovery_period_minimum(decision.decided_on);
+        events.push(CaseEvent::RecoveryPeriodStarted(RecoveryPeriodStarted {
+            starts_on: decision.decided_on,
+            minimum: CalendarDays(minimum.value),
+            minimum_ends_on: decision.decided_on + Duration::days(i64::from(minimum.value)),
+            rule: minimum.source.to_owned(),
+        }));
+    }
+    Ok(events)
+}
+
+/// A Conclusive Grounds decision on `referral`, by the rules of its date (`positive_review` as
+/// for [`reasonable_grounds_events`]).
+pub(crate) fn conclusive_grounds_events(
+    referral: &crate::case::Referral,
+    decision: &Decision,
+    actor: Actor,
+    rules: &Rulebook,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    positive_review: Option<crate::rules::ReviewKind>,
+) -> Result<Vec<CaseEvent>, DomainError> {
+    lifecycle::guard_open(referral)?;
+    let (rg_on, minimum_ends_on) = match referral.stage {
+        Stage::AwaitingReasonableGrounds => {
+            return Err(DomainError::ConclusiveGroundsWithoutReasonableGrounds);
+        }
+        Stage::NegativeReasonableGrounds { .. } => {
+            return Err(DomainError::ConclusiveGroundsAfterNegativeReasonableGrounds);
+        }
+        // guard_open has refused these already; the arm keeps the match exhaustive.
+        Stage::ConclusiveGrounds { .. } | Stage::Withdrawn { .. } | Stage::Closed { .. } => {
+            return Err(DomainError::ConclusiveGroundsAlreadyDecided);
+        }
+        Stage::RecoveryPeriod {
+            reasonable_grounds_on,
+            minimum_ends_on,
+        } => (reasonable_grounds_on, minimum_ends_on),
+    };
+    let (not_before, name) = if referral.last_dated_on > rg_on {
+        (
+            referral.last_dated_on,
+            "the last dated step on the case file",
+        )
+    } else {
+        (rg_on, "the Reasonable Grounds decision")
+    };
+    check_decision(decision, not_before, name, today)?;
+    let minimum = rules.recovery_period_minimum(rg_on);
+    let ends_on = minimum_ends_on.unwrap_or(rg_on + Duration::days(i64::from(minimum.value)));
+    if decision.decided_on < ends_on {
+        return Err(DomainError::ConclusiveGroundsInsideRecoveryPeriod {
+            minimum_ends_on: ends_on,
+            rule: minimum.source.clone(),
+        });
+    }
+    // An extension (recorded by `RecoveryPeriodExtended`) runs to the end of its
+    // `until` day: the CG is refused inside it exactly as inside the minimum. A
+    // disqualification (s63) ends the protection of the recovery period, and with it
+    // any extension granted before.
+    if let Some(extended_to) = referral.recovery_extended_to
+        && referral.disqualified.is_none()
+        && decision.decided_on <= extended_to
+    {
+        return Err(DomainError::refused(
+            "conclusive-grounds-inside-extended-recovery-period",
+            format!(
+                "A Conclusive Grounds decision cannot be made inside the recovery period, which was extended to {extended_to}: the earliest day for the decision is {}",
+                extended_to + Duration::days(1)
+            ),
+        ));
+    }
+    // A negative CG records the review the rulebook requires for its date and maker.
+    let review = match decision.outcome {
+        Outcome::Negative => Some(
+            rules
+                .negative_decision_review(
+                    ReviewedDecision::ConclusiveGrounds,
+                    referral.competent_authority,
+                    decision.decided_on,
+                )
+                .value,
+        ),
+        Outcome::Positive => positive_review,
+    };
+    Ok(vec![CaseEvent::ConclusiveGroundsDecided(grounds(
+        decision, actor, rules, now, review,
+    ))])
 }
 
 pub(crate) fn referral(state: &CaseState) -> Result<&crate::case::Referral, DomainError> {

@@ -90,6 +90,59 @@ api_enum!(
     ClosureReasonDto => ClosureReason { ProcessComplete, Withdrawn, NoDecisionPossible, Duplicate }
 );
 
+api_enum!(
+    /// Who carried out an age assessment.
+    AgeAssessorDto => nrm_domain::children::age::AgeAssessor { LocalAuthority, HomeOffice }
+);
+api_enum!(
+    /// What an age assessment concluded.
+    AgeFindingDto => nrm_domain::children::age::AgeFinding { Adult, Child }
+);
+api_enum!(
+    /// The agency a pilot panel member comes from.
+    PanelAgencyDto => nrm_domain::rules::PanelAgency {
+        ChildrensSocialCare, Police, Health, Education, Other
+    }
+);
+api_enum!(
+    /// An item of a pilot panel's multi-agency information-gathering checklist.
+    ChecklistItemDto => nrm_domain::children::panel::ChecklistItem {
+        Referral, ChildrensSocialCare, Police, Health, Education, ChildsViews, Guardian,
+        Immigration, FirstResponder
+    }
+);
+api_enum!(
+    /// The outcome of a grounds decision.
+    OutcomeDto => nrm_domain::event::Outcome { Positive, Negative }
+);
+api_enum!(
+    /// Why a decision is negative.
+    NegativeReasonDto => nrm_domain::event::NegativeReason {
+        InsufficientEvidence, DefinitionNotMet, Disengaged, Other
+    }
+);
+
+/// A pilot panel's chair or member.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PilotPanelMemberRequest {
+    pub user: Uuid,
+    pub agency: PanelAgencyDto,
+    /// Whether this is the child's lead social worker (who may not chair).
+    #[serde(default)]
+    pub lead_social_worker: bool,
+}
+
+impl From<PilotPanelMemberRequest> for nrm_domain::rules::PilotPanelMember {
+    fn from(m: PilotPanelMemberRequest) -> Self {
+        Self {
+            user: UserId(m.user),
+            agency: m.agency.into(),
+            lead_social_worker: m.lead_social_worker,
+        }
+    }
+}
+
 /// A panel member or chair.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +251,55 @@ pub enum ActionRequest {
     Close {
         on: NaiveDate,
         reason: ClosureReasonDto,
+    },
+    /// Record the age assessment of a person whose age was disputed (or referred as an adult
+    /// and found to be a child): the assessed date of birth is sealed in the vault; the case
+    /// is rerouted when the finding changes its route.
+    RecordAgeAssessment {
+        assessed_on: NaiveDate,
+        assessed_by: AgeAssessorDto,
+        finding: AgeFindingDto,
+        date_of_birth: NaiveDate,
+        /// For a child: the pilot site code of the area they live in, if any.
+        #[serde(default)]
+        local_authority_area: Option<String>,
+        reasons: String,
+    },
+    /// Convene a devolved pilot panel's meeting for the case (its local authority's panel
+    /// members): a chair who is not the lead social worker, and members from children's
+    /// social care, the police and health at least.
+    ConvenePanel {
+        /// The meeting's id, chosen by the client (to name it in the papers and the decision);
+        /// made by the service when absent.
+        #[serde(default)]
+        meeting: Option<Uuid>,
+        meets_on: NaiveDate,
+        chair: PilotPanelMemberRequest,
+        members: Vec<PilotPanelMemberRequest>,
+    },
+    /// Record the papers prepared for a meeting: the checklist items ticked.
+    PreparePanelPapers {
+        meeting: Uuid,
+        items: Vec<ChecklistItemDto>,
+    },
+    /// Record the panel's decision at its meeting (dated the meeting's day), with who was
+    /// present.
+    RecordPanelDecision {
+        meeting: Uuid,
+        decision: DecisionRefDto,
+        outcome: OutcomeDto,
+        #[serde(default)]
+        negative_reason: Option<NegativeReasonDto>,
+        present: Vec<Uuid>,
+        reasons: String,
+    },
+    /// The SCA's quality assurance of a pilot panel's decision held for it: agree, or refer
+    /// back (the panel decides again at a new meeting).
+    AssurePanelDecision {
+        decision: DecisionRefDto,
+        outcome: ReviewOutcomeDto,
+        reviewed_on: NaiveDate,
+        reasons: String,
     },
 }
 
@@ -315,6 +417,62 @@ impl From<ActionRequest> for Action {
             R::Close { on, reason } => Action::Close {
                 on,
                 reason: reason.into(),
+            },
+            R::RecordAgeAssessment {
+                assessed_on,
+                assessed_by,
+                finding,
+                date_of_birth,
+                local_authority_area,
+                reasons,
+            } => Action::RecordAgeAssessment(nrm_service::AgeAssessmentInput {
+                assessed_on,
+                assessed_by: assessed_by.into(),
+                finding: finding.into(),
+                date_of_birth,
+                local_authority_area,
+                reasons,
+            }),
+            R::ConvenePanel {
+                meeting,
+                meets_on,
+                chair,
+                members,
+            } => Action::ConvenePanel(nrm_service::ConveneInput {
+                meeting,
+                meets_on,
+                chair: chair.into(),
+                members: members.into_iter().map(Into::into).collect(),
+            }),
+            R::PreparePanelPapers { meeting, items } => Action::PreparePanelPapers {
+                meeting,
+                items: items.into_iter().map(Into::into).collect(),
+            },
+            R::RecordPanelDecision {
+                meeting,
+                decision,
+                outcome,
+                negative_reason,
+                present,
+                reasons,
+            } => Action::RecordPanelDecision(nrm_service::PanelDecisionInput {
+                meeting,
+                decision: decision.into(),
+                outcome: outcome.into(),
+                negative_reason: negative_reason.map(Into::into),
+                reasons,
+                present: nrm_service::Present::These(present.into_iter().map(UserId).collect()),
+            }),
+            R::AssurePanelDecision {
+                decision,
+                outcome,
+                reviewed_on,
+                reasons,
+            } => Action::AssurePanelDecision {
+                decision: decision.into(),
+                outcome: outcome.into(),
+                reviewed_on,
+                reasons,
             },
         }
     }

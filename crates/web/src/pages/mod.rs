@@ -23,6 +23,7 @@ pub mod administration;
 pub mod allocation;
 pub mod areas;
 pub mod assets;
+pub mod assurance;
 pub mod authorise;
 pub mod casework;
 pub mod countries;
@@ -35,6 +36,7 @@ pub mod i18n;
 pub mod layout;
 pub mod lifecycle;
 mod messages;
+pub mod panels;
 pub mod person;
 pub mod referrals;
 pub mod search;
@@ -132,6 +134,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/data-protection/subject-access/{reference}/export.json",
             get(dpo::json),
+        )
+        .route("/assurance", get(assurance::queue))
+        .route(
+            "/cases/{reference}/child-letter/{decision}",
+            get(panels::letter),
         )
         .route(
             "/cases/team",

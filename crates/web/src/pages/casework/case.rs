@@ -321,15 +321,44 @@ pub async fn page(
             tag: String::new(),
         });
     }
-    let can_decide =
-        nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
-    let actions = crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
-        .into_iter()
-        .map(|a| ActionLink {
-            href: format!("/cases/{}/actions/{}", s.reference, a.slug),
-            text: a.title,
-        })
-        .collect();
+    // A pilot panel decides at its meetings ("Record the panel's decision"), not here.
+    let pilot =
+        s.competent_authority == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
+    let can_decide = !pilot
+        && nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
+    let mut actions: Vec<ActionLink> =
+        crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
+            .into_iter()
+            .map(|a| ActionLink {
+                href: format!("/cases/{}/actions/{}", s.reference, a.slug),
+                text: a.title,
+            })
+            .collect();
+    // A child's served decision: the letter the child can understand (issue 13 item 4).
+    if s.age_group == Some(nrm_domain::submission::AgeGroup::Child)
+        && nrm_access::authorise_case(&signed_in.principal, CaseOperation::ReadNotices, &facts)
+            .is_ok()
+    {
+        for (served, slug, text) in [
+            (
+                s.reasonable_grounds_served_on,
+                "reasonable-grounds",
+                "A letter for the child: the Reasonable Grounds decision",
+            ),
+            (
+                s.conclusive_grounds_served_on,
+                "conclusive-grounds",
+                "A letter for the child: the Conclusive Grounds decision",
+            ),
+        ] {
+            if served.is_some() {
+                actions.push(ActionLink {
+                    href: format!("/cases/{}/child-letter/{slug}", s.reference),
+                    text,
+                });
+            }
+        }
+    }
     let done = params
         .done
         .as_deref()

@@ -55,6 +55,8 @@ struct QueuePage {
     team: bool,
     /// The caller reviews possible earlier referrals (issue 14): link to the queue.
     persons: bool,
+    /// The caller quality-assures pilot panels' decisions: link to that queue.
+    assurance: bool,
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
@@ -260,6 +262,8 @@ pub async fn page(
         layout: signed_in.layout(heading).casework(),
         team,
         persons,
+        assurance: nrm_access::authorise(&signed_in.principal, Operation::AssurePilotDecisions)
+            .is_ok(),
         filters: vec![
             select("allocation", "Allocated to", ALLOCATIONS, &allocation),
             select("status", "Status", STATUSES, &status),

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use nrm_access::CaseOperation;
+use nrm_domain::children::panel::ChecklistItem;
 use nrm_domain::ids::UserId;
 use nrm_domain::personal::MAX_NARRATIVE_CHARS;
+use nrm_domain::rules::{PanelAgency, PilotPanelMember};
 use nrm_service::Action;
 use serde::de::DeserializeOwned;
 
@@ -103,6 +105,14 @@ const REASONS: Spec = Spec {
 const DECISIONS: &[(&str, &str)] = &[
     ("reasonable_grounds", "Reasonable Grounds"),
     ("conclusive_grounds", "Conclusive Grounds"),
+];
+
+const AGENCIES: &[(&str, &str)] = &[
+    ("childrens_social_care", "Children's social care"),
+    ("police", "The police"),
+    ("health", "Health"),
+    ("education", "Education"),
+    ("other", "Another agency"),
 ];
 
 /// Every action, in the order the case page lists them.
@@ -394,6 +404,203 @@ pub const ACTIONS: &[ActionForm] = &[
         ],
     },
     ActionForm {
+        slug: "convene-panel",
+        title: "Convene the panel",
+        button: "Convene panel",
+        done: "Panel meeting convened",
+        operation: CaseOperation::Decide,
+        fields: &[
+            Spec {
+                name: "meets_on",
+                label: "Date of the meeting",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: true },
+                required: true,
+            },
+            Spec {
+                name: "chair",
+                label: "Who chairs the panel?",
+                hint: Some("Not the child's lead social worker"),
+                input: Input::Dynamic,
+                required: true,
+            },
+            choice("chair_agency", "Which agency is the chair from?", AGENCIES),
+            yes_no(
+                "chair_lead_social_worker",
+                "Is the chair the child's lead social worker?",
+            ),
+            Spec {
+                name: "social_care_member",
+                label: "Member from children's social care",
+                hint: None,
+                input: Input::Dynamic,
+                required: true,
+            },
+            Spec {
+                name: "police_member",
+                label: "Member from the police",
+                hint: None,
+                input: Input::Dynamic,
+                required: true,
+            },
+            Spec {
+                name: "health_member",
+                label: "Member from health",
+                hint: None,
+                input: Input::Dynamic,
+                required: true,
+            },
+        ],
+    },
+    ActionForm {
+        slug: "panel-papers",
+        title: "Prepare the panel's papers",
+        button: "Record papers",
+        done: "Panel papers recorded",
+        operation: CaseOperation::Decide,
+        fields: &[
+            Spec {
+                name: "meeting",
+                label: "Which meeting are the papers for?",
+                hint: None,
+                input: Input::Dynamic,
+                required: true,
+            },
+            yes_no("paper_referral", "Is the NRM referral in the papers?"),
+            yes_no(
+                "paper_childrens_social_care",
+                "Is children's social care information in the papers?",
+            ),
+            yes_no("paper_police", "Is police information in the papers?"),
+            yes_no("paper_health", "Is health information in the papers?"),
+            yes_no("paper_education", "Is education information in the papers?"),
+            yes_no("paper_childs_views", "Are the child's views in the papers?"),
+            yes_no(
+                "paper_guardian",
+                "Are the guardian's or advocate's views in the papers?",
+            ),
+            yes_no(
+                "paper_immigration",
+                "Is immigration information in the papers?",
+            ),
+            yes_no(
+                "paper_first_responder",
+                "Is further information from the First Responder in the papers?",
+            ),
+        ],
+    },
+    ActionForm {
+        slug: "panel-decision",
+        title: "Record the panel's decision",
+        button: "Record decision",
+        done: "Panel decision recorded",
+        operation: CaseOperation::Decide,
+        fields: &[
+            Spec {
+                name: "meeting",
+                label: "At which meeting was the decision made?",
+                hint: Some("The decision is dated the day of the meeting"),
+                input: Input::Dynamic,
+                required: true,
+            },
+            choice("decision", "Which decision did the panel make?", DECISIONS),
+            choice(
+                "outcome",
+                "What did the panel decide?",
+                &[("positive", "Positive"), ("negative", "Negative")],
+            ),
+            Spec {
+                name: "negative_reason",
+                label: "Reason for a negative decision",
+                hint: Some("Only for a negative decision"),
+                input: Input::Choice(&[
+                    (
+                        "insufficient_evidence",
+                        "The evidence did not meet the threshold",
+                    ),
+                    (
+                        "definition_not_met",
+                        "It does not meet the definition of modern slavery",
+                    ),
+                    (
+                        "disengaged",
+                        "The child could not be reached or took no part",
+                    ),
+                    ("other", "Another reason"),
+                ]),
+                required: false,
+            },
+            yes_no("chair_present", "Was the chair present?"),
+            yes_no(
+                "social_care_present",
+                "Was the member from children's social care present?",
+            ),
+            yes_no("police_present", "Was the member from the police present?"),
+            yes_no("health_present", "Was the member from health present?"),
+            REASONS,
+        ],
+    },
+    ActionForm {
+        slug: "age-assessment",
+        title: "Record an age assessment",
+        button: "Record age assessment",
+        done: "Age assessment recorded",
+        operation: CaseOperation::Manage,
+        fields: &[
+            choice(
+                "assessed_by",
+                "Who carried out the assessment?",
+                &[
+                    ("local_authority", "A local authority"),
+                    ("home_office", "The Home Office"),
+                ],
+            ),
+            date("assessed_on", "Date the assessment concluded"),
+            choice(
+                "finding",
+                "What did the assessment conclude?",
+                &[
+                    ("adult", "The person is an adult"),
+                    ("child", "The person is a child"),
+                ],
+            ),
+            date("date_of_birth", "Assessed date of birth"),
+            Spec {
+                name: "local_authority_area",
+                label: "Pilot area the child lives in",
+                hint: Some(
+                    "Only for a child: the local authority's pilot code, for example hull, to route the case to its panel",
+                ),
+                input: Input::Text,
+                required: false,
+            },
+            REASONS,
+        ],
+    },
+    ActionForm {
+        slug: "assure-panel-decision",
+        title: "Quality-assure a pilot panel's decision",
+        button: "Record assurance",
+        done: "Quality assurance recorded",
+        operation: CaseOperation::Review,
+        fields: &[
+            choice("decision", "Which decision was assured?", DECISIONS),
+            choice(
+                "outcome",
+                "What did the quality assurance conclude?",
+                &[
+                    ("agree", "Agree: the decision stands and may be served"),
+                    (
+                        "refer_back",
+                        "Return it: the panel must decide again at a new meeting",
+                    ),
+                ],
+            ),
+            date("reviewed_on", "Date of the quality assurance"),
+            REASONS,
+        ],
+    },
+    ActionForm {
         slug: "ask-reconsideration",
         title: "Ask for a decision to be reconsidered",
         button: "Send request",
@@ -667,6 +874,75 @@ pub fn build(form: &ActionForm, answers: &Answers) -> Option<Action> {
             pilot_site: Some(text(answers, "pilot_site")).filter(|s| !s.is_empty()),
             reason: code(answers, "reason")?,
         },
+        "convene-panel" => {
+            let user = |name: &str| uuid::Uuid::parse_str(value(answers, name)).ok().map(UserId);
+            let member = |name: &str, agency: PanelAgency| {
+                Some(PilotPanelMember {
+                    user: user(name)?,
+                    agency,
+                    lead_social_worker: false,
+                })
+            };
+            Action::ConvenePanel(nrm_service::ConveneInput {
+                meeting: None,
+                meets_on: on("meets_on")?,
+                chair: PilotPanelMember {
+                    user: user("chair")?,
+                    agency: code(answers, "chair_agency")?,
+                    lead_social_worker: yes(answers, "chair_lead_social_worker"),
+                },
+                members: vec![
+                    member("social_care_member", PanelAgency::ChildrensSocialCare)?,
+                    member("police_member", PanelAgency::Police)?,
+                    member("health_member", PanelAgency::Health)?,
+                ],
+            })
+        }
+        "panel-papers" => Action::PreparePanelPapers {
+            meeting: uuid::Uuid::parse_str(value(answers, "meeting")).ok()?,
+            items: ChecklistItem::ALL
+                .into_iter()
+                .filter(|item| yes(answers, &format!("paper_{}", item.as_str())))
+                .collect(),
+        },
+        "panel-decision" => {
+            let mut agencies = Vec::new();
+            for (name, agency) in [
+                ("social_care_present", PanelAgency::ChildrensSocialCare),
+                ("police_present", PanelAgency::Police),
+                ("health_present", PanelAgency::Health),
+            ] {
+                if !yes(answers, name) {
+                    agencies.push(agency);
+                }
+            }
+            Action::RecordPanelDecision(nrm_service::PanelDecisionInput {
+                meeting: uuid::Uuid::parse_str(value(answers, "meeting")).ok()?,
+                decision: code(answers, "decision")?,
+                outcome: code(answers, "outcome")?,
+                negative_reason: code(answers, "negative_reason"),
+                reasons: text(answers, "reasons"),
+                present: nrm_service::Present::AllExcept {
+                    chair: !yes(answers, "chair_present"),
+                    agencies,
+                },
+            })
+        }
+        "age-assessment" => Action::RecordAgeAssessment(nrm_service::AgeAssessmentInput {
+            assessed_on: on("assessed_on")?,
+            assessed_by: code(answers, "assessed_by")?,
+            finding: code(answers, "finding")?,
+            date_of_birth: on("date_of_birth")?,
+            local_authority_area: Some(text(answers, "local_authority_area"))
+                .filter(|s| !s.is_empty()),
+            reasons: text(answers, "reasons"),
+        }),
+        "assure-panel-decision" => Action::AssurePanelDecision {
+            decision: code(answers, "decision")?,
+            outcome: code(answers, "outcome")?,
+            reviewed_on: on("reviewed_on")?,
+            reasons: text(answers, "reasons"),
+        },
         _ => return None,
     })
 }
@@ -728,6 +1004,17 @@ mod tests {
         offered
             .by_name
             .insert("request", vec![(someone.clone(), "B".to_owned())]);
+        for name in [
+            "chair",
+            "social_care_member",
+            "police_member",
+            "health_member",
+            "meeting",
+        ] {
+            offered
+                .by_name
+                .insert(name, vec![(someone.clone(), "C".to_owned())]);
+        }
         for form in ACTIONS {
             let mut answers = Answers::new();
             for spec in form.fields {

@@ -42,9 +42,17 @@ pub fn allowed(principal: &Principal, facts: &CaseFacts) -> Vec<&'static ActionF
             // records a request it received. Each sees only its own form.
             let decides =
                 nrm_access::authorise_case(principal, CaseOperation::Manage, facts).is_ok();
+            // A pilot panel's work only on its cases; the SCA's assurance only of them, by
+            // the SCA (a panel member may review nothing of their own authority's).
+            let pilot = facts.competent_authority
+                == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
             match a.slug {
                 "ask-reconsideration" => !decides,
                 "request-reconsideration" => decides,
+                "convene-panel" | "panel-papers" | "panel-decision" => pilot,
+                "assure-panel-decision" => {
+                    pilot && nrm_access::panels::assures(principal, CaseOperation::Review, facts)
+                }
                 _ => true,
             }
         })
@@ -126,6 +134,30 @@ async fn offered(
                         )
                     })
                     .collect(),
+                _ => Vec::new(),
+            },
+            "chair" | "social_care_member" | "police_member" | "health_member" => state
+                .cases
+                .panel_accounts(capability, now)
+                .await
+                .map_err(|e| PageError::from_service(e, Lang::En))?
+                .into_iter()
+                .map(|a| (a.id.0.to_string(), a.email))
+                .collect(),
+            "meeting" => match &view.state {
+                CaseState::Referral(r) => {
+                    let pending = nrm_domain::children::panel::pending_decision(r);
+                    r.panel_meetings
+                        .iter()
+                        .filter(|m| !m.decided.iter().any(|(d, _)| Some(*d) == pending))
+                        .map(|m| {
+                            (
+                                m.meeting.to_string(),
+                                format!("Meeting on {}", date(m.meets_on)),
+                            )
+                        })
+                        .collect()
+                }
                 _ => Vec::new(),
             },
             "to" => state
@@ -439,7 +471,23 @@ pub async fn submit(
         .await
     {
         Ok(_) => {
-            Ok(Redirect::to(&format!("/cases/{reference}?done={}", form.slug)).into_response())
+            // An action can take the case out of the caller's sight (an age assessment that
+            // moves it to another authority): back to their queue then.
+            let still_theirs = state
+                .cases
+                .case_facts(capability.case_id(), today)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|facts| {
+                    nrm_access::authorise_case(&signed_in.principal, CaseOperation::Read, &facts)
+                        .is_ok()
+                });
+            if still_theirs {
+                Ok(Redirect::to(&format!("/cases/{reference}?done={}", form.slug)).into_response())
+            } else {
+                Ok(Redirect::to("/cases").into_response())
+            }
         }
         Err(ServiceError::Conflict { .. }) => {
             let mut errors = Errors::default();

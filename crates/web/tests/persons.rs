@@ -130,6 +130,34 @@ async fn re_referrals_are_flagged_reviewed_and_shown_in_the_person_history() {
         .await;
         assert_eq!(location(&done), "/persons/reviews?done=joined");
 
+        // Over the API the decision names the review as read: none is 428, the decided review's
+        // ETag is "1", and deciding it again as if open is 412.
+        let api = format!("/api/v1/persons/reviews/{review}");
+        let read = app
+            .get_as(&api, SCA_MANAGER)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(read.status(), 200);
+        assert_eq!(
+            read.headers().get("etag").and_then(|v| v.to_str().ok()),
+            Some("\"1\"")
+        );
+        let decide = |if_match: Option<&'static str>| {
+            let mut request = app
+                .post_as(&format!("{api}/decision"), SCA_MANAGER)
+                .json(&serde_json::json!({"decision": "reject"}));
+            if let Some(tag) = if_match {
+                request = request.header("if-match", tag);
+            }
+            request.send()
+        };
+        let status = |r: Result<reqwest::Response, reqwest::Error>| {
+            r.map(|r| r.status().as_u16()).unwrap_or(0)
+        };
+        assert_eq!(status(decide(None).await), 428);
+        assert_eq!(status(decide(Some("\"0\"")).await), 412);
+
         // The case page flags the earlier referrals; the person page lists all three in order.
         let case = text(get(&app, &format!("/cases/{third}"), &dm).await).await;
         assert!(

@@ -173,13 +173,13 @@ pub async fn reviews(
 #[utoipa::path(
     get, path = "/api/v1/persons/reviews/{id}", tag = "persons",
     params(("id" = String, Path, description = "The review's id")),
-    responses((status = 200, description = "The possible match", body = MatchReviewDto))
+    responses((status = 200, description = "The possible match; its `ETag` is \"0\" while it is open, \"1\" once decided", body = MatchReviewDto))
 )]
 pub async fn review(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam<String>,
-) -> Result<axum::Json<MatchReviewDto>, Problem> {
+) -> Result<(HeaderMap, axum::Json<MatchReviewDto>), Problem> {
     let capability =
         crate::access::authorise(&state, &caller, Operation::ReviewPersonMatches).await?;
     let id = review_id(&id)?;
@@ -202,7 +202,14 @@ pub async fn review(
     let item = persons
         .review(&capability, id, personal, state.now())
         .await?;
-    Ok(axum::Json(review_dto(&item)))
+    let mut headers = HeaderMap::new();
+    headers.insert(header::ETAG, etag(review_version(&item.status)));
+    Ok((headers, axum::Json(review_dto(&item))))
+}
+
+/// A review's version for `ETag` and `If-Match`: 0 while open, 1 once decided.
+fn review_version(status: &str) -> u64 {
+    u64::from(status != "open")
 }
 
 /// The decision on a possible match.
@@ -214,36 +221,69 @@ pub struct ReviewDecisionRequest {
 }
 
 /// Records the decision on an open possible match: `join` joins the new referral's person to
-/// the earlier one's (undone by a split), `reject` keeps them apart. A decided review is 422.
+/// the earlier one's (undone by a split), `reject` keeps them apart. Needs the review's `ETag`
+/// in `If-Match` ("0": deciding the open review the caller read; else 412, and 428 without).
+/// A review decided meanwhile is 412.
 #[utoipa::path(
     post, path = "/api/v1/persons/reviews/{id}/decision", tag = "persons",
-    params(("id" = String, Path, description = "The review's id")),
+    params(
+        ("id" = String, Path, description = "The review's id"),
+        ("If-Match" = String, Header, description = "The review's ETag as read (\"0\": open)"),
+    ),
     request_body = ReviewDecisionRequest,
     responses(
         (status = 200, description = "Recorded; the person the referrals are now part of", body = Object),
-        (status = 422, description = "Invalid, or already decided", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The review is not the one read (decided since)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "No If-Match", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam<String>,
+    headers: HeaderMap,
     body: JsonBody,
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
     let capability =
         crate::access::authorise(&state, &caller, Operation::ReviewPersonMatches).await?;
     let id = review_id(&id)?;
+    if expected_version(&headers, None)? != review_version("open") {
+        return Err(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale-version",
+            "The review has been decided since you read it",
+        ));
+    }
     let request: ReviewDecisionRequest = body.parse()?;
     let persons = state.cases.persons();
+    // Decided since it was read: the If-Match named the open review, so 412.
+    let stale = |p: Problem| {
+        if p.status == StatusCode::CONFLICT.as_u16() {
+            Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                "The review has been decided since you read it",
+            )
+        } else {
+            p
+        }
+    };
     match request.decision.as_str() {
         "join" => {
-            let person = persons.confirm(&capability, id, state.now()).await?;
+            let person = persons
+                .confirm(&capability, id, state.now())
+                .await
+                .map_err(|e| stale(e.into()))?;
             Ok(axum::Json(
                 serde_json::json!({ "status": "confirmed", "person": person.to_string() }),
             ))
         }
         "reject" => {
-            persons.reject(&capability, id, state.now()).await?;
+            persons
+                .reject(&capability, id, state.now())
+                .await
+                .map_err(|e| stale(e.into()))?;
             Ok(axum::Json(serde_json::json!({ "status": "rejected" })))
         }
         _ => Err(Problem::invalid(vec![FieldProblem::new(
@@ -403,7 +443,10 @@ pub struct SplitRequest {
 /// the person they were joined from. Needs the person's `ETag` in `If-Match` (else 428).
 #[utoipa::path(
     post, path = "/api/v1/persons/{id}/split", tag = "persons",
-    params(("id" = String, Path, description = "The person's id")),
+    params(
+        ("id" = String, Path, description = "The person's id"),
+        ("If-Match" = String, Header, description = "The person's ETag as read"),
+    ),
     request_body = SplitRequest,
     responses(
         (status = 200, description = "Split; the person the referrals went to", body = Object),

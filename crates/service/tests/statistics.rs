@@ -149,6 +149,72 @@ async fn decide(
     } else {
         Outcome::Negative
     };
+    if authority == CompetentAuthority::LocalAuthorityPanel {
+        // A pilot panel decides at a meeting (issue 13): convened, papers ready, all present.
+        use nrm_domain::children::panel::ChecklistItem;
+        use nrm_domain::rules::{PanelAgency, PilotPanelMember};
+        let member = |n: u128, agency| PilotPanelMember {
+            user: UserId(Uuid::from_u128(n)),
+            agency,
+            lead_social_worker: false,
+        };
+        let (meeting, _) = cases
+            .convene_panel(
+                &cap,
+                None,
+                nrm_service::ConveneInput {
+                    meeting: None,
+                    meets_on: on,
+                    chair: member(9001, PanelAgency::ChildrensSocialCare),
+                    members: vec![
+                        member(9002, PanelAgency::Police),
+                        member(9003, PanelAgency::Health),
+                    ],
+                },
+                noon(on),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("convene on {on}: {e}"));
+        cases
+            .prepare_panel_papers(
+                &cap,
+                None,
+                meeting,
+                vec![
+                    ChecklistItem::Referral,
+                    ChecklistItem::ChildrensSocialCare,
+                    ChecklistItem::Police,
+                    ChecklistItem::Health,
+                ],
+                noon(on),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("papers on {on}: {e}"));
+        cases
+            .record_panel_decision(
+                &cap,
+                None,
+                nrm_service::PanelDecisionInput {
+                    meeting,
+                    decision: match kind {
+                        DecisionKind::ReasonableGrounds => DecisionRef::ReasonableGrounds,
+                        DecisionKind::ConclusiveGrounds => DecisionRef::ConclusiveGrounds,
+                    },
+                    outcome,
+                    negative_reason: (!positive).then_some(NegativeReason::InsufficientEvidence),
+                    reasons: "Reasons given in full.".to_owned(),
+                    present: nrm_service::Present::These(vec![
+                        UserId(Uuid::from_u128(9001)),
+                        UserId(Uuid::from_u128(9002)),
+                        UserId(Uuid::from_u128(9003)),
+                    ]),
+                },
+                noon(on),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("panel decides {kind:?} on {on}: {e}"));
+        return;
+    }
     cases
         .decide(
             &cap,

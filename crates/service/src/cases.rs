@@ -415,19 +415,7 @@ impl Cases {
         result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let outcome = outcome_code(result);
-        let record = nrm_store::audit::AuditRecord {
-            actor,
-            action: action.to_owned(),
-            case_id,
-            outcome,
-            subject: None,
-        };
-        self.store
-            .audit(&record, now)
-            .await
-            .map(|_| ())
-            .map_err(ServiceError::Store)
+        crate::write_audit(&self.store, actor, action, case_id, None, result, now).await
     }
 
     /// Writes the audit entry for an administrative action (or a read) on `subject`, a
@@ -440,18 +428,7 @@ impl Cases {
         result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let record = nrm_store::audit::AuditRecord {
-            actor,
-            action: action.to_owned(),
-            case_id: None,
-            outcome: crate::outcome_code(result),
-            subject,
-        };
-        self.store
-            .audit(&record, now)
-            .await
-            .map(|_| ())
-            .map_err(ServiceError::Store)
+        crate::write_audit(&self.store, actor, action, None, subject, result, now).await
     }
 
     /// Loads the case, builds the command (given the vault record id its written reasons will

@@ -37,7 +37,7 @@ use nrm_store::guardians::{
 use nrm_store::{Store, StoreError, VaultWrite};
 use uuid::Uuid;
 
-use crate::{Action, Cases, ServiceError, outcome_code};
+use crate::{Action, Cases, ServiceError};
 
 /// The longest text a guardian's note may hold.
 pub const MAX_GUARDIAN_NOTE_CHARS: usize = 20_000;
@@ -241,18 +241,7 @@ impl Guardians {
         result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let record = AuditRecord {
-            actor,
-            action: action.to_owned(),
-            case_id,
-            outcome: outcome_code(result),
-            subject,
-        };
-        self.store
-            .audit(&record, now)
-            .await
-            .map(|_| ())
-            .map_err(ServiceError::Store)
+        crate::write_audit(&self.store, actor, action, case_id, subject, result, now).await
     }
 
     /// After a child referral is accepted: makes its ICTG referral when the area is covered.

@@ -71,6 +71,32 @@ pub enum ServiceError {
     Store(StoreError),
 }
 
+/// Writes the audit entry for a use case's outcome (`case_id` and `subject` as the use case
+/// has them). Fails closed: if the entry cannot be written, the caller gets an error rather
+/// than an unaudited answer. Every service's audit helper comes here.
+pub(crate) async fn write_audit<T>(
+    store: &nrm_store::Store,
+    actor: nrm_domain::Actor,
+    action: &str,
+    case_id: Option<nrm_domain::CaseId>,
+    subject: Option<String>,
+    result: &Result<T, ServiceError>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    let record = nrm_store::audit::AuditRecord {
+        actor,
+        action: action.to_owned(),
+        case_id,
+        outcome: outcome_code(result),
+        subject,
+    };
+    store
+        .audit(&record, now)
+        .await
+        .map(|_| ())
+        .map_err(ServiceError::Store)
+}
+
 /// How an audit entry records a use case's outcome: `ok`, `not_found`, `refused:<code>`…
 pub(crate) fn outcome_code<T>(result: &Result<T, ServiceError>) -> String {
     match result {

@@ -52,7 +52,7 @@ use nrm_store::persons::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{Cases, ServiceError, outcome_code};
+use crate::{Cases, ServiceError};
 
 /// The shipped Fellegi–Sunter parameter set.
 #[derive(Debug, Deserialize)]
@@ -671,18 +671,7 @@ impl<'a> Persons<'a> {
         result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let record = AuditRecord {
-            actor,
-            action: action.to_owned(),
-            case_id,
-            outcome: outcome_code(result),
-            subject,
-        };
-        self.store()
-            .audit(&record, now)
-            .await
-            .map(|_| ())
-            .map_err(ServiceError::Store)
+        crate::write_audit(self.store(), actor, action, case_id, subject, result, now).await
     }
 
     /// The possible earlier referrals with `status` (`open`, `confirmed`, `rejected`), oldest

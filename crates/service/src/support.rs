@@ -43,7 +43,7 @@ use nrm_store::{Store, StoreError, VaultWrite};
 use rand::Rng;
 use uuid::Uuid;
 
-use crate::{Cases, ServiceError, outcome_code};
+use crate::{Cases, ServiceError};
 
 /// The longest text a support note may hold.
 pub const MAX_NOTE_CHARS: usize = 20_000;
@@ -309,18 +309,7 @@ impl Support {
         result: &Result<T, ServiceError>,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let record = AuditRecord {
-            actor,
-            action: action.to_owned(),
-            case_id,
-            outcome: outcome_code(result),
-            subject,
-        };
-        self.store
-            .audit(&record, now)
-            .await
-            .map(|_| ())
-            .map_err(ServiceError::Store)
+        crate::write_audit(&self.store, actor, action, case_id, subject, result, now).await
     }
 
     /// Registers an organisation as a support provider under `parent` (a prime contractor),

@@ -6,7 +6,6 @@
 //! `GET /guardians/children/{reference}/{form}` shows the form; posting it shows the check
 //! page; posting that (`confirmed=yes`) records it.
 
-use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,11 +30,11 @@ use crate::api::guardians::guardians;
 use crate::pages::errors::PageError;
 use crate::pages::form::{self, Form};
 use crate::pages::i18n::Lang;
-use crate::pages::layout::{Errors, Layout, render_status};
+use crate::pages::layout::{Errors, render_status};
 use crate::pages::lifecycle::forms::{
     Answers, Input, Offered, Spec, answer_words, check_fields, date_answer,
 };
-use crate::pages::lifecycle::{field, refusal_words};
+use crate::pages::lifecycle::{CheckPage, FormPage, field, refusal_words};
 use crate::pages::session::{Posted, SignedIn};
 
 /// One guardian form.
@@ -393,31 +392,6 @@ pub fn allowed(
             _ => false,
         })
         .collect()
-}
-
-#[derive(Template)]
-#[template(path = "lifecycle/form.html")]
-struct FormPage {
-    layout: Layout,
-    errors: String,
-    action: String,
-    fields: Vec<String>,
-    form_token: String,
-    version: u64,
-    button: String,
-}
-
-#[derive(Template)]
-#[template(path = "lifecycle/check.html")]
-struct CheckPage {
-    layout: Layout,
-    errors: String,
-    action: String,
-    summary: String,
-    hidden: Vec<(String, String)>,
-    form_token: String,
-    button: String,
-    change: String,
 }
 
 /// The form named in the address and the capability for it (anyone else: not found).

@@ -59,29 +59,31 @@ pub fn allowed(principal: &Principal, facts: &CaseFacts) -> Vec<&'static ActionF
         .collect()
 }
 
+/// An action's question page (also the guardians' forms).
 #[derive(Template)]
 #[template(path = "lifecycle/form.html")]
-struct FormPage {
-    layout: Layout,
-    errors: String,
-    action: String,
-    fields: Vec<String>,
-    form_token: String,
-    version: u64,
-    button: String,
+pub(crate) struct FormPage {
+    pub(crate) layout: Layout,
+    pub(crate) errors: String,
+    pub(crate) action: String,
+    pub(crate) fields: Vec<String>,
+    pub(crate) form_token: String,
+    pub(crate) version: u64,
+    pub(crate) button: String,
 }
 
+/// An action's check page before it is recorded (also the guardians' forms).
 #[derive(Template)]
 #[template(path = "lifecycle/check.html")]
-struct CheckPage {
-    layout: Layout,
-    errors: String,
-    action: String,
-    summary: String,
-    hidden: Vec<(String, String)>,
-    form_token: String,
-    button: String,
-    change: String,
+pub(crate) struct CheckPage {
+    pub(crate) layout: Layout,
+    pub(crate) errors: String,
+    pub(crate) action: String,
+    pub(crate) summary: String,
+    pub(crate) hidden: Vec<(String, String)>,
+    pub(crate) form_token: String,
+    pub(crate) button: String,
+    pub(crate) change: String,
 }
 
 /// The action named in the address, and the capability for it on this case (anyone else: not

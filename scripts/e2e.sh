@@ -70,6 +70,8 @@ done
 mkdir -p "$tmp/state"
 # localhost (not 127.0.0.1): Chromium treats http://localhost as a secure context, so it keeps
 # the __Host- session cookie, which is Secure.
-echo "== e2e: node --test e2e/tests/"
+# E2E_TESTS names test files to run instead of the whole folder (one journey while working).
+tests="${E2E_TESTS:-e2e/tests/}"
+echo "== e2e: node --test $tests"
 NRM_BASE_URL="http://localhost:$port" NRM_BIN="$bin" E2E_STATE_DIR="$tmp/state" E2E_CHROMIUM="$chromium" \
-  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 e2e/tests/
+  node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 $tests

@@ -535,8 +535,35 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     println!("Seeded {children} children with Independent Child Trafficking Guardians.");
     seed_legacy(store, (count / 10).min(1000), seed).await?;
     let cases = Cases::new(store.clone(), Rulebook::current());
+    index_for_search(&cases, count).await?;
     let rereferred = crate::demo_persons::seed(&cases, Utc::now()).await?;
     println!("Seeded {rereferred} referrals of people referred more than once (issue 14).");
+    Ok(())
+}
+
+/// The most seeded cases the demo indexes for the search by name itself; above it, the
+/// operator runs `nrm link index` (about a millisecond a case: each is decrypted once).
+const INDEX_AT_MOST: u64 = 20_000;
+
+/// Bulk-loaded and imported cases skip intake linking, so the search by name would not find
+/// them: make their keyed tokens (no persons are made or joined).
+async fn index_for_search(cases: &Cases, count: u64) -> anyhow::Result<()> {
+    if count > INDEX_AT_MOST {
+        println!(
+            "Not indexing {count} cases for the search by name here: run `nrm link index` (or `nrm link rebuild`)."
+        );
+        return Ok(());
+    }
+    let capability = nrm_access::authorise(
+        &nrm_access::Principal::system(),
+        nrm_access::Operation::RebuildPersonLinks,
+    )
+    .map_err(|_| anyhow::anyhow!("the shell may not index referrals"))?;
+    let report = cases
+        .persons()
+        .index_unindexed(&capability, Utc::now(), &mut |_| {})
+        .await?;
+    println!("Indexed {} cases for the search by name.", report.indexed);
     Ok(())
 }
 

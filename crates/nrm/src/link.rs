@@ -37,6 +37,9 @@ pub enum LinkCommand {
     /// key change): tokens made again, unlinked referrals linked as at intake, possible matches
     /// queued for decision makers (persons are never joined without one).
     Rebuild,
+    /// Make the search-by-name tokens of every referral that has none (bulk-loaded and
+    /// imported cases), without linking them to persons; `rebuild` does both.
+    Index,
 }
 
 #[derive(Debug, Args)]
@@ -289,7 +292,29 @@ pub fn run(command: LinkCommand) -> anyhow::Result<()> {
             Ok(())
         }
         LinkCommand::Rebuild => bail!("`nrm link rebuild` needs the database"),
+        LinkCommand::Index => bail!("`nrm link index` needs the database"),
     }
+}
+
+/// `nrm link index`, as the operator's shell (`Principal::system()`), with a running count.
+pub async fn index(cases: &nrm_service::Cases) -> anyhow::Result<()> {
+    let capability = nrm_access::authorise(
+        &nrm_access::Principal::system(),
+        nrm_access::Operation::RebuildPersonLinks,
+    )
+    .map_err(|_| anyhow::anyhow!("the shell may not index referrals"))?;
+    let started = Instant::now();
+    let report = cases
+        .persons()
+        .index_unindexed(&capability, chrono::Utc::now(), &mut |_| {})
+        .await?;
+    println!(
+        "{} referrals indexed for the search by name in {:.1}s ({} failed).",
+        report.indexed,
+        started.elapsed().as_secs_f64(),
+        report.failed
+    );
+    Ok(())
 }
 
 /// `nrm link rebuild`, as the operator's shell (`Principal::system()`), with a progress bar.

@@ -325,6 +325,15 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Link {
+            which: link::LinkCommand::Index,
+        } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = link::index(&cases).await;
+            store.close().await;
+            result
+        }
         Command::Link { which } => link::run(which),
         Command::Retention { which } => {
             let store = open(&config, false).await?;

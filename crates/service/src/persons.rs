@@ -54,6 +54,8 @@ use uuid::Uuid;
 
 use crate::{Cases, ServiceError};
 
+pub mod search;
+
 /// The shipped Fellegi–Sunter parameter set.
 #[derive(Debug, Deserialize)]
 struct Parameters {
@@ -1405,19 +1407,17 @@ impl<'a> Persons<'a> {
         result
     }
 
-    async fn relink(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<u64, ServiceError> {
-        let Some(input) = self.input(case_id).await? else {
-            return Ok(0);
-        };
-        let person = self.store().person_of_case(case_id).await?;
+    async fn store_tokens(
+        &self,
+        case_id: CaseId,
+        input: &LinkInput,
+        action: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(u8, u64)>, ServiceError> {
         let tokens = self.tokens(&records(&input.details, input.gender));
-        // Tokens first, so the referrals after this one find it under the new key or rules.
-        let bands = PersonRules::current()
-            .match_bands(input.referral.submitted_on)
-            .value;
         let audit = AuditRecord {
             actor: Actor::SYSTEM,
-            action: "person.relink".to_owned(),
+            action: action.to_owned(),
             case_id: Some(case_id),
             outcome: "ok".to_owned(),
             subject: None,
@@ -1434,6 +1434,21 @@ impl<'a> Persons<'a> {
                 audit: &audit,
             })
             .await?;
+        Ok(tokens)
+    }
+
+    async fn relink(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<u64, ServiceError> {
+        let Some(input) = self.input(case_id).await? else {
+            return Ok(0);
+        };
+        let person = self.store().person_of_case(case_id).await?;
+        // Tokens first, so the referrals after this one find it under the new key or rules.
+        let tokens = self
+            .store_tokens(case_id, &input, "person.relink", now)
+            .await?;
+        let bands = PersonRules::current()
+            .match_bands(input.referral.submitted_on)
+            .value;
         let scored = self.score(&input, &tokens, true).await?;
         let mut seen: BTreeMap<PersonId, ()> = BTreeMap::new();
         let mut reviews = Vec::new();
@@ -1464,8 +1479,11 @@ impl<'a> Persons<'a> {
         let queued = reviews.len() as u64;
         if queued > 0 {
             let audit = AuditRecord {
+                actor: Actor::SYSTEM,
                 action: "person.review_queued".to_owned(),
-                ..audit
+                case_id: Some(case_id),
+                outcome: "ok".to_owned(),
+                subject: None,
             };
             self.store()
                 .write_persons(PersonWrite {

@@ -470,6 +470,51 @@ impl Store {
         Ok(out)
     }
 
+    /// The referrals holding at least one of `tokens` (linked to a person or not), each with
+    /// how many of the tokens it holds, most first; at most `limit` per token. For the search
+    /// by name and date of birth: the tokens are keyed, so the store never sees a name.
+    pub async fn token_holders(
+        &self,
+        tokens: &[(u8, u64)],
+        limit: i64,
+    ) -> Result<Vec<(CaseId, u32)>, StoreError> {
+        let mut out: Vec<(CaseId, u32)> = Vec::new();
+        for (rule, token) in tokens {
+            let rows: Vec<Uuid> = on_pool!(self, pool => {
+                sqlx::query_scalar(
+                    "SELECT case_id FROM person_link_tokens WHERE rule = $1 AND token = $2 LIMIT $3",
+                )
+                .bind(i64::from(*rule))
+                .bind(*token as i64)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+            });
+            for c in rows {
+                match out.iter_mut().find(|(id, _)| id.0 == c) {
+                    Some((_, shared)) => *shared += 1,
+                    None => out.push((CaseId(c), 1)),
+                }
+            }
+        }
+        out.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.0.cmp(&b.0)));
+        Ok(out)
+    }
+
+    /// Up to `limit` adult and child referrals with no linkage tokens at all (bulk-loaded or
+    /// imported ones), oldest first: what the search by name cannot find yet.
+    pub async fn referrals_without_tokens(&self, limit: i64) -> Result<Vec<CaseId>, StoreError> {
+        let rows: Vec<Uuid> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT s.case_id FROM case_summaries s WHERE s.kind <> 'duty_to_notify' AND NOT EXISTS (SELECT 1 FROM person_link_tokens t WHERE t.case_id = s.case_id) ORDER BY s.referred_on, s.reference LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(CaseId).collect())
+    }
+
     /// How many linkage tokens a referral has.
     pub async fn link_token_count(&self, case: CaseId) -> Result<u64, StoreError> {
         let n: i64 = on_pool!(self, pool => {

@@ -453,3 +453,114 @@ async fn a_case_is_found_by_its_reference_only_by_those_who_may_read_it() {
     })
     .await;
 }
+
+/// The search by name and date of birth: posted (never in a URL), found by a decision maker
+/// who may read the person's details (with other spellings), not by another authority's; bad
+/// input answered with the error summary, nothing searched.
+#[tokio::test]
+async fn a_case_is_found_by_name_and_date_of_birth_in_a_post_never_a_url() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let given = format!("Given{}", support::CANARY);
+        let family = format!("Family{}", support::CANARY);
+        let decider = signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let page = text(get(&app, "/search", &decider).await).await;
+        assert!(page.contains("method=\"post\" action=\"/search\""));
+        let form_token = token(&page);
+        let found = post(
+            &app,
+            "/search",
+            &decider,
+            &[
+                ("form_token", &form_token),
+                ("given", &given),
+                ("family", &family),
+                ("born-day", "15"),
+                ("born-month", "6"),
+                ("born-year", "1995"),
+            ],
+        )
+        .await;
+        assert_eq!(found.status(), 200);
+        let html = text(found).await;
+        assert!(html.contains("1 case found"), "{html}");
+        assert!(html.contains(&format!("href=\"/cases/{reference}\"")));
+        assert!(html.contains("Strong match"));
+        // Fifteen is not a month: the error summary. Without the date of birth: still found.
+        let swapped = text(
+            post(
+                &app,
+                "/search",
+                &decider,
+                &[
+                    ("form_token", &form_token),
+                    ("family", &family),
+                    ("born-day", "6"),
+                    ("born-month", "15"),
+                    ("born-year", "1995"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert!(swapped.contains("Error: "), "15 is not a month: an error");
+        let swapped = text(
+            post(
+                &app,
+                "/search",
+                &decider,
+                &[
+                    ("form_token", &form_token),
+                    ("given", &given),
+                    ("family", &family),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert!(swapped.contains(&format!("href=\"/cases/{reference}\"")));
+        // A family name alone is too little: the error summary, nothing found.
+        let little = post(
+            &app,
+            "/search",
+            &decider,
+            &[("form_token", &form_token), ("family", &family)],
+        )
+        .await;
+        assert_eq!(little.status(), 422);
+        let little = text(little).await;
+        assert!(title(&little).starts_with("Error: "));
+        assert!(little.contains("href=\"#given\""));
+        assert!(!little.contains(&reference));
+        // Without the form token: refused.
+        let forged = post(&app, "/search", &decider, &[("family", &family)]).await;
+        assert_ne!(forged.status(), 200);
+        // Another authority's decision maker finds nothing.
+        let ieca = OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Ieca,
+        };
+        let other = signed_in(&app, &ieca, Role::DecisionMaker).await;
+        let other_token = token(&text(get(&app, "/search", &other).await).await);
+        let hidden = text(
+            post(
+                &app,
+                "/search",
+                &other,
+                &[
+                    ("form_token", &other_token),
+                    ("given", &given),
+                    ("family", &family),
+                    ("born-day", "15"),
+                    ("born-month", "6"),
+                    ("born-year", "1995"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert!(hidden.contains("No cases found"));
+        assert!(!hidden.contains(&reference));
+        app
+    })
+    .await;
+}

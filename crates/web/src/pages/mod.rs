@@ -7,7 +7,8 @@
 //! - [`referrals`]: the First Responder journeys (English and Welsh).
 //! - [`casework`]: the decision makers' queue, case page and decision forms.
 //! - [`allocation`]: a manager's team, caseloads and bulk allocation.
-//! - [`search`]: finding a case by its reference (audited, hashed terms).
+//! - [`search`]: finding a case by its reference, or by name and date of birth over keyed
+//!   tokens (audited, hashed terms).
 //! - [`lifecycle`]: every other action on a case, each a form with a check step.
 //! - [`areas`] and [`home`]: the parts of the service each person works in, their
 //!   navigation, and the home page after signing in (a chooser for several).
@@ -125,7 +126,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/persons/{person}", get(person::person).post(person::split))
         .route("/cases", get(casework::queue::page))
-        .route("/search", get(search::search))
+        .route("/search", get(search::search).post(search::search_person))
         .route("/data-protection/subject-access", get(dpo::index))
         .route(
             "/data-protection/subject-access/{reference}/bundle.html",

@@ -143,6 +143,17 @@ test('a decision maker works a case through its lifecycle on the case page', asy
     await checkAndRecord(visit, reference, 'serve', 'Record service', 'Decision served');
     assert.match(await page.locator('main ol').last().innerText(), /Decision served/);
     assert.equal(await field(page, 'confirmed').count(), 0);
+
+    // The served decision's notices, listed by recipient, each a letter to print.
+    await visit.click(page.getByRole('link', { name: 'Decision notices to print' }), 'notices');
+    assert.equal(path(page), `/cases/${reference}/notices`);
+    const notices = page.locator('#notices tbody tr');
+    assert.ok((await notices.count()) >= 2, 'a notice for each recipient');
+    assert.match(await page.locator('#notices').innerText(), /The First Responder/);
+    await visit.click(notices.first().locator('th a'), 'notice-letter');
+    assert.equal(path(page), `/cases/${reference}/notices/1`);
+    assert.match(await page.locator('#letter').innerText(), new RegExp(`Case reference: ${reference}`));
+    assert.match(await page.locator('#letter').innerText(), /To: /);
   } finally {
     await visit.close();
   }

@@ -564,3 +564,69 @@ async fn a_case_is_found_by_name_and_date_of_birth_in_a_post_never_a_url() {
     })
     .await;
 }
+
+/// The notices of a served decision, listed and printed (issue 11 item 2): linked from the case
+/// page, one row per recipient, each a letter addressed by role with no personal details;
+/// another authority's decision maker is told the case does not exist.
+#[tokio::test]
+async fn a_served_decision_has_its_notices_to_print_for_those_who_may_read_them() {
+    each_backend(|app| async move {
+        let reference = app.submit_adult().await;
+        let case_url = format!("/api/v1/cases/{reference}");
+        let decision = serde_json::json!({
+            "outcome": "positive",
+            "decided_on": "2025-11-03",
+            "reasons": format!("Reasons {}", support::CANARY),
+        });
+        let response = app
+            .change(&format!("{case_url}/reasonable-grounds-decision"), &decision)
+            .await;
+        assert_eq!(response.status(), 200);
+        let decider = signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let case = text(get(&app, &format!("/cases/{reference}"), &decider).await).await;
+        assert!(
+            !case.contains(&format!("/cases/{reference}/notices")),
+            "nothing served yet"
+        );
+        let response = app
+            .change(
+                &format!("{case_url}/actions"),
+                &serde_json::json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": "2025-11-03"}}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let case = text(get(&app, &format!("/cases/{reference}"), &decider).await).await;
+        assert!(case.contains(&format!("href=\"/cases/{reference}/notices\"")));
+        let list = get(&app, &format!("/cases/{reference}/notices"), &decider).await;
+        assert_eq!(list.status(), 200);
+        let list = text(list).await;
+        assert_eq!(list.matches("<tr class=\"govuk-table__row\">").count(), 4, "a header and three notices");
+        for to in ["The potential victim", "The First Responder", "The support provider"] {
+            assert!(list.contains(to), "{to}");
+        }
+        let letter = get(&app, &format!("/cases/{reference}/notices/1"), &decider).await;
+        assert_eq!(letter.status(), 200);
+        let letter = text(letter).await;
+        assert!(letter.contains("To: The potential victim"));
+        assert!(letter.contains(&format!("Case reference: {reference}")));
+        assert!(letter.contains("3 November 2025"));
+        assert!(letter.contains("govuk-!-display-none-print"));
+        assert!(!letter.contains(support::CANARY), "no personal details in a notice");
+        for missing in ["0", "4", "x", "-1"] {
+            let response = get(&app, &format!("/cases/{reference}/notices/{missing}"), &decider).await;
+            assert_eq!(response.status(), 404, "{missing}");
+        }
+        let ieca = OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Ieca,
+        };
+        let other = signed_in(&app, &ieca, Role::DecisionMaker).await;
+        for path in [
+            format!("/cases/{reference}/notices"),
+            format!("/cases/{reference}/notices/1"),
+        ] {
+            assert_eq!(get(&app, &path, &other).await.status(), 404, "{path}");
+        }
+        app
+    })
+    .await;
+}

@@ -37,6 +37,7 @@ pub mod i18n;
 pub mod layout;
 pub mod lifecycle;
 mod messages;
+pub mod notices;
 pub mod panels;
 pub mod person;
 pub mod referrals;
@@ -146,6 +147,8 @@ pub fn routes() -> Router<AppState> {
             get(allocation::team).post(allocation::allocate),
         )
         .route("/cases/{reference}", get(casework::case::page))
+        .route("/cases/{reference}/notices", get(notices::list))
+        .route("/cases/{reference}/notices/{n}", get(notices::letter))
         .route(
             "/cases/{reference}/actions/{action}",
             get(lifecycle::show).post(lifecycle::submit),

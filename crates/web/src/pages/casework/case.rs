@@ -334,6 +334,16 @@ pub async fn page(
                 text: a.title,
             })
             .collect();
+    // The served decisions' notices, to print (issue 11 item 2).
+    if (s.reasonable_grounds_served_on.is_some() || s.conclusive_grounds_served_on.is_some())
+        && nrm_access::authorise_case(&signed_in.principal, CaseOperation::ReadNotices, &facts)
+            .is_ok()
+    {
+        actions.push(ActionLink {
+            href: format!("/cases/{}/notices", s.reference),
+            text: "Decision notices to print",
+        });
+    }
     // A child's served decision: the letter the child can understand (issue 13 item 4).
     if s.age_group == Some(nrm_domain::submission::AgeGroup::Child)
         && nrm_access::authorise_case(&signed_in.principal, CaseOperation::ReadNotices, &facts)

@@ -1415,18 +1415,37 @@ impl<'a> Persons<'a> {
         now: DateTime<Utc>,
     ) -> Result<Vec<(u8, u64)>, ServiceError> {
         let tokens = self.tokens(&records(&input.details, input.gender));
+        self.replace_tokens(
+            tokens.iter().map(|(r, t)| (case_id, *r, *t)).collect(),
+            vec![case_id],
+            (action, Some(case_id), None),
+            now,
+        )
+        .await?;
+        Ok(tokens)
+    }
+
+    /// Stores `tokens` in place of every old token of the referrals `of` (no person changes),
+    /// with one audit entry by the system: `(action, case, subject)`.
+    async fn replace_tokens(
+        &self,
+        tokens: Vec<(CaseId, u8, u64)>,
+        of: Vec<CaseId>,
+        (action, case_id, subject): (&str, Option<CaseId>, Option<String>),
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
         let audit = AuditRecord {
             actor: Actor::SYSTEM,
             action: action.to_owned(),
-            case_id: Some(case_id),
+            case_id,
             outcome: "ok".to_owned(),
-            subject: None,
+            subject,
         };
         self.store()
             .write_persons(PersonWrite {
                 appends: vec![],
-                tokens: tokens.iter().map(|(r, t)| (case_id, *r, *t)).collect(),
-                replace_tokens_of: vec![case_id],
+                tokens,
+                replace_tokens_of: of,
                 reviews: vec![],
                 decision: None,
                 actor: Actor::SYSTEM,
@@ -1434,7 +1453,7 @@ impl<'a> Persons<'a> {
                 audit: &audit,
             })
             .await?;
-        Ok(tokens)
+        Ok(())
     }
 
     async fn relink(&self, case_id: CaseId, now: DateTime<Utc>) -> Result<u64, ServiceError> {

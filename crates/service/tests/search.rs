@@ -60,35 +60,55 @@ fn kinds() -> Vec<OrganisationKind> {
     ]
 }
 
+/// An adult's referral by First Responder Organisation 1, a child's in Hull (a pilot panel's
+/// area) by organisation 2, and a Duty to Notify report by organisation 1, each by a responder
+/// of its organisation: their case ids and references.
+async fn submit_three(
+    cases: &Cases,
+    adult: nrm_domain::submission::AdultReferral,
+    mut child: nrm_domain::submission::ChildReferral,
+) -> Vec<(nrm_domain::ids::CaseId, nrm_domain::CaseReference)> {
+    child.local_authority_area = Some("hull".to_owned());
+    let submissions = [
+        (1, Submission::Adult(adult)),
+        (2, Submission::Child(child)),
+        (1, Submission::DutyToNotify(fixtures::duty_to_notify())),
+    ];
+    let mut out = Vec::new();
+    for (n, submission) in submissions {
+        let operation = match submission {
+            Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
+            _ => Operation::SubmitReferral,
+        };
+        let responder = principal(
+            n,
+            n,
+            OrganisationKind::FirstResponderOrganisation,
+            Role::FirstResponder,
+        );
+        let capability = nrm_access::authorise(&responder, operation)
+            .unwrap_or_else(|_| panic!("a responder submits"));
+        let submitted = cases
+            .submit(&capability, submission, now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        out.push((submitted.case_id, submitted.reference));
+    }
+    out
+}
+
 #[tokio::test]
 async fn a_reference_search_finds_exactly_the_cases_the_policy_lets_the_caller_read() {
     for store in testing::all().await {
         eprintln!("backend: {}", store.name);
         let cases = Cases::new(store.store.clone(), Rulebook::current());
         // Two First Responder Organisations (1 and 2), a responder in each (users 1 and 2).
-        let fro = OrganisationKind::FirstResponderOrganisation;
-        let mut child = fixtures::child_referral();
-        child.local_authority_area = Some("hull".to_owned());
-        let submissions = [
-            (1, Submission::Adult(fixtures::adult_referral())),
-            (2, Submission::Child(child)),
-            (1, Submission::DutyToNotify(fixtures::duty_to_notify())),
-        ];
-        let mut references = Vec::new();
-        for (n, submission) in submissions {
-            let operation = match submission {
-                Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
-                _ => Operation::SubmitReferral,
-            };
-            let responder = principal(n, n, fro.clone(), Role::FirstResponder);
-            let capability = nrm_access::authorise(&responder, operation)
-                .unwrap_or_else(|_| panic!("a responder submits"));
-            let submitted = cases
-                .submit(&capability, submission, now())
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            references.push((submitted.case_id, submitted.reference));
-        }
+        let references = submit_three(
+            &cases,
+            fixtures::adult_referral(),
+            fixtures::child_referral(),
+        )
+        .await;
         let mut checked = 0;
         let mut found = 0;
         for (k, kind) in kinds().into_iter().enumerate() {
@@ -170,38 +190,21 @@ async fn a_name_search_finds_the_person_only_in_cases_whose_details_the_caller_m
     for store in testing::all().await {
         eprintln!("backend: {}", store.name);
         let cases = Cases::new(store.store.clone(), Rulebook::current());
-        let fro = OrganisationKind::FirstResponderOrganisation;
         let mut adult = fixtures::adult_referral();
         adult.victim.given_names = "Ardita".to_owned();
         adult.victim.family_name = "Hoxha".to_owned();
         adult.victim.other_names = vec![];
         adult.victim.date_of_birth = born(1994, 3, 12);
         let mut child = fixtures::child_referral();
-        child.local_authority_area = Some("hull".to_owned());
         child.victim.given_names = "Besnik".to_owned();
         child.victim.family_name = "Krasniqi".to_owned();
         child.victim.other_names = vec![];
         child.victim.date_of_birth = born(2011, 5, 20);
-        let submissions = [
-            (1, Submission::Adult(adult)),
-            (2, Submission::Child(child)),
-            (1, Submission::DutyToNotify(fixtures::duty_to_notify())),
-        ];
-        let mut people = Vec::new();
-        for (n, submission) in submissions {
-            let operation = match submission {
-                Submission::DutyToNotify(_) => Operation::SubmitDutyToNotify,
-                _ => Operation::SubmitReferral,
-            };
-            let responder = principal(n, n, fro.clone(), Role::FirstResponder);
-            let capability = nrm_access::authorise(&responder, operation)
-                .unwrap_or_else(|_| panic!("a responder submits"));
-            let submitted = cases
-                .submit(&capability, submission, now())
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            people.push((submitted.case_id, submitted.reference.to_string()));
-        }
+        let people: Vec<_> = submit_three(&cases, adult, child)
+            .await
+            .into_iter()
+            .map(|(id, reference)| (id, reference.to_string()))
+            .collect();
         let searches = [
             (0, query("Ardita", "Hoxha", born(1994, 3, 12))),
             (1, query("Besnik", "Krasniqi", born(2011, 5, 20))),

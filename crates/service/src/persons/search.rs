@@ -12,14 +12,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_access::{Capability, CaseOperation, Operation, Principal};
-use nrm_domain::Actor;
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
 use nrm_domain::ids::CaseId;
 use nrm_domain::person::rules::{Band, PersonRules, probability_permille};
 use nrm_linkage::Dataset;
-use nrm_store::audit::AuditRecord;
-use nrm_store::persons::PersonWrite;
 
 use super::{FieldComparison, OwnedRecord, Persons, describe_levels, model, records};
 use crate::{Cases, ServiceError};
@@ -214,26 +211,15 @@ impl Persons<'_> {
                 if indexed.is_empty() {
                     continue;
                 }
-                let audit = AuditRecord {
-                    actor: Actor::SYSTEM,
-                    action: "person.index".to_owned(),
-                    case_id: None,
-                    outcome: "ok".to_owned(),
-                    subject: Some(format!("referrals:{}", indexed.len())),
-                };
-                self.store()
-                    .write_persons(PersonWrite {
-                        appends: vec![],
-                        tokens,
-                        replace_tokens_of: indexed.clone(),
-                        reviews: vec![],
-                        decision: None,
-                        actor: Actor::SYSTEM,
-                        recorded_at: now,
-                        audit: &audit,
-                    })
-                    .await?;
-                report.indexed += indexed.len() as u64;
+                let count = indexed.len() as u64;
+                self.replace_tokens(
+                    tokens,
+                    indexed,
+                    ("person.index", None, Some(format!("referrals:{count}"))),
+                    now,
+                )
+                .await?;
+                report.indexed += count;
                 progress(report.indexed);
             }
             Ok(report)

@@ -37,6 +37,8 @@ pub use support::Support;
 mod statistics;
 pub use statistics::{ExtractRequest, StatisticsRequest};
 mod import;
+mod htcds;
+pub use htcds::{HtcdsExportRequest, HtcdsImportReport, HtcdsRefusal};
 pub mod operations;
 pub use import::{ImportReport, LegacyCase, Refusal};
 pub mod retention;

@@ -310,22 +310,33 @@ fn legacy_id(row: &Row<'_>) -> Result<String, Refused> {
 fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
     let get = |name: &str| row.get(name);
     let id = legacy_id(row)?;
-    let referred_on = date("cas_IncomingReferralDate", get("cas_IncomingReferralDate"))?
-        .ok_or(("htcds-missing", "cas_IncomingReferralDate: required".to_owned()))?;
+    let referred_on =
+        date("cas_IncomingReferralDate", get("cas_IncomingReferralDate"))?.ok_or((
+            "htcds-missing",
+            "cas_IncomingReferralDate: required".to_owned(),
+        ))?;
     let born = date("prs_Birthdate", get("prs_Birthdate"))?;
     let gender = match get("prs_Gender") {
         "" => Gender::NotKnown,
         v => codes::gender(v).ok_or_else(|| bad("prs_Gender", "not a value of its list"))?,
     };
     let mut nationalities = Vec::new();
-    for code in get("prs_Citizenship").split(';').map(str::trim).filter(|c| !c.is_empty()) {
+    for code in get("prs_Citizenship")
+        .split(';')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         if !nrm_stats::htcds::codes::is_country_code(code) {
             return Err(bad("prs_Citizenship", "not an ISO 3166 alpha-2 code"));
         }
         nationalities.extend(Country::parse(code).ok());
     }
     let mut types: Vec<ExploitationType> = Vec::new();
-    for v in get("vic_TypeOfExploitation").split(';').map(str::trim).filter(|v| !v.is_empty()) {
+    for v in get("vic_TypeOfExploitation")
+        .split(';')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         let t = codes::exploitation_type(v)
             .ok_or_else(|| bad("vic_TypeOfExploitation", "not a value of its list"))?;
         if !types.contains(&t) {
@@ -336,7 +347,12 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
         types.push(ExploitationType::NotKnown);
     }
     let organisation_type = match get("org_Type") {
-        "" => return Err(("htcds-missing", "org_Type: required (the referring organisation's type)".to_owned())),
+        "" => {
+            return Err((
+                "htcds-missing",
+                "org_Type: required (the referring organisation's type)".to_owned(),
+            ));
+        }
         v => codes::first_responder(v).ok_or((
             "htcds-not-a-first-responder",
             "org_Type: not a kind of organisation that can be a First Responder".to_owned(),
@@ -380,7 +396,11 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
             years
         }
     });
-    let age = match (age_when_trafficked, get("nrm_AgeGroupWhenExploited"), age_at_referral) {
+    let age = match (
+        age_when_trafficked,
+        get("nrm_AgeGroupWhenExploited"),
+        age_at_referral,
+    ) {
         (Some(a), _, _) if a < 18 => AgeAtExploitation::Child,
         (Some(_), _, _) => AgeAtExploitation::Adult,
         (None, "Child", _) => AgeAtExploitation::Child,
@@ -388,7 +408,12 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
         (None, "" | "NotKnown", Some(a)) if a < 18 => AgeAtExploitation::Child,
         (None, "" | "NotKnown", Some(_)) => AgeAtExploitation::Adult,
         (None, "" | "NotKnown", None) => AgeAtExploitation::NotKnown,
-        (None, _, _) => return Err(bad("nrm_AgeGroupWhenExploited", "not Adult, Child or NotKnown")),
+        (None, _, _) => {
+            return Err(bad(
+                "nrm_AgeGroupWhenExploited",
+                "not Adult, Child or NotKnown",
+            ));
+        }
     };
     let child_now = age_at_referral.is_some_and(|a| a < 18);
     let consent = checkbox("con_Consent", get("con_Consent"))?;
@@ -417,7 +442,8 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
         if age == AgeAtExploitation::Child || child_now {
             return Err((
                 "htcds-child-without-name",
-                "prs_FirstName, prs_SecondName: a child's referral needs the child's name".to_owned(),
+                "prs_FirstName, prs_SecondName: a child's referral needs the child's name"
+                    .to_owned(),
             ));
         }
         json!({"kind": "duty_to_notify", "details": DutyToNotify {
@@ -482,7 +508,8 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
         "" => "htcds-referrer".to_owned(),
         name => format!("htcds-org:{name}"),
     };
-    let submitted_at = Utc.from_utc_datetime(&referred_on.and_hms_opt(12, 0, 0).unwrap_or_default());
+    let submitted_at =
+        Utc.from_utc_datetime(&referred_on.and_hms_opt(12, 0, 0).unwrap_or_default());
     Ok(json!({
         "legacy_id": id,
         "submitted_at": submitted_at,

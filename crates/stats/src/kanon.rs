@@ -22,7 +22,12 @@ pub struct Generalised {
 impl Generalised {
     /// The smallest group of at least `k` rows (0 when every row is left out).
     pub fn smallest_group(&self, k: usize) -> usize {
-        self.sizes.iter().copied().filter(|s| *s >= k).min().unwrap_or(0)
+        self.sizes
+            .iter()
+            .copied()
+            .filter(|s| *s >= k)
+            .min()
+            .unwrap_or(0)
     }
 }
 
@@ -95,7 +100,12 @@ mod tests {
         let rows = ["a", "a", "b", "b", "e"];
         let value = |r: &&str, _c: usize, level: usize| match level {
             0 => (*r).to_owned(),
-            1 => if "ae".contains(*r) { "vowel" } else { "consonant" }.to_owned(),
+            1 => if "ae".contains(*r) {
+                "vowel"
+            } else {
+                "consonant"
+            }
+            .to_owned(),
             _ => "*".to_owned(),
         };
         let g = generalise(&rows, &[3], 2, 0, value);

@@ -28,12 +28,16 @@ fn check_values(r: &HtcdsRecord) -> Result<(), String> {
     for (column, value) in COLUMNS.iter().zip(&r.values) {
         let ok = match *column {
             "prs_Citizenship" | "hte_Country" => value.is_empty() || is_country_code(value),
-            "cas_IncomingReferralDate" | "nrm_ReasonableGroundsMonth" | "nrm_ConclusiveGroundsMonth" => {
+            "cas_IncomingReferralDate"
+            | "nrm_ReasonableGroundsMonth"
+            | "nrm_ConclusiveGroundsMonth" => {
                 value.is_empty()
                     || chrono::NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").is_ok()
                     || (value.len() == 4 && value.parse::<i32>().is_ok())
             }
-            "hte_State" => ["", "England", "Wales", "Scotland", "Northern Ireland"].contains(&value.as_str()),
+            "hte_State" => {
+                ["", "England", "Wales", "Scotland", "Northern Ireland"].contains(&value.as_str())
+            }
             c if picklist(c).is_some() => is_valid(c, value),
             _ => true,
         };
@@ -135,7 +139,10 @@ fn the_csv_reads_back_with_the_same_values_and_values_map_as_documented() {
         .collect();
     for r in &records {
         let f = by_pseudonym[r.get("nrm_Pseudonym")];
-        assert_eq!(r.get("prs_Gender"), nrm_stats::htcds::export::gender(f.gender));
+        assert_eq!(
+            r.get("prs_Gender"),
+            nrm_stats::htcds::export::gender(f.gender)
+        );
         assert_eq!(
             r.get("cas_IncomingReferralDate"),
             f.referred_on.format("%Y-%m").to_string()
@@ -146,11 +153,14 @@ fn the_csv_reads_back_with_the_same_values_and_values_map_as_documented() {
         );
         let types = r.get("vic_TypeOfExploitation");
         assert_eq!(
-            f.exploitation.contains(nrm_domain::exploitation::ExploitationType::Labour),
+            f.exploitation
+                .contains(nrm_domain::exploitation::ExploitationType::Labour),
             types.split(';').any(|t| t == "ForcedLabour")
         );
         // HTCDS has no criminal exploitation: it is Other.
-        if f.exploitation.contains(nrm_domain::exploitation::ExploitationType::Criminal) {
+        if f.exploitation
+            .contains(nrm_domain::exploitation::ExploitationType::Criminal)
+        {
             assert!(types.split(';').any(|t| t == "Other"));
         }
     }

@@ -214,7 +214,9 @@ fn trafficking_status(f: &Fact) -> &'static str {
 fn decision_making_org(f: &Fact) -> &'static str {
     match f.decisions.last().map(|d| d.authority) {
         Some(
-            CompetentAuthority::Sca | CompetentAuthority::Ieca | CompetentAuthority::LocalAuthorityPanel,
+            CompetentAuthority::Sca
+            | CompetentAuthority::Ieca
+            | CompetentAuthority::LocalAuthorityPanel,
         ) => "NonPoliceGovernmentalOrganization",
         None => "",
     }
@@ -267,10 +269,13 @@ pub fn export(
         .collect();
     let k = options.k.max(1);
     let depths: Vec<usize> = Quasi::ALL.iter().map(|q| q.depth()).collect();
-    let generalised =
-        crate::kanon::generalise(&chosen, &depths, k, options.max_suppressed, |(_, f), c, l| {
-            Quasi::ALL[c].values(l, f).join("|")
-        });
+    let generalised = crate::kanon::generalise(
+        &chosen,
+        &depths,
+        k,
+        options.max_suppressed,
+        |(_, f), c, l| Quasi::ALL[c].values(l, f).join("|"),
+    );
     let mut records = Vec::new();
     for ((id, f), size) in chosen.iter().zip(&generalised.sizes) {
         if *size < k {
@@ -303,7 +308,11 @@ pub fn export(
         cases: chosen.len(),
         records: records.len(),
         suppressed: chosen.len() - records.len(),
-        levels: Quasi::ALL.iter().copied().zip(generalised.levels.iter().copied()).collect(),
+        levels: Quasi::ALL
+            .iter()
+            .copied()
+            .zip(generalised.levels.iter().copied())
+            .collect(),
         smallest_group: generalised.smallest_group(k),
     };
     (records, report)

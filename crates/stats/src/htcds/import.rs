@@ -25,8 +25,12 @@ pub fn exploitation_type(value: &str) -> Option<ExploitationType> {
         "SexualExploitation" => Some(ExploitationType::Sexual),
         "Servitude" => Some(ExploitationType::DomesticServitude),
         "OrganRemoval" => Some(ExploitationType::OrganHarvesting),
-        "ForcedMarriage" | "ForcedMilitaryByNonStateActors" | "ForcedBegging"
-        | "ForcedAdoption" | "Surrogacy" | "Other" => Some(ExploitationType::Other),
+        "ForcedMarriage"
+        | "ForcedMilitaryByNonStateActors"
+        | "ForcedBegging"
+        | "ForcedAdoption"
+        | "Surrogacy"
+        | "Other" => Some(ExploitationType::Other),
         _ => None,
     }
 }

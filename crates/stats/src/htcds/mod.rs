@@ -38,11 +38,18 @@ pub fn read_csv(text: &str) -> Result<Vec<CsvRecord>, BadCsv> {
     let mut line = 1usize;
     let mut start = 1usize;
     let mut chars = text.chars().peekable();
-    let end_record = |fields: &mut Vec<String>, field: &mut String, start: usize, records: &mut Vec<CsvRecord>, was_quoted: bool| {
+    let end_record = |fields: &mut Vec<String>,
+                      field: &mut String,
+                      start: usize,
+                      records: &mut Vec<CsvRecord>,
+                      was_quoted: bool| {
         fields.push(std::mem::take(field));
         let f = std::mem::take(fields);
         if !(f.len() == 1 && f[0].is_empty() && !was_quoted) {
-            records.push(CsvRecord { line: start, fields: f });
+            records.push(CsvRecord {
+                line: start,
+                fields: f,
+            });
         }
     };
     while let Some(c) = chars.next() {

@@ -109,4 +109,3 @@ pub fn splitmix(mut x: u64) -> u64 {
 pub fn case_file(n: usize, seed: u64) -> Vec<([u8; 16], Fact)> {
     (0..n as u64).map(|i| fact(splitmix(seed ^ i))).collect()
 }
-

@@ -150,6 +150,51 @@ impl Cases {
             return Err(ServiceError::NotFound);
         }
         let mut report = HtcdsImportReport::default();
+        let result = self
+            .import_htcds_records(capability, text, now, &mut report)
+            .await;
+        // The legacy import audits what reached it; the records refused by the mapping, and
+        // the file as a whole, are audited here (lines, rules and field names only).
+        let actor = capability.actor();
+        for r in report
+            .refused
+            .iter()
+            .filter(|r| r.rule.starts_with("htcds-"))
+        {
+            let record = nrm_store::audit::AuditRecord {
+                actor,
+                action: "case.import".to_owned(),
+                case_id: None,
+                outcome: format!("refused:{}", r.rule),
+                subject: Some(format!("htcds:line:{}", r.line)),
+            };
+            self.store().audit(&record, now).await?;
+        }
+        let record = nrm_store::audit::AuditRecord {
+            actor,
+            action: "case.import.htcds".to_owned(),
+            case_id: None,
+            outcome: crate::outcome_code(&result),
+            subject: Some(format!(
+                "htcds:records:{}:imported:{}:present:{}:refused:{}:run:{}",
+                report.records,
+                report.imported,
+                report.already_present,
+                report.refused.len(),
+                report.run.map_or_else(|| "-".to_owned(), |r| r.to_string())
+            )),
+        };
+        self.store().audit(&record, now).await?;
+        result.map(|()| report)
+    }
+
+    async fn import_htcds_records(
+        &self,
+        capability: &Capability,
+        text: &str,
+        now: DateTime<Utc>,
+        report: &mut HtcdsImportReport,
+    ) -> Result<(), ServiceError> {
         let records = match nrm_stats::htcds::read_csv(text) {
             Ok(r) => r,
             Err(e) => {
@@ -158,11 +203,11 @@ impl Cases {
                     rule: "htcds-not-csv".to_owned(),
                     message: e.problem.to_owned(),
                 });
-                return Ok(report);
+                return Ok(());
             }
         };
         let Some((header, rows)) = records.split_first() else {
-            return Ok(report);
+            return Ok(());
         };
         let header = &header.fields;
         report.records = rows.len();
@@ -233,7 +278,7 @@ impl Cases {
             }
         }
         report.refused.sort_by_key(|r| r.line);
-        Ok(report)
+        Ok(())
     }
 }
 

@@ -258,6 +258,26 @@ async fn an_htcds_file_goes_through_the_legacy_import_with_refusals_and_unmapped
             );
         }
         assert!(!store.dump_text().await.contains(CANARY));
+        // Audited: the four records the mapping refused, the one the legacy import refused,
+        // and the file.
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'case.import' AND outcome LIKE 'refused:htcds-%'")
+                .await,
+            4
+        );
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'case.import' AND outcome LIKE 'refused:%'")
+                .await,
+            5
+        );
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'case.import.htcds' AND outcome = 'ok'")
+                .await,
+            1
+        );
         let events = store.query_i64("SELECT COUNT(*) FROM case_events").await;
 
         // The same file again: nothing new, the same refusals, each case still once.

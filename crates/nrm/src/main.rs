@@ -10,6 +10,7 @@ mod bench_scale;
 mod config;
 mod demo;
 mod demo_persons;
+mod htcds;
 mod https;
 mod import;
 mod link;
@@ -101,6 +102,11 @@ enum Command {
     /// dates as months, age bands, and quasi-identifiers generalised until every row shares
     /// them with at least k-1 others (audited with its purpose).
     Extract(stats::ExtractOptions),
+    /// HTCDS 2.0 exchange (docs/htcds.md): k-anonymous export, import as legacy cases.
+    Htcds {
+        #[command(subcommand)]
+        which: htcds::HtcdsCommand,
+    },
     /// Retention: what falls due, the erasure job, legal holds (docs/operations.md).
     Retention {
         #[command(subcommand)]
@@ -315,6 +321,21 @@ async fn main() -> anyhow::Result<()> {
             let result = stats::extract(&cases, options).await;
             store.close().await;
             result
+        }
+        Command::Htcds { which } => {
+            let store = open(&config, false).await?;
+            let cases = Cases::new(store.clone(), Rulebook::current());
+            let result = match which {
+                htcds::HtcdsCommand::Export(options) => {
+                    htcds::export(&cases, options).await.map(|()| true)
+                }
+                htcds::HtcdsCommand::Import(options) => htcds::import(&cases, options).await,
+            };
+            store.close().await;
+            if !result? {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         Command::Link {
             which: link::LinkCommand::Rebuild,

@@ -40,7 +40,7 @@ pub struct StatsOptions {
 }
 
 /// The operator at the console acts as the system, with the analyst's permission only.
-fn console_analyst() -> anyhow::Result<nrm_access::Capability> {
+pub(crate) fn console_analyst() -> anyhow::Result<nrm_access::Capability> {
     let principal = Principal {
         actor: Actor::SYSTEM,
         organisation_kind: OrganisationKind::Analysts,

@@ -37,7 +37,7 @@ impl Cases {
     }
 
     /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms).
-    async fn statistics_facts_of_cases(
+    pub(crate) async fn statistics_facts_of_cases(
         &self,
         as_at: NaiveDate,
         mut progress: impl FnMut(u64),

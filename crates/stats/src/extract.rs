@@ -11,8 +11,6 @@
 //! with at least k-1 others, except at most `max_suppressed` rows, which are left out. The
 //! report says which level each column reached and how many rows were left out.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, NaiveDate};
 use hmac::{Hmac, Mac};
 use nrm_domain::exploitation::ExploitationType;
@@ -152,7 +150,7 @@ pub fn pseudonym(key: &[u8; 32], case_id: &[u8; 16]) -> String {
     bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-fn month(d: NaiveDate) -> String {
+pub(crate) fn month(d: NaiveDate) -> String {
     format!("{}-{:02}", d.year(), d.month())
 }
 
@@ -205,7 +203,7 @@ fn generalise(q: QuasiIdentifier, level: usize, f: &Fact) -> String {
     }
 }
 
-fn outcome(f: &Fact, stage: Stage) -> (String, String) {
+pub(crate) fn outcome(f: &Fact, stage: Stage) -> (String, String) {
     // The latest decision at the stage (a reconsideration or review may have replaced the first).
     match f.decisions.iter().rev().find(|d| d.stage == stage) {
         Some(d) => (
@@ -218,27 +216,6 @@ fn outcome(f: &Fact, stage: Stage) -> (String, String) {
         ),
         None => ("none".to_owned(), String::new()),
     }
-}
-
-/// The groups of rows sharing their quasi-identifiers at `levels`: each row's group size.
-fn group_sizes(facts: &[&Fact], levels: &[usize]) -> Vec<usize> {
-    let keys: Vec<Vec<String>> = facts
-        .iter()
-        .map(|f| {
-            QuasiIdentifier::ALL
-                .iter()
-                .zip(levels)
-                .map(|(q, l)| generalise(*q, *l, f))
-                .collect()
-        })
-        .collect();
-    let mut counts: HashMap<&Vec<String>, usize> = HashMap::new();
-    for k in &keys {
-        *counts.entry(k).or_default() += 1;
-    }
-    keys.iter()
-        .map(|k| counts.get(k).copied().unwrap_or(0))
-        .collect()
 }
 
 /// The extract of the cases referred in `period` (Duty to Notify reports included: they
@@ -256,30 +233,14 @@ pub fn extract(
         .collect();
     let only_facts: Vec<&Fact> = chosen.iter().map(|(_, f)| f).collect();
     let k = options.k.max(1);
-    let mut levels = vec![0usize; QuasiIdentifier::ALL.len()];
-    let mut sizes = group_sizes(&only_facts, &levels);
-    loop {
-        let rare = sizes.iter().filter(|s| **s < k).count();
-        if rare <= options.max_suppressed {
-            break;
-        }
-        // The column with the most distinct values that can still be generalised.
-        let next = QuasiIdentifier::ALL
-            .iter()
-            .enumerate()
-            .filter(|(i, q)| levels[*i] + 1 < q.levels())
-            .max_by_key(|(i, q)| {
-                let mut seen = std::collections::HashSet::new();
-                for f in &only_facts {
-                    seen.insert(generalise(**q, levels[*i], f));
-                }
-                (seen.len(), std::cmp::Reverse(*i))
-            })
-            .map(|(i, _)| i);
-        let Some(i) = next else { break };
-        levels[i] += 1;
-        sizes = group_sizes(&only_facts, &levels);
-    }
+    let depths: Vec<usize> = QuasiIdentifier::ALL.iter().map(|q| q.levels()).collect();
+    let crate::kanon::Generalised { levels, sizes } = crate::kanon::generalise(
+        &only_facts,
+        &depths,
+        k,
+        options.max_suppressed,
+        |f, c, level| generalise(QuasiIdentifier::ALL[c], level, f),
+    );
     let mut rows = Vec::new();
     let mut suppressed = 0;
     for ((id, f), size) in chosen.iter().zip(&sizes) {

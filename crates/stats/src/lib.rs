@@ -4,13 +4,16 @@
 //! row of categories and dates; [`tables`] counts them for a period; [`disclosure`] decides
 //! what of a table may be published (threshold, secondary suppression, rounding, the standard
 //! symbols); [`csv`] and [`ods`] write what may be published; [`extract`] makes pseudonymised
-//! case-level extracts for research with k-anonymity. The definitions are in
+//! case-level extracts for research with k-anonymity ([`kanon`]); [`htcds`] exports them
+//! in the Human Trafficking Case Data Standard and reads HTCDS files for import. The definitions are in
 //! `docs/statistics.md`.
 
 pub mod csv;
 pub mod disclosure;
 pub mod extract;
 pub mod facts;
+pub mod htcds;
+pub mod kanon;
 pub mod ods;
 pub mod period;
 pub mod tables;

@@ -200,29 +200,25 @@ async fn a_person_is_supported_from_referral_to_payment() {
             .unwrap_or_else(|e| panic!("submit: {e}"))
             .case_id;
 
-        // A decision maker cannot refer into support; the prime's manager can.
+        // An adult referral with consent to support reaches the prime contractor at intake
+        // (the responder's submission, audited as `support.refer`): no one refers by hand.
+        let found = store
+            .episodes_for_case(case)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.len(), 1, "one episode at intake");
+        let referred = found[0].clone();
+        assert!(referred.reference.starts_with("SUP-"));
+        assert_eq!(referred.prime, prime);
+        assert_eq!(referred.status, "awaiting_allocation");
+        let ep = referred.episode_id;
+        // A decision maker cannot refer into support; the prime's manager may, but only once
+        // per person.
         assert!(
             authorise_support_service(&p.decision_maker, SupportServiceOperation::Refer).is_err()
         );
         let refer = authorise_support_service(&p.prime_manager, SupportServiceOperation::Refer)
             .unwrap_or_else(|_| panic!("refer"));
-        let referred = support
-            .refer(
-                &refer,
-                ReferInput {
-                    case_id: Some(case),
-                    nation: UkNation::England,
-                    route: EntryRoute::ConsentToSupport,
-                    adult: false,
-                    consent_to_support: false,
-                },
-                noon(day0),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("refer: {e}"));
-        assert!(referred.reference.starts_with("SUP-"));
-        let ep = referred.episode_id;
-        // Once per person.
         let again = support
             .refer(
                 &refer,
@@ -237,6 +233,22 @@ async fn a_person_is_supported_from_referral_to_payment() {
             )
             .await;
         assert!(matches!(again, Err(ServiceError::Domain(_))), "{again:?}");
+        // Running the intake again changes nothing (idempotent).
+        assert_eq!(
+            support
+                .refer_on_intake(p.responder.actor, case, noon(day0))
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            None
+        );
+        assert_eq!(
+            store
+                .episodes_for_case(case)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .len(),
+            1
+        );
 
         // Only the prime's manager allocates, and only within the prime's subcontractors.
         let allocate = SupportAction::Allocate {
@@ -277,15 +289,13 @@ async fn a_person_is_supported_from_referral_to_payment() {
             )
             .await
             .unwrap_or_else(|e| panic!("rg: {e}"));
-        act(
-            &support,
-            &p.worker,
-            ep,
-            SupportAction::SyncDecisions,
-            rg_day,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("sync: {e}"));
+        // ... in the decision's own call: the worker has nothing left to bring across.
+        let after_rg = store
+            .episode_summary(ep)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("episode"));
+        assert_eq!(after_rg.status, "recovery_period", "{after_rg:?}");
         let nothing_new = act(
             &support,
             &p.worker,

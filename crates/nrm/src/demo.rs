@@ -873,10 +873,8 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
             // The first full week in support, due and paid.
             use chrono::Datelike as _;
             let from = uk_date(at);
-            let monday = from
-                + Duration::days(i64::from(
-                    (7 - from.weekday().num_days_from_monday()) % 7,
-                ));
+            let monday =
+                from + Duration::days(i64::from((7 - from.weekday().num_days_from_monday()) % 7));
             support
                 .act(
                     &authorise_support(&manager, SupportOperation::Pay, &facts)

@@ -236,7 +236,8 @@ impl Cases {
         let record = VaultRecordId(Uuid::new_v4());
         let personal = submission.personal_details().cloned();
         let mut guardian_intake = crate::guardians::intake_of(&submission);
-        let support_intake = matches!(&submission, Submission::Adult(a) if a.consent.support_consent);
+        let support_intake =
+            matches!(&submission, Submission::Adult(a) if a.consent.support_consent);
         let mut command = Submit {
             submission,
             reference_random: 0,

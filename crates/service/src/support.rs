@@ -669,17 +669,23 @@ impl Support {
         for _ in 0..2 {
             let mut case = None;
             match self
-                .act_unaudited(actor, episode, None, SupportAction::SyncDecisions, now, &mut case)
+                .act_unaudited(
+                    actor,
+                    episode,
+                    None,
+                    SupportAction::SyncDecisions,
+                    now,
+                    &mut case,
+                )
                 .await
             {
                 Ok(_) => return Ok(true),
                 Err(ServiceError::Conflict { .. }) => continue,
                 Err(ServiceError::Store(StoreError::VersionConflict { .. })) => continue,
-                Err(ServiceError::Domain(DomainError::Refused { code, .. }))
-                    if matches!(code, "nothing-to-record" | "support-ended") =>
-                {
-                    return Ok(false);
-                }
+                Err(ServiceError::Domain(DomainError::Refused {
+                    code: "nothing-to-record" | "support-ended",
+                    ..
+                })) => return Ok(false),
                 Err(e) => return Err(e),
             }
         }

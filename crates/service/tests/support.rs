@@ -702,8 +702,9 @@ async fn an_episode_follows_intake_and_decisions_on_its_own() {
                     .ok()
                     .flatten()
                     .unwrap_or_else(|| panic!("facts"));
-                let cap = nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
-                    .unwrap_or_else(|_| panic!("decide"));
+                let cap =
+                    nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
+                        .unwrap_or_else(|_| panic!("decide"));
                 cases
                     .decide(
                         &cap,
@@ -765,9 +766,11 @@ async fn an_episode_follows_intake_and_decisions_on_its_own() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let dm_user = decision_maker.actor.user.0.to_string();
-        assert!(entries.iter().any(|e| e.action == "support.refer"
-            && e.outcome == "ok"
-            && e.actor_user == dm_user));
+        assert!(
+            entries.iter().any(|e| e.action == "support.refer"
+                && e.outcome == "ok"
+                && e.actor_user == dm_user)
+        );
         assert!(
             entries
                 .iter()

@@ -176,6 +176,7 @@ async fn support_forms_from_intake_to_an_rna_decision() {
         // Only the prime's manager allocates; bad input is shown back with its errors.
         let allocate = format!("{episode}/record/allocate");
         assert_eq!(get(&app, &allocate, &worker).await.status(), 404);
+        assert_eq!(get(&app, &allocate, &contract).await.status(), 404);
         let empty = post_form(&app, &allocate, &manager, &[]).await;
         assert_eq!(empty.status(), 422);
         let empty = text(empty).await;

@@ -108,8 +108,14 @@ const ENCRYPTED: &str = "Stored encrypted with the person's record; only those s
 
 const LEVELS: &[(&str, &str)] = &[
     ("none", "No ongoing need"),
-    ("met_elsewhere", "A need that can be met outside victim support"),
-    ("ongoing", "An ongoing need only victim support can meet for now"),
+    (
+        "met_elsewhere",
+        "A need that can be met outside victim support",
+    ),
+    (
+        "ongoing",
+        "An ongoing need only victim support can meet for now",
+    ),
 ];
 
 const RATINGS: &[(&str, &str)] = &[
@@ -162,7 +168,10 @@ const NEEDS: [(&str, NeedArea); 8] = [
     ("need_legal", NeedArea::Legal),
     ("need_finance", NeedArea::Finance),
     ("need_immigration", NeedArea::Immigration),
-    ("need_education_and_employment", NeedArea::EducationAndEmployment),
+    (
+        "need_education_and_employment",
+        NeedArea::EducationAndEmployment,
+    ),
     ("need_safety", NeedArea::Safety),
 ];
 
@@ -598,10 +607,7 @@ async fn episode_context(
                         } else {
                             "subcontractor"
                         };
-                        (
-                            p.organisation.0.to_string(),
-                            format!("{} ({role})", p.name),
-                        )
+                        (p.organisation.0.to_string(), format!("{} ({role})", p.name))
                     })
                     .collect(),
             );
@@ -659,12 +665,8 @@ async fn service_offered(
     let mut offered = Offered::default();
     if f.slug == "inspection" {
         let now = state.now();
-        let read = service_capability(
-            state,
-            signed_in,
-            SupportServiceOperation::ReadAccommodation,
-        )
-        .await?;
+        let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
+            .await?;
         let list = support(state)
             .accommodation(&read, uk_date(now), now)
             .await
@@ -864,8 +866,7 @@ pub async fn submit(
     }: Posted,
 ) -> Result<Response, PageError> {
     let f = episode_form(&slug)?;
-    let (capability, current, offered) =
-        episode_context(&state, &signed_in, &reference, f).await?;
+    let (capability, current, offered) = episode_context(&state, &signed_in, &reference, f).await?;
     let version: u64 = form::value(&posted, "version").parse().unwrap_or(current);
     submit_any(
         &state,

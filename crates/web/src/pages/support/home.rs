@@ -228,11 +228,8 @@ pub async fn page(
         overdue_actions,
         contract_manager,
         statement,
-        may_refer: authorise_support_service(
-            &signed_in.principal,
-            SupportServiceOperation::Refer,
-        )
-        .is_ok(),
+        may_refer: authorise_support_service(&signed_in.principal, SupportServiceOperation::Refer)
+            .is_ok(),
     }))
 }
 

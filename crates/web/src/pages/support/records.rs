@@ -51,8 +51,13 @@ pub async fn payments(
     signed_in: SignedIn,
     Path(reference): Path<String>,
 ) -> Result<Response, PageError> {
-    let (read, _) =
-        episode_capability(&state, &signed_in, &reference, SupportOperation::ReadSupport).await?;
+    let (read, _) = episode_capability(
+        &state,
+        &signed_in,
+        &reference,
+        SupportOperation::ReadSupport,
+    )
+    .await?;
     let view = support(&state)
         .view(&read, None, state.now())
         .await

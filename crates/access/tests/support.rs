@@ -236,3 +236,41 @@ fn a_capability_names_its_episode_and_operation() {
     assert!(cap.permits(SupportOperation::DecideRna));
     assert!(!cap.permits(SupportOperation::ReadSafeguarding));
 }
+
+/// The case page's support section (issue 12): a decision maker limited to the cases
+/// allocated to them sees a person's support status and escalated concerns only on those
+/// cases, and never the safeguarding record, whoever the case is allocated to.
+#[test]
+fn a_decision_maker_limited_to_allocated_cases_sees_support_only_on_theirs() {
+    let base = Relationship {
+        my_org_is_prime: false,
+        my_org_is_provider: false,
+        allocated_to_me: false,
+        case_of_my_authority: true,
+        has_case: true,
+    };
+    // (A CA manager is never limited to allocated cases.)
+    {
+        let role = Role::DecisionMaker;
+        let mut p = principal(role);
+        p.allocated_cases_only = true;
+        for mine in [false, true] {
+            let mut e = episode(base);
+            if let Some(c) = e.case.as_mut() {
+                c.allocated_to = Some(UserId(Uuid::from_u128(if mine { ME } else { 2 })));
+            }
+            for op in SupportOperation::ALL {
+                let want = mine
+                    && matches!(
+                        op,
+                        SupportOperation::ReadStatus | SupportOperation::ReadEscalatedConcerns
+                    );
+                assert_eq!(
+                    authorise_support(&p, op, &e).is_ok(),
+                    want,
+                    "{role:?} allocated to me: {mine} {op:?}"
+                );
+            }
+        }
+    }
+}

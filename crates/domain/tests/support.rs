@@ -1025,3 +1025,28 @@ proptest! {
         prop_assert_eq!(week.amount_pence, (sevenths + 3) / 7);
     }
 }
+
+/// Subsistence rates are dated rules with their sources: the outreach rate rose from £35 to
+/// £39.60 a week on 1 July 2020 while the safe-house rates stayed at £35 (catered) and £65
+/// (self-catered); none is confirmed by the domain brief, so each is marked uncertain.
+#[test]
+fn subsistence_rates_follow_the_date_and_carry_their_sources() {
+    let rules = SupportRules::current();
+    let before = rules.subsistence(date(2020, 6, 30));
+    let after = rules.subsistence(date(2020, 7, 1));
+    assert_eq!(before.value.outreach, 3500);
+    assert_eq!(after.value.outreach, 3960);
+    for r in [before, after] {
+        assert_eq!(r.value.catered, 3500);
+        assert_eq!(r.value.self_catered, 6500);
+        assert!(!r.source.is_empty());
+        assert_eq!(r.certainty, nrm_domain::rules::Certainty::Uncertain);
+    }
+    // A week spanning the change is paid day by day at each day's rate.
+    let span = SupportSpan {
+        from: date(2020, 6, 29),
+        until: None,
+    };
+    let week = week_entitlement(&rules, span, &[], date(2020, 6, 29)).expect("week");
+    assert_eq!(week.amount_pence, (2 * 3500 + 5 * 3960 + 3) / 7);
+}

@@ -817,10 +817,21 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
     let mut query = QueueQuery::new(today);
     query.age_group = Some(nrm_domain::submission::AgeGroup::Adult);
     query.per_page = 40;
+    // The first person has a positive CG (move-on support: an RNA to record) and was referred
+    // two weeks ago (a week of subsistence due and paid).
+    let mut with_cg = query.clone();
+    with_cg.statuses = vec![nrm_domain::case::CaseStatus::PositiveConclusiveGrounds];
+    let mut candidates = store.queue(&with_cg).await?.cases;
+    let cg_cases = candidates.len();
+    candidates.extend(store.queue(&query).await?.cases);
+    let earlier = now - Duration::days(15);
     let mut episodes = Vec::new();
-    for case in store.queue(&query).await?.cases {
+    for (n, case) in candidates.into_iter().enumerate() {
         if episodes.len() == 6 {
             break;
+        }
+        if n < cg_cases && !episodes.is_empty() {
+            continue;
         }
         // Cases without consent to support (and Duty to Notify reports) are refused: skipped.
         let Ok(referred) = support
@@ -833,7 +844,7 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
                     adult: true,
                     consent_to_support: true,
                 },
-                now,
+                if episodes.is_empty() { earlier } else { now },
             )
             .await
         else {
@@ -853,6 +864,7 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
         if i + 1 == episodes.len() && episodes.len() > 1 {
             continue;
         }
+        let at = if i == 0 { earlier } else { now };
         support
             .act(
                 &cap(&manager, SupportOperation::Allocate)?,
@@ -862,7 +874,7 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
                     worker: Some(worker.actor.user),
                     provision: Provision::Accommodation,
                 },
-                now,
+                at,
             )
             .await?;
         let facts = support
@@ -871,10 +883,6 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
             .context("episode facts")?;
         let record =
             authorise_support(&worker, SupportOperation::Record, &facts).map_err(|_| denied())?;
-        // Nothing to bring across is not an error for the demo.
-        let _ = support
-            .act(&record, None, SupportAction::SyncDecisions, now)
-            .await;
         if i < 2 {
             support
                 .act(
@@ -882,12 +890,54 @@ pub async fn seed_support(store: &Store) -> anyhow::Result<usize> {
                     None,
                     SupportAction::StartPlacement {
                         accommodation: house,
-                        start: today,
+                        start: uk_date(at),
+                    },
+                    at,
+                )
+                .await?;
+        }
+        if i == 0 {
+            // The first full week in support, due and paid.
+            use chrono::Datelike as _;
+            let from = uk_date(at);
+            let monday =
+                from + Duration::days(i64::from((7 - from.weekday().num_days_from_monday()) % 7));
+            support
+                .act(
+                    &authorise_support(&manager, SupportOperation::Pay, &facts)
+                        .map_err(|_| denied())?,
+                    None,
+                    SupportAction::PostWeekDue { week_start: monday },
+                    now,
+                )
+                .await?;
+            let owed = support
+                .view(
+                    &authorise_support(&manager, SupportOperation::ReadSupport, &facts)
+                        .map_err(|_| denied())?,
+                    None,
+                    now,
+                )
+                .await?
+                .state
+                .map_or(0, |s| s.ledger.balance.owed);
+            support
+                .act(
+                    &authorise_support(&manager, SupportOperation::Pay, &facts)
+                        .map_err(|_| denied())?,
+                    None,
+                    SupportAction::RecordPayment {
+                        on: today,
+                        amount_pence: u64::try_from(owed).unwrap_or(0),
                     },
                     now,
                 )
                 .await?;
         }
+        // Nothing to bring across is not an error for the demo.
+        let _ = support
+            .act(&record, None, SupportAction::SyncDecisions, now)
+            .await;
         if i < 2 {
             let (kind, severity, words) = if i == 0 {
                 (

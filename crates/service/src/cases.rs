@@ -236,6 +236,8 @@ impl Cases {
         let record = VaultRecordId(Uuid::new_v4());
         let personal = submission.personal_details().cloned();
         let mut guardian_intake = crate::guardians::intake_of(&submission);
+        let support_intake =
+            matches!(&submission, Submission::Adult(a) if a.consent.support_consent);
         let mut command = Submit {
             submission,
             reference_random: 0,
@@ -298,6 +300,11 @@ impl Cases {
                         self.guardians()
                             .after_child_referral(actor, case_id, intake, e, now)
                             .await;
+                    }
+                    // Victim support (issue 12): an adult who consents is referred at once;
+                    // never fails the committed submission.
+                    if support_intake {
+                        self.support().after_referral(actor, case_id, now).await;
                     }
                     // Person linkage (issue 14): adult and child referrals only (a Duty to
                     // Notify report is anonymous); never fails the committed submission.
@@ -512,6 +519,9 @@ impl Cases {
             })
             .await?;
         tracing::debug!(case_id = %case_id, events = events.len(), "command recorded");
+        if events.iter().any(crate::support::reaches_support) {
+            self.support().after_case_change(actor, case_id, now).await;
+        }
         Ok(version)
     }
 

@@ -246,6 +246,15 @@ pub struct OverdueAction {
     pub action: RequiredAction,
 }
 
+/// Who an episode may be allocated to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllocationChoices {
+    /// The prime contractor and its subcontractors.
+    pub providers: Vec<SupportProviderRow>,
+    /// Active support workers of those providers: `(user, email, organisation)`.
+    pub workers: Vec<(UserId, String, OrganisationId)>,
+}
+
 /// The support use cases.
 #[derive(Debug, Clone)]
 pub struct Support {
@@ -411,6 +420,59 @@ impl Support {
             .collect())
     }
 
+    /// Who an episode may be allocated to (the prime's manager, [`SupportOperation::Allocate`]):
+    /// the prime contractor and its subcontractors, and the active support workers of each as
+    /// `(user, email, organisation)`. Audited.
+    pub async fn allocation_choices(
+        &self,
+        capability: &SupportCapability,
+        now: DateTime<Utc>,
+    ) -> Result<AllocationChoices, ServiceError> {
+        if !capability.permits(SupportOperation::Allocate) {
+            return Err(ServiceError::NotFound);
+        }
+        let episode = capability.episode();
+        let result = async {
+            let summary = self
+                .store
+                .episode_summary(episode)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let providers: Vec<SupportProviderRow> = self
+                .store
+                .support_providers()
+                .await?
+                .into_iter()
+                .filter(|p| p.organisation == summary.prime || p.parent == Some(summary.prime))
+                .collect();
+            let worker_role = nrm_access::Role::SupportProviderWorker.code();
+            let workers = self
+                .store
+                .users()
+                .await?
+                .into_iter()
+                .filter(|u| {
+                    !u.disabled
+                        && u.roles.iter().any(|r| r == worker_role)
+                        && providers.iter().any(|p| p.organisation == u.organisation)
+                })
+                .map(|u| (u.id, u.email, u.organisation))
+                .collect();
+            Ok(AllocationChoices { providers, workers })
+        }
+        .await;
+        self.audit(
+            capability.actor(),
+            "support.list_allocation_choices",
+            None,
+            Some(episode_subject(episode)),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
     /// The prime contractor of the caller's organisation (itself when it is one).
     async fn prime_of(&self, organisation: OrganisationId) -> Result<OrganisationId, ServiceError> {
         let providers = self.store.support_providers().await?;
@@ -454,6 +516,189 @@ impl Support {
         now: DateTime<Utc>,
     ) -> Result<Referred, ServiceError> {
         let prime = self.prime_of(actor.organisation).await?;
+        self.refer_to(actor, prime, input, now).await
+    }
+
+    /// The prime contractor registered for `nation` (a provider without a parent with a
+    /// region in that nation; the first by organisation when there are several), if any.
+    async fn prime_for(&self, nation: UkNation) -> Result<Option<OrganisationId>, ServiceError> {
+        let mut primes: Vec<OrganisationId> = self
+            .store
+            .support_providers()
+            .await?
+            .into_iter()
+            .filter(|p| p.parent.is_none())
+            .filter(|p| p.regions.iter().any(|r| region_nation(r) == nation))
+            .map(|p| p.organisation)
+            .collect();
+        primes.sort_by_key(|o| o.0);
+        Ok(primes.first().copied())
+    }
+
+    /// After a referral is accepted (from `Cases::submit`): an adult who consents to support
+    /// is referred to the prime contractor of the nation they are in, at once. The case is
+    /// already committed, so a failure here does not undo it: it is audited
+    /// (`support.refer`, outcome `error`) and logged without personal data; the prime's
+    /// manager can still refer by hand, and a later decision tries again
+    /// ([`Support::after_case_change`]).
+    pub(crate) async fn after_referral(&self, actor: Actor, case_id: CaseId, now: DateTime<Utc>) {
+        let result = self.refer_on_intake(actor, case_id, now).await;
+        if result.is_err() {
+            tracing::warn!(case_id = %case_id, "the support referral of an adult referral failed");
+            if self
+                .audit(actor, "support.refer", Some(case_id), None, &result, now)
+                .await
+                .is_err()
+            {
+                tracing::error!(case_id = %case_id, "the failed support referral could not be audited");
+            }
+        }
+    }
+
+    /// The automatic support referral of a case: made when the case is an adult referral with
+    /// consent to support, has no episode yet and a prime contractor is registered for the
+    /// person's nation. Idempotent: `Ok(None)` when there is nothing to do. Its own
+    /// transaction, audited as `support.refer` under `actor` (who submitted the referral).
+    pub async fn refer_on_intake(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EpisodeId>, ServiceError> {
+        let Some(loaded) = self.store.load(case_id).await? else {
+            return Ok(None);
+        };
+        let CaseState::Referral(r) = CaseState::from_events(loaded.events.iter().map(|e| &e.event))
+        else {
+            return Ok(None);
+        };
+        if r.age_group != nrm_domain::submission::AgeGroup::Adult
+            || !r.support_consent
+            || !self.store.episodes_for_case(case_id).await?.is_empty()
+        {
+            return Ok(None);
+        }
+        let nation = r
+            .person_nation
+            .or(r.referring_organisation_nation)
+            .unwrap_or(UkNation::England);
+        let Some(prime) = self.prime_for(nation).await? else {
+            return Ok(None);
+        };
+        let referred = self
+            .refer_to(
+                actor,
+                prime,
+                ReferInput {
+                    case_id: Some(case_id),
+                    nation,
+                    route: EntryRoute::ConsentToSupport,
+                    adult: true,
+                    consent_to_support: true,
+                },
+                now,
+            )
+            .await?;
+        // A decision already recorded on the case comes across at once.
+        self.sync_episode(actor, referred.episode_id, now).await?;
+        Ok(Some(referred.episode_id))
+    }
+
+    /// After a change to a case that records or reviews a decision (from the case service,
+    /// once it is committed): the case's effective RG and CG outcomes reach its support
+    /// episodes, and an adult referral with consent that has no episode yet gets one. A
+    /// failure does not undo the decision: it is audited (`support.sync_decisions`, outcome
+    /// `error`) and logged without personal data; the support worker's "bring decisions
+    /// across" action and the next decision try again (idempotent).
+    pub(crate) async fn after_case_change(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) {
+        let result = self.sync_case(actor, case_id, now).await;
+        if result.is_err() {
+            tracing::warn!(case_id = %case_id, "bringing a decision onto a support episode failed");
+            if self
+                .audit(
+                    actor,
+                    "support.sync_decisions",
+                    Some(case_id),
+                    None,
+                    &result,
+                    now,
+                )
+                .await
+                .is_err()
+            {
+                tracing::error!(case_id = %case_id, "the failed support update could not be audited");
+            }
+        }
+    }
+
+    /// Brings the case's effective decisions onto every open episode of the case (referring
+    /// it first when it has none and should). Returns how many episodes changed. Idempotent.
+    pub async fn sync_case(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        if self.store.episodes_for_case(case_id).await?.is_empty() {
+            return Ok(usize::from(
+                self.refer_on_intake(actor, case_id, now).await?.is_some(),
+            ));
+        }
+        let mut changed = 0;
+        for episode in self.store.episodes_for_case(case_id).await? {
+            if self.sync_episode(actor, episode.episode_id, now).await? {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Brings the case's decisions onto one episode, retrying once if the episode changed
+    /// meanwhile. `Ok(false)`: nothing new to bring, or the episode is closed.
+    async fn sync_episode(
+        &self,
+        actor: Actor,
+        episode: EpisodeId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        for _ in 0..2 {
+            let mut case = None;
+            match self
+                .act_unaudited(
+                    actor,
+                    episode,
+                    None,
+                    SupportAction::SyncDecisions,
+                    now,
+                    &mut case,
+                )
+                .await
+            {
+                Ok(_) => return Ok(true),
+                Err(ServiceError::Conflict { .. }) => continue,
+                Err(ServiceError::Store(StoreError::VersionConflict { .. })) => continue,
+                Err(ServiceError::Domain(DomainError::Refused {
+                    code: "nothing-to-record" | "support-ended",
+                    ..
+                })) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(ServiceError::Conflict { actual: 0 })
+    }
+
+    async fn refer_to(
+        &self,
+        actor: Actor,
+        prime: OrganisationId,
+        input: ReferInput,
+        now: DateTime<Utc>,
+    ) -> Result<Referred, ServiceError> {
         let (subject, new_subject, adult, consent) = match input.case_id {
             Some(case) => {
                 let loaded = self.store.load(case).await?.ok_or(ServiceError::NotFound)?;
@@ -1377,6 +1622,29 @@ impl Support {
         )
         .await?;
         result
+    }
+}
+
+/// Whether a case event changes what support knows of the case's decisions (an RG or CG
+/// decision, or the review that makes a negative one effective).
+pub(crate) fn reaches_support(event: &nrm_domain::event::CaseEvent) -> bool {
+    use nrm_domain::event::CaseEvent as E;
+    matches!(
+        event,
+        E::ReasonableGroundsDecided(_)
+            | E::ConclusiveGroundsDecided(_)
+            | E::NegativeReasonableGroundsReviewed { .. }
+            | E::NegativeConclusiveGroundsReviewed { .. }
+    )
+}
+
+/// The nation a region code is in.
+fn region_nation(region: &str) -> UkNation {
+    match region {
+        "scotland" => UkNation::Scotland,
+        "northern_ireland" => UkNation::NorthernIreland,
+        "wales" => UkNation::Wales,
+        _ => UkNation::England,
     }
 }
 

@@ -200,29 +200,25 @@ async fn a_person_is_supported_from_referral_to_payment() {
             .unwrap_or_else(|e| panic!("submit: {e}"))
             .case_id;
 
-        // A decision maker cannot refer into support; the prime's manager can.
+        // An adult referral with consent to support reaches the prime contractor at intake
+        // (the responder's submission, audited as `support.refer`): no one refers by hand.
+        let found = store
+            .episodes_for_case(case)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.len(), 1, "one episode at intake");
+        let referred = found[0].clone();
+        assert!(referred.reference.starts_with("SUP-"));
+        assert_eq!(referred.prime, prime);
+        assert_eq!(referred.status, "awaiting_allocation");
+        let ep = referred.episode_id;
+        // A decision maker cannot refer into support; the prime's manager may, but only once
+        // per person.
         assert!(
             authorise_support_service(&p.decision_maker, SupportServiceOperation::Refer).is_err()
         );
         let refer = authorise_support_service(&p.prime_manager, SupportServiceOperation::Refer)
             .unwrap_or_else(|_| panic!("refer"));
-        let referred = support
-            .refer(
-                &refer,
-                ReferInput {
-                    case_id: Some(case),
-                    nation: UkNation::England,
-                    route: EntryRoute::ConsentToSupport,
-                    adult: false,
-                    consent_to_support: false,
-                },
-                noon(day0),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("refer: {e}"));
-        assert!(referred.reference.starts_with("SUP-"));
-        let ep = referred.episode_id;
-        // Once per person.
         let again = support
             .refer(
                 &refer,
@@ -237,6 +233,22 @@ async fn a_person_is_supported_from_referral_to_payment() {
             )
             .await;
         assert!(matches!(again, Err(ServiceError::Domain(_))), "{again:?}");
+        // Running the intake again changes nothing (idempotent).
+        assert_eq!(
+            support
+                .refer_on_intake(p.responder.actor, case, noon(day0))
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            None
+        );
+        assert_eq!(
+            store
+                .episodes_for_case(case)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .len(),
+            1
+        );
 
         // Only the prime's manager allocates, and only within the prime's subcontractors.
         let allocate = SupportAction::Allocate {
@@ -277,15 +289,13 @@ async fn a_person_is_supported_from_referral_to_payment() {
             )
             .await
             .unwrap_or_else(|e| panic!("rg: {e}"));
-        act(
-            &support,
-            &p.worker,
-            ep,
-            SupportAction::SyncDecisions,
-            rg_day,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("sync: {e}"));
+        // ... in the decision's own call: the worker has nothing left to bring across.
+        let after_rg = store
+            .episode_summary(ep)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("episode"));
+        assert_eq!(after_rg.status, "recovery_period", "{after_rg:?}");
         let nothing_new = act(
             &support,
             &p.worker,
@@ -577,6 +587,197 @@ async fn a_person_is_supported_from_referral_to_payment() {
             );
         }
         assert!(!t.dump_text().await.contains(CANARY));
+        t.cleanup().await;
+    }
+}
+
+/// Issue 12 item 3: the episode follows the case on its own. No episode for a child, for an
+/// adult without consent to support, or while no prime contractor covers the person's nation;
+/// once one is registered, the next decision on the case refers the person and brings the
+/// decision across in the same call (the reliable follow-up when intake could not refer); a
+/// CG reaches the episode the same way; running it again changes nothing.
+#[tokio::test]
+async fn an_episode_follows_intake_and_decisions_on_its_own() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let rules = Rulebook::current();
+        let cases = Cases::new(store.clone(), rules.clone());
+        let support = Support::new(store.clone(), rules.clone());
+        let responder = principal(
+            16,
+            OrganisationId(Uuid::from_u128(1000)),
+            OrganisationKind::FirstResponderOrganisation,
+            Role::FirstResponder,
+        );
+        let decision_maker = principal(
+            15,
+            OrganisationId(Uuid::from_u128(4)),
+            OrganisationKind::CompetentAuthority {
+                authority: CompetentAuthority::Sca,
+            },
+            Role::DecisionMaker,
+        );
+        let submit = nrm_access::authorise(&responder, Operation::SubmitReferral)
+            .unwrap_or_else(|_| panic!("responder"));
+        let day0 = date(2025, 3, 3);
+        let episodes = |case| {
+            let store = store.clone();
+            async move {
+                store
+                    .episodes_for_case(case)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let submit_one = |s: Submission| {
+            let cases = cases.clone();
+            let submit = submit.clone();
+            async move {
+                cases
+                    .submit(&submit, s, noon(day0))
+                    .await
+                    .unwrap_or_else(|e| panic!("submit: {e}"))
+                    .case_id
+            }
+        };
+
+        // No prime contractor registered yet: nothing to refer to.
+        let early = submit_one(Submission::Adult(fixtures::adult_referral())).await;
+        assert!(episodes(early).await.is_empty());
+
+        let prime = OrganisationId(Uuid::new_v4());
+        store
+            .create_organisation(
+                &OrganisationRow {
+                    id: prime,
+                    name: "Prime".to_owned(),
+                    kind: "support_provider".to_owned(),
+                    designated_from: None,
+                    designated_to: None,
+                },
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let admin = principal(
+            1,
+            OrganisationId(Uuid::from_u128(2)),
+            OrganisationKind::Administrators,
+            Role::Administrator,
+        );
+        support
+            .add_provider(
+                &nrm_access::authorise(&admin, Operation::ManageOrganisations)
+                    .unwrap_or_else(|_| panic!("admin")),
+                SupportProviderRow {
+                    organisation: prime,
+                    name: String::new(),
+                    parent: None,
+                    regions: vec!["london".to_owned()],
+                    services: vec!["accommodation".to_owned()],
+                },
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("provider: {e}"));
+
+        // A child, and an adult without consent to support: no episode.
+        let child = submit_one(Submission::Child(fixtures::child_referral())).await;
+        assert!(episodes(child).await.is_empty());
+        let mut no_consent = fixtures::adult_referral();
+        no_consent.consent.support_consent = false;
+        let no_consent = submit_one(Submission::Adult(no_consent)).await;
+        assert!(episodes(no_consent).await.is_empty());
+
+        // The early case's RG refers the person and brings the decision across at once.
+        let rg_day = date(2025, 3, 7);
+        let decide = |case, kind, on| {
+            let cases = cases.clone();
+            let decision_maker = decision_maker.clone();
+            async move {
+                let facts = cases
+                    .case_facts(case, on)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| panic!("facts"));
+                let cap =
+                    nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
+                        .unwrap_or_else(|_| panic!("decide"));
+                cases
+                    .decide(
+                        &cap,
+                        None,
+                        kind,
+                        DecisionInput {
+                            outcome: Outcome::Positive,
+                            decided_on: on,
+                            reasons: "Reasons given in full.".to_owned(),
+                            negative_reason: None,
+                        },
+                        noon(on),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("decide: {e}"));
+            }
+        };
+        decide(early, DecisionKind::ReasonableGrounds, rg_day).await;
+        let found = episodes(early).await;
+        assert_eq!(found.len(), 1, "referred by the decision's follow-up");
+        let ep = found[0].episode_id;
+        let state = |ep| {
+            let store = store.clone();
+            async move {
+                let loaded = store
+                    .load_episode(ep)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| panic!("episode"));
+                nrm_domain::support::EpisodeState::from_events(
+                    loaded.events.iter().map(|e| &e.event),
+                )
+            }
+        };
+        assert_eq!(
+            state(ep).await.reasonable_grounds,
+            Some((Outcome::Positive, rg_day))
+        );
+
+        // The CG reaches it in its own call too; a second run has nothing to do.
+        let cg_day = rg_day + Duration::days(31);
+        decide(early, DecisionKind::ConclusiveGrounds, cg_day).await;
+        assert_eq!(
+            state(ep).await.conclusive_grounds,
+            Some((Outcome::Positive, cg_day))
+        );
+        assert_eq!(
+            support
+                .sync_case(decision_maker.actor, early, noon(cg_day))
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            0
+        );
+        assert_eq!(episodes(early).await.len(), 1);
+
+        // Every automatic step is audited under the person who made the change.
+        let entries = store
+            .audit_entries(0, 10_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dm_user = decision_maker.actor.user.0.to_string();
+        assert!(
+            entries.iter().any(|e| e.action == "support.refer"
+                && e.outcome == "ok"
+                && e.actor_user == dm_user)
+        );
+        assert!(
+            entries
+                .iter()
+                .filter(|e| e.action == "support.sync_decisions" && e.outcome == "ok")
+                .count()
+                >= 1
+        );
         t.cleanup().await;
     }
 }

@@ -148,8 +148,19 @@ async fn support_over_the_api() {
         let case = app.submit_adult().await;
         let _ = RESPONDER;
 
-        // Referral into support.
-        let (status, created) = post(
+        // Referral into support: an adult referral with consent reaches the prime contractor
+        // at intake, waiting for allocation; referring again by hand is refused.
+        let (status, waiting, _) = get(
+            &app,
+            "/api/v1/support/episodes?filter=awaiting_allocation",
+            PRIME_MANAGER,
+        )
+        .await;
+        assert_eq!(status, 200, "{waiting}");
+        assert_eq!(waiting.as_array().map(Vec::len), Some(1), "{waiting}");
+        let reference = waiting[0]["reference"].as_str().unwrap_or_default().to_owned();
+        assert!(reference.starts_with("SUP-"), "{waiting}");
+        let (status, again) = post(
             &app,
             "/api/v1/support/episodes",
             PRIME_MANAGER,
@@ -157,8 +168,7 @@ async fn support_over_the_api() {
             &json!({"case_reference": case, "nation": "england", "route": "consent_to_support"}),
         )
         .await;
-        assert_eq!(status, 201, "{created}");
-        let reference = created["reference"].as_str().unwrap_or_default().to_owned();
+        assert_eq!(status, 409, "{again}");
         let (status, bad) = post(
             &app,
             "/api/v1/support/episodes",

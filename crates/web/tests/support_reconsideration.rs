@@ -134,17 +134,21 @@ async fn the_allocated_worker_asks_and_the_case_names_the_support_provider() {
         let serve = json!({"serve_decision": {"decision": "reasonable_grounds", "served_on": today}});
         assert_eq!(app.change(&actions, &serve).await.status(), 200);
 
-        // The person is referred into support and allocated to the worker.
-        let (status, created) = post(
-            &app,
-            "/api/v1/support/episodes",
+        // The person was referred into support at intake (issue 12); it is allocated to the
+        // worker.
+        let r = signed_in(
+            app.client.get(format!(
+                "{}/api/v1/support/episodes?filter=awaiting_allocation",
+                app.base
+            )),
             PRIME_MANAGER,
-            None,
-            &json!({"case_reference": case, "nation": "england", "route": "consent_to_support"}),
         )
-        .await;
-        assert_eq!(status, 201, "{created}");
-        let reference = created["reference"].as_str().unwrap_or_default().to_owned();
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let waiting: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(waiting.as_array().map(Vec::len), Some(1), "{waiting}");
+        let reference = waiting[0]["reference"].as_str().unwrap_or_default().to_owned();
         let allocate = json!({"allocate": {"provider": PRIME_MANAGER.organisation, "worker": WORKER.user, "provision": "accommodation"}});
         let tag = episode_tag(&app, &reference, PRIME_MANAGER).await;
         let (status, body_) = post(&app, &format!("/api/v1/support/episodes/{reference}/actions"), PRIME_MANAGER, Some(&tag), &allocate).await;

@@ -104,6 +104,19 @@ pub fn routes() -> Router<AppState> {
             get(support::episode::concern_form).post(support::episode::concern_submit),
         )
         .route(
+            "/support/episodes/{reference}/record/{form}",
+            get(support::forms::show).post(support::forms::submit),
+        )
+        .route(
+            "/support/episodes/{reference}/payments",
+            get(support::records::payments),
+        )
+        .route(
+            "/support/new/{form}",
+            get(support::forms::show_new).post(support::forms::submit_new),
+        )
+        .route("/support/inspections", get(support::records::inspections))
+        .route(
             "/support/episodes/{reference}/concerns/{concern}/acknowledge",
             post(support::episode::acknowledge),
         )

@@ -61,6 +61,8 @@ struct CasePage {
     actions: Vec<ActionLink>,
     /// The person's other referrals (issue 14), for those who may see them.
     rereferral: String,
+    /// The person's support and the concerns the reader may see (issue 12).
+    support: String,
 }
 
 /// "4 March 2025 at 2:05pm", in UK time.
@@ -193,6 +195,8 @@ pub async fn page(
         .await
         .map_err(|e| PageError::from_service(e, signed_in.lang))?;
     let rereferral = crate::pages::person::case_flag(&state, &signed_in, &read).await?;
+    let support =
+        crate::pages::support::case_panel::case_panel(&state, &signed_in, view.case_id).await?;
     let s = &view.summary;
     let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_default();
     let summary = SummaryList {
@@ -410,5 +414,6 @@ pub async fn page(
         can_decide_cg: can_decide && s.status == CaseStatus::AwaitingConclusiveGrounds,
         actions,
         rereferral,
+        support,
     }))
 }

@@ -56,6 +56,10 @@ struct EpisodePage {
     may_record: bool,
     form_token: String,
     version: u64,
+    /// `(href, title)` of the forms the reader may use now.
+    forms: Vec<(String, String)>,
+    /// The payments ledger's address, for readers of the support record.
+    payments: Option<String>,
 }
 
 fn tag(text: &str, class: &str) -> Option<Tag> {
@@ -237,7 +241,22 @@ pub async fn page(
                 && c.concern.open(),
         })
         .collect();
+    let forms = super::forms::allowed(p, &facts, &s.status, view.state.as_ref())
+        .into_iter()
+        .map(|f| {
+            (
+                format!("/support/episodes/{}/record/{}", s.reference, f.slug),
+                f.title.to_owned(),
+            )
+        })
+        .collect();
+    let payments = view
+        .state
+        .is_some()
+        .then(|| format!("/support/episodes/{}/payments", s.reference));
     Ok(render(&EpisodePage {
+        forms,
+        payments,
         layout: layout(&signed_in, format!("Support for {}", s.reference)).back("/support"),
         reference: s.reference.clone(),
         rows,

@@ -68,6 +68,7 @@ struct HomePage {
     overdue_actions: Vec<ActionRow>,
     contract_manager: bool,
     statement: Option<String>,
+    may_refer: bool,
 }
 
 /// The support home.
@@ -227,6 +228,8 @@ pub async fn page(
         overdue_actions,
         contract_manager,
         statement,
+        may_refer: authorise_support_service(&signed_in.principal, SupportServiceOperation::Refer)
+            .is_ok(),
     }))
 }
 

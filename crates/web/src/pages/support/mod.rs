@@ -5,8 +5,11 @@
 //! the contract manager's acknowledgement, and a provider's payments statement as CSV. Every
 //! page asks the support access policy through the same helpers as the API.
 
+pub mod case_panel;
 pub mod episode;
+pub mod forms;
 pub mod home;
+pub mod records;
 
 use nrm_access::support::{SupportOperation, SupportServiceOperation};
 

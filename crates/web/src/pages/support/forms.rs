@@ -1,0 +1,983 @@
+//! The support forms, as data like the case lifecycle's and the guardians': each a GOV.UK form
+//! of [`Spec`] questions, then a check page showing the answers back, then the record through
+//! the support service (the same methods the API calls, so the same rules). When the rules say
+//! no, the check page says which rule, in words, and nothing is recorded.
+//!
+//! On an episode, `GET /support/episodes/{reference}/record/{form}`: allocating a referral to
+//! the prime contractor or a subcontractor (the prime's manager), recording a Recovery Needs
+//! Assessment (the support worker or the provider's manager) and the Home Office's decision on
+//! it (contract managers). Without an episode, `GET /support/new/{form}`: an emergency referral
+//! before Reasonable Grounds (a provider's staff) and an inspection of accommodation with its
+//! findings by area, ratings and required actions (contract managers).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use nrm_access::Principal;
+use nrm_access::support::{
+    EpisodeFacts, SupportCapability, SupportOperation, SupportServiceOperation, authorise_support,
+};
+use nrm_domain::clock::uk_date;
+use nrm_domain::geography::UkNation;
+use nrm_domain::ids::{OrganisationId, UserId};
+use nrm_domain::support::accommodation::{Finding, InspectionArea, Rating};
+use nrm_domain::support::event::{EntryRoute, Need, NeedArea, NeedLevel, Provision, RnaDecision};
+use nrm_domain::support::{AccommodationId, EpisodeState, RnaId, SupportStatus};
+use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
+use nrm_service::ServiceError;
+use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
+use uuid::Uuid;
+
+use super::{episode_capability, layout, service_capability, words};
+use crate::AppState;
+use crate::api::support::support;
+use crate::pages::errors::PageError;
+use crate::pages::form::{self, Form};
+use crate::pages::i18n::Lang;
+use crate::pages::layout::{Errors, render_status};
+use crate::pages::lifecycle::forms::{
+    Answers, Input, Offered, Spec, answer_words, check_fields, date_answer,
+};
+use crate::pages::lifecycle::{CheckPage, FormPage, field, refusal_words};
+use crate::pages::session::{Posted, SignedIn};
+
+/// What a form needs: an episode operation or a service one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    Episode(SupportOperation),
+    Service(SupportServiceOperation),
+}
+
+/// One support form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportForm {
+    pub slug: &'static str,
+    /// The link and the form's heading.
+    pub title: &'static str,
+    /// The check page's button.
+    pub button: &'static str,
+    pub needs: Needs,
+    pub fields: &'static [Spec],
+}
+
+const fn choice(
+    name: &'static str,
+    label: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: None,
+        input: Input::Choice(choices),
+        required: true,
+    }
+}
+
+const fn dynamic(name: &'static str, label: &'static str) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: None,
+        input: Input::Dynamic,
+        required: true,
+    }
+}
+
+const fn number(name: &'static str, label: &'static str, hint: &'static str) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: Some(hint),
+        input: Input::Text,
+        required: true,
+    }
+}
+
+const fn long(name: &'static str, label: &'static str, hint: &'static str, required: bool) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: Some(hint),
+        input: Input::LongText,
+        required,
+    }
+}
+
+const ENCRYPTED: &str = "Stored encrypted with the person's record; only those supporting them and the Home Office's contract managers can read it";
+
+const LEVELS: &[(&str, &str)] = &[
+    ("none", "No ongoing need"),
+    (
+        "met_elsewhere",
+        "A need that can be met outside victim support",
+    ),
+    (
+        "ongoing",
+        "An ongoing need only victim support can meet for now",
+    ),
+];
+
+const RATINGS: &[(&str, &str)] = &[
+    ("good", "Good"),
+    ("requires_improvement", "Requires improvement"),
+    ("inadequate", "Inadequate"),
+];
+
+const AREAS: &[(&str, &str)] = &[
+    ("safety", "Safety"),
+    ("safeguarding", "Safeguarding"),
+    ("cleanliness", "Cleanliness"),
+    ("staffing", "Staffing"),
+    ("wellbeing", "Wellbeing"),
+];
+
+const fn need(name: &'static str, label: &'static str) -> Spec {
+    choice(name, label, LEVELS)
+}
+
+const fn rating(name: &'static str, label: &'static str) -> Spec {
+    choice(name, label, RATINGS)
+}
+
+const fn action_area(name: &'static str, label: &'static str) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: Some("Leave blank if no further action is required"),
+        input: Input::Choice(AREAS),
+        required: false,
+    }
+}
+
+const fn action_due(name: &'static str, label: &'static str) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: Some("For example, 27 3 2027"),
+        input: Input::Date { future: true },
+        required: false,
+    }
+}
+
+/// The RNA's questions by area, in the order the domain lists the areas.
+const NEEDS: [(&str, NeedArea); 8] = [
+    ("need_accommodation", NeedArea::Accommodation),
+    ("need_health", NeedArea::Health),
+    ("need_mental_health", NeedArea::MentalHealth),
+    ("need_legal", NeedArea::Legal),
+    ("need_finance", NeedArea::Finance),
+    ("need_immigration", NeedArea::Immigration),
+    (
+        "need_education_and_employment",
+        NeedArea::EducationAndEmployment,
+    ),
+    ("need_safety", NeedArea::Safety),
+];
+
+/// The inspection's findings by area.
+const FINDINGS: [(&str, InspectionArea); 5] = [
+    ("rating_safety", InspectionArea::Safety),
+    ("rating_safeguarding", InspectionArea::Safeguarding),
+    ("rating_cleanliness", InspectionArea::Cleanliness),
+    ("rating_staffing", InspectionArea::Staffing),
+    ("rating_wellbeing", InspectionArea::Wellbeing),
+];
+
+/// How many required actions the inspection form offers.
+const ACTIONS: usize = 3;
+
+/// The forms on an episode.
+pub const EPISODE_FORMS: &[SupportForm] = &[
+    SupportForm {
+        slug: "allocate",
+        title: "Allocate the referral",
+        button: "Allocate",
+        needs: Needs::Episode(SupportOperation::Allocate),
+        fields: &[
+            choice(
+                "provision",
+                "What support does the person need first?",
+                &[
+                    (
+                        "emergency_accommodation",
+                        "Emergency accommodation (destitute or at risk tonight)",
+                    ),
+                    ("accommodation", "Accommodation in a safe house"),
+                    (
+                        "outreach",
+                        "Outreach support (the person has somewhere safe to stay)",
+                    ),
+                ],
+            ),
+            dynamic("provider", "Which provider will support the person?"),
+            dynamic("worker", "Who will be their support worker?"),
+        ],
+    },
+    SupportForm {
+        slug: "rna",
+        title: "Record a Recovery Needs Assessment",
+        button: "Record assessment",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            need("need_accommodation", "Accommodation"),
+            need("need_health", "Physical health"),
+            need("need_mental_health", "Mental health"),
+            need("need_legal", "Legal advice and representation"),
+            need("need_finance", "Finance"),
+            need("need_immigration", "Immigration"),
+            need("need_education_and_employment", "Education and employment"),
+            need("need_safety", "Safety"),
+            number(
+                "recommended_days",
+                "How many more days of support do you recommend?",
+                "A number of days, for example 45",
+            ),
+            long(
+                "evidence",
+                "Evidence for the needs",
+                "What you saw, who you spoke to, and what is in place. Stored encrypted with the person's record",
+                true,
+            ),
+        ],
+    },
+    SupportForm {
+        slug: "rna-decision",
+        title: "Decide on a Recovery Needs Assessment",
+        button: "Record decision",
+        needs: Needs::Episode(SupportOperation::DecideRna),
+        fields: &[
+            dynamic("rna", "Which assessment?"),
+            choice(
+                "decision",
+                "What is the Home Office's decision?",
+                &[
+                    ("approved", "Approve the recommended period"),
+                    ("shortened", "Approve a shorter period"),
+                    ("refused", "Refuse further support"),
+                ],
+            ),
+            number(
+                "days_granted",
+                "How many days are granted?",
+                "The recommended days when approved, fewer when shortened, 0 when refused",
+            ),
+            long("reasons", "Reasons for the decision", ENCRYPTED, true),
+        ],
+    },
+];
+
+/// The forms without an episode.
+pub const SERVICE_FORMS: &[SupportForm] = &[
+    SupportForm {
+        slug: "emergency",
+        title: "Make an emergency referral",
+        button: "Make referral",
+        needs: Needs::Service(SupportServiceOperation::Refer),
+        fields: &[
+            choice(
+                "nation",
+                "Where is the person now?",
+                &[
+                    ("england", "England"),
+                    ("wales", "Wales"),
+                    ("scotland", "Scotland"),
+                    ("northern_ireland", "Northern Ireland"),
+                ],
+            ),
+            Spec {
+                name: "adult",
+                label: "Is the person an adult (18 or over)?",
+                hint: None,
+                input: Input::YesNo,
+                required: true,
+            },
+            Spec {
+                name: "consent",
+                label: "Does the person consent to being supported?",
+                hint: None,
+                input: Input::YesNo,
+                required: true,
+            },
+        ],
+    },
+    SupportForm {
+        slug: "inspection",
+        title: "Record an inspection",
+        button: "Record inspection",
+        needs: Needs::Service(SupportServiceOperation::Inspect),
+        fields: &[
+            dynamic("accommodation", "Which accommodation was inspected?"),
+            Spec {
+                name: "inspected_on",
+                label: "Date of the inspection",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
+            rating("rating_safety", "Safety"),
+            rating("rating_safeguarding", "Safeguarding"),
+            rating("rating_cleanliness", "Cleanliness"),
+            rating("rating_staffing", "Staffing"),
+            rating("rating_wellbeing", "Wellbeing"),
+            action_area("action_1_area", "First required action: which area?"),
+            action_due("action_1_due", "First required action: due by"),
+            action_area("action_2_area", "Second required action: which area?"),
+            action_due("action_2_due", "Second required action: due by"),
+            action_area("action_3_area", "Third required action: which area?"),
+            action_due("action_3_due", "Third required action: due by"),
+            long(
+                "notes",
+                "What the inspector found",
+                "Optional. Stored encrypted with the accommodation's record",
+                false,
+            ),
+        ],
+    },
+];
+
+fn value<'a>(answers: &'a Answers, name: &str) -> &'a str {
+    answers.get(name).map_or("", |v| v.as_str())
+}
+
+fn text(answers: &Answers, name: &str) -> String {
+    value(answers, name).trim().to_owned()
+}
+
+fn days(answers: &Answers, name: &str) -> Option<u32> {
+    text(answers, name).parse::<u32>().ok()
+}
+
+/// The answers as posted: every question's value, dates in their three parts.
+fn answers(f: &SupportForm, posted: &Form) -> Answers {
+    let mut answers = Answers::new();
+    for spec in f.fields {
+        match spec.input {
+            Input::Date { .. } => {
+                for p in ["day", "month", "year"] {
+                    let name = format!("{}-{p}", spec.name);
+                    answers.insert(name.clone(), form::value(posted, &name).to_owned());
+                }
+            }
+            _ => {
+                answers.insert(
+                    spec.name.to_owned(),
+                    form::value(posted, spec.name).to_owned(),
+                );
+            }
+        }
+    }
+    answers
+}
+
+fn has_date(answers: &Answers, name: &str) -> bool {
+    ["day", "month", "year"]
+        .iter()
+        .any(|p| !value(answers, &format!("{name}-{p}")).trim().is_empty())
+}
+
+/// A form's own checks beyond each question's.
+fn check_more(f: &SupportForm, answers: &Answers, offered: &Offered, errors: &mut Errors) {
+    match f.slug {
+        "rna" | "rna-decision" => {
+            let name = if f.slug == "rna" {
+                "recommended_days"
+            } else {
+                "days_granted"
+            };
+            if !text(answers, name).is_empty() && days(answers, name).is_none() {
+                errors.add(name, "Enter the number of days as a whole number, like 45");
+            }
+        }
+        "allocate" => {
+            // A worker of the provider chosen (or none yet).
+            let worker = value(answers, "worker");
+            let provider = value(answers, "provider");
+            if worker != "none"
+                && !worker.is_empty()
+                && !provider.is_empty()
+                && !worker.ends_with(&format!("@{provider}"))
+            {
+                errors.add(
+                    "worker",
+                    "Select a support worker of the provider you chose, or no one yet",
+                );
+            }
+        }
+        "inspection" => {
+            for i in 1..=ACTIONS {
+                let area = format!("action_{i}_area");
+                let due = format!("action_{i}_due");
+                let given_area = !value(answers, &area).trim().is_empty();
+                let given_due = has_date(answers, &due);
+                if given_area && !given_due {
+                    errors.add(
+                        &format!("{due}-day"),
+                        "Enter the date the required action is due by",
+                    );
+                } else if given_due && !given_area {
+                    errors.add(&area, "Select the area of the required action");
+                }
+            }
+        }
+        _ => {}
+    }
+    let _ = offered;
+}
+
+fn code_of<T>(answers: &Answers, name: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+    parse(value(answers, name).trim())
+}
+
+/// The checked answers as what the service is asked to do.
+enum Built {
+    Act(SupportAction),
+    Refer(ReferInput),
+    Inspect(InspectionInput),
+}
+
+fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
+    Some(match f.slug {
+        "allocate" => {
+            let provider = Uuid::parse_str(value(answers, "provider")).ok()?;
+            let worker = match value(answers, "worker") {
+                "none" => None,
+                w => Some(UserId(Uuid::parse_str(w.split('@').next()?).ok()?)),
+            };
+            Built::Act(SupportAction::Allocate {
+                provider: OrganisationId(provider),
+                worker,
+                provision: code_of(answers, "provision", Provision::parse)?,
+            })
+        }
+        "rna" => {
+            let mut needs = Vec::new();
+            for (name, area) in NEEDS {
+                needs.push(Need {
+                    area,
+                    level: code_of(answers, name, NeedLevel::parse)?,
+                });
+            }
+            Built::Act(SupportAction::RecordRna {
+                needs,
+                recommended_days: days(answers, "recommended_days")?,
+                evidence: text(answers, "evidence"),
+            })
+        }
+        "rna-decision" => Built::Act(SupportAction::DecideRna {
+            rna: RnaId(Uuid::parse_str(value(answers, "rna")).ok()?),
+            decision: code_of(answers, "decision", RnaDecision::parse)?,
+            days_granted: days(answers, "days_granted")?,
+            reasons: text(answers, "reasons"),
+        }),
+        "emergency" => {
+            let nation = match value(answers, "nation") {
+                "england" => UkNation::England,
+                "wales" => UkNation::Wales,
+                "scotland" => UkNation::Scotland,
+                "northern_ireland" => UkNation::NorthernIreland,
+                _ => return None,
+            };
+            Built::Refer(ReferInput {
+                case_id: None,
+                nation,
+                route: EntryRoute::EmergencyBeforeReasonableGrounds,
+                adult: value(answers, "adult") == "yes",
+                consent_to_support: value(answers, "consent") == "yes",
+            })
+        }
+        "inspection" => {
+            let mut findings = Vec::new();
+            for (name, area) in FINDINGS {
+                findings.push(Finding {
+                    area,
+                    rating: code_of(answers, name, Rating::parse)?,
+                });
+            }
+            let mut actions = Vec::new();
+            for i in 1..=ACTIONS {
+                if let (Some(area), Some(due)) = (
+                    code_of(answers, &format!("action_{i}_area"), InspectionArea::parse),
+                    date_answer(answers, &format!("action_{i}_due")),
+                ) {
+                    actions.push((area, due));
+                }
+            }
+            let notes = text(answers, "notes");
+            Built::Inspect(InspectionInput {
+                accommodation: AccommodationId(
+                    Uuid::parse_str(value(answers, "accommodation")).ok()?,
+                ),
+                inspected_on: date_answer(answers, "inspected_on")?,
+                follow_up_of: None,
+                findings,
+                actions,
+                notes: (!notes.is_empty()).then_some(notes),
+            })
+        }
+        _ => return None,
+    })
+}
+
+/// The episode forms `principal` may use now, in the page's order.
+pub fn allowed(
+    principal: &Principal,
+    facts: &EpisodeFacts,
+    status: &str,
+    state: Option<&EpisodeState>,
+) -> Vec<&'static SupportForm> {
+    EPISODE_FORMS
+        .iter()
+        .filter(|f| match f.needs {
+            Needs::Episode(op) => authorise_support(principal, op, facts).is_ok(),
+            Needs::Service(_) => false,
+        })
+        .filter(|f| match f.slug {
+            "allocate" => status == "awaiting_allocation",
+            "rna" => state.is_some_and(|s| {
+                s.rna_available
+                    && s.status == Some(SupportStatus::MoveOn)
+                    && !s.rnas.iter().any(|r| r.awaiting_decision())
+            }),
+            "rna-decision" => state.is_some_and(|s| s.rnas.iter().any(|r| r.awaiting_decision())),
+            _ => false,
+        })
+        .collect()
+}
+
+fn episode_form(slug: &str) -> Result<&'static SupportForm, PageError> {
+    EPISODE_FORMS
+        .iter()
+        .find(|f| f.slug == slug)
+        .ok_or(PageError::NotFound(Lang::En))
+}
+
+fn service_form(slug: &str) -> Result<&'static SupportForm, PageError> {
+    SERVICE_FORMS
+        .iter()
+        .find(|f| f.slug == slug)
+        .ok_or(PageError::NotFound(Lang::En))
+}
+
+/// An episode form's capability and what it offers now (its version and dynamic choices);
+/// not found unless the form is one the caller may use now.
+async fn episode_context(
+    state: &AppState,
+    signed_in: &SignedIn,
+    reference: &str,
+    f: &'static SupportForm,
+) -> Result<(SupportCapability, u64, Offered), PageError> {
+    let Needs::Episode(op) = f.needs else {
+        return Err(PageError::NotFound(Lang::En));
+    };
+    let (capability, facts) = episode_capability(state, signed_in, reference, op).await?;
+    let p = &signed_in.principal;
+    let now = state.now();
+    let fault = |e| PageError::from_service(e, Lang::En);
+    let service = support(state);
+    let read = authorise_support(p, SupportOperation::ReadSupport, &facts)
+        .map_err(|_| PageError::NotFound(Lang::En))?;
+    let view = service.view(&read, None, now).await.map_err(fault)?;
+    if !allowed(p, &facts, &view.summary.status, view.state.as_ref()).contains(&f) {
+        return Err(PageError::NotFound(Lang::En));
+    }
+    let mut offered = Offered::default();
+    match f.slug {
+        "allocate" => {
+            let choices = service
+                .allocation_choices(&capability, now)
+                .await
+                .map_err(fault)?;
+            let name_of = |org: OrganisationId| {
+                choices
+                    .providers
+                    .iter()
+                    .find(|p| p.organisation == org)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default()
+            };
+            offered.by_name.insert(
+                "provider",
+                choices
+                    .providers
+                    .iter()
+                    .map(|p| {
+                        let role = if p.parent.is_none() {
+                            "prime contractor"
+                        } else {
+                            "subcontractor"
+                        };
+                        (p.organisation.0.to_string(), format!("{} ({role})", p.name))
+                    })
+                    .collect(),
+            );
+            let mut workers = vec![(
+                "none".to_owned(),
+                "No one yet: the provider's manager will assign a worker".to_owned(),
+            )];
+            workers.extend(choices.workers.iter().map(|(user, email, org)| {
+                (
+                    format!("{}@{}", user.0, org.0),
+                    format!("{email} ({})", name_of(*org)),
+                )
+            }));
+            offered.by_name.insert("worker", workers);
+        }
+        "rna-decision" => {
+            offered.by_name.insert(
+                "rna",
+                view.state
+                    .as_ref()
+                    .map(|s| {
+                        s.rnas
+                            .iter()
+                            .filter(|r| r.awaiting_decision())
+                            .map(|r| {
+                                (
+                                    r.id.0.to_string(),
+                                    format!(
+                                        "Recorded {}: {} days recommended, {} ongoing needs",
+                                        Lang::En.long_date(r.recorded_on),
+                                        r.recommended_days,
+                                        r.needs
+                                            .iter()
+                                            .filter(|n| n.level == NeedLevel::Ongoing)
+                                            .count()
+                                    ),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            );
+        }
+        _ => {}
+    }
+    Ok((capability, view.summary.version, offered))
+}
+
+/// A service form's dynamic choices.
+async fn service_offered(
+    state: &AppState,
+    signed_in: &SignedIn,
+    f: &SupportForm,
+) -> Result<Offered, PageError> {
+    let mut offered = Offered::default();
+    if f.slug == "inspection" {
+        let now = state.now();
+        let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
+            .await?;
+        let list = support(state)
+            .accommodation(&read, uk_date(now), now)
+            .await
+            .map_err(|e| PageError::from_service(e, Lang::En))?;
+        offered.by_name.insert(
+            "accommodation",
+            list.into_iter()
+                .map(|v| {
+                    (
+                        v.accommodation.id.0.to_string(),
+                        format!(
+                            "{} accommodation in {}, {} places (last inspected {})",
+                            words(v.accommodation.kind.code()),
+                            words(&v.accommodation.region),
+                            v.accommodation.capacity,
+                            v.inspections
+                                .first()
+                                .map(|i| Lang::En.long_date(i.inspected_on))
+                                .unwrap_or_else(|| "never".to_owned())
+                        ),
+                    )
+                })
+                .collect(),
+        );
+    }
+    Ok(offered)
+}
+
+fn action_of(f: &SupportForm, reference: Option<&str>) -> String {
+    match reference {
+        Some(r) => format!("/support/episodes/{r}/record/{}", f.slug),
+        None => format!("/support/new/{}", f.slug),
+    }
+}
+
+fn back_of(reference: Option<&str>) -> String {
+    match reference {
+        Some(r) => format!("/support/episodes/{r}"),
+        None => "/support".to_owned(),
+    }
+}
+
+#[expect(clippy::too_many_arguments, reason = "the parts of one page")]
+fn form_page(
+    signed_in: &SignedIn,
+    reference: Option<&str>,
+    f: &SupportForm,
+    answers: &Answers,
+    offered: &Offered,
+    errors: &Errors,
+    version: u64,
+    status: StatusCode,
+) -> Response {
+    let page = FormPage {
+        layout: layout(signed_in, f.title)
+            .back(back_of(reference))
+            .errors(errors),
+        errors: errors.summary(Lang::En),
+        action: action_of(f, reference),
+        fields: f
+            .fields
+            .iter()
+            .map(|spec| {
+                if spec.input == Input::Dynamic && offered.get(spec.name).is_empty() {
+                    format!(
+                        "<p class=\"govuk-body\" id=\"{}\">There is nothing to choose: {}.</p>",
+                        spec.name,
+                        match spec.name {
+                            "accommodation" => "no accommodation is registered",
+                            "rna" => "no assessment is waiting for a decision",
+                            _ => "no provider is registered",
+                        }
+                    )
+                } else {
+                    field(spec, answers, offered, errors)
+                }
+            })
+            .collect(),
+        form_token: signed_in.form_token.clone(),
+        version,
+        button: Button {
+            text: Some("Continue".to_owned()),
+            ..Button::default()
+        }
+        .to_string(),
+    };
+    render_status(status, &page)
+}
+
+fn check_page(
+    signed_in: &SignedIn,
+    reference: Option<&str>,
+    f: &SupportForm,
+    answers: &Answers,
+    offered: &Offered,
+    version: u64,
+    errors: &Errors,
+) -> CheckPage {
+    let mut rows = Vec::new();
+    if let Some(r) = reference {
+        rows.push(SummaryListRow::new("Support reference", r));
+    }
+    rows.extend(
+        f.fields
+            .iter()
+            .filter(|spec| {
+                spec.required
+                    || !value(answers, spec.name).trim().is_empty()
+                    || (matches!(spec.input, Input::Date { .. }) && has_date(answers, spec.name))
+            })
+            .map(|spec| SummaryListRow::new(spec.label, answer_words(spec, answers, offered))),
+    );
+    let mut hidden: Vec<(String, String)> = answers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    hidden.push(("version".to_owned(), version.to_string()));
+    hidden.push(("confirmed".to_owned(), "yes".to_owned()));
+    let action = action_of(f, reference);
+    CheckPage {
+        layout: layout(signed_in, format!("Check before you record: {}", f.title))
+            .back(action.clone())
+            .errors(errors),
+        errors: errors.summary(Lang::En),
+        action: action.clone(),
+        summary: SummaryList {
+            rows,
+            ..SummaryList::default()
+        }
+        .to_string(),
+        hidden,
+        form_token: signed_in.form_token.clone(),
+        button: Button {
+            text: Some(f.button.to_owned()),
+            prevent_double_click: Some(true),
+            attributes: nrm_govuk::components::Attributes::from_pairs([("id", "confirm")]),
+            ..Button::default()
+        }
+        .to_string(),
+        change: action,
+    }
+}
+
+/// An episode form.
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path((reference, slug)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let f = episode_form(&slug)?;
+    let (_, version, offered) = episode_context(&state, &signed_in, &reference, f).await?;
+    Ok(form_page(
+        &signed_in,
+        Some(&reference),
+        f,
+        &Answers::new(),
+        &offered,
+        &Errors::default(),
+        version,
+        StatusCode::OK,
+    ))
+}
+
+/// A form without an episode.
+pub async fn show_new(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let f = service_form(&slug)?;
+    let Needs::Service(op) = f.needs else {
+        return Err(PageError::NotFound(Lang::En));
+    };
+    service_capability(&state, &signed_in, op).await?;
+    let offered = service_offered(&state, &signed_in, f).await?;
+    Ok(form_page(
+        &signed_in,
+        None,
+        f,
+        &Answers::new(),
+        &offered,
+        &Errors::default(),
+        0,
+        StatusCode::OK,
+    ))
+}
+
+/// An episode form posted: shown again with its errors, shown back for checking, or, once
+/// checked, recorded.
+pub async fn submit(
+    State(state): State<AppState>,
+    Path((reference, slug)): Path<(String, String)>,
+    Posted {
+        signed_in,
+        form: posted,
+        ..
+    }: Posted,
+) -> Result<Response, PageError> {
+    let f = episode_form(&slug)?;
+    let (capability, current, offered) = episode_context(&state, &signed_in, &reference, f).await?;
+    let version: u64 = form::value(&posted, "version").parse().unwrap_or(current);
+    submit_any(
+        &state,
+        &signed_in,
+        Some(&reference),
+        f,
+        &posted,
+        &offered,
+        version,
+        Some(&capability),
+    )
+    .await
+}
+
+/// A form without an episode posted.
+pub async fn submit_new(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Posted {
+        signed_in,
+        form: posted,
+        ..
+    }: Posted,
+) -> Result<Response, PageError> {
+    let f = service_form(&slug)?;
+    let Needs::Service(op) = f.needs else {
+        return Err(PageError::NotFound(Lang::En));
+    };
+    service_capability(&state, &signed_in, op).await?;
+    let offered = service_offered(&state, &signed_in, f).await?;
+    submit_any(&state, &signed_in, None, f, &posted, &offered, 0, None).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "the parts of one post")]
+async fn submit_any(
+    state: &AppState,
+    signed_in: &SignedIn,
+    reference: Option<&str>,
+    f: &SupportForm,
+    posted: &Form,
+    offered: &Offered,
+    version: u64,
+    capability: Option<&SupportCapability>,
+) -> Result<Response, PageError> {
+    let answers = answers(f, posted);
+    let now = state.now();
+    let mut errors = check_fields(f.fields, &answers, offered, uk_date(now));
+    check_more(f, &answers, offered, &mut errors);
+    if !errors.is_empty() {
+        return Ok(form_page(
+            signed_in,
+            reference,
+            f,
+            &answers,
+            offered,
+            &errors,
+            version,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    let Some(built) = build(f, &answers) else {
+        return Err(PageError::Fault(Lang::En));
+    };
+    let check = |errors: &Errors, status: StatusCode| {
+        render_status(
+            status,
+            &check_page(signed_in, reference, f, &answers, offered, version, errors),
+        )
+    };
+    if form::value(posted, "confirmed") != "yes" {
+        return Ok(check(&Errors::default(), StatusCode::OK));
+    }
+    let service = support(state);
+    let result: Result<String, ServiceError> = match (built, capability) {
+        (Built::Act(action), Some(capability)) => service
+            .act(capability, Some(version), action, now)
+            .await
+            .map(|_| back_of(reference)),
+        (Built::Refer(input), None) => {
+            let refer =
+                service_capability(state, signed_in, SupportServiceOperation::Refer).await?;
+            service
+                .refer(&refer, input, now)
+                .await
+                .map(|r| format!("/support/episodes/{}", r.reference))
+        }
+        (Built::Inspect(input), None) => {
+            let inspect =
+                service_capability(state, signed_in, SupportServiceOperation::Inspect).await?;
+            service
+                .record_inspection(&inspect, input, now)
+                .await
+                .map(|_| "/support/inspections".to_owned())
+        }
+        _ => return Err(PageError::Fault(Lang::En)),
+    };
+    match result {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(ServiceError::Conflict { .. }) => {
+            let mut errors = Errors::default();
+            errors.add(
+                "confirm",
+                "The record changed while you were working on it. Go back to the person's support page, check what changed, then try again",
+            );
+            Ok(check(&errors, StatusCode::CONFLICT))
+        }
+        Err(ServiceError::Domain(e)) => {
+            let mut errors = Errors::default();
+            errors.add("confirm", &refusal_words(&e));
+            Ok(check(&errors, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(e) => Err(PageError::from_service(e, Lang::En)),
+    }
+}

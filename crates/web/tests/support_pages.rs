@@ -1,0 +1,419 @@
+//! The victim support forms over HTTP on SQLite and PostgreSQL (issue 12): an adult referral
+//! with consent reaches the prime contractor at intake; its manager allocates it through the
+//! form (errors first, then the check step); an emergency referral refused in words when the
+//! person does not consent, then made; the RG and CG reach the episode in the decisions' own
+//! calls, so the support worker records a Recovery Needs Assessment and the contract manager
+//! decides it; an inspection with a required action; the payments ledger; and the case page
+//! showing a decision maker the support status and the escalated concern only.
+
+mod support;
+
+use nrm_access::{OrganisationKind, Role};
+use nrm_domain::ids::{OrganisationId, UserId};
+use nrm_store::support::SupportProviderRow;
+use serde_json::json;
+use support::pages::*;
+use support::{CANARY, each_backend};
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+async fn cookie_for(app: &support::App, email: &str) -> String {
+    let response = sign_in_again(app, email, &[("next", "/")]).await;
+    assert_eq!(location(&response), "/", "signed in");
+    set_cookie(&response)
+}
+
+/// The prime contractor with its manager and a support worker: the organisation, the emails
+/// and the worker's id.
+async fn prime(app: &support::App) -> (OrganisationId, String, String, UserId) {
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let org = cases
+        .administration()
+        .add_organisation(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}")),
+            OrganisationId(uuid::Uuid::new_v4()),
+            "Prime Contractor",
+            &OrganisationKind::SupportProvider,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    app.store
+        .store
+        .add_support_provider(
+            &SupportProviderRow {
+                organisation: org,
+                name: String::new(),
+                parent: None,
+                regions: vec!["london".to_owned()],
+                services: vec!["accommodation".to_owned()],
+            },
+            &nrm_store::audit::AuditRecord {
+                actor: nrm_domain::Actor::SYSTEM,
+                action: "support.add_provider".to_owned(),
+                case_id: None,
+                outcome: "ok".to_owned(),
+                subject: None,
+            },
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut out = Vec::new();
+    for role in [Role::SupportManager, Role::SupportProviderWorker] {
+        let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
+        let id = UserId(uuid::Uuid::new_v4());
+        cases
+            .administration()
+            .add_user(
+                &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                    .unwrap_or_else(|e| panic!("{e}")),
+                id,
+                org,
+                &email,
+                &[role],
+                PASSWORD,
+                now(app),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        out.push((email, id));
+    }
+    (org, out[0].0.clone(), out[1].0.clone(), out[1].1)
+}
+
+/// Posts a form (with its token) and returns the response.
+async fn post_form(
+    app: &support::App,
+    path: &str,
+    cookie: &str,
+    answers: &[(&str, &str)],
+) -> reqwest::Response {
+    let form = text(get(app, path, cookie).await).await;
+    let t = token(&form);
+    let mut posted: Vec<(&str, &str)> = vec![("form_token", t.as_str())];
+    posted.extend_from_slice(answers);
+    post(app, path, cookie, &posted).await
+}
+
+/// Posts a form, then its check page; returns the check page's HTML and the final response.
+async fn through_check(
+    app: &support::App,
+    path: &str,
+    cookie: &str,
+    answers: &[(&str, &str)],
+) -> (String, reqwest::Response) {
+    let form = text(get(app, path, cookie).await).await;
+    let t = token(&form);
+    let mut posted: Vec<(&str, &str)> = vec![("form_token", t.as_str())];
+    posted.extend_from_slice(answers);
+    let check = post(app, path, cookie, &posted).await;
+    assert_eq!(check.status(), 200, "{path}: the check page");
+    let check = text(check).await;
+    assert!(
+        title(&check).starts_with("Check before you record"),
+        "{}",
+        title(&check)
+    );
+    let version = check
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    posted.retain(|(k, _)| *k != "version");
+    posted.push(("version", leak(version)));
+    posted.push(("confirmed", "yes"));
+    let done = post(app, path, cookie, &posted).await;
+    (check, done)
+}
+
+/// The first support reference on a page.
+fn sup_reference(html: &str) -> String {
+    html.split("SUP-")
+        .nth(1)
+        .map(|r| format!("SUP-{}", &r[..8.min(r.len())]))
+        .unwrap_or_default()
+}
+
+/// The value of the first radio named `name` on a form.
+fn first_radio(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" type=\"radio\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn support_forms_from_intake_to_an_rna_decision() {
+    each_backend(|app| async move {
+        let (org, manager_email, worker_email, worker_id) = prime(&app).await;
+        let case = app.submit_adult().await;
+        let manager = cookie_for(&app, &manager_email).await;
+        let worker = cookie_for(&app, &worker_email).await;
+        let contract_email = account(
+            &app,
+            "Contract management",
+            &OrganisationKind::ContractManagement,
+            Role::ContractManager,
+        )
+        .await;
+        let contract = cookie_for(&app, &contract_email).await;
+
+        // The referral reached the prime contractor at intake, waiting for allocation.
+        let home = text(get(&app, "/support", &manager).await).await;
+        assert!(home.contains("Awaiting allocation"), "{home}");
+        let reference = sup_reference(&home);
+        assert_eq!(reference.len(), 12, "{home}");
+        let episode = format!("/support/episodes/{reference}");
+        let page = text(get(&app, &episode, &manager).await).await;
+        assert!(page.contains("Allocate the referral"));
+
+        // Only the prime's manager allocates; bad input is shown back with its errors.
+        let allocate = format!("{episode}/record/allocate");
+        assert_eq!(get(&app, &allocate, &worker).await.status(), 404);
+        assert_eq!(get(&app, &allocate, &contract).await.status(), 404);
+        let empty = post_form(&app, &allocate, &manager, &[]).await;
+        assert_eq!(empty.status(), 422);
+        let empty = text(empty).await;
+        assert!(empty.contains("govuk-error-summary"));
+        assert!(empty.contains("href=\"#provision\""));
+        let worker_choice = leak(format!("{}@{}", worker_id.0, org.0));
+        let org_choice = leak(org.0.to_string());
+        let (check, done) = through_check(
+            &app,
+            &allocate,
+            &manager,
+            &[
+                ("provision", "accommodation"),
+                ("provider", org_choice),
+                ("worker", worker_choice),
+            ],
+        )
+        .await;
+        assert!(check.contains("Accommodation in a safe house"));
+        assert_eq!(done.status(), 303);
+        assert_eq!(location(&done), episode);
+        // Allocated: the form is gone; the worker now sees the person.
+        assert_eq!(get(&app, &allocate, &manager).await.status(), 404);
+        let home = text(get(&app, "/support", &worker).await).await;
+        assert!(home.contains(&reference));
+
+        // An emergency referral: refused in words without consent, nothing recorded; then made.
+        let emergency = "/support/new/emergency";
+        let (_, refused) = through_check(
+            &app,
+            emergency,
+            &manager,
+            &[("nation", "england"), ("adult", "yes"), ("consent", "no")],
+        )
+        .await;
+        assert_eq!(refused.status(), 422);
+        let refused = text(refused).await;
+        assert!(refused.contains("govuk-error-summary"));
+        assert!(refused.to_lowercase().contains("consent"), "{refused}");
+        let (_, made) = through_check(
+            &app,
+            emergency,
+            &manager,
+            &[("nation", "england"), ("adult", "yes"), ("consent", "yes")],
+        )
+        .await;
+        assert_eq!(made.status(), 303);
+        let emergency_episode = location(&made);
+        assert!(emergency_episode.starts_with("/support/episodes/SUP-"));
+        let (_, allocated) = through_check(
+            &app,
+            &format!("{emergency_episode}/record/allocate"),
+            &manager,
+            &[
+                ("provision", "emergency_accommodation"),
+                ("provider", org_choice),
+                ("worker", "none"),
+            ],
+        )
+        .await;
+        assert_eq!(allocated.status(), 303);
+
+        // A high concern and a low one, through the concern form.
+        for (severity, words) in [("high", format!("{CANARY} high")), ("low", format!("{CANARY} low"))] {
+            let form = text(get(&app, &format!("{episode}/concern"), &worker).await).await;
+            let t = token(&form);
+            let version = form
+                .split("name=\"version\" value=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_default()
+                .to_owned();
+            let raised = post(
+                &app,
+                &format!("{episode}/concern"),
+                &worker,
+                &[
+                    ("form_token", t.as_str()),
+                    ("version", version.as_str()),
+                    ("kind", "re_trafficking"),
+                    ("severity", severity),
+                    ("details", words.as_str()),
+                ],
+            )
+            .await;
+            assert_eq!(raised.status(), 303);
+        }
+
+        // The RG and the CG reach the episode in the decisions' own calls.
+        let case_url = format!("/api/v1/cases/{case}");
+        let decided = app
+            .change(
+                &format!("{case_url}/reasonable-grounds-decision"),
+                &json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "Reasons given."}),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Recovery period support"), "{page}");
+        app.advance(31);
+        let decided = app
+            .change(
+                &format!("{case_url}/conclusive-grounds-decision"),
+                &json!({"outcome": "positive", "decided_on": app.today().to_string(), "reasons": "Reasons given."}),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        // A month on, everyone signs in again.
+        let worker = cookie_for(&app, &worker_email).await;
+        let contract = cookie_for(&app, &contract_email).await;
+        let manager = cookie_for(&app, &manager_email).await;
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Move-on support"), "{}", page.split("<main").nth(1).unwrap_or_default());
+
+        // The worker records an RNA (a number that is not one is an error first).
+        let rna = format!("{episode}/record/rna");
+        let mut answers: Vec<(&str, &str)> = vec![
+            ("need_accommodation", "ongoing"),
+            ("need_health", "met_elsewhere"),
+            ("need_mental_health", "ongoing"),
+            ("need_legal", "none"),
+            ("need_finance", "none"),
+            ("need_immigration", "met_elsewhere"),
+            ("need_education_and_employment", "none"),
+            ("need_safety", "none"),
+            ("recommended_days", "many"),
+            ("evidence", "Counselling waiting list; no move-on accommodation yet."),
+        ];
+        let bad = post_form(&app, &rna, &worker, &answers).await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#recommended_days\""));
+        answers.retain(|(k, _)| *k != "recommended_days");
+        answers.push(("recommended_days", "45"));
+        let (check, done) = through_check(&app, &rna, &worker, &answers).await;
+        assert!(check.contains("Mental health"));
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        // The contract manager decides it; the worker cannot.
+        let decide = format!("{episode}/record/rna-decision");
+        assert_eq!(get(&app, &decide, &worker).await.status(), 404);
+        let form = text(get(&app, &decide, &contract).await).await;
+        let rna_id = leak(first_radio(&form, "rna"));
+        assert_eq!(rna_id.len(), 36, "{form}");
+        let (_, done) = through_check(
+            &app,
+            &decide,
+            &contract,
+            &[
+                ("rna", rna_id),
+                ("decision", "approved"),
+                ("days_granted", "45"),
+                ("reasons", "The needs are evidenced."),
+            ],
+        )
+        .await;
+        assert_eq!(done.status(), 303);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Approved"), "{page}");
+        assert!(page.contains("45 days granted"));
+
+        // The ledger: nothing due yet, as a table page for the provider; not for others.
+        let payments = format!("{episode}/payments");
+        let ledger = text(get(&app, &payments, &worker).await).await;
+        assert!(ledger.contains("Owed now"));
+        let decision_maker = decision_maker(&app).await;
+        assert_eq!(get(&app, &payments, &decision_maker).await.status(), 404);
+
+        // The case page: the decision maker sees support and the escalated concern only.
+        let case_page = text(get(&app, &format!("/cases/{case}"), &decision_maker).await).await;
+        assert!(case_page.contains("Victim support"), "{case_page}");
+        assert!(case_page.contains("Move-on support"));
+        assert!(case_page.contains("Safeguarding concerns escalated to the Home Office"));
+        assert!(case_page.contains(&format!("{CANARY} high")));
+        assert!(!case_page.contains(&format!("{CANARY} low")));
+
+        // An inspection with a required action: an area without a due date is an error.
+        let accommodation = nrm_access::support::authorise_support_service(
+            &nrm_access::Principal {
+                actor: nrm_domain::Actor {
+                    user: UserId(uuid::Uuid::new_v4()),
+                    organisation: org,
+                },
+                organisation_kind: OrganisationKind::SupportProvider,
+                roles: vec![Role::SupportManager],
+                allocated_cases_only: false,
+                token_scopes: None,
+                authenticated_at: None,
+            },
+            nrm_access::support::SupportServiceOperation::ManageAccommodation,
+        )
+        .unwrap_or_else(|_| panic!("manage"));
+        let house = nrm_service::Support::new(app.store.store.clone(), nrm_domain::Rulebook::current())
+            .add_accommodation(
+                &accommodation,
+                nrm_domain::support::accommodation::AccommodationType::Catered,
+                4,
+                "london".to_owned(),
+                "1 Safe Street".to_owned(),
+                now(&app),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let inspection = "/support/new/inspection";
+        assert_eq!(get(&app, inspection, &manager).await.status(), 403);
+        let house = leak(house.0.to_string());
+        let today = app.today();
+        let day = leak(today.format("%d").to_string());
+        let month = leak(today.format("%m").to_string());
+        let year = leak(today.format("%Y").to_string());
+        let due_year = leak((today + chrono::Duration::days(60)).format("%Y").to_string());
+        let mut answers: Vec<(&str, &str)> = vec![
+            ("accommodation", house),
+            ("inspected_on-day", day),
+            ("inspected_on-month", month),
+            ("inspected_on-year", year),
+            ("rating_safety", "good"),
+            ("rating_safeguarding", "good"),
+            ("rating_cleanliness", "good"),
+            ("rating_staffing", "inadequate"),
+            ("rating_wellbeing", "good"),
+            ("action_1_area", "staffing"),
+        ];
+        let bad = post_form(&app, inspection, &contract, &answers).await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#action_1_due-day\""));
+        answers.extend_from_slice(&[
+            ("action_1_due-day", "1"),
+            ("action_1_due-month", "6"),
+            ("action_1_due-year", due_year),
+        ]);
+        let (check, done) = through_check(&app, inspection, &contract, &answers).await;
+        assert!(check.contains("Inadequate"));
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        assert_eq!(location(&done), "/support/inspections");
+        let list = text(get(&app, "/support/inspections", &contract).await).await;
+        assert!(list.contains("Staffing: Inadequate"), "{list}");
+        assert!(list.contains("Required actions"));
+        app
+    })
+    .await;
+}

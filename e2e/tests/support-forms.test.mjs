@@ -1,0 +1,163 @@
+// i. Victim support forms (issue 12), each a GOV.UK form, a check page and the record, every
+// page checked with axe: a support manager makes an emergency referral (errors first) and
+// allocates it to emergency accommodation; the support worker records a Recovery Needs
+// Assessment for a person in move-on support and the contract manager decides it; the contract
+// manager records an inspection with a required action and sees the overdue actions; and the
+// weekly payments ledger shows a week due and paid.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { DEMO_PASSWORD } from '../lib/accounts.mjs';
+import { Visit, launch } from '../lib/browser.mjs';
+import { assertError, choose, date, path, signIn, submit, today, type } from '../lib/journey.mjs';
+
+const WORKER = 'support.worker@demo.invalid';
+const MANAGER = 'support.manager@demo.invalid';
+const CONTRACT = 'contract.manager@demo.invalid';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function home(visit, email) {
+  await signIn(visit, { email, password: DEMO_PASSWORD }, { from: '/sign-in?next=/support' });
+  if (path(visit.page) !== '/support') await visit.goto('/support', 'support-home');
+}
+
+/** Confirms a check page and returns to the page the record leads to. */
+async function confirm(visit, button, slug) {
+  const page = visit.page;
+  assert.match(await page.locator('h1').innerText(), /^Check before you record/);
+  await visit.click(page.getByRole('button', { name: button }), slug);
+}
+
+test('a support manager makes an emergency referral and allocates it to emergency accommodation', async () => {
+  const visit = new Visit(browser, 'support-emergency');
+  const page = await visit.open();
+  try {
+    await home(visit, MANAGER);
+    await visit.click(page.getByRole('link', { name: 'Make an emergency referral' }), 'emergency-form');
+    await submit(visit, 'emergency-empty', /Continue/);
+    await assertError(visit, { href: 'nation' });
+    await choose(page, 'nation', 'england');
+    await choose(page, 'adult', 'yes');
+    await choose(page, 'consent', 'yes');
+    await submit(visit, 'emergency-check', /Continue/);
+    await confirm(visit, 'Make referral', 'emergency-episode');
+    assert.match(path(page), /^\/support\/episodes\/SUP-[A-Z0-9]{8}$/);
+    assert.match(await page.locator('main').innerText(), /Emergency request before Reasonable Grounds/);
+    assert.match(await page.locator('main').innerText(), /Awaiting allocation/);
+
+    await visit.click(page.getByRole('link', { name: 'Allocate the referral' }), 'allocate-form');
+    await choose(page, 'provision', 'emergency_accommodation');
+    await page.locator('input[name="provider"]').first().check();
+    await page.locator('input[name="worker"]').last().check();
+    await submit(visit, 'allocate-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /Emergency accommodation/);
+    await confirm(visit, 'Allocate', 'allocated');
+    assert.match(await page.locator('main').innerText(), /Supported before Reasonable Grounds/);
+    assert.equal(await page.getByRole('link', { name: 'Allocate the referral' }).count(), 0);
+  } finally {
+    await visit.close();
+  }
+});
+
+test('a support worker records an RNA, the contract manager decides it, and the ledger shows a paid week', async () => {
+  const worker = new Visit(browser, 'support-rna');
+  const page = await worker.open();
+  let episode;
+  try {
+    await home(worker, WORKER);
+    const row = page.locator('main table tbody tr', { hasText: 'Move-on support' }).first();
+    assert.equal(await row.count(), 1, 'the demo has a person in move-on support');
+    await worker.click(row.locator('a').first(), 'move-on-episode');
+    episode = path(page);
+
+    // The weekly payments ledger: a week due and paid.
+    await worker.click(page.getByRole('link', { name: 'See the weekly payments ledger' }), 'ledger');
+    const ledger = await page.locator('#ledger').innerText();
+    assert.match(ledger, /Subsistence due for the week beginning/);
+    assert.match(ledger, /Paid to the person/);
+    assert.match(await page.locator('main').innerText(), /Owed now\s+£0\.00/);
+    await worker.goto(episode, 'back-to-episode');
+
+    await worker.click(page.getByRole('link', { name: 'Record a Recovery Needs Assessment' }), 'rna-form');
+    for (const [name, level] of [
+      ['need_accommodation', 'ongoing'],
+      ['need_health', 'met_elsewhere'],
+      ['need_mental_health', 'ongoing'],
+      ['need_legal', 'none'],
+      ['need_finance', 'none'],
+      ['need_immigration', 'met_elsewhere'],
+      ['need_education_and_employment', 'none'],
+    ]) {
+      await choose(page, name, level);
+    }
+    await type(page, 'recommended_days', 'forty');
+    await submit(worker, 'rna-errors', /Continue/);
+    await assertError(worker, { href: 'need_safety' });
+    await choose(page, 'need_safety', 'none');
+    await type(page, 'recommended_days', '45');
+    await type(page, 'evidence', 'Waiting for counselling; no move-on accommodation found yet.');
+    await submit(worker, 'rna-check', /Continue/);
+    await confirm(worker, 'Record assessment', 'rna-recorded');
+    assert.equal(path(page), episode);
+    assert.match(await page.locator('.govuk-task-list').innerText(), /Waiting for decision/);
+  } finally {
+    await worker.close();
+  }
+
+  const contract = new Visit(browser, 'support-rna-decision');
+  const cm = await contract.open();
+  try {
+    await home(contract, CONTRACT);
+    await contract.goto(episode, 'rna-episode');
+    await contract.click(cm.getByRole('link', { name: 'Decide on a Recovery Needs Assessment' }), 'decision-form');
+    await cm.locator('input[name="rna"]').first().check();
+    await choose(cm, 'decision', 'shortened');
+    await type(cm, 'days_granted', '30');
+    await type(cm, 'reasons', 'Accommodation need evidenced; mental health support available locally within 30 days.');
+    await submit(contract, 'decision-check', /Continue/);
+    await confirm(contract, 'Record decision', 'decided');
+    const tasks = await cm.locator('.govuk-task-list').innerText();
+    assert.match(tasks, /Shortened/);
+    assert.match(tasks, /30 days granted/);
+  } finally {
+    await contract.close();
+  }
+});
+
+test('the contract manager records an inspection with a required action and sees those overdue', async () => {
+  const visit = new Visit(browser, 'support-inspection');
+  const page = await visit.open();
+  try {
+    await home(visit, CONTRACT);
+    await visit.click(page.getByRole('link', { name: 'Inspections and required actions' }), 'inspections');
+    assert.match(await page.locator('#overdue-actions').innerText(), /Staffing/);
+    await visit.click(page.getByRole('link', { name: 'Record an inspection' }), 'inspection-form');
+    await page.locator('input[name="accommodation"]').first().check();
+    await date(page, 'inspected_on', today());
+    for (const area of ['safety', 'safeguarding', 'staffing', 'wellbeing']) {
+      await choose(page, `rating_${area}`, 'good');
+    }
+    await choose(page, 'rating_cleanliness', 'requires_improvement');
+    await choose(page, 'action_1_area', 'cleanliness');
+    await submit(visit, 'inspection-errors', /Continue/);
+    await assertError(visit, { href: 'action_1_due-day' });
+    const [, , year] = today();
+    await date(page, 'action_1_due', [1, 3, year + 1]);
+    await submit(visit, 'inspection-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /Requires improvement/);
+    await confirm(visit, 'Record inspection', 'inspection-recorded');
+    assert.equal(path(page), '/support/inspections');
+    const main = await page.locator('main').innerText();
+    assert.match(main, /Cleanliness: Requires improvement/);
+    assert.match(main, new RegExp(`1 March ${year + 1}`));
+  } finally {
+    await visit.close();
+  }
+});

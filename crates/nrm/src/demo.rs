@@ -1342,7 +1342,7 @@ pub(crate) fn submission(
         exploitation.period.started_on = Some(b + Duration::days(365 * 10));
     }
     // Where the person is now: where the exploitation happened in the UK, when it did.
-    let current_nation = exploitation.nations().first().copied();
+    let current_nation = exploitation.location.nations().first().copied();
     if dtn {
         Submission::DutyToNotify(DutyToNotify {
             profile,

@@ -854,7 +854,10 @@ fn the_statutory_support_periods_agree_with_what_the_support_clocks_read() {
         .keys()
         .filter(|k| k.contains("support_period"))
         .collect();
-    assert!(keys.is_empty(), "support periods belong in support.json: {keys:?}");
+    assert!(
+        keys.is_empty(),
+        "support periods belong in support.json: {keys:?}"
+    );
 
     // And on every RG day from the NRM's start to 2030, in every nation, the last day of
     // support the rulebook gives is the one a live support episode counts (its positive RG
@@ -1012,8 +1015,20 @@ fn the_pilot_phases_record_what_is_published_and_what_is_not() {
     // (source, day, phase in force, total sites, local authorities)
     let rows: &[(&str, NaiveDate, Option<u32>, Option<u32>, Option<u32>)] = &[
         ("Pilot began June 2021", date(2021, 5, 31), None, None, None),
-        ("Phase 1: 10 sites", date(2021, 6, 1), Some(1), Some(10), None),
-        ("Phase 1 until early 2023", date(2023, 1, 31), Some(1), Some(10), None),
+        (
+            "Phase 1: 10 sites",
+            date(2021, 6, 1),
+            Some(1),
+            Some(10),
+            None,
+        ),
+        (
+            "Phase 1 until early 2023",
+            date(2023, 1, 31),
+            Some(1),
+            Some(10),
+            None,
+        ),
         (
             "Q3 2023 annex: phase 2 between February and April 2023, 20 sites, 30 authorities",
             date(2023, 2, 1),
@@ -1021,8 +1036,20 @@ fn the_pilot_phases_record_what_is_published_and_what_is_not() {
             Some(20),
             Some(30),
         ),
-        ("Phase 2 until September 2025", date(2025, 9, 1), Some(2), Some(20), Some(30)),
-        ("Home Office, 2 September 2025", date(2025, 9, 2), Some(3), None, None),
+        (
+            "Phase 2 until September 2025",
+            date(2025, 9, 1),
+            Some(2),
+            Some(20),
+            Some(30),
+        ),
+        (
+            "Home Office, 2 September 2025",
+            date(2025, 9, 2),
+            Some(3),
+            None,
+            None,
+        ),
     ];
     for (source, on, phase, total, authorities) in rows {
         let got = rules.pilot_phase(*on);
@@ -1030,12 +1057,19 @@ fn the_pilot_phases_record_what_is_published_and_what_is_not() {
         if let Some(p) = got {
             assert_eq!(p.value.total_sites, *total, "{source}");
             assert_eq!(p.value.local_authorities, *authorities, "{source}");
-            assert_eq!(p.certainty, nrm_domain::rules::Certainty::Uncertain, "{source}");
+            assert_eq!(
+                p.certainty,
+                nrm_domain::rules::Certainty::Uncertain,
+                "{source}"
+            );
             assert!(!p.source.is_empty() && !p.value.gap.is_empty(), "{source}");
         }
     }
     let phase2 = &rules.pilot_phase(date(2023, 6, 1)).expect("phase 2").value;
-    assert_eq!(phase2.nations.as_deref(), Some(&[England, Scotland, Wales][..]));
+    assert_eq!(
+        phase2.nations.as_deref(),
+        Some(&[England, Scotland, Wales][..])
+    );
     // The phase 2 authorities are not sourced: the entry says so, and none is invented.
     let joined_in_phase_2 = rules
         .data()
@@ -1046,7 +1080,10 @@ fn the_pilot_phases_record_what_is_published_and_what_is_not() {
     if phase2.authorities_listed {
         assert!(joined_in_phase_2 >= 10);
     } else {
-        assert_eq!(joined_in_phase_2, 0, "no phase 2 authority without a source");
+        assert_eq!(
+            joined_in_phase_2, 0,
+            "no phase 2 authority without a source"
+        );
         assert!(phase2.gap.contains("not in the domain brief"));
     }
 }
@@ -1059,18 +1096,68 @@ fn a_child_goes_to_a_pilot_panel_only_where_the_authority_is_a_pilot_site_on_the
     let rules = Rulebook::current();
     // (source, local authority area, referral date, the authority that decides)
     let rows: &[(&str, &str, NaiveDate, nrm_domain::event::CompetentAuthority)] = &[
-        ("Phase 1 site, before the pilot", "hull", date(2021, 5, 31), Sca),
-        ("Phase 1 site, in phase 1", "hull", date(2022, 12, 31), LocalAuthorityPanel),
-        ("Phase 1 site, as phase 2 begins", "hull", date(2023, 2, 1), LocalAuthorityPanel),
-        ("Phase 1 site, after phase 2", "hull", date(2024, 6, 1), LocalAuthorityPanel),
-        ("Phase 1 joint site, Camden", "camden", date(2023, 4, 30), LocalAuthorityPanel),
+        (
+            "Phase 1 site, before the pilot",
+            "hull",
+            date(2021, 5, 31),
+            Sca,
+        ),
+        (
+            "Phase 1 site, in phase 1",
+            "hull",
+            date(2022, 12, 31),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Phase 1 site, as phase 2 begins",
+            "hull",
+            date(2023, 2, 1),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Phase 1 site, after phase 2",
+            "hull",
+            date(2024, 6, 1),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Phase 1 joint site, Camden",
+            "camden",
+            date(2023, 4, 30),
+            LocalAuthorityPanel,
+        ),
         ("2025 area, in 2022", "birmingham", date(2022, 12, 31), Sca),
         ("2025 area, in 2023", "birmingham", date(2023, 6, 1), Sca),
-        ("2025 area, the day before", "birmingham", date(2025, 9, 1), Sca),
-        ("2025 area, from 2 September 2025", "birmingham", date(2025, 9, 2), LocalAuthorityPanel),
-        ("2025 national site", "northern-ireland", date(2025, 9, 2), LocalAuthorityPanel),
-        ("Not a listed pilot authority, 2022", "leeds", date(2022, 12, 31), Sca),
-        ("Not a listed pilot authority, 2023", "leeds", date(2023, 6, 1), Sca),
+        (
+            "2025 area, the day before",
+            "birmingham",
+            date(2025, 9, 1),
+            Sca,
+        ),
+        (
+            "2025 area, from 2 September 2025",
+            "birmingham",
+            date(2025, 9, 2),
+            LocalAuthorityPanel,
+        ),
+        (
+            "2025 national site",
+            "northern-ireland",
+            date(2025, 9, 2),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Not a listed pilot authority, 2022",
+            "leeds",
+            date(2022, 12, 31),
+            Sca,
+        ),
+        (
+            "Not a listed pilot authority, 2023",
+            "leeds",
+            date(2023, 6, 1),
+            Sca,
+        ),
     ];
     for (source, area, on, expected) in rows {
         let born = *on - Duration::days(365 * 12);

@@ -202,7 +202,10 @@ async fn the_support_period_is_that_of_the_nation_the_person_is_in() {
         // (nation, last day of statutory support after a positive RG, with no CG yet)
         let rows: &[(Option<UkNation>, Option<NaiveDate>)] = &[
             (Some(UkNation::Scotland), Some(rg_on + Duration::days(89))),
-            (Some(UkNation::NorthernIreland), Some(rg_on + Duration::days(44))),
+            (
+                Some(UkNation::NorthernIreland),
+                Some(rg_on + Duration::days(44)),
+            ),
             (Some(UkNation::England), None),
             (None, None),
         ];

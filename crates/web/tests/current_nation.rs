@@ -99,7 +99,13 @@ async fn a_referral_without_the_field_records_no_nation_and_a_wrong_value_is_ref
 #[tokio::test]
 async fn the_openapi_document_describes_the_optional_current_nation() {
     each_backend(|app| async move {
-        let doc = body(app.get("/api/v1/openapi.json").send().await.unwrap_or_else(|e| panic!("{e}"))).await;
+        let doc = body(
+            app.get("/api/v1/openapi.json")
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
         let schemas = &doc["components"]["schemas"];
         let values: Vec<&str> = schemas["CurrentNationDto"]["enum"]
             .as_array()
@@ -107,7 +113,13 @@ async fn the_openapi_document_describes_the_optional_current_nation() {
             .unwrap_or_default();
         assert_eq!(
             values,
-            ["england", "wales", "scotland", "northern_ireland", "unknown"],
+            [
+                "england",
+                "wales",
+                "scotland",
+                "northern_ireland",
+                "unknown"
+            ],
             "{}",
             schemas["CurrentNationDto"]
         );
@@ -121,7 +133,10 @@ async fn the_openapi_document_describes_the_optional_current_nation() {
                 .as_array()
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            assert!(!required.contains(&"current_nation"), "{request} keeps it optional");
+            assert!(
+                !required.contains(&"current_nation"),
+                "{request} keeps it optional"
+            );
         }
         app
     })

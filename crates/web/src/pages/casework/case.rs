@@ -7,9 +7,9 @@ use axum::response::Response;
 use nrm_access::CaseOperation;
 use nrm_domain::Rulebook;
 use nrm_domain::calendar::Jurisdiction;
+use nrm_domain::case::{CaseState, CaseStatus, Stage};
 use nrm_domain::event::Outcome;
 use nrm_domain::geography::UkNation;
-use nrm_domain::case::{CaseState, CaseStatus, Stage};
 use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListCell, SummaryListRow};
 use serde::Deserialize;
 
@@ -122,10 +122,7 @@ fn calendar_words(calendar: Jurisdiction) -> &'static str {
 
 /// The "Counted on" cell of a working-day deadline.
 fn working_days_on(calendar: Jurisdiction) -> String {
-    format!(
-        "Working days, {} bank holidays",
-        calendar_words(calendar)
-    )
+    format!("Working days, {} bank holidays", calendar_words(calendar))
 }
 
 /// A UK nation in words.
@@ -293,9 +290,9 @@ pub async fn page(
                     r.person_nation.map_or("Not known", nation_words),
                 )
             }),
-            referral.and_then(|r| r.referring_organisation_nation).map(|n| {
-                row("Referring organisation's nation", nation_words(n))
-            }),
+            referral
+                .and_then(|r| r.referring_organisation_nation)
+                .map(|n| row("Referring organisation's nation", nation_words(n))),
             process_row(
                 "Reasonable Grounds decision due",
                 if s.reasonable_grounds_outcome.is_none() {

@@ -1263,7 +1263,9 @@ mod tests {
         );
         assert!(referral.immigration_cohort.is_none());
         assert_eq!(referral.current_nation, Some(UkNation::Scotland));
-        answers.values.insert("current_nation".into(), vec!["not_known".into()]);
+        answers
+            .values
+            .insert("current_nation".into(), vec!["not_known".into()]);
         let Submission::Adult(referral) = submission(DraftKind::Adult, &answers) else {
             panic!("an adult referral");
         };

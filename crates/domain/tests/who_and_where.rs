@@ -1013,7 +1013,14 @@ fn a_refused_referrer_is_told_why_in_dates() {
 fn the_pilot_phases_record_what_is_published_and_what_is_not() {
     let rules = Rulebook::current();
     // (source, day, phase in force, total sites, local authorities)
-    let rows: &[(&str, NaiveDate, Option<u32>, Option<u32>, Option<u32>)] = &[
+    type PhaseRow = (
+        &'static str,
+        NaiveDate,
+        Option<u32>,
+        Option<u32>,
+        Option<u32>,
+    );
+    let rows: &[PhaseRow] = &[
         ("Pilot began June 2021", date(2021, 5, 31), None, None, None),
         (
             "Phase 1: 10 sites",

@@ -53,6 +53,8 @@ test('an adult referral, every question page, check answers, send, print, your r
     await submit(visit, 'address');
 
     onStep(page, 'address');
+    // Where the person is now: their support and some deadlines follow that nation's rules.
+    await choose(page, 'current_nation', 'scotland');
     await type(page, 'address_line_1', '1 Test Street');
     await type(page, 'address_town', 'Birmingham');
     await type(page, 'address_postcode', 'B1 1AA');
@@ -104,6 +106,8 @@ test('an adult referral, every question page, check answers, send, print, your r
     const main = page.locator('main');
     await assert.doesNotReject(main.getByText('Testerova').first().waitFor());
     await assert.doesNotReject(main.getByText('Labour exploitation, Outside the UK (Albania)').waitFor());
+    await assert.doesNotReject(main.getByText('Which part of the UK are they in now?').first().waitFor());
+    await assert.doesNotReject(main.getByText('Scotland', { exact: true }).first().waitFor());
 
     // Change one answer and come back.
     const changeLanguages = main.locator(`a[href="/referrals/${id}/languages?return=check"]`).first();

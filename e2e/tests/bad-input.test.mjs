@@ -102,6 +102,9 @@ test('bad input is refused with the GOV.UK error pattern, and a referral is sent
     await type(page, 'address_line_1', 'B'.repeat(501));
     await submit(visit, 'address-too-long');
     await assertError(visit, { href: 'address_line_1', message: /500 characters or fewer/ });
+    // Where they are now is a required radios question ("Not known" is an answer).
+    await assertError(visit, { href: 'current_nation', message: /Select where they are now/ });
+    await choose(page, 'current_nation', 'not_known');
     await type(page, 'address_line_1', '');
     await submit(visit, 'consent');
 

@@ -41,6 +41,7 @@ test('a child referral with criminal exploitation asks about county lines', asyn
     await submit(visit, 'address');
 
     onStep(page, 'address');
+    await choose(page, 'current_nation', 'england');
     await submit(visit, 'safeguarding');
 
     onStep(page, 'safeguarding');

@@ -46,6 +46,7 @@ async function referChild() {
     await choose(page, 'interpreter', 'no');
     await submit(visit, 'address');
     onStep(page, 'address');
+    await choose(page, 'current_nation', 'england');
     await submit(visit, 'safeguarding');
     onStep(page, 'safeguarding');
     await choose(page, 'age_disputed', 'no');

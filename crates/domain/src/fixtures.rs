@@ -75,6 +75,7 @@ pub fn adult_referral() -> AdultReferral {
             organisation_type: FirstResponderType::Police,
         },
         immigration_cohort: None,
+        current_nation: None,
     }
 }
 
@@ -90,6 +91,7 @@ pub fn child_referral() -> ChildReferral {
             organisation_type: FirstResponderType::LocalAuthority,
         },
         immigration_cohort: None,
+        current_nation: None,
     }
 }
 

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::exploitation::Exploitation;
-use crate::geography::Country;
+use crate::geography::{Country, UkNation};
 use crate::personal::PersonalDetails;
 
 /// Gender as the official statistics record it.
@@ -100,6 +100,11 @@ pub struct AdultReferral {
     pub exploitation: Exploitation,
     pub first_responder: FirstResponderDetails,
     pub immigration_cohort: Option<ImmigrationEnforcementCohort>,
+    /// The UK nation the person is in now; `None` when not known (the default, so a client
+    /// that does not send it keeps working). Support and the deadlines of whoever acts for
+    /// the person follow this nation's rules and calendar.
+    #[serde(default)]
+    pub current_nation: Option<UkNation>,
 }
 
 /// A child NRM referral. There is deliberately no consent here.
@@ -117,6 +122,11 @@ pub struct ChildReferral {
     pub exploitation: Exploitation,
     pub first_responder: FirstResponderDetails,
     pub immigration_cohort: Option<ImmigrationEnforcementCohort>,
+    /// The UK nation the person is in now; `None` when not known (the default, so a client
+    /// that does not send it keeps working). Support and the deadlines of whoever acts for
+    /// the person follow this nation's rules and calendar.
+    #[serde(default)]
+    pub current_nation: Option<UkNation>,
 }
 
 /// The anonymous Duty to Notify report. No identifying field exists on this type.
@@ -142,6 +152,16 @@ impl Submission {
             Self::Adult(r) => &r.exploitation,
             Self::Child(r) => &r.exploitation,
             Self::DutyToNotify(r) => &r.exploitation,
+        }
+    }
+
+    /// The UK nation the person is in now, when the referral says; never for a Duty to
+    /// Notify report (it records nothing about where the person is).
+    pub fn current_nation(&self) -> Option<UkNation> {
+        match self {
+            Self::Adult(r) => r.current_nation,
+            Self::Child(r) => r.current_nation,
+            Self::DutyToNotify(_) => None,
         }
     }
 

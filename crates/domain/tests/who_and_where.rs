@@ -842,44 +842,87 @@ fn the_pilot_sites_are_dated_by_phase_with_their_nations() {
 
 #[test]
 fn the_statutory_support_periods_agree_with_what_the_support_clocks_read() {
-    // The live support episode (crates/domain/src/support) counts a positive RG's support on
-    // rulebook/support.json's per-nation entries; the main rulebook's Scotland and Northern
-    // Ireland periods must say the same wherever both are in force.
+    // One source: rulebook/support.json's per-nation entries. The main rulebook holds no copy
+    // of Scotland's or Northern Ireland's period (it once did, and its Scotland entry began in
+    // April 2018 while support.json's applied 90 days to any earlier RG too), so a second
+    // copy cannot come back unnoticed.
+    let shipped: serde_json::Value =
+        serde_json::from_str(include_str!("../rulebook/rulebook.json")).expect("rulebook JSON");
+    let keys: Vec<&String> = shipped
+        .as_object()
+        .expect("an object")
+        .keys()
+        .filter(|k| k.contains("support_period"))
+        .collect();
+    assert!(
+        keys.is_empty(),
+        "support periods belong in support.json: {keys:?}"
+    );
+
+    // And on every RG day from the NRM's start to 2030, in every nation, the last day of
+    // support the rulebook gives is the one a live support episode counts (its positive RG
+    // sets `support_until`), either side of Scotland's 1 April 2018.
     let rules = Rulebook::current();
     let support = nrm_domain::support::SupportRules::current();
-    for nation in [Scotland, NorthernIreland] {
-        let mut rg = date(2018, 4, 1);
-        while rg <= date(2030, 12, 31) {
-            let end = rules
+    let mut rg = date(2009, 1, 1);
+    let mut checked = 0;
+    while rg <= date(2030, 12, 31) {
+        for nation in [England, Wales, Scotland, NorthernIreland] {
+            let from_rulebook = rules
                 .statutory_support_period(nation, rg, None)
-                .unwrap_or_else(|| panic!("{nation:?} has a period on {rg}"));
-            let days = support
-                .nation(nation, rg)
-                .value
-                .days_from_positive_reasonable_grounds
-                .unwrap_or_else(|| panic!("{nation:?} support has a period on {rg}"));
-            assert_eq!(end.rule.value, days, "{nation:?} on {rg}");
-            assert_eq!(
-                end.last_day,
-                rg + Duration::days(i64::from(days) - 1),
-                "{nation:?} on {rg}"
-            );
-            rg += Duration::days(97);
+                .map(|end| end.last_day);
+            let from_episode = support_until_after_positive_rg(&rules, &support, nation, rg);
+            assert_eq!(from_rulebook, from_episode, "{nation:?}, RG on {rg}");
+            checked += 1;
         }
+        rg += Duration::days(11);
     }
-    // England and Wales have no fixed statutory period: support runs to the CG.
-    assert!(
-        rules
-            .statutory_support_period(England, date(2024, 1, 1), None)
-            .is_none()
+    assert!(checked > 2_800);
+    // Either side of Scotland's change, by name.
+    assert_eq!(
+        support_until_after_positive_rg(&rules, &support, Scotland, date(2018, 3, 31)),
+        None,
+        "no statutory period before 1 April 2018"
     );
     assert_eq!(
-        support
-            .nation(England, date(2024, 1, 1))
-            .value
-            .days_from_positive_reasonable_grounds,
-        None
+        support_until_after_positive_rg(&rules, &support, Scotland, date(2018, 4, 1)),
+        Some(date(2018, 6, 29))
     );
+}
+
+/// The `support_until` a support episode in `nation` records for a positive RG on `rg`.
+fn support_until_after_positive_rg(
+    rules: &Rulebook,
+    support: &nrm_domain::support::SupportRules,
+    nation: UkNation,
+    rg: NaiveDate,
+) -> Option<NaiveDate> {
+    use nrm_domain::event::Outcome;
+    use nrm_domain::ids::CaseId;
+    use nrm_domain::support::command::SupportCommand as C;
+    use nrm_domain::support::state::EpisodeState;
+    let mut state = EpisodeState::default();
+    for cmd in [
+        C::Refer {
+            case_id: Some(CaseId(Uuid::from_u128(9))),
+            nation,
+            route: nrm_domain::support::event::EntryRoute::ConsentToSupport,
+            prime: OrganisationId(Uuid::from_u128(1)),
+            adult: true,
+            consent_to_support: true,
+        },
+        C::RecordReasonableGrounds {
+            outcome: Outcome::Positive,
+            decided_on: rg,
+        },
+    ] {
+        let events = nrm_domain::support::decide(&state, cmd, rules, support, noon(rg))
+            .unwrap_or_else(|e| panic!("{nation:?} on {rg}: {e}"));
+        for e in &events {
+            state.evolve(e);
+        }
+    }
+    state.support_until
 }
 
 fn pilot_code() -> impl Strategy<Value = String> {
@@ -964,4 +1007,344 @@ fn a_refused_referrer_is_told_why_in_dates() {
         ),
         ""
     );
+}
+
+#[test]
+fn the_pilot_phases_record_what_is_published_and_what_is_not() {
+    let rules = Rulebook::current();
+    // (source, day, phase in force, total sites, local authorities)
+    type PhaseRow = (
+        &'static str,
+        NaiveDate,
+        Option<u32>,
+        Option<u32>,
+        Option<u32>,
+    );
+    let rows: &[PhaseRow] = &[
+        ("Pilot began June 2021", date(2021, 5, 31), None, None, None),
+        (
+            "Phase 1: 10 sites",
+            date(2021, 6, 1),
+            Some(1),
+            Some(10),
+            None,
+        ),
+        (
+            "Phase 1 until early 2023",
+            date(2023, 1, 31),
+            Some(1),
+            Some(10),
+            None,
+        ),
+        (
+            "Q3 2023 annex: phase 2 between February and April 2023, 20 sites, 30 authorities",
+            date(2023, 2, 1),
+            Some(2),
+            Some(20),
+            Some(30),
+        ),
+        (
+            "Phase 2 until September 2025",
+            date(2025, 9, 1),
+            Some(2),
+            Some(20),
+            Some(30),
+        ),
+        (
+            "Home Office, 2 September 2025",
+            date(2025, 9, 2),
+            Some(3),
+            None,
+            None,
+        ),
+    ];
+    for (source, on, phase, total, authorities) in rows {
+        let got = rules.pilot_phase(*on);
+        assert_eq!(got.map(|p| p.value.phase), *phase, "{source}");
+        if let Some(p) = got {
+            assert_eq!(p.value.total_sites, *total, "{source}");
+            assert_eq!(p.value.local_authorities, *authorities, "{source}");
+            assert_eq!(
+                p.certainty,
+                nrm_domain::rules::Certainty::Uncertain,
+                "{source}"
+            );
+            assert!(!p.source.is_empty() && !p.value.gap.is_empty(), "{source}");
+        }
+    }
+    let phase2 = &rules.pilot_phase(date(2023, 6, 1)).expect("phase 2").value;
+    assert_eq!(
+        phase2.nations.as_deref(),
+        Some(&[England, Scotland, Wales][..])
+    );
+    // The phase 2 authorities are not sourced: the entry says so, and none is invented.
+    let joined_in_phase_2 = rules
+        .data()
+        .child_decision_pilot_sites
+        .iter()
+        .filter(|s| s.from >= date(2023, 2, 1) && s.from < date(2025, 9, 2))
+        .count();
+    if phase2.authorities_listed {
+        assert!(joined_in_phase_2 >= 10);
+    } else {
+        assert_eq!(
+            joined_in_phase_2, 0,
+            "no phase 2 authority without a source"
+        );
+        assert!(phase2.gap.contains("not in the domain brief"));
+    }
+}
+
+#[test]
+fn a_child_goes_to_a_pilot_panel_only_where_the_authority_is_a_pilot_site_on_the_referral_date() {
+    use nrm_domain::event::CompetentAuthority::{LocalAuthorityPanel, Sca};
+    use nrm_domain::routing::route;
+    use nrm_domain::submission::AgeGroup;
+    let rules = Rulebook::current();
+    // (source, local authority area, referral date, the authority that decides)
+    let rows: &[(&str, &str, NaiveDate, nrm_domain::event::CompetentAuthority)] = &[
+        (
+            "Phase 1 site, before the pilot",
+            "hull",
+            date(2021, 5, 31),
+            Sca,
+        ),
+        (
+            "Phase 1 site, in phase 1",
+            "hull",
+            date(2022, 12, 31),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Phase 1 site, as phase 2 begins",
+            "hull",
+            date(2023, 2, 1),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Phase 1 site, after phase 2",
+            "hull",
+            date(2024, 6, 1),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Phase 1 joint site, Camden",
+            "camden",
+            date(2023, 4, 30),
+            LocalAuthorityPanel,
+        ),
+        ("2025 area, in 2022", "birmingham", date(2022, 12, 31), Sca),
+        ("2025 area, in 2023", "birmingham", date(2023, 6, 1), Sca),
+        (
+            "2025 area, the day before",
+            "birmingham",
+            date(2025, 9, 1),
+            Sca,
+        ),
+        (
+            "2025 area, from 2 September 2025",
+            "birmingham",
+            date(2025, 9, 2),
+            LocalAuthorityPanel,
+        ),
+        (
+            "2025 national site",
+            "northern-ireland",
+            date(2025, 9, 2),
+            LocalAuthorityPanel,
+        ),
+        (
+            "Not a listed pilot authority, 2022",
+            "leeds",
+            date(2022, 12, 31),
+            Sca,
+        ),
+        (
+            "Not a listed pilot authority, 2023",
+            "leeds",
+            date(2023, 6, 1),
+            Sca,
+        ),
+    ];
+    for (source, area, on, expected) in rows {
+        let born = *on - Duration::days(365 * 12);
+        let got = route(AgeGroup::Child, Some(born), Some(area), None, *on, &rules);
+        assert_eq!(got.authority, *expected, "{source}: {area} on {on}");
+        assert_eq!(
+            got.pilot_site.is_some(),
+            *expected == LocalAuthorityPanel,
+            "{source}"
+        );
+        // An adult is never routed to a pilot panel.
+        let adult = route(AgeGroup::Adult, Some(born), Some(area), None, *on, &rules);
+        assert_eq!(adult.authority, Sca, "{source}: an adult");
+    }
+}
+
+/// A live referral that says where the person is now (`current_nation`), with what the
+/// caller knows besides (`Nations::person`, a legacy case's `person_nation`).
+fn referred_saying(
+    on: NaiveDate,
+    current: Option<UkNation>,
+    besides: Option<UkNation>,
+    child: bool,
+) -> CaseState {
+    let submission = if child {
+        let mut r = nrm_domain::fixtures::child_referral();
+        r.victim.date_of_birth = Some(on - Duration::days(14 * 365));
+        r.exploitation.period = ExploitationPeriod {
+            started_on: Some(on - Duration::days(30)),
+            ended_on: None,
+            ongoing: true,
+        };
+        r.current_nation = current;
+        Submission::Child(r)
+    } else {
+        let mut r = adult_referral();
+        r.consent.referral_consent_given_on = on;
+        r.exploitation.period = ExploitationPeriod {
+            started_on: Some(on - Duration::days(30)),
+            ended_on: None,
+            ongoing: true,
+        };
+        r.current_nation = current;
+        Submission::Adult(r)
+    };
+    let events = decide(
+        &CaseState::Empty,
+        &Command::Submit(Box::new(Submit {
+            submission,
+            reference_random: 7,
+            subject: SubjectId::from_uuid(Uuid::from_u128(5)),
+            personal_details: VaultRecordId::from_uuid(Uuid::from_u128(6)),
+            nations: Nations {
+                referring_organisation: Some(England),
+                person: besides,
+            },
+        })),
+        responder(),
+        &Rulebook::current(),
+        noon(on),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    CaseState::from_events(&events)
+}
+
+#[test]
+fn the_referrals_current_nation_is_recorded_and_counts_where_the_rules_depend_on_it() {
+    // Monday 25 November 2024: a support provider's ten working days end on Monday 9
+    // December in England and Wales and in Northern Ireland, on Tuesday 10 December in
+    // Scotland (St Andrew's Day observed on Monday 2 December).
+    let on = date(2024, 11, 25);
+    // (source, the form's answer, known besides, child, recorded, support provider's calendar,
+    //  its due date, statutory support period days after a positive RG that day)
+    type Row = (
+        &'static str,
+        Option<UkNation>,
+        Option<UkNation>,
+        bool,
+        Option<UkNation>,
+        Jurisdiction,
+        NaiveDate,
+        Option<i64>,
+    );
+    let rows: &[Row] = &[
+        (
+            "HTE(S)A 2015 s9: an adult in Scotland, 90 days",
+            Some(Scotland),
+            None,
+            false,
+            Some(Scotland),
+            Jurisdiction::Scotland,
+            date(2024, 12, 10),
+            Some(90),
+        ),
+        (
+            "NI 2015 Act s18: an adult in Northern Ireland, 45 days",
+            Some(NorthernIreland),
+            None,
+            false,
+            Some(NorthernIreland),
+            Jurisdiction::NorthernIreland,
+            date(2024, 12, 9),
+            Some(45),
+        ),
+        (
+            "England: support to the CG, no fixed period",
+            Some(England),
+            None,
+            false,
+            Some(England),
+            Jurisdiction::EnglandAndWales,
+            date(2024, 12, 9),
+            None,
+        ),
+        (
+            "Wales: the England and Wales calendar",
+            Some(Wales),
+            None,
+            false,
+            Some(Wales),
+            Jurisdiction::EnglandAndWales,
+            date(2024, 12, 9),
+            None,
+        ),
+        (
+            "Not known (an API client that leaves the field out): the deciding authority's calendar",
+            None,
+            None,
+            false,
+            None,
+            Jurisdiction::EnglandAndWales,
+            date(2024, 12, 9),
+            None,
+        ),
+        (
+            "The referral's own answer wins over what the caller knew besides",
+            Some(Scotland),
+            Some(NorthernIreland),
+            false,
+            Some(Scotland),
+            Jurisdiction::Scotland,
+            date(2024, 12, 10),
+            Some(90),
+        ),
+        (
+            "A legacy case's person_nation when the referral does not say",
+            None,
+            Some(NorthernIreland),
+            false,
+            Some(NorthernIreland),
+            Jurisdiction::NorthernIreland,
+            date(2024, 12, 9),
+            Some(45),
+        ),
+        (
+            "A child's referral records it too",
+            Some(Scotland),
+            None,
+            true,
+            Some(Scotland),
+            Jurisdiction::Scotland,
+            date(2024, 12, 10),
+            Some(90),
+        ),
+    ];
+    let rules = Rulebook::current();
+    for (source, current, besides, child, recorded, calendar, due, days) in rows {
+        let state = referred_saying(on, *current, *besides, *child);
+        let CaseState::Referral(r) = &state else {
+            panic!("{source}: not a referral")
+        };
+        assert_eq!(r.person_nation, *recorded, "{source}");
+        assert_eq!(
+            asked(&state, InformationSource::SupportProvider, on),
+            (*due, Some(*calendar)),
+            "{source}"
+        );
+        let period = recorded
+            .and_then(|n| rules.statutory_support_period(n, on, None))
+            .map(|end| (end.last_day - on).num_days() + 1);
+        assert_eq!(period, *days, "{source}");
+    }
 }

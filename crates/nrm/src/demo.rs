@@ -1418,6 +1418,8 @@ pub(crate) fn submission(
     {
         exploitation.period.started_on = Some(b + Duration::days(365 * 10));
     }
+    // Where the person is now: where the exploitation happened in the UK, when it did.
+    let current_nation = exploitation.location.nations().first().copied();
     if dtn {
         Submission::DutyToNotify(DutyToNotify {
             profile,
@@ -1435,6 +1437,7 @@ pub(crate) fn submission(
             exploitation,
             first_responder,
             immigration_cohort: None,
+            current_nation,
         })
     } else {
         Submission::Adult(AdultReferral {
@@ -1447,6 +1450,7 @@ pub(crate) fn submission(
             exploitation,
             first_responder,
             immigration_cohort: cohort,
+            current_nation,
         })
     }
 }

@@ -732,7 +732,7 @@ async fn lifecycle_actions_notices_rulebook_and_sweep_work_over_http() {
 
         // The rulebook is served read-only with its version and sources.
         let rules = body(app.get("/api/v1/rulebook").send().await.unwrap_or_else(|e| panic!("{e}"))).await;
-        assert_eq!(rules["version"], "2026.5");
+        assert_eq!(rules["version"], "2026.6");
         assert_eq!(rules["recovery_period_minimum_days"][1]["value"], 30);
         app
     })

@@ -49,7 +49,8 @@ pub struct Submit {
 pub struct Nations {
     /// The nation the referring First Responder Organisation works in.
     pub referring_organisation: Option<UkNation>,
-    /// The nation the person is in now.
+    /// The nation the person is in now, when known other than from the submission (whose
+    /// own `current_nation` wins when it gives one).
     pub person: Option<UkNation>,
 }
 
@@ -487,7 +488,9 @@ fn referral_event(
         reasonable_grounds_due_on: rules.reasonable_grounds_due_on_in(today, calendar),
         rulebook_version: rules.version().to_owned(),
         referring_organisation_nation: submit.nations.referring_organisation,
-        person_nation: submit.nations.person,
+        // The referral's own answer first; `nations.person` for a caller that records it
+        // beside the submission (a legacy case's `person_nation`).
+        person_nation: submit.submission.current_nation().or(submit.nations.person),
         reasonable_grounds_calendar: Some(calendar),
     })
 }

@@ -136,6 +136,27 @@ pub struct PilotSite {
     pub source: Option<String>,
 }
 
+/// A phase of the devolved child decision-making pilot: what is published about it (counts,
+/// nations), and what is not (`gap`), so that a missing list of authorities is a recorded
+/// fact rather than a silent hole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PilotPhase {
+    pub phase: u32,
+    /// Sites that joined in this phase.
+    pub new_sites: u32,
+    /// Sites in the pilot once this phase had joined, when published.
+    pub total_sites: Option<u32>,
+    /// Local authorities those sites covered, when published.
+    pub local_authorities: Option<u32>,
+    /// The nations the pilot covered once this phase had joined, when published.
+    pub nations: Option<Vec<UkNation>>,
+    /// Whether every authority of this phase is in `child_decision_pilot_sites`.
+    pub authorities_listed: bool,
+    /// What is not known, and what follows from it.
+    pub gap: String,
+}
+
 /// A name an authority had until a date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -183,7 +204,6 @@ pub struct RulebookData {
     pub reasonable_grounds_threshold: Vec<Dated<String>>,
     pub reasonable_grounds_target_working_days: Vec<Dated<u32>>,
     pub recovery_period_minimum_days: Vec<Dated<u32>>,
-    pub scotland_support_period_days: Vec<Dated<u32>>,
     pub negative_conclusive_grounds_review: Vec<Dated<ReviewKind>>,
     pub negative_reasonable_grounds_review: Vec<Dated<ReviewKind>>,
     pub disqualification_review: Vec<Dated<ReviewKind>>,
@@ -196,14 +216,84 @@ pub struct RulebookData {
     pub due_soon_working_days: Vec<Dated<u32>>,
     pub competent_authorities: Vec<Dated<AuthoritiesInForce>>,
     pub child_pilot_minimum_days_before_eighteenth_birthday: Vec<Dated<u32>>,
+    /// The pilot's phases (2021, 2023, 2025), with the published counts.
+    pub child_decision_pilot_phases: Vec<Dated<PilotPhase>>,
     pub child_decision_pilot_sites: Vec<PilotSite>,
     pub first_responder_organisations: Vec<FirstResponderOrganisation>,
     /// The First Responder list codes the duty to notify falls on, per nation.
     pub duty_to_notify_reporters: Vec<Dated<super::ByNation<Vec<String>>>>,
-    /// Northern Ireland's adult support period after a positive RG (to the CG if earlier).
-    pub northern_ireland_support_period_days: Vec<Dated<u32>>,
     /// The agencies a devolved pilot panel must have among its members when it decides.
     pub pilot_panel_required_agencies: Vec<Dated<Vec<super::PanelAgency>>>,
+}
+
+/// The pilot's phases are numbered 1, 2, 3…; a phase's total is the last known total plus its
+/// new sites; no phase lists more sites in force than were published for it; a site has no
+/// start before the pilot's first phase; and a phase that says its authorities are listed has
+/// at least its new sites starting within it.
+fn check_pilot_phases(data: &RulebookData) -> Result<(), String> {
+    let phases = &data.child_decision_pilot_phases;
+    let mut last_total: Option<u32> = Some(0);
+    for (i, entry) in phases.iter().enumerate() {
+        let phase = &entry.value;
+        if phase.phase as usize != i + 1 {
+            return Err(format!("pilot phase {} is out of order", phase.phase));
+        }
+        if let (Some(before), Some(total)) = (last_total, phase.total_sites)
+            && before + phase.new_sites != total
+        {
+            return Err(format!(
+                "pilot phase {}: {before} sites before and {} new do not make {total}",
+                phase.phase, phase.new_sites
+            ));
+        }
+        last_total = phase.total_sites;
+        let until = phases.get(i + 1).map(|next| next.from);
+        let in_force = |s: &&PilotSite| {
+            until.is_none_or(|u| s.from < u) && s.to.is_none_or(|to| entry.from <= to)
+        };
+        let key = |s: &PilotSite| s.site.clone().unwrap_or_else(|| s.code.clone());
+        let sites: std::collections::BTreeSet<String> = data
+            .child_decision_pilot_sites
+            .iter()
+            .filter(in_force)
+            .map(key)
+            .collect();
+        if let Some(total) = phase.total_sites
+            && sites.len() > total as usize
+        {
+            return Err(format!(
+                "pilot phase {} lists {} sites, more than the {total} published",
+                phase.phase,
+                sites.len()
+            ));
+        }
+        let joined: std::collections::BTreeSet<String> = data
+            .child_decision_pilot_sites
+            .iter()
+            .filter(|s| s.from >= entry.from && until.is_none_or(|u| s.from < u))
+            .map(key)
+            .collect();
+        if phase.authorities_listed && joined.len() < phase.new_sites as usize {
+            return Err(format!(
+                "pilot phase {} says its authorities are listed, but only {} of its {} sites are",
+                phase.phase,
+                joined.len(),
+                phase.new_sites
+            ));
+        }
+    }
+    if let Some(first) = phases.first()
+        && let Some(site) = data
+            .child_decision_pilot_sites
+            .iter()
+            .find(|s| s.from < first.from)
+    {
+        return Err(format!(
+            "pilot site {} starts before the pilot's first phase",
+            site.code
+        ));
+    }
+    Ok(())
 }
 
 fn ordered<T>(name: &str, entries: &[Dated<T>]) -> Result<(), String> {
@@ -233,10 +323,6 @@ impl RulebookData {
         ordered(
             "recovery_period_minimum_days",
             &data.recovery_period_minimum_days,
-        )?;
-        ordered(
-            "scotland_support_period_days",
-            &data.scotland_support_period_days,
         )?;
         ordered(
             "negative_conclusive_grounds_review",
@@ -269,12 +355,13 @@ impl RulebookData {
         )?;
         ordered("duty_to_notify_reporters", &data.duty_to_notify_reporters)?;
         ordered(
+            "child_decision_pilot_phases",
+            &data.child_decision_pilot_phases,
+        )?;
+        check_pilot_phases(&data)?;
+        ordered(
             "pilot_panel_required_agencies",
             &data.pilot_panel_required_agencies,
-        )?;
-        ordered(
-            "northern_ireland_support_period_days",
-            &data.northern_ireland_support_period_days,
         )?;
         for entry in &data.duty_to_notify_reporters {
             let v = &entry.value;

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 pub use data::{
     AuthoritiesInForce, Certainty, Dated, FirstResponderOrganisation, FormerName, MoveOnSupport,
-    PilotSite, Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
+    PilotPhase, PilotSite, Reconsideration, Requester, ReviewKind, RulebookData, SupportPeriod,
 };
 pub use pilot_panel::{PanelAgency, PilotPanel, PilotPanelMember};
 pub use referrers::{ByNation, SubmittingOrganisation, SupportPeriodEnd};
@@ -241,16 +241,6 @@ impl Rulebook {
         WorkingDays(in_force(&self.data.due_soon_working_days, on).value)
     }
 
-    /// Scotland's statutory adult support period (s9 HTE(S)A 2015), in force on `on`.
-    pub fn scotland_support_period(&self, on: NaiveDate) -> Option<CalendarDays> {
-        self.data
-            .scotland_support_period_days
-            .iter()
-            .rev()
-            .find(|e| e.from <= on)
-            .map(|e| CalendarDays(e.value))
-    }
-
     /// Which competent authorities exist on `on`.
     pub fn authorities(&self, on: NaiveDate) -> &Dated<AuthoritiesInForce> {
         in_force(&self.data.competent_authorities, on)
@@ -264,6 +254,16 @@ impl Rulebook {
             .rev()
             .find(|e| e.from <= on)
             .map(|e| CalendarDays(e.value))
+    }
+
+    /// The phase of the devolved child decision-making pilot in force on `on`; `None` before
+    /// the pilot began (June 2021).
+    pub fn pilot_phase(&self, on: NaiveDate) -> Option<&Dated<PilotPhase>> {
+        self.data
+            .child_decision_pilot_phases
+            .iter()
+            .rev()
+            .find(|e| e.from <= on)
     }
 
     /// The pilot local authority with this code, if it runs the pilot on `on`.
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn the_shipped_rulebook_parses() {
         assert!(SHIPPED.is_ok(), "{:?}", SHIPPED.as_ref().err());
-        assert_eq!(Rulebook::current().version(), "2026.5");
+        assert_eq!(Rulebook::current().version(), "2026.6");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::{Dated, Rulebook, in_force};
 use crate::error::DomainError;
 use crate::geography::UkNation;
+use crate::support::rules::{NationSupport, SupportRules};
 
 /// A value for each UK nation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +56,14 @@ pub struct SubmittingOrganisation<'a> {
 
 /// A statutory support period's end, with its rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SupportPeriodEnd<'a> {
+pub struct SupportPeriodEnd {
     /// The last day of support under the period (inclusive).
     pub last_day: NaiveDate,
     /// Whether the CG decision ended it before the period ran out.
     pub ended_by_conclusive_grounds: bool,
-    pub rule: &'a Dated<u32>,
+    /// The nation's entry in the support rulebook (`rulebook/support.json`), the one source
+    /// of the period: the support episodes count on the same entry.
+    pub rule: &'static Dated<NationSupport>,
 }
 
 fn nation_name(nation: UkNation) -> &'static str {
@@ -230,25 +233,25 @@ impl Rulebook {
     }
 
     /// The statutory adult support period where the person is, after a positive RG on
-    /// `rg_on`: Scotland's 90 days (HTE(S)A 2015 s9) and Northern Ireland's 45 days, each
-    /// ending at the CG decision if that comes first. England and Wales have no fixed
-    /// statutory period (support runs to the CG and then move-on support): `None`.
+    /// `rg_on`: Scotland's 90 days (HTE(S)A 2015 s9, from 1 April 2018) and Northern
+    /// Ireland's 45 days, each ending at the CG decision if that comes first. England and
+    /// Wales have no fixed statutory period (support runs to the CG and then move-on
+    /// support), nor had Scotland before April 2018: `None`.
+    ///
+    /// Read from the support rulebook's per-nation entry in force on the RG date (the one
+    /// the support episode counts on), never from a second copy.
     pub fn statutory_support_period(
         &self,
         nation: UkNation,
         rg_on: NaiveDate,
         cg_on: Option<NaiveDate>,
-    ) -> Option<SupportPeriodEnd<'_>> {
-        let list = match nation {
-            UkNation::Scotland => &self.data.scotland_support_period_days,
-            UkNation::NorthernIreland => &self.data.northern_ireland_support_period_days,
-            UkNation::England | UkNation::Wales => return None,
-        };
-        let rule = list.iter().rev().find(|e| e.from <= rg_on)?;
+    ) -> Option<SupportPeriodEnd> {
+        let rule = SupportRules::current().nation(nation, rg_on);
+        let days = rule.value.days_from_positive_reasonable_grounds?;
         // "For 90 days from" the RG: the RG day is day 1, as for the recovery period.
-        let full = rg_on + Duration::days(i64::from(rule.value) - 1);
+        let full = rg_on + Duration::days(i64::from(days) - 1);
         Some(match cg_on {
-            Some(cg) if cg < full => SupportPeriodEnd {
+            Some(cg) if cg < full && rule.value.ends_at_conclusive_grounds => SupportPeriodEnd {
                 last_day: cg,
                 ended_by_conclusive_grounds: true,
                 rule,

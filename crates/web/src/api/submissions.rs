@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use nrm_domain::FieldProblem;
 use nrm_domain::exploitation::{Exploitation, ExploitationLocation, ExploitationPeriod};
-use nrm_domain::geography::{Country, PoliceForceArea};
+use nrm_domain::geography::{Country, PoliceForceArea, UkNation};
 use nrm_domain::personal::PersonalDetails;
 use nrm_domain::submission::{
     AdultConsent, AdultReferral, ChildReferral, DutyToNotify, FirstResponderDetails, Profile,
@@ -119,6 +119,32 @@ pub struct ConsentRequest {
     pub support_consent: bool,
 }
 
+/// Which UK nation the person is in now. `unknown` (the default when the field is left out)
+/// records no nation: deadlines of those acting for the person are then counted on the
+/// deciding authority's calendar, and no nation's statutory support period is assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CurrentNationDto {
+    England,
+    Wales,
+    Scotland,
+    NorthernIreland,
+    #[default]
+    Unknown,
+}
+
+impl CurrentNationDto {
+    fn into_nation(self) -> Option<UkNation> {
+        match self {
+            Self::England => Some(UkNation::England),
+            Self::Wales => Some(UkNation::Wales),
+            Self::Scotland => Some(UkNation::Scotland),
+            Self::NorthernIreland => Some(UkNation::NorthernIreland),
+            Self::Unknown => None,
+        }
+    }
+}
+
 /// An adult NRM referral.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +155,11 @@ pub struct AdultReferralRequest {
     pub exploitation: ExploitationRequest,
     pub first_responder: FirstResponderRequest,
     pub immigration_cohort: Option<ImmigrationCohortDto>,
+    /// Where the person is now (optional; `unknown` when left out). Scotland's 90-day and
+    /// Northern Ireland's 45-day support periods, and the calendar a support provider's reply
+    /// is counted on, follow it.
+    #[serde(default)]
+    pub current_nation: CurrentNationDto,
 }
 
 /// A child NRM referral (anyone under 18, or whose age is disputed). No consent is needed.
@@ -146,6 +177,11 @@ pub struct ChildReferralRequest {
     pub exploitation: ExploitationRequest,
     pub first_responder: FirstResponderRequest,
     pub immigration_cohort: Option<ImmigrationCohortDto>,
+    /// Where the person is now (optional; `unknown` when left out). Scotland's 90-day and
+    /// Northern Ireland's 45-day support periods, and the calendar a support provider's reply
+    /// is counted on, follow it.
+    #[serde(default)]
+    pub current_nation: CurrentNationDto,
 }
 
 /// An anonymous Duty to Notify report. It has no field that could identify the person.
@@ -272,6 +308,7 @@ impl AdultReferralRequest {
                 organisation_type: self.first_responder.organisation_type.into(),
             },
             immigration_cohort: self.immigration_cohort.map(Into::into),
+            current_nation: self.current_nation.into_nation(),
         });
         finish(submission, problems)
     }
@@ -291,6 +328,7 @@ impl ChildReferralRequest {
                 organisation_type: self.first_responder.organisation_type.into(),
             },
             immigration_cohort: self.immigration_cohort.map(Into::into),
+            current_nation: self.current_nation.into_nation(),
         });
         finish(submission, problems)
     }

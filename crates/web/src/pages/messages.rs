@@ -475,6 +475,21 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "Rhif ffôn, cyfeiriad e-bost neu gyswllt 'gofal'. Gadewch yn wag os nad yw'n ddiogel dweud",
     ),
     (
+        "q.address.nation",
+        "Which part of the UK are they in now?",
+        "Ym mha ran o'r DU maen nhw nawr?",
+    ),
+    (
+        "q.address.nation.hint",
+        "Their support and some deadlines follow the rules of the nation they are in",
+        "Mae eu cymorth a rhai terfynau amser yn dilyn rheolau'r wlad lle maen nhw",
+    ),
+    (
+        "q.address.nation.missing",
+        "Select where they are now, or 'Not known'",
+        "Dewiswch ble maen nhw nawr, neu 'Ddim yn gwybod'",
+    ),
+    (
         "q.address.missing",
         "Enter the address",
         "Rhowch y cyfeiriad",

@@ -6,7 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use nrm_access::CaseOperation;
 use nrm_domain::Rulebook;
+use nrm_domain::calendar::Jurisdiction;
 use nrm_domain::case::{CaseState, CaseStatus, Stage};
+use nrm_domain::event::Outcome;
+use nrm_domain::geography::UkNation;
 use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListCell, SummaryListRow};
 use serde::Deserialize;
 
@@ -30,6 +33,9 @@ pub struct DueDate {
     pub what: String,
     pub due: String,
     pub tag: String,
+    /// How the date was counted: on which nation's working-day calendar (that of whoever
+    /// must act by it), or in calendar days.
+    pub counted: String,
 }
 
 #[derive(Debug)]
@@ -107,6 +113,30 @@ fn words(kind: &str) -> String {
         .replace("conclusive grounds", "Conclusive Grounds")
 }
 
+/// "England and Wales", "Scotland" or "Northern Ireland".
+fn calendar_words(calendar: Jurisdiction) -> &'static str {
+    match calendar {
+        Jurisdiction::EnglandAndWales => "England and Wales",
+        Jurisdiction::Scotland => "Scotland",
+        Jurisdiction::NorthernIreland => "Northern Ireland",
+    }
+}
+
+/// The "Counted on" cell of a working-day deadline.
+fn working_days_on(calendar: Jurisdiction) -> String {
+    format!("Working days, {} bank holidays", calendar_words(calendar))
+}
+
+/// A UK nation in words.
+pub(crate) fn nation_words(nation: UkNation) -> &'static str {
+    match nation {
+        UkNation::England => "England",
+        UkNation::Wales => "Wales",
+        UkNation::Scotland => "Scotland",
+        UkNation::NorthernIreland => "Northern Ireland",
+    }
+}
+
 /// The case's open deadlines and the dates its process turns on.
 fn due_dates(case: &CaseState, today: chrono::NaiveDate, rules: &Rulebook) -> Vec<DueDate> {
     let CaseState::Referral(r) = case else {
@@ -118,6 +148,7 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate, rules: &Rulebook) -> Ve
             what: "Reasonable Grounds decision".to_owned(),
             due: date(r.reasonable_grounds_due_on),
             tag: deadline_tag(r.reasonable_grounds_due_on, today, rules, true),
+            counted: working_days_on(r.reasonable_grounds_calendar),
         });
     }
     for request in r
@@ -129,6 +160,7 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate, rules: &Rulebook) -> Ve
             what: format!("Information requested on {}", date(request.requested_on)),
             due: date(request.due_on),
             tag: deadline_tag(request.due_on, today, rules, true),
+            counted: working_days_on(request.calendar),
         });
     }
     if let Stage::RecoveryPeriod {
@@ -140,6 +172,7 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate, rules: &Rulebook) -> Ve
             what: "Recovery period minimum ends (earliest Conclusive Grounds decision)".to_owned(),
             due: date(ends),
             tag: String::new(),
+            counted: CALENDAR_DAYS.to_owned(),
         });
     }
     if let Some(extended) = r.recovery_extended_to {
@@ -147,10 +180,44 @@ fn due_dates(case: &CaseState, today: chrono::NaiveDate, rules: &Rulebook) -> Ve
             what: "Recovery period extended to".to_owned(),
             due: date(extended),
             tag: String::new(),
+            counted: "Set by the decision maker".to_owned(),
+        });
+    }
+    // The statutory support period of the nation the person is in now (Scotland 90 days,
+    // Northern Ireland 45, from a positive RG; to the CG if that comes first).
+    if let (Some(nation), Some(rg)) = (r.person_nation, r.reasonable_grounds.as_ref())
+        && rg.outcome == Outcome::Positive
+        && let Some(end) = rules.statutory_support_period(
+            nation,
+            rg.decided_on,
+            r.conclusive_grounds.as_ref().map(|c| c.decided_on),
+        )
+        && let Some(days) = end.rule.value.days_from_positive_reasonable_grounds
+    {
+        due.push(DueDate {
+            what: if end.ended_by_conclusive_grounds {
+                format!(
+                    "Support in {} ended at the Conclusive Grounds decision (within its {days} days from the positive Reasonable Grounds decision)",
+                    nation_words(nation)
+                )
+            } else {
+                format!(
+                    "Support in {} ends ({days} days from the positive Reasonable Grounds decision, or at the Conclusive Grounds decision if earlier)",
+                    nation_words(nation)
+                )
+            },
+            due: date(end.last_day),
+            tag: String::new(),
+            counted: format!(
+                "{CALENDAR_DAYS}, the rules of {} (where the person is now)",
+                nation_words(nation)
+            ),
         });
     }
     due
 }
+
+const CALENDAR_DAYS: &str = "Calendar days";
 
 /// A row about the process, left out while it has nothing to say.
 fn process_row(key: &str, value: String) -> Option<SummaryListRow> {
@@ -199,6 +266,10 @@ pub async fn page(
         crate::pages::support::case_panel::case_panel(&state, &signed_in, view.case_id).await?;
     let s = &view.summary;
     let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_default();
+    let referral = match &view.state {
+        CaseState::Referral(r) => Some(r),
+        _ => None,
+    };
     let summary = SummaryList {
         rows: [
             Some(row("Reference", s.reference.clone())),
@@ -217,6 +288,15 @@ pub async fn page(
                     .join(", "),
             )),
             Some(row("Referred", date(s.referred_on))),
+            referral.map(|r| {
+                row(
+                    "Where the person is now",
+                    r.person_nation.map_or("Not known", nation_words),
+                )
+            }),
+            referral
+                .and_then(|r| r.referring_organisation_nation)
+                .map(|n| row("Referring organisation's nation", nation_words(n))),
             process_row(
                 "Reasonable Grounds decision due",
                 if s.reasonable_grounds_outcome.is_none() {
@@ -323,6 +403,7 @@ pub async fn page(
             what: "Turns 18 soon: plan for the adult route's rules and the consent-to-support question (flagged by the guardian service)".to_owned(),
             due: date(since),
             tag: String::new(),
+            counted: "From the date of birth".to_owned(),
         });
     }
     // A pilot panel decides at its meetings ("Record the panel's decision"), not here.

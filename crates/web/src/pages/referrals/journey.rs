@@ -146,6 +146,15 @@ pub const PLACES: &[Choice] = &[
     ("not_known", "place.not_known"),
 ];
 
+/// Where the person is now: a UK nation, or not known.
+pub const CURRENT_NATIONS: &[Choice] = &[
+    ("england", "place.england"),
+    ("wales", "place.wales"),
+    ("scotland", "place.scotland"),
+    ("northern_ireland", "place.northern_ireland"),
+    ("not_known", "place.not_known"),
+];
+
 const AGES: &[Choice] = &[
     ("adult", "age.adult"),
     ("child", "age.child"),
@@ -318,6 +327,14 @@ pub const QUESTIONS: &[Question] = &[
         kinds: REFERRALS,
         when: None,
         fields: &[
+            Field {
+                name: "current_nation",
+                label: "q.address.nation",
+                hint: Some("q.address.nation.hint"),
+                kind: FieldKind::Radios(CURRENT_NATIONS),
+                required: true,
+                missing: "q.address.nation.missing",
+            },
             Field {
                 name: "address_line_1",
                 label: "q.address.line1",
@@ -990,6 +1007,17 @@ fn cohort(answers: &Answers) -> Option<ImmigrationEnforcementCohort> {
     }
 }
 
+/// The UK nation the person is in now; `None` for "not known".
+fn current_nation(answers: &Answers) -> Option<UkNation> {
+    match answers.one("current_nation") {
+        "england" => Some(UkNation::England),
+        "wales" => Some(UkNation::Wales),
+        "scotland" => Some(UkNation::Scotland),
+        "northern_ireland" => Some(UkNation::NorthernIreland),
+        _ => None,
+    }
+}
+
 fn personal(answers: &Answers) -> PersonalDetails {
     PersonalDetails {
         given_names: answers.one("given_names").trim().to_owned(),
@@ -1019,6 +1047,7 @@ pub fn submission(kind: DraftKind, answers: &Answers) -> Submission {
             exploitation: exploitation(answers),
             first_responder: first_responder(answers),
             immigration_cohort: cohort(answers),
+            current_nation: current_nation(answers),
         }),
         DraftKind::Child => Submission::Child(ChildReferral {
             victim: personal(answers),
@@ -1029,6 +1058,7 @@ pub fn submission(kind: DraftKind, answers: &Answers) -> Submission {
             exploitation: exploitation(answers),
             first_responder: first_responder(answers),
             immigration_cohort: cohort(answers),
+            current_nation: current_nation(answers),
         }),
         DraftKind::DutyToNotify => Submission::DutyToNotify(DutyToNotify {
             profile: profile(answers),
@@ -1050,7 +1080,7 @@ pub fn step_for_problem(field: &str) -> &'static str {
         "given_names" | "family_name" | "other_names" => "name",
         "date_of_birth" => "date-of-birth",
         "languages" => "languages",
-        "contact" | "current_address" => "address",
+        "contact" | "current_address" | "current_nation" => "address",
         "narrative" => "account",
         "referral_consent_given_on" | "support_consent" => "consent",
         "local_authority_area" => "safeguarding",
@@ -1213,6 +1243,7 @@ mod tests {
         set("narrative", &["What happened."]);
         set("organisation_type", &["police"]);
         set("immigration_cohort", &["none"]);
+        set("current_nation", &["scotland"]);
         answers.exploitation.push(ExploitationEntry {
             kind: "labour".into(),
             place: "overseas".into(),
@@ -1231,5 +1262,13 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()
         );
         assert!(referral.immigration_cohort.is_none());
+        assert_eq!(referral.current_nation, Some(UkNation::Scotland));
+        answers
+            .values
+            .insert("current_nation".into(), vec!["not_known".into()]);
+        let Submission::Adult(referral) = submission(DraftKind::Adult, &answers) else {
+            panic!("an adult referral");
+        };
+        assert_eq!(referral.current_nation, None, "not known records no nation");
     }
 }

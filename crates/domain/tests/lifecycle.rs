@@ -1638,7 +1638,9 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
         CaseEvent::PanelConvened(_)
         | CaseEvent::PanelPapersPrepared(_)
         | CaseEvent::PanelDecided(_)
-        | CaseEvent::AgeAssessed(_) => {
+        | CaseEvent::AgeAssessed(_)
+        | CaseEvent::TurnedEighteen(_)
+        | CaseEvent::ConsentToSupportAnswered(_) => {
             prop_assert!(
                 false,
                 "children's pathway events are not generated here (tests/panels.rs)"

@@ -109,8 +109,16 @@ fn a_pilot_case_whose_child_turns_18_before_its_decisions_moves_to_the_sca_on_th
     // On the birthday: the case turns adult, consent to support is offered, the panel hands
     // its decisions to the SCA.
     let events = review(&state, birthday, birthday);
-    let [CaseEvent::TurnedEighteen(turned), CaseEvent::RouteChanged { from, to, pilot_site, reason, changed_on }] =
-        events.as_slice()
+    let [
+        CaseEvent::TurnedEighteen(turned),
+        CaseEvent::RouteChanged {
+            from,
+            to,
+            pilot_site,
+            reason,
+            changed_on,
+        },
+    ] = events.as_slice()
     else {
         panic!("unexpected events: {events:?}");
     };
@@ -163,7 +171,10 @@ fn a_central_childs_case_turns_adult_without_a_route_change_and_before_the_pilot
     let referred = date(2020, 1, 10);
     let birthday = date(2020, 3, 1);
     let state = child(referred, date(2002, 3, 1), None);
-    assert_eq!(referral(&state).competent_authority, CompetentAuthority::Sca);
+    assert_eq!(
+        referral(&state).competent_authority,
+        CompetentAuthority::Sca
+    );
     assert!(review(&state, birthday, date(2020, 2, 29)).is_empty());
     let events = review(&state, birthday, date(2020, 3, 4));
     let [CaseEvent::TurnedEighteen(turned)] = events.as_slice() else {
@@ -174,7 +185,10 @@ fn a_central_childs_case_turns_adult_without_a_route_change_and_before_the_pilot
     assert!(turned.consent_to_support_offered);
     let state = fold(state, &events);
     assert_eq!(referral(&state).age_group, AgeGroup::Adult);
-    assert_eq!(referral(&state).competent_authority, CompetentAuthority::Sca);
+    assert_eq!(
+        referral(&state).competent_authority,
+        CompetentAuthority::Sca
+    );
 }
 
 #[test]

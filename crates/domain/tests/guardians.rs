@@ -555,13 +555,16 @@ fn a_post_18_worker_where_and_when_the_rules_provide_one() {
             &rules(),
             noon(d(2021, 11, 1)),
         )
-        .is_err_and(|e| matches!(e, DomainError::Refused { code: "guardian-episode-closed", .. }))
+        .is_err_and(|e| matches!(
+            e,
+            DomainError::Refused {
+                code: "guardian-episode-closed",
+                ..
+            }
+        ))
     );
     // Seen late (the sweep did not run that day): closed on the day support ended.
-    assert_eq!(
-        review(&s, d(2021, 5, 1), d(2021, 11, 5)),
-        closed
-    );
+    assert_eq!(review(&s, d(2021, 5, 1), d(2021, 11, 5)), closed);
     // Greater Manchester never had one.
     let gm = allocated("manchester", d(2021, 1, 4));
     assert!(

@@ -704,19 +704,28 @@ fn the_panels_queue_follows_a_case_from_convening_to_a_return_by_the_sca_and_its
     assert_eq!(decided[0].reasons, VaultRecordId(Uuid::from_u128(901)));
     assert!(decided[0].assured && decided[0].assurance.is_none());
     let quorum = records[0].quorum();
-    assert_eq!((quorum.present, quorum.minimum, quorum.met()), (Some(3), Some(3), Some(true)));
+    assert_eq!(
+        (quorum.present, quorum.minimum, quorum.met()),
+        (Some(3), Some(3), Some(true))
+    );
 
     // Returned: the queue says so until a new meeting is convened.
     let later = on + Duration::days(3);
     case.act(
-        assure(DecisionRef::ReasonableGrounds, ReviewOutcome::ReferBack, later),
+        assure(
+            DecisionRef::ReasonableGrounds,
+            ReviewOutcome::ReferBack,
+            later,
+        ),
         SCA,
         later,
     );
     assert_eq!(stage(&case), PanelStage::ReturnedBySca);
     let records = meeting_records(&case.log);
     assert_eq!(
-        records[0].decisions[0].assurance.map(|a| (a.outcome, a.reviewed_on)),
+        records[0].decisions[0]
+            .assurance
+            .map(|a| (a.outcome, a.reviewed_on)),
         Some((ReviewOutcome::ReferBack, later))
     );
     case.act(convene(2, later), LA, later);

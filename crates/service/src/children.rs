@@ -36,7 +36,11 @@ const PAGE: i64 = 200;
 impl Cases {
     /// The date of birth the case's rules go by: the assessed one when an age assessment
     /// concluded, else the one referred. `None` when unknown or erased.
-    async fn child_date_of_birth(&self, state: &CaseState, events: &[CaseEvent]) -> Result<Option<NaiveDate>, ServiceError> {
+    async fn child_date_of_birth(
+        &self,
+        state: &CaseState,
+        events: &[CaseEvent],
+    ) -> Result<Option<NaiveDate>, ServiceError> {
         let CaseState::Referral(r) = state else {
             return Ok(None);
         };
@@ -149,7 +153,10 @@ impl Cases {
             };
             after = Some(*last);
             for case_id in page {
-                if self.refer_missing_guardian(&guardians, actor, case_id, today, now).await? {
+                if self
+                    .refer_missing_guardian(&guardians, actor, case_id, today, now)
+                    .await?
+                {
                     referred += 1;
                 }
             }
@@ -188,7 +195,13 @@ impl Cases {
             return Ok(false);
         }
         match guardians
-            .refer_on_intake(actor, case_id, GuardianIntake::of_case(submitted), submitted, now)
+            .refer_on_intake(
+                actor,
+                case_id,
+                GuardianIntake::of_case(submitted),
+                submitted,
+                now,
+            )
             .await
         {
             Ok(Some(_)) => Ok(true),
@@ -199,9 +212,9 @@ impl Cases {
                 Ok(false)
             }
             // Referred meanwhile (the intake, another instance's turn): one episode per case.
-            Err(ServiceError::Store(StoreError::DuplicateReference | StoreError::VersionConflict { .. })) => {
-                Ok(false)
-            }
+            Err(ServiceError::Store(
+                StoreError::DuplicateReference | StoreError::VersionConflict { .. },
+            )) => Ok(false),
             Err(e) => Err(e),
         }
     }

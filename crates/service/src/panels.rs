@@ -569,8 +569,14 @@ impl Cases {
         &self,
         principal: &nrm_access::Principal,
         now: DateTime<Utc>,
-    ) -> Result<Option<(String, Vec<(nrm_store::CaseSummary, Vec<nrm_domain::CaseEvent>)>, bool)>, ServiceError>
-    {
+    ) -> Result<
+        Option<(
+            String,
+            Vec<(nrm_store::CaseSummary, Vec<nrm_domain::CaseEvent>)>,
+            bool,
+        )>,
+        ServiceError,
+    > {
         let nrm_access::ListScope::PilotPanel(site) = nrm_access::list_scope(principal) else {
             return Ok(None);
         };
@@ -612,8 +618,7 @@ impl Cases {
         principal: &nrm_access::Principal,
         now: DateTime<Utc>,
     ) -> Result<PanelQueue, ServiceError> {
-        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor
-        {
+        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor {
             return Err(ServiceError::NotFound);
         }
         let result = async {
@@ -646,7 +651,7 @@ impl Cases {
                     meeting_on: records.last().map(|m| m.meeting.meets_on),
                 });
             }
-            items.sort_by(|a, b| (a.stage, a.referred_on).cmp(&(b.stage, b.referred_on)));
+            items.sort_by_key(|i| (i.stage, i.referred_on));
             Ok(PanelQueue {
                 pilot_site: site,
                 items,
@@ -672,14 +677,14 @@ impl Cases {
         meets_on: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<PanelMeetingView, ServiceError> {
-        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor
-        {
+        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor {
             return Err(ServiceError::NotFound);
         }
         let actor = capability.actor();
         let Some((site, cases, _)) = self.panel_cases(principal, now).await? else {
             let result: Result<PanelMeetingView, ServiceError> = Err(ServiceError::NotFound);
-            self.audit(actor, "panel.meeting", None, &result, now).await?;
+            self.audit(actor, "panel.meeting", None, &result, now)
+                .await?;
             return result;
         };
         let mut agenda = Vec::new();
@@ -693,12 +698,8 @@ impl Cases {
             {
                 let facts = self.case_facts(summary.case_id, uk_date(now)).await?;
                 let allowed = facts.is_some_and(|f| {
-                    nrm_access::authorise_case(
-                        principal,
-                        CaseOperation::ReadPersonalDetails,
-                        &f,
-                    )
-                    .is_ok()
+                    nrm_access::authorise_case(principal, CaseOperation::ReadPersonalDetails, &f)
+                        .is_ok()
                 });
                 if !allowed {
                     continue;
@@ -729,7 +730,8 @@ impl Cases {
         }
         if agenda.is_empty() {
             let result: Result<PanelMeetingView, ServiceError> = Err(ServiceError::NotFound);
-            self.audit(actor, "panel.meeting", None, &result, now).await?;
+            self.audit(actor, "panel.meeting", None, &result, now)
+                .await?;
             return result;
         }
         let names = self

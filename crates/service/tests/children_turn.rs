@@ -58,7 +58,11 @@ fn manager() -> Principal {
     }
 }
 
-fn child(on: NaiveDate, area: Option<&str>, born: NaiveDate) -> nrm_domain::submission::ChildReferral {
+fn child(
+    on: NaiveDate,
+    area: Option<&str>,
+    born: NaiveDate,
+) -> nrm_domain::submission::ChildReferral {
     let mut r = fixtures::child_referral();
     r.victim.date_of_birth = Some(born);
     r.exploitation.period.started_on = Some(on - Duration::days(200));
@@ -128,7 +132,7 @@ async fn referral(store: &Store, case_id: CaseId) -> nrm_domain::case::Referral 
 
 #[tokio::test]
 async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_ends_post_18_support()
-{
+ {
     for t in testing::all().await {
         eprintln!("backend: {}", t.name);
         let store = t.store.clone();
@@ -173,8 +177,10 @@ async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_e
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("the turn referred the child to the ICTG service"));
         assert_eq!(
-            t.query_i64("SELECT COUNT(*) FROM guardian_referral_checks WHERE outcome = 'not_covered'")
-                .await,
+            t.query_i64(
+                "SELECT COUNT(*) FROM guardian_referral_checks WHERE outcome = 'not_covered'"
+            )
+            .await,
             1
         );
         let r = cases
@@ -182,7 +188,10 @@ async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_e
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.ictg_referred, 0);
-        assert_eq!(t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await, 1);
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await,
+            1
+        );
 
         // The day before the birthday: nothing moves.
         let r = cases
@@ -240,7 +249,12 @@ async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_e
             s.unwrap_or_else(|| panic!("episode")).status
         };
         assert_eq!(
-            summary(store.guardian_summary(episode).await.unwrap_or_else(|e| panic!("{e}"))),
+            summary(
+                store
+                    .guardian_summary(episode)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            ),
             GuardianStatus::Post18.code()
         );
         let r = cases
@@ -254,7 +268,12 @@ async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_e
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.post_18_ended, 1);
         assert_eq!(
-            summary(store.guardian_summary(episode).await.unwrap_or_else(|e| panic!("{e}"))),
+            summary(
+                store
+                    .guardian_summary(episode)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            ),
             GuardianStatus::Closed.code()
         );
         let r = cases
@@ -283,7 +302,10 @@ async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_e
             )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(closed.state.closure, Some(ClosureReason::Post18SupportEnded));
+        assert_eq!(
+            closed.state.closure,
+            Some(ClosureReason::Post18SupportEnded)
+        );
         assert_eq!(closed.state.closed_on, Some(date(2024, 12, 1)));
 
         for (action, at_least) in [
@@ -356,13 +378,17 @@ async fn an_imported_childs_case_in_a_covered_area_gets_its_ictg_referral() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((report.imported, report.guardian_referrals), (2, 1));
-        assert_eq!(t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await, 1);
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await,
+            1
+        );
         assert_eq!(
             t.query_strings("SELECT area FROM guardian_episodes").await,
             vec!["west-midlands".to_owned()]
         );
         assert_eq!(
-            t.query_i64("SELECT COUNT(*) FROM guardian_referral_checks").await,
+            t.query_i64("SELECT COUNT(*) FROM guardian_referral_checks")
+                .await,
             1
         );
         // The sweep turn after it finds nothing more to refer.

@@ -201,8 +201,7 @@ pub fn meeting_records(events: &[CaseEvent]) -> Vec<MeetingRecord> {
                 if let Some(d) = records
                     .iter_mut()
                     .flat_map(|r| r.decisions.iter_mut())
-                    .filter(|d| d.decision == which && d.assured && d.assurance.is_none())
-                    .next_back()
+                    .rfind(|d| d.decision == which && d.assured && d.assurance.is_none())
                 {
                     d.assurance = Some(Assurance {
                         outcome: *outcome,
@@ -241,8 +240,7 @@ pub fn panel_stage(r: &Referral, records: &[MeetingRecord]) -> PanelStage {
             let returned = records
                 .iter()
                 .flat_map(|m| &m.decisions)
-                .filter(|d| d.decision == pending)
-                .next_back()
+                .rfind(|d| d.decision == pending)
                 .and_then(|d| d.assurance)
                 .is_some_and(|a| a.outcome == ReviewOutcome::ReferBack);
             if returned {

@@ -275,7 +275,9 @@ pub async fn meeting(
                 .zip(&item.reasons)
                 .map(|(d, (reasons, sca_reasons))| {
                     let assurance = match (d.assured, d.assurance) {
-                        (false, _) => "Not sent for quality assurance (not in the sample)".to_owned(),
+                        (false, _) => {
+                            "Not sent for quality assurance (not in the sample)".to_owned()
+                        }
                         (true, None) => "Waiting for the SCA's quality assurance".to_owned(),
                         (true, Some(a)) if a.outcome == ReviewOutcome::Agree => {
                             format!("Agreed by the SCA on {}", date(a.reviewed_on))
@@ -303,7 +305,11 @@ pub async fn meeting(
             AgendaRow {
                 reference: item.reference.clone(),
                 people,
-                papers: m.papers.iter().map(|i: &ChecklistItem| i.describe()).collect(),
+                papers: m
+                    .papers
+                    .iter()
+                    .map(|i: &ChecklistItem| i.describe())
+                    .collect(),
                 papers_prepared_on: m.papers_prepared_on.map(date),
                 quorum,
                 decisions,

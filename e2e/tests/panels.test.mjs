@@ -1,9 +1,11 @@
 // Issue 13: the children's pathway in the browser, every page checked with axe. A pilot
-// panel (Hull's) convenes for a child's case, prepares its papers, records a negative
-// Reasonable Grounds decision with its attendance; the decision waits in the Single Competent
-// Authority's assurance queue until an SCA decision maker agrees it. An age assessment finds
-// a person referred as an adult to be a child living in Hull, and the case moves to Hull's
-// panel.
+// panel (Hull's) works from its own queue (/panel): it convenes for a child's case, prepares
+// its papers, records a negative Reasonable Grounds decision with its attendance, the case
+// moving through the queue's groups as it goes; the meeting page shows the members, the
+// quorum, the decision with its reasons and attendance. The decision waits in the Single
+// Competent Authority's assurance queue until an SCA decision maker agrees it, and the
+// meeting page then says so. An age assessment finds a person referred as an adult to be a
+// child living in Hull, and the case moves to Hull's panel's queue.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -26,17 +28,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** Opens the first case of the caller's queue with `status`; returns its reference. */
-async function firstCase(visit, status) {
-  const page = visit.page;
-  await visit.goto(`/cases?status=${status}&sort=referred_newest`, `queue-${status}`);
-  const link = page.locator('main table tbody tr').first().locator('a').first();
-  const reference = (await link.innerText()).trim();
-  await visit.click(link, `case-${reference}`);
-  assert.equal(path(page), `/cases/${reference}`);
-  return reference;
-}
-
 async function openAction(visit, reference, text, slug) {
   const page = visit.page;
   await visit.click(page.locator('#actions a', { hasText: text }), `${slug}-form`);
@@ -47,6 +38,12 @@ async function openAction(visit, reference, text, slug) {
 async function chooseLabelled(page, name, label) {
   await page.locator(`input[name="${name}"]`).locator('xpath=..').filter({ hasText: label })
     .locator('input').check();
+}
+
+/** Whether the panel's queue lists `reference` in the group `group` (its heading's id). */
+async function inGroup(visit, group, reference, slug) {
+  await visit.goto('/panel', slug);
+  return (await visit.page.locator(`h2#${group} + table a`, { hasText: reference }).count()) === 1;
 }
 
 async function checkAndRecord(visit, slug, button) {
@@ -60,9 +57,17 @@ test('a pilot panel convenes, decides and is assured by the SCA', async () => {
   const panel = new Visit(browser, 'panels-panel');
   const page = await panel.open();
   let reference;
+  let meeting;
   try {
     await signIn(panel, { email: PANEL.chair, password: DEMO_PASSWORD }, { from: '/sign-in?next=/cases' });
-    reference = await firstCase(panel, 'awaiting_reasonable_grounds');
+    // The panel's own queue, linked from the cases page; the first case it has to convene for.
+    await panel.click(page.getByRole('link', { name: "Your panel's queue and meetings" }), 'panel-queue');
+    assert.equal(path(page), '/panel');
+    assert.match(await page.locator('h1').innerText(), /Hull/);
+    const first = page.locator('h2#to-convene + table tbody tr').first().locator('a').first();
+    reference = (await first.innerText()).trim();
+    await panel.click(first, `case-${reference}`);
+    assert.equal(path(page), `/cases/${reference}`);
     // The panel decides at its meetings, not through a single decision maker's form.
     assert.equal(await page.locator(`a[href="/cases/${reference}/reasonable-grounds"]`).count(), 0);
 
@@ -76,6 +81,8 @@ test('a pilot panel convenes, decides and is assured by the SCA', async () => {
     await chooseLabelled(page, 'health_member', PANEL.health);
     await checkAndRecord(panel, 'convene-panel', 'Convene panel');
     assert.equal(path(page), `/cases/${reference}`);
+    assert.ok(await inGroup(panel, 'awaiting-papers', reference, 'queue-awaiting-papers'));
+    await panel.goto(`/cases/${reference}`, 'case-after-convening');
 
     await openAction(panel, reference, "Prepare the panel's papers", 'panel-papers');
     await page.locator('input[name="meeting"]').last().check();
@@ -87,6 +94,8 @@ test('a pilot panel convenes, decides and is assured by the SCA', async () => {
       await choose(page, name, answer);
     }
     await checkAndRecord(panel, 'panel-papers', 'Record papers');
+    assert.ok(await inGroup(panel, 'awaiting-meeting', reference, 'queue-awaiting-meeting'));
+    await panel.goto(`/cases/${reference}`, 'case-after-papers');
 
     await openAction(panel, reference, "Record the panel's decision", 'panel-decision');
     await page.locator('input[name="meeting"]').last().check();
@@ -99,6 +108,23 @@ test('a pilot panel convenes, decides and is assured by the SCA', async () => {
     await type(page, 'reasons', 'The information the agencies gathered does not meet the threshold.');
     await checkAndRecord(panel, 'panel-decision', 'Record decision');
     assert.match(await page.locator('main').innerText(), /With the SCA|awaiting|Negative/i);
+
+    // The queue has it with the SCA; its meeting page shows who sat, the quorum, the decision.
+    assert.ok(await inGroup(panel, 'with-sca', reference, 'queue-with-sca'));
+    await panel.click(
+      page.locator('h2#with-sca + table tr', { hasText: reference }).locator('a').last(),
+      'meeting',
+    );
+    assert.match(path(page), /^\/panel\/meetings\/\d{4}-\d{2}-\d{2}$/);
+    meeting = path(page);
+    const agenda = page.locator('main');
+    const text = await agenda.innerText();
+    assert.match(text, new RegExp(`Case ${reference}`));
+    assert.match(text, /Chair/);
+    assert.match(text, /Quorate: 4 present, at least 3 needed/);
+    assert.match(text, /Reasonable Grounds decision: Negative/);
+    assert.match(text, /does not meet the threshold/);
+    assert.match(text, /Waiting for the SCA's quality assurance/);
   } finally {
     await panel.close();
   }
@@ -119,8 +145,23 @@ test('a pilot panel convenes, decides and is assured by the SCA', async () => {
     await checkAndRecord(sca, 'assure-panel-decision', 'Record assurance');
     await sca.goto('/assurance', 'assurance-queue-after');
     assert.equal(await scaPage.locator('main table a', { hasText: reference }).count(), 0);
+    // The panel's pages are the panel's: the SCA's decision maker is refused them.
+    const refused = await sca.goto('/panel', 'panel-refused');
+    assert.equal(refused.status(), 403);
   } finally {
     await sca.close();
+  }
+
+  // Back on the panel's pages: assured, the case has left the panel's open work.
+  const again = new Visit(browser, 'panels-panel-after');
+  const againPage = await again.open();
+  try {
+    await signIn(again, { email: PANEL.chair, password: DEMO_PASSWORD }, { from: '/sign-in?next=/cases' });
+    await again.goto(meeting, 'meeting-after-assurance');
+    assert.match(await againPage.locator('main').innerText(), /Agreed by the SCA on/);
+    assert.ok(!(await inGroup(again, 'with-sca', reference, 'queue-after-assurance')));
+  } finally {
+    await again.close();
   }
 });
 
@@ -156,6 +197,8 @@ test('an age assessment finds a person referred as an adult to be a child, and t
     const main = await panelPage.locator('main').innerText();
     assert.match(main, /Local authority panel/);
     assert.match(main, /Child/);
+    // And it is in the panel's own queue, to convene for.
+    assert.ok(await inGroup(panel, 'to-convene', reference, 'queue-rerouted'));
   } finally {
     await panel.close();
   }

@@ -163,6 +163,15 @@ pub struct Referral {
     /// A pilot panel's meetings for the case.
     #[serde(default)]
     pub panel_meetings: Vec<crate::children::panel::PanelMeeting>,
+    /// The day the person was seen to have turned 18 during the case (`children::adulthood`).
+    #[serde(default)]
+    pub turned_18_on: Option<NaiveDate>,
+    /// The day the consent-to-support question was offered to the young adult.
+    #[serde(default)]
+    pub consent_to_support_offered_on: Option<NaiveDate>,
+    /// The day the young adult answered it.
+    #[serde(default)]
+    pub consent_to_support_answered_on: Option<NaiveDate>,
 }
 
 impl Referral {
@@ -313,6 +322,9 @@ impl CaseState {
                 age_disputed: e.age_disputed,
                 age_assessment: None,
                 panel_meetings: Vec::new(),
+                turned_18_on: None,
+                consent_to_support_offered_on: None,
+                consent_to_support_answered_on: None,
             }),
             (Self::Empty, CaseEvent::DutyToNotifyReported(e)) => Self::DutyToNotify {
                 reference: e.reference.clone(),
@@ -564,6 +576,9 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
         | CaseEvent::PanelPapersPrepared(_)
         | CaseEvent::PanelDecided(_) => crate::children::panel::evolve(r, event),
         CaseEvent::AgeAssessed(_) => crate::children::age::evolve(r, event),
+        CaseEvent::TurnedEighteen(_) | CaseEvent::ConsentToSupportAnswered(_) => {
+            crate::children::adulthood::evolve(r, event);
+        }
     }
 }
 

@@ -209,6 +209,8 @@ pub enum RerouteReason {
     AgeAssessedAdult,
     /// An age assessment found the person, referred as an adult, to be a child.
     AgeAssessedChild,
+    /// The person turned 18 while a pilot panel's decisions were still to be made.
+    TurnedEighteen,
 }
 
 /// Who is asked for further information.
@@ -442,6 +444,10 @@ pub enum CaseEvent {
     PanelDecided(crate::children::panel::PanelDecided),
     /// An age assessment concluded (`children::age`); a route change may follow.
     AgeAssessed(crate::children::age::AgeAssessed),
+    /// The person turned 18 during the case: it moves to the adult route's rules.
+    TurnedEighteen(crate::children::adulthood::TurnedEighteen),
+    /// The young adult answered the consent-to-support question.
+    ConsentToSupportAnswered(crate::children::adulthood::ConsentToSupportAnswered),
 }
 
 impl CaseEvent {
@@ -478,6 +484,8 @@ impl CaseEvent {
             Self::PanelPapersPrepared(_) => "panel_papers_prepared",
             Self::PanelDecided(_) => "panel_decided",
             Self::AgeAssessed(_) => "age_assessed",
+            Self::TurnedEighteen(_) => "turned_eighteen",
+            Self::ConsentToSupportAnswered(_) => "consent_to_support_answered",
         }
     }
 }

@@ -528,6 +528,43 @@ fn a_post_18_worker_where_and_when_the_rules_provide_one() {
     .expect("answered");
     apply(&mut s, &e);
     assert_eq!(s.status, Some(GuardianStatus::Post18));
+    // Post-18 support ends on 31 October 2021: the daily review closes the episode then,
+    // not a day sooner, and once.
+    assert!(review(&s, d(2021, 5, 1), d(2021, 10, 30)).is_empty());
+    let closed = review(&s, d(2021, 5, 1), d(2021, 10, 31));
+    assert_eq!(
+        closed,
+        vec![GuardianEvent::Closed {
+            on: d(2021, 10, 31),
+            reason: ClosureReason::Post18SupportEnded,
+            missing_person_reference: None,
+            details: None,
+        }]
+    );
+    let mut ended = s.clone();
+    apply(&mut ended, &closed);
+    assert_eq!(ended.status, Some(GuardianStatus::Closed));
+    assert_eq!(ended.closure, Some(ClosureReason::Post18SupportEnded));
+    assert!(ended.due().is_empty());
+    assert!(
+        decide(
+            &ended,
+            GuardianCommand::ReviewAge {
+                turns_18_on: d(2021, 5, 1)
+            },
+            &rules(),
+            noon(d(2021, 11, 1)),
+        )
+        .is_err_and(|e| matches!(
+            e,
+            DomainError::Refused {
+                code: "guardian-episode-closed",
+                ..
+            }
+        ))
+    );
+    // Seen late (the sweep did not run that day): closed on the day support ended.
+    assert_eq!(review(&s, d(2021, 5, 1), d(2021, 11, 5)), closed);
     // Greater Manchester never had one.
     let gm = allocated("manchester", d(2021, 1, 4));
     assert!(

@@ -682,7 +682,10 @@ fn oracle(model: &Model, command: &Command, actor: Actor, today: NaiveDate) -> R
         (Model::Referral(f), _) => f,
     };
     match command {
-        Command::Panel(_) => ensure(false, "not modelled here (tests/panels.rs)"),
+        Command::Panel(_) | Command::Adulthood(_) => ensure(
+            false,
+            "not modelled here (tests/panels.rs, tests/adulthood.rs)",
+        ),
         Command::Submit(_) => Ok(()),
         Command::DecideReasonableGrounds(d) => {
             guard_open(f)?;
@@ -1222,7 +1225,9 @@ fn check_accepted(
         }
     };
     match command {
-        Command::Panel(_) => prop_assert!(false, "panel commands are not generated here"),
+        Command::Panel(_) | Command::Adulthood(_) => {
+            prop_assert!(false, "children's pathway commands are not generated here")
+        }
         Command::Submit(_) => prop_assert!(false, "a second submission accepted"),
         Command::DecideReasonableGrounds(d) | Command::DecideConclusiveGrounds(d) => {
             let is_rg = matches!(command, Command::DecideReasonableGrounds(_));
@@ -1638,7 +1643,9 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
         CaseEvent::PanelConvened(_)
         | CaseEvent::PanelPapersPrepared(_)
         | CaseEvent::PanelDecided(_)
-        | CaseEvent::AgeAssessed(_) => {
+        | CaseEvent::AgeAssessed(_)
+        | CaseEvent::TurnedEighteen(_)
+        | CaseEvent::ConsentToSupportAnswered(_) => {
             prop_assert!(
                 false,
                 "children's pathway events are not generated here (tests/panels.rs)"
@@ -3030,7 +3037,7 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
         return;
     };
     match command {
-        Command::Panel(_) => {}
+        Command::Panel(_) | Command::Adulthood(_) => {}
         Command::Submit(_) => {}
         Command::DecideReasonableGrounds(d) => {
             cov.bump("accepted RGs");

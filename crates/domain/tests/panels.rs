@@ -54,6 +54,8 @@ fn member(n: u128, agency: PanelAgency) -> PilotPanelMember {
 struct Case {
     state: CaseState,
     rules: Rulebook,
+    /// Every event so far, in order.
+    log: Vec<CaseEvent>,
 }
 
 impl Case {
@@ -67,6 +69,7 @@ impl Case {
         for e in &events {
             self.state = std::mem::take(&mut self.state).evolve(e);
         }
+        self.log.extend(events.iter().cloned());
         Ok(events)
     }
 
@@ -102,6 +105,7 @@ fn submitted(mut submission: Submission, on: NaiveDate) -> Case {
     let mut case = Case {
         state: CaseState::Empty,
         rules: Rulebook::current(),
+        log: Vec::new(),
     };
     case.act(
         Command::Submit(Box::new(Submit {
@@ -664,4 +668,89 @@ fn a_person_referred_as_an_adult_found_to_be_a_child_goes_to_the_pilot_panel_whe
         e.map(|e| refusal_code(&e)).as_deref(),
         Some("age-not-disputed")
     );
+}
+
+#[test]
+fn the_panels_queue_follows_a_case_from_convening_to_a_return_by_the_sca_and_its_meeting_keeps_the_record()
+ {
+    use nrm_domain::children::panel_work::{PanelStage, meeting_records, panel_stage};
+    let stage = |case: &Case| panel_stage(case.referral(), &meeting_records(&case.log));
+    let on = date(2024, 5, 1);
+    let mut case = hull_child(on, false);
+    assert_eq!(stage(&case), PanelStage::ToConvene);
+    case.act(convene(1, on), LA, on);
+    assert_eq!(stage(&case), PanelStage::AwaitingPapers);
+    case.act(papers(1, &FULL_PAPERS), LA, on);
+    assert_eq!(stage(&case), PanelStage::AwaitingMeeting);
+    case.act(
+        panel_decides(
+            1,
+            DecisionRef::ReasonableGrounds,
+            Outcome::Negative,
+            on,
+            &[31, 32, 33],
+            999,
+        ),
+        LA,
+        on,
+    );
+    assert_eq!(stage(&case), PanelStage::WithSca);
+    let records = meeting_records(&case.log);
+    assert_eq!(records.len(), 1);
+    let decided = &records[0].decisions;
+    assert_eq!(decided.len(), 1);
+    assert_eq!(decided[0].outcome, Outcome::Negative);
+    assert_eq!(decided[0].present, vec![user(31), user(32), user(33)]);
+    assert_eq!(decided[0].reasons, VaultRecordId(Uuid::from_u128(901)));
+    assert!(decided[0].assured && decided[0].assurance.is_none());
+    let quorum = records[0].quorum();
+    assert_eq!(
+        (quorum.present, quorum.minimum, quorum.met()),
+        (Some(3), Some(3), Some(true))
+    );
+
+    // Returned: the queue says so until a new meeting is convened.
+    let later = on + Duration::days(3);
+    case.act(
+        assure(
+            DecisionRef::ReasonableGrounds,
+            ReviewOutcome::ReferBack,
+            later,
+        ),
+        SCA,
+        later,
+    );
+    assert_eq!(stage(&case), PanelStage::ReturnedBySca);
+    let records = meeting_records(&case.log);
+    assert_eq!(
+        records[0].decisions[0]
+            .assurance
+            .map(|a| (a.outcome, a.reviewed_on)),
+        Some((ReviewOutcome::ReferBack, later))
+    );
+    case.act(convene(2, later), LA, later);
+    assert_eq!(stage(&case), PanelStage::AwaitingPapers);
+    let records = meeting_records(&case.log);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[1].quorum().met(), None);
+
+    // Decided again, positive and outside the sample: decided, nothing waits on the panel
+    // for the RG (the CG is the next decision, after the recovery period).
+    case.act(papers(2, &FULL_PAPERS), LA, later);
+    case.act(
+        panel_decides(
+            2,
+            DecisionRef::ReasonableGrounds,
+            Outcome::Positive,
+            later,
+            &[31, 32, 33, 34],
+            999,
+        ),
+        LA,
+        later,
+    );
+    let records = meeting_records(&case.log);
+    assert!(!records[1].decisions[0].assured);
+    assert_eq!(records[1].quorum().present, Some(4));
+    assert_eq!(stage(&case), PanelStage::ToConvene);
 }

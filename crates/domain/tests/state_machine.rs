@@ -264,7 +264,7 @@ fn oracle(model: Model, command: &Command, today: NaiveDate) -> Verdict {
     let mut v = Verdict::default();
     match command {
         // Not generated here: the children's pathway has its own tests (tests/panels.rs).
-        Command::Panel(_) => v.refuse(Refusal::Refused),
+        Command::Panel(_) | Command::Adulthood(_) => v.refuse(Refusal::Refused),
         Command::Submit(s) => {
             if model != Model::Empty {
                 v.refuse(Refusal::AlreadySubmitted);
@@ -876,7 +876,9 @@ fn check_accepted(
 ) -> TestCaseResult {
     let year = format!("-{:04}-", today.year());
     match command {
-        Command::Panel(_) => prop_assert!(false, "panel commands are not generated here"),
+        Command::Panel(_) | Command::Adulthood(_) => {
+            prop_assert!(false, "children's pathway commands are not generated here")
+        }
         Command::Submit(s) => {
             prop_assert_eq!(events.len(), 1);
             match (&s.submission, &events[0]) {
@@ -1162,7 +1164,7 @@ fn run_case(case: &Case, coverage: &Coverage) -> TestCaseResult {
                 );
                 check_accepted(&events, &command, today, now)?;
                 match &command {
-                    Command::Panel(_) => {}
+                    Command::Panel(_) | Command::Adulthood(_) => {}
                     Command::Submit(s) => {
                         bump(&coverage.submissions);
                         if matches!(s.submission, Submission::DutyToNotify(_)) {

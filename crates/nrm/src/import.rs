@@ -91,6 +91,12 @@ pub async fn run(cases: &Cases, options: ImportOptions) -> anyhow::Result<bool> 
         report.imported as f64 / seconds,
         report.run
     );
+    if report.guardian_referrals > 0 {
+        println!(
+            "Made {} ICTG referrals for open child cases in covered areas.",
+            report.guardian_referrals
+        );
+    }
     if let Some(kib) = crate::link::peak_rss_kib() {
         println!("Peak resident memory: {} MiB.", kib / 1024);
     }

@@ -244,8 +244,12 @@ async fn main() -> anyhow::Result<()> {
                 report.cases_checked, report.changes
             );
             println!(
-                "Reviewed {} children with guardians: {} turning 18 soon, {} turned 18.",
-                ages.checked, ages.flagged, ages.turned_18
+                "Reviewed {} children with guardians: {} turning 18 soon, {} turned 18, {} post-18 support ended.",
+                ages.checked, ages.flagged, ages.turned_18, ages.post_18_ended
+            );
+            println!(
+                "Children's cases: {} moved to the adult route at 18; {} ICTG referrals made that were missing.",
+                ages.cases_turned_18, ages.ictg_referred
             );
             Ok(())
         }

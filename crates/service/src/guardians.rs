@@ -51,6 +51,18 @@ pub(crate) struct GuardianIntake {
     police_force_areas: Vec<PoliceForceArea>,
 }
 
+impl GuardianIntake {
+    /// The intake facts of a case already recorded (the ICTG referral catch-up): the local
+    /// authority is known there only as the pilot site, so the police force areas of the
+    /// exploitation carry the rest.
+    pub(crate) fn of_case(event: &nrm_domain::event::ReferralSubmitted) -> Self {
+        Self {
+            local_authority: event.pilot_site.clone(),
+            police_force_areas: event.exploitation.location.police_force_areas.clone(),
+        }
+    }
+}
+
 /// The intake facts of a child referral (`None` for adults and Duty to Notify reports).
 pub(crate) fn intake_of(submission: &Submission) -> Option<GuardianIntake> {
     match submission {
@@ -160,6 +172,12 @@ pub struct AgeReviewReport {
     pub turned_18: usize,
     /// Episodes whose child has no date of birth on record (nothing to review).
     pub no_date_of_birth: usize,
+    /// Episodes closed because their post-18 support ended.
+    pub post_18_ended: usize,
+    /// Child cases whose person turned 18: moved to the adult route's rules.
+    pub cases_turned_18: usize,
+    /// Child cases given the ICTG referral they lacked (a failed intake, an import).
+    pub ictg_referred: usize,
 }
 
 /// The guardian use cases.
@@ -186,7 +204,15 @@ impl Cases {
             GuardianServiceOperation::ReviewAges,
         )
         .map_err(|_| ServiceError::NotFound)?;
-        self.guardians().review_ages(&capability, now).await
+        let actor = capability.actor();
+        // The cases first (a child who turned 18 is no longer referred), then the referrals
+        // the intake could not make, then the guardians' own episodes.
+        let cases_turned_18 = self.review_case_ages(actor, now).await?;
+        let ictg_referred = self.refer_missing_guardians(actor, now).await?;
+        let mut report = self.guardians().review_ages(&capability, now).await?;
+        report.cases_turned_18 = cases_turned_18;
+        report.ictg_referred = ictg_referred;
+        Ok(report)
     }
 }
 
@@ -946,7 +972,17 @@ impl Guardians {
                 if events.is_empty() {
                     continue;
                 }
-                if events
+                if events.iter().any(|e| {
+                    matches!(
+                        e,
+                        GuardianEvent::Closed {
+                            reason: ClosureReason::Post18SupportEnded,
+                            ..
+                        }
+                    )
+                }) {
+                    report.post_18_ended += 1;
+                } else if events
                     .iter()
                     .any(|e| matches!(e, GuardianEvent::TurnedEighteen { .. }))
                 {

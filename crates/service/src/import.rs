@@ -296,6 +296,8 @@ pub struct ImportReport {
     pub refused: u64,
     /// Bytes of the input read so far.
     pub bytes: u64,
+    /// ICTG referrals made for open child cases in covered areas after the import (issue 13).
+    pub guardian_referrals: u64,
 }
 
 /// A case decided from its line, with what is needed to decide it again under another
@@ -1076,6 +1078,14 @@ impl Cases {
                 .await
                 .map(|_| ())
                 .map_err(ServiceError::from);
+        }
+        // An imported child's case in an area the ICTG service covered on its referral's
+        // date gets its guardian referral, as the intake would have made it (the sweep turn
+        // makes any this misses).
+        if outcome.is_ok() && report.imported > 0 {
+            outcome = self.refer_missing_guardians(actor, now).await.map(|n| {
+                report.guardian_referrals = u64::try_from(n).unwrap_or(u64::MAX);
+            });
         }
         let code = crate::outcome_code(&outcome);
         let summary = AuditRecord {

@@ -47,10 +47,11 @@ pub mod sar;
 pub use sar::SubjectAccessExport;
 pub mod persons;
 pub use persons::Persons;
+mod children;
 mod panels;
 pub use panels::{
-    AgeAssessmentInput, AssuranceInput, ConveneInput, MeetingChoice, PanelAccount,
-    PanelDecisionInput, Present,
+    AgeAssessmentInput, AgendaItem, AssuranceInput, ConveneInput, MeetingChoice, PANEL_QUEUE_LIMIT,
+    PanelAccount, PanelDecisionInput, PanelMeetingView, PanelQueue, PanelQueueItem, Present,
 };
 
 /// Why a use case failed.

@@ -10,6 +10,9 @@ use nrm_domain::case::CaseState;
 use nrm_domain::children::age::{AgeAssessor, AgeFinding, RecordAgeAssessment};
 use nrm_domain::children::letter::{ChildLetter, Language, child_letter};
 use nrm_domain::children::panel::{ChecklistItem, PanelCommand};
+use nrm_domain::children::panel_work::{
+    MeetingRecord, PanelStage, Quorum, meeting_records, panel_stage,
+};
 use nrm_domain::clock::uk_date;
 use nrm_domain::command::{Command, Decision, LifecycleCommand, decide};
 use nrm_domain::event::{CompetentAuthority, DecisionRef, NegativeReason, Outcome};
@@ -505,5 +508,257 @@ impl Cases {
         self.audit(actor, "case.child_letter", Some(case_id), &result, now)
             .await?;
         result
+    }
+}
+
+/// How many of a panel's cases its queue lists at most (a pilot site's caseload is small;
+/// past this the page says so).
+pub const PANEL_QUEUE_LIMIT: usize = 500;
+
+/// One case in a pilot panel's queue (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelQueueItem {
+    pub case_id: CaseId,
+    pub reference: String,
+    pub referred_on: NaiveDate,
+    pub stage: PanelStage,
+    /// The decision the panel is to make, if any.
+    pub pending: Option<DecisionRef>,
+    /// The date of the meeting to come, or of the last meeting.
+    pub meeting_on: Option<NaiveDate>,
+}
+
+/// A pilot panel's queue: its own local authority's cases, by where they stand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelQueue {
+    pub pilot_site: String,
+    pub items: Vec<PanelQueueItem>,
+    /// More cases than [`PANEL_QUEUE_LIMIT`].
+    pub truncated: bool,
+    /// The panel's meeting dates, latest first, with how many cases each had on its agenda.
+    pub meetings: Vec<(NaiveDate, usize)>,
+}
+
+/// One case on a meeting's agenda, with what the meeting did and the reasons (from the
+/// vault).
+#[derive(Debug, Clone)]
+pub struct AgendaItem {
+    pub case_id: CaseId,
+    pub reference: String,
+    pub record: MeetingRecord,
+    pub quorum: Quorum,
+    /// Per decision made, in order: the panel's reasons and, when the SCA has assured it,
+    /// its reasons (`None` when erased).
+    pub reasons: Vec<(Option<String>, Option<String>)>,
+}
+
+/// A pilot panel's meeting: the cases on its agenda on the day.
+#[derive(Debug, Clone)]
+pub struct PanelMeetingView {
+    pub pilot_site: String,
+    pub meets_on: NaiveDate,
+    pub agenda: Vec<AgendaItem>,
+    /// The panel accounts' email addresses, for naming members.
+    pub names: std::collections::BTreeMap<UserId, String>,
+}
+
+impl Cases {
+    /// The panel's cases in scope for `principal` (a pilot local authority's panel member),
+    /// with their events; `Ok(None)` for anyone else.
+    async fn panel_cases(
+        &self,
+        principal: &nrm_access::Principal,
+        now: DateTime<Utc>,
+    ) -> Result<
+        Option<(
+            String,
+            Vec<(nrm_store::CaseSummary, Vec<nrm_domain::CaseEvent>)>,
+            bool,
+        )>,
+        ServiceError,
+    > {
+        let nrm_access::ListScope::PilotPanel(site) = nrm_access::list_scope(principal) else {
+            return Ok(None);
+        };
+        let mut query = QueueQuery::new(uk_date(now));
+        query.competent_authority = Some(CompetentAuthority::LocalAuthorityPanel);
+        query.pilot_site = Some(site.clone());
+        query.sort = nrm_store::QueueSort::ReferredOn;
+        query.per_page = 100;
+        let mut out = Vec::new();
+        let mut truncated = false;
+        loop {
+            let page = self.store().queue(&query).await?;
+            for summary in page.cases {
+                if out.len() >= PANEL_QUEUE_LIMIT {
+                    truncated = true;
+                    break;
+                }
+                let Some(loaded) = self.store().load(summary.case_id).await? else {
+                    continue;
+                };
+                let events = loaded.events.into_iter().map(|e| e.event).collect();
+                out.push((summary, events));
+            }
+            match page.next {
+                Some(next) if !truncated => query.cursor = Some(next),
+                _ => break,
+            }
+        }
+        Ok(Some((site, out, truncated)))
+    }
+
+    /// A pilot panel's queue: the cases routed to the signed-in panel member's own local
+    /// authority, by where each stands (returned by the SCA, to convene, awaiting papers,
+    /// awaiting meeting, with the SCA, decided), and its meeting dates. Needs the listing
+    /// capability and a pilot panel's list scope. Audited (`panel.queue`).
+    pub async fn panel_queue(
+        &self,
+        capability: &Capability,
+        principal: &nrm_access::Principal,
+        now: DateTime<Utc>,
+    ) -> Result<PanelQueue, ServiceError> {
+        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor {
+            return Err(ServiceError::NotFound);
+        }
+        let result = async {
+            let (site, cases, truncated) = self
+                .panel_cases(principal, now)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let mut items = Vec::new();
+            let mut meetings: std::collections::BTreeMap<NaiveDate, usize> =
+                std::collections::BTreeMap::new();
+            for (summary, events) in cases {
+                let CaseState::Referral(r) = CaseState::from_events(&events) else {
+                    continue;
+                };
+                let records = meeting_records(&events);
+                let mut dates: Vec<NaiveDate> =
+                    records.iter().map(|m| m.meeting.meets_on).collect();
+                dates.dedup();
+                for d in dates {
+                    *meetings.entry(d).or_default() += 1;
+                }
+                let stage = panel_stage(&r, &records);
+                items.push(PanelQueueItem {
+                    case_id: summary.case_id,
+                    reference: summary.reference,
+                    referred_on: summary.referred_on,
+                    stage,
+                    pending: nrm_domain::children::panel::pending_decision(&r)
+                        .filter(|_| r.is_open()),
+                    meeting_on: records.last().map(|m| m.meeting.meets_on),
+                });
+            }
+            items.sort_by_key(|i| (i.stage, i.referred_on));
+            Ok(PanelQueue {
+                pilot_site: site,
+                items,
+                truncated,
+                meetings: meetings.into_iter().rev().collect(),
+            })
+        }
+        .await;
+        self.audit(capability.actor(), "panel.queue", None, &result, now)
+            .await?;
+        result
+    }
+
+    /// A pilot panel's meeting on `meets_on`: each of its own cases on the agenda that day,
+    /// with the members and their roles, the papers, the quorum, and the decisions with their
+    /// reasons and attendance (and the SCA's assurance of them). Each case whose reasons are
+    /// read is authorised for the personal details and written reasons and audited
+    /// (`panel.meeting`, one entry a case); a day with no meeting is not found.
+    pub async fn panel_meeting(
+        &self,
+        capability: &Capability,
+        principal: &nrm_access::Principal,
+        meets_on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<PanelMeetingView, ServiceError> {
+        if capability.operation() != Operation::ListCases || capability.actor() != principal.actor {
+            return Err(ServiceError::NotFound);
+        }
+        let actor = capability.actor();
+        let Some((site, cases, _)) = self.panel_cases(principal, now).await? else {
+            let result: Result<PanelMeetingView, ServiceError> = Err(ServiceError::NotFound);
+            self.audit(actor, "panel.meeting", None, &result, now)
+                .await?;
+            return result;
+        };
+        let mut agenda = Vec::new();
+        for (summary, events) in cases {
+            let CaseState::Referral(r) = CaseState::from_events(&events) else {
+                continue;
+            };
+            for record in meeting_records(&events)
+                .into_iter()
+                .filter(|m| m.meeting.meets_on == meets_on)
+            {
+                let facts = self.case_facts(summary.case_id, uk_date(now)).await?;
+                let allowed = facts.is_some_and(|f| {
+                    nrm_access::authorise_case(principal, CaseOperation::ReadPersonalDetails, &f)
+                        .is_ok()
+                });
+                if !allowed {
+                    continue;
+                }
+                let read = async {
+                    let mut reasons = Vec::new();
+                    for d in &record.decisions {
+                        let panel = self.reasons_text(r.subject, d.reasons).await?;
+                        let sca = match d.assurance {
+                            Some(a) => self.reasons_text(r.subject, a.reasons).await?,
+                            None => None,
+                        };
+                        reasons.push((panel, sca));
+                    }
+                    Ok::<_, ServiceError>(reasons)
+                }
+                .await;
+                self.audit(actor, "panel.meeting", Some(summary.case_id), &read, now)
+                    .await?;
+                agenda.push(AgendaItem {
+                    case_id: summary.case_id,
+                    reference: summary.reference.clone(),
+                    quorum: record.quorum(),
+                    record,
+                    reasons: read?,
+                });
+            }
+        }
+        if agenda.is_empty() {
+            let result: Result<PanelMeetingView, ServiceError> = Err(ServiceError::NotFound);
+            self.audit(actor, "panel.meeting", None, &result, now)
+                .await?;
+            return result;
+        }
+        let names = self
+            .store()
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.organisation == actor.organisation)
+            .map(|u| (u.id, u.email))
+            .collect();
+        Ok(PanelMeetingView {
+            pilot_site: site,
+            meets_on,
+            agenda,
+            names,
+        })
+    }
+
+    async fn reasons_text(
+        &self,
+        subject: nrm_domain::ids::SubjectId,
+        record: VaultRecordId,
+    ) -> Result<Option<String>, ServiceError> {
+        match self.store().read_vault(subject, record).await {
+            Ok(VaultContent::DecisionReasons { text }) => Ok(Some(text.0)),
+            Ok(_) | Err(nrm_store::StoreError::Erased) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }

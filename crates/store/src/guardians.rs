@@ -443,4 +443,84 @@ impl Store {
             out
         }))
     }
+
+    /// Open child cases (age group child, not withdrawn or closed), after `after` in case id
+    /// order, for the sweep turn's look at each child's age.
+    pub async fn open_child_cases_after(
+        &self,
+        after: Option<CaseId>,
+        limit: i64,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        self.child_cases_after(
+            "SELECT s.case_id FROM case_summaries s WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND ($1 IS NULL OR s.case_id > $2) ORDER BY s.case_id LIMIT ",
+            after,
+            limit,
+        )
+        .await
+    }
+
+    /// Open child cases with no guardian episode that the ICTG referral catch-up has not yet
+    /// found nothing due for ([`Store::record_guardian_referral_check`]), after `after` in
+    /// case id order.
+    pub async fn child_cases_without_guardian_after(
+        &self,
+        after: Option<CaseId>,
+        limit: i64,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        self.child_cases_after(
+            "SELECT s.case_id FROM case_summaries s WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND NOT EXISTS (SELECT 1 FROM guardian_episodes g WHERE g.case_id = s.case_id) AND NOT EXISTS (SELECT 1 FROM guardian_referral_checks c WHERE c.case_id = s.case_id) AND ($1 IS NULL OR s.case_id > $2) ORDER BY s.case_id LIMIT ",
+            after,
+            limit,
+        )
+        .await
+    }
+
+    async fn child_cases_after(
+        &self,
+        sql: &'static str,
+        after: Option<CaseId>,
+        limit: i64,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let sql = format!("{sql}{}", limit.clamp(1, GUARDIAN_LIST_LIMIT));
+        let after = after.map(|a| a.0);
+        let values = [Value::OptUuid(after), Value::OptUuid(after)];
+        Ok(on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(sqlx::AssertSqlSafe(sql)),
+                &values
+            );
+            let rows = query.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(CaseId(row.try_get("case_id")?));
+            }
+            out
+        }))
+    }
+
+    /// Records that the ICTG referral catch-up found no referral due for the case (`outcome`:
+    /// why), so it is not looked at again. Idempotent.
+    pub async fn record_guardian_referral_check(
+        &self,
+        case_id: CaseId,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let values = [
+            Value::Uuid(case_id.0),
+            Value::Text(outcome.to_owned()),
+            Value::Timestamp(at),
+        ];
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(
+                    "INSERT INTO guardian_referral_checks (case_id, outcome, checked_at) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM guardian_referral_checks WHERE case_id = $1)"
+                ),
+                &values
+            );
+            query.execute(pool).await?;
+        });
+        Ok(())
+    }
 }

@@ -142,6 +142,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0023_job_leases.sql"),
         include_str!("../migrations/postgres/0023_job_leases.sql"),
     ),
+    (
+        26,
+        "guardian_referral_checks",
+        include_str!("../migrations/sqlite/0026_guardian_referral_checks.sql"),
+        include_str!("../migrations/postgres/0026_guardian_referral_checks.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

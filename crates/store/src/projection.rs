@@ -545,6 +545,12 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
                 nrm_domain::children::age::AgeFinding::Child => AgeGroup::Child,
             }))),
         )])),
+        // Turned 18 during the case: an adult's from now on (a route change is its own event).
+        CaseEvent::TurnedEighteen(_) => out.push(set(vec![(
+            Col::AgeGroup,
+            Value::OptText(Some(age_group(AgeGroup::Adult))),
+        )])),
+        CaseEvent::ConsentToSupportAnswered(_) => out.push(set(Vec::new())),
     }
     out
 }

@@ -4,7 +4,11 @@
 //! holds no personal data: the adult sharing it adds the child's name when they do.
 //!
 //! The Welsh wording is this service's own translation and should be checked by a Welsh
-//! language officer before it is used with children.
+//! language officer before it is used with children. Reviewed against the English for the
+//! same content sentence by sentence (a test holds each Welsh letter to its English one's
+//! paragraphs and to saying "final" where the English does); still open for a Welsh speaker:
+//! the register (it uses "chi" throughout; many children's materials in Welsh use "ti") and
+//! whether "camfanteisio" is the word children's services use with children.
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -129,7 +133,7 @@ pub fn child_letter(
             vec![
                 format!("Ar {on} gwnaethon ni benderfyniad am beth ddigwyddodd i chi."),
                 "Rydyn ni'n meddwl efallai fod rhywun wedi eich defnyddio neu wedi gwneud i chi weithio iddyn nhw. Camfanteisio yw'r enw ar hyn.".to_owned(),
-                "Nid eich bai chi oedd e.".to_owned(),
+                "Nid eich bai chi oedd hyn.".to_owned(),
                 "Byddwch chi'n dal i gael help a chymorth i'ch cadw'n ddiogel.".to_owned(),
                 format!("Byddwn ni'n edrych ar eich achos eto. Fyddwn ni ddim yn gwneud ein penderfyniad nesaf cyn {earliest}."),
                 "Os oes gennych chi gwestiynau, gofynnwch i'ch gweithiwr cymdeithasol neu'ch gwarcheidwad. Maen nhw yno i'ch helpu chi.".to_owned(),
@@ -141,7 +145,15 @@ pub fn child_letter(
                 D::ConclusiveGrounds => "Rydyn ni wedi gwneud ein penderfyniad terfynol",
             },
             vec![
-                format!("Ar {on} gwnaethon ni benderfyniad am beth ddigwyddodd i chi."),
+                // As in English: the Conclusive Grounds letter says it is the final decision.
+                match decision {
+                    D::ReasonableGrounds => {
+                        format!("Ar {on} gwnaethon ni benderfyniad am beth ddigwyddodd i chi.")
+                    }
+                    D::ConclusiveGrounds => format!(
+                        "Ar {on} gwnaethon ni ein penderfyniad terfynol am beth ddigwyddodd i chi."
+                    ),
+                },
                 "Wnaethon ni ddim dod o hyd i ddigon i ddweud bod rhywun wedi camfanteisio arnoch chi.".to_owned(),
                 "Dydy hyn ddim yn golygu ein bod ni'n meddwl nad ydych chi'n dweud y gwir.".to_owned(),
                 "Bydd eich gweithiwr cymdeithasol yn dal i'ch helpu a'ch cadw'n ddiogel.".to_owned(),
@@ -154,7 +166,7 @@ pub fn child_letter(
             vec![
                 format!("Ar {on} gwnaethon ni ein penderfyniad terfynol am beth ddigwyddodd i chi."),
                 "Penderfynon ni fod rhywun wedi camfanteisio arnoch chi. Roedd rhywun wedi eich defnyddio neu wedi gwneud i chi weithio iddyn nhw.".to_owned(),
-                "Nid eich bai chi oedd e.".to_owned(),
+                "Nid eich bai chi oedd hyn.".to_owned(),
                 "Bydd yr oedolion o'ch cwmpas yn dal i'ch helpu i fod yn ddiogel ac yn iach.".to_owned(),
                 "Os oes gennych chi gwestiynau, gofynnwch i'ch gweithiwr cymdeithasol neu'ch gwarcheidwad.".to_owned(),
             ],
@@ -226,5 +238,36 @@ mod tests {
         );
         assert!(cy.paragraphs[0].contains("5 Mawrth 2024"));
         assert_ne!(en.title, cy.title);
+    }
+
+    #[test]
+    fn each_welsh_letter_says_what_its_english_one_says() {
+        let rules = Rulebook::current();
+        let on = NaiveDate::from_ymd_opt(2024, 3, 5).unwrap_or_default();
+        for decision in [
+            DecisionRef::ReasonableGrounds,
+            DecisionRef::ConclusiveGrounds,
+        ] {
+            for outcome in [Outcome::Positive, Outcome::Negative] {
+                let en = child_letter(decision, outcome, on, &rules, Language::English);
+                let cy = child_letter(decision, outcome, on, &rules, Language::Welsh);
+                assert_eq!(
+                    en.paragraphs.len(),
+                    cy.paragraphs.len(),
+                    "{decision:?} {outcome:?}"
+                );
+                // The final decision is called final in both languages, in its first line.
+                let final_en = en.paragraphs[0].contains("final");
+                let final_cy = cy.paragraphs[0].contains("terfynol");
+                assert_eq!(final_en, decision == DecisionRef::ConclusiveGrounds);
+                assert_eq!(final_en, final_cy, "{decision:?} {outcome:?}");
+                // "Not your fault" wherever the English says it.
+                assert_eq!(
+                    en.paragraphs.iter().any(|p| p.contains("not your fault")),
+                    cy.paragraphs.iter().any(|p| p.contains("Nid eich bai chi")),
+                    "{decision:?} {outcome:?}"
+                );
+            }
+        }
     }
 }

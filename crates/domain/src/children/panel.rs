@@ -112,6 +112,9 @@ pub struct PanelRules {
     pub minimum_attendance: Vec<Dated<u32>>,
     /// Of each thousand positive decisions, how many the SCA quality-assures.
     pub positive_decision_sample_per_thousand: Vec<Dated<u32>>,
+    /// What a child's case does when the person turns 18 during it, by the birthday's date
+    /// (`children::adulthood`).
+    pub case_on_turning_18: Vec<Dated<crate::children::adulthood::TurningEighteenRule>>,
 }
 
 static PANEL_RULES: LazyLock<Result<PanelRules, String>> =
@@ -141,6 +144,7 @@ impl PanelRules {
             "positive_decision_sample_per_thousand",
             &rules.positive_decision_sample_per_thousand,
         )?;
+        ordered("case_on_turning_18", &rules.case_on_turning_18)?;
         if rules
             .positive_decision_sample_per_thousand
             .iter()
@@ -168,6 +172,14 @@ impl PanelRules {
     /// The positive-decision sample for a decision made on `on`.
     pub fn positive_sample(&self, on: NaiveDate) -> Option<&Dated<u32>> {
         Self::on(&self.positive_decision_sample_per_thousand, on)
+    }
+
+    /// What a child's case does when the person turns 18 on `on`.
+    pub fn case_on_turning_18(
+        &self,
+        on: NaiveDate,
+    ) -> Option<&Dated<crate::children::adulthood::TurningEighteenRule>> {
+        Self::on(&self.case_on_turning_18, on)
     }
 
     /// Whether a positive decision made on `on` is in the SCA's sample, given a uniform draw in

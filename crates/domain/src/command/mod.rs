@@ -74,6 +74,8 @@ pub enum Command {
     Lifecycle(LifecycleCommand),
     /// A devolved pilot panel's meeting, papers and decisions (`children::panel`).
     Panel(crate::children::panel::PanelCommand),
+    /// The person turning 18 during the case (`children::adulthood`).
+    Adulthood(crate::children::adulthood::AdulthoodCommand),
 }
 
 /// Checks `command` against the case's `state` and the `rules` at `now`.
@@ -101,6 +103,9 @@ pub fn decide(
         }
         Command::Panel(command) => {
             crate::children::panel::decide(referral(state)?, command, actor, rules, now, today)
+        }
+        Command::Adulthood(command) => {
+            crate::children::adulthood::decide(referral(state)?, command, actor, today)
         }
     }
 }

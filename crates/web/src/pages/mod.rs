@@ -151,6 +151,8 @@ pub fn routes() -> Router<AppState> {
             get(dpo::json),
         )
         .route("/assurance", get(assurance::queue))
+        .route("/panel", get(panels::work::queue))
+        .route("/panel/meetings/{date}", get(panels::work::meeting))
         .route(
             "/cases/{reference}/child-letter/{decision}",
             get(panels::letter),

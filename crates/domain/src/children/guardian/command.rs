@@ -77,7 +77,8 @@ pub enum GuardianCommand {
         review_on: NaiveDate,
     },
     /// The daily look at the child's age: flags the 18th birthday ahead, and on it moves to
-    /// post-18 support or towards closure and offers the consent-to-support question.
+    /// post-18 support or towards closure and offers the consent-to-support question; closes
+    /// the episode when its post-18 support has ended.
     /// `turns_18_on` comes from the child's date of birth in the vault; it is not recorded.
     ReviewAge {
         turns_18_on: NaiveDate,
@@ -392,6 +393,20 @@ pub fn decide(
         }
         C::ReviewAge { turns_18_on } => {
             if state.turned_18_on.is_some() {
+                // Post-18 support has run its course: the episode closes on its own (once:
+                // a closed episode is refused above, and the sweep skips closed episodes).
+                if status == GuardianStatus::Post18
+                    && let Some(until) = state.post_18_until
+                    && today >= until
+                {
+                    let on = state.last_dated_on.map_or(until, |last| last.max(until));
+                    return Ok(vec![E::Closed {
+                        on: on.min(today),
+                        reason: ClosureReason::Post18SupportEnded,
+                        missing_person_reference: None,
+                        details: None,
+                    }]);
+                }
                 return Ok(Vec::new());
             }
             if today >= turns_18_on {

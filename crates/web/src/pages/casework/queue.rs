@@ -57,6 +57,8 @@ struct QueuePage {
     persons: bool,
     /// The caller quality-assures pilot panels' decisions: link to that queue.
     assurance: bool,
+    /// The caller sits on a pilot local authority's panel: link to its queue and meetings.
+    panel: bool,
     filters: Vec<String>,
     apply: String,
     rows: Vec<Row>,
@@ -264,6 +266,10 @@ pub async fn page(
         persons,
         assurance: nrm_access::authorise(&signed_in.principal, Operation::AssurePilotDecisions)
             .is_ok(),
+        panel: matches!(
+            nrm_access::list_scope(&signed_in.principal),
+            nrm_access::ListScope::PilotPanel(_)
+        ),
         filters: vec![
             select("allocation", "Allocated to", ALLOCATIONS, &allocation),
             select("status", "Status", STATUSES, &status),

@@ -1,9 +1,12 @@
 //! The children's pathway on the case pages (issue 13 items 2 and 4). The panel's own work
 //! (convening, papers, decisions with attendance) and age assessments are lifecycle forms
-//! (`pages/lifecycle/forms.rs`); this module is the child-friendly decision letter: plain
+//! (`pages/lifecycle/forms.rs`); the panel's queue and meeting pages are [`work`]; this module
+//! is the child-friendly decision letter: plain
 //! words and short sentences, in English or Welsh, printable, for the social worker or
 //! guardian to share with the child beside the formal notice (which went to the local
 //! authority). `GET /cases/{reference}/child-letter/{decision}?lang=cy`.
+
+pub mod work;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -1,0 +1,221 @@
+//! The children's part of the sweep turn (issue 13): each open child case's age, and the ICTG
+//! referrals the intake could not make.
+//!
+//! - **Turning 18 during the case**: the person's 18th birthday, from the date of birth in the
+//!   vault (the assessed one when an age assessment concluded), moves the case to the adult
+//!   route's rules on the day (`nrm_domain::children::adulthood`). Idempotent: a case that
+//!   turned 18 is no longer a child's, and the domain decides nothing twice.
+//! - **ICTG referral catch-up**: the intake's ICTG referral is its own transaction after the
+//!   case's (`Guardians::after_child_referral`), and a legacy import makes none. The turn finds
+//!   open child cases with no guardian episode and makes the referral by the rules of the
+//!   referral's date; a case found not covered (or whose person is 18 by now) is recorded as
+//!   checked so it is not looked at again. Idempotent: a second referral for a case is refused
+//!   by the store (one episode per case), and a referred case has its episode.
+//!
+//! Run as the service itself (the periodic sweep's turn, `nrm sweep`, the end of an import);
+//! each change is audited in its own transaction, and the run as a whole.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::Actor;
+use nrm_domain::case::CaseState;
+use nrm_domain::children::adulthood::AdulthoodCommand;
+use nrm_domain::clock::uk_date;
+use nrm_domain::command::Command;
+use nrm_domain::event::CaseEvent;
+use nrm_domain::ids::CaseId;
+use nrm_domain::personal::VaultContent;
+use nrm_domain::submission::AgeGroup;
+use nrm_store::StoreError;
+
+use crate::guardians::{GuardianIntake, eighteenth_birthday};
+use crate::{Cases, ServiceError};
+
+/// Cases looked at per page.
+const PAGE: i64 = 200;
+
+impl Cases {
+    /// The date of birth the case's rules go by: the assessed one when an age assessment
+    /// concluded, else the one referred. `None` when unknown or erased.
+    async fn child_date_of_birth(
+        &self,
+        state: &CaseState,
+        events: &[CaseEvent],
+    ) -> Result<Option<NaiveDate>, ServiceError> {
+        let CaseState::Referral(r) = state else {
+            return Ok(None);
+        };
+        let record = match (&r.age_assessment, events.first()) {
+            (Some(assessment), _) => assessment.date_of_birth,
+            (None, Some(CaseEvent::ReferralSubmitted(e))) => e.personal_details,
+            _ => return Ok(None),
+        };
+        match self.store().read_vault(r.subject, record).await {
+            Ok(VaultContent::PersonalDetails(details)) => Ok(details.date_of_birth),
+            Ok(VaultContent::AssessedDateOfBirth { date_of_birth }) => Ok(Some(date_of_birth)),
+            Ok(_) | Err(StoreError::Erased) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Moves each open child case whose person has turned 18 to the adult route's rules.
+    /// Returns how many moved.
+    pub(crate) async fn review_case_ages(
+        &self,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let result = self.review_case_ages_unaudited(actor, now).await;
+        self.audit(actor, "case.review_ages", None, &result, now)
+            .await?;
+        result
+    }
+
+    async fn review_case_ages_unaudited(
+        &self,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let today = uk_date(now);
+        let mut moved = 0;
+        let mut after = None;
+        loop {
+            let page = self.store().open_child_cases_after(after, PAGE).await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(*last);
+            for case_id in page {
+                let Some(loaded) = self.store().load(case_id).await? else {
+                    continue;
+                };
+                let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
+                let state = CaseState::from_events(&events);
+                let Some(born) = self.child_date_of_birth(&state, &events).await? else {
+                    continue;
+                };
+                let turns_18_on = eighteenth_birthday(born);
+                if today < turns_18_on {
+                    continue;
+                }
+                match self
+                    .execute(
+                        actor,
+                        "case.turned_18",
+                        case_id,
+                        Some(loaded.version),
+                        None,
+                        now,
+                        |_| Command::Adulthood(AdulthoodCommand::ReviewAge { turns_18_on }),
+                    )
+                    .await
+                {
+                    Ok(version) if version > loaded.version => moved += 1,
+                    Ok(_) => {}
+                    // Changed meanwhile, or closed by the domain: the next turn looks again.
+                    Err(ServiceError::Conflict { .. })
+                    | Err(ServiceError::Store(StoreError::VersionConflict { .. })) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(moved)
+    }
+
+    /// Makes the ICTG referral of each open child case that has none and has not been found
+    /// to need none. Returns how many were made.
+    pub(crate) async fn refer_missing_guardians(
+        &self,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let result = self.refer_missing_guardians_unaudited(actor, now).await;
+        self.audit(actor, "guardian.refer_missing", None, &result, now)
+            .await?;
+        result
+    }
+
+    async fn refer_missing_guardians_unaudited(
+        &self,
+        actor: Actor,
+        now: DateTime<Utc>,
+    ) -> Result<usize, ServiceError> {
+        let today = uk_date(now);
+        let guardians = self.guardians();
+        let mut referred = 0;
+        let mut after = None;
+        loop {
+            let page = self
+                .store()
+                .child_cases_without_guardian_after(after, PAGE)
+                .await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(*last);
+            for case_id in page {
+                if self
+                    .refer_missing_guardian(&guardians, actor, case_id, today, now)
+                    .await?
+                {
+                    referred += 1;
+                }
+            }
+        }
+        Ok(referred)
+    }
+
+    async fn refer_missing_guardian(
+        &self,
+        guardians: &crate::Guardians,
+        actor: Actor,
+        case_id: CaseId,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        let Some(loaded) = self.store().load(case_id).await? else {
+            return Ok(false);
+        };
+        let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
+        let state = CaseState::from_events(&events);
+        let (Some(CaseEvent::ReferralSubmitted(submitted)), CaseState::Referral(r)) =
+            (events.first(), &state)
+        else {
+            return Ok(false);
+        };
+        if r.age_group != AgeGroup::Child || !r.is_open() {
+            return Ok(false);
+        }
+        // 18 by now (the case's own review moves it on): no guardian to refer to.
+        if let Some(born) = self.child_date_of_birth(&state, &events).await?
+            && eighteenth_birthday(born) <= today
+        {
+            self.store()
+                .record_guardian_referral_check(case_id, "adult", now)
+                .await?;
+            return Ok(false);
+        }
+        match guardians
+            .refer_on_intake(
+                actor,
+                case_id,
+                GuardianIntake::of_case(submitted),
+                submitted,
+                now,
+            )
+            .await
+        {
+            Ok(Some(_)) => Ok(true),
+            Ok(None) => {
+                self.store()
+                    .record_guardian_referral_check(case_id, "not_covered", now)
+                    .await?;
+                Ok(false)
+            }
+            // Referred meanwhile (the intake, another instance's turn): one episode per case.
+            Err(ServiceError::Store(
+                StoreError::DuplicateReference | StoreError::VersionConflict { .. },
+            )) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! The children's part of the sweep turn on SQLite and PostgreSQL (issue 13): a pilot
+//! panel's case whose child turns 18 before its decisions moves to the SCA and the adult
+//! route on the birthday (not the day before, and once); a child case committed without its
+//! ICTG referral (the intake's second transaction failed) gets it from the turn, once; the
+//! guardian episode closes by itself when its post-18 support ends; an imported child's case
+//! in a covered area gets its ICTG referral, one outside is recorded as checked.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use nrm_access::{Operation, OrganisationKind, Principal, Role};
+use nrm_domain::case::CaseState;
+use nrm_domain::children::guardian::GuardianStatus;
+use nrm_domain::children::guardian::event::ClosureReason;
+use nrm_domain::command::{Command, Nations, Submit, decide};
+use nrm_domain::event::CompetentAuthority;
+use nrm_domain::geography::PoliceForceArea;
+use nrm_domain::ids::{CaseId, OrganisationId, SubjectId, UserId, VaultRecordId};
+use nrm_domain::personal::VaultContent;
+use nrm_domain::submission::{AgeGroup, Submission};
+use nrm_domain::{Actor, CaseEvent, Rulebook, fixtures};
+use nrm_service::Cases;
+use nrm_store::{Append, Store, VaultWrite, testing};
+use serde_json::json;
+use uuid::Uuid;
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+fn noon(d: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap_or_default())
+}
+
+fn responder() -> Principal {
+    Principal {
+        actor: Actor {
+            user: UserId(Uuid::from_u128(1)),
+            organisation: OrganisationId(Uuid::from_u128(1000)),
+        },
+        organisation_kind: OrganisationKind::FirstResponderOrganisation,
+        roles: vec![Role::FirstResponder],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
+
+fn manager() -> Principal {
+    Principal {
+        actor: Actor {
+            user: UserId(Uuid::from_u128(50)),
+            organisation: OrganisationId(Uuid::from_u128(500)),
+        },
+        organisation_kind: OrganisationKind::GuardianService,
+        roles: vec![Role::GuardianManager],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
+
+fn child(
+    on: NaiveDate,
+    area: Option<&str>,
+    born: NaiveDate,
+) -> nrm_domain::submission::ChildReferral {
+    let mut r = fixtures::child_referral();
+    r.victim.date_of_birth = Some(born);
+    r.exploitation.period.started_on = Some(on - Duration::days(200));
+    r.exploitation.period.ended_on = Some(on - Duration::days(10));
+    r.local_authority_area = area.map(str::to_owned);
+    r
+}
+
+/// A child referral committed as `Cases::submit` commits it, but without the ICTG referral
+/// that follows in its own transaction (as when that transaction fails).
+async fn committed_without_guardian(store: &Store, on: NaiveDate, born: NaiveDate) -> CaseId {
+    let case_id = CaseId(Uuid::new_v4());
+    let subject = SubjectId(Uuid::new_v4());
+    let record = VaultRecordId(Uuid::new_v4());
+    let submission = child(on, Some("birmingham"), born);
+    let details = submission.victim.clone();
+    let events = decide(
+        &CaseState::Empty,
+        &Command::Submit(Box::new(Submit {
+            submission: Submission::Child(submission),
+            reference_random: 4242,
+            subject,
+            personal_details: record,
+            nations: Nations::default(),
+        })),
+        responder().actor,
+        &Rulebook::current(),
+        noon(on),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let Some(CaseEvent::ReferralSubmitted(submitted)) = events.first() else {
+        panic!("no referral");
+    };
+    store
+        .append(Append {
+            case_id,
+            expected_version: 0,
+            reference: Some(&submitted.reference),
+            events: &events,
+            actor: responder().actor,
+            recorded_at: noon(on),
+            new_subjects: &[subject],
+            vault_writes: &[VaultWrite {
+                record,
+                subject,
+                content: VaultContent::PersonalDetails(details),
+            }],
+            audit: None,
+            draft: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    case_id
+}
+
+async fn referral(store: &Store, case_id: CaseId) -> nrm_domain::case::Referral {
+    let loaded = store
+        .load(case_id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("case"));
+    match CaseState::from_events(loaded.events.iter().map(|e| &e.event)) {
+        CaseState::Referral(r) => r,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_turn_moves_a_case_on_at_18_makes_missing_ictg_referrals_and_ends_post_18_support()
+ {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let cases = Cases::new(store.clone(), Rulebook::current());
+        let guardians = cases.guardians();
+        let submit = nrm_access::authorise(&responder(), Operation::SubmitReferral)
+            .unwrap_or_else(|_| panic!("responder"));
+        let day0 = date(2024, 1, 10);
+        // Both turn 18 on 1 June 2024, more than 100 days after the referral.
+        let born = date(2006, 6, 1);
+        let hull = cases
+            .submit(
+                &submit,
+                Submission::Child(child(day0, Some("hull"), born)),
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("submit: {e}"));
+        assert_eq!(
+            referral(&store, hull.case_id).await.competent_authority,
+            CompetentAuthority::LocalAuthorityPanel
+        );
+        let missed = committed_without_guardian(&store, day0, born).await;
+        assert_eq!(
+            guardians
+                .episode_for_case(missed)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            None
+        );
+
+        // The next turn makes the missing referral (West Midlands, covered since 2018), and
+        // only once; Hull is not an ICTG area, and is checked once.
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 1, 11)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.ictg_referred, r.cases_turned_18), (1, 0));
+        let episode = guardians
+            .episode_for_case(missed)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("the turn referred the child to the ICTG service"));
+        assert_eq!(
+            t.query_i64(
+                "SELECT COUNT(*) FROM guardian_referral_checks WHERE outcome = 'not_covered'"
+            )
+            .await,
+            1
+        );
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 1, 12)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.ictg_referred, 0);
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await,
+            1
+        );
+
+        // The day before the birthday: nothing moves.
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 5, 31)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.cases_turned_18, 0);
+        assert_eq!(
+            referral(&store, hull.case_id).await.age_group,
+            AgeGroup::Child
+        );
+
+        // On it: both cases move to the adult route; the pilot case to the SCA.
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 6, 1)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.cases_turned_18, r.turned_18), (2, 1));
+        let moved = referral(&store, hull.case_id).await;
+        assert_eq!(moved.age_group, AgeGroup::Adult);
+        assert_eq!(moved.competent_authority, CompetentAuthority::Sca);
+        assert_eq!(moved.pilot_site, None);
+        assert_eq!(moved.consent_to_support_offered_on, Some(date(2024, 6, 1)));
+        let facts = cases
+            .case_facts(hull.case_id, date(2024, 6, 1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("facts"));
+        assert_eq!(facts.competent_authority, Some(CompetentAuthority::Sca));
+        assert_eq!(
+            referral(&store, missed).await.competent_authority,
+            CompetentAuthority::Sca
+        );
+        let version = store
+            .version(hull.case_id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Once.
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 6, 2)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.cases_turned_18, 0);
+        assert_eq!(
+            store
+                .version(hull.case_id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            version
+        );
+
+        // The guardian episode is in post-18 support (West Midlands has a Post-18 worker)
+        // for 183 days: it closes by itself when that ends, and once.
+        let summary = |s: Option<nrm_store::guardians::GuardianEpisodeSummary>| {
+            s.unwrap_or_else(|| panic!("episode")).status
+        };
+        assert_eq!(
+            summary(
+                store
+                    .guardian_summary(episode)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            ),
+            GuardianStatus::Post18.code()
+        );
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 11, 30)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.post_18_ended, 0);
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 12, 1)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.post_18_ended, 1);
+        assert_eq!(
+            summary(
+                store
+                    .guardian_summary(episode)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            ),
+            GuardianStatus::Closed.code()
+        );
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 12, 2)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.post_18_ended, r.checked), (0, 0));
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_events WHERE kind = 'guardian_closed'")
+                .await,
+            1
+        );
+        let closed = guardians
+            .view(
+                &nrm_access::children::authorise_guardian(
+                    &manager(),
+                    nrm_access::children::GuardianOperation::Read,
+                    &guardians
+                        .facts(episode)
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .unwrap_or_else(|| panic!("facts")),
+                )
+                .unwrap_or_else(|_| panic!("the manager reads")),
+                noon(date(2024, 12, 2)),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            closed.state.closure,
+            Some(ClosureReason::Post18SupportEnded)
+        );
+        assert_eq!(closed.state.closed_on, Some(date(2024, 12, 1)));
+
+        for (action, at_least) in [
+            ("case.turned_18", 2),
+            ("case.review_ages", 6),
+            ("guardian.refer_missing", 6),
+            ("guardian.refer", 1),
+        ] {
+            let n = t
+                .query_i64(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = '{action}'"
+                ))
+                .await;
+            assert!(n >= at_least, "{action}: {n} audit entries");
+        }
+        t.cleanup().await;
+    }
+}
+
+fn system() -> Principal {
+    Principal {
+        actor: Actor::SYSTEM,
+        organisation_kind: OrganisationKind::Administrators,
+        roles: vec![Role::Administrator],
+        allocated_cases_only: false,
+        token_scopes: Some(vec![Operation::ImportLegacyCases]),
+        authenticated_at: None,
+    }
+}
+
+fn legacy_child(id: &str, on: NaiveDate, police: &str) -> String {
+    let mut c = child(on, None, on - Duration::days(14 * 365));
+    c.exploitation.location.police_force_areas =
+        PoliceForceArea::parse(police).into_iter().collect();
+    let at = Utc
+        .from_utc_datetime(&on.and_hms_opt(10, 0, 0).unwrap_or_default())
+        .to_rfc3339();
+    json!({
+        "legacy_id": id,
+        "submitted_at": at,
+        "submitted_by": {"user": "pc-101", "organisation": "legacy-police"},
+        "submission": {"kind": "child", "details": c},
+        "steps": [],
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn an_imported_childs_case_in_a_covered_area_gets_its_ictg_referral() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let cases = Cases::new(t.store.clone(), Rulebook::current());
+        let capability = nrm_access::authorise(&system(), Operation::ImportLegacyCases)
+            .unwrap_or_else(|_| panic!("the system client may import"));
+        let on = date(2026, 6, 1);
+        let file = [
+            legacy_child("child-wm", on, "west-midlands"),
+            legacy_child("child-kent", on, "kent"),
+        ]
+        .join("\n");
+        let now = noon(date(2026, 12, 1));
+        let report = cases
+            .import_legacy(
+                &capability,
+                std::io::Cursor::new(file.into_bytes()),
+                now,
+                |_| {},
+                |r| panic!("refused: {r:?}"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.imported, report.guardian_referrals), (2, 1));
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await,
+            1
+        );
+        assert_eq!(
+            t.query_strings("SELECT area FROM guardian_episodes").await,
+            vec!["west-midlands".to_owned()]
+        );
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_referral_checks")
+                .await,
+            1
+        );
+        // The sweep turn after it finds nothing more to refer.
+        let r = cases
+            .review_guardian_ages(now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.ictg_referred, 0);
+        t.cleanup().await;
+    }
+}

@@ -38,6 +38,7 @@ mod space;
 mod statement;
 mod statistics;
 pub mod support;
+pub mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod vault;

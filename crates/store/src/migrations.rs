@@ -142,6 +142,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0023_job_leases.sql"),
         include_str!("../migrations/postgres/0023_job_leases.sql"),
     ),
+    (
+        24,
+        "training",
+        include_str!("../migrations/sqlite/0024_training.sql"),
+        include_str!("../migrations/postgres/0024_training.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -769,22 +769,7 @@ impl<'a> Administration<'a> {
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
         let actor = holder(capability, Operation::ManageUsers)?;
-        let result = async {
-            let hash = self
-                .store()
-                .user_sessions(user)
-                .await?
-                .into_iter()
-                .map(|(hash, _)| hash)
-                .find(|hash| session_id(hash) == session)
-                .ok_or(ServiceError::NotFound)?;
-            if self.store().revoke_user_session(user, &hash).await? {
-                Ok(())
-            } else {
-                Err(ServiceError::NotFound)
-            }
-        }
-        .await;
+        let result = self.revoke_session_unaudited(user, session).await;
         self.audit_about(
             actor,
             "account.session_revoke",
@@ -794,6 +779,26 @@ impl<'a> Administration<'a> {
         )
         .await?;
         result
+    }
+
+    async fn revoke_session_unaudited(
+        &self,
+        user: UserId,
+        session: &str,
+    ) -> Result<(), ServiceError> {
+        let hash = self
+            .store()
+            .user_sessions(user)
+            .await?
+            .into_iter()
+            .map(|(hash, _)| hash)
+            .find(|hash| session_id(hash) == session)
+            .ok_or(ServiceError::NotFound)?;
+        if self.store().revoke_user_session(user, &hash).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 
     /// Resets an account's password to a new random one, returned once to be given to the

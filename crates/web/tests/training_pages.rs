@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use nrm_access::{Operation, OrganisationKind, Role};
 use nrm_domain::ids::UserId;
 use support::each_backend;

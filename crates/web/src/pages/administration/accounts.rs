@@ -115,7 +115,7 @@ async fn managed(
             .record_denial(
                 signed_in.principal.actor,
                 "access.manage_users",
-                Some(format!("user:{}", id.0)),
+                None,
                 state.now(),
             )
             .await

@@ -94,7 +94,9 @@ impl TrainingRulebookData {
             ids.sort_unstable();
             ids.dedup();
             if slugs.len() != c.sections.len() || ids.len() != c.questions.len() {
-                return Err(format!("course {name}: page slugs and question ids are unique"));
+                return Err(format!(
+                    "course {name}: page slugs and question ids are unique"
+                ));
             }
             if slugs.contains(&"questions") || slugs.contains(&"records") {
                 return Err(format!("course {name}: a page slug names another page"));
@@ -213,17 +215,11 @@ impl TrainingRules {
     /// Where someone whose latest completion was on `completed_on` (of `course_version`) stands
     /// on `today`. The reminder period is the completed course's (a course version no longer
     /// shipped counts the current one's).
-    pub fn standing(
-        &self,
-        latest: Option<(NaiveDate, &str)>,
-        today: NaiveDate,
-    ) -> Standing {
+    pub fn standing(&self, latest: Option<(NaiveDate, &str)>, today: NaiveDate) -> Standing {
         match latest {
             None => Standing::Untrained,
             Some((on, version)) => {
-                let course = self
-                    .course(version)
-                    .unwrap_or(&self.course_on(today).value);
+                let course = self.course(version).unwrap_or(&self.course_on(today).value);
                 let due = course.due_again_on(on);
                 if today >= due {
                     Standing::DueAgain { since: due }
@@ -273,7 +269,10 @@ mod tests {
             answers.insert(q.id.clone(), "not an answer".to_owned());
             let marked = course.mark(&answers);
             let share = marked.correct * 100 / marked.total;
-            assert_eq!(marked.passed, marked.correct * 100 >= course.pass_mark_percent * marked.total);
+            assert_eq!(
+                marked.passed,
+                marked.correct * 100 >= course.pass_mark_percent * marked.total
+            );
             assert_eq!(marked.wrong.len(), i + 1);
             if !marked.passed && failed_at.is_none() {
                 failed_at = Some(share);

@@ -117,7 +117,13 @@ impl<'a> Training<'a> {
             .map(|row| self.status_of(row, now))
             .map_err(ServiceError::from);
         self.cases
-            .audit_about(actor, "training.read", user_subject(actor.user), &result, now)
+            .audit_about(
+                actor,
+                "training.read",
+                user_subject(actor.user),
+                &result,
+                now,
+            )
             .await?;
         result
     }

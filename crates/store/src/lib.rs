@@ -38,9 +38,9 @@ mod space;
 mod statement;
 mod statistics;
 pub mod support;
-pub mod training;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 pub mod vault;
 
 pub use audit::AuditKey;

@@ -35,7 +35,12 @@ fn answers(token: &str, wrong: usize) -> Vec<(String, String)> {
     out
 }
 
-async fn post_owned(app: &support::App, path: &str, cookie: &str, form: &[(String, String)]) -> reqwest::Response {
+async fn post_owned(
+    app: &support::App,
+    path: &str,
+    cookie: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     post(app, path, cookie, &pairs).await
 }
@@ -57,7 +62,8 @@ async fn colleague(app: &support::App, admin_email: &str) -> (String, String) {
     cases
         .administration()
         .add_user(
-            &nrm_service::admin::system_capability(Operation::ManageUsers).unwrap_or_else(|e| panic!("{e}")),
+            &nrm_service::admin::system_capability(Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
             UserId(uuid::Uuid::new_v4()),
             organisation,
             &email,
@@ -75,10 +81,19 @@ async fn colleague(app: &support::App, admin_email: &str) -> (String, String) {
 #[tokio::test]
 async fn a_first_responder_is_nudged_takes_the_course_fails_passes_and_is_reminded() {
     each_backend(|app| async move {
-        let admin_email = account(&app, "A charity", &OrganisationKind::FirstResponderOrganisation, Role::FroAdministrator).await;
+        let admin_email = account(
+            &app,
+            "A charity",
+            &OrganisationKind::FirstResponderOrganisation,
+            Role::FroAdministrator,
+        )
+        .await;
         let (responder, email) = colleague(&app, &admin_email).await;
         let start = text(get(&app, "/referrals", &responder).await).await;
-        assert!(start.contains("training-nudge"), "an untrained First Responder is nudged");
+        assert!(
+            start.contains("training-nudge"),
+            "an untrained First Responder is nudged"
+        );
         let page = text(get(&app, "/training", &responder).await).await;
         assert!(page.contains("You have not completed the training yet"));
         for section in &course().sections {
@@ -86,33 +101,85 @@ async fn a_first_responder_is_nudged_takes_the_course_fails_passes_and_is_remind
             assert_eq!(shown.status(), 200);
             assert!(text(shown).await.contains(&section.title));
         }
-        assert_eq!(get(&app, "/training/no-such-page", &responder).await.status(), 404);
+        assert_eq!(
+            get(&app, "/training/no-such-page", &responder)
+                .await
+                .status(),
+            404
+        );
         let questions = text(get(&app, "/training/questions", &responder).await).await;
         let t = token(&questions);
         // Nothing answered: every question's error, nothing recorded.
-        let empty = post(&app, "/training/questions", &responder, &[("form_token", &t)]).await;
+        let empty = post(
+            &app,
+            "/training/questions",
+            &responder,
+            &[("form_token", &t)],
+        )
+        .await;
         assert_eq!(empty.status(), 422);
         let empty = text(empty).await;
         assert!(empty.contains("govuk-error-summary") && empty.contains("Answer question 1"));
         // Below the pass mark: told so, nothing recorded.
         let total = course().questions.len();
         let most_wrong = total - (course().pass_mark_percent as usize * total).div_ceil(100) + 1;
-        let failed = post_owned(&app, "/training/questions", &responder, &answers(&t, most_wrong)).await;
+        let failed = post_owned(
+            &app,
+            "/training/questions",
+            &responder,
+            &answers(&t, most_wrong),
+        )
+        .await;
         assert_eq!(failed.status(), 200);
         assert!(text(failed).await.contains("You did not pass this time"));
         let id = user(&app, &email).await.id;
-        assert!(app.store.store.latest_training_completion(id).await.unwrap_or_else(|e| panic!("{e}")).is_none());
+        assert!(
+            app.store
+                .store
+                .latest_training_completion(id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_none()
+        );
         // Every answer right: passed and recorded with the course version.
         let passed = post_owned(&app, "/training/questions", &responder, &answers(&t, 0)).await;
         assert!(text(passed).await.contains("You have passed"));
-        let record = app.store.store.latest_training_completion(id).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("recorded"));
+        let record = app
+            .store
+            .store
+            .latest_training_completion(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("recorded"));
         assert_eq!(record.course_version, course().course_version);
         assert_eq!(record.completed_at, now(&app));
         assert_eq!(record.correct as usize, total);
-        let entries = app.store.store.audit_entries(0, 100_000).await.unwrap_or_default();
-        assert_eq!(entries.iter().filter(|e| e.action == "training.failed").count(), 1);
-        assert_eq!(entries.iter().filter(|e| e.action == "training.passed").count(), 1);
-        assert!(!text(get(&app, "/referrals", &responder).await).await.contains("training-nudge"), "no nudge once trained");
+        let entries = app
+            .store
+            .store
+            .audit_entries(0, 100_000)
+            .await
+            .unwrap_or_default();
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.action == "training.failed")
+                .count(),
+            1
+        );
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.action == "training.passed")
+                .count(),
+            1
+        );
+        assert!(
+            !text(get(&app, "/referrals", &responder).await)
+                .await
+                .contains("training-nudge"),
+            "no nudge once trained"
+        );
         // The reminder: due again after the rulebook's period.
         app.advance(i64::from(course().reminder_days) - 1);
         app.advance_minutes(1);
@@ -120,13 +187,27 @@ async fn a_first_responder_is_nudged_takes_the_course_fails_passes_and_is_remind
             let r = sign_in_again(&app, &email, &[("next", "/referrals")]).await;
             (set_cookie(&r), ())
         };
-        assert!(!text(get(&app, "/referrals", &responder).await).await.contains("training-nudge"), "not yet due");
+        assert!(
+            !text(get(&app, "/referrals", &responder).await)
+                .await
+                .contains("training-nudge"),
+            "not yet due"
+        );
         app.advance(1);
         app.advance_minutes(1);
         let r = sign_in_again(&app, &email, &[("next", "/referrals")]).await;
         let responder = set_cookie(&r);
-        assert!(text(get(&app, "/referrals", &responder).await).await.contains("training-nudge"), "due again");
-        assert!(text(get(&app, "/training", &responder).await).await.contains("due again"));
+        assert!(
+            text(get(&app, "/referrals", &responder).await)
+                .await
+                .contains("training-nudge"),
+            "due again"
+        );
+        assert!(
+            text(get(&app, "/training", &responder).await)
+                .await
+                .contains("due again")
+        );
         app
     })
     .await;
@@ -135,7 +216,13 @@ async fn a_first_responder_is_nudged_takes_the_course_fails_passes_and_is_remind
 #[tokio::test]
 async fn fro_administrators_see_who_in_their_own_organisation_is_trained() {
     each_backend(|app| async move {
-        let admin_email = account(&app, "A charity", &OrganisationKind::FirstResponderOrganisation, Role::FroAdministrator).await;
+        let admin_email = account(
+            &app,
+            "A charity",
+            &OrganisationKind::FirstResponderOrganisation,
+            Role::FroAdministrator,
+        )
+        .await;
         let (responder, email) = colleague(&app, &admin_email).await;
         let (_, untrained) = colleague(&app, &admin_email).await;
         let questions = text(get(&app, "/training/questions", &responder).await).await;
@@ -148,26 +235,73 @@ async fn fro_administrators_see_who_in_their_own_organisation_is_trained() {
         assert!(records.contains(&email) && records.contains(&untrained));
         assert!(records.contains(&course().course_version));
         assert!(records.contains("Not trained") && records.contains("Trained, due"));
-        assert!(records.contains("1 of 3 people trained"), "the two First Responders and the administrator");
+        assert!(
+            records.contains("1 of 3 people trained"),
+            "the two First Responders and the administrator"
+        );
         // Another organisation's records: not found, audited.
-        let other = account(&app, "Another charity", &OrganisationKind::FirstResponderOrganisation, Role::FirstResponder).await;
+        let other = account(
+            &app,
+            "Another charity",
+            &OrganisationKind::FirstResponderOrganisation,
+            Role::FirstResponder,
+        )
+        .await;
         let other_org = user(&app, &other).await.organisation;
-        let refused = get(&app, &format!("/training/records?organisation={}", other_org.0), &admin).await;
+        let refused = get(
+            &app,
+            &format!("/training/records?organisation={}", other_org.0),
+            &admin,
+        )
+        .await;
         assert_eq!(refused.status(), 404);
-        let entries = app.store.store.audit_entries(0, 100_000).await.unwrap_or_default();
-        assert!(entries.iter().any(|e| e.action == "access.read_training_records"));
-        assert_eq!(entries.iter().filter(|e| e.action == "training.records").count(), 1);
+        let entries = app
+            .store
+            .store
+            .audit_entries(0, 100_000)
+            .await
+            .unwrap_or_default();
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.action == "access.read_training_records")
+        );
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.action == "training.records")
+                .count(),
+            1
+        );
         // A First Responder does not see the records; a decision maker takes no training.
-        assert_eq!(get(&app, "/training/records", &responder).await.status(), 403);
+        assert_eq!(
+            get(&app, "/training/records", &responder).await.status(),
+            403
+        );
         let decider = decision_maker(&app).await;
         assert_eq!(get(&app, "/training", &decider).await.status(), 403);
         // The service's administrators choose an organisation, then see its records.
-        let service_admin = account(&app, "Administrators", &OrganisationKind::Administrators, Role::Administrator).await;
-        let service_admin = set_cookie(&sign_in_again(&app, &service_admin, &[("next", "/")]).await);
+        let service_admin = account(
+            &app,
+            "Administrators",
+            &OrganisationKind::Administrators,
+            Role::Administrator,
+        )
+        .await;
+        let service_admin =
+            set_cookie(&sign_in_again(&app, &service_admin, &[("next", "/")]).await);
         let choose = text(get(&app, "/training/records", &service_admin).await).await;
         assert!(choose.contains("A charity"));
         let own_org = user(&app, &admin_email).await.organisation;
-        let theirs = text(get(&app, &format!("/training/records?organisation={}", own_org.0), &service_admin).await).await;
+        let theirs = text(
+            get(
+                &app,
+                &format!("/training/records?organisation={}", own_org.0),
+                &service_admin,
+            )
+            .await,
+        )
+        .await;
         assert!(theirs.contains(&email));
         app
     })

@@ -32,7 +32,11 @@ fn fault(e: ServiceError) -> PageError {
 
 /// A moment as UK time: "2 December 2026 at 14:05".
 fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    let offset = if nrm_domain::clock::is_british_summer_time(at) { 1 } else { 0 };
+    let offset = if nrm_domain::clock::is_british_summer_time(at) {
+        1
+    } else {
+        0
+    };
     let local = at + chrono::Duration::hours(offset);
     format!(
         "{} at {}",
@@ -88,7 +92,10 @@ async fn organisation_names(
     }
 }
 
-fn organisation_name(names: &[(OrganisationId, String, OrganisationKind)], id: OrganisationId) -> String {
+fn organisation_name(
+    names: &[(OrganisationId, String, OrganisationKind)],
+    id: OrganisationId,
+) -> String {
     names
         .iter()
         .find(|(o, _, _)| *o == id)
@@ -171,7 +178,13 @@ pub async fn list(
         choices.extend(names.iter().map(|(id, n, _)| (id.0.to_string(), n.clone())));
         body.push_str(&format!(
             "<div class=\"govuk-grid-column-one-third\">{}</div>",
-            select("organisation", "Organisation", &choices, &organisation, &errors)
+            select(
+                "organisation",
+                "Organisation",
+                &choices,
+                &organisation,
+                &errors
+            )
         ));
     }
     let mut roles = vec![(String::new(), "Any role".to_owned())];
@@ -184,10 +197,14 @@ pub async fn list(
         "<div class=\"govuk-grid-column-one-third\">{}</div>",
         select("role", "Role", &roles, &role, &errors)
     ));
-    let statuses: Vec<(String, String)> = [("", "Any status"), ("active", "Active"), ("disabled", "Disabled")]
-        .iter()
-        .map(|(c, w)| ((*c).to_owned(), (*w).to_owned()))
-        .collect();
+    let statuses: Vec<(String, String)> = [
+        ("", "Any status"),
+        ("active", "Active"),
+        ("disabled", "Disabled"),
+    ]
+    .iter()
+    .map(|(c, w)| ((*c).to_owned(), (*w).to_owned()))
+    .collect();
     body.push_str(&format!(
         "<div class=\"govuk-grid-column-one-third\">{}</div>",
         select("status", "Status", &statuses, &status, &errors)
@@ -222,7 +239,10 @@ pub async fn list(
         }
         .to_string(),
     );
-    Ok(wide(layout(&signed_in, "Accounts").back("/administration"), body))
+    Ok(wide(
+        layout(&signed_in, "Accounts").back("/administration"),
+        body,
+    ))
 }
 
 /// `?done=` after a change.
@@ -258,24 +278,44 @@ pub async fn view(
         &SummaryList {
             rows: vec![
                 SummaryListRow::new("Email", account.email.clone()),
-                SummaryListRow::new("Organisation", organisation_name(&names, account.organisation)),
+                SummaryListRow::new(
+                    "Organisation",
+                    organisation_name(&names, account.organisation),
+                ),
                 SummaryListRow::new("Roles", roles_words(&account.roles)),
-                SummaryListRow::new("Status", if account.disabled { "Disabled" } else { "Active" }),
+                SummaryListRow::new(
+                    "Status",
+                    if account.disabled {
+                        "Disabled"
+                    } else {
+                        "Active"
+                    },
+                ),
             ],
             ..SummaryList::default()
         }
         .to_string(),
     );
     body.push_str("<ul class=\"govuk-list\">");
-    body.push_str(&format!("<li>{}</li>", link(&format!("{base}/roles"), "Change the roles")));
+    body.push_str(&format!(
+        "<li>{}</li>",
+        link(&format!("{base}/roles"), "Change the roles")
+    ));
     body.push_str(&format!(
         "<li>{}</li>",
         link(
             &format!("{base}/status"),
-            if account.disabled { "Enable the account" } else { "Disable the account" }
+            if account.disabled {
+                "Enable the account"
+            } else {
+                "Disable the account"
+            }
         )
     ));
-    body.push_str(&format!("<li>{}</li>", link(&format!("{base}/password"), "Reset the password")));
+    body.push_str(&format!(
+        "<li>{}</li>",
+        link(&format!("{base}/password"), "Reset the password")
+    ));
     body.push_str("</ul>");
     body.push_str("<h2 class=\"govuk-heading-m\">Sessions</h2>");
     if sessions.is_empty() {
@@ -329,7 +369,11 @@ pub async fn revoke_session(
         .revoke_account_session(&capability, account.id, &session, state.now())
         .await
         .map_err(fault)?;
-    Ok(Redirect::to(&format!("/administration/accounts/{}?done=session", account.id.0)).into_response())
+    Ok(Redirect::to(&format!(
+        "/administration/accounts/{}?done=session",
+        account.id.0
+    ))
+    .into_response())
 }
 
 #[expect(clippy::too_many_arguments, reason = "the parts of one page")]
@@ -356,9 +400,22 @@ fn new_form(
     } else {
         let mut choices = vec![(String::new(), "Choose an organisation".to_owned())];
         choices.extend(names.iter().map(|(id, n, _)| (id.0.to_string(), n.clone())));
-        body.push_str(&select("organisation", "Organisation", &choices, organisation, errors));
+        body.push_str(&select(
+            "organisation",
+            "Organisation",
+            &choices,
+            organisation,
+            errors,
+        ));
     }
-    body.push_str(&checkboxes("roles", "Roles", Some("Select all that apply"), offered, roles, errors));
+    body.push_str(&checkboxes(
+        "roles",
+        "Roles",
+        Some("Select all that apply"),
+        offered,
+        roles,
+        errors,
+    ));
     body.push_str(&button("Continue", "continue"));
     body.push_str("</form>");
     page(
@@ -385,7 +442,16 @@ pub async fn new_page(
             .map(|r| (r.code().to_owned(), role_words(*r).to_owned()))
             .collect()
     };
-    Ok(new_form(&signed_in, &names, "", "", &[], &offered, &Errors::default(), StatusCode::OK))
+    Ok(new_form(
+        &signed_in,
+        &names,
+        "",
+        "",
+        &[],
+        &offered,
+        &Errors::default(),
+        StatusCode::OK,
+    ))
 }
 
 /// The new account posted: errors, the check page, or (checked) created, with its first
@@ -523,7 +589,10 @@ pub async fn add(
     );
     body.push_str(&format!(
         "<p class=\"govuk-body\">{}</p>",
-        link(&format!("/administration/accounts/{}", created.id.0), "Go to the account")
+        link(
+            &format!("/administration/accounts/{}", created.id.0),
+            "Go to the account"
+        )
     ));
     Ok(secret(page(
         layout(&signed_in, "Account added"),
@@ -552,7 +621,11 @@ fn roles_form(
 ) -> Response {
     let action = format!("/administration/accounts/{}/roles", account.id.0);
     let mut body = p(&format!("Account: {}", account.email));
-    body.push_str(&form_open(signed_in, &action, &[("version".to_owned(), version.to_owned())]));
+    body.push_str(&form_open(
+        signed_in,
+        &action,
+        &[("version".to_owned(), version.to_owned())],
+    ));
     body.push_str(&checkboxes(
         "roles",
         "Roles",
@@ -580,7 +653,14 @@ pub async fn roles_page(
 ) -> Result<Response, PageError> {
     let (_, account) = managed(&state, &signed_in, &id).await?;
     let current: Vec<String> = account.roles.iter().map(|r| r.code().to_owned()).collect();
-    Ok(roles_form(&signed_in, &account, &current, &account.version(), &Errors::default(), StatusCode::OK))
+    Ok(roles_form(
+        &signed_in,
+        &account,
+        &current,
+        &account.version(),
+        &Errors::default(),
+        StatusCode::OK,
+    ))
 }
 
 /// The new roles posted: errors, the check page, a stale version's refusal, or recorded.
@@ -604,7 +684,14 @@ pub async fn set_roles(
         errors.add("roles", "You cannot give those roles in this organisation");
     }
     if !errors.is_empty() {
-        return Ok(roles_form(&signed_in, &account, &codes, &version, &errors, StatusCode::UNPROCESSABLE_ENTITY));
+        return Ok(roles_form(
+            &signed_in,
+            &account,
+            &codes,
+            &version,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
     }
     let base = format!("/administration/accounts/{}", account.id.0);
     if version != account.version() {
@@ -622,7 +709,14 @@ pub async fn set_roles(
         return Ok(page(
             layout(&signed_in, "Check the roles before you change them").back(action.clone()),
             &Errors::default(),
-            check_body(&signed_in, &action, rows, hidden, "Change the roles", &action),
+            check_body(
+                &signed_in,
+                &action,
+                rows,
+                hidden,
+                "Change the roles",
+                &action,
+            ),
             StatusCode::OK,
         ));
     }
@@ -647,7 +741,14 @@ fn confirm_page(
     let mut body = SummaryList {
         rows: vec![
             SummaryListRow::new("Account", account.email.clone()),
-            SummaryListRow::new("Status", if account.disabled { "Disabled" } else { "Active" }),
+            SummaryListRow::new(
+                "Status",
+                if account.disabled {
+                    "Disabled"
+                } else {
+                    "Active"
+                },
+            ),
         ],
         ..SummaryList::default()
     }
@@ -665,7 +766,10 @@ fn confirm_page(
     body.push_str("</form>");
     body.push_str(&format!(
         "<p class=\"govuk-body\">{}</p>",
-        link(&format!("/administration/accounts/{}", account.id.0), "Cancel")
+        link(
+            &format!("/administration/accounts/{}", account.id.0),
+            "Cancel"
+        )
     ));
     page(
         layout(signed_in, title).back(format!("/administration/accounts/{}", account.id.0)),
@@ -790,7 +894,10 @@ pub async fn reset_password(
         }
         .to_string(),
     );
-    body.push_str(&format!("<p class=\"govuk-body\">{}</p>", link(&base, "Go to the account")));
+    body.push_str(&format!(
+        "<p class=\"govuk-body\">{}</p>",
+        link(&base, "Go to the account")
+    ));
     Ok(secret(page(
         layout(&signed_in, "Password reset"),
         &Errors::default(),

@@ -17,8 +17,8 @@ pub mod ui;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use axum::response::Response;
+use axum::routing::{get, post};
 use nrm_access::{Operation, OrganisationKind, may_manage_account};
 use nrm_govuk::components::{Table, TableCell};
 
@@ -46,7 +46,10 @@ pub fn routes() -> Router<AppState> {
             "/administration/organisations/new",
             get(organisations::new_page).post(organisations::add),
         )
-        .route("/administration/organisations/{id}", get(organisations::view))
+        .route(
+            "/administration/organisations/{id}",
+            get(organisations::view),
+        )
         .route(
             "/administration/organisations/{id}/referrer",
             get(organisations::referrer_page).post(organisations::set_referrer),

@@ -38,7 +38,10 @@ pub struct Done {
 }
 
 const KINDS: [(&str, &str); 10] = [
-    ("first_responder_organisation", "First Responder Organisation"),
+    (
+        "first_responder_organisation",
+        "First Responder Organisation",
+    ),
     ("sca", "Competent authority (SCA)"),
     ("ieca", "Competent authority (IECA)"),
     ("local_authority", "Local authority"),
@@ -183,7 +186,10 @@ pub async fn view(
     let id = organisation_id(&id)?;
     let now = state.now();
     let admin = state.cases.administration();
-    let organisation = admin.organisation(&capability, id, now).await.map_err(fault)?;
+    let organisation = admin
+        .organisation(&capability, id, now)
+        .await
+        .map_err(fault)?;
     let referrer = admin.referrer(&capability, id, now).await.map_err(fault)?;
     let s = &referrer.settings;
     let change = format!("/administration/organisations/{}/referrer", id.0);
@@ -204,11 +210,15 @@ pub async fn view(
                 ),
                 SummaryListRow::new(
                     "Designated from",
-                    s.designated_from.map(date).unwrap_or_else(|| "Not designated".to_owned()),
+                    s.designated_from
+                        .map(date)
+                        .unwrap_or_else(|| "Not designated".to_owned()),
                 ),
                 SummaryListRow::new(
                     "Designated to",
-                    s.designated_to.map(date).unwrap_or_else(|| "No end".to_owned()),
+                    s.designated_to
+                        .map(date)
+                        .unwrap_or_else(|| "No end".to_owned()),
                 ),
             ],
             ..SummaryList::default()
@@ -350,17 +360,18 @@ pub async fn add(
     let answers = NewAnswers::from(&posted);
     let mut errors = Errors::default();
     if answers.name.is_empty() || answers.name.len() > 200 {
-        errors.add("name", "Enter the organisation's name, in 200 characters or fewer");
+        errors.add(
+            "name",
+            "Enter the organisation's name, in 200 characters or fewer",
+        );
     }
     let kind = OrganisationKind::parse(&answers.kind);
     match &kind {
         None => errors.add("kind", "Choose the kind of organisation"),
         Some(kind) => {
             let admin = state.cases.administration();
-            for (href, message) in problems_to_errors(
-                &admin.check_referrer_settings(kind, &answers.settings()),
-            )
-            .list
+            for (href, message) in
+                problems_to_errors(&admin.check_referrer_settings(kind, &answers.settings())).list
             {
                 errors.add(&href, &message);
             }
@@ -424,7 +435,11 @@ pub async fn add(
             .await
             .map_err(fault)?;
     }
-    Ok(Redirect::to(&format!("/administration/organisations/{}?done=added", id.0)).into_response())
+    Ok(Redirect::to(&format!(
+        "/administration/organisations/{}?done=added",
+        id.0
+    ))
+    .into_response())
 }
 
 /// The settings' answers: nation, list kind and designation dates (in parts).
@@ -459,7 +474,13 @@ impl ReferrerAnswers {
             use chrono::Datelike;
             let values = day.map_or_else(
                 || [String::new(), String::new(), String::new()],
-                |d| [d.day().to_string(), d.month().to_string(), d.year().to_string()],
+                |d| {
+                    [
+                        d.day().to_string(),
+                        d.month().to_string(),
+                        d.year().to_string(),
+                    ]
+                },
             );
             for (part, value) in ["day", "month", "year"].iter().zip(values) {
                 parts.push((format!("{field}-{part}"), value));
@@ -493,7 +514,10 @@ impl ReferrerAnswers {
             _ => None,
         };
         if day.is_none() {
-            errors.add(&format!("{field}-day"), "Enter a real date, for example 27 3 2024");
+            errors.add(
+                &format!("{field}-day"),
+                "Enter a real date, for example 27 3 2024",
+            );
         }
         day
     }
@@ -541,7 +565,11 @@ fn referrer_form(
     status: StatusCode,
 ) -> Response {
     let action = format!("/administration/organisations/{}/referrer", id.0);
-    let mut body = form_open(signed_in, &action, &[("version".to_owned(), version.to_owned())]);
+    let mut body = form_open(
+        signed_in,
+        &action,
+        &[("version".to_owned(), version.to_owned())],
+    );
     body.push_str(&radios(
         "nation",
         "Nation it works in",
@@ -589,7 +617,10 @@ pub async fn referrer_page(
     let id = organisation_id(&id)?;
     let now = state.now();
     let admin = state.cases.administration();
-    let organisation = admin.organisation(&capability, id, now).await.map_err(fault)?;
+    let organisation = admin
+        .organisation(&capability, id, now)
+        .await
+        .map_err(fault)?;
     let referrer = admin.referrer(&capability, id, now).await.map_err(fault)?;
     Ok(referrer_form(
         &state,
@@ -618,7 +649,10 @@ pub async fn set_referrer(
     let id = organisation_id(&id)?;
     let now = state.now();
     let admin = state.cases.administration();
-    let organisation = admin.organisation(&capability, id, now).await.map_err(fault)?;
+    let organisation = admin
+        .organisation(&capability, id, now)
+        .await
+        .map_err(fault)?;
     let current = admin.referrer(&capability, id, now).await.map_err(fault)?;
     let version = form::value(&posted, "version").to_owned();
     let answers = ReferrerAnswers::from_form(&posted);
@@ -674,7 +708,8 @@ pub async fn set_referrer(
             ),
             SummaryListRow::new(
                 "Designated from",
-                from.map(date).unwrap_or_else(|| "Not designated".to_owned()),
+                from.map(date)
+                    .unwrap_or_else(|| "Not designated".to_owned()),
             ),
             SummaryListRow::new(
                 "Designated to",
@@ -684,7 +719,14 @@ pub async fn set_referrer(
         return Ok(page(
             layout(&signed_in, "Check the changes before you save them").back(action.clone()),
             &Errors::default(),
-            check_body(&signed_in, &action, rows, hidden, "Save the changes", &action),
+            check_body(
+                &signed_in,
+                &action,
+                rows,
+                hidden,
+                "Save the changes",
+                &action,
+            ),
             StatusCode::OK,
         ));
     }

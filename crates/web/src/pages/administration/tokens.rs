@@ -99,7 +99,10 @@ pub async fn list(
         }
         .to_string(),
     );
-    Ok(wide(layout(&signed_in, "API tokens").back("/administration"), body))
+    Ok(wide(
+        layout(&signed_in, "API tokens").back("/administration"),
+        body,
+    ))
 }
 
 fn new_form(
@@ -120,7 +123,13 @@ fn new_form(
     ));
     let mut choices = vec![(String::new(), "Choose an organisation".to_owned())];
     choices.extend(organisations.iter().cloned());
-    body.push_str(&select("organisation", "Organisation it acts for", &choices, organisation, errors));
+    body.push_str(&select(
+        "organisation",
+        "Organisation it acts for",
+        &choices,
+        organisation,
+        errors,
+    ));
     body.push_str(&checkboxes(
         "scopes",
         "Scopes",
@@ -187,7 +196,10 @@ pub async fn create(
     let chosen: Vec<Operation> = codes.iter().filter_map(|c| Operation::parse(c)).collect();
     let mut errors = Errors::default();
     if name.is_empty() || name.len() > 200 {
-        errors.add("name", "Name the token (what uses it), in 200 characters or fewer");
+        errors.add(
+            "name",
+            "Name the token (what uses it), in 200 characters or fewer",
+        );
     }
     let organisation = organisations
         .iter()
@@ -300,8 +312,14 @@ pub async fn revoke_page(
         ..SummaryList::default()
     }
     .to_string();
-    body.push_str(&p("Whatever uses the token is refused from now on. This cannot be undone."));
-    body.push_str(&form_open(&signed_in, &action, &[("confirmed".to_owned(), "yes".to_owned())]));
+    body.push_str(&p(
+        "Whatever uses the token is refused from now on. This cannot be undone.",
+    ));
+    body.push_str(&form_open(
+        &signed_in,
+        &action,
+        &[("confirmed".to_owned(), "yes".to_owned())],
+    ));
     body.push_str(&warning_button("Revoke the token", "confirm"));
     body.push_str("</form>");
     Ok(page(

@@ -26,9 +26,7 @@ struct Page {
 
 /// The layout of an administration page: English only, the Administration section.
 pub fn layout(signed_in: &SignedIn, title: &str) -> Layout {
-    let mut layout = signed_in
-        .layout(title)
-        .section(Section::Administration);
+    let mut layout = signed_in.layout(title).section(Section::Administration);
     layout.bilingual = false;
     layout.lang = Lang::En;
     layout
@@ -151,7 +149,13 @@ fn legend(text: &str) -> Option<Fieldset> {
     })
 }
 
-pub fn text_input(name: &str, label: &str, hint: Option<&str>, value: &str, errors: &Errors) -> String {
+pub fn text_input(
+    name: &str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    errors: &Errors,
+) -> String {
     Input {
         id: Some(name.to_owned()),
         name: Some(name.to_owned()),

@@ -24,8 +24,7 @@ use nrm_domain::ids::OrganisationId;
 use nrm_domain::training::{Course, Standing};
 use nrm_govuk::components::attributes::escape;
 use nrm_govuk::components::{
-    Button, Fieldset, Legend, NotificationBanner, Panel, Radios, RadiosItem, Table,
-    TableCell, Tag,
+    Button, Fieldset, Legend, NotificationBanner, Panel, Radios, RadiosItem, Table, TableCell, Tag,
 };
 use serde::Deserialize;
 
@@ -137,7 +136,9 @@ pub async fn start(
         course.pass_mark_percent,
         course.reminder_days
     )));
-    body.push_str("<h2 class=\"govuk-heading-m\">The course</h2><ol class=\"govuk-list govuk-list--number\">");
+    body.push_str(
+        "<h2 class=\"govuk-heading-m\">The course</h2><ol class=\"govuk-list govuk-list--number\">",
+    );
     for s in &course.sections {
         body.push_str(&format!(
             "<li>{}</li>",
@@ -162,11 +163,18 @@ pub async fn start(
     if nrm_access::authorise(&signed_in.principal, Operation::ReadTrainingRecords).is_ok() {
         body.push_str(&format!(
             "<p class=\"govuk-body\">{}</p>",
-            link("/training/records", "See who in your organisation is trained")
+            link(
+                "/training/records",
+                "See who in your organisation is trained"
+            )
         ));
     }
     Ok(page(
-        layout(&signed_in, "First Responder training", section_section(&signed_in)),
+        layout(
+            &signed_in,
+            "First Responder training",
+            section_section(&signed_in),
+        ),
         &Errors::default(),
         body,
         StatusCode::OK,
@@ -414,9 +422,9 @@ pub async fn records(
     let now = state.now();
     let principal = &signed_in.principal;
     let organisation = match query.organisation.as_deref() {
-        Some(id) => OrganisationId(
-            uuid::Uuid::parse_str(id).map_err(|_| PageError::NotFound(Lang::En))?,
-        ),
+        Some(id) => {
+            OrganisationId(uuid::Uuid::parse_str(id).map_err(|_| PageError::NotFound(Lang::En))?)
+        }
         None if principal.organisation_kind == OrganisationKind::FirstResponderOrganisation => {
             principal.actor.organisation
         }
@@ -460,9 +468,10 @@ pub async fn records(
             .map(|r| {
                 let (words, colour) = match r.status.standing {
                     Standing::Untrained => ("Not trained".to_owned(), "govuk-tag--red"),
-                    Standing::Trained { due_again_on } => {
-                        (format!("Trained, due {}", date(due_again_on)), "govuk-tag--green")
-                    }
+                    Standing::Trained { due_again_on } => (
+                        format!("Trained, due {}", date(due_again_on)),
+                        "govuk-tag--green",
+                    ),
                     Standing::DueAgain { .. } => ("Due again".to_owned(), "govuk-tag--orange"),
                 };
                 vec![
@@ -505,8 +514,12 @@ pub async fn records(
     }
     .to_string();
     Ok(page(
-        layout(&signed_in, "First Responder training records", Section::Administration)
-            .back("/administration"),
+        layout(
+            &signed_in,
+            "First Responder training records",
+            Section::Administration,
+        )
+        .back("/administration"),
         &Errors::default(),
         table,
         StatusCode::OK,
@@ -514,7 +527,10 @@ pub async fn records(
 }
 
 /// For the service's administrators: the First Responder Organisations to choose from.
-async fn choose_organisation(state: &AppState, signed_in: &SignedIn) -> Result<Response, PageError> {
+async fn choose_organisation(
+    state: &AppState,
+    signed_in: &SignedIn,
+) -> Result<Response, PageError> {
     let capability = authorise(state, signed_in, Operation::ManageOrganisations).await?;
     let organisations = state
         .cases
@@ -530,13 +546,20 @@ async fn choose_organisation(state: &AppState, signed_in: &SignedIn) -> Result<R
     {
         body.push_str(&format!(
             "<li>{}</li>",
-            link(&format!("/training/records?organisation={}", o.id.0), &o.name)
+            link(
+                &format!("/training/records?organisation={}", o.id.0),
+                &o.name
+            )
         ));
     }
     body.push_str("</ul>");
     Ok(page(
-        layout(signed_in, "First Responder training records", Section::Administration)
-            .back("/administration"),
+        layout(
+            signed_in,
+            "First Responder training records",
+            Section::Administration,
+        )
+        .back("/administration"),
         &Errors::default(),
         body,
         StatusCode::OK,

@@ -570,6 +570,7 @@ pub async fn add(
         Err(e) => return Err(fault(e)),
     };
     let mut body = nrm_govuk::components::Panel {
+        heading_level: Some(2),
         title_text: Some("Account added".to_owned()),
         ..nrm_govuk::components::Panel::default()
     }
@@ -879,6 +880,7 @@ pub async fn reset_password(
         .await
         .map_err(fault)?;
     let mut body = nrm_govuk::components::Panel {
+        heading_level: Some(2),
         title_text: Some("Password reset".to_owned()),
         ..nrm_govuk::components::Panel::default()
     }

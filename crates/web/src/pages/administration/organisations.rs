@@ -193,11 +193,10 @@ pub async fn view(
     let referrer = admin.referrer(&capability, id, now).await.map_err(fault)?;
     let s = &referrer.settings;
     let change = format!("/administration/organisations/{}/referrer", id.0);
-    let mut body = done_banner(
-        done.done
-            .as_deref()
-            .map(|_| "The organisation's settings were changed"),
-    );
+    let mut body = done_banner(done.done.as_deref().map(|done| match done {
+        "added" => "The organisation was added",
+        _ => "The organisation's settings were changed",
+    }));
     body.push_str(
         &SummaryList {
             rows: vec![

@@ -257,6 +257,7 @@ pub async fn create(
         .await
         .map_err(fault)?;
     let mut body = nrm_govuk::components::Panel {
+        heading_level: Some(2),
         title_text: Some("Token created".to_owned()),
         ..nrm_govuk::components::Panel::default()
     }

@@ -347,6 +347,7 @@ pub async fn answer(
     let title = if marked.passed {
         body.push_str(
             &Panel {
+                heading_level: Some(2),
                 title_text: Some("You have passed".to_owned()),
                 text: Some(format!(
                     "You answered {} of {} questions correctly",

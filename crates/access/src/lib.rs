@@ -329,6 +329,12 @@ pub enum Operation {
     /// The Single Competent Authority's queue of devolved pilot panels' decisions held for its
     /// quality assurance (`panels`).
     AssurePilotDecisions,
+    /// Take the First Responder training course and see one's own completion record (anyone
+    /// in a First Responder Organisation, in person: never an API token).
+    TakeTraining,
+    /// See who in one's own organisation has completed the First Responder training, and when
+    /// (FRO administrators; the service's administrators for any organisation).
+    ReadTrainingRecords,
 }
 
 impl Operation {
@@ -351,6 +357,8 @@ impl Operation {
             Self::ReadPersonHistory => "read_person_history",
             Self::RebuildPersonLinks => "rebuild_person_links",
             Self::AssurePilotDecisions => "assure_pilot_decisions",
+            Self::TakeTraining => "take_training",
+            Self::ReadTrainingRecords => "read_training_records",
         }
     }
 
@@ -358,7 +366,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -376,6 +384,8 @@ impl Operation {
         Self::ReadPersonHistory,
         Self::RebuildPersonLinks,
         Self::AssurePilotDecisions,
+        Self::TakeTraining,
+        Self::ReadTrainingRecords,
     ];
 }
 
@@ -510,6 +520,20 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
                 && p.organisation_kind == OrganisationKind::Administrators
         }
         O::AssurePilotDecisions => panels::sca_assurer(p),
+        O::TakeTraining => {
+            p.token_scopes.is_none()
+                && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+                && (p.has(Role::FirstResponder)
+                    || p.has(Role::ReferralManager)
+                    || p.has(Role::FroAdministrator))
+        }
+        O::ReadTrainingRecords => {
+            p.token_scopes.is_none()
+                && (p.has(Role::FroAdministrator)
+                    && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+                    || p.has(Role::Administrator)
+                        && p.organisation_kind == OrganisationKind::Administrators)
+        }
     };
     if allowed {
         Ok(Capability {
@@ -561,6 +585,18 @@ pub fn may_manage_account(p: &Principal, organisation: OrganisationId, roles: &[
                 Role::FirstResponder | Role::ReferralManager | Role::FroAdministrator
             )
         })
+}
+
+/// Whether `p` (holding [`Operation::ReadTrainingRecords`]) may see the training records of
+/// `organisation`: administrators any; FRO administrators only their own.
+pub fn may_read_training_records(p: &Principal, organisation: OrganisationId) -> bool {
+    if p.token_scopes.is_some() {
+        return false;
+    }
+    p.has(Role::Administrator) && p.organisation_kind == OrganisationKind::Administrators
+        || p.has(Role::FroAdministrator)
+            && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+            && organisation == p.actor.organisation
 }
 
 /// The cases `p` may list, from the strongest role they hold.

@@ -294,6 +294,13 @@ fn expected(role: Role, op: Operation) -> bool {
         O::RebuildPersonLinks => role == Role::Administrator,
         // The SCA's assurers of pilot panels' decisions (`tests/panels.rs` has the case rows).
         O::AssurePilotDecisions => matches!(role, Role::DecisionMaker | Role::CaManager),
+        // The First Responder training: the people of a First Responder Organisation take it;
+        // their FRO administrators (and the service's administrators) see who has.
+        O::TakeTraining => matches!(
+            role,
+            Role::FirstResponder | Role::ReferralManager | Role::FroAdministrator
+        ),
+        O::ReadTrainingRecords => matches!(role, Role::FroAdministrator | Role::Administrator),
     }
 }
 

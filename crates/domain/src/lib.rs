@@ -31,6 +31,7 @@ pub mod routing;
 pub mod rules;
 pub mod submission;
 pub mod support;
+pub mod training;
 
 pub use actor::Actor;
 pub use case::{CaseState, CaseStatus};

@@ -85,7 +85,7 @@ impl Account {
             .collect()
     }
 
-    fn from_row(row: UserRow) -> Self {
+    pub(crate) fn from_row(row: UserRow) -> Self {
         Self {
             id: row.id,
             organisation: row.organisation,
@@ -106,6 +106,27 @@ pub struct ApiTokenSummary {
     pub name: String,
     pub scopes: Vec<Operation>,
     pub revoked: bool,
+}
+
+/// One live session of an account, for its administrators: when it began and was last used,
+/// and an id to end it by (derived from the stored hash of its token, which is itself never
+/// shown: the id cannot be used to sign in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSession {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+fn session_id(token_hash: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(b"nrm-session-id:");
+    hash.update(token_hash);
+    hash.finalize()[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The actor of `capability` when it is for `operation` (checked again: fail closed).
@@ -666,5 +687,130 @@ impl<'a> Administration<'a> {
         self.audit_about(actor, "token.list", None, &result, now)
             .await?;
         result
+    }
+
+    /// One organisation. Audited (`organisation.read`).
+    pub async fn organisation(
+        self,
+        capability: &Capability,
+        id: OrganisationId,
+        now: DateTime<Utc>,
+    ) -> Result<Organisation, ServiceError> {
+        let actor = holder(capability, Operation::ManageOrganisations)?;
+        let result = match self.store().organisation(id).await {
+            Ok(Some(row)) => organisation(row),
+            Ok(None) => Err(ServiceError::NotFound),
+            Err(e) => Err(e.into()),
+        };
+        self.audit_about(
+            actor,
+            "organisation.read",
+            organisation_subject(id),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    /// Enables a disabled account (it signs in afresh: no session of before comes back).
+    /// Audited.
+    pub async fn enable_user(
+        self,
+        capability: &Capability,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let actor = holder(capability, Operation::ManageUsers)?;
+        let result = match self.store().set_user_disabled(user, false).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ServiceError::NotFound),
+            Err(e) => Err(e.into()),
+        };
+        self.audit_about(actor, "account.enable", user_subject(user), &result, now)
+            .await?;
+        result
+    }
+
+    /// An account's live sessions, newest first. Audited (`account.sessions`).
+    pub async fn account_sessions(
+        self,
+        capability: &Capability,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AccountSession>, ServiceError> {
+        let actor = holder(capability, Operation::ManageUsers)?;
+        let result = self
+            .store()
+            .user_sessions(user)
+            .await
+            .map(|rows| {
+                rows.into_iter()
+                    .map(|(hash, row)| AccountSession {
+                        id: session_id(&hash),
+                        created_at: row.created_at,
+                        last_seen_at: row.last_seen_at,
+                    })
+                    .collect()
+            })
+            .map_err(ServiceError::from);
+        self.audit_about(actor, "account.sessions", user_subject(user), &result, now)
+            .await?;
+        result
+    }
+
+    /// Ends one of an account's sessions (by its [`AccountSession::id`]) at once. Audited
+    /// (`account.session_revoke`); a session already ended or unknown is not found.
+    pub async fn revoke_account_session(
+        self,
+        capability: &Capability,
+        user: UserId,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let actor = holder(capability, Operation::ManageUsers)?;
+        let result = self.revoke_session_unaudited(user, session).await;
+        self.audit_about(
+            actor,
+            "account.session_revoke",
+            user_subject(user),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    async fn revoke_session_unaudited(
+        &self,
+        user: UserId,
+        session: &str,
+    ) -> Result<(), ServiceError> {
+        let hash = self
+            .store()
+            .user_sessions(user)
+            .await?
+            .into_iter()
+            .map(|(hash, _)| hash)
+            .find(|hash| session_id(hash) == session)
+            .ok_or(ServiceError::NotFound)?;
+        if self.store().revoke_user_session(user, &hash).await? {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
+    }
+
+    /// Resets an account's password to a new random one, returned once to be given to the
+    /// person (every session of theirs ends). Audited as `account.password_set`.
+    pub async fn reset_password(
+        self,
+        capability: &Capability,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<String, ServiceError> {
+        let password = crate::identity::generate_password();
+        self.set_password(capability, user, &password, now).await?;
+        Ok(password)
     }
 }

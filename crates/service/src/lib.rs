@@ -23,6 +23,7 @@ pub mod drafts;
 pub mod guardians;
 pub mod identity;
 pub mod support;
+pub mod training;
 pub use actions::{Action, SweepReport};
 pub use admin::{Account, Administration, ApiTokenSummary, Organisation};
 pub(crate) use cases::allowed;

@@ -40,6 +40,7 @@ mod statistics;
 pub mod support;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod training;
 pub mod vault;
 
 pub use audit::AuditKey;

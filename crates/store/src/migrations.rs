@@ -143,6 +143,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0023_job_leases.sql"),
     ),
     (
+        24,
+        "training",
+        include_str!("../migrations/sqlite/0024_training.sql"),
+        include_str!("../migrations/postgres/0024_training.sql"),
+    ),
+    (
         26,
         "guardian_referral_checks",
         include_str!("../migrations/sqlite/0026_guardian_referral_checks.sql"),

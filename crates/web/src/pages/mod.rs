@@ -12,7 +12,9 @@
 //! - [`lifecycle`]: every other action on a case, each a form with a check step.
 //! - [`areas`] and [`home`]: the parts of the service each person works in, their
 //!   navigation, and the home page after signing in (a chooser for several).
-//! - [`administration`]: organisations and accounts, for administrators.
+//! - [`administration`]: organisations, accounts and API tokens, for administrators (and FRO
+//!   administrators within their organisation).
+//! - [`training`]: the First Responder training course and its completion records.
 //! - [`authorise`]: the one way a page asks the access policy (refusals audited).
 //! - [`assets`]: the embedded GOV.UK Frontend files.
 //!
@@ -45,6 +47,7 @@ pub mod search;
 pub mod session;
 pub mod statistics;
 pub mod support;
+pub mod training;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -56,6 +59,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
         .route("/administration", get(administration::home))
+        .merge(administration::routes())
+        .route("/training", get(training::start))
+        .route(
+            "/training/questions",
+            get(training::questions).post(training::answer),
+        )
+        .route("/training/records", get(training::records))
+        .route("/training/{page}", get(training::section))
         .route(
             "/sign-in",
             get(session::sign_in_page).post(session::sign_in),

@@ -2,10 +2,23 @@
 //! administrators) and the accounts the caller may manage (every account for administrators;
 //! an FRO administrator's own organisation's First Responders), read through the
 //! administration service, so each read is audited. English only, like casework.
+//!
+//! - [`organisations`]: list, view, add; nation, First Responder list kind and designation;
+//! - [`accounts`]: list with filters, view with sessions, add, roles, disable and enable,
+//!   password reset, ending a session (FRO administrators within their organisation);
+//! - [`tokens`]: API tokens: list, create (shown once), revoke;
+//! - [`ui`]: the page template, forms, check steps and the stale-change page they share.
+
+pub mod accounts;
+pub mod organisations;
+pub mod tokens;
+pub mod ui;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
+use axum::routing::{get, post};
 use nrm_access::{Operation, OrganisationKind, may_manage_account};
 use nrm_govuk::components::{Table, TableCell};
 
@@ -22,6 +35,56 @@ struct HomePage {
     layout: Layout,
     organisations: Option<String>,
     accounts: String,
+    takes_training: bool,
+}
+
+/// The administration pages' routes (beside `/administration` itself).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/administration/organisations", get(organisations::list))
+        .route(
+            "/administration/organisations/new",
+            get(organisations::new_page).post(organisations::add),
+        )
+        .route(
+            "/administration/organisations/{id}",
+            get(organisations::view),
+        )
+        .route(
+            "/administration/organisations/{id}/referrer",
+            get(organisations::referrer_page).post(organisations::set_referrer),
+        )
+        .route("/administration/accounts", get(accounts::list))
+        .route(
+            "/administration/accounts/new",
+            get(accounts::new_page).post(accounts::add),
+        )
+        .route("/administration/accounts/{id}", get(accounts::view))
+        .route(
+            "/administration/accounts/{id}/roles",
+            get(accounts::roles_page).post(accounts::set_roles),
+        )
+        .route(
+            "/administration/accounts/{id}/status",
+            get(accounts::status_page).post(accounts::set_status),
+        )
+        .route(
+            "/administration/accounts/{id}/password",
+            get(accounts::password_page).post(accounts::reset_password),
+        )
+        .route(
+            "/administration/accounts/{id}/sessions/{session}/revoke",
+            post(accounts::revoke_session),
+        )
+        .route("/administration/tokens", get(tokens::list))
+        .route(
+            "/administration/tokens/new",
+            get(tokens::new_page).post(tokens::create),
+        )
+        .route(
+            "/administration/tokens/{id}/revoke",
+            get(tokens::revoke_page).post(tokens::revoke),
+        )
 }
 
 /// Words for an organisation's kind.
@@ -141,6 +204,8 @@ pub async fn home(
         layout,
         organisations,
         accounts,
+        takes_training: nrm_access::authorise(&signed_in.principal, Operation::TakeTraining)
+            .is_ok(),
     }))
 }
 

@@ -159,6 +159,8 @@ pub async fn list(
     } else {
         String::new()
     };
+    // An untrained First Responder (or one whose training is due again) is nudged to train.
+    let banner = banner + &crate::pages::training::nudge(&state, &signed_in).await?;
     Ok(render(&ListPage {
         layout,
         banner,

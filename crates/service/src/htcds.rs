@@ -528,6 +528,8 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
                 exploitation,
                 first_responder,
                 immigration_cohort: None,
+                // HTCDS records no part of the UK the person is in now.
+                current_nation: None,
             }})
         } else {
             if !consent {
@@ -546,6 +548,8 @@ fn legacy_case(row: &Row<'_>) -> Result<serde_json::Value, Refused> {
                 exploitation,
                 first_responder,
                 immigration_cohort: None,
+                // HTCDS records no part of the UK the person is in now.
+                current_nation: None,
             }})
         }
     };

@@ -107,6 +107,16 @@ test('a support worker records an RNA, the contract manager decides it, and the 
     await confirm(worker, 'Record assessment', 'rna-recorded');
     assert.equal(path(page), episode);
     assert.match(await page.locator('.govuk-task-list').innerText(), /Waiting for decision/);
+
+    // A safeguarding review: nothing chosen is an error; then the check step and the record.
+    await worker.click(page.getByRole('link', { name: 'Record a safeguarding review' }), 'review-form');
+    await submit(worker, 'review-errors', /Continue/);
+    await assertError(worker, { href: 'trigger' });
+    await choose(page, 'trigger', 'scheduled');
+    await type(page, 'notes', 'Settled in the safe house; no contact from the exploiters.');
+    await submit(worker, 'review-check', /Continue/);
+    await confirm(worker, 'Record review', 'review-recorded');
+    assert.equal(path(page), episode);
   } finally {
     await worker.close();
   }

@@ -336,6 +336,30 @@ async fn support_forms_from_intake_to_an_rna_decision() {
         assert!(page.contains("Approved"), "{page}");
         assert!(page.contains("45 days granted"));
 
+        // A safeguarding review: nothing chosen is an error; then recorded, and shown; the
+        // contract manager (who does not support the person) has no such form.
+        let review = format!("{episode}/record/safeguarding-review");
+        assert_eq!(get(&app, &review, &contract).await.status(), 404);
+        let bad = post_form(&app, &review, &worker, &[("notes", "")]).await;
+        assert_eq!(bad.status(), 422);
+        let bad = text(bad).await;
+        assert!(bad.contains("href=\"#trigger\""), "{bad}");
+        assert!(bad.contains("href=\"#notes\""));
+        let (check, done) = through_check(
+            &app,
+            &review,
+            &worker,
+            &[
+                ("trigger", "scheduled"),
+                ("notes", "Settled; no contact from the exploiters; next review in a month."),
+            ],
+        )
+        .await;
+        assert!(check.contains("It was due (a scheduled review)"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("/record/safeguarding-review"), "still offered for the next one");
+
         // The ledger: nothing due yet, as a table page for the provider; not for others.
         let payments = format!("{episode}/payments");
         let ledger = text(get(&app, &payments, &worker).await).await;

@@ -220,6 +220,21 @@ pub enum ReviewTrigger {
     Event,
 }
 
+impl ReviewTrigger {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Event => "event",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Scheduled, Self::Event]
+            .into_iter()
+            .find(|t| t.code() == code)
+    }
+}
+
 /// The kind of a safeguarding concern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -148,11 +148,7 @@ fn route(code: &str) -> Option<EntryRoute> {
 }
 
 fn trigger(code: &str) -> Option<ReviewTrigger> {
-    match code {
-        "scheduled" => Some(ReviewTrigger::Scheduled),
-        "event" => Some(ReviewTrigger::Event),
-        _ => None,
-    }
+    ReviewTrigger::parse(code)
 }
 
 fn end_reason(code: &str) -> Option<nrm_domain::support::accommodation::PlacementEndReason> {

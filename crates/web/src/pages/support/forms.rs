@@ -6,7 +6,8 @@
 //! On an episode, `GET /support/episodes/{reference}/record/{form}`: allocating a referral to
 //! the prime contractor or a subcontractor (the prime's manager), recording a Recovery Needs
 //! Assessment (the support worker or the provider's manager) and the Home Office's decision on
-//! it (contract managers). Without an episode, `GET /support/new/{form}`: an emergency referral
+//! it (contract managers), and a safeguarding review while the person is supported (the
+//! support worker or the provider's manager). Without an episode, `GET /support/new/{form}`: an emergency referral
 //! before Reasonable Grounds (a provider's staff) and an inspection of accommodation with its
 //! findings by area, ratings and required actions (contract managers).
 
@@ -21,7 +22,9 @@ use nrm_domain::clock::uk_date;
 use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::support::accommodation::{Finding, InspectionArea, Rating};
-use nrm_domain::support::event::{EntryRoute, Need, NeedArea, NeedLevel, Provision, RnaDecision};
+use nrm_domain::support::event::{
+    EntryRoute, Need, NeedArea, NeedLevel, Provision, ReviewTrigger, RnaDecision,
+};
 use nrm_domain::support::{AccommodationId, EpisodeState, RnaId, SupportStatus};
 use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
 use nrm_service::ServiceError;
@@ -265,6 +268,31 @@ pub const EPISODE_FORMS: &[SupportForm] = &[
             long("reasons", "Reasons for the decision", ENCRYPTED, true),
         ],
     },
+    SupportForm {
+        slug: "safeguarding-review",
+        title: "Record a safeguarding review",
+        button: "Record review",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            choice(
+                "trigger",
+                "What prompted this review?",
+                &[
+                    ("scheduled", "It was due (a scheduled review)"),
+                    (
+                        "event",
+                        "Something happened: a concern, a move, a decision or another event",
+                    ),
+                ],
+            ),
+            long(
+                "notes",
+                "What the review found",
+                "Risks to the person, what is in place to keep them safe, and what happens next. Stored encrypted with the person's record",
+                true,
+            ),
+        ],
+    },
 ];
 
 /// The forms without an episode.
@@ -470,6 +498,10 @@ fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
             days_granted: days(answers, "days_granted")?,
             reasons: text(answers, "reasons"),
         }),
+        "safeguarding-review" => Built::Act(SupportAction::RecordSafeguardingReview {
+            trigger: code_of(answers, "trigger", ReviewTrigger::parse)?,
+            notes: text(answers, "notes"),
+        }),
         "emergency" => {
             let nation = match value(answers, "nation") {
                 "england" => UkNation::England,
@@ -540,6 +572,19 @@ pub fn allowed(
                     && !s.rnas.iter().any(|r| r.awaiting_decision())
             }),
             "rna-decision" => state.is_some_and(|s| s.rnas.iter().any(|r| r.awaiting_decision())),
+            // While the person is supported (not before allocation, not after exit).
+            "safeguarding-review" => state.is_some_and(|s| {
+                matches!(
+                    s.status,
+                    Some(
+                        SupportStatus::BeforeReasonableGrounds
+                            | SupportStatus::RecoveryPeriod
+                            | SupportStatus::MoveOn
+                            | SupportStatus::Ending
+                            | SupportStatus::ReachIn
+                    )
+                )
+            }),
             _ => false,
         })
         .collect()

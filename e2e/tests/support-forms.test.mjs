@@ -117,6 +117,21 @@ test('a support worker records an RNA, the contract manager decides it, and the 
     await submit(worker, 'review-check', /Continue/);
     await confirm(worker, 'Record review', 'review-recorded');
     assert.equal(path(page), episode);
+
+    // The demo person's placement ends today, and they are placed again.
+    await worker.click(page.getByRole('link', { name: 'End the placement' }), 'end-placement-form');
+    await page.locator('input[name="placement"]').first().check();
+    await date(page, 'end', today());
+    await choose(page, 'reason', 'moved_to_other_accommodation');
+    await submit(worker, 'end-placement-check', /Continue/);
+    await confirm(worker, 'Record the end', 'end-placement-recorded');
+    assert.equal(path(page), episode);
+    await worker.click(page.getByRole('link', { name: 'Place the person in accommodation' }), 'start-placement-form');
+    await page.locator('input[name="accommodation"]').first().check();
+    await date(page, 'start', today());
+    await submit(worker, 'start-placement-check', /Continue/);
+    await confirm(worker, 'Record placement', 'start-placement-recorded');
+    assert.equal(path(page), episode);
   } finally {
     await worker.close();
   }

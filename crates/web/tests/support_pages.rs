@@ -409,6 +409,82 @@ async fn support_forms_from_intake_to_an_rna_decision() {
         let day = leak(today.format("%d").to_string());
         let month = leak(today.format("%m").to_string());
         let year = leak(today.format("%Y").to_string());
+
+        // The worker places the person in the house, then ends the placement; an
+        // accommodation that is not offered is refused, and the contract manager has no form.
+        let start = format!("{episode}/record/start-placement");
+        assert_eq!(get(&app, &start, &contract).await.status(), 404);
+        let form = text(get(&app, &start, &worker).await).await;
+        assert!(form.contains(house), "the provider's house is offered");
+        let forged = post_form(
+            &app,
+            &start,
+            &worker,
+            &[
+                ("accommodation", "00000000-0000-4000-8000-000000000001"),
+                ("start-day", day),
+                ("start-month", month),
+                ("start-year", year),
+            ],
+        )
+        .await;
+        assert_eq!(forged.status(), 422);
+        let began = today - chrono::Duration::days(2);
+        let (b_day, b_month, b_year) = (
+            leak(began.format("%d").to_string()),
+            leak(began.format("%m").to_string()),
+            leak(began.format("%Y").to_string()),
+        );
+        let (_, placed) = through_check(
+            &app,
+            &start,
+            &worker,
+            &[
+                ("accommodation", house),
+                ("start-day", b_day),
+                ("start-month", b_month),
+                ("start-year", b_year),
+            ],
+        )
+        .await;
+        assert_eq!(placed.status(), 303, "{}", text(placed).await);
+        assert_eq!(get(&app, &start, &worker).await.status(), 404, "placed already");
+        let end = format!("{episode}/record/end-placement");
+        let form = text(get(&app, &end, &worker).await).await;
+        let placement = leak(first_radio(&form, "placement"));
+        assert_eq!(placement.len(), 36, "{form}");
+        // Ending it on its first day breaks the rule: refused in words, nothing recorded.
+        let (_, refused) = through_check(
+            &app,
+            &end,
+            &worker,
+            &[
+                ("placement", placement),
+                ("end-day", b_day),
+                ("end-month", b_month),
+                ("end-year", b_year),
+                ("reason", "moved_on"),
+            ],
+        )
+        .await;
+        let refused = text(refused).await;
+        assert!(refused.contains("A placement ends after its start"), "{refused}");
+        let (check, ended) = through_check(
+            &app,
+            &end,
+            &worker,
+            &[
+                ("placement", placement),
+                ("end-day", day),
+                ("end-month", month),
+                ("end-year", year),
+                ("reason", "moved_on"),
+            ],
+        )
+        .await;
+        assert!(check.contains("Moved on from support accommodation"));
+        assert_eq!(ended.status(), 303, "{}", text(ended).await);
+        assert_eq!(get(&app, &end, &worker).await.status(), 404, "no open placement");
         let due_year = leak((today + chrono::Duration::days(60)).format("%Y").to_string());
         let mut answers: Vec<(&str, &str)> = vec![
             ("accommodation", house),

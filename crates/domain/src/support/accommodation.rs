@@ -110,6 +110,32 @@ pub enum PlacementEndReason {
     Other,
 }
 
+impl PlacementEndReason {
+    pub const ALL: [Self; 6] = [
+        Self::MovedToOtherAccommodation,
+        Self::MovedOn,
+        Self::SafeguardingRisk,
+        Self::Missing,
+        Self::SupportEnded,
+        Self::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MovedToOtherAccommodation => "moved_to_other_accommodation",
+            Self::MovedOn => "moved_on",
+            Self::SafeguardingRisk => "safeguarding_risk",
+            Self::Missing => "missing",
+            Self::SupportEnded => "support_ended",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 /// One person's stay in one accommodation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Placement {
@@ -352,4 +378,24 @@ pub fn overdue_actions<'a>(
         .collect();
     out.sort_by_key(|(_, a)| a.due_on);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::support::event::ReviewTrigger;
+
+    #[test]
+    fn every_code_reads_back_as_itself_and_nothing_else_reads() {
+        for reason in PlacementEndReason::ALL {
+            assert_eq!(PlacementEndReason::parse(reason.code()), Some(reason));
+        }
+        for trigger in [ReviewTrigger::Scheduled, ReviewTrigger::Event] {
+            assert_eq!(ReviewTrigger::parse(trigger.code()), Some(trigger));
+        }
+        for junk in ["", "Moved_On", "moved on", "scheduled ", "unknown"] {
+            assert_eq!(PlacementEndReason::parse(junk), None, "{junk}");
+            assert_eq!(ReviewTrigger::parse(junk), None, "{junk}");
+        }
+    }
 }

@@ -152,16 +152,7 @@ fn trigger(code: &str) -> Option<ReviewTrigger> {
 }
 
 fn end_reason(code: &str) -> Option<nrm_domain::support::accommodation::PlacementEndReason> {
-    use nrm_domain::support::accommodation::PlacementEndReason as P;
-    Some(match code {
-        "moved_to_other_accommodation" => P::MovedToOtherAccommodation,
-        "moved_on" => P::MovedOn,
-        "safeguarding_risk" => P::SafeguardingRisk,
-        "missing" => P::Missing,
-        "support_ended" => P::SupportEnded,
-        "other" => P::Other,
-        _ => return None,
-    })
+    nrm_domain::support::accommodation::PlacementEndReason::parse(code)
 }
 
 /// A query string that does not parse (judged only after the access decision).

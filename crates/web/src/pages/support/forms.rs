@@ -7,7 +7,8 @@
 //! the prime contractor or a subcontractor (the prime's manager), recording a Recovery Needs
 //! Assessment (the support worker or the provider's manager) and the Home Office's decision on
 //! it (contract managers), and a safeguarding review while the person is supported (the
-//! support worker or the provider's manager). Without an episode, `GET /support/new/{form}`: an emergency referral
+//! support worker or the provider's manager), and placing the person in accommodation and
+//! ending the placement. Without an episode, `GET /support/new/{form}`: an emergency referral
 //! before Reasonable Grounds (a provider's staff) and an inspection of accommodation with its
 //! findings by area, ratings and required actions (contract managers).
 
@@ -21,11 +22,11 @@ use nrm_access::support::{
 use nrm_domain::clock::uk_date;
 use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{OrganisationId, UserId};
-use nrm_domain::support::accommodation::{Finding, InspectionArea, Rating};
+use nrm_domain::support::accommodation::{Finding, InspectionArea, PlacementEndReason, Rating};
 use nrm_domain::support::event::{
     EntryRoute, Need, NeedArea, NeedLevel, Provision, ReviewTrigger, RnaDecision,
 };
-use nrm_domain::support::{AccommodationId, EpisodeState, RnaId, SupportStatus};
+use nrm_domain::support::{AccommodationId, EpisodeState, PlacementId, RnaId, SupportStatus};
 use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
 use nrm_service::ServiceError;
 use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
@@ -293,6 +294,53 @@ pub const EPISODE_FORMS: &[SupportForm] = &[
             ),
         ],
     },
+    SupportForm {
+        slug: "start-placement",
+        title: "Place the person in accommodation",
+        button: "Record placement",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            dynamic("accommodation", "Which accommodation?"),
+            Spec {
+                name: "start",
+                label: "The first night of the placement",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
+        ],
+    },
+    SupportForm {
+        slug: "end-placement",
+        title: "End the placement",
+        button: "Record the end",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            dynamic("placement", "Which placement is ending?"),
+            Spec {
+                name: "end",
+                label: "The day the person moved out",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
+            choice(
+                "reason",
+                "Why did the placement end?",
+                &[
+                    (
+                        "moved_to_other_accommodation",
+                        "Moved to other accommodation",
+                    ),
+                    ("moved_on", "Moved on from support accommodation"),
+                    ("safeguarding_risk", "A safeguarding risk"),
+                    ("missing", "The person went missing"),
+                    ("support_ended", "Support ended"),
+                    ("other", "Another reason"),
+                ],
+            ),
+        ],
+    },
 ];
 
 /// The forms without an episode.
@@ -502,6 +550,15 @@ fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
             trigger: code_of(answers, "trigger", ReviewTrigger::parse)?,
             notes: text(answers, "notes"),
         }),
+        "start-placement" => Built::Act(SupportAction::StartPlacement {
+            accommodation: AccommodationId(Uuid::parse_str(value(answers, "accommodation")).ok()?),
+            start: date_answer(answers, "start")?,
+        }),
+        "end-placement" => Built::Act(SupportAction::EndPlacement {
+            placement: PlacementId(Uuid::parse_str(value(answers, "placement")).ok()?),
+            end: date_answer(answers, "end")?,
+            reason: code_of(answers, "reason", PlacementEndReason::parse)?,
+        }),
         "emergency" => {
             let nation = match value(answers, "nation") {
                 "england" => UkNation::England,
@@ -572,6 +629,18 @@ pub fn allowed(
                     && !s.rnas.iter().any(|r| r.awaiting_decision())
             }),
             "rna-decision" => state.is_some_and(|s| s.rnas.iter().any(|r| r.awaiting_decision())),
+            "start-placement" => state.is_some_and(|s| {
+                s.current_placement().is_none()
+                    && matches!(
+                        s.status,
+                        Some(
+                            SupportStatus::BeforeReasonableGrounds
+                                | SupportStatus::RecoveryPeriod
+                                | SupportStatus::MoveOn
+                        )
+                    )
+            }),
+            "end-placement" => state.is_some_and(|s| s.current_placement().is_some()),
             // While the person is supported (not before allocation, not after exit).
             "safeguarding-review" => state.is_some_and(|s| {
                 matches!(
@@ -692,6 +761,51 @@ async fn episode_context(
                                 )
                             })
                             .collect()
+                    })
+                    .unwrap_or_default(),
+            );
+        }
+        "start-placement" => {
+            let read =
+                service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
+                    .await?;
+            let list = service
+                .accommodation(&read, uk_date(now), now)
+                .await
+                .map_err(fault)?;
+            offered.by_name.insert(
+                "accommodation",
+                list.into_iter()
+                    .map(|v| {
+                        (
+                            v.accommodation.id.0.to_string(),
+                            format!(
+                                "{} accommodation in {}: {} of {} places taken",
+                                words(v.accommodation.kind.code()),
+                                words(&v.accommodation.region),
+                                v.occupancy,
+                                v.accommodation.capacity
+                            ),
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        "end-placement" => {
+            offered.by_name.insert(
+                "placement",
+                view.state
+                    .as_ref()
+                    .and_then(|s| s.current_placement())
+                    .map(|p| {
+                        vec![(
+                            p.id.0.to_string(),
+                            format!(
+                                "{} accommodation since {}",
+                                words(p.kind.code()),
+                                Lang::En.long_date(p.start)
+                            ),
+                        )]
                     })
                     .unwrap_or_default(),
             );

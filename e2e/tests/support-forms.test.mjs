@@ -118,6 +118,20 @@ test('a support worker records an RNA, the contract manager decides it, and the 
     await confirm(worker, 'Record review', 'review-recorded');
     assert.equal(path(page), episode);
 
+    // A transition plan: an action needs its owner; then the check step and the record.
+    await worker.click(page.getByRole('link', { name: 'Record a transition plan' }), 'plan-form');
+    await choose(page, 'plan_1_area', 'accommodation');
+    await type(page, 'details', 'A council tenancy from next month; counselling continues.');
+    await submit(worker, 'plan-errors', /Continue/);
+    await assertError(worker, { href: 'plan_1_owner' });
+    await choose(page, 'plan_1_owner', 'local_authority');
+    const [d, m, y] = today();
+    await date(page, 'plan_1_due', [d, m, y + 1]);
+    await submit(worker, 'plan-check', /Continue/);
+    await confirm(worker, 'Record plan', 'plan-recorded');
+    assert.equal(path(page), episode);
+    assert.match(await page.locator('.govuk-task-list').innerText(), /1 action/);
+
     // The demo person's placement ends today, and they are placed again.
     await worker.click(page.getByRole('link', { name: 'End the placement' }), 'end-placement-form');
     await page.locator('input[name="placement"]').first().check();

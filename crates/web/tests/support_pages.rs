@@ -360,6 +360,53 @@ async fn support_forms_from_intake_to_an_rna_decision() {
         let page = text(get(&app, &episode, &worker).await).await;
         assert!(page.contains("/record/safeguarding-review"), "still offered for the next one");
 
+        // A transition plan: an action without its owner is an error, and so is a plan
+        // with no action; then recorded, and the RNA task list shows it done.
+        let plan = format!("{episode}/record/transition-plan");
+        assert_eq!(get(&app, &plan, &contract).await.status(), 404);
+        let due = app.today() + chrono::Duration::days(30);
+        let (d, m, y) = (
+            leak(due.format("%d").to_string()),
+            leak(due.format("%m").to_string()),
+            leak(due.format("%Y").to_string()),
+        );
+        let details = "A council tenancy from next month; counselling continues.";
+        let bad = post_form(
+            &app,
+            &plan,
+            &worker,
+            &[("plan_1_area", "accommodation"), ("details", details)],
+        )
+        .await;
+        assert_eq!(bad.status(), 422);
+        let bad = text(bad).await;
+        assert!(bad.contains("href=\"#plan_1_owner\""), "{bad}");
+        assert!(bad.contains("href=\"#plan_1_due-day\""));
+        let none = post_form(&app, &plan, &worker, &[("details", details)]).await;
+        assert_eq!(none.status(), 422);
+        assert!(text(none).await.contains("Add at least one action"));
+        let (check, done) = through_check(
+            &app,
+            &plan,
+            &worker,
+            &[
+                ("plan_1_area", "accommodation"),
+                ("plan_1_owner", "local_authority"),
+                ("plan_1_due-day", d),
+                ("plan_1_due-month", m),
+                ("plan_1_due-year", y),
+                ("details", details),
+            ],
+        )
+        .await;
+        assert!(check.contains("The local authority"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(
+            page.contains("1 action") && !page.contains("1 actions"),
+            "the task list counts the plan's actions"
+        );
+
         // The ledger: nothing due yet, as a table page for the provider; not for others.
         let payments = format!("{episode}/payments");
         let ledger = text(get(&app, &payments, &worker).await).await;

@@ -179,8 +179,12 @@ pub async fn page(
             None => task("Home Office decision", None, Some("Cannot start yet")),
         };
         let plan = match (&st.transition_plan, latest) {
-            (Some(actions), _) => task("Transition plan", tag("Completed", ""), None)
-                .with_hint(format!("{} actions", actions.len())),
+            (Some(actions), _) => {
+                task("Transition plan", tag("Completed", ""), None).with_hint(match actions.len() {
+                    1 => "1 action".to_owned(),
+                    n => format!("{n} actions"),
+                })
+            }
             (None, Some(_)) => task(
                 "Transition plan",
                 tag("Not yet started", "govuk-tag--blue"),

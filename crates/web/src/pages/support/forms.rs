@@ -7,7 +7,8 @@
 //! the prime contractor or a subcontractor (the prime's manager), recording a Recovery Needs
 //! Assessment (the support worker or the provider's manager) and the Home Office's decision on
 //! it (contract managers), and a safeguarding review while the person is supported (the
-//! support worker or the provider's manager), and placing the person in accommodation and
+//! support worker or the provider's manager), a transition plan during move-on with its
+//! actions and owners, and placing the person in accommodation and
 //! ending the placement. Without an episode, `GET /support/new/{form}`: an emergency referral
 //! before Reasonable Grounds (a provider's staff) and an inspection of accommodation with its
 //! findings by area, ratings and required actions (contract managers).
@@ -24,7 +25,8 @@ use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::support::accommodation::{Finding, InspectionArea, PlacementEndReason, Rating};
 use nrm_domain::support::event::{
-    EntryRoute, Need, NeedArea, NeedLevel, Provision, ReviewTrigger, RnaDecision,
+    ActionOwner, EntryRoute, Need, NeedArea, NeedLevel, PlanAction, Provision, ReviewTrigger,
+    RnaDecision,
 };
 use nrm_domain::support::{AccommodationId, EpisodeState, PlacementId, RnaId, SupportStatus};
 use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
@@ -143,6 +145,43 @@ const fn need(name: &'static str, label: &'static str) -> Spec {
 const fn rating(name: &'static str, label: &'static str) -> Spec {
     choice(name, label, RATINGS)
 }
+
+const NEED_AREAS: &[(&str, &str)] = &[
+    ("accommodation", "Accommodation"),
+    ("health", "Physical health"),
+    ("mental_health", "Mental health"),
+    ("legal", "Legal advice and representation"),
+    ("finance", "Finance"),
+    ("immigration", "Immigration"),
+    ("education_and_employment", "Education and employment"),
+    ("safety", "Safety"),
+];
+
+const OWNERS: &[(&str, &str)] = &[
+    ("person", "The person themselves"),
+    ("support_worker", "Their support worker"),
+    ("local_authority", "The local authority"),
+    ("health_service", "A health service"),
+    ("legal_representative", "Their legal representative"),
+    ("other", "Someone else"),
+];
+
+const fn optional_choice(
+    name: &'static str,
+    label: &'static str,
+    choices: &'static [(&'static str, &'static str)],
+) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: Some("Leave blank if there is no further action"),
+        input: Input::Choice(choices),
+        required: false,
+    }
+}
+
+/// How many actions the transition plan form offers.
+const PLAN_ACTIONS: usize = 3;
 
 const fn action_area(name: &'static str, label: &'static str) -> Spec {
     Spec {
@@ -267,6 +306,29 @@ pub const EPISODE_FORMS: &[SupportForm] = &[
                 "The recommended days when approved, fewer when shortened, 0 when refused",
             ),
             long("reasons", "Reasons for the decision", ENCRYPTED, true),
+        ],
+    },
+    SupportForm {
+        slug: "transition-plan",
+        title: "Record a transition plan",
+        button: "Record plan",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            optional_choice("plan_1_area", "First action: which need?", NEED_AREAS),
+            optional_choice("plan_1_owner", "First action: who will do it?", OWNERS),
+            action_due("plan_1_due", "First action: due by"),
+            optional_choice("plan_2_area", "Second action: which need?", NEED_AREAS),
+            optional_choice("plan_2_owner", "Second action: who will do it?", OWNERS),
+            action_due("plan_2_due", "Second action: due by"),
+            optional_choice("plan_3_area", "Third action: which need?", NEED_AREAS),
+            optional_choice("plan_3_owner", "Third action: who will do it?", OWNERS),
+            action_due("plan_3_due", "Third action: due by"),
+            long(
+                "details",
+                "The plan",
+                "How the person will move on from support: where they will live, what continues, and who to contact. Stored encrypted with the person's record",
+                true,
+            ),
         ],
     },
     SupportForm {
@@ -480,6 +542,41 @@ fn check_more(f: &SupportForm, answers: &Answers, offered: &Offered, errors: &mu
                 );
             }
         }
+        "transition-plan" => {
+            let mut complete = 0;
+            for i in 1..=PLAN_ACTIONS {
+                let area = format!("plan_{i}_area");
+                let owner = format!("plan_{i}_owner");
+                let due = format!("plan_{i}_due");
+                let given = [
+                    !value(answers, &area).trim().is_empty(),
+                    !value(answers, &owner).trim().is_empty(),
+                    has_date(answers, &due),
+                ];
+                if given.iter().all(|g| *g) {
+                    complete += 1;
+                } else if given.iter().any(|g| *g) {
+                    if !given[0] {
+                        errors.add(&area, "Select the need this action meets");
+                    }
+                    if !given[1] {
+                        errors.add(&owner, "Select who will do this action");
+                    }
+                    if !given[2] {
+                        errors.add(
+                            &format!("{due}-day"),
+                            "Enter the date this action is due by",
+                        );
+                    }
+                }
+            }
+            if complete == 0 && errors.is_empty() {
+                errors.add(
+                    "plan_1_area",
+                    "Add at least one action: its need, who will do it and when",
+                );
+            }
+        }
         "inspection" => {
             for i in 1..=ACTIONS {
                 let area = format!("action_{i}_area");
@@ -546,6 +643,26 @@ fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
             days_granted: days(answers, "days_granted")?,
             reasons: text(answers, "reasons"),
         }),
+        "transition-plan" => {
+            let mut actions = Vec::new();
+            for i in 1..=PLAN_ACTIONS {
+                if let (Some(area), Some(owner), Some(due_on)) = (
+                    code_of(answers, &format!("plan_{i}_area"), NeedArea::parse),
+                    code_of(answers, &format!("plan_{i}_owner"), ActionOwner::parse),
+                    date_answer(answers, &format!("plan_{i}_due")),
+                ) {
+                    actions.push(PlanAction {
+                        area,
+                        owner,
+                        due_on,
+                    });
+                }
+            }
+            Built::Act(SupportAction::RecordTransitionPlan {
+                actions,
+                details: text(answers, "details"),
+            })
+        }
         "safeguarding-review" => Built::Act(SupportAction::RecordSafeguardingReview {
             trigger: code_of(answers, "trigger", ReviewTrigger::parse)?,
             notes: text(answers, "notes"),
@@ -629,6 +746,7 @@ pub fn allowed(
                     && !s.rnas.iter().any(|r| r.awaiting_decision())
             }),
             "rna-decision" => state.is_some_and(|s| s.rnas.iter().any(|r| r.awaiting_decision())),
+            "transition-plan" => state.is_some_and(|s| s.status == Some(SupportStatus::MoveOn)),
             "start-placement" => state.is_some_and(|s| {
                 s.current_placement().is_none()
                     && matches!(

@@ -34,7 +34,7 @@ use crate::pages::layout::{Errors, render_status};
 use crate::pages::lifecycle::forms::{
     Answers, Input, Offered, Spec, answer_words, check_fields, date_answer,
 };
-use crate::pages::lifecycle::{CheckPage, FormPage, field, refusal_words};
+use crate::pages::lifecycle::{CheckPage, FormPage, fields_or_nothing, refusal_words};
 use crate::pages::session::{Posted, SignedIn};
 
 /// One guardian form.
@@ -484,6 +484,15 @@ async fn offered(
     Ok((view.summary.version, offered))
 }
 
+/// Why a dynamic question offers nothing.
+fn nothing_to_choose(name: &str) -> &'static str {
+    match name {
+        "worker" => "the service has no active guardians",
+        "action" => "no advocacy action is open",
+        _ => "nobody is recorded",
+    }
+}
+
 #[expect(clippy::too_many_arguments, reason = "the parts of one page")]
 fn form_page(
     signed_in: &SignedIn,
@@ -501,25 +510,7 @@ fn form_page(
             .errors(errors),
         errors: errors.summary(Lang::En),
         action: format!("/guardians/children/{reference}/{}", f.slug),
-        fields: f
-            .fields
-            .iter()
-            .map(|spec| {
-                if spec.input == Input::Dynamic && offered.get(spec.name).is_empty() {
-                    format!(
-                        "<p class=\"govuk-body\" id=\"{}\">There is nothing to choose: {}.</p>",
-                        spec.name,
-                        match spec.name {
-                            "worker" => "the service has no active guardians",
-                            "action" => "no advocacy action is open",
-                            _ => "nobody is recorded",
-                        }
-                    )
-                } else {
-                    field(spec, answers, offered, errors)
-                }
-            })
-            .collect(),
+        fields: fields_or_nothing(f.fields, answers, offered, errors, nothing_to_choose),
         form_token: signed_in.form_token.clone(),
         version,
         button: Button {

@@ -224,6 +224,31 @@ fn radios(spec: &Spec, choices: &[(String, String)], current: &str, errors: &Err
     .to_string()
 }
 
+/// A form's questions (the support and guardians' forms): each as [`field`] renders it, except
+/// a dynamic one with nothing to offer, which says why in `nothing`'s words for its name.
+pub(crate) fn fields_or_nothing(
+    specs: &[Spec],
+    answers: &Answers,
+    offered: &Offered,
+    errors: &Errors,
+    nothing: fn(&str) -> &'static str,
+) -> Vec<String> {
+    specs
+        .iter()
+        .map(|spec| {
+            if spec.input == Kind::Dynamic && offered.get(spec.name).is_empty() {
+                format!(
+                    "<p class=\"govuk-body\" id=\"{}\">There is nothing to choose: {}.</p>",
+                    spec.name,
+                    nothing(spec.name)
+                )
+            } else {
+                field(spec, answers, offered, errors)
+            }
+        })
+        .collect()
+}
+
 /// One question of the form, with its answer and error (the guardians' forms use it too).
 pub(crate) fn field(spec: &Spec, answers: &Answers, offered: &Offered, errors: &Errors) -> String {
     let name = spec.name;

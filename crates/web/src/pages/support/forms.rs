@@ -44,7 +44,7 @@ use crate::pages::layout::{Errors, render_status};
 use crate::pages::lifecycle::forms::{
     Answers, Input, Offered, Spec, answer_words, check_fields, date_answer,
 };
-use crate::pages::lifecycle::{CheckPage, FormPage, field, refusal_words};
+use crate::pages::lifecycle::{CheckPage, FormPage, fields_or_nothing, refusal_words};
 use crate::pages::session::{Posted, SignedIn};
 
 /// What a form needs: an episode operation or a service one.
@@ -986,6 +986,16 @@ fn back_of(reference: Option<&str>) -> String {
     }
 }
 
+/// Why a dynamic question offers nothing.
+fn nothing_to_choose(name: &str) -> &'static str {
+    match name {
+        "accommodation" => "no accommodation is registered",
+        "rna" => "no assessment is waiting for a decision",
+        "placement" => "the person has no open placement",
+        _ => "no provider is registered",
+    }
+}
+
 #[expect(clippy::too_many_arguments, reason = "the parts of one page")]
 fn form_page(
     signed_in: &SignedIn,
@@ -1003,25 +1013,7 @@ fn form_page(
             .errors(errors),
         errors: errors.summary(Lang::En),
         action: action_of(f, reference),
-        fields: f
-            .fields
-            .iter()
-            .map(|spec| {
-                if spec.input == Input::Dynamic && offered.get(spec.name).is_empty() {
-                    format!(
-                        "<p class=\"govuk-body\" id=\"{}\">There is nothing to choose: {}.</p>",
-                        spec.name,
-                        match spec.name {
-                            "accommodation" => "no accommodation is registered",
-                            "rna" => "no assessment is waiting for a decision",
-                            _ => "no provider is registered",
-                        }
-                    )
-                } else {
-                    field(spec, answers, offered, errors)
-                }
-            })
-            .collect(),
+        fields: fields_or_nothing(f.fields, answers, offered, errors, nothing_to_choose),
         form_token: signed_in.form_token.clone(),
         version,
         button: Button {

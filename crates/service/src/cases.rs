@@ -805,6 +805,14 @@ impl Cases {
         result
     }
 
+    /// The audit subject of a search: `term:` and a keyed hash of the normalised terms, never
+    /// the terms themselves.
+    pub(crate) fn search_term_subject(&self, term: &str) -> String {
+        let hashed = self.store.master_key().lookup_hash("search-term", term);
+        let hex: String = hashed[..16].iter().map(|b| format!("{b:02x}")).collect();
+        format!("term:{hex}")
+    }
+
     /// Finds a case by its reference, exactly, among the cases `principal` may read. A case
     /// they may not read is not found, exactly like one that does not exist. Every search is
     /// audited (`case.find`), the term only as a keyed hash (`term:<hex>`), the case when found.
@@ -819,14 +827,7 @@ impl Cases {
             return Err(ServiceError::NotFound);
         }
         let term = text.trim().to_uppercase();
-        let hashed = self.store.master_key().lookup_hash("search-term", &term);
-        let subject = Some(format!(
-            "term:{}",
-            hashed[..16]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-        ));
+        let subject = Some(self.search_term_subject(&term));
         let mut found = None;
         let result: Result<Option<CaseReference>, ServiceError> = async {
             let Ok(reference) = term.parse::<CaseReference>() else {

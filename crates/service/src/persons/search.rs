@@ -98,9 +98,7 @@ impl PersonQuery {
                 .map(|d| d.to_string())
                 .unwrap_or_default()
         );
-        let hashed = cases.store().master_key().lookup_hash("search-term", &text);
-        let hex: String = hashed[..16].iter().map(|b| format!("{b:02x}")).collect();
-        format!("term:{hex}")
+        cases.search_term_subject(&text)
     }
 }
 

@@ -172,6 +172,10 @@ pub struct Referral {
     /// The day the young adult answered it.
     #[serde(default)]
     pub consent_to_support_answered_on: Option<NaiveDate>,
+    /// For a person referred again under s62: whether another recovery period is appropriate
+    /// (`person::recovery`).
+    #[serde(default)]
+    pub additional_recovery: Option<crate::person::recovery::AdditionalRecovery>,
 }
 
 impl Referral {
@@ -325,6 +329,7 @@ impl CaseState {
                 turned_18_on: None,
                 consent_to_support_offered_on: None,
                 consent_to_support_answered_on: None,
+                additional_recovery: None,
             }),
             (Self::Empty, CaseEvent::DutyToNotifyReported(e)) => Self::DutyToNotify {
                 reference: e.reference.clone(),
@@ -579,6 +584,10 @@ fn evolve_referral(r: &mut Referral, event: &CaseEvent) {
         CaseEvent::TurnedEighteen(_) | CaseEvent::ConsentToSupportAnswered(_) => {
             crate::children::adulthood::evolve(r, event);
         }
+        CaseEvent::AdditionalRecoveryPeriodQuestioned(_)
+        | CaseEvent::AdditionalRecoveryPeriodDecided(_) => {
+            crate::person::recovery::evolve(r, event);
+        }
     }
 }
 
@@ -588,6 +597,7 @@ fn set_aside(r: &mut Referral, decision: DecisionRef) {
     match decision {
         DecisionRef::ReasonableGrounds => {
             r.reasonable_grounds = None;
+            r.additional_recovery = None;
             r.stage = Stage::AwaitingReasonableGrounds;
         }
         DecisionRef::ConclusiveGrounds => {

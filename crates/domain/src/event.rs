@@ -448,6 +448,11 @@ pub enum CaseEvent {
     TurnedEighteen(crate::children::adulthood::TurnedEighteen),
     /// The young adult answered the consent-to-support question.
     ConsentToSupportAnswered(crate::children::adulthood::ConsentToSupportAnswered),
+    /// A positive RG for a person who had a recovery period on an earlier referral: whether
+    /// another is appropriate is for the competent authority (NABA 2022 s62).
+    AdditionalRecoveryPeriodQuestioned(crate::person::recovery::AdditionalRecoveryPeriodQuestioned),
+    /// The competent authority decided it; a recovery period follows if it is appropriate.
+    AdditionalRecoveryPeriodDecided(crate::person::recovery::AdditionalRecoveryPeriodDecided),
 }
 
 impl CaseEvent {
@@ -486,6 +491,8 @@ impl CaseEvent {
             Self::AgeAssessed(_) => "age_assessed",
             Self::TurnedEighteen(_) => "turned_eighteen",
             Self::ConsentToSupportAnswered(_) => "consent_to_support_answered",
+            Self::AdditionalRecoveryPeriodQuestioned(_) => "additional_recovery_period_questioned",
+            Self::AdditionalRecoveryPeriodDecided(_) => "additional_recovery_period_decided",
         }
     }
 }

@@ -12,6 +12,7 @@ use nrm_domain::event::{
     RerouteReason, ReviewOutcome, ReviewedDecision, SuspensionReason, WithdrawalReason,
 };
 use nrm_domain::ids::UserId;
+use nrm_domain::person::recovery::AdditionalRecoveryCommand;
 use nrm_domain::rules::Requester;
 use nrm_store::StoreError;
 use uuid::Uuid;
@@ -103,6 +104,13 @@ pub enum Action {
     },
     /// A pilot panel's decision at its meeting (`Cases::record_panel_decision`).
     RecordPanelDecision(crate::PanelDecisionInput),
+    /// Whether another recovery period is appropriate for a person referred again (NABA 2022
+    /// s62), after a positive RG opened the question.
+    DecideAdditionalRecoveryPeriod {
+        appropriate: bool,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
     /// The SCA's quality assurance of a devolved pilot panel's decision.
     AssurePanelDecision {
         decision: DecisionRef,
@@ -118,7 +126,9 @@ impl Action {
         match self {
             Self::Reroute { .. } => CaseOperation::Reroute,
             Self::Allocate { .. } => CaseOperation::Allocate,
-            Self::Disqualify { .. } => CaseOperation::Decide,
+            Self::Disqualify { .. } | Self::DecideAdditionalRecoveryPeriod { .. } => {
+                CaseOperation::Decide
+            }
             Self::ReviewNegativeConclusiveGrounds { .. }
             | Self::ReviewNegativeDecision { .. }
             | Self::AssurePanelDecision { .. } => CaseOperation::Review,
@@ -148,6 +158,7 @@ impl Action {
             Self::RecordInformationReceived { .. } => "case.record_information_received",
             Self::ExtendRecoveryPeriod { .. } => "case.extend_recovery_period",
             Self::Disqualify { .. } => "decision.disqualification",
+            Self::DecideAdditionalRecoveryPeriod { .. } => "decision.additional_recovery_period",
             Self::ReviewNegativeConclusiveGrounds { .. } | Self::ReviewNegativeDecision { .. } => {
                 "decision.review"
             }
@@ -208,6 +219,36 @@ impl Cases {
                 return self
                     .record_panel_decision(capability, expected_version, input, now)
                     .await;
+            }
+            // Not a lifecycle command: the s62 decision of `person::recovery`.
+            Action::DecideAdditionalRecoveryPeriod {
+                appropriate,
+                decided_on,
+                reasons,
+            } => {
+                let operation = CaseOperation::Decide;
+                let (actor, case_id) = crate::allowed(capability, operation)?;
+                let code = "decision.additional_recovery_period";
+                let result = self
+                    .execute(
+                        actor,
+                        code,
+                        case_id,
+                        expected_version,
+                        Some(reasons),
+                        now,
+                        |record| {
+                            Command::AdditionalRecovery(AdditionalRecoveryCommand::Decide {
+                                appropriate,
+                                decided_on,
+                                reasons: record,
+                            })
+                        },
+                    )
+                    .await;
+                self.audit_failure(actor, code, Some(case_id), &result, now)
+                    .await?;
+                return result;
             }
             other => other,
         };
@@ -358,7 +399,8 @@ impl Cases {
             Action::RecordAgeAssessment(_)
             | Action::ConvenePanel(_)
             | Action::PreparePanelPapers { .. }
-            | Action::RecordPanelDecision(_) => return Err(ServiceError::NotFound),
+            | Action::RecordPanelDecision(_)
+            | Action::DecideAdditionalRecoveryPeriod { .. } => return Err(ServiceError::NotFound),
         };
         let result = self
             .execute(

@@ -10,6 +10,7 @@ use nrm_domain::clock::uk_date;
 use nrm_domain::command::{Command, Decision, Submit, decide};
 use nrm_domain::event::{CaseEvent, NegativeReason, Outcome};
 use nrm_domain::ids::{CaseId, SubjectId, VaultRecordId};
+use nrm_domain::person::recovery::AdditionalRecoveryCommand;
 use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, PersonalDetails, VaultContent};
 use nrm_domain::submission::Submission;
 use nrm_domain::{Actor, CaseReference, DomainError, FieldProblem, Rulebook};
@@ -365,6 +366,15 @@ impl Cases {
                 .await?;
             return result;
         }
+        // A person referred again: the domain applies s62 to their earlier positive RGs.
+        let earlier = match kind {
+            DecisionKind::ReasonableGrounds => {
+                self.persons()
+                    .earlier_positive_rgs(case_id, uk_date(now))
+                    .await?
+            }
+            DecisionKind::ConclusiveGrounds => Vec::new(),
+        };
         let result = self
             .execute(
                 actor,
@@ -381,6 +391,14 @@ impl Cases {
                         negative_reason,
                     };
                     match kind {
+                        DecisionKind::ReasonableGrounds if !earlier.is_empty() => {
+                            Command::AdditionalRecovery(
+                                AdditionalRecoveryCommand::DecideReasonableGrounds {
+                                    decision,
+                                    earlier,
+                                },
+                            )
+                        }
                         DecisionKind::ReasonableGrounds => {
                             Command::DecideReasonableGrounds(decision)
                         }

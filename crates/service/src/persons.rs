@@ -1311,18 +1311,7 @@ impl<'a> Persons<'a> {
                 .map(|r| r.review_id)
                 .collect();
             let today = uk_date(now);
-            let mut earlier_rgs = Vec::new();
-            for r in rows.iter().filter(|r| r.case_id != case_id) {
-                if let Some(s) = self.store().summary(r.case_id, today).await?
-                    && s.reasonable_grounds_outcome.as_deref() == Some("positive")
-                    && let Some(on) = s.reasonable_grounds_decided_on
-                {
-                    earlier_rgs.push(EarlierPositiveRg {
-                        reference: r.reference.clone(),
-                        decided_on: on,
-                    });
-                }
-            }
+            let earlier_rgs = self.positive_rgs_of_others(&rows, case_id, today).await?;
             let rg_on = self
                 .store()
                 .summary(case_id, today)
@@ -1352,6 +1341,44 @@ impl<'a> Persons<'a> {
         )
         .await?;
         result
+    }
+
+    /// The positive RGs of the person's referrals other than `case_id` (`rows` are the
+    /// person's referrals).
+    async fn positive_rgs_of_others(
+        &self,
+        rows: &[PersonReferralRow],
+        case_id: CaseId,
+        today: NaiveDate,
+    ) -> Result<Vec<EarlierPositiveRg>, ServiceError> {
+        let mut earlier_rgs = Vec::new();
+        for r in rows.iter().filter(|r| r.case_id != case_id) {
+            if let Some(s) = self.store().summary(r.case_id, today).await?
+                && s.reasonable_grounds_outcome.as_deref() == Some("positive")
+                && let Some(on) = s.reasonable_grounds_decided_on
+            {
+                earlier_rgs.push(EarlierPositiveRg {
+                    reference: r.reference.clone(),
+                    decided_on: on,
+                });
+            }
+        }
+        Ok(earlier_rgs)
+    }
+
+    /// The positive RGs of the other referrals of the person behind `case_id` (none when it
+    /// has no person): what a new RG on the case needs to apply s62. Unaudited: the caller's
+    /// decision is audited.
+    pub(crate) async fn earlier_positive_rgs(
+        &self,
+        case_id: CaseId,
+        today: NaiveDate,
+    ) -> Result<Vec<EarlierPositiveRg>, ServiceError> {
+        let Some(person) = self.store().person_of_case(case_id).await? else {
+            return Ok(Vec::new());
+        };
+        let rows = self.store().person_referrals(person).await?;
+        self.positive_rgs_of_others(&rows, case_id, today).await
     }
 
     /// Re-runs linkage over every stored referral (after the model or the key changes): each

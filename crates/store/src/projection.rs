@@ -551,6 +551,16 @@ pub(crate) fn changes(event: &CaseEvent, version: u64, recorded_at: DateTime<Utc
             Value::OptText(Some(age_group(AgeGroup::Adult))),
         )])),
         CaseEvent::ConsentToSupportAnswered(_) => out.push(set(Vec::new())),
+        // s62: the CG waits for the decision; without a recovery period it may follow at once.
+        CaseEvent::AdditionalRecoveryPeriodQuestioned(_) => out.push(set(Vec::new())),
+        CaseEvent::AdditionalRecoveryPeriodDecided(d) => {
+            // Appropriate: the `RecoveryPeriodStarted` that follows sets the earliest day.
+            out.push(set(if d.appropriate {
+                Vec::new()
+            } else {
+                vec![(Col::CgEarliestOn, Value::OptDate(Some(d.decided_on)))]
+            }));
+        }
     }
     out
 }

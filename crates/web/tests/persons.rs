@@ -184,3 +184,111 @@ async fn re_referrals_are_flagged_reviewed_and_shown_in_the_person_history() {
     })
     .await;
 }
+
+/// The token, version and the day's date parts on a lifecycle action's form.
+fn action_form(html: &str) -> (String, String) {
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    (token(html), version)
+}
+
+#[tokio::test]
+async fn s62_a_person_referred_again_gets_another_recovery_period_only_if_the_authority_decides() {
+    each_backend(|app| async move {
+        let decision = |outcome: &str, on: &str| {
+            json!({"outcome": outcome, "decided_on": on, "reasons": "Reasons for the decision"})
+        };
+        let first = refer(&app, &adult()).await;
+        let on = app.today().to_string();
+        let rg = app
+            .change(
+                &format!("/api/v1/cases/{first}/reasonable-grounds-decision"),
+                &decision("positive", &on),
+            )
+            .await;
+        assert_eq!(rg.status(), 200, "the first referral's positive RG");
+        app.advance(60);
+        let second = refer(&app, &adult()).await;
+        let on = app.today().to_string();
+        let rg = app
+            .change(
+                &format!("/api/v1/cases/{second}/reasonable-grounds-decision"),
+                &decision("positive", &on),
+            )
+            .await;
+        assert_eq!(rg.status(), 200);
+
+        // No CG until the competent authority decides on another recovery period, however long.
+        app.advance(45);
+        let today = app.today();
+        let on = today.to_string();
+        let cg_url = format!("/api/v1/cases/{second}/conclusive-grounds-decision");
+        let refused = app.change(&cg_url, &decision("positive", &on)).await;
+        assert_eq!(refused.status(), 409);
+        let refused = body(refused).await;
+        assert_eq!(
+            refused["type"],
+            json!("/problems/conclusive-grounds-before-additional-recovery-decision")
+        );
+        assert!(
+            refused["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(&first) && d.contains("s62")),
+            "the refusal names the earlier referral and the rule: {refused}"
+        );
+
+        // The decision maker is offered the decision on this case only, and makes it on a page.
+        let dm = decision_maker(&app).await;
+        let page = text(get(&app, &format!("/cases/{second}"), &dm).await).await;
+        assert!(page.contains(&format!("/cases/{second}/actions/additional-recovery-period")));
+        let other = text(get(&app, &format!("/cases/{first}"), &dm).await).await;
+        assert!(!other.contains("/actions/additional-recovery-period"));
+        let path = format!("/cases/{second}/actions/additional-recovery-period");
+        let (t, version) = action_form(&text(get(&app, &path, &dm).await).await);
+        let (day, month, year) = (
+            today.format("%-d").to_string(),
+            today.format("%-m").to_string(),
+            today.format("%Y").to_string(),
+        );
+        let answers = [
+            ("form_token", t.as_str()),
+            ("version", version.as_str()),
+            ("appropriate", "no"),
+            ("decided_on-day", day.as_str()),
+            ("decided_on-month", month.as_str()),
+            ("decided_on-year", year.as_str()),
+            ("reasons", "The exploitation predates the earlier decision"),
+        ];
+        let check = post(&app, &path, &dm, &answers).await;
+        assert_eq!(check.status(), 200);
+        assert!(text(check).await.contains("Check before you record"));
+        let mut confirmed = answers.to_vec();
+        confirmed.push(("confirmed", "yes"));
+        let recorded = post(&app, &path, &dm, &confirmed).await;
+        assert_eq!(
+            location(&recorded),
+            format!("/cases/{second}?done=additional-recovery-period")
+        );
+        // Decided once: the API refuses a second decision in words.
+        let again = app
+            .change(
+                &format!("/api/v1/cases/{second}/actions"),
+                &json!({"decide_additional_recovery_period": {"appropriate": true, "decided_on": on, "reasons": "Again"}}),
+            )
+            .await;
+        assert_eq!(again.status(), 409);
+        assert_eq!(
+            body(again).await["type"],
+            json!("/problems/additional-recovery-already-decided")
+        );
+        // Not appropriate: no recovery period to wait out, so the CG may be made today.
+        let cg = app.change(&cg_url, &decision("positive", &on)).await;
+        assert_eq!(cg.status(), 200);
+        app
+    })
+    .await;
+}

@@ -76,6 +76,9 @@ pub enum Command {
     Panel(crate::children::panel::PanelCommand),
     /// The person turning 18 during the case (`children::adulthood`).
     Adulthood(crate::children::adulthood::AdulthoodCommand),
+    /// A person referred again: whether another recovery period is appropriate
+    /// (`person::recovery`, NABA 2022 s62).
+    AdditionalRecovery(crate::person::recovery::AdditionalRecoveryCommand),
 }
 
 /// Checks `command` against the case's `state` and the `rules` at `now`.
@@ -106,6 +109,9 @@ pub fn decide(
         }
         Command::Adulthood(command) => {
             crate::children::adulthood::decide(referral(state)?, command, actor, today)
+        }
+        Command::AdditionalRecovery(command) => {
+            crate::person::recovery::decide(referral(state)?, command, actor, rules, now, today)
         }
     }
 }
@@ -204,6 +210,17 @@ pub(crate) fn conclusive_grounds_events(
         (rg_on, "the Reasonable Grounds decision")
     };
     check_decision(decision, not_before, name, today)?;
+    if let Some(question) = &referral.additional_recovery
+        && question.undecided()
+    {
+        return Err(DomainError::refused(
+            "conclusive-grounds-before-additional-recovery-decision",
+            format!(
+                "The person had a recovery period on an earlier referral ({}): under the Nationality and Borders Act 2022 s62, decide first whether another recovery period is appropriate, then make the Conclusive Grounds decision",
+                question.earlier.join(", ")
+            ),
+        ));
+    }
     let minimum = rules.recovery_period_minimum(rg_on);
     let ends_on = minimum_ends_on.unwrap_or(rg_on + Duration::days(i64::from(minimum.value)));
     if decision.decided_on < ends_on {

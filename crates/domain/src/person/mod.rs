@@ -14,6 +14,7 @@
 //! referred again (Nationality and Borders Act 2022 s62), applied by
 //! [`rules::additional_recovery_period`] from the person's history.
 
+pub mod recovery;
 pub mod rules;
 
 use std::collections::BTreeMap;

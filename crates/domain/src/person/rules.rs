@@ -143,7 +143,7 @@ impl PersonRules {
 }
 
 /// An earlier positive Reasonable Grounds decision of the same person (another referral).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EarlierPositiveRg {
     pub reference: String,
     pub decided_on: NaiveDate,

@@ -237,6 +237,14 @@ pub enum ActionRequest {
         decided_on: NaiveDate,
         reasons: String,
     },
+    /// For a person who had a recovery period on an earlier referral (NABA 2022 s62): decide
+    /// whether another recovery period is appropriate, after the positive RG opened the
+    /// question. If it is, the recovery period starts on `decided_on`.
+    DecideAdditionalRecoveryPeriod {
+        appropriate: bool,
+        decided_on: NaiveDate,
+        reasons: String,
+    },
     Withdraw {
         on: NaiveDate,
         reason: WithdrawalReasonDto,
@@ -402,6 +410,15 @@ impl From<ActionRequest> for Action {
                 reasons,
             } => Action::DecideReconsideration {
                 accepted,
+                decided_on,
+                reasons,
+            },
+            R::DecideAdditionalRecoveryPeriod {
+                appropriate,
+                decided_on,
+                reasons,
+            } => Action::DecideAdditionalRecoveryPeriod {
+                appropriate,
                 decided_on,
                 reasons,
             },

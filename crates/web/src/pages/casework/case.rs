@@ -113,6 +113,12 @@ fn words(kind: &str) -> String {
         .replace("conclusive grounds", "Conclusive Grounds")
 }
 
+/// Whether the case waits for the decision on another recovery period (NABA 2022 s62).
+fn s62_open(state: &nrm_domain::case::CaseState) -> bool {
+    matches!(state, nrm_domain::case::CaseState::Referral(r)
+        if r.additional_recovery.as_ref().is_some_and(|q| q.undecided()))
+}
+
 /// "England and Wales", "Scotland" or "Northern Ireland".
 fn calendar_words(calendar: Jurisdiction) -> &'static str {
     match calendar {
@@ -414,6 +420,9 @@ pub async fn page(
     let mut actions: Vec<ActionLink> =
         crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
             .into_iter()
+            // The s62 decision only while a positive RG for a person referred again waits
+            // for it (the form itself refuses in words otherwise).
+            .filter(|a| a.slug != "additional-recovery-period" || s62_open(&view.state))
             .map(|a| ActionLink {
                 href: format!("/cases/{}/actions/{}", s.reference, a.slug),
                 text: a.title,

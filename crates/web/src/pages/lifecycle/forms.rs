@@ -274,6 +274,21 @@ pub const ACTIONS: &[ActionForm] = &[
         ],
     },
     ActionForm {
+        slug: "additional-recovery-period",
+        title: "Decide whether another recovery period is appropriate",
+        button: "Record decision",
+        done: "Additional recovery period decision recorded",
+        operation: CaseOperation::Decide,
+        fields: &[
+            yes_no(
+                "appropriate",
+                "Is another recovery period appropriate for this person?",
+            ),
+            date("decided_on", "Date of the decision"),
+            REASONS,
+        ],
+    },
+    ActionForm {
         slug: "suspend",
         title: "Suspend the case",
         button: "Suspend case",
@@ -848,6 +863,11 @@ pub fn build(form: &ActionForm, answers: &Answers) -> Option<Action> {
         },
         "reconsideration-outcome" => Action::DecideReconsideration {
             accepted: yes(answers, "accepted"),
+            decided_on: on("decided_on")?,
+            reasons: text(answers, "reasons"),
+        },
+        "additional-recovery-period" => Action::DecideAdditionalRecoveryPeriod {
+            appropriate: yes(answers, "appropriate"),
             decided_on: on("decided_on")?,
             reasons: text(answers, "reasons"),
         },

@@ -124,16 +124,37 @@ impl Model {
     pub fn tf_adjustment(&self, ds: &Dataset, a: u32, b: u32, levels: &Levels) -> f64 {
         let n = ds.len().max(1) as f64;
         let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
+        let share = |count: u32| f64::from(count.max(1)) / n;
+        self.tf_adjustment_of(
+            levels,
+            (ds.given(a) == ds.given(b)).then(|| share(ra.given_count.max(rb.given_count))),
+            (ds.family(a) == ds.family(b)).then(|| share(ra.family_count.max(rb.family_count))),
+        )
+    }
+
+    /// The term-frequency adjustment from name frequencies known outside a [`Dataset`] (at
+    /// intake the other records are not loaded): `given` and `family` are the shares of all
+    /// records holding the pair's name, when both records have the same name (else `None`).
+    pub fn tf_adjustment_of(
+        &self,
+        levels: &Levels,
+        given: Option<f64>,
+        family: Option<f64>,
+    ) -> f64 {
+        let adjust = |field: usize, tf: f64| (self.u[field][4] / tf).log2().clamp(-8.0, 8.0);
         let mut adj = 0.0;
-        if levels[GIVEN] == Some(4) && ds.given(a) == ds.given(b) {
-            let tf = f64::from(ra.given_count.max(rb.given_count).max(1)) / n;
-            adj += (self.u[GIVEN][4] / tf).log2().clamp(-8.0, 8.0);
+        if levels[GIVEN] == Some(4)
+            && let Some(tf) = given
+        {
+            adj += adjust(GIVEN, tf);
         }
         // At the same address the household correction has already said what a shared
         // family name is worth among relatives, rare or not.
-        if levels[FAMILY] == Some(4) && ds.family(a) == ds.family(b) && !is_household(levels) {
-            let tf = f64::from(ra.family_count.max(rb.family_count).max(1)) / n;
-            adj += (self.u[FAMILY][4] / tf).log2().clamp(-8.0, 8.0);
+        if levels[FAMILY] == Some(4)
+            && !is_household(levels)
+            && let Some(tf) = family
+        {
+            adj += adjust(FAMILY, tf);
         }
         adj
     }
@@ -627,6 +648,34 @@ fn prior(distinct: &[u64], model: &Model, n: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_frequencies_from_outside_weigh_rare_names_up_common_ones_down_and_none_neutral() {
+        let mut m = [[0.5; ML]; NF];
+        let mut u = [[0.5; ML]; NF];
+        m[GIVEN][4] = 0.9;
+        u[GIVEN][4] = 0.01;
+        m[FAMILY][4] = 0.9;
+        u[FAMILY][4] = 0.01;
+        let model = Model::new(m, u, 0.001, [0.0, 0.0]);
+        let mut levels: Levels = [None; NF];
+        levels[GIVEN] = Some(4);
+        levels[FAMILY] = Some(4);
+        // A name exactly as common as the average says nothing more.
+        assert!(
+            model
+                .tf_adjustment_of(&levels, Some(0.01), Some(0.01))
+                .abs()
+                < 1e-9
+        );
+        assert_eq!(model.tf_adjustment_of(&levels, None, None), 0.0);
+        let rare = model.tf_adjustment_of(&levels, None, Some(0.0001));
+        let common = model.tf_adjustment_of(&levels, None, Some(0.1));
+        assert!(rare > 0.0 && common < 0.0, "{rare} {common}");
+        // Only an exact agreement is adjusted.
+        levels[FAMILY] = Some(3);
+        assert_eq!(model.tf_adjustment_of(&levels, None, Some(0.1)), 0.0);
+    }
 
     #[test]
     fn patterns_round_trip() {

@@ -97,6 +97,30 @@ fn model() -> Result<&'static Model, ServiceError> {
 
 /// The rule number of the NRM's own blocking key (after the engine's `0..R`).
 const NAME_ONLY_RULE: u8 = nrm_linkage::block::R as u8;
+/// The rule numbers of the term-frequency tokens: the keyed full given names and family name
+/// of each name a referral gives. Never used to find candidates (a common name would bring
+/// thousands): only counted, for how common the name is (see [`Persons::name_shares`]).
+const TF_GIVEN_RULE: u8 = NAME_ONLY_RULE + 1;
+const TF_FAMILY_RULE: u8 = NAME_ONLY_RULE + 2;
+
+/// Whether a token finds candidates (the blocking rules), rather than counting a name.
+fn blocks(&(rule, _): &(u8, u64)) -> bool {
+    rule != TF_GIVEN_RULE && rule != TF_FAMILY_RULE
+}
+
+/// Below this many indexed referrals the total is counted afresh at every intake (cheap);
+/// above it, at most once per [`TOTAL_REFRESH`].
+const TOTAL_RECOUNT_BELOW: u64 = 10_000;
+const TOTAL_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How many referrals' worth of the model's own average the shares of names start from: a
+/// name's share is `(holders + PRIOR_REFERRALS × u) / (indexed + PRIOR_REFERRALS)`, so in a
+/// small store every name counts as average (no adjustment) and the data take over as it grows.
+const PRIOR_REFERRALS: f64 = 10_000.0;
+
+/// The number of indexed referrals, counted now and then (term frequencies are shares of it).
+#[derive(Debug, Default)]
+pub(crate) struct IndexedTotal(std::sync::Mutex<Option<(std::time::Instant, u64)>>);
 
 /// At most this many earlier referrals are decrypted and compared at intake.
 const MAX_COMPARED: usize = 100;
@@ -316,6 +340,21 @@ fn split_postcode(address: &str) -> (String, String) {
     (words.join(" "), String::new())
 }
 
+/// The keyed term-frequency tokens of a record's full given names and family name (0 when
+/// empty).
+fn tf_tokens(blocker: &Blocker, r: &OwnedRecord) -> (u64, u64) {
+    let token = |kind: &str, name: &str| {
+        let folded = nrm_linkage::normalise::fold(name);
+        let folded = folded.trim();
+        if folded.is_empty() {
+            0
+        } else {
+            blocker.token(format!("nrm-tf-{kind}|{folded}").as_bytes())
+        }
+    };
+    (token("given", &r.given), token("family", &r.family))
+}
+
 /// The linkage records of one referral's potential victim: the name as given, then each other
 /// name (the last word as the family name), each with the same date of birth, sex and address.
 fn records(details: &PersonalDetails, gender: Gender) -> Vec<OwnedRecord> {
@@ -461,8 +500,54 @@ impl<'a> Persons<'a> {
                     blocker.token(format!("nrm-name|{a}|{b}").as_bytes()),
                 );
             }
+            let (given, family) = tf_tokens(&blocker, r);
+            add(TF_GIVEN_RULE, given);
+            add(TF_FAMILY_RULE, family);
         }
         out
+    }
+
+    /// The share of indexed referrals holding each of the new referral's full given names and
+    /// family names (by their keyed term-frequency tokens), smoothed towards the model's
+    /// average by [`PRIOR_REFERRALS`]: `(token, share)`.
+    async fn name_shares(&self, tokens: &[(u8, u64)]) -> Result<Vec<(u64, f64)>, ServiceError> {
+        let tf: Vec<(u8, u64)> = tokens.iter().copied().filter(|t| !blocks(t)).collect();
+        if tf.is_empty() {
+            return Ok(Vec::new());
+        }
+        let counts = self.store().token_holder_counts(&tf).await?;
+        let cached = {
+            let guard = self.cases.indexed_total().0.lock();
+            guard.ok().and_then(|g| *g)
+        };
+        let total = match cached {
+            Some((at, n)) if n >= TOTAL_RECOUNT_BELOW && at.elapsed() < TOTAL_REFRESH => n,
+            _ => {
+                let n = self.store().rule_token_count(TF_FAMILY_RULE).await?;
+                if let Ok(mut g) = self.cases.indexed_total().0.lock() {
+                    *g = Some((std::time::Instant::now(), n));
+                }
+                n
+            }
+        };
+        let model = model()?;
+        Ok(tf
+            .iter()
+            .zip(counts)
+            .map(|(&(rule, t), c)| {
+                let field = if rule == TF_GIVEN_RULE {
+                    nrm_linkage::compare::GIVEN
+                } else {
+                    nrm_linkage::compare::FAMILY
+                };
+                let average = model.u[field][4];
+                let total = total.max(c) as f64;
+                (
+                    t,
+                    (c as f64 + PRIOR_REFERRALS * average) / (total + PRIOR_REFERRALS),
+                )
+            })
+            .collect())
     }
 
     /// Scores the new referral against the referrals sharing a token, best first. Candidate
@@ -474,11 +559,16 @@ impl<'a> Persons<'a> {
         only_before: bool,
     ) -> Result<Vec<Scored>, ServiceError> {
         let model = model()?;
+        let blocking: Vec<(u8, u64)> = tokens.iter().copied().filter(blocks).collect();
         let candidates = self
             .store()
-            .link_candidates(tokens, input.referral.case_id)
+            .link_candidates(&blocking, input.referral.case_id)
             .await?;
         let mine = records(&input.details, input.gender);
+        let shares = self.name_shares(tokens).await?;
+        let blocker = self.blocker();
+        let share_of = |t: u64| shares.iter().find(|(s, _)| *s == t).map(|(_, f)| *f);
+        let mine_tf: Vec<(u64, u64)> = mine.iter().map(|r| tf_tokens(&blocker, r)).collect();
         let mut out = Vec::new();
         let mut per_person: BTreeMap<PersonId, usize> = BTreeMap::new();
         let mut compared = 0;
@@ -505,14 +595,22 @@ impl<'a> Persons<'a> {
             *seen += 1;
             compared += 1;
             let theirs = records(&other.details, other.gender);
+            let theirs_tf: Vec<(u64, u64)> =
+                theirs.iter().map(|r| tf_tokens(&blocker, r)).collect();
             let mut ds = Dataset::new();
             let a: Vec<u32> = mine.iter().map(|r| ds.push(&r.record())).collect();
             let b: Vec<u32> = theirs.iter().map(|r| ds.push(&r.record())).collect();
             let mut best: Option<(Levels, f64)> = None;
-            for &x in &a {
-                for &y in &b {
+            for (i, &x) in a.iter().enumerate() {
+                for (j, &y) in b.iter().enumerate() {
                     let levels = nrm_linkage::compare::compare(&ds, x, y);
-                    let w = model.prior_weight() + model.pattern_weight(&levels);
+                    // How common the shared name is, when the two give the same one.
+                    let ((mg, mf), (tg, tf)) = (mine_tf[i], theirs_tf[j]);
+                    let given = (mg != 0 && mg == tg).then(|| share_of(mg)).flatten();
+                    let family = (mf != 0 && mf == tf).then(|| share_of(mf)).flatten();
+                    let w = model.prior_weight()
+                        + model.pattern_weight(&levels)
+                        + model.tf_adjustment_of(&levels, given, family);
                     if best.is_none_or(|(_, bw)| w > bw) {
                         best = Some((levels, w));
                     }

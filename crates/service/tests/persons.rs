@@ -513,3 +513,104 @@ fn uuid_literal(t: &testing::TestStore, id: Uuid) -> String {
         format!("'{id}'")
     }
 }
+
+/// Where intake put `case`: 1000 when it joined `earlier`'s person at once, the probability
+/// (in thousandths) of its open review against `earlier`, or 0 when neither.
+async fn intake_permille(
+    cases: &Cases,
+    review: &nrm_access::Capability,
+    case: CaseId,
+    earlier: CaseId,
+) -> u16 {
+    let store = cases.persons();
+    let queue = store
+        .review_queue(review, "open", noon(date(2025, 7, 1)))
+        .await
+        .unwrap_or_else(|e| panic!("queue: {e}"));
+    if let Some(item) = queue
+        .iter()
+        .find(|i| i.new.case_id == case && i.earlier.case_id == earlier)
+    {
+        return item.probability_permille;
+    }
+    let dm = decision_maker();
+    let history = nrm_access::authorise(&dm, Operation::ReadPersonHistory)
+        .unwrap_or_else(|_| panic!("history"));
+    let joined = match (
+        flag(cases, &dm, &history, case).await,
+        flag(cases, &dm, &history, earlier).await,
+    ) {
+        (Some(a), Some(b)) => a.person_id == b.person_id,
+        _ => false,
+    };
+    if joined { 1000 } else { 0 }
+}
+
+#[tokio::test]
+async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let cases = Cases::new(t.store.clone(), Rulebook::current());
+        let review = nrm_access::authorise(&decision_maker(), Operation::ReviewPersonMatches)
+            .unwrap_or_else(|_| panic!("review"));
+        let on = date(2025, 3, 3);
+        // Thirty people called Nguyen, none of them the person below.
+        for i in 0..30u32 {
+            let given = ["Anh", "Binh", "Chi", "Dung", "Hoa", "Khanh"][i as usize % 6];
+            submit(
+                &cases,
+                referral(
+                    &format!(
+                        "{given} {}",
+                        ["Van", "Thi", "Minh", "Duc", "Ngoc"][i as usize % 5]
+                    ),
+                    "Nguyen",
+                    Some(date(1960 + i as i32, 1 + i % 12, 1 + i % 27)),
+                    &format!("{} Church Road, Leicester LE{} 1AB", i + 1, i % 9 + 1),
+                ),
+                on,
+            )
+            .await;
+        }
+        // The same pair twice, once with the common family name and once with a rare one: same
+        // given names, the date of birth with day and month swapped, another address, the sex
+        // recorded differently.
+        let mut outcome = Vec::new();
+        for family in ["Nguyen", "Qarajeh"] {
+            let earlier = submit(
+                &cases,
+                referral(
+                    "Lan",
+                    family,
+                    Some(date(1990, 3, 4)),
+                    "4 Mill Lane, Leeds LS1 1AA",
+                ),
+                on,
+            )
+            .await;
+            let again = submit(
+                &cases,
+                referral_as(
+                    "Lan",
+                    family,
+                    Some(date(1990, 4, 3)),
+                    "17 Park Street, Bristol BS1 5JN",
+                    Gender::Male,
+                ),
+                date(2025, 5, 5),
+            )
+            .await;
+            outcome.push(intake_permille(&cases, &review, again, earlier).await);
+        }
+        let (common, rare) = (outcome[0], outcome[1]);
+        eprintln!("intake: common name {common}, rare name {rare} (thousandths)");
+        assert!(
+            rare > common,
+            "the rare name's match ({rare}) must weigh more than the common name's ({common})"
+        );
+        assert!(
+            common > 0,
+            "the common name's match is still considered: {common}"
+        );
+    }
+}

@@ -501,6 +501,37 @@ impl Store {
         Ok(out)
     }
 
+    /// How many referrals hold each of `tokens` (for term frequencies: how common a keyed
+    /// name is), in the order given. Each is a count over the `(rule, token)` key's range.
+    pub async fn token_holder_counts(&self, tokens: &[(u8, u64)]) -> Result<Vec<u64>, StoreError> {
+        let mut out = Vec::with_capacity(tokens.len());
+        for (rule, token) in tokens {
+            let n: i64 = on_pool!(self, pool => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM person_link_tokens WHERE rule = $1 AND token = $2",
+                )
+                .bind(i64::from(*rule))
+                .bind(*token as i64)
+                .fetch_one(pool)
+                .await?
+            });
+            out.push(u64_of(n));
+        }
+        Ok(out)
+    }
+
+    /// How many tokens of `rule` are stored (with a rule every referral has once, the number of
+    /// referrals indexed).
+    pub async fn rule_token_count(&self, rule: u8) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM person_link_tokens WHERE rule = $1")
+                .bind(i64::from(rule))
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(u64_of(n))
+    }
+
     /// Up to `limit` adult and child referrals with no linkage tokens at all (bulk-loaded or
     /// imported ones), oldest first: what the search by name cannot find yet.
     pub async fn referrals_without_tokens(&self, limit: i64) -> Result<Vec<CaseId>, StoreError> {

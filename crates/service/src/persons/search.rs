@@ -283,7 +283,12 @@ impl Persons<'_> {
         let model = model()?;
         let today = uk_date(now);
         let mine = vec![query.record()];
-        let tokens = self.tokens(&mine);
+        // The blocking tokens only: a name's term-frequency token would bring everyone with it.
+        let tokens: Vec<(u8, u64)> = self
+            .tokens(&mine)
+            .into_iter()
+            .filter(super::blocks)
+            .collect();
         let holders = self.store().token_holders(&tokens, PER_TOKEN).await?;
         let bands = PersonRules::current().match_bands(today).value;
         let mut out = PersonSearch::default();

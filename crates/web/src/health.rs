@@ -5,8 +5,19 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+}
 
 /// A probe's answer.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -23,7 +23,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use nrm_service::Cases;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -98,115 +97,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let meter = state.metrics().clone();
-    let api = Router::new()
-        .route("/api/v1/referrals/adult", post(api::submissions::adult))
-        .route("/api/v1/referrals/child", post(api::submissions::child))
-        .route(
-            "/api/v1/duty-to-notify",
-            post(api::submissions::duty_to_notify),
-        )
-        .route("/api/v1/cases", get(api::cases::queue))
-        .route("/api/v1/cases/{reference}", get(api::cases::read))
-        .route(
-            "/api/v1/cases/{reference}/reasonable-grounds-decision",
-            post(api::cases::reasonable_grounds),
-        )
-        .route(
-            "/api/v1/cases/{reference}/conclusive-grounds-decision",
-            post(api::cases::conclusive_grounds),
-        )
-        .route("/api/v1/cases/{reference}/actions", post(api::actions::act))
-        .route(
-            "/api/v1/cases/{reference}/notices",
-            get(api::actions::notices),
-        )
-        .route(
-            "/api/v1/cases/{reference}/access-history",
-            get(api::cases::access_history),
-        )
-        .route("/api/v1/rulebook", get(api::actions::rulebook))
-        .route("/api/v1/statistics", get(api::statistics::tables))
-        .route("/api/v1/persons/reviews", get(api::persons::reviews))
-        .route("/api/v1/persons/reviews/{id}", get(api::persons::review))
-        .route(
-            "/api/v1/persons/reviews/{id}/decision",
-            post(api::persons::decide),
-        )
-        .route("/api/v1/persons/{id}", get(api::persons::read))
-        .route("/api/v1/persons/{id}/split", post(api::persons::split))
-        .route(
-            "/api/v1/cases/{reference}/person",
-            get(api::persons::of_case),
-        )
-        .route("/api/v1/deadline-sweep", post(api::actions::sweep))
-        .route("/api/v1/legacy-import", post(api::import::import))
-        .route(
-            "/api/v1/organisations",
-            get(api::admin::organisations).post(api::admin::add_organisation),
-        )
-        .route(
-            "/api/v1/support/episodes/{reference}/reconsideration-request",
-            post(api::reconsideration::request),
-        )
-        .route(
-            "/api/v1/organisations/{id}/referrer",
-            get(api::admin::referrer).put(api::admin::set_referrer),
-        )
-        .route(
-            "/api/v1/users",
-            get(api::admin::users).post(api::admin::add_user),
-        )
-        .route("/api/v1/users/{id}/disable", post(api::admin::disable_user))
-        .route(
-            "/api/v1/users/{id}/roles",
-            axum::routing::put(api::admin::set_roles),
-        )
-        .route("/api/v1/sign-in", post(api::session::sign_in))
-        .route("/api/v1/sign-out", post(api::session::sign_out))
-        .route("/api/v1/me/password", post(api::session::change_password))
-        .route(
-            "/api/v1/support/episodes",
-            get(api::support::list).post(api::support::refer),
-        )
-        .route(
-            "/api/v1/support/episodes/{reference}",
-            get(api::support::read),
-        )
-        .route(
-            "/api/v1/support/episodes/{reference}/actions",
-            post(api::support::act),
-        )
-        .route(
-            "/api/v1/support/escalations",
-            get(api::support::escalations),
-        )
-        .route(
-            "/api/v1/support/accommodation",
-            get(api::support::accommodation).post(api::support::add_accommodation),
-        )
-        .route("/api/v1/support/inspections", post(api::support::inspect))
-        .route("/api/v1/support/statement", get(api::support::statement))
-        .route("/api/v1/guardians/episodes", get(api::guardians::list))
-        .route(
-            "/api/v1/guardians/episodes/{reference}",
-            get(api::guardians::read),
-        )
-        .route(
-            "/api/v1/guardians/episodes/{reference}/actions",
-            post(api::guardians::act),
-        )
-        .route(
-            "/api/v1/guardians/episodes/{reference}/reconsideration",
-            post(api::guardians::reconsideration),
-        )
-        .route(
-            "/api/v1/guardians/age-review",
-            post(api::guardians::age_review),
-        )
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/metrics", get(metrics::scrape))
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
+    // Every API route is declared once, in its module's `routes()` (see `openapi`), and the
+    // document is built from the same declarations.
+    let (api, _document) = openapi::split();
+    let api = api
         .merge(pages_router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

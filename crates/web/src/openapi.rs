@@ -1,73 +1,32 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations and served at
-//! `/api/v1/openapi.json`.
+//! The JSON API's routes and its OpenAPI 3.1 document, built from the same declarations and
+//! served at `/api/v1/openapi.json`.
+//!
+//! Each API module declares its routes once, in its `routes()` (utoipa-axum's `routes!`, which
+//! reads the path and method from the handler's `#[utoipa::path]`); [`routes`] merges them, and
+//! [`split`] turns that into the axum router and the document together. A handler cannot be
+//! served without being documented, nor documented without being served, and the access-matrix
+//! test (`tests/matrix.rs`) probes every operation [`operations`] lists.
 
-use axum::Json;
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::api::{
     actions, admin, cases, guardians, import, mirror, persons, reconsideration, session,
     statistics, submissions, support,
 };
-use crate::{health, problem};
+use crate::{AppState, health, metrics, problem};
 
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&CommonResponses),
     info(
         title = "NRM Digital API",
         description = "Referrals, Duty to Notify reports and decisions for the UK National Referral Mechanism. Errors are RFC 9457 problem details. OFFICIAL-SENSITIVE.",
-    ),
-    paths(
-        submissions::adult,
-        submissions::child,
-        submissions::duty_to_notify,
-        cases::queue,
-        cases::read,
-        cases::access_history,
-        cases::reasonable_grounds,
-        cases::conclusive_grounds,
-        actions::act,
-        actions::notices,
-        actions::rulebook,
-        actions::sweep,
-        statistics::tables,
-        import::import,
-        admin::add_organisation,
-        admin::organisations,
-        admin::referrer,
-        admin::set_referrer,
-        reconsideration::request,
-        admin::add_user,
-        admin::users,
-        admin::disable_user,
-        admin::set_roles,
-        session::sign_in,
-        session::sign_out,
-        session::change_password,
-        health::health,
-        health::ready,
-        support::list,
-        support::refer,
-        support::read,
-        support::act,
-        support::escalations,
-        support::accommodation,
-        support::add_accommodation,
-        support::inspect,
-        support::statement,
-        guardians::list,
-        guardians::read,
-        guardians::act,
-        guardians::reconsideration,
-        guardians::age_review,
-        persons::reviews,
-        persons::review,
-        persons::decide,
-        persons::read,
-        persons::split,
-        persons::of_case,
     ),
     components(schemas(
         problem::Problem,
@@ -98,6 +57,85 @@ use crate::{health, problem};
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
+
+/// Every documented route, with the document's info, tags and shared schemas. A new API module
+/// adds its `routes()` here; a new handler goes in its module's `routes()`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(submissions::routes())
+        .merge(cases::routes())
+        .merge(actions::routes())
+        .merge(statistics::routes())
+        .merge(import::routes())
+        .merge(admin::routes())
+        .merge(reconsideration::routes())
+        .merge(session::routes())
+        .merge(health::routes())
+        .merge(support::routes())
+        .merge(guardians::routes())
+        .merge(persons::routes())
+}
+
+/// The address of the document.
+pub const DOCUMENT: &str = "/api/v1/openapi.json";
+/// The address of the service metrics (Prometheus text, not JSON: not in the document).
+pub const METRICS: &str = "/metrics";
+/// The operations served outside the document: the document itself and the metrics scrape.
+/// The only routes of the API router that [`routes`] does not declare; see [`split`].
+pub const UNDOCUMENTED: [(&str, &str); 2] = [("GET", DOCUMENT), ("GET", METRICS)];
+
+/// The API router (everything but the pages) and its document, from the one set of
+/// declarations in [`routes`], with the common responses added to every operation. The router
+/// also serves the [`UNDOCUMENTED`] operations.
+pub fn split() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut document) = routes().split_for_parts();
+    CommonResponses.modify(&mut document);
+    let served = axum::body::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
+    let router = router
+        .route(
+            DOCUMENT,
+            get(move || {
+                let served = served.clone();
+                async move {
+                    (
+                        [(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/json"),
+                        )],
+                        served,
+                    )
+                        .into_response()
+                }
+            }),
+        )
+        .route(METRICS, get(metrics::scrape));
+    (router, document)
+}
+
+/// Every operation the API router serves, as `"GET /api/v1/cases"`: the document's and the
+/// [`UNDOCUMENTED`] ones. The access-matrix test walks this list, so a new route cannot escape it.
+pub fn operations() -> Vec<String> {
+    let (_, document) = split();
+    let mut operations = Vec::new();
+    for (path, item) in &document.paths.paths {
+        for (method, operation) in [
+            ("GET", &item.get),
+            ("PUT", &item.put),
+            ("POST", &item.post),
+            ("DELETE", &item.delete),
+            ("OPTIONS", &item.options),
+            ("HEAD", &item.head),
+            ("PATCH", &item.patch),
+            ("TRACE", &item.trace),
+        ] {
+            if operation.is_some() {
+                operations.push(format!("{method} {path}"));
+            }
+        }
+    }
+    operations.extend(UNDOCUMENTED.iter().map(|(m, p)| format!("{m} {p}")));
+    operations
+}
 
 /// The answers every operation of a kind can give, documented once here rather than on each
 /// handler, so the document cannot forget one: the caller's identity (401, 403: no access or a
@@ -177,9 +215,4 @@ fn add(operation: &mut Operation, status: &str, description: &str) {
                 .build()
                 .into()
         });
-}
-
-/// Serves the document.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
 }

@@ -1,4 +1,5 @@
-//! The authorisation matrix through HTTP: every operation in the OpenAPI document × every role
+//! The authorisation matrix through HTTP: every operation the API router serves (the OpenAPI
+//! document's, from the same declarations as the router, and the document and metrics) × every role
 //! (anonymous included) × how the caller stands to the case (own organisation or not,
 //! competent authority or not, allocated or not, child or adult). The expected answer is
 //! written by hand below, apart from the policy; an operation the table does not know fails
@@ -172,6 +173,8 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         | "POST /api/v1/sign-in"
         | "POST /api/v1/sign-out" => true,
         "POST /api/v1/me/password" => false, // only for a signed-in person with a session
+        // The service's administrators (or anyone, on a demo server with open metrics).
+        "GET /metrics" => who == Administrator,
         "POST /api/v1/referrals/adult"
         | "POST /api/v1/referrals/child"
         | "POST /api/v1/duty-to-notify" => {
@@ -305,6 +308,17 @@ async fn run_matrix(app: App) {
         .await;
     assert_eq!(allocate.status(), 200);
 
+    // Every operation the API router serves, from the same declarations that build the router
+    // and the document (`nrm_web::openapi::routes`), plus the two it serves outside the
+    // document: a new route is in this list without anyone adding it here.
+    let operations: Vec<(String, String)> = nrm_web::openapi::operations()
+        .into_iter()
+        .map(|operation| {
+            let (method, path) = operation.split_once(' ').unwrap_or_default();
+            (method.to_owned(), path.to_owned())
+        })
+        .collect();
+    // And the served document lists the same operations, less the two outside it.
     let doc = body(
         app.client
             .get(format!("{}/api/v1/openapi.json", app.base))
@@ -313,14 +327,28 @@ async fn run_matrix(app: App) {
             .unwrap_or_else(|e| panic!("{e}")),
     )
     .await;
-    let mut operations = Vec::new();
+    let mut documented = Vec::new();
     for (path, item) in doc["paths"].as_object().cloned().unwrap_or_default() {
-        for method in ["get", "post", "put", "delete", "patch"] {
+        for method in [
+            "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ] {
             if item.get(method).is_some() {
-                operations.push((method.to_uppercase(), path.clone()));
+                documented.push((method.to_uppercase(), path.clone()));
             }
         }
     }
+    let undocumented: Vec<(String, String)> = nrm_web::openapi::UNDOCUMENTED
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    let mut served: Vec<_> = operations
+        .iter()
+        .filter(|o| !undocumented.contains(o))
+        .cloned()
+        .collect();
+    served.sort();
+    documented.sort();
+    assert_eq!(served, documented);
     assert!(operations.len() >= 20, "{operations:?}");
     let mut cells = 0;
     let mut mismatches = Vec::new();
@@ -414,4 +442,75 @@ async fn run_matrix(app: App) {
         mismatches.join("\n")
     );
     app.stop().await;
+}
+
+/// The matrix probes what `nrm_web::openapi::operations` lists; this keeps that list whole by
+/// reading the source: every `#[utoipa::path]` handler is in its module's `routes!`, every
+/// module with handlers has a `routes()` merged in `openapi::routes`, and nothing outside the
+/// pages adds a route around them (only the document and the metrics, in `openapi::split`).
+#[test]
+fn every_api_route_is_declared_once_through_the_openapi_router() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let openapi = read(&src.join("openapi.rs"));
+    let mut files = vec![src.join("health.rs"), src.join("lib.rs")];
+    for entry in std::fs::read_dir(src.join("api")).unwrap_or_else(|e| panic!("{e}")) {
+        files.push(entry.unwrap_or_else(|e| panic!("{e}")).path());
+    }
+    let mut problems = Vec::new();
+    let mut handlers = 0;
+    for file in &files {
+        let text = read(file);
+        let name = file.display().to_string();
+        for adds_a_route in [".route(", ".route_service(", ".nest(", ".nest_service("] {
+            if text.contains(adds_a_route) {
+                problems.push(format!(
+                    "{name} adds a route with `{adds_a_route}`: use `routes!`"
+                ));
+            }
+        }
+        let declared: String = text
+            .split("routes!(")
+            .skip(1)
+            .filter_map(|rest| rest.split(')').next())
+            .collect::<Vec<_>>()
+            .join(",");
+        let declared: Vec<&str> = declared.split(',').map(str::trim).collect();
+        let mut annotated = 0;
+        for after in text.split("#[utoipa::path(").skip(1) {
+            let handler = after
+                .split("fn ")
+                .nth(1)
+                .and_then(|rest| rest.split(['(', '<']).next())
+                .unwrap_or_default();
+            annotated += 1;
+            if !declared.contains(&handler) {
+                problems.push(format!("{name}: `{handler}` is in no `routes!`"));
+            }
+        }
+        handlers += annotated;
+        let module = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if annotated > 0 && !openapi.contains(&format!(".merge({module}::routes())")) {
+            problems.push(format!(
+                "{name}: `{module}::routes()` is not merged in openapi::routes"
+            ));
+        }
+    }
+    let outside = openapi.matches(".route(").count();
+    if outside != nrm_web::openapi::UNDOCUMENTED.len() {
+        problems.push(format!(
+            "openapi.rs adds {outside} routes outside `routes!`; only the UNDOCUMENTED ones may be"
+        ));
+    }
+    let operations = nrm_web::openapi::operations().len() - nrm_web::openapi::UNDOCUMENTED.len();
+    assert!(
+        handlers >= operations && handlers >= 40,
+        "{handlers} handlers, {operations} operations"
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

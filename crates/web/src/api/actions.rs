@@ -21,6 +21,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use nrm_access::{CaseOperation, Operation};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::PathParam;
 use super::cases::{DecisionResponse, expected_version, recorded};
@@ -30,6 +32,17 @@ use crate::access::authorise_case;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(act))
+        .routes(routes!(notices))
+        .routes(routes!(rulebook))
+        .routes(routes!(sweep))
+}
 
 macro_rules! api_enum {
     ($(#[$doc:meta])* $api:ident => $domain:ty { $($variant:ident),+ $(,)? }) => {

@@ -10,6 +10,8 @@ use nrm_domain::FieldProblem;
 use nrm_domain::ids::{OrganisationId, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::PathParam;
@@ -18,6 +20,18 @@ use crate::access::authorise;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(organisations, add_organisation))
+        .routes(routes!(referrer, set_referrer))
+        .routes(routes!(users, add_user))
+        .routes(routes!(disable_user))
+        .routes(routes!(set_roles))
+}
 
 /// A new organisation.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -20,6 +20,8 @@ use nrm_service::{DecisionInput, DecisionKind};
 use nrm_store::{CaseSummary, QueueCursor, QueueQuery, QueueSort, SortDirection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::mirror::{NegativeReasonDto, OutcomeDto};
@@ -31,6 +33,18 @@ use crate::access::authorise_case;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(queue))
+        .routes(routes!(read))
+        .routes(routes!(reasonable_grounds))
+        .routes(routes!(conclusive_grounds))
+        .routes(routes!(access_history))
+}
 
 /// Work-queue filters, sort and position. Unknown values are refused, not ignored.
 #[derive(Debug, Default, Deserialize, IntoParams)]

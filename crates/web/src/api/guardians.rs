@@ -29,6 +29,8 @@ use nrm_service::guardians::GuardianAction;
 use nrm_store::guardians::GuardianFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::PathParam;
@@ -37,6 +39,18 @@ use crate::AppState;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(read))
+        .routes(routes!(act))
+        .routes(routes!(reconsideration))
+        .routes(routes!(age_review))
+}
 
 /// The guardian service over the state's store.
 pub fn guardians(state: &AppState) -> Guardians {

@@ -13,10 +13,19 @@ use axum::http::{StatusCode, header};
 use nrm_access::Operation;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::actor::Caller;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(import))
+}
 
 /// How many refusals the answer lists (all are counted and audited).
 pub const LISTED_REFUSALS: usize = 1000;

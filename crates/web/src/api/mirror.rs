@@ -74,12 +74,14 @@ mirror!(
     /// The referral route.
     AgeGroupDto => AgeGroup { Adult, Child }
 );
+// `actions` declares a type of the same schema name for request bodies; the document holds one
+// `OutcomeDto` and one `NegativeReasonDto`, so their descriptions are the same words.
 mirror!(
-    /// The outcome of a decision.
+    /// The outcome of a grounds decision.
     OutcomeDto => Outcome { Positive, Negative }
 );
 mirror!(
-    /// Why a decision was negative.
+    /// Why a decision is negative.
     NegativeReasonDto => NegativeReason { InsufficientEvidence, DefinitionNotMet, Disengaged, Other }
 );
 mirror!(

@@ -19,6 +19,8 @@ use nrm_domain::person::{PersonId, ReviewId};
 use nrm_service::persons::{MatchReviewItem, MatchSide, PersonHistory};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::PathParam;
@@ -27,6 +29,19 @@ use crate::AppState;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(reviews))
+        .routes(routes!(review))
+        .routes(routes!(decide))
+        .routes(routes!(read))
+        .routes(routes!(split))
+        .routes(routes!(of_case))
+}
 
 /// Which possible matches.
 #[derive(Debug, Default, Deserialize, IntoParams)]

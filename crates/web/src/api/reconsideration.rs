@@ -11,6 +11,8 @@ use nrm_access::reconsideration::authorise_supported_reconsideration;
 use nrm_access::support::SupportOperation;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::PathParam;
 use super::actions::DecisionRefDto;
@@ -20,6 +22,13 @@ use crate::AppState;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(request))
+}
 
 /// Which decision to reconsider, and when the request was made.
 #[derive(Debug, Deserialize, ToSchema)]

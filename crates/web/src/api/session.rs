@@ -8,12 +8,24 @@ use axum::response::{IntoResponse, Response};
 use nrm_service::identity::SignInRefused;
 use serde::Deserialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::actor::ClientAddress;
 use crate::cookies::{CLEAR_SESSION_COOKIE, session_cookie, session_token};
 use crate::json::StrictJson;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(change_password))
+}
 
 /// Credentials for signing in.
 #[derive(Deserialize, ToSchema)]

@@ -11,10 +11,19 @@ use nrm_service::StatisticsRequest;
 use nrm_stats::{Options, Period, Policy};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::actor::Caller;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(tables))
+}
 
 /// Which tables.
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -18,6 +18,8 @@ use nrm_domain::submission::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::mirror::{
@@ -30,6 +32,16 @@ use crate::AppState;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(adult))
+        .routes(routes!(child))
+        .routes(routes!(duty_to_notify))
+}
 
 /// The potential victim's personal details. Stored encrypted; never logged.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -30,6 +30,8 @@ use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
 use nrm_store::support::EpisodeFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::PathParam;
@@ -38,6 +40,20 @@ use crate::AppState;
 use crate::actor::Caller;
 use crate::json::JsonBody;
 use crate::problem::Problem;
+
+/// This module's routes, each declared once: the router and the OpenAPI document are both built
+/// from these `routes!` (one per path; handlers on the same path share a call), so neither can
+/// have a route the other lacks. Merged in `crate::openapi::routes`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, refer))
+        .routes(routes!(read))
+        .routes(routes!(act))
+        .routes(routes!(escalations))
+        .routes(routes!(accommodation, add_accommodation))
+        .routes(routes!(inspect))
+        .routes(routes!(statement))
+}
 
 /// The support service over the state's store.
 pub fn support(state: &AppState) -> Support {

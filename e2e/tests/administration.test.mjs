@@ -112,7 +112,7 @@ test('an administrator manages organisations, accounts and API tokens', async ()
   }
 });
 
-test('an FRO administrator is refused organisations and other organisations\' accounts', async () => {
+test('an FRO administrator is refused organisations and other organisations\' accounts, and manages their own API tokens', async () => {
   assert.ok(administratorAccount, 'the first test found the administrator account');
   const visit = new Visit(browser, 'administration-fro');
   const page = await visit.open();
@@ -126,6 +126,30 @@ test('an FRO administrator is refused organisations and other organisations\' ac
     assert.equal(organisations.status(), 403);
     const theirs = await visit.goto(administratorAccount, 'fro-other-account');
     assert.equal(theirs.status(), 404);
+
+    // Their own organisation's API tokens, with referrers' scopes only; never another's.
+    const main = page.locator('main');
+    await visit.goto('/administration', 'fro-home');
+    await visit.click(main.getByRole('link', { name: 'API tokens' }), 'fro-tokens');
+    assert.ok(!(await main.innerText()).includes('Monitoring '), 'not the administrators\' token of another organisation');
+    await visit.click(main.getByRole('button', { name: 'Create a token' }), 'fro-token-new');
+    const offered = await main.innerText();
+    assert.match(offered, /submit referral/);
+    assert.doesNotMatch(offered, /read service metrics|manage organisations/);
+    await visit.click(main.getByRole('button', { name: 'Continue' }), 'fro-token-errors');
+    await assertError(visit, { href: 'name', message: /Name the token/ });
+    const name = `Case system ${Date.now()}`;
+    await type(page, 'name', name);
+    await field(page, 'organisation').selectOption({ label: 'Your organisation' });
+    await choose(page, 'scopes', 'submit_referral');
+    await visit.click(main.getByRole('button', { name: 'Continue' }), 'fro-token-check');
+    await visit.click(main.getByRole('button', { name: 'Create the token' }), 'fro-token-created');
+    assert.match(await main.innerText(), /nrm_[0-9a-f]{64}/);
+    await visit.click(main.getByRole('link', { name: 'Go to the API tokens' }), 'fro-tokens-again');
+    const row = main.locator('tr', { hasText: name });
+    await visit.click(row.getByRole('link', { name: /Revoke/ }), 'fro-token-revoke');
+    await visit.click(main.getByRole('button', { name: 'Revoke the token' }), 'fro-token-revoked');
+    assert.match(await main.locator('tr', { hasText: name }).innerText(), /Revoked/);
   } finally {
     await visit.close();
   }

@@ -335,7 +335,19 @@ pub enum Operation {
     /// See who in one's own organisation has completed the First Responder training, and when
     /// (FRO administrators; the service's administrators for any organisation).
     ReadTrainingRecords,
+    /// Create, list and revoke the API tokens of one's own First Responder Organisation, with
+    /// only the scopes [`FRO_TOKEN_SCOPES`] (FRO administrators, in person). The service's
+    /// administrators manage every organisation's tokens with [`Self::ManageOrganisations`].
+    ManageApiTokens,
 }
+
+/// The scopes an FRO administrator may give their own organisation's API tokens: referring
+/// and reading the rulebook, nothing that reads cases or changes who may do what.
+pub const FRO_TOKEN_SCOPES: [Operation; 3] = [
+    Operation::SubmitReferral,
+    Operation::SubmitDutyToNotify,
+    Operation::ReadRulebook,
+];
 
 impl Operation {
     pub fn code(self) -> &'static str {
@@ -359,6 +371,7 @@ impl Operation {
             Self::AssurePilotDecisions => "assure_pilot_decisions",
             Self::TakeTraining => "take_training",
             Self::ReadTrainingRecords => "read_training_records",
+            Self::ManageApiTokens => "manage_api_tokens",
         }
     }
 
@@ -366,7 +379,7 @@ impl Operation {
         Self::ALL.into_iter().find(|o| o.code() == code.trim())
     }
 
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::SubmitReferral,
         Self::SubmitDutyToNotify,
         Self::ListCases,
@@ -386,6 +399,7 @@ impl Operation {
         Self::AssurePilotDecisions,
         Self::TakeTraining,
         Self::ReadTrainingRecords,
+        Self::ManageApiTokens,
     ];
 }
 
@@ -527,6 +541,11 @@ pub fn authorise(p: &Principal, operation: Operation) -> Result<Capability, Deni
                     || p.has(Role::ReferralManager)
                     || p.has(Role::FroAdministrator))
         }
+        O::ManageApiTokens => {
+            p.token_scopes.is_none()
+                && p.has(Role::FroAdministrator)
+                && p.organisation_kind == OrganisationKind::FirstResponderOrganisation
+        }
         O::ReadTrainingRecords => {
             p.token_scopes.is_none()
                 && (p.has(Role::FroAdministrator)
@@ -554,6 +573,7 @@ pub fn is_privileged(operation: Operation) -> bool {
         operation,
         Operation::ManageUsers
             | Operation::ManageOrganisations
+            | Operation::ManageApiTokens
             | Operation::ManageRetention
             | Operation::SubjectAccess
     )

@@ -301,6 +301,9 @@ fn expected(role: Role, op: Operation) -> bool {
             Role::FirstResponder | Role::ReferralManager | Role::FroAdministrator
         ),
         O::ReadTrainingRecords => matches!(role, Role::FroAdministrator | Role::Administrator),
+        // Their own organisation's API tokens (the service scopes it, `admin_tokens` tests);
+        // the service's administrators use `ManageOrganisations` for every organisation's.
+        O::ManageApiTokens => role == Role::FroAdministrator,
     }
 }
 

@@ -9,7 +9,7 @@
 //! authorise `Principal::system()` like anyone else.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use nrm_access::{Capability, Operation, OrganisationKind, Role};
+use nrm_access::{Capability, FRO_TOKEN_SCOPES, Operation, OrganisationKind, Role};
 use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::{Actor, FieldProblem};
 use nrm_store::StoreError;
@@ -135,6 +135,18 @@ pub(crate) fn holder(capability: &Capability, operation: Operation) -> Result<Ac
         Ok(capability.actor())
     } else {
         Err(ServiceError::NotFound)
+    }
+}
+
+/// Whose API tokens the capability manages: every organisation's ([`Operation::ManageOrganisations`],
+/// the service's administrators) or only the actor's own ([`Operation::ManageApiTokens`], an FRO
+/// administrator, who may also give only [`FRO_TOKEN_SCOPES`]).
+fn token_manager(capability: &Capability) -> Result<(Actor, Option<OrganisationId>), ServiceError> {
+    let actor = capability.actor();
+    match capability.operation() {
+        Operation::ManageOrganisations => Ok((actor, None)),
+        Operation::ManageApiTokens => Ok((actor, Some(actor.organisation))),
+        _ => Err(ServiceError::NotFound),
     }
 }
 
@@ -617,11 +629,23 @@ impl<'a> Administration<'a> {
         scopes: &[Operation],
         now: DateTime<Utc>,
     ) -> Result<(uuid::Uuid, String), ServiceError> {
-        let actor = holder(capability, Operation::ManageOrganisations)?;
+        let (actor, own) = token_manager(capability)?;
         let id = uuid::Uuid::new_v4();
-        let result = self
-            .create_api_token_unaudited(id, organisation, name, scopes, now)
-            .await;
+        let result = match own {
+            // An FRO administrator: their own organisation's tokens, with referrers' scopes.
+            Some(own) if own != organisation => Err(ServiceError::NotFound),
+            Some(_) if scopes.iter().any(|s| !FRO_TOKEN_SCOPES.contains(s)) => {
+                Err(nrm_domain::DomainError::Invalid(vec![FieldProblem::new(
+                    "/scopes",
+                    "Your organisation's tokens may only submit referrals, submit Duty to Notify reports and read the rulebook",
+                )])
+                .into())
+            }
+            _ => {
+                self.create_api_token_unaudited(id, organisation, name, scopes, now)
+                    .await
+            }
+        };
         self.audit_about(
             actor,
             "token.create",
@@ -640,11 +664,28 @@ impl<'a> Administration<'a> {
         id: uuid::Uuid,
         now: DateTime<Utc>,
     ) -> Result<(), ServiceError> {
-        let actor = holder(capability, Operation::ManageOrganisations)?;
-        let result = match self.store().revoke_api_token(id).await {
-            Ok(true) => Ok(()),
+        let (actor, own) = token_manager(capability)?;
+        let theirs = match own {
+            None => Ok(true),
+            // Another organisation's token is, to an FRO administrator, no token at all.
+            Some(own) => self
+                .store()
+                .api_tokens()
+                .await
+                .map(|rows| {
+                    rows.iter()
+                        .any(|(row, _)| row.id == id && row.organisation == own)
+                })
+                .map_err(ServiceError::from),
+        };
+        let result = match theirs {
+            Ok(true) => match self.store().revoke_api_token(id).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(ServiceError::NotFound),
+                Err(e) => Err(e.into()),
+            },
             Ok(false) => Err(ServiceError::NotFound),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         };
         self.audit_about(
             actor,
@@ -663,13 +704,14 @@ impl<'a> Administration<'a> {
         capability: &Capability,
         now: DateTime<Utc>,
     ) -> Result<Vec<ApiTokenSummary>, ServiceError> {
-        let actor = holder(capability, Operation::ManageOrganisations)?;
+        let (actor, own) = token_manager(capability)?;
         let result = self
             .store()
             .api_tokens()
             .await
             .map(|rows| {
                 rows.into_iter()
+                    .filter(|(row, _)| own.is_none_or(|own| row.organisation == own))
                     .map(|(row, revoked)| ApiTokenSummary {
                         id: row.id,
                         organisation: row.organisation,

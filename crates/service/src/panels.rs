@@ -314,6 +314,47 @@ impl Cases {
         result
     }
 
+    /// The accounts a multi-agency assurance panel's review can name as its chair and members
+    /// (the panels of 2019 to December 2022): every active assurance panel member. Staff, not
+    /// the person's details. For whoever may review the case. Audited
+    /// (`panel.assurance_accounts`).
+    pub async fn assurance_panel_accounts(
+        &self,
+        capability: &CaseCapability,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PanelAccount>, ServiceError> {
+        let (actor, case_id) = allowed(capability, CaseOperation::Review)?;
+        let result = self
+            .store()
+            .users()
+            .await
+            .map_err(ServiceError::from)
+            .map(|users| {
+                users
+                    .into_iter()
+                    .filter(|u| {
+                        !u.disabled
+                            && u.roles.iter().any(|r| {
+                                nrm_access::Role::parse(r) == Some(nrm_access::Role::PanelMember)
+                            })
+                    })
+                    .map(|u| PanelAccount {
+                        id: u.id,
+                        email: u.email,
+                    })
+                    .collect()
+            });
+        self.audit(
+            actor,
+            "panel.assurance_accounts",
+            Some(case_id),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
     async fn meeting(
         &self,
         case_id: CaseId,

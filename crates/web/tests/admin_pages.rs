@@ -3,7 +3,8 @@
 //! refused with 409), accounts (add with credentials shown once, roles, disable and enable,
 //! password reset, sessions ended one by one), API tokens (create shown once, revoke), and an
 //! FRO administrator confined to their own organisation's accounts (another's is "not found",
-//! audited; organisations and tokens are refused).
+//! audited; organisations are refused; API tokens only their own organisation's, with referrers'
+//! scopes, another's refused by the service and audited).
 
 mod support;
 
@@ -483,29 +484,163 @@ async fn an_fro_administrator_manages_only_their_own_organisation() {
         assert_eq!(change.status(), 404);
         assert!(!user(&app, &other_email).await.disabled, "nothing changed");
         assert_eq!(audited(&app, "access.manage_users").await, denials + 5);
-        // Organisations and tokens are the service's administrators' only.
+        // Organisations are the service's administrators' only.
         assert_eq!(
             get(&app, "/administration/organisations", &fro_admin)
                 .await
                 .status(),
             403
         );
-        assert_eq!(
-            get(&app, "/administration/tokens", &fro_admin)
-                .await
-                .status(),
-            403
+        // API tokens: their own organisation's only, with referrers' scopes only.
+        let cases =
+            nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+        let system =
+            nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)
+                .unwrap_or_else(|e| panic!("{e}"));
+        let (others_token, _) = cases
+            .administration()
+            .create_api_token(
+                &system,
+                other.organisation,
+                "Their case system",
+                &[nrm_access::Operation::SubmitReferral],
+                now(&app),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let home = text(get(&app, "/administration", &fro_admin).await).await;
+        assert!(
+            home.contains("/administration/tokens"),
+            "offered on the home"
         );
-        assert_eq!(
-            post(
+        let list = text(get(&app, "/administration/tokens", &fro_admin).await).await;
+        assert!(
+            !list.contains("Their case system"),
+            "another organisation's token is not listed"
+        );
+        let new = text(get(&app, "/administration/tokens/new", &fro_admin).await).await;
+        assert!(new.contains("submit_referral") && !new.contains("read_service_metrics"));
+        let own_code = own.0.to_string();
+        let other_code = other.organisation.0.to_string();
+        for (organisation, scope) in [
+            (other_code.as_str(), "submit_referral"),
+            (own_code.as_str(), "read_service_metrics"),
+        ] {
+            let refused = post(
                 &app,
                 "/administration/tokens/new",
                 &fro_admin,
-                &[("form_token", &t)]
+                &[
+                    ("form_token", &t),
+                    ("name", "Case system"),
+                    ("organisation", organisation),
+                    ("scopes", scope),
+                    ("confirmed", "yes"),
+                ],
+            )
+            .await;
+            assert_eq!(refused.status(), 422, "{organisation} {scope}");
+        }
+        let created = post(
+            &app,
+            "/administration/tokens/new",
+            &fro_admin,
+            &[
+                ("form_token", &t),
+                ("name", "Our case system"),
+                ("organisation", own_code.as_str()),
+                ("scopes", "submit_referral"),
+                ("confirmed", "yes"),
+            ],
+        )
+        .await;
+        assert_eq!(created.status(), 201);
+        assert!(
+            text(created).await.contains("nrm_"),
+            "the token is shown once"
+        );
+        let list = text(get(&app, "/administration/tokens", &fro_admin).await).await;
+        assert!(list.contains("Our case system") && !list.contains("Their case system"));
+        // The service itself refuses another organisation's, whatever a page offers; audited.
+        let capability = nrm_access::authorise(
+            &nrm_access::Principal {
+                actor: nrm_domain::Actor {
+                    user: user(&app, &fro_email).await.id,
+                    organisation: own,
+                },
+                organisation_kind: OrganisationKind::FirstResponderOrganisation,
+                roles: vec![Role::FroAdministrator],
+                allocated_cases_only: false,
+                token_scopes: None,
+                authenticated_at: None,
+            },
+            nrm_access::Operation::ManageApiTokens,
+        )
+        .unwrap_or_else(|_| panic!("an FRO administrator manages their tokens"));
+        let before = audited(&app, "token.create").await;
+        assert!(matches!(
+            cases
+                .administration()
+                .create_api_token(
+                    &capability,
+                    other.organisation,
+                    "Theirs",
+                    &[nrm_access::Operation::SubmitReferral],
+                    now(&app),
+                )
+                .await,
+            Err(nrm_service::ServiceError::NotFound)
+        ));
+        assert_eq!(
+            audited(&app, "token.create").await,
+            before + 1,
+            "the refusal is audited"
+        );
+        // Revoking another organisation's token: not found, and it stays active.
+        let revoke = format!("/administration/tokens/{others_token}/revoke");
+        assert_eq!(get(&app, &revoke, &fro_admin).await.status(), 404);
+        assert_eq!(
+            post(
+                &app,
+                &revoke,
+                &fro_admin,
+                &[("form_token", &t), ("confirmed", "yes")]
             )
             .await
             .status(),
-            403
+            404
+        );
+        let still = cases
+            .administration()
+            .api_tokens(&system, now(&app))
+            .await
+            .unwrap_or_default();
+        assert!(
+            still.iter().any(|x| x.id == others_token && !x.revoked),
+            "another organisation's token is untouched"
+        );
+        // Their own: revoked.
+        let own_revoke = list
+            .split("href=\"")
+            .filter_map(|r| r.split('"').next())
+            .find(|h| h.ends_with("/revoke"))
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            post(
+                &app,
+                &own_revoke,
+                &fro_admin,
+                &[("form_token", &t), ("confirmed", "yes")]
+            )
+            .await
+            .status(),
+            303
+        );
+        assert!(
+            text(get(&app, "/administration/tokens", &fro_admin).await)
+                .await
+                .contains("Revoked")
         );
         // They add First Responders to their own organisation, and no other role.
         assert!(form.contains("first_responder") && !form.contains("decision_maker"));

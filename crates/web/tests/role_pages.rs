@@ -630,3 +630,184 @@ async fn a_served_decision_has_its_notices_to_print_for_those_who_may_read_them(
     })
     .await;
 }
+
+/// Sets the service's clock to 10:00 on `on`.
+fn clock_to(app: &support::App, on: &str) {
+    let day = chrono::NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap_or_default();
+    if let Ok(mut t) = app.clock.lock() {
+        *t = day.and_hms_opt(10, 0, 0).unwrap_or_default().and_utc();
+    }
+}
+
+#[tokio::test]
+async fn a_negative_cg_made_before_december_2022_is_reviewed_by_a_panel_named_with_its_members() {
+    each_backend(|app| async move {
+        // An adult referred in June 2022: RG positive, then CG negative in November 2022.
+        clock_to(&app, "2022-06-01");
+        let mut adult = support::adult();
+        adult["consent"]["referral_consent_given_on"] = serde_json::json!("2022-05-30");
+        adult["exploitation"]["period"] =
+            serde_json::json!({"started_on": "2021-03-01", "ended_on": "2021-09-30", "ongoing": false});
+        let created = app.post_json("/api/v1/referrals/adult", &adult).await;
+        assert_eq!(created.status(), 201);
+        let reference = support::body(created).await["reference"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let decide = |path: &'static str, outcome: &'static str, on: &'static str| {
+            let mut d = serde_json::json!({"outcome": outcome, "decided_on": on, "reasons": "Reasons"});
+            if outcome == "negative" {
+                d["negative_reason"] = serde_json::json!("insufficient_evidence");
+            }
+            (format!("/api/v1/cases/{reference}/{path}"), d)
+        };
+        let (rg, body) = decide("reasonable-grounds-decision", "positive", "2022-06-01");
+        assert_eq!(app.change(&rg, &body).await.status(), 200);
+        clock_to(&app, "2022-11-15");
+        let (cg, body) = decide("conclusive-grounds-decision", "negative", "2022-11-15");
+        assert_eq!(app.change(&cg, &body).await.status(), 200);
+
+        // Three assurance panel members; the first records the panel's review.
+        clock_to(&app, "2022-11-20");
+        let panel = OrganisationKind::AssurancePanel;
+        let mut ids = Vec::new();
+        let mut emails = Vec::new();
+        for _ in 0..3 {
+            let email = account(&app, "Assurance panel", &panel, Role::PanelMember).await;
+            let user = app
+                .store
+                .store
+                .user_by_email(&email)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("no account"));
+            ids.push(user.id.0.to_string());
+            emails.push(email);
+        }
+        let cookie = set_cookie(&sign_in_again(&app, &emails[0], &[("next", "/")]).await);
+        let case = text(get(&app, &format!("/cases/{reference}"), &cookie).await).await;
+        assert!(
+            case.contains(&format!("/cases/{reference}/actions/panel-review")),
+            "the panel's form is offered"
+        );
+        assert!(
+            !case.contains(&format!("/cases/{reference}/actions/review\"")),
+            "not the second caseworker's, which the rules of that date do not allow"
+        );
+        let path = format!("/cases/{reference}/actions/panel-review");
+        let form = text(get(&app, &path, &cookie).await).await;
+        for email in &emails {
+            assert!(form.contains(email.as_str()), "each panel member offered");
+        }
+        let (t, version) = form_parts(&form);
+        let answers = |second_agency: &'static str| {
+            vec![
+                ("form_token".to_owned(), t.clone()),
+                ("version".to_owned(), version.clone()),
+                ("outcome".to_owned(), "agree".to_owned()),
+                ("chair".to_owned(), ids[0].clone()),
+                ("chair_agency".to_owned(), "Home Office".to_owned()),
+                ("first_member".to_owned(), ids[1].clone()),
+                ("first_member_agency".to_owned(), "Police".to_owned()),
+                ("second_member".to_owned(), ids[2].clone()),
+                ("second_member_agency".to_owned(), second_agency.to_owned()),
+                ("reviewed_on-day".to_owned(), "20".to_owned()),
+                ("reviewed_on-month".to_owned(), "11".to_owned()),
+                ("reviewed_on-year".to_owned(), "2022".to_owned()),
+                ("reasons".to_owned(), "The panel read the file.".to_owned()),
+                ("confirmed".to_owned(), "yes".to_owned()),
+            ]
+        };
+        let borrow = |a: &[(String, String)]| {
+            a.iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        };
+        let before = app.version(&reference).await;
+        // Members from one agency: refused in words, nothing recorded.
+        let one_agency = borrow(&answers("police"));
+        let pairs: Vec<(&str, &str)> = one_agency
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let refused = post(&app, &path, &cookie, &pairs).await;
+        assert_eq!(refused.status(), 422);
+        let refused = text(refused).await;
+        assert!(
+            refused.contains("at least two members from different agencies"),
+            "{refused}"
+        );
+        assert_eq!(app.version(&reference).await, before, "nothing recorded");
+        // Without `confirmed` the check page names the members.
+        let good = borrow(&answers("Local authority"));
+        let pairs: Vec<(&str, &str)> = good
+            .iter()
+            .filter(|(k, _)| k != "confirmed")
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let check = text(post(&app, &path, &cookie, &pairs).await).await;
+        assert!(check.contains("Check before you record"));
+        assert!(check.contains(emails[1].as_str()) && check.contains("Local authority"));
+        let pairs: Vec<(&str, &str)> = good
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let recorded = post(&app, &path, &cookie, &pairs).await;
+        // Reviewed, the case leaves the panel's queue: back to the queue.
+        assert_eq!(location(&recorded), "/cases");
+        assert_eq!(app.version(&reference).await, before + 1);
+        let decision_maker =
+            signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let after = text(get(&app, &format!("/cases/{reference}"), &decision_maker).await).await;
+        assert!(
+            !after.contains(&format!("/cases/{reference}/actions/panel-review")),
+            "no panel review is due any more"
+        );
+
+        // A case decided now is reviewed by a second caseworker: the panel's form is not
+        // offered, and posted anyway it is refused with the rule and its date.
+        clock_to(&app, "2025-11-03");
+        let recent = app.submit_adult().await;
+        let recent_rg = format!("/api/v1/cases/{recent}/reasonable-grounds-decision");
+        let positive =
+            serde_json::json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "Reasons"});
+        assert_eq!(app.change(&recent_rg, &positive).await.status(), 200);
+        clock_to(&app, "2026-01-05");
+        let recent_cg = format!("/api/v1/cases/{recent}/conclusive-grounds-decision");
+        let mut negative =
+            serde_json::json!({"outcome": "negative", "decided_on": "2026-01-05", "reasons": "Reasons"});
+        negative["negative_reason"] = serde_json::json!("insufficient_evidence");
+        assert_eq!(app.change(&recent_cg, &negative).await.status(), 200);
+        let cookie = set_cookie(&sign_in_again(&app, &emails[0], &[("next", "/")]).await);
+        let case = text(get(&app, &format!("/cases/{recent}"), &cookie).await).await;
+        assert!(!case.contains("/actions/panel-review"));
+        let path = format!("/cases/{recent}/actions/panel-review");
+        let (t, version) = form_parts(&text(get(&app, &path, &cookie).await).await);
+        let mut late = borrow(&answers("Local authority"));
+        late[0].1 = t;
+        late[1].1 = version;
+        for (k, v) in &mut late {
+            match k.as_str() {
+                "reviewed_on-month" => *v = "1".to_owned(),
+                "reviewed_on-year" => *v = "2026".to_owned(),
+                "reviewed_on-day" => *v = "5".to_owned(),
+                _ => {}
+            }
+        }
+        let pairs: Vec<(&str, &str)> = late
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let refused = text(post(&app, &path, &cookie, &pairs).await).await;
+        assert!(
+            refused.contains(
+                "made on 5 January 2026 is reviewed by a second caseworker, not a panel (assurance panels ended in December 2022)"
+            ),
+            "{refused}"
+        );
+        assert!(case.contains(&format!("/cases/{recent}/actions/review\"")));
+        app
+    })
+    .await;
+}

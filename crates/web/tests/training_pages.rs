@@ -94,6 +94,16 @@ async fn a_first_responder_is_nudged_takes_the_course_fails_passes_and_is_remind
             start.contains("training-nudge"),
             "an untrained First Responder is nudged"
         );
+        assert!(start.contains("You have not completed the First Responder training yet"));
+        // In Welsh too, like the rest of the start page; the link says the course is English.
+        let welsh = text(get(&app, "/referrals", &format!("{responder}; nrm-lang=cy")).await).await;
+        assert!(welsh.contains("<html lang=\"cy\""));
+        assert!(
+            welsh.contains("Nid ydych wedi cwblhau hyfforddiant yr Ymatebwr Cyntaf eto"),
+            "the nudge in Welsh"
+        );
+        assert!(welsh.contains("Gwneud yr hyfforddiant (yn Saesneg)"));
+        assert!(!welsh.contains("You have not completed the First Responder training yet"));
         let page = text(get(&app, "/training", &responder).await).await;
         assert!(page.contains("You have not completed the training yet"));
         for section in &course().sections {

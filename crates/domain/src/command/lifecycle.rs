@@ -754,6 +754,25 @@ struct UnderReview {
     done: bool,
 }
 
+/// The reviews this case waits for before a decision can be served: each decision not yet
+/// reviewed with the kind of review the rules of its date require (a multi-agency assurance
+/// panel for a negative CG made from 2019 to December 2022, else a second caseworker or the
+/// SCA's quality assurance). The pages offer the matching form.
+pub fn reviews_due(r: &Referral) -> Vec<(ReviewedDecision, ReviewKind)> {
+    [
+        ReviewedDecision::ReasonableGrounds,
+        ReviewedDecision::ConclusiveGrounds,
+        ReviewedDecision::Disqualification,
+    ]
+    .into_iter()
+    .filter_map(|decision| {
+        under_review(r, decision)
+            .filter(|u| !u.done && u.kind != ReviewKind::None)
+            .map(|u| (decision, u.kind))
+    })
+    .collect()
+}
+
 fn under_review(r: &Referral, decision: ReviewedDecision) -> Option<UnderReview> {
     // A negative decision, or a pilot panel's positive one held for the SCA's sample.
     let negative = |d: &crate::case::DecisionRecord| {

@@ -7,7 +7,9 @@
 mod lifecycle;
 
 pub(crate) use lifecycle::guard_open;
-pub use lifecycle::{LifecycleCommand, ReviewPanel, deadline_status, deadline_status_on};
+pub use lifecycle::{
+    LifecycleCommand, ReviewPanel, deadline_status, deadline_status_on, reviews_due,
+};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 

@@ -1101,4 +1101,22 @@ pub const ALL: &[(&str, &str, &str)] = &[
         "This form has expired. Try again",
         "Mae'r ffurflen hon wedi dod i ben. Rhowch gynnig arall arni",
     ),
+    // The start page's nudge to an untrained First Responder (the course itself is English
+    // only for now: its text is the training rulebook's).
+    ("training.nudge.title", "Training", "Hyfforddiant"),
+    (
+        "training.nudge.untrained",
+        "You have not completed the First Responder training yet",
+        "Nid ydych wedi cwblhau hyfforddiant yr Ymatebwr Cyntaf eto",
+    ),
+    (
+        "training.nudge.due",
+        "Your First Responder training is due again",
+        "Mae eich hyfforddiant Ymatebwr Cyntaf yn ddyledus eto",
+    ),
+    (
+        "training.nudge.link",
+        "Take the training",
+        "Gwneud yr hyfforddiant (yn Saesneg)",
+    ),
 ];

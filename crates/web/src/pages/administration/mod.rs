@@ -36,6 +36,8 @@ struct HomePage {
     organisations: Option<String>,
     accounts: String,
     takes_training: bool,
+    /// The service's administrators (every organisation's) or an FRO administrator (their own).
+    manages_tokens: bool,
 }
 
 /// The administration pages' routes (beside `/administration` itself).
@@ -206,6 +208,9 @@ pub async fn home(
         accounts,
         takes_training: nrm_access::authorise(&signed_in.principal, Operation::TakeTraining)
             .is_ok(),
+        manages_tokens: [Operation::ManageOrganisations, Operation::ManageApiTokens]
+            .into_iter()
+            .any(|o| nrm_access::authorise(&signed_in.principal, o).is_ok()),
     }))
 }
 

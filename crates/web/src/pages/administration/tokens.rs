@@ -1,6 +1,8 @@
-//! API tokens, for the service's administrators (`ManageOrganisations`): the list (never the
-//! tokens themselves), creating one for an organisation with its scopes (the token shown once)
-//! and revoking one, each change with a check step.
+//! API tokens, for the service's administrators (`ManageOrganisations`, every organisation's)
+//! and FRO administrators (`ManageApiTokens`, their own organisation's, with referrers' scopes
+//! only): the list (never the tokens themselves), creating one for an organisation with its
+//! scopes (the token shown once) and revoking one, each change with a check step. The service
+//! enforces the organisation and the scopes; these pages only offer what it allows.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -30,9 +32,27 @@ pub struct Done {
     done: Option<String>,
 }
 
-fn scopes() -> Vec<(String, String)> {
+/// The capability to manage tokens: an FRO administrator's for their own organisation, else
+/// the service's administrators' (anyone else is refused, audited).
+async fn token_capability(
+    state: &AppState,
+    signed_in: &SignedIn,
+) -> Result<nrm_access::Capability, PageError> {
+    let operation =
+        if nrm_access::authorise(&signed_in.principal, Operation::ManageApiTokens).is_ok() {
+            Operation::ManageApiTokens
+        } else {
+            Operation::ManageOrganisations
+        };
+    authorise(state, signed_in, operation).await
+}
+
+/// The scopes the capability may give.
+fn scopes(capability: &nrm_access::Capability) -> Vec<(String, String)> {
+    let own = capability.operation() == Operation::ManageApiTokens;
     Operation::ALL
         .iter()
+        .filter(|o| !own || nrm_access::FRO_TOKEN_SCOPES.contains(o))
         .map(|o| (o.code().to_owned(), o.code().replace('_', " ")))
         .collect()
 }
@@ -43,10 +63,10 @@ pub async fn list(
     signed_in: SignedIn,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let capability = authorise(&state, &signed_in, Operation::ManageOrganisations).await?;
+    let capability = token_capability(&state, &signed_in).await?;
     let now = state.now();
     let admin = state.cases.administration();
-    let names = admin.organisations(&capability, now).await.map_err(fault)?;
+    let names = organisation_choices(&state, &signed_in, &capability).await?;
     let tokens = admin.api_tokens(&capability, now).await.map_err(fault)?;
     let mut body = done_banner(done.done.as_deref().map(|_| "The token was revoked"));
     body.push_str(
@@ -71,8 +91,8 @@ pub async fn list(
                         text_cell(
                             names
                                 .iter()
-                                .find(|o| o.id == t.organisation)
-                                .map_or_else(String::new, |o| o.name.clone()),
+                                .find(|(id, _)| *id == t.organisation.0.to_string())
+                                .map_or_else(String::new, |(_, name)| name.clone()),
                         ),
                         text_cell(
                             t.scopes
@@ -107,6 +127,7 @@ pub async fn list(
 
 fn new_form(
     signed_in: &SignedIn,
+    scopes: &[(String, String)],
     organisations: &[(String, String)],
     answers: (&str, &str, &[String]),
     errors: &Errors,
@@ -134,7 +155,7 @@ fn new_form(
         "scopes",
         "Scopes",
         Some("The only operations the token may do"),
-        &scopes(),
+        scopes,
         chosen,
         errors,
     ));
@@ -150,8 +171,16 @@ fn new_form(
 
 async fn organisation_choices(
     state: &AppState,
+    signed_in: &SignedIn,
     capability: &nrm_access::Capability,
 ) -> Result<Vec<(String, String)>, PageError> {
+    if capability.operation() == Operation::ManageApiTokens {
+        // An FRO administrator acts for their own organisation only.
+        return Ok(vec![(
+            signed_in.principal.actor.organisation.0.to_string(),
+            "Your organisation".to_owned(),
+        )]);
+    }
     Ok(state
         .cases
         .administration()
@@ -168,10 +197,11 @@ pub async fn new_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, PageError> {
-    let capability = authorise(&state, &signed_in, Operation::ManageOrganisations).await?;
-    let organisations = organisation_choices(&state, &capability).await?;
+    let capability = token_capability(&state, &signed_in).await?;
+    let organisations = organisation_choices(&state, &signed_in, &capability).await?;
     Ok(new_form(
         &signed_in,
+        &scopes(&capability),
         &organisations,
         ("", "", &[]),
         &Errors::default(),
@@ -188,12 +218,17 @@ pub async fn create(
         ..
     }: Posted,
 ) -> Result<Response, PageError> {
-    let capability = authorise(&state, &signed_in, Operation::ManageOrganisations).await?;
-    let organisations = organisation_choices(&state, &capability).await?;
+    let capability = token_capability(&state, &signed_in).await?;
+    let organisations = organisation_choices(&state, &signed_in, &capability).await?;
+    let offered = scopes(&capability);
     let name = form::value(&posted, "name").trim().to_owned();
     let organisation_code = form::value(&posted, "organisation").to_owned();
     let codes = posted.get("scopes").cloned().unwrap_or_default();
-    let chosen: Vec<Operation> = codes.iter().filter_map(|c| Operation::parse(c)).collect();
+    let chosen: Vec<Operation> = codes
+        .iter()
+        .filter(|c| offered.iter().any(|(code, _)| code == *c))
+        .filter_map(|c| Operation::parse(c))
+        .collect();
     let mut errors = Errors::default();
     if name.is_empty() || name.len() > 200 {
         errors.add(
@@ -215,6 +250,7 @@ pub async fn create(
     else {
         return Ok(new_form(
             &signed_in,
+            &offered,
             &organisations,
             (&name, &organisation_code, &codes),
             &errors,
@@ -296,7 +332,7 @@ pub async fn revoke_page(
     signed_in: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let capability = authorise(&state, &signed_in, Operation::ManageOrganisations).await?;
+    let capability = token_capability(&state, &signed_in).await?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| PageError::NotFound(Lang::En))?;
     let token = state
         .cases
@@ -337,7 +373,7 @@ pub async fn revoke(
     Path(id): Path<String>,
     Posted { signed_in, .. }: Posted,
 ) -> Result<Response, PageError> {
-    let capability = authorise(&state, &signed_in, Operation::ManageOrganisations).await?;
+    let capability = token_capability(&state, &signed_in).await?;
     let id = uuid::Uuid::parse_str(&id).map_err(|_| PageError::NotFound(Lang::En))?;
     state
         .cases

@@ -10,6 +10,7 @@ use nrm_domain::calendar::Jurisdiction;
 use nrm_domain::case::{CaseState, CaseStatus, Stage};
 use nrm_domain::event::Outcome;
 use nrm_domain::geography::UkNation;
+use nrm_domain::rules::ReviewKind;
 use nrm_govuk::components::{NotificationBanner, SummaryList, SummaryListCell, SummaryListRow};
 use serde::Deserialize;
 
@@ -417,12 +418,25 @@ pub async fn page(
         s.competent_authority == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
     let can_decide = !pilot
         && nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
+    // A negative CG made before December 2022 is reviewed by an assurance panel with its
+    // members: that form instead of the second caseworker's while it is the only review due.
+    let reviews = referral
+        .map(nrm_domain::command::reviews_due)
+        .unwrap_or_default();
+    let panel = |(_, kind): &(_, ReviewKind)| *kind == ReviewKind::MultiAgencyAssurancePanel;
+    let panel_due = reviews.iter().any(panel);
+    let other_due = reviews.iter().any(|d| !panel(d));
     let mut actions: Vec<ActionLink> =
         crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
             .into_iter()
             // The s62 decision only while a positive RG for a person referred again waits
             // for it (the form itself refuses in words otherwise).
-            .filter(|a| a.slug != "additional-recovery-period" || s62_open(&view.state))
+            .filter(|a| match a.slug {
+                "panel-review" => panel_due,
+                "review" => other_due || !panel_due,
+                "additional-recovery-period" => s62_open(&view.state),
+                _ => true,
+            })
             .map(|a| ActionLink {
                 href: format!("/cases/{}/actions/{}", s.reference, a.slug),
                 text: a.title,

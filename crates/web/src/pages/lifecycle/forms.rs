@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use nrm_access::CaseOperation;
 use nrm_domain::children::panel::ChecklistItem;
+use nrm_domain::command::ReviewPanel;
+use nrm_domain::event::{ReviewedDecision, Reviewer};
 use nrm_domain::ids::UserId;
 use nrm_domain::personal::MAX_NARRATIVE_CHARS;
 use nrm_domain::rules::{PanelAgency, PilotPanelMember};
@@ -90,6 +92,28 @@ const fn yes_no(name: &'static str, label: &'static str) -> Spec {
         label,
         hint: None,
         input: Input::YesNo,
+        required: true,
+    }
+}
+
+/// An assurance panel's chair or member: one of the panel members' accounts (staff).
+const fn panel_member(name: &'static str, label: &'static str) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: None,
+        input: Input::Dynamic,
+        required: true,
+    }
+}
+
+/// A panel member's agency; the members must come from different agencies.
+const fn agency(name: &'static str, label: &'static str) -> Spec {
+    Spec {
+        name,
+        label,
+        hint: Some("For example, a police force, a local authority or a charity"),
+        input: Input::Text,
         required: true,
     }
 }
@@ -214,6 +238,34 @@ pub const ACTIONS: &[ActionForm] = &[
                 required: true,
             },
             date("reviewed_on", "Date of the review"),
+            REASONS,
+        ],
+    },
+    ActionForm {
+        slug: "panel-review",
+        title: "Record an assurance panel's review",
+        button: "Record the panel's review",
+        done: "Panel review recorded",
+        operation: CaseOperation::Review,
+        fields: &[
+            choice(
+                "outcome",
+                "What did the panel conclude about the negative Conclusive Grounds decision?",
+                &[
+                    ("agree", "Agree: the decision stands and may be served"),
+                    (
+                        "refer_back",
+                        "Refer back: the decision maker must consider it again",
+                    ),
+                ],
+            ),
+            panel_member("chair", "Who chaired the panel?"),
+            agency("chair_agency", "The chair's agency"),
+            panel_member("first_member", "Who was the first member?"),
+            agency("first_member_agency", "The first member's agency"),
+            panel_member("second_member", "Who was the second member?"),
+            agency("second_member_agency", "The second member's agency"),
+            date("reviewed_on", "Date of the panel's review"),
             REASONS,
         ],
     },
@@ -844,6 +896,25 @@ pub fn build(form: &ActionForm, answers: &Answers) -> Option<Action> {
             reviewed_on: on("reviewed_on")?,
             reasons: text(answers, "reasons"),
         },
+        "panel-review" => {
+            let reviewer = |name: &str| {
+                Some(Reviewer {
+                    user: UserId(uuid::Uuid::parse_str(value(answers, name)).ok()?),
+                    agency: text(answers, &format!("{name}_agency")),
+                })
+            };
+            Action::ReviewNegativeDecision {
+                decision: ReviewedDecision::ConclusiveGrounds,
+                outcome: code(answers, "outcome")?,
+                panel: Some(ReviewPanel {
+                    chair: reviewer("chair")?,
+                    members: vec![reviewer("first_member")?, reviewer("second_member")?],
+                }),
+                reviewer_agency: text(answers, "chair_agency"),
+                reviewed_on: on("reviewed_on")?,
+                reasons: text(answers, "reasons"),
+            }
+        }
         "serve" => Action::Serve {
             decision: code(answers, "decision")?,
             served_on: on("served_on")?,
@@ -1026,6 +1097,8 @@ mod tests {
             .insert("request", vec![(someone.clone(), "B".to_owned())]);
         for name in [
             "chair",
+            "first_member",
+            "second_member",
             "social_care_member",
             "police_member",
             "health_member",

@@ -138,6 +138,14 @@ async fn offered(
                     .collect(),
                 _ => Vec::new(),
             },
+            "chair" | "first_member" | "second_member" if form.slug == "panel-review" => state
+                .cases
+                .assurance_panel_accounts(capability, now)
+                .await
+                .map_err(|e| PageError::from_service(e, Lang::En))?
+                .into_iter()
+                .map(|a| (a.id.0.to_string(), a.email))
+                .collect(),
             "chair" | "social_care_member" | "police_member" | "health_member" => state
                 .cases
                 .panel_accounts(capability, now)
@@ -309,6 +317,9 @@ pub(crate) fn field(spec: &Spec, answers: &Answers, offered: &Offered, errors: &
                     "<p class=\"govuk-body\" id=\"{name}\">There is nothing to choose: {}.</p>",
                     match name {
                         "request" => "no information request is waiting for a reply",
+                        "chair" | "first_member" | "second_member" => {
+                            "there are no active panel members' accounts"
+                        }
                         _ => "your organisation has no active decision makers",
                     }
                 )

@@ -11,7 +11,9 @@
 //! - `GET /training/records`: who in the organisation is trained (FRO administrators; the
 //!   service's administrators choose an organisation).
 //!
-//! [`nudge`] is the banner the First Responder start page shows an untrained First Responder.
+//! [`nudge`] is the banner the First Responder start page shows an untrained First Responder,
+//! in English or Welsh like the start page (the course pages stay English only: the course text
+//! is the training rulebook's and has no Welsh yet).
 
 use std::collections::BTreeMap;
 
@@ -580,16 +582,24 @@ pub async fn nudge(state: &AppState, signed_in: &SignedIn) -> Result<String, Pag
         .status(&capability, state.now())
         .await
         .map_err(|e| PageError::from_service(e, signed_in.lang))?;
+    let lang = signed_in.lang;
     let words = match status.standing {
         Standing::Trained { .. } => return Ok(String::new()),
-        Standing::Untrained => "You have not completed the First Responder training yet",
-        Standing::DueAgain { .. } => "Your First Responder training is due again",
+        Standing::Untrained => lang.t("training.nudge.untrained"),
+        Standing::DueAgain { .. } => lang.t("training.nudge.due"),
+    };
+    // The course is in English only: the Welsh link says so, and the link's language is marked.
+    let link_lang = if lang == Lang::Cy {
+        " hreflang=\"en\""
+    } else {
+        ""
     };
     Ok(NotificationBanner {
-        title_text: Some("Training".to_owned()),
+        title_text: Some(lang.t("training.nudge.title").to_owned()),
         html: Some(format!(
-            "<p class=\"govuk-notification-banner__heading\">{}. <a class=\"govuk-notification-banner__link\" href=\"/training\">Take the training</a>.</p>",
-            escape(words)
+            "<p class=\"govuk-notification-banner__heading\">{}. <a class=\"govuk-notification-banner__link\" href=\"/training\"{link_lang}>{}</a>.</p>",
+            escape(words),
+            escape(lang.t("training.nudge.link"))
         )),
         attributes: nrm_govuk::components::Attributes::from_pairs([("id", "training-nudge")]),
         ..NotificationBanner::default()

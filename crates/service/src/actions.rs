@@ -110,6 +110,12 @@ pub enum Action {
         reviewed_on: NaiveDate,
         reasons: String,
     },
+    /// The young adult's answer to the consent-to-support question offered when they turned
+    /// 18 during the case (`Cases::answer_consent_to_support`).
+    AnswerConsentToSupport {
+        on: NaiveDate,
+        consents: bool,
+    },
 }
 
 impl Action {
@@ -122,7 +128,9 @@ impl Action {
             Self::ReviewNegativeConclusiveGrounds { .. }
             | Self::ReviewNegativeDecision { .. }
             | Self::AssurePanelDecision { .. } => CaseOperation::Review,
-            Self::RecordAgeAssessment(_) => CaseOperation::Manage,
+            Self::RecordAgeAssessment(_) | Self::AnswerConsentToSupport { .. } => {
+                CaseOperation::Manage
+            }
             Self::ConvenePanel(_)
             | Self::PreparePanelPapers { .. }
             | Self::RecordPanelDecision(_) => CaseOperation::Decide,
@@ -163,6 +171,7 @@ impl Action {
             Self::PreparePanelPapers { .. } => "panel.papers",
             Self::RecordPanelDecision(_) => "panel.decision",
             Self::AssurePanelDecision { .. } => "panel.assurance",
+            Self::AnswerConsentToSupport { .. } => "case.consent_to_support",
         }
     }
 }
@@ -207,6 +216,11 @@ impl Cases {
             Action::RecordPanelDecision(input) => {
                 return self
                     .record_panel_decision(capability, expected_version, input, now)
+                    .await;
+            }
+            Action::AnswerConsentToSupport { on, consents } => {
+                return self
+                    .answer_consent_to_support(capability, expected_version, on, consents, now)
                     .await;
             }
             other => other,
@@ -358,7 +372,8 @@ impl Cases {
             Action::RecordAgeAssessment(_)
             | Action::ConvenePanel(_)
             | Action::PreparePanelPapers { .. }
-            | Action::RecordPanelDecision(_) => return Err(ServiceError::NotFound),
+            | Action::RecordPanelDecision(_)
+            | Action::AnswerConsentToSupport { .. } => return Err(ServiceError::NotFound),
         };
         let result = self
             .execute(

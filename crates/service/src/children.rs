@@ -16,6 +16,7 @@
 //! each change is audited in its own transaction, and the run as a whole.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use nrm_access::{CaseCapability, CaseOperation};
 use nrm_domain::Actor;
 use nrm_domain::case::CaseState;
 use nrm_domain::children::adulthood::AdulthoodCommand;
@@ -34,6 +35,31 @@ use crate::{Cases, ServiceError};
 const PAGE: i64 = 200;
 
 impl Cases {
+    /// Records the young adult's answer to the consent-to-support question, offered when
+    /// they turned 18 during the case (`nrm_domain::children::adulthood`), by whoever manages
+    /// the case. A "yes" refers them to adult support at once, as an adult referral with
+    /// consent is (`Support::after_case_change`, from `execute`); a "no" records the answer
+    /// and nothing else. Audited as `case.consent_to_support`, refusals too.
+    pub async fn answer_consent_to_support(
+        &self,
+        capability: &CaseCapability,
+        expected_version: Option<u64>,
+        on: NaiveDate,
+        consents: bool,
+        now: DateTime<Utc>,
+    ) -> Result<u64, ServiceError> {
+        let code = "case.consent_to_support";
+        let (actor, case_id) = crate::allowed(capability, CaseOperation::Manage)?;
+        let result = self
+            .execute(actor, code, case_id, expected_version, None, now, |_| {
+                Command::Adulthood(AdulthoodCommand::AnswerConsentToSupport { on, consents })
+            })
+            .await;
+        self.audit_failure(actor, code, Some(case_id), &result, now)
+            .await?;
+        result
+    }
+
     /// The date of birth the case's rules go by: the assessed one when an age assessment
     /// concluded, else the one referred. `None` when unknown or erased.
     async fn child_date_of_birth(

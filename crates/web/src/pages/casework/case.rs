@@ -406,13 +406,29 @@ pub async fn page(
             counted: "From the date of birth".to_owned(),
         });
     }
+    // Turned 18 during the case (issue 13): the consent-to-support question, until answered.
+    if let nrm_domain::case::CaseState::Referral(r) = &view.state
+        && nrm_domain::children::adulthood::consent_question_open(r)
+        && let Some(offered) = r.consent_to_support_offered_on
+    {
+        due.push(DueDate {
+            what: "Turned 18: ask the young adult the consent-to-support question and record their answer".to_owned(),
+            due: date(offered),
+            tag: String::new(),
+            counted: "Offered on their 18th birthday".to_owned(),
+        });
+    }
     // A pilot panel decides at its meetings ("Record the panel's decision"), not here.
     let pilot =
         s.competent_authority == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
     let can_decide = !pilot
         && nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
     let mut actions: Vec<ActionLink> =
-        crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
+        crate::pages::lifecycle::allowed(
+            &signed_in.principal,
+            &facts,
+            crate::pages::lifecycle::Open::of(&view.state),
+        )
             .into_iter()
             .map(|a| ActionLink {
                 href: format!("/cases/{}/actions/{}", s.reference, a.slug),

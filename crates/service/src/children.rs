@@ -15,7 +15,7 @@
 //! Run as the service itself (the periodic sweep's turn, `nrm sweep`, the end of an import);
 //! each change is audited in its own transaction, and the run as a whole.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use nrm_access::{CaseCapability, CaseOperation};
 use nrm_domain::Actor;
 use nrm_domain::case::CaseState;
@@ -33,6 +33,12 @@ use crate::{Cases, ServiceError};
 
 /// Cases looked at per page.
 const PAGE: i64 = 200;
+
+/// The day the age review starts looking at a case daily: the first of the month the person
+/// turns 18 in (the month only is stored, not the date of birth).
+fn review_from(turns_18_on: NaiveDate) -> NaiveDate {
+    turns_18_on.with_day(1).unwrap_or(turns_18_on)
+}
 
 impl Cases {
     /// Records the young adult's answer to the consent-to-support question, offered when
@@ -105,21 +111,34 @@ impl Cases {
         let mut moved = 0;
         let mut after = None;
         loop {
-            let page = self.store().open_child_cases_after(after, PAGE).await?;
-            let Some(last) = page.last() else {
+            // Only the cases whose 18th birthday's month has begun, and those not looked at
+            // yet (migration 0028): not every child's case each turn.
+            let page = self
+                .store()
+                .child_cases_for_age_review_after(today, after, PAGE)
+                .await?;
+            let Some((last, _)) = page.last() else {
                 break;
             };
             after = Some(*last);
-            for case_id in page {
+            for (case_id, reviewed) in page {
                 let Some(loaded) = self.store().load(case_id).await? else {
                     continue;
                 };
                 let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
                 let state = CaseState::from_events(&events);
                 let Some(born) = self.child_date_of_birth(&state, &events).await? else {
+                    // Nothing to go by (unknown or erased): not looked at again until an age
+                    // assessment gives a date of birth.
+                    self.store().record_case_age_review(case_id, None).await?;
                     continue;
                 };
                 let turns_18_on = eighteenth_birthday(born);
+                if !reviewed {
+                    self.store()
+                        .record_case_age_review(case_id, Some(review_from(turns_18_on)))
+                        .await?;
+                }
                 if today < turns_18_on {
                     continue;
                 }
@@ -136,7 +155,9 @@ impl Cases {
                     .await
                 {
                     Ok(version) if version > loaded.version => moved += 1,
-                    Ok(_) => {}
+                    // Nothing the rules do for it (no rule for the birthday's date): not
+                    // looked at again.
+                    Ok(_) => self.store().record_case_age_review(case_id, None).await?,
                     // Changed meanwhile, or closed by the domain: the next turn looks again.
                     Err(ServiceError::Conflict { .. })
                     | Err(ServiceError::Store(StoreError::VersionConflict { .. })) => {}

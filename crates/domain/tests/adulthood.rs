@@ -287,8 +287,8 @@ fn the_young_adult_answers_the_consent_question_once_between_the_offer_and_today
 fn a_no_records_the_answer_and_leaves_the_case_without_consent() {
     let birthday = date(2024, 6, 1);
     let state = turned_18(birthday);
-    let events = answer(&state, birthday, false, birthday)
-        .unwrap_or_else(|e| panic!("refused: {e:?}"));
+    let events =
+        answer(&state, birthday, false, birthday).unwrap_or_else(|e| panic!("refused: {e:?}"));
     assert_eq!(events.len(), 1);
     let after = fold(state, &events);
     assert!(!referral(&after).support_consent);

@@ -299,7 +299,7 @@ async fn the_consent_to_support_question_at_18_is_answered_on_the_case_page_and_
         let mut references = Vec::new();
         for _ in 0..2 {
             let mut child = support::child();
-            child["date_of_birth"] = json!(born.to_string());
+            child["victim"]["date_of_birth"] = json!(born.to_string());
             let response = app.post_json("/api/v1/referrals/child", &child).await;
             assert_eq!(response.status(), 201);
             references.push(
@@ -326,8 +326,14 @@ async fn the_consent_to_support_question_at_18_is_answered_on_the_case_page_and_
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(report.cases_turned_18, 2);
 
+        // Ten days on, the session has ended: sign in again.
+        let cookie = sign_in(&app, &manager).await;
         let page = text(get(&app, &case_path, &cookie).await).await;
-        assert!(page.contains("Turned 18: ask the young adult the consent-to-support question"));
+        assert!(
+            page.contains("Turned 18: ask the young adult the consent-to-support question"),
+            "{}",
+            page.split("Due dates").nth(1).unwrap_or(&page)
+        );
         assert!(page.contains(&form_path));
         // Nothing answered: the error summary names the question.
         let form = text(get(&app, &form_path, &cookie).await).await;
@@ -368,7 +374,8 @@ async fn the_consent_to_support_question_at_18_is_answered_on_the_case_page_and_
 
         // The API: the other young adult's yes, then a second answer refused in words.
         let actions = format!("/api/v1/cases/{}/actions", references[1]);
-        let answer = json!({"answer_consent_to_support": {"on": today.to_string(), "consents": true}});
+        let answer =
+            json!({"answer_consent_to_support": {"on": today.to_string(), "consents": true}});
         let response = app.change(&actions, &answer).await;
         assert_eq!(response.status(), 200, "{}", text(response).await);
         let again = app.change(&actions, &answer).await;

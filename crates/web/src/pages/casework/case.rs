@@ -423,18 +423,17 @@ pub async fn page(
         s.competent_authority == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
     let can_decide = !pilot
         && nrm_access::authorise_case(&signed_in.principal, CaseOperation::Decide, &facts).is_ok();
-    let mut actions: Vec<ActionLink> =
-        crate::pages::lifecycle::allowed(
-            &signed_in.principal,
-            &facts,
-            crate::pages::lifecycle::Open::of(&view.state),
-        )
-            .into_iter()
-            .map(|a| ActionLink {
-                href: format!("/cases/{}/actions/{}", s.reference, a.slug),
-                text: a.title,
-            })
-            .collect();
+    let mut actions: Vec<ActionLink> = crate::pages::lifecycle::allowed(
+        &signed_in.principal,
+        &facts,
+        crate::pages::lifecycle::Open::of(&view.state),
+    )
+    .into_iter()
+    .map(|a| ActionLink {
+        href: format!("/cases/{}/actions/{}", s.reference, a.slug),
+        text: a.title,
+    })
+    .collect();
     // The served decisions' notices, to print (issue 11 item 2).
     if (s.reasonable_grounds_served_on.is_some() || s.conclusive_grounds_served_on.is_some())
         && nrm_access::authorise_case(&signed_in.principal, CaseOperation::ReadNotices, &facts)

@@ -44,9 +44,7 @@ impl Open {
     pub fn of(state: &CaseState) -> Self {
         Self {
             consent_to_support: match state {
-                CaseState::Referral(r) => {
-                    nrm_domain::children::adulthood::consent_question_open(r)
-                }
+                CaseState::Referral(r) => nrm_domain::children::adulthood::consent_question_open(r),
                 _ => false,
             },
         }

@@ -5,13 +5,16 @@
 // quorum, the decision with its reasons and attendance. The decision waits in the Single
 // Competent Authority's assurance queue until an SCA decision maker agrees it, and the
 // meeting page then says so. An age assessment finds a person referred as an adult to be a
-// child living in Hull, and the case moves to Hull's panel's queue.
+// child living in Hull, and the case moves to Hull's panel's queue. A demo child of the
+// guardian's who turned 18 during the case has the consent-to-support question open on the
+// case page; the SCA's manager records the young adult's "yes" through a form and a check
+// page, and the question is then closed.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { DEMO, DEMO_PASSWORD } from '../lib/accounts.mjs';
 import { Visit, launch } from '../lib/browser.mjs';
-import { choose, date, path, signIn, today, type } from '../lib/journey.mjs';
+import { assertError, choose, date, path, signIn, today, type } from '../lib/journey.mjs';
 
 const PANEL = {
   chair: 'la.panel.member@demo.invalid',
@@ -201,5 +204,56 @@ test('an age assessment finds a person referred as an adult to be a child, and t
     assert.ok(await inGroup(panel, 'to-convene', reference, 'queue-rerouted'));
   } finally {
     await panel.close();
+  }
+});
+
+test("a young adult's answer to the consent-to-support question is recorded on the case", async () => {
+  // The demo guardian's children: one of them turned 18 during the case (demo data).
+  const guardian = new Visit(browser, 'consent-guardian');
+  const gp = await guardian.open();
+  let references;
+  try {
+    await signIn(guardian, { email: 'guardian@demo.invalid', password: DEMO_PASSWORD }, { from: '/sign-in?next=/' });
+    assert.equal(path(gp), '/guardians');
+    references = (await gp.locator('#caseload a').allInnerTexts()).map((t) => t.trim());
+    assert.ok(references.length > 0, 'the demo guardian has children');
+  } finally {
+    await guardian.close();
+  }
+  const manager = new Visit(browser, 'consent-manager');
+  const page = await manager.open();
+  const ACTION = "Record the young adult's answer to the consent-to-support question";
+  try {
+    await signIn(manager, { email: DEMO.caManager, password: DEMO_PASSWORD }, { from: '/sign-in?next=/cases' });
+    let reference;
+    for (const [i, candidate] of references.entries()) {
+      await manager.goto(`/cases/${candidate}`, `consent-candidate-${i}`);
+      if ((await page.locator('#actions a', { hasText: ACTION }).count()) === 1) {
+        reference = candidate;
+        break;
+      }
+    }
+    assert.ok(reference, 'a demo case has the consent-to-support question open');
+    assert.match(await page.locator('main').innerText(), /Turned 18: ask the young adult the consent-to-support question/);
+    await openAction(manager, reference, ACTION, 'consent-to-support');
+    await manager.click(page.getByRole('button', { name: 'Continue' }), 'consent-empty');
+    await assertError(manager, { href: 'consents' });
+    await choose(page, 'consents', 'yes');
+    await date(page, 'on', today());
+    await manager.click(page.getByRole('button', { name: 'Continue' }), 'consent-check');
+    assert.match(await page.locator('h1').innerText(), /^Check before you record/);
+    assert.match(await page.locator('main').innerText(), /Yes/);
+    await manager.click(page.getByRole('button', { name: 'Record answer' }), 'consent-recorded');
+    assert.equal(path(page), `/cases/${reference}`);
+    assert.match(
+      await page.locator('.govuk-notification-banner').innerText(),
+      /Answer to the consent-to-support question recorded/,
+    );
+    // Answered: the question is no longer offered, and its form is not found.
+    assert.equal(await page.locator('#actions a', { hasText: ACTION }).count(), 0);
+    const response = await manager.goto(`/cases/${reference}/actions/consent-to-support`, 'consent-answered');
+    assert.equal(response?.status(), 404);
+  } finally {
+    await manager.close();
   }
 });

@@ -3,7 +3,7 @@
 //! dates either side of the birthday and of the pilot's start.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use nrm_domain::children::adulthood::{AdulthoodCommand, rule_on};
+use nrm_domain::children::adulthood::{AdulthoodCommand, consent_question_open, rule_on};
 use nrm_domain::command::{Command, Nations, Submit, decide};
 use nrm_domain::event::{CaseEvent, CompetentAuthority, Recipient, RerouteReason};
 use nrm_domain::fixtures::child_referral;
@@ -194,6 +194,7 @@ fn a_central_childs_case_turns_adult_without_a_route_change_and_before_the_pilot
 #[test]
 fn consent_to_support_is_not_asked_of_a_child() {
     let state = child(date(2024, 1, 10), date(2010, 1, 1), None);
+    assert!(!consent_question_open(referral(&state)));
     let refused = decide(
         &state,
         &Command::Adulthood(AdulthoodCommand::AnswerConsentToSupport {
@@ -211,4 +212,90 @@ fn consent_to_support_is_not_asked_of_a_child() {
             ..
         })
     ));
+}
+
+fn answer(
+    state: &CaseState,
+    on: NaiveDate,
+    consents: bool,
+    today: NaiveDate,
+) -> Result<Vec<CaseEvent>, nrm_domain::DomainError> {
+    decide(
+        state,
+        &Command::Adulthood(AdulthoodCommand::AnswerConsentToSupport { on, consents }),
+        SCA,
+        &Rulebook::current(),
+        noon(today),
+    )
+}
+
+/// A child's case (not a pilot's) whose person turned 18 on `birthday`, seen that day.
+fn turned_18(birthday: NaiveDate) -> CaseState {
+    let state = child(date(2024, 1, 10), date(2006, 6, 1), None);
+    let events = review(&state, birthday, birthday);
+    fold(state, &events)
+}
+
+#[test]
+fn the_young_adult_answers_the_consent_question_once_between_the_offer_and_today() {
+    let birthday = date(2024, 6, 1);
+    let state = turned_18(birthday);
+    assert_eq!(
+        referral(&state).consent_to_support_offered_on,
+        Some(birthday)
+    );
+    assert!(!referral(&state).support_consent);
+    assert!(consent_question_open(referral(&state)));
+
+    // Before the question was offered, or after today: refused with the field named.
+    for on in [date(2024, 5, 31), date(2024, 6, 11)] {
+        match answer(&state, on, true, date(2024, 6, 10)) {
+            Err(nrm_domain::DomainError::Invalid(problems)) => {
+                assert_eq!(problems[0].field, "/on");
+            }
+            other => panic!("expected a field problem, got {other:?}"),
+        }
+    }
+
+    // Yes: the case now has consent to support, recorded with who and when.
+    let events = answer(&state, date(2024, 6, 3), true, date(2024, 6, 10))
+        .unwrap_or_else(|e| panic!("refused: {e:?}"));
+    let [CaseEvent::ConsentToSupportAnswered(answered)] = events.as_slice() else {
+        panic!("unexpected events: {events:?}");
+    };
+    assert_eq!((answered.on, answered.consents), (date(2024, 6, 3), true));
+    assert_eq!(answered.recorded_by, SCA);
+    let after = fold(state, &events);
+    assert!(referral(&after).support_consent);
+    assert_eq!(
+        referral(&after).consent_to_support_answered_on,
+        Some(date(2024, 6, 3))
+    );
+    assert!(!consent_question_open(referral(&after)));
+
+    // Answered: a second answer is refused in words.
+    assert!(matches!(
+        answer(&after, date(2024, 6, 4), false, date(2024, 6, 10)),
+        Err(nrm_domain::DomainError::Refused {
+            code: "consent-answered",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_no_records_the_answer_and_leaves_the_case_without_consent() {
+    let birthday = date(2024, 6, 1);
+    let state = turned_18(birthday);
+    let events =
+        answer(&state, birthday, false, birthday).unwrap_or_else(|e| panic!("refused: {e:?}"));
+    assert_eq!(events.len(), 1);
+    let after = fold(state, &events);
+    assert!(!referral(&after).support_consent);
+    assert_eq!(
+        referral(&after).consent_to_support_answered_on,
+        Some(birthday)
+    );
+    // The age group stays adult; nothing else changes.
+    assert_eq!(referral(&after).age_group, AgeGroup::Adult);
 }

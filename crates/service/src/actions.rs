@@ -118,6 +118,12 @@ pub enum Action {
         reviewed_on: NaiveDate,
         reasons: String,
     },
+    /// The young adult's answer to the consent-to-support question offered when they turned
+    /// 18 during the case (`Cases::answer_consent_to_support`).
+    AnswerConsentToSupport {
+        on: NaiveDate,
+        consents: bool,
+    },
 }
 
 impl Action {
@@ -132,7 +138,9 @@ impl Action {
             Self::ReviewNegativeConclusiveGrounds { .. }
             | Self::ReviewNegativeDecision { .. }
             | Self::AssurePanelDecision { .. } => CaseOperation::Review,
-            Self::RecordAgeAssessment(_) => CaseOperation::Manage,
+            Self::RecordAgeAssessment(_) | Self::AnswerConsentToSupport { .. } => {
+                CaseOperation::Manage
+            }
             Self::ConvenePanel(_)
             | Self::PreparePanelPapers { .. }
             | Self::RecordPanelDecision(_) => CaseOperation::Decide,
@@ -174,6 +182,7 @@ impl Action {
             Self::PreparePanelPapers { .. } => "panel.papers",
             Self::RecordPanelDecision(_) => "panel.decision",
             Self::AssurePanelDecision { .. } => "panel.assurance",
+            Self::AnswerConsentToSupport { .. } => "case.consent_to_support",
         }
     }
 }
@@ -249,6 +258,11 @@ impl Cases {
                 self.audit_failure(actor, code, Some(case_id), &result, now)
                     .await?;
                 return result;
+            }
+            Action::AnswerConsentToSupport { on, consents } => {
+                return self
+                    .answer_consent_to_support(capability, expected_version, on, consents, now)
+                    .await;
             }
             other => other,
         };
@@ -400,7 +414,8 @@ impl Cases {
             | Action::ConvenePanel(_)
             | Action::PreparePanelPapers { .. }
             | Action::RecordPanelDecision(_)
-            | Action::DecideAdditionalRecoveryPeriod { .. } => return Err(ServiceError::NotFound),
+            | Action::DecideAdditionalRecoveryPeriod { .. }
+            | Action::AnswerConsentToSupport { .. } => return Err(ServiceError::NotFound),
         };
         let result = self
             .execute(

@@ -15,7 +15,8 @@
 //! Run as the service itself (the periodic sweep's turn, `nrm sweep`, the end of an import);
 //! each change is audited in its own transaction, and the run as a whole.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use nrm_access::{CaseCapability, CaseOperation};
 use nrm_domain::Actor;
 use nrm_domain::case::CaseState;
 use nrm_domain::children::adulthood::AdulthoodCommand;
@@ -33,7 +34,38 @@ use crate::{Cases, ServiceError};
 /// Cases looked at per page.
 const PAGE: i64 = 200;
 
+/// The day the age review starts looking at a case daily: the first of the month the person
+/// turns 18 in (the month only is stored, not the date of birth).
+fn review_from(turns_18_on: NaiveDate) -> NaiveDate {
+    turns_18_on.with_day(1).unwrap_or(turns_18_on)
+}
+
 impl Cases {
+    /// Records the young adult's answer to the consent-to-support question, offered when
+    /// they turned 18 during the case (`nrm_domain::children::adulthood`), by whoever manages
+    /// the case. A "yes" refers them to adult support at once, as an adult referral with
+    /// consent is (`Support::after_case_change`, from `execute`); a "no" records the answer
+    /// and nothing else. Audited as `case.consent_to_support`, refusals too.
+    pub async fn answer_consent_to_support(
+        &self,
+        capability: &CaseCapability,
+        expected_version: Option<u64>,
+        on: NaiveDate,
+        consents: bool,
+        now: DateTime<Utc>,
+    ) -> Result<u64, ServiceError> {
+        let code = "case.consent_to_support";
+        let (actor, case_id) = crate::allowed(capability, CaseOperation::Manage)?;
+        let result = self
+            .execute(actor, code, case_id, expected_version, None, now, |_| {
+                Command::Adulthood(AdulthoodCommand::AnswerConsentToSupport { on, consents })
+            })
+            .await;
+        self.audit_failure(actor, code, Some(case_id), &result, now)
+            .await?;
+        result
+    }
+
     /// The date of birth the case's rules go by: the assessed one when an age assessment
     /// concluded, else the one referred. `None` when unknown or erased.
     async fn child_date_of_birth(
@@ -79,21 +111,34 @@ impl Cases {
         let mut moved = 0;
         let mut after = None;
         loop {
-            let page = self.store().open_child_cases_after(after, PAGE).await?;
-            let Some(last) = page.last() else {
+            // Only the cases whose 18th birthday's month has begun, and those not looked at
+            // yet (migration 0028): not every child's case each turn.
+            let page = self
+                .store()
+                .child_cases_for_age_review_after(today, after, PAGE)
+                .await?;
+            let Some((last, _)) = page.last() else {
                 break;
             };
             after = Some(*last);
-            for case_id in page {
+            for (case_id, reviewed) in page {
                 let Some(loaded) = self.store().load(case_id).await? else {
                     continue;
                 };
                 let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
                 let state = CaseState::from_events(&events);
                 let Some(born) = self.child_date_of_birth(&state, &events).await? else {
+                    // Nothing to go by (unknown or erased): not looked at again until an age
+                    // assessment gives a date of birth.
+                    self.store().record_case_age_review(case_id, None).await?;
                     continue;
                 };
                 let turns_18_on = eighteenth_birthday(born);
+                if !reviewed {
+                    self.store()
+                        .record_case_age_review(case_id, Some(review_from(turns_18_on)))
+                        .await?;
+                }
                 if today < turns_18_on {
                     continue;
                 }
@@ -110,7 +155,9 @@ impl Cases {
                     .await
                 {
                     Ok(version) if version > loaded.version => moved += 1,
-                    Ok(_) => {}
+                    // Nothing the rules do for it (no rule for the birthday's date): not
+                    // looked at again.
+                    Ok(_) => self.store().record_case_age_review(case_id, None).await?,
                     // Changed meanwhile, or closed by the domain: the next turn looks again.
                     Err(ServiceError::Conflict { .. })
                     | Err(ServiceError::Store(StoreError::VersionConflict { .. })) => {}

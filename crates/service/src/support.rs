@@ -1626,7 +1626,8 @@ impl Support {
 }
 
 /// Whether a case event changes what support knows of the case's decisions (an RG or CG
-/// decision, or the review that makes a negative one effective).
+/// decision, or the review that makes a negative one effective), or makes the case one to
+/// refer (a young adult's "yes" to the consent-to-support question, issue 13).
 pub(crate) fn reaches_support(event: &nrm_domain::event::CaseEvent) -> bool {
     use nrm_domain::event::CaseEvent as E;
     matches!(
@@ -1635,7 +1636,7 @@ pub(crate) fn reaches_support(event: &nrm_domain::event::CaseEvent) -> bool {
             | E::ConclusiveGroundsDecided(_)
             | E::NegativeReasonableGroundsReviewed { .. }
             | E::NegativeConclusiveGroundsReviewed { .. }
-    )
+    ) || matches!(event, E::ConsentToSupportAnswered(a) if a.consents)
 }
 
 /// The nation a region code is in.

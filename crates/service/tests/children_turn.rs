@@ -400,3 +400,193 @@ async fn an_imported_childs_case_in_a_covered_area_gets_its_ictg_referral() {
         t.cleanup().await;
     }
 }
+
+fn sca_manager() -> Principal {
+    Principal {
+        actor: Actor {
+            user: UserId(Uuid::from_u128(60)),
+            organisation: OrganisationId(Uuid::from_u128(600)),
+        },
+        organisation_kind: OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Sca,
+        },
+        roles: vec![Role::CaManager],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
+
+/// Issue 13 item 5: the young adult's answer to the consent-to-support question offered at
+/// 18. A "yes" refers them to the prime contractor at once, as an adult referral with
+/// consent is; a "no" records the answer and nothing else; a second answer, or one before the
+/// question is offered, is refused in words; the first responder may not record it.
+#[tokio::test]
+async fn the_young_adults_yes_to_support_refers_them_and_a_no_records_only_the_answer() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let rules = Rulebook::current();
+        let cases = Cases::new(store.clone(), rules.clone());
+        let support = nrm_service::Support::new(store.clone(), rules.clone());
+        let submit = nrm_access::authorise(&responder(), Operation::SubmitReferral)
+            .unwrap_or_else(|_| panic!("responder"));
+        let day0 = date(2024, 1, 10);
+        let born = date(2006, 6, 1);
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            ids.push(
+                cases
+                    .submit(
+                        &submit,
+                        Submission::Child(child(day0, None, born)),
+                        noon(day0),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("submit: {e}"))
+                    .case_id,
+            );
+        }
+        let (yes, no) = (ids[0], ids[1]);
+        let prime = OrganisationId(Uuid::new_v4());
+        store
+            .create_organisation(
+                &nrm_store::identity::OrganisationRow {
+                    id: prime,
+                    name: "Prime".to_owned(),
+                    kind: "support_provider".to_owned(),
+                    designated_from: None,
+                    designated_to: None,
+                },
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let admin = Principal {
+            actor: Actor {
+                user: UserId(Uuid::from_u128(70)),
+                organisation: OrganisationId(Uuid::from_u128(700)),
+            },
+            organisation_kind: OrganisationKind::Administrators,
+            roles: vec![Role::Administrator],
+            allocated_cases_only: false,
+            token_scopes: None,
+            authenticated_at: None,
+        };
+        support
+            .add_provider(
+                &nrm_access::authorise(&admin, Operation::ManageOrganisations)
+                    .unwrap_or_else(|_| panic!("admin")),
+                nrm_store::support::SupportProviderRow {
+                    organisation: prime,
+                    name: String::new(),
+                    parent: None,
+                    regions: vec!["london".to_owned()],
+                    services: vec!["accommodation".to_owned()],
+                },
+                noon(day0),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("provider: {e}"));
+
+        let answer = |case_id: CaseId, who: Principal, on: NaiveDate, consents: bool| {
+            let cases = cases.clone();
+            async move {
+                let today = date(2024, 6, 5);
+                let facts = cases
+                    .case_facts(case_id, today)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| panic!("facts"));
+                let capability =
+                    nrm_access::authorise_case(&who, nrm_access::CaseOperation::Manage, &facts)
+                        .map_err(|_| nrm_service::ServiceError::NotFound)?;
+                cases
+                    .act(
+                        &capability,
+                        None,
+                        nrm_service::Action::AnswerConsentToSupport { on, consents },
+                        noon(today),
+                    )
+                    .await
+            }
+        };
+
+        // Still a child: the question is not open.
+        assert!(matches!(
+            answer(yes, sca_manager(), date(2024, 5, 1), true).await,
+            Err(nrm_service::ServiceError::Domain(
+                nrm_domain::DomainError::Refused {
+                    code: "consent-not-offered",
+                    ..
+                }
+            ))
+        ));
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 6, 1)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.cases_turned_18, 2);
+
+        // The first responder may not record it (not found, as for anyone without the right).
+        assert!(matches!(
+            answer(yes, responder(), date(2024, 6, 2), true).await,
+            Err(nrm_service::ServiceError::NotFound)
+        ));
+
+        // Yes: recorded, and the young adult is referred to the prime contractor at once.
+        answer(yes, sca_manager(), date(2024, 6, 2), true)
+            .await
+            .unwrap_or_else(|e| panic!("answer: {e}"));
+        let after = referral(&store, yes).await;
+        assert!(after.support_consent);
+        assert_eq!(after.consent_to_support_answered_on, Some(date(2024, 6, 2)));
+        let episodes = store
+            .episodes_for_case(yes)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(episodes.len(), 1);
+        assert_eq!(episodes[0].prime, prime);
+
+        // Answered: a second answer is refused, and nothing more is referred.
+        assert!(matches!(
+            answer(yes, sca_manager(), date(2024, 6, 3), false).await,
+            Err(nrm_service::ServiceError::Domain(
+                nrm_domain::DomainError::Refused {
+                    code: "consent-answered",
+                    ..
+                }
+            ))
+        ));
+
+        // No: the answer is recorded and nothing else.
+        answer(no, sca_manager(), date(2024, 6, 4), false)
+            .await
+            .unwrap_or_else(|e| panic!("answer: {e}"));
+        let after = referral(&store, no).await;
+        assert!(!after.support_consent);
+        assert_eq!(after.consent_to_support_answered_on, Some(date(2024, 6, 4)));
+        assert!(
+            store
+                .episodes_for_case(no)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_empty()
+        );
+        assert_eq!(
+            t.query_i64(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'case.consent_to_support' AND outcome = 'ok'"
+            )
+            .await,
+            2
+        );
+        assert!(
+            t.query_i64(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'case.consent_to_support' AND outcome <> 'ok'"
+            )
+            .await
+                >= 2
+        );
+        t.cleanup().await;
+    }
+}

@@ -444,19 +444,59 @@ impl Store {
         }))
     }
 
-    /// Open child cases (age group child, not withdrawn or closed), after `after` in case id
-    /// order, for the sweep turn's look at each child's age.
-    pub async fn open_child_cases_after(
+    /// The open child cases whose age the sweep turn looks at on `today`, after `after` in
+    /// case id order: those not looked at yet (no `case_age_reviews` row) and those whose
+    /// 18th birthday's month has begun. Each with whether it has its row. A case whose row
+    /// says a later month, or that has no date of birth to go by, is not loaded.
+    pub async fn child_cases_for_age_review_after(
         &self,
+        today: NaiveDate,
         after: Option<CaseId>,
         limit: i64,
-    ) -> Result<Vec<CaseId>, StoreError> {
-        self.child_cases_after(
-            "SELECT s.case_id FROM case_summaries s WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND ($1 IS NULL OR s.case_id > $2) ORDER BY s.case_id LIMIT ",
-            after,
-            limit,
-        )
-        .await
+    ) -> Result<Vec<(CaseId, bool)>, StoreError> {
+        let sql = format!(
+            "SELECT s.case_id, a.case_id IS NOT NULL AS reviewed FROM case_summaries s LEFT JOIN case_age_reviews a ON a.case_id = s.case_id WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND (a.case_id IS NULL OR a.review_from <= $1) AND ($2 IS NULL OR s.case_id > $3) ORDER BY s.case_id LIMIT {}",
+            limit.clamp(1, GUARDIAN_LIST_LIMIT)
+        );
+        let after = after.map(|a| a.0);
+        let values = [
+            Value::Date(today),
+            Value::OptUuid(after),
+            Value::OptUuid(after),
+        ];
+        Ok(on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(sqlx::AssertSqlSafe(sql)),
+                &values
+            );
+            let rows = query.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push((CaseId(row.try_get("case_id")?), row.try_get("reviewed")?));
+            }
+            out
+        }))
+    }
+
+    /// Records when the sweep turn next looks at the case's age (`None`: never, as there is
+    /// no date of birth to go by, until an age assessment concludes). Replaces any earlier.
+    pub async fn record_case_age_review(
+        &self,
+        case_id: CaseId,
+        review_from: Option<NaiveDate>,
+    ) -> Result<(), StoreError> {
+        let values = [Value::Uuid(case_id.0), Value::OptDate(review_from)];
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(
+                    "INSERT INTO case_age_reviews (case_id, review_from) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET review_from = excluded.review_from"
+                ),
+                &values
+            );
+            query.execute(pool).await?;
+        });
+        Ok(())
     }
 
     /// Open child cases with no guardian episode that the ICTG referral catch-up has not yet

@@ -154,6 +154,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0026_guardian_referral_checks.sql"),
         include_str!("../migrations/postgres/0026_guardian_referral_checks.sql"),
     ),
+    (
+        28,
+        "case_age_reviews",
+        include_str!("../migrations/sqlite/0028_case_age_reviews.sql"),
+        include_str!("../migrations/postgres/0028_case_age_reviews.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -683,6 +683,14 @@ pub(crate) fn project(
     if refresh {
         out.push(refresh_deadlines(&case));
     }
+    // A concluded age assessment may change the date of birth the case goes by: the sweep
+    // turn's age review reads it again (migration 0028).
+    if matches!(event, CaseEvent::AgeAssessed(_)) {
+        out.push(Statement::new(
+            "DELETE FROM case_age_reviews WHERE case_id = $1",
+            vec![case.clone()],
+        ));
+    }
     out
 }
 

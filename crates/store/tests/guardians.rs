@@ -373,3 +373,84 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
     })
     .await;
 }
+
+/// The sweep turn's age review loads only the child cases it has to (issue 13, migration
+/// 0028): those not looked at yet and those whose 18th birthday's month has begun; not a
+/// case recorded for a later month, nor one with no date of birth to go by, nor an adult's.
+#[tokio::test]
+async fn the_age_review_finds_exactly_the_child_cases_due_a_look() {
+    each_backend(|t| async move {
+        let store = &t.store;
+        let today = day();
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let new = child_case(store).await.case_id;
+        let this_month = child_case(store).await.case_id;
+        let earlier = child_case(store).await.case_id;
+        let next_month = child_case(store).await.case_id;
+        let unknown = child_case(store).await.case_id;
+        let adult = child_case(store).await.case_id;
+        for (case_id, from) in [
+            (this_month, Some(date(2025, 6, 1))),
+            (earlier, Some(date(2024, 11, 1))),
+            (next_month, Some(date(2025, 7, 1))),
+            (unknown, None),
+        ] {
+            store
+                .record_case_age_review(case_id, from)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // Turned 18: an adult's case, whatever its row says.
+        store
+            .append(Append {
+                case_id: adult,
+                expected_version: store
+                    .version(adult)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or(0),
+                reference: None,
+                events: &[CaseEvent::TurnedEighteen(
+                    nrm_domain::children::adulthood::TurnedEighteen {
+                        on: today,
+                        consent_to_support_offered: true,
+                        notified: Vec::new(),
+                        rule: "test".to_owned(),
+                    },
+                )],
+                actor: someone(),
+                recorded_at: now(),
+                new_subjects: &[],
+                vault_writes: &[],
+                audit: None,
+                draft: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+
+        let due = |after: Option<CaseId>, limit: i64| async move {
+            store
+                .child_cases_for_age_review_after(today, after, limit)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let mut expected = vec![(new, false), (this_month, true), (earlier, true)];
+        expected.sort();
+        assert_eq!(due(None, 200).await, expected);
+        // Page by page, in case id order.
+        let first = due(None, 2).await;
+        assert_eq!(first, expected[..2]);
+        assert_eq!(due(Some(first[1].0), 2).await, expected[2..]);
+        // Next month's case comes in on the first of its month (the row replaced).
+        store
+            .record_case_age_review(next_month, Some(date(2025, 6, 1)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let all = due(None, 200).await;
+        assert_eq!(all.len(), 4);
+        assert!(all.contains(&(next_month, true)));
+        assert!(!all.iter().any(|(c, _)| *c == unknown || *c == adult));
+        t
+    })
+    .await;
+}

@@ -275,3 +275,120 @@ async fn a_pilot_panel_convenes_decides_and_is_assured_over_http() {
     })
     .await;
 }
+
+/// Issue 13 item 5 over HTTP on both engines: two children turn 18 during their cases (the
+/// sweep turn moves them on); the case page offers the SCA's manager the consent-to-support
+/// question only while it is open, through a form and a check page ("no": recorded only); the
+/// API records the other's "yes" (which refers them to adult support) and refuses a second
+/// answer as an RFC 9457 problem.
+#[tokio::test]
+async fn the_consent_to_support_question_at_18_is_answered_on_the_case_page_and_the_api() {
+    each_backend(|app| async move {
+        let manager = account(
+            &app,
+            "SCA",
+            &OrganisationKind::CompetentAuthority {
+                authority: CompetentAuthority::Sca,
+            },
+            Role::CaManager,
+        )
+        .await;
+        let turns_18 = app.today() + chrono::Duration::days(10);
+        let born = chrono::Datelike::with_year(&turns_18, chrono::Datelike::year(&turns_18) - 18)
+            .unwrap_or(turns_18);
+        let mut references = Vec::new();
+        for _ in 0..2 {
+            let mut child = support::child();
+            child["victim"]["date_of_birth"] = json!(born.to_string());
+            let response = app.post_json("/api/v1/referrals/child", &child).await;
+            assert_eq!(response.status(), 201);
+            references.push(
+                support::body(response).await["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        let cookie = sign_in(&app, &manager).await;
+        let case_path = format!("/cases/{}", references[0]);
+        let form_path = format!("{case_path}/actions/consent-to-support");
+        // Still a child: no question, and its form is not found.
+        let page = text(get(&app, &case_path, &cookie).await).await;
+        assert!(!page.contains("consent-to-support"));
+        assert_eq!(get(&app, &form_path, &cookie).await.status(), 404);
+
+        app.advance(10);
+        let cases =
+            nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+        let report = cases
+            .review_guardian_ages(now(&app))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.cases_turned_18, 2);
+
+        // Ten days on, the session has ended: sign in again.
+        let cookie = sign_in(&app, &manager).await;
+        let page = text(get(&app, &case_path, &cookie).await).await;
+        assert!(
+            page.contains("Turned 18: ask the young adult the consent-to-support question"),
+            "{}",
+            page.split("Due dates").nth(1).unwrap_or(&page)
+        );
+        assert!(page.contains(&form_path));
+        // Nothing answered: the error summary names the question.
+        let form = text(get(&app, &form_path, &cookie).await).await;
+        let (t, version) = form_parts(&form);
+        let empty = post(
+            &app,
+            &form_path,
+            &cookie,
+            &[("form_token", t.as_str()), ("version", version.as_str())],
+        )
+        .await;
+        let empty = text(empty).await;
+        assert!(empty.contains("govuk-error-summary"));
+        assert!(empty.contains("#consents"));
+        let today = app.today();
+        let (d, m, y) = (
+            chrono::Datelike::day(&today).to_string(),
+            chrono::Datelike::month(&today).to_string(),
+            chrono::Datelike::year(&today).to_string(),
+        );
+        let at = record(
+            &app,
+            &cookie,
+            &form_path,
+            &[
+                ("consents", "no"),
+                ("on-day", d.as_str()),
+                ("on-month", m.as_str()),
+                ("on-year", y.as_str()),
+            ],
+        )
+        .await;
+        assert!(at.starts_with(&case_path), "{at}");
+        let page = text(get(&app, &at, &cookie).await).await;
+        assert!(page.contains("Answer to the consent-to-support question recorded"));
+        assert!(!page.contains(&form_path));
+        assert_eq!(get(&app, &form_path, &cookie).await.status(), 404);
+
+        // The API: the other young adult's yes, then a second answer refused in words.
+        let actions = format!("/api/v1/cases/{}/actions", references[1]);
+        let answer =
+            json!({"answer_consent_to_support": {"on": today.to_string(), "consents": true}});
+        let response = app.change(&actions, &answer).await;
+        assert_eq!(response.status(), 200, "{}", text(response).await);
+        let again = app.change(&actions, &answer).await;
+        assert_eq!(again.status(), 409);
+        assert_eq!(
+            again
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json")
+        );
+        assert!(text(again).await.contains("has been answered"));
+        app
+    })
+    .await;
+}

@@ -84,6 +84,15 @@ pub(crate) fn evolve(r: &mut Referral, event: &CaseEvent) {
     }
 }
 
+/// Whether the consent-to-support question is open on the case: offered when the person
+/// turned 18, not yet answered, and the case still open. The pages and the API offer the
+/// answer only then.
+pub fn consent_question_open(r: &Referral) -> bool {
+    r.is_open()
+        && r.consent_to_support_offered_on.is_some()
+        && r.consent_to_support_answered_on.is_none()
+}
+
 /// The rule in force on `on`.
 pub fn rule_on(on: NaiveDate) -> Option<&'static crate::rules::Dated<TurningEighteenRule>> {
     crate::children::panel::PanelRules::current().case_on_turning_18(on)

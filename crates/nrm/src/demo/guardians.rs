@@ -2,13 +2,14 @@
 //! covered areas through `Cases::submit` (so each gets its ICTG referral as any would), one
 //! left awaiting allocation for the service manager, the others allocated to the demo guardian
 //! (a Direct Worker, a Regional Practice Coordinator) with a contact, a social worker and an
-//! advocacy action recorded, one child turning 18 within the notice, flagged by the age review.
-//! Everything through the services as their users would, so it is all audited.
+//! advocacy action recorded. One child turns 18 in three weeks (flagged ahead by the age
+//! review); one referred six weeks ago turned 18 five days ago, so the sweep turn moved the
+//! case to the adult route's rules and the consent-to-support question is open on the case
+//! and on the guardian's episode. Everything through the services as their users would, so it
+//! is all audited.
 
-use chrono::{Duration, Utc};
-use nrm_access::children::{
-    GuardianOperation, GuardianServiceOperation, authorise_guardian, authorise_guardian_service,
-};
+use chrono::{Datelike, Duration, Utc};
+use nrm_access::children::{GuardianOperation, authorise_guardian};
 use nrm_access::{Operation, OrganisationKind, Principal, Role};
 use nrm_domain::Rulebook;
 use nrm_domain::children::guardian::event::{
@@ -68,25 +69,31 @@ pub async fn seed_guardians(store: &Store) -> anyhow::Result<usize> {
     let submit =
         nrm_access::authorise(&responder, Operation::SubmitReferral).map_err(|_| denied())?;
     let mut rng = StdRng::seed_from_u64(13);
-    // (local authority, days until the 18th birthday, who holds parental responsibility in the
-    // UK: None = leave awaiting allocation)
-    let children: [(&str, i64, Option<bool>); 4] = [
-        ("Manchester", 900, Some(false)),
-        ("Croydon", 60, Some(true)),
-        ("Cardiff", 1500, Some(false)),
-        ("Birmingham", 700, None),
+    // (local authority, days until the 18th birthday (negative: past it), days since the
+    // referral, who holds parental responsibility in the UK: None = leave awaiting allocation)
+    let children: [(&str, i64, i64, Option<bool>); 5] = [
+        ("Manchester", 900, 0, Some(false)),
+        ("Croydon", 21, 0, Some(true)),
+        ("Cardiff", 1500, 0, Some(false)),
+        ("Birmingham", 700, 0, None),
+        ("Manchester", -5, 42, Some(false)),
     ];
     let mut made = 0;
-    for (area, days_to_18, parental_responsibility) in children {
-        let mut submission = super::submission(&mut rng, today, true, false);
+    for (area, days_to_18, days_since_referral, parental_responsibility) in children {
+        let referred_at = now - Duration::days(days_since_referral);
+        let referred_on = uk_date(referred_at);
+        let mut submission = super::submission(&mut rng, referred_on, true, false);
         if let Submission::Child(child) = &mut submission {
             child.local_authority_area = Some(area.to_owned());
-            let born = today + Duration::days(days_to_18) - Duration::days(18 * 365 + 4);
+            // The 18th birthday is `days_to_18` from today, whatever the leap years.
+            let born = (today + Duration::days(days_to_18))
+                .with_year((today + Duration::days(days_to_18)).year() - 18)
+                .unwrap_or(today - Duration::days(18 * 365 + 4 - days_to_18));
             child.victim.date_of_birth = Some(born);
-            child.exploitation.period.started_on = Some(today - Duration::days(200));
-            child.exploitation.period.ended_on = Some(today - Duration::days(10));
+            child.exploitation.period.started_on = Some(referred_on - Duration::days(200));
+            child.exploitation.period.ended_on = Some(referred_on - Duration::days(10));
         }
-        let submitted = cases.submit(&submit, submission, now).await?;
+        let submitted = cases.submit(&submit, submission, referred_at).await?;
         let Some(episode) = guardians.episode_for_case(submitted.case_id).await? else {
             continue;
         };
@@ -144,8 +151,8 @@ pub async fn seed_guardians(store: &Store) -> anyhow::Result<usize> {
             guardians.change(&record, None, action, now).await?;
         }
     }
-    let review = authorise_guardian_service(&manager, GuardianServiceOperation::ReviewAges)
-        .map_err(|_| denied())?;
-    guardians.review_ages(&review, now).await?;
+    // The daily sweep turn: the cases' ages (the one past 18 moves to the adult route and is
+    // offered the consent-to-support question), then the guardians' episodes.
+    cases.review_guardian_ages(now).await?;
     Ok(made)
 }

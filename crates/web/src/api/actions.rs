@@ -322,6 +322,13 @@ pub enum ActionRequest {
         reviewed_on: NaiveDate,
         reasons: String,
     },
+    /// The young adult's answer to the consent-to-support question offered when they turned
+    /// 18 during the case (managers). `true` refers them to adult support at once; `false`
+    /// records the answer only. Refused (409) unless the question is open.
+    AnswerConsentToSupport {
+        on: NaiveDate,
+        consents: bool,
+    },
 }
 
 fn reviewer(r: ReviewerRequest) -> Reviewer {
@@ -504,6 +511,9 @@ impl From<ActionRequest> for Action {
                 reviewed_on,
                 reasons,
             },
+            R::AnswerConsentToSupport { on, consents } => {
+                Action::AnswerConsentToSupport { on, consents }
+            }
         }
     }
 }

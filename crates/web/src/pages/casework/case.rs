@@ -114,12 +114,6 @@ fn words(kind: &str) -> String {
         .replace("conclusive grounds", "Conclusive Grounds")
 }
 
-/// Whether the case waits for the decision on another recovery period (NABA 2022 s62).
-fn s62_open(state: &nrm_domain::case::CaseState) -> bool {
-    matches!(state, nrm_domain::case::CaseState::Referral(r)
-        if r.additional_recovery.as_ref().is_some_and(|q| q.undecided()))
-}
-
 /// "England and Wales", "Scotland" or "Northern Ireland".
 fn calendar_words(calendar: Jurisdiction) -> &'static str {
     match calendar {
@@ -413,6 +407,18 @@ pub async fn page(
             counted: "From the date of birth".to_owned(),
         });
     }
+    // Turned 18 during the case (issue 13): the consent-to-support question, until answered.
+    if let nrm_domain::case::CaseState::Referral(r) = &view.state
+        && nrm_domain::children::adulthood::consent_question_open(r)
+        && let Some(offered) = r.consent_to_support_offered_on
+    {
+        due.push(DueDate {
+            what: "Turned 18: ask the young adult the consent-to-support question and record their answer".to_owned(),
+            due: date(offered),
+            tag: String::new(),
+            counted: "Offered on their 18th birthday".to_owned(),
+        });
+    }
     // A pilot panel decides at its meetings ("Record the panel's decision"), not here.
     let pilot =
         s.competent_authority == Some(nrm_domain::event::CompetentAuthority::LocalAuthorityPanel);
@@ -426,22 +432,22 @@ pub async fn page(
     let panel = |(_, kind): &(_, ReviewKind)| *kind == ReviewKind::MultiAgencyAssurancePanel;
     let panel_due = reviews.iter().any(panel);
     let other_due = reviews.iter().any(|d| !panel(d));
-    let mut actions: Vec<ActionLink> =
-        crate::pages::lifecycle::allowed(&signed_in.principal, &facts)
-            .into_iter()
-            // The s62 decision only while a positive RG for a person referred again waits
-            // for it (the form itself refuses in words otherwise).
-            .filter(|a| match a.slug {
-                "panel-review" => panel_due,
-                "review" => other_due || !panel_due,
-                "additional-recovery-period" => s62_open(&view.state),
-                _ => true,
-            })
-            .map(|a| ActionLink {
-                href: format!("/cases/{}/actions/{}", s.reference, a.slug),
-                text: a.title,
-            })
-            .collect();
+    let mut actions: Vec<ActionLink> = crate::pages::lifecycle::allowed(
+        &signed_in.principal,
+        &facts,
+        crate::pages::lifecycle::Open::of(&view.state),
+    )
+    .into_iter()
+    .filter(|a| match a.slug {
+        "panel-review" => panel_due,
+        "review" => other_due || !panel_due,
+        _ => true,
+    })
+    .map(|a| ActionLink {
+        href: format!("/cases/{}/actions/{}", s.reference, a.slug),
+        text: a.title,
+    })
+    .collect();
     // The served decisions' notices, to print (issue 11 item 2).
     if (s.reasonable_grounds_served_on.is_some() || s.conclusive_grounds_served_on.is_some())
         && nrm_access::authorise_case(&signed_in.principal, CaseOperation::ReadNotices, &facts)

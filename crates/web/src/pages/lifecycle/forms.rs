@@ -668,6 +668,25 @@ pub const ACTIONS: &[ActionForm] = &[
         ],
     },
     ActionForm {
+        slug: "consent-to-support",
+        title: "Record the young adult's answer to the consent-to-support question",
+        button: "Record answer",
+        done: "Answer to the consent-to-support question recorded",
+        operation: CaseOperation::Manage,
+        fields: &[
+            Spec {
+                name: "consents",
+                label: "Does the young adult consent to being referred for adult support?",
+                hint: Some(
+                    "Asked because they turned 18 during the case. Yes refers them to the support provider at once; no records the answer and nothing else",
+                ),
+                input: Input::YesNo,
+                required: true,
+            },
+            date("on", "Date they answered"),
+        ],
+    },
+    ActionForm {
         slug: "ask-reconsideration",
         title: "Ask for a decision to be reconsidered",
         button: "Send request",
@@ -1033,6 +1052,10 @@ pub fn build(form: &ActionForm, answers: &Answers) -> Option<Action> {
             outcome: code(answers, "outcome")?,
             reviewed_on: on("reviewed_on")?,
             reasons: text(answers, "reasons"),
+        },
+        "consent-to-support" => Action::AnswerConsentToSupport {
+            on: on("on")?,
+            consents: yes(answers, "consents"),
         },
         _ => return None,
     })

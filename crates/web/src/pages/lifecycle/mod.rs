@@ -32,8 +32,33 @@ use crate::pages::layout::{Errors, Layout, render_status};
 use crate::pages::session::{Posted, SignedIn};
 use forms::{ActionForm, Answers, Input as Kind, Offered, Spec};
 
-/// The actions `principal` may take on the case with `facts`, in the page's order.
-pub fn allowed(principal: &Principal, facts: &CaseFacts) -> Vec<&'static ActionForm> {
+/// What the case's own state offers now, beyond the access facts: the questions that are
+/// open on it (read from the case's events, not from the summary row).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Open {
+    /// The consent-to-support question offered at 18 and not yet answered.
+    pub consent_to_support: bool,
+    /// For a person referred again: whether another recovery period is appropriate (NABA
+    /// 2022 s62), asked by a positive RG and not yet decided.
+    pub additional_recovery: bool,
+}
+
+impl Open {
+    pub fn of(state: &CaseState) -> Self {
+        Self {
+            consent_to_support: match state {
+                CaseState::Referral(r) => nrm_domain::children::adulthood::consent_question_open(r),
+                _ => false,
+            },
+            additional_recovery: matches!(state, CaseState::Referral(r)
+                if r.additional_recovery.as_ref().is_some_and(|q| q.undecided())),
+        }
+    }
+}
+
+/// The actions `principal` may take on the case with `facts` and `open` questions, in the
+/// page's order.
+pub fn allowed(principal: &Principal, facts: &CaseFacts, open: Open) -> Vec<&'static ActionForm> {
     forms::ACTIONS
         .iter()
         .filter(|a| nrm_access::authorise_case(principal, a.operation, facts).is_ok())
@@ -53,6 +78,8 @@ pub fn allowed(principal: &Principal, facts: &CaseFacts) -> Vec<&'static ActionF
                 "assure-panel-decision" => {
                     pilot && nrm_access::panels::assures(principal, CaseOperation::Review, facts)
                 }
+                "consent-to-support" => open.consent_to_support,
+                "additional-recovery-period" => open.additional_recovery,
                 _ => true,
             }
         })
@@ -96,7 +123,19 @@ async fn authorised(
 ) -> Result<(&'static ActionForm, CaseCapability, CaseFacts), PageError> {
     let form = forms::action(slug).ok_or(PageError::NotFound(Lang::En))?;
     let (capability, facts) = authorise_case(state, signed_in, reference, form.operation).await?;
-    if !allowed(&signed_in.principal, &facts).contains(&form) {
+    // Only the forms that depend on the case's state read it.
+    let open = if form.slug == "consent-to-support" {
+        let (read, _) = authorise_case(state, signed_in, reference, CaseOperation::Read).await?;
+        let view = state
+            .cases
+            .view(&read, None, None, state.now())
+            .await
+            .map_err(|e| PageError::from_service(e, Lang::En))?;
+        Open::of(&view.state)
+    } else {
+        Open::default()
+    };
+    if !allowed(&signed_in.principal, &facts, open).contains(&form) {
         return Err(PageError::NotFound(Lang::En));
     }
     Ok((form, capability, facts))

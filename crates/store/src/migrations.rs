@@ -154,6 +154,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0026_guardian_referral_checks.sql"),
         include_str!("../migrations/postgres/0026_guardian_referral_checks.sql"),
     ),
+    (
+        27,
+        "support_case_checks",
+        include_str!("../migrations/sqlite/0027_support_case_checks.sql"),
+        include_str!("../migrations/postgres/0027_support_case_checks.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -627,11 +627,13 @@ async fn see_a_weekly_payment_posted_through_the_page() {
         assert!(check.contains("The week beginning"), "{check}");
         assert_eq!(done.status(), 303, "{}", text(done).await);
         assert_eq!(location(&done), payments);
-        assert_eq!(
-            get(&app, &week_due, &manager).await.status(),
-            404,
-            "the only ended week is posted"
-        );
+        let again = get(&app, &week_due, &manager).await;
+        if again.status() == 200 {
+            let again = text(again).await;
+            assert!(!again.contains(&format!("value=\"{week}\"")), "posted once");
+        } else {
+            assert_eq!(again.status(), 404, "no ended week is left to post");
+        }
         let ledger = text(get(&app, &payments, &manager).await).await;
         assert!(
             ledger.contains("Subsistence due for the week beginning"),

@@ -505,8 +505,11 @@ pub fn pence(typed: &str) -> Option<u64> {
 const WEEKS_OFFERED: usize = 12;
 
 /// The weeks of an episode's support that have ended by `today` and are not yet in its
-/// ledger, oldest first: weeks run from the day support started (allocation).
+/// ledger, oldest first. Weeks run Monday to Sunday, as the demo and the statements count them,
+/// from the week support started in (its days before allocation are not paid); a week that
+/// overlaps one already due (posted through the API from another day) is not offered.
 pub fn weeks_to_post(state: &EpisodeState, today: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
+    use chrono::Datelike as _;
     let Some(span) = state.support_span() else {
         return Vec::new();
     };
@@ -520,7 +523,11 @@ pub fn weeks_to_post(state: &EpisodeState, today: chrono::NaiveDate) -> Vec<chro
         })
         .collect();
     let mut weeks = Vec::new();
-    let mut start = span.from;
+    let Some(mut start) = span.from.checked_sub_days(chrono::Days::new(u64::from(
+        span.from.weekday().num_days_from_monday(),
+    ))) else {
+        return weeks;
+    };
     while weeks.len() < WEEKS_OFFERED {
         let Some(end) = start.checked_add_days(chrono::Days::new(7)) else {
             break;
@@ -528,7 +535,7 @@ pub fn weeks_to_post(state: &EpisodeState, today: chrono::NaiveDate) -> Vec<chro
         if end > today || span.until.is_some_and(|u| start >= u) {
             break;
         }
-        if !posted.contains(&start) {
+        if !posted.iter().any(|w| (*w - start).num_days().abs() < 7) {
             weeks.push(start);
         }
         start = end;

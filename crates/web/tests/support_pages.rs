@@ -560,6 +560,37 @@ async fn support_forms_from_intake_to_an_rna_decision() {
         let list = text(get(&app, "/support/inspections", &contract).await).await;
         assert!(list.contains("Staffing: Inadequate"), "{list}");
         assert!(list.contains("Required actions"));
+
+        // The provider's manager records the required action as done; the contract manager
+        // (who inspects) has no such form.
+        let complete = "/support/new/complete-action";
+        assert_eq!(get(&app, complete, &contract).await.status(), 403);
+        let list = text(get(&app, "/support/inspections", &manager).await).await;
+        assert!(list.contains(complete), "{list}");
+        let form = text(get(&app, complete, &manager).await).await;
+        let action = leak(first_radio(&form, "action"));
+        assert!(action.ends_with(":1"), "{form}");
+        let bad = post_form(&app, complete, &manager, &[("action", action)]).await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#completed_on-day\""));
+        let (check, done) = through_check(
+            &app,
+            complete,
+            &manager,
+            &[
+                ("action", action),
+                ("completed_on-day", day),
+                ("completed_on-month", month),
+                ("completed_on-year", year),
+            ],
+        )
+        .await;
+        assert!(check.contains("Staffing at the catered accommodation"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let list = text(get(&app, "/support/inspections", &manager).await).await;
+        assert!(list.contains("Completed "), "{list}");
+        let form = text(get(&app, complete, &manager).await).await;
+        assert!(form.contains("no required action is open"), "{form}");
         app
     })
     .await;

@@ -8,10 +8,13 @@
 //! Assessment (the support worker or the provider's manager) and the Home Office's decision on
 //! it (contract managers), and a safeguarding review while the person is supported (the
 //! support worker or the provider's manager), a transition plan during move-on with its
-//! actions and owners, and placing the person in accommodation and
-//! ending the placement. Without an episode, `GET /support/new/{form}`: an emergency referral
-//! before Reasonable Grounds (a provider's staff) and an inspection of accommodation with its
-//! findings by area, ratings and required actions (contract managers).
+//! actions and owners, placing the person in accommodation and ending the placement, and the
+//! payments ledger's (the provider's manager): posting an ended week (Monday to Sunday) as
+//! due, recording a payment, adjusting what is owed with a reason. Without an episode,
+//! `GET /support/new/{form}`: an emergency referral before Reasonable Grounds (a provider's
+//! staff), an inspection of accommodation with its findings by area, ratings and required
+//! actions (contract managers), and a required action recorded as done (the provider's
+//! manager, for its own accommodation).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -29,7 +32,9 @@ use nrm_domain::support::event::{
     RnaDecision,
 };
 use nrm_domain::support::finance::{AdjustmentReason, Posting};
-use nrm_domain::support::{AccommodationId, EpisodeState, PlacementId, RnaId, SupportStatus};
+use nrm_domain::support::{
+    AccommodationId, EpisodeState, InspectionId, PlacementId, RnaId, SupportStatus,
+};
 use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
 use nrm_service::ServiceError;
 use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
@@ -610,6 +615,22 @@ pub const SERVICE_FORMS: &[SupportForm] = &[
             ),
         ],
     },
+    SupportForm {
+        slug: "complete-action",
+        title: "Record a required action as done",
+        button: "Record as done",
+        needs: Needs::Service(SupportServiceOperation::CompleteActions),
+        fields: &[
+            dynamic("action", "Which required action is done?"),
+            Spec {
+                name: "completed_on",
+                label: "The day it was done",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
+        ],
+    },
 ];
 
 fn value<'a>(answers: &'a Answers, name: &str) -> &'a str {
@@ -715,13 +736,13 @@ fn check_more(f: &SupportForm, answers: &Answers, offered: &Offered, errors: &mu
                 );
             }
         }
-        "payment" | "adjust" => {
-            if !text(answers, "amount").is_empty() && pence(value(answers, "amount")).is_none() {
-                errors.add(
-                    "amount",
-                    "Enter an amount in pounds more than £0, like 49.18, with no more than 2 decimal places",
-                );
-            }
+        "payment" | "adjust"
+            if !text(answers, "amount").is_empty() && pence(value(answers, "amount")).is_none() =>
+        {
+            errors.add(
+                "amount",
+                "Enter an amount in pounds more than £0, like 49.18, with no more than 2 decimal places",
+            );
         }
         "inspection" => {
             for i in 1..=ACTIONS {
@@ -753,6 +774,11 @@ enum Built {
     Act(SupportAction),
     Refer(ReferInput),
     Inspect(InspectionInput),
+    Complete {
+        inspection: InspectionId,
+        number: u32,
+        on: chrono::NaiveDate,
+    },
 }
 
 fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
@@ -840,6 +866,14 @@ fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
                 },
                 reason: code_of(answers, "reason", AdjustmentReason::parse)?,
             })
+        }
+        "complete-action" => {
+            let (inspection, number) = value(answers, "action").split_once(':')?;
+            Built::Complete {
+                inspection: InspectionId(Uuid::parse_str(inspection).ok()?),
+                number: number.parse().ok()?,
+                on: date_answer(answers, "completed_on")?,
+            }
         }
         "emergency" => {
             let nation = match value(answers, "nation") {
@@ -1136,6 +1170,36 @@ async fn service_offered(
     f: &SupportForm,
 ) -> Result<Offered, PageError> {
     let mut offered = Offered::default();
+    if f.slug == "complete-action" {
+        let now = state.now();
+        let today = uk_date(now);
+        let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
+            .await?;
+        let list = support(state)
+            .accommodation(&read, today, now)
+            .await
+            .map_err(|e| PageError::from_service(e, Lang::En))?;
+        let mut open = Vec::new();
+        for v in &list {
+            for i in &v.inspections {
+                for a in i.actions.iter().filter(|a| a.completed_on.is_none()) {
+                    open.push((
+                        format!("{}:{}", i.id.0, a.number),
+                        format!(
+                            "{} at the {} accommodation in {}: due {}{} (inspected {})",
+                            words(a.area.code()),
+                            words(v.accommodation.kind.code()).to_lowercase(),
+                            words(&v.accommodation.region),
+                            Lang::En.long_date(a.due_on),
+                            if a.due_on < today { ", overdue" } else { "" },
+                            Lang::En.long_date(i.inspected_on)
+                        ),
+                    ));
+                }
+            }
+        }
+        offered.by_name.insert("action", open);
+    }
     if f.slug == "inspection" {
         let now = state.now();
         let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
@@ -1189,6 +1253,7 @@ fn nothing_to_choose(name: &str) -> &'static str {
         "rna" => "no assessment is waiting for a decision",
         "placement" => "the person has no open placement",
         "week" => "no ended week is waiting to be posted",
+        "action" => "no required action is open",
         _ => "no provider is registered",
     }
 }
@@ -1423,6 +1488,22 @@ async fn submit_any(
                 .refer(&refer, input, now)
                 .await
                 .map(|r| format!("/support/episodes/{}", r.reference))
+        }
+        (
+            Built::Complete {
+                inspection,
+                number,
+                on,
+            },
+            None,
+        ) => {
+            let complete =
+                service_capability(state, signed_in, SupportServiceOperation::CompleteActions)
+                    .await?;
+            service
+                .complete_action(&complete, inspection, number, on, now)
+                .await
+                .map(|()| "/support/inspections".to_owned())
         }
         (Built::Inspect(input), None) => {
             let inspect =

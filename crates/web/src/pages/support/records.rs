@@ -167,6 +167,8 @@ struct InspectionsPage {
     overdue: Vec<(String, String, String)>,
     inspections: Vec<InspectionRow>,
     may_inspect: bool,
+    /// The provider's manager may record its required actions as done.
+    may_complete: bool,
 }
 
 /// Inspections in the reader's scope, the overdue actions first.
@@ -249,5 +251,10 @@ pub async fn inspections(
         overdue,
         inspections,
         may_inspect: read.scope() == &SupportScope::Everything,
+        may_complete: nrm_access::support::authorise_support_service(
+            &signed_in.principal,
+            SupportServiceOperation::CompleteActions,
+        )
+        .is_ok(),
     }))
 }

@@ -3,7 +3,8 @@
 // allocates it to emergency accommodation; the support worker records a Recovery Needs
 // Assessment for a person in move-on support and the contract manager decides it; the contract
 // manager records an inspection with a required action and sees the overdue actions; and the
-// weekly payments ledger shows a week due and paid.
+// weekly payments ledger shows a week due and paid; and a support manager posts a week due,
+// records a payment and an adjustment through the payment forms ("see a weekly payment").
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -196,6 +197,56 @@ test('the contract manager records an inspection with a required action and sees
     const main = await page.locator('main').innerText();
     assert.match(main, /Cleanliness: Requires improvement/);
     assert.match(main, new RegExp(`1 March ${year + 1}`));
+  } finally {
+    await visit.close();
+  }
+});
+
+test('see a weekly payment: a support manager posts a week due, records a payment and an adjustment', async () => {
+  const visit = new Visit(browser, 'support-payments');
+  const page = await visit.open();
+  try {
+    await home(visit, MANAGER);
+    const row = page.locator('main table tbody tr', { hasText: 'Move-on support' }).first();
+    assert.equal(await row.count(), 1, 'the demo has a person in move-on support');
+    await visit.click(row.locator('a').first(), 'payments-episode');
+    await visit.click(page.getByRole('link', { name: 'See the weekly payments ledger' }), 'payments-ledger');
+
+    // A week that has ended, posted as due through the form (nothing chosen is an error).
+    await visit.click(page.getByRole('link', { name: "Post a week's subsistence as due" }), 'week-due-form');
+    await submit(visit, 'week-due-errors', /Continue/);
+    await assertError(visit, { href: 'week' });
+    await page.locator('input[name="week"]').first().check();
+    await submit(visit, 'week-due-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /The week beginning/);
+    await confirm(visit, 'Post as due', 'week-due-posted');
+    assert.match(path(page), /^\/support\/episodes\/SUP-[A-Z0-9]{8}\/payments$/);
+    const dueRows = await page.locator('#ledger tbody tr', { hasText: 'Subsistence due' }).count();
+    assert.ok(dueRows >= 2, 'the demo week and the one just posted');
+
+    // A payment: an amount that is not one is an error first.
+    await visit.click(page.getByRole('link', { name: 'Record a payment' }), 'payment-form');
+    await date(page, 'paid_on', today());
+    await type(page, 'amount', 'one pound');
+    await submit(visit, 'payment-errors', /Continue/);
+    await assertError(visit, { href: 'amount' });
+    await type(page, 'amount', '1.00');
+    await submit(visit, 'payment-check', /Continue/);
+    await confirm(visit, 'Record payment', 'payment-recorded');
+    assert.match(await page.locator('#ledger').innerText(), /−£1\.00/);
+
+    // An adjustment with its reason.
+    await visit.click(page.getByRole('link', { name: 'Adjust what is owed' }), 'adjust-form');
+    await choose(page, 'direction', 'up');
+    await type(page, 'amount', '2.50');
+    await choose(page, 'reason', 'exceptional_payment');
+    await submit(visit, 'adjust-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /A one-off payment agreed by the Home Office/);
+    await confirm(visit, 'Record adjustment', 'adjust-recorded');
+    const ledger = await page.locator('#ledger').innerText();
+    assert.match(ledger, /Adjustment: exceptional payment/);
+    assert.match(ledger, /£2\.50/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /does not balance/);
   } finally {
     await visit.close();
   }

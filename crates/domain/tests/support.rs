@@ -1050,3 +1050,42 @@ fn subsistence_rates_follow_the_date_and_carry_their_sources() {
     let week = week_entitlement(&rules, span, &[], date(2020, 6, 29)).expect("week");
     assert_eq!(week.amount_pence, (2 * 3500 + 5 * 3960 + 3) / 7);
 }
+
+/// No day falls due twice: a week that overlaps one already due is refused, whichever day it
+/// starts on; the next week is accepted.
+#[test]
+fn a_week_due_never_overlaps_another() {
+    let mut ledger = Ledger::default();
+    let monday = date(2025, 3, 3);
+    assert!(
+        ledger
+            .post(Posting::Due {
+                week_start: monday,
+                amount_pence: 700,
+            })
+            .is_ok()
+    );
+    for start in [
+        monday,
+        monday + Duration::days(3),
+        monday - Duration::days(6),
+    ] {
+        let refused = ledger.check(&Posting::Due {
+            week_start: start,
+            amount_pence: 700,
+        });
+        assert!(
+            matches!(refused, Err(DomainError::Refused { .. })),
+            "{start}: {refused:?}"
+        );
+    }
+    assert!(
+        ledger
+            .post(Posting::Due {
+                week_start: monday + Duration::days(7),
+                amount_pence: 700,
+            })
+            .is_ok()
+    );
+    assert_eq!(ledger.balance.owed, 1400);
+}

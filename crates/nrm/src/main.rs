@@ -238,6 +238,7 @@ async fn main() -> anyhow::Result<()> {
             let cases = Cases::new(store.clone(), Rulebook::current());
             let report = cases.sweep(chrono::Utc::now()).await?;
             let ages = cases.review_guardian_ages(chrono::Utc::now()).await?;
+            let support = cases.reconcile_support(chrono::Utc::now()).await?;
             store.close().await;
             println!(
                 "Checked {} cases; recorded {} deadline changes.",
@@ -250,6 +251,10 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "Children's cases: {} moved to the adult route at 18; {} ICTG referrals made that were missing.",
                 ages.cases_turned_18, ages.ictg_referred
+            );
+            println!(
+                "Support: {} changed cases checked; {} episodes made, {} brought up to date with their case, {} refused.",
+                support.checked, support.referred, support.updated, support.refused
             );
             Ok(())
         }
@@ -673,6 +678,10 @@ async fn sweep_periodically(cases: Cases, instance: String, interval: std::time:
                 // The guardians' age review rides on the sweep's turn: once per interval.
                 if let Err(e) = cases.review_guardian_ages(chrono::Utc::now()).await {
                     tracing::warn!(error = %e, "guardians' age review failed; will retry");
+                }
+                // So does the reconciliation of support episodes with their cases.
+                if let Err(e) = cases.reconcile_support(chrono::Utc::now()).await {
+                    tracing::warn!(error = %e, "support reconciliation failed; will retry");
                 }
             }
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed; will retry"),

@@ -574,6 +574,7 @@ impl Support {
         };
         if r.age_group != nrm_domain::submission::AgeGroup::Adult
             || !r.support_consent
+            || !r.is_open()
             || !self.store.episodes_for_case(case_id).await?.is_empty()
         {
             return Ok(None);
@@ -1081,6 +1082,24 @@ impl Support {
             out.push(SupportCommand::RecordConclusiveGrounds {
                 outcome: d.outcome,
                 decided_on: d.decided_on,
+            });
+        }
+        // A case withdrawn closes its open episode, with the withdrawal's reason.
+        if state.exited.is_none()
+            && state.status.is_some()
+            && r.stage.status() == nrm_domain::case::CaseStatus::Withdrawn
+        {
+            let reason = loaded.events.iter().rev().find_map(|e| match &e.event {
+                nrm_domain::event::CaseEvent::Withdrawn { reason, .. } => Some(*reason),
+                _ => None,
+            });
+            out.push(SupportCommand::Exit {
+                reason: match reason {
+                    Some(nrm_domain::event::WithdrawalReason::ConsentWithdrawn) => {
+                        ExitReason::ConsentWithdrawn
+                    }
+                    _ => ExitReason::Other,
+                },
             });
         }
         Ok(out)
@@ -1636,6 +1655,7 @@ pub(crate) fn reaches_support(event: &nrm_domain::event::CaseEvent) -> bool {
             | E::ConclusiveGroundsDecided(_)
             | E::NegativeReasonableGroundsReviewed { .. }
             | E::NegativeConclusiveGroundsReviewed { .. }
+            | E::Withdrawn { .. }
     ) || matches!(event, E::ConsentToSupportAnswered(a) if a.consents)
 }
 
@@ -1669,5 +1689,103 @@ pub fn summary_flags(s: &EpisodeSummary, now: DateTime<Utc>, today: NaiveDate) -
         acknowledgement: s.awaiting_acknowledgement > 0 && s.next_due_on.is_some_and(|d| today > d),
         rna_decision: false,
         exit: in_support && s.support_until.is_some_and(|d| today > d),
+    }
+}
+
+/// What the sweep turn's reconciliation of support did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SupportReconcileReport {
+    /// Cases looked at (changed since they were last looked at).
+    pub checked: usize,
+    /// Episodes made for adult cases with consent that had none (bulk-loaded, imported, or
+    /// whose intake referral failed).
+    pub referred: usize,
+    /// Episodes that took a decision or a withdrawal of their case they had not seen.
+    pub updated: usize,
+    /// Cases whose episode refused the update (left for a person to look at; not retried
+    /// until the case changes).
+    pub refused: usize,
+}
+
+/// Cases looked at per page by the reconciliation.
+const RECONCILE_PAGE: i64 = 200;
+
+impl Cases {
+    /// The support part of the sweep turn (issue 12): reconciles support episodes with their
+    /// cases. An open adult case with consent to support and no episode gets one (as at
+    /// intake, to the prime contractor of the person's nation); an open episode takes its
+    /// case's Reasonable Grounds, Conclusive Grounds or withdrawal that it has not seen. Only
+    /// cases changed since the last look are read (a store query; `support_case_checks`
+    /// keeps the version looked at), so a quiet turn reads nothing. Idempotent: each change is
+    /// an episode event audited in its own transaction; the run is audited as
+    /// `support.reconcile`. The overdue flags are worked out from the episode's due dates
+    /// whenever it is read, so a changed episode's flags follow at once.
+    pub async fn reconcile_support(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<SupportReconcileReport, ServiceError> {
+        let result = self.reconcile_support_unaudited(now).await;
+        self.audit(Actor::SYSTEM, "support.reconcile", None, &result, now)
+            .await?;
+        result
+    }
+
+    async fn reconcile_support_unaudited(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<SupportReconcileReport, ServiceError> {
+        let support = self.support();
+        let store = self.store();
+        let mut report = SupportReconcileReport::default();
+        let mut after = None;
+        loop {
+            let page = store
+                .cases_to_reconcile_with_support(after, RECONCILE_PAGE)
+                .await?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = Some(*last);
+            for (case_id, version) in page {
+                report.checked += 1;
+                let had_episode = !store.episodes_for_case(case_id).await?.is_empty();
+                let outcome = match support.sync_case(Actor::SYSTEM, case_id, now).await {
+                    Ok(0) => "nothing_to_do",
+                    Ok(n) if had_episode => {
+                        report.updated += n;
+                        "updated"
+                    }
+                    Ok(_) => {
+                        report.referred += 1;
+                        "referred"
+                    }
+                    // Changed meanwhile (a person's change, another instance): the case's
+                    // new version brings it back next turn.
+                    Err(ServiceError::Conflict { .. })
+                    | Err(ServiceError::Store(
+                        StoreError::VersionConflict { .. } | StoreError::DuplicateReference,
+                    )) => continue,
+                    Err(ServiceError::Domain(_)) => {
+                        tracing::warn!(case_id = %case_id, "support reconciliation refused for a case");
+                        report.refused += 1;
+                        "refused"
+                    }
+                    Err(e) => return Err(e),
+                };
+                store
+                    .record_support_case_check(case_id, version, outcome, now)
+                    .await?;
+            }
+        }
+        if report.referred + report.updated + report.refused > 0 {
+            tracing::info!(
+                checked = report.checked,
+                referred = report.referred,
+                updated = report.updated,
+                refused = report.refused,
+                "support reconciliation"
+            );
+        }
+        Ok(report)
     }
 }

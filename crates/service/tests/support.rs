@@ -781,3 +781,293 @@ async fn an_episode_follows_intake_and_decisions_on_its_own() {
         t.cleanup().await;
     }
 }
+
+/// Registers a prime contractor covering `region` (its nation by the region's code).
+async fn register_prime(
+    store: &nrm_store::Store,
+    support: &Support,
+    region: &str,
+    on: NaiveDate,
+) -> OrganisationId {
+    let prime = OrganisationId(Uuid::new_v4());
+    store
+        .create_organisation(
+            &OrganisationRow {
+                id: prime,
+                name: format!("Prime {region}"),
+                kind: "support_provider".to_owned(),
+                designated_from: None,
+                designated_to: None,
+            },
+            noon(on),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let admin = principal(
+        1,
+        OrganisationId(Uuid::from_u128(2)),
+        OrganisationKind::Administrators,
+        Role::Administrator,
+    );
+    support
+        .add_provider(
+            &nrm_access::authorise(&admin, Operation::ManageOrganisations)
+                .unwrap_or_else(|_| panic!("admin")),
+            SupportProviderRow {
+                organisation: prime,
+                name: String::new(),
+                parent: None,
+                regions: vec![region.to_owned()],
+                services: vec!["accommodation".to_owned()],
+            },
+            noon(on),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("provider: {e}"));
+    prime
+}
+
+fn responder() -> Principal {
+    principal(
+        16,
+        OrganisationId(Uuid::from_u128(1000)),
+        OrganisationKind::FirstResponderOrganisation,
+        Role::FirstResponder,
+    )
+}
+
+async fn submit_one(cases: &Cases, s: Submission, on: NaiveDate) -> nrm_domain::ids::CaseId {
+    let submit = nrm_access::authorise(&responder(), Operation::SubmitReferral)
+        .unwrap_or_else(|_| panic!("responder"));
+    cases
+        .submit(&submit, s, noon(on))
+        .await
+        .unwrap_or_else(|e| panic!("submit: {e}"))
+        .case_id
+}
+
+/// Issue 10 item 1 and issue 12: the referral made at intake goes to the prime contractor of
+/// the nation the person is in now (the referral's `current_nation`), not of where the
+/// exploitation happened; a referral that does not say falls back to the referring
+/// organisation's nation, then England.
+#[tokio::test]
+async fn the_intake_referral_goes_to_the_nation_the_person_is_in_now() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let rules = Rulebook::current();
+        let cases = Cases::new(store.clone(), rules.clone());
+        let support = Support::new(store.clone(), rules.clone());
+        let day0 = date(2025, 3, 3);
+        let england = register_prime(&store, &support, "london", day0).await;
+        let scotland = register_prime(&store, &support, "scotland", day0).await;
+        for (nation, prime, code) in [
+            (Some(UkNation::Scotland), scotland, "scotland"),
+            (Some(UkNation::England), england, "england"),
+            (None, england, "england"),
+        ] {
+            let mut r = fixtures::adult_referral();
+            r.current_nation = nation;
+            let case = submit_one(&cases, Submission::Adult(r), day0).await;
+            let found = store
+                .episodes_for_case(case)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(found.len(), 1, "{nation:?}");
+            assert_eq!(found[0].prime, prime, "{nation:?}");
+            assert_eq!(found[0].nation, code, "{nation:?}");
+        }
+        t.cleanup().await;
+    }
+}
+
+/// Issue 12: the sweep turn reconciles support episodes with their cases. Cases made while no
+/// prime contractor covered the person (as a bulk load or an import makes them) get their
+/// episode, with a decision already made brought across; a case withdrawn without its
+/// follow-up reaching support closes its episode with the withdrawal's reason; an adult
+/// without consent and a child get none; a turn with nothing changed reads nothing; each step
+/// and the run are audited.
+#[tokio::test]
+async fn the_sweep_turn_reconciles_episodes_with_their_cases() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let rules = Rulebook::current();
+        let cases = Cases::new(store.clone(), rules.clone());
+        let support = Support::new(store.clone(), rules.clone());
+        let day0 = date(2025, 3, 3);
+        let episodes = |case| {
+            let store = store.clone();
+            async move {
+                store
+                    .episodes_for_case(case)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let state = |ep| {
+            let store = store.clone();
+            async move {
+                let loaded = store
+                    .load_episode(ep)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| panic!("episode"));
+                nrm_domain::support::EpisodeState::from_events(
+                    loaded.events.iter().map(|e| &e.event),
+                )
+            }
+        };
+
+        // No prime contractor yet: the intake refers no one.
+        let waiting = submit_one(&cases, Submission::Adult(fixtures::adult_referral()), day0).await;
+        let decided = submit_one(&cases, Submission::Adult(fixtures::adult_referral()), day0).await;
+        let mut no_consent = fixtures::adult_referral();
+        no_consent.consent.support_consent = false;
+        let no_consent = submit_one(&cases, Submission::Adult(no_consent), day0).await;
+        let child = submit_one(&cases, Submission::Child(fixtures::child_referral()), day0).await;
+        let rg_day = date(2025, 3, 7);
+        let decision_maker = principal(
+            15,
+            OrganisationId(Uuid::from_u128(4)),
+            OrganisationKind::CompetentAuthority {
+                authority: CompetentAuthority::Sca,
+            },
+            Role::DecisionMaker,
+        );
+        let facts = cases
+            .case_facts(decided, rg_day)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("facts"));
+        cases
+            .decide(
+                &nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
+                    .unwrap_or_else(|_| panic!("decide")),
+                None,
+                DecisionKind::ReasonableGrounds,
+                DecisionInput {
+                    outcome: Outcome::Positive,
+                    decided_on: rg_day,
+                    reasons: "Reasons given in full.".to_owned(),
+                    negative_reason: None,
+                },
+                noon(rg_day),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("decide: {e}"));
+        for case in [waiting, decided, no_consent, child] {
+            assert!(episodes(case).await.is_empty());
+        }
+
+        register_prime(&store, &support, "london", rg_day).await;
+        let turn_day = date(2025, 3, 10);
+        let report = cases
+            .reconcile_support(noon(turn_day))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            report.checked, 3,
+            "the three open adult cases, not the child"
+        );
+        assert_eq!(report.referred, 2, "{report:?}");
+        assert_eq!(report.updated, 0);
+        assert!(episodes(no_consent).await.is_empty());
+        assert!(episodes(child).await.is_empty());
+        let waiting_ep = episodes(waiting).await;
+        assert_eq!(waiting_ep.len(), 1);
+        assert_eq!(waiting_ep[0].status, "awaiting_allocation");
+        let decided_ep = episodes(decided).await;
+        assert_eq!(decided_ep.len(), 1);
+        assert_eq!(
+            state(decided_ep[0].episode_id).await.reasonable_grounds,
+            Some((Outcome::Positive, rg_day)),
+            "the decision made before the episode is brought across"
+        );
+
+        // Nothing changed: the next turn reads no case, and makes nothing twice.
+        let again = cases
+            .reconcile_support(noon(turn_day))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            again,
+            nrm_service::support::SupportReconcileReport::default()
+        );
+
+        // The case is withdrawn by a path whose follow-up did not reach support (written to
+        // the store directly): the next turn closes the episode with the reason.
+        let version = store
+            .version(waiting)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or(0);
+        let withdrawn_on = date(2025, 3, 11);
+        store
+            .append(nrm_store::Append {
+                case_id: waiting,
+                expected_version: version,
+                reference: None,
+                events: &[nrm_domain::event::CaseEvent::Withdrawn {
+                    on: withdrawn_on,
+                    reason: nrm_domain::event::WithdrawalReason::ConsentWithdrawn,
+                }],
+                actor: Actor::SYSTEM,
+                recorded_at: noon(withdrawn_on),
+                new_subjects: &[],
+                vault_writes: &[],
+                audit: None,
+                draft: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(episodes(waiting).await[0].status, "awaiting_allocation");
+        let report = cases
+            .reconcile_support(noon(withdrawn_on))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((report.checked, report.updated), (1, 1), "{report:?}");
+        let closed = state(waiting_ep[0].episode_id).await;
+        assert_eq!(
+            closed.exited,
+            Some((
+                withdrawn_on,
+                nrm_domain::support::event::ExitReason::ConsentWithdrawn
+            ))
+        );
+        assert_eq!(episodes(waiting).await[0].status, "exited");
+        let again = cases
+            .reconcile_support(noon(withdrawn_on))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again.checked, 0);
+
+        // Audited: the runs, and each change under the service itself.
+        let entries = store
+            .audit_entries(0, 10_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.action == "support.reconcile" && e.outcome == "ok")
+                .count(),
+            4
+        );
+        let system = Actor::SYSTEM.user.0.to_string();
+        assert_eq!(
+            entries
+                .iter()
+                .filter(|e| e.action == "support.refer" && e.actor_user == system)
+                .count(),
+            2
+        );
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.action == "support.sync_decisions" && e.actor_user == system)
+        );
+        t.cleanup().await;
+    }
+}

@@ -155,6 +155,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0026_guardian_referral_checks.sql"),
     ),
     (
+        27,
+        "support_case_checks",
+        include_str!("../migrations/sqlite/0027_support_case_checks.sql"),
+        include_str!("../migrations/postgres/0027_support_case_checks.sql"),
+    ),
+    (
         28,
         "case_age_reviews",
         include_str!("../migrations/sqlite/0028_case_age_reviews.sql"),

@@ -1080,6 +1080,75 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?
         }))
     }
+
+    /// The sweep turn's reconciliation of support with cases (issue 12): adult cases whose
+    /// version is newer than the one the reconciliation last looked at (or never looked at),
+    /// and that either have an open support episode or have none and are still open, after
+    /// `after` in id order, at most `limit`; each with its version. A case unchanged since it
+    /// was last looked at is never returned again, so a turn reads only what changed.
+    pub async fn cases_to_reconcile_with_support(
+        &self,
+        after: Option<CaseId>,
+        limit: i64,
+    ) -> Result<Vec<(CaseId, u64)>, StoreError> {
+        let sql = format!(
+            "SELECT s.case_id, s.version FROM case_summaries s \
+             LEFT JOIN support_case_checks c ON c.case_id = s.case_id \
+             WHERE s.age_group = 'adult' AND (c.case_id IS NULL OR c.case_version < s.version) \
+             AND ((s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') \
+                   AND NOT EXISTS (SELECT 1 FROM support_episodes e WHERE e.case_id = s.case_id)) \
+               OR EXISTS (SELECT 1 FROM support_episodes e WHERE e.case_id = s.case_id \
+                   AND e.status NOT IN ('exited', 'reach_in'))) \
+             AND ($1 IS NULL OR s.case_id > $2) ORDER BY s.case_id LIMIT {}",
+            limit.clamp(1, LIST_LIMIT)
+        );
+        let after = after.map(|a| a.0);
+        let values = [Value::OptUuid(after), Value::OptUuid(after)];
+        Ok(on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(sqlx::AssertSqlSafe(sql)),
+                &values
+            );
+            let rows = query.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let version: i64 = row.try_get("version")?;
+                out.push((
+                    CaseId(row.try_get("case_id")?),
+                    u64::try_from(version).unwrap_or(0),
+                ));
+            }
+            out
+        }))
+    }
+
+    /// Records that the reconciliation looked at `case_id` at `case_version` (`outcome`: what
+    /// it found), so it is not looked at again until the case changes. Idempotent.
+    pub async fn record_support_case_check(
+        &self,
+        case_id: CaseId,
+        case_version: u64,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let values = [
+            Value::Uuid(case_id.0),
+            Value::I64(to_i64(case_version)),
+            Value::Text(outcome.to_owned()),
+            Value::Timestamp(at),
+        ];
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let query = crate::statement::bind_values!(
+                sqlx::query(
+                    "INSERT INTO support_case_checks (case_id, case_version, outcome, checked_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET case_version = excluded.case_version, outcome = excluded.outcome, checked_at = excluded.checked_at"
+                ),
+                &values
+            );
+            query.execute(pool).await?;
+        });
+        Ok(())
+    }
 }
 
 fn split_codes(s: &str) -> Vec<String> {

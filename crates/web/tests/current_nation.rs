@@ -29,6 +29,15 @@ async fn the_current_nation_is_recorded_shown_and_its_support_period_counted() {
             .as_str()
             .unwrap_or_default()
             .to_owned();
+        // The API's case read says where the person is now.
+        let read = body(
+            app.get(&format!("/api/v1/cases/{reference}"))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+        assert_eq!(read["current_nation"], "scotland", "{read}");
         let cookie = decision_maker(&app).await;
         let case = text(get(&app, &format!("/cases/{reference}"), &cookie).await).await;
         assert!(case.contains("Where the person is now"), "{case}");
@@ -65,6 +74,14 @@ async fn a_referral_without_the_field_records_no_nation_and_a_wrong_value_is_ref
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
+            let read = body(
+                app.get(&format!("/api/v1/cases/{reference}"))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await;
+            assert_eq!(read["current_nation"], "unknown", "{body_nation:?}: {read}");
             let cookie = decision_maker(&app).await;
             let case = text(get(&app, &format!("/cases/{reference}"), &cookie).await).await;
             let row = case
@@ -122,6 +139,13 @@ async fn the_openapi_document_describes_the_optional_current_nation() {
             ],
             "{}",
             schemas["CurrentNationDto"]
+        );
+        // The case read names it too, with the same values (the schema may nest its
+        // properties under allOf beside the flattened summary).
+        let read = schemas["CaseResponse"].to_string();
+        assert!(
+            read.contains("\"current_nation\"") && read.contains("CurrentNationDto"),
+            "{read}"
         );
         for request in ["AdultReferralRequest", "ChildReferralRequest"] {
             let schema = &schemas[request];

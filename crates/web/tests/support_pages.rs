@@ -560,6 +560,196 @@ async fn support_forms_from_intake_to_an_rna_decision() {
         let list = text(get(&app, "/support/inspections", &contract).await).await;
         assert!(list.contains("Staffing: Inadequate"), "{list}");
         assert!(list.contains("Required actions"));
+
+        // The provider's manager records the required action as done; the contract manager
+        // (who inspects) has no such form.
+        let complete = "/support/new/complete-action";
+        assert_eq!(get(&app, complete, &contract).await.status(), 403);
+        let list = text(get(&app, "/support/inspections", &manager).await).await;
+        assert!(list.contains(complete), "{list}");
+        let form = text(get(&app, complete, &manager).await).await;
+        let action = leak(first_radio(&form, "action"));
+        assert!(action.ends_with(":1"), "{form}");
+        let bad = post_form(&app, complete, &manager, &[("action", action)]).await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#completed_on-day\""));
+        let (check, done) = through_check(
+            &app,
+            complete,
+            &manager,
+            &[
+                ("action", action),
+                ("completed_on-day", day),
+                ("completed_on-month", month),
+                ("completed_on-year", year),
+            ],
+        )
+        .await;
+        assert!(check.contains("Staffing at the catered accommodation"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let list = text(get(&app, "/support/inspections", &manager).await).await;
+        assert!(list.contains("Completed "), "{list}");
+        let form = text(get(&app, complete, &manager).await).await;
+        assert!(form.contains("no required action is open"), "{form}");
+        app
+    })
+    .await;
+}
+
+/// Issue 12 item 6 on pages: the provider's manager posts a week's subsistence as due once the
+/// week has ended, records a payment and an adjustment with its reason, each through a check
+/// page; bad input is shown back with an error summary; a payment of more than is owed is
+/// refused in words with nothing recorded; the support worker and the contract manager have
+/// no such forms; the ledger shows each line and still balances.
+#[tokio::test]
+async fn see_a_weekly_payment_posted_through_the_page() {
+    each_backend(|app| async move {
+        let (org, manager_email, worker_email, _) = prime(&app).await;
+        app.submit_adult().await;
+        let manager = cookie_for(&app, &manager_email).await;
+        let home = text(get(&app, "/support", &manager).await).await;
+        let reference = sup_reference(&home);
+        let episode = format!("/support/episodes/{reference}");
+        let org_choice = leak(org.0.to_string());
+        let (_, allocated) = through_check(
+            &app,
+            &format!("{episode}/record/allocate"),
+            &manager,
+            &[
+                ("provision", "outreach"),
+                ("provider", org_choice),
+                ("worker", "none"),
+            ],
+        )
+        .await;
+        assert_eq!(allocated.status(), 303);
+        let week_due = format!("{episode}/record/week-due");
+        // No week has ended yet: nothing to post.
+        assert_eq!(get(&app, &week_due, &manager).await.status(), 404);
+
+        app.advance(8);
+        let manager = cookie_for(&app, &manager_email).await;
+        let worker = cookie_for(&app, &worker_email).await;
+        let contract_email = account(
+            &app,
+            "Contract management",
+            &OrganisationKind::ContractManagement,
+            Role::ContractManager,
+        )
+        .await;
+        let contract = cookie_for(&app, &contract_email).await;
+        let payments = format!("{episode}/payments");
+        let ledger = text(get(&app, &payments, &manager).await).await;
+        assert!(
+            ledger.contains("Post a week&#39;s subsistence as due")
+                || ledger.contains("Post a week's subsistence as due"),
+            "{ledger}"
+        );
+        for who in [&worker, &contract] {
+            assert_eq!(get(&app, &week_due, who).await.status(), 404);
+        }
+        let form = text(get(&app, &week_due, &manager).await).await;
+        let week = leak(first_radio(&form, "week"));
+        assert_eq!(week.len(), 10, "{form}");
+        let empty = post_form(&app, &week_due, &manager, &[]).await;
+        assert_eq!(empty.status(), 422);
+        assert!(text(empty).await.contains("href=\"#week\""));
+        let (check, done) = through_check(&app, &week_due, &manager, &[("week", week)]).await;
+        assert!(check.contains("The week beginning"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        assert_eq!(location(&done), payments);
+        let again = get(&app, &week_due, &manager).await;
+        if again.status() == 200 {
+            let again = text(again).await;
+            assert!(!again.contains(&format!("value=\"{week}\"")), "posted once");
+        } else {
+            assert_eq!(again.status(), 404, "no ended week is left to post");
+        }
+        let ledger = text(get(&app, &payments, &manager).await).await;
+        assert!(
+            ledger.contains("Subsistence due for the week beginning"),
+            "{ledger}"
+        );
+
+        // A payment: an amount that is not one is an error; more than is owed is refused in
+        // words; then recorded.
+        let payment = format!("{episode}/record/payment");
+        assert_eq!(get(&app, &payment, &worker).await.status(), 404);
+        let today = app.today();
+        let (d, m, y) = (
+            leak(today.format("%d").to_string()),
+            leak(today.format("%m").to_string()),
+            leak(today.format("%Y").to_string()),
+        );
+        let bad = post_form(
+            &app,
+            &payment,
+            &manager,
+            &[
+                ("paid_on-day", d),
+                ("paid_on-month", m),
+                ("paid_on-year", y),
+                ("amount", "ten pounds"),
+            ],
+        )
+        .await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#amount\""));
+        let (_, refused) = through_check(
+            &app,
+            &payment,
+            &manager,
+            &[
+                ("paid_on-day", d),
+                ("paid_on-month", m),
+                ("paid_on-year", y),
+                ("amount", "10000"),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status(), 422);
+        let refused = text(refused).await;
+        assert!(
+            refused.contains("A payment must be between 1p and what is owed"),
+            "{refused}"
+        );
+        let (check, paid) = through_check(
+            &app,
+            &payment,
+            &manager,
+            &[
+                ("paid_on-day", d),
+                ("paid_on-month", m),
+                ("paid_on-year", y),
+                ("amount", "10.00"),
+            ],
+        )
+        .await;
+        assert!(check.contains("10.00"), "{check}");
+        assert_eq!(paid.status(), 303, "{}", text(paid).await);
+
+        // An adjustment down, with its reason.
+        let adjust = format!("{episode}/record/adjust");
+        assert_eq!(get(&app, &adjust, &contract).await.status(), 404);
+        let (check, adjusted) = through_check(
+            &app,
+            &adjust,
+            &manager,
+            &[
+                ("direction", "down"),
+                ("amount", "£1.50"),
+                ("reason", "overpayment"),
+            ],
+        )
+        .await;
+        assert!(check.contains("Money paid that was not due"), "{check}");
+        assert_eq!(adjusted.status(), 303, "{}", text(adjusted).await);
+        let ledger = text(get(&app, &payments, &manager).await).await;
+        assert!(ledger.contains("Paid to the person"), "{ledger}");
+        assert!(ledger.contains("−£10.00"));
+        assert!(ledger.contains("Adjustment: overpayment"));
+        assert!(ledger.contains("−£1.50"));
+        assert!(!ledger.contains("does not balance"));
         app
     })
     .await;

@@ -154,7 +154,8 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Whether `posting` may be added: a week falls due once; amounts are positive; a payment
+    /// Whether `posting` may be added: a week falls due once and never overlaps another week
+    /// due; amounts are positive; a payment
     /// or a downward adjustment never takes what is owed below zero.
     pub fn check(&self, posting: &Posting) -> Result<(), DomainError> {
         let owed = i128::from(self.balance.owed);
@@ -177,6 +178,22 @@ impl Ledger {
                     return Err(DomainError::refused(
                         "week-already-due",
                         format!("The week beginning {week_start} is already in the ledger"),
+                    ));
+                }
+                // No day falls due twice: a week may not overlap one already due.
+                if let Some(other) = self.postings.iter().find_map(|p| match p {
+                    Posting::Due { week_start: w, .. }
+                        if (*w - *week_start).num_days().abs() < 7 =>
+                    {
+                        Some(*w)
+                    }
+                    _ => None,
+                }) {
+                    return Err(DomainError::refused(
+                        "week-overlaps",
+                        format!(
+                            "The week beginning {week_start} overlaps the week beginning {other}, already in the ledger: no day falls due twice"
+                        ),
                     ));
                 }
             }

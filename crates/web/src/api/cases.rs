@@ -403,6 +403,9 @@ pub struct DeadlineResponse {
 pub struct CaseResponse {
     #[serde(flatten)]
     pub summary: CaseSummaryResponse,
+    /// Which UK nation the person is in now, as the referral recorded it (`unknown` when it
+    /// gave none, and on a Duty to Notify report).
+    pub current_nation: super::submissions::CurrentNationDto,
     pub deadlines: Vec<DeadlineResponse>,
     pub personal_details: Option<PersonalDetailsResponse>,
     pub timeline: Vec<TimelineEntry>,
@@ -491,6 +494,10 @@ pub async fn read(
     Ok((
         headers,
         axum::Json(CaseResponse {
+            current_nation: super::submissions::CurrentNationDto::from_nation(match &view.state {
+                nrm_domain::case::CaseState::Referral(r) => r.person_nation,
+                _ => None,
+            }),
             summary: view.summary.into(),
             deadlines,
             personal_details,

@@ -134,7 +134,7 @@ pub struct ConsentRequest {
 /// Which UK nation the person is in now. `unknown` (the default when the field is left out)
 /// records no nation: deadlines of those acting for the person are then counted on the
 /// deciding authority's calendar, and no nation's statutory support period is assumed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CurrentNationDto {
     England,
@@ -153,6 +153,17 @@ impl CurrentNationDto {
             Self::Scotland => Some(UkNation::Scotland),
             Self::NorthernIreland => Some(UkNation::NorthernIreland),
             Self::Unknown => None,
+        }
+    }
+
+    /// The nation recorded on a case as the API writes it (`unknown` when none is recorded).
+    pub fn from_nation(nation: Option<UkNation>) -> Self {
+        match nation {
+            Some(UkNation::England) => Self::England,
+            Some(UkNation::Wales) => Self::Wales,
+            Some(UkNation::Scotland) => Self::Scotland,
+            Some(UkNation::NorthernIreland) => Self::NorthernIreland,
+            None => Self::Unknown,
         }
     }
 }

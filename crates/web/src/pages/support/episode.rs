@@ -245,7 +245,7 @@ pub async fn page(
                 && c.concern.open(),
         })
         .collect();
-    let forms = super::forms::allowed(p, &facts, &s.status, view.state.as_ref())
+    let forms = super::forms::allowed(p, &facts, &s.status, view.state.as_ref(), uk_date(now))
         .into_iter()
         .map(|f| {
             (

@@ -8,10 +8,13 @@
 //! Assessment (the support worker or the provider's manager) and the Home Office's decision on
 //! it (contract managers), and a safeguarding review while the person is supported (the
 //! support worker or the provider's manager), a transition plan during move-on with its
-//! actions and owners, and placing the person in accommodation and
-//! ending the placement. Without an episode, `GET /support/new/{form}`: an emergency referral
-//! before Reasonable Grounds (a provider's staff) and an inspection of accommodation with its
-//! findings by area, ratings and required actions (contract managers).
+//! actions and owners, placing the person in accommodation and ending the placement, and the
+//! payments ledger's (the provider's manager): posting an ended week (Monday to Sunday) as
+//! due, recording a payment, adjusting what is owed with a reason. Without an episode,
+//! `GET /support/new/{form}`: an emergency referral before Reasonable Grounds (a provider's
+//! staff), an inspection of accommodation with its findings by area, ratings and required
+//! actions (contract managers), and a required action recorded as done (the provider's
+//! manager, for its own accommodation).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -28,7 +31,10 @@ use nrm_domain::support::event::{
     ActionOwner, EntryRoute, Need, NeedArea, NeedLevel, PlanAction, Provision, ReviewTrigger,
     RnaDecision,
 };
-use nrm_domain::support::{AccommodationId, EpisodeState, PlacementId, RnaId, SupportStatus};
+use nrm_domain::support::finance::{AdjustmentReason, Posting};
+use nrm_domain::support::{
+    AccommodationId, EpisodeState, InspectionId, PlacementId, RnaId, SupportStatus,
+};
 use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
 use nrm_service::ServiceError;
 use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
@@ -403,7 +409,144 @@ pub const EPISODE_FORMS: &[SupportForm] = &[
             ),
         ],
     },
+    SupportForm {
+        slug: "week-due",
+        title: "Post a week's subsistence as due",
+        button: "Post as due",
+        needs: Needs::Episode(SupportOperation::Pay),
+        fields: &[dynamic("week", "Which week has ended?")],
+    },
+    SupportForm {
+        slug: "payment",
+        title: "Record a payment",
+        button: "Record payment",
+        needs: Needs::Episode(SupportOperation::Pay),
+        fields: &[
+            Spec {
+                name: "paid_on",
+                label: "The day the person was paid",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
+            number(
+                "amount",
+                "How much was paid?",
+                "In pounds, for example 49.18; no more than is owed",
+            ),
+        ],
+    },
+    SupportForm {
+        slug: "adjust",
+        title: "Adjust what is owed",
+        button: "Record adjustment",
+        needs: Needs::Episode(SupportOperation::Pay),
+        fields: &[
+            choice(
+                "direction",
+                "Does the adjustment increase or reduce what is owed to the person?",
+                &[
+                    ("up", "Increase what is owed"),
+                    ("down", "Reduce what is owed"),
+                ],
+            ),
+            number("amount", "By how much?", "In pounds, for example 12.50"),
+            choice(
+                "reason",
+                "Why is the ledger adjusted?",
+                &[
+                    (
+                        "recalculated",
+                        "An amount due was recalculated (a placement recorded late, a rate corrected)",
+                    ),
+                    (
+                        "overpayment",
+                        "Money paid that was not due is written off or recovered",
+                    ),
+                    (
+                        "exceptional_payment",
+                        "A one-off payment agreed by the Home Office",
+                    ),
+                    ("other", "Another reason"),
+                ],
+            ),
+        ],
+    },
 ];
+
+/// An amount in pounds as typed (`49.18`, `£49`, `1,049.5`) in pence; `None` unless it is a
+/// positive amount with at most two decimal places.
+pub fn pence(typed: &str) -> Option<u64> {
+    let cleaned: String = typed
+        .trim()
+        .trim_start_matches('£')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    if whole.is_empty() && fraction.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > 2
+        || whole.len() > 9
+    {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let fraction: u64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<u64>().ok()? * 10,
+        _ => fraction.parse().ok()?,
+    };
+    let total = whole * 100 + fraction;
+    (total > 0).then_some(total)
+}
+
+/// How many ended weeks the "post a week" form offers at most (the oldest not yet posted).
+const WEEKS_OFFERED: usize = 12;
+
+/// The weeks of an episode's support that have ended by `today` and are not yet in its
+/// ledger, oldest first. Weeks run Monday to Sunday, as the demo and the statements count them,
+/// from the week support started in (its days before allocation are not paid); a week that
+/// overlaps one already due (posted through the API from another day) is not offered.
+pub fn weeks_to_post(state: &EpisodeState, today: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
+    use chrono::Datelike as _;
+    let Some(span) = state.support_span() else {
+        return Vec::new();
+    };
+    let posted: Vec<chrono::NaiveDate> = state
+        .ledger
+        .postings
+        .iter()
+        .filter_map(|p| match p {
+            Posting::Due { week_start, .. } => Some(*week_start),
+            _ => None,
+        })
+        .collect();
+    let mut weeks = Vec::new();
+    let Some(mut start) = span.from.checked_sub_days(chrono::Days::new(u64::from(
+        span.from.weekday().num_days_from_monday(),
+    ))) else {
+        return weeks;
+    };
+    while weeks.len() < WEEKS_OFFERED {
+        let Some(end) = start.checked_add_days(chrono::Days::new(7)) else {
+            break;
+        };
+        if end > today || span.until.is_some_and(|u| start >= u) {
+            break;
+        }
+        if !posted.iter().any(|w| (*w - start).num_days().abs() < 7) {
+            weeks.push(start);
+        }
+        start = end;
+    }
+    weeks
+}
 
 /// The forms without an episode.
 pub const SERVICE_FORMS: &[SupportForm] = &[
@@ -470,6 +613,22 @@ pub const SERVICE_FORMS: &[SupportForm] = &[
                 "Optional. Stored encrypted with the accommodation's record",
                 false,
             ),
+        ],
+    },
+    SupportForm {
+        slug: "complete-action",
+        title: "Record a required action as done",
+        button: "Record as done",
+        needs: Needs::Service(SupportServiceOperation::CompleteActions),
+        fields: &[
+            dynamic("action", "Which required action is done?"),
+            Spec {
+                name: "completed_on",
+                label: "The day it was done",
+                hint: Some("For example, 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
         ],
     },
 ];
@@ -577,6 +736,14 @@ fn check_more(f: &SupportForm, answers: &Answers, offered: &Offered, errors: &mu
                 );
             }
         }
+        "payment" | "adjust"
+            if !text(answers, "amount").is_empty() && pence(value(answers, "amount")).is_none() =>
+        {
+            errors.add(
+                "amount",
+                "Enter an amount in pounds more than £0, like 49.18, with no more than 2 decimal places",
+            );
+        }
         "inspection" => {
             for i in 1..=ACTIONS {
                 let area = format!("action_{i}_area");
@@ -607,6 +774,11 @@ enum Built {
     Act(SupportAction),
     Refer(ReferInput),
     Inspect(InspectionInput),
+    Complete {
+        inspection: InspectionId,
+        number: u32,
+        on: chrono::NaiveDate,
+    },
 }
 
 fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
@@ -676,6 +848,33 @@ fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
             end: date_answer(answers, "end")?,
             reason: code_of(answers, "reason", PlacementEndReason::parse)?,
         }),
+        "week-due" => Built::Act(SupportAction::PostWeekDue {
+            week_start: chrono::NaiveDate::parse_from_str(value(answers, "week"), "%Y-%m-%d")
+                .ok()?,
+        }),
+        "payment" => Built::Act(SupportAction::RecordPayment {
+            on: date_answer(answers, "paid_on")?,
+            amount_pence: pence(value(answers, "amount"))?,
+        }),
+        "adjust" => {
+            let amount = i64::try_from(pence(value(answers, "amount"))?).ok()?;
+            Built::Act(SupportAction::Adjust {
+                amount_pence: match value(answers, "direction") {
+                    "up" => amount,
+                    "down" => -amount,
+                    _ => return None,
+                },
+                reason: code_of(answers, "reason", AdjustmentReason::parse)?,
+            })
+        }
+        "complete-action" => {
+            let (inspection, number) = value(answers, "action").split_once(':')?;
+            Built::Complete {
+                inspection: InspectionId(Uuid::parse_str(inspection).ok()?),
+                number: number.parse().ok()?,
+                on: date_answer(answers, "completed_on")?,
+            }
+        }
         "emergency" => {
             let nation = match value(answers, "nation") {
                 "england" => UkNation::England,
@@ -731,6 +930,7 @@ pub fn allowed(
     facts: &EpisodeFacts,
     status: &str,
     state: Option<&EpisodeState>,
+    today: chrono::NaiveDate,
 ) -> Vec<&'static SupportForm> {
     EPISODE_FORMS
         .iter()
@@ -759,6 +959,9 @@ pub fn allowed(
                     )
             }),
             "end-placement" => state.is_some_and(|s| s.current_placement().is_some()),
+            "week-due" => state.is_some_and(|s| !weeks_to_post(s, today).is_empty()),
+            "payment" => state.is_some_and(|s| s.ledger.balance.owed > 0),
+            "adjust" => state.is_some_and(|s| s.support_span().is_some()),
             // While the person is supported (not before allocation, not after exit).
             "safeguarding-review" => state.is_some_and(|s| {
                 matches!(
@@ -810,7 +1013,15 @@ async fn episode_context(
     let read = authorise_support(p, SupportOperation::ReadSupport, &facts)
         .map_err(|_| PageError::NotFound(Lang::En))?;
     let view = service.view(&read, None, now).await.map_err(fault)?;
-    if !allowed(p, &facts, &view.summary.status, view.state.as_ref()).contains(&f) {
+    if !allowed(
+        p,
+        &facts,
+        &view.summary.status,
+        view.state.as_ref(),
+        uk_date(now),
+    )
+    .contains(&f)
+    {
         return Err(PageError::NotFound(Lang::En));
     }
     let mut offered = Offered::default();
@@ -909,6 +1120,25 @@ async fn episode_context(
                     .collect(),
             );
         }
+        "week-due" => {
+            offered.by_name.insert(
+                "week",
+                view.state
+                    .as_ref()
+                    .map(|s| {
+                        weeks_to_post(s, uk_date(now))
+                            .into_iter()
+                            .map(|w| {
+                                (
+                                    w.to_string(),
+                                    format!("The week beginning {}", Lang::En.long_date(w)),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            );
+        }
         "end-placement" => {
             offered.by_name.insert(
                 "placement",
@@ -940,6 +1170,36 @@ async fn service_offered(
     f: &SupportForm,
 ) -> Result<Offered, PageError> {
     let mut offered = Offered::default();
+    if f.slug == "complete-action" {
+        let now = state.now();
+        let today = uk_date(now);
+        let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
+            .await?;
+        let list = support(state)
+            .accommodation(&read, today, now)
+            .await
+            .map_err(|e| PageError::from_service(e, Lang::En))?;
+        let mut open = Vec::new();
+        for v in &list {
+            for i in &v.inspections {
+                for a in i.actions.iter().filter(|a| a.completed_on.is_none()) {
+                    open.push((
+                        format!("{}:{}", i.id.0, a.number),
+                        format!(
+                            "{} at the {} accommodation in {}: due {}{} (inspected {})",
+                            words(a.area.code()),
+                            words(v.accommodation.kind.code()).to_lowercase(),
+                            words(&v.accommodation.region),
+                            Lang::En.long_date(a.due_on),
+                            if a.due_on < today { ", overdue" } else { "" },
+                            Lang::En.long_date(i.inspected_on)
+                        ),
+                    ));
+                }
+            }
+        }
+        offered.by_name.insert("action", open);
+    }
     if f.slug == "inspection" {
         let now = state.now();
         let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
@@ -992,6 +1252,8 @@ fn nothing_to_choose(name: &str) -> &'static str {
         "accommodation" => "no accommodation is registered",
         "rna" => "no assessment is waiting for a decision",
         "placement" => "the person has no open placement",
+        "week" => "no ended week is waiting to be posted",
+        "action" => "no required action is open",
         _ => "no provider is registered",
     }
 }
@@ -1213,7 +1475,12 @@ async fn submit_any(
         (Built::Act(action), Some(capability)) => service
             .act(capability, Some(version), action, now)
             .await
-            .map(|_| back_of(reference)),
+            .map(|_| match (f.needs, reference) {
+                (Needs::Episode(SupportOperation::Pay), Some(r)) => {
+                    format!("/support/episodes/{r}/payments")
+                }
+                _ => back_of(reference),
+            }),
         (Built::Refer(input), None) => {
             let refer =
                 service_capability(state, signed_in, SupportServiceOperation::Refer).await?;
@@ -1221,6 +1488,22 @@ async fn submit_any(
                 .refer(&refer, input, now)
                 .await
                 .map(|r| format!("/support/episodes/{}", r.reference))
+        }
+        (
+            Built::Complete {
+                inspection,
+                number,
+                on,
+            },
+            None,
+        ) => {
+            let complete =
+                service_capability(state, signed_in, SupportServiceOperation::CompleteActions)
+                    .await?;
+            service
+                .complete_action(&complete, inspection, number, on, now)
+                .await
+                .map(|()| "/support/inspections".to_owned())
         }
         (Built::Inspect(input), None) => {
             let inspect =

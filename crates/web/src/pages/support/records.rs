@@ -41,6 +41,8 @@ struct LedgerRow {
 struct PaymentsPage {
     layout: Layout,
     rows: Vec<LedgerRow>,
+    /// The payment forms the reader may use now: (link, title).
+    forms: Vec<(String, String)>,
     totals: Vec<(String, String)>,
     balances: bool,
 }
@@ -51,7 +53,7 @@ pub async fn payments(
     signed_in: SignedIn,
     Path(reference): Path<String>,
 ) -> Result<Response, PageError> {
-    let (read, _) = episode_capability(
+    let (read, facts) = episode_capability(
         &state,
         &signed_in,
         &reference,
@@ -110,6 +112,22 @@ pub async fn payments(
             }
         })
         .collect();
+    let forms = super::forms::allowed(
+        &signed_in.principal,
+        &facts,
+        &view.summary.status,
+        Some(&st),
+        uk_date(state.now()),
+    )
+    .into_iter()
+    .filter(|f| f.needs == super::forms::Needs::Episode(SupportOperation::Pay))
+    .map(|f| {
+        (
+            format!("/support/episodes/{reference}/record/{}", f.slug),
+            f.title.to_owned(),
+        )
+    })
+    .collect();
     let b = st.ledger.balance;
     let totals = vec![
         (
@@ -127,6 +145,7 @@ pub async fn payments(
         layout: layout(&signed_in, format!("Payments for {reference}"))
             .back(format!("/support/episodes/{reference}")),
         rows,
+        forms,
         totals,
         balances: b.balances(),
     }))
@@ -148,6 +167,8 @@ struct InspectionsPage {
     overdue: Vec<(String, String, String)>,
     inspections: Vec<InspectionRow>,
     may_inspect: bool,
+    /// The provider's manager may record its required actions as done.
+    may_complete: bool,
 }
 
 /// Inspections in the reader's scope, the overdue actions first.
@@ -230,5 +251,10 @@ pub async fn inspections(
         overdue,
         inspections,
         may_inspect: read.scope() == &SupportScope::Everything,
+        may_complete: nrm_access::support::authorise_support_service(
+            &signed_in.principal,
+            SupportServiceOperation::CompleteActions,
+        )
+        .is_ok(),
     }))
 }

@@ -493,4 +493,52 @@ mod tests {
         let made: Vec<Uuid> = (0..1000).map(|_| random.make(&mut rng)).collect();
         assert!(!made.windows(2).all(|w| w[0] < w[1]), "random ids are not");
     }
+
+    #[test]
+    fn referrals_are_about_the_people_given_with_dates_of_birth_that_fit() {
+        let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+        // Born in 2020: too young for an adult's referral, and, for some, missing.
+        let mut n = 0u32;
+        let mut synthetic = SyntheticCases::new(3, today, 5, 5).with_people(move || {
+            n += 1;
+            SyntheticPerson {
+                given_names: format!("Given{n}"),
+                family_name: format!("Family{n}"),
+                date_of_birth: if n % 5 == 0 {
+                    None
+                } else {
+                    NaiveDate::from_ymd_opt(2020, 2, 29)
+                },
+                address: Some("1 High Street, Hull".to_owned()),
+            }
+        });
+        let mut named = 0;
+        for _ in 0..300 {
+            let case = synthetic.next_case().unwrap_or_else(|e| panic!("{e}"));
+            let Some(CaseEvent::ReferralSubmitted(_)) = case.steps[0].events.first() else {
+                continue;
+            };
+            let Some(VaultContent::PersonalDetails(details)) =
+                case.steps[0].vault_writes.first().map(|w| &w.content)
+            else {
+                panic!("a referral's details are written to the vault");
+            };
+            assert!(details.family_name.starts_with("Family"));
+            let referred_on = case.steps[0].recorded_at.date_naive();
+            let n: u32 = details.family_name["Family".len()..]
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(details.given_names, format!("Given{n}"));
+            if let Some(born) = details.date_of_birth {
+                let age = nrm_domain::submission::age_on(born, referred_on);
+                assert!((0..100).contains(&age), "{age}");
+                if n % 5 != 0 {
+                    // Moved to fit, or kept: the day and month stay.
+                    assert_eq!(chrono::Datelike::month(&born), 2, "{born}");
+                }
+            }
+            named += 1;
+        }
+        assert!(named > 100, "{named}");
+    }
 }

@@ -20,16 +20,16 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clap::Args;
+use nrm_access::{OrganisationKind, Principal, Role};
+use nrm_domain::Actor;
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::{CompetentAuthority, DeadlineStatus};
 use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use nrm_domain::{CaseReference, Rulebook};
 use nrm_service::Cases;
-use nrm_access::{OrganisationKind, Principal, Role};
-use nrm_domain::Actor;
-use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_service::persons::search::PersonQuery;
 use nrm_store::seeding::{SyntheticCases, SyntheticPerson};
 use nrm_store::{QueueQuery, QueueSort, SortDirection, Store};
@@ -131,8 +131,7 @@ async fn run_backend(
     let (store, name) = (&test_store.store, test_store.name);
     let today = uk_date(Utc::now());
     let people = People::default();
-    let mut synthetic =
-        SyntheticCases::new(2026, today, 400, 60).with_people(people.source(2026));
+    let mut synthetic = SyntheticCases::new(2026, today, 400, 60).with_people(people.source(2026));
     if !options.random_ids {
         synthetic = synthetic.with_time_ordered_ids();
     }
@@ -303,7 +302,7 @@ impl People {
                 address: (!address.is_empty()).then_some(address),
             };
             made += 1;
-            if made % Self::SAMPLE_EVERY == 0
+            if made.is_multiple_of(Self::SAMPLE_EVERY)
                 && let Ok(mut sample) = sample.lock()
                 && sample.len() < Self::SAMPLE_AT_MOST
             {

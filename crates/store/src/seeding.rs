@@ -481,7 +481,9 @@ mod tests {
     fn time_ordered_ids_sort_in_the_order_made_and_have_the_uuidv7_layout() {
         let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
         let mut rng = StdRng::seed_from_u64(7);
-        let mut ids = SyntheticCases::new(1, today, 1, 1).with_time_ordered_ids().ids;
+        let mut ids = SyntheticCases::new(1, today, 1, 1)
+            .with_time_ordered_ids()
+            .ids;
         let made: Vec<Uuid> = (0..1000).map(|_| ids.make(&mut rng)).collect();
         assert!(made.windows(2).all(|w| w[0].as_bytes() < w[1].as_bytes()));
         assert!(made.iter().all(|id| id.get_version_num() == 7));
@@ -504,7 +506,7 @@ mod tests {
             SyntheticPerson {
                 given_names: format!("Given{n}"),
                 family_name: format!("Family{n}"),
-                date_of_birth: if n % 5 == 0 {
+                date_of_birth: if n.is_multiple_of(5) {
                     None
                 } else {
                     NaiveDate::from_ymd_opt(2020, 2, 29)
@@ -532,7 +534,7 @@ mod tests {
             if let Some(born) = details.date_of_birth {
                 let age = nrm_domain::submission::age_on(born, referred_on);
                 assert!((0..100).contains(&age), "{age}");
-                if n % 5 != 0 {
+                if !n.is_multiple_of(5) {
                     // Moved to fit, or kept: the day and month stay.
                     assert_eq!(chrono::Datelike::month(&born), 2, "{born}");
                 }

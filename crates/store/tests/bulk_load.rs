@@ -134,7 +134,11 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
         // Recounted at the end of the load, the counts are those the triggers kept.
         let counted = queue_counts(&backend).await;
         assert!(!counted.is_empty(), "{name}: counts");
-        assert_eq!(counted, queue_counts(&other).await, "queue_counts on {name}");
+        assert_eq!(
+            counted,
+            queue_counts(&other).await,
+            "queue_counts on {name}"
+        );
         other.cleanup().await;
         backend.cleanup().await;
     }

@@ -5,25 +5,33 @@
 //! transactions (`nrm_store::seeding`), and at each scale times, sequentially: the first
 //! page of every queue filter and sort as a competent authority sees it (the scope the access
 //! policy adds), pages followed by cursor deep into the queue, finding a case by reference
-//! (search), the reads of the case page, and the deadline sweep. It prints p50/p99 per scale
+//! (search), finding a person by name and date of birth (`Persons::search`, as an SCA decision
+//! maker, over the keyed tokens `nrm link index` writes: the seeded people have varied names
+//! from the linkage crate's generator, some referred more than once, and their tokens are
+//! written after each seeding, timed), the reads of the case page, and the deadline sweep. It prints p50/p99 per scale
 //! side by side with the ratio of the p99s (the target: at most 1.5 from the smallest scale to
 //! the largest), the seeding rate (through the bulk import, with a progress bar), bytes per
 //! case, and the peak resident memory of the real `nrm serve` started on the database at each
 //! scale and made to read the queue and case pages (`bench_rss`).
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use clap::Args;
+use nrm_access::{OrganisationKind, Principal, Role};
+use nrm_domain::Actor;
 use nrm_domain::case::CaseStatus;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::{CompetentAuthority, DeadlineStatus};
 use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::ids::{OrganisationId, UserId};
 use nrm_domain::submission::AgeGroup;
 use nrm_domain::{CaseReference, Rulebook};
 use nrm_service::Cases;
-use nrm_store::seeding::SyntheticCases;
+use nrm_service::persons::search::PersonQuery;
+use nrm_store::seeding::{SyntheticCases, SyntheticPerson};
 use nrm_store::{QueueQuery, QueueSort, SortDirection, Store};
 use rand::Rng;
 
@@ -48,6 +56,10 @@ pub struct ScaleOptions {
     /// Skip starting `nrm serve` at each scale to measure its memory.
     #[arg(long)]
     no_serve_rss: bool,
+    /// Seed with random keys (as intake makes them) instead of time-ordered ones (UUIDv7
+    /// layout), to compare the seeding rates.
+    #[arg(long)]
+    random_ids: bool,
 }
 
 type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
@@ -72,6 +84,7 @@ fn filters() -> Vec<Filter> {
             q.deadline = Some(DeadlineStatus::DueSoon)
         }),
         ("overdue=true", |q| q.overdue = Some(true)),
+        ("overdue=false", |q| q.overdue = Some(false)),
         ("age_group=child", |q| q.age_group = Some(AgeGroup::Child)),
         ("exploitation=labour", |q| {
             q.exploitation_type = Some(ExploitationType::Labour)
@@ -117,12 +130,17 @@ async fn run_backend(
 ) -> anyhow::Result<()> {
     let (store, name) = (&test_store.store, test_store.name);
     let today = uk_date(Utc::now());
-    let mut synthetic = SyntheticCases::new(2026, today, 400, 60);
+    let people = People::default();
+    let mut synthetic = SyntheticCases::new(2026, today, 400, 60).with_people(people.source(2026));
+    if !options.random_ids {
+        synthetic = synthetic.with_time_ordered_ids();
+    }
     let cases = Cases::new(store.clone(), Rulebook::current());
     let mut measurements: Measurements = BTreeMap::new();
     let mut seeded = 0u64;
     let mut facts = Vec::new();
     for (i, &scale) in scales.iter().enumerate() {
+        let previous = seeded;
         let mut progress = Progress::new(format!("{name}: seeding to {scale}"), scale - seeded);
         let cpu_before = cpu_seconds();
         synthetic
@@ -137,6 +155,15 @@ async fn run_backend(
             // What autovacuum would do after a bulk load; the planner needs the statistics.
             store.analyze().await?;
         }
+        // As `nrm link index` would: the keyed tokens of the new referrals, for the search.
+        let mut progress = Progress::new(
+            format!("{name}: indexing for the search by name"),
+            scale - previous,
+        );
+        let started = Instant::now();
+        let indexed = index_for_search(&cases, &mut progress).await?;
+        progress.finish(indexed);
+        let index_rate = indexed as f64 / started.elapsed().as_secs_f64().max(1e-9);
         let bytes = store.database_bytes().await?;
         let relations = store.space_by_relation().await?;
         let per_case = |b: u64| b / scale.max(1);
@@ -150,21 +177,29 @@ async fn run_backend(
             listed.join(", ")
         );
         eprintln!("  {name}: {scale} cases, measuring");
-        let references = measure(options, i, store, &cases, &mut measurements).await?;
+        let sample = people.sample();
+        let references = measure(options, i, store, &cases, &sample, &mut measurements).await?;
         let serve_rss = if options.no_serve_rss {
             None
         } else {
             eprintln!("  {name}: {scale} cases, starting nrm serve to measure its memory");
             crate::bench_rss::serve_peak_rss(test_store, &references).await?
         };
-        facts.push((scale, rate, cpu_per_case, bytes / scale.max(1), serve_rss));
+        facts.push((
+            scale,
+            rate,
+            cpu_per_case,
+            bytes / scale.max(1),
+            serve_rss,
+            index_rate,
+        ));
     }
     println!();
     println!("{name}");
-    for (scale, rate, cpu, per_case, serve_rss) in &facts {
+    for (scale, rate, cpu, per_case, serve_rss, index_rate) in &facts {
         let rss = serve_rss.map_or_else(|| "not measured".to_owned(), |m| format!("{m} MiB"));
         println!(
-            "  at {scale:>9} cases: seeded at {rate:.0} cases/s ({:.0} µs of this process's CPU per case), {per_case} bytes per case, nrm serve peak RSS {rss}",
+            "  at {scale:>9} cases: seeded at {rate:.0} cases/s ({:.0} µs of this process's CPU per case), indexed for the search by name at {index_rate:.0} cases/s, {per_case} bytes per case, nrm serve peak RSS {rss}",
             cpu * 1e6
         );
     }
@@ -229,11 +264,96 @@ fn cpu_seconds() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The people of the seeded referrals, from the linkage crate's generator (households whose
+/// members share a family name and address, some people referred more than once with the
+/// typing mistakes and variants of real referrals), with every hundredth kept to search for.
+#[derive(Clone, Default)]
+struct People {
+    sample: Arc<Mutex<Vec<SyntheticPerson>>>,
+}
+
+impl People {
+    const SAMPLE_EVERY: u64 = 100;
+    const SAMPLE_AT_MOST: usize = 2_000;
+
+    fn source(&self, seed: u64) -> impl FnMut() -> SyntheticPerson + Send + 'static {
+        let mut generator = nrm_linkage::synth::Generator::new(seed);
+        let mut queued: Vec<nrm_linkage::synth::SynthRecord> = Vec::new();
+        let sample = Arc::clone(&self.sample);
+        let mut made = 0u64;
+        move || {
+            while queued.is_empty() {
+                generator.next_household(&mut queued);
+                queued.reverse();
+            }
+            let record = queued.pop().unwrap_or_default();
+            let dob = ["%Y-%m-%d", "%Y%m%d"]
+                .iter()
+                .find_map(|f| chrono::NaiveDate::parse_from_str(&record.date_of_birth, f).ok());
+            let address = [record.address, record.town, record.postcode]
+                .into_iter()
+                .filter(|p| !p.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let person = SyntheticPerson {
+                given_names: record.given_names,
+                family_name: record.family_name,
+                date_of_birth: dob,
+                address: (!address.is_empty()).then_some(address),
+            };
+            made += 1;
+            if made.is_multiple_of(Self::SAMPLE_EVERY)
+                && let Ok(mut sample) = sample.lock()
+                && sample.len() < Self::SAMPLE_AT_MOST
+            {
+                sample.push(person.clone());
+            }
+            person
+        }
+    }
+
+    fn sample(&self) -> Vec<SyntheticPerson> {
+        self.sample.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+/// Writes the keyed search tokens of every referral that has none, as `nrm link index` does.
+async fn index_for_search(cases: &Cases, progress: &mut Progress) -> anyhow::Result<u64> {
+    let capability = nrm_access::authorise(
+        &Principal::system(),
+        nrm_access::Operation::RebuildPersonLinks,
+    )
+    .map_err(|_| anyhow::anyhow!("the shell may not index referrals"))?;
+    let report = cases
+        .persons()
+        .index_unindexed(&capability, Utc::now(), &mut |n| progress.set(n))
+        .await?;
+    Ok(report.indexed)
+}
+
+/// An SCA decision maker, who may read the personal details of the SCA's cases.
+fn sca_decision_maker() -> Principal {
+    Principal {
+        actor: Actor {
+            user: UserId(uuid::Uuid::from_u128(0x5ca_0001)),
+            organisation: OrganisationId(uuid::Uuid::from_u128(0x5ca)),
+        },
+        organisation_kind: OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Sca,
+        },
+        roles: vec![Role::DecisionMaker],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
+
 async fn measure(
     options: &ScaleOptions,
     scale: usize,
     store: &Store,
     cases: &Cases,
+    people: &[SyntheticPerson],
     out: &mut Measurements,
 ) -> anyhow::Result<Vec<String>> {
     let today = uk_date(Utc::now());
@@ -304,6 +424,37 @@ async fn measure(
         store.deadlines(*case_id).await?;
         record("case page reads".to_owned(), started.elapsed());
     }
+    // Finding a person by name and date of birth (and by name alone), for people seeded.
+    let searcher = sca_decision_maker();
+    let list = nrm_access::authorise(&searcher, nrm_access::Operation::ListCases)
+        .map_err(|_| anyhow::anyhow!("a decision maker may list cases"))?;
+    let mut hits = 0usize;
+    if !people.is_empty() {
+        for _ in 0..options.samples {
+            let person = &people[rand::thread_rng().gen_range(0..people.len())];
+            for (what, date_of_birth) in [
+                ("search by name and date of birth", person.date_of_birth),
+                ("search by name alone", None),
+            ] {
+                let query = PersonQuery {
+                    given_names: person.given_names.clone(),
+                    family_name: person.family_name.clone(),
+                    date_of_birth,
+                };
+                let started = Instant::now();
+                let found = cases
+                    .persons()
+                    .search(&list, &searcher, &query, Utc::now())
+                    .await?;
+                record(what.to_owned(), started.elapsed());
+                hits += found.hits.len();
+            }
+        }
+    }
+    eprintln!(
+        "    searches by name found {hits} hits in {} searches",
+        2 * options.samples
+    );
     // The sweep, as `serve` runs it every few minutes: the day's flags are already raised.
     for _ in 0..options.samples.min(20) {
         let started = Instant::now();

@@ -22,6 +22,7 @@
 //! submission must never fail another.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::{CaseId, SubjectId};
 use nrm_domain::{Actor, CaseEvent, CaseReference};
 use sqlx::Arguments as _;
@@ -129,7 +130,9 @@ const CASE_EVENTS: Table = Table {
         ("packed", "bytea"),
     ],
 };
-/// In [`Col::ALL`] order.
+/// In [`Col::ALL`] order, then the exploitation types' bit mask, which the append path's
+/// trigger on `case_exploitation_types` sets (migration 0014) and an import writes with the
+/// row (its types are inserted first, while there is no summary for the trigger to update).
 const CASE_SUMMARIES: Table = Table {
     name: "case_summaries",
     columns: &[
@@ -162,6 +165,7 @@ const CASE_SUMMARIES: Table = Table {
         ("rg_due_key", "date"),
         ("next_due_key", "date"),
         ("deadline_flag", "int8"),
+        ("exploitation_mask", "int4"),
     ],
 };
 const CASE_DEADLINES: Table = Table {
@@ -179,14 +183,16 @@ const CASE_EXPLOITATION_TYPES: Table = Table {
 };
 
 /// The tables in the order they are written (parents before the rows that refer to them).
+/// A case's exploitation types go in before its summary: the append path's trigger would
+/// otherwise update every new summary's bit mask (and its queue counts) once per type.
 const TABLES: [&Table; 7] = [
     &CASES,
     &VAULT_SUBJECTS,
     &VAULT_RECORDS,
     &CASE_EVENTS,
+    &CASE_EXPLOITATION_TYPES,
     &CASE_SUMMARIES,
     &CASE_DEADLINES,
-    &CASE_EXPLOITATION_TYPES,
 ];
 
 /// A batch of new cases, sealed, serialised and folded into rows, ready for
@@ -232,9 +238,9 @@ impl Store {
             subjects_rows,
             records_rows,
             events_rows,
+            types_rows,
             summaries_rows,
             deadlines_rows,
-            types_rows,
         ] = &mut prepared.rows;
         let master_key_id = self.master_key_id().to_owned();
         for case in cases {
@@ -303,6 +309,11 @@ impl Store {
                 Value::Timestamp(first.recorded_at),
             ]);
             summaries_rows.extend(summary);
+            let mask = types
+                .iter()
+                .filter_map(|t| ExploitationType::parse(t))
+                .fold(0, |mask, t| mask | crate::counts::exploitation_bit(t));
+            summaries_rows.push(Value::I64(i64::from(mask)));
             for (key, due_on, status) in deadlines {
                 deadlines_rows.extend([
                     Value::Uuid(id),
@@ -484,6 +495,7 @@ enum PgArray {
     Text(Vec<Option<String>>),
     Date(Vec<Option<NaiveDate>>),
     Bool(Vec<Option<bool>>),
+    I32(Vec<Option<i32>>),
     I64(Vec<Option<i64>>),
     Timestamp(Vec<Option<DateTime<Utc>>>),
     Bytes(Vec<Option<Vec<u8>>>),
@@ -496,6 +508,7 @@ impl PgArray {
             "text" => Self::Text(Vec::with_capacity(capacity)),
             "date" => Self::Date(Vec::with_capacity(capacity)),
             "bool" => Self::Bool(Vec::with_capacity(capacity)),
+            "int4" => Self::I32(Vec::with_capacity(capacity)),
             "int8" => Self::I64(Vec::with_capacity(capacity)),
             "timestamptz" => Self::Timestamp(Vec::with_capacity(capacity)),
             "bytea" => Self::Bytes(Vec::with_capacity(capacity)),
@@ -516,6 +529,9 @@ impl PgArray {
             (Self::Date(a), Value::Date(v)) => a.push(Some(v)),
             (Self::Date(a), Value::OptDate(v)) => a.push(v),
             (Self::Bool(a), Value::Bool(v)) => a.push(Some(v)),
+            (Self::I32(a), Value::I64(v)) => a.push(Some(i32::try_from(v).map_err(|_| {
+                StoreError::Corrupt("an import value is too large for its column".to_owned())
+            })?)),
             (Self::I64(a), Value::I64(v)) => a.push(Some(v)),
             (Self::Timestamp(a), Value::Timestamp(v)) => a.push(Some(v)),
             (Self::Timestamp(a), Value::OptTimestamp(v)) => a.push(v),
@@ -535,6 +551,7 @@ impl PgArray {
             Self::Text(a) => args.add(a),
             Self::Date(a) => args.add(a),
             Self::Bool(a) => args.add(a),
+            Self::I32(a) => args.add(a),
             Self::I64(a) => args.add(a),
             Self::Timestamp(a) => args.add(a),
             Self::Bytes(a) => args.add(a),

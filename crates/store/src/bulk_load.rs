@@ -9,6 +9,13 @@
 //! stay, so a clash is still refused as it arises. The definitions are kept in
 //! `deferred_indexes` in the transaction that drops them; if the load dies half-way, the next
 //! start's [`Store::migrate`] rebuilds them.
+//!
+//! The queue's count triggers on `case_summaries` (migration 0014: a few delta rows per case,
+//! through a PL/pgSQL function on PostgreSQL) are deferred the same way: dropped with the
+//! indexes, and put back in one transaction with a recount of `queue_counts` from the
+//! summaries ([`Store::recount_queue_counts`]), which groups the table once instead of writing
+//! and folding deltas per case. A load that dies half-way leaves the triggers' definitions in
+//! `deferred_indexes` too, so the next start recounts and restores them.
 
 use crate::bulk::NewCase;
 use crate::{Pool, Store, StoreError, on_pool};
@@ -49,7 +56,7 @@ impl Store {
     async fn defer_indexes(&self) -> Result<(), StoreError> {
         let tables: Vec<String> = CASE_TABLES.iter().map(|t| (*t).to_owned()).collect();
         let _turn = self.write_turn().await;
-        let indexes: Vec<(String, String)> = match &self.pool {
+        let mut deferred: Vec<(String, String)> = match &self.pool {
             Pool::Sqlite(pool) => {
                 let all: Vec<(String, String, String)> = sqlx::query_as(
                     "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
@@ -70,15 +77,42 @@ impl Store {
                 .await?
             }
         };
+        let triggers: Vec<(String, String)> = match &self.pool {
+            Pool::Sqlite(pool) => {
+                sqlx::query_as(
+                    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'case_summaries' AND name LIKE 'case_summaries_count%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+            Pool::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT t.tgname::TEXT, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relname = 'case_summaries' AND NOT t.tgisinternal AND t.tgname LIKE 'case_summaries_count%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        deferred.extend(triggers);
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for (name, definition) in &indexes {
+            for (name, definition) in &deferred {
                 sqlx::query("INSERT INTO deferred_indexes (name, definition) VALUES ($1, $2)")
                     .bind(name)
                     .bind(definition)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP INDEX {}", quoted(name))))
+                let drop = if is_trigger(definition) {
+                    format!("DROP TRIGGER {} ON case_summaries", quoted(name))
+                } else {
+                    format!("DROP INDEX {}", quoted(name))
+                };
+                // SQLite's DROP TRIGGER names no table.
+                let drop = match &self.pool {
+                    Pool::Sqlite(_) => drop.replace(" ON case_summaries", ""),
+                    Pool::Postgres(_) => drop,
+                };
+                sqlx::query(sqlx::AssertSqlSafe(drop))
                     .execute(&mut *tx)
                     .await?;
             }
@@ -88,7 +122,8 @@ impl Store {
     }
 
     /// Builds every index a bulk load deferred, each in its own transaction with the removal
-    /// of its definition, so an interrupted rebuild resumes where it stopped.
+    /// of its definition, so an interrupted rebuild resumes where it stopped; then recounts
+    /// the queue and puts the deferred count triggers back, in one transaction.
     pub(crate) async fn rebuild_deferred_indexes(&self) -> Result<(), StoreError> {
         let deferred: Vec<(String, String)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT name, definition FROM deferred_indexes ORDER BY name")
@@ -99,7 +134,9 @@ impl Store {
             return Ok(());
         }
         let _turn = self.write_turn().await;
-        for (name, definition) in deferred {
+        let (triggers, indexes): (Vec<_>, Vec<_>) =
+            deferred.into_iter().partition(|(_, d)| is_trigger(d));
+        for (name, definition) in indexes {
             tracing::debug!(index = %name, "building an index a bulk load deferred");
             on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
@@ -113,8 +150,39 @@ impl Store {
                 tx.commit().await?;
             });
         }
+        if triggers.is_empty() {
+            return Ok(());
+        }
+        tracing::debug!("recounting the queue and restoring its count triggers");
+        let recount = self.recount_statements();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for statement in recount {
+                sqlx::query(sqlx::AssertSqlSafe(statement))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (name, definition) in triggers {
+                sqlx::query(sqlx::AssertSqlSafe(definition))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
+                    .bind(&name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
         Ok(())
     }
+}
+
+/// Whether a deferred definition is a trigger's (the rest are indexes').
+fn is_trigger(definition: &str) -> bool {
+    definition
+        .trim_start()
+        .get(..14)
+        .is_some_and(|start| start.eq_ignore_ascii_case("CREATE TRIGGER"))
 }
 
 /// An index name as an SQL identifier (the names come from the schema, never from data).

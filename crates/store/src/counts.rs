@@ -8,9 +8,11 @@
 //! `queue_counts`. A count is a sum over the rows of both tables whose facets match: its cost
 //! follows the number of facet combinations in a scope, never the number of cases.
 //!
-//! Queries whose filters are not all facets of one scope (say "not overdue", or an allocated
-//! decision maker's cases of one referring organisation) are counted the old way, capped (see
-//! `queue.rs`); [`exact_count`] returns `None` for them.
+//! "Not overdue" is the query without its overdue filter minus the overdue cases (counted by
+//! due date), where the due-date scope holds the query's other filters (the competent
+//! authority alone). Queries whose filters are not all facets of one scope (say an allocated
+//! decision maker's cases of one referring organisation, or overdue children) are counted the
+//! old way, capped (see `queue.rs`); [`counted`] returns `None` for them.
 
 use nrm_domain::case::CaseStatus;
 use nrm_domain::exploitation::ExploitationType;
@@ -139,26 +141,83 @@ macro_rules! push_facets {
     }};
 }
 
+/// How the kept counts answer a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Counted {
+    /// The sum over one scope's rows.
+    Scope(Scope),
+    /// "Not overdue": the query without its overdue filter (in its scope), minus the overdue
+    /// cases (awaiting Reasonable Grounds, due before the day) counted by due date.
+    AllButOverdue {
+        all: Scope,
+        without_overdue: Box<QueueQuery>,
+        overdue: Box<QueueQuery>,
+    },
+}
+
+/// How the kept counts answer `q` (in `statuses`), if they can.
+pub(crate) fn counted(q: &QueueQuery, statuses: &[CaseStatus]) -> Option<Counted> {
+    if q.overdue != Some(false) {
+        return scope(q).map(Counted::Scope);
+    }
+    let mut without_overdue = q.clone();
+    without_overdue.overdue = None;
+    let all = scope(&without_overdue)?;
+    if !statuses.contains(&CaseStatus::AwaitingReasonableGrounds) {
+        // Only cases awaiting Reasonable Grounds are ever overdue.
+        return Some(Counted::Scope(all));
+    }
+    let mut overdue = without_overdue.clone();
+    overdue.overdue = Some(true);
+    (scope(&overdue) == Some(Scope::DueDates)).then(|| Counted::AllButOverdue {
+        all,
+        without_overdue: Box::new(without_overdue),
+        overdue: Box::new(overdue),
+    })
+}
+
+/// Appends the sum of the kept counts of `q`'s matches among `statuses` in `scope`.
+macro_rules! push_scope_sum {
+    ($b:expr, $q:expr, $scope:expr, $statuses:expr) => {{
+        $b.push("(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM (SELECT n FROM queue_counts");
+        $crate::counts::push_facets!($b, $q, $scope, $statuses);
+        $b.push(" UNION ALL SELECT delta AS n FROM queue_count_deltas");
+        $crate::counts::push_facets!($b, $q, $scope, $statuses);
+        $b.push(") c)");
+    }};
+}
+
 /// Appends the exact count of `q`'s matches among `statuses` to `builder`, or returns
-/// `false` (appending nothing) when no counted scope holds all of `q`'s filters.
+/// `false` (appending nothing) when the kept counts cannot answer `q` ([`counted`]).
 macro_rules! push_exact_count {
     ($b:expr, $q:expr, $statuses:expr) => {{
-        match $crate::counts::scope($q) {
+        match $crate::counts::counted($q, $statuses) {
             None => false,
-            Some(scope) => {
-                $b.push(
-                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM (SELECT n FROM queue_counts",
+            Some($crate::counts::Counted::Scope(scope)) => {
+                $b.push("SELECT ");
+                $crate::counts::push_scope_sum!($b, $q, scope, $statuses);
+                true
+            }
+            Some($crate::counts::Counted::AllButOverdue {
+                all,
+                without_overdue,
+                overdue,
+            }) => {
+                $b.push("SELECT ");
+                $crate::counts::push_scope_sum!($b, &without_overdue, all, $statuses);
+                $b.push(" - ");
+                $crate::counts::push_scope_sum!(
+                    $b,
+                    &overdue,
+                    $crate::counts::Scope::DueDates,
+                    &[nrm_domain::case::CaseStatus::AwaitingReasonableGrounds]
                 );
-                $crate::counts::push_facets!($b, $q, scope, $statuses);
-                $b.push(" UNION ALL SELECT delta AS n FROM queue_count_deltas");
-                $crate::counts::push_facets!($b, $q, scope, $statuses);
-                $b.push(") c");
                 true
             }
         }
     }};
 }
-pub(crate) use {push_exact_count, push_facets};
+pub(crate) use {push_exact_count, push_facets, push_scope_sum};
 
 /// What [`Store::fold_queue_counts`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -244,6 +303,50 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The statements that count every case afresh into `queue_counts` from
+    /// `case_summaries` (what migration 0014 did for the cases already there), with no
+    /// deltas left: for a bulk load, which writes its summaries with the count triggers
+    /// deferred. Run in one transaction with nothing else writing.
+    pub(crate) fn recount_statements(&self) -> Vec<String> {
+        let (nil, far, no) = match &self.pool {
+            crate::Pool::Sqlite(_) => ("X'00000000000000000000000000000000'", "'9999-12-31'", "0"),
+            crate::Pool::Postgres(_) => (
+                "'00000000-0000-0000-0000-000000000000'::UUID",
+                "DATE '9999-12-31'",
+                "FALSE",
+            ),
+        };
+        const INTO: &str = "INSERT INTO queue_counts (scope_kind, scope_id, status, competent_authority, age_group, deadline_flag, suspended, review_pending, pilot_site, exploitation_mask, rg_due_key, n)";
+        const FACETS: &str = "status, COALESCE(competent_authority, ''), COALESCE(age_group, ''), deadline_flag, suspended, review_pending, COALESCE(pilot_site, ''), exploitation_mask";
+        let scope = |kind: u8, id: &str, filter: &str, group: &str| {
+            format!(
+                "{INTO} SELECT {kind}, {id}, {FACETS}, {far}, COUNT(*) FROM case_summaries{filter} GROUP BY {group}{FACETS}"
+            )
+        };
+        vec![
+            "DELETE FROM queue_count_deltas".to_owned(),
+            "DELETE FROM queue_counts".to_owned(),
+            scope(0, nil, "", ""),
+            scope(
+                1,
+                "referring_organisation",
+                " WHERE referring_organisation IS NOT NULL",
+                "referring_organisation, ",
+            ),
+            scope(
+                2,
+                "allocated_to",
+                " WHERE allocated_to IS NOT NULL",
+                "allocated_to, ",
+            ),
+            format!(
+                "{INTO} SELECT 3, {nil}, status, COALESCE(competent_authority, ''), '', 0, {no}, {no}, '', 0, rg_due_key, COUNT(*) FROM case_summaries WHERE status = 'awaiting_reasonable_grounds' GROUP BY status, COALESCE(competent_authority, ''), rg_due_key"
+            ),
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +394,37 @@ mod tests {
         q.age_group = None;
         q.overdue = Some(false);
         assert_eq!(scope(&q), None);
+    }
+
+    #[test]
+    fn not_overdue_is_counted_as_all_but_the_overdue_where_due_dates_can_say() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+        let all = CaseStatus::ALL.to_vec();
+        let mut q = QueueQuery::new(today);
+        q.overdue = Some(false);
+        q.competent_authority = Some(nrm_domain::event::CompetentAuthority::Sca);
+        match counted(&q, &all) {
+            Some(Counted::AllButOverdue {
+                all: Scope::All,
+                without_overdue,
+                overdue,
+            }) => {
+                assert_eq!(without_overdue.overdue, None);
+                assert_eq!(overdue.overdue, Some(true));
+                assert_eq!(overdue.competent_authority, q.competent_authority);
+            }
+            other => panic!("expected all but the overdue, got {other:?}"),
+        }
+        // No case in these statuses is ever overdue: the count is the scope's own.
+        let decided = [CaseStatus::AwaitingConclusiveGrounds];
+        assert_eq!(counted(&q, &decided), Some(Counted::Scope(Scope::All)));
+        // Due dates are counted by authority only: a child filter cannot be subtracted.
+        q.age_group = Some(nrm_domain::submission::AgeGroup::Child);
+        assert_eq!(counted(&q, &all), None);
+        assert_eq!(
+            counted(&q, &decided),
+            Some(Counted::Scope(Scope::All)),
+            "nothing to subtract"
+        );
     }
 }

@@ -27,6 +27,32 @@ async fn indexes(backend: &TestStore) -> Vec<String> {
     backend.query_strings(sql).await
 }
 
+/// Every trigger of the schema with its definition.
+async fn triggers(backend: &TestStore) -> Vec<String> {
+    let sql = if backend.name == "sqlite" {
+        "SELECT name || ': ' || sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name"
+    } else {
+        "SELECT t.tgname::TEXT || ': ' || pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal ORDER BY t.tgname"
+    };
+    backend.query_strings(sql).await
+}
+
+/// The queue's kept counts, folded.
+async fn queue_counts(backend: &TestStore) -> Vec<String> {
+    backend
+        .store
+        .fold_queue_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", backend.name));
+    backend
+        .table_rows(
+            "queue_counts",
+            None,
+            "scope_kind, scope_id, status, competent_authority, age_group, deadline_flag, suspended, review_pending, pilot_site, exploitation_mask, rg_due_key",
+        )
+        .await
+}
+
 fn batches(
     cases: Vec<NewCase>,
     size: usize,
@@ -45,6 +71,13 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
             before.iter().any(|i| i.starts_with("queue_rg")),
             "{name}: {before:?}"
         );
+        let triggers_before = triggers(&backend).await;
+        assert!(
+            triggers_before
+                .iter()
+                .any(|t| t.starts_with("case_summaries_count")),
+            "{name}: {triggers_before:?}"
+        );
         let mut seen = Vec::new();
         let (_, written) = backend
             .store
@@ -60,6 +93,11 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
             indexes(&backend).await,
             before,
             "{name}: every index rebuilt as it was"
+        );
+        assert_eq!(
+            triggers(&backend).await,
+            triggers_before,
+            "{name}: the count triggers put back as they were"
         );
         assert_eq!(
             backend
@@ -93,6 +131,14 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
                 "{table} on {name}"
             );
         }
+        // Recounted at the end of the load, the counts are those the triggers kept.
+        let counted = queue_counts(&backend).await;
+        assert!(!counted.is_empty(), "{name}: counts");
+        assert_eq!(
+            counted,
+            queue_counts(&other).await,
+            "queue_counts on {name}"
+        );
         other.cleanup().await;
         backend.cleanup().await;
     }
@@ -104,6 +150,7 @@ async fn indexes_a_dead_load_left_behind_are_rebuilt_at_the_next_start() {
     for backend in testing::all().await {
         let name = backend.name;
         let before = indexes(&backend).await;
+        let triggers_before = triggers(&backend).await;
         // The load's own thread dies part-way (as a killed process would stop), so the
         // rebuild at its end never runs.
         let store = backend.store.clone();
@@ -134,6 +181,19 @@ async fn indexes_a_dead_load_left_behind_are_rebuilt_at_the_next_start() {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(indexes(&backend).await, before, "{name}: rebuilt at start");
+        assert_eq!(
+            triggers(&backend).await,
+            triggers_before,
+            "{name}: triggers restored at start"
+        );
+        // The 80 cases written while the triggers were away are counted, once.
+        assert_eq!(
+            backend
+                .query_i64("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM queue_counts WHERE scope_kind = 0")
+                .await,
+            80,
+            "{name}: every case counted"
+        );
         assert_eq!(
             backend
                 .query_i64("SELECT COUNT(*) FROM deferred_indexes")

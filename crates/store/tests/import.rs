@@ -257,6 +257,20 @@ async fn an_import_writes_exactly_what_appending_one_command_at_a_time_writes() 
                 assert_eq!(w, g, "{table} on {name}");
             }
         }
+        // The queue's kept counts agree once each side's deltas are folded (an import writes
+        // each summary with its exploitation types' mask, where appends update it per type).
+        for backend in [&appended, &imported] {
+            backend
+                .store
+                .fold_queue_counts()
+                .await
+                .unwrap_or_else(|e| panic!("fold on {name}: {e}"));
+        }
+        let order = "scope_kind, scope_id, status, competent_authority, age_group, deadline_flag, suspended, review_pending, pilot_site, exploitation_mask, rg_due_key";
+        let want = appended.table_rows("queue_counts", None, order).await;
+        let got = imported.table_rows("queue_counts", None, order).await;
+        assert!(!want.is_empty(), "queue_counts on {name} has rows");
+        assert_eq!(want, got, "queue_counts on {name}");
         // The vault records decrypt to the same content (the ciphertexts differ only by nonce).
         let records = appended
             .table_rows(

@@ -282,11 +282,18 @@ impl People {
         let sample = Arc::clone(&self.sample);
         let mut made = 0u64;
         move || {
-            while queued.is_empty() {
-                generator.next_household(&mut queued);
-                queued.reverse();
-            }
-            let record = queued.pop().unwrap_or_default();
+            // A referral needs a given and a family name: the generator leaves one out now and
+            // then on purpose (for the linkage benchmark), so those records are passed over.
+            let record = loop {
+                while queued.is_empty() {
+                    generator.next_household(&mut queued);
+                    queued.reverse();
+                }
+                let record = queued.pop().unwrap_or_default();
+                if !record.given_names.trim().is_empty() && !record.family_name.trim().is_empty() {
+                    break record;
+                }
+            };
             let dob = ["%Y-%m-%d", "%Y%m%d"]
                 .iter()
                 .find_map(|f| chrono::NaiveDate::parse_from_str(&record.date_of_birth, f).ok());

@@ -125,6 +125,9 @@ impl Store {
     /// of its definition, so an interrupted rebuild resumes where it stopped; then recounts
     /// the queue and puts the deferred count triggers back, in one transaction.
     pub(crate) async fn rebuild_deferred_indexes(&self) -> Result<(), StoreError> {
+        // The list is read under the write turn: two rebuilds (a start's and a load's) must
+        // not both build what only one of them read as missing.
+        let _turn = self.write_turn().await;
         let deferred: Vec<(String, String)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT name, definition FROM deferred_indexes ORDER BY name")
                 .fetch_all(pool)
@@ -133,11 +136,13 @@ impl Store {
         if deferred.is_empty() {
             return Ok(());
         }
-        let _turn = self.write_turn().await;
         let (triggers, indexes): (Vec<_>, Vec<_>) =
             deferred.into_iter().partition(|(_, d)| is_trigger(d));
         for (name, definition) in indexes {
             tracing::debug!(index = %name, "building an index a bulk load deferred");
+            // Idempotent, so a rebuild that finds the index already there (another process's
+            // rebuild) still removes the definition and goes on.
+            let definition = if_not_exists(&definition, "CREATE INDEX ");
             on_pool!(self, pool => {
                 let mut tx = pool.begin().await?;
                 sqlx::query(sqlx::AssertSqlSafe(definition))
@@ -163,6 +168,16 @@ impl Store {
                     .await?;
             }
             for (name, definition) in triggers {
+                // As for the indexes: one already put back is replaced, not refused.
+                let drop = match &self.pool {
+                    Pool::Sqlite(_) => format!("DROP TRIGGER IF EXISTS {}", quoted(&name)),
+                    Pool::Postgres(_) => {
+                        format!("DROP TRIGGER IF EXISTS {} ON case_summaries", quoted(&name))
+                    }
+                };
+                sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(&mut *tx)
+                    .await?;
                 sqlx::query(sqlx::AssertSqlSafe(definition))
                     .execute(&mut *tx)
                     .await?;
@@ -183,6 +198,24 @@ fn is_trigger(definition: &str) -> bool {
         .trim_start()
         .get(..14)
         .is_some_and(|start| start.eq_ignore_ascii_case("CREATE TRIGGER"))
+}
+
+/// `definition` (which starts with `create`, any case) made idempotent with `IF NOT EXISTS`,
+/// which both engines accept for indexes.
+fn if_not_exists(definition: &str, create: &str) -> String {
+    let trimmed = definition.trim_start();
+    match trimmed.get(..create.len()) {
+        Some(start)
+            if start.eq_ignore_ascii_case(create)
+                && !trimmed[create.len()..]
+                    .trim_start()
+                    .to_ascii_uppercase()
+                    .starts_with("IF NOT EXISTS") =>
+        {
+            format!("{create}IF NOT EXISTS {}", &trimmed[create.len()..])
+        }
+        _ => definition.to_owned(),
+    }
 }
 
 /// An index name as an SQL identifier (the names come from the schema, never from data).

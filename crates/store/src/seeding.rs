@@ -144,8 +144,9 @@ impl SyntheticCases {
         let mut person = (self.people.as_mut()?.0)();
         let fits = |born: NaiveDate| {
             let age = nrm_domain::submission::age_on(born, referred_on);
+            // At least two: born well before the exploitation began (200 days before referral).
             if child {
-                (0..18).contains(&age)
+                (2..18).contains(&age)
             } else {
                 (18..100).contains(&age)
             }
@@ -261,7 +262,18 @@ impl SyntheticCases {
             &self.rules,
             submitted_at,
         )
-        .map_err(|e| StoreError::Corrupt(format!("a synthetic case was refused: {e}")))?;
+        .map_err(|e| {
+            // Field names and the rule broken only: never a value.
+            let fields = match &e {
+                nrm_domain::DomainError::Invalid(problems) => problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                _ => String::new(),
+            };
+            StoreError::Corrupt(format!("a synthetic case was refused: {e} {fields}"))
+        })?;
         let reference = match events.first() {
             Some(CaseEvent::ReferralSubmitted(e)) => e.reference.clone(),
             Some(CaseEvent::DutyToNotifyReported(e)) => e.reference.clone(),

@@ -682,9 +682,9 @@ fn oracle(model: &Model, command: &Command, actor: Actor, today: NaiveDate) -> R
         (Model::Referral(f), _) => f,
     };
     match command {
-        Command::Panel(_) | Command::Adulthood(_) => ensure(
+        Command::Panel(_) | Command::Adulthood(_) | Command::AdditionalRecovery(_) => ensure(
             false,
-            "not modelled here (tests/panels.rs, tests/adulthood.rs)",
+            "not modelled here (tests/panels.rs, tests/adulthood.rs, tests/additional_recovery.rs)",
         ),
         Command::Submit(_) => Ok(()),
         Command::DecideReasonableGrounds(d) => {
@@ -1225,7 +1225,7 @@ fn check_accepted(
         }
     };
     match command {
-        Command::Panel(_) | Command::Adulthood(_) => {
+        Command::Panel(_) | Command::Adulthood(_) | Command::AdditionalRecovery(_) => {
             prop_assert!(false, "children's pathway commands are not generated here")
         }
         Command::Submit(_) => prop_assert!(false, "a second submission accepted"),
@@ -1645,7 +1645,9 @@ fn check_and_apply(model: &mut Model, event: &CaseEvent, index: usize) -> TestCa
         | CaseEvent::PanelDecided(_)
         | CaseEvent::AgeAssessed(_)
         | CaseEvent::TurnedEighteen(_)
-        | CaseEvent::ConsentToSupportAnswered(_) => {
+        | CaseEvent::ConsentToSupportAnswered(_)
+        | CaseEvent::AdditionalRecoveryPeriodQuestioned(_)
+        | CaseEvent::AdditionalRecoveryPeriodDecided(_) => {
             prop_assert!(
                 false,
                 "children's pathway events are not generated here (tests/panels.rs)"
@@ -3037,7 +3039,7 @@ fn count_accepted(cov: &Coverage, model: &Model, command: &Command, today: Naive
         return;
     };
     match command {
-        Command::Panel(_) | Command::Adulthood(_) => {}
+        Command::Panel(_) | Command::Adulthood(_) | Command::AdditionalRecovery(_) => {}
         Command::Submit(_) => {}
         Command::DecideReasonableGrounds(d) => {
             cov.bump("accepted RGs");

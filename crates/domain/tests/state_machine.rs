@@ -264,7 +264,9 @@ fn oracle(model: Model, command: &Command, today: NaiveDate) -> Verdict {
     let mut v = Verdict::default();
     match command {
         // Not generated here: the children's pathway has its own tests (tests/panels.rs).
-        Command::Panel(_) | Command::Adulthood(_) => v.refuse(Refusal::Refused),
+        Command::Panel(_) | Command::Adulthood(_) | Command::AdditionalRecovery(_) => {
+            v.refuse(Refusal::Refused)
+        }
         Command::Submit(s) => {
             if model != Model::Empty {
                 v.refuse(Refusal::AlreadySubmitted);
@@ -876,7 +878,7 @@ fn check_accepted(
 ) -> TestCaseResult {
     let year = format!("-{:04}-", today.year());
     match command {
-        Command::Panel(_) | Command::Adulthood(_) => {
+        Command::Panel(_) | Command::Adulthood(_) | Command::AdditionalRecovery(_) => {
             prop_assert!(false, "children's pathway commands are not generated here")
         }
         Command::Submit(s) => {
@@ -1164,7 +1166,7 @@ fn run_case(case: &Case, coverage: &Coverage) -> TestCaseResult {
                 );
                 check_accepted(&events, &command, today, now)?;
                 match &command {
-                    Command::Panel(_) | Command::Adulthood(_) => {}
+                    Command::Panel(_) | Command::Adulthood(_) | Command::AdditionalRecovery(_) => {}
                     Command::Submit(s) => {
                         bump(&coverage.submissions);
                         if matches!(s.submission, Submission::DutyToNotify(_)) {

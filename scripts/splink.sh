@@ -33,14 +33,29 @@ cat > "$work/run_splink.py" <<'PY'
 # configure it for these columns, and writes id,cluster. Prints seconds and peak RSS.
 import resource, sys, time
 import duckdb
+import splink
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 source, output = sys.argv[1], sys.argv[2]
 started = time.perf_counter()
 con = duckdb.connect()
-con.execute(f"CREATE TABLE people AS SELECT * FROM read_csv('{source}', all_varchar=true, header=true)")
-con.execute("ALTER TABLE people RENAME COLUMN id TO unique_id")
+# The cleaning a careful user does first: case folded, blanks as missing, the two date forms
+# (ISO and YYYYMMDD) as ISO, postcodes without spaces.
+con.execute(f"""
+CREATE TABLE people AS
+SELECT id AS unique_id,
+       NULLIF(lower(trim(given_names)), '') AS given_names,
+       NULLIF(lower(trim(family_name)), '') AS family_name,
+       CASE WHEN length(date_of_birth) = 8
+            THEN substr(date_of_birth, 1, 4) || '-' || substr(date_of_birth, 5, 2) || '-' || substr(date_of_birth, 7, 2)
+            ELSE NULLIF(trim(date_of_birth), '') END AS date_of_birth,
+       NULLIF(upper(trim(sex)), '') AS sex,
+       NULLIF(lower(trim(address)), '') AS address,
+       NULLIF(lower(trim(town)), '') AS town,
+       NULLIF(replace(upper(postcode), ' ', ''), '') AS postcode
+FROM read_csv('{source}', all_varchar=true, header=true)
+""")
 db_api = DuckDBAPI(connection=con)
 settings = SettingsCreator(
     link_type="dedupe_only",
@@ -61,9 +76,13 @@ settings = SettingsCreator(
     ],
     retain_intermediate_calculation_columns=False,
 )
-# splink 5 takes registered tables; splink 4 took the table name.
-table = db_api.register("people") if hasattr(db_api, "register") else "people"
-linker = Linker(table, settings, db_api)
+# splink 5 takes a registered table (which knows its database); splink 4 took the table name
+# and the database separately.
+import logging
+if splink.__version__.startswith("4."):
+    linker = Linker("people", settings, db_api)
+else:
+    linker = Linker(db_api.register("people"), settings, log_level=logging.WARNING)
 linker.training.estimate_probability_two_random_records_match(
     [block_on("given_names", "family_name", "date_of_birth")], recall=0.8
 )

@@ -105,3 +105,29 @@ pub fn duty_to_notify() -> DutyToNotify {
         },
     }
 }
+
+/// Gives the victim a given and family name no other `n` gives (letters only, each syllable
+/// unlike the next `n`'s), so person linkage sees a different person: for tests that make many
+/// referrals and do not mean them to be one person referred again (NABA 2022 s62 then applies).
+pub fn someone_else(victim: &mut PersonalDetails, n: u32) {
+    const SYLLABLES: [&str; 26] = [
+        "ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "qi", "ro", "su",
+        "ta", "ve", "wi", "xo", "yu", "za", "bre", "cli", "dro", "flu", "gra",
+    ];
+    let word = |n: u32, start: u32| {
+        let mut out = String::new();
+        let mut rest = n + start;
+        for _ in 0..3 {
+            out.push_str(SYLLABLES[(rest % 26) as usize]);
+            rest /= 26;
+        }
+        let mut chars = out.chars();
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
+    };
+    victim.given_names = word(n, 7);
+    victim.family_name = word(n, 13);
+    victim.other_names = Vec::new();
+}

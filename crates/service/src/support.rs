@@ -519,20 +519,28 @@ impl Support {
         self.refer_to(actor, prime, input, now).await
     }
 
-    /// The prime contractor registered for `nation` (a provider without a parent with a
-    /// region in that nation; the first by organisation when there are several), if any.
+    /// The prime contractor registered for `nation`: a provider without a parent holding the
+    /// contract that covers it (England and Wales share one), one with a region in the nation
+    /// itself first, then the first by organisation; if any.
     async fn prime_for(&self, nation: UkNation) -> Result<Option<OrganisationId>, ServiceError> {
-        let mut primes: Vec<OrganisationId> = self
+        let mut primes: Vec<(bool, OrganisationId)> = self
             .store
             .support_providers()
             .await?
             .into_iter()
             .filter(|p| p.parent.is_none())
-            .filter(|p| p.regions.iter().any(|r| region_nation(r) == nation))
-            .map(|p| p.organisation)
+            .filter(|p| {
+                p.regions
+                    .iter()
+                    .any(|r| contract_area(region_nation(r)) == contract_area(nation))
+            })
+            .map(|p| {
+                let elsewhere = !p.regions.iter().any(|r| region_nation(r) == nation);
+                (elsewhere, p.organisation)
+            })
             .collect();
-        primes.sort_by_key(|o| o.0);
-        Ok(primes.first().copied())
+        primes.sort_by_key(|(elsewhere, o)| (*elsewhere, o.0));
+        Ok(primes.first().map(|(_, o)| *o))
     }
 
     /// After a referral is accepted (from `Cases::submit`): an adult who consents to support
@@ -1657,6 +1665,15 @@ pub(crate) fn reaches_support(event: &nrm_domain::event::CaseEvent) -> bool {
             | E::NegativeConclusiveGroundsReviewed { .. }
             | E::Withdrawn { .. }
     ) || matches!(event, E::ConsentToSupportAnswered(a) if a.consents)
+}
+
+/// The support contract's area a nation is in: one adult victim care contract covers England
+/// and Wales; Scotland and Northern Ireland fund their own (`rulebook/support.json`).
+fn contract_area(nation: UkNation) -> UkNation {
+    match nation {
+        UkNation::Wales => UkNation::England,
+        other => other,
+    }
 }
 
 /// The nation a region code is in.

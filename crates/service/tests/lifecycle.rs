@@ -85,8 +85,16 @@ const RESPONDER: u128 = 1;
 const DECISION_MAKER: u128 = 2;
 const SECOND_CASEWORKER: u128 = 3;
 
+/// A different person for every referral a test makes (the same one referred again would
+/// bring NABA 2022 s62 into tests that are not about it).
+fn next_person() -> u32 {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 fn adult_on(on: NaiveDate) -> Submission {
     let mut r = fixtures::adult_referral();
+    fixtures::someone_else(&mut r.victim, next_person());
     r.consent.referral_consent_given_on = on;
     r.exploitation.period.started_on = Some(on - Duration::days(200));
     r.exploitation.period.ended_on = Some(on - Duration::days(10));
@@ -95,6 +103,7 @@ fn adult_on(on: NaiveDate) -> Submission {
 
 fn child_on(on: NaiveDate, area: Option<&str>) -> Submission {
     let mut r = fixtures::child_referral();
+    fixtures::someone_else(&mut r.victim, next_person());
     r.victim.date_of_birth = Some(on - Duration::days(14 * 365));
     r.exploitation.period.started_on = Some(on - Duration::days(200));
     r.exploitation.period.ended_on = Some(on - Duration::days(10));

@@ -363,6 +363,8 @@ async fn build(cases: Cases) -> Built {
             c.first_responder.organisation_type = responder;
             c.victim.date_of_birth = Some(on - Duration::days(14 * 365));
             c.local_authority_area = pilot.then(|| "hull".to_owned());
+            // Each case a different person (the same one referred again would bring s62).
+            fixtures::someone_else(&mut c.victim, i);
             (Submission::Child(c), CHILD)
         } else {
             let mut a = fixtures::adult_referral();
@@ -370,6 +372,7 @@ async fn build(cases: Cases) -> Built {
             a.exploitation = exploitation;
             a.first_responder.organisation_type = responder;
             a.consent.referral_consent_given_on = on;
+            fixtures::someone_else(&mut a.victim, i);
             let age = match i % 4 {
                 1 => {
                     a.victim.date_of_birth = None;

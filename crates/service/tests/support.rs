@@ -861,9 +861,11 @@ async fn the_intake_referral_goes_to_the_nation_the_person_is_in_now() {
         let day0 = date(2025, 3, 3);
         let england = register_prime(&store, &support, "london", day0).await;
         let scotland = register_prime(&store, &support, "scotland", day0).await;
+        // Wales has no prime of its own here: the England and Wales contract's prime serves it.
         for (nation, prime, code) in [
             (Some(UkNation::Scotland), scotland, "scotland"),
             (Some(UkNation::England), england, "england"),
+            (Some(UkNation::Wales), england, "wales"),
             (None, england, "england"),
         ] {
             let mut r = fixtures::adult_referral();

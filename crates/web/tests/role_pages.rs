@@ -768,7 +768,18 @@ async fn a_negative_cg_made_before_december_2022_is_reviewed_by_a_panel_named_wi
         // A case decided now is reviewed by a second caseworker: the panel's form is not
         // offered, and posted anyway it is refused with the rule and its date.
         clock_to(&app, "2025-11-03");
-        let recent = app.submit_adult().await;
+        // Someone else than the fixture's person (whose earlier positive RG would bring s62).
+        let mut someone_else = support::adult();
+        someone_else["victim"]["given_names"] = serde_json::json!("Wilhelmina");
+        someone_else["victim"]["family_name"] = serde_json::json!("Okonkwo-Brandt");
+        let response = app
+            .post_json("/api/v1/referrals/adult", &someone_else)
+            .await;
+        assert_eq!(response.status(), 201);
+        let recent = support::body(response).await["reference"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let recent_rg = format!("/api/v1/cases/{recent}/reasonable-grounds-decision");
         let positive =
             serde_json::json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "Reasons"});
@@ -807,6 +818,48 @@ async fn a_negative_cg_made_before_december_2022_is_reviewed_by_a_panel_named_wi
             "{refused}"
         );
         assert!(case.contains(&format!("/cases/{recent}/actions/review\"")));
+        app
+    })
+    .await;
+}
+
+/// Issue 13 item 5: a child with no guardian (outside every ICTG area) is flagged on the case
+/// page ahead of turning 18, by the children rulebook's notice; a younger child is not.
+#[tokio::test]
+async fn a_child_without_a_guardian_is_flagged_ahead_of_turning_18() {
+    each_backend(|app| async move {
+        let today = app.today();
+        let refer = |born: chrono::NaiveDate| {
+            let app = &app;
+            async move {
+                let mut body = support::child();
+                body["victim"]["date_of_birth"] = serde_json::json!(born.to_string());
+                let response = app.post_json("/api/v1/referrals/child", &body).await;
+                assert_eq!(response.status(), 201);
+                support::body(response).await["reference"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+        };
+        let eighteenth = today + chrono::Duration::days(30);
+        let born = eighteenth
+            .checked_sub_months(chrono::Months::new(18 * 12))
+            .unwrap_or_default();
+        let soon = refer(born).await;
+        let later = refer(today - chrono::Duration::days(12 * 365)).await;
+        let cookie = signed_in(&app, &sca(), Role::DecisionMaker).await;
+        let page = text(get(&app, &format!("/cases/{soon}"), &cookie).await).await;
+        assert!(
+            page.contains("Turns 18: plan for the adult route"),
+            "the flag is on the case page"
+        );
+        assert!(page.contains(&eighteenth.format("%-d %B %Y").to_string()));
+        let page = text(get(&app, &format!("/cases/{later}"), &cookie).await).await;
+        assert!(
+            !page.contains("Turns 18"),
+            "a twelve-year-old is not flagged"
+        );
         app
     })
     .await;

@@ -406,6 +406,26 @@ pub async fn page(
             tag: String::new(),
             counted: "From the date of birth".to_owned(),
         });
+    } else if s.age_group == Some(nrm_domain::submission::AgeGroup::Child)
+        && let Some(born) = view.personal_details.as_ref().and_then(|p| p.date_of_birth)
+    {
+        // A child with no guardian (outside every ICTG area) is flagged ahead just the same,
+        // by the children rulebook's notice, for a reader who may see the date of birth.
+        let today = nrm_domain::clock::uk_date(state.now());
+        let eighteenth = nrm_domain::routing::eighteenth_birthday(born);
+        let notice = nrm_domain::children::guardian::ChildrenRules::current()
+            .turning_18_notice_days(today)
+            .value;
+        if today < eighteenth && today + chrono::Duration::days(i64::from(notice)) >= eighteenth {
+            due.push(DueDate {
+                what:
+                    "Turns 18: plan for the adult route's rules and the consent-to-support question"
+                        .to_owned(),
+                due: date(eighteenth),
+                tag: String::new(),
+                counted: "From the date of birth".to_owned(),
+            });
+        }
     }
     // Turned 18 during the case (issue 13): the consent-to-support question, until answered.
     if let nrm_domain::case::CaseState::Referral(r) = &view.state

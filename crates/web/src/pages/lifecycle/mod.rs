@@ -124,7 +124,10 @@ async fn authorised(
     let form = forms::action(slug).ok_or(PageError::NotFound(Lang::En))?;
     let (capability, facts) = authorise_case(state, signed_in, reference, form.operation).await?;
     // Only the forms that depend on the case's state read it.
-    let open = if form.slug == "consent-to-support" {
+    let open = if matches!(
+        form.slug,
+        "consent-to-support" | "additional-recovery-period"
+    ) {
         let (read, _) = authorise_case(state, signed_in, reference, CaseOperation::Read).await?;
         let view = state
             .cases

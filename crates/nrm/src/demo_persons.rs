@@ -4,19 +4,26 @@
 //! the date of birth not known and a new address (a possible earlier referral for a decision
 //! maker to review), and a relative at the same address (the same family name, a different
 //! person: kept apart). Made-up people; every call audited like a real referral.
+//!
+//! Both of Ardita Hoxha's referrals get a positive Reasonable Grounds decision, five days after
+//! each, by the demo's decision maker: the second opens the question of another recovery
+//! period (NABA 2022 s62), which waits on her newer case for a decision maker.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use nrm_access::{Operation, OrganisationKind, Principal, Role};
+use nrm_access::{CaseOperation, Operation, OrganisationKind, Principal, Role};
 use nrm_domain::clock::uk_date;
+use nrm_domain::event::{CompetentAuthority, Outcome};
 use nrm_domain::submission::{Gender, Submission};
-use nrm_service::Cases;
+use nrm_service::{Cases, DecisionInput, DecisionKind};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::demo::{DEMO_RESPONDER, submission};
+use crate::demo::{DEMO_DECISION_MAKER, DEMO_RESPONDER, submission};
 
 struct Referral {
     days_ago: i64,
+    /// A positive RG five days after the referral.
+    positive_rg: bool,
     given: &'static str,
     family: &'static str,
     other: &'static [&'static str],
@@ -28,6 +35,7 @@ struct Referral {
 const PEOPLE: &[Referral] = &[
     Referral {
         days_ago: 420,
+        positive_rg: true,
         given: "Ardita",
         family: "Hoxha",
         other: &[],
@@ -37,6 +45,7 @@ const PEOPLE: &[Referral] = &[
     },
     Referral {
         days_ago: 40,
+        positive_rg: true,
         given: "Ardita",
         family: "Hoxha",
         other: &[],
@@ -46,6 +55,7 @@ const PEOPLE: &[Referral] = &[
     },
     Referral {
         days_ago: 380,
+        positive_rg: false,
         given: "Thi Hoa",
         family: "Nguyen",
         other: &[],
@@ -55,6 +65,7 @@ const PEOPLE: &[Referral] = &[
     },
     Referral {
         days_ago: 12,
+        positive_rg: false,
         given: "Nguyen",
         family: "Thi Hoa",
         other: &["Hoa Nguyen"],
@@ -64,6 +75,7 @@ const PEOPLE: &[Referral] = &[
     },
     Referral {
         days_ago: 300,
+        positive_rg: false,
         given: "Mohammed",
         family: "Rahimi",
         other: &[],
@@ -73,6 +85,7 @@ const PEOPLE: &[Referral] = &[
     },
     Referral {
         days_ago: 9,
+        positive_rg: false,
         given: "Ahmad",
         family: "Rahimi",
         other: &[],
@@ -99,6 +112,16 @@ pub async fn seed(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<usize> {
     };
     let capability = nrm_access::authorise(&responder, Operation::SubmitReferral)
         .map_err(|_| anyhow::anyhow!("the demo First Responder may not refer"))?;
+    let decision_maker = Principal {
+        actor: DEMO_DECISION_MAKER,
+        organisation_kind: OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Sca,
+        },
+        roles: vec![Role::DecisionMaker],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    };
     let mut rng = StdRng::seed_from_u64(14);
     let mut made = 0;
     for p in PEOPLE {
@@ -112,10 +135,36 @@ pub async fn seed(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<usize> {
         adult.victim.date_of_birth = date(p.born.0, p.born.1, p.born.2);
         adult.victim.current_address = Some(p.address.to_owned());
         adult.profile.gender = p.gender;
-        cases
+        // Decided by the Single Competent Authority's demo decision maker.
+        adult.immigration_cohort = None;
+        let submitted = cases
             .submit(&capability, Submission::Adult(adult), at)
             .await?;
         made += 1;
+        if p.positive_rg {
+            let decided_at = at + Duration::days(5);
+            let facts = cases
+                .case_facts(submitted.case_id, uk_date(decided_at))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("a demo referral has no case"))?;
+            let decide = nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
+                .map_err(|_| anyhow::anyhow!("the demo decision maker may not decide"))?;
+            cases
+                .decide(
+                    &decide,
+                    None,
+                    DecisionKind::ReasonableGrounds,
+                    DecisionInput {
+                        outcome: Outcome::Positive,
+                        decided_on: uk_date(decided_at),
+                        reasons: "The account and the indicators meet the threshold (demo)."
+                            .to_owned(),
+                        negative_reason: None,
+                    },
+                    decided_at,
+                )
+                .await?;
+        }
     }
     Ok(made)
 }

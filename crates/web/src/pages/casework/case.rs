@@ -419,7 +419,7 @@ pub async fn page(
         if today < eighteenth && today + chrono::Duration::days(i64::from(notice)) >= eighteenth {
             due.push(DueDate {
                 what:
-                    "Turns 18: plan for the adult route's rules and the consent-to-support question"
+                    "Turns 18: plan for the adult route's rules and for asking whether they consent to support"
                         .to_owned(),
                 due: date(eighteenth),
                 tag: String::new(),

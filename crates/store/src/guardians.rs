@@ -486,17 +486,11 @@ impl Store {
         review_from: Option<NaiveDate>,
     ) -> Result<(), StoreError> {
         let values = [Value::Uuid(case_id.0), Value::OptDate(review_from)];
-        let _turn = self.write_turn().await;
-        on_pool!(self, pool => {
-            let query = crate::statement::bind_values!(
-                sqlx::query(
-                    "INSERT INTO case_age_reviews (case_id, review_from) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET review_from = excluded.review_from"
-                ),
-                &values
-            );
-            query.execute(pool).await?;
-        });
-        Ok(())
+        self.write_one(
+            "INSERT INTO case_age_reviews (case_id, review_from) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET review_from = excluded.review_from",
+            &values,
+        )
+        .await
     }
 
     /// Open child cases with no guardian episode that the ICTG referral catch-up has not yet
@@ -551,16 +545,10 @@ impl Store {
             Value::Text(outcome.to_owned()),
             Value::Timestamp(at),
         ];
-        let _turn = self.write_turn().await;
-        on_pool!(self, pool => {
-            let query = crate::statement::bind_values!(
-                sqlx::query(
-                    "INSERT INTO guardian_referral_checks (case_id, outcome, checked_at) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM guardian_referral_checks WHERE case_id = $1)"
-                ),
-                &values
-            );
-            query.execute(pool).await?;
-        });
-        Ok(())
+        self.write_one(
+            "INSERT INTO guardian_referral_checks (case_id, outcome, checked_at) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM guardian_referral_checks WHERE case_id = $1)",
+            &values,
+        )
+        .await
     }
 }

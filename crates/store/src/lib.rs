@@ -118,6 +118,21 @@ impl Store {
         }
     }
 
+    /// Runs one write statement on its own, in this process's write turn.
+    pub(crate) async fn write_one(
+        &self,
+        sql: &'static str,
+        values: &[statement::Value],
+    ) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            statement::bind_values!(sqlx::query(sql), values)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// What the group committer has done so far.
     pub fn group_commit_stats(&self) -> GroupCommitStats {
         self.committer.stats()

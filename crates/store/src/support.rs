@@ -1137,17 +1137,11 @@ impl Store {
             Value::Text(outcome.to_owned()),
             Value::Timestamp(at),
         ];
-        let _turn = self.write_turn().await;
-        on_pool!(self, pool => {
-            let query = crate::statement::bind_values!(
-                sqlx::query(
-                    "INSERT INTO support_case_checks (case_id, case_version, outcome, checked_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET case_version = excluded.case_version, outcome = excluded.outcome, checked_at = excluded.checked_at"
-                ),
-                &values
-            );
-            query.execute(pool).await?;
-        });
-        Ok(())
+        self.write_one(
+            "INSERT INTO support_case_checks (case_id, case_version, outcome, checked_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET case_version = excluded.case_version, outcome = excluded.outcome, checked_at = excluded.checked_at",
+            &values,
+        )
+        .await
     }
 }
 

@@ -323,7 +323,29 @@ impl Cases {
         capability: &CaseCapability,
         now: DateTime<Utc>,
     ) -> Result<Vec<PanelAccount>, ServiceError> {
-        let (actor, case_id) = allowed(capability, CaseOperation::Review)?;
+        self.accounts_with_role(
+            capability,
+            CaseOperation::Review,
+            nrm_access::Role::PanelMember,
+            false,
+            "panel.assurance_accounts",
+            now,
+        )
+        .await
+    }
+
+    /// The active accounts holding `role` (of the caller's own organisation when
+    /// `own_organisation`), for a caller allowed `operation` on the case. Audited as `code`.
+    async fn accounts_with_role(
+        &self,
+        capability: &CaseCapability,
+        operation: CaseOperation,
+        role: nrm_access::Role,
+        own_organisation: bool,
+        code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PanelAccount>, ServiceError> {
+        let (actor, case_id) = allowed(capability, operation)?;
         let result = self
             .store()
             .users()
@@ -333,10 +355,11 @@ impl Cases {
                 users
                     .into_iter()
                     .filter(|u| {
-                        !u.disabled
-                            && u.roles.iter().any(|r| {
-                                nrm_access::Role::parse(r) == Some(nrm_access::Role::PanelMember)
-                            })
+                        (!own_organisation || u.organisation == actor.organisation)
+                            && !u.disabled
+                            && u.roles
+                                .iter()
+                                .any(|r| nrm_access::Role::parse(r) == Some(role))
                     })
                     .map(|u| PanelAccount {
                         id: u.id,
@@ -344,14 +367,7 @@ impl Cases {
                     })
                     .collect()
             });
-        self.audit(
-            actor,
-            "panel.assurance_accounts",
-            Some(case_id),
-            &result,
-            now,
-        )
-        .await?;
+        self.audit(actor, code, Some(case_id), &result, now).await?;
         result
     }
 
@@ -383,32 +399,15 @@ impl Cases {
         capability: &CaseCapability,
         now: DateTime<Utc>,
     ) -> Result<Vec<PanelAccount>, ServiceError> {
-        let (actor, case_id) = allowed(capability, CaseOperation::Decide)?;
-        let result = self
-            .store()
-            .users()
-            .await
-            .map_err(ServiceError::from)
-            .map(|users| {
-                users
-                    .into_iter()
-                    .filter(|u| {
-                        u.organisation == actor.organisation
-                            && !u.disabled
-                            && u.roles.iter().any(|r| {
-                                nrm_access::Role::parse(r)
-                                    == Some(nrm_access::Role::LocalAuthorityPanelMember)
-                            })
-                    })
-                    .map(|u| PanelAccount {
-                        id: u.id,
-                        email: u.email,
-                    })
-                    .collect()
-            });
-        self.audit(actor, "panel.accounts", Some(case_id), &result, now)
-            .await?;
-        result
+        self.accounts_with_role(
+            capability,
+            CaseOperation::Decide,
+            nrm_access::Role::LocalAuthorityPanelMember,
+            true,
+            "panel.accounts",
+            now,
+        )
+        .await
     }
 
     /// The SCA's quality assurance of a pilot panel's decision: agreed, or returned with

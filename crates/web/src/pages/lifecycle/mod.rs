@@ -54,6 +54,21 @@ impl Open {
                 if r.additional_recovery.as_ref().is_some_and(|q| q.undecided())),
         }
     }
+
+    /// Whether a form is offered only while its question is open.
+    fn gates(slug: &str) -> bool {
+        Self::default().offers(slug).is_some()
+    }
+
+    /// For a form offered only while its question is open: whether it is open now. `None`
+    /// for every other form (the case's state is not read for them).
+    fn offers(&self, slug: &str) -> Option<bool> {
+        match slug {
+            "consent-to-support" => Some(self.consent_to_support),
+            "additional-recovery-period" => Some(self.additional_recovery),
+            _ => None,
+        }
+    }
 }
 
 /// The actions `principal` may take on the case with `facts` and `open` questions, in the
@@ -78,9 +93,7 @@ pub fn allowed(principal: &Principal, facts: &CaseFacts, open: Open) -> Vec<&'st
                 "assure-panel-decision" => {
                     pilot && nrm_access::panels::assures(principal, CaseOperation::Review, facts)
                 }
-                "consent-to-support" => open.consent_to_support,
-                "additional-recovery-period" => open.additional_recovery,
-                _ => true,
+                slug => open.offers(slug).unwrap_or(true),
             }
         })
         .collect()
@@ -124,10 +137,7 @@ async fn authorised(
     let form = forms::action(slug).ok_or(PageError::NotFound(Lang::En))?;
     let (capability, facts) = authorise_case(state, signed_in, reference, form.operation).await?;
     // Only the forms that depend on the case's state read it.
-    let open = if matches!(
-        form.slug,
-        "consent-to-support" | "additional-recovery-period"
-    ) {
+    let open = if Open::gates(form.slug) {
         let (read, _) = authorise_case(state, signed_in, reference, CaseOperation::Read).await?;
         let view = state
             .cases

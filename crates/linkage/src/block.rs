@@ -36,6 +36,20 @@ pub(crate) const RULE_FIELDS: [&[usize]; R] = [
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
 pub type Tokens = [u64; R];
 
+/// A record's tokens folded to 32 bits, one per rule; `0` where the rule's values are missing.
+/// Enough to form the blocks of one file in memory at half the size: two keys that fold to
+/// the same value only put their records in one block, so their pair is compared (and scored
+/// on its own merits) and no pair is lost; tokens that are stored stay 64-bit ([`Tokens`]).
+pub(crate) type BlockKeys = [u32; R];
+
+fn block_key(token: u64) -> u32 {
+    if token == 0 {
+        0
+    } else {
+        ((token ^ (token >> 32)) as u32).max(1)
+    }
+}
+
 /// Turns blocking keys into tokens.
 #[derive(Clone, Default)]
 pub struct Blocker {
@@ -84,6 +98,14 @@ impl Blocker {
             }
         };
         t.max(1)
+    }
+
+    /// The block keys of every record of `ds`, for linking the records among themselves in
+    /// memory ([`BlockKeys`]).
+    pub(crate) fn block_keys(&self, ds: &Dataset) -> Vec<BlockKeys> {
+        (0..ds.len() as u32)
+            .map(|i| self.tokens(ds, i).map(block_key))
+            .collect()
     }
 
     /// The tokens of record `i` of `ds`.
@@ -158,8 +180,10 @@ fn name_codes(ds: &Dataset, g: &[u32], f: &[u32]) -> Option<String> {
 
 /// The blocks of one rule: runs of records sharing a token.
 pub(crate) struct Blocks {
-    entries: Vec<(u64, u32)>,
-    runs: Vec<(usize, usize)>,
+    /// (key, record), sorted.
+    entries: Vec<(u32, u32)>,
+    /// Where each block of two or more records starts and ends in `entries`.
+    runs: Vec<(u32, u32)>,
     max_block: usize,
     window: usize,
     /// Pairs that will be visited.
@@ -171,20 +195,20 @@ pub(crate) struct Blocks {
 impl Blocks {
     /// A block larger than `max_block` records is not compared all against all: its records
     /// are sorted by date of birth and each is compared with the next `window`.
-    pub fn build(tokens: &[Tokens], rule: usize, max_block: usize, window: usize) -> Blocks {
-        let mut entries: Vec<(u64, u32)> = tokens
+    pub fn build(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> Blocks {
+        let mut entries: Vec<(u32, u32)> = keys
             .iter()
             .enumerate()
             .filter(|(_, t)| t[rule] != 0)
             .map(|(i, t)| (t[rule], i as u32))
             .collect();
         entries.sort_unstable();
-        let mut runs: Vec<(usize, usize)> = Vec::new();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
         let mut start = 0;
         for k in 1..=entries.len() {
             if k == entries.len() || entries[k].0 != entries[start].0 {
                 if k - start > 1 {
-                    runs.push((start, k));
+                    runs.push((start as u32, k as u32));
                 }
                 start = k;
             }
@@ -200,14 +224,14 @@ impl Blocks {
         blocks.oversized = blocks
             .runs
             .iter()
-            .filter(|(s, e)| e - s > max_block)
+            .filter(|(s, e)| (e - s) as usize > max_block)
             .count();
         blocks.pairs = blocks.runs.iter().map(|r| blocks.cost(r)).sum();
         blocks
     }
 
-    fn cost(&self, &(s, e): &(usize, usize)) -> usize {
-        let n = e - s;
+    fn cost(&self, &(s, e): &(u32, u32)) -> usize {
+        let n = (e - s) as usize;
         if n > self.max_block {
             n * self.window
         } else {
@@ -224,7 +248,7 @@ impl Blocks {
         visit: impl Fn(&mut S, u32, u32) + Sync,
     ) -> Vec<S> {
         let threads = threads.max(1);
-        let mut chunks: Vec<&[(usize, usize)]> = Vec::new();
+        let mut chunks: Vec<&[(u32, u32)]> = Vec::new();
         let (mut begin, mut acc) = (0, 0);
         for (k, run) in self.runs.iter().enumerate() {
             acc += self.cost(run);
@@ -234,11 +258,11 @@ impl Blocks {
             }
         }
         chunks.push(&self.runs[begin..]);
-        let work = |chunk: &[(usize, usize)]| {
+        let work = |chunk: &[(u32, u32)]| {
             let mut state = init();
             let mut big: Vec<u32> = Vec::new();
             for &(s, e) in chunk {
-                let run = &self.entries[s..e];
+                let run = &self.entries[s as usize..e as usize];
                 if run.len() <= self.max_block {
                     for x in 0..run.len() {
                         for y in x + 1..run.len() {
@@ -275,7 +299,7 @@ impl Blocks {
 }
 
 /// The pair was already a candidate under an earlier rule.
-pub(crate) fn seen_before(tokens: &[Tokens], a: u32, b: u32, rule: usize) -> bool {
-    let (ta, tb) = (&tokens[a as usize], &tokens[b as usize]);
+pub(crate) fn seen_before(keys: &[BlockKeys], a: u32, b: u32, rule: usize) -> bool {
+    let (ta, tb) = (&keys[a as usize], &keys[b as usize]);
     (0..rule).any(|r| ta[r] != 0 && ta[r] == tb[r])
 }

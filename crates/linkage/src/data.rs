@@ -4,6 +4,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
+use hashbrown::HashTable;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::normalise::{self, Dob};
@@ -24,14 +25,21 @@ pub struct Record<'a> {
 
 pub(crate) const NONE: u32 = u32::MAX;
 
-#[derive(Debug)]
+/// One distinct token. Its text, phonetic code and name groups live in the dataset's shared
+/// arenas (one allocation each for all tokens, not three per token): a token costs 24 bytes
+/// plus its characters.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct TokenInfo {
-    pub text: Box<str>,
-    /// The phonetic code and its hash.
-    pub phonetic: Box<str>,
+    /// Hash of the phonetic code.
     pub code: u64,
-    /// Name groups (nicknames, transliterations) the token belongs to, sorted.
-    pub groups: Box<[u32]>,
+    /// Where the text starts in `chars`; the phonetic code follows it.
+    at: u32,
+    text_len: u16,
+    phonetic_len: u16,
+    /// Name groups (nicknames, transliterations) the token belongs to, sorted: a range of
+    /// `group_ids`.
+    groups_at: u32,
+    groups_len: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -80,14 +88,30 @@ fn fx<T: Hash + ?Sized>(v: &T) -> u64 {
 }
 
 /// A set of prepared records.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Dataset {
     pub(crate) tokens: Vec<TokenInfo>,
-    lookup: FxHashMap<Box<str>, u32>,
+    /// Every token's text then its phonetic code, back to back.
+    chars: String,
+    group_ids: Vec<u32>,
+    /// Token ids by their text (hashed with `fx`; the text itself is only in `chars`).
+    lookup: HashTable<u32>,
     pub(crate) arena: Vec<u32>,
     pub(crate) recs: Vec<Rec>,
     /// Full-value counts for term frequencies, by (field, hash of the token ids).
     counts: FxHashMap<u64, u32>,
+    /// `lookup` and `counts` were given back by [`Dataset::compact`].
+    compacted: bool,
+}
+
+impl std::fmt::Debug for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Counts only: the tokens are personal data.
+        f.debug_struct("Dataset")
+            .field("records", &self.recs.len())
+            .field("tokens", &self.tokens.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Dataset {
@@ -104,22 +128,34 @@ impl Dataset {
     }
 
     fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.lookup.get(text) {
+        // A token longer than 65,535 bytes is cut at a character boundary (never a name).
+        let text = clip(text);
+        let hash = fx(text);
+        let (tokens, chars) = (&self.tokens, &self.chars);
+        let same = |&id: &u32| token_text(chars, &tokens[id as usize]) == text;
+        if let Some(&id) = self.lookup.find(hash, same) {
             return id;
         }
         let id = self.tokens.len() as u32;
-        let groups = aliases()
-            .get(text)
-            .map(|g| g.clone().into_boxed_slice())
-            .unwrap_or_default();
+        let groups = aliases().get(text).map_or(&[][..], Vec::as_slice);
+        let groups_at = self.group_ids.len() as u32;
+        self.group_ids.extend_from_slice(groups);
         let phonetic = normalise::phonetic(text);
+        let phonetic = clip(&phonetic);
+        let at = self.chars.len() as u32;
+        self.chars.push_str(text);
+        self.chars.push_str(phonetic);
         self.tokens.push(TokenInfo {
-            text: text.into(),
-            code: fx(phonetic.as_str()),
-            phonetic: phonetic.into(),
-            groups,
+            code: fx(phonetic),
+            at,
+            text_len: text.len() as u16,
+            phonetic_len: phonetic.len() as u16,
+            groups_at,
+            groups_len: groups.len() as u32,
         });
-        self.lookup.insert(text.into(), id);
+        let (tokens, chars) = (&self.tokens, &self.chars);
+        self.lookup
+            .insert_unique(hash, id, |&id| fx(token_text(chars, &tokens[id as usize])));
         id
     }
 
@@ -133,8 +169,42 @@ impl Dataset {
         n
     }
 
+    /// Gives back what only adding more records needs (the lookup of tokens by their text and
+    /// the term-frequency counts, a fifth of a loaded dataset): for a dataset that is complete,
+    /// before the pairwise work. A later [`Dataset::push`] rebuilds them first.
+    pub fn compact(&mut self) {
+        self.lookup = HashTable::new();
+        self.counts = FxHashMap::default();
+        self.compacted = true;
+    }
+
+    fn rebuild(&mut self) {
+        let (tokens, chars) = (&self.tokens, &self.chars);
+        let mut lookup = HashTable::with_capacity(tokens.len());
+        for (id, t) in tokens.iter().enumerate() {
+            lookup.insert_unique(fx(token_text(chars, t)), id as u32, |&id: &u32| {
+                fx(token_text(chars, &tokens[id as usize]))
+            });
+        }
+        self.lookup = lookup;
+        for i in 0..self.recs.len() as u32 {
+            let (given, family) = (self.given(i), self.family(i));
+            let keys = [
+                (!given.is_empty()).then(|| fx(&(1u8, given))),
+                (!family.is_empty()).then(|| fx(&(2u8, family))),
+            ];
+            for key in keys.into_iter().flatten() {
+                self.bump(key);
+            }
+        }
+        self.compacted = false;
+    }
+
     /// Prepares and adds a record; its index is returned. Term frequencies count it at once.
     pub fn push(&mut self, r: &Record) -> u32 {
+        if self.compacted {
+            self.rebuild();
+        }
         let start = self.arena.len() as u32;
         let ng = self.intern_words(&normalise::fold(r.given_names)).min(255);
         let nf = self.intern_words(&normalise::fold(r.family_name)).min(255);
@@ -192,8 +262,15 @@ impl Dataset {
         *c
     }
 
-    /// Brings every record's term-frequency counts up to date (after a bulk load).
+    /// Brings every record's term-frequency counts up to date (after a bulk load), and gives
+    /// back the room the loading left spare (a dataset loaded by `push` alone holds up to
+    /// twice what it needs).
     pub fn finish(&mut self) {
+        self.tokens.shrink_to_fit();
+        self.chars.shrink_to_fit();
+        self.group_ids.shrink_to_fit();
+        self.arena.shrink_to_fit();
+        self.recs.shrink_to_fit();
         for i in 0..self.recs.len() {
             let r = self.recs[i];
             let s = r.start as usize;
@@ -227,23 +304,43 @@ impl Dataset {
     }
 
     pub(crate) fn text(&self, token: u32) -> &str {
-        &self.tokens[token as usize].text
+        token_text(&self.chars, &self.tokens[token as usize])
     }
 
     pub(crate) fn phonetic(&self, token: u32) -> &str {
-        &self.tokens[token as usize].phonetic
+        let t = &self.tokens[token as usize];
+        let at = t.at as usize + t.text_len as usize;
+        &self.chars[at..at + t.phonetic_len as usize]
     }
 
     pub(crate) fn same_code(&self, a: u32, b: u32) -> bool {
         self.tokens[a as usize].code == self.tokens[b as usize].code
     }
 
+    fn groups(&self, token: u32) -> &[u32] {
+        let t = &self.tokens[token as usize];
+        &self.group_ids[t.groups_at as usize..(t.groups_at + t.groups_len) as usize]
+    }
+
     pub(crate) fn same_group(&self, a: u32, b: u32) -> bool {
-        let (ta, tb) = (&self.tokens[a as usize], &self.tokens[b as usize]);
-        ta.groups.iter().any(|g| tb.groups.contains(g))
+        let (ga, gb) = (self.groups(a), self.groups(b));
+        ga.iter().any(|g| gb.contains(g))
     }
 
     pub(crate) fn dob(&self, i: u32) -> Option<Dob> {
         Dob::unpack(self.recs[i as usize].dob)
     }
+}
+
+fn token_text<'a>(chars: &'a str, t: &TokenInfo) -> &'a str {
+    &chars[t.at as usize..t.at as usize + t.text_len as usize]
+}
+
+/// `text` cut to at most `u16::MAX` bytes, at a character boundary.
+fn clip(text: &str) -> &str {
+    let mut end = text.len().min(u16::MAX as usize);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }

@@ -7,7 +7,7 @@
 //! averaged over the rules. The prior (how many of all pairs match) is the fixed point of the
 //! expected matches among the candidates.
 
-use crate::block::{self, Blocker, Blocks, R, RULE_FIELDS, Tokens};
+use crate::block::{self, BlockKeys, Blocker, Blocks, R, RULE_FIELDS};
 use crate::compare::{self, FAMILY, FIELDS, GIVEN, LEVELS, Levels};
 use crate::data::Dataset;
 
@@ -449,16 +449,13 @@ pub struct Fit {
 /// Fits the model to the records: u from random pairs, m by EM on the candidate pairs of each
 /// blocking rule, the prior from the distinct candidates.
 pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
-    let n = ds.len();
-    let tokens: Vec<Tokens> = (0..n as u32)
-        .map(|i| settings.blocker.tokens(ds, i))
-        .collect();
+    let tokens = settings.blocker.block_keys(ds);
     fit_with(ds, &tokens, settings, progress)
 }
 
 fn fit_with(
     ds: &Dataset,
-    tokens: &[Tokens],
+    tokens: &[BlockKeys],
     settings: &Settings,
     progress: &mut dyn FnMut(&str),
 ) -> Fit {
@@ -572,9 +569,7 @@ pub fn dedupe(
     progress: &mut dyn FnMut(&str),
 ) -> Outcome {
     let n = ds.len();
-    let tokens: Vec<Tokens> = (0..n as u32)
-        .map(|i| settings.blocker.tokens(ds, i))
-        .collect();
+    let tokens = settings.blocker.block_keys(ds);
     let Fit {
         model,
         candidates,

@@ -55,6 +55,34 @@ fn dedupe_finds_most_duplicates_and_few_false_links() {
 }
 
 #[test]
+fn a_compacted_dataset_links_the_same_and_takes_more_records_as_before() {
+    let records = people(1500, 11);
+    let whole = dataset(&records);
+    let mut compacted = dataset(&records);
+    compacted.compact();
+    let settings = Settings::default();
+    let a = dedupe(&whole, &settings, None, &mut |_| {});
+    let b = dedupe(&compacted, &settings, None, &mut |_| {});
+    assert_eq!(a.cluster, b.cluster);
+    assert_eq!(a.pairs.len(), b.pairs.len());
+
+    // Records added after `compact` find the same tokens and counts as records added before.
+    let (first, rest) = records.split_at(records.len() / 2);
+    let mut grown = dataset(first);
+    grown.compact();
+    for r in rest {
+        grown.push(&view(r));
+    }
+    grown.finish();
+    let c = dedupe(&grown, &settings, None, &mut |_| {});
+    assert_eq!(a.cluster, c.cluster);
+    let blocker = Blocker::unkeyed();
+    for i in (0..records.len() as u32).step_by(97) {
+        assert_eq!(blocker.tokens(&whole, i), blocker.tokens(&grown, i));
+    }
+}
+
+#[test]
 fn intake_finds_the_earlier_referral_and_not_a_stranger() {
     let records = people(3000, 5);
     let ds = dataset(&records);

@@ -368,7 +368,9 @@ fn dedupe_file(options: &DedupeOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot read {}", options.input.display()))?
         .len();
     let mut progress = Progress::new(size);
-    let (ds, ids) = read_people(&options.input, &mut progress, None)?;
+    let (mut ds, ids) = read_people(&options.input, &mut progress, None)?;
+    // Every record is in: what only adding more needs goes before the pairwise work.
+    ds.compact();
     progress.phase(&format!("{} records read", ds.len()));
     let settings = Settings {
         threshold: options.link_threshold,

@@ -533,12 +533,20 @@ impl Store {
     }
 
     /// Up to `limit` adult and child referrals with no linkage tokens at all (bulk-loaded or
-    /// imported ones), oldest first: what the search by name cannot find yet.
-    pub async fn referrals_without_tokens(&self, limit: i64) -> Result<Vec<CaseId>, StoreError> {
+    /// imported ones): what the search by name cannot find yet. In the order of their case
+    /// ids, after `after` (the last one of the previous batch), so a run over a million cases
+    /// walks the table once instead of past every referral it has already indexed each batch.
+    pub async fn referrals_without_tokens(
+        &self,
+        after: Option<CaseId>,
+        limit: i64,
+    ) -> Result<Vec<CaseId>, StoreError> {
+        let after = after.map_or(Uuid::nil(), |c| c.0);
         let rows: Vec<Uuid> = on_pool!(self, pool => {
             sqlx::query_scalar(
-                "SELECT s.case_id FROM case_summaries s WHERE s.kind <> 'duty_to_notify' AND NOT EXISTS (SELECT 1 FROM person_link_tokens t WHERE t.case_id = s.case_id) ORDER BY s.referred_on, s.reference LIMIT $1",
+                "SELECT s.case_id FROM case_summaries s WHERE s.case_id > $1 AND s.kind <> 'duty_to_notify' AND NOT EXISTS (SELECT 1 FROM person_link_tokens t WHERE t.case_id = s.case_id) ORDER BY s.case_id LIMIT $2",
             )
+            .bind(after)
             .bind(limit)
             .fetch_all(pool)
             .await?

@@ -174,18 +174,15 @@ impl Persons<'_> {
         }
         let result = async {
             let mut report = IndexReport::default();
-            let mut failed: std::collections::HashSet<CaseId> = Default::default();
+            // Those that could not be indexed stay without tokens: the next batch starts after
+            // the last case of this one, past them.
+            let mut after = None;
             loop {
-                // Those that could not be indexed stay without tokens: ask past them.
-                let batch = self
-                    .store()
-                    .referrals_without_tokens(500 + failed.len() as i64)
-                    .await?;
-                let fresh: Vec<CaseId> =
-                    batch.into_iter().filter(|c| !failed.contains(c)).collect();
-                if fresh.is_empty() {
+                let fresh = self.store().referrals_without_tokens(after, 500).await?;
+                let Some(&last) = fresh.last() else {
                     break;
-                }
+                };
+                after = Some(last);
                 // One write (and one audit entry) per batch: tokens only, no person.
                 let mut tokens = Vec::new();
                 let mut indexed = Vec::new();
@@ -196,13 +193,10 @@ impl Persons<'_> {
                             tokens.extend(made.into_iter().map(|(r, t)| (case_id, r, t)));
                             indexed.push(case_id);
                         }
-                        Ok(None) => {
-                            failed.insert(case_id);
-                        }
+                        Ok(None) => {}
                         Err(e) => {
                             tracing::warn!(case_id = %case_id, error = %e, "indexing a referral failed");
                             report.failed += 1;
-                            failed.insert(case_id);
                         }
                     }
                 }

@@ -40,6 +40,7 @@ use uuid::Uuid;
 use crate::config::{Config, Environment};
 use crate::progress::Progress;
 
+mod assurance;
 mod guardians;
 
 /// The demo's Independent Child Trafficking Guardian and the guardian service's manager.
@@ -357,11 +358,25 @@ fn demo_organisations() -> Vec<DemoOrganisation> {
             fresh_org(2),
             "Multi-Agency Assurance Panel",
             "assurance_panel",
-            vec![(
-                fresh_user(3),
-                "panel.member@demo.invalid",
-                vec![Role::PanelMember],
-            )],
+            // A chair and two members from different agencies: the quorum of a panel's
+            // review of a negative CG (2019 to November 2022).
+            vec![
+                (
+                    fresh_user(3),
+                    "panel.member@demo.invalid",
+                    vec![Role::PanelMember],
+                ),
+                (
+                    fresh_user(70),
+                    "panel.police@demo.invalid",
+                    vec![Role::PanelMember],
+                ),
+                (
+                    fresh_user(71),
+                    "panel.local.authority@demo.invalid",
+                    vec![Role::PanelMember],
+                ),
+            ],
         ),
         (
             fresh_org(3),
@@ -538,6 +553,10 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
     index_for_search(&cases, count).await?;
     let rereferred = crate::demo_persons::seed(&cases, Utc::now()).await?;
     println!("Seeded {rereferred} referrals of people referred more than once (issue 14).");
+    let reviewed = assurance::seed_reviews(&cases, Utc::now()).await?;
+    println!(
+        "Seeded {reviewed} negative Conclusive Grounds decisions awaiting review (one from November 2022, for an assurance panel)."
+    );
     Ok(())
 }
 
@@ -1528,7 +1547,8 @@ pub fn print_how_to_use(config: &Config) {
     println!(
         "  first.responder, fro.administrator, decision.maker, ca.manager, ieca.decision.maker,"
     );
-    println!("  ieca.manager, la.panel.member, panel.member, support.worker, guardian,");
+    println!("  ieca.manager, la.panel.member, panel.member (with panel.police and");
+    println!("  panel.local.authority), support.worker, guardian,");
     println!("  guardian.manager, analyst,");
     println!("  administrator — each @demo.invalid. To sign in as the SCA manager:");
     println!(

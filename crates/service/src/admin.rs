@@ -108,6 +108,31 @@ pub struct ApiTokenSummary {
     pub revoked: bool,
 }
 
+impl ApiTokenSummary {
+    /// The token's version: a digest of what it is (organisation, name, scopes) and whether it
+    /// is revoked, so revoking it gives a new one. Tokens have no stored version counter; the
+    /// API's revoke names the state it was decided on, as an account's change does.
+    pub fn version(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let scopes: Vec<&str> = self.scopes.iter().map(|s| s.code()).collect();
+        let mut hash = Sha256::new();
+        for part in [
+            self.id.to_string().as_str(),
+            self.organisation.0.to_string().as_str(),
+            self.name.as_str(),
+            &scopes.join(","),
+            if self.revoked { "1" } else { "0" },
+        ] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        hash.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
 /// One live session of an account, for its administrators: when it began and was last used,
 /// and an id to end it by (derived from the stored hash of its token, which is itself never
 /// shown: the id cannot be used to sign in).

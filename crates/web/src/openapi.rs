@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::api::{
     actions, admin, cases, guardians, import, mirror, persons, reconsideration, session,
-    statistics, submissions, support,
+    statistics, submissions, support, tokens,
 };
 use crate::{AppState, health, metrics, problem};
 
@@ -48,7 +48,7 @@ use crate::{AppState, health, metrics, problem};
         (name = "decisions", description = "Reasonable Grounds and Conclusive Grounds decisions"),
         (name = "operations", description = "Health and readiness"),
         (name = "sessions", description = "Signing in and out"),
-        (name = "administration", description = "Organisations and accounts"),
+        (name = "administration", description = "Organisations, accounts and API tokens"),
         (name = "support", description = "Victim support: episodes, safeguarding, accommodation, inspections and payments"),
         (name = "guardians", description = "Independent Child Trafficking Guardians: a guardian's children, contacts, professionals, advocacy, turning 18"),
         (name = "statistics", description = "The official statistics tables, with disclosure control (analysts)"),
@@ -68,6 +68,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(statistics::routes())
         .merge(import::routes())
         .merge(admin::routes())
+        .merge(tokens::routes())
         .merge(reconsideration::routes())
         .merge(session::routes())
         .merge(health::routes())

@@ -166,3 +166,241 @@ async fn every_administrative_action_is_audited_with_its_subject_and_actor() {
     })
     .await;
 }
+
+/// The tokens the caller manages, from the API's list.
+async fn tokens_as(app: &App, who: Identity) -> Vec<serde_json::Value> {
+    let response = app
+        .get_as("/api/v1/tokens", who)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(response.status(), 200);
+    body(response).await.as_array().cloned().unwrap_or_default()
+}
+
+/// The quoted version of token `id` in `listed`, for `If-Match`.
+fn token_tag(listed: &[serde_json::Value], id: &str) -> String {
+    let version = listed
+        .iter()
+        .find(|t| t["id"] == id)
+        .and_then(|t| t["version"].as_str())
+        .unwrap_or_else(|| panic!("token {id} is not listed"));
+    format!("\"{version}\"")
+}
+
+/// Issue 11: an FRO administrator manages their own organisation's API tokens over the API
+/// (`ManageApiTokens`, through the same audited service methods as the pages): lists, creates
+/// with referrers' scopes only, and revokes their own; another organisation's token is not
+/// found, whether listed, revoked or created for, and the refusals are audited.
+#[tokio::test]
+async fn fro_administrators_manage_their_own_organisations_api_tokens_over_the_api() {
+    each_backend(|app: App| async move {
+        let post = |path: &str, who: Identity, body: serde_json::Value| {
+            app.post_as(path, who).json(&body).send()
+        };
+        let organisation = |name: &'static str| {
+            let post = &post;
+            async move {
+                let created = post(
+                    "/api/v1/organisations",
+                    ADMIN,
+                    json!({"name": name, "kind": "first_responder_organisation"}),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(created.status(), 201);
+                body(created).await["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+        };
+        let police_id = organisation("A police force").await;
+        let charity_id = organisation("A charity").await;
+        // The administrator makes a token for the charity (any organisation's, any scope).
+        let created = post(
+            "/api/v1/tokens",
+            ADMIN,
+            json!({"organisation": charity_id, "name": "Charity case system", "scopes": ["submit_referral", "list_cases"]}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(created.status(), 201);
+        let charity_token = body(created).await["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+
+        let fro_admin = Identity {
+            user: "00000000-0000-4000-8000-00000000b002",
+            organisation: Box::leak(police_id.clone().into_boxed_str()),
+            kind: "first_responder_organisation",
+            roles: "fro_administrator",
+        };
+        // Nothing of the charity's is listed to the police force's FRO administrator.
+        assert!(tokens_as(&app, fro_admin).await.is_empty());
+
+        // Their own organisation's token, with a referrer's scope: created and shown once.
+        let created = post(
+            "/api/v1/tokens",
+            fro_admin,
+            json!({"organisation": police_id, "name": "Force case system", "scopes": ["submit_referral", "read_rulebook"]}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(created.status(), 201);
+        assert_eq!(
+            created
+                .headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store")
+        );
+        let created = body(created).await;
+        let own_token = created["id"].as_str().unwrap_or_default().to_owned();
+        let secret = created["token"].as_str().unwrap_or_default().to_owned();
+        assert!(secret.starts_with("nrm_"), "the token is returned");
+        // The token works for what it may do.
+        let rulebook = app
+            .client
+            .get(format!("{}/api/v1/rulebook", app.base))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rulebook.status(), 200);
+
+        // A scope beyond a referrer's, and a token for another organisation: refused.
+        let too_much = post(
+            "/api/v1/tokens",
+            fro_admin,
+            json!({"organisation": police_id, "name": "Reader", "scopes": ["list_cases"]}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(too_much.status(), 422);
+        assert_eq!(body(too_much).await["errors"][0]["pointer"], "/scopes");
+        for elsewhere in [charity_id.clone(), uuid::Uuid::new_v4().to_string()] {
+            let refused = post(
+                "/api/v1/tokens",
+                fro_admin,
+                json!({"organisation": elsewhere, "name": "Theirs", "scopes": ["submit_referral"]}),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(refused.status(), 403, "the same whether it exists or not");
+            assert_eq!(
+                refused
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/problem+json")
+            );
+        }
+        let unknown = post(
+            "/api/v1/tokens",
+            fro_admin,
+            json!({"organisation": police_id, "name": "X", "scopes": ["everything"]}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(unknown.status(), 422);
+
+        // The list: their own token only, with its version.
+        let listed = tokens_as(&app, fro_admin).await;
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0]["id"], own_token.as_str());
+        assert_eq!(listed[0]["organisation"], police_id.as_str());
+        assert_eq!(listed[0]["scopes"], json!(["submit_referral", "read_rulebook"]));
+        assert!(listed[0].get("token").is_none(), "never the token itself");
+
+        // The charity's token: not found to them, as one that does not exist, and untouched.
+        let charity_tag = token_tag(&tokens_as(&app, ADMIN).await, &charity_token);
+        for id in [charity_token.clone(), uuid::Uuid::new_v4().to_string()] {
+            let refused = app
+                .post_as(&format!("/api/v1/tokens/{id}/revoke"), fro_admin)
+                .header("if-match", charity_tag.clone())
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(refused.status(), 404);
+        }
+        let all = tokens_as(&app, ADMIN).await;
+        assert!(
+            all.iter()
+                .any(|t| t["id"] == charity_token.as_str() && t["revoked"] == false),
+            "another organisation's token is untouched"
+        );
+
+        // Their own: If-Match required (428), a stale one refused (412), then revoked.
+        let path = format!("/api/v1/tokens/{own_token}/revoke");
+        let revoke = |tag: Option<String>| {
+            let request = app.post_as(&path, fro_admin);
+            let request = match tag {
+                Some(tag) => request.header("if-match", tag),
+                None => request,
+            };
+            request.send()
+        };
+        let status = |r: reqwest::Response| r.status().as_u16();
+        assert_eq!(status(revoke(None).await.unwrap_or_else(|e| panic!("{e}"))), 428);
+        assert_eq!(
+            status(
+                revoke(Some("\"0000000000000000\"".to_owned()))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            ),
+            412
+        );
+        let tag = token_tag(&tokens_as(&app, fro_admin).await, &own_token);
+        assert_eq!(status(revoke(Some(tag.clone())).await.unwrap_or_else(|e| panic!("{e}"))), 204);
+        assert_eq!(
+            status(revoke(Some(tag)).await.unwrap_or_else(|e| panic!("{e}"))),
+            404,
+            "revoked already"
+        );
+        let listed = tokens_as(&app, fro_admin).await;
+        assert_eq!(listed[0]["revoked"], true);
+        let rulebook = app
+            .client
+            .get(format!("{}/api/v1/rulebook", app.base))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rulebook.status(), 401, "a revoked token is refused");
+
+        // Audited, with the FRO administrator as actor and the token as subject.
+        let by_fro = |rows: Vec<(String, Option<String>, String)>| {
+            rows.into_iter()
+                .filter(|(actor, _, _)| actor == fro_admin.user)
+                .map(|(_, subject, outcome)| (subject, outcome))
+                .collect::<Vec<_>>()
+        };
+        let created = by_fro(audited(&app, "token.create").await);
+        assert_eq!(created.len(), 4, "{created:?}");
+        assert_eq!(created[0], (Some(format!("token:{own_token}")), "ok".to_owned()));
+        assert_eq!(created[1].1, "refused:invalid-input");
+        assert!(created[2..].iter().all(|(_, outcome)| outcome == "not_found"), "{created:?}");
+        let revoked = by_fro(audited(&app, "token.revoke").await);
+        assert!(
+            revoked.contains(&(Some(format!("token:{charity_token}")), "not_found".to_owned())),
+            "the attempt on another organisation's token: {revoked:?}"
+        );
+        assert!(revoked.contains(&(Some(format!("token:{own_token}")), "ok".to_owned())));
+        assert!(!by_fro(audited(&app, "token.list").await).is_empty());
+        // Someone who manages neither: 403 (audited as a denial).
+        let responder = Identity {
+            roles: "first_responder",
+            ..fro_admin
+        };
+        let listed = app
+            .get_as("/api/v1/tokens", responder)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(listed.status(), 403);
+        app
+    })
+    .await;
+}

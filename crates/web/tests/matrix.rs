@@ -203,6 +203,11 @@ fn expected(who: Who, operation: &str, case: Case) -> bool {
         "POST /api/v1/users/{id}/disable" | "PUT /api/v1/users/{id}/roles" => {
             matches!(who, Administrator | FroAdmin)
         }
+        // API tokens: every organisation's for the administrators (`ManageOrganisations`),
+        // their own organisation's for an FRO administrator (`ManageApiTokens`).
+        "GET /api/v1/tokens" | "POST /api/v1/tokens" | "POST /api/v1/tokens/{id}/revoke" => {
+            matches!(who, Administrator | FroAdmin)
+        }
         "GET /api/v1/cases/{reference}" => reader,
         "GET /api/v1/cases/{reference}/notices" => decider || referrer,
         "GET /api/v1/cases/{reference}/access-history" => who == ScaManager && sca_case,
@@ -401,11 +406,13 @@ async fn run_matrix(app: App) {
                     .map(|r| r.status().as_u16())
                     .unwrap_or(0);
                 // Denied: 401 (no caller), 403 (never allowed), 404 (not this caller's case).
-                // The account id in /users/{id} paths does not exist: for those who may manage
-                // accounts, its 404 is the answer about the account, not a denial.
+                // The account id in /users/{id} paths (and the token id in /tokens/{id}) does
+                // not exist: for those who may manage accounts (and tokens), its 404 is the
+                // answer about the account (or token), not a denial.
                 let reached = !matches!(status, 401 | 403 | 404)
                     || (status == 404
-                        && path.starts_with("/api/v1/users/{id}")
+                        && (path.starts_with("/api/v1/users/{id}")
+                            || path.starts_with("/api/v1/tokens/{id}"))
                         && matches!(who, Who::Administrator | Who::FroAdmin))
                     || (status == 404
                         && path.starts_with("/api/v1/organisations/{id}")

@@ -333,8 +333,8 @@ async fn the_openapi_document_tells_clients_that_changes_need_if_match() {
         // Five case and account changes, a support episode's actions, a guardian episode's
         // actions and reconsideration request, an organisation's referrer settings and a
         // support provider's reconsideration request (issue #10), and a possible match's
-        // decision and a person's split (issue #14).
-        assert_eq!(changes, 12, "the changes to existing resources");
+        // decision and a person's split (issue #14), and an API token's revocation (issue 11).
+        assert_eq!(changes, 13, "the changes to existing resources");
         app
     })
     .await;

@@ -12,6 +12,7 @@ pub mod session;
 pub mod statistics;
 pub mod submissions;
 pub mod support;
+pub mod tokens;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

@@ -113,7 +113,7 @@ pub fn inspections_to_follow(list: &[AccommodationView]) -> Vec<(String, String)
         .iter()
         .flat_map(|v| v.inspections.iter().map(move |i| (v, i)))
         .collect();
-    out.sort_by(|a, b| b.1.inspected_on.cmp(&a.1.inspected_on));
+    out.sort_by_key(|(_, i)| std::cmp::Reverse(i.inspected_on));
     out.into_iter()
         .map(|(v, i)| {
             let open = i

@@ -4,7 +4,10 @@
 //! person does not consent, then made; the RG and CG reach the episode in the decisions' own
 //! calls, so the support worker records a Recovery Needs Assessment and the contract manager
 //! decides it; an inspection with a required action; the payments ledger; and the case page
-//! showing a decision maker the support status and the escalated concern only.
+//! showing a decision maker the support status and the escalated concern only; then the forms
+//! for what only the API did before: a worker assigned, concerns escalated, found and closed, an
+//! RNA decision's reconsideration asked, exit and Reach-In, accommodation added and a follow-up
+//! inspection.
 
 mod support;
 

@@ -4,7 +4,10 @@
 // Assessment for a person in move-on support and the contract manager decides it; the contract
 // manager records an inspection with a required action and sees the overdue actions; and the
 // weekly payments ledger shows a week due and paid; and a support manager posts a week due,
-// records a payment and an adjustment through the payment forms ("see a weekly payment").
+// records a payment and an adjustment through the payment forms ("see a weekly payment"); and
+// a support manager assigns a support worker, closes a concern with its outcome, records the
+// person's exit (the end of a period that has not ended refused in words first) and adds
+// accommodation.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -247,6 +250,98 @@ test('see a weekly payment: a support manager posts a week due, records a paymen
     assert.match(ledger, /Adjustment: exceptional payment/);
     assert.match(ledger, /£2\.50/);
     assert.doesNotMatch(await page.locator('main').innerText(), /does not balance/);
+  } finally {
+    await visit.close();
+  }
+});
+
+test('a support manager assigns a worker, closes a concern, records an exit and adds accommodation', async () => {
+  const visit = new Visit(browser, 'support-exit');
+  const page = await visit.open();
+  try {
+    await home(visit, MANAGER);
+    // A person of its own: an emergency referral, allocated with no worker yet.
+    await visit.click(page.getByRole('link', { name: 'Make an emergency referral' }), 'exit-emergency-form');
+    await choose(page, 'nation', 'england');
+    await choose(page, 'adult', 'yes');
+    await choose(page, 'consent', 'yes');
+    await submit(visit, 'exit-emergency-check', /Continue/);
+    await confirm(visit, 'Make referral', 'exit-episode');
+    const episode = path(page);
+    await visit.click(page.getByRole('link', { name: 'Allocate the referral' }), 'exit-allocate-form');
+    await choose(page, 'provision', 'accommodation');
+    await page.locator('input[name="provider"]').first().check();
+    await choose(page, 'worker', 'none');
+    await submit(visit, 'exit-allocate-check', /Continue/);
+    await confirm(visit, 'Allocate', 'exit-allocated');
+
+    // The manager assigns one of the provider's support workers (nothing chosen: an error).
+    await visit.click(page.getByRole('link', { name: 'Assign a support worker' }), 'assign-form');
+    await submit(visit, 'assign-errors', /Continue/);
+    await assertError(visit, { href: 'worker' });
+    await page.locator('input[name="worker"]').first().check();
+    await submit(visit, 'assign-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /support\.worker@demo\.invalid/);
+    await confirm(visit, 'Assign worker', 'assigned');
+    assert.equal(path(page), episode);
+
+    // A concern raised, then closed with its outcome (none chosen: an error).
+    await visit.click(page.getByRole('link', { name: 'Raise a safeguarding concern' }), 'exit-concern-form');
+    await choose(page, 'kind', 'domestic_abuse');
+    await choose(page, 'severity', 'low');
+    await type(page, 'details', 'A former partner called the house; the person is safe.');
+    await visit.click(page.getByRole('button', { name: 'Raise concern' }), 'exit-concern-raised');
+    await visit.click(page.getByRole('link', { name: 'Close a concern' }), 'close-concern-form');
+    await page.locator('input[name="concern"]').first().check();
+    await submit(visit, 'close-concern-errors', /Continue/);
+    await assertError(visit, { href: 'outcome' });
+    await choose(page, 'outcome', 'risk_reduced');
+    await submit(visit, 'close-concern-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /The risk has reduced/);
+    await confirm(visit, 'Close concern', 'concern-closed');
+    assert.equal(path(page), episode);
+    assert.match(await page.locator('main table').first().innerText(), /Closed/);
+    assert.equal(await page.getByRole('link', { name: 'Close a concern' }).count(), 0);
+
+    // The exit: the end of a support period that has not ended is refused in words and
+    // nothing is recorded; then the person withdraws their consent.
+    const exitLink = page.getByRole('link', { name: "Record the person's exit from support" });
+    await visit.click(exitLink, 'exit-form');
+    await submit(visit, 'exit-errors', /Continue/);
+    await assertError(visit, { href: 'reason' });
+    await choose(page, 'reason', 'support_period_ended');
+    await submit(visit, 'exit-check', /Continue/);
+    await confirm(visit, 'Record exit', 'exit-refused');
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /The support period has not ended/);
+    await visit.goto(`${episode}/record/exit`, 'exit-form-again');
+    await choose(page, 'reason', 'consent_withdrawn');
+    await submit(visit, 'exit-check-again', /Continue/);
+    assert.match(await page.locator('main').innerText(), /The person withdrew their consent/);
+    await confirm(visit, 'Record exit', 'exited');
+    assert.equal(path(page), episode);
+    const main = await page.locator('main').innerText();
+    assert.match(main, /Exited/);
+    assert.match(main, /consent withdrawn/);
+    assert.equal(await exitLink.count(), 0, 'exited once');
+
+    // Accommodation added from the home page; its address is not shown.
+    await visit.goto('/support', 'home-before-accommodation');
+    await visit.click(page.getByRole('link', { name: 'Add accommodation' }), 'accommodation-form');
+    await submit(visit, 'accommodation-errors', /Continue/);
+    await assertError(visit, { href: 'kind' });
+    await assertError(visit, { href: 'capacity' });
+    await choose(page, 'kind', 'catered');
+    await type(page, 'capacity', '4');
+    await choose(page, 'region', 'north_east');
+    await type(page, 'address', '3 Quayside Row, Newcastle');
+    await submit(visit, 'accommodation-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /Catered: meals are provided/);
+    await confirm(visit, 'Add accommodation', 'accommodation-added');
+    assert.equal(path(page), '/support');
+    const added = page.locator('main table tbody tr', { hasText: 'North east' });
+    assert.equal(await added.count(), 1);
+    assert.match(await added.innerText(), /0 of 4/);
+    assert.doesNotMatch(await page.locator('main').innerText(), /Quayside/);
   } finally {
     await visit.close();
   }

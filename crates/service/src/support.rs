@@ -473,6 +473,62 @@ impl Support {
         result
     }
 
+    /// The active support workers of `provider`, `(user, email)`, by email.
+    async fn workers_of(
+        &self,
+        provider: OrganisationId,
+    ) -> Result<Vec<(UserId, String)>, ServiceError> {
+        let worker_role = nrm_access::Role::SupportProviderWorker.code();
+        Ok(self
+            .store
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| {
+                !u.disabled
+                    && u.organisation == provider
+                    && u.roles.iter().any(|r| r == worker_role)
+            })
+            .map(|u| (u.id, u.email))
+            .collect())
+    }
+
+    /// Who the person may be assigned to (the provider supporting them,
+    /// [`SupportOperation::Record`]): the active support workers of the episode's provider as
+    /// `(user, email)`; none before allocation. Audited.
+    pub async fn worker_choices(
+        &self,
+        capability: &SupportCapability,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, String)>, ServiceError> {
+        if !capability.permits(SupportOperation::Record) {
+            return Err(ServiceError::NotFound);
+        }
+        let episode = capability.episode();
+        let result = async {
+            let summary = self
+                .store
+                .episode_summary(episode)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            match summary.provider {
+                Some(provider) => self.workers_of(provider).await,
+                None => Ok(Vec::new()),
+            }
+        }
+        .await;
+        self.audit(
+            capability.actor(),
+            "support.list_worker_choices",
+            None,
+            Some(episode_subject(episode)),
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
     /// The prime contractor of the caller's organisation (itself when it is one).
     async fn prime_of(&self, organisation: OrganisationId) -> Result<OrganisationId, ServiceError> {
         let providers = self.store.support_providers().await?;
@@ -894,7 +950,25 @@ impl Support {
                     provision,
                 }]
             }
-            SupportAction::AssignWorker { worker } => vec![SupportCommand::AssignWorker { worker }],
+            SupportAction::AssignWorker { worker } => {
+                // Only a support worker of the provider supporting the person.
+                let ours = match loaded.summary.provider {
+                    Some(provider) => self
+                        .workers_of(provider)
+                        .await?
+                        .iter()
+                        .any(|(u, _)| *u == worker),
+                    None => true,
+                };
+                if !ours {
+                    return Err(DomainError::Invalid(vec![FieldProblem::new(
+                        "/worker",
+                        "Choose a support worker of the provider supporting the person",
+                    )])
+                    .into());
+                }
+                vec![SupportCommand::AssignWorker { worker }]
+            }
             SupportAction::SyncDecisions => {
                 self.decision_commands(&state, loaded.summary.case_id)
                     .await?

@@ -4,7 +4,10 @@
 //! person does not consent, then made; the RG and CG reach the episode in the decisions' own
 //! calls, so the support worker records a Recovery Needs Assessment and the contract manager
 //! decides it; an inspection with a required action; the payments ledger; and the case page
-//! showing a decision maker the support status and the escalated concern only.
+//! showing a decision maker the support status and the escalated concern only; then the forms
+//! for what only the API did before: a worker assigned, concerns escalated, found and closed, an
+//! RNA decision's reconsideration asked, exit and Reach-In, accommodation added and a follow-up
+//! inspection.
 
 mod support;
 
@@ -753,4 +756,510 @@ async fn see_a_weekly_payment_posted_through_the_page() {
         app
     })
     .await;
+}
+
+/// Another support worker of `organisation`: their email and id.
+async fn another_worker(app: &support::App, organisation: OrganisationId) -> (String, UserId) {
+    let cases = nrm_service::Cases::new(app.store.store.clone(), nrm_domain::Rulebook::current());
+    let email = format!("{}@example.invalid", uuid::Uuid::new_v4());
+    let id = UserId(uuid::Uuid::new_v4());
+    cases
+        .administration()
+        .add_user(
+            &nrm_service::admin::system_capability(nrm_access::Operation::ManageUsers)
+                .unwrap_or_else(|e| panic!("{e}")),
+            id,
+            organisation,
+            &email,
+            &[Role::SupportProviderWorker],
+            PASSWORD,
+            now(app),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (email, id)
+}
+
+/// Raises a concern through the concern form.
+async fn raise_concern(app: &support::App, episode: &str, cookie: &str, answers: &[(&str, &str)]) {
+    let path = format!("{episode}/concern");
+    let form = text(get(app, &path, cookie).await).await;
+    let t = token(&form);
+    let version = form
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let mut posted = vec![("form_token", t.as_str()), ("version", version.as_str())];
+    posted.extend_from_slice(answers);
+    assert_eq!(post(app, &path, cookie, &posted).await.status(), 303);
+}
+
+/// The radio values named `name` on a form.
+fn radios(html: &str, name: &str) -> Vec<String> {
+    html.split(&format!("name=\"{name}\" type=\"radio\" value=\""))
+        .skip(1)
+        .filter_map(|r| r.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Issue 12 on pages, the actions only the API did before: the provider's manager assigns one
+/// of its support workers; the worker escalates a concern, records a missing person found and
+/// closes that concern with its outcome; asks for a shortened RNA decision to be reconsidered,
+/// once; records the person's exit (the support period's end refused in words while it has
+/// not ended) and starts Reach-In support after a positive CG. Each form is offered only while
+/// the episode's state allows it, to a caller who may use it (others get "not found"), and bad
+/// input gives the error summary.
+#[tokio::test]
+async fn the_later_support_forms_from_assigning_a_worker_to_reach_in() {
+    each_backend(|app| async move {
+        let (org, manager_email, worker_email, worker_id) = prime(&app).await;
+        let (other_email, other_id) = another_worker(&app, org).await;
+        let case = app.submit_adult().await;
+        let manager = cookie_for(&app, &manager_email).await;
+        let contract_email = account(
+            &app,
+            "Contract management",
+            &OrganisationKind::ContractManagement,
+            Role::ContractManager,
+        )
+        .await;
+        let contract = cookie_for(&app, &contract_email).await;
+        let home = text(get(&app, "/support", &manager).await).await;
+        let reference = sup_reference(&home);
+        let episode = format!("/support/episodes/{reference}");
+        let assign = format!("{episode}/record/assign-worker");
+        // Before allocation there is no provider to choose a worker of.
+        assert_eq!(get(&app, &assign, &manager).await.status(), 404);
+        let org_choice = leak(org.0.to_string());
+        let (_, allocated) = through_check(
+            &app,
+            &format!("{episode}/record/allocate"),
+            &manager,
+            &[
+                ("provision", "accommodation"),
+                ("provider", org_choice),
+                ("worker", "none"),
+            ],
+        )
+        .await;
+        assert_eq!(allocated.status(), 303);
+
+        // The manager assigns a worker: nothing chosen and a forged one are errors; the
+        // contract manager has no such form.
+        let page = text(get(&app, &episode, &manager).await).await;
+        assert!(page.contains("Assign a support worker"), "{page}");
+        assert_eq!(get(&app, &assign, &contract).await.status(), 404);
+        let form = text(get(&app, &assign, &manager).await).await;
+        let offered = radios(&form, "worker");
+        assert!(offered.contains(&worker_id.0.to_string()), "{form}");
+        assert!(offered.contains(&other_id.0.to_string()), "{form}");
+        let empty = post_form(&app, &assign, &manager, &[]).await;
+        assert_eq!(empty.status(), 422);
+        let empty = text(empty).await;
+        assert!(empty.contains("govuk-error-summary") && empty.contains("href=\"#worker\""));
+        let forged = post_form(
+            &app,
+            &assign,
+            &manager,
+            &[("worker", "00000000-0000-4000-8000-000000000001")],
+        )
+        .await;
+        assert_eq!(forged.status(), 422);
+        let worker_choice = leak(worker_id.0.to_string());
+        let (check, done) = through_check(&app, &assign, &manager, &[("worker", worker_choice)]).await;
+        assert!(check.contains(&worker_email), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        assert_eq!(location(&done), episode);
+        let worker = cookie_for(&app, &worker_email).await;
+        assert!(text(get(&app, "/support", &worker).await).await.contains(&reference));
+        // The worker now assigned is not offered again, and a worker does not reassign.
+        let form = text(get(&app, &assign, &manager).await).await;
+        assert_eq!(radios(&form, "worker"), vec![other_id.0.to_string()], "{form}");
+        assert_eq!(get(&app, &assign, &worker).await.status(), 404);
+        let other = cookie_for(&app, &other_email).await;
+        assert_eq!(get(&app, &episode, &other).await.status(), 404, "not theirs");
+
+        // Concerns: none yet, so no concern forms.
+        let escalate = format!("{episode}/record/escalate-concern");
+        let found = format!("{episode}/record/person-found");
+        let close = format!("{episode}/record/close-concern");
+        for path in [&escalate, &found, &close] {
+            assert_eq!(get(&app, path, &worker).await.status(), 404, "{path}");
+        }
+        raise_concern(
+            &app,
+            &episode,
+            &worker,
+            &[("kind", "self_harm"), ("severity", "low"), ("details", "Low mood.")],
+        )
+        .await;
+        raise_concern(
+            &app,
+            &episode,
+            &worker,
+            &[
+                ("kind", "going_missing"),
+                ("severity", "medium"),
+                ("details", "Did not return to the house."),
+                ("police_reference", "MP/123"),
+            ],
+        )
+        .await;
+        // Escalating: only the worker (the contract manager receives escalations).
+        assert_eq!(get(&app, &escalate, &contract).await.status(), 404);
+        let form = text(get(&app, &escalate, &worker).await).await;
+        let concerns = radios(&form, "concern");
+        assert_eq!(concerns.len(), 2, "{form}");
+        let empty = post_form(&app, &escalate, &worker, &[]).await;
+        assert_eq!(empty.status(), 422);
+        assert!(text(empty).await.contains("href=\"#concern\""));
+        let self_harm = form
+            .split("Self harm (low severity)")
+            .next()
+            .and_then(|before| before.rsplit("value=\"").next())
+            .and_then(|r| r.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(concerns.contains(&self_harm), "{self_harm}");
+        let self_harm = leak(self_harm);
+        let (_, done) = through_check(&app, &escalate, &worker, &[("concern", self_harm)]).await;
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Escalated to the Home Office"), "{page}");
+        let form = text(get(&app, &escalate, &worker).await).await;
+        assert!(!radios(&form, "concern").contains(&self_harm.to_owned()), "escalated once");
+        // The escalated one awaits acknowledgement and the other person is missing: nothing
+        // can be closed yet.
+        assert_eq!(get(&app, &close, &worker).await.status(), 404);
+        let form = text(get(&app, &found, &worker).await).await;
+        let missing = radios(&form, "concern");
+        assert_eq!(missing.len(), 1, "{form}");
+        assert!(!missing.contains(&self_harm.to_owned()));
+        let missing = leak(missing[0].clone());
+        let (check, done) = through_check(&app, &found, &worker, &[("concern", missing)]).await;
+        assert!(check.contains("Going missing"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        assert_eq!(get(&app, &found, &worker).await.status(), 404, "found once");
+        // Now the missing person concern can be closed with its outcome (not the escalated
+        // one, until the Home Office acknowledges it).
+        let form = text(get(&app, &close, &worker).await).await;
+        assert_eq!(radios(&form, "concern"), vec![missing.to_owned()], "{form}");
+        let bad = post_form(&app, &close, &worker, &[("concern", missing)]).await;
+        assert_eq!(bad.status(), 422);
+        let bad = text(bad).await;
+        assert!(bad.contains("govuk-error-summary") && bad.contains("href=\"#outcome\""));
+        assert_eq!(get(&app, &close, &contract).await.status(), 404);
+        let (check, done) = through_check(
+            &app,
+            &close,
+            &worker,
+            &[("concern", missing), ("outcome", "person_found")],
+        )
+        .await;
+        assert!(check.contains("The missing person was found"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Closed"), "{page}");
+        assert_eq!(get(&app, &close, &worker).await.status(), 404, "nothing else closable");
+
+        // Move-on support after a positive RG and CG; an RNA shortened by the Home Office.
+        let case_url = format!("/api/v1/cases/{case}");
+        let decided = app
+            .change(
+                &format!("{case_url}/reasonable-grounds-decision"),
+                &json!({"outcome": "positive", "decided_on": "2025-11-03", "reasons": "Reasons given."}),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        app.advance(31);
+        let decided = app
+            .change(
+                &format!("{case_url}/conclusive-grounds-decision"),
+                &json!({"outcome": "positive", "decided_on": app.today().to_string(), "reasons": "Reasons given."}),
+            )
+            .await;
+        assert_eq!(decided.status(), 200);
+        let worker = cookie_for(&app, &worker_email).await;
+        let contract = cookie_for(&app, &contract_email).await;
+        let reconsider = format!("{episode}/record/rna-reconsideration");
+        assert_eq!(get(&app, &reconsider, &worker).await.status(), 404, "no decision yet");
+        let answers: Vec<(&str, &str)> = vec![
+            ("need_accommodation", "ongoing"),
+            ("need_health", "none"),
+            ("need_mental_health", "ongoing"),
+            ("need_legal", "none"),
+            ("need_finance", "none"),
+            ("need_immigration", "none"),
+            ("need_education_and_employment", "none"),
+            ("need_safety", "none"),
+            ("recommended_days", "60"),
+            ("evidence", "Counselling starts next month."),
+        ];
+        let (_, done) = through_check(&app, &format!("{episode}/record/rna"), &worker, &answers).await;
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let decide = format!("{episode}/record/rna-decision");
+        let form = text(get(&app, &decide, &contract).await).await;
+        let rna_id = leak(first_radio(&form, "rna"));
+        let (_, done) = through_check(
+            &app,
+            &decide,
+            &contract,
+            &[
+                ("rna", rna_id),
+                ("decision", "shortened"),
+                ("days_granted", "30"),
+                ("reasons", "Thirty days meet the evidenced needs."),
+            ],
+        )
+        .await;
+        assert_eq!(done.status(), 303);
+
+        // The worker asks for it to be reconsidered, with grounds; the contract manager, who
+        // decides, does not ask.
+        assert_eq!(get(&app, &reconsider, &contract).await.status(), 404);
+        let form = text(get(&app, &reconsider, &worker).await).await;
+        assert!(form.contains("30 of the 60 days recommended granted"), "{form}");
+        let bad = post_form(&app, &reconsider, &worker, &[("decided_rna", rna_id)]).await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#grounds\""));
+        let (check, done) = through_check(
+            &app,
+            &reconsider,
+            &worker,
+            &[
+                ("decided_rna", rna_id),
+                ("grounds", "The counselling waiting list is eight weeks."),
+            ],
+        )
+        .await;
+        assert!(check.contains("eight weeks"), "{check}");
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Reconsideration requested"), "{page}");
+        assert_eq!(get(&app, &reconsider, &worker).await.status(), 404, "asked once");
+
+        // Exit: the contract manager records none; the end of a support period that has not
+        // ended is refused in words, nothing recorded; then the person moves on.
+        let exit = format!("{episode}/record/exit");
+        let reach_in = format!("{episode}/record/reach-in");
+        assert_eq!(get(&app, &exit, &contract).await.status(), 404);
+        assert_eq!(get(&app, &reach_in, &worker).await.status(), 404, "not exited");
+        let empty = post_form(&app, &exit, &worker, &[]).await;
+        assert_eq!(empty.status(), 422);
+        assert!(text(empty).await.contains("href=\"#reason\""));
+        let (_, refused) = through_check(&app, &exit, &worker, &[("reason", "support_period_ended")]).await;
+        assert_eq!(refused.status(), 422);
+        let refused = text(refused).await;
+        assert!(refused.contains("govuk-error-summary"));
+        assert!(refused.contains("The support period has not ended"), "{refused}");
+        assert!(text(get(&app, &episode, &worker).await).await.contains("Move-on support"));
+        let (check, done) = through_check(&app, &exit, &worker, &[("reason", "moved_on")]).await;
+        assert!(check.contains("The person has moved on to other support or independence"));
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Exited"), "{page}");
+        assert!(page.contains("moved on"), "{page}");
+        assert_eq!(get(&app, &exit, &worker).await.status(), 404, "exited once");
+
+        // Reach-In: the person exited after a positive CG in England, where the rules of the
+        // exit date provide it.
+        assert!(page.contains("Start Reach-In support"), "{page}");
+        assert_eq!(get(&app, &reach_in, &contract).await.status(), 404);
+        let (_, done) = through_check(&app, &reach_in, &worker, &[]).await;
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let page = text(get(&app, &episode, &worker).await).await;
+        assert!(page.contains("Reach-In support since"), "{page}");
+        assert_eq!(get(&app, &reach_in, &worker).await.status(), 404, "started once");
+        app
+    })
+    .await;
+}
+
+/// Issue 12 on pages: the provider's manager adds accommodation (the address only in the
+/// vault), and the contract manager records a follow-up of an earlier inspection; bad input
+/// gives the error summary, a rule broken is refused in words on the check page, and those
+/// without the right are refused.
+#[tokio::test]
+async fn accommodation_added_and_a_follow_up_inspection_through_the_pages() {
+    each_backend(|app| async move {
+        let (_, manager_email, worker_email, _) = prime(&app).await;
+        let manager = cookie_for(&app, &manager_email).await;
+        let worker = cookie_for(&app, &worker_email).await;
+        let contract_email = account(
+            &app,
+            "Contract management",
+            &OrganisationKind::ContractManagement,
+            Role::ContractManager,
+        )
+        .await;
+        let contract = cookie_for(&app, &contract_email).await;
+
+        let add = "/support/new/accommodation";
+        assert!(
+            text(get(&app, "/support", &manager).await)
+                .await
+                .contains(add)
+        );
+        assert!(
+            !text(get(&app, "/support", &worker).await)
+                .await
+                .contains(add)
+        );
+        assert_eq!(get(&app, add, &worker).await.status(), 403);
+        assert_eq!(get(&app, add, &contract).await.status(), 403);
+        let empty = post_form(&app, add, &manager, &[]).await;
+        assert_eq!(empty.status(), 422);
+        let empty = text(empty).await;
+        assert!(empty.contains("govuk-error-summary"));
+        for field in ["kind", "capacity", "region", "address"] {
+            assert!(empty.contains(&format!("href=\"#{field}\"")), "{field}");
+        }
+        let address = format!("{CANARY} 2 Harbour Road");
+        let mut answers: Vec<(&str, &str)> = vec![
+            ("kind", "self_catered"),
+            ("capacity", "six"),
+            ("region", "north_west"),
+            ("address", leak(address.clone())),
+        ];
+        let bad = post_form(&app, add, &manager, &answers).await;
+        assert_eq!(bad.status(), 422);
+        assert!(text(bad).await.contains("href=\"#capacity\""));
+        // More places than the rules allow: refused in words on the check page.
+        answers.retain(|(k, _)| *k != "capacity");
+        answers.push(("capacity", "501"));
+        let (_, refused) = through_check(&app, add, &manager, &answers).await;
+        assert_eq!(refused.status(), 422);
+        assert!(
+            text(refused)
+                .await
+                .contains("Capacity must be between 1 and 500 places")
+        );
+        answers.retain(|(k, _)| *k != "capacity");
+        answers.push(("capacity", "6"));
+        let (check, done) = through_check(&app, add, &manager, &answers).await;
+        assert!(
+            check.contains("Self-catered: residents cook for themselves"),
+            "{check}"
+        );
+        assert!(check.contains("North West"));
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        assert_eq!(location(&done), "/support");
+        let home = text(get(&app, "/support", &manager).await).await;
+        assert!(
+            home.contains("North west") && home.contains("0 of 6"),
+            "{home}"
+        );
+        assert!(!home.contains(CANARY), "the address stays in the vault");
+
+        // A follow-up needs an earlier inspection; the manager records none.
+        let follow = "/support/new/follow-up-inspection";
+        assert_eq!(get(&app, follow, &manager).await.status(), 403);
+        let list = text(get(&app, "/support/inspections", &contract).await).await;
+        assert!(!list.contains(follow), "nothing to follow up yet");
+        let form = text(get(&app, follow, &contract).await).await;
+        assert!(
+            form.contains("no inspection has been recorded yet"),
+            "{form}"
+        );
+        let inspection = "/support/new/inspection";
+        let form = text(get(&app, inspection, &contract).await).await;
+        let house = leak(first_radio(&form, "accommodation"));
+        let earlier = app.today() - chrono::Duration::days(14);
+        let today = app.today();
+        let parts = |d: chrono::NaiveDate| {
+            (
+                leak(d.format("%d").to_string()),
+                leak(d.format("%m").to_string()),
+                leak(d.format("%Y").to_string()),
+            )
+        };
+        let (e_day, e_month, e_year) = parts(earlier);
+        let (day, month, year) = parts(today);
+        let (due_day, due_month, due_year) = parts(today + chrono::Duration::days(30));
+        let (_, done) = through_check(
+            &app,
+            inspection,
+            &contract,
+            &[
+                ("accommodation", house),
+                ("inspected_on-day", e_day),
+                ("inspected_on-month", e_month),
+                ("inspected_on-year", e_year),
+                ("rating_safety", "good"),
+                ("rating_safeguarding", "good"),
+                ("rating_cleanliness", "inadequate"),
+                ("rating_staffing", "good"),
+                ("rating_wellbeing", "good"),
+                ("action_1_area", "cleanliness"),
+                ("action_1_due-day", due_day),
+                ("action_1_due-month", due_month),
+                ("action_1_due-year", due_year),
+            ],
+        )
+        .await;
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        let list = text(get(&app, "/support/inspections", &contract).await).await;
+        assert!(list.contains(follow), "{list}");
+        let form = text(get(&app, follow, &contract).await).await;
+        let follows = leak(first_radio(&form, "follows"));
+        assert!(follows.starts_with(&format!("{house}:")), "{form}");
+        assert!(form.contains("1 required action open"), "{form}");
+        let mut answers: Vec<(&str, &str)> = vec![
+            ("follows", follows),
+            ("rating_safety", "good"),
+            ("rating_safeguarding", "good"),
+            ("rating_cleanliness", "good"),
+            ("rating_staffing", "good"),
+        ];
+        let bad = post_form(&app, follow, &contract, &answers).await;
+        assert_eq!(bad.status(), 422);
+        let bad = text(bad).await;
+        assert!(
+            bad.contains("href=\"#inspected_on-day\"")
+                && bad.contains("href=\"#rating_wellbeing\"")
+        );
+        answers.push(("rating_wellbeing", "good"));
+        // On the day of the inspection it follows: refused in words, nothing recorded.
+        let mut same_day = answers.clone();
+        same_day.extend_from_slice(&[
+            ("inspected_on-day", e_day),
+            ("inspected_on-month", e_month),
+            ("inspected_on-year", e_year),
+        ]);
+        let (_, refused) = through_check(&app, follow, &contract, &same_day).await;
+        assert_eq!(refused.status(), 422);
+        assert!(text(refused).await.contains(
+            "A follow-up inspection must follow an earlier inspection of the same accommodation"
+        ));
+        answers.extend_from_slice(&[
+            ("inspected_on-day", day),
+            ("inspected_on-month", month),
+            ("inspected_on-year", year),
+            ("notes", "Kitchen deep-cleaned; rota in place."),
+        ]);
+        let (check, done) = through_check(&app, follow, &contract, &answers).await;
+        assert!(
+            check.contains("Which inspection does this follow up?"),
+            "{check}"
+        );
+        assert_eq!(done.status(), 303, "{}", text(done).await);
+        assert_eq!(location(&done), "/support/inspections");
+        let list = text(get(&app, "/support/inspections", &contract).await).await;
+        assert!(list.contains("Follows up"), "{list}");
+        assert!(
+            list.contains(&format!("The inspection of {}", long_date(earlier))),
+            "{list}"
+        );
+        app
+    })
+    .await;
+}
+
+/// A date as the pages write it ("3 November 2025").
+fn long_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    format!("{} {} {}", d.day(), d.format("%B"), d.year())
 }

@@ -132,6 +132,15 @@ pub async fn page(
     let mut placements = Vec::new();
     let mut ledger = Vec::new();
     if let Some(st) = &view.state {
+        if let Some((on, reason)) = st.exited {
+            rows.push((
+                "Exited".to_owned(),
+                format!("{}: {}", date(on), words(reason.code()).to_lowercase()),
+            ));
+        }
+        if let Some(on) = st.reach_in_started_on {
+            rows.push(("Reach-In support since".to_owned(), date(on)));
+        }
         // The RNA as a task list: assess, the Home Office's decision, the transition plan.
         let latest = st.rnas.last();
         let assess = match latest {

@@ -10,36 +10,46 @@
 //! support worker or the provider's manager), a transition plan during move-on with its
 //! actions and owners, placing the person in accommodation and ending the placement, and the
 //! payments ledger's (the provider's manager): posting an ended week (Monday to Sunday) as
-//! due, recording a payment, adjusting what is owed with a reason. Without an episode,
-//! `GET /support/new/{form}`: an emergency referral before Reasonable Grounds (a provider's
-//! staff), an inspection of accommodation with its findings by area, ratings and required
-//! actions (contract managers), and a required action recorded as done (the provider's
-//! manager, for its own accommodation).
+//! due, recording a payment, adjusting what is owed with a reason; assigning one of the
+//! provider's support workers (its manager); asking for a shortened or refused RNA decision to
+//! be reconsidered, once; escalating a concern to the Home Office, recording a missing person
+//! found and closing a concern with its outcome; the person's exit with its reason, and
+//! Reach-In support after it where the rules of the exit date provided it. Which of them are
+//! offered now is `allowed` (the access policy and the episode's state, `choices.rs`); any
+//! other address is not found. Without an episode, `GET /support/new/{form}`: an emergency
+//! referral before Reasonable Grounds (a provider's staff), an inspection of accommodation
+//! with its findings by area, ratings and required actions, and a follow-up of an earlier
+//! inspection (contract managers), a required action recorded as done, and accommodation
+//! added with its address in the vault (the provider's manager, for its own).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use nrm_access::Principal;
 use nrm_access::support::{
-    EpisodeFacts, SupportCapability, SupportOperation, SupportServiceOperation, authorise_support,
+    EpisodeFacts, SupportCapability, SupportOperation, SupportScope, SupportServiceOperation,
+    authorise_support, support_scope,
 };
 use nrm_domain::clock::uk_date;
 use nrm_domain::geography::UkNation;
 use nrm_domain::ids::{OrganisationId, UserId};
-use nrm_domain::support::accommodation::{Finding, InspectionArea, PlacementEndReason, Rating};
+use nrm_domain::support::accommodation::{
+    AccommodationType, Finding, InspectionArea, PlacementEndReason, Rating,
+};
 use nrm_domain::support::event::{
-    ActionOwner, EntryRoute, Need, NeedArea, NeedLevel, PlanAction, Provision, ReviewTrigger,
-    RnaDecision,
+    ActionOwner, ConcernOutcome, EntryRoute, ExitReason, Need, NeedArea, NeedLevel, PlanAction,
+    Provision, ReviewTrigger, RnaDecision,
 };
 use nrm_domain::support::finance::{AdjustmentReason, Posting};
 use nrm_domain::support::{
-    AccommodationId, EpisodeState, InspectionId, PlacementId, RnaId, SupportStatus,
+    AccommodationId, ConcernId, EpisodeState, InspectionId, PlacementId, RnaId, SupportStatus,
 };
 use nrm_govuk::components::{Button, SummaryList, SummaryListRow};
 use nrm_service::ServiceError;
 use nrm_service::support::{InspectionInput, ReferInput, SupportAction};
 use uuid::Uuid;
 
+use super::choices::{self, REGION_CHOICES};
 use super::{episode_capability, layout, service_capability, words};
 use crate::AppState;
 use crate::api::support::support;
@@ -472,6 +482,96 @@ pub const EPISODE_FORMS: &[SupportForm] = &[
             ),
         ],
     },
+    SupportForm {
+        slug: "assign-worker",
+        title: "Assign a support worker",
+        button: "Assign worker",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[dynamic("worker", "Who will be their support worker?")],
+    },
+    SupportForm {
+        slug: "rna-reconsideration",
+        title: "Ask for the RNA decision to be reconsidered",
+        button: "Ask for reconsideration",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            dynamic("decided_rna", "Which decision should be reconsidered?"),
+            long(
+                "grounds",
+                "Grounds for reconsideration",
+                "What the decision did not take into account: new evidence, a need that was missed. Stored encrypted with the person's record",
+                true,
+            ),
+        ],
+    },
+    SupportForm {
+        slug: "escalate-concern",
+        title: "Escalate a concern to the Home Office",
+        button: "Escalate concern",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[dynamic(
+            "concern",
+            "Which concern should the Home Office see?",
+        )],
+    },
+    SupportForm {
+        slug: "person-found",
+        title: "Record that the missing person has been found",
+        button: "Record as found",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[dynamic("concern", "Which missing person report?")],
+    },
+    SupportForm {
+        slug: "close-concern",
+        title: "Close a concern",
+        button: "Close concern",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[
+            dynamic("concern", "Which concern is closed?"),
+            choice(
+                "outcome",
+                "What was the outcome?",
+                &[
+                    ("risk_reduced", "The risk has reduced"),
+                    ("referred_to_police", "Referred to the police"),
+                    (
+                        "referred_to_local_authority",
+                        "Referred to the local authority",
+                    ),
+                    ("person_found", "The missing person was found"),
+                    ("no_further_action", "No further action is needed"),
+                ],
+            ),
+        ],
+    },
+    SupportForm {
+        slug: "exit",
+        title: "Record the person's exit from support",
+        button: "Record exit",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[choice(
+            "reason",
+            "Why is support ending?",
+            &[
+                ("support_period_ended", "The support period has ended"),
+                (
+                    "moved_on",
+                    "The person has moved on to other support or independence",
+                ),
+                ("consent_withdrawn", "The person withdrew their consent"),
+                ("lost_contact", "We lost contact with the person"),
+                ("left_the_uk", "The person left the UK"),
+                ("other", "Another reason"),
+            ],
+        )],
+    },
+    SupportForm {
+        slug: "reach-in",
+        title: "Start Reach-In support",
+        button: "Start Reach-In support",
+        needs: Needs::Episode(SupportOperation::Record),
+        fields: &[],
+    },
 ];
 
 /// An amount in pounds as typed (`49.18`, `£49`, `1,049.5`) in pence; `None` unless it is a
@@ -631,6 +731,70 @@ pub const SERVICE_FORMS: &[SupportForm] = &[
             },
         ],
     },
+    SupportForm {
+        slug: "follow-up-inspection",
+        title: "Record a follow-up inspection",
+        button: "Record inspection",
+        needs: Needs::Service(SupportServiceOperation::Inspect),
+        fields: &[
+            dynamic("follows", "Which inspection does this follow up?"),
+            Spec {
+                name: "inspected_on",
+                label: "Date of the follow-up inspection",
+                hint: Some("After the inspection it follows up, for example 27 3 2026"),
+                input: Input::Date { future: false },
+                required: true,
+            },
+            rating("rating_safety", "Safety"),
+            rating("rating_safeguarding", "Safeguarding"),
+            rating("rating_cleanliness", "Cleanliness"),
+            rating("rating_staffing", "Staffing"),
+            rating("rating_wellbeing", "Wellbeing"),
+            action_area("action_1_area", "First required action: which area?"),
+            action_due("action_1_due", "First required action: due by"),
+            action_area("action_2_area", "Second required action: which area?"),
+            action_due("action_2_due", "Second required action: due by"),
+            action_area("action_3_area", "Third required action: which area?"),
+            action_due("action_3_due", "Third required action: due by"),
+            long(
+                "notes",
+                "What the inspector found",
+                "Optional. Stored encrypted with the accommodation's record",
+                false,
+            ),
+        ],
+    },
+    SupportForm {
+        slug: "accommodation",
+        title: "Add accommodation",
+        button: "Add accommodation",
+        needs: Needs::Service(SupportServiceOperation::ManageAccommodation),
+        fields: &[
+            choice(
+                "kind",
+                "What kind of accommodation is it?",
+                &[
+                    ("catered", "Catered: meals are provided"),
+                    (
+                        "self_catered",
+                        "Self-catered: residents cook for themselves",
+                    ),
+                ],
+            ),
+            number(
+                "capacity",
+                "How many places does it have?",
+                "A number of places, for example 6",
+            ),
+            choice("region", "Which region is it in?", &REGION_CHOICES),
+            long(
+                "address",
+                "Address",
+                "Stored encrypted with the accommodation's record; it is not shown on lists",
+                true,
+            ),
+        ],
+    },
 ];
 
 fn value<'a>(answers: &'a Answers, name: &str) -> &'a str {
@@ -744,7 +908,7 @@ fn check_more(f: &SupportForm, answers: &Answers, offered: &Offered, errors: &mu
                 "Enter an amount in pounds more than £0, like 49.18, with no more than 2 decimal places",
             );
         }
-        "inspection" => {
+        "inspection" | "follow-up-inspection" => {
             for i in 1..=ACTIONS {
                 let area = format!("action_{i}_area");
                 let due = format!("action_{i}_due");
@@ -759,6 +923,14 @@ fn check_more(f: &SupportForm, answers: &Answers, offered: &Offered, errors: &mu
                     errors.add(&area, "Select the area of the required action");
                 }
             }
+        }
+        "accommodation"
+            if !text(answers, "capacity").is_empty() && days(answers, "capacity").is_none() =>
+        {
+            errors.add(
+                "capacity",
+                "Enter the number of places as a whole number, like 6",
+            );
         }
         _ => {}
     }
@@ -779,6 +951,49 @@ enum Built {
         number: u32,
         on: chrono::NaiveDate,
     },
+    AddAccommodation {
+        kind: AccommodationType,
+        capacity: u32,
+        region: String,
+        address: String,
+    },
+}
+
+fn id_of(answers: &Answers, name: &str) -> Option<Uuid> {
+    Uuid::parse_str(value(answers, name)).ok()
+}
+
+/// An inspection's findings, required actions and notes as answered, of `accommodation`.
+fn inspection_input(
+    answers: &Answers,
+    accommodation: AccommodationId,
+    follow_up_of: Option<InspectionId>,
+) -> Option<InspectionInput> {
+    let mut findings = Vec::new();
+    for (name, area) in FINDINGS {
+        findings.push(Finding {
+            area,
+            rating: code_of(answers, name, Rating::parse)?,
+        });
+    }
+    let mut actions = Vec::new();
+    for i in 1..=ACTIONS {
+        if let (Some(area), Some(due)) = (
+            code_of(answers, &format!("action_{i}_area"), InspectionArea::parse),
+            date_answer(answers, &format!("action_{i}_due")),
+        ) {
+            actions.push((area, due));
+        }
+    }
+    let notes = text(answers, "notes");
+    Some(InspectionInput {
+        accommodation,
+        inspected_on: date_answer(answers, "inspected_on")?,
+        follow_up_of,
+        findings,
+        actions,
+        notes: (!notes.is_empty()).then_some(notes),
+    })
 }
 
 fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
@@ -891,35 +1106,52 @@ fn build(f: &SupportForm, answers: &Answers) -> Option<Built> {
                 consent_to_support: value(answers, "consent") == "yes",
             })
         }
-        "inspection" => {
-            let mut findings = Vec::new();
-            for (name, area) in FINDINGS {
-                findings.push(Finding {
-                    area,
-                    rating: code_of(answers, name, Rating::parse)?,
-                });
-            }
-            let mut actions = Vec::new();
-            for i in 1..=ACTIONS {
-                if let (Some(area), Some(due)) = (
-                    code_of(answers, &format!("action_{i}_area"), InspectionArea::parse),
-                    date_answer(answers, &format!("action_{i}_due")),
-                ) {
-                    actions.push((area, due));
-                }
-            }
-            let notes = text(answers, "notes");
-            Built::Inspect(InspectionInput {
-                accommodation: AccommodationId(
-                    Uuid::parse_str(value(answers, "accommodation")).ok()?,
-                ),
-                inspected_on: date_answer(answers, "inspected_on")?,
-                follow_up_of: None,
-                findings,
-                actions,
-                notes: (!notes.is_empty()).then_some(notes),
-            })
+        "inspection" => Built::Inspect(inspection_input(
+            answers,
+            AccommodationId(id_of(answers, "accommodation")?),
+            None,
+        )?),
+        "follow-up-inspection" => {
+            let (accommodation, follows) = value(answers, "follows").split_once(':')?;
+            Built::Inspect(inspection_input(
+                answers,
+                AccommodationId(Uuid::parse_str(accommodation).ok()?),
+                Some(InspectionId(Uuid::parse_str(follows).ok()?)),
+            )?)
         }
+        "accommodation" => Built::AddAccommodation {
+            kind: code_of(answers, "kind", AccommodationType::parse)?,
+            capacity: days(answers, "capacity")?,
+            region: code_of(answers, "region", |r| {
+                REGION_CHOICES
+                    .iter()
+                    .find(|(c, _)| *c == r)
+                    .map(|(c, _)| *c)
+            })?
+            .to_owned(),
+            address: text(answers, "address"),
+        },
+        "assign-worker" => Built::Act(SupportAction::AssignWorker {
+            worker: UserId(id_of(answers, "worker")?),
+        }),
+        "rna-reconsideration" => Built::Act(SupportAction::RequestRnaReconsideration {
+            rna: RnaId(id_of(answers, "decided_rna")?),
+            grounds: text(answers, "grounds"),
+        }),
+        "escalate-concern" => Built::Act(SupportAction::EscalateConcern {
+            concern: ConcernId(id_of(answers, "concern")?),
+        }),
+        "person-found" => Built::Act(SupportAction::RecordPersonFound {
+            concern: ConcernId(id_of(answers, "concern")?),
+        }),
+        "close-concern" => Built::Act(SupportAction::CloseConcern {
+            concern: ConcernId(id_of(answers, "concern")?),
+            outcome: code_of(answers, "outcome", ConcernOutcome::parse)?,
+        }),
+        "exit" => Built::Act(SupportAction::Exit {
+            reason: code_of(answers, "reason", ExitReason::parse)?,
+        }),
+        "reach-in" => Built::Act(SupportAction::StartReachIn),
         _ => return None,
     })
 }
@@ -959,6 +1191,23 @@ pub fn allowed(
                     )
             }),
             "end-placement" => state.is_some_and(|s| s.current_placement().is_some()),
+            // Choosing among the provider's support workers is its manager's job.
+            "assign-worker" => {
+                matches!(support_scope(principal), SupportScope::Provider(_))
+                    && state.is_some_and(|s| choices::in_support(s) && s.provider.is_some())
+            }
+            "rna-reconsideration" => state.is_some_and(|s| {
+                choices::in_support(s) && s.rnas.iter().any(choices::reconsiderable)
+            }),
+            "escalate-concern" => {
+                state.is_some_and(|s| s.concerns.iter().any(choices::escalatable))
+            }
+            "person-found" => state.is_some_and(|s| s.concerns.iter().any(choices::missing)),
+            "close-concern" => state.is_some_and(|s| s.concerns.iter().any(choices::closable)),
+            "exit" => state.is_some_and(choices::in_support),
+            // Where the rules of the exit date provided Reach-In for the person.
+            "reach-in" => state
+                .is_some_and(|s| s.status == Some(SupportStatus::Exited) && s.reach_in_eligible),
             "week-due" => state.is_some_and(|s| !weeks_to_post(s, today).is_empty()),
             "payment" => state.is_some_and(|s| s.ledger.balance.owed > 0),
             "adjust" => state.is_some_and(|s| s.support_span().is_some()),
@@ -1158,6 +1407,35 @@ async fn episode_context(
                     .unwrap_or_default(),
             );
         }
+        "assign-worker" => {
+            let current = view.state.as_ref().and_then(|s| s.worker);
+            offered.by_name.insert(
+                "worker",
+                service
+                    .worker_choices(&capability, now)
+                    .await
+                    .map_err(fault)?
+                    .into_iter()
+                    .filter(|(user, _)| Some(*user) != current)
+                    .map(|(user, email)| (user.0.to_string(), email))
+                    .collect(),
+            );
+        }
+        "rna-reconsideration" => {
+            offered
+                .by_name
+                .insert("decided_rna", choices::decided_rnas(view.state.as_ref()));
+        }
+        "escalate-concern" | "person-found" | "close-concern" => {
+            let keep: fn(&nrm_domain::support::state::ConcernState) -> bool = match f.slug {
+                "escalate-concern" => choices::escalatable,
+                "person-found" => choices::missing,
+                _ => choices::closable,
+            };
+            offered
+                .by_name
+                .insert("concern", choices::concerns(view.state.as_ref(), keep));
+        }
         _ => {}
     }
     Ok((capability, view.summary.version, offered))
@@ -1199,6 +1477,18 @@ async fn service_offered(
             }
         }
         offered.by_name.insert("action", open);
+    }
+    if f.slug == "follow-up-inspection" {
+        let now = state.now();
+        let read = service_capability(state, signed_in, SupportServiceOperation::ReadAccommodation)
+            .await?;
+        let list = support(state)
+            .accommodation(&read, uk_date(now), now)
+            .await
+            .map_err(|e| PageError::from_service(e, Lang::En))?;
+        offered
+            .by_name
+            .insert("follows", choices::inspections_to_follow(&list));
     }
     if f.slug == "inspection" {
         let now = state.now();
@@ -1254,6 +1544,10 @@ fn nothing_to_choose(name: &str) -> &'static str {
         "placement" => "the person has no open placement",
         "week" => "no ended week is waiting to be posted",
         "action" => "no required action is open",
+        "worker" => "no other support worker is registered with the provider",
+        "decided_rna" => "no decision can be reconsidered",
+        "concern" => "no concern can be chosen for this now",
+        "follows" => "no inspection has been recorded yet",
         _ => "no provider is registered",
     }
 }
@@ -1504,6 +1798,26 @@ async fn submit_any(
                 .complete_action(&complete, inspection, number, on, now)
                 .await
                 .map(|()| "/support/inspections".to_owned())
+        }
+        (
+            Built::AddAccommodation {
+                kind,
+                capacity,
+                region,
+                address,
+            },
+            None,
+        ) => {
+            let manage = service_capability(
+                state,
+                signed_in,
+                SupportServiceOperation::ManageAccommodation,
+            )
+            .await?;
+            service
+                .add_accommodation(&manage, kind, capacity, region, address, now)
+                .await
+                .map(|_| "/support".to_owned())
         }
         (Built::Inspect(input), None) => {
             let inspect =

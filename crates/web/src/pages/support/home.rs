@@ -69,6 +69,8 @@ struct HomePage {
     contract_manager: bool,
     statement: Option<String>,
     may_refer: bool,
+    /// The provider's manager registers its accommodation.
+    may_manage_accommodation: bool,
 }
 
 /// The support home.
@@ -230,6 +232,11 @@ pub async fn page(
         statement,
         may_refer: authorise_support_service(&signed_in.principal, SupportServiceOperation::Refer)
             .is_ok(),
+        may_manage_accommodation: authorise_support_service(
+            &signed_in.principal,
+            SupportServiceOperation::ManageAccommodation,
+        )
+        .is_ok(),
     }))
 }
 

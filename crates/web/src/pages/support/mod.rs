@@ -6,6 +6,7 @@
 //! page asks the support access policy through the same helpers as the API.
 
 pub mod case_panel;
+pub mod choices;
 pub mod episode;
 pub mod forms;
 pub mod home;

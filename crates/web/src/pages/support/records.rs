@@ -157,6 +157,8 @@ struct InspectionRow {
     inspected: String,
     overall: String,
     findings: String,
+    /// The inspection this one follows up, when it is a follow-up.
+    follows: Option<String>,
     actions: Vec<(String, String, String)>,
 }
 
@@ -228,6 +230,13 @@ pub async fn inspections(
                     .map(|f| format!("{}: {}", words(f.area.code()), words(f.rating.code())))
                     .collect::<Vec<_>>()
                     .join("; "),
+                follows: i.follow_up_of.map(|earlier| {
+                    v.inspections
+                        .iter()
+                        .find(|e| e.id == earlier)
+                        .map(|e| format!("The inspection of {}", date(e.inspected_on)))
+                        .unwrap_or_else(|| "An earlier inspection".to_owned())
+                }),
                 actions: i
                     .actions
                     .iter()

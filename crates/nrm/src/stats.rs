@@ -203,7 +203,8 @@ pub async fn bench(options: BenchStatsOptions) -> anyhow::Result<()> {
                 .iter()
                 .find(|t| t.id == id)
                 .and_then(|t| t.rows.last())
-                .and_then(|r| r.cells.last().and_then(|c| c.count()))
+                // The total row's last count (a decision table ends with a derived rate).
+                .and_then(|r| r.cells.iter().rev().find_map(|c| c.count()))
                 .unwrap_or(0)
         };
         println!("{name}");

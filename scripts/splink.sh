@@ -25,7 +25,7 @@ ls "$dir"/people-*.truth.csv >/dev/null 2>&1 || {
 mkdir -p "$work"
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import splink, duckdb' 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet 'splink>=5,<6' 'duckdb>=1.1,<2'
+  "$venv/bin/pip" install --quiet 'splink==5.0.0' 'duckdb==1.5.6'
 fi
 
 cat > "$work/run_splink.py" <<'PY'

@@ -75,6 +75,32 @@ pub const DEMO_DECISION_MAKER: Actor = Actor {
     user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0002)),
     organisation: OrganisationId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0201)),
 };
+
+/// The demo's First Responder as a principal (for seeding through the service).
+pub fn demo_responder() -> Principal {
+    Principal {
+        actor: DEMO_RESPONDER,
+        organisation_kind: OrganisationKind::FirstResponderOrganisation,
+        roles: vec![Role::FirstResponder],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
+
+/// The demo's SCA decision maker as a principal (for seeding through the service).
+pub fn demo_decision_maker() -> Principal {
+    Principal {
+        actor: DEMO_DECISION_MAKER,
+        organisation_kind: OrganisationKind::CompetentAuthority {
+            authority: CompetentAuthority::Sca,
+        },
+        roles: vec![Role::DecisionMaker],
+        allocated_cases_only: false,
+        token_scopes: None,
+        authenticated_at: None,
+    }
+}
 /// An analyst (sees summaries, never personal details).
 pub const DEMO_ANALYST: Actor = Actor {
     user: UserId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0009)),
@@ -640,14 +666,7 @@ pub async fn seed_panels(store: &Store) -> anyhow::Result<usize> {
     let cases = Cases::new(store.clone(), Rulebook::current());
     let now = Utc::now();
     let today = uk_date(now);
-    let responder = Principal {
-        actor: DEMO_RESPONDER,
-        organisation_kind: OrganisationKind::FirstResponderOrganisation,
-        roles: vec![Role::FirstResponder],
-        allocated_cases_only: false,
-        token_scopes: None,
-        authenticated_at: None,
-    };
+    let responder = demo_responder();
     let panel = Principal {
         actor: Actor {
             user: fresh_user(2),

@@ -10,15 +10,15 @@
 //! period (NABA 2022 s62), which waits on her newer case for a decision maker.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use nrm_access::{CaseOperation, Operation, OrganisationKind, Principal, Role};
+use nrm_access::{CaseOperation, Operation};
 use nrm_domain::clock::uk_date;
-use nrm_domain::event::{CompetentAuthority, Outcome};
+use nrm_domain::event::Outcome;
 use nrm_domain::submission::{Gender, Submission};
 use nrm_service::{Cases, DecisionInput, DecisionKind};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::demo::{DEMO_DECISION_MAKER, DEMO_RESPONDER, submission};
+use crate::demo::submission;
 
 struct Referral {
     days_ago: i64,
@@ -102,26 +102,10 @@ fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 
 /// Submits the demo's re-referred people; returns how many referrals were made.
 pub async fn seed(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let responder = Principal {
-        actor: DEMO_RESPONDER,
-        organisation_kind: OrganisationKind::FirstResponderOrganisation,
-        roles: vec![Role::FirstResponder],
-        allocated_cases_only: false,
-        token_scopes: None,
-        authenticated_at: None,
-    };
+    let responder = crate::demo::demo_responder();
     let capability = nrm_access::authorise(&responder, Operation::SubmitReferral)
         .map_err(|_| anyhow::anyhow!("the demo First Responder may not refer"))?;
-    let decision_maker = Principal {
-        actor: DEMO_DECISION_MAKER,
-        organisation_kind: OrganisationKind::CompetentAuthority {
-            authority: CompetentAuthority::Sca,
-        },
-        roles: vec![Role::DecisionMaker],
-        allocated_cases_only: false,
-        token_scopes: None,
-        authenticated_at: None,
-    };
+    let decision_maker = crate::demo::demo_decision_maker();
     let mut rng = StdRng::seed_from_u64(14);
     let mut made = 0;
     for p in PEOPLE {

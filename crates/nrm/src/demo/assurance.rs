@@ -13,15 +13,15 @@
 //! to support, so neither is referred to the demo's support provider.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use nrm_access::{CaseOperation, Operation, OrganisationKind, Principal, Role};
+use nrm_access::{CaseOperation, Operation};
 use nrm_domain::clock::uk_date;
-use nrm_domain::event::{CompetentAuthority, NegativeReason, Outcome};
+use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::submission::Submission;
 use nrm_service::{Cases, DecisionInput, DecisionKind};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{DEMO_DECISION_MAKER, DEMO_RESPONDER, submission};
+use super::submission;
 
 /// One demo case to be reviewed: when it was referred, and when its RG and CG were made.
 struct Reviewed {
@@ -40,26 +40,10 @@ fn day(y: i32, m: u32, d: u32) -> DateTime<Utc> {
 
 /// Refers the two adults and decides their RGs and CGs; returns how many cases were made.
 pub async fn seed_reviews(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let responder = Principal {
-        actor: DEMO_RESPONDER,
-        organisation_kind: OrganisationKind::FirstResponderOrganisation,
-        roles: vec![Role::FirstResponder],
-        allocated_cases_only: false,
-        token_scopes: None,
-        authenticated_at: None,
-    };
+    let responder = super::demo_responder();
     let refer = nrm_access::authorise(&responder, Operation::SubmitReferral)
         .map_err(|_| anyhow::anyhow!("the demo First Responder may not refer"))?;
-    let decision_maker = Principal {
-        actor: DEMO_DECISION_MAKER,
-        organisation_kind: OrganisationKind::CompetentAuthority {
-            authority: CompetentAuthority::Sca,
-        },
-        roles: vec![Role::DecisionMaker],
-        allocated_cases_only: false,
-        token_scopes: None,
-        authenticated_at: None,
-    };
+    let decision_maker = super::demo_decision_maker();
     let cases_to_make = [
         // A negative CG of November 2022: reviewed by a Multi-Agency Assurance Panel. The RG
         // of June 2022 gave the 45-day recovery period of its date; the CG is well after it.

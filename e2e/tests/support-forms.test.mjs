@@ -7,7 +7,8 @@
 // records a payment and an adjustment through the payment forms ("see a weekly payment"); and
 // a support manager assigns a support worker, closes a concern with its outcome, records the
 // person's exit (the end of a period that has not ended refused in words first) and adds
-// accommodation.
+// accommodation; and, last, the support worker records the exit of the demo's person in
+// move-on support (a positive CG) and starts Reach-In support after it.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -342,6 +343,52 @@ test('a support manager assigns a worker, closes a concern, records an exit and 
     assert.equal(await added.count(), 1);
     assert.match(await added.innerText(), /0 of 4/);
     assert.doesNotMatch(await page.locator('main').innerText(), /Quayside/);
+  } finally {
+    await visit.close();
+  }
+});
+
+// Last in this file: it ends the support of the demo's only person in move-on support, whom
+// the journeys above need.
+test('a support worker records the exit of a person with a positive CG and starts Reach-In support', async () => {
+  const visit = new Visit(browser, 'support-reach-in');
+  const page = await visit.open();
+  try {
+    await home(visit, WORKER);
+    const row = page.locator('main table tbody tr', { hasText: 'Move-on support' }).first();
+    assert.equal(await row.count(), 1, 'the demo has a person in move-on support (a positive CG)');
+    await visit.click(row.locator('a').first(), 'reach-in-episode');
+    const episode = path(page);
+    const reachIn = page.getByRole('link', { name: 'Start Reach-In support' });
+    assert.equal(await reachIn.count(), 0, 'Reach-In follows the exit');
+
+    // The person moves on; the rules of today (the Modern Slavery Victim Care Contract in
+    // England) provide Reach-In after an exit that follows a positive CG.
+    await visit.click(page.getByRole('link', { name: "Record the person's exit from support" }), 'reach-in-exit-form');
+    await choose(page, 'reason', 'moved_on');
+    await submit(visit, 'reach-in-exit-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), /The person has moved on to other support or independence/);
+    await confirm(visit, 'Record exit', 'reach-in-exited');
+    assert.equal(path(page), episode);
+    assert.match(await page.locator('main dl').first().innerText(), /Exited\s+.*: moved on/);
+
+    await visit.click(reachIn, 'reach-in-form');
+    assert.equal(await page.locator('h1').innerText(), 'Start Reach-In support');
+    await submit(visit, 'reach-in-check', /Continue/);
+    assert.match(await page.locator('main').innerText(), new RegExp(episode.split('/').pop()));
+    await confirm(visit, 'Start Reach-In support', 'reach-in-started');
+    assert.equal(path(page), episode);
+    const summary = await page.locator('main dl').first().innerText();
+    assert.match(summary, /Support\s+Reach-In support/);
+    assert.match(summary, /Reach-In support since/);
+    assert.equal(await reachIn.count(), 0, 'started once');
+    // No longer in support: nothing the rules would refuse is offered.
+    assert.equal(await page.getByRole('link', { name: 'Record a safeguarding review' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'Raise a safeguarding concern' }).count(), 0);
+    // Out of the open caseload now.
+    await visit.goto('/support', 'reach-in-caseload');
+    const caseload = page.getByRole('table', { name: 'People in support' });
+    assert.equal(await caseload.locator('tbody tr', { hasText: episode.split('/').pop() }).count(), 0);
   } finally {
     await visit.close();
   }

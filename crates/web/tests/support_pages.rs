@@ -1073,6 +1073,13 @@ async fn the_later_support_forms_from_assigning_a_worker_to_reach_in() {
         let page = text(get(&app, &episode, &worker).await).await;
         assert!(page.contains("Reach-In support since"), "{page}");
         assert_eq!(get(&app, &reach_in, &worker).await.status(), 404, "started once");
+        // In Reach-In the person is no longer in support: the domain refuses a safeguarding
+        // review ("not in support") and a new concern ("support has ended"), so neither is
+        // offered.
+        assert!(!page.contains("/record/safeguarding-review"), "{page}");
+        assert!(!page.contains("Raise a safeguarding concern"), "{page}");
+        let review = format!("{episode}/record/safeguarding-review");
+        assert_eq!(get(&app, &review, &worker).await.status(), 404);
         app
     })
     .await;

@@ -53,7 +53,8 @@ struct EpisodePage {
     all_concerns: bool,
     placements: Vec<(String, String, String)>,
     ledger: Vec<(String, String)>,
-    may_record: bool,
+    /// Whether the reader may raise a concern now (recording is theirs and support is open).
+    may_raise_concern: bool,
     form_token: String,
     version: u64,
     /// `(href, title)` of the forms the reader may use now.
@@ -106,6 +107,13 @@ pub async fn page(
         .view(&read, concerns_cap.as_ref(), now)
         .await
         .map_err(|e| PageError::from_service(e, Lang::En))?;
+    // A new concern is raised while support is open: the domain refuses one after the exit
+    // and in Reach-In ("support has ended"), so the link is not offered then.
+    let may_raise_concern = may_record
+        && !matches!(
+            view.state.as_ref().and_then(|st| st.status),
+            Some(SupportStatus::Exited | SupportStatus::ReachIn)
+        );
     let s = &view.summary;
     let mut rows = vec![
         ("Support".to_owned(), status_words(&s.status).to_owned()),
@@ -279,7 +287,7 @@ pub async fn page(
         all_concerns: view.all_concerns,
         placements,
         ledger,
-        may_record,
+        may_raise_concern,
         form_token: signed_in.form_token.clone(),
         version: s.version,
     }))

@@ -1211,19 +1211,9 @@ pub fn allowed(
             "week-due" => state.is_some_and(|s| !weeks_to_post(s, today).is_empty()),
             "payment" => state.is_some_and(|s| s.ledger.balance.owed > 0),
             "adjust" => state.is_some_and(|s| s.support_span().is_some()),
-            // While the person is supported (not before allocation, not after exit).
-            "safeguarding-review" => state.is_some_and(|s| {
-                matches!(
-                    s.status,
-                    Some(
-                        SupportStatus::BeforeReasonableGrounds
-                            | SupportStatus::RecoveryPeriod
-                            | SupportStatus::MoveOn
-                            | SupportStatus::Ending
-                            | SupportStatus::ReachIn
-                    )
-                )
-            }),
+            // While the person is supported (not before allocation, not after exit, not in
+            // Reach-In): the domain refuses a review to anyone else as "not in support".
+            "safeguarding-review" => state.is_some_and(choices::in_support),
             _ => false,
         })
         .collect()

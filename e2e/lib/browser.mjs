@@ -119,7 +119,16 @@ export class Visit {
     this.checkedAt = this.navigations;
     this.count += 1;
     const name = `${String(this.count).padStart(2, '0')}-${slugify(slug || (await page.title()))}`;
-    await page.screenshot({ path: join(this.dir, `${name}.png`), fullPage: true });
+    // The screenshot is a record, not a check: Chromium under load sometimes answers
+    // "Unable to capture screenshot" once, so it is tried a second time before failing.
+    const shot = { path: join(this.dir, `${name}.png`), fullPage: true };
+    try {
+      await page.screenshot(shot);
+    } catch (error) {
+      if (!/Unable to capture screenshot/.test(String(error))) throw error;
+      await page.waitForTimeout(1000);
+      await page.screenshot(shot);
+    }
 
     const lang = (await page.locator('html').getAttribute('lang')) || 'en';
     const marking = page.locator('.nrm-marking');

@@ -12,13 +12,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEMO_PASSWORD } from '../lib/accounts.mjs';
 import { Visit, launch } from '../lib/browser.mjs';
-import { assertError, choose, date, path, signIn, submit, today, type } from '../lib/journey.mjs';
-
-const WORKER = 'support.worker@demo.invalid';
-const MANAGER = 'support.manager@demo.invalid';
-const CONTRACT = 'contract.manager@demo.invalid';
+import { assertError, choose, date, path, submit, today, type } from '../lib/journey.mjs';
+import { CONTRACT, MANAGER, WORKER, confirm, home } from '../lib/support.mjs';
 
 let browser;
 before(async () => {
@@ -27,18 +23,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function home(visit, email) {
-  await signIn(visit, { email, password: DEMO_PASSWORD }, { from: '/sign-in?next=/support' });
-  if (path(visit.page) !== '/support') await visit.goto('/support', 'support-home');
-}
-
-/** Confirms a check page and returns to the page the record leads to. */
-async function confirm(visit, button, slug) {
-  const page = visit.page;
-  assert.match(await page.locator('h1').innerText(), /^Check before you record/);
-  await visit.click(page.getByRole('button', { name: button }), slug);
-}
 
 test('a support manager makes an emergency referral and allocates it to emergency accommodation', async () => {
   const visit = new Visit(browser, 'support-emergency');

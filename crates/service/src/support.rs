@@ -445,19 +445,9 @@ impl Support {
                 .into_iter()
                 .filter(|p| p.organisation == summary.prime || p.parent == Some(summary.prime))
                 .collect();
-            let worker_role = nrm_access::Role::SupportProviderWorker.code();
             let workers = self
-                .store
-                .users()
-                .await?
-                .into_iter()
-                .filter(|u| {
-                    !u.disabled
-                        && u.roles.iter().any(|r| r == worker_role)
-                        && providers.iter().any(|p| p.organisation == u.organisation)
-                })
-                .map(|u| (u.id, u.email, u.organisation))
-                .collect();
+                .active_workers(|o| providers.iter().any(|p| p.organisation == o))
+                .await?;
             Ok(AllocationChoices { providers, workers })
         }
         .await;
@@ -473,11 +463,12 @@ impl Support {
         result
     }
 
-    /// The active support workers of `provider`, `(user, email)`, by email.
-    async fn workers_of(
+    /// The active support workers of the organisations `of` accepts, `(user, email,
+    /// organisation)`, by email.
+    async fn active_workers(
         &self,
-        provider: OrganisationId,
-    ) -> Result<Vec<(UserId, String)>, ServiceError> {
+        of: impl Fn(OrganisationId) -> bool,
+    ) -> Result<Vec<(UserId, String, OrganisationId)>, ServiceError> {
         let worker_role = nrm_access::Role::SupportProviderWorker.code();
         Ok(self
             .store
@@ -485,11 +476,22 @@ impl Support {
             .await?
             .into_iter()
             .filter(|u| {
-                !u.disabled
-                    && u.organisation == provider
-                    && u.roles.iter().any(|r| r == worker_role)
+                !u.disabled && of(u.organisation) && u.roles.iter().any(|r| r == worker_role)
             })
-            .map(|u| (u.id, u.email))
+            .map(|u| (u.id, u.email, u.organisation))
+            .collect())
+    }
+
+    /// The active support workers of `provider`, `(user, email)`, by email.
+    async fn workers_of(
+        &self,
+        provider: OrganisationId,
+    ) -> Result<Vec<(UserId, String)>, ServiceError> {
+        Ok(self
+            .active_workers(|o| o == provider)
+            .await?
+            .into_iter()
+            .map(|(id, email, _)| (id, email))
             .collect())
     }
 

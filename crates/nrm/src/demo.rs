@@ -89,7 +89,7 @@ pub fn demo_responder() -> Principal {
 }
 
 /// The demo's SCA decision maker as a principal (for seeding through the service).
-pub fn demo_decision_maker() -> Principal {
+fn demo_decision_maker() -> Principal {
     Principal {
         actor: DEMO_DECISION_MAKER,
         organisation_kind: OrganisationKind::CompetentAuthority {
@@ -100,6 +100,29 @@ pub fn demo_decision_maker() -> Principal {
         token_scopes: None,
         authenticated_at: None,
     }
+}
+
+/// Decides `kind` on a demo case as the demo's decision maker, on the day of `at`, through the
+/// service (so by the rules of that day, and audited).
+pub async fn decide_as_demo_decision_maker(
+    cases: &Cases,
+    case_id: CaseId,
+    kind: nrm_service::DecisionKind,
+    input: nrm_service::DecisionInput,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let facts = cases
+        .case_facts(case_id, uk_date(at))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("a demo referral has no case"))?;
+    let decide = nrm_access::authorise_case(
+        &demo_decision_maker(),
+        nrm_access::CaseOperation::Decide,
+        &facts,
+    )
+    .map_err(|_| anyhow::anyhow!("the demo decision maker may not decide"))?;
+    cases.decide(&decide, None, kind, input, at).await?;
+    Ok(())
 }
 /// An analyst (sees summaries, never personal details).
 pub const DEMO_ANALYST: Actor = Actor {

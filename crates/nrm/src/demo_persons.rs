@@ -10,7 +10,7 @@
 //! period (NABA 2022 s62), which waits on her newer case for a decision maker.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use nrm_access::{CaseOperation, Operation};
+use nrm_access::Operation;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::Outcome;
 use nrm_domain::submission::{Gender, Submission};
@@ -105,7 +105,6 @@ pub async fn seed(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let responder = crate::demo::demo_responder();
     let capability = nrm_access::authorise(&responder, Operation::SubmitReferral)
         .map_err(|_| anyhow::anyhow!("the demo First Responder may not refer"))?;
-    let decision_maker = crate::demo::demo_decision_maker();
     let mut rng = StdRng::seed_from_u64(14);
     let mut made = 0;
     for p in PEOPLE {
@@ -127,27 +126,19 @@ pub async fn seed(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<usize> {
         made += 1;
         if p.positive_rg {
             let decided_at = at + Duration::days(5);
-            let facts = cases
-                .case_facts(submitted.case_id, uk_date(decided_at))
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("a demo referral has no case"))?;
-            let decide = nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
-                .map_err(|_| anyhow::anyhow!("the demo decision maker may not decide"))?;
-            cases
-                .decide(
-                    &decide,
-                    None,
-                    DecisionKind::ReasonableGrounds,
-                    DecisionInput {
-                        outcome: Outcome::Positive,
-                        decided_on: uk_date(decided_at),
-                        reasons: "The account and the indicators meet the threshold (demo)."
-                            .to_owned(),
-                        negative_reason: None,
-                    },
-                    decided_at,
-                )
-                .await?;
+            crate::demo::decide_as_demo_decision_maker(
+                cases,
+                submitted.case_id,
+                DecisionKind::ReasonableGrounds,
+                DecisionInput {
+                    outcome: Outcome::Positive,
+                    decided_on: uk_date(decided_at),
+                    reasons: "The account and the indicators meet the threshold (demo).".to_owned(),
+                    negative_reason: None,
+                },
+                decided_at,
+            )
+            .await?;
         }
     }
     Ok(made)

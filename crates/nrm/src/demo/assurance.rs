@@ -13,7 +13,7 @@
 //! to support, so neither is referred to the demo's support provider.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use nrm_access::{CaseOperation, Operation};
+use nrm_access::Operation;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::{NegativeReason, Outcome};
 use nrm_domain::submission::Submission;
@@ -43,7 +43,6 @@ pub async fn seed_reviews(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<u
     let responder = super::demo_responder();
     let refer = nrm_access::authorise(&responder, Operation::SubmitReferral)
         .map_err(|_| anyhow::anyhow!("the demo First Responder may not refer"))?;
-    let decision_maker = super::demo_decision_maker();
     let cases_to_make = [
         // A negative CG of November 2022: reviewed by a Multi-Agency Assurance Panel. The RG
         // of June 2022 gave the 45-day recovery period of its date; the CG is well after it.
@@ -89,27 +88,20 @@ pub async fn seed_reviews(cases: &Cases, now: DateTime<Utc>) -> anyhow::Result<u
                 "On the balance of probabilities the evidence does not show the person is a victim (demo).",
             ),
         ] {
-            let facts = cases
-                .case_facts(submitted.case_id, uk_date(at))
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("a demo referral has no case"))?;
-            let decide = nrm_access::authorise_case(&decision_maker, CaseOperation::Decide, &facts)
-                .map_err(|_| anyhow::anyhow!("the demo decision maker may not decide"))?;
-            cases
-                .decide(
-                    &decide,
-                    None,
-                    kind,
-                    DecisionInput {
-                        outcome,
-                        decided_on: uk_date(at),
-                        reasons: reasons.to_owned(),
-                        negative_reason: (outcome == Outcome::Negative)
-                            .then_some(NegativeReason::InsufficientEvidence),
-                    },
-                    at,
-                )
-                .await?;
+            super::decide_as_demo_decision_maker(
+                cases,
+                submitted.case_id,
+                kind,
+                DecisionInput {
+                    outcome,
+                    decided_on: uk_date(at),
+                    reasons: reasons.to_owned(),
+                    negative_reason: (outcome == Outcome::Negative)
+                        .then_some(NegativeReason::InsufficientEvidence),
+                },
+                at,
+            )
+            .await?;
         }
     }
     Ok(made)

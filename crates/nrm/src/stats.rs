@@ -167,6 +167,21 @@ pub async fn bench(options: BenchStatsOptions) -> anyhow::Result<()> {
             store.analyze().await?;
         }
         let cases = Cases::new(store.clone(), Rulebook::current());
+        // The first request after the seeding folds every case from its events and keeps the
+        // facts in the read model; every later one reads the kept facts.
+        reset_peak_rss();
+        let started = Instant::now();
+        let request = StatisticsRequest {
+            period: quarter,
+            as_at: Some(today),
+            policy: Policy::default(),
+            options: self::options(),
+        };
+        cases
+            .statistics(&capability, request, Utc::now(), |_| {})
+            .await?;
+        let first = started.elapsed().as_secs_f64();
+        let first_peak = crate::bench_pages::peak_rss_mib();
         let mut end_to_end = Vec::new();
         let mut counting = Vec::new();
         let mut peak = 0;
@@ -217,7 +232,10 @@ pub async fn bench(options: BenchStatsOptions) -> anyhow::Result<()> {
             total("cg_decisions_by_authority"),
         );
         println!(
-            "  every table for {quarter} and {year} through the service (read events, fold, count, disclosure control, audit): {:.2} s; peak RSS {peak} MiB",
+            "  first request after the seeding, every table for {quarter} (reads every case's events, folds them, keeps the facts in the read model): {first:.2} s; peak RSS {first_peak} MiB"
+        );
+        println!(
+            "  every table for {quarter} and {year} through the service (kept facts read, count, disclosure control, audit): {:.2} s; peak RSS {peak} MiB",
             median_secs(end_to_end)
         );
         println!(

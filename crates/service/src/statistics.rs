@@ -8,7 +8,23 @@ use nrm_domain::clock::uk_date;
 use nrm_stats::extract::Purpose;
 use nrm_stats::{ExtractReport, ExtractRow, Fact, Options, Period, Policy, Publication};
 
+use std::collections::HashMap;
+
+use nrm_domain::CaseEvent;
+use nrm_domain::ids::CaseId;
+use nrm_store::FactToKeep;
+
 use crate::{Cases, ServiceError};
+
+/// A case to fold from its events, with the version read and whether to keep its fold.
+struct Refold {
+    case_id: CaseId,
+    version: u64,
+    keep: bool,
+}
+
+/// Cases read and kept together when folding case by case.
+const BY_CASE_CHUNK: usize = 2_000;
 
 /// What an analyst asks for.
 #[derive(Debug, Clone, Copy)]
@@ -37,32 +53,101 @@ impl Cases {
     }
 
     /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms).
+    ///
+    /// Read from the statistics read model: each case's kept fact where it is still valid
+    /// (no event since it was folded, the running code's encoding, nothing in it after
+    /// `as_at`); every other case is folded from its events here, and its fact kept for the
+    /// next request unless only the as-at day made it unusable.
     pub(crate) async fn statistics_facts_of_cases(
         &self,
         as_at: NaiveDate,
         mut progress: impl FnMut(u64),
     ) -> Result<Vec<([u8; 16], Fact)>, ServiceError> {
-        // Every event recorded on a UK day up to `as_at` is recorded before the next day's
-        // 02:00 UTC; `fold` then cuts at the UK day exactly.
-        let until = as_at
-            .succ_opt()
-            .and_then(|d| d.and_hms_opt(2, 0, 0))
-            .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc());
+        let format = nrm_stats::codec::format();
+        let mut decoder = nrm_stats::codec::Decoder::new();
         let mut facts = Vec::new();
+        let mut again: Vec<Refold> = Vec::new();
         let mut read = 0u64;
         self.store()
-            .each_case_events(&nrm_stats::EVENT_KINDS, until, |case_id, events| {
+            .each_case_kept_fact(format, |case_id, version, kept| {
                 read += 1;
-                if read.is_multiple_of(10_000) {
+                if read.is_multiple_of(100_000) {
                     progress(read);
                 }
-                if let Some(f) = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), as_at) {
-                    facts.push((*case_id.0.as_bytes(), f));
-                }
+                let keep = match kept {
+                    Some(k) if k.last_day.is_some_and(|d| d > as_at) => false,
+                    Some(k) => match decoder.decode(k.fact) {
+                        Some(fact) => {
+                            facts.extend(fact.map(|f| (*case_id.0.as_bytes(), f)));
+                            return;
+                        }
+                        None => true,
+                    },
+                    None => true,
+                };
+                again.push(Refold {
+                    case_id,
+                    version,
+                    keep,
+                });
             })
             .await?;
         progress(read);
+        self.fold_again(&again, read, as_at, &mut facts).await?;
         Ok(facts)
+    }
+
+    /// Folds these cases from their events: each one's fact as at `as_at` goes into `facts`,
+    /// and its whole fold is kept where asked. More than half of all `total` cases are read in
+    /// one pass over the event table (the first request after an import or an upgrade of the
+    /// encoding); fewer, case by case.
+    async fn fold_again(
+        &self,
+        cases: &[Refold],
+        total: u64,
+        as_at: NaiveDate,
+        facts: &mut Vec<([u8; 16], Fact)>,
+    ) -> Result<(), ServiceError> {
+        let mut keep: Vec<FactToKeep> = Vec::new();
+        if cases.len() as u64 * 2 > total {
+            // One pass over every case's events, folding those asked for.
+            let wanted: HashMap<CaseId, usize> = cases
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.case_id, i))
+                .collect();
+            let mut seen = vec![false; cases.len()];
+            self.store()
+                .each_case_events(
+                    &nrm_stats::EVENT_KINDS,
+                    DateTime::<Utc>::MAX_UTC,
+                    |case_id, events| {
+                        if let Some(&i) = wanted.get(&case_id) {
+                            seen[i] = true;
+                            fold_case(&cases[i], events, as_at, facts, &mut keep);
+                        }
+                    },
+                )
+                .await?;
+            for (refold, _) in cases.iter().zip(&seen).filter(|(_, seen)| !**seen) {
+                fold_case(refold, &[], as_at, facts, &mut keep);
+            }
+            self.store().keep_facts(&keep).await?;
+            return Ok(());
+        }
+        for chunk in cases.chunks(BY_CASE_CHUNK) {
+            let ids: Vec<CaseId> = chunk.iter().map(|r| r.case_id).collect();
+            let events = self
+                .store()
+                .events_of_cases(&nrm_stats::EVENT_KINDS, &ids)
+                .await?;
+            for (refold, (_, events)) in chunk.iter().zip(&events) {
+                fold_case(refold, events, as_at, facts, &mut keep);
+            }
+            self.store().keep_facts(&keep).await?;
+            keep.clear();
+        }
+        Ok(())
     }
 
     /// How many cases the statistics will read (for a progress bar); counts only.
@@ -166,6 +251,40 @@ impl Cases {
         };
         self.store().audit(&record, now).await?;
         result
+    }
+}
+
+/// Folds one case's events: its fact as at `as_at` goes into `facts`, and its whole fold
+/// into `keep` when the case's kept fact is to be rewritten.
+fn fold_case(
+    refold: &Refold,
+    events: &[(DateTime<Utc>, CaseEvent)],
+    as_at: NaiveDate,
+    facts: &mut Vec<([u8; 16], Fact)>,
+    keep: &mut Vec<FactToKeep>,
+) {
+    let whole = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), NaiveDate::MAX);
+    let last_day = events.iter().map(|(at, _)| uk_date(*at)).max();
+    let at_day = if last_day.is_none_or(|d| d <= as_at) {
+        whole.clone()
+    } else {
+        nrm_stats::fold(
+            events
+                .iter()
+                .filter(|(at, _)| uk_date(*at) <= as_at)
+                .map(|(at, e)| (e, *at)),
+            as_at,
+        )
+    };
+    facts.extend(at_day.map(|f| (*refold.case_id.0.as_bytes(), f)));
+    if refold.keep {
+        keep.push(FactToKeep {
+            case_id: refold.case_id,
+            version: refold.version,
+            format: nrm_stats::codec::format(),
+            last_day,
+            fact: nrm_stats::codec::encode(whole.as_ref()),
+        });
     }
 }
 

@@ -971,3 +971,121 @@ async fn only_analysts_may_read_the_statistics() {
     assert!(matches!(refused, Err(ServiceError::NotFound)));
     store.cleanup().await;
 }
+
+/// Every case's fact as the events themselves fold it (no read model), as comparable text.
+async fn folded_from_events(store: &nrm_store::Store, as_at: NaiveDate) -> Vec<String> {
+    let mut facts = Vec::new();
+    store
+        .each_case_events(
+            &nrm_stats::EVENT_KINDS,
+            DateTime::<Utc>::MAX_UTC,
+            |_, events| {
+                if let Some(f) = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), as_at) {
+                    facts.push(format!("{f:?}"));
+                }
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    facts.sort();
+    facts
+}
+
+async fn through_the_read_model(cases: &Cases, as_at: NaiveDate) -> Vec<String> {
+    let analyst = nrm_access::authorise(
+        &principal(ANALYST, CompetentAuthority::Sca),
+        Operation::ReadStatistics,
+    )
+    .unwrap_or_else(|_| panic!("an analyst may read statistics"));
+    let mut facts: Vec<String> = cases
+        .statistics_fact_rows(&analyst, as_at, noon(date(2025, 7, 1)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect();
+    facts.sort();
+    facts
+}
+
+/// The statistics read model (kept facts) gives what folding the events gives: on the first
+/// request, which keeps a fact for every case; after new cases and new events, which make
+/// some kept facts out of date; after a change of encoding; and as at an earlier day.
+#[tokio::test]
+async fn the_kept_facts_are_always_what_the_events_fold_to() {
+    for store in testing::all().await {
+        eprintln!("backend: {}", store.name);
+        let cases = Cases::new(store.store.clone(), Rulebook::current());
+        let built = build(cases).await;
+        let cases = &built.cases;
+        let later = date(2025, 6, 30);
+        let rows = |sql: &'static str| {
+            let store = &store;
+            async move { store.query_i64(sql).await }
+        };
+        assert_eq!(rows("SELECT COUNT(*) FROM case_statistics").await, 0);
+        let first = through_the_read_model(cases, later).await;
+        assert_eq!(first, folded_from_events(&store.store, later).await);
+        assert_eq!(first.len(), built.ledger.len());
+        let all = rows("SELECT COUNT(*) FROM cases").await;
+        assert_eq!(rows("SELECT COUNT(*) FROM case_statistics").await, all);
+
+        // A new referral (no kept fact) and a decision on it (its case's kept fact, once
+        // made, is out of date) are counted on the next request.
+        let on = date(2025, 3, 3);
+        let cap = nrm_access::authorise(
+            &principal(RESPONDER, CompetentAuthority::Sca),
+            Operation::SubmitReferral,
+        )
+        .unwrap_or_else(|_| panic!("may submit"));
+        let mut referral = fixtures::adult_referral();
+        fixtures::someone_else(&mut referral.victim, 500);
+        let new = cases
+            .submit(&cap, Submission::Adult(referral), noon(on))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .case_id;
+        let second = through_the_read_model(cases, later).await;
+        assert_eq!(second.len(), first.len() + 1);
+        assert_eq!(second, folded_from_events(&store.store, later).await);
+        decide(
+            cases,
+            new,
+            DECISION_MAKER,
+            CompetentAuthority::Sca,
+            DecisionKind::ReasonableGrounds,
+            true,
+            on + Duration::days(3),
+        )
+        .await;
+        let third = through_the_read_model(cases, later).await;
+        assert_ne!(third, second, "the new decision is counted");
+        assert_eq!(third, folded_from_events(&store.store, later).await);
+        assert_eq!(
+            rows("SELECT COUNT(*) FROM case_statistics s JOIN cases c ON c.case_id = s.case_id AND c.version = s.version").await,
+            all + 1,
+            "every kept fact is current again"
+        );
+
+        // Facts kept in another encoding are folded again and rewritten.
+        store
+            .execute_raw("UPDATE case_statistics SET format = 1")
+            .await;
+        assert_eq!(
+            through_the_read_model(cases, later).await,
+            folded_from_events(&store.store, later).await
+        );
+        assert_eq!(
+            rows("SELECT COUNT(*) FROM case_statistics WHERE format = 1").await,
+            0
+        );
+
+        // As at an earlier day, cases with later events are folded up to that day.
+        let earlier = date(2024, 11, 20);
+        assert_eq!(
+            through_the_read_model(cases, earlier).await,
+            folded_from_events(&store.store, earlier).await
+        );
+        store.cleanup().await;
+    }
+}

@@ -8,6 +8,7 @@
 //! in the Human Trafficking Case Data Standard and reads HTCDS files for import. The definitions are in
 //! `docs/statistics.md`.
 
+pub mod codec;
 pub mod csv;
 pub mod disclosure;
 pub mod extract;

@@ -166,6 +166,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0028_case_age_reviews.sql"),
         include_str!("../migrations/postgres/0028_case_age_reviews.sql"),
     ),
+    (
+        29,
+        "case_statistics",
+        include_str!("../migrations/sqlite/0029_case_statistics.sql"),
+        include_str!("../migrations/postgres/0029_case_statistics.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

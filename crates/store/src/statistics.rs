@@ -1,8 +1,11 @@
 //! The events the official statistics are counted from, case by case, for `nrm-stats` to
-//! fold into facts. Only events of the kinds asked for are read (no vault, no read model), in
-//! pages by the event table's own key, so a million cases stream in bounded memory.
+//! fold into facts, and the read model that keeps each case's folded fact
+//! (`case_statistics`, migration 0029) so a request reads a row per case instead. Only events
+//! of the kinds asked for are read (no vault), in pages by the tables' own keys, so a million
+//! cases stream in bounded memory. The store never looks inside a kept fact: it is bytes in
+//! `nrm-stats`' encoding, with the case version and encoding it was written for.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::CaseEvent;
 use nrm_domain::ids::CaseId;
 use sqlx::Row;
@@ -14,6 +17,31 @@ const PAGE: i64 = 20_000;
 
 type EventRow = (uuid::Uuid, i64, DateTime<Utc>, String, Option<Vec<u8>>);
 
+/// A case's events, each with when it was recorded.
+pub type CaseEvents = (CaseId, Vec<(DateTime<Utc>, CaseEvent)>);
+
+/// A case's fact as the read model keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeptFact<'a> {
+    /// The UK day of the last event it was folded from (`None`: there were none).
+    pub last_day: Option<NaiveDate>,
+    /// The fact in `nrm-stats`' encoding.
+    pub fact: &'a [u8],
+}
+
+/// A case's fact to keep: folded from the case's events through `version`, in `format`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactToKeep {
+    pub case_id: CaseId,
+    pub version: u64,
+    pub format: i64,
+    pub last_day: Option<NaiveDate>,
+    pub fact: Vec<u8>,
+}
+
+/// Rows written per statement when keeping facts (6 values each, under both engines' limits).
+const KEEP_ROWS: usize = 1_000;
+
 impl Store {
     /// How many cases there are (for progress bars).
     pub async fn case_count(&self) -> Result<u64, StoreError> {
@@ -21,6 +49,145 @@ impl Store {
             sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await?
         });
         Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Calls `each` with every case in case-id order, its current version, and its kept fact
+    /// when there is one still valid: folded through that version, in `format`. Returns the
+    /// number of cases.
+    pub async fn each_case_kept_fact(
+        &self,
+        format: i64,
+        mut each: impl FnMut(CaseId, u64, Option<KeptFact<'_>>),
+    ) -> Result<u64, StoreError> {
+        type Row = (uuid::Uuid, i64, Option<NaiveDate>, Option<Vec<u8>>);
+        // The nil id sorts before every case's.
+        let mut after = uuid::Uuid::nil();
+        let mut cases = 0u64;
+        loop {
+            let rows: Vec<Row> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT c.case_id, c.version, s.last_day, s.fact FROM cases c LEFT JOIN case_statistics s ON s.case_id = c.case_id AND s.version = c.version AND s.format = $1 WHERE c.case_id > $2 ORDER BY c.case_id LIMIT $3",
+                )
+                .bind(format)
+                .bind(after)
+                .bind(PAGE)
+                .fetch_all(pool)
+                .await?
+            });
+            let full = rows.len() as i64 == PAGE;
+            for (case, version, last_day, fact) in &rows {
+                let kept = fact.as_deref().map(|fact| KeptFact {
+                    last_day: *last_day,
+                    fact,
+                });
+                each(CaseId(*case), u64::try_from(*version).unwrap_or(0), kept);
+                cases += 1;
+            }
+            if let Some(last) = rows.last() {
+                after = last.0;
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(cases)
+    }
+
+    /// Keeps these facts, each replacing the case's earlier one unless that was folded through
+    /// a later version (two requests folding the same case at once keep the newer fold).
+    pub async fn keep_facts(&self, facts: &[FactToKeep]) -> Result<(), StoreError> {
+        for chunk in facts.chunks(KEEP_ROWS) {
+            let mut sql = String::from(
+                "INSERT INTO case_statistics (case_id, version, format, last_day, fact) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 5;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                ));
+            }
+            sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, fact = excluded.fact WHERE excluded.version >= case_statistics.version");
+            let _turn = self.write_turn().await;
+            on_pool!(self, pool => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for f in chunk {
+                    query = query
+                        .bind(f.case_id.0)
+                        .bind(i64::try_from(f.version).unwrap_or(i64::MAX))
+                        .bind(f.format)
+                        .bind(f.last_day)
+                        .bind(f.fact.as_slice());
+                }
+                query.execute(pool).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Every event of the given `kinds` of each of `cases`, in stream order, case by case in
+    /// the order asked (a case with none gets an empty list).
+    pub async fn events_of_cases(
+        &self,
+        kinds: &[&str],
+        cases: &[CaseId],
+    ) -> Result<Vec<CaseEvents>, StoreError> {
+        let mut out: Vec<CaseEvents> = cases.iter().map(|c| (*c, Vec::new())).collect();
+        if kinds.is_empty() {
+            return Ok(out);
+        }
+        let at: std::collections::HashMap<uuid::Uuid, usize> =
+            cases.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
+        for chunk in cases.chunks(500) {
+            let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+            let kind_marks: Vec<String> = (0..kinds.len())
+                .map(|i| format!("${}", chunk.len() + i + 1))
+                .collect();
+            let sql = format!(
+                "SELECT case_id, version, recorded_at, body, packed FROM case_events WHERE case_id IN ({}) AND kind IN ({}) ORDER BY case_id, version",
+                ids.join(", "),
+                kind_marks.join(", ")
+            );
+            let rows: Vec<EventRow> = on_pool!(self, pool => {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for c in chunk {
+                    query = query.bind(c.0);
+                }
+                for kind in kinds {
+                    query = query.bind(*kind);
+                }
+                query
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|row| -> Result<EventRow, sqlx::Error> {
+                        Ok((
+                            row.try_get("case_id")?,
+                            row.try_get("version")?,
+                            row.try_get("recorded_at")?,
+                            row.try_get("body")?,
+                            row.try_get("packed")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            });
+            for (case, version, recorded_at, body, packed) in rows {
+                let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
+                    StoreError::Corrupt(format!("event {version} of case {case} does not parse"))
+                })?;
+                if let Some(i) = at.get(&case) {
+                    out[*i].1.push((recorded_at, event));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Calls `each` with every case's events of the given `kinds` recorded up to `until`, in

@@ -1,0 +1,17 @@
+-- The statistics read model (issue 15): each case's statistical fact, folded from its events
+-- by nrm-stats and kept in nrm-stats' compact encoding (`fact`; the store never reads it), so
+-- a request for the official tables reads one row per case instead of folding every case's
+-- events again. A row is a cache that is never trusted blindly: it is used only while
+-- `version` is still the case's version (no event since) and `format` is the encoding the
+-- running code writes; any other row, and a case with none, is folded again from the events
+-- and the row rewritten. `last_day` is the UK day of the last event folded (NULL: none), so a
+-- request "as at" an earlier day folds that case from its events instead of using the row.
+-- PostgreSQL flavour; sqlite/0029_case_statistics.sql must stay equivalent.
+
+CREATE TABLE case_statistics (
+    case_id UUID PRIMARY KEY NOT NULL REFERENCES cases (case_id),
+    version BIGINT NOT NULL CHECK (version > 0),
+    format BIGINT NOT NULL,
+    last_day DATE,
+    fact BYTEA NOT NULL
+);

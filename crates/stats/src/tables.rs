@@ -398,10 +398,39 @@ fn grid(labels: Vec<String>, counts: Vec<Vec<u64>>, with_total_column: bool) -> 
 
 struct Builder<'a> {
     period: Period,
+    /// The period's first and last days, worked out once.
+    days: Days,
     as_at: NaiveDate,
     options: Options,
-    facts: &'a [Fact],
+    /// Only the facts with a date in the period (see [`build`]).
+    facts: &'a [&'a Fact],
     tables: Vec<Table>,
+}
+
+/// A period's first and last days.
+#[derive(Debug, Clone, Copy)]
+struct Days {
+    start: NaiveDate,
+    end: NaiveDate,
+}
+
+impl Days {
+    fn contains(self, day: NaiveDate) -> bool {
+        self.start <= day && day <= self.end
+    }
+
+    /// Whether any date a table counts by falls in these days: a fact with none is in no
+    /// table of the period.
+    fn touch(self, f: &Fact) -> bool {
+        self.contains(f.referred_on)
+            || f.decisions.iter().any(|d| self.contains(d.decided_on))
+            || f.reconsiderations.iter().any(|r| {
+                self.contains(r.requested_on) || r.decided.is_some_and(|(on, _)| self.contains(on))
+            })
+            || f.disqualifications
+                .iter()
+                .any(|d| self.contains(d.decided_on))
+    }
 }
 
 impl Builder<'_> {
@@ -416,9 +445,10 @@ impl Builder<'_> {
     }
 
     fn cohort(&self, kind: Kind) -> impl Iterator<Item = &Fact> {
-        let period = self.period;
+        let period = self.days;
         self.facts
             .iter()
+            .copied()
             .filter(move |f| f.kind == kind && period.contains(f.referred_on))
     }
 
@@ -510,8 +540,8 @@ impl Builder<'_> {
     }
 
     fn decisions(&self, stage: Stage) -> impl Iterator<Item = (&Fact, &DecisionFact)> {
-        let period = self.period;
-        self.facts.iter().flat_map(move |f| {
+        let period = self.days;
+        self.facts.iter().copied().flat_map(move |f| {
             f.decisions
                 .iter()
                 .filter(move |d| d.stage == stage && period.contains(d.decided_on))
@@ -672,7 +702,7 @@ impl Builder<'_> {
 
     fn reconsiderations(&mut self) {
         let mut counts = vec![vec![0u64; 3]; 2];
-        let period = self.period;
+        let period = self.days;
         for f in self.facts {
             for r in &f.reconsiderations {
                 let s = usize::from(r.stage == Stage::ConclusiveGrounds);
@@ -710,7 +740,7 @@ impl Builder<'_> {
 
     fn disqualifications(&mut self) {
         let mut counts = vec![vec![0u64; AUTHORITIES.len()]; 2];
-        let period = self.period;
+        let period = self.days;
         for f in self.facts {
             for d in &f.disqualifications {
                 if period.contains(d.decided_on) {
@@ -763,11 +793,19 @@ pub fn median(mut values: Vec<i64>) -> Option<f64> {
 
 /// Every table for `period`, from the facts of the case file as at `as_at`.
 pub fn build(facts: &[Fact], period: Period, as_at: NaiveDate, options: Options) -> Tables {
+    let days = Days {
+        start: period.start(),
+        end: period.end(),
+    };
+    // Every table counts by a date in the period: the facts with none are set aside once
+    // instead of being passed over by every table.
+    let touching: Vec<&Fact> = facts.iter().filter(|f| days.touch(f)).collect();
     let mut b = Builder {
         period,
+        days,
         as_at,
         options,
-        facts,
+        facts: &touching,
         tables: Vec::new(),
     };
     let referral_top = top_nationalities(b.cohort(Kind::Referral), options.top_nationalities);

@@ -23,6 +23,13 @@ struct Refold {
     keep: bool,
 }
 
+/// The facts a request gathers: those it wants, and how many there are in all.
+struct Out<'a> {
+    facts: Vec<([u8; 16], Fact)>,
+    all: u64,
+    wanted: &'a dyn Fn(&Fact) -> bool,
+}
+
 /// Cases read and kept together when folding case by case.
 const BY_CASE_CHUNK: usize = 2_000;
 
@@ -42,17 +49,18 @@ impl Cases {
     async fn statistics_facts(
         &self,
         as_at: NaiveDate,
+        wanted: impl Fn(&Fact) -> bool,
         progress: impl FnMut(u64),
-    ) -> Result<Vec<Fact>, ServiceError> {
-        Ok(self
-            .statistics_facts_of_cases(as_at, progress)
-            .await?
-            .into_iter()
-            .map(|(_, f)| f)
-            .collect())
+    ) -> Result<(Vec<Fact>, u64), ServiceError> {
+        let (facts, all) = self
+            .statistics_facts_of_cases(as_at, wanted, progress)
+            .await?;
+        Ok((facts.into_iter().map(|(_, f)| f).collect(), all))
     }
 
-    /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms).
+    /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms). Only the
+    /// facts `wanted` are returned (so a request for one period holds only that period's in
+    /// memory), with the number of all facts.
     ///
     /// Read from the statistics read model: each case's kept fact where it is still valid
     /// (no event since it was folded, the running code's encoding, nothing in it after
@@ -61,13 +69,15 @@ impl Cases {
     pub(crate) async fn statistics_facts_of_cases(
         &self,
         as_at: NaiveDate,
+        wanted: impl Fn(&Fact) -> bool,
         mut progress: impl FnMut(u64),
-    ) -> Result<Vec<([u8; 16], Fact)>, ServiceError> {
+    ) -> Result<(Vec<([u8; 16], Fact)>, u64), ServiceError> {
         let format = nrm_stats::codec::format();
         let mut decoder = nrm_stats::codec::Decoder::new();
         let mut facts = Vec::new();
         let mut again: Vec<Refold> = Vec::new();
         let mut read = 0u64;
+        let mut all = 0u64;
         self.store()
             .each_case_kept_fact(format, |case_id, version, kept| {
                 read += 1;
@@ -78,7 +88,11 @@ impl Cases {
                     Some(k) if k.last_day.is_some_and(|d| d > as_at) => false,
                     Some(k) => match decoder.decode(k.fact) {
                         Some(fact) => {
-                            facts.extend(fact.map(|f| (*case_id.0.as_bytes(), f)));
+                            all += u64::from(fact.is_some());
+                            facts.extend(
+                                fact.filter(|f| wanted(f))
+                                    .map(|f| (*case_id.0.as_bytes(), f)),
+                            );
                             return;
                         }
                         None => true,
@@ -93,8 +107,13 @@ impl Cases {
             })
             .await?;
         progress(read);
-        self.fold_again(&again, read, as_at, &mut facts).await?;
-        Ok(facts)
+        let mut out = Out {
+            facts,
+            all,
+            wanted: &wanted,
+        };
+        self.fold_again(&again, read, as_at, &mut out).await?;
+        Ok((out.facts, out.all))
     }
 
     /// Folds these cases from their events: each one's fact as at `as_at` goes into `facts`,
@@ -106,7 +125,7 @@ impl Cases {
         cases: &[Refold],
         total: u64,
         as_at: NaiveDate,
-        facts: &mut Vec<([u8; 16], Fact)>,
+        out: &mut Out<'_>,
     ) -> Result<(), ServiceError> {
         let mut keep: Vec<FactToKeep> = Vec::new();
         if cases.len() as u64 * 2 > total {
@@ -124,13 +143,13 @@ impl Cases {
                     |case_id, events| {
                         if let Some(&i) = wanted.get(&case_id) {
                             seen[i] = true;
-                            fold_case(&cases[i], events, as_at, facts, &mut keep);
+                            fold_case(&cases[i], events, as_at, out, &mut keep);
                         }
                     },
                 )
                 .await?;
             for (refold, _) in cases.iter().zip(&seen).filter(|(_, seen)| !**seen) {
-                fold_case(refold, &[], as_at, facts, &mut keep);
+                fold_case(refold, &[], as_at, out, &mut keep);
             }
             self.store().keep_facts(&keep).await?;
             return Ok(());
@@ -142,7 +161,7 @@ impl Cases {
                 .events_of_cases(&nrm_stats::EVENT_KINDS, &ids)
                 .await?;
             for (refold, (_, events)) in chunk.iter().zip(&events) {
-                fold_case(refold, events, as_at, facts, &mut keep);
+                fold_case(refold, events, as_at, out, &mut keep);
             }
             self.store().keep_facts(&keep).await?;
             keep.clear();
@@ -168,7 +187,10 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<Vec<Fact>, ServiceError> {
         crate::admin::holder(capability, Operation::ReadStatistics)?;
-        let result = self.statistics_facts(as_at, |_| {}).await;
+        let result = self
+            .statistics_facts(as_at, |_| true, |_| {})
+            .await
+            .map(|(facts, _)| facts);
         let record = nrm_store::audit::AuditRecord {
             actor: capability.actor(),
             action: "statistics.facts".to_owned(),
@@ -192,10 +214,15 @@ impl Cases {
     ) -> Result<Publication, ServiceError> {
         crate::admin::holder(capability, Operation::ReadStatistics)?;
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
-        let result = self.statistics_facts(as_at, progress).await.map(|facts| {
-            let tables = nrm_stats::build(&facts, request.period, as_at, request.options);
-            nrm_stats::publish(&tables, request.policy)
-        });
+        let period = request.period;
+        let result = self
+            .statistics_facts(as_at, |f| nrm_stats::touches(period, f), progress)
+            .await
+            .map(|(facts, all)| {
+                let mut tables = nrm_stats::build(&facts, request.period, as_at, request.options);
+                tables.cases = all;
+                nrm_stats::publish(&tables, request.policy)
+            });
         let record = nrm_store::audit::AuditRecord {
             actor: capability.actor(),
             action: "statistics.tables".to_owned(),
@@ -225,9 +252,9 @@ impl Cases {
         crate::admin::holder(capability, Operation::ReadStatistics)?;
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
         let result = self
-            .statistics_facts_of_cases(as_at, progress)
+            .statistics_facts_of_cases(as_at, |f| request.period.contains(f.referred_on), progress)
             .await
-            .map(|facts| {
+            .map(|(facts, _)| {
                 let mut key = [0u8; 32];
                 rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
                 let in_period = facts
@@ -260,7 +287,7 @@ fn fold_case(
     refold: &Refold,
     events: &[(DateTime<Utc>, CaseEvent)],
     as_at: NaiveDate,
-    facts: &mut Vec<([u8; 16], Fact)>,
+    out: &mut Out<'_>,
     keep: &mut Vec<FactToKeep>,
 ) {
     let whole = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), NaiveDate::MAX);
@@ -276,7 +303,12 @@ fn fold_case(
             as_at,
         )
     };
-    facts.extend(at_day.map(|f| (*refold.case_id.0.as_bytes(), f)));
+    if let Some(f) = at_day {
+        out.all += 1;
+        if (out.wanted)(&f) {
+            out.facts.push((*refold.case_id.0.as_bytes(), f));
+        }
+    }
     if refold.keep {
         keep.push(FactToKeep {
             case_id: refold.case_id,

@@ -791,6 +791,17 @@ pub fn median(mut values: Vec<i64>) -> Option<f64> {
     })
 }
 
+/// Whether `fact` has a date in `period` that a table counts by (its referral, a decision, a
+/// reconsideration request or decision, a disqualification): one with none is in none of the
+/// period's tables, so a caller may leave it out before [`build`].
+pub fn touches(period: Period, fact: &Fact) -> bool {
+    Days {
+        start: period.start(),
+        end: period.end(),
+    }
+    .touch(fact)
+}
+
 /// Every table for `period`, from the facts of the case file as at `as_at`.
 pub fn build(facts: &[Fact], period: Period, as_at: NaiveDate, options: Options) -> Tables {
     let days = Days {

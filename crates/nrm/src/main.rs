@@ -686,6 +686,14 @@ async fn sweep_periodically(cases: Cases, instance: String, interval: std::time:
             }
             Err(e) => tracing::warn!(error = %e, "deadline sweep failed; will retry"),
         }
+        // Once a day (its own turn, across every instance), the statistics read model is
+        // brought up to date, so an analyst's request reads kept facts only.
+        if let Err(e) = cases
+            .periodic_statistics_refresh(&instance, chrono::Utc::now())
+            .await
+        {
+            tracing::warn!(error = %e, "statistics refresh failed; will retry");
+        }
     }
 }
 

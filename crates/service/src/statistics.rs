@@ -8,13 +8,14 @@ use nrm_domain::clock::uk_date;
 use nrm_stats::extract::Purpose;
 use nrm_stats::{ExtractReport, ExtractRow, Fact, Options, Period, Policy, Publication};
 
-use std::collections::HashMap;
-
 use nrm_domain::CaseEvent;
 use nrm_domain::ids::CaseId;
 use nrm_store::FactToKeep;
 
 use crate::{Cases, ServiceError};
+
+/// The periodic job that keeps the statistics read model up to date (its lease's name).
+pub const STATISTICS_JOB: &str = "statistics_refresh";
 
 /// A case to fold from its events, with the version read and whether to keep its fold.
 struct Refold {
@@ -27,8 +28,11 @@ struct Refold {
 struct Out<'a> {
     facts: Vec<([u8; 16], Fact)>,
     all: u64,
-    wanted: &'a dyn Fn(&Fact) -> bool,
+    wanted: &'a (dyn Fn(&Fact) -> bool + Sync),
 }
+
+/// Cases folded and kept together when most are read in ranges of the event table.
+const RANGE_CHUNK: usize = 10_000;
 
 /// Cases read and kept together when folding case by case.
 const BY_CASE_CHUNK: usize = 2_000;
@@ -49,7 +53,7 @@ impl Cases {
     async fn statistics_facts(
         &self,
         as_at: NaiveDate,
-        wanted: impl Fn(&Fact) -> bool,
+        wanted: impl Fn(&Fact) -> bool + Sync,
         progress: impl FnMut(u64),
     ) -> Result<(Vec<Fact>, u64), ServiceError> {
         let (facts, all) = self
@@ -69,7 +73,7 @@ impl Cases {
     pub(crate) async fn statistics_facts_of_cases(
         &self,
         as_at: NaiveDate,
-        wanted: impl Fn(&Fact) -> bool,
+        wanted: impl Fn(&Fact) -> bool + Sync,
         mut progress: impl FnMut(u64),
     ) -> Result<(Vec<([u8; 16], Fact)>, u64), ServiceError> {
         let format = nrm_stats::codec::format();
@@ -117,9 +121,10 @@ impl Cases {
     }
 
     /// Folds these cases from their events: each one's fact as at `as_at` goes into `facts`,
-    /// and its whole fold is kept where asked. More than half of all `total` cases are read in
-    /// one pass over the event table (the first request after an import or an upgrade of the
-    /// encoding); fewer, case by case.
+    /// and its whole fold is kept where asked. When more than half of all `total` cases are to
+    /// be folded (the first request after an import or a change of encoding), their events are
+    /// read in ranges of the event table's key, in order, ten thousand cases at a time; fewer,
+    /// case by case. Either way only a chunk's events are held at once.
     async fn fold_again(
         &self,
         cases: &[Refold],
@@ -129,29 +134,27 @@ impl Cases {
     ) -> Result<(), ServiceError> {
         let mut keep: Vec<FactToKeep> = Vec::new();
         if cases.len() as u64 * 2 > total {
-            // One pass over every case's events, folding those asked for.
-            let wanted: HashMap<CaseId, usize> = cases
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.case_id, i))
-                .collect();
-            let mut seen = vec![false; cases.len()];
-            self.store()
-                .each_case_events(
-                    &nrm_stats::EVENT_KINDS,
-                    DateTime::<Utc>::MAX_UTC,
-                    |case_id, events| {
-                        if let Some(&i) = wanted.get(&case_id) {
-                            seen[i] = true;
-                            fold_case(&cases[i], events, as_at, out, &mut keep);
-                        }
-                    },
-                )
-                .await?;
-            for (refold, _) in cases.iter().zip(&seen).filter(|(_, seen)| !**seen) {
-                fold_case(refold, &[], as_at, out, &mut keep);
+            // Most cases: ranges of the event table read in order, a chunk of cases at a time
+            // (the cases come in case-id order), skipping those whose kept fact stands.
+            for chunk in cases.chunks(RANGE_CHUNK) {
+                let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+                    continue;
+                };
+                let events = self
+                    .store()
+                    .events_of_case_range(&nrm_stats::EVENT_KINDS, first.case_id, last.case_id)
+                    .await?;
+                let mut events = events.iter().peekable();
+                for refold in chunk {
+                    while events.next_if(|(c, _)| *c < refold.case_id).is_some() {}
+                    match events.next_if(|(c, _)| *c == refold.case_id) {
+                        Some((_, e)) => fold_case(refold, e, as_at, out, &mut keep),
+                        None => fold_case(refold, &[], as_at, out, &mut keep),
+                    }
+                }
+                self.store().keep_facts(&keep).await?;
+                keep.clear();
             }
-            self.store().keep_facts(&keep).await?;
             return Ok(());
         }
         for chunk in cases.chunks(BY_CASE_CHUNK) {
@@ -167,6 +170,42 @@ impl Cases {
             keep.clear();
         }
         Ok(())
+    }
+
+    /// Brings the statistics read model up to date: every case whose kept fact is missing, out
+    /// of date or in an older encoding is folded again from its events and kept, so the next
+    /// request for tables reads kept facts only. Holds no facts. Audited (as the system,
+    /// `statistics.refresh`). Returns how many cases have a fact.
+    pub async fn refresh_statistics(&self, now: DateTime<Utc>) -> Result<u64, ServiceError> {
+        let result = self
+            .statistics_facts_of_cases(uk_date(now), |_| false, |_| {})
+            .await
+            .map(|(_, all)| all);
+        self.audit(
+            nrm_domain::Actor::SYSTEM,
+            "statistics.refresh",
+            None,
+            &result,
+            now,
+        )
+        .await?;
+        result
+    }
+
+    /// [`Cases::refresh_statistics`] once a day across every instance: runs only if instance
+    /// `holder` takes the day's turn (the periodic sweep asks every time it ticks). Returns
+    /// whether it ran.
+    pub async fn periodic_statistics_refresh(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, ServiceError> {
+        let day = std::time::Duration::from_secs(24 * 60 * 60);
+        if !self.take_turn(STATISTICS_JOB, holder, day, now).await? {
+            return Ok(false);
+        }
+        self.refresh_statistics(now).await?;
+        Ok(true)
     }
 
     /// How many cases the statistics will read (for a progress bar); counts only.

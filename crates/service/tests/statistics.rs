@@ -1089,3 +1089,58 @@ async fn the_kept_facts_are_always_what_the_events_fold_to() {
         store.cleanup().await;
     }
 }
+
+/// The daily refresh keeps a fact for every case (so the next request folds nothing), once
+/// a day across instances, and is audited.
+#[tokio::test]
+async fn the_daily_refresh_keeps_every_case_fact_once_a_day() {
+    for store in testing::all().await {
+        eprintln!("backend: {}", store.name);
+        let cases = Cases::new(store.store.clone(), Rulebook::current());
+        let built = build(cases).await;
+        let cases = &built.cases;
+        let now = noon(date(2025, 7, 1));
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM case_statistics")
+                .await,
+            0
+        );
+        let ran = cases
+            .periodic_statistics_refresh("instance-a", now)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(ran);
+        let all = store.query_i64("SELECT COUNT(*) FROM cases").await;
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM case_statistics s JOIN cases c ON c.case_id = s.case_id AND c.version = s.version")
+                .await,
+            all
+        );
+        // Another instance the same day does not run it; the next day one does.
+        let again = cases
+            .periodic_statistics_refresh("instance-b", now + Duration::hours(3))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!again);
+        let tomorrow = cases
+            .periodic_statistics_refresh("instance-b", now + Duration::days(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(tomorrow);
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'statistics.refresh'")
+                .await,
+            2
+        );
+        // What it kept is what the events fold to.
+        let later = date(2025, 6, 30);
+        assert_eq!(
+            through_the_read_model(cases, later).await,
+            folded_from_events(&store.store, later).await
+        );
+        store.cleanup().await;
+    }
+}

@@ -39,6 +39,14 @@ pub struct FactToKeep {
     pub fact: Vec<u8>,
 }
 
+/// `$from+1, …` for `n` placeholders after the first `from`.
+fn marks(from: usize, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("${}", from + i + 1))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rows written per statement when keeping facts (6 values each, under both engines' limits).
 const KEEP_ROWS: usize = 1_000;
 
@@ -147,47 +155,85 @@ impl Store {
             cases.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
         for chunk in cases.chunks(500) {
             let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
-            let kind_marks: Vec<String> = (0..kinds.len())
-                .map(|i| format!("${}", chunk.len() + i + 1))
-                .collect();
             let sql = format!(
                 "SELECT case_id, version, recorded_at, body, packed FROM case_events WHERE case_id IN ({}) AND kind IN ({}) ORDER BY case_id, version",
                 ids.join(", "),
-                kind_marks.join(", ")
+                marks(chunk.len(), kinds.len())
             );
-            let rows: Vec<EventRow> = on_pool!(self, pool => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for c in chunk {
-                    query = query.bind(c.0);
-                }
-                for kind in kinds {
-                    query = query.bind(*kind);
-                }
-                query
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(|row| -> Result<EventRow, sqlx::Error> {
-                        Ok((
-                            row.try_get("case_id")?,
-                            row.try_get("version")?,
-                            row.try_get("recorded_at")?,
-                            row.try_get("body")?,
-                            row.try_get("packed")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            });
-            for (case, version, recorded_at, body, packed) in rows {
-                let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
-                    StoreError::Corrupt(format!("event {version} of case {case} does not parse"))
-                })?;
-                if let Some(i) = at.get(&case) {
-                    out[*i].1.push((recorded_at, event));
+            let ids: Vec<uuid::Uuid> = chunk.iter().map(|c| c.0).collect();
+            for (case, event) in self.read_events(&sql, &ids, kinds).await? {
+                if let Some(i) = at.get(&case.0) {
+                    out[*i].1.push(event);
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Every event of the given `kinds` of every case from `first` to `last` in case-id order
+    /// (both included), in stream order, case by case in case-id order (cases with none are
+    /// left out): one range of the event table's key, read in order.
+    pub async fn events_of_case_range(
+        &self,
+        kinds: &[&str],
+        first: CaseId,
+        last: CaseId,
+    ) -> Result<Vec<CaseEvents>, StoreError> {
+        let mut out: Vec<CaseEvents> = Vec::new();
+        if kinds.is_empty() {
+            return Ok(out);
+        }
+        let sql = format!(
+            "SELECT case_id, version, recorded_at, body, packed FROM case_events WHERE case_id >= $1 AND case_id <= $2 AND kind IN ({}) ORDER BY case_id, version",
+            marks(2, kinds.len())
+        );
+        for (case, event) in self.read_events(&sql, &[first.0, last.0], kinds).await? {
+            match out.last_mut() {
+                Some((c, events)) if *c == case => events.push(event),
+                _ => out.push((case, vec![event])),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Runs `sql` with the `ids` then the `kinds` bound in turn, and decodes each row's event.
+    async fn read_events(
+        &self,
+        sql: &str,
+        ids: &[uuid::Uuid],
+        kinds: &[&str],
+    ) -> Result<Vec<(CaseId, (DateTime<Utc>, CaseEvent))>, StoreError> {
+        let rows: Vec<EventRow> = on_pool!(self, pool => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for id in ids {
+                query = query.bind(*id);
+            }
+            for kind in kinds {
+                query = query.bind(*kind);
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|row| -> Result<EventRow, sqlx::Error> {
+                    Ok((
+                        row.try_get("case_id")?,
+                        row.try_get("version")?,
+                        row.try_get("recorded_at")?,
+                        row.try_get("body")?,
+                        row.try_get("packed")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        rows.into_iter()
+            .map(|(case, version, recorded_at, body, packed)| {
+                let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
+                    StoreError::Corrupt(format!("event {version} of case {case} does not parse"))
+                })?;
+                Ok((CaseId(case), (recorded_at, event)))
+            })
+            .collect()
     }
 
     /// Calls `each` with every case's events of the given `kinds` recorded up to `until`, in

@@ -178,6 +178,26 @@ async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
             assert_eq!(got, want);
             assert!(!got.is_empty());
         }
+        // A range of cases, read in order: every case from the first to the last, no other.
+        let range = store
+            .events_of_case_range(&KINDS, ids[2], ids[6])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            range.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+            ids[2..=6].to_vec()
+        );
+        for (case, got) in &range {
+            let Some((_, by_case)) = store
+                .events_of_cases(&KINDS, &[*case])
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .pop()
+            else {
+                panic!("no events")
+            };
+            assert_eq!(got, &by_case);
+        }
         backend.cleanup().await;
     }
 }

@@ -15,3 +15,7 @@ CREATE TABLE case_statistics (
     last_day TEXT,
     fact BLOB NOT NULL
 ) WITHOUT ROWID;
+
+-- Every case with its version, in case-id order, without reading the case rows: the walk that
+-- pairs each case with its kept fact reads this index alone.
+CREATE INDEX cases_version ON cases (case_id, version);

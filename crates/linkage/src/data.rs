@@ -26,12 +26,15 @@ pub struct Record<'a> {
 pub(crate) const NONE: u32 = u32::MAX;
 
 /// One distinct token. Its text, phonetic code and name groups live in the dataset's shared
-/// arenas (one allocation each for all tokens, not three per token): a token costs 24 bytes
+/// arenas (one allocation each for all tokens, not three per token): a token costs 32 bytes
 /// plus its characters.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TokenInfo {
     /// Hash of the phonetic code.
     pub code: u64,
+    /// The characters among the first 64 of the text, one bit each (see [`char_bit`]): what
+    /// bounds a Jaro-Winkler similarity before it is computed.
+    pub mask: u64,
     /// Where the text starts in `chars`; the phonetic code follows it.
     at: u32,
     text_len: u16,
@@ -39,7 +42,31 @@ pub(crate) struct TokenInfo {
     /// Name groups (nicknames, transliterations) the token belongs to, sorted: a range of
     /// `group_ids`.
     groups_at: u32,
-    groups_len: u32,
+    groups_len: u16,
+    /// How many characters the text has, counting no further than 64 (what a Jaro-Winkler
+    /// comparison looks at).
+    pub units: u8,
+}
+
+/// The bit of a character in [`TokenInfo::mask`]: letters and digits one each, anything else
+/// shares the remaining bits (two characters sharing a bit only loosen the bound).
+pub(crate) fn char_bit(c: char) -> u64 {
+    let k = match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        '0'..='9' => 26 + c as u32 - '0' as u32,
+        _ => 36 + (c as u32) % 28,
+    };
+    1 << k
+}
+
+/// The mask and the length (at most 64) of a text in characters, as [`TokenInfo`] has them.
+pub(crate) fn char_mask(text: &str) -> (u64, u8) {
+    let (mut mask, mut units) = (0u64, 0u8);
+    for c in text.chars().take(64) {
+        mask |= char_bit(c);
+        units += 1;
+    }
+    (mask, units)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -143,6 +170,7 @@ impl Dataset {
         let phonetic = normalise::phonetic(text);
         let phonetic = clip(&phonetic);
         let at = self.chars.len() as u32;
+        let (mask, units) = char_mask(text);
         self.chars.push_str(text);
         self.chars.push_str(phonetic);
         self.tokens.push(TokenInfo {
@@ -151,12 +179,20 @@ impl Dataset {
             text_len: text.len() as u16,
             phonetic_len: phonetic.len() as u16,
             groups_at,
-            groups_len: groups.len() as u32,
+            // No name is in 65,535 groups (`data/names.txt` has a few hundred in all).
+            groups_len: groups.len().min(u16::MAX as usize) as u16,
+            mask,
+            units,
         });
         let (tokens, chars) = (&self.tokens, &self.chars);
         self.lookup
             .insert_unique(hash, id, |&id| fx(token_text(chars, &tokens[id as usize])));
         id
+    }
+
+    #[cfg(test)]
+    pub(crate) fn intern_for_test(&mut self, text: &str) -> u32 {
+        self.intern(text)
     }
 
     fn intern_words(&mut self, folded: &str) -> usize {
@@ -319,7 +355,8 @@ impl Dataset {
 
     fn groups(&self, token: u32) -> &[u32] {
         let t = &self.tokens[token as usize];
-        &self.group_ids[t.groups_at as usize..(t.groups_at + t.groups_len) as usize]
+        let at = t.groups_at as usize;
+        &self.group_ids[at..at + t.groups_len as usize]
     }
 
     pub(crate) fn same_group(&self, a: u32, b: u32) -> bool {

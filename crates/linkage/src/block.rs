@@ -230,6 +230,26 @@ impl Blocks {
         blocks
     }
 
+    /// How many pairs [`Blocks::build`] would give [`Blocks::pairs`] (from the keys alone, at
+    /// half the memory).
+    pub fn count(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> usize {
+        let mut sorted: Vec<u32> = keys.iter().map(|t| t[rule]).filter(|&k| k != 0).collect();
+        sorted.sort_unstable();
+        sorted
+            .chunk_by(|x, y| x == y)
+            .map(|run| {
+                let n = run.len();
+                if n < 2 {
+                    0
+                } else if n > max_block {
+                    n * window
+                } else {
+                    n * (n - 1) / 2
+                }
+            })
+            .sum()
+    }
+
     fn cost(&self, &(s, e): &(u32, u32)) -> usize {
         let n = (e - s) as usize;
         if n > self.max_block {

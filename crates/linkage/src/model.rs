@@ -281,27 +281,51 @@ fn normalise(counts: &[f64; ML], levels: usize, smoothing: f64) -> [f64; ML] {
     out
 }
 
-/// u probabilities from `samples` random pairs.
-pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64) -> Table {
+/// u probabilities from `samples` random pairs (compared on `threads` threads; the pairs, and
+/// so the result, do not depend on how many).
+pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Table {
     let n = ds.len();
-    let mut counts = [[0.0; ML]; NF];
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut rng = SplitMix(seed);
     if n >= 2 {
+        pairs.reserve_exact(samples);
         for _ in 0..samples {
             let a = rng.below(n);
             let b = rng.below(n - 1);
             let b = if b >= a { b + 1 } else { b };
-            let levels = compare::compare(ds, a as u32, b as u32);
+            pairs.push((a as u32, b as u32));
+        }
+    }
+    let count = |pairs: &[(u32, u32)]| {
+        let mut counts = [[0u64; ML]; NF];
+        for &(a, b) in pairs {
+            let levels = compare::compare(ds, a, b);
             for f in 0..NF {
                 if let Some(l) = levels[f] {
-                    counts[f][l as usize] += 1.0;
+                    counts[f][l as usize] += 1;
                 }
             }
         }
-    }
+        counts
+    };
+    let chunk = pairs.len().div_ceil(threads.max(1)).max(1);
+    let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pairs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || count(part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     let mut u = [[0.0; ML]; NF];
     for f in 0..NF {
-        u[f] = normalise(&counts[f], LEVELS[f], 0.5);
+        let mut counts = [0.0; ML];
+        for (l, c) in counts.iter_mut().enumerate() {
+            *c = parts.iter().map(|p| p[f][l]).sum::<u64>() as f64;
+        }
+        u[f] = normalise(&counts, LEVELS[f], 0.5);
     }
     u
 }
@@ -450,58 +474,56 @@ pub struct Fit {
 /// blocking rule, the prior from the distinct candidates.
 pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
     let tokens = settings.blocker.block_keys(ds);
-    fit_with(ds, &tokens, settings, progress)
+    fit_with(ds, &tokens, settings, None, progress).0
 }
 
+/// A distinct candidate pair kept from the pass that counts them, with its comparison
+/// pattern, to be weighed once the prior is known.
+struct Candidate {
+    a: u32,
+    b: u32,
+    pattern: u16,
+}
+
+/// Fits the model; with `keep` (a match weight), also returns the distinct candidate pairs
+/// whose weight is at least `keep`, unsorted. Every distinct candidate pair is compared once.
+///
+/// The weights need the prior, and the prior needs every distinct candidate's comparison
+/// pattern, so m is estimated first (on its own sample of pairs), then one pass over the
+/// distinct candidates counts their patterns for the prior and keeps those that could reach
+/// `keep` under the highest prior there could be: the prior is at most the share of all
+/// pairs that are candidates. Their weights are worked out once the prior is.
 fn fit_with(
     ds: &Dataset,
     tokens: &[BlockKeys],
     settings: &Settings,
+    keep: Option<f64>,
     progress: &mut dyn FnMut(&str),
-) -> Fit {
+) -> (Fit, Vec<Pair>) {
     let n = ds.len();
     progress("estimating u from random pairs");
-    let u = estimate_u(ds, settings.u_samples, settings.seed);
+    let u = estimate_u(ds, settings.u_samples, settings.seed, settings.threads);
 
-    // Pass 1: pattern counts, per rule (a sample, for m) and of the distinct candidates (prior).
-    progress("counting comparison patterns of candidate pairs");
+    // Pass 1: the pattern counts of a sample of each training rule's pairs, for m.
+    progress("counting comparison patterns of sampled pairs");
     let mut train = vec![vec![0u64; PATTERNS]; R];
-    let mut distinct = vec![0u64; PATTERNS];
-    let mut oversized_blocks = 0;
-    for (rule, rule_train) in train.iter_mut().enumerate() {
+    for &rule in &TRAINING_RULES {
         let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
-        oversized_blocks += blocks.oversized;
-        if std::env::var_os("LINKAGE_DEBUG").is_some() {
-            eprintln!(
-                "rule {rule}: {} pairs, {} oversized blocks",
-                blocks.pairs, blocks.oversized
-            );
-        }
-        let training = TRAINING_RULES.contains(&rule);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let cut = (rate * u64::MAX as f64) as u64;
         let states = blocks.visit(
             ds,
             settings.threads,
-            || (vec![0u64; PATTERNS], vec![0u64; PATTERNS]),
-            |(tr, di), a, b| {
-                let first = !block::seen_before(tokens, a, b, rule);
-                let sampled = training && hash_pair(a, b) <= cut;
-                if first || sampled {
-                    let p = pattern(&compare::compare(ds, a, b));
-                    if sampled {
-                        tr[p] += 1;
-                    }
-                    if first {
-                        di[p] += 1;
-                    }
+            || vec![0u64; PATTERNS],
+            |tr, a, b| {
+                if hash_pair(a, b) <= cut {
+                    tr[pattern(&compare::compare(ds, a, b))] += 1;
                 }
             },
         );
-        for (tr, di) in states {
+        for tr in states {
             for p in 0..PATTERNS {
-                rule_train[p] += tr[p];
-                distinct[p] += di[p];
+                train[rule][p] += tr[p];
             }
         }
     }
@@ -547,17 +569,90 @@ fn fit_with(
             if address.is_none_or(|l| l <= 1) { c } else { 0 }
         })
         .collect();
+    drop(train);
     let mut active = [true; NF];
     active[compare::DOB] = false;
     active[compare::ADDRESS] = false;
     let (m_elsewhere, _) = em(&elsewhere, &u, &active, settings.em_iterations);
     let household = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
-    let lambda = prior(&distinct, &Model::new(m, u, 0.5, household), n);
-    Fit {
-        model: Model::new(m, u, lambda, household),
+    // The pattern weights do not depend on the prior.
+    let unprimed = Model::new(m, u, 0.5, household);
+
+    // Pass 2: every distinct candidate pair compared once: its pattern counted (for the
+    // prior) and, if it may reach `keep`, kept.
+    progress("comparing candidate pairs");
+    let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
+    let floor = keep.map(|keep| {
+        let most: usize = (0..R)
+            .map(|rule| Blocks::count(tokens, rule, settings.max_block, settings.window))
+            .sum();
+        let highest = (most as f64 / all_pairs).clamp(1e-12, 0.5);
+        // The margin covers rounding: a pair just below is weighed again below anyway.
+        keep - Model::new(m, u, highest, household).prior_weight() - 1e-6
+    });
+    let mut distinct = vec![0u64; PATTERNS];
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut oversized_blocks = 0;
+    for rule in 0..R {
+        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        oversized_blocks += blocks.oversized;
+        if std::env::var_os("LINKAGE_DEBUG").is_some() {
+            eprintln!(
+                "rule {rule}: {} pairs, {} oversized blocks",
+                blocks.pairs, blocks.oversized
+            );
+        }
+        let model = &unprimed;
+        let states = blocks.visit(
+            ds,
+            settings.threads,
+            || (vec![0u64; PATTERNS], Vec::new()),
+            |(di, kept): &mut (Vec<u64>, Vec<Candidate>), a, b| {
+                if block::seen_before(tokens, a, b, rule) {
+                    return;
+                }
+                let levels = compare::compare(ds, a, b);
+                let p = pattern(&levels);
+                di[p] += 1;
+                if let Some(floor) = floor
+                    && f64::from(model.table[p]) + model.tf_adjustment(ds, a, b, &levels) >= floor
+                {
+                    kept.push(Candidate {
+                        a,
+                        b,
+                        pattern: p as u16,
+                    });
+                }
+            },
+        );
+        for (di, kept) in states {
+            for p in 0..PATTERNS {
+                distinct[p] += di[p];
+            }
+            candidates.extend(kept);
+        }
+    }
+    let lambda = prior(&distinct, &unprimed, n);
+    let model = Model::new(m, u, lambda, household);
+    let mut pairs = Vec::new();
+    if let Some(keep) = keep {
+        for c in candidates {
+            let w = model.weight(ds, c.a, c.b, &levels_of(usize::from(c.pattern)));
+            if w >= keep {
+                pairs.push(Pair {
+                    a: c.a,
+                    b: c.b,
+                    weight: w as f32,
+                });
+            }
+        }
+    }
+    let fit = Fit {
+        model,
         candidates: distinct.iter().sum(),
         oversized_blocks,
-    }
+    };
+    (fit, pairs)
 }
 
 /// Fits the model to the records and clusters them. `pairs_above` (a probability) keeps the
@@ -570,38 +665,17 @@ pub fn dedupe(
 ) -> Outcome {
     let n = ds.len();
     let tokens = settings.blocker.block_keys(ds);
-    let Fit {
-        model,
-        candidates,
-        oversized_blocks,
-    } = fit_with(ds, &tokens, settings, progress);
-
-    // Pass 2: score the distinct candidates, keep those that may link.
-    progress("scoring candidate pairs");
     let cluster_weight = weight_of(settings.threshold);
     let keep = pairs_above.map_or(cluster_weight, |p| weight_of(p).min(cluster_weight));
-    let mut pairs: Vec<Pair> = Vec::new();
-    for rule in 0..R {
-        let blocks = Blocks::build(&tokens, rule, settings.max_block, settings.window);
-        let tokens = &tokens;
-        let model = &model;
-        let states = blocks.visit(ds, settings.threads, Vec::new, |kept, a, b| {
-            if block::seen_before(tokens, a, b, rule) {
-                return;
-            }
-            let (_, w) = model.score(ds, a, b);
-            if w >= keep {
-                kept.push(Pair {
-                    a,
-                    b,
-                    weight: w as f32,
-                });
-            }
-        });
-        for s in states {
-            pairs.extend(s);
-        }
-    }
+    let (
+        Fit {
+            model,
+            candidates,
+            oversized_blocks,
+        },
+        mut pairs,
+    ) = fit_with(ds, &tokens, settings, Some(keep), progress);
+    drop(tokens);
     pairs.sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)

@@ -35,6 +35,7 @@ fn main() {
         });
     }
     ds.finish();
+    eprintln!("{:?} records loaded", started.elapsed());
     let settings = Settings {
         threshold,
         ..Settings::default()

@@ -101,18 +101,34 @@ impl Blocker {
     }
 
     /// The block keys of every record of `ds`, for linking the records among themselves in
-    /// memory ([`BlockKeys`]).
-    pub(crate) fn block_keys(&self, ds: &Dataset) -> Vec<BlockKeys> {
-        (0..ds.len() as u32)
-            .map(|i| self.tokens(ds, i).map(block_key))
-            .collect()
+    /// memory ([`BlockKeys`]), made on `threads` threads.
+    pub(crate) fn block_keys(&self, ds: &Dataset, threads: usize) -> Vec<BlockKeys> {
+        let mut out: Vec<BlockKeys> = vec![[0; R]; ds.len()];
+        let chunk = ds.len().div_ceil(threads.max(1)).max(1);
+        std::thread::scope(|scope| {
+            for (k, part) in out.chunks_mut(chunk).enumerate() {
+                scope.spawn(move || {
+                    let mut text = String::new();
+                    for (j, slot) in part.iter_mut().enumerate() {
+                        let i = (k * chunk + j) as u32;
+                        *slot = self.tokens_with(ds, i, &mut text).map(block_key);
+                    }
+                });
+            }
+        });
+        out
     }
 
     /// The tokens of record `i` of `ds`.
     pub fn tokens(&self, ds: &Dataset, i: u32) -> Tokens {
+        self.tokens_with(ds, i, &mut String::new())
+    }
+
+    /// The same, making each key's text in `text` (its room is reused).
+    fn tokens_with(&self, ds: &Dataset, i: u32, text: &mut String) -> Tokens {
         let mut out = [0; R];
         for (rule, slot) in out.iter_mut().enumerate() {
-            if let Some(text) = key_text(ds, i, rule) {
+            if write_key_text(ds, i, rule, text) {
                 *slot = self.token(text.as_bytes());
             }
         }
@@ -122,60 +138,94 @@ impl Blocker {
 
 /// The text a rule's key is made of (the rule number first, so rules never collide).
 pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
+    let mut text = String::new();
+    write_key_text(ds, i, rule, &mut text).then_some(text)
+}
+
+/// Writes the text of a rule's key (see [`key_text`]) in place of what `out` held; false (and
+/// `out` left unspecified) where the rule's values are missing.
+fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
+    use std::fmt::Write;
+    out.clear();
     let (g, f) = (ds.given(i), ds.family(i));
     let initial = |name: &[u32]| {
         name.first()
             .and_then(|&t| ds.text(t).chars().next())
             .unwrap_or('_')
     };
-    let text = match rule {
+    let day_month = |dob: crate::normalise::Dob| {
+        if dob.month <= dob.day {
+            (dob.month, dob.day)
+        } else {
+            (dob.day, dob.month)
+        }
+    };
+    // Writing to a String cannot fail.
+    let written = match rule {
         0 => {
-            let dob = ds.dob(i)?;
-            format!("0|{}|{}|{}", ds.phonetic(*f.first()?), dob.year, initial(g))
+            let (Some(dob), Some(&family)) = (ds.dob(i), f.first()) else {
+                return false;
+            };
+            write!(
+                out,
+                "0|{}|{}|{}",
+                ds.phonetic(family),
+                dob.year,
+                initial(g)
+            )
         }
         1 => {
-            let dob = ds.dob(i)?;
-            let (lo, hi) = if dob.month <= dob.day {
-                (dob.month, dob.day)
-            } else {
-                (dob.day, dob.month)
+            let Some(dob) = ds.dob(i) else {
+                return false;
             };
-            format!("1|{}|{lo}|{hi}", name_codes(ds, g, f)?)
+            let (lo, hi) = day_month(dob);
+            out.push_str("1|");
+            if !write_name_codes(ds, g, f, out) {
+                return false;
+            }
+            write!(out, "|{lo}|{hi}")
         }
         2 => {
-            let dob = ds.dob(i)?;
-            let (lo, hi) = if dob.month <= dob.day {
-                (dob.month, dob.day)
-            } else {
-                (dob.day, dob.month)
+            let Some(dob) = ds.dob(i) else {
+                return false;
             };
-            format!("2|{}|{lo}|{hi}|{}", dob.year, initial(f))
+            let (lo, hi) = day_month(dob);
+            write!(out, "2|{}|{lo}|{hi}|{}", dob.year, initial(f))
         }
         3 => {
             let pc = ds.recs[i as usize].postcode;
             if pc == NONE {
-                return None;
+                return false;
             }
-            format!("3|{}|{}", ds.text(pc), initial(g))
+            write!(out, "3|{}|{}", ds.text(pc), initial(g))
         }
         4 => {
             let district = ds.recs[i as usize].district;
             if district == NONE {
-                return None;
+                return false;
             }
-            format!("4|{}|{}", name_codes(ds, g, f)?, ds.text(district))
+            out.push_str("4|");
+            if !write_name_codes(ds, g, f, out) {
+                return false;
+            }
+            write!(out, "|{}", ds.text(district))
         }
-        _ => return None,
+        _ => return false,
     };
-    Some(text)
+    written.is_ok()
 }
 
-/// The phonetic codes of the first given and first family name, in either order.
-fn name_codes(ds: &Dataset, g: &[u32], f: &[u32]) -> Option<String> {
-    let a = ds.phonetic(*g.first()?);
-    let b = ds.phonetic(*f.first()?);
+/// Writes the phonetic codes of the first given and first family name, in either order.
+fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> bool {
+    let (Some(&g), Some(&f)) = (g.first(), f.first()) else {
+        return false;
+    };
+    let (a, b) = (ds.phonetic(g), ds.phonetic(f));
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
-    Some(format!("{a}|{b}"))
+    out.push_str(a);
+    out.push('|');
+    out.push_str(b);
+    true
 }
 
 /// The blocks of one rule: runs of records sharing a token.

@@ -473,7 +473,7 @@ pub struct Fit {
 /// Fits the model to the records: u from random pairs, m by EM on the candidate pairs of each
 /// blocking rule, the prior from the distinct candidates.
 pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
-    let tokens = settings.blocker.block_keys(ds);
+    let tokens = settings.blocker.block_keys(ds, settings.threads);
     fit_with(ds, &tokens, settings, None, progress).0
 }
 
@@ -664,7 +664,7 @@ pub fn dedupe(
     progress: &mut dyn FnMut(&str),
 ) -> Outcome {
     let n = ds.len();
-    let tokens = settings.blocker.block_keys(ds);
+    let tokens = settings.blocker.block_keys(ds, settings.threads);
     let cluster_weight = weight_of(settings.threshold);
     let keep = pairs_above.map_or(cluster_weight, |p| weight_of(p).min(cluster_weight));
     let (

@@ -252,9 +252,11 @@ pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize
 #[derive(Clone, Debug)]
 pub struct SplitMix(pub u64);
 
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
 impl SplitMix {
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.0 = self.0.wrapping_add(GOLDEN);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -285,21 +287,17 @@ fn normalise(counts: &[f64; ML], levels: usize, smoothing: f64) -> [f64; ML] {
 /// so the result, do not depend on how many).
 pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Table {
     let n = ds.len();
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut rng = SplitMix(seed);
-    if n >= 2 {
-        pairs.reserve_exact(samples);
-        for _ in 0..samples {
+    let samples = if n >= 2 { samples } else { 0 };
+    // The random pairs from `from` to `to`: two draws each, and a thread's generator jumps
+    // straight to its first draw (SplitMix's state advances by a constant per draw).
+    let count = |from: usize, to: usize| {
+        let mut rng = SplitMix(seed.wrapping_add((2 * from as u64).wrapping_mul(GOLDEN)));
+        let mut counts = [[0u64; ML]; NF];
+        for _ in from..to {
             let a = rng.below(n);
             let b = rng.below(n - 1);
             let b = if b >= a { b + 1 } else { b };
-            pairs.push((a as u32, b as u32));
-        }
-    }
-    let count = |pairs: &[(u32, u32)]| {
-        let mut counts = [[0u64; ML]; NF];
-        for &(a, b) in pairs {
-            let levels = compare::compare(ds, a, b);
+            let levels = compare::compare(ds, a as u32, b as u32);
             for f in 0..NF {
                 if let Some(l) = levels[f] {
                     counts[f][l as usize] += 1;
@@ -308,11 +306,11 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
         }
         counts
     };
-    let chunk = pairs.len().div_ceil(threads.max(1)).max(1);
+    let chunk = samples.div_ceil(threads.max(1)).max(1);
     let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || count(part)))
+        let handles: Vec<_> = (0..samples)
+            .step_by(chunk)
+            .map(|from| scope.spawn(move || count(from, (from + chunk).min(samples))))
             .collect();
         handles
             .into_iter()
@@ -632,21 +630,23 @@ fn fit_with(
             candidates.extend(kept);
         }
     }
+    if std::env::var_os("LINKAGE_DEBUG").is_some() {
+        eprintln!("{} candidates kept to be weighed", candidates.len());
+    }
     let lambda = prior(&distinct, &unprimed, n);
     let model = Model::new(m, u, lambda, household);
-    let mut pairs = Vec::new();
-    if let Some(keep) = keep {
-        for c in candidates {
+    // (Collected in the candidates' own room: a pair is the size of a candidate.)
+    let pairs: Vec<Pair> = candidates
+        .into_iter()
+        .filter_map(|c| {
             let w = model.weight(ds, c.a, c.b, &levels_of(usize::from(c.pattern)));
-            if w >= keep {
-                pairs.push(Pair {
-                    a: c.a,
-                    b: c.b,
-                    weight: w as f32,
-                });
-            }
-        }
-    }
+            keep.is_some_and(|keep| w >= keep).then_some(Pair {
+                a: c.a,
+                b: c.b,
+                weight: w as f32,
+            })
+        })
+        .collect();
     let fit = Fit {
         model,
         candidates: distinct.iter().sum(),

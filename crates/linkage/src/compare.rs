@@ -95,12 +95,22 @@ fn both(a: &[u32], b: &[u32]) -> bool {
     !a.is_empty() && !b.is_empty()
 }
 
+/// The same tokens in the same order (names have one to a few tokens: a loop, not a call to
+/// `memcmp`).
+fn same(a: &[u32], b: &[u32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 fn subset(a: &[u32], b: &[u32]) -> bool {
     a.iter().all(|t| b.contains(t))
 }
 
 /// The tokens written together ("mary ann" and "maryann") are equal.
 fn joined_eq(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    let length = |t: &[u32]| t.iter().map(|&x| ds.text_len(x)).sum::<usize>();
+    if length(a) != length(b) {
+        return false;
+    }
     let ja = a.iter().flat_map(|&t| ds.text(t).bytes());
     let jb = b.iter().flat_map(|&t| ds.text(t).bytes());
     ja.eq(jb)
@@ -114,19 +124,28 @@ fn jw(ds: &Dataset, a: u32, b: u32, floor: f64) -> f64 {
         return 1.0;
     }
     let (x, y) = (&ds.tokens[a as usize], &ds.tokens[b as usize]);
-    if jw_bound((x.mask, x.units), (y.mask, y.units)) < floor {
+    let (ta, tb) = (ds.text(a), ds.text(b));
+    // The common prefix in bytes is at least the common prefix in characters.
+    let prefix = ta
+        .bytes()
+        .zip(tb.bytes())
+        .take(4)
+        .take_while(|(p, q)| p == q)
+        .count() as u8;
+    if jw_bound((x.mask, x.units), (y.mask, y.units), prefix) < floor {
         return 0.0;
     }
-    jaro_winkler(ds.text(a), ds.text(b))
+    jaro_winkler(ta, tb)
 }
 
 /// An upper bound of the Jaro-Winkler similarity of two texts from the characters each has
 /// among its first 64 (a mask, [`crate::data::char_bit`]) and how many it has (at most 64):
 /// a character of one whose letter the other lacks cannot match, so at most
-/// `min(la - lacking_a, lb - lacking_b)` characters match; with no transpositions and the
-/// longest prefix that is the highest Jaro-Winkler they could reach. Cheap enough to skip
-/// most comparisons of unrelated names, which would fall below every threshold anyway.
-fn jw_bound((ma, la): (u64, u8), (mb, lb): (u64, u8)) -> f64 {
+/// `min(la - lacking_a, lb - lacking_b)` characters match; with no transpositions and a
+/// common prefix of `prefix` (at most 4; 4 when unknown) that is the highest Jaro-Winkler
+/// they could reach. Cheap enough to skip most comparisons of unrelated names, which would
+/// fall below every threshold anyway.
+fn jw_bound((ma, la): (u64, u8), (mb, lb): (u64, u8), prefix: u8) -> f64 {
     if la == 0 || lb == 0 {
         return 1.0;
     }
@@ -140,7 +159,7 @@ fn jw_bound((ma, la): (u64, u8), (mb, lb): (u64, u8)) -> f64 {
     let m = f64::from(m);
     let jaro = (m / f64::from(la) + m / f64::from(lb) + 1.0) / 3.0;
     // The margin covers the rounding of the similarity's own arithmetic.
-    jaro + 0.4 * (1.0 - jaro) + 1e-9
+    jaro + 0.1 * f64::from(prefix.min(4)) * (1.0 - jaro) + 1e-9
 }
 
 /// Jaro-Winkler similarity (prefix scale 0.1 over at most four characters, applied above a
@@ -233,7 +252,7 @@ fn related(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
 }
 
 pub(crate) fn given_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
-    if a == b || joined_eq(ds, a, b) {
+    if same(a, b) || joined_eq(ds, a, b) {
         4
     } else if subset(a, b) || subset(b, a) {
         3
@@ -268,7 +287,7 @@ fn joined_jw(ds: &Dataset, a: &[u32], b: &[u32], floor: f64) -> f64 {
         (units <= 64).then_some((mask, units as u8))
     };
     if let (Some(x), Some(y)) = (joined(a), joined(b))
-        && jw_bound(x, y) < floor
+        && jw_bound(x, y, 4) < floor
     {
         return 0.0;
     }
@@ -306,7 +325,7 @@ fn first_units<'a, T: Copy + Default, I: Iterator<Item = T>>(
 }
 
 pub(crate) fn family_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
-    if a == b || joined_eq(ds, a, b) {
+    if same(a, b) || joined_eq(ds, a, b) {
         4
     } else if a.iter().any(|t| b.contains(t)) || related(ds, a, b) {
         3
@@ -617,7 +636,9 @@ mod tests {
             let (ma, la) = crate::data::char_mask(&a);
             let (mb, lb) = crate::data::char_mask(&b);
             let s = jaro_winkler(&a, &b);
-            prop_assert!(jw_bound((ma, la), (mb, lb)) >= s, "{a:?} {b:?} {s}");
+            let prefix = a.bytes().zip(b.bytes()).take(4).take_while(|(p, q)| p == q).count();
+            prop_assert!(jw_bound((ma, la), (mb, lb), prefix as u8) >= s, "{a:?} {b:?} {s}");
+            prop_assert!(jw_bound((ma, la), (mb, lb), 4) >= s, "{a:?} {b:?} {s}");
         }
 
         #[test]

@@ -343,6 +343,10 @@ impl Dataset {
         token_text(&self.chars, &self.tokens[token as usize])
     }
 
+    pub(crate) fn text_len(&self, token: u32) -> usize {
+        self.tokens[token as usize].text_len as usize
+    }
+
     pub(crate) fn phonetic(&self, token: u32) -> &str {
         let t = &self.tokens[token as usize];
         let at = t.at as usize + t.text_len as usize;

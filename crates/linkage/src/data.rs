@@ -129,6 +129,8 @@ pub struct Dataset {
     counts: FxHashMap<u64, u32>,
     /// `lookup` and `counts` were given back by [`Dataset::compact`].
     compacted: bool,
+    /// Room for folding values while a record is added, reused from one record to the next.
+    scratch: [String; 2],
 }
 
 impl std::fmt::Debug for Dataset {
@@ -241,36 +243,46 @@ impl Dataset {
         if self.compacted {
             self.rebuild();
         }
+        let [mut folded, mut town] = std::mem::take(&mut self.scratch);
         let start = self.arena.len() as u32;
-        let ng = self.intern_words(&normalise::fold(r.given_names)).min(255);
-        let nf = self.intern_words(&normalise::fold(r.family_name)).min(255);
+        normalise::fold_into(r.given_names, &mut folded);
+        let ng = self.intern_words(&folded).min(255);
+        normalise::fold_into(r.family_name, &mut folded);
+        let nf = self.intern_words(&folded).min(255);
         let addr_start = self.arena.len();
         // The street address with its town as one token set (the town alone is no address).
-        let mut folded = normalise::fold(r.address);
-        let town = normalise::fold(r.town);
+        normalise::fold_into(r.address, &mut folded);
+        normalise::fold_into(r.town, &mut town);
         if !folded.is_empty() {
             folded.push(' ');
             folded.push_str(&town);
             self.intern_words(&folded);
         }
-        self.arena[addr_start..].sort_unstable();
-        let mut set = self.arena.split_off(addr_start);
-        set.dedup();
-        set.truncate(255);
-        let na = set.len();
-        self.arena.extend(set);
-        let pc = normalise::postcode(r.postcode);
-        let (postcode, district) = if pc.is_empty() {
+        // Sorted, without repeats, at most 255 tokens.
+        let set = &mut self.arena[addr_start..];
+        set.sort_unstable();
+        let mut na = 0;
+        for k in 0..set.len() {
+            if k == 0 || set[k] != set[na - 1] {
+                set[na] = set[k];
+                na += 1;
+            }
+        }
+        let na = na.min(255);
+        self.arena.truncate(addr_start + na);
+        normalise::postcode_into(r.postcode, &mut folded);
+        let (postcode, district) = if folded.is_empty() {
             (NONE, NONE)
         } else {
-            let d = normalise::postcode_district(&pc).to_owned();
-            (self.intern(&pc), self.intern(&d))
+            let pc = self.intern(&folded);
+            (pc, self.intern(normalise::postcode_district(&folded)))
         };
-        let town = if town.is_empty() {
+        let town_id = if town.is_empty() {
             NONE
         } else {
             self.intern(&town)
         };
+        self.scratch = [folded, town];
         let s = start as usize;
         let given_key = fx(&(1u8, &self.arena[s..s + ng]));
         let family_key = fx(&(2u8, &self.arena[s + ng..s + ng + nf]));
@@ -285,7 +297,7 @@ impl Dataset {
             dob: Dob::parse(r.date_of_birth).map_or(0, Dob::pack),
             postcode,
             district,
-            town,
+            town: town_id,
             given_count,
             family_count,
         });

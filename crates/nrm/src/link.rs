@@ -83,6 +83,9 @@ struct CsvReader<R> {
     inner: R,
     line: String,
     bytes: u64,
+    /// The strings of the previous row, reused for the next one's fields (no allocation per
+    /// field once they have grown).
+    spare: Vec<String>,
 }
 
 impl<R: BufRead> CsvReader<R> {
@@ -91,36 +94,58 @@ impl<R: BufRead> CsvReader<R> {
             inner,
             line: String::new(),
             bytes: 0,
+            spare: Vec::new(),
         }
     }
 
     /// The next row's fields; `false` at the end.
     fn next_row(&mut self, fields: &mut Vec<String>) -> io::Result<bool> {
-        fields.clear();
+        self.spare.append(fields);
         self.line.clear();
         let n = self.inner.read_line(&mut self.line)?;
         if n == 0 {
             return Ok(false);
         }
         self.bytes += n as u64;
-        let mut field = String::new();
+        let mut field = self.take_spare();
         let mut quoted = false;
         loop {
-            let mut chars = self.line.chars().peekable();
-            while let Some(c) = chars.next() {
-                match (quoted, c) {
-                    (true, '"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    (true, '"') => quoted = false,
-                    (true, c) => field.push(c),
-                    (false, '"') if field.is_empty() => quoted = true,
-                    (false, ',') => fields.push(std::mem::take(&mut field)),
-                    (false, '\n' | '\r') => {}
-                    (false, c) => field.push(c),
+            // Runs of ordinary characters are copied whole; every character with a meaning
+            // is ASCII, so a run never splits a character.
+            let line = self.line.as_str();
+            let b = line.as_bytes();
+            let (mut i, mut run) = (0, 0);
+            while i < b.len() {
+                let special = match (quoted, b[i]) {
+                    (true, b'"') | (false, b'"' | b',' | b'\n' | b'\r') => true,
+                    _ => false,
+                };
+                if !special {
+                    i += 1;
+                    continue;
                 }
+                field.push_str(&line[run..i]);
+                match (quoted, b[i]) {
+                    (true, _) if b.get(i + 1) == Some(&b'"') => {
+                        field.push('"');
+                        i += 1;
+                    }
+                    (true, _) => quoted = false,
+                    (false, b'"') if field.is_empty() => quoted = true,
+                    (false, b'"') => field.push('"'),
+                    (false, b',') => {
+                        let next = self.spare.pop().map_or_else(String::new, |mut s| {
+                            s.clear();
+                            s
+                        });
+                        fields.push(std::mem::replace(&mut field, next));
+                    }
+                    _ => {}
+                }
+                i += 1;
+                run = i;
             }
+            field.push_str(&line[run..]);
             if !quoted {
                 break;
             }
@@ -133,6 +158,12 @@ impl<R: BufRead> CsvReader<R> {
         }
         fields.push(field);
         Ok(true)
+    }
+
+    fn take_spare(&mut self) -> String {
+        let mut s = self.spare.pop().unwrap_or_default();
+        s.clear();
+        s
     }
 }
 
@@ -682,6 +713,12 @@ mod tests {
         assert_eq!(r[1], vec!["1", "12, High St"]);
         assert_eq!(r[2], vec!["2", "say \"hi\"\nthere"]);
         assert_eq!(r[3], vec!["3", ""]);
+        // A quote inside an unquoted field is a character; a shorter row after a longer one
+        // reuses nothing of it; characters outside ASCII pass whole.
+        let r = rows("1,Nguyễn Thị,O\"Brien,x\n2,Đỗ\n3,\"\",\"a\"\"\"\n");
+        assert_eq!(r[0], vec!["1", "Nguyễn Thị", "O\"Brien", "x"]);
+        assert_eq!(r[1], vec!["2", "Đỗ"]);
+        assert_eq!(r[2], vec!["3", "", "a\""]);
         let mut out = Vec::new();
         write_field(&mut out, "a,\"b\"").unwrap_or_default();
         assert_eq!(String::from_utf8_lossy(&out), "\"a,\"\"b\"\"\"");

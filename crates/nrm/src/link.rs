@@ -258,7 +258,34 @@ impl Ids {
     }
 }
 
-/// Reads a CSV file of people into a prepared dataset, with their ids.
+/// Rows of the input, each as its nine values (in the order of `COLUMNS`, empty where the
+/// file has no such column) back to back in one string.
+#[derive(Default)]
+struct Rows {
+    text: String,
+    ends: Vec<usize>,
+    /// Bytes of the file read by the end of the last row.
+    bytes: u64,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.ends.len() / COLUMNS.len()
+    }
+
+    fn value(&self, row: usize, column: usize) -> &str {
+        let i = row * COLUMNS.len() + column;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// Rows parsed at a time, handed from the thread that reads the file to the one that
+/// prepares the records.
+const BATCH: usize = 2048;
+
+/// Reads a CSV file of people into a prepared dataset, with their ids. The file is parsed on
+/// a thread of its own while this one prepares the records, a batch of rows at a time.
 fn read_people(
     path: &Path,
     progress: &mut Progress,
@@ -273,31 +300,78 @@ fn read_people(
     let map = header_map(&fields)?;
     let mut ds = Dataset::new();
     let mut ids = Ids::default();
-    let mut row = 1usize;
-    while limit.is_none_or(|l| ds.len() < l) && reader.next_row(&mut fields)? {
-        row += 1;
-        let mut values = [""; 9];
-        for (k, value) in fields.iter().enumerate() {
-            if let Some(Some(column)) = map.get(k) {
-                values[*column] = value.as_str();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (full, batches) = std::sync::mpsc::sync_channel::<io::Result<Rows>>(2);
+        let (done, empty) = std::sync::mpsc::channel::<Rows>();
+        scope.spawn(move || {
+            let mut read = 0usize;
+            loop {
+                let mut rows = empty.try_recv().unwrap_or_default();
+                rows.text.clear();
+                rows.ends.clear();
+                let mut more = true;
+                while rows.len() < BATCH {
+                    if limit.is_some_and(|l| read >= l) {
+                        more = false;
+                        break;
+                    }
+                    match reader.next_row(&mut fields) {
+                        Ok(true) => read += 1,
+                        Ok(false) => {
+                            more = false;
+                            break;
+                        }
+                        Err(e) => {
+                            // Nobody may be listening any more: then there is no one to tell.
+                            let _ = full.send(Err(e));
+                            return;
+                        }
+                    }
+                    let mut values = [""; COLUMNS.len()];
+                    for (k, value) in fields.iter().enumerate() {
+                        if let Some(Some(column)) = map.get(k) {
+                            values[*column] = value.as_str();
+                        }
+                    }
+                    for v in values {
+                        rows.text.push_str(v);
+                        rows.ends.push(rows.text.len());
+                    }
+                }
+                rows.bytes = reader.bytes;
+                // A send fails only when the reading side has stopped (an error): stop too.
+                if rows.len() > 0 && full.send(Ok(rows)).is_err() || !more {
+                    return;
+                }
             }
-        }
-        if values[0].is_empty() {
-            // The row number only: never a value, which may be personal data.
-            bail!("row {row} of {} has no id", path.display());
-        }
-        ids.push(values[0]);
-        ds.push(&Record {
-            given_names: values[1],
-            family_name: values[2],
-            date_of_birth: values[3],
-            sex: values[4],
-            address: values[5],
-            town: values[6],
-            postcode: values[7],
         });
-        progress.reading(reader.bytes, ds.len());
-    }
+        let mut row = 1usize;
+        for rows in batches {
+            let rows = rows?;
+            for r in 0..rows.len() {
+                row += 1;
+                let value = |column| rows.value(r, column);
+                if value(0).is_empty() {
+                    // The row number only: never a value, which may be personal data.
+                    bail!("row {row} of {} has no id", path.display());
+                }
+                ids.push(value(0));
+                ds.push(&Record {
+                    given_names: value(1),
+                    family_name: value(2),
+                    date_of_birth: value(3),
+                    sex: value(4),
+                    address: value(5),
+                    town: value(6),
+                    postcode: value(7),
+                });
+            }
+            progress.reading(rows.bytes, ds.len());
+            // The reading thread may have finished: then the batch is simply dropped.
+            let _ = done.send(rows);
+        }
+        Ok(())
+    })?;
     ds.finish();
     Ok((ds, ids))
 }

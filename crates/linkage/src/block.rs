@@ -166,13 +166,7 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             let (Some(dob), Some(&family)) = (ds.dob(i), f.first()) else {
                 return false;
             };
-            write!(
-                out,
-                "0|{}|{}|{}",
-                ds.phonetic(family),
-                dob.year,
-                initial(g)
-            )
+            write!(out, "0|{}|{}|{}", ds.phonetic(family), dob.year, initial(g))
         }
         1 => {
             let Some(dob) = ds.dob(i) else {
@@ -230,8 +224,8 @@ fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> boo
 
 /// The blocks of one rule: runs of records sharing a token.
 pub(crate) struct Blocks {
-    /// (key, record), sorted.
-    entries: Vec<(u32, u32)>,
+    /// Key and record (`key << 32 | record`: one number sorts as the pair would), sorted.
+    entries: Vec<u64>,
     /// Where each block of two or more records starts and ends in `entries`.
     runs: Vec<(u32, u32)>,
     max_block: usize,
@@ -246,17 +240,17 @@ impl Blocks {
     /// A block larger than `max_block` records is not compared all against all: its records
     /// are sorted by date of birth and each is compared with the next `window`.
     pub fn build(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> Blocks {
-        let mut entries: Vec<(u32, u32)> = keys
+        let mut entries: Vec<u64> = keys
             .iter()
             .enumerate()
             .filter(|(_, t)| t[rule] != 0)
-            .map(|(i, t)| (t[rule], i as u32))
+            .map(|(i, t)| u64::from(t[rule]) << 32 | i as u64)
             .collect();
         entries.sort_unstable();
         let mut runs: Vec<(u32, u32)> = Vec::new();
         let mut start = 0;
         for k in 1..=entries.len() {
-            if k == entries.len() || entries[k].0 != entries[start].0 {
+            if k == entries.len() || entries[k] >> 32 != entries[start] >> 32 {
                 if k - start > 1 {
                     runs.push((start as u32, k as u32));
                 }
@@ -336,12 +330,12 @@ impl Blocks {
                 if run.len() <= self.max_block {
                     for x in 0..run.len() {
                         for y in x + 1..run.len() {
-                            visit(&mut state, run[x].1, run[y].1);
+                            visit(&mut state, run[x] as u32, run[y] as u32);
                         }
                     }
                 } else {
                     big.clear();
-                    big.extend(run.iter().map(|r| r.1));
+                    big.extend(run.iter().map(|&r| r as u32));
                     big.sort_unstable_by_key(|&i| (ds.recs[i as usize].dob, i));
                     for x in 0..big.len() {
                         for y in x + 1..(x + 1 + self.window).min(big.len()) {

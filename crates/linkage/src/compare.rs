@@ -107,6 +107,10 @@ fn subset(a: &[u32], b: &[u32]) -> bool {
 
 /// The tokens written together ("mary ann" and "maryann") are equal.
 fn joined_eq(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    if let ([x], [y]) = (a, b) {
+        // Tokens are interned: one text, one token.
+        return x == y;
+    }
     let length = |t: &[u32]| t.iter().map(|&x| ds.text_len(x)).sum::<usize>();
     if length(a) != length(b) {
         return false;
@@ -124,6 +128,10 @@ fn jw(ds: &Dataset, a: u32, b: u32, floor: f64) -> f64 {
         return 1.0;
     }
     let (x, y) = (&ds.tokens[a as usize], &ds.tokens[b as usize]);
+    // First with the longest prefix there can be, before the texts are looked at.
+    if jw_bound((x.mask, x.units), (y.mask, y.units), 4) < floor {
+        return 0.0;
+    }
     let (ta, tb) = (ds.text(a), ds.text(b));
     // The common prefix in bytes is at least the common prefix in characters.
     let prefix = ta
@@ -239,15 +247,19 @@ fn best_jw(ds: &Dataset, a: &[u32], b: &[u32], floor: f64) -> f64 {
 /// Two different tokens of the names share a name group, or a phonetic code (of three
 /// letters or more, or else with similar spellings: Amy and Emma share the code `am`).
 fn related(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    let pair = |x: u32, y: u32| {
+        ds.same_group(x, y)
+            || ds.same_code(x, y) && (ds.phonetic(x).len() >= 3 || jw(ds, x, y, 0.8) >= 0.8)
+    };
+    if let ([x], [y]) = (a, b) {
+        // One token each, the commonest case: the checks of one name against the other's
+        // tokens reduce to the two being different.
+        return x != y && pair(*x, *y);
+    }
     a.iter().take(3).any(|&x| {
-        b.iter().take(3).any(|&y| {
-            x != y
-                && !a.contains(&y)
-                && !b.contains(&x)
-                && (ds.same_group(x, y)
-                    || ds.same_code(x, y)
-                        && (ds.phonetic(x).len() >= 3 || jw(ds, x, y, 0.8) >= 0.8))
-        })
+        b.iter()
+            .take(3)
+            .any(|&y| x != y && !a.contains(&y) && !b.contains(&x) && pair(x, y))
     })
 }
 
@@ -437,14 +449,15 @@ fn dice(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
             matched += 1;
             continue;
         }
-        // A near spelling: same first letter, similar length, Jaro-Winkler 0.9 or more.
-        let x = ds.text(t).as_bytes();
-        if x.len() >= 4
+        // A near spelling: same first letter, similar length, Jaro-Winkler 0.9 or more (the
+        // lengths first: they are kept with the tokens, the texts are further away).
+        let lx = ds.text_len(t);
+        if lx >= 4
             && large.iter().any(|&u| {
-                let y = ds.text(u).as_bytes();
-                y.len() >= 4
-                    && y[0] == x[0]
-                    && y.len().abs_diff(x.len()) <= 2
+                let ly = ds.text_len(u);
+                ly >= 4
+                    && ly.abs_diff(lx) <= 2
+                    && ds.text(u).as_bytes()[0] == ds.text(t).as_bytes()[0]
                     && jw(ds, t, u, 0.9) >= 0.9
             })
         {

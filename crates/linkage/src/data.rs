@@ -376,6 +376,11 @@ impl Dataset {
     }
 
     pub(crate) fn same_group(&self, a: u32, b: u32) -> bool {
+        let (ta, tb) = (&self.tokens[a as usize], &self.tokens[b as usize]);
+        if ta.groups_len == 0 || tb.groups_len == 0 {
+            // Most names are in no group.
+            return false;
+        }
         let (ga, gb) = (self.groups(a), self.groups(b));
         ga.iter().any(|g| gb.contains(g))
     }

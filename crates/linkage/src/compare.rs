@@ -128,8 +128,9 @@ fn jw(ds: &Dataset, a: u32, b: u32, floor: f64) -> f64 {
         return 1.0;
     }
     let (x, y) = (&ds.tokens[a as usize], &ds.tokens[b as usize]);
+    let jaro = jaro_bound((x.mask, x.units), (y.mask, y.units));
     // First with the longest prefix there can be, before the texts are looked at.
-    if jw_bound((x.mask, x.units), (y.mask, y.units), 4) < floor {
+    if winkler_bound(jaro, 4) < floor {
         return 0.0;
     }
     let (ta, tb) = (ds.text(a), ds.text(b));
@@ -140,7 +141,7 @@ fn jw(ds: &Dataset, a: u32, b: u32, floor: f64) -> f64 {
         .take(4)
         .take_while(|(p, q)| p == q)
         .count() as u8;
-    if jw_bound((x.mask, x.units), (y.mask, y.units), prefix) < floor {
+    if winkler_bound(jaro, prefix) < floor {
         return 0.0;
     }
     jaro_winkler(ta, tb)
@@ -153,7 +154,12 @@ fn jw(ds: &Dataset, a: u32, b: u32, floor: f64) -> f64 {
 /// common prefix of `prefix` (at most 4; 4 when unknown) that is the highest Jaro-Winkler
 /// they could reach. Cheap enough to skip most comparisons of unrelated names, which would
 /// fall below every threshold anyway.
-fn jw_bound((ma, la): (u64, u8), (mb, lb): (u64, u8), prefix: u8) -> f64 {
+fn jw_bound(a: (u64, u8), b: (u64, u8), prefix: u8) -> f64 {
+    winkler_bound(jaro_bound(a, b), prefix)
+}
+
+/// The Jaro part of [`jw_bound`]: the highest Jaro similarity the two texts could have.
+fn jaro_bound((ma, la): (u64, u8), (mb, lb): (u64, u8)) -> f64 {
     if la == 0 || lb == 0 {
         return 1.0;
     }
@@ -165,9 +171,18 @@ fn jw_bound((ma, la): (u64, u8), (mb, lb): (u64, u8), prefix: u8) -> f64 {
         return 0.0;
     }
     let m = f64::from(m);
-    let jaro = (m / f64::from(la) + m / f64::from(lb) + 1.0) / 3.0;
-    // The margin covers the rounding of the similarity's own arithmetic.
-    jaro + 0.1 * f64::from(prefix.min(4)) * (1.0 - jaro) + 1e-9
+    (m / f64::from(la) + m / f64::from(lb) + 1.0) / 3.0
+}
+
+/// The highest Jaro-Winkler similarity of texts whose Jaro similarity is at most `jaro` and
+/// whose common prefix is at most `prefix` long. The margins cover the rounding of the
+/// similarity's own arithmetic (a Jaro similarity of 0.7 or less gets no prefix bonus).
+fn winkler_bound(jaro: f64, prefix: u8) -> f64 {
+    if jaro < 0.7 - 1e-6 {
+        jaro + 1e-9
+    } else {
+        jaro + 0.1 * f64::from(prefix.min(4)) * (1.0 - jaro) + 1e-9
+    }
 }
 
 /// Jaro-Winkler similarity (prefix scale 0.1 over at most four characters, applied above a

@@ -303,12 +303,15 @@ impl Blocks {
         }
     }
 
-    /// Visits every pair on `threads` threads, each with its own state.
+    /// Visits every pair on `threads` threads, each with its own state, made by `init` from
+    /// the number of the thread's share. The shares, the order of the pairs in each and the
+    /// order of the states returned depend only on the blocks and `threads`: visiting the same
+    /// blocks again with as many threads visits the same pairs in the same order.
     pub fn visit<S: Send>(
         &self,
         ds: &Dataset,
         threads: usize,
-        init: impl Fn() -> S + Sync,
+        init: impl Fn(usize) -> S + Sync,
         visit: impl Fn(&mut S, u32, u32) + Sync,
     ) -> Vec<S> {
         let threads = threads.max(1);
@@ -322,8 +325,8 @@ impl Blocks {
             }
         }
         chunks.push(&self.runs[begin..]);
-        let work = |chunk: &[(u32, u32)]| {
-            let mut state = init();
+        let work = |k: usize, chunk: &[(u32, u32)]| {
+            let mut state = init(k);
             let mut big: Vec<u32> = Vec::new();
             for &(s, e) in chunk {
                 let run = &self.entries[s as usize..e as usize];
@@ -347,12 +350,13 @@ impl Blocks {
             state
         };
         if chunks.len() == 1 {
-            return vec![work(chunks[0])];
+            return vec![work(0, chunks[0])];
         }
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunks
                 .iter()
-                .map(|chunk| scope.spawn(|| work(chunk)))
+                .enumerate()
+                .map(|(k, chunk)| scope.spawn(move || work(k, chunk)))
                 .collect();
             handles
                 .into_iter()

@@ -502,9 +502,14 @@ fn fit_with(
     progress("estimating u from random pairs");
     let u = estimate_u(ds, settings.u_samples, settings.seed, settings.threads);
 
-    // Pass 1: the pattern counts of a sample of each training rule's pairs, for m.
+    // Pass 1: the pattern counts of a sample of each training rule's pairs, for m. The
+    // patterns of the sampled pairs that are distinct candidates (no earlier rule's) are kept
+    // too, in the order visited, by share: the second pass visits the same blocks in the same
+    // order and takes them instead of comparing those pairs again (two bytes a pair, at most
+    // `train_pairs` of each rule).
     progress("counting comparison patterns of sampled pairs");
     let mut train = vec![vec![0u64; PATTERNS]; R];
+    let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
     for &rule in &TRAINING_RULES {
         let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
@@ -512,18 +517,25 @@ fn fit_with(
         let states = blocks.visit(
             ds,
             settings.threads,
-            || vec![0u64; PATTERNS],
-            |tr, a, b| {
+            |_| (vec![0u64; PATTERNS], Vec::new()),
+            |(tr, kept): &mut (Vec<u64>, Vec<u16>), a, b| {
                 if hash_pair(a, b) <= cut {
-                    tr[pattern(&compare::compare(ds, a, b))] += 1;
+                    let p = pattern(&compare::compare(ds, a, b));
+                    tr[p] += 1;
+                    if !block::seen_before(tokens, a, b, rule) {
+                        kept.push(p as u16);
+                    }
                 }
             },
         );
-        for tr in states {
+        let mut shares = Vec::with_capacity(states.len());
+        for (tr, kept) in states {
             for p in 0..PATTERNS {
                 train[rule][p] += tr[p];
             }
+            shares.push(kept);
         }
+        replay[rule] = Some((cut, shares));
     }
 
     progress("estimating m by expectation-maximisation");
@@ -601,16 +613,29 @@ fn fit_with(
             );
         }
         let model = &unprimed;
+        let replay = replay[rule].take();
         let states = blocks.visit(
             ds,
             settings.threads,
-            || (vec![0u64; PATTERNS], Vec::new()),
-            |(di, kept): &mut (Vec<u64>, Vec<Candidate>), a, b| {
+            |share| {
+                let stored = replay
+                    .as_ref()
+                    .map(|(cut, shares)| (*cut, &shares[share][..]));
+                (vec![0u64; PATTERNS], Vec::new(), stored, 0usize)
+            },
+            |(di, kept, stored, next): &mut (Vec<u64>, Vec<Candidate>, _, usize), a, b| {
                 if block::seen_before(tokens, a, b, rule) {
                     return;
                 }
-                let levels = compare::compare(ds, a, b);
-                let p = pattern(&levels);
+                // Compared already when sampled for m.
+                let p = match stored {
+                    Some((cut, patterns)) if hash_pair(a, b) <= *cut => {
+                        *next += 1;
+                        usize::from(patterns[*next - 1])
+                    }
+                    _ => pattern(&compare::compare(ds, a, b)),
+                };
+                let levels = levels_of(p);
                 di[p] += 1;
                 if let Some(floor) = floor
                     && f64::from(model.table[p]) + model.tf_adjustment(ds, a, b, &levels) >= floor
@@ -623,7 +648,7 @@ fn fit_with(
                 }
             },
         );
-        for (di, kept) in states {
+        for (di, kept, _, _) in states {
             for p in 0..PATTERNS {
                 distinct[p] += di[p];
             }

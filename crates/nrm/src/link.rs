@@ -116,10 +116,10 @@ impl<R: BufRead> CsvReader<R> {
             let b = line.as_bytes();
             let (mut i, mut run) = (0, 0);
             while i < b.len() {
-                let special = match (quoted, b[i]) {
-                    (true, b'"') | (false, b'"' | b',' | b'\n' | b'\r') => true,
-                    _ => false,
-                };
+                let special = matches!(
+                    (quoted, b[i]),
+                    (true, b'"') | (false, b'"' | b',' | b'\n' | b'\r')
+                );
                 if !special {
                     i += 1;
                     continue;

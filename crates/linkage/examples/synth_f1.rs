@@ -35,6 +35,7 @@ fn main() {
         });
     }
     ds.finish();
+    eprintln!("{:?} records loaded", started.elapsed());
     let settings = Settings {
         threshold,
         ..Settings::default()
@@ -57,6 +58,17 @@ fn main() {
         out.model.lambda,
         out.model.household,
         out.model.twins
+    );
+    // A fingerprint of the clusters and of the kept pairs, to show a change left them as they were.
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(&out.cluster, &mut h);
+    for p in &out.pairs {
+        std::hash::Hash::hash(&(p.a, p.b, p.weight.to_bits()), &mut h);
+    }
+    println!(
+        "fingerprint {:016x} ({} pairs kept)",
+        std::hash::Hasher::finish(&h),
+        out.pairs.len()
     );
     let mut shown = 0;
     for pair in &out.pairs {

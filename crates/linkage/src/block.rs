@@ -101,18 +101,34 @@ impl Blocker {
     }
 
     /// The block keys of every record of `ds`, for linking the records among themselves in
-    /// memory ([`BlockKeys`]).
-    pub(crate) fn block_keys(&self, ds: &Dataset) -> Vec<BlockKeys> {
-        (0..ds.len() as u32)
-            .map(|i| self.tokens(ds, i).map(block_key))
-            .collect()
+    /// memory ([`BlockKeys`]), made on `threads` threads.
+    pub(crate) fn block_keys(&self, ds: &Dataset, threads: usize) -> Vec<BlockKeys> {
+        let mut out: Vec<BlockKeys> = vec![[0; R]; ds.len()];
+        let chunk = ds.len().div_ceil(threads.max(1)).max(1);
+        std::thread::scope(|scope| {
+            for (k, part) in out.chunks_mut(chunk).enumerate() {
+                scope.spawn(move || {
+                    let mut text = String::new();
+                    for (j, slot) in part.iter_mut().enumerate() {
+                        let i = (k * chunk + j) as u32;
+                        *slot = self.tokens_with(ds, i, &mut text).map(block_key);
+                    }
+                });
+            }
+        });
+        out
     }
 
     /// The tokens of record `i` of `ds`.
     pub fn tokens(&self, ds: &Dataset, i: u32) -> Tokens {
+        self.tokens_with(ds, i, &mut String::new())
+    }
+
+    /// The same, making each key's text in `text` (its room is reused).
+    fn tokens_with(&self, ds: &Dataset, i: u32, text: &mut String) -> Tokens {
         let mut out = [0; R];
         for (rule, slot) in out.iter_mut().enumerate() {
-            if let Some(text) = key_text(ds, i, rule) {
+            if write_key_text(ds, i, rule, text) {
                 *slot = self.token(text.as_bytes());
             }
         }
@@ -122,66 +138,94 @@ impl Blocker {
 
 /// The text a rule's key is made of (the rule number first, so rules never collide).
 pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
+    let mut text = String::new();
+    write_key_text(ds, i, rule, &mut text).then_some(text)
+}
+
+/// Writes the text of a rule's key (see [`key_text`]) in place of what `out` held; false (and
+/// `out` left unspecified) where the rule's values are missing.
+fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
+    use std::fmt::Write;
+    out.clear();
     let (g, f) = (ds.given(i), ds.family(i));
     let initial = |name: &[u32]| {
         name.first()
             .and_then(|&t| ds.text(t).chars().next())
             .unwrap_or('_')
     };
-    let text = match rule {
+    let day_month = |dob: crate::normalise::Dob| {
+        if dob.month <= dob.day {
+            (dob.month, dob.day)
+        } else {
+            (dob.day, dob.month)
+        }
+    };
+    // Writing to a String cannot fail.
+    let written = match rule {
         0 => {
-            let dob = ds.dob(i)?;
-            format!("0|{}|{}|{}", ds.phonetic(*f.first()?), dob.year, initial(g))
+            let (Some(dob), Some(&family)) = (ds.dob(i), f.first()) else {
+                return false;
+            };
+            write!(out, "0|{}|{}|{}", ds.phonetic(family), dob.year, initial(g))
         }
         1 => {
-            let dob = ds.dob(i)?;
-            let (lo, hi) = if dob.month <= dob.day {
-                (dob.month, dob.day)
-            } else {
-                (dob.day, dob.month)
+            let Some(dob) = ds.dob(i) else {
+                return false;
             };
-            format!("1|{}|{lo}|{hi}", name_codes(ds, g, f)?)
+            let (lo, hi) = day_month(dob);
+            out.push_str("1|");
+            if !write_name_codes(ds, g, f, out) {
+                return false;
+            }
+            write!(out, "|{lo}|{hi}")
         }
         2 => {
-            let dob = ds.dob(i)?;
-            let (lo, hi) = if dob.month <= dob.day {
-                (dob.month, dob.day)
-            } else {
-                (dob.day, dob.month)
+            let Some(dob) = ds.dob(i) else {
+                return false;
             };
-            format!("2|{}|{lo}|{hi}|{}", dob.year, initial(f))
+            let (lo, hi) = day_month(dob);
+            write!(out, "2|{}|{lo}|{hi}|{}", dob.year, initial(f))
         }
         3 => {
             let pc = ds.recs[i as usize].postcode;
             if pc == NONE {
-                return None;
+                return false;
             }
-            format!("3|{}|{}", ds.text(pc), initial(g))
+            write!(out, "3|{}|{}", ds.text(pc), initial(g))
         }
         4 => {
             let district = ds.recs[i as usize].district;
             if district == NONE {
-                return None;
+                return false;
             }
-            format!("4|{}|{}", name_codes(ds, g, f)?, ds.text(district))
+            out.push_str("4|");
+            if !write_name_codes(ds, g, f, out) {
+                return false;
+            }
+            write!(out, "|{}", ds.text(district))
         }
-        _ => return None,
+        _ => return false,
     };
-    Some(text)
+    written.is_ok()
 }
 
-/// The phonetic codes of the first given and first family name, in either order.
-fn name_codes(ds: &Dataset, g: &[u32], f: &[u32]) -> Option<String> {
-    let a = ds.phonetic(*g.first()?);
-    let b = ds.phonetic(*f.first()?);
+/// Writes the phonetic codes of the first given and first family name, in either order.
+fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> bool {
+    let (Some(&g), Some(&f)) = (g.first(), f.first()) else {
+        return false;
+    };
+    let (a, b) = (ds.phonetic(g), ds.phonetic(f));
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
-    Some(format!("{a}|{b}"))
+    out.push_str(a);
+    out.push('|');
+    out.push_str(b);
+    true
 }
 
 /// The blocks of one rule: runs of records sharing a token.
 pub(crate) struct Blocks {
-    /// (key, record), sorted.
-    entries: Vec<(u32, u32)>,
+    /// Key and record (`key << 32 | record`: one number sorts as the pair would), sorted.
+    entries: Vec<u64>,
     /// Where each block of two or more records starts and ends in `entries`.
     runs: Vec<(u32, u32)>,
     max_block: usize,
@@ -196,17 +240,17 @@ impl Blocks {
     /// A block larger than `max_block` records is not compared all against all: its records
     /// are sorted by date of birth and each is compared with the next `window`.
     pub fn build(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> Blocks {
-        let mut entries: Vec<(u32, u32)> = keys
+        let mut entries: Vec<u64> = keys
             .iter()
             .enumerate()
             .filter(|(_, t)| t[rule] != 0)
-            .map(|(i, t)| (t[rule], i as u32))
+            .map(|(i, t)| u64::from(t[rule]) << 32 | i as u64)
             .collect();
         entries.sort_unstable();
         let mut runs: Vec<(u32, u32)> = Vec::new();
         let mut start = 0;
         for k in 1..=entries.len() {
-            if k == entries.len() || entries[k].0 != entries[start].0 {
+            if k == entries.len() || entries[k] >> 32 != entries[start] >> 32 {
                 if k - start > 1 {
                     runs.push((start as u32, k as u32));
                 }
@@ -230,6 +274,26 @@ impl Blocks {
         blocks
     }
 
+    /// How many pairs [`Blocks::build`] would give [`Blocks::pairs`] (from the keys alone, at
+    /// half the memory).
+    pub fn count(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> usize {
+        let mut sorted: Vec<u32> = keys.iter().map(|t| t[rule]).filter(|&k| k != 0).collect();
+        sorted.sort_unstable();
+        sorted
+            .chunk_by(|x, y| x == y)
+            .map(|run| {
+                let n = run.len();
+                if n < 2 {
+                    0
+                } else if n > max_block {
+                    n * window
+                } else {
+                    n * (n - 1) / 2
+                }
+            })
+            .sum()
+    }
+
     fn cost(&self, &(s, e): &(u32, u32)) -> usize {
         let n = (e - s) as usize;
         if n > self.max_block {
@@ -239,12 +303,15 @@ impl Blocks {
         }
     }
 
-    /// Visits every pair on `threads` threads, each with its own state.
+    /// Visits every pair on `threads` threads, each with its own state, made by `init` from
+    /// the number of the thread's share. The shares, the order of the pairs in each and the
+    /// order of the states returned depend only on the blocks and `threads`: visiting the same
+    /// blocks again with as many threads visits the same pairs in the same order.
     pub fn visit<S: Send>(
         &self,
         ds: &Dataset,
         threads: usize,
-        init: impl Fn() -> S + Sync,
+        init: impl Fn(usize) -> S + Sync,
         visit: impl Fn(&mut S, u32, u32) + Sync,
     ) -> Vec<S> {
         let threads = threads.max(1);
@@ -258,20 +325,20 @@ impl Blocks {
             }
         }
         chunks.push(&self.runs[begin..]);
-        let work = |chunk: &[(u32, u32)]| {
-            let mut state = init();
+        let work = |k: usize, chunk: &[(u32, u32)]| {
+            let mut state = init(k);
             let mut big: Vec<u32> = Vec::new();
             for &(s, e) in chunk {
                 let run = &self.entries[s as usize..e as usize];
                 if run.len() <= self.max_block {
                     for x in 0..run.len() {
                         for y in x + 1..run.len() {
-                            visit(&mut state, run[x].1, run[y].1);
+                            visit(&mut state, run[x] as u32, run[y] as u32);
                         }
                     }
                 } else {
                     big.clear();
-                    big.extend(run.iter().map(|r| r.1));
+                    big.extend(run.iter().map(|&r| r as u32));
                     big.sort_unstable_by_key(|&i| (ds.recs[i as usize].dob, i));
                     for x in 0..big.len() {
                         for y in x + 1..(x + 1 + self.window).min(big.len()) {
@@ -283,12 +350,13 @@ impl Blocks {
             state
         };
         if chunks.len() == 1 {
-            return vec![work(chunks[0])];
+            return vec![work(0, chunks[0])];
         }
         std::thread::scope(|scope| {
             let handles: Vec<_> = chunks
                 .iter()
-                .map(|chunk| scope.spawn(|| work(chunk)))
+                .enumerate()
+                .map(|(k, chunk)| scope.spawn(move || work(k, chunk)))
                 .collect();
             handles
                 .into_iter()

@@ -59,14 +59,27 @@ pub fn compare(ds: &Dataset, a: u32, b: u32) -> Levels {
     let (ga, fa, gb, fb) = (ds.given(a), ds.family(a), ds.given(b), ds.family(b));
     let mut given = both(ga, gb).then(|| given_level(ds, ga, gb));
     let mut family = both(fa, fb).then(|| family_level(ds, fa, fb));
-    if both(ga, fb) && both(fa, gb) && given.unwrap_or(0) + family.unwrap_or(0) < 8 {
+    let straight = given.unwrap_or(0) + family.unwrap_or(0);
+    if both(ga, fb) && both(fa, gb) && straight < 8 {
         // Given and family names written the other way round: both crossings must agree, and
         // the weaker of the two crossings is used for each, so the result stays symmetric.
-        let g = given_level(ds, ga, fb).min(given_level(ds, fa, gb));
-        let f = family_level(ds, fa, gb).min(family_level(ds, ga, fb));
-        if g + f > given.unwrap_or(0) + family.unwrap_or(0) {
-            given = Some(g);
-            family = Some(f);
+        // A crossing is given up as soon as it cannot beat the straight comparison, even with
+        // what is left to compare at its best (level 4).
+        let g = given_level(ds, ga, fb);
+        let g = if g + 4 > straight {
+            g.min(given_level(ds, fa, gb))
+        } else {
+            g
+        };
+        if g + 4 > straight {
+            let f = family_level(ds, fa, gb);
+            if g + f > straight {
+                let f = f.min(family_level(ds, ga, fb));
+                if g + f > straight {
+                    given = Some(g);
+                    family = Some(f);
+                }
+            }
         }
     }
     [
@@ -82,22 +95,93 @@ fn both(a: &[u32], b: &[u32]) -> bool {
     !a.is_empty() && !b.is_empty()
 }
 
+/// The same tokens in the same order (names have one to a few tokens: a loop, not a call to
+/// `memcmp`).
+fn same(a: &[u32], b: &[u32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 fn subset(a: &[u32], b: &[u32]) -> bool {
     a.iter().all(|t| b.contains(t))
 }
 
 /// The tokens written together ("mary ann" and "maryann") are equal.
 fn joined_eq(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    if let ([x], [y]) = (a, b) {
+        // Tokens are interned: one text, one token.
+        return x == y;
+    }
+    let length = |t: &[u32]| t.iter().map(|&x| ds.text_len(x)).sum::<usize>();
+    if length(a) != length(b) {
+        return false;
+    }
     let ja = a.iter().flat_map(|&t| ds.text(t).bytes());
     let jb = b.iter().flat_map(|&t| ds.text(t).bytes());
     ja.eq(jb)
 }
 
-fn jw(ds: &Dataset, a: u32, b: u32) -> f64 {
+/// The Jaro-Winkler similarity of two tokens when it may reach `floor`; when it cannot (see
+/// [`jw_bound`]), 0 without comparing them. Only ever compared with thresholds of `floor` or
+/// more, so the result is the same as the similarity's.
+fn jw(ds: &Dataset, a: u32, b: u32, floor: f64) -> f64 {
     if a == b {
-        1.0
+        return 1.0;
+    }
+    let (x, y) = (&ds.tokens[a as usize], &ds.tokens[b as usize]);
+    let jaro = jaro_bound((x.mask, x.units), (y.mask, y.units));
+    // First with the longest prefix there can be, before the texts are looked at.
+    if winkler_bound(jaro, 4) < floor {
+        return 0.0;
+    }
+    let (ta, tb) = (ds.text(a), ds.text(b));
+    // The common prefix in bytes is at least the common prefix in characters.
+    let prefix = ta
+        .bytes()
+        .zip(tb.bytes())
+        .take(4)
+        .take_while(|(p, q)| p == q)
+        .count() as u8;
+    if winkler_bound(jaro, prefix) < floor {
+        return 0.0;
+    }
+    jaro_winkler(ta, tb)
+}
+
+/// An upper bound of the Jaro-Winkler similarity of two texts from the characters each has
+/// among its first 64 (a mask, [`crate::data::char_bit`]) and how many it has (at most 64):
+/// a character of one whose letter the other lacks cannot match, so at most
+/// `min(la - lacking_a, lb - lacking_b)` characters match; with no transpositions and a
+/// common prefix of `prefix` (at most 4; 4 when unknown) that is the highest Jaro-Winkler
+/// they could reach. Cheap enough to skip most comparisons of unrelated names, which would
+/// fall below every threshold anyway.
+fn jw_bound(a: (u64, u8), b: (u64, u8), prefix: u8) -> f64 {
+    winkler_bound(jaro_bound(a, b), prefix)
+}
+
+/// The Jaro part of [`jw_bound`]: the highest Jaro similarity the two texts could have.
+fn jaro_bound((ma, la): (u64, u8), (mb, lb): (u64, u8)) -> f64 {
+    if la == 0 || lb == 0 {
+        return 1.0;
+    }
+    // Each bit set in a mask stands for at least one character counted in its length.
+    let only_a = (ma & !mb).count_ones() as u8;
+    let only_b = (mb & !ma).count_ones() as u8;
+    let m = la.saturating_sub(only_a).min(lb.saturating_sub(only_b));
+    if m == 0 {
+        return 0.0;
+    }
+    let m = f64::from(m);
+    (m / f64::from(la) + m / f64::from(lb) + 1.0) / 3.0
+}
+
+/// The highest Jaro-Winkler similarity of texts whose Jaro similarity is at most `jaro` and
+/// whose common prefix is at most `prefix` long. The margins cover the rounding of the
+/// similarity's own arithmetic (a Jaro similarity of 0.7 or less gets no prefix bonus).
+fn winkler_bound(jaro: f64, prefix: u8) -> f64 {
+    if jaro < 0.7 - 1e-6 {
+        jaro + 1e-9
     } else {
-        jaro_winkler(ds.text(a), ds.text(b))
+        jaro + 0.1 * f64::from(prefix.min(4)) * (1.0 - jaro) + 1e-9
     }
 }
 
@@ -161,13 +245,14 @@ fn jw_units<T: PartialEq + Copy>(a: &[T], b: &[T]) -> f64 {
     jaro + 0.1 * prefix as f64 * (1.0 - jaro)
 }
 
-/// Best Jaro-Winkler similarity between two different tokens of the two names.
-fn best_jw(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
+/// Best Jaro-Winkler similarity between two different tokens of the two names, when it is
+/// `floor` or more (else some value below `floor`).
+fn best_jw(ds: &Dataset, a: &[u32], b: &[u32], floor: f64) -> f64 {
     let mut best = 0.0f64;
     for &x in a.iter().take(3) {
         for &y in b.iter().take(3) {
             if x != y {
-                best = best.max(jw(ds, x, y));
+                best = best.max(jw(ds, x, y, floor.max(best)));
             }
         }
     }
@@ -177,47 +262,102 @@ fn best_jw(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
 /// Two different tokens of the names share a name group, or a phonetic code (of three
 /// letters or more, or else with similar spellings: Amy and Emma share the code `am`).
 fn related(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    let pair = |x: u32, y: u32| {
+        ds.same_group(x, y)
+            || ds.same_code(x, y) && (ds.phonetic(x).len() >= 3 || jw(ds, x, y, 0.8) >= 0.8)
+    };
+    if let ([x], [y]) = (a, b) {
+        // One token each, the commonest case: the checks of one name against the other's
+        // tokens reduce to the two being different.
+        return x != y && pair(*x, *y);
+    }
     a.iter().take(3).any(|&x| {
-        b.iter().take(3).any(|&y| {
-            x != y
-                && !a.contains(&y)
-                && !b.contains(&x)
-                && (ds.same_group(x, y)
-                    || ds.same_code(x, y) && (ds.phonetic(x).len() >= 3 || jw(ds, x, y) >= 0.8))
-        })
+        b.iter()
+            .take(3)
+            .any(|&y| x != y && !a.contains(&y) && !b.contains(&x) && pair(x, y))
     })
 }
 
 pub(crate) fn given_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
-    if a == b || joined_eq(ds, a, b) {
+    if same(a, b) || joined_eq(ds, a, b) {
         4
     } else if subset(a, b) || subset(b, a) {
         3
     } else if related(ds, a, b) {
         2
-    } else if best_jw(ds, a, b) >= 0.88 || joined_jw(ds, a, b) >= 0.88 {
+    } else if best_jw(ds, a, b, 0.88) >= 0.88 || joined_jw(ds, a, b, 0.88) >= 0.88 {
         1
     } else {
         0
     }
 }
 
-/// Jaro-Winkler of the whole names written out (for names of several parts).
-fn joined_jw(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
+/// Jaro-Winkler of the whole names written out, tokens joined by a space (for names of
+/// several parts), when it is `floor` or more (else some value below `floor`). Compares the
+/// first 64 characters in place, as [`jaro_winkler`] would of the joined texts.
+fn joined_jw(ds: &Dataset, a: &[u32], b: &[u32], floor: f64) -> f64 {
     if a.len() < 2 && b.len() < 2 {
         return 0.0;
     }
-    let join = |t: &[u32]| t.iter().map(|&x| ds.text(x)).collect::<Vec<_>>().join(" ");
-    jaro_winkler(&join(a), &join(b))
+    // The joined text's mask and length, when every character of it is within the 64.
+    let joined = |t: &[u32]| {
+        let mut mask = crate::data::char_bit(' ');
+        let mut units = t.len() - 1;
+        for &x in t {
+            let info = &ds.tokens[x as usize];
+            if info.units >= 64 {
+                return None;
+            }
+            mask |= info.mask;
+            units += usize::from(info.units);
+        }
+        (units <= 64).then_some((mask, units as u8))
+    };
+    if let (Some(x), Some(y)) = (joined(a), joined(b))
+        && jw_bound(x, y, 4) < floor
+    {
+        return 0.0;
+    }
+    if a.iter().chain(b).all(|&t| ds.text(t).is_ascii()) {
+        let (x, nx) = first_units(ds, a, |s| s.bytes(), b' ');
+        let (y, ny) = first_units(ds, b, |s| s.bytes(), b' ');
+        jw_units(&x[..nx], &y[..ny])
+    } else {
+        let (x, nx) = first_units(ds, a, |s| s.chars(), ' ');
+        let (y, ny) = first_units(ds, b, |s| s.chars(), ' ');
+        jw_units(&x[..nx], &y[..ny])
+    }
+}
+
+/// The first 64 units (bytes or characters) of the tokens joined by `space`, and how many.
+fn first_units<'a, T: Copy + Default, I: Iterator<Item = T>>(
+    ds: &'a Dataset,
+    tokens: &[u32],
+    units: impl Fn(&'a str) -> I,
+    space: T,
+) -> ([T; 64], usize) {
+    let mut out = [T::default(); 64];
+    let mut n = 0;
+    for (k, &t) in tokens.iter().enumerate() {
+        let sep = (k > 0).then_some(space);
+        for u in sep.into_iter().chain(units(ds.text(t))) {
+            if n == 64 {
+                return (out, n);
+            }
+            out[n] = u;
+            n += 1;
+        }
+    }
+    (out, n)
 }
 
 pub(crate) fn family_level(ds: &Dataset, a: &[u32], b: &[u32]) -> u8 {
-    if a == b || joined_eq(ds, a, b) {
+    if same(a, b) || joined_eq(ds, a, b) {
         4
     } else if a.iter().any(|t| b.contains(t)) || related(ds, a, b) {
         3
     } else {
-        let s = best_jw(ds, a, b);
+        let s = best_jw(ds, a, b, 0.80);
         if s >= 0.92 {
             2
         } else if s >= 0.80 {
@@ -324,15 +464,16 @@ fn dice(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
             matched += 1;
             continue;
         }
-        // A near spelling: same first letter, similar length, Jaro-Winkler 0.9 or more.
-        let x = ds.text(t).as_bytes();
-        if x.len() >= 4
+        // A near spelling: same first letter, similar length, Jaro-Winkler 0.9 or more (the
+        // lengths first: they are kept with the tokens, the texts are further away).
+        let lx = ds.text_len(t);
+        if lx >= 4
             && large.iter().any(|&u| {
-                let y = ds.text(u).as_bytes();
-                y.len() >= 4
-                    && y[0] == x[0]
-                    && y.len().abs_diff(x.len()) <= 2
-                    && jw(ds, t, u) >= 0.9
+                let ly = ds.text_len(u);
+                ly >= 4
+                    && ly.abs_diff(lx) <= 2
+                    && ds.text(u).as_bytes()[0] == ds.text(t).as_bytes()[0]
+                    && jw(ds, t, u, 0.9) >= 0.9
             })
         {
             matched += 1;
@@ -507,7 +648,53 @@ mod tests {
         }
     }
 
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z]{0,12}",
+            "[a-zçıđễ' ]{1,20}",
+            "[a-z]{60,70}",
+            prop::sample::select(vec!["mohammed", "muhammad", "nguyễn", "bill", "william"])
+                .prop_map(str::to_owned),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn the_bound_is_never_below_the_similarity(a in text(), b in text()) {
+            let (ma, la) = crate::data::char_mask(&a);
+            let (mb, lb) = crate::data::char_mask(&b);
+            let s = jaro_winkler(&a, &b);
+            let prefix = a.bytes().zip(b.bytes()).take(4).take_while(|(p, q)| p == q).count();
+            prop_assert!(jw_bound((ma, la), (mb, lb), prefix as u8) >= s, "{a:?} {b:?} {s}");
+            prop_assert!(jw_bound((ma, la), (mb, lb), 4) >= s, "{a:?} {b:?} {s}");
+        }
+
+        #[test]
+        fn names_joined_in_place_compare_as_the_joined_texts(
+            a in prop::collection::vec(text(), 1..4),
+            b in prop::collection::vec(text(), 1..4),
+        ) {
+            let mut ds = Dataset::new();
+            let ids = |ds: &mut Dataset, t: &[String]| {
+                let mut out = Vec::new();
+                for w in t.iter().filter(|w| !w.is_empty() && !w.contains(' ')) {
+                    out.push(ds.intern_for_test(w));
+                }
+                out
+            };
+            let (x, y) = (ids(&mut ds, &a), ids(&mut ds, &b));
+            prop_assume!(!x.is_empty() && !y.is_empty() && (x.len() > 1 || y.len() > 1));
+            let join = |t: &[u32]| t.iter().map(|&i| ds.text(i)).collect::<Vec<_>>().join(" ");
+            let whole = jaro_winkler(&join(&x), &join(&y));
+            let floor = 0.0;
+            prop_assert_eq!(joined_jw(&ds, &x, &y, floor), whole);
+            // Above a floor the similarity is the same, or below the floor when it was.
+            for floor in [0.8, 0.88, 0.95] {
+                let s = joined_jw(&ds, &x, &y, floor);
+                prop_assert!(s == whole || (s < floor && whole < floor), "{s} {whole}");
+            }
+        }
+
         #[test]
         fn every_comparison_is_symmetric(a in record(), b in record()) {
             prop_assert_eq!(pair(view(&a), view(&b)), pair(view(&b), view(&a)));

@@ -26,12 +26,15 @@ pub struct Record<'a> {
 pub(crate) const NONE: u32 = u32::MAX;
 
 /// One distinct token. Its text, phonetic code and name groups live in the dataset's shared
-/// arenas (one allocation each for all tokens, not three per token): a token costs 24 bytes
+/// arenas (one allocation each for all tokens, not three per token): a token costs 32 bytes
 /// plus its characters.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TokenInfo {
     /// Hash of the phonetic code.
     pub code: u64,
+    /// The characters among the first 64 of the text, one bit each (see [`char_bit`]): what
+    /// bounds a Jaro-Winkler similarity before it is computed.
+    pub mask: u64,
     /// Where the text starts in `chars`; the phonetic code follows it.
     at: u32,
     text_len: u16,
@@ -39,7 +42,31 @@ pub(crate) struct TokenInfo {
     /// Name groups (nicknames, transliterations) the token belongs to, sorted: a range of
     /// `group_ids`.
     groups_at: u32,
-    groups_len: u32,
+    groups_len: u16,
+    /// How many characters the text has, counting no further than 64 (what a Jaro-Winkler
+    /// comparison looks at).
+    pub units: u8,
+}
+
+/// The bit of a character in [`TokenInfo::mask`]: letters and digits one each, anything else
+/// shares the remaining bits (two characters sharing a bit only loosen the bound).
+pub(crate) fn char_bit(c: char) -> u64 {
+    let k = match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        '0'..='9' => 26 + c as u32 - '0' as u32,
+        _ => 36 + (c as u32) % 28,
+    };
+    1 << k
+}
+
+/// The mask and the length (at most 64) of a text in characters, as [`TokenInfo`] has them.
+pub(crate) fn char_mask(text: &str) -> (u64, u8) {
+    let (mut mask, mut units) = (0u64, 0u8);
+    for c in text.chars().take(64) {
+        mask |= char_bit(c);
+        units += 1;
+    }
+    (mask, units)
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -102,6 +129,8 @@ pub struct Dataset {
     counts: FxHashMap<u64, u32>,
     /// `lookup` and `counts` were given back by [`Dataset::compact`].
     compacted: bool,
+    /// Room for folding values while a record is added, reused from one record to the next.
+    scratch: [String; 2],
 }
 
 impl std::fmt::Debug for Dataset {
@@ -143,6 +172,7 @@ impl Dataset {
         let phonetic = normalise::phonetic(text);
         let phonetic = clip(&phonetic);
         let at = self.chars.len() as u32;
+        let (mask, units) = char_mask(text);
         self.chars.push_str(text);
         self.chars.push_str(phonetic);
         self.tokens.push(TokenInfo {
@@ -151,12 +181,20 @@ impl Dataset {
             text_len: text.len() as u16,
             phonetic_len: phonetic.len() as u16,
             groups_at,
-            groups_len: groups.len() as u32,
+            // No name is in 65,535 groups (`data/names.txt` has a few hundred in all).
+            groups_len: groups.len().min(u16::MAX as usize) as u16,
+            mask,
+            units,
         });
         let (tokens, chars) = (&self.tokens, &self.chars);
         self.lookup
             .insert_unique(hash, id, |&id| fx(token_text(chars, &tokens[id as usize])));
         id
+    }
+
+    #[cfg(test)]
+    pub(crate) fn intern_for_test(&mut self, text: &str) -> u32 {
+        self.intern(text)
     }
 
     fn intern_words(&mut self, folded: &str) -> usize {
@@ -205,36 +243,46 @@ impl Dataset {
         if self.compacted {
             self.rebuild();
         }
+        let [mut folded, mut town] = std::mem::take(&mut self.scratch);
         let start = self.arena.len() as u32;
-        let ng = self.intern_words(&normalise::fold(r.given_names)).min(255);
-        let nf = self.intern_words(&normalise::fold(r.family_name)).min(255);
+        normalise::fold_into(r.given_names, &mut folded);
+        let ng = self.intern_words(&folded).min(255);
+        normalise::fold_into(r.family_name, &mut folded);
+        let nf = self.intern_words(&folded).min(255);
         let addr_start = self.arena.len();
         // The street address with its town as one token set (the town alone is no address).
-        let mut folded = normalise::fold(r.address);
-        let town = normalise::fold(r.town);
+        normalise::fold_into(r.address, &mut folded);
+        normalise::fold_into(r.town, &mut town);
         if !folded.is_empty() {
             folded.push(' ');
             folded.push_str(&town);
             self.intern_words(&folded);
         }
-        self.arena[addr_start..].sort_unstable();
-        let mut set = self.arena.split_off(addr_start);
-        set.dedup();
-        set.truncate(255);
-        let na = set.len();
-        self.arena.extend(set);
-        let pc = normalise::postcode(r.postcode);
-        let (postcode, district) = if pc.is_empty() {
+        // Sorted, without repeats, at most 255 tokens.
+        let set = &mut self.arena[addr_start..];
+        set.sort_unstable();
+        let mut na = 0;
+        for k in 0..set.len() {
+            if k == 0 || set[k] != set[na - 1] {
+                set[na] = set[k];
+                na += 1;
+            }
+        }
+        let na = na.min(255);
+        self.arena.truncate(addr_start + na);
+        normalise::postcode_into(r.postcode, &mut folded);
+        let (postcode, district) = if folded.is_empty() {
             (NONE, NONE)
         } else {
-            let d = normalise::postcode_district(&pc).to_owned();
-            (self.intern(&pc), self.intern(&d))
+            let pc = self.intern(&folded);
+            (pc, self.intern(normalise::postcode_district(&folded)))
         };
-        let town = if town.is_empty() {
+        let town_id = if town.is_empty() {
             NONE
         } else {
             self.intern(&town)
         };
+        self.scratch = [folded, town];
         let s = start as usize;
         let given_key = fx(&(1u8, &self.arena[s..s + ng]));
         let family_key = fx(&(2u8, &self.arena[s + ng..s + ng + nf]));
@@ -249,7 +297,7 @@ impl Dataset {
             dob: Dob::parse(r.date_of_birth).map_or(0, Dob::pack),
             postcode,
             district,
-            town,
+            town: town_id,
             given_count,
             family_count,
         });
@@ -307,6 +355,10 @@ impl Dataset {
         token_text(&self.chars, &self.tokens[token as usize])
     }
 
+    pub(crate) fn text_len(&self, token: u32) -> usize {
+        self.tokens[token as usize].text_len as usize
+    }
+
     pub(crate) fn phonetic(&self, token: u32) -> &str {
         let t = &self.tokens[token as usize];
         let at = t.at as usize + t.text_len as usize;
@@ -319,10 +371,16 @@ impl Dataset {
 
     fn groups(&self, token: u32) -> &[u32] {
         let t = &self.tokens[token as usize];
-        &self.group_ids[t.groups_at as usize..(t.groups_at + t.groups_len) as usize]
+        let at = t.groups_at as usize;
+        &self.group_ids[at..at + t.groups_len as usize]
     }
 
     pub(crate) fn same_group(&self, a: u32, b: u32) -> bool {
+        let (ta, tb) = (&self.tokens[a as usize], &self.tokens[b as usize]);
+        if ta.groups_len == 0 || tb.groups_len == 0 {
+            // Most names are in no group.
+            return false;
+        }
         let (ga, gb) = (self.groups(a), self.groups(b));
         ga.iter().any(|g| gb.contains(g))
     }

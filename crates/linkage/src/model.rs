@@ -252,9 +252,11 @@ pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize
 #[derive(Clone, Debug)]
 pub struct SplitMix(pub u64);
 
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
 impl SplitMix {
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.0 = self.0.wrapping_add(GOLDEN);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -281,27 +283,47 @@ fn normalise(counts: &[f64; ML], levels: usize, smoothing: f64) -> [f64; ML] {
     out
 }
 
-/// u probabilities from `samples` random pairs.
-pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64) -> Table {
+/// u probabilities from `samples` random pairs (compared on `threads` threads; the pairs, and
+/// so the result, do not depend on how many).
+pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Table {
     let n = ds.len();
-    let mut counts = [[0.0; ML]; NF];
-    let mut rng = SplitMix(seed);
-    if n >= 2 {
-        for _ in 0..samples {
+    let samples = if n >= 2 { samples } else { 0 };
+    // The random pairs from `from` to `to`: two draws each, and a thread's generator jumps
+    // straight to its first draw (SplitMix's state advances by a constant per draw).
+    let count = |from: usize, to: usize| {
+        let mut rng = SplitMix(seed.wrapping_add((2 * from as u64).wrapping_mul(GOLDEN)));
+        let mut counts = [[0u64; ML]; NF];
+        for _ in from..to {
             let a = rng.below(n);
             let b = rng.below(n - 1);
             let b = if b >= a { b + 1 } else { b };
             let levels = compare::compare(ds, a as u32, b as u32);
             for f in 0..NF {
                 if let Some(l) = levels[f] {
-                    counts[f][l as usize] += 1.0;
+                    counts[f][l as usize] += 1;
                 }
             }
         }
-    }
+        counts
+    };
+    let chunk = samples.div_ceil(threads.max(1)).max(1);
+    let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..samples)
+            .step_by(chunk)
+            .map(|from| scope.spawn(move || count(from, (from + chunk).min(samples))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     let mut u = [[0.0; ML]; NF];
     for f in 0..NF {
-        u[f] = normalise(&counts[f], LEVELS[f], 0.5);
+        let mut counts = [0.0; ML];
+        for (l, c) in counts.iter_mut().enumerate() {
+            *c = parts.iter().map(|p| p[f][l]).sum::<u64>() as f64;
+        }
+        u[f] = normalise(&counts, LEVELS[f], 0.5);
     }
     u
 }
@@ -449,61 +471,71 @@ pub struct Fit {
 /// Fits the model to the records: u from random pairs, m by EM on the candidate pairs of each
 /// blocking rule, the prior from the distinct candidates.
 pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
-    let tokens = settings.blocker.block_keys(ds);
-    fit_with(ds, &tokens, settings, progress)
+    let tokens = settings.blocker.block_keys(ds, settings.threads);
+    fit_with(ds, &tokens, settings, None, progress).0
 }
 
+/// A distinct candidate pair kept from the pass that counts them, with its comparison
+/// pattern, to be weighed once the prior is known.
+struct Candidate {
+    a: u32,
+    b: u32,
+    pattern: u16,
+}
+
+/// Fits the model; with `keep` (a match weight), also returns the distinct candidate pairs
+/// whose weight is at least `keep`, unsorted. Every distinct candidate pair is compared once.
+///
+/// The weights need the prior, and the prior needs every distinct candidate's comparison
+/// pattern, so m is estimated first (on its own sample of pairs), then one pass over the
+/// distinct candidates counts their patterns for the prior and keeps those that could reach
+/// `keep` under the highest prior there could be: the prior is at most the share of all
+/// pairs that are candidates. Their weights are worked out once the prior is.
 fn fit_with(
     ds: &Dataset,
     tokens: &[BlockKeys],
     settings: &Settings,
+    keep: Option<f64>,
     progress: &mut dyn FnMut(&str),
-) -> Fit {
+) -> (Fit, Vec<Pair>) {
     let n = ds.len();
     progress("estimating u from random pairs");
-    let u = estimate_u(ds, settings.u_samples, settings.seed);
+    let u = estimate_u(ds, settings.u_samples, settings.seed, settings.threads);
 
-    // Pass 1: pattern counts, per rule (a sample, for m) and of the distinct candidates (prior).
-    progress("counting comparison patterns of candidate pairs");
+    // Pass 1: the pattern counts of a sample of each training rule's pairs, for m. The
+    // patterns of the sampled pairs that are distinct candidates (no earlier rule's) are kept
+    // too, in the order visited, by share: the second pass visits the same blocks in the same
+    // order and takes them instead of comparing those pairs again (two bytes a pair, at most
+    // `train_pairs` of each rule).
+    progress("counting comparison patterns of sampled pairs");
     let mut train = vec![vec![0u64; PATTERNS]; R];
-    let mut distinct = vec![0u64; PATTERNS];
-    let mut oversized_blocks = 0;
-    for (rule, rule_train) in train.iter_mut().enumerate() {
+    let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
+    for &rule in &TRAINING_RULES {
         let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
-        oversized_blocks += blocks.oversized;
-        if std::env::var_os("LINKAGE_DEBUG").is_some() {
-            eprintln!(
-                "rule {rule}: {} pairs, {} oversized blocks",
-                blocks.pairs, blocks.oversized
-            );
-        }
-        let training = TRAINING_RULES.contains(&rule);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let cut = (rate * u64::MAX as f64) as u64;
         let states = blocks.visit(
             ds,
             settings.threads,
-            || (vec![0u64; PATTERNS], vec![0u64; PATTERNS]),
-            |(tr, di), a, b| {
-                let first = !block::seen_before(tokens, a, b, rule);
-                let sampled = training && hash_pair(a, b) <= cut;
-                if first || sampled {
+            |_| (vec![0u64; PATTERNS], Vec::new()),
+            |(tr, kept): &mut (Vec<u64>, Vec<u16>), a, b| {
+                if hash_pair(a, b) <= cut {
                     let p = pattern(&compare::compare(ds, a, b));
-                    if sampled {
-                        tr[p] += 1;
-                    }
-                    if first {
-                        di[p] += 1;
+                    tr[p] += 1;
+                    if !block::seen_before(tokens, a, b, rule) {
+                        kept.push(p as u16);
                     }
                 }
             },
         );
-        for (tr, di) in states {
+        let mut shares = Vec::with_capacity(states.len());
+        for (tr, kept) in states {
             for p in 0..PATTERNS {
-                rule_train[p] += tr[p];
-                distinct[p] += di[p];
+                train[rule][p] += tr[p];
             }
+            shares.push(kept);
         }
+        replay[rule] = Some((cut, shares));
     }
 
     progress("estimating m by expectation-maximisation");
@@ -547,17 +579,105 @@ fn fit_with(
             if address.is_none_or(|l| l <= 1) { c } else { 0 }
         })
         .collect();
+    drop(train);
     let mut active = [true; NF];
     active[compare::DOB] = false;
     active[compare::ADDRESS] = false;
     let (m_elsewhere, _) = em(&elsewhere, &u, &active, settings.em_iterations);
     let household = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
-    let lambda = prior(&distinct, &Model::new(m, u, 0.5, household), n);
-    Fit {
-        model: Model::new(m, u, lambda, household),
+    // The pattern weights do not depend on the prior.
+    let unprimed = Model::new(m, u, 0.5, household);
+
+    // Pass 2: every distinct candidate pair compared once: its pattern counted (for the
+    // prior) and, if it may reach `keep`, kept.
+    progress("comparing candidate pairs");
+    let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
+    let floor = keep.map(|keep| {
+        let most: usize = (0..R)
+            .map(|rule| Blocks::count(tokens, rule, settings.max_block, settings.window))
+            .sum();
+        let highest = (most as f64 / all_pairs).clamp(1e-12, 0.5);
+        // The margin covers rounding: a pair just below is weighed again below anyway.
+        keep - Model::new(m, u, highest, household).prior_weight() - 1e-6
+    });
+    let mut distinct = vec![0u64; PATTERNS];
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut oversized_blocks = 0;
+    for rule in 0..R {
+        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        oversized_blocks += blocks.oversized;
+        if std::env::var_os("LINKAGE_DEBUG").is_some() {
+            eprintln!(
+                "rule {rule}: {} pairs, {} oversized blocks",
+                blocks.pairs, blocks.oversized
+            );
+        }
+        let model = &unprimed;
+        let replay = replay[rule].take();
+        let states = blocks.visit(
+            ds,
+            settings.threads,
+            |share| {
+                let stored = replay
+                    .as_ref()
+                    .map(|(cut, shares)| (*cut, &shares[share][..]));
+                (vec![0u64; PATTERNS], Vec::new(), stored, 0usize)
+            },
+            |(di, kept, stored, next): &mut (Vec<u64>, Vec<Candidate>, _, usize), a, b| {
+                if block::seen_before(tokens, a, b, rule) {
+                    return;
+                }
+                // Compared already when sampled for m.
+                let p = match stored {
+                    Some((cut, patterns)) if hash_pair(a, b) <= *cut => {
+                        *next += 1;
+                        usize::from(patterns[*next - 1])
+                    }
+                    _ => pattern(&compare::compare(ds, a, b)),
+                };
+                let levels = levels_of(p);
+                di[p] += 1;
+                if let Some(floor) = floor
+                    && f64::from(model.table[p]) + model.tf_adjustment(ds, a, b, &levels) >= floor
+                {
+                    kept.push(Candidate {
+                        a,
+                        b,
+                        pattern: p as u16,
+                    });
+                }
+            },
+        );
+        for (di, kept, _, _) in states {
+            for p in 0..PATTERNS {
+                distinct[p] += di[p];
+            }
+            candidates.extend(kept);
+        }
+    }
+    if std::env::var_os("LINKAGE_DEBUG").is_some() {
+        eprintln!("{} candidates kept to be weighed", candidates.len());
+    }
+    let lambda = prior(&distinct, &unprimed, n);
+    let model = Model::new(m, u, lambda, household);
+    // (Collected in the candidates' own room: a pair is the size of a candidate.)
+    let pairs: Vec<Pair> = candidates
+        .into_iter()
+        .filter_map(|c| {
+            let w = model.weight(ds, c.a, c.b, &levels_of(usize::from(c.pattern)));
+            keep.is_some_and(|keep| w >= keep).then_some(Pair {
+                a: c.a,
+                b: c.b,
+                weight: w as f32,
+            })
+        })
+        .collect();
+    let fit = Fit {
+        model,
         candidates: distinct.iter().sum(),
         oversized_blocks,
-    }
+    };
+    (fit, pairs)
 }
 
 /// Fits the model to the records and clusters them. `pairs_above` (a probability) keeps the
@@ -569,39 +689,18 @@ pub fn dedupe(
     progress: &mut dyn FnMut(&str),
 ) -> Outcome {
     let n = ds.len();
-    let tokens = settings.blocker.block_keys(ds);
-    let Fit {
-        model,
-        candidates,
-        oversized_blocks,
-    } = fit_with(ds, &tokens, settings, progress);
-
-    // Pass 2: score the distinct candidates, keep those that may link.
-    progress("scoring candidate pairs");
+    let tokens = settings.blocker.block_keys(ds, settings.threads);
     let cluster_weight = weight_of(settings.threshold);
     let keep = pairs_above.map_or(cluster_weight, |p| weight_of(p).min(cluster_weight));
-    let mut pairs: Vec<Pair> = Vec::new();
-    for rule in 0..R {
-        let blocks = Blocks::build(&tokens, rule, settings.max_block, settings.window);
-        let tokens = &tokens;
-        let model = &model;
-        let states = blocks.visit(ds, settings.threads, Vec::new, |kept, a, b| {
-            if block::seen_before(tokens, a, b, rule) {
-                return;
-            }
-            let (_, w) = model.score(ds, a, b);
-            if w >= keep {
-                kept.push(Pair {
-                    a,
-                    b,
-                    weight: w as f32,
-                });
-            }
-        });
-        for s in states {
-            pairs.extend(s);
-        }
-    }
+    let (
+        Fit {
+            model,
+            candidates,
+            oversized_blocks,
+        },
+        mut pairs,
+    ) = fit_with(ds, &tokens, settings, Some(keep), progress);
+    drop(tokens);
     pairs.sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)

@@ -10,6 +10,13 @@ use unicode_normalization::char::is_combining_mark;
 /// a space, runs of whitespace collapsed, no leading or trailing space.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
+}
+
+/// [`fold`], written in place of what `out` held (its room is reused).
+pub fn fold_into(s: &str, out: &mut String) {
+    out.clear();
     let mut pending_space = false;
     let push = |out: &mut String, c: char, pending: &mut bool| {
         if *pending && !out.is_empty() {
@@ -58,14 +65,13 @@ pub fn fold(s: &str) -> String {
     };
     if s.is_ascii() {
         for c in s.chars() {
-            each(c, &mut out);
+            each(c, out);
         }
     } else {
         for c in s.nfd() {
-            each(c, &mut out);
+            each(c, out);
         }
     }
-    out
 }
 
 /// A phonetic code of one folded name token: the consonant skeleton after folding the
@@ -132,10 +138,19 @@ pub fn phonetic(token: &str) -> String {
 
 /// A postcode without spaces or punctuation, upper case.
 pub fn postcode(s: &str) -> String {
-    s.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    let mut out = String::new();
+    postcode_into(s, &mut out);
+    out
+}
+
+/// [`postcode`], written in place of what `out` held.
+pub fn postcode_into(s: &str, out: &mut String) {
+    out.clear();
+    out.extend(
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase()),
+    );
 }
 
 /// The district of a normalised postcode: the UK outward code (all but the last three

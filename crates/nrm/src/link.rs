@@ -83,6 +83,9 @@ struct CsvReader<R> {
     inner: R,
     line: String,
     bytes: u64,
+    /// The strings of the previous row, reused for the next one's fields (no allocation per
+    /// field once they have grown).
+    spare: Vec<String>,
 }
 
 impl<R: BufRead> CsvReader<R> {
@@ -91,36 +94,58 @@ impl<R: BufRead> CsvReader<R> {
             inner,
             line: String::new(),
             bytes: 0,
+            spare: Vec::new(),
         }
     }
 
     /// The next row's fields; `false` at the end.
     fn next_row(&mut self, fields: &mut Vec<String>) -> io::Result<bool> {
-        fields.clear();
+        self.spare.append(fields);
         self.line.clear();
         let n = self.inner.read_line(&mut self.line)?;
         if n == 0 {
             return Ok(false);
         }
         self.bytes += n as u64;
-        let mut field = String::new();
+        let mut field = self.take_spare();
         let mut quoted = false;
         loop {
-            let mut chars = self.line.chars().peekable();
-            while let Some(c) = chars.next() {
-                match (quoted, c) {
-                    (true, '"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    (true, '"') => quoted = false,
-                    (true, c) => field.push(c),
-                    (false, '"') if field.is_empty() => quoted = true,
-                    (false, ',') => fields.push(std::mem::take(&mut field)),
-                    (false, '\n' | '\r') => {}
-                    (false, c) => field.push(c),
+            // Runs of ordinary characters are copied whole; every character with a meaning
+            // is ASCII, so a run never splits a character.
+            let line = self.line.as_str();
+            let b = line.as_bytes();
+            let (mut i, mut run) = (0, 0);
+            while i < b.len() {
+                let special = matches!(
+                    (quoted, b[i]),
+                    (true, b'"') | (false, b'"' | b',' | b'\n' | b'\r')
+                );
+                if !special {
+                    i += 1;
+                    continue;
                 }
+                field.push_str(&line[run..i]);
+                match (quoted, b[i]) {
+                    (true, _) if b.get(i + 1) == Some(&b'"') => {
+                        field.push('"');
+                        i += 1;
+                    }
+                    (true, _) => quoted = false,
+                    (false, b'"') if field.is_empty() => quoted = true,
+                    (false, b'"') => field.push('"'),
+                    (false, b',') => {
+                        let next = self.spare.pop().map_or_else(String::new, |mut s| {
+                            s.clear();
+                            s
+                        });
+                        fields.push(std::mem::replace(&mut field, next));
+                    }
+                    _ => {}
+                }
+                i += 1;
+                run = i;
             }
+            field.push_str(&line[run..]);
             if !quoted {
                 break;
             }
@@ -133,6 +158,12 @@ impl<R: BufRead> CsvReader<R> {
         }
         fields.push(field);
         Ok(true)
+    }
+
+    fn take_spare(&mut self) -> String {
+        let mut s = self.spare.pop().unwrap_or_default();
+        s.clear();
+        s
     }
 }
 
@@ -227,7 +258,34 @@ impl Ids {
     }
 }
 
-/// Reads a CSV file of people into a prepared dataset, with their ids.
+/// Rows of the input, each as its nine values (in the order of `COLUMNS`, empty where the
+/// file has no such column) back to back in one string.
+#[derive(Default)]
+struct Rows {
+    text: String,
+    ends: Vec<usize>,
+    /// Bytes of the file read by the end of the last row.
+    bytes: u64,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.ends.len() / COLUMNS.len()
+    }
+
+    fn value(&self, row: usize, column: usize) -> &str {
+        let i = row * COLUMNS.len() + column;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// Rows parsed at a time, handed from the thread that reads the file to the one that
+/// prepares the records.
+const BATCH: usize = 2048;
+
+/// Reads a CSV file of people into a prepared dataset, with their ids. The file is parsed on
+/// a thread of its own while this one prepares the records, a batch of rows at a time.
 fn read_people(
     path: &Path,
     progress: &mut Progress,
@@ -242,31 +300,78 @@ fn read_people(
     let map = header_map(&fields)?;
     let mut ds = Dataset::new();
     let mut ids = Ids::default();
-    let mut row = 1usize;
-    while limit.is_none_or(|l| ds.len() < l) && reader.next_row(&mut fields)? {
-        row += 1;
-        let mut values = [""; 9];
-        for (k, value) in fields.iter().enumerate() {
-            if let Some(Some(column)) = map.get(k) {
-                values[*column] = value.as_str();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (full, batches) = std::sync::mpsc::sync_channel::<io::Result<Rows>>(2);
+        let (done, empty) = std::sync::mpsc::channel::<Rows>();
+        scope.spawn(move || {
+            let mut read = 0usize;
+            loop {
+                let mut rows = empty.try_recv().unwrap_or_default();
+                rows.text.clear();
+                rows.ends.clear();
+                let mut more = true;
+                while rows.len() < BATCH {
+                    if limit.is_some_and(|l| read >= l) {
+                        more = false;
+                        break;
+                    }
+                    match reader.next_row(&mut fields) {
+                        Ok(true) => read += 1,
+                        Ok(false) => {
+                            more = false;
+                            break;
+                        }
+                        Err(e) => {
+                            // Nobody may be listening any more: then there is no one to tell.
+                            let _ = full.send(Err(e));
+                            return;
+                        }
+                    }
+                    let mut values = [""; COLUMNS.len()];
+                    for (k, value) in fields.iter().enumerate() {
+                        if let Some(Some(column)) = map.get(k) {
+                            values[*column] = value.as_str();
+                        }
+                    }
+                    for v in values {
+                        rows.text.push_str(v);
+                        rows.ends.push(rows.text.len());
+                    }
+                }
+                rows.bytes = reader.bytes;
+                // A send fails only when the reading side has stopped (an error): stop too.
+                if rows.len() > 0 && full.send(Ok(rows)).is_err() || !more {
+                    return;
+                }
             }
-        }
-        if values[0].is_empty() {
-            // The row number only: never a value, which may be personal data.
-            bail!("row {row} of {} has no id", path.display());
-        }
-        ids.push(values[0]);
-        ds.push(&Record {
-            given_names: values[1],
-            family_name: values[2],
-            date_of_birth: values[3],
-            sex: values[4],
-            address: values[5],
-            town: values[6],
-            postcode: values[7],
         });
-        progress.reading(reader.bytes, ds.len());
-    }
+        let mut row = 1usize;
+        for rows in batches {
+            let rows = rows?;
+            for r in 0..rows.len() {
+                row += 1;
+                let value = |column| rows.value(r, column);
+                if value(0).is_empty() {
+                    // The row number only: never a value, which may be personal data.
+                    bail!("row {row} of {} has no id", path.display());
+                }
+                ids.push(value(0));
+                ds.push(&Record {
+                    given_names: value(1),
+                    family_name: value(2),
+                    date_of_birth: value(3),
+                    sex: value(4),
+                    address: value(5),
+                    town: value(6),
+                    postcode: value(7),
+                });
+            }
+            progress.reading(rows.bytes, ds.len());
+            // The reading thread may have finished: then the batch is simply dropped.
+            let _ = done.send(rows);
+        }
+        Ok(())
+    })?;
     ds.finish();
     Ok((ds, ids))
 }
@@ -682,6 +787,12 @@ mod tests {
         assert_eq!(r[1], vec!["1", "12, High St"]);
         assert_eq!(r[2], vec!["2", "say \"hi\"\nthere"]);
         assert_eq!(r[3], vec!["3", ""]);
+        // A quote inside an unquoted field is a character; a shorter row after a longer one
+        // reuses nothing of it; characters outside ASCII pass whole.
+        let r = rows("1,Nguyễn Thị,O\"Brien,x\n2,Đỗ\n3,\"\",\"a\"\"\"\n");
+        assert_eq!(r[0], vec!["1", "Nguyễn Thị", "O\"Brien", "x"]);
+        assert_eq!(r[1], vec!["2", "Đỗ"]);
+        assert_eq!(r[2], vec!["3", "", "a\""]);
         let mut out = Vec::new();
         write_field(&mut out, "a,\"b\"").unwrap_or_default();
         assert_eq!(String::from_utf8_lossy(&out), "\"a,\"\"b\"\"\"");

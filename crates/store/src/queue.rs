@@ -8,7 +8,9 @@
 //! filter reads a column of `case_summaries` (the deadline flag and next due date are kept
 //! there by the projection, migration 0013), each status is read as its own range of an index
 //! led by the access policy's scope column and ordered by the sort key, and pages continue
-//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. Counts come
+//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. The one
+//! branch read otherwise is "not overdue" of the cases awaiting Reasonable Grounds: their
+//! not-yet-due range of a due-date index, sorted when the page is not (see `push_branch!`). Counts come
 //! from the counts the read model keeps (`counts.rs`), exact at any size; the few filter
 //! combinations those cannot answer are counted and stop at [`COUNT_LIMIT`].
 

@@ -501,7 +501,10 @@ impl Store {
         for &(rule, token) in tokens {
             let rows: Vec<Uuid> = on_pool!(self, pool => {
                 sqlx::query_scalar(
-                    "SELECT case_id FROM person_link_tokens WHERE rule = $1 AND token = $2 ORDER BY case_id LIMIT $3",
+                    // Ordered as the primary key (rule, token, case_id) is, so both planners
+                    // read its range and stop: ordered by the case id alone, PostgreSQL may
+                    // walk the case id index instead, past every other token's rows.
+                    "SELECT case_id FROM person_link_tokens WHERE rule = $1 AND token = $2 ORDER BY rule, token, case_id LIMIT $3",
                 )
                 .bind(i64::from(rule))
                 .bind(token as i64)

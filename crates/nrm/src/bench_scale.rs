@@ -446,7 +446,11 @@ async fn measure(
         for _ in 0..options.samples {
             let person = &people[rand::thread_rng().gen_range(0..people.len())];
             searches += 1;
-            let name = format!("{} {}", person.given_names.trim(), person.family_name.trim());
+            let name = format!(
+                "{} {}",
+                person.given_names.trim(),
+                person.family_name.trim()
+            );
             for (kind, (what, date_of_birth)) in [
                 ("search by name and date of birth", person.date_of_birth),
                 ("search by name alone", None),

@@ -436,13 +436,28 @@ async fn measure(
     let list = nrm_access::authorise(&searcher, nrm_access::Operation::ListCases)
         .map_err(|_| anyhow::anyhow!("a decision maker may list cases"))?;
     let mut hits = 0usize;
+    // Per kind of search: referrals decrypted and compared, and searches that found a
+    // referral with the person's own name (the date of birth may have moved to fit the
+    // referral's age group, so it is not required to match).
+    let mut compared = [0usize; 2];
+    let mut found_name = [0usize; 2];
+    let mut searches = 0usize;
     if !people.is_empty() {
         for _ in 0..options.samples {
             let person = &people[rand::thread_rng().gen_range(0..people.len())];
-            for (what, date_of_birth) in [
+            searches += 1;
+            let name = format!(
+                "{} {}",
+                person.given_names.trim(),
+                person.family_name.trim()
+            );
+            for (kind, (what, date_of_birth)) in [
                 ("search by name and date of birth", person.date_of_birth),
                 ("search by name alone", None),
-            ] {
+            ]
+            .into_iter()
+            .enumerate()
+            {
                 let query = PersonQuery {
                     given_names: person.given_names.clone(),
                     family_name: person.family_name.clone(),
@@ -455,12 +470,18 @@ async fn measure(
                     .await?;
                 record(what.to_owned(), started.elapsed());
                 hits += found.hits.len();
+                compared[kind] += found.compared;
+                found_name[kind] += usize::from(found.hits.iter().any(|h| h.name == name.trim()));
             }
         }
     }
     eprintln!(
-        "    searches by name found {hits} hits in {} searches",
-        2 * options.samples
+        "    searches by name found {hits} hits in {} searches; with the date of birth: {:.1} referrals compared per search, the name found in {} of {searches}; by name alone: {:.1} compared, the name found in {} of {searches}",
+        2 * searches,
+        compared[0] as f64 / searches.max(1) as f64,
+        found_name[0],
+        compared[1] as f64 / searches.max(1) as f64,
+        found_name[1],
     );
     // The sweep, as `serve` runs it every few minutes: the day's flags are already raised.
     for _ in 0..options.samples.min(20) {

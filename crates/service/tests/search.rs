@@ -13,6 +13,7 @@ use nrm_domain::submission::Submission;
 use nrm_domain::{Actor, Rulebook};
 use nrm_service::Cases;
 use nrm_service::persons::search::{HitStrength, PersonQuery};
+use nrm_store::seeding::{SyntheticCases, SyntheticPerson};
 use nrm_store::testing;
 use uuid::Uuid;
 
@@ -397,6 +398,107 @@ async fn a_name_search_finds_the_person_only_in_cases_whose_details_the_caller_m
                 assert!(!text.contains(clear), "{clear} in an audit entry");
             }
         }
+        store.cleanup().await;
+    }
+}
+
+/// At national volume a common name is held by more referrals than a search reads of one
+/// token: the person searched for by name and date of birth is still found first (their
+/// date-of-birth tokens are rare), without decrypting the namesakes born on other days; a
+/// search by the common name alone compares a bounded number and says the search should be
+/// narrowed. Both engines.
+#[tokio::test]
+async fn a_name_held_by_many_referrals_still_finds_the_person_and_compares_a_bounded_number() {
+    for store in testing::all().await {
+        eprintln!("backend: {}", store.name);
+        let cases = Cases::new(store.store.clone(), Rulebook::current());
+        // 150 namesakes, born on days spread over fifteen years (none on the person's).
+        let mut n = 0i64;
+        let mut namesakes =
+            SyntheticCases::new(3, now().date_naive(), 5, 3).with_people(move || {
+                n += 1;
+                SyntheticPerson {
+                    given_names: "Ardita".to_owned(),
+                    family_name: "Hoxha".to_owned(),
+                    date_of_birth: chrono::NaiveDate::from_ymd_opt(1960, 1, 1)
+                        .map(|d| d + chrono::Duration::days(37 * n)),
+                    address: None,
+                }
+            });
+        namesakes
+            .seed(&store.store, 150, 50, |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("seed: {e}"));
+        let system = nrm_access::authorise(&Principal::system(), Operation::RebuildPersonLinks)
+            .unwrap_or_else(|_| panic!("the shell indexes"));
+        let report = cases
+            .persons()
+            .index_unindexed(&system, now(), &mut |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // Duty to Notify reports have no person to index.
+        assert!(report.indexed > 100 && report.failed == 0, "{report:?}");
+        let mut adult = fixtures::adult_referral();
+        adult.victim.given_names = "Ardita".to_owned();
+        adult.victim.family_name = "Hoxha".to_owned();
+        adult.victim.other_names = vec![];
+        adult.victim.date_of_birth = born(1994, 3, 12);
+        let people = submit_three(&cases, adult, fixtures::child_referral()).await;
+        let adult_reference = people[0].1.to_string();
+        let sca = principal(
+            900,
+            3,
+            OrganisationKind::CompetentAuthority {
+                authority: CompetentAuthority::Sca,
+            },
+            Role::DecisionMaker,
+        );
+        let list = nrm_access::authorise(&sca, Operation::ListCases)
+            .unwrap_or_else(|_| panic!("a decision maker lists cases"));
+
+        for (q, why) in [
+            (query("Ardita", "Hoxha", born(1994, 3, 12)), "exact"),
+            (
+                query("Ardita", "Hoxha", born(1994, 12, 3)),
+                "day and month swapped",
+            ),
+            (
+                query("Ardita", "Hoxa", born(1994, 3, 12)),
+                "a typing mistake",
+            ),
+        ] {
+            let got = cases
+                .persons()
+                .search(&list, &sca, &q, now())
+                .await
+                .unwrap_or_else(|e| panic!("{why}: {e}"));
+            assert_eq!(
+                got.hits.first().map(|h| h.reference.as_str()),
+                Some(adult_reference.as_str()),
+                "{why}"
+            );
+            assert_eq!(got.hits[0].strength, HitStrength::Strong, "{why}");
+            // The namesakes hold only the name's token, which more referrals hold than a
+            // search reads: none of them is decrypted (a few may share the day and month).
+            assert!(got.compared < 10, "{why}: compared {}", got.compared);
+            assert!(!got.truncated, "{why}: the date of birth narrows it");
+        }
+
+        // The name alone: only the oversized token, so some of its holders, and a request
+        // to narrow the search.
+        let got = cases
+            .persons()
+            .search(&list, &sca, &query("Ardita", "Hoxha", None), now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(got.truncated);
+        assert!(
+            got.compared > 0 && got.compared <= 50,
+            "compared {}",
+            got.compared
+        );
+        assert!(!got.hits.is_empty());
+        assert!(got.hits.iter().all(|h| h.name == "Ardita Hoxha"));
         store.cleanup().await;
     }
 }

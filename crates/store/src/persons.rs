@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::Actor;
 use nrm_domain::ids::{CaseId, OrganisationId, UserId};
 use nrm_domain::person::{PersonEvent, PersonId, PersonState, ReviewId};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use crate::audit::AuditRecord;
@@ -82,6 +82,15 @@ pub struct LoadedPerson {
     pub person_id: PersonId,
     pub version: u64,
     pub events: Vec<StoredPersonEvent>,
+}
+
+/// The referrals a search by name compares, from [`Store::token_candidates`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenCandidates {
+    /// Each referral with how many of the search's tokens it holds, best first.
+    pub holders: Vec<(CaseId, u32)>,
+    /// How many of the tokens were held by more referrals than were read.
+    pub oversized: usize,
 }
 
 /// One referral of a person (from the read model).
@@ -470,35 +479,96 @@ impl Store {
         Ok(out)
     }
 
-    /// The referrals holding at least one of `tokens` (linked to a person or not), each with
-    /// how many of the tokens it holds, most first; at most `limit` per token. For the search
-    /// by name and date of birth: the tokens are keyed, so the store never sees a name.
-    pub async fn token_holders(
+    /// The referrals to compare for the search by name and date of birth: those holding at
+    /// least one of `tokens` (linked to a person or not), each with how many of the tokens it
+    /// holds, best first. The tokens are keyed, so the store never sees a name.
+    ///
+    /// Bounded at any size, as intake's blocking bounds an oversized block: each token's
+    /// holders are read up to `per_token`. A token held by more (a common name at a million
+    /// referrals) is oversized: its holders are not read, but the candidates the rarer tokens
+    /// bring are looked up in it by key (an intersection in SQL, one probe each), so those
+    /// sharing it still count it. Only when every token is oversized are the first
+    /// `per_token` holders of each taken as they are. Best first: most tokens shared, then
+    /// the rarest token held, then the case id.
+    pub async fn token_candidates(
         &self,
         tokens: &[(u8, u64)],
-        limit: i64,
-    ) -> Result<Vec<(CaseId, u32)>, StoreError> {
-        let mut out: Vec<(CaseId, u32)> = Vec::new();
-        for (rule, token) in tokens {
+        per_token: i64,
+    ) -> Result<TokenCandidates, StoreError> {
+        let per_token = per_token.max(1);
+        let cap = usize::try_from(per_token).unwrap_or(usize::MAX);
+        let mut read: Vec<((u8, u64), Vec<Uuid>)> = Vec::with_capacity(tokens.len());
+        for &(rule, token) in tokens {
             let rows: Vec<Uuid> = on_pool!(self, pool => {
                 sqlx::query_scalar(
-                    "SELECT case_id FROM person_link_tokens WHERE rule = $1 AND token = $2 LIMIT $3",
+                    // Ordered as the primary key (rule, token, case_id) is, so both planners
+                    // read its range and stop: ordered by the case id alone, PostgreSQL may
+                    // walk the case id index instead, past every other token's rows.
+                    "SELECT case_id FROM person_link_tokens WHERE rule = $1 AND token = $2 ORDER BY rule, token, case_id LIMIT $3",
                 )
-                .bind(i64::from(*rule))
-                .bind(*token as i64)
-                .bind(limit)
+                .bind(i64::from(rule))
+                .bind(token as i64)
+                .bind(per_token.saturating_add(1))
                 .fetch_all(pool)
                 .await?
             });
-            for c in rows {
-                match out.iter_mut().find(|(id, _)| id.0 == c) {
-                    Some((_, shared)) => *shared += 1,
-                    None => out.push((CaseId(c), 1)),
+            read.push(((rule, token), rows));
+        }
+        let oversized = read.iter().filter(|(_, rows)| rows.len() > cap).count();
+        let all_oversized = oversized == read.len();
+        // case id -> (tokens shared, holders of the rarest token held)
+        let mut found: std::collections::HashMap<Uuid, (u32, usize)> =
+            std::collections::HashMap::new();
+        for (_, rows) in &read {
+            if rows.len() > cap && !all_oversized {
+                continue;
+            }
+            let holders = rows.len();
+            for c in rows.iter().take(cap) {
+                let entry = found.entry(*c).or_insert((0, usize::MAX));
+                entry.0 += 1;
+                entry.1 = entry.1.min(holders);
+            }
+        }
+        if !all_oversized && !found.is_empty() {
+            let ids: Vec<Uuid> = found.keys().copied().collect();
+            for ((rule, token), rows) in &read {
+                if rows.len() <= cap {
+                    continue;
+                }
+                for chunk in ids.chunks(500) {
+                    let rows: Vec<Uuid> = on_pool!(self, pool => {
+                        let mut b = QueryBuilder::new(
+                            "SELECT case_id FROM person_link_tokens WHERE rule = ",
+                        );
+                        b.push_bind(i64::from(*rule))
+                            .push(" AND token = ")
+                            .push_bind(*token as i64)
+                            .push(" AND case_id IN (");
+                        let mut list = b.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        b.push(")");
+                        b.build_query_scalar().fetch_all(pool).await?
+                    });
+                    for c in rows {
+                        if let Some(entry) = found.get_mut(&c) {
+                            entry.0 += 1;
+                        }
+                    }
                 }
             }
         }
-        out.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.0.cmp(&b.0)));
-        Ok(out)
+        let mut holders: Vec<(Uuid, (u32, usize))> = found.into_iter().collect();
+        holders.sort_by(|(a, (x, r)), (b, (y, s))| y.cmp(x).then(r.cmp(s)).then(a.cmp(b)));
+        Ok(TokenCandidates {
+            holders: holders
+                .into_iter()
+                .map(|(c, (shared, _))| (CaseId(c), shared))
+                .collect(),
+            oversized,
+        })
     }
 
     /// How many referrals hold each of `tokens` (for term frequencies: how common a keyed

@@ -8,7 +8,9 @@
 //! filter reads a column of `case_summaries` (the deadline flag and next due date are kept
 //! there by the projection, migration 0013), each status is read as its own range of an index
 //! led by the access policy's scope column and ordered by the sort key, and pages continue
-//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. Counts come
+//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. The one
+//! branch read otherwise is "not overdue" of the cases awaiting Reasonable Grounds: their
+//! not-yet-due range of a due-date index, sorted when the page is not (see `push_branch!`). Counts come
 //! from the counts the read model keeps (`counts.rs`), exact at any size; the few filter
 //! combinations those cannot answer are counted and stop at [`COUNT_LIMIT`].
 
@@ -325,7 +327,8 @@ pub struct QueryPlan {
     /// Which query: `page` or `count`.
     pub query: &'static str,
     /// One line per plan step: SQLite's `EXPLAIN QUERY PLAN` detail, or for PostgreSQL
-    /// `Node Type on relation using index` from `EXPLAIN (FORMAT JSON)`.
+    /// `Node Type on relation using index [filtered] [where index condition]` from
+    /// `EXPLAIN (FORMAT JSON)`.
     pub steps: Vec<String>,
 }
 
@@ -420,15 +423,9 @@ macro_rules! push_filters {
                     .push(" AND COALESCE(s.rg_due_key, s.rg_due_key) < ")
                     .push_bind(q.today);
             }
-            Some(false) => {
-                $builder
-                    .push(" AND NOT (s.status = ")
-                    .push_bind(CaseStatus::AwaitingReasonableGrounds.as_str().to_owned())
-                    .push(" AND s.rg_due_key < ")
-                    .push_bind(q.today)
-                    .push(")");
-            }
-            None => {}
+            // Only cases awaiting Reasonable Grounds are ever overdue: the branch of that
+            // status reads its not-yet-due range itself (`push_branch!`).
+            Some(false) | None => {}
         }
     }};
 }
@@ -437,26 +434,67 @@ macro_rules! push_filters {
 /// matching `q`, past `q`'s cursor, in sort order (`ascending` or not), at most `limit`. Every
 /// condition is an equality on the leading columns of an index or a range of its sort key,
 /// so each branch is one ordered walk of one index that stops at the limit.
+///
+/// One exception: the cases awaiting Reasonable Grounds that are not overdue (`overdue =
+/// false`) are one range of the RG due-date indexes (due today or later), which in a backlog
+/// is a small share of that status (a week or so of intake) while most of it is overdue.
+/// Sorted by the due date, the range is walked in order. Sorted by anything else, walking the
+/// sort's index would pass every overdue case to find the page, so the range is read first
+/// (a `MATERIALIZED` common table expression, which neither planner merges into the outer
+/// query) and sorted: the page then costs what the range holds, not what the table does.
 macro_rules! push_branch {
     ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr) => {{
         let q: &QueueQuery = $q;
+        let status: &CaseStatus = $status;
         let (dir, cmp) = if $ascending {
             ("ASC", ">")
         } else {
             ("DESC", "<")
         };
         let key = sort_column(q.sort);
+        let not_due = q.overdue == Some(false) && *status == CaseStatus::AwaitingReasonableGrounds;
+        let materialise = not_due && q.sort != QueueSort::ReasonableGroundsDue;
+        if materialise {
+            $builder.push("WITH not_due AS MATERIALIZED (");
+        }
         $builder.push(format!(
             "SELECT {} FROM case_summaries s WHERE s.status = ",
             $columns
         ));
-        $builder.push_bind($status.as_str().to_owned());
+        $builder.push_bind(status.as_str().to_owned());
+        let mut cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
+        if not_due {
+            // Sorted by the due date, the range and a cursor are bounds on the same key: one
+            // of them is written as the bound it is (a planner given two bounds on one column
+            // may weigh them as less selective than the scope's equality and walk an index
+            // of every scope instead). Reading upwards, the higher bound implies the other.
+            let today_is_bound = match cursor {
+                Some(c) if !materialise && $ascending => c.key.is_none_or(|d| d < q.today),
+                _ => true,
+            };
+            if today_is_bound {
+                if !materialise && $ascending {
+                    cursor = None;
+                }
+                $builder
+                    .push(" AND (s.rg_due_key, s.reference) >= (")
+                    .push_bind(q.today)
+                    .push(", '')");
+            }
+        }
         push_filters!($builder, q);
-        if let Some(cursor) = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction)) {
+        // The rows the cursor and the order apply to: the table's, or the range read first.
+        let alias = if materialise {
+            $builder.push(") SELECT * FROM not_due n WHERE 1 = 1");
+            "n"
+        } else {
+            "s"
+        };
+        if let Some(cursor) = cursor {
             match (key, cursor.key) {
                 (Some(k), Some(date)) => {
                     $builder
-                        .push(format!(" AND (s.{k}, s.reference) {cmp} ("))
+                        .push(format!(" AND ({alias}.{k}, {alias}.reference) {cmp} ("))
                         .push_bind(date)
                         .push(", ")
                         .push_bind(cursor.reference.clone())
@@ -464,12 +502,12 @@ macro_rules! push_branch {
                 }
                 _ => {
                     $builder
-                        .push(format!(" AND s.reference {cmp} "))
+                        .push(format!(" AND {alias}.reference {cmp} "))
                         .push_bind(cursor.reference.clone());
                 }
             }
         }
-        $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
+        $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
         $builder.push_bind($limit);
     }};
 }
@@ -510,9 +548,9 @@ macro_rules! push_count {
     ($builder:expr, $q:expr, $statuses:expr) => {{
         let mut q: QueueQuery = $q.clone();
         q.cursor = None;
-        // Order does not change a count: read the overdue cases as the range of due dates
-        // they are, whatever the page is sorted by.
-        if q.overdue == Some(true) {
+        // Order does not change a count: read the overdue cases (or the awaiting ones not
+        // yet due) as the range of due dates they are, whatever the page is sorted by.
+        if q.overdue.is_some() {
             q.sort = QueueSort::ReasonableGroundsDue;
         }
         let statuses: &[CaseStatus] = $statuses;
@@ -855,6 +893,9 @@ fn postgres_steps(value: &serde_json::Value, steps: &mut Vec<String>) {
                 }
                 if map.contains_key("Filter") {
                     line.push_str(" filtered");
+                }
+                if let Some(cond) = map.get("Index Cond").and_then(|v| v.as_str()) {
+                    line.push_str(&format!(" where {cond}"));
                 }
                 steps.push(line);
             }

@@ -21,10 +21,13 @@ use nrm_linkage::Dataset;
 use super::{FieldComparison, OwnedRecord, Persons, describe_levels, model, records};
 use crate::{Cases, ServiceError};
 
-/// At most this many referrals per token are considered.
-const PER_TOKEN: i64 = 500;
+/// At most this many holders of one token are read. A token held by more (a common name in
+/// a national store) is oversized: the referrals holding it are compared only when they also
+/// hold a rarer token of the terms (`Store::token_candidates`), so the work of a search is
+/// bounded by this, not by the number of referrals.
+const PER_TOKEN: i64 = 50;
 /// At most this many referrals the caller may read are decrypted and compared.
-const MAX_COMPARED: usize = 200;
+const MAX_COMPARED: usize = 50;
 /// At most this many hits are returned.
 pub const MAX_HITS: usize = 25;
 
@@ -145,8 +148,12 @@ pub struct PersonHit {
 pub struct PersonSearch {
     pub hits: Vec<PersonHit>,
     /// More referrals shared the terms' tokens than were compared: the caller should narrow
-    /// the search (add a date of birth or the whole given name).
+    /// the search (add a date of birth or the whole given name). Set when every token of the
+    /// terms was oversized (only some of their holders were read) or the comparisons stopped
+    /// at their limit.
     pub truncated: bool,
+    /// How many referrals were decrypted and compared (the search's cost; no personal data).
+    pub compared: usize,
 }
 
 /// What [`Persons::index_unindexed`] did.
@@ -283,12 +290,15 @@ impl Persons<'_> {
             .into_iter()
             .filter(super::blocks)
             .collect();
-        let holders = self.store().token_holders(&tokens, PER_TOKEN).await?;
+        let candidates = self.store().token_candidates(&tokens, PER_TOKEN).await?;
         let bands = PersonRules::current().match_bands(today).value;
-        let mut out = PersonSearch::default();
+        let mut out = PersonSearch {
+            truncated: !tokens.is_empty() && candidates.oversized == tokens.len(),
+            ..PersonSearch::default()
+        };
         let mut ranked: Vec<(f64, PersonHit)> = Vec::new();
         let mut compared = 0;
-        for (case_id, _shared) in holders {
+        for (case_id, _shared) in candidates.holders {
             if compared >= MAX_COMPARED {
                 out.truncated = true;
                 break;
@@ -354,6 +364,7 @@ impl Persons<'_> {
                 },
             ));
         }
+        out.compared = compared;
         ranked.sort_by(|(p, x), (q, y)| {
             q.total_cmp(p)
                 .then(y.referred_on.cmp(&x.referred_on))

@@ -17,6 +17,22 @@ const PAGE: i64 = 20_000;
 
 type EventRow = (uuid::Uuid, i64, DateTime<Utc>, String, Option<Vec<u8>>);
 
+/// An [`EventRow`] from a row of either engine that selects `case_id, version, recorded_at,
+/// body, packed`.
+macro_rules! event_row {
+    ($row:expr) => {
+        (|| -> Result<EventRow, sqlx::Error> {
+            Ok((
+                $row.try_get("case_id")?,
+                $row.try_get("version")?,
+                $row.try_get("recorded_at")?,
+                $row.try_get("body")?,
+                $row.try_get("packed")?,
+            ))
+        })()
+    };
+}
+
 /// A case's events, each with when it was recorded.
 pub type CaseEvents = (CaseId, Vec<(DateTime<Utc>, CaseEvent)>);
 
@@ -217,15 +233,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|row| -> Result<EventRow, sqlx::Error> {
-                    Ok((
-                        row.try_get("case_id")?,
-                        row.try_get("version")?,
-                        row.try_get("recorded_at")?,
-                        row.try_get("body")?,
-                        row.try_get("packed")?,
-                    ))
-                })
+                .map(|row| event_row!(row))
                 .collect::<Result<Vec<_>, _>>()?
         });
         rows.into_iter()
@@ -285,15 +293,7 @@ impl Store {
                     .fetch_all(pool)
                     .await?
                     .iter()
-                    .map(|row| -> Result<EventRow, sqlx::Error> {
-                        Ok((
-                            row.try_get("case_id")?,
-                            row.try_get("version")?,
-                            row.try_get("recorded_at")?,
-                            row.try_get("body")?,
-                            row.try_get("packed")?,
-                        ))
-                    })
+                    .map(|row| event_row!(row))
                     .collect::<Result<Vec<_>, _>>()?
             });
             let full = rows.len() as i64 == page;

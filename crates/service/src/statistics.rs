@@ -4,12 +4,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_access::{Capability, Operation};
+use nrm_domain::CaseEvent;
 use nrm_domain::clock::uk_date;
+use nrm_domain::ids::CaseId;
 use nrm_stats::extract::Purpose;
 use nrm_stats::{ExtractReport, ExtractRow, Fact, Options, Period, Policy, Publication};
-
-use nrm_domain::CaseEvent;
-use nrm_domain::ids::CaseId;
 use nrm_store::FactToKeep;
 
 use crate::{Cases, ServiceError};
@@ -132,39 +131,36 @@ impl Cases {
         as_at: NaiveDate,
         out: &mut Out<'_>,
     ) -> Result<(), ServiceError> {
+        let in_ranges = cases.len() as u64 * 2 > total;
+        let size = if in_ranges {
+            RANGE_CHUNK
+        } else {
+            BY_CASE_CHUNK
+        };
         let mut keep: Vec<FactToKeep> = Vec::new();
-        if cases.len() as u64 * 2 > total {
-            // Most cases: ranges of the event table read in order, a chunk of cases at a time
-            // (the cases come in case-id order), skipping those whose kept fact stands.
-            for chunk in cases.chunks(RANGE_CHUNK) {
-                let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
-                    continue;
-                };
-                let events = self
-                    .store()
-                    .events_of_case_range(&nrm_stats::EVENT_KINDS, first.case_id, last.case_id)
-                    .await?;
-                let mut events = events.iter().peekable();
-                for refold in chunk {
-                    while events.next_if(|(c, _)| *c < refold.case_id).is_some() {}
-                    match events.next_if(|(c, _)| *c == refold.case_id) {
-                        Some((_, e)) => fold_case(refold, e, as_at, out, &mut keep),
-                        None => fold_case(refold, &[], as_at, out, &mut keep),
-                    }
-                }
-                self.store().keep_facts(&keep).await?;
-                keep.clear();
-            }
-            return Ok(());
-        }
-        for chunk in cases.chunks(BY_CASE_CHUNK) {
-            let ids: Vec<CaseId> = chunk.iter().map(|r| r.case_id).collect();
-            let events = self
-                .store()
-                .events_of_cases(&nrm_stats::EVENT_KINDS, &ids)
-                .await?;
-            for (refold, (_, events)) in chunk.iter().zip(&events) {
-                fold_case(refold, events, as_at, out, &mut keep);
+        for chunk in cases.chunks(size) {
+            let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+                continue;
+            };
+            let kinds = &nrm_stats::EVENT_KINDS;
+            let events = if in_ranges {
+                self.store()
+                    .events_of_case_range(kinds, first.case_id, last.case_id)
+                    .await?
+            } else {
+                let ids: Vec<CaseId> = chunk.iter().map(|r| r.case_id).collect();
+                self.store().events_of_cases(kinds, &ids).await?
+            };
+            // Both come in case-id order, as the cases do; a range also holds cases whose kept
+            // fact stands, which are passed over.
+            let mut events = events.into_iter().peekable();
+            for refold in chunk {
+                while events.next_if(|(c, _)| *c < refold.case_id).is_some() {}
+                let mine = events
+                    .next_if(|(c, _)| *c == refold.case_id)
+                    .map(|(_, e)| e)
+                    .unwrap_or_default();
+                fold_case(refold, &mine, as_at, out, &mut keep);
             }
             self.store().keep_facts(&keep).await?;
             keep.clear();
@@ -331,8 +327,17 @@ fn fold_case(
 ) {
     let whole = nrm_stats::fold(events.iter().map(|(at, e)| (e, *at)), NaiveDate::MAX);
     let last_day = events.iter().map(|(at, _)| uk_date(*at)).max();
+    if refold.keep {
+        keep.push(FactToKeep {
+            case_id: refold.case_id,
+            version: refold.version,
+            format: nrm_stats::codec::format(),
+            last_day,
+            fact: nrm_stats::codec::encode(whole.as_ref()),
+        });
+    }
     let at_day = if last_day.is_none_or(|d| d <= as_at) {
-        whole.clone()
+        whole
     } else {
         nrm_stats::fold(
             events
@@ -347,15 +352,6 @@ fn fold_case(
         if (out.wanted)(&f) {
             out.facts.push((*refold.case_id.0.as_bytes(), f));
         }
-    }
-    if refold.keep {
-        keep.push(FactToKeep {
-            case_id: refold.case_id,
-            version: refold.version,
-            format: nrm_stats::codec::format(),
-            last_day,
-            fact: nrm_stats::codec::encode(whole.as_ref()),
-        });
     }
 }
 

@@ -33,6 +33,17 @@ macro_rules! event_row {
     };
 }
 
+/// The event of a row of `case_events`; a row that does not parse is corruption.
+fn decode(
+    case: uuid::Uuid,
+    version: i64,
+    body: &str,
+    packed: Option<&[u8]>,
+) -> Result<CaseEvent, StoreError> {
+    crate::event_codec::read(body, packed)
+        .map_err(|_| StoreError::Corrupt(format!("event {version} of case {case} does not parse")))
+}
+
 /// A case's events, each with when it was recorded.
 pub type CaseEvents = (CaseId, Vec<(DateTime<Utc>, CaseEvent)>);
 
@@ -126,20 +137,10 @@ impl Store {
             let mut sql = String::from(
                 "INSERT INTO case_statistics (case_id, version, format, last_day, fact) VALUES ",
             );
-            for i in 0..chunk.len() {
-                let b = i * 5;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                ));
-            }
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", marks(i * 5, 5)))
+                .collect();
+            sql.push_str(&rows.join(", "));
             sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, fact = excluded.fact WHERE excluded.version >= case_statistics.version");
             let _turn = self.write_turn().await;
             on_pool!(self, pool => {
@@ -172,10 +173,9 @@ impl Store {
         let at: std::collections::HashMap<uuid::Uuid, usize> =
             cases.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
         for chunk in cases.chunks(500) {
-            let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
             let sql = format!(
                 "SELECT case_id, version, recorded_at, body, packed FROM case_events WHERE case_id IN ({}) AND kind IN ({}) ORDER BY case_id, version",
-                ids.join(", "),
+                marks(0, chunk.len()),
                 marks(chunk.len(), kinds.len())
             );
             let ids: Vec<uuid::Uuid> = chunk.iter().map(|c| c.0).collect();
@@ -238,9 +238,7 @@ impl Store {
         });
         rows.into_iter()
             .map(|(case, version, recorded_at, body, packed)| {
-                let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
-                    StoreError::Corrupt(format!("event {version} of case {case} does not parse"))
-                })?;
+                let event = decode(case, version, &body, packed.as_deref())?;
                 Ok((CaseId(case), (recorded_at, event)))
             })
             .collect()
@@ -271,10 +269,9 @@ impl Store {
         if kinds.is_empty() {
             return Ok(0);
         }
-        let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 4)).collect();
         let sql = format!(
             "SELECT case_id, version, recorded_at, body, packed FROM case_events WHERE (case_id, version) > ($1, $2) AND kind IN ({}) ORDER BY case_id, version LIMIT $3",
-            placeholders.join(", ")
+            marks(3, kinds.len())
         );
         let mut after = (uuid::Uuid::nil(), 0i64);
         let mut current: Option<uuid::Uuid> = None;
@@ -312,10 +309,10 @@ impl Store {
                 if recorded_at > until {
                     continue;
                 }
-                let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
-                    StoreError::Corrupt(format!("event {version} of case {case} does not parse"))
-                })?;
-                events.push((recorded_at, event));
+                events.push((
+                    recorded_at,
+                    decode(case, version, &body, packed.as_deref())?,
+                ));
             }
             if !full {
                 break;

@@ -110,7 +110,12 @@ impl Cases {
         crate::admin::holder(capability, nrm_access::Operation::ReadStatistics)?;
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
         let result = self
-            .statistics_facts_of_cases(as_at, |f| request.period.contains(f.referred_on), progress)
+            .statistics_facts_of_cases(
+                as_at,
+                (request.period.start(), request.period.end()),
+                |f| request.period.contains(f.referred_on),
+                progress,
+            )
             .await
             .map(|(facts, _)| {
                 let mut key = [0u8; 32];

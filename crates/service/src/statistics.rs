@@ -9,7 +9,7 @@ use nrm_domain::clock::uk_date;
 use nrm_domain::ids::CaseId;
 use nrm_stats::extract::Purpose;
 use nrm_stats::{ExtractReport, ExtractRow, Fact, Options, Period, Policy, Publication};
-use nrm_store::FactToKeep;
+use nrm_store::{EVERY_DAY, FactToKeep, Kept};
 
 use crate::{Cases, ServiceError};
 
@@ -47,75 +47,82 @@ pub struct StatisticsRequest {
 }
 
 impl Cases {
-    /// Every case's statistical facts as at the end of `as_at` (no personal data); `progress`
-    /// is told how many cases have been read so far.
+    /// Every case's statistical facts as at the end of `as_at` (no personal data) that are
+    /// `wanted`, with the number of all facts; `window` (see
+    /// [`Cases::statistics_facts_of_cases`]); `progress` is told how many cases have been read
+    /// so far.
     async fn statistics_facts(
         &self,
         as_at: NaiveDate,
+        window: (NaiveDate, NaiveDate),
         wanted: impl Fn(&Fact) -> bool + Sync,
         progress: impl FnMut(u64),
     ) -> Result<(Vec<Fact>, u64), ServiceError> {
         let (facts, all) = self
-            .statistics_facts_of_cases(as_at, wanted, progress)
+            .statistics_facts_of_cases(as_at, window, wanted, progress)
             .await?;
         Ok((facts.into_iter().map(|(_, f)| f).collect(), all))
     }
 
     /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms). Only the
     /// facts `wanted` are returned (so a request for one period holds only that period's in
-    /// memory), with the number of all facts.
+    /// memory), with the number of all facts. Every wanted fact must have a day a table counts
+    /// it by in `window` (its span meets it): the database hands back no other.
     ///
     /// Read from the statistics read model: each case's kept fact where it is still valid
     /// (no event since it was folded, the running code's encoding, nothing in it after
-    /// `as_at`); every other case is folded from its events here, and its fact kept for the
-    /// next request unless only the as-at day made it unusable.
+    /// `as_at`) and its span meets the window; every case whose kept fact cannot be used is
+    /// folded from its events here, and its fact kept for the next request unless only the
+    /// as-at day made it unusable.
     pub(crate) async fn statistics_facts_of_cases(
         &self,
         as_at: NaiveDate,
+        window: (NaiveDate, NaiveDate),
         wanted: impl Fn(&Fact) -> bool + Sync,
-        mut progress: impl FnMut(u64),
+        progress: impl FnMut(u64),
     ) -> Result<(Vec<([u8; 16], Fact)>, u64), ServiceError> {
         let format = nrm_stats::codec::format();
         let mut decoder = nrm_stats::codec::Decoder::new();
         let mut facts = Vec::new();
         let mut again: Vec<Refold> = Vec::new();
-        let mut read = 0u64;
-        let mut all = 0u64;
-        self.store()
-            .each_case_kept_fact(format, |case_id, version, kept| {
-                read += 1;
-                if read.is_multiple_of(100_000) {
-                    progress(read);
-                }
-                let keep = match kept {
-                    Some(k) if k.last_day.is_some_and(|d| d > as_at) => false,
-                    Some(k) => match decoder.decode(k.fact) {
-                        Some(fact) => {
-                            all += u64::from(fact.is_some());
-                            facts.extend(
-                                fact.filter(|f| wanted(f))
-                                    .map(|f| (*case_id.0.as_bytes(), f)),
-                            );
-                            return;
+        // Kept facts that no longer decode: counted by the store, folded again here.
+        let mut unreadable = 0u64;
+        let walk = self
+            .store()
+            .each_case_fact_in(
+                format,
+                as_at,
+                window,
+                |case_id, kept| match kept {
+                    Kept::Fact { version, fact } => match decoder.decode(fact) {
+                        Some(fact) => facts.extend(
+                            fact.filter(|f| wanted(f))
+                                .map(|f| (*case_id.0.as_bytes(), f)),
+                        ),
+                        None => {
+                            unreadable += 1;
+                            again.push(Refold {
+                                case_id,
+                                version,
+                                keep: true,
+                            });
                         }
-                        None => true,
                     },
-                    None => true,
-                };
-                again.push(Refold {
-                    case_id,
-                    version,
-                    keep,
-                });
-            })
+                    Kept::Fold { version, keep } => again.push(Refold {
+                        case_id,
+                        version,
+                        keep,
+                    }),
+                },
+                progress,
+            )
             .await?;
-        progress(read);
         let mut out = Out {
             facts,
-            all,
+            all: walk.kept_facts.saturating_sub(unreadable),
             wanted: &wanted,
         };
-        self.fold_again(&again, read, as_at, &mut out).await?;
+        self.fold_again(&again, walk.cases, as_at, &mut out).await?;
         Ok((out.facts, out.all))
     }
 
@@ -174,7 +181,7 @@ impl Cases {
     /// `statistics.refresh`). Returns how many cases have a fact.
     pub async fn refresh_statistics(&self, now: DateTime<Utc>) -> Result<u64, ServiceError> {
         let result = self
-            .statistics_facts_of_cases(uk_date(now), |_| false, |_| {})
+            .statistics_facts_of_cases(uk_date(now), (EVERY_DAY.1, EVERY_DAY.0), |_| false, |_| {})
             .await
             .map(|(_, all)| all);
         self.audit(
@@ -223,7 +230,7 @@ impl Cases {
     ) -> Result<Vec<Fact>, ServiceError> {
         crate::admin::holder(capability, Operation::ReadStatistics)?;
         let result = self
-            .statistics_facts(as_at, |_| true, |_| {})
+            .statistics_facts(as_at, EVERY_DAY, |_| true, |_| {})
             .await
             .map(|(facts, _)| facts);
         let record = nrm_store::audit::AuditRecord {
@@ -251,7 +258,12 @@ impl Cases {
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
         let period = request.period;
         let result = self
-            .statistics_facts(as_at, |f| nrm_stats::touches(period, f), progress)
+            .statistics_facts(
+                as_at,
+                (period.start(), period.end()),
+                |f| nrm_stats::touches(period, f),
+                progress,
+            )
             .await
             .map(|(facts, all)| {
                 let mut tables = nrm_stats::build(&facts, request.period, as_at, request.options);
@@ -287,7 +299,12 @@ impl Cases {
         crate::admin::holder(capability, Operation::ReadStatistics)?;
         let as_at = request.as_at.unwrap_or_else(|| uk_date(now));
         let result = self
-            .statistics_facts_of_cases(as_at, |f| request.period.contains(f.referred_on), progress)
+            .statistics_facts_of_cases(
+                as_at,
+                (request.period.start(), request.period.end()),
+                |f| request.period.contains(f.referred_on),
+                progress,
+            )
             .await
             .map(|(facts, _)| {
                 let mut key = [0u8; 32];
@@ -333,6 +350,7 @@ fn fold_case(
             version: refold.version,
             format: nrm_stats::codec::format(),
             last_day,
+            span: whole.as_ref().map(nrm_stats::span),
             fact: nrm_stats::codec::encode(whole.as_ref()),
         });
     }

@@ -1141,6 +1141,24 @@ async fn the_daily_refresh_keeps_every_case_fact_once_a_day() {
             through_the_read_model(cases, later).await,
             folded_from_events(&store.store, later).await
         );
+        // It counts every fact, whether folded now or read as kept (counted in the database),
+        // and after a case's kept fact goes out of date.
+        let facts = built.ledger.len() as u64;
+        for _ in 0..2 {
+            let counted = cases
+                .refresh_statistics(now + Duration::days(2))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(counted, facts, "{}", store.name);
+        }
+        store
+            .execute_raw("UPDATE case_statistics SET version = version - 1 WHERE version > 1")
+            .await;
+        let counted = cases
+            .refresh_statistics(now + Duration::days(2))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(counted, facts, "{}: after folding again", store.name);
         store.cleanup().await;
     }
 }

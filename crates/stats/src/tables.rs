@@ -422,15 +422,31 @@ impl Days {
     /// Whether any date a table counts by falls in these days: a fact with none is in no
     /// table of the period.
     fn touch(self, f: &Fact) -> bool {
-        self.contains(f.referred_on)
-            || f.decisions.iter().any(|d| self.contains(d.decided_on))
-            || f.reconsiderations.iter().any(|r| {
-                self.contains(r.requested_on) || r.decided.is_some_and(|(on, _)| self.contains(on))
-            })
-            || f.disqualifications
-                .iter()
-                .any(|d| self.contains(d.decided_on))
+        counting_days(f).any(|day| self.contains(day))
     }
+}
+
+/// Every day a table may count `f` by: its referral, its decisions, its reconsiderations'
+/// requests and decisions, its disqualifications. [`touches`] and [`span`] both read this one
+/// list, so a fact's kept span can never leave out a day a table counts it by.
+fn counting_days(f: &Fact) -> impl Iterator<Item = NaiveDate> + '_ {
+    std::iter::once(f.referred_on)
+        .chain(f.decisions.iter().map(|d| d.decided_on))
+        .chain(
+            f.reconsiderations
+                .iter()
+                .flat_map(|r| std::iter::once(r.requested_on).chain(r.decided.map(|(on, _)| on))),
+        )
+        .chain(f.disqualifications.iter().map(|d| d.decided_on))
+}
+
+/// The earliest and the latest day any table counts `f` by: a fact whose span does not meet a
+/// period is in none of its tables ([`touches`] is false), so a store may keep the span beside
+/// the fact and hand back only the facts whose span meets the period asked for.
+pub fn span(f: &Fact) -> (NaiveDate, NaiveDate) {
+    counting_days(f).fold((f.referred_on, f.referred_on), |(from, to), day| {
+        (from.min(day), to.max(day))
+    })
 }
 
 impl Builder<'_> {

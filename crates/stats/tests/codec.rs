@@ -1,17 +1,17 @@
 //! The read model's encoding of a fact: every fact comes back as it went in, and bytes that
 //! are not a whole row of this format are refused (so the case is folded again), never
-//! misread.
+//! misread; and the span of days kept beside it covers every period it is counted in.
 
 use chrono::NaiveDate;
 use nrm_domain::event::{CompetentAuthority, DisqualificationGround, Outcome};
 use nrm_domain::exploitation::LocationClass;
 use nrm_domain::geography::{Country, PoliceForceArea, UkNation};
 use nrm_domain::submission::{AgeAtExploitation, FirstResponderType, Gender};
-use nrm_stats::Fact;
 use nrm_stats::codec::{Decoder, encode, format};
 use nrm_stats::facts::{
     DecisionFact, DisqualificationFact, Kind, Nationality, ReconsiderationFact, Stage, TypeSet,
 };
+use nrm_stats::{Fact, Period, span, touches};
 use proptest::prelude::*;
 
 fn day() -> impl Strategy<Value = NaiveDate> {
@@ -179,6 +179,30 @@ proptest! {
         let mut longer = bytes.clone();
         longer.push(extra);
         prop_assert_eq!(decoder.decode(&longer), None);
+    }
+
+    /// The span kept beside a fact never leaves out a period the fact is counted in: a store
+    /// that hands back only the facts whose span meets the period loses none of its tables'.
+    #[test]
+    fn a_fact_counted_in_a_period_has_a_span_that_meets_it(
+        f in fact(),
+        year in 1990i32..2060,
+        quarter in 0u32..5,
+    ) {
+        let period = if quarter == 0 {
+            Period::Year(year)
+        } else {
+            Period::Quarter { year, quarter }
+        };
+        let (from, to) = span(&f);
+        prop_assert!(from <= to);
+        prop_assert!(from <= f.referred_on && f.referred_on <= to);
+        if touches(period, &f) {
+            prop_assert!(from <= period.end() && to >= period.start(), "{} {:?}", period, (from, to));
+        }
+        // Both ends are days a table counts the fact by: the span is no wider than it must be.
+        prop_assert!(touches(Period::quarter_of(from), &f), "{}", from);
+        prop_assert!(touches(Period::quarter_of(to), &f), "{}", to);
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub use queue::{
     COUNT_LIMIT, CaseKind, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
     SortDirection, age_group_code as queue_age_group_code, parse_age_group,
 };
-pub use statistics::{FactToKeep, KeptFact};
+pub use statistics::{EVERY_DAY, FactToKeep, FactWalk, Kept};
 pub use vault::crypto::MasterKey;
 
 use sqlx::{PgPool, SqlitePool};

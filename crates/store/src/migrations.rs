@@ -172,6 +172,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0029_case_statistics.sql"),
         include_str!("../migrations/postgres/0029_case_statistics.sql"),
     ),
+    (
+        30,
+        "case_statistics_span",
+        include_str!("../migrations/sqlite/0030_case_statistics_span.sql"),
+        include_str!("../migrations/postgres/0030_case_statistics_span.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -875,7 +875,7 @@ macro_rules! summary_from_row {
 use summary_from_row;
 
 /// Flattens a PostgreSQL JSON plan into one line per node.
-fn postgres_steps(value: &serde_json::Value, steps: &mut Vec<String>) {
+pub(crate) fn postgres_steps(value: &serde_json::Value, steps: &mut Vec<String>) {
     match value {
         serde_json::Value::Array(items) => items.iter().for_each(|v| postgres_steps(v, steps)),
         serde_json::Value::Object(map) => {

@@ -1,6 +1,7 @@
 //! The events the official statistics are counted from, case by case, for `nrm-stats` to
 //! fold into facts, and the read model that keeps each case's folded fact
-//! (`case_statistics`, migration 0029) so a request reads a row per case instead. Only events
+//! (`case_statistics`, migrations 0029 and 0030) so a request reads only the kept facts of its
+//! period and the cases to fold again, instead of every case's events. Only events
 //! of the kinds asked for are read (no vault), in pages by the tables' own keys, so a million
 //! cases stream in bounded memory. The store never looks inside a kept fact: it is bytes in
 //! `nrm-stats`' encoding, with the case version and encoding it was written for.
@@ -47,13 +48,27 @@ fn decode(
 /// A case's events, each with when it was recorded.
 pub type CaseEvents = (CaseId, Vec<(DateTime<Utc>, CaseEvent)>);
 
-/// A case's fact as the read model keeps it.
+/// What the read model gives a walk (see [`Store::each_case_fact_in`]) for one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeptFact<'a> {
-    /// The UK day of the last event it was folded from (`None`: there were none).
-    pub last_day: Option<NaiveDate>,
-    /// The fact in `nrm-stats`' encoding.
-    pub fact: &'a [u8],
+pub enum Kept<'a> {
+    /// The case's kept fact, still valid as at the day asked, whose span of days meets the
+    /// window asked for: its bytes in `nrm-stats`' encoding, and the case version it was
+    /// folded through (the case's own).
+    Fact { version: u64, fact: &'a [u8] },
+    /// No kept fact to use: fold the case again from its events, through `version`. `keep`:
+    /// whether to keep that fold (false when the kept fact is current but has an event after
+    /// the day asked, so only this answer needs an earlier fold).
+    Fold { version: u64, keep: bool },
+}
+
+/// What a walk of the read model saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactWalk {
+    /// Every case walked.
+    pub cases: u64,
+    /// The cases with a usable kept fact (not folded again), whatever their span: with the
+    /// cases folded again that have a fact, the number of facts in the case file.
+    pub kept_facts: u64,
 }
 
 /// A case's fact to keep: folded from the case's events through `version`, in `format`.
@@ -63,8 +78,31 @@ pub struct FactToKeep {
     pub version: u64,
     pub format: i64,
     pub last_day: Option<NaiveDate>,
+    /// The earliest and latest day a table counts the fact by (`nrm_stats::span`); `None`
+    /// for a case with no fact.
+    pub span: Option<(NaiveDate, NaiveDate)>,
     pub fact: Vec<u8>,
 }
+
+/// Cases walked per query of [`Store::each_case_fact_in`].
+const WALK: i64 = 50_000;
+
+/// The first and last day the read model's windows can name (dates compare as text on
+/// SQLite, so these stay four-digit years).
+pub const EVERY_DAY: (NaiveDate, NaiveDate) = (day(1, 1, 1), day(9999, 12, 31));
+
+const fn day(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    }
+}
+
+/// The walk's query for the cases after `$1` up to `$2`: every case whose kept fact cannot be
+/// used (none, folded through another version or in another format (`$3`), or with an event
+/// after the as-at day `$4`), and every case whose usable fact's span meets the window `$5`
+/// to `$6`. The rest, most cases for a quarter, never leave the database.
+const WALK_SQL: &str = "SELECT c.case_id, c.version, s.version AS kept_version, s.format, s.last_day, s.span_from IS NOT NULL AS has_fact, s.fact FROM cases c LEFT JOIN case_statistics s ON s.case_id = c.case_id WHERE c.case_id > $1 AND c.case_id <= $2 AND (s.case_id IS NULL OR s.version <> c.version OR s.format <> $3 OR s.last_day > $4 OR (s.span_from <= $6 AND s.span_to >= $5)) ORDER BY c.case_id";
 
 /// `$from+1, …` for `n` placeholders after the first `from`.
 fn marks(from: usize, n: usize) -> String {
@@ -74,9 +112,9 @@ fn marks(from: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// Rows written per statement when keeping facts (5 values each). Kept small: SQLite finds a
+/// Rows written per statement when keeping facts (7 values each). Kept small: SQLite finds a
 /// numbered parameter's name by walking the statement's list of them, so binding a statement
-/// of n parameters costs n squared; 500 parameters cost little, 5,000 cost seconds a million.
+/// of n parameters costs n squared; 700 parameters cost little, 5,000 cost seconds a million.
 const KEEP_ROWS: usize = 100;
 
 impl Store {
@@ -88,46 +126,157 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Calls `each` with every case in case-id order, its current version, and its kept fact
-    /// when there is one still valid: folded through that version, in `format`. Returns the
-    /// number of cases.
-    pub async fn each_case_kept_fact(
+    /// Walks every case in case-id order and calls `each` with those the caller must see:
+    /// each case whose kept fact (in `format`) cannot be used as at the end of `as_at`, to be
+    /// folded again, and each usable kept fact whose span of days meets `window` (both days
+    /// included; [`EVERY_DAY`] for all, an empty window for none). The rest are counted
+    /// inside the database and never read out. Runs in chunks of the case key, so memory is
+    /// bounded; `progress` is told how many cases have been walked.
+    ///
+    /// `kept_facts` is counted apart from the walk (one pass over the read model): a case
+    /// changed while the walk runs may be counted as it was.
+    pub async fn each_case_fact_in(
         &self,
         format: i64,
-        mut each: impl FnMut(CaseId, u64, Option<KeptFact<'_>>),
-    ) -> Result<u64, StoreError> {
-        type Row = (uuid::Uuid, i64, Option<NaiveDate>, Option<Vec<u8>>);
-        // The nil id sorts before every case's.
-        let mut after = uuid::Uuid::nil();
-        let mut cases = 0u64;
-        loop {
-            let rows: Vec<Row> = on_pool!(self, pool => {
-                sqlx::query_as(
-                    "SELECT c.case_id, c.version, s.last_day, s.fact FROM cases c LEFT JOIN case_statistics s ON s.case_id = c.case_id AND s.version = c.version AND s.format = $1 WHERE c.case_id > $2 ORDER BY c.case_id LIMIT $3",
-                )
+        as_at: NaiveDate,
+        window: (NaiveDate, NaiveDate),
+        mut each: impl FnMut(CaseId, Kept<'_>),
+        mut progress: impl FnMut(u64),
+    ) -> Result<FactWalk, StoreError> {
+        type Row = (
+            uuid::Uuid,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<NaiveDate>,
+            bool,
+            Option<Vec<u8>>,
+        );
+        // Usable facts in `format` with a fact (a span), counted once, then less those the
+        // walk finds folded through another version.
+        let usable: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM case_statistics WHERE format = $1 AND span_from IS NOT NULL AND (last_day IS NULL OR last_day <= $2)")
                 .bind(format)
-                .bind(after)
-                .bind(PAGE)
-                .fetch_all(pool)
+                .bind(as_at)
+                .fetch_one(pool)
                 .await?
+        });
+        let mut out_of_date = 0u64;
+        let mut walk = FactWalk::default();
+        // The nil id sorts before every case's, the max id after.
+        let mut after = uuid::Uuid::nil();
+        loop {
+            let bound: Option<uuid::Uuid> = on_pool!(self, pool => {
+                sqlx::query_scalar("SELECT case_id FROM cases WHERE case_id > $1 ORDER BY case_id LIMIT 1 OFFSET $2")
+                    .bind(after)
+                    .bind(WALK - 1)
+                    .fetch_optional(pool)
+                    .await?
             });
-            let full = rows.len() as i64 == PAGE;
-            for (case, version, last_day, fact) in &rows {
-                let kept = fact.as_deref().map(|fact| KeptFact {
-                    last_day: *last_day,
-                    fact,
-                });
-                each(CaseId(*case), u64::try_from(*version).unwrap_or(0), kept);
-                cases += 1;
+            let (upto, walked) = match bound {
+                Some(b) => (b, WALK),
+                None => {
+                    let rest: i64 = on_pool!(self, pool => {
+                        sqlx::query_scalar("SELECT COUNT(*) FROM cases WHERE case_id > $1")
+                            .bind(after)
+                            .fetch_one(pool)
+                            .await?
+                    });
+                    (uuid::Uuid::max(), rest)
+                }
+            };
+            let rows: Vec<Row> = on_pool!(self, pool => {
+                sqlx::query_as(WALK_SQL)
+                    .bind(after)
+                    .bind(upto)
+                    .bind(format)
+                    .bind(as_at)
+                    .bind(window.0)
+                    .bind(window.1)
+                    .fetch_all(pool)
+                    .await?
+            });
+            for (case, version, kept_version, kept_format, last_day, has_fact, fact) in &rows {
+                let version = u64::try_from(*version).unwrap_or(0);
+                let current = *kept_version == Some(i64::try_from(version).unwrap_or(i64::MAX))
+                    && *kept_format == Some(format);
+                let in_time = last_day.is_none_or(|d| d <= as_at);
+                let kept = match fact {
+                    Some(fact) if current && in_time => Kept::Fact { version, fact },
+                    _ => {
+                        if !current && *kept_format == Some(format) && *has_fact && in_time {
+                            out_of_date += 1;
+                        }
+                        Kept::Fold {
+                            version,
+                            keep: !current,
+                        }
+                    }
+                };
+                each(CaseId(*case), kept);
             }
-            if let Some(last) = rows.last() {
-                after = last.0;
-            }
-            if !full {
+            walk.cases += u64::try_from(walked).unwrap_or(0);
+            progress(walk.cases);
+            if bound.is_none() {
                 break;
             }
+            after = upto;
         }
-        Ok(cases)
+        walk.kept_facts = u64::try_from(usable)
+            .unwrap_or(0)
+            .saturating_sub(out_of_date);
+        Ok(walk)
+    }
+
+    /// The plan the database chooses for the walk of [`Store::each_case_fact_in`], one line
+    /// per step (as [`Store::queue_plans`] gives them): for a test that it reads the cases by
+    /// their key and each case's kept fact by its key, never a whole table per chunk. On
+    /// PostgreSQL sequential scans are priced out first (a small table is cheaper to scan
+    /// whole), so the plan shows whether an index can serve the query at all.
+    pub async fn statistics_walk_plan(&self) -> Result<Vec<String>, StoreError> {
+        let day = EVERY_DAY.0;
+        Ok(match &self.pool {
+            crate::Pool::Sqlite(pool) => {
+                let sql = format!("EXPLAIN QUERY PLAN {WALK_SQL}");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(uuid::Uuid::nil())
+                    .bind(uuid::Uuid::max())
+                    .bind(0i64)
+                    .bind(day)
+                    .bind(day)
+                    .bind(day)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| row.try_get::<String, _>("detail"))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            crate::Pool::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await?;
+                let sql = format!("EXPLAIN (FORMAT JSON) {WALK_SQL}");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(uuid::Uuid::nil())
+                    .bind(uuid::Uuid::max())
+                    .bind(0i64)
+                    .bind(day)
+                    .bind(day)
+                    .bind(day)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.rollback().await?;
+                let mut steps = Vec::new();
+                for row in &rows {
+                    let json: String = row.try_get_unchecked(0)?;
+                    let value: serde_json::Value = serde_json::from_str(&json)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                    crate::queue::postgres_steps(&value, &mut steps);
+                }
+                steps
+            }
+        })
     }
 
     /// Keeps these facts, each replacing the case's earlier one unless that was folded through
@@ -135,13 +284,13 @@ impl Store {
     pub async fn keep_facts(&self, facts: &[FactToKeep]) -> Result<(), StoreError> {
         for chunk in facts.chunks(KEEP_ROWS) {
             let mut sql = String::from(
-                "INSERT INTO case_statistics (case_id, version, format, last_day, fact) VALUES ",
+                "INSERT INTO case_statistics (case_id, version, format, last_day, span_from, span_to, fact) VALUES ",
             );
             let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(i * 5, 5)))
+                .map(|i| format!("({})", marks(i * 7, 7)))
                 .collect();
             sql.push_str(&rows.join(", "));
-            sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, fact = excluded.fact WHERE excluded.version >= case_statistics.version");
+            sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, span_from = excluded.span_from, span_to = excluded.span_to, fact = excluded.fact WHERE excluded.version >= case_statistics.version");
             let _turn = self.write_turn().await;
             on_pool!(self, pool => {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -151,6 +300,8 @@ impl Store {
                         .bind(i64::try_from(f.version).unwrap_or(i64::MAX))
                         .bind(f.format)
                         .bind(f.last_day)
+                        .bind(f.span.map(|(from, _)| from))
+                        .bind(f.span.map(|(_, to)| to))
                         .bind(f.fact.as_slice());
                 }
                 query.execute(pool).await?;

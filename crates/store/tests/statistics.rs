@@ -3,8 +3,10 @@
 //! (cases fall across page boundaries), and nothing recorded after the cut-off.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use nrm_domain::ids::CaseId;
 use nrm_store::seeding::SyntheticCases;
 use nrm_store::testing;
+use nrm_store::{EVERY_DAY, Kept};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
@@ -76,9 +78,55 @@ async fn every_case_streams_once_with_its_events_of_the_kinds_asked_for() {
     }
 }
 
+/// Walks the read model for format 7 as at `as_at`, facts whose span meets `window`: the
+/// kept facts handed back, the cases to fold (with whether to keep the fold), and the counts.
+async fn walk(
+    store: &nrm_store::Store,
+    as_at: NaiveDate,
+    window: (NaiveDate, NaiveDate),
+) -> (
+    std::collections::BTreeMap<CaseId, (u64, Vec<u8>)>,
+    std::collections::BTreeMap<CaseId, (u64, bool)>,
+    nrm_store::FactWalk,
+) {
+    let mut facts = std::collections::BTreeMap::new();
+    let mut folds = std::collections::BTreeMap::new();
+    let mut last = None;
+    let mut progress = Vec::new();
+    let walked = store
+        .each_case_fact_in(
+            7,
+            as_at,
+            window,
+            |case, kept| {
+                assert!(last < Some(case), "in case-id order, each once");
+                last = Some(case);
+                match kept {
+                    Kept::Fact { version, fact } => {
+                        facts.insert(case, (version, fact.to_vec()));
+                    }
+                    Kept::Fold { version, keep } => {
+                        folds.insert(case, (version, keep));
+                    }
+                }
+            },
+            |n| progress.push(n),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        progress.last(),
+        Some(&walked.cases),
+        "progress ends at every case"
+    );
+    (facts, folds, walked)
+}
+
 /// The read model of kept facts: a fact is handed back only while it was kept for the case's
-/// current version in the format asked for; an older fold never replaces a newer one; and the
-/// events of chosen cases come back case by case, in the order asked.
+/// current version in the format asked for, has no event after the as-at day, and its span
+/// meets the window; every other case is handed back to be folded again (kept, unless only
+/// the as-at day stood in the way); an older fold never replaces a newer one; the count of
+/// facts counts only usable ones; and the events of chosen cases come back case by case.
 #[tokio::test]
 async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
     use nrm_store::FactToKeep;
@@ -92,14 +140,13 @@ async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
             .import_cases(&made)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut versions = std::collections::BTreeMap::new();
-        store
-            .each_case_kept_fact(7, |case, version, kept| {
-                assert!(kept.is_none(), "nothing kept yet");
-                versions.insert(case, version);
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (facts, folds, walked) = walk(store, today(), EVERY_DAY).await;
+        assert!(facts.is_empty(), "nothing kept yet");
+        assert_eq!(walked.cases, made.len() as u64);
+        assert_eq!(walked.kept_facts, 0);
+        assert!(folds.values().all(|(_, keep)| *keep));
+        let versions: std::collections::BTreeMap<CaseId, u64> =
+            folds.iter().map(|(c, (v, _))| (*c, *v)).collect();
         assert_eq!(versions.len(), made.len());
         for c in &made {
             let events = c.steps.iter().map(|s| s.events.len()).sum::<usize>() as u64;
@@ -115,6 +162,7 @@ async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
             version,
             format,
             last_day: Some(today()),
+            span: Some((today() - chrono::Days::new(40), today())),
             fact,
         };
         let v = |i: usize| versions[&ids[i]];
@@ -127,6 +175,11 @@ async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
                 // Folded through an older version.
                 keep(2, v(2) - 1, 7, vec![5]),
                 keep(3, v(3), 7, vec![6]),
+                // Current, a case with no fact (no span).
+                FactToKeep {
+                    span: None,
+                    ..keep(4, v(4), 7, vec![0])
+                },
             ])
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -135,23 +188,45 @@ async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
             .keep_facts(&[keep(3, v(3) - 1, 7, vec![66]), keep(0, v(0), 7, vec![9])])
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut kept = std::collections::BTreeMap::new();
-        let seen = store
-            .each_case_kept_fact(7, |case, _, k| {
-                if let Some(k) = k {
-                    kept.insert(case, (k.last_day, k.fact.to_vec()));
-                }
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(seen, made.len() as u64);
-        let expected: std::collections::BTreeMap<_, _> = [
-            (ids[0], (Some(today()), vec![9])),
-            (ids[3], (Some(today()), vec![6])),
-        ]
-        .into_iter()
-        .collect();
-        assert_eq!(kept, expected);
+        let (facts, folds, walked) = walk(store, today(), EVERY_DAY).await;
+        assert_eq!(walked.cases, made.len() as u64);
+        let expected: std::collections::BTreeMap<_, _> =
+            [(ids[0], (v(0), vec![9])), (ids[3], (v(3), vec![6]))]
+                .into_iter()
+                .collect();
+        assert_eq!(facts, expected);
+        // Cases 0 and 3 usable, case 4 usable with no fact: neither handed back nor counted.
+        assert_eq!(walked.kept_facts, 2, "{}", backend.name);
+        assert!(!folds.contains_key(&ids[4]), "a kept case with no fact");
+        assert_eq!(folds.len(), made.len() - 3);
+        assert_eq!(folds.get(&ids[1]), Some(&(v(1), true)), "another format");
+        assert_eq!(folds.get(&ids[2]), Some(&(v(2), true)), "another version");
+
+        // A window the spans do not meet: the usable facts stay in the database, still counted.
+        let later = (today() + chrono::Days::new(1), EVERY_DAY.1);
+        let (facts, folds, walked) = walk(store, today(), later).await;
+        assert!(facts.is_empty());
+        assert_eq!(walked.kept_facts, 2);
+        assert_eq!(folds.len(), made.len() - 3);
+        // A window that meets them at one end only.
+        let (facts, _, _) = walk(store, today(), (today(), today())).await;
+        assert_eq!(facts.len(), 2);
+        let early = today() - chrono::Days::new(40);
+        let (facts, _, _) = walk(store, today(), (EVERY_DAY.0, early)).await;
+        assert_eq!(facts.len(), 2);
+        let (facts, _, _) = walk(store, today(), (EVERY_DAY.0, early - chrono::Days::new(1))).await;
+        assert!(facts.is_empty());
+
+        // As at the day before their last event, the current facts are folded again for this
+        // answer only (not kept), and none is counted as usable.
+        let before = today() - chrono::Days::new(1);
+        let (facts, folds, walked) = walk(store, before, EVERY_DAY).await;
+        assert!(facts.is_empty());
+        assert_eq!(walked.kept_facts, 0);
+        for i in [0, 3, 4] {
+            assert_eq!(folds.get(&ids[i]), Some(&(v(i), false)), "case {i}");
+        }
+        assert_eq!(folds.get(&ids[2]), Some(&(v(2), true)));
 
         // Events of chosen cases, in the order asked, each with its own events only.
         let chosen = [ids[5], ids[1], ids[4]];
@@ -198,6 +273,35 @@ async fn a_kept_fact_is_handed_back_only_while_it_is_current() {
             };
             assert_eq!(got, &by_case);
         }
+        backend.cleanup().await;
+    }
+}
+
+/// The walk reads the cases by their key and each case's kept fact by its key, on both
+/// engines: never a whole table per chunk (which would make the walk quadratic), and on
+/// SQLite never a sort (PostgreSQL may gather a chunk's cases by bitmap and sort them).
+#[tokio::test]
+async fn the_walk_reads_both_tables_by_their_keys() {
+    for backend in testing::all().await {
+        let steps = backend
+            .store
+            .statistics_walk_plan()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let plan = steps.join(" | ");
+        assert!(!steps.is_empty());
+        for step in &steps {
+            assert!(!step.starts_with("SCAN"), "{}: {plan}", backend.name);
+            assert!(!step.contains("TEMP B-TREE"), "{}: {plan}", backend.name);
+            assert!(!step.starts_with("Seq Scan"), "{}: {plan}", backend.name);
+        }
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.contains("case_statistics") || s.starts_with("SEARCH s")),
+            "{}: {plan}",
+            backend.name
+        );
         backend.cleanup().await;
     }
 }

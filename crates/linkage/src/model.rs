@@ -122,6 +122,10 @@ impl Model {
     /// name is rare and less when it is common (log2 of u at the top level over the name's
     /// own frequency).
     pub fn tf_adjustment(&self, ds: &Dataset, a: u32, b: u32, levels: &Levels) -> f64 {
+        if levels[GIVEN] != Some(4) && levels[FAMILY] != Some(4) {
+            // No identical name: nothing to adjust (most candidate pairs).
+            return 0.0;
+        }
         let n = ds.len().max(1) as f64;
         let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
         let share = |count: u32| f64::from(count.max(1)) / n;

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use nrm_linkage::compare::{FIELDS, Levels};
 use nrm_linkage::synth::{Generator, pairwise_scores};
-use nrm_linkage::{Blocker, Dataset, Index, Record, Settings, dedupe, fit};
+use nrm_linkage::{Blocker, Dataset, Folded, Index, Record, Settings, dedupe, fit};
 
 /// The input columns, in the documented order (the header may order them differently).
 pub const COLUMNS: [&str; 9] = [
@@ -258,25 +258,28 @@ impl Ids {
     }
 }
 
-/// Rows of the input, each as its nine values (in the order of `COLUMNS`, empty where the
-/// file has no such column) back to back in one string.
+/// Rows of the input: each row's id, and its values folded for the dataset
+/// ([`Folded`], on the reading thread, so the other only interns them).
 #[derive(Default)]
 struct Rows {
-    text: String,
-    ends: Vec<usize>,
+    /// The ids back to back, and where each ends.
+    ids: String,
+    id_ends: Vec<usize>,
+    /// The rows' folded values: the first `len()` are this batch's (the rest is room kept
+    /// from an earlier batch).
+    folded: Vec<Folded>,
     /// Bytes of the file read by the end of the last row.
     bytes: u64,
 }
 
 impl Rows {
     fn len(&self) -> usize {
-        self.ends.len() / COLUMNS.len()
+        self.id_ends.len()
     }
 
-    fn value(&self, row: usize, column: usize) -> &str {
-        let i = row * COLUMNS.len() + column;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
+    fn id(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.id_ends[row - 1] };
+        &self.ids[start..self.id_ends[row]]
     }
 }
 
@@ -284,8 +287,9 @@ impl Rows {
 /// prepares the records.
 const BATCH: usize = 2048;
 
-/// Reads a CSV file of people into a prepared dataset, with their ids. The file is parsed on
-/// a thread of its own while this one prepares the records, a batch of rows at a time.
+/// Reads a CSV file of people into a prepared dataset, with their ids. The file is parsed and
+/// its values folded on a thread of its own while this one interns the records' tokens, a
+/// batch of rows at a time.
 fn read_people(
     path: &Path,
     progress: &mut Progress,
@@ -307,8 +311,8 @@ fn read_people(
             let mut read = 0usize;
             loop {
                 let mut rows = empty.try_recv().unwrap_or_default();
-                rows.text.clear();
-                rows.ends.clear();
+                rows.ids.clear();
+                rows.id_ends.clear();
                 let mut more = true;
                 while rows.len() < BATCH {
                     if limit.is_some_and(|l| read >= l) {
@@ -333,10 +337,21 @@ fn read_people(
                             values[*column] = value.as_str();
                         }
                     }
-                    for v in values {
-                        rows.text.push_str(v);
-                        rows.ends.push(rows.text.len());
+                    let n = rows.len();
+                    rows.ids.push_str(values[0]);
+                    rows.id_ends.push(rows.ids.len());
+                    if rows.folded.len() == n {
+                        rows.folded.push(Folded::default());
                     }
+                    rows.folded[n].fold(&Record {
+                        given_names: values[1],
+                        family_name: values[2],
+                        date_of_birth: values[3],
+                        sex: values[4],
+                        address: values[5],
+                        town: values[6],
+                        postcode: values[7],
+                    });
                 }
                 rows.bytes = reader.bytes;
                 // A send fails only when the reading side has stopped (an error): stop too.
@@ -350,21 +365,12 @@ fn read_people(
             let rows = rows?;
             for r in 0..rows.len() {
                 row += 1;
-                let value = |column| rows.value(r, column);
-                if value(0).is_empty() {
+                if rows.id(r).is_empty() {
                     // The row number only: never a value, which may be personal data.
                     bail!("row {row} of {} has no id", path.display());
                 }
-                ids.push(value(0));
-                ds.push(&Record {
-                    given_names: value(1),
-                    family_name: value(2),
-                    date_of_birth: value(3),
-                    sex: value(4),
-                    address: value(5),
-                    town: value(6),
-                    postcode: value(7),
-                });
+                ids.push(rows.id(r));
+                ds.push_folded(&rows.folded[r]);
             }
             progress.reading(rows.bytes, ds.len());
             // The reading thread may have finished: then the batch is simply dropped.

@@ -331,6 +331,7 @@ impl Blocks {
             for &(s, e) in chunk {
                 let run = &self.entries[s as usize..e as usize];
                 if run.len() <= self.max_block {
+                    std::hint::black_box(ds.warm(run.iter().map(|&r| r as u32)));
                     for x in 0..run.len() {
                         for y in x + 1..run.len() {
                             visit(&mut state, run[x] as u32, run[y] as u32);

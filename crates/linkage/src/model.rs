@@ -297,16 +297,30 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
     let count = |from: usize, to: usize| {
         let mut rng = SplitMix(seed.wrapping_add((2 * from as u64).wrapping_mul(GOLDEN)));
         let mut counts = [[0u64; ML]; NF];
-        for _ in from..to {
-            let a = rng.below(n);
-            let b = rng.below(n - 1);
-            let b = if b >= a { b + 1 } else { b };
-            let levels = compare::compare(ds, a as u32, b as u32);
-            for f in 0..NF {
-                if let Some(l) = levels[f] {
-                    counts[f][l as usize] += 1;
+        // Drawn a few at a time, their records read together before they are compared
+        // ([`Dataset::warm`]): random records are far apart in memory.
+        const AHEAD: usize = 8;
+        let mut batch = [0u32; 2 * AHEAD];
+        let mut k = from;
+        while k < to {
+            let take = (to - k).min(AHEAD);
+            for pair in batch.chunks_exact_mut(2).take(take) {
+                let a = rng.below(n);
+                let b = rng.below(n - 1);
+                let b = if b >= a { b + 1 } else { b };
+                pair[0] = a as u32;
+                pair[1] = b as u32;
+            }
+            std::hint::black_box(ds.warm(batch[..2 * take].iter().copied()));
+            for pair in batch.chunks_exact(2).take(take) {
+                let levels = compare::compare(ds, pair[0], pair[1]);
+                for f in 0..NF {
+                    if let Some(l) = levels[f] {
+                        counts[f][l as usize] += 1;
+                    }
                 }
             }
+            k += take;
         }
         counts
     };
@@ -773,6 +787,47 @@ mod tests {
         // Only an exact agreement is adjusted.
         levels[FAMILY] = Some(3);
         assert_eq!(model.tf_adjustment_of(&levels, None, Some(0.1)), 0.0);
+    }
+
+    #[test]
+    fn the_term_frequency_adjustment_is_skipped_only_where_there_is_none() {
+        // Every pattern, for two records with the same rare names and for two with the same
+        // common ones: the adjustment is what the name frequencies give, never left out.
+        let mut m = [[0.5; ML]; NF];
+        let mut u = [[0.5; ML]; NF];
+        m[GIVEN][4] = 0.9;
+        u[GIVEN][4] = 0.05;
+        m[FAMILY][4] = 0.9;
+        u[FAMILY][4] = 0.05;
+        let model = Model::new(m, u, 0.001, [-1.0, -2.0]);
+        let mut ds = Dataset::new();
+        let person = |g, f| crate::data::Record {
+            given_names: g,
+            family_name: f,
+            ..Default::default()
+        };
+        for _ in 0..2 {
+            ds.push(&person("zebedee", "quartermaine"));
+        }
+        for _ in 0..30 {
+            ds.push(&person("john", "smith"));
+        }
+        ds.finish();
+        let n = ds.len() as f64;
+        let mut adjusted = 0;
+        for (a, b, count) in [(0, 1, 2.0), (2, 3, 30.0)] {
+            for p in 0..PATTERNS {
+                let levels = levels_of(p);
+                let expected = model.tf_adjustment_of(&levels, Some(count / n), Some(count / n));
+                let got = model.tf_adjustment(&ds, a, b, &levels);
+                assert!(
+                    (got - expected).abs() < 1e-12,
+                    "pattern {p}: {got} {expected}"
+                );
+                adjusted += usize::from(expected != 0.0);
+            }
+        }
+        assert!(adjusted > 0);
     }
 
     #[test]

@@ -373,39 +373,6 @@ impl Dataset {
         }
     }
 
-    /// Reads what comparing `records` will read first (the records, their tokens and the
-    /// tokens' first characters), every record's before any comparison waits for one: the
-    /// loads go to memory together instead of one after another (records of one block are
-    /// scattered through the dataset). Returns something of what was read, to be passed to
-    /// [`std::hint::black_box`] so the reads are kept. Changes nothing.
-    pub(crate) fn warm(&self, records: impl Iterator<Item = u32> + Clone) -> u64 {
-        let mut sum = 0u64;
-        for i in records.clone() {
-            sum = sum.wrapping_add(u64::from(self.recs[i as usize].start));
-        }
-        let tokens = |i: u32| {
-            let r = &self.recs[i as usize];
-            let s = r.start as usize;
-            &self.arena[s..s + r.ng as usize + r.nf as usize + r.na as usize]
-        };
-        for i in records.clone() {
-            if let (Some(&first), Some(&last)) = (tokens(i).first(), tokens(i).last()) {
-                sum = sum.wrapping_add(u64::from(first ^ last));
-            }
-        }
-        let chars = self.chars.as_bytes();
-        for i in records {
-            for &t in tokens(i).iter().take(8) {
-                let info = &self.tokens[t as usize];
-                sum = sum.wrapping_add(info.mask);
-                if let Some(&c) = chars.get(info.at as usize) {
-                    sum = sum.wrapping_add(u64::from(c));
-                }
-            }
-        }
-        sum
-    }
-
     pub(crate) fn given(&self, i: u32) -> &[u32] {
         let r = &self.recs[i as usize];
         &self.arena[r.start as usize..r.start as usize + r.ng as usize]

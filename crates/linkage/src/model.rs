@@ -297,30 +297,16 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
     let count = |from: usize, to: usize| {
         let mut rng = SplitMix(seed.wrapping_add((2 * from as u64).wrapping_mul(GOLDEN)));
         let mut counts = [[0u64; ML]; NF];
-        // Drawn a few at a time, their records read together before they are compared
-        // ([`Dataset::warm`]): random records are far apart in memory.
-        const AHEAD: usize = 8;
-        let mut batch = [0u32; 2 * AHEAD];
-        let mut k = from;
-        while k < to {
-            let take = (to - k).min(AHEAD);
-            for pair in batch.chunks_exact_mut(2).take(take) {
-                let a = rng.below(n);
-                let b = rng.below(n - 1);
-                let b = if b >= a { b + 1 } else { b };
-                pair[0] = a as u32;
-                pair[1] = b as u32;
-            }
-            std::hint::black_box(ds.warm(batch[..2 * take].iter().copied()));
-            for pair in batch.chunks_exact(2).take(take) {
-                let levels = compare::compare(ds, pair[0], pair[1]);
-                for f in 0..NF {
-                    if let Some(l) = levels[f] {
-                        counts[f][l as usize] += 1;
-                    }
+        for _ in from..to {
+            let a = rng.below(n);
+            let b = rng.below(n - 1);
+            let b = if b >= a { b + 1 } else { b };
+            let levels = compare::compare(ds, a as u32, b as u32);
+            for f in 0..NF {
+                if let Some(l) = levels[f] {
+                    counts[f][l as usize] += 1;
                 }
             }
-            k += take;
         }
         counts
     };

@@ -145,7 +145,6 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
 /// Writes the text of a rule's key (see [`key_text`]) in place of what `out` held; false (and
 /// `out` left unspecified) where the rule's values are missing.
 fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
-    use std::fmt::Write;
     out.clear();
     let (g, f) = (ds.given(i), ds.family(i));
     let initial = |name: &[u32]| {
@@ -160,13 +159,19 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             (dob.day, dob.month)
         }
     };
-    // Writing to a String cannot fail.
-    let written = match rule {
+    // Written piece by piece (numbers in decimal, as `format!` would), without the
+    // formatting machinery: this runs for every rule of every record.
+    match rule {
         0 => {
             let (Some(dob), Some(&family)) = (ds.dob(i), f.first()) else {
                 return false;
             };
-            write!(out, "0|{}|{}|{}", ds.phonetic(family), dob.year, initial(g))
+            out.push_str("0|");
+            out.push_str(ds.phonetic(family));
+            out.push('|');
+            push_number(out, dob.year.into());
+            out.push('|');
+            out.push(initial(g));
         }
         1 => {
             let Some(dob) = ds.dob(i) else {
@@ -177,21 +182,34 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             if !write_name_codes(ds, g, f, out) {
                 return false;
             }
-            write!(out, "|{lo}|{hi}")
+            out.push('|');
+            push_number(out, lo.into());
+            out.push('|');
+            push_number(out, hi.into());
         }
         2 => {
             let Some(dob) = ds.dob(i) else {
                 return false;
             };
             let (lo, hi) = day_month(dob);
-            write!(out, "2|{}|{lo}|{hi}|{}", dob.year, initial(f))
+            out.push_str("2|");
+            push_number(out, dob.year.into());
+            out.push('|');
+            push_number(out, lo.into());
+            out.push('|');
+            push_number(out, hi.into());
+            out.push('|');
+            out.push(initial(f));
         }
         3 => {
             let pc = ds.recs[i as usize].postcode;
             if pc == NONE {
                 return false;
             }
-            write!(out, "3|{}|{}", ds.text(pc), initial(g))
+            out.push_str("3|");
+            out.push_str(ds.text(pc));
+            out.push('|');
+            out.push(initial(g));
         }
         4 => {
             let district = ds.recs[i as usize].district;
@@ -202,11 +220,29 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             if !write_name_codes(ds, g, f, out) {
                 return false;
             }
-            write!(out, "|{}", ds.text(district))
+            out.push('|');
+            out.push_str(ds.text(district));
         }
         _ => return false,
-    };
-    written.is_ok()
+    }
+    true
+}
+
+/// Appends `v` in decimal.
+fn push_number(out: &mut String, mut v: u32) {
+    let mut digits = [0u8; 10];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &d in &digits[k..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Writes the phonetic codes of the first given and first family name, in either order.
@@ -370,4 +406,53 @@ impl Blocks {
 pub(crate) fn seen_before(keys: &[BlockKeys], a: u32, b: u32, rule: usize) -> bool {
     let (ta, tb) = (&keys[a as usize], &keys[b as usize]);
     (0..rule).any(|r| ta[r] != 0 && ta[r] == tb[r])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Record;
+    use crate::normalise::phonetic;
+
+    #[test]
+    fn key_texts_hold_the_values_of_each_rule() {
+        let mut ds = Dataset::new();
+        let full = ds.push(&Record {
+            given_names: "Fatima",
+            family_name: "Mohammed",
+            date_of_birth: "1990-11-05",
+            sex: "F",
+            address: "12 Station Road",
+            town: "Leeds",
+            postcode: "LS1 4AB",
+        });
+        let bare = ds.push(&Record {
+            family_name: "Mohammed",
+            ..Default::default()
+        });
+        let keys: Vec<Option<String>> = (0..R).map(|r| key_text(&ds, full, r)).collect();
+        let (fatima, mohammed) = (phonetic("fatima"), phonetic("mohammed"));
+        let (a, b) = if fatima <= mohammed {
+            (&fatima, &mohammed)
+        } else {
+            (&mohammed, &fatima)
+        };
+        let expected = [
+            format!("0|{mohammed}|1990|f"),
+            format!("1|{a}|{b}|5|11"),
+            "2|1990|5|11|m".to_owned(),
+            "3|LS14AB|f".to_owned(),
+            format!("4|{a}|{b}|LS1"),
+        ];
+        for (got, want) in keys.iter().zip(expected) {
+            assert_eq!(got.as_deref(), Some(want.as_str()));
+        }
+        assert!((0..R).all(|r| key_text(&ds, bare, r).is_none()));
+        let mut text = String::new();
+        for v in [0, 7, 10, 1999, 65535, u32::MAX] {
+            text.clear();
+            push_number(&mut text, v);
+            assert_eq!(text, v.to_string());
+        }
+    }
 }

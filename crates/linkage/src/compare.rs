@@ -696,6 +696,28 @@ mod tests {
         }
 
         #[test]
+        fn a_folded_record_whose_room_is_reused_is_prepared_as_a_fresh_one(
+            recs in prop::collection::vec(record(), 1..6)
+        ) {
+            let (mut reused, mut fresh) = (Dataset::new(), Dataset::new());
+            let mut room = crate::data::Folded::default();
+            for r in &recs {
+                room.fold(&view(r));
+                reused.push_folded(&room);
+                let mut new = crate::data::Folded::default();
+                new.fold(&view(r));
+                fresh.push_folded(&new);
+            }
+            prop_assert_eq!(&reused.arena, &fresh.arena);
+            prop_assert_eq!(format!("{:?}", reused.recs), format!("{:?}", fresh.recs));
+            for a in 0..recs.len() as u32 {
+                for b in 0..recs.len() as u32 {
+                    prop_assert_eq!(compare(&reused, a, b), compare(&fresh, a, b));
+                }
+            }
+        }
+
+        #[test]
         fn every_comparison_is_symmetric(a in record(), b in record()) {
             prop_assert_eq!(pair(view(&a), view(&b)), pair(view(&b), view(&a)));
         }

@@ -114,6 +114,46 @@ fn fx<T: Hash + ?Sized>(v: &T) -> u64 {
     h.finish()
 }
 
+/// A record's values folded for a [`Dataset`] ([`Folded::fold`]): the part of preparing a
+/// record that needs no dataset, so it can be done on another thread. Its room is reused from
+/// one record to the next.
+#[derive(Clone, Default)]
+pub struct Folded {
+    given: String,
+    family: String,
+    /// The street address with its town, as one token set (the town alone is no address).
+    address: String,
+    town: String,
+    postcode: String,
+    sex: u8,
+    /// [`Dob::pack`]ed, `0` when unknown.
+    dob: u32,
+}
+
+impl std::fmt::Debug for Folded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Nothing: the values are personal data.
+        f.debug_struct("Folded").finish_non_exhaustive()
+    }
+}
+
+impl Folded {
+    /// Folds `r` in place of what this held.
+    pub fn fold(&mut self, r: &Record) {
+        normalise::fold_into(r.given_names, &mut self.given);
+        normalise::fold_into(r.family_name, &mut self.family);
+        normalise::fold_into(r.address, &mut self.address);
+        normalise::fold_into(r.town, &mut self.town);
+        if !self.address.is_empty() {
+            self.address.push(' ');
+            self.address.push_str(&self.town);
+        }
+        normalise::postcode_into(r.postcode, &mut self.postcode);
+        self.sex = normalise::sex(r.sex).unwrap_or(0);
+        self.dob = Dob::parse(r.date_of_birth).map_or(0, Dob::pack);
+    }
+}
+
 /// A set of prepared records.
 #[derive(Default)]
 pub struct Dataset {
@@ -130,7 +170,7 @@ pub struct Dataset {
     /// `lookup` and `counts` were given back by [`Dataset::compact`].
     compacted: bool,
     /// Room for folding values while a record is added, reused from one record to the next.
-    scratch: [String; 2],
+    scratch: Folded,
 }
 
 impl std::fmt::Debug for Dataset {
@@ -240,24 +280,25 @@ impl Dataset {
 
     /// Prepares and adds a record; its index is returned. Term frequencies count it at once.
     pub fn push(&mut self, r: &Record) -> u32 {
+        let mut folded = std::mem::take(&mut self.scratch);
+        folded.fold(r);
+        let i = self.push_folded(&folded);
+        self.scratch = folded;
+        i
+    }
+
+    /// Adds a record folded beforehand ([`Folded::fold`], which may run on another thread
+    /// while this one interns the records before it); the same as [`Dataset::push`] of the
+    /// record it was folded from.
+    pub fn push_folded(&mut self, r: &Folded) -> u32 {
         if self.compacted {
             self.rebuild();
         }
-        let [mut folded, mut town] = std::mem::take(&mut self.scratch);
         let start = self.arena.len() as u32;
-        normalise::fold_into(r.given_names, &mut folded);
-        let ng = self.intern_words(&folded).min(255);
-        normalise::fold_into(r.family_name, &mut folded);
-        let nf = self.intern_words(&folded).min(255);
+        let ng = self.intern_words(&r.given).min(255);
+        let nf = self.intern_words(&r.family).min(255);
         let addr_start = self.arena.len();
-        // The street address with its town as one token set (the town alone is no address).
-        normalise::fold_into(r.address, &mut folded);
-        normalise::fold_into(r.town, &mut town);
-        if !folded.is_empty() {
-            folded.push(' ');
-            folded.push_str(&town);
-            self.intern_words(&folded);
-        }
+        self.intern_words(&r.address);
         // Sorted, without repeats, at most 255 tokens.
         let set = &mut self.arena[addr_start..];
         set.sort_unstable();
@@ -270,19 +311,17 @@ impl Dataset {
         }
         let na = na.min(255);
         self.arena.truncate(addr_start + na);
-        normalise::postcode_into(r.postcode, &mut folded);
-        let (postcode, district) = if folded.is_empty() {
+        let (postcode, district) = if r.postcode.is_empty() {
             (NONE, NONE)
         } else {
-            let pc = self.intern(&folded);
-            (pc, self.intern(normalise::postcode_district(&folded)))
+            let pc = self.intern(&r.postcode);
+            (pc, self.intern(normalise::postcode_district(&r.postcode)))
         };
-        let town_id = if town.is_empty() {
+        let town_id = if r.town.is_empty() {
             NONE
         } else {
-            self.intern(&town)
+            self.intern(&r.town)
         };
-        self.scratch = [folded, town];
         let s = start as usize;
         let given_key = fx(&(1u8, &self.arena[s..s + ng]));
         let family_key = fx(&(2u8, &self.arena[s + ng..s + ng + nf]));
@@ -293,8 +332,8 @@ impl Dataset {
             ng: ng as u8,
             nf: nf as u8,
             na: na as u8,
-            sex: normalise::sex(r.sex).unwrap_or(0),
-            dob: Dob::parse(r.date_of_birth).map_or(0, Dob::pack),
+            sex: r.sex,
+            dob: r.dob,
             postcode,
             district,
             town: town_id,

@@ -14,6 +14,6 @@ pub mod normalise;
 pub mod synth;
 
 pub use block::Blocker;
-pub use data::{Dataset, Record};
+pub use data::{Dataset, Folded, Record};
 pub use index::Index;
 pub use model::{Fit, Model, Outcome, Pair, Settings, dedupe, fit, probability, weight_of};

@@ -122,6 +122,10 @@ impl Model {
     /// name is rare and less when it is common (log2 of u at the top level over the name's
     /// own frequency).
     pub fn tf_adjustment(&self, ds: &Dataset, a: u32, b: u32, levels: &Levels) -> f64 {
+        if levels[GIVEN] != Some(4) && levels[FAMILY] != Some(4) {
+            // No identical name: nothing to adjust (most candidate pairs).
+            return 0.0;
+        }
         let n = ds.len().max(1) as f64;
         let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
         let share = |count: u32| f64::from(count.max(1)) / n;
@@ -769,6 +773,47 @@ mod tests {
         // Only an exact agreement is adjusted.
         levels[FAMILY] = Some(3);
         assert_eq!(model.tf_adjustment_of(&levels, None, Some(0.1)), 0.0);
+    }
+
+    #[test]
+    fn the_term_frequency_adjustment_is_skipped_only_where_there_is_none() {
+        // Every pattern, for two records with the same rare names and for two with the same
+        // common ones: the adjustment is what the name frequencies give, never left out.
+        let mut m = [[0.5; ML]; NF];
+        let mut u = [[0.5; ML]; NF];
+        m[GIVEN][4] = 0.9;
+        u[GIVEN][4] = 0.05;
+        m[FAMILY][4] = 0.9;
+        u[FAMILY][4] = 0.05;
+        let model = Model::new(m, u, 0.001, [-1.0, -2.0]);
+        let mut ds = Dataset::new();
+        let person = |g, f| crate::data::Record {
+            given_names: g,
+            family_name: f,
+            ..Default::default()
+        };
+        for _ in 0..2 {
+            ds.push(&person("zebedee", "quartermaine"));
+        }
+        for _ in 0..30 {
+            ds.push(&person("john", "smith"));
+        }
+        ds.finish();
+        let n = ds.len() as f64;
+        let mut adjusted = 0;
+        for (a, b, count) in [(0, 1, 2.0), (2, 3, 30.0)] {
+            for p in 0..PATTERNS {
+                let levels = levels_of(p);
+                let expected = model.tf_adjustment_of(&levels, Some(count / n), Some(count / n));
+                let got = model.tf_adjustment(&ds, a, b, &levels);
+                assert!(
+                    (got - expected).abs() < 1e-12,
+                    "pattern {p}: {got} {expected}"
+                );
+                adjusted += usize::from(expected != 0.0);
+            }
+        }
+        assert!(adjusted > 0);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use nrm_linkage::compare::{FIELDS, Levels};
 use nrm_linkage::synth::{Generator, pairwise_scores};
-use nrm_linkage::{Blocker, Dataset, Index, Record, Settings, dedupe, fit};
+use nrm_linkage::{Blocker, Dataset, Folded, Index, Record, Settings, dedupe, fit};
 
 /// The input columns, in the documented order (the header may order them differently).
 pub const COLUMNS: [&str; 9] = [
@@ -258,17 +258,17 @@ impl Ids {
     }
 }
 
-/// Rows of the input, each as its nine values (in the order of `COLUMNS`, empty where the
-/// file has no such column) back to back in one string.
+/// Rows of the input as parsed, each as its nine values (in the order of `COLUMNS`, empty
+/// where the file has no such column) back to back in one string.
 #[derive(Default)]
-struct Rows {
+struct Raw {
     text: String,
     ends: Vec<usize>,
     /// Bytes of the file read by the end of the last row.
     bytes: u64,
 }
 
-impl Rows {
+impl Raw {
     fn len(&self) -> usize {
         self.ends.len() / COLUMNS.len()
     }
@@ -280,12 +280,37 @@ impl Rows {
     }
 }
 
-/// Rows parsed at a time, handed from the thread that reads the file to the one that
-/// prepares the records.
+/// Rows of the input: each row's id, and its values folded for the dataset ([`Folded`], on
+/// a thread of their own, so the one that builds the dataset only interns them).
+#[derive(Default)]
+struct Rows {
+    /// The ids back to back, and where each ends.
+    ids: String,
+    id_ends: Vec<usize>,
+    /// The rows' folded values: the first `len()` are this batch's (the rest is room kept
+    /// from an earlier batch).
+    folded: Vec<Folded>,
+    /// Bytes of the file read by the end of the last row.
+    bytes: u64,
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        self.id_ends.len()
+    }
+
+    fn id(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.id_ends[row - 1] };
+        &self.ids[start..self.id_ends[row]]
+    }
+}
+
+/// Rows handed along at a time from one thread of the reading to the next.
 const BATCH: usize = 2048;
 
-/// Reads a CSV file of people into a prepared dataset, with their ids. The file is parsed on
-/// a thread of its own while this one prepares the records, a batch of rows at a time.
+/// Reads a CSV file of people into a prepared dataset, with their ids, in a pipeline of three
+/// threads handing batches of rows along: one parses the file, one folds the values, and this
+/// one interns the records' tokens.
 fn read_people(
     path: &Path,
     progress: &mut Progress,
@@ -301,16 +326,19 @@ fn read_people(
     let mut ds = Dataset::new();
     let mut ids = Ids::default();
     std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (raw_full, raw_batches) = std::sync::mpsc::sync_channel::<io::Result<Raw>>(2);
+        let (raw_done, raw_empty) = std::sync::mpsc::channel::<Raw>();
         let (full, batches) = std::sync::mpsc::sync_channel::<io::Result<Rows>>(2);
         let (done, empty) = std::sync::mpsc::channel::<Rows>();
+        // Parses the file.
         scope.spawn(move || {
             let mut read = 0usize;
             loop {
-                let mut rows = empty.try_recv().unwrap_or_default();
-                rows.text.clear();
-                rows.ends.clear();
+                let mut raw = raw_empty.try_recv().unwrap_or_default();
+                raw.text.clear();
+                raw.ends.clear();
                 let mut more = true;
-                while rows.len() < BATCH {
+                while raw.len() < BATCH {
                     if limit.is_some_and(|l| read >= l) {
                         more = false;
                         break;
@@ -323,7 +351,7 @@ fn read_people(
                         }
                         Err(e) => {
                             // Nobody may be listening any more: then there is no one to tell.
-                            let _ = full.send(Err(e));
+                            let _ = raw_full.send(Err(e));
                             return;
                         }
                     }
@@ -334,13 +362,51 @@ fn read_people(
                         }
                     }
                     for v in values {
-                        rows.text.push_str(v);
-                        rows.ends.push(rows.text.len());
+                        raw.text.push_str(v);
+                        raw.ends.push(raw.text.len());
                     }
                 }
-                rows.bytes = reader.bytes;
-                // A send fails only when the reading side has stopped (an error): stop too.
-                if rows.len() > 0 && full.send(Ok(rows)).is_err() || !more {
+                raw.bytes = reader.bytes;
+                // A send fails only when the other side has stopped (an error): stop too.
+                if raw.len() > 0 && raw_full.send(Ok(raw)).is_err() || !more {
+                    return;
+                }
+            }
+        });
+        // Folds the values.
+        scope.spawn(move || {
+            for raw in raw_batches {
+                let raw = match raw {
+                    Ok(raw) => raw,
+                    Err(e) => {
+                        let _ = full.send(Err(e));
+                        return;
+                    }
+                };
+                let mut rows = empty.try_recv().unwrap_or_default();
+                rows.ids.clear();
+                rows.id_ends.clear();
+                for r in 0..raw.len() {
+                    let value = |column| raw.value(r, column);
+                    rows.ids.push_str(value(0));
+                    rows.id_ends.push(rows.ids.len());
+                    if rows.folded.len() == r {
+                        rows.folded.push(Folded::default());
+                    }
+                    rows.folded[r].fold(&Record {
+                        given_names: value(1),
+                        family_name: value(2),
+                        date_of_birth: value(3),
+                        sex: value(4),
+                        address: value(5),
+                        town: value(6),
+                        postcode: value(7),
+                    });
+                }
+                rows.bytes = raw.bytes;
+                // The parsing thread may have finished: then the batch is simply dropped.
+                let _ = raw_done.send(raw);
+                if full.send(Ok(rows)).is_err() {
                     return;
                 }
             }
@@ -350,21 +416,12 @@ fn read_people(
             let rows = rows?;
             for r in 0..rows.len() {
                 row += 1;
-                let value = |column| rows.value(r, column);
-                if value(0).is_empty() {
+                if rows.id(r).is_empty() {
                     // The row number only: never a value, which may be personal data.
                     bail!("row {row} of {} has no id", path.display());
                 }
-                ids.push(value(0));
-                ds.push(&Record {
-                    given_names: value(1),
-                    family_name: value(2),
-                    date_of_birth: value(3),
-                    sex: value(4),
-                    address: value(5),
-                    town: value(6),
-                    postcode: value(7),
-                });
+                ids.push(rows.id(r));
+                ds.push_folded(&rows.folded[r]);
             }
             progress.reading(rows.bytes, ds.len());
             // The reading thread may have finished: then the batch is simply dropped.

@@ -334,9 +334,6 @@ impl Store {
     /// The database half of [`Store::import_cases`]: inserts a prepared batch in one
     /// transaction.
     pub async fn write_import(&self, prepared: PreparedImport) -> Result<(), StoreError> {
-        if prepared.case_ids.is_empty() {
-            return Ok(());
-        }
         self.write_prepared(None, prepared).await
     }
 

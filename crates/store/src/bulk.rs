@@ -743,3 +743,70 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(pg_type: &str, value: Value) -> Result<Vec<u8>, StoreError> {
+        let mut out = Vec::new();
+        put_pg_field(&mut out, pg_type, value)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn copy_fields_are_postgres_binary_send_formats() {
+        let day = NaiveDate::from_ymd_opt(2000, 1, 2).unwrap_or_default();
+        // A length, then the bytes: one day after PostgreSQL's epoch.
+        assert_eq!(
+            field("date", Value::Date(day)).ok(),
+            Some(vec![0, 0, 0, 4, 0, 0, 0, 1])
+        );
+        let at = day.and_hms_opt(0, 0, 1).unwrap_or_default().and_utc();
+        let micros: i64 = 86_400_000_000 + 1_000_000;
+        let mut expected = vec![0, 0, 0, 8];
+        expected.extend(micros.to_be_bytes());
+        assert_eq!(
+            field("timestamptz", Value::Timestamp(at)).ok(),
+            Some(expected)
+        );
+        assert_eq!(
+            field("int2", Value::I64(3)).ok(),
+            Some(vec![0, 0, 0, 2, 0, 3])
+        );
+        assert_eq!(
+            field("bool", Value::Bool(true)).ok(),
+            Some(vec![0, 0, 0, 1, 1])
+        );
+        assert_eq!(
+            field("text", Value::OptText(None)).ok(),
+            Some(vec![0xff, 0xff, 0xff, 0xff]),
+            "NULL is length -1"
+        );
+    }
+
+    #[test]
+    fn a_copy_value_that_does_not_fit_its_column_is_refused() {
+        assert!(field("int2", Value::I64(i64::from(i16::MAX) + 1)).is_err());
+        assert!(field("int4", Value::I64(i64::from(i32::MAX) + 1)).is_err());
+        assert!(field("uuid", Value::Text("not a uuid".to_owned())).is_err());
+        assert!(
+            field("bool", Value::OptText(None)).is_err(),
+            "bool is never NULL here"
+        );
+    }
+
+    #[test]
+    fn copy_data_has_the_header_a_field_count_per_row_and_the_trailer() {
+        let data = pg_copy_data(
+            &CASE_EXPLOITATION_TYPES,
+            vec![Value::Uuid(Uuid::nil()), Value::Text("labour".to_owned())],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(data.starts_with(PG_COPY_HEADER));
+        let row = &data[PG_COPY_HEADER.len()..];
+        assert_eq!(&row[..2], &2i16.to_be_bytes());
+        assert_eq!(row.len(), 2 + (4 + 16) + (4 + 6) + 2);
+        assert_eq!(&row[row.len() - 2..], &(-1i16).to_be_bytes());
+    }
+}

@@ -60,6 +60,10 @@ pub struct ScaleOptions {
     /// layout), to compare the seeding rates.
     #[arg(long)]
     random_ids: bool,
+    /// Only seed each scale and report the seeding rate and bytes per case: no search
+    /// indexing, no timed reads, no `nrm serve` (to measure seeding at a million in minutes).
+    #[arg(long)]
+    seed_only: bool,
 }
 
 type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
@@ -155,6 +159,11 @@ async fn run_backend(
             // What autovacuum would do after a bulk load; the planner needs the statistics.
             store.analyze().await?;
         }
+        if options.seed_only {
+            let bytes = store.database_bytes().await?;
+            facts.push((scale, rate, cpu_per_case, bytes / scale.max(1), None, 0.0));
+            continue;
+        }
         // As `nrm link index` would: the keyed tokens of the new referrals, for the search.
         let mut progress = Progress::new(
             format!("{name}: indexing for the search by name"),
@@ -198,8 +207,13 @@ async fn run_backend(
     println!("{name}");
     for (scale, rate, cpu, per_case, serve_rss, index_rate) in &facts {
         let rss = serve_rss.map_or_else(|| "not measured".to_owned(), |m| format!("{m} MiB"));
+        let indexed = if options.seed_only {
+            "not indexed for the search by name".to_owned()
+        } else {
+            format!("indexed for the search by name at {index_rate:.0} cases/s")
+        };
         println!(
-            "  at {scale:>9} cases: seeded at {rate:.0} cases/s ({:.0} µs of this process's CPU per case), indexed for the search by name at {index_rate:.0} cases/s, {per_case} bytes per case, nrm serve peak RSS {rss}",
+            "  at {scale:>9} cases: seeded at {rate:.0} cases/s ({:.0} µs of this process's CPU per case), {indexed}, {per_case} bytes per case, nrm serve peak RSS {rss}",
             cpu * 1e6
         );
     }

@@ -13,8 +13,7 @@
 //!   written.
 //! - [`Store::write_import`] inserts the rows in one transaction: on SQLite as multi-row
 //!   `VALUES` lists within the variable limit (prepared once per shape and cached on the
-//!   connection), on PostgreSQL as `INSERT … SELECT * FROM UNNEST($1::uuid[], …)`, one
-//!   statement per table.
+//!   connection), on PostgreSQL as one binary `COPY … FROM STDIN` per table.
 //!
 //! The rows are byte-for-byte those the same cases appended one command at a time would leave
 //! (tested on both engines). All or nothing: a case that already exists (or a reference
@@ -164,7 +163,7 @@ const CASE_SUMMARIES: Table = Table {
         ("referring_user", "uuid"),
         ("rg_due_key", "date"),
         ("next_due_key", "date"),
-        ("deadline_flag", "int8"),
+        ("deadline_flag", "int2"),
         ("exploitation_mask", "int4"),
     ],
 };
@@ -335,15 +334,26 @@ impl Store {
     /// The database half of [`Store::import_cases`]: inserts a prepared batch in one
     /// transaction.
     pub async fn write_import(&self, prepared: PreparedImport) -> Result<(), StoreError> {
+        self.write_prepared(None, prepared).await
+    }
+
+    /// Writes a prepared batch, on SQLite on `held` (a bulk load's own connection, its cache
+    /// kept between batches) if given, else on a connection of the pool.
+    async fn write_prepared(
+        &self,
+        held: Option<&mut sqlx::SqliteConnection>,
+        prepared: PreparedImport,
+    ) -> Result<(), StoreError> {
         if prepared.case_ids.is_empty() {
             return Ok(());
         }
         let case_ids = prepared.case_ids.clone();
         let references = prepared.references.clone();
         let turn = self.write_turn().await;
-        let written = match &self.pool {
-            Pool::Sqlite(pool) => write_sqlite(pool, prepared).await,
-            Pool::Postgres(pool) => write_postgres(pool, prepared).await,
+        let written = match (&self.pool, held) {
+            (Pool::Sqlite(_), Some(connection)) => write_sqlite_batch(connection, prepared).await,
+            (Pool::Sqlite(pool), None) => write_sqlite(pool, prepared).await,
+            (Pool::Postgres(pool), _) => write_postgres(pool, prepared).await,
         };
         drop(turn);
         match written {
@@ -439,21 +449,41 @@ const SQLITE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
 const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
 
 async fn write_sqlite(pool: &sqlx::SqlitePool, prepared: PreparedImport) -> Result<(), StoreError> {
+    let mut connection = hold_sqlite(pool, false).await?;
+    let written = write_sqlite_batch(&mut connection, prepared).await;
+    let restored = release_sqlite(connection).await;
+    written?;
+    restored
+}
+
+/// A connection of the pool set up for importing: a large page cache, and the statement
+/// journal a multi-row INSERT keeps (to undo itself alone) in memory. `offline` (a bulk
+/// load) also commits without waiting for the disk (`synchronous = NORMAL`: in WAL mode a
+/// crash may lose the last batches but never corrupts the file); the load's last commits,
+/// its index builds on a connection with `FULL`, make every batch durable before it returns.
+async fn hold_sqlite(
+    pool: &sqlx::SqlitePool,
+    offline: bool,
+) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
     let mut connection = pool.acquire().await?;
-    // The statement journal a multi-row INSERT keeps (to undo itself alone) stays in memory.
+    let synchronous = if offline { "NORMAL" } else { "FULL" };
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY"
+        "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA synchronous = {synchronous}"
     )))
     .execute(&mut *connection)
     .await?;
-    let written = write_sqlite_batch(&mut connection, prepared).await;
-    let restored = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT"
+    Ok(connection)
+}
+
+/// Gives an importing connection's settings back before it returns to the pool.
+async fn release_sqlite(
+    mut connection: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+) -> Result<(), StoreError> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT; PRAGMA synchronous = FULL"
     )))
     .execute(&mut *connection)
-    .await;
-    written?;
-    restored?;
+    .await?;
     Ok(())
 }
 
@@ -489,117 +519,127 @@ async fn write_sqlite_batch(
     Ok(())
 }
 
-/// One column of a batch, as the PostgreSQL array it is sent as.
-enum PgArray {
-    Uuid(Vec<Option<Uuid>>),
-    Text(Vec<Option<String>>),
-    Date(Vec<Option<NaiveDate>>),
-    Bool(Vec<Option<bool>>),
-    I32(Vec<Option<i32>>),
-    I64(Vec<Option<i64>>),
-    Timestamp(Vec<Option<DateTime<Utc>>>),
-    Bytes(Vec<Option<Vec<u8>>>),
-}
+/// The start of PostgreSQL's binary `COPY` format: its signature, no flags, no header
+/// extension.
+const PG_COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 
-impl PgArray {
-    fn of_type(pg_type: &str, capacity: usize) -> Result<Self, StoreError> {
-        Ok(match pg_type {
-            "uuid" => Self::Uuid(Vec::with_capacity(capacity)),
-            "text" => Self::Text(Vec::with_capacity(capacity)),
-            "date" => Self::Date(Vec::with_capacity(capacity)),
-            "bool" => Self::Bool(Vec::with_capacity(capacity)),
-            "int4" => Self::I32(Vec::with_capacity(capacity)),
-            "int8" => Self::I64(Vec::with_capacity(capacity)),
-            "timestamptz" => Self::Timestamp(Vec::with_capacity(capacity)),
-            "bytea" => Self::Bytes(Vec::with_capacity(capacity)),
-            other => {
-                return Err(StoreError::Corrupt(format!(
-                    "no array type for an import column of type {other}"
-                )));
-            }
-        })
-    }
-
-    fn push(&mut self, value: Value) -> Result<(), StoreError> {
-        match (self, value) {
-            (Self::Uuid(a), Value::Uuid(v)) => a.push(Some(v)),
-            (Self::Uuid(a), Value::OptUuid(v)) => a.push(v),
-            (Self::Text(a), Value::Text(v)) => a.push(Some(v)),
-            (Self::Text(a), Value::OptText(v)) => a.push(v),
-            (Self::Date(a), Value::Date(v)) => a.push(Some(v)),
-            (Self::Date(a), Value::OptDate(v)) => a.push(v),
-            (Self::Bool(a), Value::Bool(v)) => a.push(Some(v)),
-            (Self::I32(a), Value::I64(v)) => a.push(Some(i32::try_from(v).map_err(|_| {
-                StoreError::Corrupt("an import value is too large for its column".to_owned())
-            })?)),
-            (Self::I64(a), Value::I64(v)) => a.push(Some(v)),
-            (Self::Timestamp(a), Value::Timestamp(v)) => a.push(Some(v)),
-            (Self::Timestamp(a), Value::OptTimestamp(v)) => a.push(v),
-            (Self::Bytes(a), Value::Bytes(v)) => a.push(Some(v)),
-            _ => {
-                return Err(StoreError::Corrupt(
-                    "an import value does not match its column's type".to_owned(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    fn add_to(self, args: &mut sqlx::postgres::PgArguments) -> Result<(), StoreError> {
-        let added = match self {
-            Self::Uuid(a) => args.add(a),
-            Self::Text(a) => args.add(a),
-            Self::Date(a) => args.add(a),
-            Self::Bool(a) => args.add(a),
-            Self::I32(a) => args.add(a),
-            Self::I64(a) => args.add(a),
-            Self::Timestamp(a) => args.add(a),
-            Self::Bytes(a) => args.add(a),
-        };
-        added.map_err(|e| StoreError::Database(sqlx::Error::Encode(e)))
-    }
-}
-
-/// `INSERT INTO table (columns) SELECT * FROM UNNEST($1::type[], …)`.
-fn postgres_insert(table: &Table) -> String {
+/// `COPY table (columns) FROM STDIN (FORMAT binary)`.
+fn postgres_copy(table: &Table) -> String {
     let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
-    let arrays: Vec<String> = table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, (_, pg_type))| format!("${}::{pg_type}[]", i + 1))
-        .collect();
     format!(
-        "INSERT INTO {} ({}) SELECT * FROM UNNEST({})",
+        "COPY {} ({}) FROM STDIN (FORMAT binary)",
         table.name,
-        names.join(", "),
-        arrays.join(", ")
+        names.join(", ")
     )
 }
 
+/// PostgreSQL's epoch for dates and timestamps in the binary format: 2000-01-01.
+fn pg_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
+}
+
+/// Appends one field in the binary `COPY` format (its length, then its bytes in the
+/// column type's binary send format; length -1 for NULL), checking the value fits the
+/// column's type.
+fn put_pg_field(out: &mut Vec<u8>, pg_type: &str, value: Value) -> Result<(), StoreError> {
+    fn field(out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), StoreError> {
+        let len = i32::try_from(bytes.len()).map_err(|_| {
+            StoreError::Corrupt("an import value is too large for its column".to_owned())
+        })?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(bytes);
+        Ok(())
+    }
+    let null = |out: &mut Vec<u8>| out.extend_from_slice(&(-1i32).to_be_bytes());
+    let too_large =
+        || StoreError::Corrupt("an import value is too large for its column".to_owned());
+    let date = |d: NaiveDate| {
+        i32::try_from((d - pg_epoch()).num_days())
+            .map(i32::to_be_bytes)
+            .map_err(|_| too_large())
+    };
+    let timestamp = |t: DateTime<Utc>| {
+        let epoch = pg_epoch()
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc();
+        (t - epoch)
+            .num_microseconds()
+            .map(i64::to_be_bytes)
+            .ok_or_else(too_large)
+    };
+    match (pg_type, value) {
+        ("uuid", Value::Uuid(v) | Value::OptUuid(Some(v))) => field(out, v.as_bytes())?,
+        ("text", Value::Text(v) | Value::OptText(Some(v))) => field(out, v.as_bytes())?,
+        ("date", Value::Date(v) | Value::OptDate(Some(v))) => field(out, &date(v)?)?,
+        ("bool", Value::Bool(v)) => field(out, &[u8::from(v)])?,
+        ("int4", Value::I64(v)) => {
+            field(
+                out,
+                &i32::try_from(v).map_err(|_| too_large())?.to_be_bytes(),
+            )?;
+        }
+        ("int2", Value::I64(v)) => {
+            field(
+                out,
+                &i16::try_from(v).map_err(|_| too_large())?.to_be_bytes(),
+            )?;
+        }
+        ("int8", Value::I64(v)) => field(out, &v.to_be_bytes())?,
+        ("timestamptz", Value::Timestamp(v) | Value::OptTimestamp(Some(v))) => {
+            field(out, &timestamp(v)?)?;
+        }
+        ("bytea", Value::Bytes(v)) => field(out, &v)?,
+        ("uuid", Value::OptUuid(None))
+        | ("text", Value::OptText(None))
+        | ("date", Value::OptDate(None))
+        | ("timestamptz", Value::OptTimestamp(None)) => null(out),
+        _ => {
+            return Err(StoreError::Corrupt(
+                "an import value does not match its column's type".to_owned(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A table's rows in PostgreSQL's binary `COPY` format, header and trailer included.
+fn pg_copy_data(table: &Table, values: Vec<Value>) -> Result<Vec<u8>, StoreError> {
+    let width = table.columns.len();
+    let fields = i16::try_from(width)
+        .map_err(|_| StoreError::Corrupt("an import table has too many columns".to_owned()))?;
+    let mut out = Vec::with_capacity(PG_COPY_HEADER.len() + values.len() * 16 + 2);
+    out.extend_from_slice(PG_COPY_HEADER);
+    for (i, value) in values.into_iter().enumerate() {
+        let column = i % width;
+        if column == 0 {
+            out.extend_from_slice(&fields.to_be_bytes());
+        }
+        put_pg_field(&mut out, table.columns[column].1, value)?;
+    }
+    out.extend_from_slice(&(-1i16).to_be_bytes());
+    Ok(out)
+}
+
+/// Writes a prepared batch with one binary `COPY` per table, in one transaction: the
+/// server's multi-row insert path, which logs a page's new rows together, with nothing to
+/// parse or plan.
 async fn write_postgres(pool: &sqlx::PgPool, prepared: PreparedImport) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut encoded = Vec::with_capacity(TABLES.len());
     for (table, values) in TABLES.iter().zip(prepared.rows) {
-        if values.is_empty() {
-            continue;
+        if !values.is_empty() {
+            encoded.push((postgres_copy(table), pg_copy_data(table, values)?));
         }
-        let width = table.columns.len();
-        let rows = values.len() / width;
-        let mut columns = table
-            .columns
-            .iter()
-            .map(|(_, pg_type)| PgArray::of_type(pg_type, rows))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, value) in values.into_iter().enumerate() {
-            columns[i % width].push(value)?;
+    }
+    let mut tx = pool.begin().await?;
+    for (statement, data) in encoded {
+        let mut copy = tx.copy_in_raw(&statement).await?;
+        if let Err(e) = copy.send(data).await {
+            // The server refused mid-stream (it reports why on finishing); end the COPY so
+            // the connection is usable, and report the first error.
+            return Err(copy.finish().await.err().unwrap_or(e).into());
         }
-        let mut args = sqlx::postgres::PgArguments::default();
-        for column in columns {
-            column.add_to(&mut args)?;
-        }
-        sqlx::query_with(sqlx::AssertSqlSafe(postgres_insert(table)), args)
-            .execute(&mut *tx)
-            .await?;
+        copy.finish().await?;
     }
     tx.commit().await?;
     Ok(())
@@ -615,7 +655,22 @@ impl Store {
     pub async fn import_batches<I>(
         &self,
         batches: I,
+        progress: impl FnMut(u64),
+    ) -> (I, Result<u64, StoreError>)
+    where
+        I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
+    {
+        self.import_batches_on(batches, progress, false).await
+    }
+
+    /// [`Store::import_batches`]; `offline` (a bulk load, nobody else writing) writes every
+    /// batch on SQLite on one connection of its own whose page cache is kept from batch to
+    /// batch, so the pages each batch changes are not read again from the file.
+    pub(crate) async fn import_batches_on<I>(
+        &self,
+        batches: I,
         mut progress: impl FnMut(u64),
+        offline: bool,
     ) -> (I, Result<u64, StoreError>)
     where
         I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
@@ -636,11 +691,25 @@ impl Store {
         });
         let mut written = 0;
         let mut outcome = Ok(());
-        while let Some(prepared) = receiver.recv().await {
+        let mut held = match (&self.pool, offline) {
+            (Pool::Sqlite(pool), true) => match hold_sqlite(pool, true).await {
+                Ok(connection) => Some(connection),
+                Err(e) => {
+                    outcome = Err(e);
+                    None
+                }
+            },
+            _ => None,
+        };
+        while outcome.is_ok()
+            && let Some(prepared) = receiver.recv().await
+        {
             let result = match prepared {
                 Ok(prepared) => {
                     let n = prepared.cases() as u64;
-                    self.write_import(prepared).await.map(|()| n)
+                    self.write_prepared(held.as_deref_mut(), prepared)
+                        .await
+                        .map(|()| n)
                 }
                 Err(e) => Err(e),
             };
@@ -656,6 +725,12 @@ impl Store {
             }
         }
         drop(receiver);
+        if let Some(connection) = held {
+            let restored = release_sqlite(connection).await;
+            if outcome.is_ok() {
+                outcome = restored;
+            }
+        }
         // The queue's kept counts gathered a few deltas per case: fold them now, so counts
         // cost nothing extra until the next sweep.
         if outcome.is_ok() && written > 0 {
@@ -666,5 +741,72 @@ impl Store {
             // The thread only panics if the iterator does; resume that panic here.
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(pg_type: &str, value: Value) -> Result<Vec<u8>, StoreError> {
+        let mut out = Vec::new();
+        put_pg_field(&mut out, pg_type, value)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn copy_fields_are_postgres_binary_send_formats() {
+        let day = NaiveDate::from_ymd_opt(2000, 1, 2).unwrap_or_default();
+        // A length, then the bytes: one day after PostgreSQL's epoch.
+        assert_eq!(
+            field("date", Value::Date(day)).ok(),
+            Some(vec![0, 0, 0, 4, 0, 0, 0, 1])
+        );
+        let at = day.and_hms_opt(0, 0, 1).unwrap_or_default().and_utc();
+        let micros: i64 = 86_400_000_000 + 1_000_000;
+        let mut expected = vec![0, 0, 0, 8];
+        expected.extend(micros.to_be_bytes());
+        assert_eq!(
+            field("timestamptz", Value::Timestamp(at)).ok(),
+            Some(expected)
+        );
+        assert_eq!(
+            field("int2", Value::I64(3)).ok(),
+            Some(vec![0, 0, 0, 2, 0, 3])
+        );
+        assert_eq!(
+            field("bool", Value::Bool(true)).ok(),
+            Some(vec![0, 0, 0, 1, 1])
+        );
+        assert_eq!(
+            field("text", Value::OptText(None)).ok(),
+            Some(vec![0xff, 0xff, 0xff, 0xff]),
+            "NULL is length -1"
+        );
+    }
+
+    #[test]
+    fn a_copy_value_that_does_not_fit_its_column_is_refused() {
+        assert!(field("int2", Value::I64(i64::from(i16::MAX) + 1)).is_err());
+        assert!(field("int4", Value::I64(i64::from(i32::MAX) + 1)).is_err());
+        assert!(field("uuid", Value::Text("not a uuid".to_owned())).is_err());
+        assert!(
+            field("bool", Value::OptText(None)).is_err(),
+            "bool is never NULL here"
+        );
+    }
+
+    #[test]
+    fn copy_data_has_the_header_a_field_count_per_row_and_the_trailer() {
+        let data = pg_copy_data(
+            &CASE_EXPLOITATION_TYPES,
+            vec![Value::Uuid(Uuid::nil()), Value::Text("labour".to_owned())],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(data.starts_with(PG_COPY_HEADER));
+        let row = &data[PG_COPY_HEADER.len()..];
+        assert_eq!(&row[..2], &2i16.to_be_bytes());
+        assert_eq!(row.len(), 2 + (4 + 16) + (4 + 6) + 2);
+        assert_eq!(&row[row.len() - 2..], &(-1i16).to_be_bytes());
     }
 }

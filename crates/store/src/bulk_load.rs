@@ -46,7 +46,7 @@ impl Store {
         if let Err(e) = self.defer_indexes().await {
             return (batches, Err(e));
         }
-        let (batches, written) = self.import_batches(batches, progress).await;
+        let (batches, written) = self.import_batches_on(batches, progress, true).await;
         let rebuilt = self.rebuild_deferred_indexes().await;
         (batches, written.and_then(|n| rebuilt.map(|()| n)))
     }
@@ -138,21 +138,39 @@ impl Store {
         }
         let (triggers, indexes): (Vec<_>, Vec<_>) =
             deferred.into_iter().partition(|(_, d)| is_trigger(d));
-        for (name, definition) in indexes {
-            tracing::debug!(index = %name, "building an index a bulk load deferred");
-            // Idempotent, so a rebuild that finds the index already there (another process's
-            // rebuild) still removes the definition and goes on.
-            let definition = if_not_exists(&definition, "CREATE INDEX ");
+        if !indexes.is_empty() {
+            let (set, reset) = self.index_build_settings();
             on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
-                sqlx::query(sqlx::AssertSqlSafe(definition))
-                    .execute(&mut *tx)
+                // One connection for every index, given room to sort in memory.
+                let mut connection = pool.acquire().await?;
+                sqlx::query(sqlx::AssertSqlSafe(set))
+                    .execute(&mut *connection)
                     .await?;
-                sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
-                    .bind(&name)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                let built: Result<(), StoreError> = async {
+                    use sqlx::Connection as _;
+                    for (name, definition) in indexes {
+                        tracing::debug!(index = %name, "building an index a bulk load deferred");
+                        // Idempotent, so a rebuild that finds the index already there
+                        // (another process's rebuild) still removes the definition and goes on.
+                        let definition = if_not_exists(&definition, "CREATE INDEX ");
+                        let mut tx = connection.begin().await?;
+                        sqlx::query(sqlx::AssertSqlSafe(definition))
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
+                            .bind(&name)
+                            .execute(&mut *tx)
+                            .await?;
+                        tx.commit().await?;
+                    }
+                    Ok(())
+                }
+                .await;
+                let reset = sqlx::query(sqlx::AssertSqlSafe(reset))
+                    .execute(&mut *connection)
+                    .await;
+                built?;
+                reset?;
             });
         }
         if triggers.is_empty() {
@@ -189,6 +207,34 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+}
+
+/// SQLite's page cache while building deferred indexes, in KiB: each build reads the whole
+/// table, and its sorter keeps up to this much in memory before spilling sorted runs.
+const SQLITE_INDEX_BUILD_CACHE_KIB: i64 = 1024 * 1024;
+/// SQLite's default `cache_size`, restored after the builds.
+const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
+
+impl Store {
+    /// The settings of the connection that builds deferred indexes, and how to give them
+    /// back: on SQLite a large page cache, temporary sort runs in memory and a helper thread
+    /// for the sorter; on PostgreSQL the memory each build may sort in.
+    fn index_build_settings(&self) -> (String, String) {
+        match &self.pool {
+            Pool::Sqlite(_) => (
+                format!(
+                    "PRAGMA cache_size = -{SQLITE_INDEX_BUILD_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA threads = 2"
+                ),
+                format!(
+                    "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT; PRAGMA threads = 0"
+                ),
+            ),
+            Pool::Postgres(_) => (
+                "SET maintenance_work_mem = '512MB'".to_owned(),
+                "RESET maintenance_work_mem".to_owned(),
+            ),
+        }
     }
 }
 

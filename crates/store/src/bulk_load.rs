@@ -211,8 +211,10 @@ impl Store {
 }
 
 /// SQLite's page cache while building deferred indexes, in KiB: each build reads the whole
-/// table, and its sorter keeps up to this much in memory before spilling sorted runs.
-const SQLITE_INDEX_BUILD_CACHE_KIB: i64 = 1024 * 1024;
+/// table, and its sorter keeps up to this much in memory before spilling sorted runs. Kept
+/// to 256 MiB: a 1 GiB cache built the indexes no faster at 100,000 cases (4.7 s either way)
+/// and took the load's peak memory to 1.8 GiB.
+const SQLITE_INDEX_BUILD_CACHE_KIB: i64 = 256 * 1024;
 /// SQLite's default `cache_size`, restored after the builds.
 const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
 

@@ -98,11 +98,105 @@ const fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     }
 }
 
-/// The walk's query for the cases after `$1` up to `$2`: every case whose kept fact cannot be
-/// used (none, folded through another version or in another format (`$3`), or with an event
-/// after the as-at day `$4`), and every case whose usable fact's span meets the window `$5`
-/// to `$6`. The rest, most cases for a quarter, never leave the database.
-const WALK_SQL: &str = "SELECT c.case_id, c.version, s.version AS kept_version, s.format, s.last_day, s.span_from IS NOT NULL AS has_fact, s.fact FROM cases c LEFT JOIN case_statistics s ON s.case_id = c.case_id WHERE c.case_id > $1 AND c.case_id <= $2 AND (s.case_id IS NULL OR s.version <> c.version OR s.format <> $3 OR s.last_day > $4 OR (s.span_from <= $6 AND s.span_to >= $5)) ORDER BY c.case_id";
+/// The walk's tables and filter for the cases after `$1` up to `$2`: every case whose kept
+/// fact cannot be used (none, folded through another version or in another format (`$3`), or
+/// with an event after the as-at day `$4`), and every case whose usable fact's span meets the
+/// window `$5` to `$6`. The rest, most cases for a quarter, never leave the database.
+macro_rules! walk_from {
+    () => {
+        " FROM cases c LEFT JOIN case_statistics s ON s.case_id = c.case_id WHERE c.case_id > $1 AND c.case_id <= $2 AND (s.case_id IS NULL OR s.version <> c.version OR s.format <> $3 OR s.last_day > $4 OR (s.span_from <= $6 AND s.span_to >= $5))"
+    };
+}
+
+/// The walk on PostgreSQL: a row per case, which its driver reads from the socket in the
+/// task that asked.
+const WALK_SQL: &str = concat!(
+    "SELECT c.case_id, c.version, s.version AS kept_version, s.format, s.last_day, s.span_from IS NOT NULL AS has_fact, s.fact",
+    walk_from!(),
+    " ORDER BY c.case_id"
+);
+
+/// The walk on SQLite: the chunk's cases packed into one text value, because sqlx hands each
+/// row from its SQLite worker thread to the reading task on its own, and the two threads
+/// waking each other for every row cost several times SQLite's work. An entry per case,
+/// separated by commas: the case id in hex, its version, and what to do with it: `F` and the
+/// kept fact in hex (usable), `N` (fold again for this answer only: an event after the as-at
+/// day), `O` (fold again and keep: a fact of the running format counted as usable but out of
+/// date), `K` (fold again and keep).
+const WALK_PACKED_SQL: &str = concat!(
+    "SELECT group_concat(hex(c.case_id) || ':' || c.version || ':' || CASE WHEN s.version = c.version AND s.format = $3 THEN CASE WHEN s.last_day IS NULL OR s.last_day <= $4 THEN 'F' || hex(s.fact) ELSE 'N' END WHEN s.format = $3 AND s.span_from IS NOT NULL AND (s.last_day IS NULL OR s.last_day <= $4) THEN 'O' ELSE 'K' END, ',')",
+    walk_from!()
+);
+
+/// What the walk says of one case (see [`WALK_PACKED_SQL`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Walked {
+    Usable(Vec<u8>),
+    LaterEvents,
+    OutOfDateCounted,
+    Fold,
+}
+
+/// The entries of a packed chunk, in case-id order.
+fn unpack(text: &str) -> Result<Vec<(uuid::Uuid, u64, Walked)>, StoreError> {
+    let bad = || StoreError::Corrupt("the statistics walk returned an unreadable entry".to_owned());
+    let mut out = Vec::new();
+    for entry in text.split(',') {
+        let mut parts = entry.splitn(3, ':');
+        let (Some(id), Some(version), Some(what)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let mut bytes = [0u8; 16];
+        if id.len() != 32 || !unhex(id, &mut bytes) {
+            return Err(bad());
+        }
+        let version: u64 = version.parse().map_err(|_| bad())?;
+        let walked = match what.as_bytes().first() {
+            Some(b'F') => {
+                let hex = &what[1..];
+                let mut fact = vec![0u8; hex.len() / 2];
+                if hex.len() % 2 != 0 || !unhex(hex, &mut fact) {
+                    return Err(bad());
+                }
+                Walked::Usable(fact)
+            }
+            Some(b'N') if what.len() == 1 => Walked::LaterEvents,
+            Some(b'O') if what.len() == 1 => Walked::OutOfDateCounted,
+            Some(b'K') if what.len() == 1 => Walked::Fold,
+            _ => return Err(bad()),
+        };
+        out.push((uuid::Uuid::from_bytes(bytes), version, walked));
+    }
+    // SQLite aggregates in the order it walks the key; the contract does not rest on it.
+    if !out.is_sorted_by(|a, b| a.0 < b.0) {
+        out.sort_by_key(|e| e.0);
+    }
+    Ok(out)
+}
+
+/// Reads hex (either case) into `out`, which is exactly half as long; false if it is not hex.
+fn unhex(hex: &str, out: &mut [u8]) -> bool {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let hex = hex.as_bytes();
+    if hex.len() != out.len() * 2 {
+        return false;
+    }
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(high), Some(low)) => *byte = high << 4 | low,
+            _ => return false,
+        }
+    }
+    true
+}
 
 /// `$from+1, …` for `n` placeholders after the first `from`.
 fn marks(from: usize, n: usize) -> String {
@@ -185,33 +279,79 @@ impl Store {
                     (uuid::Uuid::max(), rest)
                 }
             };
-            let rows: Vec<Row> = on_pool!(self, pool => {
-                sqlx::query_as(WALK_SQL)
-                    .bind(after)
-                    .bind(upto)
-                    .bind(format)
-                    .bind(as_at)
-                    .bind(window.0)
-                    .bind(window.1)
-                    .fetch_all(pool)
-                    .await?
-            });
-            for (case, version, kept_version, kept_format, last_day, has_fact, fact) in &rows {
-                let version = u64::try_from(*version).unwrap_or(0);
-                let current = *kept_version == Some(i64::try_from(version).unwrap_or(i64::MAX))
-                    && *kept_format == Some(format);
-                let in_time = last_day.is_none_or(|d| d <= as_at);
-                let kept = match fact {
-                    Some(fact) if current && in_time => Kept::Fact { version, fact },
-                    _ => {
-                        if !current && *kept_format == Some(format) && *has_fact && in_time {
-                            out_of_date += 1;
-                        }
+            let entries: Vec<(uuid::Uuid, u64, Walked)> = match &self.pool {
+                crate::Pool::Sqlite(pool) => {
+                    let packed: Option<String> = sqlx::query_scalar(WALK_PACKED_SQL)
+                        .bind(after)
+                        .bind(upto)
+                        .bind(format)
+                        .bind(as_at)
+                        .bind(window.0)
+                        .bind(window.1)
+                        .fetch_one(pool)
+                        .await?;
+                    match packed {
+                        Some(text) => unpack(&text)?,
+                        None => Vec::new(),
+                    }
+                }
+                crate::Pool::Postgres(pool) => {
+                    let rows: Vec<Row> = sqlx::query_as(WALK_SQL)
+                        .bind(after)
+                        .bind(upto)
+                        .bind(format)
+                        .bind(as_at)
+                        .bind(window.0)
+                        .bind(window.1)
+                        .fetch_all(pool)
+                        .await?;
+                    rows.into_iter()
+                        .map(
+                            |(
+                                case,
+                                version,
+                                kept_version,
+                                kept_format,
+                                last_day,
+                                has_fact,
+                                fact,
+                            )| {
+                                let current =
+                                    kept_version == Some(version) && kept_format == Some(format);
+                                let in_time = last_day.is_none_or(|d| d <= as_at);
+                                let walked = match fact {
+                                    Some(fact) if current && in_time => Walked::Usable(fact),
+                                    _ if current => Walked::LaterEvents,
+                                    _ if kept_format == Some(format) && has_fact && in_time => {
+                                        Walked::OutOfDateCounted
+                                    }
+                                    _ => Walked::Fold,
+                                };
+                                (case, u64::try_from(version).unwrap_or(0), walked)
+                            },
+                        )
+                        .collect()
+                }
+            };
+            for (case, version, walked) in &entries {
+                let version = *version;
+                let kept = match walked {
+                    Walked::Usable(fact) => Kept::Fact { version, fact },
+                    Walked::LaterEvents => Kept::Fold {
+                        version,
+                        keep: false,
+                    },
+                    Walked::OutOfDateCounted => {
+                        out_of_date += 1;
                         Kept::Fold {
                             version,
-                            keep: !current,
+                            keep: true,
                         }
                     }
+                    Walked::Fold => Kept::Fold {
+                        version,
+                        keep: true,
+                    },
                 };
                 each(CaseId(*case), kept);
             }
@@ -237,7 +377,7 @@ impl Store {
         let day = EVERY_DAY.0;
         Ok(match &self.pool {
             crate::Pool::Sqlite(pool) => {
-                let sql = format!("EXPLAIN QUERY PLAN {WALK_SQL}");
+                let sql = format!("EXPLAIN QUERY PLAN {WALK_PACKED_SQL}");
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .bind(uuid::Uuid::nil())
                     .bind(uuid::Uuid::max())
@@ -476,5 +616,43 @@ impl Store {
             cases += 1;
         }
         Ok(cases)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Walked, unpack};
+
+    #[test]
+    fn a_packed_chunk_is_read_back_in_case_order_and_anything_else_is_refused() {
+        let a = "0000000000000000000000000000000A";
+        let b = "000000000000000000000000000000FF";
+        let text = format!("{b}:7:F00FF10,{a}:3:N,{a}0:1:K");
+        // A cut id is refused, as is anything not made by the walk.
+        assert!(unpack(&text).is_err());
+        for bad in [
+            format!("{a}:x:K"),
+            format!("{a}:1:F0"),
+            format!("{a}:1:FZZ"),
+            format!("{a}:1:Q"),
+            format!("{a}:1:KK"),
+            format!("{a}:1"),
+            String::new(),
+        ] {
+            assert!(unpack(&bad).is_err(), "{bad}");
+        }
+        let got = unpack(&format!("{b}:7:F00ff10,{a}:3:N,{a}:4:O,{b}:2:K"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let id = |hex: &str| uuid::Uuid::parse_str(hex).unwrap_or_default();
+        // Sorted by case id; equal ids keep their order.
+        assert_eq!(
+            got,
+            vec![
+                (id(a), 3, Walked::LaterEvents),
+                (id(a), 4, Walked::OutOfDateCounted),
+                (id(b), 7, Walked::Usable(vec![0x00, 0xff, 0x10])),
+                (id(b), 2, Walked::Fold),
+            ]
+        );
     }
 }

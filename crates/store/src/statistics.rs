@@ -108,6 +108,20 @@ macro_rules! walk_from {
     };
 }
 
+/// Binds the walk's parameters in order (`$1` to `$6` of [`walk_from!`]) to a query of
+/// either engine.
+macro_rules! bind_walk {
+    ($query:expr, $after:expr, $upto:expr, $format:expr, $as_at:expr, $window:expr) => {
+        $query
+            .bind($after)
+            .bind($upto)
+            .bind($format)
+            .bind($as_at)
+            .bind($window.0)
+            .bind($window.1)
+    };
+}
+
 /// The walk on PostgreSQL: a row per case, which its driver reads from the socket in the
 /// task that asked.
 const WALK_SQL: &str = concat!(
@@ -281,30 +295,26 @@ impl Store {
             };
             let entries: Vec<(uuid::Uuid, u64, Walked)> = match &self.pool {
                 crate::Pool::Sqlite(pool) => {
-                    let packed: Option<String> = sqlx::query_scalar(WALK_PACKED_SQL)
-                        .bind(after)
-                        .bind(upto)
-                        .bind(format)
-                        .bind(as_at)
-                        .bind(window.0)
-                        .bind(window.1)
-                        .fetch_one(pool)
-                        .await?;
+                    let packed: Option<String> = bind_walk!(
+                        sqlx::query_scalar(WALK_PACKED_SQL),
+                        after,
+                        upto,
+                        format,
+                        as_at,
+                        window
+                    )
+                    .fetch_one(pool)
+                    .await?;
                     match packed {
                         Some(text) => unpack(&text)?,
                         None => Vec::new(),
                     }
                 }
                 crate::Pool::Postgres(pool) => {
-                    let rows: Vec<Row> = sqlx::query_as(WALK_SQL)
-                        .bind(after)
-                        .bind(upto)
-                        .bind(format)
-                        .bind(as_at)
-                        .bind(window.0)
-                        .bind(window.1)
-                        .fetch_all(pool)
-                        .await?;
+                    let rows: Vec<Row> =
+                        bind_walk!(sqlx::query_as(WALK_SQL), after, upto, format, as_at, window)
+                            .fetch_all(pool)
+                            .await?;
                     rows.into_iter()
                         .map(
                             |(
@@ -378,15 +388,16 @@ impl Store {
         Ok(match &self.pool {
             crate::Pool::Sqlite(pool) => {
                 let sql = format!("EXPLAIN QUERY PLAN {WALK_PACKED_SQL}");
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(uuid::Uuid::nil())
-                    .bind(uuid::Uuid::max())
-                    .bind(0i64)
-                    .bind(day)
-                    .bind(day)
-                    .bind(day)
-                    .fetch_all(pool)
-                    .await?;
+                let rows = bind_walk!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    uuid::Uuid::nil(),
+                    uuid::Uuid::max(),
+                    0i64,
+                    day,
+                    (day, day)
+                )
+                .fetch_all(pool)
+                .await?;
                 rows.iter()
                     .map(|row| row.try_get::<String, _>("detail"))
                     .collect::<Result<Vec<_>, _>>()?
@@ -397,15 +408,16 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 let sql = format!("EXPLAIN (FORMAT JSON) {WALK_SQL}");
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(uuid::Uuid::nil())
-                    .bind(uuid::Uuid::max())
-                    .bind(0i64)
-                    .bind(day)
-                    .bind(day)
-                    .bind(day)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                let rows = bind_walk!(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    uuid::Uuid::nil(),
+                    uuid::Uuid::max(),
+                    0i64,
+                    day,
+                    (day, day)
+                )
+                .fetch_all(&mut *tx)
+                .await?;
                 tx.rollback().await?;
                 let mut steps = Vec::new();
                 for row in &rows {

@@ -64,6 +64,11 @@ pub struct ScaleOptions {
     /// indexing, no timed reads, no `nrm serve` (to measure seeding at a million in minutes).
     #[arg(long)]
     seed_only: bool,
+    /// Time everything but the search by name, and skip indexing the referrals for it (which
+    /// takes longer than the seeding at a million): to compare the queue before and after a
+    /// change in minutes.
+    #[arg(long)]
+    no_search: bool,
 }
 
 type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
@@ -165,14 +170,18 @@ async fn run_backend(
             continue;
         }
         // As `nrm link index` would: the keyed tokens of the new referrals, for the search.
-        let mut progress = Progress::new(
-            format!("{name}: indexing for the search by name"),
-            scale - previous,
-        );
-        let started = Instant::now();
-        let indexed = index_for_search(&cases, &mut progress).await?;
-        progress.finish(indexed);
-        let index_rate = indexed as f64 / started.elapsed().as_secs_f64().max(1e-9);
+        let index_rate = if options.no_search {
+            0.0
+        } else {
+            let mut progress = Progress::new(
+                format!("{name}: indexing for the search by name"),
+                scale - previous,
+            );
+            let started = Instant::now();
+            let indexed = index_for_search(&cases, &mut progress).await?;
+            progress.finish(indexed);
+            indexed as f64 / started.elapsed().as_secs_f64().max(1e-9)
+        };
         let bytes = store.database_bytes().await?;
         let relations = store.space_by_relation().await?;
         let per_case = |b: u64| b / scale.max(1);
@@ -186,7 +195,12 @@ async fn run_backend(
             listed.join(", ")
         );
         eprintln!("  {name}: {scale} cases, measuring");
-        let sample = people.sample();
+        // No people to look for: the search by name is not timed.
+        let sample = if options.no_search {
+            Vec::new()
+        } else {
+            people.sample()
+        };
         let references = measure(options, i, store, &cases, &sample, &mut measurements).await?;
         let serve_rss = if options.no_serve_rss {
             None
@@ -207,7 +221,7 @@ async fn run_backend(
     println!("{name}");
     for (scale, rate, cpu, per_case, serve_rss, index_rate) in &facts {
         let rss = serve_rss.map_or_else(|| "not measured".to_owned(), |m| format!("{m} MiB"));
-        let indexed = if options.seed_only {
+        let indexed = if options.seed_only || options.no_search {
             "not indexed for the search by name".to_owned()
         } else {
             format!("indexed for the search by name at {index_rate:.0} cases/s")

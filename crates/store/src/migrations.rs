@@ -178,6 +178,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0030_case_statistics_span.sql"),
         include_str!("../migrations/postgres/0030_case_statistics_span.sql"),
     ),
+    (
+        31,
+        "queue_partial_indexes",
+        include_str!("../migrations/sqlite/0031_queue_partial_indexes.sql"),
+        include_str!("../migrations/postgres/0031_queue_partial_indexes.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

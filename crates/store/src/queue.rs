@@ -374,9 +374,13 @@ macro_rules! push_filters {
                 .push_bind(site.clone());
         }
         if let Some(pending) = q.review_pending {
-            $builder
-                .push(format!(" AND {} = ", col("review_pending")))
-                .push_bind(pending);
+            // A literal, so the planners can match the partial index of the cases with a
+            // review pending (migration 0031).
+            $builder.push(format!(
+                " AND {} = {}",
+                col("review_pending"),
+                if pending { "TRUE" } else { "FALSE" }
+            ));
         }
         if let Some(age) = q.age_group {
             let age = match age {
@@ -404,9 +408,15 @@ macro_rules! push_filters {
             });
         }
         if let Some(status) = q.deadline {
+            let flag = deadline_flag(status);
             $builder
                 .push(format!(" AND {} = ", col("deadline_flag")))
-                .push_bind(deadline_flag(status));
+                .push_bind(flag);
+            if flag >= FLAGGED {
+                // The deadline filter's indexes hold only the flagged cases (migration
+                // 0031): their condition, as the literal the planners match it by.
+                $builder.push(format!(" AND {} >= {FLAGGED}", col("deadline_flag")));
+            }
         }
         match q.overdue {
             // The statuses were narrowed to awaiting Reasonable Grounds already. Sorted by
@@ -591,6 +601,10 @@ fn sort_column(sort: QueueSort) -> Option<&'static str> {
         QueueSort::NextDeadline => Some("next_due_key"),
     }
 }
+
+/// The lowest deadline flag the deadline filter's partial indexes hold ("due soon"; migration
+/// 0031 writes it as the literal 2).
+const FLAGGED: i16 = 2;
 
 /// How `case_summaries.deadline_flag` records the worst open deadline.
 pub(crate) fn deadline_flag(status: DeadlineStatus) -> i16 {

@@ -37,6 +37,16 @@ async fn triggers(backend: &TestStore) -> Vec<String> {
     backend.query_strings(sql).await
 }
 
+/// Every foreign key of the schema: its table, name (PostgreSQL) and definition.
+async fn foreign_keys(backend: &TestStore) -> Vec<String> {
+    let sql = if backend.name == "sqlite" {
+        "SELECT m.name || ': ' || p.\"from\" || ' REFERENCES ' || p.\"table\" || ' (' || p.\"to\" || ')' FROM sqlite_schema m, pragma_foreign_key_list(m.name) p WHERE m.type = 'table' ORDER BY 1"
+    } else {
+        "SELECT c.conrelid::regclass::TEXT || ' ' || c.conname::TEXT || ': ' || pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema() AND c.contype = 'f' ORDER BY 1"
+    };
+    backend.query_strings(sql).await
+}
+
 /// The queue's kept counts, folded.
 async fn queue_counts(backend: &TestStore) -> Vec<String> {
     backend
@@ -78,6 +88,13 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
                 .any(|t| t.starts_with("case_summaries_count")),
             "{name}: {triggers_before:?}"
         );
+        let foreign_keys_before = foreign_keys(&backend).await;
+        assert!(
+            foreign_keys_before
+                .iter()
+                .any(|k| k.starts_with("case_events")),
+            "{name}: {foreign_keys_before:?}"
+        );
         let mut seen = Vec::new();
         let (_, written) = backend
             .store
@@ -98,6 +115,11 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
             triggers(&backend).await,
             triggers_before,
             "{name}: the count triggers put back as they were"
+        );
+        assert_eq!(
+            foreign_keys(&backend).await,
+            foreign_keys_before,
+            "{name}: the foreign keys put back as they were"
         );
         assert_eq!(
             backend
@@ -151,6 +173,7 @@ async fn indexes_a_dead_load_left_behind_are_rebuilt_at_the_next_start() {
         let name = backend.name;
         let before = indexes(&backend).await;
         let triggers_before = triggers(&backend).await;
+        let foreign_keys_before = foreign_keys(&backend).await;
         // The load's own thread dies part-way (as a killed process would stop), so the
         // rebuild at its end never runs.
         let store = backend.store.clone();
@@ -174,12 +197,48 @@ async fn indexes_a_dead_load_left_behind_are_rebuilt_at_the_next_start() {
                 > 0
         );
         assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 80);
+        let foreign_keys_during = foreign_keys(&backend).await;
+        if name == "postgres" {
+            // PostgreSQL's foreign keys are away for the load (SQLite's stay).
+            assert!(
+                !foreign_keys_during
+                    .iter()
+                    .any(|k| k.starts_with("case_events")),
+                "{name}: {foreign_keys_during:?}"
+            );
+            // They are checked over every row when they come back: a row that breaks one
+            // while it is away stops the start, and that key stays away until it is gone.
+            backend
+                .execute_raw("INSERT INTO case_exploitation_types (case_id, exploitation_type) VALUES ('00000000-0000-0000-0000-0000000000ff', 'labour')")
+                .await;
+            assert!(
+                backend.store.migrate().await.is_err(),
+                "{name}: a broken foreign key refused"
+            );
+            assert!(
+                !foreign_keys(&backend)
+                    .await
+                    .iter()
+                    .any(|k| k.starts_with("case_exploitation_types")),
+                "{name}: the broken key not put back"
+            );
+            backend
+                .execute_raw("DELETE FROM case_exploitation_types WHERE case_id = '00000000-0000-0000-0000-0000000000ff'")
+                .await;
+        } else {
+            assert_eq!(foreign_keys_during, foreign_keys_before, "{name}");
+        }
 
         backend
             .store
             .migrate()
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            foreign_keys(&backend).await,
+            foreign_keys_before,
+            "{name}: foreign keys restored at start"
+        );
         assert_eq!(indexes(&backend).await, before, "{name}: rebuilt at start");
         assert_eq!(
             triggers(&backend).await,

@@ -238,6 +238,59 @@ async fn every_queue_filter_and_sort_is_read_through_an_index() {
                                     ));
                                 }
                             }
+                            // The indexes of migration 0031 hold only the cases they are
+                            // read for: the deadline filter's the flagged cases, a pilot
+                            // site's its cases, the review panel's those awaiting review. Each
+                            // is matched by the planners (a filtered walk of another index
+                            // would pass the checks above and cost in proportion to the rest).
+                            let own = match (scope, filter) {
+                                (
+                                    "analyst" | "competent authority",
+                                    "deadline overdue" | "deadline due soon",
+                                ) => Some(["queue_flag", "queue_ca_flag"]),
+                                // The pilot's panel is a competent authority of its own, so
+                                // its authority's index reads the same range.
+                                ("pilot panel", "no filter" | "one status" | "open cases")
+                                    if sort == QueueSort::ReasonableGroundsDue =>
+                                {
+                                    Some(["queue_pilot", "queue_ca"])
+                                }
+                                ("review panel", "no filter" | "one status" | "open cases")
+                                    if sort == QueueSort::ReasonableGroundsDue =>
+                                {
+                                    Some(["queue_review", "queue_review"])
+                                }
+                                _ => None,
+                            };
+                            if let Some(own) = own {
+                                let page = &plans[0];
+                                let indexes: Vec<&str> = page
+                                    .steps
+                                    .iter()
+                                    .filter_map(|s| {
+                                        let at = s
+                                            .find("USING INDEX queue_")
+                                            .map(|i| i + "USING INDEX ".len())
+                                            .or_else(|| {
+                                                s.find("using queue_").map(|i| i + "using ".len())
+                                            })?;
+                                        s[at..].split([' ', ')']).next()
+                                    })
+                                    .collect();
+                                let theirs = |index: &&str| {
+                                    own.iter().any(|o| {
+                                        index.strip_prefix(o).is_some_and(|rest| {
+                                            rest.is_empty() || rest.starts_with('_')
+                                        })
+                                    })
+                                };
+                                if indexes.is_empty() || !indexes.iter().all(theirs) {
+                                    failures.push(format!(
+                                        "{what}: not read through {own:?}: {:?}",
+                                        page.steps
+                                    ));
+                                }
+                            }
                             if filter == "not overdue" {
                                 // The cases awaiting RG that are not overdue are read as the
                                 // range they are (due today or later) of an RG due-date index,

@@ -17,9 +17,7 @@
 //! and folding deltas per case. A load that dies half-way leaves the triggers' definitions in
 //! `deferred_indexes` too, so the next start recounts and restores them. So are the triggers
 //! that keep a summary's exploitation types' bit mask (an import writes the mask with the
-//! row), and on PostgreSQL the case tables' foreign keys: checked row by row, they were most
-//! of the server's work in a load; added back at the end, each is checked over every row in
-//! one join (and a load that dies leaves them listed too).
+//! row, so they have nothing to do in a load).
 
 use crate::bulk::NewCase;
 use crate::{Pool, Store, StoreError, on_pool};
@@ -98,31 +96,6 @@ impl Store {
             }
         };
         deferred.extend(triggers);
-        // PostgreSQL checks each row's foreign keys as it arrives (a trigger and a locking
-        // probe of the parent per row: most of the server's work in a load); they are dropped
-        // too and added back at the end, which checks every row in one join. SQLite's check is
-        // one probe of the parent's key per row, no dearer than checking them all at the end,
-        // so its foreign keys stay.
-        let foreign_keys: Vec<(String, String, String)> = match &self.pool {
-            Pool::Sqlite(_) => Vec::new(),
-            Pool::Postgres(pool) => {
-                sqlx::query_as(
-                    "SELECT c.conname::TEXT, t.relname::TEXT, 'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = current_schema() AND c.contype = 'f' AND t.relname = ANY($1)",
-                )
-                .bind(&tables)
-                .fetch_all(pool)
-                .await?
-            }
-        };
-        let constraint_tables: Vec<(String, String)> = foreign_keys
-            .iter()
-            .map(|(name, table, _)| (name.clone(), table.clone()))
-            .collect();
-        deferred.extend(
-            foreign_keys
-                .into_iter()
-                .map(|(name, _, definition)| (name, definition)),
-        );
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for (name, definition) in &deferred {
@@ -131,29 +104,15 @@ impl Store {
                     .bind(definition)
                     .execute(&mut *tx)
                     .await?;
-                let drop = match (kind(definition), &self.pool) {
+                let drop = match (is_trigger(definition), &self.pool) {
                     // SQLite's DROP TRIGGER names no table.
-                    (Deferred::Trigger, Pool::Sqlite(_)) => {
-                        format!("DROP TRIGGER {}", quoted(name))
-                    }
-                    (Deferred::Trigger, Pool::Postgres(_)) => format!(
+                    (true, Pool::Sqlite(_)) => format!("DROP TRIGGER {}", quoted(name)),
+                    (true, Pool::Postgres(_)) => format!(
                         "DROP TRIGGER {} ON {}",
                         quoted(name),
                         trigger_table(name)
                     ),
-                    (Deferred::ForeignKey, _) => {
-                        let table = constraint_tables
-                            .iter()
-                            .find(|(constraint, _)| constraint == name)
-                            .map(|(_, table)| table.as_str())
-                            .unwrap_or_default();
-                        format!(
-                            "ALTER TABLE {} DROP CONSTRAINT {}",
-                            quoted(table),
-                            quoted(name)
-                        )
-                    }
-                    (Deferred::Index, _) => format!("DROP INDEX {}", quoted(name)),
+                    (false, _) => format!("DROP INDEX {}", quoted(name)),
                 };
                 sqlx::query(sqlx::AssertSqlSafe(drop))
                     .execute(&mut *tx)
@@ -179,9 +138,8 @@ impl Store {
         if deferred.is_empty() {
             return Ok(());
         }
-        let (triggers, indexes): (Vec<_>, Vec<_>) = deferred
-            .into_iter()
-            .partition(|(_, d)| kind(d) == Deferred::Trigger);
+        let (triggers, indexes): (Vec<_>, Vec<_>) =
+            deferred.into_iter().partition(|(_, d)| is_trigger(d));
         if !indexes.is_empty() {
             let (set, reset) = self.index_build_settings();
             on_pool!(self, pool => {
@@ -193,32 +151,14 @@ impl Store {
                 let built: Result<(), StoreError> = async {
                     use sqlx::Connection as _;
                     for (name, definition) in indexes {
+                        tracing::debug!(index = %name, "building an index a bulk load deferred");
+                        // Idempotent, so a rebuild that finds the index already there
+                        // (another process's rebuild) still removes the definition and goes on.
+                        let definition = if_not_exists(&definition, "CREATE INDEX ");
                         let mut tx = connection.begin().await?;
-                        if kind(&definition) == Deferred::ForeignKey {
-                            // Added back (every row checked) unless another process's rebuild
-                            // has already.
-                            tracing::debug!(constraint = %name, "adding back a foreign key a bulk load deferred");
-                            let there: bool = sqlx::query_scalar(
-                                "SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema() AND c.conname = $1)",
-                            )
-                            .bind(&name)
-                            .fetch_one(&mut *tx)
+                        sqlx::query(sqlx::AssertSqlSafe(definition))
+                            .execute(&mut *tx)
                             .await?;
-                            if !there {
-                                sqlx::query(sqlx::AssertSqlSafe(definition))
-                                    .execute(&mut *tx)
-                                    .await?;
-                            }
-                        } else {
-                            tracing::debug!(index = %name, "building an index a bulk load deferred");
-                            // Idempotent, so a rebuild that finds the index already there
-                            // (another process's rebuild) still removes the definition and
-                            // goes on.
-                            let definition = if_not_exists(&definition, "CREATE INDEX ");
-                            sqlx::query(sqlx::AssertSqlSafe(definition))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
                         sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
                             .bind(&name)
                             .execute(&mut *tx)
@@ -304,29 +244,12 @@ impl Store {
     }
 }
 
-/// What a deferred definition puts back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Deferred {
-    Index,
-    Trigger,
-    /// A foreign key (PostgreSQL only), as `ALTER TABLE … ADD CONSTRAINT …`.
-    ForeignKey,
-}
-
-fn kind(definition: &str) -> Deferred {
-    let starts = |prefix: &str| {
-        definition
-            .trim_start()
-            .get(..prefix.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
-    };
-    if starts("CREATE TRIGGER") {
-        Deferred::Trigger
-    } else if starts("ALTER TABLE") {
-        Deferred::ForeignKey
-    } else {
-        Deferred::Index
-    }
+/// Whether a deferred definition is a trigger's (the rest are indexes').
+fn is_trigger(definition: &str) -> bool {
+    definition
+        .trim_start()
+        .get(..14)
+        .is_some_and(|start| start.eq_ignore_ascii_case("CREATE TRIGGER"))
 }
 
 /// The table a deferred trigger is on: the queue's count triggers are on `case_summaries`,

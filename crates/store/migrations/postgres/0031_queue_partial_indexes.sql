@@ -2,13 +2,14 @@
 -- PostgreSQL flavour; sqlite/0031_queue_partial_indexes.sql must stay equivalent.
 --
 -- A bulk load builds every index once at the end, and each build sorts every entry it holds:
--- at a million cases the queue's indexes of migrations 0013 and 0014 were most of the
--- seeding time. Ten of them are only ever read for a few of the cases, so they now hold
--- only those:
---   - the deadline filter's indexes (queue_flag*, queue_ca_flag*): the queue filters by the
---     flags "due soon" (2) and "overdue" (3) only, so they hold the cases flagged 2 or 3; the
---     queue writes the literal `deadline_flag >= 2` beside the flag it asks for, so the
---     planners can match them;
+-- at a million cases the queue's indexes of migrations 0013 and 0014 were a third of the
+-- seeding time or more. Ten of them are only ever read for a few of the cases, so they now
+-- hold only those:
+--   - the deadline filter's indexes (queue_flag*, queue_ca_flag*): the service filters by
+--     the flags "due soon" (2) and "overdue" (3) only, so they hold the cases flagged 2 or 3;
+--     the queue writes the literal `deadline_flag >= 2` beside the flag it asks for, so the
+--     planners can match them (the store's "on track" filter, which nothing asks for, walks
+--     the sort's index instead);
 --   - a pilot site's index (queue_pilot): the cases of a pilot site (`pilot_site = $1`
 --     implies `pilot_site IS NOT NULL` to both planners);
 --   - the review panel's index (queue_review): the cases with a review pending, read with

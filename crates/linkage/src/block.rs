@@ -14,22 +14,50 @@ use std::hash::Hasher;
 use crate::compare::{ADDRESS, DOB, FAMILY, GIVEN, SEX};
 use crate::data::{Dataset, NONE};
 
-/// The blocking rules, in order.
-pub const RULES: [&str; 5] = [
+/// The blocking rules, in order. Each record's pair with another of the same person should
+/// share at least one key whatever single part of it went wrong: the date of birth with the
+/// postcode district finds the pairs whose names all differ (both replaced, or swapped with
+/// one misspelled, so no name key agrees), and the names as written with the town the pairs
+/// with no date of birth in common (missing or mistyped on one side) whose postcode changed
+/// (a move within the town, or a digit of it mistyped). The names there are as written, not
+/// their codes: their phonetic codes with the town would bring twice the pairs, most of them
+/// namesakes.
+pub const RULES: [&str; 7] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
     "postcode + given name initial",
     "given and family name codes (either order) + postcode district",
+    "date of birth (day and month either way) + postcode district",
+    "first given and first family name as written (either order) + town",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
-/// (Agreeing initials constrain the names too little to leave them out.)
+/// (Agreeing initials constrain the names too little to leave them out; a shared postcode
+/// district leaves the address free enough to tell one household from another.)
 pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[FAMILY, DOB],
     &[GIVEN, FAMILY, SEX, DOB],
     &[DOB],
     &[ADDRESS],
+    &[GIVEN, FAMILY, SEX],
+    &[DOB],
+    &[GIVEN, FAMILY, SEX, ADDRESS],
+];
+/// The fields each rule constrains at all, initials and districts included: a rule's
+/// estimation step may use them (not the ones of [`RULE_FIELDS`]) to tell matches from the
+/// rest, but m of such a field is never taken from that rule, whose pairs agree on it more
+/// than the records of one person do. With only one field left to estimate, the estimation
+/// has nothing to tell matches by and returns whatever it started from: the date of birth on
+/// the names and postcode district, estimated alone, came out with a date one digit off as
+/// evidence against a match.
+pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
+    &[FAMILY, DOB],
+    &[GIVEN, FAMILY, SEX, DOB],
+    &[DOB],
+    &[ADDRESS],
+    &[GIVEN, FAMILY, SEX, ADDRESS],
+    &[DOB, ADDRESS],
     &[GIVEN, FAMILY, SEX, ADDRESS],
 ];
 
@@ -223,6 +251,35 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push('|');
             out.push_str(ds.text(district));
         }
+        5 => {
+            let (Some(dob), district) = (ds.dob(i), ds.recs[i as usize].district) else {
+                return false;
+            };
+            if district == NONE {
+                return false;
+            }
+            let (lo, hi) = day_month(dob);
+            out.push_str("5|");
+            push_number(out, dob.year.into());
+            out.push('|');
+            push_number(out, lo.into());
+            out.push('|');
+            push_number(out, hi.into());
+            out.push('|');
+            out.push_str(ds.text(district));
+        }
+        6 => {
+            let town = ds.recs[i as usize].town;
+            if town == NONE {
+                return false;
+            }
+            out.push_str("6|");
+            if !write_name_texts(ds, g, f, out) {
+                return false;
+            }
+            out.push('|');
+            out.push_str(ds.text(town));
+        }
         _ => return false,
     }
     true
@@ -251,6 +308,19 @@ fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> boo
         return false;
     };
     let (a, b) = (ds.phonetic(g), ds.phonetic(f));
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    out.push_str(a);
+    out.push('|');
+    out.push_str(b);
+    true
+}
+
+/// Writes the first given and first family name as written (folded), in either order.
+fn write_name_texts(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> bool {
+    let (Some(&g), Some(&f)) = (g.first(), f.first()) else {
+        return false;
+    };
+    let (a, b) = (ds.text(g), ds.text(f));
     let (a, b) = if a <= b { (a, b) } else { (b, a) };
     out.push_str(a);
     out.push('|');
@@ -414,6 +484,60 @@ mod tests {
     use crate::data::Record;
     use crate::normalise::phonetic;
 
+    /// The rules a pair of records shares a key under.
+    fn shared(a: Record, b: Record) -> Vec<usize> {
+        let mut ds = Dataset::new();
+        let (x, y) = (ds.push(&a), ds.push(&b));
+        (0..R)
+            .filter(|&r| key_text(&ds, x, r).is_some_and(|k| Some(k) == key_text(&ds, y, r)))
+            .collect()
+    }
+
+    #[test]
+    fn a_pair_is_still_found_when_one_part_of_it_went_wrong() {
+        let person = Record {
+            given_names: "Flynn",
+            family_name: "Weller",
+            date_of_birth: "1970-01-06",
+            sex: "",
+            address: "23 Woollum Street",
+            town: "Surrey Hills",
+            postcode: "2870",
+        };
+        // Names swapped and one of them replaced: no name key agrees, the date and the
+        // postcode district do.
+        let swapped = Record {
+            given_names: "Weller",
+            family_name: "Ebony",
+            ..person
+        };
+        assert_eq!(shared(person, swapped), [5]);
+        // No date of birth on one side and a digit of the postcode changed: the names and
+        // the town agree.
+        let moved = Record {
+            date_of_birth: "",
+            postcode: "2807",
+            ..person
+        };
+        assert_eq!(shared(person, moved), [6]);
+        // Relatives at one address share no key of the new rules unless born on one day.
+        let sister = Record {
+            given_names: "Ebony",
+            date_of_birth: "1973-05-02",
+            ..person
+        };
+        assert!(!shared(person, sister).iter().any(|&r| r >= 5));
+    }
+
+    #[test]
+    fn a_rule_constrains_every_field_it_forces() {
+        for rule in 0..R {
+            for f in RULE_FIELDS[rule] {
+                assert!(RULE_TOUCHES[rule].contains(f), "rule {rule} field {f}");
+            }
+        }
+    }
+
     #[test]
     fn key_texts_hold_the_values_of_each_rule() {
         let mut ds = Dataset::new();
@@ -443,7 +567,10 @@ mod tests {
             "2|1990|5|11|m".to_owned(),
             "3|LS14AB|f".to_owned(),
             format!("4|{a}|{b}|LS1"),
+            "5|1990|5|11|LS1".to_owned(),
+            "6|fatima|mohammed|leeds".to_owned(),
         ];
+        assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {
             assert_eq!(got.as_deref(), Some(want.as_str()));
         }

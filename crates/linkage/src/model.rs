@@ -3,8 +3,9 @@
 //!
 //! u (how often two different people agree at a level) is counted on random pairs. m (how
 //! often records of the same person do) is estimated by expectation-maximisation on the
-//! candidate pairs of each blocking rule, leaving out the fields that rule forces to agree, and
-//! averaged over the rules. The prior (how many of all pairs match) is the fixed point of the
+//! candidate pairs of some blocking rules, leaving out the fields each rule forces to agree;
+//! a field's m is taken only from the rules that do not constrain it at all, and averaged
+//! over them. The prior (how many of all pairs match) is the fixed point of the
 //! expected matches among the candidates.
 
 use crate::block::{self, BlockKeys, Blocker, Blocks, R, RULE_FIELDS};
@@ -452,13 +453,17 @@ fn hash_pair(a: u32, b: u32) -> u64 {
 }
 
 /// The blocking rules whose pairs m is estimated on: date of birth with the family initial
-/// (for names, sex and address) and the names with the postcode district (for the date of
-/// birth). Not
+/// (for the given names, sex and address), the names with the postcode district (for the date
+/// of birth, with the address in the estimation too: see [`block::RULE_TOUCHES`]) and the date
+/// of birth with the postcode district (for both names and sex: the one rule whose pairs are
+/// free to differ in every part of the names, as records of one person whose names were
+/// replaced or swapped do). Not
 /// those on the family name with the year of birth, or on the postcode: their pairs are full
 /// of relatives (same family name, same address, close or equal birth dates), whom the
 /// estimation would take for one person written differently, making a different given name
-/// or a distant birth date look common among matches.
-const TRAINING_RULES: [usize; 2] = [2, 4];
+/// or a distant birth date look common among matches. (Relatives born on the same day in
+/// the same district are twins: few, and the household correction is for them.)
+const TRAINING_RULES: [usize; 3] = [2, 4, 5];
 // (Rule 2, date of birth with the family initial, is also the one the household correction's
 // m is taken from, below.)
 
@@ -555,7 +560,7 @@ fn fit_with(
         }
         let (m, _) = em(counts, &u, &active, settings.em_iterations);
         for f in 0..NF {
-            if active[f] {
+            if active[f] && !block::RULE_TOUCHES[rule].contains(&f) {
                 for l in 0..ML {
                     sum[f][l] += m[f][l];
                 }

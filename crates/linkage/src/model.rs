@@ -520,7 +520,7 @@ fn fit_with(
     let mut train = vec![vec![0u64; PATTERNS]; R];
     let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
     for &rule in &TRAINING_RULES {
-        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let cut = (rate * u64::MAX as f64) as u64;
         let states = blocks.visit(
@@ -528,10 +528,10 @@ fn fit_with(
             settings.threads,
             |_| (vec![0u64; PATTERNS], Vec::new()),
             |(tr, kept): &mut (Vec<u64>, Vec<u16>), a, b| {
-                if hash_pair(a, b) <= cut {
+                if hash_pair(a, b) <= cut && block::pair_allowed(ds, rule, a, b) {
                     let p = pattern(&compare::compare(ds, a, b));
                     tr[p] += 1;
-                    if !block::seen_before(tokens, a, b, rule) {
+                    if !block::seen_before(ds, tokens, a, b, rule) {
                         kept.push(p as u16);
                     }
                 }
@@ -613,7 +613,7 @@ fn fit_with(
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut oversized_blocks = 0;
     for rule in 0..R {
-        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
         oversized_blocks += blocks.oversized;
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
             eprintln!(
@@ -633,7 +633,9 @@ fn fit_with(
                 (vec![0u64; PATTERNS], Vec::new(), stored, 0usize)
             },
             |(di, kept, stored, next): &mut (Vec<u64>, Vec<Candidate>, _, usize), a, b| {
-                if block::seen_before(tokens, a, b, rule) {
+                if !block::pair_allowed(ds, rule, a, b)
+                    || block::seen_before(ds, tokens, a, b, rule)
+                {
                     return;
                 }
                 // Compared already when sampled for m.

@@ -58,7 +58,7 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
     &[DOB],
     &[ADDRESS],
     &[GIVEN, FAMILY, SEX, ADDRESS],
-    &[DOB, ADDRESS],
+    &[GIVEN, DOB, ADDRESS],
     &[GIVEN, FAMILY, SEX, ADDRESS],
 ];
 

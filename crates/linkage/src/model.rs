@@ -455,9 +455,10 @@ fn hash_pair(a: u32, b: u32) -> u64 {
 /// The blocking rules whose pairs m is estimated on: date of birth with the family initial
 /// (for the given names, sex and address), the names with the postcode district (for the date
 /// of birth, with the address in the estimation too: see [`block::RULE_TOUCHES`]) and the date
-/// of birth with the postcode district (for both names and sex: the one rule whose pairs are
-/// free to differ in every part of the names, as records of one person whose names were
-/// replaced or swapped do). Not
+/// of birth with the postcode district (for the family name and sex: its pairs are free to
+/// differ in every part of the names, as records of one person whose names were replaced or
+/// swapped do; not for the given names, because twins are among its pairs, different in
+/// their given names only, and would pass for one person written twice). Not
 /// those on the family name with the year of birth, or on the postcode: their pairs are full
 /// of relatives (same family name, same address, close or equal birth dates), whom the
 /// estimation would take for one person written differently, making a different given name

@@ -14,22 +14,51 @@ use std::hash::Hasher;
 use crate::compare::{ADDRESS, DOB, FAMILY, GIVEN, SEX};
 use crate::data::{Dataset, NONE};
 
-/// The blocking rules, in order.
-pub const RULES: [&str; 5] = [
+/// The blocking rules, in order. Each record's pair with another of the same person should
+/// share at least one key whatever single part of it went wrong: the date of birth with the
+/// postcode district finds the pairs whose names all differ (both replaced, or swapped with
+/// one misspelled, so no name key agrees), and the names as written with the town the pairs
+/// with no date of birth on one side whose postcode changed (a move within the town, or a
+/// digit of it mistyped). The names there are as written, not their codes, and only pairs
+/// with a date missing are its candidates ([`pair_allowed`]): the names with the town alone
+/// put many namesakes together (phonetic codes twice as many), and the pairs with both
+/// dates are found by the rules on the date.
+pub const RULES: [&str; 7] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
     "postcode + given name initial",
     "given and family name codes (either order) + postcode district",
+    "date of birth (day and month either way) + postcode district",
+    "first given and first family name as written (either order) + town, where one date of birth at least is missing",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
-/// (Agreeing initials constrain the names too little to leave them out.)
+/// (Agreeing initials constrain the names too little to leave them out; a shared postcode
+/// district leaves the address free enough to tell one household from another.)
 pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[FAMILY, DOB],
     &[GIVEN, FAMILY, SEX, DOB],
     &[DOB],
     &[ADDRESS],
+    &[GIVEN, FAMILY, SEX],
+    &[DOB],
+    &[GIVEN, FAMILY, SEX, ADDRESS],
+];
+/// The fields each rule constrains at all, initials and districts included: a rule's
+/// estimation step may use them (not the ones of [`RULE_FIELDS`]) to tell matches from the
+/// rest, but m of such a field is never taken from that rule, whose pairs agree on it more
+/// than the records of one person do. With only one field left to estimate, the estimation
+/// has nothing to tell matches by and returns whatever it started from: the date of birth on
+/// the names and postcode district, estimated alone, came out with a date one digit off as
+/// evidence against a match.
+pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
+    &[FAMILY, DOB],
+    &[GIVEN, FAMILY, SEX, DOB],
+    &[DOB],
+    &[ADDRESS],
+    &[GIVEN, FAMILY, SEX, ADDRESS],
+    &[GIVEN, DOB, ADDRESS],
     &[GIVEN, FAMILY, SEX, ADDRESS],
 ];
 
@@ -223,6 +252,35 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push('|');
             out.push_str(ds.text(district));
         }
+        5 => {
+            let (Some(dob), district) = (ds.dob(i), ds.recs[i as usize].district) else {
+                return false;
+            };
+            if district == NONE {
+                return false;
+            }
+            let (lo, hi) = day_month(dob);
+            out.push_str("5|");
+            push_number(out, dob.year.into());
+            out.push('|');
+            push_number(out, lo.into());
+            out.push('|');
+            push_number(out, hi.into());
+            out.push('|');
+            out.push_str(ds.text(district));
+        }
+        6 => {
+            let town = ds.recs[i as usize].town;
+            if town == NONE {
+                return false;
+            }
+            out.push_str("6|");
+            if !write_name_texts(ds, g, f, out) {
+                return false;
+            }
+            out.push('|');
+            out.push_str(ds.text(town));
+        }
         _ => return false,
     }
     true
@@ -258,12 +316,28 @@ fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> boo
     true
 }
 
+/// Writes the first given and first family name as written (folded), in either order.
+fn write_name_texts(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> bool {
+    let (Some(&g), Some(&f)) = (g.first(), f.first()) else {
+        return false;
+    };
+    let (a, b) = (ds.text(g), ds.text(f));
+    let (a, b) = if a <= b { (a, b) } else { (b, a) };
+    out.push_str(a);
+    out.push('|');
+    out.push_str(b);
+    true
+}
+
 /// The blocks of one rule: runs of records sharing a token.
 pub(crate) struct Blocks {
     /// Key and record (`key << 32 | record`: one number sorts as the pair would), sorted.
     entries: Vec<u64>,
-    /// Where each block of two or more records starts and ends in `entries`.
-    runs: Vec<(u32, u32)>,
+    /// Where each block of two or more records starts and ends in `entries`, and how many of
+    /// its first records are paired with every record after them: all but the last, except
+    /// under a rule whose pairs need a date of birth missing ([`pair_allowed`]), where the
+    /// block's records without one come first and only they are.
+    runs: Vec<(u32, u32, u32)>,
     max_block: usize,
     window: usize,
     /// Pairs that will be visited.
@@ -275,7 +349,13 @@ pub(crate) struct Blocks {
 impl Blocks {
     /// A block larger than `max_block` records is not compared all against all: its records
     /// are sorted by date of birth and each is compared with the next `window`.
-    pub fn build(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> Blocks {
+    pub fn build(
+        ds: &Dataset,
+        keys: &[BlockKeys],
+        rule: usize,
+        max_block: usize,
+        window: usize,
+    ) -> Blocks {
         let mut entries: Vec<u64> = keys
             .iter()
             .enumerate()
@@ -283,12 +363,32 @@ impl Blocks {
             .map(|(i, t)| u64::from(t[rule]) << 32 | i as u64)
             .collect();
         entries.sort_unstable();
-        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let mut runs: Vec<(u32, u32, u32)> = Vec::new();
         let mut start = 0;
+        let mut dated: Vec<u64> = Vec::new();
         for k in 1..=entries.len() {
             if k == entries.len() || entries[k] >> 32 != entries[start] >> 32 {
-                if k - start > 1 {
-                    runs.push((start as u32, k as u32));
+                let n = k - start;
+                let mut lead = n.saturating_sub(1);
+                if rule == NAMES_TOWN_RULE && n > 1 && n <= max_block {
+                    // The records without a date of birth first (each part in its order).
+                    let run = &mut entries[start..k];
+                    dated.clear();
+                    let mut undated = 0;
+                    for j in 0..run.len() {
+                        let e = run[j];
+                        if ds.recs[e as u32 as usize].dob == 0 {
+                            run[undated] = e;
+                            undated += 1;
+                        } else {
+                            dated.push(e);
+                        }
+                    }
+                    run[undated..].copy_from_slice(&dated);
+                    lead = lead.min(undated);
+                }
+                if n > 1 && lead > 0 {
+                    runs.push((start as u32, k as u32, lead as u32));
                 }
                 start = k;
             }
@@ -304,14 +404,15 @@ impl Blocks {
         blocks.oversized = blocks
             .runs
             .iter()
-            .filter(|(s, e)| (e - s) as usize > max_block)
+            .filter(|(s, e, _)| (e - s) as usize > max_block)
             .count();
         blocks.pairs = blocks.runs.iter().map(|r| blocks.cost(r)).sum();
         blocks
     }
 
-    /// How many pairs [`Blocks::build`] would give [`Blocks::pairs`] (from the keys alone, at
-    /// half the memory).
+    /// How many pairs [`Blocks::build`] would give [`Blocks::pairs`] at most (from the keys
+    /// alone, at half the memory; as many, but for a rule whose pairs need a date of birth
+    /// missing).
     pub fn count(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> usize {
         let mut sorted: Vec<u32> = keys.iter().map(|t| t[rule]).filter(|&k| k != 0).collect();
         sorted.sort_unstable();
@@ -330,12 +431,13 @@ impl Blocks {
             .sum()
     }
 
-    fn cost(&self, &(s, e): &(u32, u32)) -> usize {
-        let n = (e - s) as usize;
+    fn cost(&self, &(s, e, lead): &(u32, u32, u32)) -> usize {
+        let (n, lead) = ((e - s) as usize, lead as usize);
         if n > self.max_block {
             n * self.window
         } else {
-            n * (n - 1) / 2
+            // Each of the first `lead` records with every one after it.
+            lead * (n - 1) - lead * lead.saturating_sub(1) / 2
         }
     }
 
@@ -351,7 +453,7 @@ impl Blocks {
         visit: impl Fn(&mut S, u32, u32) + Sync,
     ) -> Vec<S> {
         let threads = threads.max(1);
-        let mut chunks: Vec<&[(u32, u32)]> = Vec::new();
+        let mut chunks: Vec<&[(u32, u32, u32)]> = Vec::new();
         let (mut begin, mut acc) = (0, 0);
         for (k, run) in self.runs.iter().enumerate() {
             acc += self.cost(run);
@@ -361,15 +463,17 @@ impl Blocks {
             }
         }
         chunks.push(&self.runs[begin..]);
-        let work = |k: usize, chunk: &[(u32, u32)]| {
+        let work = |k: usize, chunk: &[(u32, u32, u32)]| {
             let mut state = init(k);
             let mut big: Vec<u32> = Vec::new();
-            for &(s, e) in chunk {
+            for &(s, e, lead) in chunk {
                 let run = &self.entries[s as usize..e as usize];
                 if run.len() <= self.max_block {
-                    for x in 0..run.len() {
+                    for x in 0..lead as usize {
                         for y in x + 1..run.len() {
-                            visit(&mut state, run[x] as u32, run[y] as u32);
+                            // The lower record first, as in a block in record order.
+                            let (a, b) = (run[x] as u32, run[y] as u32);
+                            visit(&mut state, a.min(b), a.max(b));
                         }
                     }
                 } else {
@@ -402,10 +506,21 @@ impl Blocks {
     }
 }
 
+/// The rule whose pairs are only those with no date of birth on one side at least
+/// ([`pair_allowed`]): pairs with a date on both sides are found by the rules on the date.
+pub const NAMES_TOWN_RULE: usize = 6;
+
+/// Whether a pair sharing a key of `rule` is one of that rule's candidates. The names and the
+/// town alone put many namesakes together; the pairs they are for are those the rules on the
+/// date of birth cannot find, because one of the two records has none.
+pub fn pair_allowed(ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
+    rule != NAMES_TOWN_RULE || ds.recs[a as usize].dob == 0 || ds.recs[b as usize].dob == 0
+}
+
 /// The pair was already a candidate under an earlier rule.
-pub(crate) fn seen_before(keys: &[BlockKeys], a: u32, b: u32, rule: usize) -> bool {
+pub(crate) fn seen_before(ds: &Dataset, keys: &[BlockKeys], a: u32, b: u32, rule: usize) -> bool {
     let (ta, tb) = (&keys[a as usize], &keys[b as usize]);
-    (0..rule).any(|r| ta[r] != 0 && ta[r] == tb[r])
+    (0..rule).any(|r| ta[r] != 0 && ta[r] == tb[r] && pair_allowed(ds, r, a, b))
 }
 
 #[cfg(test)]
@@ -413,6 +528,69 @@ mod tests {
     use super::*;
     use crate::data::Record;
     use crate::normalise::phonetic;
+
+    /// The rules a pair of records is a candidate under (a key shared, the pair allowed).
+    fn shared(a: Record, b: Record) -> Vec<usize> {
+        let mut ds = Dataset::new();
+        let (x, y) = (ds.push(&a), ds.push(&b));
+        (0..R)
+            .filter(|&r| key_text(&ds, x, r).is_some_and(|k| Some(k) == key_text(&ds, y, r)))
+            .filter(|&r| pair_allowed(&ds, r, x, y) && pair_allowed(&ds, r, y, x))
+            .collect()
+    }
+
+    #[test]
+    fn a_pair_is_still_found_when_one_part_of_it_went_wrong() {
+        let person = Record {
+            given_names: "Flynn",
+            family_name: "Weller",
+            date_of_birth: "1970-01-06",
+            sex: "",
+            address: "23 Woollum Street",
+            town: "Surrey Hills",
+            postcode: "2870",
+        };
+        // Names swapped and one of them replaced: no name key agrees, the date and the
+        // postcode district do.
+        let swapped = Record {
+            given_names: "Weller",
+            family_name: "Ebony",
+            ..person
+        };
+        assert_eq!(shared(person, swapped), [5]);
+        // No date of birth on one side and a digit of the postcode changed: the names and
+        // the town agree.
+        let moved = Record {
+            date_of_birth: "",
+            postcode: "2807",
+            ..person
+        };
+        assert_eq!(shared(person, moved), [6]);
+        assert_eq!(shared(moved, person), [6]);
+        // A namesake in the same town born on another day is left to the rules on the date.
+        let namesake = Record {
+            date_of_birth: "1985-09-30",
+            postcode: "2807",
+            ..person
+        };
+        assert!(shared(person, namesake).is_empty());
+        // Relatives at one address share no key of the new rules unless born on one day.
+        let sister = Record {
+            given_names: "Ebony",
+            date_of_birth: "1973-05-02",
+            ..person
+        };
+        assert!(!shared(person, sister).iter().any(|&r| r >= 5));
+    }
+
+    #[test]
+    fn a_rule_constrains_every_field_it_forces() {
+        for rule in 0..R {
+            for f in RULE_FIELDS[rule] {
+                assert!(RULE_TOUCHES[rule].contains(f), "rule {rule} field {f}");
+            }
+        }
+    }
 
     #[test]
     fn key_texts_hold_the_values_of_each_rule() {
@@ -443,7 +621,10 @@ mod tests {
             "2|1990|5|11|m".to_owned(),
             "3|LS14AB|f".to_owned(),
             format!("4|{a}|{b}|LS1"),
+            "5|1990|5|11|LS1".to_owned(),
+            "6|fatima|mohammed|leeds".to_owned(),
         ];
+        assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {
             assert_eq!(got.as_deref(), Some(want.as_str()));
         }

@@ -65,7 +65,12 @@ impl Index {
         for (rule, t) in tokens.iter().enumerate() {
             if let Some(list) = self.blocks[rule].get(t) {
                 let from = list.len().saturating_sub(self.max_block);
-                candidates.extend_from_slice(&list[from..]);
+                let ds = &self.ds;
+                candidates.extend(
+                    list[from..]
+                        .iter()
+                        .filter(|&&c| crate::block::pair_allowed(ds, rule, i, c)),
+                );
             }
         }
         candidates.sort_unstable();

@@ -3,8 +3,9 @@
 //!
 //! u (how often two different people agree at a level) is counted on random pairs. m (how
 //! often records of the same person do) is estimated by expectation-maximisation on the
-//! candidate pairs of each blocking rule, leaving out the fields that rule forces to agree, and
-//! averaged over the rules. The prior (how many of all pairs match) is the fixed point of the
+//! candidate pairs of some blocking rules, leaving out the fields each rule forces to agree;
+//! a field's m is taken only from the rules that do not constrain it at all, and averaged
+//! over them. The prior (how many of all pairs match) is the fixed point of the
 //! expected matches among the candidates.
 
 use crate::block::{self, BlockKeys, Blocker, Blocks, R, RULE_FIELDS};
@@ -452,13 +453,18 @@ fn hash_pair(a: u32, b: u32) -> u64 {
 }
 
 /// The blocking rules whose pairs m is estimated on: date of birth with the family initial
-/// (for names, sex and address) and the names with the postcode district (for the date of
-/// birth). Not
+/// (for the given names, sex and address), the names with the postcode district (for the date
+/// of birth, with the address in the estimation too: see [`block::RULE_TOUCHES`]) and the date
+/// of birth with the postcode district (for the family name and sex: its pairs are free to
+/// differ in every part of the names, as records of one person whose names were replaced or
+/// swapped do; not for the given names, because twins are among its pairs, different in
+/// their given names only, and would pass for one person written twice). Not
 /// those on the family name with the year of birth, or on the postcode: their pairs are full
 /// of relatives (same family name, same address, close or equal birth dates), whom the
 /// estimation would take for one person written differently, making a different given name
-/// or a distant birth date look common among matches.
-const TRAINING_RULES: [usize; 2] = [2, 4];
+/// or a distant birth date look common among matches. (Relatives born on the same day in
+/// the same district are twins: few, and the household correction is for them.)
+const TRAINING_RULES: [usize; 3] = [2, 4, 5];
 // (Rule 2, date of birth with the family initial, is also the one the household correction's
 // m is taken from, below.)
 
@@ -515,7 +521,7 @@ fn fit_with(
     let mut train = vec![vec![0u64; PATTERNS]; R];
     let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
     for &rule in &TRAINING_RULES {
-        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let cut = (rate * u64::MAX as f64) as u64;
         let states = blocks.visit(
@@ -523,10 +529,10 @@ fn fit_with(
             settings.threads,
             |_| (vec![0u64; PATTERNS], Vec::new()),
             |(tr, kept): &mut (Vec<u64>, Vec<u16>), a, b| {
-                if hash_pair(a, b) <= cut {
+                if hash_pair(a, b) <= cut && block::pair_allowed(ds, rule, a, b) {
                     let p = pattern(&compare::compare(ds, a, b));
                     tr[p] += 1;
-                    if !block::seen_before(tokens, a, b, rule) {
+                    if !block::seen_before(ds, tokens, a, b, rule) {
                         kept.push(p as u16);
                     }
                 }
@@ -555,7 +561,7 @@ fn fit_with(
         }
         let (m, _) = em(counts, &u, &active, settings.em_iterations);
         for f in 0..NF {
-            if active[f] {
+            if active[f] && !block::RULE_TOUCHES[rule].contains(&f) {
                 for l in 0..ML {
                     sum[f][l] += m[f][l];
                 }
@@ -608,7 +614,7 @@ fn fit_with(
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut oversized_blocks = 0;
     for rule in 0..R {
-        let blocks = Blocks::build(tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
         oversized_blocks += blocks.oversized;
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
             eprintln!(
@@ -628,7 +634,9 @@ fn fit_with(
                 (vec![0u64; PATTERNS], Vec::new(), stored, 0usize)
             },
             |(di, kept, stored, next): &mut (Vec<u64>, Vec<Candidate>, _, usize), a, b| {
-                if block::seen_before(tokens, a, b, rule) {
+                if !block::pair_allowed(ds, rule, a, b)
+                    || block::seen_before(ds, tokens, a, b, rule)
+                {
                     return;
                 }
                 // Compared already when sampled for m.

@@ -95,13 +95,28 @@ fn model() -> Result<&'static Model, ServiceError> {
     })
 }
 
-/// The rule number of the NRM's own blocking key (after the engine's `0..R`).
-const NAME_ONLY_RULE: u8 = nrm_linkage::block::R as u8;
+/// The rule number of the NRM's own blocking key.
+const NAME_ONLY_RULE: u8 = 5;
 /// The rule numbers of the term-frequency tokens: the keyed full given names and family name
 /// of each name a referral gives. Never used to find candidates (a common name would bring
 /// thousands): only counted, for how common the name is (see [`Persons::name_shares`]).
-const TF_GIVEN_RULE: u8 = NAME_ONLY_RULE + 1;
-const TF_FAMILY_RULE: u8 = NAME_ONLY_RULE + 2;
+const TF_GIVEN_RULE: u8 = 6;
+const TF_FAMILY_RULE: u8 = 7;
+
+/// The number a token of the engine's blocking rule `rule` is stored under. Rule numbers are
+/// stored with the tokens, so none ever moves: the engine's first five rules are `0..5`, the
+/// NRM's own three above follow them, and the engine's later rules come after those (a
+/// referral indexed before a rule was added lacks only that rule's tokens until `nrm link
+/// rebuild`).
+fn stored_rule(rule: usize) -> u8 {
+    const ENGINE_FIRST: usize = 5;
+    let n = if rule < ENGINE_FIRST {
+        rule
+    } else {
+        rule + usize::from(TF_FAMILY_RULE) + 1 - ENGINE_FIRST
+    };
+    u8::try_from(n).unwrap_or(u8::MAX)
+}
 
 /// Whether a token finds candidates (the blocking rules), rather than counting a name.
 fn blocks(&(rule, _): &(u8, u64)) -> bool {
@@ -469,7 +484,7 @@ impl<'a> Persons<'a> {
     }
 
     /// The keyed blocking tokens of a set of records, `(rule, token)`, without repeats: the
-    /// engine's five rules, and one of the NRM's own ([`NAME_ONLY_RULE`]: the phonetic codes
+    /// engine's rules ([`stored_rule`]), and one of the NRM's own ([`NAME_ONLY_RULE`]: the phonetic codes
     /// of the first given and first family name, either order), so a person whose date of
     /// birth is unknown and who has moved is still found (the candidates it brings are bounded
     /// by [`MAX_COMPARED`]).
@@ -485,7 +500,7 @@ impl<'a> Persons<'a> {
         for r in recs {
             let i = ds.push(&r.record());
             for (rule, t) in blocker.tokens(&ds, i).into_iter().enumerate() {
-                add(rule as u8, t);
+                add(stored_rule(rule), t);
             }
             let code = |name: &str| {
                 nrm_linkage::normalise::fold(name)
@@ -1653,6 +1668,19 @@ mod tests {
     #[test]
     fn the_shipped_model_loads() {
         assert!(MODEL.is_ok(), "{:?}", MODEL.as_ref().err());
+    }
+
+    #[test]
+    fn stored_rule_numbers_never_move_and_never_collide() {
+        // The numbers stored before the engine had more than five rules.
+        assert_eq!((0..5).map(stored_rule).collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        assert_eq!((NAME_ONLY_RULE, TF_GIVEN_RULE, TF_FAMILY_RULE), (5, 6, 7));
+        let mut all: Vec<u8> = (0..nrm_linkage::block::R).map(stored_rule).collect();
+        all.extend([NAME_ONLY_RULE, TF_GIVEN_RULE, TF_FAMILY_RULE]);
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "{all:?}");
     }
 
     #[test]

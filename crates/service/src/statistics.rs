@@ -351,6 +351,7 @@ fn fold_case(
             format: nrm_stats::codec::format(),
             last_day,
             span: whole.as_ref().map(nrm_stats::span),
+            quarters: whole.as_ref().map(nrm_stats::quarters).unwrap_or_default(),
             fact: nrm_stats::codec::encode(whole.as_ref()),
         });
     }

@@ -23,4 +23,4 @@ pub use disclosure::{Policy, Publication, PublishedTable, Shown, Symbol, publish
 pub use extract::{ExtractOptions, ExtractReport, ExtractRow, QuasiIdentifier, extract};
 pub use facts::{EVENT_KINDS, Fact, fold};
 pub use period::{BadPeriod, Period};
-pub use tables::{Options, Table, Tables, build, span, touches};
+pub use tables::{Options, Table, Tables, build, quarters, span, touches};

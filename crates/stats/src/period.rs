@@ -76,6 +76,20 @@ impl Period {
         }
     }
 
+    /// The number of the quarter a day falls in, counted from the first quarter of year 0
+    /// (`year * 4 + quarter - 1`): the key a store keeps a fact's quarters by.
+    pub fn quarter_number(day: NaiveDate) -> i32 {
+        day.year() * 4 + (day.month0() / 3) as i32
+    }
+
+    /// The numbers of the first and last quarter of the period ([`Period::quarter_number`]).
+    pub fn quarter_numbers(self) -> (i32, i32) {
+        (
+            Self::quarter_number(self.start()),
+            Self::quarter_number(self.end()),
+        )
+    }
+
     /// "October to December 2024", "2024".
     pub fn describe(self) -> String {
         match self {
@@ -147,5 +161,19 @@ mod tests {
             assert_eq!(Period::parse(bad), Err(BadPeriod), "{bad}");
         }
         assert_eq!(q.to_string(), "2024Q4");
+    }
+
+    #[test]
+    fn quarter_numbers_run_on_across_years() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        assert_eq!(Period::quarter_number(day(2024, 1, 1)), 2024 * 4);
+        assert_eq!(Period::quarter_number(day(2024, 3, 31)), 2024 * 4);
+        assert_eq!(Period::quarter_number(day(2024, 4, 1)), 2024 * 4 + 1);
+        assert_eq!(Period::quarter_number(day(2024, 12, 31)), 2024 * 4 + 3);
+        assert_eq!(Period::quarter_number(day(2025, 1, 1)), 2024 * 4 + 4);
+        let q = Period::parse("2024Q3").unwrap_or(Period::Year(0));
+        assert_eq!(q.quarter_numbers(), (2024 * 4 + 2, 2024 * 4 + 2));
+        let y = Period::parse("2024").unwrap_or(Period::Year(0));
+        assert_eq!(y.quarter_numbers(), (2024 * 4, 2024 * 4 + 3));
     }
 }

@@ -449,6 +449,17 @@ pub fn span(f: &Fact) -> (NaiveDate, NaiveDate) {
     })
 }
 
+/// Every quarter in which any table counts `f` ([`Period::quarter_number`]s, ascending, each
+/// once): a fact is in the tables of a quarter, or of a year, only if one of that period's
+/// quarters is among these, so a store may keep them beside the fact and hand back only the
+/// facts of the quarters asked for.
+pub fn quarters(f: &Fact) -> Vec<i32> {
+    let mut quarters: Vec<i32> = counting_days(f).map(Period::quarter_number).collect();
+    quarters.sort_unstable();
+    quarters.dedup();
+    quarters
+}
+
 impl Builder<'_> {
     fn when(&self) -> String {
         format!(

@@ -11,7 +11,7 @@ use nrm_stats::codec::{Decoder, encode, format};
 use nrm_stats::facts::{
     DecisionFact, DisqualificationFact, Kind, Nationality, ReconsiderationFact, Stage, TypeSet,
 };
-use nrm_stats::{Fact, Period, span, touches};
+use nrm_stats::{Fact, Period, quarters, span, touches};
 use proptest::prelude::*;
 
 fn day() -> impl Strategy<Value = NaiveDate> {
@@ -203,6 +203,42 @@ proptest! {
         // Both ends are days a table counts the fact by: the span is no wider than it must be.
         prop_assert!(touches(Period::quarter_of(from), &f), "{}", from);
         prop_assert!(touches(Period::quarter_of(to), &f), "{}", to);
+    }
+
+    /// The quarters kept beside a fact are exactly those whose tables count it: a store that
+    /// hands back the facts of a period's quarters loses none of the period's and reads no
+    /// fact that is in none of its tables.
+    #[test]
+    fn a_fact_is_counted_in_a_period_exactly_when_one_of_its_quarters_is_the_periods(
+        f in fact(),
+        year in 1990i32..2060,
+        quarter in 0u32..5,
+    ) {
+        let kept = quarters(&f);
+        prop_assert!(!kept.is_empty());
+        prop_assert!(kept.windows(2).all(|w| w[0] < w[1]), "{:?}", kept);
+        let (from, to) = span(&f);
+        prop_assert_eq!(kept.first().copied(), Some(Period::quarter_number(from)));
+        prop_assert_eq!(kept.last().copied(), Some(Period::quarter_number(to)));
+        // Every period the fact's own days fall in, and one drawn at random.
+        let mut periods = vec![if quarter == 0 {
+            Period::Year(year)
+        } else {
+            Period::Quarter { year, quarter }
+        }];
+        for q in &kept {
+            let (y, n) = (q.div_euclid(4), q.rem_euclid(4) as u32 + 1);
+            periods.extend([Period::Quarter { year: y, quarter: n }, Period::Year(y)]);
+            if n < 4 {
+                // The quarter after one of the fact's: counted there only if kept there too.
+                periods.push(Period::Quarter { year: y, quarter: n + 1 });
+            }
+        }
+        for period in periods {
+            let (first, last) = period.quarter_numbers();
+            let kept_in = kept.iter().any(|q| (first..=last).contains(q));
+            prop_assert_eq!(touches(period, &f), kept_in, "{} {:?}", period, kept);
+        }
     }
 
     #[test]

@@ -184,6 +184,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0031_queue_partial_indexes.sql"),
         include_str!("../migrations/postgres/0031_queue_partial_indexes.sql"),
     ),
+    (
+        32,
+        "case_statistics_quarters",
+        include_str!("../migrations/sqlite/0032_case_statistics_quarters.sql"),
+        include_str!("../migrations/postgres/0032_case_statistics_quarters.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -13,6 +13,13 @@ use sqlx::Row;
 
 use crate::{Store, StoreError, on_pool};
 
+/// The number of the quarter a day falls in: `year * 4 + quarter - 1`, as nrm-stats numbers
+/// the quarters it keeps beside a fact.
+fn quarter_number(day: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    day.year() * 4 + (day.month0() / 3) as i32
+}
+
 /// Rows read per query.
 const PAGE: i64 = 20_000;
 
@@ -81,6 +88,9 @@ pub struct FactToKeep {
     /// The earliest and latest day a table counts the fact by (`nrm_stats::span`); `None`
     /// for a case with no fact.
     pub span: Option<(NaiveDate, NaiveDate)>,
+    /// Every quarter a table counts the fact in (`nrm_stats::quarters`: `year * 4 + quarter -
+    /// 1`); empty for a case with no fact.
+    pub quarters: Vec<i32>,
     pub fact: Vec<u8>,
 }
 
@@ -141,6 +151,52 @@ const WALK_PACKED_SQL: &str = concat!(
     "SELECT group_concat(hex(c.case_id) || ':' || c.version || ':' || CASE WHEN s.version = c.version AND s.format = $3 THEN CASE WHEN s.last_day IS NULL OR s.last_day <= $4 THEN 'F' || hex(s.fact) ELSE 'N' END WHEN s.format = $3 AND s.span_from IS NOT NULL AND (s.last_day IS NULL OR s.last_day <= $4) THEN 'O' ELSE 'K' END, ',')",
     walk_from!()
 );
+
+/// Kept facts read per query of a quarter (see [`quarter_from!`]).
+const QUARTER_CHUNK: i64 = 50_000;
+
+/// A quarter's usable kept facts: those of the cases after `$2` with a day a table counts in
+/// quarter `$1`, in the running encoding `$3` and with no event after the as-at day `$4`, in
+/// case-id order, at most `$5`. `CROSS JOIN` keeps SQLite reading the quarter's key first and
+/// each fact by its key (PostgreSQL plans it as any inner join).
+macro_rules! quarter_from {
+    () => {
+        " FROM case_statistics_quarters q CROSS JOIN case_statistics s WHERE s.case_id = q.case_id AND q.quarter = $1 AND q.case_id > $2 AND s.format = $3 AND (s.last_day IS NULL OR s.last_day <= $4) ORDER BY q.case_id LIMIT $5"
+    };
+}
+
+/// A quarter's facts on PostgreSQL: a row each.
+const QUARTER_SQL: &str = concat!("SELECT q.case_id, s.version, s.fact", quarter_from!());
+
+/// A quarter's facts on SQLite, packed into one value as [`WALK_PACKED_SQL`]'s (all `F`),
+/// with the last case id and how many there are.
+const QUARTER_PACKED_SQL: &str = concat!(
+    "SELECT group_concat(hex(case_id) || ':' || version || ':F' || hex(fact), ','), max(case_id), count(*) FROM (SELECT q.case_id, s.version, s.fact",
+    quarter_from!(),
+    ")"
+);
+
+/// The stale cases after `$1`, at most `$2`, in case-id order: each with its version and
+/// what its kept fact was (none, or its version, encoding, last day and whether it has a
+/// fact), so the walk can tell which were counted among the usable facts.
+const STALE_SQL: &str = "SELECT d.case_id, c.version, s.version AS kept_version, s.format, s.last_day, s.span_from IS NOT NULL AS has_fact FROM (SELECT DISTINCT case_id FROM case_statistics_stale WHERE case_id > $1 ORDER BY case_id LIMIT $2) d CROSS JOIN cases c LEFT JOIN case_statistics s ON s.case_id = d.case_id WHERE c.case_id = d.case_id ORDER BY d.case_id";
+
+/// Kept facts in the running encoding `$1` with an event after the as-at day `$2`.
+const LATER_SQL: &str =
+    "SELECT case_id, version FROM case_statistics WHERE format = $1 AND last_day > $2";
+
+/// Usable kept facts with a fact, in encoding `$1` as at `$2`.
+const USABLE_SQL: &str = "SELECT COUNT(*) FROM case_statistics WHERE format = $1 AND span_from IS NOT NULL AND (last_day IS NULL OR last_day <= $2)";
+
+/// Whether any kept fact is in an encoding other than `$1` (one probe of the index each side).
+const FOREIGN_SQL: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM case_statistics WHERE format < $1 LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM case_statistics WHERE format > $1 LIMIT 1) b)";
+
+/// A parameter of a query whose plan is asked for.
+enum Param {
+    Id(uuid::Uuid),
+    Int(i64),
+    Day(NaiveDate),
+}
 
 /// What the walk says of one case (see [`WALK_PACKED_SQL`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,16 +290,223 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// Walks every case in case-id order and calls `each` with those the caller must see:
-    /// each case whose kept fact (in `format`) cannot be used as at the end of `as_at`, to be
-    /// folded again, and each usable kept fact whose span of days meets `window` (both days
-    /// included; [`EVERY_DAY`] for all, an empty window for none). The rest are counted
-    /// inside the database and never read out. Runs in chunks of the case key, so memory is
-    /// bounded; `progress` is told how many cases have been walked.
+    /// Calls `each`, in case-id order, with every case the caller must see: each case whose
+    /// kept fact (in `format`) cannot be used as at the end of `as_at`, to be folded again,
+    /// and each usable kept fact with a day a table counts in a quarter that meets `window`
+    /// (both days included; [`EVERY_DAY`] for all, an empty window for none). The rest are
+    /// counted inside the database and never read out; `progress` is told how many cases
+    /// have been seen.
     ///
-    /// `kept_facts` is counted apart from the walk (one pass over the read model): a case
-    /// changed while the walk runs may be counted as it was.
+    /// While every kept fact is in `format`, the cases to fold again are the stale ones the
+    /// database marked itself (`case_statistics_stale`) and those with an event after
+    /// `as_at`, and the facts are read by the quarters of the window: no query reads every
+    /// case. Otherwise (the first request after the encoding changed) every case is walked,
+    /// by [`Store::walk_every_case`].
+    ///
+    /// `kept_facts` is counted apart from the walk (one pass over an index of the read model):
+    /// a case changed while the walk runs may be counted as it was.
     pub async fn each_case_fact_in(
+        &self,
+        format: i64,
+        as_at: NaiveDate,
+        window: (NaiveDate, NaiveDate),
+        each: impl FnMut(CaseId, Kept<'_>),
+        progress: impl FnMut(u64),
+    ) -> Result<FactWalk, StoreError> {
+        let foreign: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(FOREIGN_SQL).bind(format).fetch_one(pool).await?
+        });
+        if foreign > 0 {
+            self.walk_every_case(format, as_at, window, each, progress)
+                .await
+        } else {
+            self.walk_stale_and_quarters(format, as_at, window, each, progress)
+                .await
+        }
+    }
+
+    /// [`Store::each_case_fact_in`] when every kept fact is in `format`.
+    async fn walk_stale_and_quarters(
+        &self,
+        format: i64,
+        as_at: NaiveDate,
+        window: (NaiveDate, NaiveDate),
+        mut each: impl FnMut(CaseId, Kept<'_>),
+        mut progress: impl FnMut(u64),
+    ) -> Result<FactWalk, StoreError> {
+        type StaleRow = (
+            uuid::Uuid,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            Option<NaiveDate>,
+            Option<bool>,
+        );
+        enum Seen {
+            Fact(u64, Vec<u8>),
+            Fold(u64, bool),
+        }
+        let cases = u64::try_from(self.case_count().await?).unwrap_or(0);
+        let usable: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(USABLE_SQL).bind(format).bind(as_at).fetch_one(pool).await?
+        });
+        let mut seen: Vec<(uuid::Uuid, Seen)> = Vec::new();
+        // The stale cases: folded again and kept. Those whose kept fact the count above took
+        // as usable are taken off it (their fold counts again).
+        let mut out_of_date = 0u64;
+        let mut after = uuid::Uuid::nil();
+        loop {
+            let rows: Vec<StaleRow> = on_pool!(self, pool => {
+                sqlx::query_as(STALE_SQL)
+                    .bind(after)
+                    .bind(WALK)
+                    .fetch_all(pool)
+                    .await?
+            });
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            let full = rows.len() as i64 == WALK;
+            for (case, version, _, kept_format, last_day, has_fact) in rows {
+                if kept_format == Some(format)
+                    && has_fact == Some(true)
+                    && last_day.is_none_or(|d| d <= as_at)
+                {
+                    out_of_date += 1;
+                }
+                seen.push((case, Seen::Fold(u64::try_from(version).unwrap_or(0), true)));
+            }
+            if !full {
+                break;
+            }
+            after = last;
+        }
+        // Current facts with an event after the as-at day: folded again for this answer only.
+        let later: Vec<(uuid::Uuid, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(LATER_SQL).bind(format).bind(as_at).fetch_all(pool).await?
+        });
+        seen.extend(
+            later.into_iter().map(|(case, version)| {
+                (case, Seen::Fold(u64::try_from(version).unwrap_or(0), false))
+            }),
+        );
+        // The usable facts of each quarter the window meets.
+        if window.0 <= window.1 {
+            let first = quarter_number(window.0);
+            let last = quarter_number(window.1);
+            let kept_quarters: Vec<i32> = on_pool!(self, pool => {
+                sqlx::query_scalar("SELECT DISTINCT quarter FROM case_statistics_quarters WHERE quarter >= $1 AND quarter <= $2 ORDER BY quarter")
+                    .bind(first)
+                    .bind(last)
+                    .fetch_all(pool)
+                    .await?
+            });
+            for quarter in kept_quarters {
+                self.facts_of_quarter(quarter, format, as_at, |case, version, fact| {
+                    seen.push((case, Seen::Fact(version, fact)));
+                })
+                .await?;
+            }
+        }
+        // In case-id order, each case once: a fold (stale first) before any fact of the case.
+        seen.sort_by(|a, b| {
+            let rank = |s: &Seen| match s {
+                Seen::Fold(_, true) => 0,
+                Seen::Fold(_, false) => 1,
+                Seen::Fact(..) => 2,
+            };
+            a.0.cmp(&b.0).then(rank(&a.1).cmp(&rank(&b.1)))
+        });
+        seen.dedup_by_key(|e| e.0);
+        for (case, what) in &seen {
+            let kept = match what {
+                Seen::Fact(version, fact) => Kept::Fact {
+                    version: *version,
+                    fact,
+                },
+                Seen::Fold(version, keep) => Kept::Fold {
+                    version: *version,
+                    keep: *keep,
+                },
+            };
+            each(CaseId(*case), kept);
+        }
+        progress(cases);
+        Ok(FactWalk {
+            cases,
+            kept_facts: u64::try_from(usable)
+                .unwrap_or(0)
+                .saturating_sub(out_of_date),
+        })
+    }
+
+    /// Calls `each` with the case, version and bytes of every usable kept fact of `quarter`
+    /// (see [`quarter_from!`]), fifty thousand at a time.
+    async fn facts_of_quarter(
+        &self,
+        quarter: i32,
+        format: i64,
+        as_at: NaiveDate,
+        mut each: impl FnMut(uuid::Uuid, u64, Vec<u8>),
+    ) -> Result<(), StoreError> {
+        let mut after = uuid::Uuid::nil();
+        loop {
+            let (read, last) = match &self.pool {
+                crate::Pool::Sqlite(pool) => {
+                    let (packed, last, read): (Option<String>, Option<uuid::Uuid>, i64) =
+                        sqlx::query_as(QUARTER_PACKED_SQL)
+                            .bind(quarter)
+                            .bind(after)
+                            .bind(format)
+                            .bind(as_at)
+                            .bind(QUARTER_CHUNK)
+                            .fetch_one(pool)
+                            .await?;
+                    let entries = match packed.as_deref() {
+                        Some(text) => unpack(text)?,
+                        // No usable fact in the chunk (group_concat of nothing is NULL).
+                        None => Vec::new(),
+                    };
+                    for (case, version, walked) in entries {
+                        let Walked::Usable(fact) = walked else {
+                            return Err(StoreError::Corrupt(
+                                "the statistics walk returned an unreadable entry".to_owned(),
+                            ));
+                        };
+                        each(case, version, fact);
+                    }
+                    (read, last)
+                }
+                crate::Pool::Postgres(pool) => {
+                    let rows: Vec<(uuid::Uuid, i64, Vec<u8>)> = sqlx::query_as(QUARTER_SQL)
+                        .bind(quarter)
+                        .bind(after)
+                        .bind(format)
+                        .bind(as_at)
+                        .bind(QUARTER_CHUNK)
+                        .fetch_all(pool)
+                        .await?;
+                    let last = rows.last().map(|r| r.0);
+                    let read = rows.len() as i64;
+                    for (case, version, fact) in rows {
+                        each(case, u64::try_from(version).unwrap_or(0), fact);
+                    }
+                    (read, last)
+                }
+            };
+            match last {
+                Some(last) if read == QUARTER_CHUNK => after = last,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// [`Store::each_case_fact_in`] by pairing every case with its kept fact, fifty thousand
+    /// cases of the key at a time: the cases whose kept fact cannot be used (none, another
+    /// version, another encoding, an event after `as_at`), and the usable facts whose span of
+    /// days meets `window`. Needed once after the encoding changes, when every case is to be
+    /// folded again.
+    async fn walk_every_case(
         &self,
         format: i64,
         as_at: NaiveDate,
@@ -263,7 +526,7 @@ impl Store {
         // Usable facts in `format` with a fact (a span), counted once, then less those the
         // walk finds folded through another version.
         let usable: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM case_statistics WHERE format = $1 AND span_from IS NOT NULL AND (last_day IS NULL OR last_day <= $2)")
+            sqlx::query_scalar(USABLE_SQL)
                 .bind(format)
                 .bind(as_at)
                 .fetch_one(pool)
@@ -378,26 +641,77 @@ impl Store {
         Ok(walk)
     }
 
-    /// The plan the database chooses for the walk of [`Store::each_case_fact_in`], one line
-    /// per step (as [`Store::queue_plans`] gives them): for a test that it reads the cases by
-    /// their key and each case's kept fact by its key, never a whole table per chunk. On
-    /// PostgreSQL sequential scans are priced out first (a small table is cheaper to scan
-    /// whole), so the plan shows whether an index can serve the query at all.
-    pub async fn statistics_walk_plan(&self) -> Result<Vec<String>, StoreError> {
+    /// The plans the database chooses for each query of [`Store::each_case_fact_in`], by
+    /// name (`walk`, `quarter`, `stale`, `later`, `usable`, `foreign`), one line per step (as
+    /// [`Store::queue_plans`] gives them): for a test that every one reads its tables by their
+    /// keys or an index, never a whole table. On PostgreSQL sequential scans are priced out
+    /// first (a small table is cheaper to scan whole), so the plan shows whether an index can
+    /// serve the query at all.
+    pub async fn statistics_walk_plans(
+        &self,
+    ) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
         let day = EVERY_DAY.0;
+        let nil = uuid::Uuid::nil();
+        let (walk, quarter) = match &self.pool {
+            crate::Pool::Sqlite(_) => (WALK_PACKED_SQL, QUARTER_PACKED_SQL),
+            crate::Pool::Postgres(_) => (WALK_SQL, QUARTER_SQL),
+        };
+        let queries: [(&'static str, &str, Vec<Param>); 6] = [
+            (
+                "walk",
+                walk,
+                vec![
+                    Param::Id(nil),
+                    Param::Id(uuid::Uuid::max()),
+                    Param::Int(0),
+                    Param::Day(day),
+                    Param::Day(day),
+                    Param::Day(day),
+                ],
+            ),
+            (
+                "quarter",
+                quarter,
+                vec![
+                    Param::Int(0),
+                    Param::Id(nil),
+                    Param::Int(0),
+                    Param::Day(day),
+                    Param::Int(QUARTER_CHUNK),
+                ],
+            ),
+            ("stale", STALE_SQL, vec![Param::Id(nil), Param::Int(WALK)]),
+            ("later", LATER_SQL, vec![Param::Int(0), Param::Day(day)]),
+            ("usable", USABLE_SQL, vec![Param::Int(0), Param::Day(day)]),
+            ("foreign", FOREIGN_SQL, vec![Param::Int(0)]),
+        ];
+        let mut plans = Vec::new();
+        for (name, sql, params) in queries {
+            plans.push((name, self.plan_of(sql, &params).await?));
+        }
+        Ok(plans)
+    }
+
+    /// The plan of one query with these parameters (see [`Store::statistics_walk_plans`]).
+    async fn plan_of(&self, sql: &str, params: &[Param]) -> Result<Vec<String>, StoreError> {
+        macro_rules! bound {
+            ($sql:expr) => {{
+                let mut query = sqlx::query(sqlx::AssertSqlSafe($sql));
+                for p in params {
+                    query = match p {
+                        Param::Id(v) => query.bind(*v),
+                        Param::Int(v) => query.bind(*v),
+                        Param::Day(v) => query.bind(*v),
+                    };
+                }
+                query
+            }};
+        }
         Ok(match &self.pool {
             crate::Pool::Sqlite(pool) => {
-                let sql = format!("EXPLAIN QUERY PLAN {WALK_PACKED_SQL}");
-                let rows = bind_walk!(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)),
-                    uuid::Uuid::nil(),
-                    uuid::Uuid::max(),
-                    0i64,
-                    day,
-                    (day, day)
-                )
-                .fetch_all(pool)
-                .await?;
+                let rows = bound!(format!("EXPLAIN QUERY PLAN {sql}"))
+                    .fetch_all(pool)
+                    .await?;
                 rows.iter()
                     .map(|row| row.try_get::<String, _>("detail"))
                     .collect::<Result<Vec<_>, _>>()?
@@ -407,17 +721,9 @@ impl Store {
                 sqlx::query("SET LOCAL enable_seqscan = off")
                     .execute(&mut *tx)
                     .await?;
-                let sql = format!("EXPLAIN (FORMAT JSON) {WALK_SQL}");
-                let rows = bind_walk!(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)),
-                    uuid::Uuid::nil(),
-                    uuid::Uuid::max(),
-                    0i64,
-                    day,
-                    (day, day)
-                )
-                .fetch_all(&mut *tx)
-                .await?;
+                let rows = bound!(format!("EXPLAIN (FORMAT JSON) {sql}"))
+                    .fetch_all(&mut *tx)
+                    .await?;
                 tx.rollback().await?;
                 let mut steps = Vec::new();
                 for row in &rows {
@@ -432,7 +738,10 @@ impl Store {
     }
 
     /// Keeps these facts, each replacing the case's earlier one unless that was folded through
-    /// a later version (two requests folding the same case at once keep the newer fold).
+    /// a later version (two requests folding the same case at once keep the newer fold). With
+    /// each fact that is kept go its quarters (replacing the case's earlier ones) and the
+    /// case's stale versions up to the one folded; all in one transaction per hundred facts,
+    /// so a fact is never kept without its quarters.
     pub async fn keep_facts(&self, facts: &[FactToKeep]) -> Result<(), StoreError> {
         for chunk in facts.chunks(KEEP_ROWS) {
             let mut sql = String::from(
@@ -442,10 +751,11 @@ impl Store {
                 .map(|i| format!("({})", marks(i * 7, 7)))
                 .collect();
             sql.push_str(&rows.join(", "));
-            sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, span_from = excluded.span_from, span_to = excluded.span_to, fact = excluded.fact WHERE excluded.version >= case_statistics.version");
+            sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, span_from = excluded.span_from, span_to = excluded.span_to, fact = excluded.fact WHERE excluded.version >= case_statistics.version RETURNING case_id");
             let _turn = self.write_turn().await;
             on_pool!(self, pool => {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                let mut tx = pool.begin().await?;
+                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
                 for f in chunk {
                     query = query
                         .bind(f.case_id.0)
@@ -456,7 +766,54 @@ impl Store {
                         .bind(f.span.map(|(_, to)| to))
                         .bind(f.fact.as_slice());
                 }
-                query.execute(pool).await?;
+                let written: Vec<uuid::Uuid> = query.fetch_all(&mut *tx).await?;
+                let written: std::collections::HashSet<uuid::Uuid> = written.into_iter().collect();
+                let kept: Vec<&FactToKeep> =
+                    chunk.iter().filter(|f| written.contains(&f.case_id.0)).collect();
+                if !kept.is_empty() {
+                    let gone = format!(
+                        "DELETE FROM case_statistics_quarters WHERE case_id IN ({})",
+                        marks(0, kept.len())
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(gone));
+                    for f in &kept {
+                        query = query.bind(f.case_id.0);
+                    }
+                    query.execute(&mut *tx).await?;
+                    let pairs: Vec<(uuid::Uuid, i32)> = kept
+                        .iter()
+                        .flat_map(|f| f.quarters.iter().map(|q| (f.case_id.0, *q)))
+                        .collect();
+                    for part in pairs.chunks(KEEP_ROWS * 3) {
+                        let values: Vec<String> = (0..part.len())
+                            .map(|i| format!("({})", marks(i * 2, 2)))
+                            .collect();
+                        let insert = format!(
+                            "INSERT INTO case_statistics_quarters (case_id, quarter) VALUES {} ON CONFLICT DO NOTHING",
+                            values.join(", ")
+                        );
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+                        for (case, quarter) in part {
+                            query = query.bind(*case).bind(*quarter);
+                        }
+                        query.execute(&mut *tx).await?;
+                    }
+                    let fresh: Vec<String> = (0..kept.len())
+                        .map(|i| format!("(case_id = ${} AND version <= ${})", i * 2 + 1, i * 2 + 2))
+                        .collect();
+                    let fresh = format!(
+                        "DELETE FROM case_statistics_stale WHERE {}",
+                        fresh.join(" OR ")
+                    );
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(fresh));
+                    for f in &kept {
+                        query = query
+                            .bind(f.case_id.0)
+                            .bind(i64::try_from(f.version).unwrap_or(i64::MAX));
+                    }
+                    query.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
             });
         }
         Ok(())

@@ -346,7 +346,7 @@ impl Store {
             Fact(u64, Vec<u8>),
             Fold(u64, bool),
         }
-        let cases = u64::try_from(self.case_count().await?).unwrap_or(0);
+        let cases = self.case_count().await?;
         let usable: i64 = on_pool!(self, pool => {
             sqlx::query_scalar(USABLE_SQL).bind(format).bind(as_at).fetch_one(pool).await?
         });

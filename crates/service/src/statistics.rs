@@ -67,11 +67,12 @@ impl Cases {
     /// [`Cases::statistics_facts`] with each fact's case id (for keyed pseudonyms). Only the
     /// facts `wanted` are returned (so a request for one period holds only that period's in
     /// memory), with the number of all facts. Every wanted fact must have a day a table counts
-    /// it by in `window` (its span meets it): the database hands back no other.
+    /// it by in `window`: the database hands back no other (only the facts kept in the
+    /// window's quarters).
     ///
     /// Read from the statistics read model: each case's kept fact where it is still valid
     /// (no event since it was folded, the running code's encoding, nothing in it after
-    /// `as_at`) and its span meets the window; every case whose kept fact cannot be used is
+    /// `as_at`) and kept in a quarter of the window; every case whose kept fact cannot be used is
     /// folded from its events here, and its fact kept for the next request unless only the
     /// as-at day made it unusable.
     pub(crate) async fn statistics_facts_of_cases(

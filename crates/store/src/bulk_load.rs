@@ -17,10 +17,18 @@
 //! and folding deltas per case. A load that dies half-way leaves the triggers' definitions in
 //! `deferred_indexes` too, so the next start recounts and restores them. So are the triggers
 //! that keep a summary's exploitation types' bit mask (an import writes the mask with the
-//! row, so they have nothing to do in a load).
+//! row, so they have nothing to do in a load). And so is the trigger that marks each new case
+//! stale for the statistics read model (migration 0032: a row per case in a second B-tree
+//! keyed by a random id): the restore marks, in one pass, every case whose kept fact is not
+//! folded through its version ([`MARK_STALE`]), which is exactly what the trigger would have
+//! left.
 
 use crate::bulk::NewCase;
 use crate::{Pool, Store, StoreError, on_pool};
+
+/// What the deferred stale-marking trigger would have written: every case version no kept
+/// statistics fact has been folded through (both engines' syntax).
+const MARK_STALE: &str = "INSERT INTO case_statistics_stale (case_id, version) SELECT c.case_id, c.version FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_statistics s WHERE s.case_id = c.case_id AND s.version >= c.version) ON CONFLICT DO NOTHING";
 
 /// The tables an import writes.
 const CASE_TABLES: [&str; 7] = [
@@ -82,14 +90,14 @@ impl Store {
         let triggers: Vec<(String, String)> = match &self.pool {
             Pool::Sqlite(pool) => {
                 sqlx::query_as(
-                    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND ((tbl_name = 'case_summaries' AND name LIKE 'case_summaries_count%') OR (tbl_name = 'case_exploitation_types' AND name LIKE 'case_exploitation_types_mask%'))",
+                    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND ((tbl_name = 'case_summaries' AND name LIKE 'case_summaries_count%') OR (tbl_name = 'case_exploitation_types' AND name LIKE 'case_exploitation_types_mask%') OR (tbl_name = 'cases' AND name = 'cases_statistics_stale_insert'))",
                 )
                 .fetch_all(pool)
                 .await?
             }
             Pool::Postgres(pool) => {
                 sqlx::query_as(
-                    "SELECT t.tgname::TEXT, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND ((c.relname = 'case_summaries' AND t.tgname LIKE 'case_summaries_count%') OR (c.relname = 'case_exploitation_types' AND t.tgname LIKE 'case_exploitation_types_mask%'))",
+                    "SELECT t.tgname::TEXT, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT t.tgisinternal AND ((c.relname = 'case_summaries' AND t.tgname LIKE 'case_summaries_count%') OR (c.relname = 'case_exploitation_types' AND t.tgname LIKE 'case_exploitation_types_mask%') OR (c.relname = 'cases' AND t.tgname = 'cases_statistics_stale_insert'))",
                 )
                 .fetch_all(pool)
                 .await?
@@ -179,7 +187,8 @@ impl Store {
             return Ok(());
         }
         tracing::debug!("recounting the queue and restoring its count triggers");
-        let recount = self.recount_statements();
+        let mut recount = self.recount_statements();
+        recount.push(MARK_STALE.to_owned());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for statement in recount {
@@ -253,11 +262,13 @@ fn is_trigger(definition: &str) -> bool {
 }
 
 /// The table a deferred trigger is on: the queue's count triggers are on `case_summaries`,
-/// the exploitation types' bit mask triggers on `case_exploitation_types` (the names
-/// [`Store::bulk_load`] defers).
+/// the exploitation types' bit mask triggers on `case_exploitation_types`, the statistics'
+/// stale-marking trigger on `cases` (the names [`Store::bulk_load`] defers).
 fn trigger_table(name: &str) -> &'static str {
     if name.starts_with("case_exploitation_types") {
         "case_exploitation_types"
+    } else if name.starts_with("cases_") {
+        "cases"
     } else {
         "case_summaries"
     }

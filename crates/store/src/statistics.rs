@@ -11,7 +11,7 @@ use nrm_domain::CaseEvent;
 use nrm_domain::ids::CaseId;
 use sqlx::Row;
 
-use crate::{Store, StoreError, on_pool};
+use crate::{Pool, Store, StoreError, on_pool};
 
 /// The number of the quarter a day falls in: `year * 4 + quarter - 1`, as nrm-stats numbers
 /// the quarters it keeps beside a fact.
@@ -276,10 +276,29 @@ fn marks(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// `n` placeholders after the first `from`: on SQLite anonymous (`?, …`), bound in order,
+/// since SQLite finds each numbered parameter by walking the statement's list of them (8% of
+/// the first request's time at 200,000 cases went there); elsewhere `$from+1, …`.
+fn positional(sqlite: bool, from: usize, n: usize) -> String {
+    if sqlite {
+        vec!["?"; n].join(", ")
+    } else {
+        marks(from, n)
+    }
+}
+
 /// Rows written per statement when keeping facts (7 values each). Kept small: SQLite finds a
 /// numbered parameter's name by walking the statement's list of them, so binding a statement
 /// of n parameters costs n squared; 700 parameters cost little, 5,000 cost seconds a million.
 const KEEP_ROWS: usize = 100;
+
+/// Facts kept per transaction. Every transaction writes again each page it changes in the five
+/// B-trees a kept fact touches (the fact, its day index, its quarters both ways, its stale
+/// rows): at a hundred facts a transaction the first request after a million-case import
+/// wrote about 55 GB to SQLite's log; at two thousand (the facts of a request come in case-id
+/// order, so neighbours share pages) each page is written once per transaction. A
+/// transaction of this size holds the write turn for tens of milliseconds.
+const KEEP_TRANSACTION: usize = 2_000;
 
 impl Store {
     /// How many cases there are (for progress bars).
@@ -740,21 +759,32 @@ impl Store {
     /// Keeps these facts, each replacing the case's earlier one unless that was folded through
     /// a later version (two requests folding the same case at once keep the newer fold). With
     /// each fact that is kept go its quarters (replacing the case's earlier ones) and the
-    /// case's stale versions up to the one folded; all in one transaction per hundred facts,
-    /// so a fact is never kept without its quarters.
+    /// case's stale versions up to the one folded; all in one transaction per
+    /// [`KEEP_TRANSACTION`] facts, so a fact is never kept without its quarters.
     pub async fn keep_facts(&self, facts: &[FactToKeep]) -> Result<(), StoreError> {
-        for chunk in facts.chunks(KEEP_ROWS) {
+        for transaction in facts.chunks(KEEP_TRANSACTION) {
+            let _turn = self.write_turn().await;
+            let sqlite = matches!(self.pool, Pool::Sqlite(_));
+            on_pool!(self, pool => {
+                use sqlx::Connection as _;
+                let mut connection = pool.acquire().await?;
+                // Each statement of a transaction keeps a journal to undo itself alone; on
+                // SQLite it spills to a temporary file past 64 KiB (1.7 GB of them for the
+                // first request at 200,000 cases). Kept in memory for these statements.
+                if sqlite {
+                    sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *connection).await?;
+                }
+                let kept: Result<(), StoreError> = async {
+                let mut tx = connection.begin().await?;
+                for chunk in transaction.chunks(KEEP_ROWS) {
             let mut sql = String::from(
                 "INSERT INTO case_statistics (case_id, version, format, last_day, span_from, span_to, fact) VALUES ",
             );
             let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(i * 7, 7)))
+                .map(|i| format!("({})", positional(sqlite, i * 7, 7)))
                 .collect();
             sql.push_str(&rows.join(", "));
             sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, span_from = excluded.span_from, span_to = excluded.span_to, fact = excluded.fact WHERE excluded.version >= case_statistics.version RETURNING case_id");
-            let _turn = self.write_turn().await;
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
                 let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
                 for f in chunk {
                     query = query
@@ -773,7 +803,7 @@ impl Store {
                 if !kept.is_empty() {
                     let gone = format!(
                         "DELETE FROM case_statistics_quarters WHERE case_id IN ({})",
-                        marks(0, kept.len())
+                        positional(sqlite, 0, kept.len())
                     );
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(gone));
                     for f in &kept {
@@ -786,7 +816,7 @@ impl Store {
                         .collect();
                     for part in pairs.chunks(KEEP_ROWS * 3) {
                         let values: Vec<String> = (0..part.len())
-                            .map(|i| format!("({})", marks(i * 2, 2)))
+                            .map(|i| format!("({})", positional(sqlite, i * 2, 2)))
                             .collect();
                         let insert = format!(
                             "INSERT INTO case_statistics_quarters (case_id, quarter) VALUES {} ON CONFLICT DO NOTHING",
@@ -799,7 +829,13 @@ impl Store {
                         query.execute(&mut *tx).await?;
                     }
                     let fresh: Vec<String> = (0..kept.len())
-                        .map(|i| format!("(case_id = ${} AND version <= ${})", i * 2 + 1, i * 2 + 2))
+                        .map(|i| {
+                            if sqlite {
+                                "(case_id = ? AND version <= ?)".to_owned()
+                            } else {
+                                format!("(case_id = ${} AND version <= ${})", i * 2 + 1, i * 2 + 2)
+                            }
+                        })
                         .collect();
                     let fresh = format!(
                         "DELETE FROM case_statistics_stale WHERE {}",
@@ -813,7 +849,15 @@ impl Store {
                     }
                     query.execute(&mut *tx).await?;
                 }
+                }
                 tx.commit().await?;
+                Ok(())
+                }
+                .await;
+                if sqlite {
+                    sqlx::query("PRAGMA temp_store = DEFAULT").execute(&mut *connection).await?;
+                }
+                kept?;
             });
         }
         Ok(())

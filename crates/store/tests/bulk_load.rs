@@ -146,6 +146,8 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
             ("case_summaries", "case_id"),
             ("case_deadlines", "case_id, deadline"),
             ("case_exploitation_types", "case_id, exploitation_type"),
+            // Marked at the end of the load, every case stale as the trigger marks it.
+            ("case_statistics_stale", "case_id, version"),
         ] {
             assert_eq!(
                 backend.table_rows(table, None, order).await,
@@ -153,6 +155,13 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
                 "{table} on {name}"
             );
         }
+        assert_eq!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM case_statistics_stale")
+                .await,
+            400,
+            "{name}: every loaded case stale"
+        );
         // Recounted at the end of the load, the counts are those the triggers kept.
         let counted = queue_counts(&backend).await;
         assert!(!counted.is_empty(), "{name}: counts");
@@ -222,6 +231,14 @@ async fn indexes_a_dead_load_left_behind_are_rebuilt_at_the_next_start() {
                 .await,
             80,
             "{name}: every case counted"
+        );
+        // And each is stale for the statistics read model, as its trigger would have left it.
+        assert_eq!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM case_statistics_stale")
+                .await,
+            80,
+            "{name}: every loaded case stale"
         );
         assert_eq!(
             backend

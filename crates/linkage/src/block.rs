@@ -22,8 +22,13 @@ use crate::data::{Dataset, NONE};
 /// digit of it mistyped). The names there are as written, not their codes, and only pairs
 /// with a date missing are its candidates ([`pair_allowed`]): the names with the town alone
 /// put many namesakes together (phonetic codes twice as many), and the pairs with both
-/// dates are found by the rules on the date.
-pub const RULES: [&str; 7] = [
+/// dates are found by the rules on the date. The last two find the pairs whose postcode
+/// changed (digits mistyped or transposed, or a move) while another part of them went wrong:
+/// the first given name (its code) with the house numbers and the town for a date of birth
+/// mistyped or missing, and the date of birth with the house numbers for names that changed.
+/// Not the family name with the house numbers: that pairs every household, whose members
+/// differ only in their given names and dates of birth, for no more matches.
+pub const RULES: [&str; 9] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
@@ -31,6 +36,8 @@ pub const RULES: [&str; 7] = [
     "given and family name codes (either order) + postcode district",
     "date of birth (day and month either way) + postcode district",
     "first given and first family name as written (either order) + town, where one date of birth at least is missing",
+    "first given name code + house numbers + town",
+    "date of birth (day and month either way) + house numbers",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -44,6 +51,8 @@ pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[GIVEN, FAMILY, SEX],
     &[DOB],
     &[GIVEN, FAMILY, SEX, ADDRESS],
+    &[GIVEN, ADDRESS],
+    &[DOB],
 ];
 /// The fields each rule constrains at all, initials and districts included: a rule's
 /// estimation step may use them (not the ones of [`RULE_FIELDS`]) to tell matches from the
@@ -60,6 +69,8 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
     &[GIVEN, FAMILY, SEX, ADDRESS],
     &[GIVEN, DOB, ADDRESS],
     &[GIVEN, FAMILY, SEX, ADDRESS],
+    &[GIVEN, ADDRESS],
+    &[DOB, ADDRESS],
 ];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
@@ -281,6 +292,38 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push('|');
             out.push_str(ds.text(town));
         }
+        7 => {
+            let (town, Some(&given)) = (ds.recs[i as usize].town, g.first()) else {
+                return false;
+            };
+            if town == NONE {
+                return false;
+            }
+            out.push_str("7|");
+            out.push_str(ds.phonetic(given));
+            out.push('|');
+            if !write_house_numbers(ds, ds.address(i), out) {
+                return false;
+            }
+            out.push('|');
+            out.push_str(ds.text(town));
+        }
+        8 => {
+            let Some(dob) = ds.dob(i) else {
+                return false;
+            };
+            let (lo, hi) = day_month(dob);
+            out.push_str("8|");
+            push_number(out, dob.year.into());
+            out.push('|');
+            push_number(out, lo.into());
+            out.push('|');
+            push_number(out, hi.into());
+            out.push('|');
+            if !write_house_numbers(ds, ds.address(i), out) {
+                return false;
+            }
+        }
         _ => return false,
     }
     true
@@ -313,6 +356,37 @@ fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> boo
     out.push_str(a);
     out.push('|');
     out.push_str(b);
+    true
+}
+
+/// Writes the numbers of a street address (its tokens of digits only; the first three in text
+/// order, so the same whatever order the tokens are kept in, separated by `-`); false when it
+/// has none.
+fn write_house_numbers(ds: &Dataset, address: &[u32], out: &mut String) -> bool {
+    let mut numbers: [&str; 3] = [""; 3];
+    let mut n = 0;
+    for &t in address {
+        let text = ds.text(t);
+        if !text.bytes().all(|b| b.is_ascii_digit()) || numbers[..n].contains(&text) {
+            continue;
+        }
+        // Kept sorted: inserted in its place, the largest dropped when there are three.
+        let at = numbers[..n].partition_point(|x| *x < text);
+        if at < 3 {
+            numbers.copy_within(at..2, at + 1);
+            numbers[at] = text;
+            n = (n + 1).min(3);
+        }
+    }
+    if n == 0 {
+        return false;
+    }
+    for (k, number) in numbers[..n].iter().enumerate() {
+        if k > 0 {
+            out.push('-');
+        }
+        out.push_str(number);
+    }
     true
 }
 

@@ -624,14 +624,14 @@ mod tests {
             town: "Surrey Hills",
             postcode: "2870",
         };
-        // Names swapped and one of them replaced: no name key agrees, the date and the
-        // postcode district do.
+        // Names swapped and one of them replaced: no name key agrees, the date with the
+        // postcode district does, and with the house number.
         let swapped = Record {
             given_names: "Weller",
             family_name: "Ebony",
             ..person
         };
-        assert_eq!(shared(person, swapped), [5]);
+        assert_eq!(shared(person, swapped), [5, 8]);
         // No date of birth on one side and a digit of the postcode changed: the names and
         // the town agree.
         let moved = Record {
@@ -639,15 +639,49 @@ mod tests {
             postcode: "2807",
             ..person
         };
-        assert_eq!(shared(person, moved), [6]);
-        assert_eq!(shared(moved, person), [6]);
-        // A namesake in the same town born on another day is left to the rules on the date.
+        assert_eq!(shared(person, moved), [6, 7]);
+        assert_eq!(shared(moved, person), [6, 7]);
+        // A date of birth mistyped beyond recognition and the postcode's digits transposed:
+        // the given name, the house number and the town agree.
+        let retyped = Record {
+            date_of_birth: "1953-05-05",
+            postcode: "2807",
+            ..person
+        };
+        assert_eq!(shared(person, retyped), [7]);
+        // Both names replaced and the postcode changed: the date of birth and the house
+        // number agree.
+        let renamed = Record {
+            given_names: "Ebony",
+            family_name: "Smith",
+            postcode: "2807",
+            ..person
+        };
+        assert_eq!(shared(person, renamed), [8]);
+        // A relative at the same address with another given name and birthday shares
+        // neither: a household is not paired by its house number.
+        let brother = Record {
+            given_names: "Harry",
+            date_of_birth: "1975-08-19",
+            postcode: "2807",
+            ..person
+        };
+        assert!(shared(person, brother).is_empty());
+        // A namesake in the same town born on another day, at another house number, is left
+        // to the rules on the date; at the same house number the given name, number and town
+        // pair them.
         let namesake = Record {
             date_of_birth: "1985-09-30",
+            address: "41 Woollum Street",
             postcode: "2807",
             ..person
         };
         assert!(shared(person, namesake).is_empty());
+        let same_house = Record {
+            address: "23 Woollum Street",
+            ..namesake
+        };
+        assert_eq!(shared(person, same_house), [7]);
         // Relatives at one address share no key of the new rules unless born on one day.
         let sister = Record {
             given_names: "Ebony",
@@ -655,6 +689,37 @@ mod tests {
             ..person
         };
         assert!(!shared(person, sister).iter().any(|&r| r >= 5));
+    }
+
+    #[test]
+    fn house_numbers_are_the_three_first_in_text_order_whatever_the_order_written() {
+        let numbers = |address: &str| {
+            let mut ds = Dataset::new();
+            let i = ds.push(&Record {
+                address,
+                ..Default::default()
+            });
+            let mut out = String::new();
+            write_house_numbers(&ds, ds.address(i), &mut out).then_some(out)
+        };
+        assert_eq!(numbers("23 Woollum Street").as_deref(), Some("23"));
+        assert_eq!(
+            numbers("Flat 14, 25 Wellington Lane").as_deref(),
+            Some("14-25")
+        );
+        assert_eq!(
+            numbers("25 Wellington Lane, Flat 14"),
+            numbers("Flat 14, 25 Wellington Lane")
+        );
+        assert_eq!(
+            numbers("Unit 1, 82 Kitchener Street").as_deref(),
+            Some("1-82")
+        );
+        assert_eq!(numbers("9 8 7 6 Road").as_deref(), Some("6-7-8"));
+        assert_eq!(numbers("6 9 7 8 Road").as_deref(), Some("6-7-8"));
+        assert_eq!(numbers("12 12 Road").as_deref(), Some("12"));
+        assert_eq!(numbers("Rose Cottage, 2b Mill Lane").as_deref(), None);
+        assert_eq!(numbers(""), None);
     }
 
     #[test]
@@ -669,7 +734,7 @@ mod tests {
     #[test]
     fn key_texts_hold_the_values_of_each_rule() {
         let mut ds = Dataset::new();
-        let full = ds.push(&Record {
+        let record = Record {
             given_names: "Fatima",
             family_name: "Mohammed",
             date_of_birth: "1990-11-05",
@@ -677,7 +742,8 @@ mod tests {
             address: "12 Station Road",
             town: "Leeds",
             postcode: "LS1 4AB",
-        });
+        };
+        let full = ds.push(&record);
         let bare = ds.push(&Record {
             family_name: "Mohammed",
             ..Default::default()
@@ -697,12 +763,21 @@ mod tests {
             format!("4|{a}|{b}|LS1"),
             "5|1990|5|11|LS1".to_owned(),
             "6|fatima|mohammed|leeds".to_owned(),
+            format!("7|{fatima}|12|leeds"),
+            "8|1990|5|11|12".to_owned(),
         ];
         assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {
             assert_eq!(got.as_deref(), Some(want.as_str()));
         }
         assert!((0..R).all(|r| key_text(&ds, bare, r).is_none()));
+        // No house number, no key of the rules on it (the others are kept).
+        let unnumbered = ds.push(&Record {
+            address: "Station Road",
+            ..record
+        });
+        assert!(key_text(&ds, unnumbered, 6).is_some());
+        assert!(key_text(&ds, unnumbered, 7).is_none() && key_text(&ds, unnumbered, 8).is_none());
         let mut text = String::new();
         for v in [0, 7, 10, 1999, 65535, u32::MAX] {
             text.clear();

@@ -268,35 +268,40 @@ fn unhex(hex: &str, out: &mut [u8]) -> bool {
     true
 }
 
-/// `$from+1, …` for `n` placeholders after the first `from`.
+/// `$from+1, …` for `n` placeholders after the first `from` (both engines read them).
 fn marks(from: usize, n: usize) -> String {
-    (0..n)
-        .map(|i| format!("${}", from + i + 1))
+    positional(false, from, n)
+}
+
+/// The `n`th placeholder (from 1): on SQLite anonymous (`?`, bound in order), since SQLite
+/// finds each numbered parameter by walking the statement's list of them (8% of the first
+/// request's time at 200,000 cases went there); elsewhere `$n`.
+fn placeholder(sqlite: bool, n: usize) -> String {
+    if sqlite {
+        "?".to_owned()
+    } else {
+        format!("${n}")
+    }
+}
+
+/// `n` placeholders after the first `from` ([`placeholder`]), comma-separated.
+fn positional(sqlite: bool, from: usize, n: usize) -> String {
+    (from + 1..=from + n)
+        .map(|i| placeholder(sqlite, i))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// `n` placeholders after the first `from`: on SQLite anonymous (`?, …`), bound in order,
-/// since SQLite finds each numbered parameter by walking the statement's list of them (8% of
-/// the first request's time at 200,000 cases went there); elsewhere `$from+1, …`.
-fn positional(sqlite: bool, from: usize, n: usize) -> String {
-    if sqlite {
-        vec!["?"; n].join(", ")
-    } else {
-        marks(from, n)
-    }
-}
-
-/// Rows written per statement when keeping facts (7 values each). Kept small: SQLite finds a
-/// numbered parameter's name by walking the statement's list of them, so binding a statement
-/// of n parameters costs n squared; 700 parameters cost little, 5,000 cost seconds a million.
+/// Rows written per statement when keeping facts (7 values each): 700 parameters, far inside
+/// both engines' limits. (With numbered placeholders SQLite paid n squared to bind a statement
+/// of n parameters; the keeping statements now use anonymous ones there, [`placeholder`].)
 const KEEP_ROWS: usize = 100;
 
 /// Facts kept per transaction. Every transaction writes again each page it changes in the five
 /// B-trees a kept fact touches (the fact, its day index, its quarters both ways, its stale
-/// rows): at a hundred facts a transaction the first request after a million-case import
-/// wrote about 55 GB to SQLite's log; at two thousand (the facts of a request come in case-id
-/// order, so neighbours share pages) each page is written once per transaction. A
+/// rows): at a hundred facts a transaction the first request after a 200,000-case import
+/// wrote 2.9 GB; at two thousand (the facts of a request come in case-id order, so neighbours
+/// share pages) each page is written once per transaction, 1.2 GB in all. A
 /// transaction of this size holds the write turn for tens of milliseconds.
 const KEEP_TRANSACTION: usize = 2_000;
 
@@ -762,9 +767,9 @@ impl Store {
     /// case's stale versions up to the one folded; all in one transaction per
     /// [`KEEP_TRANSACTION`] facts, so a fact is never kept without its quarters.
     pub async fn keep_facts(&self, facts: &[FactToKeep]) -> Result<(), StoreError> {
+        let sqlite = matches!(self.pool, Pool::Sqlite(_));
         for transaction in facts.chunks(KEEP_TRANSACTION) {
             let _turn = self.write_turn().await;
-            let sqlite = matches!(self.pool, Pool::Sqlite(_));
             on_pool!(self, pool => {
                 use sqlx::Connection as _;
                 let mut connection = pool.acquire().await?;
@@ -775,83 +780,84 @@ impl Store {
                     sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut *connection).await?;
                 }
                 let kept: Result<(), StoreError> = async {
-                let mut tx = connection.begin().await?;
-                for chunk in transaction.chunks(KEEP_ROWS) {
-            let mut sql = String::from(
-                "INSERT INTO case_statistics (case_id, version, format, last_day, span_from, span_to, fact) VALUES ",
-            );
-            let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", positional(sqlite, i * 7, 7)))
-                .collect();
-            sql.push_str(&rows.join(", "));
-            sql.push_str(" ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, span_from = excluded.span_from, span_to = excluded.span_to, fact = excluded.fact WHERE excluded.version >= case_statistics.version RETURNING case_id");
-                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-                for f in chunk {
-                    query = query
-                        .bind(f.case_id.0)
-                        .bind(i64::try_from(f.version).unwrap_or(i64::MAX))
-                        .bind(f.format)
-                        .bind(f.last_day)
-                        .bind(f.span.map(|(from, _)| from))
-                        .bind(f.span.map(|(_, to)| to))
-                        .bind(f.fact.as_slice());
-                }
-                let written: Vec<uuid::Uuid> = query.fetch_all(&mut *tx).await?;
-                let written: std::collections::HashSet<uuid::Uuid> = written.into_iter().collect();
-                let kept: Vec<&FactToKeep> =
-                    chunk.iter().filter(|f| written.contains(&f.case_id.0)).collect();
-                if !kept.is_empty() {
-                    let gone = format!(
-                        "DELETE FROM case_statistics_quarters WHERE case_id IN ({})",
-                        positional(sqlite, 0, kept.len())
-                    );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(gone));
-                    for f in &kept {
-                        query = query.bind(f.case_id.0);
-                    }
-                    query.execute(&mut *tx).await?;
-                    let pairs: Vec<(uuid::Uuid, i32)> = kept
-                        .iter()
-                        .flat_map(|f| f.quarters.iter().map(|q| (f.case_id.0, *q)))
-                        .collect();
-                    for part in pairs.chunks(KEEP_ROWS * 3) {
-                        let values: Vec<String> = (0..part.len())
-                            .map(|i| format!("({})", positional(sqlite, i * 2, 2)))
+                    let mut tx = connection.begin().await?;
+                    for chunk in transaction.chunks(KEEP_ROWS) {
+                        let rows: Vec<String> = (0..chunk.len())
+                            .map(|i| format!("({})", positional(sqlite, i * 7, 7)))
                             .collect();
-                        let insert = format!(
-                            "INSERT INTO case_statistics_quarters (case_id, quarter) VALUES {} ON CONFLICT DO NOTHING",
-                            values.join(", ")
+                        let upsert = format!(
+                            "INSERT INTO case_statistics (case_id, version, format, last_day, span_from, span_to, fact) VALUES {} ON CONFLICT (case_id) DO UPDATE SET version = excluded.version, format = excluded.format, last_day = excluded.last_day, span_from = excluded.span_from, span_to = excluded.span_to, fact = excluded.fact WHERE excluded.version >= case_statistics.version RETURNING case_id",
+                            rows.join(", ")
                         );
-                        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
-                        for (case, quarter) in part {
-                            query = query.bind(*case).bind(*quarter);
+                        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(upsert));
+                        for f in chunk {
+                            query = query
+                                .bind(f.case_id.0)
+                                .bind(i64::try_from(f.version).unwrap_or(i64::MAX))
+                                .bind(f.format)
+                                .bind(f.last_day)
+                                .bind(f.span.map(|(from, _)| from))
+                                .bind(f.span.map(|(_, to)| to))
+                                .bind(f.fact.as_slice());
+                        }
+                        let written: Vec<uuid::Uuid> = query.fetch_all(&mut *tx).await?;
+                        let written: std::collections::HashSet<uuid::Uuid> =
+                            written.into_iter().collect();
+                        let kept: Vec<&FactToKeep> =
+                            chunk.iter().filter(|f| written.contains(&f.case_id.0)).collect();
+                        if kept.is_empty() {
+                            continue;
+                        }
+                        let gone = format!(
+                            "DELETE FROM case_statistics_quarters WHERE case_id IN ({})",
+                            positional(sqlite, 0, kept.len())
+                        );
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(gone));
+                        for f in &kept {
+                            query = query.bind(f.case_id.0);
+                        }
+                        query.execute(&mut *tx).await?;
+                        let pairs: Vec<(uuid::Uuid, i32)> = kept
+                            .iter()
+                            .flat_map(|f| f.quarters.iter().map(|q| (f.case_id.0, *q)))
+                            .collect();
+                        for part in pairs.chunks(KEEP_ROWS * 3) {
+                            let values: Vec<String> = (0..part.len())
+                                .map(|i| format!("({})", positional(sqlite, i * 2, 2)))
+                                .collect();
+                            let insert = format!(
+                                "INSERT INTO case_statistics_quarters (case_id, quarter) VALUES {} ON CONFLICT DO NOTHING",
+                                values.join(", ")
+                            );
+                            let mut query = sqlx::query(sqlx::AssertSqlSafe(insert));
+                            for (case, quarter) in part {
+                                query = query.bind(*case).bind(*quarter);
+                            }
+                            query.execute(&mut *tx).await?;
+                        }
+                        let fresh: Vec<String> = (0..kept.len())
+                            .map(|i| {
+                                format!(
+                                    "(case_id = {} AND version <= {})",
+                                    placeholder(sqlite, i * 2 + 1),
+                                    placeholder(sqlite, i * 2 + 2)
+                                )
+                            })
+                            .collect();
+                        let fresh = format!(
+                            "DELETE FROM case_statistics_stale WHERE {}",
+                            fresh.join(" OR ")
+                        );
+                        let mut query = sqlx::query(sqlx::AssertSqlSafe(fresh));
+                        for f in &kept {
+                            query = query
+                                .bind(f.case_id.0)
+                                .bind(i64::try_from(f.version).unwrap_or(i64::MAX));
                         }
                         query.execute(&mut *tx).await?;
                     }
-                    let fresh: Vec<String> = (0..kept.len())
-                        .map(|i| {
-                            if sqlite {
-                                "(case_id = ? AND version <= ?)".to_owned()
-                            } else {
-                                format!("(case_id = ${} AND version <= ${})", i * 2 + 1, i * 2 + 2)
-                            }
-                        })
-                        .collect();
-                    let fresh = format!(
-                        "DELETE FROM case_statistics_stale WHERE {}",
-                        fresh.join(" OR ")
-                    );
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(fresh));
-                    for f in &kept {
-                        query = query
-                            .bind(f.case_id.0)
-                            .bind(i64::try_from(f.version).unwrap_or(i64::MAX));
-                    }
-                    query.execute(&mut *tx).await?;
-                }
-                }
-                tx.commit().await?;
-                Ok(())
+                    tx.commit().await?;
+                    Ok(())
                 }
                 .await;
                 if sqlite {

@@ -22,8 +22,13 @@ use crate::data::{Dataset, NONE};
 /// digit of it mistyped). The names there are as written, not their codes, and only pairs
 /// with a date missing are its candidates ([`pair_allowed`]): the names with the town alone
 /// put many namesakes together (phonetic codes twice as many), and the pairs with both
-/// dates are found by the rules on the date.
-pub const RULES: [&str; 7] = [
+/// dates are found by the rules on the date. The last two find the pairs whose postcode
+/// changed (digits mistyped or transposed, or a move) while another part of them went wrong:
+/// the first given name (its code) with the house numbers and the town for a date of birth
+/// mistyped or missing, and the date of birth with the house numbers for names that changed.
+/// Not the family name with the house numbers: that pairs every household, whose members
+/// differ only in their given names and dates of birth, for no more matches.
+pub const RULES: [&str; 9] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
@@ -31,6 +36,8 @@ pub const RULES: [&str; 7] = [
     "given and family name codes (either order) + postcode district",
     "date of birth (day and month either way) + postcode district",
     "first given and first family name as written (either order) + town, where one date of birth at least is missing",
+    "first given name code + house numbers + town",
+    "date of birth (day and month either way) + house numbers",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -44,6 +51,8 @@ pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[GIVEN, FAMILY, SEX],
     &[DOB],
     &[GIVEN, FAMILY, SEX, ADDRESS],
+    &[GIVEN, ADDRESS],
+    &[DOB],
 ];
 /// The fields each rule constrains at all, initials and districts included: a rule's
 /// estimation step may use them (not the ones of [`RULE_FIELDS`]) to tell matches from the
@@ -60,6 +69,8 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
     &[GIVEN, FAMILY, SEX, ADDRESS],
     &[GIVEN, DOB, ADDRESS],
     &[GIVEN, FAMILY, SEX, ADDRESS],
+    &[GIVEN, ADDRESS],
+    &[DOB, ADDRESS],
 ];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
@@ -281,6 +292,38 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push('|');
             out.push_str(ds.text(town));
         }
+        7 => {
+            let (town, Some(&given)) = (ds.recs[i as usize].town, g.first()) else {
+                return false;
+            };
+            if town == NONE {
+                return false;
+            }
+            out.push_str("7|");
+            out.push_str(ds.phonetic(given));
+            out.push('|');
+            if !write_house_numbers(ds, ds.address(i), out) {
+                return false;
+            }
+            out.push('|');
+            out.push_str(ds.text(town));
+        }
+        8 => {
+            let Some(dob) = ds.dob(i) else {
+                return false;
+            };
+            let (lo, hi) = day_month(dob);
+            out.push_str("8|");
+            push_number(out, dob.year.into());
+            out.push('|');
+            push_number(out, lo.into());
+            out.push('|');
+            push_number(out, hi.into());
+            out.push('|');
+            if !write_house_numbers(ds, ds.address(i), out) {
+                return false;
+            }
+        }
         _ => return false,
     }
     true
@@ -313,6 +356,37 @@ fn write_name_codes(ds: &Dataset, g: &[u32], f: &[u32], out: &mut String) -> boo
     out.push_str(a);
     out.push('|');
     out.push_str(b);
+    true
+}
+
+/// Writes the numbers of a street address (its tokens of digits only; the first three in text
+/// order, so the same whatever order the tokens are kept in, separated by `-`); false when it
+/// has none.
+fn write_house_numbers(ds: &Dataset, address: &[u32], out: &mut String) -> bool {
+    let mut numbers: [&str; 3] = [""; 3];
+    let mut n = 0;
+    for &t in address {
+        let text = ds.text(t);
+        if !text.bytes().all(|b| b.is_ascii_digit()) || numbers[..n].contains(&text) {
+            continue;
+        }
+        // Kept sorted: inserted in its place, the largest dropped when there are three.
+        let at = numbers[..n].partition_point(|x| *x < text);
+        if at < 3 {
+            numbers.copy_within(at..2, at + 1);
+            numbers[at] = text;
+            n = (n + 1).min(3);
+        }
+    }
+    if n == 0 {
+        return false;
+    }
+    for (k, number) in numbers[..n].iter().enumerate() {
+        if k > 0 {
+            out.push('-');
+        }
+        out.push_str(number);
+    }
     true
 }
 
@@ -550,14 +624,14 @@ mod tests {
             town: "Surrey Hills",
             postcode: "2870",
         };
-        // Names swapped and one of them replaced: no name key agrees, the date and the
-        // postcode district do.
+        // Names swapped and one of them replaced: no name key agrees, the date with the
+        // postcode district does, and with the house number.
         let swapped = Record {
             given_names: "Weller",
             family_name: "Ebony",
             ..person
         };
-        assert_eq!(shared(person, swapped), [5]);
+        assert_eq!(shared(person, swapped), [5, 8]);
         // No date of birth on one side and a digit of the postcode changed: the names and
         // the town agree.
         let moved = Record {
@@ -565,15 +639,49 @@ mod tests {
             postcode: "2807",
             ..person
         };
-        assert_eq!(shared(person, moved), [6]);
-        assert_eq!(shared(moved, person), [6]);
-        // A namesake in the same town born on another day is left to the rules on the date.
+        assert_eq!(shared(person, moved), [6, 7]);
+        assert_eq!(shared(moved, person), [6, 7]);
+        // A date of birth mistyped beyond recognition and the postcode's digits transposed:
+        // the given name, the house number and the town agree.
+        let retyped = Record {
+            date_of_birth: "1953-05-05",
+            postcode: "2807",
+            ..person
+        };
+        assert_eq!(shared(person, retyped), [7]);
+        // Both names replaced and the postcode changed: the date of birth and the house
+        // number agree.
+        let renamed = Record {
+            given_names: "Ebony",
+            family_name: "Smith",
+            postcode: "2807",
+            ..person
+        };
+        assert_eq!(shared(person, renamed), [8]);
+        // A relative at the same address with another given name and birthday shares
+        // neither: a household is not paired by its house number.
+        let brother = Record {
+            given_names: "Harry",
+            date_of_birth: "1975-08-19",
+            postcode: "2807",
+            ..person
+        };
+        assert!(shared(person, brother).is_empty());
+        // A namesake in the same town born on another day, at another house number, is left
+        // to the rules on the date; at the same house number the given name, number and town
+        // pair them.
         let namesake = Record {
             date_of_birth: "1985-09-30",
+            address: "41 Woollum Street",
             postcode: "2807",
             ..person
         };
         assert!(shared(person, namesake).is_empty());
+        let same_house = Record {
+            address: "23 Woollum Street",
+            ..namesake
+        };
+        assert_eq!(shared(person, same_house), [7]);
         // Relatives at one address share no key of the new rules unless born on one day.
         let sister = Record {
             given_names: "Ebony",
@@ -581,6 +689,37 @@ mod tests {
             ..person
         };
         assert!(!shared(person, sister).iter().any(|&r| r >= 5));
+    }
+
+    #[test]
+    fn house_numbers_are_the_three_first_in_text_order_whatever_the_order_written() {
+        let numbers = |address: &str| {
+            let mut ds = Dataset::new();
+            let i = ds.push(&Record {
+                address,
+                ..Default::default()
+            });
+            let mut out = String::new();
+            write_house_numbers(&ds, ds.address(i), &mut out).then_some(out)
+        };
+        assert_eq!(numbers("23 Woollum Street").as_deref(), Some("23"));
+        assert_eq!(
+            numbers("Flat 14, 25 Wellington Lane").as_deref(),
+            Some("14-25")
+        );
+        assert_eq!(
+            numbers("25 Wellington Lane, Flat 14"),
+            numbers("Flat 14, 25 Wellington Lane")
+        );
+        assert_eq!(
+            numbers("Unit 1, 82 Kitchener Street").as_deref(),
+            Some("1-82")
+        );
+        assert_eq!(numbers("9 8 7 6 Road").as_deref(), Some("6-7-8"));
+        assert_eq!(numbers("6 9 7 8 Road").as_deref(), Some("6-7-8"));
+        assert_eq!(numbers("12 12 Road").as_deref(), Some("12"));
+        assert_eq!(numbers("Rose Cottage, 2b Mill Lane").as_deref(), None);
+        assert_eq!(numbers(""), None);
     }
 
     #[test]
@@ -595,7 +734,7 @@ mod tests {
     #[test]
     fn key_texts_hold_the_values_of_each_rule() {
         let mut ds = Dataset::new();
-        let full = ds.push(&Record {
+        let record = Record {
             given_names: "Fatima",
             family_name: "Mohammed",
             date_of_birth: "1990-11-05",
@@ -603,7 +742,8 @@ mod tests {
             address: "12 Station Road",
             town: "Leeds",
             postcode: "LS1 4AB",
-        });
+        };
+        let full = ds.push(&record);
         let bare = ds.push(&Record {
             family_name: "Mohammed",
             ..Default::default()
@@ -623,12 +763,21 @@ mod tests {
             format!("4|{a}|{b}|LS1"),
             "5|1990|5|11|LS1".to_owned(),
             "6|fatima|mohammed|leeds".to_owned(),
+            format!("7|{fatima}|12|leeds"),
+            "8|1990|5|11|12".to_owned(),
         ];
         assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {
             assert_eq!(got.as_deref(), Some(want.as_str()));
         }
         assert!((0..R).all(|r| key_text(&ds, bare, r).is_none()));
+        // No house number, no key of the rules on it (the others are kept).
+        let unnumbered = ds.push(&Record {
+            address: "Station Road",
+            ..record
+        });
+        assert!(key_text(&ds, unnumbered, 6).is_some());
+        assert!(key_text(&ds, unnumbered, 7).is_none() && key_text(&ds, unnumbered, 8).is_none());
         let mut text = String::new();
         for v in [0, 7, 10, 1999, 65535, u32::MAX] {
             text.clear();

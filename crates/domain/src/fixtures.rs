@@ -114,13 +114,18 @@ pub fn someone_else(victim: &mut PersonalDetails, n: u32) {
         "ba", "ce", "di", "fo", "gu", "ha", "je", "ki", "lo", "mu", "na", "pe", "qi", "ro", "su",
         "ta", "ve", "wi", "xo", "yu", "za", "bre", "cli", "dro", "flu", "gra",
     ];
+    // The three syllables are the base-26 digits of `n` mixed so that each depends on the
+    // lower ones too (an invertible map, so no two `n` below 26³ share a word): neighbouring
+    // `n` then differ in every syllable, not just the first, and so do not read as one name
+    // misspelt (which linkage, rightly, would join when the date of birth and address agree).
     let word = |n: u32, start: u32| {
-        let mut out = String::new();
-        let mut rest = n + start;
-        for _ in 0..3 {
-            out.push_str(SYLLABLES[(rest % 26) as usize]);
-            rest /= 26;
-        }
+        let digits = [n % 26, (n / 26) % 26, (n / 676) % 26];
+        let mixed = [
+            digits[0] + start,
+            digits[0] * 5 + digits[1] + start,
+            digits[0] * 11 + digits[1] * 7 + digits[2] + start,
+        ];
+        let out: String = mixed.iter().map(|m| SYLLABLES[(m % 26) as usize]).collect();
         let mut chars = out.chars();
         chars
             .next()
@@ -130,4 +135,29 @@ pub fn someone_else(victim: &mut PersonalDetails, n: u32) {
     victim.given_names = word(n, 7);
     victim.family_name = word(n, 13);
     victim.other_names = Vec::new();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: u32) -> (String, String) {
+        let mut victim = adult_referral().victim;
+        someone_else(&mut victim, n);
+        (victim.given_names, victim.family_name)
+    }
+
+    #[test]
+    fn someone_else_gives_each_n_its_own_names_unlike_its_neighbours() {
+        let mut seen = std::collections::HashSet::new();
+        for n in 0..26 * 26 * 26 {
+            let (given, family) = names(n);
+            assert!(seen.insert(given.clone()), "{n}: given name repeated");
+            let (next, _) = names(n + 1);
+            // No syllable in the same place: the first two letters and the last two differ.
+            assert_ne!(given[..2].to_lowercase(), next[..2].to_lowercase(), "{n}");
+            assert_ne!(given[given.len() - 2..], next[next.len() - 2..], "{n}");
+            assert_ne!(given, family, "{n}");
+        }
+    }
 }

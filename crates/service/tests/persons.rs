@@ -614,3 +614,51 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
         );
     }
 }
+
+#[tokio::test]
+async fn people_sharing_a_date_of_birth_and_an_address_are_not_joined_by_them() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let cases = Cases::new(t.store.clone(), Rulebook::current());
+        let review = nrm_access::authorise(&decision_maker(), Operation::ReviewPersonMatches)
+            .unwrap_or_else(|_| panic!("review"));
+        let on = date(2025, 3, 3);
+        let dob = date(1994, 2, 19);
+        let address = "27 Harbour Road, Grimsby DN31 3LP";
+        let first = submit(&cases, referral("Ardita", "Hoxha", Some(dob), address), on).await;
+        // Someone else entirely, living at the same house and born the same day: the house
+        // number and date of birth bring the pair to be compared, the names must keep them
+        // from being joined. (It may still be queued for review: under the model, a stranger
+        // with the same date of birth at the same address is rarer than one person whose
+        // names were both written differently; see the README's linkage benchmarks.)
+        let lodger = submit(
+            &cases,
+            referral("Mohammed", "Rahimi", Some(dob), address),
+            date(2025, 4, 7),
+        )
+        .await;
+        let stranger = intake_permille(&cases, &review, lodger, first).await;
+        // A twin: the family name, date of birth and address agree, the given name does not.
+        let twin = submit(
+            &cases,
+            referral("Besa", "Hoxha", Some(dob), address),
+            date(2025, 5, 5),
+        )
+        .await;
+        let sibling = intake_permille(&cases, &review, twin, first).await;
+        eprintln!("intake: stranger {stranger}, twin {sibling} (thousandths)");
+        let automatic = nrm_domain::person::rules::PersonRules::current()
+            .match_bands(on)
+            .value
+            .automatic_permille;
+        // Neither joined (1000), nor even scored into the automatic band.
+        assert!(
+            stranger < automatic,
+            "a stranger at the same address: {stranger}"
+        );
+        assert!(
+            sibling < automatic,
+            "a twin is not their sibling: {sibling}"
+        );
+    }
+}

@@ -94,6 +94,23 @@ pub enum GuardianFilter {
 /// The most rows a list returns.
 pub const GUARDIAN_LIST_LIMIT: i64 = 500;
 
+/// A page of the open child cases the sweep turn's age review looks at (`$1` today, `$2` the
+/// last case of the page before; the limit is appended).
+pub(crate) const AGE_REVIEW_PAGE_SQL: &str = "SELECT s.case_id, a.case_id IS NOT NULL AS reviewed FROM case_summaries s LEFT JOIN case_age_reviews a ON a.case_id = s.case_id WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND (a.case_id IS NULL OR a.review_from <= $1) AND s.case_id > $2 ORDER BY s.case_id LIMIT ";
+
+/// A page of the open child cases the ICTG referral catch-up looks at (`$1` the last case of
+/// the page before; the limit is appended).
+pub(crate) const WITHOUT_GUARDIAN_PAGE_SQL: &str = "SELECT s.case_id FROM case_summaries s WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND NOT EXISTS (SELECT 1 FROM guardian_episodes g WHERE g.case_id = s.case_id) AND NOT EXISTS (SELECT 1 FROM guardian_referral_checks c WHERE c.case_id = s.case_id) AND s.case_id > $1 ORDER BY s.case_id LIMIT ";
+
+/// Where a page of a sweep's keyset walk starts: after `after`, or after the nil id (below
+/// every id the service makes) for the first page. A plain `id > $n` lets both planners start
+/// the key's range there; the `$n IS NULL OR id > $n` it replaces made PostgreSQL's generic
+/// plan (and SQLite's) scan the key from the first row on every page, so a sweep turn after
+/// a bulk load of a million cases read the table once per page of 500.
+pub(crate) fn keyset_after(after: Option<Uuid>) -> Uuid {
+    after.unwrap_or(Uuid::nil())
+}
+
 const COLUMNS: &str = "episode_id, case_id, reference, subject_id, version, area, status, worker, role, next_due_on, turning_18_flagged, created_at, updated_at";
 
 fn u64_of(v: i64) -> u64 {
@@ -425,11 +442,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<GuardianEpisodeSummary>, StoreError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM guardian_episodes WHERE status <> 'closed' AND ($1 IS NULL OR episode_id > $2) ORDER BY episode_id LIMIT {}",
+            "SELECT {COLUMNS} FROM guardian_episodes WHERE status <> 'closed' AND episode_id > $1 ORDER BY episode_id LIMIT {}",
             limit.clamp(1, GUARDIAN_LIST_LIMIT)
         );
-        let after = after.map(|a| a.0);
-        let values = [Value::OptUuid(after), Value::OptUuid(after)];
+        let values = [Value::Uuid(keyset_after(after.map(|a| a.0)))];
         Ok(on_pool!(self, pool => {
             let query = crate::statement::bind_values!(
                 sqlx::query(sqlx::AssertSqlSafe(sql)),
@@ -455,14 +471,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(CaseId, bool)>, StoreError> {
         let sql = format!(
-            "SELECT s.case_id, a.case_id IS NOT NULL AS reviewed FROM case_summaries s LEFT JOIN case_age_reviews a ON a.case_id = s.case_id WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND (a.case_id IS NULL OR a.review_from <= $1) AND ($2 IS NULL OR s.case_id > $3) ORDER BY s.case_id LIMIT {}",
+            "{AGE_REVIEW_PAGE_SQL}{}",
             limit.clamp(1, GUARDIAN_LIST_LIMIT)
         );
-        let after = after.map(|a| a.0);
         let values = [
             Value::Date(today),
-            Value::OptUuid(after),
-            Value::OptUuid(after),
+            Value::Uuid(keyset_after(after.map(|a| a.0))),
         ];
         Ok(on_pool!(self, pool => {
             let query = crate::statement::bind_values!(
@@ -476,6 +490,41 @@ impl Store {
             }
             out
         }))
+    }
+
+    /// The plans of the sweep turn's keyset pages over `case_summaries` (the age review, the
+    /// ICTG referral catch-up, the support reconciliation), by name, as each engine runs them
+    /// (PostgreSQL's generic plan): a test checks each starts the key's range after the page
+    /// before instead of scanning from the first case.
+    pub async fn sweep_page_plans(&self) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        use crate::statistics::Param;
+        let nil = Uuid::nil();
+        let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
+        let pages: [(&'static str, String, Vec<Param>); 3] = [
+            (
+                "age review",
+                format!("{AGE_REVIEW_PAGE_SQL}{GUARDIAN_LIST_LIMIT}"),
+                vec![Param::Day(day), Param::Id(nil)],
+            ),
+            (
+                "guardian catch-up",
+                format!("{WITHOUT_GUARDIAN_PAGE_SQL}{GUARDIAN_LIST_LIMIT}"),
+                vec![Param::Id(nil)],
+            ),
+            (
+                "support reconciliation",
+                format!(
+                    "{}{GUARDIAN_LIST_LIMIT}",
+                    crate::support::RECONCILE_PAGE_SQL
+                ),
+                vec![Param::Id(nil)],
+            ),
+        ];
+        let mut plans = Vec::new();
+        for (name, sql, params) in pages {
+            plans.push((name, self.plan_of(&sql, &params, true).await?));
+        }
+        Ok(plans)
     }
 
     /// Records when the sweep turn next looks at the case's age (`None`: never, as there is
@@ -501,12 +550,8 @@ impl Store {
         after: Option<CaseId>,
         limit: i64,
     ) -> Result<Vec<CaseId>, StoreError> {
-        self.child_cases_after(
-            "SELECT s.case_id FROM case_summaries s WHERE s.age_group = 'child' AND s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') AND NOT EXISTS (SELECT 1 FROM guardian_episodes g WHERE g.case_id = s.case_id) AND NOT EXISTS (SELECT 1 FROM guardian_referral_checks c WHERE c.case_id = s.case_id) AND ($1 IS NULL OR s.case_id > $2) ORDER BY s.case_id LIMIT ",
-            after,
-            limit,
-        )
-        .await
+        self.child_cases_after(WITHOUT_GUARDIAN_PAGE_SQL, after, limit)
+            .await
     }
 
     async fn child_cases_after(
@@ -516,8 +561,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<CaseId>, StoreError> {
         let sql = format!("{sql}{}", limit.clamp(1, GUARDIAN_LIST_LIMIT));
-        let after = after.map(|a| a.0);
-        let values = [Value::OptUuid(after), Value::OptUuid(after)];
+        let values = [Value::Uuid(keyset_after(after.map(|a| a.0)))];
         Ok(on_pool!(self, pool => {
             let query = crate::statement::bind_values!(
                 sqlx::query(sqlx::AssertSqlSafe(sql)),

@@ -192,7 +192,7 @@ const USABLE_SQL: &str = "SELECT COUNT(*) FROM case_statistics WHERE format = $1
 const FOREIGN_SQL: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM case_statistics WHERE format < $1 LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM case_statistics WHERE format > $1 LIMIT 1) b)";
 
 /// A parameter of a query whose plan is asked for.
-enum Param {
+pub(crate) enum Param {
     Id(uuid::Uuid),
     Int(i64),
     Day(NaiveDate),
@@ -711,13 +711,20 @@ impl Store {
         ];
         let mut plans = Vec::new();
         for (name, sql, params) in queries {
-            plans.push((name, self.plan_of(sql, &params).await?));
+            plans.push((name, self.plan_of(sql, &params, false).await?));
         }
         Ok(plans)
     }
 
     /// The plan of one query with these parameters (see [`Store::statistics_walk_plans`]).
-    async fn plan_of(&self, sql: &str, params: &[Param]) -> Result<Vec<String>, StoreError> {
+    /// `generic`: on PostgreSQL, the plan made for any parameters, which a prepared statement
+    /// run often ends up using (SQLite's plans never depend on the values bound).
+    pub(crate) async fn plan_of(
+        &self,
+        sql: &str,
+        params: &[Param],
+        generic: bool,
+    ) -> Result<Vec<String>, StoreError> {
         macro_rules! bound {
             ($sql:expr) => {{
                 let mut query = sqlx::query(sqlx::AssertSqlSafe($sql));
@@ -745,9 +752,37 @@ impl Store {
                 sqlx::query("SET LOCAL enable_seqscan = off")
                     .execute(&mut *tx)
                     .await?;
-                let rows = bound!(format!("EXPLAIN (FORMAT JSON) {sql}"))
+                let rows = if generic {
+                    // A prepared statement's generic plan: the one made for any values (the
+                    // parameters stay `$n`), which sqlx's cached statements end up running.
+                    sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!("PREPARE nrm_plan AS {sql}")))
+                        .execute(&mut *tx)
+                        .await?;
+                    let values: Vec<String> = params
+                        .iter()
+                        .map(|p| match p {
+                            Param::Id(v) => format!("'{v}'::uuid"),
+                            Param::Int(v) => v.to_string(),
+                            Param::Day(v) => format!("'{v}'::date"),
+                        })
+                        .collect();
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "EXPLAIN (FORMAT JSON) EXECUTE nrm_plan({})",
+                        values.join(", ")
+                    )))
                     .fetch_all(&mut *tx)
                     .await?;
+                    // Prepared statements outlive transactions.
+                    sqlx::query("DEALLOCATE nrm_plan").execute(&mut *tx).await?;
+                    rows
+                } else {
+                    bound!(format!("EXPLAIN (FORMAT JSON) {sql}"))
+                        .fetch_all(&mut *tx)
+                        .await?
+                };
                 tx.rollback().await?;
                 let mut steps = Vec::new();
                 for row in &rows {

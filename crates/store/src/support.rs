@@ -1091,19 +1091,10 @@ impl Store {
         after: Option<CaseId>,
         limit: i64,
     ) -> Result<Vec<(CaseId, u64)>, StoreError> {
-        let sql = format!(
-            "SELECT s.case_id, s.version FROM case_summaries s \
-             LEFT JOIN support_case_checks c ON c.case_id = s.case_id \
-             WHERE s.age_group = 'adult' AND (c.case_id IS NULL OR c.case_version < s.version) \
-             AND ((s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') \
-                   AND NOT EXISTS (SELECT 1 FROM support_episodes e WHERE e.case_id = s.case_id)) \
-               OR EXISTS (SELECT 1 FROM support_episodes e WHERE e.case_id = s.case_id \
-                   AND e.status NOT IN ('exited', 'reach_in'))) \
-             AND ($1 IS NULL OR s.case_id > $2) ORDER BY s.case_id LIMIT {}",
-            limit.clamp(1, LIST_LIMIT)
-        );
-        let after = after.map(|a| a.0);
-        let values = [Value::OptUuid(after), Value::OptUuid(after)];
+        let sql = format!("{RECONCILE_PAGE_SQL}{}", limit.clamp(1, LIST_LIMIT));
+        let values = [Value::Uuid(crate::guardians::keyset_after(
+            after.map(|a| a.0),
+        ))];
         Ok(on_pool!(self, pool => {
             let query = crate::statement::bind_values!(
                 sqlx::query(sqlx::AssertSqlSafe(sql)),
@@ -1151,3 +1142,14 @@ fn split_codes(s: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// A page of the cases the support reconciliation looks at (`$1` the last case of the page
+/// before, see [`crate::guardians::keyset_after`]; the limit is appended).
+pub(crate) const RECONCILE_PAGE_SQL: &str = "SELECT s.case_id, s.version FROM case_summaries s \
+     LEFT JOIN support_case_checks c ON c.case_id = s.case_id \
+     WHERE s.age_group = 'adult' AND (c.case_id IS NULL OR c.case_version < s.version) \
+     AND ((s.status NOT IN ('withdrawn', 'closed', 'duty_to_notify') \
+           AND NOT EXISTS (SELECT 1 FROM support_episodes e WHERE e.case_id = s.case_id)) \
+       OR EXISTS (SELECT 1 FROM support_episodes e WHERE e.case_id = s.case_id \
+           AND e.status NOT IN ('exited', 'reach_in'))) \
+     AND s.case_id > $1 ORDER BY s.case_id LIMIT ";

@@ -36,6 +36,11 @@ const RANGE_CHUNK: usize = 10_000;
 /// Cases read and kept together when folding case by case.
 const BY_CASE_CHUNK: usize = 2_000;
 
+/// Facts kept by one request from which the read model's planner statistics are brought up
+/// to date at the end ([`nrm_store::Store::analyze_statistics_read_model`]): the first
+/// request after an import keeps as many facts as there are cases.
+const ANALYZE_AFTER_KEEPING: usize = 10_000;
+
 /// What an analyst asks for.
 #[derive(Debug, Clone, Copy)]
 pub struct StatisticsRequest {
@@ -146,6 +151,7 @@ impl Cases {
             BY_CASE_CHUNK
         };
         let mut keep: Vec<FactToKeep> = Vec::new();
+        let mut kept = 0usize;
         for chunk in cases.chunks(size) {
             let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
                 continue;
@@ -170,8 +176,12 @@ impl Cases {
                     .unwrap_or_default();
                 fold_case(refold, &mine, as_at, out, &mut keep);
             }
+            kept += keep.len();
             self.store().keep_facts(&keep).await?;
             keep.clear();
+        }
+        if kept >= ANALYZE_AFTER_KEEPING {
+            self.store().analyze_statistics_read_model().await?;
         }
         Ok(())
     }

@@ -423,6 +423,22 @@ async fn only_stale_cases_and_the_windows_quarters_are_read() {
             .keep_facts(&rest)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        // After keeping many facts the service brings the planner's statistics up to date: on
+        // PostgreSQL the tables are sampled (their row estimates are the facts just kept).
+        store
+            .analyze_statistics_read_model()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        if name == "postgres" {
+            for (table, rows) in [("case_statistics", 12), ("case_statistics_quarters", 13)] {
+                let estimate = backend
+                    .query_i64(&format!(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = '{table}'::regclass"
+                    ))
+                    .await;
+                assert_eq!(estimate, rows, "{name}: {table} analysed");
+            }
+        }
 
         let fact = |i: usize, f: u8| (ids[i], (v(i), vec![f]));
         let (facts, folds, walked) = walk(store, today(), quarter(3)).await;

@@ -121,6 +121,9 @@ impl Cases {
                 break;
             };
             after = Some(*last);
+            // The page's new review rows, written together (one commit a page, not a case);
+            // before any case is moved on, whose move deletes its row.
+            let mut rows: Vec<(CaseId, Option<NaiveDate>)> = Vec::new();
             for (case_id, reviewed) in page {
                 let Some(loaded) = self.store().load(case_id).await? else {
                     continue;
@@ -130,18 +133,19 @@ impl Cases {
                 let Some(born) = self.child_date_of_birth(&state, &events).await? else {
                     // Nothing to go by (unknown or erased): not looked at again until an age
                     // assessment gives a date of birth.
-                    self.store().record_case_age_review(case_id, None).await?;
+                    rows.push((case_id, None));
                     continue;
                 };
                 let turns_18_on = eighteenth_birthday(born);
                 if !reviewed {
-                    self.store()
-                        .record_case_age_review(case_id, Some(review_from(turns_18_on)))
-                        .await?;
+                    rows.push((case_id, Some(review_from(turns_18_on))));
                 }
                 if today < turns_18_on {
                     continue;
                 }
+                self.store()
+                    .record_case_age_reviews(&std::mem::take(&mut rows))
+                    .await?;
                 match self
                     .execute(
                         actor,
@@ -157,13 +161,14 @@ impl Cases {
                     Ok(version) if version > loaded.version => moved += 1,
                     // Nothing the rules do for it (no rule for the birthday's date): not
                     // looked at again.
-                    Ok(_) => self.store().record_case_age_review(case_id, None).await?,
+                    Ok(_) => rows.push((case_id, None)),
                     // Changed meanwhile, or closed by the domain: the next turn looks again.
                     Err(ServiceError::Conflict { .. })
                     | Err(ServiceError::Store(StoreError::VersionConflict { .. })) => {}
                     Err(e) => return Err(e),
                 }
             }
+            self.store().record_case_age_reviews(&rows).await?;
         }
         Ok(moved)
     }
@@ -199,14 +204,21 @@ impl Cases {
                 break;
             };
             after = Some(*last);
+            // The page's cases found to need no referral, recorded together.
+            let mut checks: Vec<(CaseId, &'static str)> = Vec::new();
             for case_id in page {
-                if self
+                match self
                     .refer_missing_guardian(&guardians, actor, case_id, today, now)
                     .await?
                 {
-                    referred += 1;
+                    Catchup::Referred => referred += 1,
+                    Catchup::NoneDue(why) => checks.push((case_id, why)),
+                    Catchup::Passed => {}
                 }
             }
+            self.store()
+                .record_guardian_referral_checks(&checks, now)
+                .await?;
         }
         Ok(referred)
     }
@@ -218,28 +230,25 @@ impl Cases {
         case_id: CaseId,
         today: NaiveDate,
         now: DateTime<Utc>,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<Catchup, ServiceError> {
         let Some(loaded) = self.store().load(case_id).await? else {
-            return Ok(false);
+            return Ok(Catchup::Passed);
         };
         let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
         let state = CaseState::from_events(&events);
         let (Some(CaseEvent::ReferralSubmitted(submitted)), CaseState::Referral(r)) =
             (events.first(), &state)
         else {
-            return Ok(false);
+            return Ok(Catchup::Passed);
         };
         if r.age_group != AgeGroup::Child || !r.is_open() {
-            return Ok(false);
+            return Ok(Catchup::Passed);
         }
         // 18 by now (the case's own review moves it on): no guardian to refer to.
         if let Some(born) = self.child_date_of_birth(&state, &events).await?
             && eighteenth_birthday(born) <= today
         {
-            self.store()
-                .record_guardian_referral_check(case_id, "adult", now)
-                .await?;
-            return Ok(false);
+            return Ok(Catchup::NoneDue("adult"));
         }
         match guardians
             .refer_on_intake(
@@ -251,18 +260,23 @@ impl Cases {
             )
             .await
         {
-            Ok(Some(_)) => Ok(true),
-            Ok(None) => {
-                self.store()
-                    .record_guardian_referral_check(case_id, "not_covered", now)
-                    .await?;
-                Ok(false)
-            }
+            Ok(Some(_)) => Ok(Catchup::Referred),
+            Ok(None) => Ok(Catchup::NoneDue("not_covered")),
             // Referred meanwhile (the intake, another instance's turn): one episode per case.
             Err(ServiceError::Store(
                 StoreError::DuplicateReference | StoreError::VersionConflict { .. },
-            )) => Ok(false),
+            )) => Ok(Catchup::Passed),
             Err(e) => Err(e),
         }
     }
+}
+
+/// What the ICTG referral catch-up did with one case.
+enum Catchup {
+    /// Referred to the guardian service now.
+    Referred,
+    /// No referral due, for this reason: recorded, so the case is not looked at again.
+    NoneDue(&'static str),
+    /// Not a case for it (gone, not an open child's), or referred meanwhile by someone else.
+    Passed,
 }

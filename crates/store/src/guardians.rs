@@ -534,10 +534,25 @@ impl Store {
         case_id: CaseId,
         review_from: Option<NaiveDate>,
     ) -> Result<(), StoreError> {
-        let values = [Value::Uuid(case_id.0), Value::OptDate(review_from)];
-        self.write_one(
+        self.record_case_age_reviews(&[(case_id, review_from)])
+            .await
+    }
+
+    /// [`Store::record_case_age_review`] for many cases in one transaction (a page of the
+    /// sweep turn's age review).
+    pub async fn record_case_age_reviews(
+        &self,
+        reviews: &[(CaseId, Option<NaiveDate>)],
+    ) -> Result<(), StoreError> {
+        let rows: Vec<Vec<Value>> = reviews
+            .iter()
+            .map(|(case_id, review_from)| {
+                vec![Value::Uuid(case_id.0), Value::OptDate(*review_from)]
+            })
+            .collect();
+        self.write_each(
             "INSERT INTO case_age_reviews (case_id, review_from) VALUES ($1, $2) ON CONFLICT (case_id) DO UPDATE SET review_from = excluded.review_from",
-            &values,
+            &rows,
         )
         .await
     }
@@ -576,22 +591,27 @@ impl Store {
         }))
     }
 
-    /// Records that the ICTG referral catch-up found no referral due for the case (`outcome`:
+    /// Records that the ICTG referral catch-up found no referral due for each case (`outcome`:
     /// why), so it is not looked at again. Idempotent.
-    pub async fn record_guardian_referral_check(
+    /// Many cases in one transaction (a page of the catch-up).
+    pub async fn record_guardian_referral_checks(
         &self,
-        case_id: CaseId,
-        outcome: &str,
+        checks: &[(CaseId, &str)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let values = [
-            Value::Uuid(case_id.0),
-            Value::Text(outcome.to_owned()),
-            Value::Timestamp(at),
-        ];
-        self.write_one(
+        let rows: Vec<Vec<Value>> = checks
+            .iter()
+            .map(|(case_id, outcome)| {
+                vec![
+                    Value::Uuid(case_id.0),
+                    Value::Text((*outcome).to_owned()),
+                    Value::Timestamp(at),
+                ]
+            })
+            .collect();
+        self.write_each(
             "INSERT INTO guardian_referral_checks (case_id, outcome, checked_at) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM guardian_referral_checks WHERE case_id = $1)",
-            &values,
+            &rows,
         )
         .await
     }

@@ -134,6 +134,29 @@ impl Store {
         Ok(())
     }
 
+    /// The same statement once for each row of values, all in one transaction: one durable
+    /// commit for a page of a sweep's bookkeeping instead of one per case.
+    pub(crate) async fn write_each(
+        &self,
+        sql: &'static str,
+        rows: &[Vec<statement::Value>],
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let _turn = self.write_turn().await;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for values in rows {
+                statement::bind_values!(sqlx::query(sql), values)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// What the group committer has done so far.
     pub fn group_commit_stats(&self) -> GroupCommitStats {
         self.committer.stats()

@@ -192,13 +192,6 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             .and_then(|&t| ds.text(t).chars().next())
             .unwrap_or('_')
     };
-    let day_month = |dob: crate::normalise::Dob| {
-        if dob.month <= dob.day {
-            (dob.month, dob.day)
-        } else {
-            (dob.day, dob.month)
-        }
-    };
     // Written piece by piece (numbers in decimal, as `format!` would), without the
     // formatting machinery: this runs for every rule of every record.
     match rule {
@@ -217,27 +210,19 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             let Some(dob) = ds.dob(i) else {
                 return false;
             };
-            let (lo, hi) = day_month(dob);
             out.push_str("1|");
             if !write_name_codes(ds, g, f, out) {
                 return false;
             }
             out.push('|');
-            push_number(out, lo.into());
-            out.push('|');
-            push_number(out, hi.into());
+            push_day_month(out, dob);
         }
         2 => {
             let Some(dob) = ds.dob(i) else {
                 return false;
             };
-            let (lo, hi) = day_month(dob);
             out.push_str("2|");
-            push_number(out, dob.year.into());
-            out.push('|');
-            push_number(out, lo.into());
-            out.push('|');
-            push_number(out, hi.into());
+            push_date_either_way(out, dob);
             out.push('|');
             out.push(initial(f));
         }
@@ -270,13 +255,8 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             if district == NONE {
                 return false;
             }
-            let (lo, hi) = day_month(dob);
             out.push_str("5|");
-            push_number(out, dob.year.into());
-            out.push('|');
-            push_number(out, lo.into());
-            out.push('|');
-            push_number(out, hi.into());
+            push_date_either_way(out, dob);
             out.push('|');
             out.push_str(ds.text(district));
         }
@@ -312,13 +292,8 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             let Some(dob) = ds.dob(i) else {
                 return false;
             };
-            let (lo, hi) = day_month(dob);
             out.push_str("8|");
-            push_number(out, dob.year.into());
-            out.push('|');
-            push_number(out, lo.into());
-            out.push('|');
-            push_number(out, hi.into());
+            push_date_either_way(out, dob);
             out.push('|');
             if !write_house_numbers(ds, ds.address(i), out) {
                 return false;
@@ -327,6 +302,26 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
         _ => return false,
     }
     true
+}
+
+/// Day and month of birth, the smaller first (`lo|hi`), so a date written with them swapped
+/// gives the same key.
+fn push_day_month(out: &mut String, dob: crate::normalise::Dob) {
+    let (lo, hi) = if dob.month <= dob.day {
+        (dob.month, dob.day)
+    } else {
+        (dob.day, dob.month)
+    };
+    push_number(out, lo.into());
+    out.push('|');
+    push_number(out, hi.into());
+}
+
+/// The date of birth with day and month either way (`year|lo|hi`).
+fn push_date_either_way(out: &mut String, dob: crate::normalise::Dob) {
+    push_number(out, dob.year.into());
+    out.push('|');
+    push_day_month(out, dob);
 }
 
 /// Appends `v` in decimal.

@@ -497,7 +497,7 @@ impl Store {
     /// (PostgreSQL's generic plan): a test checks each starts the key's range after the page
     /// before instead of scanning from the first case.
     pub async fn sweep_page_plans(&self) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
-        use crate::statistics::Param;
+        use crate::plans::Param;
         let nil = Uuid::nil();
         let day = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default();
         let pages: [(&'static str, String, Vec<Param>); 3] = [
@@ -591,9 +591,9 @@ impl Store {
         }))
     }
 
-    /// Records that the ICTG referral catch-up found no referral due for each case (`outcome`:
-    /// why), so it is not looked at again. Idempotent.
-    /// Many cases in one transaction (a page of the catch-up).
+    /// Records that the ICTG referral catch-up found no referral due for each of these cases
+    /// (with why), so none is looked at again; a page of the catch-up in one transaction.
+    /// Idempotent.
     pub async fn record_guardian_referral_checks(
         &self,
         checks: &[(CaseId, &str)],

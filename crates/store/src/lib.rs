@@ -28,6 +28,7 @@ pub mod identity;
 mod migrations;
 mod operations;
 pub mod persons;
+mod plans;
 mod projection;
 mod queue;
 pub mod retention;

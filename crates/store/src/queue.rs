@@ -762,7 +762,7 @@ impl Store {
                         let json: String = row.try_get_unchecked(0)?;
                         let value: serde_json::Value = serde_json::from_str(&json)
                             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                        postgres_steps(&value, &mut steps);
+                        crate::plans::postgres_steps(&value, &mut steps);
                     } else {
                         steps.push(row.try_get::<String, _>("detail")?);
                     }
@@ -895,39 +895,6 @@ macro_rules! summary_from_row {
     }};
 }
 use summary_from_row;
-
-/// Flattens a PostgreSQL JSON plan into one line per node.
-pub(crate) fn postgres_steps(value: &serde_json::Value, steps: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Array(items) => items.iter().for_each(|v| postgres_steps(v, steps)),
-        serde_json::Value::Object(map) => {
-            if let Some(plan) = map.get("Plan") {
-                postgres_steps(plan, steps);
-                return;
-            }
-            if let Some(node) = map.get("Node Type").and_then(|v| v.as_str()) {
-                let mut line = node.to_owned();
-                if let Some(rel) = map.get("Relation Name").and_then(|v| v.as_str()) {
-                    line.push_str(&format!(" on {rel}"));
-                }
-                if let Some(index) = map.get("Index Name").and_then(|v| v.as_str()) {
-                    line.push_str(&format!(" using {index}"));
-                }
-                if map.contains_key("Filter") {
-                    line.push_str(" filtered");
-                }
-                if let Some(cond) = map.get("Index Cond").and_then(|v| v.as_str()) {
-                    line.push_str(&format!(" where {cond}"));
-                }
-                steps.push(line);
-            }
-            if let Some(children) = map.get("Plans") {
-                postgres_steps(children, steps);
-            }
-        }
-        _ => {}
-    }
-}
 
 #[cfg(test)]
 mod tests {

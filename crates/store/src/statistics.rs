@@ -11,6 +11,7 @@ use nrm_domain::CaseEvent;
 use nrm_domain::ids::CaseId;
 use sqlx::Row;
 
+use crate::plans::Param;
 use crate::{Pool, Store, StoreError, on_pool};
 
 /// The number of the quarter a day falls in: `year * 4 + quarter - 1`, as nrm-stats numbers
@@ -193,13 +194,6 @@ const USABLE_SQL: &str = "SELECT COUNT(*) FROM case_statistics WHERE format = $1
 
 /// Whether any kept fact is in an encoding other than `$1` (one probe of the index each side).
 const FOREIGN_SQL: &str = "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM case_statistics WHERE format < $1 LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM case_statistics WHERE format > $1 LIMIT 1) b)";
-
-/// A parameter of a query whose plan is asked for.
-pub(crate) enum Param {
-    Id(uuid::Uuid),
-    Int(i64),
-    Day(NaiveDate),
-}
 
 /// What the walk says of one case (see [`WALK_PACKED_SQL`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -422,7 +416,6 @@ impl Store {
         // million cases' facts is read by both cores). A quarter with no kept fact costs one
         // probe of its key.
         if window.0 <= window.1 {
-            let halves = [(uuid::Uuid::nil(), HALF_WAY), (HALF_WAY, uuid::Uuid::max())];
             let (first, last) = (quarter_number(window.0), quarter_number(window.1));
             // A year's quarters are probed as they are; a longer window (every day, for the
             // extract and the benchmark's export) asks which quarters have kept facts.
@@ -437,23 +430,12 @@ impl Store {
                         .await?
                 })
             };
-            let reads: Vec<(i32, (uuid::Uuid, uuid::Uuid))> = quarters
-                .into_iter()
-                .flat_map(|quarter| halves.map(|half| (quarter, half)))
-                .collect();
-            for pair in reads.chunks(2) {
-                let read = |(quarter, range): (i32, (uuid::Uuid, uuid::Uuid))| {
-                    self.facts_of_quarter(quarter, range, format, as_at)
-                };
-                let facts = match *pair {
-                    [one] => vec![read(one).await?],
-                    [one, two] => {
-                        let (a, b) = tokio::try_join!(read(one), read(two))?;
-                        vec![a, b]
-                    }
-                    _ => Vec::new(),
-                };
-                for (case, version, fact) in facts.into_iter().flatten() {
+            for quarter in quarters {
+                let (lower, upper) = tokio::try_join!(
+                    self.facts_of_quarter(quarter, (uuid::Uuid::nil(), HALF_WAY), format, as_at),
+                    self.facts_of_quarter(quarter, (HALF_WAY, uuid::Uuid::max()), format, as_at),
+                )?;
+                for (case, version, fact) in lower.into_iter().chain(upper) {
                     seen.push((case, Seen::Fact(version, fact)));
                 }
             }
@@ -746,86 +728,6 @@ impl Store {
             plans.push((name, self.plan_of(sql, &params, false).await?));
         }
         Ok(plans)
-    }
-
-    /// The plan of one query with these parameters (see [`Store::statistics_walk_plans`]).
-    /// `generic`: on PostgreSQL, the plan made for any parameters, which a prepared statement
-    /// run often ends up using (SQLite's plans never depend on the values bound).
-    pub(crate) async fn plan_of(
-        &self,
-        sql: &str,
-        params: &[Param],
-        generic: bool,
-    ) -> Result<Vec<String>, StoreError> {
-        macro_rules! bound {
-            ($sql:expr) => {{
-                let mut query = sqlx::query(sqlx::AssertSqlSafe($sql));
-                for p in params {
-                    query = match p {
-                        Param::Id(v) => query.bind(*v),
-                        Param::Int(v) => query.bind(*v),
-                        Param::Day(v) => query.bind(*v),
-                    };
-                }
-                query
-            }};
-        }
-        Ok(match &self.pool {
-            crate::Pool::Sqlite(pool) => {
-                let rows = bound!(format!("EXPLAIN QUERY PLAN {sql}"))
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter()
-                    .map(|row| row.try_get::<String, _>("detail"))
-                    .collect::<Result<Vec<_>, _>>()?
-            }
-            crate::Pool::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET LOCAL enable_seqscan = off")
-                    .execute(&mut *tx)
-                    .await?;
-                let rows = if generic {
-                    // A prepared statement's generic plan: the one made for any values (the
-                    // parameters stay `$n`), which sqlx's cached statements end up running.
-                    sqlx::query("SET LOCAL plan_cache_mode = force_generic_plan")
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("PREPARE nrm_plan AS {sql}")))
-                        .execute(&mut *tx)
-                        .await?;
-                    let values: Vec<String> = params
-                        .iter()
-                        .map(|p| match p {
-                            Param::Id(v) => format!("'{v}'::uuid"),
-                            Param::Int(v) => v.to_string(),
-                            Param::Day(v) => format!("'{v}'::date"),
-                        })
-                        .collect();
-                    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "EXPLAIN (FORMAT JSON) EXECUTE nrm_plan({})",
-                        values.join(", ")
-                    )))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                    // Prepared statements outlive transactions.
-                    sqlx::query("DEALLOCATE nrm_plan").execute(&mut *tx).await?;
-                    rows
-                } else {
-                    bound!(format!("EXPLAIN (FORMAT JSON) {sql}"))
-                        .fetch_all(&mut *tx)
-                        .await?
-                };
-                tx.rollback().await?;
-                let mut steps = Vec::new();
-                for row in &rows {
-                    let json: String = row.try_get_unchecked(0)?;
-                    let value: serde_json::Value = serde_json::from_str(&json)
-                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-                    crate::queue::postgres_steps(&value, &mut steps);
-                }
-                steps
-            }
-        })
     }
 
     /// Brings the planner's statistics of the statistics read model up to date after many

@@ -66,27 +66,48 @@ impl Cases {
         result
     }
 
-    /// The date of birth the case's rules go by: the assessed one when an age assessment
-    /// concluded, else the one referred. `None` when unknown or erased.
-    async fn child_date_of_birth(
-        &self,
-        state: &CaseState,
-        events: &[CaseEvent],
-    ) -> Result<Option<NaiveDate>, ServiceError> {
-        let CaseState::Referral(r) = state else {
-            return Ok(None);
-        };
-        let record = match (&r.age_assessment, events.first()) {
-            (Some(assessment), _) => assessment.date_of_birth,
-            (None, Some(CaseEvent::ReferralSubmitted(e))) => e.personal_details,
-            _ => return Ok(None),
-        };
-        match self.store().read_vault(r.subject, record).await {
-            Ok(VaultContent::PersonalDetails(details)) => Ok(details.date_of_birth),
-            Ok(VaultContent::AssessedDateOfBirth { date_of_birth }) => Ok(Some(date_of_birth)),
-            Ok(_) | Err(StoreError::Erased) => Ok(None),
-            Err(e) => Err(e.into()),
+    /// Loads a page of cases, each with its state and the date of birth its rules go by: the
+    /// assessed one when an age assessment concluded, else the one referred (`None` when
+    /// unknown or erased). One read of the events and one of the vault for the whole page; a
+    /// case that does not exist is left out.
+    async fn load_children(&self, ids: &[CaseId]) -> Result<Vec<LoadedChild>, ServiceError> {
+        let mut children = Vec::with_capacity(ids.len());
+        let mut wanted = Vec::new();
+        for loaded in self.store().load_many(ids).await? {
+            let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
+            let state = CaseState::from_events(&events);
+            let record = match &state {
+                CaseState::Referral(r) => match (&r.age_assessment, events.first()) {
+                    (Some(assessment), _) => Some((r.subject, assessment.date_of_birth)),
+                    (None, Some(CaseEvent::ReferralSubmitted(e))) => {
+                        Some((r.subject, e.personal_details))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(record) = record {
+                wanted.push((children.len(), record));
+            }
+            children.push(LoadedChild {
+                case_id: loaded.case_id,
+                version: loaded.version,
+                events,
+                state,
+                born: None,
+            });
         }
+        let records: Vec<_> = wanted.iter().map(|(_, record)| *record).collect();
+        let contents = self.store().read_vault_many(&records).await?;
+        for ((at, _), content) in wanted.into_iter().zip(contents) {
+            children[at].born = match content {
+                Ok(VaultContent::PersonalDetails(details)) => details.date_of_birth,
+                Ok(VaultContent::AssessedDateOfBirth { date_of_birth }) => Some(date_of_birth),
+                Ok(_) | Err(StoreError::Erased) => None,
+                Err(e) => return Err(e.into()),
+            };
+        }
+        Ok(children)
     }
 
     /// Moves each open child case whose person has turned 18 to the adult route's rules.
@@ -124,13 +145,13 @@ impl Cases {
             // The page's new review rows, written together (one commit a page, not a case);
             // before any case is moved on, whose move deletes its row.
             let mut rows: Vec<(CaseId, Option<NaiveDate>)> = Vec::new();
-            for (case_id, reviewed) in page {
-                let Some(loaded) = self.store().load(case_id).await? else {
-                    continue;
-                };
-                let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
-                let state = CaseState::from_events(&events);
-                let Some(born) = self.child_date_of_birth(&state, &events).await? else {
+            let ids: Vec<CaseId> = page.iter().map(|(case_id, _)| *case_id).collect();
+            for loaded in self.load_children(&ids).await? {
+                let case_id = loaded.case_id;
+                let reviewed = page
+                    .iter()
+                    .any(|(id, reviewed)| *id == case_id && *reviewed);
+                let Some(born) = loaded.born else {
                     // Nothing to go by (unknown or erased): not looked at again until an age
                     // assessment gives a date of birth.
                     rows.push((case_id, None));
@@ -206,9 +227,10 @@ impl Cases {
             after = Some(*last);
             // The page's cases found to need no referral, recorded together.
             let mut checks: Vec<(CaseId, &'static str)> = Vec::new();
-            for case_id in page {
+            for loaded in self.load_children(&page).await? {
+                let case_id = loaded.case_id;
                 match self
-                    .refer_missing_guardian(&guardians, actor, case_id, today, now)
+                    .refer_missing_guardian(&guardians, actor, loaded, today, now)
                     .await?
                 {
                     Catchup::Referred => referred += 1,
@@ -227,17 +249,13 @@ impl Cases {
         &self,
         guardians: &crate::Guardians,
         actor: Actor,
-        case_id: CaseId,
+        loaded: LoadedChild,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Catchup, ServiceError> {
-        let Some(loaded) = self.store().load(case_id).await? else {
-            return Ok(Catchup::Passed);
-        };
-        let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
-        let state = CaseState::from_events(&events);
+        let case_id = loaded.case_id;
         let (Some(CaseEvent::ReferralSubmitted(submitted)), CaseState::Referral(r)) =
-            (events.first(), &state)
+            (loaded.events.first(), &loaded.state)
         else {
             return Ok(Catchup::Passed);
         };
@@ -245,7 +263,7 @@ impl Cases {
             return Ok(Catchup::Passed);
         }
         // 18 by now (the case's own review moves it on): no guardian to refer to.
-        if let Some(born) = self.child_date_of_birth(&state, &events).await?
+        if let Some(born) = loaded.born
             && eighteenth_birthday(born) <= today
         {
             return Ok(Catchup::NoneDue("adult"));
@@ -269,6 +287,16 @@ impl Cases {
             Err(e) => Err(e),
         }
     }
+}
+
+/// A case as the children's catch-up looks at it.
+struct LoadedChild {
+    case_id: CaseId,
+    version: u64,
+    events: Vec<CaseEvent>,
+    state: CaseState,
+    /// The date of birth its rules go by, if known.
+    born: Option<NaiveDate>,
 }
 
 /// What the ICTG referral catch-up did with one case.

@@ -621,6 +621,9 @@ fn pg_copy_data(table: &Table, values: Vec<Value>) -> Result<Vec<u8>, StoreError
     Ok(out)
 }
 
+/// Batches an offline load writes at once on PostgreSQL, each on its own connection.
+const POSTGRES_LOAD_WRITERS: usize = 2;
+
 /// Writes a prepared batch with one binary `COPY` per table, in one transaction: the
 /// server's multi-row insert path, which logs a page's new rows together, with nothing to
 /// parse or plan.
@@ -675,8 +678,15 @@ impl Store {
     where
         I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
     {
+        // An offline load on PostgreSQL keeps two batches in flight, each on a connection of
+        // its own: the server's work on a batch (the rows, their constraint indexes, the log)
+        // is most of a load, and one session gives it one core. SQLite writes one at a time.
+        let in_flight = match (&self.pool, offline) {
+            (Pool::Postgres(_), true) => POSTGRES_LOAD_WRITERS,
+            _ => 1,
+        };
         let (sender, mut receiver) =
-            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(1);
+            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(in_flight);
         let preparer = self.clone();
         let thread = std::thread::spawn(move || {
             let mut batches = batches;
@@ -701,7 +711,53 @@ impl Store {
             },
             _ => None,
         };
-        while outcome.is_ok()
+        if in_flight > 1 {
+            // Batches are written as they come, up to `in_flight` at once; each is its own
+            // transaction, so the order they commit in does not matter to an offline load.
+            let mut writes = tokio::task::JoinSet::new();
+            let mut finished = false;
+            while outcome.is_ok() && !(finished && writes.is_empty()) {
+                tokio::select! {
+                    prepared = receiver.recv(), if !finished && writes.len() < in_flight => {
+                        match prepared {
+                            Some(Ok(prepared)) => {
+                                let store = self.clone();
+                                let n = prepared.cases() as u64;
+                                writes.spawn(async move {
+                                    store.write_prepared(None, prepared).await.map(|()| n)
+                                });
+                            }
+                            Some(Err(e)) => outcome = Err(e),
+                            None => finished = true,
+                        }
+                    }
+                    Some(done) = writes.join_next(), if !writes.is_empty() => {
+                        match done {
+                            Ok(Ok(n)) => {
+                                written += n;
+                                progress(written);
+                            }
+                            Ok(Err(e)) => outcome = Err(e),
+                            Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+                        }
+                    }
+                }
+            }
+            // After a failure, the batches already sent still finish (committed or not, each
+            // whole); what they wrote is counted.
+            while let Some(done) = writes.join_next().await {
+                match done {
+                    Ok(Ok(n)) => {
+                        written += n;
+                        progress(written);
+                    }
+                    Ok(Err(_)) => {}
+                    Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+                }
+            }
+        }
+        while in_flight == 1
+            && outcome.is_ok()
             && let Some(prepared) = receiver.recv().await
         {
             let result = match prepared {

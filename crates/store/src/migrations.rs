@@ -190,6 +190,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0032_case_statistics_quarters.sql"),
         include_str!("../migrations/postgres/0032_case_statistics_quarters.sql"),
     ),
+    (
+        33,
+        "queue_not_due_keys",
+        include_str!("../migrations/sqlite/0033_queue_not_due_keys.sql"),
+        include_str!("../migrations/postgres/0033_queue_not_due_keys.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -449,11 +449,13 @@ macro_rules! push_filters {
 /// false`) are one range of the RG due-date indexes (due today or later), which in a backlog
 /// is a small share of that status (a week or so of intake) while most of it is overdue.
 /// Sorted by the due date, the range is walked in order. Sorted by anything else, walking the
-/// sort's index would pass every overdue case to find the page, so the range is read first
-/// (a `MATERIALIZED` common table expression, which neither planner merges into the outer
-/// query) and sorted: the page then costs what the range holds, not what the table does.
+/// sort's index would pass every overdue case to find the page, so the range's references and
+/// sort keys are read first (a `MATERIALIZED` common table expression, which neither planner
+/// merges into the outer query; at the large scopes from the RG due-date index alone,
+/// migration 0033) and sorted, and only the page's rows are then looked up by case id: the
+/// page costs what the range's index entries hold, not what the table does.
 macro_rules! push_branch {
-    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr) => {{
+    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr, $postgres:expr) => {{
         let q: &QueueQuery = $q;
         let status: &CaseStatus = $status;
         let (dir, cmp) = if $ascending {
@@ -465,12 +467,22 @@ macro_rules! push_branch {
         let not_due = q.overdue == Some(false) && *status == CaseStatus::AwaitingReasonableGrounds;
         let materialise = not_due && q.sort != QueueSort::ReasonableGroundsDue;
         if materialise {
-            $builder.push("WITH not_due AS MATERIALIZED (");
+            // The range takes only what orders it and finds its rows again: the case id, the
+            // reference and the sort key, which the RG due-date indexes of the large scopes
+            // carry (migration 0033), so it is read from the index alone.
+            let keys = match key {
+                Some(k) => format!("s.case_id, s.reference, s.{k}"),
+                None => "s.case_id, s.reference".to_owned(),
+            };
+            $builder.push(format!(
+                "WITH not_due AS MATERIALIZED (SELECT {keys} FROM case_summaries s WHERE s.status = "
+            ));
+        } else {
+            $builder.push(format!(
+                "SELECT {} FROM case_summaries s WHERE s.status = ",
+                $columns
+            ));
         }
-        $builder.push(format!(
-            "SELECT {} FROM case_summaries s WHERE s.status = ",
-            $columns
-        ));
         $builder.push_bind(status.as_str().to_owned());
         let mut cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
         if not_due {
@@ -495,7 +507,10 @@ macro_rules! push_branch {
         push_filters!($builder, q);
         // The rows the cursor and the order apply to: the table's, or the range read first.
         let alias = if materialise {
-            $builder.push(") SELECT * FROM not_due n WHERE 1 = 1");
+            $builder.push(format!(
+                ") SELECT {} FROM (SELECT * FROM not_due n WHERE 1 = 1",
+                $columns
+            ));
             "n"
         } else {
             "s"
@@ -519,18 +534,33 @@ macro_rules! push_branch {
         }
         $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
         $builder.push_bind($limit);
+        if materialise {
+            // Then the page's own rows, each by its primary key (joined on the reference,
+            // SQLite walked the status's index for each row of the page inside the union of
+            // statuses: 25-47 s a page at a million cases). PostgreSQL would hash-join a small
+            // table's every row instead: a lateral lookup it cannot pull up (its `LIMIT`)
+            // makes it one probe of the key per row of the page.
+            if $postgres {
+                $builder.push(
+                    ") p CROSS JOIN LATERAL (SELECT * FROM case_summaries s WHERE s.case_id = p.case_id LIMIT 1) s",
+                );
+            } else {
+                $builder.push(") p JOIN case_summaries s ON s.case_id = p.case_id");
+            }
+            $builder.push(format!(" ORDER BY {}", order_by(key, "p", dir)));
+        }
     }};
 }
 
 /// Appends the page query for `q` (statuses `statuses`, reading `forward` or backward) to
 /// `builder`: one ordered, limited branch per status, merged.
 macro_rules! push_page {
-    ($builder:expr, $q:expr, $statuses:expr, $forward:expr, $limit:expr) => {{
+    ($builder:expr, $q:expr, $statuses:expr, $forward:expr, $limit:expr, $postgres:expr) => {{
         let q: &QueueQuery = $q;
         let statuses: &[CaseStatus] = $statuses;
         let ascending = (q.direction == SortDirection::Ascending) == $forward;
         if let [status] = statuses {
-            push_branch!($builder, q, status, COLUMNS, ascending, $limit);
+            push_branch!($builder, q, status, COLUMNS, ascending, $limit, $postgres);
         } else {
             $builder.push("SELECT * FROM (");
             for (i, status) in statuses.iter().enumerate() {
@@ -538,7 +568,7 @@ macro_rules! push_page {
                     $builder.push(" UNION ALL ");
                 }
                 $builder.push("SELECT * FROM (");
-                push_branch!($builder, q, status, COLUMNS, ascending, $limit);
+                push_branch!($builder, q, status, COLUMNS, ascending, $limit, $postgres);
                 $builder.push(format!(") b{i}"));
             }
             let dir = if ascending { "ASC" } else { "DESC" };
@@ -575,7 +605,8 @@ macro_rules! push_count {
                 $builder.push(" UNION ALL ");
             }
             $builder.push("SELECT 1 AS one FROM (");
-            push_branch!($builder, &q, status, columns, true, limit);
+            // (Never the not-yet-due lookup, which only a page sorted otherwise makes.)
+            push_branch!($builder, &q, status, columns, true, limit, false);
             $builder.push(format!(") b{i}"));
         }
         $builder.push(" LIMIT ");
@@ -675,6 +706,7 @@ impl Store {
         let cursor = q.cursor.clone().filter(|c| c.fits(q.sort, q.direction));
         let forward = cursor.as_ref().is_none_or(|c| c.forward);
         let limit = i64::from(per_page) + 1;
+        let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
         let exact = self.exact_count(q, &statuses).await?;
         let (rows, total) = on_pool!(self, pool => {
             let total: i64 = match exact {
@@ -687,7 +719,7 @@ impl Store {
             };
 
             let mut select = QueryBuilder::new("");
-            push_page!(select, q, &statuses, forward, limit);
+            push_page!(select, q, &statuses, forward, limit, postgres);
             let rows = select.build().fetch_all(pool).await?;
             let mut summaries = Vec::with_capacity(rows.len());
             for row in &rows {
@@ -751,7 +783,7 @@ impl Store {
             let steps: Vec<String> = on_pool!(self, pool => {
                 let mut b = QueryBuilder::new(prefix);
                 if query == "page" {
-                    push_page!(b, q, &statuses, forward, limit);
+                    push_page!(b, q, &statuses, forward, limit, postgres);
                 } else if !crate::counts::push_exact_count!(b, q, &statuses) {
                     push_count!(b, q, &statuses);
                 }

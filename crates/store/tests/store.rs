@@ -150,6 +150,58 @@ async fn a_new_case_is_stored_with_its_summary_and_vault_record() {
     .await;
 }
 
+// The sweeps' catch-up reads a page of cases and their vault records at once: each as the
+// one-at-a-time reads give it, in the order asked, the missing left out (events) or refused
+// one by one (records), never another subject's record.
+#[tokio::test]
+async fn pages_of_cases_and_vault_records_read_as_one_at_a_time() {
+    each_backend(|t| async move {
+        let (a, b) = (new_adult_case(), new_adult_case());
+        for case in [&a, &b] {
+            append_new(&t.store, case).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let missing = CaseId(Uuid::new_v4());
+        let many = t.store.load_many(&[b.case_id, missing, a.case_id]).await;
+        let many = many.unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let ids: Vec<CaseId> = many.iter().map(|c| c.case_id).collect();
+        assert_eq!(ids, vec![b.case_id, a.case_id], "{}", t.name);
+        for loaded in &many {
+            let one = t.store.load(loaded.case_id).await.ok().flatten();
+            let one = one.unwrap_or_else(|| panic!("loaded"));
+            assert_eq!(loaded.version, one.version);
+            let events = |c: &nrm_store::LoadedCase| -> Vec<CaseEvent> {
+                c.events.iter().map(|e| e.event.clone()).collect()
+            };
+            assert_eq!(events(loaded), events(&one), "{}", t.name);
+        }
+        assert!(t.store.load_many(&[]).await.is_ok_and(|v| v.is_empty()));
+
+        let records = t
+            .store
+            .read_vault_many(&[
+                (b.subject, b.record),
+                (a.subject, b.record),
+                (a.subject, VaultRecordId(Uuid::new_v4())),
+                (a.subject, a.record),
+            ])
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(records.len(), 4);
+        for (at, case) in [(0, &b), (3, &a)] {
+            let one = t.store.read_vault(case.subject, case.record).await;
+            assert!(
+                matches!((&records[at], one), (Ok(VaultContent::PersonalDetails(m)), Ok(VaultContent::PersonalDetails(o))) if *m == o && m.narrative.contains(CANARY)),
+                "{}: record {at}",
+                t.name
+            );
+        }
+        assert!(matches!(records[1], Err(StoreError::NotFound)), "{}: another subject's", t.name);
+        assert!(matches!(records[2], Err(StoreError::NotFound)), "{}: missing", t.name);
+        t
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
     each_backend(|t| async move {

@@ -1,4 +1,4 @@
-//! Prints a model fitted on generated people as JSON (m, u, lambda, household, twins), for a
+//! Prints a model fitted on generated people as JSON (m, u, lambda, household, twins, at_address), for a
 //! system that ships a parameter set instead of fitting at start:
 //! `cargo run -p nrm-linkage --features synth --example fit_params -- PEOPLE > params.json`.
 
@@ -40,12 +40,21 @@ fn main() {
             .join(",\n    ")
     };
     println!(
-        "{{\n  \"fitted_on\": \"{} generated records of {people} people (nrm-linkage synth, seed 7)\",\n  \"m\": [\n    {}\n  ],\n  \"u\": [\n    {}\n  ],\n  \"lambda\": {:.6e},\n  \"household\": {:.6},\n  \"twins\": {:.6}\n}}",
+        "{{\n  \"fitted_on\": \"{} generated records of {people} people (nrm-linkage synth, seed 7)\",\n  \"m\": [\n    {}\n  ],\n  \"u\": [\n    {}\n  ],\n  \"lambda\": {:.6e},\n  \"household\": {:.6},\n  \"twins\": {:.6},\n  \"at_address\": [\n    {}\n  ]\n}}",
         recs.len(),
         rows(&model.m),
         rows(&model.u),
         model.lambda,
         model.household,
-        model.twins
+        model.twins,
+        model
+            .at_address
+            .iter()
+            .map(|r| {
+                let cells: Vec<String> = r.iter().map(|v| format!("{v:.6}")).collect();
+                format!("[{}]", cells.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(",\n    ")
     );
 }

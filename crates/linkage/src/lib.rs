@@ -16,4 +16,6 @@ pub mod synth;
 pub use block::Blocker;
 pub use data::{Dataset, Folded, Record};
 pub use index::Index;
-pub use model::{Fit, Model, Outcome, Pair, Settings, dedupe, fit, probability, weight_of};
+pub use model::{
+    Corrections, Fit, Model, Outcome, Pair, Settings, dedupe, fit, probability, weight_of,
+};

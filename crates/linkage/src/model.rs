@@ -73,18 +73,45 @@ pub struct Model {
     /// The same for relatives born on the same day (twins), in place of `household` when the
     /// dates of birth are identical too.
     pub twins: f64,
+    /// Added to the weight of a pair at the same address (level 2 or 3), by the level of
+    /// their dates of birth: `[0]` where the family names differ (people who live together
+    /// without being related, such as several people found at one house), `[1]` where they
+    /// agree (relatives). Level 5 (born on the same day) is never corrected here: for
+    /// relatives that is the twins' correction's. People who share a house
+    /// are more often close in age than two people drawn at random, so a near date of birth
+    /// says less there (see [`address_dob_adjustment`]). Zero or negative.
+    pub at_address: [[f64; ML]; 2],
     table: Vec<f32>,
 }
 
+/// The corrections for people who share an address: see [`Model::household`],
+/// [`Model::twins`] and [`Model::at_address`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Corrections {
+    pub household: f64,
+    pub twins: f64,
+    pub at_address: [[f64; ML]; 2],
+}
+
 impl Model {
-    pub fn new(m: [[f64; ML]; NF], u: [[f64; ML]; NF], lambda: f64, household: [f64; 2]) -> Model {
-        let [household, twins] = household;
+    pub fn new(
+        m: [[f64; ML]; NF],
+        u: [[f64; ML]; NF],
+        lambda: f64,
+        corrections: Corrections,
+    ) -> Model {
+        let Corrections {
+            household,
+            twins,
+            at_address,
+        } = corrections;
         let mut model = Model {
             m,
             u,
             lambda,
             household,
             twins,
+            at_address,
             table: vec![0.0; PATTERNS],
         };
         for p in 0..PATTERNS {
@@ -92,12 +119,19 @@ impl Model {
             let mut w: f64 = (0..NF)
                 .filter_map(|f| levels[f].map(|l| model.field_weight(f, l)))
                 .sum();
-            if is_household(&levels) {
+            let household_pair = is_household(&levels);
+            if household_pair {
                 w += if levels[compare::DOB] == Some(5) {
                     twins
                 } else {
                     household
                 };
+            }
+            if levels[compare::ADDRESS].is_some_and(|l| l >= 2)
+                && let Some(d) = levels[compare::DOB]
+                && !(household_pair && d == 5)
+            {
+                w += at_address[usize::from(household_pair)][usize::from(d)];
             }
             model.table[p] = w as f32;
         }
@@ -251,6 +285,78 @@ pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize
             .log2()
             .min(0.0),
     ]
+}
+
+/// The corrections of the date of birth at one address ([`Model::at_address`]): for pairs of
+/// different people at the same address, how often their dates of birth agree at each level,
+/// against how often they do among all pairs of different people (u), as log2 of the one
+/// over the other (never above 0).
+///
+/// Counted directly on the pairs with the same postcode whose given names plainly differ
+/// (level 0: people sharing a house, not one person written twice), apart for those whose
+/// family names agree (level 3 or 4: relatives) and the rest. Records of one person whose
+/// given names were written quite differently fall among those pairs too: as many, at each
+/// level of the date of birth, as the pairs there whose given names agree times
+/// m(differ)/m(agree), which are taken off (as in [`household_adjustment`]). Each level's share
+/// starts from u's with the weight of `PRIOR` pairs, so that a handful of pairs (or none)
+/// leaves the date of birth as it was.
+pub fn address_dob_adjustment(
+    ds: &Dataset,
+    m: &Table,
+    u: &Table,
+    max_block: usize,
+) -> [[f64; ML]; 2] {
+    const PRIOR: f64 = 20.0;
+    let mut entries: Vec<(u32, u32)> = (0..ds.len() as u32)
+        .filter_map(|i| {
+            let r = &ds.recs[i as usize];
+            (r.postcode != crate::data::NONE && !ds.given(i).is_empty() && ds.dob(i).is_some())
+                .then_some((r.postcode, i))
+        })
+        .collect();
+    entries.sort_unstable();
+    // [household or not][given names differ or not][date of birth level]
+    let mut counts = [[[0u64; ML]; 2]; 2];
+    for run in entries.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() < 2 || run.len() > max_block {
+            continue;
+        }
+        for x in 0..run.len() {
+            for y in x + 1..run.len() {
+                let levels = compare::compare(ds, run[x].1, run[y].1);
+                let (Some(given), Some(dob)) = (levels[GIVEN], levels[compare::DOB]) else {
+                    continue;
+                };
+                if levels[compare::ADDRESS].is_none_or(|l| l < 2) {
+                    continue;
+                }
+                let h = usize::from(is_household(&levels));
+                counts[h][usize::from(given > 0)][usize::from(dob)] += 1;
+            }
+        }
+    }
+    let ratio = m[GIVEN][0] / (1.0 - m[GIVEN][0]).max(1e-9);
+    let u_dob = &u[compare::DOB];
+    let levels = LEVELS[compare::DOB];
+    let mut out = [[0.0; ML]; 2];
+    for h in 0..2 {
+        let apart: Vec<f64> = (0..levels)
+            .map(|l| (counts[h][0][l] as f64 - counts[h][1][l] as f64 * ratio).max(0.0))
+            .collect();
+        let total: f64 = apart.iter().sum::<f64>() + PRIOR;
+        for l in 0..levels {
+            let share = (apart[l] + PRIOR * u_dob[l]) / total;
+            out[h][l] = (u_dob[l] / share).log2().min(0.0);
+        }
+    }
+    // Born on the same day: the twins' own correction covers relatives, and between people
+    // who are not related it is not estimated: one person whose names were both written
+    // differently (both replaced, or swapped with one replaced) is most often there, more
+    // often than the given names' m tells (their changes go together), and would be counted
+    // as people sharing a house.
+    out[0][5] = 0.0;
+    out[1][5] = 0.0;
+    out
 }
 
 /// A small, fast, seeded generator (SplitMix64) for sampling pairs.
@@ -523,6 +629,8 @@ fn fit_with(
     for &rule in &TRAINING_RULES {
         let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
+        let on_date = RULE_FIELDS[rule].contains(&compare::DOB);
+        let estimated = |i: u32| ds.dob(i).is_some_and(|d| d.is_estimate());
         let cut = (rate * u64::MAX as f64) as u64;
         let states = blocks.visit(
             ds,
@@ -531,7 +639,12 @@ fn fit_with(
             |(tr, kept): &mut (Vec<u64>, Vec<u16>), a, b| {
                 if hash_pair(a, b) <= cut && block::pair_allowed(ds, rule, a, b) {
                     let p = pattern(&compare::compare(ds, a, b));
-                    tr[p] += 1;
+                    // A date of birth estimated (1 January) is no sign of one person: the
+                    // pairs a rule on the date makes of estimated dates are people of one
+                    // year, whom m would take for one person whose names changed.
+                    if !(on_date && (estimated(a) || estimated(b))) {
+                        tr[p] += 1;
+                    }
                     if !block::seen_before(ds, tokens, a, b, rule) {
                         kept.push(p as u16);
                     }
@@ -594,7 +707,18 @@ fn fit_with(
     active[compare::DOB] = false;
     active[compare::ADDRESS] = false;
     let (m_elsewhere, _) = em(&elsewhere, &u, &active, settings.em_iterations);
-    let household = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
+    let [household, twins] = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
+    let at_address = address_dob_adjustment(ds, &m_elsewhere, &u, settings.max_block);
+    if std::env::var_os("LINKAGE_DEBUG").is_some() {
+        eprintln!(
+            "corrections: household {household:.3} twins {twins:.3} at address {at_address:.3?}"
+        );
+    }
+    let household = Corrections {
+        household,
+        twins,
+        at_address,
+    };
     // The pattern weights do not depend on the prior.
     let unprimed = Model::new(m, u, 0.5, household);
 
@@ -763,7 +887,7 @@ mod tests {
         u[GIVEN][4] = 0.01;
         m[FAMILY][4] = 0.9;
         u[FAMILY][4] = 0.01;
-        let model = Model::new(m, u, 0.001, [0.0, 0.0]);
+        let model = Model::new(m, u, 0.001, Corrections::default());
         let mut levels: Levels = [None; NF];
         levels[GIVEN] = Some(4);
         levels[FAMILY] = Some(4);
@@ -793,7 +917,16 @@ mod tests {
         u[GIVEN][4] = 0.05;
         m[FAMILY][4] = 0.9;
         u[FAMILY][4] = 0.05;
-        let model = Model::new(m, u, 0.001, [-1.0, -2.0]);
+        let model = Model::new(
+            m,
+            u,
+            0.001,
+            Corrections {
+                household: -1.0,
+                twins: -2.0,
+                at_address: [[-0.5; ML]; 2],
+            },
+        );
         let mut ds = Dataset::new();
         let person = |g, f| crate::data::Record {
             given_names: g,
@@ -825,6 +958,95 @@ mod tests {
     }
 
     #[test]
+    fn people_sharing_a_house_born_close_together_weigh_their_dates_of_birth_less() {
+        // Houses of four unrelated people each, born within two years of each other, and
+        // one of them estimated (1 January); every pair has plainly different names.
+        let names = [
+            ("zebedee", "quartermaine"),
+            ("oluwaseun", "fitzgerald"),
+            ("xiaoming", "abernethy"),
+            ("priyanka", "vandersloot"),
+        ];
+        let mut texts = Vec::new();
+        for house in 0..30 {
+            for (k, (g, f)) in names.iter().enumerate() {
+                let dob = if k == 3 {
+                    format!("{}-01-01", 1990 + house % 5)
+                } else {
+                    format!("{}-0{}-1{}", 1990 + house % 5 + k % 2, k + 2, k)
+                };
+                let postcode = format!("LS{} {}AB", 1 + house / 10, house % 10);
+                texts.push((g.to_string(), f.to_string(), dob, postcode));
+            }
+        }
+        let mut ds = Dataset::new();
+        for (g, f, dob, postcode) in &texts {
+            ds.push(&crate::data::Record {
+                given_names: g,
+                family_name: f,
+                date_of_birth: dob,
+                address: "12 Station Road",
+                town: "Leeds",
+                postcode,
+                ..Default::default()
+            });
+        }
+        ds.finish();
+        let mut u = [[0.0; ML]; NF];
+        u[compare::DOB] = [0.65, 0.26, 0.08, 0.003, 0.0015, 0.0001];
+        u[GIVEN] = [0.99, 0.0025, 0.0025, 0.0025, 0.0025, 0.0];
+        let mut m = initial_m();
+        m[GIVEN][0] = 0.1;
+        let at = address_dob_adjustment(&ds, &m, &u, 400);
+        // Within two years, and the same year with one estimated, say less at one address.
+        assert!(at[0][2] < -1.0 && at[0][3] < -1.0, "{at:?}");
+        // Never a gain, and never for the same day (not estimated here).
+        assert!(at.iter().flatten().all(|&c| c <= 0.0));
+        assert_eq!((at[0][5], at[1][5]), (0.0, 0.0));
+        // No relatives: nothing for them.
+        assert!(at[1].iter().all(|&c| c == 0.0), "{at:?}");
+
+        // The correction applies at the same address only.
+        let model = Model::new(
+            m,
+            [[0.5; ML]; NF],
+            0.001,
+            Corrections {
+                at_address: at,
+                ..Corrections::default()
+            },
+        );
+        let mut levels: Levels = [Some(0), Some(0), Some(2), None, Some(3)];
+        let shared = model.pattern_weight(&levels);
+        levels[compare::ADDRESS] = Some(1);
+        let elsewhere = model.pattern_weight(&levels);
+        let apart =
+            model.field_weight(compare::ADDRESS, 3) - model.field_weight(compare::ADDRESS, 1);
+        assert!((shared - elsewhere - apart - at[0][2]).abs() < 1e-4);
+    }
+
+    #[test]
+    fn no_one_sharing_a_house_leaves_the_dates_of_birth_as_they_were() {
+        let mut ds = Dataset::new();
+        for (k, g) in ["anna", "boris", "celia"].iter().enumerate() {
+            let postcode = format!("LS{k} 1AB");
+            ds.push(&crate::data::Record {
+                given_names: g,
+                family_name: "smith",
+                date_of_birth: "1990-03-04",
+                postcode: &postcode,
+                ..Default::default()
+            });
+        }
+        ds.finish();
+        let u = [[0.2; ML]; NF];
+        assert_eq!(
+            address_dob_adjustment(&ds, &initial_m(), &u, 400),
+            [[0.0; ML]; 2]
+        );
+    }
+
+    #[test]
     fn patterns_round_trip() {
         for p in [0, 1, 17, PATTERNS / 2, PATTERNS - 1] {
             assert_eq!(pattern(&levels_of(p)), p);
@@ -848,7 +1070,7 @@ mod tests {
             c[0] = 50.0;
             u[f] = normalise(&c, LEVELS[f], 0.0);
         }
-        let model = Model::new(m, u, 0.01, [0.0; 2]);
+        let model = Model::new(m, u, 0.01, Corrections::default());
         let full: Levels = [Some(4), Some(4), Some(5), Some(1), Some(3)];
         let mut without_sex = full;
         without_sex[compare::SEX] = None;

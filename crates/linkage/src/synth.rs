@@ -2,7 +2,9 @@
 //!
 //! People come in households: partners, children, siblings and twins share the family name
 //! and the address and have close (or, for twins, equal) dates of birth. They are different
-//! people, so precision is tested, not only recall. Each person has one or more records (one
+//! people, so precision is tested, not only recall; so are groups of unrelated people found
+//! together at one address (each with a family name of their own, born within a few years of
+//! each other, often with dates of birth assessed from their age). Each person has one or more records (one
 //! per referral); every record after the first is a corrupted copy: typos by keyboard
 //! distance, transliteration variants, short forms, given and family names swapped, middle
 //! names added or dropped, dates of birth with day and month swapped, estimated (1 January),
@@ -566,6 +568,10 @@ const ORIGINS: &[Origin] = &[
     },
 ];
 
+/// The share of households that are groups of unrelated people found at one address
+/// (about one person in nine is in such a group).
+const CORESIDENT_SHARE: f64 = 0.07;
+
 /// Towns with postcode areas and regions, roughly by population.
 const TOWNS: &[(&str, &str, &str)] = &[
     ("London", "E", "London"),
@@ -962,8 +968,12 @@ impl Generator {
     }
 
     /// One household's people: a first adult, then partner, children, siblings and twins
-    /// sharing the family name and address.
+    /// sharing the family name and address; or, one time in [`CORESIDENT_SHARE`], a group of
+    /// unrelated people found at one address ([`Generator::coresidents`]).
     fn household(&mut self) -> Vec<Person> {
+        if self.chance(CORESIDENT_SHARE) {
+            return self.coresidents();
+        }
         let origin = self.origin();
         let home = self.home();
         let family = self.family(origin);
@@ -1027,6 +1037,49 @@ impl Generator {
                 }
             }
             people.push(p);
+        }
+        people
+    }
+
+    /// Unrelated people found together at one address (several people referred from one
+    /// house, a farm or a nail bar): two to six, each with a family name of their own, mostly
+    /// of one origin and often of one sex, born within a few years of each other, and in
+    /// some groups with dates of birth assessed from their age (1 January of the year).
+    fn coresidents(&mut self) -> Vec<Person> {
+        let size = match self.rng.below(100) {
+            0..=34 => 2,
+            35..=59 => 3,
+            60..=79 => 4,
+            80..=91 => 5,
+            _ => 6,
+        };
+        let origin = self.origin();
+        let home = self.home();
+        let year = 1970 + self.rng.below(36) as u16;
+        let sex = self.chance(0.65).then(|| self.chance(0.6));
+        let assessed = if self.chance(0.4) { 0.7 } else { 0.1 };
+        let mut people: Vec<Person> = Vec::with_capacity(size);
+        while people.len() < size {
+            let origin = if self.chance(0.75) {
+                origin
+            } else {
+                self.origin()
+            };
+            let male = sex.unwrap_or_else(|| self.chance(0.5));
+            let mut dob = self.dob_near(year, 4);
+            if self.chance(assessed) {
+                dob = (dob.0, 1, 1);
+            }
+            let family = self.family(origin);
+            let given = self.given(origin, male);
+            people.push(Person {
+                origin,
+                given,
+                family,
+                dob,
+                male,
+                home: home.clone(),
+            });
         }
         people
     }
@@ -1336,6 +1389,39 @@ mod tests {
             g2.next_household(&mut again);
         }
         assert_eq!(again[..100], out[..100]);
+    }
+
+    #[test]
+    fn some_unrelated_people_share_an_address() {
+        let mut g = Generator::new(7);
+        let mut out = Vec::new();
+        let mut people = 0;
+        while people < 5000 {
+            people += g.next_household(&mut out);
+        }
+        // First records (the person's own address) of different people at one address
+        // under different family names, some with dates of birth estimated.
+        let mut first: std::collections::HashMap<u32, &SynthRecord> = Default::default();
+        for r in &out {
+            first.entry(r.person).or_insert(r);
+        }
+        let mut at: std::collections::HashMap<&str, Vec<&SynthRecord>> = Default::default();
+        for r in first.values().filter(|r| !r.address.is_empty()) {
+            at.entry(r.address.as_str()).or_default().push(r);
+        }
+        let (mut unrelated, mut estimated) = (0, 0);
+        for group in at.values() {
+            for (k, a) in group.iter().enumerate() {
+                for b in &group[k + 1..] {
+                    if a.postcode == b.postcode && a.family_name != b.family_name {
+                        unrelated += 1;
+                        let jan = |d: &str| d.ends_with("0101") || d.ends_with("01-01");
+                        estimated += usize::from(jan(&a.date_of_birth) || jan(&b.date_of_birth));
+                    }
+                }
+            }
+        }
+        assert!(unrelated > 200 && estimated > 20, "{unrelated} {estimated}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ use nrm_domain::personal::{PersonalDetails, VaultContent};
 use nrm_domain::submission::Gender;
 use nrm_domain::{Actor, CaseState};
 use nrm_linkage::compare::{FIELDS, LEVEL_NAMES, LEVELS, Levels};
-use nrm_linkage::{Blocker, Dataset, Model, Record};
+use nrm_linkage::{Blocker, Corrections, Dataset, Model, Record};
 use nrm_store::audit::AuditRecord;
 use nrm_store::persons::{
     MatchReviewRow, NewMatchReview, PersonAppend, PersonReferralRow, PersonWrite, ReviewDecision,
@@ -66,6 +66,9 @@ struct Parameters {
     lambda: f64,
     household: f64,
     twins: f64,
+    /// The corrections of the date of birth at one address (absent: none).
+    #[serde(default)]
+    at_address: [[f64; 6]; 2],
 }
 
 static MODEL: LazyLock<Result<Model, String>> = LazyLock::new(|| {
@@ -84,7 +87,16 @@ static MODEL: LazyLock<Result<Model, String>> = LazyLock::new(|| {
             }
         }
     }
-    Ok(Model::new(p.m, p.u, p.lambda, [p.household, p.twins]))
+    Ok(Model::new(
+        p.m,
+        p.u,
+        p.lambda,
+        Corrections {
+            household: p.household,
+            twins: p.twins,
+            at_address: p.at_address,
+        },
+    ))
 });
 
 fn model() -> Result<&'static Model, ServiceError> {

@@ -443,10 +443,8 @@ fn add_sqlite(args: &mut sqlx::sqlite::SqliteArguments, value: Value) -> Result<
 
 /// SQLite's page cache for an import's connection, in KiB (negative `cache_size`): big enough
 /// that a batch's changed index pages stay in memory until the commit instead of spilling to
-/// the WAL mid-transaction. Given back after the batch.
+/// the WAL mid-transaction. The connection is closed after the import (`release_sqlite`).
 const SQLITE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
-/// SQLite's default `cache_size`, restored after an import.
-const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
 
 async fn write_sqlite(pool: &sqlx::SqlitePool, prepared: PreparedImport) -> Result<(), StoreError> {
     let mut connection = hold_sqlite(pool, false).await?;
@@ -466,6 +464,8 @@ async fn hold_sqlite(
     offline: bool,
 ) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
     let mut connection = pool.acquire().await?;
+    // Never back to the pool, even when the import fails (see `release_sqlite`).
+    connection.close_on_drop();
     let synchronous = if offline { "NORMAL" } else { "FULL" };
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA synchronous = {synchronous}"
@@ -475,15 +475,18 @@ async fn hold_sqlite(
     Ok(connection)
 }
 
-/// Gives an importing connection's settings back before it returns to the pool.
+/// Closes an importing connection rather than give it back to the pool. Setting its cache
+/// back to the default would not be enough: SQLite's page cache keeps the hash table it grew
+/// to hold the load's pages (a bucket for each of 131,072 at 512 MiB), and scans all of it
+/// each time the connection finds the database changed by another, which in WAL mode is at
+/// the start of nearly every read after a write. Returned to the pool, that connection made
+/// every statement it ran after the load cost a scan of the whole table: the sweep's
+/// catch-up after `nrm demo --cases 1000000` spent 18% of its time in that scan
+/// (`pcache1TruncateUnsafe`).
 async fn release_sqlite(
-    mut connection: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    connection: sqlx::pool::PoolConnection<sqlx::Sqlite>,
 ) -> Result<(), StoreError> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT; PRAGMA synchronous = FULL"
-    )))
-    .execute(&mut *connection)
-    .await?;
+    connection.close().await?;
     Ok(())
 }
 
@@ -621,9 +624,6 @@ fn pg_copy_data(table: &Table, values: Vec<Value>) -> Result<Vec<u8>, StoreError
     Ok(out)
 }
 
-/// Batches an offline load writes at once on PostgreSQL, each on its own connection.
-const POSTGRES_LOAD_WRITERS: usize = 2;
-
 /// Writes a prepared batch with one binary `COPY` per table, in one transaction: the
 /// server's multi-row insert path, which logs a page's new rows together, with nothing to
 /// parse or plan.
@@ -678,15 +678,8 @@ impl Store {
     where
         I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
     {
-        // An offline load on PostgreSQL keeps two batches in flight, each on a connection of
-        // its own: the server's work on a batch (the rows, their constraint indexes, the log)
-        // is most of a load, and one session gives it one core. SQLite writes one at a time.
-        let in_flight = match (&self.pool, offline) {
-            (Pool::Postgres(_), true) => POSTGRES_LOAD_WRITERS,
-            _ => 1,
-        };
         let (sender, mut receiver) =
-            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(in_flight);
+            tokio::sync::mpsc::channel::<Result<PreparedImport, StoreError>>(1);
         let preparer = self.clone();
         let thread = std::thread::spawn(move || {
             let mut batches = batches;
@@ -711,53 +704,7 @@ impl Store {
             },
             _ => None,
         };
-        if in_flight > 1 {
-            // Batches are written as they come, up to `in_flight` at once; each is its own
-            // transaction, so the order they commit in does not matter to an offline load.
-            let mut writes = tokio::task::JoinSet::new();
-            let mut finished = false;
-            while outcome.is_ok() && !(finished && writes.is_empty()) {
-                tokio::select! {
-                    prepared = receiver.recv(), if !finished && writes.len() < in_flight => {
-                        match prepared {
-                            Some(Ok(prepared)) => {
-                                let store = self.clone();
-                                let n = prepared.cases() as u64;
-                                writes.spawn(async move {
-                                    store.write_prepared(None, prepared).await.map(|()| n)
-                                });
-                            }
-                            Some(Err(e)) => outcome = Err(e),
-                            None => finished = true,
-                        }
-                    }
-                    Some(done) = writes.join_next(), if !writes.is_empty() => {
-                        match done {
-                            Ok(Ok(n)) => {
-                                written += n;
-                                progress(written);
-                            }
-                            Ok(Err(e)) => outcome = Err(e),
-                            Err(panic) => std::panic::resume_unwind(panic.into_panic()),
-                        }
-                    }
-                }
-            }
-            // After a failure, the batches already sent still finish (committed or not, each
-            // whole); what they wrote is counted.
-            while let Some(done) = writes.join_next().await {
-                match done {
-                    Ok(Ok(n)) => {
-                        written += n;
-                        progress(written);
-                    }
-                    Ok(Err(_)) => {}
-                    Err(panic) => std::panic::resume_unwind(panic.into_panic()),
-                }
-            }
-        }
-        while in_flight == 1
-            && outcome.is_ok()
+        while outcome.is_ok()
             && let Some(prepared) = receiver.recv().await
         {
             let result = match prepared {

@@ -153,6 +153,10 @@ impl Store {
             on_pool!(self, pool => {
                 // One connection for every index, given room to sort in memory.
                 let mut connection = pool.acquire().await?;
+                // Closed when done, not given back to the pool: SQLite's page cache keeps the
+                // hash table it grew for the builds, whatever `cache_size` is set back to
+                // (see `release_sqlite` in bulk.rs).
+                connection.close_on_drop();
                 sqlx::query(sqlx::AssertSqlSafe(set))
                     .execute(&mut *connection)
                     .await?;

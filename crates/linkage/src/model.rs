@@ -714,13 +714,13 @@ fn fit_with(
             "corrections: household {household:.3} twins {twins:.3} at address {at_address:.3?}"
         );
     }
-    let household = Corrections {
+    let corrections = Corrections {
         household,
         twins,
         at_address,
     };
     // The pattern weights do not depend on the prior.
-    let unprimed = Model::new(m, u, 0.5, household);
+    let unprimed = Model::new(m, u, 0.5, corrections);
 
     // Pass 2: every distinct candidate pair compared once: its pattern counted (for the
     // prior) and, if it may reach `keep`, kept.
@@ -732,7 +732,7 @@ fn fit_with(
             .sum();
         let highest = (most as f64 / all_pairs).clamp(1e-12, 0.5);
         // The margin covers rounding: a pair just below is weighed again below anyway.
-        keep - Model::new(m, u, highest, household).prior_weight() - 1e-6
+        keep - Model::new(m, u, highest, corrections).prior_weight() - 1e-6
     });
     let mut distinct = vec![0u64; PATTERNS];
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -795,7 +795,7 @@ fn fit_with(
         eprintln!("{} candidates kept to be weighed", candidates.len());
     }
     let lambda = prior(&distinct, &unprimed, n);
-    let model = Model::new(m, u, lambda, household);
+    let model = Model::new(m, u, lambda, corrections);
     // (Collected in the candidates' own room: a pair is the size of a candidate.)
     let pairs: Vec<Pair> = candidates
         .into_iter()

@@ -149,42 +149,33 @@ impl Store {
         let (triggers, indexes): (Vec<_>, Vec<_>) =
             deferred.into_iter().partition(|(_, d)| is_trigger(d));
         if !indexes.is_empty() {
-            let (set, reset) = self.index_build_settings();
+            let set = self.index_build_settings();
             on_pool!(self, pool => {
+                use sqlx::Connection as _;
                 // One connection for every index, given room to sort in memory.
                 let mut connection = pool.acquire().await?;
-                // Closed when done, not given back to the pool: SQLite's page cache keeps the
-                // hash table it grew for the builds, whatever `cache_size` is set back to
-                // (see `release_sqlite` in bulk.rs).
+                // Closed when done, not given back to the pool (so its settings need no
+                // undoing): SQLite's page cache keeps the hash table it grew for the builds,
+                // whatever `cache_size` is set back to (see `release_sqlite` in bulk.rs).
                 connection.close_on_drop();
                 sqlx::query(sqlx::AssertSqlSafe(set))
                     .execute(&mut *connection)
                     .await?;
-                let built: Result<(), StoreError> = async {
-                    use sqlx::Connection as _;
-                    for (name, definition) in indexes {
-                        tracing::debug!(index = %name, "building an index a bulk load deferred");
-                        // Idempotent, so a rebuild that finds the index already there
-                        // (another process's rebuild) still removes the definition and goes on.
-                        let definition = if_not_exists(&definition, "CREATE INDEX ");
-                        let mut tx = connection.begin().await?;
-                        sqlx::query(sqlx::AssertSqlSafe(definition))
-                            .execute(&mut *tx)
-                            .await?;
-                        sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
-                            .bind(&name)
-                            .execute(&mut *tx)
-                            .await?;
-                        tx.commit().await?;
-                    }
-                    Ok(())
+                for (name, definition) in indexes {
+                    tracing::debug!(index = %name, "building an index a bulk load deferred");
+                    // Idempotent, so a rebuild that finds the index already there
+                    // (another process's rebuild) still removes the definition and goes on.
+                    let definition = if_not_exists(&definition, "CREATE INDEX ");
+                    let mut tx = connection.begin().await?;
+                    sqlx::query(sqlx::AssertSqlSafe(definition))
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM deferred_indexes WHERE name = $1")
+                        .bind(&name)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
                 }
-                .await;
-                let reset = sqlx::query(sqlx::AssertSqlSafe(reset))
-                    .execute(&mut *connection)
-                    .await;
-                built?;
-                reset?;
             });
         }
         if triggers.is_empty() {
@@ -232,27 +223,17 @@ impl Store {
 /// to 256 MiB: a 1 GiB cache built the indexes no faster at 100,000 cases (4.7 s either way)
 /// and took the load's peak memory to 1.8 GiB.
 const SQLITE_INDEX_BUILD_CACHE_KIB: i64 = 256 * 1024;
-/// SQLite's default `cache_size`, restored after the builds.
-const SQLITE_DEFAULT_CACHE_KIB: i64 = 2000;
 
 impl Store {
-    /// The settings of the connection that builds deferred indexes, and how to give them
-    /// back: on SQLite a large page cache, temporary sort runs in memory and a helper thread
-    /// for the sorter; on PostgreSQL the memory each build may sort in.
-    fn index_build_settings(&self) -> (String, String) {
+    /// The settings of the connection that builds deferred indexes (closed afterwards): on
+    /// SQLite a large page cache, temporary sort runs in memory and a helper thread for the
+    /// sorter; on PostgreSQL the memory each build may sort in.
+    fn index_build_settings(&self) -> String {
         match &self.pool {
-            Pool::Sqlite(_) => (
-                format!(
-                    "PRAGMA cache_size = -{SQLITE_INDEX_BUILD_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA threads = 2"
-                ),
-                format!(
-                    "PRAGMA cache_size = -{SQLITE_DEFAULT_CACHE_KIB}; PRAGMA temp_store = DEFAULT; PRAGMA threads = 0"
-                ),
+            Pool::Sqlite(_) => format!(
+                "PRAGMA cache_size = -{SQLITE_INDEX_BUILD_CACHE_KIB}; PRAGMA temp_store = MEMORY; PRAGMA threads = 2"
             ),
-            Pool::Postgres(_) => (
-                "SET maintenance_work_mem = '512MB'".to_owned(),
-                "RESET maintenance_work_mem".to_owned(),
-            ),
+            Pool::Postgres(_) => "SET maintenance_work_mem = '512MB'".to_owned(),
         }
     }
 }

@@ -109,12 +109,16 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        let wrapped = wrapped.ok_or(StoreError::NotFound)?;
-        // An erased subject's wrapped key is destroyed (see `retention.rs`).
+        self.unwrap_data_key(subject.0, &wrapped.ok_or(StoreError::NotFound)?)
+    }
+
+    /// A subject's data key from its stored wrapped key; an erased subject's is destroyed
+    /// (see `retention.rs`), so reading under it is refused as erased.
+    fn unwrap_data_key(&self, subject: Uuid, wrapped: &[u8]) -> Result<DataKey, StoreError> {
         if wrapped.is_empty() {
             return Err(StoreError::Erased);
         }
-        Ok(self.master_key.unwrap_data_key(subject.0, &wrapped)?)
+        Ok(self.master_key.unwrap_data_key(subject, wrapped)?)
     }
 
     /// Decrypts one vault record. The record must belong to `subject`.
@@ -172,11 +176,7 @@ impl Store {
                     .get(&record.0)
                     .filter(|found| found.1 == subject.0)
                     .ok_or(StoreError::NotFound)?;
-                // An erased subject's wrapped key is destroyed (see `retention.rs`).
-                if wrapped.is_empty() {
-                    return Err(StoreError::Erased);
-                }
-                let key = self.master_key.unwrap_data_key(*owner, wrapped)?;
+                let key = self.unwrap_data_key(*owner, wrapped)?;
                 let binding = RecordBinding {
                     record: record.0,
                     subject: subject.0,

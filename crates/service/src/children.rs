@@ -145,6 +145,7 @@ impl Cases {
             // The page's new review rows, written together (one commit a page, not a case);
             // before any case is moved on, whose move deletes its row.
             let mut rows: Vec<(CaseId, Option<NaiveDate>)> = Vec::new();
+            let mut due: Vec<(CaseId, u64, NaiveDate)> = Vec::new();
             let ids: Vec<CaseId> = page.iter().map(|(case_id, _)| *case_id).collect();
             for loaded in self.load_children(&ids).await? {
                 let case_id = loaded.case_id;
@@ -161,25 +162,30 @@ impl Cases {
                 if !reviewed {
                     rows.push((case_id, Some(review_from(turns_18_on))));
                 }
-                if today < turns_18_on {
-                    continue;
+                if today >= turns_18_on {
+                    due.push((case_id, loaded.version, turns_18_on));
                 }
-                self.store()
-                    .record_case_age_reviews(&std::mem::take(&mut rows))
-                    .await?;
-                match self
-                    .execute(
-                        actor,
-                        "case.turned_18",
-                        case_id,
-                        Some(loaded.version),
-                        None,
-                        now,
-                        |_| Command::Adulthood(AdulthoodCommand::ReviewAge { turns_18_on }),
-                    )
-                    .await
-                {
-                    Ok(version) if version > loaded.version => moved += 1,
+            }
+            self.store()
+                .record_case_age_reviews(&std::mem::take(&mut rows))
+                .await?;
+            // The page's moves at once: each its own append, audited, and the group commit
+            // takes them together (one durable commit for many, not one a case).
+            let moves = due.iter().map(|&(case_id, version, turns_18_on)| {
+                self.execute(
+                    actor,
+                    "case.turned_18",
+                    case_id,
+                    Some(version),
+                    None,
+                    now,
+                    move |_| Command::Adulthood(AdulthoodCommand::ReviewAge { turns_18_on }),
+                )
+            });
+            let results = futures_util::future::join_all(moves).await;
+            for (&(case_id, version, _), result) in due.iter().zip(results) {
+                match result {
+                    Ok(after) if after > version => moved += 1,
                     // Nothing the rules do for it (no rule for the birthday's date): not
                     // looked at again.
                     Ok(_) => rows.push((case_id, None)),
@@ -227,14 +233,17 @@ impl Cases {
             after = Some(*last);
             // The page's cases found to need no referral, recorded together.
             let mut checks: Vec<(CaseId, &'static str)> = Vec::new();
-            for loaded in self.load_children(&page).await? {
-                let case_id = loaded.case_id;
-                match self
-                    .refer_missing_guardian(&guardians, actor, loaded, today, now)
-                    .await?
-                {
+            // The page's referrals at once: each its own append, audited, and the group
+            // commit takes them together.
+            let children = self.load_children(&page).await?;
+            let referrals = children
+                .iter()
+                .map(|loaded| self.refer_missing_guardian(&guardians, actor, loaded, today, now));
+            let results = futures_util::future::join_all(referrals).await;
+            for (loaded, result) in children.iter().zip(results) {
+                match result? {
                     Catchup::Referred => referred += 1,
-                    Catchup::NoneDue(why) => checks.push((case_id, why)),
+                    Catchup::NoneDue(why) => checks.push((loaded.case_id, why)),
                     Catchup::Passed => {}
                 }
             }
@@ -249,7 +258,7 @@ impl Cases {
         &self,
         guardians: &crate::Guardians,
         actor: Actor,
-        loaded: LoadedChild,
+        loaded: &LoadedChild,
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Catchup, ServiceError> {

@@ -74,6 +74,16 @@ fn child(
 /// A child referral committed as `Cases::submit` commits it, but without the ICTG referral
 /// that follows in its own transaction (as when that transaction fails).
 async fn committed_without_guardian(store: &Store, on: NaiveDate, born: NaiveDate) -> CaseId {
+    committed_without_guardian_numbered(store, on, born, 4242).await
+}
+
+/// As [`committed_without_guardian`], with `reference_random` making its reference.
+async fn committed_without_guardian_numbered(
+    store: &Store,
+    on: NaiveDate,
+    born: NaiveDate,
+    reference_random: u64,
+) -> CaseId {
     let case_id = CaseId(Uuid::new_v4());
     let subject = SubjectId(Uuid::new_v4());
     let record = VaultRecordId(Uuid::new_v4());
@@ -83,7 +93,7 @@ async fn committed_without_guardian(store: &Store, on: NaiveDate, born: NaiveDat
         &CaseState::Empty,
         &Command::Submit(Box::new(Submit {
             submission: Submission::Child(submission),
-            reference_random: 4242,
+            reference_random,
             subject,
             personal_details: record,
             nations: Nations::default(),
@@ -397,6 +407,88 @@ async fn an_imported_childs_case_in_a_covered_area_gets_its_ictg_referral() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.ictg_referred, 0);
+        t.cleanup().await;
+    }
+}
+
+/// The catch-up after a bulk load or import: a page's ICTG referrals and moves at 18 are
+/// made concurrently, so the group commit writes them together (fewer durable commits than
+/// appends), and each case is still referred, and moved, exactly once.
+#[tokio::test]
+async fn the_turn_writes_a_pages_referrals_and_moves_together_each_once() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let cases = Cases::new(store.clone(), Rulebook::current());
+        let guardians = cases.guardians();
+        let day0 = date(2024, 1, 10);
+        let mut turning = Vec::new();
+        let mut younger = Vec::new();
+        for n in 0..30u64 {
+            // Ten turn 18 on 1 February 2024; twenty in 2026.
+            let born = if n < 10 {
+                date(2006, 2, 1)
+            } else {
+                date(2008, 6, 1)
+            };
+            let case_id = committed_without_guardian_numbered(&store, day0, born, 5000 + n).await;
+            if n < 10 {
+                turning.push(case_id);
+            } else {
+                younger.push(case_id);
+            }
+        }
+
+        let before = store.group_commit_stats();
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 1, 11)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let after = store.group_commit_stats();
+        assert_eq!((r.ictg_referred, r.cases_turned_18), (30, 0));
+        let (appends, batches) = (
+            after.appends - before.appends,
+            after.batches - before.batches,
+        );
+        assert!(appends >= 30, "{appends} appends");
+        assert!(
+            batches < appends,
+            "the referrals were committed one at a time: {batches} commits for {appends} appends"
+        );
+        for case_id in turning.iter().chain(&younger) {
+            assert!(
+                guardians
+                    .episode_for_case(*case_id)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .is_some()
+            );
+        }
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM guardian_episodes").await,
+            30
+        );
+
+        // The birthday: the ten move to the adult route, together, once.
+        let before = store.group_commit_stats();
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 2, 1)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let after = store.group_commit_stats();
+        assert_eq!((r.ictg_referred, r.cases_turned_18), (0, 10));
+        assert!(after.batches - before.batches < after.appends - before.appends);
+        for case_id in &turning {
+            assert_eq!(referral(&store, *case_id).await.age_group, AgeGroup::Adult);
+        }
+        for case_id in &younger {
+            assert_eq!(referral(&store, *case_id).await.age_group, AgeGroup::Child);
+        }
+        let r = cases
+            .review_guardian_ages(noon(date(2024, 2, 2)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.ictg_referred, r.cases_turned_18), (0, 0));
         t.cleanup().await;
     }
 }

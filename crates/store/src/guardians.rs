@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::events::{VaultWrite, to_i64};
+use crate::group::{Outcome, Written};
 use crate::statement::{Statement, Value};
 use crate::{Store, StoreError, on_pool};
 
@@ -234,37 +235,27 @@ impl Store {
             ));
         }
         statements.push(summary_update(episode, s, append.recorded_at));
-        let _turn = self.write_turn().await;
-        let written = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut ok = true;
-            for (i, statement) in statements.iter().enumerate() {
-                let query = crate::statement::bind_values!(
-                    sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone())),
-                    &statement.values
-                );
-                let result = match query.execute(&mut *tx).await {
-                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                        ok = false;
-                        break;
-                    }
-                    other => other?,
-                };
-                if i == 0 && result.rows_affected() != 1 {
-                    ok = false;
-                    break;
-                }
-            }
-            if ok {
-                crate::audit::append_audit!(tx, &self.audit_key, append.audit, append.recorded_at)?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            ok
-        });
-        if written {
-            return Ok(new_version);
+        // Through the group committer, as a case's append is: concurrent episode writes (the
+        // ICTG catch-up after a bulk load or import) share one durable commit. The episode's
+        // own id keys it there, so two writes to one episode are never merged.
+        let outcome = self
+            .committer
+            .write(
+                statements,
+                episode,
+                false,
+                None,
+                Some((append.audit.clone(), append.recorded_at)),
+            )
+            .await;
+        match outcome {
+            Outcome::Written(Written::Done) => return Ok(new_version),
+            // The gate changed no row (a stale version, or another episode of the case), or
+            // a statement clashed with a row written meanwhile: which one, from the episode.
+            Outcome::Written(_) => {}
+            Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
+            Outcome::Failed(e) => return Err(e.into()),
+            Outcome::BatchFailed => return Err(StoreError::CommitFailed),
         }
         match self.guardian_version(append.episode_id).await? {
             Some(actual) if !new => Err(StoreError::VersionConflict {
@@ -544,9 +535,16 @@ impl Store {
         &self,
         reviews: &[(CaseId, Option<NaiveDate>)],
     ) -> Result<(), StoreError> {
+        // The last row given for a case is the one kept, as if written one after another.
+        let mut last: std::collections::HashMap<CaseId, usize> = std::collections::HashMap::new();
+        for (i, (case_id, _)) in reviews.iter().enumerate() {
+            last.insert(*case_id, i);
+        }
         let rows: Vec<Vec<Value>> = reviews
             .iter()
-            .map(|(case_id, review_from)| {
+            .enumerate()
+            .filter(|(i, (case_id, _))| last.get(case_id) == Some(i))
+            .map(|(_, (case_id, review_from))| {
                 vec![Value::Uuid(case_id.0), Value::OptDate(*review_from)]
             })
             .collect();
@@ -558,7 +556,7 @@ impl Store {
     }
 
     /// Open child cases with no guardian episode that the ICTG referral catch-up has not yet
-    /// found nothing due for ([`Store::record_guardian_referral_check`]), after `after` in
+    /// found nothing due for ([`Store::record_guardian_referral_checks`]), after `after` in
     /// case id order.
     pub async fn child_cases_without_guardian_after(
         &self,
@@ -610,7 +608,7 @@ impl Store {
             })
             .collect();
         self.write_each(
-            "INSERT INTO guardian_referral_checks (case_id, outcome, checked_at) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM guardian_referral_checks WHERE case_id = $1)",
+            "INSERT INTO guardian_referral_checks (case_id, outcome, checked_at) VALUES ($1, $2, $3) ON CONFLICT (case_id) DO NOTHING",
             &rows,
         )
         .await

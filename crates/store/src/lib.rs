@@ -95,6 +95,9 @@ pub struct Store {
     committer: group::Committer,
 }
 
+/// Bound values in one statement of [`Store::write_each`] (below both engines' limits).
+const WRITE_EACH_VALUES: usize = 3_000;
+
 impl Store {
     /// Which engine this store runs on.
     pub fn kind(&self) -> DatabaseKind {
@@ -135,21 +138,37 @@ impl Store {
         Ok(())
     }
 
-    /// The same statement once for each row of values, all in one transaction: one durable
-    /// commit for a page of a sweep's bookkeeping instead of one per case.
+    /// The same statement for each row of values, all in one transaction: one durable commit
+    /// for a page of a sweep's bookkeeping instead of one per case. A single-row INSERT is
+    /// written as multi-row INSERTs, so a row must not change one another row of the same
+    /// call changes (`ON CONFLICT DO UPDATE` of one key twice is refused by PostgreSQL).
     pub(crate) async fn write_each(
         &self,
         sql: &'static str,
         rows: &[Vec<statement::Value>],
     ) -> Result<(), StoreError> {
-        if rows.is_empty() {
+        let Some(width) = rows.first().map(Vec::len) else {
             return Ok(());
-        }
+        };
+        // Many rows to a statement when `sql` is a single-row INSERT (a round trip, or a
+        // hand-over to SQLite's thread, per row was most of a page's write in the sweep's
+        // catch-up on PostgreSQL); else one statement a row.
+        let per_statement = if rows.iter().all(|r| r.len() == width)
+            && group::merge::multi_row(sql, width, 1).is_some()
+        {
+            (WRITE_EACH_VALUES / width.max(1)).max(1)
+        } else {
+            1
+        };
         let _turn = self.write_turn().await;
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for values in rows {
-                statement::bind_values!(sqlx::query(sql), values)
+            for chunk in rows.chunks(per_statement) {
+                let sql = match per_statement {
+                    1 => sql.to_owned(),
+                    _ => group::merge::multi_row(sql, width, chunk.len()).unwrap_or_default(),
+                };
+                statement::bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk.iter().flatten())
                     .execute(&mut *tx)
                     .await?;
             }

@@ -482,3 +482,68 @@ async fn the_sweep_pages_start_where_the_page_before_ended() {
         }
     }
 }
+
+/// A page of the sweep's bookkeeping is written as multi-row statements (one per page, not a
+/// round trip per case), with the meaning the rows had written one after another: a case
+/// given twice keeps its last age-review row and its first referral check, and a case
+/// checked before keeps that check.
+#[tokio::test]
+async fn a_pages_bookkeeping_rows_mean_what_they_would_written_one_by_one() {
+    each_backend(|t| async move {
+        let store = &t.store;
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        let a = child_case(store).await.case_id;
+        let b = child_case(store).await.case_id;
+        let c = child_case(store).await.case_id;
+        store
+            .record_case_age_reviews(&[
+                (a, Some(date(2025, 6, 1))),
+                (b, Some(date(2025, 5, 1))),
+                (a, Some(date(2026, 1, 1))),
+                (c, None),
+            ])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        // `a` waits for January (its last row), `b` is due, `c` is not looked at again.
+        let due = store
+            .child_cases_for_age_review_after(day(), None, 200)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(due, vec![(b, true)]);
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM case_age_reviews").await,
+            3
+        );
+
+        store
+            .record_guardian_referral_checks(&[(a, "adult")], now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .record_guardian_referral_checks(
+                &[(b, "not_covered"), (a, "not_covered"), (b, "adult")],
+                now(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut outcomes = t
+            .query_strings("SELECT outcome FROM guardian_referral_checks")
+            .await;
+        outcomes.sort();
+        assert_eq!(outcomes, vec!["adult".to_owned(), "not_covered".to_owned()]);
+        assert_eq!(
+            t.query_i64(
+                "SELECT COUNT(*) FROM guardian_referral_checks WHERE outcome = 'not_covered'"
+            )
+            .await,
+            1
+        );
+        // Nothing to write is no statement at all.
+        store
+            .record_guardian_referral_checks(&[], now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        t
+    })
+    .await;
+}

@@ -27,7 +27,7 @@
 //! [`StoreError::CommitFailed`]: crate::StoreError::CommitFailed
 
 mod batch;
-mod merge;
+pub(crate) mod merge;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

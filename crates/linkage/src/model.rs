@@ -9,7 +9,7 @@
 //! expected matches among the candidates.
 
 use crate::block::{self, BlockKeys, Blocker, Blocks, R, RULE_FIELDS};
-use crate::compare::{self, FAMILY, FIELDS, GIVEN, LEVELS, Levels};
+use crate::compare::{self, CROSSED, FAMILY, FIELDS, GIVEN, LEVELS, Levels};
 use crate::data::Dataset;
 
 const NF: usize = FIELDS.len();
@@ -155,30 +155,54 @@ impl Model {
 
     /// Term-frequency adjustment: an identical given or family name counts for more when the
     /// name is rare and less when it is common (log2 of u at the top level over the name's
-    /// own frequency).
+    /// own frequency), and so does a name written across the fields ([`CROSSED`]).
     pub fn tf_adjustment(&self, ds: &Dataset, a: u32, b: u32, levels: &Levels) -> f64 {
-        if levels[GIVEN] != Some(4) && levels[FAMILY] != Some(4) {
+        let crossed = levels[FAMILY] == Some(CROSSED);
+        if levels[GIVEN] != Some(4) && levels[FAMILY] != Some(4) && !crossed {
             // No identical name: nothing to adjust (most candidate pairs).
             return 0.0;
         }
         let n = ds.len().max(1) as f64;
         let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
         let share = |count: u32| f64::from(count.max(1)) / n;
+        // The name written across: how many records have it as their family name, and how
+        // many as their given names.
+        let across = crossed
+            .then(|| compare::crossing(ds, a, b))
+            .flatten()
+            .map(|first_family| {
+                if first_family {
+                    (share(ra.family_count), share(rb.given_count))
+                } else {
+                    (share(rb.family_count), share(ra.given_count))
+                }
+            });
         self.tf_adjustment_of(
             levels,
             (ds.given(a) == ds.given(b)).then(|| share(ra.given_count.max(rb.given_count))),
             (ds.family(a) == ds.family(b)).then(|| share(ra.family_count.max(rb.family_count))),
+            across,
         )
     }
 
     /// The term-frequency adjustment from name frequencies known outside a [`Dataset`] (at
     /// intake the other records are not loaded): `given` and `family` are the shares of all
-    /// records holding the pair's name, when both records have the same name (else `None`).
+    /// records holding the pair's name, when both records have the same name (else `None`);
+    /// `across`, for a name written across the fields ([`CROSSED`]), the shares of all records
+    /// holding that name as their family name and as their given names.
+    ///
+    /// Across the fields: two different people cross on a name `x` about `2 f g` of the time
+    /// (`f` and `g` its shares as a family and as a given name), while one person written
+    /// across has a name that is as often their family name as their given name (`(f + g) /
+    /// 2`), so the name's Bayes factor is the level's `m / u` times `u (f + g) / (4 f g)`. A
+    /// name common in both fields (Ahmed, Ali) says little, one found in one field only (a
+    /// family name seen as a given name only where it was swapped) says more.
     pub fn tf_adjustment_of(
         &self,
         levels: &Levels,
         given: Option<f64>,
         family: Option<f64>,
+        across: Option<(f64, f64)>,
     ) -> f64 {
         let adjust = |field: usize, tf: f64| (self.u[field][4] / tf).log2().clamp(-8.0, 8.0);
         let mut adj = 0.0;
@@ -194,6 +218,17 @@ impl Model {
             && let Some(tf) = family
         {
             adj += adjust(FAMILY, tf);
+        }
+        if levels[FAMILY] == Some(CROSSED)
+            && !is_household(levels)
+            && let Some((f, g)) = across
+            && f > 0.0
+            && g > 0.0
+        {
+            let name = 4.0 * f * g / (f + g);
+            adj += (self.u[FAMILY][usize::from(CROSSED)] / name)
+                .log2()
+                .clamp(-8.0, 8.0);
         }
         adj
     }
@@ -213,8 +248,19 @@ impl Model {
     }
 }
 
+/// A name shared at the same address (level 2 or 3): the same family name (level 3 or 4), or
+/// one written across the fields ([`CROSSED`]: relatives share a family name, and one of
+/// them written with given and family names swapped crosses another's), to which the
+/// household's corrections apply.
 fn is_household(levels: &Levels) -> bool {
     levels[FAMILY].is_some_and(|l| l >= 3) && levels[compare::ADDRESS].is_some_and(|l| l >= 2)
+}
+
+/// The same family name as written in the family name's field (level 3 or 4) at the same
+/// address (level 2 or 3): the pairs the corrections for relatives are estimated on.
+fn is_straight_household(levels: &Levels) -> bool {
+    levels[FAMILY].is_some_and(|l| l == 3 || l == 4)
+        && levels[compare::ADDRESS].is_some_and(|l| l >= 2)
 }
 
 /// The household correction: log2 of (u of the same family name × u of the same address,
@@ -272,13 +318,13 @@ pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize
     let relatives = (relatives as f64 - agree as f64 * ratio).max(0.0);
     let twins = (twins as f64 - agree_same_day as f64 * ratio).max(0.0);
     let given_differ = u[GIVEN][0].max(1e-9);
-    let joint = (relatives / given_differ + 1.0) / all_pairs;
-    let joint_twins = (twins / given_differ + 1.0) / all_pairs;
-    let family: f64 = u[FAMILY][3..LEVELS[FAMILY]].iter().sum();
+    let family: f64 = u[FAMILY][3..=4].iter().sum();
     let address: f64 = u[compare::ADDRESS][2..LEVELS[compare::ADDRESS]]
         .iter()
         .sum();
     let born_same_day = u[compare::DOB][5];
+    let joint = (relatives / given_differ + 1.0) / all_pairs;
+    let joint_twins = (twins / given_differ + 1.0) / all_pairs;
     [
         (family * address / joint).log2().min(0.0),
         (family * address * born_same_day / joint_twins)
@@ -330,7 +376,7 @@ pub fn address_dob_adjustment(
                 if levels[compare::ADDRESS].is_none_or(|l| l < 2) {
                     continue;
                 }
-                let h = usize::from(is_household(&levels));
+                let h = usize::from(is_straight_household(&levels));
                 counts[h][usize::from(given > 0)][usize::from(dob)] += 1;
             }
         }
@@ -439,13 +485,19 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
     u
 }
 
-/// The starting m: each level four times as likely as the one below.
+/// The starting m: each level four times as likely as the one below (the family name written
+/// across the fields as likely as its loosely similar level).
 fn initial_m() -> Table {
     let mut m = [[0.0; ML]; NF];
     for f in 0..NF {
         let mut c = [0.0; ML];
         for (l, v) in c.iter_mut().enumerate().take(LEVELS[f]) {
-            *v = 4f64.powi(l as i32);
+            let rank = if f == FAMILY && l == usize::from(CROSSED) {
+                1
+            } else {
+                l
+            };
+            *v = 4f64.powi(rank as i32);
         }
         m[f] = normalise(&c, LEVELS[f], 0.0);
     }
@@ -894,17 +946,17 @@ mod tests {
         // A name exactly as common as the average says nothing more.
         assert!(
             model
-                .tf_adjustment_of(&levels, Some(0.01), Some(0.01))
+                .tf_adjustment_of(&levels, Some(0.01), Some(0.01), None)
                 .abs()
                 < 1e-9
         );
-        assert_eq!(model.tf_adjustment_of(&levels, None, None), 0.0);
-        let rare = model.tf_adjustment_of(&levels, None, Some(0.0001));
-        let common = model.tf_adjustment_of(&levels, None, Some(0.1));
+        assert_eq!(model.tf_adjustment_of(&levels, None, None, None), 0.0);
+        let rare = model.tf_adjustment_of(&levels, None, Some(0.0001), None);
+        let common = model.tf_adjustment_of(&levels, None, Some(0.1), None);
         assert!(rare > 0.0 && common < 0.0, "{rare} {common}");
         // Only an exact agreement is adjusted.
         levels[FAMILY] = Some(3);
-        assert_eq!(model.tf_adjustment_of(&levels, None, Some(0.1)), 0.0);
+        assert_eq!(model.tf_adjustment_of(&levels, None, Some(0.1), None), 0.0);
     }
 
     #[test]
@@ -945,7 +997,8 @@ mod tests {
         for (a, b, count) in [(0, 1, 2.0), (2, 3, 30.0)] {
             for p in 0..PATTERNS {
                 let levels = levels_of(p);
-                let expected = model.tf_adjustment_of(&levels, Some(count / n), Some(count / n));
+                let expected =
+                    model.tf_adjustment_of(&levels, Some(count / n), Some(count / n), None);
                 let got = model.tf_adjustment(&ds, a, b, &levels);
                 assert!(
                     (got - expected).abs() < 1e-12,

@@ -64,8 +64,10 @@ struct Parameters {
     m: [[f64; 6]; 5],
     u: [[f64; 6]; 5],
     lambda: f64,
-    household: f64,
-    twins: f64,
+    /// The household's and twins' corrections at the same postcode or mostly the same address
+    /// (level 2) and at the same address (level 3).
+    household: [f64; 2],
+    twins: [f64; 2],
     /// The corrections of the date of birth at one address (absent: none).
     #[serde(default)]
     at_address: [[f64; 6]; 2],

@@ -40,13 +40,15 @@ fn main() {
             .join(",\n    ")
     };
     println!(
-        "{{\n  \"fitted_on\": \"{} generated records of {people} people (nrm-linkage synth, seed 7)\",\n  \"m\": [\n    {}\n  ],\n  \"u\": [\n    {}\n  ],\n  \"lambda\": {:.6e},\n  \"household\": {:.6},\n  \"twins\": {:.6},\n  \"at_address\": [\n    {}\n  ]\n}}",
+        "{{\n  \"fitted_on\": \"{} generated records of {people} people (nrm-linkage synth, seed 7)\",\n  \"m\": [\n    {}\n  ],\n  \"u\": [\n    {}\n  ],\n  \"lambda\": {:.6e},\n  \"household\": [{:.6}, {:.6}],\n  \"twins\": [{:.6}, {:.6}],\n  \"at_address\": [\n    {}\n  ]\n}}",
         recs.len(),
         rows(&model.m),
         rows(&model.u),
         model.lambda,
-        model.household,
-        model.twins,
+        model.household[0],
+        model.household[1],
+        model.twins[0],
+        model.twins[1],
         model
             .at_address
             .iter()

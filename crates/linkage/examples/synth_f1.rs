@@ -46,7 +46,7 @@ fn main() {
     let truth: Vec<u32> = recs.iter().map(|r| r.person).collect();
     let s = pairwise_scores(&out.cluster, &truth);
     println!(
-        "{} people, {} records, {} candidates, {} oversized: P {:.4} R {:.4} F1 {:.4} in {:.2?}; lambda {:.3e} household {:.2} twins {:.2} at address {:.2?}",
+        "{} people, {} records, {} candidates, {} oversized: P {:.4} R {:.4} F1 {:.4} in {:.2?}; lambda {:.3e} household {:.2?} twins {:.2?} at address {:.2?}",
         n,
         recs.len(),
         out.candidates,

@@ -1,5 +1,9 @@
-//! Field comparisons. Each gives a level, `0` (disagree) up to `LEVELS[f] - 1` (identical), or
-//! `None` when either value is missing: a missing value adds no evidence either way.
+//! Field comparisons. Each gives a level, `0` (disagree) up to [`IDENTICAL`]`[f]` (identical),
+//! or `None` when either value is missing: a missing value adds no evidence either way. The
+//! family name has one more level after its identical one, [`CROSSED`]: the family name
+//! written as the other record's given name (or the given name as the other's family name)
+//! where the names otherwise differ. It comes last so that the levels stored before it was
+//! added keep their meaning.
 
 use crate::data::{Dataset, NONE};
 
@@ -17,7 +21,18 @@ pub const DOB: usize = 2;
 pub const SEX: usize = 3;
 pub const ADDRESS: usize = 4;
 /// How many levels each field has.
-pub const LEVELS: [usize; 5] = [5, 5, 6, 2, 4];
+pub const LEVELS: [usize; 5] = [5, 6, 6, 2, 4];
+/// The level of each field where the two values are the same (the strongest agreement; for
+/// every field but the family name, the last level).
+pub const IDENTICAL: [u8; 5] = [4, 4, 5, 1, 3];
+/// The family name's level for names written across the fields: one record's family name is
+/// the other's given name (or its given name the other's family name), the same as written,
+/// while the names compared straight do not agree (given and family names swapped, and one
+/// of them replaced). Its own m and u are estimated like every other level's; what it is worth
+/// for one name is adjusted by how common the name is in both fields
+/// ([`crate::Model::tf_adjustment`]), because where given and family names come from one list
+/// (Arabic and South Asian names above all) different people share a name across the fields.
+pub const CROSSED: u8 = 5;
 /// What each level means, for showing a decision maker why two records were matched.
 pub const LEVEL_NAMES: [&[&str]; 5] = [
     &[
@@ -33,6 +48,7 @@ pub const LEVEL_NAMES: [&[&str]; 5] = [
         "similar spelling",
         "same name in another spelling or a shared part",
         "identical",
+        "written as the other's given name, the names otherwise different",
     ],
     &[
         "far apart",
@@ -54,7 +70,8 @@ pub const LEVEL_NAMES: [&[&str]; 5] = [
 /// A comparison vector: one level per field, `None` where a value is missing.
 pub type Levels = [Option<u8>; 5];
 
-/// Compares two records of one dataset (given and family names are also tried swapped).
+/// Compares two records of one dataset (given and family names are also tried swapped, and
+/// across: see [`CROSSED`]).
 pub fn compare(ds: &Dataset, a: u32, b: u32) -> Levels {
     let (ga, fa, gb, fb) = (ds.given(a), ds.family(a), ds.given(b), ds.family(b));
     let mut given = both(ga, gb).then(|| given_level(ds, ga, gb));
@@ -82,6 +99,12 @@ pub fn compare(ds: &Dataset, a: u32, b: u32) -> Levels {
             }
         }
     }
+    if family.is_some_and(|l| l <= 1)
+        && given.is_none_or(|l| l <= 1)
+        && crossing(ds, a, b).is_some()
+    {
+        family = Some(CROSSED);
+    }
     [
         given,
         family,
@@ -89,6 +112,21 @@ pub fn compare(ds: &Dataset, a: u32, b: u32) -> Levels {
         sex_level(ds, a, b),
         address_level(ds, a, b),
     ]
+}
+
+/// Which name of the two records is written across the fields, the same as written:
+/// `Some(true)` when the first record's family name is the second's given name, `Some(false)`
+/// when the first's given name is the second's family name, `None` when neither is. Whether
+/// the names are different when compared straight is the caller's to know (see [`CROSSED`]).
+pub(crate) fn crossing(ds: &Dataset, a: u32, b: u32) -> Option<bool> {
+    let (ga, fa, gb, fb) = (ds.given(a), ds.family(a), ds.given(b), ds.family(b));
+    if both(fa, gb) && same(fa, gb) {
+        Some(true)
+    } else if both(ga, fb) && same(ga, fb) {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 fn both(a: &[u32], b: &[u32]) -> bool {
@@ -546,6 +584,52 @@ mod tests {
     }
 
     #[test]
+    fn names_written_across_the_fields() {
+        let lv = |a: (&str, &str), b: (&str, &str)| {
+            let levels = pair(person(a.0, a.1, ""), person(b.0, b.1, ""));
+            (levels[GIVEN], levels[FAMILY])
+        };
+        // Swapped, and one of the two replaced: the given name is the other's family name...
+        assert_eq!(
+            lv(("Bullock", "Holly"), ("Adele", "Bullock")),
+            (Some(0), Some(CROSSED))
+        );
+        // ... or the family name the other's given name, either way round.
+        assert_eq!(
+            lv(("Holly", "Bullock"), ("Bullock", "Adele")),
+            (Some(0), Some(CROSSED))
+        );
+        assert_eq!(
+            lv(("Bullock", "Adele"), ("Holly", "Bullock")),
+            (Some(0), Some(CROSSED))
+        );
+        // With the given name missing on one side the family name is still compared.
+        assert_eq!(
+            lv(("", "Bullock"), ("Bullock", "Holly")),
+            (None, Some(CROSSED))
+        );
+        // Both swapped: the full swap, as before.
+        assert_eq!(
+            lv(("Holly", "Bullock"), ("Bullock", "Holly")),
+            (Some(4), Some(4))
+        );
+        // Names that agree straight are not written across.
+        assert_eq!(lv(("Ahmed", "Ali"), ("Ahmed", "Ahmed")).0, Some(4));
+        assert_ne!(lv(("Ahmed", "Ali"), ("Ahmed", "Ahmed")).1, Some(CROSSED));
+        assert_eq!(lv(("Ali", "Ahmed"), ("Ahmed", "Ahmed")).1, Some(4));
+        // Only the same name as written (a near spelling across is not taken for one).
+        assert_eq!(
+            lv(("Bullock", "Holly"), ("Adele", "Bulock")),
+            (Some(0), Some(0))
+        );
+        // Nothing in common: different.
+        assert_eq!(
+            lv(("Grace", "Okafor"), ("Adele", "Bullock")),
+            (Some(0), Some(0))
+        );
+    }
+
+    #[test]
     fn dates_levels() {
         let lv = |a, b| pair(person("A", "B", a), person("A", "B", b))[DOB];
         assert_eq!(lv("1990-03-25", "1990-03-25"), Some(5));
@@ -658,7 +742,53 @@ mod tests {
         ]
     }
 
+    /// Records whose given and family names come from one small list, so that names written
+    /// across the fields are common.
+    fn crossing_record() -> impl Strategy<Value = [String; 7]> {
+        let name = || {
+            prop::sample::select(vec![
+                "", "Ahmed", "Ali", "Hassan", "Bullock", "Holly", "ali",
+            ])
+            .prop_map(str::to_owned)
+        };
+        (name(), name(), record()).prop_map(|(g, f, mut r)| {
+            r[0] = g;
+            r[1] = f;
+            r
+        })
+    }
+
     proptest! {
+        #[test]
+        fn names_across_the_fields_are_symmetric_identical_at_the_top_and_missing_neutral(
+            a in crossing_record(),
+            b in crossing_record(),
+            field in 0usize..2,
+        ) {
+            let (ab, ba) = (pair(view(&a), view(&b)), pair(view(&b), view(&a)));
+            prop_assert_eq!(ab, ba);
+            // Written across only where a name is, and the names compared straight differ.
+            if ab[FAMILY] == Some(CROSSED) {
+                let fold = |s: &str| crate::normalise::fold(s);
+                let (ga, fa, gb, fb) = (fold(&a[0]), fold(&a[1]), fold(&b[0]), fold(&b[1]));
+                prop_assert!(
+                    (!fa.is_empty() && fa == gb) || (!ga.is_empty() && ga == fb),
+                    "{ab:?}"
+                );
+                prop_assert!(fa != fb && ga != gb);
+            }
+            let same = pair(view(&a), view(&a));
+            for f in [GIVEN, FAMILY] {
+                if let Some(level) = same[f] {
+                    prop_assert_eq!(level, IDENTICAL[f]);
+                }
+            }
+            let mut cleared = b.clone();
+            cleared[field].clear();
+            prop_assert_eq!(pair(view(&a), view(&cleared))[field], None);
+            prop_assert_eq!(pair(view(&cleared), view(&a))[field], None);
+        }
+
         #[test]
         fn the_bound_is_never_below_the_similarity(a in text(), b in text()) {
             let (ma, la) = crate::data::char_mask(&a);
@@ -727,7 +857,7 @@ mod tests {
             let levels = pair(view(&a), view(&a));
             for (f, level) in levels.iter().enumerate() {
                 if let Some(level) = level {
-                    let top = LEVELS[f] as u8 - 1;
+                    let top = IDENTICAL[f];
                     // An estimated date (1 January) is never "identical" evidence.
                     let estimated = f == DOB
                         && crate::normalise::Dob::parse(&a[2]).is_some_and(|d| d.is_estimate());

@@ -42,7 +42,7 @@ use nrm_domain::person::{
 use nrm_domain::personal::{PersonalDetails, VaultContent};
 use nrm_domain::submission::Gender;
 use nrm_domain::{Actor, CaseState};
-use nrm_linkage::compare::{FIELDS, LEVEL_NAMES, LEVELS, Levels};
+use nrm_linkage::compare::{FIELDS, IDENTICAL, LEVEL_NAMES, LEVELS, Levels};
 use nrm_linkage::{Blocker, Corrections, Dataset, Model, Record};
 use nrm_store::audit::AuditRecord;
 use nrm_store::persons::{
@@ -64,8 +64,10 @@ struct Parameters {
     m: [[f64; 6]; 5],
     u: [[f64; 6]; 5],
     lambda: f64,
-    household: f64,
-    twins: f64,
+    /// The household's and twins' corrections at the same postcode or mostly the same address
+    /// (level 2) and at the same address (level 3).
+    household: [f64; 2],
+    twins: [f64; 2],
     /// The corrections of the date of birth at one address (absent: none).
     #[serde(default)]
     at_address: [[f64; 6]; 2],
@@ -318,11 +320,10 @@ pub fn describe_levels(levels: &Levels) -> Vec<FieldComparison> {
                 level: None,
             },
             Some(l) => {
-                let top = LEVELS[f] - 1;
-                let l = usize::from(l).min(top);
+                let l = usize::from(l).min(LEVELS[f] - 1);
                 FieldComparison {
                     field: FIELDS[f],
-                    agreement: if l == top {
+                    agreement: if l == usize::from(IDENTICAL[f]) {
                         "agrees"
                     } else if l == 0 {
                         "disagrees"
@@ -370,16 +371,31 @@ fn split_postcode(address: &str) -> (String, String) {
 /// The keyed term-frequency tokens of a record's full given names and family name (0 when
 /// empty).
 fn tf_tokens(blocker: &Blocker, r: &OwnedRecord) -> (u64, u64) {
-    let token = |kind: &str, name: &str| {
-        let folded = nrm_linkage::normalise::fold(name);
-        let folded = folded.trim();
-        if folded.is_empty() {
-            0
-        } else {
-            blocker.token(format!("nrm-tf-{kind}|{folded}").as_bytes())
-        }
-    };
-    (token("given", &r.given), token("family", &r.family))
+    (
+        tf_token(blocker, "given", &r.given),
+        tf_token(blocker, "family", &r.family),
+    )
+}
+
+/// The term-frequency tokens of a record's names read in the other field: its family name as
+/// given names and its given names as a family name `(given, family)`, for how common a name
+/// written across the fields is (`nrm_linkage::compare::CROSSED`). Only ever counted, never
+/// stored.
+fn crossed_tf_tokens(blocker: &Blocker, r: &OwnedRecord) -> (u64, u64) {
+    (
+        tf_token(blocker, "given", &r.family),
+        tf_token(blocker, "family", &r.given),
+    )
+}
+
+fn tf_token(blocker: &Blocker, kind: &str, name: &str) -> u64 {
+    let folded = nrm_linkage::normalise::fold(name);
+    let folded = folded.trim();
+    if folded.is_empty() {
+        0
+    } else {
+        blocker.token(format!("nrm-tf-{kind}|{folded}").as_bytes())
+    }
 }
 
 /// The linkage records of one referral's potential victim: the name as given, then each other
@@ -596,6 +612,13 @@ impl<'a> Persons<'a> {
         let blocker = self.blocker();
         let share_of = |t: u64| shares.iter().find(|(s, _)| *s == t).map(|(_, f)| *f);
         let mine_tf: Vec<(u64, u64)> = mine.iter().map(|r| tf_tokens(&blocker, r)).collect();
+        let mine_crossed: Vec<(u64, u64)> = mine
+            .iter()
+            .map(|r| crossed_tf_tokens(&blocker, r))
+            .collect();
+        // How common the names are in the other field, looked up the first time a name is
+        // written across the fields.
+        let mut crossed_shares: Option<Vec<(u64, f64)>> = None;
         let mut out = Vec::new();
         let mut per_person: BTreeMap<PersonId, usize> = BTreeMap::new();
         let mut compared = 0;
@@ -635,9 +658,35 @@ impl<'a> Persons<'a> {
                     let ((mg, mf), (tg, tf)) = (mine_tf[i], theirs_tf[j]);
                     let given = (mg != 0 && mg == tg).then(|| share_of(mg)).flatten();
                     let family = (mf != 0 && mf == tf).then(|| share_of(mf)).flatten();
+                    // A name written across the fields: its shares as a family name and as
+                    // given names.
+                    let mut across = None;
+                    if levels[nrm_linkage::compare::FAMILY] == Some(nrm_linkage::compare::CROSSED) {
+                        if crossed_shares.is_none() {
+                            let tokens: Vec<(u8, u64)> = mine_crossed
+                                .iter()
+                                .flat_map(|&(g, f)| [(TF_GIVEN_RULE, g), (TF_FAMILY_RULE, f)])
+                                .filter(|&(_, t)| t != 0)
+                                .collect();
+                            crossed_shares = Some(self.name_shares(&tokens).await?);
+                        }
+                        let crossed = crossed_shares.as_deref().unwrap_or_default();
+                        let crossed_of =
+                            |t: u64| crossed.iter().find(|(s, _)| *s == t).map(|(_, f)| *f);
+                        let (cg, cf) = mine_crossed[i];
+                        across = if cg != 0 && cg == tg {
+                            // My family name is their given names.
+                            share_of(mf).zip(crossed_of(cg))
+                        } else if cf != 0 && cf == tf {
+                            // My given names are their family name.
+                            crossed_of(cf).zip(share_of(mg))
+                        } else {
+                            None
+                        };
+                    }
                     let w = model.prior_weight()
                         + model.pattern_weight(&levels)
-                        + model.tf_adjustment_of(&levels, given, family);
+                        + model.tf_adjustment_of(&levels, given, family, across);
                     if best.is_none_or(|(_, bw)| w > bw) {
                         best = Some((levels, w));
                     }

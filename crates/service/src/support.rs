@@ -1810,7 +1810,8 @@ impl Cases {
     /// case's Reasonable Grounds, Conclusive Grounds or withdrawal that it has not seen. Only
     /// cases changed since the last look are read (a store query; `support_case_checks`
     /// keeps the version looked at), so a quiet turn reads nothing. Idempotent: each change is
-    /// an episode event audited in its own transaction; the run is audited as
+    /// an episode event with its own audit entry (a page's cases are looked at concurrently,
+    /// so the group commit writes their changes together); the run is audited as
     /// `support.reconcile`. The overdue flags are worked out from the episode's due dates
     /// whenever it is read, so a changed episode's flags follow at once.
     pub async fn reconcile_support(
@@ -1839,16 +1840,22 @@ impl Cases {
                 break;
             };
             after = Some(*last);
-            for (case_id, version) in page {
+            // The page's cases at once: each change its own audited append, and the group
+            // commit takes them together; then the page's checks in one write.
+            let looks = page
+                .iter()
+                .map(|&(case_id, _)| self.reconcile_one(&support, case_id, now));
+            let results = futures_util::future::join_all(looks).await;
+            let mut checks: Vec<(CaseId, u64, &'static str)> = Vec::with_capacity(page.len());
+            for (&(case_id, version), result) in page.iter().zip(results) {
                 report.checked += 1;
-                let had_episode = !store.episodes_for_case(case_id).await?.is_empty();
-                let outcome = match support.sync_case(Actor::SYSTEM, case_id, now).await {
-                    Ok(0) => "nothing_to_do",
-                    Ok(n) if had_episode => {
+                let outcome = match result {
+                    Ok(Reconciled::NothingToDo) => "nothing_to_do",
+                    Ok(Reconciled::Updated(n)) => {
                         report.updated += n;
                         "updated"
                     }
-                    Ok(_) => {
+                    Ok(Reconciled::Referred) => {
                         report.referred += 1;
                         "referred"
                     }
@@ -1863,12 +1870,15 @@ impl Cases {
                         report.refused += 1;
                         "refused"
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        // What the page found before it is kept; the rest is looked at again.
+                        store.record_support_case_checks(&checks, now).await?;
+                        return Err(e);
+                    }
                 };
-                store
-                    .record_support_case_check(case_id, version, outcome, now)
-                    .await?;
+                checks.push((case_id, version, outcome));
             }
+            store.record_support_case_checks(&checks, now).await?;
         }
         if report.referred + report.updated + report.refused > 0 {
             tracing::info!(
@@ -1881,4 +1891,31 @@ impl Cases {
         }
         Ok(report)
     }
+
+    /// What the reconciliation does for one case: refers it, or brings its episodes up to
+    /// date with it.
+    async fn reconcile_one(
+        &self,
+        support: &Support,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<Reconciled, ServiceError> {
+        let had_episode = !self.store().episodes_for_case(case_id).await?.is_empty();
+        Ok(
+            match support.sync_case(Actor::SYSTEM, case_id, now).await? {
+                0 => Reconciled::NothingToDo,
+                n if had_episode => Reconciled::Updated(n),
+                _ => Reconciled::Referred,
+            },
+        )
+    }
+}
+
+/// What the support reconciliation did with one case.
+enum Reconciled {
+    NothingToDo,
+    /// This many of its episodes brought up to date.
+    Updated(usize),
+    /// Referred to support now.
+    Referred,
 }

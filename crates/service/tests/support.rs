@@ -827,6 +827,69 @@ async fn register_prime(
     prime
 }
 
+/// After a bulk load or import many cases are due a referral at once: the reconciliation
+/// looks at a page's cases concurrently, so the group commit writes their new episodes
+/// together (fewer durable commits than episodes), each case referred exactly once, and the
+/// page's checks recorded so the next turn reads nothing.
+#[tokio::test]
+async fn the_reconciliation_writes_a_pages_referrals_together_each_once() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let store = t.store.clone();
+        let rules = Rulebook::current();
+        let cases = Cases::new(store.clone(), rules.clone());
+        let support = Support::new(store.clone(), rules.clone());
+        let day0 = date(2025, 3, 3);
+        // No prime contractor yet: the intake refers no one.
+        let mut waiting = Vec::new();
+        for _ in 0..24 {
+            waiting.push(
+                submit_one(&cases, Submission::Adult(fixtures::adult_referral()), day0).await,
+            );
+        }
+        register_prime(&store, &support, "london", day0).await;
+
+        let before = store.group_commit_stats();
+        let report = cases
+            .reconcile_support(noon(date(2025, 3, 4)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let after = store.group_commit_stats();
+        assert_eq!((report.checked, report.referred), (24, 24), "{report:?}");
+        let (appends, batches) = (
+            after.appends - before.appends,
+            after.batches - before.batches,
+        );
+        assert!(appends >= 24, "{appends} appends");
+        assert!(
+            batches < appends,
+            "the referrals were committed one at a time: {batches} commits for {appends} appends"
+        );
+        for case in &waiting {
+            let episodes = store
+                .episodes_for_case(*case)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(episodes.len(), 1);
+            assert_eq!(episodes[0].status, "awaiting_allocation");
+        }
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM support_case_checks WHERE outcome = 'referred'")
+                .await,
+            24
+        );
+        let again = cases
+            .reconcile_support(noon(date(2025, 3, 4)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            again,
+            nrm_service::support::SupportReconcileReport::default()
+        );
+        t.cleanup().await;
+    }
+}
+
 fn responder() -> Principal {
     principal(
         16,

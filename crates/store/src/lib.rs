@@ -123,21 +123,6 @@ impl Store {
         }
     }
 
-    /// Runs one write statement on its own, in this process's write turn.
-    pub(crate) async fn write_one(
-        &self,
-        sql: &'static str,
-        values: &[statement::Value],
-    ) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
-        on_pool!(self, pool => {
-            statement::bind_values!(sqlx::query(sql), values)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
-    }
-
     /// The same statement for each row of values, all in one transaction: one durable commit
     /// for a page of a sweep's bookkeeping instead of one per case. A single-row INSERT is
     /// written as multi-row INSERTs, so a row must not change one another row of the same

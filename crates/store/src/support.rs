@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::events::{VaultWrite, to_i64};
+use crate::group::{Outcome, Written};
 use crate::statement::{Statement, Value, execute_all};
 use crate::{Store, StoreError, on_pool};
 
@@ -497,38 +498,28 @@ impl Store {
             ));
         }
         statements.extend(projection(&append, new_version));
-        let _turn = self.write_turn().await;
-        let written = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut ok = true;
-            for (i, statement) in statements.iter().enumerate() {
-                let query = crate::statement::bind_values!(
-                    sqlx::query(sqlx::AssertSqlSafe(statement.sql.clone())),
-                    &statement.values
-                );
-                let result = query.execute(&mut *tx).await;
-                let result = match result {
-                    Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                        ok = false;
-                        break;
-                    }
-                    other => other?,
-                };
-                if i == gate_index && result.rows_affected() != 1 {
-                    ok = false;
-                    break;
-                }
-            }
-            if ok {
-                crate::audit::append_audit!(tx, &self.audit_key, append.audit, append.recorded_at)?;
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            ok
-        });
-        if written {
-            return Ok(new_version);
+        // Through the group committer, as a case's append is: concurrent episode writes (the
+        // support reconciliation after a bulk load or import) share one durable commit. The
+        // episode's own id keys it there; a new episode's gate follows its vault subject.
+        let outcome = self
+            .committer
+            .write_gated(
+                statements,
+                gate_index,
+                episode,
+                false,
+                None,
+                Some((append.audit.clone(), append.recorded_at)),
+            )
+            .await;
+        match outcome {
+            Outcome::Written(Written::Done) => return Ok(new_version),
+            // The gate changed no row (a stale version, a taken id or reference), or a
+            // statement clashed with a row written meanwhile: which one, from the episode.
+            Outcome::Written(_) => {}
+            Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
+            Outcome::Failed(e) => return Err(e.into()),
+            Outcome::BatchFailed => return Err(StoreError::CommitFailed),
         }
         match self.support_version(append.episode_id).await? {
             Some(actual) if !new => Err(StoreError::VersionConflict {
@@ -1113,24 +1104,34 @@ impl Store {
         }))
     }
 
-    /// Records that the reconciliation looked at `case_id` at `case_version` (`outcome`: what
-    /// it found), so it is not looked at again until the case changes. Idempotent.
-    pub async fn record_support_case_check(
+    /// Records that the reconciliation looked at each case at its version (with `outcome`:
+    /// what it found), so it is not looked at again until the case changes; a page's checks
+    /// in one transaction (the last given for a case kept). Idempotent.
+    pub async fn record_support_case_checks(
         &self,
-        case_id: CaseId,
-        case_version: u64,
-        outcome: &str,
+        checks: &[(CaseId, u64, &str)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let values = [
-            Value::Uuid(case_id.0),
-            Value::I64(to_i64(case_version)),
-            Value::Text(outcome.to_owned()),
-            Value::Timestamp(at),
-        ];
-        self.write_one(
+        let mut last: std::collections::HashMap<CaseId, usize> = std::collections::HashMap::new();
+        for (i, (case_id, _, _)) in checks.iter().enumerate() {
+            last.insert(*case_id, i);
+        }
+        let rows: Vec<Vec<Value>> = checks
+            .iter()
+            .enumerate()
+            .filter(|(i, (case_id, _, _))| last.get(case_id) == Some(i))
+            .map(|(_, (case_id, case_version, outcome))| {
+                vec![
+                    Value::Uuid(case_id.0),
+                    Value::I64(to_i64(*case_version)),
+                    Value::Text((*outcome).to_owned()),
+                    Value::Timestamp(at),
+                ]
+            })
+            .collect();
+        self.write_each(
             "INSERT INTO support_case_checks (case_id, case_version, outcome, checked_at) VALUES ($1, $2, $3, $4) ON CONFLICT (case_id) DO UPDATE SET case_version = excluded.case_version, outcome = excluded.outcome, checked_at = excluded.checked_at",
-            &values,
+            &rows,
         )
         .await
     }

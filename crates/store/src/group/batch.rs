@@ -3,7 +3,8 @@
 //! First merged ([`Writer::write_merged`]), in as few database calls as the batch allows:
 //!
 //! 1. appends that claim a draft, each whole in its own savepoint (they are few, and their
-//!    claim can fail after their stream row was written);
+//!    claim can fail after their stream row was written), and those whose gate follows rows
+//!    it refers to (a new support episode's vault subject), which must be undone with it;
 //! 2. the gates of the others: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for
 //!    all the new streams, and each existing stream's version bump. An append whose gate
 //!    changes nothing (a taken id or reference, a stale version) has written nothing, so it
@@ -49,15 +50,16 @@ macro_rules! in_savepoint {
                 "SAVEPOINT append"
             };
             sqlx::raw_sql(begin).execute(&mut *$tx).await?;
-            // The gate first: if it changes nothing, nothing else is run.
-            let (gate, rest) = job.statements.split_at(job.statements.len().min(1));
+            // Up to the gate first: if it changes nothing, nothing after it is run.
+            let through = job.statements.len().min(job.gate_at + 1);
+            let (gate, rest) = job.statements.split_at(through);
             let written = match execute_all!($tx, gate) {
-                Ok(affected) if affected.first() == Some(&0) => Ok(Written::Stale),
+                Ok(affected) if affected.get(job.gate_at) == Some(&0) => Ok(Written::Stale),
                 Ok(_) => match execute_all!($tx, rest) {
                     Ok(affected)
                         if job
                             .claim_at
-                            .is_some_and(|i| affected.get(i.wrapping_sub(1)) == Some(&0)) =>
+                            .is_some_and(|i| affected.get(i.wrapping_sub(through)) == Some(&0)) =>
                     {
                         Ok(Written::DraftClaimed)
                     }
@@ -137,10 +139,11 @@ impl Writer {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
 
-            // 1. Draft claims, each in a savepoint.
+            // 1. Draft claims, and appends whose gate follows other rows, each in a savepoint.
+            let alone = |job: &Job| job.claim_at.is_some() || job.gate_at > 0;
             let mut open = false;
             for (i, job) in jobs.iter().enumerate() {
-                if job.claim_at.is_some() && waiting(job) {
+                if alone(job) && waiting(job) {
                     outcomes[i] = Some(in_savepoint!(tx, job, open)?);
                 }
             }
@@ -152,7 +155,7 @@ impl Writer {
             let mut failed = false;
             let mut passed: Vec<usize> = Vec::new();
             for (i, job) in jobs.iter().enumerate() {
-                if job.claim_at.is_some() || job.new_case || !waiting(job) {
+                if alone(job) || job.new_case || !waiting(job) {
                     continue;
                 }
                 let Some(gate) = job.statements.first() else {
@@ -169,7 +172,7 @@ impl Writer {
                 }
             }
             let new: Vec<usize> = (0..jobs.len())
-                .filter(|&i| jobs[i].claim_at.is_none() && jobs[i].new_case && waiting(&jobs[i]))
+                .filter(|&i| !alone(&jobs[i]) && jobs[i].new_case && waiting(&jobs[i]))
                 .collect();
             if !failed && let Some(first) = new.first().and_then(|&i| jobs[i].statements.first()) {
                 let gates: Vec<_> = new.iter().filter_map(|&i| jobs[i].statements.first()).collect();

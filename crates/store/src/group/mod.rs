@@ -70,9 +70,13 @@ pub(crate) enum Outcome {
 /// One append, ready to write, and where its answer goes.
 #[derive(Debug)]
 struct Job {
-    /// The first is the gate: `INSERT … ON CONFLICT DO NOTHING` of a new stream's row, or the
+    /// Statement `gate_at` (the first, but for a stream whose row must follow rows it refers
+    /// to) is the gate: `INSERT … ON CONFLICT DO NOTHING` of a new stream's row, or the
     /// version bump of an existing one; changing no row means the append must not be written.
     statements: Vec<Statement>,
+    /// Where the gate is. Appends whose gate is not the first statement are written each in
+    /// its own savepoint (the statements before the gate must be undone with it).
+    gate_at: usize,
     case_id: uuid::Uuid,
     new_case: bool,
     /// Which statement claims a draft, when one does (changing no row: already claimed).
@@ -155,9 +159,26 @@ impl Committer {
         claim_at: Option<usize>,
         audit: Option<(AuditRecord, DateTime<Utc>)>,
     ) -> Outcome {
+        self.write_gated(statements, 0, case_id, new_case, claim_at, audit)
+            .await
+    }
+
+    /// [`Committer::write`] with the gate at statement `gate_at`, after the rows it refers to
+    /// (a support episode's new vault subject). Not for new cases: their gates are merged.
+    pub(crate) async fn write_gated(
+        &self,
+        statements: Vec<Statement>,
+        gate_at: usize,
+        case_id: uuid::Uuid,
+        new_case: bool,
+        claim_at: Option<usize>,
+        audit: Option<(AuditRecord, DateTime<Utc>)>,
+    ) -> Outcome {
+        debug_assert!(gate_at == 0 || (!new_case && claim_at.is_none()));
         let (reply, answer) = oneshot::channel();
         let job = Job {
             statements,
+            gate_at,
             case_id,
             new_case,
             claim_at,

@@ -267,7 +267,9 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
             "{stale:?}"
         );
         assert_eq!(store.support_version(ep.id).await.ok().flatten(), Some(2));
-        // The same reference cannot be used twice.
+        // The same reference cannot be used twice, and the refused episode's new vault subject
+        // (written before its gate) is not kept.
+        let subjects_before = t.query_i64("SELECT COUNT(*) FROM vault_subjects").await;
         let mut fresh = EpisodeState::default();
         let dup = act(
             store,
@@ -294,6 +296,10 @@ async fn an_episode_is_appended_loaded_listed_and_versioned() {
         assert!(
             matches!(dup, Err(StoreError::DuplicateReference)),
             "{dup:?}"
+        );
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM vault_subjects").await,
+            subjects_before
         );
         // Lists by scope.
         let other = referred_and_allocated(store, &p, "SUP-BBBB2222").await;

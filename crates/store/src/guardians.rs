@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::events::{VaultWrite, to_i64};
-use crate::group::{Outcome, Written};
 use crate::statement::{Statement, Value};
 use crate::{Store, StoreError, on_pool};
 
@@ -248,14 +247,9 @@ impl Store {
                 Some((append.audit.clone(), append.recorded_at)),
             )
             .await;
-        match outcome {
-            Outcome::Written(Written::Done) => return Ok(new_version),
-            // The gate changed no row (a stale version, or another episode of the case), or
-            // a statement clashed with a row written meanwhile: which one, from the episode.
-            Outcome::Written(_) => {}
-            Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
-            Outcome::Failed(e) => return Err(e.into()),
-            Outcome::BatchFailed => return Err(StoreError::CommitFailed),
+        // Not written: a stale version, a taken id or reference, or a row written meanwhile.
+        if outcome.written()? {
+            return Ok(new_version);
         }
         match self.guardian_version(append.episode_id).await? {
             Some(actual) if !new => Err(StoreError::VersionConflict {

@@ -22,7 +22,6 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::events::{VaultWrite, to_i64};
-use crate::group::{Outcome, Written};
 use crate::statement::{Statement, Value, execute_all};
 use crate::{Store, StoreError, on_pool};
 
@@ -512,14 +511,9 @@ impl Store {
                 Some((append.audit.clone(), append.recorded_at)),
             )
             .await;
-        match outcome {
-            Outcome::Written(Written::Done) => return Ok(new_version),
-            // The gate changed no row (a stale version, a taken id or reference), or a
-            // statement clashed with a row written meanwhile: which one, from the episode.
-            Outcome::Written(_) => {}
-            Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => {}
-            Outcome::Failed(e) => return Err(e.into()),
-            Outcome::BatchFailed => return Err(StoreError::CommitFailed),
+        // Not written: a stale version, a taken id or reference, or a row written meanwhile.
+        if outcome.written()? {
+            return Ok(new_version);
         }
         match self.support_version(append.episode_id).await? {
             Some(actual) if !new => Err(StoreError::VersionConflict {

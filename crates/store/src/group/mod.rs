@@ -67,6 +67,21 @@ pub(crate) enum Outcome {
     BatchFailed,
 }
 
+impl Outcome {
+    /// For a stream written outside the case tables (a guardian or support episode):
+    /// `Ok(true)` written; `Ok(false)` not, refused by its gate or by a unique row written
+    /// meanwhile (the caller finds out which from the stream); an error otherwise.
+    pub(crate) fn written(self) -> Result<bool, crate::StoreError> {
+        match self {
+            Outcome::Written(Written::Done) => Ok(true),
+            Outcome::Written(_) => Ok(false),
+            Outcome::Failed(sqlx::Error::Database(db)) if db.is_unique_violation() => Ok(false),
+            Outcome::Failed(e) => Err(e.into()),
+            Outcome::BatchFailed => Err(crate::StoreError::CommitFailed),
+        }
+    }
+}
+
 /// One append, ready to write, and where its answer goes.
 #[derive(Debug)]
 struct Job {

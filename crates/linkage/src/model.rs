@@ -478,6 +478,28 @@ fn normalise(counts: &[f64; ML], levels: usize, smoothing: f64) -> [f64; ML] {
     out
 }
 
+/// Counts each field's level of one compared pair.
+fn tally(counts: &mut [[u64; ML]; NF], levels: &compare::Levels) {
+    for f in 0..NF {
+        if let Some(l) = levels[f] {
+            counts[f][l as usize] += 1;
+        }
+    }
+}
+
+/// u probabilities from the level counts of random pairs, counted in parts.
+fn u_of(parts: &[[[u64; ML]; NF]]) -> Table {
+    let mut u = [[0.0; ML]; NF];
+    for f in 0..NF {
+        let mut counts = [0.0; ML];
+        for (l, c) in counts.iter_mut().enumerate() {
+            *c = parts.iter().map(|p| p[f][l]).sum::<u64>() as f64;
+        }
+        u[f] = normalise(&counts, LEVELS[f], 0.5);
+    }
+    u
+}
+
 /// u probabilities from `samples` random pairs (compared on `threads` threads; the pairs, and
 /// so the result, do not depend on how many).
 pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Table {
@@ -492,12 +514,7 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
             let a = rng.below(n);
             let b = rng.below(n - 1);
             let b = if b >= a { b + 1 } else { b };
-            let levels = compare::compare(ds, a as u32, b as u32);
-            for f in 0..NF {
-                if let Some(l) = levels[f] {
-                    counts[f][l as usize] += 1;
-                }
-            }
+            tally(&mut counts, &compare::compare(ds, a as u32, b as u32));
         }
         counts
     };
@@ -512,15 +529,7 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut u = [[0.0; ML]; NF];
-    for f in 0..NF {
-        let mut counts = [0.0; ML];
-        for (l, c) in counts.iter_mut().enumerate() {
-            *c = parts.iter().map(|p| p[f][l]).sum::<u64>() as f64;
-        }
-        u[f] = normalise(&counts, LEVELS[f], 0.5);
-    }
-    u
+    u_of(&parts)
 }
 
 /// u probabilities among the pairs of different people that `within` holds for (such as
@@ -554,12 +563,7 @@ pub fn estimate_u_within(
                 continue;
             }
             found += 1;
-            let levels = compare::compare(ds, a, b);
-            for f in 0..NF {
-                if let Some(l) = levels[f] {
-                    counts[f][l as usize] += 1;
-                }
-            }
+            tally(&mut counts, &compare::compare(ds, a, b));
         }
         counts
     };
@@ -576,15 +580,7 @@ pub fn estimate_u_within(
             .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut u = [[0.0; ML]; NF];
-    for f in 0..NF {
-        let mut counts = [0.0; ML];
-        for (l, c) in counts.iter_mut().enumerate() {
-            *c = parts.iter().map(|p| p[f][l]).sum::<u64>() as f64;
-        }
-        u[f] = normalise(&counts, LEVELS[f], 0.5);
-    }
-    u
+    u_of(&parts)
 }
 
 /// The starting m: each level four times as likely as the one below (the family name written

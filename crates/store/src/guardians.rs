@@ -235,20 +235,13 @@ impl Store {
         }
         statements.push(summary_update(episode, s, append.recorded_at));
         // Through the group committer, as a case's append is: concurrent episode writes (the
-        // ICTG catch-up after a bulk load or import) share one durable commit. The episode's
-        // own id keys it there, so two writes to one episode are never merged.
-        let outcome = self
+        // ICTG catch-up after a bulk load or import) share one durable commit.
+        let audit = (append.audit.clone(), append.recorded_at);
+        if self
             .committer
-            .write(
-                statements,
-                episode,
-                false,
-                None,
-                Some((append.audit.clone(), append.recorded_at)),
-            )
-            .await;
-        // Not written: a stale version, a taken id or reference, or a row written meanwhile.
-        if outcome.written()? {
+            .write_episode(statements, 0, episode, audit)
+            .await?
+        {
             return Ok(new_version);
         }
         match self.guardian_version(append.episode_id).await? {

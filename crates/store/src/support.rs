@@ -498,21 +498,14 @@ impl Store {
         }
         statements.extend(projection(&append, new_version));
         // Through the group committer, as a case's append is: concurrent episode writes (the
-        // support reconciliation after a bulk load or import) share one durable commit. The
-        // episode's own id keys it there; a new episode's gate follows its vault subject.
-        let outcome = self
+        // support reconciliation after a bulk load or import) share one durable commit; a new
+        // episode's gate follows its vault subject.
+        let audit = (append.audit.clone(), append.recorded_at);
+        if self
             .committer
-            .write_gated(
-                statements,
-                gate_index,
-                episode,
-                false,
-                None,
-                Some((append.audit.clone(), append.recorded_at)),
-            )
-            .await;
-        // Not written: a stale version, a taken id or reference, or a row written meanwhile.
-        if outcome.written()? {
+            .write_episode(statements, gate_index, episode, audit)
+            .await?
+        {
             return Ok(new_version);
         }
         match self.support_version(append.episode_id).await? {

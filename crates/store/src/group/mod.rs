@@ -71,7 +71,7 @@ impl Outcome {
     /// For a stream written outside the case tables (a guardian or support episode):
     /// `Ok(true)` written; `Ok(false)` not, refused by its gate or by a unique row written
     /// meanwhile (the caller finds out which from the stream); an error otherwise.
-    pub(crate) fn written(self) -> Result<bool, crate::StoreError> {
+    fn written(self) -> Result<bool, crate::StoreError> {
         match self {
             Outcome::Written(Written::Done) => Ok(true),
             Outcome::Written(_) => Ok(false),
@@ -208,6 +208,22 @@ impl Committer {
         // A dropped answer means the committer stopped (its runtime is shutting down) before
         // the batch ended: nothing is acknowledged.
         answer.await.unwrap_or(Outcome::BatchFailed)
+    }
+
+    /// Writes an append to an episode (a guardian's or support's stream, keyed by its own
+    /// id, so two writes to one episode are never merged) with its audit entry: `Ok(true)`
+    /// written, `Ok(false)` refused by its gate or a unique row written meanwhile (a stale
+    /// version, a taken id or reference: the caller finds out which from the episode).
+    pub(crate) async fn write_episode(
+        &self,
+        statements: Vec<Statement>,
+        gate_at: usize,
+        episode: uuid::Uuid,
+        audit: (AuditRecord, DateTime<Utc>),
+    ) -> Result<bool, crate::StoreError> {
+        self.write_gated(statements, gate_at, episode, false, None, Some(audit))
+            .await
+            .written()
     }
 
     pub(crate) fn stats(&self) -> GroupCommitStats {

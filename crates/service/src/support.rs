@@ -711,18 +711,38 @@ impl Support {
         case_id: CaseId,
         now: DateTime<Utc>,
     ) -> Result<usize, ServiceError> {
-        if self.store.episodes_for_case(case_id).await?.is_empty() {
-            return Ok(usize::from(
-                self.refer_on_intake(actor, case_id, now).await?.is_some(),
-            ));
+        Ok(match self.reconcile_case(actor, case_id, now).await? {
+            Reconciled::NothingToDo => 0,
+            Reconciled::Updated(n) => n,
+            Reconciled::Referred => 1,
+        })
+    }
+
+    /// [`Support::sync_case`], saying whether the case was referred or its episodes brought
+    /// up to date (its episodes read once).
+    pub(crate) async fn reconcile_case(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        now: DateTime<Utc>,
+    ) -> Result<Reconciled, ServiceError> {
+        let episodes = self.store.episodes_for_case(case_id).await?;
+        if episodes.is_empty() {
+            return Ok(match self.refer_on_intake(actor, case_id, now).await? {
+                Some(_) => Reconciled::Referred,
+                None => Reconciled::NothingToDo,
+            });
         }
         let mut changed = 0;
-        for episode in self.store.episodes_for_case(case_id).await? {
+        for episode in episodes {
             if self.sync_episode(actor, episode.episode_id, now).await? {
                 changed += 1;
             }
         }
-        Ok(changed)
+        Ok(match changed {
+            0 => Reconciled::NothingToDo,
+            n => Reconciled::Updated(n),
+        })
     }
 
     /// Brings the case's decisions onto one episode, retrying once if the episode changed
@@ -1844,7 +1864,7 @@ impl Cases {
             // commit takes them together; then the page's checks in one write.
             let looks = page
                 .iter()
-                .map(|&(case_id, _)| self.reconcile_one(&support, case_id, now));
+                .map(|&(case_id, _)| support.reconcile_case(Actor::SYSTEM, case_id, now));
             let results = futures_util::future::join_all(looks).await;
             let mut checks: Vec<(CaseId, u64, &'static str)> = Vec::with_capacity(page.len());
             for (&(case_id, version), result) in page.iter().zip(results) {
@@ -1891,28 +1911,10 @@ impl Cases {
         }
         Ok(report)
     }
-
-    /// What the reconciliation does for one case: refers it, or brings its episodes up to
-    /// date with it.
-    async fn reconcile_one(
-        &self,
-        support: &Support,
-        case_id: CaseId,
-        now: DateTime<Utc>,
-    ) -> Result<Reconciled, ServiceError> {
-        let had_episode = !self.store().episodes_for_case(case_id).await?.is_empty();
-        Ok(
-            match support.sync_case(Actor::SYSTEM, case_id, now).await? {
-                0 => Reconciled::NothingToDo,
-                n if had_episode => Reconciled::Updated(n),
-                _ => Reconciled::Referred,
-            },
-        )
-    }
 }
 
 /// What the support reconciliation did with one case.
-enum Reconciled {
+pub(crate) enum Reconciled {
     NothingToDo,
     /// This many of its episodes brought up to date.
     Updated(usize),

@@ -196,6 +196,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0033_queue_not_due_keys.sql"),
         include_str!("../migrations/postgres/0033_queue_not_due_keys.sql"),
     ),
+    (
+        34,
+        "queue_not_due_by_day",
+        include_str!("../migrations/sqlite/0034_queue_not_due_by_day.sql"),
+        include_str!("../migrations/postgres/0034_queue_not_due_by_day.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

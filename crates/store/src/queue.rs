@@ -440,6 +440,49 @@ macro_rules! push_filters {
     }};
 }
 
+/// Appends the condition that rows come after `cursor` (`cmp` is `>` reading upwards, `<`
+/// downwards) in the order of sort key `key` (the reference alone when `None`) over `alias`.
+macro_rules! push_cursor {
+    ($builder:expr, $key:expr, $cursor:expr, $alias:expr, $cmp:expr) => {{
+        let (key, cursor, alias, cmp): (Option<&str>, &QueueCursor, &str, &str) =
+            ($key, $cursor, $alias, $cmp);
+        match (key, cursor.key) {
+            (Some(k), Some(date)) => {
+                $builder
+                    .push(format!(" AND ({alias}.{k}, {alias}.reference) {cmp} ("))
+                    .push_bind(date)
+                    .push(", ")
+                    .push_bind(cursor.reference.clone())
+                    .push(")");
+            }
+            _ => {
+                $builder
+                    .push(format!(" AND {alias}.reference {cmp} "))
+                    .push_bind(cursor.reference.clone());
+            }
+        }
+    }};
+}
+
+/// Closes the page of keys read first (`p`) of a not-yet-due branch and looks up its rows.
+macro_rules! push_lookup {
+    ($builder:expr, $key:expr, $dir:expr, $postgres:expr) => {{
+        // The page's own rows, each by its primary key (joined on the reference, SQLite
+        // walked the status's index for each row of the page inside the union of statuses:
+        // 25-47 s a page at a million cases). PostgreSQL would hash-join a small table's every
+        // row instead: a lateral lookup it cannot pull up (its `LIMIT`) makes it one probe of
+        // the key per row of the page.
+        if $postgres {
+            $builder.push(
+                ") p CROSS JOIN LATERAL (SELECT * FROM case_summaries s WHERE s.case_id = p.case_id LIMIT 1) s",
+            );
+        } else {
+            $builder.push(") p JOIN case_summaries s ON s.case_id = p.case_id");
+        }
+        $builder.push(format!(" ORDER BY {}", order_by($key, "p", $dir)));
+    }};
+}
+
 /// Appends one status's branch of the queue to `builder`: `columns` of the cases in `status`
 /// matching `q`, past `q`'s cursor, in sort order (`ascending` or not), at most `limit`. Every
 /// condition is an equality on the leading columns of an index or a range of its sort key,
@@ -455,7 +498,7 @@ macro_rules! push_filters {
 /// migration 0033) and sorted, and only the page's rows are then looked up by case id: the
 /// page costs what the range's index entries hold, not what the table does.
 macro_rules! push_branch {
-    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr, $postgres:expr) => {{
+    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr, $postgres:expr, $days:expr) => {{
         let q: &QueueQuery = $q;
         let status: &CaseStatus = $status;
         let (dir, cmp) = if $ascending {
@@ -466,6 +509,43 @@ macro_rules! push_branch {
         let key = sort_column(q.sort);
         let not_due = q.overdue == Some(false) && *status == CaseStatus::AwaitingReasonableGrounds;
         let materialise = not_due && q.sort != QueueSort::ReasonableGroundsDue;
+        let days: Option<&[NaiveDate]> = $days;
+        let by_day = days.filter(|d| materialise && !d.is_empty());
+        if let Some(days) = by_day {
+            // The range's due dates, each walked in the sort's order and stopped at the page
+            // (migration 0034): what is read is a page per due date, whatever the range holds.
+            let keys = match key {
+                Some(k) => format!("s.case_id, s.reference, s.{k}"),
+                None => "s.case_id, s.reference".to_owned(),
+            };
+            let cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
+            $builder.push("WITH not_due AS MATERIALIZED (");
+            for (i, day) in days.iter().enumerate() {
+                if i > 0 {
+                    $builder.push(" UNION ALL ");
+                }
+                // The status as the literal the partial indexes are matched by.
+                $builder.push(format!(
+                    "SELECT * FROM (SELECT {keys} FROM case_summaries s WHERE s.status = '{}' AND s.rg_due_key = ",
+                    status.as_str()
+                ));
+                $builder.push_bind(*day);
+                push_filters!($builder, q);
+                if let Some(cursor) = cursor {
+                    push_cursor!($builder, key, cursor, "s", cmp);
+                }
+                $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
+                $builder.push_bind($limit);
+                $builder.push(format!(") d{i}"));
+            }
+            $builder.push(format!(
+                ") SELECT {} FROM (SELECT * FROM not_due n ORDER BY {} LIMIT ",
+                $columns,
+                order_by(key, "n", dir)
+            ));
+            $builder.push_bind($limit);
+            push_lookup!($builder, key, dir, $postgres);
+        } else {
         if materialise {
             // The range takes only what orders it and finds its rows again: the case id, the
             // reference and the sort key, which the RG due-date indexes of the large scopes
@@ -516,51 +596,56 @@ macro_rules! push_branch {
             "s"
         };
         if let Some(cursor) = cursor {
-            match (key, cursor.key) {
-                (Some(k), Some(date)) => {
-                    $builder
-                        .push(format!(" AND ({alias}.{k}, {alias}.reference) {cmp} ("))
-                        .push_bind(date)
-                        .push(", ")
-                        .push_bind(cursor.reference.clone())
-                        .push(")");
-                }
-                _ => {
-                    $builder
-                        .push(format!(" AND {alias}.reference {cmp} "))
-                        .push_bind(cursor.reference.clone());
-                }
-            }
+            push_cursor!($builder, key, cursor, alias, cmp);
         }
         $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
         $builder.push_bind($limit);
         if materialise {
-            // Then the page's own rows, each by its primary key (joined on the reference,
-            // SQLite walked the status's index for each row of the page inside the union of
-            // statuses: 25-47 s a page at a million cases). PostgreSQL would hash-join a small
-            // table's every row instead: a lateral lookup it cannot pull up (its `LIMIT`)
-            // makes it one probe of the key per row of the page.
-            if $postgres {
-                $builder.push(
-                    ") p CROSS JOIN LATERAL (SELECT * FROM case_summaries s WHERE s.case_id = p.case_id LIMIT 1) s",
-                );
-            } else {
-                $builder.push(") p JOIN case_summaries s ON s.case_id = p.case_id");
-            }
-            $builder.push(format!(" ORDER BY {}", order_by(key, "p", dir)));
+            push_lookup!($builder, key, dir, $postgres);
         }
+        }
+    }};
+}
+
+/// Appends the query for the distinct RG due dates of `q`'s cases awaiting Reasonable Grounds
+/// not yet due (at most [`NOT_DUE_DAYS`] + 1), soonest first: each found by one step down an
+/// RG due-date index from the one before, as neither engine skips through an index's
+/// distinct values itself. Only the competent authority narrows it (the dates of a wider
+/// scope include those of any filter within it).
+macro_rules! push_not_due_days {
+    ($builder:expr, $q:expr) => {{
+        let q: &QueueQuery = $q;
+        let status = CaseStatus::AwaitingReasonableGrounds.as_str();
+        $builder.push(format!(
+            "WITH RECURSIVE d(k) AS (SELECT (SELECT MIN(s.rg_due_key) FROM case_summaries s WHERE s.status = '{status}' AND s.rg_due_key >= "
+        ));
+        $builder.push_bind(q.today);
+        if let Some(ca) = q.competent_authority {
+            $builder.push(" AND s.competent_authority = ").push_bind(ca.as_str().to_owned());
+        }
+        $builder.push(format!(
+            ") UNION ALL SELECT (SELECT MIN(s.rg_due_key) FROM case_summaries s WHERE s.status = '{status}' AND s.rg_due_key > d.k"
+        ));
+        if let Some(ca) = q.competent_authority {
+            $builder.push(" AND s.competent_authority = ").push_bind(ca.as_str().to_owned());
+        }
+        $builder.push(") FROM d WHERE d.k IS NOT NULL) SELECT k FROM d WHERE k IS NOT NULL LIMIT ");
+        $builder.push_bind(i64::try_from(NOT_DUE_DAYS + 1).unwrap_or(i64::MAX));
     }};
 }
 
 /// Appends the page query for `q` (statuses `statuses`, reading `forward` or backward) to
 /// `builder`: one ordered, limited branch per status, merged.
 macro_rules! push_page {
-    ($builder:expr, $q:expr, $statuses:expr, $forward:expr, $limit:expr, $postgres:expr) => {{
+    ($builder:expr, $q:expr, $statuses:expr, $forward:expr, $limit:expr, $postgres:expr, $days:expr) => {{
         let q: &QueueQuery = $q;
         let statuses: &[CaseStatus] = $statuses;
+        let days: Option<&[NaiveDate]> = $days;
         let ascending = (q.direction == SortDirection::Ascending) == $forward;
         if let [status] = statuses {
-            push_branch!($builder, q, status, COLUMNS, ascending, $limit, $postgres);
+            push_branch!(
+                $builder, q, status, COLUMNS, ascending, $limit, $postgres, days
+            );
         } else {
             $builder.push("SELECT * FROM (");
             for (i, status) in statuses.iter().enumerate() {
@@ -568,7 +653,9 @@ macro_rules! push_page {
                     $builder.push(" UNION ALL ");
                 }
                 $builder.push("SELECT * FROM (");
-                push_branch!($builder, q, status, COLUMNS, ascending, $limit, $postgres);
+                push_branch!(
+                    $builder, q, status, COLUMNS, ascending, $limit, $postgres, days
+                );
                 $builder.push(format!(") b{i}"));
             }
             let dir = if ascending { "ASC" } else { "DESC" };
@@ -606,7 +693,7 @@ macro_rules! push_count {
             }
             $builder.push("SELECT 1 AS one FROM (");
             // (Never the not-yet-due lookup, which only a page sorted otherwise makes.)
-            push_branch!($builder, &q, status, columns, true, limit, false);
+            push_branch!($builder, &q, status, columns, true, limit, false, None);
             $builder.push(format!(") b{i}"));
         }
         $builder.push(" LIMIT ");
@@ -614,6 +701,11 @@ macro_rules! push_count {
         $builder.push(") c");
     }};
 }
+
+/// The most distinct due dates a not-overdue page reads a day at a time
+/// ([`Store::not_due_days`]): the RG decision is due a few working days after referral, so
+/// the range holds a week or two of dates; past this many the range is read whole.
+const NOT_DUE_DAYS: usize = 60;
 
 /// `ORDER BY` terms for a sort on `key` (the reference alone when `None`) over `alias`.
 fn order_by(key: Option<&str>, alias: &str, dir: &str) -> String {
@@ -708,6 +800,7 @@ impl Store {
         let limit = i64::from(per_page) + 1;
         let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
         let exact = self.exact_count(q, &statuses).await?;
+        let days = self.not_due_days(q, &statuses).await?;
         let (rows, total) = on_pool!(self, pool => {
             let total: i64 = match exact {
                 Some(n) => i64::try_from(n).unwrap_or(i64::MAX),
@@ -719,7 +812,7 @@ impl Store {
             };
 
             let mut select = QueryBuilder::new("");
-            push_page!(select, q, &statuses, forward, limit, postgres);
+            push_page!(select, q, &statuses, forward, limit, postgres, days.as_deref());
             let rows = select.build().fetch_all(pool).await?;
             let mut summaries = Vec::with_capacity(rows.len());
             for row in &rows {
@@ -778,12 +871,20 @@ impl Store {
         } else {
             "EXPLAIN QUERY PLAN "
         };
+        let days = self.not_due_days(q, &statuses).await?;
         let mut plans = Vec::new();
-        for query in ["page", "count"] {
+        let queries: &[&'static str] = if days.is_some() {
+            &["page", "count", "not-due days"]
+        } else {
+            &["page", "count"]
+        };
+        for &query in queries {
             let steps: Vec<String> = on_pool!(self, pool => {
                 let mut b = QueryBuilder::new(prefix);
-                if query == "page" {
-                    push_page!(b, q, &statuses, forward, limit, postgres);
+                if query == "not-due days" {
+                    push_not_due_days!(b, q);
+                } else if query == "page" {
+                    push_page!(b, q, &statuses, forward, limit, postgres, days.as_deref());
                 } else if !crate::counts::push_exact_count!(b, q, &statuses) {
                     push_count!(b, q, &statuses);
                 }
@@ -804,6 +905,38 @@ impl Store {
             plans.push(QueryPlan { query, steps });
         }
         Ok(plans)
+    }
+
+    /// The distinct RG due dates of the cases awaiting Reasonable Grounds not yet due, soonest
+    /// first, when `q`'s page reads them a day at a time: not overdue, sorted by anything but
+    /// the due date, in one of the two scopes large enough to matter (all cases or a competent
+    /// authority's; the smaller scopes and the few suspended cases or those awaiting review
+    /// have indexes of their own, whose range is small). `None` otherwise, or when there are
+    /// more than [`NOT_DUE_DAYS`] (the range is then read and sorted whole, as before). A
+    /// probe per date (`push_not_due_days!`), not a read of the range.
+    async fn not_due_days(
+        &self,
+        q: &QueueQuery,
+        statuses: &[CaseStatus],
+    ) -> Result<Option<Vec<NaiveDate>>, StoreError> {
+        let large_scope = q.referring_organisation.is_none()
+            && q.allocated_to.is_none()
+            && q.pilot_site.is_none()
+            && q.review_pending != Some(true)
+            && q.suspended != Some(true);
+        if q.overdue != Some(false)
+            || q.sort == QueueSort::ReasonableGroundsDue
+            || !large_scope
+            || !statuses.contains(&CaseStatus::AwaitingReasonableGrounds)
+        {
+            return Ok(None);
+        }
+        let days: Vec<NaiveDate> = on_pool!(self, pool => {
+            let mut b = QueryBuilder::new("");
+            push_not_due_days!(b, q);
+            b.build_query_scalar().fetch_all(pool).await?
+        });
+        Ok((days.len() <= NOT_DUE_DAYS).then_some(days))
     }
 
     /// One case's summary.

@@ -519,24 +519,50 @@ macro_rules! push_branch {
                 None => "s.case_id, s.reference".to_owned(),
             };
             let cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
+            // The status as the literal the partial indexes are matched by.
+            let walk = format!(
+                "SELECT {keys} FROM case_summaries s WHERE s.status = '{}' AND s.rg_due_key = ",
+                status.as_str()
+            );
             $builder.push("WITH not_due AS MATERIALIZED (");
-            for (i, day) in days.iter().enumerate() {
-                if i > 0 {
-                    $builder.push(" UNION ALL ");
-                }
-                // The status as the literal the partial indexes are matched by.
-                $builder.push(format!(
-                    "SELECT * FROM (SELECT {keys} FROM case_summaries s WHERE s.status = '{}' AND s.rg_due_key = ",
-                    status.as_str()
-                ));
-                $builder.push_bind(*day);
+            if $postgres {
+                // One walk, planned once and run for each date (a branch per date cost
+                // PostgreSQL's planner about 0.1 ms each, every request). The dates are bound
+                // as one array, written as text so the query builds for SQLite too.
+                let array = days
+                    .iter()
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                $builder
+                    .push("SELECT x.* FROM unnest(CAST(")
+                    .push_bind(format!("{{{array}}}"))
+                    .push(" AS date[])) AS d(day) CROSS JOIN LATERAL (")
+                    .push(&walk)
+                    .push("d.day");
                 push_filters!($builder, q);
                 if let Some(cursor) = cursor {
                     push_cursor!($builder, key, cursor, "s", cmp);
                 }
                 $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
                 $builder.push_bind($limit);
-                $builder.push(format!(") d{i}"));
+                $builder.push(") x");
+            } else {
+                // SQLite has no lateral join: a branch per date.
+                for (i, day) in days.iter().enumerate() {
+                    if i > 0 {
+                        $builder.push(" UNION ALL ");
+                    }
+                    $builder.push(format!("SELECT * FROM ({walk}"));
+                    $builder.push_bind(*day);
+                    push_filters!($builder, q);
+                    if let Some(cursor) = cursor {
+                        push_cursor!($builder, key, cursor, "s", cmp);
+                    }
+                    $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
+                    $builder.push_bind($limit);
+                    $builder.push(format!(") d{i}"));
+                }
             }
             $builder.push(format!(
                 ") SELECT {} FROM (SELECT * FROM not_due n ORDER BY {} LIMIT ",

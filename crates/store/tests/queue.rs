@@ -334,11 +334,12 @@ async fn every_queue_filter_and_sort_is_read_through_an_index() {
                                             .iter()
                                             .filter(|s| s.contains("rg_due_key = "))
                                             .collect();
-                                        !reads.is_empty() && reads.iter().all(|s| {
-                                            s.starts_with(
+                                        !reads.is_empty()
+                                            && reads.iter().all(|s| {
+                                                s.starts_with(
                                                 "Index Only Scan on case_summaries using queue_",
                                             )
-                                        })
+                                            })
                                     };
                                     // By primary key: joined on the reference, SQLite
                                     // walked the status's index for each row of the page.

@@ -10,7 +10,8 @@
 //! led by the access policy's scope column and ordered by the sort key, and pages continue
 //! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. The one
 //! branch read otherwise is "not overdue" of the cases awaiting Reasonable Grounds: their
-//! not-yet-due range of a due-date index, sorted when the page is not (see `push_branch!`). Counts come
+//! not-yet-due range of a due-date index, a due date at a time when the page is sorted
+//! otherwise (see `push_branch!`). Counts come
 //! from the counts the read model keeps (`counts.rs`), exact at any size; the few filter
 //! combinations those cannot answer are counted and stop at [`COUNT_LIMIT`].
 
@@ -492,11 +493,13 @@ macro_rules! push_lookup {
 /// false`) are one range of the RG due-date indexes (due today or later), which in a backlog
 /// is a small share of that status (a week or so of intake) while most of it is overdue.
 /// Sorted by the due date, the range is walked in order. Sorted by anything else, walking the
-/// sort's index would pass every overdue case to find the page, so the range's references and
-/// sort keys are read first (a `MATERIALIZED` common table expression, which neither planner
-/// merges into the outer query; at the large scopes from the RG due-date index alone,
-/// migration 0033) and sorted, and only the page's rows are then looked up by case id: the
-/// page costs what the range's index entries hold, not what the table does.
+/// sort's index would pass every overdue case to find the page. Given the range's distinct
+/// due dates (`$days`, from [`Store::not_due_days`]: the large scopes), each date is walked
+/// in the sort's order from an index holding it so (migration 0034) and stopped at the page,
+/// so the page costs a page per date whatever the range holds. Otherwise the range's
+/// references and sort keys are read first (a `MATERIALIZED` common table expression, which
+/// neither planner merges into the outer query) and sorted. Either way only the page's rows
+/// are then looked up by case id.
 macro_rules! push_branch {
     ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr, $postgres:expr, $days:expr) => {{
         let q: &QueueQuery = $q;

@@ -578,6 +578,7 @@ pub async fn seed(store: &Store, count: u32, seed: u64) -> anyhow::Result<()> {
         batch: 5000,
         decisions: 0,
         references: std::collections::HashSet::new(),
+        ids: nrm_store::seeding::Ids::time_ordered(Utc::now() - Duration::days(730)),
     };
     let mut progress = Progress::new("seeding demo cases", count);
     // An offline bulk load: the database is new and nothing serves it yet.
@@ -1071,6 +1072,10 @@ struct DemoCases {
     /// Every reference made so far (35 random bits a year: a million cases would repeat one;
     /// the service draws again when that happens, and so does the demo).
     references: std::collections::HashSet<nrm_domain::CaseReference>,
+    /// The keys of cases, subjects and vault records: time-ordered, so each lands at the
+    /// right-hand edge of its primary key's B-tree (random keys, as intake makes them, cost a
+    /// page of each key's index apiece once the tables outgrow the load's cache).
+    ids: nrm_store::seeding::Ids,
 }
 
 impl Iterator for DemoCases {
@@ -1179,8 +1184,8 @@ impl DemoCases {
         let child = rng.gen_bool(0.31);
         let dtn = !child && rng.gen_bool(0.22);
         let submission = submission(rng, referred_on, child, dtn);
-        let subject = SubjectId(Uuid::from_u128(rng.r#gen()));
-        let record = VaultRecordId(Uuid::from_u128(rng.r#gen()));
+        let subject = SubjectId(self.ids.make(rng));
+        let record = VaultRecordId(self.ids.make(rng));
         let personal = submission.personal_details().cloned();
         let submit = Command::Submit(Box::new(Submit {
             submission,
@@ -1209,7 +1214,7 @@ impl DemoCases {
         let mut case = Building {
             rules: &self.rules,
             case: NewCase {
-                case_id: CaseId(Uuid::from_u128(rng.r#gen())),
+                case_id: CaseId(self.ids.make(rng)),
                 reference,
                 steps: vec![ImportStep {
                     events: events.clone(),
@@ -1625,6 +1630,7 @@ mod tests {
             batch: 5000,
             decisions: 0,
             references: std::collections::HashSet::new(),
+            ids: nrm_store::seeding::Ids::time_ordered(Utc::now()),
         };
         let mut made = 0;
         for batch in cases.by_ref() {

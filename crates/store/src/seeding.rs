@@ -59,9 +59,9 @@ pub struct SyntheticCases {
     ids: Ids,
 }
 
-/// How the seeder makes the keys of cases, subjects and vault records.
+/// How a seeder makes the keys of cases, subjects and vault records (this one and the demo's).
 #[derive(Debug, Clone, Copy, Default)]
-struct Ids {
+pub struct Ids {
     /// Time-ordered (the UUIDv7 layout) instead of random.
     time_ordered: bool,
     /// The millisecond count of the last time-ordered key made.
@@ -69,10 +69,18 @@ struct Ids {
 }
 
 impl Ids {
+    /// Time-ordered keys, the first a millisecond after `start`.
+    pub fn time_ordered(start: DateTime<Utc>) -> Self {
+        Self {
+            time_ordered: true,
+            last_ms: u64::try_from(start.timestamp_millis()).unwrap_or(0),
+        }
+    }
+
     /// A new key: random, or with the UUIDv7 layout (a 48-bit millisecond count, the version,
     /// random bits), its count one more than the last key's, so each key sorts after every
     /// earlier one and lands at the right-hand edge of each primary key's B-tree.
-    fn make(&mut self, rng: &mut StdRng) -> Uuid {
+    pub fn make(&mut self, rng: &mut StdRng) -> Uuid {
         let random: u128 = rng.r#gen();
         if !self.time_ordered {
             return Uuid::from_u128(random);
@@ -120,11 +128,7 @@ impl SyntheticCases {
     /// appends to each primary key's B-tree instead of inserting at random leaves.
     #[must_use]
     pub fn with_time_ordered_ids(mut self) -> Self {
-        let start = Self::noon(self.today) - Duration::hours(12);
-        self.ids = Ids {
-            time_ordered: true,
-            last_ms: u64::try_from(start.timestamp_millis()).unwrap_or(0),
-        };
+        self.ids = Ids::time_ordered(Self::noon(self.today) - Duration::hours(12));
         self
     }
 

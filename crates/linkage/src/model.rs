@@ -376,19 +376,26 @@ pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize
     out
 }
 
-/// How many relatives at least there are among pairs counted for the household correction:
-/// the pairs whose given names plainly differ (`found`), less the records of one person
-/// among them (those whose given names agree, `agree`, times `ratio`), less twice the
-/// standard error of that difference (each count taken as Poisson), never below none. A
+/// How many relatives there are among pairs counted for the household correction, shrunk
+/// toward none as far as noise could explain them: the pairs whose given names plainly
+/// differ (`found`), less the records of one person among them (those whose given names
+/// agree, `agree`, times `ratio`), is an excess with a variance (each count taken as Poisson);
+/// it is multiplied by 1 − 4 variance / excess² (positive-part shrinkage: none where the
+/// excess is within two standard errors of nothing, almost all of it where it is many). A
 /// correction is then made of pairs enough to tell from noise, not of a pair or two: with the
 /// share of pairs that share a family name, an address and a birthday by chance about 10⁻⁸,
 /// 1.3 pairs counted on FEBRL3 (where no one has a twin) made a twins' correction of −6.1.
-/// Hundreds counted lose a few per cent (twice the root of their number).
+/// (Taking off two standard errors instead cost large counts as much as small ones: 164 twin
+/// pairs counted became 134, and 0.3 of the twins' correction at 10,000 generated people.)
 fn surely_relatives(found: u64, agree: u64, ratio: f64) -> f64 {
     const SURE: f64 = 2.0;
     let (found, agree) = (found as f64, agree as f64);
-    let error = (found + agree * ratio * ratio).sqrt();
-    (found - agree * ratio - SURE * error).max(0.0)
+    let excess = found - agree * ratio;
+    let variance = found + agree * ratio * ratio;
+    if excess <= 0.0 {
+        return 0.0;
+    }
+    (excess - SURE * SURE * variance / excess).max(0.0)
 }
 
 /// The corrections of the date of birth at one address ([`Model::at_address`]): for pairs of

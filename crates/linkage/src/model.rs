@@ -776,8 +776,8 @@ const TRAINING_RULES: [usize; 3] = [2, 4, 5];
 /// birth with the family initial (rule 2), the postcode district for the names and for the
 /// date of birth with the district (rules 4 and 5). The fields the rule makes agree outright
 /// ([`RULE_FIELDS`]) are left out of its estimation and need no such care; a field it only
-/// narrows does not: a rule's pairs that are not matches share a family name, or an address,
-/// far more often than two records drawn at random. `None` where the rule gives the record no
+/// narrows does: a rule's pairs that are not matches share a family name, or an address, far
+/// more often than two records drawn at random. `None` where the rule gives the record no
 /// key (it is in none of the rule's pairs), and for a rule m is not estimated on.
 fn loose_key(ds: &Dataset, rule: usize, i: u32) -> Option<u64> {
     block::key_text(ds, i, rule)?;

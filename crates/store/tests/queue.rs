@@ -616,11 +616,7 @@ async fn not_overdue_pages_list_each_case_not_overdue_once_in_order() {
             .collect();
         // All cases, a competent authority's, and one with a filter the index does not hold
         // (read a due date at a time at these scopes, migration 0034).
-        let scopes: [(
-            &str,
-            fn(&nrm_store::CaseSummary) -> bool,
-            fn(&mut QueueQuery),
-        ); 3] = [
+        let scopes: [NotOverdueScope; 3] = [
             ("all cases", |_| true, |_| {}),
             (
                 "the SCA's",
@@ -711,6 +707,14 @@ async fn not_overdue_pages_list_each_case_not_overdue_once_in_order() {
         backend.cleanup().await;
     }
 }
+
+/// A scope of the not-overdue paging test: its name, which cases it holds, and the filter
+/// that narrows a query to them.
+type NotOverdueScope = (
+    &'static str,
+    fn(&nrm_store::CaseSummary) -> bool,
+    fn(&mut QueueQuery),
+);
 
 fn rand_seed(sort: QueueSort, direction: SortDirection) -> u64 {
     100 + SORTS.iter().position(|s| *s == sort).unwrap_or(0) as u64 * 2

@@ -81,7 +81,16 @@ async fn analysts_export_htcds_k_anonymous_without_names_or_birth_dates_and_audi
         // The canary test: nothing of the names, contact details, address or narrative, and
         // neither the birth date nor its year.
         assert!(!csv.contains(CANARY), "personal data in an HTCDS export");
-        assert!(!csv.contains("1995"), "a birth date in an HTCDS export");
+        // (The keyed pseudonyms, random hex, are left out of the search for a year: one of
+        // them held "1995" now and then, about one run in fifty.)
+        let values: Vec<&str> = csv
+            .lines()
+            .map(|line| line.split_once(',').map_or(line, |(_, rest)| rest))
+            .collect();
+        assert!(
+            values.iter().all(|v| !v.contains("1995")),
+            "a birth date in an HTCDS export"
+        );
         assert!(!csv.contains("2026-03-0"), "a day in an HTCDS export");
         for r in &records {
             assert_eq!(r.get("prs_Gender"), "Masculine");

@@ -1288,18 +1288,23 @@ mod tests {
         assert!((shared - elsewhere - apart - at[0][2]).abs() < 1e-4);
     }
 
+    /// A Smith born 4 March 1990 with `given` names at `postcode`.
+    fn push_smith(ds: &mut Dataset, given: &str, postcode: &str) {
+        ds.push(&crate::data::Record {
+            given_names: given,
+            family_name: "smith",
+            date_of_birth: "1990-03-04",
+            postcode,
+            ..Default::default()
+        });
+    }
+
     #[test]
     fn no_one_sharing_a_house_leaves_the_dates_of_birth_as_they_were() {
         let mut ds = Dataset::new();
         for (k, g) in ["anna", "boris", "celia"].iter().enumerate() {
             let postcode = format!("LS{k} 1AB");
-            ds.push(&crate::data::Record {
-                given_names: g,
-                family_name: "smith",
-                date_of_birth: "1990-03-04",
-                postcode: &postcode,
-                ..Default::default()
-            });
+            push_smith(&mut ds, g, &postcode);
         }
         ds.finish();
         let u = [[0.2; ML]; NF];
@@ -1318,13 +1323,7 @@ mod tests {
         for k in 0..50 {
             let postcode = format!("LS{k} 1AB");
             for _ in 0..2 {
-                ds.push(&crate::data::Record {
-                    given_names: "anna",
-                    family_name: "smith",
-                    date_of_birth: "1990-03-04",
-                    postcode: &postcode,
-                    ..Default::default()
-                });
+                push_smith(&mut ds, "anna", &postcode);
             }
         }
         ds.finish();
@@ -1376,13 +1375,7 @@ mod tests {
                     &["anna"]
                 };
                 for g in given {
-                    ds.push(&crate::data::Record {
-                        given_names: g,
-                        family_name: "smith",
-                        date_of_birth: "1990-03-04",
-                        postcode: &postcode,
-                        ..Default::default()
-                    });
+                    push_smith(&mut ds, g, &postcode);
                 }
             }
             ds.finish();

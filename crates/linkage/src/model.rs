@@ -1288,6 +1288,17 @@ mod tests {
         assert!((shared - elsewhere - apart - at[0][2]).abs() < 1e-4);
     }
 
+    /// u where a family name, an address and a birthday are rarely shared by chance.
+    fn rarely_shared_u() -> [[f64; ML]; NF] {
+        let mut u = [[0.2; ML]; NF];
+        u[FAMILY][3] = 1e-3;
+        u[FAMILY][4] = 1e-3;
+        u[compare::ADDRESS][2] = 1e-4;
+        u[compare::ADDRESS][3] = 1e-4;
+        u[compare::DOB][5] = 1e-4;
+        u
+    }
+
     /// A Smith born 4 March 1990 with `given` names at `postcode`.
     fn push_smith(ds: &mut Dataset, given: &str, postcode: &str) {
         ds.push(&crate::data::Record {
@@ -1327,12 +1338,7 @@ mod tests {
             }
         }
         ds.finish();
-        let mut u = [[0.2; ML]; NF];
-        u[FAMILY][3] = 1e-3;
-        u[FAMILY][4] = 1e-3;
-        u[compare::ADDRESS][2] = 1e-4;
-        u[compare::ADDRESS][3] = 1e-4;
-        u[compare::DOB][5] = 1e-4;
+        let u = rarely_shared_u();
         let mut m = initial_m();
         m[GIVEN][0] = 0.05;
         assert_eq!(household_adjustment(&ds, &m, &u, 400), [[0.0; 2]; 2]);
@@ -1379,13 +1385,8 @@ mod tests {
                 }
             }
             ds.finish();
-            let mut u = [[0.2; ML]; NF];
+            let mut u = rarely_shared_u();
             u[GIVEN][0] = 0.99;
-            u[FAMILY][3] = 1e-3;
-            u[FAMILY][4] = 1e-3;
-            u[compare::ADDRESS][2] = 1e-4;
-            u[compare::ADDRESS][3] = 1e-4;
-            u[compare::DOB][5] = 1e-4;
             let mut m = initial_m();
             m[GIVEN][0] = 0.05;
             household_adjustment(&ds, &m, &u, 400)

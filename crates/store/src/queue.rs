@@ -465,6 +465,19 @@ macro_rules! push_cursor {
     }};
 }
 
+/// Ends one due date's walk of the not-yet-due cases (its date already written): `q`'s
+/// filters, past `cursor`, in the order of `key` (`dir`), at most `limit`.
+macro_rules! push_day_page {
+    ($builder:expr, $q:expr, $key:expr, $cursor:expr, $cmp:expr, $dir:expr, $limit:expr) => {{
+        push_filters!($builder, $q);
+        if let Some(cursor) = $cursor {
+            push_cursor!($builder, $key, cursor, "s", $cmp);
+        }
+        $builder.push(format!(" ORDER BY {} LIMIT ", order_by($key, "s", $dir)));
+        $builder.push_bind($limit);
+    }};
+}
+
 /// Closes the page of keys read first (`p`) of a not-yet-due branch and looks up its rows.
 macro_rules! push_lookup {
     ($builder:expr, $key:expr, $dir:expr, $postgres:expr) => {{
@@ -517,10 +530,7 @@ macro_rules! push_branch {
         if let Some(days) = by_day {
             // The range's due dates, each walked in the sort's order and stopped at the page
             // (migration 0034): what is read is a page per due date, whatever the range holds.
-            let keys = match key {
-                Some(k) => format!("s.case_id, s.reference, s.{k}"),
-                None => "s.case_id, s.reference".to_owned(),
-            };
+            let keys = range_keys(key);
             let cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
             // The status as the literal the partial indexes are matched by.
             let walk = format!(
@@ -543,12 +553,7 @@ macro_rules! push_branch {
                     .push(" AS date[])) AS d(day) CROSS JOIN LATERAL (")
                     .push(&walk)
                     .push("d.day");
-                push_filters!($builder, q);
-                if let Some(cursor) = cursor {
-                    push_cursor!($builder, key, cursor, "s", cmp);
-                }
-                $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
-                $builder.push_bind($limit);
+                push_day_page!($builder, q, key, cursor, cmp, dir, $limit);
                 $builder.push(") x");
             } else {
                 // SQLite has no lateral join: a branch per date.
@@ -558,12 +563,7 @@ macro_rules! push_branch {
                     }
                     $builder.push(format!("SELECT * FROM ({walk}"));
                     $builder.push_bind(*day);
-                    push_filters!($builder, q);
-                    if let Some(cursor) = cursor {
-                        push_cursor!($builder, key, cursor, "s", cmp);
-                    }
-                    $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, "s", dir)));
-                    $builder.push_bind($limit);
+                    push_day_page!($builder, q, key, cursor, cmp, dir, $limit);
                     $builder.push(format!(") d{i}"));
                 }
             }
@@ -575,63 +575,60 @@ macro_rules! push_branch {
             $builder.push_bind($limit);
             push_lookup!($builder, key, dir, $postgres);
         } else {
-        if materialise {
-            // The range takes only what orders it and finds its rows again: the case id, the
-            // reference and the sort key, which the RG due-date indexes of the large scopes
-            // carry (migration 0033), so it is read from the index alone.
-            let keys = match key {
-                Some(k) => format!("s.case_id, s.reference, s.{k}"),
-                None => "s.case_id, s.reference".to_owned(),
-            };
-            $builder.push(format!(
-                "WITH not_due AS MATERIALIZED (SELECT {keys} FROM case_summaries s WHERE s.status = "
-            ));
-        } else {
-            $builder.push(format!(
-                "SELECT {} FROM case_summaries s WHERE s.status = ",
-                $columns
-            ));
-        }
-        $builder.push_bind(status.as_str().to_owned());
-        let mut cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
-        if not_due {
-            // Sorted by the due date, the range and a cursor are bounds on the same key: one
-            // of them is written as the bound it is (a planner given two bounds on one column
-            // may weigh them as less selective than the scope's equality and walk an index
-            // of every scope instead). Reading upwards, the higher bound implies the other.
-            let today_is_bound = match cursor {
-                Some(c) if !materialise && $ascending => c.key.is_none_or(|d| d < q.today),
-                _ => true,
-            };
-            if today_is_bound {
-                if !materialise && $ascending {
-                    cursor = None;
-                }
-                $builder
-                    .push(" AND (s.rg_due_key, s.reference) >= (")
-                    .push_bind(q.today)
-                    .push(", '')");
+            if materialise {
+                // The range takes only what orders it and finds its rows again: the case id, the
+                // reference and the sort key, which the RG due-date indexes of the large scopes
+                // carry (migration 0033), so it is read from the index alone.
+                let keys = range_keys(key);
+                $builder.push(format!(
+                    "WITH not_due AS MATERIALIZED (SELECT {keys} FROM case_summaries s WHERE s.status = "
+                ));
+            } else {
+                $builder.push(format!(
+                    "SELECT {} FROM case_summaries s WHERE s.status = ",
+                    $columns
+                ));
             }
-        }
-        push_filters!($builder, q);
-        // The rows the cursor and the order apply to: the table's, or the range read first.
-        let alias = if materialise {
-            $builder.push(format!(
-                ") SELECT {} FROM (SELECT * FROM not_due n WHERE 1 = 1",
-                $columns
-            ));
-            "n"
-        } else {
-            "s"
-        };
-        if let Some(cursor) = cursor {
-            push_cursor!($builder, key, cursor, alias, cmp);
-        }
-        $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
-        $builder.push_bind($limit);
-        if materialise {
-            push_lookup!($builder, key, dir, $postgres);
-        }
+            $builder.push_bind(status.as_str().to_owned());
+            let mut cursor = q.cursor.as_ref().filter(|c| c.fits(q.sort, q.direction));
+            if not_due {
+                // Sorted by the due date, the range and a cursor are bounds on the same key: one
+                // of them is written as the bound it is (a planner given two bounds on one column
+                // may weigh them as less selective than the scope's equality and walk an index
+                // of every scope instead). Reading upwards, the higher bound implies the other.
+                let today_is_bound = match cursor {
+                    Some(c) if !materialise && $ascending => c.key.is_none_or(|d| d < q.today),
+                    _ => true,
+                };
+                if today_is_bound {
+                    if !materialise && $ascending {
+                        cursor = None;
+                    }
+                    $builder
+                        .push(" AND (s.rg_due_key, s.reference) >= (")
+                        .push_bind(q.today)
+                        .push(", '')");
+                }
+            }
+            push_filters!($builder, q);
+            // The rows the cursor and the order apply to: the table's, or the range read first.
+            let alias = if materialise {
+                $builder.push(format!(
+                    ") SELECT {} FROM (SELECT * FROM not_due n WHERE 1 = 1",
+                    $columns
+                ));
+                "n"
+            } else {
+                "s"
+            };
+            if let Some(cursor) = cursor {
+                push_cursor!($builder, key, cursor, alias, cmp);
+            }
+            $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
+            $builder.push_bind($limit);
+            if materialise {
+                push_lookup!($builder, key, dir, $postgres);
+            }
         }
     }};
 }
@@ -735,6 +732,15 @@ macro_rules! push_count {
 /// ([`Store::not_due_days`]): the RG decision is due a few working days after referral, so
 /// the range holds a week or two of dates; past this many the range is read whole.
 const NOT_DUE_DAYS: usize = 60;
+
+/// What a not-yet-due range is read for before its page's rows are looked up: the case id,
+/// the reference and the sort key `key` (none when the reference alone orders it).
+fn range_keys(key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!("s.case_id, s.reference, s.{k}"),
+        None => "s.case_id, s.reference".to_owned(),
+    }
+}
 
 /// `ORDER BY` terms for a sort on `key` (the reference alone when `None`) over `alias`.
 fn order_by(key: Option<&str>, alias: &str, dir: &str) -> String {

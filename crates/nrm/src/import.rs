@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use nrm_access::{Operation, OrganisationKind, Principal, Role};
 use nrm_domain::Actor;
-use nrm_service::Cases;
+use nrm_service::{Cases, ImportMode};
 
 use crate::progress::Progress;
 
@@ -26,6 +26,11 @@ pub struct ImportOptions {
     /// The random seed for `--generate`.
     #[arg(long, default_value_t = 2009)]
     pub seed: u64,
+    /// A migration into a database nobody is using yet (`nrm serve` must not be running):
+    /// the case tables' secondary indexes are dropped for the run and built once at its end,
+    /// and batches are larger. Same rules, same refusals, same audit.
+    #[arg(long)]
+    pub before_go_live: bool,
 }
 
 /// The shell's principal for an import: the system, as a client with the `import` scope.
@@ -63,9 +68,15 @@ pub async fn run(cases: &Cases, options: ImportOptions) -> anyhow::Result<bool> 
     };
     let mut bar = Progress::new("import (bytes)", size.max(1));
     let started = std::time::Instant::now();
+    let mode = if options.before_go_live {
+        ImportMode::BeforeGoLive
+    } else {
+        ImportMode::Live
+    };
     let report = cases
-        .import_legacy(
+        .import_legacy_as(
             &capability,
+            mode,
             input,
             chrono::Utc::now(),
             |r| bar.set(r.bytes),

@@ -14,10 +14,14 @@
 //! - **Streaming, flat memory**: lines are read, decided, sealed and folded on a thread of
 //!   their own, [`BATCH`] cases at a time, one batch ahead of the writes; nothing holds more
 //!   than two batches.
-//! - **Fast**: a batch is written through the store's bulk import ([`Store::import_cases`]),
-//!   one multi-row INSERT per table, the same rows appending command by command would leave.
-//! - **Audited**: every written batch (its lines and how many cases), every refused line (its
-//!   rule) and the run itself, under the importing client, fail closed.
+//! - **Fast**: a batch is written through the store's bulk import ([`Store::import_writer`]),
+//!   one multi-row INSERT per table, the same rows appending command by command would leave,
+//!   every batch on one connection held for the run. Before go-live
+//!   ([`ImportMode::BeforeGoLive`]) the case tables' secondary indexes are dropped for the run
+//!   and built once at its end, in batches of [`OFFLINE_BATCH`].
+//! - **Audited**: every written batch (its lines and how many cases) and every refused line
+//!   (its rule), in the batch's own transaction, and the run itself, under the importing
+//!   client, fail closed.
 //!
 //! Refusals name fields and rules, never values: a JSON error names the path and the line's
 //! column, not the text that was there, as a value may be personal data.
@@ -45,14 +49,52 @@ use nrm_domain::rules::{
 use nrm_domain::submission::{AdultReferral, ChildReferral, DutyToNotify, Submission};
 use nrm_domain::{Actor, CaseEvent, DomainError, FieldProblem, Rulebook};
 use nrm_store::audit::AuditRecord;
-use nrm_store::{ImportStep, MasterKey, NewCase, PreparedImport, Store, StoreError, VaultWrite};
+use nrm_store::{
+    ImportStep, ImportWriter, MasterKey, NewCase, PreparedImport, Store, StoreError, VaultWrite,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{Cases, ServiceError};
 
-/// Cases written to one transaction.
+/// Cases written to one transaction by an import into a live service (short enough that the
+/// intake's writes are not held up long behind one).
 pub const BATCH: usize = 500;
+/// Cases written to one transaction by an import before go-live ([`ImportMode::BeforeGoLive`]):
+/// nobody else is writing, and each commit's work of its own is paid less often.
+pub const OFFLINE_BATCH: usize = 5_000;
+
+/// Whether the service is open while an import runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    /// Into a live service: every index kept up to date batch by batch.
+    Live,
+    /// Into a database nobody else is using yet (a migration before go-live): the case
+    /// tables' secondary indexes and count triggers are dropped for the run and rebuilt once
+    /// at its end ([`nrm_store::Store::offline_import_writer`]), in larger batches. Until the
+    /// end the queue has no indexes, so the service must not be serving.
+    BeforeGoLive,
+}
+
+impl ImportMode {
+    fn batch(self) -> usize {
+        match self {
+            Self::Live => BATCH,
+            Self::BeforeGoLive => OFFLINE_BATCH,
+        }
+    }
+}
+
+/// A key for a new subject or vault record: the UUIDv7 layout (the first 48 bits the time in
+/// milliseconds, then random bits), so an import's records land at the right-hand edge of
+/// their tables' keys rather than at random leaves of them.
+fn fresh_key() -> Uuid {
+    let mut bytes = *Uuid::new_v4().as_bytes();
+    let ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x70;
+    Uuid::from_bytes(bytes)
+}
 /// The longest line accepted, in bytes (a case with a long narrative and many steps fits).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// The longest legacy id, in characters.
@@ -322,6 +364,28 @@ struct Chunk {
     bytes: u64,
 }
 
+/// One run of the import, as its audit entries name it.
+struct ImportRun {
+    actor: Actor,
+    /// `import:<run id>`.
+    label: String,
+    /// The import's time: no step may be later, and every entry is recorded at it.
+    now: DateTime<Utc>,
+}
+
+impl ImportRun {
+    /// A `case.import` entry of this run, its subject `import:<run>:<what>`.
+    fn entry(&self, outcome: String, what: String) -> AuditRecord {
+        AuditRecord {
+            actor: self.actor,
+            action: "case.import".to_owned(),
+            case_id: None,
+            outcome,
+            subject: Some(format!("{}:{what}", self.label)),
+        }
+    }
+}
+
 /// Turns legacy codes into this service's ids: a keyed hash (so the ids cannot be computed
 /// from the legacy codes without the master key, and the codes are not stored); a value that
 /// is already a UUID is taken as it is (an account or organisation registered here).
@@ -463,8 +527,8 @@ fn decide_case(
         ));
     }
     let case_id = ids.case(id);
-    let subject = SubjectId(Uuid::new_v4());
-    let record = VaultRecordId(Uuid::new_v4());
+    let subject = SubjectId(fresh_key());
+    let record = VaultRecordId(fresh_key());
     let submission = match &legacy.submission {
         LegacySubmission::Adult(a) => Submission::Adult(a.clone()),
         LegacySubmission::Child(c) => Submission::Child(c.clone()),
@@ -554,7 +618,7 @@ fn decide_case(
         }
         last = step.at;
         let actor = ids.actor(&step.by);
-        let reasons_record = VaultRecordId(Uuid::new_v4());
+        let reasons_record = VaultRecordId(fresh_key());
         let (command, reasons) = command_for(&step.what, id, ids, reasons_record);
         if let Some(text) = reasons {
             let mut problems = Vec::new();
@@ -920,6 +984,7 @@ fn read_chunks(
     rules: Rulebook,
     store: Store,
     now: DateTime<Utc>,
+    batch: usize,
     sender: tokio::sync::mpsc::Sender<Result<Chunk, String>>,
 ) {
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -932,6 +997,7 @@ fn read_chunks(
     };
     let mut line_no = 0u64;
     let mut buf = Vec::new();
+    let mut in_chunk: std::collections::HashSet<CaseId> = std::collections::HashSet::new();
     let mut chunk = Chunk {
         cases: Vec::new(),
         prepared: None,
@@ -995,13 +1061,15 @@ fn read_chunks(
             })
         };
         match decided {
-            Ok(d) if chunk.cases.iter().any(|c| c.case.case_id == d.case.case_id) => {
+            // A legacy id an earlier line of this chunk had (a set: a chunk holds thousands).
+            Ok(d) if !in_chunk.insert(d.case.case_id) => {
                 chunk.repeated += 1;
             }
             Ok(d) => chunk.cases.push(d),
             Err(r) => chunk.refusals.push(r),
         }
-        if chunk.cases.len() >= BATCH || chunk.refusals.len() >= BATCH {
+        if chunk.cases.len() >= batch || chunk.refusals.len() >= batch {
+            in_chunk.clear();
             let full = std::mem::replace(
                 &mut chunk,
                 Chunk {
@@ -1033,6 +1101,23 @@ impl Cases {
         capability: &Capability,
         input: R,
         now: DateTime<Utc>,
+        progress: impl FnMut(&ImportReport),
+        refused: impl FnMut(&Refusal),
+    ) -> Result<ImportReport, ServiceError>
+    where
+        R: BufRead + Send + 'static,
+    {
+        self.import_legacy_as(capability, ImportMode::Live, input, now, progress, refused)
+            .await
+    }
+
+    /// [`Cases::import_legacy`] in either [`ImportMode`].
+    pub async fn import_legacy_as<R>(
+        &self,
+        capability: &Capability,
+        mode: ImportMode,
+        input: R,
+        now: DateTime<Utc>,
         mut progress: impl FnMut(&ImportReport),
         mut refused: impl FnMut(&Refusal),
     ) -> Result<ImportReport, ServiceError>
@@ -1047,12 +1132,32 @@ impl Cases {
             run: Uuid::new_v4(),
             ..ImportReport::default()
         };
-        let run = format!("import:{}", report.run);
+        let run = ImportRun {
+            actor,
+            label: format!("import:{}", report.run),
+            now,
+        };
         let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
         let (rules, store) = (self.rules().clone(), self.store().clone());
-        let reader = std::thread::spawn(move || read_chunks(input, rules, store, now, sender));
+        let batch = mode.batch();
+        let reader =
+            std::thread::spawn(move || read_chunks(input, rules, store, now, batch, sender));
         let mut outcome: Result<(), ServiceError> = Ok(());
-        while let Some(chunk) = receiver.recv().await {
+        let writer = match mode {
+            ImportMode::Live => self.store().import_writer().await,
+            ImportMode::BeforeGoLive => self.store().offline_import_writer().await,
+        };
+        let mut writer = match writer {
+            Ok(writer) => Some(writer),
+            Err(e) => {
+                outcome = Err(e.into());
+                None
+            }
+        };
+        while let Some(writer) = writer.as_mut()
+            && outcome.is_ok()
+            && let Some(chunk) = receiver.recv().await
+        {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(message) => {
@@ -1061,7 +1166,7 @@ impl Cases {
                 }
             };
             if let Err(e) = self
-                .import_chunk(actor, &run, chunk, now, &mut report, &mut refused)
+                .import_chunk(writer, &run, chunk, &mut report, &mut refused)
                 .await
             {
                 outcome = Err(e);
@@ -1071,6 +1176,12 @@ impl Cases {
         }
         drop(receiver);
         let _ = reader.join();
+        if let Some(writer) = writer {
+            let closed = writer.finish().await;
+            if outcome.is_ok() {
+                outcome = closed.map_err(ServiceError::from);
+            }
+        }
         if outcome.is_ok() && report.imported > 0 {
             outcome = self
                 .store()
@@ -1088,26 +1199,25 @@ impl Cases {
             });
         }
         let code = crate::outcome_code(&outcome);
-        let summary = AuditRecord {
-            actor,
-            action: "case.import".to_owned(),
-            case_id: None,
-            outcome: code,
-            subject: Some(format!(
-                "{run}:lines:{}:imported:{}:present:{}:refused:{}",
+        let summary = run.entry(
+            code,
+            format!(
+                "lines:{}:imported:{}:present:{}:refused:{}",
                 report.lines, report.imported, report.already_present, report.refused
-            )),
-        };
+            ),
+        );
         self.store().audit(&summary, now).await?;
         outcome.map(|()| report)
     }
 
+    /// Writes a chunk's cases and its audit entries (the batch's, then each refused line's)
+    /// in one transaction; a batch that clashes with cases already there is written case by
+    /// case instead, and its entries after it.
     async fn import_chunk(
         &self,
-        actor: Actor,
-        run: &str,
+        writer: &mut ImportWriter,
+        run: &ImportRun,
         chunk: Chunk,
-        now: DateTime<Utc>,
         report: &mut ImportReport,
         refused: &mut impl FnMut(&Refusal),
     ) -> Result<(), ServiceError> {
@@ -1115,54 +1225,58 @@ impl Cases {
         report.bytes = chunk.bytes;
         report.already_present += chunk.repeated;
         let mut refusals = chunk.refusals;
+        refusals.sort_by_key(|r| r.line);
         let (first, last) = match (chunk.cases.first(), chunk.cases.last()) {
             (Some(f), Some(l)) => (f.line, l.line),
             _ => (0, 0),
         };
-        let written = match chunk.prepared {
-            None => 0,
-            Some(Ok(prepared)) => match self.store().write_import(prepared).await {
-                Ok(()) => chunk.cases.len() as u64,
-                // Some case of the batch is there already (imported before), or a reference
-                // is taken: sort it out case by case.
-                Err(StoreError::VersionConflict { .. } | StoreError::DuplicateReference) => {
-                    self.import_one_by_one(chunk.cases, now, report, &mut refusals)
-                        .await?
-                }
-                Err(e) => return Err(e.into()),
-            },
+        let entries =
+            |written: u64, refusals: &[Refusal]| -> Vec<AuditRecord> {
+                let batch = (written > 0).then(|| {
+                    run.entry(
+                        "ok".to_owned(),
+                        format!("lines:{first}-{last}:cases:{written}"),
+                    )
+                });
+                batch
+                    .into_iter()
+                    .chain(refusals.iter().map(|r| {
+                        run.entry(format!("refused:{}", r.rule), format!("line:{}", r.line))
+                    }))
+                    .collect()
+            };
+        let prepared = match chunk.prepared {
+            None => ImportWriter::nothing(),
+            Some(Ok(prepared)) => prepared,
             Some(Err(e)) => return Err(e.into()),
         };
+        let cases = chunk.cases.len() as u64;
+        let written = match writer
+            .write(prepared, &entries(cases, &refusals), run.now)
+            .await
+        {
+            Ok(()) => cases,
+            // Some case of the batch is there already (imported before), or a reference is
+            // taken: sort it out case by case, then record what was done.
+            Err(StoreError::VersionConflict { .. } | StoreError::DuplicateReference) => {
+                let written = self
+                    .import_one_by_one(chunk.cases, run.now, report, &mut refusals)
+                    .await?;
+                refusals.sort_by_key(|r| r.line);
+                writer
+                    .write(
+                        ImportWriter::nothing(),
+                        &entries(written, &refusals),
+                        run.now,
+                    )
+                    .await?;
+                written
+            }
+            Err(e) => return Err(e.into()),
+        };
         report.imported += written;
-        if written > 0 {
-            self.store()
-                .audit(
-                    &AuditRecord {
-                        actor,
-                        action: "case.import".to_owned(),
-                        case_id: None,
-                        outcome: "ok".to_owned(),
-                        subject: Some(format!("{run}:lines:{first}-{last}:cases:{written}")),
-                    },
-                    now,
-                )
-                .await?;
-        }
-        refusals.sort_by_key(|r| r.line);
         for r in &refusals {
             report.refused += 1;
-            self.store()
-                .audit(
-                    &AuditRecord {
-                        actor,
-                        action: "case.import".to_owned(),
-                        case_id: None,
-                        outcome: format!("refused:{}", r.rule),
-                        subject: Some(format!("{run}:line:{}", r.line)),
-                    },
-                    now,
-                )
-                .await?;
             refused(r);
         }
         Ok(())

@@ -41,7 +41,7 @@ mod htcds;
 mod import;
 pub use htcds::{HtcdsExportRequest, HtcdsImportReport, HtcdsRefusal};
 pub mod operations;
-pub use import::{ImportReport, LegacyCase, Refusal};
+pub use import::{ImportMode, ImportReport, LegacyCase, Refusal};
 pub mod retention;
 pub use retention::{LegalHold, RetentionError, RetentionItem, RetentionReport, RetentionRun};
 pub mod sar;

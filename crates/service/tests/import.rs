@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use nrm_access::{Operation, OrganisationKind, Principal, Role};
 use nrm_domain::Rulebook;
 use nrm_domain::fixtures::{self, CANARY};
-use nrm_service::{Cases, ImportReport, Refusal, ServiceError};
+use nrm_service::{Cases, ImportMode, ImportReport, Refusal, ServiceError};
 use nrm_store::testing;
 use serde_json::{Value, json};
 
@@ -421,6 +421,106 @@ async fn who_may_refer_report_and_decide_is_judged_by_the_rules_of_the_day() {
                 .await,
             1
         );
+        store.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_import_before_go_live_judges_and_records_as_a_live_one_and_leaves_every_index() {
+    for store in testing::all().await {
+        let name = store.name;
+        let cases = Cases::new(store.store.clone(), Rulebook::current());
+        let indexes = || async {
+            store
+                .query_i64(if name == "sqlite" {
+                    "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index'"
+                } else {
+                    "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()"
+                })
+                .await
+        };
+        let before = indexes().await;
+        let capability = nrm_access::authorise(&system(), Operation::ImportLegacyCases)
+            .unwrap_or_else(|_| panic!("the system client may import"));
+        let offline = |file: String| {
+            let mut refusals = Vec::new();
+            let capability = capability.clone();
+            let cases = &cases;
+            async move {
+                let report = cases
+                    .import_legacy_as(
+                        &capability,
+                        ImportMode::BeforeGoLive,
+                        std::io::Cursor::new(file.into_bytes()),
+                        import_now(),
+                        |_| {},
+                        |r| refusals.push(r.clone()),
+                    )
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                (report, refusals)
+            }
+        };
+        let (first, refusals) = offline(mixed_file()).await;
+        assert_eq!(
+            refused(&refusals),
+            vec![
+                (2, Some(1), "conclusive-grounds-inside-recovery-period"),
+                (4, None, "invalid-json"),
+                (7, Some(1), "review-before-service"),
+                (8, Some(0), "child-consent-not-required"),
+            ],
+            "{name}: {refusals:#?}"
+        );
+        assert_eq!(
+            (first.imported, first.already_present, first.refused),
+            (3, 1, 4),
+            "{name}: {first:?}"
+        );
+        assert_eq!(indexes().await, before, "{name}: every index back");
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM deferred_indexes")
+                .await,
+            0,
+            "{name}"
+        );
+        // The batch and each refused line in the batch's own transaction, then the run.
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'case.import'")
+                .await,
+            1 + 4 + 1,
+            "{name}"
+        );
+        assert_eq!(
+            store
+                .query_i64(
+                    "SELECT COUNT(*) FROM case_summaries WHERE cg_outcome = 'positive' AND cg_decided_on IN ('2016-04-24', '2023-03-03')"
+                )
+                .await,
+            2,
+            "{name}"
+        );
+
+        // Again: every case found, written nowhere twice; the clashing batch records only
+        // what it did (its refusals), not the batch it could not write.
+        let (second, again) = offline(mixed_file()).await;
+        assert_eq!(refused(&again), refused(&refusals), "{name}");
+        assert_eq!(
+            (second.imported, second.already_present, second.refused),
+            (0, 4, 4),
+            "{name}: {second:?}"
+        );
+        assert_eq!(store.query_i64("SELECT COUNT(*) FROM cases").await, 3);
+        assert_eq!(
+            store
+                .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'case.import'")
+                .await,
+            6 + 4 + 1,
+            "{name}"
+        );
+        assert_eq!(indexes().await, before, "{name}: every index back again");
         store.cleanup().await;
     }
 }

@@ -27,6 +27,7 @@ use nrm_domain::{Actor, CaseEvent, CaseReference};
 use sqlx::Arguments as _;
 use uuid::Uuid;
 
+use crate::audit::{AuditKey, AuditRecord, append_audit};
 use crate::events::{Append, PACKED_BODY, VaultWrite, to_i64};
 use crate::projection::{CaseRows, Col, SUMMARY_COLUMNS};
 use crate::statement::Value;
@@ -334,26 +335,79 @@ impl Store {
     /// The database half of [`Store::import_cases`]: inserts a prepared batch in one
     /// transaction.
     pub async fn write_import(&self, prepared: PreparedImport) -> Result<(), StoreError> {
-        self.write_prepared(None, prepared).await
+        self.write_prepared(None, prepared, &[], Utc::now()).await
+    }
+
+    /// A writer for a run of import batches ([`ImportWriter::write`]), each still its own
+    /// durable transaction. On SQLite every batch goes through one connection held for the
+    /// run, its large page cache kept from batch to batch, so the index pages the batches
+    /// change are read from the file once rather than once a batch (a connection per batch,
+    /// its cache starting empty each time, spent two thirds of a legacy import's time reading
+    /// pages back and growing the cache). Finish it with [`ImportWriter::finish`].
+    pub async fn import_writer(&self) -> Result<ImportWriter, StoreError> {
+        let held = match &self.pool {
+            Pool::Sqlite(pool) => Some(hold_sqlite(pool, false).await?),
+            Pool::Postgres(_) => None,
+        };
+        Ok(ImportWriter {
+            store: self.clone(),
+            held,
+            offline: false,
+        })
+    }
+
+    /// [`Store::import_writer`] for a database no one else is using (a legacy import before
+    /// go-live), as [`Store::bulk_load`] does it: the case tables' secondary indexes and
+    /// count triggers are dropped now and rebuilt by [`ImportWriter::finish`] (or, if the
+    /// run dies, by the next start), and on SQLite each batch commits without waiting for the
+    /// disk (`synchronous = NORMAL`: a crash may lose the last batches with their audit
+    /// entries, never one without the other; the rebuild's commits make everything durable).
+    pub async fn offline_import_writer(&self) -> Result<ImportWriter, StoreError> {
+        self.defer_indexes().await?;
+        let held = match &self.pool {
+            Pool::Sqlite(pool) => match hold_sqlite(pool, true).await {
+                Ok(connection) => Some(connection),
+                Err(e) => {
+                    let _ = self.rebuild_deferred_indexes().await;
+                    return Err(e);
+                }
+            },
+            Pool::Postgres(_) => None,
+        };
+        Ok(ImportWriter {
+            store: self.clone(),
+            held,
+            offline: true,
+        })
     }
 
     /// Writes a prepared batch, on SQLite on `held` (a bulk load's own connection, its cache
-    /// kept between batches) if given, else on a connection of the pool.
+    /// kept between batches) if given, else on a connection of the pool, with `audit`'s
+    /// entries in the same transaction (a batch with no cases writes only those).
     async fn write_prepared(
         &self,
         held: Option<&mut sqlx::SqliteConnection>,
         prepared: PreparedImport,
+        audit: &[AuditRecord],
+        at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        if prepared.case_ids.is_empty() {
+        if prepared.case_ids.is_empty() && audit.is_empty() {
             return Ok(());
         }
         let case_ids = prepared.case_ids.clone();
         let references = prepared.references.clone();
+        let audit = BatchAudit {
+            key: &self.audit_key,
+            records: audit,
+            at,
+        };
         let turn = self.write_turn().await;
         let written = match (&self.pool, held) {
-            (Pool::Sqlite(_), Some(connection)) => write_sqlite_batch(connection, prepared).await,
-            (Pool::Sqlite(pool), None) => write_sqlite(pool, prepared).await,
-            (Pool::Postgres(pool), _) => write_postgres(pool, prepared).await,
+            (Pool::Sqlite(_), Some(connection)) => {
+                write_sqlite_batch(connection, prepared, audit).await
+            }
+            (Pool::Sqlite(pool), None) => write_sqlite(pool, prepared, audit).await,
+            (Pool::Postgres(pool), _) => write_postgres(pool, prepared, audit).await,
         };
         drop(turn);
         match written {
@@ -409,6 +463,67 @@ impl Store {
     }
 }
 
+/// A run of import batches on one connection ([`Store::import_writer`]).
+pub struct ImportWriter {
+    store: Store,
+    held: Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>,
+    /// Made by [`Store::offline_import_writer`]: the deferred indexes are rebuilt at the end.
+    offline: bool,
+}
+
+impl std::fmt::Debug for ImportWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportWriter")
+            .field("held_connection", &self.held.is_some())
+            .field("offline", &self.offline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImportWriter {
+    /// Inserts a prepared batch in one durable transaction, as [`Store::write_import`] does,
+    /// with `audit`'s entries (at `at`) in the same transaction: the batch and its record
+    /// are written together or not at all. A batch with no cases writes only the entries.
+    /// (Written apart, each entry's own commit would change the database under the held
+    /// connection, and SQLite empties a connection's page cache when it finds the database
+    /// changed by another.)
+    pub async fn write(
+        &mut self,
+        prepared: PreparedImport,
+        audit: &[AuditRecord],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store
+            .write_prepared(self.held.as_deref_mut(), prepared, audit, at)
+            .await
+    }
+
+    /// An empty batch, for entries to write with [`ImportWriter::write`] and no cases.
+    pub fn nothing() -> PreparedImport {
+        PreparedImport {
+            case_ids: Vec::new(),
+            references: Vec::new(),
+            rows: Default::default(),
+        }
+    }
+
+    /// Closes the run's connection (never given back to the pool: see `release_sqlite`);
+    /// an offline run then rebuilds the indexes and triggers it deferred. Dropping the writer
+    /// closes the connection too (and leaves the rebuild to the next start).
+    pub async fn finish(self) -> Result<(), StoreError> {
+        let closed = match self.held {
+            Some(connection) => release_sqlite(connection).await,
+            None => Ok(()),
+        };
+        let rebuilt = if self.offline {
+            self.store.rebuild_deferred_indexes().await
+        } else {
+            Ok(())
+        };
+        closed.and(rebuilt)
+    }
+}
+
 /// The most variables one SQLite statement may bind (SQLITE_MAX_VARIABLE_NUMBER since 3.32).
 const SQLITE_MAX_VARIABLES: usize = 32_766;
 
@@ -446,9 +561,20 @@ fn add_sqlite(args: &mut sqlx::sqlite::SqliteArguments, value: Value) -> Result<
 /// the WAL mid-transaction. The connection is closed after the import (`release_sqlite`).
 const SQLITE_IMPORT_CACHE_KIB: i64 = 512 * 1024;
 
-async fn write_sqlite(pool: &sqlx::SqlitePool, prepared: PreparedImport) -> Result<(), StoreError> {
+/// Audit entries a batch writes in its own transaction.
+struct BatchAudit<'a> {
+    key: &'a AuditKey,
+    records: &'a [AuditRecord],
+    at: DateTime<Utc>,
+}
+
+async fn write_sqlite(
+    pool: &sqlx::SqlitePool,
+    prepared: PreparedImport,
+    audit: BatchAudit<'_>,
+) -> Result<(), StoreError> {
     let mut connection = hold_sqlite(pool, false).await?;
-    let written = write_sqlite_batch(&mut connection, prepared).await;
+    let written = write_sqlite_batch(&mut connection, prepared, audit).await;
     let restored = release_sqlite(connection).await;
     written?;
     restored
@@ -493,6 +619,7 @@ async fn release_sqlite(
 async fn write_sqlite_batch(
     connection: &mut sqlx::SqliteConnection,
     prepared: PreparedImport,
+    audit: BatchAudit<'_>,
 ) -> Result<(), StoreError> {
     use sqlx::Connection as _;
     let mut tx = connection.begin().await?;
@@ -517,6 +644,9 @@ async fn write_sqlite_batch(
                 .execute(&mut *tx)
                 .await?;
         }
+    }
+    for record in audit.records {
+        append_audit!(tx, audit.key, record, audit.at)?;
     }
     tx.commit().await?;
     Ok(())
@@ -627,7 +757,11 @@ fn pg_copy_data(table: &Table, values: Vec<Value>) -> Result<Vec<u8>, StoreError
 /// Writes a prepared batch with one binary `COPY` per table, in one transaction: the
 /// server's multi-row insert path, which logs a page's new rows together, with nothing to
 /// parse or plan.
-async fn write_postgres(pool: &sqlx::PgPool, prepared: PreparedImport) -> Result<(), StoreError> {
+async fn write_postgres(
+    pool: &sqlx::PgPool,
+    prepared: PreparedImport,
+    audit: BatchAudit<'_>,
+) -> Result<(), StoreError> {
     let mut encoded = Vec::with_capacity(TABLES.len());
     for (table, values) in TABLES.iter().zip(prepared.rows) {
         if !values.is_empty() {
@@ -643,6 +777,9 @@ async fn write_postgres(pool: &sqlx::PgPool, prepared: PreparedImport) -> Result
             return Err(copy.finish().await.err().unwrap_or(e).into());
         }
         copy.finish().await?;
+    }
+    for record in audit.records {
+        append_audit!(tx, audit.key, record, audit.at)?;
     }
     tx.commit().await?;
     Ok(())
@@ -710,7 +847,7 @@ impl Store {
             let result = match prepared {
                 Ok(prepared) => {
                     let n = prepared.cases() as u64;
-                    self.write_prepared(held.as_deref_mut(), prepared)
+                    self.write_prepared(held.as_deref_mut(), prepared, &[], Utc::now())
                         .await
                         .map(|()| n)
                 }

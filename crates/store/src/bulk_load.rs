@@ -63,7 +63,7 @@ impl Store {
 
     /// Records the definitions of the case tables' secondary indexes and drops them, in one
     /// transaction.
-    async fn defer_indexes(&self) -> Result<(), StoreError> {
+    pub(crate) async fn defer_indexes(&self) -> Result<(), StoreError> {
         let tables: Vec<String> = CASE_TABLES.iter().map(|t| (*t).to_owned()).collect();
         let _turn = self.write_turn().await;
         let mut deferred: Vec<(String, String)> = match &self.pool {

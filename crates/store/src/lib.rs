@@ -45,7 +45,7 @@ pub mod training;
 pub mod vault;
 
 pub use audit::AuditKey;
-pub use bulk::{ImportStep, NewCase, PreparedImport};
+pub use bulk::{ImportStep, ImportWriter, NewCase, PreparedImport};
 pub use connect::{ConnectOptions, ConnectionSecurity, DatabaseKind, PostgresTransport};
 pub use counts::FoldReport;
 pub use drafts::DraftClaim;

@@ -2,6 +2,7 @@
 //! it, and a load that dies half-way has its indexes rebuilt by the next start.
 
 use chrono::NaiveDate;
+use nrm_store::audit::AuditRecord;
 use nrm_store::seeding::SyntheticCases;
 use nrm_store::testing::{self, TestStore};
 use nrm_store::{NewCase, StoreError};
@@ -290,6 +291,177 @@ async fn a_load_that_clashes_stops_with_its_batches_whole_and_its_indexes_back()
                 .await,
             0
         );
+        backend.cleanup().await;
+    }
+}
+
+fn import_entry(what: &str) -> AuditRecord {
+    AuditRecord {
+        actor: nrm_domain::Actor::SYSTEM,
+        action: "case.import".to_owned(),
+        case_id: None,
+        outcome: "ok".to_owned(),
+        subject: Some(format!("import:test:{what}")),
+    }
+}
+
+async fn import_entries(backend: &TestStore) -> i64 {
+    backend
+        .query_i64("SELECT COUNT(*) FROM audit_log WHERE action = 'case.import'")
+        .await
+}
+
+#[tokio::test]
+async fn an_import_writer_writes_each_batch_with_its_audit_entries_or_neither() {
+    let made = cases(90, 29);
+    for backend in testing::all().await {
+        let name = backend.name;
+        let store = &backend.store;
+        let mut writer = store
+            .import_writer()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let at = chrono::Utc::now();
+        let first = store
+            .prepare_import(&made[..60])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        writer
+            .write(first, &[import_entry("first")], at)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 60);
+        assert_eq!(import_entries(&backend).await, 1, "{name}");
+
+        // A batch holding a case already written fails whole: none of its cases, and not
+        // its audit entry either.
+        let clashing = store
+            .prepare_import(&made[50..])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let clash = writer
+            .write(clashing, &[import_entry("clashing")], at)
+            .await;
+        assert!(
+            matches!(clash, Err(StoreError::VersionConflict { expected: 0, .. })),
+            "{name}: {clash:?}"
+        );
+        assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 60);
+        assert_eq!(import_entries(&backend).await, 1, "{name}: no entry for it");
+
+        // The writer goes on after a failed batch; an empty batch writes its entries alone.
+        let rest = store
+            .prepare_import(&made[60..])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        writer
+            .write(rest, &[import_entry("rest"), import_entry("refused")], at)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        writer
+            .write(
+                nrm_store::ImportWriter::nothing(),
+                &[import_entry("only")],
+                at,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        writer
+            .finish()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 90);
+        assert_eq!(import_entries(&backend).await, 4, "{name}");
+        let verified = store
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(verified.is_ok(), "{name}: the chain holds: {verified:?}");
+        backend.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_offline_import_writer_defers_the_indexes_and_puts_each_back() {
+    let made = cases(300, 31);
+    for backend in testing::all().await {
+        let name = backend.name;
+        let before = indexes(&backend).await;
+        let triggers_before = triggers(&backend).await;
+        let store = &backend.store;
+        let mut writer = store
+            .offline_import_writer()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            indexes(&backend).await.len() < before.len(),
+            "{name}: the secondary indexes are dropped for the run"
+        );
+        assert!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM deferred_indexes")
+                .await
+                > 0,
+            "{name}: and listed for the next start should the run die"
+        );
+        let at = chrono::Utc::now();
+        for (n, batch) in made.chunks(120).enumerate() {
+            let prepared = store
+                .prepare_import(batch)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            writer
+                .write(prepared, &[import_entry(&format!("batch:{n}"))], at)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        writer
+            .finish()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(indexes(&backend).await, before, "{name}: every index back");
+        assert_eq!(
+            triggers(&backend).await,
+            triggers_before,
+            "{name}: every trigger back"
+        );
+        assert_eq!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM deferred_indexes")
+                .await,
+            0
+        );
+        assert_eq!(import_entries(&backend).await, 3, "{name}");
+
+        // What a live import of the same cases leaves, counts included.
+        let Some(other) = (if name == "sqlite" {
+            Some(testing::sqlite().await)
+        } else {
+            testing::postgres().await
+        }) else {
+            continue;
+        };
+        other
+            .store
+            .import_cases(&made)
+            .await
+            .unwrap_or_else(|e| panic!("import on {name}: {e}"));
+        for (table, order) in [
+            ("cases", "case_id"),
+            ("case_summaries", "case_id"),
+            ("case_deadlines", "case_id, deadline"),
+            ("case_statistics_stale", "case_id, version"),
+        ] {
+            assert_eq!(
+                backend.table_rows(table, None, order).await,
+                other.table_rows(table, None, order).await,
+                "{table} on {name}"
+            );
+        }
+        let counted = queue_counts(&backend).await;
+        assert!(!counted.is_empty(), "{name}: counts");
+        assert_eq!(
+            counted,
+            queue_counts(&other).await,
+            "queue_counts on {name}"
+        );
+        other.cleanup().await;
         backend.cleanup().await;
     }
 }

@@ -181,10 +181,22 @@ impl Model {
                     (share(rb.family_count), share(ra.given_count))
                 }
             });
+        // A name's share is taken in the field where it is commoner: two records of
+        // different people with the same names both written swapped (a common family name in
+        // the given names' field) share names that are common, not rare, although few records
+        // hold them in those fields.
+        let (given, family) = (
+            ra.given_count.max(rb.given_count),
+            ra.family_count.max(rb.family_count),
+        );
+        let (given, family) = (
+            given.max(ra.given_as_family).max(rb.given_as_family),
+            family.max(ra.family_as_given).max(rb.family_as_given),
+        );
         self.tf_adjustment_of(
             levels,
-            (ds.given(a) == ds.given(b)).then(|| share(ra.given_count.max(rb.given_count))),
-            (ds.family(a) == ds.family(b)).then(|| share(ra.family_count.max(rb.family_count))),
+            (ds.given(a) == ds.given(b)).then(|| share(given)),
+            (ds.family(a) == ds.family(b)).then(|| share(family)),
             across,
         )
     }
@@ -1218,6 +1230,51 @@ mod tests {
             }
         }
         assert!(adjusted > 0);
+    }
+
+    #[test]
+    fn names_written_swapped_are_as_common_as_in_their_own_fields() {
+        // Le is a common family name and Phong a common given name; two records (of
+        // different people) written with them swapped hold names that are rare in the fields
+        // they are in, but common names all the same: they weigh what the same names written
+        // straight weigh, not what two rare names would.
+        let mut m = [[0.5; ML]; NF];
+        let mut u = [[0.5; ML]; NF];
+        m[GIVEN][4] = 0.9;
+        u[GIVEN][4] = 0.01;
+        m[FAMILY][4] = 0.9;
+        u[FAMILY][4] = 0.01;
+        let model = Model::new(m, u, 0.001, Corrections::default());
+        let mut ds = Dataset::new();
+        let person = |g, f| crate::data::Record {
+            given_names: g,
+            family_name: f,
+            ..Default::default()
+        };
+        for k in 0..30 {
+            ds.push(&person(["anh", "binh", "cuong"][k % 3], "le"));
+            ds.push(&person("phong", ["tran", "pham", "nguyen"][k % 3]));
+        }
+        let swapped = (
+            ds.push(&person("le", "phong")),
+            ds.push(&person("le", "phong")),
+        );
+        let straight = (
+            ds.push(&person("phong", "le")),
+            ds.push(&person("phong", "le")),
+        );
+        ds.finish();
+        let mut levels: Levels = [None; NF];
+        levels[GIVEN] = Some(4);
+        levels[FAMILY] = Some(4);
+        let weigh = |(a, b)| model.tf_adjustment(&ds, a, b, &levels);
+        assert!(weigh(straight) < 0.0, "{}", weigh(straight));
+        assert!(
+            (weigh(swapped) - weigh(straight)).abs() < 1e-9,
+            "{} {}",
+            weigh(swapped),
+            weigh(straight)
+        );
     }
 
     #[test]

@@ -27,8 +27,10 @@ use crate::data::{Dataset, NONE};
 /// the first given name (its code) with the house numbers and the town for a date of birth
 /// mistyped or missing, and the date of birth with the house numbers for names that changed.
 /// Not the family name with the house numbers: that pairs every household, whose members
-/// differ only in their given names and dates of birth, for no more matches.
-pub const RULES: [&str; 9] = [
+/// differ only in their given names and dates of birth, for no more matches. The last, the
+/// date of birth with the first given name's code, finds the pairs whose family name is
+/// missing, replaced or badly misspelt (so the family initial differs) after a move.
+pub const RULES: [&str; 10] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
@@ -38,6 +40,7 @@ pub const RULES: [&str; 9] = [
     "first given and first family name as written (either order), where one date of birth at least is missing",
     "first given name code + house numbers + town",
     "date of birth (day and month either way) + house numbers",
+    "date of birth (day and month either way) + first given name code",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -52,6 +55,7 @@ pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[DOB],
     &[GIVEN, FAMILY, SEX],
     &[GIVEN, ADDRESS],
+    &[DOB],
     &[DOB],
 ];
 /// The fields each rule constrains at all, initials and districts included: a rule's
@@ -71,6 +75,7 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
     &[GIVEN, FAMILY, SEX],
     &[GIVEN, ADDRESS],
     &[DOB, ADDRESS],
+    &[GIVEN, DOB],
 ];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
@@ -292,6 +297,15 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             if !write_house_numbers(ds, ds.address(i), out) {
                 return false;
             }
+        }
+        9 => {
+            let (Some(dob), Some(&given)) = (ds.dob(i), g.first()) else {
+                return false;
+            };
+            out.push_str("9|");
+            push_date_either_way(out, dob);
+            out.push('|');
+            out.push_str(ds.phonetic(given));
         }
         _ => return false,
     }
@@ -649,6 +663,17 @@ mod tests {
             ..gone
         };
         assert!(shared(person, namesake_elsewhere).is_empty());
+        // No family name on one side and a move: the date of birth with the given name.
+        let unnamed = Record {
+            family_name: "",
+            ..namesake_elsewhere
+        };
+        assert!(shared(person, unnamed).is_empty());
+        let unnamed = Record {
+            date_of_birth: person.date_of_birth,
+            ..unnamed
+        };
+        assert_eq!(shared(person, unnamed), [9]);
         // A date of birth mistyped beyond recognition and the postcode's digits transposed:
         // the given name, the house number and the town agree.
         let retyped = Record {
@@ -773,6 +798,7 @@ mod tests {
             "6|fatima|mohammed".to_owned(),
             format!("7|{fatima}|12|leeds"),
             "8|1990|5|11|12".to_owned(),
+            format!("9|1990|5|11|{fatima}"),
         ];
         assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {

@@ -85,6 +85,11 @@ pub(crate) struct Rec {
     /// Records with the same full given names / family name (for term frequencies).
     pub given_count: u32,
     pub family_count: u32,
+    /// Records whose family name is this record's given names, and whose given names are
+    /// its family name: how common its names are in the other field (a family name written
+    /// as a given name, where given and family names were swapped, is rare as a given name).
+    pub given_as_family: u32,
+    pub family_as_given: u32,
 }
 
 /// The name groups of `data/names.txt`.
@@ -327,6 +332,16 @@ impl Dataset {
         let family_key = fx(&(2u8, &self.arena[s + ng..s + ng + nf]));
         let given_count = if ng > 0 { self.bump(given_key) } else { 0 };
         let family_count = if nf > 0 { self.bump(family_key) } else { 0 };
+        let given_as_family = if ng > 0 {
+            self.count(fx(&(2u8, &self.arena[s..s + ng])))
+        } else {
+            0
+        };
+        let family_as_given = if nf > 0 {
+            self.count(fx(&(1u8, &self.arena[s + ng..s + ng + nf])))
+        } else {
+            0
+        };
         self.recs.push(Rec {
             start,
             ng: ng as u8,
@@ -339,8 +354,14 @@ impl Dataset {
             town: town_id,
             given_count,
             family_count,
+            given_as_family,
+            family_as_given,
         });
         (self.recs.len() - 1) as u32
+    }
+
+    fn count(&self, key: u64) -> u32 {
+        self.counts.get(&key).copied().unwrap_or(0)
     }
 
     fn bump(&mut self, key: u64) -> u32 {
@@ -363,12 +384,14 @@ impl Dataset {
             let s = r.start as usize;
             let (ng, nf) = (r.ng as usize, r.nf as usize);
             if ng > 0 {
-                let k = fx(&(1u8, &self.arena[s..s + ng]));
-                self.recs[i].given_count = self.counts[&k];
+                let given = &self.arena[s..s + ng];
+                self.recs[i].given_count = self.counts[&fx(&(1u8, given))];
+                self.recs[i].given_as_family = self.count(fx(&(2u8, given)));
             }
             if nf > 0 {
-                let k = fx(&(2u8, &self.arena[s + ng..s + ng + nf]));
-                self.recs[i].family_count = self.counts[&k];
+                let family = &self.arena[s + ng..s + ng + nf];
+                self.recs[i].family_count = self.counts[&fx(&(2u8, family))];
+                self.recs[i].family_as_given = self.count(fx(&(1u8, family)));
             }
         }
     }

@@ -181,10 +181,22 @@ impl Model {
                     (share(rb.family_count), share(ra.given_count))
                 }
             });
+        // A name's share is taken in the field where it is commoner: two records of
+        // different people with the same names both written swapped (a common family name in
+        // the given names' field) share names that are common, not rare, although few records
+        // hold them in those fields.
+        let (given, family) = (
+            ra.given_count.max(rb.given_count),
+            ra.family_count.max(rb.family_count),
+        );
+        let (given, family) = (
+            given.max(ra.given_as_family).max(rb.given_as_family),
+            family.max(ra.family_as_given).max(rb.family_as_given),
+        );
         self.tf_adjustment_of(
             levels,
-            (ds.given(a) == ds.given(b)).then(|| share(ra.given_count.max(rb.given_count))),
-            (ds.family(a) == ds.family(b)).then(|| share(ra.family_count.max(rb.family_count))),
+            (ds.given(a) == ds.given(b)).then(|| share(given)),
+            (ds.family(a) == ds.family(b)).then(|| share(family)),
             across,
         )
     }
@@ -566,13 +578,17 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
 /// would not (a rule that makes its pairs share a family initial makes them share a family
 /// name far more often than any two records do). A record without a key is in no such pair.
 /// Drawn in a fixed number of pieces, each with its own generator, so the pairs do not depend
-/// on how many threads there are. With no such pair at all, nothing is counted.
+/// on how many threads there are. With no such pair at all, nothing is counted. Without
+/// `names`, the given and family names are not compared (their u is left even, as with no
+/// pairs): for a rule whose estimation leaves them out, the names are most of the work of a
+/// comparison, and this is done for a fixed number of pairs whatever the size of the data.
 pub fn estimate_u_within(
     ds: &Dataset,
     samples: usize,
     seed: u64,
     threads: usize,
     key: &(dyn Fn(u32) -> Option<u64> + Sync),
+    names: bool,
 ) -> Table {
     const PIECES: usize = 32;
     let mut keyed: Vec<(u64, u32)> = (0..ds.len() as u32)
@@ -607,10 +623,19 @@ pub fn estimate_u_within(
             let a = rng.below(len);
             let b = rng.below(len - 1);
             let b = if b >= a { b + 1 } else { b };
-            tally(
-                &mut counts,
-                &compare::compare(ds, keyed[start + a].1, keyed[start + b].1),
-            );
+            let (a, b) = (keyed[start + a].1, keyed[start + b].1);
+            let levels = if names {
+                compare::compare(ds, a, b)
+            } else {
+                [
+                    None,
+                    None,
+                    compare::dob_level(ds, a, b),
+                    compare::sex_level(ds, a, b),
+                    compare::address_level(ds, a, b),
+                ]
+            };
+            tally(&mut counts, &levels);
         }
         counts
     };
@@ -885,12 +910,16 @@ fn fit_with(
     progress("estimating u among the pairs of each training rule");
     let mut u_rule = [u; R];
     for &rule in &TRAINING_RULES {
+        // The names are compared only where the rule's estimation weighs them (not on the
+        // pairs of the rule on the names, whose estimation leaves them out).
+        let names = !(RULE_FIELDS[rule].contains(&GIVEN) && RULE_FIELDS[rule].contains(&FAMILY));
         u_rule[rule] = estimate_u_within(
             ds,
             settings.u_samples,
             settings.seed,
             settings.threads,
             &|i| loose_key(ds, rule, i),
+            names,
         );
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
             eprintln!("u among rule {rule}'s kind of pairs {:.4?}", u_rule[rule]);
@@ -1221,6 +1250,51 @@ mod tests {
     }
 
     #[test]
+    fn names_written_swapped_are_as_common_as_in_their_own_fields() {
+        // Le is a common family name and Phong a common given name; two records (of
+        // different people) written with them swapped hold names that are rare in the fields
+        // they are in, but common names all the same: they weigh what the same names written
+        // straight weigh, not what two rare names would.
+        let mut m = [[0.5; ML]; NF];
+        let mut u = [[0.5; ML]; NF];
+        m[GIVEN][4] = 0.9;
+        u[GIVEN][4] = 0.01;
+        m[FAMILY][4] = 0.9;
+        u[FAMILY][4] = 0.01;
+        let model = Model::new(m, u, 0.001, Corrections::default());
+        let mut ds = Dataset::new();
+        let person = |g, f| crate::data::Record {
+            given_names: g,
+            family_name: f,
+            ..Default::default()
+        };
+        for k in 0..30 {
+            ds.push(&person(["anh", "binh", "cuong"][k % 3], "le"));
+            ds.push(&person("phong", ["tran", "pham", "nguyen"][k % 3]));
+        }
+        let swapped = (
+            ds.push(&person("le", "phong")),
+            ds.push(&person("le", "phong")),
+        );
+        let straight = (
+            ds.push(&person("phong", "le")),
+            ds.push(&person("phong", "le")),
+        );
+        ds.finish();
+        let mut levels: Levels = [None; NF];
+        levels[GIVEN] = Some(4);
+        levels[FAMILY] = Some(4);
+        let weigh = |(a, b)| model.tf_adjustment(&ds, a, b, &levels);
+        assert!(weigh(straight) < 0.0, "{}", weigh(straight));
+        assert!(
+            (weigh(swapped) - weigh(straight)).abs() < 1e-9,
+            "{} {}",
+            weigh(swapped),
+            weigh(straight)
+        );
+    }
+
+    #[test]
     fn people_sharing_a_house_born_close_together_weigh_their_dates_of_birth_less() {
         // Houses of four unrelated people each, born within two years of each other, and
         // one of them estimated (1 January); every pair has plainly different names.
@@ -1424,9 +1498,9 @@ mod tests {
                 .map(u64::from)
         };
         let all = estimate_u(&ds, 20_000, 1, 2);
-        let within = estimate_u_within(&ds, 20_000, 1, 2, &initial);
+        let within = estimate_u_within(&ds, 20_000, 1, 2, &initial, true);
         assert!(all[FAMILY][4] < 0.3, "{:?}", all[FAMILY]);
-        assert_eq!(within, estimate_u_within(&ds, 20_000, 1, 5, &initial));
+        assert_eq!(within, estimate_u_within(&ds, 20_000, 1, 5, &initial, true));
         // Drawn uniformly among such pairs: of the 19,900 pairs of the 200 records with an S,
         // 9,900 have the same name, and all 4,950 of the Joneses and of the Taylors (had a
         // record been drawn first and then another of its kind, the Ss would have had half
@@ -1438,7 +1512,7 @@ mod tests {
             within[FAMILY]
         );
         // None of that kind: nothing counted.
-        let none = estimate_u_within(&ds, 1000, 1, 2, &|i| Some(u64::from(i)));
+        let none = estimate_u_within(&ds, 1000, 1, 2, &|i| Some(u64::from(i)), true);
         let even = 1.0 / LEVELS[FAMILY] as f64;
         assert!(
             none[FAMILY][..LEVELS[FAMILY]]
@@ -1447,6 +1521,49 @@ mod tests {
             "{:?}",
             none[FAMILY]
         );
+    }
+
+    #[test]
+    fn u_within_without_the_names_is_the_same_on_every_other_field() {
+        let mut g = crate::synth::Generator::new(3);
+        let mut recs = Vec::new();
+        while recs.len() < 3000 {
+            g.next_household(&mut recs);
+        }
+        let mut ds = Dataset::new();
+        for r in &recs {
+            ds.push(&crate::data::Record {
+                given_names: &r.given_names,
+                family_name: &r.family_name,
+                date_of_birth: &r.date_of_birth,
+                sex: &r.sex,
+                address: &r.address,
+                town: &r.town,
+                postcode: &r.postcode,
+            });
+        }
+        ds.finish();
+        let district = |i: u32| {
+            let d = ds.recs[i as usize].district;
+            (d != crate::data::NONE).then_some(u64::from(d))
+        };
+        let full = estimate_u_within(&ds, 20_000, 1, 2, &district, true);
+        let bare = estimate_u_within(&ds, 20_000, 1, 2, &district, false);
+        for f in [compare::DOB, compare::SEX, compare::ADDRESS] {
+            assert_eq!(full[f], bare[f], "field {f}");
+        }
+        // The names not compared: nothing counted, each level as likely as the next.
+        for f in [GIVEN, FAMILY] {
+            let even = 1.0 / LEVELS[f] as f64;
+            assert!(
+                bare[f][..LEVELS[f]]
+                    .iter()
+                    .all(|&x| (x - even).abs() < 1e-9),
+                "{:?}",
+                bare[f]
+            );
+            assert_ne!(full[f], bare[f]);
+        }
     }
 
     #[test]

@@ -1007,9 +1007,8 @@ fn read_chunks(
         bytes: 0,
     };
     let send = |mut chunk: Chunk| -> bool {
-        let cases: Vec<NewCase> = chunk.cases.iter().map(|d| d.case.clone()).collect();
-        if !cases.is_empty() {
-            chunk.prepared = Some(store.prepare_import(&cases));
+        if !chunk.cases.is_empty() {
+            chunk.prepared = Some(store.prepare_import(chunk.cases.iter().map(|d| &d.case)));
         }
         chunk.bytes = read.load(std::sync::atomic::Ordering::Relaxed);
         sender.blocking_send(Ok(chunk)).is_ok()

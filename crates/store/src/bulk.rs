@@ -227,10 +227,14 @@ impl Store {
     /// The CPU half of [`Store::import_cases`]: seals, serialises and folds `cases` into
     /// rows. Touches no connection, so it can run on a blocking thread while an earlier batch
     /// is written.
-    pub fn prepare_import(&self, cases: &[NewCase]) -> Result<PreparedImport, StoreError> {
+    pub fn prepare_import<'a>(
+        &self,
+        cases: impl IntoIterator<Item = &'a NewCase>,
+    ) -> Result<PreparedImport, StoreError> {
+        let cases = cases.into_iter();
         let mut prepared = PreparedImport {
-            case_ids: Vec::with_capacity(cases.len()),
-            references: Vec::with_capacity(cases.len()),
+            case_ids: Vec::with_capacity(cases.size_hint().0),
+            references: Vec::with_capacity(cases.size_hint().0),
             rows: Default::default(),
         };
         let [

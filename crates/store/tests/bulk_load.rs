@@ -64,6 +64,44 @@ async fn queue_counts(backend: &TestStore) -> Vec<String> {
         .await
 }
 
+/// Imports `made` live into a new store of `backend`'s engine and checks that `backend` holds
+/// the same rows in each of `tables` (name, order) and the same queue counts (recounted at the
+/// end of a load, they must be those the triggers keep).
+async fn assert_same_as_a_live_import(
+    backend: &TestStore,
+    made: &[NewCase],
+    tables: &[(&str, &str)],
+) {
+    let name = backend.name;
+    let Some(other) = (if name == "sqlite" {
+        Some(testing::sqlite().await)
+    } else {
+        testing::postgres().await
+    }) else {
+        return;
+    };
+    other
+        .store
+        .import_cases(made)
+        .await
+        .unwrap_or_else(|e| panic!("import on {name}: {e}"));
+    for (table, order) in tables {
+        assert_eq!(
+            backend.table_rows(table, None, order).await,
+            other.table_rows(table, None, order).await,
+            "{table} on {name}"
+        );
+    }
+    let counted = queue_counts(backend).await;
+    assert!(!counted.is_empty(), "{name}: counts");
+    assert_eq!(
+        counted,
+        queue_counts(&other).await,
+        "queue_counts on {name}"
+    );
+    other.cleanup().await;
+}
+
 fn batches(
     cases: Vec<NewCase>,
     size: usize,
@@ -129,33 +167,6 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
             0
         );
 
-        let Some(other) = (if name == "sqlite" {
-            Some(testing::sqlite().await)
-        } else {
-            testing::postgres().await
-        }) else {
-            continue;
-        };
-        other
-            .store
-            .import_cases(&made)
-            .await
-            .unwrap_or_else(|e| panic!("import on {name}: {e}"));
-        for (table, order) in [
-            ("cases", "case_id"),
-            ("case_events", "case_id, version"),
-            ("case_summaries", "case_id"),
-            ("case_deadlines", "case_id, deadline"),
-            ("case_exploitation_types", "case_id, exploitation_type"),
-            // Marked at the end of the load, every case stale as the trigger marks it.
-            ("case_statistics_stale", "case_id, version"),
-        ] {
-            assert_eq!(
-                backend.table_rows(table, None, order).await,
-                other.table_rows(table, None, order).await,
-                "{table} on {name}"
-            );
-        }
         assert_eq!(
             backend
                 .query_i64("SELECT COUNT(*) FROM case_statistics_stale")
@@ -163,15 +174,20 @@ async fn a_bulk_load_writes_what_the_import_writes_and_keeps_every_index() {
             400,
             "{name}: every loaded case stale"
         );
-        // Recounted at the end of the load, the counts are those the triggers kept.
-        let counted = queue_counts(&backend).await;
-        assert!(!counted.is_empty(), "{name}: counts");
-        assert_eq!(
-            counted,
-            queue_counts(&other).await,
-            "queue_counts on {name}"
-        );
-        other.cleanup().await;
+        assert_same_as_a_live_import(
+            &backend,
+            &made,
+            &[
+                ("cases", "case_id"),
+                ("case_events", "case_id, version"),
+                ("case_summaries", "case_id"),
+                ("case_deadlines", "case_id, deadline"),
+                ("case_exploitation_types", "case_id, exploitation_type"),
+                // Marked at the end of the load, every case stale as the trigger marks it.
+                ("case_statistics_stale", "case_id, version"),
+            ],
+        )
+        .await;
         backend.cleanup().await;
     }
 }
@@ -430,38 +446,17 @@ async fn an_offline_import_writer_defers_the_indexes_and_puts_each_back() {
         assert_eq!(import_entries(&backend).await, 3, "{name}");
 
         // What a live import of the same cases leaves, counts included.
-        let Some(other) = (if name == "sqlite" {
-            Some(testing::sqlite().await)
-        } else {
-            testing::postgres().await
-        }) else {
-            continue;
-        };
-        other
-            .store
-            .import_cases(&made)
-            .await
-            .unwrap_or_else(|e| panic!("import on {name}: {e}"));
-        for (table, order) in [
-            ("cases", "case_id"),
-            ("case_summaries", "case_id"),
-            ("case_deadlines", "case_id, deadline"),
-            ("case_statistics_stale", "case_id, version"),
-        ] {
-            assert_eq!(
-                backend.table_rows(table, None, order).await,
-                other.table_rows(table, None, order).await,
-                "{table} on {name}"
-            );
-        }
-        let counted = queue_counts(&backend).await;
-        assert!(!counted.is_empty(), "{name}: counts");
-        assert_eq!(
-            counted,
-            queue_counts(&other).await,
-            "queue_counts on {name}"
-        );
-        other.cleanup().await;
+        assert_same_as_a_live_import(
+            &backend,
+            &made,
+            &[
+                ("cases", "case_id"),
+                ("case_summaries", "case_id"),
+                ("case_deadlines", "case_id, deadline"),
+                ("case_statistics_stale", "case_id, version"),
+            ],
+        )
+        .await;
         backend.cleanup().await;
     }
 }

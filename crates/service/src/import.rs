@@ -85,16 +85,6 @@ impl ImportMode {
     }
 }
 
-/// A key for a new subject or vault record: the UUIDv7 layout (the first 48 bits the time in
-/// milliseconds, then random bits), so an import's records land at the right-hand edge of
-/// their tables' keys rather than at random leaves of them.
-fn fresh_key() -> Uuid {
-    let mut bytes = *Uuid::new_v4().as_bytes();
-    let ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x70;
-    Uuid::from_bytes(bytes)
-}
 /// The longest line accepted, in bytes (a case with a long narrative and many steps fits).
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// The longest legacy id, in characters.
@@ -502,6 +492,17 @@ fn well_formed_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':'))
+}
+
+/// A key for a new subject or vault record: the UUIDv7 layout (the first 48 bits the time in
+/// milliseconds, then random bits), so an import's records land at the right-hand edge of
+/// their tables' keys rather than at random leaves of them.
+fn fresh_key() -> Uuid {
+    let mut bytes = *Uuid::new_v4().as_bytes();
+    let ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x70;
+    Uuid::from_bytes(bytes)
 }
 
 /// Decides a legacy case command by command, each at its own time, under `rules`.
@@ -1154,7 +1155,6 @@ impl Cases {
             }
         };
         while let Some(writer) = writer.as_mut()
-            && outcome.is_ok()
             && let Some(chunk) = receiver.recv().await
         {
             let chunk = match chunk {
@@ -1245,7 +1245,7 @@ impl Cases {
                     .collect()
             };
         let prepared = match chunk.prepared {
-            None => ImportWriter::nothing(),
+            None => PreparedImport::default(),
             Some(Ok(prepared)) => prepared,
             Some(Err(e)) => return Err(e.into()),
         };
@@ -1264,7 +1264,7 @@ impl Cases {
                 refusals.sort_by_key(|r| r.line);
                 writer
                     .write(
-                        ImportWriter::nothing(),
+                        PreparedImport::default(),
                         &entries(written, &refusals),
                         run.now,
                     )

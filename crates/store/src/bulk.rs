@@ -196,8 +196,9 @@ const TABLES: [&Table; 7] = [
 ];
 
 /// A batch of new cases, sealed, serialised and folded into rows, ready for
-/// [`Store::write_import`]. Holds ciphertext and identifiers only.
-#[derive(Debug)]
+/// [`Store::write_import`]. Holds ciphertext and identifiers only; the default is an empty
+/// batch (for audit entries written with [`ImportWriter::write`] and no cases).
+#[derive(Debug, Default)]
 pub struct PreparedImport {
     case_ids: Vec<Uuid>,
     references: Vec<String>,
@@ -502,15 +503,6 @@ impl ImportWriter {
             .await
     }
 
-    /// An empty batch, for entries to write with [`ImportWriter::write`] and no cases.
-    pub fn nothing() -> PreparedImport {
-        PreparedImport {
-            case_ids: Vec::new(),
-            references: Vec::new(),
-            rows: Default::default(),
-        }
-    }
-
     /// Closes the run's connection (never given back to the pool: see `release_sqlite`);
     /// an offline run then rebuilds the indexes and triggers it deferred. Dropping the writer
     /// closes the connection too (and leaves the rebuild to the next start).
@@ -804,17 +796,19 @@ impl Store {
     where
         I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
     {
-        self.import_batches_on(batches, progress, false).await
+        match self.import_writer().await {
+            Ok(writer) => self.import_batches_on(batches, progress, writer).await,
+            Err(e) => (batches, Err(e)),
+        }
     }
 
-    /// [`Store::import_batches`]; `offline` (a bulk load, nobody else writing) writes every
-    /// batch on SQLite on one connection of its own whose page cache is kept from batch to
-    /// batch, so the pages each batch changes are not read again from the file.
+    /// [`Store::import_batches`] through `writer` (a live run's, or an offline one's that
+    /// rebuilds the deferred indexes when finished: [`Store::bulk_load`]).
     pub(crate) async fn import_batches_on<I>(
         &self,
         batches: I,
         mut progress: impl FnMut(u64),
-        offline: bool,
+        mut writer: ImportWriter,
     ) -> (I, Result<u64, StoreError>)
     where
         I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
@@ -835,25 +829,11 @@ impl Store {
         });
         let mut written = 0;
         let mut outcome = Ok(());
-        let mut held = match (&self.pool, offline) {
-            (Pool::Sqlite(pool), true) => match hold_sqlite(pool, true).await {
-                Ok(connection) => Some(connection),
-                Err(e) => {
-                    outcome = Err(e);
-                    None
-                }
-            },
-            _ => None,
-        };
-        while outcome.is_ok()
-            && let Some(prepared) = receiver.recv().await
-        {
+        while let Some(prepared) = receiver.recv().await {
             let result = match prepared {
                 Ok(prepared) => {
                     let n = prepared.cases() as u64;
-                    self.write_prepared(held.as_deref_mut(), prepared, &[], Utc::now())
-                        .await
-                        .map(|()| n)
+                    writer.write(prepared, &[], Utc::now()).await.map(|()| n)
                 }
                 Err(e) => Err(e),
             };
@@ -869,22 +849,22 @@ impl Store {
             }
         }
         drop(receiver);
-        if let Some(connection) = held {
-            let restored = release_sqlite(connection).await;
-            if outcome.is_ok() {
-                outcome = restored;
-            }
+        let batches = match thread.join() {
+            Ok(batches) => batches,
+            // The thread only panics if the iterator does; resume that panic here (the
+            // writer, dropped unfinished, leaves an offline run's indexes to the next start).
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let finished = writer.finish().await;
+        if outcome.is_ok() {
+            outcome = finished;
         }
         // The queue's kept counts gathered a few deltas per case: fold them now, so counts
         // cost nothing extra until the next sweep.
         if outcome.is_ok() && written > 0 {
             outcome = self.fold_queue_counts().await.map(|_| ());
         }
-        match thread.join() {
-            Ok(batches) => (batches, outcome.map(|()| written)),
-            // The thread only panics if the iterator does; resume that panic here.
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
+        (batches, outcome.map(|()| written))
     }
 }
 

@@ -53,12 +53,10 @@ impl Store {
     where
         I: Iterator<Item = Result<Vec<NewCase>, StoreError>> + Send + 'static,
     {
-        if let Err(e) = self.defer_indexes().await {
-            return (batches, Err(e));
+        match self.offline_import_writer().await {
+            Ok(writer) => self.import_batches_on(batches, progress, writer).await,
+            Err(e) => (batches, Err(e)),
         }
-        let (batches, written) = self.import_batches_on(batches, progress, true).await;
-        let rebuilt = self.rebuild_deferred_indexes().await;
-        (batches, written.and_then(|n| rebuilt.map(|()| n)))
     }
 
     /// Records the definitions of the case tables' secondary indexes and drops them, in one

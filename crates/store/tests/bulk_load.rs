@@ -373,7 +373,7 @@ async fn an_import_writer_writes_each_batch_with_its_audit_entries_or_neither() 
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         writer
             .write(
-                nrm_store::ImportWriter::nothing(),
+                nrm_store::PreparedImport::default(),
                 &[import_entry("only")],
                 at,
             )

@@ -1216,6 +1216,7 @@ impl DemoCases {
             case: NewCase {
                 case_id: CaseId(self.ids.make(rng)),
                 reference,
+                import_key: None,
                 steps: vec![ImportStep {
                     events: events.clone(),
                     actor: DEMO_RESPONDER,

@@ -8,9 +8,12 @@
 //! reconsideration…), exactly as if it had been made then. A line that breaks a rule is
 //! refused with its line number and the rule's code, and the rest of the file goes on.
 //!
-//! - **Idempotent**: a case's id is a keyed hash of its legacy id (under a key derived from the
-//!   master key), so the same legacy id imported twice names the same case, and the second
-//!   time it is counted as already present, never written again.
+//! - **Idempotent**: a case is written with its import key, a keyed hash of its legacy id
+//!   (under a key derived from the master key), which the store keeps unique
+//!   (`imported_cases`); the same legacy id imported twice is found by that key, and the second
+//!   time it is counted as already present, never written again. The case's own id is
+//!   time-ordered like any new case's, so an import's rows land at the right-hand edge of
+//!   every case table's key.
 //! - **Streaming, flat memory**: lines are read, decided, sealed and folded on a thread of
 //!   their own, [`BATCH`] cases at a time, one batch ahead of the writes; nothing holds more
 //!   than two batches.
@@ -343,13 +346,16 @@ struct Decided {
 
 /// What the reading thread hands to the writer: up to [`BATCH`] cases, sealed and folded,
 /// and the refusals among the same lines.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Chunk {
     cases: Vec<Decided>,
     prepared: Option<Result<PreparedImport, StoreError>>,
     refusals: Vec<Refusal>,
     /// Lines repeating a legacy id an earlier line of the same chunk has.
     repeated: u64,
+    /// Lines whose legacy id was imported before this chunk was read (found, and left out,
+    /// before sealing).
+    present: u64,
     lines: u64,
     bytes: u64,
 }
@@ -401,8 +407,10 @@ impl Ids {
         Uuid::parse_str(value.trim()).unwrap_or_else(|_| self.hashed(purpose, value.trim()))
     }
 
-    fn case(&self, legacy_id: &str) -> CaseId {
-        CaseId(self.hashed("case", legacy_id))
+    /// The key the store knows an imported case by ([`NewCase::import_key`]). Releases before
+    /// `imported_cases` used it as the case's id, and [`Store::imported_keys`] finds those too.
+    fn import_key(&self, legacy_id: &str) -> Uuid {
+        self.hashed("case", legacy_id)
     }
 
     fn actor(&self, a: &LegacyActor) -> Actor {
@@ -527,7 +535,7 @@ fn decide_case(
             ),
         ));
     }
-    let case_id = ids.case(id);
+    let case_id = CaseId(fresh_key());
     let subject = SubjectId(fresh_key());
     let record = VaultRecordId(fresh_key());
     let submission = match &legacy.submission {
@@ -692,6 +700,7 @@ fn decide_case(
         case_id,
         reference,
         steps,
+        import_key: Some(ids.import_key(id)),
     })
 }
 
@@ -979,11 +988,36 @@ impl<R: BufRead> BufRead for Counted<R> {
     }
 }
 
+/// Leaves out of `chunk` the cases whose legacy id an earlier run (or an earlier chunk already
+/// written) imported, counting them as present, so they are neither sealed nor sent. A case
+/// written after this look (by the chunk just before, or by a concurrent run) is still
+/// refused by the store's unique import key, and its batch written case by case.
+fn leave_out_present(
+    store: &Store,
+    runtime: &tokio::runtime::Handle,
+    chunk: &mut Chunk,
+) -> Result<(), StoreError> {
+    let keys: Vec<Uuid> = chunk
+        .cases
+        .iter()
+        .filter_map(|d| d.case.import_key)
+        .collect();
+    let present = runtime.block_on(store.imported_keys(&keys))?;
+    if !present.is_empty() {
+        let before = chunk.cases.len();
+        chunk
+            .cases
+            .retain(|d| d.case.import_key.is_none_or(|key| !present.contains(&key)));
+        chunk.present += (before - chunk.cases.len()) as u64;
+    }
+    Ok(())
+}
+
 /// The reading thread: lines to decided, sealed batches.
 fn read_chunks(
     input: impl BufRead,
     rules: Rulebook,
-    store: Store,
+    (store, runtime): (Store, tokio::runtime::Handle),
     now: DateTime<Utc>,
     batch: usize,
     sender: tokio::sync::mpsc::Sender<Result<Chunk, String>>,
@@ -998,18 +1032,14 @@ fn read_chunks(
     };
     let mut line_no = 0u64;
     let mut buf = Vec::new();
-    let mut in_chunk: std::collections::HashSet<CaseId> = std::collections::HashSet::new();
-    let mut chunk = Chunk {
-        cases: Vec::new(),
-        prepared: None,
-        refusals: Vec::new(),
-        repeated: 0,
-        lines: 0,
-        bytes: 0,
-    };
+    let mut in_chunk: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+    let mut chunk = Chunk::default();
     let send = |mut chunk: Chunk| -> bool {
         if !chunk.cases.is_empty() {
-            chunk.prepared = Some(store.prepare_import(chunk.cases.iter().map(|d| &d.case)));
+            chunk.prepared = Some(
+                leave_out_present(&store, &runtime, &mut chunk)
+                    .and_then(|()| store.prepare_import(chunk.cases.iter().map(|d| &d.case))),
+            );
         }
         chunk.bytes = read.load(std::sync::atomic::Ordering::Relaxed);
         sender.blocking_send(Ok(chunk)).is_ok()
@@ -1062,7 +1092,7 @@ fn read_chunks(
         };
         match decided {
             // A legacy id an earlier line of this chunk had (a set: a chunk holds thousands).
-            Ok(d) if !in_chunk.insert(d.case.case_id) => {
+            Ok(d) if !in_chunk.insert(d.case.import_key.unwrap_or_default()) => {
                 chunk.repeated += 1;
             }
             Ok(d) => chunk.cases.push(d),
@@ -1070,18 +1100,7 @@ fn read_chunks(
         }
         if chunk.cases.len() >= batch || chunk.refusals.len() >= batch {
             in_chunk.clear();
-            let full = std::mem::replace(
-                &mut chunk,
-                Chunk {
-                    cases: Vec::new(),
-                    prepared: None,
-                    refusals: Vec::new(),
-                    repeated: 0,
-                    lines: 0,
-                    bytes: 0,
-                },
-            );
-            if !send(full) {
+            if !send(std::mem::take(&mut chunk)) {
                 return;
             }
         }
@@ -1140,8 +1159,10 @@ impl Cases {
         let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
         let (rules, store) = (self.rules().clone(), self.store().clone());
         let batch = mode.batch();
-        let reader =
-            std::thread::spawn(move || read_chunks(input, rules, store, now, batch, sender));
+        let runtime = tokio::runtime::Handle::current();
+        let reader = std::thread::spawn(move || {
+            read_chunks(input, rules, (store, runtime), now, batch, sender)
+        });
         let mut outcome: Result<(), ServiceError> = Ok(());
         let writer = match mode {
             ImportMode::Live => self.store().import_writer().await,
@@ -1222,7 +1243,7 @@ impl Cases {
     ) -> Result<(), ServiceError> {
         report.lines += chunk.lines;
         report.bytes = chunk.bytes;
-        report.already_present += chunk.repeated;
+        report.already_present += chunk.repeated + chunk.present;
         let mut refusals = chunk.refusals;
         refusals.sort_by_key(|r| r.line);
         let (first, last) = match (chunk.cases.first(), chunk.cases.last()) {
@@ -1298,7 +1319,11 @@ impl Cases {
             let mut case = d.case;
             let mut attempt = 0;
             loop {
-                if self.store().version(case.case_id).await?.is_some() {
+                let present = match case.import_key {
+                    Some(key) => !self.store().imported_keys(&[key]).await?.is_empty(),
+                    None => self.store().version(case.case_id).await?.is_some(),
+                };
+                if present {
                     report.already_present += 1;
                     break;
                 }

@@ -426,6 +426,55 @@ async fn who_may_refer_report_and_decide_is_judged_by_the_rules_of_the_day() {
 }
 
 #[tokio::test]
+async fn a_legacy_id_repeated_in_a_later_batch_or_imported_twice_at_once_is_one_case() {
+    let line = |n: u32| {
+        let on = date(2024, 3, 1);
+        case(&format!("R-{n}"), on, adult(on), vec![]) + "\n"
+    };
+    for store in testing::all().await {
+        let name = store.name;
+        let cases = Cases::new(store.store.clone(), Rulebook::current());
+        // 700 legacy ids, then the first 400 again: the repeats fall in the second and third
+        // batches, read while the batch before them is still being written.
+        let file: String = (0..700).chain(0..400).map(line).collect();
+        let (report, refusals) = import(&cases, &file).await;
+        assert!(refusals.is_empty(), "{name}: {refusals:#?}");
+        assert_eq!(
+            (report.imported, report.already_present),
+            (700, 400),
+            "{name}: {report:?}"
+        );
+        let count = |table: &'static str| {
+            let store = &store;
+            async move {
+                store
+                    .query_i64(&format!("SELECT COUNT(*) FROM {table}"))
+                    .await
+            }
+        };
+        assert_eq!(count("cases").await, 700, "{name}");
+        assert_eq!(count("imported_cases").await, 700, "{name}");
+
+        // Two runs at once of a file half of which is there already: each new id written by
+        // one of them, and found by the other.
+        let overlapping: String = (600..1300).map(line).collect();
+        let ((a, _), (b, _)) =
+            tokio::join!(import(&cases, &overlapping), import(&cases, &overlapping));
+        assert_eq!(
+            (
+                a.imported + b.imported,
+                a.already_present + b.already_present
+            ),
+            (600, 800),
+            "{name}: {a:?} {b:?}"
+        );
+        assert_eq!(count("cases").await, 1300, "{name}");
+        assert_eq!(count("imported_cases").await, 1300, "{name}");
+        store.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn an_import_before_go_live_judges_and_records_as_a_live_one_and_leaves_every_index() {
     for store in testing::all().await {
         let name = store.name;

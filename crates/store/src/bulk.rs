@@ -53,6 +53,10 @@ pub struct NewCase {
     pub case_id: CaseId,
     pub reference: CaseReference,
     pub steps: Vec<ImportStep>,
+    /// The key an import knows the case by (the legacy import's keyed hash of its legacy
+    /// id), kept in `imported_cases`: a second case with the same key is refused as if the
+    /// case existed ([`StoreError::VersionConflict`]). `None` for cases made here.
+    pub import_key: Option<Uuid>,
 }
 
 impl NewCase {
@@ -177,6 +181,10 @@ const CASE_DEADLINES: Table = Table {
         ("status", "text"),
     ],
 };
+const IMPORTED_CASES: Table = Table {
+    name: "imported_cases",
+    columns: &[("import_key", "uuid"), ("case_id", "uuid")],
+};
 const CASE_EXPLOITATION_TYPES: Table = Table {
     name: "case_exploitation_types",
     columns: &[("case_id", "uuid"), ("exploitation_type", "text")],
@@ -185,8 +193,9 @@ const CASE_EXPLOITATION_TYPES: Table = Table {
 /// The tables in the order they are written (parents before the rows that refer to them).
 /// A case's exploitation types go in before its summary: the append path's trigger would
 /// otherwise update every new summary's bit mask (and its queue counts) once per type.
-const TABLES: [&Table; 7] = [
+const TABLES: [&Table; 8] = [
     &CASES,
+    &IMPORTED_CASES,
     &VAULT_SUBJECTS,
     &VAULT_RECORDS,
     &CASE_EVENTS,
@@ -201,9 +210,10 @@ const TABLES: [&Table; 7] = [
 #[derive(Debug, Default)]
 pub struct PreparedImport {
     case_ids: Vec<Uuid>,
+    import_keys: Vec<Uuid>,
     references: Vec<String>,
     /// Per table of [`TABLES`], its rows' values one row after another.
-    rows: [Vec<Value>; 7],
+    rows: [Vec<Value>; 8],
 }
 
 impl PreparedImport {
@@ -235,11 +245,13 @@ impl Store {
         let cases = cases.into_iter();
         let mut prepared = PreparedImport {
             case_ids: Vec::with_capacity(cases.size_hint().0),
+            import_keys: Vec::new(),
             references: Vec::with_capacity(cases.size_hint().0),
             rows: Default::default(),
         };
         let [
             cases_rows,
+            imported_rows,
             subjects_rows,
             records_rows,
             events_rows,
@@ -330,6 +342,10 @@ impl Store {
             for t in types {
                 types_rows.extend([Value::Uuid(id), Value::Text(t.to_owned())]);
             }
+            if let Some(key) = case.import_key {
+                imported_rows.extend([Value::Uuid(key), Value::Uuid(id)]);
+                prepared.import_keys.push(key);
+            }
             prepared.case_ids.push(id);
             prepared.references.push(case.reference.to_string());
         }
@@ -400,6 +416,7 @@ impl Store {
             return Ok(());
         }
         let case_ids = prepared.case_ids.clone();
+        let import_keys = prepared.import_keys.clone();
         let references = prepared.references.clone();
         let audit = BatchAudit {
             key: &self.audit_key,
@@ -418,37 +435,43 @@ impl Store {
         match written {
             Ok(()) => Ok(()),
             Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
-                Err(self.clash(&case_ids, &references).await)
+                Err(self.clash(&case_ids, &import_keys, &references).await)
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Why a batch clashed with rows already there: a case that exists, or else a reference
-    /// another case holds.
-    async fn clash(&self, case_ids: &[Uuid], references: &[String]) -> StoreError {
-        for chunk in case_ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT version FROM cases WHERE case_id IN ({}) LIMIT 1",
-                placeholders.join(", ")
-            );
-            let found: Result<Option<i64>, sqlx::Error> = on_pool!(self, pool => {
-                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
-                for id in chunk {
-                    query = query.bind(*id);
+    /// Why a batch clashed with rows already there: a case that exists (by its id or by its
+    /// import key), or else a reference another case holds.
+    async fn clash(
+        &self,
+        case_ids: &[Uuid],
+        import_keys: &[Uuid],
+        references: &[String],
+    ) -> StoreError {
+        let by_id = "SELECT version FROM cases WHERE case_id IN";
+        let by_key = "SELECT c.version FROM imported_cases i JOIN cases c ON c.case_id = i.case_id \
+             WHERE i.import_key IN";
+        for (select, ids) in [(by_id, case_ids), (by_key, import_keys)] {
+            for chunk in ids.chunks(500) {
+                let sql = format!("{select} ({}) LIMIT 1", placeholders(1, chunk.len()));
+                let found: Result<Option<i64>, sqlx::Error> = on_pool!(self, pool => {
+                    let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    query.fetch_optional(pool).await
+                });
+                match found {
+                    Ok(Some(actual)) => {
+                        return StoreError::VersionConflict {
+                            expected: 0,
+                            actual: u64::try_from(actual).unwrap_or(0),
+                        };
+                    }
+                    Ok(None) => {}
+                    Err(e) => return e.into(),
                 }
-                query.fetch_optional(pool).await
-            });
-            match found {
-                Ok(Some(actual)) => {
-                    return StoreError::VersionConflict {
-                        expected: 0,
-                        actual: u64::try_from(actual).unwrap_or(0),
-                    };
-                }
-                Ok(None) => {}
-                Err(e) => return e.into(),
             }
         }
         let mut unique = references.to_vec();
@@ -465,6 +488,43 @@ impl Store {
             return StoreError::Corrupt("a case appears twice in one import".to_owned());
         }
         StoreError::DuplicateReference
+    }
+}
+
+/// `$first, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Which of `keys` name a case already imported ([`NewCase::import_key`]): a key in
+    /// `imported_cases`, or a case whose id is the key itself (the legacy import of releases
+    /// before migration 0035 gave each case its key as its id).
+    pub async fn imported_keys(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT import_key FROM imported_cases WHERE import_key IN ({}) \
+                 UNION SELECT case_id FROM cases WHERE case_id IN ({})",
+                placeholders(1, chunk.len()),
+                placeholders(chunk.len() + 1, chunk.len()),
+            );
+            let rows: Vec<Uuid> = on_pool!(self, pool => {
+                let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                for key in chunk.iter().chain(chunk) {
+                    query = query.bind(*key);
+                }
+                query.fetch_all(pool).await?
+            });
+            found.extend(rows);
+        }
+        Ok(found)
     }
 }
 

@@ -202,6 +202,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0034_queue_not_due_by_day.sql"),
         include_str!("../migrations/postgres/0034_queue_not_due_by_day.sql"),
     ),
+    (
+        35,
+        "imported_cases",
+        include_str!("../migrations/sqlite/0035_imported_cases.sql"),
+        include_str!("../migrations/postgres/0035_imported_cases.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

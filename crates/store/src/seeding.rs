@@ -302,6 +302,7 @@ impl SyntheticCases {
             case_id,
             reference: reference.clone(),
             steps,
+            import_key: None,
         };
         if dtn {
             return Ok(done(steps));

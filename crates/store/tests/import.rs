@@ -300,6 +300,56 @@ async fn an_import_writes_exactly_what_appending_one_command_at_a_time_writes() 
 }
 
 #[tokio::test]
+async fn a_case_imported_under_a_key_is_found_by_it_and_no_second_case_takes_it() {
+    let mut cases = cases(5, 9);
+    let (k0, k1, unknown) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    cases[0].import_key = Some(k0);
+    cases[1].import_key = Some(k1);
+    // As the legacy import of releases before migration 0035 wrote a case: the key its id.
+    let old_style = cases[2].case_id.0;
+    for backend in testing::all().await {
+        let name = backend.name;
+        let store = &backend.store;
+        store
+            .import_cases(&cases[..3])
+            .await
+            .unwrap_or_else(|e| panic!("import on {name}: {e}"));
+        let found = store
+            .imported_keys(&[k0, unknown, k1, old_style])
+            .await
+            .unwrap_or_else(|e| panic!("imported keys on {name}: {e}"));
+        assert_eq!(
+            found,
+            [k0, k1, old_style].into_iter().collect(),
+            "{name}: the keys written and the old-style id, not the unknown key"
+        );
+        assert_eq!(
+            backend
+                .query_i64("SELECT COUNT(*) FROM imported_cases")
+                .await,
+            2,
+            "{name}: a row per case imported with a key"
+        );
+
+        // Another case under a key already taken, among new ones: refused as a case that
+        // exists, nothing of the batch written.
+        let mut again = cases[3].clone();
+        again.import_key = Some(k1);
+        let result = store.import_cases(&[cases[4].clone(), again]).await;
+        assert!(
+            matches!(result, Err(StoreError::VersionConflict { expected: 0, actual }) if actual > 0),
+            "{name}: {result:?}"
+        );
+        assert_eq!(
+            backend.query_i64("SELECT COUNT(*) FROM cases").await,
+            3,
+            "{name}: nothing written"
+        );
+        backend.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn an_import_with_a_case_that_exists_writes_nothing() {
     let cases = cases(30, 5);
     for backend in testing::all().await {

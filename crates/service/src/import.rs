@@ -1203,6 +1203,7 @@ impl Cases {
             }
         }
         if outcome.is_ok() && report.imported > 0 {
+            tracing::debug!("import written: folding the queue's counts");
             outcome = self
                 .store()
                 .fold_queue_counts()
@@ -1214,6 +1215,7 @@ impl Cases {
         // date gets its guardian referral, as the intake would have made it (the sweep turn
         // makes any this misses).
         if outcome.is_ok() && report.imported > 0 {
+            tracing::debug!("import written: referring open child cases to the guardian service");
             outcome = self.refer_missing_guardians(actor, now).await.map(|n| {
                 report.guardian_referrals = u64::try_from(n).unwrap_or(u64::MAX);
             });

@@ -184,10 +184,12 @@ impl Store {
         recount.push(MARK_STALE.to_owned());
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for statement in recount {
+            for (step, statement) in recount.into_iter().enumerate() {
+                let started = std::time::Instant::now();
                 sqlx::query(sqlx::AssertSqlSafe(statement))
                     .execute(&mut *tx)
                     .await?;
+                tracing::debug!(step, ms = started.elapsed().as_millis(), "recount step done");
             }
             for (name, definition) in triggers {
                 // As for the indexes: one already put back is replaced, not refused.

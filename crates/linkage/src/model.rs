@@ -526,6 +526,21 @@ fn tally(counts: &mut [[u64; ML]; NF], levels: &compare::Levels) {
     }
 }
 
+/// The level counts of `pairs`, compared in record order (the counts do not depend on the
+/// order, and records visited in order are found in memory sooner than at random).
+fn tally_sorted(
+    ds: &Dataset,
+    pairs: &mut [(u32, u32)],
+    levels: impl Fn(&Dataset, u32, u32) -> compare::Levels,
+) -> [[u64; ML]; NF] {
+    pairs.sort_unstable();
+    let mut counts = [[0u64; ML]; NF];
+    for &(a, b) in pairs.iter() {
+        tally(&mut counts, &levels(ds, a, b));
+    }
+    counts
+}
+
 /// u probabilities from the level counts of random pairs, counted in parts.
 fn u_of(parts: &[[[u64; ML]; NF]]) -> Table {
     let mut u = [[0.0; ML]; NF];
@@ -548,14 +563,15 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
     // straight to its first draw (SplitMix's state advances by a constant per draw).
     let count = |from: usize, to: usize| {
         let mut rng = SplitMix(seed.wrapping_add((2 * from as u64).wrapping_mul(GOLDEN)));
-        let mut counts = [[0u64; ML]; NF];
-        for _ in from..to {
-            let a = rng.below(n);
-            let b = rng.below(n - 1);
-            let b = if b >= a { b + 1 } else { b };
-            tally(&mut counts, &compare::compare(ds, a as u32, b as u32));
-        }
-        counts
+        let mut pairs: Vec<(u32, u32)> = (from..to)
+            .map(|_| {
+                let a = rng.below(n);
+                let b = rng.below(n - 1);
+                let b = if b >= a { b + 1 } else { b };
+                (a as u32, b as u32)
+            })
+            .collect();
+        tally_sorted(ds, &mut pairs, compare::compare)
     };
     let chunk = samples.div_ceil(threads.max(1)).max(1);
     let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
@@ -612,44 +628,49 @@ pub fn estimate_u_within(
     } else {
         0
     };
-    let piece = |k: usize| {
+    // A piece's pairs, each uniformly among all: its group by the pairs before it, then two
+    // different records of the group.
+    let piece = |k: usize, pairs: &mut Vec<(u32, u32)>| {
         let mut rng = SplitMix(seed ^ (k as u64 + 1).wrapping_mul(GOLDEN));
-        let mut counts = [[0u64; ML]; NF];
         for _ in 0..per_piece {
-            // A pair uniformly among all: its group by the pairs before it, then two
-            // different records of the group.
             let r = ((u128::from(rng.next_u64()) * u128::from(total)) >> 64) as u64;
             let (start, len) = groups[before.partition_point(|&b| b <= r) - 1];
             let a = rng.below(len);
             let b = rng.below(len - 1);
             let b = if b >= a { b + 1 } else { b };
-            let (a, b) = (keyed[start + a].1, keyed[start + b].1);
-            let levels = if names {
-                compare::compare(ds, a, b)
-            } else {
-                [
-                    None,
-                    None,
-                    compare::dob_level(ds, a, b),
-                    compare::sex_level(ds, a, b),
-                    compare::address_level(ds, a, b),
-                ]
-            };
-            tally(&mut counts, &levels);
+            pairs.push((keyed[start + a].1, keyed[start + b].1));
         }
-        counts
+    };
+    let levels = |ds: &Dataset, a: u32, b: u32| {
+        if names {
+            compare::compare(ds, a, b)
+        } else {
+            [
+                None,
+                None,
+                compare::dob_level(ds, a, b),
+                compare::sex_level(ds, a, b),
+                compare::address_level(ds, a, b),
+            ]
+        }
     };
     let workers = threads.clamp(1, PIECES);
     let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
-        let piece = &piece;
+        let (piece, levels) = (&piece, &levels);
         let handles: Vec<_> = (0..workers)
             .map(|w| {
-                scope.spawn(move || (w..PIECES).step_by(workers).map(piece).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    let mut pairs = Vec::new();
+                    for k in (w..PIECES).step_by(workers) {
+                        piece(k, &mut pairs);
+                    }
+                    tally_sorted(ds, &mut pairs, levels)
+                })
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     u_of(&parts)

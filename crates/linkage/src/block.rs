@@ -518,10 +518,11 @@ impl Blocks {
         }
     }
 
-    /// Visits every pair on `threads` threads, each with its own state, made by `init` from
-    /// the number of the thread's share. The shares, the order of the pairs in each and the
-    /// order of the states returned depend only on the blocks and `threads`: visiting the same
-    /// blocks again with as many threads visits the same pairs in the same order.
+    /// Visits every pair in [`SHARES`] shares of the blocks (fewer where there are fewer
+    /// blocks), each with its own state made by `init` from the number of the share; the
+    /// shares are taken by `threads` threads as each is free. The shares, the order of the
+    /// pairs in each and the order of the states returned depend only on the blocks, not on
+    /// the threads: visiting the same blocks again visits the same pairs in the same order.
     pub fn visit<S: Send>(
         &self,
         ds: &Dataset,
@@ -529,21 +530,11 @@ impl Blocks {
         init: impl Fn(usize) -> S + Sync,
         visit: impl Fn(&mut S, u32, u32) + Sync,
     ) -> Vec<S> {
-        let threads = threads.max(1);
-        let mut chunks: Vec<&[(u32, u32, u32)]> = Vec::new();
-        let (mut begin, mut acc) = (0, 0);
-        for (k, run) in self.runs.iter().enumerate() {
-            acc += self.cost(run);
-            if acc * threads >= self.pairs * (chunks.len() + 1) && chunks.len() + 1 < threads {
-                chunks.push(&self.runs[begin..=k]);
-                begin = k + 1;
-            }
-        }
-        chunks.push(&self.runs[begin..]);
-        let work = |k: usize, chunk: &[(u32, u32, u32)]| {
+        let shares = self.shares();
+        let work = |k: usize| {
             let mut state = init(k);
             let mut big: Vec<u32> = Vec::new();
-            for &(s, e, lead) in chunk {
+            for &(s, e, lead) in shares[k] {
                 let run = &self.entries[s as usize..e as usize];
                 if run.len() <= self.max_block {
                     for x in 0..lead as usize {
@@ -566,22 +557,30 @@ impl Blocks {
             }
             state
         };
-        if chunks.len() == 1 {
-            return vec![work(0, chunks[0])];
+        crate::par::run(shares.len(), threads, work)
+    }
+
+    /// The blocks cut into at most [`SHARES`] shares of about as many pairs each (one at
+    /// least, empty when there are no blocks).
+    fn shares(&self) -> Vec<&[(u32, u32, u32)]> {
+        let mut shares: Vec<&[(u32, u32, u32)]> = Vec::new();
+        let (mut begin, mut acc) = (0, 0);
+        for (k, run) in self.runs.iter().enumerate() {
+            acc += self.cost(run);
+            if acc * SHARES >= self.pairs * (shares.len() + 1) && shares.len() + 1 < SHARES {
+                shares.push(&self.runs[begin..=k]);
+                begin = k + 1;
+            }
         }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .enumerate()
-                .map(|(k, chunk)| scope.spawn(move || work(k, chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
+        shares.push(&self.runs[begin..]);
+        shares
     }
 }
+
+/// How many shares [`Blocks::visit`] cuts the blocks into: enough for a thread held up on a
+/// shared machine to leave its part to the others, few enough that each share's state (a
+/// count of every comparison pattern) is cheap.
+const SHARES: usize = 64;
 
 /// The rule whose pairs are only those with no date of birth on one side at least
 /// ([`pair_allowed`]): pairs with a date on both sides are found by the rules on the date.
@@ -817,6 +816,48 @@ mod tests {
             text.clear();
             push_number(&mut text, v);
             assert_eq!(text, v.to_string());
+        }
+    }
+
+    #[test]
+    fn the_pairs_visited_in_each_share_do_not_depend_on_the_threads() {
+        let mut g = crate::synth::Generator::new(7);
+        let mut people = Vec::new();
+        while people.len() < 3000 {
+            g.next_household(&mut people);
+        }
+        let mut ds = Dataset::new();
+        for r in &people {
+            ds.push(&Record {
+                given_names: &r.given_names,
+                family_name: &r.family_name,
+                date_of_birth: &r.date_of_birth,
+                sex: &r.sex,
+                address: &r.address,
+                town: &r.town,
+                postcode: &r.postcode,
+            });
+        }
+        ds.finish();
+        let keys = Blocker::unkeyed().block_keys(&ds, 2);
+        for rule in 0..R {
+            // A small window and block size, so that some blocks are compared in a window.
+            let blocks = Blocks::build(&ds, &keys, rule, 20, 5);
+            let visited = |threads| {
+                blocks.visit(
+                    &ds,
+                    threads,
+                    |k| (k, Vec::new()),
+                    |(_, v), a, b| v.push((a, b)),
+                )
+            };
+            let alone = visited(1);
+            assert!(alone.len() > 1 && alone.len() <= SHARES, "rule {rule}");
+            let all: usize = alone.iter().map(|(_, v)| v.len()).sum();
+            assert_eq!(all, blocks.pairs, "rule {rule}");
+            for threads in [2, 3, 8] {
+                assert_eq!(visited(threads), alone, "rule {rule}, {threads} threads");
+            }
         }
     }
 }

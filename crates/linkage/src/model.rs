@@ -573,16 +573,11 @@ pub fn estimate_u(ds: &Dataset, samples: usize, seed: u64, threads: usize) -> Ta
             .collect();
         tally_sorted(ds, &mut pairs, compare::compare)
     };
-    let chunk = samples.div_ceil(threads.max(1)).max(1);
-    let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..samples)
-            .step_by(chunk)
-            .map(|from| scope.spawn(move || count(from, (from + chunk).min(samples))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    // In a fixed number of parts, taken by whichever thread is free next.
+    const PARTS: usize = 8;
+    let chunk = samples.div_ceil(PARTS).max(1);
+    let parts = crate::par::run(samples.div_ceil(chunk), threads, |k| {
+        count(k * chunk, ((k + 1) * chunk).min(samples))
     });
     u_of(&parts)
 }
@@ -654,24 +649,14 @@ pub fn estimate_u_within(
             ]
         }
     };
-    let workers = threads.clamp(1, PIECES);
-    let parts: Vec<[[u64; ML]; NF]> = std::thread::scope(|scope| {
-        let (piece, levels) = (&piece, &levels);
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || {
-                    let mut pairs = Vec::new();
-                    for k in (w..PIECES).step_by(workers) {
-                        piece(k, &mut pairs);
-                    }
-                    tally_sorted(ds, &mut pairs, levels)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    // The pieces in a fixed number of parts, taken by whichever thread is free next.
+    const PARTS: usize = 8;
+    let parts = crate::par::run(PARTS, threads, |k| {
+        let mut pairs = Vec::new();
+        for p in (k..PIECES).step_by(PARTS) {
+            piece(p, &mut pairs);
+        }
+        tally_sorted(ds, &mut pairs, levels)
     });
     u_of(&parts)
 }

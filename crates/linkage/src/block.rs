@@ -146,21 +146,23 @@ impl Blocker {
     }
 
     /// The block keys of every record of `ds`, for linking the records among themselves in
-    /// memory ([`BlockKeys`]), made on `threads` threads.
+    /// memory ([`BlockKeys`]), made on `threads` threads (in parts of a fixed size, each
+    /// taken by whichever thread is free next).
     pub(crate) fn block_keys(&self, ds: &Dataset, threads: usize) -> Vec<BlockKeys> {
+        const PART: usize = 16_384;
         let mut out: Vec<BlockKeys> = vec![[0; R]; ds.len()];
-        let chunk = ds.len().div_ceil(threads.max(1)).max(1);
-        std::thread::scope(|scope| {
-            for (k, part) in out.chunks_mut(chunk).enumerate() {
-                scope.spawn(move || {
-                    let mut text = String::new();
-                    for (j, slot) in part.iter_mut().enumerate() {
-                        let i = (k * chunk + j) as u32;
-                        *slot = self.tokens_with(ds, i, &mut text).map(block_key);
-                    }
-                });
+        // Each part is locked by the one job that fills it: never waited for.
+        let parts: Vec<std::sync::Mutex<&mut [BlockKeys]>> =
+            out.chunks_mut(PART).map(std::sync::Mutex::new).collect();
+        crate::par::run(parts.len(), threads, |k| {
+            let mut part = parts[k].lock().unwrap_or_else(|e| e.into_inner());
+            let mut text = String::new();
+            for (j, slot) in part.iter_mut().enumerate() {
+                let i = (k * PART + j) as u32;
+                *slot = self.tokens_with(ds, i, &mut text).map(block_key);
             }
         });
+        drop(parts);
         out
     }
 

@@ -1043,9 +1043,11 @@ fn fit_with(
     progress("comparing candidate pairs");
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
     let floor = keep.map(|keep| {
-        let most: usize = (0..R)
-            .map(|rule| Blocks::count(tokens, rule, settings.max_block, settings.window))
-            .sum();
+        let most: usize = crate::par::run(R, settings.threads, |rule| {
+            Blocks::count(tokens, rule, settings.max_block, settings.window)
+        })
+        .iter()
+        .sum();
         let highest = (most as f64 / all_pairs).clamp(1e-12, 0.5);
         // The margin covers rounding: a pair just below is weighed again below anyway.
         keep - Model::new(m, u, highest, corrections).prior_weight() - 1e-6

@@ -582,7 +582,7 @@ impl Blocks {
 /// How many shares [`Blocks::visit`] cuts the blocks into: enough for a thread held up on a
 /// shared machine to leave its part to the others, few enough that each share's state (a
 /// count of every comparison pattern) is cheap.
-const SHARES: usize = 64;
+const SHARES: usize = 16;
 
 /// The rule whose pairs are only those with no date of birth on one side at least
 /// ([`pair_allowed`]): pairs with a date on both sides are found by the rules on the date.

@@ -1006,21 +1006,8 @@ fn fit_with(
         );
     }
     let (m_elsewhere, _) = em(&elsewhere, &u_initial, &active, settings.em_iterations);
-    // The two corrections count pairs sharing a postcode each on their own: side by side.
-    let household = || household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
-    let at_address = || address_dob_adjustment(ds, &m_elsewhere, &u, settings.max_block);
-    let ([household, twins], at_address) = if settings.threads > 1 {
-        std::thread::scope(|scope| {
-            let other = scope.spawn(household);
-            let at_address = at_address();
-            let household = other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (household, at_address)
-        })
-    } else {
-        (household(), at_address())
-    };
+    let [household, twins] = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
+    let at_address = address_dob_adjustment(ds, &m_elsewhere, &u, settings.max_block);
     if std::env::var_os("LINKAGE_DEBUG").is_some() {
         eprintln!(
             "m(given names) for the corrections {:.4?}, m(given names) {:.4?}",

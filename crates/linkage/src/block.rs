@@ -146,21 +146,23 @@ impl Blocker {
     }
 
     /// The block keys of every record of `ds`, for linking the records among themselves in
-    /// memory ([`BlockKeys`]), made on `threads` threads.
+    /// memory ([`BlockKeys`]), made on `threads` threads (in parts of a fixed size, each
+    /// taken by whichever thread is free next).
     pub(crate) fn block_keys(&self, ds: &Dataset, threads: usize) -> Vec<BlockKeys> {
+        const PART: usize = 16_384;
         let mut out: Vec<BlockKeys> = vec![[0; R]; ds.len()];
-        let chunk = ds.len().div_ceil(threads.max(1)).max(1);
-        std::thread::scope(|scope| {
-            for (k, part) in out.chunks_mut(chunk).enumerate() {
-                scope.spawn(move || {
-                    let mut text = String::new();
-                    for (j, slot) in part.iter_mut().enumerate() {
-                        let i = (k * chunk + j) as u32;
-                        *slot = self.tokens_with(ds, i, &mut text).map(block_key);
-                    }
-                });
+        // Each part is locked by the one job that fills it: never waited for.
+        let parts: Vec<std::sync::Mutex<&mut [BlockKeys]>> =
+            out.chunks_mut(PART).map(std::sync::Mutex::new).collect();
+        crate::par::run(parts.len(), threads, |k| {
+            let mut part = parts[k].lock().unwrap_or_else(|e| e.into_inner());
+            let mut text = String::new();
+            for (j, slot) in part.iter_mut().enumerate() {
+                let i = (k * PART + j) as u32;
+                *slot = self.tokens_with(ds, i, &mut text).map(block_key);
             }
         });
+        drop(parts);
         out
     }
 
@@ -518,10 +520,11 @@ impl Blocks {
         }
     }
 
-    /// Visits every pair on `threads` threads, each with its own state, made by `init` from
-    /// the number of the thread's share. The shares, the order of the pairs in each and the
-    /// order of the states returned depend only on the blocks and `threads`: visiting the same
-    /// blocks again with as many threads visits the same pairs in the same order.
+    /// Visits every pair in [`SHARES`] shares of the blocks (fewer where there are fewer
+    /// blocks), each with its own state made by `init` from the number of the share; the
+    /// shares are taken by `threads` threads as each is free. The shares, the order of the
+    /// pairs in each and the order of the states returned depend only on the blocks, not on
+    /// the threads: visiting the same blocks again visits the same pairs in the same order.
     pub fn visit<S: Send>(
         &self,
         ds: &Dataset,
@@ -529,21 +532,11 @@ impl Blocks {
         init: impl Fn(usize) -> S + Sync,
         visit: impl Fn(&mut S, u32, u32) + Sync,
     ) -> Vec<S> {
-        let threads = threads.max(1);
-        let mut chunks: Vec<&[(u32, u32, u32)]> = Vec::new();
-        let (mut begin, mut acc) = (0, 0);
-        for (k, run) in self.runs.iter().enumerate() {
-            acc += self.cost(run);
-            if acc * threads >= self.pairs * (chunks.len() + 1) && chunks.len() + 1 < threads {
-                chunks.push(&self.runs[begin..=k]);
-                begin = k + 1;
-            }
-        }
-        chunks.push(&self.runs[begin..]);
-        let work = |k: usize, chunk: &[(u32, u32, u32)]| {
+        let shares = self.shares();
+        let work = |k: usize| {
             let mut state = init(k);
             let mut big: Vec<u32> = Vec::new();
-            for &(s, e, lead) in chunk {
+            for &(s, e, lead) in shares[k] {
                 let run = &self.entries[s as usize..e as usize];
                 if run.len() <= self.max_block {
                     for x in 0..lead as usize {
@@ -566,22 +559,30 @@ impl Blocks {
             }
             state
         };
-        if chunks.len() == 1 {
-            return vec![work(0, chunks[0])];
+        crate::par::run(shares.len(), threads, work)
+    }
+
+    /// The blocks cut into at most [`SHARES`] shares of about as many pairs each (one at
+    /// least, empty when there are no blocks).
+    fn shares(&self) -> Vec<&[(u32, u32, u32)]> {
+        let mut shares: Vec<&[(u32, u32, u32)]> = Vec::new();
+        let (mut begin, mut acc) = (0, 0);
+        for (k, run) in self.runs.iter().enumerate() {
+            acc += self.cost(run);
+            if acc * SHARES >= self.pairs * (shares.len() + 1) && shares.len() + 1 < SHARES {
+                shares.push(&self.runs[begin..=k]);
+                begin = k + 1;
+            }
         }
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunks
-                .iter()
-                .enumerate()
-                .map(|(k, chunk)| scope.spawn(move || work(k, chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
+        shares.push(&self.runs[begin..]);
+        shares
     }
 }
+
+/// How many shares [`Blocks::visit`] cuts the blocks into: enough for a thread held up on a
+/// shared machine to leave its part to the others, few enough that each share's state (a
+/// count of every comparison pattern) is cheap.
+const SHARES: usize = 16;
 
 /// The rule whose pairs are only those with no date of birth on one side at least
 /// ([`pair_allowed`]): pairs with a date on both sides are found by the rules on the date.
@@ -817,6 +818,48 @@ mod tests {
             text.clear();
             push_number(&mut text, v);
             assert_eq!(text, v.to_string());
+        }
+    }
+
+    #[test]
+    fn the_pairs_visited_in_each_share_do_not_depend_on_the_threads() {
+        let mut g = crate::synth::Generator::new(7);
+        let mut people = Vec::new();
+        while people.len() < 3000 {
+            g.next_household(&mut people);
+        }
+        let mut ds = Dataset::new();
+        for r in &people {
+            ds.push(&Record {
+                given_names: &r.given_names,
+                family_name: &r.family_name,
+                date_of_birth: &r.date_of_birth,
+                sex: &r.sex,
+                address: &r.address,
+                town: &r.town,
+                postcode: &r.postcode,
+            });
+        }
+        ds.finish();
+        let keys = Blocker::unkeyed().block_keys(&ds, 2);
+        for rule in 0..R {
+            // A small window and block size, so that some blocks are compared in a window.
+            let blocks = Blocks::build(&ds, &keys, rule, 20, 5);
+            let visited = |threads| {
+                blocks.visit(
+                    &ds,
+                    threads,
+                    |k| (k, Vec::new()),
+                    |(_, v), a, b| v.push((a, b)),
+                )
+            };
+            let alone = visited(1);
+            assert!(alone.len() > 1 && alone.len() <= SHARES, "rule {rule}");
+            let all: usize = alone.iter().map(|(_, v)| v.len()).sum();
+            assert_eq!(all, blocks.pairs, "rule {rule}");
+            for threads in [2, 3, 8] {
+                assert_eq!(visited(threads), alone, "rule {rule}, {threads} threads");
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod data;
 pub mod index;
 pub mod model;
 pub mod normalise;
+mod par;
 #[cfg(feature = "synth")]
 pub mod synth;
 

@@ -124,6 +124,33 @@ fn dedupe_finds_most_duplicates_and_few_false_links() {
     );
 }
 
+/// The work shared between threads is merged in an order of its own: one thread or several
+/// give the same model, the same scored pairs and the same clusters.
+#[test]
+fn dedupe_on_one_thread_or_several_gives_the_same_outcome() {
+    let ds = dataset(&people(3000, 5));
+    let run = |threads| {
+        let settings = Settings {
+            threads,
+            ..Settings::default()
+        };
+        dedupe(&ds, &settings, Some(0.5), &mut |_| {})
+    };
+    let alone = run(1);
+    assert!(alone.pairs.len() > 100);
+    for threads in [2, 3] {
+        let out = run(threads);
+        assert_eq!(out.cluster, alone.cluster, "{threads} threads");
+        assert_eq!(out.pairs, alone.pairs, "{threads} threads");
+        assert_eq!(out.candidates, alone.candidates, "{threads} threads");
+        assert_eq!(
+            format!("{:?}", out.model),
+            format!("{:?}", alone.model),
+            "{threads} threads"
+        );
+    }
+}
+
 #[test]
 fn a_compacted_dataset_links_the_same_and_takes_more_records_as_before() {
     let records = people(1500, 11);

@@ -388,6 +388,13 @@ fn crossed_tf_tokens(blocker: &Blocker, r: &OwnedRecord) -> (u64, u64) {
     )
 }
 
+/// A shared name's share of the referrals: in its own field, or in the other field where it is
+/// commoner there (a family name also written as given names). Unknown in its own field, it
+/// stays unknown (no adjustment).
+fn commoner(own: Option<f64>, other_field: Option<f64>) -> Option<f64> {
+    own.map(|own| other_field.map_or(own, |other| own.max(other)))
+}
+
 fn tf_token(blocker: &Blocker, kind: &str, name: &str) -> u64 {
     let folded = nrm_linkage::normalise::fold(name);
     let folded = folded.trim();
@@ -616,9 +623,25 @@ impl<'a> Persons<'a> {
             .iter()
             .map(|r| crossed_tf_tokens(&blocker, r))
             .collect();
-        // How common the names are in the other field, looked up the first time a name is
-        // written across the fields.
-        let mut crossed_shares: Option<Vec<(u64, f64)>> = None;
+        // How common the names are in the other field: a name is taken as common as it is in
+        // the field where it is commoner (as the linkage crate's dedupe takes it), so two
+        // people both written with common names swapped do not weigh as holders of rare ones.
+        let crossed_shares = if candidates.is_empty() {
+            Vec::new()
+        } else {
+            let tokens: Vec<(u8, u64)> = mine_crossed
+                .iter()
+                .flat_map(|&(g, f)| [(TF_GIVEN_RULE, g), (TF_FAMILY_RULE, f)])
+                .filter(|&(_, t)| t != 0)
+                .collect();
+            self.name_shares(&tokens).await?
+        };
+        let crossed_of = |t: u64| {
+            crossed_shares
+                .iter()
+                .find(|(s, _)| *s == t)
+                .map(|(_, f)| *f)
+        };
         let mut out = Vec::new();
         let mut per_person: BTreeMap<PersonId, usize> = BTreeMap::new();
         let mut compared = 0;
@@ -656,24 +679,17 @@ impl<'a> Persons<'a> {
                     let levels = nrm_linkage::compare::compare(&ds, x, y);
                     // How common the shared name is, when the two give the same one.
                     let ((mg, mf), (tg, tf)) = (mine_tf[i], theirs_tf[j]);
-                    let given = (mg != 0 && mg == tg).then(|| share_of(mg)).flatten();
-                    let family = (mf != 0 && mf == tf).then(|| share_of(mf)).flatten();
+                    let (cg, cf) = mine_crossed[i];
+                    let given = (mg != 0 && mg == tg)
+                        .then(|| commoner(share_of(mg), crossed_of(cf)))
+                        .flatten();
+                    let family = (mf != 0 && mf == tf)
+                        .then(|| commoner(share_of(mf), crossed_of(cg)))
+                        .flatten();
                     // A name written across the fields: its shares as a family name and as
                     // given names.
                     let mut across = None;
                     if levels[nrm_linkage::compare::FAMILY] == Some(nrm_linkage::compare::CROSSED) {
-                        if crossed_shares.is_none() {
-                            let tokens: Vec<(u8, u64)> = mine_crossed
-                                .iter()
-                                .flat_map(|&(g, f)| [(TF_GIVEN_RULE, g), (TF_FAMILY_RULE, f)])
-                                .filter(|&(_, t)| t != 0)
-                                .collect();
-                            crossed_shares = Some(self.name_shares(&tokens).await?);
-                        }
-                        let crossed = crossed_shares.as_deref().unwrap_or_default();
-                        let crossed_of =
-                            |t: u64| crossed.iter().find(|(s, _)| *s == t).map(|(_, f)| *f);
-                        let (cg, cf) = mine_crossed[i];
                         across = if cg != 0 && cg == tg {
                             // My family name is their given names.
                             share_of(mf).zip(crossed_of(cg))
@@ -1725,6 +1741,26 @@ impl<'a> Persons<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_name_weighs_as_common_as_it_is_in_the_field_where_it_is_commoner() {
+        let model = model().unwrap_or_else(|e| panic!("{e}"));
+        let mut levels: nrm_linkage::compare::Levels = [None; 5];
+        levels[nrm_linkage::compare::GIVEN] = Some(4);
+        // A common family name written as the given names of both referrals: rare in that
+        // field (1 in 100,000 there), common in its own (1 in 50).
+        let weight = |share| model.tf_adjustment_of(&levels, share, None, None);
+        let as_written = weight(commoner(Some(1e-5), None));
+        let commoner_field = weight(commoner(Some(1e-5), Some(0.02)));
+        assert!(
+            commoner_field < as_written,
+            "{commoner_field} < {as_written}"
+        );
+        assert_eq!(commoner_field, weight(Some(0.02)));
+        // Commoner in its own field: that share stands; unknown there: no adjustment at all.
+        assert_eq!(commoner(Some(0.02), Some(1e-5)), Some(0.02));
+        assert_eq!(commoner(None, Some(0.02)), None);
+    }
 
     #[test]
     fn the_shipped_model_loads() {

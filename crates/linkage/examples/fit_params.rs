@@ -3,7 +3,7 @@
 //! `cargo run -p nrm-linkage --features synth --example fit_params -- PEOPLE > params.json`.
 
 use nrm_linkage::synth::Generator;
-use nrm_linkage::{Dataset, Record, Settings, fit};
+use nrm_linkage::{Settings, fit};
 
 fn main() {
     let people: usize = std::env::args()
@@ -16,19 +16,7 @@ fn main() {
     while n < people {
         n += g.next_household(&mut recs);
     }
-    let mut ds = Dataset::new();
-    for r in &recs {
-        ds.push(&Record {
-            given_names: &r.given_names,
-            family_name: &r.family_name,
-            date_of_birth: &r.date_of_birth,
-            sex: &r.sex,
-            address: &r.address,
-            town: &r.town,
-            postcode: &r.postcode,
-        });
-    }
-    ds.finish();
+    let ds = nrm_linkage::synth::dataset(&recs);
     let model = fit(&ds, &Settings::default(), &mut |_| {}).model;
     let rows = |t: &[[f64; 6]; 5]| {
         t.iter()

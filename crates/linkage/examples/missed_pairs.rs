@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use nrm_linkage::block::{R, key_text, pair_allowed};
 use nrm_linkage::compare::{FIELDS, compare};
 use nrm_linkage::synth::{Generator, pairwise_scores};
-use nrm_linkage::{Dataset, Record, Settings, dedupe, weight_of};
+use nrm_linkage::{Settings, dedupe, weight_of};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -23,19 +23,7 @@ fn main() {
     while n < people {
         n += g.next_household(&mut recs);
     }
-    let mut ds = Dataset::new();
-    for r in &recs {
-        ds.push(&Record {
-            given_names: &r.given_names,
-            family_name: &r.family_name,
-            date_of_birth: &r.date_of_birth,
-            sex: &r.sex,
-            address: &r.address,
-            town: &r.town,
-            postcode: &r.postcode,
-        });
-    }
-    ds.finish();
+    let ds = nrm_linkage::synth::dataset(&recs);
     let settings = Settings::default();
     let out = dedupe(&ds, &settings, None, &mut |_| {});
     let truth: Vec<u32> = recs.iter().map(|r| r.person).collect();

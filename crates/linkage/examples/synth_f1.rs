@@ -2,7 +2,7 @@
 //! synth --example synth_f1 -- PEOPLE [THRESHOLD]`.
 
 use nrm_linkage::synth::{Generator, pairwise_scores};
-use nrm_linkage::{Dataset, Record, Settings, dedupe};
+use nrm_linkage::{Settings, dedupe};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -22,19 +22,7 @@ fn main() {
         return;
     }
     let started = std::time::Instant::now();
-    let mut ds = Dataset::new();
-    for r in &recs {
-        ds.push(&Record {
-            given_names: &r.given_names,
-            family_name: &r.family_name,
-            date_of_birth: &r.date_of_birth,
-            sex: &r.sex,
-            address: &r.address,
-            town: &r.town,
-            postcode: &r.postcode,
-        });
-    }
-    ds.finish();
+    let ds = nrm_linkage::synth::dataset(&recs);
     eprintln!("{:?} records loaded", started.elapsed());
     let settings = Settings {
         threshold,

@@ -828,19 +828,7 @@ mod tests {
         while people.len() < 3000 {
             g.next_household(&mut people);
         }
-        let mut ds = Dataset::new();
-        for r in &people {
-            ds.push(&Record {
-                given_names: &r.given_names,
-                family_name: &r.family_name,
-                date_of_birth: &r.date_of_birth,
-                sex: &r.sex,
-                address: &r.address,
-                town: &r.town,
-                postcode: &r.postcode,
-            });
-        }
-        ds.finish();
+        let ds = crate::synth::dataset(&people);
         let keys = Blocker::unkeyed().block_keys(&ds, 2);
         for rule in 0..R {
             // A small window and block size, so that some blocks are compared in a window.

@@ -1544,19 +1544,7 @@ mod tests {
         while recs.len() < 3000 {
             g.next_household(&mut recs);
         }
-        let mut ds = Dataset::new();
-        for r in &recs {
-            ds.push(&crate::data::Record {
-                given_names: &r.given_names,
-                family_name: &r.family_name,
-                date_of_birth: &r.date_of_birth,
-                sex: &r.sex,
-                address: &r.address,
-                town: &r.town,
-                postcode: &r.postcode,
-            });
-        }
-        ds.finish();
+        let ds = crate::synth::dataset(&recs);
         let district = |i: u32| {
             let d = ds.recs[i as usize].district;
             (d != crate::data::NONE).then_some(u64::from(d))

@@ -34,6 +34,31 @@ pub struct SynthRecord {
     pub region: String,
 }
 
+impl SynthRecord {
+    /// The record as the engine reads it.
+    pub fn as_record(&self) -> crate::data::Record<'_> {
+        crate::data::Record {
+            given_names: &self.given_names,
+            family_name: &self.family_name,
+            date_of_birth: &self.date_of_birth,
+            sex: &self.sex,
+            address: &self.address,
+            town: &self.town,
+            postcode: &self.postcode,
+        }
+    }
+}
+
+/// The finished dataset of `records`, in their order.
+pub fn dataset(records: &[SynthRecord]) -> crate::data::Dataset {
+    let mut ds = crate::data::Dataset::new();
+    for r in records {
+        ds.push(&r.as_record());
+    }
+    ds.finish();
+    ds
+}
+
 struct Origin {
     weight: f64,
     male: &'static [&'static str],

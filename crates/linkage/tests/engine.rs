@@ -2,7 +2,7 @@
 //! keyed blocking tokens.
 
 use nrm_linkage::model::Model;
-use nrm_linkage::synth::{Generator, SynthRecord, pairwise_scores};
+use nrm_linkage::synth::{Generator, SynthRecord, dataset, pairwise_scores};
 use nrm_linkage::{Blocker, Dataset, Index, Record, Settings, dedupe, fit};
 use std::sync::OnceLock;
 
@@ -14,27 +14,6 @@ fn people(n: usize, seed: u64) -> Vec<SynthRecord> {
         made += g.next_household(&mut out);
     }
     out
-}
-
-fn view(r: &SynthRecord) -> Record<'_> {
-    Record {
-        given_names: &r.given_names,
-        family_name: &r.family_name,
-        date_of_birth: &r.date_of_birth,
-        sex: &r.sex,
-        address: &r.address,
-        town: &r.town,
-        postcode: &r.postcode,
-    }
-}
-
-fn dataset(records: &[SynthRecord]) -> Dataset {
-    let mut ds = Dataset::new();
-    for r in records {
-        ds.push(&view(r));
-    }
-    ds.finish();
-    ds
 }
 
 /// The models fitted on 20,000 and on 100,000 generated people (seed 7), once for the tests
@@ -168,7 +147,7 @@ fn a_compacted_dataset_links_the_same_and_takes_more_records_as_before() {
     let mut grown = dataset(first);
     grown.compact();
     for r in rest {
-        grown.push(&view(r));
+        grown.push(&r.as_record());
     }
     grown.finish();
     let c = dedupe(&grown, &settings, None, &mut |_| {});
@@ -232,7 +211,7 @@ fn keyed_tokens_depend_on_the_key_and_nothing_else() {
     assert_ne!(ta, plain.tokens(&ds, 0));
     // Records with the same blocking values share the token under the same key.
     let mut two = Dataset::new();
-    let r = view(&records[0]);
+    let r = records[0].as_record();
     two.push(&r);
     two.push(&r);
     assert_eq!(a.tokens(&two, 0), a.tokens(&two, 1));

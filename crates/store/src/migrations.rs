@@ -208,6 +208,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0035_imported_cases.sql"),
         include_str!("../migrations/postgres/0035_imported_cases.sql"),
     ),
+    (
+        36,
+        "queue_filter_columns",
+        include_str!("../migrations/sqlite/0036_queue_filter_columns.sql"),
+        include_str!("../migrations/postgres/0036_queue_filter_columns.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -834,9 +834,13 @@ impl Store {
         let forward = cursor.as_ref().is_none_or(|c| c.forward);
         let limit = i64::from(per_page) + 1;
         let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
+        // Where a page's time goes, for `RUST_LOG=nrm_store::queue=debug` (no values).
+        let started = std::time::Instant::now();
         let exact = self.exact_count(q, &statuses).await?;
+        let counted = started.elapsed();
         let days = self.not_due_days(q, &statuses).await?;
-        let (rows, total) = on_pool!(self, pool => {
+        let dated = started.elapsed();
+        let (rows, total, capped_count) = on_pool!(self, pool => {
             let total: i64 = match exact {
                 Some(n) => i64::try_from(n).unwrap_or(i64::MAX),
                 None => {
@@ -845,7 +849,7 @@ impl Store {
                     count.build_query_scalar().fetch_one(pool).await?
                 }
             };
-
+            let capped_count = started.elapsed();
             let mut select = QueryBuilder::new("");
             push_page!(select, q, &statuses, forward, limit, postgres, days.as_deref());
             let rows = select.build().fetch_all(pool).await?;
@@ -854,8 +858,9 @@ impl Store {
                 let keys: (NaiveDate, NaiveDate) = (row.try_get("rg_due_key")?, row.try_get("next_due_key")?);
                 summaries.push((summary_from_row!(row, q.today), keys));
             }
-            (summaries, total)
+            (summaries, total, capped_count)
         });
+        let paged = started.elapsed();
         let mut rows = rows;
         let more = rows.len() > per_page as usize;
         rows.truncate(per_page as usize);
@@ -881,6 +886,16 @@ impl Store {
         };
         let mut cases: Vec<CaseSummary> = rows.into_iter().map(|(case, _)| case).collect();
         self.attach_exploitation_types(&mut cases).await?;
+        tracing::debug!(
+            exact_count_us = counted.as_micros(),
+            not_due_days_us = (dated - counted).as_micros(),
+            capped_count_us = (capped_count - dated).as_micros(),
+            page_us = (paged - capped_count).as_micros(),
+            types_us = (started.elapsed() - paged).as_micros(),
+            kept_count = exact.is_some(),
+            statuses = statuses.len(),
+            "queue page"
+        );
         let total = u64::try_from(total).unwrap_or(0);
         // A kept count is exact at any size; a counted one stops past the limit.
         let capped = exact.is_none() && total > q.count_limit;

@@ -9,7 +9,9 @@
 //!   case's (`Guardians::after_child_referral`), and a legacy import makes none. The turn finds
 //!   open child cases with no guardian episode and makes the referral by the rules of the
 //!   referral's date; a case found not covered (or whose person is 18 by now) is recorded as
-//!   checked so it is not looked at again. Idempotent: a second referral for a case is refused
+//!   checked so it is not looked at again. An import records those checks itself, with each
+//!   batch, while it holds the dates of birth in plaintext ([`guardian_due`] decides for
+//!   both), so the catch-up after it reads only the cases it refers. Idempotent: a second referral for a case is refused
 //!   by the store (one episode per case), and a referred case has its episode.
 //!
 //! Run as the service itself (the periodic sweep's turn, `nrm sweep`, the end of an import);
@@ -20,10 +22,11 @@ use nrm_access::{CaseCapability, CaseOperation};
 use nrm_domain::Actor;
 use nrm_domain::case::CaseState;
 use nrm_domain::children::adulthood::AdulthoodCommand;
+use nrm_domain::children::guardian::ChildrenRules;
 use nrm_domain::clock::uk_date;
 use nrm_domain::command::Command;
-use nrm_domain::event::CaseEvent;
-use nrm_domain::ids::CaseId;
+use nrm_domain::event::{CaseEvent, ReferralSubmitted};
+use nrm_domain::ids::{CaseId, SubjectId, VaultRecordId};
 use nrm_domain::personal::VaultContent;
 use nrm_domain::submission::AgeGroup;
 use nrm_store::StoreError;
@@ -38,6 +41,62 @@ const PAGE: i64 = 200;
 /// turns 18 in (the month only is stored, not the date of birth).
 fn review_from(turns_18_on: NaiveDate) -> NaiveDate {
     turns_18_on.with_day(1).unwrap_or(turns_18_on)
+}
+
+/// The vault record holding the date of birth a case's rules go by: the assessed one when an
+/// age assessment concluded, else the referral's personal details. `first` is the case's
+/// first event.
+pub(crate) fn birth_record(
+    state: &CaseState,
+    first: Option<&CaseEvent>,
+) -> Option<(SubjectId, VaultRecordId)> {
+    match state {
+        CaseState::Referral(r) => match (&r.age_assessment, first) {
+            (Some(assessment), _) => Some((r.subject, assessment.date_of_birth)),
+            (None, Some(CaseEvent::ReferralSubmitted(e))) => Some((r.subject, e.personal_details)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// What the ICTG referral catch-up finds for a case, before it writes anything.
+pub(crate) enum GuardianDue<'a> {
+    /// Not an open child's referral: nothing for the catch-up.
+    NotForIt,
+    /// No referral due, for this reason: recorded, so the case is not looked at again.
+    NoneDue(&'static str),
+    /// A referral is due, made from this submission.
+    Refer(&'a ReferralSubmitted),
+}
+
+/// Whether a case (its events, state and the date of birth its rules go by) is due an ICTG
+/// referral today: an open child's referral whose person is not 18 yet, in an area a guardian
+/// service covered on the referral's date. The same answer for the sweep's catch-up and for
+/// an import, which decides it while it still holds the plaintext.
+pub(crate) fn guardian_due<'a>(
+    first: Option<&'a CaseEvent>,
+    state: &CaseState,
+    born: Option<NaiveDate>,
+    rules: &ChildrenRules,
+    today: NaiveDate,
+) -> GuardianDue<'a> {
+    let (Some(CaseEvent::ReferralSubmitted(submitted)), CaseState::Referral(r)) = (first, state)
+    else {
+        return GuardianDue::NotForIt;
+    };
+    if r.age_group != AgeGroup::Child || !r.is_open() {
+        return GuardianDue::NotForIt;
+    }
+    // 18 by now (the case's own review moves it on): no guardian to refer to.
+    if born.is_some_and(|born| eighteenth_birthday(born) <= today) {
+        return GuardianDue::NoneDue("adult");
+    }
+    let intake = GuardianIntake::of_case(submitted);
+    if !intake.covered(rules, submitted.referred_on) {
+        return GuardianDue::NoneDue("not_covered");
+    }
+    GuardianDue::Refer(submitted)
 }
 
 impl Cases {
@@ -76,17 +135,7 @@ impl Cases {
         for loaded in self.store().load_many(ids).await? {
             let events: Vec<CaseEvent> = loaded.events.into_iter().map(|e| e.event).collect();
             let state = CaseState::from_events(&events);
-            let record = match &state {
-                CaseState::Referral(r) => match (&r.age_assessment, events.first()) {
-                    (Some(assessment), _) => Some((r.subject, assessment.date_of_birth)),
-                    (None, Some(CaseEvent::ReferralSubmitted(e))) => {
-                        Some((r.subject, e.personal_details))
-                    }
-                    _ => None,
-                },
-                _ => None,
-            };
-            if let Some(record) = record {
+            if let Some(record) = birth_record(&state, events.first()) {
                 wanted.push((children.len(), record));
             }
             children.push(LoadedChild {
@@ -263,20 +312,17 @@ impl Cases {
         now: DateTime<Utc>,
     ) -> Result<Catchup, ServiceError> {
         let case_id = loaded.case_id;
-        let (Some(CaseEvent::ReferralSubmitted(submitted)), CaseState::Referral(r)) =
-            (loaded.events.first(), &loaded.state)
-        else {
-            return Ok(Catchup::Passed);
+        let submitted = match guardian_due(
+            loaded.events.first(),
+            &loaded.state,
+            loaded.born,
+            guardians.rules(),
+            today,
+        ) {
+            GuardianDue::NotForIt => return Ok(Catchup::Passed),
+            GuardianDue::NoneDue(why) => return Ok(Catchup::NoneDue(why)),
+            GuardianDue::Refer(submitted) => submitted,
         };
-        if r.age_group != AgeGroup::Child || !r.is_open() {
-            return Ok(Catchup::Passed);
-        }
-        // 18 by now (the case's own review moves it on): no guardian to refer to.
-        if let Some(born) = loaded.born
-            && eighteenth_birthday(born) <= today
-        {
-            return Ok(Catchup::NoneDue("adult"));
-        }
         match guardians
             .refer_on_intake(
                 actor,

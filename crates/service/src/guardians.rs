@@ -61,6 +61,18 @@ impl GuardianIntake {
             police_force_areas: event.exploitation.location.police_force_areas.clone(),
         }
     }
+
+    /// Whether a guardian service covered the child's area on `on`: what the domain checks
+    /// first when it decides the referral (refused `not-in-ictg-area` otherwise).
+    pub(crate) fn covered(&self, rules: &ChildrenRules, on: NaiveDate) -> bool {
+        rules
+            .covering_area(
+                self.local_authority.as_deref(),
+                &self.police_force_areas,
+                on,
+            )
+            .is_some()
+    }
 }
 
 /// The intake facts of a child referral (`None` for adults and Duty to Notify reports).

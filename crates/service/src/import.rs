@@ -34,6 +34,7 @@ use std::io::BufRead;
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_access::{Capability, Operation};
 use nrm_domain::case::CaseState;
+use nrm_domain::children::guardian::ChildrenRules;
 use nrm_domain::clock::uk_date;
 use nrm_domain::command::{
     Command, Decision, LifecycleCommand, Nations, ReviewPanel, Submit, decide,
@@ -49,7 +50,7 @@ use nrm_domain::personal::{DecisionReasons, MAX_NARRATIVE_CHARS, VaultContent};
 use nrm_domain::rules::{
     PanelAgency, PilotPanel, PilotPanelMember, Requester, SubmittingOrganisation,
 };
-use nrm_domain::submission::{AdultReferral, ChildReferral, DutyToNotify, Submission};
+use nrm_domain::submission::{AdultReferral, AgeGroup, ChildReferral, DutyToNotify, Submission};
 use nrm_domain::{Actor, CaseEvent, DomainError, FieldProblem, Rulebook};
 use nrm_store::audit::AuditRecord;
 use nrm_store::{
@@ -58,6 +59,7 @@ use nrm_store::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::children::{GuardianDue, birth_record, guardian_due};
 use crate::{Cases, ServiceError};
 
 /// Cases written to one transaction by an import into a live service (short enough that the
@@ -1013,6 +1015,37 @@ fn leave_out_present(
     Ok(())
 }
 
+/// The ICTG referral check the sweep's catch-up would record for an imported case (an open
+/// child case needing no guardian referral: `adult` by now, or `not_covered` on its
+/// referral's date), decided while the import holds the date of birth in plaintext, so the
+/// catch-up after the import reads and decrypts only the cases it refers. `None`: not a case
+/// for it, or a referral is due (the catch-up makes it).
+fn guardian_check(case: &NewCase, rules: &ChildrenRules, today: NaiveDate) -> Option<&'static str> {
+    let events = || case.steps.iter().flat_map(|step| &step.events);
+    let first = events().next();
+    // Most cases are adults': passed over without folding their events.
+    if !matches!(first, Some(CaseEvent::ReferralSubmitted(e)) if e.age_group == AgeGroup::Child) {
+        return None;
+    }
+    let state = CaseState::from_events(events());
+    let born = birth_record(&state, first).and_then(|(_, record)| {
+        let write = case
+            .steps
+            .iter()
+            .flat_map(|step| &step.vault_writes)
+            .find(|w| w.record == record)?;
+        match &write.content {
+            VaultContent::PersonalDetails(details) => details.date_of_birth,
+            VaultContent::AssessedDateOfBirth { date_of_birth } => Some(*date_of_birth),
+            _ => None,
+        }
+    });
+    match guardian_due(first, &state, born, rules, today) {
+        GuardianDue::NoneDue(why) => Some(why),
+        GuardianDue::NotForIt | GuardianDue::Refer(_) => None,
+    }
+}
+
 /// The reading thread: lines to decided, sealed batches.
 fn read_chunks(
     input: impl BufRead,
@@ -1034,11 +1067,24 @@ fn read_chunks(
     let mut buf = Vec::new();
     let mut in_chunk: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
     let mut chunk = Chunk::default();
+    let children = ChildrenRules::current();
+    let today = uk_date(now);
     let send = |mut chunk: Chunk| -> bool {
         if !chunk.cases.is_empty() {
             chunk.prepared = Some(
-                leave_out_present(&store, &runtime, &mut chunk)
-                    .and_then(|()| store.prepare_import(chunk.cases.iter().map(|d| &d.case))),
+                leave_out_present(&store, &runtime, &mut chunk).and_then(|()| {
+                    let checks: Vec<(CaseId, &'static str)> = chunk
+                        .cases
+                        .iter()
+                        .filter_map(|d| {
+                            guardian_check(&d.case, &children, today)
+                                .map(|why| (d.case.case_id, why))
+                        })
+                        .collect();
+                    let mut prepared = store.prepare_import(chunk.cases.iter().map(|d| &d.case))?;
+                    prepared.record_guardian_checks(&checks, now)?;
+                    Ok(prepared)
+                }),
             );
         }
         chunk.bytes = read.load(std::sync::atomic::Ordering::Relaxed);
@@ -1372,6 +1418,59 @@ impl Cases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A child's case as an import line would decide it: referred on `on` in the police force
+    /// area `police`, born on `born`.
+    fn imported_child(on: NaiveDate, police: &str, born: NaiveDate) -> NewCase {
+        let mut child = nrm_domain::fixtures::child_referral();
+        child.victim.date_of_birth = Some(born);
+        child.local_authority_area = None;
+        child.exploitation.period.started_on = on.checked_sub_days(chrono::Days::new(200));
+        child.exploitation.period.ended_on = on.checked_sub_days(chrono::Days::new(10));
+        child.exploitation.location.police_force_areas =
+            nrm_domain::geography::PoliceForceArea::parse(police)
+                .into_iter()
+                .collect();
+        let line = serde_json::json!({
+            "legacy_id": format!("child-{police}-{born}"),
+            "submitted_at": format!("{on}T10:00:00Z"),
+            "submitted_by": {"user": "pc-101", "organisation": "legacy-police"},
+            "submission": {"kind": "child", "details": child},
+            "steps": [],
+        })
+        .to_string();
+        let ids = Ids {
+            key: MasterKey::from_bytes("test", &[7; 32]),
+        };
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 1, 12, 0, 0)
+            .single()
+            .unwrap_or_default();
+        parse_line(1, line.as_bytes())
+            .and_then(|legacy| decide_case(1, &legacy, &Rulebook::current(), &ids, now, 0))
+            .unwrap_or_else(|r| panic!("refused: {r:?}"))
+    }
+
+    #[test]
+    fn an_import_decides_the_guardian_checks_the_catch_up_would_record() {
+        let rules = ChildrenRules::current();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default();
+        let on = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+        let young = NaiveDate::from_ymd_opt(2012, 5, 1).unwrap_or_default();
+        // Covered on the day, and still a child: the catch-up refers it, nothing recorded.
+        let covered = imported_child(on, "west-midlands", young);
+        assert_eq!(guardian_check(&covered, &rules, today), None);
+        // No guardian service there then.
+        let kent = imported_child(on, "kent", young);
+        assert_eq!(guardian_check(&kent, &rules, today), Some("not_covered"));
+        // 17 when referred and 18 by the import, wherever it was.
+        let grown = NaiveDate::from_ymd_opt(2008, 9, 1).unwrap_or_default();
+        let adult = imported_child(on, "west-midlands", grown);
+        assert_eq!(guardian_check(&adult, &rules, today), Some("adult"));
+        // 18 tomorrow: a child today.
+        let tomorrow = NaiveDate::from_ymd_opt(2008, 12, 2).unwrap_or_default();
+        let almost = imported_child(on, "west-midlands", tomorrow);
+        assert_eq!(guardian_check(&almost, &rules, today), None);
+    }
 
     #[test]
     fn a_json_error_names_the_place_not_the_value() {

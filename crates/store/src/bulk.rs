@@ -185,6 +185,14 @@ const IMPORTED_CASES: Table = Table {
     name: "imported_cases",
     columns: &[("import_key", "uuid"), ("case_id", "uuid")],
 };
+const GUARDIAN_REFERRAL_CHECKS: Table = Table {
+    name: "guardian_referral_checks",
+    columns: &[
+        ("case_id", "uuid"),
+        ("outcome", "text"),
+        ("checked_at", "timestamptz"),
+    ],
+};
 const CASE_EXPLOITATION_TYPES: Table = Table {
     name: "case_exploitation_types",
     columns: &[("case_id", "uuid"), ("exploitation_type", "text")],
@@ -193,7 +201,7 @@ const CASE_EXPLOITATION_TYPES: Table = Table {
 /// The tables in the order they are written (parents before the rows that refer to them).
 /// A case's exploitation types go in before its summary: the append path's trigger would
 /// otherwise update every new summary's bit mask (and its queue counts) once per type.
-const TABLES: [&Table; 8] = [
+const TABLES: [&Table; 9] = [
     &CASES,
     &IMPORTED_CASES,
     &VAULT_SUBJECTS,
@@ -202,6 +210,7 @@ const TABLES: [&Table; 8] = [
     &CASE_EXPLOITATION_TYPES,
     &CASE_SUMMARIES,
     &CASE_DEADLINES,
+    &GUARDIAN_REFERRAL_CHECKS,
 ];
 
 /// A batch of new cases, sealed, serialised and folded into rows, ready for
@@ -213,13 +222,39 @@ pub struct PreparedImport {
     import_keys: Vec<Uuid>,
     references: Vec<String>,
     /// Per table of [`TABLES`], its rows' values one row after another.
-    rows: [Vec<Value>; 8],
+    rows: [Vec<Value>; 9],
 }
 
 impl PreparedImport {
     /// How many cases the batch holds.
     pub fn cases(&self) -> usize {
         self.case_ids.len()
+    }
+
+    /// Records with the batch, in its transaction, the ICTG referral checks decided for its
+    /// cases (`guardian_referral_checks`: an open child case found to need no guardian
+    /// referral, and why), as the sweep's catch-up records those it finds. Fails, adding
+    /// nothing, if a case named is not one of the batch's.
+    pub fn record_guardian_checks(
+        &mut self,
+        checks: &[(CaseId, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let batch: std::collections::HashSet<&Uuid> = self.case_ids.iter().collect();
+        if let Some((stranger, _)) = checks.iter().find(|(id, _)| !batch.contains(&id.0)) {
+            return Err(StoreError::Corrupt(format!(
+                "a guardian referral check names case {} which is not in its batch",
+                stranger.0
+            )));
+        }
+        for (case_id, outcome) in checks {
+            self.rows[8].extend([
+                Value::Uuid(case_id.0),
+                Value::Text((*outcome).to_owned()),
+                Value::Timestamp(at),
+            ]);
+        }
+        Ok(())
     }
 }
 
@@ -258,6 +293,7 @@ impl Store {
             types_rows,
             summaries_rows,
             deadlines_rows,
+            _guardian_checks,
         ] = &mut prepared.rows;
         let master_key_id = self.master_key_id().to_owned();
         for case in cases {

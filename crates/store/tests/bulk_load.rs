@@ -338,8 +338,15 @@ async fn an_import_writer_writes_each_batch_with_its_audit_entries_or_neither() 
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let at = chrono::Utc::now();
-        let first = store
+        let checks = "SELECT COUNT(*) FROM guardian_referral_checks";
+        let mut first = store
             .prepare_import(&made[..60])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        first
+            .record_guardian_checks(
+                &[(made[0].case_id, "adult"), (made[1].case_id, "not_covered")],
+                at,
+            )
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         writer
             .write(first, &[import_entry("first")], at)
@@ -347,11 +354,26 @@ async fn an_import_writer_writes_each_batch_with_its_audit_entries_or_neither() 
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 60);
         assert_eq!(import_entries(&backend).await, 1, "{name}");
+        assert_eq!(
+            backend.query_i64(checks).await,
+            2,
+            "{name}: the checks with it"
+        );
+        assert_eq!(
+            backend
+                .query_strings("SELECT outcome FROM guardian_referral_checks ORDER BY outcome")
+                .await,
+            vec!["adult".to_owned(), "not_covered".to_owned()],
+            "{name}"
+        );
 
         // A batch holding a case already written fails whole: none of its cases, and not
         // its audit entry either.
-        let clashing = store
+        let mut clashing = store
             .prepare_import(&made[50..])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        clashing
+            .record_guardian_checks(&[(made[70].case_id, "adult")], at)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let clash = writer
             .write(clashing, &[import_entry("clashing")], at)
@@ -362,11 +384,15 @@ async fn an_import_writer_writes_each_batch_with_its_audit_entries_or_neither() 
         );
         assert_eq!(backend.query_i64("SELECT COUNT(*) FROM cases").await, 60);
         assert_eq!(import_entries(&backend).await, 1, "{name}: no entry for it");
+        assert_eq!(backend.query_i64(checks).await, 2, "{name}: nor its checks");
 
         // The writer goes on after a failed batch; an empty batch writes its entries alone.
-        let rest = store
+        let mut rest = store
             .prepare_import(&made[60..])
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // A check may name only a case of its own batch.
+        let stranger = rest.record_guardian_checks(&[(made[0].case_id, "adult")], at);
+        assert!(matches!(stranger, Err(StoreError::Corrupt(_))), "{name}");
         writer
             .write(rest, &[import_entry("rest"), import_entry("refused")], at)
             .await

@@ -239,22 +239,93 @@ fn header_map(header: &[String]) -> anyhow::Result<Vec<Option<usize>>> {
     Ok(map)
 }
 
-/// Record ids, kept in one string.
+/// Record ids, front-coded: each as the number of leading bytes it shares with the id before
+/// it and the bytes after those. They are needed only to write the output, and are held all
+/// through the linkage: ids are most often numbered (`r1`, `r2`, … or case references) and
+/// share most of their bytes with the one before, so this holds 352,215 generated ids (`r1`
+/// to `r352215`) in 1.3 MiB instead of 3.6 (their text and where each ends). Every
+/// [`Ids::EVERY`]th id is kept whole, so that any id is rebuilt from at most that many.
 #[derive(Default)]
 struct Ids {
-    text: String,
-    ends: Vec<u32>,
+    /// Each id as: the bytes it shares with the id before (one byte: at most 255, none for
+    /// every `EVERY`th), how many bytes follow (LEB128), those bytes.
+    bytes: Vec<u8>,
+    /// Where every `EVERY`th id starts in `bytes`.
+    marks: Vec<usize>,
+    len: usize,
+    /// The id pushed last.
+    last: String,
 }
 
 impl Ids {
+    const EVERY: usize = 16;
+
     fn push(&mut self, id: &str) {
-        self.text.push_str(id);
-        self.ends.push(self.text.len() as u32);
+        let mut shared = 0;
+        if self.len.is_multiple_of(Self::EVERY) {
+            self.marks.push(self.bytes.len());
+        } else {
+            shared = id
+                .bytes()
+                .zip(self.last.bytes())
+                .take(255)
+                .take_while(|(x, y)| x == y)
+                .count();
+            // Cut at a character, so that what follows is text of its own.
+            while !id.is_char_boundary(shared) {
+                shared -= 1;
+            }
+        }
+        let rest = &id.as_bytes()[shared..];
+        self.bytes.push(shared as u8);
+        let mut n = rest.len();
+        while n >= 0x80 {
+            self.bytes.push((n & 0x7f) as u8 | 0x80);
+            n >>= 7;
+        }
+        self.bytes.push(n as u8);
+        self.bytes.extend_from_slice(rest);
+        self.last.clear();
+        self.last.push_str(id);
+        self.len += 1;
     }
 
-    fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+    /// Reads the id starting at `at` in place of the one before it in `id`; where the next
+    /// starts.
+    fn next_into(&self, at: usize, id: &mut String) -> usize {
+        let b = &self.bytes;
+        // The shared bytes end where a character does: `id` holds the id before.
+        id.truncate(usize::from(b[at]));
+        let (mut n, mut shift, mut k) = (0usize, 0, at + 1);
+        loop {
+            n |= usize::from(b[k] & 0x7f) << shift;
+            k += 1;
+            if b[k - 1] < 0x80 {
+                break;
+            }
+            shift += 7;
+        }
+        // Whole characters, as they were pushed.
+        id.push_str(std::str::from_utf8(&b[k..k + n]).unwrap_or_default());
+        k + n
+    }
+
+    /// Id `i` in place of what `id` held.
+    fn get_into(&self, i: usize, id: &mut String) {
+        let mut at = self.marks[i / Self::EVERY];
+        for _ in 0..=i % Self::EVERY {
+            at = self.next_into(at, id);
+        }
+    }
+
+    /// Every id in order, each in place of the one before in `id`.
+    fn each(&self, mut f: impl FnMut(usize, &str) -> io::Result<()>) -> io::Result<()> {
+        let (mut at, mut id) = (0, String::new());
+        for i in 0..self.len {
+            at = self.next_into(at, &mut id);
+            f(i, &id)?;
+        }
+        Ok(())
     }
 }
 
@@ -551,12 +622,19 @@ fn dedupe_file(options: &DedupeOptions) -> anyhow::Result<()> {
             .with_context(|| format!("cannot create {}", options.output.display()))?,
     );
     writeln!(out, "id,cluster")?;
-    for (i, c) in outcome.cluster.iter().enumerate() {
-        write_field(&mut out, ids.get(i))?;
+    let mut head = String::new();
+    ids.each(|i, id| {
+        let c = outcome.cluster[i] as usize;
+        write_field(&mut out, id)?;
         out.write_all(b",")?;
-        write_field(&mut out, ids.get(*c as usize))?;
-        out.write_all(b"\n")?;
-    }
+        if c == i {
+            write_field(&mut out, id)?;
+        } else {
+            ids.get_into(c, &mut head);
+            write_field(&mut out, &head)?;
+        }
+        out.write_all(b"\n")
+    })?;
     out.flush()?;
     let clusters = outcome
         .cluster
@@ -574,10 +652,13 @@ fn dedupe_file(options: &DedupeOptions) -> anyhow::Result<()> {
         }
         writeln!(out)?;
         let min = nrm_linkage::weight_of(p) as f32;
+        let (mut a, mut b) = (String::new(), String::new());
         for pair in outcome.pairs.iter().filter(|x| x.weight >= min) {
-            write_field(&mut out, ids.get(pair.a as usize))?;
+            ids.get_into(pair.a as usize, &mut a);
+            ids.get_into(pair.b as usize, &mut b);
+            write_field(&mut out, &a)?;
             out.write_all(b",")?;
-            write_field(&mut out, ids.get(pair.b as usize))?;
+            write_field(&mut out, &b)?;
             let levels: Levels = nrm_linkage::compare::compare(&ds, pair.a, pair.b);
             write!(
                 out,
@@ -853,6 +934,39 @@ mod tests {
         let mut out = Vec::new();
         write_field(&mut out, "a,\"b\"").unwrap_or_default();
         assert_eq!(String::from_utf8_lossy(&out), "\"a,\"\"b\"\"\"");
+    }
+
+    #[test]
+    fn ids_read_back_as_pushed_in_order_and_one_at_a_time() {
+        let mut pushed: Vec<String> = (1..=1000).map(|k| format!("r{k}")).collect();
+        pushed.extend(["", "r1000", "Đỗ-1", "Đỗ-2", "Đo", "ĐỗĐỗ", "a,b", "x\ny"].map(String::from));
+        pushed.push("n".repeat(300));
+        pushed.push(format!("{}m", "n".repeat(299)));
+        pushed.push("€".repeat(100));
+        pushed.push(format!("{}\u{20ac}", "€".repeat(99)));
+        let mut ids = Ids::default();
+        for id in &pushed {
+            ids.push(id);
+        }
+        let mut read = Vec::new();
+        ids.each(|i, id| {
+            read.push((i, id.to_owned()));
+            Ok(())
+        })
+        .unwrap_or_default();
+        assert_eq!(read, pushed.iter().cloned().enumerate().collect::<Vec<_>>());
+        let mut id = String::from("left over");
+        for i in (0..pushed.len()).rev() {
+            ids.get_into(i, &mut id);
+            assert_eq!(id, pushed[i], "{i}");
+        }
+        // Numbered ids take a few bytes each.
+        let mut numbered = Ids::default();
+        for k in 1..=352_215 {
+            numbered.push(&format!("r{k}"));
+        }
+        let size = numbered.bytes.len() + numbered.marks.len() * std::mem::size_of::<usize>();
+        assert!(size < 1_500_000, "{size}");
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! in a CSV file, `bench` measures intake, audit, pages, scale and linkage.
 
 /// mimalloc for every allocation of the process, SQLite's included (see the workspace's
-/// Cargo.toml): it doubles the rate at which a SQLite bulk load writes its batches.
+/// Cargo.toml): it doubles the rate at which a SQLite bulk load writes its batches. `link
+/// dedupe` runs it with other settings ([`allocator`]).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod accounts;
+mod allocator;
 mod bench;
 mod bench_pages;
 mod bench_rss;
@@ -369,7 +371,12 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
-        Command::Link { which } => link::run(which),
+        Command::Link { which } => {
+            if matches!(which, link::LinkCommand::Dedupe(_)) {
+                allocator::for_bulk_work();
+            }
+            link::run(which)
+        }
         Command::Retention { which } => {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());

@@ -11,7 +11,8 @@
 //!   referral's date; a case found not covered (or whose person is 18 by now) is recorded as
 //!   checked so it is not looked at again. An import records those checks itself, with each
 //!   batch, while it holds the dates of birth in plaintext ([`guardian_due`] decides for
-//!   both), so the catch-up after it reads only the cases it refers. Idempotent: a second referral for a case is refused
+//!   both), so the catch-up after it reads only the cases it refers. Idempotent: a second
+//!   referral for a case is refused
 //!   by the store (one episode per case), and a referred case has its episode.
 //!
 //! Run as the service itself (the periodic sweep's turn, `nrm sweep`, the end of an import);
@@ -56,6 +57,15 @@ pub(crate) fn birth_record(
             (None, Some(CaseEvent::ReferralSubmitted(e))) => Some((r.subject, e.personal_details)),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// The date of birth the record [`birth_record`] names holds, if it is known.
+pub(crate) fn birth_date(content: &VaultContent) -> Option<NaiveDate> {
+    match content {
+        VaultContent::PersonalDetails(details) => details.date_of_birth,
+        VaultContent::AssessedDateOfBirth { date_of_birth } => Some(*date_of_birth),
         _ => None,
     }
 }
@@ -150,9 +160,8 @@ impl Cases {
         let contents = self.store().read_vault_many(&records).await?;
         for ((at, _), content) in wanted.into_iter().zip(contents) {
             children[at].born = match content {
-                Ok(VaultContent::PersonalDetails(details)) => details.date_of_birth,
-                Ok(VaultContent::AssessedDateOfBirth { date_of_birth }) => Some(date_of_birth),
-                Ok(_) | Err(StoreError::Erased) => None,
+                Ok(content) => birth_date(&content),
+                Err(StoreError::Erased) => None,
                 Err(e) => return Err(e.into()),
             };
         }

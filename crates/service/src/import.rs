@@ -59,7 +59,7 @@ use nrm_store::{
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::children::{GuardianDue, birth_record, guardian_due};
+use crate::children::{GuardianDue, birth_date, birth_record, guardian_due};
 use crate::{Cases, ServiceError};
 
 /// Cases written to one transaction by an import into a live service (short enough that the
@@ -1029,16 +1029,11 @@ fn guardian_check(case: &NewCase, rules: &ChildrenRules, today: NaiveDate) -> Op
     }
     let state = CaseState::from_events(events());
     let born = birth_record(&state, first).and_then(|(_, record)| {
-        let write = case
-            .steps
+        case.steps
             .iter()
             .flat_map(|step| &step.vault_writes)
-            .find(|w| w.record == record)?;
-        match &write.content {
-            VaultContent::PersonalDetails(details) => details.date_of_birth,
-            VaultContent::AssessedDateOfBirth { date_of_birth } => Some(*date_of_birth),
-            _ => None,
-        }
+            .find(|w| w.record == record)
+            .and_then(|write| birth_date(&write.content))
     });
     match guardian_due(first, &state, born, rules, today) {
         GuardianDue::NoneDue(why) => Some(why),
@@ -1049,7 +1044,7 @@ fn guardian_check(case: &NewCase, rules: &ChildrenRules, today: NaiveDate) -> Op
 /// The reading thread: lines to decided, sealed batches.
 fn read_chunks(
     input: impl BufRead,
-    rules: Rulebook,
+    (rules, children): (Rulebook, ChildrenRules),
     (store, runtime): (Store, tokio::runtime::Handle),
     now: DateTime<Utc>,
     batch: usize,
@@ -1067,7 +1062,6 @@ fn read_chunks(
     let mut buf = Vec::new();
     let mut in_chunk: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
     let mut chunk = Chunk::default();
-    let children = ChildrenRules::current();
     let today = uk_date(now);
     let send = |mut chunk: Chunk| -> bool {
         if !chunk.cases.is_empty() {
@@ -1203,11 +1197,20 @@ impl Cases {
             now,
         };
         let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
+        // The guardian service's rules, which its catch-up after the import goes by too.
+        let children = *self.guardians().rules();
         let (rules, store) = (self.rules().clone(), self.store().clone());
         let batch = mode.batch();
         let runtime = tokio::runtime::Handle::current();
         let reader = std::thread::spawn(move || {
-            read_chunks(input, rules, (store, runtime), now, batch, sender)
+            read_chunks(
+                input,
+                (rules, children),
+                (store, runtime),
+                now,
+                batch,
+                sender,
+            )
         });
         let mut outcome: Result<(), ServiceError> = Ok(());
         let writer = match mode {

@@ -834,7 +834,7 @@ impl Store {
         let forward = cursor.as_ref().is_none_or(|c| c.forward);
         let limit = i64::from(per_page) + 1;
         let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
-        // Where a page's time goes, for `RUST_LOG=nrm_store::queue=debug` (no values).
+        // Where a page's time goes, for `NRM_LOG=nrm_store::queue=debug` (no values).
         let started = std::time::Instant::now();
         let exact = self.exact_count(q, &statuses).await?;
         let counted = started.elapsed();

@@ -69,6 +69,11 @@ pub struct ScaleOptions {
     /// change in minutes.
     #[arg(long)]
     no_search: bool,
+    /// Leave each backend's database (a SQLite file, a PostgreSQL schema) in place after the
+    /// run and print how to open it, to read its plans and buffers by hand. Its keys are
+    /// printed too: it holds synthetic cases only.
+    #[arg(long)]
+    keep: bool,
 }
 
 type Measurements = BTreeMap<(usize, String), Vec<Duration>>;
@@ -123,7 +128,18 @@ pub async fn scale(options: ScaleOptions) -> anyhow::Result<()> {
             continue;
         };
         run_backend(&options, &scales, &test_store).await?;
-        test_store.cleanup().await;
+        if options.keep {
+            test_store.store.close().await;
+            println!(
+                "{backend}: kept at {} (NRM_MASTER_KEY={} NRM_AUDIT_KEY={})",
+                test_store.kept_location(),
+                test_store.master_key_hex,
+                test_store.audit_key_hex
+            );
+            test_store.keep();
+        } else {
+            test_store.cleanup().await;
+        }
     }
     println!(
         "peak resident memory of this benchmark process (seeder and reader): {} MiB",

@@ -214,6 +214,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0036_queue_filter_columns.sql"),
         include_str!("../migrations/postgres/0036_queue_filter_columns.sql"),
     ),
+    (
+        37,
+        "queue_filter_included",
+        include_str!("../migrations/sqlite/0037_queue_filter_included.sql"),
+        include_str!("../migrations/postgres/0037_queue_filter_included.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -11,7 +11,10 @@
 //! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. The one
 //! branch read otherwise is "not overdue" of the cases awaiting Reasonable Grounds: their
 //! not-yet-due range of a due-date index, a due date at a time when the page is sorted
-//! otherwise (see `push_branch!`). Counts come
+//! otherwise (see `push_branch!`). On PostgreSQL a page of the large scopes merged from
+//! several statuses or filtered by age group or exploitation type reads only keys from each
+//! status's index (the filter tested on the entry) and then looks up the page's own rows
+//! (`keys_first`, migration 0037). Counts come
 //! from the counts the read model keeps (`counts.rs`), exact at any size; the few filter
 //! combinations those cannot answer are counted and stop at [`COUNT_LIMIT`].
 
@@ -467,11 +470,26 @@ macro_rules! push_cursor {
 
 /// Ends one due date's walk of the not-yet-due cases (its date already written): `q`'s
 /// filters, past `cursor`, in the order of `key` (`dir`), at most `limit`.
+/// `$day` is the date as SQL when the walk is one lateral subquery over the dates
+/// (PostgreSQL): a reference cursor is then written on the due date and the reference
+/// together, the RG due-date index's own columns, so no planner walks the references of the
+/// whole status instead (the tie it would see in a small table's statistics).
 macro_rules! push_day_page {
-    ($builder:expr, $q:expr, $key:expr, $cursor:expr, $cmp:expr, $dir:expr, $limit:expr) => {{
+    ($builder:expr, $q:expr, $key:expr, $cursor:expr, $cmp:expr, $dir:expr, $limit:expr, $day:expr) => {{
         push_filters!($builder, $q);
-        if let Some(cursor) = $cursor {
-            push_cursor!($builder, $key, cursor, "s", $cmp);
+        let day: Option<&str> = $day;
+        match ($cursor, day) {
+            (Some(cursor), Some(day)) if $key.is_none() => {
+                $builder
+                    .push(format!(
+                        " AND (s.rg_due_key, s.reference) {} ({day}, ",
+                        $cmp
+                    ))
+                    .push_bind(cursor.reference.clone())
+                    .push(")");
+            }
+            (Some(cursor), _) => push_cursor!($builder, $key, cursor, "s", $cmp),
+            (None, _) => {}
         }
         $builder.push(format!(" ORDER BY {} LIMIT ", order_by($key, "s", $dir)));
         $builder.push_bind($limit);
@@ -514,7 +532,10 @@ macro_rules! push_lookup {
 /// neither planner merges into the outer query) and sorted. Either way only the page's rows
 /// are then looked up by case id.
 macro_rules! push_branch {
-    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr, $postgres:expr, $days:expr) => {{
+    ($builder:expr, $q:expr, $status:expr, $columns:expr, $ascending:expr, $limit:expr, $postgres:expr, $days:expr, $keys_only:expr) => {{
+        // `$keys_only`: the branch yields only its rows' keys (`range_keys`), whose rows the
+        // caller looks up once the branches are merged; `$columns` is then those keys.
+        let keys_only: bool = $keys_only;
         let q: &QueueQuery = $q;
         let status: &CaseStatus = $status;
         let (dir, cmp) = if $ascending {
@@ -553,7 +574,7 @@ macro_rules! push_branch {
                     .push(" AS date[])) AS d(day) CROSS JOIN LATERAL (")
                     .push(&walk)
                     .push("d.day");
-                push_day_page!($builder, q, key, cursor, cmp, dir, $limit);
+                push_day_page!($builder, q, key, cursor, cmp, dir, $limit, Some("d.day"));
                 $builder.push(") x");
             } else {
                 // SQLite has no lateral join: a branch per date.
@@ -563,17 +584,25 @@ macro_rules! push_branch {
                     }
                     $builder.push(format!("SELECT * FROM ({walk}"));
                     $builder.push_bind(*day);
-                    push_day_page!($builder, q, key, cursor, cmp, dir, $limit);
+                    push_day_page!($builder, q, key, cursor, cmp, dir, $limit, None);
                     $builder.push(format!(") d{i}"));
                 }
             }
-            $builder.push(format!(
-                ") SELECT {} FROM (SELECT * FROM not_due n ORDER BY {} LIMIT ",
-                $columns,
-                order_by(key, "n", dir)
-            ));
-            $builder.push_bind($limit);
-            push_lookup!($builder, key, dir, $postgres);
+            if keys_only {
+                $builder.push(format!(
+                    ") SELECT * FROM not_due n ORDER BY {} LIMIT ",
+                    order_by(key, "n", dir)
+                ));
+                $builder.push_bind($limit);
+            } else {
+                $builder.push(format!(
+                    ") SELECT {} FROM (SELECT * FROM not_due n ORDER BY {} LIMIT ",
+                    $columns,
+                    order_by(key, "n", dir)
+                ));
+                $builder.push_bind($limit);
+                push_lookup!($builder, key, dir, $postgres);
+            }
         } else {
             if materialise {
                 // The range takes only what orders it and finds its rows again: the case id, the
@@ -613,10 +642,14 @@ macro_rules! push_branch {
             push_filters!($builder, q);
             // The rows the cursor and the order apply to: the table's, or the range read first.
             let alias = if materialise {
-                $builder.push(format!(
-                    ") SELECT {} FROM (SELECT * FROM not_due n WHERE 1 = 1",
-                    $columns
-                ));
+                if keys_only {
+                    $builder.push(") SELECT * FROM not_due n WHERE 1 = 1");
+                } else {
+                    $builder.push(format!(
+                        ") SELECT {} FROM (SELECT * FROM not_due n WHERE 1 = 1",
+                        $columns
+                    ));
+                }
                 "n"
             } else {
                 "s"
@@ -626,7 +659,7 @@ macro_rules! push_branch {
             }
             $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
             $builder.push_bind($limit);
-            if materialise {
+            if materialise && !keys_only {
                 push_lookup!($builder, key, dir, $postgres);
             }
         }
@@ -668,9 +701,31 @@ macro_rules! push_page {
         let statuses: &[CaseStatus] = $statuses;
         let days: Option<&[NaiveDate]> = $days;
         let ascending = (q.direction == SortDirection::Ascending) == $forward;
-        if let [status] = statuses {
+        if $postgres && keys_first(q, statuses) {
+            // Each branch's keys from its sort index alone (migration 0037), merged, then
+            // only the page's rows looked up by case id: read with the rows, every branch
+            // visited its page's table rows, and a filtered branch the rows of every entry it
+            // skipped too, scattered over the table at a million cases.
+            let key = sort_column(q.sort);
+            let keys = range_keys(key);
+            let dir = if ascending { "ASC" } else { "DESC" };
+            $builder.push(format!("SELECT {COLUMNS} FROM (SELECT * FROM ("));
+            for (i, status) in statuses.iter().enumerate() {
+                if i > 0 {
+                    $builder.push(" UNION ALL ");
+                }
+                $builder.push("SELECT * FROM (");
+                push_branch!(
+                    $builder, q, status, keys, ascending, $limit, $postgres, days, true
+                );
+                $builder.push(format!(") b{i}"));
+            }
+            $builder.push(format!(") u ORDER BY {} LIMIT ", order_by(key, "u", dir)));
+            $builder.push_bind($limit);
+            push_lookup!($builder, key, dir, $postgres);
+        } else if let [status] = statuses {
             push_branch!(
-                $builder, q, status, COLUMNS, ascending, $limit, $postgres, days
+                $builder, q, status, COLUMNS, ascending, $limit, $postgres, days, false
             );
         } else {
             $builder.push("SELECT * FROM (");
@@ -680,7 +735,7 @@ macro_rules! push_page {
                 }
                 $builder.push("SELECT * FROM (");
                 push_branch!(
-                    $builder, q, status, COLUMNS, ascending, $limit, $postgres, days
+                    $builder, q, status, COLUMNS, ascending, $limit, $postgres, days, false
                 );
                 $builder.push(format!(") b{i}"));
             }
@@ -719,7 +774,9 @@ macro_rules! push_count {
             }
             $builder.push("SELECT 1 AS one FROM (");
             // (Never the not-yet-due lookup, which only a page sorted otherwise makes.)
-            push_branch!($builder, &q, status, columns, true, limit, false, None);
+            push_branch!(
+                $builder, &q, status, columns, true, limit, false, None, false
+            );
             $builder.push(format!(") b{i}"));
         }
         $builder.push(" LIMIT ");
@@ -732,6 +789,29 @@ macro_rules! push_count {
 /// ([`Store::not_due_days`]): the RG decision is due a few working days after referral, so
 /// the range holds a week or two of dates; past this many the range is read whole.
 const NOT_DUE_DAYS: usize = 60;
+
+/// Whether `q`'s scope is one of the two large enough to matter (all cases or a competent
+/// authority's): the smaller scopes (a referring organisation's, a caseworker's, a pilot
+/// site's) and the few suspended cases or those awaiting review have indexes of their own.
+fn large_scope(q: &QueueQuery) -> bool {
+    q.referring_organisation.is_none()
+        && q.allocated_to.is_none()
+        && q.pilot_site.is_none()
+        && q.review_pending != Some(true)
+        && q.suspended != Some(true)
+}
+
+/// Whether a PostgreSQL page of `q` reads its rows' keys first and looks up only the page's
+/// rows: in the large scopes, whose sort indexes carry the case id, the age group and the
+/// exploitation mask (migration 0037), when there are several statuses' branches to merge or
+/// a filter that skips entries. The deadline filter's partial indexes and the unallocated
+/// cases' index carry none of them.
+fn keys_first(q: &QueueQuery, statuses: &[CaseStatus]) -> bool {
+    large_scope(q)
+        && q.deadline.is_none()
+        && !q.unallocated
+        && (statuses.len() > 1 || q.age_group.is_some() || q.exploitation_type.is_some())
+}
 
 /// What a not-yet-due range is read for before its page's rows are looked up: the case id,
 /// the reference and the sort key `key` (none when the reference alone orders it).
@@ -969,14 +1049,9 @@ impl Store {
         q: &QueueQuery,
         statuses: &[CaseStatus],
     ) -> Result<Option<Vec<NaiveDate>>, StoreError> {
-        let large_scope = q.referring_organisation.is_none()
-            && q.allocated_to.is_none()
-            && q.pilot_site.is_none()
-            && q.review_pending != Some(true)
-            && q.suspended != Some(true);
         if q.overdue != Some(false)
             || q.sort == QueueSort::ReasonableGroundsDue
-            || !large_scope
+            || !large_scope(q)
             || !statuses.contains(&CaseStatus::AwaitingReasonableGrounds)
         {
             return Ok(None);

@@ -46,6 +46,22 @@ impl TestStore {
 }
 
 impl TestStore {
+    /// Where the database is: the SQLite file, or the PostgreSQL URL with its schema.
+    pub fn kept_location(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{} (schema {schema})", self.url),
+            None => self.url.clone(),
+        }
+    }
+
+    /// Leaves the database in place (the SQLite file's folder is not removed, the PostgreSQL
+    /// schema not dropped): for a benchmark's database kept to be read by hand.
+    pub fn keep(self) {
+        if let Some(dir) = self._dir {
+            let _ = dir.keep();
+        }
+    }
+
     /// Runs SQL straight against the database, as someone with rights on it would (to break
     /// a table, add a trigger, or look at what is stored). Several statements may be given.
     pub async fn execute_raw(&self, sql: &str) {

@@ -98,6 +98,10 @@ pub const MAX_LEGACY_ID_CHARS: usize = 64;
 /// a clash with another case is rare, three in a row means something else is wrong).
 const REFERENCE_ATTEMPTS: u32 = 3;
 
+/// A batch that clashed with cases already there is halved until its parts hold this many
+/// cases or fewer, then written case by case (`Cases::import_clashed`).
+const CLASH_CASES: usize = 16;
+
 /// One line of the file: a case from the legacy system.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1331,7 +1335,7 @@ impl Cases {
             // taken: sort it out case by case, then record what was done.
             Err(StoreError::VersionConflict { .. } | StoreError::DuplicateReference) => {
                 let written = self
-                    .import_one_by_one(chunk.cases, run.now, report, &mut refusals)
+                    .import_clashed(chunk.cases, run.now, report, &mut refusals)
                     .await?;
                 refusals.sort_by_key(|r| r.line);
                 writer
@@ -1351,6 +1355,37 @@ impl Cases {
             refused(r);
         }
         Ok(())
+    }
+
+    /// Writes a batch that clashed: each half as a batch of its own, and only a half that
+    /// clashes again split further, down to [`CLASH_CASES`] cases, written case by case
+    /// ([`Self::import_one_by_one`]). One reference drawn twice in a batch of thousands (at a
+    /// million cases a few such draws are to be expected) costs a few dozen batch writes
+    /// instead of a durable transaction and a lookup for every case of the batch. Returns
+    /// how many were written.
+    async fn import_clashed(
+        &self,
+        mut cases: Vec<Decided>,
+        now: DateTime<Utc>,
+        report: &mut ImportReport,
+        refusals: &mut Vec<Refusal>,
+    ) -> Result<u64, ServiceError> {
+        if cases.len() <= CLASH_CASES {
+            return self.import_one_by_one(cases, now, report, refusals).await;
+        }
+        let second = cases.split_off(cases.len() / 2);
+        let mut written = 0;
+        for half in [cases, second] {
+            let prepared = self.store().prepare_import(half.iter().map(|d| &d.case))?;
+            match self.store().write_import(prepared).await {
+                Ok(()) => written += half.len() as u64,
+                Err(StoreError::VersionConflict { .. } | StoreError::DuplicateReference) => {
+                    written += Box::pin(self.import_clashed(half, now, report, refusals)).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(written)
     }
 
     /// Writes a batch that clashed, case by case: a case already there is counted as present;

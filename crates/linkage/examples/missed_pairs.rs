@@ -44,6 +44,8 @@ fn main() {
     let (mut true_pairs, mut missed, mut unseen, mut low, mut refused) = (0u64, 0, 0, 0, 0);
     let mut unseen_patterns: HashMap<String, u64> = HashMap::new();
     let mut low_patterns: HashMap<String, u64> = HashMap::new();
+    let mut unseen_above_patterns: HashMap<String, u64> = HashMap::new();
+    let mut unseen_above_examples: Vec<String> = Vec::new();
     let mut low_bins = [0u64; 8];
     let (mut unseen_above, mut unseen_undated) = (0u64, 0u64);
     let mut examples: Vec<String> = Vec::new();
@@ -75,6 +77,15 @@ fn main() {
                     unseen += 1;
                     if w >= threshold {
                         unseen_above += 1;
+                        *unseen_above_patterns.entry(describe(&levels)).or_default() += 1;
+                        if unseen_above_examples.len() < 15 {
+                            unseen_above_examples.push(format!(
+                                "unseen, would weigh {w:.1}: {}\n   {}\n   {}",
+                                describe(&levels),
+                                short(&recs[a as usize]),
+                                short(&recs[b as usize])
+                            ));
+                        }
                     }
                     if levels[2].is_none() {
                         unseen_undated += 1;
@@ -142,10 +153,17 @@ fn main() {
         }
     };
     top(unseen_patterns, "never compared, by comparison pattern");
+    top(
+        unseen_above_patterns,
+        "never compared but would weigh above the threshold, by comparison pattern",
+    );
     top(low_patterns, "weighed too low, by comparison pattern");
     println!("wrong links: {}", wrong.values().sum::<u64>());
     top(wrong, "wrong links, by comparison pattern");
     for e in &wrong_shown {
+        println!("{e}");
+    }
+    for e in &unseen_above_examples {
         println!("{e}");
     }
     for e in examples.iter().take(15) {

@@ -29,8 +29,16 @@ use crate::data::{Dataset, NONE};
 /// Not the family name with the house numbers: that pairs every household, whose members
 /// differ only in their given names and dates of birth, for no more matches. The last, the
 /// date of birth with the first given name's code, finds the pairs whose family name is
-/// missing, replaced or badly misspelt (so the family initial differs) after a move.
-pub const RULES: [&str; 10] = [
+/// missing, replaced or badly misspelt (so the family initial differs) after a move. After a
+/// move as well: the date of birth with both names' initials in either order finds names
+/// written swapped with one of them mistyped (no name code agrees either way, and each
+/// record's family initial is the other's given one), and the first given name's code with
+/// the family initial and the day and month of birth finds a family name mistyped past its
+/// code with the year of birth mistyped (the rules on the family name's code, and those on
+/// the whole date, both miss it). The same key with the year in place of the day and month
+/// was tried and not kept: its new pairs are mostly different people with the same given
+/// name, a family name spelt alike and a birthday estimated as 1 January of the same year.
+pub const RULES: [&str; 12] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
@@ -41,6 +49,8 @@ pub const RULES: [&str; 10] = [
     "first given name code + house numbers + town",
     "date of birth (day and month either way) + house numbers",
     "date of birth (day and month either way) + first given name code",
+    "date of birth (day and month either way) + given and family name initials (either order)",
+    "first given name code + family name initial + day and month of birth (either way)",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -57,6 +67,8 @@ pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[GIVEN, ADDRESS],
     &[DOB],
     &[DOB],
+    &[DOB],
+    &[GIVEN],
 ];
 /// The fields each rule constrains at all, initials and districts included: a rule's
 /// estimation step may use them (not the ones of [`RULE_FIELDS`]) to tell matches from the
@@ -76,6 +88,8 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
     &[GIVEN, ADDRESS],
     &[DOB, ADDRESS],
     &[GIVEN, DOB],
+    &[GIVEN, FAMILY, DOB],
+    &[GIVEN, FAMILY, DOB],
 ];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
@@ -308,6 +322,28 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             push_date_either_way(out, dob);
             out.push('|');
             out.push_str(ds.phonetic(given));
+        }
+        10 => {
+            let (Some(dob), Some(_), Some(_)) = (ds.dob(i), g.first(), f.first()) else {
+                return false;
+            };
+            let (a, b) = (initial(g), initial(f));
+            out.push_str("10|");
+            push_date_either_way(out, dob);
+            out.push('|');
+            out.push(a.min(b));
+            out.push(a.max(b));
+        }
+        11 => {
+            let (Some(dob), Some(&given), Some(_)) = (ds.dob(i), g.first(), f.first()) else {
+                return false;
+            };
+            out.push_str("11|");
+            out.push_str(ds.phonetic(given));
+            out.push('|');
+            out.push(initial(f));
+            out.push('|');
+            push_day_month(out, dob);
         }
         _ => return false,
     }
@@ -726,6 +762,56 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_is_found_after_a_move_with_names_swapped_or_a_family_name_mistyped() {
+        let person = Record {
+            given_names: "Flynn",
+            family_name: "Weller",
+            date_of_birth: "1970-03-06",
+            sex: "",
+            address: "23 Woollum Street",
+            town: "Surrey Hills",
+            postcode: "2870",
+        };
+        let moved = Record {
+            address: "4 Mill Lane",
+            town: "Leeds",
+            postcode: "LS1 4AB",
+            ..person
+        };
+        // Names swapped, one of them mistyped past its code, after a move: only the date with
+        // both initials in either order agrees.
+        let swapped = Record {
+            given_names: "Weller",
+            family_name: "Flykn",
+            ..moved
+        };
+        assert_ne!(phonetic("Flynn"), phonetic("Flykn"));
+        assert_eq!(shared(person, swapped), [10]);
+        // Mistyped in its first letter as well: nothing agrees.
+        let swapped = Record {
+            family_name: "Glykn",
+            ..swapped
+        };
+        assert!(shared(person, swapped).is_empty());
+        // The family name mistyped past its code and the year of birth mistyped, after a move:
+        // the given name's code with the family initial and the day and month.
+        assert_ne!(phonetic("Weller"), phonetic("Welker"));
+        let mistyped = Record {
+            family_name: "Welker",
+            date_of_birth: "1907-06-03",
+            ..moved
+        };
+        assert_eq!(shared(person, mistyped), [11]);
+        // A namesake's brother elsewhere, born on another day, shares neither.
+        let other = Record {
+            family_name: "Walker",
+            date_of_birth: "1970-04-06",
+            ..moved
+        };
+        assert!(shared(person, other).is_empty());
+    }
+
+    #[test]
     fn house_numbers_are_the_three_first_in_text_order_whatever_the_order_written() {
         let numbers = |address: &str| {
             let mut ds = Dataset::new();
@@ -800,6 +886,8 @@ mod tests {
             format!("7|{fatima}|12|leeds"),
             "8|1990|5|11|12".to_owned(),
             format!("9|1990|5|11|{fatima}"),
+            "10|1990|5|11|fm".to_owned(),
+            format!("11|{fatima}|m|5|11"),
         ];
         assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {

@@ -58,6 +58,38 @@ fn main() {
     };
     let mut persons: Vec<_> = by_person.values().collect();
     persons.sort();
+    // Each field's levels among the true pairs, against the model's estimated m.
+    let mut true_m = [[0u64; 6]; 5];
+    for records in &persons {
+        for x in 0..records.len() {
+            for y in x + 1..records.len() {
+                for (f, l) in compare(&ds, records[x], records[y]).iter().enumerate() {
+                    if let Some(l) = l {
+                        true_m[f][*l as usize] += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (f, counts) in true_m.iter().enumerate() {
+        let total: u64 = counts.iter().sum();
+        let share = |c: u64| c as f64 / total.max(1) as f64;
+        println!(
+            "m of {:<12} true {}\n{:>20}estimated {}",
+            FIELDS[f],
+            counts
+                .iter()
+                .map(|&c| format!("{:.4}", share(c)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            "",
+            out.model.m[f][..6]
+                .iter()
+                .map(|m| format!("{m:.4}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     for records in persons {
         let ks: Vec<_> = records.iter().map(|&i| keys(i)).collect();
         for x in 0..records.len() {

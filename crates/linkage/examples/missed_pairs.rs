@@ -44,6 +44,8 @@ fn main() {
     let (mut true_pairs, mut missed, mut unseen, mut low, mut refused) = (0u64, 0, 0, 0, 0);
     let mut unseen_patterns: HashMap<String, u64> = HashMap::new();
     let mut low_patterns: HashMap<String, u64> = HashMap::new();
+    let mut unseen_above_patterns: HashMap<String, u64> = HashMap::new();
+    let mut unseen_above_examples: Vec<String> = Vec::new();
     let mut low_bins = [0u64; 8];
     let (mut unseen_above, mut unseen_undated) = (0u64, 0u64);
     let mut examples: Vec<String> = Vec::new();
@@ -56,6 +58,38 @@ fn main() {
     };
     let mut persons: Vec<_> = by_person.values().collect();
     persons.sort();
+    // Each field's levels among the true pairs, against the model's estimated m.
+    let mut true_m = [[0u64; 6]; 5];
+    for records in &persons {
+        for x in 0..records.len() {
+            for y in x + 1..records.len() {
+                for (f, l) in compare(&ds, records[x], records[y]).iter().enumerate() {
+                    if let Some(l) = l {
+                        true_m[f][*l as usize] += 1;
+                    }
+                }
+            }
+        }
+    }
+    for (f, counts) in true_m.iter().enumerate() {
+        let total: u64 = counts.iter().sum();
+        let share = |c: u64| c as f64 / total.max(1) as f64;
+        println!(
+            "m of {:<12} true {}\n{:>20}estimated {}",
+            FIELDS[f],
+            counts
+                .iter()
+                .map(|&c| format!("{:.4}", share(c)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            "",
+            out.model.m[f][..6]
+                .iter()
+                .map(|m| format!("{m:.4}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
     for records in persons {
         let ks: Vec<_> = records.iter().map(|&i| keys(i)).collect();
         for x in 0..records.len() {
@@ -75,6 +109,15 @@ fn main() {
                     unseen += 1;
                     if w >= threshold {
                         unseen_above += 1;
+                        *unseen_above_patterns.entry(describe(&levels)).or_default() += 1;
+                        if unseen_above_examples.len() < 15 {
+                            unseen_above_examples.push(format!(
+                                "unseen, would weigh {w:.1}: {}\n   {}\n   {}",
+                                describe(&levels),
+                                short(&recs[a as usize]),
+                                short(&recs[b as usize])
+                            ));
+                        }
                     }
                     if levels[2].is_none() {
                         unseen_undated += 1;
@@ -142,10 +185,17 @@ fn main() {
         }
     };
     top(unseen_patterns, "never compared, by comparison pattern");
+    top(
+        unseen_above_patterns,
+        "never compared but would weigh above the threshold, by comparison pattern",
+    );
     top(low_patterns, "weighed too low, by comparison pattern");
     println!("wrong links: {}", wrong.values().sum::<u64>());
     top(wrong, "wrong links, by comparison pattern");
     for e in &wrong_shown {
+        println!("{e}");
+    }
+    for e in &unseen_above_examples {
         println!("{e}");
     }
     for e in examples.iter().take(15) {

@@ -27,10 +27,24 @@ use crate::data::{Dataset, NONE};
 /// the first given name (its code) with the house numbers and the town for a date of birth
 /// mistyped or missing, and the date of birth with the house numbers for names that changed.
 /// Not the family name with the house numbers: that pairs every household, whose members
-/// differ only in their given names and dates of birth, for no more matches. The last, the
+/// differ only in their given names and dates of birth, for no more matches. Then the
 /// date of birth with the first given name's code, finds the pairs whose family name is
-/// missing, replaced or badly misspelt (so the family initial differs) after a move.
-pub const RULES: [&str; 10] = [
+/// missing, replaced or badly misspelt (so the family initial differs) after a move. After a
+/// move as well, the date of birth with both names' initials in either order finds names
+/// written swapped with one of them mistyped (no name code agrees either way, and each
+/// record's family initial is the other's given one). The last, the family name's code with
+/// the house numbers and the town, pairs only records of which one at least has no given
+/// name ([`pair_allowed`]): a given name missing with the date of birth mistyped or missing
+/// and the postcode changed or missing (with a given name on both sides it would pair every
+/// household). Tried and not kept: the first given name's code with the family initial and
+/// the day and month (a family name mistyped past its code with the year mistyped), the
+/// family name's code with the given initial and the day and month (the same for the given
+/// name), each about as much recall as the two kept but 1.4 MB more at 200,000 people for its
+/// keys; both names' initials with the day and month in place of all three (the same recall,
+/// 45 % more time); the first given name's code with the family initial and the year of
+/// birth (its new pairs were mostly different people with the same given name, a family name
+/// spelt alike and a birthday estimated as 1 January of the same year).
+pub const RULES: [&str; 12] = [
     "family name code + year of birth + given name initial",
     "given and family name codes (either order) + day and month of birth (either way)",
     "date of birth (day and month either way) + family name initial",
@@ -41,6 +55,8 @@ pub const RULES: [&str; 10] = [
     "first given name code + house numbers + town",
     "date of birth (day and month either way) + house numbers",
     "date of birth (day and month either way) + first given name code",
+    "date of birth (day and month either way) + given and family name initials (either order)",
+    "family name code + house numbers + town, where one given name at least is missing",
 ];
 pub const R: usize = RULES.len();
 /// The fields each rule forces to agree: left out of that rule's estimation step.
@@ -57,6 +73,8 @@ pub(crate) const RULE_FIELDS: [&[usize]; R] = [
     &[GIVEN, ADDRESS],
     &[DOB],
     &[DOB],
+    &[DOB],
+    &[FAMILY, ADDRESS],
 ];
 /// The fields each rule constrains at all, initials and districts included: a rule's
 /// estimation step may use them (not the ones of [`RULE_FIELDS`]) to tell matches from the
@@ -76,6 +94,8 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
     &[GIVEN, ADDRESS],
     &[DOB, ADDRESS],
     &[GIVEN, DOB],
+    &[GIVEN, FAMILY, DOB],
+    &[GIVEN, FAMILY, ADDRESS],
 ];
 
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
@@ -309,6 +329,33 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push('|');
             out.push_str(ds.phonetic(given));
         }
+        10 => {
+            let (Some(dob), Some(_), Some(_)) = (ds.dob(i), g.first(), f.first()) else {
+                return false;
+            };
+            let (a, b) = (initial(g), initial(f));
+            out.push_str("10|");
+            push_date_either_way(out, dob);
+            out.push('|');
+            out.push(a.min(b));
+            out.push(a.max(b));
+        }
+        11 => {
+            let (town, Some(&family)) = (ds.recs[i as usize].town, f.first()) else {
+                return false;
+            };
+            if town == NONE {
+                return false;
+            }
+            out.push_str("11|");
+            out.push_str(ds.phonetic(family));
+            out.push('|');
+            if !write_house_numbers(ds, ds.address(i), out) {
+                return false;
+            }
+            out.push('|');
+            out.push_str(ds.text(town));
+        }
         _ => return false,
     }
     true
@@ -414,8 +461,8 @@ pub(crate) struct Blocks {
     entries: Vec<u64>,
     /// Where each block of two or more records starts and ends in `entries`, and how many of
     /// its first records are paired with every record after them: all but the last, except
-    /// under a rule whose pairs need a date of birth missing ([`pair_allowed`]), where the
-    /// block's records without one come first and only they are.
+    /// under a rule whose pairs need a part missing on one side ([`pair_allowed`]), where the
+    /// block's records without it come first and only they are.
     runs: Vec<(u32, u32, u32)>,
     max_block: usize,
     window: usize,
@@ -449,14 +496,14 @@ impl Blocks {
             if k == entries.len() || entries[k] >> 32 != entries[start] >> 32 {
                 let n = k - start;
                 let mut lead = n.saturating_sub(1);
-                if rule == UNDATED_NAMES_RULE && n > 1 && n <= max_block {
+                if partial_rule(rule) && n > 1 && n <= max_block {
                     // The records without a date of birth first (each part in its order).
                     let run = &mut entries[start..k];
                     dated.clear();
                     let mut undated = 0;
                     for j in 0..run.len() {
                         let e = run[j];
-                        if ds.recs[e as u32 as usize].dob == 0 {
+                        if partial(ds, rule, e as u32) {
                             run[undated] = e;
                             undated += 1;
                         } else {
@@ -490,7 +537,7 @@ impl Blocks {
     }
 
     /// How many pairs [`Blocks::build`] would give [`Blocks::pairs`] at most (from the keys
-    /// alone, at half the memory; as many, but for a rule whose pairs need a date of birth
+    /// alone, at half the memory; as many, but for a rule whose pairs need a part
     /// missing).
     pub fn count(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> usize {
         let mut sorted: Vec<u32> = keys.iter().map(|t| t[rule]).filter(|&k| k != 0).collect();
@@ -596,7 +643,25 @@ pub const UNDATED_NAMES_RULE: usize = 6;
 /// 14,604 true pairs never compared had no date on one side, most of them with the same
 /// names.)
 pub fn pair_allowed(ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
-    rule != UNDATED_NAMES_RULE || ds.recs[a as usize].dob == 0 || ds.recs[b as usize].dob == 0
+    !partial_rule(rule) || partial(ds, rule, a) || partial(ds, rule, b)
+}
+
+/// The rule whose pairs are only those with no given name on one side at least.
+pub const UNNAMED_HOUSE_RULE: usize = 11;
+
+/// Whether `rule` pairs only records of which one at least lacks a part ([`partial`]).
+fn partial_rule(rule: usize) -> bool {
+    rule == UNDATED_NAMES_RULE || rule == UNNAMED_HOUSE_RULE
+}
+
+/// Whether record `i` lacks the part a pair of `rule` needs one of its records to lack: the
+/// date of birth ([`UNDATED_NAMES_RULE`]), the given names ([`UNNAMED_HOUSE_RULE`]).
+fn partial(ds: &Dataset, rule: usize, i: u32) -> bool {
+    match rule {
+        UNDATED_NAMES_RULE => ds.recs[i as usize].dob == 0,
+        UNNAMED_HOUSE_RULE => ds.given(i).is_empty(),
+        _ => true,
+    }
 }
 
 /// The pair was already a candidate under an earlier rule.
@@ -726,6 +791,78 @@ mod tests {
     }
 
     #[test]
+    fn a_pair_is_found_after_a_move_with_names_swapped_or_a_family_name_mistyped() {
+        let person = Record {
+            given_names: "Flynn",
+            family_name: "Weller",
+            date_of_birth: "1970-03-06",
+            sex: "",
+            address: "23 Woollum Street",
+            town: "Surrey Hills",
+            postcode: "2870",
+        };
+        let moved = Record {
+            address: "4 Mill Lane",
+            town: "Leeds",
+            postcode: "LS1 4AB",
+            ..person
+        };
+        // Names swapped, one of them mistyped past its code, after a move: only the date with
+        // both initials in either order agrees.
+        let swapped = Record {
+            given_names: "Weller",
+            family_name: "Flykn",
+            ..moved
+        };
+        assert_ne!(phonetic("Flynn"), phonetic("Flykn"));
+        assert_eq!(shared(person, swapped), [10]);
+        // Mistyped in its first letter as well: nothing agrees.
+        let swapped = Record {
+            family_name: "Glykn",
+            ..swapped
+        };
+        assert!(shared(person, swapped).is_empty());
+        // Someone else elsewhere with the same initials, born on another day, shares nothing.
+        let other = Record {
+            family_name: "Walker",
+            date_of_birth: "1970-04-06",
+            ..moved
+        };
+        assert!(shared(person, other).is_empty());
+    }
+
+    #[test]
+    fn a_record_without_a_given_name_is_paired_at_its_house_and_only_it() {
+        let person = Record {
+            given_names: "Flynn",
+            family_name: "Weller",
+            date_of_birth: "1970-03-06",
+            sex: "",
+            address: "23 Woollum Street",
+            town: "Surrey Hills",
+            postcode: "2870",
+        };
+        // No given name, the date of birth mistyped and the postcode missing: the family name
+        // with the house number and the town, in either order of the two records.
+        let unnamed = Record {
+            given_names: "",
+            date_of_birth: "1907-03-06",
+            postcode: "",
+            ..person
+        };
+        assert_eq!(shared(person, unnamed), [11]);
+        assert_eq!(shared(unnamed, person), [11]);
+        // A relative at the same house with a given name of their own is not paired by it.
+        let brother = Record {
+            given_names: "Harry",
+            date_of_birth: "1975-08-19",
+            postcode: "",
+            ..person
+        };
+        assert!(shared(person, brother).is_empty());
+    }
+
+    #[test]
     fn house_numbers_are_the_three_first_in_text_order_whatever_the_order_written() {
         let numbers = |address: &str| {
             let mut ds = Dataset::new();
@@ -800,6 +937,8 @@ mod tests {
             format!("7|{fatima}|12|leeds"),
             "8|1990|5|11|12".to_owned(),
             format!("9|1990|5|11|{fatima}"),
+            "10|1990|5|11|fm".to_owned(),
+            format!("11|{mohammed}|12|leeds"),
         ];
         assert_eq!(keys.len(), expected.len());
         for (got, want) in keys.iter().zip(expected) {

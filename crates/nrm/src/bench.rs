@@ -119,6 +119,7 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
     let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
+    let listener = crate::no_delay(listener);
     let server = tokio::spawn(async move {
         axum::serve(
             listener,

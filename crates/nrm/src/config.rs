@@ -416,6 +416,7 @@ mod tests {
             "postgres://nrm@localhost/nrm",
             "postgres://nrm@127.0.0.1:5432/nrm?sslmode=disable",
             "postgres://nrm@127.0.0.2/nrm",
+            "postgres://nrm@db.internal/nrm?hostaddr=127.0.0.1",
             "postgres://nrm@[::1]/nrm",
             "postgres://nrm@%2Fvar%2Frun%2Fpostgresql/nrm",
             "postgres:///nrm?host=/var/run/postgresql",

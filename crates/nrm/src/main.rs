@@ -595,7 +595,7 @@ async fn serve(config: &Config, store: Store) -> anyhow::Result<()> {
                 .await?;
         }
         None => {
-            axum::serve(listener, app)
+            axum::serve(no_delay(listener), app)
                 .with_graceful_shutdown(shutdown())
                 .await?;
         }
@@ -731,4 +731,19 @@ async fn shutdown() {
         let _ = ctrl_c.await;
     }
     tracing::info!("shutting down");
+}
+
+/// `listener`, its connections with Nagle's algorithm off (`TCP_NODELAY`), as hyper's own
+/// server and every database driver do: a response written in two parts (headers, then the
+/// body) otherwise waits for the client's delayed acknowledgement of the first, about 40 ms
+/// on Linux, before the second is sent. axum's `serve` leaves the socket as accepted.
+pub(crate) fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    fn set(tcp: &mut tokio::net::TcpStream) {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "could not turn off Nagle's algorithm on a connection");
+        }
+    }
+    listener.tap_io(set as fn(&mut tokio::net::TcpStream))
 }

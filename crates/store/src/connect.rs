@@ -108,10 +108,22 @@ impl PostgresTransport {
         let options = postgres_options(url, ca_file)?;
         let host = options.get_host();
         let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let local = options.get_socket().is_some()
-            || host.starts_with('/')
-            || host.eq_ignore_ascii_case("localhost")
-            || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        // Over TCP sqlx connects to the `hostaddr` when one is given (in the URL or as
+        // PGHOSTADDR), whatever the host says; it has no getter for it, but its own URL form
+        // of the options carries it.
+        let hostaddr = sqlx::ConnectOptions::to_url_lossy(&options)
+            .query_pairs()
+            .find(|(key, _)| key == "hostaddr")
+            .map(|(_, value)| value.into_owned());
+        let socket = options.get_socket().is_some() || host.starts_with('/');
+        let local = socket
+            || match &hostaddr {
+                Some(address) => address.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+                None => {
+                    host.eq_ignore_ascii_case("localhost")
+                        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                }
+            };
         let mode = options.get_ssl_mode();
         Ok(Self {
             ssl_mode: ssl_mode_name(mode),

@@ -33,14 +33,60 @@ pub struct IntakeOptions {
     backends: Vec<String>,
 }
 
-const BODY: &str = r#"{
-  "victim": {"given_names": "Bench", "family_name": "Person", "date_of_birth": "1990-01-01",
-             "narrative": "Synthetic benchmark referral."},
-  "profile": {"gender": "male", "nationalities": ["AL"]},
-  "consent": {"informed_consent_to_referral": true, "referral_consent_given_on": "2025-01-01", "support_consent": true},
-  "exploitation": {"types": ["labour"], "location": {"police_force_areas": ["west-midlands"]}},
-  "first_responder": {"organisation_type": "police"}
-}"#;
+/// A referral's JSON body about `person`: the victim's name and date of birth from the
+/// linkage crate's generator, so that each referral is about someone (households, common
+/// names, some people referred again with the variants of real referrals) and intake's person
+/// linkage does the work it does in service, not the work of one person referred thousands of
+/// times (a constant body made every referral a re-referral of the one person, whose
+/// candidates and history then grew with every request).
+fn body(person: &nrm_linkage::synth::SynthRecord) -> String {
+    let mut victim = serde_json::json!({
+        "given_names": person.given_names,
+        "family_name": person.family_name,
+        "narrative": "Synthetic benchmark referral.",
+    });
+    if let Some(dob) = birth_date(person) {
+        victim["date_of_birth"] = serde_json::json!(dob.to_string());
+    }
+    serde_json::json!({
+        "victim": victim,
+        "profile": {"gender": "male", "nationalities": ["AL"]},
+        "consent": {"informed_consent_to_referral": true, "referral_consent_given_on": "2025-01-01", "support_consent": true},
+        "exploitation": {"types": ["labour"], "location": {"police_force_areas": ["west-midlands"]}},
+        "first_responder": {"organisation_type": "police"}
+    })
+    .to_string()
+}
+
+/// `n` adult referral bodies, each about one of the generator's people (records without a
+/// given or family name, which the generator leaves out now and then, and its children, whom
+/// the adult referral refuses, passed over).
+fn bodies(n: usize, seed: u64) -> Vec<String> {
+    let mut generator = nrm_linkage::synth::Generator::new(seed);
+    let mut queued = Vec::new();
+    let mut out = Vec::with_capacity(n);
+    let adult_by = chrono::Utc::now().date_naive() - chrono::Days::new(19 * 366);
+    while out.len() < n {
+        generator.next_household(&mut queued);
+        for record in queued.drain(..) {
+            if out.len() < n
+                && !record.given_names.trim().is_empty()
+                && !record.family_name.trim().is_empty()
+                && birth_date(&record).is_none_or(|d| d <= adult_by)
+            {
+                out.push(body(&record));
+            }
+        }
+    }
+    out
+}
+
+/// The generator's date of birth, in either of its forms.
+fn birth_date(person: &nrm_linkage::synth::SynthRecord) -> Option<chrono::NaiveDate> {
+    ["%Y-%m-%d", "%Y%m%d"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(&person.date_of_birth, f).ok())
+}
 
 pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
     println!(
@@ -132,7 +178,10 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
         .timeout(Duration::from_secs(60))
         .build()?;
     let url = format!("http://{address}/api/v1/referrals/adult");
-    for &concurrency in &options.concurrency {
+    for (level, &concurrency) in options.concurrency.iter().enumerate() {
+        // Made before the clock starts; a new seed for each level, new people each time.
+        let bodies: Arc<Vec<String>> =
+            Arc::new(bodies(options.requests as usize, 2026 + level as u64));
         let remaining = Arc::new(AtomicU32::new(options.requests));
         let before = test_store.store.group_commit_stats();
         let started = Instant::now();
@@ -142,19 +191,20 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
             let url = url.clone();
             let remaining = remaining.clone();
             let bearer = bearer.clone();
+            let bodies = Arc::clone(&bodies);
             workers.push(tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0u32;
-                while remaining
-                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-                    .is_ok()
+                while let Ok(left) =
+                    remaining.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 {
+                    let body = bodies.get(left as usize - 1).cloned().unwrap_or_default();
                     let sent = Instant::now();
                     let response = client
                         .post(&url)
                         .header("content-type", "application/json")
                         .header("authorization", bearer.as_str())
-                        .body(BODY)
+                        .body(body)
                         .send()
                         .await;
                     match response {

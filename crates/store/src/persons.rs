@@ -438,41 +438,69 @@ impl Store {
         except: CaseId,
     ) -> Result<Vec<(PersonReferralRow, u32)>, StoreError> {
         let mut out: Vec<(PersonReferralRow, u32)> = Vec::new();
-        for (rule, token) in tokens {
-            let rows: Vec<(Uuid, Uuid, String, NaiveDate)> = on_pool!(self, pool => {
-                let rows = sqlx::query(
-                    "SELECT r.case_id, r.person_id, r.reference, r.submitted_on FROM person_link_tokens t JOIN person_referrals r ON r.case_id = t.case_id WHERE t.rule = $1 AND t.token = $2 AND t.case_id <> $3 ORDER BY r.submitted_on DESC LIMIT $4",
-                )
-                .bind(i64::from(*rule))
-                .bind(*token as i64)
-                .bind(except.0)
-                .bind(TOKEN_CANDIDATE_LIMIT)
-                .fetch_all(pool)
-                .await?;
-                rows.iter()
-                    .map(|row| -> Result<_, sqlx::Error> {
-                        Ok((
-                            row.try_get("case_id")?,
-                            row.try_get("person_id")?,
-                            row.try_get("reference")?,
-                            row.try_get("submitted_on")?,
-                        ))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            });
-            for (c, p, reference, submitted_on) in rows {
-                match out.iter_mut().find(|(r, _)| r.case_id.0 == c) {
-                    Some((_, shared)) => *shared += 1,
-                    None => out.push((
-                        PersonReferralRow {
-                            case_id: CaseId(c),
-                            person_id: PersonId(p),
-                            reference,
-                            submitted_on,
-                        },
-                        1,
-                    )),
-                }
+        if tokens.is_empty() {
+            return Ok(out);
+        }
+        // Every token's holders in one query (a query a token made intake's linkage a dozen
+        // round trips, each a hand-off to SQLite's worker thread), each token's at most
+        // TOKEN_CANDIDATE_LIMIT, the most recent first, as before.
+        let holds = (0..tokens.len())
+            .map(|i| format!("(t.rule = ${} AND t.token = ${})", 2 * i + 2, 2 * i + 3))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let limit = 2 * tokens.len() + 2;
+        let sql = format!(
+            "SELECT case_id, person_id, reference, submitted_on, rule, token FROM (SELECT r.case_id, r.person_id, r.reference, r.submitted_on, t.rule, t.token, ROW_NUMBER() OVER (PARTITION BY t.rule, t.token ORDER BY r.submitted_on DESC) AS n FROM person_link_tokens t JOIN person_referrals r ON r.case_id = t.case_id WHERE t.case_id <> $1 AND ({holds})) held WHERE n <= ${limit} ORDER BY rule, token, n"
+        );
+        let mut rows: Vec<(Uuid, Uuid, String, NaiveDate, i64, i64)> = on_pool!(self, pool => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(except.0);
+            for (rule, token) in tokens {
+                query = query.bind(i64::from(*rule)).bind(*token as i64);
+            }
+            let rows = query.bind(TOKEN_CANDIDATE_LIMIT).fetch_all(pool).await?;
+            rows.iter()
+                .map(|row| -> Result<_, sqlx::Error> {
+                    Ok((
+                        row.try_get("case_id")?,
+                        row.try_get("person_id")?,
+                        row.try_get("reference")?,
+                        row.try_get("submitted_on")?,
+                        row.try_get("rule")?,
+                        row.try_get("token")?,
+                    ))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        // In the order the tokens were given (each token's rows already most recent first),
+        // so that ties keep the order they had when each token was read on its own.
+        let position = |rule: i64, token: i64| {
+            tokens
+                .iter()
+                .position(|(r, t)| i64::from(*r) == rule && *t as i64 == token)
+                .unwrap_or(usize::MAX)
+        };
+        rows.sort_by_key(|row| position(row.4, row.5));
+        // A token given twice (two of the person's names making the same key) counts twice,
+        // as it did when each was read on its own.
+        let times = |rule: i64, token: i64| {
+            tokens
+                .iter()
+                .filter(|(r, t)| i64::from(*r) == rule && *t as i64 == token)
+                .count() as u32
+        };
+        for (c, p, reference, submitted_on, rule, token) in rows {
+            let k = times(rule, token);
+            match out.iter_mut().find(|(r, _)| r.case_id.0 == c) {
+                Some((_, shared)) => *shared += k,
+                None => out.push((
+                    PersonReferralRow {
+                        case_id: CaseId(c),
+                        person_id: PersonId(p),
+                        reference,
+                        submitted_on,
+                    },
+                    k,
+                )),
             }
         }
         out.sort_by(|(a, x), (b, y)| y.cmp(x).then(b.submitted_on.cmp(&a.submitted_on)));

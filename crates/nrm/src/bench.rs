@@ -82,7 +82,7 @@ fn bodies(n: usize, seed: u64) -> Vec<String> {
 }
 
 /// The generator's date of birth, in either of its forms.
-fn birth_date(person: &nrm_linkage::synth::SynthRecord) -> Option<chrono::NaiveDate> {
+pub(crate) fn birth_date(person: &nrm_linkage::synth::SynthRecord) -> Option<chrono::NaiveDate> {
     ["%Y-%m-%d", "%Y%m%d"]
         .iter()
         .find_map(|f| chrono::NaiveDate::parse_from_str(&person.date_of_birth, f).ok())

@@ -340,9 +340,7 @@ impl People {
                     break record;
                 }
             };
-            let dob = ["%Y-%m-%d", "%Y%m%d"]
-                .iter()
-                .find_map(|f| chrono::NaiveDate::parse_from_str(&record.date_of_birth, f).ok());
+            let dob = crate::bench::birth_date(&record);
             let address = [record.address, record.town, record.postcode]
                 .into_iter()
                 .filter(|p| !p.trim().is_empty())

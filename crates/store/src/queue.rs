@@ -701,33 +701,23 @@ macro_rules! push_page {
         let statuses: &[CaseStatus] = $statuses;
         let days: Option<&[NaiveDate]> = $days;
         let ascending = (q.direction == SortDirection::Ascending) == $forward;
-        if $postgres && keys_first(q, statuses) {
-            // Each branch's keys from its sort index alone (migration 0037), merged, then
-            // only the page's rows looked up by case id: read with the rows, every branch
-            // visited its page's table rows, and a filtered branch the rows of every entry it
-            // skipped too, scattered over the table at a million cases.
-            let key = sort_column(q.sort);
-            let keys = range_keys(key);
-            let dir = if ascending { "ASC" } else { "DESC" };
-            $builder.push(format!("SELECT {COLUMNS} FROM (SELECT * FROM ("));
-            for (i, status) in statuses.iter().enumerate() {
-                if i > 0 {
-                    $builder.push(" UNION ALL ");
-                }
-                $builder.push("SELECT * FROM (");
-                push_branch!(
-                    $builder, q, status, keys, ascending, $limit, $postgres, days, true
-                );
-                $builder.push(format!(") b{i}"));
-            }
-            $builder.push(format!(") u ORDER BY {} LIMIT ", order_by(key, "u", dir)));
-            $builder.push_bind($limit);
-            push_lookup!($builder, key, dir, $postgres);
-        } else if let [status] = statuses {
+        // On PostgreSQL, in the large scopes, each branch yields only its rows' keys from its
+        // sort index (migration 0037), merged, then only the page's rows are looked up by case
+        // id: read with the rows, every branch visited its page's table rows, and a filtered
+        // branch the rows of every entry it skipped too, scattered over the table at a million.
+        let keys_mode = $postgres && keys_first(q, statuses);
+        if let ([status], false) = (statuses, keys_mode) {
             push_branch!(
                 $builder, q, status, COLUMNS, ascending, $limit, $postgres, days, false
             );
         } else {
+            let key = sort_column(q.sort);
+            let keys = range_keys(key);
+            let columns: &str = if keys_mode { &keys } else { COLUMNS };
+            let dir = if ascending { "ASC" } else { "DESC" };
+            if keys_mode {
+                $builder.push(format!("SELECT {COLUMNS} FROM ("));
+            }
             $builder.push("SELECT * FROM (");
             for (i, status) in statuses.iter().enumerate() {
                 if i > 0 {
@@ -735,16 +725,15 @@ macro_rules! push_page {
                 }
                 $builder.push("SELECT * FROM (");
                 push_branch!(
-                    $builder, q, status, COLUMNS, ascending, $limit, $postgres, days, false
+                    $builder, q, status, columns, ascending, $limit, $postgres, days, keys_mode
                 );
                 $builder.push(format!(") b{i}"));
             }
-            let dir = if ascending { "ASC" } else { "DESC" };
-            $builder.push(format!(
-                ") u ORDER BY {} LIMIT ",
-                order_by(sort_column(q.sort), "u", dir)
-            ));
+            $builder.push(format!(") u ORDER BY {} LIMIT ", order_by(key, "u", dir)));
             $builder.push_bind($limit);
+            if keys_mode {
+                push_lookup!($builder, key, dir, $postgres);
+            }
         }
     }};
 }

@@ -309,16 +309,23 @@ impl Cases {
                             .after_child_referral(actor, case_id, intake, e, now)
                             .await;
                     }
-                    // Victim support (issue 12): an adult who consents is referred at once;
-                    // never fails the committed submission.
-                    if support_intake {
-                        self.support().after_referral(actor, case_id, now).await;
-                    }
+                    // Victim support (issue 12): an adult who consents is referred at once.
                     // Person linkage (issue 14): adult and child referrals only (a Duty to
-                    // Notify report is anonymous); never fails the committed submission.
-                    if personal.is_some() {
-                        self.link_submitted(case_id, now).await;
-                    }
+                    // Notify report is anonymous). The two touch different streams, so they
+                    // run side by side; neither fails the committed submission.
+                    let support = async {
+                        if support_intake {
+                            self.support().after_referral(actor, case_id, now).await;
+                        }
+                    };
+                    let linkage = async {
+                        if let (Some(details), Some(CaseEvent::ReferralSubmitted(e))) =
+                            (&personal, events.first())
+                        {
+                            self.link_submitted(case_id, e, details.clone(), now).await;
+                        }
+                    };
+                    tokio::join!(support, linkage);
                     return Ok(Submitted {
                         case_id,
                         reference,

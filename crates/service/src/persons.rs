@@ -281,8 +281,34 @@ impl Cases {
     /// The intake hook of [`Cases::submit`]: links a just-submitted adult or child referral to
     /// a person. Never fails the submission (already committed); a failure is logged without
     /// personal data and left for `nrm link rebuild`.
-    pub(crate) async fn link_submitted(&self, case_id: CaseId, now: DateTime<Utc>) {
-        if let Err(e) = self.persons().link_case(case_id, now).await {
+    ///
+    /// The referral's details are the ones just written (`submitted`, `details`), so they are
+    /// not read back; a new case has no person yet.
+    pub(crate) async fn link_submitted(
+        &self,
+        case_id: CaseId,
+        submitted: &nrm_domain::event::ReferralSubmitted,
+        details: PersonalDetails,
+        now: DateTime<Utc>,
+    ) {
+        let input = LinkInput {
+            referral: LinkedReferral {
+                case_id,
+                reference: submitted.reference.to_string(),
+                submitted_on: submitted.referred_on,
+            },
+            details,
+            gender: submitted.gender,
+        };
+        let mut attempt = 0;
+        let result = loop {
+            attempt += 1;
+            match self.persons().link_input(&input, now).await {
+                Err(ServiceError::Conflict { .. }) if attempt < 3 => continue,
+                other => break other,
+            }
+        };
+        if let Err(e) = result {
             tracing::warn!(case_id = %case_id, error = %e, "person linkage at intake failed; `nrm link rebuild` will link the referral");
         }
     }
@@ -491,31 +517,99 @@ impl<'a> Persons<'a> {
             .load(case_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
-        let CaseState::Referral(referral) = &state else {
-            return Ok(None);
-        };
-        for stored in &loaded.events {
-            if let CaseEvent::ReferralSubmitted(e) = &stored.event {
-                let content = self
-                    .store()
-                    .read_vault(referral.subject, e.personal_details)
-                    .await?;
-                let VaultContent::PersonalDetails(details) = content else {
-                    return Ok(None);
-                };
-                return Ok(Some(LinkInput {
-                    referral: LinkedReferral {
-                        case_id,
-                        reference: e.reference.to_string(),
-                        submitted_on: e.referred_on,
-                    },
-                    details,
-                    gender: e.gender,
-                }));
+        Ok(self.inputs_of(vec![loaded]).await?.pop().flatten())
+    }
+
+    /// The linkage inputs of `case_ids`, in order (`None` for a case that is not a referral
+    /// with its personal details, or no longer exists): their events read in one query and
+    /// their vault records in another.
+    async fn inputs(&self, case_ids: &[CaseId]) -> Result<Vec<Option<LinkInput>>, ServiceError> {
+        let loaded = self.store().load_many(case_ids).await?;
+        let mut by_id: BTreeMap<CaseId, nrm_store::LoadedCase> =
+            loaded.into_iter().map(|l| (l.case_id, l)).collect();
+        let mut found = Vec::with_capacity(case_ids.len());
+        let mut order = Vec::with_capacity(case_ids.len());
+        for id in case_ids {
+            match by_id.remove(id) {
+                Some(l) => {
+                    order.push(Some(found.len()));
+                    found.push(l);
+                }
+                None => order.push(None),
             }
         }
-        Ok(None)
+        let mut inputs: Vec<Option<Option<LinkInput>>> =
+            self.inputs_of(found).await?.into_iter().map(Some).collect();
+        Ok(order
+            .into_iter()
+            .map(|i| i.and_then(|i| inputs.get_mut(i).and_then(Option::take).flatten()))
+            .collect())
+    }
+
+    /// The linkage inputs of loaded cases, in order; the vault records in one read.
+    async fn inputs_of(
+        &self,
+        loaded: Vec<nrm_store::LoadedCase>,
+    ) -> Result<Vec<Option<LinkInput>>, ServiceError> {
+        let mut pending = Vec::with_capacity(loaded.len());
+        let mut wanted = Vec::new();
+        for case in &loaded {
+            let state = CaseState::from_events(case.events.iter().map(|e| &e.event));
+            let CaseState::Referral(referral) = &state else {
+                pending.push(None);
+                continue;
+            };
+            let submitted = case.events.iter().find_map(|stored| match &stored.event {
+                CaseEvent::ReferralSubmitted(e) => Some(e),
+                _ => None,
+            });
+            match submitted {
+                Some(e) => {
+                    pending.push(Some((
+                        wanted.len(),
+                        LinkedReferral {
+                            case_id: case.case_id,
+                            reference: e.reference.to_string(),
+                            submitted_on: e.referred_on,
+                        },
+                        e.gender,
+                    )));
+                    wanted.push((referral.subject, e.personal_details));
+                }
+                None => pending.push(None),
+            }
+        }
+        let mut contents: Vec<Option<Result<VaultContent, nrm_store::StoreError>>> = self
+            .store()
+            .read_vault_many(&wanted)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            let Some((at, referral, gender)) = p else {
+                out.push(None);
+                continue;
+            };
+            let content = contents
+                .get_mut(at)
+                .and_then(Option::take)
+                .ok_or_else(|| {
+                    ServiceError::Store(nrm_store::StoreError::Corrupt(
+                        "a vault read answered fewer records than asked".to_owned(),
+                    ))
+                })??;
+            out.push(match content {
+                VaultContent::PersonalDetails(details) => Some(LinkInput {
+                    referral,
+                    details,
+                    gender,
+                }),
+                _ => None,
+            });
+        }
+        Ok(out)
     }
 
     /// The keyed blocking tokens of a set of records, `(rule, token)`, without repeats: the
@@ -600,6 +694,59 @@ impl<'a> Persons<'a> {
             .collect())
     }
 
+    /// The candidates to compare, with their inputs, most shared tokens first: a few referrals
+    /// of each person ([`MAX_COMPARED_PER_PERSON`]) and [`MAX_COMPARED`] in all are enough to
+    /// find the person, and keep intake fast when a name and a date of birth are common. A
+    /// candidate with no input (no longer a referral) does not count; the inputs are read in
+    /// batches of those that would count, so a handful of queries whatever the candidates.
+    async fn compared(
+        &self,
+        eligible: Vec<PersonReferralRow>,
+    ) -> Result<Vec<(PersonReferralRow, LinkInput)>, ServiceError> {
+        let mut out = Vec::new();
+        let mut per_person: BTreeMap<PersonId, usize> = BTreeMap::new();
+        let mut rest = eligible.into_iter().peekable();
+        while out.len() < MAX_COMPARED && rest.peek().is_some() {
+            // The next candidates that would count if each has an input.
+            let mut wanted = Vec::new();
+            let mut tentative = per_person.clone();
+            while out.len() + wanted.len() < MAX_COMPARED {
+                let Some(candidate) = rest.next() else {
+                    break;
+                };
+                let seen = tentative.entry(candidate.person_id).or_insert(0);
+                if *seen >= MAX_COMPARED_PER_PERSON {
+                    continue;
+                }
+                *seen += 1;
+                wanted.push(candidate);
+            }
+            let ids: Vec<CaseId> = wanted.iter().map(|c| c.case_id).collect();
+            for (candidate, input) in wanted.into_iter().zip(self.inputs(&ids).await?) {
+                let Some(input) = input else {
+                    continue;
+                };
+                *per_person.entry(candidate.person_id).or_insert(0) += 1;
+                out.push((candidate, input));
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Self::name_shares`] of `tokens` and of `crossed` (the names read in the other field),
+    /// with one query for both.
+    async fn name_shares_with(
+        &self,
+        tokens: &[(u8, u64)],
+        crossed: &[(u8, u64)],
+    ) -> Result<(Vec<(u64, f64)>, Vec<(u64, f64)>), ServiceError> {
+        let own: Vec<(u8, u64)> = tokens.iter().copied().filter(|t| !blocks(t)).collect();
+        let all: Vec<(u8, u64)> = own.iter().chain(crossed).copied().collect();
+        let mut shares = self.name_shares(&all).await?;
+        let theirs = shares.split_off(own.len().min(shares.len()));
+        Ok((shares, theirs))
+    }
+
     /// Scores the new referral against the referrals sharing a token, best first. Candidate
     /// details are decrypted in memory only, compared and dropped.
     async fn score(
@@ -615,9 +762,7 @@ impl<'a> Persons<'a> {
             .link_candidates(&blocking, input.referral.case_id)
             .await?;
         let mine = records(&input.details, input.gender);
-        let shares = self.name_shares(tokens).await?;
         let blocker = self.blocker();
-        let share_of = |t: u64| shares.iter().find(|(s, _)| *s == t).map(|(_, f)| *f);
         let mine_tf: Vec<(u64, u64)> = mine.iter().map(|r| tf_tokens(&blocker, r)).collect();
         let mine_crossed: Vec<(u64, u64)> = mine
             .iter()
@@ -626,16 +771,18 @@ impl<'a> Persons<'a> {
         // How common the names are in the other field: a name is taken as common as it is in
         // the field where it is commoner (as the linkage crate's dedupe takes it), so two
         // people both written with common names swapped do not weigh as holders of rare ones.
-        let crossed_shares = if candidates.is_empty() {
-            Vec::new()
+        // Read with the names' own shares, in one query, when there is anyone to compare.
+        let (shares, crossed_shares) = if candidates.is_empty() {
+            (Vec::new(), Vec::new())
         } else {
-            let tokens: Vec<(u8, u64)> = mine_crossed
+            let crossed: Vec<(u8, u64)> = mine_crossed
                 .iter()
                 .flat_map(|&(g, f)| [(TF_GIVEN_RULE, g), (TF_FAMILY_RULE, f)])
                 .filter(|&(_, t)| t != 0)
                 .collect();
-            self.name_shares(&tokens).await?
+            self.name_shares_with(tokens, &crossed).await?
         };
+        let share_of = |t: u64| shares.iter().find(|(s, _)| *s == t).map(|(_, f)| *f);
         let crossed_of = |t: u64| {
             crossed_shares
                 .iter()
@@ -643,30 +790,16 @@ impl<'a> Persons<'a> {
                 .map(|(_, f)| *f)
         };
         let mut out = Vec::new();
-        let mut per_person: BTreeMap<PersonId, usize> = BTreeMap::new();
-        let mut compared = 0;
-        for (candidate, _shared) in candidates {
-            // Most shared tokens first: a few referrals of each person and a bounded number in
-            // all are enough to find the person, and keep intake fast when a name and a date
-            // of birth are common.
-            if compared >= MAX_COMPARED {
-                break;
-            }
-            let seen = per_person.entry(candidate.person_id).or_insert(0);
-            if *seen >= MAX_COMPARED_PER_PERSON {
-                continue;
-            }
-            if only_before
-                && (candidate.submitted_on, &candidate.reference)
-                    >= (input.referral.submitted_on, &input.referral.reference)
-            {
-                continue;
-            }
-            let Some(other) = self.input(candidate.case_id).await? else {
-                continue;
-            };
-            *seen += 1;
-            compared += 1;
+        let eligible: Vec<PersonReferralRow> = candidates
+            .into_iter()
+            .map(|(candidate, _shared)| candidate)
+            .filter(|c| {
+                !only_before
+                    || (c.submitted_on, &c.reference)
+                        < (input.referral.submitted_on, &input.referral.reference)
+            })
+            .collect();
+        for (candidate, other) in self.compared(eligible).await? {
             let theirs = records(&other.details, other.gender);
             let theirs_tf: Vec<(u64, u64)> =
                 theirs.iter().map(|r| tf_tokens(&blocker, r)).collect();
@@ -758,8 +891,18 @@ impl<'a> Persons<'a> {
         let Some(input) = self.input(case_id).await? else {
             return Ok(None);
         };
+        self.link_input(&input, now).await.map(Some)
+    }
+
+    /// Links the referral `input` (which has no person yet) to an earlier person or a new one.
+    async fn link_input(
+        &self,
+        input: &LinkInput,
+        now: DateTime<Utc>,
+    ) -> Result<LinkOutcome, ServiceError> {
+        let case_id = input.referral.case_id;
         let tokens = self.tokens(&records(&input.details, input.gender));
-        let scored = self.score(&input, &tokens, false).await?;
+        let scored = self.score(input, &tokens, false).await?;
         let bands = PersonRules::current()
             .match_bands(input.referral.submitted_on)
             .value;
@@ -847,11 +990,11 @@ impl<'a> Persons<'a> {
                 audit: &audit,
             })
             .await?;
-        Ok(Some(LinkOutcome {
+        Ok(LinkOutcome {
             person_id,
             automatic: automatic.is_some(),
             reviews: reviews.iter().map(|r| r.review_id).collect(),
-        }))
+        })
     }
 
     async fn audited<T>(

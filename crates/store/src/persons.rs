@@ -165,6 +165,12 @@ fn projection(append: &PersonAppend<'_>, new_version: u64, at: DateTime<Utc>) ->
     out
 }
 
+/// A referral's keyed linkage token, one row.
+const TOKEN_INSERT: &str = "INSERT INTO person_link_tokens (rule, token, case_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+
+/// Token rows a statement carries (three values each, far below both engines' limits).
+const TOKENS_PER_INSERT: usize = 500;
+
 impl Store {
     /// The key of the linkage tokens: derived from the master key, so tokens are useless to
     /// anyone who reads the database without it.
@@ -255,18 +261,24 @@ impl Store {
                 false,
             ));
         }
-        for (case, rule, token) in &write.tokens {
-            statements.push((
-                Statement::new(
-                    "INSERT INTO person_link_tokens (rule, token, case_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-                    vec![
+        // The tokens in multi-row INSERTs: a referral has a few dozen, and each statement is a
+        // round trip (PostgreSQL) or a hand-over to SQLite's connection thread.
+        for chunk in write.tokens.chunks(TOKENS_PER_INSERT) {
+            let sql =
+                crate::group::merge::multi_row(TOKEN_INSERT, 3, chunk.len()).ok_or_else(|| {
+                    StoreError::Corrupt("the token INSERT is not single-row".to_owned())
+                })?;
+            let values = chunk
+                .iter()
+                .flat_map(|(case, rule, token)| {
+                    [
                         Value::I64(i64::from(*rule)),
                         Value::I64(*token as i64),
                         Value::Uuid(case.0),
-                    ],
-                ),
-                false,
-            ));
+                    ]
+                })
+                .collect();
+            statements.push((Statement::new(sql, values), false));
         }
         for r in &write.reviews {
             statements.push((
@@ -283,6 +295,30 @@ impl Store {
                 ),
                 false,
             ));
+        }
+        // One person's change with one gate (intake's link or new person, a rebuild's): through
+        // the group committer, as a case's append is, so that concurrent intakes share one
+        // durable commit. Joins, splits and review decisions (several gates) stay on their own.
+        let single = write.appends.len() == 1 && statements.iter().skip(1).all(|(_, gate)| !gate);
+        if let (true, Some(append)) = (single, write.appends.first()) {
+            let statements = statements.into_iter().map(|(s, _)| s).collect();
+            let audit = (write.audit.clone(), write.recorded_at);
+            if self
+                .committer
+                .write_episode(statements, 0, append.person_id.0, audit)
+                .await?
+            {
+                return Ok(());
+            }
+            let actual = self.person_version(append.person_id).await?.unwrap_or(0);
+            return Err(StoreError::VersionConflict {
+                expected: append.expected_version,
+                actual: if actual == append.expected_version {
+                    actual + 1
+                } else {
+                    actual
+                },
+            });
         }
         let _turn = self.write_turn().await;
         let written = on_pool!(self, pool => {

@@ -572,6 +572,30 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
             )
             .await;
         }
+        // The holder counts intake weighs names by, read in one statement, agree with the
+        // table: the most held token, a token nobody holds, and a repeat, in the order asked.
+        let most_held = "FROM person_link_tokens GROUP BY rule, token ORDER BY COUNT(*) DESC, rule, token LIMIT 1";
+        let rule = t.query_i64(&format!("SELECT rule {most_held}")).await;
+        let token = t.query_i64(&format!("SELECT token {most_held}")).await;
+        let held = t.query_i64(&format!("SELECT COUNT(*) {most_held}")).await;
+        let other = t
+            .query_i64(&format!(
+                "SELECT COUNT(*) FROM person_link_tokens WHERE rule = {rule} AND token = {}",
+                token ^ 1
+            ))
+            .await;
+        assert!(held >= 30, "thirty people share the family name: {held}");
+        let rule = u8::try_from(rule).unwrap_or_else(|_| panic!("rule {rule}"));
+        let counts = t
+            .store
+            .token_holder_counts(&[
+                (rule, token as u64),
+                (rule, (token ^ 1) as u64),
+                (rule, token as u64),
+            ])
+            .await
+            .unwrap_or_else(|e| panic!("counts: {e}"));
+        assert_eq!(counts, vec![held as u64, other as u64, held as u64]);
         // The same pair twice, once with the common family name and once with a rare one: same
         // given names, the date of birth with day and month swapped, another address, the sex
         // recorded differently.

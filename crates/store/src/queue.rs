@@ -220,6 +220,17 @@ impl QueuePage {
 /// Counts stop here: past it the queue says "more than 10,000".
 pub const COUNT_LIMIT: u64 = 10_000;
 
+/// A `LIMIT` written into the SQL, not bound. PostgreSQL plans a prepared statement afresh for
+/// its parameters (a custom plan) until a plan for any parameters (the generic plan) costs no
+/// more; a bound `LIMIT` is of unknown size to the generic plan, which then looks dear at a
+/// million cases, so every page was planned again, which took longer than reading it (0.7 ms
+/// against 0.2 ms for a filtered page of the competent authority's queue). Written in, the
+/// generic plan is the custom one and is kept after a few pages. An integer the code chose
+/// (a page size, a cap), never anything a user typed.
+fn limit_literal(limit: i64) -> String {
+    limit.to_string()
+}
+
 /// A position in the queue for one sort: the sort key and reference of the row a page starts
 /// after (`forward`) or ends before. Travels as an opaque string ([`QueueCursor::encode`]);
 /// [`QueueCursor::decode`] refuses anything it did not make the shape of, so a bad cursor is
@@ -492,7 +503,7 @@ macro_rules! push_day_page {
             (None, _) => {}
         }
         $builder.push(format!(" ORDER BY {} LIMIT ", order_by($key, "s", $dir)));
-        $builder.push_bind($limit);
+        $builder.push(limit_literal($limit));
     }};
 }
 
@@ -593,14 +604,14 @@ macro_rules! push_branch {
                     ") SELECT * FROM not_due n ORDER BY {} LIMIT ",
                     order_by(key, "n", dir)
                 ));
-                $builder.push_bind($limit);
+                $builder.push(limit_literal($limit));
             } else {
                 $builder.push(format!(
                     ") SELECT {} FROM (SELECT * FROM not_due n ORDER BY {} LIMIT ",
                     $columns,
                     order_by(key, "n", dir)
                 ));
-                $builder.push_bind($limit);
+                $builder.push(limit_literal($limit));
                 push_lookup!($builder, key, dir, $postgres);
             }
         } else {
@@ -658,7 +669,7 @@ macro_rules! push_branch {
                 push_cursor!($builder, key, cursor, alias, cmp);
             }
             $builder.push(format!(" ORDER BY {} LIMIT ", order_by(key, alias, dir)));
-            $builder.push_bind($limit);
+            $builder.push(limit_literal($limit));
             if materialise && !keys_only {
                 push_lookup!($builder, key, dir, $postgres);
             }
@@ -689,7 +700,7 @@ macro_rules! push_not_due_days {
             $builder.push(" AND s.competent_authority = ").push_bind(ca.as_str().to_owned());
         }
         $builder.push(") FROM d WHERE d.k IS NOT NULL) SELECT k FROM d WHERE k IS NOT NULL LIMIT ");
-        $builder.push_bind(i64::try_from(NOT_DUE_DAYS + 1).unwrap_or(i64::MAX));
+        $builder.push(limit_literal(i64::try_from(NOT_DUE_DAYS + 1).unwrap_or(i64::MAX)));
     }};
 }
 
@@ -730,7 +741,7 @@ macro_rules! push_page {
                 $builder.push(format!(") b{i}"));
             }
             $builder.push(format!(") u ORDER BY {} LIMIT ", order_by(key, "u", dir)));
-            $builder.push_bind($limit);
+            $builder.push(limit_literal($limit));
             if keys_mode {
                 push_lookup!($builder, key, dir, $postgres);
             }
@@ -769,7 +780,7 @@ macro_rules! push_count {
             $builder.push(format!(") b{i}"));
         }
         $builder.push(" LIMIT ");
-        $builder.push_bind(limit);
+        $builder.push(limit_literal(limit));
         $builder.push(") c");
     }};
 }

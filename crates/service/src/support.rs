@@ -666,8 +666,16 @@ impl Support {
                 now,
             )
             .await?;
-        // A decision already recorded on the case comes across at once.
-        self.sync_episode(actor, referred.episode_id, now).await?;
+        // A decision already recorded on the case (or its withdrawal) comes across at once. A
+        // case with none, as every case at intake is, has nothing to bring across, so the
+        // episode and the case are not read again; one decided in the moment between is
+        // brought across by the decision's own hook or the sweep's reconciliation.
+        if r.reasonable_grounds.is_some()
+            || r.conclusive_grounds.is_some()
+            || r.stage.status() == nrm_domain::case::CaseStatus::Withdrawn
+        {
+            self.sync_episode(actor, referred.episode_id, now).await?;
+        }
         Ok(Some(referred.episode_id))
     }
 

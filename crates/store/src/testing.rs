@@ -229,6 +229,12 @@ static SCHEMA_COUNTER: AtomicU32 = AtomicU32::new(0);
 /// A fresh PostgreSQL store in its own schema, or `None` when PostgreSQL is unreachable and
 /// `CI` is not set.
 pub async fn postgres() -> Option<TestStore> {
+    postgres_with_connections(8).await
+}
+
+/// [`postgres`] with a pool of at most `max_connections` (1: every statement on one
+/// connection, whose prepared statements a test can then read).
+pub async fn postgres_with_connections(max_connections: u32) -> Option<TestStore> {
     let base = postgres_base_url();
     let admin = match sqlx::PgPool::connect(&base).await {
         Ok(pool) => pool,
@@ -256,7 +262,7 @@ pub async fn postgres() -> Option<TestStore> {
     let (key, hex) = test_key();
     let (audit_key, audit_key_hex) = test_audit_key();
     let mut options = ConnectOptions::new(key, audit_key);
-    options.max_connections = 8;
+    options.max_connections = max_connections;
     let store = Store::connect(&url, options)
         .await
         .unwrap_or_else(|e| panic!("open PostgreSQL: {e}"));

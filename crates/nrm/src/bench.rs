@@ -117,12 +117,17 @@ pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A fresh store on the named backend; `None` (said) when PostgreSQL is unreachable.
+/// A fresh store on the named backend; `None` (said) when PostgreSQL is unreachable. Both
+/// with the pool a service opens by default (the tests' PostgreSQL store has half of it, and
+/// at intake's concurrency the group committer then waits for a connection behind the reads).
 pub(crate) async fn backend_store(name: &str) -> anyhow::Result<Option<TestStore>> {
     match name {
         "sqlite" => Ok(Some(testing::sqlite().await)),
         "postgres" => {
-            let store = testing::postgres().await;
+            let store = testing::postgres_with_connections(
+                nrm_store::ConnectOptions::DEFAULT_MAX_CONNECTIONS,
+            )
+            .await;
             if store.is_none() {
                 println!("postgres  (unreachable; skipped)");
             }

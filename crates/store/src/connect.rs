@@ -73,9 +73,12 @@ pub struct ConnectOptions {
 }
 
 impl ConnectOptions {
+    /// The pool size `nrm serve` opens unless configured otherwise.
+    pub const DEFAULT_MAX_CONNECTIONS: u32 = 16;
+
     pub fn new(master_key: MasterKey, audit_key: AuditKey) -> Self {
         Self {
-            max_connections: 16,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             allow_unsafe_durability: false,
             master_key,
             database_ca_file: None,
@@ -209,8 +212,19 @@ impl Store {
         };
         let write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>> =
             matches!(pool, Pool::Sqlite(_)).then(Default::default);
+        // The group committer writes through a connection of its own, so a batch never waits
+        // for one behind the requests' reads (at intake's concurrency it did, with the pool
+        // shared: the whole intake then waited with it).
+        let own = ConnectOptions {
+            max_connections: 1,
+            ..options.clone()
+        };
+        let commit_pool = match &pool {
+            Pool::Sqlite(_) => Pool::Sqlite(open_sqlite(url, &own).await?),
+            Pool::Postgres(_) => Pool::Postgres(open_postgres(url, &own).await?),
+        };
         let committer = crate::group::Committer::start(
-            pool.clone(),
+            commit_pool,
             options.audit_key.clone(),
             write_gate.clone(),
         );

@@ -167,8 +167,10 @@ impl Store {
         self.committer.stats()
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pool and the group committer's connection, waiting for connections to be
+    /// returned.
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
+        self.committer.close().await;
     }
 }

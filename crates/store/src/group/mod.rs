@@ -131,6 +131,8 @@ struct Counters {
 pub(crate) struct Committer {
     queue: mpsc::UnboundedSender<Job>,
     counters: Arc<Counters>,
+    /// The committer's own connection (to close it with the store's pool).
+    pool: Pool,
 }
 
 /// What the committer task owns: no handle to its own queue, so it ends when the last store
@@ -158,8 +160,22 @@ impl Committer {
             write_gate,
             counters: counters.clone(),
         };
+        let own = writer.pool.clone();
         tokio::spawn(writer.run(jobs));
-        Self { queue, counters }
+        Self {
+            queue,
+            counters,
+            pool: own,
+        }
+    }
+
+    /// Closes the committer's connection (after its last batch: a batch under way holds it
+    /// until its answers are sent).
+    pub(crate) async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
     }
 
     /// Queues the `statements` of an append to stream `case_id` and waits for its batch to

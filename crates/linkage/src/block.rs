@@ -686,16 +686,22 @@ mod tests {
             .collect()
     }
 
+    /// The person the rules' tests pair with variants of themselves.
+    const FLYNN: Record<'static> = Record {
+        given_names: "Flynn",
+        family_name: "Weller",
+        date_of_birth: "1970-03-06",
+        sex: "",
+        address: "23 Woollum Street",
+        town: "Surrey Hills",
+        postcode: "2870",
+    };
+
     #[test]
     fn a_pair_is_still_found_when_one_part_of_it_went_wrong() {
         let person = Record {
-            given_names: "Flynn",
-            family_name: "Weller",
             date_of_birth: "1970-01-06",
-            sex: "",
-            address: "23 Woollum Street",
-            town: "Surrey Hills",
-            postcode: "2870",
+            ..FLYNN
         };
         // Names swapped and one of them replaced: no name key agrees, the date with the
         // postcode district does, and with the house number.
@@ -792,15 +798,7 @@ mod tests {
 
     #[test]
     fn a_pair_is_found_after_a_move_with_names_swapped_or_a_family_name_mistyped() {
-        let person = Record {
-            given_names: "Flynn",
-            family_name: "Weller",
-            date_of_birth: "1970-03-06",
-            sex: "",
-            address: "23 Woollum Street",
-            town: "Surrey Hills",
-            postcode: "2870",
-        };
+        let person = FLYNN;
         let moved = Record {
             address: "4 Mill Lane",
             town: "Leeds",
@@ -833,15 +831,7 @@ mod tests {
 
     #[test]
     fn a_record_without_a_given_name_is_paired_at_its_house_and_only_it() {
-        let person = Record {
-            given_names: "Flynn",
-            family_name: "Weller",
-            date_of_birth: "1970-03-06",
-            sex: "",
-            address: "23 Woollum Street",
-            town: "Surrey Hills",
-            postcode: "2870",
-        };
+        let person = FLYNN;
         // No given name, the date of birth mistyped and the postcode missing: the family name
         // with the house number and the town, in either order of the two records.
         let unnamed = Record {

@@ -300,18 +300,27 @@ impl Cases {
             details,
             gender: submitted.gender,
         };
-        let mut attempt = 0;
-        let result = loop {
-            attempt += 1;
-            match self.persons().link_input(&input, now).await {
-                Err(ServiceError::Conflict { .. }) if attempt < 3 => continue,
-                other => break other,
-            }
-        };
-        if let Err(e) = result {
+        let persons = self.persons();
+        if let Err(e) = again_on_conflict(|| persons.link_input(&input, now)).await {
             tracing::warn!(case_id = %case_id, error = %e, "person linkage at intake failed; `nrm link rebuild` will link the referral");
         }
     }
+}
+
+/// Runs a linkage attempt up to three times while it meets a person changed under it (another
+/// intake joined the same person meanwhile), each time from what is stored then.
+async fn again_on_conflict<T, Attempt, Fut>(mut attempt: Attempt) -> Result<T, ServiceError>
+where
+    Attempt: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ServiceError>>,
+{
+    for _ in 1..3 {
+        match attempt().await {
+            Err(ServiceError::Conflict { .. }) => continue,
+            other => return other,
+        }
+    }
+    attempt().await
 }
 
 fn levels_text(levels: &Levels) -> String {
@@ -517,89 +526,69 @@ impl<'a> Persons<'a> {
             .load(case_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        Ok(self.inputs_of(vec![loaded]).await?.pop().flatten())
+        Ok(self.inputs_of(vec![Some(loaded)]).await?.pop().flatten())
     }
 
     /// The linkage inputs of `case_ids`, in order (`None` for a case that is not a referral
     /// with its personal details, or no longer exists): their events read in one query and
     /// their vault records in another.
     async fn inputs(&self, case_ids: &[CaseId]) -> Result<Vec<Option<LinkInput>>, ServiceError> {
-        let loaded = self.store().load_many(case_ids).await?;
-        let mut by_id: BTreeMap<CaseId, nrm_store::LoadedCase> =
-            loaded.into_iter().map(|l| (l.case_id, l)).collect();
-        let mut found = Vec::with_capacity(case_ids.len());
-        let mut order = Vec::with_capacity(case_ids.len());
-        for id in case_ids {
-            match by_id.remove(id) {
-                Some(l) => {
-                    order.push(Some(found.len()));
-                    found.push(l);
-                }
-                None => order.push(None),
-            }
-        }
-        let mut inputs: Vec<Option<Option<LinkInput>>> =
-            self.inputs_of(found).await?.into_iter().map(Some).collect();
-        Ok(order
+        let mut by_id: BTreeMap<CaseId, nrm_store::LoadedCase> = self
+            .store()
+            .load_many(case_ids)
+            .await?
             .into_iter()
-            .map(|i| i.and_then(|i| inputs.get_mut(i).and_then(Option::take).flatten()))
-            .collect())
+            .map(|l| (l.case_id, l))
+            .collect();
+        let loaded = case_ids.iter().map(|id| by_id.remove(id)).collect();
+        self.inputs_of(loaded).await
     }
 
-    /// The linkage inputs of loaded cases, in order; the vault records in one read.
+    /// The linkage inputs of loaded cases, in order (`None` where there is no case or it is no
+    /// referral with personal details); the vault records in one read.
     async fn inputs_of(
         &self,
-        loaded: Vec<nrm_store::LoadedCase>,
+        loaded: Vec<Option<nrm_store::LoadedCase>>,
     ) -> Result<Vec<Option<LinkInput>>, ServiceError> {
-        let mut pending = Vec::with_capacity(loaded.len());
+        // Each case's referral, and the vault records of their details in the same order.
+        let mut referrals = Vec::with_capacity(loaded.len());
         let mut wanted = Vec::new();
         for case in &loaded {
-            let state = CaseState::from_events(case.events.iter().map(|e| &e.event));
-            let CaseState::Referral(referral) = &state else {
-                pending.push(None);
+            let Some(case) = case else {
+                referrals.push(None);
                 continue;
             };
+            let state = CaseState::from_events(case.events.iter().map(|e| &e.event));
             let submitted = case.events.iter().find_map(|stored| match &stored.event {
                 CaseEvent::ReferralSubmitted(e) => Some(e),
                 _ => None,
             });
-            match submitted {
-                Some(e) => {
-                    pending.push(Some((
-                        wanted.len(),
-                        LinkedReferral {
-                            case_id: case.case_id,
-                            reference: e.reference.to_string(),
-                            submitted_on: e.referred_on,
-                        },
-                        e.gender,
-                    )));
-                    wanted.push((referral.subject, e.personal_details));
-                }
-                None => pending.push(None),
-            }
+            let (CaseState::Referral(referral), Some(e)) = (&state, submitted) else {
+                referrals.push(None);
+                continue;
+            };
+            referrals.push(Some((
+                LinkedReferral {
+                    case_id: case.case_id,
+                    reference: e.reference.to_string(),
+                    submitted_on: e.referred_on,
+                },
+                e.gender,
+            )));
+            wanted.push((referral.subject, e.personal_details));
         }
-        let mut contents: Vec<Option<Result<VaultContent, nrm_store::StoreError>>> = self
-            .store()
-            .read_vault_many(&wanted)
-            .await?
-            .into_iter()
-            .map(Some)
-            .collect();
-        let mut out = Vec::with_capacity(pending.len());
-        for p in pending {
-            let Some((at, referral, gender)) = p else {
+        let mut contents = self.store().read_vault_many(&wanted).await?.into_iter();
+        let mut out = Vec::with_capacity(referrals.len());
+        for found in referrals {
+            let Some((referral, gender)) = found else {
                 out.push(None);
                 continue;
             };
-            let content = contents
-                .get_mut(at)
-                .and_then(Option::take)
-                .ok_or_else(|| {
-                    ServiceError::Store(nrm_store::StoreError::Corrupt(
-                        "a vault read answered fewer records than asked".to_owned(),
-                    ))
-                })??;
+            let content = contents.next().ok_or_else(|| {
+                ServiceError::Store(nrm_store::StoreError::Corrupt(
+                    "a vault read answered fewer records than asked".to_owned(),
+                ))
+            })??;
             out.push(match content {
                 VaultContent::PersonalDetails(details) => Some(LinkInput {
                     referral,
@@ -870,14 +859,7 @@ impl<'a> Persons<'a> {
         case_id: CaseId,
         now: DateTime<Utc>,
     ) -> Result<Option<LinkOutcome>, ServiceError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.link_case_once(case_id, now).await {
-                Err(ServiceError::Conflict { .. }) if attempt < 3 => continue,
-                other => return other,
-            }
-        }
+        again_on_conflict(|| self.link_case_once(case_id, now)).await
     }
 
     async fn link_case_once(

@@ -299,8 +299,7 @@ impl Store {
         // One person's change with one gate (intake's link or new person, a rebuild's): through
         // the group committer, as a case's append is, so that concurrent intakes share one
         // durable commit. Joins, splits and review decisions (several gates) stay on their own.
-        let single = write.appends.len() == 1 && statements.iter().skip(1).all(|(_, gate)| !gate);
-        if let (true, Some(append)) = (single, write.appends.first()) {
+        if let ([append], None) = (write.appends.as_slice(), write.decision) {
             let statements = statements.into_iter().map(|(s, _)| s).collect();
             let audit = (write.audit.clone(), write.recorded_at);
             if self

@@ -172,10 +172,7 @@ impl Committer {
     /// Closes the committer's connection (after its last batch: a batch under way holds it
     /// until its answers are sent).
     pub(crate) async fn close(&self) {
-        match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
-            Pool::Postgres(pool) => pool.close().await,
-        }
+        crate::on_pool!(self, pool => pool.close().await);
     }
 
     /// Queues the `statements` of an append to stream `case_id` and waits for its batch to

@@ -18,7 +18,6 @@ use nrm_store::{
     Append, CaseSummary, LoadedCase, QueuePage, QueueQuery, Store, StoreError, VaultWrite,
 };
 use rand::Rng;
-use uuid::Uuid;
 
 use crate::{ServiceError, outcome_code};
 
@@ -239,9 +238,9 @@ impl Cases {
         draft: Option<nrm_store::DraftClaim>,
         now: DateTime<Utc>,
     ) -> Result<Submitted, ServiceError> {
-        let case_id = CaseId(Uuid::new_v4());
-        let subject = SubjectId(Uuid::new_v4());
-        let record = VaultRecordId(Uuid::new_v4());
+        let case_id = CaseId(nrm_domain::ids::time_ordered());
+        let subject = SubjectId(nrm_domain::ids::time_ordered());
+        let record = VaultRecordId(nrm_domain::ids::time_ordered());
         let personal = submission.personal_details().cloned();
         let mut guardian_intake = crate::guardians::intake_of(&submission);
         let support_intake =
@@ -503,7 +502,7 @@ impl Cases {
             nrm_domain::personal::too_long(text, MAX_NARRATIVE_CHARS, "/reasons", &mut problems);
         }
         let state = CaseState::from_events(loaded.events.iter().map(|e| &e.event));
-        let record = VaultRecordId(Uuid::new_v4());
+        let record = VaultRecordId(nrm_domain::ids::time_ordered());
         let command = build(record);
         let events = match decide(&state, &command, actor, &self.rules, now) {
             Ok(events) if problems.is_empty() => events,

@@ -196,7 +196,7 @@ impl<'a> Drafts<'a> {
             return Err(ServiceError::NotFound);
         }
         let actor = capability.actor();
-        let id = DraftId(Uuid::new_v4());
+        let id = DraftId(nrm_domain::ids::time_ordered());
         let answers = serde_json::Value::Object(serde_json::Map::new());
         self.cases
             .store()

@@ -338,7 +338,7 @@ impl Guardians {
             }) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let episode = GuardianEpisodeId(Uuid::new_v4());
+        let episode = GuardianEpisodeId(nrm_domain::ids::time_ordered());
         let mut after = state;
         for e in &events {
             after.evolve(e);
@@ -669,7 +669,7 @@ impl Guardians {
         let mut note =
             |value: &str, field: &str, max: usize| -> Result<VaultRecordId, ServiceError> {
                 let text = text(value, field, max)?;
-                let record = VaultRecordId(Uuid::new_v4());
+                let record = VaultRecordId(nrm_domain::ids::time_ordered());
                 writes.push(VaultWrite {
                     record,
                     subject,
@@ -876,7 +876,7 @@ impl Guardians {
             let grounds = text(&grounds, "/grounds", MAX_GUARDIAN_NOTE_CHARS)?;
             // Check the guardian's side first, so the case is not changed for a request the
             // episode would refuse.
-            let details = VaultRecordId(Uuid::new_v4());
+            let details = VaultRecordId(nrm_domain::ids::time_ordered());
             let command = GuardianCommand::RecordReconsiderationRequest {
                 decision,
                 action: Uuid::new_v4(),

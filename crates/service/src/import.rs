@@ -508,15 +508,11 @@ fn well_formed_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':'))
 }
 
-/// A key for a new subject or vault record: the UUIDv7 layout (the first 48 bits the time in
+/// A key for a new subject or vault record: a UUIDv7 (the first 48 bits the time in
 /// milliseconds, then random bits), so an import's records land at the right-hand edge of
 /// their tables' keys rather than at random leaves of them.
 fn fresh_key() -> Uuid {
-    let mut bytes = *Uuid::new_v4().as_bytes();
-    let ms = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0);
-    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x70;
-    Uuid::from_bytes(bytes)
+    nrm_domain::ids::time_ordered()
 }
 
 /// Decides a legacy case command by command, each at its own time, under `rules`.

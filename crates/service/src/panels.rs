@@ -256,7 +256,7 @@ impl Cases {
         };
         let mut problems = Vec::new();
         reasons_problems(&input.reasons, &mut problems);
-        let record = VaultRecordId(Uuid::new_v4());
+        let record = VaultRecordId(nrm_domain::ids::time_ordered());
         let draw: u16 = rand::thread_rng().gen_range(0..1000);
         // The decision date is the meeting's: the domain checks the meeting exists.
         let meeting = self.meeting(case_id, input.meeting).await?;
@@ -466,8 +466,10 @@ impl Cases {
         let action = "case.age_assessment";
         let mut problems = Vec::new();
         reasons_problems(&input.reasons, &mut problems);
-        let (dob_record, reasons_record) =
-            (VaultRecordId(Uuid::new_v4()), VaultRecordId(Uuid::new_v4()));
+        let (dob_record, reasons_record) = (
+            VaultRecordId(nrm_domain::ids::time_ordered()),
+            VaultRecordId(nrm_domain::ids::time_ordered()),
+        );
         let command =
             Command::Lifecycle(LifecycleCommand::RecordAgeAssessment(RecordAgeAssessment {
                 assessed_on: input.assessed_on,

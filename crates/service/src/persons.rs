@@ -50,7 +50,6 @@ use nrm_store::persons::{
     StoredPersonEvent,
 };
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::{Cases, ServiceError};
 
@@ -918,7 +917,7 @@ impl<'a> Persons<'a> {
                 (person, version, state, events)
             }
             None => {
-                let person = PersonId(Uuid::new_v4());
+                let person = PersonId(nrm_domain::ids::time_ordered());
                 let state = PersonState::default();
                 let events = decide(
                     &state,
@@ -936,7 +935,7 @@ impl<'a> Persons<'a> {
             .filter(|s| s.candidate.person_id != person_id)
             .filter(|s| bands.band(s.probability) != Band::Unlikely)
             .map(|s| NewMatchReview {
-                review_id: ReviewId(Uuid::new_v4()),
+                review_id: ReviewId(nrm_domain::ids::time_ordered()),
                 case_id,
                 candidate_case: s.candidate.case_id,
                 probability_permille: probability_permille(s.probability),
@@ -1345,7 +1344,7 @@ impl<'a> Persons<'a> {
             {
                 return Err(ServiceError::Conflict { actual: version });
             }
-            let to = back_to.unwrap_or(PersonId(Uuid::new_v4()));
+            let to = back_to.unwrap_or(PersonId(nrm_domain::ids::time_ordered()));
             let (to_version, to_state) = if back_to.is_some() {
                 let (v, s) = self.person_state(to).await?;
                 if v == 0 || s.joined_into != Some(person) {
@@ -1821,7 +1820,7 @@ impl<'a> Persons<'a> {
                 continue;
             }
             reviews.push(NewMatchReview {
-                review_id: ReviewId(Uuid::new_v4()),
+                review_id: ReviewId(nrm_domain::ids::time_ordered()),
                 case_id,
                 candidate_case: s.candidate.case_id,
                 probability_permille: probability_permille(s.probability),

@@ -22,7 +22,6 @@ use nrm_domain::{CaseId, CaseReference, SubjectId};
 use nrm_store::StoreError;
 use nrm_store::audit::AuditRecord;
 use nrm_store::retention::RetentionCandidate;
-use uuid::Uuid;
 
 use crate::{Cases, ServiceError};
 
@@ -233,7 +232,7 @@ impl Cases {
     ) -> Result<HoldId, RetentionError> {
         crate::admin::holder(capability, Operation::ManageRetention)?;
         let case_id = self.store().case_id_by_reference(reference).await?;
-        let hold = HoldId(Uuid::new_v4());
+        let hold = HoldId(nrm_domain::ids::time_ordered());
         let result: Result<HoldId, RetentionError> = async {
             let case_id = case_id.ok_or(ServiceError::NotFound)?;
             let (version, state) = self.retention_state(case_id).await?;

@@ -820,7 +820,7 @@ impl Support {
                 )
             }
             None => (
-                SubjectId(Uuid::new_v4()),
+                SubjectId(nrm_domain::ids::time_ordered()),
                 true,
                 input.adult,
                 input.consent_to_support,
@@ -841,7 +841,7 @@ impl Support {
             now,
         )?;
         let state = EpisodeState::from_events(&events);
-        let episode_id = EpisodeId(Uuid::new_v4());
+        let episode_id = EpisodeId(nrm_domain::ids::time_ordered());
         let subjects: Vec<SubjectId> = if new_subject { vec![subject] } else { vec![] };
         for _ in 0..3 {
             let reference = new_reference();
@@ -944,7 +944,7 @@ impl Support {
         let code = action.code();
         let mut writes: Vec<VaultWrite> = Vec::new();
         let mut vault = |text: DecisionReasons| {
-            let record = VaultRecordId(Uuid::new_v4());
+            let record = VaultRecordId(nrm_domain::ids::time_ordered());
             writes.push(VaultWrite {
                 record,
                 subject,
@@ -1008,7 +1008,7 @@ impl Support {
                 recommended_days,
                 evidence,
             } => vec![SupportCommand::RecordRna {
-                rna: RnaId(Uuid::new_v4()),
+                rna: RnaId(nrm_domain::ids::time_ordered()),
                 needs,
                 recommended_days,
                 evidence: vault(required(&evidence, "/evidence")?),
@@ -1054,7 +1054,7 @@ impl Support {
                     None => None,
                 };
                 vec![SupportCommand::RaiseConcern {
-                    concern: ConcernId(Uuid::new_v4()),
+                    concern: ConcernId(nrm_domain::ids::time_ordered()),
                     kind,
                     severity,
                     details,
@@ -1090,7 +1090,7 @@ impl Support {
                 let occupancy = self.store.placements_in(accommodation.id).await?;
                 vec![SupportCommand::StartPlacement {
                     episode,
-                    placement: PlacementId(Uuid::new_v4()),
+                    placement: PlacementId(nrm_domain::ids::time_ordered()),
                     accommodation,
                     start,
                     occupancy,
@@ -1435,14 +1435,14 @@ impl Support {
             return Err(ServiceError::NotFound);
         }
         let actor = capability.actor();
-        let subject = SubjectId(Uuid::new_v4());
+        let subject = SubjectId(nrm_domain::ids::time_ordered());
         let accommodation = Accommodation {
-            id: AccommodationId(Uuid::new_v4()),
+            id: AccommodationId(nrm_domain::ids::time_ordered()),
             provider: actor.organisation,
             kind,
             capacity,
             region,
-            address: VaultRecordId(Uuid::new_v4()),
+            address: VaultRecordId(nrm_domain::ids::time_ordered()),
         };
         let checked = accommodation
             .check()
@@ -1572,12 +1572,12 @@ impl Support {
             };
             let notes = note(input.notes.as_deref().unwrap_or(""), "/notes", false)?;
             let notes_write = notes.map(|text| VaultWrite {
-                record: VaultRecordId(Uuid::new_v4()),
+                record: VaultRecordId(nrm_domain::ids::time_ordered()),
                 subject,
                 content: VaultContent::SupportNote { text },
             });
             let inspection = Inspection {
-                id: InspectionId(Uuid::new_v4()),
+                id: InspectionId(nrm_domain::ids::time_ordered()),
                 accommodation: accommodation.id,
                 inspected_on: input.inspected_on,
                 follow_up_of: input.follow_up_of,

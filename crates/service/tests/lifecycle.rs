@@ -252,6 +252,20 @@ where
     }
 }
 
+// Intake writes a page of every index keyed by a case id; with time-ordered ids it is the
+// last page of each, not a random one (issue 16: intake against the commit ceiling).
+#[tokio::test]
+async fn a_new_case_gets_a_time_ordered_id_after_the_cases_before_it() {
+    on_each_backend(|cases| async move {
+        let first = start(&cases, adult_on(date(2026, 3, 2)), date(2026, 3, 2)).await;
+        let second = start(&cases, adult_on(date(2026, 3, 2)), date(2026, 3, 2)).await;
+        assert_eq!(first.case.0.get_version_num(), 7);
+        assert_eq!(second.case.0.get_version_num(), 7);
+        assert!(first.case < second.case);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn recovery_period_45_days_for_an_rg_before_30_january_2023_and_30_after() {
     on_each_backend(|cases| async move {

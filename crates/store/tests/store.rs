@@ -439,6 +439,16 @@ fn audit_key(hex: &str) -> AuditKey {
     AuditKey::from_hex(hex).unwrap_or_else(|| panic!("audit key"))
 }
 
+// Issue 16: statement journals never spill to a temporary file, and a checkpoint is not run
+// every other batch of intake. SQLite's own settings, so SQLite only.
+#[tokio::test]
+async fn sqlite_keeps_statement_journals_in_memory_and_checkpoints_at_10000_pages() {
+    let t = testing::sqlite().await;
+    assert_eq!(t.query_i64("PRAGMA temp_store").await, 2, "MEMORY");
+    assert_eq!(t.query_i64("PRAGMA wal_autocheckpoint").await, 10_000);
+    t.cleanup().await;
+}
+
 // ASVS v5.0.0-11.3.3
 #[tokio::test]
 async fn the_wrong_master_key_cannot_read_the_vault() {

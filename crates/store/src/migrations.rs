@@ -220,6 +220,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0037_queue_filter_included.sql"),
         include_str!("../migrations/postgres/0037_queue_filter_included.sql"),
     ),
+    (
+        38,
+        "queue_count_trigger_planned",
+        include_str!("../migrations/sqlite/0038_queue_count_trigger_planned.sql"),
+        include_str!("../migrations/postgres/0038_queue_count_trigger_planned.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

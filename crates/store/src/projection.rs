@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
 use nrm_domain::event::{CaseEvent, Deadline, DeadlineStatus, DecisionRef, Outcome, ReviewOutcome};
+use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::CaseId;
 use nrm_domain::rules::ReviewKind;
 use nrm_domain::submission::AgeGroup;
@@ -608,8 +609,53 @@ pub(crate) fn project(
 ) -> Vec<Statement> {
     let case = Value::Uuid(case_id.0);
     let mut out = Vec::new();
-    let changes = changes(event, version, recorded_at);
-    let refresh = changes.iter().any(Change::changes_deadlines);
+    let mut changes = changes(event, version, recorded_at);
+    let mut refresh = changes.iter().any(Change::changes_deadlines);
+    let mut mask = None;
+    // A new case's summary row is written once, whole: with its exploitation types' bit mask
+    // (the types go in first, as the import writes them, `bulk.rs`) and its next due date and
+    // deadline flag (from the deadlines it opens: a new case has no others). Before, the types'
+    // trigger (migration 0014) updated the new row once per type and the deadline refresh once
+    // more: each a new version of the row in every queue index and a set of queue-count deltas,
+    // for values known here.
+    let new_summary = changes.iter().any(|c| matches!(c, Change::NewSummary(_)));
+    if new_summary
+        && changes
+            .iter()
+            .all(|c| !c.changes_deadlines() || matches!(c, Change::OpenDeadline { .. }))
+    {
+        mask = Some(
+            changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::AddExploitationType(t) => ExploitationType::parse(t),
+                    _ => None,
+                })
+                .fold(0, |mask, t| mask | crate::counts::exploitation_bit(t)),
+        );
+        let next_due = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::OpenDeadline { due_on, .. } => Some(*due_on),
+                _ => None,
+            })
+            .min();
+        let flag = next_due.map_or(0, |_| flag_rank("on_track"));
+        for change in &mut changes {
+            if let Change::NewSummary(columns) = change {
+                columns.retain(|(c, _)| !matches!(c, Col::NextDueKey | Col::DeadlineFlag));
+                columns.extend([
+                    (
+                        Col::NextDueKey,
+                        Value::Date(next_due.unwrap_or_else(no_date)),
+                    ),
+                    (Col::DeadlineFlag, Value::I64(flag)),
+                ]);
+            }
+        }
+        changes.sort_by_key(|c| !matches!(c, Change::AddExploitationType(_)));
+        refresh = false;
+    }
     for change in changes {
         out.push(match change {
             Change::NewSummary(columns) => {
@@ -618,6 +664,10 @@ pub(crate) fn project(
                 for (column, value) in columns {
                     names.push(column.name());
                     values.push(value);
+                }
+                if let Some(mask) = mask {
+                    names.push("exploitation_mask");
+                    values.push(Value::I64(i64::from(mask)));
                 }
                 let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("${i}")).collect();
                 Statement::new(

@@ -37,10 +37,14 @@ struct NewCase {
 }
 
 fn new_adult_case() -> NewCase {
+    adult_case_of(fixtures::adult_referral())
+}
+
+fn adult_case_of(referral: nrm_domain::submission::AdultReferral) -> NewCase {
     let subject = SubjectId(Uuid::new_v4());
     let record = VaultRecordId(Uuid::new_v4());
     let command = Command::Submit(Box::new(Submit {
-        submission: Submission::Adult(fixtures::adult_referral()),
+        submission: Submission::Adult(referral),
         reference_random: rand_bits(),
         subject,
         personal_details: record,
@@ -153,6 +157,47 @@ async fn a_new_case_is_stored_with_its_summary_and_vault_record() {
 // The sweeps' catch-up reads a page of cases and their vault records at once: each as the
 // one-at-a-time reads give it, in the order asked, the missing left out (events) or refused
 // one by one (records), never another subject's record.
+// Issue 16: a new case's summary is written once, with its exploitation types' bit mask, not
+// inserted and then updated by the types' trigger once per type (a new version of the row in
+// every queue index, and a -1/+1 set of queue-count deltas per type).
+#[tokio::test]
+async fn a_new_cases_summary_is_written_once_with_its_exploitation_mask() {
+    each_backend(|t| async move {
+        let mut referral = fixtures::adult_referral();
+        referral.exploitation = fixtures::exploitation(vec![
+            nrm_domain::exploitation::ExploitationType::Labour,
+            nrm_domain::exploitation::ExploitationType::Sexual,
+        ]);
+        let case = adult_case_of(referral);
+        assert_eq!(
+            append_new(&t.store, &case).await.ok(),
+            Some(1),
+            "{}",
+            t.name
+        );
+        let mask = t
+            .query_i64("SELECT CAST(exploitation_mask AS BIGINT) FROM case_summaries")
+            .await;
+        assert_eq!(mask, 1 | 2, "labour and sexual, {}", t.name);
+        let types = t
+            .query_i64("SELECT COUNT(*) FROM case_exploitation_types")
+            .await;
+        assert_eq!(types, 2, "{}", t.name);
+        // Counted once in each of its scopes (all cases, its organisation's, awaiting RG by
+        // due date), never taken away again.
+        let removed = t
+            .query_i64("SELECT COUNT(*) FROM queue_count_deltas WHERE delta < 0")
+            .await;
+        assert_eq!(removed, 0, "{}", t.name);
+        let added = t
+            .query_i64("SELECT COUNT(*) FROM queue_count_deltas WHERE delta > 0")
+            .await;
+        assert_eq!(added, 3, "{}", t.name);
+        t
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn pages_of_cases_and_vault_records_read_as_one_at_a_time() {
     each_backend(|t| async move {

@@ -21,7 +21,6 @@
 //! submission must never fail another.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::{CaseId, SubjectId};
 use nrm_domain::{Actor, CaseEvent, CaseReference};
 use sqlx::Arguments as _;
@@ -362,10 +361,7 @@ impl Store {
                 Value::Timestamp(first.recorded_at),
             ]);
             summaries_rows.extend(summary);
-            let mask = types
-                .iter()
-                .filter_map(|t| ExploitationType::parse(t))
-                .fold(0, |mask, t| mask | crate::counts::exploitation_bit(t));
+            let mask = crate::counts::exploitation_mask(types.iter().copied());
             summaries_rows.push(Value::I64(i64::from(mask)));
             for (key, due_on, status) in deadlines {
                 deadlines_rows.extend([

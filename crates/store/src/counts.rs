@@ -35,6 +35,15 @@ pub(crate) fn exploitation_bit(t: ExploitationType) -> i32 {
     }
 }
 
+/// The bit mask of a case's exploitation types (by their codes; an unknown code adds nothing),
+/// as `case_summaries.exploitation_mask` holds it.
+pub(crate) fn exploitation_mask<'a>(types: impl IntoIterator<Item = &'a str>) -> i32 {
+    types
+        .into_iter()
+        .filter_map(ExploitationType::parse)
+        .fold(0, |mask, t| mask | exploitation_bit(t))
+}
+
 /// Which counted scope answers a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {

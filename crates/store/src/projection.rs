@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::case::CaseStatus;
 use nrm_domain::event::{CaseEvent, Deadline, DeadlineStatus, DecisionRef, Outcome, ReviewOutcome};
-use nrm_domain::exploitation::ExploitationType;
 use nrm_domain::ids::CaseId;
 use nrm_domain::rules::ReviewKind;
 use nrm_domain::submission::AgeGroup;
@@ -624,15 +623,12 @@ pub(crate) fn project(
             .iter()
             .all(|c| !c.changes_deadlines() || matches!(c, Change::OpenDeadline { .. }))
     {
-        mask = Some(
-            changes
-                .iter()
-                .filter_map(|c| match c {
-                    Change::AddExploitationType(t) => ExploitationType::parse(t),
-                    _ => None,
-                })
-                .fold(0, |mask, t| mask | crate::counts::exploitation_bit(t)),
-        );
+        mask = Some(crate::counts::exploitation_mask(changes.iter().filter_map(
+            |c| match c {
+                Change::AddExploitationType(t) => Some(*t),
+                _ => None,
+            },
+        )));
         let next_due = changes
             .iter()
             .filter_map(|c| match c {
@@ -643,7 +639,6 @@ pub(crate) fn project(
         let flag = next_due.map_or(0, |_| flag_rank("on_track"));
         for change in &mut changes {
             if let Change::NewSummary(columns) = change {
-                columns.retain(|(c, _)| !matches!(c, Col::NextDueKey | Col::DeadlineFlag));
                 columns.extend([
                     (
                         Col::NextDueKey,

@@ -165,6 +165,11 @@ fn projection(append: &PersonAppend<'_>, new_version: u64, at: DateTime<Utc>) ->
     out
 }
 
+/// A new person's row, the gate of its first append: a taken id changes nothing. Single-row
+/// `VALUES` with its placeholders in order, so the group committer merges a batch's new
+/// persons into one INSERT.
+const NEW_PERSON: &str = "INSERT INTO persons (person_id, version, referrals, joined_into, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+
 /// A referral's keyed linkage token, one row.
 const TOKEN_INSERT: &str = "INSERT INTO person_link_tokens (rule, token, case_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
 
@@ -189,12 +194,13 @@ impl Store {
             if append.expected_version == 0 {
                 statements.push((
                     Statement::new(
-                        "INSERT INTO persons (person_id, version, referrals, joined_into, created_at, updated_at) SELECT $1, $2, $3, $4, $5, $5 WHERE NOT EXISTS (SELECT 1 FROM persons WHERE person_id = $1)",
+                        NEW_PERSON,
                         vec![
                             Value::Uuid(person),
                             Value::I64(to_i64(new_version)),
                             Value::I64(append.state_after.referrals.len() as i64),
                             Value::OptUuid(append.state_after.joined_into.map(|p| p.0)),
+                            Value::Timestamp(write.recorded_at),
                             Value::Timestamp(write.recorded_at),
                         ],
                     ),
@@ -302,11 +308,16 @@ impl Store {
         if let ([append], None) = (write.appends.as_slice(), write.decision) {
             let statements = statements.into_iter().map(|(s, _)| s).collect();
             let audit = (write.audit.clone(), write.recorded_at);
-            if self
-                .committer
-                .write_episode(statements, 0, append.person_id.0, audit)
-                .await?
-            {
+            let committer = &self.committer;
+            let id = append.person_id.0;
+            let written = if append.expected_version == 0 {
+                committer
+                    .write_new_stream(statements, "person_id", id, audit)
+                    .await?
+            } else {
+                committer.write_episode(statements, 0, id, audit).await?
+            };
+            if written {
                 return Ok(());
             }
             let actual = self.person_version(append.person_id).await?.unwrap_or(0);

@@ -5,12 +5,13 @@
 //! 1. appends that claim a draft, each whole in its own savepoint (they are few, and their
 //!    claim can fail after their stream row was written), and those whose gate follows rows
 //!    it refers to (a new support episode's vault subject), which must be undone with it;
-//! 2. the gates of the others: one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING` for
-//!    all the new streams, and each existing stream's version bump. An append whose gate
+//! 2. the gates of the others: each existing stream's version bump, and one multi-row
+//!    `INSERT … ON CONFLICT DO NOTHING RETURNING` for the new streams of each table (cases,
+//!    persons). An append whose gate
 //!    changes nothing (a taken id or reference, a stale version) has written nothing, so it
 //!    needs no savepoint to be left out;
-//! 3. the remaining statements of the appends that passed, merged (`merge.rs`): the passed
-//!    appends are on different streams, so their statements commute;
+//! 3. the remaining statements of the appends that passed, merged table by table
+//!    (`merge.rs`): the passed appends are on different streams, so their statements commute;
 //! 4. the audit entries, then COMMIT.
 //!
 //! A statement failing in 2 or 3 is not expected (the gates are what fails in normal use),
@@ -155,7 +156,7 @@ impl Writer {
             let mut failed = false;
             let mut passed: Vec<usize> = Vec::new();
             for (i, job) in jobs.iter().enumerate() {
-                if alone(job) || job.new_case || !waiting(job) {
+                if alone(job) || job.new_stream.is_some() || !waiting(job) {
                     continue;
                 }
                 let Some(gate) = job.statements.first() else {
@@ -171,23 +172,37 @@ impl Writer {
                     }
                 }
             }
-            let new: Vec<usize> = (0..jobs.len())
-                .filter(|&i| !alone(&jobs[i]) && jobs[i].new_case && waiting(&jobs[i]))
-                .collect();
-            if !failed && let Some(first) = new.first().and_then(|&i| jobs[i].statements.first()) {
-                let gates: Vec<_> = new.iter().filter_map(|&i| jobs[i].statements.first()).collect();
-                let columns = first.values.len();
-                let same = gates.len() == new.len()
-                    && gates.iter().all(|g| g.sql == first.sql && g.values.len() == columns);
-                match merge::multi_row(&first.sql, columns, new.len()).filter(|_| same) {
+            // The new streams' gates, one multi-row INSERT per gate (a batch's new cases in
+            // one, its new persons in another), each returning the keys it wrote.
+            let mut new: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+            for (i, job) in jobs.iter().enumerate() {
+                let (Some(key), Some(gate)) = (job.new_stream, job.statements.first()) else {
+                    continue;
+                };
+                if alone(job) || !waiting(job) {
+                    continue;
+                }
+                match new.iter_mut().find(|(sql, k, _)| *sql == gate.sql.as_ref() && *k == key) {
+                    Some((_, _, members)) => members.push(i),
+                    None => new.push((gate.sql.as_ref(), key, vec![i])),
+                }
+            }
+            for (sql, key, members) in &new {
+                if failed {
+                    break;
+                }
+                let gates: Vec<_> = members.iter().filter_map(|&i| jobs[i].statements.first()).collect();
+                let columns = gates.first().map_or(0, |g| g.values.len());
+                let same = gates.iter().all(|g| g.values.len() == columns);
+                match merge::multi_row(sql, columns, members.len()).filter(|_| same) {
                     Some(sql) => {
-                        let sql = format!("{sql} RETURNING case_id");
+                        let sql = format!("{sql} RETURNING {key}");
                         let values = gates.iter().flat_map(|g| g.values.iter());
                         let query = bind_values!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), values);
                         match query.fetch_all(&mut *tx).await {
                             Ok(inserted) => {
                                 let inserted: Vec<uuid::Uuid> = inserted;
-                                for &i in &new {
+                                for &i in members {
                                     if inserted.contains(&jobs[i].case_id) {
                                         passed.push(i);
                                     } else {
@@ -225,7 +240,7 @@ impl Writer {
                     .iter()
                     .map(|&i| jobs[i].statements.get(1..).unwrap_or_default())
                     .collect();
-                for call in merge::rounds(&rest) {
+                for call in merge::schedule(&rest) {
                     let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(call.sql.into_owned())), &call.values);
                     if query.execute(&mut *tx).await.is_err() {
                         failed = true;

@@ -3,9 +3,9 @@
 //! Every statement is a round trip (PostgreSQL) or a hand-over to SQLite's connection thread,
 //! and under load those, not the disk, are what a batch waits on. When the appends of a batch
 //! touch different cases, their statements commute: each append's own must keep their order,
-//! but another append's may run before, after or together with them. So the batch runs in
-//! rounds: round `r` is the `r`-th statement of every append, and single-row INSERTs of the
-//! same table in a round become one multi-row INSERT.
+//! but another append's may run before, after or together with them. So the batch runs table
+//! by table ([`schedule`]): the INSERTs of one table and columns become one multi-row INSERT
+//! (whatever rows each carried), the same one-key DELETEs one `DELETE … IN (…)`.
 //!
 //! Only placeholders are generated here; values are always bound.
 
@@ -63,59 +63,202 @@ pub(crate) fn multi_row(sql: &str, columns: usize, rows: usize) -> Option<String
     Some(out)
 }
 
-/// Groups `statements` (all with the same SQL) into calls: multi-row INSERTs when the SQL is
-/// one, else one call each.
+/// How a statement is merged with others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    /// `INSERT … VALUES (…), (…) …` of single rows of `columns` placeholders, in order: merged
+    /// with every INSERT of the same single-row form (`single`), whatever their row counts.
+    Insert { single: String, columns: usize },
+    /// `DELETE FROM t WHERE c = $1`: merged with the same DELETEs as one `WHERE c IN (…)`.
+    DeleteOne,
+    /// Anything else: one call of its own.
+    Other,
+}
+
+impl Shape {
+    fn of(statement: &Statement) -> Self {
+        if let Some((single, columns)) = insert_rows(&statement.sql, statement.values.len()) {
+            return Shape::Insert { single, columns };
+        }
+        if delete_one(&statement.sql, statement.values.len()).is_some() {
+            return Shape::DeleteOne;
+        }
+        Shape::Other
+    }
+
+    /// What statements are grouped by: the same key, the same shape.
+    fn key<'a>(&'a self, statement: &'a Statement) -> &'a str {
+        match self {
+            Shape::Insert { single, .. } => single,
+            Shape::DeleteOne | Shape::Other => statement.sql.as_ref(),
+        }
+    }
+}
+
+/// For `INSERT … VALUES ($1, …, $c), ($c+1, …), … rest` with `values` values in all: its
+/// single-row form `INSERT … VALUES ($1, …, $c) rest` and `c`. `None` for anything else.
+fn insert_rows(sql: &str, values: usize) -> Option<(String, usize)> {
+    if !sql.starts_with("INSERT INTO ") {
+        return None;
+    }
+    let open = sql.find(" VALUES (")? + " VALUES ".len();
+    let bytes = sql.as_bytes();
+    let mut at = open;
+    let mut next = 1usize;
+    let mut columns: Option<usize> = None;
+    loop {
+        if bytes.get(at) != Some(&b'(') {
+            return None;
+        }
+        at += 1;
+        let mut count = 0usize;
+        loop {
+            if bytes.get(at) != Some(&b'$') {
+                return None;
+            }
+            at += 1;
+            let digits = at;
+            while bytes.get(at).is_some_and(u8::is_ascii_digit) {
+                at += 1;
+            }
+            if sql.get(digits..at)?.parse::<usize>().ok()? != next {
+                return None;
+            }
+            next += 1;
+            count += 1;
+            if sql.get(at..at + 2) == Some(", ") {
+                at += 2;
+            } else if bytes.get(at) == Some(&b')') {
+                at += 1;
+                break;
+            } else {
+                return None;
+            }
+        }
+        if *columns.get_or_insert(count) != count {
+            return None;
+        }
+        if sql.get(at..at + 3) == Some(", (") {
+            at += 2;
+        } else {
+            break;
+        }
+    }
+    let columns = columns?;
+    if next - 1 != values {
+        return None;
+    }
+    let single = format!(
+        "{}({}){}",
+        sql.get(..open)?,
+        placeholders(1, columns),
+        sql.get(at..)?
+    );
+    Some((single, columns))
+}
+
+/// For `DELETE FROM t WHERE c = $1` (one bound value, plain names): `DELETE FROM t WHERE c`.
+fn delete_one(sql: &str, values: usize) -> Option<&str> {
+    let head = sql.strip_suffix(" = $1").filter(|_| values == 1)?;
+    let (table, column) = head.strip_prefix("DELETE FROM ")?.split_once(" WHERE ")?;
+    let plain = |name: &str| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    (plain(table) && plain(column)).then_some(head)
+}
+
+/// Groups `statements` (all with the same key and shape) into calls: multi-row INSERTs, one
+/// DELETE of a list, else one call each.
 fn group(statements: &[&Statement]) -> Vec<Call> {
     let Some(first) = statements.first() else {
         return Vec::new();
     };
-    let columns = first.values.len();
-    let fits = statements.iter().all(|s| s.values.len() == columns);
-    let per_call = (MAX_VALUES / columns.max(1)).max(1);
-    if fits && statements.len() > 1 && multi_row(&first.sql, columns, 1).is_some() {
-        return statements
-            .chunks(per_call)
-            .map(|chunk| Call {
-                sql: match chunk.len() {
-                    1 => first.sql.clone(),
-                    n => Cow::Owned(multi_row(&first.sql, columns, n).unwrap_or_default()),
-                },
-                values: chunk
-                    .iter()
-                    .flat_map(|s| s.values.iter().cloned())
-                    .collect(),
+    match Shape::of(first) {
+        Shape::Insert { single, columns } => {
+            let values: Vec<&Value> = statements.iter().flat_map(|s| s.values.iter()).collect();
+            let rows_per_call = (MAX_VALUES / columns).max(1);
+            values
+                .chunks(rows_per_call * columns)
+                .map(|chunk| Call {
+                    sql: match chunk.len() / columns {
+                        1 => Cow::Owned(single.clone()),
+                        n => Cow::Owned(multi_row(&single, columns, n).unwrap_or_default()),
+                    },
+                    values: chunk.iter().map(|v| (*v).clone()).collect(),
+                })
+                .collect()
+        }
+        Shape::DeleteOne if statements.len() > 1 => {
+            let head = delete_one(&first.sql, 1).unwrap_or_default();
+            let values: Vec<&Value> = statements.iter().flat_map(|s| s.values.iter()).collect();
+            values
+                .chunks(MAX_VALUES)
+                .map(|chunk| Call {
+                    sql: Cow::Owned(format!("{head} IN ({})", placeholders(1, chunk.len()))),
+                    values: chunk.iter().map(|v| (*v).clone()).collect(),
+                })
+                .collect()
+        }
+        Shape::DeleteOne | Shape::Other => statements
+            .iter()
+            .map(|s| Call {
+                sql: s.sql.clone(),
+                values: s.values.clone(),
             })
-            .collect();
+            .collect(),
     }
-    statements
-        .iter()
-        .map(|s| Call {
-            sql: s.sql.clone(),
-            values: s.values.clone(),
-        })
-        .collect()
 }
 
 /// The calls that run `appends` (each a list of statements to run in order), given that no
-/// two of them touch the same rows: round by round, statements of the same SQL together, in
-/// the order each SQL first appears in the round.
-pub(crate) fn rounds(appends: &[&[Statement]]) -> Vec<Call> {
-    let longest = appends.iter().map(|a| a.len()).max().unwrap_or(0);
+/// two of them touch the same rows, so that only each append's own order matters.
+///
+/// Each step runs the next statement of every append whose next statement has one key (the
+/// same SQL, or the same single-row INSERT), merged: first a key no append still has further
+/// on (running it now never leaves one to run again later), of those the one most appends
+/// are at, then the first met. Appends of one kind, at different points of their lists (a
+/// new case and a new person, a new person and a person referred again), so meet at each
+/// table once, where running them position by position met each table once per position.
+pub(crate) fn schedule(appends: &[&[Statement]]) -> Vec<Call> {
+    let shapes: Vec<Vec<Shape>> = appends
+        .iter()
+        .map(|a| a.iter().map(Shape::of).collect())
+        .collect();
+    let key = |i: usize, j: usize| shapes[i][j].key(&appends[i][j]);
+    let mut next = vec![0usize; appends.len()];
     let mut calls = Vec::new();
-    for round in 0..longest {
-        let mut by_sql: Vec<(&str, Vec<&Statement>)> = Vec::new();
-        for statement in appends.iter().filter_map(|a| a.get(round)) {
-            match by_sql
-                .iter_mut()
-                .find(|(sql, _)| *sql == statement.sql.as_ref())
-            {
-                Some((_, same)) => same.push(statement),
-                None => by_sql.push((statement.sql.as_ref(), vec![statement])),
+    loop {
+        // The keys appends are at, in the order first met, with how many are at each.
+        let mut heads: Vec<(&str, usize)> = Vec::new();
+        for (i, &at) in next.iter().enumerate() {
+            if at < appends[i].len() {
+                let k = key(i, at);
+                match heads.iter_mut().find(|(h, _)| *h == k) {
+                    Some((_, n)) => *n += 1,
+                    None => heads.push((k, 1)),
+                }
             }
         }
-        for (_, same) in by_sql {
-            calls.extend(group(&same));
+        let later = |k: &str| {
+            next.iter()
+                .enumerate()
+                .any(|(i, &at)| (at + 1..appends[i].len()).any(|j| key(i, j) == k))
+        };
+        let Some(pick) = heads
+            .iter()
+            .enumerate()
+            .max_by_key(|(order, (k, n))| (!later(k), *n, std::cmp::Reverse(*order)))
+            .map(|(_, (k, _))| k.to_owned())
+        else {
+            break;
+        };
+        let mut same: Vec<&Statement> = Vec::new();
+        for (i, at) in next.iter_mut().enumerate() {
+            if *at < appends[i].len() && shapes[i][*at].key(&appends[i][*at]) == pick {
+                same.push(&appends[i][*at]);
+                *at += 1;
+            }
         }
+        calls.extend(group(&same));
     }
     calls
 }
@@ -184,11 +327,11 @@ mod tests {
     }
 
     #[test]
-    fn rounds_keep_each_appends_order_and_merge_the_same_insert_across_appends() {
+    fn each_appends_order_is_kept_and_the_same_insert_merged_across_appends() {
         let a = [insert(1), update(1), insert(10)];
         let b = [insert(2), update(2)];
         let c = [insert(3)];
-        let calls = rounds(&[&a, &b, &c]);
+        let calls = schedule(&[&a, &b, &c]);
         let shape: Vec<(&str, Vec<i64>)> = calls
             .iter()
             .map(|call| (call.sql.as_ref(), numbers(call)))
@@ -213,7 +356,7 @@ mod tests {
             .map(|i| (0..(i % 4)).map(|j| insert(i * 10 + j)).collect())
             .collect();
         let slices: Vec<&[Statement]> = appends.iter().map(Vec::as_slice).collect();
-        let mut seen: Vec<i64> = rounds(&slices)
+        let mut seen: Vec<i64> = schedule(&slices)
             .iter()
             .flat_map(numbers)
             .filter(|n| *n >= 0)
@@ -226,11 +369,144 @@ mod tests {
         assert_eq!(seen, expected);
     }
 
+    fn insert_rows_of(first: i64, rows: i64) -> Statement {
+        let sql = multi_row("INSERT INTO t (a, b) VALUES ($1, $2)", 2, rows as usize)
+            .unwrap_or_default();
+        Statement::new(
+            sql,
+            (first..first + rows)
+                .flat_map(|n| [Value::I64(n), Value::I64(-n)])
+                .collect(),
+        )
+    }
+
+    fn delete(n: i64) -> Statement {
+        Statement::new("DELETE FROM t WHERE a = $1", vec![Value::I64(n)])
+    }
+
+    #[test]
+    fn inserts_of_one_table_merge_whatever_rows_each_carried() {
+        let a = [insert_rows_of(1, 3)];
+        let b = [insert(7)];
+        let c = [insert_rows_of(20, 2)];
+        let calls = schedule(&[&a, &b, &c]);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(
+            calls[0].sql,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10), ($11, $12)"
+        );
+        assert_eq!(numbers(&calls[0]), vec![1, -1, 2, -2, 3, -3, 7, -7, 20, -20, 21, -21]);
+    }
+
+    #[test]
+    fn the_same_one_key_deletes_become_one_delete_of_a_list() {
+        let a = [delete(1), insert(1)];
+        let b = [delete(2), insert(2)];
+        let calls = schedule(&[&a, &b]);
+        let shape: Vec<(&str, Vec<i64>)> = calls
+            .iter()
+            .map(|call| (call.sql.as_ref(), numbers(call)))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("DELETE FROM t WHERE a IN ($1, $2)", vec![1, 2]),
+                ("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", vec![1, -1, 2, -2]),
+            ]
+        );
+        // One DELETE alone is left as it was; other DELETEs are never merged.
+        let lone = [delete(3)];
+        assert_eq!(schedule(&[&lone])[0].sql, "DELETE FROM t WHERE a = $1");
+        for sql in [
+            "DELETE FROM t WHERE a = $1 AND b = $2",
+            "DELETE FROM t WHERE a < $1",
+            "DELETE FROM t",
+        ] {
+            assert_eq!(delete_one(sql, 1), None, "{sql}");
+        }
+    }
+
+    #[test]
+    fn appends_at_different_points_meet_at_each_table_once() {
+        // A new person's list and a person referred again (one statement more first): run
+        // position by position, every later table took two calls.
+        let again = [update(1), insert(1), delete(1), insert_rows_of(100, 3)];
+        let new = [insert(2), delete(2), insert_rows_of(200, 2)];
+        let calls = schedule(&[&again, &new]);
+        let shape: Vec<&str> = calls.iter().map(|c| c.sql.as_ref()).collect();
+        assert_eq!(
+            shape,
+            vec![
+                "UPDATE t SET b = $1 WHERE a = $2",
+                "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)",
+                "DELETE FROM t WHERE a IN ($1, $2)",
+                "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10)",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_rows_of_an_insert_are_read_only_from_the_shape_made_here() {
+        assert_eq!(
+            insert_rows("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING", 4),
+            Some(("INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING".to_owned(), 2))
+        );
+        for (sql, values) in [
+            ("INSERT INTO t (a, b) VALUES ($1, $2), ($3)", 3),
+            ("INSERT INTO t (a, b) VALUES ($1, $2), ($4, $3)", 4),
+            ("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", 3),
+            ("INSERT INTO t (a, b) SELECT $1, $2", 2),
+            ("INSERT INTO t (a, b) VALUES ($1, now())", 1),
+        ] {
+            assert_eq!(insert_rows(sql, values), None, "{sql}");
+        }
+    }
+
+    #[test]
+    fn each_appends_statements_run_in_its_own_order() {
+        // Values 1000·i + j: append i's j-th statement, of three kinds in turn, lists of
+        // different lengths starting at different kinds.
+        let appends: Vec<Vec<Statement>> = (0..20i64)
+            .map(|i| {
+                (0..(i % 5 + 1))
+                    .map(|j| {
+                        let n = 1000 * i + j;
+                        match (i + j) % 3 {
+                            0 => insert(n),
+                            1 => update(n),
+                            _ => delete(n),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let slices: Vec<&[Statement]> = appends.iter().map(Vec::as_slice).collect();
+        let order: Vec<i64> = schedule(&slices)
+            .iter()
+            .flat_map(|c| {
+                let step = if c.sql.starts_with("INSERT") { 2 } else { 1 };
+                let skip = usize::from(c.sql.starts_with("UPDATE"));
+                numbers(c).into_iter().skip(skip).step_by(step).collect::<Vec<_>>()
+            })
+            .collect();
+        let mut expected: Vec<i64> = (0..20i64)
+            .flat_map(|i| (0..(i % 5 + 1)).map(move |j| 1000 * i + j))
+            .collect();
+        let mut seen = order.clone();
+        seen.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(seen, expected);
+        for i in 0..20 {
+            let mine: Vec<i64> = order.iter().copied().filter(|n| n / 1000 == i).collect();
+            assert!(mine.windows(2).all(|w| w[0] < w[1]), "append {i}: {mine:?}");
+        }
+    }
+
     #[test]
     fn a_very_large_round_is_split_below_the_bound_value_limit() {
         let many: Vec<Vec<Statement>> = (0..20_000).map(|i| vec![insert(i)]).collect();
         let slices: Vec<&[Statement]> = many.iter().map(Vec::as_slice).collect();
-        let calls = rounds(&slices);
+        let calls = schedule(&slices);
         assert_eq!(calls.len(), 2);
         assert!(calls.iter().all(|c| c.values.len() <= MAX_VALUES));
         assert_eq!(calls.iter().map(|c| c.values.len()).sum::<usize>(), 40_000);

@@ -93,7 +93,10 @@ struct Job {
     /// its own savepoint (the statements before the gate must be undone with it).
     gate_at: usize,
     case_id: uuid::Uuid,
-    new_case: bool,
+    /// For a new stream, the key column its gate (an `INSERT … VALUES … ON CONFLICT DO
+    /// NOTHING`) writes `case_id` to: the gates of a batch's new streams are merged into one
+    /// multi-row INSERT per table that returns the keys it wrote.
+    new_stream: Option<&'static str>,
     /// Which statement claims a draft, when one does (changing no row: already claimed).
     claim_at: Option<usize>,
     audit: Option<(AuditRecord, DateTime<Utc>)>,
@@ -187,28 +190,30 @@ impl Committer {
         claim_at: Option<usize>,
         audit: Option<(AuditRecord, DateTime<Utc>)>,
     ) -> Outcome {
-        self.write_gated(statements, 0, case_id, new_case, claim_at, audit)
+        let new_stream = new_case.then_some("case_id");
+        self.write_gated(statements, 0, case_id, new_stream, claim_at, audit)
             .await
     }
 
     /// [`Committer::write`] with the gate at statement `gate_at`, after the rows it refers to
-    /// (a support episode's new vault subject). Not for new cases: their gates are merged.
+    /// (a support episode's new vault subject). Not for new streams written with `new_stream`:
+    /// their gates are merged.
     pub(crate) async fn write_gated(
         &self,
         statements: Vec<Statement>,
         gate_at: usize,
         case_id: uuid::Uuid,
-        new_case: bool,
+        new_stream: Option<&'static str>,
         claim_at: Option<usize>,
         audit: Option<(AuditRecord, DateTime<Utc>)>,
     ) -> Outcome {
-        debug_assert!(gate_at == 0 || (!new_case && claim_at.is_none()));
+        debug_assert!(gate_at == 0 || (new_stream.is_none() && claim_at.is_none()));
         let (reply, answer) = oneshot::channel();
         let job = Job {
             statements,
             gate_at,
             case_id,
-            new_case,
+            new_stream,
             claim_at,
             audit,
             reply,
@@ -234,7 +239,22 @@ impl Committer {
         episode: uuid::Uuid,
         audit: (AuditRecord, DateTime<Utc>),
     ) -> Result<bool, crate::StoreError> {
-        self.write_gated(statements, gate_at, episode, false, None, Some(audit))
+        self.write_gated(statements, gate_at, episode, None, None, Some(audit))
+            .await
+            .written()
+    }
+
+    /// [`Committer::write_episode`] of a new stream whose gate, statement 0, is a single-row
+    /// `INSERT … VALUES … ON CONFLICT DO NOTHING` writing `id` to column `key` (a new
+    /// person's row): merged with the batch's other such gates into one INSERT.
+    pub(crate) async fn write_new_stream(
+        &self,
+        statements: Vec<Statement>,
+        key: &'static str,
+        id: uuid::Uuid,
+        audit: (AuditRecord, DateTime<Utc>),
+    ) -> Result<bool, crate::StoreError> {
+        self.write_gated(statements, 0, id, Some(key), None, Some(audit))
             .await
             .written()
     }

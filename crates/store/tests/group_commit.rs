@@ -731,3 +731,138 @@ async fn appends_after_the_pool_is_closed_are_refused_not_acknowledged() {
     })
     .await;
 }
+
+/// Writes a new person `person` holding the referral `case`, with a few linkage tokens, as
+/// intake's linkage does.
+async fn write_new_person(
+    store: Store,
+    person: nrm_domain::person::PersonId,
+    case: CaseId,
+    reference: String,
+) -> Result<(), StoreError> {
+    use nrm_domain::person::{LinkedReferral, PersonCommand, PersonState, decide};
+    let referral = LinkedReferral {
+        case_id: case,
+        reference,
+        submitted_on: now().date_naive(),
+    };
+    let events = decide(
+        &PersonState::default(),
+        person,
+        &PersonCommand::Create { referral },
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let after = events
+        .iter()
+        .fold(PersonState::default(), PersonState::evolve);
+    let audit = AuditRecord {
+        actor: Actor::SYSTEM,
+        action: "person.create".to_owned(),
+        case_id: Some(case),
+        outcome: "ok".to_owned(),
+        subject: Some(format!("person:{person}")),
+    };
+    // A different number of tokens for each: their INSERTs still merge.
+    let count = 1 + (case.0.as_u128() % 5) as u64;
+    let tokens = (0..count)
+        .map(|i| (case, 1u8, (case.0.as_u128() as u64).wrapping_add(i)))
+        .collect();
+    store
+        .write_persons(nrm_store::persons::PersonWrite {
+            appends: vec![nrm_store::persons::PersonAppend {
+                person_id: person,
+                expected_version: 0,
+                events: &events,
+                state_after: &after,
+            }],
+            tokens,
+            replace_tokens_of: vec![case],
+            reviews: Vec::new(),
+            decision: None,
+            actor: Actor::SYSTEM,
+            recorded_at: now(),
+            audit: &audit,
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_batchs_new_persons_are_written_merged_and_a_taken_id_fails_alone() {
+    each_backend(|t| async move {
+        let cases: Vec<NewCase> = (0..6).map(|_| new_case()).collect();
+        for case in &cases {
+            assert_eq!(submit(&t.store, case).await.ok(), Some(1), "{}", t.name);
+        }
+        let person = |_: usize| nrm_domain::person::PersonId(Uuid::new_v4());
+        let taken = person(0);
+        let first = write_new_person(
+            t.store.clone(),
+            taken,
+            cases[5].case_id,
+            cases[5].reference.to_string(),
+        )
+        .await;
+        assert!(first.is_ok(), "{}: {first:?}", t.name);
+        let before = t.store.group_commit_stats();
+        // Five new persons and one whose id is taken, in one batch with a new case.
+        let ids: Vec<_> = (0..5).map(person).chain([taken]).collect();
+        let tasks = std::sync::Mutex::new(Vec::new());
+        let opener = new_case();
+        as_one_batch(&t, &opener, ids.len(), || {
+            let mut tasks = tasks.lock().unwrap_or_else(|e| panic!("{e}"));
+            for (id, case) in ids.iter().zip(&cases) {
+                let store = t.store.clone();
+                let (id, case_id, reference) = (*id, case.case_id, case.reference.to_string());
+                tasks.push(tokio::spawn(async move {
+                    write_new_person(store, id, case_id, reference).await
+                }));
+            }
+        })
+        .await;
+        let mut results = Vec::new();
+        for task in tasks.into_inner().unwrap_or_else(|e| panic!("{e}")) {
+            results.push(task.await.unwrap_or_else(|e| panic!("{e}")));
+        }
+        let (last, fresh) = results.split_last().unwrap_or_else(|| panic!("no results"));
+        assert!(fresh.iter().all(Result::is_ok), "{}: {fresh:?}", t.name);
+        assert!(
+            matches!(last, Err(StoreError::VersionConflict { .. })),
+            "{}: {last:?}",
+            t.name
+        );
+        let after = t.store.group_commit_stats();
+        // The opener's batch and the persons' one, written merged: never one by one.
+        assert_eq!(after.batches - before.batches, 2, "{}", t.name);
+        assert_eq!(
+            after.retried_one_by_one, before.retried_one_by_one,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM persons").await,
+            6,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM person_referrals").await,
+            6,
+            "{}",
+            t.name
+        );
+        // Every new person's tokens, and the taken id's write left nothing of its own.
+        let expected: i64 = cases
+            .iter()
+            .map(|c| 1 + (c.case_id.0.as_u128() % 5) as i64)
+            .sum();
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM person_link_tokens").await,
+            expected,
+            "{}",
+            t.name
+        );
+        assert_eq!(chain_length(&t.store).await, 6 + 1 + 1 + 5, "{}", t.name);
+        t
+    })
+    .await;
+}

@@ -314,7 +314,9 @@ impl Cases {
                     // run side by side; neither fails the committed submission.
                     let support = async {
                         if support_intake {
-                            self.support().after_referral(actor, case_id, now).await;
+                            self.support()
+                                .after_referral(actor, case_id, &events, now)
+                                .await;
                         }
                     };
                     let linkage = async {

@@ -612,13 +612,10 @@ impl Identity<'_> {
         if !token.starts_with(API_TOKEN_PREFIX) || token.len() != API_TOKEN_PREFIX.len() + 64 {
             return Ok(None);
         }
-        let Some(row) = self.store().api_token(&token_hash(token)).await? else {
+        let Some((row, kind)) = self.store().api_token_with_kind(&token_hash(token)).await? else {
             return Ok(None);
         };
-        let Some(organisation) = self.store().organisation(row.organisation).await? else {
-            return Ok(None);
-        };
-        let Some(kind) = OrganisationKind::parse(&organisation.kind) else {
+        let Some(kind) = OrganisationKind::parse(&kind) else {
             return Ok(None);
         };
         let scopes: Vec<Operation> = row

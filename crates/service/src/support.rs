@@ -601,14 +601,27 @@ impl Support {
         Ok(primes.first().map(|(_, o)| *o))
     }
 
-    /// After a referral is accepted (from `Cases::submit`): an adult who consents to support
-    /// is referred to the prime contractor of the nation they are in, at once. The case is
-    /// already committed, so a failure here does not undo it: it is audited
+    /// After a referral is accepted (from `Cases::submit`, with the events it wrote): an adult
+    /// who consents to support is referred to the prime contractor of the nation they are in,
+    /// at once. The case is already committed, so a failure here does not undo it: it is audited
     /// (`support.refer`, outcome `error`) and logged without personal data; the prime's
     /// manager can still refer by hand, and a later decision tries again
     /// ([`Support::after_case_change`]).
-    pub(crate) async fn after_referral(&self, actor: Actor, case_id: CaseId, now: DateTime<Utc>) {
-        let result = self.refer_on_intake(actor, case_id, now).await;
+    pub(crate) async fn after_referral(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        events: &[nrm_domain::event::CaseEvent],
+        now: DateTime<Utc>,
+    ) {
+        // The case is the one just written, from these events: nothing to read back, and a
+        // case no one else knows the id of yet has no episode.
+        let result = match CaseState::from_events(events) {
+            CaseState::Referral(r) if wants_support(&r) => {
+                self.refer_referral(actor, case_id, &r, now).await
+            }
+            _ => Ok(None),
+        };
         if result.is_err() {
             tracing::warn!(case_id = %case_id, "the support referral of an adult referral failed");
             if self
@@ -638,13 +651,21 @@ impl Support {
         else {
             return Ok(None);
         };
-        if r.age_group != nrm_domain::submission::AgeGroup::Adult
-            || !r.support_consent
-            || !r.is_open()
-            || !self.store.episodes_for_case(case_id).await?.is_empty()
-        {
+        if !wants_support(&r) || !self.store.episodes_for_case(case_id).await?.is_empty() {
             return Ok(None);
         }
+        self.refer_referral(actor, case_id, &r, now).await
+    }
+
+    /// Refers case `case_id` (referral `r`, which wants support and has no episode) to the
+    /// prime contractor of its nation, when one is registered.
+    async fn refer_referral(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        r: &nrm_domain::case::Referral,
+        now: DateTime<Utc>,
+    ) -> Result<Option<EpisodeId>, ServiceError> {
         let nation = r
             .person_nation
             .or(r.referring_organisation_nation)
@@ -1928,4 +1949,10 @@ pub(crate) enum Reconciled {
     Updated(usize),
     /// Referred to support now.
     Referred,
+}
+
+/// Whether referral `r` is referred to support on its own: an open adult referral with
+/// consent to support.
+fn wants_support(r: &nrm_domain::case::Referral) -> bool {
+    r.age_group == nrm_domain::submission::AgeGroup::Adult && r.support_consent && r.is_open()
 }

@@ -68,6 +68,20 @@ pub struct ApiTokenRow {
     pub scopes: Vec<String>,
 }
 
+/// A token's row from its columns (the scopes stored comma-separated).
+fn token_row(id: uuid::Uuid, organisation: uuid::Uuid, name: String, scopes: &str) -> ApiTokenRow {
+    ApiTokenRow {
+        id,
+        organisation: OrganisationId(organisation),
+        name,
+        scopes: scopes
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
 /// A session as stored (looked up by the hash of its token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionRow {
@@ -576,26 +590,22 @@ impl Store {
         Ok(())
     }
 
-    /// The live (unrevoked) token with this hash.
-    pub async fn api_token(&self, token_hash: &[u8]) -> Result<Option<ApiTokenRow>, StoreError> {
-        let row: Option<(uuid::Uuid, uuid::Uuid, String, String, bool)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT token_id, organisation_id, name, scopes, revoked FROM api_tokens WHERE token_hash = $1")
+    /// The live (unrevoked) token with this hash and the kind of the organisation it acts
+    /// for, in one read (every API request asks both): `None` when either is missing.
+    pub async fn api_token_with_kind(
+        &self,
+        token_hash: &[u8],
+    ) -> Result<Option<(ApiTokenRow, String)>, StoreError> {
+        type Row = (uuid::Uuid, uuid::Uuid, String, String, bool, String);
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT t.token_id, t.organisation_id, t.name, t.scopes, t.revoked, o.kind FROM api_tokens t JOIN organisations o ON o.organisation_id = t.organisation_id WHERE t.token_hash = $1")
                 .bind(token_hash.to_vec())
                 .fetch_optional(pool)
                 .await?
         });
         Ok(row
             .filter(|r| !r.4)
-            .map(|(id, org, name, scopes, _)| ApiTokenRow {
-                id,
-                organisation: OrganisationId(org),
-                name,
-                scopes: scopes
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            }))
+            .map(|(id, org, name, scopes, _, kind)| (token_row(id, org, name, &scopes), kind)))
     }
 
     pub async fn api_tokens(&self) -> Result<Vec<(ApiTokenRow, bool)>, StoreError> {

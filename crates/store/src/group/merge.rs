@@ -370,8 +370,8 @@ mod tests {
     }
 
     fn insert_rows_of(first: i64, rows: i64) -> Statement {
-        let sql = multi_row("INSERT INTO t (a, b) VALUES ($1, $2)", 2, rows as usize)
-            .unwrap_or_default();
+        let sql =
+            multi_row("INSERT INTO t (a, b) VALUES ($1, $2)", 2, rows as usize).unwrap_or_default();
         Statement::new(
             sql,
             (first..first + rows)
@@ -395,7 +395,10 @@ mod tests {
             calls[0].sql,
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8), ($9, $10), ($11, $12)"
         );
-        assert_eq!(numbers(&calls[0]), vec![1, -1, 2, -2, 3, -3, 7, -7, 20, -20, 21, -21]);
+        assert_eq!(
+            numbers(&calls[0]),
+            vec![1, -1, 2, -2, 3, -3, 7, -7, 20, -20, 21, -21]
+        );
     }
 
     #[test]
@@ -411,7 +414,10 @@ mod tests {
             shape,
             vec![
                 ("DELETE FROM t WHERE a IN ($1, $2)", vec![1, 2]),
-                ("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", vec![1, -1, 2, -2]),
+                (
+                    "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)",
+                    vec![1, -1, 2, -2]
+                ),
             ]
         );
         // One DELETE alone is left as it was; other DELETEs are never merged.
@@ -448,8 +454,14 @@ mod tests {
     #[test]
     fn the_rows_of_an_insert_are_read_only_from_the_shape_made_here() {
         assert_eq!(
-            insert_rows("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING", 4),
-            Some(("INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING".to_owned(), 2))
+            insert_rows(
+                "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING",
+                4
+            ),
+            Some((
+                "INSERT INTO t (a, b) VALUES ($1, $2) ON CONFLICT DO NOTHING".to_owned(),
+                2
+            ))
         );
         for (sql, values) in [
             ("INSERT INTO t (a, b) VALUES ($1, $2), ($3)", 3),
@@ -486,7 +498,11 @@ mod tests {
             .flat_map(|c| {
                 let step = if c.sql.starts_with("INSERT") { 2 } else { 1 };
                 let skip = usize::from(c.sql.starts_with("UPDATE"));
-                numbers(c).into_iter().skip(skip).step_by(step).collect::<Vec<_>>()
+                numbers(c)
+                    .into_iter()
+                    .skip(skip)
+                    .step_by(step)
+                    .collect::<Vec<_>>()
             })
             .collect();
         let mut expected: Vec<i64> = (0..20i64)

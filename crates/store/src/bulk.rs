@@ -447,6 +447,8 @@ impl Store {
         if prepared.case_ids.is_empty() && audit.is_empty() {
             return Ok(());
         }
+        self.import_transactions
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let case_ids = prepared.case_ids.clone();
         let import_keys = prepared.import_keys.clone();
         let references = prepared.references.clone();

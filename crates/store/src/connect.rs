@@ -234,6 +234,7 @@ impl Store {
             audit_key: options.audit_key,
             write_gate,
             committer,
+            import_transactions: Default::default(),
         };
         if !options.allow_unsafe_durability {
             store.check_durability().await?;

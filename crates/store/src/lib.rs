@@ -93,6 +93,9 @@ pub struct Store {
     write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Where appends are queued to be written together (see `group.rs`).
     committer: group::Committer,
+    /// Import transactions begun (batches and the cases of a clashing batch), for tests and
+    /// benchmarks.
+    import_transactions: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Bound values in one statement of [`Store::write_each`] (below both engines' limits).
@@ -160,6 +163,13 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// How many import transactions this store has begun ([`Store::import_cases`],
+    /// [`Store::write_import`] and an [`ImportWriter`]'s batches), committed or not.
+    pub fn import_transactions(&self) -> u64 {
+        self.import_transactions
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// What the group committer has done so far.

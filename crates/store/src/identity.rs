@@ -616,21 +616,7 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, org, name, scopes, revoked)| {
-                (
-                    ApiTokenRow {
-                        id,
-                        organisation: OrganisationId(org),
-                        name,
-                        scopes: scopes
-                            .split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
-                    },
-                    revoked,
-                )
-            })
+            .map(|(id, org, name, scopes, revoked)| (token_row(id, org, name, &scopes), revoked))
             .collect())
     }
 

@@ -291,6 +291,13 @@ mod tests {
             .collect()
     }
 
+    fn sql_and_numbers(calls: &[Call]) -> Vec<(&str, Vec<i64>)> {
+        calls
+            .iter()
+            .map(|call| (call.sql.as_ref(), numbers(call)))
+            .collect()
+    }
+
     #[test]
     fn a_single_row_insert_becomes_a_multi_row_one_keeping_what_follows_the_values() {
         assert_eq!(
@@ -332,12 +339,8 @@ mod tests {
         let b = [insert(2), update(2)];
         let c = [insert(3)];
         let calls = schedule(&[&a, &b, &c]);
-        let shape: Vec<(&str, Vec<i64>)> = calls
-            .iter()
-            .map(|call| (call.sql.as_ref(), numbers(call)))
-            .collect();
         assert_eq!(
-            shape,
+            sql_and_numbers(&calls),
             vec![
                 (
                     "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)",
@@ -406,12 +409,8 @@ mod tests {
         let a = [delete(1), insert(1)];
         let b = [delete(2), insert(2)];
         let calls = schedule(&[&a, &b]);
-        let shape: Vec<(&str, Vec<i64>)> = calls
-            .iter()
-            .map(|call| (call.sql.as_ref(), numbers(call)))
-            .collect();
         assert_eq!(
-            shape,
+            sql_and_numbers(&calls),
             vec![
                 ("DELETE FROM t WHERE a IN ($1, $2)", vec![1, 2]),
                 (

@@ -7,9 +7,8 @@
 //!    it refers to (a new support episode's vault subject), which must be undone with it;
 //! 2. the gates of the others: each existing stream's version bump, and one multi-row
 //!    `INSERT … ON CONFLICT DO NOTHING RETURNING` for the new streams of each table (cases,
-//!    persons). An append whose gate
-//!    changes nothing (a taken id or reference, a stale version) has written nothing, so it
-//!    needs no savepoint to be left out;
+//!    persons). An append whose gate changes nothing (a taken id or reference, a stale
+//!    version) has written nothing, so it needs no savepoint to be left out;
 //! 3. the remaining statements of the appends that passed, merged table by table
 //!    (`merge.rs`): the passed appends are on different streams, so their statements commute;
 //! 4. the audit entries, then COMMIT.

@@ -58,6 +58,12 @@ fn case(id: &str, referred: NaiveDate, submission: Value, steps: Vec<Value>) -> 
     .to_string()
 }
 
+/// One line of a file: an adult referred on 1 March 2024 with no steps after.
+fn adult_line(id: &str) -> String {
+    let on = date(2024, 3, 1);
+    case(id, on, adult(on), vec![]) + "\n"
+}
+
 fn step(on: NaiveDate, who: &str, what: Value) -> Value {
     json!({"at": at(on), "by": by(who), "do": what})
 }
@@ -427,10 +433,7 @@ async fn who_may_refer_report_and_decide_is_judged_by_the_rules_of_the_day() {
 
 #[tokio::test]
 async fn a_legacy_id_repeated_in_a_later_batch_or_imported_twice_at_once_is_one_case() {
-    let line = |n: u32| {
-        let on = date(2024, 3, 1);
-        case(&format!("R-{n}"), on, adult(on), vec![]) + "\n"
-    };
+    let line = |n: u32| adult_line(&format!("R-{n}"));
     for store in testing::all().await {
         let name = store.name;
         let cases = Cases::new(store.store.clone(), Rulebook::current());
@@ -576,10 +579,7 @@ async fn an_import_before_go_live_judges_and_records_as_a_live_one_and_leaves_ev
 
 #[tokio::test]
 async fn a_batch_that_clashes_is_halved_down_to_its_clash_not_written_case_by_case() {
-    let line = |n: u32| {
-        let on = date(2024, 3, 1);
-        case(&format!("H-{n}"), on, adult(on), vec![]) + "\n"
-    };
+    let line = |n: u32| adult_line(&format!("H-{n}"));
     for store in testing::all().await {
         let name = store.name;
         let cases = Cases::new(store.store.clone(), Rulebook::current());

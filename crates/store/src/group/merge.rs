@@ -167,14 +167,15 @@ fn delete_one(sql: &str, values: usize) -> Option<&str> {
     (plain(table) && plain(column)).then_some(head)
 }
 
-/// Groups `statements` (all with the same key and shape) into calls: multi-row INSERTs, one
+/// Groups `statements` (all with the same key and `shape`) into calls: multi-row INSERTs, one
 /// DELETE of a list, else one call each.
-fn group(statements: &[&Statement]) -> Vec<Call> {
+fn group(shape: &Shape, statements: &[&Statement]) -> Vec<Call> {
     let Some(first) = statements.first() else {
         return Vec::new();
     };
-    match Shape::of(first) {
+    match shape {
         Shape::Insert { single, columns } => {
+            let columns = *columns;
             let values: Vec<&Value> = statements.iter().flat_map(|s| s.values.iter()).collect();
             let rows_per_call = (MAX_VALUES / columns).max(1);
             values
@@ -182,7 +183,7 @@ fn group(statements: &[&Statement]) -> Vec<Call> {
                 .map(|chunk| Call {
                     sql: match chunk.len() / columns {
                         1 => Cow::Owned(single.clone()),
-                        n => Cow::Owned(multi_row(&single, columns, n).unwrap_or_default()),
+                        n => Cow::Owned(multi_row(single, columns, n).unwrap_or_default()),
                     },
                     values: chunk.iter().map(|v| (*v).clone()).collect(),
                 })
@@ -252,13 +253,15 @@ pub(crate) fn schedule(appends: &[&[Statement]]) -> Vec<Call> {
             break;
         };
         let mut same: Vec<&Statement> = Vec::new();
+        let mut shape = &Shape::Other;
         for (i, at) in next.iter_mut().enumerate() {
             if *at < appends[i].len() && shapes[i][*at].key(&appends[i][*at]) == pick {
+                shape = &shapes[i][*at];
                 same.push(&appends[i][*at]);
                 *at += 1;
             }
         }
-        calls.extend(group(&same));
+        calls.extend(group(shape, &same));
     }
     calls
 }

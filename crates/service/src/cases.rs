@@ -141,8 +141,6 @@ pub struct Cases {
     rules: Rulebook,
     /// What this process's periodic jobs have done (`operations.rs`), shared by every clone.
     jobs: std::sync::Arc<crate::operations::JobCounters>,
-    /// How many referrals person linkage has indexed, counted now and then (`persons.rs`).
-    indexed: std::sync::Arc<crate::persons::IndexedTotal>,
 }
 
 /// How many times a clashing case reference is regenerated before giving up. With 35 random
@@ -155,12 +153,7 @@ impl Cases {
             store,
             rules,
             jobs: std::sync::Arc::default(),
-            indexed: std::sync::Arc::default(),
         }
-    }
-
-    pub(crate) fn indexed_total(&self) -> &crate::persons::IndexedTotal {
-        &self.indexed
     }
 
     pub(crate) fn job_counters(&self) -> &crate::operations::JobCounters {

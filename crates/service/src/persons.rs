@@ -113,8 +113,9 @@ const NAME_ONLY_RULE: u8 = 5;
 /// The rule numbers of the term-frequency tokens: the keyed full given names and family name
 /// of each name a referral gives. Never used to find candidates (a common name would bring
 /// thousands): only counted, for how common the name is (see [`Persons::name_shares`]).
-const TF_GIVEN_RULE: u8 = 6;
-const TF_FAMILY_RULE: u8 = 7;
+/// The store counts their holders as it writes them ([`nrm_store::persons::COUNTED_NAME_RULES`]).
+const TF_GIVEN_RULE: u8 = nrm_store::persons::COUNTED_NAME_RULES[0];
+const TF_FAMILY_RULE: u8 = nrm_store::persons::COUNTED_NAME_RULES[1];
 
 /// The number a token of the engine's blocking rule `rule` is stored under. Rule numbers are
 /// stored with the tokens, so none ever moves: the engine's first five rules are `0..5`, the
@@ -136,19 +137,10 @@ fn blocks(&(rule, _): &(u8, u64)) -> bool {
     rule != TF_GIVEN_RULE && rule != TF_FAMILY_RULE
 }
 
-/// Below this many indexed referrals the total is counted afresh at every intake (cheap);
-/// above it, at most once per [`TOTAL_REFRESH`].
-const TOTAL_RECOUNT_BELOW: u64 = 10_000;
-const TOTAL_REFRESH: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// How many referrals' worth of the model's own average the shares of names start from: a
 /// name's share is `(holders + PRIOR_REFERRALS × u) / (indexed + PRIOR_REFERRALS)`, so in a
 /// small store every name counts as average (no adjustment) and the data take over as it grows.
 const PRIOR_REFERRALS: f64 = 10_000.0;
-
-/// The number of indexed referrals, counted now and then (term frequencies are shares of it).
-#[derive(Debug, Default)]
-pub(crate) struct IndexedTotal(std::sync::Mutex<Option<(std::time::Instant, u64)>>);
 
 /// At most this many earlier referrals are decrypted and compared at intake.
 const MAX_COMPARED: usize = 100;
@@ -647,21 +639,10 @@ impl<'a> Persons<'a> {
         if tf.is_empty() {
             return Ok(Vec::new());
         }
-        let counts = self.store().token_holder_counts(&tf).await?;
-        let cached = {
-            let guard = self.cases.indexed_total().0.lock();
-            guard.ok().and_then(|g| *g)
-        };
-        let total = match cached {
-            Some((at, n)) if n >= TOTAL_RECOUNT_BELOW && at.elapsed() < TOTAL_REFRESH => n,
-            _ => {
-                let n = self.store().rule_token_count(TF_FAMILY_RULE).await?;
-                if let Ok(mut g) = self.cases.indexed_total().0.lock() {
-                    *g = Some((std::time::Instant::now(), n));
-                }
-                n
-            }
-        };
+        // Both kept by the store as tokens are written: a row a name and one for the total,
+        // whatever the store's size.
+        let counts = self.store().name_holder_counts(&tf).await?;
+        let total = self.store().name_total(TF_FAMILY_RULE).await?;
         let model = model()?;
         Ok(tf
             .iter()

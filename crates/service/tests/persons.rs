@@ -399,6 +399,8 @@ async fn intake_links_re_referrals_reviews_joins_and_splits() {
             "person_events",
             "person_referrals",
             "person_link_tokens",
+            "person_name_counts",
+            "person_name_totals",
             "person_match_reviews",
         ] {
             for row in t.table_rows(table, None, "1").await {
@@ -572,9 +574,10 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
             )
             .await;
         }
-        // The holder counts intake weighs names by, read in one statement, agree with the
-        // table: the most held token, a token nobody holds, and a repeat, in the order asked.
-        let most_held = "FROM person_link_tokens GROUP BY rule, token ORDER BY COUNT(*) DESC, rule, token LIMIT 1";
+        // The holder counts intake weighs names by, kept by the store as tokens are written,
+        // agree with the table: the most held name, a name nobody holds, a repeat and a
+        // blocking token (not counted), in the order asked; and the total of family names.
+        let most_held = "FROM person_link_tokens WHERE rule IN (6, 7) GROUP BY rule, token ORDER BY COUNT(*) DESC, rule, token LIMIT 1";
         let rule = t.query_i64(&format!("SELECT rule {most_held}")).await;
         let token = t.query_i64(&format!("SELECT token {most_held}")).await;
         let held = t.query_i64(&format!("SELECT COUNT(*) {most_held}")).await;
@@ -584,18 +587,41 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
                 token ^ 1
             ))
             .await;
+        let blocking = "FROM person_link_tokens WHERE rule NOT IN (6, 7) ORDER BY rule, token LIMIT 1";
+        let blocking = (
+            t.query_i64(&format!("SELECT rule {blocking}")).await,
+            t.query_i64(&format!("SELECT token {blocking}")).await,
+        );
         assert!(held >= 30, "thirty people share the family name: {held}");
         let rule = u8::try_from(rule).unwrap_or_else(|_| panic!("rule {rule}"));
         let counts = t
             .store
-            .token_holder_counts(&[
+            .name_holder_counts(&[
                 (rule, token as u64),
                 (rule, (token ^ 1) as u64),
                 (rule, token as u64),
+                (
+                    u8::try_from(blocking.0).unwrap_or(u8::MAX),
+                    blocking.1 as u64,
+                ),
             ])
             .await
             .unwrap_or_else(|e| panic!("counts: {e}"));
-        assert_eq!(counts, vec![held as u64, other as u64, held as u64]);
+        assert_eq!(
+            counts,
+            vec![held as u64, other as u64, held as u64, 0],
+            "counts kept as the tokens were written"
+        );
+        let family = t
+            .query_i64("SELECT COUNT(*) FROM person_link_tokens WHERE rule = 7")
+            .await;
+        assert_eq!(
+            t.store
+                .name_total(7)
+                .await
+                .unwrap_or_else(|e| panic!("total: {e}")),
+            family as u64
+        );
         // The same pair twice, once with the common family name and once with a rare one: same
         // given names, the date of birth with day and month swapped, another address, the sex
         // recorded differently.

@@ -226,6 +226,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0038_queue_count_trigger_planned.sql"),
         include_str!("../migrations/postgres/0038_queue_count_trigger_planned.sql"),
     ),
+    (
+        39,
+        "person_name_counts",
+        include_str!("../migrations/sqlite/0039_person_name_counts.sql"),
+        include_str!("../migrations/postgres/0039_person_name_counts.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

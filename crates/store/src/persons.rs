@@ -119,8 +119,12 @@ pub struct MatchReviewRow {
 
 /// At most this many review rows are listed at once.
 pub const REVIEW_LIST_LIMIT: i64 = 200;
-/// At most this many referrals are taken from one blocking token (the most recent first).
+/// At most this many referrals are taken from one blocking token (the most recently recorded
+/// first).
 pub const TOKEN_CANDIDATE_LIMIT: i64 = 500;
+/// The token rules whose holders are counted as they are written (migration 0039): the keyed
+/// full given names (6) and family names (7) that intake's term frequencies weigh.
+pub const COUNTED_NAME_RULES: [u8; 2] = [6, 7];
 
 fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
@@ -477,7 +481,13 @@ impl Store {
 
     /// The referrals (with their persons) that share at least one of `tokens`, other than
     /// `except`, each with how many of the tokens it shares, most shared first (then the most
-    /// recent); at most [`TOKEN_CANDIDATE_LIMIT`] per token.
+    /// recent); at most [`TOKEN_CANDIDATE_LIMIT`] per token, the most recently recorded.
+    ///
+    /// Bounded at any size: each token's holders are read from the end of its range of the
+    /// key `(rule, token, case_id)` (case ids are time-ordered) and the read stops at the
+    /// limit, so a token a million referrals hold costs what one of 500 does. Reading every
+    /// holder and keeping each token's most recent by referral date read ~1,250 key entries a
+    /// referral with 20,000 people stored, growing with the store.
     pub async fn link_candidates(
         &self,
         tokens: &[(u8, u64)],
@@ -487,20 +497,33 @@ impl Store {
         if tokens.is_empty() {
             return Ok(out);
         }
-        // Every token's holders in one query (a query a token made intake's linkage a dozen
-        // round trips, each a hand-off to SQLite's worker thread), each token's at most
-        // TOKEN_CANDIDATE_LIMIT, the most recent first, as before.
-        let holds = (0..tokens.len())
-            .map(|i| format!("(t.rule = ${} AND t.token = ${})", 2 * i + 2, 2 * i + 3))
+        // Every token's holders in one statement (one round trip, one hand-off to SQLite's
+        // worker thread): a bounded read of the key per token, each in its own subquery so
+        // both planners stop at the limit, then joined to the persons they belong to. A token
+        // given twice is read once (and counted twice below).
+        let mut distinct: Vec<(u8, u64)> = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            if !distinct.contains(t) {
+                distinct.push(*t);
+            }
+        }
+        let limit = 2 * distinct.len() + 2;
+        let held = (0..distinct.len())
+            .map(|i| {
+                format!(
+                    "SELECT * FROM (SELECT rule, token, case_id FROM person_link_tokens WHERE rule = ${} AND token = ${} AND case_id <> $1 ORDER BY rule DESC, token DESC, case_id DESC LIMIT ${limit}) AS h{i}",
+                    2 * i + 2,
+                    2 * i + 3
+                )
+            })
             .collect::<Vec<_>>()
-            .join(" OR ");
-        let limit = 2 * tokens.len() + 2;
+            .join(" UNION ALL ");
         let sql = format!(
-            "SELECT case_id, person_id, reference, submitted_on, rule, token FROM (SELECT r.case_id, r.person_id, r.reference, r.submitted_on, t.rule, t.token, ROW_NUMBER() OVER (PARTITION BY t.rule, t.token ORDER BY r.submitted_on DESC) AS n FROM person_link_tokens t JOIN person_referrals r ON r.case_id = t.case_id WHERE t.case_id <> $1 AND ({holds})) held WHERE n <= ${limit} ORDER BY rule, token, n"
+            "SELECT r.case_id, r.person_id, r.reference, r.submitted_on, h.rule, h.token FROM ({held}) AS h JOIN person_referrals r ON r.case_id = h.case_id"
         );
         let mut rows: Vec<(Uuid, Uuid, String, NaiveDate, i64, i64)> = on_pool!(self, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(except.0);
-            for (rule, token) in tokens {
+            for (rule, token) in &distinct {
                 query = query.bind(i64::from(*rule)).bind(*token as i64);
             }
             let rows = query.bind(TOKEN_CANDIDATE_LIMIT).fetch_all(pool).await?;
@@ -517,15 +540,21 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         });
-        // In the order the tokens were given (each token's rows already most recent first),
-        // so that ties keep the order they had when each token was read on its own.
+        // In the order the tokens were given, each token's the most recent first (then the
+        // latest recorded), so that ties keep the order they had when each token was read on
+        // its own.
         let position = |rule: i64, token: i64| {
             tokens
                 .iter()
                 .position(|(r, t)| i64::from(*r) == rule && *t as i64 == token)
                 .unwrap_or(usize::MAX)
         };
-        rows.sort_by_key(|row| position(row.4, row.5));
+        rows.sort_by(|a, b| {
+            position(a.4, a.5)
+                .cmp(&position(b.4, b.5))
+                .then(b.3.cmp(&a.3))
+                .then(b.0.cmp(&a.0))
+        });
         // A token given twice (two of the person's names making the same key) counts twice,
         // as it did when each was read on its own.
         let times = |rule: i64, token: i64| {
@@ -645,45 +674,51 @@ impl Store {
         })
     }
 
-    /// How many referrals hold each of `tokens` (for term frequencies: how common a keyed
-    /// name is), in the order given. Each is a count over the `(rule, token)` key's range; all
-    /// of them in one statement (one row, a column a token).
-    pub async fn token_holder_counts(&self, tokens: &[(u8, u64)]) -> Result<Vec<u64>, StoreError> {
+    /// How many referrals hold each of the keyed names `tokens` (for term frequencies: how
+    /// common a name is), in the order given: 0 for a name nobody holds. Only the rules of
+    /// [`COUNTED_NAME_RULES`] are counted (the others answer 0). Each is one row of the counts
+    /// the triggers on `person_link_tokens` keep (migration 0039), whatever the name's holders;
+    /// all of them in one statement.
+    pub async fn name_holder_counts(&self, tokens: &[(u8, u64)]) -> Result<Vec<u64>, StoreError> {
         let mut out = Vec::with_capacity(tokens.len());
         // Two values a token, far below both engines' limits on bound values.
         for chunk in tokens.chunks(1000) {
-            let counts: Vec<i64> = on_pool!(self, pool => {
-                let mut b = sqlx::QueryBuilder::new("SELECT ");
+            let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
+                let mut b = sqlx::QueryBuilder::new(
+                    "SELECT rule, token, holders FROM person_name_counts WHERE ",
+                );
                 for (i, (rule, token)) in chunk.iter().enumerate() {
                     if i > 0 {
-                        b.push(", ");
+                        b.push(" OR ");
                     }
-                    b.push("(SELECT COUNT(*) FROM person_link_tokens WHERE rule = ");
+                    b.push("(rule = ");
                     b.push_bind(i64::from(*rule));
                     b.push(" AND token = ");
                     b.push_bind(*token as i64);
                     b.push(")");
                 }
-                let row = b.build().fetch_one(pool).await?;
-                (0..chunk.len())
-                    .map(|i| row.try_get::<i64, _>(i))
-                    .collect::<Result<Vec<i64>, sqlx::Error>>()?
+                b.build_query_as().fetch_all(pool).await?
             });
-            out.extend(counts.into_iter().map(u64_of));
+            out.extend(chunk.iter().map(|&(rule, token)| {
+                rows.iter()
+                    .find(|&&(r, t, _)| r == i64::from(rule) && t == token as i64)
+                    .map_or(0, |&(_, _, n)| u64_of(n))
+            }));
         }
         Ok(out)
     }
 
-    /// How many tokens of `rule` are stored (with a rule every referral has once, the number of
-    /// referrals indexed).
-    pub async fn rule_token_count(&self, rule: u8) -> Result<u64, StoreError> {
-        let n: i64 = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM person_link_tokens WHERE rule = $1")
+    /// How many tokens of the counted name rule `rule` are stored: with a rule every referral
+    /// has once (the family name), the number of referrals indexed. One row, kept by the same
+    /// triggers; 0 for a rule not counted.
+    pub async fn name_total(&self, rule: u8) -> Result<u64, StoreError> {
+        let n: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT holders FROM person_name_totals WHERE rule = $1")
                 .bind(i64::from(rule))
-                .fetch_one(pool)
+                .fetch_optional(pool)
                 .await?
         });
-        Ok(u64_of(n))
+        Ok(n.map_or(0, u64_of))
     }
 
     /// Up to `limit` adult and child referrals with no linkage tokens at all (bulk-loaded or

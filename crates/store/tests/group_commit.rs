@@ -740,6 +740,21 @@ async fn write_new_person(
     case: CaseId,
     reference: String,
 ) -> Result<(), StoreError> {
+    // A different number of tokens for each: their INSERTs still merge.
+    let count = 1 + (case.0.as_u128() % 5) as u64;
+    let tokens = (0..count)
+        .map(|i| (case, 1u8, (case.0.as_u128() as u64).wrapping_add(i)))
+        .collect();
+    write_new_person_with(store, person, case, reference, tokens).await
+}
+
+async fn write_new_person_with(
+    store: Store,
+    person: nrm_domain::person::PersonId,
+    case: CaseId,
+    reference: String,
+    tokens: Vec<(CaseId, u8, u64)>,
+) -> Result<(), StoreError> {
     use nrm_domain::person::{LinkedReferral, PersonCommand, PersonState, decide};
     let referral = LinkedReferral {
         case_id: case,
@@ -762,11 +777,6 @@ async fn write_new_person(
         outcome: "ok".to_owned(),
         subject: Some(format!("person:{person}")),
     };
-    // A different number of tokens for each: their INSERTs still merge.
-    let count = 1 + (case.0.as_u128() % 5) as u64;
-    let tokens = (0..count)
-        .map(|i| (case, 1u8, (case.0.as_u128() as u64).wrapping_add(i)))
-        .collect();
     store
         .write_persons(nrm_store::persons::PersonWrite {
             appends: vec![nrm_store::persons::PersonAppend {
@@ -862,6 +872,101 @@ async fn a_batchs_new_persons_are_written_merged_and_a_taken_id_fails_alone() {
             t.name
         );
         assert_eq!(chain_length(&t.store).await, 6 + 1 + 1 + 5, "{}", t.name);
+        t
+    })
+    .await;
+}
+
+/// Whether the kept name counts disagree with the tokens stored: rows that differ either way.
+const COUNTS_DISAGREE: &str = "SELECT COUNT(*) FROM (SELECT rule, token, COUNT(*) AS n FROM person_link_tokens WHERE rule IN (6, 7) GROUP BY rule, token) c FULL OUTER JOIN (SELECT rule, token, holders FROM person_name_counts WHERE holders > 0) p ON p.rule = c.rule AND p.token = c.token WHERE p.holders IS NULL OR c.n IS NULL OR p.holders <> c.n";
+
+// Issue 14 and 16: intake weighs a name by its holders, kept as the tokens are written rather
+// than counted at every intake.
+#[tokio::test]
+async fn names_holders_are_kept_as_tokens_are_written_skipped_and_replaced() {
+    each_backend(|t| async move {
+        let cases: Vec<NewCase> = (0..4).map(|_| new_case()).collect();
+        for case in &cases {
+            assert_eq!(submit(&t.store, case).await.ok(), Some(1), "{}", t.name);
+        }
+        let (given, family, other) = (0x8000_0000_0000_0001u64, 17u64, 99u64);
+        // Four people sharing a family name, three a given name; each also holds a blocking
+        // token (not counted), and the first gives its family name twice (written once).
+        let mut tasks = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let c = case.case_id;
+            let mut tokens = vec![(c, 7u8, family), (c, 1u8, family)];
+            if i < 3 {
+                tokens.push((c, 6u8, given));
+            }
+            if i == 0 {
+                tokens.push((c, 7u8, family));
+            }
+            let store = t.store.clone();
+            let reference = case.reference.to_string();
+            tasks.push(tokio::spawn(async move {
+                let person = nrm_domain::person::PersonId(Uuid::new_v4());
+                write_new_person_with(store, person, c, reference, tokens).await
+            }));
+        }
+        for task in tasks {
+            let written = task.await.unwrap_or_else(|e| panic!("{e}"));
+            assert!(written.is_ok(), "{}: {written:?}", t.name);
+        }
+        let counts = |asked: Vec<(u8, u64)>| {
+            let store = t.store.clone();
+            async move {
+                store
+                    .name_holder_counts(&asked)
+                    .await
+                    .unwrap_or_else(|e| panic!("counts: {e}"))
+            }
+        };
+        let asked = vec![(6, given), (7, family), (1, family), (6, other), (7, given)];
+        assert_eq!(counts(asked.clone()).await, vec![3, 4, 0, 0, 0], "{}", t.name);
+        let total = |rule: u8| {
+            let store = t.store.clone();
+            async move {
+                store
+                    .name_total(rule)
+                    .await
+                    .unwrap_or_else(|e| panic!("total: {e}"))
+            }
+        };
+        assert_eq!((total(6).await, total(7).await, total(1).await), (3, 4, 0), "{}", t.name);
+        // The second referral's tokens replaced (as `nrm link rebuild` does): another given
+        // name, the same family name.
+        let second = cases[1].case_id;
+        let audit = AuditRecord {
+            actor: Actor::SYSTEM,
+            action: "person.tokens".to_owned(),
+            case_id: Some(second),
+            outcome: "ok".to_owned(),
+            subject: None,
+        };
+        let replaced = t
+            .store
+            .write_persons(nrm_store::persons::PersonWrite {
+                appends: vec![],
+                tokens: vec![(second, 6, other), (second, 7, family)],
+                replace_tokens_of: vec![second],
+                reviews: Vec::new(),
+                decision: None,
+                actor: Actor::SYSTEM,
+                recorded_at: now(),
+                audit: &audit,
+            })
+            .await;
+        assert!(replaced.is_ok(), "{}: {replaced:?}", t.name);
+        assert_eq!(counts(asked).await, vec![2, 4, 0, 1, 0], "{}", t.name);
+        assert_eq!((total(6).await, total(7).await), (3, 4), "{}", t.name);
+        assert_eq!(t.query_i64(COUNTS_DISAGREE).await, 0, "{}", t.name);
+        // A token row changed in place would leave the counts behind: refused.
+        let updated = t
+            .try_execute_raw("UPDATE person_link_tokens SET token = token + 1 WHERE rule = 7")
+            .await;
+        assert!(updated.is_err(), "{}: an update of a token", t.name);
+        assert_eq!(t.query_i64(COUNTS_DISAGREE).await, 0, "{}", t.name);
         t
     })
     .await;

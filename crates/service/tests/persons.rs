@@ -587,7 +587,8 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
                 token ^ 1
             ))
             .await;
-        let blocking = "FROM person_link_tokens WHERE rule NOT IN (6, 7) ORDER BY rule, token LIMIT 1";
+        let blocking =
+            "FROM person_link_tokens WHERE rule NOT IN (6, 7) ORDER BY rule, token LIMIT 1";
         let blocking = (
             t.query_i64(&format!("SELECT rule {blocking}")).await,
             t.query_i64(&format!("SELECT token {blocking}")).await,

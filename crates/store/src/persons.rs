@@ -169,6 +169,38 @@ fn projection(append: &PersonAppend<'_>, new_version: u64, at: DateTime<Utc>) ->
     out
 }
 
+/// The statement of [`Store::link_candidates`] for `tokens` distinct tokens: `$1` the referral
+/// left out, then each token's rule and value, then the limit a token.
+fn candidates_sql(tokens: usize) -> String {
+    let limit = 2 * tokens + 2;
+    let held = (0..tokens)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT rule, token, case_id FROM person_link_tokens WHERE rule = ${} AND token = ${} AND case_id <> $1 ORDER BY rule DESC, token DESC, case_id DESC LIMIT ${limit}) AS h{i}",
+                2 * i + 2,
+                2 * i + 3
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    format!(
+        "SELECT r.case_id, r.person_id, r.reference, r.submitted_on, h.rule, h.token FROM ({held}) AS h JOIN person_referrals r ON r.case_id = h.case_id"
+    )
+}
+
+/// The statement of [`Store::name_holder_counts`] for `names` names: each name's rule and
+/// value.
+fn name_counts_sql(names: usize) -> String {
+    let wanted = (0..names)
+        .map(|i| format!("(rule = ${} AND token = ${})", 2 * i + 1, 2 * i + 2))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    format!("SELECT rule, token, holders FROM person_name_counts WHERE {wanted}")
+}
+
+/// The statement of [`Store::name_total`].
+const NAME_TOTAL_SQL: &str = "SELECT holders FROM person_name_totals WHERE rule = $1";
+
 /// A new person's row, the gate of its first append: a taken id changes nothing. Single-row
 /// `VALUES` with its placeholders in order, so the group committer merges a batch's new
 /// persons into one INSERT.
@@ -507,20 +539,7 @@ impl Store {
                 distinct.push(*t);
             }
         }
-        let limit = 2 * distinct.len() + 2;
-        let held = (0..distinct.len())
-            .map(|i| {
-                format!(
-                    "SELECT * FROM (SELECT rule, token, case_id FROM person_link_tokens WHERE rule = ${} AND token = ${} AND case_id <> $1 ORDER BY rule DESC, token DESC, case_id DESC LIMIT ${limit}) AS h{i}",
-                    2 * i + 2,
-                    2 * i + 3
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        let sql = format!(
-            "SELECT r.case_id, r.person_id, r.reference, r.submitted_on, h.rule, h.token FROM ({held}) AS h JOIN person_referrals r ON r.case_id = h.case_id"
-        );
+        let sql = candidates_sql(distinct.len());
         let mut rows: Vec<(Uuid, Uuid, String, NaiveDate, i64, i64)> = on_pool!(self, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(except.0);
             for (rule, token) in &distinct {
@@ -683,21 +702,13 @@ impl Store {
         let mut out = Vec::with_capacity(tokens.len());
         // Two values a token, far below both engines' limits on bound values.
         for chunk in tokens.chunks(1000) {
+            let sql = name_counts_sql(chunk.len());
             let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
-                let mut b = sqlx::QueryBuilder::new(
-                    "SELECT rule, token, holders FROM person_name_counts WHERE ",
-                );
-                for (i, (rule, token)) in chunk.iter().enumerate() {
-                    if i > 0 {
-                        b.push(" OR ");
-                    }
-                    b.push("(rule = ");
-                    b.push_bind(i64::from(*rule));
-                    b.push(" AND token = ");
-                    b.push_bind(*token as i64);
-                    b.push(")");
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for (rule, token) in chunk {
+                    query = query.bind(i64::from(*rule)).bind(*token as i64);
                 }
-                b.build_query_as().fetch_all(pool).await?
+                query.fetch_all(pool).await?
             });
             out.extend(chunk.iter().map(|&(rule, token)| {
                 rows.iter()
@@ -713,12 +724,38 @@ impl Store {
     /// triggers; 0 for a rule not counted.
     pub async fn name_total(&self, rule: u8) -> Result<u64, StoreError> {
         let n: Option<i64> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT holders FROM person_name_totals WHERE rule = $1")
+            sqlx::query_scalar(NAME_TOTAL_SQL)
                 .bind(i64::from(rule))
                 .fetch_optional(pool)
                 .await?
         });
         Ok(n.map_or(0, u64_of))
+    }
+
+    /// The plans of intake's linkage reads (the candidates of three tokens, the holders of two
+    /// names, the total), by name, as each engine runs them (PostgreSQL's generic plan): a
+    /// test checks each reads its key's range and stops, whatever the store's size.
+    pub async fn linkage_read_plans(&self) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        use crate::plans::Param;
+        let mut candidates = vec![Param::Id(Uuid::nil())];
+        for t in 0..3 {
+            candidates.extend([Param::Int(1), Param::Int(t)]);
+        }
+        candidates.push(Param::Int(TOKEN_CANDIDATE_LIMIT));
+        let reads: [(&'static str, String, Vec<Param>); 3] = [
+            ("candidates", candidates_sql(3), candidates),
+            (
+                "name holders",
+                name_counts_sql(2),
+                vec![Param::Int(6), Param::Int(1), Param::Int(7), Param::Int(2)],
+            ),
+            ("name total", NAME_TOTAL_SQL.to_owned(), vec![Param::Int(7)]),
+        ];
+        let mut plans = Vec::new();
+        for (name, sql, params) in reads {
+            plans.push((name, self.plan_of(&sql, &params, true).await?));
+        }
+        Ok(plans)
     }
 
     /// Up to `limit` adult and child referrals with no linkage tokens at all (bulk-loaded or

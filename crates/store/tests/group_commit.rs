@@ -923,7 +923,12 @@ async fn names_holders_are_kept_as_tokens_are_written_skipped_and_replaced() {
             }
         };
         let asked = vec![(6, given), (7, family), (1, family), (6, other), (7, given)];
-        assert_eq!(counts(asked.clone()).await, vec![3, 4, 0, 0, 0], "{}", t.name);
+        assert_eq!(
+            counts(asked.clone()).await,
+            vec![3, 4, 0, 0, 0],
+            "{}",
+            t.name
+        );
         let total = |rule: u8| {
             let store = t.store.clone();
             async move {
@@ -933,7 +938,12 @@ async fn names_holders_are_kept_as_tokens_are_written_skipped_and_replaced() {
                     .unwrap_or_else(|e| panic!("total: {e}"))
             }
         };
-        assert_eq!((total(6).await, total(7).await, total(1).await), (3, 4, 0), "{}", t.name);
+        assert_eq!(
+            (total(6).await, total(7).await, total(1).await),
+            (3, 4, 0),
+            "{}",
+            t.name
+        );
         // The second referral's tokens replaced (as `nrm link rebuild` does): another given
         // name, the same family name.
         let second = cases[1].case_id;
@@ -970,4 +980,34 @@ async fn names_holders_are_kept_as_tokens_are_written_skipped_and_replaced() {
         t
     })
     .await;
+}
+
+/// Intake's linkage reads stay bounded at a million referrals on both engines (PostgreSQL's
+/// generic plan included): each token's holders a range of the tokens' key read from its end
+/// and stopped at the limit (no sort of every holder), the names' holders and the total a
+/// lookup of the kept counts' key. A plan that sorts or scans makes each intake read every
+/// holder of a common name.
+#[tokio::test]
+async fn linkage_reads_use_their_keys_and_stop() {
+    for backend in testing::all().await {
+        let plans = backend
+            .store
+            .linkage_read_plans()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name));
+        assert_eq!(plans.len(), 3);
+        for (read, steps) in &plans {
+            let plan = steps.join(" | ");
+            eprintln!("{} {read}: {plan}", backend.name);
+            let no_sort = !steps
+                .iter()
+                .any(|s| s.starts_with("Sort") || s.contains("TEMP B-TREE"));
+            assert!(no_sort, "{} {read}: {plan}", backend.name);
+            let no_scan = !steps.iter().any(|s| {
+                s.starts_with("SCAN ") && !s.starts_with("SCAN h") || s.starts_with("Seq Scan")
+            });
+            assert!(no_scan, "{} {read}: {plan}", backend.name);
+        }
+        backend.cleanup().await;
+    }
 }

@@ -640,9 +640,11 @@ impl<'a> Persons<'a> {
             return Ok(Vec::new());
         }
         // Both kept by the store as tokens are written: a row a name and one for the total,
-        // whatever the store's size.
-        let counts = self.store().name_holder_counts(&tf).await?;
-        let total = self.store().name_total(TF_FAMILY_RULE).await?;
+        // whatever the store's size, read in one statement.
+        let nrm_store::persons::NameCounts {
+            holders: counts,
+            indexed: total,
+        } = self.store().name_counts(&tf, TF_FAMILY_RULE).await?;
         let model = model()?;
         Ok(tf
             .iter()

@@ -597,25 +597,29 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
         let rule = u8::try_from(rule).unwrap_or_else(|_| panic!("rule {rule}"));
         let counts = t
             .store
-            .name_holder_counts(&[
-                (rule, token as u64),
-                (rule, (token ^ 1) as u64),
-                (rule, token as u64),
-                (
-                    u8::try_from(blocking.0).unwrap_or(u8::MAX),
-                    blocking.1 as u64,
-                ),
-            ])
+            .name_counts(
+                &[
+                    (rule, token as u64),
+                    (rule, (token ^ 1) as u64),
+                    (rule, token as u64),
+                    (
+                        u8::try_from(blocking.0).unwrap_or(u8::MAX),
+                        blocking.1 as u64,
+                    ),
+                ],
+                7,
+            )
             .await
             .unwrap_or_else(|e| panic!("counts: {e}"));
         assert_eq!(
-            counts,
+            counts.holders,
             vec![held as u64, other as u64, held as u64, 0],
             "counts kept as the tokens were written"
         );
         let family = t
             .query_i64("SELECT COUNT(*) FROM person_link_tokens WHERE rule = 7")
             .await;
+        assert_eq!(counts.indexed, family as u64, "the total read with the names");
         assert_eq!(
             t.store
                 .name_total(7)

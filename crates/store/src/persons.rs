@@ -102,6 +102,15 @@ pub struct PersonReferralRow {
     pub submitted_on: NaiveDate,
 }
 
+/// What [`Store::name_counts`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameCounts {
+    /// The holders of each name asked, in the order asked.
+    pub holders: Vec<u64>,
+    /// How many tokens of the rule asked are stored (the referrals indexed).
+    pub indexed: u64,
+}
+
 /// A row of the review queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MatchReviewRow {
@@ -188,14 +197,27 @@ fn candidates_sql(tokens: usize) -> String {
     )
 }
 
-/// The statement of [`Store::name_holder_counts`] for `names` names: each name's rule and
-/// value.
-fn name_counts_sql(names: usize) -> String {
-    let wanted = (0..names)
-        .map(|i| format!("(rule = ${} AND token = ${})", 2 * i + 1, 2 * i + 2))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    format!("SELECT rule, token, holders FROM person_name_counts WHERE {wanted}")
+/// The statement of [`Store::name_counts`] for `names` names (each name's rule and value),
+/// with the total of the rule bound after them if `with_total`. Each row is `(part, rule,
+/// token, holders)`: part 0 a name's, part 1 the total.
+fn name_counts_sql(names: usize, with_total: bool) -> String {
+    let mut parts = Vec::new();
+    if names > 0 {
+        let wanted = (0..names)
+            .map(|i| format!("(rule = ${} AND token = ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        parts.push(format!(
+            "SELECT CAST(0 AS BIGINT) AS part, rule, token, holders FROM person_name_counts WHERE {wanted}"
+        ));
+    }
+    if with_total {
+        parts.push(format!(
+            "SELECT CAST(1 AS BIGINT) AS part, rule, CAST(0 AS BIGINT) AS token, holders FROM person_name_totals WHERE rule = ${}",
+            2 * names + 1
+        ));
+    }
+    parts.join(" UNION ALL ")
 }
 
 /// The statement of [`Store::name_total`].
@@ -694,29 +716,52 @@ impl Store {
     }
 
     /// How many referrals hold each of the keyed names `tokens` (for term frequencies: how
-    /// common a name is), in the order given: 0 for a name nobody holds. Only the rules of
+    /// common a name is), in the order given, 0 for a name nobody holds; and how many tokens of
+    /// the rule `indexed_by` are stored (see [`Store::name_total`]). Only the rules of
     /// [`COUNTED_NAME_RULES`] are counted (the others answer 0). Each is one row of the counts
     /// the triggers on `person_link_tokens` keep (migration 0039), whatever the name's holders;
-    /// all of them in one statement.
-    pub async fn name_holder_counts(&self, tokens: &[(u8, u64)]) -> Result<Vec<u64>, StoreError> {
-        let mut out = Vec::with_capacity(tokens.len());
-        // Two values a token, far below both engines' limits on bound values.
-        for chunk in tokens.chunks(1000) {
-            let sql = name_counts_sql(chunk.len());
-            let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
+    /// all of them in one statement (one hand-over to SQLite's worker thread a referral).
+    pub async fn name_counts(
+        &self,
+        tokens: &[(u8, u64)],
+        indexed_by: u8,
+    ) -> Result<NameCounts, StoreError> {
+        let mut holders = Vec::with_capacity(tokens.len());
+        let mut indexed = 0;
+        // Two values a token, far below both engines' limits on bound values. The total is
+        // read with the first chunk (a referral's names are one chunk).
+        let chunks: Vec<&[(u8, u64)]> = if tokens.is_empty() {
+            vec![&[]]
+        } else {
+            tokens.chunks(1000).collect()
+        };
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let with_total = i == 0;
+            let sql = name_counts_sql(chunk.len(), with_total);
+            let rows: Vec<(i64, i64, i64, i64)> = on_pool!(self, pool => {
                 let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
                 for (rule, token) in chunk {
                     query = query.bind(i64::from(*rule)).bind(*token as i64);
                 }
+                if with_total {
+                    query = query.bind(i64::from(indexed_by));
+                }
                 query.fetch_all(pool).await?
             });
-            out.extend(chunk.iter().map(|&(rule, token)| {
+            for &(part, _, _, n) in &rows {
+                if part == 1 {
+                    indexed = u64_of(n);
+                }
+            }
+            holders.extend(chunk.iter().map(|&(rule, token)| {
                 rows.iter()
-                    .find(|&&(r, t, _)| r == i64::from(rule) && t == token as i64)
-                    .map_or(0, |&(_, _, n)| u64_of(n))
+                    .find(|&&(part, r, t, _)| {
+                        part == 0 && r == i64::from(rule) && t == token as i64
+                    })
+                    .map_or(0, |&(_, _, _, n)| u64_of(n))
             }));
         }
-        Ok(out)
+        Ok(NameCounts { holders, indexed })
     }
 
     /// How many tokens of the counted name rule `rule` are stored: with a rule every referral
@@ -746,8 +791,14 @@ impl Store {
             ("candidates", candidates_sql(3), candidates),
             (
                 "name holders",
-                name_counts_sql(2),
-                vec![Param::Int(6), Param::Int(1), Param::Int(7), Param::Int(2)],
+                name_counts_sql(2, true),
+                vec![
+                    Param::Int(6),
+                    Param::Int(1),
+                    Param::Int(7),
+                    Param::Int(2),
+                    Param::Int(7),
+                ],
             ),
             ("name total", NAME_TOTAL_SQL.to_owned(), vec![Param::Int(7)]),
         ];

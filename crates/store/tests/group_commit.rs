@@ -913,13 +913,20 @@ async fn names_holders_are_kept_as_tokens_are_written_skipped_and_replaced() {
             let written = task.await.unwrap_or_else(|e| panic!("{e}"));
             assert!(written.is_ok(), "{}: {written:?}", t.name);
         }
+        // The holders asked for, and the family names' total read with them.
         let counts = |asked: Vec<(u8, u64)>| {
             let store = t.store.clone();
             async move {
-                store
-                    .name_holder_counts(&asked)
+                let counts = store
+                    .name_counts(&asked, 7)
                     .await
-                    .unwrap_or_else(|e| panic!("counts: {e}"))
+                    .unwrap_or_else(|e| panic!("counts: {e}"));
+                let total = store
+                    .name_total(7)
+                    .await
+                    .unwrap_or_else(|e| panic!("total: {e}"));
+                assert_eq!(counts.indexed, total, "the total read with the names");
+                counts.holders
             }
         };
         let asked = vec![(6, given), (7, family), (1, family), (6, other), (7, given)];

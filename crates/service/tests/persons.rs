@@ -619,7 +619,10 @@ async fn a_common_family_name_counts_for_less_than_a_rare_one_at_intake() {
         let family = t
             .query_i64("SELECT COUNT(*) FROM person_link_tokens WHERE rule = 7")
             .await;
-        assert_eq!(counts.indexed, family as u64, "the total read with the names");
+        assert_eq!(
+            counts.indexed, family as u64,
+            "the total read with the names"
+        );
         assert_eq!(
             t.store
                 .name_total(7)

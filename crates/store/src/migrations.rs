@@ -235,9 +235,15 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
 ];
 
 fn migrator(postgres: bool) -> Migrator {
+    migrator_to(postgres, i64::MAX)
+}
+
+/// The migrations up to `version` (a test's store as it was before a later one).
+fn migrator_to(postgres: bool, version: i64) -> Migrator {
     Migrator::with_migrations(
         MIGRATIONS
             .iter()
+            .filter(|(v, ..)| *v <= version)
             .map(|(version, description, sqlite, pg)| {
                 let sql = if postgres { pg } else { sqlite };
                 Migration::new(
@@ -264,6 +270,14 @@ impl Store {
         }
         // Indexes an interrupted bulk load left to rebuild.
         self.rebuild_deferred_indexes().await
+    }
+
+    /// Brings the schema up to `version` only: for tests of a later migration's backfill,
+    /// which need the data it finds. A later [`Store::migrate`] applies the rest.
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        let postgres = matches!(self.kind(), crate::DatabaseKind::Postgres);
+        on_pool!(self, pool => migrator_to(postgres, version).run(pool).await?);
+        Ok(())
     }
 
     /// SQLite has no advisory lock: two processes starting together on a new file could both

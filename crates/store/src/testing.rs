@@ -202,6 +202,11 @@ fn test_audit_key() -> (AuditKey, String) {
 
 /// A fresh SQLite store in a temporary folder.
 pub async fn sqlite() -> TestStore {
+    sqlite_migrated_to(i64::MAX).await
+}
+
+/// A fresh SQLite store with the migrations up to `version` only (see [`Store::migrate_to`]).
+pub async fn sqlite_migrated_to(version: i64) -> TestStore {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary folder: {e}"));
     let url = format!("sqlite://{}", dir.path().join("nrm.sqlite").display());
     let (key, hex) = test_key();
@@ -209,10 +214,12 @@ pub async fn sqlite() -> TestStore {
     let store = Store::connect(&url, ConnectOptions::new(key, audit_key))
         .await
         .unwrap_or_else(|e| panic!("open SQLite: {e}"));
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("migrate SQLite: {e}"));
+    let migrated = if version == i64::MAX {
+        store.migrate().await
+    } else {
+        store.migrate_to(version).await
+    };
+    migrated.unwrap_or_else(|e| panic!("migrate SQLite: {e}"));
     TestStore {
         store,
         url,
@@ -235,6 +242,16 @@ pub async fn postgres() -> Option<TestStore> {
 /// [`postgres`] with a pool of at most `max_connections` (1: every statement on one
 /// connection, whose prepared statements a test can then read).
 pub async fn postgres_with_connections(max_connections: u32) -> Option<TestStore> {
+    postgres_at(max_connections, i64::MAX).await
+}
+
+/// A fresh PostgreSQL store with the migrations up to `version` only (see
+/// [`Store::migrate_to`]), or `None` as for [`postgres`].
+pub async fn postgres_migrated_to(version: i64) -> Option<TestStore> {
+    postgres_at(8, version).await
+}
+
+async fn postgres_at(max_connections: u32, version: i64) -> Option<TestStore> {
     let base = postgres_base_url();
     let admin = match sqlx::PgPool::connect(&base).await {
         Ok(pool) => pool,
@@ -266,10 +283,12 @@ pub async fn postgres_with_connections(max_connections: u32) -> Option<TestStore
     let store = Store::connect(&url, options)
         .await
         .unwrap_or_else(|e| panic!("open PostgreSQL: {e}"));
-    store
-        .migrate()
-        .await
-        .unwrap_or_else(|e| panic!("migrate PostgreSQL: {e}"));
+    let migrated = if version == i64::MAX {
+        store.migrate().await
+    } else {
+        store.migrate_to(version).await
+    };
+    migrated.unwrap_or_else(|e| panic!("migrate PostgreSQL: {e}"));
     Some(TestStore {
         store,
         url,

@@ -1018,3 +1018,72 @@ async fn linkage_reads_use_their_keys_and_stop() {
         backend.cleanup().await;
     }
 }
+
+// Migration 0039 counts the names of the tokens already stored when it runs (a service
+// upgraded with referrals indexed), then the triggers go on from there.
+#[tokio::test]
+async fn the_name_counts_start_from_the_tokens_stored_before_them() {
+    let mut stores = vec![testing::sqlite_migrated_to(38).await];
+    stores.extend(testing::postgres_migrated_to(38).await);
+    for t in stores {
+        let cases: Vec<NewCase> = (0..4).map(|_| new_case()).collect();
+        for case in &cases {
+            assert_eq!(submit(&t.store, case).await.ok(), Some(1), "{}", t.name);
+        }
+        let id = |i: usize| format!("'{}'", cases[i].case_id.0);
+        let id = |i: usize| match t.name {
+            "sqlite" => format!("X{}", id(i).replace('-', "")),
+            _ => id(i),
+        };
+        let rows = [
+            (6, 100, 0),
+            (6, 100, 1),
+            (7, 200, 0),
+            (7, 201, 1),
+            (7, 201, 2),
+            (1, 5, 0),
+        ];
+        let values = rows
+            .iter()
+            .map(|(rule, token, case)| format!("({rule}, {token}, {})", id(*case)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        t.execute_raw(&format!(
+            "INSERT INTO person_link_tokens (rule, token, case_id) VALUES {values}"
+        ))
+        .await;
+        t.store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrate: {e}", t.name));
+        let asked = [(6, 100), (7, 200), (7, 201), (1, 5), (6, 999)];
+        let counts = t
+            .store
+            .name_counts(&asked, 7)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(counts.holders, vec![2, 1, 2, 0, 0], "{}", t.name);
+        assert_eq!(counts.indexed, 3, "{}", t.name);
+        let six = t
+            .store
+            .name_total(6)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(six, 2, "{}", t.name);
+        // And from there the triggers keep them.
+        t.execute_raw(&format!(
+            "INSERT INTO person_link_tokens (rule, token, case_id) VALUES (7, 200, {})",
+            id(3)
+        ))
+        .await;
+        let counts = t
+            .store
+            .name_counts(&asked, 7)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(counts.holders, vec![2, 2, 2, 0, 0], "{}", t.name);
+        assert_eq!(counts.indexed, 4, "{}", t.name);
+        assert_eq!(t.query_i64(COUNTS_DISAGREE).await, 0, "{}", t.name);
+        t.cleanup().await;
+    }
+}

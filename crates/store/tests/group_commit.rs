@@ -1019,6 +1019,14 @@ async fn linkage_reads_use_their_keys_and_stop() {
     }
 }
 
+/// The holders of `asked` and the family names' total, as intake reads them.
+async fn family_counts(t: &TestStore, asked: &[(u8, u64)]) -> nrm_store::persons::NameCounts {
+    t.store
+        .name_counts(asked, 7)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", t.name))
+}
+
 // Migration 0039 counts the names of the tokens already stored when it runs (a service
 // upgraded with referrals indexed), then the triggers go on from there.
 #[tokio::test]
@@ -1057,11 +1065,7 @@ async fn the_name_counts_start_from_the_tokens_stored_before_them() {
             .await
             .unwrap_or_else(|e| panic!("{}: migrate: {e}", t.name));
         let asked = [(6, 100), (7, 200), (7, 201), (1, 5), (6, 999)];
-        let counts = t
-            .store
-            .name_counts(&asked, 7)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let counts = family_counts(&t, &asked).await;
         assert_eq!(counts.holders, vec![2, 1, 2, 0, 0], "{}", t.name);
         assert_eq!(counts.indexed, 3, "{}", t.name);
         let six = t
@@ -1076,11 +1080,7 @@ async fn the_name_counts_start_from_the_tokens_stored_before_them() {
             id(3)
         ))
         .await;
-        let counts = t
-            .store
-            .name_counts(&asked, 7)
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let counts = family_counts(&t, &asked).await;
         assert_eq!(counts.holders, vec![2, 2, 2, 0, 0], "{}", t.name);
         assert_eq!(counts.indexed, 4, "{}", t.name);
         assert_eq!(t.query_i64(COUNTS_DISAGREE).await, 0, "{}", t.name);

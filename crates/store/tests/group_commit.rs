@@ -1014,6 +1014,15 @@ async fn linkage_reads_use_their_keys_and_stop() {
                 s.starts_with("SCAN ") && !s.starts_with("SCAN h") || s.starts_with("Seq Scan")
             });
             assert!(no_scan, "{} {read}: {plan}", backend.name);
+            // A holder's referral is looked up by its key, never hashed with the whole table
+            // (a join's cached plan did that at every intake while the table was small).
+            let no_hash = !steps.iter().any(|s| s.starts_with("Hash"));
+            assert!(no_hash, "{} {read}: {plan}", backend.name);
+            let by_key = steps
+                .iter()
+                .filter(|s| s.contains("person_referrals") || s.starts_with("SEARCH r "))
+                .all(|s| s.contains("case_id"));
+            assert!(by_key, "{} {read}: {plan}", backend.name);
         }
         backend.cleanup().await;
     }

@@ -567,7 +567,7 @@ impl Store {
         }
         // Every token's holders in one statement (one round trip, one hand-off to SQLite's
         // worker thread): a bounded read of the key per token, each in its own subquery so
-        // both planners stop at the limit, then joined to the persons they belong to. A token
+        // both planners stop at the limit, each holder's person looked up by key. A token
         // given twice is read once (and counted twice below).
         let mut distinct: Vec<(u8, u64)> = Vec::with_capacity(tokens.len());
         for t in tokens {

@@ -200,6 +200,16 @@ fn test_audit_key() -> (AuditKey, String) {
     (key, hex)
 }
 
+/// Migrates a test store whole (as a start does), or up to `version` only.
+async fn migrate_test_store(store: &Store, version: i64, engine: &str) {
+    let migrated = if version == i64::MAX {
+        store.migrate().await
+    } else {
+        store.migrate_to(version).await
+    };
+    migrated.unwrap_or_else(|e| panic!("migrate {engine}: {e}"));
+}
+
 /// A fresh SQLite store in a temporary folder.
 pub async fn sqlite() -> TestStore {
     sqlite_migrated_to(i64::MAX).await
@@ -214,12 +224,7 @@ pub async fn sqlite_migrated_to(version: i64) -> TestStore {
     let store = Store::connect(&url, ConnectOptions::new(key, audit_key))
         .await
         .unwrap_or_else(|e| panic!("open SQLite: {e}"));
-    let migrated = if version == i64::MAX {
-        store.migrate().await
-    } else {
-        store.migrate_to(version).await
-    };
-    migrated.unwrap_or_else(|e| panic!("migrate SQLite: {e}"));
+    migrate_test_store(&store, version, "SQLite").await;
     TestStore {
         store,
         url,
@@ -283,12 +288,7 @@ async fn postgres_at(max_connections: u32, version: i64) -> Option<TestStore> {
     let store = Store::connect(&url, options)
         .await
         .unwrap_or_else(|e| panic!("open PostgreSQL: {e}"));
-    let migrated = if version == i64::MAX {
-        store.migrate().await
-    } else {
-        store.migrate_to(version).await
-    };
-    migrated.unwrap_or_else(|e| panic!("migrate PostgreSQL: {e}"));
+    migrate_test_store(&store, version, "PostgreSQL").await;
     Some(TestStore {
         store,
         url,

@@ -219,15 +219,21 @@ impl Store {
             max_connections: 1,
             ..options.clone()
         };
-        let commit_pool = match &pool {
-            Pool::Sqlite(_) => Pool::Sqlite(open_sqlite(url, &own).await?),
-            Pool::Postgres(_) => Pool::Postgres(open_postgres(url, &own).await?),
-        };
+        let kind = DatabaseKind::of_url(url)?;
+        let commit_url = url.to_owned();
         let committer = crate::group::Committer::start(
-            commit_pool,
+            async move {
+                Ok(match kind {
+                    DatabaseKind::Sqlite => Pool::Sqlite(open_sqlite(&commit_url, &own).await?),
+                    DatabaseKind::Postgres => {
+                        Pool::Postgres(open_postgres(&commit_url, &own).await?)
+                    }
+                })
+            },
             options.audit_key.clone(),
             write_gate.clone(),
-        );
+        )
+        .await?;
         let store = Self {
             pool,
             master_key: options.master_key,

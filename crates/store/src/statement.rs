@@ -92,3 +92,97 @@ macro_rules! execute_all {
     }};
 }
 pub(crate) use execute_all;
+
+/// `sql` with its `$1, $2, … $n` written as SQLite's anonymous `?`, when each appears once
+/// and in order (as in every multi-row statement the group committer merges); otherwise
+/// `sql` as it is.
+///
+/// SQLite keeps numbered and named parameters in a list it searches from the start for each
+/// one, when the statement is parsed and again when sqlx asks each parameter's name to bind
+/// it: work that grows with the square of the parameters. A batch's merged INSERT of link
+/// tokens has thousands, and at intake's concurrency that search was the committer's largest
+/// single cost. Anonymous parameters are numbered as they are met and have no name to find.
+pub(crate) fn anonymous_placeholders(sql: &str) -> Cow<'_, str> {
+    let bytes = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1u64;
+    let mut copied = 0;
+    let mut i = 0;
+    let mut quoted = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' => quoted = !quoted,
+            b'$' if !quoted => {
+                let digits = bytes[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                let number = sql
+                    .get(i + 1..i + 1 + digits)
+                    .and_then(|d| d.parse::<u64>().ok());
+                if number != Some(expected) {
+                    return Cow::Borrowed(sql);
+                }
+                expected += 1;
+                out.push_str(&sql[copied..i]);
+                out.push('?');
+                i += 1 + digits;
+                copied = i;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if expected == 1 {
+        return Cow::Borrowed(sql);
+    }
+    out.push_str(&sql[copied..]);
+    Cow::Owned(out)
+}
+
+/// A statement's SQL as the pool's engine is best given it (see [`anonymous_placeholders`]).
+pub(crate) trait Dialect {
+    fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str>;
+}
+
+impl Dialect for sqlx::SqlitePool {
+    fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        anonymous_placeholders(sql)
+    }
+}
+
+impl Dialect for sqlx::PgPool {
+    fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        Cow::Borrowed(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anonymous_placeholders;
+
+    #[test]
+    fn placeholders_in_order_become_anonymous_and_any_other_form_is_kept() {
+        assert_eq!(
+            anonymous_placeholders("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        assert_eq!(
+            anonymous_placeholders("UPDATE t SET s = 'a$1' WHERE id = $1 AND v = $2"),
+            "UPDATE t SET s = 'a$1' WHERE id = ? AND v = ?"
+        );
+        // A parameter used twice, or out of order, keeps its number.
+        for kept in [
+            "SELECT * FROM t WHERE a = $1 OR b = $1",
+            "SELECT * FROM t WHERE a = $2 AND b = $1",
+            "SELECT * FROM t WHERE a = $1 AND b = $3",
+            "SELECT 1",
+        ] {
+            assert!(matches!(
+                anonymous_placeholders(kept),
+                std::borrow::Cow::Borrowed(s) if s == kept
+            ));
+        }
+    }
+}

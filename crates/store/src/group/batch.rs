@@ -24,7 +24,7 @@ use super::merge;
 use super::{Job, Outcomes, Writer, Written};
 use crate::audit::{AuditEntry, AuditRecord};
 use crate::on_pool;
-use crate::statement::{bind_values, execute_all};
+use crate::statement::{Dialect, bind_values, execute_all};
 
 /// How the merged attempt ended.
 enum Merged {
@@ -195,7 +195,7 @@ impl Writer {
                 let same = gates.iter().all(|g| g.values.len() == columns);
                 match merge::multi_row(sql, columns, members.len()).filter(|_| same) {
                     Some(sql) => {
-                        let sql = format!("{sql} RETURNING {key}");
+                        let sql = Dialect::sql(pool, &format!("{sql} RETURNING {key}")).into_owned();
                         let values = gates.iter().flat_map(|g| g.values.iter());
                         let query = bind_values!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), values);
                         match query.fetch_all(&mut *tx).await {
@@ -240,7 +240,8 @@ impl Writer {
                     .map(|&i| jobs[i].statements.get(1..).unwrap_or_default())
                     .collect();
                 for call in merge::schedule(&rest) {
-                    let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(call.sql.into_owned())), &call.values);
+                    let sql = Dialect::sql(pool, &call.sql).into_owned();
+                    let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), &call.values);
                     if query.execute(&mut *tx).await.is_err() {
                         failed = true;
                         break;

@@ -205,7 +205,10 @@ impl Committer {
                 });
             })
             .map_err(|e| crate::StoreError::Database(sqlx::Error::Io(e)))?;
-        let pool = pool.await.map_err(|_| crate::StoreError::CommitFailed)??;
+        // No answer: the thread stopped (panicked) before it opened the connection.
+        let pool = pool
+            .await
+            .map_err(|_| crate::StoreError::Database(sqlx::Error::WorkerCrashed))??;
         Ok(Self {
             queue,
             counters,

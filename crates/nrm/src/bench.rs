@@ -94,8 +94,15 @@ pub async fn intake(options: IntakeOptions) -> anyhow::Result<()> {
         options.requests, options.concurrency
     );
     println!(
-        "{:<9} {:>11} {:>13} {:>9} {:>9} {:>9} {:>11}",
-        "backend", "concurrency", "referrals/s", "p50 ms", "p99 ms", "errors", "mean batch"
+        "{:<9} {:>11} {:>13} {:>9} {:>9} {:>9} {:>11} {:>9}",
+        "backend",
+        "concurrency",
+        "referrals/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "mean batch",
+        "CPU busy"
     );
     for backend in &options.backends {
         let Some(test_store) = backend_store(backend).await? else {
@@ -189,6 +196,7 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
             Arc::new(bodies(options.requests as usize, 2026 + level as u64));
         let remaining = Arc::new(AtomicU32::new(options.requests));
         let before = test_store.store.group_commit_stats();
+        let cpu_before = machine_cpu();
         let started = Instant::now();
         let mut workers = Vec::new();
         for _ in 0..concurrency.max(1) {
@@ -228,6 +236,10 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
             errors += e;
         }
         let elapsed = started.elapsed().as_secs_f64();
+        let busy = machine_cpu()
+            .zip(cpu_before)
+            .and_then(|(after, before)| after.busy_since(&before))
+            .map_or_else(|| "-".to_owned(), |share| format!("{:.0} %", share * 100.0));
         let after = test_store.store.group_commit_stats();
         // Appends per transaction of the group committer over this level.
         let mean_batch = (after.appends - before.appends) as f64
@@ -235,18 +247,61 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
         latencies.sort_unstable();
         let percentile = |p: f64| percentile_ms(&latencies, p);
         println!(
-            "{:<9} {:>11} {:>13.0} {:>9.2} {:>9.2} {:>9} {:>11.1}",
+            "{:<9} {:>11} {:>13.0} {:>9.2} {:>9.2} {:>9} {:>11.1} {:>9}",
             test_store.name,
             concurrency,
             latencies.len() as f64 / elapsed,
             percentile(0.50),
             percentile(0.99),
             errors,
-            mean_batch
+            mean_batch,
+            busy
         );
     }
     server.abort();
     Ok(())
+}
+
+/// The machine's CPU time so far, from the first line of `/proc/stat` (Linux), in clock
+/// ticks: what was busy (user, nice, system, interrupts) and what was not (idle, I/O wait).
+/// Read around each level, it says whether intake was bound by the CPU (every core busy:
+/// the benchmark's clients, the service and the database server together) or by waiting
+/// (the disk, a lock, hand-overs between threads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MachineCpu {
+    busy: u64,
+    idle: u64,
+}
+
+impl MachineCpu {
+    /// Parses the aggregate `cpu` line of `/proc/stat`.
+    fn parse(stat: &str) -> Option<Self> {
+        let line = stat.lines().next()?;
+        let mut fields = line.split_whitespace();
+        if fields.next()? != "cpu" {
+            return None;
+        }
+        let ticks: Vec<u64> = fields.map(|f| f.parse().ok()).collect::<Option<_>>()?;
+        let at = |i: usize| ticks.get(i).copied().unwrap_or(0);
+        // user nice system idle iowait irq softirq steal: steal is time the machine did
+        // not have, counted as neither.
+        Some(Self {
+            busy: at(0) + at(1) + at(2) + at(5) + at(6),
+            idle: at(3) + at(4),
+        })
+    }
+
+    /// The share of the machine's CPU time that was busy between `before` and `self`.
+    fn busy_since(&self, before: &Self) -> Option<f64> {
+        let busy = self.busy.checked_sub(before.busy)?;
+        let idle = self.idle.checked_sub(before.idle)?;
+        let all = busy + idle;
+        (all > 0).then(|| busy as f64 / all as f64)
+    }
+}
+
+fn machine_cpu() -> Option<MachineCpu> {
+    MachineCpu::parse(&std::fs::read_to_string("/proc/stat").ok()?)
 }
 
 /// Options for `nrm bench audit`.
@@ -281,4 +336,32 @@ pub async fn audit(options: AuditOptions) -> anyhow::Result<()> {
     }
     test_store.cleanup().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MachineCpu;
+
+    #[test]
+    fn the_machines_busy_share_is_read_from_proc_stat() {
+        let before =
+            MachineCpu::parse("cpu  100 5 50 800 40 3 2 7 0 0\ncpu0 50 2 25 400 20 1 1 3 0 0\n")
+                .expect("parsed");
+        assert_eq!(
+            before,
+            MachineCpu {
+                busy: 160,
+                idle: 840
+            }
+        );
+        let after = MachineCpu {
+            busy: 460,
+            idle: 940,
+        };
+        assert_eq!(after.busy_since(&before), Some(0.75));
+        assert_eq!(before.busy_since(&after), None);
+        assert_eq!(before.busy_since(&before), None);
+        assert_eq!(MachineCpu::parse("intr 1 2 3"), None);
+        assert_eq!(MachineCpu::parse(""), None);
+    }
 }

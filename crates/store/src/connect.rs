@@ -206,7 +206,8 @@ impl Store {
     /// Opens the database named by `url`, checks it keeps acknowledged writes safe, and
     /// returns the store. Does not migrate: call [`Store::migrate`].
     pub async fn connect(url: &str, options: ConnectOptions) -> Result<Self, StoreError> {
-        let pool = match DatabaseKind::of_url(url)? {
+        let kind = DatabaseKind::of_url(url)?;
+        let pool = match kind {
             DatabaseKind::Sqlite => Pool::Sqlite(open_sqlite(url, &options).await?),
             DatabaseKind::Postgres => Pool::Postgres(open_postgres(url, &options).await?),
         };
@@ -219,7 +220,6 @@ impl Store {
             max_connections: 1,
             ..options.clone()
         };
-        let kind = DatabaseKind::of_url(url)?;
         let commit_url = url.to_owned();
         let committer = crate::group::Committer::start(
             async move {

@@ -156,6 +156,7 @@ impl Store {
                     1 => sql.to_owned(),
                     _ => group::merge::multi_row(sql, width, chunk.len()).unwrap_or_default(),
                 };
+                let sql = statement::Dialect::sql(pool, &sql).into_owned();
                 statement::bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), chunk.iter().flatten())
                     .execute(&mut *tx)
                     .await?;

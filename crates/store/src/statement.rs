@@ -94,8 +94,9 @@ macro_rules! execute_all {
 pub(crate) use execute_all;
 
 /// `sql` with its `$1, $2, … $n` written as SQLite's anonymous `?`, when each appears once
-/// and in order (as in every multi-row statement the group committer merges); otherwise
-/// `sql` as it is.
+/// and in order (as in the multi-row statements the store builds: the group committer's
+/// merged statements, [`Store::write_each`](crate::Store::write_each)'s); otherwise `sql` as
+/// it is.
 ///
 /// SQLite keeps numbered and named parameters in a list it searches from the start for each
 /// one, when the statement is parsed and again when sqlx asks each parameter's name to bind

@@ -238,10 +238,14 @@ pub async fn sqlite_migrated_to(version: i64) -> TestStore {
 
 static SCHEMA_COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// The pool of a test's PostgreSQL store: half the service's default, so that tests running
+/// side by side stay within the server's connections.
+const TEST_POOL_CONNECTIONS: u32 = 8;
+
 /// A fresh PostgreSQL store in its own schema, or `None` when PostgreSQL is unreachable and
 /// `CI` is not set.
 pub async fn postgres() -> Option<TestStore> {
-    postgres_with_connections(8).await
+    postgres_with_connections(TEST_POOL_CONNECTIONS).await
 }
 
 /// [`postgres`] with a pool of at most `max_connections` (1: every statement on one
@@ -253,7 +257,7 @@ pub async fn postgres_with_connections(max_connections: u32) -> Option<TestStore
 /// A fresh PostgreSQL store with the migrations up to `version` only (see
 /// [`Store::migrate_to`]), or `None` as for [`postgres`].
 pub async fn postgres_migrated_to(version: i64) -> Option<TestStore> {
-    postgres_at(8, version).await
+    postgres_at(TEST_POOL_CONNECTIONS, version).await
 }
 
 async fn postgres_at(max_connections: u32, version: i64) -> Option<TestStore> {

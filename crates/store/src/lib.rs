@@ -54,8 +54,8 @@ pub use events::{Append, LoadedCase, StoredEvent, VaultWrite};
 pub use group::GroupCommitStats;
 pub use operations::{DeadlineFlag, PoolUse, QueueDepth};
 pub use queue::{
-    COUNT_LIMIT, CaseKind, CaseSummary, QueryPlan, QueueCursor, QueuePage, QueueQuery, QueueSort,
-    SortDirection, age_group_code as queue_age_group_code, parse_age_group,
+    COUNT_LIMIT, CaseKind, CaseSummary, CursorAt, QueryPlan, QueueCursor, QueuePage, QueueQuery,
+    QueueSort, SortDirection, age_group_code as queue_age_group_code, parse_age_group,
 };
 pub use statistics::{EVERY_DAY, FactToKeep, FactWalk, Kept};
 pub use vault::crypto::MasterKey;

@@ -232,6 +232,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0039_person_name_counts.sql"),
         include_str!("../migrations/postgres/0039_person_name_counts.sql"),
     ),
+    (
+        40,
+        "queue_tie_by_case_id",
+        include_str!("../migrations/sqlite/0040_queue_tie_by_case_id.sql"),
+        include_str!("../migrations/postgres/0040_queue_tie_by_case_id.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -8,7 +8,7 @@
 //! filter reads a column of `case_summaries` (the deadline flag and next due date are kept
 //! there by the projection, migration 0013), each status is read as its own range of an index
 //! led by the access policy's scope column and ordered by the sort key, and pages continue
-//! from a cursor (the last row's sort key and reference) instead of an `OFFSET`. The one
+//! from a cursor (the last row's sort key and case id, or its reference) instead of an `OFFSET`. The one
 //! branch read otherwise is "not overdue" of the cases awaiting Reasonable Grounds: their
 //! not-yet-due range of a due-date index, a due date at a time when the page is sorted
 //! otherwise (see `push_branch!`). On PostgreSQL a page of the large scopes merged from
@@ -231,8 +231,8 @@ fn limit_literal(limit: i64) -> String {
     limit.to_string()
 }
 
-/// A position in the queue for one sort: the sort key and reference of the row a page starts
-/// after (`forward`) or ends before. Travels as an opaque string ([`QueueCursor::encode`]);
+/// A position in the queue for one sort: where the row a page starts after (`forward`) or
+/// ends before stands in that sort. Travels as an opaque string ([`QueueCursor::encode`]);
 /// [`QueueCursor::decode`] refuses anything it did not make the shape of, so a bad cursor is
 /// the caller's error, never the database's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,12 +241,37 @@ pub struct QueueCursor {
     pub direction: SortDirection,
     /// `true`: the page after this row; `false`: the page before it.
     pub forward: bool,
-    /// The row's sort date (none when sorting by reference).
-    pub key: Option<NaiveDate>,
-    pub reference: String,
+    pub at: CursorAt,
 }
 
-const CURSOR_VERSION: &str = "q1";
+/// A row's place in a sort of the queue.
+///
+/// Sorted by a date, rows of the same date are ordered by their case id, which is
+/// time-ordered: the cases of one day are kept in the order they arrived, and a new case's
+/// entry in each date-sorted index goes after those of its date instead of at a random place
+/// among them (ordered by the random reference, a burst of intake rewrote pages all over every
+/// such index: migration 0040).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CursorAt {
+    /// Sorted by a date: the row's date and case id.
+    Dated { key: NaiveDate, case_id: CaseId },
+    /// Sorted by reference: the row's reference.
+    Reference(String),
+}
+
+impl QueueCursor {
+    /// The row's sort date (none when sorting by reference).
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self.at {
+            CursorAt::Dated { key, .. } => Some(key),
+            CursorAt::Reference(_) => None,
+        }
+    }
+}
+
+/// Version 2: a dated sort's tie broken by the case id (version 1, by the reference, is no
+/// longer read: a page opened from one starts at the beginning of its queue).
+const CURSOR_VERSION: &str = "q2";
 
 impl QueueCursor {
     fn sort_code(sort: QueueSort) -> &'static str {
@@ -268,8 +293,11 @@ impl QueueCursor {
                 SortDirection::Descending => "d",
             },
             if self.forward { "n" } else { "p" },
-            self.key.map(|d| d.to_string()).unwrap_or_default(),
-            self.reference,
+            self.date().map(|d| d.to_string()).unwrap_or_default(),
+            match &self.at {
+                CursorAt::Dated { case_id, .. } => case_id.0.hyphenated().to_string(),
+                CursorAt::Reference(reference) => reference.clone(),
+            },
         );
         plain.bytes().map(|b| format!("{b:02x}")).collect()
     }
@@ -309,30 +337,37 @@ impl QueueCursor {
             "" => None,
             date => Some(NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?),
         };
-        let reference = parts.next()?.to_owned();
-        let reference_shape = !reference.is_empty()
-            && reference.len() <= 40
-            && reference
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if parts.next().is_some()
-            || !reference_shape
-            || key.is_some() == (sort == QueueSort::Reference)
-        {
+        let tie = parts.next()?;
+        if parts.next().is_some() {
             return None;
         }
+        let at = match (sort, key) {
+            (QueueSort::Reference, None) => {
+                let shape = !tie.is_empty()
+                    && tie.len() <= 40
+                    && tie.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                shape.then(|| CursorAt::Reference(tie.to_owned()))?
+            }
+            (QueueSort::Reference, Some(_)) | (_, None) => return None,
+            (_, Some(key)) => CursorAt::Dated {
+                key,
+                case_id: CaseId(uuid::Uuid::try_parse(tie).ok()?),
+            },
+        };
         Some(Self {
             sort,
             direction,
             forward,
-            key,
-            reference,
+            at,
         })
     }
 
-    /// Whether this cursor was made for `sort` in `direction`.
+    /// Whether this cursor was made for `sort` in `direction` (and has the place that sort
+    /// orders by).
     pub fn fits(&self, sort: QueueSort, direction: SortDirection) -> bool {
-        self.sort == sort && self.direction == direction
+        self.sort == sort
+            && self.direction == direction
+            && matches!(self.at, CursorAt::Reference(_)) == (sort == QueueSort::Reference)
     }
 }
 
@@ -456,24 +491,29 @@ macro_rules! push_filters {
 }
 
 /// Appends the condition that rows come after `cursor` (`cmp` is `>` reading upwards, `<`
-/// downwards) in the order of sort key `key` (the reference alone when `None`) over `alias`.
+/// downwards) in the order of sort key `key` and the case id (the reference alone when `None`)
+/// over `alias`. A cursor that does not fit the sort (which [`QueueCursor::fits`] keeps from
+/// here) matches no row.
 macro_rules! push_cursor {
     ($builder:expr, $key:expr, $cursor:expr, $alias:expr, $cmp:expr) => {{
         let (key, cursor, alias, cmp): (Option<&str>, &QueueCursor, &str, &str) =
             ($key, $cursor, $alias, $cmp);
-        match (key, cursor.key) {
-            (Some(k), Some(date)) => {
+        match (key, &cursor.at) {
+            (Some(k), CursorAt::Dated { key: date, case_id }) => {
                 $builder
-                    .push(format!(" AND ({alias}.{k}, {alias}.reference) {cmp} ("))
-                    .push_bind(date)
+                    .push(format!(" AND ({alias}.{k}, {alias}.case_id) {cmp} ("))
+                    .push_bind(*date)
                     .push(", ")
-                    .push_bind(cursor.reference.clone())
+                    .push_bind(case_id.0)
                     .push(")");
             }
-            _ => {
+            (None, CursorAt::Reference(reference)) => {
                 $builder
                     .push(format!(" AND {alias}.reference {cmp} "))
-                    .push_bind(cursor.reference.clone());
+                    .push_bind(reference.clone());
+            }
+            _ => {
+                $builder.push(" AND 1 = 0");
             }
         }
     }};
@@ -483,20 +523,34 @@ macro_rules! push_cursor {
 /// filters, past `cursor`, in the order of `key` (`dir`), at most `limit`.
 /// `$day` is the date as SQL when the walk is one lateral subquery over the dates
 /// (PostgreSQL): a reference cursor is then written on the due date and the reference
-/// together, the RG due-date index's own columns, so no planner walks the references of the
-/// whole status instead (the tie it would see in a small table's statistics).
+/// together, the not-yet-due reference index's own columns, so no planner walks the
+/// references of the whole status instead (the tie it would see in a small table's
+/// statistics).
 macro_rules! push_day_page {
     ($builder:expr, $q:expr, $key:expr, $cursor:expr, $cmp:expr, $dir:expr, $limit:expr, $day:expr) => {{
+        if $key.is_none() {
+            // The condition of the not-yet-due reference indexes (always true, a reference is
+            // never empty), which only this walk states: otherwise PostgreSQL read a page of
+            // the RG due-date sort's own not-yet-due range from them too, a whole day's cases
+            // sorted again by case id (migration 0040).
+            $builder.push(" AND s.reference > ''");
+        }
         push_filters!($builder, $q);
         let day: Option<&str> = $day;
         match ($cursor, day) {
-            (Some(cursor), Some(day)) if $key.is_none() => {
+            (
+                Some(QueueCursor {
+                    at: CursorAt::Reference(reference),
+                    ..
+                }),
+                Some(day),
+            ) if $key.is_none() => {
                 $builder
                     .push(format!(
                         " AND (s.rg_due_key, s.reference) {} ({day}, ",
                         $cmp
                     ))
-                    .push_bind(cursor.reference.clone())
+                    .push_bind(reference.clone())
                     .push(")");
             }
             (Some(cursor), _) => push_cursor!($builder, $key, cursor, "s", $cmp),
@@ -616,9 +670,9 @@ macro_rules! push_branch {
             }
         } else {
             if materialise {
-                // The range takes only what orders it and finds its rows again: the case id, the
-                // reference and the sort key, which the RG due-date indexes of the large scopes
-                // carry (migration 0033), so it is read from the index alone.
+                // The range takes only what orders it and finds its rows again: the case id and
+                // the sort key (or the reference), which the RG due-date indexes of the large
+                // scopes carry (migrations 0033, 0040), so it is read from the index alone.
                 let keys = range_keys(key);
                 $builder.push(format!(
                     "WITH not_due AS MATERIALIZED (SELECT {keys} FROM case_summaries s WHERE s.status = "
@@ -637,17 +691,21 @@ macro_rules! push_branch {
                 // may weigh them as less selective than the scope's equality and walk an index
                 // of every scope instead). Reading upwards, the higher bound implies the other.
                 let today_is_bound = match cursor {
-                    Some(c) if !materialise && $ascending => c.key.is_none_or(|d| d < q.today),
+                    Some(c) if !materialise && $ascending => c.date().is_none_or(|d| d < q.today),
                     _ => true,
                 };
                 if today_is_bound {
                     if !materialise && $ascending {
                         cursor = None;
                     }
+                    // Written on the RG due-date index's own leading columns (the due date and
+                    // the case id), the lowest case id standing for "any".
                     $builder
-                        .push(" AND (s.rg_due_key, s.reference) >= (")
+                        .push(" AND (s.rg_due_key, s.case_id) >= (")
                         .push_bind(q.today)
-                        .push(", '')");
+                        .push(", ")
+                        .push_bind(uuid::Uuid::nil())
+                        .push(")");
                 }
             }
             push_filters!($builder, q);
@@ -764,7 +822,7 @@ macro_rules! push_count {
         let statuses: &[CaseStatus] = $statuses;
         let limit = i64::try_from(q.count_limit.saturating_add(1)).unwrap_or(i64::MAX);
         let columns = match sort_column(q.sort) {
-            Some(k) => format!("s.{k}, s.reference"),
+            Some(k) => format!("s.{k}, s.case_id"),
             None => "s.reference".to_owned(),
         };
         $builder.push("SELECT COUNT(*) FROM (");
@@ -813,19 +871,20 @@ fn keys_first(q: &QueueQuery, statuses: &[CaseStatus]) -> bool {
         && (statuses.len() > 1 || q.age_group.is_some() || q.exploitation_type.is_some())
 }
 
-/// What a not-yet-due range is read for before its page's rows are looked up: the case id,
-/// the reference and the sort key `key` (none when the reference alone orders it).
+/// What a range or a branch's keys are read for before the page's rows are looked up: the
+/// case id and the sort key `key` (the reference when `None`: it alone orders the page).
 fn range_keys(key: Option<&str>) -> String {
     match key {
-        Some(k) => format!("s.case_id, s.reference, s.{k}"),
+        Some(k) => format!("s.case_id, s.{k}"),
         None => "s.case_id, s.reference".to_owned(),
     }
 }
 
-/// `ORDER BY` terms for a sort on `key` (the reference alone when `None`) over `alias`.
+/// `ORDER BY` terms for a sort on `key` and then the case id (the reference alone when
+/// `None`) over `alias`.
 fn order_by(key: Option<&str>, alias: &str, dir: &str) -> String {
     match key {
-        Some(k) => format!("{alias}.{k} {dir}, {alias}.reference {dir}"),
+        Some(k) => format!("{alias}.{k} {dir}, {alias}.case_id {dir}"),
         None => format!("{alias}.reference {dir}"),
     }
 }
@@ -888,17 +947,20 @@ fn cursor_at(
     keys: (NaiveDate, NaiveDate),
 ) -> QueueCursor {
     let (rg_due_key, next_due_key) = keys;
+    let dated = |key| CursorAt::Dated {
+        key,
+        case_id: case.case_id,
+    };
     QueueCursor {
         sort: q.sort,
         direction: q.direction,
         forward,
-        key: match q.sort {
-            QueueSort::ReasonableGroundsDue => Some(rg_due_key),
-            QueueSort::ReferredOn => Some(case.referred_on),
-            QueueSort::Reference => None,
-            QueueSort::NextDeadline => Some(next_due_key),
+        at: match q.sort {
+            QueueSort::ReasonableGroundsDue => dated(rg_due_key),
+            QueueSort::ReferredOn => dated(case.referred_on),
+            QueueSort::Reference => CursorAt::Reference(case.reference.clone()),
+            QueueSort::NextDeadline => dated(next_due_key),
         },
-        reference: case.reference.clone(),
     }
 }
 
@@ -1202,5 +1264,59 @@ mod tests {
         // Asked for alone, with an authority: nothing to read.
         q.statuses = vec![CaseStatus::DutyToNotify];
         assert!(statuses(&q).is_empty());
+    }
+
+    #[test]
+    fn a_cursor_reads_back_as_made_and_refuses_a_place_of_the_wrong_kind() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
+        let dated = QueueCursor {
+            sort: QueueSort::ReferredOn,
+            direction: SortDirection::Descending,
+            forward: false,
+            at: CursorAt::Dated {
+                key: day,
+                case_id: CaseId(uuid::Uuid::now_v7()),
+            },
+        };
+        let by_reference = QueueCursor {
+            sort: QueueSort::Reference,
+            direction: SortDirection::Ascending,
+            forward: true,
+            at: CursorAt::Reference("NRM-2026-K7M3-QX9D".to_owned()),
+        };
+        for cursor in [&dated, &by_reference] {
+            let text = cursor.encode();
+            assert!(
+                text.bytes().all(|b| b.is_ascii_hexdigit()),
+                "URL-safe as it is"
+            );
+            assert_eq!(QueueCursor::decode(&text).as_ref(), Some(cursor));
+            assert!(cursor.fits(cursor.sort, cursor.direction));
+        }
+        assert_eq!(dated.date(), Some(day));
+        assert_eq!(by_reference.date(), None);
+        // A place of the other kind for its sort: made by hand, it fits no query.
+        let mismatched = QueueCursor {
+            sort: QueueSort::ReasonableGroundsDue,
+            ..by_reference.clone()
+        };
+        assert!(!mismatched.fits(QueueSort::ReasonableGroundsDue, SortDirection::Ascending));
+        assert_eq!(QueueCursor::decode(&mismatched.encode()), None);
+        let hex = |plain: &str| {
+            plain
+                .bytes()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        for forged in [
+            "q2|rg|a|n|2026-12-03|NRM-2026-K7M3-QX9D",
+            "q2|reference|a|n|2026-12-03|NRM-2026-K7M3-QX9D",
+            "q2|reference|a|n||NRM' OR 1=1",
+            "q2|next|a|n||01a244ac-d24b-76b3-ac89-447471919aaf",
+            "q1|referred|d|p|2026-12-03|NRM-2026-K7M3-QX9D",
+            "q2|referred|d|p|2026-12-03|01a244ac-d24b-76b3-ac89-447471919aaf|more",
+        ] {
+            assert_eq!(QueueCursor::decode(&hex(forged)), None, "{forged}");
+        }
     }
 }

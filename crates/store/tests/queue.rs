@@ -9,11 +9,12 @@ use nrm_domain::case::{CaseState, CaseStatus};
 use nrm_domain::command::{Command, LifecycleCommand, decide};
 use nrm_domain::event::{CompetentAuthority, DeadlineStatus};
 use nrm_domain::exploitation::ExploitationType;
+use nrm_domain::ids::CaseId;
 use nrm_domain::submission::AgeGroup;
 use nrm_domain::{Actor, Rulebook};
 use nrm_store::seeding::SyntheticCases;
 use nrm_store::testing::{self, TestStore};
-use nrm_store::{Append, QueueCursor, QueueQuery, QueueSort, SortDirection, Store};
+use nrm_store::{Append, CursorAt, QueueCursor, QueueQuery, QueueSort, SortDirection, Store};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0)
@@ -189,8 +190,14 @@ async fn every_queue_filter_and_sort_is_read_through_an_index() {
                                 sort,
                                 direction,
                                 forward,
-                                key: (sort != QueueSort::Reference).then(today),
-                                reference: "NRM-M".to_owned(),
+                                at: if sort == QueueSort::Reference {
+                                    CursorAt::Reference("NRM-M".to_owned())
+                                } else {
+                                    CursorAt::Dated {
+                                        key: today(),
+                                        case_id: CaseId(uuid::Uuid::now_v7()),
+                                    }
+                                },
                             });
                             let plans = backend
                                 .store
@@ -408,14 +415,14 @@ async fn every_queue_filter_and_sort_is_read_through_an_index() {
                                         page.steps
                                             .iter()
                                             .find(|s| s.starts_with("SEARCH s "))
-                                            .is_some_and(|s| s.contains("(rg_due_key,reference)>("))
+                                            .is_some_and(|s| s.contains("(rg_due_key,case_id)>("))
                                     } else {
                                         // (Or through an index holding only the cases
                                         // awaiting RG, migration 0034, which names no status.)
                                         page.steps.iter().any(|s| {
                                             (s.contains("'awaiting_reasonable_grounds'")
                                                 || s.contains(" using queue_nd_"))
-                                                && s.contains("ROW(rg_due_key, reference) >")
+                                                && s.contains("ROW(rg_due_key, case_id) >")
                                         })
                                     };
                                     if !range {
@@ -702,25 +709,43 @@ async fn not_overdue_pages_list_each_case_not_overdue_once_in_order() {
                         expected.len(),
                         "{what}: only cases not overdue"
                     );
-                    // In the order asked for, by the sort's date (ties go by reference, in the
-                    // database's collation).
-                    let date = |r: &String| {
+                    // In the order asked for, by the sort's date, and the cases of one date
+                    // in the order they arrived (their case ids are time-ordered); sorted by
+                    // reference, by reference. (The next deadline is not on the summary: its
+                    // date is checked by the deadline test, the case ids' order here.)
+                    let place = |r: &String| {
                         let c = by_reference[r.as_str()];
-                        match sort {
+                        let date = match sort {
                             QueueSort::ReasonableGroundsDue => c.reasonable_grounds_due_on,
                             QueueSort::ReferredOn => Some(c.referred_on),
                             QueueSort::Reference | QueueSort::NextDeadline => None,
                         }
-                        .unwrap_or(NaiveDate::MAX)
+                        .unwrap_or(NaiveDate::MAX);
+                        (date, c.case_id.0)
                     };
-                    let dates: Vec<NaiveDate> = forwards.iter().map(date).collect();
+                    let places: Vec<(NaiveDate, uuid::Uuid)> = forwards.iter().map(place).collect();
+                    let dated = matches!(
+                        sort,
+                        QueueSort::ReasonableGroundsDue | QueueSort::ReferredOn
+                    );
                     assert!(
-                        dates.windows(2).all(|w| match direction {
-                            SortDirection::Ascending => w[0] <= w[1],
-                            SortDirection::Descending => w[0] >= w[1],
+                        places.windows(2).all(|w| match (direction, dated) {
+                            (SortDirection::Ascending, true) => w[0] < w[1],
+                            (SortDirection::Descending, true) => w[0] > w[1],
+                            (SortDirection::Ascending, false) => w[0].0 <= w[1].0,
+                            (SortDirection::Descending, false) => w[0].0 >= w[1].0,
                         }),
                         "{what}: in order"
                     );
+                    if sort == QueueSort::Reference {
+                        assert!(
+                            forwards.windows(2).all(|w| match direction {
+                                SortDirection::Ascending => w[0] < w[1],
+                                SortDirection::Descending => w[0] > w[1],
+                            }),
+                            "{what}: in order of reference"
+                        );
+                    }
                     // Back from the last page to the first.
                     let mut last = q.clone();
                     let mut page = backend

@@ -542,8 +542,22 @@ async fn the_work_queue_filters_sorts_and_pages() {
             format!("sort=reference&cursor={}", &next[..next.len() - 1]),
             "cursor=zz".to_owned(),
             "cursor=%27%20OR%201%3D1".to_owned(),
-            format!("cursor={}", forged("q1|rg|a|n|not-a-date|NRM-1")),
-            format!("cursor={}", forged("q1|rg|a|n|2025-01-01|x' OR '1'='1")),
+            format!("cursor={}", forged("q2|rg|a|n|not-a-date|NRM-1")),
+            format!("cursor={}", forged("q2|rg|a|n|2025-01-01|x' OR '1'='1")),
+            // A dated sort's place is a case id; the reference sort's is a reference.
+            format!(
+                "cursor={}",
+                forged("q2|rg|a|n|2025-01-01|NRM-2025-K7M3-QX9D")
+            ),
+            format!(
+                "cursor={}",
+                forged("q2|reference|a|n||01a244ac-d24b-76b3-ac89-447471919aaf'")
+            ),
+            // The version before the case id broke a dated sort's ties.
+            format!(
+                "cursor={}",
+                forged("q1|rg|a|n|2025-01-01|NRM-2025-K7M3-QX9D")
+            ),
             format!("cursor={}", forged("q9|rg|a|n|2025-01-01|NRM-1")),
             format!("cursor={}", "ab".repeat(200)),
         ] {

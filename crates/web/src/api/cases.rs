@@ -69,9 +69,10 @@ pub struct QueueParams {
     pub allocated_to: Option<String>,
     /// true: only suspended cases; false: only those that are not.
     pub suspended: Option<String>,
-    /// reasonable_grounds_due (default), next_deadline, referred_on or reference, with the
-    /// reference breaking ties. Cases without the date sort as if it were 9999-12-31: last
-    /// ascending, first descending.
+    /// reasonable_grounds_due (default), next_deadline, referred_on or reference. Cases of
+    /// the same date come in the order they were received (their time-ordered case ids).
+    /// Cases without the date sort as if it were 9999-12-31: last ascending, first
+    /// descending.
     pub sort: Option<String>,
     /// asc (default) or desc.
     pub direction: Option<String>,

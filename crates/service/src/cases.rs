@@ -270,29 +270,49 @@ impl Cases {
                 ),
                 None => (Vec::new(), Vec::new()),
             };
-            match self
-                .store
-                .append(Append {
-                    case_id,
-                    expected_version: 0,
-                    reference: Some(&reference),
-                    events: &events,
+            // Person linkage (issue 14) of an adult or child referral (a Duty to Notify
+            // report is anonymous), decided before the append so that it is written in the
+            // case's own batch: one durable commit for both.
+            let submitted = match (&personal, events.first()) {
+                (Some(details), Some(CaseEvent::ReferralSubmitted(e))) => Some((details, e)),
+                _ => None,
+            };
+            let link = match submitted {
+                Some((details, e)) => self.prepare_intake_link(case_id, e, details).await,
+                None => None,
+            };
+            let append = Append {
+                case_id,
+                expected_version: 0,
+                reference: Some(&reference),
+                events: &events,
+                actor,
+                recorded_at: now,
+                new_subjects: &subjects,
+                vault_writes: &writes,
+                audit: Some(&nrm_store::audit::AuditRecord {
                     actor,
-                    recorded_at: now,
-                    new_subjects: &subjects,
-                    vault_writes: &writes,
-                    audit: Some(&nrm_store::audit::AuditRecord {
-                        actor,
-                        action: "case.submit".to_owned(),
-                        case_id: Some(case_id),
-                        outcome: "ok".to_owned(),
-                        subject: None,
-                    }),
-                    draft,
-                })
-                .await
-            {
-                Ok(version) => {
+                    action: "case.submit".to_owned(),
+                    case_id: Some(case_id),
+                    outcome: "ok".to_owned(),
+                    subject: None,
+                }),
+                draft,
+            };
+            let appended = match &link {
+                Some(link) => self
+                    .store
+                    .append_linked(append, link.write(now))
+                    .await
+                    .map(|(version, linked)| (version, linked.is_ok())),
+                None => self
+                    .store
+                    .append(append)
+                    .await
+                    .map(|version| (version, false)),
+            };
+            match appended {
+                Ok((version, linked)) => {
                     tracing::debug!(case_id = %case_id, kind = events[0].kind(), "case submitted");
                     if let (Some(intake), Some(CaseEvent::ReferralSubmitted(e))) =
                         (guardian_intake.take(), events.first())
@@ -302,9 +322,10 @@ impl Cases {
                             .await;
                     }
                     // Victim support (issue 12): an adult who consents is referred at once.
-                    // Person linkage (issue 14): adult and child referrals only (a Duty to
-                    // Notify report is anonymous). The two touch different streams, so they
-                    // run side by side; neither fails the committed submission.
+                    // A linkage not written with the case (it could not be decided, or the
+                    // person it joined changed meanwhile) is made now. The two touch different
+                    // streams, so they run side by side; neither fails the committed
+                    // submission.
                     let support = async {
                         if support_intake {
                             self.support()
@@ -313,9 +334,7 @@ impl Cases {
                         }
                     };
                     let linkage = async {
-                        if let (Some(details), Some(CaseEvent::ReferralSubmitted(e))) =
-                            (&personal, events.first())
-                        {
+                        if let (Some((details, e)), false) = (submitted, linked) {
                             self.link_submitted(case_id, e, details.clone(), now).await;
                         }
                     };

@@ -269,9 +269,33 @@ impl Cases {
         Persons { cases: self }
     }
 
-    /// The intake hook of [`Cases::submit`]: links a just-submitted adult or child referral to
-    /// a person. Never fails the submission (already committed); a failure is logged without
-    /// personal data and left for `nrm link rebuild`.
+    /// The intake hook of [`Cases::submit`], before the case is appended: the person linkage
+    /// of a new adult or child referral (`submitted`, with the `details` about to be written),
+    /// scored against every earlier person and ready to write in the case's own batch
+    /// ([`nrm_store::Store::append_linked`]). `None` when scoring failed (logged without
+    /// personal data): the referral is then linked after its append, by
+    /// [`Cases::link_submitted`].
+    pub(crate) async fn prepare_intake_link(
+        &self,
+        case_id: CaseId,
+        submitted: &nrm_domain::event::ReferralSubmitted,
+        details: &PersonalDetails,
+    ) -> Option<PreparedLink> {
+        let input = intake_input(case_id, submitted, details.clone());
+        match self.persons().prepare_link(&input).await {
+            Ok(prepared) => Some(prepared),
+            Err(e) => {
+                tracing::warn!(case_id = %case_id, error = %e, "scoring the linkage of a new referral failed; linking it after its append");
+                None
+            }
+        }
+    }
+
+    /// The intake hook of [`Cases::submit`] after the append, when the linkage was not
+    /// written with the case (it could not be prepared, or the person it joined changed
+    /// meanwhile): links the just-submitted referral to a person. Never fails the submission
+    /// (already committed); a failure is logged without personal data and left for `nrm link
+    /// rebuild`.
     ///
     /// The referral's details are the ones just written (`submitted`, `details`), so they are
     /// not read back; a new case has no person yet.
@@ -282,18 +306,75 @@ impl Cases {
         details: PersonalDetails,
         now: DateTime<Utc>,
     ) {
-        let input = LinkInput {
-            referral: LinkedReferral {
-                case_id,
-                reference: submitted.reference.to_string(),
-                submitted_on: submitted.referred_on,
-            },
-            details,
-            gender: submitted.gender,
-        };
+        let input = intake_input(case_id, submitted, details);
         let persons = self.persons();
         if let Err(e) = again_on_conflict(|| persons.link_input(&input, now)).await {
             tracing::warn!(case_id = %case_id, error = %e, "person linkage at intake failed; `nrm link rebuild` will link the referral");
+        }
+    }
+}
+
+/// What links a new referral: its case and reference, its date, and the details it carries.
+fn intake_input(
+    case_id: CaseId,
+    submitted: &nrm_domain::event::ReferralSubmitted,
+    details: PersonalDetails,
+) -> LinkInput {
+    LinkInput {
+        referral: LinkedReferral {
+            case_id,
+            reference: submitted.reference.to_string(),
+            submitted_on: submitted.referred_on,
+        },
+        details,
+        gender: submitted.gender,
+    }
+}
+
+/// A referral's linkage decided and ready to write: the person it joins or starts, the
+/// person's events, the referral's tokens and the possible matches for review.
+#[derive(Debug)]
+pub(crate) struct PreparedLink {
+    case_id: CaseId,
+    person_id: PersonId,
+    expected: u64,
+    events: Vec<PersonEvent>,
+    after: PersonState,
+    tokens: Vec<(u8, u64)>,
+    reviews: Vec<NewMatchReview>,
+    audit: AuditRecord,
+    automatic: bool,
+}
+
+impl PreparedLink {
+    /// The store's write of this linkage.
+    pub(crate) fn write(&self, now: DateTime<Utc>) -> PersonWrite<'_> {
+        PersonWrite {
+            appends: vec![PersonAppend {
+                person_id: self.person_id,
+                expected_version: self.expected,
+                events: &self.events,
+                state_after: &self.after,
+            }],
+            tokens: self
+                .tokens
+                .iter()
+                .map(|(r, t)| (self.case_id, *r, *t))
+                .collect(),
+            replace_tokens_of: vec![self.case_id],
+            reviews: self.reviews.clone(),
+            decision: None,
+            actor: Actor::SYSTEM,
+            recorded_at: now,
+            audit: &self.audit,
+        }
+    }
+
+    fn outcome(&self) -> LinkOutcome {
+        LinkOutcome {
+            person_id: self.person_id,
+            automatic: self.automatic,
+            reviews: self.reviews.iter().map(|r| r.review_id).collect(),
         }
     }
 }
@@ -864,6 +945,15 @@ impl<'a> Persons<'a> {
         input: &LinkInput,
         now: DateTime<Utc>,
     ) -> Result<LinkOutcome, ServiceError> {
+        let prepared = self.prepare_link(input).await?;
+        self.store().write_persons(prepared.write(now)).await?;
+        Ok(prepared.outcome())
+    }
+
+    /// Decides the linkage of the referral `input` (which has no person yet) from what is
+    /// stored now: the earlier person it joins automatically, or a new one, and the possible
+    /// matches to review. Writes nothing.
+    async fn prepare_link(&self, input: &LinkInput) -> Result<PreparedLink, ServiceError> {
         let case_id = input.referral.case_id;
         let tokens = self.tokens(&records(&input.details, input.gender));
         let scored = self.score(input, &tokens, false).await?;
@@ -937,27 +1027,16 @@ impl<'a> Persons<'a> {
             outcome: "ok".to_owned(),
             subject: Some(format!("person:{person_id}")),
         };
-        self.store()
-            .write_persons(PersonWrite {
-                appends: vec![PersonAppend {
-                    person_id,
-                    expected_version: expected,
-                    events: &events,
-                    state_after: &after,
-                }],
-                tokens: tokens.iter().map(|(r, t)| (case_id, *r, *t)).collect(),
-                replace_tokens_of: vec![case_id],
-                reviews: reviews.clone(),
-                decision: None,
-                actor: Actor::SYSTEM,
-                recorded_at: now,
-                audit: &audit,
-            })
-            .await?;
-        Ok(LinkOutcome {
+        Ok(PreparedLink {
+            case_id,
             person_id,
+            expected,
+            events,
+            after,
+            tokens,
+            reviews,
+            audit,
             automatic: automatic.is_some(),
-            reviews: reviews.iter().map(|r| r.review_id).collect(),
         })
     }
 

@@ -720,3 +720,68 @@ async fn people_sharing_a_date_of_birth_and_an_address_are_not_joined_by_them() 
         );
     }
 }
+
+// Issue 16: a referral's person linkage is written in its case's own durable commit; two
+// re-referrals of one person submitted at once both join that person, one of them (when both
+// decided against the same version) linked again after its case.
+#[tokio::test]
+async fn a_referral_and_its_linkage_share_one_commit_and_concurrent_re_referrals_join_one_person() {
+    for t in testing::all().await {
+        eprintln!("backend: {}", t.name);
+        let cases = Cases::new(t.store.clone(), Rulebook::current());
+        let same = || {
+            referral(
+                "Ardita",
+                &format!("Hoxha{CANARY}"),
+                Some(date(1991, 4, 7)),
+                "12 Mill Lane, Leeds LS1 4AB",
+            )
+        };
+        let before = t.store.group_commit_stats();
+        let first = submit(&cases, same(), date(2025, 1, 6)).await;
+        let after = t.store.group_commit_stats();
+        // One batch: the case and its new person.
+        assert_eq!(
+            (
+                after.batches - before.batches,
+                after.appends - before.appends
+            ),
+            (1, 2),
+            "{}",
+            t.name
+        );
+        let person = t
+            .store
+            .person_of_case(first)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("{}: the first referral has no person", t.name));
+        let (a, b) = tokio::join!(
+            submit(&cases, same(), date(2025, 3, 3)),
+            submit(&cases, same(), date(2025, 3, 3))
+        );
+        for case in [a, b] {
+            assert_eq!(
+                t.store.person_of_case(case).await.ok().flatten(),
+                Some(person),
+                "{}",
+                t.name
+            );
+        }
+        let loaded = t
+            .store
+            .load_person(person)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no person"));
+        let state = loaded
+            .events
+            .iter()
+            .map(|e| &e.event)
+            .fold(nrm_domain::person::PersonState::default(), |s, e| {
+                s.evolve(e)
+            });
+        assert_eq!(state.referrals.len(), 3, "{}", t.name);
+        t.cleanup().await;
+    }
+}

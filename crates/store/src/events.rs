@@ -13,7 +13,7 @@ use nrm_domain::personal::VaultContent;
 use nrm_domain::{Actor, CaseEvent, CaseReference};
 use sqlx::Row;
 
-use crate::group::{Outcome, Written};
+use crate::group::{Gated, Outcome, Written};
 use crate::projection::project;
 use crate::statement::{Statement, Value};
 use crate::{Store, StoreError, on_pool};
@@ -141,18 +141,36 @@ impl Store {
     /// with other appends; it is acknowledged only once that transaction has committed, and
     /// fails alone if it cannot be written.
     pub async fn append(&self, append: Append<'_>) -> Result<u64, StoreError> {
+        let job = self.append_job(&append).await?;
+        let outcome = self.committer.write(job).await;
+        self.append_result(append, outcome).await
+    }
+
+    /// What the committer writes for `append`.
+    pub(crate) async fn append_job(&self, append: &Append<'_>) -> Result<Gated, StoreError> {
+        let statements = self.append_statements(append).await?;
+        Ok(Gated {
+            statements,
+            gate_at: 0,
+            id: append.case_id.0,
+            new_stream: (append.expected_version == 0).then_some("case_id"),
+            // The draft claim, when there is one, is the statement after the case row.
+            claim_at: append.draft.map(|_| 1),
+            audit: append
+                .audit
+                .map(|record| (record.clone(), append.recorded_at)),
+        })
+    }
+
+    /// What the committer's `outcome` for `append` means to its caller: the stream's new
+    /// version, or why it was not written.
+    pub(crate) async fn append_result(
+        &self,
+        append: Append<'_>,
+        outcome: Outcome,
+    ) -> Result<u64, StoreError> {
         let new_version = append.expected_version + append.events.len() as u64;
-        let statements = self.append_statements(&append).await?;
-        // The draft claim, when there is one, is the statement after the case row.
-        let claim_at = append.draft.map(|_| 1);
-        let audit = append
-            .audit
-            .map(|record| (record.clone(), append.recorded_at));
         let new_case = append.expected_version == 0;
-        let outcome = self
-            .committer
-            .write(statements, append.case_id.0, new_case, claim_at, audit)
-            .await;
         match outcome {
             Outcome::Written(Written::Done) => Ok(new_version),
             // A new stream's row was not inserted: someone else created this stream first;

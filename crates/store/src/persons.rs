@@ -15,8 +15,10 @@ use nrm_domain::person::{PersonEvent, PersonId, PersonState, ReviewId};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
+use crate::Append;
 use crate::audit::AuditRecord;
 use crate::events::to_i64;
+use crate::group::Gated;
 use crate::statement::{Statement, Value};
 use crate::{Store, StoreError, on_pool};
 
@@ -258,149 +260,18 @@ impl Store {
 
     /// Writes a change to persons (see [`PersonWrite`]) with its audit entry.
     pub async fn write_persons(&self, write: PersonWrite<'_>) -> Result<(), StoreError> {
-        // Statements with a gate: each must change exactly one row, else the write is stale.
-        let mut statements: Vec<(Statement, bool)> = Vec::new();
-        for append in &write.appends {
-            let person = append.person_id.0;
-            let new_version = append.expected_version + append.events.len() as u64;
-            if append.expected_version == 0 {
-                statements.push((
-                    Statement::new(
-                        NEW_PERSON,
-                        vec![
-                            Value::Uuid(person),
-                            Value::I64(to_i64(new_version)),
-                            Value::I64(append.state_after.referrals.len() as i64),
-                            Value::OptUuid(append.state_after.joined_into.map(|p| p.0)),
-                            Value::Timestamp(write.recorded_at),
-                            Value::Timestamp(write.recorded_at),
-                        ],
-                    ),
-                    true,
-                ));
-            } else {
-                statements.push((
-                    Statement::new(
-                        "UPDATE persons SET version = $1 WHERE person_id = $2 AND version = $3",
-                        vec![
-                            Value::I64(to_i64(new_version)),
-                            Value::Uuid(person),
-                            Value::I64(to_i64(append.expected_version)),
-                        ],
-                    ),
-                    true,
-                ));
-            }
-            for (i, event) in append.events.iter().enumerate() {
-                let version = append.expected_version + 1 + i as u64;
-                let body = serde_json::to_string(event).map_err(|_| {
-                    StoreError::Corrupt("a person event did not serialise".to_owned())
-                })?;
-                statements.push((
-                    Statement::new(
-                        "INSERT INTO person_events (person_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                        vec![
-                            Value::Uuid(person),
-                            Value::I64(to_i64(version)),
-                            Value::Text(event.kind().to_owned()),
-                            Value::Text(body),
-                            Value::Uuid(write.actor.user.0),
-                            Value::Uuid(write.actor.organisation.0),
-                            Value::Timestamp(write.recorded_at),
-                        ],
-                    ),
-                    false,
-                ));
-            }
-            for s in projection(append, new_version, write.recorded_at) {
-                statements.push((s, false));
-            }
-        }
-        if let Some(d) = write.decision {
-            statements.push((
-                Statement::new(
-                    "UPDATE person_match_reviews SET status = $1, decided_at = $2, decided_by = $3 WHERE review_id = $4 AND status = 'open'",
-                    vec![
-                        Value::Text(if d.confirmed { "confirmed" } else { "rejected" }.to_owned()),
-                        Value::Timestamp(write.recorded_at),
-                        Value::Uuid(d.decided_by.0),
-                        Value::Uuid(d.review_id.0),
-                    ],
-                ),
-                true,
-            ));
-        }
-        for case in &write.replace_tokens_of {
-            statements.push((
-                Statement::new(
-                    "DELETE FROM person_link_tokens WHERE case_id = $1",
-                    vec![Value::Uuid(case.0)],
-                ),
-                false,
-            ));
-        }
-        // The tokens in multi-row INSERTs: a referral has a few dozen, and each statement is a
-        // round trip (PostgreSQL) or a hand-over to SQLite's connection thread.
-        for chunk in write.tokens.chunks(TOKENS_PER_INSERT) {
-            let sql =
-                crate::group::merge::multi_row(TOKEN_INSERT, 3, chunk.len()).ok_or_else(|| {
-                    StoreError::Corrupt("the token INSERT is not single-row".to_owned())
-                })?;
-            let values = chunk
-                .iter()
-                .flat_map(|(case, rule, token)| {
-                    [
-                        Value::I64(i64::from(*rule)),
-                        Value::I64(*token as i64),
-                        Value::Uuid(case.0),
-                    ]
-                })
-                .collect();
-            statements.push((Statement::new(sql, values), false));
-        }
-        for r in &write.reviews {
-            statements.push((
-                Statement::new(
-                    "INSERT INTO person_match_reviews (review_id, case_id, candidate_case, probability_permille, levels, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT DO NOTHING",
-                    vec![
-                        Value::Uuid(r.review_id.0),
-                        Value::Uuid(r.case_id.0),
-                        Value::Uuid(r.candidate_case.0),
-                        Value::I64(i64::from(r.probability_permille.min(1000))),
-                        Value::Text(r.levels.clone()),
-                        Value::Timestamp(write.recorded_at),
-                    ],
-                ),
-                false,
-            ));
-        }
+        let statements = person_statements(&write)?;
         // One person's change with one gate (intake's link or new person, a rebuild's): through
         // the group committer, as a case's append is, so that concurrent intakes share one
         // durable commit. Joins, splits and review decisions (several gates) stay on their own.
         if let ([append], None) = (write.appends.as_slice(), write.decision) {
             let statements = statements.into_iter().map(|(s, _)| s).collect();
-            let audit = (write.audit.clone(), write.recorded_at);
-            let committer = &self.committer;
-            let id = append.person_id.0;
-            let written = if append.expected_version == 0 {
-                committer
-                    .write_new_stream(statements, "person_id", id, audit)
-                    .await?
-            } else {
-                committer.write_episode(statements, 0, id, audit).await?
-            };
-            if written {
-                return Ok(());
-            }
-            let actual = self.person_version(append.person_id).await?.unwrap_or(0);
-            return Err(StoreError::VersionConflict {
-                expected: append.expected_version,
-                actual: if actual == append.expected_version {
-                    actual + 1
-                } else {
-                    actual
-                },
-            });
+            let written = self
+                .committer
+                .write(person_job(append, statements, &write))
+                .await
+                .written()?;
+            return self.person_written(append, written).await;
         }
         let _turn = self.write_turn().await;
         let written = on_pool!(self, pool => {
@@ -448,6 +319,62 @@ impl Store {
             expected: 0,
             actual: 1,
         })
+    }
+
+    /// What the committer's answer `written` for a change to one person means: done, or the
+    /// person changed under it (for a new person: the id was taken).
+    async fn person_written(
+        &self,
+        append: &PersonAppend<'_>,
+        written: bool,
+    ) -> Result<(), StoreError> {
+        if written {
+            return Ok(());
+        }
+        let actual = self.person_version(append.person_id).await?.unwrap_or(0);
+        Err(StoreError::VersionConflict {
+            expected: append.expected_version,
+            actual: if actual == append.expected_version {
+                actual + 1
+            } else {
+                actual
+            },
+        })
+    }
+
+    /// Appends a new referral's case (`append`) and writes its person linkage (`link`) in one
+    /// batch of the group committer, so that intake waits on one durable commit, not two in
+    /// turn, and a referral is never stored without its person but by a failed link.
+    ///
+    /// The case is written or refused exactly as by [`Store::append`] (the outer result). The
+    /// link is written only if the case is, and fails alone (the inner result): a person
+    /// changed meanwhile by another intake gives [`StoreError::VersionConflict`], for the
+    /// caller to link the referral again from what is stored then. A link that is not one
+    /// person's change without a review decision is written after the case, on its own.
+    pub async fn append_linked(
+        &self,
+        append: Append<'_>,
+        link: PersonWrite<'_>,
+    ) -> Result<(u64, Result<(), StoreError>), StoreError> {
+        let paired = match (link.appends.as_slice(), link.decision) {
+            ([person], None) => person_statements(&link).map(|statements| {
+                let statements = statements.into_iter().map(|(s, _)| s).collect();
+                (person, person_job(person, statements, &link))
+            }),
+            _ => Err(StoreError::Corrupt("not one person's change".to_owned())),
+        };
+        let Ok((person, then)) = paired else {
+            let version = self.append(append).await?;
+            return Ok((version, self.write_persons(link).await));
+        };
+        let lead = self.append_job(&append).await?;
+        let (lead, then) = self.committer.write_pair(lead, then).await;
+        let version = self.append_result(append, lead).await?;
+        let linked = match then.written() {
+            Ok(written) => self.person_written(person, written).await,
+            Err(e) => Err(e),
+        };
+        Ok((version, linked))
     }
 
     /// A person's current version, if they exist.
@@ -971,4 +898,139 @@ impl Store {
 enum ReviewKey {
     Status(String),
     Id(Uuid),
+}
+
+/// The statements that write `write`, each with whether it is a gate (it must change exactly
+/// one row, else the write is stale).
+fn person_statements(write: &PersonWrite<'_>) -> Result<Vec<(Statement, bool)>, StoreError> {
+    let mut statements: Vec<(Statement, bool)> = Vec::new();
+    for append in &write.appends {
+        let person = append.person_id.0;
+        let new_version = append.expected_version + append.events.len() as u64;
+        if append.expected_version == 0 {
+            statements.push((
+                Statement::new(
+                    NEW_PERSON,
+                    vec![
+                        Value::Uuid(person),
+                        Value::I64(to_i64(new_version)),
+                        Value::I64(append.state_after.referrals.len() as i64),
+                        Value::OptUuid(append.state_after.joined_into.map(|p| p.0)),
+                        Value::Timestamp(write.recorded_at),
+                        Value::Timestamp(write.recorded_at),
+                    ],
+                ),
+                true,
+            ));
+        } else {
+            statements.push((
+                Statement::new(
+                    "UPDATE persons SET version = $1 WHERE person_id = $2 AND version = $3",
+                    vec![
+                        Value::I64(to_i64(new_version)),
+                        Value::Uuid(person),
+                        Value::I64(to_i64(append.expected_version)),
+                    ],
+                ),
+                true,
+            ));
+        }
+        for (i, event) in append.events.iter().enumerate() {
+            let version = append.expected_version + 1 + i as u64;
+            let body = serde_json::to_string(event)
+                .map_err(|_| StoreError::Corrupt("a person event did not serialise".to_owned()))?;
+            statements.push((
+                Statement::new(
+                    "INSERT INTO person_events (person_id, version, kind, body, actor_user, actor_organisation, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    vec![
+                        Value::Uuid(person),
+                        Value::I64(to_i64(version)),
+                        Value::Text(event.kind().to_owned()),
+                        Value::Text(body),
+                        Value::Uuid(write.actor.user.0),
+                        Value::Uuid(write.actor.organisation.0),
+                        Value::Timestamp(write.recorded_at),
+                    ],
+                ),
+                false,
+            ));
+        }
+        for s in projection(append, new_version, write.recorded_at) {
+            statements.push((s, false));
+        }
+    }
+    if let Some(d) = write.decision {
+        statements.push((
+            Statement::new(
+                "UPDATE person_match_reviews SET status = $1, decided_at = $2, decided_by = $3 WHERE review_id = $4 AND status = 'open'",
+                vec![
+                    Value::Text(if d.confirmed { "confirmed" } else { "rejected" }.to_owned()),
+                    Value::Timestamp(write.recorded_at),
+                    Value::Uuid(d.decided_by.0),
+                    Value::Uuid(d.review_id.0),
+                ],
+            ),
+            true,
+        ));
+    }
+    for case in &write.replace_tokens_of {
+        statements.push((
+            Statement::new(
+                "DELETE FROM person_link_tokens WHERE case_id = $1",
+                vec![Value::Uuid(case.0)],
+            ),
+            false,
+        ));
+    }
+    // The tokens in multi-row INSERTs: a referral has a few dozen, and each statement is a
+    // round trip (PostgreSQL) or a hand-over to SQLite's connection thread.
+    for chunk in write.tokens.chunks(TOKENS_PER_INSERT) {
+        let sql = crate::group::merge::multi_row(TOKEN_INSERT, 3, chunk.len())
+            .ok_or_else(|| StoreError::Corrupt("the token INSERT is not single-row".to_owned()))?;
+        let values = chunk
+            .iter()
+            .flat_map(|(case, rule, token)| {
+                [
+                    Value::I64(i64::from(*rule)),
+                    Value::I64(*token as i64),
+                    Value::Uuid(case.0),
+                ]
+            })
+            .collect();
+        statements.push((Statement::new(sql, values), false));
+    }
+    for r in &write.reviews {
+        statements.push((
+            Statement::new(
+                "INSERT INTO person_match_reviews (review_id, case_id, candidate_case, probability_permille, levels, status, created_at) VALUES ($1, $2, $3, $4, $5, 'open', $6) ON CONFLICT DO NOTHING",
+                vec![
+                    Value::Uuid(r.review_id.0),
+                    Value::Uuid(r.case_id.0),
+                    Value::Uuid(r.candidate_case.0),
+                    Value::I64(i64::from(r.probability_permille.min(1000))),
+                    Value::Text(r.levels.clone()),
+                    Value::Timestamp(write.recorded_at),
+                ],
+            ),
+            false,
+        ));
+    }
+    Ok(statements)
+}
+
+/// What the group committer writes for a change to one person (`append`, the only one of
+/// `write`, with no review decision).
+fn person_job(
+    append: &PersonAppend<'_>,
+    statements: Vec<Statement>,
+    write: &PersonWrite<'_>,
+) -> Gated {
+    Gated {
+        statements,
+        gate_at: 0,
+        id: append.person_id.0,
+        new_stream: (append.expected_version == 0).then_some("person_id"),
+        claim_at: None,
+        audit: Some((write.audit.clone(), write.recorded_at)),
+    }
 }

@@ -1096,3 +1096,463 @@ async fn the_name_counts_start_from_the_tokens_stored_before_them() {
         t.cleanup().await;
     }
 }
+
+/// A referral's person linkage, owned, to write with its case ([`Store::append_linked`]).
+struct Link {
+    case: CaseId,
+    person: nrm_domain::person::PersonId,
+    expected: u64,
+    events: Vec<nrm_domain::person::PersonEvent>,
+    after: nrm_domain::person::PersonState,
+    audit: AuditRecord,
+}
+
+impl Link {
+    /// `case` (with `reference`) as a new person's first referral.
+    fn new_person(case: &NewCase) -> Self {
+        let person = nrm_domain::person::PersonId(Uuid::new_v4());
+        Self::of(case, person, nrm_domain::person::PersonState::default(), 0)
+    }
+
+    /// `case` joining `person`, whose state is `state`, written as if it were at `expected`.
+    fn of(
+        case: &NewCase,
+        person: nrm_domain::person::PersonId,
+        state: nrm_domain::person::PersonState,
+        expected: u64,
+    ) -> Self {
+        use nrm_domain::person::{LinkBasis, LinkedReferral, PersonCommand, PersonState, decide};
+        let referral = LinkedReferral {
+            case_id: case.case_id,
+            reference: case.reference.to_string(),
+            submitted_on: now().date_naive(),
+        };
+        let command = if expected == 0 {
+            PersonCommand::Create { referral }
+        } else {
+            PersonCommand::Link {
+                referral,
+                basis: LinkBasis::Automatic {
+                    probability_permille: 990,
+                },
+            }
+        };
+        let events = decide(&state, person, &command).unwrap_or_else(|e| panic!("{e:?}"));
+        let after = events.iter().fold(state, PersonState::evolve);
+        Self {
+            case: case.case_id,
+            person,
+            expected,
+            events,
+            after,
+            audit: AuditRecord {
+                actor: Actor::SYSTEM,
+                action: "person.create".to_owned(),
+                case_id: Some(case.case_id),
+                outcome: "ok".to_owned(),
+                subject: Some(format!("person:{person}")),
+            },
+        }
+    }
+
+    fn write(&self) -> nrm_store::persons::PersonWrite<'_> {
+        nrm_store::persons::PersonWrite {
+            appends: vec![nrm_store::persons::PersonAppend {
+                person_id: self.person,
+                expected_version: self.expected,
+                events: &self.events,
+                state_after: &self.after,
+            }],
+            tokens: vec![(self.case, 1, self.case.0.as_u128() as u64)],
+            replace_tokens_of: vec![self.case],
+            reviews: Vec::new(),
+            decision: None,
+            actor: Actor::SYSTEM,
+            recorded_at: now(),
+            audit: &self.audit,
+        }
+    }
+}
+
+type Linked = Result<(u64, Result<(), StoreError>), StoreError>;
+
+/// Starts appending `case` with its linkage `link` in one batch.
+fn spawn_linked(store: &Store, case: &NewCase, link: Link) -> JoinHandle<Linked> {
+    let (store, case) = (store.clone(), case.clone());
+    tokio::spawn(async move {
+        let writes = [VaultWrite {
+            record: case.record,
+            subject: case.subject,
+            content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
+        }];
+        let audit = audit_of(case.actor, "case.submit", case.case_id);
+        store
+            .append_linked(
+                Append {
+                    case_id: case.case_id,
+                    expected_version: 0,
+                    reference: Some(&case.reference),
+                    events: &case.events,
+                    actor: case.actor,
+                    recorded_at: now(),
+                    new_subjects: &[case.subject],
+                    vault_writes: &writes,
+                    audit: Some(&audit),
+                    draft: case.draft,
+                },
+                link.write(),
+            )
+            .await
+    })
+}
+
+async fn person_of(store: &Store, case: CaseId) -> Option<nrm_domain::person::PersonId> {
+    store
+        .person_of_case(case)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Installs a trigger that makes writing the person referral row of the case with
+/// `reference` fail.
+async fn fail_link_for(t: &TestStore, reference: &CaseReference) {
+    let sql = if t.name == "sqlite" {
+        format!(
+            "CREATE TRIGGER fail_link BEFORE INSERT ON person_referrals WHEN NEW.reference = '{reference}' BEGIN SELECT RAISE(ABORT, 'marked link'); END;"
+        )
+    } else {
+        format!(
+            "CREATE FUNCTION fail_link() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'marked link'; END IF; RETURN NEW; END; $$; \
+             CREATE TRIGGER fail_link BEFORE INSERT ON person_referrals FOR EACH ROW EXECUTE FUNCTION fail_link();"
+        )
+    };
+    t.execute_raw(&sql).await;
+}
+
+// Issue 16: a new referral and its person linkage share one durable commit; the link is
+// written only with its case, and fails alone.
+#[tokio::test]
+async fn a_case_and_its_linkage_share_a_batch_and_the_link_fails_alone() {
+    each_backend(|t| async move { cases_and_links_in_one_batch(t, false).await }).await;
+}
+
+#[tokio::test]
+async fn a_case_and_its_linkage_written_one_by_one_keep_the_same_outcomes() {
+    each_backend(|t| async move { cases_and_links_in_one_batch(t, true).await }).await;
+}
+
+/// One batch of cases with their linkage: good ones, a case refused (its reference taken, its
+/// draft already claimed) whose link must not be written, a link to a person changed
+/// meanwhile whose case must be, and (`failing`) a case whose statement fails and a link whose
+/// statement fails, which send the batch through the one-by-one writing.
+async fn cases_and_links_in_one_batch(t: TestStore, failing: bool) -> TestStore {
+    let owner = someone();
+    // Already stored: a case with its person, and a draft already submitted.
+    let existing = new_case();
+    let existing_link = Link::new_person(&existing);
+    let first = outcome_linked(spawn_linked(&t.store, &existing, existing_link)).await;
+    assert!(matches!(first, Ok((1, Ok(())))), "{}: {first:?}", t.name);
+    let known = person_of(&t.store, existing.case_id)
+        .await
+        .unwrap_or_else(|| panic!("{}: the first link was not written", t.name));
+    let claimed = Uuid::new_v4();
+    t.store
+        .create_draft(claimed, owner, "adult", &serde_json::json!({}), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first_claim = new_case();
+    (first_claim.actor, first_claim.draft) = (
+        owner,
+        Some(DraftClaim {
+            draft_id: claimed,
+            owner,
+        }),
+    );
+    assert_eq!(submit(&t.store, &first_claim).await.ok(), Some(1));
+    let fresh_draft = Uuid::new_v4();
+    t.store
+        .create_draft(fresh_draft, owner, "adult", &serde_json::json!({}), now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let before = t.store.group_commit_stats();
+    let chain_before = chain_length(&t.store).await;
+
+    let good: Vec<NewCase> = (0..4).map(|_| new_case()).collect();
+    let mut from_draft = new_case();
+    (from_draft.actor, from_draft.draft) = (
+        owner,
+        Some(DraftClaim {
+            draft_id: fresh_draft,
+            owner,
+        }),
+    );
+    let mut same_reference = new_case();
+    same_reference.reference = existing.reference.clone();
+    let mut claims_again = new_case();
+    (claims_again.actor, claims_again.draft) = (
+        owner,
+        Some(DraftClaim {
+            draft_id: claimed,
+            owner,
+        }),
+    );
+    let known_version = t
+        .store
+        .person_version(known)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("{}: no version", t.name));
+    let joins = new_case();
+    let joins_too = new_case();
+    let state = |case: &NewCase| Link::new_person(case).after;
+    let broken_case = new_case();
+    let broken_link = new_case();
+    if failing {
+        fail_statement_for(&t, &broken_case.reference).await;
+        fail_link_for(&t, &broken_link.reference).await;
+    }
+
+    let mut links: Vec<(NewCase, Link)> = good
+        .iter()
+        .chain([&from_draft, &same_reference, &claims_again])
+        .map(|c| (c.clone(), Link::new_person(c)))
+        .collect();
+    // Both join the known person at its version now; only the first written can be.
+    let join = |case: &NewCase| Link::of(case, known, state(&existing), known_version);
+    let join_events = join(&joins).events.len() as u64;
+    links.push((joins.clone(), join(&joins)));
+    links.push((joins_too.clone(), join(&joins_too)));
+    if failing {
+        links.push((broken_case.clone(), Link::new_person(&broken_case)));
+        links.push((broken_link.clone(), Link::new_person(&broken_link)));
+    }
+    let refused_persons: Vec<_> = links
+        .iter()
+        .filter(|(c, _)| c.case_id == same_reference.case_id || c.case_id == claims_again.case_id)
+        .map(|(_, l)| l.person)
+        .collect();
+    let count = links.len();
+    let tasks = std::sync::Mutex::new(Vec::new());
+    let opener = new_case();
+    as_one_batch(&t, &opener, 2 * count, || {
+        let mut tasks = tasks.lock().unwrap_or_else(|e| panic!("{e}"));
+        for (case, link) in links {
+            tasks.push((case.case_id, spawn_linked(&t.store, &case, link)));
+        }
+    })
+    .await;
+    let mut results = std::collections::HashMap::new();
+    for (case, task) in tasks.into_inner().unwrap_or_else(|e| panic!("{e}")) {
+        results.insert(case, outcome_linked(task).await);
+    }
+    let result = |c: &NewCase| {
+        results
+            .get(&c.case_id)
+            .unwrap_or_else(|| panic!("no result"))
+    };
+
+    for case in good.iter().chain([&from_draft]) {
+        assert!(
+            matches!(result(case), Ok((1, Ok(())))),
+            "{}: {:?}",
+            t.name,
+            result(case)
+        );
+        assert!(
+            person_of(&t.store, case.case_id).await.is_some(),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            audit_entries_for(&t.store, case.case_id).await,
+            2,
+            "{}",
+            t.name
+        );
+    }
+    assert!(
+        matches!(result(&same_reference), Err(StoreError::DuplicateReference)),
+        "{}: {:?}",
+        t.name,
+        result(&same_reference)
+    );
+    assert!(
+        matches!(
+            result(&claims_again),
+            Err(StoreError::DraftAlreadySubmitted)
+        ),
+        "{}: {:?}",
+        t.name,
+        result(&claims_again)
+    );
+    // Neither refused case's person was written, nor anything of its link.
+    for person in &refused_persons {
+        assert_eq!(
+            t.store.person_version(*person).await.ok(),
+            Some(None),
+            "{}",
+            t.name
+        );
+    }
+    for case in [&same_reference, &claims_again] {
+        assert_eq!(
+            audit_entries_for(&t.store, case.case_id).await,
+            0,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            t.query_i64(&format!(
+                "SELECT COUNT(*) FROM person_link_tokens WHERE token = {}",
+                case.case_id.0.as_u128() as u64 as i64
+            ))
+            .await,
+            0,
+            "{}",
+            t.name
+        );
+    }
+    // One of the two joins of the known person was written; the other's case was, and its
+    // link was refused as a version conflict, for the caller to link again.
+    let joined: Vec<bool> = [&joins, &joins_too]
+        .iter()
+        .map(|c| match result(c) {
+            Ok((1, Ok(()))) => true,
+            Ok((1, Err(StoreError::VersionConflict { .. }))) => false,
+            other => panic!("{}: {other:?}", t.name),
+        })
+        .collect();
+    assert_eq!(
+        joined.iter().filter(|j| **j).count(),
+        1,
+        "{}: {joined:?}",
+        t.name
+    );
+    for (case, joined) in [&joins, &joins_too].iter().zip(&joined) {
+        let person = person_of(&t.store, case.case_id).await;
+        assert_eq!(person, joined.then_some(known), "{}", t.name);
+        assert_eq!(
+            audit_entries_for(&t.store, case.case_id).await,
+            if *joined { 2 } else { 1 },
+            "{}",
+            t.name
+        );
+    }
+    assert_eq!(
+        t.store.person_version(known).await.ok(),
+        Some(Some(known_version + join_events)),
+        "{}",
+        t.name
+    );
+    let mut written = 1 + 2 * 5 + 2 + 1;
+    if failing {
+        // The case whose statement fails: neither it nor its link. The link whose statement
+        // fails: its case alone.
+        assert!(
+            matches!(result(&broken_case), Err(StoreError::Database(_))),
+            "{}: {:?}",
+            t.name,
+            result(&broken_case)
+        );
+        assert_eq!(
+            person_of(&t.store, broken_case.case_id).await,
+            None,
+            "{}",
+            t.name
+        );
+        assert!(
+            t.store
+                .load(broken_case.case_id)
+                .await
+                .ok()
+                .flatten()
+                .is_none(),
+            "{}",
+            t.name
+        );
+        assert!(
+            matches!(result(&broken_link), Ok((1, Err(StoreError::Database(_))))),
+            "{}: {:?}",
+            t.name,
+            result(&broken_link)
+        );
+        assert_eq!(
+            person_of(&t.store, broken_link.case_id).await,
+            None,
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            audit_entries_for(&t.store, broken_link.case_id).await,
+            1,
+            "{}",
+            t.name
+        );
+        written += 1;
+    }
+    let after = t.store.group_commit_stats();
+    // The opener's batch and the one holding every case and link.
+    assert_eq!(after.batches - before.batches, 2, "{}", t.name);
+    assert_eq!(
+        after.retried_one_by_one - before.retried_one_by_one,
+        u64::from(failing),
+        "{}",
+        t.name
+    );
+    assert_eq!(
+        chain_length(&t.store).await,
+        chain_before + written,
+        "{}",
+        t.name
+    );
+    t
+}
+
+async fn outcome_linked(task: JoinHandle<Linked>) -> Linked {
+    task.await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+// A case and its linkage are never split between two batches, even at the cap.
+#[tokio::test]
+async fn a_case_and_its_linkage_at_the_cap_go_together_to_the_next_batch() {
+    each_backend(|t| async move {
+        let opener = new_case();
+        let singles: Vec<NewCase> = (0..63).map(|_| new_case()).collect();
+        let paired = new_case();
+        let before = t.store.group_commit_stats();
+        let lock = WriteLock::take(&t).await;
+        let first = spawn_submit(&t.store, &opener);
+        until_committer_has(&t.store, before.appends + 1, 0).await;
+        let tasks: Vec<_> = singles.iter().map(|c| spawn_submit(&t.store, c)).collect();
+        until_committer_has(&t.store, before.appends + 1, 63).await;
+        let pair = spawn_linked(&t.store, &paired, Link::new_person(&paired));
+        until_committer_has(&t.store, before.appends + 1, 65).await;
+        lock.release().await;
+        assert_eq!(outcome(first).await.ok(), Some(1), "{}", t.name);
+        for task in tasks {
+            assert_eq!(outcome(task).await.ok(), Some(1), "{}", t.name);
+        }
+        let linked = outcome_linked(pair).await;
+        assert!(matches!(linked, Ok((1, Ok(())))), "{}: {linked:?}", t.name);
+        assert!(
+            person_of(&t.store, paired.case_id).await.is_some(),
+            "{}",
+            t.name
+        );
+        // The opener; the 63 singles (the pair did not fit beside them); the pair.
+        let after = t.store.group_commit_stats();
+        assert_eq!(
+            (
+                after.batches - before.batches,
+                after.appends - before.appends
+            ),
+            (3, 66),
+            "{}",
+            t.name
+        );
+        assert_eq!(chain_length(&t.store).await, 66, "{}", t.name);
+        t
+    })
+    .await;
+}

@@ -13,6 +13,12 @@
 //!    (`merge.rs`): the passed appends are on different streams, so their statements commute;
 //! 4. the audit entries, then COMMIT.
 //!
+//! A job queued to follow another ([`Committer::write_pair`]: a new referral's person linkage
+//! after its case) takes steps 1 and 2 after all the others, and only if its lead passed its
+//! gate, so that its rows may refer to the lead's stream row (a person's referral row to its
+//! case's); in step 3 the two are on different streams like any others. Written one by one, it
+//! comes straight after its lead and is left out when the lead was not written.
+//!
 //! A statement failing in 2 or 3 is not expected (the gates are what fails in normal use),
 //! and it does not say which append is at fault: the transaction is rolled back and the batch
 //! written again one append at a time ([`Writer::write_one_by_one`]), each in its own
@@ -20,6 +26,8 @@
 
 use chrono::{DateTime, Utc};
 
+#[cfg(doc)]
+use super::Committer;
 use super::merge;
 use super::{Job, Outcomes, Writer, Written};
 use crate::audit::{AuditEntry, AuditRecord};
@@ -139,82 +147,106 @@ impl Writer {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
 
-            // 1. Draft claims, and appends whose gate follows other rows, each in a savepoint.
             let alone = |job: &Job| job.claim_at.is_some() || job.gate_at > 0;
-            let mut open = false;
-            for (i, job) in jobs.iter().enumerate() {
-                if alone(job) && waiting(job) {
-                    outcomes[i] = Some(in_savepoint!(tx, job, open)?);
-                }
-            }
-            if open {
-                sqlx::raw_sql("RELEASE SAVEPOINT append").execute(&mut *tx).await?;
-            }
-
-            // 2. The gates.
             let mut failed = false;
             let mut passed: Vec<usize> = Vec::new();
-            for (i, job) in jobs.iter().enumerate() {
-                if alone(job) || job.new_stream.is_some() || !waiting(job) {
-                    continue;
-                }
-                let Some(gate) = job.statements.first() else {
-                    continue;
-                };
-                let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(gate.sql.clone())), &gate.values);
-                match query.execute(&mut *tx).await {
-                    Ok(r) if r.rows_affected() == 0 => outcomes[i] = Some(Ok(Written::Stale)),
-                    Ok(_) => passed.push(i),
-                    Err(_) => {
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            // The new streams' gates, one multi-row INSERT per gate (a batch's new cases in
-            // one, its new persons in another), each returning the keys it wrote.
-            let mut new: Vec<(&str, &str, Vec<usize>)> = Vec::new();
-            for (i, job) in jobs.iter().enumerate() {
-                let (Some(key), Some(gate)) = (job.new_stream, job.statements.first()) else {
-                    continue;
-                };
-                if alone(job) || !waiting(job) {
-                    continue;
-                }
-                match new.iter_mut().find(|(sql, k, _)| *sql == gate.sql.as_ref() && *k == key) {
-                    Some((_, _, members)) => members.push(i),
-                    None => new.push((gate.sql.as_ref(), key, vec![i])),
-                }
-            }
-            for (sql, key, members) in &new {
+            // Steps 1 and 2 for the jobs that follow no other, then again for those that
+            // follow one (a person's linkage after its new case) whose lead was written: a
+            // follower's gate never runs before its lead's, nor at all without it.
+            for following in [false, true] {
                 if failed {
                     break;
                 }
-                let gates: Vec<_> = members.iter().filter_map(|&i| jobs[i].statements.first()).collect();
-                let columns = gates.first().map_or(0, |g| g.values.len());
-                let same = gates.iter().all(|g| g.values.len() == columns);
-                match merge::multi_row(sql, columns, members.len()).filter(|_| same) {
-                    Some(sql) => {
-                        let sql = Dialect::sql(pool, &format!("{sql} RETURNING {key}")).into_owned();
-                        let values = gates.iter().flat_map(|g| g.values.iter());
-                        let query = bind_values!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), values);
-                        match query.fetch_all(&mut *tx).await {
-                            Ok(inserted) => {
-                                let inserted: Vec<uuid::Uuid> = inserted;
-                                for &i in members {
-                                    if inserted.contains(&jobs[i].case_id) {
-                                        passed.push(i);
-                                    } else {
-                                        outcomes[i] = Some(Ok(Written::Stale));
-                                    }
-                                }
-                            }
-                            Err(_) => failed = true,
+                let round: Vec<usize> = jobs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, job)| job.after.is_some() == following && waiting(job))
+                    .filter(|(_, job)| {
+                        job.after.is_none_or(|lead| {
+                            passed.contains(&lead)
+                                || matches!(outcomes[lead], Some(Ok(Written::Done)))
+                        })
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+
+                // 1. Draft claims, and appends whose gate follows other rows, each in a
+                // savepoint.
+                let mut open = false;
+                for &i in &round {
+                    if alone(&jobs[i]) {
+                        outcomes[i] = Some(in_savepoint!(tx, &jobs[i], open)?);
+                    }
+                }
+                if open {
+                    sqlx::raw_sql("RELEASE SAVEPOINT append").execute(&mut *tx).await?;
+                }
+
+                // 2. The gates.
+                for &i in &round {
+                    let job = &jobs[i];
+                    if alone(job) || job.new_stream.is_some() {
+                        continue;
+                    }
+                    let Some(gate) = job.statements.first() else {
+                        continue;
+                    };
+                    let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(gate.sql.clone())), &gate.values);
+                    match query.execute(&mut *tx).await {
+                        Ok(r) if r.rows_affected() == 0 => outcomes[i] = Some(Ok(Written::Stale)),
+                        Ok(_) => passed.push(i),
+                        Err(_) => {
+                            failed = true;
+                            break;
                         }
                     }
-                    // Not the one shape the gate of a new stream has: left to the one-by-one
-                    // writing, which needs no shape.
-                    None => failed = true,
+                }
+                // The new streams' gates, one multi-row INSERT per gate (a batch's new cases
+                // in one, its new persons in another), each returning the keys it wrote.
+                let mut new: Vec<(&str, &str, Vec<usize>)> = Vec::new();
+                for &i in &round {
+                    let job = &jobs[i];
+                    let (Some(key), Some(gate)) = (job.new_stream, job.statements.first()) else {
+                        continue;
+                    };
+                    if alone(job) {
+                        continue;
+                    }
+                    match new.iter_mut().find(|(sql, k, _)| *sql == gate.sql.as_ref() && *k == key) {
+                        Some((_, _, members)) => members.push(i),
+                        None => new.push((gate.sql.as_ref(), key, vec![i])),
+                    }
+                }
+                for (sql, key, members) in &new {
+                    if failed {
+                        break;
+                    }
+                    let gates: Vec<_> = members.iter().filter_map(|&i| jobs[i].statements.first()).collect();
+                    let columns = gates.first().map_or(0, |g| g.values.len());
+                    let same = gates.iter().all(|g| g.values.len() == columns);
+                    match merge::multi_row(sql, columns, members.len()).filter(|_| same) {
+                        Some(sql) => {
+                            let sql = Dialect::sql(pool, &format!("{sql} RETURNING {key}")).into_owned();
+                            let values = gates.iter().flat_map(|g| g.values.iter());
+                            let query = bind_values!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), values);
+                            match query.fetch_all(&mut *tx).await {
+                                Ok(inserted) => {
+                                    let inserted: Vec<uuid::Uuid> = inserted;
+                                    for &i in members {
+                                        if inserted.contains(&jobs[i].case_id) {
+                                            passed.push(i);
+                                        } else {
+                                            outcomes[i] = Some(Ok(Written::Stale));
+                                        }
+                                    }
+                                }
+                                Err(_) => failed = true,
+                            }
+                        }
+                        // Not the one shape the gate of a new stream has: left to the
+                        // one-by-one writing, which needs no shape.
+                        None => failed = true,
+                    }
                 }
             }
             passed.sort_unstable();
@@ -276,6 +308,13 @@ impl Writer {
                 if job.reply.is_closed() {
                     // Its caller stopped waiting (a dropped request): left unwritten, as an
                     // append abandoned before its own commit always was.
+                    continue;
+                }
+                if job
+                    .after
+                    .is_some_and(|lead| !matches!(outcomes[lead], Some(Ok(Written::Done))))
+                {
+                    // It follows an append that was not written.
                     continue;
                 }
                 outcomes[i] = Some(in_savepoint!(tx, job, open)?);

@@ -71,7 +71,7 @@ impl Outcome {
     /// For a stream written outside the case tables (a guardian or support episode):
     /// `Ok(true)` written; `Ok(false)` not, refused by its gate or by a unique row written
     /// meanwhile (the caller finds out which from the stream); an error otherwise.
-    fn written(self) -> Result<bool, crate::StoreError> {
+    pub(crate) fn written(self) -> Result<bool, crate::StoreError> {
         match self {
             Outcome::Written(Written::Done) => Ok(true),
             Outcome::Written(_) => Ok(false),
@@ -100,7 +100,64 @@ struct Job {
     /// Which statement claims a draft, when one does (changing no row: already claimed).
     claim_at: Option<usize>,
     audit: Option<(AuditRecord, DateTime<Utc>)>,
+    /// The position in its batch of the job this one follows (queued together, see
+    /// [`Committer::write_pair`]): it is written only if that one is, after it.
+    after: Option<usize>,
     reply: oneshot::Sender<Outcome>,
+}
+
+/// What one caller queues: a job, and perhaps one to write after it in the same batch.
+#[derive(Debug)]
+struct Queued {
+    lead: Job,
+    then: Option<Job>,
+}
+
+impl Queued {
+    fn len(&self) -> usize {
+        1 + usize::from(self.then.is_some())
+    }
+
+    /// Adds the jobs to `batch`, the follower marked as following its lead.
+    fn into_batch(self, batch: &mut Vec<Job>) {
+        let lead_at = batch.len();
+        batch.push(self.lead);
+        if let Some(mut then) = self.then {
+            then.after = Some(lead_at);
+            batch.push(then);
+        }
+    }
+}
+
+/// An append as the committer takes it (see [`Job`] for each part; `id` is the stream's). A
+/// gate after statement 0 (a support episode's, after its new vault subject) is not for new
+/// streams written with `new_stream`, whose gates are merged, nor with a draft claim.
+#[derive(Debug)]
+pub(crate) struct Gated {
+    pub(crate) statements: Vec<Statement>,
+    pub(crate) gate_at: usize,
+    pub(crate) id: uuid::Uuid,
+    pub(crate) new_stream: Option<&'static str>,
+    pub(crate) claim_at: Option<usize>,
+    pub(crate) audit: Option<(AuditRecord, DateTime<Utc>)>,
+}
+
+impl Gated {
+    fn job(self) -> (Job, oneshot::Receiver<Outcome>) {
+        debug_assert!(self.gate_at == 0 || (self.new_stream.is_none() && self.claim_at.is_none()));
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            statements: self.statements,
+            gate_at: self.gate_at,
+            case_id: self.id,
+            new_stream: self.new_stream,
+            claim_at: self.claim_at,
+            audit: self.audit,
+            after: None,
+            reply,
+        };
+        (job, answer)
+    }
 }
 
 /// Each job's outcome as far as it is known, by position (`None`: not written, or its caller
@@ -132,7 +189,7 @@ struct Counters {
 /// The handle appends are queued through. Cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct Committer {
-    queue: mpsc::UnboundedSender<Job>,
+    queue: mpsc::UnboundedSender<Queued>,
     counters: Arc<Counters>,
     /// The committer's own connection (to close it with the store's pool).
     pool: Pool,
@@ -222,54 +279,49 @@ impl Committer {
         crate::on_pool!(self, pool => pool.close().await);
     }
 
-    /// Queues the `statements` of an append to stream `case_id` and waits for its batch to
-    /// end. The first statement is the gate (see [`Job`]); statement `claim_at`, when given,
-    /// changing no row means the draft was already claimed. `audit` is the append's audit
-    /// entry, written only if the append is.
-    pub(crate) async fn write(
-        &self,
-        statements: Vec<Statement>,
-        case_id: uuid::Uuid,
-        new_case: bool,
-        claim_at: Option<usize>,
-        audit: Option<(AuditRecord, DateTime<Utc>)>,
-    ) -> Outcome {
-        let new_stream = new_case.then_some("case_id");
-        self.write_gated(statements, 0, case_id, new_stream, claim_at, audit)
-            .await
-    }
-
-    /// [`Committer::write`] with the gate at statement `gate_at`, after the rows it refers to
-    /// (a support episode's new vault subject). Not for new streams written with `new_stream`:
-    /// their gates are merged.
-    pub(crate) async fn write_gated(
-        &self,
-        statements: Vec<Statement>,
-        gate_at: usize,
-        case_id: uuid::Uuid,
-        new_stream: Option<&'static str>,
-        claim_at: Option<usize>,
-        audit: Option<(AuditRecord, DateTime<Utc>)>,
-    ) -> Outcome {
-        debug_assert!(gate_at == 0 || (new_stream.is_none() && claim_at.is_none()));
-        let (reply, answer) = oneshot::channel();
-        let job = Job {
-            statements,
-            gate_at,
-            case_id,
-            new_stream,
-            claim_at,
-            audit,
-            reply,
-        };
-        self.counters.waiting.fetch_add(1, Ordering::SeqCst);
-        if self.queue.send(job).is_err() {
-            self.counters.waiting.fetch_sub(1, Ordering::SeqCst);
+    /// Queues an append (see [`Gated`]) and waits for its batch to end. `claim_at`, when
+    /// given, is the statement whose changing no row means the draft was already claimed;
+    /// `audit` is the append's audit entry, written only if the append is.
+    pub(crate) async fn write(&self, append: Gated) -> Outcome {
+        let (job, answer) = append.job();
+        if !self.send(Queued {
+            lead: job,
+            then: None,
+        }) {
             return Outcome::BatchFailed;
         }
         // A dropped answer means the committer stopped (its runtime is shutting down) before
         // the batch ended: nothing is acknowledged.
         answer.await.unwrap_or(Outcome::BatchFailed)
+    }
+
+    /// Writes `lead` and then `then` (on another stream, whose rows may refer to the lead's
+    /// stream row: a new referral's person linkage after its new case) in one batch, so that
+    /// the caller waits on one durable commit for both. `then` is written only if `lead` is,
+    /// and fails or is refused alone: the lead's outcome does not depend on it.
+    pub(crate) async fn write_pair(&self, lead: Gated, then: Gated) -> (Outcome, Outcome) {
+        let (lead, lead_answer) = lead.job();
+        let (then, then_answer) = then.job();
+        if !self.send(Queued {
+            lead,
+            then: Some(then),
+        }) {
+            return (Outcome::BatchFailed, Outcome::BatchFailed);
+        }
+        let lead = lead_answer.await.unwrap_or(Outcome::BatchFailed);
+        let then = then_answer.await.unwrap_or(Outcome::BatchFailed);
+        (lead, then)
+    }
+
+    /// Queues `queued`; false when the committer has stopped.
+    fn send(&self, queued: Queued) -> bool {
+        let count = queued.len();
+        self.counters.waiting.fetch_add(count, Ordering::SeqCst);
+        if self.queue.send(queued).is_err() {
+            self.counters.waiting.fetch_sub(count, Ordering::SeqCst);
+            return false;
+        }
+        true
     }
 
     /// Writes an append to an episode (a guardian's or support's stream, keyed by its own
@@ -283,24 +335,16 @@ impl Committer {
         episode: uuid::Uuid,
         audit: (AuditRecord, DateTime<Utc>),
     ) -> Result<bool, crate::StoreError> {
-        self.write_gated(statements, gate_at, episode, None, None, Some(audit))
-            .await
-            .written()
-    }
-
-    /// [`Committer::write_episode`] of a new stream whose gate, statement 0, is a single-row
-    /// `INSERT … VALUES … ON CONFLICT DO NOTHING` writing `id` to column `key` (a new
-    /// person's row): merged with the batch's other such gates into one INSERT.
-    pub(crate) async fn write_new_stream(
-        &self,
-        statements: Vec<Statement>,
-        key: &'static str,
-        id: uuid::Uuid,
-        audit: (AuditRecord, DateTime<Utc>),
-    ) -> Result<bool, crate::StoreError> {
-        self.write_gated(statements, 0, id, Some(key), None, Some(audit))
-            .await
-            .written()
+        self.write(Gated {
+            statements,
+            gate_at,
+            id: episode,
+            new_stream: None,
+            claim_at: None,
+            audit: Some(audit),
+        })
+        .await
+        .written()
     }
 
     pub(crate) fn stats(&self) -> GroupCommitStats {
@@ -314,12 +358,28 @@ impl Committer {
 }
 
 impl Writer {
-    async fn run(self, mut queue: mpsc::UnboundedReceiver<Job>) {
-        while let Some(first) = queue.recv().await {
-            let mut jobs = vec![first];
+    async fn run(self, mut queue: mpsc::UnboundedReceiver<Queued>) {
+        // What was taken from the queue but did not fit the last batch (a pair at its cap).
+        let mut held: Option<Queued> = None;
+        loop {
+            let first = match held.take() {
+                Some(queued) => queued,
+                None => match queue.recv().await {
+                    Some(queued) => queued,
+                    None => break,
+                },
+            };
+            let mut jobs = Vec::with_capacity(MAX_BATCH);
+            first.into_batch(&mut jobs);
             while jobs.len() < MAX_BATCH {
                 match queue.try_recv() {
-                    Ok(job) => jobs.push(job),
+                    Ok(queued) if jobs.len() + queued.len() <= MAX_BATCH => {
+                        queued.into_batch(&mut jobs);
+                    }
+                    Ok(queued) => {
+                        held = Some(queued);
+                        break;
+                    }
                     Err(_) => break,
                 }
             }

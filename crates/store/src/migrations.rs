@@ -238,6 +238,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0040_queue_tie_by_case_id.sql"),
         include_str!("../migrations/postgres/0040_queue_tie_by_case_id.sql"),
     ),
+    (
+        41,
+        "link_tokens_without_rowid",
+        include_str!("../migrations/sqlite/0041_link_tokens_without_rowid.sql"),
+        include_str!("../migrations/postgres/0041_link_tokens_without_rowid.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

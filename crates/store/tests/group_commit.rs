@@ -1097,6 +1097,64 @@ async fn the_name_counts_start_from_the_tokens_stored_before_them() {
     }
 }
 
+// Issue 16: migration 0041 keeps SQLite's tokens in their key's order alone; the tokens
+// stored before it, and the name counts and triggers, come through it.
+#[tokio::test]
+async fn the_tokens_stored_before_migration_41_keep_their_counts_in_one_tree() {
+    let t = testing::sqlite_migrated_to(40).await;
+    let cases: Vec<NewCase> = (0..3).map(|_| new_case()).collect();
+    for case in &cases {
+        assert_eq!(submit(&t.store, case).await.ok(), Some(1));
+    }
+    let id = |i: usize| format!("X'{}'", cases[i].case_id.0.simple());
+    t.execute_raw(&format!(
+        "INSERT INTO person_link_tokens (rule, token, case_id) VALUES (6, 100, {}), (6, 100, {}), (7, 200, {}), (1, 5, {})",
+        id(0),
+        id(1),
+        id(2),
+        id(0)
+    ))
+    .await;
+    t.store
+        .migrate()
+        .await
+        .unwrap_or_else(|e| panic!("migrate: {e}"));
+    assert_eq!(
+        t.query_i64("SELECT COUNT(*) FROM person_link_tokens").await,
+        4
+    );
+    // One tree: a WITHOUT ROWID table has no rowid to read.
+    assert!(
+        t.try_execute_raw("SELECT rowid FROM person_link_tokens")
+            .await
+            .is_err()
+    );
+    let asked = [(6, 100), (7, 200), (1, 5)];
+    assert_eq!(family_counts(&t, &asked).await.holders, vec![2, 1, 0]);
+    // The triggers were made again: a removed token is counted out, an update refused.
+    t.execute_raw(&format!(
+        "DELETE FROM person_link_tokens WHERE case_id = {}",
+        id(0)
+    ))
+    .await;
+    assert_eq!(family_counts(&t, &asked).await.holders, vec![1, 1, 0]);
+    assert_eq!(t.query_i64(COUNTS_DISAGREE).await, 0);
+    assert!(
+        t.try_execute_raw("UPDATE person_link_tokens SET token = 101 WHERE token = 100")
+            .await
+            .is_err()
+    );
+    // And the case's index is there for removing a referral's tokens.
+    assert_eq!(
+        t.query_i64(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'person_link_tokens_case'"
+        )
+        .await,
+        1
+    );
+    t.cleanup().await;
+}
+
 /// A referral's person linkage, owned, to write with its case ([`Store::append_linked`]).
 struct Link {
     case: CaseId,

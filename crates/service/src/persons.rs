@@ -808,11 +808,14 @@ impl<'a> Persons<'a> {
         only_before: bool,
     ) -> Result<Vec<Scored>, ServiceError> {
         let model = model()?;
+        let started = std::time::Instant::now();
         let blocking: Vec<(u8, u64)> = tokens.iter().copied().filter(blocks).collect();
         let candidates = self
             .store()
             .link_candidates(&blocking, input.referral.case_id)
             .await?;
+        let found = candidates.len();
+        let read_candidates = started.elapsed();
         let mine = records(&input.details, input.gender);
         let blocker = self.blocker();
         let mine_tf: Vec<(u64, u64)> = mine.iter().map(|r| tf_tokens(&blocker, r)).collect();
@@ -851,7 +854,10 @@ impl<'a> Persons<'a> {
                         < (input.referral.submitted_on, &input.referral.reference)
             })
             .collect();
-        for (candidate, other) in self.compared(eligible).await? {
+        let compared = self.compared(eligible).await?;
+        let read_inputs = started.elapsed();
+        let count = compared.len();
+        for (candidate, other) in compared {
             let theirs = records(&other.details, other.gender);
             let theirs_tf: Vec<(u64, u64)> =
                 theirs.iter().map(|r| tf_tokens(&blocker, r)).collect();
@@ -902,6 +908,15 @@ impl<'a> Persons<'a> {
             }
         }
         out.sort_by(|x, y| y.probability.total_cmp(&x.probability));
+        // Counts and times only: what a referral's linkage read and compared.
+        tracing::debug!(
+            candidates = found,
+            compared = count,
+            candidates_us = read_candidates.as_micros() as u64,
+            inputs_us = (read_inputs - read_candidates).as_micros() as u64,
+            compare_us = (started.elapsed() - read_inputs).as_micros() as u64,
+            "linkage scored"
+        );
         Ok(out)
     }
 

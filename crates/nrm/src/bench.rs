@@ -28,6 +28,12 @@ pub struct IntakeOptions {
     /// Single-row commits for the ceiling measurement.
     #[arg(long, default_value_t = 1000)]
     commits: u32,
+    /// Register a support prime contractor for England first, as the service has in
+    /// production, so that every referral (an adult who consents) is also referred for
+    /// support at intake, with an episode of its own. Without it a referral's support hook
+    /// finds no prime and writes nothing.
+    #[arg(long)]
+    with_support: bool,
     /// Which backends: sqlite, postgres (uses NRM_TEST_DATABASE_URL or the local test database).
     #[arg(long, default_value = "sqlite,postgres", value_delimiter = ',')]
     backends: Vec<String>,
@@ -174,6 +180,9 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
         )
         .await?;
     let bearer = format!("Bearer {token}");
+    if options.with_support {
+        register_prime(&cases, test_store).await?;
+    }
     let state = nrm_web::AppState::new(cases, nrm_web::Settings::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -259,6 +268,41 @@ async fn run_backend(options: &IntakeOptions, test_store: &TestStore) -> anyhow:
         );
     }
     server.abort();
+    Ok(())
+}
+
+/// Registers a support prime contractor for every English region (see
+/// `IntakeOptions::with_support`).
+async fn register_prime(cases: &Cases, test_store: &TestStore) -> anyhow::Result<()> {
+    let manage = nrm_service::admin::system_capability(nrm_access::Operation::ManageOrganisations)?;
+    let prime = cases
+        .administration()
+        .add_organisation(
+            &manage,
+            nrm_domain::ids::OrganisationId(uuid::Uuid::new_v4()),
+            "Benchmark prime contractor",
+            &nrm_access::OrganisationKind::SupportProvider,
+            chrono::Utc::now(),
+        )
+        .await?;
+    let regions = nrm_domain::support::accommodation::REGIONS
+        .iter()
+        .filter(|r| !matches!(**r, "wales" | "scotland" | "northern_ireland"))
+        .map(|r| (*r).to_owned())
+        .collect();
+    nrm_service::Support::new(test_store.store.clone(), Rulebook::current())
+        .add_provider(
+            &manage,
+            nrm_store::support::SupportProviderRow {
+                organisation: prime,
+                name: String::new(),
+                parent: None,
+                regions,
+                services: vec!["accommodation".to_owned(), "outreach".to_owned()],
+            },
+            chrono::Utc::now(),
+        )
+        .await?;
     Ok(())
 }
 

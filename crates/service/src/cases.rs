@@ -299,17 +299,43 @@ impl Cases {
                 }),
                 draft,
             };
-            let appended = match &link {
-                Some(link) => self
-                    .store
-                    .append_linked(append, link.write(now))
+            // Victim support (issue 12): an adult who consents is referred at once, the episode
+            // decided now and written in the case's batch too. Failing to decide it leaves it
+            // to be made after the append.
+            let (episode, mut support_later) = if support_intake {
+                match self
+                    .support()
+                    .prepare_intake(actor, case_id, &events, now)
                     .await
-                    .map(|(version, linked)| (version, linked.is_ok())),
-                None => self
-                    .store
+                {
+                    Ok(episode) => (episode, false),
+                    Err(e) => {
+                        tracing::warn!(case_id = %case_id, error = %e, "deciding the support referral of a new referral failed; making it after its append");
+                        (None, true)
+                    }
+                }
+            } else {
+                (None, false)
+            };
+            let appended = if link.is_none() && episode.is_none() {
+                self.store
                     .append(append)
                     .await
-                    .map(|version| (version, false)),
+                    .map(|version| (version, false))
+            } else {
+                self.store
+                    .append_intake(
+                        append,
+                        nrm_store::intake::IntakeWrites {
+                            link: link.as_ref().map(|l| l.write(now)),
+                            support: episode.as_ref().map(|e| e.append(now)),
+                        },
+                    )
+                    .await
+                    .map(|written| {
+                        support_later |= matches!(written.support, Some(Err(_)));
+                        (written.version, matches!(written.link, Some(Ok(()))))
+                    })
             };
             match appended {
                 Ok((version, linked)) => {
@@ -321,13 +347,13 @@ impl Cases {
                             .after_child_referral(actor, case_id, intake, e, now)
                             .await;
                     }
-                    // Victim support (issue 12): an adult who consents is referred at once.
-                    // A linkage not written with the case (it could not be decided, or the
-                    // person it joined changed meanwhile) is made now. The two touch different
+                    // A support episode or a linkage not written with the case (it could not
+                    // be decided, or was refused: an episode reference taken, a person
+                    // another intake changed meanwhile) is made now. The two touch different
                     // streams, so they run side by side; neither fails the committed
                     // submission.
                     let support = async {
-                        if support_intake {
+                        if support_later {
                             self.support()
                                 .after_referral(actor, case_id, &events, now)
                                 .await;

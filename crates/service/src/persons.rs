@@ -272,7 +272,7 @@ impl Cases {
     /// The intake hook of [`Cases::submit`], before the case is appended: the person linkage
     /// of a new adult or child referral (`submitted`, with the `details` about to be written),
     /// scored against every earlier person and ready to write in the case's own batch
-    /// ([`nrm_store::Store::append_linked`]). `None` when scoring failed (logged without
+    /// ([`nrm_store::Store::append_intake`]). `None` when scoring failed (logged without
     /// personal data): the referral is then linked after its append, by
     /// [`Cases::link_submitted`].
     pub(crate) async fn prepare_intake_link(

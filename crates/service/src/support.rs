@@ -287,6 +287,39 @@ fn episode_subject(episode: EpisodeId) -> String {
     format!("support_episode:{episode}")
 }
 
+/// A new referral's support episode decided at intake, ready to write with its case.
+#[derive(Debug)]
+pub(crate) struct PreparedEpisode {
+    episode_id: EpisodeId,
+    reference: String,
+    subject: SubjectId,
+    events: Vec<SupportEvent>,
+    state: EpisodeState,
+    actor: Actor,
+    audit: AuditRecord,
+}
+
+impl PreparedEpisode {
+    /// The store's append of this episode.
+    pub(crate) fn append(&self, now: DateTime<Utc>) -> SupportAppend<'_> {
+        SupportAppend {
+            episode_id: self.episode_id,
+            expected_version: 0,
+            new: Some(NewEpisode {
+                reference: &self.reference,
+                subject: self.subject,
+            }),
+            events: &self.events,
+            state_after: &self.state,
+            actor: self.actor,
+            recorded_at: now,
+            new_subjects: &[],
+            vault_writes: &[],
+            audit: &self.audit,
+        }
+    }
+}
+
 fn new_reference() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::thread_rng();
@@ -632,6 +665,64 @@ impl Support {
                 tracing::error!(case_id = %case_id, "the failed support referral could not be audited");
             }
         }
+    }
+
+    /// The intake hook of `Cases::submit`, before the case is appended: the support episode
+    /// of a new adult referral with consent to support (the case's `events`), decided so that
+    /// it is written in the case's own batch ([`nrm_store::Store::append_intake`]).
+    /// `Ok(None)` when there is none to make: not such a referral, or no prime contractor
+    /// registered for its nation (which [`Support::after_referral`] would find again).
+    pub(crate) async fn prepare_intake(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        events: &[nrm_domain::event::CaseEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Option<PreparedEpisode>, ServiceError> {
+        let CaseState::Referral(r) = CaseState::from_events(events) else {
+            return Ok(None);
+        };
+        if !wants_support(&r) {
+            return Ok(None);
+        }
+        let nation = r
+            .person_nation
+            .or(r.referring_organisation_nation)
+            .unwrap_or(UkNation::England);
+        let Some(prime) = self.prime_for(nation).await? else {
+            return Ok(None);
+        };
+        let events = decide(
+            &EpisodeState::default(),
+            SupportCommand::Refer {
+                case_id: Some(case_id),
+                nation,
+                route: EntryRoute::ConsentToSupport,
+                prime,
+                adult: true,
+                consent_to_support: true,
+            },
+            &self.rules,
+            &self.support_rules,
+            now,
+        )?;
+        let state = EpisodeState::from_events(&events);
+        let episode_id = EpisodeId(nrm_domain::ids::time_ordered());
+        Ok(Some(PreparedEpisode {
+            episode_id,
+            reference: new_reference(),
+            subject: r.subject,
+            events,
+            state,
+            actor,
+            audit: AuditRecord {
+                actor,
+                action: "support.refer".to_owned(),
+                case_id: Some(case_id),
+                outcome: "ok".to_owned(),
+                subject: Some(episode_subject(episode_id)),
+            },
+        }))
     }
 
     /// The automatic support referral of a case: made when the case is an adult referral with

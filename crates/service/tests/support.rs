@@ -912,7 +912,7 @@ async fn submit_one(cases: &Cases, s: Submission, on: NaiveDate) -> nrm_domain::
 /// Issue 10 item 1 and issue 12: the referral made at intake goes to the prime contractor of
 /// the nation the person is in now (the referral's `current_nation`), not of where the
 /// exploitation happened; a referral that does not say falls back to the referring
-/// organisation's nation, then England.
+/// organisation's nation, then England. Written with the case in one batch (issue 16).
 #[tokio::test]
 async fn the_intake_referral_goes_to_the_nation_the_person_is_in_now() {
     for t in testing::all().await {
@@ -933,7 +933,18 @@ async fn the_intake_referral_goes_to_the_nation_the_person_is_in_now() {
         ] {
             let mut r = fixtures::adult_referral();
             r.current_nation = nation;
+            let before = store.group_commit_stats();
             let case = submit_one(&cases, Submission::Adult(r), day0).await;
+            // Issue 16: the case, its person linkage and its episode in one durable commit.
+            let after = store.group_commit_stats();
+            assert_eq!(
+                (
+                    after.batches - before.batches,
+                    after.appends - before.appends
+                ),
+                (1, 3),
+                "{nation:?}"
+            );
             let found = store
                 .episodes_for_case(case)
                 .await

@@ -25,6 +25,7 @@ mod events;
 mod group;
 pub mod guardians;
 pub mod identity;
+pub mod intake;
 mod migrations;
 mod operations;
 pub mod persons;

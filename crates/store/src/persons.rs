@@ -15,7 +15,6 @@ use nrm_domain::person::{PersonEvent, PersonId, PersonState, ReviewId};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::Append;
 use crate::audit::AuditRecord;
 use crate::events::to_i64;
 use crate::group::Gated;
@@ -323,7 +322,7 @@ impl Store {
 
     /// What the committer's answer `written` for a change to one person means: done, or the
     /// person changed under it (for a new person: the id was taken).
-    async fn person_written(
+    pub(crate) async fn person_written(
         &self,
         append: &PersonAppend<'_>,
         written: bool,
@@ -340,41 +339,6 @@ impl Store {
                 actual
             },
         })
-    }
-
-    /// Appends a new referral's case (`append`) and writes its person linkage (`link`) in one
-    /// batch of the group committer, so that intake waits on one durable commit, not two in
-    /// turn, and a referral is never stored without its person but by a failed link.
-    ///
-    /// The case is written or refused exactly as by [`Store::append`] (the outer result). The
-    /// link is written only if the case is, and fails alone (the inner result): a person
-    /// changed meanwhile by another intake gives [`StoreError::VersionConflict`], for the
-    /// caller to link the referral again from what is stored then. A link that is not one
-    /// person's change without a review decision is written after the case, on its own.
-    pub async fn append_linked(
-        &self,
-        append: Append<'_>,
-        link: PersonWrite<'_>,
-    ) -> Result<(u64, Result<(), StoreError>), StoreError> {
-        let paired = match (link.appends.as_slice(), link.decision) {
-            ([person], None) => person_statements(&link).map(|statements| {
-                let statements = statements.into_iter().map(|(s, _)| s).collect();
-                (person, person_job(person, statements, &link))
-            }),
-            _ => Err(StoreError::Corrupt("not one person's change".to_owned())),
-        };
-        let Ok((person, then)) = paired else {
-            let version = self.append(append).await?;
-            return Ok((version, self.write_persons(link).await));
-        };
-        let lead = self.append_job(&append).await?;
-        let (lead, then) = self.committer.write_pair(lead, then).await;
-        let version = self.append_result(append, lead).await?;
-        let linked = match then.written() {
-            Ok(written) => self.person_written(person, written).await,
-            Err(e) => Err(e),
-        };
-        Ok((version, linked))
     }
 
     /// A person's current version, if they exist.
@@ -902,7 +866,9 @@ enum ReviewKey {
 
 /// The statements that write `write`, each with whether it is a gate (it must change exactly
 /// one row, else the write is stale).
-fn person_statements(write: &PersonWrite<'_>) -> Result<Vec<(Statement, bool)>, StoreError> {
+pub(crate) fn person_statements(
+    write: &PersonWrite<'_>,
+) -> Result<Vec<(Statement, bool)>, StoreError> {
     let mut statements: Vec<(Statement, bool)> = Vec::new();
     for append in &write.appends {
         let person = append.person_id.0;
@@ -1020,7 +986,7 @@ fn person_statements(write: &PersonWrite<'_>) -> Result<Vec<(Statement, bool)>, 
 
 /// What the group committer writes for a change to one person (`append`, the only one of
 /// `write`, with no review decision).
-fn person_job(
+pub(crate) fn person_job(
     append: &PersonAppend<'_>,
     statements: Vec<Statement>,
     write: &PersonWrite<'_>,

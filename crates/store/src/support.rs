@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::events::{VaultWrite, to_i64};
+use crate::group::Gated;
 use crate::statement::{Statement, Value, execute_all};
 use crate::{Store, StoreError, on_pool};
 
@@ -419,66 +420,64 @@ impl Store {
     /// Appends one command's events to an episode, with its vault records, read models and
     /// audit entry, atomically; returns the episode's new version.
     pub async fn append_support(&self, append: SupportAppend<'_>) -> Result<u64, StoreError> {
+        let job = self.support_job(&append).await?;
+        // Through the group committer, as a case's append is: concurrent episode writes (the
+        // support reconciliation after a bulk load or import) share one durable commit; a new
+        // episode's gate follows its vault subject.
+        let written = self.committer.write(job).await.written()?;
+        self.support_result(&append, written).await
+    }
+
+    /// What the group committer writes for `append`.
+    pub(crate) async fn support_job(
+        &self,
+        append: &SupportAppend<'_>,
+    ) -> Result<Gated, StoreError> {
         let new_version = append.expected_version + append.events.len() as u64;
         let episode = append.episode_id.0;
-        let mut statements = Vec::new();
-        if append.expected_version == 0 {
-            let new = append
+        let new = append.expected_version == 0;
+        let mut statements = if new {
+            let created = append
                 .new
                 .ok_or_else(|| StoreError::Corrupt("a new episode needs a reference".to_owned()))?;
             let s = append.state_after;
-            // Vault subjects first: the episode row refers to its subject.
-            let vault = self
+            // Vault subjects first: the episode row refers to its subject. The gate (the
+            // episode row, inserted only if neither its id nor its reference is taken) comes
+            // after them.
+            let mut statements = self
                 .vault_statements(append.new_subjects, append.vault_writes, append.recorded_at)
                 .await?;
             statements.push(Statement::new(
                 "INSERT INTO support_episodes (episode_id, reference, version, case_id, subject_id, prime, provider, worker, status, nation, route, open_concerns, awaiting_acknowledgement, created_at, updated_at) SELECT $1, $2, $3, $4, $5, $6, NULL, NULL, 'unknown', $7, $8, 0, 0, $9, $9 WHERE NOT EXISTS (SELECT 1 FROM support_episodes WHERE episode_id = $1 OR reference = $2)",
                 vec![
                     Value::Uuid(episode),
-                    Value::Text(new.reference.to_owned()),
+                    Value::Text(created.reference.to_owned()),
                     Value::I64(to_i64(new_version)),
                     opt_u(s.case_id.map(|c| c.0)),
-                    Value::Uuid(new.subject.0),
+                    Value::Uuid(created.subject.0),
                     Value::Uuid(s.prime.map_or(Uuid::nil(), |o| o.0)),
                     Value::Text(nation_code(s).to_owned()),
                     Value::Text(s.route.map_or("unknown", |r| r.code()).to_owned()),
                     Value::Timestamp(append.recorded_at),
                 ],
             ));
-            // The subject row must exist before the episode's, so the gate (the episode row,
-            // inserted only if neither its id nor its reference is taken) comes last here.
-            let gate = statements.remove(0);
-            statements = vault;
-            statements.push(gate);
-            return self
-                .append_support_rest(append, statements, new_version, true)
-                .await;
-        }
-        statements.push(Statement::new(
-            "UPDATE support_episodes SET version = $1 WHERE episode_id = $2 AND version = $3",
-            vec![
-                Value::I64(to_i64(new_version)),
-                Value::Uuid(episode),
-                Value::I64(to_i64(append.expected_version)),
-            ],
-        ));
-        statements.extend(
-            self.vault_statements(append.new_subjects, append.vault_writes, append.recorded_at)
-                .await?,
-        );
-        self.append_support_rest(append, statements, new_version, false)
-            .await
-    }
-
-    async fn append_support_rest(
-        &self,
-        append: SupportAppend<'_>,
-        mut statements: Vec<Statement>,
-        new_version: u64,
-        new: bool,
-    ) -> Result<u64, StoreError> {
-        let episode = append.episode_id.0;
-        let gate_index = if new { statements.len() - 1 } else { 0 };
+            statements
+        } else {
+            let mut statements = vec![Statement::new(
+                "UPDATE support_episodes SET version = $1 WHERE episode_id = $2 AND version = $3",
+                vec![
+                    Value::I64(to_i64(new_version)),
+                    Value::Uuid(episode),
+                    Value::I64(to_i64(append.expected_version)),
+                ],
+            )];
+            statements.extend(
+                self.vault_statements(append.new_subjects, append.vault_writes, append.recorded_at)
+                    .await?,
+            );
+            statements
+        };
+        let gate_at = if new { statements.len() - 1 } else { 0 };
         for (i, event) in append.events.iter().enumerate() {
             let version = append.expected_version + 1 + i as u64;
             let body = serde_json::to_string(event)
@@ -496,17 +495,27 @@ impl Store {
                 ],
             ));
         }
-        statements.extend(projection(&append, new_version));
-        // Through the group committer, as a case's append is: concurrent episode writes (the
-        // support reconciliation after a bulk load or import) share one durable commit; a new
-        // episode's gate follows its vault subject.
-        let audit = (append.audit.clone(), append.recorded_at);
-        if self
-            .committer
-            .write_episode(statements, gate_index, episode, audit)
-            .await?
-        {
-            return Ok(new_version);
+        statements.extend(projection(append, new_version));
+        Ok(Gated {
+            statements,
+            gate_at,
+            id: episode,
+            new_stream: None,
+            claim_at: None,
+            audit: Some((append.audit.clone(), append.recorded_at)),
+        })
+    }
+
+    /// What the committer's answer `written` for `append` means: the episode's new version,
+    /// or why it was not written (moved meanwhile, its id or reference taken).
+    pub(crate) async fn support_result(
+        &self,
+        append: &SupportAppend<'_>,
+        written: bool,
+    ) -> Result<u64, StoreError> {
+        let new = append.expected_version == 0;
+        if written {
+            return Ok(append.expected_version + append.events.len() as u64);
         }
         match self.support_version(append.episode_id).await? {
             Some(actual) if !new => Err(StoreError::VersionConflict {

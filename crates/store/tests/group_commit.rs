@@ -1155,7 +1155,7 @@ async fn the_tokens_stored_before_migration_41_keep_their_counts_in_one_tree() {
     t.cleanup().await;
 }
 
-/// A referral's person linkage, owned, to write with its case ([`Store::append_linked`]).
+/// A referral's person linkage, owned, to write with its case ([`Store::append_intake`]).
 struct Link {
     case: CaseId,
     person: nrm_domain::person::PersonId,
@@ -1245,7 +1245,7 @@ fn spawn_linked(store: &Store, case: &NewCase, link: Link) -> JoinHandle<Linked>
         }];
         let audit = audit_of(case.actor, "case.submit", case.case_id);
         store
-            .append_linked(
+            .append_intake(
                 Append {
                     case_id: case.case_id,
                     expected_version: 0,
@@ -1258,9 +1258,18 @@ fn spawn_linked(store: &Store, case: &NewCase, link: Link) -> JoinHandle<Linked>
                     audit: Some(&audit),
                     draft: case.draft,
                 },
-                link.write(),
+                nrm_store::intake::IntakeWrites {
+                    link: Some(link.write()),
+                    support: None,
+                },
             )
             .await
+            .map(|written| {
+                let link = written
+                    .link
+                    .unwrap_or_else(|| panic!("no outcome for the link"));
+                (written.version, link)
+            })
     })
 }
 
@@ -1610,6 +1619,228 @@ async fn a_case_and_its_linkage_at_the_cap_go_together_to_the_next_batch() {
             t.name
         );
         assert_eq!(chain_length(&t.store).await, 66, "{}", t.name);
+        t
+    })
+    .await;
+}
+
+/// A new support episode for `case`, owned, to write with it.
+struct Episode {
+    id: nrm_domain::support::EpisodeId,
+    reference: String,
+    subject: SubjectId,
+    events: Vec<nrm_domain::support::SupportEvent>,
+    state: nrm_domain::support::EpisodeState,
+    audit: AuditRecord,
+}
+
+impl Episode {
+    fn of(case: &NewCase, reference: &str) -> Self {
+        use nrm_domain::support::event::EntryRoute;
+        use nrm_domain::support::{EpisodeState, SupportCommand, SupportRules, decide};
+        let events = decide(
+            &EpisodeState::default(),
+            SupportCommand::Refer {
+                case_id: Some(case.case_id),
+                nation: nrm_domain::geography::UkNation::England,
+                route: EntryRoute::ConsentToSupport,
+                prime: OrganisationId(Uuid::new_v4()),
+                adult: true,
+                consent_to_support: true,
+            },
+            &Rulebook::current(),
+            &SupportRules::current(),
+            now(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let id = nrm_domain::support::EpisodeId(Uuid::new_v4());
+        Self {
+            id,
+            reference: reference.to_owned(),
+            subject: case.subject,
+            state: EpisodeState::from_events(&events),
+            events,
+            audit: AuditRecord {
+                actor: case.actor,
+                action: "support.refer".to_owned(),
+                case_id: Some(case.case_id),
+                outcome: "ok".to_owned(),
+                subject: Some(format!("support_episode:{id}")),
+            },
+        }
+    }
+
+    fn append(&self, actor: Actor) -> nrm_store::support::SupportAppend<'_> {
+        nrm_store::support::SupportAppend {
+            episode_id: self.id,
+            expected_version: 0,
+            new: Some(nrm_store::support::NewEpisode {
+                reference: &self.reference,
+                subject: self.subject,
+            }),
+            events: &self.events,
+            state_after: &self.state,
+            actor,
+            recorded_at: now(),
+            new_subjects: &[],
+            vault_writes: &[],
+            audit: &self.audit,
+        }
+    }
+}
+
+type IntakeResult = Result<
+    (
+        u64,
+        Option<Result<(), StoreError>>,
+        Option<Result<u64, StoreError>>,
+    ),
+    StoreError,
+>;
+
+/// Starts appending `case` with its linkage and its support episode in one batch.
+fn spawn_intake(
+    store: &Store,
+    case: &NewCase,
+    link: Link,
+    episode: Episode,
+) -> JoinHandle<IntakeResult> {
+    let (store, case) = (store.clone(), case.clone());
+    tokio::spawn(async move {
+        let writes = [VaultWrite {
+            record: case.record,
+            subject: case.subject,
+            content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
+        }];
+        let audit = audit_of(case.actor, "case.submit", case.case_id);
+        store
+            .append_intake(
+                Append {
+                    case_id: case.case_id,
+                    expected_version: 0,
+                    reference: Some(&case.reference),
+                    events: &case.events,
+                    actor: case.actor,
+                    recorded_at: now(),
+                    new_subjects: &[case.subject],
+                    vault_writes: &writes,
+                    audit: Some(&audit),
+                    draft: case.draft,
+                },
+                nrm_store::intake::IntakeWrites {
+                    link: Some(link.write()),
+                    support: Some(episode.append(case.actor)),
+                },
+            )
+            .await
+            .map(|w| (w.version, w.link, w.support))
+    })
+}
+
+// Issue 16: a new referral's case, person linkage and support episode in one batch; the
+// episode's row refers to the case's vault subject, written in the same batch before it.
+#[tokio::test]
+async fn a_case_its_linkage_and_its_support_episode_share_a_batch() {
+    each_backend(|t| async move {
+        let existing = new_case();
+        let taken = "SUP-TAKEN001";
+        let first = spawn_intake(
+            &t.store,
+            &existing,
+            Link::new_person(&existing),
+            Episode::of(&existing, taken),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(first, Ok((1, Some(Ok(())), Some(Ok(_))))),
+            "{}: {first:?}",
+            t.name
+        );
+        let before = t.store.group_commit_stats();
+        let chain_before = chain_length(&t.store).await;
+        let good: Vec<NewCase> = (0..3).map(|_| new_case()).collect();
+        let episode_taken = new_case();
+        let mut case_refused = new_case();
+        case_refused.reference = existing.reference.clone();
+        let mut all: Vec<(NewCase, String)> = good
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), format!("SUP-GOOD000{i}")))
+            .collect();
+        all.push((episode_taken.clone(), taken.to_owned()));
+        all.push((case_refused.clone(), "SUP-REFUSED1".to_owned()));
+        let tasks = std::sync::Mutex::new(Vec::new());
+        let opener = new_case();
+        as_one_batch(&t, &opener, 3 * all.len(), || {
+            let mut tasks = tasks.lock().unwrap_or_else(|e| panic!("{e}"));
+            for (case, reference) in &all {
+                let (link, episode) = (Link::new_person(case), Episode::of(case, reference));
+                tasks.push((case.case_id, spawn_intake(&t.store, case, link, episode)));
+            }
+        })
+        .await;
+        let mut results = std::collections::HashMap::new();
+        for (case, task) in tasks.into_inner().unwrap_or_else(|e| panic!("{e}")) {
+            results.insert(case, task.await.unwrap_or_else(|e| panic!("{e}")));
+        }
+        let result = |c: &NewCase| results.get(&c.case_id).unwrap_or_else(|| panic!("none"));
+        let episodes = |c: &NewCase| {
+            format!(
+                "SELECT COUNT(*) FROM support_episodes WHERE reference LIKE 'SUP-%' AND case_id = {}",
+                match t.name {
+                    "sqlite" => format!("X'{}'", c.case_id.0.simple()),
+                    _ => format!("'{}'", c.case_id.0),
+                }
+            )
+        };
+        for case in &good {
+            assert!(
+                matches!(result(case), Ok((1, Some(Ok(())), Some(Ok(_))))),
+                "{}: {:?}",
+                t.name,
+                result(case)
+            );
+            assert_eq!(t.query_i64(&episodes(case)).await, 1, "{}", t.name);
+            assert_eq!(audit_entries_for(&t.store, case.case_id).await, 3, "{}", t.name);
+        }
+        // The episode whose reference is taken fails alone: its case and linkage are written.
+        assert!(
+            matches!(
+                result(&episode_taken),
+                Ok((1, Some(Ok(())), Some(Err(StoreError::DuplicateReference))))
+            ),
+            "{}: {:?}",
+            t.name,
+            result(&episode_taken)
+        );
+        assert_eq!(t.query_i64(&episodes(&episode_taken)).await, 0, "{}", t.name);
+        assert!(person_of(&t.store, episode_taken.case_id).await.is_some(), "{}", t.name);
+        // The refused case writes neither its linkage nor its episode.
+        assert!(
+            matches!(result(&case_refused), Err(StoreError::DuplicateReference)),
+            "{}: {:?}",
+            t.name,
+            result(&case_refused)
+        );
+        assert_eq!(t.query_i64(&episodes(&case_refused)).await, 0, "{}", t.name);
+        assert_eq!(
+            t.query_i64("SELECT COUNT(*) FROM support_episodes WHERE reference = 'SUP-REFUSED1'")
+                .await,
+            0,
+            "{}",
+            t.name
+        );
+        let after = t.store.group_commit_stats();
+        assert_eq!(after.batches - before.batches, 2, "{}", t.name);
+        assert_eq!(after.retried_one_by_one, before.retried_one_by_one, "{}", t.name);
+        // The opener, three whole intakes, and a case with its linkage.
+        assert_eq!(
+            chain_length(&t.store).await,
+            chain_before + 1 + 3 * 3 + 2,
+            "{}",
+            t.name
+        );
         t
     })
     .await;

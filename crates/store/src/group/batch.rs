@@ -13,11 +13,12 @@
 //!    (`merge.rs`): the passed appends are on different streams, so their statements commute;
 //! 4. the audit entries, then COMMIT.
 //!
-//! A job queued to follow another ([`Committer::write_pair`]: a new referral's person linkage
-//! after its case) takes steps 1 and 2 after all the others, and only if its lead passed its
-//! gate, so that its rows may refer to the lead's stream row (a person's referral row to its
-//! case's); in step 3 the two are on different streams like any others. Written one by one, it
-//! comes straight after its lead and is left out when the lead was not written.
+//! A job queued to follow another ([`Committer::write_with`]: a new referral's person linkage
+//! and support episode after its case) is written in a second round of steps 1 to 3, after
+//! every job that follows none, and only if its lead passed its gate: its rows may refer to
+//! any of the lead's (a person's referral row to the case's, an episode to the case's vault
+//! subject). Written one by one, it comes straight after its lead and is left out when the
+//! lead was not written.
 //!
 //! A statement failing in 2 or 3 is not expected (the gates are what fails in normal use),
 //! and it does not say which append is at fault: the transaction is rolled back and the batch
@@ -149,21 +150,24 @@ impl Writer {
 
             let alone = |job: &Job| job.claim_at.is_some() || job.gate_at > 0;
             let mut failed = false;
-            let mut passed: Vec<usize> = Vec::new();
-            // Steps 1 and 2 for the jobs that follow no other, then again for those that
-            // follow one (a person's linkage after its new case) whose lead was written: a
-            // follower's gate never runs before its lead's, nor at all without it.
+            // The jobs whose gates passed in the rounds before.
+            let mut written: Vec<usize> = Vec::new();
+            // Steps 1 to 3 for the jobs that follow no other, then again for those that follow
+            // one (a referral's person linkage and support episode after its new case) whose
+            // lead passed: a follower is written after the whole of its lead, so its rows may
+            // refer to any of the lead's, and never without it.
             for following in [false, true] {
                 if failed {
                     break;
                 }
+                let mut passed: Vec<usize> = Vec::new();
                 let round: Vec<usize> = jobs
                     .iter()
                     .enumerate()
                     .filter(|(_, job)| job.after.is_some() == following && waiting(job))
                     .filter(|(_, job)| {
                         job.after.is_none_or(|lead| {
-                            passed.contains(&lead)
+                            written.contains(&lead)
                                 || matches!(outcomes[lead], Some(Ok(Written::Done)))
                         })
                     })
@@ -248,43 +252,44 @@ impl Writer {
                         None => failed = true,
                     }
                 }
-            }
-            passed.sort_unstable();
+                passed.sort_unstable();
 
-            // The passed appends (and the drafts written) must be on different streams for
-            // their statements to commute; two on one stream are written one by one.
-            let mut streams: Vec<uuid::Uuid> = jobs
-                .iter()
-                .zip(outcomes.iter())
-                .filter(|(_, o)| matches!(o, Some(Ok(Written::Done))))
-                .map(|(job, _)| job.case_id)
-                .chain(passed.iter().map(|&i| jobs[i].case_id))
-                .collect();
-            let count = streams.len();
-            streams.sort_unstable();
-            streams.dedup();
-            failed |= streams.len() != count;
-
-            // 3. The rest, merged.
-            if !failed {
-                let rest: Vec<&[crate::statement::Statement]> = passed
+                // The passed appends (and the drafts written) must be on different streams for
+                // their statements to commute; two on one stream are written one by one.
+                let mut streams: Vec<uuid::Uuid> = jobs
                     .iter()
-                    .map(|&i| jobs[i].statements.get(1..).unwrap_or_default())
+                    .zip(outcomes.iter())
+                    .filter(|(_, o)| matches!(o, Some(Ok(Written::Done))))
+                    .map(|(job, _)| job.case_id)
+                    .chain(written.iter().chain(&passed).map(|&i| jobs[i].case_id))
                     .collect();
-                for call in merge::schedule(&rest) {
-                    let sql = Dialect::sql(pool, &call.sql).into_owned();
-                    let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), &call.values);
-                    if query.execute(&mut *tx).await.is_err() {
-                        failed = true;
-                        break;
+                let count = streams.len();
+                streams.sort_unstable();
+                streams.dedup();
+                failed |= streams.len() != count;
+
+                // 3. The rest, merged.
+                if !failed {
+                    let rest: Vec<&[crate::statement::Statement]> = passed
+                        .iter()
+                        .map(|&i| jobs[i].statements.get(1..).unwrap_or_default())
+                        .collect();
+                    for call in merge::schedule(&rest) {
+                        let sql = Dialect::sql(pool, &call.sql).into_owned();
+                        let query = bind_values!(sqlx::query(sqlx::AssertSqlSafe(sql)), &call.values);
+                        if query.execute(&mut *tx).await.is_err() {
+                            failed = true;
+                            break;
+                        }
                     }
                 }
+                written.extend(passed);
             }
             if failed {
                 tx.rollback().await?;
                 return Ok(Merged::RolledBack);
             }
-            for &i in &passed {
+            for &i in &written {
                 outcomes[i] = Some(Ok(Written::Done));
             }
 

@@ -101,28 +101,28 @@ struct Job {
     claim_at: Option<usize>,
     audit: Option<(AuditRecord, DateTime<Utc>)>,
     /// The position in its batch of the job this one follows (queued together, see
-    /// [`Committer::write_pair`]): it is written only if that one is, after it.
+    /// [`Committer::write_with`]): it is written only if that one is, after it.
     after: Option<usize>,
     reply: oneshot::Sender<Outcome>,
 }
 
-/// What one caller queues: a job, and perhaps one to write after it in the same batch.
+/// What one caller queues: a job, and those to write after it in the same batch.
 #[derive(Debug)]
 struct Queued {
     lead: Job,
-    then: Option<Job>,
+    then: Vec<Job>,
 }
 
 impl Queued {
     fn len(&self) -> usize {
-        1 + usize::from(self.then.is_some())
+        1 + self.then.len()
     }
 
-    /// Adds the jobs to `batch`, the follower marked as following its lead.
+    /// Adds the jobs to `batch`, the followers marked as following their lead.
     fn into_batch(self, batch: &mut Vec<Job>) {
         let lead_at = batch.len();
         batch.push(self.lead);
-        if let Some(mut then) = self.then {
+        for mut then in self.then {
             then.after = Some(lead_at);
             batch.push(then);
         }
@@ -286,7 +286,7 @@ impl Committer {
         let (job, answer) = append.job();
         if !self.send(Queued {
             lead: job,
-            then: None,
+            then: Vec::new(),
         }) {
             return Outcome::BatchFailed;
         }
@@ -295,21 +295,31 @@ impl Committer {
         answer.await.unwrap_or(Outcome::BatchFailed)
     }
 
-    /// Writes `lead` and then `then` (on another stream, whose rows may refer to the lead's
-    /// stream row: a new referral's person linkage after its new case) in one batch, so that
-    /// the caller waits on one durable commit for both. `then` is written only if `lead` is,
-    /// and fails or is refused alone: the lead's outcome does not depend on it.
-    pub(crate) async fn write_pair(&self, lead: Gated, then: Gated) -> (Outcome, Outcome) {
+    /// Writes `lead` and then `then` (each on a stream of its own, whose rows may refer to
+    /// the lead's: a new referral's person linkage and support episode after its new case) in
+    /// one batch, so that the caller waits on one durable commit for all of them. The
+    /// followers are written only if `lead` is, and each fails or is refused alone: the lead's
+    /// outcome does not depend on them. At most [`MAX_BATCH`] jobs in all.
+    pub(crate) async fn write_with(
+        &self,
+        lead: Gated,
+        then: Vec<Gated>,
+    ) -> (Outcome, Vec<Outcome>) {
+        debug_assert!(then.len() < MAX_BATCH);
         let (lead, lead_answer) = lead.job();
-        let (then, then_answer) = then.job();
-        if !self.send(Queued {
-            lead,
-            then: Some(then),
-        }) {
-            return (Outcome::BatchFailed, Outcome::BatchFailed);
+        let (then, answers): (Vec<Job>, Vec<_>) = then.into_iter().map(Gated::job).unzip();
+        let count = answers.len();
+        if !self.send(Queued { lead, then }) {
+            return (
+                Outcome::BatchFailed,
+                (0..count).map(|_| Outcome::BatchFailed).collect(),
+            );
         }
         let lead = lead_answer.await.unwrap_or(Outcome::BatchFailed);
-        let then = then_answer.await.unwrap_or(Outcome::BatchFailed);
+        let mut then = Vec::with_capacity(count);
+        for answer in answers {
+            then.push(answer.await.unwrap_or(Outcome::BatchFailed));
+        }
         (lead, then)
     }
 

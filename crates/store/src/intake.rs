@@ -1,0 +1,115 @@
+//! A new referral written with what intake adds to it: the case's append, its person linkage
+//! and its support episode in one batch of the group committer (`group/`), so that a
+//! submission waits on one durable commit, not one for each in turn.
+//!
+//! The case is written or refused exactly as by [`Store::append`]. Its linkage and its episode
+//! follow it: each is written only if the case is, after the whole of the case (their rows
+//! refer to the case's row and its vault subject), and each fails alone, for the caller to
+//! make it again on its own (a person another intake changed meanwhile, an episode reference
+//! already taken).
+
+use crate::group::{Gated, Outcome};
+use crate::persons::{PersonWrite, person_job, person_statements};
+use crate::support::SupportAppend;
+use crate::{Append, Store, StoreError};
+
+/// What intake writes with a new referral's case (each optional).
+#[derive(Debug, Default)]
+pub struct IntakeWrites<'a> {
+    /// The referral's person linkage: one person's change, with no review decision.
+    pub link: Option<PersonWrite<'a>>,
+    /// The referral's new support episode.
+    pub support: Option<SupportAppend<'a>>,
+}
+
+/// How a case written with [`Store::append_intake`] and what followed it ended.
+#[derive(Debug)]
+pub struct IntakeWritten {
+    /// The case stream's new version.
+    pub version: u64,
+    /// The linkage's outcome, when one was given.
+    pub link: Option<Result<(), StoreError>>,
+    /// The episode's outcome (its new version), when one was given.
+    pub support: Option<Result<u64, StoreError>>,
+}
+
+impl Store {
+    /// Appends a new referral's case (`append`) and writes what intake adds to it (`with`) in
+    /// one batch (see the module documentation). The outer error is the case's: nothing of
+    /// `with` was written then.
+    pub async fn append_intake(
+        &self,
+        append: Append<'_>,
+        with: IntakeWrites<'_>,
+    ) -> Result<IntakeWritten, StoreError> {
+        // A linkage of another shape (several persons, a decision) is not for a batch: it is
+        // written after the case, in a transaction of its own.
+        let link = match with.link {
+            Some(link) if matches!((link.appends.as_slice(), link.decision), ([_], None)) => {
+                Some(link)
+            }
+            Some(other) => {
+                let mut written = Box::pin(self.append_intake(
+                    append,
+                    IntakeWrites {
+                        link: None,
+                        support: with.support,
+                    },
+                ))
+                .await?;
+                written.link = Some(self.write_persons(other).await);
+                return Ok(written);
+            }
+            None => None,
+        };
+        let mut then: Vec<Gated> = Vec::new();
+        // A linkage or an episode whose statements cannot be made is reported as its own
+        // failure; the case is written without it.
+        let mut link_error = None;
+        if let Some(link) = &link {
+            let made = person_statements(link).map(|statements| {
+                let statements = statements.into_iter().map(|(s, _)| s).collect();
+                person_job(&link.appends[0], statements, link)
+            });
+            match made {
+                Ok(job) => then.push(job),
+                Err(e) => link_error = Some(e),
+            }
+        }
+        let link_queued = link.is_some() && link_error.is_none();
+        let mut support_error = None;
+        if let Some(support) = &with.support {
+            match self.support_job(support).await {
+                Ok(job) => then.push(job),
+                Err(e) => support_error = Some(e),
+            }
+        }
+        let support_queued = with.support.is_some() && support_error.is_none();
+        let lead = self.append_job(&append).await?;
+        let (lead, outcomes) = self.committer.write_with(lead, then).await;
+        let version = self.append_result(append, lead).await?;
+        let mut outcomes = outcomes.into_iter();
+        let mut next = || outcomes.next().unwrap_or(Outcome::BatchFailed);
+        let link_written = match (&link, link_queued) {
+            (Some(link), true) => Some(match next().written() {
+                Ok(written) => self.person_written(&link.appends[0], written).await,
+                Err(e) => Err(e),
+            }),
+            (Some(_), false) => link_error.map(Err),
+            (None, _) => None,
+        };
+        let support_written = match (&with.support, support_queued) {
+            (Some(support), true) => Some(match next().written() {
+                Ok(written) => self.support_result(support, written).await,
+                Err(e) => Err(e),
+            }),
+            (Some(_), false) => support_error.map(Err),
+            (None, _) => None,
+        };
+        Ok(IntakeWritten {
+            version,
+            link: link_written,
+            support: support_written,
+        })
+    }
+}

@@ -128,6 +128,11 @@ pub struct SupportAppend<'a> {
     pub audit: &'a AuditRecord,
 }
 
+/// A new episode's row, the gate of its first append: a taken id or reference changes
+/// nothing. Single-row `VALUES` with its placeholders in order, so the group committer merges
+/// a batch's new episodes into one INSERT.
+const NEW_EPISODE: &str = "INSERT INTO support_episodes (episode_id, reference, version, case_id, subject_id, prime, provider, worker, status, nation, route, open_concerns, awaiting_acknowledgement, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING";
+
 /// Whose episodes a list covers (from the access policy's support scope).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EpisodeListScope {
@@ -448,7 +453,7 @@ impl Store {
                 .vault_statements(append.new_subjects, append.vault_writes, append.recorded_at)
                 .await?;
             statements.push(Statement::new(
-                "INSERT INTO support_episodes (episode_id, reference, version, case_id, subject_id, prime, provider, worker, status, nation, route, open_concerns, awaiting_acknowledgement, created_at, updated_at) SELECT $1, $2, $3, $4, $5, $6, NULL, NULL, 'unknown', $7, $8, 0, 0, $9, $9 WHERE NOT EXISTS (SELECT 1 FROM support_episodes WHERE episode_id = $1 OR reference = $2)",
+                NEW_EPISODE,
                 vec![
                     Value::Uuid(episode),
                     Value::Text(created.reference.to_owned()),
@@ -456,8 +461,14 @@ impl Store {
                     opt_u(s.case_id.map(|c| c.0)),
                     Value::Uuid(created.subject.0),
                     Value::Uuid(s.prime.map_or(Uuid::nil(), |o| o.0)),
+                    Value::OptUuid(None),
+                    Value::OptUuid(None),
+                    Value::Text("unknown".to_owned()),
                     Value::Text(nation_code(s).to_owned()),
                     Value::Text(s.route.map_or("unknown", |r| r.code()).to_owned()),
+                    Value::I64(0),
+                    Value::I64(0),
+                    Value::Timestamp(append.recorded_at),
                     Value::Timestamp(append.recorded_at),
                 ],
             ));
@@ -500,7 +511,10 @@ impl Store {
             statements,
             gate_at,
             id: episode,
-            new_stream: None,
+            // A new episode's gate after no other row (the subject is the case's) is merged
+            // with the batch's others into one INSERT; one after its new subject is written
+            // alone.
+            new_stream: (new && gate_at == 0).then_some("episode_id"),
             claim_at: None,
             audit: Some((append.audit.clone(), append.recorded_at)),
         })

@@ -613,6 +613,19 @@ impl Support {
     /// The prime contractor registered for `nation`: a provider without a parent holding the
     /// contract that covers it (England and Wales share one), one with a region in the nation
     /// itself first, then the first by organisation; if any.
+    /// The nation referral `r`'s person is in (else the referring organisation's, else
+    /// England) and its prime contractor, when one is registered.
+    async fn prime_for_referral(
+        &self,
+        r: &nrm_domain::case::Referral,
+    ) -> Result<Option<(UkNation, OrganisationId)>, ServiceError> {
+        let nation = r
+            .person_nation
+            .or(r.referring_organisation_nation)
+            .unwrap_or(UkNation::England);
+        Ok(self.prime_for(nation).await?.map(|prime| (nation, prime)))
+    }
+
     async fn prime_for(&self, nation: UkNation) -> Result<Option<OrganisationId>, ServiceError> {
         let mut primes: Vec<(bool, OrganisationId)> = self
             .store
@@ -685,11 +698,7 @@ impl Support {
         if !wants_support(&r) {
             return Ok(None);
         }
-        let nation = r
-            .person_nation
-            .or(r.referring_organisation_nation)
-            .unwrap_or(UkNation::England);
-        let Some(prime) = self.prime_for(nation).await? else {
+        let Some((nation, prime)) = self.prime_for_referral(&r).await? else {
             return Ok(None);
         };
         let events = decide(
@@ -757,11 +766,7 @@ impl Support {
         r: &nrm_domain::case::Referral,
         now: DateTime<Utc>,
     ) -> Result<Option<EpisodeId>, ServiceError> {
-        let nation = r
-            .person_nation
-            .or(r.referring_organisation_nation)
-            .unwrap_or(UkNation::England);
-        let Some(prime) = self.prime_for(nation).await? else {
+        let Some((nation, prime)) = self.prime_for_referral(r).await? else {
             return Ok(None);
         };
         let referred = self

@@ -338,14 +338,20 @@ async fn what_queues_during_a_commit_is_the_next_batch_up_to_the_cap() {
 /// Installs a trigger that makes writing the summary of the case with `reference` fail, as
 /// any statement of an append might.
 async fn fail_statement_for(t: &TestStore, reference: &CaseReference) {
+    fail_insert_for(t, "fail_marked", "case_summaries", reference).await;
+}
+
+/// Installs a trigger `name` that makes inserting a row of `table` whose `reference` is
+/// `reference` fail.
+async fn fail_insert_for(t: &TestStore, name: &str, table: &str, reference: &CaseReference) {
     let sql = if t.name == "sqlite" {
         format!(
-            "CREATE TRIGGER fail_marked BEFORE INSERT ON case_summaries WHEN NEW.reference = '{reference}' BEGIN SELECT RAISE(ABORT, 'marked case'); END;"
+            "CREATE TRIGGER {name} BEFORE INSERT ON {table} WHEN NEW.reference = '{reference}' BEGIN SELECT RAISE(ABORT, 'marked row'); END;"
         )
     } else {
         format!(
-            "CREATE FUNCTION fail_marked() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'marked case'; END IF; RETURN NEW; END; $$; \
-             CREATE TRIGGER fail_marked BEFORE INSERT ON case_summaries FOR EACH ROW EXECUTE FUNCTION fail_marked();"
+            "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'marked row'; END IF; RETURN NEW; END; $$; \
+             CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();"
         )
     };
     t.execute_raw(&sql).await;
@@ -1283,17 +1289,7 @@ async fn person_of(store: &Store, case: CaseId) -> Option<nrm_domain::person::Pe
 /// Installs a trigger that makes writing the person referral row of the case with
 /// `reference` fail.
 async fn fail_link_for(t: &TestStore, reference: &CaseReference) {
-    let sql = if t.name == "sqlite" {
-        format!(
-            "CREATE TRIGGER fail_link BEFORE INSERT ON person_referrals WHEN NEW.reference = '{reference}' BEGIN SELECT RAISE(ABORT, 'marked link'); END;"
-        )
-    } else {
-        format!(
-            "CREATE FUNCTION fail_link() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.reference = '{reference}' THEN RAISE EXCEPTION 'marked link'; END IF; RETURN NEW; END; $$; \
-             CREATE TRIGGER fail_link BEFORE INSERT ON person_referrals FOR EACH ROW EXECUTE FUNCTION fail_link();"
-        )
-    };
-    t.execute_raw(&sql).await;
+    fail_insert_for(t, "fail_link", "person_referrals", reference).await;
 }
 
 // Issue 16: a new referral and its person linkage share one durable commit; the link is

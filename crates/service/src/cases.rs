@@ -317,26 +317,20 @@ impl Cases {
             } else {
                 (None, false)
             };
-            let appended = if link.is_none() && episode.is_none() {
-                self.store
-                    .append(append)
-                    .await
-                    .map(|version| (version, false))
-            } else {
-                self.store
-                    .append_intake(
-                        append,
-                        nrm_store::intake::IntakeWrites {
-                            link: link.as_ref().map(|l| l.write(now)),
-                            support: episode.as_ref().map(|e| e.append(now)),
-                        },
-                    )
-                    .await
-                    .map(|written| {
-                        support_later |= matches!(written.support, Some(Err(_)));
-                        (written.version, matches!(written.link, Some(Ok(()))))
-                    })
-            };
+            let appended = self
+                .store
+                .append_intake(
+                    append,
+                    nrm_store::intake::IntakeWrites {
+                        link: link.as_ref().map(|l| l.write(now)),
+                        support: episode.as_ref().map(|e| e.append(now)),
+                    },
+                )
+                .await
+                .map(|written| {
+                    support_later |= matches!(written.support, Some(Err(_)));
+                    (written.version, matches!(written.link, Some(Ok(()))))
+                });
             match appended {
                 Ok((version, linked)) => {
                     tracing::debug!(case_id = %case_id, kind = events[0].kind(), "case submitted");

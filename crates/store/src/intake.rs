@@ -44,72 +44,57 @@ impl Store {
     ) -> Result<IntakeWritten, StoreError> {
         // A linkage of another shape (several persons, a decision) is not for a batch: it is
         // written after the case, in a transaction of its own.
-        let link = match with.link {
+        let (link, apart) = match with.link {
             Some(link) if matches!((link.appends.as_slice(), link.decision), ([_], None)) => {
-                Some(link)
+                (Some(link), None)
             }
-            Some(other) => {
-                let mut written = Box::pin(self.append_intake(
-                    append,
-                    IntakeWrites {
-                        link: None,
-                        support: with.support,
-                    },
-                ))
-                .await?;
-                written.link = Some(self.write_persons(other).await);
-                return Ok(written);
-            }
+            other => (None, other),
+        };
+        // Each follower's job, queued; one whose statements cannot be made fails alone, and
+        // the case is written without it.
+        let link_job = link.as_ref().map(|link| {
+            person_statements(link).map(|statements| {
+                let statements = statements.into_iter().map(|(s, _)| s).collect();
+                person_job(&link.appends[0], statements, link)
+            })
+        });
+        let support_job = match &with.support {
+            Some(support) => Some(self.support_job(support).await),
             None => None,
         };
         let mut then: Vec<Gated> = Vec::new();
-        // A linkage or an episode whose statements cannot be made is reported as its own
-        // failure; the case is written without it.
-        let mut link_error = None;
-        if let Some(link) = &link {
-            let made = person_statements(link).map(|statements| {
-                let statements = statements.into_iter().map(|(s, _)| s).collect();
-                person_job(&link.appends[0], statements, link)
-            });
-            match made {
-                Ok(job) => then.push(job),
-                Err(e) => link_error = Some(e),
-            }
-        }
-        let link_queued = link.is_some() && link_error.is_none();
-        let mut support_error = None;
-        if let Some(support) = &with.support {
-            match self.support_job(support).await {
-                Ok(job) => then.push(job),
-                Err(e) => support_error = Some(e),
-            }
-        }
-        let support_queued = with.support.is_some() && support_error.is_none();
+        let link_made = link_job.map(|made| made.map(|job| then.push(job)));
+        let support_made = support_job.map(|made| made.map(|job| then.push(job)));
         let lead = self.append_job(&append).await?;
         let (lead, outcomes) = self.committer.write_with(lead, then).await;
         let version = self.append_result(append, lead).await?;
+        // The followers' answers, in the order they were queued.
         let mut outcomes = outcomes.into_iter();
-        let mut next = || outcomes.next().unwrap_or(Outcome::BatchFailed);
-        let link_written = match (&link, link_queued) {
-            (Some(link), true) => Some(match next().written() {
+        let mut next = || outcomes.next().unwrap_or(Outcome::BatchFailed).written();
+        let link = match (link_made, &link) {
+            (Some(Ok(())), Some(link)) => Some(match next() {
                 Ok(written) => self.person_written(&link.appends[0], written).await,
                 Err(e) => Err(e),
             }),
-            (Some(_), false) => link_error.map(Err),
-            (None, _) => None,
+            (Some(Err(e)), _) => Some(Err(e)),
+            _ => None,
         };
-        let support_written = match (&with.support, support_queued) {
-            (Some(support), true) => Some(match next().written() {
+        let support = match (support_made, &with.support) {
+            (Some(Ok(())), Some(support)) => Some(match next() {
                 Ok(written) => self.support_result(support, written).await,
                 Err(e) => Err(e),
             }),
-            (Some(_), false) => support_error.map(Err),
-            (None, _) => None,
+            (Some(Err(e)), _) => Some(Err(e)),
+            _ => None,
+        };
+        let link = match apart {
+            Some(apart) => Some(self.write_persons(apart).await),
+            None => link,
         };
         Ok(IntakeWritten {
             version,
-            link: link_written,
-            support: support_written,
+            link,
+            support,
         })
     }
 }

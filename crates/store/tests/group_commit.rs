@@ -1244,37 +1244,13 @@ type Linked = Result<(u64, Result<(), StoreError>), StoreError>;
 fn spawn_linked(store: &Store, case: &NewCase, link: Link) -> JoinHandle<Linked> {
     let (store, case) = (store.clone(), case.clone());
     tokio::spawn(async move {
-        let writes = [VaultWrite {
-            record: case.record,
-            subject: case.subject,
-            content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
-        }];
-        let audit = audit_of(case.actor, "case.submit", case.case_id);
-        store
-            .append_intake(
-                Append {
-                    case_id: case.case_id,
-                    expected_version: 0,
-                    reference: Some(&case.reference),
-                    events: &case.events,
-                    actor: case.actor,
-                    recorded_at: now(),
-                    new_subjects: &[case.subject],
-                    vault_writes: &writes,
-                    audit: Some(&audit),
-                    draft: case.draft,
-                },
-                nrm_store::intake::IntakeWrites {
-                    link: Some(link.write()),
-                    support: None,
-                },
-            )
+        intake(&store, &case, link, None)
             .await
-            .map(|written| {
-                let link = written
-                    .link
-                    .unwrap_or_else(|| panic!("no outcome for the link"));
-                (written.version, link)
+            .map(|(version, link, _)| {
+                (
+                    version,
+                    link.unwrap_or_else(|| panic!("no outcome for the link")),
+                )
             })
     })
 }
@@ -1702,35 +1678,43 @@ fn spawn_intake(
     episode: Episode,
 ) -> JoinHandle<IntakeResult> {
     let (store, case) = (store.clone(), case.clone());
-    tokio::spawn(async move {
-        let writes = [VaultWrite {
-            record: case.record,
-            subject: case.subject,
-            content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
-        }];
-        let audit = audit_of(case.actor, "case.submit", case.case_id);
-        store
-            .append_intake(
-                Append {
-                    case_id: case.case_id,
-                    expected_version: 0,
-                    reference: Some(&case.reference),
-                    events: &case.events,
-                    actor: case.actor,
-                    recorded_at: now(),
-                    new_subjects: &[case.subject],
-                    vault_writes: &writes,
-                    audit: Some(&audit),
-                    draft: case.draft,
-                },
-                nrm_store::intake::IntakeWrites {
-                    link: Some(link.write()),
-                    support: Some(episode.append(case.actor)),
-                },
-            )
-            .await
-            .map(|w| (w.version, w.link, w.support))
-    })
+    tokio::spawn(async move { intake(&store, &case, link, Some(episode)).await })
+}
+
+/// Appends `case` with its linkage and, when given, its support episode, in one batch.
+async fn intake(
+    store: &Store,
+    case: &NewCase,
+    link: Link,
+    episode: Option<Episode>,
+) -> IntakeResult {
+    let writes = [VaultWrite {
+        record: case.record,
+        subject: case.subject,
+        content: VaultContent::PersonalDetails(fixtures::personal_details(None)),
+    }];
+    let audit = audit_of(case.actor, "case.submit", case.case_id);
+    store
+        .append_intake(
+            Append {
+                case_id: case.case_id,
+                expected_version: 0,
+                reference: Some(&case.reference),
+                events: &case.events,
+                actor: case.actor,
+                recorded_at: now(),
+                new_subjects: &[case.subject],
+                vault_writes: &writes,
+                audit: Some(&audit),
+                draft: case.draft,
+            },
+            nrm_store::intake::IntakeWrites {
+                link: Some(link.write()),
+                support: episode.as_ref().map(|e| e.append(case.actor)),
+            },
+        )
+        .await
+        .map(|w| (w.version, w.link, w.support))
 }
 
 // Issue 16: a new referral's case, person linkage and support episode in one batch; the

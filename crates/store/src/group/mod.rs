@@ -283,16 +283,7 @@ impl Committer {
     /// given, is the statement whose changing no row means the draft was already claimed;
     /// `audit` is the append's audit entry, written only if the append is.
     pub(crate) async fn write(&self, append: Gated) -> Outcome {
-        let (job, answer) = append.job();
-        if !self.send(Queued {
-            lead: job,
-            then: Vec::new(),
-        }) {
-            return Outcome::BatchFailed;
-        }
-        // A dropped answer means the committer stopped (its runtime is shutting down) before
-        // the batch ended: nothing is acknowledged.
-        answer.await.unwrap_or(Outcome::BatchFailed)
+        self.write_with(append, Vec::new()).await.0
     }
 
     /// Writes `lead` and then `then` (each on a stream of its own, whose rows may refer to
@@ -315,6 +306,8 @@ impl Committer {
                 (0..count).map(|_| Outcome::BatchFailed).collect(),
             );
         }
+        // A dropped answer means the committer stopped (its runtime is shutting down) before
+        // the batch ended: nothing is acknowledged.
         let lead = lead_answer.await.unwrap_or(Outcome::BatchFailed);
         let mut then = Vec::with_capacity(count);
         for answer in answers {

@@ -617,7 +617,7 @@ impl<'a> Persons<'a> {
     }
 
     /// The linkage inputs of loaded cases, in order (`None` where there is no case or it is no
-    /// referral with personal details); the vault records in one read.
+    /// referral with personal details, or they were erased); the vault records in one read.
     async fn inputs_of(
         &self,
         loaded: Vec<Option<nrm_store::LoadedCase>>,
@@ -660,7 +660,17 @@ impl<'a> Persons<'a> {
                 ServiceError::Store(nrm_store::StoreError::Corrupt(
                     "a vault read answered fewer records than asked".to_owned(),
                 ))
-            })??;
+            })?;
+            // A referral whose personal data was erased (retention) has nothing to link or
+            // compare: as if it were not a referral with its details. Erasure deletes its
+            // tokens too, so it is met here only in a race with the erasure.
+            let content = match content {
+                Err(nrm_store::StoreError::Erased) => {
+                    out.push(None);
+                    continue;
+                }
+                other => other?,
+            };
             out.push(match content {
                 VaultContent::PersonalDetails(details) => Some(LinkInput {
                     referral,

@@ -244,6 +244,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0041_link_tokens_without_rowid.sql"),
         include_str!("../migrations/postgres/0041_link_tokens_without_rowid.sql"),
     ),
+    (
+        42,
+        "erased_link_tokens",
+        include_str!("../migrations/sqlite/0042_erased_link_tokens.sql"),
+        include_str!("../migrations/postgres/0042_erased_link_tokens.sql"),
+    ),
 ];
 
 fn migrator(postgres: bool) -> Migrator {

@@ -3,9 +3,11 @@
 //!
 //! Erasing a case destroys the wrapped data key of every subject that belongs to it (the
 //! referral's person and any support episode's), overwrites their vault records' ciphertext,
-//! and overwrites the sealed answers of the draft that became the case, all in one transaction
-//! with the retention event and the audit entry. The case's events (which hold no personal
-//! data), its read models and the audit log stay: statistics are unchanged by erasure.
+//! overwrites the sealed answers of the draft that became the case, and deletes the referral's
+//! keyed linkage tokens (so the erased person is no longer found by intake or search), all in
+//! one transaction with the retention event and the audit entry. The case's events (which
+//! hold no personal data), its read models and the audit log stay: statistics are unchanged
+//! by erasure.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_domain::retention::RetentionEvent;
@@ -47,6 +49,8 @@ pub struct ErasureCounts {
     pub subjects: u64,
     pub records: u64,
     pub drafts: u64,
+    /// The referral's keyed linkage tokens deleted.
+    pub link_tokens: u64,
 }
 
 fn to_i64(v: u64) -> i64 {
@@ -319,6 +323,14 @@ impl Store {
             "UPDATE drafts SET answers_sealed = $1 WHERE submitted_case = $2",
             vec![Value::Bytes(Vec::new()), Value::Uuid(case_id.0)],
         ));
+        // The keyed linkage tokens of the referral's names, date of birth and address: derived
+        // from the personal data with the service's linkage key, not the subject's, so they
+        // would outlive the shredding and keep finding the person. Deleted with the key (the
+        // name counts' triggers count them out).
+        statements.push(Statement::new(
+            "DELETE FROM person_link_tokens WHERE case_id = $1",
+            vec![Value::Uuid(case_id.0)],
+        ));
         let affected = self
             .retention_write(case_id, expected_version, statements, audit, at)
             .await?;
@@ -330,6 +342,7 @@ impl Store {
             i += 3;
         }
         counts.drafts = affected.get(i).copied().unwrap_or(0);
+        counts.link_tokens = affected.get(i + 1).copied().unwrap_or(0);
         Ok(counts)
     }
 

@@ -1161,6 +1161,61 @@ async fn the_tokens_stored_before_migration_41_keep_their_counts_in_one_tree() {
     t.cleanup().await;
 }
 
+// Issue 14 and 17: migration 0042 deletes the linkage tokens of cases erased before erasure
+// deleted them itself; the other referrals' tokens and the name counts stay right.
+#[tokio::test]
+async fn migration_42_deletes_the_tokens_of_cases_erased_before_it() {
+    let mut stores = vec![testing::sqlite_migrated_to(41).await];
+    stores.extend(testing::postgres_migrated_to(41).await);
+    for t in stores {
+        let cases: Vec<NewCase> = (0..2).map(|_| new_case()).collect();
+        for case in &cases {
+            assert_eq!(submit(&t.store, case).await.ok(), Some(1), "{}", t.name);
+        }
+        let lit = |id: Uuid| {
+            if t.name == "postgres" {
+                format!("'{id}'")
+            } else {
+                format!("X'{}'", id.simple())
+            }
+        };
+        let (erased, kept) = (lit(cases[0].case_id.0), lit(cases[1].case_id.0));
+        t.execute_raw(&format!(
+            "INSERT INTO person_link_tokens (rule, token, case_id) VALUES (6, 100, {erased}), (6, 100, {kept}), (7, 200, {erased}), (1, 5, {erased}), (1, 5, {kept})"
+        ))
+        .await;
+        // Case 0 erased as erasure did before: its subject recorded, its tokens left.
+        t.execute_raw(&format!(
+            "INSERT INTO erased_subjects (subject_id, case_id, erased_at) VALUES ({}, {erased}, '2026-12-01T12:00:00Z')",
+            lit(cases[0].subject.0)
+        ))
+        .await;
+        let asked = [(6, 100), (7, 200)];
+        assert_eq!(
+            family_counts(&t, &asked).await.holders,
+            vec![2, 1],
+            "{}",
+            t.name
+        );
+        t.store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrate: {e}", t.name));
+        let of =
+            |case: &str| format!("SELECT COUNT(*) FROM person_link_tokens WHERE case_id = {case}");
+        assert_eq!(t.query_i64(&of(&erased)).await, 0, "{}", t.name);
+        assert_eq!(t.query_i64(&of(&kept)).await, 2, "{}", t.name);
+        assert_eq!(
+            family_counts(&t, &asked).await.holders,
+            vec![1, 0],
+            "{}",
+            t.name
+        );
+        assert_eq!(t.query_i64(COUNTS_DISAGREE).await, 0, "{}", t.name);
+        t.cleanup().await;
+    }
+}
+
 /// A referral's person linkage, owned, to write with its case ([`Store::append_intake`]).
 struct Link {
     case: CaseId,

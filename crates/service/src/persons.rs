@@ -29,6 +29,7 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use nrm_access::{Capability, CaseCapability, CaseOperation, Operation};
+use nrm_domain::Actor;
 use nrm_domain::clock::uk_date;
 use nrm_domain::event::CaseEvent;
 use nrm_domain::ids::CaseId;
@@ -41,7 +42,6 @@ use nrm_domain::person::{
 };
 use nrm_domain::personal::{PersonalDetails, VaultContent};
 use nrm_domain::submission::Gender;
-use nrm_domain::{Actor, CaseState};
 use nrm_linkage::compare::{FIELDS, IDENTICAL, LEVEL_NAMES, LEVELS, Levels};
 use nrm_linkage::{Blocker, Corrections, Dataset, Model, Record};
 use nrm_store::audit::AuditRecord;
@@ -593,61 +593,61 @@ impl<'a> Persons<'a> {
     /// The referral's identity and its potential victim's details (decrypted in memory), or
     /// `None` for a Duty to Notify report (anonymous: never linked).
     async fn input(&self, case_id: CaseId) -> Result<Option<LinkInput>, ServiceError> {
-        let loaded = self
-            .store()
-            .load(case_id)
+        let first = self.store().first_events(&[case_id]).await?;
+        if first.is_empty() {
+            return Err(ServiceError::NotFound);
+        }
+        Ok(self
+            .inputs_of(first.into_iter().map(Some).collect())
             .await?
-            .ok_or(ServiceError::NotFound)?;
-        Ok(self.inputs_of(vec![Some(loaded)]).await?.pop().flatten())
+            .pop()
+            .flatten())
     }
 
     /// The linkage inputs of `case_ids`, in order (`None` for a case that is not a referral
-    /// with its personal details, or no longer exists): their events read in one query and
-    /// their vault records in another.
+    /// with its personal details, or no longer exists): their submissions read in one query
+    /// (a referral's first event holds all linkage needs of it) and their vault records in
+    /// another.
     async fn inputs(&self, case_ids: &[CaseId]) -> Result<Vec<Option<LinkInput>>, ServiceError> {
-        let mut by_id: BTreeMap<CaseId, nrm_store::LoadedCase> = self
+        let mut by_id: BTreeMap<CaseId, CaseEvent> = self
             .store()
-            .load_many(case_ids)
+            .first_events(case_ids)
             .await?
             .into_iter()
-            .map(|l| (l.case_id, l))
             .collect();
-        let loaded = case_ids.iter().map(|id| by_id.remove(id)).collect();
-        self.inputs_of(loaded).await
+        let first = case_ids
+            .iter()
+            .map(|id| by_id.remove(id).map(|e| (*id, e)))
+            .collect();
+        self.inputs_of(first).await
     }
 
-    /// The linkage inputs of loaded cases, in order (`None` where there is no case or it is no
-    /// referral with personal details, or they were erased); the vault records in one read.
+    /// The linkage inputs of cases given by their first events, in order (`None` where there
+    /// is no case or it is no referral with personal details, or they were erased); the vault
+    /// records in one read.
     async fn inputs_of(
         &self,
-        loaded: Vec<Option<nrm_store::LoadedCase>>,
+        first: Vec<Option<(CaseId, CaseEvent)>>,
     ) -> Result<Vec<Option<LinkInput>>, ServiceError> {
-        // Each case's referral, and the vault records of their details in the same order.
-        let mut referrals = Vec::with_capacity(loaded.len());
+        // Each case's referral, and the vault records of their details in the same order. A
+        // referral's submission is always its first event (only an empty case takes it), and
+        // its vault subject and details record are never replaced.
+        let mut referrals = Vec::with_capacity(first.len());
         let mut wanted = Vec::new();
-        for case in &loaded {
-            let Some(case) = case else {
-                referrals.push(None);
-                continue;
-            };
-            let state = CaseState::from_events(case.events.iter().map(|e| &e.event));
-            let submitted = case.events.iter().find_map(|stored| match &stored.event {
-                CaseEvent::ReferralSubmitted(e) => Some(e),
-                _ => None,
-            });
-            let (CaseState::Referral(referral), Some(e)) = (&state, submitted) else {
+        for case in &first {
+            let Some((case_id, CaseEvent::ReferralSubmitted(e))) = case else {
                 referrals.push(None);
                 continue;
             };
             referrals.push(Some((
                 LinkedReferral {
-                    case_id: case.case_id,
+                    case_id: *case_id,
                     reference: e.reference.to_string(),
                     submitted_on: e.referred_on,
                 },
                 e.gender,
             )));
-            wanted.push((referral.subject, e.personal_details));
+            wanted.push((e.subject, e.personal_details));
         }
         let mut contents = self.store().read_vault_many(&wanted).await?.into_iter();
         let mut out = Vec::with_capacity(referrals.len());

@@ -247,6 +247,53 @@ async fn pages_of_cases_and_vault_records_read_as_one_at_a_time() {
     .await;
 }
 
+// Issue 14 and 16: person linkage reads each candidate's submission alone, however long its
+// history.
+#[tokio::test]
+async fn first_events_are_each_cases_submission_in_the_order_asked() {
+    each_backend(|t| async move {
+        let (a, b) = (new_adult_case(), new_adult_case());
+        for case in [&a, &b] {
+            append_new(&t.store, case)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        // A has a decision after its submission.
+        let decision = rg_events(&a);
+        t.store
+            .append(Append {
+                case_id: a.case_id,
+                expected_version: 1,
+                reference: None,
+                events: &decision,
+                actor: actor(),
+                recorded_at: now(),
+                new_subjects: &[],
+                vault_writes: &[],
+                audit: None,
+                draft: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: decide: {e}", t.name));
+        let missing = CaseId(Uuid::new_v4());
+        let first = t
+            .store
+            .first_events(&[a.case_id, missing, b.case_id, a.case_id])
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let want = vec![
+            (a.case_id, a.events[0].clone()),
+            (b.case_id, b.events[0].clone()),
+            (a.case_id, a.events[0].clone()),
+        ];
+        assert_eq!(first, want, "{}", t.name);
+        assert!(matches!(first[0].1, CaseEvent::ReferralSubmitted(_)));
+        assert!(t.store.first_events(&[]).await.is_ok_and(|v| v.is_empty()));
+        t
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_stale_expected_version_is_refused_and_nothing_is_written() {
     each_backend(|t| async move {

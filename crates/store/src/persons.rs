@@ -352,14 +352,19 @@ impl Store {
         Ok(v.map(u64_of))
     }
 
-    /// A person's whole stream.
+    /// A person's whole stream, with its head's version, in one read (one snapshot).
     pub async fn load_person(&self, person: PersonId) -> Result<Option<LoadedPerson>, StoreError> {
-        let Some(version) = self.person_version(person).await? else {
-            return Ok(None);
-        };
-        let rows: Vec<(i64, String, Uuid, Uuid, DateTime<Utc>)> = on_pool!(self, pool => {
+        type Row = (
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<Uuid>,
+            Option<Uuid>,
+            Option<DateTime<Utc>>,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
             let rows = sqlx::query(
-                "SELECT version, body, actor_user, actor_organisation, recorded_at FROM person_events WHERE person_id = $1 ORDER BY version",
+                "SELECT p.version AS head, e.version, e.body, e.actor_user, e.actor_organisation, e.recorded_at FROM persons p LEFT JOIN person_events e ON e.person_id = p.person_id WHERE p.person_id = $1 ORDER BY e.version",
             )
             .bind(person.0)
             .fetch_all(pool)
@@ -367,6 +372,7 @@ impl Store {
             rows.iter()
                 .map(|row| -> Result<_, sqlx::Error> {
                     Ok((
+                        row.try_get("head")?,
                         row.try_get("version")?,
                         row.try_get("body")?,
                         row.try_get("actor_user")?,
@@ -376,8 +382,16 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         });
+        let Some(&(head, ..)) = rows.first() else {
+            return Ok(None);
+        };
         let mut events = Vec::with_capacity(rows.len());
-        for (v, body, user, organisation, recorded_at) in rows {
+        for row in rows {
+            // A person with no events yet (never written so) joins to one row of nulls.
+            let (_, Some(v), Some(body), Some(user), Some(organisation), Some(recorded_at)) = row
+            else {
+                continue;
+            };
             let event = serde_json::from_str(&body).map_err(|_| {
                 StoreError::Corrupt(format!("event {v} of person {} does not parse", person.0))
             })?;
@@ -393,7 +407,7 @@ impl Store {
         }
         Ok(Some(LoadedPerson {
             person_id: person,
-            version,
+            version: u64_of(head),
             events,
         }))
     }

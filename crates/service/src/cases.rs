@@ -317,6 +317,23 @@ impl Cases {
             } else {
                 (None, false)
             };
+            // A child's ICTG referral (issue 11) where the pilot covers the referral's area:
+            // decided now from the referral alone and written in the case's batch too.
+            let (guardian, mut guardian_later) = match (&guardian_intake, events.first()) {
+                (Some(intake), Some(CaseEvent::ReferralSubmitted(e))) => {
+                    match self
+                        .guardians()
+                        .prepare_intake(actor, case_id, intake.clone(), e, now)
+                    {
+                        Ok(prepared) => (prepared, false),
+                        Err(e) => {
+                            tracing::warn!(case_id = %case_id, error = %e, "deciding the ICTG referral of a new child referral failed; making it after its append");
+                            (None, true)
+                        }
+                    }
+                }
+                _ => (None, false),
+            };
             let appended = self
                 .store
                 .append_intake(
@@ -324,18 +341,22 @@ impl Cases {
                     nrm_store::intake::IntakeWrites {
                         link: link.as_ref().map(|l| l.write(now)),
                         support: episode.as_ref().map(|e| e.append(now)),
+                        guardian: guardian.as_ref().map(|g| g.append(now)),
                     },
                 )
                 .await
                 .map(|written| {
                     support_later |= matches!(written.support, Some(Err(_)));
+                    guardian_later |= matches!(written.guardian, Some(Err(_)));
                     (written.version, matches!(written.link, Some(Ok(()))))
                 });
             match appended {
                 Ok((version, linked)) => {
                     tracing::debug!(case_id = %case_id, kind = events[0].kind(), "case submitted");
-                    if let (Some(intake), Some(CaseEvent::ReferralSubmitted(e))) =
-                        (guardian_intake.take(), events.first())
+                    // An ICTG referral not written with the case (it could not be decided, or
+                    // failed in the batch) is made now, on its own.
+                    if let (true, Some(intake), Some(CaseEvent::ReferralSubmitted(e))) =
+                        (guardian_later, guardian_intake.take(), events.first())
                     {
                         self.guardians()
                             .after_child_referral(actor, case_id, intake, e, now)

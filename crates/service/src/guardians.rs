@@ -86,6 +86,33 @@ pub(crate) fn intake_of(submission: &Submission) -> Option<GuardianIntake> {
     }
 }
 
+/// A child referral's ICTG referral, decided before its case is written
+/// ([`Guardians::prepare_intake`]): written in the case's batch, or on its own after it.
+#[derive(Debug)]
+pub(crate) struct PreparedGuardian {
+    pub(crate) episode: GuardianEpisodeId,
+    events: Vec<GuardianEvent>,
+    after: GuardianState,
+    actor: Actor,
+    audit: AuditRecord,
+}
+
+impl PreparedGuardian {
+    /// The new episode's append, recorded at `now`.
+    pub(crate) fn append(&self, now: DateTime<Utc>) -> GuardianAppend<'_> {
+        GuardianAppend {
+            episode_id: self.episode,
+            expected_version: 0,
+            events: &self.events,
+            state_after: &self.after,
+            actor: self.actor,
+            recorded_at: now,
+            vault_writes: &[],
+            audit: &self.audit,
+        }
+    }
+}
+
 /// A change to an episode, as entered (text goes to the vault).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuardianAction {
@@ -320,6 +347,24 @@ impl Guardians {
         event: &nrm_domain::event::ReferralSubmitted,
         now: DateTime<Utc>,
     ) -> Result<Option<GuardianEpisodeId>, ServiceError> {
+        let Some(prepared) = self.prepare_intake(actor, case_id, intake, event, now)? else {
+            return Ok(None);
+        };
+        self.store.append_guardian(prepared.append(now)).await?;
+        Ok(Some(prepared.episode))
+    }
+
+    /// Decides the ICTG referral of a child referral about to be written (no reads: the
+    /// referral itself and the dated pilot areas are all it needs), for `Cases::submit` to
+    /// write in the case's own batch. `Ok(None)`: the area is not covered on its date.
+    pub(crate) fn prepare_intake(
+        &self,
+        actor: Actor,
+        case_id: CaseId,
+        intake: GuardianIntake,
+        event: &nrm_domain::event::ReferralSubmitted,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PreparedGuardian>, ServiceError> {
         let command = GuardianCommand::Refer {
             case_id,
             case_reference: event.reference.to_string(),
@@ -350,19 +395,13 @@ impl Guardians {
             outcome: "ok".to_owned(),
             subject: Some(guardian_subject(episode)),
         };
-        self.store
-            .append_guardian(GuardianAppend {
-                episode_id: episode,
-                expected_version: 0,
-                events: &events,
-                state_after: &after,
-                actor,
-                recorded_at: now,
-                vault_writes: &[],
-                audit: &audit,
-            })
-            .await?;
-        Ok(Some(episode))
+        Ok(Some(PreparedGuardian {
+            episode,
+            events,
+            after,
+            actor,
+            audit,
+        }))
     }
 
     /// The facts the access policy decides on for an episode.

@@ -190,10 +190,23 @@ async fn a_child_referral_in_a_covered_area_reaches_a_guardian_through_turning_1
         let day0 = date(2024, 2, 26);
         // Turns 18 on 1 June 2024.
         let born = date(2006, 6, 1);
+        let before = store.group_commit_stats();
         let leeds = cases
             .submit(&submit, child(day0, "Leeds", born), noon(day0))
             .await
             .unwrap_or_else(|e| panic!("submit: {e}"));
+        let after = store.group_commit_stats();
+        // Issue 16: the case, the child's new person and the ICTG referral in one batch (one
+        // durable commit for the submission).
+        assert_eq!(
+            (
+                after.batches - before.batches,
+                after.appends - before.appends
+            ),
+            (1, 3),
+            "{}",
+            t.name
+        );
         let kent = cases
             .submit(&submit, child(day0, "Kent", born), noon(day0))
             .await

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::events::{VaultWrite, to_i64};
+use crate::group::Gated;
 use crate::statement::{Statement, Value};
 use crate::{Store, StoreError, on_pool};
 
@@ -164,6 +165,21 @@ impl Store {
     /// version is [`StoreError::VersionConflict`]; a second episode for the same case
     /// [`StoreError::DuplicateReference`].
     pub async fn append_guardian(&self, append: GuardianAppend<'_>) -> Result<u64, StoreError> {
+        // Through the group committer, as a case's append is: concurrent episode writes (the
+        // ICTG catch-up after a bulk load or import) share one durable commit.
+        let job = self.guardian_job(&append).await?;
+        let written = self.committer.write(job).await.written()?;
+        self.guardian_result(&append, written).await
+    }
+
+    /// The committer's job of a guardian append: its gate (a new episode's row, inserted only
+    /// if neither the id nor the case has one; or the version's update) first, then its vault
+    /// records, events and summary, with its audit entry. A new referral's ICTG referral is
+    /// queued this way behind its case ([`Store::append_intake`]).
+    pub(crate) async fn guardian_job(
+        &self,
+        append: &GuardianAppend<'_>,
+    ) -> Result<Gated, StoreError> {
         let new_version = append.expected_version + append.events.len() as u64;
         let episode = append.episode_id.0;
         let s = append.state_after;
@@ -234,15 +250,27 @@ impl Store {
             ));
         }
         statements.push(summary_update(episode, s, append.recorded_at));
-        // Through the group committer, as a case's append is: concurrent episode writes (the
-        // ICTG catch-up after a bulk load or import) share one durable commit.
-        let audit = (append.audit.clone(), append.recorded_at);
-        if self
-            .committer
-            .write_episode(statements, 0, episode, audit)
-            .await?
-        {
-            return Ok(new_version);
+        Ok(Gated {
+            statements,
+            gate_at: 0,
+            id: episode,
+            new_stream: None,
+            claim_at: None,
+            audit: Some((append.audit.clone(), append.recorded_at)),
+        })
+    }
+
+    /// What the committer's answer `written` for `append` means: the episode's new version,
+    /// or why it was not written (moved meanwhile; for a new episode, its id or its case's
+    /// episode taken).
+    pub(crate) async fn guardian_result(
+        &self,
+        append: &GuardianAppend<'_>,
+        written: bool,
+    ) -> Result<u64, StoreError> {
+        let new = append.expected_version == 0;
+        if written {
+            return Ok(append.expected_version + append.events.len() as u64);
         }
         match self.guardian_version(append.episode_id).await? {
             Some(actual) if !new => Err(StoreError::VersionConflict {

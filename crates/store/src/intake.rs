@@ -1,14 +1,15 @@
-//! A new referral written with what intake adds to it: the case's append, its person linkage
-//! and its support episode in one batch of the group committer (`group/`), so that a
-//! submission waits on one durable commit, not one for each in turn.
+//! A new referral written with what intake adds to it: the case's append, its person linkage,
+//! its support episode and a child's ICTG (guardian) episode in one batch of the group
+//! committer (`group/`), so that a submission waits on one durable commit, not one for each in
+//! turn.
 //!
-//! The case is written or refused exactly as by [`Store::append`]. Its linkage and its episode
-//! follow it: each is written only if the case is, after the whole of the case (their rows
-//! refer to the case's row and its vault subject), and each fails alone, for the caller to
-//! make it again on its own (a person another intake changed meanwhile, an episode reference
-//! already taken).
+//! The case is written or refused exactly as by [`Store::append`]. What it adds follows it:
+//! each is written only if the case is, after the whole of the case (their rows refer to the
+//! case's row and its vault subject), and each fails alone, for the caller to make it again on
+//! its own (a person another intake changed meanwhile, an episode reference already taken).
 
 use crate::group::{Gated, Outcome};
+use crate::guardians::GuardianAppend;
 use crate::persons::{PersonWrite, person_job, person_statements};
 use crate::support::SupportAppend;
 use crate::{Append, Store, StoreError};
@@ -20,6 +21,8 @@ pub struct IntakeWrites<'a> {
     pub link: Option<PersonWrite<'a>>,
     /// The referral's new support episode.
     pub support: Option<SupportAppend<'a>>,
+    /// A child referral's new ICTG (guardian) episode.
+    pub guardian: Option<GuardianAppend<'a>>,
 }
 
 /// How a case written with [`Store::append_intake`] and what followed it ended.
@@ -29,8 +32,10 @@ pub struct IntakeWritten {
     pub version: u64,
     /// The linkage's outcome, when one was given.
     pub link: Option<Result<(), StoreError>>,
-    /// The episode's outcome (its new version), when one was given.
+    /// The support episode's outcome (its new version), when one was given.
     pub support: Option<Result<u64, StoreError>>,
+    /// The guardian episode's outcome (its new version), when one was given.
+    pub guardian: Option<Result<u64, StoreError>>,
 }
 
 impl Store {
@@ -62,9 +67,14 @@ impl Store {
             Some(support) => Some(self.support_job(support).await),
             None => None,
         };
+        let guardian_job = match &with.guardian {
+            Some(guardian) => Some(self.guardian_job(guardian).await),
+            None => None,
+        };
         let mut then: Vec<Gated> = Vec::new();
         let link_made = link_job.map(|made| made.map(|job| then.push(job)));
         let support_made = support_job.map(|made| made.map(|job| then.push(job)));
+        let guardian_made = guardian_job.map(|made| made.map(|job| then.push(job)));
         let lead = self.append_job(&append).await?;
         let (lead, outcomes) = self.committer.write_with(lead, then).await;
         let version = self.append_result(append, lead).await?;
@@ -87,6 +97,14 @@ impl Store {
             (Some(Err(e)), _) => Some(Err(e)),
             _ => None,
         };
+        let guardian = match (guardian_made, &with.guardian) {
+            (Some(Ok(())), Some(guardian)) => Some(match next() {
+                Ok(written) => self.guardian_result(guardian, written).await,
+                Err(e) => Err(e),
+            }),
+            (Some(Err(e)), _) => Some(Err(e)),
+            _ => None,
+        };
         let link = match apart {
             Some(apart) => Some(self.write_persons(apart).await),
             None => link,
@@ -95,6 +113,7 @@ impl Store {
             version,
             link,
             support,
+            guardian,
         })
     }
 }

@@ -1766,6 +1766,7 @@ async fn intake(
             nrm_store::intake::IntakeWrites {
                 link: Some(link.write()),
                 support: episode.as_ref().map(|e| e.append(case.actor)),
+                guardian: None,
             },
         )
         .await

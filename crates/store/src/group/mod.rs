@@ -327,29 +327,6 @@ impl Committer {
         true
     }
 
-    /// Writes an append to an episode (a guardian's or support's stream, keyed by its own
-    /// id, so two writes to one episode are never merged) with its audit entry: `Ok(true)`
-    /// written, `Ok(false)` refused by its gate or a unique row written meanwhile (a stale
-    /// version, a taken id or reference: the caller finds out which from the episode).
-    pub(crate) async fn write_episode(
-        &self,
-        statements: Vec<Statement>,
-        gate_at: usize,
-        episode: uuid::Uuid,
-        audit: (AuditRecord, DateTime<Utc>),
-    ) -> Result<bool, crate::StoreError> {
-        self.write(Gated {
-            statements,
-            gate_at,
-            id: episode,
-            new_stream: None,
-            claim_at: None,
-            audit: Some(audit),
-        })
-        .await
-        .written()
-    }
-
     pub(crate) fn stats(&self) -> GroupCommitStats {
         GroupCommitStats {
             batches: self.counters.batches.load(Ordering::SeqCst),

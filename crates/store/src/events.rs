@@ -338,18 +338,9 @@ impl Store {
         if case_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<EventRow> = on_pool!(self, pool => {
-            let mut b = sqlx::QueryBuilder::new(
-                "SELECT case_id, version, body, packed, actor_user, actor_organisation, recorded_at FROM case_events WHERE case_id IN (",
-            );
-            let mut list = b.separated(", ");
-            for id in case_ids {
-                list.push_bind(id.0);
-            }
-            b.push(") ORDER BY case_id, version");
-            let rows = b.build().fetch_all(pool).await?;
-            rows.iter().map(event_row!()).collect::<Result<Vec<_>, _>>()?
-        });
+        let rows = self
+            .events_of(case_ids, "", " ORDER BY case_id, version")
+            .await?;
         let mut by_id: std::collections::HashMap<uuid::Uuid, LoadedCase> = loaded_cases(rows)?
             .into_iter()
             .map(|c| (c.case_id.0, c))
@@ -358,6 +349,31 @@ impl Store {
             .iter()
             .filter_map(|id| by_id.remove(&id.0))
             .collect())
+    }
+
+    /// The event rows of `case_ids` in one read: `only` (empty, or a condition ending in
+    /// `AND`) narrows them, `order` (empty, or an `ORDER BY`) orders them.
+    async fn events_of(
+        &self,
+        case_ids: &[CaseId],
+        only: &'static str,
+        order: &'static str,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut b = sqlx::QueryBuilder::new(
+                "SELECT case_id, version, body, packed, actor_user, actor_organisation, recorded_at FROM case_events WHERE ",
+            );
+            b.push(only);
+            b.push("case_id IN (");
+            let mut list = b.separated(", ");
+            for id in case_ids {
+                list.push_bind(id.0);
+            }
+            b.push(")");
+            b.push(order);
+            let rows = b.build().fetch_all(pool).await?;
+            rows.iter().map(event_row!()).collect::<Result<Vec<_>, _>>()?
+        }))
     }
 
     /// The first event of each of `case_ids` (a referral's submission, a report's), in the
@@ -371,18 +387,7 @@ impl Store {
         if case_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<EventRow> = on_pool!(self, pool => {
-            let mut b = sqlx::QueryBuilder::new(
-                "SELECT case_id, version, body, packed, actor_user, actor_organisation, recorded_at FROM case_events WHERE version = 1 AND case_id IN (",
-            );
-            let mut list = b.separated(", ");
-            for id in case_ids {
-                list.push_bind(id.0);
-            }
-            b.push(")");
-            let rows = b.build().fetch_all(pool).await?;
-            rows.iter().map(event_row!()).collect::<Result<Vec<_>, _>>()?
-        });
+        let rows = self.events_of(case_ids, "version = 1 AND ", "").await?;
         let mut by_id: std::collections::HashMap<uuid::Uuid, CaseEvent> =
             std::collections::HashMap::with_capacity(rows.len());
         for (case, version, body, packed, ..) in rows {

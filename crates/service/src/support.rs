@@ -610,9 +610,6 @@ impl Support {
         self.refer_to(actor, prime, input, now).await
     }
 
-    /// The prime contractor registered for `nation`: a provider without a parent holding the
-    /// contract that covers it (England and Wales share one), one with a region in the nation
-    /// itself first, then the first by organisation; if any.
     /// The nation referral `r`'s person is in (else the referring organisation's, else
     /// England) and its prime contractor, when one is registered.
     async fn prime_for_referral(
@@ -626,6 +623,9 @@ impl Support {
         Ok(self.prime_for(nation).await?.map(|prime| (nation, prime)))
     }
 
+    /// The prime contractor registered for `nation`: a provider without a parent holding the
+    /// contract that covers it (England and Wales share one), one with a region in the nation
+    /// itself first, then the first by organisation; if any.
     async fn prime_for(&self, nation: UkNation) -> Result<Option<OrganisationId>, ServiceError> {
         let mut primes: Vec<(bool, OrganisationId)> = self
             .store

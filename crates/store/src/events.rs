@@ -387,15 +387,12 @@ impl Store {
         if case_ids.is_empty() {
             return Ok(Vec::new());
         }
+        // One row a case, so each is a case of its own to `loaded_cases` in any order.
         let rows = self.events_of(case_ids, "version = 1 AND ", "").await?;
-        let mut by_id: std::collections::HashMap<uuid::Uuid, CaseEvent> =
-            std::collections::HashMap::with_capacity(rows.len());
-        for (case, version, body, packed, ..) in rows {
-            let event = crate::event_codec::read(&body, packed.as_deref()).map_err(|_| {
-                StoreError::Corrupt(format!("event {version} of case {case} does not parse"))
-            })?;
-            by_id.insert(case, event);
-        }
+        let by_id: std::collections::HashMap<uuid::Uuid, CaseEvent> = loaded_cases(rows)?
+            .into_iter()
+            .filter_map(|c| c.events.into_iter().next().map(|e| (c.case_id.0, e.event)))
+            .collect();
         Ok(case_ids
             .iter()
             .filter_map(|id| by_id.get(&id.0).map(|e| (*id, e.clone())))

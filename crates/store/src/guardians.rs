@@ -268,19 +268,13 @@ impl Store {
         append: &GuardianAppend<'_>,
         written: bool,
     ) -> Result<u64, StoreError> {
-        let new = append.expected_version == 0;
         if written {
             return Ok(append.expected_version + append.events.len() as u64);
         }
-        match self.guardian_version(append.episode_id).await? {
-            Some(actual) if !new => Err(StoreError::VersionConflict {
-                expected: append.expected_version,
-                actual,
-            }),
-            Some(_) => Err(StoreError::DuplicateReference),
-            None if new => Err(StoreError::DuplicateReference),
-            None => Err(StoreError::NotFound),
-        }
+        Err(crate::group::episode_refused(
+            append.expected_version,
+            self.guardian_version(append.episode_id).await?,
+        ))
     }
 
     /// An episode's current version, if it exists.

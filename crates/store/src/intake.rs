@@ -78,30 +78,35 @@ impl Store {
         let lead = self.append_job(&append).await?;
         let (lead, outcomes) = self.committer.write_with(lead, then).await;
         let version = self.append_result(append, lead).await?;
-        // The followers' answers, in the order they were queued.
+        // The followers' answers, in the order they were queued: for each follower given,
+        // whether the committer wrote it, or why it could not be queued or written.
         let mut outcomes = outcomes.into_iter();
-        let mut next = || outcomes.next().unwrap_or(Outcome::BatchFailed).written();
-        let link = match (link_made, &link) {
-            (Some(Ok(())), Some(link)) => Some(match next() {
-                Ok(written) => self.person_written(&link.appends[0], written).await,
-                Err(e) => Err(e),
-            }),
+        let mut answer = |made: Option<Result<(), StoreError>>| {
+            made.map(|made| {
+                made.and_then(|()| outcomes.next().unwrap_or(Outcome::BatchFailed).written())
+            })
+        };
+        let (link_written, support_written, guardian_written) = (
+            answer(link_made),
+            answer(support_made),
+            answer(guardian_made),
+        );
+        let link = match (link_written, &link) {
+            (Some(Ok(written)), Some(link)) => {
+                Some(self.person_written(&link.appends[0], written).await)
+            }
             (Some(Err(e)), _) => Some(Err(e)),
             _ => None,
         };
-        let support = match (support_made, &with.support) {
-            (Some(Ok(())), Some(support)) => Some(match next() {
-                Ok(written) => self.support_result(support, written).await,
-                Err(e) => Err(e),
-            }),
+        let support = match (support_written, &with.support) {
+            (Some(Ok(written)), Some(support)) => Some(self.support_result(support, written).await),
             (Some(Err(e)), _) => Some(Err(e)),
             _ => None,
         };
-        let guardian = match (guardian_made, &with.guardian) {
-            (Some(Ok(())), Some(guardian)) => Some(match next() {
-                Ok(written) => self.guardian_result(guardian, written).await,
-                Err(e) => Err(e),
-            }),
+        let guardian = match (guardian_written, &with.guardian) {
+            (Some(Ok(written)), Some(guardian)) => {
+                Some(self.guardian_result(guardian, written).await)
+            }
             (Some(Err(e)), _) => Some(Err(e)),
             _ => None,
         };

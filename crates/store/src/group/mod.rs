@@ -44,6 +44,18 @@ use crate::statement::Statement;
 /// the appends written one by one each take a savepoint.
 pub(crate) const MAX_BATCH: usize = 64;
 
+/// Why an episode's append (a support or guardian stream, decided at `expected` and refused
+/// by its gate) was not written, from the episode's version now (`actual`): it moved on, or,
+/// for a new episode, its id or its unique key (reference, case) was taken.
+pub(crate) fn episode_refused(expected: u64, actual: Option<u64>) -> crate::StoreError {
+    match actual {
+        Some(actual) if expected > 0 => crate::StoreError::VersionConflict { expected, actual },
+        Some(_) => crate::StoreError::DuplicateReference,
+        None if expected == 0 => crate::StoreError::DuplicateReference,
+        None => crate::StoreError::NotFound,
+    }
+}
+
 /// How an append's statements ended inside its batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Written {

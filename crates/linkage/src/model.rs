@@ -315,50 +315,46 @@ fn is_straight_household(levels: &Levels) -> bool {
 /// is none, or next to none. (It used to start from one pair instead: with the same day's u
 /// about 10⁻⁴ that made a twins' correction of −5 to −8 out of nothing on the FEBRL sets,
 /// where no one has a twin.)
-pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize) -> [[f64; 2]; 2] {
+pub fn household_adjustment(
+    ds: &Dataset,
+    m: &Table,
+    u: &Table,
+    max_block: usize,
+    threads: usize,
+) -> [[f64; 2]; 2] {
     let n = ds.len();
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
-    let mut entries: Vec<(u64, u32)> = (0..n as u32)
+    // By postcode and the family name's code (its hash's low half: two codes that share it
+    // at one postcode are a chance of one in four billion).
+    let mut entries: Vec<((u32, u32), u32)> = (0..n as u32)
         .filter_map(|i| {
             let r = &ds.recs[i as usize];
             let family = *ds.family(i).first()?;
-            (r.postcode != crate::data::NONE && !ds.given(i).is_empty()).then(|| {
-                let code = ds.tokens[family as usize].code;
-                (
-                    code ^ u64::from(r.postcode).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                    i,
-                )
-            })
+            (r.postcode != crate::data::NONE && !ds.given(i).is_empty())
+                .then(|| ((r.postcode, ds.tokens[family as usize].code as u32), i))
         })
         .collect();
     entries.sort_unstable();
     // By the address's level (2 or 3: the same postcode is one or the other): pairs whose
     // given names differ (relatives) and agree, and those of them born on the same day.
-    let (mut relatives, mut twins) = ([0u64; 2], [0u64; 2]);
-    let (mut agree, mut agree_same_day) = ([0u64; 2], [0u64; 2]);
-    for run in entries.chunk_by(|x, y| x.0 == y.0) {
-        if run.len() < 2 || run.len() > max_block {
-            continue;
-        }
-        for x in 0..run.len() {
-            for y in x + 1..run.len() {
-                let (a, b) = (run[x].1, run[y].1);
-                let Some(at) =
-                    compare::address_level(ds, a, b).and_then(|l| usize::from(l).checked_sub(2))
-                else {
-                    continue;
-                };
-                let same_day = compare::dob_level(ds, a, b) == Some(5);
-                if compare::given_level(ds, ds.given(a), ds.given(b)) == 0 {
-                    relatives[at] += 1;
-                    twins[at] += u64::from(same_day);
-                } else {
-                    agree[at] += 1;
-                    agree_same_day[at] += u64::from(same_day);
-                }
-            }
-        }
-    }
+    // [relatives, twins, agree, agree_same_day]
+    let counts = pairs_in_runs(
+        &entries,
+        max_block,
+        threads,
+        |counts: &mut [[u64; 2]; 4], a, b| {
+            let Some(at) =
+                compare::address_level(ds, a, b).and_then(|l| usize::from(l).checked_sub(2))
+            else {
+                return;
+            };
+            let same_day = u64::from(compare::dob_level(ds, a, b) == Some(5));
+            let agree = usize::from(compare::given_level(ds, ds.given(a), ds.given(b)) != 0);
+            counts[2 * agree][at] += 1;
+            counts[2 * agree + 1][at] += same_day;
+        },
+    );
+    let [relatives, twins, agree, agree_same_day] = counts;
     let ratio = m[GIVEN][0] / (1.0 - m[GIVEN][0]).max(1e-9);
     let given_differ = u[GIVEN][0].max(1e-9);
     let family: f64 = u[FAMILY][3..=4].iter().sum();
@@ -386,6 +382,69 @@ pub fn household_adjustment(ds: &Dataset, m: &Table, u: &Table, max_block: usize
         out[1][at] = (chance_twins / joint_twins).log2().min(0.0);
     }
     out
+}
+
+/// Counts over every pair within each run of `entries` (sorted) sharing a key, of two records
+/// up to `max_block`: `count(counts, a, b)` for each pair, the runs shared among `threads`
+/// threads in a fixed number of parts whose counts are added up (so the sums do not depend on
+/// the threads).
+fn pairs_in_runs<K: PartialEq + Sync, C: Default + Send + Tally>(
+    entries: &[(K, u32)],
+    max_block: usize,
+    threads: usize,
+    count: impl Fn(&mut C, u32, u32) + Sync,
+) -> C {
+    const PARTS: usize = 16;
+    // The parts cut at about equal numbers of records, each cut moved on to where a key
+    // starts, so that no run is split.
+    let mut cuts = vec![0];
+    for k in 1..PARTS {
+        let mut at = (entries.len() * k / PARTS).max(*cuts.last().unwrap_or(&0));
+        while at > 0 && at < entries.len() && entries[at].0 == entries[at - 1].0 {
+            at += 1;
+        }
+        cuts.push(at);
+    }
+    cuts.push(entries.len());
+    let parts = crate::par::run(PARTS, threads, |k| {
+        let mut counts = C::default();
+        let part = &entries[cuts[k]..cuts[k + 1]];
+        for run in part.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() < 2 || run.len() > max_block {
+                continue;
+            }
+            for x in 0..run.len() {
+                for y in x + 1..run.len() {
+                    count(&mut counts, run[x].1, run[y].1);
+                }
+            }
+        }
+        counts
+    });
+    let mut total = C::default();
+    for part in &parts {
+        total.add(part);
+    }
+    total
+}
+
+/// Counts that add up element by element.
+trait Tally {
+    fn add(&mut self, other: &Self);
+}
+
+impl Tally for u64 {
+    fn add(&mut self, other: &Self) {
+        *self += *other;
+    }
+}
+
+impl<T: Tally, const N: usize> Tally for [T; N] {
+    fn add(&mut self, other: &Self) {
+        for (a, b) in self.iter_mut().zip(other) {
+            a.add(b);
+        }
+    }
 }
 
 /// How many relatives there are among pairs counted for the household correction, shrunk
@@ -428,6 +487,7 @@ pub fn address_dob_adjustment(
     m: &Table,
     u: &Table,
     max_block: usize,
+    threads: usize,
 ) -> [[f64; ML]; 2] {
     const PRIOR: f64 = 20.0;
     let mut entries: Vec<(u32, u32)> = (0..ds.len() as u32)
@@ -439,25 +499,22 @@ pub fn address_dob_adjustment(
         .collect();
     entries.sort_unstable();
     // [household or not][given names differ or not][date of birth level]
-    let mut counts = [[[0u64; ML]; 2]; 2];
-    for run in entries.chunk_by(|x, y| x.0 == y.0) {
-        if run.len() < 2 || run.len() > max_block {
-            continue;
-        }
-        for x in 0..run.len() {
-            for y in x + 1..run.len() {
-                let levels = compare::compare(ds, run[x].1, run[y].1);
-                let (Some(given), Some(dob)) = (levels[GIVEN], levels[compare::DOB]) else {
-                    continue;
-                };
-                if levels[compare::ADDRESS].is_none_or(|l| l < 2) {
-                    continue;
-                }
-                let h = usize::from(is_straight_household(&levels));
-                counts[h][usize::from(given > 0)][usize::from(dob)] += 1;
+    let counts = pairs_in_runs(
+        &entries,
+        max_block,
+        threads,
+        |counts: &mut [[[u64; ML]; 2]; 2], a, b| {
+            let levels = compare::compare(ds, a, b);
+            let (Some(given), Some(dob)) = (levels[GIVEN], levels[compare::DOB]) else {
+                return;
+            };
+            if levels[compare::ADDRESS].is_none_or(|l| l < 2) {
+                return;
             }
-        }
-    }
+            let h = usize::from(is_straight_household(&levels));
+            counts[h][usize::from(given > 0)][usize::from(dob)] += 1;
+        },
+    );
     let ratio = m[GIVEN][0] / (1.0 - m[GIVEN][0]).max(1e-9);
     let u_dob = &u[compare::DOB];
     let levels = LEVELS[compare::DOB];
@@ -598,11 +655,11 @@ pub fn estimate_u_within(
     samples: usize,
     seed: u64,
     threads: usize,
-    key: &(dyn Fn(u32) -> Option<u64> + Sync),
+    key: &(dyn Fn(u32) -> Option<u32> + Sync),
     names: bool,
 ) -> Table {
     const PIECES: usize = 32;
-    let mut keyed: Vec<(u64, u32)> = (0..ds.len() as u32)
+    let mut keyed: Vec<(u32, u32)> = (0..ds.len() as u32)
         .filter_map(|i| key(i).map(|k| (k, i)))
         .collect();
     keyed.sort_unstable();
@@ -815,18 +872,21 @@ const TRAINING_RULES: [usize; 3] = [2, 4, 5];
 /// ([`RULE_FIELDS`]) are left out of its estimation and need no such care; a field it only
 /// narrows does: a rule's pairs that are not matches share a family name, or an address, far
 /// more often than two records drawn at random. `None` where the rule gives the record no
-/// key (it is in none of the rule's pairs), and for a rule m is not estimated on.
-fn loose_key(ds: &Dataset, rule: usize, i: u32) -> Option<u64> {
-    block::key_text(ds, i, rule)?;
+/// key (it is in none of the rule's pairs: its block key `keys[rule]` is 0), and for a rule m
+/// is not estimated on.
+fn loose_key(ds: &Dataset, keys: &BlockKeys, rule: usize, i: u32) -> Option<u32> {
+    if keys[rule] == 0 {
+        return None;
+    }
     match rule {
         2 => {
             let initial = ds
                 .family(i)
                 .first()
                 .and_then(|&t| ds.text(t).chars().next());
-            Some(u64::from(initial.unwrap_or('_')))
+            Some(u32::from(initial.unwrap_or('_')))
         }
-        4 | 5 => Some(u64::from(ds.recs[i as usize].district)),
+        4 | 5 => Some(ds.recs[i as usize].district),
         _ => None,
     }
 }
@@ -930,7 +990,7 @@ fn fit_with(
             settings.u_within_samples,
             settings.seed,
             settings.threads,
-            &|i| loose_key(ds, rule, i),
+            &|i| loose_key(ds, &tokens[i as usize], rule, i),
             names,
         );
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
@@ -1006,8 +1066,10 @@ fn fit_with(
         );
     }
     let (m_elsewhere, _) = em(&elsewhere, &u_initial, &active, settings.em_iterations);
-    let [household, twins] = household_adjustment(ds, &m_elsewhere, &u, settings.max_block);
-    let at_address = address_dob_adjustment(ds, &m_elsewhere, &u, settings.max_block);
+    let [household, twins] =
+        household_adjustment(ds, &m_elsewhere, &u, settings.max_block, settings.threads);
+    let at_address =
+        address_dob_adjustment(ds, &m_elsewhere, &u, settings.max_block, settings.threads);
     if std::env::var_os("LINKAGE_DEBUG").is_some() {
         eprintln!(
             "m(given names) for the corrections {:.4?}, m(given names) {:.4?}",
@@ -1040,7 +1102,10 @@ fn fit_with(
         keep - Model::new(m, u, highest, corrections).prior_weight() - 1e-6
     });
     let mut distinct = vec![0u64; PATTERNS];
-    let mut candidates: Vec<Candidate> = Vec::new();
+    // The kept candidates of each share of each rule, apart: gathered into one vector as they
+    // came, it held up to twice what it needed while growing, and three times while it was
+    // copied to its larger room (the peak memory of a run).
+    let mut candidates: Vec<Vec<Candidate>> = Vec::new();
     let mut oversized_blocks = 0;
     for rule in 0..R {
         let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
@@ -1089,30 +1154,42 @@ fn fit_with(
                 }
             },
         );
-        for (di, kept, _, _) in states {
+        for (di, mut kept, _, _) in states {
             for p in 0..PATTERNS {
                 distinct[p] += di[p];
             }
-            candidates.extend(kept);
+            kept.shrink_to_fit();
+            candidates.push(kept);
         }
     }
     if std::env::var_os("LINKAGE_DEBUG").is_some() {
-        eprintln!("{} candidates kept to be weighed", candidates.len());
+        let kept: usize = candidates.iter().map(Vec::len).sum();
+        eprintln!("{kept} candidates kept to be weighed");
     }
     let lambda = prior(&distinct, &unprimed, n);
     let model = Model::new(m, u, lambda, corrections);
-    // (Collected in the candidates' own room: a pair is the size of a candidate.)
-    let pairs: Vec<Pair> = candidates
+    // Each share's weighed in its candidates' own room (a pair is the size of a candidate),
+    // then all of them put together in one vector of the size they come to.
+    let weighed: Vec<Vec<Pair>> = candidates
         .into_iter()
-        .filter_map(|c| {
-            let w = model.weight(ds, c.a, c.b, &levels_of(usize::from(c.pattern)));
-            keep.is_some_and(|keep| w >= keep).then_some(Pair {
-                a: c.a,
-                b: c.b,
-                weight: w as f32,
-            })
+        .map(|share| {
+            share
+                .into_iter()
+                .filter_map(|c| {
+                    let w = model.weight(ds, c.a, c.b, &levels_of(usize::from(c.pattern)));
+                    keep.is_some_and(|keep| w >= keep).then_some(Pair {
+                        a: c.a,
+                        b: c.b,
+                        weight: w as f32,
+                    })
+                })
+                .collect()
         })
         .collect();
+    let mut pairs = Vec::with_capacity(weighed.iter().map(Vec::len).sum());
+    for share in weighed {
+        pairs.extend(share);
+    }
     let fit = Fit {
         model,
         candidates: distinct.iter().sum(),
@@ -1348,7 +1425,7 @@ mod tests {
         u[GIVEN] = [0.99, 0.0025, 0.0025, 0.0025, 0.0025, 0.0];
         let mut m = initial_m();
         m[GIVEN][0] = 0.1;
-        let at = address_dob_adjustment(&ds, &m, &u, 400);
+        let at = address_dob_adjustment(&ds, &m, &u, 400, 2);
         // Within two years, and the same year with one estimated, say less at one address.
         assert!(at[0][2] < -1.0 && at[0][3] < -1.0, "{at:?}");
         // Never a gain, and never for the same day (not estimated here).
@@ -1408,7 +1485,7 @@ mod tests {
         ds.finish();
         let u = [[0.2; ML]; NF];
         assert_eq!(
-            address_dob_adjustment(&ds, &initial_m(), &u, 400),
+            address_dob_adjustment(&ds, &initial_m(), &u, 400, 2),
             [[0.0; ML]; 2]
         );
     }
@@ -1429,7 +1506,7 @@ mod tests {
         let u = rarely_shared_u();
         let mut m = initial_m();
         m[GIVEN][0] = 0.05;
-        assert_eq!(household_adjustment(&ds, &m, &u, 400), [[0.0; 2]; 2]);
+        assert_eq!(household_adjustment(&ds, &m, &u, 400, 2), [[0.0; 2]; 2]);
     }
 
     #[test]
@@ -1449,9 +1526,11 @@ mod tests {
             ..Default::default()
         });
         ds.finish();
+        let keys = Blocker::unkeyed().block_keys(&ds, 1);
         for rule in TRAINING_RULES {
-            assert!(loose_key(&ds, rule, full).is_some(), "rule {rule}");
-            assert_eq!(loose_key(&ds, rule, bare), None, "rule {rule}");
+            let key = |i: u32| loose_key(&ds, &keys[i as usize], rule, i);
+            assert!(key(full).is_some(), "rule {rule}");
+            assert_eq!(key(bare), None, "rule {rule}");
         }
     }
 
@@ -1477,7 +1556,7 @@ mod tests {
             u[GIVEN][0] = 0.99;
             let mut m = initial_m();
             m[GIVEN][0] = 0.05;
-            household_adjustment(&ds, &m, &u, 400)
+            household_adjustment(&ds, &m, &u, 400, 2)
         };
         // One or two pairs of twins: too few to say anything of households or twins.
         for twins in [1, 2] {
@@ -1509,7 +1588,7 @@ mod tests {
             ds.family(i)
                 .first()
                 .and_then(|&t| ds.text(t).chars().next())
-                .map(u64::from)
+                .map(u32::from)
         };
         let all = estimate_u(&ds, 20_000, 1, 2);
         let within = estimate_u_within(&ds, 20_000, 1, 2, &initial, true);
@@ -1526,7 +1605,7 @@ mod tests {
             within[FAMILY]
         );
         // None of that kind: nothing counted.
-        let none = estimate_u_within(&ds, 1000, 1, 2, &|i| Some(u64::from(i)), true);
+        let none = estimate_u_within(&ds, 1000, 1, 2, &|i| Some(i), true);
         let even = 1.0 / LEVELS[FAMILY] as f64;
         assert!(
             none[FAMILY][..LEVELS[FAMILY]]
@@ -1547,7 +1626,7 @@ mod tests {
         let ds = crate::synth::dataset(&recs);
         let district = |i: u32| {
             let d = ds.recs[i as usize].district;
-            (d != crate::data::NONE).then_some(u64::from(d))
+            (d != crate::data::NONE).then_some(d)
         };
         let full = estimate_u_within(&ds, 20_000, 1, 2, &district, true);
         let bare = estimate_u_within(&ds, 20_000, 1, 2, &district, false);
@@ -1566,6 +1645,38 @@ mod tests {
             );
             assert_ne!(full[f], bare[f]);
         }
+    }
+
+    #[test]
+    fn pairs_in_runs_counts_every_pair_of_each_run_once_whatever_the_threads() {
+        // Runs of every size from 1 to 40 under keys in order, some larger than the limit.
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        let mut rng = SplitMix(7);
+        let mut expected = [0u64; 2];
+        for key in 0..300u32 {
+            let len = 1 + rng.below(40);
+            for _ in 0..len {
+                entries.push((key, entries.len() as u32));
+            }
+            if len <= 30 {
+                let pairs = (len * (len - 1) / 2) as u64;
+                expected[0] += pairs;
+                expected[1] += pairs * u64::from(key % 2 == 0);
+            }
+        }
+        for threads in [1, 2, 5] {
+            let counts = pairs_in_runs(&entries, 30, threads, |c: &mut [u64; 2], a, b| {
+                // Both records of every pair share a key: a run is never cut in two.
+                let (ka, kb) = (entries[a as usize].0, entries[b as usize].0);
+                assert_eq!(ka, kb);
+                assert!(a < b);
+                c[0] += 1;
+                c[1] += u64::from(ka % 2 == 0);
+            });
+            assert_eq!(counts, expected, "{threads} threads");
+        }
+        let none = pairs_in_runs(&[] as &[(u32, u32)], 30, 2, |c: &mut u64, _, _| *c += 1);
+        assert_eq!(none, 0);
     }
 
     #[test]

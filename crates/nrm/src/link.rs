@@ -506,10 +506,16 @@ fn read_people(
 
 /// Peak resident memory of this process (VmHWM), in KiB.
 pub fn peak_rss_kib() -> Option<u64> {
+    rss_kib("VmHWM:")
+}
+
+/// A memory figure of this process from `/proc/self/status` (`VmRSS:` resident now, `VmHWM:`
+/// the peak), in KiB.
+fn rss_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -614,8 +620,17 @@ fn dedupe_file(options: &DedupeOptions) -> anyhow::Result<()> {
         .pairs
         .as_ref()
         .map(|_| options.threshold.unwrap_or(options.link_threshold));
+    // With --stats each phase says what is resident as it starts, and the peak so far.
     let outcome = dedupe(&ds, &settings, pairs_above, &mut |what| {
-        progress.phase(what)
+        if options.stats {
+            progress.phase(&format!(
+                "{what} (resident {} MiB, peak {} MiB)",
+                rss_kib("VmRSS:").unwrap_or(0) / 1024,
+                rss_kib("VmHWM:").unwrap_or(0) / 1024
+            ))
+        } else {
+            progress.phase(what)
+        }
     });
     let mut out = BufWriter::new(
         File::create(&options.output)

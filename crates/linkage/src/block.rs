@@ -481,14 +481,15 @@ impl Blocks {
         rule: usize,
         max_block: usize,
         window: usize,
+        threads: usize,
     ) -> Blocks {
-        let mut entries: Vec<u64> = keys
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t[rule] != 0)
-            .map(|(i, t)| u64::from(t[rule]) << 32 | i as u64)
-            .collect();
-        entries.sort_unstable();
+        let mut entries: Vec<u64> = crate::exact::collect(
+            keys.iter()
+                .enumerate()
+                .filter(|(_, t)| t[rule] != 0)
+                .map(|(i, t)| u64::from(t[rule]) << 32 | i as u64),
+        );
+        crate::par::sort_unstable(&mut entries, threads);
         let mut runs: Vec<(u32, u32, u32)> = Vec::new();
         let mut start = 0;
         let mut dated: Vec<u64> = Vec::new();
@@ -540,7 +541,8 @@ impl Blocks {
     /// alone, at half the memory; as many, but for a rule whose pairs need a part
     /// missing).
     pub fn count(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> usize {
-        let mut sorted: Vec<u32> = keys.iter().map(|t| t[rule]).filter(|&k| k != 0).collect();
+        let mut sorted: Vec<u32> =
+            crate::exact::collect(keys.iter().map(|t| t[rule]).filter(|&k| k != 0));
         sorted.sort_unstable();
         sorted
             .chunk_by(|x, y| x == y)
@@ -961,7 +963,7 @@ mod tests {
         let keys = Blocker::unkeyed().block_keys(&ds, 2);
         for rule in 0..R {
             // A small window and block size, so that some blocks are compared in a window.
-            let blocks = Blocks::build(&ds, &keys, rule, 20, 5);
+            let blocks = Blocks::build(&ds, &keys, rule, 20, 5, 2);
             let visited = |threads| {
                 blocks.visit(
                     &ds,

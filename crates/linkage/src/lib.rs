@@ -7,6 +7,7 @@ pub mod block;
 pub mod cluster;
 pub mod compare;
 pub mod data;
+mod exact;
 pub mod index;
 pub mod model;
 pub mod normalise;

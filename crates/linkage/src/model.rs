@@ -326,15 +326,14 @@ pub fn household_adjustment(
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
     // By postcode and the family name's code (its hash's low half: two codes that share it
     // at one postcode are a chance of one in four billion).
-    let mut entries: Vec<((u32, u32), u32)> = (0..n as u32)
-        .filter_map(|i| {
+    let mut entries: Vec<((u32, u32), u32)> =
+        crate::exact::collect((0..n as u32).filter_map(|i| {
             let r = &ds.recs[i as usize];
             let family = *ds.family(i).first()?;
             (r.postcode != crate::data::NONE && !ds.given(i).is_empty())
                 .then(|| ((r.postcode, ds.tokens[family as usize].code as u32), i))
-        })
-        .collect();
-    entries.sort_unstable();
+        }));
+    crate::par::sort_unstable(&mut entries, threads);
     // By the address's level (2 or 3: the same postcode is one or the other): pairs whose
     // given names differ (relatives) and agree, and those of them born on the same day.
     // [relatives, twins, agree, agree_same_day]
@@ -490,14 +489,13 @@ pub fn address_dob_adjustment(
     threads: usize,
 ) -> [[f64; ML]; 2] {
     const PRIOR: f64 = 20.0;
-    let mut entries: Vec<(u32, u32)> = (0..ds.len() as u32)
-        .filter_map(|i| {
+    let mut entries: Vec<(u32, u32)> =
+        crate::exact::collect((0..ds.len() as u32).filter_map(|i| {
             let r = &ds.recs[i as usize];
             (r.postcode != crate::data::NONE && !ds.given(i).is_empty() && ds.dob(i).is_some())
                 .then_some((r.postcode, i))
-        })
-        .collect();
-    entries.sort_unstable();
+        }));
+    crate::par::sort_unstable(&mut entries, threads);
     // [household or not][given names differ or not][date of birth level]
     let counts = pairs_in_runs(
         &entries,
@@ -659,10 +657,9 @@ pub fn estimate_u_within(
     names: bool,
 ) -> Table {
     const PIECES: usize = 32;
-    let mut keyed: Vec<(u32, u32)> = (0..ds.len() as u32)
-        .filter_map(|i| key(i).map(|k| (k, i)))
-        .collect();
-    keyed.sort_unstable();
+    let mut keyed: Vec<(u32, u32)> =
+        crate::exact::collect((0..ds.len() as u32).filter_map(|i| key(i).map(|k| (k, i))));
+    crate::par::sort_unstable(&mut keyed, threads);
     // The groups of two records or more (where they start, how many), and how many pairs
     // there are in the groups before each.
     let (mut groups, mut before) = (Vec::new(), Vec::new());
@@ -944,7 +941,14 @@ fn fit_with(
     let mut train = vec![vec![0u64; PATTERNS]; R];
     let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
     for &rule in &TRAINING_RULES {
-        let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(
+            ds,
+            tokens,
+            rule,
+            settings.max_block,
+            settings.window,
+            settings.threads,
+        );
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let on_date = RULE_FIELDS[rule].contains(&compare::DOB);
         let estimated = |i: u32| ds.dob(i).is_some_and(|d| d.is_estimate());
@@ -1108,7 +1112,14 @@ fn fit_with(
     let mut candidates: Vec<Vec<Candidate>> = Vec::new();
     let mut oversized_blocks = 0;
     for rule in 0..R {
-        let blocks = Blocks::build(ds, tokens, rule, settings.max_block, settings.window);
+        let blocks = Blocks::build(
+            ds,
+            tokens,
+            rule,
+            settings.max_block,
+            settings.window,
+            settings.threads,
+        );
         oversized_blocks += blocks.oversized;
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
             eprintln!(

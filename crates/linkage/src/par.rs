@@ -41,6 +41,33 @@ pub(crate) fn run<T: Send>(
     all.into_iter().map(|(_, t)| t).collect()
 }
 
+/// Sorts `v` on up to two threads: split about a sampled median, the part below it first,
+/// then each part sorted on a thread of its own. The order is `sort_unstable`'s (the same for
+/// items that are all different, as a record's index beside its key makes them).
+pub(crate) fn sort_unstable<T: Ord + Copy + Send>(v: &mut [T], threads: usize) {
+    const SAMPLES: usize = 31;
+    if threads < 2 || v.len() < 1 << 14 {
+        v.sort_unstable();
+        return;
+    }
+    let last = v.len() - 1;
+    let mut samples: Vec<T> = (0..SAMPLES).map(|k| v[k * last / (SAMPLES - 1)]).collect();
+    samples.sort_unstable();
+    let pivot = samples[SAMPLES / 2];
+    let mut below = 0;
+    for j in 0..v.len() {
+        if v[j] < pivot {
+            v.swap(below, j);
+            below += 1;
+        }
+    }
+    let (low, high) = v.split_at_mut(below);
+    std::thread::scope(|scope| {
+        scope.spawn(|| low.sort_unstable());
+        high.sort_unstable();
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +79,23 @@ mod tests {
             assert_eq!(out, (0..37).map(|k| k * k).collect::<Vec<_>>(), "{threads}");
         }
         assert!(run(0, 4, |k| k).is_empty());
+    }
+
+    #[test]
+    fn a_sort_on_two_threads_is_the_sort_on_one() {
+        let mut rng = crate::model::SplitMix(3);
+        for n in [0, 1, 100, 20_000, 70_001] {
+            // Many repeats among the keys, some all alike, and a record index beside each.
+            let v: Vec<(u32, u32)> = (0..n as u32)
+                .map(|i| ((rng.next_u64() % 50) as u32 * u32::from(n != 20_000), i))
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            for threads in [1, 2, 4] {
+                let mut w = v.clone();
+                sort_unstable(&mut w, threads);
+                assert_eq!(w, sorted, "{n} items on {threads} threads");
+            }
+        }
     }
 }

@@ -497,20 +497,26 @@ fn dice(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
     }
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     let mut matched = 0usize;
+    // Both sets are sorted: the tokens of `small` found in `large` in one walk along both.
+    let mut k = 0;
     for &t in small {
-        if large.binary_search(&t).is_ok() {
+        while k < large.len() && large[k] < t {
+            k += 1;
+        }
+        if k < large.len() && large[k] == t {
             matched += 1;
             continue;
         }
         // A near spelling: same first letter, similar length, Jaro-Winkler 0.9 or more (the
-        // lengths first: they are kept with the tokens, the texts are further away).
-        let lx = ds.text_len(t);
+        // lengths and first letters are kept with the tokens, the texts further away).
+        let x = &ds.tokens[t as usize];
+        let lx = x.text_len;
         if lx >= 4
             && large.iter().any(|&u| {
-                let ly = ds.text_len(u);
-                ly >= 4
-                    && ly.abs_diff(lx) <= 2
-                    && ds.text(u).as_bytes()[0] == ds.text(t).as_bytes()[0]
+                let y = &ds.tokens[u as usize];
+                y.text_len >= 4
+                    && y.text_len.abs_diff(lx) <= 2
+                    && y.first == x.first
                     && jw(ds, t, u, 0.9) >= 0.9
             })
         {

@@ -37,7 +37,7 @@ pub(crate) struct TokenInfo {
     pub mask: u64,
     /// Where the text starts in `chars`; the phonetic code follows it.
     at: u32,
-    text_len: u16,
+    pub text_len: u16,
     phonetic_len: u16,
     /// Name groups (nicknames, transliterations) the token belongs to, sorted: a range of
     /// `group_ids`.
@@ -46,6 +46,9 @@ pub(crate) struct TokenInfo {
     /// How many characters the text has, counting no further than 64 (what a Jaro-Winkler
     /// comparison looks at).
     pub units: u8,
+    /// The text's first byte (0 for an empty text), kept here where it is read with the rest
+    /// (in the room the other fields leave: a token is still 32 bytes).
+    pub first: u8,
 }
 
 /// The bit of a character in [`TokenInfo::mask`]: letters and digits one each, anything else
@@ -230,6 +233,7 @@ impl Dataset {
             groups_len: groups.len().min(u16::MAX as usize) as u16,
             mask,
             units,
+            first: text.as_bytes().first().copied().unwrap_or(0),
         });
         let (tokens, chars) = (&self.tokens, &self.chars);
         self.lookup

@@ -938,17 +938,20 @@ fn fit_with(
     // order and takes them instead of comparing those pairs again (two bytes a pair, at most
     // `train_pairs` of each rule).
     progress("counting comparison patterns of sampled pairs");
-    let mut train = vec![vec![0u64; PATTERNS]; R];
-    let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
-    for &rule in &TRAINING_RULES {
-        let blocks = Blocks::build(
+    let build = |rule| {
+        Blocks::build(
             ds,
             tokens,
             rule,
             settings.max_block,
             settings.window,
             settings.threads,
-        );
+        )
+    };
+    let mut train = vec![vec![0u64; PATTERNS]; R];
+    let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
+    for &rule in &TRAINING_RULES {
+        let blocks = build(rule);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let on_date = RULE_FIELDS[rule].contains(&compare::DOB);
         let estimated = |i: u32| ds.dob(i).is_some_and(|d| d.is_estimate());
@@ -1112,14 +1115,7 @@ fn fit_with(
     let mut candidates: Vec<Vec<Candidate>> = Vec::new();
     let mut oversized_blocks = 0;
     for rule in 0..R {
-        let blocks = Blocks::build(
-            ds,
-            tokens,
-            rule,
-            settings.max_block,
-            settings.window,
-            settings.threads,
-        );
+        let blocks = build(rule);
         oversized_blocks += blocks.oversized;
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
             eprintln!(

@@ -506,17 +506,20 @@ fn read_people(
 
 /// Peak resident memory of this process (VmHWM), in KiB.
 pub fn peak_rss_kib() -> Option<u64> {
-    rss_kib("VmHWM:")
+    let [peak] = memory_kib(["VmHWM:"]);
+    peak
 }
 
-/// A memory figure of this process from `/proc/self/status` (`VmRSS:` resident now, `VmHWM:`
-/// the peak), in KiB.
-fn rss_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+/// Memory figures of this process from one read of `/proc/self/status` (`VmRSS:` resident
+/// now, `VmHWM:` the peak), in KiB, in the order asked.
+fn memory_kib<const N: usize>(fields: [&str; N]) -> [Option<u64>; N] {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    fields.map(|field| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    })
 }
 
 pub fn run(command: LinkCommand) -> anyhow::Result<()> {
@@ -623,10 +626,9 @@ fn dedupe_file(options: &DedupeOptions) -> anyhow::Result<()> {
     // With --stats each phase says what is resident as it starts, and the peak so far.
     let outcome = dedupe(&ds, &settings, pairs_above, &mut |what| {
         if options.stats {
+            let [resident, peak] = memory_kib(["VmRSS:", "VmHWM:"]).map(|k| k.unwrap_or(0) / 1024);
             progress.phase(&format!(
-                "{what} (resident {} MiB, peak {} MiB)",
-                rss_kib("VmRSS:").unwrap_or(0) / 1024,
-                rss_kib("VmHWM:").unwrap_or(0) / 1024
+                "{what} (resident {resident} MiB, peak {peak} MiB)"
             ))
         } else {
             progress.phase(what)

@@ -666,10 +666,18 @@ fn partial(ds: &Dataset, rule: usize, i: u32) -> bool {
     }
 }
 
-/// The pair was already a candidate under an earlier rule.
-pub(crate) fn seen_before(ds: &Dataset, keys: &[BlockKeys], a: u32, b: u32, rule: usize) -> bool {
+/// The pair is a candidate under one of the `earlier` rules (those visited before).
+pub(crate) fn seen_before(
+    ds: &Dataset,
+    keys: &[BlockKeys],
+    a: u32,
+    b: u32,
+    earlier: &[usize],
+) -> bool {
     let (ta, tb) = (&keys[a as usize], &keys[b as usize]);
-    (0..rule).any(|r| ta[r] != 0 && ta[r] == tb[r] && pair_allowed(ds, r, a, b))
+    earlier
+        .iter()
+        .any(|&r| ta[r] != 0 && ta[r] == tb[r] && pair_allowed(ds, r, a, b))
 }
 
 #[cfg(test)]

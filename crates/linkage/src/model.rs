@@ -859,6 +859,37 @@ fn hash_pair(a: u32, b: u32) -> u64 {
 /// or a distant birth date look common among matches. (Relatives born on the same day in
 /// the same district are twins: few, and the household correction is for them.)
 const TRAINING_RULES: [usize; 3] = [2, 4, 5];
+
+/// The order the rules' blocks are visited in to compare every distinct candidate pair once,
+/// under the first rule visited that makes it: the training rules first. Their pairs are all
+/// compared for m (up to `train_pairs` of each) before the candidates are; those not made by
+/// a rule visited before are taken up again instead of being compared twice, so with the
+/// training rules first only the pairs they share among themselves are compared twice (in
+/// the rules' own order, every pair of a training rule also made by rule 0, 1 or 3 was). The
+/// distinct pairs and their patterns are the same whatever the order.
+const VISIT_ORDER: [usize; R] = {
+    let mut order = [0; R];
+    let mut k = 0;
+    while k < TRAINING_RULES.len() {
+        order[k] = TRAINING_RULES[k];
+        k += 1;
+    }
+    let mut rule = 0;
+    while rule < R {
+        let mut training = false;
+        let mut t = 0;
+        while t < TRAINING_RULES.len() {
+            training |= TRAINING_RULES[t] == rule;
+            t += 1;
+        }
+        if !training {
+            order[k] = rule;
+            k += 1;
+        }
+        rule += 1;
+    }
+    order
+};
 // (Rule 2, date of birth with the family initial, is also the one the household correction's
 // m is taken from, below.)
 
@@ -950,7 +981,8 @@ fn fit_with(
     };
     let mut train = vec![vec![0u64; PATTERNS]; R];
     let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
-    for &rule in &TRAINING_RULES {
+    for (k, &rule) in TRAINING_RULES.iter().enumerate() {
+        let earlier = &VISIT_ORDER[..k];
         let blocks = build(rule);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let on_date = RULE_FIELDS[rule].contains(&compare::DOB);
@@ -969,7 +1001,7 @@ fn fit_with(
                     if !(on_date && (estimated(a) || estimated(b))) {
                         tr[p] += 1;
                     }
-                    if !block::seen_before(ds, tokens, a, b, rule) {
+                    if !block::seen_before(ds, tokens, a, b, earlier) {
                         kept.push(p as u16);
                     }
                 }
@@ -1114,7 +1146,8 @@ fn fit_with(
     // copied to its larger room (the peak memory of a run).
     let mut candidates: Vec<Vec<Candidate>> = Vec::new();
     let mut oversized_blocks = 0;
-    for rule in 0..R {
+    for (k, &rule) in VISIT_ORDER.iter().enumerate() {
+        let earlier = &VISIT_ORDER[..k];
         let blocks = build(rule);
         oversized_blocks += blocks.oversized;
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
@@ -1136,7 +1169,7 @@ fn fit_with(
             },
             |(di, kept, stored, next): &mut (Vec<u64>, Vec<Candidate>, _, usize), a, b| {
                 if !block::pair_allowed(ds, rule, a, b)
-                    || block::seen_before(ds, tokens, a, b, rule)
+                    || block::seen_before(ds, tokens, a, b, earlier)
                 {
                     return;
                 }
@@ -1539,6 +1572,14 @@ mod tests {
             assert!(key(full).is_some(), "rule {rule}");
             assert_eq!(key(bare), None, "rule {rule}");
         }
+    }
+
+    #[test]
+    fn every_rule_is_visited_once_the_training_rules_first() {
+        assert_eq!(VISIT_ORDER[..TRAINING_RULES.len()], TRAINING_RULES);
+        let mut rules = VISIT_ORDER;
+        rules.sort_unstable();
+        assert_eq!(rules, std::array::from_fn(|r| r));
     }
 
     #[test]

@@ -77,11 +77,13 @@ pub fn compare(ds: &Dataset, a: u32, b: u32) -> Levels {
     let mut given = both(ga, gb).then(|| given_level(ds, ga, gb));
     let mut family = both(fa, fb).then(|| family_level(ds, fa, fb));
     let straight = given.unwrap_or(0) + family.unwrap_or(0);
-    if both(ga, fb) && both(fa, gb) && straight < 8 {
+    if both(ga, fb) && both(fa, gb) && straight < 8 && alike(ds, ga, fb) && alike(ds, fa, gb) {
         // Given and family names written the other way round: both crossings must agree, and
         // the weaker of the two crossings is used for each, so the result stays symmetric.
         // A crossing is given up as soon as it cannot beat the straight comparison, even with
-        // what is left to compare at its best (level 4).
+        // what is left to compare at its best (level 4). It can beat it only when each of the
+        // two names crossed is like the other at some level (see [`alike`]): for most pairs
+        // whose names differ, one look at one crossing instead of three levels worked out.
         let g = given_level(ds, ga, fb);
         let g = if g + 4 > straight {
             g.min(given_level(ds, fa, gb))
@@ -127,6 +129,17 @@ pub(crate) fn crossing(ds: &Dataset, a: u32, b: u32) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Whether two names are alike at some level as given names or as family names: true
+/// whenever [`given_level`] or [`family_level`] would be 1 or more (the union of what either
+/// looks at, each looked at once).
+fn alike(ds: &Dataset, a: &[u32], b: &[u32]) -> bool {
+    a.iter().any(|t| b.contains(t))
+        || joined_eq(ds, a, b)
+        || related(ds, a, b)
+        || best_jw(ds, a, b, 0.80) >= 0.80
+        || joined_jw(ds, a, b, 0.88) >= 0.88
 }
 
 fn both(a: &[u32], b: &[u32]) -> bool {
@@ -748,6 +761,20 @@ mod tests {
         ]
     }
 
+    /// One token of a name: spellings of a few names (some in one name group, some a letter
+    /// apart), or any letters.
+    fn name_token() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "mohammed", "muhammad", "mohamed", "ali", "aly", "hassan", "hasan", "nguyen",
+                "nguyễn", "thi", "bill", "william", "smith", "smyth", "ahmed", "ahmad", "amy",
+                "emma", "jon", "john",
+            ])
+            .prop_map(str::to_owned),
+            "[a-z]{1,9}",
+        ]
+    }
+
     /// Records whose given and family names come from one small list, so that names written
     /// across the fields are common.
     fn crossing_record() -> impl Strategy<Value = [String; 7]> {
@@ -829,6 +856,18 @@ mod tests {
                 let s = joined_jw(&ds, &x, &y, floor);
                 prop_assert!(s == whole || (s < floor && whole < floor), "{s} {whole}");
             }
+        }
+
+        #[test]
+        fn names_are_alike_exactly_when_alike_at_some_level_as_given_or_family_names(
+            a in prop::collection::vec(name_token(), 1..4),
+            b in prop::collection::vec(name_token(), 1..4),
+        ) {
+            let mut ds = Dataset::new();
+            let x: Vec<u32> = a.iter().map(|w| ds.intern_for_test(w)).collect();
+            let y: Vec<u32> = b.iter().map(|w| ds.intern_for_test(w)).collect();
+            let some_level = given_level(&ds, &x, &y) > 0 || family_level(&ds, &x, &y) > 0;
+            prop_assert_eq!(alike(&ds, &x, &y), some_level, "{:?} {:?}", a, b);
         }
 
         #[test]

@@ -214,11 +214,7 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
 fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
     out.clear();
     let (g, f) = (ds.given(i), ds.family(i));
-    let initial = |name: &[u32]| {
-        name.first()
-            .and_then(|&t| ds.text(t).chars().next())
-            .unwrap_or('_')
-    };
+    let initial = |name: &[u32]| name.first().and_then(|&t| ds.initial(t)).unwrap_or('_');
     // Written piece by piece (numbers in decimal, as `format!` would), without the
     // formatting machinery: this runs for every rule of every record.
     match rule {

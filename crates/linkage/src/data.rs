@@ -421,6 +421,19 @@ impl Dataset {
         token_text(&self.chars, &self.tokens[token as usize])
     }
 
+    /// The first character of a token, read from the token's own entry when it is ASCII
+    /// (most folded names) instead of from its text.
+    pub(crate) fn initial(&self, token: u32) -> Option<char> {
+        let info = &self.tokens[token as usize];
+        if info.text_len == 0 {
+            None
+        } else if info.first.is_ascii() {
+            Some(char::from(info.first))
+        } else {
+            self.text(token).chars().next()
+        }
+    }
+
     pub(crate) fn text_len(&self, token: u32) -> usize {
         self.tokens[token as usize].text_len as usize
     }
@@ -467,4 +480,20 @@ fn clip(text: &str) -> &str {
         end -= 1;
     }
     &text[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tokens_initial_is_the_first_character_of_its_text() {
+        let mut ds = Dataset::new();
+        for word in [
+            "zhang", "a", "đặng", "ımran", "łukasz", "ßa", "张伟", "o'neil", "9",
+        ] {
+            let t = ds.intern_for_test(word);
+            assert_eq!(ds.initial(t), word.chars().next(), "{word}");
+        }
+    }
 }

@@ -220,7 +220,11 @@ impl Model {
         family: Option<f64>,
         across: Option<(f64, f64)>,
     ) -> f64 {
-        let adjust = |field: usize, tf: f64| (self.u[field][4] / tf).log2().clamp(-8.0, 8.0);
+        let adjust = |field: usize, tf: f64| {
+            (self.u[field][4] / tf)
+                .log2()
+                .clamp(-MAX_TF_ADJUSTMENT / 2.0, MAX_TF_ADJUSTMENT / 2.0)
+        };
         let mut adj = 0.0;
         if levels[GIVEN] == Some(4)
             && let Some(tf) = given
@@ -244,7 +248,7 @@ impl Model {
             let name = 4.0 * f * g / (f + g);
             adj += (self.u[FAMILY][usize::from(CROSSED)] / name)
                 .log2()
-                .clamp(-8.0, 8.0);
+                .clamp(-MAX_TF_ADJUSTMENT / 2.0, MAX_TF_ADJUSTMENT / 2.0);
         }
         adj
     }
@@ -263,6 +267,11 @@ impl Model {
         (levels, w)
     }
 }
+
+/// The largest term-frequency adjustment ([`Model::tf_adjustment_of`]) either way: each of its
+/// two terms at most (the given names, and the family name as written or across the fields)
+/// is clamped to half of it.
+const MAX_TF_ADJUSTMENT: f64 = 16.0;
 
 /// A name shared at the same address (level 2 or 3): the same family name (level 3 or 4), or
 /// one written across the fields ([`CROSSED`]: relatives share a family name, and one of
@@ -908,10 +917,7 @@ fn loose_key(ds: &Dataset, keys: &BlockKeys, rule: usize, i: u32) -> Option<u32>
     }
     match rule {
         2 => {
-            let initial = ds
-                .family(i)
-                .first()
-                .and_then(|&t| ds.text(t).chars().next());
+            let initial = ds.family(i).first().and_then(|&t| ds.initial(t));
             Some(u32::from(initial.unwrap_or('_')))
         }
         4 | 5 => Some(ds.recs[i as usize].district),
@@ -1181,10 +1187,13 @@ fn fit_with(
                     }
                     _ => pattern(&compare::compare(ds, a, b)),
                 };
-                let levels = levels_of(p);
                 di[p] += 1;
+                // Most pairs fall short of the floor even with the largest adjustment there is:
+                // their names' frequencies are not looked up.
                 if let Some(floor) = floor
-                    && f64::from(model.table[p]) + model.tf_adjustment(ds, a, b, &levels) >= floor
+                    && f64::from(model.table[p]) + MAX_TF_ADJUSTMENT >= floor
+                    && f64::from(model.table[p]) + model.tf_adjustment(ds, a, b, &levels_of(p))
+                        >= floor
                 {
                     kept.push(Candidate {
                         a,

@@ -176,10 +176,10 @@ impl Blocker {
             out.chunks_mut(PART).map(std::sync::Mutex::new).collect();
         crate::par::run(parts.len(), threads, |k| {
             let mut part = parts[k].lock().unwrap_or_else(|e| e.into_inner());
-            let mut text = String::new();
+            let mut room = KeyRoom::default();
             for (j, slot) in part.iter_mut().enumerate() {
                 let i = (k * PART + j) as u32;
-                *slot = self.tokens_with(ds, i, &mut text).map(block_key);
+                *slot = self.tokens_with(ds, i, &mut room).map(block_key);
             }
         });
         drop(parts);
@@ -188,30 +188,85 @@ impl Blocker {
 
     /// The tokens of record `i` of `ds`.
     pub fn tokens(&self, ds: &Dataset, i: u32) -> Tokens {
-        self.tokens_with(ds, i, &mut String::new())
+        self.tokens_with(ds, i, &mut KeyRoom::default())
     }
 
-    /// The same, making each key's text in `text` (its room is reused).
-    fn tokens_with(&self, ds: &Dataset, i: u32, text: &mut String) -> Tokens {
+    /// The same, making each key's text in `room` (reused from one record to the next).
+    fn tokens_with(&self, ds: &Dataset, i: u32, room: &mut KeyRoom) -> Tokens {
+        room.shared.fill(ds, i);
         let mut out = [0; R];
         for (rule, slot) in out.iter_mut().enumerate() {
-            if write_key_text(ds, i, rule, text) {
-                *slot = self.token(text.as_bytes());
+            if write_key_text(ds, i, rule, &room.shared, &mut room.text) {
+                *slot = self.token(room.text.as_bytes());
             }
         }
         out
     }
 }
 
-/// The text a rule's key is made of (the rule number first, so rules never collide).
-pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
-    let mut text = String::new();
-    write_key_text(ds, i, rule, &mut text).then_some(text)
+/// Room for making the key texts of one record after another.
+#[derive(Default)]
+struct KeyRoom {
+    shared: Shared,
+    text: String,
 }
 
-/// Writes the text of a rule's key (see [`key_text`]) in place of what `out` held; false (and
-/// `out` left unspecified) where the rule's values are missing.
-fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
+/// The parts several rules' key texts of one record share, written once for all of them.
+#[derive(Default)]
+struct Shared {
+    /// The date of birth with day and month either way ([`push_date_either_way`]: `year|lo|hi`);
+    /// empty without one.
+    date: String,
+    /// Where `lo|hi` starts in `date`.
+    day_month: usize,
+    /// The house numbers ([`write_house_numbers`]); empty when the address has none.
+    houses: String,
+}
+
+impl Shared {
+    fn fill(&mut self, ds: &Dataset, i: u32) {
+        self.date.clear();
+        self.houses.clear();
+        self.day_month = 0;
+        if let Some(dob) = ds.dob(i) {
+            push_date_either_way(&mut self.date, dob);
+            self.day_month = self.date.find('|').map_or(0, |k| k + 1);
+        }
+        write_house_numbers(ds, ds.address(i), &mut self.houses);
+    }
+
+    /// `year|lo|hi`.
+    fn date(&self) -> Option<&str> {
+        (!self.date.is_empty()).then_some(self.date.as_str())
+    }
+
+    /// The year of `year|lo|hi`.
+    fn year(&self) -> Option<&str> {
+        self.date().map(|d| &d[..self.day_month - 1])
+    }
+
+    /// The `lo|hi` of `year|lo|hi`.
+    fn day_month(&self) -> Option<&str> {
+        self.date().map(|d| &d[self.day_month..])
+    }
+
+    fn houses(&self) -> Option<&str> {
+        (!self.houses.is_empty()).then_some(self.houses.as_str())
+    }
+}
+
+/// The text a rule's key is made of (the rule number first, so rules never collide).
+pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
+    let mut shared = Shared::default();
+    shared.fill(ds, i);
+    let mut text = String::new();
+    write_key_text(ds, i, rule, &shared, &mut text).then_some(text)
+}
+
+/// Writes the text of a rule's key (see [`key_text`]) in place of what `out` held, from
+/// `shared` filled for the same record; false (and `out` left unspecified) where the rule's
+/// values are missing.
+fn write_key_text(ds: &Dataset, i: u32, rule: usize, shared: &Shared, out: &mut String) -> bool {
     out.clear();
     let (g, f) = (ds.given(i), ds.family(i));
     let initial = |name: &[u32]| name.first().and_then(|&t| ds.initial(t)).unwrap_or('_');
@@ -219,18 +274,18 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
     // formatting machinery: this runs for every rule of every record.
     match rule {
         0 => {
-            let (Some(dob), Some(&family)) = (ds.dob(i), f.first()) else {
+            let (Some(year), Some(&family)) = (shared.year(), f.first()) else {
                 return false;
             };
             out.push_str("0|");
             out.push_str(ds.phonetic(family));
             out.push('|');
-            push_number(out, dob.year.into());
+            out.push_str(year);
             out.push('|');
             out.push(initial(g));
         }
         1 => {
-            let Some(dob) = ds.dob(i) else {
+            let Some(day_month) = shared.day_month() else {
                 return false;
             };
             out.push_str("1|");
@@ -238,14 +293,14 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
                 return false;
             }
             out.push('|');
-            push_day_month(out, dob);
+            out.push_str(day_month);
         }
         2 => {
-            let Some(dob) = ds.dob(i) else {
+            let Some(date) = shared.date() else {
                 return false;
             };
             out.push_str("2|");
-            push_date_either_way(out, dob);
+            out.push_str(date);
             out.push('|');
             out.push(initial(f));
         }
@@ -272,14 +327,14 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push_str(ds.text(district));
         }
         5 => {
-            let (Some(dob), district) = (ds.dob(i), ds.recs[i as usize].district) else {
+            let (Some(date), district) = (shared.date(), ds.recs[i as usize].district) else {
                 return false;
             };
             if district == NONE {
                 return false;
             }
             out.push_str("5|");
-            push_date_either_way(out, dob);
+            out.push_str(date);
             out.push('|');
             out.push_str(ds.text(district));
         }
@@ -299,39 +354,41 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push_str("7|");
             out.push_str(ds.phonetic(given));
             out.push('|');
-            if !write_house_numbers(ds, ds.address(i), out) {
+            let Some(houses) = shared.houses() else {
                 return false;
-            }
+            };
+            out.push_str(houses);
             out.push('|');
             out.push_str(ds.text(town));
         }
         8 => {
-            let Some(dob) = ds.dob(i) else {
+            let Some(date) = shared.date() else {
                 return false;
             };
             out.push_str("8|");
-            push_date_either_way(out, dob);
+            out.push_str(date);
             out.push('|');
-            if !write_house_numbers(ds, ds.address(i), out) {
+            let Some(houses) = shared.houses() else {
                 return false;
-            }
+            };
+            out.push_str(houses);
         }
         9 => {
-            let (Some(dob), Some(&given)) = (ds.dob(i), g.first()) else {
+            let (Some(date), Some(&given)) = (shared.date(), g.first()) else {
                 return false;
             };
             out.push_str("9|");
-            push_date_either_way(out, dob);
+            out.push_str(date);
             out.push('|');
             out.push_str(ds.phonetic(given));
         }
         10 => {
-            let (Some(dob), Some(_), Some(_)) = (ds.dob(i), g.first(), f.first()) else {
+            let (Some(date), Some(_), Some(_)) = (shared.date(), g.first(), f.first()) else {
                 return false;
             };
             let (a, b) = (initial(g), initial(f));
             out.push_str("10|");
-            push_date_either_way(out, dob);
+            out.push_str(date);
             out.push('|');
             out.push(a.min(b));
             out.push(a.max(b));
@@ -346,9 +403,10 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, out: &mut String) -> bool {
             out.push_str("11|");
             out.push_str(ds.phonetic(family));
             out.push('|');
-            if !write_house_numbers(ds, ds.address(i), out) {
+            let Some(houses) = shared.houses() else {
                 return false;
-            }
+            };
+            out.push_str(houses);
             out.push('|');
             out.push_str(ds.text(town));
         }
@@ -894,6 +952,52 @@ mod tests {
         for rule in 0..R {
             for f in RULE_FIELDS[rule] {
                 assert!(RULE_TOUCHES[rule].contains(f), "rule {rule} field {f}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_made_one_record_after_another_are_each_records_own() {
+        // The room for the texts is reused from one record to the next: what one record had
+        // (a date, house numbers) must not be in the next one's keys.
+        let mut ds = Dataset::new();
+        let full = Record {
+            given_names: "Fatima",
+            family_name: "Mohammed",
+            date_of_birth: "1990-11-05",
+            sex: "F",
+            address: "12 Station Road",
+            town: "Leeds",
+            postcode: "LS1 4AB",
+        };
+        for r in [
+            full,
+            Record {
+                date_of_birth: "",
+                ..full
+            },
+            Record {
+                address: "Station Road",
+                ..full
+            },
+            full,
+            Record {
+                given_names: "",
+                address: "7 Park Lane",
+                ..full
+            },
+            Record::default(),
+        ] {
+            ds.push(&r);
+        }
+        ds.finish();
+        let blocker = Blocker::unkeyed();
+        let keys = blocker.block_keys(&ds, 1);
+        for i in 0..ds.len() as u32 {
+            for rule in 0..R {
+                let one =
+                    key_text(&ds, i, rule).map_or(0, |t| block_key(blocker.token(t.as_bytes())));
+                assert_eq!(keys[i as usize][rule], one, "record {i}, rule {rule}");
             }
         }
     }

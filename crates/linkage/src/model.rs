@@ -987,9 +987,13 @@ fn fit_with(
     };
     let mut train = vec![vec![0u64; PATTERNS]; R];
     let mut replay: Vec<Option<(u64, Vec<Vec<u16>>)>> = vec![None; R];
+    // Each training rule's pairs, counted as its blocks are built (what [`Blocks::count`]
+    // would count again for the floor below: none of them needs a part missing).
+    let mut counted: [Option<usize>; R] = [None; R];
     for (k, &rule) in TRAINING_RULES.iter().enumerate() {
         let earlier = &VISIT_ORDER[..k];
         let blocks = build(rule);
+        counted[rule] = Some(blocks.pairs);
         let rate = (settings.train_pairs as f64 / blocks.pairs.max(1) as f64).min(1.0);
         let on_date = RULE_FIELDS[rule].contains(&compare::DOB);
         let estimated = |i: u32| ds.dob(i).is_some_and(|d| d.is_estimate());
@@ -1138,7 +1142,8 @@ fn fit_with(
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
     let floor = keep.map(|keep| {
         let most: usize = crate::par::run(R, settings.threads, |rule| {
-            Blocks::count(tokens, rule, settings.max_block, settings.window)
+            counted[rule]
+                .unwrap_or_else(|| Blocks::count(tokens, rule, settings.max_block, settings.window))
         })
         .iter()
         .sum();
@@ -1671,6 +1676,30 @@ mod tests {
             "{:?}",
             none[FAMILY]
         );
+    }
+
+    #[test]
+    fn a_training_rules_pairs_as_built_are_the_pairs_its_keys_count() {
+        // The floor of the candidates kept takes a training rule's pairs from its blocks as
+        // built for m instead of counting its keys again.
+        let mut g = crate::synth::Generator::new(5);
+        let mut recs = Vec::new();
+        while recs.len() < 3000 {
+            g.next_household(&mut recs);
+        }
+        let ds = crate::synth::dataset(&recs);
+        let keys = Blocker::unkeyed().block_keys(&ds, 2);
+        for (max_block, window) in [(400, 40), (3, 2)] {
+            for rule in TRAINING_RULES {
+                let built = Blocks::build(&ds, &keys, rule, max_block, window, 2).pairs;
+                assert!(built > 0, "rule {rule}");
+                assert_eq!(
+                    built,
+                    Blocks::count(&keys, rule, max_block, window),
+                    "rule {rule}, blocks of at most {max_block}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -750,6 +750,17 @@ mod tests {
             .collect()
     }
 
+    /// A record with every value, for the keys' tests.
+    const FATIMA: Record<'static> = Record {
+        given_names: "Fatima",
+        family_name: "Mohammed",
+        date_of_birth: "1990-11-05",
+        sex: "F",
+        address: "12 Station Road",
+        town: "Leeds",
+        postcode: "LS1 4AB",
+    };
+
     /// The person the rules' tests pair with variants of themselves.
     const FLYNN: Record<'static> = Record {
         given_names: "Flynn",
@@ -961,15 +972,7 @@ mod tests {
         // The room for the texts is reused from one record to the next: what one record had
         // (a date, house numbers) must not be in the next one's keys.
         let mut ds = Dataset::new();
-        let full = Record {
-            given_names: "Fatima",
-            family_name: "Mohammed",
-            date_of_birth: "1990-11-05",
-            sex: "F",
-            address: "12 Station Road",
-            town: "Leeds",
-            postcode: "LS1 4AB",
-        };
+        let full = FATIMA;
         for r in [
             full,
             Record {
@@ -1005,15 +1008,7 @@ mod tests {
     #[test]
     fn key_texts_hold_the_values_of_each_rule() {
         let mut ds = Dataset::new();
-        let record = Record {
-            given_names: "Fatima",
-            family_name: "Mohammed",
-            date_of_birth: "1990-11-05",
-            sex: "F",
-            address: "12 Station Road",
-            town: "Leeds",
-            postcode: "LS1 4AB",
-        };
+        let record = FATIMA;
         let full = ds.push(&record);
         let bare = ds.push(&Record {
             family_name: "Mohammed",

@@ -217,8 +217,6 @@ struct Shared {
     /// The date of birth with day and month either way ([`push_date_either_way`]: `year|lo|hi`);
     /// empty without one.
     date: String,
-    /// Where `lo|hi` starts in `date`.
-    day_month: usize,
     /// The house numbers ([`write_house_numbers`]); empty when the address has none.
     houses: String,
 }
@@ -227,10 +225,8 @@ impl Shared {
     fn fill(&mut self, ds: &Dataset, i: u32) {
         self.date.clear();
         self.houses.clear();
-        self.day_month = 0;
         if let Some(dob) = ds.dob(i) {
             push_date_either_way(&mut self.date, dob);
-            self.day_month = self.date.find('|').map_or(0, |k| k + 1);
         }
         write_house_numbers(ds, ds.address(i), &mut self.houses);
     }
@@ -242,12 +238,16 @@ impl Shared {
 
     /// The year of `year|lo|hi`.
     fn year(&self) -> Option<&str> {
-        self.date().map(|d| &d[..self.day_month - 1])
+        self.date()
+            .and_then(|d| d.split_once('|'))
+            .map(|(year, _)| year)
     }
 
     /// The `lo|hi` of `year|lo|hi`.
     fn day_month(&self) -> Option<&str> {
-        self.date().map(|d| &d[self.day_month..])
+        self.date()
+            .and_then(|d| d.split_once('|'))
+            .map(|(_, day_month)| day_month)
     }
 
     fn houses(&self) -> Option<&str> {
@@ -738,6 +738,7 @@ pub(crate) fn seen_before(
 mod tests {
     use super::*;
     use crate::data::Record;
+    use crate::data::fixtures::FATIMA;
     use crate::normalise::phonetic;
 
     /// The rules a pair of records is a candidate under (a key shared, the pair allowed).
@@ -749,17 +750,6 @@ mod tests {
             .filter(|&r| pair_allowed(&ds, r, x, y) && pair_allowed(&ds, r, y, x))
             .collect()
     }
-
-    /// A record with every value, for the keys' tests.
-    const FATIMA: Record<'static> = Record {
-        given_names: "Fatima",
-        family_name: "Mohammed",
-        date_of_birth: "1990-11-05",
-        sex: "F",
-        address: "12 Station Road",
-        town: "Leeds",
-        postcode: "LS1 4AB",
-    };
 
     /// The person the rules' tests pair with variants of themselves.
     const FLYNN: Record<'static> = Record {

@@ -104,16 +104,7 @@ mod tests {
     #[test]
     fn the_chain_check_keeps_plainly_different_people_apart() {
         let mut ds = Dataset::new();
-        let person =
-            |given: &'static str, family: &'static str, dob: &'static str| crate::data::Record {
-                given_names: given,
-                family_name: family,
-                date_of_birth: dob,
-                sex: "F",
-                address: "12 Station Road",
-                town: "Leeds",
-                postcode: "LS1 4AB",
-            };
+        use crate::data::fixtures::person;
         // 0 and 1 one person, 2 and 3 another; 1 and 2 wrongly linked by a strong pair.
         for r in [
             person("Amina", "Yusuf", "1990-02-03"),

@@ -543,24 +543,13 @@ fn dice(ds: &Dataset, a: &[u32], b: &[u32]) -> f64 {
 mod tests {
     use super::*;
     use crate::data::Record;
+    use crate::data::fixtures::person;
     use proptest::prelude::*;
 
     fn pair(a: Record, b: Record) -> Levels {
         let mut ds = Dataset::new();
         let (x, y) = (ds.push(&a), ds.push(&b));
         compare(&ds, x, y)
-    }
-
-    fn person<'a>(given: &'a str, family: &'a str, dob: &'a str) -> Record<'a> {
-        Record {
-            given_names: given,
-            family_name: family,
-            date_of_birth: dob,
-            sex: "F",
-            address: "12 Station Road",
-            town: "Leeds",
-            postcode: "LS1 4AB",
-        }
     }
 
     #[test]

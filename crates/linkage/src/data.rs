@@ -482,6 +482,33 @@ fn clip(text: &str) -> &str {
     &text[..end]
 }
 
+/// Records the crate's tests share.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Record;
+
+    /// A record with every value.
+    pub(crate) const FATIMA: Record<'static> = Record {
+        given_names: "Fatima",
+        family_name: "Mohammed",
+        date_of_birth: "1990-11-05",
+        sex: "F",
+        address: "12 Station Road",
+        town: "Leeds",
+        postcode: "LS1 4AB",
+    };
+
+    /// [`FATIMA`]'s sex and address with other names and date of birth.
+    pub(crate) fn person<'a>(given: &'a str, family: &'a str, dob: &'a str) -> Record<'a> {
+        Record {
+            given_names: given,
+            family_name: family,
+            date_of_birth: dob,
+            ..FATIMA
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -876,29 +876,8 @@ const TRAINING_RULES: [usize; 3] = [2, 4, 5];
 /// training rules first only the pairs they share among themselves are compared twice (in
 /// the rules' own order, every pair of a training rule also made by rule 0, 1 or 3 was). The
 /// distinct pairs and their patterns are the same whatever the order.
-const VISIT_ORDER: [usize; R] = {
-    let mut order = [0; R];
-    let mut k = 0;
-    while k < TRAINING_RULES.len() {
-        order[k] = TRAINING_RULES[k];
-        k += 1;
-    }
-    let mut rule = 0;
-    while rule < R {
-        let mut training = false;
-        let mut t = 0;
-        while t < TRAINING_RULES.len() {
-            training |= TRAINING_RULES[t] == rule;
-            t += 1;
-        }
-        if !training {
-            order[k] = rule;
-            k += 1;
-        }
-        rule += 1;
-    }
-    order
-};
+/// (A test holds it to that: every rule once, [`TRAINING_RULES`] first.)
+const VISIT_ORDER: [usize; R] = [2, 4, 5, 0, 1, 3, 6, 7, 8, 9, 10, 11];
 // (Rule 2, date of birth with the family initial, is also the one the household correction's
 // m is taken from, below.)
 
@@ -1566,15 +1545,7 @@ mod tests {
     #[test]
     fn every_training_rule_says_what_its_key_narrows() {
         let mut ds = Dataset::new();
-        let full = ds.push(&crate::data::Record {
-            given_names: "Fatima",
-            family_name: "Mohammed",
-            date_of_birth: "1990-11-05",
-            sex: "F",
-            address: "12 Station Road",
-            town: "Leeds",
-            postcode: "LS1 4AB",
-        });
+        let full = ds.push(&crate::data::fixtures::FATIMA);
         let bare = ds.push(&crate::data::Record {
             family_name: "Mohammed",
             ..Default::default()

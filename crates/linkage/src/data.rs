@@ -93,6 +93,18 @@ pub(crate) struct Rec {
     /// as a given name, where given and family names were swapped, is rare as a given name).
     pub given_as_family: u32,
     pub family_as_given: u32,
+    /// The initials ([`initial_bit`]) of the address tokens of 4 bytes or more: the tokens an
+    /// address token of the other record may be a near spelling of.
+    pub near: u32,
+}
+
+/// The bit of a token's first byte in [`Rec::near`]: each letter its own, other bytes share
+/// the rest (two sharing a bit only make the address comparison look further).
+pub(crate) fn initial_bit(first: u8) -> u32 {
+    match first {
+        b'a'..=b'z' => 1 << (first - b'a'),
+        _ => 1 << (26 + first % 6),
+    }
 }
 
 /// The name groups of `data/names.txt`.
@@ -320,6 +332,11 @@ impl Dataset {
         }
         let na = na.min(255);
         self.arena.truncate(addr_start + na);
+        let near = self.arena[addr_start..]
+            .iter()
+            .map(|&t| &self.tokens[t as usize])
+            .filter(|t| t.text_len >= 4)
+            .fold(0, |near, t| near | initial_bit(t.first));
         let (postcode, district) = if r.postcode.is_empty() {
             (NONE, NONE)
         } else {
@@ -360,6 +377,7 @@ impl Dataset {
             family_count,
             given_as_family,
             family_as_given,
+            near,
         });
         (self.recs.len() - 1) as u32
     }

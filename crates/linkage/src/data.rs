@@ -85,14 +85,10 @@ pub(crate) struct Rec {
     pub postcode: u32,
     pub district: u32,
     pub town: u32,
-    /// Records with the same full given names / family name (for term frequencies).
-    pub given_count: u32,
-    pub family_count: u32,
-    /// Records whose family name is this record's given names, and whose given names are
-    /// its family name: how common its names are in the other field (a family name written
-    /// as a given name, where given and family names were swapped, is rare as a given name).
-    pub given_as_family: u32,
-    pub family_as_given: u32,
+    /// The record's full given names and family name in [`Dataset::names`] (for term
+    /// frequencies), [`NONE`] where missing.
+    pub given_name: u32,
+    pub family_name: u32,
     /// The initials ([`initial_bit`]) of the address tokens of 4 bytes or more: the tokens an
     /// address token of the other record may be a near spelling of.
     pub near: u32,
@@ -174,6 +170,15 @@ impl Folded {
     }
 }
 
+/// How many records hold a full name (its tokens, in order) as their given names and as their
+/// family name: how common it is in either field (a family name written as a given name,
+/// where given and family names were swapped, is rare as a given name).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct NameCounts {
+    pub given: u32,
+    pub family: u32,
+}
+
 /// A set of prepared records.
 #[derive(Default)]
 pub struct Dataset {
@@ -185,9 +190,13 @@ pub struct Dataset {
     lookup: HashTable<u32>,
     pub(crate) arena: Vec<u32>,
     pub(crate) recs: Vec<Rec>,
-    /// Full-value counts for term frequencies, by (field, hash of the token ids).
-    counts: FxHashMap<u64, u32>,
-    /// `lookup` and `counts` were given back by [`Dataset::compact`].
+    /// Every full name (its tokens, in order) held by a record as its given names or as its
+    /// family name: how many records hold it as each ([`NameCounts`]), for term frequencies.
+    /// Kept once for all records sharing a name, and always up to date.
+    names: Vec<NameCounts>,
+    /// The full names' places in `names`, by the hash of their token ids.
+    name_ids: FxHashMap<u64, u32>,
+    /// `lookup` and `name_ids` were given back by [`Dataset::compact`].
     compacted: bool,
     /// Room for folding values while a record is added, reused from one record to the next.
     scratch: Folded,
@@ -268,12 +277,12 @@ impl Dataset {
         n
     }
 
-    /// Gives back what only adding more records needs (the lookup of tokens by their text and
-    /// the term-frequency counts, a fifth of a loaded dataset): for a dataset that is complete,
+    /// Gives back what only adding more records needs (the lookups of tokens and of full names
+    /// by their text, a fifth of a loaded dataset): for a dataset that is complete,
     /// before the pairwise work. A later [`Dataset::push`] rebuilds them first.
     pub fn compact(&mut self) {
         self.lookup = HashTable::new();
-        self.counts = FxHashMap::default();
+        self.name_ids = FxHashMap::default();
         self.compacted = true;
     }
 
@@ -286,16 +295,19 @@ impl Dataset {
             });
         }
         self.lookup = lookup;
+        let mut name_ids = FxHashMap::default();
         for i in 0..self.recs.len() as u32 {
-            let (given, family) = (self.given(i), self.family(i));
-            let keys = [
-                (!given.is_empty()).then(|| fx(&(1u8, given))),
-                (!family.is_empty()).then(|| fx(&(2u8, family))),
-            ];
-            for key in keys.into_iter().flatten() {
-                self.bump(key);
+            let r = self.recs[i as usize];
+            for (name, id) in [
+                (self.given(i), r.given_name),
+                (self.family(i), r.family_name),
+            ] {
+                if id != NONE {
+                    name_ids.insert(fx(name), id);
+                }
             }
         }
+        self.name_ids = name_ids;
         self.compacted = false;
     }
 
@@ -349,20 +361,8 @@ impl Dataset {
             self.intern(&r.town)
         };
         let s = start as usize;
-        let given_key = fx(&(1u8, &self.arena[s..s + ng]));
-        let family_key = fx(&(2u8, &self.arena[s + ng..s + ng + nf]));
-        let given_count = if ng > 0 { self.bump(given_key) } else { 0 };
-        let family_count = if nf > 0 { self.bump(family_key) } else { 0 };
-        let given_as_family = if ng > 0 {
-            self.count(fx(&(2u8, &self.arena[s..s + ng])))
-        } else {
-            0
-        };
-        let family_as_given = if nf > 0 {
-            self.count(fx(&(1u8, &self.arena[s + ng..s + ng + nf])))
-        } else {
-            0
-        };
+        let given_name = self.count_name(s, ng, |c| &mut c.given);
+        let family_name = self.count_name(s + ng, nf, |c| &mut c.family);
         self.recs.push(Rec {
             start,
             ng: ng as u8,
@@ -373,49 +373,59 @@ impl Dataset {
             postcode,
             district,
             town: town_id,
-            given_count,
-            family_count,
-            given_as_family,
-            family_as_given,
+            given_name,
+            family_name,
             near,
         });
         (self.recs.len() - 1) as u32
     }
 
-    fn count(&self, key: u64) -> u32 {
-        self.counts.get(&key).copied().unwrap_or(0)
+    /// Counts one more holder of the full name of the `len` tokens at `start` of the arena in
+    /// one field (`field` picks its count); its place in `names`, [`NONE`] when empty.
+    fn count_name(
+        &mut self,
+        start: usize,
+        len: usize,
+        field: fn(&mut NameCounts) -> &mut u32,
+    ) -> u32 {
+        if len == 0 {
+            return NONE;
+        }
+        let next = self.names.len() as u32;
+        let id = *self
+            .name_ids
+            .entry(fx(&self.arena[start..start + len]))
+            .or_insert(next);
+        if id == next {
+            self.names.push(NameCounts::default());
+        }
+        *field(&mut self.names[id as usize]) += 1;
+        id
     }
 
-    fn bump(&mut self, key: u64) -> u32 {
-        let c = self.counts.entry(key).or_insert(0);
-        *c += 1;
-        *c
+    /// How many records hold the given names and the family name of record `i`, in each
+    /// field (zero for a missing name).
+    pub(crate) fn name_counts(&self, i: u32) -> [NameCounts; 2] {
+        let r = &self.recs[i as usize];
+        let of = |id: u32| {
+            if id == NONE {
+                NameCounts::default()
+            } else {
+                self.names[id as usize]
+            }
+        };
+        [of(r.given_name), of(r.family_name)]
     }
 
-    /// Brings every record's term-frequency counts up to date (after a bulk load), and gives
-    /// back the room the loading left spare (a dataset loaded by `push` alone holds up to
-    /// twice what it needs).
+    /// Gives back the room the loading left spare (a dataset loaded by `push` alone holds up
+    /// to twice what it needs).
     pub fn finish(&mut self) {
         self.tokens.shrink_to_fit();
         self.chars.shrink_to_fit();
         self.group_ids.shrink_to_fit();
         self.arena.shrink_to_fit();
         self.recs.shrink_to_fit();
-        for i in 0..self.recs.len() {
-            let r = self.recs[i];
-            let s = r.start as usize;
-            let (ng, nf) = (r.ng as usize, r.nf as usize);
-            if ng > 0 {
-                let given = &self.arena[s..s + ng];
-                self.recs[i].given_count = self.counts[&fx(&(1u8, given))];
-                self.recs[i].given_as_family = self.count(fx(&(2u8, given)));
-            }
-            if nf > 0 {
-                let family = &self.arena[s + ng..s + ng + nf];
-                self.recs[i].family_count = self.counts[&fx(&(2u8, family))];
-                self.recs[i].family_as_given = self.count(fx(&(1u8, family)));
-            }
-        }
+        self.names.shrink_to_fit();
     }
 
     pub(crate) fn given(&self, i: u32) -> &[u32] {
@@ -540,5 +550,53 @@ mod tests {
             let t = ds.intern_for_test(word);
             assert_eq!(ds.initial(t), word.chars().next(), "{word}");
         }
+    }
+
+    #[test]
+    fn a_names_counts_are_its_holders_in_each_field_at_every_record_after_a_compaction_too() {
+        use fixtures::person;
+        let people = [
+            person("Fatima", "Mohammed", ""),
+            person("Mohammed", "Ali", ""),
+            person("Ali", "Mohammed", ""),
+            person("Fatima", "", ""),
+            person("Mary Ann", "Ali", ""),
+            person("", "Mary Ann", ""),
+        ];
+        let counts = |ds: &Dataset| -> Vec<[(u32, u32); 2]> {
+            (0..ds.len() as u32)
+                .map(|i| ds.name_counts(i).map(|c| (c.given, c.family)))
+                .collect()
+        };
+        let expected = vec![
+            // Fatima: 2 given, 0 family; Mohammed: 1 given, 2 family.
+            [(2, 0), (1, 2)],
+            // Mohammed; Ali: 1 given, 2 family.
+            [(1, 2), (1, 2)],
+            [(1, 2), (1, 2)],
+            // No family name: nothing counted for it.
+            [(2, 0), (0, 0)],
+            // Mary Ann (both tokens, in order): 1 given, 1 family.
+            [(1, 1), (1, 2)],
+            [(0, 0), (1, 1)],
+        ];
+        let mut all = Dataset::new();
+        for p in &people {
+            all.push(p);
+        }
+        assert_eq!(counts(&all), expected);
+        // Given back and rebuilt by a push after it: the same counts, and the new holder counted.
+        let mut compacted = Dataset::new();
+        for p in &people[..4] {
+            compacted.push(p);
+        }
+        compacted.compact();
+        for p in &people[4..] {
+            compacted.push(p);
+        }
+        assert_eq!(counts(&compacted), expected);
+        compacted.push(&person("Fatima", "Ali", ""));
+        assert_eq!(compacted.name_counts(0)[0].given, 3);
+        assert_eq!(compacted.name_counts(1)[1].family, 3);
     }
 }

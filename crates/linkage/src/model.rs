@@ -167,7 +167,7 @@ impl Model {
             return 0.0;
         }
         let n = ds.len().max(1) as f64;
-        let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
+        let ([ga, fa], [gb, fb]) = (ds.name_counts(a), ds.name_counts(b));
         let share = |count: u32| f64::from(count.max(1)) / n;
         // The name written across: how many records have it as their family name, and how
         // many as their given names.
@@ -176,9 +176,9 @@ impl Model {
             .flatten()
             .map(|first_family| {
                 if first_family {
-                    (share(ra.family_count), share(rb.given_count))
+                    (share(fa.family), share(gb.given))
                 } else {
-                    (share(rb.family_count), share(ra.given_count))
+                    (share(fb.family), share(ga.given))
                 }
             });
         // A name's share is taken in the field where it is commoner: two records of
@@ -186,12 +186,8 @@ impl Model {
         // the given names' field) share names that are common, not rare, although few records
         // hold them in those fields.
         let (given, family) = (
-            ra.given_count.max(rb.given_count),
-            ra.family_count.max(rb.family_count),
-        );
-        let (given, family) = (
-            given.max(ra.given_as_family).max(rb.given_as_family),
-            family.max(ra.family_as_given).max(rb.family_as_given),
+            ga.given.max(gb.given).max(ga.family).max(gb.family),
+            fa.family.max(fb.family).max(fa.given).max(fb.given),
         );
         self.tf_adjustment_of(
             levels,

@@ -914,7 +914,7 @@ pub struct Fit {
 /// blocking rule, the prior from the distinct candidates.
 pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
     let tokens = settings.blocker.block_keys(ds, settings.threads);
-    fit_with(ds, &tokens, settings, None, progress).0
+    fit_with(ds, tokens, settings, None, progress).0
 }
 
 /// A distinct candidate pair kept from the pass that counts them, with its comparison
@@ -935,12 +935,13 @@ struct Candidate {
 /// pairs that are candidates. Their weights are worked out once the prior is.
 fn fit_with(
     ds: &Dataset,
-    tokens: &[BlockKeys],
+    keys: Vec<BlockKeys>,
     settings: &Settings,
     keep: Option<f64>,
     progress: &mut dyn FnMut(&str),
 ) -> (Fit, Vec<Pair>) {
     let n = ds.len();
+    let tokens = &keys[..];
     progress("estimating u from random pairs");
     let u = estimate_u(ds, settings.u_samples, settings.seed, settings.threads);
 
@@ -1191,6 +1192,9 @@ fn fit_with(
             candidates.push(kept);
         }
     }
+    // The keys are done with: their room is free for the weighing (the candidates are weighed
+    // in place, then gathered into one vector).
+    drop(keys);
     if std::env::var_os("LINKAGE_DEBUG").is_some() {
         let kept: usize = candidates.iter().map(Vec::len).sum();
         eprintln!("{kept} candidates kept to be weighed");
@@ -1246,8 +1250,7 @@ pub fn dedupe(
             oversized_blocks,
         },
         mut pairs,
-    ) = fit_with(ds, &tokens, settings, Some(keep), progress);
-    drop(tokens);
+    ) = fit_with(ds, tokens, settings, Some(keep), progress);
     pairs.sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)

@@ -101,11 +101,211 @@ pub(crate) const RULE_TOUCHES: [&[usize]; R] = [
 /// Blocking tokens of one record, one per rule; `0` where the rule's values are missing.
 pub type Tokens = [u64; R];
 
-/// A record's tokens folded to 32 bits, one per rule; `0` where the rule's values are missing.
-/// Enough to form the blocks of one file in memory at half the size: two keys that fold to
-/// the same value only put their records in one block, so their pair is compared (and scored
-/// on its own merits) and no pair is lost; tokens that are stored stay 64-bit ([`Tokens`]).
-pub(crate) type BlockKeys = [u32; R];
+/// The rules whose block keys [`BlockKeys`] keeps for every record through a dedupe: a pair
+/// met under a later rule asks whether it shares one of them, and for these that is no plain
+/// comparison of the two records' values (the names' codes and texts, the house numbers).
+/// Rule 11 is visited last, so no pair asks about it.
+const KEPT: [usize; 5] = [1, 4, 6, 7, 8];
+
+/// The rules whose key texts are made of values a record holds as they are (a date, a
+/// postcode or district, a phonetic code, initials): whether two records share a key is
+/// whether those values are the same ([`key_parts`]), asked without keeping the keys.
+const COMPARED: [usize; 6] = [0, 2, 3, 5, 9, 10];
+
+/// The rules whose key texts hold the house numbers.
+fn uses_houses(rule: usize) -> bool {
+    matches!(rule, 7 | 8 | 11)
+}
+
+/// The block keys of a dataset's records, for linking them among themselves in memory: a
+/// key is a record's token folded to 32 bits (`0` where the rule's values are missing),
+/// enough to form the blocks of one file at half the size (two keys that fold to the same
+/// value only put their records in one block, so their pair is compared, scored on its own
+/// merits, and no pair is lost; tokens that are stored stay 64-bit, [`Tokens`]). Only the
+/// [`KEPT`] rules' keys are kept for every record (20 bytes a record, not 48); the other
+/// rules' are made again, a rule at a time, when its blocks are built ([`BlockKeys::column`]):
+/// a [`COMPARED`] rule's from its values ([`key_parts`]) rather than its text, as these keys
+/// are never stored and only their equality counts.
+pub(crate) struct BlockKeys {
+    blocker: Blocker,
+    kept: Vec<[u32; KEPT.len()]>,
+    threads: usize,
+}
+
+impl BlockKeys {
+    /// Every record's key under `rule`, in record order.
+    pub(crate) fn column(&self, ds: &Dataset, rule: usize) -> Vec<u32> {
+        if let Some(slot) = KEPT.iter().position(|&r| r == rule) {
+            return self.kept.iter().map(|k| k[slot]).collect();
+        }
+        if COMPARED.contains(&rule) {
+            return per_record(ds, self.threads, |i, _| {
+                key_parts(ds, rule, i).map_or(0, |parts| {
+                    let mut h = FxHasher::default();
+                    h.write_usize(rule);
+                    for p in parts {
+                        h.write_u64(p);
+                    }
+                    block_key(h.finish().max(1))
+                })
+            });
+        }
+        per_record(ds, self.threads, |i, room| {
+            room.shared.fill(ds, i, uses_houses(rule));
+            if write_key_text(ds, i, rule, &room.shared, &mut room.text) {
+                block_key(self.blocker.token(room.text.as_bytes()))
+            } else {
+                0
+            }
+        })
+    }
+
+    /// Whether records `a` and `b` have the same key under `rule` (a key each).
+    pub(crate) fn same(&self, ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
+        if let Some(slot) = KEPT.iter().position(|&r| r == rule) {
+            let (x, y) = (self.kept[a as usize][slot], self.kept[b as usize][slot]);
+            return x != 0 && x == y;
+        }
+        if COMPARED.contains(&rule) {
+            return same_values(ds, rule, a, b);
+        }
+        let key = |i| key_text(ds, i, rule).map(|t| block_key(self.blocker.token(t.as_bytes())));
+        key(a).is_some_and(|x| Some(x) == key(b))
+    }
+
+    /// Whether record `i` has a key under `rule` (its values for the rule are not missing).
+    pub(crate) fn has(&self, ds: &Dataset, rule: usize, i: u32) -> bool {
+        if let Some(slot) = KEPT.iter().position(|&r| r == rule) {
+            self.kept[i as usize][slot] != 0
+        } else if COMPARED.contains(&rule) {
+            key_parts(ds, rule, i).is_some()
+        } else {
+            key_text(ds, i, rule).is_some()
+        }
+    }
+}
+
+/// The values a [`COMPARED`] rule's key text is made of, as numbers (the date with day and
+/// month either way, the postcode's or district's token, a first name's phonetic code, an
+/// initial): two records' key texts are the same exactly when these are. `None` where the
+/// rule's values are missing (the rule gives no key), and for any other rule.
+fn key_parts(ds: &Dataset, rule: usize, i: u32) -> Option<[u64; 3]> {
+    let (g, f) = (ds.given(i), ds.family(i));
+    let initial =
+        |name: &[u32]| u64::from(name.first().and_then(|&t| ds.initial(t)).unwrap_or('_'));
+    let code = |name: &[u32]| name.first().map(|&t| ds.tokens[t as usize].code);
+    let date = || {
+        ds.dob(i).map(|d| {
+            let (lo, hi) = if d.month <= d.day {
+                (d.month, d.day)
+            } else {
+                (d.day, d.month)
+            };
+            u64::from(d.year) << 16 | u64::from(lo) << 8 | u64::from(hi)
+        })
+    };
+    let r = &ds.recs[i as usize];
+    let known = |token: u32| (token != NONE).then_some(u64::from(token));
+    match rule {
+        0 => Some([code(f)?, date()? >> 16, initial(g)]),
+        2 => Some([date()?, initial(f), 0]),
+        3 => Some([known(r.postcode)?, initial(g), 0]),
+        5 => Some([date()?, known(r.district)?, 0]),
+        9 => Some([date()?, code(g)?, 0]),
+        10 => {
+            let (x, y) = (initial(g), initial(f));
+            (!g.is_empty() && !f.is_empty()).then_some([date()?, x.min(y), x.max(y)])
+        }
+        _ => None,
+    }
+}
+
+/// Whether records `a` and `b` have the same [`key_parts`] under a [`COMPARED`] rule (both
+/// with a key): the same answer, the values that differ most often and are nearest at hand
+/// looked at first (a pair met under a later rule is asked this for every rule before it).
+fn same_values(ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
+    let (ra, rb) = (&ds.recs[a as usize], &ds.recs[b as usize]);
+    // The date either way (`year`, then `lo|hi`), or its year alone.
+    let dates = || {
+        if ra.dob == rb.dob {
+            return ra.dob != 0;
+        }
+        match (ds.dob(a), ds.dob(b)) {
+            (Some(x), Some(y)) => {
+                x.year == y.year
+                    && (x.month.min(x.day), x.month.max(x.day))
+                        == (y.month.min(y.day), y.month.max(y.day))
+            }
+            _ => false,
+        }
+    };
+    let years = || match (ds.dob(a), ds.dob(b)) {
+        (Some(x), Some(y)) => x.year == y.year,
+        _ => false,
+    };
+    let initial = |name: &[u32]| name.first().and_then(|&t| ds.initial(t)).unwrap_or('_');
+    let initials = |g: bool| {
+        let (x, y) = if g {
+            (ds.given(a), ds.given(b))
+        } else {
+            (ds.family(a), ds.family(b))
+        };
+        x.first() == y.first() || initial(x) == initial(y)
+    };
+    let codes = |g: bool| {
+        let (x, y) = if g {
+            (ds.given(a), ds.given(b))
+        } else {
+            (ds.family(a), ds.family(b))
+        };
+        match (x.first(), y.first()) {
+            (Some(&x), Some(&y)) => x == y || ds.same_code(x, y),
+            _ => false,
+        }
+    };
+    match rule {
+        0 => years() && codes(false) && initials(true),
+        2 => dates() && initials(false),
+        3 => ra.postcode != NONE && ra.postcode == rb.postcode && initials(true),
+        5 => ra.district != NONE && ra.district == rb.district && dates(),
+        9 => dates() && codes(true),
+        10 => {
+            let names = |i| !ds.given(i).is_empty() && !ds.family(i).is_empty();
+            dates() && names(a) && names(b) && {
+                let sorted = |i: u32| {
+                    let (x, y) = (initial(ds.given(i)), initial(ds.family(i)));
+                    (x.min(y), x.max(y))
+                };
+                sorted(a) == sorted(b)
+            }
+        }
+        _ => key_parts(ds, rule, a).is_some_and(|x| Some(x) == key_parts(ds, rule, b)),
+    }
+}
+
+/// `make(i, room)` of every record `i` of `ds`, made on `threads` threads (in parts of a
+/// fixed size, each taken by whichever thread is free next; each part's room for making key
+/// texts reused from one record to the next).
+fn per_record<T: Copy + Default + Send>(
+    ds: &Dataset,
+    threads: usize,
+    make: impl Fn(u32, &mut KeyRoom) -> T + Sync,
+) -> Vec<T> {
+    const PART: usize = 16_384;
+    let mut out: Vec<T> = vec![T::default(); ds.len()];
+    // Each part is locked by the one job that fills it: never waited for.
+    let parts: Vec<std::sync::Mutex<&mut [T]>> =
+        out.chunks_mut(PART).map(std::sync::Mutex::new).collect();
+    crate::par::run(parts.len(), threads, |k| {
+        let mut part = parts[k].lock().unwrap_or_else(|e| e.into_inner());
+        let mut room = KeyRoom::default();
+        for (j, slot) in part.iter_mut().enumerate() {
+            *slot = make((k * PART + j) as u32, &mut room);
+        }
+    });
+    drop(parts);
+    out
+}
 
 fn block_key(token: u64) -> u32 {
     if token == 0 {
@@ -168,22 +368,22 @@ impl Blocker {
     /// The block keys of every record of `ds`, for linking the records among themselves in
     /// memory ([`BlockKeys`]), made on `threads` threads (in parts of a fixed size, each
     /// taken by whichever thread is free next).
-    pub(crate) fn block_keys(&self, ds: &Dataset, threads: usize) -> Vec<BlockKeys> {
-        const PART: usize = 16_384;
-        let mut out: Vec<BlockKeys> = vec![[0; R]; ds.len()];
-        // Each part is locked by the one job that fills it: never waited for.
-        let parts: Vec<std::sync::Mutex<&mut [BlockKeys]>> =
-            out.chunks_mut(PART).map(std::sync::Mutex::new).collect();
-        crate::par::run(parts.len(), threads, |k| {
-            let mut part = parts[k].lock().unwrap_or_else(|e| e.into_inner());
-            let mut room = KeyRoom::default();
-            for (j, slot) in part.iter_mut().enumerate() {
-                let i = (k * PART + j) as u32;
-                *slot = self.tokens_with(ds, i, &mut room).map(block_key);
-            }
+    pub(crate) fn block_keys(&self, ds: &Dataset, threads: usize) -> BlockKeys {
+        let kept = per_record(ds, threads, |i, room| {
+            room.shared.fill(ds, i, true);
+            KEPT.map(|rule| {
+                if write_key_text(ds, i, rule, &room.shared, &mut room.text) {
+                    block_key(self.token(room.text.as_bytes()))
+                } else {
+                    0
+                }
+            })
         });
-        drop(parts);
-        out
+        BlockKeys {
+            blocker: self.clone(),
+            kept,
+            threads,
+        }
     }
 
     /// The tokens of record `i` of `ds`.
@@ -193,7 +393,7 @@ impl Blocker {
 
     /// The same, making each key's text in `room` (reused from one record to the next).
     fn tokens_with(&self, ds: &Dataset, i: u32, room: &mut KeyRoom) -> Tokens {
-        room.shared.fill(ds, i);
+        room.shared.fill(ds, i, true);
         let mut out = [0; R];
         for (rule, slot) in out.iter_mut().enumerate() {
             if write_key_text(ds, i, rule, &room.shared, &mut room.text) {
@@ -222,13 +422,16 @@ struct Shared {
 }
 
 impl Shared {
-    fn fill(&mut self, ds: &Dataset, i: u32) {
+    /// The parts of record `i`; its house numbers only with `houses` (else left empty).
+    fn fill(&mut self, ds: &Dataset, i: u32, houses: bool) {
         self.date.clear();
         self.houses.clear();
         if let Some(dob) = ds.dob(i) {
             push_date_either_way(&mut self.date, dob);
         }
-        write_house_numbers(ds, ds.address(i), &mut self.houses);
+        if houses {
+            write_house_numbers(ds, ds.address(i), &mut self.houses);
+        }
     }
 
     /// `year|lo|hi`.
@@ -258,7 +461,7 @@ impl Shared {
 /// The text a rule's key is made of (the rule number first, so rules never collide).
 pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
     let mut shared = Shared::default();
-    shared.fill(ds, i);
+    shared.fill(ds, i, true);
     let mut text = String::new();
     write_key_text(ds, i, rule, &shared, &mut text).then_some(text)
 }
@@ -531,7 +734,7 @@ impl Blocks {
     /// are sorted by date of birth and each is compared with the next `window`.
     pub fn build(
         ds: &Dataset,
-        keys: &[BlockKeys],
+        keys: &[u32],
         rule: usize,
         max_block: usize,
         window: usize,
@@ -540,8 +743,8 @@ impl Blocks {
         let mut entries: Vec<u64> = crate::exact::collect(
             keys.iter()
                 .enumerate()
-                .filter(|(_, t)| t[rule] != 0)
-                .map(|(i, t)| u64::from(t[rule]) << 32 | i as u64),
+                .filter(|&(_, &k)| k != 0)
+                .map(|(i, &k)| u64::from(k) << 32 | i as u64),
         );
         crate::par::sort_unstable(&mut entries, threads);
         let mut runs: Vec<(u32, u32, u32)> = Vec::new();
@@ -594,9 +797,8 @@ impl Blocks {
     /// How many pairs [`Blocks::build`] would give [`Blocks::pairs`] at most (from the keys
     /// alone, at half the memory; as many, but for a rule whose pairs need a part
     /// missing).
-    pub fn count(keys: &[BlockKeys], rule: usize, max_block: usize, window: usize) -> usize {
-        let mut sorted: Vec<u32> =
-            crate::exact::collect(keys.iter().map(|t| t[rule]).filter(|&k| k != 0));
+    pub fn count(keys: &[u32], max_block: usize, window: usize) -> usize {
+        let mut sorted: Vec<u32> = crate::exact::collect(keys.iter().copied().filter(|&k| k != 0));
         sorted.sort_unstable();
         sorted
             .chunk_by(|x, y| x == y)
@@ -723,15 +925,14 @@ fn partial(ds: &Dataset, rule: usize, i: u32) -> bool {
 /// The pair is a candidate under one of the `earlier` rules (those visited before).
 pub(crate) fn seen_before(
     ds: &Dataset,
-    keys: &[BlockKeys],
+    keys: &BlockKeys,
     a: u32,
     b: u32,
     earlier: &[usize],
 ) -> bool {
-    let (ta, tb) = (&keys[a as usize], &keys[b as usize]);
     earlier
         .iter()
-        .any(|&r| ta[r] != 0 && ta[r] == tb[r] && pair_allowed(ds, r, a, b))
+        .any(|&r| keys.same(ds, r, a, b) && pair_allowed(ds, r, a, b))
 }
 
 #[cfg(test)]
@@ -740,6 +941,7 @@ mod tests {
     use crate::data::Record;
     use crate::data::fixtures::FATIMA;
     use crate::normalise::phonetic;
+    use proptest::prelude::*;
 
     /// The rules a pair of records is a candidate under (a key shared, the pair allowed).
     fn shared(a: Record, b: Record) -> Vec<usize> {
@@ -985,12 +1187,89 @@ mod tests {
         }
         ds.finish();
         let blocker = Blocker::unkeyed();
-        let keys = blocker.block_keys(&ds, 1);
-        for i in 0..ds.len() as u32 {
-            for (rule, &key) in keys[i as usize].iter().enumerate() {
-                let one =
-                    key_text(&ds, i, rule).map_or(0, |t| block_key(blocker.token(t.as_bytes())));
-                assert_eq!(key, one, "record {i}, rule {rule}");
+        for threads in [1, 2] {
+            let keys = blocker.block_keys(&ds, threads);
+            for rule in 0..R {
+                let column = keys.column(&ds, rule);
+                assert_eq!(column.len(), ds.len());
+                let text = |i: usize| key_text(&ds, i as u32, rule);
+                for (i, &key) in column.iter().enumerate() {
+                    let one = text(i).map_or(0, |t| block_key(blocker.token(t.as_bytes())));
+                    if COMPARED.contains(&rule) {
+                        // Made from the values, not the text: the same records share one.
+                        assert_eq!(key != 0, one != 0, "record {i}, rule {rule}");
+                        for (j, &other) in column.iter().enumerate() {
+                            let same = text(i).is_some() && text(i) == text(j);
+                            assert_eq!(key != 0 && key == other, same, "{i} {j}, rule {rule}");
+                        }
+                    } else {
+                        assert_eq!(key, one, "record {i}, rule {rule}");
+                    }
+                    assert_eq!(
+                        keys.has(&ds, rule, i as u32),
+                        one != 0,
+                        "record {i}, rule {rule}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Records that share some values and not others: dates the same, swapped or different,
+    /// names with the same codes or initials, postcodes in one district or two, values missing.
+    fn sharing_record() -> impl Strategy<Value = [String; 7]> {
+        let pick = |v: &[&'static str]| prop::sample::select(v.to_vec()).prop_map(str::to_owned);
+        (
+            pick(&["", "Fatima", "Fatma", "Farid", "Ali", "Ngoc Anh", "Đức"]),
+            pick(&["", "Mohammed", "Muhammad", "Ali", "Nguyen", "Ng"]),
+            pick(&[
+                "",
+                "1990-11-05",
+                "1990-05-11",
+                "1990-11-06",
+                "1990-12-05",
+                "1991-11-05",
+                "1990",
+            ]),
+            pick(&["", "12 Station Road", "12a Station Road", "7 Park Lane"]),
+            pick(&["", "Leeds", "York"]),
+            pick(&["", "LS1 4AB", "LS1 5XY", "YO1 7HH"]),
+        )
+            .prop_map(|(g, f, d, a, t, p)| [g, f, d, "F".to_owned(), a, t, p])
+    }
+
+    proptest! {
+        #[test]
+        fn records_share_a_key_exactly_when_their_key_texts_are_the_same(
+            records in prop::collection::vec(sharing_record(), 2..8),
+        ) {
+            let mut ds = Dataset::new();
+            for r in &records {
+                ds.push(&Record {
+                    given_names: &r[0],
+                    family_name: &r[1],
+                    date_of_birth: &r[2],
+                    sex: &r[3],
+                    address: &r[4],
+                    town: &r[5],
+                    postcode: &r[6],
+                });
+            }
+            let keys = Blocker::unkeyed().block_keys(&ds, 1);
+            let n = ds.len() as u32;
+            for rule in 0..R {
+                // The blocks' keys too (made from the values for some rules): a few records
+                // fold to no common key by chance.
+                let column = keys.column(&ds, rule);
+                for a in 0..n {
+                    for b in 0..n {
+                        let text = key_text(&ds, a, rule);
+                        let same = text.is_some() && text == key_text(&ds, b, rule);
+                        let (x, y) = (column[a as usize], column[b as usize]);
+                        prop_assert_eq!(x != 0 && x == y, same, "rule {} {} {}", rule, a, b);
+                        prop_assert_eq!(keys.same(&ds, rule, a, b), same, "rule {} {} {}", rule, a, b);
+                    }
+                }
             }
         }
     }
@@ -1056,7 +1335,7 @@ mod tests {
         let keys = Blocker::unkeyed().block_keys(&ds, 2);
         for rule in 0..R {
             // A small window and block size, so that some blocks are compared in a window.
-            let blocks = Blocks::build(&ds, &keys, rule, 20, 5, 2);
+            let blocks = Blocks::build(&ds, &keys.column(&ds, rule), rule, 20, 5, 2);
             let visited = |threads| {
                 blocks.visit(
                     &ds,

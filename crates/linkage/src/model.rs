@@ -887,7 +887,7 @@ const VISIT_ORDER: [usize; R] = [2, 4, 5, 0, 1, 3, 6, 7, 8, 9, 10, 11];
 /// key (it is in none of the rule's pairs: its block key `keys[rule]` is 0), and for a rule m
 /// is not estimated on.
 fn loose_key(ds: &Dataset, keys: &BlockKeys, rule: usize, i: u32) -> Option<u32> {
-    if keys[rule] == 0 {
+    if !keys.has(ds, rule, i) {
         return None;
     }
     match rule {
@@ -935,13 +935,13 @@ struct Candidate {
 /// pairs that are candidates. Their weights are worked out once the prior is.
 fn fit_with(
     ds: &Dataset,
-    keys: Vec<BlockKeys>,
+    keys: BlockKeys,
     settings: &Settings,
     keep: Option<f64>,
     progress: &mut dyn FnMut(&str),
 ) -> (Fit, Vec<Pair>) {
     let n = ds.len();
-    let tokens = &keys[..];
+    let tokens = &keys;
     progress("estimating u from random pairs");
     let u = estimate_u(ds, settings.u_samples, settings.seed, settings.threads);
 
@@ -954,7 +954,7 @@ fn fit_with(
     let build = |rule| {
         Blocks::build(
             ds,
-            tokens,
+            &tokens.column(ds, rule),
             rule,
             settings.max_block,
             settings.window,
@@ -1015,7 +1015,7 @@ fn fit_with(
             settings.u_within_samples,
             settings.seed,
             settings.threads,
-            &|i| loose_key(ds, &tokens[i as usize], rule, i),
+            &|i| loose_key(ds, tokens, rule, i),
             names,
         );
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
@@ -1118,8 +1118,13 @@ fn fit_with(
     let all_pairs = (n as f64 * (n as f64 - 1.0) / 2.0).max(1.0);
     let floor = keep.map(|keep| {
         let most: usize = crate::par::run(R, settings.threads, |rule| {
-            counted[rule]
-                .unwrap_or_else(|| Blocks::count(tokens, rule, settings.max_block, settings.window))
+            counted[rule].unwrap_or_else(|| {
+                Blocks::count(
+                    &tokens.column(ds, rule),
+                    settings.max_block,
+                    settings.window,
+                )
+            })
         })
         .iter()
         .sum();
@@ -1552,7 +1557,7 @@ mod tests {
         ds.finish();
         let keys = Blocker::unkeyed().block_keys(&ds, 1);
         for rule in TRAINING_RULES {
-            let key = |i: u32| loose_key(&ds, &keys[i as usize], rule, i);
+            let key = |i: u32| loose_key(&ds, &keys, rule, i);
             assert!(key(full).is_some(), "rule {rule}");
             assert_eq!(key(bare), None, "rule {rule}");
         }
@@ -1661,11 +1666,12 @@ mod tests {
         let keys = Blocker::unkeyed().block_keys(&ds, 2);
         for (max_block, window) in [(400, 40), (3, 2)] {
             for rule in TRAINING_RULES {
-                let built = Blocks::build(&ds, &keys, rule, max_block, window, 2).pairs;
+                let column = keys.column(&ds, rule);
+                let built = Blocks::build(&ds, &column, rule, max_block, window, 2).pairs;
                 assert!(built > 0, "rule {rule}");
                 assert_eq!(
                     built,
-                    Blocks::count(&keys, rule, max_block, window),
+                    Blocks::count(&column, max_block, window),
                     "rule {rule}, blocks of at most {max_block}"
                 );
             }

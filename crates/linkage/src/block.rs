@@ -112,6 +112,11 @@ const KEPT: [usize; 5] = [1, 4, 6, 7, 8];
 /// whether those values are the same ([`key_parts`]), asked without keeping the keys.
 const COMPARED: [usize; 6] = [0, 2, 3, 5, 9, 10];
 
+/// Where [`BlockKeys`] keeps `rule`'s keys, if it does.
+fn kept_slot(rule: usize) -> Option<usize> {
+    KEPT.iter().position(|&r| r == rule)
+}
+
 /// The rules whose key texts hold the house numbers.
 fn uses_houses(rule: usize) -> bool {
     matches!(rule, 7 | 8 | 11)
@@ -135,7 +140,7 @@ pub(crate) struct BlockKeys {
 impl BlockKeys {
     /// Every record's key under `rule`, in record order.
     pub(crate) fn column(&self, ds: &Dataset, rule: usize) -> Vec<u32> {
-        if let Some(slot) = KEPT.iter().position(|&r| r == rule) {
+        if let Some(slot) = kept_slot(rule) {
             return self.kept.iter().map(|k| k[slot]).collect();
         }
         if COMPARED.contains(&rule) {
@@ -162,7 +167,7 @@ impl BlockKeys {
 
     /// Whether records `a` and `b` have the same key under `rule` (a key each).
     pub(crate) fn same(&self, ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
-        if let Some(slot) = KEPT.iter().position(|&r| r == rule) {
+        if let Some(slot) = kept_slot(rule) {
             let (x, y) = (self.kept[a as usize][slot], self.kept[b as usize][slot]);
             return x != 0 && x == y;
         }
@@ -175,7 +180,7 @@ impl BlockKeys {
 
     /// Whether record `i` has a key under `rule` (its values for the rule are not missing).
     pub(crate) fn has(&self, ds: &Dataset, rule: usize, i: u32) -> bool {
-        if let Some(slot) = KEPT.iter().position(|&r| r == rule) {
+        if let Some(slot) = kept_slot(rule) {
             self.kept[i as usize][slot] != 0
         } else if COMPARED.contains(&rule) {
             key_parts(ds, rule, i).is_some()
@@ -191,16 +196,11 @@ impl BlockKeys {
 /// rule's values are missing (the rule gives no key), and for any other rule.
 fn key_parts(ds: &Dataset, rule: usize, i: u32) -> Option<[u64; 3]> {
     let (g, f) = (ds.given(i), ds.family(i));
-    let initial =
-        |name: &[u32]| u64::from(name.first().and_then(|&t| ds.initial(t)).unwrap_or('_'));
+    let initial = |name: &[u32]| u64::from(initial(ds, name));
     let code = |name: &[u32]| name.first().map(|&t| ds.tokens[t as usize].code);
     let date = || {
         ds.dob(i).map(|d| {
-            let (lo, hi) = if d.month <= d.day {
-                (d.month, d.day)
-            } else {
-                (d.day, d.month)
-            };
+            let (lo, hi) = day_month_either_way(d);
             u64::from(d.year) << 16 | u64::from(lo) << 8 | u64::from(hi)
         })
     };
@@ -232,9 +232,7 @@ fn same_values(ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
         }
         match (ds.dob(a), ds.dob(b)) {
             (Some(x), Some(y)) => {
-                x.year == y.year
-                    && (x.month.min(x.day), x.month.max(x.day))
-                        == (y.month.min(y.day), y.month.max(y.day))
+                x.year == y.year && day_month_either_way(x) == day_month_either_way(y)
             }
             _ => false,
         }
@@ -243,21 +241,20 @@ fn same_values(ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
         (Some(x), Some(y)) => x.year == y.year,
         _ => false,
     };
-    let initial = |name: &[u32]| name.first().and_then(|&t| ds.initial(t)).unwrap_or('_');
-    let initials = |g: bool| {
-        let (x, y) = if g {
+    // The two records' given names (`given`) or family names.
+    let names = |given: bool| {
+        if given {
             (ds.given(a), ds.given(b))
         } else {
             (ds.family(a), ds.family(b))
-        };
-        x.first() == y.first() || initial(x) == initial(y)
+        }
     };
-    let codes = |g: bool| {
-        let (x, y) = if g {
-            (ds.given(a), ds.given(b))
-        } else {
-            (ds.family(a), ds.family(b))
-        };
+    let initials = |given: bool| {
+        let (x, y) = names(given);
+        x.first() == y.first() || initial(ds, x) == initial(ds, y)
+    };
+    let codes = |given: bool| {
+        let (x, y) = names(given);
         match (x.first(), y.first()) {
             (Some(&x), Some(&y)) => x == y || ds.same_code(x, y),
             _ => false,
@@ -273,7 +270,7 @@ fn same_values(ds: &Dataset, rule: usize, a: u32, b: u32) -> bool {
             let names = |i| !ds.given(i).is_empty() && !ds.family(i).is_empty();
             dates() && names(a) && names(b) && {
                 let sorted = |i: u32| {
-                    let (x, y) = (initial(ds.given(i)), initial(ds.family(i)));
+                    let (x, y) = (initial(ds, ds.given(i)), initial(ds, ds.family(i)));
                     (x.min(y), x.max(y))
                 };
                 sorted(a) == sorted(b)
@@ -472,7 +469,7 @@ pub fn key_text(ds: &Dataset, i: u32, rule: usize) -> Option<String> {
 fn write_key_text(ds: &Dataset, i: u32, rule: usize, shared: &Shared, out: &mut String) -> bool {
     out.clear();
     let (g, f) = (ds.given(i), ds.family(i));
-    let initial = |name: &[u32]| name.first().and_then(|&t| ds.initial(t)).unwrap_or('_');
+    let initial = |name: &[u32]| initial(ds, name);
     // Written piece by piece (numbers in decimal, as `format!` would), without the
     // formatting machinery: this runs for every rule of every record.
     match rule {
@@ -618,14 +615,24 @@ fn write_key_text(ds: &Dataset, i: u32, rule: usize, shared: &Shared, out: &mut 
     true
 }
 
-/// Day and month of birth, the smaller first (`lo|hi`), so a date written with them swapped
-/// gives the same key.
-fn push_day_month(out: &mut String, dob: crate::normalise::Dob) {
-    let (lo, hi) = if dob.month <= dob.day {
+/// Day and month of birth, the smaller first, so a date written with them swapped gives the
+/// same key.
+fn day_month_either_way(dob: crate::normalise::Dob) -> (u8, u8) {
+    if dob.month <= dob.day {
         (dob.month, dob.day)
     } else {
         (dob.day, dob.month)
-    };
+    }
+}
+
+/// The initial of a name's first token as a key holds it, `_` for no name.
+pub(crate) fn initial(ds: &Dataset, name: &[u32]) -> char {
+    name.first().and_then(|&t| ds.initial(t)).unwrap_or('_')
+}
+
+/// [`day_month_either_way`] written as `lo|hi`.
+fn push_day_month(out: &mut String, dob: crate::normalise::Dob) {
+    let (lo, hi) = day_month_either_way(dob);
     push_number(out, lo.into());
     out.push('|');
     push_number(out, hi.into());
@@ -1245,15 +1252,7 @@ mod tests {
         ) {
             let mut ds = Dataset::new();
             for r in &records {
-                ds.push(&Record {
-                    given_names: &r[0],
-                    family_name: &r[1],
-                    date_of_birth: &r[2],
-                    sex: &r[3],
-                    address: &r[4],
-                    town: &r[5],
-                    postcode: &r[6],
-                });
+                ds.push(&crate::data::fixtures::view(r));
             }
             let keys = Blocker::unkeyed().block_keys(&ds, 1);
             let n = ds.len() as u32;

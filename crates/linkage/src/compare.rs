@@ -580,7 +580,7 @@ fn dice_level(
 mod tests {
     use super::*;
     use crate::data::Record;
-    use crate::data::fixtures::person;
+    use crate::data::fixtures::{person, view};
     use proptest::prelude::*;
 
     fn pair(a: Record, b: Record) -> Levels {
@@ -763,18 +763,6 @@ mod tests {
             prop::sample::select(vec!["", "LS1 4AB", "LS1 5XY", "B1 1AA"]).prop_map(str::to_owned),
         )
             .prop_map(|(g, f, d, s, a, t, p)| [g, f, d, s, a, t, p])
-    }
-
-    fn view(v: &[String; 7]) -> Record<'_> {
-        Record {
-            given_names: &v[0],
-            family_name: &v[1],
-            date_of_birth: &v[2],
-            sex: &v[3],
-            address: &v[4],
-            town: &v[5],
-            postcode: &v[6],
-        }
     }
 
     fn text() -> impl Strategy<Value = String> {

@@ -526,6 +526,20 @@ pub(crate) mod fixtures {
         postcode: "LS1 4AB",
     };
 
+    /// A record of seven texts, in [`Record`]'s order (given names, family name, date of birth,
+    /// sex, address, town, postcode): what the property tests generate.
+    pub(crate) fn view(v: &[String; 7]) -> Record<'_> {
+        Record {
+            given_names: &v[0],
+            family_name: &v[1],
+            date_of_birth: &v[2],
+            sex: &v[3],
+            address: &v[4],
+            town: &v[5],
+            postcode: &v[6],
+        }
+    }
+
     /// [`FATIMA`]'s sex and address with other names and date of birth.
     pub(crate) fn person<'a>(given: &'a str, family: &'a str, dob: &'a str) -> Record<'a> {
         Record {

@@ -891,10 +891,7 @@ fn loose_key(ds: &Dataset, keys: &BlockKeys, rule: usize, i: u32) -> Option<u32>
         return None;
     }
     match rule {
-        2 => {
-            let initial = ds.family(i).first().and_then(|&t| ds.initial(t));
-            Some(u32::from(initial.unwrap_or('_')))
-        }
+        2 => Some(u32::from(block::initial(ds, ds.family(i)))),
         4 | 5 => Some(ds.recs[i as usize].district),
         _ => None,
     }
@@ -913,8 +910,8 @@ pub struct Fit {
 /// Fits the model to the records: u from random pairs, m by EM on the candidate pairs of each
 /// blocking rule, the prior from the distinct candidates.
 pub fn fit(ds: &Dataset, settings: &Settings, progress: &mut dyn FnMut(&str)) -> Fit {
-    let tokens = settings.blocker.block_keys(ds, settings.threads);
-    fit_with(ds, tokens, settings, None, progress).0
+    let keys = settings.blocker.block_keys(ds, settings.threads);
+    fit_with(ds, keys, settings, None, progress).0
 }
 
 /// A distinct candidate pair kept from the pass that counts them, with its comparison
@@ -941,7 +938,6 @@ fn fit_with(
     progress: &mut dyn FnMut(&str),
 ) -> (Fit, Vec<Pair>) {
     let n = ds.len();
-    let tokens = &keys;
     progress("estimating u from random pairs");
     let u = estimate_u(ds, settings.u_samples, settings.seed, settings.threads);
 
@@ -954,7 +950,7 @@ fn fit_with(
     let build = |rule| {
         Blocks::build(
             ds,
-            &tokens.column(ds, rule),
+            &keys.column(ds, rule),
             rule,
             settings.max_block,
             settings.window,
@@ -987,7 +983,7 @@ fn fit_with(
                     if !(on_date && (estimated(a) || estimated(b))) {
                         tr[p] += 1;
                     }
-                    if !block::seen_before(ds, tokens, a, b, earlier) {
+                    if !block::seen_before(ds, &keys, a, b, earlier) {
                         kept.push(p as u16);
                     }
                 }
@@ -1015,7 +1011,7 @@ fn fit_with(
             settings.u_within_samples,
             settings.seed,
             settings.threads,
-            &|i| loose_key(ds, tokens, rule, i),
+            &|i| loose_key(ds, &keys, rule, i),
             names,
         );
         if std::env::var_os("LINKAGE_DEBUG").is_some() {
@@ -1119,11 +1115,7 @@ fn fit_with(
     let floor = keep.map(|keep| {
         let most: usize = crate::par::run(R, settings.threads, |rule| {
             counted[rule].unwrap_or_else(|| {
-                Blocks::count(
-                    &tokens.column(ds, rule),
-                    settings.max_block,
-                    settings.window,
-                )
+                Blocks::count(&keys.column(ds, rule), settings.max_block, settings.window)
             })
         })
         .iter()
@@ -1161,7 +1153,7 @@ fn fit_with(
             },
             |(di, kept, stored, next): &mut (Vec<u64>, Vec<Candidate>, _, usize), a, b| {
                 if !block::pair_allowed(ds, rule, a, b)
-                    || block::seen_before(ds, tokens, a, b, earlier)
+                    || block::seen_before(ds, &keys, a, b, earlier)
                 {
                     return;
                 }
@@ -1245,7 +1237,7 @@ pub fn dedupe(
     progress: &mut dyn FnMut(&str),
 ) -> Outcome {
     let n = ds.len();
-    let tokens = settings.blocker.block_keys(ds, settings.threads);
+    let keys = settings.blocker.block_keys(ds, settings.threads);
     let cluster_weight = weight_of(settings.threshold);
     let keep = pairs_above.map_or(cluster_weight, |p| weight_of(p).min(cluster_weight));
     let (
@@ -1255,7 +1247,7 @@ pub fn dedupe(
             oversized_blocks,
         },
         mut pairs,
-    ) = fit_with(ds, tokens, settings, Some(keep), progress);
+    ) = fit_with(ds, keys, settings, Some(keep), progress);
     pairs.sort_unstable_by(|x, y| {
         y.weight
             .total_cmp(&x.weight)

@@ -217,12 +217,9 @@ fn main() -> anyhow::Result<()> {
         // Linking a file needs no runtime: it runs on this thread (and threads of its own)
         // without the runtime's worker threads, each about 2 MiB resident, which is much of
         // the peak memory of a small file's dedupe.
-        Command::Link { which }
-            if matches!(
-                which,
-                link::LinkCommand::Dedupe(_) | link::LinkCommand::Evaluate(_)
-            ) =>
-        {
+        Command::Link {
+            which: which @ (link::LinkCommand::Dedupe(_) | link::LinkCommand::Evaluate(_)),
+        } => {
             if matches!(which, link::LinkCommand::Dedupe(_)) {
                 allocator::for_bulk_work();
             }
@@ -394,12 +391,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             store.close().await;
             result
         }
-        Command::Link { which } => {
-            if matches!(which, link::LinkCommand::Dedupe(_)) {
-                allocator::for_bulk_work();
-            }
-            link::run(which)
-        }
+        // Dedupe and evaluate are run by `main`, without the runtime.
+        Command::Link { which } => link::run(which),
         Command::Retention { which } => {
             let store = open(&config, false).await?;
             let cases = Cases::new(store.clone(), Rulebook::current());
